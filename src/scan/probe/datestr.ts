@@ -1,0 +1,37 @@
+import type { EmbeddedDate } from './types.js';
+
+/**
+ * Reads the date strings that recorders put in headers: "2019-01-14", "2019-01-14 08:30:12",
+ * "2019:01:14T08:30:12", "2019-01-14T08:30:12Z", "2019-01-14T08:30:12+01:00".
+ * A year alone, or a year and month, is too coarse to date a call and gives undefined.
+ */
+const DATE_RE =
+  /^\s*(\d{4})[-:/.](\d{1,2})[-:/.](\d{1,2})(?:[ T_](\d{1,2})[:.\-](\d{2})(?:[:.\-](\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?)?/;
+
+export function parseHeaderDate(text: string | undefined, source: EmbeddedDate['source']): EmbeddedDate | undefined {
+  if (!text) return undefined;
+  const m = DATE_RE.exec(text);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as [
+    number, number, number, number, number, number,
+  ];
+  if (!validFields(y, mo, d, h, mi, s)) return undefined;
+  const zone = m[7];
+  if (zone) {
+    let offsetMin = 0;
+    if (zone !== 'Z') {
+      const sign = zone[0] === '-' ? -1 : 1;
+      const digits = zone.slice(1).replace(':', '');
+      offsetMin = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));
+    }
+    return { ms: Date.UTC(y, mo - 1, d, h, mi, s) - offsetMin * 60_000, source };
+  }
+  return { naive: [y, mo, d, h, mi, s], source };
+}
+
+/** Plausible calendar fields for a recorded call (the range keeps phone numbers from reading as dates). */
+export function validFields(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): boolean {
+  if (y < 1980 || y > 2099 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 60) return false;
+  const dim = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return d <= dim;
+}

@@ -1,0 +1,129 @@
+/**
+ * Everything with a real container (MP3, AAC/M4A, FLAC, WMA, AIFF, AMR, Matroska …) goes to
+ * music-metadata, through a tokenizer over the already-open file: the head comes from memory, other
+ * bytes by positioned reads, and a read budget keeps a hostile header from pulling in the whole file.
+ */
+import { AbstractTokenizer, type IRandomAccessFileInfo, type IReadChunkOptions } from 'strtok3';
+import { parseFromTokenizer, type IAudioMetadata } from 'music-metadata';
+import { parseHeaderDate } from './datestr.js';
+import { mp4EditListSeconds } from './mp4.js';
+import type { EmbeddedDate, FileSource, ProbeResult } from './types.js';
+
+/** Most bytes music-metadata may read beyond the head, and the largest single read it may ask for. */
+export const READ_BUDGET = 16 * 1024 * 1024;
+
+class BudgetExceeded extends Error {}
+
+class SourceTokenizer extends AbstractTokenizer {
+  fileInfo: IRandomAccessFileInfo;
+  private budget = READ_BUDGET;
+
+  constructor(
+    private readonly src: FileSource,
+    private readonly start: number,
+    path: string,
+  ) {
+    super({ maxBufferSize: READ_BUDGET });
+    this.fileInfo = { size: src.size - start, path };
+  }
+
+  supportsRandomAccess(): boolean {
+    return true;
+  }
+
+  setPosition(position: number): void {
+    this.position = position;
+  }
+
+  private fill(target: Uint8Array, options: IReadChunkOptions | undefined, advance: boolean): number {
+    const o = this.normalizeOptions(target, options);
+    const abs = this.start + o.position;
+    let n: number;
+    if (abs + o.length <= this.src.head.length) {
+      target.set(this.src.head.subarray(abs, abs + o.length));
+      n = o.length;
+    } else {
+      this.budget -= o.length;
+      if (this.budget < 0) throw new BudgetExceeded(`needs more than ${READ_BUDGET >> 20} MiB of header to find the length`);
+      const b = this.src.read(abs, o.length);
+      target.set(b);
+      n = b.length;
+    }
+    if (n < o.length && !o.mayBeLess) {
+      // EndOfStreamError is what the parsers expect at the end of a file.
+      throw Object.assign(new Error('End-Of-Stream'), { name: 'EndOfStreamError' });
+    }
+    if (advance) this.position = o.position + n;
+    return n;
+  }
+
+  async readBuffer(target: Uint8Array, options?: IReadChunkOptions): Promise<number> {
+    return this.fill(target, options, true);
+  }
+
+  async peekBuffer(target: Uint8Array, options?: IReadChunkOptions): Promise<number> {
+    return this.fill(target, options, false);
+  }
+}
+
+/** ID3v2 tags larger than this are stepped over instead of read (cover art, or a forged size field). */
+const MAX_ID3 = 1024 * 1024;
+
+function id3End(head: Buffer): number {
+  if (head.length < 10 || head.toString('latin1', 0, 3) !== 'ID3') return 0;
+  const size = ((head[6]! & 0x7f) << 21) | ((head[7]! & 0x7f) << 14) | ((head[8]! & 0x7f) << 7) | (head[9]! & 0x7f);
+  const footer = head[5]! & 0x10 ? 10 : 0;
+  return 10 + size + footer;
+}
+
+function label(meta: IAudioMetadata): string {
+  const container = (meta.format.container ?? '').toUpperCase();
+  const codec = (meta.format.codec ?? '').toUpperCase();
+  if (isMp4(meta)) return `M4A/${codec.replace(/^MPEG-4\//, '').replace(/[^A-Z0-9]+/g, '-') || 'UNKNOWN'}`;
+  if (container === 'MPEG' || codec.startsWith('MPEG')) {
+    const layer = /LAYER (\d)/.exec(codec)?.[1];
+    return layer === '2' ? 'MP2' : layer === '1' ? 'MP1' : 'MP3';
+  }
+  if (container.startsWith('ASF')) return codec.includes('WINDOWS MEDIA AUDIO') ? 'WMA' : `ASF/${codec}`;
+  if (container === 'FLAC') return 'FLAC';
+  if (container === 'ADTS' || codec === 'AAC' && !container) return 'AAC';
+  const c = container.split('/')[0] || 'UNKNOWN';
+  return codec && codec !== c ? `${c}/${codec}` : c;
+}
+
+function isMp4(meta: IAudioMetadata): boolean {
+  const container = (meta.format.container ?? '').toUpperCase();
+  return /^(M4A|M4B|MP4|MP42|ISOM|3GP|3G2|QT|F4A)/.test(container);
+}
+
+function tagDate(meta: IAudioMetadata): EmbeddedDate | undefined {
+  if (meta.format.creationTime && meta.format.creationTime.getTime() > Date.UTC(1980, 0, 1)) {
+    return { ms: meta.format.creationTime.getTime(), source: 'mp4-creation' };
+  }
+  const d = meta.common.date;
+  if (!d) return undefined;
+  return parseHeaderDate(d, meta.native['ID3v2.3'] || meta.native['ID3v2.4'] || meta.native['ID3v2.2'] ? 'id3' : 'tag-date');
+}
+
+export async function probeWithMusicMetadata(src: FileSource, name: string): Promise<ProbeResult> {
+  const skip = id3End(src.head);
+  const start = skip > MAX_ID3 && skip < src.size ? skip : 0;
+  let meta: IAudioMetadata;
+  try {
+    meta = await parseFromTokenizer(new SourceTokenizer(src, start, name), {
+      duration: false,
+      skipCovers: true,
+      skipPostHeaders: true,
+    });
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    return { kind: 'unreadable', error: `not decodable: ${msg.split('\n')[0]}` };
+  }
+  const f = meta.format;
+  const base = { codec: label(meta), sampleRate: f.sampleRate, channels: f.numberOfChannels, embeddedDate: tagDate(meta) };
+  if (f.duration === undefined || !Number.isFinite(f.duration) || f.duration <= 0) {
+    return { kind: 'unreadable', ...base, error: f.container ? `${f.container} without a determinable duration` : 'no audio stream found' };
+  }
+  const seconds = isMp4(meta) ? (mp4EditListSeconds(src) ?? f.duration) : f.duration;
+  return { kind: 'audio', seconds, ...base };
+}

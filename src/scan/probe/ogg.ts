@@ -1,0 +1,79 @@
+/*
+ * Ogg (Opus, Vorbis, FLAC, Speex) by hand: an Ogg stream's length is the granule position of its last
+ * page, and music-metadata finds that page by reading every page of the file. This reads the first page
+ * (codec, rate, Opus pre-skip) and the last 64 KiB, which always hold the last complete page.
+ */
+import type { FileSource, ProbeResult } from './types.js';
+
+const MAX_PAGE = 27 + 255 + 255 * 255;
+
+interface Stream {
+  codec: string;
+  serial: number;
+  /** granule units per second */
+  granuleRate: number;
+  sampleRate: number;
+  channels: number;
+  /** granules to subtract (Opus pre-skip) */
+  preSkip: number;
+}
+
+function firstStream(head: Buffer): Stream | string {
+  if (head.length < 28 || head.toString('latin1', 0, 4) !== 'OggS') return 'not an Ogg page';
+  const serial = head.readUInt32LE(14);
+  const nsegs = head[26]!;
+  const p = 27 + nsegs;
+  if (head.length < p + 20) return 'first Ogg page cut off';
+  const pkt = head.subarray(p);
+  if (pkt.toString('latin1', 0, 8) === 'OpusHead') {
+    return { codec: 'OGG/OPUS', serial, granuleRate: 48000, sampleRate: pkt.readUInt32LE(12) || 48000, channels: pkt[9]!, preSkip: pkt.readUInt16LE(10) };
+  }
+  if (pkt[0] === 1 && pkt.toString('latin1', 1, 7) === 'vorbis') {
+    const rate = pkt.readUInt32LE(12);
+    return { codec: 'OGG/VORBIS', serial, granuleRate: rate, sampleRate: rate, channels: pkt[11]!, preSkip: 0 };
+  }
+  if (pkt.toString('latin1', 0, 8) === 'Speex   ' && pkt.length >= 52) {
+    const rate = pkt.readUInt32LE(36);
+    return { codec: 'OGG/SPEEX', serial, granuleRate: rate, sampleRate: rate, channels: pkt.readUInt32LE(48), preSkip: 0 };
+  }
+  if (pkt[0] === 0x7f && pkt.toString('latin1', 1, 5) === 'FLAC' && pkt.length >= 9 + 4 + 4 + 18) {
+    // 0x7F "FLAC" major minor nheaders(2) "fLaC" block-header(4) STREAMINFO: rate is 20 bits at byte 10
+    const si = 9 + 4 + 4;
+    const rate = (pkt[si + 10]! << 12) | (pkt[si + 11]! << 4) | (pkt[si + 12]! >> 4);
+    const channels = ((pkt[si + 12]! >> 1) & 7) + 1;
+    return { codec: 'OGG/FLAC', serial, granuleRate: rate, sampleRate: rate, channels, preSkip: 0 };
+  }
+  return 'unknown Ogg codec';
+}
+
+export function probeOgg(src: FileSource): ProbeResult {
+  const s = firstStream(src.head);
+  if (typeof s === 'string') return { kind: 'unreadable', codec: 'OGG', error: s };
+  const base = { codec: s.codec, sampleRate: s.sampleRate, channels: s.channels };
+  if (!s.granuleRate) return { kind: 'unreadable', ...base, error: 'Ogg stream without a sample rate' };
+  const tailLen = Math.min(src.size, MAX_PAGE + 1024);
+  const tailPos = src.size - tailLen;
+  const tail = tailPos === 0 && src.head.length === src.size ? src.head : src.read(tailPos, tailLen);
+  // Last complete page of this stream with a granule position (-1 means no packet ends on the page).
+  for (let i = tail.lastIndexOf('OggS'); i >= 0; i = i > 0 ? tail.lastIndexOf('OggS', i - 1) : -1) {
+    if (i + 27 > tail.length) continue;
+    const nsegs = tail[i + 26]!;
+    if (i + 27 + nsegs > tail.length) continue;
+    let body = 0;
+    for (let k = 0; k < nsegs; k++) body += tail[i + 27 + k]!;
+    if (i + 27 + nsegs + body > tail.length) continue; // cut off: not a complete page
+    if (tail.readUInt32LE(i + 14) !== s.serial) continue;
+    const granule = tail.readBigInt64LE(i + 6);
+    if (granule < 0n) continue;
+    const samples = Number(granule) - s.preSkip;
+    if (samples <= 0) return { kind: 'unreadable', ...base, error: 'no audio data' };
+    const complete = (tail[i + 5]! & 4) !== 0;
+    return {
+      kind: 'audio',
+      seconds: samples / s.granuleRate,
+      ...base,
+      error: complete ? undefined : 'cut off: no end-of-stream page; counted up to the last complete page',
+    };
+  }
+  return { kind: 'unreadable', ...base, error: 'no complete Ogg page with a granule position' };
+}
