@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+/** leaktally's command line: parse, then the headless run or (on a terminal) the interactive UI. */
+import { parseArgs, UsageError } from './args.js';
+import { runHeadless, OutputError } from './headless.js';
+import { removeTemporaryFiles } from '../report/atomic.js';
+
+export async function main(argv: string[]): Promise<number> {
+  let o;
+  try {
+    o = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`leaktally: ${e.message} (see leaktally --help)\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (o === 'exit') return 0;
+  const wantsFile = o.csv !== undefined || o.json !== undefined;
+  // The interactive UI is not there yet: everything is headless, the summary CSV on stdout by default.
+  try {
+    return await runHeadless(o, !wantsFile);
+  } catch (e) {
+    removeTemporaryFiles();
+    if (e instanceof OutputError) {
+      process.stderr.write(`leaktally: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    removeTemporaryFiles();
+    process.stderr.write(`leaktally: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

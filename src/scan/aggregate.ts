@@ -1,0 +1,162 @@
+/**
+ * Per-customer totals. Everything here is a count or a sum: the summary for a notification holds no
+ * path, phone number or identity number (callers are counted, and their values dropped at the end).
+ * Seconds are summed as integer microseconds so that the totals do not depend on the order in which
+ * the worker threads deliver files.
+ */
+import type { FileRecord } from './record.js';
+import type { DateSource } from './date/resolve.js';
+
+export const UNREADABLE_EXAMPLES = 20;
+
+export interface MonthTally {
+  audio: number;
+  seconds: number;
+}
+
+export interface CustomerTotals {
+  customer: string;
+  files: number;
+  audioFiles: number;
+  otherFiles: number;
+  unreadableFiles: number;
+  bytes: number;
+  audioSeconds: number;
+  firstMs?: number;
+  lastMs?: number;
+  /** undefined unless the pattern captures {caller} */
+  distinctCallers?: number;
+  /** codec → audio files, most first */
+  formats: Array<[string, number]>;
+  /** yyyy-MM → audio files and seconds, in month order */
+  months: Array<[string, MonthTally]>;
+  dateSources: Array<[DateSource, number]>;
+  /** the first unreadable files met, with the reason (for the responder's view; never exported) */
+  unreadableExamples: Array<{ path: string; error: string }>;
+}
+
+class Acc {
+  files = 0;
+  audio = 0;
+  other = 0;
+  unreadable = 0;
+  bytes = 0;
+  micros = 0;
+  first = Infinity;
+  last = -Infinity;
+  callers: Set<string> | undefined;
+  formats = new Map<string, number>();
+  months = new Map<string, { audio: number; micros: number }>();
+  sources = new Map<DateSource, number>();
+  examples: Array<{ path: string; error: string }> = [];
+
+  constructor(readonly customer: string) {}
+
+  add(r: FileRecord): void {
+    this.files++;
+    this.bytes += r.bytes;
+    if (r.caller !== undefined) (this.callers ??= new Set()).add(r.caller);
+    if (r.kind === 'other') {
+      this.other++;
+      return;
+    }
+    if (r.kind === 'unreadable') {
+      this.unreadable++;
+      if (this.examples.length < UNREADABLE_EXAMPLES) this.examples.push({ path: r.path, error: r.error ?? 'unreadable' });
+      return;
+    }
+    this.audio++;
+    const micros = Math.round((r.seconds ?? 0) * 1e6);
+    this.micros += micros;
+    if (r.codec) this.formats.set(r.codec, (this.formats.get(r.codec) ?? 0) + 1);
+    if (r.startMs !== undefined) {
+      if (r.startMs < this.first) this.first = r.startMs;
+      if (r.startMs > this.last) this.last = r.startMs;
+      const m = this.months.get(r.month!) ?? { audio: 0, micros: 0 };
+      m.audio++;
+      m.micros += micros;
+      this.months.set(r.month!, m);
+    }
+    if (r.dateSource) this.sources.set(r.dateSource, (this.sources.get(r.dateSource) ?? 0) + 1);
+  }
+
+  totals(withCallers: boolean): CustomerTotals {
+    const byCount = <K extends string>(m: Map<K, number>): Array<[K, number]> =>
+      [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    return {
+      customer: this.customer,
+      files: this.files,
+      audioFiles: this.audio,
+      otherFiles: this.other,
+      unreadableFiles: this.unreadable,
+      bytes: this.bytes,
+      audioSeconds: this.micros / 1e6,
+      firstMs: Number.isFinite(this.first) ? this.first : undefined,
+      lastMs: Number.isFinite(this.last) ? this.last : undefined,
+      distinctCallers: withCallers ? (this.callers?.size ?? 0) : undefined,
+      formats: byCount(this.formats),
+      months: [...this.months].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, v]) => [k, { audio: v.audio, seconds: v.micros / 1e6 }]),
+      dateSources: byCount(this.sources),
+      unreadableExamples: [...this.examples],
+    };
+  }
+}
+
+export class Aggregator {
+  private readonly accs = new Map<string, Acc>();
+
+  constructor(private readonly withCallers: boolean) {}
+
+  /** a customer folder, counted even if it holds no file */
+  ensure(customer: string): void {
+    if (!this.accs.has(customer)) this.accs.set(customer, new Acc(customer));
+  }
+
+  add(r: FileRecord): void {
+    let a = this.accs.get(r.customer);
+    if (!a) this.accs.set(r.customer, (a = new Acc(r.customer)));
+    a.add(r);
+  }
+
+  get size(): number {
+    return this.accs.size;
+  }
+
+  /** customers sorted by name (code point order: stable across machines and locales) */
+  customers(): CustomerTotals[] {
+    return [...this.accs.values()]
+      .sort((a, b) => (a.customer < b.customer ? -1 : a.customer > b.customer ? 1 : 0))
+      .map((a) => a.totals(this.withCallers));
+  }
+}
+
+export function sumTotals(customers: CustomerTotals[], withCallers: boolean): Omit<CustomerTotals, 'customer' | 'unreadableExamples' | 'months' | 'dateSources'> {
+  let micros = 0;
+  const t = { files: 0, audioFiles: 0, otherFiles: 0, unreadableFiles: 0, bytes: 0, first: Infinity, last: -Infinity, callers: 0 };
+  const formats = new Map<string, number>();
+  for (const c of customers) {
+    t.files += c.files;
+    t.audioFiles += c.audioFiles;
+    t.otherFiles += c.otherFiles;
+    t.unreadableFiles += c.unreadableFiles;
+    t.bytes += c.bytes;
+    micros += Math.round(c.audioSeconds * 1e6);
+    if (c.firstMs !== undefined && c.firstMs < t.first) t.first = c.firstMs;
+    if (c.lastMs !== undefined && c.lastMs > t.last) t.last = c.lastMs;
+    t.callers += c.distinctCallers ?? 0;
+    for (const [k, n] of c.formats) formats.set(k, (formats.get(k) ?? 0) + n);
+  }
+  return {
+    files: t.files,
+    audioFiles: t.audioFiles,
+    otherFiles: t.otherFiles,
+    unreadableFiles: t.unreadableFiles,
+    bytes: t.bytes,
+    audioSeconds: micros / 1e6,
+    firstMs: Number.isFinite(t.first) ? t.first : undefined,
+    lastMs: Number.isFinite(t.last) ? t.last : undefined,
+    // callers are distinct per customer; the same number calling two customers is counted twice
+    distinctCallers: withCallers ? t.callers : undefined,
+    formats: [...formats].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)),
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * When did a call start? The first of: the pattern's {date:…}; a time stamp in the file name; a date in
+ * the file's header; a yyyy/MM/dd folder path; the file's mtime less the call's length (a recorder
+ * closes the file when the call ends). Naive times are wall-clock times in the --tz zone.
+ */
+import type { EmbeddedDate } from '../probe/types.js';
+import { validFields } from '../probe/datestr.js';
+import { dayKey, naiveToMs } from './zone.js';
+
+export type DateSource =
+  | 'pattern'
+  | 'filename'
+  | EmbeddedDate['source']
+  | 'folder'
+  | 'folder+mtime'
+  | 'mtime';
+
+export interface Dated {
+  ms: number;
+  source: DateSource;
+}
+
+/** Instants before this or after this are not believed (mtime 0 after a bad copy, a clock reset). */
+const MIN_MS = Date.UTC(1980, 0, 1);
+const MAX_MS = Date.UTC(2100, 0, 1);
+const plausible = (ms: number): boolean => Number.isFinite(ms) && ms >= MIN_MS && ms < MAX_MS;
+
+// Time stamps recorders put in names, most specific first. (?<!\d)/(?!\d) keep them out of longer numbers.
+const NAME_RES: RegExp[] = [
+  // ISO 8601 with colons, optional fraction and offset
+  /(?<!\d)(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,]\d+)?(Z|[+-]\d{2}:?\d{2})?(?!\d)/g,
+  // 2019-01-14_08-30-12 (also with a space or a T, and dots in the time)
+  /(?<!\d)(\d{4})-(\d{2})-(\d{2})[_ T](\d{2})[-.](\d{2})[-.](\d{2})(?!\d)/g,
+  // 20190114-083012, 20190114_083012, 20190114T083012
+  /(?<!\d)(\d{4})(\d{2})(\d{2})[-_T](\d{2})(\d{2})(\d{2})(?!\d)/g,
+  // 20190114083012
+  /(?<!\d)(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?!\d)/g,
+];
+// Asterisk uniqueid: epoch seconds, a dot, a sequence number (1547451012.52)
+const EPOCH_RE = /(?<![\d.])(\d{10})\.\d{1,6}(?![\d])/g;
+
+export function dateFromName(name: string, zone: string): Dated | undefined {
+  for (const re of NAME_RES) {
+    for (const m of name.matchAll(re)) {
+      const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
+      if (!validFields(y, mo, d, h, mi, s)) continue;
+      const off = m[7];
+      let ms: number;
+      if (off) {
+        const sign = off === 'Z' ? 0 : off[0] === '-' ? -1 : 1;
+        const digits = off.slice(1).replace(':', '');
+        ms = Date.UTC(y, mo - 1, d, h, mi, s) - sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60_000;
+      } else {
+        ms = naiveToMs(zone, y, mo, d, h, mi, s);
+      }
+      if (plausible(ms)) return { ms, source: 'filename' };
+    }
+  }
+  for (const m of name.matchAll(EPOCH_RE)) {
+    const ms = Number(m[1]) * 1000;
+    if (ms >= Date.UTC(2000, 0, 1) && plausible(ms)) return { ms, source: 'filename' };
+  }
+  return undefined;
+}
+
+/** A date from the folders: …/2019/01/14/… or …/2019-01-14/… (the deepest one wins). */
+export function dateFromFolders(dirs: readonly string[]): { y: number; mo: number; d: number } | undefined {
+  for (let i = dirs.length - 1; i >= 0; i--) {
+    const one = /^(\d{4})-(\d{2})-(\d{2})$/.exec(dirs[i]!);
+    if (one) {
+      const [y, mo, d] = [Number(one[1]), Number(one[2]), Number(one[3])];
+      if (validFields(y, mo, d)) return { y, mo, d };
+    }
+    if (i >= 2 && /^\d{2}$/.test(dirs[i]!) && /^\d{2}$/.test(dirs[i - 1]!) && /^\d{4}$/.test(dirs[i - 2]!)) {
+      const [y, mo, d] = [Number(dirs[i - 2]), Number(dirs[i - 1]), Number(dirs[i])];
+      if (validFields(y, mo, d)) return { y, mo, d };
+    }
+  }
+  return undefined;
+}
+
+export interface DateInputs {
+  zone: string;
+  /** instant parsed from the pattern's {date:…}, if it captured one */
+  patternMs?: number;
+  name: string;
+  /** folder names between the scan root and the file */
+  dirs: readonly string[];
+  embedded?: EmbeddedDate;
+  mtimeMs: number;
+  seconds?: number;
+}
+
+export function resolveStart(i: DateInputs): Dated | undefined {
+  if (i.patternMs !== undefined && plausible(i.patternMs)) return { ms: i.patternMs, source: 'pattern' };
+  const fromName = dateFromName(i.name, i.zone);
+  if (fromName) return fromName;
+  if (i.embedded) {
+    const e = i.embedded;
+    const ms = e.ms ?? (e.naive ? naiveToMs(i.zone, ...e.naive) : NaN);
+    if (plausible(ms)) return { ms, source: e.source };
+  }
+  const fromMtime = i.mtimeMs > 0 ? i.mtimeMs - Math.round((i.seconds ?? 0) * 1000) : NaN;
+  const folder = dateFromFolders(i.dirs);
+  if (folder) {
+    // The folder gives the day; the mtime gives the time when it agrees with that day.
+    const day = `${folder.y}-${String(folder.mo).padStart(2, '0')}-${String(folder.d).padStart(2, '0')}`;
+    if (plausible(fromMtime) && dayKey(i.zone, fromMtime) === day) return { ms: Math.floor(fromMtime / 1000) * 1000, source: 'folder+mtime' };
+    return { ms: naiveToMs(i.zone, folder.y, folder.mo, folder.d), source: 'folder' };
+  }
+  if (plausible(fromMtime)) return { ms: Math.floor(fromMtime / 1000) * 1000, source: 'mtime' };
+  return undefined;
+}

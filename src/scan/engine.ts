@@ -1,0 +1,261 @@
+/**
+ * The scan engine: walk → (worker threads) read metadata → date → customer → aggregate. Plain
+ * TypeScript, no UI: the headless CLI and the Ink UI both drive it, poll progress() and read live
+ * customer totals while it runs.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { Aggregator, sumTotals, type CustomerTotals } from './aggregate.js';
+import { makeContext, processFile, UNMATCHED, type FileRecord, type ScanConfig } from './record.js';
+import { walk } from './walk.js';
+import { decodeName } from './names.js';
+
+export type { ScanConfig, FileRecord } from './record.js';
+export type { CustomerTotals } from './aggregate.js';
+
+export type Phase = 'scanning' | 'reading' | 'done' | 'stopped';
+
+export interface Progress {
+  phase: Phase;
+  /** regular files the walk has found so far */
+  found: number;
+  /** files read and counted */
+  done: number;
+  /** true once the walk has finished: `found` is then the total */
+  walkDone: boolean;
+  audioSeconds: number;
+  audioFiles: number;
+  unreadable: number;
+  bytes: number;
+  elapsedMs: number;
+}
+
+export interface ScanResult {
+  config: ScanConfig;
+  startedAt: Date;
+  finishedAt: Date;
+  /** stopped before the end: every figure is a lower bound */
+  partial: boolean;
+  customers: CustomerTotals[];
+  totals: ReturnType<typeof sumTotals> & { customers: number };
+  linksSkipped: number;
+  specialSkipped: number;
+  /** folders that could not be read (their contents are not counted) */
+  folderErrors: Array<{ path: string; error: string }>;
+  /** files the pattern did not match */
+  unmatched: number;
+}
+
+export const DEFAULT_THREADS = Math.max(1, Math.min(availableParallelism(), 8));
+const BATCH = 128;
+const IN_FLIGHT_PER_WORKER = 2;
+const MAX_QUEUED_BATCHES = 32;
+
+type Batch = string[]; // paths below the root, bytes carried as latin1 strings (lossless)
+
+export class Scanner {
+  private readonly agg: Aggregator;
+  private readonly startedAt = new Date();
+  private readonly t0 = performance.now();
+  private phase: Phase = 'scanning';
+  private found = 0;
+  private done = 0;
+  private walkDone = false;
+  private audioMicros = 0;
+  private audioFiles = 0;
+  private unreadable = 0;
+  private bytes = 0;
+  private unmatched = 0;
+  private links = 0;
+  private special = 0;
+  private readonly folderErrors: Array<{ path: string; error: string }> = [];
+  private folderErrorCount = 0;
+  private stopped = false;
+  private endMs?: number;
+  private readonly customerFromFolders: boolean;
+
+  constructor(
+    readonly config: ScanConfig,
+    private readonly onRecord?: (r: FileRecord) => void,
+  ) {
+    const ctx = makeContext(config); // validates the pattern before anything starts
+    this.agg = new Aggregator(ctx.pattern?.hasCaller ?? false);
+    this.customerFromFolders = !ctx.pattern?.hasCustomer;
+  }
+
+  /** Stop early: what was counted so far is kept and the result is marked partial. */
+  stop(): void {
+    this.stopped = true;
+    this.wakeUp?.();
+  }
+
+  private wakeUp?: () => void;
+
+  progress(): Progress {
+    return {
+      phase: this.phase,
+      found: this.found,
+      done: this.done,
+      walkDone: this.walkDone,
+      audioSeconds: this.audioMicros / 1e6,
+      audioFiles: this.audioFiles,
+      unreadable: this.unreadable,
+      bytes: this.bytes,
+      elapsedMs: (this.endMs ?? performance.now()) - this.t0,
+    };
+  }
+
+  /** Totals per customer as they stand now (cheap enough to call a few times a second). */
+  customers(): CustomerTotals[] {
+    return this.agg.customers();
+  }
+
+  private add(r: FileRecord): void {
+    this.done++;
+    this.bytes += r.bytes;
+    if (r.kind === 'audio') {
+      this.audioFiles++;
+      this.audioMicros += Math.round((r.seconds ?? 0) * 1e6);
+    } else if (r.kind === 'unreadable') this.unreadable++;
+    if (r.customer === UNMATCHED) this.unmatched++;
+    this.agg.add(r);
+    this.onRecord?.(r);
+  }
+
+  async run(): Promise<ScanResult> {
+    const threads = this.config.threads;
+    const pending: Batch[] = [];
+    let current: Batch = [];
+    const flush = (): void => {
+      if (current.length) pending.push(current);
+      current = [];
+    };
+    const sink = {
+      file: (rel: Buffer) => {
+        this.found++;
+        current.push(rel.toString('latin1'));
+        if (current.length >= BATCH) flush();
+      },
+      dir: (rel: Buffer, depth: number) => {
+        if (this.customerFromFolders && depth === this.config.depth) {
+          const slash = rel.lastIndexOf(0x2f);
+          this.agg.ensure(decodeName(rel.subarray(slash + 1)));
+        }
+      },
+      link: () => void this.links++,
+      special: () => void this.special++,
+      error: (rel: Buffer, err: NodeJS.ErrnoException) => {
+        this.folderErrorCount++;
+        if (this.folderErrors.length < 100) {
+          this.folderErrors.push({ path: decodeName(rel) || '.', error: err.code ?? err.message });
+        }
+      },
+    };
+
+    const ctx = makeContext(this.config);
+    if (threads <= 0) {
+      // Inline: the same per-file function on this thread, a batch at a time.
+      const drain = async (): Promise<void> => {
+        while (pending.length && !this.stopped) {
+          for (const rel of pending.shift()!) this.add(await processFile(Buffer.from(rel, 'latin1'), ctx));
+          this.phase = this.walkDone ? 'reading' : 'scanning';
+          await new Promise<void>((r) => setImmediate(r)); // let a UI redraw and Ctrl-C arrive
+        }
+      };
+      await walk(this.config.root, sink, { pause: () => drain(), aborted: () => this.stopped });
+      this.walkDone = true;
+      flush();
+      this.phase = 'reading';
+      await drain();
+    } else {
+      await this.runThreaded(threads, sink, pending, flush);
+    }
+    this.phase = this.stopped ? 'stopped' : 'done';
+    this.endMs = performance.now();
+    const customers = this.agg.customers();
+    const withCallers = makeContext(this.config).pattern?.hasCaller ?? false;
+    return {
+      config: this.config,
+      startedAt: this.startedAt,
+      finishedAt: new Date(),
+      partial: this.stopped,
+      customers,
+      totals: { ...sumTotals(customers, withCallers), customers: customers.length },
+      linksSkipped: this.links,
+      specialSkipped: this.special,
+      folderErrors: this.folderErrorCount > this.folderErrors.length
+        ? [...this.folderErrors, { path: `… and ${this.folderErrorCount - this.folderErrors.length} more`, error: '' }]
+        : this.folderErrors,
+      unmatched: this.unmatched,
+    };
+  }
+
+  private async runThreaded(
+    threads: number,
+    sink: Parameters<typeof walk>[1],
+    pending: Batch[],
+    flush: () => void,
+  ): Promise<void> {
+    const url = new URL('./worker.js', import.meta.url);
+    let failure: Error | undefined;
+    let wake: (() => void) | undefined;
+    const poke = (): void => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    const workers = Array.from({ length: threads }, () => {
+      const w = new Worker(url, { workerData: this.config });
+      const state = { w, inFlight: 0 };
+      w.on('message', (recs: FileRecord[]) => {
+        state.inFlight--;
+        if (!this.stopped) for (const r of recs) this.add(r);
+        dispatch();
+        poke();
+      });
+      w.on('error', (e) => {
+        failure ??= e;
+        poke();
+      });
+      return state;
+    });
+    const dispatch = (): void => {
+      if (this.stopped) return;
+      for (const s of workers) {
+        while (s.inFlight < IN_FLIGHT_PER_WORKER && pending.length) {
+          s.w.postMessage(pending.shift());
+          s.inFlight++;
+        }
+      }
+    };
+    const waitForProgress = (): Promise<void> => new Promise((r) => (wake = r));
+    this.wakeUp = poke;
+    const busy = (): number => workers.reduce((n, s) => n + s.inFlight, 0);
+    try {
+      await walk(this.config.root, sink, {
+        pause: () => {
+          dispatch();
+          if (failure) throw failure;
+          return pending.length > MAX_QUEUED_BATCHES ? waitForProgress() : undefined;
+        },
+        aborted: () => this.stopped || failure !== undefined,
+      });
+      this.walkDone = true;
+      this.phase = 'reading';
+      flush();
+      dispatch();
+      while (!this.stopped && !failure && (pending.length || busy())) {
+        await waitForProgress();
+        dispatch();
+      }
+      if (failure) throw new Error(`a reader thread failed: ${failure.message}`);
+    } finally {
+      await Promise.all(workers.map((s) => s.w.terminate()));
+    }
+  }
+}
+
+/** Scan a tree and return the result (the whole engine in one call). */
+export function scan(config: ScanConfig, onRecord?: (r: FileRecord) => void): Promise<ScanResult> {
+  return new Scanner(config, onRecord).run();
+}

@@ -1,0 +1,107 @@
+/**
+ * One file through the pipeline: read metadata → date → customer. Pure apart from reading the file;
+ * the same function runs in the worker threads and, with --threads 0, on the main thread.
+ */
+import { probeFile, type FileKind } from './probe/index.js';
+import { resolveStart, type DateSource } from './date/resolve.js';
+import { monthKey } from './date/zone.js';
+import { compilePattern, matchPattern, type CompiledPattern } from './pattern.js';
+import { decodeName } from './names.js';
+
+export interface ScanConfig {
+  /** the folder to scan, as given */
+  root: string;
+  /** customer = the folder this many levels below the root */
+  depth: number;
+  pattern?: string;
+  /** IANA zone for naive times */
+  zone: string;
+  /** worker threads; 0 scans on the calling thread */
+  threads: number;
+}
+
+/** What a file is counted as. Files directly above the customer level, or not matched by the pattern: */
+export const TOP_LEVEL = '(top level)';
+export const UNMATCHED = '(unmatched)';
+
+export interface FileRecord {
+  /** path below the root, '/'-separated, names decoded for display */
+  path: string;
+  customer: string;
+  kind: FileKind;
+  bytes: number;
+  seconds?: number;
+  codec?: string;
+  sampleRate?: number;
+  channels?: number;
+  startMs?: number;
+  dateSource?: DateSource;
+  /** yyyy-MM of the start in the zone */
+  month?: string;
+  caller?: string;
+  error?: string;
+}
+
+export interface RecordContext {
+  rootBytes: Buffer;
+  depth: number;
+  zone: string;
+  pattern?: CompiledPattern;
+}
+
+export function makeContext(cfg: ScanConfig): RecordContext {
+  const root = Buffer.from(cfg.root);
+  const rootBytes = root[root.length - 1] === 0x2f ? root : Buffer.concat([root, Buffer.from('/')]);
+  return { rootBytes, depth: cfg.depth, zone: cfg.zone, pattern: cfg.pattern ? compilePattern(cfg.pattern) : undefined };
+}
+
+/** rel: the path below the root as raw bytes ('/'-separated). */
+export async function processFile(rel: Buffer, ctx: RecordContext): Promise<FileRecord> {
+  const parts: string[] = [];
+  let from = 0;
+  for (let i = 0; i <= rel.length; i++) {
+    if (i === rel.length || rel[i] === 0x2f) {
+      parts.push(decodeName(rel.subarray(from, i)));
+      from = i + 1;
+    }
+  }
+  const name = parts[parts.length - 1]!;
+  const dirs = parts.slice(0, -1);
+  const path = parts.join('/');
+
+  const abs = Buffer.concat([ctx.rootBytes, rel]);
+  const facts = await probeFile(abs, name);
+  const p = facts.probe;
+
+  let customer = dirs.length >= ctx.depth ? parts[ctx.depth - 1]! : TOP_LEVEL;
+  let caller: string | undefined;
+  let patternMs: number | undefined;
+  if (ctx.pattern) {
+    const m = matchPattern(ctx.pattern, path, ctx.zone);
+    if (!m) customer = UNMATCHED;
+    else {
+      if (ctx.pattern.hasCustomer) customer = m.customer!;
+      caller = m.caller;
+      patternMs = m.dateMs;
+    }
+  }
+
+  const rec: FileRecord = { path, customer, kind: p.kind, bytes: facts.bytes };
+  if (p.seconds !== undefined) rec.seconds = p.seconds;
+  if (p.codec !== undefined) rec.codec = p.codec;
+  if (p.sampleRate) rec.sampleRate = p.sampleRate;
+  if (p.channels) rec.channels = p.channels;
+  if (caller !== undefined) rec.caller = caller;
+  if (p.error !== undefined) rec.error = p.error;
+  if (p.kind !== 'other') {
+    const start = resolveStart({
+      zone: ctx.zone, patternMs, name, dirs, embedded: p.embeddedDate, mtimeMs: facts.mtimeMs, seconds: p.seconds,
+    });
+    if (start) {
+      rec.startMs = start.ms;
+      rec.dateSource = start.source;
+      rec.month = monthKey(ctx.zone, start.ms);
+    }
+  }
+  return rec;
+}
