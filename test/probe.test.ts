@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync, openSync, ftruncateSync, closeSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { probeFile } from '../src/scan/probe/index.js';
+import { SAMPLES, bext, infoList, put, rawChunk, tempDir, wav } from './helpers.js';
+
+const codecs = join(SAMPLES, 'codecs');
+const ffprobe = JSON.parse(readFileSync(join(codecs, 'ffprobe.json'), 'utf8')) as Record<string, number>;
+
+const expectedCodec: Record<string, string> = {
+  'aac-faststart.m4a': 'M4A/AAC', 'aac-moov-end.m4a': 'M4A/AAC', 'alaw-stereo.wav': 'WAV/ALAW', 'alaw.wav': 'WAV/ALAW',
+  'cbr-noxing.mp3': 'MP3', 'cbr-xing.mp3': 'MP3', 'flac.flac': 'FLAC', 'gsm610.wav': 'WAV/GSM610',
+  'ima-adpcm.wav': 'WAV/IMA-ADPCM', 'ms-adpcm-stereo.wav': 'WAV/MS-ADPCM', 'opus.opus': 'OGG/OPUS',
+  'pcm-s16-16k-stereo.wav': 'WAV/PCM', 'pcm-s16-8k-mono.wav': 'WAV/PCM', 'raw.alaw': 'ALAW', 'raw.g729': 'G729',
+  'raw.gsm': 'GSM', 'raw.sln': 'SLN', 'raw.sln16': 'SLN16', 'raw.ul': 'ULAW', 'ulaw.wav': 'WAV/ULAW',
+  'vbr-xing.mp3': 'MP3', 'vorbis.ogg': 'OGG/VORBIS', 'wma.wma': 'WMA',
+};
+
+describe('durations of real recordings in every codec, against ffprobe', () => {
+  it('has a reference for every sample file', () => {
+    const files = readdirSync(codecs).filter((f) => f !== 'ffprobe.json').sort();
+    expect(files).toEqual(Object.keys(expectedCodec).sort());
+    expect(Object.keys(ffprobe).sort()).toEqual(files);
+  });
+  for (const [file, ref] of Object.entries(ffprobe)) {
+    it(`${file}: within 0.1% or 50 ms of ffprobe (${ref} s)`, async () => {
+      const r = await probeFile(join(codecs, file), file);
+      expect(r.probe.kind).toBe('audio');
+      expect(r.probe.codec).toBe(expectedCodec[file]);
+      expect(Math.abs(r.probe.seconds! - ref)).toBeLessThanOrEqual(Math.max(0.05, ref * 0.001));
+      expect(r.bytes).toBe(statSync(join(codecs, file)).size);
+    });
+  }
+  it('reads stereo as two channels and the real sample rate', async () => {
+    const r = await probeFile(join(codecs, 'alaw-stereo.wav'), 'alaw-stereo.wav');
+    expect([r.probe.channels, r.probe.sampleRate]).toEqual([2, 8000]);
+    const o = await probeFile(join(codecs, 'opus.opus'), 'opus.opus');
+    expect([o.probe.channels, o.probe.sampleRate]).toEqual([1, 16000]);
+  });
+});
+
+describe('WAV headers a leak is full of', () => {
+  const dir = tempDir();
+  const probe = async (name: string, content: Buffer) => (await probeFile(put(dir, name, content), name)).probe;
+
+  it('PCM, µ-law and A-law: length from the bytes present', async () => {
+    expect((await probe('a.wav', wav({ dataBytes: 16000 }))).seconds).toBe(1); // 8 kHz 16-bit mono
+    expect((await probe('b.wav', wav({ tag: 7, dataBytes: 24000 }))).seconds).toBe(3);
+    expect((await probe('c.wav', wav({ tag: 6, channels: 2, dataBytes: 32000 }))).seconds).toBe(2);
+  });
+  it('a recording still being written (data size 0) counts the audio present', async () => {
+    const p = await probe('rec.wav', wav({ tag: 7, dataBytes: 8000, declared: 0 }));
+    expect(p.kind).toBe('audio');
+    expect(p.seconds).toBe(1);
+    expect(p.error).toMatch(/data size 0/);
+  });
+  it('data size 0xFFFFFFFF counts the audio present', async () => {
+    const p = await probe('ff.wav', wav({ tag: 6, dataBytes: 4000, declared: 0xffffffff }));
+    expect(p.seconds).toBe(0.5);
+  });
+  it('a file cut off by a copy counts what is left, not what the header promises', async () => {
+    const p = await probe('cut.wav', wav({ dataBytes: 8000, declared: 160000 }));
+    expect(p.seconds).toBe(0.5);
+    expect(p.error).toMatch(/cut off/);
+  });
+  it('GSM 6.10 uses the fact chunk, unless the file is cut short', async () => {
+    expect((await probe('g.wav', wav({ tag: 0x31, samplesPerBlock: 320, dataBytes: 65 * 50, fact: 15950 }))).seconds).toBeCloseTo(15950 / 8000, 9);
+    expect((await probe('g2.wav', wav({ tag: 0x31, samplesPerBlock: 320, dataBytes: 65 * 25, declared: 65 * 50, fact: 16000 }))).seconds).toBe(1);
+    expect((await probe('g3.wav', wav({ tag: 0x31, samplesPerBlock: 320, dataBytes: 65 * 25 }))).seconds).toBe(1);
+  });
+  it('IMA ADPCM counts whole blocks', async () => {
+    expect((await probe('ima.wav', wav({ tag: 0x11, blockAlign: 256, samplesPerBlock: 505, dataBytes: 256 * 16 }))).seconds).toBe((505 * 16) / 8000);
+  });
+  it('RF64 takes the data size from ds64', async () => {
+    expect((await probe('rf.wav', wav({ rf64: true, tag: 7, dataBytes: 16000 }))).seconds).toBe(2);
+  });
+  it('header only, no data: unreadable', async () => {
+    const p = await probe('h.wav', wav({ dataBytes: 0 }));
+    expect(p.kind).toBe('unreadable');
+    expect(p.error).toMatch(/no audio data/);
+  });
+  it('no fmt chunk or no data chunk: unreadable with the reason', async () => {
+    const noFmt = Buffer.concat([Buffer.from('RIFF\x10\x00\x00\x00WAVE', 'latin1'), rawChunk('data', Buffer.alloc(4))]);
+    expect(await probe('nofmt.wav', noFmt)).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/fmt/) });
+    const noData = wav({ dataBytes: 100 }).subarray(0, 36);
+    expect(await probe('nodata.wav', noData)).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/data chunk/) });
+  });
+  it('a LIST chunk claiming 4 GB is stepped over without allocating it', async () => {
+    const hostile = wav({ dataBytes: 8000, tag: 7, before: [rawChunk('LIST', Buffer.from('INFO'), 0xfffffff0)] });
+    const p = await probe('hostile.wav', hostile);
+    expect(p.kind).toBe('unreadable'); // the lie hides the data chunk; nothing is allocated or crashes
+  });
+  it('a 6 GB sparse recording is sized from its header without reading it', async () => {
+    const path = put(dir, 'big.wav', wav({ tag: 7, dataBytes: 0, declared: 0 }));
+    const fd = openSync(path, 'r+');
+    ftruncateSync(fd, 6 * 1024 ** 3);
+    closeSync(fd);
+    const t = performance.now();
+    const r = await probeFile(path, 'big.wav');
+    expect(performance.now() - t).toBeLessThan(1000); // a whole read would take minutes
+    expect(r.probe.seconds).toBeCloseTo((6 * 1024 ** 3 - 44) / 8000, 3);
+  });
+  it('wrong extension, right content: a WAV named .mp3 is read as WAV', async () => {
+    expect(await probe('x.mp3', wav({ tag: 7, dataBytes: 8000 }))).toMatchObject({ kind: 'audio', codec: 'WAV/ULAW', seconds: 1 });
+  });
+  it('a WAV without an extension is found by its content', async () => {
+    expect(await probe('1547451012.52', wav({ tag: 7, dataBytes: 8000 }))).toMatchObject({ kind: 'audio', seconds: 1 });
+  });
+  it('dates in the header: RIFF ICRD and BWF origination', async () => {
+    expect((await probe('i.wav', wav({ dataBytes: 100, before: [infoList({ ICRD: '2019-01-14 08:30:12' })] }))).embeddedDate)
+      .toEqual({ naive: [2019, 1, 14, 8, 30, 12], source: 'riff-icrd' });
+    expect((await probe('b.wav', wav({ dataBytes: 100, before: [bext('2019-01-15', '09:10:11')] }))).embeddedDate)
+      .toEqual({ naive: [2019, 1, 15, 9, 10, 11], source: 'bwf-origination' });
+    // a LIST after the data chunk is found too
+    expect((await probe('after.wav', wav({ dataBytes: 100, after: [infoList({ ICRD: '2019-03-01' })] }))).embeddedDate)
+      .toEqual({ naive: [2019, 3, 1, 0, 0, 0], source: 'riff-icrd' });
+  });
+});
+
+describe('files that are not what their name says', () => {
+  const dir = tempDir();
+  const probe = async (name: string, content: Buffer | string) => (await probeFile(put(dir, name, content), name)).probe;
+
+  it('an empty .wav is unreadable; an empty .txt is other', async () => {
+    expect(await probe('e.wav', '')).toMatchObject({ kind: 'unreadable', error: 'empty file' });
+    expect(await probe('e.txt', '')).toMatchObject({ kind: 'other' });
+  });
+  it('an HTML error page saved as .mp3 is unreadable', async () => {
+    expect(await probe('e.mp3', '<!DOCTYPE html><html><body>404</body></html>')).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/HTML/) });
+    expect(await probe('e.gsm', '\n  <html><body>500</body></html>')).toMatchObject({ kind: 'unreadable' });
+  });
+  it('random bytes named .mp3 are unreadable, random bytes named .bin are other', async () => {
+    const junk = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 251));
+    expect((await probe('j.mp3', junk)).kind).toBe('unreadable');
+    expect((await probe('j.bin', junk)).kind).toBe('other');
+  });
+  it('an MP3 cut to its first 2 KB is still sized (from its header), not crashed on', async () => {
+    const full = readFileSync(join(codecs, 'cbr-noxing.mp3'));
+    const p = await probe('cut.mp3', full.subarray(0, 2048));
+    expect(['audio', 'unreadable']).toContain(p.kind);
+  });
+  it('an ID3 tag claiming 200 MB is stepped over, not read', async () => {
+    const mp3 = readFileSync(join(codecs, 'cbr-noxing.mp3'));
+    const id3 = Buffer.from([0x49, 0x44, 0x33, 4, 0, 0, 0x7f, 0x7f, 0x7f, 0x7f]);
+    const p = await probe('big-id3.mp3', Buffer.concat([id3, mp3]));
+    expect(p.kind).toBe('unreadable');
+  });
+  it('headerless codecs: size and codec rate', async () => {
+    expect(await probe('a.gsm', Buffer.alloc(33 * 100))).toMatchObject({ kind: 'audio', seconds: 2, codec: 'GSM' });
+    expect(await probe('a.ul', Buffer.alloc(8000, 0xff))).toMatchObject({ seconds: 1, codec: 'ULAW' });
+    expect(await probe('a.pcma', Buffer.alloc(4000, 0xd5))).toMatchObject({ seconds: 0.5, codec: 'ALAW' });
+    expect(await probe('a.sln', Buffer.alloc(32000))).toMatchObject({ seconds: 2, codec: 'SLN' });
+    expect(await probe('a.sln16', Buffer.alloc(32000))).toMatchObject({ seconds: 1, codec: 'SLN16' });
+    expect(await probe('a.g729', Buffer.alloc(1000))).toMatchObject({ seconds: 1, codec: 'G729' });
+    expect(await probe('short.gsm', Buffer.alloc(20))).toMatchObject({ kind: 'unreadable' });
+  });
+  it('a cut-off Ogg counts up to its last complete page', async () => {
+    const ogg = readFileSync(join(codecs, 'opus.opus'));
+    const p = await probe('cut.opus', ogg.subarray(0, Math.floor(ogg.length / 2)));
+    expect(p.kind).toBe('audio');
+    expect(p.seconds!).toBeGreaterThan(0.3);
+    expect(p.seconds!).toBeLessThan(ffprobe['opus.opus']!);
+    expect(p.error).toMatch(/cut off/);
+    expect((await probe('head.ogg', ogg.subarray(0, 40))).kind).toBe('unreadable');
+  });
+  it('a file that vanished is unreadable (audio name) with the reason, not a crash', async () => {
+    const r = await probeFile(join(dir, 'gone.wav'), 'gone.wav');
+    expect(r.probe).toEqual({ kind: 'unreadable', error: 'vanished during the scan' });
+  });
+  it('MP4 creation time and ID3 recording time are read as dates', async () => {
+    const m = await probeFile(join(SAMPLES, 'leak/ambulanstransport/bestallning-0701740609.mp3'), 'bestallning-0701740609.mp3');
+    expect(m.probe.embeddedDate).toEqual({ naive: [2019, 1, 16, 10, 20, 30], source: 'id3' });
+    const a = await probeFile(join(codecs, 'aac-faststart.m4a'), 'aac-faststart.m4a');
+    expect(a.probe.embeddedDate).toEqual({ ms: Date.UTC(2019, 0, 14, 8, 30, 12), source: 'mp4-creation' });
+  });
+});
