@@ -1,5 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
+const report = process.env.LEAKTALLY_TEST_REPORT;
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
@@ -7,5 +9,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // tests spawn the built CLI and real threads; two cores here
     maxWorkers: 2,
+    // .ci/run asks for a JSON report too, to print a plain "N passed, N failed" line
+    reporters: report ? ['default', 'json'] : ['default'],
+    outputFile: report ? { json: report } : undefined,
   },
 });

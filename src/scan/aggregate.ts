@@ -31,7 +31,7 @@ export interface CustomerTotals {
   /** yyyy-MM → audio files and seconds, in month order */
   months: Array<[string, MonthTally]>;
   dateSources: Array<[DateSource, number]>;
-  /** the first unreadable files met, with the reason (for the responder's view; never exported) */
+  /** the first unreadable files in path order, with the reason (for the responder's view; never exported) */
   unreadableExamples: Array<{ path: string; error: string }>;
 }
 
@@ -62,7 +62,7 @@ class Acc {
     }
     if (r.kind === 'unreadable') {
       this.unreadable++;
-      if (this.examples.length < UNREADABLE_EXAMPLES) this.examples.push({ path: r.path, error: r.error ?? 'unreadable' });
+      this.example(r.path, r.error ?? 'unreadable');
       return;
     }
     this.audio++;
@@ -78,6 +78,19 @@ class Acc {
       this.months.set(r.month!, m);
     }
     if (r.dateSource) this.sources.set(r.dateSource, (this.sources.get(r.dateSource) ?? 0) + 1);
+  }
+
+  /**
+   * Keep the first UNREADABLE_EXAMPLES paths in path order, not in arrival order, so that the
+   * examples do not depend on which thread finished first.
+   */
+  private example(path: string, error: string): void {
+    const ex = this.examples;
+    if (ex.length === UNREADABLE_EXAMPLES && path >= ex[ex.length - 1]!.path) return;
+    let i = ex.length;
+    while (i > 0 && ex[i - 1]!.path > path) i--;
+    ex.splice(i, 0, { path, error });
+    if (ex.length > UNREADABLE_EXAMPLES) ex.pop();
   }
 
   totals(withCallers: boolean): CustomerTotals {

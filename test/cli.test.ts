@@ -1,0 +1,200 @@
+/** The headless CLI as a user runs it: the built binary, real trees, exit codes, files written. */
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { CLI, LEAK, csvObjects, parseCsv, put, runCli, tempDir, wav } from './helpers.js';
+
+const STHLM = ['--tz', 'Europe/Stockholm'];
+
+describe('leaktally samples/leak --csv -', () => {
+  const r = runCli([LEAK, '--csv', '-', ...STHLM]);
+  const rows = csvObjects(r.stdout);
+  const by = (c: string) => rows.find((x) => x.customer === c)!;
+
+  it('exits 0 with a UTF-8 BOM, CRLF rows and the columns in order', () => {
+    expect(r.status).toBe(0);
+    expect(r.stdout.startsWith('\uFEFFcustomer,files,audio_files,other_files,unreadable_files,bytes,audio_seconds,audio_hours,first_recording,last_recording,distinct_callers,formats\r\n')).toBe(true);
+    expect(rows.map((x) => x.customer)).toEqual(['1177-vardguiden', 'ambulanstransport', 'itell', 'trasiga-filer']);
+  });
+  it('counts files, recordings and dates per customer', () => {
+    expect(by('1177-vardguiden')).toMatchObject({
+      files: '5', audio_files: '5', other_files: '0', unreadable_files: '0',
+      first_recording: '2018-12-31T23:59:30+01:00', last_recording: '2019-02-03T16:05:00+01:00',
+      formats: 'WAV/ULAW 2; WAV/ALAW 1; WAV/GSM610 1; WAV/PCM 1', distinct_callers: '',
+    });
+    expect(by('ambulanstransport')).toMatchObject({ audio_files: '3', formats: 'MP3 3', first_recording: '2019-01-14T08:30:12+01:00', last_recording: '2019-01-16T10:20:30+01:00' });
+    expect(by('itell')).toMatchObject({ files: '6', audio_files: '6', first_recording: '2018-11-05T10:15:00+01:00' });
+    expect(by('trasiga-filer')).toMatchObject({ files: '10', audio_files: '5', other_files: '1', unreadable_files: '4' });
+  });
+  it('audio_seconds has 3 decimals, audio_hours 2, and they add up', () => {
+    for (const x of rows) {
+      expect(x.audio_seconds).toMatch(/^\d+\.\d{3}$/);
+      expect(x.audio_hours).toMatch(/^\d+\.\d{2}$/);
+      expect(Number(x.audio_hours)).toBeCloseTo(Number(x.audio_seconds) / 3600, 2);
+      expect(Number(x.files)).toBe(Number(x.audio_files) + Number(x.other_files) + Number(x.unreadable_files));
+    }
+  });
+  it('prints no progress when stderr is not a terminal', () => {
+    expect(r.stderr).toBe('');
+  });
+});
+
+describe('output formats', () => {
+  it('no flags and stdout not a terminal: the summary CSV on stdout', () => {
+    const r = runCli([LEAK]);
+    expect(r.status).toBe(0);
+    expect(csvObjects(r.stdout)).toHaveLength(4);
+  });
+  it('--json: root, scannedAt, options, totals, customers with the same fields', () => {
+    const r = runCli([LEAK, '--json', '-', ...STHLM]);
+    const j = JSON.parse(r.stdout);
+    expect(Object.keys(j)).toEqual(expect.arrayContaining(['root', 'scannedAt', 'options', 'totals', 'customers']));
+    expect(j.options).toEqual({ depth: 1, pattern: null, tz: 'Europe/Stockholm', delimiter: ',' });
+    expect(j.totals).toMatchObject({ customers: 4, files: 24, unreadable_files: 4 });
+    const itell = j.customers.find((c: { customer: string }) => c.customer === 'itell');
+    expect(itell).toMatchObject({ files: 6, audio_files: 6, first_recording: '2018-11-05T10:15:00+01:00', distinct_callers: null });
+    expect(itell.months).toMatchObject({ '2018-11': { audio_files: 1 }, '2019-01': { audio_files: 2 }, '2019-02': { audio_files: 3 } });
+    const csv = csvObjects(runCli([LEAK, '--csv', '-', ...STHLM]).stdout).find((c) => c.customer === 'itell')!;
+    expect(String(itell.audio_seconds.toFixed(3))).toBe(csv.audio_seconds);
+    expect(JSON.stringify(j)).not.toMatch(/0701740/); // counts, not callers' numbers
+  });
+  it('--files: one manifest row per file, with kind, codec, date source and error', () => {
+    const out = join(tempDir(), 'files.csv');
+    const r = runCli([LEAK, '--files', out, '--csv', join(tempDir(), 's.csv'), ...STHLM]);
+    expect(r.status).toBe(0);
+    const rows = csvObjects(readFileSync(out, 'utf8'));
+    expect(rows).toHaveLength(24);
+    expect(Object.keys(rows[0]!)).toEqual(['path', 'customer', 'kind', 'bytes', 'seconds', 'codec', 'sample_rate', 'channels', 'recorded_at', 'date_source', 'error']);
+    expect(rows.find((x) => x.path === 'trasiga-filer/still-recording.wav')).toMatchObject({ kind: 'audio', codec: 'WAV/ULAW', error: expect.stringMatching(/data size 0/) });
+    expect(rows.find((x) => x.path === 'trasiga-filer/error-page.mp3')).toMatchObject({ kind: 'unreadable', error: 'an HTML page, not audio' });
+    expect(rows.find((x) => x.path === 'trasiga-filer/samtal_åäö.wav')).toMatchObject({ kind: 'audio' });
+    expect(rows.find((x) => x.path.endsWith('samtal-4711.wav'))).toMatchObject({ date_source: 'riff-icrd', recorded_at: '2019-02-03T16:05:00+01:00' });
+    expect(rows.find((x) => x.path.endsWith('1547451012.52.mp3'))).toMatchObject({ date_source: 'filename', sample_rate: '8000', channels: '1' });
+  });
+  it("--delimiter ';' writes decimal commas", () => {
+    const r = runCli([LEAK, '--csv', '-', '--delimiter', ';']);
+    const rows = csvObjects(r.stdout, ';');
+    expect(rows[0]!.audio_seconds).toMatch(/^\d+,\d{3}$/);
+    expect(r.stdout.split('\r\n')[0]).toContain('customer;files;');
+  });
+});
+
+describe('--pattern and --depth', () => {
+  it('the Itell example: customers and callers from names, the rest (unmatched)', () => {
+    const r = runCli([join(LEAK, 'itell'), '--csv', '-', ...STHLM, '--pattern', '*/*/*/in-{customer}-{caller}-{date:yyyyMMdd-HHmmss}-*']);
+    expect(r.status).toBe(0);
+    const rows = csvObjects(r.stdout);
+    expect(rows.map((x) => [x.customer, x.files, x.distinct_callers])).toEqual([
+      ['(unmatched)', '1', '0'],
+      ['0812345001', '2', '2'],
+      ['0812345002', '1', '1'],
+      ['0812345003', '2', '2'],
+    ]);
+    expect(rows.find((x) => x.customer === '0812345003')!.first_recording).toBe('2019-02-01T12:00:00+01:00');
+    expect(r.stderr).toMatch(/1 files did not match --pattern/);
+  });
+  it('a pattern that matches nothing is reported', () => {
+    const r = runCli([LEAK, '--csv', '-', '--pattern', 'nothing/{customer}.wav']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/--pattern matched none of the 24 files/);
+  });
+  it('--depth 2 makes the year folders customers, empty ones included', () => {
+    const root = tempDir();
+    for (const y of ['2016', '2017']) mkdirSync(join(root, 'itell', y), { recursive: true });
+    put(root, 'itell/2019/01/14/20190114-083012.ul', Buffer.alloc(8000));
+    put(root, 'itell/README.txt', 'x');
+    const rows = csvObjects(runCli([root, '--csv', '-', '--depth', '2']).stdout);
+    expect(rows.map((x) => [x.customer, x.files, x.audio_files])).toEqual([
+      ['(top level)', '1', '0'],
+      ['2016', '0', '0'],
+      ['2017', '0', '0'],
+      ['2019', '1', '1'],
+    ]);
+    expect(rows[1]).toMatchObject({ first_recording: '', last_recording: '', audio_seconds: '0.000', formats: '' });
+  });
+});
+
+describe('spreadsheet safety', () => {
+  it('cells starting with = + - @ tab CR or LF are neutralised; the rest are kept verbatim', () => {
+    const root = tempDir();
+    const hostile = ['=HYPERLINK("evil.example","y")', '+46701740605', '-2+3', '@SUM(A1)', '\tTAB', '\nLF', '\rCR', 'a,b"c', 'ok'];
+    for (const h of hostile) put(root, `${h}/x.ul`, Buffer.alloc(800));
+    const r = runCli([root, '--csv', '-']);
+    const cells = parseCsv(r.stdout).slice(1).map((row) => row[0]);
+    expect(cells.sort()).toEqual(
+      ["'=HYPERLINK(\"evil.example\",\"y\")", "'+46701740605", "'-2+3", "'@SUM(A1)", "'\tTAB", "'\nLF", "'\rCR", 'a,b"c', 'ok'].sort(),
+    );
+    const files = join(tempDir(), 'm.csv');
+    runCli([root, '--files', files, '--csv', join(tempDir(), 's.csv')]);
+    const paths = parseCsv(readFileSync(files, 'utf8')).slice(1).map((row) => row[0]!);
+    expect(paths.filter((p) => /^[=+\-@\t\r\n]/.test(p))).toEqual([]);
+  });
+});
+
+describe('bad input: one line, exit 2, nothing written', () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    ['an unknown flag', [LEAK, '--bogus'], /unknown option '--bogus'/],
+    ['no folder', [], /missing required argument 'dir'/],
+    ['a missing folder', ['/no/such/folder'], /no such folder: \/no\/such\/folder/],
+    ['a file instead of a folder', [join(LEAK, 'trasiga-filer/LÄSMIG.txt')], /is not a folder/],
+    ['a bad pattern', [LEAK, '--pattern', '{client}'], /bad --pattern: unknown capture \{client\}/],
+    ['an unknown zone', [LEAK, '--tz', 'Mars/Olympus'], /unknown time zone "Mars\/Olympus"/],
+    ['a bad depth', [LEAK, '--depth', '0'], /--depth must be a whole number/],
+    ['a bad delimiter', [LEAK, '--delimiter', '|'], /--delimiter must be/],
+    ['an output folder that does not exist', [LEAK, '--csv', '/no/such/dir/x.csv'], /--csv: the folder \/no\/such\/dir does not exist/],
+    ['an output inside the evidence', [LEAK, '--csv', join(LEAK, 'x.csv')], /refusing to write into the evidence tree/],
+    ['two outputs on stdout', [LEAK, '--csv', '-', '--json', '-'], /only one of/],
+  ];
+  for (const [what, args, msg] of cases) {
+    it(what, () => {
+      const r = runCli(args);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^leaktally: /);
+    });
+  }
+  it('an output file that cannot be created: exit 2 before scanning', () => {
+    const dir = tempDir();
+    const locked = join(dir, 'locked');
+    mkdirSync(locked, { mode: 0o555 });
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const r = runCli([LEAK, '--csv', join(locked, 'x.csv')], asNobody);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--csv: cannot write .*permission denied/);
+  });
+  it('--help and --version exit 0', () => {
+    expect(runCli(['--help'])).toMatchObject({ status: 0, stdout: expect.stringMatching(/--pattern <template>/) });
+    expect(runCli(['--version'])).toMatchObject({ status: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) });
+  });
+});
+
+describe('atomic output', () => {
+  it('replaces an existing file whole and leaves no temporary file', () => {
+    const dir = tempDir();
+    const out = join(dir, 'summary.csv');
+    writeFileSync(out, 'old');
+    expect(runCli([LEAK, '--csv', out]).status).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/^\uFEFFcustomer,/);
+    expect(readdirSync(dir)).toEqual(['summary.csv']);
+  });
+  it('Ctrl-C during a scan: exit 130, no CSV, no manifest, no temporary file', async () => {
+    const root = tempDir();
+    for (let i = 0; i < 40_000; i++) put(root, `k${i % 4}/${i}.wav`, wav({ tag: 7, dataBytes: 80 }));
+    const dir = tempDir();
+    const child = spawn(process.execPath, [CLI, root, '--csv', join(dir, 's.csv'), '--files', join(dir, 'f.csv'), '--threads', '0'], { env: { ...process.env, CI: '1' } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    // wait until the manifest's temporary file exists (the scan is under way), then interrupt
+    for (let i = 0; i < 200 && readdirSync(dir).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 150));
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.on('close', r));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/interrupted after \d+ files; no output written/);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(existsSync(join(dir, 's.csv'))).toBe(false);
+  });
+});
