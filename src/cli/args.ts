@@ -1,7 +1,7 @@
 /** Command-line arguments (commander), validated into one options object; bad usage is a UsageError. */
 import { Command, CommanderError, Option } from 'commander';
-import { statSync, accessSync, constants, readFileSync, realpathSync } from 'node:fs';
-import { resolve, sep, dirname } from 'node:path';
+import { statSync, accessSync, constants, readFileSync } from 'node:fs';
+import { outputProblem } from '../report/target.js';
 import { compilePattern, PatternError } from '../scan/pattern.js';
 import { isValidZone, systemZone } from '../scan/date/zone.js';
 import { DEFAULT_THREADS } from '../scan/engine.js';
@@ -45,11 +45,6 @@ function program(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
-}
-
-function inside(child: string, parent: string): boolean {
-  const p = parent.endsWith(sep) ? parent : parent + sep;
-  return child === parent || child.startsWith(p);
 }
 
 /**
@@ -114,22 +109,10 @@ export function parseArgs(argv: string[], out: (s: string) => void = (s) => proc
   };
   const outputs = [['--csv', opts.csv], ['--json', opts.json], ['--files', opts.files]] as const;
   if (outputs.filter(([, v]) => v === '-').length > 1) throw new UsageError('only one of --csv, --json and --files can write to stdout (-)');
-  const realRoot = realpathSync(dir);
   for (const [flag, target] of outputs) {
     if (!target || target === '-') continue;
-    const abs = resolve(target);
-    let parentReal: string;
-    try {
-      parentReal = realpathSync(dirname(abs));
-    } catch {
-      throw new UsageError(`${flag}: the folder ${dirname(target)} does not exist`);
-    }
-    if (inside(parentReal, realRoot)) throw new UsageError(`${flag}: refusing to write into the evidence tree ${dir}; write the output elsewhere`);
-    try {
-      if (statSync(abs).isDirectory()) throw new UsageError(`${flag}: ${target} is a folder; give a file name`);
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-    }
+    const problem = outputProblem(target, dir);
+    if (problem) throw new UsageError(`${flag}: ${problem}`);
   }
   return opts;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** leaktally's command line: parse, then the headless run or (on a terminal) the interactive UI. */
 import { parseArgs, UsageError } from './args.js';
-import { runHeadless, OutputError } from './headless.js';
+import { runHeadless, OutputError, configOf } from './headless.js';
 import { removeTemporaryFiles } from '../report/atomic.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -16,10 +16,15 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   if (o === 'exit') return 0;
-  const wantsFile = o.csv !== undefined || o.json !== undefined;
-  // The interactive UI is not there yet: everything is headless, the summary CSV on stdout by default.
+  const wantsOutput = o.csv !== undefined || o.json !== undefined || o.files !== undefined;
+  const terminal = process.stdout.isTTY === true && process.stdin.isTTY === true && !process.env.CI;
+  if (o.tui && !wantsOutput && terminal) {
+    // loaded only here: a headless run never loads React and Ink
+    const { runTui } = await import('../tui/run.js');
+    return runTui(configOf(o), o.delimiter);
+  }
   try {
-    return await runHeadless(o, !wantsFile);
+    return await runHeadless(o, o.csv === undefined && o.json === undefined);
   } catch (e) {
     removeTemporaryFiles();
     if (e instanceof OutputError) {

@@ -73,13 +73,15 @@ export class Scanner {
   private stopped = false;
   private endMs?: number;
   private readonly customerFromFolders: boolean;
+  private readonly withCallers: boolean;
 
   constructor(
     readonly config: ScanConfig,
     private readonly onRecord?: (r: FileRecord) => void,
   ) {
     const ctx = makeContext(config); // validates the pattern before anything starts
-    this.agg = new Aggregator(ctx.pattern?.hasCaller ?? false);
+    this.withCallers = ctx.pattern?.hasCaller ?? false;
+    this.agg = new Aggregator(this.withCallers);
     this.customerFromFolders = !ctx.pattern?.hasCustomer;
   }
 
@@ -108,6 +110,11 @@ export class Scanner {
   /** Totals per customer as they stand now (cheap enough to call a few times a second). */
   customers(): CustomerTotals[] {
     return this.agg.customers();
+  }
+
+  /** Whether run() has returned. */
+  get isFinished(): boolean {
+    return this.finished;
   }
 
   private add(r: FileRecord): void {
@@ -172,20 +179,30 @@ export class Scanner {
     }
     this.phase = this.stopped ? 'stopped' : 'done';
     this.endMs = performance.now();
+    this.finished = true;
+    return this.result();
+  }
+
+  private finished = false;
+
+  /**
+   * The result as it stands: the final one after run(), or a snapshot while the scan is under way
+   * (then partial, like the result of a stopped scan).
+   */
+  result(): ScanResult {
     const customers = this.agg.customers();
-    const withCallers = makeContext(this.config).pattern?.hasCaller ?? false;
     return {
       config: this.config,
       startedAt: this.startedAt,
       finishedAt: new Date(),
-      partial: this.stopped,
+      partial: this.stopped || !this.finished,
       customers,
-      totals: { ...sumTotals(customers, withCallers), customers: customers.length },
+      totals: { ...sumTotals(customers, this.withCallers), customers: customers.length },
       linksSkipped: this.links,
       specialSkipped: this.special,
       folderErrors: this.folderErrorCount > this.folderErrors.length
         ? [...this.folderErrors, { path: `… and ${this.folderErrorCount - this.folderErrors.length} more`, error: '' }]
-        : this.folderErrors,
+        : [...this.folderErrors],
       unmatched: this.unmatched,
     };
   }

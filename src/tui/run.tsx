@@ -1,0 +1,41 @@
+/** Start the UI on a terminal: the engine runs, the App watches it; returns when the user quits. */
+import React from 'react';
+import { render } from 'ink';
+import { basename, resolve } from 'node:path';
+import { format } from 'date-fns';
+import { TZDate } from '@date-fns/tz';
+import { Scanner, type ScanConfig } from '../scan/engine.js';
+import type { Delimiter } from '../report/summary.js';
+import { App, REDRAW_MS } from './App.js';
+
+/** leaktally-<root folder name>-<yyyyMMdd-HHmm>.csv, in the current folder. */
+export function defaultExportName(root: string, zone: string, now = new Date()): string {
+  const name = basename(resolve(root)).replace(/[^\p{L}\p{N}._-]+/gu, '_') || 'root';
+  return `leaktally-${name}-${format(new TZDate(now.getTime(), zone), 'yyyyMMdd-HHmm')}.csv`;
+}
+
+// The alternate screen, as full-screen terminal tools use: on quit the terminal shows what it showed before.
+const ENTER_ALT = '\x1b[?1049h\x1b[H';
+const LEAVE_ALT = '\x1b[?1049l';
+
+export async function runTui(config: ScanConfig, delimiter: Delimiter): Promise<number> {
+  const scanner = new Scanner(config);
+  const done = scanner.run();
+  process.stdout.write(ENTER_ALT);
+  const leave = (): void => void process.stdout.write(LEAVE_ALT);
+  process.once('exit', leave);
+  const app = render(
+    <App scanner={scanner} done={done} root={config.root} zone={config.zone} delimiter={delimiter} defaultExportPath={defaultExportName(config.root, config.zone)} />,
+    { exitOnCtrlC: false, maxFps: 1000 / REDRAW_MS },
+  );
+  try {
+    await app.waitUntilExit();
+  } finally {
+    app.cleanup();
+    leave();
+    process.off('exit', leave);
+  }
+  scanner.stop();
+  await done;
+  return 0;
+}
