@@ -90,7 +90,7 @@ describe('hostile trees', () => {
     mkdirSync(join(root, 'kund'));
     writeFileSync(name, Buffer.alloc(8000));
     const seen: string[] = [];
-    const r = await new Scanner(cfg(root), (rec) => seen.push(rec.path)).run();
+    const r = await new Scanner(cfg(root), (rec) => seen.push(rec.path!)).run();
     expect(r.totals.audioFiles).toBe(1);
     expect(seen).toEqual(['kund/samtal_åäö.ul']);
   });

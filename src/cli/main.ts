@@ -21,7 +21,8 @@ export async function main(argv: string[]): Promise<number> {
   if (o.tui && !wantsOutput && terminal) {
     // loaded only here: a headless run never loads React and Ink
     const { runTui } = await import('../tui/run.js');
-    return runTui(configOf(o), o.delimiter);
+    await runTui(configOf(o), o.delimiter);
+    return 0;
   }
   try {
     return await runHeadless(o, o.csv === undefined && o.json === undefined);

@@ -20,7 +20,7 @@ export class ManifestWriter {
 
   add(r: FileRecord): void {
     this.csv.write([
-      safeText(r.path),
+      safeText(r.path ?? ''),
       safeText(r.customer),
       r.kind,
       String(r.bytes),

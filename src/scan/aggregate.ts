@@ -62,7 +62,7 @@ class Acc {
     }
     if (r.kind === 'unreadable') {
       this.unreadable++;
-      this.example(r.path, r.error ?? 'unreadable');
+      this.example(r.path ?? '', r.error ?? 'unreadable');
       return;
     }
     this.audio++;

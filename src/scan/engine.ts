@@ -159,7 +159,7 @@ export class Scanner {
       },
     };
 
-    const ctx = makeContext(this.config);
+    const ctx = makeContext(this.config, this.onRecord !== undefined);
     if (threads <= 0) {
       // Inline: the same per-file function on this thread, a batch at a time.
       const drain = async (): Promise<void> => {
@@ -222,7 +222,7 @@ export class Scanner {
       w?.();
     };
     const workers = Array.from({ length: threads }, () => {
-      const w = new Worker(url, { workerData: this.config });
+      const w = new Worker(url, { workerData: { ...this.config, keepPaths: this.onRecord !== undefined } });
       const state = { w, inFlight: 0 };
       w.on('message', (recs: FileRecord[]) => {
         state.inFlight--;

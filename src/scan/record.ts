@@ -25,8 +25,11 @@ export const TOP_LEVEL = '(top level)';
 export const UNMATCHED = '(unmatched)';
 
 export interface FileRecord {
-  /** path below the root, '/'-separated, names decoded for display */
-  path: string;
+  /**
+   * path below the root, '/'-separated, names decoded for display. Left out (to spare the threads'
+   * messages) when nothing asks for every file's path: it is always there for unreadable files.
+   */
+  path?: string;
   customer: string;
   kind: FileKind;
   bytes: number;
@@ -44,49 +47,52 @@ export interface FileRecord {
 
 export interface RecordContext {
   rootBytes: Buffer;
+  /** put every file's path in its record (a manifest is written, or a caller wants records) */
+  keepPaths: boolean;
   depth: number;
   zone: string;
   pattern?: CompiledPattern;
 }
 
-export function makeContext(cfg: ScanConfig): RecordContext {
+export function makeContext(cfg: ScanConfig, keepPaths = true): RecordContext {
   const root = Buffer.from(cfg.root);
   const rootBytes = root[root.length - 1] === 0x2f ? root : Buffer.concat([root, Buffer.from('/')]);
-  return { rootBytes, depth: cfg.depth, zone: cfg.zone, pattern: cfg.pattern ? compilePattern(cfg.pattern) : undefined };
+  return { rootBytes, keepPaths, depth: cfg.depth, zone: cfg.zone, pattern: cfg.pattern ? compilePattern(cfg.pattern) : undefined };
 }
 
 /** rel: the path below the root as raw bytes ('/'-separated). */
 export async function processFile(rel: Buffer, ctx: RecordContext): Promise<FileRecord> {
-  const parts: string[] = [];
-  let from = 0;
-  for (let i = 0; i <= rel.length; i++) {
-    if (i === rel.length || rel[i] === 0x2f) {
-      parts.push(decodeName(rel.subarray(from, i)));
-      from = i + 1;
-    }
-  }
-  const name = parts[parts.length - 1]!;
-  const dirs = parts.slice(0, -1);
-  const path = parts.join('/');
+  // where each name starts and ends; names are decoded only when something needs them
+  const bounds: number[] = [0];
+  for (let i = 0; i < rel.length; i++) if (rel[i] === 0x2f) bounds.push(i, i + 1);
+  bounds.push(rel.length);
+  const names = bounds.length / 2;
+  const segment = (k: number): string => decodeName(rel.subarray(bounds[2 * k]!, bounds[2 * k + 1]!));
+  const name = segment(names - 1);
+  const dirs = (): string[] => Array.from({ length: names - 1 }, (_, k) => segment(k));
+  const fullPath = (): string => (names === 1 ? name : [...dirs(), name].join('/'));
 
   const abs = Buffer.concat([ctx.rootBytes, rel]);
   const facts = await probeFile(abs, name);
   const p = facts.probe;
 
-  let customer = dirs.length >= ctx.depth ? parts[ctx.depth - 1]! : TOP_LEVEL;
+  let path = ctx.keepPaths || ctx.pattern || p.kind === 'unreadable' ? fullPath() : undefined;
+  let customer = names - 1 >= ctx.depth ? segment(ctx.depth - 1) : TOP_LEVEL;
   let caller: string | undefined;
   let patternMs: number | undefined;
   if (ctx.pattern) {
-    const m = matchPattern(ctx.pattern, path, ctx.zone);
+    const m = matchPattern(ctx.pattern, path!, ctx.zone);
     if (!m) customer = UNMATCHED;
     else {
       if (ctx.pattern.hasCustomer) customer = m.customer!;
       caller = m.caller;
       patternMs = m.dateMs;
     }
+    if (!ctx.keepPaths && p.kind !== 'unreadable') path = undefined;
   }
 
-  const rec: FileRecord = { path, customer, kind: p.kind, bytes: facts.bytes };
+  const rec: FileRecord = { customer, kind: p.kind, bytes: facts.bytes };
+  if (path !== undefined) rec.path = path;
   if (p.seconds !== undefined) rec.seconds = p.seconds;
   if (p.codec !== undefined) rec.codec = p.codec;
   if (p.sampleRate) rec.sampleRate = p.sampleRate;

@@ -1,10 +1,11 @@
 /**
  * Streaming walk of the evidence tree. Depth-first with a stack of folders still to read, one folder
- * handle open at a time, names as raw bytes; symbolic links are never followed (they can loop or lead
- * out of the evidence) and special files (FIFOs, sockets, devices) are never opened. Memory grows with
- * the number of folders waiting to be read, not with the number of files.
+ * listed at a time, names as raw bytes; symbolic links are never followed (they can loop or lead out of
+ * the evidence) and special files (FIFOs, sockets, devices) are never opened. Memory grows with the
+ * number of folders waiting to be read and the size of the largest folder, not with the number of
+ * files. (readdirSync lists a folder in one call: ~8x less CPU per entry than fs.Dir.readSync here.)
  */
-import { lstatSync, opendirSync, type Dirent } from 'node:fs';
+import { lstatSync, readdirSync, type Dirent } from 'node:fs';
 
 export interface WalkSink {
   /** a regular file; rel is its path below the root ('/'-separated bytes) */
@@ -25,7 +26,7 @@ type DirentB = Dirent<Buffer>;
 
 /**
  * Walk root. `yieldEvery` files, it awaits `pause()` so that a consumer can apply back-pressure and
- * the event loop stays responsive (the walk itself uses synchronous reads of a buffered directory handle).
+ * the event loop stays responsive (each folder is listed with one synchronous call).
  */
 export async function walk(
   root: string,
@@ -39,56 +40,44 @@ export async function walk(
   while (stack.length > 0) {
     if (opts.aborted()) return;
     const { rel, depth } = stack.pop()!;
-    let dir;
+    let entries: DirentB[];
     try {
-      dir = opendirSync(Buffer.concat([rootBytes, rel]) as unknown as string, { encoding: 'buffer' as BufferEncoding, bufferSize: 256 });
+      entries = readdirSync(Buffer.concat([rootBytes, rel]) as unknown as string, { withFileTypes: true, encoding: 'buffer' }) as unknown as DirentB[];
     } catch (e) {
       sink.error(rel, e as NodeJS.ErrnoException);
       continue;
     }
-    try {
-      for (;;) {
-        let d: DirentB | null;
+    for (const d of entries) {
+      const name = d.name as unknown as Buffer;
+      const child = rel.length ? Buffer.concat([rel, SLASH, name]) : Buffer.from(name);
+      let isFile = d.isFile();
+      let isDir = d.isDirectory();
+      let isLink = d.isSymbolicLink();
+      if (!isFile && !isDir && !isLink && !d.isFIFO() && !d.isSocket() && !d.isCharacterDevice() && !d.isBlockDevice()) {
+        // DT_UNKNOWN (some network and FUSE file systems): ask lstat
         try {
-          d = dir.readSync() as unknown as DirentB | null;
+          const st = lstatSync(Buffer.concat([rootBytes, child]) as unknown as string);
+          isFile = st.isFile();
+          isDir = st.isDirectory();
+          isLink = st.isSymbolicLink();
         } catch (e) {
-          sink.error(rel, e as NodeJS.ErrnoException);
-          break;
+          sink.error(child, e as NodeJS.ErrnoException);
+          continue;
         }
-        if (!d) break;
-        const name = d.name as unknown as Buffer;
-        const child = rel.length ? Buffer.concat([rel, SLASH, name]) : Buffer.from(name);
-        let isFile = d.isFile();
-        let isDir = d.isDirectory();
-        let isLink = d.isSymbolicLink();
-        if (!isFile && !isDir && !isLink && !d.isFIFO() && !d.isSocket() && !d.isCharacterDevice() && !d.isBlockDevice()) {
-          // DT_UNKNOWN (some network and FUSE file systems): ask lstat
-          try {
-            const st = lstatSync(Buffer.concat([rootBytes, child]) as unknown as string);
-            isFile = st.isFile();
-            isDir = st.isDirectory();
-            isLink = st.isSymbolicLink();
-          } catch (e) {
-            sink.error(child, e as NodeJS.ErrnoException);
-            continue;
-          }
-        }
-        if (isLink) sink.link(child);
-        else if (isDir) {
-          sink.dir(child, depth + 1);
-          stack.push({ rel: child, depth: depth + 1 });
-        } else if (isFile) {
-          sink.file(child);
-          if (++sinceYield >= every) {
-            sinceYield = 0;
-            const p = opts.pause();
-            if (p) await p;
-            if (opts.aborted()) return;
-          }
-        } else sink.special(child);
       }
-    } finally {
-      dir.closeSync();
+      if (isLink) sink.link(child);
+      else if (isDir) {
+        sink.dir(child, depth + 1);
+        stack.push({ rel: child, depth: depth + 1 });
+      } else if (isFile) {
+        sink.file(child);
+        if (++sinceYield >= every) {
+          sinceYield = 0;
+          const p = opts.pause();
+          if (p) await p;
+          if (opts.aborted()) return;
+        }
+      } else sink.special(child);
     }
   }
 }

@@ -2,7 +2,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { makeContext, processFile, type FileRecord, type ScanConfig } from './record.js';
 
-const ctx = makeContext(workerData as ScanConfig);
+const data = workerData as ScanConfig & { keepPaths: boolean };
+const ctx = makeContext(data, data.keepPaths);
 let chain: Promise<void> = Promise.resolve();
 
 parentPort!.on('message', (rels: string[]) => {

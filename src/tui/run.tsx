@@ -4,7 +4,7 @@ import { render } from 'ink';
 import { basename, resolve } from 'node:path';
 import { format } from 'date-fns';
 import { TZDate } from '@date-fns/tz';
-import { Scanner, type ScanConfig } from '../scan/engine.js';
+import { Scanner, type ScanConfig, type ScanResult } from '../scan/engine.js';
 import type { Delimiter } from '../report/summary.js';
 import { App, REDRAW_MS } from './App.js';
 
@@ -18,7 +18,12 @@ export function defaultExportName(root: string, zone: string, now = new Date()):
 const ENTER_ALT = '\x1b[?1049h\x1b[H';
 const LEAVE_ALT = '\x1b[?1049l';
 
-export async function runTui(config: ScanConfig, delimiter: Delimiter): Promise<number> {
+export interface TuiOptions {
+  /** quit by itself when the scan is done and return its result (the benchmark's UI run) */
+  exitWhenDone?: boolean;
+}
+
+export async function runTui(config: ScanConfig, delimiter: Delimiter, opts: TuiOptions = {}): Promise<number | ScanResult> {
   const scanner = new Scanner(config);
   const done = scanner.run();
   process.stdout.write(ENTER_ALT);
@@ -28,6 +33,7 @@ export async function runTui(config: ScanConfig, delimiter: Delimiter): Promise<
     <App scanner={scanner} done={done} root={config.root} zone={config.zone} delimiter={delimiter} defaultExportPath={defaultExportName(config.root, config.zone)} />,
     { exitOnCtrlC: false, maxFps: 1000 / REDRAW_MS },
   );
+  if (opts.exitWhenDone) void done.then(() => app.unmount());
   try {
     await app.waitUntilExit();
   } finally {
@@ -36,6 +42,6 @@ export async function runTui(config: ScanConfig, delimiter: Delimiter): Promise<
     process.off('exit', leave);
   }
   scanner.stop();
-  await done;
-  return 0;
+  const result = await done;
+  return opts.exitWhenDone ? result : 0;
 }

@@ -84,8 +84,8 @@ export interface DateInputs {
   /** instant parsed from the pattern's {date:…}, if it captured one */
   patternMs?: number;
   name: string;
-  /** folder names between the scan root and the file */
-  dirs: readonly string[];
+  /** folder names between the scan root and the file (asked for only when the folders are needed) */
+  dirs: readonly string[] | (() => readonly string[]);
   embedded?: EmbeddedDate;
   mtimeMs: number;
   seconds?: number;
@@ -101,7 +101,7 @@ export function resolveStart(i: DateInputs): Dated | undefined {
     if (plausible(ms)) return { ms, source: e.source };
   }
   const fromMtime = i.mtimeMs > 0 ? i.mtimeMs - Math.round((i.seconds ?? 0) * 1000) : NaN;
-  const folder = dateFromFolders(i.dirs);
+  const folder = dateFromFolders(typeof i.dirs === 'function' ? i.dirs() : i.dirs);
   if (folder) {
     // The folder gives the day; the mtime gives the time when it agrees with that day.
     const day = `${folder.y}-${String(folder.mo).padStart(2, '0')}-${String(folder.d).padStart(2, '0')}`;

@@ -1,0 +1,34 @@
+/**
+ * One timed run in a fresh process (so that peak RSS is this run's alone): the headless scan, the
+ * I/O floor, or the interactive UI. Prints one JSON line: { mode, ms, files, audioMicros, maxRssMB }.
+ */
+import { writeFileSync } from 'node:fs';
+import { Scanner } from '../scan/engine.js';
+import { floor } from './floor.js';
+
+const [mode, root, threadsArg, out] = process.argv.slice(2) as [string, string, string, string | undefined];
+const threads = Number(threadsArg);
+const config = { root, depth: 1, zone: 'UTC', threads };
+
+async function main(): Promise<{ ms: number; files: number; audioMicros: number }> {
+  if (mode === 'floor') return floor(root, threads);
+  if (mode === 'scan') {
+    const t = performance.now();
+    const r = await new Scanner(config).run();
+    return { ms: performance.now() - t, files: r.totals.files, audioMicros: Math.round(r.totals.audioSeconds * 1e6) };
+  }
+  if (mode === 'tui') {
+    const { runTui } = await import('../tui/run.js');
+    const t = performance.now();
+    const r = await runTui(config, ',', { exitWhenDone: true });
+    if (typeof r === 'number') throw new Error('the UI did not return a result');
+    return { ms: performance.now() - t, files: r.totals.files, audioMicros: Math.round(r.totals.audioSeconds * 1e6) };
+  }
+  throw new Error(`unknown mode ${mode}`);
+}
+
+const r = await main();
+const line = JSON.stringify({ mode, ...r, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) });
+if (out) writeFileSync(out, line + '\n');
+else process.stdout.write(line + '\n');
+process.exit(0);
