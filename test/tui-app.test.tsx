@@ -181,7 +181,7 @@ describe('journeys', () => {
   it('browsing works while the scan runs', async () => {
     const root = tempDir();
     const { writeFileSync, mkdirSync } = await import('node:fs');
-    for (let k = 0; k < 4; k++) {
+    for (let k = 0; k < 6; k++) {
       mkdirSync(join(root, `k${k}`));
       for (let i = 0; i < 4000; i++) writeFileSync(join(root, `k${k}`, `${i}.ul`), Buffer.alloc(80));
     }

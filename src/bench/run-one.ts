@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { Scanner } from '../scan/engine.js';
 import { floor } from './floor.js';
+import { loadTui } from '../tui/load.js';
 
 const [mode, root, threadsArg, out] = process.argv.slice(2) as [string, string, string, string | undefined];
 const threads = Number(threadsArg);
@@ -18,7 +19,7 @@ async function main(): Promise<{ ms: number; files: number; audioMicros: number 
     return { ms: performance.now() - t, files: r.totals.files, audioMicros: Math.round(r.totals.audioSeconds * 1e6) };
   }
   if (mode === 'tui') {
-    const { runTui } = await import('../tui/run.js');
+    const { runTui } = await loadTui();
     const t = performance.now();
     const r = await runTui(config, ',', { exitWhenDone: true });
     if (typeof r === 'number') throw new Error('the UI did not return a result');

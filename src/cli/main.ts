@@ -3,6 +3,7 @@
 import { parseArgs, UsageError } from './args.js';
 import { runHeadless, OutputError, configOf } from './headless.js';
 import { removeTemporaryFiles } from '../report/atomic.js';
+import { loadTui } from '../tui/load.js';
 
 export async function main(argv: string[]): Promise<number> {
   let o;
@@ -20,7 +21,7 @@ export async function main(argv: string[]): Promise<number> {
   const terminal = process.stdout.isTTY === true && process.stdin.isTTY === true && !process.env.CI;
   if (o.tui && !wantsOutput && terminal) {
     // loaded only here: a headless run never loads React and Ink
-    const { runTui } = await import('../tui/run.js');
+    const { runTui } = await loadTui();
     await runTui(configOf(o), o.delimiter);
     return 0;
   }

@@ -48,7 +48,7 @@ export interface ScanResult {
 
 export const DEFAULT_THREADS = Math.max(1, Math.min(availableParallelism(), 8));
 const BATCH = 128;
-const IN_FLIGHT_PER_WORKER = 2;
+const IN_FLIGHT_PER_WORKER = 6;
 const MAX_QUEUED_BATCHES = 32;
 
 type Batch = string[]; // paths below the root, bytes carried as latin1 strings (lossless)

@@ -39,20 +39,22 @@ export function CustomerTable(props: {
   const cols = columns(props.width, props.zone);
   const shown = props.rows.slice(props.top, props.top + props.height);
   const line = '─'.repeat(Math.max(0, props.width - 1));
+  // Few nodes per frame: the rows above and below the selection are one Text each (React and Ink
+  // work per node, and the table redraws while the scan runs).
+  const sel = props.cursor - props.top;
+  const text = (cs: CustomerTotals[]): string => cs.map((c) => ' ' + rowText(cols, c)).join('\n');
+  const above = shown.slice(0, Math.max(0, sel));
+  const chosen = sel >= 0 && sel < shown.length ? shown[sel] : undefined;
+  const below = shown.slice(Math.max(0, sel + 1));
+  const blanks = Math.max(0, props.height - shown.length);
+  const empty = props.rows.length === 0 ? (props.state.filter ? '  no customer matches the filter' : '  no customer yet') : ' ';
   return (
     <Box flexDirection="column">
       <Text bold>{' ' + headerText(cols, props.state.sort, props.state.reverse)}</Text>
-      {shown.map((c, i) => {
-        const selected = props.top + i === props.cursor;
-        return (
-          <Text key={c.customer} inverse={selected} color={!selected && c.unreadableFiles ? colour('red') : undefined}>
-            {(selected ? '>' : ' ') + rowText(cols, c)}
-          </Text>
-        );
-      })}
-      {Array.from({ length: Math.max(0, props.height - shown.length) }, (_, i) => (
-        <Text key={`blank-${i}`}>{props.rows.length === 0 && i === 0 ? (props.state.filter ? '  no customer matches the filter' : '  no customer yet') : ' '}</Text>
-      ))}
+      {above.length ? <Text>{text(above)}</Text> : null}
+      {chosen ? <Text inverse>{'>' + rowText(cols, chosen)}</Text> : null}
+      {below.length ? <Text>{text(below)}</Text> : null}
+      {blanks ? <Text>{[empty, ...Array<string>(blanks - 1).fill(' ')].join('\n')}</Text> : null}
       <Text dimColor>{line}</Text>
       <Text bold>{' ' + rowText(cols, props.totals)}</Text>
     </Box>
@@ -61,16 +63,12 @@ export function CustomerTable(props: {
 
 export function CustomerDetail(props: { customer: CustomerTotals; zone: string; width: number; height: number; top: number }) {
   const lines = detailLines(props.customer, props.zone, props.width - 1);
-  const shown = lines.slice(props.top, props.top + props.height);
+  const shown = lines.slice(props.top, props.top + props.height).map((l) => l || ' ');
+  while (shown.length < props.height) shown.push(' ');
   return (
     <Box flexDirection="column">
       <Text bold>{cut(props.customer.customer, props.width - 1)}</Text>
-      {shown.map((l, i) => (
-        <Text key={i}>{l || ' '}</Text>
-      ))}
-      {Array.from({ length: Math.max(0, props.height - shown.length) }, (_, i) => (
-        <Text key={`blank-${i}`}> </Text>
-      ))}
+      <Text>{shown.join('\n')}</Text>
     </Box>
   );
 }
