@@ -50,6 +50,12 @@ export const DEFAULT_THREADS = Math.max(1, Math.min(availableParallelism(), 8));
 const BATCH = 128;
 const IN_FLIGHT_PER_WORKER = 6;
 const MAX_QUEUED_BATCHES = 32;
+/**
+ * A reader thread's garbage is all short-lived (a head buffer, a record): a small young generation
+ * keeps its memory flat instead of letting it grow towards V8's defaults with every thread. The old
+ * generation is ample for the largest read music-metadata may make (READ_BUDGET).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
 
 type Batch = string[]; // paths below the root, bytes carried as latin1 strings (lossless)
 
@@ -222,7 +228,7 @@ export class Scanner {
       w?.();
     };
     const workers = Array.from({ length: threads }, () => {
-      const w = new Worker(url, { workerData: { ...this.config, keepPaths: this.onRecord !== undefined } });
+      const w = new Worker(url, { workerData: { ...this.config, keepPaths: this.onRecord !== undefined }, resourceLimits: WORKER_LIMITS });
       const state = { w, inFlight: 0 };
       w.on('message', (recs: FileRecord[]) => {
         state.inFlight--;
