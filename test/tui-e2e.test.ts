@@ -32,7 +32,21 @@ describe.skipIf(!hasTmux)('the UI in a real terminal', () => {
       const table = screen();
       expect(table).toMatch(/CUSTOMER\s+FILES▼/);
       expect(table).toMatch(/TOTAL \(4\)\s+24\s+19/);
-      for (const line of table.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
+      // one whole frame of the given width: no line wider, nothing left over from earlier frames
+      const whole = (width: number, extra: (t: string) => boolean) => () => {
+        const t = screen();
+        const lines = t.replace(/\n$/, '').split('\n');
+        return extra(t) && lines.every((l) => [...l].length <= width) &&
+          lines.filter((l) => l.includes('TOTAL (4)')).length === 1 &&
+          lines.filter((l) => l.startsWith('leaktally ')).length === 1 &&
+          lines.filter((l) => /^\s*CUSTOMER/.test(l)).length === 1;
+      };
+      await waitFor(whole(80, (t) => t.includes('LAST')), 'one whole 80-column frame', screen);
+      // resizing: the table is drawn again for the new width (dates dropped first)
+      tmux('resize-window', '-t', session, '-x', '60', '-y', '20');
+      await waitFor(whole(60, (t) => !t.includes('LAST') && t.includes('export…')), 'one whole 60-column frame', screen);
+      tmux('resize-window', '-t', session, '-x', '80', '-y', '24');
+      await waitFor(whole(80, (t) => t.includes('LAST') && t.includes('q quit')), 'the 80-column frame again', screen);
       tmux('send-keys', '-t', session, 'Enter');
       await waitFor(() => screen().includes('Recordings per month'), 'the customer view', screen);
       tmux('send-keys', '-t', session, 'Escape');

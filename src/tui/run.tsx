@@ -31,7 +31,7 @@ export async function runTui(config: ScanConfig, delimiter: Delimiter, opts: Tui
   process.once('exit', leave);
   const app = render(
     <App scanner={scanner} done={done} root={config.root} zone={config.zone} delimiter={delimiter} defaultExportPath={defaultExportName(config.root, config.zone)} />,
-    { exitOnCtrlC: false, maxFps: 1000 / REDRAW_MS, incrementalRendering: true },
+    { exitOnCtrlC: false, maxFps: 1000 / REDRAW_MS },
   );
   if (opts.exitWhenDone) void done.then(() => app.unmount());
   try {

@@ -77,13 +77,14 @@ export const KEYS: Array<[string, string]> = [
   ['↑ ↓  PgUp PgDn  Home End', 'move (in a customer: scroll)'],
   ['Enter', 'open the selected customer'],
   ['Esc  Backspace', 'back (in the table: clear the filter)'],
-  ['s', `sort by the next column (${SORT_KEYS.join(', ')})`],
+  ['s', `sort by: ${SORT_KEYS.join(', ')}`],
   ['r', 'reverse the sort'],
-  ['/', 'filter customers by name (Enter keeps it, Esc clears it)'],
+  ['/', 'filter by name (Enter keeps, Esc clears)'],
   ['e', 'export the summary CSV'],
   ['?', 'this help'],
   ['q', 'quit'],
-  ['Ctrl-C', 'stop the scan and keep what was counted (partial); again to quit'],
+  ['Ctrl-C', 'stop the scan, keep the counts (partial)'],
+  ['Ctrl-C again', 'quit'],
 ];
 
 export function Help(props: { width: number; height: number }) {
