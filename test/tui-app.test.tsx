@@ -5,7 +5,7 @@
 import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { render } from 'ink-testing-library';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Scanner } from '../src/scan/engine.js';
 import { App } from '../src/tui/App.js';
@@ -80,6 +80,16 @@ describe('widgets', () => {
   });
 });
 
+/** customers k0…k(n-1), each with perCustomer tiny µ-law files: a scan that takes a moment */
+function flatTree(customers: number, perCustomer: number): string {
+  const root = tempDir();
+  for (let k = 0; k < customers; k++) {
+    mkdirSync(join(root, `k${k}`));
+    for (let i = 0; i < perCustomer; i++) writeFileSync(join(root, `k${k}`, `${i}.ul`), Buffer.alloc(80));
+  }
+  return root;
+}
+
 function startApp() {
   const scanner = new Scanner({ root: LEAK, depth: 1, zone: ZONE, threads: 0 });
   const done = scanner.run();
@@ -96,7 +106,8 @@ describe('journeys', () => {
     const table = await until(lastFrame, (f) => f.includes('done 100%'), 'the scan to finish');
     expect(table).toMatch(/>trasiga-filer\s+10\s+5/);
     expect(table).toMatch(/TOTAL \(4\)\s+24\s+19/);
-    stdin.write(KEY.down); // itell
+    stdin.write(KEY.down);
+    await until(lastFrame, (f) => />itell\s/.test(f), 'the selection on itell');
     stdin.write(KEY.enter);
     const detail = await until(lastFrame, (f) => f.includes('Recordings per month'), 'the customer view');
     expect(detail).toMatch(/^itell\s*$/m);
@@ -151,12 +162,7 @@ describe('journeys', () => {
   });
 
   it('Ctrl-C during a scan stops it, keeps the counts, and marks them partial on screen and in the export', async () => {
-    const root = tempDir();
-    const { writeFileSync, mkdirSync } = await import('node:fs');
-    for (let k = 0; k < 3; k++) {
-      mkdirSync(join(root, `k${k}`));
-      for (let i = 0; i < 5000; i++) writeFileSync(join(root, `k${k}`, `${i}.ul`), Buffer.alloc(80));
-    }
+    const root = flatTree(3, 5000);
     const scanner = new Scanner({ root, depth: 1, zone: ZONE, threads: 0 });
     const done = scanner.run();
     const out = tempDir();
@@ -179,12 +185,7 @@ describe('journeys', () => {
   });
 
   it('browsing works while the scan runs', async () => {
-    const root = tempDir();
-    const { writeFileSync, mkdirSync } = await import('node:fs');
-    for (let k = 0; k < 6; k++) {
-      mkdirSync(join(root, `k${k}`));
-      for (let i = 0; i < 4000; i++) writeFileSync(join(root, `k${k}`, `${i}.ul`), Buffer.alloc(80));
-    }
+    const root = flatTree(6, 4000);
     const scanner = new Scanner({ root, depth: 1, zone: ZONE, threads: 0 });
     const done = scanner.run();
     const { lastFrame, stdin } = render(

@@ -73,6 +73,22 @@ describe.skipIf(!hasTmux)('the UI in a real terminal', () => {
     }
   });
 
+  it('headless on a terminal: progress and a closing summary on stderr, the CSV in the file', async () => {
+    const cwd = tempDir();
+    const session = `leaktally-hl-${process.pid}`;
+    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '10',
+      `cd '${cwd}' && env -u CI '${process.execPath}' '${CLI}' '${LEAK}' --csv out.csv; echo EXIT=$?; sleep 60`);
+    const screen = () => tmux('capture-pane', '-t', session, '-p');
+    try {
+      await waitFor(() => screen().includes('EXIT='), 'the end of the run', screen);
+      expect(screen()).toMatch(/leaktally: 24 files in 4 customers: 19 recordings, 0\.0 h, 4 unreadable/);
+      expect(screen()).toContain('EXIT=0');
+      expect(csvObjects(readFileSync(join(cwd, 'out.csv'), 'utf8'))).toHaveLength(4);
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', session]);
+    }
+  });
+
   it('NO_COLOR: no colour escapes on screen', async () => {
     const session = `leaktally-nc-${process.pid}`;
     tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `env -u CI NO_COLOR=1 FORCE_COLOR=1 '${process.execPath}' '${CLI}' '${LEAK}'; sleep 60`);

@@ -8,6 +8,7 @@ import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { wavHeader } from './wavwriter.js';
 
 export interface Expected {
   files: number;
@@ -19,35 +20,6 @@ export interface Expected {
 
 const SAMPLES = fileURLToPath(new URL('../../samples/codecs/', import.meta.url));
 const VERSION = 3;
-
-function wavHeader(tag: number, channels: number, rate: number, bits: number, blockAlign: number, byteRate: number, dataBytes: number, fact?: number, samplesPerBlock?: number): Buffer {
-  const ext = samplesPerBlock ? Buffer.from([2, 0, samplesPerBlock & 0xff, samplesPerBlock >> 8]) : Buffer.alloc(0);
-  const fmtLen = 16 + ext.length;
-  const factLen = fact === undefined ? 0 : 12;
-  const h = Buffer.alloc(12 + 8 + fmtLen + factLen + 8);
-  h.write('RIFF', 0, 'latin1');
-  h.writeUInt32LE(h.length - 8 + dataBytes, 4);
-  h.write('WAVE', 8, 'latin1');
-  h.write('fmt ', 12, 'latin1');
-  h.writeUInt32LE(fmtLen, 16);
-  h.writeUInt16LE(tag, 20);
-  h.writeUInt16LE(channels, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(byteRate, 28);
-  h.writeUInt16LE(blockAlign, 32);
-  h.writeUInt16LE(bits, 34);
-  ext.copy(h, 36);
-  let p = 20 + fmtLen;
-  if (fact !== undefined) {
-    h.write('fact', p, 'latin1');
-    h.writeUInt32LE(4, p + 4);
-    h.writeUInt32LE(fact, p + 8);
-    p += 12;
-  }
-  h.write('data', p, 'latin1');
-  h.writeUInt32LE(dataBytes, p + 4);
-  return h;
-}
 
 /** A deterministic pseudo-random sequence (the tree is the same on every machine). */
 function rng(seed: number): () => number {
@@ -122,21 +94,21 @@ export function generate(files: number, log: (s: string) => void = () => {}): { 
     let micros: number;
     if (kind < 0.35) {
       dataBytes = seconds * 8000; // µ-law 8 kHz
-      header = wavHeader(7, 1, 8000, 8, 1, 8000, dataBytes);
+      header = wavHeader({ tag: 7, dataBytes });
       micros = seconds * 1e6;
     } else if (kind < 0.6) {
       dataBytes = seconds * 8000; // A-law 8 kHz
-      header = wavHeader(6, 1, 8000, 8, 1, 8000, dataBytes);
+      header = wavHeader({ tag: 6, dataBytes });
       micros = seconds * 1e6;
     } else if (kind < 0.8) {
       dataBytes = seconds * 16000; // PCM 16-bit 8 kHz
-      header = wavHeader(1, 1, 8000, 16, 2, 16000, dataBytes);
+      header = wavHeader({ tag: 1, dataBytes });
       micros = seconds * 1e6;
     } else {
       const blocks = seconds * 25; // GSM 6.10: 65-byte blocks of 320 samples
       dataBytes = blocks * 65;
       const samples = blocks * 320 - Math.floor(rand() * 300); // the fact count: the last block padded
-      header = wavHeader(0x31, 1, 8000, 0, 65, 1625, dataBytes, samples, 320);
+      header = wavHeader({ tag: 0x31, samplesPerBlock: 320, fact: samples, dataBytes });
       micros = Math.round((samples / 8000) * 1e6);
     }
     const fd = openSync(join(dir, `${base}.wav`), 'w');

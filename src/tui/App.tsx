@@ -1,5 +1,5 @@
 /** The interactive UI: polls the engine ~10 times a second, maps keys to state, draws widgets. */
-import React, { useEffect, useMemo, useReducer, useState } from 'react';
+import React, { useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import type { Scanner } from '../scan/engine.js';
 import { sumTotals } from '../scan/aggregate.js';
@@ -113,9 +113,14 @@ export function App(props: AppProps) {
     defaultExportPath: props.defaultExportPath,
   };
 
+  // Keys act on what is on screen now: Ink may still hold the input handler of an earlier render
+  // (with the rows of an earlier moment of a live scan), so the handler reads everything from a ref.
+  const live = useRef({ ctx, stoppedByUser });
+  live.current = { ctx, stoppedByUser };
+
   useInput((input, key) => {
     if (key.ctrl && input === 'c') {
-      if (!finished && !stoppedByUser) {
+      if (!scanner.isFinished && !live.current.stoppedByUser) {
         setStoppedByUser(true);
         scanner.stop();
       } else {
@@ -124,7 +129,7 @@ export function App(props: AppProps) {
       }
       return;
     }
-    dispatch({ type: 'key', key: toKeyPress(input, key), ctx });
+    dispatch({ type: 'key', key: toKeyPress(input, key), ctx: live.current.ctx });
   });
 
   const cursor = cursorOf(state, names);
