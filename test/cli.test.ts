@@ -72,6 +72,13 @@ describe('output formats', () => {
     expect(rows.find((x) => x.path.endsWith('samtal-4711.wav'))).toMatchObject({ date_source: 'riff-icrd', recorded_at: '2019-02-03T16:05:00+01:00' });
     expect(rows.find((x) => x.path.endsWith('1547451012.52.mp3'))).toMatchObject({ date_source: 'filename', sample_rate: '8000', channels: '1' });
   });
+  it('--files - alone: the manifest on stdout, and nothing else', () => {
+    const r = runCli([LEAK, '--files', '-']);
+    expect(r.status).toBe(0);
+    const rows = csvObjects(r.stdout);
+    expect(rows).toHaveLength(24);
+    expect(Object.keys(rows[0]!)[0]).toBe('path');
+  });
   it("--delimiter ';' writes decimal commas", () => {
     const r = runCli([LEAK, '--csv', '-', '--delimiter', ';']);
     const rows = csvObjects(r.stdout, ';');

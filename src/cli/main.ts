@@ -26,7 +26,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    return await runHeadless(o, o.csv === undefined && o.json === undefined);
+    // the summary CSV goes to stdout unless an output flag says where it goes, or stdout has the manifest
+    return await runHeadless(o, o.csv === undefined && o.json === undefined && o.files !== '-');
   } catch (e) {
     removeTemporaryFiles();
     if (e instanceof OutputError) {
