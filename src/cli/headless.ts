@@ -38,8 +38,8 @@ export function warnings(r: ScanResult): string[] {
   } else if (r.unmatched > 0) {
     w.push(`${r.unmatched} files did not match --pattern (counted under "(unmatched)")`);
   }
-  if (r.folderErrors.length) {
-    w.push(`${r.folderErrors.length} folders could not be read, e.g. ${printable(r.folderErrors[0]!.path)} (${r.folderErrors[0]!.error}); their files are not counted`);
+  if (r.unreadableFolders) {
+    w.push(`${r.unreadableFolders} folders could not be read, e.g. ${printable(r.folderErrors[0]!.path)} (${r.folderErrors[0]!.error}); their files are not counted`);
   }
   if (r.linksSkipped) w.push(`${r.linksSkipped} symbolic links were not followed`);
   return w;

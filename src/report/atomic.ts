@@ -4,7 +4,6 @@
  * the process is interrupted are removed by removeTemporaryFiles() (the CLI calls it on SIGINT/SIGTERM).
  */
 import { createWriteStream, fsyncSync, openSync, closeSync, renameSync, unlinkSync, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +12,8 @@ const open = new Set<AtomicFile>();
 
 export class AtomicFile {
   private done = false;
+  /** a write error (a full disk): kept here and thrown by commit(), never an uncaught 'error' event */
+  private failure?: Error;
 
   private constructor(
     readonly target: string,
@@ -25,12 +26,16 @@ export class AtomicFile {
     const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
     const stream = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
     const file = new AtomicFile(target, tmp, stream);
-    await Promise.race([
-      once(stream, 'open'),
-      once(stream, 'error').then(([e]) => {
-        throw e;
-      }),
-    ]);
+    await new Promise<void>((resolve, reject) => {
+      stream.once('error', reject);
+      stream.once('open', () => {
+        stream.off('error', reject);
+        resolve();
+      });
+    });
+    stream.on('error', (e) => {
+      file.failure ??= e;
+    });
     open.add(file);
     return file;
   }
@@ -41,8 +46,10 @@ export class AtomicFile {
 
   /** Flush, fsync and rename into place. */
   async commit(): Promise<void> {
+    if (this.failure) throw this.failure;
     this.stream.end();
     await finished(this.stream);
+    if (this.failure) throw this.failure;
     const fd = openSync(this.tmp, 'r');
     try {
       fsyncSync(fd);

@@ -44,7 +44,7 @@ export function summaryJson(result: ScanResult, options: Record<string, unknown>
       customer: undefined,
       symbolic_links_skipped: result.linksSkipped,
       special_files_skipped: result.specialSkipped,
-      unreadable_folders: result.folderErrors.length,
+      unreadable_folders: result.unreadableFolders,
       unmatched_files: result.unmatched,
     },
     customers: result.customers.map((c) => ({

@@ -41,6 +41,8 @@ export interface ScanResult {
   linksSkipped: number;
   specialSkipped: number;
   /** folders that could not be read (their contents are not counted) */
+  unreadableFolders: number;
+  /** the first 100 of them, with the reason */
   folderErrors: Array<{ path: string; error: string }>;
   /** files the pattern did not match */
   unmatched: number;
@@ -206,9 +208,8 @@ export class Scanner {
       totals: { ...sumTotals(customers, this.withCallers), customers: customers.length },
       linksSkipped: this.links,
       specialSkipped: this.special,
-      folderErrors: this.folderErrorCount > this.folderErrors.length
-        ? [...this.folderErrors, { path: `… and ${this.folderErrorCount - this.folderErrors.length} more`, error: '' }]
-        : [...this.folderErrors],
+      unreadableFolders: this.folderErrorCount,
+      folderErrors: [...this.folderErrors],
       unmatched: this.unmatched,
     };
   }

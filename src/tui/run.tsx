@@ -34,12 +34,21 @@ export async function runTui(config: ScanConfig, delimiter: Delimiter, opts: Tui
     { exitOnCtrlC: false, maxFps: 1000 / REDRAW_MS },
   );
   if (opts.exitWhenDone) void done.then(() => app.unmount());
+  // kill or a closed terminal: stop, and give the terminal back as on q
+  const onSignal = (): void => {
+    scanner.stop();
+    app.unmount();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGHUP', onSignal);
   try {
     await app.waitUntilExit();
   } finally {
     app.cleanup();
     leave();
     process.off('exit', leave);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
   }
   scanner.stop();
   const result = await done;
