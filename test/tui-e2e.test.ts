@@ -81,7 +81,7 @@ describe.skipIf(!hasTmux)('the UI in a real terminal', () => {
     const screen = () => tmux('capture-pane', '-t', session, '-p');
     try {
       await waitFor(() => screen().includes('EXIT='), 'the end of the run', screen);
-      expect(screen()).toMatch(/leaktally: 24 files in 4 customers: 19 recordings, 0\.0 h, 4 unreadable/);
+      expect(screen()).toMatch(/leaktally: 24 files in 4 customers: 19 recordings, 0\.01 h, 4 unreadable/);
       expect(screen()).toContain('EXIT=0');
       expect(csvObjects(readFileSync(join(cwd, 'out.csv'), 'utf8'))).toHaveLength(4);
     } finally {

@@ -4,7 +4,8 @@ import { AtomicFile, removeTemporaryFiles } from '../report/atomic.js';
 import { summaryCsv, summaryJson } from '../report/summary.js';
 import { ManifestWriter } from '../report/manifest.js';
 import { printable } from '../scan/names.js';
-import { progressLine, hours } from './progress.js';
+import { progressLine } from './progress.js';
+import { hours, num } from '../report/human.js';
 import type { CliOptions } from './args.js';
 
 export class OutputError extends Error {}
@@ -95,7 +96,7 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
   if (stderrTty) {
     const t = result.totals;
     process.stderr.write(
-      `leaktally: ${t.files.toLocaleString('en-US')} files in ${t.customers} customers: ${t.audioFiles.toLocaleString('en-US')} recordings, ` +
+      `leaktally: ${num(t.files)} files in ${t.customers} customers: ${num(t.audioFiles)} recordings, ` +
         `${hours(t.audioSeconds)} h, ${t.unreadableFiles} unreadable (${(scanner.progress().elapsedMs / 1000).toFixed(1)} s)\n`,
     );
   }

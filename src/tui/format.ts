@@ -3,20 +3,9 @@ import type { CustomerTotals } from '../scan/aggregate.js';
 import type { Progress } from '../scan/engine.js';
 import { dayKey, formatIso } from '../scan/date/zone.js';
 import { printable } from '../scan/names.js';
+import { clock, hours, num, rate } from '../report/human.js';
 
-// one formatter each: toLocaleString builds a new Intl.NumberFormat on every call (~20 µs here)
-const INT = new Intl.NumberFormat('en-US');
-const TWO = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-export const num = (x: number): string => INT.format(x);
-export const hours = (seconds: number): string => TWO.format(seconds / 3600);
-
-export function clock(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(s % 60).padStart(2, '0');
-  return h ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
-}
+export { clock, hours, num, rate };
 
 /** Cut to width with …, control characters made visible. */
 export function cut(text: string, width: number): string {
@@ -38,9 +27,6 @@ export function bar(fraction: number, width: number): string {
   return '█'.repeat(full) + '░'.repeat(width - full);
 }
 
-export function rate(p: Progress): number {
-  return p.elapsedMs > 0 ? (p.done / p.elapsedMs) * 1000 : 0;
-}
 
 /** The status lines above the table. */
 export function statusLines(p: Progress, width: number, stoppedByUser: boolean): string[] {

@@ -3,7 +3,7 @@ import React from 'react';
 import { Box, Text } from 'ink';
 import type { CustomerTotals } from '../scan/aggregate.js';
 import type { Progress } from '../scan/engine.js';
-import { columns, cut, detailLines, headerText, rowText, statusLines, num, hours, padR } from './format.js';
+import { columns, cut, detailLines, headerText, rowText, statusLines, num, padR } from './format.js';
 import { SORT_KEYS, type UiState } from './state.js';
 
 /** NO_COLOR (https://no-color.org): no colours; bold and inverse still mark things. */
@@ -134,4 +134,3 @@ export function Footer(props: { state: UiState; width: number; customers: number
   return <Text dimColor>{cut(text, props.width - 1)}</Text>;
 }
 
-export { hours };
