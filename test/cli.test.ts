@@ -99,7 +99,7 @@ describe('--pattern and --depth', () => {
       ['0812345003', '2', '2'],
     ]);
     expect(rows.find((x) => x.customer === '0812345003')!.first_recording).toBe('2019-02-01T12:00:00+01:00');
-    expect(r.stderr).toMatch(/1 files did not match --pattern/);
+    expect(r.stderr).toMatch(/1 file did not match --pattern/);
   });
   it('a pattern that matches nothing is reported', () => {
     const r = runCli([LEAK, '--csv', '-', '--pattern', 'nothing/{customer}.wav']);

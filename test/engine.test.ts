@@ -110,7 +110,7 @@ describe('hostile trees', () => {
     const rows = csvObjects(r.stdout);
     expect(rows.find((x) => x.customer === 'ok')).toMatchObject({ files: '3', audio_files: '1', unreadable_files: '1', other_files: '1' });
     expect(rows.find((x) => x.customer === 'locked')).toMatchObject({ files: '0' });
-    expect(r.stderr).toMatch(/1 folders could not be read, e\.g\. locked \(EACCES\)/);
+    expect(r.stderr).toMatch(/1 folder could not be read, e\.g\. locked \(EACCES\)/);
   });
 });
 

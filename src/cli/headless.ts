@@ -31,18 +31,20 @@ function writeStdout(text: string): Promise<void> {
   return new Promise((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve())));
 }
 
+const count = (n: number, one: string, many: string): string => `${num(n)} ${n === 1 ? one : many}`;
+
 /** Warnings worth a line on stderr after a scan. */
 export function warnings(r: ScanResult): string[] {
   const w: string[] = [];
   if (r.config.pattern && r.totals.files > 0 && r.unmatched === r.totals.files) {
-    w.push(`--pattern matched none of the ${r.totals.files} files; check it against a path below ${r.config.root}`);
+    w.push(`--pattern matched none of the ${count(r.totals.files, 'file', 'files')}; check it against a path below ${r.config.root}`);
   } else if (r.unmatched > 0) {
-    w.push(`${r.unmatched} files did not match --pattern (counted under "(unmatched)")`);
+    w.push(`${count(r.unmatched, 'file', 'files')} did not match --pattern (counted under "(unmatched)")`);
   }
   if (r.unreadableFolders) {
-    w.push(`${r.unreadableFolders} folders could not be read, e.g. ${printable(r.folderErrors[0]!.path)} (${r.folderErrors[0]!.error}); their files are not counted`);
+    w.push(`${count(r.unreadableFolders, 'folder', 'folders')} could not be read, e.g. ${printable(r.folderErrors[0]!.path)} (${r.folderErrors[0]!.error}); their files are not counted`);
   }
-  if (r.linksSkipped) w.push(`${r.linksSkipped} symbolic links were not followed`);
+  if (r.linksSkipped) w.push(`${count(r.linksSkipped, 'symbolic link was', 'symbolic links were')} not followed`);
   return w;
 }
 
