@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TZDate } from '@date-fns/tz';
+import { format } from 'date-fns';
 import { dateFromFolders, dateFromName, resolveStart } from '../src/scan/date/resolve.js';
 import { formatIso, monthKey, naiveToMs } from '../src/scan/date/zone.js';
 
@@ -91,6 +92,15 @@ describe('zone arithmetic agrees with TZDate across DST changes', () => {
       }
     });
   }
+  it('formatIso gives what date-fns formats from a TZDate, every 7 minutes across DST changes', () => {
+    for (const zone of ['Europe/Stockholm', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'America/St_Johns', 'UTC']) {
+      for (const start of [Date.UTC(2019, 2, 8), Date.UTC(2019, 2, 29), Date.UTC(2019, 3, 5), Date.UTC(2019, 9, 4), Date.UTC(2019, 9, 25), Date.UTC(2019, 10, 1)]) {
+        for (let ms = start; ms < start + 4 * 86_400_000; ms += 7 * 60_000 + 13_457) {
+          expect(formatIso(zone, ms)).toBe(format(new TZDate(ms, zone), "yyyy-MM-dd'T'HH:mm:ssxxx"));
+        }
+      }
+    }
+  });
   it('formats with the offset in force and buckets months in the zone', () => {
     const ms = Date.UTC(2019, 0, 31, 23, 30);
     expect(formatIso(STHLM, ms)).toBe('2019-02-01T00:30:00+01:00');

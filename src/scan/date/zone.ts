@@ -6,7 +6,6 @@
  * zone has changed its offset since 1980).
  */
 import { TZDate, tzOffset } from '@date-fns/tz';
-import { format } from 'date-fns';
 
 export function isValidZone(zone: string): boolean {
   try {
@@ -93,9 +92,19 @@ export function naiveToMs(zone: string, y: number, mo: number, d: number, h = 0,
   return qb + (wall - key * QUARTER);
 }
 
-/** ISO 8601 with the zone's offset, e.g. 2019-01-14T08:30:12+01:00. */
+const pad2 = (n: number): string => (n < 10 ? '0' : '') + n;
+
+/**
+ * ISO 8601 with the zone's offset, e.g. 2019-01-14T08:30:12+01:00: what date-fns' format of a TZDate
+ * with "yyyy-MM-dd'T'HH:mm:ssxxx" gives (a test pins the two together), from the cached offset. The
+ * manifest formats one per file, and format(new TZDate(…)) cost ~23 µs a call here: 2.3 s of main
+ * thread per 100,000 files, half again the time of the whole scan.
+ */
 export function formatIso(zone: string, ms: number): string {
-  return format(new TZDate(ms, zone), "yyyy-MM-dd'T'HH:mm:ssxxx");
+  const off = offsetMinutes(zone, ms);
+  const local = new Date(Math.floor(ms / 1000) * 1000 + off * 60_000).toISOString().slice(0, 19);
+  const a = Math.abs(off);
+  return `${local}${off < 0 ? '-' : '+'}${pad2(Math.floor(a / 60))}:${pad2(a % 60)}`;
 }
 
 /** yyyy-MM of the instant in zone (for per-month counts). */
