@@ -35,6 +35,14 @@ describe('reader threads give exactly the single-threaded result', () => {
     expect(comparable(b)).toEqual(comparable(a));
     expect(a.totals.files).toBeGreaterThan(20);
   });
+  it('with a pattern that captures callers and dates', async () => {
+    const pattern = '*/*/*/in-{customer}-{caller}-{date:yyyyMMdd-HHmmss}-*';
+    const root = join(LEAK, 'itell');
+    const [a, b] = [await scan(cfg(root, { threads: 0, pattern })), await scan(cfg(root, { threads: 2, pattern }))];
+    expect(comparable(b)).toEqual(comparable(a));
+    expect(a.customers.map((c) => [c.customer, c.distinctCallers])).toEqual([['(unmatched)', 0], ['0812345001', 2], ['0812345002', 1], ['0812345003', 2]]);
+    expect(b.unmatched).toBe(1);
+  });
   it('on a generated leak of 3,000 files', async () => {
     const root = generatedLeak(3000);
     const [a, b, c] = [await scan(cfg(root, { threads: 0 })), await scan(cfg(root, { threads: 2 })), await scan(cfg(root, { threads: 3 }))];

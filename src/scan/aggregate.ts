@@ -35,6 +35,29 @@ export interface CustomerTotals {
   unreadableExamples: Array<{ path: string; error: string }>;
 }
 
+/**
+ * One customer's counts in a form a reader thread can send: the thread sums its batch, the main
+ * thread merges (instead of receiving and adding one record per file).
+ */
+export interface PartialTotals {
+  customer: string;
+  files: number;
+  audio: number;
+  other: number;
+  unreadable: number;
+  bytes: number;
+  micros: number;
+  first: number;
+  last: number;
+  callers?: string[];
+  formats: Array<[string, number]>;
+  months: Array<[string, number, number]>;
+  sources: Array<[DateSource, number]>;
+  examples: Array<{ path: string; error: string }>;
+}
+
+const addTo = <K>(m: Map<K, number>, k: K, n: number): void => void m.set(k, (m.get(k) ?? 0) + n);
+
 class Acc {
   files = 0;
   audio = 0;
@@ -68,16 +91,51 @@ class Acc {
     this.audio++;
     const micros = Math.round((r.seconds ?? 0) * 1e6);
     this.micros += micros;
-    if (r.codec) this.formats.set(r.codec, (this.formats.get(r.codec) ?? 0) + 1);
+    if (r.codec) addTo(this.formats, r.codec, 1);
     if (r.startMs !== undefined) {
       if (r.startMs < this.first) this.first = r.startMs;
       if (r.startMs > this.last) this.last = r.startMs;
-      const m = this.months.get(r.month!) ?? { audio: 0, micros: 0 };
-      m.audio++;
-      m.micros += micros;
-      this.months.set(r.month!, m);
+      this.month(r.month!, 1, micros);
     }
-    if (r.dateSource) this.sources.set(r.dateSource, (this.sources.get(r.dateSource) ?? 0) + 1);
+    if (r.dateSource) addTo(this.sources, r.dateSource, 1);
+  }
+
+  private month(key: string, audio: number, micros: number): void {
+    const m = this.months.get(key);
+    if (m) {
+      m.audio += audio;
+      m.micros += micros;
+    } else this.months.set(key, { audio, micros });
+  }
+
+  partial(): PartialTotals {
+    return {
+      customer: this.customer, files: this.files, audio: this.audio, other: this.other, unreadable: this.unreadable,
+      bytes: this.bytes, micros: this.micros, first: this.first, last: this.last,
+      callers: this.callers ? [...this.callers] : undefined,
+      formats: [...this.formats], months: [...this.months].map(([k, v]) => [k, v.audio, v.micros]),
+      sources: [...this.sources], examples: this.examples,
+    };
+  }
+
+  /** Add another part's counts: the same totals as adding its files one by one, in any order. */
+  merge(p: PartialTotals): void {
+    this.files += p.files;
+    this.audio += p.audio;
+    this.other += p.other;
+    this.unreadable += p.unreadable;
+    this.bytes += p.bytes;
+    this.micros += p.micros;
+    if (p.first < this.first) this.first = p.first;
+    if (p.last > this.last) this.last = p.last;
+    if (p.callers) {
+      const set = (this.callers ??= new Set());
+      for (const c of p.callers) set.add(c);
+    }
+    for (const [k, n] of p.formats) addTo(this.formats, k, n);
+    for (const [k, a, m] of p.months) this.month(k, a, m);
+    for (const [k, n] of p.sources) addTo(this.sources, k, n);
+    for (const e of p.examples) this.example(e.path, e.error);
   }
 
   /**
@@ -125,10 +183,23 @@ export class Aggregator {
     if (!this.accs.has(customer)) this.accs.set(customer, new Acc(customer));
   }
 
+  private acc(customer: string): Acc {
+    let a = this.accs.get(customer);
+    if (!a) this.accs.set(customer, (a = new Acc(customer)));
+    return a;
+  }
+
   add(r: FileRecord): void {
-    let a = this.accs.get(r.customer);
-    if (!a) this.accs.set(r.customer, (a = new Acc(r.customer)));
-    a.add(r);
+    this.acc(r.customer).add(r);
+  }
+
+  merge(p: PartialTotals): void {
+    this.acc(p.customer).merge(p);
+  }
+
+  /** Every customer's counts, to send to the thread that merges them. */
+  partials(): PartialTotals[] {
+    return [...this.accs.values()].map((a) => a.partial());
   }
 
   get size(): number {

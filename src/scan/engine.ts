@@ -5,7 +5,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { Aggregator, sumTotals, type CustomerTotals } from './aggregate.js';
+import { Aggregator, sumTotals, type CustomerTotals, type PartialTotals } from './aggregate.js';
+import type { WorkerReply } from './worker.js';
 import { makeContext, processFile, UNMATCHED, type FileRecord, type ScanConfig } from './record.js';
 import { walk } from './walk.js';
 import { decodeName } from './names.js';
@@ -137,6 +138,17 @@ export class Scanner {
     this.onRecord?.(r);
   }
 
+  /** A reader thread's counts for one batch: the same as adding its records one by one. */
+  private addPartial(p: PartialTotals): void {
+    this.done += p.files;
+    this.bytes += p.bytes;
+    this.audioFiles += p.audio;
+    this.audioMicros += p.micros;
+    this.unreadable += p.unreadable;
+    if (p.customer === UNMATCHED) this.unmatched += p.files;
+    this.agg.merge(p);
+  }
+
   async run(): Promise<ScanResult> {
     const threads = this.config.threads;
     const pending: Batch[] = [];
@@ -229,11 +241,15 @@ export class Scanner {
       w?.();
     };
     const workers = Array.from({ length: threads }, () => {
-      const w = new Worker(url, { workerData: { ...this.config, keepPaths: this.onRecord !== undefined }, resourceLimits: WORKER_LIMITS });
+      const workerData = { ...this.config, keepPaths: this.onRecord !== undefined, withCallers: this.withCallers };
+      const w = new Worker(url, { workerData, resourceLimits: WORKER_LIMITS });
       const state = { w, inFlight: 0 };
-      w.on('message', (recs: FileRecord[]) => {
+      w.on('message', (reply: WorkerReply) => {
         state.inFlight--;
-        if (!this.stopped) for (const r of recs) this.add(r);
+        if (!this.stopped) {
+          if ('records' in reply) for (const r of reply.records) this.add(r);
+          else for (const p of reply.partials) this.addPartial(p);
+        }
         dispatch();
         poke();
       });

@@ -1,16 +1,28 @@
-/** A reader thread: receives batches of paths, answers with their records, one batch at a time. */
+/**
+ * A reader thread: receives batches of paths, answers each with the counts of its files (or, when
+ * every file's record is wanted, with the records), one batch at a time.
+ */
 import { parentPort, workerData } from 'node:worker_threads';
 import { makeContext, processFile, type FileRecord, type ScanConfig } from './record.js';
+import { Aggregator, type PartialTotals } from './aggregate.js';
 
-const data = workerData as ScanConfig & { keepPaths: boolean };
+const data = workerData as ScanConfig & { keepPaths: boolean; withCallers: boolean };
 const ctx = makeContext(data, data.keepPaths);
 let chain: Promise<void> = Promise.resolve();
+
+export type WorkerReply = { records: FileRecord[] } | { partials: PartialTotals[] };
 
 parentPort!.on('message', (rels: string[]) => {
   // Serialised: processFile reuses one head buffer, so batches must not interleave at an await.
   chain = chain.then(async () => {
-    const out: FileRecord[] = new Array(rels.length);
-    for (let i = 0; i < rels.length; i++) out[i] = await processFile(Buffer.from(rels[i]!, 'latin1'), ctx);
-    parentPort!.postMessage(out);
+    if (data.keepPaths) {
+      const records: FileRecord[] = new Array(rels.length);
+      for (let i = 0; i < rels.length; i++) records[i] = await processFile(Buffer.from(rels[i]!, 'latin1'), ctx);
+      parentPort!.postMessage({ records } satisfies WorkerReply);
+    } else {
+      const agg = new Aggregator(data.withCallers);
+      for (const rel of rels) agg.add(await processFile(Buffer.from(rel, 'latin1'), ctx));
+      parentPort!.postMessage({ partials: agg.partials() } satisfies WorkerReply);
+    }
   });
 });
