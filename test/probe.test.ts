@@ -174,3 +174,29 @@ describe('files that are not what their name says', () => {
     expect(a.probe.embeddedDate).toEqual({ ms: Date.UTC(2019, 0, 14, 8, 30, 12), source: 'mp4-creation' });
   });
 });
+
+describe('hostile and damaged headers never break the reader', () => {
+  const dir = tempDir();
+  /** a deterministic byte mangler */
+  const rand = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  for (const file of ['ulaw.wav', 'gsm610.wav', 'ms-adpcm-stereo.wav', 'opus.opus', 'vorbis.ogg', 'cbr-xing.mp3', 'aac-moov-end.m4a', 'aac-faststart.m4a', 'flac.flac', 'wma.wma']) {
+    it(`${file}: cut at every length up to 300 bytes, and with bytes flipped in its header`, async () => {
+      const good = readFileSync(join(codecs, file));
+      const variants: Buffer[] = [];
+      for (let n = 0; n <= 300; n += 3) variants.push(good.subarray(0, n));
+      const r = rand(file.length);
+      for (let k = 0; k < 60; k++) {
+        const b = Buffer.from(good);
+        for (let j = 0; j < 6; j++) b[Math.floor(r() * Math.min(b.length, 512))] = Math.floor(r() * 256);
+        variants.push(b);
+      }
+      for (const [i, v] of variants.entries()) {
+        const name = `v${i}-${file}`;
+        const res = await probeFile(put(dir, name, v), name);
+        expect(['audio', 'unreadable']).toContain(res.probe.kind);
+        expect(res.bytes).toBe(v.length);
+        if (res.probe.kind === 'audio') expect(Number.isFinite(res.probe.seconds) && res.probe.seconds! > 0).toBe(true);
+      }
+    });
+  }
+});

@@ -167,7 +167,7 @@ describe('journeys', () => {
     const done = scanner.run();
     const out = tempDir();
     const { lastFrame, stdin } = render(
-      <App scanner={scanner} done={done} root={root} zone={ZONE} delimiter="," defaultExportPath={join(out, 's.csv')} size={{ columns: 100, rows: 24 }} />,
+      <App scanner={scanner} done={done} root={root} zone={ZONE} delimiter="," defaultExportPath={join(out, 's.csv')} size={{ columns: 100, rows: 24 }} redrawMs={50} />,
     );
     await until(lastFrame, (f) => /[1-9][\d,]* \/ /.test(f), 'the scan to start');
     stdin.write(KEY.ctrlC);
@@ -189,7 +189,7 @@ describe('journeys', () => {
     const scanner = new Scanner({ root, depth: 1, zone: ZONE, threads: 0 });
     const done = scanner.run();
     const { lastFrame, stdin } = render(
-      <App scanner={scanner} done={done} root={root} zone={ZONE} delimiter="," defaultExportPath="x.csv" size={{ columns: 100, rows: 24 }} />,
+      <App scanner={scanner} done={done} root={root} zone={ZONE} delimiter="," defaultExportPath="x.csv" size={{ columns: 100, rows: 24 }} redrawMs={50} />,
     );
     await until(lastFrame, (f) => /[1-9][\d,]* \/ /.test(f), 'the scan to start');
     stdin.write(KEY.enter);

@@ -10,11 +10,12 @@ import { detailLines } from './format.js';
 import { CustomerDetail, CustomerTable, ExportPrompt, Footer, Help, Status } from './widgets.js';
 
 /**
- * Live redraws while the scan runs: 4 a second (key presses redraw at once). Measured on 2 cores with
- * npm run bench: at 10 a second Ink's output path (tokenising every character of every frame) slowed
- * the scan by ~20%; at 4, by ~6%.
+ * Live redraws while the scan runs: 2 a second (key presses redraw at once). Measured on 2 cores with
+ * npm run bench (100,000 files): every frame goes through Ink's output path (tokenising every character
+ * of it), and the UI thread shares the cores with the readers: at 10 a second the scan was ~20%
+ * slower, at 4 a second 6–12%, at 2 within the noise of a headless run.
  */
-export const REDRAW_MS = 250;
+export const REDRAW_MS = 500;
 
 export interface AppProps {
   scanner: Scanner;
@@ -26,6 +27,8 @@ export interface AppProps {
   defaultExportPath: string;
   /** terminal size when stdout does not say (tests) */
   size?: { columns: number; rows: number };
+  /** live redraw interval (default REDRAW_MS) */
+  redrawMs?: number;
 }
 
 function toKeyPress(input: string, key: Key): KeyPress {
@@ -74,7 +77,7 @@ export function App(props: AppProps) {
 
   // Redraw every REDRAW_MS while the scan runs; the scan never waits for the UI.
   useEffect(() => {
-    const t = setInterval(() => setTick((n) => n + 1), REDRAW_MS);
+    const t = setInterval(() => setTick((n) => n + 1), props.redrawMs ?? REDRAW_MS);
     void props.done.finally(() => {
       clearInterval(t);
       setFinished(true);

@@ -109,7 +109,15 @@ export async function probeFile(path: Buffer | string, name: string): Promise<Fi
         return got === len ? b : b.subarray(0, got);
       },
     };
-    return { bytes: size, mtimeMs: st.mtimeMs, probe: await probeSource(src, ext, audioName, name) };
+    let probe: ProbeResult;
+    try {
+      probe = await probeSource(src, ext, audioName, name);
+    } catch (e) {
+      // a header that breaks a reader (a field pointing past the end, a size that does not add up):
+      // the file still counts, as unreadable, with its size and the reason
+      probe = { kind: 'unreadable', error: `header not readable: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    return { bytes: size, mtimeMs: st.mtimeMs, probe };
   } catch (e) {
     return { bytes: 0, mtimeMs: 0, probe: { kind: audioName ? 'unreadable' : 'other', error: fsError(e) } };
   } finally {
