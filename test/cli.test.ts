@@ -51,7 +51,9 @@ describe('output formats', () => {
     const j = JSON.parse(r.stdout);
     expect(Object.keys(j)).toEqual(expect.arrayContaining(['root', 'scannedAt', 'options', 'totals', 'customers']));
     expect(j.options).toEqual({ depth: 1, pattern: null, tz: 'Europe/Stockholm', delimiter: ',' });
-    expect(j.totals).toMatchObject({ customers: 4, files: 24, unreadable_files: 4 });
+    expect(j.totals).toMatchObject({ customers: 4, files: 24, audio_files: 19, unreadable_files: 4, unreadable_folders: 0, unmatched_files: 0 });
+    expect(j.totals.formats).toMatchObject({ 'WAV/ULAW': 7, MP3: 3 });
+    expect(j.totals).not.toHaveProperty('customer');
     const itell = j.customers.find((c: { customer: string }) => c.customer === 'itell');
     expect(itell).toMatchObject({ files: 6, audio_files: 6, first_recording: '2018-11-05T10:15:00+01:00', distinct_callers: null });
     expect(itell.months).toMatchObject({ '2018-11': { audio_files: 1 }, '2019-01': { audio_files: 2 }, '2019-02': { audio_files: 3 } });

@@ -32,6 +32,7 @@ export function summaryCsv(result: ScanResult, delimiter: Delimiter = ','): stri
 export function summaryJson(result: ScanResult, options: Record<string, unknown>): string {
   const zone = result.config.zone;
   const t = result.totals;
+  const { customer: _all, ...totalsRow } = summaryRow({ ...t, customer: '' }, zone);
   const obj = {
     root: result.config.root,
     scannedAt: formatIso(zone, result.startedAt.getTime()),
@@ -40,8 +41,8 @@ export function summaryJson(result: ScanResult, options: Record<string, unknown>
     options,
     totals: {
       customers: t.customers,
-      ...summaryRow({ ...t, customer: '' }, zone),
-      customer: undefined,
+      ...totalsRow,
+      formats: Object.fromEntries(t.formats),
       symbolic_links_skipped: result.linksSkipped,
       special_files_skipped: result.specialSkipped,
       unreadable_folders: result.unreadableFolders,
