@@ -12,6 +12,11 @@ import type { FileSource, ProbeResult } from './types.js';
 export type { ProbeResult, FileKind, EmbeddedDate } from './types.js';
 
 export const HEAD_SIZE = 4096;
+/**
+ * A file this small is read whole in the one read: a short MP3 or M4A would otherwise cost further
+ * reads for its tail (ID3v1, APE footer) or its moov, each a system call of its own.
+ */
+export const WHOLE_FILE_MAX = 16 * 1024;
 
 /** Extensions that say "this is meant to be a recording", whatever the content turns out to be. */
 const AUDIO_EXT = new Set([
@@ -74,7 +79,7 @@ export interface FileFacts {
   probe: ProbeResult;
 }
 
-const headBuf = Buffer.allocUnsafe(HEAD_SIZE);
+const headBuf = Buffer.allocUnsafe(WHOLE_FILE_MAX);
 
 /**
  * Probe one file. Never throws for a file's content or a file system error: those become an
@@ -93,7 +98,7 @@ export async function probeFile(path: Buffer | string, name: string): Promise<Fi
     const st = fstatSync(fd);
     if (!st.isFile()) return { bytes: 0, mtimeMs: st.mtimeMs, probe: { kind: 'other', error: 'not a regular file' } };
     const size = st.size;
-    const n = size === 0 ? 0 : readSync(fd, headBuf, 0, HEAD_SIZE, 0);
+    const n = size === 0 ? 0 : readSync(fd, headBuf, 0, size <= WHOLE_FILE_MAX ? size : HEAD_SIZE, 0);
     const src: FileSource = {
       size,
       head: headBuf.subarray(0, n),
