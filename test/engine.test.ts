@@ -122,6 +122,33 @@ describe('hostile trees', () => {
   });
 });
 
+describe('a reader thread stuck on a file', () => {
+  it('is replaced; the file counts as unreadable, every other file is read, the scan ends', async () => {
+    const root = generatedLeak(600);
+    put(root, 'kund-1/stuck-0701740605.wav', wav({ tag: 7, dataBytes: 8000 }));
+    const clean = await scan(cfg(root));
+    process.env.LEAKTALLY_TEST_STICK_ON = 'stuck-0701740605.wav';
+    const seen: string[] = [];
+    let r;
+    const t = performance.now();
+    try {
+      r = await new Scanner(cfg(root, { stallMs: 400 }), (rec) => {
+        if (rec.error?.startsWith('reading did not finish')) seen.push(rec.path!);
+      }).run();
+    } finally {
+      delete process.env.LEAKTALLY_TEST_STICK_ON;
+    }
+    expect(performance.now() - t).toBeLessThan(20_000);
+    expect(seen).toEqual(['kund-1/stuck-0701740605.wav']);
+    expect(r.totals.files).toBe(601);
+    expect(r.totals.unreadableFiles).toBe(clean.totals.unreadableFiles + 1);
+    expect(r.totals.audioFiles).toBe(clean.totals.audioFiles - 1);
+    expect(r.totals.audioSeconds).toBeCloseTo(clean.totals.audioSeconds - 1, 6);
+    const k1 = r.customers.find((c) => c.customer === 'kund-1')!;
+    expect(k1.unreadableExamples.map((e) => e.error)).toContain('reading did not finish within 0.4 s; skipped');
+  });
+});
+
 describe('the tree is evidence', () => {
   it('nothing in it is written, created, or has its access time changed', async () => {
     const root = generatedLeak(200);

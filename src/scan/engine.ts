@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { Aggregator, sumTotals, type CustomerTotals, type PartialTotals } from './aggregate.js';
 import type { WorkerReply } from './worker.js';
-import { makeContext, processFile, UNMATCHED, type FileRecord, type ScanConfig } from './record.js';
+import { makeContext, processFile, stalledRecord, STALL_MS, UNMATCHED, type FileRecord, type ScanConfig } from './record.js';
 import { walk } from './walk.js';
 import { decodeName } from './names.js';
 
@@ -233,6 +233,8 @@ export class Scanner {
     flush: () => void,
   ): Promise<void> {
     const url = new URL('./worker.js', import.meta.url);
+    const ctx = makeContext(this.config, this.onRecord !== undefined);
+    const stallMs = this.config.stallMs ?? STALL_MS;
     let failure: Error | undefined;
     let wake: (() => void) | undefined;
     const poke = (): void => {
@@ -240,12 +242,17 @@ export class Scanner {
       wake = undefined;
       w?.();
     };
-    const workers = Array.from({ length: threads }, () => {
-      const workerData = { ...this.config, keepPaths: this.onRecord !== undefined, withCallers: this.withCallers };
+    /** a reader thread, the batches it has been sent (answered in order), and since when the first waits */
+    interface Slot { w: Worker; queue: Batch[]; since: number }
+    const workerData = { ...this.config, keepPaths: this.onRecord !== undefined, withCallers: this.withCallers };
+    const start = (slot: Slot): void => {
       const w = new Worker(url, { workerData, resourceLimits: WORKER_LIMITS });
-      const state = { w, inFlight: 0 };
+      slot.w = w;
+      slot.queue = [];
+      slot.since = performance.now();
       w.on('message', (reply: WorkerReply) => {
-        state.inFlight--;
+        slot.queue.shift();
+        slot.since = performance.now();
         if (!this.stopped) {
           if ('records' in reply) for (const r of reply.records) this.add(r);
           else for (const p of reply.partials) this.addPartial(p);
@@ -257,20 +264,43 @@ export class Scanner {
         failure ??= e;
         poke();
       });
-      return state;
+    };
+    const workers: Slot[] = Array.from({ length: threads }, () => {
+      const slot = { queue: [], since: 0 } as unknown as Slot;
+      start(slot);
+      return slot;
     });
     const dispatch = (): void => {
       if (this.stopped) return;
       for (const s of workers) {
-        while (s.inFlight < IN_FLIGHT_PER_WORKER && pending.length) {
-          s.w.postMessage(pending.shift());
-          s.inFlight++;
+        while (s.queue.length < IN_FLIGHT_PER_WORKER && pending.length) {
+          const b = pending.shift()!;
+          if (!s.queue.length) s.since = performance.now();
+          s.queue.push(b);
+          s.w.postMessage(b);
         }
       }
     };
+    // A thread stuck on one file (a parser caught in a loop): replace it, send its other batches again,
+    // and find the file by sending the stuck batch's files one by one; the one that sticks again is
+    // counted as unreadable. Every file still lands in exactly one class.
+    const watchdog = setInterval(() => {
+      const now = performance.now();
+      for (const s of workers) {
+        if (!s.queue.length || now - s.since < stallMs) continue;
+        const [stuck, ...rest] = s.queue;
+        s.w.removeAllListeners();
+        void s.w.terminate();
+        start(s);
+        pending.unshift(...(stuck!.length > 1 ? stuck!.map((rel) => [rel]) : []), ...rest);
+        if (stuck!.length === 1) this.add(stalledRecord(Buffer.from(stuck![0]!, 'latin1'), ctx, stallMs / 1000));
+      }
+      dispatch();
+      poke();
+    }, Math.min(1000, Math.max(50, stallMs / 4)));
     const waitForProgress = (): Promise<void> => new Promise((r) => (wake = r));
     this.wakeUp = poke;
-    const busy = (): number => workers.reduce((n, s) => n + s.inFlight, 0);
+    const busy = (): number => workers.reduce((n, s) => n + s.queue.length, 0);
     try {
       await walk(this.config.root, sink, {
         pause: () => {
@@ -290,6 +320,7 @@ export class Scanner {
       }
       if (failure) throw new Error(`a reader thread failed: ${failure.message}`);
     } finally {
+      clearInterval(watchdog);
       await Promise.all(workers.map((s) => s.w.terminate()));
     }
   }

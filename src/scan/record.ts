@@ -18,7 +18,14 @@ export interface ScanConfig {
   zone: string;
   /** worker threads; 0 scans on the calling thread */
   threads: number;
+  /**
+   * A reader thread that has not finished a file after this long is replaced and the file counted
+   * as unreadable (default STALL_MS). Needs threads; a scan on the calling thread cannot be watched.
+   */
+  stallMs?: number;
 }
+
+export const STALL_MS = 60_000;
 
 /** What a file is counted as. Files directly above the customer level, or not matched by the pattern: */
 export const TOP_LEVEL = '(top level)';
@@ -60,8 +67,19 @@ export function makeContext(cfg: ScanConfig, keepPaths = true): RecordContext {
   return { rootBytes, keepPaths, depth: cfg.depth, zone: cfg.zone, pattern: cfg.pattern ? compilePattern(cfg.pattern) : undefined };
 }
 
-/** rel: the path below the root as raw bytes ('/'-separated). */
-export async function processFile(rel: Buffer, ctx: RecordContext): Promise<FileRecord> {
+interface Located {
+  name: string;
+  dirs: () => string[];
+  fullPath: () => string;
+  customer: string;
+  caller?: string;
+  patternMs?: number;
+  /** the path, when the pattern needed it */
+  path?: string;
+}
+
+/** Where a file belongs (customer, caller, pattern date), from its path alone. */
+function locate(rel: Buffer, ctx: RecordContext): Located {
   // where each name starts and ends; names are decoded only when something needs them
   const bounds: number[] = [0];
   for (let i = 0; i < rel.length; i++) if (rel[i] === 0x2f) bounds.push(i, i + 1);
@@ -71,37 +89,47 @@ export async function processFile(rel: Buffer, ctx: RecordContext): Promise<File
   const name = segment(names - 1);
   const dirs = (): string[] => Array.from({ length: names - 1 }, (_, k) => segment(k));
   const fullPath = (): string => (names === 1 ? name : [...dirs(), name].join('/'));
+  const at: Located = { name, dirs, fullPath, customer: names - 1 >= ctx.depth ? segment(ctx.depth - 1) : TOP_LEVEL };
+  if (ctx.pattern) {
+    at.path = fullPath();
+    const m = matchPattern(ctx.pattern, at.path, ctx.zone);
+    if (!m) at.customer = UNMATCHED;
+    else {
+      if (ctx.pattern.hasCustomer) at.customer = m.customer!;
+      at.caller = m.caller;
+      at.patternMs = m.dateMs;
+    }
+  }
+  return at;
+}
 
+/** The record of a file whose reading never finished (its reader thread was replaced). */
+export function stalledRecord(rel: Buffer, ctx: RecordContext, seconds: number): FileRecord {
+  const at = locate(rel, ctx);
+  const rec: FileRecord = { path: at.path ?? at.fullPath(), customer: at.customer, kind: 'unreadable', bytes: 0, error: `reading did not finish within ${seconds} s; skipped` };
+  if (at.caller !== undefined) rec.caller = at.caller;
+  return rec;
+}
+
+/** rel: the path below the root as raw bytes ('/'-separated). */
+export async function processFile(rel: Buffer, ctx: RecordContext): Promise<FileRecord> {
+  const at = locate(rel, ctx);
   const abs = Buffer.concat([ctx.rootBytes, rel]);
-  const facts = await probeFile(abs, name);
+  const facts = await probeFile(abs, at.name);
   const p = facts.probe;
 
-  let path = ctx.keepPaths || ctx.pattern || p.kind === 'unreadable' ? fullPath() : undefined;
-  let customer = names - 1 >= ctx.depth ? segment(ctx.depth - 1) : TOP_LEVEL;
-  let caller: string | undefined;
-  let patternMs: number | undefined;
-  if (ctx.pattern) {
-    const m = matchPattern(ctx.pattern, path!, ctx.zone);
-    if (!m) customer = UNMATCHED;
-    else {
-      if (ctx.pattern.hasCustomer) customer = m.customer!;
-      caller = m.caller;
-      patternMs = m.dateMs;
-    }
-    if (!ctx.keepPaths && p.kind !== 'unreadable') path = undefined;
-  }
-
-  const rec: FileRecord = { customer, kind: p.kind, bytes: facts.bytes };
+  const path = ctx.keepPaths || p.kind === 'unreadable' ? (at.path ?? at.fullPath()) : undefined;
+  const rec: FileRecord = { customer: at.customer, kind: p.kind, bytes: facts.bytes };
   if (path !== undefined) rec.path = path;
   if (p.seconds !== undefined) rec.seconds = p.seconds;
   if (p.codec !== undefined) rec.codec = p.codec;
   if (p.sampleRate) rec.sampleRate = p.sampleRate;
   if (p.channels) rec.channels = p.channels;
-  if (caller !== undefined) rec.caller = caller;
+  if (at.caller !== undefined) rec.caller = at.caller;
   if (p.error !== undefined) rec.error = p.error;
   if (p.kind !== 'other') {
     const start = resolveStart({
-      zone: ctx.zone, patternMs, name, dirs, embedded: p.embeddedDate, mtimeMs: facts.mtimeMs, seconds: p.seconds,
+      zone: ctx.zone, patternMs: at.patternMs, name: at.name, dirs: at.dirs, embedded: p.embeddedDate, mtimeMs: facts.mtimeMs, seconds: p.seconds,
     });
     if (start) {
       rec.startMs = start.ms;

@@ -9,6 +9,12 @@ import { Aggregator, type PartialTotals } from './aggregate.js';
 const data = workerData as ScanConfig & { keepPaths: boolean; withCallers: boolean };
 const ctx = makeContext(data, data.keepPaths);
 let chain: Promise<void> = Promise.resolve();
+// Fault injection for the engine's stall test only: stick on the file whose path ends so, the way a
+// parser caught in a loop would (set by test/engine.test.ts; never set otherwise).
+const stickOn = process.env.LEAKTALLY_TEST_STICK_ON;
+const stick = (rel: string): void => {
+  if (stickOn && rel.endsWith(stickOn)) for (;;);
+};
 
 export type WorkerReply = { records: FileRecord[] } | { partials: PartialTotals[] };
 
@@ -17,11 +23,17 @@ parentPort!.on('message', (rels: string[]) => {
   chain = chain.then(async () => {
     if (data.keepPaths) {
       const records: FileRecord[] = new Array(rels.length);
-      for (let i = 0; i < rels.length; i++) records[i] = await processFile(Buffer.from(rels[i]!, 'latin1'), ctx);
+      for (let i = 0; i < rels.length; i++) {
+        stick(rels[i]!);
+        records[i] = await processFile(Buffer.from(rels[i]!, 'latin1'), ctx);
+      }
       parentPort!.postMessage({ records } satisfies WorkerReply);
     } else {
       const agg = new Aggregator(data.withCallers);
-      for (const rel of rels) agg.add(await processFile(Buffer.from(rel, 'latin1'), ctx));
+      for (const rel of rels) {
+        stick(rel);
+        agg.add(await processFile(Buffer.from(rel, 'latin1'), ctx));
+      }
       parentPort!.postMessage({ partials: agg.partials() } satisfies WorkerReply);
     }
   });
