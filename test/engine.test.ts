@@ -132,20 +132,20 @@ describe('a reader thread stuck on a file', () => {
     let r;
     const t = performance.now();
     try {
-      r = await new Scanner(cfg(root, { stallMs: 400 }), (rec) => {
+      r = await new Scanner(cfg(root, { stallMs: 1500 }), (rec) => {
         if (rec.error?.startsWith('reading did not finish')) seen.push(rec.path!);
       }).run();
     } finally {
       delete process.env.LEAKTALLY_TEST_STICK_ON;
     }
-    expect(performance.now() - t).toBeLessThan(20_000);
+    expect(performance.now() - t).toBeLessThan(30_000);
     expect(seen).toEqual(['kund-1/stuck-0701740605.wav']);
     expect(r.totals.files).toBe(601);
     expect(r.totals.unreadableFiles).toBe(clean.totals.unreadableFiles + 1);
     expect(r.totals.audioFiles).toBe(clean.totals.audioFiles - 1);
     expect(r.totals.audioSeconds).toBeCloseTo(clean.totals.audioSeconds - 1, 6);
     const k1 = r.customers.find((c) => c.customer === 'kund-1')!;
-    expect(k1.unreadableExamples.map((e) => e.error)).toContain('reading did not finish within 0.4 s; skipped');
+    expect(k1.unreadableExamples.map((e) => e.error)).toContain('reading did not finish within 1.5 s; skipped');
   });
 });
 

@@ -242,15 +242,24 @@ export class Scanner {
       wake = undefined;
       w?.();
     };
-    /** a reader thread, the batches it has been sent (answered in order), and since when the first waits */
-    interface Slot { w: Worker; queue: Batch[]; since: number }
+    /**
+     * A reader thread, the batches it has been sent (answered in order), since when the first one
+     * waits, and whether the thread has finished loading (its start-up is not a stall).
+     */
+    interface Slot { w: Worker; queue: Batch[]; since: number; ready: boolean }
     const workerData = { ...this.config, keepPaths: this.onRecord !== undefined, withCallers: this.withCallers };
     const start = (slot: Slot): void => {
       const w = new Worker(url, { workerData, resourceLimits: WORKER_LIMITS });
       slot.w = w;
       slot.queue = [];
       slot.since = performance.now();
+      slot.ready = false;
       w.on('message', (reply: WorkerReply) => {
+        if ('ready' in reply) {
+          slot.ready = true;
+          slot.since = performance.now();
+          return;
+        }
         slot.queue.shift();
         slot.since = performance.now();
         if (!this.stopped) {
@@ -275,7 +284,7 @@ export class Scanner {
       for (const s of workers) {
         while (s.queue.length < IN_FLIGHT_PER_WORKER && pending.length) {
           const b = pending.shift()!;
-          if (!s.queue.length) s.since = performance.now();
+          if (!s.queue.length && s.ready) s.since = performance.now();
           s.queue.push(b);
           s.w.postMessage(b);
         }
@@ -287,7 +296,7 @@ export class Scanner {
     const watchdog = setInterval(() => {
       const now = performance.now();
       for (const s of workers) {
-        if (!s.queue.length || now - s.since < stallMs) continue;
+        if (!s.ready || !s.queue.length || now - s.since < stallMs) continue;
         const [stuck, ...rest] = s.queue;
         s.w.removeAllListeners();
         void s.w.terminate();

@@ -16,7 +16,7 @@ const stick = (rel: string): void => {
   if (stickOn && rel.endsWith(stickOn)) for (;;);
 };
 
-export type WorkerReply = { records: FileRecord[] } | { partials: PartialTotals[] };
+export type WorkerReply = { records: FileRecord[] } | { partials: PartialTotals[] } | { ready: true };
 
 parentPort!.on('message', (rels: string[]) => {
   // Serialised: processFile reuses one head buffer, so batches must not interleave at an await.
@@ -38,3 +38,6 @@ parentPort!.on('message', (rels: string[]) => {
     }
   });
 });
+
+// loaded and listening: from now on the engine's watchdog may time this thread
+parentPort!.postMessage({ ready: true } satisfies WorkerReply);
