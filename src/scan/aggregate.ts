@@ -202,8 +202,22 @@ export class Aggregator {
     return [...this.accs.values()].map((a) => a.partial());
   }
 
-  get size(): number {
-    return this.accs.size;
+  /** Counts over every customer as they stand (summed on demand: a few hundred customers at most per call). */
+  running(): { files: number; audio: number; unreadable: number; bytes: number; micros: number } {
+    const t = { files: 0, audio: 0, unreadable: 0, bytes: 0, micros: 0 };
+    for (const a of this.accs.values()) {
+      t.files += a.files;
+      t.audio += a.audio;
+      t.unreadable += a.unreadable;
+      t.bytes += a.bytes;
+      t.micros += a.micros;
+    }
+    return t;
+  }
+
+  /** Files counted under one customer (0 if none). */
+  filesOf(customer: string): number {
+    return this.accs.get(customer)?.files ?? 0;
   }
 
   /** customers sorted by name (code point order: stable across machines and locales) */

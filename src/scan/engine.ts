@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { Aggregator, sumTotals, type CustomerTotals, type PartialTotals } from './aggregate.js';
+import { Aggregator, sumTotals, type CustomerTotals } from './aggregate.js';
 import type { WorkerReply } from './worker.js';
 import { makeContext, processFile, stalledRecord, STALL_MS, UNMATCHED, type FileRecord, type ScanConfig } from './record.js';
 import { walk } from './walk.js';
@@ -68,13 +68,7 @@ export class Scanner {
   private readonly t0 = performance.now();
   private phase: Phase = 'scanning';
   private found = 0;
-  private done = 0;
   private walkDone = false;
-  private audioMicros = 0;
-  private audioFiles = 0;
-  private unreadable = 0;
-  private bytes = 0;
-  private unmatched = 0;
   private links = 0;
   private special = 0;
   private readonly folderErrors: Array<{ path: string; error: string }> = [];
@@ -103,15 +97,16 @@ export class Scanner {
   private wakeUp?: () => void;
 
   progress(): Progress {
+    const t = this.agg.running();
     return {
       phase: this.phase,
       found: this.found,
-      done: this.done,
+      done: t.files,
       walkDone: this.walkDone,
-      audioSeconds: this.audioMicros / 1e6,
-      audioFiles: this.audioFiles,
-      unreadable: this.unreadable,
-      bytes: this.bytes,
+      audioSeconds: t.micros / 1e6,
+      audioFiles: t.audio,
+      unreadable: t.unreadable,
+      bytes: t.bytes,
       elapsedMs: (this.endMs ?? performance.now()) - this.t0,
     };
   }
@@ -127,26 +122,8 @@ export class Scanner {
   }
 
   private add(r: FileRecord): void {
-    this.done++;
-    this.bytes += r.bytes;
-    if (r.kind === 'audio') {
-      this.audioFiles++;
-      this.audioMicros += Math.round((r.seconds ?? 0) * 1e6);
-    } else if (r.kind === 'unreadable') this.unreadable++;
-    if (r.customer === UNMATCHED) this.unmatched++;
     this.agg.add(r);
     this.onRecord?.(r);
-  }
-
-  /** A reader thread's counts for one batch: the same as adding its records one by one. */
-  private addPartial(p: PartialTotals): void {
-    this.done += p.files;
-    this.bytes += p.bytes;
-    this.audioFiles += p.audio;
-    this.audioMicros += p.micros;
-    this.unreadable += p.unreadable;
-    if (p.customer === UNMATCHED) this.unmatched += p.files;
-    this.agg.merge(p);
   }
 
   async run(): Promise<ScanResult> {
@@ -222,7 +199,7 @@ export class Scanner {
       specialSkipped: this.special,
       unreadableFolders: this.folderErrorCount,
       folderErrors: [...this.folderErrors],
-      unmatched: this.unmatched,
+      unmatched: this.agg.filesOf(UNMATCHED),
     };
   }
 
@@ -264,7 +241,7 @@ export class Scanner {
         slot.since = performance.now();
         if (!this.stopped) {
           if ('records' in reply) for (const r of reply.records) this.add(r);
-          else for (const p of reply.partials) this.addPartial(p);
+          else for (const p of reply.partials) this.agg.merge(p);
         }
         dispatch();
         poke();
