@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { Aggregator, sumTotals, type CustomerTotals } from './aggregate.js';
 import type { WorkerReply } from './worker.js';
-import { makeContext, processFile, stalledRecord, STALL_MS, UNMATCHED, type FileRecord, type ScanConfig } from './record.js';
+import { makeContext, processFile, stalledRecord, STALL_MS, UNMATCHED, type FileRecord, type RecordContext, type ScanConfig } from './record.js';
 import { walk } from './walk.js';
 import { decodeName } from './names.js';
 
@@ -77,15 +77,17 @@ export class Scanner {
   private endMs?: number;
   private readonly customerFromFolders: boolean;
   private readonly withCallers: boolean;
+  /** the per-file context, built once (it also validates the pattern before anything starts) */
+  private readonly ctx: RecordContext;
 
   constructor(
     readonly config: ScanConfig,
     private readonly onRecord?: (r: FileRecord) => void,
   ) {
-    const ctx = makeContext(config); // validates the pattern before anything starts
-    this.withCallers = ctx.pattern?.hasCaller ?? false;
+    this.ctx = makeContext(config, onRecord !== undefined);
+    this.withCallers = this.ctx.pattern?.hasCaller ?? false;
     this.agg = new Aggregator(this.withCallers);
-    this.customerFromFolders = !ctx.pattern?.hasCustomer;
+    this.customerFromFolders = !this.ctx.pattern?.hasCustomer;
   }
 
   /** Stop early: what was counted so far is kept and the result is marked partial. */
@@ -156,7 +158,7 @@ export class Scanner {
       },
     };
 
-    const ctx = makeContext(this.config, this.onRecord !== undefined);
+    const ctx = this.ctx;
     if (threads <= 0) {
       // Inline: the same per-file function on this thread, a batch at a time.
       const drain = async (): Promise<void> => {
@@ -210,7 +212,7 @@ export class Scanner {
     flush: () => void,
   ): Promise<void> {
     const url = new URL('./worker.js', import.meta.url);
-    const ctx = makeContext(this.config, this.onRecord !== undefined);
+    const ctx = this.ctx;
     const stallMs = this.config.stallMs ?? STALL_MS;
     let failure: Error | undefined;
     let wake: (() => void) | undefined;
@@ -224,7 +226,7 @@ export class Scanner {
      * waits, and whether the thread has finished loading (its start-up is not a stall).
      */
     interface Slot { w: Worker; queue: Batch[]; since: number; ready: boolean }
-    const workerData = { ...this.config, keepPaths: this.onRecord !== undefined, withCallers: this.withCallers };
+    const workerData = { ...this.config, keepPaths: ctx.keepPaths, withCallers: this.withCallers };
     const start = (slot: Slot): void => {
       const w = new Worker(url, { workerData, resourceLimits: WORKER_LIMITS });
       slot.w = w;
