@@ -1,5 +1,5 @@
 /** The interactive UI: polls the engine ~10 times a second, maps keys to state, draws widgets. */
-import React, { useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import React, { useEffect, useReducer, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import type { Scanner } from '../scan/engine.js';
 import { sumTotals } from '../scan/aggregate.js';
@@ -102,7 +102,7 @@ export function App(props: AppProps) {
 
   const progress = scanner.progress();
   const customers = scanner.customers();
-  const rows = useMemo(() => visibleRows(customers, state), [customers, state.filter, state.sort, state.reverse]);
+  const rows = visibleRows(customers, state);
   const names = rows.map((r) => r.customer);
   const tableHeight = Math.max(1, height - 9);
   const selected = customers.find((c) => c.customer === state.selected) ?? rows[cursorOf(state, names)];
