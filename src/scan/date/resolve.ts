@@ -4,7 +4,7 @@
  * closes the file when the call ends). Naive times are wall-clock times in the --tz zone.
  */
 import type { EmbeddedDate } from '../probe/types.js';
-import { validFields } from '../probe/datestr.js';
+import { offsetOf, validFields } from '../probe/datestr.js';
 import { dayKey, naiveToMs } from './zone.js';
 
 export type DateSource =
@@ -45,14 +45,7 @@ export function dateFromName(name: string, zone: string): Dated | undefined {
       const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
       if (!validFields(y, mo, d, h, mi, s)) continue;
       const off = m[7];
-      let ms: number;
-      if (off) {
-        const sign = off === 'Z' ? 0 : off[0] === '-' ? -1 : 1;
-        const digits = off.slice(1).replace(':', '');
-        ms = Date.UTC(y, mo - 1, d, h, mi, s) - sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60_000;
-      } else {
-        ms = naiveToMs(zone, y, mo, d, h, mi, s);
-      }
+      const ms = off ? Date.UTC(y, mo - 1, d, h, mi, s) - offsetOf(off) * 60_000 : naiveToMs(zone, y, mo, d, h, mi, s);
       if (plausible(ms)) return { ms, source: 'filename' };
     }
   }

@@ -17,16 +17,16 @@ export function parseHeaderDate(text: string | undefined, source: EmbeddedDate['
   ];
   if (!validFields(y, mo, d, h, mi, s)) return undefined;
   const zone = m[7];
-  if (zone) {
-    let offsetMin = 0;
-    if (zone !== 'Z') {
-      const sign = zone[0] === '-' ? -1 : 1;
-      const digits = zone.slice(1).replace(':', '');
-      offsetMin = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));
-    }
-    return { ms: Date.UTC(y, mo - 1, d, h, mi, s) - offsetMin * 60_000, source };
-  }
+  if (zone) return { ms: Date.UTC(y, mo - 1, d, h, mi, s) - offsetOf(zone) * 60_000, source };
   return { naive: [y, mo, d, h, mi, s], source };
+}
+
+/** An ISO 8601 offset ("Z", "+01:00", "-0530") in minutes east of UTC. */
+export function offsetOf(zone: string): number {
+  if (zone === 'Z') return 0;
+  const sign = zone[0] === '-' ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));
 }
 
 /** Plausible calendar fields for a recorded call (the range keeps phone numbers from reading as dates). */
