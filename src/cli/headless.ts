@@ -22,8 +22,7 @@ async function openTarget(flag: string, target: string): Promise<AtomicFile> {
   try {
     return await AtomicFile.create(target);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new OutputError(`${flag}: cannot write ${target}: ${code === 'EACCES' ? 'permission denied' : code ?? String(e)}`);
+    throw new OutputError(`${flag}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 

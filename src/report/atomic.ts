@@ -21,15 +21,22 @@ export class AtomicFile {
     readonly stream: WriteStream,
   ) {}
 
-  /** Create the temporary file now, so that a bad output path fails before a long scan, not after. */
+  /**
+   * Create the temporary file now, so that a bad output path fails before a long scan, not after.
+   * Fails with "cannot write <target>: <reason>".
+   */
   static async create(target: string): Promise<AtomicFile> {
     const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
     const stream = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
     const file = new AtomicFile(target, tmp, stream);
     await new Promise<void>((resolve, reject) => {
-      stream.once('error', reject);
+      const fail = (e: NodeJS.ErrnoException): void => {
+        const why = e.code === 'EACCES' ? 'permission denied' : e.code === 'ENOENT' ? 'no such folder' : e.code ?? e.message;
+        reject(new Error(`cannot write ${target}: ${why}`));
+      };
+      stream.once('error', fail);
       stream.once('open', () => {
-        stream.off('error', reject);
+        stream.off('error', fail);
         resolve();
       });
     });

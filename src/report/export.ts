@@ -8,13 +8,7 @@ import { outputProblem } from './target.js';
 export async function exportSummaryCsv(result: ScanResult, target: string, delimiter: Delimiter): Promise<string> {
   const problem = outputProblem(target, result.config.root);
   if (problem) throw new Error(problem);
-  let file: AtomicFile;
-  try {
-    file = await AtomicFile.create(target);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`cannot write ${target}: ${code === 'EACCES' ? 'permission denied' : code === 'ENOENT' ? 'no such folder' : code ?? String(e)}`);
-  }
+  const file = await AtomicFile.create(target);
   try {
     file.write(summaryCsv(result, delimiter));
     await file.commit();
