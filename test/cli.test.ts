@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { CLI, LEAK, csvObjects, parseCsv, put, runCli, tempDir, wav } from './helpers.js';
+import { CLI, LEAK, csvObjects, parseCsv, put, runCli, tempDir, unprivileged, wav } from './helpers.js';
 
 const STHLM = ['--tz', 'Europe/Stockholm'];
 
@@ -165,12 +165,15 @@ describe('bad input: one line, exit 2, nothing written', () => {
       expect(r.stderr).toMatch(/^leaktally: /);
     });
   }
-  it('an output file that cannot be created: exit 2 before scanning', () => {
+  it('an output file that cannot be created: exit 2 before scanning', (ctx) => {
     const dir = tempDir();
     const locked = join(dir, 'locked');
     mkdirSync(locked, { mode: 0o555 });
-    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const r = runCli([LEAK, '--csv', join(locked, 'x.csv')], asNobody);
+    const root = tempDir();
+    put(root, 'kund/a.ul', Buffer.alloc(8000));
+    const user = unprivileged(root, locked);
+    if (user.skip !== undefined) return ctx.skip(user.skip);
+    const r = user.run([root, '--csv', join(locked, 'x.csv')]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--csv: cannot write .*permission denied/);
   });

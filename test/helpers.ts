@@ -1,5 +1,5 @@
 /** Fixtures made in the tests: real WAV headers written byte by byte, temporary trees, CLI runs. */
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, chmodSync, readFileSync, cpSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
@@ -58,6 +58,65 @@ export function runCli(args: string[], opts: SpawnSyncOptions = {}): CliRun {
     ...opts,
   });
   return { status: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/**
+ * Running the CLI as an unprivileged user (uid/gid 65534) from a root test run. That user must be able
+ * to start node and load leaktally, wherever this checkout lives: a clone inside a private (0700)
+ * folder — what `mktemp -d` makes — is out of its reach, and node would fail to load the CLI (exit 1),
+ * which a test would misread as leaktally's answer. So the runtime (dist/, package.json and the
+ * production packages listed in package-lock.json, patched as installed) is copied once into a
+ * world-readable temporary folder, and the user is checked to reach it and the fixture tree before any
+ * test relies on it. `skip` says why it cannot be done (node itself, or the fixtures, out of its reach).
+ */
+export type Unprivileged = { run(args: string[]): CliRun; skip?: undefined } | { skip: string };
+
+const NOBODY = { uid: 65534, gid: 65534 };
+let runtime: string | undefined;
+
+function unprivilegedRuntime(): string {
+  if (runtime) return runtime;
+  const d = mkdtempSync(join(tmpdir(), 'leaktally-runtime-'));
+  chmodSync(d, 0o755);
+  made.push(d);
+  cpSync(join(ROOT, 'dist'), join(d, 'dist'), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(d, 'package.json'));
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean }>;
+  };
+  for (const [path, meta] of Object.entries(lock.packages)) {
+    if (!path || meta.dev || !existsSync(join(ROOT, path))) continue;
+    cpSync(join(ROOT, path), join(d, path), { recursive: true, verbatimSymlinks: true });
+  }
+  spawnSync('chmod', ['-R', 'a+rX', d]);
+  return (runtime = d);
+}
+
+/** The CLI as uid 65534, or why that cannot be done here; `fixtures` are paths that user must reach. */
+export function unprivileged(...fixtures: string[]): Unprivileged {
+  // an ordinary user is unprivileged already: run as oneself
+  if (process.getuid?.() !== 0) return { run: (args) => runCli(args) };
+  const rt = unprivilegedRuntime();
+  const cli = join(rt, 'dist/cli/main.js');
+  const probe = spawnSync(process.execPath, [cli, '--version'], { ...NOBODY, encoding: 'utf8' });
+  if (probe.status !== 0) {
+    return { skip: `uid 65534 cannot run ${process.execPath} (${probe.error?.message ?? String(probe.stderr).trim()}): put node where every user can reach it` };
+  }
+  for (const f of fixtures) {
+    const r = spawnSync('test', ['-x', f], NOBODY);
+    if (r.status !== 0) return { skip: `uid 65534 cannot reach ${f}: the temporary folder (TMPDIR) is private` };
+  }
+  return {
+    run(args) {
+      const r = spawnSync(process.execPath, [cli, ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, CI: '1', TZ: 'UTC' },
+        timeout: 60_000,
+        ...NOBODY,
+      });
+      return { status: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
+    },
+  };
 }
 
 /** Parse a CSV we wrote (BOM, CRLF, RFC 4180 quotes) into rows of cells. */
