@@ -264,3 +264,12 @@ describe('snapshots', () => {
     expect(late.result).toBe(r);
   });
 });
+
+describe('the bench floor', () => {
+  it('runs on the scan pool and visits every file the scan counts', async () => {
+    const { floor } = await import('../dist/bench/floor.js');
+    const root = generatedLeak(300);
+    const f = await floor(root, 2);
+    expect(f.files).toBe(300);
+  });
+});
