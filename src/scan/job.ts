@@ -6,7 +6,7 @@
 import { makeContext, processFile, type FileRecord, type ScanConfig } from './record.js';
 import { Counts } from './counts.js';
 import { rowKey, type RowCounts } from './aggregate.js';
-import type { Batch } from './batcher.js';
+import { parseEntry, type Batch } from './batcher.js';
 
 export interface ScanJobData {
   config: ScanConfig;
@@ -25,7 +25,10 @@ export function createJob(data: unknown): ScanJob {
   if (keepPaths) {
     return async (batch) => {
       const records: FileRecord[] = new Array(batch.length);
-      for (let i = 0; i < batch.length; i++) records[i] = await processFile(ctx, Buffer.from(batch[i]!, 'latin1'));
+      for (let i = 0; i < batch.length; i++) {
+        const e = parseEntry(batch[i]!);
+        records[i] = await processFile(ctx, e.rel, e);
+      }
       return { records };
     };
   }
@@ -33,7 +36,8 @@ export function createJob(data: unknown): ScanJob {
     const rows = new Map<string, RowCounts>();
     let last: RowCounts | undefined;
     for (const rel of batch) {
-      const r = await processFile(ctx, Buffer.from(rel, 'latin1'));
+      const e = parseEntry(rel);
+      const r = await processFile(ctx, e.rel, e);
       // a batch is mostly one folder, so mostly one row: look the row up only when it changes
       if (!last || last.customer !== r.customer || last.kind !== r.row) {
         const key = rowKey(r.row, r.customer);

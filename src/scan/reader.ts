@@ -10,7 +10,7 @@ import { createJob, type ScanJobData, type ScanReply } from './job.js';
 import { Counts } from './counts.js';
 import { stalledRecord, makeContext, STALL_MS, type FileRecord, type ScanConfig } from './record.js';
 import type { RowCounts } from './aggregate.js';
-import type { Batch } from './batcher.js';
+import { parseEntry, type Batch } from './batcher.js';
 
 export const DEFAULT_THREADS = Math.max(1, Math.min(availableParallelism(), 8));
 
@@ -109,7 +109,7 @@ export class ThreadPoolReader implements Reader {
       onReply: (reply) => deliver(reply, sink),
       onStalled: (rel) => {
         ctx ??= makeContext(config, true);
-        sink.record(stalledRecord(Buffer.from(rel, 'latin1'), ctx, stallMs / 1000));
+        sink.record(stalledRecord(parseEntry(rel).rel, ctx, stallMs / 1000));
       },
     });
   }
