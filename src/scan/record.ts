@@ -2,7 +2,7 @@
  * One file through the pipeline: read metadata → date → customer. Pure apart from reading the file;
  * the same function runs in the worker threads and, with --threads 0, on the main thread.
  */
-import { probeFile, type FileKind } from './probe/index.js';
+import { createProbeIo, probeFile, type FileKind, type ProbeIo } from './probe/index.js';
 import { resolveStart, type DateSource } from './date/resolve.js';
 import { monthKey } from './date/zone.js';
 import { compilePattern, matchPattern, type CompiledPattern } from './pattern.js';
@@ -59,12 +59,14 @@ export interface RecordContext {
   depth: number;
   zone: string;
   pattern?: CompiledPattern;
+  /** this thread's read buffer and O_NOATIME count: one per thread, one file at a time */
+  io: ProbeIo;
 }
 
 export function makeContext(cfg: ScanConfig, keepPaths = true): RecordContext {
   const root = Buffer.from(cfg.root);
   const rootBytes = root[root.length - 1] === 0x2f ? root : Buffer.concat([root, Buffer.from('/')]);
-  return { rootBytes, keepPaths, depth: cfg.depth, zone: cfg.zone, pattern: cfg.pattern ? compilePattern(cfg.pattern) : undefined };
+  return { rootBytes, keepPaths, depth: cfg.depth, zone: cfg.zone, pattern: cfg.pattern ? compilePattern(cfg.pattern) : undefined, io: createProbeIo() };
 }
 
 interface Located {
@@ -115,7 +117,7 @@ export function stalledRecord(rel: Buffer, ctx: RecordContext, seconds: number):
 export async function processFile(rel: Buffer, ctx: RecordContext): Promise<FileRecord> {
   const at = locate(rel, ctx);
   const abs = Buffer.concat([ctx.rootBytes, rel]);
-  const facts = await probeFile(abs, at.name);
+  const facts = await probeFile(abs, at.name, ctx.io);
   const p = facts.probe;
 
   const path = ctx.keepPaths || p.kind === 'unreadable' ? (at.path ?? at.fullPath()) : undefined;
