@@ -1,8 +1,9 @@
 /*
  * ASF / WMA by hand: music-metadata takes the length from the File Properties object (play duration
  * less preroll), which a cut-off copy still carries whole (a 35 KB WMA counted as 243 s), and counts
- * a video-only ASF as audio. ASF data packets all have one size, so the packets present follow from
- * the bytes: the length is the play duration scaled by the packets present over the packets stated.
+ * a video-only ASF as audio. ASF data packets all have one size, so the share of the data present
+ * follows from the bytes: the length is the play duration in that proportion (an estimate: WMA is
+ * near constant bit rate), less one frame.
  */
 import type { FileSource, ProbeResult } from './types.js';
 
@@ -62,13 +63,13 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   }
   const dataPackets = Number(d.readBigUInt64LE(40)) || packets;
   if (!packetSize || !dataPackets) return { kind: 'audio', seconds: total, ...base };
-  const present = Math.floor((src.size - headerSize - 50) / packetSize);
-  if (present >= dataPackets) return { kind: 'audio', seconds: total, ...base };
-  if (present <= 0) return { kind: 'unreadable', ...base, error: `cut off: none of the ${dataPackets} data packets is in the file` };
-  return {
-    kind: 'audio',
-    seconds: (total * present) / dataPackets,
-    ...base,
-    error: `cut off: ${present} of ${dataPackets} data packets present (header says ${total.toFixed(1)} s)`,
-  };
+  const dataBytes = src.size - headerSize - 50;
+  if (dataBytes >= dataPackets * packetSize) return { kind: 'audio', seconds: total, ...base };
+  // Cut off. Decoders use every whole media object, in whole packets and in the cut one: the play
+  // duration in proportion to the packet bytes present, less one codec frame for the object the cut split.
+  const frame = (audio.rate ? 2048 / audio.rate : 0.128);
+  const seconds = (total * dataBytes) / (dataPackets * packetSize) - frame;
+  const note = `cut off: ${dataBytes} of ${dataPackets * packetSize} bytes of data packets present (header says ${total.toFixed(1)} s)`;
+  if (!(seconds > 0)) return { kind: 'unreadable', ...base, error: `no complete audio (${note})` };
+  return { kind: 'audio', seconds, ...base, error: note };
 }

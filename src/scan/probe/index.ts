@@ -14,6 +14,7 @@ import { readId3v2 } from './id3.js';
 import { guard } from './guard.js';
 import { probeMatroska } from './matroska.js';
 import { probeAsf } from './asf.js';
+import { probeApe, probeCaf, probeTta, probeWavPack } from './lossless.js';
 import type { FileSource, ProbeResult } from './types.js';
 
 export type { ProbeResult, FileKind, EmbeddedDate } from './types.js';
@@ -226,7 +227,8 @@ async function probeSource(src: FileSource, ext: string, audioName: boolean, nam
     }
     case 'audio': {
       const kindName = audioMagic(src.head)!;
-      const r = guardMm(await probeWithMusicMetadata(src, name), src);
+      const hand = handRead(src, 0);
+      const r = hand ? guard(hand, { bytes: src.size }) : guardMm(await probeWithMusicMetadata(src, name), src);
       // audio by its content: never `other`; when its length cannot be found it is unreadable, named
       if (r.kind === 'audio') return r;
       return { ...r, kind: 'unreadable', codec: r.codec ?? kindName.toUpperCase(), error: `${kindName}: ${r.error ?? 'length not found'}` };
@@ -252,8 +254,22 @@ async function probeSource(src: FileSource, ext: string, audioName: boolean, nam
 function afterId3(src: FileSource, at: number): ProbeResult | undefined {
   const h = at + 4 <= src.head.length ? src.head.subarray(at, at + 4) : src.read(at, 4);
   if (h.length >= 4 && h.toString('latin1', 0, 4) === 'fLaC') return probeFlac(src, at);
+  const hand = handRead(src, at);
+  if (hand) return hand;
   if (h.length >= 2 && h[0] === 0xff && (h[1]! & 0xf6) === 0xf0) return probeAdts(src, at);
   return probeMpeg(src, at) ?? (at > 0 ? probeAdts(src, at) : undefined);
+}
+
+/** The lossless formats read by hand (lossless.ts), at the head or after an ID3v2 tag. */
+function handRead(src: FileSource, at: number): ProbeResult | undefined {
+  const h = at + 4 <= src.head.length ? src.head.subarray(at, at + 4) : src.read(at, 4);
+  switch (h.toString('latin1', 0, 4)) {
+    case 'caff': return at === 0 ? probeCaf(src) : undefined;
+    case 'wvpk': return probeWavPack(src, at);
+    case 'TTA1': return probeTta(src, at);
+    case 'MAC ': return probeApe(src, at);
+  }
+  return undefined;
 }
 
 function guardMm(r: ProbeResult & { bitrate?: number; cbr?: boolean }, src: FileSource): ProbeResult {

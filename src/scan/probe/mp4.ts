@@ -41,8 +41,8 @@ function findMoov(src: FileSource): Buffer | undefined {
     if (size < 8) return undefined;
     if (h.toString('latin1', 4, 8) === 'moov') {
       if (size > MAX_MOOV) return undefined;
-      const moov = src.read(p, size);
-      return moov.length === size ? moov : undefined; // cut off inside the moov: no index
+      // cut off inside the moov: what is there is read (decoders use a moov missing only its tail)
+      return src.read(p, size);
     }
     p += size;
   }
