@@ -130,9 +130,19 @@ describe.skipIf(!hasFfmpeg)('containers without audio are not recordings', () =>
 });
 
 describe('audio by its content is never other', () => {
-  it.skipIf(!hasFfmpeg)('raw AC-3 named .bin is unreadable (audio, length unknown), not other', async () => {
-    ffmpeg(['-f', 'lavfi', '-i', 'sine=duration=1', '-c:a', 'ac3', '-f', 'ac3', join(dir, 'stream.bin')]);
-    expect(await probe('stream.bin')).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/^AC-3/) });
+  it.skipIf(!hasFfmpeg)('raw AC-3 and E-AC-3, even named .bin, are audio by their frames', async () => {
+    for (const [codec, f] of [['ac3', 'stream.bin'], ['eac3', 'stream.eac3']] as const) {
+      ffmpeg(['-f', 'lavfi', '-i', 'sine=sample_rate=48000:duration=2.5', '-c:a', codec, '-f', codec, join(dir, f)]);
+      const p = await probe(f);
+      expect(p.kind).toBe('audio');
+      expect(Math.abs(p.seconds! - decoded(join(dir, f)))).toBeLessThan(0.04);
+    }
+  });
+  it('a frame sync alone on a file not named as audio is not audio', async () => {
+    const junk = Buffer.alloc(3000, 0x11);
+    junk[0] = 0x0b;
+    junk[1] = 0x77;
+    expect((await probe('x.dat', junk)).kind).not.toBe('audio');
   });
   it.skipIf(!hasFfmpeg)('CAF (what iOS recorders write) is read, cut or whole', async () => {
     const caf = join(dir, 'memo.caf');

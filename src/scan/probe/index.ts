@@ -14,6 +14,7 @@ import { readId3v2 } from './id3.js';
 import { guard } from './guard.js';
 import { probeMatroska } from './matroska.js';
 import { probeAsf } from './asf.js';
+import { isAc3, probeAc3 } from './ac3.js';
 import { probeApe, probeCaf, probeTta, probeWavPack } from './lossless.js';
 import type { FileSource, ProbeResult } from './types.js';
 
@@ -33,6 +34,9 @@ const AUDIO_EXT = new Set([
   'webm', 'mka', 'wv', 'ape',
 ]);
 
+/** Extensions of bare MPEG audio or ADTS streams, searched for frames past junk at the head. */
+const MPEG_EXT = new Set(['mp3', 'mp2', 'mp1', 'mpga', 'mpa', 'aac', 'adts']);
+
 export function extensionOf(name: string): string {
   const dot = name.lastIndexOf('.');
   return dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
@@ -48,7 +52,7 @@ type Magic = 'wav' | 'ogg' | 'id3' | 'flac' | 'container' | 'audio' | 'sync' | '
  * Formats that are audio by their content, whatever their name: each is `audio` or `unreadable`,
  * never `other`. music-metadata reads those it knows; the rest are counted unreadable with their kind.
  */
-function audioMagic(h: Buffer): string | undefined {
+function audioMagic(h: Buffer, size: number): string | undefined {
   const four = h.toString('latin1', 0, 4);
   switch (four) {
     case 'FORM': {
@@ -78,13 +82,13 @@ function audioMagic(h: Buffer): string | undefined {
   if (h.toString('latin1', 0, 19) === 'Creative Voice File') return 'VOC';
   if (h.length >= 48 && h.toString('latin1', 44, 48) === 'SCRM') return 'S3M module';
   if (h.length >= 1084 && /^(M\.K\.|M!K!|FLT[48]|[2-9]CHN|[1-3][0-9]CH)$/.test(h.toString('latin1', 1080, 1084))) return 'MOD module';
-  if (h.length >= 6 && h[0] === 0x0b && h[1] === 0x77) return 'AC-3';
+  if (h.length >= 6 && h[0] === 0x0b && h[1] === 0x77 && isAc3(h, size)) return 'AC-3';
   if (h.length >= 4 && h.readUInt32BE(0) === 0x7ffe8001) return 'DTS';
   return undefined;
 }
 
 /** What the first bytes say. */
-function sniff(h: Buffer): Magic {
+function sniff(h: Buffer, size: number): Magic {
   if (isWav(h)) return 'wav';
   const four = h.toString('latin1', 0, 4);
   if (four === 'OggS') return 'ogg';
@@ -97,7 +101,7 @@ function sniff(h: Buffer): Magic {
   ) {
     return 'container';
   }
-  if (audioMagic(h)) return 'audio';
+  if (audioMagic(h, size)) return 'audio';
   // MPEG audio or ADTS frame sync: weak (µ-law silence is 0xFF too), so it only counts without a better hint
   if (h.length >= 2 && h[0] === 0xff && (h[1]! & 0xe0) === 0xe0) return 'sync';
   const text = h.toString('latin1', 0, Math.min(h.length, 512)).replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart().toLowerCase();
@@ -197,7 +201,7 @@ export async function probeFile(path: Buffer | string, name: string, io: ProbeIo
 
 async function probeSource(src: FileSource, ext: string, audioName: boolean, name: string): Promise<ProbeResult> {
   if (src.size === 0) return audioName ? { kind: 'unreadable', error: 'empty file' } : { kind: 'other' };
-  const magic = sniff(src.head);
+  const magic = sniff(src.head, src.size);
   switch (magic) {
     case 'wav':
       return probeWav(src);
@@ -226,7 +230,7 @@ async function probeSource(src: FileSource, ext: string, audioName: boolean, nam
       return guardMm(await probeWithMusicMetadata(src, name), src);
     }
     case 'audio': {
-      const kindName = audioMagic(src.head)!;
+      const kindName = audioMagic(src.head, src.size)!;
       const hand = handRead(src, 0);
       const r = hand ? guard(hand, { bytes: src.size }) : guardMm(await probeWithMusicMetadata(src, name), src);
       // audio by its content: never `other`; when its length cannot be found it is unreadable, named
@@ -237,7 +241,8 @@ async function probeSource(src: FileSource, ext: string, audioName: boolean, nam
     case 'none': {
       const raw = rawCodec(ext);
       if (raw) return probeRaw(raw, src.size);
-      if (magic === 'sync') {
+      // MPEG or ADTS frames at the head, or (named so) after junk: a copy that started mid-stream
+      if (magic === 'sync' || MPEG_EXT.has(ext)) {
         const r = afterId3(src, 0);
         if (r) return guard(r, { bytes: src.size });
       }
@@ -269,6 +274,7 @@ function handRead(src: FileSource, at: number): ProbeResult | undefined {
     case 'TTA1': return probeTta(src, at);
     case 'MAC ': return probeApe(src, at);
   }
+  if (at === 0 && h[0] === 0x0b && h[1] === 0x77) return probeAc3(src);
   return undefined;
 }
 
