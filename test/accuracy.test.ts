@@ -152,6 +152,22 @@ describe('audio by its content is never other', () => {
     const p = await probe('cut.caf', b.subarray(0, b.length - 16000));
     expect(p.seconds).toBe(3);
   });
+  it.skipIf(!hasFfmpeg)('AMR (phones, call recorders) is counted frame by frame, cut or whole, as ffmpeg decodes it', async () => {
+    const frames: Buffer[] = [Buffer.from('#!AMR\n', 'latin1')];
+    for (let i = 0; i < 300; i++) frames.push(Buffer.alloc(32, (i * 37) & 0xff).fill((7 << 3) | 4, 0, 1)); // 12.2 kbit/s
+    const amr = Buffer.concat(frames);
+    for (const n of [amr.length, amr.length - 10, Math.floor(amr.length / 3)]) {
+      const name = `call-${n}.amr`;
+      const p = await probe(name, amr.subarray(0, n));
+      expect(p).toMatchObject({ kind: 'audio', codec: 'AMR' });
+      expect(Math.abs(p.seconds! - decoded(join(dir, name)))).toBeLessThanOrEqual(0.02 + 1e-9);
+    }
+  });
+  it('AMR NO_DATA frames (discontinuous transmission) are 20 ms of the call each', async () => {
+    // ffmpeg outputs nothing for them, but the call went on: 3GPP TS 26.101 frame type 15 is 20 ms
+    const amr = Buffer.concat([Buffer.from('#!AMR-WB\n', 'latin1'), Buffer.alloc(50, (15 << 3) | 4)]);
+    expect(await probe('dtx.awb', amr)).toMatchObject({ kind: 'audio', codec: 'AMR-WB', seconds: 1 });
+  });
   it('a tracker module is unreadable, named', async () => {
     const mod = Buffer.alloc(2000);
     mod.write('M.K.', 1080, 'latin1');

@@ -2,7 +2,7 @@
  * Every container and codec, made here from speech with ffmpeg, cut at many lengths (a copy that
  * stopped, a recorder that crashed), and judged by the decoded length of each cut file (ffmpeg to PCM,
  * samples counted): leaktally must never give more than the decoded length plus one frame, and must
- * come close to it.
+ * come close to it. ~16 cuts a file (the head, the headers, through the body, one byte short, whole).
  */
 import { describe, expect, it, beforeAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
@@ -93,8 +93,8 @@ const CASES: Case[] = [
 /** Where each file is cut: the very start, around the headers, and through the body. */
 function cuts(size: number): number[] {
   const at = new Set<number>();
-  for (const n of [64, 200, 600, 1500, 3000, 6000]) if (n < size) at.add(n);
-  for (let k = 1; k < 16; k++) at.add(Math.floor((size * k) / 16) + (k % 3));
+  for (const n of [64, 600, 3000]) if (n < size) at.add(n);
+  for (let k = 1; k < 12; k++) at.add(Math.floor((size * k) / 12) + (k % 3));
   at.add(size - 1);
   at.add(size);
   return [...at].filter((n) => n > 0 && n <= size).sort((a, b) => a - b);

@@ -15,6 +15,7 @@ import { guard } from './guard.js';
 import { probeMatroska } from './matroska.js';
 import { probeAsf } from './asf.js';
 import { isAc3, probeAc3 } from './ac3.js';
+import { probeAmr } from './amr.js';
 import { probeApe, probeCaf, probeTta, probeWavPack } from './lossless.js';
 import type { FileSource, ProbeResult } from './types.js';
 
@@ -76,7 +77,7 @@ function audioMagic(h: Buffer, size: number): string | undefined {
     case 'MThd': return undefined; // MIDI: notes, not a recording
   }
   if (four.startsWith('MP+')) return 'Musepack';
-  if (four.startsWith('#!AMR')) return 'AMR';
+  if (h.toString('latin1', 0, 5) === '#!AMR') return 'AMR';
   if (h.toString('latin1', 0, 9) === '#!SILK_V3' || h.toString('latin1', 1, 10) === '#!SILK_V3') return 'SILK';
   if (h.toString('latin1', 0, 17) === 'Extended Module: ') return 'XM module';
   if (h.toString('latin1', 0, 19) === 'Creative Voice File') return 'VOC';
@@ -275,6 +276,7 @@ function handRead(src: FileSource, at: number): ProbeResult | undefined {
     case 'MAC ': return probeApe(src, at);
   }
   if (at === 0 && h[0] === 0x0b && h[1] === 0x77) return probeAc3(src);
+  if (at === 0 && h.toString('latin1', 0, 4) === '#!AM') return probeAmr(src);
   return undefined;
 }
 
