@@ -42,8 +42,8 @@ async function decodedSeconds(file: string): Promise<number> {
   }
 }
 
-/** Run the jobs two at a time (the machine is shared). */
-async function pool<T>(jobs: Array<() => Promise<T>>, width = 2): Promise<T[]> {
+/** Run the jobs one at a time: the suite runs two test files at once, and the machine is shared. */
+async function pool<T>(jobs: Array<() => Promise<T>>, width = 1): Promise<T[]> {
   const out: T[] = new Array(jobs.length);
   let next = 0;
   await Promise.all(Array.from({ length: width }, async () => {

@@ -16,7 +16,7 @@ import { probeMatroska } from './matroska.js';
 import { probeAsf } from './asf.js';
 import { isAc3, probeAc3 } from './ac3.js';
 import { probeAmr } from './amr.js';
-import { probeApe, probeCaf, probeTta, probeWavPack } from './lossless.js';
+import { probeAiff, probeApe, probeCaf, probeTta, probeWavPack } from './lossless.js';
 import type { FileSource, ProbeResult } from './types.js';
 
 export type { ProbeResult, FileKind, EmbeddedDate } from './types.js';
@@ -277,6 +277,7 @@ function handRead(src: FileSource, at: number): ProbeResult | undefined {
   }
   if (at === 0 && h[0] === 0x0b && h[1] === 0x77) return probeAc3(src);
   if (at === 0 && h.toString('latin1', 0, 4) === '#!AM') return probeAmr(src);
+  if (at === 0 && h.toString('latin1', 0, 4) === 'FORM' && audioMagic(src.head, src.size) === 'AIFF') return probeAiff(src);
   return undefined;
 }
 

@@ -206,3 +206,56 @@ export function probeApe(src: FileSource, start: number): ProbeResult | undefine
   const samples = lastComplete ? total : complete * blocksPerFrame;
   return done(samples, total, rate, base, 'frame');
 }
+
+/** 80-bit IEEE extended (AIFF's sample rate). */
+function extended(b: Buffer, p: number): number {
+  const exp = b.readUInt16BE(p) & 0x7fff;
+  const mant = b.readUInt32BE(p + 2) * 2 ** 32 + b.readUInt32BE(p + 6);
+  return exp === 0 && mant === 0 ? 0 : mant * 2 ** (exp - 16383 - 63);
+}
+
+/**
+ * AIFF and AIFF-C: the sample frames in the SSND bytes present (music-metadata takes COMM's frame
+ * count, which a cut-off copy keeps, and reads IMA4's packet count as frames: 64× short).
+ */
+export function probeAiff(src: FileSource): ProbeResult | undefined {
+  const form = bytesAt(src, 0, 12);
+  const aifc = form.toString('latin1', 8, 12) === 'AIFC';
+  let comm: { channels: number; frames: number; bits: number; rate: number; compression: string } | undefined;
+  for (let p = 12, n = 0; n < 256 && p + 8 <= src.size; n++) {
+    const h = bytesAt(src, p, 8);
+    if (h.length < 8) break;
+    const id = h.toString('latin1', 0, 4);
+    const size = h.readUInt32BE(4);
+    const body = p + 8;
+    if (id === 'COMM' && size >= 18) {
+      const c = bytesAt(src, body, Math.min(size, 64));
+      if (c.length < 18) break;
+      comm = { channels: c.readInt16BE(0), frames: c.readUInt32BE(2), bits: c.readInt16BE(6), rate: extended(c, 8), compression: aifc && c.length >= 22 ? c.toString('latin1', 18, 22) : 'NONE' };
+    } else if (id === 'SSND' && size >= 8) {
+      if (!comm) return undefined; // COMM after the sound data: music-metadata reads those
+      const c = comm;
+      const codec = c.compression.trim().toUpperCase();
+      const base: Base = { codec: aifc ? `AIFF-C/${codec === 'NONE' || codec === 'SOWT' || codec === 'TWOS' ? 'PCM' : codec}` : 'AIFF/PCM', sampleRate: Math.round(c.rate), channels: c.channels };
+      if (!(c.rate > 0) || c.channels <= 0) return { kind: 'unreadable', ...base, error: 'AIFF without a sample rate or channels' };
+      const offset = bytesAt(src, body, 4);
+      const dataStart = body + 8 + (offset.length === 4 ? offset.readUInt32BE(0) : 0);
+      const present = Math.max(0, Math.min(size - 8, src.size - dataStart));
+      const pcm = ['NONE', 'TWOS', 'SOWT', 'RAW', 'IN24', '42NI', 'IN32', '23NI'].includes(codec);
+      let frames: number | undefined;
+      if (pcm) frames = Math.floor(present / (c.channels * Math.ceil(c.bits / 8)));
+      else if (codec === 'FL32') frames = Math.floor(present / (4 * c.channels));
+      else if (codec === 'FL64') frames = Math.floor(present / (8 * c.channels));
+      else if (codec === 'ULAW' || codec === 'ALAW') frames = Math.floor(present / c.channels);
+      else if (codec === 'GSM') frames = Math.floor(present / (33 * c.channels)) * 160;
+      else if (codec === 'IMA4') {
+        // COMM counts packets of 64 frames, 34 bytes a channel
+        return done(Math.min(c.frames, Math.floor(present / (34 * c.channels))) * 64, c.frames * 64, c.rate, base, 'packet');
+      }
+      if (frames === undefined) return { kind: 'audio', seconds: c.frames / c.rate, ...base, error: `AIFF-C compression '${c.compression}': length from COMM` };
+      return done(Math.min(c.frames, frames), c.frames, c.rate, base, 'frame');
+    }
+    p = body + size + (size & 1);
+  }
+  return undefined;
+}
