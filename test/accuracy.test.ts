@@ -186,3 +186,48 @@ describe('per-thread reader state', () => {
     expect(one.noatimeRefused).toBe(0); // our own files: O_NOATIME is allowed
   });
 });
+
+describe.skipIf(!hasFfmpeg)('hostile and damaged headers never break the hand readers', () => {
+  const made: Array<[string, string[]]> = [
+    ['noxing.mp3', ['-c:a', 'libmp3lame', '-q:a', '5', '-write_xing', '0']],
+    ['xing.mp3', ['-c:a', 'libmp3lame', '-q:a', '5']],
+    ['s.flac', ['-c:a', 'flac']],
+    ['s.aac', ['-c:a', 'aac', '-f', 'adts']],
+    ['s.webm', ['-c:a', 'libopus']],
+    ['s.mka', ['-c:a', 'libvorbis']],
+    ['s.wma', ['-c:a', 'wmav2']],
+    ['s.m4a', ['-c:a', 'aac', '-movflags', '+faststart']],
+    ['s.caf', ['-c:a', 'pcm_s16le']],
+    ['s.aiff', ['-c:a', 'pcm_s16be']],
+    ['s.wv', ['-c:a', 'wavpack']],
+    ['s.ac3', ['-c:a', 'ac3']],
+    ['s.tta', ['-c:a', 'tta']],
+  ];
+  const rand = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  for (const [file, args] of made) {
+    it(`${file}: cut short and with bytes flipped in its first 4 KiB`, async () => {
+      const path = join(dir, `fuzz-${file}`);
+      ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=500:sample_rate=16000:duration=3', ...args, path]);
+      const good = readFileSync(path);
+      const r = rand(file.length * 7919);
+      const variants: Buffer[] = [];
+      for (let n = 1; n <= 12; n++) variants.push(good.subarray(0, Math.floor((good.length * n) / 13)));
+      for (let k = 0; k < 60; k++) {
+        const b = Buffer.from(good);
+        for (let j = 0; j < 8; j++) b[Math.floor(r() * Math.min(b.length, 4096))] = Math.floor(r() * 256);
+        if (k % 3 === 0) b.writeUInt32BE(0xffffffff, Math.floor(r() * Math.min(b.length - 4, 600))); // a forged all-ones field
+        variants.push(b);
+      }
+      for (const [i, v] of variants.entries()) {
+        const name = `f${i}-${file}`;
+        const res = await probeFile(put(dir, name, v), name);
+        expect(['audio', 'unreadable'], `${name}: ${JSON.stringify(res.probe)}`).toContain(res.probe.kind);
+        if (res.probe.kind === 'audio') {
+          expect(Number.isFinite(res.probe.seconds) && res.probe.seconds! > 0).toBe(true);
+          // never more than the bytes could hold at the codec's floor
+          expect((v.length * 8) / res.probe.seconds!).toBeGreaterThanOrEqual(floorFor(res.probe.codec));
+        }
+      }
+    });
+  }
+});

@@ -112,11 +112,12 @@ export function probeFlac(src: FileSource, start: number): ProbeResult {
     // with it); otherwise the first header whose sample number leads to a later one proves that later
     // one real, and the complete frames end where it starts.
     const cands: FrameHead[] = [];
+    let crcChecks = 0; // the CRC-16 of the last few headers only: a forged tail must not cost O(n²)
     for (let i = tail.length - 6; i >= 0; i--) {
       if (tail[i] !== 0xff) continue;
       const f = frameHead(tail, i, maxBlock);
       if (!f) continue;
-      if (tail.length - i <= 2 * (maxFrame || 65536) && crc16(tail, i, tail.length - 2) === tail.readUInt16BE(tail.length - 2)) {
+      if (crcChecks++ < 8 && tail.length - i <= 2 * (maxFrame || 65536) && crc16(tail, i, tail.length - 2) === tail.readUInt16BE(tail.length - 2)) {
         return result(f.sample + f.blockSize, total, sampleRate, base, false);
       }
       for (const c of cands) if (f.sample + f.blockSize === c.sample) return result(c.sample, total, sampleRate, base, true);

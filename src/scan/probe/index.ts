@@ -32,7 +32,8 @@ export const WHOLE_FILE_MAX = 16 * 1024;
 const AUDIO_EXT = new Set([
   'wav', 'wave', 'bwf', 'rf64', 'mp3', 'mp2', 'mpga', 'ogg', 'oga', 'opus', 'spx', 'flac', 'm4a', 'mp4',
   'm4b', 'aac', '3gp', '3g2', 'amr', 'awb', 'wma', 'asf', 'aif', 'aiff', 'aifc', 'au', 'snd', 'caf',
-  'webm', 'mka', 'wv', 'ape',
+  'webm', 'mka', 'wv', 'ape', 'ac3', 'eac3', 'dts', 'tta', 'tak', 'shn', 'mpc', 'dsf', 'dff', 'ofr', 'voc', 'silk',
+  'mod', 'xm', 'it', 's3m', 'ra',
 ]);
 
 /** Extensions of bare MPEG audio or ADTS streams, searched for frames past junk at the head. */

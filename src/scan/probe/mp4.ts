@@ -6,6 +6,8 @@
 import type { FileSource } from './types.js';
 
 const MAX_MOOV = 16 * 1024 * 1024;
+/** 50 M AAC frames is 290 h at 48 kHz: more is a forged table, and walking it would hang the reader */
+const MAX_SAMPLES = 50_000_000;
 
 interface Box { type: string; start: number; body: number; end: number }
 
@@ -148,6 +150,8 @@ export function mp4Tracks(src: FileSource): Mp4Audio | undefined {
     const chunkN = moov.readUInt32BE(stco);
     const offW = co64 ? 8 : 4;
     if (!fits(stts, sttsN, 8) || !fits(stsc, stscN, 12) || !fits(stco, chunkN, offW) || (!fixedSize && !fits(stsz + 4, sampleN, 4))) return out;
+    // a sample count no recording has (a fixed-size stsz may claim 2^32): not walked
+    if (sampleN > MAX_SAMPLES) return out;
     // stts cursor
     let ti = 0;
     let tLeft = sttsN ? moov.readUInt32BE(stts + 4) : 0;
