@@ -180,6 +180,8 @@ export function tailTagBytes(tail: Buffer): number {
 
 /** Bytes walked in one go: a whole small file, or each sample window of a large one. */
 const WINDOW = 32 * 1024;
+/** The tail read of a file without a length header: tags (ID3v1, APE, Lyrics3) and frames for the CBR check. */
+const TAIL = 16 * 1024;
 /** A cut-off file whose audio is at most this long is walked frame by frame (exact). */
 const WALK_CUT_MAX = 1024 * 1024;
 /** A VBR file without a length header up to this size is walked whole; a larger one is sampled. */
@@ -210,7 +212,8 @@ export function probeMpeg(src: FileSource, start: number): ProbeResult | undefin
   // The head often holds the first frame and its Xing header: no further read for a whole VBR/CBR file.
   let first = start < src.head.length ? src.head.subarray(start) : Buffer.alloc(0);
   let off = syncFrom(first, 0);
-  if (!whole && (off < 0 || off + 200 > first.length || !frameHasCount(first, off))) {
+  // ... and, without one, enough frames for the CBR check: then only the tail is read.
+  if (!whole && (off < 0 || off + 200 > first.length || !(frameHasCount(first, off) || walk(first, off, frameAt(first, off)!.header).frames >= 4))) {
     first = window(src, start, WINDOW);
     off = syncFrom(first, 0);
     if (off < 0 && src.size - start > WINDOW) {
@@ -260,7 +263,7 @@ export function probeMpeg(src: FileSource, start: number): ProbeResult | undefin
     if (!w.frames) return { kind: 'unreadable', ...base, error: 'no complete audio frame' };
     return { kind: 'audio', seconds: (w.frames * f.samples) / perSec, ...base };
   }
-  const tailPos = Math.max(audioStart, src.size - WINDOW);
+  const tailPos = Math.max(audioStart, src.size - TAIL);
   const tail = window(src, tailPos, src.size - tailPos);
   if (src.size - audioStart <= WALK_VBR_MAX && !sampledCbr(first, off + skipFirst, f, tail)) {
     // VBR without a length header, up to a few MiB: every frame walked (exact)
