@@ -2,7 +2,7 @@
  * One file through the pipeline: read metadata → date → customer. Pure apart from reading the file;
  * the same function runs in the worker threads and, with --threads 0, on the main thread.
  */
-import { probeFile, type FileKind } from './probe/index.js';
+import { createProbeIo, probeFile, type FileKind, type ProbeIo } from './probe/index.js';
 import { resolveStart, type DateSource } from './date/resolve.js';
 import { monthKey } from './date/zone.js';
 import { compilePattern, matchPattern, type CompiledPattern } from './pattern.js';
@@ -84,6 +84,8 @@ export interface RecordContext {
   /** retention cutoffs by customer key, and for every other row */
   cutoffs: Map<string, number>;
   defaultCutoffMs?: number;
+  /** this thread's read buffer and O_NOATIME count: one per thread, one file at a time */
+  io: ProbeIo;
 }
 
 /**
@@ -104,6 +106,7 @@ export function makeContext(cfg: ScanConfig, keepPaths = true): RecordContext {
     country: cfg.country,
     cutoffs: new Map(Object.entries(cfg.retention?.cutoffMsByKey ?? {})),
     defaultCutoffMs: cfg.retention?.defaultCutoffMs,
+    io: createProbeIo(),
   };
 }
 
@@ -170,7 +173,7 @@ function setCaller(rec: FileRecord, at: Located, ctx: RecordContext): void {
 export async function processFile(ctx: RecordContext, rel: Buffer): Promise<FileRecord> {
   const at = locate(rel, ctx);
   const abs = Buffer.concat([ctx.rootBytes, rel]);
-  const facts = await probeFile(abs, at.name);
+  const facts = await probeFile(abs, at.name, ctx.io);
   const p = facts.probe;
 
   const path = ctx.keepPaths || p.kind === 'unreadable' ? (at.path ?? at.fullPath()) : undefined;
