@@ -4,7 +4,10 @@
 // leaktally's own) repeat what a header claims; a decoder can only yield the audio that is there.
 //
 //   node test/tools/judge-decoded.mjs <folder> [--leaktally dist/cli/main.js] [--json out.json]
-//        [--jobs N] [--top N] [--timeout S] [--quiet]
+//        [--jobs N] [--top N] [--timeout S] [--quiet] [--reuse earlier.json]
+//
+// --reuse takes the decoded lengths from an earlier --json of the same folder for every file whose
+// path and size are unchanged (decoding is the slow part; to judge another build of leaktally).
 //
 // 1. Runs leaktally's per-file manifest on <folder> (--files, into a temporary folder).
 // 2. Decodes every file with ffmpeg, first audio stream only, to 16-bit mono PCM at a fixed 8 kHz
@@ -36,7 +39,7 @@ const RATE = 8000;
 // ---------- arguments ----------
 function usage(msg) {
   if (msg) console.error(`judge-decoded: ${msg}`);
-  console.error('usage: node test/tools/judge-decoded.mjs <folder> [--leaktally dist/cli/main.js] [--json out.json] [--jobs N] [--top N] [--timeout S] [--quiet]');
+  console.error('usage: node test/tools/judge-decoded.mjs <folder> [--leaktally dist/cli/main.js] [--json out.json] [--jobs N] [--top N] [--timeout S] [--quiet] [--reuse earlier.json]');
   process.exit(2);
 }
 /** true when p is root itself or lies below it (both real paths). */
@@ -185,6 +188,34 @@ export function judge(rows) {
   };
 }
 
+/** What went wrong with one judged row, in words (for grouping the findings); '' when it is right. */
+export function cause(r) {
+  const lt = r.counted ?? 0;
+  if (lt > impossibleAbove(r.decoded)) return r.decoded === 0 ? 'impossible length, nothing decodes' : 'impossible length (> 10 × decoded + 60 s)';
+  if (r.decoded > 1 && r.kind !== 'audio') return `decodable audio counted as ${r.kind}`;
+  if (r.kind === 'audio' && r.decoded === 0) return r.ffVideo ? 'counted as audio, ffmpeg finds video only' : 'counted as audio, nothing decodes';
+  const tol = Math.max(0.05, 0.01 * r.decoded);
+  if (r.diff > tol) return r.ratio >= 1.5 ? 'over by ≥ 1.5×' : 'over by < 1.5×';
+  if (-r.diff > tol) return r.kind !== 'audio' ? `decodable audio (≤ 1 s) counted as ${r.kind}` : r.ratio <= 1 / 1.5 ? 'under by ≥ 1.5×' : 'under by < 1.5×';
+  return '';
+}
+
+/** Rows grouped by cause and by what ffmpeg says the container/codec is, largest error first. */
+export function byCause(rows) {
+  const groups = new Map();
+  for (const r of rows) {
+    const c = cause(r);
+    if (!c) continue;
+    const key = `${c}\t${r.ffFormat || '-'}/${r.ffCodec || '-'}`;
+    const g = groups.get(key) ?? { cause: c, media: `${r.ffFormat || '-'}/${r.ffCodec || '-'}`, files: 0, absErr: 0, paths: [] };
+    g.files++;
+    g.absErr += Math.abs(r.diff);
+    g.paths.push(r.path);
+    groups.set(key, g);
+  }
+  return [...groups.values()].sort((a, b) => b.absErr - a.absErr);
+}
+
 export const fmtS = (s) => (Number.isFinite(s) ? `${s.toFixed(3)} s` : String(s));
 const h = (s) => `${(s / 3600).toFixed(2)} h`;
 
@@ -202,6 +233,7 @@ function parseArgs() {
     else if (a === '--top') opts.top = Number(val());
     else if (a === '--timeout') opts.timeout = Number(val());
     else if (a === '--quiet') opts.quiet = true;
+  else if (a === '--reuse') opts.reuse = resolve(val());
     else if (a === '-h' || a === '--help') usage();
     else if (a.startsWith('-')) usage(`unknown option ${a}`);
     else if (folder === undefined) folder = a;
@@ -279,11 +311,22 @@ async function main() {
   // 2. decode every file
   const t1 = Date.now();
   const tty = process.stderr.isTTY && !opts.quiet;
+  const earlier = new Map();
+  if (opts.reuse) {
+    for (const f of JSON.parse(readFileSync(opts.reuse, 'utf8')).files) earlier.set(f.path, f);
+  }
+  let reused = 0;
   const decoded = await pool(rows, opts.jobs, (r) => {
+    const e = earlier.get(r.path);
+    if (e && e.bytes === r.bytes) {
+      reused++;
+      return Promise.resolve({ seconds: e.decoded, format: e.ffFormat, codec: e.ffCodec, video: e.ffVideo, exit: e.ffExit, message: e.ffMessage });
+    }
     const file = reach(r);
     return file ? decode(file, opts.timeout) : Promise.resolve({ seconds: 0, exit: -1, message: 'listed by leaktally but not found on disk' });
   }, (d, n) => {
     if (tty && (d % 10 === 0 || d === n)) process.stderr.write(`\rdecoded ${d} / ${n}`);
+    else if (!tty && !opts.quiet && (d % 100 === 0 || d === n)) process.stderr.write(`decoded ${d} / ${n}\n`);
   });
   if (tty) process.stderr.write('\n');
   rows.forEach((r, i) => {
@@ -306,6 +349,9 @@ async function main() {
     for (const r of off) console.log(line(r));
     console.log('');
   }
+  console.log('# by cause and container/codec (ffmpeg\'s names): files, Σ|diff|, first paths');
+  for (const g of byCause(rows)) console.log(`${g.cause.padEnd(44)} ${g.media.padEnd(28)} ${String(g.files).padStart(4)}  ${fmtS(g.absErr).padStart(18)}  ${g.paths.slice(0, 3).join(', ')}${g.paths.length > 3 ? ', …' : ''}`);
+  console.log('');
   console.log(`# worst ${opts.top}`);
   j.worst.slice(0, opts.top).forEach((r, i) => console.log(`${String(i + 1).padStart(2)}. ${line(r)}`));
   console.log('');
@@ -317,7 +363,11 @@ async function main() {
   console.log(`Σ|leaktally − decoded| ${fmtS(j.absErr)} = ${(j.share * 100).toFixed(2)} % of decoded (over ${fmtS(j.over)}, under ${fmtS(j.under)})`);
   console.log(`given > 10× decoded + 60 s: ${j.impossible.length}${j.impossible.length ? ': ' + j.impossible.slice(0, 5).map((r) => r.path).join(', ') + (j.impossible.length > 5 ? ', …' : '') : ''}`);
   console.log(`decodes > 1 s, not counted as audio: ${j.missed.length}${j.missed.length ? ': ' + j.missed.slice(0, 5).map((r) => r.path).join(', ') + (j.missed.length > 5 ? ', …' : '') : ''}`);
-  console.log(`(leaktally ${(leakMs / 1000).toFixed(1)} s; decoding ${(decodeMs / 1000).toFixed(1)} s with ${opts.jobs} jobs)`);
+  const sane = rows.filter((r) => !j.impossible.includes(r));
+  const saneDec = sane.reduce((a, r) => a + r.decoded, 0);
+  const saneErr = sane.reduce((a, r) => a + Math.abs(r.diff), 0);
+  console.log(`without those ${j.impossible.length}: Σ|leaktally − decoded| ${fmtS(saneErr)} = ${saneDec > 0 ? ((saneErr / saneDec) * 100).toFixed(2) : '-'} % of ${fmtS(saneDec)} decoded`);
+  console.log(`(leaktally ${(leakMs / 1000).toFixed(1)} s; decoding ${(decodeMs / 1000).toFixed(1)} s with ${opts.jobs} jobs${reused ? `; ${reused} decoded lengths reused from ${opts.reuse}` : ''})`);
   console.log('');
   for (const c of j.criteria) console.log(`${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.value}`);
 
@@ -326,8 +376,9 @@ async function main() {
       folder: root, leaktally: opts.leaktally, when: new Date().toISOString(),
       totals: { files: j.files, decoded: j.decodedTotal, leaktally: j.countedTotal, absErr: j.absErr, share: j.share, over: j.over, under: j.under, impossible: j.impossible.length, missed: j.missed.length },
       criteria: j.criteria,
-      files: rows.map(({ path, kind, codec, bytes, seconds, error, decoded, counted, diff, ratio, ffFormat, ffCodec, ffVideo, ffExit, ffMessage }) =>
-        ({ path, kind, codec, bytes, seconds: seconds ?? null, counted, decoded, diff, ratio: Number.isFinite(ratio) ? ratio : null, error, ffFormat, ffCodec, ffVideo, ffExit, ffMessage })),
+      causes: byCause(rows),
+      files: rows.map((r) => ({ ...r, cause: cause(r) })).map(({ path, cause: why, kind, codec, bytes, seconds, error, decoded, counted, diff, ratio, ffFormat, ffCodec, ffVideo, ffExit, ffMessage }) =>
+        ({ path, cause: why, kind, codec, bytes, seconds: seconds ?? null, counted, decoded, diff, ratio: Number.isFinite(ratio) ? ratio : null, error, ffFormat, ffCodec, ffVideo, ffExit, ffMessage })),
     };
     const part = `${opts.json}.part-${process.pid}`;
     writeFileSync(part, JSON.stringify(out, null, 1), { mode: 0o600 });
