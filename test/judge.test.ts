@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync, readdirSync, openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir, ROOT, CLI } from './helpers.js';
-import { decode, judge, impossibleAbove, parseCsv, decodeName } from './tools/judge-decoded.mjs';
+import { decode, judge, impossibleAbove, parseCsv, decodeName, cause } from './tools/judge-decoded.mjs';
 
 const JUDGE = join(ROOT, 'test/tools/judge-decoded.mjs');
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
@@ -57,6 +57,8 @@ describe('the judge\'s arithmetic', () => {
     expect(j.impossible.map((r) => r.path).sort()).toEqual(['empty-but-60.wav', 'stub.mp3']);
     expect(j.criteria[1]!.pass).toBe(false);
     expect(j.criteria[2]!.pass).toBe(true);
+    expect(j.impossible.map((r) => cause(r)).sort()).toEqual(['impossible length (> 10 × decoded + 60 s)', 'impossible length, nothing decodes']);
+    expect(cause(j.worst.find((r) => r.path === 'edge.mp3')!)).toBe('over by ≥ 1.5×');
   });
 
   it('passes a folder whose lengths are within 5 % in total', () => {

@@ -14,3 +14,6 @@ export interface Judgement {
   impossible: Row[]; missed: Row[]; worst: Row[]; criteria: Criterion[];
 }
 export function judge(rows: Row[]): Judgement;
+export function cause(r: Row): string;
+export interface Group { cause: string; media: string; files: number; absErr: number; paths: string[] }
+export function byCause(rows: Row[]): Group[];

@@ -11,8 +11,9 @@
 #   - Debian binary packages (apt-get download): sound themes, phone prompts and music on hold
 #     (Asterisk GSM/G.722/WAV), VoIP clients' ring tones, game music and tracker modules;
 #   - npm packages (npm pack) that ship audio samples.
-# apt runs with a private sources list and list directory under "$dest.cache" (deb + deb-src for
-# Debian 12), so the system's apt configuration is neither needed nor touched.
+# apt runs with a private sources list and list directory under "$dest.cache" (binary packages from
+# Debian 12, source packages from Debian 13 or else 12), so the system's apt configuration is neither
+# needed nor touched. Needs apt-get, dpkg-deb, tar and npm; about 260 MB of downloads, 110 MB kept.
 #
 # "$dest" gets one folder per package: <package>/<path inside the package>. Only files whose
 # extension is an audio or audio/video container are kept. From binary packages with many files of
@@ -32,7 +33,7 @@ SOURCE_PACKAGES=(
   taglib mutagen libimage-exiftool-perl quodlibet beets picard python-mediafile eyed3 audioread
   libopenmpt libxmp gst-plugins-good1.0 gst-plugins-base1.0 kid3 audiofile sox libsndfile wavpack
   opencore-amr opus-tools chromaprint libmp3splt mediastreamer2 linphone lame twolame vorbis-tools
-  ffmpegthumbnailer atomicparsley faad2
+  ffmpegthumbnailer atomicparsley faad2 pitivi gst-plugins-bad1.0 gst-plugins-ugly1.0 libwebm
 )
 # Shipped sounds: prompts, themes, ring tones, game music and modules (capped per package).
 BINARY_PACKAGES=(
@@ -42,7 +43,7 @@ BINARY_PACKAGES=(
   chromium-bsu-data lbreakout2-data milkytracker tecnoballz-data kobodeluxe-data frozen-bubble-data
   pingus-data
 )
-NPM_PACKAGES=(audio-lena test-audio sample-audio-files)
+NPM_PACKAGES=(audio-lena test-audio sample-audio-files benz-amr-recorder)
 
 # Audio and audio/video containers, raw telephony codecs and tracker modules (lower case).
 EXT='mp3|mp2|mp1|mpga|aac|adts|m4a|m4b|m4p|m4r|mp4|m4v|3gp|3g2|mov|qt|flac|fla|oga|ogg|ogv|opus|spx|wma|asf|wmv|webm|mka|mkv|wav|wave|w64|rf64|bwf|aif|aiff|aifc|au|snd|amr|awb|wv|wvc|ape|mpc|mp\+|mpp|tta|tak|ofr|ofs|dsf|dff|shn|ac3|eac3|dts|caf|voc|ircam|sf|mod|s3m|xm|it|mptm|mtm|669|med|okt|stm|far|ult|gsm|ul|ulaw|al|alaw|sln|g722|g729|g726|vox|ra|rm|avi|mpg|mpeg|ts|spx|sd2|pvf|sph|nist|iff|8svx|smp|mid|midi'
