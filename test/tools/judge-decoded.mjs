@@ -193,7 +193,7 @@ export function cause(r) {
   const lt = r.counted ?? 0;
   if (lt > impossibleAbove(r.decoded)) return r.decoded === 0 ? 'impossible length, nothing decodes' : 'impossible length (> 10 × decoded + 60 s)';
   if (r.decoded > 1 && r.kind !== 'audio') return `decodable audio counted as ${r.kind}`;
-  if (r.kind === 'audio' && r.decoded === 0) return r.ffVideo ? 'counted as audio, ffmpeg finds video only' : 'counted as audio, nothing decodes';
+  if (r.kind === 'audio' && r.decoded === 0) return r.ffVideo && !r.ffCodec ? 'counted as audio, ffmpeg finds video only' : 'counted as audio, nothing decodes';
   const tol = Math.max(0.05, 0.01 * r.decoded);
   if (r.diff > tol) return r.ratio >= 1.5 ? 'over by ≥ 1.5×' : 'over by < 1.5×';
   if (-r.diff > tol) return r.kind !== 'audio' ? `decodable audio (≤ 1 s) counted as ${r.kind}` : r.ratio <= 1 / 1.5 ? 'under by ≥ 1.5×' : 'under by < 1.5×';
@@ -276,9 +276,7 @@ async function main() {
   const col = Object.fromEntries(head.map((n, i) => [n, i]));
   for (const n of ['path', 'kind', 'seconds', 'codec', 'bytes', 'error']) if (!(n in col)) { console.error(`judge-decoded: the manifest has no ${n} column`); process.exit(1); }
   const rows = body.map((r) => {
-    let path = r[col.path];
-    // the manifest prefixes ' to a cell that would start a spreadsheet formula
-    if (path.startsWith("'") && /^'[=+\-@\t\r\n]/.test(path)) path = path.slice(1);
+    const path = r[col.path];
     const sec = r[col.seconds];
     return { path, kind: r[col.kind], codec: r[col.codec], bytes: Number(r[col.bytes]), seconds: sec === '' ? undefined : Number(sec), error: r[col.error] };
   });
@@ -296,6 +294,8 @@ async function main() {
       else if (e.isFile()) onDisk.set(decodeName(rel), abs);
     }
   })(Buffer.from(root), Buffer.alloc(0));
+  // the manifest prefixes ' to a cell that would start a spreadsheet formula (= + - @ tab CR LF)
+  for (const r of rows) if (!onDisk.has(r.path) && /^'[=+\-@\t\r\n]/.test(r.path) && onDisk.has(r.path.slice(1))) r.path = r.path.slice(1);
   const listed = new Set(rows.map((r) => r.path));
   for (const [p, abs] of onDisk) if (!listed.has(p)) rows.push({ path: p, kind: 'missing', codec: '', bytes: lstatSync(abs).size, seconds: undefined, error: 'not in the manifest' });
   let links = 0;
