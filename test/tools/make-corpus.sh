@@ -21,8 +21,16 @@
 # dominates the totals. The files are made read-only. "$dest/SOURCES.txt" records every package,
 # its version and how many files it gave. Downloads stay in "$dest.cache" (or $CORPUS_CACHE; a second
 # run reuses them; delete it when done).
+# The archive moves on: to fetch the same versions again, pass an earlier SOURCES.txt as
+# PIN=path/SOURCES.txt (a version no longer in the archive is then reported "not fetched").
 # The audio is never committed: licences vary and it is tens of MB.
 set -euo pipefail
+pin_file=${PIN:-}
+# pinned <registry> <package>: the version an earlier SOURCES.txt recorded ('' when not pinned)
+pinned() {
+  [ -n "$pin_file" ] || return 0
+  awk -v r="$1" -v p="$2" '$1 == r && $2 == p && $3 != "-" {print $3; exit}' "$pin_file"
+}
 
 dest=${1:-${TMPDIR:-/tmp}/leaktally-corpus}
 cache=${CORPUS_CACHE:-$dest.cache}
@@ -49,6 +57,8 @@ NPM_PACKAGES=(audio-lena test-audio sample-audio-files benz-amr-recorder)
 EXT='mp3|mp2|mp1|mpga|aac|adts|m4a|m4b|m4p|m4r|mp4|m4v|3gp|3g2|mov|qt|flac|fla|oga|ogg|ogv|opus|spx|wma|asf|wmv|webm|mka|mkv|wav|wave|w64|rf64|bwf|aif|aiff|aifc|au|snd|amr|awb|wv|wvc|ape|mpc|mp\+|mpp|tta|tak|ofr|ofs|dsf|dff|shn|ac3|eac3|dts|caf|voc|ircam|sf|mod|s3m|xm|it|mptm|mtm|669|med|okt|stm|far|ult|gsm|ul|ulaw|al|alaw|sln|g722|g729|g726|vox|ra|rm|avi|mpg|mpeg|ts|spx|sd2|pvf|sph|nist|iff|8svx|smp|mid|midi'
 
 mkdir -p "$dest" "$cache/deb" "$cache/src" "$cache/npm" "$cache/apt/lists/partial" "$cache/x"
+# the pin may be "$dest/SOURCES.txt" itself, which is written anew below
+if [ -n "$pin_file" ]; then cp "$pin_file" "$cache/pin.txt"; pin_file=$cache/pin.txt; fi
 sources_txt="$dest/SOURCES.txt"
 {
   echo "# leaktally judging corpus: real-world audio made by others, fetched $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -96,7 +106,9 @@ keep() {
 # still used when its .orig tarball came, and the newest suite that has it is taken.
 for pkg in "${SOURCE_PACKAGES[@]}"; do
   got=
-  for ver in $(apt-cache "${APT[@]}" showsrc "$pkg" 2>/dev/null | awk '/^Version:/{print $2}' | sort -u -V -r); do
+  versions=$(pinned debian-source "$pkg")
+  [ -n "$versions" ] || versions=$(apt-cache "${APT[@]}" showsrc "$pkg" 2>/dev/null | awk '/^Version:/{print $2}' | sort -u -V -r)
+  for ver in $versions; do
     upstream=${ver#*:}; upstream=${upstream%-*}
     (cd "$cache/src" && apt-get "${APT[@]}" source --download-only "$pkg=$ver" >/dev/null 2>&1) || true
     orig=$(ls "$cache/src/${pkg}_${upstream}.orig.tar."* "$cache/src/${pkg}_${upstream}.tar."* 2>/dev/null | grep -v '\.asc$' | head -n1 || true)
@@ -112,7 +124,8 @@ for pkg in "${SOURCE_PACKAGES[@]}"; do
 done
 
 for pkg in "${BINARY_PACKAGES[@]}"; do
-  ver=$(apt-cache "${APT[@]}" show "$pkg" 2>/dev/null | awk '/^Version:/{print $2; exit}')
+  ver=$(pinned debian-binary "$pkg")
+  [ -n "$ver" ] || ver=$(apt-cache "${APT[@]}" show "$pkg" 2>/dev/null | awk '/^Version:/{print $2; exit}')
   if [ -z "$ver" ]; then echo "debian-binary $pkg - 0 (not found)" >> "$sources_txt"; continue; fi
   if ! (cd "$cache/deb" && { ls "${pkg}_"*.deb >/dev/null 2>&1 || apt-get "${APT[@]}" download "$pkg=$ver" >/dev/null 2>&1; }); then
     echo "debian-binary $pkg $ver 0 (fetch failed)" >> "$sources_txt"; echo "$pkg: fetch failed" >&2; continue
@@ -127,7 +140,8 @@ for pkg in "${BINARY_PACKAGES[@]}"; do
 done
 
 for pkg in "${NPM_PACKAGES[@]}"; do
-  tgz=$(cd "$cache/npm" && npm pack "$pkg" --silent 2>/dev/null | tail -n1) || tgz=
+  spec=$pkg; v=$(pinned npm "$pkg"); [ -z "$v" ] || spec="$pkg@$v"
+  tgz=$(cd "$cache/npm" && npm pack "$spec" --silent 2>/dev/null | tail -n1) || tgz=
   if [ -z "$tgz" ]; then echo "npm $pkg - 0 (not found)" >> "$sources_txt"; continue; fi
   ver=${tgz%.tgz}; ver=${ver##*-}
   rm -rf "$cache/x/npm-$pkg" && mkdir -p "$cache/x/npm-$pkg"
