@@ -82,7 +82,7 @@ describe('hostile trees', () => {
     const r = await scan(cfg(root));
     expect(r.totals.files).toBe(100_000);
     expect(r.totals.otherFiles).toBe(100_000);
-  });
+  }, 300_000); // 100,000 files made and scanned: a guard against a hang, not a timing (a busy machine is slow)
   it('a tree 300 folders deep', async () => {
     const root = tempDir();
     const rel = Array.from({ length: 300 }, (_, i) => `d${i}`).join('/');

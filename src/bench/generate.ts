@@ -19,7 +19,7 @@ export interface Expected {
 }
 
 const SAMPLES = fileURLToPath(new URL('../../samples/codecs/', import.meta.url));
-const VERSION = 3;
+const VERSION = 4;
 
 /** A deterministic pseudo-random sequence (the tree is the same on every machine). */
 function rng(seed: number): () => number {
@@ -45,7 +45,7 @@ export function generate(files: number, log: (s: string) => void = () => {}, per
   const building = `${root}.building-${process.pid}`;
   const mp3s = (['cbr-xing.mp3', 'cbr-noxing.mp3', 'vbr-xing.mp3'] as const).map((f) => ({
     bytes: readFileSync(join(SAMPLES, f)),
-    micros: Math.round((JSON.parse(readFileSync(join(SAMPLES, 'ffprobe.json'), 'utf8')) as Record<string, number>)[f]! * 1e6),
+    micros: Math.round((JSON.parse(readFileSync(join(SAMPLES, 'decoded.json'), 'utf8')) as Record<string, number>)[f]! * 1e6),
   }));
   const rand = rng(20190218);
   // 40 customers of Zipf-like sizes (the largest ~23%, as one big client dominates a call center),

@@ -86,6 +86,8 @@ export class Scanner {
   private stopped = false;
   private finished = false;
   private atimes: AtimeKeeping = { folders: true, filesRefused: 0 };
+  /** files the readers opened without O_NOATIME (the kernel refused it) */
+  private probeRefused = 0;
   private endMs?: number;
   private reader?: Reader;
   private final?: ScanResult;
@@ -257,7 +259,7 @@ export class Scanner {
     const reader = createReader({
       config: this.config,
       keepPaths: this.keepPaths,
-      sink: { rows: (rows) => this.rows(rows), record: (r) => this.record(r) },
+      sink: { rows: (rows) => this.rows(rows), record: (r) => this.record(r), noatimeRefused: (n) => void (this.probeRefused += n) },
     });
     this.reader = reader;
     if (this.stopped) reader.stop();
@@ -305,9 +307,9 @@ export class Scanner {
       unreadableFolders: this.folderErrorCount,
       folderErrors: [...this.folderErrors],
       unmatched: this.agg.filesOf('unmatched'),
-      // TODO(probe ProbeIo): when the probe's per-thread noatimeRefused counter is on main, sum it from
-      // the readers (job.ts reply) and report that instead of the walk's prediction (uid != euid)
-      noatime: { ...this.atimes },
+      // files: what the readers met (the probe's ProbeIo count). The walk's own prediction (a file not
+      // the user's, euid not root) is what --strict-evidence refuses on, before the file is read.
+      noatime: { folders: this.atimes.folders, filesRefused: this.probeRefused },
     };
   }
 }

@@ -14,7 +14,8 @@ export interface ScanJobData {
   keepPaths: boolean;
 }
 
-export type ScanReply = { records: FileRecord[] } | { rows: RowCounts[] };
+/** noatimeRefused: files of the batch the kernel would not open with O_NOATIME (the probe's ProbeIo count) */
+export type ScanReply = ({ records: FileRecord[] } | { rows: RowCounts[] }) & { noatimeRefused: number };
 
 export type ScanJob = (batch: Batch) => Promise<ScanReply>;
 
@@ -24,15 +25,17 @@ export function createJob(data: unknown): ScanJob {
   const ctx = makeContext(config, keepPaths);
   if (keepPaths) {
     return async (batch) => {
+      const refused0 = ctx.io.noatimeRefused;
       const records: FileRecord[] = new Array(batch.length);
       for (let i = 0; i < batch.length; i++) {
         const e = parseEntry(batch[i]!);
         records[i] = await processFile(ctx, e.rel, e);
       }
-      return { records };
+      return { records, noatimeRefused: ctx.io.noatimeRefused - refused0 };
     };
   }
   return async (batch) => {
+    const refused0 = ctx.io.noatimeRefused;
     const rows = new Map<string, RowCounts>();
     let last: RowCounts | undefined;
     for (const rel of batch) {
@@ -46,6 +49,6 @@ export function createJob(data: unknown): ScanJob {
       }
       last.counts.add(r);
     }
-    return { rows: [...rows.values()] };
+    return { rows: [...rows.values()], noatimeRefused: ctx.io.noatimeRefused - refused0 };
   };
 }

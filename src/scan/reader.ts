@@ -20,6 +20,8 @@ export interface ReadSink {
   rows(rows: RowCounts[]): void;
   /** one file's record (when records are wanted, and for a file whose reading never finished) */
   record(r: FileRecord): void;
+  /** files read without O_NOATIME (refused by the kernel), per batch */
+  noatimeRefused(n: number): void;
 }
 
 export interface Reader {
@@ -42,6 +44,7 @@ export interface ReaderOptions {
 }
 
 function deliver(reply: ScanReply, sink: ReadSink): void {
+  if (reply.noatimeRefused) sink.noatimeRefused(reply.noatimeRefused);
   if ('rows' in reply) {
     for (const r of reply.rows) Counts.revive(r.counts);
     sink.rows(reply.rows);

@@ -2,7 +2,7 @@
  * One file through the pipeline: read metadata → date → customer. Pure apart from reading the file;
  * the same function runs in the worker threads and, with --threads 0, on the main thread.
  */
-import { probeFile, type FileKind, type FileFacts } from './probe/index.js';
+import { createProbeIo, probeFile, type FileKind, type FileFacts, type ProbeIo } from './probe/index.js';
 import { resolveStart, type DateSource } from './date/resolve.js';
 import { monthKey } from './date/zone.js';
 import { compilePattern, matchPattern, type CompiledPattern } from './pattern.js';
@@ -98,6 +98,8 @@ export interface RecordContext {
   /** retention cutoffs by customer key, and for every other row */
   cutoffs: Map<string, number>;
   defaultCutoffMs?: number;
+  /** this thread's read buffer and O_NOATIME count: one per thread, one file at a time */
+  io: ProbeIo;
 }
 
 /**
@@ -118,6 +120,7 @@ export function makeContext(cfg: ScanConfig, keepPaths = true): RecordContext {
     country: cfg.country,
     cutoffs: new Map(Object.entries(cfg.retention?.cutoffMsByKey ?? {})),
     defaultCutoffMs: cfg.retention?.defaultCutoffMs,
+    io: createProbeIo(),
   };
 }
 
@@ -185,7 +188,7 @@ function setCaller(rec: FileRecord, at: Located, ctx: RecordContext): void {
  * folder, reach.ts). A file that cannot be opened (permission) is unreadable with the size lstat gives:
  * its content is unknown, its presence and size are not.
  */
-async function readFacts(abs: Buffer, name: string): Promise<FileFacts> {
+async function readFacts(abs: Buffer, name: string, io: ProbeIo): Promise<FileFacts> {
   let reached;
   try {
     reached = reach(abs);
@@ -193,7 +196,7 @@ async function readFacts(abs: Buffer, name: string): Promise<FileFacts> {
     return { bytes: 0, mtimeMs: 0, probe: { kind: 'unreadable', error: `its folder could not be opened: ${(e as NodeJS.ErrnoException).code ?? String(e)}` } };
   }
   try {
-    const facts = await probeFile(reached.path, name);
+    const facts = await probeFile(reached.path, name, io);
     // the probe's words for an open refused with EACCES/EPERM (probe/index.ts fsError)
     if (facts.bytes === 0 && facts.probe.error === 'permission denied') {
       const st = lstatSync(reached.path as unknown as string, { throwIfNoEntry: false });
@@ -221,7 +224,7 @@ export async function processFile(ctx: RecordContext, rel: Buffer, flags?: WalkF
     if (ctx.keepPaths) rec.path = at.path ?? at.fullPath();
     return rec;
   }
-  const facts = await readFacts(Buffer.concat([ctx.rootBytes, rel]), at.name);
+  const facts = await readFacts(Buffer.concat([ctx.rootBytes, rel]), at.name, ctx.io);
   const p = facts.probe;
 
   const path = ctx.keepPaths || p.kind === 'unreadable' ? (at.path ?? at.fullPath()) : undefined;
