@@ -6,6 +6,7 @@ import { compilePattern, PatternError } from '../scan/pattern.js';
 import { isValidZone, systemZone } from '../scan/date/zone.js';
 import { DEFAULT_THREADS } from '../scan/engine.js';
 import type { Delimiter } from '../report/summary.js';
+import { addNotifyOptions, readNotifyOptions, type NotifyCli } from '../report/notify-options.js';
 
 export class UsageError extends Error {}
 
@@ -20,6 +21,8 @@ export interface CliOptions {
   delimiter: Delimiter;
   tui: boolean;
   threads: number;
+  /** the notification pack's options (register, retention, as-of, country, xlsx, statements) */
+  notify: NotifyCli;
 }
 
 export function version(): string {
@@ -28,7 +31,7 @@ export function version(): string {
 }
 
 function program(): Command {
-  return new Command('leaktally')
+  return addNotifyOptions(new Command('leaktally')
     .description('Size a leak of recorded phone calls: files, hours and date spans per customer folder.')
     .argument('<dir>', 'the leaked tree (read only; never written)')
     .option('--csv <file|->', 'write the per-customer summary CSV, then exit (no TUI)')
@@ -44,7 +47,7 @@ function program(): Command {
     .helpOption('-h, --help')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ writeErr: () => {} });
+    .configureOutput({ writeErr: () => {} }));
 }
 
 /**
@@ -95,6 +98,12 @@ export function parseArgs(argv: string[], out: (s: string) => void = (s) => proc
       throw e;
     }
   }
+  let notify: NotifyCli;
+  try {
+    notify = readNotifyOptions(o, dir, tz);
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
   const opts: CliOptions = {
     dir,
     csv: o.csv as string | undefined,
@@ -106,6 +115,7 @@ export function parseArgs(argv: string[], out: (s: string) => void = (s) => proc
     delimiter,
     tui: o.tui !== false,
     threads,
+    notify,
   };
   const outputs = [['--csv', opts.csv], ['--json', opts.json], ['--files', opts.files]] as const;
   if (outputs.filter(([, v]) => v === '-').length > 1) throw new UsageError('only one of --csv, --json and --files can write to stdout (-)');
