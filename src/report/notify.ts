@@ -68,13 +68,14 @@ const byCount = <K extends string>(m: Map<K, number>): Array<[K, number]> =>
   [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
 
 /** Rows merged into one (the caller sets united, never their sizes added, when the sets are there). */
-function combine(parts: ReportRow[], head: Pick<NotifyRow, 'kind' | 'label' | 'keys' | 'controller' | 'org_id' | 'contact' | 'categories'>, o: NotifyOptions, avail: Availability): NotifyRow {
+function combine(parts: ReportRow[], head: Pick<NotifyRow, 'kind' | 'label' | 'keys' | 'controller' | 'org_id' | 'contact' | 'categories'>, o: NotifyOptions, avail: Availability, patternHasCaller: boolean): NotifyRow {
   let files = 0, audio = 0, other = 0, unreadable = 0, bytes = 0, micros = 0, withheld = 0, past = 0, pastMicros = 0;
   let first = Infinity, last = -Infinity, oldest = Infinity;
   const formats = new Map<string, number>();
   const months = new Map<string, { audio: number; micros: number }>();
   const sources = new Map<DateSource, number>();
-  let withCallers = false;
+  // a row of zeros still has 0 callers when the pattern captures them
+  let withCallers = patternHasCaller;
   let callerSum = 0;
   let sets = true;
   const keysets: Array<ReadonlySet<string>> = [];
@@ -154,25 +155,26 @@ const blank = { controller: '', org_id: '', contact: '', categories: '' };
 
 export function notifyReport(result: ScanResult, o: NotifyOptions = {}): NotifyReport {
   const avail = availability(result);
+  const withCallers = result.totals.distinctCallers !== undefined;
   const rows = reportRows(result);
   const out: NotifyRow[] = [];
   const special = (r: ReportRow): NotifyRow =>
-    combine([r], { kind: r.kind === 'customer' ? 'customer' : r.kind, label: r.customer, keys: [r.customer], ...blank }, o, avail);
+    combine([r], { kind: r.kind === 'customer' ? 'customer' : r.kind, label: r.customer, keys: [r.customer], ...blank }, o, avail, withCallers);
   if (o.register) {
     const byKey = new Map(rows.map((r) => [r.customer, r]));
     for (const c of o.register.controllers) {
       const parts = c.keys.map((k) => byKey.get(k)).filter((r): r is ReportRow => r !== undefined);
-      out.push(combine(parts, { kind: 'controller', label: c.controller, keys: [...c.keys], controller: c.controller, org_id: c.org_id, contact: c.contact, categories: c.categories }, o, avail));
+      out.push(combine(parts, { kind: 'controller', label: c.controller, keys: [...c.keys], controller: c.controller, org_id: c.org_id, contact: c.contact, categories: c.categories }, o, avail, withCallers));
     }
     for (const r of rows) {
       if (r.kind !== 'customer' || o.register.byKey.has(r.customer)) continue;
-      out.push(combine([r], { kind: 'unregistered', label: r.customer, keys: [r.customer], ...blank }, o, avail));
+      out.push(combine([r], { kind: 'unregistered', label: r.customer, keys: [r.customer], ...blank }, o, avail, withCallers));
     }
     for (const r of rows) if (r.kind !== 'customer') out.push(special(r));
   } else {
     for (const r of rows) out.push(special(r));
   }
-  const total = combine(rows, { kind: 'total', label: '(total)', keys: [], ...blank }, o, avail);
+  const total = combine(rows, { kind: 'total', label: '(total)', keys: [], ...blank }, o, avail, withCallers);
   return { rows: out, total, availability: avail, options: o };
 }
 

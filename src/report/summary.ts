@@ -45,7 +45,7 @@ function csvCells(s: SummaryRow, delimiter: Delimiter): Array<Text | string> {
     last_recording: s.last_recording,
     distinct_callers: int(s.distinct_callers),
     withheld_caller_calls: int(s.withheld_caller_calls),
-    retention_days: s.retention_days.length === 1 ? String(s.retention_days[0]) : s.retention_days.join(' / '),
+    retention_days: s.retention_days.length === 1 ? String(s.retention_days[0]) : s.retention_days.join('; '),
     past_retention_files: int(s.past_retention_files),
     past_retention_hours: two(s.past_retention_hours),
     formats: s.formats,

@@ -48,7 +48,7 @@ function summaryCells(r: NotifyRow, zone: string): Row {
     last_recording: date(r.lastMs),
     distinct_callers: int(r.distinctCallers),
     withheld_caller_calls: r.distinctCallers === undefined ? null : int(r.withheldCallerCalls),
-    retention_days: r.retentionDays.length === 1 ? int(r.retentionDays[0]) : r.retentionDays.length ? text(r.retentionDays.join(' / ')) : null,
+    retention_days: r.retentionDays.length === 1 ? int(r.retentionDays[0]) : r.retentionDays.length ? text(r.retentionDays.join('; ')) : null,
     past_retention_files: int(r.pastRetentionFiles),
     past_retention_hours: r.pastRetentionMicros === undefined ? null : dec(r.pastRetentionMicros / 3.6e9, '0.00'),
     formats: text(formatsText(r.formats)),
