@@ -3,11 +3,12 @@
  * command from issue 8, checked against the figures the generator worked out itself.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { AS_OF, CONTROLLERS, PATTERN, UNREGISTERED, ZONE, generateItell, type Generated } from './fixtures/itell.js';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { AS_OF, CONTROLLERS, PATTERN, UNREGISTERED, ZONE, generateItell, type Expected, type Generated } from './fixtures/itell.js';
 import { ROOT, parseCsv, runCli, tempDir } from './helpers.js';
-import { readXlsx } from './xlsx-read.js';
+import { readXlsx, type Cell } from './xlsx-read.js';
 
 /**
  * Withheld calls, caller sets (de-duplication across keys, countries) and past-retention counts come
@@ -211,4 +212,72 @@ describe('statements', () => {
     const index = readFileSync(join(dir, 'st', 'index.html'), 'utf8');
     expect(index).toContain('href="Acme%20F%C3%B6rs%C3%A4kring%20AB.html"');
   });
+});
+
+/** LibreOffice, when installed: the CSV as a lawyer would open it, read back cell by cell. */
+const SOFFICE = ['/usr/bin/soffice', '/usr/local/bin/soffice'].find((p) => existsSync(p));
+
+function libreOfficeImport(csvPath: string, delimiter: ',' | ';', lang: 'en-US' | 'sv-SE', quotedAsText: boolean): Map<string, Cell> {
+  const out = join(dir, `lo-${delimiter === ',' ? 'comma' : 'semi'}-${lang}-${quotedAsText}`);
+  mkdirSync(out);
+  // CSV filter options: separator, text delimiter ("), UTF-8 (76), from line 1, no column types, language,
+  // "format quoted field as text", "detect special numbers" off (LibreOffice's defaults in its dialog)
+  const filter = `CSV:${delimiter.charCodeAt(0)},34,76,1,,${lang === 'en-US' ? 1033 : 1053},${quotedAsText},false`;
+  const r = spawnSync(SOFFICE!, [`-env:UserInstallation=file://${join(dir, 'lo-profile')}`, '--headless', `--infilter=${filter}`, '--convert-to', 'xlsx', '--outdir', out, csvPath], {
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
+  const produced = join(out, basename(csvPath).replace(/\.csv$/, '.xlsx'));
+  if (!existsSync(produced)) throw new Error(`soffice made nothing: ${r.stderr}`);
+  return readXlsx(readFileSync(produced)).cells.values().next().value!;
+}
+
+describe.skipIf(!SOFFICE)('the CSV in LibreOffice (skipped: soffice is not installed)', () => {
+  let semicolon: string;
+  beforeAll(() => {
+    const r = runCli([g.root, '--pattern', PATTERN, '--register', g.register, '--retention', '30d', '--as-of', AS_OF, '--tz', ZONE, '--delimiter', ';', '--csv', join(dir, 'semi.csv')]);
+    expect(r.status).toBe(0);
+    semicolon = join(dir, 'semi.csv');
+  }, 60_000);
+  const acme = (): Expected => g.expected.get('Acme Försäkring AB')!;
+  // row 2 is Acme: D files, I audio_seconds, J audio_hours
+  it.each([
+    [',', 'en-US'],
+    [';', 'sv-SE'],
+  ] as const)('%s in %s: every number is the number, keys keep their zeros with "format quoted field as text"', (d, lang) => {
+    const s = libreOfficeImport(d === ',' ? join(dir, 's.csv') : semicolon, d, lang, true);
+    expect(s.get('A2')).toEqual({ type: 'text', value: '0812345001; 0812345002; 0812345003' });
+    const unreg = [...s.values()].find((c) => c.value === '0031000088');
+    expect(unreg).toEqual({ type: 'text', value: '0031000088' });
+    expect(s.get('D2')).toEqual({ type: 'number', value: acme().files });
+    expect(s.get('I2')).toEqual({ type: 'number', value: Math.round(acme().micros / 1e6) });
+    expect(s.get('J2')).toEqual({ type: 'number', value: Number((acme().micros / 3.6e9).toFixed(2)) });
+  }, 240_000);
+  it.each([
+    [',', 'sv-SE'],
+    [';', 'en-US'],
+  ] as const)('%s in %s (the other locale): hours stay text, never a different number; whole numbers are right', (d, lang) => {
+    const s = libreOfficeImport(d === ',' ? join(dir, 's.csv') : semicolon, d, lang, true);
+    expect(s.get('J2')!.type).toBe('text');
+    expect(s.get('D2')).toEqual({ type: 'number', value: acme().files });
+    expect(s.get('I2')).toEqual({ type: 'number', value: Math.round(acme().micros / 1e6) });
+  }, 240_000);
+  it('the workbook opens in LibreOffice with the same typed cells (re-saved by it and read back)', () => {
+    const out = join(dir, 'lo-xlsx');
+    mkdirSync(out);
+    const src = join(dir, 'wb.xlsx');
+    copyFileSync(join(dir, 's.xlsx'), src);
+    spawnSync(SOFFICE!, [`-env:UserInstallation=file://${join(dir, 'lo-profile')}`, '--headless', '--convert-to', 'xlsx', '--outdir', out, src], { timeout: 240_000 });
+    const wb = readXlsx(readFileSync(join(out, 'wb.xlsx')));
+    expect(wb.sheets).toEqual(['Summary', 'Months', 'Method']);
+    const s = wb.cells.get('Summary')!;
+    expect(s.get('A2')).toEqual({ type: 'text', value: '0812345001; 0812345002; 0812345003' });
+    expect(s.get('D2')).toEqual({ type: 'number', value: acme().files });
+    expect(s.get('K2')!.type).toBe('date');
+    expect(wb.formulas).toBe(0);
+  }, 240_000);
+  it('without "format quoted field as text", LibreOffice turns a quoted 0031000088 into 31000088 (why the README sends lawyers to the workbook)', () => {
+    const s = libreOfficeImport(join(dir, 's.csv'), ',', 'en-US', false);
+    expect([...s.values()].some((c) => c.type === 'number' && c.value === 31000088)).toBe(true);
+  }, 240_000);
 });
