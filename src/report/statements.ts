@@ -92,7 +92,9 @@ h1 { font-size: 16pt; margin: 0 0 2mm; overflow-wrap: anywhere; }
 h2 { font-size: 12pt; margin: 6mm 0 2mm; border-bottom: 1px solid #999; padding-bottom: 1mm; }
 .sub { color: #444; margin: 0 0 4mm; }
 table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; vertical-align: top; padding: 1.2mm 2mm; border-bottom: 1px solid #ddd; overflow-wrap: anywhere; }
+th, td { text-align: left; vertical-align: top; padding: 1.2mm 2mm; border-bottom: 1px solid #ddd; overflow-wrap: break-word; }
+.nb { white-space: nowrap; }
+.list td, .list th { font-size: 9pt; padding: 1mm 1.5mm; }
 th { width: 38%; font-weight: 600; color: #333; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 .list th { width: auto; background: #f2f2f2; }
@@ -132,7 +134,7 @@ function monthSeries(r: NotifyRow): Array<[string, number, number]> {
 export function monthChart(r: NotifyRow): string {
   const series = monthSeries(r);
   if (!series.length) return '<p>No dated recordings.</p>';
-  const W = 660, H = 170, left = 44, bottom = 34, top = 10;
+  const W = 660, H = 190, left = 56, bottom = 52, top = 10;
   const max = Math.max(...series.map((s) => s[1]), 1);
   const bw = (W - left - 4) / series.length;
   const every = Math.max(1, Math.ceil(series.length / 18));
@@ -140,7 +142,7 @@ export function monthChart(r: NotifyRow): string {
   const bars = series
     .map(([m, n, h], i) => {
       const x = left + i * bw;
-      const label = i % every === 0 ? `<text x="${(x + bw / 2).toFixed(1)}" y="${H - bottom + 10}" text-anchor="end" transform="rotate(-45 ${(x + bw / 2).toFixed(1)} ${H - bottom + 10})">${esc(m)}</text>` : '';
+      const label = i % every === 0 ? `<text x="${(x + bw / 2).toFixed(1)}" y="${H - bottom + 12}" text-anchor="end" transform="rotate(-45 ${(x + bw / 2).toFixed(1)} ${H - bottom + 12})">${esc(m)}</text>` : '';
       return `<rect x="${(x + bw * 0.1).toFixed(1)}" y="${y(n).toFixed(1)}" width="${(bw * 0.8).toFixed(1)}" height="${(y(0) - y(n)).toFixed(1)}" fill="#3a5f8f"><title>${esc(m)}: ${num(n)} recordings, ${h.toFixed(2)} h</title></rect>${label}`;
     })
     .join('');
@@ -149,7 +151,9 @@ export function monthChart(r: NotifyRow): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="Recordings per month">${axis}${bars}</svg>`;
 }
 
-const when = (zone: string, ms: number | undefined): string => (ms === undefined ? '–' : esc(formatIso(zone, ms)));
+/** 2019-02-18 00:00:00 +01:00, kept on one line */
+const when = (zone: string, ms: number | undefined): string =>
+  ms === undefined ? '–' : `<span class="nb">${esc(formatIso(zone, ms).replace('T', ' ').replace(/([+-]\d\d:\d\d|Z)$/, ' $1'))}</span>`;
 
 export function statementHtml(r: NotifyRow, report: NotifyReport, result: ScanResult, m: Method): string {
   const zone = result.config.zone;
@@ -169,7 +173,7 @@ export function statementHtml(r: NotifyRow, report: NotifyReport, result: ScanRe
   const found = table([
     ['Recordings (audio files)', num(r.audioFiles)],
     ['Audio', `${hours(r.micros / 1e6)} hours (${num(Math.round(r.micros / 1e6))} seconds)`],
-    ['Period', r.firstMs === undefined ? '–' : `${when(zone, r.firstMs)} to ${when(zone, r.lastMs)}`],
+    ['Period (start of the first and of the last recording)', r.firstMs === undefined ? '–' : `${when(zone, r.firstMs)} to ${when(zone, r.lastMs)}`],
     ['Codecs', esc(formatsText(r.formats)) || '–'],
     ['Unreadable files (look like recordings, length unknown)', num(r.unreadableFiles)],
     ['Other files', num(r.otherFiles)],
@@ -177,7 +181,7 @@ export function statementHtml(r: NotifyRow, report: NotifyReport, result: ScanRe
   ]);
   const s = r.subjects;
   const subjectsRows: Array<[string, string]> = [
-    ['Approximate number of data subjects', s.min === s.max ? num(s.min) : `${num(s.min)} to ${num(s.max)}`],
+    ['Number of data subjects', s.min === s.max ? num(s.min) : `${num(s.min)} to ${num(s.max)}`],
     ['Precision', esc(s.precision)],
     ['Method', esc(s.method)],
   ];
@@ -203,7 +207,7 @@ export function statementHtml(r: NotifyRow, report: NotifyReport, result: ScanRe
   const methodHtml = table(methodLines(m).map(([k, v]) => [k, esc(v)]), 'method');
   const body = `<header>
 <h1>${esc(name)}</h1>
-<p class="sub">What of this ${r.kind === 'controller' ? 'controller' : 'key'}'s was found in the leaked tree ${esc(m.folder_scanned)}, scanned ${esc(m.scan_start)}${m.completeness === 'partial' ? ' <span class="warn">(PARTIAL scan: figures are lower bounds)</span>' : ''}.</p>
+<p class="sub">What of this ${r.kind === 'controller' ? 'controller' : 'key'}'s was found in the leaked tree ${esc(m.folder_scanned)}, scanned ${when(zone, result.startedAt.getTime())}${m.completeness === 'partial' ? ' <span class="warn">(PARTIAL scan: figures are lower bounds)</span>' : ''}.</p>
 </header>
 ${notice}
 <section><h2>Who</h2>
@@ -229,12 +233,12 @@ export function indexHtml(report: NotifyReport, result: ScanResult, m: Method, f
       const name = r.kind === 'controller' ? r.controller : r.label;
       const past = r.pastRetentionFiles === undefined ? '–' : num(r.pastRetentionFiles);
       const subj = r.subjects.min === r.subjects.max ? num(r.subjects.min) : `${num(r.subjects.min)}–${num(r.subjects.max)}`;
-      return `<tr><td><a href="${encodeURIComponent(files[i]!)}">${esc(name)}</a>${r.kind === 'unregistered' ? ' <span class="warn">(not in the register)</span>' : ''}</td><td>${r.keys.map(esc).join(', ')}</td><td class="n">${num(r.audioFiles)}</td><td class="n">${hours(r.micros / 1e6)}</td><td class="n">${past}</td><td class="n">${subj}</td><td>${r.files ? 'yes' : 'no files'}</td></tr>`;
+      return `<tr><td><a href="${encodeURIComponent(files[i]!)}">${esc(name)}</a>${r.kind === 'unregistered' ? ' <span class="warn">(not in the register)</span>' : ''}</td><td>${r.keys.map((k) => (k.length <= 24 ? `<span class="nb">${esc(k)}</span>` : esc(k))).join('<br>')}</td><td class="n">${num(r.audioFiles)}</td><td class="n">${hours(r.micros / 1e6)}</td><td class="n">${past}</td><td class="n">${subj}</td><td>${r.files ? 'yes' : 'no files'}</td></tr>`;
     })
     .join('\n');
   const t = report.total;
   const body = `<h1>Statements: ${esc(m.folder_scanned)}</h1>
-<p class="sub">${num(report.rows.length)} statements; scanned ${esc(m.scan_start)} to ${esc(m.scan_end)}${m.completeness === 'partial' ? ' <span class="warn">(PARTIAL scan)</span>' : ''}; times in ${esc(zone)}.</p>
+<p class="sub">${num(report.rows.length)} statements; scanned ${when(zone, result.startedAt.getTime())} to ${when(zone, result.finishedAt.getTime())}${m.completeness === 'partial' ? ' <span class="warn">(PARTIAL scan)</span>' : ''}; times in ${esc(zone)}.</p>
 <table class="list">
 <tr><th>Controller or key</th><th>Keys</th><th class="n">Recordings</th><th class="n">Hours</th><th class="n">Past retention</th><th class="n">Data subjects</th><th>Found</th></tr>
 ${rows}
