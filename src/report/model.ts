@@ -32,7 +32,8 @@ export interface Availability {
   kind: boolean;
 }
 
-type Loose = CustomerTotals & Partial<Omit<ReportRow, keyof CustomerTotals>>;
+/** the engine may give the past-retention audio in seconds (pastRetentionSeconds) instead of µs */
+type Loose = CustomerTotals & Partial<Omit<ReportRow, keyof CustomerTotals>> & { pastRetentionSeconds?: number };
 
 export function reportRow(c: CustomerTotals): ReportRow {
   const l = c as Loose;
@@ -43,7 +44,7 @@ export function reportRow(c: CustomerTotals): ReportRow {
     callers: l.callers,
     withheldCallerCalls: l.withheldCallerCalls ?? 0,
     pastRetentionFiles: l.pastRetentionFiles ?? 0,
-    pastRetentionMicros: l.pastRetentionMicros ?? 0,
+    pastRetentionMicros: l.pastRetentionMicros ?? (l.pastRetentionSeconds === undefined ? 0 : Math.round(l.pastRetentionSeconds * 1e6)),
     oldestPastRetentionMs: l.oldestPastRetentionMs,
   };
 }

@@ -84,8 +84,8 @@ export function planFor(n: NotifyCli, zone: string, scanStartMs = Date.now()): R
 }
 
 /** What the engine needs from these options: retention cutoffs, and the default region for caller numbers. */
-export function engineExtras(n: NotifyCli, plan: RetentionPlan | undefined): { retention?: ReturnType<typeof engineRetention>; callerRegion?: string } {
-  return { retention: engineRetention(plan), callerRegion: n.country };
+export function engineExtras(n: NotifyCli, plan: RetentionPlan | undefined): { retention?: ReturnType<typeof engineRetention>; country?: string } {
+  return { retention: engineRetention(plan), country: n.country };
 }
 
 export function notifyOptionsOf(n: NotifyCli, plan: RetentionPlan | undefined): NotifyOptions {

@@ -35,7 +35,8 @@ export function subjects(i: SubjectInputs): Subjects {
   const max = i.distinctCallers + i.withheldCallerCalls;
   if (max === 0) return { min: 0, max: 0, precision: 'exact', method: 'no recordings with a caller were found' };
   return {
-    min: Math.max(min, max > 0 ? 1 : 0),
+    // at least one person rang when there was any call, even if every number was withheld
+    min: Math.max(min, 1),
     max,
     precision: 'approximate',
     method:
