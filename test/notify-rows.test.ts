@@ -107,3 +107,23 @@ describe('notification rows', () => {
     expect(rep3.rows[0]!.subjects).toMatchObject({ min: 1, max: 4, precision: 'cannot be determined' });
   });
 });
+
+describe("the UI's export", () => {
+  it('writes a workbook for a name ending in .xlsx, the CSV otherwise', async () => {
+    const { scan } = await import('../src/scan/engine.js');
+    const { exportSummaryFile } = await import('../src/report/pack.js');
+    const { readXlsx } = await import('./xlsx-read.js');
+    const { LEAK, tempDir } = await import('./helpers.js');
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const res = await scan({ root: LEAK, depth: 1, zone: 'UTC', threads: 0 });
+    const dir = tempDir();
+    const x = await exportSummaryFile(res, join(dir, 'a.XLSX'), ',');
+    const wb = readXlsx(readFileSync(x));
+    expect(wb.sheets).toEqual(['Summary', 'Months', 'Method']);
+    expect(wb.cells.get('Summary')!.get('A2')).toEqual({ type: 'text', value: '1177-vardguiden' });
+    const c = await exportSummaryFile(res, join(dir, 'a.csv'), ';');
+    expect(readFileSync(c, 'utf8')).toMatch(/^\uFEFFcustomer;controller;/);
+    await expect(exportSummaryFile(res, join(LEAK, 'x.xlsx'), ',')).rejects.toThrow(/evidence tree/);
+  });
+});

@@ -50,7 +50,11 @@ export function reportRow(c: CustomerTotals): ReportRow {
 }
 
 export function availability(result: ScanResult): Availability {
-  const rows = result.customers as Loose[];
+  return availabilityOf(result.customers);
+}
+
+export function availabilityOf(customers: readonly CustomerTotals[]): Availability {
+  const rows = customers as Loose[];
   const hasCaller = rows.some((r) => r.distinctCallers !== undefined);
   return {
     // a row without callers has callers undefined even when the engine has sets: look at rows with callers

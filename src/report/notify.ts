@@ -6,7 +6,8 @@
  */
 import type { ScanResult } from '../scan/engine.js';
 import type { DateSource } from '../scan/date/resolve.js';
-import { availability, reportRows, type Availability, type ReportRow } from './model.js';
+import type { CustomerTotals } from '../scan/aggregate.js';
+import { availability, availabilityOf, reportRow, type Availability, type ReportRow } from './model.js';
 import type { Register } from './register.js';
 import { daysFor, type RetentionPlan } from './retention.js';
 import { byCountry, normalisedSet, subjects, type Subjects } from './subjects.js';
@@ -154,14 +155,20 @@ function combine(parts: ReportRow[], head: Pick<NotifyRow, 'kind' | 'label' | 'k
 const blank = { controller: '', org_id: '', contact: '', categories: '' };
 
 export function notifyReport(result: ScanResult, o: NotifyOptions = {}): NotifyReport {
-  const avail = availability(result);
-  const withCallers = result.totals.distinctCallers !== undefined;
-  const rows = reportRows(result);
+  return notifyRows(result.customers, result.totals.distinctCallers !== undefined, o, availability(result));
+}
+
+/**
+ * The same rows from per-key totals alone (for the UI, from a live snapshot's customers: rows are
+ * controllers when a register is given, each with its keys). withCallers: the pattern captures {caller}.
+ */
+export function notifyRows(customers: readonly CustomerTotals[], withCallers: boolean, o: NotifyOptions = {}, avail: Availability = availabilityOf(customers)): NotifyReport {
+  const rows = customers.map(reportRow);
   const out: NotifyRow[] = [];
   const special = (r: ReportRow): NotifyRow =>
     combine([r], { kind: r.kind === 'customer' ? 'customer' : r.kind, label: r.customer, keys: [r.customer], ...blank }, o, avail, withCallers);
   if (o.register) {
-    const byKey = new Map(rows.map((r) => [r.customer, r]));
+    const byKey = new Map(rows.filter((r) => r.kind === 'customer').map((r) => [r.customer, r]));
     for (const c of o.register.controllers) {
       const parts = c.keys.map((k) => byKey.get(k)).filter((r): r is ReportRow => r !== undefined);
       out.push(combine(parts, { kind: 'controller', label: c.controller, keys: [...c.keys], controller: c.controller, org_id: c.org_id, contact: c.contact, categories: c.categories }, o, avail, withCallers));
