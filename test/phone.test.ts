@@ -34,6 +34,9 @@ describe('normaliseCaller', () => {
     expect(countryOf('+447911123450')).toBe('GG'); // a +44 number of Guernsey's, placed by its prefix
     expect(countryOf('+12127360100')).toBe('US');
     expect(countryOf('+14165550199'.replace('5550199', '3642000'))).toBe('CA'); // +1 416: Toronto
+    expect(countryOf('+358181234567')).toBe('AX'); // Åland shares +358 with Finland
+    expect(countryOf('+79161234567')).toBe('RU');
+    expect(countryOf('+77012345678')).toBe('KZ'); // Kazakhstan shares +7 with Russia
     expect(countryOf('+999123')).toBe('unknown');
   });
   it('isRegion', () => {

@@ -1,7 +1,8 @@
 /** The headless face: scan, then write the summary CSV/JSON and the manifest. */
 import { Scanner, type ScanResult } from '../scan/engine.js';
 import { AtomicFile, removeTemporaryFiles } from '../report/atomic.js';
-import { summaryCsv, summaryJson } from '../report/summary.js';
+import { summaryCsvOf, summaryJsonOf } from '../report/summary.js';
+import { notifyReport } from '../report/notify.js';
 import { ManifestWriter } from '../report/manifest.js';
 import { printable } from '../scan/names.js';
 import { progressLine } from './progress.js';
@@ -95,15 +96,17 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
   if (manifest) await manifest.end();
   const notify = notifyOptionsOf(o.notify, plan);
   const ctx = { version: version(), argv: process.argv.slice(2), registerPath: o.notify.registerPath };
-  const csv = o.csv || csvToStdout ? summaryCsv(result, o.delimiter, notify) : undefined;
-  const json = o.json ? summaryJson(result, optionsRecord(o), notify, ctx) : undefined;
+  // built once: caller sets are united and placed in countries here, for every output
+  const report = notifyReport(result, notify);
+  const csv = o.csv || csvToStdout ? summaryCsvOf(report, result, o.delimiter) : undefined;
+  const json = o.json ? summaryJsonOf(report, result, optionsRecord(o), ctx) : undefined;
   if (o.csv === '-' || (csvToStdout && !o.csv)) await writeStdout(csv!);
   if (o.json === '-') await writeStdout(json!);
   files.get('--csv')?.write(csv!);
   files.get('--json')?.write(json!);
   for (const [flag, f] of files) if (flag !== '--xlsx') await f.commit();
   try {
-    await writeNotifyFiles(result, notify, ctx, { xlsx: files.get('--xlsx'), statements: o.notify.statements });
+    await writeNotifyFiles(result, report, ctx, { xlsx: files.get('--xlsx'), statements: o.notify.statements });
   } catch (e) {
     throw new OutputError(e instanceof Error ? e.message : String(e));
   }

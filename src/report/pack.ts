@@ -5,18 +5,17 @@ import { AtomicFile } from './atomic.js';
 import { summaryCsv, type Delimiter } from './summary.js';
 import { outputProblem } from './target.js';
 import { method, type MethodContext } from './method.js';
-import { notifyReport, type NotifyOptions } from './notify.js';
+import { notifyReport, type NotifyOptions, type NotifyReport } from './notify.js';
 import { writeStatements } from './statements.js';
 import { writeWorkbook } from './xlsx.js';
 
 export async function writeNotifyFiles(
   result: ScanResult,
-  opts: NotifyOptions,
+  report: NotifyReport,
   ctx: MethodContext,
   out: { xlsx?: AtomicFile | string; statements?: string },
 ): Promise<void> {
   if (!out.xlsx && !out.statements) return;
-  const report = notifyReport(result, opts);
   const m = method(result, report, ctx);
   if (out.xlsx) {
     if (typeof out.xlsx === 'string') await writeWorkbook(out.xlsx, report, result, m);
