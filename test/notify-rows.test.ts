@@ -5,23 +5,24 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ScanResult } from '../src/scan/engine.js';
-import type { ReportRow } from '../src/report/model.js';
+import type { CustomerTotals } from '../src/scan/aggregate.js';
 import { notifyReport } from '../src/report/notify.js';
 import { parseRegister } from '../src/report/register.js';
 import { retentionPlan } from '../src/report/retention.js';
 import { summaryCsv } from '../src/report/summary.js';
 import { parseCsv } from './helpers.js';
 
-function row(customer: string, o: Partial<ReportRow> & { callerList?: string[] }): ReportRow {
+function row(customer: string, o: Partial<CustomerTotals> & { callerList?: string[]; pastRetentionMicros?: number }): CustomerTotals {
   const callers = o.callerList ? new Set(o.callerList) : undefined;
+  const { callerList: _l, pastRetentionMicros, ...rest } = o;
   return {
     customer, kind: 'customer', files: 0, audioFiles: 0, otherFiles: 0, unreadableFiles: 0, bytes: 0, audioSeconds: 0,
-    formats: [], months: [], dateSources: [], unreadableExamples: [], withheldCallerCalls: 0, pastRetentionFiles: 0, pastRetentionMicros: 0,
-    distinctCallers: callers?.size, callers, ...o,
+    formats: [], months: [], dateSources: [], unreadableExamples: [], withheldCallerCalls: 0, pastRetentionFiles: 0,
+    pastRetentionSeconds: (pastRetentionMicros ?? 0) / 1e6, distinctCallers: callers?.size, callers, ...rest,
   };
 }
 
-function result(rows: ReportRow[]): ScanResult {
+function result(rows: CustomerTotals[]): ScanResult {
   return {
     config: { root: '/leak', depth: 1, pattern: '*-{customer}-{caller}-*', zone: 'UTC', threads: 0 },
     startedAt: new Date(Date.UTC(2019, 1, 18)), finishedAt: new Date(Date.UTC(2019, 1, 18, 0, 1)), partial: false,

@@ -7,15 +7,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from '
 import { basename, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { AS_OF, CONTROLLERS, PATTERN, UNREGISTERED, ZONE, generateItell, type Expected, type Generated } from './fixtures/itell.js';
-import { ROOT, parseCsv, runCli, tempDir } from './helpers.js';
+import { parseCsv, runCli, tempDir } from './helpers.js';
 import { readXlsx, type Cell } from './xlsx-read.js';
-
-/**
- * Withheld calls, caller sets (de-duplication across keys, countries) and past-retention counts come
- * from the engine's per-key figures (src/scan/callers.ts arrives with them). Without them, the outputs
- * must name what they could not count instead.
- */
-const ENGINE = existsSync(join(ROOT, 'src/scan/callers.ts'));
 
 let g: Generated;
 let dir: string;
@@ -65,7 +58,7 @@ describe('per controller (register, keys merged)', () => {
   });
   it('register controllers with no files: a row of zeros', () => {
     for (const c of ['Ingen Fil AB', 'CON']) {
-      expect(rowOf(c)).toMatchObject({ files: 0, audio_files: 0, audio_seconds: 0, first_recording: '', past_retention_files: ENGINE ? 0 : null, distinct_callers: 0 });
+      expect(rowOf(c)).toMatchObject({ files: 0, audio_files: 0, audio_seconds: 0, first_recording: '', past_retention_files: 0, distinct_callers: 0 });
       expect(rowOf(c).subjects).toMatchObject({ min: 0, max: 0, precision: 'exact' });
     }
     expect(rowOf('Ingen Fil AB').customer).toBe('0812345090; 0812345091');
@@ -77,7 +70,7 @@ describe('per controller (register, keys merged)', () => {
     expect(rowOf('Kommunen').retention_days).toBe(30);
     expect(rowOf(UNREGISTERED[0]!).retention_days).toBe(30);
   });
-  it.runIf(ENGINE)('past-retention files and hours, and the oldest, exactly as generated (cutoffs a second either side)', () => {
+  it('past-retention files and hours, and the oldest, exactly as generated (cutoffs a second either side)', () => {
     for (const [label, e] of g.expected) {
       const row = rowOf(label);
       expect(row.past_retention_files, label).toBe(e.pastFiles);
@@ -86,7 +79,7 @@ describe('per controller (register, keys merged)', () => {
     }
     expect(json.totals.past_retention_files).toBe(g.total.pastFiles);
   });
-  it.runIf(ENGINE)('distinct callers de-duplicated across a controller\'s keys and in the total; withheld calls apart; countries', () => {
+  it('distinct callers de-duplicated across a controller\'s keys and in the total; withheld calls apart; countries', () => {
     for (const [label, e] of g.expected) {
       const row = rowOf(label);
       expect(row.distinct_callers, label).toBe(e.callers.size);
@@ -101,11 +94,6 @@ describe('per controller (register, keys merged)', () => {
     expect(json.totals.withheld_caller_calls).toBe(g.total.withheld);
     expect(json.totals.callers_by_country).toEqual(g.total.byCountry);
     expect(json.method.gaps).toEqual([]);
-  });
-  it.runIf(!ENGINE)('without the engine\'s per-key figures, the method names what was not counted', () => {
-    expect(json.method.gaps.map((s) => s.split(':')[0])).toEqual(['callers_not_deduplicated', 'withheld_caller_calls_not_counted', 'past_retention_not_counted']);
-    expect(rowOf('Acme Försäkring AB').callers_deduplicated).toBe(false);
-    expect(rowOf('Acme Försäkring AB').past_retention_files).toBeNull();
   });
 });
 
@@ -135,7 +123,7 @@ describe('summary CSV', () => {
     const total = csv[csv.length - 1]!;
     expect(total[0]).toBe('(total)');
     expect(total[3]).toBe(String(g.files));
-    if (ENGINE) expect(total[12]).toBe(String(g.total.callers.size));
+    expect(total[12]).toBe(String(g.total.callers.size));
   });
   it('no number with more than two decimals; seconds whole; text cells quoted (so "quoted field as text" keeps 0812345077)', () => {
     const raw = readFileSync(join(dir, 's.csv'), 'utf8');

@@ -28,7 +28,7 @@ async function until(frame: () => string | undefined, test: (f: string) => boole
 }
 
 const cust = (customer: string, files: number, extra: Partial<CustomerTotals> = {}): CustomerTotals => ({
-  customer, files, audioFiles: files, otherFiles: 0, unreadableFiles: 0, bytes: 0, audioSeconds: files * 3600,
+  customer, kind: 'customer', withheldCallerCalls: 0, pastRetentionFiles: 0, pastRetentionSeconds: 0, files, audioFiles: files, otherFiles: 0, unreadableFiles: 0, bytes: 0, audioSeconds: files * 3600,
   formats: [], months: [], dateSources: [], unreadableExamples: [], ...extra,
 });
 

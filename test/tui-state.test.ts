@@ -4,7 +4,7 @@ import { cursorOf, exportDone, initialState, onKey, scrolled, visibleRows, type 
 import type { CustomerTotals } from '../src/scan/aggregate.js';
 
 const cust = (customer: string, files: number, extra: Partial<CustomerTotals> = {}): CustomerTotals => ({
-  customer, files, audioFiles: files, otherFiles: 0, unreadableFiles: 0, bytes: 0, audioSeconds: files * 60,
+  customer, kind: 'customer', withheldCallerCalls: 0, pastRetentionFiles: 0, pastRetentionSeconds: 0, files, audioFiles: files, otherFiles: 0, unreadableFiles: 0, bytes: 0, audioSeconds: files * 60,
   formats: [], months: [], dateSources: [], unreadableExamples: [], ...extra,
 });
 const customers = [cust('acme', 5, { unreadableFiles: 2 }), cust('Beta', 50, { firstMs: 10 }), cust('gamma', 20, { firstMs: 5 }), cust('delta', 20)];

@@ -6,7 +6,7 @@
  */
 import type { ScanResult } from '../scan/engine.js';
 import type { DateSource } from '../scan/date/resolve.js';
-import type { CustomerTotals } from '../scan/aggregate.js';
+import { rowLabel, type CustomerTotals } from '../scan/aggregate.js';
 import { availability, availabilityOf, reportRow, type Availability, type ReportRow } from './model.js';
 import type { Register } from './register.js';
 import { daysFor, type RetentionPlan } from './retention.js';
@@ -165,8 +165,9 @@ export function notifyReport(result: ScanResult, o: NotifyOptions = {}): NotifyR
 export function notifyRows(customers: readonly CustomerTotals[], withCallers: boolean, o: NotifyOptions = {}, avail: Availability = availabilityOf(customers)): NotifyReport {
   const rows = customers.map(reportRow);
   const out: NotifyRow[] = [];
+  // a folder whose name could pass for a built-in row, e.g. "(unmatched)", is shown as "./(unmatched)"
   const special = (r: ReportRow): NotifyRow =>
-    combine([r], { kind: r.kind === 'customer' ? 'customer' : r.kind, label: r.customer, keys: [r.customer], ...blank }, o, avail, withCallers);
+    combine([r], { kind: r.kind === 'customer' ? 'customer' : r.kind, label: rowLabel(r), keys: [rowLabel(r)], ...blank }, o, avail, withCallers);
   if (o.register) {
     const byKey = new Map(rows.filter((r) => r.kind === 'customer').map((r) => [r.customer, r]));
     for (const c of o.register.controllers) {
@@ -175,7 +176,7 @@ export function notifyRows(customers: readonly CustomerTotals[], withCallers: bo
     }
     for (const r of rows) {
       if (r.kind !== 'customer' || o.register.byKey.has(r.customer)) continue;
-      out.push(combine([r], { kind: 'unregistered', label: r.customer, keys: [r.customer], ...blank }, o, avail, withCallers));
+      out.push(combine([r], { kind: 'unregistered', label: rowLabel(r), keys: [rowLabel(r)], ...blank }, o, avail, withCallers));
     }
     for (const r of rows) if (r.kind !== 'customer') out.push(special(r));
   } else {

@@ -19,12 +19,18 @@ const ENTER_ALT = '\x1b[?1049h\x1b[H';
 const LEAVE_ALT = '\x1b[?1049l';
 
 export interface TuiOptions {
-  /** quit by itself when the scan is done and return its result (the benchmark's UI run) */
+  /** quit by itself when the scan is done (the benchmark's UI run) */
   exitWhenDone?: boolean;
 }
 
-export async function runTui(config: ScanConfig, delimiter: Delimiter, opts: TuiOptions = {}): Promise<number | ScanResult> {
-  const scanner = new Scanner(config);
+/** The UI over a new scan of config, until the user quits. */
+export async function runTui(config: ScanConfig, delimiter: Delimiter): Promise<void> {
+  await showScan(new Scanner(config), delimiter);
+}
+
+/** The UI over a scanner it starts; resolves with the scan's result once the UI has quit. */
+export async function showScan(scanner: Scanner, delimiter: Delimiter, opts: TuiOptions = {}): Promise<ScanResult> {
+  const config = scanner.config;
   const done = scanner.run();
   process.stdout.write(ENTER_ALT);
   const leave = (): void => void process.stdout.write(LEAVE_ALT);
@@ -51,6 +57,5 @@ export async function runTui(config: ScanConfig, delimiter: Delimiter, opts: Tui
     process.off('SIGHUP', onSignal);
   }
   scanner.stop();
-  const result = await done;
-  return opts.exitWhenDone ? result : 0;
+  return done;
 }
