@@ -31,7 +31,8 @@ export function version(): string {
 }
 
 function program(): Command {
-  return addNotifyOptions(new Command('leaktally')
+  return addNotifyOptions(
+    new Command('leaktally')
     .description('Size a leak of recorded phone calls: files, hours and date spans per customer folder.')
     .argument('<dir>', 'the leaked tree (read only; never written)')
     .option('--csv <file|->', 'write the per-customer summary CSV, then exit (no TUI)')
@@ -41,13 +42,14 @@ function program(): Command {
     .option('--pattern <template>', "customer, caller and date from the path below <dir>, e.g. '*/*/*/in-{customer}-{caller}-{date:yyyyMMdd-HHmmss}-*'")
     .option('--tz <zone>', 'IANA zone for times without an offset', systemZone())
     .option('--delimiter <c>', "',' or ';' (';' also writes decimal commas, for Excel in comma-decimal locales)", ',')
-    .addOption(new Option('--threads <n>', 'reader threads (0 = read on the main thread)').default(String(DEFAULT_THREADS)))
+    .addOption(new Option('--threads <n>', 'reader threads (0 = read on the main thread)').default(String(DEFAULT_THREADS))),
+  )
     .option('--no-tui', 'never open the interactive UI; print the summary CSV on stdout')
     .version(version(), '-V, --version')
     .helpOption('-h, --help')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ writeErr: () => {} }));
+    .configureOutput({ writeErr: () => {} });
 }
 
 /**
