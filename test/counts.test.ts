@@ -90,15 +90,17 @@ describe('totalOf', () => {
 });
 
 describe('callerKey', () => {
-  it('keeps the digits and a leading +', () => {
-    expect(callerKey('0701740605')).toBe('0701740605');
-    expect(callerKey('+46 70-174 06 05')).toBe('+46701740605');
-    expect(callerKey('0046701740605')).toBe('+46701740605');
-    expect(callerKey('(070) 174.06.05')).toBe('0701740605');
+  it('one caller however the number is written (E.164 under --country)', () => {
+    for (const raw of ['0701740605', '+46 70-174 06 05', '0046701740605', '(070) 174.06.05']) {
+      expect(callerKey(raw, 'SE'), raw).toBe('+46701740605');
+    }
+    // without a country a national number cannot be placed: the same text is still the same caller
+    expect(callerKey('0701740605')).toBe('?0701740605');
+    expect(callerKey('070-174 06 05')).toBe('?0701740605');
   });
   it('withheld, anonymous, unknown, private, empty and all-zero callers are no caller', () => {
-    for (const raw of ['', '  ', 'anonymous', 'Anonymous', 'WITHHELD', 'unknown', 'private', 'Private-Number', 'restricted', '0', '0000000', '+000', 'abc']) {
-      expect(callerKey(raw), raw).toBeUndefined();
+    for (const raw of ['', '  ', 'anonymous', 'Anonymous', 'WITHHELD', 'unknown', 'private', 'Private-Number', 'restricted', '0', '0000000', '+000']) {
+      expect(callerKey(raw, 'SE'), raw).toBeUndefined();
     }
   });
 });

@@ -120,7 +120,7 @@ describe('journeys', () => {
     stdin.write(KEY.enter);
     await until(lastFrame, (f) => f.includes('wrote '), 'the export');
     const rows = csvObjects(readFileSync(join(out, 'summary.csv'), 'utf8'));
-    expect(rows.map((r) => r.customer)).toEqual(['1177-vardguiden', 'ambulanstransport', 'itell', 'trasiga-filer']);
+    expect(rows.map((r) => r.customer)).toEqual(['1177-vardguiden', 'ambulanstransport', 'itell', 'trasiga-filer', '(total)']);
     await done;
   });
 

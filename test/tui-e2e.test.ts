@@ -59,7 +59,7 @@ describe.skipIf(!hasTmux)('the UI in a real terminal', () => {
       const written = readdirSync(cwd).filter((f) => f.startsWith('leaktally-leak-'));
       expect(written).toHaveLength(1);
       expect(csvObjects(readFileSync(join(cwd, written[0]!), 'utf8')).map((r) => r.customer)).toEqual([
-        '1177-vardguiden', 'ambulanstransport', 'itell', 'trasiga-filer',
+        '1177-vardguiden', 'ambulanstransport', 'itell', 'trasiga-filer', '(total)',
       ]);
       tmux('send-keys', '-t', session, 'Space');
       tmux('send-keys', '-t', session, 'q');
@@ -83,7 +83,7 @@ describe.skipIf(!hasTmux)('the UI in a real terminal', () => {
       await waitFor(() => screen().includes('EXIT='), 'the end of the run', screen);
       expect(screen()).toMatch(/leaktally: 24 files in 4 customers: 19 recordings, 0\.01 h, 4 unreadable/);
       expect(screen()).toContain('EXIT=0');
-      expect(csvObjects(readFileSync(join(cwd, 'out.csv'), 'utf8'))).toHaveLength(4);
+      expect(csvObjects(readFileSync(join(cwd, 'out.csv'), 'utf8'))).toHaveLength(5); // 4 customers and (total)
     } finally {
       spawnSync('tmux', ['kill-session', '-t', session]);
     }

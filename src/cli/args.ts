@@ -6,6 +6,7 @@ import { compilePattern, PatternError } from '../scan/pattern.js';
 import { isValidZone, systemZone } from '../scan/date/zone.js';
 import { DEFAULT_THREADS } from '../scan/engine.js';
 import type { Delimiter } from '../report/summary.js';
+import { addNotifyOptions, readNotifyOptions, type NotifyCli } from '../report/notify-options.js';
 
 export class UsageError extends Error {}
 
@@ -22,6 +23,8 @@ export interface CliOptions {
   threads: number;
   /** refuse to go on (exit 2) when an access time in the tree would move */
   strictEvidence: boolean;
+  /** the notification pack's options (register, retention, as-of, country, xlsx, statements) */
+  notify: NotifyCli;
 }
 
 export function version(): string {
@@ -30,7 +33,8 @@ export function version(): string {
 }
 
 function program(): Command {
-  return new Command('leaktally')
+  return addNotifyOptions(
+    new Command('leaktally')
     .description('Size a leak of recorded phone calls: files, hours and date spans per customer folder.')
     .argument('<dir>', 'the leaked tree (read only; never written)')
     .option('--csv <file|->', 'write the per-customer summary CSV, then exit (no TUI)')
@@ -41,7 +45,8 @@ function program(): Command {
     .option('--tz <zone>', 'IANA zone for times without an offset', systemZone())
     .option('--delimiter <c>', "',' or ';' (';' also writes decimal commas, for Excel in comma-decimal locales)", ',')
     .addOption(new Option('--threads <n>', 'reader threads (0 = read on the main thread)').default(String(DEFAULT_THREADS)))
-    .option('--strict-evidence', 'stop (exit 2) rather than move an access time in the tree (folders that cannot be listed with O_NOATIME, files not yours)')
+    .option('--strict-evidence', 'stop (exit 2) rather than move an access time in the tree (folders that cannot be listed with O_NOATIME, files not yours)'),
+  )
     .option('--no-tui', 'never open the interactive UI; print the summary CSV on stdout')
     .version(version(), '-V, --version')
     .helpOption('-h, --help')
@@ -98,6 +103,12 @@ export function parseArgs(argv: string[], out: (s: string) => void = (s) => proc
       throw e;
     }
   }
+  let notify: NotifyCli;
+  try {
+    notify = readNotifyOptions(o, dir, tz);
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
   const opts: CliOptions = {
     dir,
     csv: o.csv as string | undefined,
@@ -110,6 +121,7 @@ export function parseArgs(argv: string[], out: (s: string) => void = (s) => proc
     tui: o.tui !== false,
     threads,
     strictEvidence: o.strictEvidence === true,
+    notify,
   };
   const outputs = [['--csv', opts.csv], ['--json', opts.json], ['--files', opts.files]] as const;
   if (outputs.filter(([, v]) => v === '-').length > 1) throw new UsageError('only one of --csv, --json and --files can write to stdout (-)');

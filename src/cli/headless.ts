@@ -1,21 +1,29 @@
 /** The headless face: scan, then write the summary CSV/JSON and the manifest. */
 import { Scanner, evidenceWarnings, type ScanResult } from '../scan/engine.js';
 import { AtomicFile, removeTemporaryFiles } from '../report/atomic.js';
-import { summaryCsv, summaryJson } from '../report/summary.js';
+import { summaryCsvOf, summaryJsonOf } from '../report/summary.js';
+import { notifyReport } from '../report/notify.js';
 import { ManifestWriter } from '../report/manifest.js';
 import { printable } from '../scan/names.js';
 import { progressLine } from './progress.js';
 import { hours, num } from '../report/human.js';
-import type { CliOptions } from './args.js';
+import { version, type CliOptions } from './args.js';
+import { engineExtras, notifyOptionsOf, planFor } from '../report/notify-options.js';
+import { writeNotifyFiles } from '../report/pack.js';
+import type { RetentionPlan } from '../report/retention.js';
 
 export class OutputError extends Error {}
 
-export function configOf(o: CliOptions) {
-  return { root: o.dir, depth: o.depth, pattern: o.pattern, zone: o.tz, threads: o.threads, strictEvidence: o.strictEvidence };
+export function configOf(o: CliOptions, plan: RetentionPlan | undefined = planFor(o.notify, o.tz)) {
+  return { root: o.dir, depth: o.depth, pattern: o.pattern, zone: o.tz, threads: o.threads, strictEvidence: o.strictEvidence, ...engineExtras(o.notify, plan) };
 }
 
 export function optionsRecord(o: CliOptions): Record<string, unknown> {
-  return { depth: o.depth, pattern: o.pattern ?? null, tz: o.tz, delimiter: o.delimiter };
+  const n = o.notify;
+  return {
+    depth: o.depth, pattern: o.pattern ?? null, tz: o.tz, delimiter: o.delimiter,
+    register: n.register?.file ?? null, retention: n.retention?.text ?? null, as_of: n.asOfMs === undefined ? null : new Date(n.asOfMs).toISOString(), country: n.country ?? null,
+  };
 }
 
 async function openTarget(flag: string, target: string): Promise<AtomicFile> {
@@ -50,7 +58,7 @@ export function warnings(r: ScanResult): string[] {
 
 export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<number> {
   const stderrTty = process.stderr.isTTY === true;
-  const targets: Array<[string, string | undefined]> = [['--csv', o.csv], ['--json', o.json], ['--files', o.files]];
+  const targets: Array<[string, string | undefined]> = [['--csv', o.csv], ['--json', o.json], ['--files', o.files], ['--xlsx', o.notify.xlsx]];
   const files = new Map<string, AtomicFile>();
   for (const [flag, t] of targets) if (t && t !== '-') files.set(flag, await openTarget(flag, t));
 
@@ -58,7 +66,8 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
   if (o.files) {
     manifest = new ManifestWriter(o.files === '-' ? process.stdout : files.get('--files')!.stream, o.tz, o.delimiter);
   }
-  const scanner = new Scanner(configOf(o), manifest ? (r) => manifest!.add(r) : undefined);
+  const plan = planFor(o.notify, o.tz);
+  const scanner = new Scanner(configOf(o, plan), manifest ? (r) => manifest!.add(r) : undefined);
 
   let interrupted = false;
   const onSignal = (): void => {
@@ -86,13 +95,22 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
     return 130;
   }
   if (manifest) await manifest.end();
-  const csv = o.csv || csvToStdout ? summaryCsv(result, o.delimiter) : undefined;
-  const json = o.json ? summaryJson(result, optionsRecord(o)) : undefined;
+  const notify = notifyOptionsOf(o.notify, plan);
+  const ctx = { version: version(), argv: process.argv.slice(2), registerPath: o.notify.registerPath };
+  // built once: caller sets are united and placed in countries here, for every output
+  const report = notifyReport(result, notify);
+  const csv = o.csv || csvToStdout ? summaryCsvOf(report, result, o.delimiter) : undefined;
+  const json = o.json ? summaryJsonOf(report, result, optionsRecord(o), ctx) : undefined;
   if (o.csv === '-' || (csvToStdout && !o.csv)) await writeStdout(csv!);
   if (o.json === '-') await writeStdout(json!);
   files.get('--csv')?.write(csv!);
   files.get('--json')?.write(json!);
-  for (const f of files.values()) await f.commit();
+  for (const [flag, f] of files) if (flag !== '--xlsx') await f.commit();
+  try {
+    await writeNotifyFiles(result, report, ctx, { xlsx: files.get('--xlsx'), statements: o.notify.statements });
+  } catch (e) {
+    throw new OutputError(e instanceof Error ? e.message : String(e));
+  }
 
   for (const w of warnings(result)) process.stderr.write(`leaktally: warning: ${w}\n`);
   if (stderrTty) {

@@ -18,7 +18,7 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   if (o === 'exit') return 0;
-  const wantsOutput = o.csv !== undefined || o.json !== undefined || o.files !== undefined;
+  const wantsOutput = o.csv !== undefined || o.json !== undefined || o.files !== undefined || o.notify.xlsx !== undefined || o.notify.statements !== undefined;
   const terminal = process.stdout.isTTY === true && process.stdin.isTTY === true && !process.env.CI;
   if (o.tui && !wantsOutput && terminal) {
     // loaded only here: a headless run never loads React and Ink
@@ -28,7 +28,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     // the summary CSV goes to stdout unless an output flag says where it goes, or stdout has the manifest
-    return await runHeadless(o, o.csv === undefined && o.json === undefined && o.files !== '-');
+    const summaryElsewhere = o.csv !== undefined || o.json !== undefined || o.notify.xlsx !== undefined || o.notify.statements !== undefined;
+    return await runHeadless(o, !summaryElsewhere && o.files !== '-');
   } catch (e) {
     removeTemporaryFiles();
     if (e instanceof OutputError || e instanceof EvidenceError) {

@@ -1,56 +1,74 @@
-/** The summary's fields, shared by the CSV and JSON writers (and the UI's export). */
-import type { CustomerTotals } from '../scan/aggregate.js';
-import type { ScanResult } from '../scan/engine.js';
+/** The summary's fields, shared by the CSV, JSON and workbook writers (and the UI's export). */
 import { formatIso } from '../scan/date/zone.js';
+import type { NotifyRow } from './notify.js';
 
 export const SUMMARY_COLUMNS = [
-  'customer', 'files', 'audio_files', 'other_files', 'unreadable_files', 'bytes', 'audio_seconds',
-  'audio_hours', 'first_recording', 'last_recording', 'distinct_callers', 'formats',
-  'unreadable_folders', 'hard_links',
+  'customer', 'controller', 'org_id', 'files', 'audio_files', 'other_files', 'unreadable_files', 'bytes', 'audio_seconds',
+  'audio_hours', 'first_recording', 'last_recording', 'distinct_callers', 'withheld_caller_calls', 'retention_days',
+  'past_retention_files', 'past_retention_hours', 'formats', 'unreadable_folders', 'hard_links',
 ] as const;
 
+/** Columns whose cells are text (a key such as 0812345001 keeps its leading zero). */
+export const TEXT_COLUMNS = new Set<string>(['customer', 'controller', 'org_id', 'first_recording', 'last_recording', 'formats']);
+
+/** One row in its exact figures; the writers round (the JSON keeps full precision). */
 export type SummaryRow = {
   customer: string;
+  controller: string;
+  org_id: string;
   files: number;
   audio_files: number;
   other_files: number;
   unreadable_files: number;
   bytes: number;
+  /** exact (µs precision) */
   audio_seconds: number;
   audio_hours: number;
   first_recording: string;
   last_recording: string;
   distinct_callers: number | null;
+  withheld_caller_calls: number | null;
+  /** one value, or several when the row's keys have different retention; empty: none known */
+  retention_days: number[];
+  past_retention_files: number | null;
+  past_retention_seconds: number | null;
+  past_retention_hours: number | null;
   formats: string;
   unreadable_folders: number;
   hard_links: number;
 };
 
-const round = (x: number, digits: number): number => Number(x.toFixed(digits));
-
 export function formatsText(formats: Array<[string, number]>): string {
   return formats.map(([k, n]) => `${k} ${n}`).join('; ');
 }
 
-export function summaryRow(c: Omit<CustomerTotals, 'months' | 'dateSources' | 'unreadableExamples' | 'kind'> & { customer: string }, zone: string): SummaryRow {
-  return {
-    customer: c.customer,
-    files: c.files,
-    audio_files: c.audioFiles,
-    other_files: c.otherFiles,
-    unreadable_files: c.unreadableFiles,
-    bytes: c.bytes,
-    audio_seconds: round(c.audioSeconds, 3),
-    audio_hours: round(c.audioSeconds / 3600, 2),
-    first_recording: c.firstMs === undefined ? '' : formatIso(zone, c.firstMs),
-    last_recording: c.lastMs === undefined ? '' : formatIso(zone, c.lastMs),
-    distinct_callers: c.distinctCallers ?? null,
-    formats: formatsText(c.formats),
-    unreadable_folders: c.unreadableFolders,
-    hard_links: c.hardLinks,
-  };
+/** The customer column: the key, or with a register the row's keys joined (the total: "(total)"). */
+export function customerCell(r: NotifyRow): string {
+  return r.kind === 'total' ? '(total)' : r.keys.join('; ');
 }
 
-export function summaryRows(result: ScanResult): SummaryRow[] {
-  return result.customers.map((c) => summaryRow(c, result.config.zone));
+export function summaryRow(r: NotifyRow, zone: string): SummaryRow {
+  return {
+    customer: customerCell(r),
+    controller: r.controller,
+    org_id: r.org_id,
+    files: r.files,
+    audio_files: r.audioFiles,
+    other_files: r.otherFiles,
+    unreadable_files: r.unreadableFiles,
+    bytes: r.bytes,
+    audio_seconds: r.micros / 1e6,
+    audio_hours: r.micros / 3.6e9,
+    first_recording: r.firstMs === undefined ? '' : formatIso(zone, r.firstMs),
+    last_recording: r.lastMs === undefined ? '' : formatIso(zone, r.lastMs),
+    distinct_callers: r.distinctCallers ?? null,
+    withheld_caller_calls: r.distinctCallers === undefined ? null : r.withheldCallerCalls,
+    retention_days: r.retentionDays,
+    past_retention_files: r.pastRetentionFiles ?? null,
+    past_retention_seconds: r.pastRetentionMicros === undefined ? null : r.pastRetentionMicros / 1e6,
+    past_retention_hours: r.pastRetentionMicros === undefined ? null : r.pastRetentionMicros / 3.6e9,
+    formats: formatsText(r.formats),
+    unreadable_folders: r.unreadableFolders,
+    hard_links: r.hardLinks,
+  };
 }

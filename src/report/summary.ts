@@ -1,64 +1,128 @@
-/** The per-customer summary as CSV (for the notification spreadsheet) and as JSON. */
+/**
+ * The per-row summary as CSV (for the notification spreadsheet) and as JSON.
+ *
+ * Numbers in the CSV are written so that no spreadsheet, in a dot-decimal or a comma-decimal locale,
+ * reads them as a different number: counts and audio_seconds are whole numbers (whole seconds: a sum of
+ * hours of calls needs no milliseconds, and a whole number has no separator to misread), hours have
+ * exactly two decimals (a comma with --delimiter ';'), never three digits after the separator, which an
+ * en-US reader takes for a thousands group (785064,665 → 785,064,665). Text cells are always quoted, so
+ * that LibreOffice's "Format quoted field as text" keeps a key's leading zero (0812345001); the JSON
+ * keeps full precision, and the workbook (--xlsx) is the safe route for spreadsheets.
+ */
 import { stringify } from 'csv-stringify/sync';
 import type { ScanResult } from '../scan/engine.js';
 import { numberCell, safeText } from './cells.js';
-import { SUMMARY_COLUMNS, summaryRow, summaryRows } from './rows.js';
+import { SUMMARY_COLUMNS, TEXT_COLUMNS, summaryRow, type SummaryRow } from './rows.js';
 import { formatIso } from '../scan/date/zone.js';
+import { notifyReport, type NotifyOptions, type NotifyReport, type NotifyRow } from './notify.js';
+import { method, type MethodContext } from './method.js';
 
 export type Delimiter = ',' | ';';
 
 /** The row added at the end of a CSV of a scan that was stopped early. */
 export const PARTIAL_MARK = '(PARTIAL SCAN: stopped before the end; every figure is a lower bound)';
 
-export function summaryCsv(result: ScanResult, delimiter: Delimiter = ','): string {
-  const rows = summaryRows(result).map((r) => [
-    safeText(r.customer),
-    String(r.files),
-    String(r.audio_files),
-    String(r.other_files),
-    String(r.unreadable_files),
-    String(r.bytes),
-    numberCell(r.audio_seconds, 3, delimiter),
-    numberCell(r.audio_hours, 2, delimiter),
-    r.first_recording,
-    r.last_recording,
-    r.distinct_callers === null ? '' : String(r.distinct_callers),
-    safeText(r.formats),
-    String(r.unreadable_folders),
-    String(r.hard_links),
-  ]);
-  if (result.partial) rows.push([PARTIAL_MARK, ...SUMMARY_COLUMNS.slice(1).map(() => '')]);
-  return stringify(rows, { bom: true, delimiter, header: true, columns: [...SUMMARY_COLUMNS], record_delimiter: 'windows' });
+/** a text cell: quoted in the CSV */
+class Text {
+  constructor(readonly value: string) {}
 }
 
-export function summaryJson(result: ScanResult, options: Record<string, unknown>): string {
+function csvCells(s: SummaryRow, delimiter: Delimiter): Array<Text | string> {
+  const int = (n: number | null): string => (n === null ? '' : String(n));
+  const two = (n: number | null): string => (n === null ? '' : numberCell(n, 2, delimiter));
+  const cells: Record<(typeof SUMMARY_COLUMNS)[number], string> = {
+    customer: s.customer,
+    controller: s.controller,
+    org_id: s.org_id,
+    files: int(s.files),
+    audio_files: int(s.audio_files),
+    other_files: int(s.other_files),
+    unreadable_files: int(s.unreadable_files),
+    bytes: int(s.bytes),
+    audio_seconds: String(Math.round(s.audio_seconds)),
+    audio_hours: two(s.audio_hours),
+    first_recording: s.first_recording,
+    last_recording: s.last_recording,
+    distinct_callers: int(s.distinct_callers),
+    withheld_caller_calls: int(s.withheld_caller_calls),
+    retention_days: s.retention_days.length === 1 ? String(s.retention_days[0]) : s.retention_days.join('; '),
+    past_retention_files: int(s.past_retention_files),
+    past_retention_hours: two(s.past_retention_hours),
+    formats: s.formats,
+    unreadable_folders: int(s.unreadable_folders),
+    hard_links: int(s.hard_links),
+  };
+  return SUMMARY_COLUMNS.map((c) => {
+    const v = cells[c];
+    return TEXT_COLUMNS.has(c) || (c === 'retention_days' && s.retention_days.length > 1) ? new Text(safeText(v)) : v;
+  });
+}
+
+export function summaryCsvOf(report: NotifyReport, result: ScanResult, delimiter: Delimiter = ','): string {
   const zone = result.config.zone;
-  const t = result.totals;
-  const { customer: _all, ...totalsRow } = summaryRow({ ...t, customer: '' }, zone);
+  const rows: Array<Array<Text | string>> = [...report.rows, report.total].map((r) => csvCells(summaryRow(r, zone), delimiter));
+  if (result.partial) rows.push([new Text(PARTIAL_MARK), ...SUMMARY_COLUMNS.slice(1).map(() => '')]);
+  return stringify(rows, {
+    bom: true,
+    delimiter,
+    header: true,
+    columns: [...SUMMARY_COLUMNS],
+    record_delimiter: 'windows',
+    cast: { object: (v) => ({ value: (v as unknown as Text).value, quoted: true }) },
+  });
+}
+
+/** The summary CSV of a scan (the UI's export and --csv). */
+export function summaryCsv(result: ScanResult, delimiter: Delimiter = ',', opts: NotifyOptions = {}): string {
+  return summaryCsvOf(notifyReport(result, opts), result, delimiter);
+}
+
+function jsonRow(r: NotifyRow, zone: string): Record<string, unknown> {
+  const s = summaryRow(r, zone);
+  return {
+    ...s,
+    keys: r.keys,
+    kind: r.kind,
+    contact: r.contact,
+    categories: r.categories,
+    audio_seconds: Number(s.audio_seconds.toFixed(6)),
+    retention_days: s.retention_days.length === 0 ? null : s.retention_days.length === 1 ? s.retention_days[0] : s.retention_days,
+    oldest_past_retention: r.oldestPastRetentionMs === undefined ? null : formatIso(zone, r.oldestPastRetentionMs),
+    callers_deduplicated: r.callersDeduplicated,
+    callers_by_country: r.callersByCountry ? Object.fromEntries(r.callersByCountry) : null,
+    subjects: r.subjects,
+    sparse_files: r.sparseFiles,
+    formats: Object.fromEntries(r.formats),
+    months: Object.fromEntries(r.months.map(([m, v]) => [m, { audio_files: v.audio, audio_seconds: v.micros / 1e6 }])),
+    date_sources: Object.fromEntries(r.dateSources),
+  };
+}
+
+export function summaryJsonOf(report: NotifyReport, result: ScanResult, options: Record<string, unknown>, ctx: MethodContext): string {
+  const zone = result.config.zone;
+  const { customer: _t, ...total } = jsonRow(report.total, zone);
   const obj = {
     root: result.config.root,
     scannedAt: formatIso(zone, result.startedAt.getTime()),
     finishedAt: formatIso(zone, result.finishedAt.getTime()),
     partial: result.partial,
     options,
+    method: method(result, report, ctx),
     totals: {
-      customers: t.customers,
-      ...totalsRow,
-      formats: Object.fromEntries(t.formats),
+      customers: result.totals.customers,
+      rows: report.rows.length,
+      ...total,
       symbolic_links_skipped: result.linksSkipped,
       special_files_skipped: result.specialSkipped,
       unreadable_folders: result.unreadableFolders,
       unmatched_files: result.unmatched,
-      sparse_files: t.sparseFiles,
     },
     atimes_kept: { folders: result.noatime.folders, files_not_kept: result.noatime.filesRefused },
-    customers: result.customers.map((c) => ({
-      ...summaryRow(c, zone),
-      formats: Object.fromEntries(c.formats),
-      months: Object.fromEntries(c.months.map(([m, v]) => [m, { audio_files: v.audio, audio_seconds: Number(v.seconds.toFixed(3)) }])),
-      date_sources: Object.fromEntries(c.dateSources),
-      sparse_files: c.sparseFiles,
-    })),
+    customers: report.rows.map((r) => jsonRow(r, zone)),
   };
   return JSON.stringify(obj, null, 2) + '\n';
+}
+
+export function summaryJson(result: ScanResult, options: Record<string, unknown>, opts: NotifyOptions = {}, ctx: MethodContext = { version: '' }): string {
+  return summaryJsonOf(notifyReport(result, opts), result, options, ctx);
 }

@@ -1,0 +1,158 @@
+/**
+ * How the figures were made and what they leave out: the same block in the JSON (`method`), the
+ * workbook's Method sheet and every statement, so that a figure never travels without its method.
+ */
+import type { ScanResult } from '../scan/engine.js';
+import { formatIso } from '../scan/date/zone.js';
+import type { NotifyReport } from './notify.js';
+import { describeCutoff } from './retention.js';
+
+/** What only the caller knows: the tool's version and the command line (the UI gives its own). */
+export interface MethodContext {
+  version: string;
+  /** the arguments as given (after the program name) */
+  argv?: string[];
+  /** the register file as given */
+  registerPath?: string;
+}
+
+export interface DateRule {
+  rule: string;
+  recordings: number;
+  note: string;
+}
+
+export interface Method {
+  tool: string;
+  command: string;
+  folder_scanned: string;
+  scan_start: string;
+  scan_end: string;
+  zone: string;
+  pattern: string | null;
+  depth: number;
+  as_of: string | null;
+  as_of_source: string;
+  retention: string;
+  register: { file: string; rows: number; keys: number; controllers: number } | null;
+  country: string | null;
+  callers: string;
+  date_rules: DateRule[];
+  unreadable_folders: number;
+  unreadable_folder_examples: Array<{ path: string; error: string }>;
+  symbolic_links_skipped: number;
+  special_files_skipped: number;
+  unmatched_files: number;
+  top_level_files: number;
+  unreadable_files: number;
+  completeness: 'complete' | 'partial';
+  /** figures this run could not give (named, so that nobody reads a default as a count) */
+  gaps: string[];
+}
+
+const RULES: Record<string, string> = {
+  pattern: 'the date in the file name, read with --pattern',
+  filename: 'a time stamp in the file name',
+  riff: 'the date in the WAV header (RIFF ICRD)',
+  bwf: 'the BWF origination date and time in the WAV header',
+  id3: 'the ID3 recording time',
+  mp4: 'the MP4 creation time',
+  folder: 'the yyyy/MM/dd folders (day only; time of day unknown, midnight used)',
+  'folder+mtime': 'the yyyy/MM/dd folders, time of day from the file time',
+  mtime: 'GUESSED from the file time (mtime) less the recording length: only as good as the copy that kept the times',
+};
+
+/** Shell-quote an argument for showing the command line. */
+function quote(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+export function method(result: ScanResult, report: NotifyReport, ctx: MethodContext): Method {
+  const zone = result.config.zone;
+  const o = report.options;
+  const plan = o.retention;
+  const t = report.total;
+  const rows = report.rows;
+  const sum = (k: 'unmatched' | 'top-level'): number => rows.filter((r) => r.kind === k).reduce((n, r) => n + r.files, 0);
+  let retention = 'none given: recordings kept past retention are not counted';
+  if (plan) {
+    const parts: string[] = [];
+    if (plan.default) {
+      parts.push(
+        `${plan.default.text} by default (${plan.defaultDays} days before the as-of date: recordings that started before ${formatIso(zone, plan.defaultCutoffMs!)} are past retention)`,
+      );
+    }
+    const keyed = Object.keys(plan.daysByKey).length;
+    if (keyed) parts.push(`register retention_days for ${keyed} key${keyed === 1 ? '' : 's'} (e.g. ${Object.values(plan.daysByKey)[0]} days: started before ${describeCutoff(plan, Object.values(plan.daysByKey)[0]!)})`);
+    if (parts.length) {
+      retention = `${parts.join('; ')}. A recording is past retention when its start + the retention is before the as-of time; the retention is subtracted from the as-of time in calendar days, weeks, months or years in ${zone}.`;
+    }
+  }
+  const sources = new Map<string, number>();
+  for (const r of rows) for (const [k, n] of r.dateSources) sources.set(k, (sources.get(k) ?? 0) + n);
+  const gaps: string[] = [];
+  const a = report.availability;
+  if (!a.callerSets && result.config.pattern && t.distinctCallers !== undefined) {
+    gaps.push('callers_not_deduplicated: this build of the engine gives no caller sets; distinct callers of rows that merge several keys, and of the total, are sums (a caller who rang two keys counts twice); callers by country are not given');
+  }
+  if (!a.withheld) gaps.push('withheld_caller_calls_not_counted: this build of the engine does not count calls with a withheld number (shown as 0)');
+  if (!a.retention && plan) gaps.push('past_retention_not_counted: this build of the engine does not count recordings past retention');
+  return {
+    tool: `leaktally ${ctx.version}`,
+    command: ctx.argv ? ['leaktally', ...ctx.argv].map(quote).join(' ') : '(interactive)',
+    folder_scanned: result.config.root,
+    scan_start: formatIso(zone, result.startedAt.getTime()),
+    scan_end: formatIso(zone, result.finishedAt.getTime()),
+    zone,
+    pattern: result.config.pattern ?? null,
+    depth: result.config.depth,
+    as_of: plan ? formatIso(zone, plan.asOfMs) : null,
+    as_of_source: !plan ? 'not used' : plan.asOfIsScanStart ? 'the scan start (no --as-of given)' : '--as-of',
+    retention,
+    register: o.register ? { file: o.register.file, rows: o.register.rows, keys: o.register.entries.length, controllers: o.register.controllers.length } : null,
+    country: o.country ?? null,
+    callers: result.config.pattern?.includes('{caller}')
+      ? `from {caller} in the file names; numbers read with libphonenumber-js${o.country ? `, numbers without a country code read as ${o.country}` : ' (no --country: numbers without a country code cannot be placed and count under "unknown")'}; withheld, anonymous, unknown, private and empty numbers are counted as withheld calls, not callers`
+      : 'not counted (the pattern has no {caller})',
+    date_rules: [...sources].sort((x, y) => y[1] - x[1]).map(([rule, n]) => ({ rule, recordings: n, note: RULES[rule] ?? rule })),
+    unreadable_folders: result.unreadableFolders,
+    unreadable_folder_examples: result.folderErrors.slice(0, 20),
+    symbolic_links_skipped: result.linksSkipped,
+    special_files_skipped: result.specialSkipped,
+    unmatched_files: result.unmatched,
+    top_level_files: sum('top-level'),
+    unreadable_files: t.unreadableFiles,
+    completeness: result.partial ? 'partial' : 'complete',
+    gaps,
+  };
+}
+
+/** The block as label/value lines (workbook sheet, statements). */
+export function methodLines(m: Method): Array<[string, string]> {
+  const mtime = m.date_rules.find((r) => r.rule === 'mtime')?.recordings ?? 0;
+  const lines: Array<[string, string]> = [
+    ['Tool', m.tool],
+    ['Command line', m.command],
+    ['Folder scanned', m.folder_scanned],
+    ['Scan start', m.scan_start],
+    ['Scan end', m.scan_end],
+    ['Completeness', m.completeness === 'complete' ? 'complete: every file found was read' : 'PARTIAL: the scan was stopped before the end; every figure is a lower bound'],
+    ['Time zone', m.zone],
+    ['Pattern', m.pattern ?? '(none: customer = the folder at the depth below)'],
+    ['Depth', String(m.depth)],
+    ['As of', m.as_of ? `${m.as_of} (${m.as_of_source})` : 'not used'],
+    ['Retention', m.retention],
+    ['Register', m.register ? `${m.register.file}: ${m.register.rows} rows, ${m.register.keys} keys, ${m.register.controllers} controllers` : 'none'],
+    ['Callers', m.callers],
+    ['Dates', m.date_rules.length ? m.date_rules.map((r) => `${r.recordings} by ${r.note}`).join('; ') : 'no recordings dated'],
+    ['Dates guessed from file times', String(mtime)],
+    ['Folders that could not be read', m.unreadable_folders ? `${m.unreadable_folders} (their files are not counted), e.g. ${m.unreadable_folder_examples.slice(0, 3).map((e) => `${e.path} (${e.error})`).join(', ')}` : '0'],
+    ['Symbolic links not followed', String(m.symbolic_links_skipped)],
+    ['Special files skipped (devices, pipes, sockets)', String(m.special_files_skipped)],
+    ['Files the pattern did not match', String(m.unmatched_files)],
+    ['Files above the customer level', String(m.top_level_files)],
+    ['Unreadable files (counted, length unknown)', String(m.unreadable_files)],
+  ];
+  for (const g of m.gaps) lines.push(['NOT COUNTED', g]);
+  return lines;
+}

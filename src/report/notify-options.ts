@@ -1,0 +1,93 @@
+/**
+ * The notification pack's command-line options (--register, --retention, --as-of, --country, --xlsx,
+ * --statements): declared and checked here so that the CLI's own files only call in. Everything is
+ * checked before the scan starts; a bad register is reported with its line number.
+ */
+import type { Command } from 'commander';
+import { isRegion } from '../scan/phone.js';
+import { readRegister, RegisterError, type Register } from './register.js';
+import { engineRetention, parseAsOf, parseRetention, retentionPlan, RetentionError, type RetentionPlan, type RetentionSpec } from './retention.js';
+import { statementsDirProblem } from './statements.js';
+import { outputProblem } from './target.js';
+import type { NotifyOptions } from './notify.js';
+
+export interface NotifyCli {
+  register?: Register;
+  registerPath?: string;
+  retention?: RetentionSpec;
+  /** --as-of, or undefined: the scan's start */
+  asOfMs?: number;
+  country?: string;
+  xlsx?: string;
+  statements?: string;
+}
+
+export function addNotifyOptions(cmd: Command): Command {
+  return cmd
+    .option('--register <file>', 'CSV (, or ;) of key,controller[,org_id,contact,retention_days,categories]: one row per controller')
+    .option('--retention <n>d|w|m|y', 'retention period (default for register rows without retention_days), e.g. 30d')
+    .option('--as-of <date>', 'the day (or date-time) the leak was found, for retention (default: the scan start)')
+    .option('--country <ISO>', 'region for caller numbers without a country code, e.g. SE')
+    .option('--xlsx <file>', 'write the summary workbook (Summary, Months, Method sheets)')
+    .option('--statements <dir>', 'write one HTML statement per controller (and index.html) into this folder');
+}
+
+/** Check and read the options; throws Error with a one-line message (the CLI makes it a usage error). */
+export function readNotifyOptions(o: Record<string, unknown>, dir: string, zone: string): NotifyCli {
+  const out: NotifyCli = {};
+  const str = (k: string): string | undefined => (o[k] === undefined ? undefined : String(o[k]));
+  const reg = str('register');
+  if (reg !== undefined) {
+    try {
+      out.register = readRegister(reg);
+      out.registerPath = reg;
+    } catch (e) {
+      if (e instanceof RegisterError) throw new Error(`--register: ${e.message}`);
+      throw e;
+    }
+  }
+  try {
+    const r = str('retention');
+    if (r !== undefined) out.retention = parseRetention(r);
+    const a = str('asOf');
+    if (a !== undefined) out.asOfMs = parseAsOf(a, zone);
+  } catch (e) {
+    if (e instanceof RetentionError) throw new Error(e.message);
+    throw e;
+  }
+  const c = str('country');
+  if (c !== undefined) {
+    if (!isRegion(c)) throw new Error(`--country must be an ISO 3166 two-letter code such as SE, DE or GB, not "${c}"`);
+    out.country = c.toUpperCase();
+  }
+  const x = str('xlsx');
+  if (x !== undefined) {
+    if (x === '-') throw new Error('--xlsx needs a file name (a workbook is not written to stdout)');
+    const p = outputProblem(x, dir);
+    if (p) throw new Error(`--xlsx: ${p}`);
+    out.xlsx = x;
+  }
+  const s = str('statements');
+  if (s !== undefined) {
+    const p = statementsDirProblem(s, dir);
+    if (p) throw new Error(`--statements: ${p}`);
+    out.statements = s;
+  }
+  return out;
+}
+
+/** The retention plan for a scan that starts now (as-of defaults to the scan's start). */
+export function planFor(n: NotifyCli, zone: string, scanStartMs = Date.now()): RetentionPlan | undefined {
+  const needed = n.retention !== undefined || n.register?.entries.some((e) => e.retention_days !== undefined);
+  if (!needed && n.asOfMs === undefined) return undefined;
+  return retentionPlan({ asOfMs: n.asOfMs ?? scanStartMs, asOfIsScanStart: n.asOfMs === undefined, retention: n.retention, register: n.register, zone });
+}
+
+/** What the engine needs from these options: retention cutoffs, and the default region for caller numbers. */
+export function engineExtras(n: NotifyCli, plan: RetentionPlan | undefined): { retention?: ReturnType<typeof engineRetention>; country?: string } {
+  return { retention: engineRetention(plan), country: n.country };
+}
+
+export function notifyOptionsOf(n: NotifyCli, plan: RetentionPlan | undefined): NotifyOptions {
+  return { register: n.register, retention: plan, country: n.country };
+}

@@ -1,0 +1,199 @@
+/**
+ * The notification rows: one per controller when a register is given (its keys merged, callers
+ * de-duplicated across them), one per key otherwise; keys the register does not know, files the pattern
+ * did not match and files above the customer level get rows of their own. Plus a total row, callers
+ * de-duplicated across every row. Plain data: the CSV, JSON, workbook, statements and the UI all read it.
+ */
+import type { ScanResult } from '../scan/engine.js';
+import type { DateSource } from '../scan/date/resolve.js';
+import { rowLabel, type CustomerTotals } from '../scan/aggregate.js';
+import { availability, availabilityOf, reportRow, type Availability, type ReportRow } from './model.js';
+import type { Register } from './register.js';
+import { daysFor, type RetentionPlan } from './retention.js';
+import { byCountry, normalisedSet, subjects, type Subjects } from './subjects.js';
+
+export type NotifyKind = 'controller' | 'unregistered' | 'customer' | 'unmatched' | 'top-level' | 'total';
+
+export interface NotifyRow {
+  kind: NotifyKind;
+  /** what the row is called: the controller, else the key */
+  label: string;
+  keys: string[];
+  controller: string;
+  org_id: string;
+  contact: string;
+  categories: string;
+  files: number;
+  audioFiles: number;
+  otherFiles: number;
+  unreadableFiles: number;
+  /** folders that could not be listed: their files are not in any figure */
+  unreadableFolders: number;
+  /** extra names of files already counted under another name */
+  hardLinks: number;
+  /** files with fewer bytes stored than their size (holes): counted at their size */
+  sparseFiles: number;
+  bytes: number;
+  /** audio length in integer µs (exact sums) */
+  micros: number;
+  firstMs?: number;
+  lastMs?: number;
+  /** undefined when the pattern captures no caller */
+  distinctCallers?: number;
+  /** false when callers could not be de-duplicated across keys (the engine gave no caller sets): a sum */
+  callersDeduplicated: boolean;
+  withheldCallerCalls: number;
+  /** the retention that applies, in days (several when the row's keys differ); empty: none known */
+  retentionDays: number[];
+  /** undefined when no retention applies to any of the row's keys */
+  pastRetentionFiles?: number;
+  pastRetentionMicros?: number;
+  oldestPastRetentionMs?: number;
+  formats: Array<[string, number]>;
+  months: Array<[string, { audio: number; micros: number }]>;
+  dateSources: Array<[DateSource, number]>;
+  /** ISO country → distinct callers; undefined when callers are not counted or could not be placed */
+  callersByCountry?: Array<[string, number]>;
+  subjects: Subjects;
+}
+
+export interface NotifyOptions {
+  register?: Register;
+  retention?: RetentionPlan;
+  /** --country: the default region for numbers written without a country code */
+  country?: string;
+}
+
+export interface NotifyReport {
+  rows: NotifyRow[];
+  total: NotifyRow;
+  availability: Availability;
+  options: NotifyOptions;
+}
+
+const byCount = <K extends string>(m: Map<K, number>): Array<[K, number]> =>
+  [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+
+/** Rows merged into one (the caller sets united, never their sizes added, when the sets are there). */
+function combine(parts: ReportRow[], head: Pick<NotifyRow, 'kind' | 'label' | 'keys' | 'controller' | 'org_id' | 'contact' | 'categories'>, o: NotifyOptions, avail: Availability, patternHasCaller: boolean): NotifyRow {
+  let files = 0, audio = 0, other = 0, unreadable = 0, unreadableFolders = 0, hardLinks = 0, sparseFiles = 0, bytes = 0, micros = 0, withheld = 0, past = 0, pastMicros = 0;
+  let first = Infinity, last = -Infinity, oldest = Infinity;
+  const formats = new Map<string, number>();
+  const months = new Map<string, { audio: number; micros: number }>();
+  const sources = new Map<DateSource, number>();
+  // a row of zeros still has 0 callers when the pattern captures them
+  let withCallers = patternHasCaller;
+  let callerSum = 0;
+  let sets = true;
+  const keysets: Array<ReadonlySet<string>> = [];
+  let retentionKnown = false;
+  const days = new Set<number>();
+  for (const k of head.keys) {
+    const d = daysFor(o.retention, k);
+    if (d !== undefined) days.add(d);
+  }
+  for (const r of parts) {
+    files += r.files;
+    audio += r.audioFiles;
+    other += r.otherFiles;
+    unreadable += r.unreadableFiles;
+    unreadableFolders += r.unreadableFolders;
+    hardLinks += r.hardLinks;
+    sparseFiles += r.sparseFiles;
+    bytes += r.bytes;
+    micros += Math.round(r.audioSeconds * 1e6);
+    withheld += r.withheldCallerCalls;
+    if (r.firstMs !== undefined && r.firstMs < first) first = r.firstMs;
+    if (r.lastMs !== undefined && r.lastMs > last) last = r.lastMs;
+    if (r.distinctCallers !== undefined) {
+      withCallers = true;
+      callerSum += r.distinctCallers;
+      if (r.callers) keysets.push(r.callers);
+      else sets = false;
+    }
+    const d = daysFor(o.retention, r.customer);
+    if (d !== undefined) {
+      retentionKnown = true;
+      days.add(d);
+      past += r.pastRetentionFiles;
+      pastMicros += r.pastRetentionMicros;
+      if (r.oldestPastRetentionMs !== undefined && r.oldestPastRetentionMs < oldest) oldest = r.oldestPastRetentionMs;
+    }
+    for (const [k, n] of r.formats) formats.set(k, (formats.get(k) ?? 0) + n);
+    for (const [k, v] of r.months) {
+      const m = months.get(k) ?? { audio: 0, micros: 0 };
+      m.audio += v.audio;
+      m.micros += Math.round(v.seconds * 1e6);
+      months.set(k, m);
+    }
+    for (const [k, n] of r.dateSources) sources.set(k, (sources.get(k) ?? 0) + n);
+  }
+  // a row of zeros (a register controller with no files) still has its retention
+  if (!parts.length && days.size) retentionKnown = true;
+  let distinct: number | undefined;
+  let countries: Array<[string, number]> | undefined;
+  const dedup = !withCallers || (sets && avail.callerSets);
+  if (withCallers) {
+    if (dedup) {
+      const all = new Set<string>();
+      for (const s of keysets) for (const k of normalisedSet(s, o.country)) all.add(k);
+      distinct = all.size;
+      countries = byCountry(all);
+    } else distinct = callerSum;
+  }
+  return {
+    ...head,
+    files, audioFiles: audio, otherFiles: other, unreadableFiles: unreadable, unreadableFolders, hardLinks, sparseFiles, bytes, micros,
+    firstMs: Number.isFinite(first) ? first : undefined,
+    lastMs: Number.isFinite(last) ? last : undefined,
+    distinctCallers: distinct,
+    callersDeduplicated: dedup,
+    withheldCallerCalls: withheld,
+    retentionDays: [...days].sort((a, b) => a - b),
+    pastRetentionFiles: retentionKnown && avail.retention ? past : undefined,
+    pastRetentionMicros: retentionKnown && avail.retention ? pastMicros : undefined,
+    oldestPastRetentionMs: Number.isFinite(oldest) ? oldest : undefined,
+    formats: byCount(formats),
+    months: [...months].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+    dateSources: byCount(sources),
+    callersByCountry: countries,
+    subjects: subjects({ distinctCallers: distinct, withheldCallerCalls: withheld, recordings: audio + unreadable }),
+  };
+}
+
+const blank = { controller: '', org_id: '', contact: '', categories: '' };
+
+export function notifyReport(result: ScanResult, o: NotifyOptions = {}): NotifyReport {
+  return notifyRows(result.customers, result.totals.distinctCallers !== undefined, o, availability(result));
+}
+
+/**
+ * The same rows from per-key totals alone (for the UI, from a live snapshot's customers: rows are
+ * controllers when a register is given, each with its keys). withCallers: the pattern captures {caller}.
+ */
+export function notifyRows(customers: readonly CustomerTotals[], withCallers: boolean, o: NotifyOptions = {}, avail: Availability = availabilityOf(customers)): NotifyReport {
+  const rows = customers.map(reportRow);
+  const out: NotifyRow[] = [];
+  // a folder whose name could pass for a built-in row, e.g. "(unmatched)", is shown as "./(unmatched)"
+  const special = (r: ReportRow): NotifyRow =>
+    combine([r], { kind: r.kind === 'customer' ? 'customer' : r.kind, label: rowLabel(r), keys: [rowLabel(r)], ...blank }, o, avail, withCallers);
+  if (o.register) {
+    const byKey = new Map(rows.filter((r) => r.kind === 'customer').map((r) => [r.customer, r]));
+    for (const c of o.register.controllers) {
+      const parts = c.keys.map((k) => byKey.get(k)).filter((r): r is ReportRow => r !== undefined);
+      out.push(combine(parts, { kind: 'controller', label: c.controller, keys: [...c.keys], controller: c.controller, org_id: c.org_id, contact: c.contact, categories: c.categories }, o, avail, withCallers));
+    }
+    for (const r of rows) {
+      if (r.kind !== 'customer' || o.register.byKey.has(r.customer)) continue;
+      out.push(combine([r], { kind: 'unregistered', label: rowLabel(r), keys: [rowLabel(r)], ...blank }, o, avail, withCallers));
+    }
+    for (const r of rows) if (r.kind !== 'customer') out.push(special(r));
+  } else {
+    for (const r of rows) out.push(special(r));
+  }
+  const total = combine(rows, { kind: 'total', label: '(total)', keys: [], ...blank }, o, avail, withCallers);
+  return { rows: out, total, availability: avail, options: o };
+}
+
+/** Whether a row's controller has anything in the tree. */
+export const affected = (r: NotifyRow): boolean => r.files > 0;

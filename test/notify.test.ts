@@ -1,0 +1,271 @@
+/**
+ * The notification pack end to end, on a generated Itell-style leak (test/fixtures/itell.ts): the
+ * command from issue 8, checked against the figures the generator worked out itself.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { AS_OF, CONTROLLERS, PATTERN, UNREGISTERED, ZONE, generateItell, type Expected, type Generated } from './fixtures/itell.js';
+import { parseCsv, runCli, tempDir } from './helpers.js';
+import { readXlsx, type Cell } from './xlsx-read.js';
+
+let g: Generated;
+let dir: string;
+let json: {
+  method: Record<string, unknown> & { gaps: string[] };
+  totals: Record<string, unknown>;
+  customers: Array<Record<string, unknown>>;
+};
+let csv: string[][];
+
+beforeAll(() => {
+  dir = tempDir();
+  g = generateItell(dir);
+  const r = runCli([
+    g.root, '--pattern', PATTERN, '--register', g.register, '--retention', '30d', '--as-of', AS_OF, '--country', 'SE', '--tz', ZONE,
+    '--csv', join(dir, 's.csv'), '--json', join(dir, 's.json'), '--xlsx', join(dir, 's.xlsx'), '--statements', join(dir, 'st'),
+  ]);
+  if (r.status !== 0) throw new Error(`leaktally failed (${r.status}): ${r.stderr}`);
+  json = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
+  csv = parseCsv(readFileSync(join(dir, 's.csv'), 'utf8'));
+}, 120_000);
+
+const rowOf = (label: string): Record<string, unknown> => {
+  const row = json.customers.find((c) => (c.controller || (c.keys as string[])[0]) === label);
+  if (!row) throw new Error(`no row for ${label}`);
+  return row;
+};
+
+describe('per controller (register, keys merged)', () => {
+  it('one row per register controller in register order, then the keys it does not know', () => {
+    expect(json.customers.map((c) => c.controller || c.customer)).toEqual([...CONTROLLERS.map((c) => c.controller), ...[...UNREGISTERED].sort()]);
+    expect(json.customers.slice(0, CONTROLLERS.length).every((c) => c.kind === 'controller')).toBe(true);
+    for (const k of UNREGISTERED) expect(rowOf(k)).toMatchObject({ kind: 'unregistered', controller: '', customer: k });
+  });
+  it('files, seconds, first and last recording exactly as generated', () => {
+    for (const [label, e] of g.expected) {
+      const row = rowOf(label);
+      expect(row.files, label).toBe(e.files);
+      expect(row.audio_files, label).toBe(e.files);
+      expect(Math.round((row.audio_seconds as number) * 1e6), label).toBe(e.micros);
+      if (e.files) expect(Date.parse(row.first_recording as string), label).toBe(e.firstMs);
+      if (e.files) expect(Date.parse(row.last_recording as string), label).toBe(e.lastMs);
+      expect(row.months, label).toEqual(Object.fromEntries([...e.months].sort().map(([m, n]) => [m, expect.objectContaining({ audio_files: n })])));
+    }
+    expect(json.totals.files).toBe(g.files);
+    expect(Math.round((json.totals.audio_seconds as number) * 1e6)).toBe(g.total.micros);
+  });
+  it('register controllers with no files: a row of zeros', () => {
+    for (const c of ['Ingen Fil AB', 'CON']) {
+      expect(rowOf(c)).toMatchObject({ files: 0, audio_files: 0, audio_seconds: 0, first_recording: '', past_retention_files: 0, distinct_callers: 0 });
+      expect(rowOf(c).subjects).toMatchObject({ min: 0, max: 0, precision: 'exact' });
+    }
+    expect(rowOf('Ingen Fil AB').customer).toBe('0812345090; 0812345091');
+  });
+  it('retention per row: the register days, else --retention', () => {
+    expect(rowOf('Acme Försäkring AB').retention_days).toBe(30);
+    expect(rowOf('Bilverkstan i Norr AB').retention_days).toBe(7);
+    expect(rowOf('Tandläkarna Syd').retention_days).toBe(90);
+    expect(rowOf('Kommunen').retention_days).toBe(30);
+    expect(rowOf(UNREGISTERED[0]!).retention_days).toBe(30);
+  });
+  it('past-retention files and hours, and the oldest, exactly as generated (cutoffs a second either side)', () => {
+    for (const [label, e] of g.expected) {
+      const row = rowOf(label);
+      expect(row.past_retention_files, label).toBe(e.pastFiles);
+      expect(Math.round((row.past_retention_seconds as number) * 1e6), label).toBe(e.pastMicros);
+      expect(row.oldest_past_retention === null ? undefined : Date.parse(row.oldest_past_retention as string), label).toBe(e.oldestPastMs);
+    }
+    expect(json.totals.past_retention_files).toBe(g.total.pastFiles);
+  });
+  it('distinct callers de-duplicated across a controller\'s keys and in the total; withheld calls apart; countries', () => {
+    for (const [label, e] of g.expected) {
+      const row = rowOf(label);
+      expect(row.distinct_callers, label).toBe(e.callers.size);
+      expect(row.withheld_caller_calls, label).toBe(e.withheld);
+      expect(row.callers_by_country, label).toEqual(e.files ? e.byCountry : {});
+      expect(row.subjects, label).toMatchObject({ min: e.callers.size, max: e.callers.size + e.withheld });
+    }
+    expect(json.totals.distinct_callers).toBe(g.total.callers.size);
+    // the total is not the sum of the rows: callers rang several controllers
+    const sum = json.customers.reduce((n, c) => n + ((c.distinct_callers as number) ?? 0), 0);
+    expect(sum).toBeGreaterThan(g.total.callers.size);
+    expect(json.totals.withheld_caller_calls).toBe(g.total.withheld);
+    expect(json.totals.callers_by_country).toEqual(g.total.byCountry);
+    expect(json.method.gaps).toEqual([]);
+  });
+});
+
+describe('the method block', () => {
+  it('says how the figures were made and what was not counted', () => {
+    const m = json.method;
+    expect(m).toMatchObject({
+      folder_scanned: g.root, zone: ZONE, pattern: PATTERN, depth: 1, as_of: '2019-02-18T00:00:00+01:00', as_of_source: '--as-of',
+      register: { file: 'r.csv', rows: 12, keys: 12, controllers: 7 }, country: 'SE', completeness: 'complete',
+      unreadable_folders: 0, symbolic_links_skipped: 0, special_files_skipped: 0, unmatched_files: 0, unreadable_files: 0,
+    });
+    expect(m.command).toContain("--pattern '*/*/*/*-{customer}-{caller}-{date:yyyyMMdd-HHmmss}-*'");
+    expect(m.tool).toMatch(/^leaktally \d+\.\d+\.\d+/);
+    expect(m.date_rules).toEqual([{ rule: 'pattern', recordings: g.files, note: 'the date in the file name, read with --pattern' }]);
+    expect(m.retention).toContain('30d by default (30 days before the as-of date: recordings that started before 2019-01-19T00:00:00+01:00 are past retention)');
+  });
+});
+
+describe('summary CSV', () => {
+  it('columns in order, keys with their leading zeros, a (total) row', () => {
+    expect(csv[0]).toEqual([
+      'customer', 'controller', 'org_id', 'files', 'audio_files', 'other_files', 'unreadable_files', 'bytes', 'audio_seconds', 'audio_hours',
+      'first_recording', 'last_recording', 'distinct_callers', 'withheld_caller_calls', 'retention_days', 'past_retention_files',
+      'past_retention_hours', 'formats', 'unreadable_folders', 'hard_links',
+    ]);
+    expect(csv[1]!.slice(0, 3)).toEqual(['0812345001; 0812345002; 0812345003', 'Acme Försäkring AB', '556000-0001']);
+    const total = csv[csv.length - 1]!;
+    expect(total[0]).toBe('(total)');
+    expect(total[3]).toBe(String(g.files));
+    expect(total[12]).toBe(String(g.total.callers.size));
+  });
+  it('no number with more than two decimals; seconds whole; text cells quoted (so "quoted field as text" keeps 0812345077)', () => {
+    const raw = readFileSync(join(dir, 's.csv'), 'utf8');
+    for (const row of csv.slice(1)) {
+      for (const [i, cell] of row.entries()) {
+        if (i === 14) expect(cell).toMatch(/^(\d+(; \d+)*)?$/); // retention_days: several when keys differ
+        else if (i >= 3 && i <= 16 && i !== 10 && i !== 11 && cell !== '') expect(cell, `${csv[0]![i]}`).toMatch(/^\d+(\.\d{2})?$/);
+      }
+      expect(row[8]).toMatch(/^\d+$/);
+    }
+    expect(raw).toContain('\r\n"0812345077",,,');
+    expect(raw).toContain(',"7; 30; 90",'); // the total's retention, several values: quoted text
+    // a hostile controller name is text, not a formula
+    expect(raw).toContain(`"<script>alert(1)</script>","'=cmd|' /C calc'!A0"`);
+  });
+  it('with ;, hours get a decimal comma and still at most two decimals', () => {
+    const r = runCli([g.root, '--pattern', PATTERN, '--register', g.register, '--tz', ZONE, '--delimiter', ';', '--csv', '-']);
+    expect(r.status).toBe(0);
+    const rows = parseCsv(r.stdout, ';');
+    expect(rows[1]![9]).toMatch(/^\d+,\d{2}$/);
+    expect(rows[1]![8]).toMatch(/^\d+$/);
+  });
+});
+
+describe('workbook', () => {
+  it('keys and names as text, numbers as numbers, dates as date cells, no formula anywhere', () => {
+    const wb = readXlsx(readFileSync(join(dir, 's.xlsx')));
+    expect(wb.sheets).toEqual(['Summary', 'Months', 'Method']);
+    expect(wb.formulas).toBe(0);
+    const s = wb.cells.get('Summary')!;
+    expect(s.get('A1')).toEqual({ type: 'text', value: 'customer' });
+    expect(s.get('A2')).toEqual({ type: 'text', value: '0812345001; 0812345002; 0812345003' });
+    const unreg = [...s].find(([, c]) => c.value === UNREGISTERED[1]);
+    expect(unreg?.[1].type).toBe('text'); // 0031000088 keeps its zeros
+    expect(s.get('B6')).toEqual({ type: 'text', value: '<script>alert(1)</script>' });
+    expect(s.get('C6')).toEqual({ type: 'text', value: "=cmd|' /C calc'!A0" });
+    const acme = g.expected.get('Acme Försäkring AB')!;
+    expect(s.get('D2')).toEqual({ type: 'number', value: acme.files });
+    expect(s.get('I2')!.type).toBe('number');
+    expect(Math.round((s.get('I2')!.value as number) * 1e6)).toBe(acme.micros);
+    // a date cell showing the Stockholm wall clock
+    expect(s.get('K2')!.type).toBe('date');
+    const wall = new Date(acme.firstMs! + 3_600_000); // Stockholm in January: UTC+1
+    expect(s.get('K2')!.value).toBeCloseTo((wall.getTime() / 86_400_000) + 25569, 6);
+    const lastRow = Math.max(...[...s.keys()].map((k) => Number(k.replace(/^[A-Z]+/, ''))));
+    expect(s.get(`A${lastRow}`)).toEqual({ type: 'text', value: '(total)' });
+    expect(s.get(`D${lastRow}`)).toEqual({ type: 'number', value: g.files });
+    const m = wb.cells.get('Method')!;
+    expect([...m.values()].some((c) => c.value === 'Command line')).toBe(true);
+    const months = wb.cells.get('Months')!;
+    expect(months.get('C2')).toEqual({ type: 'text', value: [...acme.months.keys()].sort()[0] });
+  });
+});
+
+describe('statements', () => {
+  it('a page per row and an index; safe file names; names escaped', () => {
+    const files = readdirSync(join(dir, 'st')).sort();
+    expect(files).toEqual(
+      [
+        'Acme Försäkring AB.html', 'Bilverkstan i Norr AB.html', 'Tandläkarna Syd.html', 'Kommunen.html', '_script_alert(1)__script_.html',
+        'Ingen Fil AB.html', '_CON.html', ...UNREGISTERED.map((k) => `${k}.html`), 'index.html',
+      ].sort(),
+    );
+    const hostile = readFileSync(join(dir, 'st', '_script_alert(1)__script_.html'), 'utf8');
+    expect(hostile).not.toContain('<script>');
+    expect(hostile).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    const none = readFileSync(join(dir, 'st', 'Ingen Fil AB.html'), 'utf8');
+    expect(none).toContain('Nothing was found for this controller');
+    const acme = readFileSync(join(dir, 'st', 'Acme Försäkring AB.html'), 'utf8');
+    expect(acme).toContain('<svg');
+    expect(acme).toContain('0812345001<br>0812345002<br>0812345003');
+    expect(acme).toContain('Method and completeness');
+    expect(acme).not.toMatch(/<(script|link|img)\b/); // self-contained, nothing to fetch
+    const index = readFileSync(join(dir, 'st', 'index.html'), 'utf8');
+    expect(index).toContain('href="Acme%20F%C3%B6rs%C3%A4kring%20AB.html"');
+  });
+});
+
+/** LibreOffice, when installed: the CSV as a lawyer would open it, read back cell by cell. */
+const SOFFICE = ['/usr/bin/soffice', '/usr/local/bin/soffice'].find((p) => existsSync(p));
+
+function libreOfficeImport(csvPath: string, delimiter: ',' | ';', lang: 'en-US' | 'sv-SE', quotedAsText: boolean): Map<string, Cell> {
+  const out = join(dir, `lo-${delimiter === ',' ? 'comma' : 'semi'}-${lang}-${quotedAsText}`);
+  mkdirSync(out);
+  // CSV filter options: separator, text delimiter ("), UTF-8 (76), from line 1, no column types, language,
+  // "format quoted field as text", "detect special numbers" off (LibreOffice's defaults in its dialog)
+  const filter = `CSV:${delimiter.charCodeAt(0)},34,76,1,,${lang === 'en-US' ? 1033 : 1053},${quotedAsText},false`;
+  const r = spawnSync(SOFFICE!, [`-env:UserInstallation=file://${join(dir, 'lo-profile')}`, '--headless', `--infilter=${filter}`, '--convert-to', 'xlsx', '--outdir', out, csvPath], {
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
+  const produced = join(out, basename(csvPath).replace(/\.csv$/, '.xlsx'));
+  if (!existsSync(produced)) throw new Error(`soffice made nothing: ${r.stderr}`);
+  return readXlsx(readFileSync(produced)).cells.values().next().value!;
+}
+
+describe.skipIf(!SOFFICE)('the CSV in LibreOffice (skipped: soffice is not installed)', () => {
+  let semicolon: string;
+  beforeAll(() => {
+    const r = runCli([g.root, '--pattern', PATTERN, '--register', g.register, '--retention', '30d', '--as-of', AS_OF, '--tz', ZONE, '--delimiter', ';', '--csv', join(dir, 'semi.csv')]);
+    expect(r.status).toBe(0);
+    semicolon = join(dir, 'semi.csv');
+  }, 60_000);
+  const acme = (): Expected => g.expected.get('Acme Försäkring AB')!;
+  // row 2 is Acme: D files, I audio_seconds, J audio_hours
+  it.each([
+    [',', 'en-US'],
+    [';', 'sv-SE'],
+  ] as const)('%s in %s: every number is the number, keys keep their zeros with "format quoted field as text"', (d, lang) => {
+    const s = libreOfficeImport(d === ',' ? join(dir, 's.csv') : semicolon, d, lang, true);
+    expect(s.get('A2')).toEqual({ type: 'text', value: '0812345001; 0812345002; 0812345003' });
+    const unreg = [...s.values()].find((c) => c.value === '0031000088');
+    expect(unreg).toEqual({ type: 'text', value: '0031000088' });
+    expect(s.get('D2')).toEqual({ type: 'number', value: acme().files });
+    expect(s.get('I2')).toEqual({ type: 'number', value: Math.round(acme().micros / 1e6) });
+    expect(s.get('J2')).toEqual({ type: 'number', value: Number((acme().micros / 3.6e9).toFixed(2)) });
+  }, 240_000);
+  it.each([
+    [',', 'sv-SE'],
+    [';', 'en-US'],
+  ] as const)('%s in %s (the other locale): hours stay text, never a different number; whole numbers are right', (d, lang) => {
+    const s = libreOfficeImport(d === ',' ? join(dir, 's.csv') : semicolon, d, lang, true);
+    expect(s.get('J2')!.type).toBe('text');
+    expect(s.get('D2')).toEqual({ type: 'number', value: acme().files });
+    expect(s.get('I2')).toEqual({ type: 'number', value: Math.round(acme().micros / 1e6) });
+  }, 240_000);
+  it('the workbook opens in LibreOffice with the same typed cells (re-saved by it and read back)', () => {
+    const out = join(dir, 'lo-xlsx');
+    mkdirSync(out);
+    const src = join(dir, 'wb.xlsx');
+    copyFileSync(join(dir, 's.xlsx'), src);
+    spawnSync(SOFFICE!, [`-env:UserInstallation=file://${join(dir, 'lo-profile')}`, '--headless', '--convert-to', 'xlsx', '--outdir', out, src], { timeout: 240_000 });
+    const wb = readXlsx(readFileSync(join(out, 'wb.xlsx')));
+    expect(wb.sheets).toEqual(['Summary', 'Months', 'Method']);
+    const s = wb.cells.get('Summary')!;
+    expect(s.get('A2')).toEqual({ type: 'text', value: '0812345001; 0812345002; 0812345003' });
+    expect(s.get('D2')).toEqual({ type: 'number', value: acme().files });
+    expect(s.get('K2')!.type).toBe('date');
+    expect(wb.formulas).toBe(0);
+  }, 240_000);
+  it('without "format quoted field as text", LibreOffice turns a quoted 0031000088 into 31000088 (why the README sends lawyers to the workbook)', () => {
+    const s = libreOfficeImport(join(dir, 's.csv'), ',', 'en-US', false);
+    expect([...s.values()].some((c) => c.type === 'number' && c.value === 31000088)).toBe(true);
+  }, 240_000);
+});
