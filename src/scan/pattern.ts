@@ -1,19 +1,45 @@
 /**
  * --pattern templates: '/'-separated like the path below the scan root; '*' is any part of one name,
- * '**' any run of folders; {customer}, {caller} and {date:<date-fns format>} capture. Compiled once to
- * one anchored regular expression (no glob library captures named parts of a name).
+ * '**' any run of folders; {customer}, {caller} and {date:<date-fns format>} capture.
+ *
+ * Matched by hand, in time linear in the length of the path for a given pattern, because names are
+ * attacker-chosen: the template used to be compiled to one regular expression, where each '*' became
+ * a backtracking `[^/]*?` and five stars on a 255-character name took 31 s (60 stars: hours, on a
+ * thread that could not be interrupted). Glob libraries do not fit: picomatch and micromatch (and
+ * minimatch) compile globs to JavaScript regular expressions too, so they backtrack the same way, and
+ * none captures named parts of a name. Here each name is matched by dynamic programming over
+ * (template token, position in the name): every pair is decided once, whatever the number of stars.
+ * The captures are then taken the way the regular expression took them (stars and captures as short
+ * as possible, '**' as many folders as possible, the date as long as possible), so results are the
+ * same as before on every path the old matcher finished.
  */
-import { parse, isValid } from 'date-fns';
+import { format, parse, isValid } from 'date-fns';
 import { tz } from '@date-fns/tz';
+import { dateFromFolders } from './date/resolve.js';
+import { naiveToMs } from './date/zone.js';
 
 export class PatternError extends Error {}
 
+type Token =
+  | { t: 'lit'; cps: string[] }
+  | { t: 'star' }
+  | { t: 'cap'; name: 'customer' | 'caller' }
+  | { t: 'date' };
+
+type Segment = { globstar: true } | { globstar: false; tokens: Token[] };
+
 export interface CompiledPattern {
   source: string;
-  re: RegExp;
+  segments: Segment[];
   hasCustomer: boolean;
   hasCaller: boolean;
   dateFormat?: string;
+  /** the date format, anchored at both ends */
+  dateRe?: RegExp;
+  /** the longest text the date format can match, in code points (bounds the work per name) */
+  dateMax: number;
+  /** the date format has a time of day but no day: the day comes from the folders (yyyy/MM/dd) */
+  timeOnly: boolean;
 }
 
 export interface PatternMatch {
@@ -25,108 +51,283 @@ export interface PatternMatch {
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** A date-fns format as a regular expression that matches what it formats. */
-function dateRegex(fmt: string): string {
+/** Letters of a date format that fix the day (anything else is a time of day, a zone or an am/pm). */
+const DAY_LETTERS = new Set(['y', 'u', 'M', 'L', 'd', 't', 'T']);
+
+/** A date-fns format as a regular expression that matches what it formats, its longest match, and its letters. */
+function dateRegex(fmt: string): { re: string; max: number; letters: Set<string> } {
   let out = '';
+  let max = 0;
+  const letters = new Set<string>();
   for (let i = 0; i < fmt.length; ) {
     const c = fmt[i]!;
     if (c === "'") {
       const end = fmt.indexOf("'", i + 1);
       if (end < 0) throw new PatternError(`unclosed quote in date format "${fmt}"`);
-      out += end === i + 1 ? "'" : escape(fmt.slice(i + 1, end));
+      const lit = end === i + 1 ? "'" : fmt.slice(i + 1, end);
+      out += escape(lit);
+      max += lit.length;
       i = end + 1;
       continue;
     }
     if (!/[A-Za-z]/.test(c)) {
       out += escape(c);
+      max += 1;
       i++;
       continue;
     }
     let n = 1;
     while (fmt[i + n] === c) n++;
     i += n;
+    letters.add(c);
     switch (c) {
-      case 'y': case 'u': out += n === 2 ? '\\d{2}' : n >= 4 ? `\\d{${n}}` : '\\d{1,4}'; break;
-      case 'M': case 'L': out += n === 1 ? '\\d{1,2}' : n === 2 ? '\\d{2}' : '\\p{L}+\\.?'; break;
+      case 'y': case 'u': out += n === 2 ? '\\d{2}' : n >= 4 ? `\\d{${n}}` : '\\d{1,4}'; max += Math.max(n, 4); break;
+      case 'M': case 'L': out += n === 1 ? '\\d{1,2}' : n === 2 ? '\\d{2}' : '\\p{L}+\\.?'; max += n <= 2 ? 2 : 16; break;
       case 'd': case 'H': case 'h': case 'k': case 'K': case 'm': case 's':
-        out += n === 1 ? '\\d{1,2}' : `\\d{${n}}`; break;
-      case 'D': out += n === 1 ? '\\d{1,3}' : `\\d{${n}}`; break;
-      case 'S': out += `\\d{${n}}`; break;
-      case 'a': out += '(?:AM|PM|am|pm|a\\.m\\.|p\\.m\\.)'; break;
-      case 'X': case 'x': out += '(?:Z|[+-]\\d{2}(?::?\\d{2})?)'; break;
-      case 't': case 'T': out += '\\d+'; break;
+        out += n === 1 ? '\\d{1,2}' : `\\d{${n}}`; max += Math.max(n, 2); break;
+      case 'D':
+        // date-fns reads D as the day of the year, and only with an option: it throws otherwise
+        throw new PatternError(`"${c.repeat(n)}" in a date format is the day of the year; use "${'d'.repeat(Math.min(n, 2))}" for the day of the month`);
+      case 'S': out += `\\d{${n}}`; max += n; break;
+      case 'a': out += '(?:AM|PM|am|pm|a\\.m\\.|p\\.m\\.)'; max += 4; break;
+      case 'X': case 'x': out += '(?:Z|[+-]\\d{2}(?::?\\d{2})?)'; max += 6; break;
+      case 't': case 'T': out += '\\d+'; max += 20; break;
       default:
         throw new PatternError(`date format token "${c.repeat(n)}" is not supported in --pattern (use y M d H m s S a X)`);
     }
   }
-  return out;
+  return { re: out, max, letters };
+}
+
+/** A sample instant every supported token can render (Monday 14 January 2019, 08:30:12.345). */
+const SAMPLE = new Date(2019, 0, 14, 8, 30, 12, 345);
+const REF = new Date(2000, 0, 1);
+const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!.replace(/ to the input .*$|;? see: \S+$/, '');
+
+/**
+ * A date format must read back what it writes, or the scan would fail later in every reader thread
+ * (date-fns throws on some formats only when parsing: `HH-hh`, `yy-uu`, `T-T`; `D` needs an option).
+ * So a sample instant is formatted and parsed again here, before anything starts.
+ */
+function checkDateFormat(fmt: string, re: RegExp): void {
+  let text: string;
+  try {
+    text = format(SAMPLE, fmt);
+  } catch (e) {
+    throw new PatternError(`date format "${fmt}" cannot be used: ${firstLine(e)}`);
+  }
+  let back: Date;
+  try {
+    back = parse(text, fmt, REF);
+  } catch (e) {
+    throw new PatternError(`date format "${fmt}" cannot be read back: ${firstLine(e)}`);
+  }
+  if (!isValid(back) || !re.test(text)) {
+    throw new PatternError(`date format "${fmt}" does not read back what it writes ("${text}")`);
+  }
+}
+
+function compileSegment(seg: string, state: { hasCustomer: boolean; hasCaller: boolean; dateFormat?: string }): Token[] {
+  const tokens: Token[] = [];
+  const literal = (ch: string): void => {
+    const last = tokens[tokens.length - 1];
+    if (last?.t === 'lit') last.cps.push(ch);
+    else tokens.push({ t: 'lit', cps: [ch] });
+  };
+  for (let i = 0; i < seg.length; ) {
+    const c = seg[i]!;
+    if (c === '*') {
+      // a run of stars is one star (the same set of names, and no work per extra star)
+      if (tokens[tokens.length - 1]?.t !== 'star') tokens.push({ t: 'star' });
+      i++;
+    } else if (c === '{') {
+      const end = seg.indexOf('}', i);
+      if (end < 0) throw new PatternError(`unclosed "{" in "${seg}"`);
+      const inner = seg.slice(i + 1, end);
+      if (inner === 'customer' || inner === 'caller') {
+        if ((inner === 'customer' && state.hasCustomer) || (inner === 'caller' && state.hasCaller)) {
+          throw new PatternError(`{${inner}} appears twice`);
+        }
+        if (inner === 'customer') state.hasCustomer = true;
+        else state.hasCaller = true;
+        tokens.push({ t: 'cap', name: inner });
+      } else if (inner.startsWith('date:')) {
+        if (state.dateFormat !== undefined) throw new PatternError('{date:…} appears twice');
+        state.dateFormat = inner.slice(5);
+        if (!state.dateFormat) throw new PatternError('{date:} needs a date-fns format, e.g. {date:yyyyMMdd-HHmmss}');
+        tokens.push({ t: 'date' });
+      } else {
+        throw new PatternError(`unknown capture {${inner}}: use {customer}, {caller} or {date:FORMAT}`);
+      }
+      i = end + 1;
+    } else if (c === '}') {
+      throw new PatternError(`stray "}" in "${seg}"`);
+    } else {
+      const cp = String.fromCodePoint(seg.codePointAt(i)!);
+      literal(cp);
+      i += cp.length;
+    }
+  }
+  return tokens;
 }
 
 export function compilePattern(source: string): CompiledPattern {
   if (!source.trim()) throw new PatternError('the pattern is empty');
-  const segments = source.replace(/^\.\//, '').split('/');
-  let re = '^';
-  let hasCustomer = false;
-  let hasCaller = false;
-  let dateFormat: string | undefined;
-  segments.forEach((seg, idx) => {
-    const last = idx === segments.length - 1;
+  const parts = source.replace(/^\.\//, '').split('/');
+  const state: { hasCustomer: boolean; hasCaller: boolean; dateFormat?: string } = { hasCustomer: false, hasCaller: false };
+  const segments: Segment[] = parts.map((seg) => {
     if (seg === '') throw new PatternError('empty folder name in the pattern (a leading, doubled or trailing "/")');
-    if (seg === '**') {
-      re += last ? '.*' : '(?:[^/]+/)*';
-      return;
-    }
-    for (let i = 0; i < seg.length; ) {
-      const c = seg[i]!;
-      if (c === '*') {
-        re += '[^/]*?';
-        i++;
-      } else if (c === '{') {
-        const end = seg.indexOf('}', i);
-        if (end < 0) throw new PatternError(`unclosed "{" in "${seg}"`);
-        const inner = seg.slice(i + 1, end);
-        if (inner === 'customer' || inner === 'caller') {
-          if ((inner === 'customer' && hasCustomer) || (inner === 'caller' && hasCaller)) {
-            throw new PatternError(`{${inner}} appears twice`);
-          }
-          if (inner === 'customer') hasCustomer = true;
-          else hasCaller = true;
-          re += `(?<${inner}>[^/]+?)`;
-        } else if (inner.startsWith('date:')) {
-          if (dateFormat !== undefined) throw new PatternError('{date:…} appears twice');
-          dateFormat = inner.slice(5);
-          if (!dateFormat) throw new PatternError('{date:} needs a date-fns format, e.g. {date:yyyyMMdd-HHmmss}');
-          re += `(?<date>${dateRegex(dateFormat)})`;
-        } else {
-          throw new PatternError(`unknown capture {${inner}}: use {customer}, {caller} or {date:FORMAT}`);
-        }
-        i = end + 1;
-      } else if (c === '}') {
-        throw new PatternError(`stray "}" in "${seg}"`);
-      } else {
-        re += escape(c);
-        i++;
-      }
-    }
-    if (!last) re += '/';
+    if (seg === '**') return { globstar: true };
+    return { globstar: false, tokens: compileSegment(seg, state) };
   });
-  re += '$';
-  return { source, re: new RegExp(re, 'u'), hasCustomer, hasCaller, dateFormat };
+  const out: CompiledPattern = { source, segments, hasCustomer: state.hasCustomer, hasCaller: state.hasCaller, dateMax: 0, timeOnly: false };
+  if (state.dateFormat !== undefined) {
+    const d = dateRegex(state.dateFormat);
+    out.dateFormat = state.dateFormat;
+    out.dateRe = new RegExp(`^(?:${d.re})$`, 'u');
+    out.dateMax = d.max;
+    out.timeOnly = ![...d.letters].some((l) => DAY_LETTERS.has(l));
+    checkDateFormat(state.dateFormat, out.dateRe);
+  }
+  return out;
 }
 
-const REF = new Date(2000, 0, 1);
+type Captures = { customer?: string; caller?: string; date?: string };
+
+/**
+ * Match one name (as code points) against one segment's tokens. ok[t][i]: tokens t.. match cps[i..].
+ * Filled from the end, each cell once; a star or a capture looks at one neighbouring cell (a suffix
+ * OR), so the work is tokens × length (× the date's bounded length for the one date token).
+ */
+function matchName(tokens: Token[], cps: string[], p: CompiledPattern, caps?: Captures): boolean {
+  const n = cps.length;
+  const T = tokens.length;
+  const ok: Uint8Array[] = Array.from({ length: T + 1 }, () => new Uint8Array(n + 2));
+  ok[T]![n] = 1;
+  // dateOk(i, j): the date format matches cps[i..j]; computed lazily, at most n × dateMax tests
+  const dateTest = (i: number, j: number): boolean => p.dateRe!.test(cps.slice(i, j).join(''));
+  for (let t = T - 1; t >= 0; t--) {
+    const tok = tokens[t]!;
+    const row = ok[t]!;
+    const next = ok[t + 1]!;
+    if (tok.t === 'lit') {
+      const L = tok.cps.length;
+      for (let i = 0; i + L <= n; i++) {
+        if (!next[i + L]) continue;
+        let same = true;
+        for (let k = 0; k < L; k++) if (cps[i + k] !== tok.cps[k]) { same = false; break; }
+        if (same) row[i] = 1;
+      }
+    } else if (tok.t === 'star') {
+      // any run (possibly empty): ok[t][i] = ok[t+1][i] || ok[t][i+1]
+      for (let i = n; i >= 0; i--) row[i] = next[i] || (i < n && row[i + 1]) ? 1 : 0;
+    } else if (tok.t === 'cap') {
+      // a run of at least one: ok[t][i] = OR over j > i of ok[t+1][j]
+      let any = 0;
+      for (let i = n; i >= 0; i--) {
+        row[i] = any;
+        if (next[i]) any = 1;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const last = Math.min(n, i + p.dateMax);
+        for (let j = i + 1; j <= last; j++) {
+          if (next[j] && dateTest(i, j)) { row[i] = 1; break; }
+        }
+      }
+    }
+  }
+  if (!ok[0]![0]) return false;
+  if (!caps) return true;
+  // take the captures: lazy stars and captures (shortest that lets the rest match), greedy date
+  let i = 0;
+  for (let t = 0; t < T; t++) {
+    const tok = tokens[t]!;
+    const next = ok[t + 1]!;
+    if (tok.t === 'lit') i += tok.cps.length;
+    else if (tok.t === 'star') {
+      while (!next[i]) i++;
+    } else if (tok.t === 'cap') {
+      let j = i + 1;
+      while (!next[j]) j++;
+      caps[tok.name] = cps.slice(i, j).join('');
+      i = j;
+    } else {
+      let j = Math.min(n, i + p.dateMax);
+      while (!(next[j] && dateTest(i, j))) j--;
+      caps.date = cps.slice(i, j).join('');
+      i = j;
+    }
+  }
+  return true;
+}
 
 /** Match a path relative to the root ('/'-separated). undefined when the pattern does not match. */
 export function matchPattern(p: CompiledPattern, relPath: string, zone: string): PatternMatch | undefined {
-  const m = p.re.exec(relPath);
-  if (!m) return undefined;
-  const g = m.groups ?? {};
+  const names = relPath.split('/');
+  const S = p.segments;
+  const P = S.length;
+  const N = names.length;
+  const cps: Array<string[] | undefined> = new Array(N);
+  const cpsOf = (k: number): string[] => (cps[k] ??= Array.from(names[k]!));
+  // seg[p][k]: segments p.. match names k.. (each name against each segment at most once)
+  const memo = new Map<number, boolean>();
+  const nameOk = (q: number, k: number): boolean => {
+    const key = q * (N + 1) + k;
+    let v = memo.get(key);
+    if (v === undefined) memo.set(key, (v = matchName((S[q] as { tokens: Token[] }).tokens, cpsOf(k), p)));
+    return v;
+  };
+  const seg: Uint8Array[] = Array.from({ length: P + 1 }, () => new Uint8Array(N + 1));
+  seg[P]![N] = 1;
+  for (let q = P - 1; q >= 0; q--) {
+    const s = S[q]!;
+    for (let k = N; k >= 0; k--) {
+      if (s.globstar) {
+        // last: the rest of the path (one name or more); elsewhere: any run of folders, none included
+        seg[q]![k] = q === P - 1 ? (k < N ? 1 : 0) : seg[q + 1]![k] || (k < N - 1 && seg[q]![k + 1]) ? 1 : 0;
+      } else {
+        seg[q]![k] = k < N && seg[q + 1]![k + 1] && nameOk(q, k) ? 1 : 0;
+      }
+    }
+  }
+  if (!seg[0]![0]) return undefined;
+  // walk the alignment: '**' takes as many folders as it can, as the old `(?:[^/]+/)*` did
+  const caps: Captures = {};
+  let k = 0;
+  for (let q = 0; q < P; q++) {
+    const s = S[q]!;
+    if (s.globstar) {
+      if (q === P - 1) break;
+      let j = N;
+      while (!seg[q + 1]![j]) j--;
+      k = j;
+    } else {
+      matchName(s.tokens, cpsOf(k), p, caps);
+      k++;
+    }
+  }
   const out: PatternMatch = {};
-  if (g.customer !== undefined) out.customer = g.customer;
-  if (g.caller !== undefined) out.caller = g.caller;
-  if (g.date !== undefined && p.dateFormat) {
-    const d = parse(g.date, p.dateFormat, REF, { in: tz(zone) });
-    if (isValid(d)) out.dateMs = d.getTime();
+  if (caps.customer !== undefined) out.customer = caps.customer;
+  if (caps.caller !== undefined) out.caller = caps.caller;
+  if (caps.date !== undefined && p.dateFormat) {
+    const ms = dateOf(p, caps.date, names.slice(0, -1), zone);
+    if (ms !== undefined) out.dateMs = ms;
   }
   return out;
+}
+
+/** The {date:…} capture as an instant; a time of day alone takes its day from the folders. */
+function dateOf(p: CompiledPattern, text: string, dirs: string[], zone: string): number | undefined {
+  let d: Date;
+  try {
+    d = parse(text, p.dateFormat!, REF, { in: tz(zone) });
+  } catch {
+    return undefined; // checked at start-up; never let a name make a reader thread throw
+  }
+  if (!isValid(d)) return undefined;
+  if (!p.timeOnly) return d.getTime();
+  const day = dateFromFolders(dirs);
+  if (!day) return undefined; // no day: the next date source decides
+  return naiveToMs(zone, day.y, day.mo, day.d, d.getHours(), d.getMinutes(), d.getSeconds()) + d.getMilliseconds();
 }
