@@ -83,6 +83,8 @@ export class Scanner {
   constructor(
     readonly config: ScanConfig,
     private readonly onRecord?: (r: FileRecord) => void,
+    /** back-pressure from onRecord's consumer (a manifest behind its output): the walk waits for it */
+    private readonly waitForOutput?: () => Promise<void> | undefined,
   ) {
     this.ctx = makeContext(config, onRecord !== undefined);
     this.withCallers = this.ctx.pattern?.hasCaller ?? false;
@@ -97,6 +99,16 @@ export class Scanner {
   }
 
   private wakeUp?: () => void;
+
+  /** The walk's pause, after any wait for the output (so that records never pile up without bound). */
+  private paced(pause: () => Promise<void> | undefined): () => Promise<void> | undefined {
+    const wait = this.waitForOutput;
+    if (!wait) return pause;
+    return () => {
+      const w = wait();
+      return w ? w.then(() => pause()) : pause();
+    };
+  }
 
   progress(): Progress {
     const t = this.agg.running();
@@ -168,7 +180,7 @@ export class Scanner {
           await new Promise<void>((r) => setImmediate(r)); // let a UI redraw and Ctrl-C arrive
         }
       };
-      await walk(this.config.root, sink, { pause: () => drain(), aborted: () => this.stopped });
+      await walk(this.config.root, sink, { pause: this.paced(() => drain()), aborted: () => this.stopped });
       this.walkDone = true;
       flush();
       this.phase = 'reading';
@@ -291,11 +303,11 @@ export class Scanner {
     const busy = (): number => workers.reduce((n, s) => n + s.queue.length, 0);
     try {
       await walk(this.config.root, sink, {
-        pause: () => {
+        pause: this.paced(() => {
           dispatch();
           if (failure) throw failure;
           return pending.length > MAX_QUEUED_BATCHES ? waitForProgress() : undefined;
-        },
+        }),
         aborted: () => this.stopped || failure !== undefined,
       });
       this.walkDone = true;
