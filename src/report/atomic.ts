@@ -173,6 +173,12 @@ export class DirectOutput extends BaseOutput implements Output {
   readonly direct = true;
 
   static async create(target: string, path = target): Promise<DirectOutput> {
+    const fd = descriptorOf(path);
+    if (fd !== undefined) {
+      // an open descriptor of this process: written to as it is (opening /proc/self/fd/N again fails
+      // for a socket, ENXIO, and would lose a shell's file offset)
+      return new DirectOutput(target, createWriteStream('', { fd, autoClose: false }));
+    }
     try {
       // no O_CREAT (never make a file in /dev) and no O_TRUNC; O_APPEND keeps what a shell's >> holds
       return new DirectOutput(target, await openStream(path, constants.O_WRONLY | constants.O_APPEND, 0o600));
@@ -192,6 +198,15 @@ export class DirectOutput extends BaseOutput implements Output {
   abort(): void {
     this.stream.destroy();
   }
+}
+
+/** The descriptor a path names: /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N (this process). */
+export function descriptorOf(path: string): number | undefined {
+  if (path === '/dev/stdout') return 1;
+  if (path === '/dev/stderr') return 2;
+  const m = /^\/(?:dev\/fd|proc\/(?:self|thread-self|(\d+))\/fd)\/(\d+)$/.exec(path);
+  if (!m || (m[1] !== undefined && Number(m[1]) !== process.pid)) return undefined;
+  return Number(m[2]);
 }
 
 /** Open an output as planned (see target.ts). Fails with "cannot write <target>: <reason>". */
