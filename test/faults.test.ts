@@ -11,6 +11,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { CLI, LEAK, csvObjects, parseCsv, put, runCli, tempDir } from './helpers.js';
 
 const isRoot = process.getuid?.() === 0;
+/** each test spawns the CLI, some several times: generous on a loaded 2-core machine (nothing here is timed) */
+const SLOW = 240_000;
 
 /** One line on stderr, starting "leaktally: ", and no stack. */
 function oneLine(stderr: string): void {
@@ -54,7 +56,7 @@ describe('outputs that exist and are not regular files are written in place, nev
     expect(f.stderr).toMatch(/--csv: cannot write .*full: no space left on the device \(ENOSPC\)/);
     expect(lstatSync(full).isCharacterDevice()).toBe(true);
     expect(readdirSync(dir).sort()).toEqual(['full', 'null', 'to-null']);
-  });
+  }, SLOW);
   it('/dev/fd/1 (stdout as a path) gets the CSV, and -- with - as well -- is the same file: exit 2', () => {
     const r = runCli([LEAK, '--csv', '/dev/fd/1']);
     expect(r.status).toBe(0);
@@ -62,7 +64,11 @@ describe('outputs that exist and are not regular files are written in place, nev
     const both = runCli([LEAK, '--csv', '-', '--files', '/dev/fd/1']);
     expect(both.status).toBe(2);
     expect(both.stderr).toMatch(/--files \/dev\/fd\/1 and --csv - are the same file/);
-  });
+    // --files alone prints the summary on stdout too
+    const implied = runCli([LEAK, '--files', '/dev/fd/1']);
+    expect(implied.status).toBe(2);
+    expect(implied.stderr).toMatch(/--files \/dev\/fd\/1 and the summary on stdout are the same file/);
+  }, SLOW);
   it('a FIFO and a process substitution >(…) are streamed into', () => {
     const dir = tempDir();
     const fifo = join(dir, 'fifo');
@@ -83,7 +89,7 @@ describe('outputs that exist and are not regular files are written in place, nev
     // gzip may still be finishing after bash's wait for the substitution: read it back through gzip -t first
     expect(spawnSync('bash', ['-c', `for i in $(seq 100); do gzip -t "$1" 2>/dev/null && exit 0; sleep 0.1; done; exit 1`, 'x', gz]).status).toBe(0);
     expect(csvObjects(spawnSync('gzip', ['-dc', gz], { encoding: 'utf8' }).stdout)).toHaveLength(4);
-  });
+  }, SLOW);
 });
 
 describe('every output problem: exit 2 before the scan, or exit 1 with one line, never a stack', () => {
@@ -110,7 +116,7 @@ describe('every output problem: exit 2 before the scan, or exit 1 with one line,
       oneLine(r.stderr);
       expect(readdirSync(dir).sort()).toEqual(['hard.csv', 'link.csv', 'old.csv']);
       expect(readFileSync(join(dir, 'old.csv'), 'utf8')).toBe('old');
-    });
+    }, SLOW);
   }
   it('a full disk: --csv and --files fail with exit 1 and one line; no output, no temporary file', (ctx) => {
     const fs = tmpfs('64k');
@@ -132,7 +138,7 @@ describe('every output problem: exit 2 before the scan, or exit 1 with one line,
     } finally {
       fs.done();
     }
-  });
+  }, SLOW);
   it('the manifest and the temporary files are 0600; a summary keeps the usual mode', () => {
     const out = tempDir();
     const r = spawnSync('sh', ['-c', `umask 022; exec node "$@"`, 'sh', CLI, LEAK, '--files', join(out, 'm.csv'), '--csv', join(out, 's.csv')], {
@@ -141,7 +147,7 @@ describe('every output problem: exit 2 before the scan, or exit 1 with one line,
     expect(r.status).toBe(0);
     expect(statSync(join(out, 'm.csv')).mode & 0o777).toBe(0o600);
     expect(statSync(join(out, 's.csv')).mode & 0o777).toBe(0o644);
-  });
+  }, SLOW);
   it('a bind mount of the tree is the evidence too (device and inode, not the path)', (ctx) => {
     if (!isRoot) return ctx.skip('bind mounts need root');
     const tree = tempDir();
@@ -157,7 +163,7 @@ describe('every output problem: exit 2 before the scan, or exit 1 with one line,
     } finally {
       spawnSync('umount', [bind]);
     }
-  });
+  }, SLOW);
   it('the folder is fsynced after the rename', (ctx) => {
     if (spawnSync('strace', ['-V']).status !== 0) return ctx.skip('strace is not installed');
     const out = tempDir();
@@ -173,7 +179,7 @@ describe('every output problem: exit 2 before the scan, or exit 1 with one line,
     const dirFd = new RegExp(`openat\\(AT_FDCWD, "${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}", [^)]*O_DIRECTORY[^)]*\\) = (\\d+)`).exec(after);
     expect(dirFd).not.toBeNull();
     expect(after).toMatch(new RegExp(`fsync\\(${dirFd![1]}\\)\\s+= 0`));
-  });
+  }, SLOW);
 });
 
 /** 1,500 customers with long names, one small file each: a summary CSV of ~400 KB, a manifest of ~550 KB. */
@@ -226,7 +232,7 @@ describe('signals and broken pipes', () => {
     expect(r.stderr).not.toMatch(/no output written\n/);
     expect(r.rows).toBeGreaterThan(1);
     expect(r.rows).toBeLessThan(1501);
-  });
+  }, SLOW);
   for (const [signals, code] of [
     [['SIGINT', 'SIGINT'], 130],
     [['SIGTERM', 'SIGTERM'], 143],
@@ -238,7 +244,7 @@ describe('signals and broken pipes', () => {
       expect(r.code).toBe(code);
       expect(r.out).toEqual([]);
       expect(r.stderr).not.toMatch(/\n\s+at /);
-    });
+    }, SLOW);
   }
   it('Ctrl-C during the final manifest flush: exit 130, no temporary file', async (ctx) => {
     // 250 files 12 folders deep (~750 KB of manifest, more than a pipe or socket holds): the walk never waits for the output (it asks every 256 files), so the scan ends with
@@ -280,7 +286,7 @@ describe('signals and broken pipes', () => {
     expect(code).toBe(130);
     expect(readdirSync(out)).toEqual([]);
     expect(stderr).toMatch(/interrupted \(SIGINT\) after 250 files; the manifest on stdout is partial/);
-  });
+  }, SLOW);
   for (const flag of ['--csv', '--files']) {
     it(`${flag} - | head -1: no stack, nothing on stderr, exit 141, no temporary file`, () => {
       const out = tempDir();
@@ -290,7 +296,7 @@ describe('signals and broken pipes', () => {
       expect(r.stderr).toBe('');
       expect(r.status).toBe(141);
       expect(readdirSync(out)).toEqual([]);
-    });
+    }, SLOW);
   }
 });
 
@@ -334,14 +340,14 @@ describe('terminal text: names and arguments never send control or bidi characte
       const piped = runCli([root, flag, '-']);
       expect(piped.stdout).toContain('\x1b]0;pwned\x07'); // data stays data
     }
-  });
+  }, SLOW);
   it('the default summary on a terminal stdout is sanitised too', (ctx) => {
     const t = onTerminal([root, '--no-tui']);
     if (typeof t === 'string') return ctx.skip(t);
     expect(t.status).toBe(0);
     expect(t.screen).not.toMatch(RAW);
     expect(t.screen).toMatch(/^customer,/m);
-  });
+  }, SLOW);
   it('JSON escapes C1, bidi, zero-width and U+2028 as \\uXXXX, and parses back to the same names', () => {
     const r = runCli([root, '--json', '-']);
     expect(r.status).toBe(0);
@@ -350,7 +356,7 @@ describe('terminal text: names and arguments never send control or bidi characte
     expect(r.stdout).toContain('\\u202e');
     const names = JSON.parse(r.stdout).customers.map((c: { customer: string }) => c.customer);
     expect(names.sort()).toEqual([...HOSTILE].sort());
-  });
+  }, SLOW);
   it('echoed arguments (root, pattern, zone, depth) are sanitised in error lines', () => {
     for (const args of [
       ['/no/\x1b]0;x\x07such'],
@@ -364,14 +370,14 @@ describe('terminal text: names and arguments never send control or bidi characte
       expect(r.stderr.replace(/\n$/, '')).not.toMatch(RAW);
       expect(r.stderr).toContain('\uFFFD');
     }
-  });
+  }, SLOW);
   it('warnings on stderr show a folder path sanitised', () => {
     const tree = tempDir();
     put(tree, 'kund/a.ul', Buffer.alloc(800));
     const r = runCli([tree, '--csv', '-', '--pattern', '\u202Enothing/{customer}.wav']);
     expect(r.status).toBe(0);
     expect(r.stderr.replace(/\n$/, '')).not.toMatch(RAW);
-  });
+  }, SLOW);
 });
 
 describe('arguments', () => {
@@ -386,14 +392,14 @@ describe('arguments', () => {
     const j = JSON.parse(r.stdout);
     expect(j.root).toBe(join(base, 'nu/évidence'));
     expect(j.customers).toMatchObject([{ customer: 'kund', files: 1, audio_files: 1 }]);
-  });
+  }, SLOW);
   for (const [flag, value] of [['--depth', '0x2'], ['--depth', '1.0'], ['--depth', ' 2'], ['--depth', '2 '], ['--threads', '1e1'], ['--threads', '0b1']]) {
     it(`${flag} "${value}" is refused: exit 2, one line`, () => {
       const r = runCli([LEAK, flag, value]);
       expect(r.status).toBe(2);
       oneLine(r.stderr);
       expect(r.stderr).toMatch(new RegExp(`${flag} must be a whole number`));
-    });
+    }, SLOW);
   }
 });
 
@@ -404,7 +410,7 @@ describe('--pattern on hostile names', () => {
     const r = runCli([root, '--csv', '-', '--pattern', `{customer}/${'*a'.repeat(60)}*b`], { timeout: 120_000 });
     expect(r.status).toBe(0);
     expect(csvObjects(r.stdout)).toEqual([expect.objectContaining({ customer: '(unmatched)', files: '20' })]);
-  });
+  }, SLOW);
   it('a date format that cannot be read back is exit 2 before the scan (it failed every reader thread)', () => {
     for (const fmt of ['yyyy-D', 'DD', 'HH-hh', 'yy-uu', 'MM-LL', 'kk-HH', 'T-T']) {
       const r = runCli([LEAK, '--csv', '-', '--pattern', `{customer}/**/{date:${fmt}}*`]);
@@ -412,11 +418,11 @@ describe('--pattern on hostile names', () => {
       oneLine(r.stderr);
       expect(r.stderr).toMatch(/bad --pattern: /);
     }
-  });
+  }, SLOW);
   it('{date:HHmmss} takes the day from yyyy/MM/dd folders (it dated calls 2000-01-01)', () => {
     const root = tempDir();
     put(root, 'kund/2019/01/14/083012.ul', Buffer.alloc(8000));
     const r = runCli([root, '--csv', '-', '--pattern', '{customer}/*/*/*/{date:HHmmss}.ul']);
     expect(csvObjects(r.stdout)[0]).toMatchObject({ customer: 'kund', first_recording: '2019-01-14T08:30:12+00:00' });
-  });
+  }, SLOW);
 });

@@ -119,7 +119,9 @@ export function parseArgs(argv: string[], out: (s: string) => void = (s) => proc
     tui: o.tui !== false,
     threads,
   };
-  const outputs = [['--csv', opts.csv], ['--json', opts.json], ['--files', opts.files]] as const;
+  const outputs: Array<readonly [string, string | undefined]> = [['--csv', opts.csv], ['--json', opts.json], ['--files', opts.files]];
+  // --files FILE alone also prints the summary CSV on stdout: FILE must not be stdout
+  if (opts.csv === undefined && opts.json === undefined && opts.files !== undefined && opts.files !== '-') outputs.push(['the summary on stdout', '-']);
   // every output checked before the scan: empty names, missing folders, folders, the evidence, two outputs in one file
   const plans = planOutputs(outputs, dir);
   if (typeof plans === 'string') throw new UsageError(printable(plans));

@@ -148,7 +148,7 @@ export function planOutputs(outputs: ReadonlyArray<readonly [string, string | un
   const stdoutFlags = outputs.filter(([, t]) => t === '-').map(([f]) => f);
   if (stdoutFlags.length > 1) return `only one of ${stdoutFlags.join(', ')} can write to stdout (-)`;
   const out = stdoutIdentity();
-  if (stdoutFlags.length && out) seen.set(out, `${stdoutFlags[0]} -`);
+  if (stdoutFlags.length && out) seen.set(out, stdoutFlags[0]!.startsWith('--') ? `${stdoutFlags[0]} -` : stdoutFlags[0]!);
   for (const [flag, target] of outputs) {
     if (target === undefined || target === '-') continue;
     const plan = planOutput(target, root);
