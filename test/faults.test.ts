@@ -163,6 +163,19 @@ describe('every output problem: exit 2 before the scan, or exit 1 with one line,
     } finally {
       spawnSync('umount', [bind]);
     }
+    // a bind mount of a folder inside the tree (found through the mount table: its parent is not the tree)
+    const inner = tempDir();
+    if (spawnSync('mount', ['--bind', join(tree, 'kund'), inner]).status !== 0) return;
+    try {
+      const r = runCli([tree, '--csv', join(inner, 's.csv')]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/refusing to write into the evidence tree/);
+      expect(readdirSync(join(tree, 'kund'))).toEqual(['a.ul']);
+      // and an ordinary folder beside the tree is fine
+      expect(runCli([tree, '--csv', join(tempDir(), 's.csv')]).status).toBe(0);
+    } finally {
+      spawnSync('umount', [inner]);
+    }
   }, SLOW);
   it('the folder is fsynced after the rename', (ctx) => {
     if (spawnSync('strace', ['-V']).status !== 0) return ctx.skip('strace is not installed');

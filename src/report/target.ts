@@ -9,7 +9,7 @@
  * "Into the evidence" compares device and inode numbers of the output's folder and each folder above
  * it with the tree's: a path comparison misses a bind mount or another path to the same folder.
  */
-import { fstatSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { fstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 
 export type OutputKind = 'atomic' | 'direct';
@@ -54,14 +54,54 @@ function folderChain(folder: string): Set<string> {
   }
 }
 
+interface Mount { id: string; root: string; point: string }
+
+/** The mounts of this process (Linux /proc/self/mountinfo), or [] where there is no such file. */
+function mounts(): Mount[] {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return [];
+  }
+  const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return text.split('\n').filter(Boolean).map((line) => {
+    const f = line.split(' ');
+    return { id: f[2]!, root: unescape(f[3]!), point: unescape(f[4]!) };
+  });
+}
+
+const under = (p: string, dir: string): boolean => dir === '/' || p === dir || p.startsWith(dir + '/');
+
+/**
+ * Where a folder is on its file system: (device, path from the file system's root). Two paths to one
+ * folder through bind mounts (of the tree, or of a folder inside it) give the same answer.
+ */
+function fsLocation(real: string, table: Mount[]): { id: string; path: string } | undefined {
+  let best: Mount | undefined;
+  for (const m of table) if (under(real, m.point) && (!best || m.point.length >= best.point.length)) best = m;
+  if (!best) return undefined;
+  const rest = best.point === '/' ? real : real.slice(best.point.length);
+  return { id: best.id, path: (best.root === '/' ? '' : best.root) + (rest.startsWith('/') || rest === '' ? rest : '/' + rest) || '/' };
+}
+
 function evidenceProblem(folder: string, root: string): string | undefined {
   let rootId: string;
+  let rootReal: string;
   try {
     rootId = idOf(statSync(root));
+    rootReal = realpathSync(root);
   } catch {
     return undefined; // the root is checked on its own
   }
-  if (folderChain(folder).has(rootId)) return `refusing to write into the evidence tree ${root}; write the output elsewhere`;
+  const refuse = `refusing to write into the evidence tree ${root}; write the output elsewhere`;
+  // the folder, or a folder above it, is the tree (another path to it, a bind mount of it)
+  if (folderChain(folder).has(rootId)) return refuse;
+  // a bind mount of a folder inside the tree: compare places on the file system itself
+  const table = mounts();
+  const a = fsLocation(folder, table);
+  const b = fsLocation(rootReal, table);
+  if (a && b && a.id === b.id && under(a.path, b.path)) return refuse;
   return undefined;
 }
 
