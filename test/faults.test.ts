@@ -384,8 +384,8 @@ describe('terminal text: names and arguments never send control or bidi characte
       expect(r.stderr).toContain('\uFFFD');
     }
   }, SLOW);
-  it('warnings on stderr show a folder path sanitised', () => {
-    const tree = tempDir();
+  it('warnings on stderr show the root sanitised', () => {
+    const tree = join(tempDir(), 'evil\u202E\x1b[2J');
     put(tree, 'kund/a.ul', Buffer.alloc(800));
     const r = runCli([tree, '--csv', '-', '--pattern', '\u202Enothing/{customer}.wav']);
     expect(r.status).toBe(0);
