@@ -245,6 +245,9 @@ describe('signals and broken pipes', () => {
     expect(r.stderr).not.toMatch(/no output written\n/);
     expect(r.rows).toBeGreaterThan(1);
     expect(r.rows).toBeLessThan(1501);
+    // the count on stderr is what reached stdout: whole rows, after the header
+    const said = Number(/partial \(([\d,]+) rows? written/.exec(r.stderr)![1]!.replace(/,/g, ''));
+    expect(r.rows).toBe(said + 1);
   }, SLOW);
   for (const [signals, code] of [
     [['SIGINT', 'SIGINT'], 130],

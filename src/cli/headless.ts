@@ -32,8 +32,15 @@ export const STOP_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 } as
 type StopSignal = keyof typeof STOP_SIGNALS;
 export const signalExitCode = (s: StopSignal): number => 128 + STOP_SIGNALS[s];
 
+/** Write to stdout; a failure other than a closed pipe (main's quiet exit) is an output error, exit 1. */
 function writeStdout(text: string): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve())));
+  return new Promise((resolve, reject) =>
+    process.stdout.write(text, (e) => {
+      if (!e) resolve();
+      else if ((e as NodeJS.ErrnoException).code === 'EPIPE') reject(e);
+      else reject(new OutputError(`cannot write to stdout: ${describeError(e)}`, 1));
+    }),
+  );
 }
 
 const count = (n: number, one: string, many: string): string => `${num(n)} ${n === 1 ? one : many}`;
@@ -127,6 +134,8 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
     }
     if (signal) {
       removeTemporaryFiles();
+      // rows already taken for stdout are sent whole (the CSV's buffer flushed), so the count below is what the reader gets
+      if (manifest && o.files === '-') void manifest.end();
       const done = scanner.progress().done;
       const stdoutPart = manifest && o.files === '-' && manifest.rows > 0
         ? `the manifest on stdout is partial (${count(manifest.rows, 'row', 'rows')} written, the rest not); no other output written`
@@ -170,5 +179,3 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
   }
   return 0;
 }
-
-export { describeError };

@@ -3,6 +3,7 @@
 import { parseArgs, UsageError } from './args.js';
 import { runHeadless, OutputError, configOf } from './headless.js';
 import { removeTemporaryFiles } from '../report/atomic.js';
+import { describeError } from '../report/target.js';
 import { printable } from '../scan/names.js';
 import { loadTui } from '../tui/load.js';
 
@@ -57,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
 process.stdout.on('error', (e) => {
   if (isBrokenPipe(e)) brokenPipe();
   removeTemporaryFiles();
-  process.stderr.write(`leaktally: cannot write to stdout: ${printable((e as NodeJS.ErrnoException).code ?? e.message)}\n`);
+  process.stderr.write(`leaktally: cannot write to stdout: ${printable(describeError(e))}\n`);
   process.exit(1);
 });
 // temporary files hold evidence paths: gone on every way out Node sees (the headless run also removes

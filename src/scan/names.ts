@@ -35,14 +35,6 @@ export function printable(text: string): string {
   return text.replace(UNSAFE, '\uFFFD');
 }
 
-/** Whether text holds a character printable() would replace. */
-export function hasUnsafe(text: string): boolean {
-  UNSAFE.lastIndex = 0;
-  const found = UNSAFE.test(text);
-  UNSAFE.lastIndex = 0;
-  return found;
-}
-
 /**
  * A CSV for a terminal: every cell through printable(), the record ends (CRLF, and LF inside a quoted
  * cell) kept as line breaks, the BOM left out (it is for spreadsheets; on a terminal it is noise).
