@@ -135,6 +135,11 @@ describe('every output problem: exit 2 before the scan, or exit 1 with one line,
       oneLine(c.stderr);
       expect(c.stderr).toMatch(/--csv: cannot write .*s\.csv: no space left on the device/);
       expect(readdirSync(fs.dir)).toEqual(['filler']);
+      // stdout redirected to the full disk: one line too
+      const o = spawnSync('sh', ['-c', 'node "$1" "$2" --csv - > "$3"', 'sh', CLI, LEAK, join(fs.dir, 'out.csv')], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
+      expect(o.status).toBe(1);
+      oneLine(o.stderr);
+      expect(o.stderr).toMatch(/cannot write to stdout: no space left on the device/);
     } finally {
       fs.done();
     }
