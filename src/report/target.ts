@@ -118,12 +118,12 @@ export function planOutput(target: string, root: string): OutputPlan | string {
     if (code !== 'ENOENT') return `cannot use ${target}: ${describeError(e)}`;
   }
   if (st?.isDirectory()) return `${target} is a folder; give a file name`;
-  if (/[/\\]$/.test(target)) {
+  if (target.endsWith('/')) {
     return st ? `${target} is not a folder` : `the folder ${target} does not exist (and an output needs a file name, not a folder)`;
   }
   // /dev/stdout, /dev/fd/N, /proc/self/fd/N name an open descriptor (a pipe, a terminal, the file a
   // shell redirected to): write into it, even when it is a regular file, never rename over it
-  const descriptor = /^\/(dev|proc)\//.test(abs);
+  const descriptor = /^\/dev\/(stdout|stderr|fd\/\d+)$|^\/proc\/[^/]+\/fd\/\d+$/.test(abs);
   if (st && (!st.isFile() || descriptor)) {
     const rdev = nullDevice();
     return { target, kind: 'direct', path: abs, identity: idOf(st), discard: st.isCharacterDevice() && rdev !== undefined && st.rdev === rdev };

@@ -21,7 +21,7 @@ import { naiveToMs } from './date/zone.js';
 export class PatternError extends Error {}
 
 type Token =
-  | { t: 'lit'; cps: string[] }
+  | { t: 'lit'; text: string }
   | { t: 'star' }
   | { t: 'cap'; name: 'customer' | 'caller' }
   | { t: 'date' };
@@ -31,13 +31,20 @@ type Segment = { globstar: true } | { globstar: false; tokens: Token[] };
 export interface CompiledPattern {
   source: string;
   segments: Segment[];
+  /** some segment is '**' (then names and segments are aligned by dynamic programming too) */
+  globstar: boolean;
   hasCustomer: boolean;
   hasCaller: boolean;
   dateFormat?: string;
   /** the date format, anchored at both ends */
   dateRe?: RegExp;
-  /** the longest text the date format can match, in code points (bounds the work per name) */
+  /** the date format, sticky (matched at a given position) */
+  dateSticky?: RegExp;
+  /** the shortest and longest text the date format can match, in UTF-16 units (bounds the work per name) */
+  dateMin: number;
   dateMax: number;
+  /** every token of the date format has one width (yyyyMMdd-HHmmss): one test per position */
+  dateFixed: boolean;
   /** the date format has a time of day but no day: the day comes from the folders (yyyy/MM/dd) */
   timeOnly: boolean;
 }
@@ -55,9 +62,14 @@ const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const DAY_LETTERS = new Set(['y', 'u', 'M', 'L', 'd', 't', 'T']);
 
 /** A date-fns format as a regular expression that matches what it formats, its longest match, and its letters. */
-function dateRegex(fmt: string): { re: string; max: number; letters: Set<string> } {
+function dateRegex(fmt: string): { re: string; min: number; max: number; letters: Set<string> } {
   let out = '';
+  let min = 0;
   let max = 0;
+  const w = (lo: number, hi: number): void => {
+    min += lo;
+    max += hi;
+  };
   const letters = new Set<string>();
   for (let i = 0; i < fmt.length; ) {
     const c = fmt[i]!;
@@ -66,13 +78,13 @@ function dateRegex(fmt: string): { re: string; max: number; letters: Set<string>
       if (end < 0) throw new PatternError(`unclosed quote in date format "${fmt}"`);
       const lit = end === i + 1 ? "'" : fmt.slice(i + 1, end);
       out += escape(lit);
-      max += lit.length;
+      w(lit.length, lit.length);
       i = end + 1;
       continue;
     }
     if (!/[A-Za-z]/.test(c)) {
       out += escape(c);
-      max += 1;
+      w(1, 1);
       i++;
       continue;
     }
@@ -81,22 +93,22 @@ function dateRegex(fmt: string): { re: string; max: number; letters: Set<string>
     i += n;
     letters.add(c);
     switch (c) {
-      case 'y': case 'u': out += n === 2 ? '\\d{2}' : n >= 4 ? `\\d{${n}}` : '\\d{1,4}'; max += Math.max(n, 4); break;
-      case 'M': case 'L': out += n === 1 ? '\\d{1,2}' : n === 2 ? '\\d{2}' : '\\p{L}+\\.?'; max += n <= 2 ? 2 : 16; break;
+      case 'y': case 'u': out += n === 2 ? '\\d{2}' : n >= 4 ? `\\d{${n}}` : '\\d{1,4}'; if (n === 2 || n >= 4) w(n, n); else w(1, 4); break;
+      case 'M': case 'L': out += n === 1 ? '\\d{1,2}' : n === 2 ? '\\d{2}' : '\\p{L}+\\.?'; if (n === 1) w(1, 2); else if (n === 2) w(2, 2); else w(1, 40); break;
       case 'd': case 'H': case 'h': case 'k': case 'K': case 'm': case 's':
-        out += n === 1 ? '\\d{1,2}' : `\\d{${n}}`; max += Math.max(n, 2); break;
+        out += n === 1 ? '\\d{1,2}' : `\\d{${n}}`; if (n === 1) w(1, 2); else w(n, n); break;
       case 'D':
         // date-fns reads D as the day of the year, and only with an option: it throws otherwise
         throw new PatternError(`"${c.repeat(n)}" in a date format is the day of the year; use "${'d'.repeat(Math.min(n, 2))}" for the day of the month`);
-      case 'S': out += `\\d{${n}}`; max += n; break;
-      case 'a': out += '(?:AM|PM|am|pm|a\\.m\\.|p\\.m\\.)'; max += 4; break;
-      case 'X': case 'x': out += '(?:Z|[+-]\\d{2}(?::?\\d{2})?)'; max += 6; break;
-      case 't': case 'T': out += '\\d+'; max += 20; break;
+      case 'S': out += `\\d{${n}}`; w(n, n); break;
+      case 'a': out += '(?:AM|PM|am|pm|a\\.m\\.|p\\.m\\.)'; w(2, 4); break;
+      case 'X': case 'x': out += '(?:Z|[+-]\\d{2}(?::?\\d{2})?)'; w(1, 6); break;
+      case 't': case 'T': out += '\\d+'; w(1, 20); break;
       default:
         throw new PatternError(`date format token "${c.repeat(n)}" is not supported in --pattern (use y M d H m s S a X)`);
     }
   }
-  return { re: out, max, letters };
+  return { re: out, min, max, letters };
 }
 
 /** A sample instant every supported token can render (Monday 14 January 2019, 08:30:12.345). */
@@ -131,8 +143,8 @@ function compileSegment(seg: string, state: { hasCustomer: boolean; hasCaller: b
   const tokens: Token[] = [];
   const literal = (ch: string): void => {
     const last = tokens[tokens.length - 1];
-    if (last?.t === 'lit') last.cps.push(ch);
-    else tokens.push({ t: 'lit', cps: [ch] });
+    if (last?.t === 'lit') last.text += ch;
+    else tokens.push({ t: 'lit', text: ch });
   };
   for (let i = 0; i < seg.length; ) {
     const c = seg[i]!;
@@ -180,12 +192,15 @@ export function compilePattern(source: string): CompiledPattern {
     if (seg === '**') return { globstar: true };
     return { globstar: false, tokens: compileSegment(seg, state) };
   });
-  const out: CompiledPattern = { source, segments, hasCustomer: state.hasCustomer, hasCaller: state.hasCaller, dateMax: 0, timeOnly: false };
+  const out: CompiledPattern = { source, segments, globstar: segments.some((g) => g.globstar), hasCustomer: state.hasCustomer, hasCaller: state.hasCaller, dateMin: 0, dateMax: 0, dateFixed: true, timeOnly: false };
   if (state.dateFormat !== undefined) {
     const d = dateRegex(state.dateFormat);
     out.dateFormat = state.dateFormat;
     out.dateRe = new RegExp(`^(?:${d.re})$`, 'u');
+    out.dateSticky = new RegExp(`(?:${d.re})`, 'uy');
+    out.dateMin = d.min;
     out.dateMax = d.max;
+    out.dateFixed = d.min === d.max;
     out.timeOnly = ![...d.letters].some((l) => DAY_LETTERS.has(l));
     checkDateFormat(state.dateFormat, out.dateRe);
   }
@@ -194,68 +209,98 @@ export function compilePattern(source: string): CompiledPattern {
 
 type Captures = { customer?: string; caller?: string; date?: string };
 
+/** Work space for matchName, grown as needed (names are short; one table per call, no garbage). */
+let table = new Uint8Array(4096);
+
+const HIGH = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;
+const LOW = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
+
 /**
- * Match one name (as code points) against one segment's tokens. ok[t][i]: tokens t.. match cps[i..].
- * Filled from the end, each cell once; a star or a capture looks at one neighbouring cell (a suffix
- * OR), so the work is tokens × length (× the date's bounded length for the one date token).
+ * Match one name against one segment's tokens, and with `caps` take the captures.
+ * ok[t][i] (row t of the table): tokens t.. match name[i..]. Filled from the end, each cell once; a
+ * star or a capture reads one running OR, so the work is tokens × length (the date token: one sticky
+ * test per position for a fixed-width format, at most its width range otherwise). Positions are
+ * UTF-16 units; no capture starts or ends inside a surrogate pair.
  */
-function matchName(tokens: Token[], cps: string[], p: CompiledPattern, caps?: Captures): boolean {
-  const n = cps.length;
+function matchName(tokens: Token[], s: string, p: CompiledPattern, caps?: Captures): boolean {
+  // the shapes most templates use: a whole-name star, a whole-name capture, a literal name
+  if (tokens.length === 1) {
+    const only = tokens[0]!;
+    if (only.t === 'star') return true;
+    if (only.t === 'lit') return s === only.text;
+    if (only.t === 'cap') {
+      if (caps) caps[only.name] = s;
+      return s.length > 0;
+    }
+  }
+  const n = s.length;
   const T = tokens.length;
-  const ok: Uint8Array[] = Array.from({ length: T + 1 }, () => new Uint8Array(n + 2));
-  ok[T]![n] = 1;
-  // dateOk(i, j): the date format matches cps[i..j]; computed lazily, at most n × dateMax tests
-  const dateTest = (i: number, j: number): boolean => p.dateRe!.test(cps.slice(i, j).join(''));
+  const W = n + 1;
+  if (table.length < (T + 1) * W) table = new Uint8Array((T + 1) * W * 2);
+  const ok = table;
+  ok.fill(0, 0, (T + 1) * W);
+  ok[T * W + n] = 1;
+  const pairs = /[\uD800-\uDFFF]/.test(s);
+  const inside = (i: number): boolean => pairs && i > 0 && i < n && LOW(s.charCodeAt(i)) && HIGH(s.charCodeAt(i - 1));
+  const dateAt = (i: number, j: number): boolean => {
+    if (p.dateFixed) {
+      const re = p.dateSticky!;
+      re.lastIndex = i;
+      return re.test(s) && re.lastIndex === j;
+    }
+    return p.dateRe!.test(s.slice(i, j));
+  };
   for (let t = T - 1; t >= 0; t--) {
     const tok = tokens[t]!;
-    const row = ok[t]!;
-    const next = ok[t + 1]!;
+    const row = t * W;
+    const next = row + W;
     if (tok.t === 'lit') {
-      const L = tok.cps.length;
-      for (let i = 0; i + L <= n; i++) {
-        if (!next[i + L]) continue;
-        let same = true;
-        for (let k = 0; k < L; k++) if (cps[i + k] !== tok.cps[k]) { same = false; break; }
-        if (same) row[i] = 1;
-      }
+      const L = tok.text.length;
+      for (let i = 0; i + L <= n; i++) if (ok[next + i + L] && s.startsWith(tok.text, i)) ok[row + i] = 1;
     } else if (tok.t === 'star') {
-      // any run (possibly empty): ok[t][i] = ok[t+1][i] || ok[t][i+1]
-      for (let i = n; i >= 0; i--) row[i] = next[i] || (i < n && row[i + 1]) ? 1 : 0;
-    } else if (tok.t === 'cap') {
-      // a run of at least one: ok[t][i] = OR over j > i of ok[t+1][j]
       let any = 0;
       for (let i = n; i >= 0; i--) {
-        row[i] = any;
-        if (next[i]) any = 1;
+        if (ok[next + i]) any = 1;
+        ok[row + i] = any;
+      }
+    } else if (tok.t === 'cap') {
+      let any = 0;
+      for (let i = n; i >= 0; i--) {
+        ok[row + i] = any;
+        if (ok[next + i]) any = 1;
       }
     } else {
-      for (let i = 0; i < n; i++) {
+      for (let i = 0; i + p.dateMin <= n; i++) {
         const last = Math.min(n, i + p.dateMax);
-        for (let j = i + 1; j <= last; j++) {
-          if (next[j] && dateTest(i, j)) { row[i] = 1; break; }
+        for (let j = i + Math.max(1, p.dateMin); j <= last; j++) {
+          if (ok[next + j] && dateAt(i, j)) {
+            ok[row + i] = 1;
+            break;
+          }
         }
       }
     }
+    if (pairs) for (let i = 1; i < n; i++) if (inside(i)) ok[row + i] = 0;
   }
-  if (!ok[0]![0]) return false;
+  if (!ok[0]) return false;
   if (!caps) return true;
   // take the captures: lazy stars and captures (shortest that lets the rest match), greedy date
   let i = 0;
   for (let t = 0; t < T; t++) {
     const tok = tokens[t]!;
-    const next = ok[t + 1]!;
-    if (tok.t === 'lit') i += tok.cps.length;
+    const next = (t + 1) * W;
+    if (tok.t === 'lit') i += tok.text.length;
     else if (tok.t === 'star') {
-      while (!next[i]) i++;
+      while (!ok[next + i]) i++;
     } else if (tok.t === 'cap') {
       let j = i + 1;
-      while (!next[j]) j++;
-      caps[tok.name] = cps.slice(i, j).join('');
+      while (!ok[next + j]) j++;
+      caps[tok.name] = s.slice(i, j);
       i = j;
     } else {
       let j = Math.min(n, i + p.dateMax);
-      while (!(next[j] && dateTest(i, j))) j--;
-      caps.date = cps.slice(i, j).join('');
+      while (!(ok[next + j] && dateAt(i, j))) j--;
+      caps.date = s.slice(i, j);
       i = j;
     }
   }
@@ -268,45 +313,12 @@ export function matchPattern(p: CompiledPattern, relPath: string, zone: string):
   const S = p.segments;
   const P = S.length;
   const N = names.length;
-  const cps: Array<string[] | undefined> = new Array(N);
-  const cpsOf = (k: number): string[] => (cps[k] ??= Array.from(names[k]!));
-  // seg[p][k]: segments p.. match names k.. (each name against each segment at most once)
-  const memo = new Map<number, boolean>();
-  const nameOk = (q: number, k: number): boolean => {
-    const key = q * (N + 1) + k;
-    let v = memo.get(key);
-    if (v === undefined) memo.set(key, (v = matchName((S[q] as { tokens: Token[] }).tokens, cpsOf(k), p)));
-    return v;
-  };
-  const seg: Uint8Array[] = Array.from({ length: P + 1 }, () => new Uint8Array(N + 1));
-  seg[P]![N] = 1;
-  for (let q = P - 1; q >= 0; q--) {
-    const s = S[q]!;
-    for (let k = N; k >= 0; k--) {
-      if (s.globstar) {
-        // last: the rest of the path (one name or more); elsewhere: any run of folders, none included
-        seg[q]![k] = q === P - 1 ? (k < N ? 1 : 0) : seg[q + 1]![k] || (k < N - 1 && seg[q]![k + 1]) ? 1 : 0;
-      } else {
-        seg[q]![k] = k < N && seg[q + 1]![k + 1] && nameOk(q, k) ? 1 : 0;
-      }
-    }
-  }
-  if (!seg[0]![0]) return undefined;
-  // walk the alignment: '**' takes as many folders as it can, as the old `(?:[^/]+/)*` did
   const caps: Captures = {};
-  let k = 0;
-  for (let q = 0; q < P; q++) {
-    const s = S[q]!;
-    if (s.globstar) {
-      if (q === P - 1) break;
-      let j = N;
-      while (!seg[q + 1]![j]) j--;
-      k = j;
-    } else {
-      matchName(s.tokens, cpsOf(k), p, caps);
-      k++;
-    }
-  }
+  if (!p.globstar) {
+    // one name per segment: match and capture in one pass
+    if (N !== P) return undefined;
+    for (let q = 0; q < P; q++) if (!matchName((S[q] as { tokens: Token[] }).tokens, names[q]!, p, caps)) return undefined;
+  } else if (!alignGlobstars(p, names, caps)) return undefined;
   const out: PatternMatch = {};
   if (caps.customer !== undefined) out.customer = caps.customer;
   if (caps.caller !== undefined) out.caller = caps.caller;
@@ -315,6 +327,52 @@ export function matchPattern(p: CompiledPattern, relPath: string, zone: string):
     if (ms !== undefined) out.dateMs = ms;
   }
   return out;
+}
+
+/**
+ * Align names with segments when some segment is '**': seg[q][k] says segments q.. match names k..
+ * (each name against each segment at most once); then '**' takes as many folders as it can, as the
+ * old `(?:[^/]+/)*` did, and the captures are taken on that alignment.
+ */
+function alignGlobstars(p: CompiledPattern, names: string[], caps: Captures): boolean {
+  const S = p.segments;
+  const P = S.length;
+  const N = names.length;
+  const memo = new Map<number, boolean>();
+  const nameOk = (q: number, k: number): boolean => {
+    const key = q * (N + 1) + k;
+    let v = memo.get(key);
+    if (v === undefined) memo.set(key, (v = matchName((S[q] as { tokens: Token[] }).tokens, names[k]!, p)));
+    return v;
+  };
+  const seg: Uint8Array[] = Array.from({ length: P + 1 }, () => new Uint8Array(N + 1));
+  seg[P]![N] = 1;
+  for (let q = P - 1; q >= 0; q--) {
+    const g = S[q]!;
+    for (let k = N; k >= 0; k--) {
+      if (g.globstar) {
+        // last: the rest of the path (one name or more); elsewhere: any run of folders, none included
+        seg[q]![k] = q === P - 1 ? (k < N ? 1 : 0) : seg[q + 1]![k] || (k < N - 1 && seg[q]![k + 1]) ? 1 : 0;
+      } else {
+        seg[q]![k] = k < N && seg[q + 1]![k + 1] && nameOk(q, k) ? 1 : 0;
+      }
+    }
+  }
+  if (!seg[0]![0]) return false;
+  let k = 0;
+  for (let q = 0; q < P; q++) {
+    const g = S[q]!;
+    if (g.globstar) {
+      if (q === P - 1) break;
+      let j = N;
+      while (!seg[q + 1]![j]) j--;
+      k = j;
+    } else {
+      matchName(g.tokens, names[k]!, p, caps);
+      k++;
+    }
+  }
+  return true;
 }
 
 /** The {date:…} capture as an instant; a time of day alone takes its day from the folders. */
