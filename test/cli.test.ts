@@ -196,21 +196,26 @@ describe('atomic output', () => {
     expect(readFileSync(out, 'utf8')).toMatch(/^\uFEFFcustomer,/);
     expect(readdirSync(dir)).toEqual(['summary.csv']);
   });
-  it('Ctrl-C during a scan: exit 130, no CSV, no manifest, no temporary file', async () => {
+  it('Ctrl-C during a scan: exit 130, no CSV, no temporary file', async () => {
     const root = tempDir();
-    for (let i = 0; i < 40_000; i++) put(root, `k${i % 4}/${i}.wav`, wav({ tag: 7, dataBytes: 80 }));
+    for (let i = 0; i < 4_000; i++) put(root, `k${i % 4}/${i}.wav`, wav({ tag: 7, dataBytes: 80 }));
     const dir = tempDir();
-    const child = spawn(process.execPath, [CLI, root, '--csv', join(dir, 's.csv'), '--files', join(dir, 'f.csv'), '--threads', '0'], { env: { ...process.env, CI: '1' } });
+    // The manifest goes to a stdout nobody reads: once the pipe is full the walk waits for it
+    // (back-pressure), so the scan cannot finish before the signal, however fast the machine.
+    const child = spawn(process.execPath, [CLI, root, '--csv', join(dir, 's.csv'), '--files', '-'], {
+      env: { ...process.env, CI: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.pause();
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
-    // wait until the manifest's temporary file exists (the scan is under way), then interrupt
-    for (let i = 0; i < 200 && readdirSync(dir).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
-    await new Promise((r) => setTimeout(r, 150));
+    // wait until the CSV's temporary file exists (the handlers are installed before it), then interrupt
+    while (readdirSync(dir).length < 1 && child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
     child.kill('SIGINT');
     const code = await new Promise((r) => child.on('close', r));
     expect(code).toBe(130);
-    expect(stderr).toMatch(/interrupted after \d+ files; no output written/);
+    // before the first manifest row reached stdout, or after: either way it says what was written
+    expect(stderr).toMatch(/interrupted \(SIGINT\) after [\d,]+ files?; (no output written|the manifest on stdout is partial \([\d,]+ rows? written, the rest not\); no other output written)\n$/);
     expect(readdirSync(dir)).toEqual([]);
-    expect(existsSync(join(dir, 's.csv'))).toBe(false);
   });
 });

@@ -42,10 +42,43 @@ describe('--pattern templates', () => {
     ['{date:}', /needs a date-fns format/],
     ['{date:yyyyQQ}', /not supported/],
     ['a}/b', /stray/],
+    // formats date-fns writes but cannot read back (they used to fail every reader thread mid-scan)
+    ['{date:yyyy-D}', /day of the year/],
+    ['{date:DD}', /day of the year/],
+    ['{date:HH-hh}', /cannot be read back: .*HH.*hh/],
+    ['{date:yy-uu}', /cannot be read back/],
+    ['{date:MM-LL}', /cannot be read back/],
+    ['{date:kk-HH}', /cannot be read back/],
+    ['{date:T-T}', /cannot be read back/],
   ] as const) {
     it(`rejects "${bad}"`, () => {
       expect(() => compilePattern(bad)).toThrow(PatternError);
       expect(() => compilePattern(bad)).toThrow(msg);
     });
   }
+
+  it('a run of stars is one star, and 60 stars on a 255-character name match at once', () => {
+    const name = 'a'.repeat(254) + 'b';
+    const p = compilePattern('{customer}/' + '*a'.repeat(60) + '*c');
+    // the old regular expression backtracked over this for hours; this returns (no timing asserted)
+    expect(matchPattern(p, `k/${name}`, 'UTC')).toBeUndefined();
+    expect(matchPattern(compilePattern('{customer}/' + '*a'.repeat(60) + '*b'), `k/${name}`, 'UTC')).toEqual({ customer: 'k' });
+    expect(matchPattern(compilePattern('{customer}/x****y'), 'k/x-anything-y', 'UTC')).toEqual({ customer: 'k' });
+    expect(matchPattern(compilePattern('{customer}/x****y'), 'k/x/y', 'UTC')).toBeUndefined();
+  });
+  it('captures are as short as they can be, ** takes as many folders as it can (as the regular expression did)', () => {
+    expect(matchPattern(compilePattern('{customer}-{caller}.wav'), 'a-b-c.wav', 'UTC')).toEqual({ customer: 'a', caller: 'b-c' });
+    expect(matchPattern(compilePattern('**/{customer}/*'), 'x/y/z/f', 'UTC')).toEqual({ customer: 'z' });
+    expect(matchPattern(compilePattern('*-{customer}'), 'a-b-c', 'UTC')).toEqual({ customer: 'b-c' });
+    expect(matchPattern(compilePattern('{customer}/**'), 'acme', 'UTC')).toBeUndefined();
+    expect(matchPattern(compilePattern('**'), 'acme/x', 'UTC')).toEqual({});
+    // names are code points: a capture never splits a character outside the BMP
+    expect(matchPattern(compilePattern('{customer}{caller}'), '\u{1F4DE}\u{1F4DE}', 'UTC')).toEqual({ customer: '\u{1F4DE}', caller: '\u{1F4DE}' });
+  });
+  it('a time of day alone takes its day from the yyyy/MM/dd folders', () => {
+    const p = compilePattern('{customer}/*/*/*/{date:HHmmss}.wav');
+    expect(matchPattern(p, 'acme/2019/01/14/083012.wav', 'Europe/Stockholm')).toEqual({ customer: 'acme', dateMs: Date.UTC(2019, 0, 14, 7, 30, 12) });
+    // no day in the folders: no pattern date (the next date source decides), never 2000-01-01
+    expect(matchPattern(compilePattern('{customer}/{date:HHmmss}.wav'), 'acme/083012.wav', 'UTC')).toEqual({ customer: 'acme' });
+  });
 });

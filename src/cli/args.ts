@@ -1,7 +1,9 @@
 /** Command-line arguments (commander), validated into one options object; bad usage is a UsageError. */
 import { Command, CommanderError, Option } from 'commander';
 import { statSync, accessSync, constants, readFileSync } from 'node:fs';
-import { outputProblem } from '../report/target.js';
+import { planOutputs } from '../report/target.js';
+import { decodeName, printable } from '../scan/names.js';
+import { folderByBytes, rawBytesOf } from './rawarg.js';
 import { compilePattern, PatternError } from '../scan/pattern.js';
 import { isValidZone, systemZone } from '../scan/date/zone.js';
 import { DEFAULT_THREADS } from '../scan/engine.js';
@@ -11,7 +13,10 @@ import { addNotifyOptions, readNotifyOptions, type NotifyCli } from '../report/n
 export class UsageError extends Error {}
 
 export interface CliOptions {
+  /** the folder to scan, as a path leaktally can open (see rawarg.ts for names that are not UTF-8) */
   dir: string;
+  /** the folder as shown to people, when that differs from dir */
+  dirShown?: string;
   csv?: string;
   json?: string;
   files?: string;
@@ -72,34 +77,40 @@ export function parseArgs(argv: string[], out: (s: string) => void = (s) => proc
     throw e;
   }
   const o = cmd.opts<Record<string, string | boolean | undefined>>();
-  const dir = cmd.args[0]!;
+  let dir = cmd.args[0]!;
+  let dirShown: string | undefined;
+  const raw = rawBytesOf(dir);
+  if (raw) {
+    const reachable = folderByBytes(raw);
+    dirShown = decodeName(raw);
+    if (reachable) dir = reachable;
+  }
+  const shown = printable(dirShown ?? dir);
   let st;
   try {
     st = statSync(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'ENOENT' ? `no such folder: ${dir}` : `cannot read ${dir}: ${code}`);
+    throw new UsageError(code === 'ENOENT' ? `no such folder: ${shown}` : `cannot read ${shown}: ${code}`);
   }
-  if (!st.isDirectory()) throw new UsageError(`${dir} is not a folder; give the folder that holds the leaked recordings`);
+  if (!st.isDirectory()) throw new UsageError(`${shown} is not a folder; give the folder that holds the leaked recordings`);
   try {
     accessSync(dir, constants.R_OK | constants.X_OK);
   } catch {
-    throw new UsageError(`cannot read the folder ${dir} (permission denied); run as a user who can read it`);
+    throw new UsageError(`cannot read the folder ${shown} (permission denied); run as a user who can read it`);
   }
-  const depth = Number(o.depth);
-  if (!Number.isInteger(depth) || depth < 1 || depth > 64) throw new UsageError(`--depth must be a whole number from 1 to 64, not "${o.depth}"`);
-  const threads = Number(o.threads);
-  if (!Number.isInteger(threads) || threads < 0 || threads > 64) throw new UsageError(`--threads must be a whole number from 0 to 64, not "${o.threads}"`);
+  const depth = wholeNumber('--depth', o.depth, 1, 64);
+  const threads = wholeNumber('--threads', o.threads, 0, 64);
   const tz = String(o.tz);
-  if (!isValidZone(tz)) throw new UsageError(`unknown time zone "${tz}"; use an IANA name such as Europe/Stockholm or UTC`);
+  if (!isValidZone(tz)) throw new UsageError(`unknown time zone "${printable(tz)}"; use an IANA name such as Europe/Stockholm or UTC`);
   const delimiter = String(o.delimiter);
-  if (delimiter !== ',' && delimiter !== ';') throw new UsageError(`--delimiter must be ',' or ';', not "${delimiter}"`);
+  if (delimiter !== ',' && delimiter !== ';') throw new UsageError(`--delimiter must be ',' or ';', not "${printable(delimiter)}"`);
   const pattern = o.pattern === undefined ? undefined : String(o.pattern);
   if (pattern !== undefined) {
     try {
       compilePattern(pattern);
     } catch (e) {
-      if (e instanceof PatternError) throw new UsageError(`bad --pattern: ${e.message}`);
+      if (e instanceof PatternError) throw new UsageError(`bad --pattern: ${printable(e.message)}`);
       throw e;
     }
   }
@@ -111,6 +122,7 @@ export function parseArgs(argv: string[], out: (s: string) => void = (s) => proc
   }
   const opts: CliOptions = {
     dir,
+    dirShown,
     csv: o.csv as string | undefined,
     json: o.json as string | undefined,
     files: o.files as string | undefined,
@@ -123,12 +135,19 @@ export function parseArgs(argv: string[], out: (s: string) => void = (s) => proc
     strictEvidence: o.strictEvidence === true,
     notify,
   };
-  const outputs = [['--csv', opts.csv], ['--json', opts.json], ['--files', opts.files]] as const;
-  if (outputs.filter(([, v]) => v === '-').length > 1) throw new UsageError('only one of --csv, --json and --files can write to stdout (-)');
-  for (const [flag, target] of outputs) {
-    if (!target || target === '-') continue;
-    const problem = outputProblem(target, dir);
-    if (problem) throw new UsageError(`${flag}: ${problem}`);
-  }
+  const outputs: Array<readonly [string, string | undefined]> = [['--csv', opts.csv], ['--json', opts.json], ['--files', opts.files]];
+  // --files FILE alone also prints the summary CSV on stdout: FILE must not be stdout
+  if (opts.csv === undefined && opts.json === undefined && opts.files !== undefined && opts.files !== '-') outputs.push(['the summary on stdout', '-']);
+  // every output checked before the scan: empty names, missing folders, folders, the evidence, two outputs in one file
+  const plans = planOutputs(outputs, dir);
+  if (typeof plans === 'string') throw new UsageError(printable(plans));
   return opts;
+}
+
+/** A whole number in decimal digits only: Number() also takes '0x2', '1.0', ' 2' and '1e1'. */
+function wholeNumber(flag: string, value: unknown, min: number, max: number): number {
+  const text = String(value);
+  const n = /^[0-9]{1,3}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= max)) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, not "${printable(text)}"`);
+  return n;
 }

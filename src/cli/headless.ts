@@ -1,10 +1,11 @@
 /** The headless face: scan, then write the summary CSV/JSON and the manifest. */
 import { Scanner, evidenceWarnings, type ScanResult } from '../scan/engine.js';
-import { AtomicFile, removeTemporaryFiles } from '../report/atomic.js';
+import { openOutput, removeTemporaryFiles, OutputWriteError, type Output } from '../report/atomic.js';
+import { planOutputs, describeError } from '../report/target.js';
 import { summaryCsvOf, summaryJsonOf } from '../report/summary.js';
 import { notifyReport } from '../report/notify.js';
 import { ManifestWriter } from '../report/manifest.js';
-import { printable } from '../scan/names.js';
+import { escapeJson, printable, printableLines } from '../scan/names.js';
 import { progressLine } from './progress.js';
 import { hours, num } from '../report/human.js';
 import { version, type CliOptions } from './args.js';
@@ -12,7 +13,15 @@ import { engineExtras, notifyOptionsOf, planFor } from '../report/notify-options
 import { writeNotifyFiles } from '../report/pack.js';
 import type { RetentionPlan } from '../report/retention.js';
 
-export class OutputError extends Error {}
+/** An output that cannot be used: found before the scan (exit 2) or while writing (exit 1). */
+export class OutputError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 2,
+  ) {
+    super(message);
+  }
+}
 
 export function configOf(o: CliOptions, plan: RetentionPlan | undefined = planFor(o.notify, o.tz)) {
   return { root: o.dir, depth: o.depth, pattern: o.pattern, zone: o.tz, threads: o.threads, strictEvidence: o.strictEvidence, ...engineExtras(o.notify, plan) };
@@ -26,25 +35,29 @@ export function optionsRecord(o: CliOptions): Record<string, unknown> {
   };
 }
 
-async function openTarget(flag: string, target: string): Promise<AtomicFile> {
-  try {
-    return await AtomicFile.create(target);
-  } catch (e) {
-    throw new OutputError(`${flag}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
+/** The signals a headless run stops on, with their numbers (the exit code is 128 + the number). */
+export const STOP_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 } as const;
+type StopSignal = keyof typeof STOP_SIGNALS;
+export const signalExitCode = (s: StopSignal): number => 128 + STOP_SIGNALS[s];
 
+/** Write to stdout; a failure other than a closed pipe (main's quiet exit) is an output error, exit 1. */
 function writeStdout(text: string): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve())));
+  return new Promise((resolve, reject) =>
+    process.stdout.write(text, (e) => {
+      if (!e) resolve();
+      else if ((e as NodeJS.ErrnoException).code === 'EPIPE') reject(e);
+      else reject(new OutputError(`cannot write to stdout: ${describeError(e)}`, 1));
+    }),
+  );
 }
 
 const count = (n: number, one: string, many: string): string => `${num(n)} ${n === 1 ? one : many}`;
 
-/** Warnings worth a line on stderr after a scan. */
-export function warnings(r: ScanResult): string[] {
+/** Warnings worth a line on stderr after a scan (names and arguments sanitised for the terminal). */
+export function warnings(r: ScanResult, shownRoot = r.config.root): string[] {
   const w: string[] = [];
   if (r.config.pattern && r.totals.files > 0 && r.unmatched === r.totals.files) {
-    w.push(`--pattern matched none of the ${count(r.totals.files, 'file', 'files')}; check it against a path below ${r.config.root}`);
+    w.push(`--pattern matched none of the ${count(r.totals.files, 'file', 'files')}; check it against a path below ${printable(shownRoot)}`);
   } else if (r.unmatched > 0) {
     w.push(`${count(r.unmatched, 'file', 'files')} did not match --pattern (counted under "(unmatched)")`);
   }
@@ -52,72 +65,137 @@ export function warnings(r: ScanResult): string[] {
     w.push(`${count(r.unreadableFolders, 'folder', 'folders')} could not be read, e.g. ${printable(r.folderErrors[0]!.path)} (${r.folderErrors[0]!.error}); their files are not counted`);
   }
   if (r.linksSkipped) w.push(`${count(r.linksSkipped, 'symbolic link was', 'symbolic links were')} not followed`);
-  w.push(...evidenceWarnings(r));
+  w.push(...evidenceWarnings(r).map(printable));
   return w;
 }
 
 export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<number> {
   const stderrTty = process.stderr.isTTY === true;
-  const targets: Array<[string, string | undefined]> = [['--csv', o.csv], ['--json', o.json], ['--files', o.files], ['--xlsx', o.notify.xlsx]];
-  const files = new Map<string, AtomicFile>();
-  for (const [flag, t] of targets) if (t && t !== '-') files.set(flag, await openTarget(flag, t));
+  const stdoutTty = process.stdout.isTTY === true;
+  const shownRoot = o.dirShown ?? o.dir;
+  const targets = [['--csv', o.csv], ['--json', o.json], ['--files', o.files], ['--xlsx', o.notify.xlsx]] as const;
 
+  // Signals: the first stops the scan (what was counted is thrown away, temporary files removed);
+  // a second one, or one while the last rows are flushed, ends the run at once. Installed before any
+  // temporary file exists and kept until every output is in place.
+  let signal: StopSignal | undefined;
+  let onInterrupt: (() => void) | undefined;
+  const interruptedP = new Promise<void>((resolve) => (onInterrupt = resolve));
+  let scanner: Scanner | undefined;
   let manifest: ManifestWriter | undefined;
-  if (o.files) {
-    manifest = new ManifestWriter(o.files === '-' ? process.stdout : files.get('--files')!.stream, o.tz, o.delimiter);
-  }
-  const plan = planFor(o.notify, o.tz);
-  const scanner = new Scanner(configOf(o, plan), manifest ? (r) => manifest!.add(r) : undefined);
-
-  let interrupted = false;
-  const onSignal = (): void => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    scanner.stop();
+  const onSignal = (s: StopSignal): void => {
+    if (signal) {
+      removeTemporaryFiles();
+      process.stderr.write(`leaktally: ${s} again: stopped at once; no output file written${manifest && o.files === '-' ? `; the manifest on stdout is partial (${num(manifest.rows)} rows)` : ''}\n`);
+      process.exit(signalExitCode(s));
+    }
+    signal = s;
+    scanner?.stop();
+    manifest?.release();
+    onInterrupt!();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const timer = stderrTty ? setInterval(() => process.stderr.write(`\r\x1b[K${progressLine(scanner.progress())}`), 100) : undefined;
+  const handlers = Object.keys(STOP_SIGNALS).map((s) => [s, () => onSignal(s as StopSignal)] as const);
+  for (const [s, h] of handlers) process.on(s, h);
+  const files = new Map<string, Output>();
   let result: ScanResult;
   try {
-    result = await scanner.run();
-  } finally {
-    if (timer) {
-      clearInterval(timer);
-      process.stderr.write('\r\x1b[K');
+    const plans = planOutputs(targets, o.dir);
+    if (typeof plans === 'string') throw new OutputError(plans);
+    for (const [flag, plan] of plans) {
+      try {
+        files.set(flag, await openOutput(plan, { private: flag === '--files' }));
+      } catch (e) {
+        throw new OutputError(`${flag}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      if (signal) break;
     }
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  if (interrupted) {
-    removeTemporaryFiles();
-    process.stderr.write(`leaktally: interrupted after ${scanner.progress().done} files; no output written\n`);
-    return 130;
-  }
-  if (manifest) await manifest.end();
-  const notify = notifyOptionsOf(o.notify, plan);
-  const ctx = { version: version(), argv: process.argv.slice(2), registerPath: o.notify.registerPath };
-  // built once: caller sets are united and placed in countries here, for every output
-  const report = notifyReport(result, notify);
-  const csv = o.csv || csvToStdout ? summaryCsvOf(report, result, o.delimiter) : undefined;
-  const json = o.json ? summaryJsonOf(report, result, optionsRecord(o), ctx) : undefined;
-  if (o.csv === '-' || (csvToStdout && !o.csv)) await writeStdout(csv!);
-  if (o.json === '-') await writeStdout(json!);
-  files.get('--csv')?.write(csv!);
-  files.get('--json')?.write(json!);
-  for (const [flag, f] of files) if (flag !== '--xlsx') await f.commit();
-  try {
-    await writeNotifyFiles(result, report, ctx, { xlsx: files.get('--xlsx'), statements: o.notify.statements });
-  } catch (e) {
-    throw new OutputError(e instanceof Error ? e.message : String(e));
+
+    // a write error of the manifest while the scan runs: stop the scan; reported below
+    let manifestError: Error | undefined;
+    if (o.files && !signal) {
+      manifest = new ManifestWriter(o.files === '-' ? process.stdout : files.get('--files')!.stream, o.tz, o.delimiter, {
+        terminal: o.files === '-' && stdoutTty,
+        onError: (e) => {
+          manifestError = e;
+          scanner?.stop();
+        },
+      });
+    }
+    const m = manifest;
+    const plan = planFor(o.notify, o.tz);
+    scanner = new Scanner(configOf(o, plan), m ? (r) => m.add(r) : undefined, m ? () => m.waitForRoom() : undefined);
+    if (signal) scanner.stop();
+    const timer = stderrTty ? setInterval(() => process.stderr.write(`\r\x1b[K${progressLine(scanner!.progress())}`), 100) : undefined;
+    try {
+      result = await scanner.run();
+    } finally {
+      if (timer) {
+        clearInterval(timer);
+        process.stderr.write('\r\x1b[K');
+      }
+    }
+    if (manifest && !signal && !manifestError) await Promise.race([manifest.end(), interruptedP]);
+    manifestError ??= manifest?.failure;
+    if (manifestError) {
+      removeTemporaryFiles();
+      if (o.files === '-' && (manifestError as NodeJS.ErrnoException).code === 'EPIPE') throw manifestError; // main: a closed pipe
+      const where = o.files === '-' ? 'stdout' : o.files;
+      throw new OutputError(`--files: cannot write ${where}: ${describeError(manifestError)}; the scan was stopped and no output written`, 1);
+    }
+    if (signal) {
+      removeTemporaryFiles();
+      // rows already taken for stdout are sent whole (the CSV's buffer flushed), so the count below is what the reader gets
+      if (manifest && o.files === '-') void manifest.end();
+      const done = scanner.progress().done;
+      const stdoutPart = manifest && o.files === '-' && manifest.rows > 0
+        ? `the manifest on stdout is partial (${count(manifest.rows, 'row', 'rows')} written, the rest not); no other output written`
+        : 'no output written';
+      process.stderr.write(`leaktally: interrupted (${signal}) after ${count(done, 'file', 'files')}; ${stdoutPart}\n`);
+      return signalExitCode(signal);
+    }
+
+    const display = shownRoot === result.config.root ? result : { ...result, config: { ...result.config, root: shownRoot } };
+    const ctx = { version: version(), argv: process.argv.slice(2), registerPath: o.notify.registerPath };
+    // built once: caller sets are united and placed in countries here, for every output
+    const report = notifyReport(display, notifyOptionsOf(o.notify, plan));
+    const csv = o.csv || csvToStdout ? summaryCsvOf(report, display, o.delimiter) : undefined;
+    const json = o.json ? escapeJson(summaryJsonOf(report, display, optionsRecord(o), ctx)) : undefined;
+    // stdout is data, kept faithful, except on a terminal: no name may send escape sequences there
+    if (o.csv === '-' || (csvToStdout && !o.csv)) await writeStdout(stdoutTty ? printableLines(csv!) : csv!);
+    if (o.json === '-') await writeStdout(json!);
+    files.get('--csv')?.write(csv!);
+    files.get('--json')?.write(json!);
+    // the manifest first: the largest output, the one a full disk stops, and then no other is put in place
+    const order = [...files].sort(([a], [b]) => Number(b === '--files') - Number(a === '--files'));
+    for (const [flag, f] of order) {
+      if (flag === '--xlsx') continue;
+      try {
+        await f.commit();
+      } catch (e) {
+        if (e instanceof OutputWriteError) throw new OutputError(`${flag}: ${e.message}`, 1);
+        throw e;
+      }
+    }
+    try {
+      await writeNotifyFiles(display, report, ctx, { xlsx: files.get('--xlsx'), statements: o.notify.statements });
+    } catch (e) {
+      throw new OutputError(e instanceof Error ? e.message : String(e), 1);
+    }
+    if (signal) {
+      // a signal during the last writes: the outputs are whole (each was renamed into place or not at all)
+      process.stderr.write(`leaktally: ${signal} while the outputs were being written; they are complete\n`);
+    }
+  } finally {
+    for (const [s, h] of handlers) process.off(s, h);
+    for (const f of files.values()) f.abort();
   }
 
-  for (const w of warnings(result)) process.stderr.write(`leaktally: warning: ${w}\n`);
+  for (const w of warnings(result, shownRoot)) process.stderr.write(`leaktally: warning: ${w}\n`);
   if (stderrTty) {
     const t = result.totals;
     process.stderr.write(
       `leaktally: ${num(t.files)} files in ${t.customers} customers: ${num(t.audioFiles)} recordings, ` +
-        `${hours(t.audioSeconds)} h, ${t.unreadableFiles} unreadable (${(scanner.progress().elapsedMs / 1000).toFixed(1)} s)\n`,
+        `${hours(t.audioSeconds)} h, ${t.unreadableFiles} unreadable (${(scanner!.progress().elapsedMs / 1000).toFixed(1)} s)\n`,
     );
   }
   return 0;

@@ -3,8 +3,24 @@
 import { parseArgs, UsageError } from './args.js';
 import { runHeadless, OutputError, configOf } from './headless.js';
 import { removeTemporaryFiles } from '../report/atomic.js';
+import { describeError } from '../report/target.js';
+import { printable } from '../scan/names.js';
 import { loadTui } from '../tui/load.js';
 import { EvidenceError } from '../scan/walk.js';
+
+/**
+ * The reader of stdout went away (`leaktally … --csv - | head -1`): no stack, nothing on stderr,
+ * temporary files removed, and the exit status of a Unix tool ended by SIGPIPE (128 + 13), so that a
+ * pipeline with `set -o pipefail` knows the output was cut short. Other outputs are not written.
+ */
+export const EXIT_BROKEN_PIPE = 141;
+
+const isBrokenPipe = (e: unknown): boolean => (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
+
+function brokenPipe(): never {
+  removeTemporaryFiles();
+  process.exit(EXIT_BROKEN_PIPE);
+}
 
 export async function main(argv: string[]): Promise<number> {
   let o;
@@ -12,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     o = parseArgs(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`leaktally: ${e.message} (see leaktally --help)\n`);
+      process.stderr.write(`leaktally: ${printable(e.message)} (see leaktally --help)\n`);
       return 2;
     }
     throw e;
@@ -32,13 +48,28 @@ export async function main(argv: string[]): Promise<number> {
     return await runHeadless(o, !summaryElsewhere && o.files !== '-');
   } catch (e) {
     removeTemporaryFiles();
-    if (e instanceof OutputError || e instanceof EvidenceError) {
-      process.stderr.write(`leaktally: ${e.message}\n`);
+    if (isBrokenPipe(e)) brokenPipe();
+    if (e instanceof EvidenceError) {
+      process.stderr.write(`leaktally: ${printable(e.message)}\n`);
       return 2;
+    }
+    if (e instanceof OutputError) {
+      process.stderr.write(`leaktally: ${printable(e.message)}\n`);
+      return e.exitCode;
     }
     throw e;
   }
 }
+
+process.stdout.on('error', (e) => {
+  if (isBrokenPipe(e)) brokenPipe();
+  removeTemporaryFiles();
+  process.stderr.write(`leaktally: cannot write to stdout: ${printable(describeError(e))}\n`);
+  process.exit(1);
+});
+// temporary files hold evidence paths: gone on every way out Node sees (the headless run also removes
+// them on signals and errors; this catches the rest)
+process.on('exit', removeTemporaryFiles);
 
 main(process.argv.slice(2)).then(
   (code) => {
@@ -46,7 +77,8 @@ main(process.argv.slice(2)).then(
   },
   (e: unknown) => {
     removeTemporaryFiles();
-    process.stderr.write(`leaktally: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    if (isBrokenPipe(e)) brokenPipe();
+    process.stderr.write(`leaktally: internal error: ${(e instanceof Error ? e.stack ?? e.message : String(e)).split('\n').map(printable).join('\n')}\n`);
     process.exitCode = 1;
   },
 );

@@ -1,7 +1,7 @@
 /** The notification pack's files beside the CSV/JSON: the workbook and the statements. */
 import type { ScanResult } from '../scan/engine.js';
 import { resolve } from 'node:path';
-import { AtomicFile } from './atomic.js';
+import { AtomicFile, type Output } from './atomic.js';
 import { summaryCsv, type Delimiter } from './summary.js';
 import { outputProblem } from './target.js';
 import { method, type MethodContext } from './method.js';
@@ -13,7 +13,7 @@ export async function writeNotifyFiles(
   result: ScanResult,
   report: NotifyReport,
   ctx: MethodContext,
-  out: { xlsx?: AtomicFile | string; statements?: string },
+  out: { xlsx?: Output | string; statements?: string },
 ): Promise<void> {
   if (!out.xlsx && !out.statements) return;
   const m = method(result, report, ctx);

@@ -18,7 +18,7 @@ import { offsetMinutes } from '../scan/date/zone.js';
 import type { NotifyReport, NotifyRow } from './notify.js';
 import { SUMMARY_COLUMNS, customerCell, formatsText } from './rows.js';
 import { methodLines, type Method } from './method.js';
-import { AtomicFile } from './atomic.js';
+import { AtomicFile, type Output } from './atomic.js';
 
 /** A Date whose UTC fields are the wall clock in zone (what a spreadsheet date cell shows). */
 function wallDate(zone: string, ms: number): Date {
@@ -80,7 +80,7 @@ export async function workbookBuffer(report: NotifyReport, result: ScanResult, m
 }
 
 /** Write the workbook atomically (temporary file, fsync, rename). */
-export async function writeWorkbook(target: string, report: NotifyReport, result: ScanResult, m: Method, file?: AtomicFile): Promise<void> {
+export async function writeWorkbook(target: string, report: NotifyReport, result: ScanResult, m: Method, file?: Output): Promise<void> {
   const buf = await workbookBuffer(report, result, m);
   const f = file ?? (await AtomicFile.create(target));
   try {

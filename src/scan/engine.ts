@@ -103,6 +103,8 @@ export class Scanner {
   constructor(
     readonly config: ScanConfig,
     private readonly onRecord?: (r: FileRecord) => void,
+    /** back-pressure from onRecord's consumer (a manifest behind its output): the walk waits for it */
+    private readonly waitForOutput?: () => Promise<void> | undefined,
   ) {
     // built once here to validate the pattern before anything starts; the readers build their own
     const ctx = makeContext(config, onRecord !== undefined);
@@ -255,6 +257,16 @@ export class Scanner {
     this.agg.unreadableFolder('top-level', TOP_LEVEL);
   }
 
+  /** The walk's pause, after any wait for the output (so that records never pile up without bound). */
+  private paced(pause: () => Promise<void> | undefined): () => Promise<void> | undefined {
+    const wait = this.waitForOutput;
+    if (!wait) return pause;
+    return () => {
+      const w = wait();
+      return w ? w.then(() => pause()) : pause();
+    };
+  }
+
   async run(): Promise<ScanResult> {
     const reader = createReader({
       config: this.config,
@@ -266,7 +278,7 @@ export class Scanner {
     const batcher = new Batcher((b) => reader.read(b));
     try {
       this.atimes = await walk(this.config.root, this.walkSink(batcher), {
-        pause: () => reader.pause(),
+        pause: this.paced(() => reader.pause()),
         aborted: () => this.stopped,
         strict: this.config.strictEvidence,
       });
