@@ -23,6 +23,9 @@ import { ColourContext, CustomerTable, ExportPrompt, Footer, Lines, Status } fro
  */
 export const REDRAW_MS = 500;
 
+/** After a key press the scan's next redraw waits this long (the user is reading the key's frame). */
+const KEY_QUIET_MS = 400;
+
 /** Lines above the body (3 status lines, the completeness line, a rule) and below it (the footer). */
 const HEAD = 5;
 const FOOT = 1;
@@ -137,6 +140,7 @@ export function App(props: AppProps) {
   live.current = { names, tableHeight, page, lines: lines.length, scanning, snap, rows, selected };
 
   useInput((input, key) => {
+    source.quiet?.(KEY_QUIET_MS);
     const l = live.current;
     const ctx: KeyContext = {
       rows: l.names,
