@@ -71,7 +71,7 @@ export const BINDINGS: readonly Binding[] = [
   { command: 'cancel', keys: [n('escape')], label: 'Esc', description: 'clear the filter / cancel the export', modes: EDIT, hint: 'Esc cancel' },
   { command: 'erase', keys: [n('backspace')], label: 'Backspace', description: 'erase a character', modes: EDIT },
   { command: 'clear', keys: [c('u', true)], label: 'Ctrl-U', description: 'erase the whole line', modes: EDIT, hint: 'Ctrl-U erase' },
-  { command: 'scope', keys: [n('tab')], label: 'Tab', description: 'in the export: choose what to write', modes: ['export'], hint: 'Tab what' },
+  { command: 'scope', keys: [n('tab')], label: 'Tab', description: 'in the export: choose what to write', modes: ['export'], hint: 'Tab rows' },
 ];
 
 function matches(spec: KeySpec, k: KeyPress): boolean {

@@ -146,7 +146,7 @@ export function ExportPrompt(props: { state: UiState; width: number; height: num
     <Text key="w">
       {'what: '}
       {scopesOf(s).map((x) => (
-        <Text key={x} inverse={x === s.exportScope}>{` ${cut(scopeText(x), Math.max(10, w - 8))} `}</Text>
+        <Text key={x} inverse={x === s.exportScope} bold={x === s.exportScope}>{x === s.exportScope ? `[${cut(scopeText(x), Math.max(10, w - 10))}]` : ` ${cut(scopeText(x), Math.max(10, w - 10))} `}</Text>
       ))}
     </Text>,
   );
