@@ -70,10 +70,10 @@ function useTerminalSize(fallback?: { columns: number; rows: number }) {
   const read = () => fallback ?? { columns: stdout.columns || 80, rows: stdout.rows || 24 };
   const [size, setSize] = useState(read);
   useEffect(() => {
-    const onResize = () => setSize(read());
+    const onResize = () => setSize(fallback ?? { columns: stdout.columns || 80, rows: stdout.rows || 24 });
     stdout.on('resize', onResize);
     return () => void stdout.off('resize', onResize);
-  }, [stdout]);
+  }, [stdout, fallback]);
   return size;
 }
 
@@ -94,17 +94,19 @@ export function App(props: AppProps) {
 
   useEffect(() => {
     if (state.stopRequested) source.stop();
-  }, [state.stopRequested]);
+  }, [state.stopRequested, source]);
 
+  const { onQuit } = props;
   useEffect(() => {
     if (!state.quit) return;
     source.stop();
-    props.onQuit?.(state.exitCode);
+    onQuit?.(state.exitCode);
     exit();
-  }, [state.quit]);
+  }, [state.quit, state.exitCode, source, onQuit, exit]);
 
   // Sorting and filtering are keyed by the snapshot (a new one a few times a second), not done per key.
-  const rows = useMemo(() => visibleRows(snap.customers, state), [snap.customers, state.filter, state.sort, state.reverse]);
+  const { filter, sort, reverse } = state;
+  const rows = useMemo(() => visibleRows(snap.customers, { filter, sort, reverse }), [snap.customers, filter, sort, reverse]);
   const names = useMemo(() => rows.map((r) => r.customer), [rows]);
   const byName = useMemo(() => new Map(snap.customers.map((c) => [c.customer, c])), [snap.customers]);
   const callers = useMemo(() => snap.customers.some((c) => c.distinctCallers !== undefined), [snap.customers]);
@@ -133,7 +135,7 @@ export function App(props: AppProps) {
       return detailLines(selected, props.zone, w, { folderErrors: mine, partial: stopped });
     }
     return [];
-  }, [state.view, selected, width, snap.result, stopped]);
+  }, [state.view, selected, width, snap.result, stopped, props.zone, source.config]);
 
   // The keys act on the screen as drawn last (the rows, the page sizes): the handler reads them here.
   const live = useRef({ names, tableHeight, page, lines: lines.length, scanning, snap, rows, selected });
@@ -167,7 +169,7 @@ export function App(props: AppProps) {
       overwrite: state.overwrite,
       delimiter: props.delimiter,
     }).then((status) => dispatch({ type: 'exported', status }));
-  }, [state.exporting]);
+  }, [state.exporting, state.exportScope, state.exportPath, state.overwrite, source, props.delimiter]);
 
   const mode: KeyMode = state.view === 'export' ? 'export' : state.filtering ? 'filter' : state.view;
   const label = state.filter ? `SHOWN (${rows.length} of ${snap.customers.length})` : `TOTAL (${snap.customers.length})`;

@@ -29,8 +29,19 @@ export interface TuiOptions {
 
 export async function runTui(config: ScanConfig, delimiter: Delimiter, opts: { exitWhenDone: true }): Promise<ScanResult>;
 export async function runTui(config: ScanConfig, delimiter: Delimiter, opts?: TuiOptions): Promise<number>;
+/** The UI over a new scan of config, until the user quits; returns the exit code (0: q, 130: Ctrl-C or SIGINT). */
 export async function runTui(config: ScanConfig, delimiter: Delimiter, opts: TuiOptions = {}): Promise<number | ScanResult> {
-  const scanner = new Scanner(config);
+  const r = await show(new Scanner(config), delimiter, opts);
+  return opts.exitWhenDone ? r.result : r.code;
+}
+
+/** The UI over a scanner it starts; resolves with the scan's result once the UI has quit. */
+export async function showScan(scanner: Scanner, delimiter: Delimiter, opts: TuiOptions = {}): Promise<ScanResult> {
+  return (await show(scanner, delimiter, opts)).result;
+}
+
+async function show(scanner: Scanner, delimiter: Delimiter, opts: TuiOptions): Promise<{ code: number; result: ScanResult }> {
+  const config = scanner.config;
   const done = scanner.run();
   const source = snapshotSource(scanner, done);
   let code = 0;
@@ -62,6 +73,5 @@ export async function runTui(config: ScanConfig, delimiter: Delimiter, opts: Tui
     scanner.stop();
     removeTemporaryFiles(); // an export under way when the user quit
   }
-  const result = await done;
-  return opts.exitWhenDone ? result : code;
+  return { code, result: await done };
 }
