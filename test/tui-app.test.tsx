@@ -324,11 +324,16 @@ describe('journeys', () => {
     await until(() => String(app.quitCode()), (c) => c === '130', 'the exit code');
   });
 
-  it('browsing works while the scan runs', async () => {
+  it('browsing works while the scan runs, and Enter opens the row highlighted on screen while rows move', async () => {
     const app = startApp(flatTree(4, 2000), { redrawMs: 50 });
     await until(app.lastFrame, (f) => /[1-9][\d,]* \/ /.test(f), 'the scan to start');
+    app.stdin.write(KEY.down);
+    // the highlight off the first row: the key was taken, the selection is now a customer, not a position
+    const moved = await until(app.lastFrame, (f) => /CUSTOMER.*\n [^\n]*\n(?: [^\n]*\n)*>k\d+/.test(f), 'the highlight on a later row');
+    const highlighted = /^>(k\d+)/m.exec(moved)![1]!;
     app.stdin.write(KEY.enter);
     const during = await until(app.lastFrame, (f) => f.includes('Recordings per month'), 'a customer view during the scan');
+    expect(during).toMatch(new RegExp(`^${highlighted}\\b`, 'm'));
     expect(during).not.toMatch(/done 100%/);
     app.stdin.write(KEY.escape);
     await until(app.lastFrame, (f) => f.includes('CUSTOMER'), 'the table');

@@ -7,7 +7,7 @@ import React, { useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { sumTotals } from '../scan/aggregate.js';
 import type { Delimiter } from '../report/summary.js';
-import { cursorOf, initialState, reduce, scrolled, visibleRows, type KeyContext, type UiState } from './state.js';
+import { cursorOf, filterRows, initialState, reduce, scrolled, sortRows, type KeyContext, type UiState } from './state.js';
 import type { KeyMode, KeyPress } from './keys.js';
 import { helpKeys } from './keys.js';
 import { COLUMN_HELP, completeness, detailLines, folderErrorsOf, padR } from './format.js';
@@ -106,11 +106,13 @@ export function App(props: AppProps) {
 
   // Sorting and filtering are keyed by the snapshot (a new one a few times a second), not done per key.
   const { filter, sort, reverse } = state;
-  const rows = useMemo(() => visibleRows(snap.customers, { filter, sort, reverse }), [snap.customers, filter, sort, reverse]);
+  // sorted once per snapshot and order; typing a filter only filters the sorted rows
+  const sorted = useMemo(() => sortRows(snap.customers, sort, reverse), [snap.customers, sort, reverse]);
+  const rows = useMemo(() => filterRows(sorted, filter), [sorted, filter]);
   const names = useMemo(() => rows.map((r) => r.customer), [rows]);
   const byName = useMemo(() => new Map(snap.customers.map((c) => [c.customer, c])), [snap.customers]);
   const callers = useMemo(() => snap.customers.some((c) => c.distinctCallers !== undefined), [snap.customers]);
-  const totals = useMemo(() => sumTotals(rows, callers), [rows, callers]);
+  const totals = useMemo(() => sumTotals([...rows], callers), [rows, callers]);
   const complete = useMemo(() => completeness(snap.customers, snap.result, snap.progress), [snap]);
   const stopped = state.stopRequested || snap.progress.phase === 'stopped';
 

@@ -79,12 +79,21 @@ function compare(a: CustomerTotals, b: CustomerTotals, key: SortKey): number {
   return c || byName;
 }
 
+/** Rows whose name holds the filter (case-insensitive), in the order given. */
+export function filterRows(rows: readonly CustomerTotals[], filter: string): readonly CustomerTotals[] {
+  const f = filter.toLowerCase();
+  return f ? rows.filter((c) => c.customer.toLowerCase().includes(f)) : rows;
+}
+
+/** Rows sorted by a column, maybe reversed (a new array). */
+export function sortRows(rows: readonly CustomerTotals[], sort: SortKey, reverse: boolean): CustomerTotals[] {
+  const out = [...rows].sort((a, b) => compare(a, b, sort));
+  return reverse ? out.reverse() : out;
+}
+
 /** The table's rows: filtered by name (case-insensitive), sorted, maybe reversed. */
-export function visibleRows(customers: readonly CustomerTotals[], s: Pick<UiState, 'filter' | 'sort' | 'reverse'>): CustomerTotals[] {
-  const f = s.filter.toLowerCase();
-  const rows = f ? customers.filter((c) => c.customer.toLowerCase().includes(f)) : [...customers];
-  rows.sort((a, b) => compare(a, b, s.sort));
-  return s.reverse ? rows.reverse() : rows;
+export function visibleRows(customers: readonly CustomerTotals[], s: Pick<UiState, 'filter' | 'sort' | 'reverse'>): readonly CustomerTotals[] {
+  return filterRows(sortRows(customers, s.sort, s.reverse), s.filter);
 }
 
 /** What the reducer needs to know about the screen at the moment of the key. */
