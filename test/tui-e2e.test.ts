@@ -148,6 +148,7 @@ describe.skipIf(!hasTmux)('the UI in a real terminal', () => {
     const nobody = unprivileged(root);
     if (nobody.skip) return ctx.skip(nobody.skip);
     const asRoot = process.getuid?.() === 0;
+    if (asRoot && spawnSync('setpriv', ['--version']).status !== 0) return ctx.skip('setpriv (util-linux) is needed to run the UI as uid 65534');
     // a folder that user cannot list (root reads everything, so the test runs the UI as uid 65534)
     chmodSync(join(root, 'locked/2017'), 0o000);
     const cli = asRoot ? join(unprivilegedRuntime(), 'dist/cli/main.js') : CLI;
