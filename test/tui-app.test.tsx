@@ -91,6 +91,19 @@ describe('widgets', () => {
     expect(f).toMatch(/itell\/2017: EACCES/);
     expect(f).toMatch(/itell\/x\.wav: empty file/);
   });
+  it('built-in rows by their kind: a folder named "(unmatched)" is a customer, shown as ./(unmatched)', () => {
+    const rows = [cust('(unmatched)', 3), cust('(unmatched)', 2, { kind: 'customer' }), cust('(top level)', 1)];
+    const f = render(<CustomerTable rows={rows} totals={cust('TOTAL (3)', 6)} cursor={5} top={0} height={3} width={80} zone={ZONE} state={initialState()} />).lastFrame()!;
+    expect(f).toMatch(/^ \(unmatched\)\s+3/m);
+    expect(f).toMatch(/^ \.\/\(unmatched\)\s+2/m);
+    expect(f).toMatch(/^ \(top level\)\s+1/m);
+  });
+  it('the notification figures: callers withheld, recordings past retention', () => {
+    const c = cust('acme', 4, { distinctCallers: 2, withheldCallerCalls: 1, pastRetentionFiles: 3, pastRetentionSeconds: 90, oldestPastRetentionMs: Date.UTC(2015, 0, 2, 8) });
+    const text = detailLines(c, ZONE, 79).join('\n');
+    expect(text).toMatch(/2 distinct callers \(\+ 1 call with the caller withheld\)/);
+    expect(text).toMatch(/Past retention: 3 recordings \(1\.5 min\), oldest 2015-01-02T09:00:00\+01:00/);
+  });
   it('(unmatched) says what it is and shows example paths when the engine keeps them', () => {
     const plain = detailLines(cust('(unmatched)', 3), ZONE, 79).join('\n');
     expect(plain).toMatch(/did not match/);

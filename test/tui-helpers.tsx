@@ -25,7 +25,8 @@ export const KEY = {
 
 /** A customer row with every count set from `files` (all audio, an hour each unless told). */
 export const cust = (customer: string, files: number, extra: Partial<CustomerTotals> = {}): CustomerTotals => ({
-  customer, files, audioFiles: files, otherFiles: 0, unreadableFiles: 0, bytes: 0, audioSeconds: files * 3600,
+  customer, kind: customer === '(unmatched)' ? 'unmatched' : customer === '(top level)' ? 'top-level' : 'customer',
+  withheldCallerCalls: 0, pastRetentionFiles: 0, pastRetentionSeconds: 0, files, audioFiles: files, otherFiles: 0, unreadableFiles: 0, bytes: 0, audioSeconds: files * 3600,
   formats: [], months: [], dateSources: [], unreadableExamples: [], ...extra,
 });
 
@@ -69,7 +70,7 @@ export interface Started extends ReturnType<typeof render> {
 export function startApp(root: string, { config, ...opts }: Partial<AppProps> & { config?: Partial<ScanConfig> } = {}): Started {
   const scanner = new Scanner({ root, depth: 1, zone: ZONE, threads: 0, ...config });
   const done = scanner.run();
-  const source = snapshotSource(scanner, done);
+  const source = snapshotSource(scanner);
   const out = tempDir();
   let code: number | undefined;
   const app = render(

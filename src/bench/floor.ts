@@ -1,60 +1,33 @@
 /**
- * The I/O floor: the same walk and the same batches to as many threads, but each thread only does
- * open + fstat + read 4 KiB + close per file. No scan can be faster than this on the same machine.
+ * The I/O floor: the scan's own walk, batcher and thread pool, with a per-file job that only does
+ * open + fstat + read 4 KiB + close. No scan can be faster than this on the same machine.
  */
-import { Worker } from 'node:worker_threads';
 import { walk } from '../scan/walk.js';
+import { Batcher } from '../scan/batcher.js';
+import { ThreadPool } from '../scan/pool.js';
+
+const MAX_QUEUED_BATCHES = 32;
 
 export async function floor(root: string, threads: number): Promise<{ ms: number; files: number; audioMicros: number }> {
   const t = performance.now();
-  const workers = Array.from({ length: Math.max(1, threads) }, () => new Worker(new URL('./floor-worker.js', import.meta.url), { workerData: root }));
   let files = 0;
-  let inFlight = 0;
-  let wake: (() => void) | undefined;
-  const pending: string[][] = [];
-  let current: string[] = [];
-  let next = 0;
-  const dispatch = (): void => {
-    while (pending.length && inFlight < workers.length * 2) {
-      workers[next++ % workers.length]!.postMessage(pending.shift());
-      inFlight++;
-    }
-  };
-  for (const w of workers) {
-    w.on('message', (n: number) => {
-      files += n;
-      inFlight--;
-      dispatch();
-      const k = wake;
-      wake = undefined;
-      k?.();
-    });
-  }
-  await walk(root, {
-    file: (rel) => {
-      current.push(rel.toString('latin1'));
-      if (current.length >= 128) {
-        pending.push(current);
-        current = [];
-      }
-    },
-    dir: () => {},
-    link: () => {},
-    special: () => {},
-    error: () => {},
-  }, {
-    pause: () => {
-      dispatch();
-      return pending.length > 32 ? new Promise<void>((r) => (wake = r)) : undefined;
-    },
-    aborted: () => false,
+  const pool = new ThreadPool<number>({
+    threads: Math.max(1, threads),
+    job: new URL('./floor-job.js', import.meta.url),
+    jobData: root,
+    onReply: (n) => void (files += n),
   });
-  if (current.length) pending.push(current);
-  dispatch();
-  while (pending.length || inFlight) {
-    await new Promise<void>((r) => (wake = r));
-    dispatch();
+  const batcher = new Batcher((b) => pool.submit(b));
+  const ignore = (): void => {};
+  try {
+    await walk(root, { file: (rel) => batcher.add(rel), dir: ignore, link: ignore, special: ignore, error: ignore }, {
+      pause: () => (pool.backlog > MAX_QUEUED_BATCHES ? pool.changed.next() : undefined),
+      aborted: () => false,
+    });
+    batcher.flush();
+    await pool.drain();
+  } finally {
+    await pool.close();
   }
-  await Promise.all(workers.map((w) => w.terminate()));
   return { ms: performance.now() - t, files, audioMicros: 0 };
 }

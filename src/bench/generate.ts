@@ -19,7 +19,7 @@ export interface Expected {
 }
 
 const SAMPLES = fileURLToPath(new URL('../../samples/codecs/', import.meta.url));
-const VERSION = 3;
+const VERSION = 4;
 
 /** A deterministic pseudo-random sequence (the tree is the same on every machine). */
 function rng(seed: number): () => number {
@@ -30,13 +30,14 @@ function rng(seed: number): () => number {
   };
 }
 
-export function benchTreePath(files: number): string {
-  return join(tmpdir(), `leaktally-bench-v${VERSION}-${files}`);
+/** perFolder: about this many files per day folder (fewer, fuller folders); default two years of days. */
+export function benchTreePath(files: number, perFolder?: number): string {
+  return join(tmpdir(), `leaktally-bench-v${VERSION}-${files}${perFolder ? `-${perFolder}pf` : ''}`);
 }
 
-export function generate(files: number, log: (s: string) => void = () => {}): { root: string; expected: Expected } {
-  const root = benchTreePath(files);
-  const expectedFile = join(root, '..', `leaktally-bench-v${VERSION}-${files}.expected.json`);
+export function generate(files: number, log: (s: string) => void = () => {}, perFolder?: number): { root: string; expected: Expected } {
+  const root = benchTreePath(files, perFolder);
+  const expectedFile = `${root}.expected.json`;
   if (existsSync(root) && existsSync(expectedFile)) {
     return { root, expected: JSON.parse(readFileSync(expectedFile, 'utf8')) as Expected };
   }
@@ -44,7 +45,7 @@ export function generate(files: number, log: (s: string) => void = () => {}): { 
   const building = `${root}.building-${process.pid}`;
   const mp3s = (['cbr-xing.mp3', 'cbr-noxing.mp3', 'vbr-xing.mp3'] as const).map((f) => ({
     bytes: readFileSync(join(SAMPLES, f)),
-    micros: Math.round((JSON.parse(readFileSync(join(SAMPLES, 'ffprobe.json'), 'utf8')) as Record<string, number>)[f]! * 1e6),
+    micros: Math.round((JSON.parse(readFileSync(join(SAMPLES, 'decoded.json'), 'utf8')) as Record<string, number>)[f]! * 1e6),
   }));
   const rand = rng(20190218);
   // 40 customers of Zipf-like sizes (the largest ~23%, as one big client dominates a call center),
@@ -61,11 +62,13 @@ export function generate(files: number, log: (s: string) => void = () => {}): { 
     return k;
   };
   const exp: Expected = { files: 0, audioFiles: 0, audioMicros: 0, customers };
+  // day folders per customer: two years of days, or as few as give about perFolder files each
+  const days = perFolder ? Math.max(1, Math.round(files / customers / perFolder)) : 2 * 365;
   const madeDirs = new Set<string>();
   const t0 = performance.now();
   for (let i = 0; i < files; i++) {
     const c = `kund-${String(pick()).padStart(3, '0')}`;
-    const day = new Date(Date.UTC(2017, 0, 1) + Math.floor(rand() * 2 * 365) * 86_400_000);
+    const day = new Date(Date.UTC(2017, 0, 1) + Math.floor((Math.floor(rand() * days) * 2 * 365) / days) * 86_400_000);
     const y = day.getUTCFullYear();
     const mo = String(day.getUTCMonth() + 1).padStart(2, '0');
     const d = String(day.getUTCDate()).padStart(2, '0');

@@ -19,10 +19,9 @@ async function main(): Promise<{ ms: number; files: number; audioMicros: number 
     return { ms: performance.now() - t, files: r.totals.files, audioMicros: Math.round(r.totals.audioSeconds * 1e6) };
   }
   if (mode === 'tui') {
-    const { runTui } = await loadTui();
+    const { showScan } = await loadTui();
     const t = performance.now();
-    const r = await runTui(config, ',', { exitWhenDone: true });
-    if (typeof r === 'number') throw new Error('the UI did not return a result');
+    const r = await showScan(new Scanner(config), ',', { exitWhenDone: true });
     return { ms: performance.now() - t, files: r.totals.files, audioMicros: Math.round(r.totals.audioSeconds * 1e6) };
   }
   throw new Error(`unknown mode ${mode}`);

@@ -29,7 +29,7 @@ export function formatsText(formats: Array<[string, number]>): string {
   return formats.map(([k, n]) => `${k} ${n}`).join('; ');
 }
 
-export function summaryRow(c: Omit<CustomerTotals, 'months' | 'dateSources' | 'unreadableExamples'> & { customer: string }, zone: string): SummaryRow {
+export function summaryRow(c: Omit<CustomerTotals, 'months' | 'dateSources' | 'unreadableExamples' | 'kind'> & { customer: string }, zone: string): SummaryRow {
   return {
     customer: c.customer,
     files: c.files,

@@ -1,21 +1,35 @@
 /**
- * Per-customer totals. Everything here is a count or a sum: the summary for a notification holds no
- * path, phone number or identity number (callers are counted, and their values dropped at the end).
- * Seconds are summed as integer microseconds so that the totals do not depend on the order in which
- * the worker threads deliver files.
+ * Per-row totals: one Counts per customer row (and per built-in row), turned into the frozen
+ * CustomerTotals that the UI and the reports read. Everything here is a count or a sum: the summary
+ * for a notification holds no path, phone number or identity number (caller keys stay in memory, for
+ * de-duplicating across rows, and are never written).
  */
-import type { FileRecord } from './record.js';
+import { Counts, UNREADABLE_EXAMPLES, type UnreadableExample } from './counts.js';
 import type { DateSource } from './date/resolve.js';
+import type { FileRecord } from './record.js';
 
-export const UNREADABLE_EXAMPLES = 20;
+export { UNREADABLE_EXAMPLES, Counts };
 
+/**
+ * What a row is: a customer (a folder at --depth, or a {customer} capture), or one of the two
+ * built-in rows: files the pattern did not match, and files above the customer level.
+ */
+export type RowKind = 'customer' | 'unmatched' | 'top-level';
+
+/** The built-in rows' names (what `customer` holds for them; shown through rowLabel). */
+export const TOP_LEVEL = '(top level)';
+export const UNMATCHED = '(unmatched)';
+
+/** one month of a row: audio files and their seconds */
 export interface MonthTally {
   audio: number;
   seconds: number;
 }
 
 export interface CustomerTotals {
+  /** the customer's name (folder or capture); for a built-in row, its label (see rowLabel) */
   customer: string;
+  kind: RowKind;
   files: number;
   audioFiles: number;
   otherFiles: number;
@@ -26,235 +40,192 @@ export interface CustomerTotals {
   lastMs?: number;
   /** undefined unless the pattern captures {caller} */
   distinctCallers?: number;
+  /**
+   * the distinct caller keys (callers.ts), for de-duplicating across rows: in a finished scan's
+   * result only (not in live snapshots); never written to an output
+   */
+  callers?: ReadonlySet<string>;
+  /** calls whose caller was withheld/anonymous/unknown/empty (0 unless the pattern captures {caller}) */
+  withheldCallerCalls: number;
+  /** audio files recorded before the row's retention cutoff (0 without ScanConfig.retention) */
+  pastRetentionFiles: number;
+  pastRetentionSeconds: number;
+  /** the start of the oldest of them */
+  oldestPastRetentionMs?: number;
   /** codec → audio files, most first */
   formats: Array<[string, number]>;
   /** yyyy-MM → audio files and seconds, in month order */
   months: Array<[string, MonthTally]>;
   dateSources: Array<[DateSource, number]>;
   /** the first unreadable files in path order, with the reason (for the responder's view; never exported) */
-  unreadableExamples: Array<{ path: string; error: string }>;
+  unreadableExamples: UnreadableExample[];
+}
+
+/** Totals over many rows: a row's figures without its name and kind. */
+export type Totals = Omit<CustomerTotals, 'customer' | 'kind'>;
+
+/**
+ * The name to show for a row. Built-in rows show their label, "(unmatched)" or "(top level)". A real
+ * folder (or {customer} capture) whose name starts with "(" could pass for a built-in row (or for a
+ * row a report adds, such as "(total)"), so it is shown as "./" + its name: "./(unmatched)" is the
+ * folder called "(unmatched)". No name can start with "./" itself (a name holds no "/"), so a label
+ * never collides with a name shown this way. Every other name is shown as it is.
+ */
+export function rowLabel(row: Pick<CustomerTotals, 'customer' | 'kind'>): string {
+  if (row.kind !== 'customer') return row.kind === 'unmatched' ? UNMATCHED : TOP_LEVEL;
+  return row.customer.startsWith('(') ? `./${row.customer}` : row.customer;
+}
+
+/** A row's key in the aggregator: kind and name, so that a folder named like a built-in row stays its own row. */
+export const rowKey = (kind: RowKind, name: string): string => `${kind}\0${name}`;
+
+/** Counts for one row, as a reader thread sends them. */
+export interface RowCounts {
+  kind: RowKind;
+  customer: string;
+  counts: Counts;
+}
+
+const byCount = <K extends string>(m: Map<K, number>): Array<[K, number]> => [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+
+/** Counts as totals (withCallers: whether the pattern captures callers; withCallerSet: include the keys). */
+export function totalsOf(c: Counts, withCallers: boolean, withCallerSet = false): Totals {
+  const t: Totals = {
+    files: c.files,
+    audioFiles: c.audioFiles,
+    otherFiles: c.otherFiles,
+    unreadableFiles: c.unreadableFiles,
+    bytes: c.bytes,
+    audioSeconds: c.audioMicros / 1e6,
+    firstMs: c.firstMs,
+    lastMs: c.lastMs,
+    distinctCallers: withCallers ? c.callers.size : undefined,
+    withheldCallerCalls: c.withheldCallerCalls,
+    pastRetentionFiles: c.pastRetentionFiles,
+    pastRetentionSeconds: c.pastRetentionMicros / 1e6,
+    oldestPastRetentionMs: c.oldestPastRetentionMs,
+    formats: byCount(c.formats),
+    months: [...c.months]
+      .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+      .map(([k, m]) => [k, Object.freeze({ audio: m.audioFiles, seconds: m.audioMicros / 1e6 })]),
+    dateSources: byCount(c.dateSources),
+    unreadableExamples: c.unreadableExamples.map((e) => Object.freeze({ ...e })),
+  };
+  if (withCallerSet && withCallers) t.callers = new Set(c.callers);
+  return t;
+}
+
+/** A row's totals as Counts again (seconds back to microseconds), to merge with others. */
+function countsOf(r: Totals): Counts {
+  const c = new Counts();
+  c.files = r.files;
+  c.audioFiles = r.audioFiles;
+  c.otherFiles = r.otherFiles;
+  c.unreadableFiles = r.unreadableFiles;
+  c.bytes = r.bytes;
+  c.audioMicros = Math.round(r.audioSeconds * 1e6);
+  c.firstMs = r.firstMs;
+  c.lastMs = r.lastMs;
+  if (r.callers) c.callers = new Set(r.callers);
+  c.withheldCallerCalls = r.withheldCallerCalls;
+  c.pastRetentionFiles = r.pastRetentionFiles;
+  c.pastRetentionMicros = Math.round(r.pastRetentionSeconds * 1e6);
+  c.oldestPastRetentionMs = r.oldestPastRetentionMs;
+  c.formats = new Map(r.formats);
+  c.months = new Map(r.months.map(([k, m]) => [k, { audioFiles: m.audio, audioMicros: Math.round(m.seconds * 1e6) }]));
+  c.dateSources = new Map(r.dateSources);
+  c.unreadableExamples = [...r.unreadableExamples];
+  return c;
 }
 
 /**
- * One customer's counts in a form a reader thread can send: the thread sums its batch, the main
- * thread merges (instead of receiving and adding one record per file).
+ * Rows' totals added up (e.g. the rows a filter shows). distinctCallers is de-duplicated across the
+ * rows when withCallers and every row carries its caller keys (a finished scan's result); otherwise
+ * it is left out rather than given as a sum that counts a caller once per row.
  */
-export interface PartialTotals {
-  customer: string;
-  files: number;
-  audio: number;
-  other: number;
-  unreadable: number;
-  bytes: number;
-  micros: number;
-  first: number;
-  last: number;
-  callers?: string[];
-  formats: Array<[string, number]>;
-  months: Array<[string, number, number]>;
-  sources: Array<[DateSource, number]>;
-  examples: Array<{ path: string; error: string }>;
+export function totalOf(rows: readonly Totals[], withCallers = false): Totals {
+  const c = new Counts();
+  let keysKnown = withCallers;
+  for (const r of rows) {
+    if (!r.callers) keysKnown = false;
+    c.merge(countsOf(r));
+  }
+  return totalsOf(c, keysKnown);
 }
 
-const addTo = <K>(m: Map<K, number>, k: K, n: number): void => void m.set(k, (m.get(k) ?? 0) + n);
+/** @deprecated use totalOf (callers are now de-duplicated where their keys are known) */
+export const sumTotals = (rows: readonly Totals[], withCallers: boolean): Totals => totalOf(rows, withCallers);
 
-class Acc {
-  files = 0;
-  audio = 0;
-  other = 0;
-  unreadable = 0;
-  bytes = 0;
-  micros = 0;
-  first = Infinity;
-  last = -Infinity;
-  callers: Set<string> | undefined;
-  formats = new Map<string, number>();
-  months = new Map<string, { audio: number; micros: number }>();
-  sources = new Map<DateSource, number>();
-  examples: Array<{ path: string; error: string }> = [];
-
-  constructor(readonly customer: string) {}
-
-  add(r: FileRecord): void {
-    this.files++;
-    this.bytes += r.bytes;
-    if (r.caller !== undefined) (this.callers ??= new Set()).add(r.caller);
-    if (r.kind === 'other') {
-      this.other++;
-      return;
-    }
-    if (r.kind === 'unreadable') {
-      this.unreadable++;
-      this.example(r.path ?? '', r.error ?? 'unreadable');
-      return;
-    }
-    this.audio++;
-    const micros = Math.round((r.seconds ?? 0) * 1e6);
-    this.micros += micros;
-    if (r.codec) addTo(this.formats, r.codec, 1);
-    if (r.startMs !== undefined) {
-      if (r.startMs < this.first) this.first = r.startMs;
-      if (r.startMs > this.last) this.last = r.startMs;
-      this.month(r.month!, 1, micros);
-    }
-    if (r.dateSource) addTo(this.sources, r.dateSource, 1);
-  }
-
-  private month(key: string, audio: number, micros: number): void {
-    const m = this.months.get(key);
-    if (m) {
-      m.audio += audio;
-      m.micros += micros;
-    } else this.months.set(key, { audio, micros });
-  }
-
-  partial(): PartialTotals {
-    return {
-      customer: this.customer, files: this.files, audio: this.audio, other: this.other, unreadable: this.unreadable,
-      bytes: this.bytes, micros: this.micros, first: this.first, last: this.last,
-      callers: this.callers ? [...this.callers] : undefined,
-      formats: [...this.formats], months: [...this.months].map(([k, v]) => [k, v.audio, v.micros]),
-      sources: [...this.sources], examples: this.examples,
-    };
-  }
-
-  /** Add another part's counts: the same totals as adding its files one by one, in any order. */
-  merge(p: PartialTotals): void {
-    this.files += p.files;
-    this.audio += p.audio;
-    this.other += p.other;
-    this.unreadable += p.unreadable;
-    this.bytes += p.bytes;
-    this.micros += p.micros;
-    if (p.first < this.first) this.first = p.first;
-    if (p.last > this.last) this.last = p.last;
-    if (p.callers) {
-      const set = (this.callers ??= new Set());
-      for (const c of p.callers) set.add(c);
-    }
-    for (const [k, n] of p.formats) addTo(this.formats, k, n);
-    for (const [k, a, m] of p.months) this.month(k, a, m);
-    for (const [k, n] of p.sources) addTo(this.sources, k, n);
-    for (const e of p.examples) this.example(e.path, e.error);
-  }
-
-  /**
-   * Keep the first UNREADABLE_EXAMPLES paths in path order, not in arrival order, so that the
-   * examples do not depend on which thread finished first.
-   */
-  private example(path: string, error: string): void {
-    const ex = this.examples;
-    if (ex.length === UNREADABLE_EXAMPLES && path >= ex[ex.length - 1]!.path) return;
-    let i = ex.length;
-    while (i > 0 && ex[i - 1]!.path > path) i--;
-    ex.splice(i, 0, { path, error });
-    if (ex.length > UNREADABLE_EXAMPLES) ex.pop();
-  }
-
-  totals(withCallers: boolean): CustomerTotals {
-    const byCount = <K extends string>(m: Map<K, number>): Array<[K, number]> =>
-      [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-    return {
-      customer: this.customer,
-      files: this.files,
-      audioFiles: this.audio,
-      otherFiles: this.other,
-      unreadableFiles: this.unreadable,
-      bytes: this.bytes,
-      audioSeconds: this.micros / 1e6,
-      firstMs: Number.isFinite(this.first) ? this.first : undefined,
-      lastMs: Number.isFinite(this.last) ? this.last : undefined,
-      distinctCallers: withCallers ? (this.callers?.size ?? 0) : undefined,
-      formats: byCount(this.formats),
-      months: [...this.months].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, v]) => [k, { audio: v.audio, seconds: v.micros / 1e6 }]),
-      dateSources: byCount(this.sources),
-      unreadableExamples: [...this.examples],
-    };
-  }
+interface Row {
+  kind: RowKind;
+  customer: string;
+  counts: Counts;
+  /** the frozen totals as of the last change (built on demand) */
+  frozen?: CustomerTotals;
 }
 
 export class Aggregator {
-  private readonly accs = new Map<string, Acc>();
+  private readonly rows = new Map<string, Row>();
+  /** every row's counts merged: the scan's totals (callers de-duplicated) */
+  readonly total = new Counts();
+  private sorted?: Row[];
 
   constructor(private readonly withCallers: boolean) {}
 
-  /** a customer folder, counted even if it holds no file */
-  ensure(customer: string): void {
-    if (!this.accs.has(customer)) this.accs.set(customer, new Acc(customer));
+  private row(kind: RowKind, customer: string): Row {
+    const key = rowKey(kind, customer);
+    let r = this.rows.get(key);
+    if (!r) {
+      this.rows.set(key, (r = { kind, customer, counts: new Counts() }));
+      this.sorted = undefined;
+    }
+    return r;
   }
 
-  private acc(customer: string): Acc {
-    let a = this.accs.get(customer);
-    if (!a) this.accs.set(customer, (a = new Acc(customer)));
-    return a;
+  /** a customer folder, counted even if it holds no file */
+  ensure(customer: string): void {
+    this.row('customer', customer);
   }
 
   add(r: FileRecord): void {
-    this.acc(r.customer).add(r);
+    const row = this.row(r.row, r.customer);
+    row.counts.add(r);
+    row.frozen = undefined;
+    this.total.add(r);
   }
 
-  merge(p: PartialTotals): void {
-    this.acc(p.customer).merge(p);
+  merge(rc: RowCounts): void {
+    const row = this.row(rc.kind, rc.customer);
+    row.counts.merge(rc.counts);
+    row.frozen = undefined;
+    this.total.merge(rc.counts);
   }
 
-  /** Every customer's counts, to send to the thread that merges them. */
-  partials(): PartialTotals[] {
-    return [...this.accs.values()].map((a) => a.partial());
+  /** Files counted in a built-in row (0 if none). */
+  filesOf(kind: Exclude<RowKind, 'customer'>): number {
+    return this.rows.get(rowKey(kind, kind === 'unmatched' ? UNMATCHED : TOP_LEVEL))?.counts.files ?? 0;
   }
 
-  /** Counts over every customer as they stand (summed on demand: a few hundred customers at most per call). */
-  running(): { files: number; audio: number; unreadable: number; bytes: number; micros: number } {
-    const t = { files: 0, audio: 0, unreadable: 0, bytes: 0, micros: 0 };
-    for (const a of this.accs.values()) {
-      t.files += a.files;
-      t.audio += a.audio;
-      t.unreadable += a.unreadable;
-      t.bytes += a.bytes;
-      t.micros += a.micros;
-    }
-    return t;
-  }
-
-  /** Files counted under one customer (0 if none). */
-  filesOf(customer: string): number {
-    return this.accs.get(customer)?.files ?? 0;
-  }
-
-  /** customers sorted by name (code point order: stable across machines and locales) */
-  customers(): CustomerTotals[] {
-    return [...this.accs.values()]
-      .sort((a, b) => (a.customer < b.customer ? -1 : a.customer > b.customer ? 1 : 0))
-      .map((a) => a.totals(this.withCallers));
+  /**
+   * Every row's totals, frozen, sorted by name (code point order: stable across machines and
+   * locales; a built-in row before a customer of the same name). Only rows that changed since the
+   * last call are built again. withCallerSet: include the caller keys (the final result).
+   */
+  customers(withCallerSet = false): CustomerTotals[] {
+    this.sorted ??= [...this.rows.values()].sort((a, b) =>
+      a.customer < b.customer ? -1 : a.customer > b.customer ? 1 : a.kind === b.kind ? 0 : a.kind === 'customer' ? 1 : -1,
+    );
+    return this.sorted.map((r) => {
+      if (withCallerSet) return freezeRow({ customer: r.customer, kind: r.kind, ...totalsOf(r.counts, this.withCallers, true) });
+      return (r.frozen ??= freezeRow({ customer: r.customer, kind: r.kind, ...totalsOf(r.counts, this.withCallers) }));
+    });
   }
 }
 
-export function sumTotals(customers: CustomerTotals[], withCallers: boolean): Omit<CustomerTotals, 'customer' | 'unreadableExamples' | 'months' | 'dateSources'> {
-  let micros = 0;
-  const t = { files: 0, audioFiles: 0, otherFiles: 0, unreadableFiles: 0, bytes: 0, first: Infinity, last: -Infinity, callers: 0 };
-  const formats = new Map<string, number>();
-  for (const c of customers) {
-    t.files += c.files;
-    t.audioFiles += c.audioFiles;
-    t.otherFiles += c.otherFiles;
-    t.unreadableFiles += c.unreadableFiles;
-    t.bytes += c.bytes;
-    micros += Math.round(c.audioSeconds * 1e6);
-    if (c.firstMs !== undefined && c.firstMs < t.first) t.first = c.firstMs;
-    if (c.lastMs !== undefined && c.lastMs > t.last) t.last = c.lastMs;
-    t.callers += c.distinctCallers ?? 0;
-    for (const [k, n] of c.formats) formats.set(k, (formats.get(k) ?? 0) + n);
-  }
-  return {
-    files: t.files,
-    audioFiles: t.audioFiles,
-    otherFiles: t.otherFiles,
-    unreadableFiles: t.unreadableFiles,
-    bytes: t.bytes,
-    audioSeconds: micros / 1e6,
-    firstMs: Number.isFinite(t.first) ? t.first : undefined,
-    lastMs: Number.isFinite(t.last) ? t.last : undefined,
-    // callers are distinct per customer; the same number calling two customers is counted twice
-    distinctCallers: withCallers ? t.callers : undefined,
-    formats: [...formats].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)),
-  };
+function freezeRow(t: CustomerTotals): CustomerTotals {
+  Object.freeze(t.formats);
+  Object.freeze(t.months);
+  Object.freeze(t.dateSources);
+  Object.freeze(t.unreadableExamples);
+  return Object.freeze(t);
 }

@@ -1,18 +1,19 @@
 /**
- * The scan engine: walk → (worker threads) read metadata → date → customer → aggregate. Plain
- * TypeScript, no UI: the headless CLI and the Ink UI both drive it, poll progress() and read live
- * customer totals while it runs.
+ * The scan engine: walk → batcher → reader (read metadata → date → customer, job.ts) → aggregate.
+ * Plain TypeScript, no UI: the headless CLI and the Ink UI both drive it and watch it through
+ * immutable snapshots (snapshot(), subscribe()).
  */
-import { Worker } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
-import { Aggregator, sumTotals, type CustomerTotals } from './aggregate.js';
-import type { WorkerReply } from './worker.js';
-import { makeContext, processFile, stalledRecord, STALL_MS, UNMATCHED, type FileRecord, type RecordContext, type ScanConfig } from './record.js';
-import { walk } from './walk.js';
+import { Aggregator, totalsOf, type CustomerTotals, type RowCounts, type Totals } from './aggregate.js';
+import { makeContext, type FileRecord, type ScanConfig } from './record.js';
+import { createReader, DEFAULT_THREADS, type Reader } from './reader.js';
+import { Batcher } from './batcher.js';
+import { walk, type WalkSink } from './walk.js';
 import { decodeName } from './names.js';
 
 export type { ScanConfig, FileRecord } from './record.js';
-export type { CustomerTotals } from './aggregate.js';
+export type { CustomerTotals, RowKind, Totals } from './aggregate.js';
+export { rowLabel, totalOf } from './aggregate.js';
+export { DEFAULT_THREADS };
 
 export type Phase = 'scanning' | 'reading' | 'done' | 'stopped';
 
@@ -37,8 +38,10 @@ export interface ScanResult {
   finishedAt: Date;
   /** stopped before the end: every figure is a lower bound */
   partial: boolean;
+  /** every row; in a finished scan's result each carries its caller keys (`callers`) */
   customers: CustomerTotals[];
-  totals: ReturnType<typeof sumTotals> & { customers: number };
+  /** every file's figures (distinctCallers de-duplicated across rows), and the number of rows */
+  totals: Totals & { customers: number };
   linksSkipped: number;
   specialSkipped: number;
   /** folders that could not be read (their contents are not counted) */
@@ -49,18 +52,19 @@ export interface ScanResult {
   unmatched: number;
 }
 
-export const DEFAULT_THREADS = Math.max(1, Math.min(availableParallelism(), 8));
-const BATCH = 128;
-const IN_FLIGHT_PER_WORKER = 6;
-const MAX_QUEUED_BATCHES = 32;
-/**
- * A reader thread's garbage is all short-lived (a head buffer, a record): a small young generation
- * keeps its memory flat instead of letting it grow towards V8's defaults with every thread. The old
- * generation is ample for the largest read music-metadata may make (READ_BUDGET).
- */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
+/** What the engine publishes: immutable, one per change. */
+export interface ScanSnapshot {
+  /** +1 per published change */
+  readonly seq: number;
+  readonly progress: Progress;
+  /** frozen copies, never the live state (without caller keys: see ScanResult) */
+  readonly customers: readonly CustomerTotals[];
+  readonly finished: boolean;
+  /** once finished (stopped or done) */
+  readonly result?: ScanResult;
+}
 
-type Batch = string[]; // paths below the root, bytes carried as latin1 strings (lossless)
+export const SNAPSHOT_EVERY_MS = 500;
 
 export class Scanner {
   private readonly agg: Aggregator;
@@ -74,48 +78,92 @@ export class Scanner {
   private readonly folderErrors: Array<{ path: string; error: string }> = [];
   private folderErrorCount = 0;
   private stopped = false;
+  private finished = false;
   private endMs?: number;
+  private reader?: Reader;
+  private final?: ScanResult;
   private readonly customerFromFolders: boolean;
   private readonly withCallers: boolean;
-  /** the per-file context, built once (it also validates the pattern before anything starts) */
-  private readonly ctx: RecordContext;
+  private readonly keepPaths: boolean;
+  /** whether anything changed since the last snapshot, and the last snapshot */
+  private dirty = true;
+  private seq = 0;
+  private last?: ScanSnapshot;
+  private readonly listeners = new Set<() => void>();
 
   constructor(
     readonly config: ScanConfig,
     private readonly onRecord?: (r: FileRecord) => void,
   ) {
-    this.ctx = makeContext(config, onRecord !== undefined);
-    this.withCallers = this.ctx.pattern?.hasCaller ?? false;
+    // built once here to validate the pattern before anything starts; the readers build their own
+    const ctx = makeContext(config, onRecord !== undefined);
+    this.keepPaths = ctx.keepPaths;
+    this.withCallers = ctx.pattern?.hasCaller ?? false;
     this.agg = new Aggregator(this.withCallers);
-    this.customerFromFolders = !this.ctx.pattern?.hasCustomer;
+    this.customerFromFolders = !ctx.pattern?.hasCustomer;
   }
 
   /** Stop early: what was counted so far is kept and the result is marked partial. */
   stop(): void {
+    if (this.finished) return;
     this.stopped = true;
-    this.wakeUp?.();
+    this.reader?.stop();
   }
 
-  private wakeUp?: () => void;
+  /** The state as of the last change; the same object until something changes. */
+  snapshot(): ScanSnapshot {
+    if (this.last && !this.dirty) return this.last;
+    this.dirty = false;
+    this.last = Object.freeze({
+      seq: ++this.seq,
+      progress: Object.freeze(this.progressNow()),
+      customers: Object.freeze(this.agg.customers()),
+      finished: this.finished,
+      result: this.final,
+    });
+    return this.last;
+  }
 
-  progress(): Progress {
-    const t = this.agg.running();
-    return {
-      phase: this.phase,
-      found: this.found,
-      done: t.files,
-      walkDone: this.walkDone,
-      audioSeconds: t.micros / 1e6,
-      audioFiles: t.audio,
-      unreadable: t.unreadable,
-      bytes: t.bytes,
-      elapsedMs: (this.endMs ?? performance.now()) - this.t0,
+  /**
+   * Call fn with a snapshot at most every everyMs while the scan runs (when something changed; the
+   * elapsed time counts as a change), and once when it has finished. Returns the unsubscribe.
+   */
+  subscribe(fn: (s: ScanSnapshot) => void, everyMs = SNAPSHOT_EVERY_MS): () => void {
+    let lastSeq = -1;
+    const publish = (): void => {
+      const s = this.snapshot();
+      if (s.seq === lastSeq) return;
+      lastSeq = s.seq;
+      fn(s);
+    };
+    if (this.finished) {
+      queueMicrotask(publish);
+      return () => {};
+    }
+    const timer = setInterval(() => {
+      this.dirty = true; // the elapsed time moves
+      publish();
+    }, everyMs);
+    timer.unref();
+    const onFinish = (): void => {
+      clearInterval(timer);
+      publish();
+    };
+    this.listeners.add(onFinish);
+    return () => {
+      clearInterval(timer);
+      this.listeners.delete(onFinish);
     };
   }
 
-  /** Totals per customer as they stand now (cheap enough to call a few times a second). */
+  /** @deprecated use snapshot().progress (this one is taken now, with the elapsed time of now) */
+  progress(): Progress {
+    return this.progressNow();
+  }
+
+  /** @deprecated use snapshot().customers */
   customers(): CustomerTotals[] {
-    return this.agg.customers();
+    return [...this.snapshot().customers];
   }
 
   /** Whether run() has returned. */
@@ -123,26 +171,39 @@ export class Scanner {
     return this.finished;
   }
 
-  private add(r: FileRecord): void {
+  private progressNow(): Progress {
+    const t = this.agg.total;
+    return {
+      phase: this.phase,
+      found: this.found,
+      done: t.files,
+      walkDone: this.walkDone,
+      audioSeconds: t.audioMicros / 1e6,
+      audioFiles: t.audioFiles,
+      unreadable: t.unreadableFiles,
+      bytes: t.bytes,
+      elapsedMs: (this.endMs ?? performance.now()) - this.t0,
+    };
+  }
+
+  private record(r: FileRecord): void {
     this.agg.add(r);
+    this.dirty = true;
     this.onRecord?.(r);
   }
 
-  async run(): Promise<ScanResult> {
-    const threads = this.config.threads;
-    const pending: Batch[] = [];
-    let current: Batch = [];
-    const flush = (): void => {
-      if (current.length) pending.push(current);
-      current = [];
-    };
-    const sink = {
-      file: (rel: Buffer) => {
+  private rows(rows: RowCounts[]): void {
+    for (const rc of rows) this.agg.merge(rc);
+    this.dirty = true;
+  }
+
+  private walkSink(batcher: Batcher): WalkSink {
+    return {
+      file: (rel) => {
         this.found++;
-        current.push(rel.toString('latin1'));
-        if (current.length >= BATCH) flush();
+        batcher.add(rel);
       },
-      dir: (rel: Buffer, depth: number) => {
+      dir: (rel, depth) => {
         if (this.customerFromFolders && depth === this.config.depth) {
           const slash = rel.lastIndexOf(0x2f);
           this.agg.ensure(decodeName(rel.subarray(slash + 1)));
@@ -150,167 +211,64 @@ export class Scanner {
       },
       link: () => void this.links++,
       special: () => void this.special++,
-      error: (rel: Buffer, err: NodeJS.ErrnoException) => {
+      error: (rel, err) => {
         this.folderErrorCount++;
         if (this.folderErrors.length < 100) {
           this.folderErrors.push({ path: decodeName(rel) || '.', error: err.code ?? err.message });
         }
       },
     };
+  }
 
-    const ctx = this.ctx;
-    if (threads <= 0) {
-      // Inline: the same per-file function on this thread, a batch at a time.
-      const drain = async (): Promise<void> => {
-        while (pending.length && !this.stopped) {
-          for (const rel of pending.shift()!) this.add(await processFile(Buffer.from(rel, 'latin1'), ctx));
-          this.phase = this.walkDone ? 'reading' : 'scanning';
-          await new Promise<void>((r) => setImmediate(r)); // let a UI redraw and Ctrl-C arrive
-        }
-      };
-      await walk(this.config.root, sink, { pause: () => drain(), aborted: () => this.stopped });
+  async run(): Promise<ScanResult> {
+    const reader = createReader({
+      config: this.config,
+      keepPaths: this.keepPaths,
+      sink: { rows: (rows) => this.rows(rows), record: (r) => this.record(r) },
+    });
+    this.reader = reader;
+    if (this.stopped) reader.stop();
+    const batcher = new Batcher((b) => reader.read(b));
+    try {
+      await walk(this.config.root, this.walkSink(batcher), { pause: () => reader.pause(), aborted: () => this.stopped });
       this.walkDone = true;
-      flush();
       this.phase = 'reading';
-      await drain();
-    } else {
-      await this.runThreaded(threads, sink, pending, flush);
+      this.dirty = true;
+      batcher.flush();
+      await reader.drain();
+    } finally {
+      await reader.close();
     }
     this.phase = this.stopped ? 'stopped' : 'done';
     this.endMs = performance.now();
     this.finished = true;
-    return this.result();
+    this.final = this.result();
+    this.dirty = true;
+    for (const fn of this.listeners) fn();
+    this.listeners.clear();
+    return this.final;
   }
 
-  private finished = false;
-
   /**
-   * The result as it stands: the final one after run(), or a snapshot while the scan is under way
-   * (then partial, like the result of a stopped scan).
+   * The result as it stands: the final one after run(), or one built now while the scan is under
+   * way (then partial, like the result of a stopped scan).
    */
   result(): ScanResult {
-    const customers = this.agg.customers();
+    if (this.final) return this.final;
+    const customers = this.agg.customers(this.finished);
     return {
       config: this.config,
       startedAt: this.startedAt,
       finishedAt: new Date(),
       partial: this.stopped || !this.finished,
       customers,
-      totals: { ...sumTotals(customers, this.withCallers), customers: customers.length },
+      totals: { ...totalsOf(this.agg.total, this.withCallers, this.finished), customers: customers.length },
       linksSkipped: this.links,
       specialSkipped: this.special,
       unreadableFolders: this.folderErrorCount,
       folderErrors: [...this.folderErrors],
-      unmatched: this.agg.filesOf(UNMATCHED),
+      unmatched: this.agg.filesOf('unmatched'),
     };
-  }
-
-  private async runThreaded(
-    threads: number,
-    sink: Parameters<typeof walk>[1],
-    pending: Batch[],
-    flush: () => void,
-  ): Promise<void> {
-    const url = new URL('./worker.js', import.meta.url);
-    const ctx = this.ctx;
-    const stallMs = this.config.stallMs ?? STALL_MS;
-    let failure: Error | undefined;
-    let wake: (() => void) | undefined;
-    const poke = (): void => {
-      const w = wake;
-      wake = undefined;
-      w?.();
-    };
-    /**
-     * A reader thread, the batches it has been sent (answered in order), since when the first one
-     * waits, and whether the thread has finished loading (its start-up is not a stall).
-     */
-    interface Slot { w: Worker; queue: Batch[]; since: number; ready: boolean }
-    const workerData = { ...this.config, keepPaths: ctx.keepPaths, withCallers: this.withCallers };
-    const start = (slot: Slot): void => {
-      const w = new Worker(url, { workerData, resourceLimits: WORKER_LIMITS });
-      slot.w = w;
-      slot.queue = [];
-      slot.since = performance.now();
-      slot.ready = false;
-      w.on('message', (reply: WorkerReply) => {
-        if ('ready' in reply) {
-          slot.ready = true;
-          slot.since = performance.now();
-          return;
-        }
-        slot.queue.shift();
-        slot.since = performance.now();
-        if (!this.stopped) {
-          if ('records' in reply) for (const r of reply.records) this.add(r);
-          else for (const p of reply.partials) this.agg.merge(p);
-        }
-        dispatch();
-        poke();
-      });
-      w.on('error', (e) => {
-        failure ??= e;
-        poke();
-      });
-    };
-    const workers: Slot[] = Array.from({ length: threads }, () => {
-      const slot = { queue: [], since: 0 } as unknown as Slot;
-      start(slot);
-      return slot;
-    });
-    const dispatch = (): void => {
-      if (this.stopped) return;
-      for (const s of workers) {
-        while (s.queue.length < IN_FLIGHT_PER_WORKER && pending.length) {
-          const b = pending.shift()!;
-          if (!s.queue.length && s.ready) s.since = performance.now();
-          s.queue.push(b);
-          s.w.postMessage(b);
-        }
-      }
-    };
-    // A thread stuck on one file (a parser caught in a loop): replace it, send its other batches again,
-    // and find the file by sending the stuck batch's files one by one; the one that sticks again is
-    // counted as unreadable. Every file still lands in exactly one class.
-    const watchdog = setInterval(() => {
-      const now = performance.now();
-      for (const s of workers) {
-        if (!s.ready || !s.queue.length || now - s.since < stallMs) continue;
-        const [stuck, ...rest] = s.queue;
-        s.w.removeAllListeners();
-        void s.w.terminate();
-        start(s);
-        pending.unshift(...(stuck!.length > 1 ? stuck!.map((rel) => [rel]) : []), ...rest);
-        if (stuck!.length === 1) this.add(stalledRecord(Buffer.from(stuck![0]!, 'latin1'), ctx, stallMs / 1000));
-      }
-      dispatch();
-      poke();
-    }, Math.min(1000, Math.max(50, stallMs / 4)));
-    const waitForProgress = (): Promise<void> => new Promise((r) => (wake = r));
-    this.wakeUp = poke;
-    const busy = (): number => workers.reduce((n, s) => n + s.queue.length, 0);
-    try {
-      await walk(this.config.root, sink, {
-        pause: () => {
-          dispatch();
-          if (failure) throw failure;
-          return pending.length > MAX_QUEUED_BATCHES ? waitForProgress() : undefined;
-        },
-        aborted: () => this.stopped || failure !== undefined,
-      });
-      this.walkDone = true;
-      this.phase = 'reading';
-      flush();
-      dispatch();
-      while (!this.stopped && !failure && (pending.length || busy())) {
-        await waitForProgress();
-        dispatch();
-      }
-      if (failure) throw new Error(`a reader thread failed: ${failure.message}`);
-    } finally {
-      clearInterval(watchdog);
-      await Promise.all(workers.map((s) => s.w.terminate()));
-    }
   }
 }
 

@@ -2,11 +2,15 @@
  * One file through the pipeline: read metadata → date → customer. Pure apart from reading the file;
  * the same function runs in the worker threads and, with --threads 0, on the main thread.
  */
-import { probeFile, type FileKind } from './probe/index.js';
+import { createProbeIo, probeFile, type FileKind, type ProbeIo } from './probe/index.js';
 import { resolveStart, type DateSource } from './date/resolve.js';
 import { monthKey } from './date/zone.js';
 import { compilePattern, matchPattern, type CompiledPattern } from './pattern.js';
 import { decodeName } from './names.js';
+import { callerKey } from './callers.js';
+import { TOP_LEVEL, UNMATCHED, type RowKind } from './aggregate.js';
+
+export { TOP_LEVEL, UNMATCHED, type RowKind };
 
 export interface ScanConfig {
   /** the folder to scan, as given */
@@ -23,13 +27,23 @@ export interface ScanConfig {
    * as unreadable (default STALL_MS). Needs threads; a scan on the calling thread cannot be watched.
    */
   stallMs?: number;
+  /** ISO 3166 region for caller numbers written without a country code (callers.ts) */
+  country?: string;
+  /**
+   * Retention: an audio file whose start (ms) is before its customer key's cutoff, or else the
+   * default cutoff, is past retention. The cutoffs are computed by the caller (from the retention
+   * periods and the as-of date); the engine only compares.
+   */
+  retention?: { cutoffMsByKey?: Record<string, number>; defaultCutoffMs?: number };
+  /**
+   * Seams for tests, never set in use: readerJob is the URL of a module to run in the reader threads
+   * instead of scan-job.js (it must export createJob like it; the watchdog test wraps the real job in
+   * one that sticks on a file).
+   */
+  testHooks?: { readerJob?: string };
 }
 
 export const STALL_MS = 60_000;
-
-/** What a file is counted as. Files directly above the customer level, or not matched by the pattern: */
-export const TOP_LEVEL = '(top level)';
-export const UNMATCHED = '(unmatched)';
 
 export interface FileRecord {
   /**
@@ -37,7 +51,9 @@ export interface FileRecord {
    * messages) when nothing asks for every file's path: it is always there for unreadable files.
    */
   path?: string;
+  /** the row's name: customer folder or capture, or a built-in row's label */
   customer: string;
+  row: RowKind;
   kind: FileKind;
   bytes: number;
   seconds?: number;
@@ -48,7 +64,12 @@ export interface FileRecord {
   dateSource?: DateSource;
   /** yyyy-MM of the start in the zone */
   month?: string;
+  /** the caller key (callers.ts), when the pattern captures one that is not withheld */
   caller?: string;
+  /** the pattern captured a caller, and it was withheld (anonymous, unknown, empty…) */
+  withheldCaller?: boolean;
+  /** an audio file started before its row's retention cutoff */
+  pastRetention?: boolean;
   error?: string;
 }
 
@@ -59,12 +80,34 @@ export interface RecordContext {
   depth: number;
   zone: string;
   pattern?: CompiledPattern;
+  country?: string;
+  /** retention cutoffs by customer key, and for every other row */
+  cutoffs: Map<string, number>;
+  defaultCutoffMs?: number;
+  /** this thread's read buffer and O_NOATIME count: one per thread, one file at a time */
+  io: ProbeIo;
 }
 
+/**
+ * The per-file context, built once per thread that reads files (one in each reader thread, one for
+ * --threads 0): immutable settings from the config. Per-thread I/O state (head buffer, O_NOATIME
+ * state: the probe's ProbeIo) belongs here too, created once per context, so that no two threads
+ * share one.
+ */
 export function makeContext(cfg: ScanConfig, keepPaths = true): RecordContext {
   const root = Buffer.from(cfg.root);
   const rootBytes = root[root.length - 1] === 0x2f ? root : Buffer.concat([root, Buffer.from('/')]);
-  return { rootBytes, keepPaths, depth: cfg.depth, zone: cfg.zone, pattern: cfg.pattern ? compilePattern(cfg.pattern) : undefined };
+  return {
+    rootBytes,
+    keepPaths,
+    depth: cfg.depth,
+    zone: cfg.zone,
+    pattern: cfg.pattern ? compilePattern(cfg.pattern) : undefined,
+    country: cfg.country,
+    cutoffs: new Map(Object.entries(cfg.retention?.cutoffMsByKey ?? {})),
+    defaultCutoffMs: cfg.retention?.defaultCutoffMs,
+    io: createProbeIo(),
+  };
 }
 
 interface Located {
@@ -72,6 +115,8 @@ interface Located {
   dirs: () => string[];
   fullPath: () => string;
   customer: string;
+  row: RowKind;
+  /** the captured caller text, if the pattern captures one */
   caller?: string;
   patternMs?: number;
   /** the path, when the pattern needed it */
@@ -89,13 +134,19 @@ function locate(rel: Buffer, ctx: RecordContext): Located {
   const name = segment(names - 1);
   const dirs = (): string[] => Array.from({ length: names - 1 }, (_, k) => segment(k));
   const fullPath = (): string => (names === 1 ? name : [...dirs(), name].join('/'));
-  const at: Located = { name, dirs, fullPath, customer: names - 1 >= ctx.depth ? segment(ctx.depth - 1) : TOP_LEVEL };
+  const inCustomer = names - 1 >= ctx.depth;
+  const at: Located = { name, dirs, fullPath, customer: inCustomer ? segment(ctx.depth - 1) : TOP_LEVEL, row: inCustomer ? 'customer' : 'top-level' };
   if (ctx.pattern) {
     at.path = fullPath();
     const m = matchPattern(ctx.pattern, at.path, ctx.zone);
-    if (!m) at.customer = UNMATCHED;
-    else {
-      if (ctx.pattern.hasCustomer) at.customer = m.customer!;
+    if (!m) {
+      at.customer = UNMATCHED;
+      at.row = 'unmatched';
+    } else {
+      if (ctx.pattern.hasCustomer) {
+        at.customer = m.customer!;
+        at.row = 'customer';
+      }
       at.caller = m.caller;
       at.patternMs = m.dateMs;
     }
@@ -106,26 +157,33 @@ function locate(rel: Buffer, ctx: RecordContext): Located {
 /** The record of a file whose reading never finished (its reader thread was replaced). */
 export function stalledRecord(rel: Buffer, ctx: RecordContext, seconds: number): FileRecord {
   const at = locate(rel, ctx);
-  const rec: FileRecord = { path: at.path ?? at.fullPath(), customer: at.customer, kind: 'unreadable', bytes: 0, error: `reading did not finish within ${seconds} s; skipped` };
-  if (at.caller !== undefined) rec.caller = at.caller;
+  const rec: FileRecord = { path: at.path ?? at.fullPath(), customer: at.customer, row: at.row, kind: 'unreadable', bytes: 0, error: `reading did not finish within ${seconds} s; skipped` };
+  setCaller(rec, at, ctx);
   return rec;
 }
 
-/** rel: the path below the root as raw bytes ('/'-separated). */
-export async function processFile(rel: Buffer, ctx: RecordContext): Promise<FileRecord> {
+function setCaller(rec: FileRecord, at: Located, ctx: RecordContext): void {
+  if (at.caller === undefined) return;
+  const key = callerKey(at.caller, ctx.country);
+  if (key === undefined) rec.withheldCaller = true;
+  else rec.caller = key;
+}
+
+/** One file: rel is its path below the root as raw bytes ('/'-separated). */
+export async function processFile(ctx: RecordContext, rel: Buffer): Promise<FileRecord> {
   const at = locate(rel, ctx);
   const abs = Buffer.concat([ctx.rootBytes, rel]);
-  const facts = await probeFile(abs, at.name);
+  const facts = await probeFile(abs, at.name, ctx.io);
   const p = facts.probe;
 
   const path = ctx.keepPaths || p.kind === 'unreadable' ? (at.path ?? at.fullPath()) : undefined;
-  const rec: FileRecord = { customer: at.customer, kind: p.kind, bytes: facts.bytes };
+  const rec: FileRecord = { customer: at.customer, row: at.row, kind: p.kind, bytes: facts.bytes };
   if (path !== undefined) rec.path = path;
   if (p.seconds !== undefined) rec.seconds = p.seconds;
   if (p.codec !== undefined) rec.codec = p.codec;
   if (p.sampleRate) rec.sampleRate = p.sampleRate;
   if (p.channels) rec.channels = p.channels;
-  if (at.caller !== undefined) rec.caller = at.caller;
+  setCaller(rec, at, ctx);
   if (p.error !== undefined) rec.error = p.error;
   if (p.kind !== 'other') {
     const start = resolveStart({
@@ -135,6 +193,8 @@ export async function processFile(rel: Buffer, ctx: RecordContext): Promise<File
       rec.startMs = start.ms;
       rec.dateSource = start.source;
       rec.month = monthKey(ctx.zone, start.ms);
+      const cutoff = (at.row === 'customer' ? ctx.cutoffs.get(at.customer) : undefined) ?? ctx.defaultCutoffMs;
+      if (p.kind === 'audio' && cutoff !== undefined && start.ms < cutoff) rec.pastRetention = true;
     }
   }
   return rec;

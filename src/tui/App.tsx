@@ -5,7 +5,7 @@
  */
 import React, { useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
-import { sumTotals } from '../scan/aggregate.js';
+import { rowLabel, sumTotals } from '../scan/aggregate.js';
 import type { Delimiter } from '../report/summary.js';
 import { cursorOf, filterRows, initialState, reduce, scrolled, sortRows, type KeyContext, type UiState } from './state.js';
 import type { KeyMode, KeyPress } from './keys.js';
@@ -180,10 +180,10 @@ export function App(props: AppProps) {
   if (state.view === 'help') view = <Lines title="Keys" lines={lines} width={width} height={page} top={state.detailTop} />;
   else if (state.view === 'export')
     view = (
-      <ExportPrompt state={state} width={width} height={body} partial={!snap.finished || stopped} customer={selected?.customer}
+      <ExportPrompt state={state} width={width} height={body} partial={!snap.finished || stopped} customer={selected ? rowLabel(selected) : undefined}
         filtered={rows.length} all={snap.customers.length} />
     );
-  else if (state.view === 'customer' && selected) view = <Lines title={selected.customer} lines={lines} width={width} height={page} top={state.detailTop} />;
+  else if (state.view === 'customer' && selected) view = <Lines title={rowLabel(selected)} lines={lines} width={width} height={page} top={state.detailTop} />;
   else
     view = (
       <CustomerTable rows={rows} totals={{ customer: label, ...totals }} cursor={cursor} top={top} height={tableHeight} width={width}

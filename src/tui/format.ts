@@ -1,6 +1,6 @@
 /** Text for the UI: numbers, durations, cut names, the customer view's and the help's lines. Pure, tested without a terminal. */
 import stringWidth from 'string-width';
-import type { CustomerTotals } from '../scan/aggregate.js';
+import { rowLabel, type CustomerTotals, type RowKind } from '../scan/aggregate.js';
 import type { Progress, ScanResult } from '../scan/engine.js';
 import { dayKey, formatIso } from '../scan/date/zone.js';
 import { printable } from '../scan/names.js';
@@ -116,7 +116,7 @@ export function completenessLine(c: Completeness): { text: string; warn: boolean
   return { text: 'every folder read; no link or special file skipped', warn: false };
 }
 
-type Row = Pick<CustomerTotals, 'customer' | 'files' | 'audioFiles' | 'audioSeconds' | 'firstMs' | 'lastMs' | 'unreadableFiles' | 'distinctCallers'>;
+type Row = Pick<CustomerTotals, 'customer' | 'files' | 'audioFiles' | 'audioSeconds' | 'firstMs' | 'lastMs' | 'unreadableFiles' | 'distinctCallers'> & { kind?: RowKind };
 
 export interface Column {
   key: string;
@@ -142,7 +142,7 @@ export function columns(w: number, zone: string, callers = false): Column[] {
   const need = (cs: Column[]): number => cs.reduce((n, c) => n + c.width + 1, 0) + 1 + 12;
   for (const drop of ['last', 'first', 'callers', 'audio']) if (need(cols) > w) cols = cols.filter((c) => c.key !== drop);
   const nameWidth = Math.max(8, w - cols.reduce((n, c) => n + c.width + 1, 0) - 2);
-  return [{ key: 'customer', title: 'CUSTOMER', width: nameWidth, right: false, cell: (c) => c.customer }, ...cols];
+  return [{ key: 'customer', title: 'CUSTOMER', width: nameWidth, right: false, cell: (c) => (c.kind ? rowLabel({ customer: c.customer, kind: c.kind }) : c.customer) }, ...cols];
 }
 
 /** A row of the table; a customer the stopped scan never reached shows dashes, not zeros. */
@@ -203,8 +203,13 @@ export function detailLines(c: CustomerTotals, zone: string, w: number, extra: D
   const folders = (c as { unreadableFolders?: number }).unreadableFolders ?? extra.unreadableFolders ?? nf;
   if (folders) lines.push(cut(`! ${plural(folders, 'folder')} here could not be read: NOT COUNTED (see below)`, w));
   lines.push(cut(`${plural(c.files, 'file')}: ${plural(c.audioFiles, 'recording')} (${duration(c.audioSeconds)}), ${num(c.otherFiles)} other, ${num(c.unreadableFiles)} unreadable; ${plural(c.bytes, 'byte')}`, w));
-  const callers = c.distinctCallers === undefined ? '' : `; ${plural(c.distinctCallers, 'distinct caller')}`;
+  const withheld = c.withheldCallerCalls ? ` (+ ${plural(c.withheldCallerCalls, 'call')} with the caller withheld)` : '';
+  const callers = c.distinctCallers === undefined ? '' : `; ${plural(c.distinctCallers, 'distinct caller')}${withheld}`;
   lines.push(cut((c.firstMs === undefined ? 'no dated recordings' : `from ${formatIso(zone, c.firstMs)} to ${formatIso(zone, c.lastMs!)}`) + callers, w));
+  if (c.pastRetentionFiles) {
+    const oldest = c.oldestPastRetentionMs === undefined ? '' : `, oldest ${formatIso(zone, c.oldestPastRetentionMs)}`;
+    lines.push(cut(`Past retention: ${plural(c.pastRetentionFiles, 'recording')} (${duration(c.pastRetentionSeconds)})${oldest}`, w));
+  }
   lines.push('');
   const years = new Map<string, { audio: number; seconds: number }>();
   for (const [m, v] of c.months) {

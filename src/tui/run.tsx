@@ -43,7 +43,7 @@ export async function showScan(scanner: Scanner, delimiter: Delimiter, opts: Tui
 async function show(scanner: Scanner, delimiter: Delimiter, opts: TuiOptions): Promise<{ code: number; result: ScanResult }> {
   const config = scanner.config;
   const done = scanner.run();
-  const source = snapshotSource(scanner, done);
+  const source = snapshotSource(scanner);
   let code = 0;
   process.stdout.write(ENTER_ALT);
   const leave = (): void => void process.stdout.write(LEAVE_ALT);

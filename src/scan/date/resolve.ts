@@ -40,16 +40,20 @@ const NAME_RES: RegExp[] = [
 const EPOCH_RE = /(?<![\d.])(\d{10})\.\d{1,6}(?![\d])/g;
 
 export function dateFromName(name: string, zone: string): Dated | undefined {
+  // exec over the shared /g expressions (matchAll would clone each one per call: one per file and pattern)
+  let m: RegExpExecArray | null;
   for (const re of NAME_RES) {
-    for (const m of name.matchAll(re)) {
-      const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
+    re.lastIndex = 0;
+    while ((m = re.exec(name)) !== null) {
+      const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]), h = Number(m[4]), mi = Number(m[5]), s = Number(m[6]);
       if (!validFields(y, mo, d, h, mi, s)) continue;
       const off = m[7];
       const ms = off ? Date.UTC(y, mo - 1, d, h, mi, s) - offsetOf(off) * 60_000 : naiveToMs(zone, y, mo, d, h, mi, s);
       if (plausible(ms)) return { ms, source: 'filename' };
     }
   }
-  for (const m of name.matchAll(EPOCH_RE)) {
+  EPOCH_RE.lastIndex = 0;
+  while ((m = EPOCH_RE.exec(name)) !== null) {
     const ms = Number(m[1]) * 1000;
     if (ms >= Date.UTC(2000, 0, 1) && plausible(ms)) return { ms, source: 'filename' };
   }

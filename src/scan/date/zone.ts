@@ -107,9 +107,19 @@ export function formatIso(zone: string, ms: number): string {
   return `${local}${off < 0 ? '-' : '+'}${pad2(Math.floor(a / 60))}:${pad2(a % 60)}`;
 }
 
-/** yyyy-MM of the instant in zone (for per-month counts). */
+const monthOfDay = new Map<number, string>();
+
+/** yyyy-MM of the instant in zone (for per-month counts; one string per local day, kept). */
 export function monthKey(zone: string, ms: number): string {
-  return new Date(ms + offsetMinutes(zone, ms) * 60_000).toISOString().slice(0, 7);
+  const local = ms + offsetMinutes(zone, ms) * 60_000;
+  const day = Math.floor(local / DAY);
+  let key = monthOfDay.get(day);
+  if (key === undefined) {
+    if (monthOfDay.size > 200_000) monthOfDay.clear();
+    key = new Date(local).toISOString().slice(0, 7);
+    monthOfDay.set(day, key);
+  }
+  return key;
 }
 
 /** yyyy-MM-dd of the instant in zone. */

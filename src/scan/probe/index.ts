@@ -7,6 +7,16 @@ import { isWav, probeWav } from './wav.js';
 import { probeRaw, rawCodec } from './raw.js';
 import { probeOgg } from './ogg.js';
 import { probeWithMusicMetadata } from './mm.js';
+import { probeMpeg } from './mp3.js';
+import { probeFlac } from './flac.js';
+import { probeAdts } from './adts.js';
+import { readId3v2 } from './id3.js';
+import { guard } from './guard.js';
+import { probeMatroska } from './matroska.js';
+import { probeAsf } from './asf.js';
+import { isAc3, probeAc3 } from './ac3.js';
+import { probeAmr } from './amr.js';
+import { probeAiff, probeApe, probeCaf, probeTta, probeWavPack } from './lossless.js';
 import type { FileSource, ProbeResult } from './types.js';
 
 export type { ProbeResult, FileKind, EmbeddedDate } from './types.js';
@@ -22,8 +32,12 @@ export const WHOLE_FILE_MAX = 16 * 1024;
 const AUDIO_EXT = new Set([
   'wav', 'wave', 'bwf', 'rf64', 'mp3', 'mp2', 'mpga', 'ogg', 'oga', 'opus', 'spx', 'flac', 'm4a', 'mp4',
   'm4b', 'aac', '3gp', '3g2', 'amr', 'awb', 'wma', 'asf', 'aif', 'aiff', 'aifc', 'au', 'snd', 'caf',
-  'webm', 'mka', 'wv', 'ape',
+  'webm', 'mka', 'wv', 'ape', 'ac3', 'eac3', 'dts', 'tta', 'tak', 'shn', 'mpc', 'dsf', 'dff', 'ofr', 'voc', 'silk',
+  'mod', 'xm', 'it', 's3m', 'ra',
 ]);
+
+/** Extensions of bare MPEG audio or ADTS streams, searched for frames past junk at the head. */
+const MPEG_EXT = new Set(['mp3', 'mp2', 'mp1', 'mpga', 'mpa', 'aac', 'adts']);
 
 export function extensionOf(name: string): string {
   const dot = name.lastIndexOf('.');
@@ -34,22 +48,62 @@ export function looksLikeAudioName(ext: string): boolean {
   return AUDIO_EXT.has(ext) || rawCodec(ext) !== undefined;
 }
 
-type Magic = 'wav' | 'ogg' | 'container' | 'sync' | 'html' | 'none';
+type Magic = 'wav' | 'ogg' | 'id3' | 'flac' | 'container' | 'audio' | 'sync' | 'html' | 'none';
+
+/**
+ * Formats that are audio by their content, whatever their name: each is `audio` or `unreadable`,
+ * never `other`. music-metadata reads those it knows; the rest are counted unreadable with their kind.
+ */
+function audioMagic(h: Buffer, size: number): string | undefined {
+  const four = h.toString('latin1', 0, 4);
+  switch (four) {
+    case 'FORM': {
+      const t = h.toString('latin1', 8, 12);
+      return t === 'AIFF' || t === 'AIFC' ? 'AIFF' : t === '8SVX' ? '8SVX' : undefined;
+    }
+    case 'FRM8': return 'DSDIFF';
+    case 'DSD ': return 'DSF';
+    case '.snd': return 'AU';
+    case 'caff': return 'CAF';
+    case 'MAC ': return "Monkey's Audio";
+    case 'wvpk': return 'WavPack';
+    case 'MPCK': return 'Musepack';
+    case 'TTA1': return 'TTA';
+    case 'tBaK': return 'TAK';
+    case 'ajkg': return 'Shorten';
+    case 'IMPM': return 'Impulse Tracker module';
+    case 'OFR ': return 'OptimFROG';
+    case 'LA04': return 'LA';
+    case '.ra\xfd': return 'RealAudio';
+    case 'MThd': return undefined; // MIDI: notes, not a recording
+  }
+  if (four.startsWith('MP+')) return 'Musepack';
+  if (h.toString('latin1', 0, 5) === '#!AMR') return 'AMR';
+  if (h.toString('latin1', 0, 9) === '#!SILK_V3' || h.toString('latin1', 1, 10) === '#!SILK_V3') return 'SILK';
+  if (h.toString('latin1', 0, 17) === 'Extended Module: ') return 'XM module';
+  if (h.toString('latin1', 0, 19) === 'Creative Voice File') return 'VOC';
+  if (h.length >= 48 && h.toString('latin1', 44, 48) === 'SCRM') return 'S3M module';
+  if (h.length >= 1084 && /^(M\.K\.|M!K!|FLT[48]|[2-9]CHN|[1-3][0-9]CH)$/.test(h.toString('latin1', 1080, 1084))) return 'MOD module';
+  if (h.length >= 6 && h[0] === 0x0b && h[1] === 0x77 && isAc3(h, size)) return 'AC-3';
+  if (h.length >= 4 && h.readUInt32BE(0) === 0x7ffe8001) return 'DTS';
+  return undefined;
+}
 
 /** What the first bytes say. */
-function sniff(h: Buffer): Magic {
+function sniff(h: Buffer, size: number): Magic {
   if (isWav(h)) return 'wav';
   const four = h.toString('latin1', 0, 4);
   if (four === 'OggS') return 'ogg';
+  if (four.startsWith('ID3')) return 'id3';
+  if (four === 'fLaC') return 'flac';
   if (
-    four.startsWith('ID3') || four === 'fLaC' || four === 'FORM' || four === '.snd' || four === 'caff' ||
-    four === '#!AM' || four === 'MAC ' || four === 'wvpk' ||
     (h.length >= 8 && h.toString('latin1', 4, 8) === 'ftyp') ||
     (h.length >= 4 && h.readUInt32BE(0) === 0x3026b275) || // ASF header GUID
     (h.length >= 4 && h.readUInt32BE(0) === 0x1a45dfa3) // EBML (Matroska/WebM)
   ) {
     return 'container';
   }
+  if (audioMagic(h, size)) return 'audio';
   // MPEG audio or ADTS frame sync: weak (µ-law silence is 0xFF too), so it only counts without a better hint
   if (h.length >= 2 && h[0] === 0xff && (h[1]! & 0xe0) === 0xe0) return 'sync';
   const text = h.toString('latin1', 0, Math.min(h.length, 512)).replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart().toLowerCase();
@@ -58,16 +112,35 @@ function sniff(h: Buffer): Magic {
 }
 
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOFOLLOW ?? 0);
-let noatime = constants.O_NOATIME ?? 0;
+const O_NOATIME = constants.O_NOATIME ?? 0;
 
-function openEvidence(path: Buffer | string): number {
-  if (noatime) {
+/**
+ * One reader thread's state: its read buffer and what O_NOATIME did. probeFile uses the buffer until
+ * its promise settles, so one ProbeIo serves one file at a time; give every thread (or every
+ * concurrent caller) its own.
+ */
+export interface ProbeIo {
+  /** the head of the file being read (reused from file to file) */
+  readonly head: Buffer;
+  /** files opened without O_NOATIME because the kernel refused it (EPERM: not the owner); their atime may move */
+  noatimeRefused: number;
+}
+
+export function createProbeIo(): ProbeIo {
+  return { head: Buffer.allocUnsafe(WHOLE_FILE_MAX), noatimeRefused: 0 };
+}
+
+function openEvidence(path: Buffer | string, io: ProbeIo): number {
+  if (O_NOATIME) {
     try {
-      return openSync(path, OPEN_FLAGS | noatime);
+      return openSync(path, OPEN_FLAGS | O_NOATIME);
     } catch (e) {
-      // O_NOATIME is refused (EPERM) for files the user does not own; fall back for the rest of the run.
+      // O_NOATIME is refused (EPERM) for a file the user does not own. Asked again for every file (a
+      // tree mixes owners), and counted, so that a run can say how many atimes it could not keep.
       if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw e;
-      noatime = 0;
+      const fd = openSync(path, OPEN_FLAGS);
+      io.noatimeRefused++;
+      return fd;
     }
   }
   return openSync(path, OPEN_FLAGS);
@@ -79,18 +152,16 @@ export interface FileFacts {
   probe: ProbeResult;
 }
 
-const headBuf = Buffer.allocUnsafe(WHOLE_FILE_MAX);
-
 /**
  * Probe one file. Never throws for a file's content or a file system error: those become an
  * unreadable (or other) result with the reason in `error`.
  */
-export async function probeFile(path: Buffer | string, name: string): Promise<FileFacts> {
+export async function probeFile(path: Buffer | string, name: string, io: ProbeIo = createProbeIo()): Promise<FileFacts> {
   const ext = extensionOf(name);
   const audioName = looksLikeAudioName(ext);
   let fd: number;
   try {
-    fd = openEvidence(path);
+    fd = openEvidence(path, io);
   } catch (e) {
     return { bytes: 0, mtimeMs: 0, probe: { kind: audioName ? 'unreadable' : 'other', error: fsError(e) } };
   }
@@ -98,10 +169,10 @@ export async function probeFile(path: Buffer | string, name: string): Promise<Fi
     const st = fstatSync(fd);
     if (!st.isFile()) return { bytes: 0, mtimeMs: st.mtimeMs, probe: { kind: 'other', error: 'not a regular file' } };
     const size = st.size;
-    const n = size === 0 ? 0 : readSync(fd, headBuf, 0, size <= WHOLE_FILE_MAX ? size : HEAD_SIZE, 0);
+    const n = size === 0 ? 0 : readSync(fd, io.head, 0, size <= WHOLE_FILE_MAX ? size : HEAD_SIZE, 0);
     const src: FileSource = {
       size,
-      head: headBuf.subarray(0, n),
+      head: io.head.subarray(0, n),
       read(position, length) {
         const len = Math.max(0, Math.min(length, size - position));
         const b = Buffer.allocUnsafe(len);
@@ -132,27 +203,88 @@ export async function probeFile(path: Buffer | string, name: string): Promise<Fi
 
 async function probeSource(src: FileSource, ext: string, audioName: boolean, name: string): Promise<ProbeResult> {
   if (src.size === 0) return audioName ? { kind: 'unreadable', error: 'empty file' } : { kind: 'other' };
-  const magic = sniff(src.head);
+  const magic = sniff(src.head, src.size);
   switch (magic) {
     case 'wav':
       return probeWav(src);
     case 'ogg':
-      return probeOgg(src);
+      return guard(probeOgg(src), { bytes: src.size });
     case 'html':
       return audioName ? { kind: 'unreadable', error: 'an HTML page, not audio' } : { kind: 'other' };
-    case 'container':
-      return probeWithMusicMetadata(src, name);
+    case 'id3': {
+      const id3 = readId3v2(src);
+      const r = afterId3(src, id3.end);
+      if (r) return guard({ ...r, embeddedDate: id3.embeddedDate ?? r.embeddedDate }, { bytes: src.size });
+      // neither MPEG nor ADTS nor FLAC after the tag: music-metadata knows the rest (or says why not)
+      return guard(await probeWithMusicMetadata(src, name), { bytes: src.size });
+    }
+    case 'flac':
+      return guard(probeFlac(src, 0), { bytes: src.size });
+    case 'container': {
+      if (src.head.readUInt32BE(0) === 0x1a45dfa3) {
+        const r = probeMatroska(src);
+        if (r) return guard(r, { bytes: src.size });
+      }
+      if (src.head.readUInt32BE(0) === 0x3026b275) {
+        const r = probeAsf(src);
+        if (r) return guard(r, { bytes: src.size });
+      }
+      return guardMm(await probeWithMusicMetadata(src, name), src);
+    }
+    case 'audio': {
+      const kindName = audioMagic(src.head, src.size)!;
+      const hand = handRead(src, 0);
+      const r = hand ? guard(hand, { bytes: src.size }) : guardMm(await probeWithMusicMetadata(src, name), src);
+      // audio by its content: never `other`; when its length cannot be found it is unreadable, named
+      if (r.kind === 'audio') return r;
+      return { ...r, kind: 'unreadable', codec: r.codec ?? kindName.toUpperCase(), error: `${kindName}: ${r.error ?? 'length not found'}` };
+    }
     case 'sync':
     case 'none': {
       const raw = rawCodec(ext);
       if (raw) return probeRaw(raw, src.size);
-      if (audioName) return probeWithMusicMetadata(src, name);
+      // MPEG or ADTS frames at the head, or (named so) after junk: a copy that started mid-stream
+      if (magic === 'sync' || MPEG_EXT.has(ext)) {
+        const r = afterId3(src, 0);
+        if (r) return guard(r, { bytes: src.size });
+      }
+      if (audioName) return guardMm(await probeWithMusicMetadata(src, name), src);
       if (magic === 'none') return { kind: 'other' };
       // A frame sync on a file not named as audio counts only if it really parses as audio.
       const r = await probeWithMusicMetadata(src, name);
-      return r.kind === 'audio' ? r : { kind: 'other' };
+      return r.kind === 'audio' ? guardMm(r, src) : { kind: 'other' };
     }
   }
+}
+
+/** What follows an ID3v2 tag (or starts the file): MPEG audio, ADTS AAC or FLAC; undefined for anything else. */
+function afterId3(src: FileSource, at: number): ProbeResult | undefined {
+  const h = at + 4 <= src.head.length ? src.head.subarray(at, at + 4) : src.read(at, 4);
+  if (h.length >= 4 && h.toString('latin1', 0, 4) === 'fLaC') return probeFlac(src, at);
+  const hand = handRead(src, at);
+  if (hand) return hand;
+  if (h.length >= 2 && h[0] === 0xff && (h[1]! & 0xf6) === 0xf0) return probeAdts(src, at);
+  return probeMpeg(src, at) ?? (at > 0 ? probeAdts(src, at) : undefined);
+}
+
+/** The lossless formats read by hand (lossless.ts), at the head or after an ID3v2 tag. */
+function handRead(src: FileSource, at: number): ProbeResult | undefined {
+  const h = at + 4 <= src.head.length ? src.head.subarray(at, at + 4) : src.read(at, 4);
+  switch (h.toString('latin1', 0, 4)) {
+    case 'caff': return at === 0 ? probeCaf(src) : undefined;
+    case 'wvpk': return probeWavPack(src, at);
+    case 'TTA1': return probeTta(src, at);
+    case 'MAC ': return probeApe(src, at);
+  }
+  if (at === 0 && h[0] === 0x0b && h[1] === 0x77) return probeAc3(src);
+  if (at === 0 && h.toString('latin1', 0, 4) === '#!AM') return probeAmr(src);
+  if (at === 0 && h.toString('latin1', 0, 4) === 'FORM' && audioMagic(src.head, src.size) === 'AIFF') return probeAiff(src);
+  return undefined;
+}
+
+function guardMm(r: ProbeResult & { bitrate?: number; cbr?: boolean }, src: FileSource): ProbeResult {
+  const { bitrate, cbr, ...rest } = r;
+  return guard(rest, { bytes: src.size, cbrBitrate: cbr ? bitrate : undefined });
 }
 
 function fsError(e: unknown): string {

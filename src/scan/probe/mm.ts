@@ -6,7 +6,7 @@
 import { AbstractTokenizer, type IRandomAccessFileInfo, type IReadChunkOptions } from 'strtok3';
 import { parseFromTokenizer, type IAudioMetadata } from 'music-metadata';
 import { parseHeaderDate } from './datestr.js';
-import { mp4EditListSeconds } from './mp4.js';
+import { mp4EditListSeconds, mp4Tracks } from './mp4.js';
 import type { EmbeddedDate, FileSource, ProbeResult } from './types.js';
 
 /** Most bytes music-metadata may read beyond the head, and the largest single read it may ask for. */
@@ -105,7 +105,7 @@ function tagDate(meta: IAudioMetadata): EmbeddedDate | undefined {
   return parseHeaderDate(d, meta.native['ID3v2.3'] || meta.native['ID3v2.4'] || meta.native['ID3v2.2'] ? 'id3' : 'tag-date');
 }
 
-export async function probeWithMusicMetadata(src: FileSource, name: string): Promise<ProbeResult> {
+export async function probeWithMusicMetadata(src: FileSource, name: string): Promise<ProbeResult & { bitrate?: number; cbr?: boolean }> {
   const skip = id3End(src.head);
   const start = skip > MAX_ID3 && skip < src.size ? skip : 0;
   let meta: IAudioMetadata;
@@ -117,13 +117,47 @@ export async function probeWithMusicMetadata(src: FileSource, name: string): Pro
     });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
+    const r = mp4Fallback(src);
+    if (r) return r;
     return { kind: 'unreadable', error: `not decodable: ${msg.split('\n')[0]}` };
   }
   const f = meta.format;
   const base = { codec: label(meta), sampleRate: f.sampleRate, channels: f.numberOfChannels, embeddedDate: tagDate(meta) };
+  if (isMp4(meta)) return mp4Length(src, f.duration, base);
   if (f.duration === undefined || !Number.isFinite(f.duration) || f.duration <= 0) {
     return { kind: 'unreadable', ...base, error: f.container ? `${f.container} without a determinable duration` : 'no audio stream found' };
   }
-  const seconds = isMp4(meta) ? (mp4EditListSeconds(src) ?? f.duration) : f.duration;
+  return { kind: 'audio', seconds: f.duration, ...base, bitrate: f.bitrate, cbr: f.codecProfile === 'CBR' };
+}
+
+type Base = Pick<ProbeResult, 'codec' | 'sampleRate' | 'channels' | 'embeddedDate'>;
+
+/**
+ * MP4/M4A/3GP: the samples present, from the sample tables. The edit list's presentation length
+ * when every sample is in the file; the present samples' length when it was cut; the tables' sum
+ * when the headers give no length (3GP from phones: music-metadata's "Missing sampleDuration").
+ */
+function mp4Length(src: FileSource, mmSeconds: number | undefined, base: Base): ProbeResult {
+  const t = mp4Tracks(src);
+  if (t && !t.sound) {
+    // only a file shown to be video is `other`; one with no track we know is unreadable
+    return t.video ? { kind: 'other', codec: base.codec, error: 'video, no audio track' } : { kind: 'unreadable', ...base, error: 'MP4 without an audio track' };
+  }
+  if (t?.samples !== undefined && t.present! < t.samples) {
+    if (!t.present) return { kind: 'unreadable', ...base, error: `cut off: none of the ${t.samples} audio samples is in the file` };
+    return { kind: 'audio', seconds: t.presentSeconds!, ...base, error: `cut off: ${t.present} of ${t.samples} audio samples present` };
+  }
+  const seconds = mp4EditListSeconds(src) ?? (mmSeconds && Number.isFinite(mmSeconds) && mmSeconds > 0 ? mmSeconds : t?.tableSeconds);
+  if (!seconds) return { kind: 'unreadable', ...base, error: 'MP4 without a determinable duration' };
   return { kind: 'audio', seconds, ...base };
+}
+
+/** An MP4 that music-metadata cannot parse, read from its sample tables alone. */
+function mp4Fallback(src: FileSource): ProbeResult | undefined {
+  if (src.head.length < 8 || src.head.toString('latin1', 4, 8) !== 'ftyp') return undefined;
+  const t = mp4Tracks(src);
+  if (!t) return undefined;
+  const fourcc = (t.fourcc ?? '').trim().toUpperCase();
+  const codec = `M4A/${fourcc === 'MP4A' ? 'AAC' : fourcc === 'SAMR' ? 'AMR' : fourcc === 'SAWB' ? 'AMR-WB' : fourcc || 'UNKNOWN'}`;
+  return mp4Length(src, undefined, { codec, sampleRate: t.sampleRate, channels: t.channels });
 }

@@ -6,6 +6,8 @@
 import type { FileSource } from './types.js';
 
 const MAX_MOOV = 16 * 1024 * 1024;
+/** 50 M AAC frames is 290 h at 48 kHz: more is a forged table, and walking it would hang the reader */
+const MAX_SAMPLES = 50_000_000;
 
 interface Box { type: string; start: number; body: number; end: number }
 
@@ -39,7 +41,11 @@ function findMoov(src: FileSource): Buffer | undefined {
     if (size === 1 && h.length >= 16) size = Number(h.readBigUInt64BE(8));
     else if (size === 0) size = src.size - p;
     if (size < 8) return undefined;
-    if (h.toString('latin1', 4, 8) === 'moov') return size <= MAX_MOOV ? src.read(p, size) : undefined;
+    if (h.toString('latin1', 4, 8) === 'moov') {
+      if (size > MAX_MOOV) return undefined;
+      // cut off inside the moov: what is there is read (decoders use a moov missing only its tail)
+      return src.read(p, size);
+    }
     p += size;
   }
   return undefined;
@@ -75,4 +81,123 @@ export function mp4EditListSeconds(src: FileSource): number | undefined {
     return total > 0 ? total / movieScale : undefined;
   }
   return undefined;
+}
+
+export interface Mp4Audio {
+  /** the file has a sound track */
+  sound: boolean;
+  /** it has a video track */
+  video: boolean;
+  /** seconds of the sound track's samples whose bytes lie inside the file */
+  presentSeconds?: number;
+  /** seconds of all its samples (the sample tables' sum) */
+  tableSeconds?: number;
+  /** how many of its samples are in the file, of how many */
+  present?: number;
+  samples?: number;
+  /** sample description: codec four-character code, channels, rate */
+  fourcc?: string;
+  channels?: number;
+  sampleRate?: number;
+}
+
+function fullBox(moov: Buffer, b: Box | undefined): number {
+  return b ? b.body + 4 : -1;
+}
+
+/**
+ * The sound track's sample tables (stts, stsc, stsz, stco/co64): the samples whose bytes lie inside
+ * the file and how long they last. A copy cut inside mdat keeps its moov (at the front) but loses
+ * the samples at the end; the header lengths (mvhd, mdhd, edit list) still claim them.
+ */
+export function mp4Tracks(src: FileSource): Mp4Audio | undefined {
+  const moov = findMoov(src);
+  if (!moov) return undefined;
+  const root: Box = { type: 'moov', start: 0, body: 8, end: moov.length };
+  const out: Mp4Audio = { sound: false, video: false };
+  for (const trak of boxes(moov, root.body, root.end)) {
+    if (trak.type !== 'trak') continue;
+    const mdia = child(moov, trak, 'mdia');
+    const hdlr = mdia && child(moov, mdia, 'hdlr');
+    if (!mdia || !hdlr) continue;
+    const handler = moov.toString('latin1', hdlr.body + 8, hdlr.body + 12);
+    if (handler === 'vide') out.video = true;
+    if (handler !== 'soun' || out.sound) continue;
+    out.sound = true;
+    const mdhd = child(moov, mdia, 'mdhd');
+    const minf = child(moov, mdia, 'minf');
+    const stbl = minf && child(moov, minf, 'stbl');
+    if (!mdhd || !stbl) return out;
+    const scale = moov.readUInt32BE(mdhd.body + (moov[mdhd.body] === 1 ? 20 : 12));
+    const stsd = child(moov, stbl, 'stsd');
+    if (stsd && stsd.body + 8 + 36 <= stsd.end) {
+      const e = stsd.body + 8; // first sample entry
+      out.fourcc = moov.toString('latin1', e + 4, e + 8);
+      out.channels = moov.readUInt16BE(e + 24);
+      out.sampleRate = moov.readUInt32BE(e + 32) >>> 16 || scale;
+    }
+    const stts = fullBox(moov, child(moov, stbl, 'stts'));
+    const stsc = fullBox(moov, child(moov, stbl, 'stsc'));
+    const stsz = fullBox(moov, child(moov, stbl, 'stsz'));
+    const co64 = child(moov, stbl, 'co64');
+    const stco = fullBox(moov, co64 ?? child(moov, stbl, 'stco'));
+    if (!scale || stts < 0 || stsc < 0 || stsz < 0 || stco < 0) return out;
+    const fits = (p: number, n: number, w: number): boolean => p + 4 + n * w <= moov.length;
+    const sttsN = moov.readUInt32BE(stts);
+    const stscN = moov.readUInt32BE(stsc);
+    const fixedSize = moov.readUInt32BE(stsz);
+    const sampleN = moov.readUInt32BE(stsz + 4);
+    const chunkN = moov.readUInt32BE(stco);
+    const offW = co64 ? 8 : 4;
+    if (!fits(stts, sttsN, 8) || !fits(stsc, stscN, 12) || !fits(stco, chunkN, offW) || (!fixedSize && !fits(stsz + 4, sampleN, 4))) return out;
+    // a sample count no recording has (a fixed-size stsz may claim 2^32): not walked
+    if (sampleN > MAX_SAMPLES) return out;
+    // stts cursor
+    let ti = 0;
+    let tLeft = sttsN ? moov.readUInt32BE(stts + 4) : 0;
+    let tDelta = sttsN ? moov.readUInt32BE(stts + 8) : 0;
+    let total = 0;
+    let present = 0;
+    let presentDur = 0;
+    let s = 0;
+    let ci = 0; // stsc entry
+    for (let chunk = 1; chunk <= chunkN && s < sampleN; chunk++) {
+      while (ci + 1 < stscN && moov.readUInt32BE(stsc + 4 + (ci + 1) * 12) <= chunk) ci++;
+      const perChunk = stscN ? moov.readUInt32BE(stsc + 4 + ci * 12 + 4) : 0;
+      let off = co64 ? Number(moov.readBigUInt64BE(stco + 4 + (chunk - 1) * 8)) : moov.readUInt32BE(stco + 4 + (chunk - 1) * 4);
+      for (let k = 0; k < perChunk && s < sampleN; k++, s++) {
+        const size = fixedSize || moov.readUInt32BE(stsz + 8 + s * 4);
+        while (tLeft === 0 && ti + 1 < sttsN) {
+          ti++;
+          tLeft = moov.readUInt32BE(stts + 4 + ti * 8);
+          tDelta = moov.readUInt32BE(stts + 8 + ti * 8);
+        }
+        const d = tLeft > 0 ? tDelta : 0;
+        if (tLeft > 0) tLeft--;
+        total += d;
+        off += size;
+        if (off <= src.size) {
+          present++;
+          presentDur += d;
+        }
+      }
+    }
+    out.samples = s;
+    out.present = present;
+    out.tableSeconds = total / scale;
+    // the edit list's first media time is the encoder's priming, which decoders drop
+    const edts = child(moov, trak, 'edts');
+    const elst = edts && child(moov, edts, 'elst');
+    let skip = 0;
+    if (elst && elst.body + 8 + 12 <= elst.end) {
+      const v1 = moov[elst.body] === 1;
+      const count = moov.readUInt32BE(elst.body + 4);
+      for (let i = 0, e = elst.body + 8; i < count && e + (v1 ? 20 : 12) <= elst.end; i++, e += v1 ? 20 : 12) {
+        const mt = v1 ? Number(moov.readBigInt64BE(e + 8)) : moov.readInt32BE(e + 4);
+        if (mt !== -1) { skip = Math.max(0, mt); break; }
+      }
+    }
+    out.presentSeconds = Math.max(0, presentDur - skip) / scale;
+  }
+  return out;
 }

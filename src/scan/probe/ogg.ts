@@ -18,11 +18,26 @@ interface Stream {
   preSkip: number;
 }
 
+/** The first audio stream among the streams that begin the file (a video's Theora stream may come first). */
 function firstStream(head: Buffer): Stream | string {
-  if (head.length < 28 || head.toString('latin1', 0, 4) !== 'OggS') return 'not an Ogg page';
-  const serial = head.readUInt32LE(14);
-  const nsegs = head[26]!;
-  const p = 27 + nsegs;
+  let why = 'not an Ogg page';
+  for (let p = 0; p + 27 <= head.length && head.toString('latin1', p, p + 4) === 'OggS'; ) {
+    if (p > 0 && !(head[p + 5]! & 2)) break; // past the beginning-of-stream pages
+    const nsegs = head[p + 26]!;
+    let body = 0;
+    for (let k = 0; k < nsegs && p + 27 + k < head.length; k++) body += head[p + 27 + k]!;
+    const s = streamAt(head, p);
+    if (typeof s !== 'string') return s;
+    why = s;
+    p += 27 + nsegs + body;
+  }
+  return why;
+}
+
+function streamAt(head: Buffer, at: number): Stream | string {
+  const serial = head.readUInt32LE(at + 14);
+  const nsegs = head[at + 26]!;
+  const p = at + 27 + nsegs;
   if (head.length < p + 20) return 'first Ogg page cut off';
   const pkt = head.subarray(p);
   if (pkt.toString('latin1', 0, 8) === 'OpusHead') {
@@ -43,12 +58,13 @@ function firstStream(head: Buffer): Stream | string {
     const channels = ((pkt[si + 12]! >> 1) & 7) + 1;
     return { codec: 'OGG/FLAC', serial, granuleRate: rate, sampleRate: rate, channels, preSkip: 0 };
   }
+  if (pkt.toString('latin1', 1, 7) === 'theora' || pkt.toString('latin1', 0, 8) === 'fishead\0' || pkt.toString('latin1', 1, 4) === 'VP8') return 'video, no audio stream';
   return 'unknown Ogg codec';
 }
 
 export function probeOgg(src: FileSource): ProbeResult {
   const s = firstStream(src.head);
-  if (typeof s === 'string') return { kind: 'unreadable', codec: 'OGG', error: s };
+  if (typeof s === 'string') return s.startsWith('video') ? { kind: 'other', codec: 'OGG', error: s } : { kind: 'unreadable', codec: 'OGG', error: s };
   const base = { codec: s.codec, sampleRate: s.sampleRate, channels: s.channels };
   if (!s.granuleRate) return { kind: 'unreadable', ...base, error: 'Ogg stream without a sample rate' };
   const tailLen = Math.min(src.size, MAX_PAGE + 1024);

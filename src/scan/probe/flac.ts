@@ -1,0 +1,140 @@
+/*
+ * FLAC by hand: STREAMINFO's total sample count is what the encoder meant to write (0 when it did not
+ * know: a stream, a recorder killed mid-call), not what the file holds. Every FLAC frame header
+ * carries its first sample's number, so one read of the tail gives the audio present: the last frame
+ * whose CRC-16 checks (a complete file) ends the count; a frame cut off by the end of the file does not.
+ */
+import { tailTagBytes } from './mp3.js';
+import type { FileSource, ProbeResult } from './types.js';
+
+const CRC8 = new Uint8Array(256);
+const CRC16 = new Uint16Array(256);
+for (let i = 0; i < 256; i++) {
+  let c = i;
+  for (let k = 0; k < 8; k++) c = c & 0x80 ? ((c << 1) ^ 0x07) & 0xff : (c << 1) & 0xff;
+  CRC8[i] = c;
+  let d = i << 8;
+  for (let k = 0; k < 8; k++) d = d & 0x8000 ? ((d << 1) ^ 0x8005) & 0xffff : (d << 1) & 0xffff;
+  CRC16[i] = d;
+}
+
+function crc8(b: Buffer, from: number, to: number): number {
+  let c = 0;
+  for (let i = from; i < to; i++) c = CRC8[c ^ b[i]!]!;
+  return c;
+}
+
+function crc16(b: Buffer, from: number, to: number): number {
+  let c = 0;
+  for (let i = from; i < to; i++) c = ((c << 8) & 0xffff) ^ CRC16[(c >> 8) ^ b[i]!]!;
+  return c;
+}
+
+interface FrameHead {
+  /** first sample of the frame (for a fixed-block stream: frame number × block size) */
+  sample: number;
+  blockSize: number;
+}
+
+/** A FLAC frame header at p whose CRC-8 checks, or undefined. */
+function frameHead(b: Buffer, p: number, fixedBlock: number): FrameHead | undefined {
+  if (p + 6 > b.length || b[p] !== 0xff || (b[p + 1]! & 0xfe) !== 0xf8) return undefined;
+  const variable = b[p + 1]! & 1;
+  const bsCode = b[p + 2]! >> 4;
+  const srCode = b[p + 2]! & 15;
+  const ch = b[p + 3]! >> 4;
+  if (bsCode === 0 || srCode === 15 || ch > 10 || b[p + 3]! & 1) return undefined;
+  let q = p + 4;
+  // UTF-8-style coded number (up to 36 bits)
+  const lead = b[q]!;
+  let n: number;
+  let extra: number;
+  if (lead < 0x80) (n = lead), (extra = 0);
+  else if (lead >= 0xc0 && lead < 0xe0) (n = lead & 0x1f), (extra = 1);
+  else if (lead >= 0xe0 && lead < 0xf0) (n = lead & 0x0f), (extra = 2);
+  else if (lead >= 0xf0 && lead < 0xf8) (n = lead & 0x07), (extra = 3);
+  else if (lead >= 0xf8 && lead < 0xfc) (n = lead & 0x03), (extra = 4);
+  else if (lead >= 0xfc && lead < 0xfe) (n = lead & 0x01), (extra = 5);
+  else if (lead === 0xfe) (n = 0), (extra = 6);
+  else return undefined;
+  q++;
+  if (q + extra + 3 > b.length) return undefined;
+  for (let k = 0; k < extra; k++, q++) {
+    if ((b[q]! & 0xc0) !== 0x80) return undefined;
+    n = n * 64 + (b[q]! & 0x3f);
+  }
+  let blockSize: number;
+  if (bsCode === 1) blockSize = 192;
+  else if (bsCode <= 5) blockSize = 576 << (bsCode - 2);
+  else if (bsCode === 6) blockSize = b[q++]! + 1;
+  else if (bsCode === 7) (blockSize = b.readUInt16BE(q) + 1), (q += 2);
+  else blockSize = 256 << (bsCode - 8);
+  if (srCode === 12) q += 1;
+  else if (srCode === 13 || srCode === 14) q += 2;
+  if (q >= b.length || crc8(b, p, q) !== b[q]) return undefined;
+  return { sample: variable ? n : n * fixedBlock, blockSize };
+}
+
+/** Largest tail read: two of the largest frames a FLAC stream may have are far smaller. */
+const TAIL_MAX = 1024 * 1024;
+
+export function probeFlac(src: FileSource, start: number): ProbeResult {
+  const hdr = start + 42 <= src.head.length ? src.head.subarray(start, start + 42) : src.read(start, 42);
+  if (hdr.length < 42 || hdr.toString('latin1', 0, 4) !== 'fLaC' || (hdr[4]! & 0x7f) !== 0) {
+    return { kind: 'unreadable', codec: 'FLAC', error: 'FLAC without a STREAMINFO block' };
+  }
+  const si = hdr.subarray(8, 42);
+  const maxBlock = si.readUInt16BE(2);
+  const maxFrame = si.readUIntBE(7, 3);
+  const sampleRate = (si[10]! << 12) | (si[11]! << 4) | (si[12]! >> 4);
+  const channels = ((si[12]! >> 1) & 7) + 1;
+  const total = (si[13]! & 0x0f) * 2 ** 32 + si.readUInt32BE(14);
+  const base = { codec: 'FLAC', sampleRate, channels };
+  if (!sampleRate) return { kind: 'unreadable', ...base, error: 'FLAC STREAMINFO without a sample rate' };
+
+  // the audio starts after the last metadata block
+  let p = start + 4;
+  for (let n = 0; n < 1024; n++) {
+    const bh = p + 4 <= src.head.length ? src.head.subarray(p, p + 4) : src.read(p, 4);
+    if (bh.length < 4) return { kind: 'unreadable', ...base, error: 'cut off inside the FLAC metadata: no audio frames' };
+    p += 4 + bh.readUIntBE(1, 3);
+    if (bh[0]! & 0x80) break;
+  }
+  const audioStart = p;
+  if (audioStart >= src.size) return { kind: 'unreadable', ...base, error: 'no audio frames (cut off after the metadata)' };
+
+  let len = Math.min(src.size - audioStart, Math.max(64 * 1024, 3 * (maxFrame || 0)));
+  for (;;) {
+    const tailPos = src.size - len;
+    const raw = tailPos + len <= src.head.length && src.head.length === src.size ? src.head.subarray(tailPos) : src.read(tailPos, len);
+    const tail = raw.subarray(0, raw.length - tailTagBytes(raw));
+    // Frame headers from the end back: the last one counts whole if its CRC-16 checks (the file ends
+    // with it); otherwise the first header whose sample number leads to a later one proves that later
+    // one real, and the complete frames end where it starts.
+    const cands: FrameHead[] = [];
+    let crcChecks = 0; // the CRC-16 of the last few headers only: a forged tail must not cost O(n²)
+    for (let i = tail.length - 6; i >= 0; i--) {
+      if (tail[i] !== 0xff) continue;
+      const f = frameHead(tail, i, maxBlock);
+      if (!f) continue;
+      if (crcChecks++ < 8 && tail.length - i <= 2 * (maxFrame || 65536) && crc16(tail, i, tail.length - 2) === tail.readUInt16BE(tail.length - 2)) {
+        return result(f.sample + f.blockSize, total, sampleRate, base, false);
+      }
+      for (const c of cands) if (f.sample + f.blockSize === c.sample) return result(c.sample, total, sampleRate, base, true);
+      if (cands.length < 64) cands.push(f);
+    }
+    const last = cands.length ? { f: cands[cands.length - 1]! } : undefined;
+    if (last && tailPos === audioStart) return result(last.f.sample, total, sampleRate, base, true);
+    if (tailPos === audioStart || len >= TAIL_MAX) break;
+    len = Math.min(src.size - audioStart, len * 4);
+  }
+  return { kind: 'unreadable', ...base, error: 'no complete FLAC frame found' };
+}
+
+function result(samples: number, total: number, rate: number, base: { codec: string; sampleRate: number; channels: number }, cut: boolean): ProbeResult {
+  if (samples <= 0) return { kind: 'unreadable', ...base, error: 'no complete audio frame' };
+  let error: string | undefined;
+  if (cut) error = total ? `cut off: STREAMINFO says ${total} samples; counted the ${samples} in complete frames` : `length unknown in STREAMINFO; counted the ${samples} samples in complete frames`;
+  else if (total && samples !== total) error = `STREAMINFO says ${total} samples; counted the ${samples} in the frames`;
+  return { kind: 'audio', seconds: samples / rate, ...base, error };
+}

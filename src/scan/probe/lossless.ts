@@ -1,0 +1,261 @@
+/*
+ * CAF, WavPack, TTA and Monkey's Audio by hand: music-metadata does not know CAF or TTA, fails on
+ * Monkey's Audio before 3.98 and behind an ID3v2 tag, and takes WavPack's "unknown" sample count
+ * (0xFFFFFFFF) as a length. Each of these states its frames or blocks in a way that gives the audio
+ * present: CAF's packet size or packet table, WavPack's last block in the tail (block index + block
+ * samples), TTA's and Monkey's seek tables (frames whose bytes are all in the file).
+ */
+import type { FileSource, ProbeResult } from './types.js';
+
+function bytesAt(src: FileSource, pos: number, len: number): Buffer {
+  if (pos + len <= src.head.length) return src.head.subarray(pos, pos + len);
+  return src.read(pos, len);
+}
+
+function done(samples: number, total: number | undefined, rate: number, base: Base, what: string): ProbeResult {
+  if (!(samples > 0)) return { kind: 'unreadable', ...base, error: `no complete ${what}` };
+  const error = total !== undefined && samples < total ? `cut off: header says ${total} samples; counted the ${samples} in complete ${what}s` : undefined;
+  return { kind: 'audio', seconds: samples / rate, ...base, error };
+}
+
+type Base = { codec: string; sampleRate?: number; channels?: number };
+
+const MAX_TABLE = 16 * 1024 * 1024;
+
+/** Core Audio Format (.caf, what iOS recorders write). */
+export function probeCaf(src: FileSource): ProbeResult | undefined {
+  let desc: { rate: number; format: string; bytesPerPacket: number; framesPerPacket: number; channels: number } | undefined;
+  let pakt: Buffer | undefined;
+  for (let p = 8, n = 0; n < 64 && p + 12 <= src.size; n++) {
+    const h = bytesAt(src, p, 12);
+    if (h.length < 12) break;
+    const type = h.toString('latin1', 0, 4);
+    const size = Number(h.readBigInt64BE(4));
+    const body = p + 12;
+    if (type === 'desc' && size >= 32) {
+      const d = bytesAt(src, body, 32);
+      if (d.length < 32) break;
+      desc = { rate: d.readDoubleBE(0), format: d.toString('latin1', 8, 12), bytesPerPacket: d.readUInt32BE(16), framesPerPacket: d.readUInt32BE(20), channels: d.readUInt32BE(24) };
+    } else if (type === 'pakt' && size >= 24 && size <= MAX_TABLE) {
+      pakt = bytesAt(src, body, size);
+    } else if (type === 'data') {
+      if (!desc) return undefined;
+      const base: Base = { codec: `CAF/${desc.format.trim().toUpperCase()}`, sampleRate: Math.round(desc.rate), channels: desc.channels };
+      if (!(desc.rate > 0)) return { kind: 'unreadable', ...base, error: 'CAF without a sample rate' };
+      const start = body + 4; // edit count
+      const declared = size < 0 ? Infinity : size - 4;
+      const present = Math.max(0, Math.min(declared, src.size - start));
+      if (desc.bytesPerPacket && desc.framesPerPacket) {
+        const frames = Math.floor(present / desc.bytesPerPacket) * desc.framesPerPacket;
+        const total = Number.isFinite(declared) ? Math.floor(declared / desc.bytesPerPacket) * desc.framesPerPacket : undefined;
+        return done(frames, total, desc.rate, base, 'packet');
+      }
+      if (!pakt || pakt.length < 24 || !desc.framesPerPacket) return { kind: 'unreadable', ...base, error: 'variable-size CAF packets without a packet table' };
+      // packet table: sizes as variable-length integers; the packets whose bytes are all present count
+      const packets = Number(pakt.readBigInt64BE(0));
+      const valid = Number(pakt.readBigInt64BE(8));
+      const priming = pakt.readInt32BE(16);
+      let q = 24;
+      let end = 0;
+      let count = 0;
+      for (; count < packets && q < pakt.length; count++) {
+        let v = 0;
+        while (q < pakt.length) {
+          const b = pakt[q++]!;
+          v = v * 128 + (b & 0x7f);
+          if (!(b & 0x80)) break;
+        }
+        if (end + v > present) break;
+        end += v;
+      }
+      const frames = count >= packets ? valid : Math.max(0, count * desc.framesPerPacket - priming);
+      return done(frames, valid, desc.rate, base, 'packet');
+    }
+    if (size < 0) break;
+    p = body + size;
+  }
+  return undefined;
+}
+
+const WV_RATES = [6000, 8000, 9600, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000, 192000];
+
+/** WavPack: the sample rate from the first block, the length from the last complete block. */
+export function probeWavPack(src: FileSource, start: number): ProbeResult | undefined {
+  const h = bytesAt(src, start, 32);
+  if (h.length < 32 || h.toString('latin1', 0, 4) !== 'wvpk') return undefined;
+  const flags = h.readUInt32LE(24);
+  const total = h.readUInt32LE(12);
+  let rate = WV_RATES[(flags >>> 23) & 15];
+  if (!rate) rate = customRate(bytesAt(src, start + 32, Math.min(h.readUInt32LE(4) - 24, 4096)));
+  const base: Base = { codec: 'WAVPACK', sampleRate: rate, channels: flags & 4 ? 1 : 2 };
+  if (!rate) return { kind: 'unreadable', ...base, error: 'WavPack without a sample rate' };
+  for (let len = Math.min(src.size - start, 256 * 1024); ; len = Math.min(src.size - start, len * 4)) {
+    const pos = src.size - len;
+    const tail = bytesAt(src, pos, len);
+    for (let i = tail.lastIndexOf('wvpk'); i >= 0; i = i > 0 ? tail.lastIndexOf('wvpk', i - 1) : -1) {
+      if (i + 32 > tail.length) continue;
+      const ck = tail.readUInt32LE(i + 4);
+      const version = tail.readUInt16LE(i + 8);
+      if (version < 0x402 || version > 0x410 || i + 8 + ck > tail.length) continue; // not a block, or cut off
+      const samples = tail.readUInt32LE(i + 20);
+      if (!samples) continue;
+      const end = tail.readUInt32LE(i + 16) + samples;
+      return done(end, total === 0xffffffff ? undefined : total, rate, base, 'block');
+    }
+    if (pos <= start || len >= 4 * 1024 * 1024) break;
+  }
+  return { kind: 'unreadable', ...base, error: 'no complete WavPack block' };
+}
+
+function customRate(sub: Buffer): number {
+  for (let p = 0; p + 2 <= sub.length; ) {
+    const id = sub[p]!;
+    const large = id & 0x80;
+    const words = large ? (p + 4 <= sub.length ? sub.readUIntLE(p + 1, 3) : 0) : sub[p + 1]!;
+    const body = p + (large ? 4 : 2);
+    if ((id & 0x3f) === 0x27 && body + 3 <= sub.length) return sub.readUIntLE(body, 3);
+    p = body + words * 2;
+  }
+  return 0;
+}
+
+/** True Audio: a fixed frame length and a seek table of frame sizes. */
+export function probeTta(src: FileSource, start: number): ProbeResult | undefined {
+  const h = bytesAt(src, start, 22);
+  if (h.length < 22 || h.toString('latin1', 0, 4) !== 'TTA1') return undefined;
+  const channels = h.readUInt16LE(6);
+  const rate = h.readUInt32LE(10);
+  const total = h.readUInt32LE(14);
+  const base: Base = { codec: 'TTA', sampleRate: rate, channels };
+  if (!rate) return { kind: 'unreadable', ...base, error: 'TTA without a sample rate' };
+  const frameLen = Math.floor((256 * rate) / 245);
+  const frames = Math.ceil(total / frameLen);
+  if (frames * 4 > MAX_TABLE) return { kind: 'unreadable', ...base, error: 'TTA seek table too large' };
+  const table = bytesAt(src, start + 22, frames * 4);
+  let end = start + 22 + frames * 4 + 4;
+  let complete = 0;
+  for (let i = 0; i * 4 + 4 <= table.length; i++) {
+    end += table.readUInt32LE(i * 4);
+    if (end > src.size) break;
+    complete++;
+  }
+  return done(Math.min(total, complete * frameLen), total, rate, base, 'frame');
+}
+
+/** Monkey's Audio, old (before 3.98) and new headers; frames present from the seek table. */
+export function probeApe(src: FileSource, start: number): ProbeResult | undefined {
+  const h = bytesAt(src, start, 76);
+  if (h.length < 32 || h.toString('latin1', 0, 4) !== 'MAC ') return undefined;
+  const version = h.readUInt16LE(4);
+  let blocksPerFrame: number, finalBlocks: number, totalFrames: number, channels: number, rate: number, seekAt: number, seekBytes: number;
+  let fullEnd: number | undefined;
+  if (version >= 3980) {
+    if (h.length < 76) return undefined;
+    const descBytes = h.readUInt32LE(8);
+    const headerBytes = h.readUInt32LE(12);
+    seekBytes = h.readUInt32LE(16);
+    const hd = bytesAt(src, start + descBytes, 24);
+    if (hd.length < 24) return { kind: 'unreadable', codec: 'APE', error: "cut off inside the Monkey's Audio header" };
+    blocksPerFrame = hd.readUInt32LE(4);
+    finalBlocks = hd.readUInt32LE(8);
+    totalFrames = hd.readUInt32LE(12);
+    channels = hd.readUInt16LE(18);
+    rate = hd.readUInt32LE(20);
+    seekAt = start + descBytes + headerBytes;
+    fullEnd = seekAt + seekBytes + h.readUInt32LE(20) + h.readUInt32LE(24) + h.readUInt32LE(28) * 2 ** 32;
+  } else {
+    const compression = h.readUInt16LE(6);
+    const formatFlags = h.readUInt16LE(8);
+    channels = h.readUInt16LE(10);
+    rate = h.readUInt32LE(12);
+    const wavHeaderBytes = h.readUInt32LE(16);
+    totalFrames = h.readUInt32LE(24);
+    finalBlocks = h.readUInt32LE(28);
+    blocksPerFrame = version >= 3950 ? 73728 * 4 : version >= 3900 || (version >= 3800 && compression === 4000) ? 73728 : 9216;
+    // optional peak level (flag 0x04) and seek element count (0x10), the stored WAV header unless 0x20
+    let q = 32;
+    if (formatFlags & 0x04) q += 4;
+    let seekElements = totalFrames;
+    if (formatFlags & 0x10) {
+      const n = bytesAt(src, start + q, 4);
+      seekElements = n.length === 4 ? n.readUInt32LE(0) : totalFrames;
+      q += 4;
+    }
+    seekAt = start + q + (formatFlags & 0x20 ? 0 : wavHeaderBytes);
+    seekBytes = seekElements * 4;
+  }
+  const base: Base = { codec: 'APE', sampleRate: rate, channels };
+  if (!rate || !totalFrames) return { kind: 'unreadable', ...base, error: "Monkey's Audio without a length" };
+  const total = (totalFrames - 1) * blocksPerFrame + finalBlocks;
+  const entries = Math.min(totalFrames, Math.floor(seekBytes / 4));
+  // a seek table past the end of the file: the header's claim goes to the guard as it is
+  if (seekAt + entries * 4 > src.size) return done(total, undefined, rate, base, 'frame');
+  if (entries * 4 > MAX_TABLE) return { kind: 'unreadable', ...base, error: "Monkey's Audio seek table too large" };
+  const table = bytesAt(src, seekAt, entries * 4);
+  if (table.length < entries * 4 || entries < totalFrames) return done(total, undefined, rate, base, 'frame');
+  // frame i is complete when frame i+1 starts inside the file (the last one: the file reaches its end)
+  let complete = 0;
+  for (let i = 0; i < totalFrames; i++) {
+    const next = i + 1 < totalFrames ? table.readUInt32LE((i + 1) * 4) + start : undefined;
+    if (next === undefined ? false : next > src.size) break;
+    if (next === undefined) break;
+    complete++;
+  }
+  // the last frame: whole when the file reaches the end the descriptor gives (old headers give none)
+  const lastComplete = complete === totalFrames - 1 && (fullEnd !== undefined ? src.size >= fullEnd : table.readUInt32LE((totalFrames - 1) * 4) + start < src.size);
+  const samples = lastComplete ? total : complete * blocksPerFrame;
+  return done(samples, total, rate, base, 'frame');
+}
+
+/** 80-bit IEEE extended (AIFF's sample rate). */
+function extended(b: Buffer, p: number): number {
+  const exp = b.readUInt16BE(p) & 0x7fff;
+  const mant = b.readUInt32BE(p + 2) * 2 ** 32 + b.readUInt32BE(p + 6);
+  return exp === 0 && mant === 0 ? 0 : mant * 2 ** (exp - 16383 - 63);
+}
+
+/**
+ * AIFF and AIFF-C: the sample frames in the SSND bytes present (music-metadata takes COMM's frame
+ * count, which a cut-off copy keeps, and reads IMA4's packet count as frames: 64× short).
+ */
+export function probeAiff(src: FileSource): ProbeResult | undefined {
+  const form = bytesAt(src, 0, 12);
+  const aifc = form.toString('latin1', 8, 12) === 'AIFC';
+  let comm: { channels: number; frames: number; bits: number; rate: number; compression: string } | undefined;
+  for (let p = 12, n = 0; n < 256 && p + 8 <= src.size; n++) {
+    const h = bytesAt(src, p, 8);
+    if (h.length < 8) break;
+    const id = h.toString('latin1', 0, 4);
+    const size = h.readUInt32BE(4);
+    const body = p + 8;
+    if (id === 'COMM' && size >= 18) {
+      const c = bytesAt(src, body, Math.min(size, 64));
+      if (c.length < 18) break;
+      comm = { channels: c.readInt16BE(0), frames: c.readUInt32BE(2), bits: c.readInt16BE(6), rate: extended(c, 8), compression: aifc && c.length >= 22 ? c.toString('latin1', 18, 22) : 'NONE' };
+    } else if (id === 'SSND' && size >= 8) {
+      if (!comm) return undefined; // COMM after the sound data: music-metadata reads those
+      const c = comm;
+      const codec = c.compression.trim().toUpperCase();
+      const base: Base = { codec: aifc ? `AIFF-C/${codec === 'NONE' || codec === 'SOWT' || codec === 'TWOS' ? 'PCM' : codec}` : 'AIFF/PCM', sampleRate: Math.round(c.rate), channels: c.channels };
+      if (!(c.rate > 0) || c.channels <= 0) return { kind: 'unreadable', ...base, error: 'AIFF without a sample rate or channels' };
+      const offset = bytesAt(src, body, 4);
+      const dataStart = body + 8 + (offset.length === 4 ? offset.readUInt32BE(0) : 0);
+      const present = Math.max(0, Math.min(size - 8, src.size - dataStart));
+      const pcm = ['NONE', 'TWOS', 'SOWT', 'RAW', 'IN24', '42NI', 'IN32', '23NI'].includes(codec);
+      let frames: number | undefined;
+      if (pcm) frames = Math.floor(present / (c.channels * Math.ceil(c.bits / 8)));
+      else if (codec === 'FL32') frames = Math.floor(present / (4 * c.channels));
+      else if (codec === 'FL64') frames = Math.floor(present / (8 * c.channels));
+      else if (codec === 'ULAW' || codec === 'ALAW') frames = Math.floor(present / c.channels);
+      else if (codec === 'GSM') frames = Math.floor(present / (33 * c.channels)) * 160;
+      else if (codec === 'IMA4') {
+        // COMM counts packets of 64 frames, 34 bytes a channel
+        return done(Math.min(c.frames, Math.floor(present / (34 * c.channels))) * 64, c.frames * 64, c.rate, base, 'packet');
+      }
+      if (frames === undefined) return { kind: 'audio', seconds: c.frames / c.rate, ...base, error: `AIFF-C compression '${c.compression}': length from COMM` };
+      return done(Math.min(c.frames, frames), c.frames, c.rate, base, 'frame');
+    }
+    p = body + size + (size & 1);
+  }
+  return undefined;
+}

@@ -1,0 +1,225 @@
+/*
+ * Matroska / WebM by hand. Browser recorders (MediaRecorder) write WebM with no Duration element and
+ * a segment of unknown size, and a cut-off copy keeps a Duration it no longer holds; music-metadata
+ * reads only the Duration element, and counts a video-only file as audio. This reads the EBML head
+ * (Info: scale and Duration; Tracks: is there an audio track) and, where the Duration is missing or
+ * the file is shorter than its segment says, the last cluster in the tail: its timecode plus its last
+ * complete block of the audio track, plus that block's length.
+ */
+import type { FileSource, ProbeResult } from './types.js';
+
+const ID = {
+  Segment: 0x18538067, Info: 0x1549a966, Tracks: 0x1654ae6b, Cluster: 0x1f43b675, TimecodeScale: 0x2ad7b1,
+  Duration: 0x4489, TrackEntry: 0xae, TrackNumber: 0xd7, TrackType: 0x83, CodecID: 0x86, Audio: 0xe1,
+  SamplingFrequency: 0xb5, Channels: 0x9f, DefaultDuration: 0x23e383, CodecDelay: 0x56aa, Timecode: 0xe7,
+  SimpleBlock: 0xa3, BlockGroup: 0xa0, Block: 0xa1, BlockDuration: 0x9b,
+} as const;
+
+const UNKNOWN = -1;
+
+interface El { start: number; id: number; size: number; data: number; end: number }
+
+/** The element header at p (id with its marker bits, size; size UNKNOWN for all-ones), or undefined. */
+function element(b: Buffer, p: number): El | undefined {
+  if (p >= b.length) return undefined;
+  const f = b[p]!;
+  const il = f >= 0x80 ? 1 : f >= 0x40 ? 2 : f >= 0x20 ? 3 : f >= 0x10 ? 4 : 0;
+  if (!il || p + il >= b.length) return undefined;
+  let id = 0;
+  for (let i = 0; i < il; i++) id = id * 256 + b[p + i]!;
+  const s0 = b[p + il]!;
+  let sl = 1;
+  while (sl <= 8 && !(s0 & (0x100 >> sl))) sl++;
+  if (sl > 8 || p + il + sl > b.length) return undefined;
+  let size = s0 & (0xff >> sl);
+  let allOnes = size === 0xff >> sl;
+  for (let i = 1; i < sl; i++) {
+    const x = b[p + il + i]!;
+    size = size * 256 + x;
+    allOnes &&= x === 0xff;
+  }
+  const data = p + il + sl;
+  if (allOnes) return { start: p, id, size: UNKNOWN, data, end: UNKNOWN };
+  return { start: p, id, size, data, end: data + size };
+}
+
+function uint(b: Buffer, e: El): number {
+  let v = 0;
+  for (let i = e.data; i < e.end && i < b.length; i++) v = v * 256 + b[i]!;
+  return v;
+}
+
+function float(b: Buffer, e: El): number {
+  if (e.end > b.length) return NaN;
+  return e.size === 4 ? b.readFloatBE(e.data) : e.size === 8 ? b.readDoubleBE(e.data) : NaN;
+}
+
+interface Track { number: number; type: number; codec: string; rate?: number; channels?: number; defaultNs?: number; delayNs?: number }
+
+/** Children of [from, to): each element once; stops at the end of the buffer. */
+function* children(b: Buffer, from: number, to: number): Generator<El> {
+  let p = from;
+  while (p < to) {
+    const e = element(b, p);
+    if (!e) return;
+    yield e;
+    if (e.end === UNKNOWN) return;
+    p = e.end;
+  }
+}
+
+function readTracks(b: Buffer, t: El): Track[] {
+  const out: Track[] = [];
+  for (const te of children(b, t.data, Math.min(t.end, b.length))) {
+    if (te.id !== ID.TrackEntry) continue;
+    const tr: Track = { number: 0, type: 0, codec: '' };
+    for (const c of children(b, te.data, Math.min(te.end, b.length))) {
+      if (c.end > b.length) break;
+      if (c.id === ID.TrackNumber) tr.number = uint(b, c);
+      else if (c.id === ID.TrackType) tr.type = uint(b, c);
+      else if (c.id === ID.CodecID) tr.codec = b.toString('latin1', c.data, c.end);
+      else if (c.id === ID.DefaultDuration) tr.defaultNs = uint(b, c);
+      else if (c.id === ID.CodecDelay) tr.delayNs = uint(b, c);
+      else if (c.id === ID.Audio) {
+        for (const a of children(b, c.data, c.end)) {
+          if (a.id === ID.SamplingFrequency) tr.rate = float(b, a);
+          else if (a.id === ID.Channels) tr.channels = uint(b, a);
+        }
+      }
+    }
+    out.push(tr);
+  }
+  return out;
+}
+
+const HEAD = 256 * 1024;
+const TAIL_MAX = 4 * 1024 * 1024;
+
+function codecLabel(doc: string, codec: string): string {
+  const c = codec.replace(/^A_/, '').split('/')[0]!.replace(/[^A-Z0-9]+/gi, '-').toUpperCase();
+  return `${doc}/${c || 'UNKNOWN'}`;
+}
+
+interface Blocks { lastEnd: number; firstStart?: number; gaps: number[] }
+
+/**
+ * Blocks of the track in the cluster at p: the end time (in timecode units) of its last complete
+ * block. Returns undefined when p is not a cluster with a timecode.
+ */
+function clusterBlocks(b: Buffer, p: number, track: Track, scale: number): Blocks | undefined {
+  const cl = element(b, p);
+  if (!cl || cl.id !== ID.Cluster) return undefined;
+  const to = cl.end === UNKNOWN ? b.length : Math.min(cl.end, b.length);
+  let tc: number | undefined;
+  const out: Blocks = { lastEnd: -1, gaps: [] };
+  let prev: number | undefined;
+  const defaultUnits = track.defaultNs ? track.defaultNs / scale : undefined;
+  for (let q = cl.data; q < to; ) {
+    const e = element(b, q);
+    if (!e || e.end === UNKNOWN) break;
+    if (e.id === ID.Cluster) break; // next cluster of an unknown-size one
+    if (e.end > b.length) break; // cut off: this element is incomplete
+    if (e.id === ID.Timecode) tc = uint(b, e);
+    else if ((e.id === ID.SimpleBlock || e.id === ID.BlockGroup) && tc !== undefined) {
+      let blk = e;
+      let dur: number | undefined;
+      if (e.id === ID.BlockGroup) {
+        let found: El | undefined;
+        for (const c of children(b, e.data, e.end)) {
+          if (c.id === ID.Block) found = c;
+          else if (c.id === ID.BlockDuration) dur = uint(b, c);
+        }
+        if (!found) { q = e.end; continue; }
+        blk = found;
+      }
+      const num = trackNumber(b, blk.data);
+      if (num && num.value === track.number && num.next + 2 <= b.length) {
+        const t = tc + b.readInt16BE(num.next);
+        if (out.firstStart === undefined) out.firstStart = t;
+        if (prev !== undefined && t > prev) out.gaps.push(t - prev);
+        prev = t;
+        const d = dur ?? defaultUnits ?? (out.gaps.length ? out.gaps[out.gaps.length - 1]! : 0);
+        out.lastEnd = Math.max(out.lastEnd, t + d);
+      }
+    }
+    q = e.end;
+  }
+  return tc === undefined ? undefined : out;
+}
+
+function trackNumber(b: Buffer, p: number): { value: number; next: number } | undefined {
+  const f = b[p];
+  if (f === undefined) return undefined;
+  let l = 1;
+  while (l <= 8 && !(f & (0x100 >> l))) l++;
+  if (l > 4 || p + l > b.length) return undefined;
+  let v = f & (0xff >> l);
+  for (let i = 1; i < l; i++) v = v * 256 + b[p + i]!;
+  return { value: v, next: p + l };
+}
+
+export function probeMatroska(src: FileSource): ProbeResult | undefined {
+  const head = src.head.length === src.size || HEAD <= src.head.length ? src.head : src.read(0, Math.min(src.size, HEAD));
+  const ebml = element(head, 0);
+  if (!ebml || ebml.end === UNKNOWN || ebml.id !== 0x1a45dfa3) return undefined;
+  let doc = 'MKA';
+  for (const c of children(head, ebml.data, Math.min(ebml.end, head.length))) {
+    if (c.id === 0x4282) doc = head.toString('latin1', c.data, Math.min(c.end, head.length)) === 'webm' ? 'WEBM' : 'MKA';
+  }
+  const seg = element(head, ebml.end);
+  if (!seg || seg.id !== ID.Segment) return undefined;
+  let scale = 1_000_000;
+  let durationUnits: number | undefined;
+  let tracks: Track[] | undefined;
+  let firstCluster = -1;
+  for (const e of children(head, seg.data, head.length)) {
+    if (e.id === ID.Info && e.end <= head.length) {
+      for (const c of children(head, e.data, e.end)) {
+        if (c.id === ID.TimecodeScale) scale = uint(head, c) || scale;
+        else if (c.id === ID.Duration) durationUnits = float(head, c);
+      }
+    } else if (e.id === ID.Tracks && e.end <= head.length) tracks = readTracks(head, e);
+    else if (e.id === ID.Cluster) {
+      firstCluster = e.start;
+      break;
+    }
+  }
+  if (!tracks) return undefined; // Tracks not near the head (after a big SeekHead target): music-metadata's job
+  const audio = tracks.find((t) => t.type === 2);
+  if (!audio) {
+    const video = tracks.some((t) => t.type === 1);
+    // only a file shown to be video is `other`; one with no track we know is unreadable
+    return video ? { kind: 'other', codec: doc, error: 'video, no audio track' } : { kind: 'unreadable', codec: doc, error: 'no audio track' };
+  }
+  const base = { codec: codecLabel(doc, audio.codec), sampleRate: audio.rate ? Math.round(audio.rate) : undefined, channels: audio.channels };
+  const segEnd = seg.end;
+  const whole = segEnd !== UNKNOWN && segEnd <= src.size;
+  const delaySec = (audio.delayNs ?? 0) / 1e9;
+  if (whole && durationUnits && Number.isFinite(durationUnits) && durationUnits > 0) {
+    return { kind: 'audio', seconds: Math.max(0, (durationUnits * scale) / 1e9 - delaySec), ...base };
+  }
+  // the first block's time (recorders may not start at 0), then the last cluster in the tail
+  let start = 0;
+  if (firstCluster >= 0) {
+    const f = clusterBlocks(head, firstCluster, audio, scale);
+    if (f?.firstStart !== undefined) start = f.firstStart;
+  }
+  for (let len = Math.min(src.size, 256 * 1024); ; len = Math.min(src.size, len * 4)) {
+    const pos = src.size - len;
+    const tail = pos === 0 && head.length === src.size ? head : src.read(pos, len);
+    const pat = Buffer.from([0x1f, 0x43, 0xb6, 0x75]);
+    for (let i = tail.lastIndexOf(pat); i >= 0; i = i > 0 ? tail.lastIndexOf(pat, i - 1) : -1) {
+      const r = clusterBlocks(tail, i, audio, scale);
+      if (!r || r.lastEnd < 0) continue;
+      const seconds = ((r.lastEnd - start) * scale) / 1e9 - delaySec;
+      const claimed = durationUnits && Number.isFinite(durationUnits) ? (durationUnits * scale) / 1e9 : undefined;
+      if (seconds <= 0) break;
+      const note = claimed
+        ? `cut off: Duration says ${claimed.toFixed(1)} s; counted to the last complete block`
+        : 'no Duration element: counted to the last complete block';
+      return { kind: 'audio', seconds: claimed ? Math.min(seconds, claimed) : seconds, ...base, error: note };
+    }
+    if (pos === 0 || len >= TAIL_MAX) break;
+  }
+  return { kind: 'unreadable', ...base, error: 'no complete audio block found' };
+}

@@ -1,0 +1,336 @@
+/*
+ * MPEG audio (MP3, MP2, MP1) by hand. Why not music-metadata: it takes the length from the Xing/VBRI
+ * frame count even when the file was cut short (an 8 KB copy counted as half an hour), sizes a VBR
+ * file without a Xing header as CBR from its first frame (4× over), and costs most of a reader
+ * thread's CPU on each MP3. This reads frame headers and the Xing/Info (LAME) or VBRI header only:
+ *  - with a Xing/VBRI frame count and the file whole (bytes present ≥ the byte count it states): that
+ *    count, less the encoder delay and padding of a LAME tag, which decoders drop (gapless);
+ *  - the file shorter than the byte count it states (cut off): the complete frames present, walked
+ *    when they are few, else mapped through the Xing TOC (or the byte count, for CBR);
+ *  - no Xing/VBRI: every frame walked when the file is small, else frames sampled at the head, middle
+ *    and tail: CBR (one bit rate everywhere) is sized from the bytes, VBR from the mean frame length.
+ */
+import type { FileSource, ProbeResult } from './types.js';
+
+const BITRATES: Record<string, readonly number[]> = {
+  '1-1': [0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],
+  '1-2': [0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384],
+  '1-3': [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
+  '2-1': [0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256],
+  '2-2': [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+  '2-3': [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+};
+const RATES = { 1: [44100, 48000, 32000], 2: [22050, 24000, 16000], 25: [11025, 12000, 8000] } as const;
+
+/** sync, version, layer and sample rate: what every frame of one stream shares */
+const STREAM_MASK = 0xfffe0c00;
+
+export interface Frame {
+  /** the 32-bit header, for matching later frames */
+  header: number;
+  version: 1 | 2 | 25;
+  layer: 1 | 2 | 3;
+  /** bits per second */
+  bitrate: number;
+  sampleRate: number;
+  channels: number;
+  /** samples per frame */
+  samples: number;
+  /** bytes, header included */
+  size: number;
+}
+
+/** The frame header at p, or undefined when the 4 bytes are not a valid MPEG audio header (free format included). */
+export function frameAt(b: Buffer, p: number): Frame | undefined {
+  if (p + 4 > b.length || b[p] !== 0xff || (b[p + 1]! & 0xe0) !== 0xe0) return undefined;
+  const h = b.readUInt32BE(p);
+  const v = (h >>> 19) & 3;
+  const l = (h >>> 17) & 3;
+  const bi = (h >>> 12) & 15;
+  const si = (h >>> 10) & 3;
+  if (v === 1 || l === 0 || bi === 0 || bi === 15 || si === 3 || (h & 3) === 2) return undefined;
+  const version = v === 3 ? 1 : v === 2 ? 2 : 25;
+  const layer = (4 - l) as 1 | 2 | 3;
+  const bitrate = BITRATES[`${version === 1 ? 1 : 2}-${layer}`]![bi]! * 1000;
+  const sampleRate = RATES[version][si]!;
+  const pad = (h >>> 9) & 1;
+  const samples = layer === 1 ? 384 : layer === 2 || version === 1 ? 1152 : 576;
+  const size = layer === 1 ? (Math.floor((12 * bitrate) / sampleRate) + pad) * 4 : Math.floor(((samples / 8) * bitrate) / sampleRate) + pad;
+  return { header: h, version, layer, bitrate, sampleRate, channels: ((h >>> 6) & 3) === 3 ? 1 : 2, samples, size };
+}
+
+/** The size of a frame of the same stream at p, or 0. */
+function sameStreamSize(b: Buffer, p: number, ref: number): number {
+  if (p + 4 > b.length || b[p] !== 0xff) return 0;
+  const h = b.readUInt32BE(p);
+  if ((h & STREAM_MASK) >>> 0 !== (ref & STREAM_MASK) >>> 0) return 0;
+  return frameAt(b, p)?.size ?? 0;
+}
+
+/**
+ * The first frame at or after `from` that the next two frames confirm (or that ends the buffer
+ * exactly): a lone 0xFFE in tag or junk bytes is not a frame.
+ */
+function syncFrom(b: Buffer, from: number, ref?: number): number {
+  for (let p = b.indexOf(0xff, from); p >= 0 && p + 4 <= b.length; p = b.indexOf(0xff, p + 1)) {
+    const f = frameAt(b, p);
+    if (!f || (ref !== undefined && (f.header & STREAM_MASK) >>> 0 !== (ref & STREAM_MASK) >>> 0)) continue;
+    let q = p + f.size;
+    let ok = true;
+    for (let k = 0; k < 2 && q < b.length; k++) {
+      const s = sameStreamSize(b, q, f.header);
+      if (!s) { ok = q + 4 > b.length; break; }
+      q += s;
+    }
+    if (ok) return p;
+  }
+  return -1;
+}
+
+interface Walk {
+  frames: number;
+  bytes: number;
+  /** every frame had the first frame's bit rate */
+  cbr: boolean;
+  bitrate: number;
+  /** where the last complete frame ends */
+  end: number;
+}
+
+/** Complete frames from p on, resynchronising over junk; a frame cut by the buffer's end is not counted. */
+function walk(b: Buffer, p: number, ref: number): Walk {
+  const w: Walk = { frames: 0, bytes: 0, cbr: true, bitrate: 0, end: p };
+  while (p + 4 <= b.length) {
+    let size = sameStreamSize(b, p, ref);
+    if (!size) {
+      const q = syncFrom(b, p + 1, ref);
+      if (q < 0) break;
+      p = q;
+      size = sameStreamSize(b, p, ref);
+      if (!size) break;
+    }
+    if (p + size > b.length) break;
+    const br = (b[p + 2]! >>> 4) & 15;
+    if (w.frames === 0) w.bitrate = br;
+    else if (br !== w.bitrate) w.cbr = false;
+    w.frames++;
+    w.bytes += size;
+    p += size;
+    w.end = p;
+  }
+  return w;
+}
+
+interface LengthHeader {
+  kind: 'Xing' | 'Info' | 'VBRI';
+  frames?: number;
+  bytes?: number;
+  toc?: Buffer;
+  /** LAME encoder delay and padding, in samples */
+  delay?: number;
+  padding?: number;
+}
+
+function lengthHeader(b: Buffer, p: number, f: Frame): LengthHeader | undefined {
+  const side = f.version === 1 ? (f.channels === 1 ? 17 : 32) : f.channels === 1 ? 9 : 17;
+  const x = p + 4 + side;
+  const tag = b.toString('latin1', x, x + 4);
+  if ((tag === 'Xing' || tag === 'Info') && x + 8 <= b.length) {
+    const flags = b.readUInt32BE(x + 4);
+    let q = x + 8;
+    const r: LengthHeader = { kind: tag };
+    if (flags & 1 && q + 4 <= b.length) (r.frames = b.readUInt32BE(q)), (q += 4);
+    if (flags & 2 && q + 4 <= b.length) (r.bytes = b.readUInt32BE(q)), (q += 4);
+    if (flags & 4 && q + 100 <= b.length) (r.toc = b.subarray(q, q + 100)), (q += 100);
+    if (flags & 8) q += 4;
+    // LAME tag: 9 bytes of encoder name, ..., delay (12 bits) and padding (12 bits) at +21
+    const enc = b.toString('latin1', q, q + 4);
+    if ((enc === 'LAME' || enc === 'Lavf' || enc === 'Lavc' || enc === 'L3.9' || enc === 'GOGO') && q + 24 <= b.length) {
+      const v = (b[q + 21]! << 16) | (b[q + 22]! << 8) | b[q + 23]!;
+      r.delay = v >>> 12;
+      r.padding = v & 0xfff;
+    }
+    return r;
+  }
+  const y = p + 4 + 32;
+  if (b.toString('latin1', y, y + 4) === 'VBRI' && y + 18 <= b.length) {
+    return { kind: 'VBRI', bytes: b.readUInt32BE(y + 10), frames: b.readUInt32BE(y + 14) };
+  }
+  return undefined;
+}
+
+/** Tags at the end of a file (ID3v1, APEv2, Lyrics3v2): how many bytes they take. */
+export function tailTagBytes(tail: Buffer): number {
+  let end = tail.length;
+  for (let n = 0; n < 3; n++) {
+    if (end >= 128 && tail.toString('latin1', end - 128, end - 125) === 'TAG') { end -= 128; continue; }
+    if (end >= 32 && tail.toString('latin1', end - 32, end - 24) === 'APETAGEX') {
+      const size = tail.readUInt32LE(end - 20); // footer + items
+      const header = tail.readUInt32LE(end - 12) & 0x80000000 ? 32 : 0;
+      if (size + header <= end) { end -= size + header; continue; }
+    }
+    if (end >= 15 && tail.toString('latin1', end - 9, end) === 'LYRICS200') {
+      const size = Number(tail.toString('latin1', end - 15, end - 9));
+      if (Number.isFinite(size) && size + 15 <= end) { end -= size + 15; continue; }
+    }
+    break;
+  }
+  return tail.length - end;
+}
+
+/** Bytes walked in one go: a whole small file, or each sample window of a large one. */
+const WINDOW = 32 * 1024;
+/** The tail read of a file without a length header: tags (ID3v1, APE, Lyrics3) and frames for the CBR check. */
+const TAIL = 16 * 1024;
+/** A cut-off file whose audio is at most this long is walked frame by frame (exact). */
+const WALK_CUT_MAX = 1024 * 1024;
+/** A VBR file without a length header up to this size is walked whole; a larger one is sampled. */
+const WALK_VBR_MAX = 8 * 1024 * 1024;
+/** How far past the tags junk before the first frame is searched. */
+const SEARCH = 64 * 1024;
+
+function frameHasCount(b: Buffer, p: number): boolean {
+  const f = frameAt(b, p);
+  return f !== undefined && p + f.size <= b.length && lengthHeader(b, p, f)?.frames !== undefined;
+}
+
+function label(f: Frame): string {
+  return f.layer === 3 ? 'MP3' : f.layer === 2 ? 'MP2' : 'MP1';
+}
+
+function window(src: FileSource, pos: number, len: number): Buffer {
+  const l = Math.max(0, Math.min(len, src.size - pos));
+  return pos + l <= src.head.length ? src.head.subarray(pos, pos + l) : src.read(pos, l);
+}
+
+/**
+ * MPEG audio from `start` (after any ID3v2 tag). Undefined when no run of valid frames is found
+ * there: the caller tries another reader.
+ */
+export function probeMpeg(src: FileSource, start: number): ProbeResult | undefined {
+  const whole = src.head.length === src.size;
+  // The head often holds the first frame and its Xing header: no further read for a whole VBR/CBR file.
+  let first = start < src.head.length ? src.head.subarray(start) : Buffer.alloc(0);
+  let off = syncFrom(first, 0);
+  // ... and, without one, enough frames for the CBR check: then only the tail is read.
+  if (!whole && (off < 0 || off + 200 > first.length || !(frameHasCount(first, off) || walk(first, off, frameAt(first, off)!.header).frames >= 4))) {
+    first = window(src, start, WINDOW);
+    off = syncFrom(first, 0);
+    if (off < 0 && src.size - start > WINDOW) {
+      first = window(src, start, SEARCH);
+      off = syncFrom(first, 0);
+    }
+  }
+  if (off < 0) return undefined;
+  const f = frameAt(first, off)!;
+  const audioStart = start + off;
+  const base = { codec: label(f), sampleRate: f.sampleRate, channels: f.channels };
+  const perSec = f.sampleRate;
+  const lh = f.layer === 3 || f.layer === 2 ? lengthHeader(first, off, f) : undefined;
+
+  if (lh?.frames) {
+    const gapless = lh.delay !== undefined ? lh.delay + (lh.padding ?? 0) : 0;
+    const totalSamples = Math.max(0, lh.frames * f.samples - gapless);
+    const present = src.size - audioStart;
+    if (!lh.bytes || present >= lh.bytes) return { kind: 'audio', seconds: totalSamples / perSec, ...base };
+    // cut off: the frames present, after the length frame itself
+    const after = audioStart + f.size;
+    let frames: number;
+    let how: string;
+    if (whole || present <= WALK_CUT_MAX) {
+      frames = whole ? walk(src.head, after, f.header).frames : walk(src.read(audioStart, present), f.size, f.header).frames;
+      how = 'counted the complete frames present';
+    } else if (lh.toc && lh.kind === 'Xing') {
+      // one table step (1/256 of the bytes) back: the table's byte positions are rounded down, so
+      // the time found is at most what the bytes hold
+      frames = Math.floor(tocFraction(lh.toc, present / lh.bytes - 1 / 256) * lh.frames);
+      how = 'mapped the bytes present through the Xing table (estimate)';
+    } else {
+      frames = Math.floor((lh.frames * (present - f.size)) / Math.max(1, lh.bytes - f.size));
+      how = 'frame count scaled by the bytes present';
+    }
+    // decoders drop the encoder delay (and their own 529 samples) at the start; the padding is at the end, which is missing
+    const samples = Math.min(totalSamples, frames * f.samples - (lh.delay !== undefined ? lh.delay + 529 : 0));
+    const note = `cut off: header says ${fmtS(totalSamples / perSec)} in ${lh.bytes} bytes, ${present} present; ${how}`;
+    if (samples <= 0) return { kind: 'unreadable', ...base, error: `no complete audio frame (${note})` };
+    return { kind: 'audio', seconds: samples / perSec, ...base, error: note };
+  }
+
+  // No usable length header: count frames.
+  const skipFirst = lh ? f.size : 0; // a Xing/VBRI frame without a frame count is not audio
+  if (whole || start + first.length === src.size) {
+    const w = walk(first, off + skipFirst, f.header);
+    if (!w.frames) return { kind: 'unreadable', ...base, error: 'no complete audio frame' };
+    return { kind: 'audio', seconds: (w.frames * f.samples) / perSec, ...base };
+  }
+  const tailPos = Math.max(audioStart, src.size - TAIL);
+  const tail = window(src, tailPos, src.size - tailPos);
+  if (src.size - audioStart <= WALK_VBR_MAX && !sampledCbr(first, off + skipFirst, f, tail)) {
+    // VBR without a length header, up to a few MiB: every frame walked (exact)
+    const w = walk(src.read(audioStart, src.size - audioStart), skipFirst, f.header);
+    if (!w.frames) return { kind: 'unreadable', ...base, error: 'no complete audio frame' };
+    return { kind: 'audio', seconds: (w.frames * f.samples) / perSec, ...base, error: 'VBR without a length header: every frame counted' };
+  }
+  const audioEnd = src.size - tailTagBytes(tail);
+  const midPos = audioStart + Math.floor((audioEnd - audioStart) / 2) - WINDOW / 2;
+  const samples: Walk[] = [walk(first, off + skipFirst, f.header)];
+  if (midPos > audioStart + first.length && midPos + WINDOW < tailPos) {
+    const mid = window(src, midPos, WINDOW);
+    const m = syncFrom(mid, 0, f.header);
+    if (m >= 0) samples.push(walk(mid, m, f.header));
+  }
+  const t = syncFrom(tail.subarray(0, audioEnd - tailPos), 0, f.header);
+  if (t >= 0) samples.push(walk(tail.subarray(0, audioEnd - tailPos), t, f.header));
+  let frames = 0;
+  let bytes = 0;
+  let cbr = true;
+  for (const w of samples) {
+    frames += w.frames;
+    bytes += w.bytes;
+    cbr &&= w.cbr && (w.frames === 0 || w.bitrate === samples[0]!.bitrate);
+  }
+  if (!frames) return { kind: 'unreadable', ...base, error: 'no complete audio frame' };
+  const audioBytes = audioEnd - audioStart - skipFirst;
+  if (cbr) {
+    // one bit rate throughout: the frames are the bytes over the mean frame size (padding included)
+    const frameBytes = (f.layer === 1 ? (12 * f.bitrate * 4) / f.sampleRate : ((f.samples / 8) * f.bitrate) / f.sampleRate);
+    const n = Math.floor(audioBytes / frameBytes + 1e-9);
+    return { kind: 'audio', seconds: (n * f.samples) / perSec, ...base };
+  }
+  const n = Math.floor(audioBytes / (bytes / frames));
+  return {
+    kind: 'audio',
+    seconds: (n * f.samples) / perSec,
+    ...base,
+    error: 'VBR without a length header: estimated from the frames at the head, middle and tail',
+  };
+}
+
+/** Whether the head window and a window at the tail all hold frames of one bit rate. */
+function sampledCbr(first: Buffer, from: number, f: Frame, tail: Buffer): boolean {
+  const a = walk(first, from, f.header);
+  if (!a.cbr || !a.frames) return false;
+  const t = syncFrom(tail, 0, f.header);
+  if (t < 0) return true;
+  const b = walk(tail, t, f.header);
+  return b.cbr && (b.frames === 0 || b.bitrate === a.bitrate);
+}
+
+/** The time fraction at byte fraction x (0..1) through a Xing table of contents (byte position per 1% of time, in 1/256). */
+function tocFraction(toc: Buffer, x: number): number {
+  const target = Math.max(0, x) * 256;
+  for (let i = 0; i < 100; i++) {
+    const a = toc[i]!;
+    const b = i < 99 ? toc[i + 1]! : 256;
+    if (target < b) return (i + (b > a ? Math.max(0, target - a) / (b - a) : 0)) / 100;
+  }
+  return 1;
+}
+
+export function fmtS(s: number): string {
+  if (s >= 365.25 * 86400) return `${(s / (365.25 * 86400)).toFixed(0)} years`;
+  if (s >= 86400) return `${(s / 86400).toFixed(1)} days`;
+  if (s >= 3600) return `${(s / 3600).toFixed(1)} h`;
+  if (s >= 60) return `${(s / 60).toFixed(1)} min`;
+  return `${s.toFixed(1)} s`;
+}

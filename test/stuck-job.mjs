@@ -1,0 +1,11 @@
+// The watchdog test's fault (injected through ScanConfig.testHooks.readerJob): the real reader job,
+// except that it sticks on one file the way a parser caught in a loop would.
+import { createJob as createScanJob } from '../dist/scan/job.js';
+
+export function createJob(data) {
+  const job = createScanJob(data);
+  return (batch) => {
+    if (batch.some((rel) => rel.endsWith('stuck-0701740605.wav'))) for (;;);
+    return job(batch);
+  };
+}
