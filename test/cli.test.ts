@@ -14,7 +14,7 @@ describe('leaktally samples/leak --csv -', () => {
 
   it('exits 0 with a UTF-8 BOM, CRLF rows and the columns in order', () => {
     expect(r.status).toBe(0);
-    expect(r.stdout.startsWith('\uFEFFcustomer,files,audio_files,other_files,unreadable_files,bytes,audio_seconds,audio_hours,first_recording,last_recording,distinct_callers,formats\r\n')).toBe(true);
+    expect(r.stdout.startsWith('\uFEFFcustomer,files,audio_files,other_files,unreadable_files,bytes,audio_seconds,audio_hours,first_recording,last_recording,distinct_callers,formats,unreadable_folders,hard_links\r\n')).toBe(true);
     expect(rows.map((x) => x.customer)).toEqual(['1177-vardguiden', 'ambulanstransport', 'itell', 'trasiga-filer']);
   });
   it('counts files, recordings and dates per customer', () => {

@@ -83,6 +83,8 @@ export function unprivilegedRuntime(): string {
   made.push(d);
   cpSync(join(ROOT, 'dist'), join(d, 'dist'), { recursive: true });
   cpSync(join(ROOT, 'package.json'), join(d, 'package.json'));
+  // the folder-listing addon, when built (native/listdir.c)
+  if (existsSync(join(ROOT, 'build/Release/listdir.node'))) cpSync(join(ROOT, 'build/Release/listdir.node'), join(d, 'build/Release/listdir.node'));
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
     packages: Record<string, { dev?: boolean }>;
   };
@@ -100,7 +102,7 @@ export function unprivilegedRuntime(): string {
   }
   // dist/ is copied with this umask's modes; the linked packages keep theirs (a chmod would change the
   // installed files too): if they are not readable by others, the check below says so
-  spawnSync('chmod', ['-R', 'a+rX', join(d, 'dist'), join(d, 'package.json')]);
+  spawnSync('chmod', ['-R', 'a+rX', join(d, 'dist'), join(d, 'package.json'), ...(existsSync(join(d, 'build')) ? [join(d, 'build')] : [])]);
   return (runtime = d);
 }
 

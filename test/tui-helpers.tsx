@@ -26,7 +26,7 @@ export const KEY = {
 /** A customer row with every count set from `files` (all audio, an hour each unless told). */
 export const cust = (customer: string, files: number, extra: Partial<CustomerTotals> = {}): CustomerTotals => ({
   customer, kind: customer === '(unmatched)' ? 'unmatched' : customer === '(top level)' ? 'top-level' : 'customer',
-  withheldCallerCalls: 0, pastRetentionFiles: 0, pastRetentionSeconds: 0, files, audioFiles: files, otherFiles: 0, unreadableFiles: 0, bytes: 0, audioSeconds: files * 3600,
+  withheldCallerCalls: 0, pastRetentionFiles: 0, pastRetentionSeconds: 0, unreadableFolders: 0, hardLinks: 0, sparseFiles: 0, files, audioFiles: files, otherFiles: 0, unreadableFiles: 0, bytes: 0, audioSeconds: files * 3600,
   formats: [], months: [], dateSources: [], unreadableExamples: [], ...extra,
 });
 

@@ -20,7 +20,7 @@ export async function floor(root: string, threads: number): Promise<{ ms: number
   const batcher = new Batcher((b) => pool.submit(b));
   const ignore = (): void => {};
   try {
-    await walk(root, { file: (rel) => batcher.add(rel), dir: ignore, link: ignore, special: ignore, error: ignore }, {
+    await walk(root, { file: (rel) => batcher.add(rel), hardLink: ignore, dir: ignore, link: ignore, special: ignore, error: ignore }, {
       pause: () => (pool.backlog > MAX_QUEUED_BATCHES ? pool.changed.next() : undefined),
       aborted: () => false,
     });

@@ -20,6 +20,8 @@ export interface CliOptions {
   delimiter: Delimiter;
   tui: boolean;
   threads: number;
+  /** refuse to go on (exit 2) when an access time in the tree would move */
+  strictEvidence: boolean;
 }
 
 export function version(): string {
@@ -39,6 +41,7 @@ function program(): Command {
     .option('--tz <zone>', 'IANA zone for times without an offset', systemZone())
     .option('--delimiter <c>', "',' or ';' (';' also writes decimal commas, for Excel in comma-decimal locales)", ',')
     .addOption(new Option('--threads <n>', 'reader threads (0 = read on the main thread)').default(String(DEFAULT_THREADS)))
+    .option('--strict-evidence', 'stop (exit 2) rather than move an access time in the tree (folders that cannot be listed with O_NOATIME, files not yours)')
     .option('--no-tui', 'never open the interactive UI; print the summary CSV on stdout')
     .version(version(), '-V, --version')
     .helpOption('-h, --help')
@@ -106,6 +109,7 @@ export function parseArgs(argv: string[], out: (s: string) => void = (s) => proc
     delimiter,
     tui: o.tui !== false,
     threads,
+    strictEvidence: o.strictEvidence === true,
   };
   const outputs = [['--csv', opts.csv], ['--json', opts.json], ['--files', opts.files]] as const;
   if (outputs.filter(([, v]) => v === '-').length > 1) throw new UsageError('only one of --csv, --json and --files can write to stdout (-)');

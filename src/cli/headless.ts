@@ -1,5 +1,5 @@
 /** The headless face: scan, then write the summary CSV/JSON and the manifest. */
-import { Scanner, type ScanResult } from '../scan/engine.js';
+import { Scanner, evidenceWarnings, type ScanResult } from '../scan/engine.js';
 import { AtomicFile, removeTemporaryFiles } from '../report/atomic.js';
 import { summaryCsv, summaryJson } from '../report/summary.js';
 import { ManifestWriter } from '../report/manifest.js';
@@ -11,7 +11,7 @@ import type { CliOptions } from './args.js';
 export class OutputError extends Error {}
 
 export function configOf(o: CliOptions) {
-  return { root: o.dir, depth: o.depth, pattern: o.pattern, zone: o.tz, threads: o.threads };
+  return { root: o.dir, depth: o.depth, pattern: o.pattern, zone: o.tz, threads: o.threads, strictEvidence: o.strictEvidence };
 }
 
 export function optionsRecord(o: CliOptions): Record<string, unknown> {
@@ -44,6 +44,7 @@ export function warnings(r: ScanResult): string[] {
     w.push(`${count(r.unreadableFolders, 'folder', 'folders')} could not be read, e.g. ${printable(r.folderErrors[0]!.path)} (${r.folderErrors[0]!.error}); their files are not counted`);
   }
   if (r.linksSkipped) w.push(`${count(r.linksSkipped, 'symbolic link was', 'symbolic links were')} not followed`);
+  w.push(...evidenceWarnings(r));
   return w;
 }
 

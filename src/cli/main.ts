@@ -4,6 +4,7 @@ import { parseArgs, UsageError } from './args.js';
 import { runHeadless, OutputError, configOf } from './headless.js';
 import { removeTemporaryFiles } from '../report/atomic.js';
 import { loadTui } from '../tui/load.js';
+import { EvidenceError } from '../scan/walk.js';
 
 export async function main(argv: string[]): Promise<number> {
   let o;
@@ -29,7 +30,7 @@ export async function main(argv: string[]): Promise<number> {
     return await runHeadless(o, o.csv === undefined && o.json === undefined && o.files !== '-');
   } catch (e) {
     removeTemporaryFiles();
-    if (e instanceof OutputError) {
+    if (e instanceof OutputError || e instanceof EvidenceError) {
       process.stderr.write(`leaktally: ${e.message}\n`);
       return 2;
     }

@@ -6,6 +6,7 @@ import { formatIso } from '../scan/date/zone.js';
 export const SUMMARY_COLUMNS = [
   'customer', 'files', 'audio_files', 'other_files', 'unreadable_files', 'bytes', 'audio_seconds',
   'audio_hours', 'first_recording', 'last_recording', 'distinct_callers', 'formats',
+  'unreadable_folders', 'hard_links',
 ] as const;
 
 export type SummaryRow = {
@@ -21,6 +22,8 @@ export type SummaryRow = {
   last_recording: string;
   distinct_callers: number | null;
   formats: string;
+  unreadable_folders: number;
+  hard_links: number;
 };
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
@@ -43,6 +46,8 @@ export function summaryRow(c: Omit<CustomerTotals, 'months' | 'dateSources' | 'u
     last_recording: c.lastMs === undefined ? '' : formatIso(zone, c.lastMs),
     distinct_callers: c.distinctCallers ?? null,
     formats: formatsText(c.formats),
+    unreadable_folders: c.unreadableFolders,
+    hard_links: c.hardLinks,
   };
 }
 

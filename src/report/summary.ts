@@ -24,6 +24,8 @@ export function summaryCsv(result: ScanResult, delimiter: Delimiter = ','): stri
     r.last_recording,
     r.distinct_callers === null ? '' : String(r.distinct_callers),
     safeText(r.formats),
+    String(r.unreadable_folders),
+    String(r.hard_links),
   ]);
   if (result.partial) rows.push([PARTIAL_MARK, ...SUMMARY_COLUMNS.slice(1).map(() => '')]);
   return stringify(rows, { bom: true, delimiter, header: true, columns: [...SUMMARY_COLUMNS], record_delimiter: 'windows' });
@@ -47,12 +49,15 @@ export function summaryJson(result: ScanResult, options: Record<string, unknown>
       special_files_skipped: result.specialSkipped,
       unreadable_folders: result.unreadableFolders,
       unmatched_files: result.unmatched,
+      sparse_files: t.sparseFiles,
     },
+    atimes_kept: { folders: result.noatime.folders, files_not_kept: result.noatime.filesRefused },
     customers: result.customers.map((c) => ({
       ...summaryRow(c, zone),
       formats: Object.fromEntries(c.formats),
       months: Object.fromEntries(c.months.map(([m, v]) => [m, { audio_files: v.audio, audio_seconds: Number(v.seconds.toFixed(3)) }])),
       date_sources: Object.fromEntries(c.dateSources),
+      sparse_files: c.sparseFiles,
     })),
   };
   return JSON.stringify(obj, null, 2) + '\n';

@@ -34,6 +34,12 @@ export interface CustomerTotals {
   audioFiles: number;
   otherFiles: number;
   unreadableFiles: number;
+  /** folders that could not be listed (their files are not counted), in this row's part of the tree */
+  unreadableFolders: number;
+  /** extra names of files counted once under another name (not in files) */
+  hardLinks: number;
+  /** files with fewer bytes allocated than their size (sparse or compressed), counted at their size */
+  sparseFiles: number;
   bytes: number;
   audioSeconds: number;
   firstMs?: number;
@@ -95,6 +101,9 @@ export function totalsOf(c: Counts, withCallers: boolean, withCallerSet = false)
     audioFiles: c.audioFiles,
     otherFiles: c.otherFiles,
     unreadableFiles: c.unreadableFiles,
+    unreadableFolders: c.unreadableFolders,
+    hardLinks: c.hardLinks,
+    sparseFiles: c.sparseFiles,
     bytes: c.bytes,
     audioSeconds: c.audioMicros / 1e6,
     firstMs: c.firstMs,
@@ -122,6 +131,9 @@ function countsOf(r: Totals): Counts {
   c.audioFiles = r.audioFiles;
   c.otherFiles = r.otherFiles;
   c.unreadableFiles = r.unreadableFiles;
+  c.unreadableFolders = r.unreadableFolders;
+  c.hardLinks = r.hardLinks;
+  c.sparseFiles = r.sparseFiles;
   c.bytes = r.bytes;
   c.audioMicros = Math.round(r.audioSeconds * 1e6);
   c.firstMs = r.firstMs;
@@ -192,6 +204,14 @@ export class Aggregator {
     row.counts.add(r);
     row.frozen = undefined;
     this.total.add(r);
+  }
+
+  /** a folder the walk could not list, in this row's part of the tree */
+  unreadableFolder(kind: RowKind, customer: string): void {
+    const row = this.row(kind, customer);
+    row.counts.unreadableFolders++;
+    row.frozen = undefined;
+    this.total.unreadableFolders++;
   }
 
   merge(rc: RowCounts): void {

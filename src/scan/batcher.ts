@@ -1,12 +1,30 @@
 /**
  * Groups the walk's files into batches: one message to a reader thread carries a batch, not a file.
- * Paths are carried as latin1 strings of their raw bytes (lossless, and cheap to send).
+ * Paths are carried as latin1 strings of their raw bytes (lossless, and cheap to send); what the walk
+ * learnt of a file rides after a NUL (a path holds none): 's' sparse, 'h' another name of a file
+ * already counted (a hard link: not read again, only counted as one).
  */
 
-/** paths below the root, each a latin1 string of the path's bytes */
+/** entries: paths below the root, each a latin1 string of the path's bytes, maybe with "\0flags" */
 export type Batch = string[];
 
 export const BATCH_SIZE = 128;
+
+export type EntryFlag = '' | 's' | 'h';
+
+export interface Entry {
+  rel: Buffer;
+  sparse: boolean;
+  hardLink: boolean;
+}
+
+/** A batch entry read back. */
+export function parseEntry(item: string): Entry {
+  const nul = item.indexOf('\0');
+  if (nul < 0) return { rel: Buffer.from(item, 'latin1'), sparse: false, hardLink: false };
+  const flags = item.slice(nul + 1);
+  return { rel: Buffer.from(item.slice(0, nul), 'latin1'), sparse: flags.includes('s'), hardLink: flags.includes('h') };
+}
 
 export class Batcher {
   private current: Batch = [];
@@ -16,8 +34,8 @@ export class Batcher {
     private readonly size = BATCH_SIZE,
   ) {}
 
-  add(rel: Buffer): void {
-    this.current.push(rel.toString('latin1'));
+  add(rel: Buffer, flag: EntryFlag = ''): void {
+    this.current.push(flag ? `${rel.toString('latin1')}\0${flag}` : rel.toString('latin1'));
     if (this.current.length >= this.size) this.flush();
   }
 

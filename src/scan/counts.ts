@@ -47,6 +47,12 @@ export class Counts {
   /** yyyy-MM → audio files and microseconds */
   months = new Map<string, MonthCounts>();
   dateSources = new Map<DateSource, number>();
+  /** folders the walk could not list: their files are not counted (not the same as an empty folder) */
+  unreadableFolders = 0;
+  /** extra names of files already counted under another name (same device and inode): not in `files` */
+  hardLinks = 0;
+  /** files with fewer bytes allocated than their size (sparse or compressed), counted at their size */
+  sparseFiles = 0;
   /** the first UNREADABLE_EXAMPLES unreadable files in path order */
   unreadableExamples: UnreadableExample[] = [];
 
@@ -59,7 +65,12 @@ export class Counts {
   }
 
   add(r: FileRecord): void {
+    if (r.hardLink) {
+      this.hardLinks++;
+      return;
+    }
     this.files++;
+    if (r.sparse) this.sparseFiles++;
     this.bytes += r.bytes;
     if (r.caller !== undefined) this.callers.add(r.caller);
     else if (r.withheldCaller) this.withheldCallerCalls++;
@@ -96,6 +107,9 @@ export class Counts {
     this.audioFiles += o.audioFiles;
     this.otherFiles += o.otherFiles;
     this.unreadableFiles += o.unreadableFiles;
+    this.unreadableFolders += o.unreadableFolders;
+    this.hardLinks += o.hardLinks;
+    this.sparseFiles += o.sparseFiles;
     this.bytes += o.bytes;
     this.audioMicros += o.audioMicros;
     this.firstMs = min(this.firstMs, o.firstMs);

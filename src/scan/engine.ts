@@ -7,13 +7,14 @@ import { Aggregator, totalsOf, type CustomerTotals, type RowCounts, type Totals 
 import { makeContext, type FileRecord, type ScanConfig } from './record.js';
 import { createReader, DEFAULT_THREADS, type Reader } from './reader.js';
 import { Batcher } from './batcher.js';
-import { walk, type WalkSink } from './walk.js';
+import { walk, EvidenceError, type AtimeKeeping, type WalkSink } from './walk.js';
+import { TOP_LEVEL } from './aggregate.js';
 import { decodeName } from './names.js';
 
 export type { ScanConfig, FileRecord } from './record.js';
 export type { CustomerTotals, RowKind, Totals } from './aggregate.js';
 export { rowLabel, totalOf } from './aggregate.js';
-export { DEFAULT_THREADS };
+export { DEFAULT_THREADS, EvidenceError, type AtimeKeeping };
 
 export type Phase = 'scanning' | 'reading' | 'done' | 'stopped';
 
@@ -50,6 +51,11 @@ export interface ScanResult {
   folderErrors: Array<{ path: string; error: string }>;
   /** files the pattern did not match */
   unmatched: number;
+  /**
+   * Whether access times were kept: folders all listed with O_NOATIME, and the number of files whose
+   * O_NOATIME open the system refuses (not the user's own): reading those moved their atime.
+   */
+  noatime: AtimeKeeping;
 }
 
 /** What the engine publishes: immutable, one per change. */
@@ -79,6 +85,9 @@ export class Scanner {
   private folderErrorCount = 0;
   private stopped = false;
   private finished = false;
+  private atimes: AtimeKeeping = { folders: true, filesRefused: 0 };
+  /** files the readers opened without O_NOATIME (the kernel refused it) */
+  private probeRefused = 0;
   private endMs?: number;
   private reader?: Reader;
   private final?: ScanResult;
@@ -189,7 +198,8 @@ export class Scanner {
   private record(r: FileRecord): void {
     this.agg.add(r);
     this.dirty = true;
-    this.onRecord?.(r);
+    // another name of a file counted once is a count of its row, not a file of the manifest
+    if (!r.hardLink) this.onRecord?.(r);
   }
 
   private rows(rows: RowCounts[]): void {
@@ -199,10 +209,12 @@ export class Scanner {
 
   private walkSink(batcher: Batcher): WalkSink {
     return {
-      file: (rel) => {
+      file: (rel, sparse) => {
         this.found++;
-        batcher.add(rel);
+        batcher.add(rel, sparse ? 's' : '');
       },
+      // sent to the readers, who place it in its row (by folder or by pattern) like any file
+      hardLink: (rel) => batcher.add(rel, 'h'),
       dir: (rel, depth) => {
         if (this.customerFromFolders && depth === this.config.depth) {
           const slash = rel.lastIndexOf(0x2f);
@@ -213,6 +225,7 @@ export class Scanner {
       special: () => void this.special++,
       error: (rel, err) => {
         this.folderErrorCount++;
+        this.unreadableFolder(rel);
         if (this.folderErrors.length < 100) {
           this.folderErrors.push({ path: decodeName(rel) || '.', error: err.code ?? err.message });
         }
@@ -220,17 +233,43 @@ export class Scanner {
     };
   }
 
+  /**
+   * Count an unreadable folder in the row its files would have gone to: the customer folder it is
+   * (or is in); above the customer level, or when a pattern names the customers (its files' names are
+   * unknown), the top-level row.
+   */
+  private unreadableFolder(rel: Buffer): void {
+    const depth = this.config.depth;
+    if (this.customerFromFolders && rel.length) {
+      let start = 0;
+      for (let level = 1; level <= depth; level++) {
+        const slash = rel.indexOf(0x2f, start);
+        if (level === depth) {
+          this.agg.unreadableFolder('customer', decodeName(rel.subarray(start, slash < 0 ? rel.length : slash)));
+          return;
+        }
+        if (slash < 0) break;
+        start = slash + 1;
+      }
+    }
+    this.agg.unreadableFolder('top-level', TOP_LEVEL);
+  }
+
   async run(): Promise<ScanResult> {
     const reader = createReader({
       config: this.config,
       keepPaths: this.keepPaths,
-      sink: { rows: (rows) => this.rows(rows), record: (r) => this.record(r) },
+      sink: { rows: (rows) => this.rows(rows), record: (r) => this.record(r), noatimeRefused: (n) => void (this.probeRefused += n) },
     });
     this.reader = reader;
     if (this.stopped) reader.stop();
     const batcher = new Batcher((b) => reader.read(b));
     try {
-      await walk(this.config.root, this.walkSink(batcher), { pause: () => reader.pause(), aborted: () => this.stopped });
+      this.atimes = await walk(this.config.root, this.walkSink(batcher), {
+        pause: () => reader.pause(),
+        aborted: () => this.stopped,
+        strict: this.config.strictEvidence,
+      });
       this.walkDone = true;
       this.phase = 'reading';
       this.dirty = true;
@@ -268,6 +307,9 @@ export class Scanner {
       unreadableFolders: this.folderErrorCount,
       folderErrors: [...this.folderErrors],
       unmatched: this.agg.filesOf('unmatched'),
+      // files: what the readers met (the probe's ProbeIo count). The walk's own prediction (a file not
+      // the user's, euid not root) is what --strict-evidence refuses on, before the file is read.
+      noatime: { folders: this.atimes.folders, filesRefused: this.probeRefused },
     };
   }
 }
@@ -275,4 +317,23 @@ export class Scanner {
 /** Scan a tree and return the result (the whole engine in one call). */
 export function scan(config: ScanConfig, onRecord?: (r: FileRecord) => void): Promise<ScanResult> {
   return new Scanner(config, onRecord).run();
+}
+
+/**
+ * Lines for stderr on what the scan could not keep or count as one file: said once, after the scan
+ * (the same figures are in the result, for the reports).
+ */
+export function evidenceWarnings(r: Pick<ScanResult, 'noatime' | 'totals'>): string[] {
+  const w: string[] = [];
+  if (!r.noatime.folders) {
+    w.push('folders were listed without O_NOATIME (not yours, or the listing addon is not built): their access times may have moved; --strict-evidence refuses instead');
+  }
+  if (r.noatime.filesRefused) {
+    const n = r.noatime.filesRefused;
+    w.push(`${n} ${n === 1 ? 'file is' : 'files are'} not yours, so O_NOATIME was refused and reading moved ${n === 1 ? 'its access time' : 'their access times'}; run as the owner or root, or --strict-evidence to refuse`);
+  }
+  if (r.totals.hardLinks) {
+    w.push(`${r.totals.hardLinks} hard ${r.totals.hardLinks === 1 ? 'link' : 'links'}: extra names of files counted once (column hard_links)`);
+  }
+  return w;
 }

@@ -6,7 +6,7 @@
 import { makeContext, processFile, type FileRecord, type ScanConfig } from './record.js';
 import { Counts } from './counts.js';
 import { rowKey, type RowCounts } from './aggregate.js';
-import type { Batch } from './batcher.js';
+import { parseEntry, type Batch } from './batcher.js';
 
 export interface ScanJobData {
   config: ScanConfig;
@@ -14,7 +14,8 @@ export interface ScanJobData {
   keepPaths: boolean;
 }
 
-export type ScanReply = { records: FileRecord[] } | { rows: RowCounts[] };
+/** noatimeRefused: files of the batch the kernel would not open with O_NOATIME (the probe's ProbeIo count) */
+export type ScanReply = ({ records: FileRecord[] } | { rows: RowCounts[] }) & { noatimeRefused: number };
 
 export type ScanJob = (batch: Batch) => Promise<ScanReply>;
 
@@ -24,16 +25,22 @@ export function createJob(data: unknown): ScanJob {
   const ctx = makeContext(config, keepPaths);
   if (keepPaths) {
     return async (batch) => {
+      const refused0 = ctx.io.noatimeRefused;
       const records: FileRecord[] = new Array(batch.length);
-      for (let i = 0; i < batch.length; i++) records[i] = await processFile(ctx, Buffer.from(batch[i]!, 'latin1'));
-      return { records };
+      for (let i = 0; i < batch.length; i++) {
+        const e = parseEntry(batch[i]!);
+        records[i] = await processFile(ctx, e.rel, e);
+      }
+      return { records, noatimeRefused: ctx.io.noatimeRefused - refused0 };
     };
   }
   return async (batch) => {
+    const refused0 = ctx.io.noatimeRefused;
     const rows = new Map<string, RowCounts>();
     let last: RowCounts | undefined;
     for (const rel of batch) {
-      const r = await processFile(ctx, Buffer.from(rel, 'latin1'));
+      const e = parseEntry(rel);
+      const r = await processFile(ctx, e.rel, e);
       // a batch is mostly one folder, so mostly one row: look the row up only when it changes
       if (!last || last.customer !== r.customer || last.kind !== r.row) {
         const key = rowKey(r.row, r.customer);
@@ -42,6 +49,6 @@ export function createJob(data: unknown): ScanJob {
       }
       last.counts.add(r);
     }
-    return { rows: [...rows.values()] };
+    return { rows: [...rows.values()], noatimeRefused: ctx.io.noatimeRefused - refused0 };
   };
 }

@@ -10,7 +10,7 @@ import { createJob, type ScanJobData, type ScanReply } from './job.js';
 import { Counts } from './counts.js';
 import { stalledRecord, makeContext, STALL_MS, type FileRecord, type ScanConfig } from './record.js';
 import type { RowCounts } from './aggregate.js';
-import type { Batch } from './batcher.js';
+import { parseEntry, type Batch } from './batcher.js';
 
 export const DEFAULT_THREADS = Math.max(1, Math.min(availableParallelism(), 8));
 
@@ -20,6 +20,8 @@ export interface ReadSink {
   rows(rows: RowCounts[]): void;
   /** one file's record (when records are wanted, and for a file whose reading never finished) */
   record(r: FileRecord): void;
+  /** files read without O_NOATIME (refused by the kernel), per batch */
+  noatimeRefused(n: number): void;
 }
 
 export interface Reader {
@@ -42,6 +44,7 @@ export interface ReaderOptions {
 }
 
 function deliver(reply: ScanReply, sink: ReadSink): void {
+  if (reply.noatimeRefused) sink.noatimeRefused(reply.noatimeRefused);
   if ('rows' in reply) {
     for (const r of reply.rows) Counts.revive(r.counts);
     sink.rows(reply.rows);
@@ -109,7 +112,7 @@ export class ThreadPoolReader implements Reader {
       onReply: (reply) => deliver(reply, sink),
       onStalled: (rel) => {
         ctx ??= makeContext(config, true);
-        sink.record(stalledRecord(Buffer.from(rel, 'latin1'), ctx, stallMs / 1000));
+        sink.record(stalledRecord(parseEntry(rel).rel, ctx, stallMs / 1000));
       },
     });
   }

@@ -2,13 +2,15 @@
  * One file through the pipeline: read metadata → date → customer. Pure apart from reading the file;
  * the same function runs in the worker threads and, with --threads 0, on the main thread.
  */
-import { createProbeIo, probeFile, type FileKind, type ProbeIo } from './probe/index.js';
+import { createProbeIo, probeFile, type FileKind, type FileFacts, type ProbeIo } from './probe/index.js';
 import { resolveStart, type DateSource } from './date/resolve.js';
 import { monthKey } from './date/zone.js';
 import { compilePattern, matchPattern, type CompiledPattern } from './pattern.js';
 import { decodeName } from './names.js';
 import { callerKey } from './callers.js';
 import { TOP_LEVEL, UNMATCHED, type RowKind } from './aggregate.js';
+import { reach, release } from './reach.js';
+import { lstatSync } from 'node:fs';
 
 export { TOP_LEVEL, UNMATCHED, type RowKind };
 
@@ -41,6 +43,11 @@ export interface ScanConfig {
    * one that sticks on a file).
    */
   testHooks?: { readerJob?: string };
+  /**
+   * Refuse to go on (the run rejects with an EvidenceError, walk.ts) when an access time in the tree
+   * would move: folders cannot be listed with O_NOATIME, or a file is not the user's.
+   */
+  strictEvidence?: boolean;
 }
 
 export const STALL_MS = 60_000;
@@ -70,6 +77,13 @@ export interface FileRecord {
   withheldCaller?: boolean;
   /** an audio file started before its row's retention cutoff */
   pastRetention?: boolean;
+  /**
+   * another name of a file the walk already gave under its first name (same device and inode): not
+   * read, not a file of its own; counted only as a hard link of its row
+   */
+  hardLink?: boolean;
+  /** fewer bytes allocated than its size (sparse, or compressed by the file system): counted at its size */
+  sparse?: boolean;
   error?: string;
 }
 
@@ -169,11 +183,48 @@ function setCaller(rec: FileRecord, at: Located, ctx: RecordContext): void {
   else rec.caller = key;
 }
 
+/**
+ * Probe a file by its absolute path of any length (a path past PATH_MAX is reached through an open
+ * folder, reach.ts). A file that cannot be opened (permission) is unreadable with the size lstat gives:
+ * its content is unknown, its presence and size are not.
+ */
+async function readFacts(abs: Buffer, name: string, io: ProbeIo): Promise<FileFacts> {
+  let reached;
+  try {
+    reached = reach(abs);
+  } catch (e) {
+    return { bytes: 0, mtimeMs: 0, probe: { kind: 'unreadable', error: `its folder could not be opened: ${(e as NodeJS.ErrnoException).code ?? String(e)}` } };
+  }
+  try {
+    const facts = await probeFile(reached.path, name, io);
+    // the probe's words for an open refused with EACCES/EPERM (probe/index.ts fsError)
+    if (facts.bytes === 0 && facts.probe.error === 'permission denied') {
+      const st = lstatSync(reached.path as unknown as string, { throwIfNoEntry: false });
+      return { ...facts, bytes: st?.size ?? 0, probe: { ...facts.probe, kind: 'unreadable' } };
+    }
+    return facts;
+  } finally {
+    release(reached);
+  }
+}
+
+/** What the walk learnt of a file (batcher.ts). */
+export interface WalkFlags {
+  sparse?: boolean;
+  hardLink?: boolean;
+}
+
+export const SPARSE_NOTE = 'sparse: fewer bytes allocated than its size (counted at its size)';
+
 /** One file: rel is its path below the root as raw bytes ('/'-separated). */
-export async function processFile(ctx: RecordContext, rel: Buffer): Promise<FileRecord> {
+export async function processFile(ctx: RecordContext, rel: Buffer, flags?: WalkFlags): Promise<FileRecord> {
   const at = locate(rel, ctx);
-  const abs = Buffer.concat([ctx.rootBytes, rel]);
-  const facts = await probeFile(abs, at.name, ctx.io);
+  if (flags?.hardLink) {
+    const rec: FileRecord = { customer: at.customer, row: at.row, kind: 'other', bytes: 0, hardLink: true, error: 'another name (hard link) of a file counted once' };
+    if (ctx.keepPaths) rec.path = at.path ?? at.fullPath();
+    return rec;
+  }
+  const facts = await readFacts(Buffer.concat([ctx.rootBytes, rel]), at.name, ctx.io);
   const p = facts.probe;
 
   const path = ctx.keepPaths || p.kind === 'unreadable' ? (at.path ?? at.fullPath()) : undefined;
@@ -185,6 +236,10 @@ export async function processFile(ctx: RecordContext, rel: Buffer): Promise<File
   if (p.channels) rec.channels = p.channels;
   setCaller(rec, at, ctx);
   if (p.error !== undefined) rec.error = p.error;
+  if (flags?.sparse) {
+    rec.sparse = true;
+    rec.error = rec.error ? `${rec.error}; ${SPARSE_NOTE}` : SPARSE_NOTE;
+  }
   if (p.kind !== 'other') {
     const start = resolveStart({
       zone: ctx.zone, patternMs: at.patternMs, name: at.name, dirs: at.dirs, embedded: p.embeddedDate, mtimeMs: facts.mtimeMs, seconds: p.seconds,

@@ -2,14 +2,24 @@
  * Streaming walk of the evidence tree. Depth-first with a stack of folders still to read, one folder
  * listed at a time, names as raw bytes; symbolic links are never followed (they can loop or lead out of
  * the evidence) and special files (FIFOs, sockets, devices) are never opened. Memory grows with the
- * number of folders waiting to be read and the size of the largest folder, not with the number of
- * files. (readdirSync lists a folder in one call: ~8x less CPU per entry than fs.Dir.readSync here.)
+ * number of folders waiting to be read, the size of the largest folder and the number of files with
+ * more than one name (hard links), not with the number of files.
+ *
+ * Evidence: folders are listed with O_NOATIME (listdir.ts) so that their access times stay; paths of
+ * any length are reached in steps (reach.ts), so depth and PATH_MAX do not matter. Each regular file
+ * is lstat'ed here, on the one thread that sees every name in a fixed order: a file with several names
+ * (one inode) is read once, under the first name the walk meets, and its other names are reported as
+ * hard links, so that every --threads gives the same figures; a sparse file is marked.
  */
-import { lstatSync, readdirSync, type Dirent } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
+import { reach, release } from './reach.js';
+import { EntryType, listFolder, nativeListing } from './listdir.js';
 
 export interface WalkSink {
-  /** a regular file; rel is its path below the root ('/'-separated bytes) */
-  file(rel: Buffer): void;
+  /** a regular file; rel is its path below the root ('/'-separated bytes); sparse: fewer blocks than its size */
+  file(rel: Buffer, sparse: boolean): void;
+  /** another name of a file already given to file() (same device and inode): not to be read again */
+  hardLink(rel: Buffer): void;
   /** a folder at depth (1 = directly below the root) */
   dir(rel: Buffer, depth: number): void;
   /** a symbolic link, skipped */
@@ -20,64 +30,126 @@ export interface WalkSink {
   error(rel: Buffer, err: NodeJS.ErrnoException): void;
 }
 
-const SLASH = Buffer.from('/');
+/** How well the walk kept access times (see ScanResult.noatime). */
+export interface AtimeKeeping {
+  /** every folder was listed with O_NOATIME */
+  folders: boolean;
+  /** regular files whose O_NOATIME open the system refuses (not the user's own, and not root) */
+  filesRefused: number;
+}
 
-type DirentB = Dirent<Buffer>;
+/** --strict-evidence: an access time would move; the scan stops before reading further. */
+export class EvidenceError extends Error {}
+
+export interface WalkOptions {
+  pause: () => Promise<void> | undefined;
+  aborted: () => boolean;
+  yieldEvery?: number;
+  /** refuse (EvidenceError) instead of listing a folder or passing on a file whose atime would move */
+  strict?: boolean;
+}
+
+const SLASH = Buffer.from('/');
+const euid = process.geteuid?.() ?? 0;
 
 /**
  * Walk root. `yieldEvery` files, it awaits `pause()` so that a consumer can apply back-pressure and
  * the event loop stays responsive (each folder is listed with one synchronous call).
  */
-export async function walk(
-  root: string,
-  sink: WalkSink,
-  opts: { pause: () => Promise<void> | undefined; aborted: () => boolean; yieldEvery?: number },
-): Promise<void> {
+export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Promise<AtimeKeeping> {
+  const keeping: AtimeKeeping = { folders: nativeListing, filesRefused: 0 };
+  if (opts.strict && !nativeListing) {
+    throw new EvidenceError('--strict-evidence: folders cannot be listed without moving their access times here (the listing addon is not built; run `npm rebuild leaktally`)');
+  }
   const rootBytes = Buffer.from(root.endsWith('/') ? root : root + '/');
   const stack: Array<{ rel: Buffer; depth: number }> = [{ rel: Buffer.alloc(0), depth: 0 }];
   const every = opts.yieldEvery ?? 256;
+  /** device:inode of the files with more than one name, once counted */
+  const linked = new Set<string>();
   let sinceYield = 0;
   while (stack.length > 0) {
-    if (opts.aborted()) return;
+    if (opts.aborted()) return keeping;
     const { rel, depth } = stack.pop()!;
-    let entries: DirentB[];
+    // the folder as a short path ending in '/', and its children as that path + name
+    let at;
+    let list;
     try {
-      entries = readdirSync(Buffer.concat([rootBytes, rel]) as unknown as string, { withFileTypes: true, encoding: 'buffer' }) as unknown as DirentB[];
+      at = reach(rel.length ? Buffer.concat([rootBytes, rel, SLASH]) : rootBytes);
     } catch (e) {
       sink.error(rel, e as NodeJS.ErrnoException);
       continue;
     }
-    for (const d of entries) {
-      const name = d.name as unknown as Buffer;
-      const child = rel.length ? Buffer.concat([rel, SLASH, name]) : Buffer.from(name);
-      let isFile = d.isFile();
-      let isDir = d.isDirectory();
-      let isLink = d.isSymbolicLink();
-      if (!isFile && !isDir && !isLink && !d.isFIFO() && !d.isSocket() && !d.isCharacterDevice() && !d.isBlockDevice()) {
-        // DT_UNKNOWN (some network and FUSE file systems): ask lstat
-        try {
-          const st = lstatSync(Buffer.concat([rootBytes, child]) as unknown as string);
-          isFile = st.isFile();
-          isDir = st.isDirectory();
-          isLink = st.isSymbolicLink();
-        } catch (e) {
-          sink.error(child, e as NodeJS.ErrnoException);
-          continue;
+    try {
+      try {
+        list = listFolder(at.path, opts.strict);
+      } catch (e) {
+        // strict: the folder's O_NOATIME open was refused (it is not the user's); nothing was listed
+        if (opts.strict && (e as NodeJS.ErrnoException).code === 'EPERM') {
+          throw new EvidenceError(`--strict-evidence: the folder ${shown(rel)} is not yours: listing it would move its access time`);
         }
+        sink.error(rel, e as NodeJS.ErrnoException);
+        continue;
       }
-      if (isLink) sink.link(child);
-      else if (isDir) {
-        sink.dir(child, depth + 1);
-        stack.push({ rel: child, depth: depth + 1 });
-      } else if (isFile) {
-        sink.file(child);
-        if (++sinceYield >= every) {
-          sinceYield = 0;
-          const p = opts.pause();
-          if (p) await p;
-          if (opts.aborted()) return;
+      if (!list.noatime && nativeListing) keeping.folders = false;
+      const base = at.path;
+      for (let i = 0; i < list.names.length; i++) {
+        const name = list.names[i]!;
+        const child = rel.length ? Buffer.concat([rel, SLASH, name]) : name;
+        let type = list.types[i]!;
+        let st: Stats | undefined;
+        if (type === EntryType.File || type === EntryType.Unknown) {
+          // DT_UNKNOWN (some network and FUSE file systems) needs the lstat for the type too
+          try {
+            st = lstatSync(Buffer.concat([base, name]) as unknown as string);
+          } catch (e) {
+            if (type === EntryType.Unknown) {
+              sink.error(child, e as NodeJS.ErrnoException);
+              continue;
+            }
+          }
+          if (st && type === EntryType.Unknown) {
+            type = st.isFile() ? EntryType.File : st.isDirectory() ? EntryType.Dir : st.isSymbolicLink() ? EntryType.Link : EntryType.Fifo;
+          }
         }
-      } else sink.special(child);
+        if (type === EntryType.Link) sink.link(child);
+        else if (type === EntryType.Dir) {
+          sink.dir(child, depth + 1);
+          stack.push({ rel: child, depth: depth + 1 });
+        } else if (type === EntryType.File) {
+          // (a file that vanished between the listing and the lstat goes to the readers, who say so)
+          if (st && st.nlink > 1) {
+            // exact (bigint) identity: a number can round a 64-bit inode
+            const big = lstatSync(Buffer.concat([base, name]) as unknown as string, { bigint: true, throwIfNoEntry: false });
+            const key = big ? `${big.dev}:${big.ino}` : `${st.dev}:${st.ino}`;
+            if (linked.has(key)) {
+              sink.hardLink(child);
+              continue;
+            }
+            linked.add(key);
+          }
+          if (st && euid !== 0 && st.uid !== euid) {
+            // O_NOATIME is refused (EPERM) on a file that is not the user's: reading it moves its atime
+            keeping.filesRefused++;
+            if (opts.strict) throw new EvidenceError(`--strict-evidence: the file ${shown(child)} is not yours: reading it would move its access time`);
+          }
+          sink.file(child, st !== undefined && st.blocks * 512 < st.size);
+          if (++sinceYield >= every) {
+            sinceYield = 0;
+            const p = opts.pause();
+            if (p) await p;
+            if (opts.aborted()) return keeping;
+          }
+        } else sink.special(child);
+      }
+    } finally {
+      release(at);
     }
   }
+  return keeping;
+}
+
+/** a path for a one-line message: control characters shown as '?', long paths shortened */
+function shown(rel: Buffer): string {
+  const s = rel.toString('utf8').replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g, '?');
+  return (s.length > 200 ? '…' + s.slice(-200) : s) || '.';
 }

@@ -200,7 +200,7 @@ export function detailLines(c: CustomerTotals, zone: string, w: number, extra: D
   if (kind === 'top-level') lines.push(cut('Files above the customer level (not inside a customer folder).', w));
   if (extra.partial) lines.push(cut('PARTIAL: the scan was stopped; every figure is a lower bound.', w));
   const nf = extra.folderErrors?.length ?? 0;
-  const folders = (c as { unreadableFolders?: number }).unreadableFolders ?? extra.unreadableFolders ?? nf;
+  const folders = Math.max((c as { unreadableFolders?: number }).unreadableFolders ?? 0, extra.unreadableFolders ?? 0, nf);
   if (folders) lines.push(cut(`! ${plural(folders, 'folder')} here could not be read: NOT COUNTED (see below)`, w));
   lines.push(cut(`${plural(c.files, 'file')}: ${plural(c.audioFiles, 'recording')} (${duration(c.audioSeconds)}), ${num(c.otherFiles)} other, ${num(c.unreadableFiles)} unreadable; ${plural(c.bytes, 'byte')}`, w));
   const withheld = c.withheldCallerCalls ? ` (+ ${plural(c.withheldCallerCalls, 'call')} with the caller withheld)` : '';

@@ -1,0 +1,224 @@
+/**
+ * The walk as evidence: every regular file counted whatever the depth and path length, folders listed
+ * without moving their access times, unreadable folders counted in their row, sparse files marked.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { chmodSync, mkdirSync, statSync, utimesSync, writeFileSync, truncateSync, readdirSync, lstatSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { scan, Scanner, type ScanConfig, type FileRecord } from '../dist/scan/engine.js';
+import { put, tempDir, wav, runCli, csvObjects, unprivileged } from './helpers.js';
+
+const cfg = (root: string, extra: Partial<ScanConfig> = {}): ScanConfig => ({ root, depth: 1, zone: 'UTC', threads: 2, ...extra });
+
+const deep: string[] = [];
+afterAll(() => {
+  // rm -rf removes a tree of any depth (rmSync stops at PATH_MAX)
+  for (const d of deep) spawnSync('rm', ['-rf', d]);
+});
+
+/**
+ * Build a tree below root in a child process that chdir()s down (no path past PATH_MAX is ever
+ * given to a system call): `levels` folders named `seg`, and at each level in `filesAt` one file
+ * (a WAV of `wavBytes` of data at the deepest level, a small text file elsewhere).
+ */
+function deepTree(root: string, levels: number, seg: string, filesAt: (level: number) => boolean, deepest: Buffer): void {
+  deep.push(root);
+  const script = `
+    const fs = require('fs');
+    const [levels, seg, deepest] = [Number(process.argv[1]), process.argv[2], process.argv[3]];
+    const at = JSON.parse(process.argv[4]);
+    const wav = fs.readFileSync(deepest);
+    process.chdir(process.argv[5]);
+    fs.mkdirSync('cust'); process.chdir('cust');
+    for (let i = 1; i <= levels; i++) {
+      fs.mkdirSync(seg); process.chdir(seg);
+      if (at.includes(i)) fs.writeFileSync('note-' + i + '.txt', 'x'.repeat(i));
+    }
+    fs.writeFileSync('deepest.wav', wav);
+  `;
+  const at = Array.from({ length: levels }, (_, i) => i + 1).filter(filesAt);
+  const wavFile = join(tempDir(), 'd.wav');
+  writeFileSync(wavFile, deepest);
+  const r = spawnSync(process.execPath, ['-e', script, String(levels), seg, wavFile, JSON.stringify(at), root], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+}
+
+describe('paths past PATH_MAX and very deep trees', () => {
+  it('a tree whose paths pass 4,096 bytes: every file counted, the WAV read whole, the path column the real path', async () => {
+    const root = tempDir();
+    const data = wav({ tag: 7, dataBytes: 16000 }); // 2 s of µ-law at 8 kHz
+    deepTree(root, 60, 'd'.repeat(100), () => true, data);
+    for (const threads of [0, 2]) {
+      const seen: FileRecord[] = [];
+      const r = await new Scanner(cfg(root, { threads }), (rec) => seen.push(rec)).run();
+      expect(r.unreadableFolders).toBe(0);
+      expect(r.totals.files).toBe(61);
+      expect(r.totals.unreadableFiles).toBe(0);
+      expect(r.totals.audioFiles).toBe(1);
+      expect(r.totals.audioSeconds).toBeCloseTo(2, 3);
+      const w = seen.find((x) => x.path!.endsWith('/deepest.wav'))!;
+      expect(w.kind).toBe('audio');
+      expect(w.bytes).toBe(data.length);
+      expect(Buffer.byteLength(w.path!)).toBeGreaterThan(4096);
+      expect(w.path).toBe(['cust', ...Array(60).fill('d'.repeat(100)), 'deepest.wav'].join('/'));
+      expect(r.totals.bytes).toBe(data.length + (60 * 61) / 2);
+    }
+  });
+
+  it('a 2,000-deep tree: all 21 files counted', async () => {
+    const root = tempDir();
+    deepTree(root, 2000, 'dd', (l) => l % 100 === 0, wav({ tag: 7, dataBytes: 8000 }));
+    const r = await scan(cfg(root, { threads: 2 }));
+    expect(r.unreadableFolders).toBe(0);
+    expect(r.totals.files).toBe(21);
+    expect(r.totals.audioFiles).toBe(1);
+  });
+});
+
+/** Make a small tmpfs with strict access times (every read moves an atime), or say why not. */
+function strictMount(): { dir: string; skip?: undefined } | { skip: string } {
+  if (process.getuid?.() !== 0) return { skip: 'mounting a strictatime tmpfs needs root' };
+  const dir = join(tempDir(), 'mnt');
+  mkdirSync(dir);
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'strictatime,size=8m,mode=0755', 'tmpfs', dir], { encoding: 'utf8' });
+  if (m.status !== 0) return { skip: `cannot mount a tmpfs here: ${m.stderr.trim()}` };
+  mounts.push(dir);
+  return { dir };
+}
+const mounts: string[] = [];
+afterAll(() => {
+  for (const d of mounts) spawnSync('umount', [d]);
+});
+
+const OLD = new Date('2001-02-03T04:05:06Z');
+
+/** every folder and file below root with its atime set to OLD */
+function ageTree(root: string): string[] {
+  const all: string[] = [];
+  const go = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) go(p);
+      all.push(p);
+    }
+  };
+  go(root);
+  all.push(root);
+  for (const p of all) utimesSync(p, OLD, lstatSync(p).mtime);
+  return all;
+}
+const moved = (paths: string[]): string[] => paths.filter((p) => statSync(p).atimeMs !== OLD.getTime());
+
+describe('access times (a strictatime tmpfs)', () => {
+  it('listing folders and reading files moves no atime', async (ctx) => {
+    const m = strictMount();
+    if (m.skip !== undefined) return ctx.skip(m.skip);
+    put(m.dir, 'kund/2019/01/a.wav', wav({ tag: 7, dataBytes: 8000 }));
+    put(m.dir, 'kund/2019/02/b.wav', wav({ tag: 6, dataBytes: 8000 }));
+    put(m.dir, 'other/c.txt', 'x');
+    const all = ageTree(m.dir);
+    const r = await scan(cfg(m.dir));
+    expect(r.totals.files).toBe(3);
+    expect(moved(all)).toEqual([]);
+    expect(r.noatime).toEqual({ folders: true, filesRefused: 0 });
+  });
+
+  it('without the listing addon: said once on stderr and in the JSON; --strict-evidence refuses before reading', (ctx) => {
+    const m = strictMount();
+    if (m.skip !== undefined) return ctx.skip(m.skip);
+    put(m.dir, 'kund/a.wav', wav({ tag: 7, dataBytes: 8000 }));
+    put(m.dir, 'kund/sub/b.wav', wav({ tag: 7, dataBytes: 8000 }));
+    const env = { ...process.env, CI: '1', TZ: 'UTC', LEAKTALLY_NO_ADDON: '1' };
+    const all = ageTree(m.dir);
+    const strict = runCli([m.dir, '--strict-evidence', '--csv', '-'], { env });
+    expect(strict.status).toBe(2);
+    expect(strict.stdout).toBe('');
+    expect(strict.stderr.trim().split('\n')).toHaveLength(1);
+    expect(strict.stderr).toMatch(/--strict-evidence: folders cannot be listed without moving their access times/);
+    expect(moved(all)).toEqual([]);
+    const r = runCli([m.dir, '--json', '-'], { env });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).atimes_kept).toEqual({ folders: false, files_not_kept: 0 });
+    expect(r.stderr.match(/without O_NOATIME/g)).toHaveLength(1);
+  });
+
+  it('as a user who owns neither folders nor files: said once and counted; --strict-evidence refuses before reading', (ctx) => {
+    const m = strictMount();
+    if (m.skip !== undefined) return ctx.skip(m.skip);
+    put(m.dir, 'kund/a.wav', wav({ tag: 7, dataBytes: 8000 }));
+    put(m.dir, 'kund/b.wav', wav({ tag: 7, dataBytes: 8000 }));
+    const user = unprivileged(m.dir);
+    if (user.skip !== undefined) return ctx.skip(user.skip);
+    const all = ageTree(m.dir);
+    const strict = user.run([m.dir, '--strict-evidence', '--csv', '-']);
+    expect(strict.status).toBe(2);
+    expect(strict.stderr.trim().split('\n')).toHaveLength(1);
+    expect(strict.stderr).toMatch(/--strict-evidence: the folder \. is not yours/);
+    expect(moved(all)).toEqual([]);
+    const r = user.run([m.dir, '--json', '-']);
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.totals.files).toBe(2);
+    expect(j.atimes_kept).toEqual({ folders: false, files_not_kept: 2 });
+    expect(r.stderr.match(/without O_NOATIME/g)).toHaveLength(1);
+    expect(r.stderr.match(/2 files are not yours/g)).toHaveLength(1);
+  });
+});
+
+describe('everything not counted is counted somewhere', () => {
+  it('an unreadable customer folder is not an empty one; a file that cannot be opened is unreadable with its size', (ctx) => {
+    const root = tempDir();
+    put(root, 'ok/a.ul', Buffer.alloc(8000));
+    put(root, 'ok/secret.ul', Buffer.alloc(8000));
+    put(root, 'ok/secret.txt', 'xyz');
+    put(root, 'ok/deeper/locked/b.ul', Buffer.alloc(8000));
+    put(root, 'locked/b.ul', Buffer.alloc(8000));
+    mkdirSync(join(root, 'empty'));
+    chmodSync(join(root, 'ok/secret.ul'), 0o000);
+    chmodSync(join(root, 'ok/secret.txt'), 0o000);
+    chmodSync(join(root, 'locked'), 0o000);
+    chmodSync(join(root, 'ok/deeper/locked'), 0o000);
+    const user = unprivileged(root);
+    const unlock = (): void => {
+      chmodSync(join(root, 'locked'), 0o755);
+      chmodSync(join(root, 'ok/deeper/locked'), 0o755);
+    };
+    if (user.skip !== undefined) {
+      unlock();
+      return ctx.skip(user.skip);
+    }
+    const csv = user.run([root, '--csv', '-']);
+    const json = user.run([root, '--json', '-']);
+    unlock();
+    expect(csv.status).toBe(0);
+    const rows = csvObjects(csv.stdout);
+    expect(rows.find((x) => x.customer === 'ok')).toMatchObject({ files: '3', audio_files: '1', unreadable_files: '2', other_files: '0', bytes: '16003', unreadable_folders: '1' });
+    expect(rows.find((x) => x.customer === 'locked')).toMatchObject({ files: '0', unreadable_folders: '1' });
+    expect(rows.find((x) => x.customer === 'empty')).toMatchObject({ files: '0', unreadable_folders: '0' });
+    const j = JSON.parse(json.stdout);
+    expect(j.customers.find((c: { customer: string }) => c.customer === 'locked').unreadable_folders).toBe(1);
+    expect(j.totals.unreadable_folders).toBe(2);
+  });
+});
+
+describe('sparse files', () => {
+  it('counted at their size, with a count per customer in the JSON and a note in the manifest', (ctx) => {
+    const root = tempDir();
+    put(root, 'kund/a.ul', Buffer.alloc(8000, 0x55));
+    put(root, 'kund/hole.ul', '');
+    truncateSync(join(root, 'kund/hole.ul'), 4 * 1024 * 1024);
+    const st = statSync(join(root, 'kund/hole.ul'));
+    if (st.blocks * 512 >= st.size) return ctx.skip('this file system does not make sparse files');
+    const out = tempDir();
+    const r = runCli([root, '--json', join(out, 's.json'), '--files', join(out, 'm.csv')]);
+    expect(r.status).toBe(0);
+    const j = JSON.parse(readFile(join(out, 's.json')));
+    expect(j.customers[0]).toMatchObject({ customer: 'kund', files: 2, sparse_files: 1, bytes: 8000 + 4 * 1024 * 1024 });
+    const m = csvObjects(readFile(join(out, 'm.csv')));
+    expect(m.find((x) => x.path === 'kund/hole.ul')!.error).toMatch(/sparse/);
+    expect(m.find((x) => x.path === 'kund/a.ul')!.error).toBe('');
+  });
+});
+
+const readFile = (p: string): string => readFileSync(p, 'utf8');
