@@ -96,7 +96,9 @@ export function fixedSource(snap: Omit<ScanSnapshot, 'seq'>, config: Partial<Sca
 // ---- a real terminal ----
 
 export const hasTmux = spawnSync('tmux', ['-V']).status === 0;
-export const tmux = (...args: string[]): string => execFileSync('tmux', args, { encoding: 'utf8' });
+/** This process's own tmux server (a private socket): other tmux users on the machine cannot stop it. */
+const SOCKET = ['-L', `leaktally-test-${process.pid}`];
+export const tmux = (...args: string[]): string => execFileSync('tmux', [...SOCKET, ...args], { encoding: 'utf8' });
 
 /** A detached tmux session running a shell script; screen() captures it. */
 export function terminal(name: string, columns: number, rows: number, script: string, dir = tempDir()) {
@@ -110,7 +112,7 @@ export function terminal(name: string, columns: number, rows: number, script: st
     screen: (): string => tmux('capture-pane', '-t', session, '-p'),
     keys: (...keys: string[]): void => void tmux('send-keys', '-t', session, ...keys),
     resize: (c: number, r: number): void => void tmux('resize-window', '-t', session, '-x', String(c), '-y', String(r)),
-    kill: (): void => void spawnSync('tmux', ['kill-session', '-t', session]),
+    kill: (): void => void spawnSync('tmux', [...SOCKET, 'kill-session', '-t', session]),
   };
 }
 
