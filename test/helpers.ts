@@ -76,7 +76,7 @@ export type Unprivileged = { run(args: string[]): CliRun; skip?: undefined } | {
 const NOBODY = { uid: 65534, gid: 65534 };
 let runtime: string | undefined;
 
-function unprivilegedRuntime(): string {
+export function unprivilegedRuntime(): string {
   if (runtime) return runtime;
   const d = mkdtempSync(join(tmpdir(), 'leaktally-runtime-'));
   chmodSync(d, 0o755);

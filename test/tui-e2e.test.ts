@@ -1,103 +1,197 @@
 /**
- * End to end: the real CLI in a real terminal (tmux), on samples/leak, driven by keys.
- * .ci/run installs tmux where it is missing.
+ * End to end: the real CLI in a real terminal (tmux), driven by keys and signals, checked on the
+ * screen tmux holds. .ci/run installs tmux where it is missing.
  */
 import { describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, LEAK, csvObjects, tempDir } from './helpers.js';
+import stringWidth from 'string-width';
+import { CLI, LEAK, csvObjects, put, tempDir, unprivileged, unprivilegedRuntime } from './helpers.js';
+import { flatTree, hasTmux, terminal, tmux, waitFor } from './tui-helpers.js';
 
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
-const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
-
-async function waitFor(test: () => boolean, what: string, screen: () => string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (test()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}; screen:\n${screen()}`);
+/** Run the CLI on root in a shell that prints BEFORE-UI first and records the exit code. */
+function ui(name: string, columns: number, rows: number, root: string, args = '', prefix = '') {
+  const cwd = tempDir();
+  const script = `cd '${cwd}'\necho BEFORE-UI\n${prefix} env -u CI TZ=Europe/Stockholm '${process.execPath}' '${CLI}' '${root}' ${args}\necho $? > exit-code\nsleep 600\n`;
+  const t = terminal(name, columns, rows, script, cwd);
+  const exitCode = (): string | undefined => (existsSync(join(cwd, 'exit-code')) ? readFileSync(join(cwd, 'exit-code'), 'utf8').trim() : undefined);
+  return { ...t, cwd, exitCode };
 }
 
+/** One whole frame of the given size: no line wider, nothing left over from earlier frames. */
+const whole = (screen: string, columns: number, rows: number): boolean => {
+  const lines = screen.replace(/\n$/, '').split('\n');
+  return lines.length <= rows && lines.every((l) => stringWidth(l) <= columns) &&
+    lines.filter((l) => l.startsWith('leaktally ')).length === 1 &&
+    lines.filter((l) => /q quit|any other key/.test(l)).length === 1;
+};
+
+/** The terminal was given back: the shell's screen, not the UI's. */
+const givenBack = (screen: string): boolean => screen.includes('BEFORE-UI') && !screen.includes('CUSTOMER');
+
 describe.skipIf(!hasTmux)('the UI in a real terminal', () => {
-  it('table → Enter → Esc → e → Enter writes the CSV → q exits 0 and gives the terminal back', async () => {
-    const cwd = tempDir();
-    const session = `leaktally-e2e-${process.pid}`;
-    const script = join(cwd, 'run.sh');
-    writeFileSync(script, `cd '${cwd}'\necho BEFORE-UI\nenv -u CI TZ=Europe/Stockholm '${process.execPath}' '${CLI}' '${LEAK}'\necho $? > exit-code\nsleep 60\n`);
-    tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `bash '${script}'`);
-    const screen = () => tmux('capture-pane', '-t', session, '-p');
+  // a tree whose scan (on the UI's own thread) lasts a moment: shared, it is slow to make and remove
+  let slowTree: string | undefined;
+  const slow = (): string => (slowTree ??= flatTree(4, 4000));
+
+  it('table → Enter → Esc → e → Enter writes the CSV → q exits 0 at once and gives the terminal back', async () => {
+    const t = ui('e2e', 80, 24, LEAK);
     try {
-      await waitFor(() => screen().includes('done 100%'), 'the table', screen);
-      const table = screen();
+      await waitFor(() => t.screen().includes('done 100%'), 'the table', t.screen);
+      const table = t.screen();
+      expect(table).toMatch(/zone Europe\/Stockholm/);
       expect(table).toMatch(/CUSTOMER\s+FILES▼/);
       expect(table).toMatch(/TOTAL \(4\)\s+24\s+19/);
-      // one whole frame of the given width: no line wider, nothing left over from earlier frames
-      const whole = (width: number, extra: (t: string) => boolean) => () => {
-        const t = screen();
-        const lines = t.replace(/\n$/, '').split('\n');
-        return extra(t) && lines.every((l) => [...l].length <= width) &&
-          lines.filter((l) => l.includes('TOTAL (4)')).length === 1 &&
-          lines.filter((l) => l.startsWith('leaktally ')).length === 1 &&
-          lines.filter((l) => /^\s*CUSTOMER/.test(l)).length === 1;
-      };
-      await waitFor(whole(80, (t) => t.includes('LAST')), 'one whole 80-column frame', screen);
+      await waitFor(() => whole(t.screen(), 80, 24) && t.screen().includes('LAST'), 'one whole 80-column frame', t.screen);
       // resizing: the table is drawn again for the new width (dates dropped first)
-      tmux('resize-window', '-t', session, '-x', '60', '-y', '20');
-      await waitFor(whole(60, (t) => !t.includes('LAST') && t.includes('export…')), 'one whole 60-column frame', screen);
-      tmux('resize-window', '-t', session, '-x', '80', '-y', '24');
-      await waitFor(whole(80, (t) => t.includes('LAST') && t.includes('q quit')), 'the 80-column frame again', screen);
-      tmux('send-keys', '-t', session, 'Enter');
-      await waitFor(() => screen().includes('Recordings per month'), 'the customer view', screen);
-      tmux('send-keys', '-t', session, 'Escape');
-      await waitFor(() => screen().includes('CUSTOMER'), 'the table again', screen);
-      tmux('send-keys', '-t', session, 'e');
-      await waitFor(() => screen().includes('Export the summary CSV'), 'the export prompt', screen);
-      expect(screen()).toMatch(/file: leaktally-leak-\d{8}-\d{4}\.csv/);
-      tmux('send-keys', '-t', session, 'Enter');
-      await waitFor(() => screen().includes('wrote '), 'the export', screen);
-      const written = readdirSync(cwd).filter((f) => f.startsWith('leaktally-leak-'));
+      t.resize(60, 20);
+      await waitFor(() => whole(t.screen(), 60, 20) && !t.screen().includes('LAST'), 'one whole 60-column frame', t.screen);
+      t.resize(80, 24);
+      await waitFor(() => whole(t.screen(), 80, 24) && t.screen().includes('LAST'), 'the 80-column frame again', t.screen);
+      t.keys('Enter');
+      await waitFor(() => t.screen().includes('Recordings per month'), 'the customer view', t.screen);
+      expect(whole(t.screen(), 80, 24)).toBe(true);
+      t.keys('Escape');
+      await waitFor(() => t.screen().includes('CUSTOMER'), 'the table again', t.screen);
+      t.keys('e');
+      await waitFor(() => t.screen().includes('Export the summary'), 'the export prompt', t.screen);
+      expect(t.screen()).toMatch(/file: leaktally-leak-\d{8}-\d{6}\.csv/);
+      t.keys('Enter');
+      await waitFor(() => t.screen().includes('wrote '), 'the export', t.screen);
+      const written = readdirSync(t.cwd).filter((f) => f.startsWith('leaktally-leak-'));
       expect(written).toHaveLength(1);
-      expect(csvObjects(readFileSync(join(cwd, written[0]!), 'utf8')).map((r) => r.customer)).toEqual([
+      expect(csvObjects(readFileSync(join(t.cwd, written[0]!), 'utf8')).map((r) => r.customer)).toEqual([
         '1177-vardguiden', 'ambulanstransport', 'itell', 'trasiga-filer', '(total)',
       ]);
-      tmux('send-keys', '-t', session, 'Space');
-      tmux('send-keys', '-t', session, 'q');
-      await waitFor(() => existsSync(join(cwd, 'exit-code')), 'the exit', screen);
-      expect(readFileSync(join(cwd, 'exit-code'), 'utf8').trim()).toBe('0');
-      const after = screen();
-      expect(after).toContain('BEFORE-UI'); // the alternate screen is gone: the shell's screen is back
-      expect(after).not.toContain('CUSTOMER');
+      t.keys('q'); // after an export q quits at once, from the "wrote" note too
+      await waitFor(() => t.exitCode() !== undefined, 'the exit', t.screen);
+      expect(t.exitCode()).toBe('0');
+      await waitFor(() => givenBack(t.screen()), 'the shell screen back', t.screen);
     } finally {
-      spawnSync('tmux', ['kill-session', '-t', session]);
+      t.kill();
+    }
+  });
+
+  it('120×40: the table, a customer and the help are whole frames', async () => {
+    const t = ui('big', 120, 40, LEAK);
+    try {
+      await waitFor(() => t.screen().includes('done 100%') && whole(t.screen(), 120, 40), 'the table', t.screen);
+      t.keys('Enter');
+      await waitFor(() => t.screen().includes('Recordings per month') && whole(t.screen(), 120, 40), 'the customer view', t.screen);
+      t.keys('?');
+      await waitFor(() => t.screen().includes('Columns and rows') && whole(t.screen(), 120, 40), 'the help, columns explained', t.screen);
+    } finally {
+      t.kill();
+    }
+  });
+
+  it('q during a scan asks; another key goes on scanning; y quits with 0 and gives the terminal back', async () => {
+    const t = ui('q', 80, 24, slow(), '--threads 0');
+    try {
+      await waitFor(() => /[1-9][\d,]* \/ /.test(t.screen()), 'the scan under way', t.screen);
+      t.keys('q');
+      await waitFor(() => t.screen().includes('Quit? the scan is still running. y quits, any other key stays'), 'the question', t.screen);
+      t.keys('n');
+      await waitFor(() => t.screen().includes('q quit') && !t.screen().includes('Quit?'), 'the question gone', t.screen);
+      expect(t.exitCode()).toBeUndefined();
+      t.keys('q');
+      await waitFor(() => t.screen().includes('Quit?'), 'the question again', t.screen);
+      t.keys('y');
+      await waitFor(() => t.exitCode() !== undefined, 'the exit', t.screen);
+      expect(t.exitCode()).toBe('0');
+      await waitFor(() => givenBack(t.screen()), 'the shell screen back', t.screen);
+    } finally {
+      t.kill();
+    }
+  });
+
+  it('Ctrl-C stops the scan (partial, no ETA); Ctrl-C again exits 130, the terminal given back, no temporary file left', async () => {
+    const t = ui('cc', 80, 24, slow(), '--threads 0');
+    try {
+      await waitFor(() => /[1-9][\d,]* \/ /.test(t.screen()), 'the scan under way', t.screen);
+      t.keys('C-c');
+      await waitFor(() => t.screen().includes('stopped (partial)'), 'the stop', t.screen);
+      expect(t.screen()).not.toMatch(/ETA|done 100%/);
+      expect(t.exitCode()).toBeUndefined();
+      t.keys('C-c');
+      await waitFor(() => t.exitCode() !== undefined, 'the exit', t.screen);
+      expect(t.exitCode()).toBe('130');
+      await waitFor(() => givenBack(t.screen()), 'the shell screen back', t.screen);
+      expect(readdirSync(t.cwd).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    } finally {
+      t.kill();
+    }
+  });
+
+  it('kill -INT gives the terminal back (leaves the alternate screen) and exits 130', async () => {
+    const t = ui('int', 80, 24, LEAK);
+    try {
+      await waitFor(() => t.screen().includes('done 100%'), 'the table', t.screen);
+      const shell = tmux('display-message', '-p', '-t', t.session, '#{pane_pid}').trim();
+      const pid = spawnSync('pgrep', ['-P', shell, '-f', CLI], { encoding: 'utf8' }).stdout.trim();
+      expect(pid).toMatch(/^\d+$/);
+      process.kill(Number(pid), 'SIGINT');
+      await waitFor(() => t.exitCode() !== undefined, 'the exit', t.screen);
+      expect(t.exitCode()).toBe('130');
+      await waitFor(() => givenBack(t.screen()), 'the shell screen back', t.screen);
+    } finally {
+      t.kill();
+    }
+  });
+
+  it('as an unprivileged user, an unreadable folder is on the main screen and in its customer view', async (ctx) => {
+    const root = tempDir();
+    put(root, 'open/a.ul', Buffer.alloc(800));
+    put(root, 'locked/2016/a.ul', Buffer.alloc(800));
+    put(root, 'locked/2017/b.ul', Buffer.alloc(800));
+    const nobody = unprivileged(root);
+    if (nobody.skip) return ctx.skip(nobody.skip);
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot && spawnSync('setpriv', ['--version']).status !== 0) return ctx.skip('setpriv (util-linux) is needed to run the UI as uid 65534');
+    // a folder that user cannot list (root reads everything, so the test runs the UI as uid 65534)
+    chmodSync(join(root, 'locked/2017'), 0o000);
+    const cli = asRoot ? join(unprivilegedRuntime(), 'dist/cli/main.js') : CLI;
+    const cwd = tempDir();
+    const prefix = asRoot ? 'setpriv --reuid 65534 --regid 65534 --clear-groups' : '';
+    const t = terminal('nobody', 80, 24, `cd '${cwd}'\n${prefix} env -u CI TZ=UTC '${process.execPath}' '${cli}' '${root}'\necho $? > exit-code\nsleep 600\n`, cwd);
+    try {
+      await waitFor(() => t.screen().includes('done 100%'), 'the table', t.screen);
+      expect(t.screen()).toMatch(/! 1 unreadable folder NOT COUNTED/);
+      t.keys('s', 's', 's'); // by name: locked, open
+      await waitFor(() => /^>locked/m.test(t.screen()), 'locked selected', t.screen);
+      t.keys('Enter');
+      await waitFor(() => t.screen().includes('Per year'), 'the customer view', t.screen);
+      expect(t.screen()).toMatch(/1 folder here could not be read: NOT COUNTED/);
+      expect(t.screen()).toMatch(/locked\/2017: EACCES/);
+      expect(whole(t.screen(), 80, 24)).toBe(true);
+    } finally {
+      t.kill();
+      chmodSync(join(root, 'locked/2017'), 0o755);
     }
   });
 
   it('headless on a terminal: progress and a closing summary on stderr, the CSV in the file', async () => {
     const cwd = tempDir();
-    const session = `leaktally-hl-${process.pid}`;
-    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '10',
-      `cd '${cwd}' && env -u CI '${process.execPath}' '${CLI}' '${LEAK}' --csv out.csv; echo EXIT=$?; sleep 60`);
-    const screen = () => tmux('capture-pane', '-t', session, '-p');
+    const t = terminal('hl', 100, 10, `cd '${cwd}' && env -u CI '${process.execPath}' '${CLI}' '${LEAK}' --csv out.csv; echo EXIT=$?; sleep 60`, cwd);
     try {
-      await waitFor(() => screen().includes('EXIT='), 'the end of the run', screen);
-      expect(screen()).toMatch(/leaktally: 24 files in 4 customers: 19 recordings, 0\.01 h, 4 unreadable/);
-      expect(screen()).toContain('EXIT=0');
+      await waitFor(() => t.screen().includes('EXIT='), 'the end of the run', t.screen);
+      expect(t.screen()).toMatch(/leaktally: 24 files in 4 customers: 19 recordings, 0\.01 h, 4 unreadable/);
+      expect(t.screen()).toContain('EXIT=0');
       expect(csvObjects(readFileSync(join(cwd, 'out.csv'), 'utf8'))).toHaveLength(5); // 4 customers and (total)
     } finally {
-      spawnSync('tmux', ['kill-session', '-t', session]);
+      t.kill();
     }
   });
 
   it('NO_COLOR: no colour escapes on screen', async () => {
-    const session = `leaktally-nc-${process.pid}`;
-    tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `env -u CI NO_COLOR=1 FORCE_COLOR=1 '${process.execPath}' '${CLI}' '${LEAK}'; sleep 60`);
-    const screen = () => tmux('capture-pane', '-t', session, '-p', '-e');
+    const t = ui('nc', 80, 24, LEAK, '', 'NO_COLOR=1 FORCE_COLOR=1');
+    const screen = (): string => tmux('capture-pane', '-t', t.session, '-p', '-e');
     try {
       await waitFor(() => screen().includes('done 100%'), 'the table', screen);
       expect(screen()).not.toMatch(/\x1b\[(?:3[0-7]|9[0-7]|38;)/);
     } finally {
-      spawnSync('tmux', ['kill-session', '-t', session]);
+      t.kill();
     }
   });
 });

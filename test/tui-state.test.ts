@@ -1,20 +1,25 @@
-/** The UI's state and keys as plain logic: no terminal. */
+/** The UI's state, keys and text as plain logic: no terminal. */
 import { describe, expect, it } from 'vitest';
+import stringWidth from 'string-width';
 import { cursorOf, exportDone, initialState, onKey, scrolled, visibleRows, type KeyContext, type KeyPress, type UiState } from '../src/tui/state.js';
-import type { CustomerTotals } from '../src/scan/aggregate.js';
+import { BINDINGS, commandFor, helpKeys, hintsFor, type KeyMode } from '../src/tui/keys.js';
+import { allMonths, completenessLine, cut, duration, folderErrorsOf, padR, plural, statusLines } from '../src/tui/format.js';
+import { defaultExportName, expandHome, formatOf, uniqueName } from '../src/tui/export.js';
+import { fitHints } from '../src/tui/widgets.js';
+import { cust, ZONE } from './tui-helpers.js';
+import { tempDir } from './helpers.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-const cust = (customer: string, files: number, extra: Partial<CustomerTotals> = {}): CustomerTotals => ({
-  customer, kind: 'customer', withheldCallerCalls: 0, pastRetentionFiles: 0, pastRetentionSeconds: 0, files, audioFiles: files, otherFiles: 0, unreadableFiles: 0, unreadableFolders: 0, hardLinks: 0, sparseFiles: 0, bytes: 0, audioSeconds: files * 60,
-  formats: [], months: [], dateSources: [], unreadableExamples: [], ...extra,
-});
 const customers = [cust('acme', 5, { unreadableFiles: 2 }), cust('Beta', 50, { firstMs: 10 }), cust('gamma', 20, { firstMs: 5 }), cust('delta', 20)];
 const key = (k: Partial<KeyPress> | string): KeyPress => (typeof k === 'string' ? { input: k } : { input: '', ...k });
+const ctrlC = { input: 'c', ctrl: true };
 
-function drive(keys: Array<Partial<KeyPress> | string>, start: UiState = initialState(), pageSize = 2) {
+function drive(keys: Array<Partial<KeyPress> | string>, start: UiState = initialState(), pageSize = 2, scanning = false) {
   let s = start;
   for (const k of keys) {
     const rows = visibleRows(customers, s).map((c) => c.customer);
-    const ctx: KeyContext = { rows, pageSize, detailPage: 5, detailLines: 12, defaultExportPath: 'out.csv' };
+    const ctx: KeyContext = { rows, pageSize, detailPage: 5, detailLines: 12, defaultExportPath: 'out.csv', scanning };
     s = onKey(s, key(k), ctx);
   }
   return { s, rows: visibleRows(customers, s).map((c) => c.customer) };
@@ -41,8 +46,14 @@ describe('sorting and filtering', () => {
     expect(drive(['/', 'a', 'c', { enter: true }, { escape: true }]).rows).toHaveLength(4);
     expect(drive(['/', 'x', { escape: true }]).s).toMatchObject({ filtering: false, filter: '' });
   });
+  it('Backspace in the table clears a kept filter (as the README says)', () => {
+    expect(drive(['/', 'a', 'c', { enter: true }, { backspace: true }]).s.filter).toBe('');
+  });
+  it('/ starts a new filter instead of appending to the old one', () => {
+    expect(drive(['/', 'a', 'c', { enter: true }, '/', 'B']).s.filter).toBe('B');
+  });
   it('keys typed into the filter are not commands', () => {
-    expect(drive(['/', 'q', 's', 'e']).s).toMatchObject({ quit: false, sort: 'files', view: 'table', filter: 'qse' });
+    expect(drive(['/', 'q', 's', 'e']).s).toMatchObject({ quit: false, confirmQuit: false, sort: 'files', view: 'table', filter: 'qse' });
   });
 });
 
@@ -65,6 +76,12 @@ describe('moving', () => {
     expect(cursorOf(s, ['delta', 'Beta', 'gamma', 'acme'])).toBe(0);
     expect(cursorOf(s, ['x'])).toBe(0);
   });
+  it('Enter opens exactly the row highlighted in the rows the key was given', () => {
+    const s = drive([{ down: true }, { down: true }]).s; // gamma
+    const ctx: KeyContext = { rows: ['gamma', 'acme', 'Beta'], pageSize: 2, detailPage: 5, detailLines: 0, defaultExportPath: '', scanning: true };
+    expect(onKey(s, key({ enter: true }), ctx).selected).toBe('gamma');
+    expect(onKey(initialState(), key({ enter: true }), ctx).selected).toBe('gamma'); // nothing chosen yet: the first row on screen
+  });
   it('scrolled keeps the cursor in the window', () => {
     expect(scrolled(0, 5, 3, 10)).toBe(3);
     expect(scrolled(5, 2, 3, 10)).toBe(2);
@@ -84,15 +101,43 @@ describe('views', () => {
     expect(drive([{ enter: true }, { end: true }]).s.detailTop).toBe(7); // 12 lines, 5 shown
     expect(drive([{ enter: true }, { up: true }]).s.detailTop).toBe(0);
   });
-  it('? shows the keys and goes back where it came from', () => {
+  it('? shows the help and goes back where it came from; it scrolls', () => {
     expect(drive(['?']).s.view).toBe('help');
     expect(drive([{ enter: true }, '?', '?']).s.view).toBe('customer');
     expect(drive([{ enter: true }, '?', { escape: true }]).s.view).toBe('customer');
+    expect(drive(['?', { down: true }]).s.detailTop).toBe(1);
   });
-  it('q quits from anywhere but a prompt', () => {
-    expect(drive(['q']).s.quit).toBe(true);
-    expect(drive([{ enter: true }, 'q']).s.quit).toBe(true);
-    expect(drive(['e', 'q']).s.quit).toBe(false);
+});
+
+describe('quitting', () => {
+  it('q during a scan asks; y quits (exit 0), any other key stays', () => {
+    const asked = drive(['q'], initialState(), 2, true).s;
+    expect([asked.confirmQuit, asked.quit]).toEqual([true, false]);
+    expect(drive(['n'], asked, 2, true).s).toMatchObject({ confirmQuit: false, quit: false, view: 'table' });
+    const stayed = drive([{ down: true }], asked, 2, true).s;
+    expect([stayed.confirmQuit, stayed.quit, stayed.selected]).toEqual([false, false, undefined]); // the key is spent on the question
+    expect(drive(['y'], asked, 2, true).s).toMatchObject({ quit: true, exitCode: 0 });
+  });
+  it('q after the scan but before any export asks too; after an export it quits at once', () => {
+    expect(drive(['q']).s).toMatchObject({ confirmQuit: true, quit: false });
+    const exported = exportDone(drive(['e', { enter: true }]).s, { ok: true, message: 'wrote x' });
+    expect(drive(['q'], exported).s).toMatchObject({ quit: true, exitCode: 0 }); // q on the "wrote" note quits
+    expect(drive([' ', 'q'], exported).s).toMatchObject({ quit: true, exitCode: 0 }); // back to the table, then q
+    expect(drive([{ enter: true }, 'q'], { ...initialState(), exported: true }).s.quit).toBe(true);
+  });
+  it('Ctrl-C during a scan stops it; a second Ctrl-C quits with 130; after the scan one Ctrl-C quits with 130', () => {
+    const stopped = drive([ctrlC], initialState(), 2, true).s;
+    expect([stopped.stopRequested, stopped.quit]).toEqual([true, false]);
+    expect(drive([ctrlC], stopped, 2, true).s).toMatchObject({ quit: true, exitCode: 130 });
+    expect(drive([ctrlC]).s).toMatchObject({ quit: true, exitCode: 130 });
+  });
+  it('Ctrl-C works in every mode: the filter, the export prompt, the quit question', () => {
+    expect(drive(['/', 'x', ctrlC]).s.exitCode).toBe(130);
+    expect(drive(['e', ctrlC]).s.exitCode).toBe(130);
+    expect(drive(['q', ctrlC]).s.exitCode).toBe(130);
+  });
+  it('q is typed into the prompts, not obeyed', () => {
+    expect(drive(['e', 'q']).s).toMatchObject({ quit: false, confirmQuit: false, exportPath: 'out.csvq' });
   });
 });
 
@@ -105,19 +150,121 @@ describe('the export prompt', () => {
     expect(drive(['e', { enter: true }]).s.exporting).toBe(true);
     expect(drive(['e', { input: 'u', ctrl: true }, { enter: true }]).s.exporting).toBe(false); // empty path: nothing to write
   });
+  it('what to export starts from where e was pressed, and Tab cycles what is possible there', () => {
+    expect(drive(['e']).s.exportScope).toBe('all');
+    expect(drive(['e', { tab: true }]).s.exportScope).toBe('all'); // nothing else to choose
+    expect(drive(['/', 'a', { enter: true }, 'e']).s.exportScope).toBe('filtered');
+    expect(drive(['/', 'a', { enter: true }, 'e', { tab: true }]).s.exportScope).toBe('all');
+    expect(drive([{ enter: true }, 'e']).s.exportScope).toBe('customer');
+    expect(drive([{ enter: true }, 'e', { tab: true }]).s.exportScope).toBe('all');
+    expect(drive([{ enter: true }, 'e', { tab: true }, { tab: true }]).s.exportScope).toBe('customer');
+  });
   it('Esc cancels back to the view it came from', () => {
     expect(drive([{ enter: true }, 'e', { escape: true }]).s.view).toBe('customer');
   });
-  it('a failed write keeps the prompt open for another path; a good one goes back on any key', () => {
+  it('a failed write keeps the prompt open for another path; a good one goes back on any key but q', () => {
     const writing = drive(['e', { enter: true }]).s;
     const failed = exportDone(writing, { ok: false, message: 'not written: no such folder' });
-    expect([failed.view, failed.exporting, failed.exportStatus?.ok]).toEqual(['export', false, false]);
+    expect([failed.view, failed.exporting, failed.exportStatus?.ok, failed.exported]).toEqual(['export', false, false, false]);
     expect(drive(['x'], failed).s.exportPath).toBe('out.csvx');
     const ok = exportDone(writing, { ok: true, message: 'wrote /tmp/out.csv' });
-    expect(drive(['z'], ok).s.view).toBe('table');
+    expect(drive(['z'], ok).s).toMatchObject({ view: 'table', exported: true, quit: false });
+  });
+  it('an existing file: y replaces it, any other key goes back to the name', () => {
+    const exists = exportDone(drive(['e', { enter: true }]).s, { ok: false, exists: true, message: 'out.csv exists' });
+    expect(drive(['y'], exists).s).toMatchObject({ exporting: true, overwrite: true });
+    expect(drive(['n'], exists).s).toMatchObject({ exporting: false, overwrite: false, exportPath: 'out.csv', exportStatus: undefined });
   });
   it('keys do nothing while the write is under way', () => {
     const writing = drive(['e', { enter: true }]).s;
     expect(drive([{ escape: true }, 'q'], writing).s).toEqual(writing);
+  });
+  it('~ expands; the format follows the extension; the default name is the time of the export, made unique', () => {
+    expect(expandHome('~/x.csv', '/home/u')).toBe('/home/u/x.csv');
+    expect(expandHome('~', '/home/u')).toBe('/home/u');
+    expect(expandHome('a~/x', '/home/u')).toBe('a~/x');
+    expect([formatOf('a.JSON'), formatOf('a.xlsx'), formatOf('a.csv'), formatOf('a')]).toEqual(['json', 'xlsx', 'csv', 'csv']);
+    const at = new Date(Date.UTC(2019, 1, 3, 8, 5, 7));
+    expect(defaultExportName('/mnt/leak copy/', ZONE, at)).toBe('leaktally-leak_copy-20190203-090507.csv');
+    const dir = tempDir();
+    expect(uniqueName('a.csv', dir)).toBe('a.csv');
+    writeFileSync(join(dir, 'a.csv'), '');
+    writeFileSync(join(dir, 'a-2.csv'), '');
+    expect(uniqueName('a.csv', dir)).toBe('a-3.csv');
+  });
+});
+
+describe('the key table', () => {
+  it('drives matching: each key gives one command where it applies', () => {
+    expect(commandFor(key('s'), 'table')).toBe('sort');
+    expect(commandFor(key('s'), 'customer')).toBeUndefined();
+    expect(commandFor(key({ enter: true }), 'table')).toBe('open');
+    expect(commandFor(key({ enter: true }), 'filter')).toBe('keep');
+    expect(commandFor(key(ctrlC), 'export')).toBe('interrupt');
+    // no key is bound twice in one mode
+    for (const mode of ['table', 'customer', 'help', 'filter', 'export'] as KeyMode[]) {
+      const seen = new Set<string>();
+      for (const b of BINDINGS.filter((x) => x.modes.includes(mode)))
+        for (const k of b.keys) {
+          const id = JSON.stringify(k);
+          expect(seen.has(id), `${id} twice in ${mode}`).toBe(false);
+          seen.add(id);
+        }
+    }
+  });
+  it('drives the footer and the help: every hint and every help line comes from it', () => {
+    expect(hintsFor('table')).toEqual(['↑↓ move', 'Enter open', 's sort', 'r rev', '/ filter', 'e export', '? help', 'q quit']);
+    expect(hintsFor('customer')).toContain('Esc back');
+    expect(helpKeys().map(([k]) => k)).toEqual(expect.arrayContaining(['↑ ↓ PgUp PgDn Home End', 'Ctrl-C', 'q', 'Tab']));
+  });
+  it('the hints fit 80 columns (the middle ones go first; ? and q stay)', () => {
+    for (const mode of ['table', 'customer', 'help', 'filter', 'export'] as KeyMode[]) {
+      expect(stringWidth(fitHints('', hintsFor(mode), 79))).toBeLessThanOrEqual(79);
+    }
+    const long = fitHints('filter "a-rather-long-filter-text": 1,234 of 50,000', hintsFor('table'), 79);
+    expect(stringWidth(long)).toBeLessThanOrEqual(79);
+    expect(long).toMatch(/\? help  q quit$/);
+    expect(fitHints('', hintsFor('table'), 79)).toContain('e export');
+  });
+});
+
+describe('text', () => {
+  it('short totals in seconds or minutes, hours from one hour up', () => {
+    expect([duration(0), duration(9.81), duration(16.4), duration(90), duration(3599), duration(3600), duration(5 * 3600 + 1)]).toEqual([
+      '0', '9.8 s', '16 s', '1.5 min', '59.9 min', '1.00 h', '5.00 h',
+    ]);
+  });
+  it('singular and plural', () => {
+    expect([plural(1, 'file'), plural(2, 'file'), plural(0, 'recording'), plural(1234, 'file')]).toEqual(['1 file', '2 files', '0 recordings', '1,234 files']);
+  });
+  it('the month chart has every month from the first to the last, empty ones included', () => {
+    const m = allMonths([['2018-11', { audio: 1, seconds: 1 }], ['2019-02', { audio: 2, seconds: 2 }]]);
+    expect(m.map(([k, v]) => `${k}:${v.audio}`)).toEqual(['2018-11:1', '2018-12:0', '2019-01:0', '2019-02:2']);
+  });
+  it('widths are terminal columns: wide (CJK, emoji) names are cut and padded by what they take on screen', () => {
+    expect(stringWidth(cut('顧客データベース東京支店', 10))).toBeLessThanOrEqual(10);
+    expect(cut('顧客データベース東京支店', 10)).toMatch(/…$/);
+    expect(stringWidth(padR('東京', 8))).toBe(8);
+    expect(stringWidth(cut('📞📞📞📞📞📞', 7))).toBeLessThanOrEqual(7);
+    expect(cut('a\x1b[2Jb', 10)).toBe('a\uFFFD[2Jb');
+  });
+  it('a stopped scan shows no ETA', () => {
+    const p = { phase: 'reading' as const, found: 1000, done: 250, walkDone: true, audioSeconds: 7200, audioFiles: 240, unreadable: 3, bytes: 0, elapsedMs: 1000 };
+    expect(statusLines(p, 80, false)[0]).toMatch(/ETA/);
+    expect(statusLines(p, 80, true)[0]).toBe('stopped (partial) 25%');
+    expect(statusLines({ ...p, phase: 'stopped' }, 80, false)[0]).not.toMatch(/ETA/);
+  });
+  it('the completeness line names everything not counted or counted with a caveat', () => {
+    expect(completenessLine({ unreadableFolders: 1, linksSkipped: 2, specialSkipped: 0, unmatched: 30, mtimeDated: 1 }).text).toBe(
+      '! 1 unreadable folder NOT COUNTED · 30 files unmatched · 2 links skipped · 1 recording dated by mtime',
+    );
+    expect(completenessLine({ unreadableFolders: 0, linksSkipped: 0, specialSkipped: 0, unmatched: 0, mtimeDated: 0 })).toMatchObject({ warn: false });
+    expect(completenessLine({ unmatched: 0, mtimeDated: 0 }).text).toMatch(/known when the scan ends/);
+  });
+  it('folder errors are attributed to the customer whose folder holds them', () => {
+    const errors = [{ path: 'acme/2019', error: 'EACCES' }, { path: 'beta', error: 'EACCES' }, { path: 'acme', error: 'EACCES' }];
+    expect(folderErrorsOf('acme', 1, errors).map((e) => e.path)).toEqual(['acme/2019', 'acme']);
+    expect(folderErrorsOf('2019', 2, errors).map((e) => e.path)).toEqual(['acme/2019']);
+    expect(folderErrorsOf('x', 2, [{ path: 'top', error: 'EACCES' }])).toEqual([]); // above the customer level: nobody's
   });
 });

@@ -39,8 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   if (o.tui && !wantsOutput && terminal) {
     // loaded only here: a headless run never loads React and Ink
     const { runTui } = await loadTui();
-    await runTui(configOf(o), o.delimiter);
-    return 0;
+    return await runTui(configOf(o), o.delimiter); // 0 on q, 130 on Ctrl-C or SIGINT
   }
   try {
     // the summary CSV goes to stdout unless an output flag says where it goes, or stdout has the manifest

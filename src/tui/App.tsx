@@ -1,34 +1,50 @@
-/** The interactive UI: polls the engine ~10 times a second, maps keys to state, draws widgets. */
-import React, { useEffect, useReducer, useRef, useState } from 'react';
+/**
+ * The interactive UI: subscribes to the engine's snapshots through one hook (a few a second while the
+ * scan runs), maps keys to the reducer, draws widgets from state + snapshot only. Key presses redraw at
+ * once: only the scan's redraws are throttled (by the subscription), never the keys'.
+ */
+import React, { useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
-import type { Scanner } from '../scan/engine.js';
-import { sumTotals } from '../scan/aggregate.js';
-import { exportSummaryCsv } from '../report/export.js';
+import { rowLabel, sumTotals } from '../scan/aggregate.js';
 import type { Delimiter } from '../report/summary.js';
-import { cursorOf, exportDone, initialState, onKey, scrolled, visibleRows, type KeyContext, type KeyPress, type UiState } from './state.js';
-import { detailLines } from './format.js';
-import { CustomerDetail, CustomerTable, ExportPrompt, Footer, Help, Status } from './widgets.js';
+import { cursorOf, filterRows, initialState, reduce, scrolled, sortRows, type KeyContext, type UiState } from './state.js';
+import type { KeyMode, KeyPress } from './keys.js';
+import { helpKeys } from './keys.js';
+import { COLUMN_HELP, completeness, detailLines, folderErrorsOf, padR } from './format.js';
+import { kindOf, type ScanSnapshot, type SnapshotSource } from './snapshot.js';
+import { defaultExportPath, writeExport } from './export.js';
+import { ColourContext, CustomerTable, ExportPrompt, Footer, Lines, Status } from './widgets.js';
 
 /**
- * Live redraws while the scan runs: 2 a second (key presses redraw at once). Measured on 2 cores with
- * npm run bench (100,000 files): every frame goes through Ink's output path (tokenising every character
- * of it), and the UI thread shares the cores with the readers: at 10 a second the scan was ~20%
- * slower, at 4 a second 6–12%, at 2 within the noise of a headless run.
+ * Live redraws while the scan runs: 2 a second. Measured on 2 cores with npm run bench (100,000
+ * files): every frame goes through Ink's output path, and the UI thread shares the cores with the
+ * readers: at 10 a second the scan was ~20% slower, at 4 a second 6–12%, at 2 within the noise of a
+ * headless run. Key presses do not wait for this: they redraw at once.
  */
 export const REDRAW_MS = 500;
 
+/** After a key press the scan's next redraw waits this long (the user is reading the key's frame). */
+const KEY_QUIET_MS = 400;
+
+/** Lines above the body (3 status lines, the completeness line, a rule) and below it (the footer). */
+const HEAD = 5;
+const FOOT = 1;
+
 export interface AppProps {
-  scanner: Scanner;
-  /** resolves when the scan ends */
-  done: Promise<unknown>;
+  source: SnapshotSource;
   root: string;
   zone: string;
   delimiter: Delimiter;
-  defaultExportPath: string;
-  /** terminal size when stdout does not say (tests) */
+  /** the export prompt's default at a moment (default: leaktally-<root>-<time>.csv in the current folder) */
+  exportPath?: (now: Date) => string;
+  /** a fixed terminal size (tests); otherwise stdout's, following resizes */
   size?: { columns: number; rows: number };
   /** live redraw interval (default REDRAW_MS) */
   redrawMs?: number;
+  /** false under NO_COLOR */
+  colour?: boolean;
+  /** called once with the exit code when the user quits (0: q, 130: Ctrl-C) */
+  onQuit?: (code: number) => void;
 }
 
 function toKeyPress(input: string, key: Key): KeyPress {
@@ -44,115 +60,146 @@ function toKeyPress(input: string, key: Key): KeyPress {
     escape: key.escape,
     // terminals send DEL (0x7f) for Backspace, which Ink reports as delete
     backspace: key.backspace || key.delete,
+    tab: key.tab,
     ctrl: key.ctrl,
   };
 }
 
 function useTerminalSize(fallback?: { columns: number; rows: number }) {
   const { stdout } = useStdout();
-  const read = () => ({ columns: stdout.columns || fallback?.columns || 80, rows: stdout.rows || fallback?.rows || 24 });
+  const read = () => fallback ?? { columns: stdout.columns || 80, rows: stdout.rows || 24 };
   const [size, setSize] = useState(read);
   useEffect(() => {
-    const onResize = () => setSize(read());
+    const onResize = () => setSize(fallback ?? { columns: stdout.columns || 80, rows: stdout.rows || 24 });
     stdout.on('resize', onResize);
     return () => void stdout.off('resize', onResize);
-  }, [stdout]);
+  }, [stdout, fallback]);
   return size;
 }
 
-type Action = { type: 'key'; key: KeyPress; ctx: KeyContext } | { type: 'exported'; ok: boolean; message: string };
-
-function reducer(s: UiState, a: Action): UiState {
-  return a.type === 'key' ? onKey(s, a.key, a.ctx) : exportDone(s, { ok: a.ok, message: a.message });
+/** The one way the UI sees the scan: the latest snapshot, a new one at most every everyMs. */
+export function useScanSnapshot(source: SnapshotSource, everyMs: number): ScanSnapshot {
+  const [snap, setSnap] = useState(() => source.snapshot());
+  useEffect(() => source.subscribe(setSnap, everyMs), [source, everyMs]);
+  return snap;
 }
 
 export function App(props: AppProps) {
-  const { scanner } = props;
+  const { source } = props;
   const { exit } = useApp();
   const { columns: width, rows: height } = useTerminalSize(props.size);
-  const [state, dispatch] = useReducer(reducer, undefined, initialState);
-  const [, setTick] = useState(0);
-  const [finished, setFinished] = useState(false);
-  const [stoppedByUser, setStoppedByUser] = useState(false);
-
-  // Redraw every REDRAW_MS while the scan runs; the scan never waits for the UI.
-  useEffect(() => {
-    const t = setInterval(() => setTick((n) => n + 1), props.redrawMs ?? REDRAW_MS);
-    void props.done.finally(() => {
-      clearInterval(t);
-      setFinished(true);
-    });
-    return () => clearInterval(t);
-  }, [props.done]);
+  const [state, dispatch] = useReducer(reduce, undefined, initialState);
+  const snap = useScanSnapshot(source, props.redrawMs ?? REDRAW_MS);
+  const scanning = !snap.finished;
 
   useEffect(() => {
-    if (state.quit) {
-      scanner.stop();
-      exit();
+    if (state.stopRequested) source.stop();
+  }, [state.stopRequested, source]);
+
+  const { onQuit } = props;
+  useEffect(() => {
+    if (!state.quit) return;
+    source.stop();
+    onQuit?.(state.exitCode);
+    exit();
+  }, [state.quit, state.exitCode, source, onQuit, exit]);
+
+  // Sorting and filtering are keyed by the snapshot (a new one a few times a second), not done per key.
+  const { filter, sort, reverse } = state;
+  // sorted once per snapshot and order; typing a filter only filters the sorted rows
+  const sorted = useMemo(() => sortRows(snap.customers, sort, reverse), [snap.customers, sort, reverse]);
+  const rows = useMemo(() => filterRows(sorted, filter), [sorted, filter]);
+  const names = useMemo(() => rows.map((r) => r.customer), [rows]);
+  const byName = useMemo(() => new Map(snap.customers.map((c) => [c.customer, c])), [snap.customers]);
+  const callers = useMemo(() => snap.customers.some((c) => c.distinctCallers !== undefined), [snap.customers]);
+  const totals = useMemo(() => sumTotals([...rows], callers), [rows, callers]);
+  const complete = useMemo(() => completeness(snap.customers, snap.result, snap.progress), [snap]);
+  const stopped = state.stopRequested || snap.progress.phase === 'stopped';
+
+  const body = height - 1 - HEAD - FOOT;
+  const tableHeight = Math.max(1, body - 3);
+  const page = Math.max(1, body - 1);
+  const cursor = cursorOf(state, names);
+  const top = scrolled(state.top, cursor, tableHeight, rows.length);
+  const shownName = state.view === 'customer' || (state.view !== 'table' && state.under === 'customer') ? state.selected : undefined;
+  const selected = shownName === undefined ? undefined : byName.get(shownName);
+
+  const lines = useMemo((): string[] => {
+    const w = width - 1;
+    if (state.view === 'help') {
+      const k = helpKeys().map(([key, what]) => `  ${padR(key, 23)}${what}`);
+      const c = COLUMN_HELP.map(([col, what]) => `  ${padR(col, 13)}${what}`);
+      return [...k, '', 'Columns and rows', ...c];
     }
-  }, [state.quit]);
+    if (state.view === 'customer' && selected) {
+      const errors = snap.result?.folderErrors ?? [];
+      const mine = kindOf(selected) === 'customer' && !source.config.pattern ? folderErrorsOf(selected.customer, source.config.depth, errors) : [];
+      return detailLines(selected, props.zone, w, { folderErrors: mine, partial: stopped });
+    }
+    return [];
+  }, [state.view, selected, width, snap.result, stopped, props.zone, source.config]);
+
+  // The keys act on the screen as drawn last (the rows, the page sizes): the handler reads them here.
+  const live = useRef({ names, tableHeight, page, lines: lines.length, scanning, snap, rows, selected });
+  live.current = { names, tableHeight, page, lines: lines.length, scanning, snap, rows, selected };
+
+  useInput((input, key) => {
+    source.quiet?.(KEY_QUIET_MS);
+    const l = live.current;
+    const ctx: KeyContext = {
+      rows: l.names,
+      pageSize: l.tableHeight,
+      detailPage: l.page,
+      detailLines: l.lines,
+      scanning: l.scanning,
+      get defaultExportPath() {
+        return (props.exportPath ?? ((now: Date) => defaultExportPath(props.root, props.zone, now)))(new Date());
+      },
+    };
+    dispatch({ type: 'key', key: toKeyPress(input, key), ctx });
+  });
 
   useEffect(() => {
     if (!state.exporting) return;
-    exportSummaryCsv(scanner.result(), state.exportPath, props.delimiter).then(
-      (path) => dispatch({ type: 'exported', ok: true, message: `wrote ${path}` }),
-      (e: unknown) => dispatch({ type: 'exported', ok: false, message: `not written: ${e instanceof Error ? e.message : String(e)}` }),
+    const l = live.current;
+    const scopeRows = state.exportScope === 'customer' && l.selected ? [l.selected] : state.exportScope === 'filtered' ? l.rows : l.snap.customers;
+    void writeExport({
+      result: source.result(l.snap),
+      scope: state.exportScope,
+      rows: scopeRows,
+      path: state.exportPath,
+      overwrite: state.overwrite,
+      delimiter: props.delimiter,
+    }).then((status) => dispatch({ type: 'exported', status }));
+  }, [state.exporting, state.exportScope, state.exportPath, state.overwrite, source, props.delimiter]);
+
+  const mode: KeyMode = state.view === 'export' ? 'export' : state.filtering ? 'filter' : state.view;
+  const label = state.filter ? `SHOWN (${rows.length} of ${snap.customers.length})` : `TOTAL (${snap.customers.length})`;
+
+  let view: React.ReactNode;
+  if (state.view === 'help') view = <Lines title="Keys" lines={lines} width={width} height={page} top={state.detailTop} />;
+  else if (state.view === 'export')
+    view = (
+      <ExportPrompt state={state} width={width} height={body} partial={!snap.finished || stopped} customer={selected ? rowLabel(selected) : undefined}
+        filtered={rows.length} all={snap.customers.length} />
     );
-  }, [state.exporting]);
-
-  const progress = scanner.progress();
-  const customers = scanner.customers();
-  const rows = visibleRows(customers, state);
-  const names = rows.map((r) => r.customer);
-  const tableHeight = Math.max(1, height - 9);
-  const selected = customers.find((c) => c.customer === state.selected) ?? rows[cursorOf(state, names)];
-  const detailPage = Math.max(1, height - 6);
-  const ctx: KeyContext = {
-    rows: names,
-    pageSize: tableHeight,
-    detailPage,
-    // only the customer view scrolls; the table's redraws do not build its lines
-    detailLines: state.view === 'customer' && selected ? detailLines(selected, props.zone, width - 1).length : 0,
-    defaultExportPath: props.defaultExportPath,
-  };
-
-  // Keys act on what is on screen now: Ink may still hold the input handler of an earlier render
-  // (with the rows of an earlier moment of a live scan), so the handler reads everything from a ref.
-  const live = useRef({ ctx, stoppedByUser });
-  live.current = { ctx, stoppedByUser };
-
-  useInput((input, key) => {
-    if (key.ctrl && input === 'c') {
-      if (!scanner.isFinished && !live.current.stoppedByUser) {
-        setStoppedByUser(true);
-        scanner.stop();
-      } else {
-        scanner.stop();
-        exit();
-      }
-      return;
-    }
-    dispatch({ type: 'key', key: toKeyPress(input, key), ctx: live.current.ctx });
-  });
-
-  const cursor = cursorOf(state, names);
-  const top = scrolled(state.top, cursor, tableHeight, rows.length);
-  const totals = { customer: `TOTAL (${customers.length})`, ...sumTotals(rows, false) };
-  const partial = !finished || stoppedByUser || progress.phase === 'stopped';
-
-  let body: React.ReactNode;
-  if (state.view === 'help') body = <Help width={width} height={height - 5} />;
-  else if (state.view === 'export') body = <ExportPrompt state={state} width={width} partial={partial} />;
-  else if (state.view === 'customer' && selected)
-    body = <CustomerDetail customer={selected} zone={props.zone} width={width} height={detailPage} top={state.detailTop} />;
-  else body = <CustomerTable rows={rows} totals={totals} cursor={cursor} top={top} height={tableHeight} width={width} zone={props.zone} state={state} />;
+  else if (state.view === 'customer' && selected) view = <Lines title={rowLabel(selected)} lines={lines} width={width} height={page} top={state.detailTop} />;
+  else
+    view = (
+      <CustomerTable rows={rows} totals={{ customer: label, ...totals }} cursor={cursor} top={top} height={tableHeight} width={width}
+        zone={props.zone} state={state} partial={stopped} callers={callers} />
+    );
 
   return (
-    <Box flexDirection="column" width={width}>
-      <Status root={props.root} progress={progress} width={width} stoppedByUser={stoppedByUser} />
-      <Text dimColor>{'─'.repeat(Math.max(0, width - 1))}</Text>
-      {body}
-      <Footer state={state} width={width} customers={customers.length} shown={rows.length} />
-    </Box>
+    <ColourContext.Provider value={props.colour ?? true}>
+      <Box flexDirection="column" width={width}>
+        <Status root={props.root} zone={props.zone} progress={snap.progress} width={width} stopped={stopped} completeness={complete} />
+        <Text dimColor>{'─'.repeat(Math.max(0, width - 1))}</Text>
+        {view}
+        <Footer state={state} mode={mode} width={width} all={snap.customers.length} shown={rows.length} scanning={scanning} />
+      </Box>
+    </ColourContext.Provider>
   );
 }
+
+export type { UiState };

@@ -1,82 +1,154 @@
-/** Text for the UI: numbers, durations, cut names. Pure, tested without a terminal. */
-import type { CustomerTotals } from '../scan/aggregate.js';
-import type { Progress } from '../scan/engine.js';
+/** Text for the UI: numbers, durations, cut names, the customer view's and the help's lines. Pure, tested without a terminal. */
+import stringWidth from 'string-width';
+import { rowLabel, type CustomerTotals, type RowKind } from '../scan/aggregate.js';
+import type { Progress, ScanResult } from '../scan/engine.js';
 import { dayKey, formatIso } from '../scan/date/zone.js';
 import { printable } from '../scan/names.js';
 import { clock, hours, num, rate } from '../report/human.js';
+import { kindOf } from './snapshot.js';
 
 export { clock, hours, num, rate };
 
-/** Cut to width with …, control characters made visible. */
-export function cut(text: string, width: number): string {
+/** Columns a string takes on a terminal (CJK and emoji take two): string-width, as Ink measures. */
+export const width = (s: string): number => stringWidth(s);
+
+/** Cut to width columns with …, control characters made visible. */
+export function cut(text: string, w: number): string {
   const t = printable(text);
-  const chars = [...t];
-  if (chars.length <= width) return t;
-  return width <= 1 ? '…'.slice(0, width) : chars.slice(0, width - 1).join('') + '…';
+  if (w <= 0) return '';
+  if (width(t) <= w) return t;
+  let out = '';
+  let used = 0;
+  for (const ch of t) {
+    const cw = width(ch);
+    if (used + cw > w - 1) break;
+    out += ch;
+    used += cw;
+  }
+  return out + '…';
 }
 
-export const padL = (s: string, w: number): string => (s.length >= w ? s : ' '.repeat(w - s.length) + s);
+export const padL = (s: string, w: number): string => {
+  const n = width(s);
+  return n >= w ? s : ' '.repeat(w - n) + s;
+};
 export const padR = (s: string, w: number): string => {
-  const n = [...s].length;
+  const n = width(s);
   return n >= w ? s : s + ' '.repeat(w - n);
 };
 
-export function bar(fraction: number, width: number): string {
-  const f = Math.max(0, Math.min(1, fraction));
-  const full = Math.round(f * width);
-  return '█'.repeat(full) + '░'.repeat(width - full);
+/** "1 file", "2 files" */
+export const plural = (n: number, one: string, many = `${one}s`): string => `${num(n)} ${n === 1 ? one : many}`;
+
+/**
+ * Audio time for people: hours with two decimals from one hour up, below that minutes or seconds
+ * (16 seconds of audio is "16 s", not "0.00 h").
+ */
+export function duration(seconds: number): string {
+  if (seconds >= 3600) return `${hours(seconds)} h`;
+  if (seconds >= 60) return `${(Math.floor(seconds / 6) / 10).toFixed(1)} min`;
+  if (seconds > 0) return `${seconds < 10 ? (Math.floor(seconds * 10) / 10).toFixed(1) : Math.floor(seconds)} s`;
+  return '0';
 }
 
+export function bar(fraction: number, w: number): string {
+  const f = Math.max(0, Math.min(1, fraction));
+  const full = Math.round(f * w);
+  return '█'.repeat(full) + '░'.repeat(w - full);
+}
 
 /** The status lines above the table. */
-export function statusLines(p: Progress, width: number, stoppedByUser: boolean): string[] {
+export function statusLines(p: Progress, w: number, stopped: boolean): string[] {
   const r = rate(p);
-  const phase =
-    p.phase === 'done' ? 'done' : p.phase === 'stopped' || stoppedByUser ? 'stopped (partial)' : p.walkDone ? 'reading' : 'scanning';
+  const phase = p.phase === 'done' ? 'done' : p.phase === 'stopped' || stopped ? 'stopped (partial)' : p.walkDone ? 'reading' : 'scanning';
   const known = p.walkDone && p.found > 0;
   const frac = known ? p.done / p.found : 0;
-  const eta = known && r > 0 && p.phase !== 'done' ? `  ETA ${clock(((p.found - p.done) / r) * 1000)}` : '';
+  const running = p.phase === 'reading' || p.phase === 'scanning';
+  const eta = known && r > 0 && running && !stopped ? `  ETA ${clock(((p.found - p.done) / r) * 1000)}` : '';
   const counts = `${num(p.done)} / ${num(p.found)}${p.walkDone ? '' : '+'} files  ${num(Math.round(r))} files/s  ${clock(p.elapsedMs)}`;
-  const barWidth = Math.max(10, Math.min(40, width - counts.length - 10));
+  const barWidth = Math.max(10, Math.min(40, w - counts.length - 10));
   const line2 = known ? `${bar(frac, barWidth)} ${padL(`${Math.floor(frac * 100)}%`, 4)}  ${counts}` : `${phase}…  ${counts}`;
   return [
     `${phase}${known ? ` ${Math.floor(frac * 100)}%` : ''}${eta}`,
     line2,
-    `audio ${hours(p.audioSeconds)} h in ${num(p.audioFiles)} recordings   unreadable ${num(p.unreadable)}`,
+    `audio ${duration(p.audioSeconds)} in ${plural(p.audioFiles, 'recording')}   unreadable ${num(p.unreadable)}`,
   ];
 }
+
+/** What the UI knows about files and folders that were not counted, or counted with a caveat. */
+export interface Completeness {
+  /** undefined while the scan runs and the engine does not say yet */
+  unreadableFolders?: number;
+  linksSkipped?: number;
+  specialSkipped?: number;
+  unmatched: number;
+  /** recordings dated from the file's mtime (no date in the name, header or folders) */
+  mtimeDated: number;
+}
+
+export function completeness(customers: readonly CustomerTotals[], result: ScanResult | undefined, progress: Progress): Completeness {
+  let unmatched = 0;
+  let mtimeDated = 0;
+  for (const c of customers) {
+    if (kindOf(c) === 'unmatched') unmatched += c.files;
+    for (const [src, n] of c.dateSources) if (src === 'mtime' || src === 'folder+mtime') mtimeDated += n;
+  }
+  const live = progress as Progress & { unreadableFolders?: number; linksSkipped?: number; specialSkipped?: number };
+  return {
+    unreadableFolders: result?.unreadableFolders ?? live.unreadableFolders,
+    linksSkipped: result?.linksSkipped ?? live.linksSkipped,
+    specialSkipped: result?.specialSkipped ?? live.specialSkipped,
+    unmatched,
+    mtimeDated,
+  };
+}
+
+/** The warning line under the status: everything not counted, or counted with a caveat; '' if nothing. */
+export function completenessLine(c: Completeness): { text: string; warn: boolean } {
+  const parts: string[] = [];
+  if (c.unreadableFolders) parts.push(`${plural(c.unreadableFolders, 'unreadable folder')} NOT COUNTED`);
+  if (c.unmatched) parts.push(`${plural(c.unmatched, 'file')} unmatched`);
+  if (c.linksSkipped) parts.push(`${plural(c.linksSkipped, 'link')} skipped`);
+  if (c.specialSkipped) parts.push(`${plural(c.specialSkipped, 'special file')} skipped`);
+  if (c.mtimeDated) parts.push(`${plural(c.mtimeDated, 'recording')} dated by mtime`);
+  if (parts.length) return { text: `! ${parts.join(' · ')}`, warn: true };
+  if (c.unreadableFolders === undefined) return { text: 'folders not read, links skipped: known when the scan ends', warn: false };
+  return { text: 'every folder read; no link or special file skipped', warn: false };
+}
+
+type Row = Pick<CustomerTotals, 'customer' | 'files' | 'audioFiles' | 'audioSeconds' | 'firstMs' | 'lastMs' | 'unreadableFiles' | 'distinctCallers'> & { kind?: RowKind };
 
 export interface Column {
   key: string;
   title: string;
   width: number;
   right: boolean;
-  cell: (c: Pick<CustomerTotals, 'customer' | 'files' | 'audioFiles' | 'audioSeconds' | 'firstMs' | 'lastMs' | 'unreadableFiles'>) => string;
+  cell: (c: Row) => string;
 }
 
 /** The table's columns for a terminal this wide (dates are dropped first on narrow terminals). */
-export function columns(width: number, zone: string): Column[] {
+export function columns(w: number, zone: string, callers = false): Column[] {
   const day = (ms: number | undefined): string => (ms === undefined ? '' : dayKey(zone, ms));
   const fixed: Column[] = [
     { key: 'files', title: 'FILES', width: 9, right: true, cell: (c) => num(c.files) },
     { key: 'audio', title: 'AUDIO', width: 9, right: true, cell: (c) => num(c.audioFiles) },
-    { key: 'hours', title: 'HOURS', width: 10, right: true, cell: (c) => hours(c.audioSeconds) },
+    { key: 'hours', title: 'DURATION', width: 10, right: true, cell: (c) => duration(c.audioSeconds) },
+    ...(callers ? [{ key: 'callers', title: 'CALLERS', width: 8, right: true, cell: (c: Row) => (c.distinctCallers === undefined ? '' : num(c.distinctCallers)) }] : []),
     { key: 'first', title: 'FIRST', width: 10, right: false, cell: (c) => day(c.firstMs) },
     { key: 'last', title: 'LAST', width: 10, right: false, cell: (c) => day(c.lastMs) },
     { key: 'unreadable', title: 'UNREAD', width: 7, right: true, cell: (c) => num(c.unreadableFiles) },
   ];
   let cols = fixed;
   const need = (cs: Column[]): number => cs.reduce((n, c) => n + c.width + 1, 0) + 1 + 12;
-  if (need(cols) > width) cols = cols.filter((c) => c.key !== 'last');
-  if (need(cols) > width) cols = cols.filter((c) => c.key !== 'first');
-  if (need(cols) > width) cols = cols.filter((c) => c.key !== 'audio');
-  const nameWidth = Math.max(8, width - cols.reduce((n, c) => n + c.width + 1, 0) - 2);
-  return [{ key: 'customer', title: 'CUSTOMER', width: nameWidth, right: false, cell: (c) => c.customer }, ...cols];
+  for (const drop of ['last', 'first', 'callers', 'audio']) if (need(cols) > w) cols = cols.filter((c) => c.key !== drop);
+  const nameWidth = Math.max(8, w - cols.reduce((n, c) => n + c.width + 1, 0) - 2);
+  return [{ key: 'customer', title: 'CUSTOMER', width: nameWidth, right: false, cell: (c) => (c.kind ? rowLabel({ customer: c.customer, kind: c.kind }) : c.customer) }, ...cols];
 }
 
-export function rowText(cols: Column[], c: Parameters<Column['cell']>[0]): string {
+/** A row of the table; a customer the stopped scan never reached shows dashes, not zeros. */
+export function rowText(cols: Column[], c: Row, unreached = false): string {
   return cols.map((col) => {
-    const v = cut(col.cell(c), col.width);
+    const v = cut(unreached && col.key !== 'customer' ? (col.key === 'first' ? 'not read' : col.key === 'last' ? '' : '–') : col.cell(c), col.width);
     return col.right ? padL(v, col.width) : padR(v, col.width);
   }).join(' ');
 }
@@ -89,11 +161,55 @@ export function headerText(cols: Column[], sort: string, reverse: boolean): stri
   }).join(' ');
 }
 
+/** Every month from the first to the last, the empty ones too (a gap in the calls is a fact to see). */
+export function allMonths(months: ReadonlyArray<[string, { audio: number; seconds: number }]>): Array<[string, { audio: number; seconds: number }]> {
+  if (!months.length) return [];
+  const have = new Map(months);
+  const [y0, m0] = months[0]![0].split('-').map(Number) as [number, number];
+  const [y1, m1] = months[months.length - 1]![0].split('-').map(Number) as [number, number];
+  const out: Array<[string, { audio: number; seconds: number }]> = [];
+  for (let y = y0, m = m0; y < y1 || (y === y1 && m <= m1); m === 12 ? ((y += 1), (m = 1)) : (m += 1)) {
+    const k = `${y}-${String(m).padStart(2, '0')}`;
+    out.push([k, have.get(k) ?? { audio: 0, seconds: 0 }]);
+  }
+  return out;
+}
+
+/** Folder errors that lie inside one customer's folder (customers taken from folders at depth). */
+export function folderErrorsOf(customer: string, depth: number, errors: ReadonlyArray<{ path: string; error: string }>): Array<{ path: string; error: string }> {
+  return errors.filter((e) => {
+    const parts = e.path.split('/');
+    return parts.length >= depth && parts[depth - 1] === customer;
+  });
+}
+
+export interface DetailExtras {
+  /** the folders in this customer's tree that could not be read */
+  folderErrors?: ReadonlyArray<{ path: string; error: string }>;
+  /** how many (may exceed the examples) */
+  unreadableFolders?: number;
+  /** the scan was stopped */
+  partial?: boolean;
+}
+
 /** The customer view, as lines (the widget shows a window of them). */
-export function detailLines(c: CustomerTotals, zone: string, width: number): string[] {
+export function detailLines(c: CustomerTotals, zone: string, w: number, extra: DetailExtras = {}): string[] {
   const lines: string[] = [];
-  lines.push(`${num(c.files)} files: ${num(c.audioFiles)} recordings (${hours(c.audioSeconds)} h), ${num(c.otherFiles)} other, ${num(c.unreadableFiles)} unreadable; ${num(c.bytes)} bytes`);
-  lines.push(c.firstMs === undefined ? 'no dated recordings' : `from ${formatIso(zone, c.firstMs)} to ${formatIso(zone, c.lastMs!)}`);
+  const kind = kindOf(c);
+  if (kind === 'unmatched') lines.push(cut('Files the pattern did not match (counted here, not under a customer).', w));
+  if (kind === 'top-level') lines.push(cut('Files above the customer level (not inside a customer folder).', w));
+  if (extra.partial) lines.push(cut('PARTIAL: the scan was stopped; every figure is a lower bound.', w));
+  const nf = extra.folderErrors?.length ?? 0;
+  const folders = Math.max((c as { unreadableFolders?: number }).unreadableFolders ?? 0, extra.unreadableFolders ?? 0, nf);
+  if (folders) lines.push(cut(`! ${plural(folders, 'folder')} here could not be read: NOT COUNTED (see below)`, w));
+  lines.push(cut(`${plural(c.files, 'file')}: ${plural(c.audioFiles, 'recording')} (${duration(c.audioSeconds)}), ${num(c.otherFiles)} other, ${num(c.unreadableFiles)} unreadable; ${plural(c.bytes, 'byte')}`, w));
+  const withheld = c.withheldCallerCalls ? ` (+ ${plural(c.withheldCallerCalls, 'call')} with the caller withheld)` : '';
+  const callers = c.distinctCallers === undefined ? '' : `; ${plural(c.distinctCallers, 'distinct caller')}${withheld}`;
+  lines.push(cut((c.firstMs === undefined ? 'no dated recordings' : `from ${formatIso(zone, c.firstMs)} to ${formatIso(zone, c.lastMs!)}`) + callers, w));
+  if (c.pastRetentionFiles) {
+    const oldest = c.oldestPastRetentionMs === undefined ? '' : `, oldest ${formatIso(zone, c.oldestPastRetentionMs)}`;
+    lines.push(cut(`Past retention: ${plural(c.pastRetentionFiles, 'recording')} (${duration(c.pastRetentionSeconds)})${oldest}`, w));
+  }
   lines.push('');
   const years = new Map<string, { audio: number; seconds: number }>();
   for (const [m, v] of c.months) {
@@ -104,21 +220,47 @@ export function detailLines(c: CustomerTotals, zone: string, width: number): str
   }
   lines.push('Per year');
   if (!years.size) lines.push('  (none)');
-  for (const [y, v] of years) lines.push(`  ${y}  ${padL(num(v.audio), 9)} recordings  ${padL(hours(v.seconds), 10)} h`);
+  for (const [y, v] of years) lines.push(`  ${y}  ${padL(plural(v.audio, 'recording'), 18)}  ${padL(duration(v.seconds), 11)}`);
   lines.push('');
   lines.push('Recordings per month');
-  if (!c.months.length) lines.push('  (none)');
-  const max = Math.max(1, ...c.months.map(([, v]) => v.audio));
-  const barWidth = Math.max(5, width - 36);
-  for (const [m, v] of c.months) {
-    const n = Math.max(1, Math.round((v.audio / max) * barWidth));
-    lines.push(`  ${m} ${padR('█'.repeat(n), barWidth)} ${padL(num(v.audio), 7)}  ${padL(hours(v.seconds), 9)} h`);
+  const months = allMonths(c.months);
+  if (!months.length) lines.push('  (none)');
+  const max = Math.max(1, ...months.map(([, v]) => v.audio));
+  const barWidth = Math.max(5, w - 33);
+  for (const [m, v] of months) {
+    const n = v.audio ? Math.max(1, Math.round((v.audio / max) * barWidth)) : 0;
+    lines.push(`  ${m} ${padR('█'.repeat(n), barWidth)} ${padL(num(v.audio), 7)} ${padL(duration(v.seconds), 11)}`);
   }
   lines.push('');
-  lines.push(cut(`Codecs: ${c.formats.map(([k, n]) => `${k} ${num(n)}`).join('; ') || '(none)'}`, width));
-  lines.push(cut(`Date sources: ${c.dateSources.map(([k, n]) => `${k} ${num(n)}`).join('; ') || '(none)'}`, width));
+  lines.push(cut(`Codecs: ${c.formats.map(([k, n]) => `${k} ${num(n)}`).join('; ') || '(none)'}`, w));
+  lines.push(cut(`Date sources: ${c.dateSources.map(([k, n]) => `${k} ${num(n)}`).join('; ') || '(none)'}`, w));
   lines.push('');
-  lines.push(c.unreadableFiles ? `Unreadable files (${c.unreadableExamples.length} of ${num(c.unreadableFiles)}, by path)` : 'Unreadable files: none');
-  for (const e of c.unreadableExamples) lines.push(cut(`  ${e.path}: ${e.error}`, width));
+  if (folders) {
+    lines.push(`Unreadable folders (${num(nf)} of ${num(folders)}, contents not counted)`);
+    for (const e of extra.folderErrors ?? []) lines.push(cut(`  ${e.path}: ${e.error}`, w));
+  } else lines.push('Unreadable folders: none');
+  const examples = c.unreadableExamples;
+  lines.push(c.unreadableFiles ? `Unreadable files (${num(examples.length)} of ${num(c.unreadableFiles)}, by path)` : 'Unreadable files: none');
+  for (const e of examples) lines.push(cut(`  ${e.path}: ${e.error}`, w));
+  if (kind === 'unmatched') {
+    const ex = (c as { unmatchedExamples?: ReadonlyArray<{ path: string }> | readonly string[] }).unmatchedExamples;
+    lines.push(ex?.length ? `Example paths (${num(ex.length)} of ${num(c.files)})` : 'Example paths: not kept by this version of the engine');
+    for (const e of ex ?? []) lines.push(cut(`  ${typeof e === 'string' ? e : e.path}`, w));
+  }
   return lines;
 }
+
+/** What the columns and the special rows mean (the `?` screen, after the keys). */
+export const COLUMN_HELP: ReadonlyArray<[string, string]> = [
+  ['CUSTOMER', "the folder at --depth, or the pattern's {customer}"],
+  ['FILES', 'regular files found: recordings + other + unreadable'],
+  ['AUDIO', 'recordings: files with audio (the audio present is timed)'],
+  ['DURATION', 'total length of the recordings (s, min; h from 1 hour)'],
+  ['CALLERS', 'distinct {caller} values (a pattern with {caller})'],
+  ['FIRST LAST', 'first and last call start (the day, in the zone on top)'],
+  ['UNREAD', 'files that could not be read or decoded (no length)'],
+  ['(unmatched)', 'files the --pattern did not match; open it for examples'],
+  ['(top level)', 'files above the customer level, in no customer folder'],
+  ['partial', 'the scan was stopped: lower bounds; – = not reached'],
+  ['! line', 'NOT COUNTED folders, unmatched, skipped, mtime-dated'],
+];

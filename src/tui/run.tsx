@@ -1,61 +1,77 @@
-/** Start the UI on a terminal: the engine runs, the App watches it; returns when the user quits. */
+/** Start the UI on a terminal: the engine runs, the App watches it; returns the exit code when the user quits. */
 import React from 'react';
 import { render } from 'ink';
-import { basename, resolve } from 'node:path';
-import { format } from 'date-fns';
-import { TZDate } from '@date-fns/tz';
 import { Scanner, type ScanConfig, type ScanResult } from '../scan/engine.js';
 import type { Delimiter } from '../report/summary.js';
-import { App, REDRAW_MS } from './App.js';
+import { removeTemporaryFiles } from '../report/atomic.js';
+import { App } from './App.js';
+import { snapshotSource } from './snapshot.js';
 
-/** leaktally-<root folder name>-<yyyyMMdd-HHmm>.csv, in the current folder. */
-export function defaultExportName(root: string, zone: string, now = new Date()): string {
-  const name = basename(resolve(root)).replace(/[^\p{L}\p{N}._-]+/gu, '_') || 'root';
-  return `leaktally-${name}-${format(new TZDate(now.getTime(), zone), 'yyyyMMdd-HHmm')}.csv`;
-}
+export { defaultExportName } from './export.js';
 
 // The alternate screen, as full-screen terminal tools use: on quit the terminal shows what it showed before.
 const ENTER_ALT = '\x1b[?1049h\x1b[H';
 const LEAVE_ALT = '\x1b[?1049l';
 
+/**
+ * Ink's own redraw limit. It throttles every frame, key presses' included, so it is set well above
+ * the scan's redraw rate (which the snapshot subscription sets): a key is drawn within ~16 ms.
+ */
+const MAX_FPS = 60;
+
+/** Signals that end the UI: the terminal is given back and the process exits 128 + the signal's number. */
+const SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+
 export interface TuiOptions {
-  /** quit by itself when the scan is done (the benchmark's UI run) */
+  /** quit by itself when the scan is done and return its result (the benchmark's UI run) */
   exitWhenDone?: boolean;
 }
 
-/** The UI over a new scan of config, until the user quits. */
-export async function runTui(config: ScanConfig, delimiter: Delimiter): Promise<void> {
-  await showScan(new Scanner(config), delimiter);
+export async function runTui(config: ScanConfig, delimiter: Delimiter, opts: { exitWhenDone: true }): Promise<ScanResult>;
+export async function runTui(config: ScanConfig, delimiter: Delimiter, opts?: TuiOptions): Promise<number>;
+/** The UI over a new scan of config, until the user quits; returns the exit code (0: q, 130: Ctrl-C or SIGINT). */
+export async function runTui(config: ScanConfig, delimiter: Delimiter, opts: TuiOptions = {}): Promise<number | ScanResult> {
+  const r = await show(new Scanner(config), delimiter, opts);
+  return opts.exitWhenDone ? r.result : r.code;
 }
 
 /** The UI over a scanner it starts; resolves with the scan's result once the UI has quit. */
 export async function showScan(scanner: Scanner, delimiter: Delimiter, opts: TuiOptions = {}): Promise<ScanResult> {
+  return (await show(scanner, delimiter, opts)).result;
+}
+
+async function show(scanner: Scanner, delimiter: Delimiter, opts: TuiOptions): Promise<{ code: number; result: ScanResult }> {
   const config = scanner.config;
   const done = scanner.run();
+  const source = snapshotSource(scanner);
+  let code = 0;
   process.stdout.write(ENTER_ALT);
   const leave = (): void => void process.stdout.write(LEAVE_ALT);
   process.once('exit', leave);
   const app = render(
-    <App scanner={scanner} done={done} root={config.root} zone={config.zone} delimiter={delimiter} defaultExportPath={defaultExportName(config.root, config.zone)} />,
-    { exitOnCtrlC: false, maxFps: 1000 / REDRAW_MS },
+    <App source={source} root={config.root} zone={config.zone} delimiter={delimiter} colour={!process.env.NO_COLOR} onQuit={(c) => (code = c)} />,
+    { exitOnCtrlC: false, maxFps: MAX_FPS },
   );
   if (opts.exitWhenDone) void done.then(() => app.unmount());
-  // kill or a closed terminal: stop, and give the terminal back as on q
-  const onSignal = (): void => {
-    scanner.stop();
-    app.unmount();
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGHUP', onSignal);
+  // kill -INT, kill, a closed terminal: stop, and give the terminal back as on q
+  const handlers = Object.entries(SIGNALS).map(([signal, exitCode]) => {
+    const on = (): void => {
+      code = exitCode;
+      scanner.stop();
+      app.unmount();
+    };
+    process.once(signal, on);
+    return () => void process.off(signal, on);
+  });
   try {
     await app.waitUntilExit();
   } finally {
     app.cleanup();
     leave();
     process.off('exit', leave);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGHUP', onSignal);
+    for (const off of handlers) off();
+    scanner.stop();
+    removeTemporaryFiles(); // an export under way when the user quit
   }
-  scanner.stop();
-  return done;
+  return { code, result: await done };
 }

@@ -1,22 +1,31 @@
 /**
- * The interactive UI's state and what each key does to it: plain data and pure functions, tested
- * without a terminal (the widgets only draw it, as in dua-cli's app state / widgets split).
+ * The interactive UI's state and what each key does to it: plain data and one pure reducer, tested
+ * without a terminal (the widgets only draw it, as in dua-cli's app state / widgets split). Which key
+ * is which command is keys.ts's table; Ctrl-C comes through here like every other key.
  */
 import type { CustomerTotals } from '../scan/aggregate.js';
+import { commandFor, type KeyMode, type KeyPress } from './keys.js';
+
+export type { KeyPress } from './keys.js';
 
 export const SORT_KEYS = ['files', 'audio', 'hours', 'customer', 'first', 'last', 'unreadable'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
 export type View = 'table' | 'customer' | 'help' | 'export';
 
+/** What an export writes: every row, the rows the filter shows, or the customer on screen. */
+export type ExportScope = 'all' | 'filtered' | 'customer';
+
 export interface ExportStatus {
   ok: boolean;
   message: string;
+  /** the file exists: `y` replaces it, any other key goes back to the name */
+  exists?: boolean;
 }
 
 export interface UiState {
   view: View;
-  /** the view `?` was pressed in (help goes back to it) */
+  /** the view `?` or `e` was pressed in (help and the export go back to it) */
   under: View;
   /** the selected customer, by name: it stays selected while live rows move */
   selected?: string;
@@ -26,31 +35,31 @@ export interface UiState {
   reverse: boolean;
   filter: string;
   filtering: boolean;
-  /** first line of the customer view shown */
+  /** first line of the customer view (or the help) shown */
   detailTop: number;
   exportPath: string;
+  exportScope: ExportScope;
   exporting: boolean;
+  /** replace an existing file (the user said y) */
+  overwrite: boolean;
   exportStatus?: ExportStatus;
+  /** something was exported in this session (q then quits without asking) */
+  exported: boolean;
+  /** q asked: "quit? y / any other key stays" */
+  confirmQuit: boolean;
+  /** Ctrl-C stopped the scan (a second Ctrl-C quits) */
+  stopRequested: boolean;
   quit: boolean;
+  /** the process's exit code once quit: 0 for q, 130 for Ctrl-C */
+  exitCode: number;
 }
 
 export function initialState(): UiState {
-  return { view: 'table', under: 'table', top: 0, sort: 'files', reverse: false, filter: '', filtering: false, detailTop: 0, exportPath: '', exporting: false, quit: false };
-}
-
-/** A key press, independent of Ink (the App maps Ink's input to this). */
-export interface KeyPress {
-  input: string;
-  up?: boolean;
-  down?: boolean;
-  pageUp?: boolean;
-  pageDown?: boolean;
-  home?: boolean;
-  end?: boolean;
-  enter?: boolean;
-  escape?: boolean;
-  backspace?: boolean;
-  ctrl?: boolean;
+  return {
+    view: 'table', under: 'table', top: 0, sort: 'files', reverse: false, filter: '', filtering: false, detailTop: 0,
+    exportPath: '', exportScope: 'all', exporting: false, overwrite: false, exported: false, confirmQuit: false,
+    stopRequested: false, quit: false, exitCode: 0,
+  };
 }
 
 /** Natural direction per column: names A→Z, numbers and dates largest/latest first. */
@@ -70,24 +79,44 @@ function compare(a: CustomerTotals, b: CustomerTotals, key: SortKey): number {
   return c || byName;
 }
 
-/** The table's rows: filtered by name (case-insensitive), sorted, maybe reversed. */
-export function visibleRows(customers: readonly CustomerTotals[], s: Pick<UiState, 'filter' | 'sort' | 'reverse'>): CustomerTotals[] {
-  const f = s.filter.toLowerCase();
-  const rows = f ? customers.filter((c) => c.customer.toLowerCase().includes(f)) : [...customers];
-  rows.sort((a, b) => compare(a, b, s.sort));
-  return s.reverse ? rows.reverse() : rows;
+/** Rows whose name holds the filter (case-insensitive), in the order given. */
+export function filterRows(rows: readonly CustomerTotals[], filter: string): readonly CustomerTotals[] {
+  const f = filter.toLowerCase();
+  return f ? rows.filter((c) => c.customer.toLowerCase().includes(f)) : rows;
 }
 
+/** Rows sorted by a column, maybe reversed (a new array). */
+export function sortRows(rows: readonly CustomerTotals[], sort: SortKey, reverse: boolean): CustomerTotals[] {
+  const out = [...rows].sort((a, b) => compare(a, b, sort));
+  return reverse ? out.reverse() : out;
+}
+
+/** The table's rows: filtered by name (case-insensitive), sorted, maybe reversed. */
+export function visibleRows(customers: readonly CustomerTotals[], s: Pick<UiState, 'filter' | 'sort' | 'reverse'>): readonly CustomerTotals[] {
+  return filterRows(sortRows(customers, s.sort, s.reverse), s.filter);
+}
+
+/** What the reducer needs to know about the screen at the moment of the key. */
 export interface KeyContext {
-  /** names of the visible rows, in order */
+  /** names of the table's rows, in the order on screen */
   rows: readonly string[];
   /** table rows that fit on screen */
   pageSize: number;
-  /** lines of the customer view that fit, and how many it has */
+  /** lines of the customer view (or the help) that fit, and how many it has */
   detailPage: number;
   detailLines: number;
-  /** what the export prompt starts with */
+  /** what the export prompt starts with (named at the time of the key) */
   defaultExportPath: string;
+  /** the scan is still running */
+  scanning: boolean;
+}
+
+export type Action =
+  | { type: 'key'; key: KeyPress; ctx: KeyContext }
+  | { type: 'exported'; status: ExportStatus };
+
+export function reduce(s: UiState, a: Action): UiState {
+  return a.type === 'key' ? onKey(s, a.key, a.ctx) : exportDone(s, a.status);
 }
 
 /** Index of the selected row (the first row when the selection is gone). */
@@ -111,64 +140,111 @@ function move(s: UiState, ctx: KeyContext, to: number): UiState {
   return { ...s, selected: ctx.rows[i], top: scrolled(s.top, i, ctx.pageSize, ctx.rows.length) };
 }
 
+function modeOf(s: UiState): KeyMode {
+  if (s.view === 'export') return 'export';
+  if (s.filtering) return 'filter';
+  return s.view;
+}
+
+const typed = (k: KeyPress): string | undefined =>
+  // eslint-disable-next-line no-control-regex
+  k.input && !k.ctrl && !/[\u0000-\u001f\u007f-\u009f]/.test(k.input) ? k.input : undefined;
+
 export function onKey(s: UiState, k: KeyPress, ctx: KeyContext): UiState {
-  if (s.view === 'export') return onExportKey(s, k);
-  if (s.filtering) return onFilterKey(s, k);
-  if (k.input === '?' ) return s.view === 'help' ? { ...s, view: s.under } : { ...s, view: 'help', under: s.view };
-  if (k.input === 'q') return { ...s, quit: true };
-  if (s.view === 'help') return k.escape || k.backspace || k.enter ? { ...s, view: s.under } : s;
-  if (k.input === 'e') return { ...s, view: 'export', under: s.view, exportPath: ctx.defaultExportPath, exportStatus: undefined };
-  if (s.view === 'customer') return onDetailKey(s, k, ctx);
+  const mode = modeOf(s);
+  const cmd = commandFor(k, mode);
+  if (cmd === 'interrupt') {
+    // the first Ctrl-C of a running scan stops it; any other quits as an interrupted process does
+    if (ctx.scanning && !s.stopRequested) return { ...s, stopRequested: true, confirmQuit: false };
+    return { ...s, quit: true, exitCode: 130 };
+  }
+  if (s.confirmQuit) return k.input === 'y' || k.input === 'Y' ? { ...s, quit: true, exitCode: 0 } : { ...s, confirmQuit: false };
+  if (mode === 'export') return onExportKey(s, k, cmd);
+  if (mode === 'filter') return onFilterKey(s, k, cmd);
+  switch (cmd) {
+    case 'help':
+      return s.view === 'help' ? { ...s, view: s.under, detailTop: 0 } : { ...s, view: 'help', under: s.view, detailTop: 0 };
+    case 'quit':
+      return ctx.scanning || !s.exported ? { ...s, confirmQuit: true } : { ...s, quit: true, exitCode: 0 };
+    case 'export':
+      return {
+        ...s, view: 'export', under: s.view, exportPath: ctx.defaultExportPath, exportStatus: undefined, overwrite: false,
+        exportScope: s.view === 'customer' ? 'customer' : s.filter ? 'filtered' : 'all',
+      };
+  }
+  if (s.view === 'help' || s.view === 'customer') {
+    if (cmd === 'back') return { ...s, view: s.view === 'help' ? s.under : 'table', detailTop: 0 };
+    return scroll(s, cmd, ctx);
+  }
 
   const cur = cursorOf(s, ctx.rows);
-  if (k.up) return move(s, ctx, cur - 1);
-  if (k.down) return move(s, ctx, cur + 1);
-  if (k.pageUp) return move(s, ctx, cur - Math.max(1, ctx.pageSize - 1));
-  if (k.pageDown) return move(s, ctx, cur + Math.max(1, ctx.pageSize - 1));
-  if (k.home) return move(s, ctx, 0);
-  if (k.end) return move(s, ctx, ctx.rows.length - 1);
-  if (k.enter && ctx.rows.length) return { ...s, view: 'customer', selected: ctx.rows[cur], detailTop: 0 };
-  if (k.input === 's') return { ...s, sort: SORT_KEYS[(SORT_KEYS.indexOf(s.sort) + 1) % SORT_KEYS.length]!, top: 0 };
-  if (k.input === 'r') return { ...s, reverse: !s.reverse, top: 0 };
-  if (k.input === '/') return { ...s, filtering: true };
-  if (k.escape && s.filter) return { ...s, filter: '', top: 0 };
+  switch (cmd) {
+    case 'up': return move(s, ctx, cur - 1);
+    case 'down': return move(s, ctx, cur + 1);
+    case 'pageUp': return move(s, ctx, cur - Math.max(1, ctx.pageSize - 1));
+    case 'pageDown': return move(s, ctx, cur + Math.max(1, ctx.pageSize - 1));
+    case 'home': return move(s, ctx, 0);
+    case 'end': return move(s, ctx, ctx.rows.length - 1);
+    case 'open': return ctx.rows.length ? { ...s, view: 'customer', selected: ctx.rows[cur], detailTop: 0 } : s;
+    case 'sort': return { ...s, sort: SORT_KEYS[(SORT_KEYS.indexOf(s.sort) + 1) % SORT_KEYS.length]!, top: 0 };
+    case 'reverse': return { ...s, reverse: !s.reverse, top: 0 };
+    case 'filter': return { ...s, filtering: true, filter: '', top: 0 };
+    case 'back': return s.filter ? { ...s, filter: '', top: 0 } : s;
+  }
   return s;
 }
 
-function onDetailKey(s: UiState, k: KeyPress, ctx: KeyContext): UiState {
-  if (k.escape || k.backspace) return { ...s, view: 'table' };
+function scroll(s: UiState, cmd: string | undefined, ctx: KeyContext): UiState {
   const max = Math.max(0, ctx.detailLines - ctx.detailPage);
   const to = (t: number): UiState => ({ ...s, detailTop: Math.max(0, Math.min(max, t)) });
-  if (k.up) return to(s.detailTop - 1);
-  if (k.down) return to(s.detailTop + 1);
-  if (k.pageUp) return to(s.detailTop - Math.max(1, ctx.detailPage - 1));
-  if (k.pageDown) return to(s.detailTop + Math.max(1, ctx.detailPage - 1));
-  if (k.home) return to(0);
-  if (k.end) return to(max);
+  switch (cmd) {
+    case 'up': return to(s.detailTop - 1);
+    case 'down': return to(s.detailTop + 1);
+    case 'pageUp': return to(s.detailTop - Math.max(1, ctx.detailPage - 1));
+    case 'pageDown': return to(s.detailTop + Math.max(1, ctx.detailPage - 1));
+    case 'home': return to(0);
+    case 'end': return to(max);
+  }
   return s;
 }
 
-function onFilterKey(s: UiState, k: KeyPress): UiState {
-  if (k.enter) return { ...s, filtering: false };
-  if (k.escape) return { ...s, filtering: false, filter: '', top: 0 };
-  if (k.backspace) return { ...s, filter: s.filter.slice(0, -1), top: 0 };
-  if (k.ctrl && k.input === 'u') return { ...s, filter: '', top: 0 };
-  if (k.input && !k.ctrl && !/[\u0000-\u001f]/.test(k.input)) return { ...s, filter: s.filter + k.input, top: 0 };
-  return s;
+function onFilterKey(s: UiState, k: KeyPress, cmd: string | undefined): UiState {
+  switch (cmd) {
+    case 'keep': return { ...s, filtering: false };
+    case 'cancel': return { ...s, filtering: false, filter: '', top: 0 };
+    case 'erase': return { ...s, filter: [...s.filter].slice(0, -1).join(''), top: 0 };
+    case 'clear': return { ...s, filter: '', top: 0 };
+  }
+  const t = typed(k);
+  return t ? { ...s, filter: s.filter + t, top: 0 } : s;
 }
 
-function onExportKey(s: UiState, k: KeyPress): UiState {
+/** The scopes an export can have from where it was opened. */
+export function scopesOf(s: UiState): ExportScope[] {
+  return ['all', ...(s.filter ? (['filtered'] as const) : []), ...(s.under === 'customer' ? (['customer'] as const) : [])];
+}
+
+function onExportKey(s: UiState, k: KeyPress, cmd: string | undefined): UiState {
   if (s.exporting) return s;
-  if (s.exportStatus?.ok) return { ...s, view: s.under, exportStatus: undefined }; // any key after a write
-  if (k.escape) return { ...s, view: s.under, exportStatus: undefined };
-  if (k.enter) return s.exportPath.trim() ? { ...s, exporting: true, exportStatus: undefined } : s;
-  if (k.backspace) return { ...s, exportPath: s.exportPath.slice(0, -1), exportStatus: undefined };
-  if (k.ctrl && k.input === 'u') return { ...s, exportPath: '', exportStatus: undefined };
-  if (k.input && !k.ctrl && !/[\u0000-\u001f]/.test(k.input)) return { ...s, exportPath: s.exportPath + k.input, exportStatus: undefined };
-  return s;
+  const back: UiState = { ...s, view: s.under, exportStatus: undefined };
+  if (s.exportStatus?.ok) return cmd === 'keep' || typed(k) !== 'q' ? back : { ...back, quit: true, exitCode: 0 };
+  if (s.exportStatus?.exists) return k.input === 'y' || k.input === 'Y' ? { ...s, exporting: true, overwrite: true, exportStatus: undefined } : { ...s, exportStatus: undefined };
+  const edit = (exportPath: string): UiState => ({ ...s, exportPath, exportStatus: undefined });
+  switch (cmd) {
+    case 'cancel': return back;
+    case 'keep': return s.exportPath.trim() ? { ...s, exporting: true, overwrite: false, exportStatus: undefined } : s;
+    case 'erase': return edit([...s.exportPath].slice(0, -1).join(''));
+    case 'clear': return edit('');
+    case 'scope': {
+      const all = scopesOf(s);
+      return { ...s, exportScope: all[(all.indexOf(s.exportScope) + 1) % all.length]! };
+    }
+  }
+  const t = typed(k);
+  return t ? edit(s.exportPath + t) : s;
 }
 
-/** The export finished (or failed): show the path written, or the error, in the prompt. */
+/** The export finished (or failed, or found the file there): show it in the prompt. */
 export function exportDone(s: UiState, status: ExportStatus): UiState {
-  return { ...s, exporting: false, exportStatus: status };
+  return { ...s, exporting: false, exportStatus: status, exported: s.exported || status.ok };
 }

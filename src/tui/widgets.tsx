@@ -1,59 +1,86 @@
-/** The widgets: they draw state, they hold none. */
-import React from 'react';
+/** The widgets: they draw state, they hold none. Each draws exactly the lines it is given. */
+import React, { createContext, useContext } from 'react';
 import { Box, Text } from 'ink';
 import type { CustomerTotals } from '../scan/aggregate.js';
 import type { Progress } from '../scan/engine.js';
-import { columns, cut, detailLines, headerText, rowText, statusLines, num, padR } from './format.js';
-import { SORT_KEYS, type UiState } from './state.js';
+import { columns, cut, headerText, rowText, statusLines, num, padR, width as textWidth, type Completeness, completenessLine } from './format.js';
+import { kindOf } from './snapshot.js';
+import { printable } from '../scan/names.js';
+import { hintsFor, type KeyMode } from './keys.js';
+import { scopesOf, type ExportScope, type UiState } from './state.js';
 
-/** NO_COLOR (https://no-color.org): no colours; bold and inverse still mark things. */
-export const colour = (c: string): string | undefined => (process.env.NO_COLOR ? undefined : c);
+/** Whether colours are used (NO_COLOR, https://no-color.org, is read once where the UI starts). */
+export const ColourContext = createContext(true);
+function useColour(): (c: string) => string | undefined {
+  const on = useContext(ColourContext);
+  return (c) => (on ? c : undefined);
+}
 
-export function Status(props: { root: string; progress: Progress; width: number; stoppedByUser: boolean }) {
-  const [a, b, c] = statusLines(props.progress, props.width, props.stoppedByUser);
-  const partial = props.progress.phase === 'stopped' || props.stoppedByUser;
+export function Status(props: { root: string; zone: string; progress: Progress; width: number; stopped: boolean; completeness: Completeness }) {
+  const colour = useColour();
+  const [a, b, c] = statusLines(props.progress, props.width, props.stopped) as [string, string, string];
+  const partial = props.progress.phase === 'stopped' || props.stopped;
+  const zone = `  zone ${props.zone}  `;
+  const warn = completenessLine(props.completeness);
   return (
     <Box flexDirection="column">
       <Text>
         <Text bold>leaktally </Text>
-        <Text>{cut(props.root, Math.max(10, props.width - 12 - a!.length))}</Text>
-        <Text>  </Text>
+        <Text>{cut(props.root, Math.max(8, props.width - 11 - textWidth(zone) - textWidth(a)))}</Text>
+        <Text dimColor>{zone}</Text>
         <Text color={partial ? colour('yellow') : undefined} bold={partial}>{a}</Text>
       </Text>
-      <Text color={colour('cyan')}>{cut(b!, props.width)}</Text>
-      <Text>{cut(c!, props.width)}</Text>
+      <Text color={colour('cyan')}>{cut(b, props.width - 1)}</Text>
+      <Text>{cut(c, props.width - 1)}</Text>
+      <Text color={warn.warn ? colour('yellow') : undefined} bold={warn.warn} dimColor={!warn.warn}>{cut(warn.text, props.width - 1)}</Text>
     </Box>
   );
 }
 
+type TotalsRow = Pick<CustomerTotals, 'customer' | 'files' | 'audioFiles' | 'audioSeconds' | 'firstMs' | 'lastMs' | 'unreadableFiles' | 'distinctCallers'>;
+
 export function CustomerTable(props: {
-  rows: CustomerTotals[];
-  totals: Pick<CustomerTotals, 'customer' | 'files' | 'audioFiles' | 'audioSeconds' | 'firstMs' | 'lastMs' | 'unreadableFiles'>;
+  rows: readonly CustomerTotals[];
+  totals: TotalsRow;
   cursor: number;
   top: number;
   height: number;
   width: number;
   zone: string;
-  state: UiState;
+  state: Pick<UiState, 'sort' | 'reverse' | 'filter'>;
+  /** the scan was stopped: rows with no file read are shown as not reached */
+  partial?: boolean;
+  callers?: boolean;
 }) {
-  const cols = columns(props.width, props.zone);
+  const cols = columns(props.width, props.zone, props.callers);
+  // only the rows on screen are drawn, however many there are
   const shown = props.rows.slice(props.top, props.top + props.height);
   const line = '─'.repeat(Math.max(0, props.width - 1));
-  // Few nodes per frame: the rows above and below the selection are one Text each (React and Ink
-  // work per node, and the table redraws while the scan runs).
   const sel = props.cursor - props.top;
-  const text = (cs: CustomerTotals[]): string => cs.map((c) => ' ' + rowText(cols, c)).join('\n');
-  const above = shown.slice(0, Math.max(0, sel));
-  const chosen = sel >= 0 && sel < shown.length ? shown[sel] : undefined;
-  const below = shown.slice(Math.max(0, sel + 1));
+  const text = (c: CustomerTotals): string => rowText(cols, c, props.partial && c.files === 0);
+  // Few nodes per frame: runs of ordinary rows are one Text each (React and Ink work per node).
+  const parts: React.ReactNode[] = [];
+  let run: string[] = [];
+  const flush = (): void => {
+    if (run.length) parts.push(<Text key={`r${parts.length}`}>{run.join('\n')}</Text>);
+    run = [];
+  };
+  shown.forEach((c, i) => {
+    if (i === sel) {
+      flush();
+      parts.push(<Text key={`s${i}`} inverse>{'>' + text(c)}</Text>);
+    } else if (kindOf(c) !== 'customer') {
+      flush();
+      parts.push(<Text key={`k${i}`} dimColor italic>{' ' + text(c)}</Text>);
+    } else run.push(' ' + text(c));
+  });
+  flush();
   const blanks = Math.max(0, props.height - shown.length);
   const empty = props.rows.length === 0 ? (props.state.filter ? '  no customer matches the filter' : '  no customer yet') : ' ';
   return (
     <Box flexDirection="column">
       <Text bold>{' ' + headerText(cols, props.state.sort, props.state.reverse)}</Text>
-      {above.length ? <Text>{text(above)}</Text> : null}
-      {chosen ? <Text inverse>{'>' + rowText(cols, chosen)}</Text> : null}
-      {below.length ? <Text>{text(below)}</Text> : null}
+      {parts}
       {blanks ? <Text>{[empty, ...Array<string>(blanks - 1).fill(' ')].join('\n')}</Text> : null}
       <Text dimColor>{line}</Text>
       <Text bold>{' ' + rowText(cols, props.totals)}</Text>
@@ -61,76 +88,114 @@ export function CustomerTable(props: {
   );
 }
 
-export function CustomerDetail(props: { customer: CustomerTotals; zone: string; width: number; height: number; top: number }) {
-  const lines = detailLines(props.customer, props.zone, props.width - 1);
-  const shown = lines.slice(props.top, props.top + props.height).map((l) => l || ' ');
+/** A titled window of lines (the customer view and the help): exactly height lines below the title. */
+export function Lines(props: { title: string; lines: readonly string[]; width: number; height: number; top: number }) {
+  const shown = props.lines.slice(props.top, props.top + props.height).map((l) => cut(l, props.width - 1) || ' ');
   while (shown.length < props.height) shown.push(' ');
+  const more = props.lines.length > props.top + props.height ? '  ↓ more' : props.top > 0 ? '  ↑ more' : '';
   return (
     <Box flexDirection="column">
-      <Text bold>{cut(props.customer.customer, props.width - 1)}</Text>
+      <Text bold>{cut(props.title, props.width - 1 - more.length)}<Text dimColor>{more}</Text></Text>
       <Text>{shown.join('\n')}</Text>
     </Box>
   );
 }
 
-export const KEYS: Array<[string, string]> = [
-  ['↑ ↓  PgUp PgDn  Home End', 'move (in a customer: scroll)'],
-  ['Enter', 'open the selected customer'],
-  ['Esc  Backspace', 'back (in the table: clear the filter)'],
-  ['s', `sort by: ${SORT_KEYS.join(', ')}`],
-  ['r', 'reverse the sort'],
-  ['/', 'filter by name (Enter keeps, Esc clears)'],
-  ['e', 'export the summary CSV'],
-  ['?', 'this help'],
-  ['q', 'quit'],
-  ['Ctrl-C', 'stop the scan, keep the counts (partial)'],
-  ['Ctrl-C again', 'quit'],
-];
+/** Wrap a message to the width (an error is read whole, not cut); words wider than a line are split. */
+export function wrap(text: string, w: number): string[] {
+  const pieces: string[] = [];
+  for (const word of printable(text).split(' ')) {
+    if (textWidth(word) <= w) {
+      pieces.push(word);
+      continue;
+    }
+    let cur = '';
+    for (const ch of word) {
+      if (cur && textWidth(cur + ch) > w) {
+        pieces.push(cur);
+        cur = '';
+      }
+      cur += ch;
+    }
+    if (cur) pieces.push(cur);
+  }
+  const out: string[] = [];
+  let line = '';
+  for (const p of pieces) {
+    const next = line ? `${line} ${p}` : p;
+    if (textWidth(next) <= w) line = next;
+    else {
+      if (line) out.push(line);
+      line = p;
+    }
+  }
+  if (line) out.push(line);
+  return out;
+}
 
-export function Help(props: { width: number; height: number }) {
+export function ExportPrompt(props: { state: UiState; width: number; height: number; partial: boolean; customer?: string; filtered: number; all: number }) {
+  const colour = useColour();
+  const s = props.state;
+  const w = props.width - 1;
+  const scopeText = (x: ExportScope): string =>
+    x === 'customer' ? `this customer (${props.customer ?? ''})` : x === 'filtered' ? `the filtered rows (${num(props.filtered)} of ${num(props.all)})` : `everything (${num(props.all)} rows)`;
+  const lines: React.ReactNode[] = [];
+  lines.push(<Text key="t" bold>{cut(`Export the summary${props.partial ? ' (the scan is not complete: marked PARTIAL)' : ''}`, w)}</Text>);
+  lines.push(<Text key="sp"> </Text>);
+  lines.push(
+    <Text key="w">
+      {'what: '}
+      {scopesOf(s).map((x) => (
+        <Text key={x} inverse={x === s.exportScope} bold={x === s.exportScope}>{x === s.exportScope ? `[${cut(scopeText(x), Math.max(10, w - 10))}]` : ` ${cut(scopeText(x), Math.max(10, w - 10))} `}</Text>
+      ))}
+    </Text>,
+  );
+  lines.push(
+    <Text key="f">
+      {'file: '}
+      <Text inverse>{cut(s.exportPath, w - 8)}</Text>
+      {s.exporting || s.exportStatus ? '' : '█'}
+    </Text>,
+  );
+  lines.push(<Text key="fmt" dimColor>{cut('.csv writes CSV, .json JSON; ~ is your home folder; an existing file is not replaced without asking', w)}</Text>);
+  lines.push(<Text key="sp2"> </Text>);
+  if (s.exporting) lines.push(<Text key="x">writing…</Text>);
+  if (s.exportStatus) {
+    const st = s.exportStatus;
+    wrap(st.message, w).forEach((l, i) => lines.push(<Text key={`m${i}`} color={colour(st.ok ? 'green' : st.exists ? 'yellow' : 'red')} bold>{l}</Text>));
+  }
+  const pad = Math.max(0, props.height - lines.length);
   return (
     <Box flexDirection="column">
-      <Text bold>Keys</Text>
-      {KEYS.map(([k, what]) => (
-        <Text key={k}>{cut(`  ${padR(k, 26)}${what}`, props.width - 1)}</Text>
-      ))}
-      {Array.from({ length: Math.max(0, props.height - KEYS.length - 1) }, (_, i) => (
-        <Text key={`blank-${i}`}> </Text>
-      ))}
+      {lines.slice(0, props.height)}
+      {pad ? <Text>{Array<string>(pad).fill(' ').join('\n')}</Text> : null}
     </Box>
   );
 }
 
-export function ExportPrompt(props: { state: UiState; width: number; partial: boolean }) {
-  const s = props.state;
-  return (
-    <Box flexDirection="column">
-      <Text bold>Export the summary CSV{props.partial ? ' (the scan is not complete: the file will be marked partial)' : ''}</Text>
-      <Text>
-        {'file: '}
-        <Text inverse>{cut(s.exportPath, props.width - 8)}</Text>
-        {s.exporting || s.exportStatus ? '' : '█'}
-      </Text>
-      {s.exporting ? <Text>writing…</Text> : null}
-      {s.exportStatus ? (
-        <Text color={colour(s.exportStatus.ok ? 'green' : 'red')} bold>
-          {cut(s.exportStatus.message, props.width - 1)}
-        </Text>
-      ) : (
-        <Text dimColor>Enter write   Esc cancel   Backspace/Ctrl-U edit</Text>
-      )}
-    </Box>
-  );
+/** Hints joined to fit: the middle ones go first, "? help" and "q quit" stay. */
+export function fitHints(prefix: string, hints: string[], w: number): string {
+  const keep = hints.filter((h) => h.startsWith('?') || h.startsWith('q '));
+  let mid = hints.filter((h) => !keep.includes(h));
+  const text = (): string => [prefix, ...mid, ...keep].filter(Boolean).join('  ');
+  while (mid.length && textWidth(text()) > w) mid = mid.slice(0, -1);
+  return cut(text(), w);
 }
 
-export function Footer(props: { state: UiState; width: number; customers: number; shown: number }) {
+export function Footer(props: { state: UiState; mode: KeyMode; width: number; all: number; shown: number; scanning: boolean }) {
+  const colour = useColour();
   const s = props.state;
+  const w = props.width - 1;
+  if (s.confirmQuit) {
+    const why = props.scanning ? 'the scan is still running' : 'nothing has been exported';
+    return <Text color={colour('yellow')} bold inverse>{padR(cut(`Quit? ${why}. y quits, any other key stays`, w), w)}</Text>;
+  }
   let text: string;
-  if (s.filtering) text = `/${s.filter}█   Enter keep  Esc clear`;
-  else if (s.view === 'customer') text = '↑↓ scroll  Esc back  e export  ? keys  q quit';
-  else if (s.view === 'help') text = 'Esc back  q quit';
-  else if (s.view === 'export') text = s.exportStatus?.ok ? 'any key: back' : '';
-  else text = `${s.filter ? `filter "${s.filter}": ${num(props.shown)} of ${num(props.customers)}  ` : ''}↑↓ move  Enter open  s sort  r reverse  / filter  e export  ? keys  q quit`;
-  return <Text dimColor>{cut(text, props.width - 1)}</Text>;
+  if (props.mode === 'filter') text = fitHints(`/${s.filter}█ ${num(props.shown)} of ${num(props.all)}`, hintsFor('filter'), w);
+  else if (props.mode === 'export') {
+    if (s.exportStatus?.ok) text = 'q quit  any other key: back';
+    else if (s.exportStatus?.exists) text = 'y replace  any other key: change the name';
+    else text = fitHints('', hintsFor('export'), w);
+  } else text = fitHints(props.mode === 'table' && s.filter ? `filter "${s.filter}": ${num(props.shown)} of ${num(props.all)}` : '', hintsFor(props.mode), w);
+  return <Text dimColor>{cut(text, w)}</Text>;
 }
-

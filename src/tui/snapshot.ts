@@ -1,0 +1,75 @@
+/**
+ * Where the UI gets the scan from: the engine's immutable snapshots (progress + per-row totals). The
+ * UI renders only from its own state and the latest snapshot; it never reads the live Scanner while
+ * drawing. This file is the one seam between the engine and the UI.
+ */
+import type { CustomerTotals, RowKind } from '../scan/aggregate.js';
+import type { ScanResult, ScanSnapshot, Scanner } from '../scan/engine.js';
+
+export type { ScanSnapshot };
+
+export interface SnapshotSource {
+  snapshot(): ScanSnapshot;
+  /** fn gets a snapshot at most every everyMs while the scan runs, and the last one when it ends */
+  subscribe(fn: (s: ScanSnapshot) => void, everyMs?: number): () => void;
+  /** stop the scan (what was counted is kept, marked partial) */
+  stop(): void;
+  /** the result as it stands (partial while the scan runs): what an export writes */
+  result(s: ScanSnapshot): ScanResult;
+  /** a key was pressed: hold the next snapshot back for ms, if building one would delay the key's frame */
+  quiet?(ms: number): void;
+  /** the scan's settings (root, depth, pattern, zone) */
+  readonly config: ScanResult['config'];
+}
+
+export type { RowKind };
+
+/** What a row is: a customer folder, or one of the rows the engine adds itself. */
+export const kindOf = (c: Pick<CustomerTotals, 'kind'>): RowKind => c.kind;
+
+/** How long key presses may hold the scan's redraws back. */
+const MAX_QUIET_MS = 2000;
+
+/**
+ * The engine's snapshots, as the UI takes them: a snapshot that arrives while keys are being
+ * pressed is held back (at most MAX_QUIET_MS), so that a key's frame never waits for a redraw of
+ * the scan (at 50,000 customers that means sorting them all again).
+ */
+export function snapshotSource(scanner: Scanner): SnapshotSource {
+  let quietUntil = 0;
+  return {
+    config: scanner.config,
+    snapshot: () => scanner.snapshot(),
+    subscribe(fn, everyMs) {
+      let pending: ScanSnapshot | undefined;
+      let t: NodeJS.Timeout | undefined;
+      let delivered = performance.now();
+      const deliver = (): void => {
+        t = undefined;
+        const s = pending;
+        pending = undefined;
+        delivered = performance.now();
+        if (s) fn(s);
+      };
+      const off = scanner.subscribe((s) => {
+        pending = s;
+        const now = performance.now();
+        const wait = s.finished ? 0 : Math.min(quietUntil - now, MAX_QUIET_MS - (now - delivered));
+        if (wait <= 0) {
+          clearTimeout(t);
+          deliver();
+        } else t ??= setTimeout(deliver, wait);
+      }, everyMs);
+      return () => {
+        off();
+        clearTimeout(t);
+      };
+    },
+    quiet(ms) {
+      quietUntil = Math.max(quietUntil, performance.now() + ms);
+    },
+    stop: () => scanner.stop(),
+    // while the scan runs: the result as it stands, partial
+    result: (s) => s.result ?? scanner.result(),
+  };
+}
