@@ -17,6 +17,7 @@ import { probeAsf } from './asf.js';
 import { isAc3, probeAc3 } from './ac3.js';
 import { probeAmr } from './amr.js';
 import { probeAiff, probeApe, probeCaf, probeTta, probeWavPack } from './lossless.js';
+import { moduleKind, probeModule } from './module.js';
 import type { FileSource, ProbeResult } from './types.js';
 
 export type { ProbeResult, FileKind, EmbeddedDate } from './types.js';
@@ -33,8 +34,11 @@ const AUDIO_EXT = new Set([
   'wav', 'wave', 'bwf', 'rf64', 'mp3', 'mp2', 'mpga', 'ogg', 'oga', 'opus', 'spx', 'flac', 'm4a', 'mp4',
   'm4b', 'aac', '3gp', '3g2', 'amr', 'awb', 'wma', 'asf', 'aif', 'aiff', 'aifc', 'au', 'snd', 'caf',
   'webm', 'mka', 'wv', 'ape', 'ac3', 'eac3', 'dts', 'tta', 'tak', 'shn', 'mpc', 'dsf', 'dff', 'ofr', 'voc', 'silk',
-  'mod', 'xm', 'it', 's3m', 'ra',
+  'mod', 'xm', 'it', 's3m', 'mptm', 'ra',
 ]);
+
+/** Extensions of tracker modules that may carry no signature libopenmpt's own probe would not need. */
+const MODULE_EXT = new Set(['mod', 'stk', 'nst', 'm15', '669', 'mtm', 'ult', 'far', 'med', 'okt', 'dbm', 'amf', 'ams', 'dmf', 'dsm', 'mdl', 'psm', 'ptm', 'umx', 'mo3', 'mptm']);
 
 /** Extensions of bare MPEG audio or ADTS streams, searched for frames past junk at the head. */
 const MPEG_EXT = new Set(['mp3', 'mp2', 'mp1', 'mpga', 'mpa', 'aac', 'adts']);
@@ -233,6 +237,8 @@ async function probeSource(src: FileSource, ext: string, audioName: boolean, nam
     }
     case 'audio': {
       const kindName = audioMagic(src.head, src.size)!;
+      const mod = moduleKind(src.head);
+      if (mod) return probeModule(src, mod);
       const hand = handRead(src, 0);
       const r = hand ? guard(hand, { bytes: src.size }) : guardMm(await probeWithMusicMetadata(src, name), src);
       // audio by its content: never `other`; when its length cannot be found it is unreadable, named
@@ -247,6 +253,12 @@ async function probeSource(src: FileSource, ext: string, audioName: boolean, nam
       if (magic === 'sync' || MPEG_EXT.has(ext)) {
         const r = afterId3(src, 0);
         if (r) return guard(r, { bytes: src.size });
+      }
+      // a module without a tag at a known place (a 15-sample Soundtracker MOD): only by its name, and
+      // counted only when libopenmpt opens it
+      if (magic === 'none' && MODULE_EXT.has(ext)) {
+        const r = await probeModule(src, ext.toUpperCase());
+        if (r.kind === 'audio') return r;
       }
       if (audioName) return guardMm(await probeWithMusicMetadata(src, name), src);
       if (magic === 'none') return { kind: 'other' };
