@@ -18,6 +18,7 @@ import { isAc3, probeAc3 } from './ac3.js';
 import { probeAmr } from './amr.js';
 import { probeAiff, probeApe, probeCaf, probeTta, probeWavPack } from './lossless.js';
 import { moduleKind, probeModule } from './module.js';
+import { probeTs, tsLayout } from './mpegts.js';
 import type { FileSource, ProbeResult } from './types.js';
 
 export type { ProbeResult, FileKind, EmbeddedDate } from './types.js';
@@ -52,7 +53,7 @@ export function looksLikeAudioName(ext: string): boolean {
   return AUDIO_EXT.has(ext) || rawCodec(ext) !== undefined;
 }
 
-type Magic = 'wav' | 'ogg' | 'id3' | 'flac' | 'container' | 'audio' | 'sync' | 'html' | 'none';
+type Magic = 'ts' | 'wav' | 'ogg' | 'id3' | 'flac' | 'container' | 'audio' | 'sync' | 'html' | 'none';
 
 /**
  * Formats that are audio by their content, whatever their name: each is `audio` or `unreadable`,
@@ -108,6 +109,9 @@ function sniff(h: Buffer, size: number): Magic {
     return 'container';
   }
   if (audioMagic(h, size)) return 'audio';
+  if (h[0] === 0x47 || h[4] === 0x47) {
+    if (tsLayout(h)) return 'ts';
+  }
   // MPEG audio or ADTS frame sync: weak (µ-law silence is 0xFF too), so it only counts without a better hint
   if (h.length >= 2 && h[0] === 0xff && (h[1]! & 0xe0) === 0xe0) return 'sync';
   const text = h.toString('latin1', 0, Math.min(h.length, 512)).replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart().toLowerCase();
@@ -245,8 +249,19 @@ async function probeSource(src: FileSource, ext: string, audioName: boolean, nam
       if (r.kind === 'audio') return r;
       return { ...r, kind: 'unreadable', codec: r.codec ?? kindName.toUpperCase(), error: `${kindName}: ${r.error ?? 'length not found'}` };
     }
+    case 'ts': {
+      const r = probeTs(src, tsLayout(src.head)!);
+      if (r) return r.kind === 'audio' ? guard(r, { bytes: src.size }) : r;
+      return noMagic(src, ext, audioName, name, 'none');
+    }
     case 'sync':
-    case 'none': {
+    case 'none':
+      return noMagic(src, ext, audioName, name, magic);
+  }
+}
+
+async function noMagic(src: FileSource, ext: string, audioName: boolean, name: string, magic: 'sync' | 'none'): Promise<ProbeResult> {
+    {
       const raw = rawCodec(ext);
       if (raw) return probeRaw(raw, src.size);
       // MPEG or ADTS frames at the head, or (named so) after junk: a copy that started mid-stream
@@ -266,7 +281,6 @@ async function probeSource(src: FileSource, ext: string, audioName: boolean, nam
       const r = await probeWithMusicMetadata(src, name);
       return r.kind === 'audio' ? guardMm(r, src) : { kind: 'other' };
     }
-  }
 }
 
 /** What follows an ID3v2 tag (or starts the file): MPEG audio, ADTS AAC or FLAC; undefined for anything else. */
