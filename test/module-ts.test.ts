@@ -119,3 +119,45 @@ describe.skipIf(!hasFfmpeg)('MPEG-TS', () => {
     expect(Math.abs(p.seconds! - 3)).toBeLessThan(0.05);
   });
 });
+
+/** A TAK head written bit by bit: STREAMINFO (+ LAST_FRAME) + END, then `body` bytes standing for frames. */
+function tak(samples: number, rate: number, channels: number, body: number, lastEnd?: number): Buffer {
+  let v = 2n | (2n << 6n) | (1n << 10n) | (BigInt(samples) << 14n) | (BigInt(rate - 6000) << 52n) | (8n << 70n) | (BigInt(channels - 1) << 75n);
+  const info = Buffer.alloc(13);
+  for (let i = 0; i < 10; i++, v >>= 8n) info[i] = Number(v & 0xffn);
+  const blocks = [Buffer.from([1, 13, 0, 0]), info];
+  const headLen = 4 + 17 + (lastEnd ? 15 : 0) + 4;
+  if (lastEnd) {
+    const lf = Buffer.alloc(11);
+    lf.writeUIntLE(lastEnd - 100, 0, 5);
+    lf.writeUIntLE(100, 5, 3);
+    blocks.push(Buffer.from([7, 11, 0, 0]), lf);
+  }
+  blocks.push(Buffer.from([0, 0, 0, 0]));
+  const b = Buffer.concat([Buffer.from('tBaK'), ...blocks, Buffer.alloc(body, 0x55)]);
+  expect(b.length).toBe(headLen + body);
+  return b;
+}
+
+describe('TAK: the STREAMINFO sample count', () => {
+  it('reads samples, rate and channels from the bit fields', async () => {
+    writeFileSync(join(dir, 'a.tak'), tak(441000, 44100, 2, 20000));
+    expect((await probeFile(join(dir, 'a.tak'), 'a.tak')).probe).toMatchObject({ kind: 'audio', codec: 'TAK', seconds: 10, sampleRate: 44100, channels: 2 });
+  });
+
+  it('a file cut before its last frame ends is sized in proportion to the frame bytes present, and says so', async () => {
+    const whole = tak(80000, 8000, 1, 10000, 0);
+    const headLen = whole.length - 10000 + 15;
+    // 10 s in 10,000 frame bytes; cut after 2,500 of them
+    writeFileSync(join(dir, 'cut.tak'), tak(80000, 8000, 1, 10000, headLen + 10000).subarray(0, headLen + 2500));
+    const r = (await probeFile(join(dir, 'cut.tak'), 'cut.tak')).probe;
+    expect(r.kind).toBe('audio');
+    expect(r.seconds).toBeCloseTo(2.5, 3);
+    expect(r.error).toMatch(/cut off/);
+  });
+
+  it('a sample count that is the all-ones "unknown" marker is unreadable', async () => {
+    writeFileSync(join(dir, 'u.tak'), tak(2 ** 35 - 1, 44100, 2, 1000));
+    expect((await probeFile(join(dir, 'u.tak'), 'u.tak')).probe.kind).toBe('unreadable');
+  });
+});
