@@ -260,27 +260,26 @@ async function probeSource(src: FileSource, ext: string, audioName: boolean, nam
   }
 }
 
+/** A file with no magic of its own (or only an MPEG frame sync): raw codecs by name, MPEG/ADTS frames, modules by name, then music-metadata. */
 async function noMagic(src: FileSource, ext: string, audioName: boolean, name: string, magic: 'sync' | 'none'): Promise<ProbeResult> {
-    {
-      const raw = rawCodec(ext);
-      if (raw) return probeRaw(raw, src.size);
-      // MPEG or ADTS frames at the head, or (named so) after junk: a copy that started mid-stream
-      if (magic === 'sync' || MPEG_EXT.has(ext)) {
-        const r = afterId3(src, 0);
-        if (r) return guard(r, { bytes: src.size });
-      }
-      // a module without a tag at a known place (a 15-sample Soundtracker MOD): only by its name, and
-      // counted only when libopenmpt opens it
-      if (magic === 'none' && MODULE_EXT.has(ext)) {
-        const r = await probeModule(src, ext.toUpperCase());
-        if (r.kind === 'audio') return r;
-      }
-      if (audioName) return guardMm(await probeWithMusicMetadata(src, name), src);
-      if (magic === 'none') return { kind: 'other' };
-      // A frame sync on a file not named as audio counts only if it really parses as audio.
-      const r = await probeWithMusicMetadata(src, name);
-      return r.kind === 'audio' ? guardMm(r, src) : { kind: 'other' };
-    }
+  const raw = rawCodec(ext);
+  if (raw) return probeRaw(raw, src.size);
+  // MPEG or ADTS frames at the head, or (named so) after junk: a copy that started mid-stream
+  if (magic === 'sync' || MPEG_EXT.has(ext)) {
+    const r = afterId3(src, 0);
+    if (r) return guard(r, { bytes: src.size });
+  }
+  // a module without a tag at a known place (a 15-sample Soundtracker MOD): only by its name, and
+  // counted only when libopenmpt opens it
+  if (magic === 'none' && MODULE_EXT.has(ext)) {
+    const r = await probeModule(src, ext.toUpperCase());
+    if (r.kind === 'audio') return r;
+  }
+  if (audioName) return guardMm(await probeWithMusicMetadata(src, name), src);
+  if (magic === 'none') return { kind: 'other' };
+  // A frame sync on a file not named as audio counts only if it really parses as audio.
+  const r = await probeWithMusicMetadata(src, name);
+  return r.kind === 'audio' ? guardMm(r, src) : { kind: 'other' };
 }
 
 /** What follows an ID3v2 tag (or starts the file): MPEG audio, ADTS AAC or FLAC; undefined for anything else. */
