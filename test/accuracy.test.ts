@@ -168,10 +168,14 @@ describe('audio by its content is never other', () => {
     const amr = Buffer.concat([Buffer.from('#!AMR-WB\n', 'latin1'), Buffer.alloc(50, (15 << 3) | 4)]);
     expect(await probe('dtx.awb', amr)).toMatchObject({ kind: 'audio', codec: 'AMR-WB', seconds: 1 });
   });
-  it('a tracker module is unreadable, named', async () => {
-    const mod = Buffer.alloc(2000);
-    mod.write('M.K.', 1080, 'latin1');
-    expect(await probe('song.mod', mod)).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/^MOD module/) });
+  it('a tracker module libopenmpt cannot open is unreadable, named; an empty one plays one empty pattern', async () => {
+    const bad = Buffer.alloc(2000, 0xee);
+    bad.write('M.K.', 1080, 'latin1');
+    expect(await probe('song.mod', bad)).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/^MOD module/) });
+    const empty = Buffer.alloc(2000);
+    empty.write('M.K.', 1080, 'latin1');
+    // 64 rows × 6 ticks × 20 ms: what a player (and ffmpeg) renders
+    expect(await probe('empty.mod', empty)).toMatchObject({ kind: 'audio', codec: 'MODULE/MOD', seconds: expect.closeTo(7.68, 3) });
   });
 });
 

@@ -16,7 +16,9 @@ import { probeMatroska } from './matroska.js';
 import { probeAsf } from './asf.js';
 import { isAc3, probeAc3 } from './ac3.js';
 import { probeAmr } from './amr.js';
-import { probeAiff, probeApe, probeCaf, probeTta, probeWavPack } from './lossless.js';
+import { probeAiff, probeApe, probeCaf, probeTak, probeTta, probeWavPack } from './lossless.js';
+import { moduleKind, probeModule } from './module.js';
+import { probeTs, tsLayout } from './mpegts.js';
 import type { FileSource, ProbeResult } from './types.js';
 
 export type { ProbeResult, FileKind, EmbeddedDate } from './types.js';
@@ -33,8 +35,11 @@ const AUDIO_EXT = new Set([
   'wav', 'wave', 'bwf', 'rf64', 'mp3', 'mp2', 'mpga', 'ogg', 'oga', 'opus', 'spx', 'flac', 'm4a', 'mp4',
   'm4b', 'aac', '3gp', '3g2', 'amr', 'awb', 'wma', 'asf', 'aif', 'aiff', 'aifc', 'au', 'snd', 'caf',
   'webm', 'mka', 'wv', 'ape', 'ac3', 'eac3', 'dts', 'tta', 'tak', 'shn', 'mpc', 'dsf', 'dff', 'ofr', 'voc', 'silk',
-  'mod', 'xm', 'it', 's3m', 'ra',
+  'mod', 'xm', 'it', 's3m', 'mptm', 'ra',
 ]);
+
+/** Extensions of tracker modules that may carry no signature libopenmpt's own probe would not need. */
+const MODULE_EXT = new Set(['mod', 'stk', 'nst', 'm15', '669', 'mtm', 'ult', 'far', 'med', 'okt', 'dbm', 'amf', 'ams', 'dmf', 'dsm', 'mdl', 'psm', 'ptm', 'umx', 'mo3', 'mptm']);
 
 /** Extensions of bare MPEG audio or ADTS streams, searched for frames past junk at the head. */
 const MPEG_EXT = new Set(['mp3', 'mp2', 'mp1', 'mpga', 'mpa', 'aac', 'adts']);
@@ -48,7 +53,7 @@ export function looksLikeAudioName(ext: string): boolean {
   return AUDIO_EXT.has(ext) || rawCodec(ext) !== undefined;
 }
 
-type Magic = 'wav' | 'ogg' | 'id3' | 'flac' | 'container' | 'audio' | 'sync' | 'html' | 'none';
+type Magic = 'ts' | 'wav' | 'ogg' | 'id3' | 'flac' | 'container' | 'audio' | 'sync' | 'html' | 'none';
 
 /**
  * Formats that are audio by their content, whatever their name: each is `audio` or `unreadable`,
@@ -104,6 +109,9 @@ function sniff(h: Buffer, size: number): Magic {
     return 'container';
   }
   if (audioMagic(h, size)) return 'audio';
+  if (h[0] === 0x47 || h[4] === 0x47) {
+    if (tsLayout(h)) return 'ts';
+  }
   // MPEG audio or ADTS frame sync: weak (µ-law silence is 0xFF too), so it only counts without a better hint
   if (h.length >= 2 && h[0] === 0xff && (h[1]! & 0xe0) === 0xe0) return 'sync';
   const text = h.toString('latin1', 0, Math.min(h.length, 512)).replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart().toLowerCase();
@@ -233,28 +241,45 @@ async function probeSource(src: FileSource, ext: string, audioName: boolean, nam
     }
     case 'audio': {
       const kindName = audioMagic(src.head, src.size)!;
+      const mod = moduleKind(src.head);
+      if (mod) return probeModule(src, mod);
       const hand = handRead(src, 0);
       const r = hand ? guard(hand, { bytes: src.size }) : guardMm(await probeWithMusicMetadata(src, name), src);
       // audio by its content: never `other`; when its length cannot be found it is unreadable, named
       if (r.kind === 'audio') return r;
       return { ...r, kind: 'unreadable', codec: r.codec ?? kindName.toUpperCase(), error: `${kindName}: ${r.error ?? 'length not found'}` };
     }
-    case 'sync':
-    case 'none': {
-      const raw = rawCodec(ext);
-      if (raw) return probeRaw(raw, src.size);
-      // MPEG or ADTS frames at the head, or (named so) after junk: a copy that started mid-stream
-      if (magic === 'sync' || MPEG_EXT.has(ext)) {
-        const r = afterId3(src, 0);
-        if (r) return guard(r, { bytes: src.size });
-      }
-      if (audioName) return guardMm(await probeWithMusicMetadata(src, name), src);
-      if (magic === 'none') return { kind: 'other' };
-      // A frame sync on a file not named as audio counts only if it really parses as audio.
-      const r = await probeWithMusicMetadata(src, name);
-      return r.kind === 'audio' ? guardMm(r, src) : { kind: 'other' };
+    case 'ts': {
+      const r = probeTs(src, tsLayout(src.head)!);
+      if (r) return r.kind === 'audio' ? guard(r, { bytes: src.size }) : r;
+      return noMagic(src, ext, audioName, name, 'none');
     }
+    case 'sync':
+    case 'none':
+      return noMagic(src, ext, audioName, name, magic);
   }
+}
+
+/** A file with no magic of its own (or only an MPEG frame sync): raw codecs by name, MPEG/ADTS frames, modules by name, then music-metadata. */
+async function noMagic(src: FileSource, ext: string, audioName: boolean, name: string, magic: 'sync' | 'none'): Promise<ProbeResult> {
+  const raw = rawCodec(ext);
+  if (raw) return probeRaw(raw, src.size);
+  // MPEG or ADTS frames at the head, or (named so) after junk: a copy that started mid-stream
+  if (magic === 'sync' || MPEG_EXT.has(ext)) {
+    const r = afterId3(src, 0);
+    if (r) return guard(r, { bytes: src.size });
+  }
+  // a module without a tag at a known place (a 15-sample Soundtracker MOD): only by its name, and
+  // counted only when libopenmpt opens it
+  if (magic === 'none' && MODULE_EXT.has(ext)) {
+    const r = await probeModule(src, ext.toUpperCase());
+    if (r.kind === 'audio') return r;
+  }
+  if (audioName) return guardMm(await probeWithMusicMetadata(src, name), src);
+  if (magic === 'none') return { kind: 'other' };
+  // A frame sync on a file not named as audio counts only if it really parses as audio.
+  const r = await probeWithMusicMetadata(src, name);
+  return r.kind === 'audio' ? guardMm(r, src) : { kind: 'other' };
 }
 
 /** What follows an ID3v2 tag (or starts the file): MPEG audio, ADTS AAC or FLAC; undefined for anything else. */
@@ -275,6 +300,7 @@ function handRead(src: FileSource, at: number): ProbeResult | undefined {
     case 'wvpk': return probeWavPack(src, at);
     case 'TTA1': return probeTta(src, at);
     case 'MAC ': return probeApe(src, at);
+    case 'tBaK': return at === 0 ? probeTak(src) : undefined;
   }
   if (at === 0 && h[0] === 0x0b && h[1] === 0x77) return probeAc3(src);
   if (at === 0 && h.toString('latin1', 0, 4) === '#!AM') return probeAmr(src);

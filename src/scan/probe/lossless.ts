@@ -259,3 +259,46 @@ export function probeAiff(src: FileSource): ProbeResult | undefined {
   }
   return undefined;
 }
+
+/**
+ * TAK (Tom's lossless Audio Kompressor): the sample count of the STREAMINFO metadata block (bit
+ * fields, least significant bit first: codec 6, profile 4, frame size 4, samples 35, data type 3,
+ * rate − 6000 18, bits − 8 5, channels − 1 4). A file shorter than the end of its last frame (the
+ * LAST_FRAME block gives its position) was cut: sized in proportion to the frame bytes present, and
+ * said so (TAK frames carry no sample count a reader could add up without decoding them).
+ */
+export function probeTak(src: FileSource): ProbeResult | undefined {
+  if (bytesAt(src, 0, 4).toString('latin1') !== 'tBaK') return undefined;
+  let info: Buffer | undefined;
+  let lastEnd = 0;
+  let p = 4;
+  for (let n = 0; n < 64 && p + 4 <= src.size; n++) {
+    const h = bytesAt(src, p, 4);
+    if (h.length < 4) break;
+    const type = h[0]! & 0x7f;
+    const len = h[1]! | (h[2]! << 8) | (h[3]! << 16);
+    p += 4;
+    if (type === 0) break;
+    if (type === 1 && len >= 10) info = bytesAt(src, p, 10);
+    if (type === 7 && len >= 8) {
+      const b = bytesAt(src, p, 8);
+      if (b.length === 8) lastEnd = b.readUIntLE(0, 5) + b.readUIntLE(5, 3);
+    }
+    p += len;
+  }
+  if (!info || info.length < 10) return { kind: 'unreadable', codec: 'TAK', error: 'TAK without a STREAMINFO block' };
+  let v = 0n;
+  for (let i = 9; i >= 0; i--) v = (v << 8n) | BigInt(info[i]!);
+  const bits = (o: number, n: number): number => Number((v >> BigInt(o)) & ((1n << BigInt(n)) - 1n));
+  const total = bits(14, 35);
+  const rate = bits(52, 18) + 6000;
+  const channels = bits(75, 4) + 1;
+  const base: Base = { codec: 'TAK', sampleRate: rate, channels };
+  if (!total || total === 2 ** 35 - 1) return { kind: 'unreadable', ...base, error: 'TAK header gives no sample count' };
+  if (lastEnd > p && src.size < lastEnd) {
+    const samples = Math.floor((total * Math.max(0, src.size - p)) / (lastEnd - p));
+    if (!(samples > 0)) return { kind: 'unreadable', ...base, error: 'cut off: no TAK frame present' };
+    return { kind: 'audio', seconds: samples / rate, ...base, error: `cut off: ${src.size} of ${lastEnd} bytes present (header says ${total} samples); sized in proportion` };
+  }
+  return { kind: 'audio', seconds: total / rate, ...base };
+}

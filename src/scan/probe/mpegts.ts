@@ -1,0 +1,179 @@
+/*
+ * MPEG transport streams (.ts, .m2ts: broadcast captures, some recorders) by hand: no library here
+ * reads them, and a TS has no length header at all. The audio track is found as a player finds it
+ * (PAT → PMT → the first audio elementary stream), its PES payload is gathered, and the complete
+ * frames in it are counted with the ADTS and MPEG audio frame readers: the audio present, also in a
+ * cut copy. A stream larger than WHOLE_MAX is sized by the span of its audio PES timestamps (first
+ * at the head, last at the tail) plus the frames of the last PES.
+ */
+import { adtsPayloadSeconds } from './adts.js';
+import { frameAt } from './mp3.js';
+import type { FileSource, ProbeResult } from './types.js';
+
+const WHOLE_MAX = 64 * 1024 * 1024;
+const CHUNK = 1024 * 1024;
+const WINDOW = 2 * 1024 * 1024;
+
+/** Packet size and the offset of the first sync byte (188-byte TS, or 192-byte M2TS with a 4-byte time code), or undefined. */
+export function tsLayout(h: Buffer): { size: 188 | 192; first: number } | undefined {
+  for (const [size, first] of [[188, 0], [192, 4]] as const) {
+    if (h.length >= first + 2 * size + 1 && h[first] === 0x47 && h[first + size] === 0x47 && h[first + 2 * size] === 0x47) return { size, first };
+  }
+  return undefined;
+}
+
+type AudioType = 'AAC' | 'MPEG' | 'other';
+const AUDIO_TYPES: Record<number, AudioType> = { 0x03: 'MPEG', 0x04: 'MPEG', 0x0f: 'AAC', 0x11: 'other', 0x81: 'other', 0x87: 'other', 0x82: 'other', 0x86: 'other' };
+const VIDEO_TYPES = new Set([0x01, 0x02, 0x10, 0x1b, 0x24, 0x42, 0xea]);
+
+interface Packet { pid: number; start: boolean; payload: Buffer }
+
+function* packets(b: Buffer, size: number, first: number): Generator<Packet> {
+  for (let p = first; p + 188 <= b.length; p += size) {
+    if (b[p] !== 0x47) continue;
+    const pid = ((b[p + 1]! & 0x1f) << 8) | b[p + 2]!;
+    const afc = (b[p + 3]! >> 4) & 3;
+    if (!(afc & 1)) continue;
+    let o = p + 4;
+    if (afc & 2) o += 1 + b[p + 4]!;
+    if (o >= p + 188) continue;
+    yield { pid, start: (b[p + 1]! & 0x40) !== 0, payload: b.subarray(o, p + 188) };
+  }
+}
+
+/** The section after the pointer field, or undefined. */
+function section(pl: Buffer): Buffer | undefined {
+  const s = 1 + pl[0]!;
+  if (s + 3 > pl.length) return undefined;
+  const len = ((pl[s + 1]! & 0x0f) << 8) | pl[s + 2]!;
+  return pl.subarray(s, Math.min(pl.length, s + 3 + len));
+}
+
+interface Pes { pts?: number; data: Buffer }
+
+function pes(pl: Buffer): Pes | undefined {
+  if (pl.length < 9 || pl[0] !== 0 || pl[1] !== 0 || pl[2] !== 1) return undefined;
+  const hdl = pl[8]!;
+  let pts: number | undefined;
+  if (pl[7]! & 0x80 && pl.length >= 14) {
+    pts = (pl[9]! >> 1 & 7) * 2 ** 30 + ((pl[10]! << 7) | (pl[11]! >> 1)) * 2 ** 15 + ((pl[12]! << 7) | (pl[13]! >> 1));
+  }
+  return { pts, data: pl.subarray(Math.min(pl.length, 9 + hdl)) };
+}
+
+/** Seconds of complete MPEG audio frames in a buffer of bare frames (resynchronising past damage). */
+function mpegPayloadSeconds(b: Buffer): { seconds: number; sampleRate: number; channels: number } | undefined {
+  let samples = 0;
+  let rate = 0;
+  let ch = 0;
+  let stream = -1;
+  const MASK = 0xfffe0c00;
+  for (let p = b.indexOf(0xff); p >= 0 && p + 4 <= b.length; ) {
+    const f = frameAt(b, p);
+    let ok = !!f && p + f.size <= b.length;
+    if (ok && stream < 0) {
+      // the first frame is believed when the next one follows it (or the buffer ends there)
+      const n = p + f!.size + 4 <= b.length ? frameAt(b, p + f!.size) : f;
+      ok = !!n && (n.header & MASK) === (f!.header & MASK);
+    } else if (ok) ok = (f!.header & MASK) === stream;
+    if (!ok) {
+      p = b.indexOf(0xff, p + 1);
+      continue;
+    }
+    if (stream < 0) { stream = f!.header & MASK; rate = f!.sampleRate; ch = f!.channels; }
+    samples += f!.samples;
+    p += f!.size;
+  }
+  return samples ? { seconds: samples / rate, sampleRate: rate, channels: ch } : undefined;
+}
+
+export function probeTs(src: FileSource, layout: { size: 188 | 192; first: number }): ProbeResult | undefined {
+  const { size, first } = layout;
+  const whole = src.size <= WHOLE_MAX;
+  let pmtPids = new Set<number>();
+  let audio: { pid: number; type: AudioType; streamType: number } | undefined;
+  let sawPmt = false;
+  let sawVideo = false;
+  const chunks: Buffer[] = [];
+  let firstPts: number | undefined;
+  let lastPes: Buffer[] = [];
+  let lastPts: number | undefined;
+  const limit = whole ? src.size : WINDOW;
+  // chunks aligned to whole packets
+  const step = Math.floor(CHUNK / size) * size;
+  for (let pos = 0; pos < limit; pos += step) {
+    const b = pos === 0 && src.head.length === src.size ? src.head : src.read(pos, Math.min(step + first, limit - pos));
+    for (const pk of packets(b, size, first)) {
+      if (!audio) {
+        if (pk.pid === 0 && pk.start) {
+          const s = section(pk.payload);
+          if (s && s[0] === 0x00) {
+            const ids = new Set<number>();
+            for (let i = 8; i + 4 <= s.length - 4; i += 4) {
+              if (s.readUInt16BE(i) !== 0) ids.add(s.readUInt16BE(i + 2) & 0x1fff);
+            }
+            pmtPids = ids;
+          }
+        } else if (pmtPids.has(pk.pid) && pk.start) {
+          const s = section(pk.payload);
+          if (s && s[0] === 0x02 && s.length >= 12) {
+            sawPmt = true;
+            let i = 12 + (s.readUInt16BE(10) & 0x0fff);
+            while (i + 5 <= s.length - 4) {
+              const st = s[i]!;
+              const pid = s.readUInt16BE(i + 1) & 0x1fff;
+              if (AUDIO_TYPES[st] && !audio) audio = { pid, type: AUDIO_TYPES[st]!, streamType: st };
+              if (VIDEO_TYPES.has(st)) sawVideo = true;
+              i += 5 + (s.readUInt16BE(i + 3) & 0x0fff);
+            }
+          }
+        }
+        continue;
+      }
+      if (pk.pid !== audio.pid) continue;
+      if (pk.start) {
+        const e = pes(pk.payload);
+        if (!e) continue;
+        if (firstPts === undefined) firstPts = e.pts;
+        if (whole) chunks.push(e.data);
+      } else if (whole && chunks.length) {
+        chunks.push(pk.payload);
+      }
+    }
+    if (!audio && pos + step >= WINDOW) break; // no PMT naming an audio track in the first 2 MiB
+  }
+  if (!sawPmt) return undefined;
+  if (!audio) return { kind: 'other', codec: 'MPEG-TS', error: sawVideo ? 'video, no audio track' : 'MPEG-TS without an audio track' };
+  const codec = `MPEG-TS/${audio.type === 'AAC' ? 'AAC' : audio.type === 'MPEG' ? 'MPEG AUDIO' : `0x${audio.streamType.toString(16)}`}`;
+  if (audio.type === 'other') return { kind: 'unreadable', codec, error: `MPEG-TS audio of stream type 0x${audio.streamType.toString(16)}: its frames are not read` };
+  const count = (b: Buffer) => (audio!.type === 'AAC' ? adtsPayloadSeconds(b) : mpegPayloadSeconds(b));
+  if (whole) {
+    const r = count(Buffer.concat(chunks));
+    if (!r) return { kind: 'unreadable', codec, error: 'MPEG-TS: no complete audio frame' };
+    return { kind: 'audio', codec, seconds: r.seconds, sampleRate: r.sampleRate, channels: r.channels };
+  }
+  // large: the PTS span from the first audio PES to the last one in the tail, plus that last PES's frames
+  const tailPos = Math.max(0, Math.floor((src.size - WINDOW - first) / size) * size);
+  const tail = src.read(tailPos, src.size - tailPos);
+  for (const pk of packets(tail, size, first)) {
+    if (pk.pid !== audio.pid) continue;
+    if (pk.start) {
+      const e = pes(pk.payload);
+      if (!e || e.pts === undefined) continue;
+      lastPts = e.pts;
+      lastPes = [e.data];
+    } else if (lastPes.length) lastPes.push(pk.payload);
+  }
+  const last = lastPes.length ? count(Buffer.concat(lastPes)) : undefined;
+  if (firstPts === undefined || lastPts === undefined || !last) return { kind: 'unreadable', codec, error: 'MPEG-TS: audio timestamps not found at the head and tail' };
+  let span = lastPts - firstPts;
+  if (span < 0) span += 2 ** 33; // the 33-bit clock wrapped once
+  return {
+    kind: 'audio',
+    codec,
+    seconds: span / 90000 + last.seconds,
+    sampleRate: last.sampleRate,
+    channels: last.channels,
+    error: 'MPEG-TS: sized from the audio timestamps at the head and tail',
+  };
+}

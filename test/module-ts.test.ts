@@ -1,0 +1,163 @@
+/**
+ * Tracker modules (sized by their play time with libopenmpt) and MPEG transport streams (the audio
+ * track's frames): files written here byte by byte (a module) or by ffmpeg (a video-only stream).
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, ftruncateSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { probeFile } from '../src/scan/probe/index.js';
+import { csvObjects, runCli, tempDir } from './helpers.js';
+
+const dir = tempDir('leaktally-modts-');
+const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
+
+/**
+ * A minimal 4-channel ProTracker MOD ("M.K."): one 64-row pattern played `orders` times, one short
+ * square-wave sample with a note on row 0, and optionally a speed command (Fxx) on row 0. Default
+ * speed 6 at 125 BPM: a row is 6 ticks of 20 ms, a pattern 7.68 s.
+ */
+function mod(orders: number, speed?: number): Buffer {
+  const sampleWords = 16;
+  const b = Buffer.alloc(1084 + 1024 + sampleWords * 2);
+  b.write('leaktally test', 0, 'latin1');
+  // sample 1: 20 + 0*30: name(22) length(2, words) finetune volume repeat-start repeat-length
+  b.write('square', 20, 'latin1');
+  b.writeUInt16BE(sampleWords, 42);
+  b[45] = 64;
+  b.writeUInt16BE(0, 46);
+  b.writeUInt16BE(sampleWords, 48);
+  for (let s = 1; s < 31; s++) b.writeUInt16BE(1, 20 + s * 30 + 28); // unused samples: repeat length 1
+  b[950] = orders; // song length
+  b[951] = 127;
+  // order table (128 bytes at 952): all pattern 0
+  b.write('M.K.', 1080, 'latin1');
+  // pattern 0, row 0, channel 0: sample 1, period 428 (C-2), effect F (set speed)
+  const p = 1084;
+  b[p] = 0x01;
+  b[p + 1] = 0xac; // period 0x1AC = 428
+  b[p + 2] = 0x10 | (speed ? 0x0f : 0);
+  b[p + 3] = speed ?? 0;
+  const sample = 1084 + 1024;
+  for (let i = 0; i < sampleWords * 2; i++) b[sample + i] = i < sampleWords ? 0x40 : 0xc0;
+  return b;
+}
+
+describe('tracker modules: the play time, with libopenmpt', () => {
+  it('a MOD of one pattern played twice lasts two patterns; a speed command on row 0 halves it', async () => {
+    writeFileSync(join(dir, 'two.mod'), mod(2));
+    writeFileSync(join(dir, 'fast.mod'), mod(2, 3));
+    // named as anything: the module is found by its content
+    writeFileSync(join(dir, 'fast.bin'), mod(2, 3));
+    const two = (await probeFile(join(dir, 'two.mod'), 'two.mod')).probe;
+    expect(two).toMatchObject({ kind: 'audio', codec: 'MODULE/MOD' });
+    expect(two.seconds).toBeCloseTo(2 * 64 * 6 * 0.02, 2);
+    const fast = (await probeFile(join(dir, 'fast.mod'), 'fast.mod')).probe;
+    expect(fast.seconds).toBeCloseTo(2 * 64 * 3 * 0.02, 2);
+    expect((await probeFile(join(dir, 'fast.bin'), 'fast.bin')).probe.seconds).toBeCloseTo(fast.seconds!, 6);
+  });
+
+  it.skipIf(!hasFfmpeg || !/libopenmpt/.test(spawnSync('ffmpeg', ['-v', 'quiet', '-formats']).stdout?.toString() ?? ''))(
+    'agrees with the length ffmpeg decodes',
+    async () => {
+      const f = join(dir, 'judge.mod');
+      writeFileSync(f, mod(3, 4));
+      const pcm = spawnSync('ffmpeg', ['-v', 'quiet', '-i', f, '-f', 's16le', '-ac', '1', '-ar', '8000', '-'], { maxBuffer: 1 << 26 }).stdout;
+      const decoded = pcm.length / 2 / 8000;
+      expect(decoded).toBeGreaterThan(1);
+      // ffmpeg renders in blocks of 0.1 s (its libopenmpt demuxer): at most one block more
+      expect(Math.abs((await probeFile(f, 'judge.mod')).probe.seconds! - decoded)).toBeLessThanOrEqual(0.1 + 1e-3);
+    },
+  );
+
+  it('a module libopenmpt cannot open, or one over the size read for modules, is unreadable with the reason', async () => {
+    const bad = Buffer.alloc(1200, 0xee);
+    bad.write('M.K.', 1080, 'latin1');
+    writeFileSync(join(dir, 'bad.mod'), bad);
+    const r = (await probeFile(join(dir, 'bad.mod'), 'bad.mod')).probe;
+    expect(r.kind).toBe('unreadable');
+    expect(r.error).toMatch(/module/);
+    const big = join(dir, 'big.it');
+    writeFileSync(big, Buffer.from('IMPM'));
+    const fd = openSync(big, 'r+');
+    ftruncateSync(fd, 33 * 1024 * 1024); // sparse: no 33 MiB written
+    closeSync(fd);
+    const b = (await probeFile(big, 'big.it')).probe;
+    expect(b.kind).toBe('unreadable');
+    expect(b.error).toMatch(/over the 32 MiB/);
+  });
+
+  it('the same seconds with 0, 2 and 3 reader threads (the player is loaded in each thread)', () => {
+    const tree = tempDir('leaktally-modthreads-');
+    for (let i = 0; i < 6; i++) writeFileSync(join(tree, `m${i}.mod`), mod(1 + i, 3 + (i % 3)));
+    const out = ['0', '2', '3'].map((t) => {
+      const files = join(dir, `files-${t}.csv`);
+      const r = runCli([tree, '--files', files, '--json', join(dir, `sum-${t}.json`), '--threads', t]);
+      expect(r.status, r.stderr).toBe(0);
+      return csvObjects(readFileSync(files, 'utf8').replace(/^\uFEFF/, '')).map((x) => `${x.path} ${x.kind} ${x.seconds}`).sort();
+    });
+    expect(out[0]!.every((l) => / audio \d/.test(l))).toBe(true);
+    expect(out[1]).toEqual(out[0]);
+    expect(out[2]).toEqual(out[0]);
+  });
+});
+
+describe.skipIf(!hasFfmpeg)('MPEG-TS', () => {
+  it('a video-only stream is other, with the reason', async () => {
+    const f = join(dir, 'video.ts');
+    const r = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=d=2:s=64x48:r=10', '-c:v', 'mpeg2video', '-f', 'mpegts', f]);
+    expect(r.status).toBe(0);
+    expect((await probeFile(f, 'video.ts')).probe).toMatchObject({ kind: 'other', error: 'video, no audio track' });
+  });
+
+  it('video with an AAC track: the audio track is counted', async () => {
+    const f = join(dir, 'av.ts');
+    const r = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=f=440:d=3', '-f', 'lavfi', '-i', 'testsrc=d=3:s=64x48:r=10', '-c:a', 'aac', '-c:v', 'mpeg2video', '-f', 'mpegts', f]);
+    expect(r.status).toBe(0);
+    const p = (await probeFile(f, 'av.ts')).probe;
+    expect(p).toMatchObject({ kind: 'audio', codec: 'MPEG-TS/AAC' });
+    expect(Math.abs(p.seconds! - 3)).toBeLessThan(0.05);
+  });
+});
+
+/** A TAK head written bit by bit: STREAMINFO (+ LAST_FRAME) + END, then `body` bytes standing for frames. */
+function tak(samples: number, rate: number, channels: number, body: number, lastEnd?: number): Buffer {
+  let v = 2n | (2n << 6n) | (1n << 10n) | (BigInt(samples) << 14n) | (BigInt(rate - 6000) << 52n) | (8n << 70n) | (BigInt(channels - 1) << 75n);
+  const info = Buffer.alloc(13);
+  for (let i = 0; i < 10; i++, v >>= 8n) info[i] = Number(v & 0xffn);
+  const blocks = [Buffer.from([1, 13, 0, 0]), info];
+  const headLen = 4 + 17 + (lastEnd ? 15 : 0) + 4;
+  if (lastEnd) {
+    const lf = Buffer.alloc(11);
+    lf.writeUIntLE(lastEnd - 100, 0, 5);
+    lf.writeUIntLE(100, 5, 3);
+    blocks.push(Buffer.from([7, 11, 0, 0]), lf);
+  }
+  blocks.push(Buffer.from([0, 0, 0, 0]));
+  const b = Buffer.concat([Buffer.from('tBaK'), ...blocks, Buffer.alloc(body, 0x55)]);
+  expect(b.length).toBe(headLen + body);
+  return b;
+}
+
+describe('TAK: the STREAMINFO sample count', () => {
+  it('reads samples, rate and channels from the bit fields', async () => {
+    writeFileSync(join(dir, 'a.tak'), tak(441000, 44100, 2, 20000));
+    expect((await probeFile(join(dir, 'a.tak'), 'a.tak')).probe).toMatchObject({ kind: 'audio', codec: 'TAK', seconds: 10, sampleRate: 44100, channels: 2 });
+  });
+
+  it('a file cut before its last frame ends is sized in proportion to the frame bytes present, and says so', async () => {
+    const whole = tak(80000, 8000, 1, 10000, 0);
+    const headLen = whole.length - 10000 + 15;
+    // 10 s in 10,000 frame bytes; cut after 2,500 of them
+    writeFileSync(join(dir, 'cut.tak'), tak(80000, 8000, 1, 10000, headLen + 10000).subarray(0, headLen + 2500));
+    const r = (await probeFile(join(dir, 'cut.tak'), 'cut.tak')).probe;
+    expect(r.kind).toBe('audio');
+    expect(r.seconds).toBeCloseTo(2.5, 3);
+    expect(r.error).toMatch(/cut off/);
+  });
+
+  it('a sample count that is the all-ones "unknown" marker is unreadable', async () => {
+    writeFileSync(join(dir, 'u.tak'), tak(2 ** 35 - 1, 44100, 2, 1000));
+    expect((await probeFile(join(dir, 'u.tak'), 'u.tak')).probe.kind).toBe('unreadable');
+  });
+});
