@@ -127,4 +127,21 @@ describe("the UI's export", () => {
     expect(readFileSync(c, 'utf8')).toMatch(/^\uFEFFcustomer;controller;/);
     await expect(exportSummaryFile(res, join(LEAK, 'x.xlsx'), ',')).rejects.toThrow(/evidence tree/);
   });
+  it('the UI export writes the workbook for a .xlsx name, scoped rows included', async () => {
+    const { scan } = await import('../src/scan/engine.js');
+    const { writeExport } = await import('../src/tui/export.js');
+    const { readXlsx } = await import('./xlsx-read.js');
+    const { LEAK, tempDir } = await import('./helpers.js');
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const res = await scan({ root: LEAK, depth: 1, zone: 'UTC', threads: 0 });
+    const target = join(tempDir(), 'ui.xlsx');
+    const itell = res.customers.filter((c) => c.customer === 'itell');
+    const out = await writeExport({ result: res, scope: 'customer', rows: itell, path: target, overwrite: false, delimiter: ',' });
+    expect(out).toMatchObject({ ok: true, message: expect.stringMatching(/^wrote .*ui\.xlsx \(XLSX/) });
+    const wb = readXlsx(readFileSync(target));
+    expect(wb.formulas).toBe(0);
+    expect(wb.cells.get('Summary')!.get('A2')).toEqual({ type: 'text', value: 'itell' });
+    expect(wb.cells.get('Summary')!.get('A3')).toEqual({ type: 'text', value: '(total)' });
+  });
 });

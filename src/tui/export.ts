@@ -5,6 +5,10 @@
  * atomic writer and the same CSV/JSON as the command line's.
  */
 import { existsSync } from 'node:fs';
+import { notifyReport } from '../report/notify.js';
+import { writeWorkbook } from '../report/xlsx.js';
+import { method } from '../report/method.js';
+import { version } from '../cli/args.js';
 import { homedir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { format } from 'date-fns';
@@ -71,19 +75,24 @@ const SCOPE_TEXT: Record<ExportScope, string> = { all: 'every row', filtered: 't
 export async function writeExport(req: ExportRequest): Promise<ExportOutcome> {
   const target = expandHome(req.path.trim());
   const fmt = formatOf(target);
-  if (fmt === 'xlsx') return { ok: false, message: 'not written: the .xlsx workbook is not available in this version yet; name the file .csv or .json' };
   const problem = outputProblem(target, req.result.config.root);
   if (problem) return { ok: false, message: `not written: ${problem}` };
   if (!req.overwrite && existsSync(target)) {
     return { ok: false, exists: true, message: `${target} exists: y replaces it, any other key changes the name` };
   }
   const result = req.scope === 'all' ? req.result : scoped(req.result, req.rows);
-  const text = fmt === 'json' ? summaryJson(result, { scope: req.scope, rows: result.customers.length }) : summaryCsv(result, req.delimiter);
   let file: AtomicFile | undefined;
   try {
-    file = await AtomicFile.create(target);
-    file.write(text);
-    await file.commit();
+    if (fmt === 'xlsx') {
+      // the same workbook as --xlsx (written atomically by its writer)
+      const report = notifyReport(result);
+      await writeWorkbook(target, report, result, method(result, report, { version: version() }));
+    } else {
+      const text = fmt === 'json' ? summaryJson(result, { scope: req.scope, rows: result.customers.length }) : summaryCsv(result, req.delimiter);
+      file = await AtomicFile.create(target);
+      file.write(text);
+      await file.commit();
+    }
   } catch (e) {
     file?.abort();
     return { ok: false, message: `not written: ${e instanceof Error ? e.message : String(e)}` };
