@@ -52,8 +52,8 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(args: string[], opts: SpawnSyncOptions = {}): CliRun {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
+export function runCli(args: string[], opts: SpawnSyncOptions = {}, cli = CLI): CliRun {
+  const r = spawnSync(process.execPath, [cli, ...args], {
     encoding: 'utf8',
     env: { ...process.env, CI: '1', TZ: 'UTC' },
     timeout: 60_000,
@@ -121,15 +121,7 @@ export function unprivileged(...fixtures: string[]): Unprivileged {
     if (r.status !== 0) return { skip: `uid 65534 cannot reach ${f}: the temporary folder (TMPDIR) is private` };
   }
   return {
-    run(args) {
-      const r = spawnSync(process.execPath, [cli, ...args], {
-        encoding: 'utf8',
-        env: { ...process.env, CI: '1', TZ: 'UTC' },
-        timeout: 60_000,
-        ...NOBODY,
-      });
-      return { status: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
-    },
+    run: (args) => runCli(args, NOBODY, cli),
   };
 }
 
