@@ -30,9 +30,44 @@ function mulberry32(seed: number): () => number {
 }
 
 const PIECES: Buffer[] = [
-  '\x1b]0;t\x07', '\x1b[2J', '\x1b[31m', '\x07', '\b', '\r', '\n', '\t', '\x7f', '\u009b', '\u0085', '\u202e', '\u2066', '\u2069',
-  '\u200b', '\u200f', '\ufeff', '\u2028', '\u2029', '"', "'", ',', ';', '=', '+', '-', '@', '=cmd|"/c calc"!A1', ' ', 'é', '😀',
-  'kund', 'call', '2019', '20190114-083012', '.wav', '.mp3', '.ul',
+  '\x1b]0;t\x07',
+  '\x1b[2J',
+  '\x1b[31m',
+  '\x07',
+  '\b',
+  '\r',
+  '\n',
+  '\t',
+  '\x7f',
+  '\u009b',
+  '\u0085',
+  '\u202e',
+  '\u2066',
+  '\u2069',
+  '\u200b',
+  '\u200f',
+  '\ufeff',
+  '\u2028',
+  '\u2029',
+  '"',
+  "'",
+  ',',
+  ';',
+  '=',
+  '+',
+  '-',
+  '@',
+  '=cmd|"/c calc"!A1',
+  ' ',
+  'é',
+  '😀',
+  'kund',
+  'call',
+  '2019',
+  '20190114-083012',
+  '.wav',
+  '.mp3',
+  '.ul',
 ].map((s) => Buffer.from(s));
 const BAD_BYTES = [0xff, 0xfe, 0xe9, 0xc3, 0x80, 0x9b, 0xed];
 
@@ -64,7 +99,14 @@ function hostileContent(rnd: () => number): Buffer {
   if (r < 0.4) return good.subarray(0, Math.floor(rnd() * good.length)); // a cut header
   if (r < 0.5) return Buffer.alloc(0);
   if (r < 0.6) return Buffer.from('<html><body>404</body></html>');
-  const magic = [Buffer.from('RIFF'), Buffer.from('OggS'), Buffer.from('ID3'), Buffer.from('\0\0\0\x18ftypmp42'), Buffer.from('fLaC'), Buffer.alloc(0)][Math.floor(rnd() * 6)]!;
+  const magic = [
+    Buffer.from('RIFF'),
+    Buffer.from('OggS'),
+    Buffer.from('ID3'),
+    Buffer.from('\0\0\0\x18ftypmp42'),
+    Buffer.from('fLaC'),
+    Buffer.alloc(0),
+  ][Math.floor(rnd() * 6)]!;
   const junk = Buffer.alloc(Math.floor(rnd() * 3000));
   for (let i = 0; i < junk.length; i++) junk[i] = Math.floor(rnd() * 256);
   return Buffer.concat([magic, junk]);
@@ -109,7 +151,8 @@ function makeTree(seed: number): Tree {
 }
 
 // eslint-disable-next-line no-control-regex
-const RAW = /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+const RAW =
+  /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
 
 const SEEDS = [1, 2, 3, 4];
 
@@ -118,9 +161,15 @@ describe('fuzz: hostile names and contents', () => {
     it(`seed ${seed}: every file counted once, classes add up, outputs parse, terminals get no raw controls`, (ctx) => {
       const tree = makeTree(seed);
       const out = tempDir();
-      const r = spawnSync(process.execPath, [CLI, tree.root, '--csv', join(out, 's.csv'), '--files', join(out, 'f.csv'), '--json', join(out, 'j.json')], {
-        encoding: 'utf8', env: { ...process.env, CI: '1', TZ: 'UTC' }, timeout: 120_000,
-      });
+      const r = spawnSync(
+        process.execPath,
+        [CLI, tree.root, '--csv', join(out, 's.csv'), '--files', join(out, 'f.csv'), '--json', join(out, 'j.json')],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, CI: '1', TZ: 'UTC' },
+          timeout: 120_000,
+        },
+      );
       expect(r.stderr.replace(/\n$/, '')).not.toMatch(RAW);
       expect(r.status).toBe(0);
 
@@ -144,9 +193,15 @@ describe('fuzz: hostile names and contents', () => {
       // and on a terminal: the summary and the manifest on stdout, sanitised
       if (spawnSync('script', ['--version']).status !== 0) return ctx.skip('script(1) is not installed');
       for (const flag of ['--csv', '--files']) {
-        const t = spawnSync('script', ['-qec', `'${process.execPath}' '${CLI}' '${tree.root}' ${flag} -`, '/dev/null'], {
-          encoding: 'utf8', env: { ...process.env, CI: '1', TZ: 'UTC' }, timeout: 120_000,
-        });
+        const t = spawnSync(
+          'script',
+          ['-qec', `'${process.execPath}' '${CLI}' '${tree.root}' ${flag} -`, '/dev/null'],
+          {
+            encoding: 'utf8',
+            env: { ...process.env, CI: '1', TZ: 'UTC' },
+            timeout: 120_000,
+          },
+        );
         expect(t.status).toBe(0);
         expect(t.stdout.replace(/\r\x1b\[K/g, '\r')).not.toMatch(RAW);
       }

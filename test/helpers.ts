@@ -84,7 +84,8 @@ export function unprivilegedRuntime(): string {
   cpSync(join(ROOT, 'dist'), join(d, 'dist'), { recursive: true });
   cpSync(join(ROOT, 'package.json'), join(d, 'package.json'));
   // the folder-listing addon, when built (native/listdir.c)
-  if (existsSync(join(ROOT, 'build/Release/listdir.node'))) cpSync(join(ROOT, 'build/Release/listdir.node'), join(d, 'build/Release/listdir.node'));
+  if (existsSync(join(ROOT, 'build/Release/listdir.node')))
+    cpSync(join(ROOT, 'build/Release/listdir.node'), join(d, 'build/Release/listdir.node'));
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
     packages: Record<string, { dev?: boolean }>;
   };
@@ -102,7 +103,13 @@ export function unprivilegedRuntime(): string {
   }
   // dist/ is copied with this umask's modes; the linked packages keep theirs (a chmod would change the
   // installed files too): if they are not readable by others, the check below says so
-  spawnSync('chmod', ['-R', 'a+rX', join(d, 'dist'), join(d, 'package.json'), ...(existsSync(join(d, 'build')) ? [join(d, 'build')] : [])]);
+  spawnSync('chmod', [
+    '-R',
+    'a+rX',
+    join(d, 'dist'),
+    join(d, 'package.json'),
+    ...(existsSync(join(d, 'build')) ? [join(d, 'build')] : []),
+  ]);
   return (runtime = d);
 }
 
@@ -114,7 +121,9 @@ export function unprivileged(...fixtures: string[]): Unprivileged {
   const cli = join(rt, 'dist/cli/main.js');
   const probe = spawnSync(process.execPath, [cli, '--version'], { ...NOBODY, encoding: 'utf8' });
   if (probe.status !== 0) {
-    return { skip: `uid 65534 cannot run ${process.execPath} (${probe.error?.message ?? String(probe.stderr).trim()}): put node where every user can reach it` };
+    return {
+      skip: `uid 65534 cannot run ${process.execPath} (${probe.error?.message ?? String(probe.stderr).trim()}): put node where every user can reach it`,
+    };
   }
   for (const f of fixtures) {
     const r = spawnSync('test', ['-x', f], NOBODY);

@@ -19,19 +19,49 @@ export const ZONE = 'Europe/Stockholm';
 
 /** What a terminal sends for each key. */
 export const KEY = {
-  enter: '\r', escape: '\x1b', down: '\x1b[B', up: '\x1b[A', backspace: '\x7f', end: '\x1b[F', home: '\x1b[H',
-  pageDown: '\x1b[6~', tab: '\t', ctrlC: '\x03', ctrlU: '\x15',
+  enter: '\r',
+  escape: '\x1b',
+  down: '\x1b[B',
+  up: '\x1b[A',
+  backspace: '\x7f',
+  end: '\x1b[F',
+  home: '\x1b[H',
+  pageDown: '\x1b[6~',
+  tab: '\t',
+  ctrlC: '\x03',
+  ctrlU: '\x15',
 };
 
 /** A customer row with every count set from `files` (all audio, an hour each unless told). */
 export const cust = (customer: string, files: number, extra: Partial<CustomerTotals> = {}): CustomerTotals => ({
-  customer, kind: customer === '(unmatched)' ? 'unmatched' : customer === '(top level)' ? 'top-level' : 'customer',
-  withheldCallerCalls: 0, pastRetentionFiles: 0, pastRetentionSeconds: 0, unreadableFolders: 0, hardLinks: 0, sparseFiles: 0, files, audioFiles: files, otherFiles: 0, unreadableFiles: 0, bytes: 0, audioSeconds: files * 3600,
-  formats: [], months: [], dateSources: [], unreadableExamples: [], ...extra,
+  customer,
+  kind: customer === '(unmatched)' ? 'unmatched' : customer === '(top level)' ? 'top-level' : 'customer',
+  withheldCallerCalls: 0,
+  pastRetentionFiles: 0,
+  pastRetentionSeconds: 0,
+  unreadableFolders: 0,
+  hardLinks: 0,
+  sparseFiles: 0,
+  files,
+  audioFiles: files,
+  otherFiles: 0,
+  unreadableFiles: 0,
+  bytes: 0,
+  audioSeconds: files * 3600,
+  formats: [],
+  months: [],
+  dateSources: [],
+  unreadableExamples: [],
+  ...extra,
 });
 
 /** Poll until a frame passes the test (generous: the suite shares the machine). */
-export async function until(frame: () => string | undefined, test: (f: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
+export async function until(
+  frame: () => string | undefined,
+  test: (f: string) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<string> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const f = frame() ?? '';
@@ -67,15 +97,26 @@ export interface Started extends ReturnType<typeof render> {
 }
 
 /** The App on a real scan of root, in a terminal of the given size, exports defaulting into a temp folder. */
-export function startApp(root: string, { config, ...opts }: Partial<AppProps> & { config?: Partial<ScanConfig> } = {}): Started {
+export function startApp(
+  root: string,
+  { config, ...opts }: Partial<AppProps> & { config?: Partial<ScanConfig> } = {},
+): Started {
   const scanner = new Scanner({ root, depth: 1, zone: ZONE, threads: 0, ...config });
   const done = scanner.run();
   const source = snapshotSource(scanner);
   const out = tempDir();
   let code: number | undefined;
   const app = render(
-    <App source={source} root={root} zone={ZONE} delimiter="," size={{ columns: 100, rows: 24 }}
-      exportPath={(now) => defaultExportPath(root, ZONE, now, out)} onQuit={(c) => (code = c)} {...opts} />,
+    <App
+      source={source}
+      root={root}
+      zone={ZONE}
+      delimiter=","
+      size={{ columns: 100, rows: 24 }}
+      exportPath={(now) => defaultExportPath(root, ZONE, now, out)}
+      onQuit={(c) => (code = c)}
+      {...opts}
+    />,
   );
   return { ...app, done, source, out, quitCode: () => code };
 }
@@ -116,7 +157,12 @@ export function terminal(name: string, columns: number, rows: number, script: st
   };
 }
 
-export async function waitFor(test: () => boolean, what: string, screen: () => string, timeoutMs = 60_000): Promise<void> {
+export async function waitFor(
+  test: () => boolean,
+  what: string,
+  screen: () => string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!test()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen:\n${screen()}`);

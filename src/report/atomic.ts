@@ -6,7 +6,17 @@
  * Temporary files still open when the process ends are removed by removeTemporaryFiles(), which runs
  * on every exit Node can intercept (the 'exit' event; the CLI also calls it on signals).
  */
-import { closeSync, constants, createWriteStream, fsyncSync, openSync, chmodSync, renameSync, unlinkSync, type WriteStream } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  createWriteStream,
+  fsyncSync,
+  openSync,
+  chmodSync,
+  renameSync,
+  unlinkSync,
+  type WriteStream,
+} from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -100,7 +110,10 @@ export class AtomicFile extends BaseOutput implements Output {
    * Fails with "cannot write <target>: <reason>". `path` is the file to create or replace (target
    * with links resolved; target itself when not given).
    */
-  static async create(target: string, opts: OutputOptions & { path?: string; existingMode?: number } = {}): Promise<AtomicFile> {
+  static async create(
+    target: string,
+    opts: OutputOptions & { path?: string; existingMode?: number } = {},
+  ): Promise<AtomicFile> {
     const path = opts.path ?? target;
     const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
     let stream: WriteStream;
@@ -191,7 +204,9 @@ export class DirectOutput extends BaseOutput implements Output {
     await this.flush();
     if (this.error) {
       const some = this.stream.bytesWritten > 0;
-      throw new OutputWriteError(`cannot write ${this.target}: ${describeError(this.error)}${some ? `; what reached it (${this.stream.bytesWritten} bytes) is incomplete` : ''}`);
+      throw new OutputWriteError(
+        `cannot write ${this.target}: ${describeError(this.error)}${some ? `; what reached it (${this.stream.bytesWritten} bytes) is incomplete` : ''}`,
+      );
     }
   }
 
@@ -212,7 +227,11 @@ export function descriptorOf(path: string): number | undefined {
 /** Open an output as planned (see target.ts). Fails with "cannot write <target>: <reason>". */
 export function openOutput(plan: OutputPlan, opts: OutputOptions = {}): Promise<Output> {
   if (plan.kind === 'direct') return DirectOutput.create(plan.target, plan.path);
-  return AtomicFile.create(plan.target, { ...opts, path: plan.path, existingMode: opts.private ? undefined : plan.existingMode });
+  return AtomicFile.create(plan.target, {
+    ...opts,
+    path: plan.path,
+    existingMode: opts.private ? undefined : plan.existingMode,
+  });
 }
 
 /** Plan and open target for a scan of root (the UI's export: one output, no other to collide with). */

@@ -14,7 +14,17 @@ import { numberCell, safeText } from './cells.js';
 import type { Delimiter } from './summary.js';
 
 export const MANIFEST_COLUMNS = [
-  'path', 'customer', 'kind', 'bytes', 'seconds', 'codec', 'sample_rate', 'channels', 'recorded_at', 'date_source', 'error',
+  'path',
+  'customer',
+  'kind',
+  'bytes',
+  'seconds',
+  'codec',
+  'sample_rate',
+  'channels',
+  'recorded_at',
+  'date_source',
+  'error',
 ] as const;
 
 export interface ManifestOptions {
@@ -39,7 +49,13 @@ export class ManifestWriter {
     private readonly opts: ManifestOptions = {},
   ) {
     this.text = opts.terminal ? (s) => printable(safeText(s)) : safeText;
-    this.csv = stringify({ bom: !opts.terminal, delimiter, header: true, columns: [...MANIFEST_COLUMNS], record_delimiter: 'windows' });
+    this.csv = stringify({
+      bom: !opts.terminal,
+      delimiter,
+      header: true,
+      columns: [...MANIFEST_COLUMNS],
+      record_delimiter: 'windows',
+    });
     this.csv.on('data', (chunk: Buffer) => {
       if (this.error) return;
       if (!this.out.write(chunk)) {

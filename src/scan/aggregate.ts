@@ -92,7 +92,8 @@ export interface RowCounts {
   counts: Counts;
 }
 
-const byCount = <K extends string>(m: Map<K, number>): Array<[K, number]> => [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+const byCount = <K extends string>(m: Map<K, number>): Array<[K, number]> =>
+  [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
 
 /** Counts as totals (withCallers: whether the pattern captures callers; withCallerSet: include the keys). */
 export function totalsOf(c: Counts, withCallers: boolean, withCallerSet = false): Totals {
@@ -233,10 +234,19 @@ export class Aggregator {
    */
   customers(withCallerSet = false): CustomerTotals[] {
     this.sorted ??= [...this.rows.values()].sort((a, b) =>
-      a.customer < b.customer ? -1 : a.customer > b.customer ? 1 : a.kind === b.kind ? 0 : a.kind === 'customer' ? 1 : -1,
+      a.customer < b.customer
+        ? -1
+        : a.customer > b.customer
+          ? 1
+          : a.kind === b.kind
+            ? 0
+            : a.kind === 'customer'
+              ? 1
+              : -1,
     );
     return this.sorted.map((r) => {
-      if (withCallerSet) return freezeRow({ customer: r.customer, kind: r.kind, ...totalsOf(r.counts, this.withCallers, true) });
+      if (withCallerSet)
+        return freezeRow({ customer: r.customer, kind: r.kind, ...totalsOf(r.counts, this.withCallers, true) });
       return (r.frozen ??= freezeRow({ customer: r.customer, kind: r.kind, ...totalsOf(r.counts, this.withCallers) }));
     });
   }

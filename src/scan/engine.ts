@@ -271,7 +271,11 @@ export class Scanner {
     const reader = createReader({
       config: this.config,
       keepPaths: this.keepPaths,
-      sink: { rows: (rows) => this.rows(rows), record: (r) => this.record(r), noatimeRefused: (n) => void (this.probeRefused += n) },
+      sink: {
+        rows: (rows) => this.rows(rows),
+        record: (r) => this.record(r),
+        noatimeRefused: (n) => void (this.probeRefused += n),
+      },
     });
     this.reader = reader;
     if (this.stopped) reader.stop();
@@ -338,14 +342,20 @@ export function scan(config: ScanConfig, onRecord?: (r: FileRecord) => void): Pr
 export function evidenceWarnings(r: Pick<ScanResult, 'noatime' | 'totals'>): string[] {
   const w: string[] = [];
   if (!r.noatime.folders) {
-    w.push('folders were listed without O_NOATIME (not yours, or the listing addon is not built): their access times may have moved; --strict-evidence refuses instead');
+    w.push(
+      'folders were listed without O_NOATIME (not yours, or the listing addon is not built): their access times may have moved; --strict-evidence refuses instead',
+    );
   }
   if (r.noatime.filesRefused) {
     const n = r.noatime.filesRefused;
-    w.push(`${n} ${n === 1 ? 'file is' : 'files are'} not yours, so O_NOATIME was refused and reading moved ${n === 1 ? 'its access time' : 'their access times'}; run as the owner or root, or --strict-evidence to refuse`);
+    w.push(
+      `${n} ${n === 1 ? 'file is' : 'files are'} not yours, so O_NOATIME was refused and reading moved ${n === 1 ? 'its access time' : 'their access times'}; run as the owner or root, or --strict-evidence to refuse`,
+    );
   }
   if (r.totals.hardLinks) {
-    w.push(`${r.totals.hardLinks} hard ${r.totals.hardLinks === 1 ? 'link' : 'links'}: extra names of files counted once (column hard_links)`);
+    w.push(
+      `${r.totals.hardLinks} hard ${r.totals.hardLinks === 1 ? 'link' : 'links'}: extra names of files counted once (column hard_links)`,
+    );
   }
   return w;
 }

@@ -66,6 +66,13 @@ export function listFolder(path: Buffer, strict = false): Listing {
     }
     return { names, types, noatime: out[0] === 1 };
   }
-  const entries = readdirSync(path as unknown as string, { withFileTypes: true, encoding: 'buffer' }) as unknown as Array<Dirent<Buffer>>;
-  return { names: entries.map((d) => d.name as unknown as Buffer), types: entries.map((d) => typeOf(d as unknown as Dirent)), noatime: false };
+  const entries = readdirSync(path as unknown as string, {
+    withFileTypes: true,
+    encoding: 'buffer',
+  }) as unknown as Array<Dirent<Buffer>>;
+  return {
+    names: entries.map((d) => d.name as unknown as Buffer),
+    types: entries.map((d) => typeOf(d as unknown as Dirent)),
+    noatime: false,
+  };
 }

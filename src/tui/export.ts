@@ -70,7 +70,11 @@ export interface ExportRequest {
 
 export type ExportOutcome = { ok: true; message: string } | { ok: false; message: string; exists?: boolean };
 
-const SCOPE_TEXT: Record<ExportScope, string> = { all: 'every row', filtered: 'the filtered rows', customer: 'one customer' };
+const SCOPE_TEXT: Record<ExportScope, string> = {
+  all: 'every row',
+  filtered: 'the filtered rows',
+  customer: 'one customer',
+};
 
 export async function writeExport(req: ExportRequest): Promise<ExportOutcome> {
   const target = expandHome(req.path.trim());
@@ -88,7 +92,10 @@ export async function writeExport(req: ExportRequest): Promise<ExportOutcome> {
       const report = notifyReport(result);
       await writeWorkbook(target, report, result, method(result, report, { version: version() }));
     } else {
-      const text = fmt === 'json' ? summaryJson(result, { scope: req.scope, rows: result.customers.length }) : summaryCsv(result, req.delimiter);
+      const text =
+        fmt === 'json'
+          ? summaryJson(result, { scope: req.scope, rows: result.customers.length })
+          : summaryCsv(result, req.delimiter);
       file = await AtomicFile.create(target);
       file.write(text);
       await file.commit();
@@ -98,7 +105,10 @@ export async function writeExport(req: ExportRequest): Promise<ExportOutcome> {
     return { ok: false, message: `not written: ${e instanceof Error ? e.message : String(e)}` };
   }
   const n = result.customers.length;
-  return { ok: true, message: `wrote ${resolve(target)} (${fmt.toUpperCase()}, ${SCOPE_TEXT[req.scope]}: ${n} ${n === 1 ? 'row' : 'rows'}${result.partial ? ', PARTIAL' : ''})` };
+  return {
+    ok: true,
+    message: `wrote ${resolve(target)} (${fmt.toUpperCase()}, ${SCOPE_TEXT[req.scope]}: ${n} ${n === 1 ? 'row' : 'rows'}${result.partial ? ', PARTIAL' : ''})`,
+  };
 }
 
 /** Where the default name goes: the current folder; returns the name to prefill. */

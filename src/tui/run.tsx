@@ -27,10 +27,18 @@ export interface TuiOptions {
   exitWhenDone?: boolean;
 }
 
-export async function runTui(config: ScanConfig, delimiter: Delimiter, opts: { exitWhenDone: true }): Promise<ScanResult>;
+export async function runTui(
+  config: ScanConfig,
+  delimiter: Delimiter,
+  opts: { exitWhenDone: true },
+): Promise<ScanResult>;
 export async function runTui(config: ScanConfig, delimiter: Delimiter, opts?: TuiOptions): Promise<number>;
 /** The UI over a new scan of config, until the user quits; returns the exit code (0: q, 130: Ctrl-C or SIGINT). */
-export async function runTui(config: ScanConfig, delimiter: Delimiter, opts: TuiOptions = {}): Promise<number | ScanResult> {
+export async function runTui(
+  config: ScanConfig,
+  delimiter: Delimiter,
+  opts: TuiOptions = {},
+): Promise<number | ScanResult> {
   const r = await show(new Scanner(config), delimiter, opts);
   return opts.exitWhenDone ? r.result : r.code;
 }
@@ -40,7 +48,11 @@ export async function showScan(scanner: Scanner, delimiter: Delimiter, opts: Tui
   return (await show(scanner, delimiter, opts)).result;
 }
 
-async function show(scanner: Scanner, delimiter: Delimiter, opts: TuiOptions): Promise<{ code: number; result: ScanResult }> {
+async function show(
+  scanner: Scanner,
+  delimiter: Delimiter,
+  opts: TuiOptions,
+): Promise<{ code: number; result: ScanResult }> {
   const config = scanner.config;
   const done = scanner.run();
   const source = snapshotSource(scanner);
@@ -49,7 +61,14 @@ async function show(scanner: Scanner, delimiter: Delimiter, opts: TuiOptions): P
   const leave = (): void => void process.stdout.write(LEAVE_ALT);
   process.once('exit', leave);
   const app = render(
-    <App source={source} root={config.root} zone={config.zone} delimiter={delimiter} colour={!process.env.NO_COLOR} onQuit={(c) => (code = c)} />,
+    <App
+      source={source}
+      root={config.root}
+      zone={config.zone}
+      delimiter={delimiter}
+      colour={!process.env.NO_COLOR}
+      onQuit={(c) => (code = c)}
+    />,
     { exitOnCtrlC: false, maxFps: MAX_FPS },
   );
   if (opts.exitWhenDone) void done.then(() => app.unmount());

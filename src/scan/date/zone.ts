@@ -61,7 +61,15 @@ const wallQuarters = new Map<string, DayCache>();
 
 function tzInstant(zone: string, wallMs: number): number {
   const q = new Date(wallMs);
-  return new TZDate(q.getUTCFullYear(), q.getUTCMonth(), q.getUTCDate(), q.getUTCHours(), q.getUTCMinutes(), 0, zone).getTime();
+  return new TZDate(
+    q.getUTCFullYear(),
+    q.getUTCMonth(),
+    q.getUTCDate(),
+    q.getUTCHours(),
+    q.getUTCMinutes(),
+    0,
+    zone,
+  ).getTime();
 }
 
 /**

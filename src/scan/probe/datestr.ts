@@ -13,7 +13,12 @@ export function parseHeaderDate(text: string | undefined, source: EmbeddedDate['
   const m = DATE_RE.exec(text);
   if (!m) return undefined;
   const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as [
-    number, number, number, number, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
   if (!validFields(y, mo, d, h, mi, s)) return undefined;
   const zone = m[7];
