@@ -59,10 +59,10 @@ export interface CustomerTotals {
   /** the start of the oldest of them */
   oldestPastRetentionMs?: number;
   /** codec → audio files, most first */
-  formats: Array<[string, number]>;
+  formats: [string, number][];
   /** yyyy-MM → audio files and seconds, in month order */
-  months: Array<[string, MonthTally]>;
-  dateSources: Array<[DateSource, number]>;
+  months: [string, MonthTally][];
+  dateSources: [DateSource, number][];
   /** the first unreadable files in path order, with the reason (for the responder's view; never exported) */
   unreadableExamples: UnreadableExample[];
 }
@@ -92,7 +92,7 @@ export interface RowCounts {
   counts: Counts;
 }
 
-const byCount = <K extends string>(m: Map<K, number>): Array<[K, number]> =>
+const byCount = <K extends string>(m: Map<K, number>): [K, number][] =>
   [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
 
 /** Counts as totals (withCallers: whether the pattern captures callers; withCallerSet: include the keys). */

@@ -48,7 +48,7 @@ export interface ScanResult {
   /** folders that could not be read (their contents are not counted) */
   unreadableFolders: number;
   /** the first 100 of them, with the reason */
-  folderErrors: Array<{ path: string; error: string }>;
+  folderErrors: { path: string; error: string }[];
   /** files the pattern did not match */
   unmatched: number;
   /**
@@ -81,7 +81,7 @@ export class Scanner {
   private walkDone = false;
   private links = 0;
   private special = 0;
-  private readonly folderErrors: Array<{ path: string; error: string }> = [];
+  private readonly folderErrors: { path: string; error: string }[] = [];
   private folderErrorCount = 0;
   private stopped = false;
   private finished = false;
@@ -223,8 +223,12 @@ export class Scanner {
           this.agg.ensure(decodeName(rel.subarray(slash + 1)));
         }
       },
-      link: () => void this.links++,
-      special: () => void this.special++,
+      link: () => {
+        this.links++;
+      },
+      special: () => {
+        this.special++;
+      },
       error: (rel, err) => {
         this.folderErrorCount++;
         this.unreadableFolder(rel);

@@ -258,7 +258,11 @@ export function compilePattern(source: string): CompiledPattern {
   return out;
 }
 
-type Captures = { customer?: string; caller?: string; date?: string };
+interface Captures {
+  customer?: string;
+  caller?: string;
+  date?: string;
+}
 
 /** Work space for matchName, grown as needed (names are short; one table per call, no garbage). */
 let table = new Uint8Array(4096);

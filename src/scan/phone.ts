@@ -93,7 +93,7 @@ function compute(raw: string, region?: string): string | undefined {
   if (/^\+?[0-9]+$/.test(compact)) {
     const r = region && isRegion(region) ? (region.toUpperCase() as CountryCode) : undefined;
     const p = parsePhoneNumberFromString(compact, r ? { defaultCountry: r } : undefined);
-    if (p && p.isPossible()) return p.number;
+    if (p?.isPossible()) return p.number;
   }
   return `?${compact}`;
 }

@@ -144,7 +144,7 @@ function locate(rel: Buffer, ctx: RecordContext): Located {
   for (let i = 0; i < rel.length; i++) if (rel[i] === 0x2f) bounds.push(i, i + 1);
   bounds.push(rel.length);
   const names = bounds.length / 2;
-  const segment = (k: number): string => decodeName(rel.subarray(bounds[2 * k]!, bounds[2 * k + 1]!));
+  const segment = (k: number): string => decodeName(rel.subarray(bounds[2 * k], bounds[2 * k + 1]));
   const name = segment(names - 1);
   const dirs = (): string[] => Array.from({ length: names - 1 }, (_, k) => segment(k));
   const fullPath = (): string => (names === 1 ? name : [...dirs(), name].join('/'));
@@ -219,7 +219,7 @@ async function readFacts(abs: Buffer, name: string, io: ProbeIo): Promise<FileFa
     const facts = await probeFile(reached.path, name, io);
     // the probe's words for an open refused with EACCES/EPERM (probe/index.ts fsError)
     if (facts.bytes === 0 && facts.probe.error === 'permission denied') {
-      const st = lstatSync(reached.path as unknown as string, { throwIfNoEntry: false });
+      const st = lstatSync(reached.path, { throwIfNoEntry: false });
       return { ...facts, bytes: st?.size ?? 0, probe: { ...facts.probe, kind: 'unreadable' } };
     }
     return facts;

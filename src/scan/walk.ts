@@ -64,7 +64,7 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
     );
   }
   const rootBytes = Buffer.from(root.endsWith('/') ? root : root + '/');
-  const stack: Array<{ rel: Buffer; depth: number }> = [{ rel: Buffer.alloc(0), depth: 0 }];
+  const stack: { rel: Buffer; depth: number }[] = [{ rel: Buffer.alloc(0), depth: 0 }];
   const every = opts.yieldEvery ?? 256;
   /** device:inode of the files with more than one name, once counted */
   const linked = new Set<string>();
@@ -104,7 +104,7 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
         if (type === EntryType.File || type === EntryType.Unknown) {
           // DT_UNKNOWN (some network and FUSE file systems) needs the lstat for the type too
           try {
-            st = lstatSync(Buffer.concat([base, name]) as unknown as string);
+            st = lstatSync(Buffer.concat([base, name]));
           } catch (e) {
             if (type === EntryType.Unknown) {
               sink.error(child, e as NodeJS.ErrnoException);
@@ -129,7 +129,7 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
           // (a file that vanished between the listing and the lstat goes to the readers, who say so)
           if (st && st.nlink > 1) {
             // exact (bigint) identity: a number can round a 64-bit inode
-            const big = lstatSync(Buffer.concat([base, name]) as unknown as string, {
+            const big = lstatSync(Buffer.concat([base, name]), {
               bigint: true,
               throwIfNoEntry: false,
             });
