@@ -49,14 +49,28 @@ function frameHead(b: Buffer, p: number, fixedBlock: number): FrameHead | undefi
   const lead = b[q]!;
   let n: number;
   let extra: number;
-  if (lead < 0x80) ((n = lead), (extra = 0));
-  else if (lead >= 0xc0 && lead < 0xe0) ((n = lead & 0x1f), (extra = 1));
-  else if (lead >= 0xe0 && lead < 0xf0) ((n = lead & 0x0f), (extra = 2));
-  else if (lead >= 0xf0 && lead < 0xf8) ((n = lead & 0x07), (extra = 3));
-  else if (lead >= 0xf8 && lead < 0xfc) ((n = lead & 0x03), (extra = 4));
-  else if (lead >= 0xfc && lead < 0xfe) ((n = lead & 0x01), (extra = 5));
-  else if (lead === 0xfe) ((n = 0), (extra = 6));
-  else return undefined;
+  if (lead < 0x80) {
+    n = lead;
+    extra = 0;
+  } else if (lead >= 0xc0 && lead < 0xe0) {
+    n = lead & 0x1f;
+    extra = 1;
+  } else if (lead >= 0xe0 && lead < 0xf0) {
+    n = lead & 0x0f;
+    extra = 2;
+  } else if (lead >= 0xf0 && lead < 0xf8) {
+    n = lead & 0x07;
+    extra = 3;
+  } else if (lead >= 0xf8 && lead < 0xfc) {
+    n = lead & 0x03;
+    extra = 4;
+  } else if (lead >= 0xfc && lead < 0xfe) {
+    n = lead & 0x01;
+    extra = 5;
+  } else if (lead === 0xfe) {
+    n = 0;
+    extra = 6;
+  } else return undefined;
   q++;
   if (q + extra + 3 > b.length) return undefined;
   for (let k = 0; k < extra; k++, q++) {
@@ -67,8 +81,10 @@ function frameHead(b: Buffer, p: number, fixedBlock: number): FrameHead | undefi
   if (bsCode === 1) blockSize = 192;
   else if (bsCode <= 5) blockSize = 576 << (bsCode - 2);
   else if (bsCode === 6) blockSize = b[q++]! + 1;
-  else if (bsCode === 7) ((blockSize = b.readUInt16BE(q) + 1), (q += 2));
-  else blockSize = 256 << (bsCode - 8);
+  else if (bsCode === 7) {
+    blockSize = b.readUInt16BE(q) + 1;
+    q += 2;
+  } else blockSize = 256 << (bsCode - 8);
   if (srCode === 12) q += 1;
   else if (srCode === 13 || srCode === 14) q += 2;
   if (q >= b.length || crc8(b, p, q) !== b[q]) return undefined;

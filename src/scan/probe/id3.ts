@@ -90,8 +90,13 @@ function text(frame: Buffer): string {
   if (enc === 1 || enc === 2) {
     let u = body;
     let le = enc === 1;
-    if (u.length >= 2 && u[0] === 0xff && u[1] === 0xfe) ((u = u.subarray(2)), (le = true));
-    else if (u.length >= 2 && u[0] === 0xfe && u[1] === 0xff) ((u = u.subarray(2)), (le = false));
+    if (u.length >= 2 && u[0] === 0xff && u[1] === 0xfe) {
+      u = u.subarray(2);
+      le = true;
+    } else if (u.length >= 2 && u[0] === 0xfe && u[1] === 0xff) {
+      u = u.subarray(2);
+      le = false;
+    }
     const even = u.subarray(0, u.length & ~1);
     s = le ? even.toString('utf16le') : Buffer.from(even).swap16().toString('utf16le');
   } else {

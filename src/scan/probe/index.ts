@@ -208,7 +208,9 @@ function sniff(h: Buffer, size: number): Magic {
   return 'none';
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- typed number, but undefined where the platform lacks the flag
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOFOLLOW ?? 0);
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- typed number, but undefined where the platform lacks the flag
 const O_NOATIME = constants.O_NOATIME ?? 0;
 
 /**

@@ -21,7 +21,11 @@ function done(samples: number, total: number | undefined, rate: number, base: Ba
   return { kind: 'audio', seconds: samples / rate, ...base, error };
 }
 
-type Base = { codec: string; sampleRate?: number; channels?: number };
+interface Base {
+  codec: string;
+  sampleRate?: number;
+  channels?: number;
+}
 
 const MAX_TABLE = 16 * 1024 * 1024;
 

@@ -146,7 +146,7 @@ interface Blocks {
  */
 function clusterBlocks(b: Buffer, p: number, track: Track, scale: number): Blocks | undefined {
   const cl = element(b, p);
-  if (!cl || cl.id !== ID.Cluster) return undefined;
+  if (cl?.id !== ID.Cluster) return undefined;
   const to = cl.end === UNKNOWN ? b.length : Math.min(cl.end, b.length);
   let tc: number | undefined;
   const out: Blocks = { lastEnd: -1, gaps: [] };
@@ -174,9 +174,9 @@ function clusterBlocks(b: Buffer, p: number, track: Track, scale: number): Block
         blk = found;
       }
       const num = trackNumber(b, blk.data);
-      if (num && num.value === track.number && num.next + 2 <= b.length) {
+      if (num?.value === track.number && num.next + 2 <= b.length) {
         const t = tc + b.readInt16BE(num.next);
-        if (out.firstStart === undefined) out.firstStart = t;
+        out.firstStart ??= t;
         if (prev !== undefined && t > prev) out.gaps.push(t - prev);
         prev = t;
         const d = dur ?? defaultUnits ?? (out.gaps.length ? out.gaps[out.gaps.length - 1]! : 0);
@@ -210,7 +210,7 @@ export function probeMatroska(src: FileSource): ProbeResult | undefined {
       doc = head.toString('latin1', c.data, Math.min(c.end, head.length)) === 'webm' ? 'WEBM' : 'MKA';
   }
   const seg = element(head, ebml.end);
-  if (!seg || seg.id !== ID.Segment) return undefined;
+  if (seg?.id !== ID.Segment) return undefined;
   let scale = 1_000_000;
   let durationUnits: number | undefined;
   let tracks: Track[] | undefined;

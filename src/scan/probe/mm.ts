@@ -58,10 +58,12 @@ class SourceTokenizer extends AbstractTokenizer {
     return n;
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that a throw from fill reaches the tokenizer as a rejection
   async readBuffer(target: Uint8Array, options?: IReadChunkOptions): Promise<number> {
     return this.fill(target, options, true);
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that a throw from fill reaches the tokenizer as a rejection
   async peekBuffer(target: Uint8Array, options?: IReadChunkOptions): Promise<number> {
     return this.fill(target, options, false);
   }

@@ -145,9 +145,18 @@ function lengthHeader(b: Buffer, p: number, f: Frame): LengthHeader | undefined 
     const flags = b.readUInt32BE(x + 4);
     let q = x + 8;
     const r: LengthHeader = { kind: tag };
-    if (flags & 1 && q + 4 <= b.length) ((r.frames = b.readUInt32BE(q)), (q += 4));
-    if (flags & 2 && q + 4 <= b.length) ((r.bytes = b.readUInt32BE(q)), (q += 4));
-    if (flags & 4 && q + 100 <= b.length) ((r.toc = b.subarray(q, q + 100)), (q += 100));
+    if (flags & 1 && q + 4 <= b.length) {
+      r.frames = b.readUInt32BE(q);
+      q += 4;
+    }
+    if (flags & 2 && q + 4 <= b.length) {
+      r.bytes = b.readUInt32BE(q);
+      q += 4;
+    }
+    if (flags & 4 && q + 100 <= b.length) {
+      r.toc = b.subarray(q, q + 100);
+      q += 100;
+    }
     if (flags & 8) q += 4;
     // LAME tag: 9 bytes of encoder name, ..., delay (12 bits) and padding (12 bits) at +21
     const enc = b.toString('latin1', q, q + 4);

@@ -137,7 +137,7 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
       if (!audio) {
         if (pk.pid === 0 && pk.start) {
           const s = section(pk.payload);
-          if (s && s[0] === 0x00) {
+          if (s?.[0] === 0x00) {
             const ids = new Set<number>();
             for (let i = 8; i + 4 <= s.length - 4; i += 4) {
               if (s.readUInt16BE(i) !== 0) ids.add(s.readUInt16BE(i + 2) & 0x1fff);
@@ -146,13 +146,13 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
           }
         } else if (pmtPids.has(pk.pid) && pk.start) {
           const s = section(pk.payload);
-          if (s && s[0] === 0x02 && s.length >= 12) {
+          if (s?.[0] === 0x02 && s.length >= 12) {
             sawPmt = true;
             let i = 12 + (s.readUInt16BE(10) & 0x0fff);
             while (i + 5 <= s.length - 4) {
               const st = s[i]!;
               const pid = s.readUInt16BE(i + 1) & 0x1fff;
-              if (AUDIO_TYPES[st] && !audio) audio = { pid, type: AUDIO_TYPES[st]!, streamType: st };
+              if (AUDIO_TYPES[st] && !audio) audio = { pid, type: AUDIO_TYPES[st], streamType: st };
               if (VIDEO_TYPES.has(st)) sawVideo = true;
               i += 5 + (s.readUInt16BE(i + 3) & 0x0fff);
             }
@@ -164,7 +164,7 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
       if (pk.start) {
         const e = pes(pk.payload);
         if (!e) continue;
-        if (firstPts === undefined) firstPts = e.pts;
+        firstPts ??= e.pts;
         if (whole) chunks.push(e.data);
       } else if (whole && chunks.length) {
         chunks.push(pk.payload);
@@ -186,7 +186,7 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
       codec,
       error: `MPEG-TS audio of stream type 0x${audio.streamType.toString(16)}: its frames are not read`,
     };
-  const count = (b: Buffer) => (audio!.type === 'AAC' ? adtsPayloadSeconds(b) : mpegPayloadSeconds(b));
+  const count = (b: Buffer) => (audio.type === 'AAC' ? adtsPayloadSeconds(b) : mpegPayloadSeconds(b));
   if (whole) {
     const r = count(Buffer.concat(chunks));
     if (!r) return { kind: 'unreadable', codec, error: 'MPEG-TS: no complete audio frame' };
@@ -199,7 +199,7 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
     if (pk.pid !== audio.pid) continue;
     if (pk.start) {
       const e = pes(pk.payload);
-      if (!e || e.pts === undefined) continue;
+      if (e?.pts === undefined) continue;
       lastPts = e.pts;
       lastPes = [e.data];
     } else if (lastPes.length) lastPes.push(pk.payload);
