@@ -121,10 +121,16 @@ export class AtomicFile extends BaseOutput implements Output {
       stream = await openStream(tmp, 'wx', 0o600);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new Error(`cannot write ${target}: ${code === 'ENOENT' ? 'no such folder' : describeError(e)}`);
+      throw new Error(`cannot write ${target}: ${code === 'ENOENT' ? 'no such folder' : describeError(e)}`, {
+        cause: e,
+      });
     }
     // a replaced file keeps its mode; a new one gets the usual mode less the umask (0600 if private)
-    const mode = opts.private ? 0o600 : (opts.existingMode ?? 0o666 & ~process.umask());
+    const mode = opts.private
+      ? 0o600
+      : (opts.existingMode ??
+        // eslint-disable-next-line @typescript-eslint/no-deprecated -- no other API reads the umask; the race it warns of (a file created by another thread while the umask is briefly reset) cannot happen: the reader threads never create files
+        0o666 & ~process.umask());
     const file = new AtomicFile(target, path, tmp, stream, mode);
     if (!exitHook) {
       exitHook = true;
@@ -196,7 +202,7 @@ export class DirectOutput extends BaseOutput implements Output {
       // no O_CREAT (never make a file in /dev) and no O_TRUNC; O_APPEND keeps what a shell's >> holds
       return new DirectOutput(target, await openStream(path, constants.O_WRONLY | constants.O_APPEND, 0o600));
     } catch (e) {
-      throw new Error(`cannot write ${target}: ${describeError(e)}`);
+      throw new Error(`cannot write ${target}: ${describeError(e)}`, { cause: e });
     }
   }
 

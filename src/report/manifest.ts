@@ -38,7 +38,7 @@ export class ManifestWriter {
   private readonly csv: Stringifier;
   private readonly text: (s: string) => string;
   private error?: Error;
-  private waiters: Array<() => void> = [];
+  private waiters: (() => void)[] = [];
   /** rows handed to the output so far (the header not counted) */
   rows = 0;
 
@@ -122,7 +122,10 @@ export class ManifestWriter {
   /** End the CSV; resolves when it has all been handed to the output (or the output failed). */
   end(): Promise<void> {
     return new Promise((resolve) => {
-      if (this.csv.readableEnded) return resolve();
+      if (this.csv.readableEnded) {
+        resolve();
+        return;
+      }
       this.csv.once('end', resolve);
       this.csv.once('error', () => resolve());
       this.csv.end();

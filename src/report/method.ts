@@ -39,7 +39,7 @@ export interface Method {
   callers: string;
   date_rules: DateRule[];
   unreadable_folders: number;
-  unreadable_folder_examples: Array<{ path: string; error: string }>;
+  unreadable_folder_examples: { path: string; error: string }[];
   symbolic_links_skipped: number;
   special_files_skipped: number;
   unmatched_files: number;
@@ -147,9 +147,9 @@ export function method(result: ScanResult, report: NotifyReport, ctx: MethodCont
 }
 
 /** The block as label/value lines (workbook sheet, statements). */
-export function methodLines(m: Method): Array<[string, string]> {
+export function methodLines(m: Method): [string, string][] {
   const mtime = m.date_rules.find((r) => r.rule === 'mtime')?.recordings ?? 0;
-  const lines: Array<[string, string]> = [
+  const lines: [string, string][] = [
     ['Tool', m.tool],
     ['Command line', m.command],
     ['Folder scanned', m.folder_scanned],

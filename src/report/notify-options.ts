@@ -46,14 +46,18 @@ export function addNotifyOptions(cmd: Command): Command {
 /** Check and read the options; throws Error with a one-line message (the CLI makes it a usage error). */
 export function readNotifyOptions(o: Record<string, unknown>, dir: string, zone: string): NotifyCli {
   const out: NotifyCli = {};
-  const str = (k: string): string | undefined => (o[k] === undefined ? undefined : String(o[k]));
+  const str = (k: string): string | undefined =>
+    o[k] === undefined
+      ? undefined
+      : // eslint-disable-next-line @typescript-eslint/no-base-to-string -- commander's values: strings, or true for a bare flag
+        String(o[k]);
   const reg = str('register');
   if (reg !== undefined) {
     try {
       out.register = readRegister(reg);
       out.registerPath = reg;
     } catch (e) {
-      if (e instanceof RegisterError) throw new Error(`--register: ${e.message}`);
+      if (e instanceof RegisterError) throw new Error(`--register: ${e.message}`, { cause: e });
       throw e;
     }
   }
@@ -63,7 +67,7 @@ export function readNotifyOptions(o: Record<string, unknown>, dir: string, zone:
     const a = str('asOf');
     if (a !== undefined) out.asOfMs = parseAsOf(a, zone);
   } catch (e) {
-    if (e instanceof RetentionError) throw new Error(e.message);
+    if (e instanceof RetentionError) throw new Error(e.message, { cause: e });
     throw e;
   }
   const c = str('country');

@@ -49,11 +49,11 @@ export interface NotifyRow {
   pastRetentionFiles?: number;
   pastRetentionMicros?: number;
   oldestPastRetentionMs?: number;
-  formats: Array<[string, number]>;
-  months: Array<[string, { audio: number; micros: number }]>;
-  dateSources: Array<[DateSource, number]>;
+  formats: [string, number][];
+  months: [string, { audio: number; micros: number }][];
+  dateSources: [DateSource, number][];
   /** ISO country → distinct callers; undefined when callers are not counted or could not be placed */
-  callersByCountry?: Array<[string, number]>;
+  callersByCountry?: [string, number][];
   subjects: Subjects;
 }
 
@@ -71,7 +71,7 @@ export interface NotifyReport {
   options: NotifyOptions;
 }
 
-const byCount = <K extends string>(m: Map<K, number>): Array<[K, number]> =>
+const byCount = <K extends string>(m: Map<K, number>): [K, number][] =>
   [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
 
 /** Rows merged into one (the caller sets united, never their sizes added, when the sets are there). */
@@ -104,7 +104,7 @@ function combine(
   let withCallers = patternHasCaller;
   let callerSum = 0;
   let sets = true;
-  const keysets: Array<ReadonlySet<string>> = [];
+  const keysets: ReadonlySet<string>[] = [];
   let retentionKnown = false;
   const days = new Set<number>();
   for (const k of head.keys) {
@@ -150,7 +150,7 @@ function combine(
   // a row of zeros (a register controller with no files) still has its retention
   if (!parts.length && days.size) retentionKnown = true;
   let distinct: number | undefined;
-  let countries: Array<[string, number]> | undefined;
+  let countries: [string, number][] | undefined;
   const dedup = !withCallers || (sets && avail.callerSets);
   if (withCallers) {
     if (dedup) {

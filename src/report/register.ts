@@ -72,7 +72,7 @@ export function parseRegister(text: string, path = 'register'): Register {
   const header = text.split(/\r?\n/, 1)[0] ?? '';
   // the delimiter is whichever of ; and , the header line uses (column names hold neither)
   const delimiter = header.includes(';') && !header.includes(',') ? ';' : ',';
-  let records: Array<{ record: string[]; info: { lines: number } }>;
+  let records: { record: string[]; info: { lines: number } }[];
   try {
     records = parse(text, {
       delimiter,

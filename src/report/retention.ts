@@ -47,7 +47,7 @@ export function parseAsOf(text: string, zone: string): number {
     `--as-of must be a date (2019-02-18) or a date-time (2019-02-18T09:30, 2019-02-18T09:30+01:00), not "${text}"`,
   );
   if (!m) throw bad;
-  const [y, mo, d, h = '0', mi = '0', s = '0'] = m.slice(1, 7).map((v) => v) as string[];
+  const [y, mo, d, h = '0', mi = '0', s = '0'] = m.slice(1, 7).map<string>((v) => v);
   const f = [y, mo, d, h, mi, s].map((v) => Number(v ?? 0)) as [number, number, number, number, number, number];
   const probe = new Date(Date.UTC(f[0], f[1] - 1, f[2], f[3], f[4], f[5]));
   if (
@@ -106,8 +106,8 @@ export function retentionPlan(opts: {
     asOfMs,
     asOfIsScanStart: opts.asOfIsScanStart,
     default: opts.retention,
-    cutoffMsByKey: Object.create(null),
-    daysByKey: Object.create(null),
+    cutoffMsByKey: Object.create(null) as Record<string, number>,
+    daysByKey: Object.create(null) as Record<string, number>,
     zone,
   };
   if (opts.retention) {

@@ -36,7 +36,7 @@ export const TEXT_COLUMNS = new Set<string>([
 ]);
 
 /** One row in its exact figures; the writers round (the JSON keeps full precision). */
-export type SummaryRow = {
+export interface SummaryRow {
   customer: string;
   controller: string;
   org_id: string;
@@ -60,9 +60,9 @@ export type SummaryRow = {
   formats: string;
   unreadable_folders: number;
   hard_links: number;
-};
+}
 
-export function formatsText(formats: Array<[string, number]>): string {
+export function formatsText(formats: [string, number][]): string {
   return formats.map(([k, n]) => `${k} ${n}`).join('; ');
 }
 

@@ -20,7 +20,6 @@ import { formatsText } from './rows.js';
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 /** HTML-escape text (and show control characters as U+FFFD, as the UI does). */
 export function esc(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s
     .replace(/[&<>"']/g, (c) => ESC[c]!)
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, '\uFFFD');
@@ -40,7 +39,6 @@ const MAX_BYTES = 120;
 export function safeFileName(label: string, used: Set<string>): string {
   let s = label
     .normalize('NFC')
-    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f-\u009f<>:"/\\|?*]/g, '_')
     .replace(/\s+/g, ' ')
     .trim()
@@ -48,6 +46,7 @@ export function safeFileName(label: string, used: Set<string>): string {
     .replace(/[. ]+$/, '');
   if (!s) s = '_';
   // bytes, not UTF-16 units: cut on a code point boundary
+  // eslint-disable-next-line @typescript-eslint/no-misused-spread -- shortened by code points (never half a UTF-16 pair); the names it gives stay the same
   while (Buffer.byteLength(s) > MAX_BYTES) s = [...s].slice(0, -1).join('');
   s = s.replace(/[. ]+$/, '') || '_';
   if (RESERVED.test(s.split('.')[0]!)) s = `_${s}`;
@@ -115,16 +114,16 @@ function page(title: string, body: string): string {
   return `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>${esc(title)}</title>\n<style>${CSS}</style>\n</head>\n<body>\n${body}\n</body>\n</html>\n`;
 }
 
-const table = (rows: Array<[string, string]>, cls = ''): string =>
+const table = (rows: [string, string][], cls = ''): string =>
   `<table${cls ? ` class="${cls}"` : ''}>\n${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${v}</td></tr>`).join('\n')}\n</table>`;
 
 /** Every month from the first to the last, with zeros for the months without recordings. */
-function monthSeries(r: NotifyRow): Array<[string, number, number]> {
+function monthSeries(r: NotifyRow): [string, number, number][] {
   if (!r.months.length) return [];
   const have = new Map(r.months.map(([m, v]) => [m, v]));
   const [y0, m0] = r.months[0]![0].split('-').map(Number) as [number, number];
   const [y1, m1] = r.months[r.months.length - 1]![0].split('-').map(Number) as [number, number];
-  const out: Array<[string, number, number]> = [];
+  const out: [string, number, number][] = [];
   for (let y = y0, m = m0; y < y1 || (y === y1 && m <= m1); m === 12 ? ((m = 1), y++) : m++) {
     const k = `${y}-${String(m).padStart(2, '0')}`;
     const v = have.get(k);
@@ -212,7 +211,7 @@ export function statementHtml(r: NotifyRow, report: NotifyReport, result: ScanRe
     ['Files in all', `${num(r.files)} (${num(r.bytes)} bytes)`],
   ]);
   const s = r.subjects;
-  const subjectsRows: Array<[string, string]> = [
+  const subjectsRows: [string, string][] = [
     ['Number of data subjects', s.min === s.max ? num(s.min) : `${num(s.min)} to ${num(s.max)}`],
     ['Precision', esc(s.precision)],
     ['Method', esc(s.method)],
@@ -312,10 +311,10 @@ export async function writeStatements(
     mkdirSync(dir, { mode: 0o755 });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
-      throw new Error(`cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      throw new Error(`cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
   }
   const names = statementFileNames(report);
-  const pages: Array<[string, string]> = report.rows.map((r, i) => [names[i]!, statementHtml(r, report, result, m)]);
+  const pages: [string, string][] = report.rows.map((r, i) => [names[i]!, statementHtml(r, report, result, m)]);
   pages.push(['index.html', indexHtml(report, result, m, names)]);
   for (const [name, html] of pages) {
     const f = await AtomicFile.create(join(dir, name));

@@ -64,7 +64,7 @@ export function normalisedSet(keys: Iterable<string>, region?: string): Set<stri
 }
 
 /** country (ISO 3166-1 alpha-2, or "unknown") → distinct callers, most first */
-export function byCountry(keys: Iterable<string>): Array<[string, number]> {
+export function byCountry(keys: Iterable<string>): [string, number][] {
   const m = new Map<string, number>();
   for (const k of keys) {
     const c = countryOf(k);

@@ -27,7 +27,7 @@ class Text {
   constructor(readonly value: string) {}
 }
 
-function csvCells(s: SummaryRow, delimiter: Delimiter): Array<Text | string> {
+function csvCells(s: SummaryRow, delimiter: Delimiter): (Text | string)[] {
   const int = (n: number | null): string => (n === null ? '' : String(n));
   const two = (n: number | null): string => (n === null ? '' : numberCell(n, 2, delimiter));
   const cells: Record<(typeof SUMMARY_COLUMNS)[number], string> = {
@@ -60,9 +60,7 @@ function csvCells(s: SummaryRow, delimiter: Delimiter): Array<Text | string> {
 
 export function summaryCsvOf(report: NotifyReport, result: ScanResult, delimiter: Delimiter = ','): string {
   const zone = result.config.zone;
-  const rows: Array<Array<Text | string>> = [...report.rows, report.total].map((r) =>
-    csvCells(summaryRow(r, zone), delimiter),
-  );
+  const rows: (Text | string)[][] = [...report.rows, report.total].map((r) => csvCells(summaryRow(r, zone), delimiter));
   if (result.partial) rows.push([new Text(PARTIAL_MARK), ...SUMMARY_COLUMNS.slice(1).map(() => '')]);
   return stringify(rows, {
     bom: true,

@@ -112,6 +112,7 @@ function evidenceProblem(folder: string, root: string): string | undefined {
   const table = mounts();
   const a = fsLocation(folder, table);
   const b = fsLocation(rootReal, table);
+  // eslint-disable-next-line @typescript-eslint/prefer-optional-chain -- both places must be found: `a?.id === b?.id` would match two unknown ones
   if (a && b && a.id === b.id && under(a.path, b.path)) return refuse;
   return undefined;
 }
@@ -202,7 +203,7 @@ export function stdoutIdentity(): string | undefined {
  * spelling or a link: the manifest would silently replace the summary meant for the lawyers).
  */
 export function planOutputs(
-  outputs: ReadonlyArray<readonly [string, string | undefined]>,
+  outputs: readonly (readonly [string, string | undefined])[],
   root: string,
 ): Map<string, OutputPlan> | string {
   const plans = new Map<string, OutputPlan>();
@@ -245,6 +246,7 @@ export function describeError(e: unknown): string {
     ENXIO: 'no reader (no such device or address)',
     EEXIST: 'already exists',
   };
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- anything can be thrown, null and undefined included
   if (err && typeof err.code === 'string') return words[err.code] ? `${words[err.code]} (${err.code})` : err.code;
   return err instanceof Error ? err.message.split('\n')[0]! : String(e);
 }
