@@ -84,7 +84,7 @@ export function parseArgs(
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
         return 'exit';
-      throw new UsageError(e.message.replace(/^error: /, '').split('\n')[0]!);
+      throw new UsageError(e.message.replace(/^error: /, '').split('\n')[0]);
     }
     throw e;
   }
@@ -150,7 +150,7 @@ export function parseArgs(
     strictEvidence: o.strictEvidence === true,
     notify,
   };
-  const outputs: Array<readonly [string, string | undefined]> = [
+  const outputs: (readonly [string, string | undefined])[] = [
     ['--csv', opts.csv],
     ['--json', opts.json],
     ['--files', opts.files],

@@ -88,8 +88,9 @@ export function warnings(r: ScanResult, shownRoot = r.config.root): string[] {
 }
 
 export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<number> {
-  const stderrTty = process.stderr.isTTY === true;
-  const stdoutTty = process.stdout.isTTY === true;
+  // @types/node declares isTTY a boolean, but it is undefined when the stream is not a terminal
+  const stderrTty = (process.stderr.isTTY as boolean | undefined) === true;
+  const stdoutTty = (process.stdout.isTTY as boolean | undefined) === true;
   const shownRoot = o.dirShown ?? o.dir;
   const targets = [
     ['--csv', o.csv],
@@ -156,7 +157,8 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
     scanner = new Scanner(configOf(o, plan), m ? (r) => m.add(r) : undefined, m ? () => m.waitForRoom() : undefined);
     if (signal) scanner.stop();
     const timer = stderrTty
-      ? setInterval(() => process.stderr.write(`\r\x1b[K${progressLine(scanner!.progress())}`), 100)
+      ? // eslint-disable-next-line @typescript-eslint/no-deprecated -- progress() is taken now; snapshot().progress is the last published one and would show an older count or time
+        setInterval(() => process.stderr.write(`\r\x1b[K${progressLine(scanner!.progress())}`), 100)
       : undefined;
     try {
       result = await scanner.run();
@@ -181,6 +183,7 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
       removeTemporaryFiles();
       // rows already taken for stdout are sent whole (the CSV's buffer flushed), so the count below is what the reader gets
       if (manifest && o.files === '-') void manifest.end();
+      // eslint-disable-next-line @typescript-eslint/no-deprecated -- progress() is taken now; snapshot().progress is the last published one and would show an older count or time
       const done = scanner.progress().done;
       const stdoutPart =
         manifest && o.files === '-' && manifest.rows > 0
@@ -218,9 +221,12 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
     } catch (e) {
       throw new OutputError(e instanceof Error ? e.message : String(e), 1);
     }
-    if (signal) {
+    // read again: the handler may have set it while the writes above were awaited (the type checker
+    // still holds it undefined from the return above)
+    const late = signal as StopSignal | undefined;
+    if (late) {
       // a signal during the last writes: the outputs are whole (each was renamed into place or not at all)
-      process.stderr.write(`leaktally: ${signal} while the outputs were being written; they are complete\n`);
+      process.stderr.write(`leaktally: ${late} while the outputs were being written; they are complete\n`);
     }
   } finally {
     for (const [s, h] of handlers) process.off(s, h);
@@ -232,7 +238,8 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
     const t = result.totals;
     process.stderr.write(
       `leaktally: ${num(t.files)} files in ${t.customers} customers: ${num(t.audioFiles)} recordings, ` +
-        `${hours(t.audioSeconds)} h, ${t.unreadableFiles} unreadable (${(scanner!.progress().elapsedMs / 1000).toFixed(1)} s)\n`,
+        // eslint-disable-next-line @typescript-eslint/no-deprecated -- progress() is taken now; snapshot().progress is the last published one and would show an older count or time
+        `${hours(t.audioSeconds)} h, ${t.unreadableFiles} unreadable (${(scanner.progress().elapsedMs / 1000).toFixed(1)} s)\n`,
     );
   }
   return 0;

@@ -40,7 +40,11 @@ export async function main(argv: string[]): Promise<number> {
     o.files !== undefined ||
     o.notify.xlsx !== undefined ||
     o.notify.statements !== undefined;
-  const terminal = process.stdout.isTTY === true && process.stdin.isTTY === true && !process.env.CI;
+  // @types/node declares isTTY a boolean, but it is undefined when the stream is not a terminal
+  const terminal =
+    (process.stdout.isTTY as boolean | undefined) === true &&
+    (process.stdin.isTTY as boolean | undefined) === true &&
+    !process.env.CI;
   if (o.tui && !wantsOutput && terminal) {
     // loaded only here: a headless run never loads React and Ink
     const { runTui } = await loadTui();
