@@ -5,7 +5,7 @@
  */
 import React, { useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
-import { rowLabel, sumTotals } from '../scan/aggregate.js';
+import { rowLabel, totalOf } from '../scan/aggregate.js';
 import type { Delimiter } from '../report/summary.js';
 import {
   cursorOf,
@@ -121,7 +121,7 @@ export function App(props: AppProps) {
   const names = useMemo(() => rows.map((r) => r.customer), [rows]);
   const byName = useMemo(() => new Map(snap.customers.map((c) => [c.customer, c])), [snap.customers]);
   const callers = useMemo(() => snap.customers.some((c) => c.distinctCallers !== undefined), [snap.customers]);
-  const totals = useMemo(() => sumTotals([...rows], callers), [rows, callers]);
+  const totals = useMemo(() => totalOf([...rows], callers), [rows, callers]);
   const complete = useMemo(() => completeness(snap.customers, snap.result, snap.progress), [snap]);
   const stopped = state.stopRequested || snap.progress.phase === 'stopped';
 
@@ -154,6 +154,7 @@ export function App(props: AppProps) {
 
   // The keys act on the screen as drawn last (the rows, the page sizes): the handler reads them here.
   const live = useRef({ names, tableHeight, page, lines: lines.length, scanning, snap, rows, selected });
+  // eslint-disable-next-line react-hooks/refs -- deliberate: the key handler must see what this render drew, even for a key that arrives before an effect would run
   live.current = { names, tableHeight, page, lines: lines.length, scanning, snap, rows, selected };
 
   useInput((input, key) => {

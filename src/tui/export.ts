@@ -13,7 +13,7 @@ import { homedir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { format } from 'date-fns';
 import { TZDate } from '@date-fns/tz';
-import { sumTotals, type CustomerTotals } from '../scan/aggregate.js';
+import { totalOf, type CustomerTotals } from '../scan/aggregate.js';
 import type { ScanResult } from '../scan/engine.js';
 import { AtomicFile } from '../report/atomic.js';
 import { summaryCsv, summaryJson, type Delimiter } from '../report/summary.js';
@@ -54,7 +54,7 @@ export function formatOf(path: string): ExportFormat {
 export function scoped(result: ScanResult, rows: readonly CustomerTotals[]): ScanResult {
   const customers = [...rows].sort((a, b) => (a.customer < b.customer ? -1 : a.customer > b.customer ? 1 : 0));
   const withCallers = result.totals.distinctCallers !== undefined;
-  return { ...result, customers, totals: { ...sumTotals(customers, withCallers), customers: customers.length } };
+  return { ...result, customers, totals: { ...totalOf(customers, withCallers), customers: customers.length } };
 }
 
 export interface ExportRequest {

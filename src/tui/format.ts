@@ -213,13 +213,13 @@ export function headerText(cols: Column[], sort: string, reverse: boolean): stri
 
 /** Every month from the first to the last, the empty ones too (a gap in the calls is a fact to see). */
 export function allMonths(
-  months: ReadonlyArray<[string, { audio: number; seconds: number }]>,
-): Array<[string, { audio: number; seconds: number }]> {
+  months: readonly [string, { audio: number; seconds: number }][],
+): [string, { audio: number; seconds: number }][] {
   if (!months.length) return [];
   const have = new Map(months);
   const [y0, m0] = months[0]![0].split('-').map(Number) as [number, number];
   const [y1, m1] = months[months.length - 1]![0].split('-').map(Number) as [number, number];
-  const out: Array<[string, { audio: number; seconds: number }]> = [];
+  const out: [string, { audio: number; seconds: number }][] = [];
   for (let y = y0, m = m0; y < y1 || (y === y1 && m <= m1); m === 12 ? ((y += 1), (m = 1)) : (m += 1)) {
     const k = `${y}-${String(m).padStart(2, '0')}`;
     out.push([k, have.get(k) ?? { audio: 0, seconds: 0 }]);
@@ -231,8 +231,8 @@ export function allMonths(
 export function folderErrorsOf(
   customer: string,
   depth: number,
-  errors: ReadonlyArray<{ path: string; error: string }>,
-): Array<{ path: string; error: string }> {
+  errors: readonly { path: string; error: string }[],
+): { path: string; error: string }[] {
   return errors.filter((e) => {
     const parts = e.path.split('/');
     return parts.length >= depth && parts[depth - 1] === customer;
@@ -241,7 +241,7 @@ export function folderErrorsOf(
 
 export interface DetailExtras {
   /** the folders in this customer's tree that could not be read */
-  folderErrors?: ReadonlyArray<{ path: string; error: string }>;
+  folderErrors?: readonly { path: string; error: string }[];
   /** how many (may exceed the examples) */
   unreadableFolders?: number;
   /** the scan was stopped */
@@ -327,7 +327,7 @@ export function detailLines(c: CustomerTotals, zone: string, w: number, extra: D
   );
   for (const e of examples) lines.push(cut(`  ${e.path}: ${e.error}`, w));
   if (kind === 'unmatched') {
-    const ex = (c as { unmatchedExamples?: ReadonlyArray<{ path: string }> | readonly string[] }).unmatchedExamples;
+    const ex = (c as { unmatchedExamples?: readonly { path: string }[] | readonly string[] }).unmatchedExamples;
     lines.push(
       ex?.length
         ? `Example paths (${num(ex.length)} of ${num(c.files)})`
@@ -339,7 +339,7 @@ export function detailLines(c: CustomerTotals, zone: string, w: number, extra: D
 }
 
 /** What the columns and the special rows mean (the `?` screen, after the keys). */
-export const COLUMN_HELP: ReadonlyArray<[string, string]> = [
+export const COLUMN_HELP: readonly [string, string][] = [
   ['CUSTOMER', "the folder at --depth, or the pattern's {customer}"],
   ['FILES', 'regular files found: recordings + other + unreadable'],
   ['AUDIO', 'recordings: files with audio (the audio present is timed)'],

@@ -202,8 +202,8 @@ export function hintsFor(mode: KeyMode): string[] {
 }
 
 /** The help's key lines: [keys, what they do], groups joined. */
-export function helpKeys(): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
+export function helpKeys(): [string, string][] {
+  const out: [string, string][] = [];
   const groups = new Map<string, [string, string]>();
   for (const b of BINDINGS) {
     if (b.modes.every((m) => EDIT.includes(m)) && b.command !== 'scope') continue; // the prompts show their own keys

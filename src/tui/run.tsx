@@ -1,5 +1,4 @@
 /** Start the UI on a terminal: the engine runs, the App watches it; returns the exit code when the user quits. */
-import React from 'react';
 import { render } from 'ink';
 import { Scanner, type ScanConfig, type ScanResult } from '../scan/engine.js';
 import type { Delimiter } from '../report/summary.js';

@@ -175,7 +175,6 @@ function modeOf(s: UiState): KeyMode {
 }
 
 const typed = (k: KeyPress): string | undefined =>
-  // eslint-disable-next-line no-control-regex
   k.input && !k.ctrl && !/[\u0000-\u001f\u007f-\u009f]/.test(k.input) ? k.input : undefined;
 
 export function onKey(s: UiState, k: KeyPress, ctx: KeyContext): UiState {
@@ -268,6 +267,7 @@ function onFilterKey(s: UiState, k: KeyPress, cmd: string | undefined): UiState 
     case 'cancel':
       return { ...s, filtering: false, filter: '', top: 0 };
     case 'erase':
+      // eslint-disable-next-line @typescript-eslint/no-misused-spread -- erase one code point, as it always has
       return { ...s, filter: [...s.filter].slice(0, -1).join(''), top: 0 };
     case 'clear':
       return { ...s, filter: '', top: 0 };
@@ -300,6 +300,7 @@ function onExportKey(s: UiState, k: KeyPress, cmd: string | undefined): UiState 
     case 'keep':
       return s.exportPath.trim() ? { ...s, exporting: true, overwrite: false, exportStatus: undefined } : s;
     case 'erase':
+      // eslint-disable-next-line @typescript-eslint/no-misused-spread -- erase one code point, as it always has
       return edit([...s.exportPath].slice(0, -1).join(''));
     case 'clear':
       return edit('');
