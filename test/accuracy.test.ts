@@ -20,7 +20,7 @@ const probe = async (name: string, content?: Buffer) =>
 
 function ffmpeg(args: string[]): void {
   const r = spawnSync('ffmpeg', ['-v', 'error', '-y', ...args]);
-  if (r.status !== 0) throw new Error(`ffmpeg ${args.join(' ')}: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`ffmpeg ${args.join(' ')}: ${String(r.stderr)}`);
 }
 
 function decoded(file: string): number {
@@ -286,7 +286,7 @@ describe('per-thread reader state', () => {
 });
 
 describe.skipIf(!hasFfmpeg)('hostile and damaged headers never break the hand readers', () => {
-  const made: Array<[string, string[]]> = [
+  const made: [string, string[]][] = [
     ['noxing.mp3', ['-c:a', 'libmp3lame', '-q:a', '5', '-write_xing', '0']],
     ['xing.mp3', ['-c:a', 'libmp3lame', '-q:a', '5']],
     ['s.flac', ['-c:a', 'flac']],

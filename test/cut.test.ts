@@ -59,8 +59,8 @@ async function decodedSeconds(file: string): Promise<number> {
 }
 
 /** Run the jobs one at a time: the suite runs two test files at once, and the machine is shared. */
-async function pool<T>(jobs: Array<() => Promise<T>>, width = 1): Promise<T[]> {
-  const out: T[] = new Array(jobs.length);
+async function pool<T>(jobs: (() => Promise<T>)[], width = 1): Promise<T[]> {
+  const out = new Array<T>(jobs.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: width }, async () => {

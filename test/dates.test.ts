@@ -8,7 +8,7 @@ const STHLM = 'Europe/Stockholm';
 const iso = (ms: number | undefined, zone = STHLM) => (ms === undefined ? undefined : formatIso(zone, ms));
 
 describe('time stamps in file names', () => {
-  const cases: Array<[string, string]> = [
+  const cases: [string, string][] = [
     ['20190114-083012_0701740605.wav', '2019-01-14T08:30:12+01:00'],
     ['rec_20190114_083012.wav', '2019-01-14T08:30:12+01:00'],
     ['2019-01-14_08-30-12-in.wav', '2019-01-14T08:30:12+01:00'],

@@ -18,7 +18,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { CLI, LEAK, csvObjects, parseCsv, put, runCli, tempDir } from './helpers.js';
+import { CLI, LEAK, csvObjects, parseCsv, parseSummary, put, runCli, tempDir } from './helpers.js';
 
 const isRoot = process.getuid?.() === 0;
 /** each test spawns the CLI, some several times: generous on a loaded 2-core machine (nothing here is timed) */
@@ -36,6 +36,7 @@ function tmpfs(size: string): { dir: string; done: () => void } | string {
   if (!isRoot) return 'mounting a tmpfs needs root';
   const dir = tempDir('leaktally-tmpfs-');
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- null, not a string, when the command cannot be spawned
   if (r.status !== 0) return `cannot mount a tmpfs here: ${String(r.stderr).trim() || r.error?.message}`;
   return { dir, done: () => void spawnSync('umount', [dir]) };
 }
@@ -141,7 +142,7 @@ describe('every output problem: exit 2 before the scan, or exit 1 with one line,
   writeFileSync(join(dir, 'old.csv'), 'old');
   symlinkSync(join(dir, 'old.csv'), join(dir, 'link.csv'));
   linkSync(join(dir, 'old.csv'), join(dir, 'hard.csv'));
-  const cases: Array<[string, string[], RegExp]> = [
+  const cases: [string, string[], RegExp][] = [
     ['an empty name', ['--csv', ''], /--csv: an empty file name/],
     ['a folder that does not exist', ['--csv', join(dir, 'no/x.csv')], /--csv: the folder .*no does not exist/],
     ['a new folder name', ['--csv', join(dir, 'newdir') + '/'], /--csv: the folder .*newdir\/ does not exist/],
@@ -339,12 +340,12 @@ describe('signals and broken pipes', () => {
       },
     );
     let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     // under way: the first rows have reached stdout (and the temporary files exist)
     let stdout = '';
     await new Promise<void>((resolve) =>
-      child.stdout.once('data', (d) => {
-        stdout += d;
+      child.stdout.once('data', (d: Buffer) => {
+        stdout += d.toString();
         child.stdout.pause();
         resolve();
       }),
@@ -354,7 +355,7 @@ describe('signals and broken pipes', () => {
       if (i > 0) await new Promise((r) => setTimeout(r, 50)); // the scenario: a second signal 50 ms later
       child.kill(s);
     }
-    child.stdout.on('data', (d) => (stdout += d));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stdout.resume();
     const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
     return { code, stderr, out: readdirSync(out), rows: parseCsv(stdout).length };
@@ -383,7 +384,7 @@ describe('signals and broken pipes', () => {
     [['SIGTERM', 'SIGTERM'], 143],
     [['SIGHUP'], 129],
     [['SIGQUIT'], 131],
-  ] as Array<[NodeJS.Signals[], number]>) {
+  ] as [NodeJS.Signals[], number][]) {
     it(
       `${signals.join(' then ')}: exit ${code}, no temporary file`,
       async () => {
@@ -415,7 +416,7 @@ describe('signals and broken pipes', () => {
         },
       );
       let stderr = '';
-      child.stderr.on('data', (d) => (stderr += d));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       child.stdout.pause();
       const tasks = (): number => {
         try {
@@ -490,7 +491,6 @@ const HOSTILE = [
   'line\u2028sep',
 ];
 // anything a terminal would act on (C0 except CR/LF, DEL, C1) or that reorders or hides text
-// eslint-disable-next-line no-control-regex
 const RAW =
   /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
 
@@ -544,7 +544,7 @@ describe('terminal text: names and arguments never send control or bidi characte
       expect(r.stdout).not.toMatch(/[\u0080-\u009f\u2028\u202e\u200b]/);
       expect(r.stdout).toContain('\\u009b');
       expect(r.stdout).toContain('\\u202e');
-      const names = JSON.parse(r.stdout).customers.map((c: { customer: string }) => c.customer);
+      const names = parseSummary(r.stdout).customers.map((c) => c.customer);
       expect(names.sort()).toEqual([...HOSTILE].sort());
     },
     SLOW,
@@ -591,15 +591,15 @@ describe('arguments', () => {
         Buffer.from([0xe9]),
         Buffer.from('vidence'),
       ]);
-      mkdirSync(Buffer.concat([raw, Buffer.from('/kund')]) as unknown as string, { recursive: true });
-      writeFileSync(Buffer.concat([raw, Buffer.from('/kund/a.ul')]) as unknown as string, Buffer.alloc(8000));
+      mkdirSync(Buffer.concat([raw, Buffer.from('/kund')]), { recursive: true });
+      writeFileSync(Buffer.concat([raw, Buffer.from('/kund/a.ul')]), Buffer.alloc(8000));
       const r = spawnSync('bash', ['-c', `node "$1" "$2/nu/$(printf '\\351')vidence" --json -`, 'x', CLI, base], {
         encoding: 'utf8',
         env: { ...process.env, CI: '1' },
       });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
-      const j = JSON.parse(r.stdout);
+      const j = parseSummary(r.stdout);
       expect(j.root).toBe(join(base, 'nu/évidence'));
       expect(j.customers).toMatchObject([{ customer: 'kund', files: 1, audio_files: 1 }]);
     },
@@ -612,7 +612,7 @@ describe('arguments', () => {
     ['--depth', '2 '],
     ['--threads', '1e1'],
     ['--threads', '0b1'],
-  ]) {
+  ] as const) {
     it(
       `${flag} "${value}" is refused: exit 2, one line`,
       () => {

@@ -173,8 +173,8 @@ describe.skipIf(!hasFfmpeg)('decoded lengths of files made with ffmpeg', () => {
     const r = spawnSync(process.execPath, [JUDGE, tree, '--leaktally', CLI, '--json', out, '--jobs', '2', '--quiet']);
     const j = JSON.parse(readFileSync(out, 'utf8')) as {
       totals: { files: number; decoded: number };
-      files: Array<{ path: string; decoded: number; seconds: number | null; diff: number }>;
-      criteria: Array<{ pass: boolean }>;
+      files: { path: string; decoded: number; seconds: number | null; diff: number }[];
+      criteria: { pass: boolean }[];
     };
     expect(
       readdirSync(cust)

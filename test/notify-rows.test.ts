@@ -3,6 +3,7 @@
  * withheld calls, past-retention counts): merging keys into controllers, de-duplicating callers,
  * retention per key, data-subject bounds. The end-to-end run on a generated tree is test/notify.test.ts.
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ScanResult } from '../src/scan/engine.js';
 import type { CustomerTotals } from '../src/scan/aggregate.js';
@@ -201,7 +202,6 @@ describe("the UI's export", () => {
     const { readXlsx } = await import('./xlsx-read.js');
     const { LEAK, tempDir } = await import('./helpers.js');
     const { readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
     const res = await scan({ root: LEAK, depth: 1, zone: 'UTC', threads: 0 });
     const dir = tempDir();
     const x = await exportSummaryFile(res, join(dir, 'a.XLSX'), ',');
@@ -218,7 +218,6 @@ describe("the UI's export", () => {
     const { readXlsx } = await import('./xlsx-read.js');
     const { LEAK, tempDir } = await import('./helpers.js');
     const { readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
     const res = await scan({ root: LEAK, depth: 1, zone: 'UTC', threads: 0 });
     const target = join(tempDir(), 'ui.xlsx');
     const itell = res.customers.filter((c) => c.customer === 'itell');

@@ -62,7 +62,7 @@ describe('register', () => {
 
 describe('a bad register: exit 2 with the line, before the scan, nothing written', () => {
   const dir = tempDir();
-  const cases: Array<[string, string | null, RegExp]> = [
+  const cases: [string, string | null, RegExp][] = [
     ['missing column', 'key,org\n001,x\n', /--register: r\.csv line 1: no "controller" column/],
     [
       'duplicate key',
@@ -95,7 +95,7 @@ describe('a bad register: exit 2 with the line, before the scan, nothing written
       [['--country', 'XX'], /--country must be an ISO 3166/],
       [['--xlsx', '-'], /--xlsx needs a file name/],
       [['--statements', join(LEAK, 'st')], /--statements: refusing to write into the evidence tree/],
-    ] as Array<[string[], RegExp]>) {
+    ] as [string[], RegExp][]) {
       const r = runCli([LEAK, ...args, '--csv', '-']);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(re);

@@ -2,7 +2,6 @@
  * What the UI tests share: row fixtures, the App rendered on a real scan (ink-testing-library),
  * waiting for a frame (never for a time), and a real terminal (tmux) for the end-to-end tests.
  */
-import React from 'react';
 import { render } from 'ink-testing-library';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';

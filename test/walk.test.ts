@@ -17,7 +17,7 @@ import {
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { scan, Scanner, type ScanConfig, type FileRecord } from '../dist/scan/engine.js';
-import { put, tempDir, wav, runCli, csvObjects, unprivileged } from './helpers.js';
+import { put, tempDir, wav, runCli, csvObjects, parseSummary, unprivileged } from './helpers.js';
 
 const cfg = (root: string, extra: Partial<ScanConfig> = {}): ScanConfig => ({
   root,
@@ -85,7 +85,7 @@ describe('paths past PATH_MAX and very deep trees', () => {
       expect(w.kind).toBe('audio');
       expect(w.bytes).toBe(data.length);
       expect(Buffer.byteLength(w.path!)).toBeGreaterThan(4096);
-      expect(w.path).toBe(['cust', ...Array(60).fill('d'.repeat(100)), 'deepest.wav'].join('/'));
+      expect(w.path).toBe(['cust', ...Array<string>(60).fill('d'.repeat(100)), 'deepest.wav'].join('/'));
       expect(r.totals.bytes).toBe(data.length + (60 * 61) / 2);
     }
   });
@@ -165,7 +165,7 @@ describe('access times (a strictatime tmpfs)', () => {
     expect(moved(all)).toEqual([]);
     const r = runCli([m.dir, '--json', '-'], { env });
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout).atimes_kept).toEqual({ folders: false, files_not_kept: 0 });
+    expect(parseSummary(r.stdout).atimes_kept).toEqual({ folders: false, files_not_kept: 0 });
     expect(r.stderr.match(/without O_NOATIME/g)).toHaveLength(1);
   });
 
@@ -184,7 +184,7 @@ describe('access times (a strictatime tmpfs)', () => {
     expect(moved(all)).toEqual([]);
     const r = user.run([m.dir, '--json', '-']);
     expect(r.status).toBe(0);
-    const j = JSON.parse(r.stdout);
+    const j = parseSummary(r.stdout);
     expect(j.totals.files).toBe(2);
     expect(j.atimes_kept).toEqual({ folders: false, files_not_kept: 2 });
     expect(r.stderr.match(/without O_NOATIME/g)).toHaveLength(1);
@@ -229,8 +229,8 @@ describe('everything not counted is counted somewhere', () => {
     });
     expect(rows.find((x) => x.customer === 'locked')).toMatchObject({ files: '0', unreadable_folders: '1' });
     expect(rows.find((x) => x.customer === 'empty')).toMatchObject({ files: '0', unreadable_folders: '0' });
-    const j = JSON.parse(json.stdout);
-    expect(j.customers.find((c: { customer: string }) => c.customer === 'locked').unreadable_folders).toBe(1);
+    const j = parseSummary(json.stdout);
+    expect(j.customers.find((c) => c.customer === 'locked')?.unreadable_folders).toBe(1);
     expect(j.totals.unreadable_folders).toBe(2);
   });
 });
@@ -246,7 +246,7 @@ describe('sparse files', () => {
     const out = tempDir();
     const r = runCli([root, '--json', join(out, 's.json'), '--files', join(out, 'm.csv')]);
     expect(r.status).toBe(0);
-    const j = JSON.parse(readFile(join(out, 's.json')));
+    const j = parseSummary(readFile(join(out, 's.json')));
     expect(j.customers[0]).toMatchObject({
       customer: 'kund',
       files: 2,

@@ -26,7 +26,7 @@ export function readXlsx(buf: Uint8Array): {
   formulas: number;
 } {
   const z = unzipSync(buf);
-  const text = (p: string): string => (z[p] ? strFromU8(z[p]!) : '');
+  const text = (p: string): string => (z[p] ? strFromU8(z[p]) : '');
   const shared = [...text('xl/sharedStrings.xml').matchAll(/<si>([\s\S]*?)<\/si>/g)].map((m) => unxml(m[1]!));
   const styles = text('xl/styles.xml');
   const fmts = new Map(
