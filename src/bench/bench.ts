@@ -108,7 +108,7 @@ function benchTree(files: number, perFolder: number | undefined): number {
   let wrong = 0;
   for (let i = 0; i < runs; i++) {
     // alternate the order so that neither always runs right after the other
-    const order: Array<'floor' | 'scan' | 'tui'> = i % 2 ? ['scan', 'floor', 'tui'] : ['floor', 'tui', 'scan'];
+    const order: ('floor' | 'scan' | 'tui')[] = i % 2 ? ['scan', 'floor', 'tui'] : ['floor', 'tui', 'scan'];
     const line: string[] = [];
     for (const mode of order) {
       if (mode === 'tui' && !withTui) continue;
