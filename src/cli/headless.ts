@@ -78,6 +78,7 @@ export function warnings(r: ScanResult, shownRoot = r.config.root): string[] {
     w.push(`${count(r.unmatched, 'file', 'files')} did not match --pattern (counted under "(unmatched)")`);
   }
   if (r.unreadableFolders) {
+    // the engine keeps the first 100 folder errors, so there is a first one
     w.push(
       `${count(r.unreadableFolders, 'folder', 'folders')} could not be read, e.g. ${printable(r.folderErrors[0]!.path)} (${r.folderErrors[0]!.error}); their files are not counted`,
     );
