@@ -231,6 +231,12 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
     }
   } finally {
     for (const [s, h] of handlers) process.off(s, h);
+    if (signal) {
+      // The run is over (temporary files removed, or every output whole) but Node is still winding down
+      // (reader threads closing, stdout flushing): a further signal now ends it with that signal's code,
+      // as a second signal does during the run, not by the default death by signal (no exit code).
+      for (const s of Object.keys(STOP_SIGNALS) as StopSignal[]) process.once(s, () => process.exit(signalExitCode(s)));
+    }
     for (const f of files.values()) f.abort();
   }
 
