@@ -65,7 +65,7 @@ export default defineConfig(
     },
   },
   {
-    files: ['test/**'],
+    files: ['test/**', 'src/**/*.test.ts', 'src/**/*.test.tsx'],
     rules: {
       // vitest's asymmetric matchers (expect.stringMatching, expect.closeTo, …) are typed `any`, and
       // an expectation object holds them by design; using an `any` (member access, call, argument)

@@ -4,7 +4,8 @@ const report = process.env.LEAKTALLY_TEST_REPORT;
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    // unit tests of one module stand beside it (src/**); journeys, the CLI and fixtures under test/
+    include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'test/**/*.test.ts', 'test/**/*.test.tsx'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // tests spawn the built CLI and real threads; two cores here

@@ -1,9 +1,9 @@
 /** Counts, caller keys and row labels: the pure parts of the aggregation. */
 import { describe, expect, it } from 'vitest';
-import { Counts } from '../src/scan/counts.js';
-import { callerKey } from '../src/scan/callers.js';
-import { rowLabel, totalOf, totalsOf } from '../src/scan/aggregate.js';
-import type { FileRecord } from '../src/scan/record.js';
+import { Counts } from './counts.js';
+import { callerKey } from './callers.js';
+import { rowLabel, totalOf, totalsOf } from './aggregate.js';
+import type { FileRecord } from './record.js';
 
 /** a deterministic mix of records: every kind, callers withheld or not, past retention or not */
 function records(n: number): FileRecord[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countryOf, isRegion, normaliseCaller } from '../src/scan/phone.js';
+import { countryOf, isRegion, normaliseCaller } from './phone.js';
 
 describe('normaliseCaller', () => {
   it('one caller however the number is written (national under --country, +, 00)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compilePattern, matchPattern, PatternError } from '../src/scan/pattern.js';
+import { compilePattern, matchPattern, PatternError } from './pattern.js';
 
 const ITELL = '*/*/*/in-{customer}-{caller}-{date:yyyyMMdd-HHmmss}-*';
 

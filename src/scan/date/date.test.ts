@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
-import { dateFromFolders, dateFromName, resolveStart } from '../src/scan/date/resolve.js';
-import { formatIso, monthKey, naiveToMs } from '../src/scan/date/zone.js';
+import { dateFromFolders, dateFromName, resolveStart } from './resolve.js';
+import { formatIso, monthKey, naiveToMs } from './zone.js';
 
 const STHLM = 'Europe/Stockholm';
 const iso = (ms: number | undefined, zone = STHLM) => (ms === undefined ? undefined : formatIso(zone, ms));
