@@ -1,6 +1,7 @@
 /** Command-line arguments (commander), validated into one options object; bad usage is a UsageError. */
 import { Command, CommanderError, Option } from 'commander';
-import { statSync, accessSync, constants, readFileSync } from 'node:fs';
+import { statSync, accessSync, constants } from 'node:fs';
+import { version } from '../report/method.js';
 import { planOutputs } from '../report/target.js';
 import { decodeName, printable } from '../scan/names.js';
 import { folderByBytes, rawBytesOf } from './rawarg.js';
@@ -30,11 +31,6 @@ export interface CliOptions {
   strictEvidence: boolean;
   /** the notification pack's options (register, retention, as-of, country, xlsx, statements) */
   notify: NotifyCli;
-}
-
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
 }
 
 function program(): Command {

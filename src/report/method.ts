@@ -6,6 +6,13 @@ import type { ScanResult } from '../scan/engine.js';
 import { formatIso } from '../scan/date/zone.js';
 import type { NotifyReport } from './notify.js';
 import { describeCutoff } from './retention.js';
+import { readFileSync } from 'node:fs';
+
+/** leaktally's version, as package.json gives it (the CLI's --version and every method block). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 /** What only the caller knows: the tool's version and the command line (the UI gives its own). */
 export interface MethodContext {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { notifyReport } from '../report/notify.js';
 import { writeWorkbook } from '../report/xlsx.js';
 import { method } from '../report/method.js';
-import { version } from '../cli/args.js';
+import { version } from '../report/method.js';
 import { homedir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { format } from 'date-fns';
