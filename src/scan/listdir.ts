@@ -21,7 +21,13 @@ export interface Listing {
   noatime: boolean;
 }
 
-type Native = { listdir(path: Buffer, strict: boolean): Buffer };
+type Native = {
+  listdir(path: Buffer, strict: boolean): Buffer;
+  /** native/readheads.c: a batch of files opened, stat'ed and their heads read (probe/heads.ts) */
+  readheads(root: Buffer, rels: Buffer, heads: Buffer, meta: Float64Array, ioThreads: number, parallelNow: boolean): [ns: number, parallel: boolean];
+  /** close a descriptor readheads left open */
+  closefd(fd: number): void;
+};
 
 function load(): Native | undefined {
   if (process.env.LEAKTALLY_NO_ADDON) return undefined; // tests: the pure-Node path
@@ -33,6 +39,9 @@ function load(): Native | undefined {
 }
 
 const native = load();
+
+/** the addon (undefined where it is not built, or LEAKTALLY_NO_ADDON is set) */
+export const addon: Native | undefined = native;
 
 /** whether folders can be listed with O_NOATIME at all (the addon is built) */
 export const nativeListing = native !== undefined;
