@@ -14,9 +14,19 @@ import { readdirSync, type Dirent } from 'node:fs';
 export const EntryType = { Unknown: 0, Fifo: 1, Char: 2, Dir: 4, Block: 6, File: 8, Link: 10, Socket: 12 } as const;
 export type EntryType = (typeof EntryType)[keyof typeof EntryType];
 
+/** What the walk needs of a regular file's lstat (flags of Listing.stats). */
+export const StatFlag = { Taken: 1, Linked: 2, Sparse: 4, Foreign: 8 } as const;
+
 export interface Listing {
   names: Buffer[];
   types: EntryType[];
+  /**
+   * With the addon, per entry: for a regular file, StatFlag bits of its lstat taken while listing
+   * (0: the lstat failed), else 0; and `ids` holds "dev:ino" of the files with more than one link.
+   * Without it, undefined: the walk lstats each file itself.
+   */
+  stats?: Uint8Array;
+  ids?: Map<number, string>;
   /** the folder was opened with O_NOATIME (false: refused, or no addon) */
   noatime: boolean;
 }
@@ -66,14 +76,27 @@ export function listFolder(path: Buffer, strict = false): Listing {
     const out = native.listdir(path, strict);
     const names: Buffer[] = [];
     const types: EntryType[] = [];
+    const flags: number[] = [];
+    let ids: Map<number, string> | undefined;
     let i = 1;
     while (i < out.length) {
-      types.push(out[i] as EntryType);
+      const type = out[i] as EntryType;
+      types.push(type);
       const n = out[i + 1]!;
       names.push(out.subarray(i + 2, i + 2 + n));
       i += 2 + n;
+      if (type !== EntryType.File) {
+        flags.push(0);
+        continue;
+      }
+      const f = out[i++]!;
+      flags.push(f);
+      if (f & StatFlag.Linked) {
+        (ids ??= new Map()).set(names.length - 1, `${out.readBigUInt64LE(i)}:${out.readBigUInt64LE(i + 8)}`);
+        i += 16;
+      }
     }
-    return { names, types, noatime: out[0] === 1 };
+    return { names, types, stats: Uint8Array.from(flags), ids, noatime: out[0] === 1 };
   }
   const entries = readdirSync(path as unknown as string, { withFileTypes: true, encoding: 'buffer' }) as unknown as Array<Dirent<Buffer>>;
   return { names: entries.map((d) => d.name as unknown as Buffer), types: entries.map((d) => typeOf(d as unknown as Dirent)), noatime: false };

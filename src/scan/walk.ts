@@ -13,7 +13,7 @@
  */
 import { lstatSync, type Stats } from 'node:fs';
 import { reach, release } from './reach.js';
-import { EntryType, listFolder, nativeListing } from './listdir.js';
+import { EntryType, listFolder, nativeListing, StatFlag } from './listdir.js';
 
 export interface WalkSink {
   /** a regular file; rel is its path below the root ('/'-separated bytes); sparse: fewer blocks than its size */
@@ -96,6 +96,30 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
         const name = list.names[i]!;
         const child = rel.length ? Buffer.concat([rel, SLASH, name]) : name;
         let type = list.types[i]!;
+        if (type === EntryType.File && list.stats) {
+          // the listing took the lstat (listdir.c): the same facts, without a path lookup per file
+          const f = list.stats[i]!;
+          if (f & StatFlag.Linked) {
+            const key = list.ids!.get(i)!;
+            if (linked.has(key)) {
+              sink.hardLink(child);
+              continue;
+            }
+            linked.add(key);
+          }
+          if (f & StatFlag.Foreign && euid !== 0) {
+            keeping.filesRefused++;
+            if (opts.strict) throw new EvidenceError(`--strict-evidence: the file ${shown(child)} is not yours: reading it would move its access time`);
+          }
+          sink.file(child, (f & StatFlag.Sparse) !== 0);
+          if (++sinceYield >= every) {
+            sinceYield = 0;
+            const p = opts.pause();
+            if (p) await p;
+            if (opts.aborted()) return keeping;
+          }
+          continue;
+        }
         let st: Stats | undefined;
         if (type === EntryType.File || type === EntryType.Unknown) {
           // DT_UNKNOWN (some network and FUSE file systems) needs the lstat for the type too
