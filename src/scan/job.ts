@@ -3,7 +3,7 @@
  * when every file's record is wanted, as the records). The same function runs in each reader
  * thread (created there by worker.ts) and, with --threads 0, on the main thread.
  */
-import { makeContext, processFile, IO_DEPTH, type FileRecord, type ScanConfig } from './record.js';
+import { loadFor, makeContext, processFile, IO_DEPTH, type FileRecord, type ScanConfig } from './record.js';
 import { BatchHeads, type HeadRead } from './probe/heads.js';
 import { Counts } from './counts.js';
 import { rowKey, type RowCounts } from './aggregate.js';
@@ -46,8 +46,14 @@ export type ScanReply = ({ records: FileRecord[] } | { rows: RowCounts[] }) & { 
 
 export type ScanJob = (batch: Batch) => Promise<ScanReply>;
 
-export function createJob(data: unknown): ScanJob {
-  const { config, keepPaths, ioThreads } = data as ScanJobData;
+/** The job for a thread: at once where the pattern modules are loaded (or not needed), else once they are. */
+export function createJob(data: unknown): ScanJob | Promise<ScanJob> {
+  const { config } = data as ScanJobData;
+  if (config.pattern) return loadFor(config).then(() => jobFor(data as ScanJobData));
+  return jobFor(data as ScanJobData);
+}
+
+function jobFor({ config, keepPaths, ioThreads }: ScanJobData): ScanJob {
   // one context per thread: its per-thread state is never shared
   const ctx = makeContext(config, keepPaths);
   const heads = BatchHeads.available ? new BatchHeads(ctx.rootBytes, ioThreads ?? ioThreadsOf(config)) : undefined;

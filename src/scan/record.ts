@@ -6,9 +6,8 @@ import { createProbeIo, probeFile, probeOpen, type FileKind, type FileFacts, typ
 import { closeHead, type HeadRead } from './probe/heads.js';
 import { resolveStart, type DateSource } from './date/resolve.js';
 import { monthKey } from './date/zone.js';
-import { compilePattern, matchPattern, type CompiledPattern } from './pattern.js';
+import type { CompiledPattern } from './pattern.js';
 import { decodeName } from './names.js';
-import { callerKey } from './callers.js';
 import { TOP_LEVEL, UNMATCHED, type RowKind } from './aggregate.js';
 import { reach, release } from './reach.js';
 import { lstatSync } from 'node:fs';
@@ -100,6 +99,27 @@ export interface FileRecord {
   error?: string;
 }
 
+/**
+ * The pattern (date-fns) and caller (libphonenumber-js) modules, loaded only for a scan with a
+ * pattern: importing them cost each reader thread ~200 ms of start-up (CPU a scan of 100,000 files
+ * spends a tenth of its time on), and most scans use no pattern.
+ */
+let patterns: typeof import('./pattern.js') | undefined;
+let callers: typeof import('./callers.js') | undefined;
+
+/** Load what makeContext needs for this config (a reader thread, before its first file). */
+export async function loadFor(cfg: ScanConfig): Promise<void> {
+  if (!cfg.pattern) return;
+  patterns ??= await import('./pattern.js');
+  callers ??= await import('./callers.js');
+}
+
+/** The modules, where they are imported anyway (the main thread: the engine, the CLI). */
+export function provide(p: typeof import('./pattern.js'), c: typeof import('./callers.js')): void {
+  patterns ??= p;
+  callers ??= c;
+}
+
 export interface RecordContext {
   rootBytes: Buffer;
   /** put every file's path in its record (a manifest is written, or a caller wants records) */
@@ -129,7 +149,7 @@ export function makeContext(cfg: ScanConfig, keepPaths = true): RecordContext {
     keepPaths,
     depth: cfg.depth,
     zone: cfg.zone,
-    pattern: cfg.pattern ? compilePattern(cfg.pattern) : undefined,
+    pattern: cfg.pattern ? loaded(patterns).compilePattern(cfg.pattern) : undefined,
     country: cfg.country,
     cutoffs: new Map(Object.entries(cfg.retention?.cutoffMsByKey ?? {})),
     defaultCutoffMs: cfg.retention?.defaultCutoffMs,
@@ -150,6 +170,11 @@ interface Located {
   path?: string;
 }
 
+function loaded<T>(m: T | undefined): T {
+  if (!m) throw new Error('the pattern modules are not loaded (record.ts loadFor)');
+  return m;
+}
+
 /** Where a file belongs (customer, caller, pattern date), from its path alone. */
 function locate(rel: Buffer, ctx: RecordContext): Located {
   // where each name starts and ends; names are decoded only when something needs them
@@ -165,7 +190,7 @@ function locate(rel: Buffer, ctx: RecordContext): Located {
   const at: Located = { name, dirs, fullPath, customer: inCustomer ? segment(ctx.depth - 1) : TOP_LEVEL, row: inCustomer ? 'customer' : 'top-level' };
   if (ctx.pattern) {
     at.path = fullPath();
-    const m = matchPattern(ctx.pattern, at.path, ctx.zone);
+    const m = loaded(patterns).matchPattern(ctx.pattern, at.path, ctx.zone);
     if (!m) {
       at.customer = UNMATCHED;
       at.row = 'unmatched';
@@ -191,7 +216,7 @@ export function stalledRecord(rel: Buffer, ctx: RecordContext, seconds: number):
 
 function setCaller(rec: FileRecord, at: Located, ctx: RecordContext): void {
   if (at.caller === undefined) return;
-  const key = callerKey(at.caller, ctx.country);
+  const key = loaded(callers).callerKey(at.caller, ctx.country);
   if (key === undefined) rec.withheldCaller = true;
   else rec.caller = key;
 }

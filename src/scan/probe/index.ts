@@ -6,7 +6,6 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isWav, probeWav } from './wav.js';
 import { probeRaw, rawCodec } from './raw.js';
 import { probeOgg } from './ogg.js';
-import { probeWithMusicMetadata } from './mm.js';
 import { probeMpeg } from './mp3.js';
 import { probeFlac } from './flac.js';
 import { probeAdts } from './adts.js';
@@ -22,6 +21,16 @@ import { probeTs, tsLayout } from './mpegts.js';
 import type { FileSource, ProbeResult } from './types.js';
 
 export type { ProbeResult, FileKind, EmbeddedDate } from './types.js';
+
+/**
+ * music-metadata (and strtok3) loaded when a file first needs it: importing them costs each reader
+ * thread ~100 ms of start-up, and the common recordings (WAV, MP3, Ogg, FLAC...) are read by hand.
+ */
+let mm: Promise<typeof import('./mm.js')> | undefined;
+async function probeWithMusicMetadata(src: FileSource, name: string): ReturnType<(typeof import('./mm.js'))['probeWithMusicMetadata']> {
+  mm ??= import('./mm.js');
+  return (await mm).probeWithMusicMetadata(src, name);
+}
 
 export const HEAD_SIZE = 4096;
 /**
