@@ -142,9 +142,11 @@ static napi_value listdir(napi_env env, napi_callback_info info) {
 }
 
 napi_value readheads_init(napi_env env, napi_value exports);
+napi_value prefetch_init(napi_env env, napi_value exports);
 
 static napi_value init(napi_env env, napi_value exports) {
   readheads_init(env, exports);
+  prefetch_init(env, exports);
   napi_value fn;
   napi_create_function(env, "listdir", NAPI_AUTO_LENGTH, listdir, NULL, &fn);
   napi_set_named_property(env, exports, "listdir", fn);
