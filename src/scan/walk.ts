@@ -76,6 +76,7 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
   const stack: Array<{ rel: Buffer; text: string; depth: number; warm?: boolean }> = [{ rel: Buffer.alloc(0), text: '', depth: 0 }];
   /** microseconds per entry that the listings take (moving average): high when the storage is cold */
   let perEntryUs = 0;
+  let listed = 0;
   const every = opts.yieldEvery ?? 256;
   /** device:inode of the files with more than one name, once counted */
   const linked = new Set<string>();
@@ -96,7 +97,8 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
       try {
         const t0 = performance.now();
         list = listFolder(at.path, opts.strict);
-        perEntryUs = 0.8 * perEntryUs + (0.2 * (performance.now() - t0) * 1000) / (list.names.length + 1);
+        // (the first listings are slow anyway: the code is not compiled yet)
+        if (++listed > 8) perEntryUs = 0.8 * perEntryUs + (0.2 * (performance.now() - t0) * 1000) / (list.names.length + 1);
       } catch (e) {
         // strict: the folder's O_NOATIME open was refused (it is not the user's); nothing was listed
         if (opts.strict && (e as NodeJS.ErrnoException).code === 'EPERM') {
