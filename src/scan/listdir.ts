@@ -82,7 +82,6 @@ function typeOf(d: Dirent): EntryType {
 export function listFolder(path: Buffer, strict = false): Listing {
   if (native) {
     const out = native.listdir(path, strict);
-    const text = out.toString('latin1');
     const names: string[] = [];
     const types: EntryType[] = [];
     const flags: number[] = [];
@@ -92,7 +91,9 @@ export function listFolder(path: Buffer, strict = false): Listing {
       const type = out[i] as EntryType;
       types.push(type);
       const n = out[i + 1]!;
-      names.push(text.slice(i + 2, i + 2 + n));
+      // a string of its own (a slice of one string of the whole listing would keep that alive for as
+      // long as any one name is queued)
+      names.push(out.toString('latin1', i + 2, i + 2 + n));
       i += 2 + n;
       if (type !== EntryType.File) {
         flags.push(0);

@@ -131,8 +131,12 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
           sink.file(child, (f & StatFlag.Sparse) !== 0);
           if (++sinceYield >= every) {
             sinceYield = 0;
-            const p = opts.pause();
-            if (p) await p;
+            // wait until the consumer has room: one answer frees one batch, and the walk may not
+            // add two for it (the queue would grow with the tree when the walk outruns the readers)
+            for (let p = opts.pause(); p; p = opts.pause()) {
+              await p;
+              if (opts.aborted()) return keeping;
+            }
             if (opts.aborted()) return keeping;
           }
           continue;
@@ -177,8 +181,12 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
           sink.file(child, st !== undefined && st.blocks * 512 < st.size);
           if (++sinceYield >= every) {
             sinceYield = 0;
-            const p = opts.pause();
-            if (p) await p;
+            // wait until the consumer has room: one answer frees one batch, and the walk may not
+            // add two for it (the queue would grow with the tree when the walk outruns the readers)
+            for (let p = opts.pause(); p; p = opts.pause()) {
+              await p;
+              if (opts.aborted()) return keeping;
+            }
             if (opts.aborted()) return keeping;
           }
         } else sink.special(bytes(child));
