@@ -4,7 +4,19 @@
  * in flight.
  */
 import { describe, expect, it } from 'vitest';
-import { closeSync, cpSync, fstatSync, linkSync, mkdirSync, openSync, readdirSync, readSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  fstatSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { addon } from '../dist/scan/listdir.js';
@@ -29,41 +41,51 @@ function mixedTree(): { root: string; rels: string[] } {
   const names = readdirSync(join(root, 'kund/codecs'));
   const rels = [
     ...names.map((n) => `kund/codecs/${n}`),
-    'kund/empty.wav', 'kund/exactly16k.bin', 'kund/over16k.bin', 'kund/sparse.wav', 'kund/sparse-link.wav',
-    'kund/symlink.wav', 'kund/fifo.wav', 'kund/folder.wav', 'kund/missing.wav',
+    'kund/empty.wav',
+    'kund/exactly16k.bin',
+    'kund/over16k.bin',
+    'kund/sparse.wav',
+    'kund/sparse-link.wav',
+    'kund/symlink.wav',
+    'kund/fifo.wav',
+    'kund/folder.wav',
+    'kund/missing.wav',
   ];
   return { root, rels };
 }
 
 describe('batch reads (native/readheads.c)', () => {
-  it.skipIf(!addon)('read each file as fs would: the head, size and mtime; what it cannot read is left to probeFile', () => {
-    const { root, rels } = mixedTree();
-    const heads = new BatchHeads(Buffer.from(root + '/'), 1);
-    const got = heads.read(rels);
-    expect(got).toHaveLength(rels.length);
-    rels.forEach((rel, i) => {
-      const r = got[i];
-      const special = /symlink|fifo|folder|missing/.test(rel);
-      if (special) {
-        expect(r, rel).toBeUndefined();
-        return;
-      }
-      expect(r, rel).toBeDefined();
-      const fd = openSync(join(root, rel), 'r');
-      const st = fstatSync(fd);
-      const head = Buffer.alloc(SLOT);
-      const n = st.size === 0 ? 0 : readSync(fd, head, 0, st.size <= SLOT ? st.size : 4096, 0);
-      closeSync(fd);
-      expect(r!.size, rel).toBe(st.size);
-      expect(r!.mtimeMs, rel).toBe(st.mtimeMs);
-      expect(Buffer.compare(r!.head, head.subarray(0, n)), rel).toBe(0);
-      // the whole file in the head: closed already; else left open for further reads
-      expect(r!.fd >= 0, rel).toBe(st.size > SLOT);
-      expect(r!.refused).toBe(false);
-    });
-    heads.release();
-    for (const r of got) if (r) expect(r.fd).toBe(-1);
-  });
+  it.skipIf(!addon)(
+    'read each file as fs would: the head, size and mtime; what it cannot read is left to probeFile',
+    () => {
+      const { root, rels } = mixedTree();
+      const heads = new BatchHeads(Buffer.from(root + '/'), 1);
+      const got = heads.read(rels);
+      expect(got).toHaveLength(rels.length);
+      rels.forEach((rel, i) => {
+        const r = got[i];
+        const special = /symlink|fifo|folder|missing/.test(rel);
+        if (special) {
+          expect(r, rel).toBeUndefined();
+          return;
+        }
+        expect(r, rel).toBeDefined();
+        const fd = openSync(join(root, rel), 'r');
+        const st = fstatSync(fd);
+        const head = Buffer.alloc(SLOT);
+        const n = st.size === 0 ? 0 : readSync(fd, head, 0, st.size <= SLOT ? st.size : 4096, 0);
+        closeSync(fd);
+        expect(r!.size, rel).toBe(st.size);
+        expect(r!.mtimeMs, rel).toBe(st.mtimeMs);
+        expect(Buffer.compare(r!.head, head.subarray(0, n)), rel).toBe(0);
+        // the whole file in the head: closed already; else left open for further reads
+        expect(r!.fd >= 0, rel).toBe(st.size > SLOT);
+        expect(r!.refused).toBe(false);
+      });
+      heads.release();
+      for (const r of got) if (r) expect(r.fd).toBe(-1);
+    },
+  );
 
   it.skipIf(!addon)('give the same with reads in flight on helper threads as on the calling thread', () => {
     const { root, rels } = mixedTree();
@@ -72,8 +94,16 @@ describe('batch reads (native/readheads.c)', () => {
     const run = (threads: number, parallel: boolean) => {
       const heads = Buffer.alloc(many.length * SLOT);
       const meta = new Float64Array(many.length * 8);
-      const [, used] = addon!.readheads(rootBytes, Buffer.from(many.join('\0'), 'latin1'), heads, meta, threads, parallel);
-      for (let i = 0; i < many.length; i++) if (meta[i * 8] === 0 && meta[i * 8 + 1]! >= 0) addon!.closefd(meta[i * 8 + 1]!);
+      const [, used] = addon!.readheads(
+        rootBytes,
+        Buffer.from(many.join('\0'), 'latin1'),
+        heads,
+        meta,
+        threads,
+        parallel,
+      );
+      for (let i = 0; i < many.length; i++)
+        if (meta[i * 8] === 0 && meta[i * 8 + 1]! >= 0) addon!.closefd(meta[i * 8 + 1]!);
       for (let i = 0; i < many.length; i++) meta[i * 8 + 1] = meta[i * 8 + 1]! >= 0 ? 1 : -1; // descriptors differ
       return { heads, meta: [...meta], used };
     };
@@ -84,7 +114,9 @@ describe('batch reads (native/readheads.c)', () => {
     expect(parallel.meta).toEqual(inline.meta);
     for (let i = 0; i < many.length; i++) {
       const n = inline.meta[i * 8 + 5]!;
-      expect(Buffer.compare(parallel.heads.subarray(i * SLOT, i * SLOT + n), inline.heads.subarray(i * SLOT, i * SLOT + n))).toBe(0);
+      expect(
+        Buffer.compare(parallel.heads.subarray(i * SLOT, i * SLOT + n), inline.heads.subarray(i * SLOT, i * SLOT + n)),
+      ).toBe(0);
     }
   });
 

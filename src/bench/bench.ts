@@ -84,7 +84,13 @@ const RUN_ONE = fileURLToPath(new URL('./run-one.js', import.meta.url));
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const withTui = !cold && !values['no-tui'] && hasTmux;
 
-interface Run { mode: string; ms: number; files: number; audioMicros: number; maxRssMB: number }
+interface Run {
+  mode: string;
+  ms: number;
+  files: number;
+  audioMicros: number;
+  maxRssMB: number;
+}
 
 const DROP = '/proc/sys/vm/drop_caches';
 
@@ -105,8 +111,17 @@ function runTui(root: string): Run {
   const dir = mkdtempSync(join(tmpdir(), 'leaktally-bench-tui-'));
   const out = join(dir, 'result.json');
   const session = `leaktally-bench-${process.pid}`;
-  execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '80', '-y', '24',
-    `env -u CI '${process.execPath}' '${RUN_ONE}' tui '${root}' ${threads} '${out}' ${ioDepth ?? ''}`]);
+  execFileSync('tmux', [
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    '80',
+    '-y',
+    '24',
+    `env -u CI '${process.execPath}' '${RUN_ONE}' tui '${root}' ${threads} '${out}' ${ioDepth ?? ''}`,
+  ]);
   const deadline = Date.now() + 30 * 60_000;
   while (!existsSync(out) && Date.now() < deadline) spawnSync('sleep', ['0.05']);
   spawnSync('tmux', ['kill-session', '-t', session]);
@@ -150,20 +165,33 @@ for (const { files, perFolder } of trees) {
   failed += r.failed;
 }
 console.log('');
-console.log(cold
-  ? '| tree (cold) | runs | ' + floorThreads.map((n) => `floor ${n} thr`).join(' | ') + ' | limit (best floor) | headless scan | scan / limit | peak RSS | load (1 min) |'
-  : '| tree (warm) | runs | floor | headless scan | scan / floor | peak RSS | UI vs headless | load (1 min) |');
-console.log(cold ? `| --- | --- | ${floorThreads.map(() => '---').join(' | ')} | --- | --- | --- | --- | --- |` : '| --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log(
+  cold
+    ? '| tree (cold) | runs | ' +
+        floorThreads.map((n) => `floor ${n} thr`).join(' | ') +
+        ' | limit (best floor) | headless scan | scan / limit | peak RSS | load (1 min) |'
+    : '| tree (warm) | runs | floor | headless scan | scan / floor | peak RSS | UI vs headless | load (1 min) |',
+);
+console.log(
+  cold
+    ? `| --- | --- | ${floorThreads.map(() => '---').join(' | ')} | --- | --- | --- | --- | --- |`
+    : '| --- | --- | --- | --- | --- | --- | --- | --- |',
+);
 for (const line of table) console.log(line);
 console.log('(files/s, medians; ratios are medians of paired runs warm, median scan over the best median floor cold)');
 process.exitCode = wrongRuns || failed ? 1 : 0;
 
-function prepare(files: number, perFolder: number | undefined): { root: string; expected: { files: number; audioMicros: number }; name: string } {
+function prepare(
+  files: number,
+  perFolder: number | undefined,
+): { root: string; expected: { files: number; audioMicros: number }; name: string } {
   const t0 = performance.now();
   const { root, expected } = generate(files, (s) => console.log(s), perFolder);
   const name = `${fmt(files)} files${perFolder ? `, ~${perFolder} per folder` : ''}`;
   console.log(`tree: ${name}: ${root} (${((performance.now() - t0) / 1000).toFixed(1)} s to generate or find)`);
-  console.log(`expected: ${fmt(expected.files)} files, ${(expected.audioMicros / 3.6e9).toFixed(2)} h of audio; load average ${load()}`);
+  console.log(
+    `expected: ${fmt(expected.files)} files, ${(expected.audioMicros / 3.6e9).toFixed(2)} h of audio; load average ${load()}`,
+  );
   return { root, expected, name };
 }
 
@@ -180,7 +208,7 @@ function warmTree(files: number, perFolder: number | undefined): { wrong: number
   let wrong = 0;
   for (let i = 0; i < runs; i++) {
     // alternate the order so that neither always runs right after the other
-    const order: Array<'floor' | 'scan' | 'tui'> = i % 2 ? ['scan', 'floor', 'tui'] : ['floor', 'tui', 'scan'];
+    const order: ('floor' | 'scan' | 'tui')[] = i % 2 ? ['scan', 'floor', 'tui'] : ['floor', 'tui', 'scan'];
     const line: string[] = [];
     for (const mode of order) {
       if (mode === 'tui' && !withTui) continue;
@@ -203,7 +231,7 @@ function warmTree(files: number, perFolder: number | undefined): { wrong: number
   console.log(`floor (walk + open/fstat/read 4 KiB/close): median ${fmt(floorRate)} files/s`);
   console.log(`headless scan:                              median ${fmt(scanRate)} files/s, peak RSS ${rss} MB`);
   console.log(`scan / floor:                               median ${ratio.toFixed(2)}`);
-  const verdict: Array<[boolean, string]> = [];
+  const verdict: [boolean, string][] = [];
   verdict.push([ratio >= 0.5, 'at least 0.50 of the floor']);
   if (files >= 1_000_000) verdict.push([rss <= 300, `peak RSS at most 300 MB at ${fmt(files)} files`]);
   let ui = 'not timed';
@@ -211,14 +239,20 @@ function warmTree(files: number, perFolder: number | undefined): { wrong: number
     const tuiRate = median(tuis.map(rate));
     const overhead = median(tuis.map((t, i) => t.ms / scans[i]!.ms)) - 1;
     ui = `${(overhead * 100).toFixed(1)}% slower`;
-    console.log(`interactive UI (tmux, 80x24):               median ${fmt(tuiRate)} files/s, ${ui} than headless (median of paired runs)`);
+    console.log(
+      `interactive UI (tmux, 80x24):               median ${fmt(tuiRate)} files/s, ${ui} than headless (median of paired runs)`,
+    );
     verdict.push([overhead <= 0.1, 'the UI within 10% of headless']);
   } else {
     console.log(`interactive UI: not timed (${hasTmux ? '--no-tui' : 'no tmux'})`);
   }
-  console.log(`totals: ${wrong ? `${wrong} runs WRONG` : 'every scan counted exactly the files and audio seconds generated'}`);
+  console.log(
+    `totals: ${wrong ? `${wrong} runs WRONG` : 'every scan counted exactly the files and audio seconds generated'}`,
+  );
   for (const [ok, v] of verdict) console.log(`${ok ? 'PASS' : 'FAIL'} ${v}`);
-  table.push(`| ${name} | ${runs} | ${fmt(floorRate)} | ${fmt(scanRate)} | ${ratio.toFixed(2)} | ${rss} MB | ${ui} | ${load0}–${load()} |`);
+  table.push(
+    `| ${name} | ${runs} | ${fmt(floorRate)} | ${fmt(scanRate)} | ${ratio.toFixed(2)} | ${rss} MB | ${ui} | ${load0}–${load()} |`,
+  );
   return { wrong, failed: verdict.filter(([ok]) => !ok).length };
 }
 
@@ -229,7 +263,7 @@ function coldTree(files: number, perFolder: number | undefined): { wrong: number
   const floors = new Map<number, Run[]>(floorThreads.map((n) => [n, []]));
   const scans: Run[] = [];
   let wrong = 0;
-  const kinds: Array<number | 'scan'> = [...floorThreads, 'scan'];
+  const kinds: (number | 'scan')[] = [...floorThreads, 'scan'];
   for (let i = 0; i < runs; i++) {
     // rotate the order so that no kind always runs first or last
     const order = kinds.map((_, k) => kinds[(k + i) % kinds.length]!);
@@ -244,7 +278,9 @@ function coldTree(files: number, perFolder: number | undefined): { wrong: number
           line.push(`scan: WRONG TOTALS ${r.files} files, ${r.audioMicros} µs`);
         }
       } else floors.get(kind)!.push(r);
-      line.push(`${kind === 'scan' ? 'scan' : `floor/${kind}`} ${fmt(rate(r))} files/s (${(r.ms / 1000).toFixed(2)} s, ${r.maxRssMB} MB)`);
+      line.push(
+        `${kind === 'scan' ? 'scan' : `floor/${kind}`} ${fmt(rate(r))} files/s (${(r.ms / 1000).toFixed(2)} s, ${r.maxRssMB} MB)`,
+      );
     }
     console.log(`run ${i + 1}: ${line.join('  ')}  [load ${load()}]`);
   }
@@ -254,13 +290,19 @@ function coldTree(files: number, perFolder: number | undefined): { wrong: number
   const ratio = scanRate / limit;
   const rss = Math.max(...scans.map((s) => s.maxRssMB));
   console.log('');
-  floorThreads.forEach((n, k) => console.log(`floor, ${String(n).padStart(2)} threads, cold: median ${fmt(floorRates[k]!)} files/s`));
+  floorThreads.forEach((n, k) =>
+    console.log(`floor, ${String(n).padStart(2)} threads, cold: median ${fmt(floorRates[k]!)} files/s`),
+  );
   console.log(`storage limit (best floor):   ${fmt(limit)} files/s`);
   console.log(`headless scan, cold:          median ${fmt(scanRate)} files/s, peak RSS ${rss} MB`);
   console.log(`scan / limit:                 ${ratio.toFixed(2)}`);
-  console.log(`totals: ${wrong ? `${wrong} runs WRONG` : 'every scan counted exactly the files and audio seconds generated'}`);
+  console.log(
+    `totals: ${wrong ? `${wrong} runs WRONG` : 'every scan counted exactly the files and audio seconds generated'}`,
+  );
   const ok = ratio >= 0.7;
   console.log(`${ok ? 'PASS' : 'FAIL'} at least 0.70 of the storage limit, cold`);
-  table.push(`| ${name} | ${runs} | ${floorRates.map(fmt).join(' | ')} | ${fmt(limit)} | ${fmt(scanRate)} | ${ratio.toFixed(2)} | ${rss} MB | ${load0}–${load()} |`);
+  table.push(
+    `| ${name} | ${runs} | ${floorRates.map(fmt).join(' | ')} | ${fmt(limit)} | ${fmt(scanRate)} | ${ratio.toFixed(2)} | ${rss} MB | ${load0}–${load()} |`,
+  );
   return { wrong, failed: ok ? 0 : 1 };
 }

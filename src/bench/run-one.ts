@@ -9,7 +9,13 @@ import { Scanner } from '../scan/engine.js';
 import { floor } from './floor.js';
 import { loadTui } from '../tui/load.js';
 
-const [mode, root, threadsArg, out, ioArg] = process.argv.slice(2) as [string, string, string, string | undefined, string | undefined];
+const [mode, root, threadsArg, out, ioArg] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string | undefined,
+  string | undefined,
+];
 const threads = Number(threadsArg);
 const config = { root, depth: 1, zone: 'UTC', threads, ...(ioArg ? { ioDepth: Number(ioArg) } : {}) };
 

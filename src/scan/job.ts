@@ -23,7 +23,10 @@ export function ioThreadsOf(config: ScanConfig): number {
 }
 
 /** A batch's entries, and the heads of the files to read (hard links are not read), in one go. */
-function readBatch(batch: Batch, heads: BatchHeads | undefined): { entries: Entry[]; opened: Array<HeadRead | undefined> } {
+function readBatch(
+  batch: Batch,
+  heads: BatchHeads | undefined,
+): { entries: Entry[]; opened: (HeadRead | undefined)[] } {
   const entries = batch.map(parseEntry);
   if (!heads) return { entries, opened: [] };
   const rels: string[] = [];
@@ -36,7 +39,7 @@ function readBatch(batch: Batch, heads: BatchHeads | undefined): { entries: Entr
     at.push(i);
   }
   const read = heads.read(rels);
-  const opened: Array<HeadRead | undefined> = new Array(batch.length);
+  const opened = new Array<HeadRead | undefined>(batch.length);
   for (let k = 0; k < at.length; k++) opened[at[k]!] = read[k];
   return { entries, opened };
 }
@@ -60,10 +63,11 @@ function jobFor({ config, keepPaths, ioThreads }: ScanJobData): ScanJob {
   if (keepPaths) {
     return async (batch) => {
       const refused0 = ctx.io.noatimeRefused;
-      const records: FileRecord[] = new Array(batch.length);
+      const records = new Array<FileRecord>(batch.length);
       const { entries, opened } = readBatch(batch, heads);
       try {
-        for (let i = 0; i < batch.length; i++) records[i] = await processFile(ctx, entries[i]!.rel, entries[i], opened[i]);
+        for (let i = 0; i < batch.length; i++)
+          records[i] = await processFile(ctx, entries[i]!.rel, entries[i], opened[i]);
       } finally {
         heads?.release();
       }
@@ -80,7 +84,7 @@ function jobFor({ config, keepPaths, ioThreads }: ScanJobData): ScanJob {
         const e = entries[i]!;
         const r = await processFile(ctx, e.rel, e, opened[i]);
         // a batch is mostly one folder, so mostly one row: look the row up only when it changes
-        if (!last || last.customer !== r.customer || last.kind !== r.row) {
+        if (last?.customer !== r.customer || last.kind !== r.row) {
           const key = rowKey(r.row, r.customer);
           last = rows.get(key);
           if (!last) rows.set(key, (last = { kind: r.row, customer: r.customer, counts: new Counts() }));

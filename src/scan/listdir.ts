@@ -32,15 +32,22 @@ export interface Listing {
   noatime: boolean;
 }
 
-type Native = {
+interface Native {
   listdir(path: Buffer, strict: boolean): Buffer;
   /** native/readheads.c: a batch of files opened, stat'ed and their heads read (probe/heads.ts) */
-  readheads(root: Buffer, rels: Buffer, heads: Buffer, meta: Float64Array, ioThreads: number, parallelNow: boolean): [ns: number, parallel: boolean];
+  readheads(
+    root: Buffer,
+    rels: Buffer,
+    heads: Buffer,
+    meta: Float64Array,
+    ioThreads: number,
+    parallelNow: boolean,
+  ): [ns: number, parallel: boolean];
   /** close a descriptor readheads left open */
   closefd(fd: number): void;
   /** native/prefetch.c: warm the caches for these folders (short paths) on background threads; returns how many were queued */
   prefetch(paths: Buffer[]): number;
-};
+}
 
 function load(): Native | undefined {
   if (process.env.LEAKTALLY_NO_ADDON) return undefined; // tests: the pure-Node path
@@ -108,6 +115,13 @@ export function listFolder(path: Buffer, strict = false): Listing {
     }
     return { names, types, stats: Uint8Array.from(flags), ids, noatime: out[0] === 1 };
   }
-  const entries = readdirSync(path as unknown as string, { withFileTypes: true, encoding: 'buffer' }) as unknown as Array<Dirent<Buffer>>;
-  return { names: entries.map((d) => (d.name as unknown as Buffer).toString('latin1')), types: entries.map((d) => typeOf(d as unknown as Dirent)), noatime: false };
+  const entries = readdirSync(path, {
+    withFileTypes: true,
+    encoding: 'buffer',
+  }) as unknown as Dirent<Buffer>[];
+  return {
+    names: entries.map((d) => d.name.toString('latin1')),
+    types: entries.map((d) => typeOf(d as unknown as Dirent)),
+    noatime: false,
+  };
 }

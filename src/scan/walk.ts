@@ -68,12 +68,16 @@ const euid = process.geteuid?.() ?? 0;
 export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Promise<AtimeKeeping> {
   const keeping: AtimeKeeping = { folders: nativeListing, filesRefused: 0 };
   if (opts.strict && !nativeListing) {
-    throw new EvidenceError('--strict-evidence: folders cannot be listed without moving their access times here (the listing addon is not built; run `npm rebuild leaktally`)');
+    throw new EvidenceError(
+      '--strict-evidence: folders cannot be listed without moving their access times here (the listing addon is not built; run `npm rebuild leaktally`)',
+    );
   }
   const rootBytes = Buffer.from(root.endsWith('/') ? root : root + '/');
   // rel: the folder's path below the root, as bytes and as a latin1 string
   // rel: the folder's path below the root, as bytes and as a latin1 string; warm: prefetch asked for
-  const stack: Array<{ rel: Buffer; text: string; depth: number; warm?: boolean }> = [{ rel: Buffer.alloc(0), text: '', depth: 0 }];
+  const stack: { rel: Buffer; text: string; depth: number; warm?: boolean }[] = [
+    { rel: Buffer.alloc(0), text: '', depth: 0 },
+  ];
   /** microseconds per entry that the listings take (moving average): high when the storage is cold */
   let perEntryUs = 0;
   let listed = 0;
@@ -98,11 +102,14 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
         const t0 = performance.now();
         list = listFolder(at.path, opts.strict);
         // (the first listings are slow anyway: the code is not compiled yet)
-        if (++listed > 8) perEntryUs = 0.8 * perEntryUs + (0.2 * (performance.now() - t0) * 1000) / (list.names.length + 1);
+        if (++listed > 8)
+          perEntryUs = 0.8 * perEntryUs + (0.2 * (performance.now() - t0) * 1000) / (list.names.length + 1);
       } catch (e) {
         // strict: the folder's O_NOATIME open was refused (it is not the user's); nothing was listed
         if (opts.strict && (e as NodeJS.ErrnoException).code === 'EPERM') {
-          throw new EvidenceError(`--strict-evidence: the folder ${shown(rel)} is not yours: listing it would move its access time`);
+          throw new EvidenceError(
+            `--strict-evidence: the folder ${shown(rel)} is not yours: listing it would move its access time`,
+          );
         }
         sink.error(rel, e as NodeJS.ErrnoException);
         continue;
@@ -126,7 +133,10 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
           }
           if (f & StatFlag.Foreign && euid !== 0) {
             keeping.filesRefused++;
-            if (opts.strict) throw new EvidenceError(`--strict-evidence: the file ${shown(bytes(child))} is not yours: reading it would move its access time`);
+            if (opts.strict)
+              throw new EvidenceError(
+                `--strict-evidence: the file ${shown(bytes(child))} is not yours: reading it would move its access time`,
+              );
           }
           sink.file(child, (f & StatFlag.Sparse) !== 0);
           if (++sinceYield >= every) {
@@ -145,7 +155,7 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
         if (type === EntryType.File || type === EntryType.Unknown) {
           // DT_UNKNOWN (some network and FUSE file systems) needs the lstat for the type too
           try {
-            st = lstatSync(Buffer.concat([base, Buffer.from(name, 'latin1')]) as unknown as string);
+            st = lstatSync(Buffer.concat([base, Buffer.from(name, 'latin1')]));
           } catch (e) {
             if (type === EntryType.Unknown) {
               sink.error(bytes(child), e as NodeJS.ErrnoException);
@@ -153,7 +163,13 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
             }
           }
           if (st && type === EntryType.Unknown) {
-            type = st.isFile() ? EntryType.File : st.isDirectory() ? EntryType.Dir : st.isSymbolicLink() ? EntryType.Link : EntryType.Fifo;
+            type = st.isFile()
+              ? EntryType.File
+              : st.isDirectory()
+                ? EntryType.Dir
+                : st.isSymbolicLink()
+                  ? EntryType.Link
+                  : EntryType.Fifo;
           }
         }
         if (type === EntryType.Link) sink.link(bytes(child));
@@ -165,7 +181,10 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
           // (a file that vanished between the listing and the lstat goes to the readers, who say so)
           if (st && st.nlink > 1) {
             // exact (bigint) identity: a number can round a 64-bit inode
-            const big = lstatSync(Buffer.concat([base, Buffer.from(name, 'latin1')]) as unknown as string, { bigint: true, throwIfNoEntry: false });
+            const big = lstatSync(Buffer.concat([base, Buffer.from(name, 'latin1')]), {
+              bigint: true,
+              throwIfNoEntry: false,
+            });
             const key = big ? `${big.dev}:${big.ino}` : `${st.dev}:${st.ino}`;
             if (linked.has(key)) {
               sink.hardLink(child);
@@ -176,7 +195,10 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
           if (st && euid !== 0 && st.uid !== euid) {
             // O_NOATIME is refused (EPERM) on a file that is not the user's: reading it moves its atime
             keeping.filesRefused++;
-            if (opts.strict) throw new EvidenceError(`--strict-evidence: the file ${shown(bytes(child))} is not yours: reading it would move its access time`);
+            if (opts.strict)
+              throw new EvidenceError(
+                `--strict-evidence: the file ${shown(bytes(child))} is not yours: reading it would move its access time`,
+              );
           }
           sink.file(child, st !== undefined && st.blocks * 512 < st.size);
           if (++sinceYield >= every) {
@@ -199,7 +221,8 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
           const next = stack[k]!;
           if (next.warm) continue;
           next.warm = true;
-          if (rootBytes.length + next.rel.length + 1 < LONG_PATH) ahead.push(Buffer.concat([rootBytes, next.rel, SLASH]));
+          if (rootBytes.length + next.rel.length + 1 < LONG_PATH)
+            ahead.push(Buffer.concat([rootBytes, next.rel, SLASH]));
         }
         prefetchFolders(ahead);
       }

@@ -44,16 +44,23 @@ export class BatchHeads {
   }
 
   /** Read rels (latin1 strings of the paths' bytes below the root); undefined where probeFile must do it. */
-  read(rels: string[]): Array<HeadRead | undefined> {
+  read(rels: string[]): (HeadRead | undefined)[] {
     const n = rels.length;
     if (!addon || n === 0) return [];
     if (this.meta.length < n * META) {
       this.heads = Buffer.allocUnsafe(n * WHOLE_FILE_MAX);
       this.meta = new Float64Array(n * META);
     }
-    const [ns, parallel] = addon.readheads(this.root, Buffer.from(rels.join('\0'), 'latin1'), this.heads, this.meta, this.ioThreads, this.slow);
+    const [ns, parallel] = addon.readheads(
+      this.root,
+      Buffer.from(rels.join('\0'), 'latin1'),
+      this.heads,
+      this.meta,
+      this.ioThreads,
+      this.slow,
+    );
     this.slow = parallel && (ns * this.ioThreads) / n > CACHED_NS;
-    const out: Array<HeadRead | undefined> = new Array(n);
+    const out = new Array<HeadRead | undefined>(n);
     const m = this.meta;
     for (let i = 0; i < n; i++) {
       const k = i * META;
