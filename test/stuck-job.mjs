@@ -4,8 +4,8 @@ import { createJob as createScanJob } from '../dist/scan/job.js';
 
 export function createJob(data) {
   const job = createScanJob(data);
-  return (batch) => {
+  return async (batch) => {
     if (batch.some((rel) => rel.endsWith('stuck-0701740605.wav'))) for (;;);
-    return job(batch);
+    return (await job)(batch);
   };
 }

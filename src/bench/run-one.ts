@@ -1,15 +1,23 @@
 /**
  * One timed run in a fresh process (so that peak RSS is this run's alone): the headless scan, the
  * I/O floor, or the interactive UI. Prints one JSON line: { mode, ms, files, audioMicros, maxRssMB }.
+ *
+ * node run-one.js MODE ROOT THREADS [OUT|-] [IO_DEPTH]
  */
 import { writeFileSync } from 'node:fs';
 import { Scanner } from '../scan/engine.js';
 import { floor } from './floor.js';
 import { loadTui } from '../tui/load.js';
 
-const [mode, root, threadsArg, out] = process.argv.slice(2) as [string, string, string, string | undefined];
+const [mode, root, threadsArg, out, ioArg] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string | undefined,
+  string | undefined,
+];
 const threads = Number(threadsArg);
-const config = { root, depth: 1, zone: 'UTC', threads };
+const config = { root, depth: 1, zone: 'UTC', threads, ...(ioArg ? { ioDepth: Number(ioArg) } : {}) };
 
 async function main(): Promise<{ ms: number; files: number; audioMicros: number }> {
   if (mode === 'floor') return floor(root, threads);
@@ -29,6 +37,6 @@ async function main(): Promise<{ ms: number; files: number; audioMicros: number 
 
 const r = await main();
 const line = JSON.stringify({ mode, ...r, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) });
-if (out) writeFileSync(out, line + '\n');
+if (out && out !== '-') writeFileSync(out, line + '\n');
 else process.stdout.write(line + '\n');
 process.exit(0);

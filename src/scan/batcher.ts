@@ -34,8 +34,9 @@ export class Batcher {
     private readonly size = BATCH_SIZE,
   ) {}
 
-  add(rel: Buffer, flag: EntryFlag = ''): void {
-    this.current.push(flag ? `${rel.toString('latin1')}\0${flag}` : rel.toString('latin1'));
+  /** rel: the path's bytes as a latin1 string (walk.ts) */
+  add(rel: string, flag: EntryFlag = ''): void {
+    this.current.push(flag ? `${rel}\0${flag}` : rel);
     if (this.current.length >= this.size) this.flush();
   }
 

@@ -3,15 +3,45 @@
  * when every file's record is wanted, as the records). The same function runs in each reader
  * thread (created there by worker.ts) and, with --threads 0, on the main thread.
  */
-import { makeContext, processFile, type FileRecord, type ScanConfig } from './record.js';
+import { loadFor, makeContext, processFile, IO_DEPTH, type FileRecord, type ScanConfig } from './record.js';
+import { BatchHeads, type HeadRead } from './probe/heads.js';
 import { Counts } from './counts.js';
 import { rowKey, type RowCounts } from './aggregate.js';
-import { parseEntry, type Batch } from './batcher.js';
+import { parseEntry, type Batch, type Entry } from './batcher.js';
 
 export interface ScanJobData {
   config: ScanConfig;
   /** answer with every file's record (a manifest is written, or a caller wants records) */
   keepPaths: boolean;
+  /** reads in flight for this thread on slow storage (default: the config's ioDepth, or IO_DEPTH, over its threads) */
+  ioThreads?: number;
+}
+
+/** This thread's share of the reads in flight. */
+export function ioThreadsOf(config: ScanConfig): number {
+  return Math.max(1, Math.ceil((config.ioDepth ?? IO_DEPTH) / Math.max(1, config.threads)));
+}
+
+/** A batch's entries, and the heads of the files to read (hard links are not read), in one go. */
+function readBatch(
+  batch: Batch,
+  heads: BatchHeads | undefined,
+): { entries: Entry[]; opened: (HeadRead | undefined)[] } {
+  const entries = batch.map(parseEntry);
+  if (!heads) return { entries, opened: [] };
+  const rels: string[] = [];
+  const at: number[] = [];
+  for (let i = 0; i < batch.length; i++) {
+    if (entries[i]!.hardLink) continue;
+    const item = batch[i]!;
+    const nul = item.indexOf('\0');
+    rels.push(nul < 0 ? item : item.slice(0, nul));
+    at.push(i);
+  }
+  const read = heads.read(rels);
+  const opened = new Array<HeadRead | undefined>(batch.length);
+  for (let k = 0; k < at.length; k++) opened[at[k]!] = read[k];
+  return { entries, opened };
 }
 
 /** noatimeRefused: files of the batch the kernel would not open with O_NOATIME (the probe's ProbeIo count) */
@@ -19,17 +49,27 @@ export type ScanReply = ({ records: FileRecord[] } | { rows: RowCounts[] }) & { 
 
 export type ScanJob = (batch: Batch) => Promise<ScanReply>;
 
-export function createJob(data: unknown): ScanJob {
-  const { config, keepPaths } = data as ScanJobData;
+/** The job for a thread: at once where the pattern modules are loaded (or not needed), else once they are. */
+export function createJob(data: unknown): ScanJob | Promise<ScanJob> {
+  const { config } = data as ScanJobData;
+  if (config.pattern) return loadFor(config).then(() => jobFor(data as ScanJobData));
+  return jobFor(data as ScanJobData);
+}
+
+function jobFor({ config, keepPaths, ioThreads }: ScanJobData): ScanJob {
   // one context per thread: its per-thread state is never shared
   const ctx = makeContext(config, keepPaths);
+  const heads = BatchHeads.available ? new BatchHeads(ctx.rootBytes, ioThreads ?? ioThreadsOf(config)) : undefined;
   if (keepPaths) {
     return async (batch) => {
       const refused0 = ctx.io.noatimeRefused;
       const records = new Array<FileRecord>(batch.length);
-      for (let i = 0; i < batch.length; i++) {
-        const e = parseEntry(batch[i]!);
-        records[i] = await processFile(ctx, e.rel, e);
+      const { entries, opened } = readBatch(batch, heads);
+      try {
+        for (let i = 0; i < batch.length; i++)
+          records[i] = await processFile(ctx, entries[i]!.rel, entries[i], opened[i]);
+      } finally {
+        heads?.release();
       }
       return { records, noatimeRefused: ctx.io.noatimeRefused - refused0 };
     };
@@ -38,16 +78,21 @@ export function createJob(data: unknown): ScanJob {
     const refused0 = ctx.io.noatimeRefused;
     const rows = new Map<string, RowCounts>();
     let last: RowCounts | undefined;
-    for (const rel of batch) {
-      const e = parseEntry(rel);
-      const r = await processFile(ctx, e.rel, e);
-      // a batch is mostly one folder, so mostly one row: look the row up only when it changes
-      if (last?.customer !== r.customer || last.kind !== r.row) {
-        const key = rowKey(r.row, r.customer);
-        last = rows.get(key);
-        if (!last) rows.set(key, (last = { kind: r.row, customer: r.customer, counts: new Counts() }));
+    const { entries, opened } = readBatch(batch, heads);
+    try {
+      for (let i = 0; i < batch.length; i++) {
+        const e = entries[i]!;
+        const r = await processFile(ctx, e.rel, e, opened[i]);
+        // a batch is mostly one folder, so mostly one row: look the row up only when it changes
+        if (last?.customer !== r.customer || last.kind !== r.row) {
+          const key = rowKey(r.row, r.customer);
+          last = rows.get(key);
+          if (!last) rows.set(key, (last = { kind: r.row, customer: r.customer, counts: new Counts() }));
+        }
+        last.counts.add(r);
       }
-      last.counts.add(r);
+    } finally {
+      heads?.release();
     }
     return { rows: [...rows.values()], noatimeRefused: ctx.io.noatimeRefused - refused0 };
   };

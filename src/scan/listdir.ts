@@ -14,15 +14,39 @@ import { readdirSync, type Dirent } from 'node:fs';
 export const EntryType = { Unknown: 0, Fifo: 1, Char: 2, Dir: 4, Block: 6, File: 8, Link: 10, Socket: 12 } as const;
 export type EntryType = (typeof EntryType)[keyof typeof EntryType];
 
+/** What the walk needs of a regular file's lstat (flags of Listing.stats). */
+export const StatFlag = { Taken: 1, Linked: 2, Sparse: 4, Foreign: 8 } as const;
+
 export interface Listing {
-  names: Buffer[];
+  /** the names' bytes as latin1 strings (one char per byte: lossless, and cheaper than a Buffer each) */
+  names: string[];
   types: EntryType[];
+  /**
+   * With the addon, per entry: for a regular file, StatFlag bits of its lstat taken while listing
+   * (0: the lstat failed), else 0; and `ids` holds "dev:ino" of the files with more than one link.
+   * Without it, undefined: the walk lstats each file itself.
+   */
+  stats?: Uint8Array;
+  ids?: Map<number, string>;
   /** the folder was opened with O_NOATIME (false: refused, or no addon) */
   noatime: boolean;
 }
 
 interface Native {
   listdir(path: Buffer, strict: boolean): Buffer;
+  /** native/readheads.c: a batch of files opened, stat'ed and their heads read (probe/heads.ts) */
+  readheads(
+    root: Buffer,
+    rels: Buffer,
+    heads: Buffer,
+    meta: Float64Array,
+    ioThreads: number,
+    parallelNow: boolean,
+  ): [ns: number, parallel: boolean];
+  /** close a descriptor readheads left open */
+  closefd(fd: number): void;
+  /** native/prefetch.c: warm the caches for these folders (short paths) on background threads; returns how many were queued */
+  prefetch(paths: Buffer[]): number;
 }
 
 function load(): Native | undefined {
@@ -35,6 +59,14 @@ function load(): Native | undefined {
 }
 
 const native = load();
+
+/** the addon (undefined where it is not built, or LEAKTALLY_NO_ADDON is set) */
+export const addon: Native | undefined = native;
+
+/** Warm the caches for folders about to be listed (a hint: nothing happens without the addon). */
+export function prefetchFolders(paths: Buffer[]): void {
+  if (native && paths.length) native.prefetch(paths);
+}
 
 /** whether folders can be listed with O_NOATIME at all (the addon is built) */
 export const nativeListing = native !== undefined;
@@ -57,23 +89,38 @@ function typeOf(d: Dirent): EntryType {
 export function listFolder(path: Buffer, strict = false): Listing {
   if (native) {
     const out = native.listdir(path, strict);
-    const names: Buffer[] = [];
+    const names: string[] = [];
     const types: EntryType[] = [];
+    const flags: number[] = [];
+    let ids: Map<number, string> | undefined;
     let i = 1;
     while (i < out.length) {
-      types.push(out[i] as EntryType);
+      const type = out[i] as EntryType;
+      types.push(type);
       const n = out[i + 1]!;
-      names.push(out.subarray(i + 2, i + 2 + n));
+      // a string of its own (a slice of one string of the whole listing would keep that alive for as
+      // long as any one name is queued)
+      names.push(out.toString('latin1', i + 2, i + 2 + n));
       i += 2 + n;
+      if (type !== EntryType.File) {
+        flags.push(0);
+        continue;
+      }
+      const f = out[i++]!;
+      flags.push(f);
+      if (f & StatFlag.Linked) {
+        (ids ??= new Map()).set(names.length - 1, `${out.readBigUInt64LE(i)}:${out.readBigUInt64LE(i + 8)}`);
+        i += 16;
+      }
     }
-    return { names, types, noatime: out[0] === 1 };
+    return { names, types, stats: Uint8Array.from(flags), ids, noatime: out[0] === 1 };
   }
   const entries = readdirSync(path, {
     withFileTypes: true,
     encoding: 'buffer',
   }) as unknown as Dirent<Buffer>[];
   return {
-    names: entries.map((d) => d.name),
+    names: entries.map((d) => d.name.toString('latin1')),
     types: entries.map((d) => typeOf(d as unknown as Dirent)),
     noatime: false,
   };

@@ -8,9 +8,14 @@ import { availableParallelism } from 'node:os';
 import { ThreadPool } from './pool.js';
 import { createJob, type ScanJobData, type ScanReply } from './job.js';
 import { Counts } from './counts.js';
-import { stalledRecord, makeContext, STALL_MS, type FileRecord, type ScanConfig } from './record.js';
+import { stalledRecord, makeContext, provide, STALL_MS, type FileRecord, type ScanConfig } from './record.js';
+import * as patterns from './pattern.js';
+import * as callers from './callers.js';
 import type { RowCounts } from './aggregate.js';
 import { parseEntry, type Batch } from './batcher.js';
+
+// the main thread imports them anyway (the CLI checks patterns); reader threads load them on demand
+provide(patterns, callers);
 
 export const DEFAULT_THREADS = Math.max(1, Math.min(availableParallelism(), 8));
 
@@ -53,7 +58,7 @@ function deliver(reply: ScanReply, sink: ReadSink): void {
 
 /** Reads on the calling thread, a batch at a time, yielding to the event loop between batches. */
 export class InlineReader implements Reader {
-  private readonly job;
+  private readonly job: ReturnType<typeof createJob>;
   private readonly waiting: Batch[] = [];
   private stopped = false;
 
@@ -71,7 +76,7 @@ export class InlineReader implements Reader {
 
   async drain(): Promise<void> {
     while (this.waiting.length && !this.stopped) {
-      const reply = await this.job(this.waiting.shift()!);
+      const reply = await (await this.job)(this.waiting.shift()!);
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may have run during the await
       if (this.stopped) break;
       deliver(reply, this.opts.sink);

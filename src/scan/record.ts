@@ -2,12 +2,12 @@
  * One file through the pipeline: read metadata → date → customer. Pure apart from reading the file;
  * the same function runs in the worker threads and, with --threads 0, on the main thread.
  */
-import { createProbeIo, probeFile, type FileKind, type FileFacts, type ProbeIo } from './probe/index.js';
+import { createProbeIo, probeFile, probeOpen, type FileKind, type FileFacts, type ProbeIo } from './probe/index.js';
+import { closeHead, type HeadRead } from './probe/heads.js';
 import { resolveStart, type DateSource } from './date/resolve.js';
 import { monthKey } from './date/zone.js';
-import { compilePattern, matchPattern, type CompiledPattern } from './pattern.js';
+import type { CompiledPattern } from './pattern.js';
 import { decodeName } from './names.js';
-import { callerKey } from './callers.js';
 import { reach, release } from './reach.js';
 import { lstatSync } from 'node:fs';
 
@@ -31,6 +31,12 @@ export interface ScanConfig {
   zone: string;
   /** worker threads; 0 scans on the calling thread */
   threads: number;
+  /**
+   * Reads in flight in all when the storage is slow (default IO_DEPTH), shared among the threads:
+   * a reader thread reads a batch's files with several reads at once once they stop coming from the
+   * cache (probe/heads.ts), while parsing stays one file at a time per thread.
+   */
+  ioDepth?: number;
   /**
    * A reader thread that has not finished a file after this long is replaced and the file counted
    * as unreadable (default STALL_MS). Needs threads; a scan on the calling thread cannot be watched.
@@ -58,6 +64,12 @@ export interface ScanConfig {
 }
 
 export const STALL_MS = 60_000;
+
+/**
+ * Reads in flight on slow storage (cold disk, network mount). Measured on a cold virtual disk here
+ * (README, "Performance"): the I/O floor gains up to 8 and levels off beyond 16.
+ */
+export const IO_DEPTH = 16;
 
 export interface FileRecord {
   /**
@@ -94,6 +106,27 @@ export interface FileRecord {
   error?: string;
 }
 
+/**
+ * The pattern (date-fns) and caller (libphonenumber-js) modules, loaded only for a scan with a
+ * pattern: importing them cost each reader thread ~200 ms of start-up (CPU a scan of 100,000 files
+ * spends a tenth of its time on), and most scans use no pattern.
+ */
+let patterns: typeof import('./pattern.js') | undefined;
+let callers: typeof import('./callers.js') | undefined;
+
+/** Load what makeContext needs for this config (a reader thread, before its first file). */
+export async function loadFor(cfg: ScanConfig): Promise<void> {
+  if (!cfg.pattern) return;
+  patterns ??= await import('./pattern.js');
+  callers ??= await import('./callers.js');
+}
+
+/** The modules, where they are imported anyway (the main thread: the engine, the CLI). */
+export function provide(p: typeof import('./pattern.js'), c: typeof import('./callers.js')): void {
+  patterns ??= p;
+  callers ??= c;
+}
+
 export interface RecordContext {
   rootBytes: Buffer;
   /** put every file's path in its record (a manifest is written, or a caller wants records) */
@@ -123,7 +156,7 @@ export function makeContext(cfg: ScanConfig, keepPaths = true): RecordContext {
     keepPaths,
     depth: cfg.depth,
     zone: cfg.zone,
-    pattern: cfg.pattern ? compilePattern(cfg.pattern) : undefined,
+    pattern: cfg.pattern ? loaded(patterns).compilePattern(cfg.pattern) : undefined,
     country: cfg.country,
     cutoffs: new Map(Object.entries(cfg.retention?.cutoffMsByKey ?? {})),
     defaultCutoffMs: cfg.retention?.defaultCutoffMs,
@@ -142,6 +175,11 @@ interface Located {
   patternMs?: number;
   /** the path, when the pattern needed it */
   path?: string;
+}
+
+function loaded<T>(m: T | undefined): T {
+  if (!m) throw new Error('the pattern modules are not loaded (record.ts loadFor)');
+  return m;
 }
 
 /** Where a file belongs (customer, caller, pattern date), from its path alone. */
@@ -165,7 +203,7 @@ function locate(rel: Buffer, ctx: RecordContext): Located {
   };
   if (ctx.pattern) {
     at.path = fullPath();
-    const m = matchPattern(ctx.pattern, at.path, ctx.zone);
+    const m = loaded(patterns).matchPattern(ctx.pattern, at.path, ctx.zone);
     if (!m) {
       at.customer = UNMATCHED;
       at.row = 'unmatched';
@@ -198,7 +236,7 @@ export function stalledRecord(rel: Buffer, ctx: RecordContext, seconds: number):
 
 function setCaller(rec: FileRecord, at: Located, ctx: RecordContext): void {
   if (at.caller === undefined) return;
-  const key = callerKey(at.caller, ctx.country);
+  const key = loaded(callers).callerKey(at.caller, ctx.country);
   if (key === undefined) rec.withheldCaller = true;
   else rec.caller = key;
 }
@@ -243,8 +281,16 @@ export interface WalkFlags {
 
 export const SPARSE_NOTE = 'sparse: fewer bytes allocated than its size (counted at its size)';
 
-/** One file: rel is its path below the root as raw bytes ('/'-separated). */
-export async function processFile(ctx: RecordContext, rel: Buffer, flags?: WalkFlags): Promise<FileRecord> {
+/**
+ * One file: rel is its path below the root as raw bytes ('/'-separated); opened: the file already
+ * opened and its head read (a batch's reads, probe/heads.ts), else it is read here.
+ */
+export async function processFile(
+  ctx: RecordContext,
+  rel: Buffer,
+  flags?: WalkFlags,
+  opened?: HeadRead,
+): Promise<FileRecord> {
   const at = locate(rel, ctx);
   if (flags?.hardLink) {
     const rec: FileRecord = {
@@ -258,7 +304,11 @@ export async function processFile(ctx: RecordContext, rel: Buffer, flags?: WalkF
     if (ctx.keepPaths) rec.path = at.path ?? at.fullPath();
     return rec;
   }
-  const facts = await readFacts(Buffer.concat([ctx.rootBytes, rel]), at.name, ctx.io);
+  let facts: FileFacts;
+  if (opened) {
+    if (opened.refused) ctx.io.noatimeRefused++;
+    facts = await probeOpen(opened, at.name, closeHead);
+  } else facts = await readFacts(Buffer.concat([ctx.rootBytes, rel]), at.name, ctx.io);
   const p = facts.probe;
 
   const path = ctx.keepPaths || p.kind === 'unreadable' ? (at.path ?? at.fullPath()) : undefined;

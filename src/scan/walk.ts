@@ -12,14 +12,17 @@
  * hard links, so that every --threads gives the same figures; a sparse file is marked.
  */
 import { lstatSync, type Stats } from 'node:fs';
-import { reach, release } from './reach.js';
-import { EntryType, listFolder, nativeListing } from './listdir.js';
+import { LONG_PATH, reach, release } from './reach.js';
+import { EntryType, listFolder, nativeListing, prefetchFolders, StatFlag } from './listdir.js';
 
 export interface WalkSink {
-  /** a regular file; rel is its path below the root ('/'-separated bytes); sparse: fewer blocks than its size */
-  file(rel: Buffer, sparse: boolean): void;
+  /**
+   * a regular file; rel is its path below the root ('/'-separated bytes, as a latin1 string: one
+   * char per byte, what the batches carry); sparse: fewer blocks than its size
+   */
+  file(rel: string, sparse: boolean): void;
   /** another name of a file already given to file() (same device and inode): not to be read again */
-  hardLink(rel: Buffer): void;
+  hardLink(rel: string): void;
   /** a folder at depth (1 = directly below the root) */
   dir(rel: Buffer, depth: number): void;
   /** a symbolic link, skipped */
@@ -50,6 +53,12 @@ export interface WalkOptions {
 }
 
 const SLASH = Buffer.from('/');
+/** listing time per entry past which the storage is taken as cold (a cached listing takes ~1-3 µs) */
+const COLD_US_PER_ENTRY = 25;
+/** folders read ahead when cold */
+const WALK_AHEAD = 16;
+/** a path's bytes from its latin1 string */
+const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
 const euid = process.geteuid?.() ?? 0;
 
 /**
@@ -64,14 +73,21 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
     );
   }
   const rootBytes = Buffer.from(root.endsWith('/') ? root : root + '/');
-  const stack: { rel: Buffer; depth: number }[] = [{ rel: Buffer.alloc(0), depth: 0 }];
+  // rel: the folder's path below the root, as bytes and as a latin1 string
+  // rel: the folder's path below the root, as bytes and as a latin1 string; warm: prefetch asked for
+  const stack: { rel: Buffer; text: string; depth: number; warm?: boolean }[] = [
+    { rel: Buffer.alloc(0), text: '', depth: 0 },
+  ];
+  /** microseconds per entry that the listings take (moving average): high when the storage is cold */
+  let perEntryUs = 0;
+  let listed = 0;
   const every = opts.yieldEvery ?? 256;
   /** device:inode of the files with more than one name, once counted */
   const linked = new Set<string>();
   let sinceYield = 0;
   while (stack.length > 0) {
     if (opts.aborted()) return keeping;
-    const { rel, depth } = stack.pop()!;
+    const { rel, text, depth } = stack.pop()!;
     // the folder as a short path ending in '/', and its children as that path + name
     let at;
     let list;
@@ -83,7 +99,11 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
     }
     try {
       try {
+        const t0 = performance.now();
         list = listFolder(at.path, opts.strict);
+        // (the first listings are slow anyway: the code is not compiled yet)
+        if (++listed > 8)
+          perEntryUs = 0.8 * perEntryUs + (0.2 * (performance.now() - t0) * 1000) / (list.names.length + 1);
       } catch (e) {
         // strict: the folder's O_NOATIME open was refused (it is not the user's); nothing was listed
         if (opts.strict && (e as NodeJS.ErrnoException).code === 'EPERM') {
@@ -98,16 +118,47 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
       const base = at.path;
       for (let i = 0; i < list.names.length; i++) {
         const name = list.names[i]!;
-        const child = rel.length ? Buffer.concat([rel, SLASH, name]) : name;
+        const child = text.length ? text + '/' + name : name;
         let type = list.types[i]!;
+        if (type === EntryType.File && list.stats) {
+          // the listing took the lstat (listdir.c): the same facts, without a path lookup per file
+          const f = list.stats[i]!;
+          if (f & StatFlag.Linked) {
+            const key = list.ids!.get(i)!;
+            if (linked.has(key)) {
+              sink.hardLink(child);
+              continue;
+            }
+            linked.add(key);
+          }
+          if (f & StatFlag.Foreign && euid !== 0) {
+            keeping.filesRefused++;
+            if (opts.strict)
+              throw new EvidenceError(
+                `--strict-evidence: the file ${shown(bytes(child))} is not yours: reading it would move its access time`,
+              );
+          }
+          sink.file(child, (f & StatFlag.Sparse) !== 0);
+          if (++sinceYield >= every) {
+            sinceYield = 0;
+            // wait until the consumer has room: one answer frees one batch, and the walk may not
+            // add two for it (the queue would grow with the tree when the walk outruns the readers)
+            for (let p = opts.pause(); p; p = opts.pause()) {
+              await p;
+              if (opts.aborted()) return keeping;
+            }
+            if (opts.aborted()) return keeping;
+          }
+          continue;
+        }
         let st: Stats | undefined;
         if (type === EntryType.File || type === EntryType.Unknown) {
           // DT_UNKNOWN (some network and FUSE file systems) needs the lstat for the type too
           try {
-            st = lstatSync(Buffer.concat([base, name]));
+            st = lstatSync(Buffer.concat([base, Buffer.from(name, 'latin1')]));
           } catch (e) {
             if (type === EntryType.Unknown) {
-              sink.error(child, e as NodeJS.ErrnoException);
+              sink.error(bytes(child), e as NodeJS.ErrnoException);
               continue;
             }
           }
@@ -121,15 +172,16 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
                   : EntryType.Fifo;
           }
         }
-        if (type === EntryType.Link) sink.link(child);
+        if (type === EntryType.Link) sink.link(bytes(child));
         else if (type === EntryType.Dir) {
-          sink.dir(child, depth + 1);
-          stack.push({ rel: child, depth: depth + 1 });
+          const b = bytes(child);
+          sink.dir(b, depth + 1);
+          stack.push({ rel: b, text: child, depth: depth + 1 });
         } else if (type === EntryType.File) {
           // (a file that vanished between the listing and the lstat goes to the readers, who say so)
           if (st && st.nlink > 1) {
             // exact (bigint) identity: a number can round a 64-bit inode
-            const big = lstatSync(Buffer.concat([base, name]), {
+            const big = lstatSync(Buffer.concat([base, Buffer.from(name, 'latin1')]), {
               bigint: true,
               throwIfNoEntry: false,
             });
@@ -145,17 +197,34 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
             keeping.filesRefused++;
             if (opts.strict)
               throw new EvidenceError(
-                `--strict-evidence: the file ${shown(child)} is not yours: reading it would move its access time`,
+                `--strict-evidence: the file ${shown(bytes(child))} is not yours: reading it would move its access time`,
               );
           }
           sink.file(child, st !== undefined && st.blocks * 512 < st.size);
           if (++sinceYield >= every) {
             sinceYield = 0;
-            const p = opts.pause();
-            if (p) await p;
+            // wait until the consumer has room: one answer frees one batch, and the walk may not
+            // add two for it (the queue would grow with the tree when the walk outruns the readers)
+            for (let p = opts.pause(); p; p = opts.pause()) {
+              await p;
+              if (opts.aborted()) return keeping;
+            }
             if (opts.aborted()) return keeping;
           }
-        } else sink.special(child);
+        } else sink.special(bytes(child));
+      }
+      // cold storage: the folders next in line are read ahead on background threads (listdir.c
+      // prefetch), so that the walk is not one disk read after another; the order does not change
+      if (perEntryUs > COLD_US_PER_ENTRY) {
+        const ahead: Buffer[] = [];
+        for (let k = stack.length - 1; k >= 0 && k >= stack.length - WALK_AHEAD; k--) {
+          const next = stack[k]!;
+          if (next.warm) continue;
+          next.warm = true;
+          if (rootBytes.length + next.rel.length + 1 < LONG_PATH)
+            ahead.push(Buffer.concat([rootBytes, next.rel, SLASH]));
+        }
+        prefetchFolders(ahead);
       }
     } finally {
       release(at);

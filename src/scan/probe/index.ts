@@ -6,7 +6,6 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isWav, probeWav } from './wav.js';
 import { probeRaw, rawCodec } from './raw.js';
 import { probeOgg } from './ogg.js';
-import { probeWithMusicMetadata } from './mm.js';
 import { probeMpeg } from './mp3.js';
 import { probeFlac } from './flac.js';
 import { probeAdts } from './adts.js';
@@ -22,6 +21,19 @@ import { probeTs, tsLayout } from './mpegts.js';
 import type { FileSource, ProbeResult } from './types.js';
 
 export type { ProbeResult, FileKind, EmbeddedDate } from './types.js';
+
+/**
+ * music-metadata (and strtok3) loaded when a file first needs it: importing them costs each reader
+ * thread ~100 ms of start-up, and the common recordings (WAV, MP3, Ogg, FLAC...) are read by hand.
+ */
+let mm: Promise<typeof import('./mm.js')> | undefined;
+async function probeWithMusicMetadata(
+  src: FileSource,
+  name: string,
+): ReturnType<(typeof import('./mm.js'))['probeWithMusicMetadata']> {
+  mm ??= import('./mm.js');
+  return (await mm).probeWithMusicMetadata(src, name);
+}
 
 export const HEAD_SIZE = 4096;
 /**
@@ -273,34 +285,81 @@ export async function probeFile(
     if (!st.isFile()) return { bytes: 0, mtimeMs: st.mtimeMs, probe: { kind: 'other', error: 'not a regular file' } };
     const size = st.size;
     const n = size === 0 ? 0 : readSync(fd, io.head, 0, size <= WHOLE_FILE_MAX ? size : HEAD_SIZE, 0);
-    const src: FileSource = {
-      size,
-      head: io.head.subarray(0, n),
-      read(position, length) {
-        const len = Math.max(0, Math.min(length, size - position));
-        const b = Buffer.allocUnsafe(len);
-        let got = 0;
-        while (got < len) {
-          const r = readSync(fd, b, got, len - got, position + got);
-          if (r === 0) break;
-          got += r;
-        }
-        return got === len ? b : b.subarray(0, got);
-      },
+    return {
+      bytes: size,
+      mtimeMs: st.mtimeMs,
+      probe: await probeContent(sourceOf(fd, size, io.head.subarray(0, n)), ext, audioName, name),
     };
-    let probe: ProbeResult;
-    try {
-      probe = await probeSource(src, ext, audioName, name);
-    } catch (e) {
-      // a header that breaks a reader (a field pointing past the end, a size that does not add up):
-      // the file still counts, as unreadable, with its size and the reason
-      probe = { kind: 'unreadable', error: `header not readable: ${e instanceof Error ? e.message : String(e)}` };
-    }
-    return { bytes: size, mtimeMs: st.mtimeMs, probe };
   } catch (e) {
     return { bytes: 0, mtimeMs: 0, probe: { kind: audioName ? 'unreadable' : 'other', error: fsError(e) } };
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * A regular file already opened, stat'ed and its head read as probeFile would (probe/heads.ts reads
+ * a batch of them at once): its head is exactly what probeFile's one read gives.
+ */
+export interface OpenFile {
+  /** the open descriptor, closed by probeOpen (which sets this to -1); -1 when the head is the whole file */
+  fd: number;
+  size: number;
+  mtimeMs: number;
+  head: Buffer;
+}
+
+/**
+ * The rest of probeFile for a file already open: the same result for the same bytes. close: how to
+ * close its descriptor (one the addon opened: a worker thread warns when fs closes a descriptor it
+ * did not open).
+ */
+export async function probeOpen(
+  f: OpenFile,
+  name: string,
+  close: (fd: number) => void = closeSync,
+): Promise<FileFacts> {
+  const ext = extensionOf(name);
+  const fd = f.fd;
+  f.fd = -1; // this call closes it
+  try {
+    return {
+      bytes: f.size,
+      mtimeMs: f.mtimeMs,
+      probe: await probeContent(sourceOf(fd, f.size, f.head), ext, looksLikeAudioName(ext), name),
+    };
+  } finally {
+    if (fd >= 0) close(fd);
+  }
+}
+
+/** Positioned reads of an open file (fd), or of its head alone when that is the whole file (fd -1). */
+function sourceOf(fd: number, size: number, head: Buffer): FileSource {
+  return {
+    size,
+    head,
+    read(position, length) {
+      const len = Math.max(0, Math.min(length, size - position));
+      if (fd < 0) return Buffer.from(head.subarray(position, position + len));
+      const b = Buffer.allocUnsafe(len);
+      let got = 0;
+      while (got < len) {
+        const r = readSync(fd, b, got, len - got, position + got);
+        if (r === 0) break;
+        got += r;
+      }
+      return got === len ? b : b.subarray(0, got);
+    },
+  };
+}
+
+async function probeContent(src: FileSource, ext: string, audioName: boolean, name: string): Promise<ProbeResult> {
+  try {
+    return await probeSource(src, ext, audioName, name);
+  } catch (e) {
+    // a header that breaks a reader (a field pointing past the end, a size that does not add up):
+    // the file still counts, as unreadable, with its size and the reason
+    return { kind: 'unreadable', error: `header not readable: ${e instanceof Error ? e.message : String(e)}` };
   }
 }
 

@@ -32,10 +32,22 @@ const BLOCK_CODED = new Set(['GSM610', 'IMA-ADPCM', 'MS-ADPCM']);
 const MAX_CHUNKS = 256;
 const MAX_SMALL_CHUNK = 64 * 1024;
 
+// four-character codes as big-endian numbers: compared without making a string per chunk
+const RIFF = 0x52494646;
+const RF64 = 0x52463634;
+const BW64 = 0x42573634;
+const WAVE = 0x57415645;
+const DATA = 0x64617461;
+const FMT = 0x666d7420;
+const FACT = 0x66616374;
+const DS64 = 0x64733634;
+const LIST = 0x4c495354;
+const BEXT = 0x62657874;
+
 export function isWav(head: Buffer): boolean {
   if (head.length < 12) return false;
-  const id = head.toString('latin1', 0, 4);
-  return (id === 'RIFF' || id === 'RF64' || id === 'BW64') && head.toString('latin1', 8, 12) === 'WAVE';
+  const id = head.readUInt32BE(0);
+  return (id === RIFF || id === RF64 || id === BW64) && head.readUInt32BE(8) === WAVE;
 }
 
 function bytesAt(src: FileSource, pos: number, len: number): Buffer {
@@ -44,7 +56,7 @@ function bytesAt(src: FileSource, pos: number, len: number): Buffer {
 }
 
 export function probeWav(src: FileSource): ProbeResult {
-  const rf64 = src.head.toString('latin1', 0, 4) !== 'RIFF';
+  const rf64 = src.head.readUInt32BE(0) !== RIFF;
   let fmt: Buffer | undefined;
   let factSamples: number | undefined;
   let ds64Data: number | undefined;
@@ -55,30 +67,30 @@ export function probeWav(src: FileSource): ProbeResult {
   for (let n = 0; n < MAX_CHUNKS && pos + 8 <= src.size; n++) {
     const hdr = bytesAt(src, pos, 8);
     if (hdr.length < 8) break;
-    const id = hdr.toString('latin1', 0, 4);
+    const id = hdr.readUInt32BE(0);
     const size = hdr.readUInt32LE(4);
     const body = pos + 8;
-    if (id === 'data') {
+    if (id === DATA) {
       dataOffset = body;
       declared = rf64 && size === 0xffffffff && ds64Data !== undefined ? ds64Data : size;
       // Chunks after the data (LIST/INFO, bext) are read only when the data size is believable.
       if (declared === 0 || declared === 0xffffffff || body + declared > src.size) break;
-    } else if (id === 'fmt ') {
+    } else if (id === FMT) {
       fmt = bytesAt(src, body, Math.min(size, 64));
-    } else if (id === 'fact' && size >= 4) {
+    } else if (id === FACT && size >= 4) {
       factSamples = bytesAt(src, body, 4).readUInt32LE(0);
-    } else if (id === 'ds64' && size >= 16) {
+    } else if (id === DS64 && size >= 16) {
       const b = bytesAt(src, body, 16);
       ds64Data = Number(b.readBigUInt64LE(8));
-    } else if (!embeddedDate && id === 'LIST' && size >= 4 && size <= MAX_SMALL_CHUNK) {
+    } else if (!embeddedDate && id === LIST && size >= 4 && size <= MAX_SMALL_CHUNK) {
       embeddedDate = readInfoDate(bytesAt(src, body, size));
-    } else if (id === 'bext' && size >= 338) {
+    } else if (id === BEXT && size >= 338) {
       const b = bytesAt(src, body, 338);
       const date = b.toString('latin1', 320, 330).replace(/\0/g, '');
       const time = b.toString('latin1', 330, 338).replace(/\0/g, '');
       embeddedDate = parseHeaderDate(`${date} ${time}`, 'bwf-origination') ?? embeddedDate;
     }
-    pos = body + (id === 'data' ? declared : size) + ((id === 'data' ? declared : size) & 1);
+    pos = body + (id === DATA ? declared : size) + ((id === DATA ? declared : size) & 1);
   }
   if (!fmt || fmt.length < 16) return { kind: 'unreadable', codec: 'WAV', error: 'WAV without a readable fmt chunk' };
   let tag = fmt.readUInt16LE(0);

@@ -1,0 +1,90 @@
+/**
+ * A batch's files opened, stat'ed and their heads read in one call to the addon (native/readheads.c),
+ * with several reads in flight when the storage is slow: one reader thread's I/O for a batch.
+ *
+ * Every file it reads is exactly what probeFile would read (the same open flags, one read of the same
+ * length), so probeOpen gives the same result; every file it does not read (an error, not a regular
+ * file, a long path) is left to probeFile, which then says why in its own words. Without the addon
+ * (not built, or LEAKTALLY_NO_ADDON) nothing is read here and every file goes through probeFile.
+ */
+import { addon } from '../listdir.js';
+import { WHOLE_FILE_MAX, type OpenFile } from './index.js';
+
+const META = 8;
+/**
+ * Mean time per file, in parallel reads, under which the data is taken to be cached again and the
+ * next batch is read on the calling thread (the addon calls in its helpers by itself past 50 µs).
+ */
+const CACHED_NS = 30_000;
+
+export interface HeadRead extends OpenFile {
+  /** opened without O_NOATIME (refused by the kernel: not the owner) */
+  refused: boolean;
+}
+
+/** Close a descriptor read() handed out (for probeOpen). */
+export const closeHead = (fd: number): void => addon!.closefd(fd);
+
+export class BatchHeads {
+  private heads = Buffer.alloc(0);
+  private meta = new Float64Array(0);
+  /** the last batch's reads blocked: start the next one in parallel */
+  private slow = false;
+  /** descriptors handed out and not yet closed by probeOpen (closed by release() if a batch fails) */
+  private open: HeadRead[] = [];
+
+  /** ioThreads: reads in flight for this thread when the storage is slow */
+  constructor(
+    private readonly root: Buffer,
+    private readonly ioThreads: number,
+  ) {}
+
+  static get available(): boolean {
+    return addon !== undefined;
+  }
+
+  /** Read rels (latin1 strings of the paths' bytes below the root); undefined where probeFile must do it. */
+  read(rels: string[]): (HeadRead | undefined)[] {
+    const n = rels.length;
+    if (!addon || n === 0) return [];
+    if (this.meta.length < n * META) {
+      this.heads = Buffer.allocUnsafe(n * WHOLE_FILE_MAX);
+      this.meta = new Float64Array(n * META);
+    }
+    const [ns, parallel] = addon.readheads(
+      this.root,
+      Buffer.from(rels.join('\0'), 'latin1'),
+      this.heads,
+      this.meta,
+      this.ioThreads,
+      this.slow,
+    );
+    this.slow = parallel && (ns * this.ioThreads) / n > CACHED_NS;
+    const out = new Array<HeadRead | undefined>(n);
+    const m = this.meta;
+    for (let i = 0; i < n; i++) {
+      const k = i * META;
+      if (m[k] !== 0) continue;
+      const r: HeadRead = {
+        fd: m[k + 1]!,
+        size: m[k + 2]!,
+        // as Node's fs.Stats computes mtimeMs from the seconds and nanoseconds
+        mtimeMs: m[k + 3]! * 1e3 + m[k + 4]! / 1e6,
+        head: this.heads.subarray(i * WHOLE_FILE_MAX, i * WHOLE_FILE_MAX + m[k + 5]!),
+        refused: m[k + 6] === 1,
+      };
+      out[i] = r;
+      if (r.fd >= 0) this.open.push(r);
+    }
+    return out;
+  }
+
+  /** After a batch: close what no probeOpen took (a batch that failed half-way). */
+  release(): void {
+    for (const r of this.open) {
+      if (r.fd >= 0) addon!.closefd(r.fd);
+      r.fd = -1;
+    }
+    this.open = [];
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The reader threads' batch reads (native/readheads.c through probe/heads.ts) against the pure-Node
+ * reads they replace: the same bytes and facts per file, the same scan results, inline or with reads
+ * in flight.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  closeSync,
+  cpSync,
+  fstatSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { addon } from '../dist/scan/listdir.js';
+import { BatchHeads } from '../dist/scan/probe/heads.js';
+import { LEAK, ROOT, SAMPLES, put, tempDir, wav } from './helpers.js';
+
+const SLOT = 16 * 1024;
+
+/** A tree with every kind of file the readers meet: small and large, sparse, empty, linked, special, missing. */
+function mixedTree(): { root: string; rels: string[] } {
+  const root = tempDir();
+  cpSync(join(SAMPLES, 'codecs'), join(root, 'kund/codecs'), { recursive: true });
+  put(root, 'kund/empty.wav', '');
+  put(root, 'kund/exactly16k.bin', Buffer.alloc(SLOT, 7));
+  put(root, 'kund/over16k.bin', Buffer.alloc(SLOT + 1, 9));
+  const sparse = put(root, 'kund/sparse.wav', wav({ tag: 7, dataBytes: 10 }));
+  truncateSync(sparse, 50_000_000);
+  linkSync(sparse, join(root, 'kund/sparse-link.wav'));
+  symlinkSync('empty.wav', join(root, 'kund/symlink.wav'));
+  execFileSync('mkfifo', [join(root, 'kund/fifo.wav')]);
+  mkdirSync(join(root, 'kund/folder.wav'));
+  const names = readdirSync(join(root, 'kund/codecs'));
+  const rels = [
+    ...names.map((n) => `kund/codecs/${n}`),
+    'kund/empty.wav',
+    'kund/exactly16k.bin',
+    'kund/over16k.bin',
+    'kund/sparse.wav',
+    'kund/sparse-link.wav',
+    'kund/symlink.wav',
+    'kund/fifo.wav',
+    'kund/folder.wav',
+    'kund/missing.wav',
+  ];
+  return { root, rels };
+}
+
+describe('batch reads (native/readheads.c)', () => {
+  it.skipIf(!addon)(
+    'read each file as fs would: the head, size and mtime; what it cannot read is left to probeFile',
+    () => {
+      const { root, rels } = mixedTree();
+      const heads = new BatchHeads(Buffer.from(root + '/'), 1);
+      const got = heads.read(rels);
+      expect(got).toHaveLength(rels.length);
+      rels.forEach((rel, i) => {
+        const r = got[i];
+        const special = /symlink|fifo|folder|missing/.test(rel);
+        if (special) {
+          expect(r, rel).toBeUndefined();
+          return;
+        }
+        expect(r, rel).toBeDefined();
+        const fd = openSync(join(root, rel), 'r');
+        const st = fstatSync(fd);
+        const head = Buffer.alloc(SLOT);
+        const n = st.size === 0 ? 0 : readSync(fd, head, 0, st.size <= SLOT ? st.size : 4096, 0);
+        closeSync(fd);
+        expect(r!.size, rel).toBe(st.size);
+        expect(r!.mtimeMs, rel).toBe(st.mtimeMs);
+        expect(Buffer.compare(r!.head, head.subarray(0, n)), rel).toBe(0);
+        // the whole file in the head: closed already; else left open for further reads
+        expect(r!.fd >= 0, rel).toBe(st.size > SLOT);
+        expect(r!.refused).toBe(false);
+      });
+      heads.release();
+      for (const r of got) if (r) expect(r.fd).toBe(-1);
+    },
+  );
+
+  it.skipIf(!addon)('give the same with reads in flight on helper threads as on the calling thread', () => {
+    const { root, rels } = mixedTree();
+    const many = [...rels, ...rels, ...rels];
+    const rootBytes = Buffer.from(root + '/');
+    const run = (threads: number, parallel: boolean) => {
+      const heads = Buffer.alloc(many.length * SLOT);
+      const meta = new Float64Array(many.length * 8);
+      const [, used] = addon!.readheads(
+        rootBytes,
+        Buffer.from(many.join('\0'), 'latin1'),
+        heads,
+        meta,
+        threads,
+        parallel,
+      );
+      for (let i = 0; i < many.length; i++)
+        if (meta[i * 8] === 0 && meta[i * 8 + 1]! >= 0) addon!.closefd(meta[i * 8 + 1]!);
+      for (let i = 0; i < many.length; i++) meta[i * 8 + 1] = meta[i * 8 + 1]! >= 0 ? 1 : -1; // descriptors differ
+      return { heads, meta: [...meta], used };
+    };
+    const inline = run(1, false);
+    const parallel = run(8, true);
+    expect(inline.used).toBe(false);
+    expect(parallel.used).toBe(true);
+    expect(parallel.meta).toEqual(inline.meta);
+    for (let i = 0; i < many.length; i++) {
+      const n = inline.meta[i * 8 + 5]!;
+      expect(
+        Buffer.compare(parallel.heads.subarray(i * SLOT, i * SLOT + n), inline.heads.subarray(i * SLOT, i * SLOT + n)),
+      ).toBe(0);
+    }
+  });
+
+  it('a scan gives exactly the same result with the addon and without it, for 0 and 2 threads', () => {
+    const { root } = mixedTree();
+    execFileSync('cp', ['-a', LEAK, join(root, 'leak')]); // (names that are not UTF-8: not through a string)
+    const script = `
+      const { scan } = await import(${JSON.stringify(join(ROOT, 'dist/scan/engine.js'))});
+      const out = [];
+      for (const threads of [0, 2]) {
+        const r = await scan({ root: process.argv[2], depth: 1, zone: 'Europe/Stockholm', threads });
+        out.push({ customers: r.customers.map(({ callers, ...c }) => c), totals: { ...r.totals, callers: undefined }, noatime: r.noatime });
+      }
+      process.stdout.write(JSON.stringify(out));`;
+    const file = join(tempDir(), 'scan.mjs');
+    writeFileSync(file, script);
+    const run = (env: NodeJS.ProcessEnv) => {
+      const r = spawnSync(process.execPath, [file, root], { encoding: 'utf8', env, timeout: 120_000 });
+      expect(r.stderr).toBe('');
+      return JSON.parse(r.stdout) as unknown[];
+    };
+    const withAddon = run({ ...process.env });
+    const without = run({ ...process.env, LEAKTALLY_NO_ADDON: '1' });
+    expect(withAddon[1]).toEqual(withAddon[0]);
+    // (without the addon folders are listed without O_NOATIME, and the result says so)
+    const counts = (r: unknown) => ({ ...(r as object), noatime: undefined });
+    expect(counts(without[0])).toEqual(counts(withAddon[0]));
+    expect(counts(without[1])).toEqual(counts(withAddon[0]));
+    expect((without[0] as { noatime: unknown }).noatime).toEqual({ folders: false, filesRefused: 0 });
+  });
+});
