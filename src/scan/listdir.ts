@@ -52,7 +52,11 @@ interface Native {
 function load(): Native | undefined {
   if (process.env.LEAKTALLY_NO_ADDON) return undefined; // tests: the pure-Node path
   try {
-    return createRequire(import.meta.url)('../../build/Release/listdir.node') as Native;
+    const m = createRequire(import.meta.url)('../../build/Release/listdir.node') as Partial<Native>;
+    // an addon built from older sources (a checkout updated without `npm rebuild`) lacks functions:
+    // used as if it were not built (said once), rather than failing a reader thread mid-scan
+    const whole = (['listdir', 'readheads', 'closefd', 'prefetch'] as const).every((k) => typeof m[k] === 'function');
+    return whole ? (m as Native) : undefined;
   } catch {
     return undefined;
   }
