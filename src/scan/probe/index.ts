@@ -16,7 +16,7 @@ import { probeMatroska } from './matroska.js';
 import { probeAsf } from './asf.js';
 import { isAc3, probeAc3 } from './ac3.js';
 import { probeAmr } from './amr.js';
-import { probeAiff, probeApe, probeCaf, probeTak, probeTta, probeWavPack } from './lossless.js';
+import { probeAiff, probeApe, probeCaf, probeMpc7, probeTak, probeTta, probeWavPack } from './lossless.js';
 import { moduleKind, probeModule } from './module.js';
 import { probeTs, tsLayout } from './mpegts.js';
 import type { FileSource, ProbeResult } from './types.js';
@@ -301,6 +301,7 @@ function handRead(src: FileSource, at: number): ProbeResult | undefined {
     case 'TTA1': return probeTta(src, at);
     case 'MAC ': return probeApe(src, at);
     case 'tBaK': return at === 0 ? probeTak(src) : undefined;
+    case 'MP+\x07': case 'MP+\x17': return probeMpc7(src, at);
   }
   if (at === 0 && h[0] === 0x0b && h[1] === 0x77) return probeAc3(src);
   if (at === 0 && h.toString('latin1', 0, 4) === '#!AM') return probeAmr(src);
