@@ -14,6 +14,7 @@ import { readId3v2 } from './id3.js';
 import { guard } from './guard.js';
 import { probeMatroska } from './matroska.js';
 import { probeAsf } from './asf.js';
+import { probeAvi } from './avi.js';
 import { isAc3, probeAc3 } from './ac3.js';
 import { probeAmr } from './amr.js';
 import { probeAiff, probeApe, probeCaf, probeMpc7, probeTak, probeTta, probeWavPack } from './lossless.js';
@@ -103,6 +104,8 @@ function sniff(h: Buffer, size: number): Magic {
   if (four === 'fLaC') return 'flac';
   if (
     (h.length >= 8 && h.toString('latin1', 4, 8) === 'ftyp') ||
+    (h.length >= 16 && /^(moov|wide|free|skip)$/.test(h.toString('latin1', 4, 8)) && /^(mvhd|moov|mdat)$/.test(h.toString('latin1', 12, 16))) || // QuickTime without ftyp
+    (h.length >= 12 && h.toString('latin1', 0, 4) === 'RIFF' && h.toString('latin1', 8, 12) === 'AVI ') ||
     (h.length >= 4 && h.readUInt32BE(0) === 0x3026b275) || // ASF header GUID
     (h.length >= 4 && h.readUInt32BE(0) === 0x1a45dfa3) // EBML (Matroska/WebM)
   ) {
@@ -233,6 +236,7 @@ async function probeSource(src: FileSource, ext: string, audioName: boolean, nam
         const r = probeMatroska(src);
         if (r) return guard(r, { bytes: src.size });
       }
+      if (src.head.toString('latin1', 0, 4) === 'RIFF') return guard(probeAvi(src) ?? { kind: 'other' }, { bytes: src.size });
       if (src.head.readUInt32BE(0) === 0x3026b275) {
         const r = probeAsf(src);
         if (r) return guard(r, { bytes: src.size });
