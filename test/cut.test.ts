@@ -93,6 +93,14 @@ const CASES: Case[] = [
   { file: 'aac.ts', ffmpeg: ['-c:a', 'aac', '-b:a', '32k', '-ar', '16000', '-f', 'mpegts'], frame: 1024 / 16000, under: 0.02, tinyOther: true },
   { file: 'mp2.ts', ffmpeg: ['-c:a', 'mp2', '-b:a', '64k', '-ar', '32000', '-f', 'mpegts'], frame: 1152 / 32000, under: 0.02, tinyOther: true },
   { file: 'ulaw.wav', ffmpeg: ['-c:a', 'pcm_mulaw', '-ar', '8000'], frame: 1 / 8000, under: 0.001 },
+  // fragmented MP4 (streaming encoders): every sample is in a moof/trun, none in the moov
+  { file: 'fragmented.m4a', ffmpeg: ['-c:a', 'aac', '-b:a', '32k', '-ar', '16000', '-movflags', '+frag_keyframe+empty_moov', '-frag_duration', '1000000'], frame: 1024 / 16000, under: 0.1 },
+  // ffmpeg opens no AIFF cut a few frames into its sound data: 1 ms of slack
+  { file: 'pcm.aiff', ffmpeg: ['-c:a', 'pcm_s16be', '-ar', '16000'], frame: 0.001, under: 0.001 },
+  // video files whose audio is shorter than the video: the audio stream's own length counts
+  { file: 'short-audio.wmv', cmd: (s, o) => ['ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=d=30:s=96x64:r=5', '-i', s, '-c:v', 'wmv2', '-c:a', 'wmav2', '-b:a', '32k', '-ar', '16000', o]], frame: 2048 / 16000, under: 0.05 },
+  { file: 'pcm.avi', cmd: (s, o) => ['ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=d=30:s=96x64:r=5', '-i', s, '-c:v', 'mjpeg', '-c:a', 'pcm_s16le', '-ar', '16000', o]], frame: 1 / 16000, under: 0.01 },
+  { file: 'mp3.avi', cmd: (s, o) => ['ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=d=30:s=96x64:r=5', '-i', s, '-c:v', 'mpeg4', '-c:a', 'libmp3lame', '-b:a', '32k', '-ar', '22050', o]], frame: 1152 / 22050, under: 0.02 },
 ];
 
 /** Where each file is cut: the very start, around the headers, and through the body. */

@@ -52,6 +52,7 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   }
   if (playDuration === undefined) return undefined;
   // only a file shown to be video is `other`; one with no stream we know is unreadable
+  if (!audio && headerSize > src.size) return { kind: 'unreadable', codec: 'ASF', error: 'cut off inside the ASF header: its streams are not all there' };
   if (!audio) return video ? { kind: 'other', codec: 'ASF', error: 'video, no audio track' } : { kind: 'unreadable', codec: 'ASF', error: 'no audio stream found' };
   const codec = [0x160, 0x161, 0x162, 0x163, 0x0a].includes(audio.tag) ? 'WMA' : `ASF/0x${audio.tag.toString(16).padStart(4, '0')}`;
   const base = { codec, sampleRate: audio.rate || undefined, channels: audio.channels || undefined };
@@ -113,15 +114,15 @@ function audioEnd(src: FileSource, dataStart: number, packetSize: number, whole:
   let lastWhole: { pres: number; size: number } | undefined;
   let split: number | undefined;
   for (let k = buf.length > n * packetSize ? n : n - 1; k >= 0; k--) {
-    const partial = k === n;
-    const objs = payloads(buf.subarray(k * packetSize, Math.min(buf.length, (k + 1) * packetSize)), stream);
+    const objs = payloads(buf.subarray(k * packetSize, Math.min(buf.length, (k + 1) * packetSize)), stream, packetSize);
     for (const o of objs) {
-      if (o.complete && !partial) {
+      if (o.complete) {
         if (!lastWhole || o.pres > lastWhole.pres) lastWhole = o;
-      } else if ((partial || k === n - 1) && (split === undefined || o.pres < split)) split = o.pres;
+      } else if (k >= n - 1 && (split === undefined || o.pres < split)) split = o.pres;
     }
     if (lastWhole) break;
   }
+  // the object the cut split starts where the whole ones end (WMA objects follow each other)
   if (split !== undefined && cutFrame > 0 && (!lastWhole || split > lastWhole.pres)) return Math.max(0, (split - preroll) / 1000);
   if (!lastWhole) return split !== undefined ? 0 : undefined;
   const dur = avgBytes > 0 ? lastWhole.size / avgBytes : 0;
@@ -131,7 +132,7 @@ function audioEnd(src: FileSource, dataStart: number, packetSize: number, whole:
 interface Obj { pres: number; size: number; complete: boolean }
 
 /** The audio stream's media objects (or their last fragments) in one data packet. */
-function payloads(pk: Buffer, stream: number): Obj[] {
+function payloads(pk: Buffer, stream: number, packetSize: number): Obj[] {
   const out: Obj[] = [];
   let p = 0;
   if (pk[0]! & 0x80) {
@@ -173,7 +174,7 @@ function payloads(pk: Buffer, stream: number): Obj[] {
       if (p + lenOf(payloadLenType) > pk.length) break;
       len = readVar(pk, p, payloadLenType);
       p += lenOf(payloadLenType);
-    } else len = pk.length - padding - p;
+    } else len = packetSize - padding - p;
     if (len < 0) break;
     if (p + len > pk.length) {
       // the packet was cut inside this payload: its object is not whole

@@ -21,6 +21,7 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
   const h = src.head;
   if (h.length < 12 || h.toString('latin1', 0, 4) !== 'RIFF' || h.toString('latin1', 8, 12) !== 'AVI ') return undefined;
   const streams: Stream[] = [];
+  let headerWhole = false;
   const movi: Array<[number, number]> = [];
   // top level: the first RIFF's chunks, then any RIFF 'AVIX' parts (OpenDML files over 1 GB)
   const riffs: Array<[number, number]> = [[12, Math.min(src.size, 8 + h.readUInt32LE(4))]];
@@ -37,7 +38,10 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
       if (c.length < 8) break;
       const id = c.toString('latin1', 0, 4);
       const size = c.readUInt32LE(4);
-      if (id === 'LIST' && c.length >= 12 && c.toString('latin1', 8, 12) === 'hdrl') readHdrl(src, p + 12, Math.min(to, p + 8 + size), streams);
+      if (id === 'LIST' && c.length >= 12 && c.toString('latin1', 8, 12) === 'hdrl') {
+        readHdrl(src, p + 12, Math.min(to, p + 8 + size), streams);
+        headerWhole = p + 8 + size <= src.size;
+      }
       else if (id === 'LIST' && c.length >= 12 && c.toString('latin1', 8, 12) === 'movi') movi.push([p + 12, Math.min(to, p + 8 + size)]);
       p += 8 + size + (size & 1);
     }
@@ -45,6 +49,7 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
   const index = streams.findIndex((s) => s.type === 'auds');
   const audio = streams[index];
   if (!audio) {
+    if (!headerWhole) return { kind: 'unreadable', codec: 'AVI', error: 'cut off inside the AVI header: its streams are not all there' };
     return streams.some((s) => s.type === 'vids') ? { kind: 'other', codec: 'AVI', error: 'video, no audio stream' } : { kind: 'unreadable', codec: 'AVI', error: 'AVI without a stream we know' };
   }
   const codec = `AVI/${audio.tag === undefined ? 'UNKNOWN' : CODECS[audio.tag] ?? `0x${audio.tag.toString(16).padStart(4, '0')}`}`;
