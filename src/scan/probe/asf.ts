@@ -88,8 +88,9 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   return { kind: 'audio', seconds, ...base, error: `${note}; estimated from the bytes` };
 }
 
-/** Packets read back from the last whole one when looking for the audio stream's end. */
+/** Packets read back from the last whole one when looking for the audio stream's end (and at most 4 MiB of them). */
 const SCAN_PACKETS = 256;
+const SCAN_BYTES = 4 * 1024 * 1024;
 
 const lenOf = (type: number): number => [0, 1, 2, 4][type & 3]!;
 
@@ -105,7 +106,7 @@ function readVar(b: Buffer, p: number, type: number): number {
  * split an object, that object's start. Undefined when no audio object is found.
  */
 function audioEnd(src: FileSource, dataStart: number, packetSize: number, whole: number, stream: number, prerollS: number, avgBytes: number, cutFrame: number): number | undefined {
-  const first = Math.max(0, whole - SCAN_PACKETS);
+  const first = Math.max(0, whole - Math.max(1, Math.min(SCAN_PACKETS, Math.floor(SCAN_BYTES / packetSize))));
   // the whole packets, and (in a cut file) the start of the packet the cut split: its payload headers
   // name the objects that are not all there
   const buf = src.read(dataStart + first * packetSize, (whole - first) * packetSize + (cutFrame > 0 ? packetSize : 0));

@@ -22,6 +22,7 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
   if (h.length < 12 || h.toString('latin1', 0, 4) !== 'RIFF' || h.toString('latin1', 8, 12) !== 'AVI ') return undefined;
   const streams: Stream[] = [];
   let headerWhole = false;
+  let index1: [number, number] | undefined;
   const movi: Array<[number, number]> = [];
   // top level: the first RIFF's chunks, then any RIFF 'AVIX' parts (OpenDML files over 1 GB)
   const riffs: Array<[number, number]> = [[12, Math.min(src.size, 8 + h.readUInt32LE(4))]];
@@ -43,6 +44,7 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
         headerWhole = p + 8 + size <= src.size;
       }
       else if (id === 'LIST' && c.length >= 12 && c.toString('latin1', 8, 12) === 'movi') movi.push([p + 12, Math.min(to, p + 8 + size)]);
+      else if (id === 'idx1' && !index1) index1 = [p + 8, size];
       p += 8 + size + (size & 1);
     }
   }
@@ -61,6 +63,19 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
   let bytes = 0;
   let chunks = 0;
   let walked = 0;
+  // a whole single-RIFF file: its idx1 index lists every chunk with its size, one read instead of a walk
+  const idx1 = riffs.length === 1 && 8 + h.readUInt32LE(4) <= src.size ? index1 : undefined;
+  if (idx1 && idx1[1] <= 64 * 1024 * 1024) {
+    const t = src.read(idx1[0], idx1[1]);
+    for (let q = 0; q + 16 <= t.length; q += 16) {
+      if (t.toString('latin1', q, q + 4) === want) {
+        bytes += t.readUInt32LE(q + 12);
+        chunks++;
+      }
+    }
+  }
+  // an index that lists no audio chunk (a writer that left it out) is not believed: the chunks are walked
+  const fromIndex = chunks > 0;
   const walk = (from: number, to: number): void => {
     for (let p = from; p + 8 <= to && walked < MAX_CHUNKS; walked++) {
       const c = head8(src, p);
@@ -75,8 +90,8 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
       p += 8 + size + (size & 1);
     }
   };
-  for (const [from, to] of movi) walk(from, to);
-  if (walked >= MAX_CHUNKS) return { kind: 'unreadable', ...base, error: `more than ${MAX_CHUNKS} chunks: audio not sized` };
+  if (!fromIndex) for (const [from, to] of movi) walk(from, to);
+  if (!fromIndex && walked >= MAX_CHUNKS) return { kind: 'unreadable', ...base, error: `more than ${MAX_CHUNKS} chunks: audio not sized` };
   if (!chunks || !bytes) return { kind: 'unreadable', ...base, error: `no audio chunk in the file${said}` };
   let seconds: number | undefined;
   const pcm = audio.tag === 1 || audio.tag === 3 || audio.tag === 6 || audio.tag === 7;
