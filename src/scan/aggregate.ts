@@ -52,10 +52,10 @@ export interface CustomerTotals {
   /** the start of the oldest of them */
   oldestPastRetentionMs?: number;
   /** codec → audio files, most first */
-  formats: Array<[string, number]>;
+  formats: [string, number][];
   /** yyyy-MM → audio files and seconds, in month order */
-  months: Array<[string, MonthTally]>;
-  dateSources: Array<[DateSource, number]>;
+  months: [string, MonthTally][];
+  dateSources: [DateSource, number][];
   /** the first unreadable files in path order, with the reason (for the responder's view; never exported) */
   unreadableExamples: UnreadableExample[];
 }
@@ -85,7 +85,8 @@ export interface RowCounts {
   counts: Counts;
 }
 
-const byCount = <K extends string>(m: Map<K, number>): Array<[K, number]> => [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+const byCount = <K extends string>(m: Map<K, number>): [K, number][] =>
+  [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
 
 /** Counts as totals (withCallers: whether the pattern captures callers; withCallerSet: include the keys). */
 export function totalsOf(c: Counts, withCallers: boolean, withCallerSet = false): Totals {
@@ -226,10 +227,19 @@ export class Aggregator {
    */
   customers(withCallerSet = false): CustomerTotals[] {
     this.sorted ??= [...this.rows.values()].sort((a, b) =>
-      a.customer < b.customer ? -1 : a.customer > b.customer ? 1 : a.kind === b.kind ? 0 : a.kind === 'customer' ? 1 : -1,
+      a.customer < b.customer
+        ? -1
+        : a.customer > b.customer
+          ? 1
+          : a.kind === b.kind
+            ? 0
+            : a.kind === 'customer'
+              ? 1
+              : -1,
     );
     return this.sorted.map((r) => {
-      if (withCallerSet) return freezeRow({ customer: r.customer, kind: r.kind, ...totalsOf(r.counts, this.withCallers, true) });
+      if (withCallerSet)
+        return freezeRow({ customer: r.customer, kind: r.kind, ...totalsOf(r.counts, this.withCallers, true) });
       return (r.frozen ??= freezeRow({ customer: r.customer, kind: r.kind, ...totalsOf(r.counts, this.withCallers) }));
     });
   }

@@ -48,7 +48,7 @@ export interface ScanResult {
   /** folders that could not be read (their contents are not counted) */
   unreadableFolders: number;
   /** the first 100 of them, with the reason */
-  folderErrors: Array<{ path: string; error: string }>;
+  folderErrors: { path: string; error: string }[];
   /** files the pattern did not match */
   unmatched: number;
   /**
@@ -81,7 +81,7 @@ export class Scanner {
   private walkDone = false;
   private links = 0;
   private special = 0;
-  private readonly folderErrors: Array<{ path: string; error: string }> = [];
+  private readonly folderErrors: { path: string; error: string }[] = [];
   private folderErrorCount = 0;
   private stopped = false;
   private finished = false;
@@ -223,8 +223,12 @@ export class Scanner {
           this.agg.ensure(decodeName(rel.subarray(slash + 1)));
         }
       },
-      link: () => void this.links++,
-      special: () => void this.special++,
+      link: () => {
+        this.links++;
+      },
+      special: () => {
+        this.special++;
+      },
       error: (rel, err) => {
         this.folderErrorCount++;
         this.unreadableFolder(rel);
@@ -271,7 +275,11 @@ export class Scanner {
     const reader = createReader({
       config: this.config,
       keepPaths: this.keepPaths,
-      sink: { rows: (rows) => this.rows(rows), record: (r) => this.record(r), noatimeRefused: (n) => void (this.probeRefused += n) },
+      sink: {
+        rows: (rows) => this.rows(rows),
+        record: (r) => this.record(r),
+        noatimeRefused: (n) => void (this.probeRefused += n),
+      },
     });
     this.reader = reader;
     if (this.stopped) reader.stop();
@@ -338,14 +346,20 @@ export function scan(config: ScanConfig, onRecord?: (r: FileRecord) => void): Pr
 export function evidenceWarnings(r: Pick<ScanResult, 'noatime' | 'totals'>): string[] {
   const w: string[] = [];
   if (!r.noatime.folders) {
-    w.push('folders were listed without O_NOATIME (not yours, or the listing addon is not built): their access times may have moved; --strict-evidence refuses instead');
+    w.push(
+      'folders were listed without O_NOATIME (not yours, or the listing addon is not built): their access times may have moved; --strict-evidence refuses instead',
+    );
   }
   if (r.noatime.filesRefused) {
     const n = r.noatime.filesRefused;
-    w.push(`${n} ${n === 1 ? 'file is' : 'files are'} not yours, so O_NOATIME was refused and reading moved ${n === 1 ? 'its access time' : 'their access times'}; run as the owner or root, or --strict-evidence to refuse`);
+    w.push(
+      `${n} ${n === 1 ? 'file is' : 'files are'} not yours, so O_NOATIME was refused and reading moved ${n === 1 ? 'its access time' : 'their access times'}; run as the owner or root, or --strict-evidence to refuse`,
+    );
   }
   if (r.totals.hardLinks) {
-    w.push(`${r.totals.hardLinks} hard ${r.totals.hardLinks === 1 ? 'link' : 'links'}: extra names of files counted once (column hard_links)`);
+    w.push(
+      `${r.totals.hardLinks} hard ${r.totals.hardLinks === 1 ? 'link' : 'links'}: extra names of files counted once (column hard_links)`,
+    );
   }
   return w;
 }

@@ -5,9 +5,18 @@
  */
 import React, { useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
-import { rowLabel, sumTotals } from '../scan/aggregate.js';
+import { rowLabel, totalOf } from '../scan/aggregate.js';
 import type { Delimiter } from '../report/summary.js';
-import { cursorOf, filterRows, initialState, reduce, scrolled, sortRows, type KeyContext, type UiState } from './state.js';
+import {
+  cursorOf,
+  filterRows,
+  initialState,
+  reduce,
+  scrolled,
+  sortRows,
+  type KeyContext,
+  type UiState,
+} from './state.js';
 import type { KeyMode, KeyPress } from './keys.js';
 import { helpKeys } from './keys.js';
 import { COLUMN_HELP, completeness, detailLines, folderErrorsOf, padR } from './format.js';
@@ -112,7 +121,7 @@ export function App(props: AppProps) {
   const names = useMemo(() => rows.map((r) => r.customer), [rows]);
   const byName = useMemo(() => new Map(snap.customers.map((c) => [c.customer, c])), [snap.customers]);
   const callers = useMemo(() => snap.customers.some((c) => c.distinctCallers !== undefined), [snap.customers]);
-  const totals = useMemo(() => sumTotals([...rows], callers), [rows, callers]);
+  const totals = useMemo(() => totalOf([...rows], callers), [rows, callers]);
   const complete = useMemo(() => completeness(snap.customers, snap.result, snap.progress), [snap]);
   const stopped = state.stopRequested || snap.progress.phase === 'stopped';
 
@@ -121,7 +130,8 @@ export function App(props: AppProps) {
   const page = Math.max(1, body - 1);
   const cursor = cursorOf(state, names);
   const top = scrolled(state.top, cursor, tableHeight, rows.length);
-  const shownName = state.view === 'customer' || (state.view !== 'table' && state.under === 'customer') ? state.selected : undefined;
+  const shownName =
+    state.view === 'customer' || (state.view !== 'table' && state.under === 'customer') ? state.selected : undefined;
   const selected = shownName === undefined ? undefined : byName.get(shownName);
 
   const lines = useMemo((): string[] => {
@@ -133,7 +143,10 @@ export function App(props: AppProps) {
     }
     if (state.view === 'customer' && selected) {
       const errors = snap.result?.folderErrors ?? [];
-      const mine = kindOf(selected) === 'customer' && !source.config.pattern ? folderErrorsOf(selected.customer, source.config.depth, errors) : [];
+      const mine =
+        kindOf(selected) === 'customer' && !source.config.pattern
+          ? folderErrorsOf(selected.customer, source.config.depth, errors)
+          : [];
       return detailLines(selected, props.zone, w, { folderErrors: mine, partial: stopped });
     }
     return [];
@@ -141,6 +154,7 @@ export function App(props: AppProps) {
 
   // The keys act on the screen as drawn last (the rows, the page sizes): the handler reads them here.
   const live = useRef({ names, tableHeight, page, lines: lines.length, scanning, snap, rows, selected });
+  // eslint-disable-next-line react-hooks/refs -- deliberate: the key handler must see what this render drew, even for a key that arrives before an effect would run
   live.current = { names, tableHeight, page, lines: lines.length, scanning, snap, rows, selected };
 
   useInput((input, key) => {
@@ -162,7 +176,12 @@ export function App(props: AppProps) {
   useEffect(() => {
     if (!state.exporting) return;
     const l = live.current;
-    const scopeRows = state.exportScope === 'customer' && l.selected ? [l.selected] : state.exportScope === 'filtered' ? l.rows : l.snap.customers;
+    const scopeRows =
+      state.exportScope === 'customer' && l.selected
+        ? [l.selected]
+        : state.exportScope === 'filtered'
+          ? l.rows
+          : l.snap.customers;
     void writeExport({
       result: source.result(l.snap),
       scope: state.exportScope,
@@ -174,29 +193,64 @@ export function App(props: AppProps) {
   }, [state.exporting, state.exportScope, state.exportPath, state.overwrite, source, props.delimiter]);
 
   const mode: KeyMode = state.view === 'export' ? 'export' : state.filtering ? 'filter' : state.view;
-  const label = state.filter ? `SHOWN (${rows.length} of ${snap.customers.length})` : `TOTAL (${snap.customers.length})`;
+  const label = state.filter
+    ? `SHOWN (${rows.length} of ${snap.customers.length})`
+    : `TOTAL (${snap.customers.length})`;
 
   let view: React.ReactNode;
-  if (state.view === 'help') view = <Lines title="Keys" lines={lines} width={width} height={page} top={state.detailTop} />;
+  if (state.view === 'help')
+    view = <Lines title="Keys" lines={lines} width={width} height={page} top={state.detailTop} />;
   else if (state.view === 'export')
     view = (
-      <ExportPrompt state={state} width={width} height={body} partial={!snap.finished || stopped} customer={selected ? rowLabel(selected) : undefined}
-        filtered={rows.length} all={snap.customers.length} />
+      <ExportPrompt
+        state={state}
+        width={width}
+        height={body}
+        partial={!snap.finished || stopped}
+        customer={selected ? rowLabel(selected) : undefined}
+        filtered={rows.length}
+        all={snap.customers.length}
+      />
     );
-  else if (state.view === 'customer' && selected) view = <Lines title={rowLabel(selected)} lines={lines} width={width} height={page} top={state.detailTop} />;
+  else if (state.view === 'customer' && selected)
+    view = <Lines title={rowLabel(selected)} lines={lines} width={width} height={page} top={state.detailTop} />;
   else
     view = (
-      <CustomerTable rows={rows} totals={{ customer: label, ...totals }} cursor={cursor} top={top} height={tableHeight} width={width}
-        zone={props.zone} state={state} partial={stopped} callers={callers} />
+      <CustomerTable
+        rows={rows}
+        totals={{ customer: label, ...totals }}
+        cursor={cursor}
+        top={top}
+        height={tableHeight}
+        width={width}
+        zone={props.zone}
+        state={state}
+        partial={stopped}
+        callers={callers}
+      />
     );
 
   return (
     <ColourContext.Provider value={props.colour ?? true}>
       <Box flexDirection="column" width={width}>
-        <Status root={props.root} zone={props.zone} progress={snap.progress} width={width} stopped={stopped} completeness={complete} />
+        <Status
+          root={props.root}
+          zone={props.zone}
+          progress={snap.progress}
+          width={width}
+          stopped={stopped}
+          completeness={complete}
+        />
         <Text dimColor>{'─'.repeat(Math.max(0, width - 1))}</Text>
         {view}
-        <Footer state={state} mode={mode} width={width} all={snap.customers.length} shown={rows.length} scanning={scanning} />
+        <Footer
+          state={state}
+          mode={mode}
+          width={width}
+          all={snap.customers.length}
+          shown={rows.length}
+          scanning={scanning}
+        />
       </Box>
     </ColourContext.Provider>
   );

@@ -13,7 +13,7 @@ import { homedir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { format } from 'date-fns';
 import { TZDate } from '@date-fns/tz';
-import { sumTotals, type CustomerTotals } from '../scan/aggregate.js';
+import { totalOf, type CustomerTotals } from '../scan/aggregate.js';
 import type { ScanResult } from '../scan/engine.js';
 import { AtomicFile } from '../report/atomic.js';
 import { summaryCsv, summaryJson, type Delimiter } from '../report/summary.js';
@@ -54,7 +54,7 @@ export function formatOf(path: string): ExportFormat {
 export function scoped(result: ScanResult, rows: readonly CustomerTotals[]): ScanResult {
   const customers = [...rows].sort((a, b) => (a.customer < b.customer ? -1 : a.customer > b.customer ? 1 : 0));
   const withCallers = result.totals.distinctCallers !== undefined;
-  return { ...result, customers, totals: { ...sumTotals(customers, withCallers), customers: customers.length } };
+  return { ...result, customers, totals: { ...totalOf(customers, withCallers), customers: customers.length } };
 }
 
 export interface ExportRequest {
@@ -70,7 +70,11 @@ export interface ExportRequest {
 
 export type ExportOutcome = { ok: true; message: string } | { ok: false; message: string; exists?: boolean };
 
-const SCOPE_TEXT: Record<ExportScope, string> = { all: 'every row', filtered: 'the filtered rows', customer: 'one customer' };
+const SCOPE_TEXT: Record<ExportScope, string> = {
+  all: 'every row',
+  filtered: 'the filtered rows',
+  customer: 'one customer',
+};
 
 export async function writeExport(req: ExportRequest): Promise<ExportOutcome> {
   const target = expandHome(req.path.trim());
@@ -88,7 +92,10 @@ export async function writeExport(req: ExportRequest): Promise<ExportOutcome> {
       const report = notifyReport(result);
       await writeWorkbook(target, report, result, method(result, report, { version: version() }));
     } else {
-      const text = fmt === 'json' ? summaryJson(result, { scope: req.scope, rows: result.customers.length }) : summaryCsv(result, req.delimiter);
+      const text =
+        fmt === 'json'
+          ? summaryJson(result, { scope: req.scope, rows: result.customers.length })
+          : summaryCsv(result, req.delimiter);
       file = await AtomicFile.create(target);
       file.write(text);
       await file.commit();
@@ -98,7 +105,10 @@ export async function writeExport(req: ExportRequest): Promise<ExportOutcome> {
     return { ok: false, message: `not written: ${e instanceof Error ? e.message : String(e)}` };
   }
   const n = result.customers.length;
-  return { ok: true, message: `wrote ${resolve(target)} (${fmt.toUpperCase()}, ${SCOPE_TEXT[req.scope]}: ${n} ${n === 1 ? 'row' : 'rows'}${result.partial ? ', PARTIAL' : ''})` };
+  return {
+    ok: true,
+    message: `wrote ${resolve(target)} (${fmt.toUpperCase()}, ${SCOPE_TEXT[req.scope]}: ${n} ${n === 1 ? 'row' : 'rows'}${result.partial ? ', PARTIAL' : ''})`,
+  };
 }
 
 /** Where the default name goes: the current folder; returns the name to prefill. */

@@ -29,7 +29,7 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   let packetSize = 0;
   let audio: { tag: number; channels: number; rate: number; avgBytes: number; stream: number } | undefined;
   let video = false;
-  for (let p = 30; p + 24 <= Math.min(h.length, headerSize); ) {
+  for (let p = 30; p + 24 <= Math.min(h.length, headerSize);) {
     const size = Number(h.readBigUInt64LE(p + 16));
     if (size < 24 || p + size > h.length) break;
     const id = h.subarray(p, p + 16);
@@ -45,16 +45,28 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
       const type = h.subarray(body, body + 16);
       if (type.equals(VIDEO_MEDIA)) video = true;
       else if (type.equals(AUDIO_MEDIA) && !audio && size >= 24 + 54 + 8) {
-        audio = { tag: h.readUInt16LE(body + 54), channels: h.readUInt16LE(body + 56), rate: h.readUInt32LE(body + 58), avgBytes: h.readUInt32LE(body + 62), stream: h.readUInt16LE(body + 48) & 0x7f };
+        audio = {
+          tag: h.readUInt16LE(body + 54),
+          channels: h.readUInt16LE(body + 56),
+          rate: h.readUInt32LE(body + 58),
+          avgBytes: h.readUInt32LE(body + 62),
+          stream: h.readUInt16LE(body + 48) & 0x7f,
+        };
       }
     }
     p += size;
   }
   if (playDuration === undefined) return undefined;
   // only a file shown to be video is `other`; one with no stream we know is unreadable
-  if (!audio && headerSize > src.size) return { kind: 'unreadable', codec: 'ASF', error: 'cut off inside the ASF header: its streams are not all there' };
-  if (!audio) return video ? { kind: 'other', codec: 'ASF', error: 'video, no audio track' } : { kind: 'unreadable', codec: 'ASF', error: 'no audio stream found' };
-  const codec = [0x160, 0x161, 0x162, 0x163, 0x0a].includes(audio.tag) ? 'WMA' : `ASF/0x${audio.tag.toString(16).padStart(4, '0')}`;
+  if (!audio && headerSize > src.size)
+    return { kind: 'unreadable', codec: 'ASF', error: 'cut off inside the ASF header: its streams are not all there' };
+  if (!audio)
+    return video
+      ? { kind: 'other', codec: 'ASF', error: 'video, no audio track' }
+      : { kind: 'unreadable', codec: 'ASF', error: 'no audio stream found' };
+  const codec = [0x160, 0x161, 0x162, 0x163, 0x0a].includes(audio.tag)
+    ? 'WMA'
+    : `ASF/0x${audio.tag.toString(16).padStart(4, '0')}`;
   const base = { codec, sampleRate: audio.rate || undefined, channels: audio.channels || undefined };
   const total = playDuration - preroll;
   if (!(total > 0)) return { kind: 'unreadable', ...base, error: 'ASF header gives no length' };
@@ -70,11 +82,18 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   if (!cut && !video) return { kind: 'audio', seconds: total, ...base };
   const frame = audio.rate ? 2048 / audio.rate : 0.128;
   const whole = packetSize ? Math.min(dataPackets || Infinity, Math.floor(dataBytes / packetSize)) : 0;
-  const end = packetSize ? audioEnd(src, dataStart, packetSize, whole, audio.stream, preroll, audio.avgBytes, cut ? frame : 0) : undefined;
+  const end = packetSize
+    ? audioEnd(src, dataStart, packetSize, whole, audio.stream, preroll, audio.avgBytes, cut ? frame : 0)
+    : undefined;
   if (!cut) {
     // video and audio: the audio stream's last object, not the file's duration (set by the video)
     if (end !== undefined && end > 0) return { kind: 'audio', seconds: Math.min(end, total), ...base };
-    return { kind: 'audio', seconds: total, ...base, error: 'audio stream length not found in the data packets: the file duration counted' };
+    return {
+      kind: 'audio',
+      seconds: total,
+      ...base,
+      error: 'audio stream length not found in the data packets: the file duration counted',
+    };
   }
   const note = `cut off: ${whole} of ${dataPackets} data packets present (header says ${total.toFixed(1)} s)`;
   if (end !== undefined) {
@@ -105,7 +124,16 @@ function readVar(b: Buffer, p: number, type: number): number {
  * bytes at the stream's byte rate, less `cutFrame` when the file was cut after it), or, when the cut
  * split an object, that object's start. Undefined when no audio object is found.
  */
-function audioEnd(src: FileSource, dataStart: number, packetSize: number, whole: number, stream: number, prerollS: number, avgBytes: number, cutFrame: number): number | undefined {
+function audioEnd(
+  src: FileSource,
+  dataStart: number,
+  packetSize: number,
+  whole: number,
+  stream: number,
+  prerollS: number,
+  avgBytes: number,
+  cutFrame: number,
+): number | undefined {
   const first = Math.max(0, whole - Math.max(1, Math.min(SCAN_PACKETS, Math.floor(SCAN_BYTES / packetSize))));
   // the whole packets, and (in a cut file) the start of the packet the cut split: its payload headers
   // name the objects that are not all there
@@ -124,13 +152,18 @@ function audioEnd(src: FileSource, dataStart: number, packetSize: number, whole:
     if (lastWhole) break;
   }
   // the object the cut split starts where the whole ones end (WMA objects follow each other)
-  if (split !== undefined && cutFrame > 0 && (!lastWhole || split > lastWhole.pres)) return Math.max(0, (split - preroll) / 1000);
+  if (split !== undefined && cutFrame > 0 && (!lastWhole || split > lastWhole.pres))
+    return Math.max(0, (split - preroll) / 1000);
   if (!lastWhole) return split !== undefined ? 0 : undefined;
   const dur = avgBytes > 0 ? lastWhole.size / avgBytes : 0;
   return Math.max(0, (lastWhole.pres - preroll) / 1000 + dur - cutFrame);
 }
 
-interface Obj { pres: number; size: number; complete: boolean }
+interface Obj {
+  pres: number;
+  size: number;
+  complete: boolean;
+}
 
 /** The audio stream's media objects (or their last fragments) in one data packet. */
 function payloads(pk: Buffer, stream: number, packetSize: number): Obj[] {

@@ -9,7 +9,12 @@ const MAX_MOOV = 16 * 1024 * 1024;
 /** 50 M AAC frames is 290 h at 48 kHz: more is a forged table, and walking it would hang the reader */
 const MAX_SAMPLES = 50_000_000;
 
-interface Box { type: string; start: number; body: number; end: number }
+interface Box {
+  type: string;
+  start: number;
+  body: number;
+  end: number;
+}
 
 function* boxes(buf: Buffer, from: number, to: number): Generator<Box> {
   let p = from;
@@ -51,7 +56,12 @@ function findMoov(src: FileSource): Buffer | undefined {
   return undefined;
 }
 
-interface Fragments { samples: number; present: number; ticks: number; presentTicks: number }
+interface Fragments {
+  samples: number;
+  present: number;
+  ticks: number;
+  presentTicks: number;
+}
 
 /** Fragment boxes (moof) read after the moov at most: a longer run is a stream that was never a phone call. */
 const MAX_MOOF = 100_000;
@@ -82,7 +92,10 @@ function fragments(src: FileSource, trackId: number, trexDuration: number): Frag
         const tf = moof.readUInt32BE(tfhd.body) & 0xffffff;
         let q = tfhd.body + 8;
         let base = p; // default-base-is-moof, and what readers assume without a base offset
-        if (tf & 0x01) { base = Number(moof.readBigUInt64BE(q)); q += 8; }
+        if (tf & 0x01) {
+          base = Number(moof.readBigUInt64BE(q));
+          q += 8;
+        }
         if (tf & 0x02) q += 4;
         const defDur = tf & 0x08 && q + 4 <= tfhd.end ? moof.readUInt32BE(q) : trexDuration;
         if (tf & 0x08) q += 4;
@@ -93,7 +106,10 @@ function fragments(src: FileSource, trackId: number, trexDuration: number): Frag
           const count = moof.readUInt32BE(trun.body + 4);
           let r = trun.body + 8;
           let off = base;
-          if (rf & 0x01) { off = base + moof.readInt32BE(r); r += 4; }
+          if (rf & 0x01) {
+            off = base + moof.readInt32BE(r);
+            r += 4;
+          }
           if (rf & 0x04) r += 4;
           const per = ((rf >> 8) & 1) * 4 + ((rf >> 9) & 1) * 4 + ((rf >> 10) & 1) * 4 + ((rf >> 11) & 1) * 4;
           if (count > MAX_SAMPLES || r + count * per > trun.end) continue;
@@ -103,7 +119,10 @@ function fragments(src: FileSource, trackId: number, trexDuration: number): Frag
             off += sz;
             out.samples++;
             out.ticks += dur;
-            if (off <= src.size) { out.present++; out.presentTicks += dur; }
+            if (off <= src.size) {
+              out.present++;
+              out.presentTicks += dur;
+            }
           }
         }
       }
@@ -118,7 +137,8 @@ function trexDuration(moov: Buffer, root: Box, trackId: number): number {
   const mvex = child(moov, root, 'mvex');
   if (!mvex) return 0;
   for (const trex of boxes(moov, mvex.body, mvex.end)) {
-    if (trex.type === 'trex' && trex.body + 20 <= trex.end && moov.readUInt32BE(trex.body + 4) === trackId) return moov.readUInt32BE(trex.body + 12);
+    if (trex.type === 'trex' && trex.body + 20 <= trex.end && moov.readUInt32BE(trex.body + 4) === trackId)
+      return moov.readUInt32BE(trex.body + 12);
   }
   return 0;
 }
@@ -223,7 +243,13 @@ export function mp4Tracks(src: FileSource): Mp4Audio | undefined {
     const sampleN = moov.readUInt32BE(stsz + 4);
     const chunkN = moov.readUInt32BE(stco);
     const offW = co64 ? 8 : 4;
-    if (!fits(stts, sttsN, 8) || !fits(stsc, stscN, 12) || !fits(stco, chunkN, offW) || (!fixedSize && !fits(stsz + 4, sampleN, 4))) return out;
+    if (
+      !fits(stts, sttsN, 8) ||
+      !fits(stsc, stscN, 12) ||
+      !fits(stco, chunkN, offW) ||
+      (!fixedSize && !fits(stsz + 4, sampleN, 4))
+    )
+      return out;
     // a sample count no recording has (a fixed-size stsz may claim 2^32): not walked
     if (sampleN > MAX_SAMPLES) return out;
     // stts cursor
@@ -238,7 +264,9 @@ export function mp4Tracks(src: FileSource): Mp4Audio | undefined {
     for (let chunk = 1; chunk <= chunkN && s < sampleN; chunk++) {
       while (ci + 1 < stscN && moov.readUInt32BE(stsc + 4 + (ci + 1) * 12) <= chunk) ci++;
       const perChunk = stscN ? moov.readUInt32BE(stsc + 4 + ci * 12 + 4) : 0;
-      let off = co64 ? Number(moov.readBigUInt64BE(stco + 4 + (chunk - 1) * 8)) : moov.readUInt32BE(stco + 4 + (chunk - 1) * 4);
+      let off = co64
+        ? Number(moov.readBigUInt64BE(stco + 4 + (chunk - 1) * 8))
+        : moov.readUInt32BE(stco + 4 + (chunk - 1) * 4);
       for (let k = 0; k < perChunk && s < sampleN; k++, s++) {
         const size = fixedSize || moov.readUInt32BE(stsz + 8 + s * 4);
         while (tLeft === 0 && ti + 1 < sttsN) {
@@ -277,7 +305,10 @@ export function mp4Tracks(src: FileSource): Mp4Audio | undefined {
       const count = moov.readUInt32BE(elst.body + 4);
       for (let i = 0, e = elst.body + 8; i < count && e + (v1 ? 20 : 12) <= elst.end; i++, e += v1 ? 20 : 12) {
         const mt = v1 ? Number(moov.readBigInt64BE(e + 8)) : moov.readInt32BE(e + 4);
-        if (mt !== -1) { skip = Math.max(0, mt); break; }
+        if (mt !== -1) {
+          skip = Math.max(0, mt);
+          break;
+        }
       }
     }
     out.presentSeconds = Math.max(0, presentDur - skip) / scale;
