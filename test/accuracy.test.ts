@@ -329,3 +329,188 @@ describe.skipIf(!hasFfmpeg)('hostile and damaged headers never break the hand re
     });
   }
 });
+
+const hasWavpack = spawnSync('wavpack', ['--version']).status === 0;
+
+/** A Musepack SV7 stream: the 24-byte header, then `frames` frames of `bits` bits each (20-bit length first, in 32-bit little-endian words read from the top bit). */
+function mpc7(frames: number, bits: number): Buffer {
+  const total = 24 * 8 + 8 + frames * (20 + bits);
+  const words = new Uint32Array(Math.ceil(total / 32) + 1);
+  let at = 24 * 8 + 8;
+  const put = (v: number, n: number) => {
+    for (let i = n - 1; i >= 0; i--, at++) if ((v >>> i) & 1) words[at >>> 5]! |= 1 << (31 - (at & 31));
+  };
+  for (let f = 0; f < frames; f++) {
+    put(bits, 20);
+    for (let i = 0; i < bits; i++, at++) if (i % 3 === 0) words[at >>> 5]! |= 1 << (31 - (at & 31));
+  }
+  const b = Buffer.alloc(words.length * 4);
+  for (let i = 6; i < words.length; i++) b.writeUInt32LE(words[i]! >>> 0, i * 4);
+  b.write('MP+', 0, 'latin1');
+  b[3] = 0x07;
+  b.writeUInt32LE(frames, 4);
+  b[10] = 0; // 44.1 kHz
+  return b;
+}
+
+/** Top-level boxes of an MP4 file, by type. */
+function mp4Boxes(b: Buffer): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (let p = 0; p + 8 <= b.length;) {
+    const size = b.readUInt32BE(p);
+    out.set(b.toString('latin1', p + 4, p + 8), b.subarray(p, p + size));
+    if (size < 8) break;
+    p += size;
+  }
+  return out;
+}
+
+describe('headers that claim audio the file does not hold', () => {
+  it("Monkey's Audio whose descriptor gives 0 bytes of frame data is unreadable, with the reason", async () => {
+    const b = Buffer.alloc(52 + 24);
+    b.write('MAC ', 0, 'latin1');
+    b.writeUInt16LE(3990, 4);
+    b.writeUInt32LE(52, 8); // descriptor bytes
+    b.writeUInt32LE(24, 12); // header bytes; seek table, header data and frame data: 0
+    b.writeUInt16LE(2000, 52);
+    b.writeUInt32LE(73728, 56); // blocks per frame
+    b.writeUInt32LE(40000, 60); // final frame blocks
+    b.writeUInt32LE(2, 64); // total frames: 2.6 s claimed in 76 bytes (8 kbit/s: over every floor)
+    b.writeUInt16LE(16, 68);
+    b.writeUInt16LE(2, 70);
+    b.writeUInt32LE(44100, 72);
+    const p = await probe('noframes.ape', b);
+    expect(p).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/frame data is 0 bytes/) });
+  });
+
+  it.skipIf(!hasFfmpeg)(
+    'an AIFF without its SSND chunk is unreadable, with the reason; one cut inside SSND counts the frames present',
+    async () => {
+      const aif = join(dir, 'full.aiff');
+      ffmpeg([
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=440:sample_rate=22050:duration=1',
+        '-c:a',
+        'pcm_u8',
+        '-f',
+        'aiff',
+        aif,
+      ]);
+      const b = readFileSync(aif);
+      const ssnd = b.indexOf('SSND', 12, 'latin1');
+      expect(ssnd).toBeGreaterThan(12);
+      const head = Buffer.from(b.subarray(0, ssnd));
+      head.writeUInt32BE(head.length - 8, 4);
+      const p = await probe('nossnd.aif', head);
+      expect(p).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/no sound data \(SSND\) chunk/) });
+      const cut = join(dir, 'cut.aif');
+      writeFileSync(cut, b.subarray(0, ssnd + 16 + 11025));
+      const c = await probe('cut.aif');
+      expect(c.kind).toBe('audio');
+      expect(c.seconds!).toBeCloseTo(0.5, 3);
+      expect(c.seconds!).toBeLessThanOrEqual(decoded(cut) + 1 / 22050);
+    },
+  );
+
+  it.skipIf(!hasFfmpeg || !hasWavpack)(
+    'a DSD WavPack is its DSD length, not 4x (the rate multiplier in its DSD block)',
+    async () => {
+      // a DSF file (DSD64 stereo, 0.5 s of DSD silence) written here, then packed by wavpack
+      const rate = 2822400;
+      const perChannel = (rate * 0.5) / 8;
+      const data = Buffer.alloc(Math.ceil(perChannel / 4096) * 4096 * 2, 0x69);
+      const h = Buffer.alloc(92);
+      h.write('DSD ', 0, 'latin1');
+      h.writeBigUInt64LE(28n, 4);
+      h.writeBigUInt64LE(BigInt(h.length + data.length), 12);
+      h.write('fmt ', 28, 'latin1');
+      h.writeBigUInt64LE(52n, 32);
+      h.writeUInt32LE(1, 40);
+      h.writeUInt32LE(2, 48); // stereo
+      h.writeUInt32LE(2, 52);
+      h.writeUInt32LE(rate, 56);
+      h.writeUInt32LE(1, 60);
+      h.writeBigUInt64LE(BigInt(rate * 0.5), 64);
+      h.writeUInt32LE(4096, 72);
+      h.write('data', 80, 'latin1');
+      h.writeBigUInt64LE(BigInt(12 + data.length), 84);
+      const dsf = put(dir, 'silence.dsf', Buffer.concat([h, data]));
+      const wv = join(dir, 'dsd.wv');
+      const r = spawnSync('wavpack', ['-q', '-y', dsf, '-o', wv]);
+      expect(r.status, String(r.stderr)).toBe(0);
+      const p = await probe('dsd.wv');
+      expect(p).toMatchObject({ kind: 'audio', codec: 'WAVPACK/DSD' });
+      expect(p.seconds!).toBeCloseTo(0.5, 3);
+      expect(p.seconds!).toBeLessThanOrEqual(decoded(wv) + 0.01);
+    },
+  );
+
+  it('Musepack SV7 is its frames × 1152 samples; a cut copy counts the frames whose bits are all present', async () => {
+    const b = mpc7(39, 1000);
+    const p = await probe('sv7.mpc', b);
+    expect(p).toMatchObject({ kind: 'audio', codec: 'MUSEPACK/SV7' });
+    expect(p.seconds!).toBeCloseTo((39 * 1152) / 44100, 6);
+    // cut inside frame 21: 20 frames are whole
+    const cutBits = 24 * 8 + 8 + 20 * 1020 + 500;
+    const c = await probe('sv7cut.mpc', b.subarray(0, Math.ceil(cutBits / 8)));
+    expect(c.seconds!).toBeCloseTo((20 * 1152) / 44100, 6);
+    expect(c.error).toMatch(/cut off/);
+  });
+
+  it.skipIf(!hasFfmpeg)(
+    'a QuickTime movie header without its media data is unreadable with a reason, never other',
+    async () => {
+      const mov = join(dir, 'full.mov');
+      ffmpeg([
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=440:sample_rate=16000:duration=2',
+        '-c:a',
+        'aac',
+        '-movflags',
+        '+faststart',
+        mov,
+      ]);
+      const moov = mp4Boxes(readFileSync(mov)).get('moov');
+      expect(moov).toBeDefined();
+      const p = await probe('header.mov', moov);
+      expect(p.kind).toBe('unreadable');
+      expect(p.error ?? '').not.toBe('');
+    },
+  );
+
+  it.skipIf(!hasFfmpeg)(
+    'an AVI is its audio stream (not other); one with its headers and no audio chunk is unreadable, naming the claim',
+    async () => {
+      const avi = join(dir, 'call.avi');
+      ffmpeg([
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc=d=4:s=64x48:r=5',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=440:sample_rate=8000:duration=3',
+        '-c:v',
+        'mjpeg',
+        '-c:a',
+        'pcm_s16le',
+        avi,
+      ]);
+      const p = await probe('call.avi');
+      expect(p).toMatchObject({ kind: 'audio', codec: 'AVI/PCM' });
+      expect(p.seconds!).toBeCloseTo(decoded(avi), 3);
+      const b = readFileSync(avi);
+      const movi = b.indexOf('movi', 12, 'latin1');
+      const s = await probe('stub.avi', b.subarray(0, movi + 4));
+      expect(s).toMatchObject({
+        kind: 'unreadable',
+        error: expect.stringMatching(/no audio chunk in the file \(its stream header says 3\.0 s\)/),
+      });
+    },
+  );
+});

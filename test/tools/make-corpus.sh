@@ -18,11 +18,14 @@
 # "$dest" gets one folder per package: <package>/<path inside the package>. Only files whose
 # extension is an audio or audio/video container are kept. From binary packages with many files of
 # one kind, at most $PER_PACKAGE (default 60) evenly spaced files are kept so that no single source
-# dominates the totals. The files are made read-only. "$dest/SOURCES.txt" records every package,
-# its version and how many files it gave. Downloads stay in "$dest.cache" (or $CORPUS_CACHE; a second
+# dominates the totals. ".ts" is kept only for files whose content is not text (MPEG-TS, not
+# TypeScript). The files are made read-only. "$dest.SOURCES.txt" (beside the corpus, so that it is
+# not one of its files) records every package, its version and how many files it gave. Downloads stay in "$dest.cache" (or $CORPUS_CACHE; a second
 # run reuses them; delete it when done).
 # The archive moves on: to fetch the same versions again, pass an earlier SOURCES.txt as
 # PIN=path/SOURCES.txt (a version no longer in the archive is then reported "not fetched").
+# A source package is looked up by the name given here, and its tarball by the source name apt
+# reports (libmp3splt's is mp3splt_*, linphone's linphone-desktop_*).
 # The audio is never committed: licences vary and it is tens of MB.
 set -euo pipefail
 pin_file=${PIN:-}
@@ -57,9 +60,9 @@ NPM_PACKAGES=(audio-lena test-audio sample-audio-files benz-amr-recorder)
 EXT='mp3|mp2|mp1|mpga|aac|adts|m4a|m4b|m4p|m4r|mp4|m4v|3gp|3g2|mov|qt|flac|fla|oga|ogg|ogv|opus|spx|wma|asf|wmv|webm|mka|mkv|wav|wave|w64|rf64|bwf|aif|aiff|aifc|au|snd|amr|awb|wv|wvc|ape|mpc|mp\+|mpp|tta|tak|ofr|ofs|dsf|dff|shn|ac3|eac3|dts|caf|voc|ircam|sf|mod|s3m|xm|it|mptm|mtm|669|med|okt|stm|far|ult|gsm|ul|ulaw|al|alaw|sln|g722|g729|g726|vox|ra|rm|avi|mpg|mpeg|ts|spx|sd2|pvf|sph|nist|iff|8svx|smp|mid|midi'
 
 mkdir -p "$dest" "$cache/deb" "$cache/src" "$cache/npm" "$cache/apt/lists/partial" "$cache/x"
-# the pin may be "$dest/SOURCES.txt" itself, which is written anew below
+# the pin may be the SOURCES.txt written anew below
 if [ -n "$pin_file" ]; then cp "$pin_file" "$cache/pin.txt"; pin_file=$cache/pin.txt; fi
-sources_txt="$dest/SOURCES.txt"
+sources_txt="${dest%/}.SOURCES.txt"
 {
   echo "# leaktally judging corpus: real-world audio made by others, fetched $(date -u +%Y-%m-%dT%H:%MZ)"
   echo "# registry  package  version  files_kept"
@@ -86,6 +89,13 @@ apt-get "${APT[@]}" update >/dev/null
 keep() {
   local from=$1 pkg=$2 cap=$3 list n
   list=$(cd "$from" && find . -type f | grep -iE "\.($EXT)\$" | LC_ALL=C sort || true)
+  # ".ts" is also TypeScript (*.d.ts, *.ts sources): keep only those whose content is not text
+  list=$(printf '%s\n' "$list" | while IFS= read -r f; do
+    case "$f" in
+      *.[tT][sS]) LC_ALL=C grep -qI . "$from/$f" 2>/dev/null || printf '%s\n' "$f" ;;
+      ?*) printf '%s\n' "$f" ;;
+    esac
+  done)
   n=$(printf '%s' "$list" | grep -c . || true)
   if [ "$cap" -gt 0 ] && [ "$n" -gt "$cap" ]; then
     list=$(printf '%s\n' "$list" | awk -v n="$n" -v c="$cap" 'BEGIN{s=n/c} NR-1 >= k*s {print; k++}' | head -n "$cap")
@@ -106,14 +116,21 @@ keep() {
 # still used when its .orig tarball came, and the newest suite that has it is taken.
 for pkg in "${SOURCE_PACKAGES[@]}"; do
   got=
-  versions=$(pinned debian-source "$pkg")
-  [ -n "$versions" ] || versions=$(apt-cache "${APT[@]}" showsrc "$pkg" 2>/dev/null | awk '/^Version:/{print $2}' | sort -u -V -r)
-  for ver in $versions; do
+  # "<source name> <version>" lines, newest first: the source package may be named differently from
+  # the name asked for (a binary package's name), and its tarball carries the source name
+  candidates=$(apt-cache "${APT[@]}" showsrc "$pkg" 2>/dev/null | awk '/^Package:/{p=$2} /^Version:/{print p, $2}' | sort -u -k2,2V -r)
+  pin=$(pinned debian-source "$pkg")
+  if [ -n "$pin" ]; then
+    candidates=$(printf '%s\n' "$candidates" | awk -v v="$pin" '$2 == v' | head -n1)
+    [ -n "$candidates" ] || candidates="$pkg $pin"
+  fi
+  while read -r srcname ver; do
+    [ -n "$ver" ] || continue
     upstream=${ver#*:}; upstream=${upstream%-*}
-    (cd "$cache/src" && apt-get "${APT[@]}" source --download-only "$pkg=$ver" >/dev/null 2>&1) || true
-    orig=$(ls "$cache/src/${pkg}_${upstream}.orig.tar."* "$cache/src/${pkg}_${upstream}.tar."* 2>/dev/null | grep -v '\.asc$' | head -n1 || true)
+    (cd "$cache/src" && apt-get "${APT[@]}" source --download-only "$srcname=$ver" >/dev/null 2>&1) || true
+    orig=$(ls "$cache/src/${srcname}_${upstream}.orig.tar."* "$cache/src/${srcname}_${upstream}.tar."* 2>/dev/null | grep -v '\.asc$' | head -n1 || true)
     if [ -n "$orig" ]; then got=$ver; break; fi
-  done
+  done <<< "$candidates"
   if [ -z "$got" ]; then echo "debian-source $pkg - 0 (not fetched)" >> "$sources_txt"; echo "$pkg: not fetched" >&2; continue; fi
   rm -rf "$cache/x/$pkg" && mkdir -p "$cache/x/$pkg"
   tar -xf "$orig" -C "$cache/x/$pkg"
@@ -152,7 +169,7 @@ for pkg in "${NPM_PACKAGES[@]}"; do
   echo "npm $pkg $ver: $n files" >&2
 done
 
-find "$dest" -type f ! -name SOURCES.txt -exec chmod a-w {} +
-total=$(find "$dest" -type f ! -name SOURCES.txt | wc -l)
+find "$dest" -type f -exec chmod a-w {} +
+total=$(find "$dest" -type f | wc -l)
 echo "# total files: $total" >> "$sources_txt"
 echo "corpus: $total files in $dest (sources: $sources_txt)" >&2

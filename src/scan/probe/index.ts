@@ -13,9 +13,10 @@ import { readId3v2 } from './id3.js';
 import { guard } from './guard.js';
 import { probeMatroska } from './matroska.js';
 import { probeAsf } from './asf.js';
+import { probeAvi } from './avi.js';
 import { isAc3, probeAc3 } from './ac3.js';
 import { probeAmr } from './amr.js';
-import { probeAiff, probeApe, probeCaf, probeTak, probeTta, probeWavPack } from './lossless.js';
+import { probeAiff, probeApe, probeCaf, probeMpc7, probeTak, probeTta, probeWavPack } from './lossless.js';
 import { moduleKind, probeModule } from './module.js';
 import { probeTs, tsLayout } from './mpegts.js';
 import type { FileSource, ProbeResult } from './types.js';
@@ -199,6 +200,11 @@ function sniff(h: Buffer, size: number): Magic {
   if (four === 'fLaC') return 'flac';
   if (
     (h.length >= 8 && h.toString('latin1', 4, 8) === 'ftyp') ||
+    // QuickTime without ftyp: the movie header (or a free/wide box) first
+    (h.length >= 16 &&
+      /^(moov|wide|free|skip)$/.test(h.toString('latin1', 4, 8)) &&
+      /^(mvhd|moov|mdat)$/.test(h.toString('latin1', 12, 16))) ||
+    (h.length >= 12 && h.toString('latin1', 0, 4) === 'RIFF' && h.toString('latin1', 8, 12) === 'AVI ') ||
     (h.length >= 4 && h.readUInt32BE(0) === 0x3026b275) || // ASF header GUID
     (h.length >= 4 && h.readUInt32BE(0) === 0x1a45dfa3) // EBML (Matroska/WebM)
   ) {
@@ -387,6 +393,8 @@ async function probeSource(src: FileSource, ext: string, audioName: boolean, nam
         const r = probeMatroska(src);
         if (r) return guard(r, { bytes: src.size });
       }
+      if (src.head.toString('latin1', 0, 4) === 'RIFF')
+        return guard(probeAvi(src) ?? { kind: 'other' }, { bytes: src.size });
       if (src.head.readUInt32BE(0) === 0x3026b275) {
         const r = probeAsf(src);
         if (r) return guard(r, { bytes: src.size });
@@ -471,6 +479,9 @@ function handRead(src: FileSource, at: number): ProbeResult | undefined {
       return probeApe(src, at);
     case 'tBaK':
       return at === 0 ? probeTak(src) : undefined;
+    case 'MP+\x07':
+    case 'MP+\x17':
+      return probeMpc7(src, at);
   }
   if (at === 0 && h[0] === 0x0b && h[1] === 0x77) return probeAc3(src);
   if (at === 0 && h.toString('latin1', 0, 4) === '#!AM') return probeAmr(src);

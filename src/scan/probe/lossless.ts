@@ -108,9 +108,13 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
   if (h.length < 32 || h.toString('latin1', 0, 4) !== 'wvpk') return undefined;
   const flags = h.readUInt32LE(24);
   const total = h.readUInt32LE(12);
-  let rate = WV_RATES[(flags >>> 23) & 15];
-  if (!rate) rate = customRate(bytesAt(src, start + 32, Math.min(h.readUInt32LE(4) - 24, 4096)));
-  const base: Base = { codec: 'WAVPACK', sampleRate: rate, channels: flags & 4 ? 1 : 2 };
+  const sub = bytesAt(src, start + 32, Math.min(h.readUInt32LE(4) - 24, 4096));
+  let rate = WV_RATES[(flags >>> 23) & 15] ?? customRate(sub);
+  // DSD (WavPack 5, flag bit 31): samples are bytes of 8 one-bit samples, and the rate in the flags
+  // is divided by 2^n, n the first byte of the DSD block (WavPack's dsd_multiplier): 4 for DSD64
+  const dsd = (flags & 0x80000000) !== 0;
+  if (dsd && rate) rate *= 2 ** dsdPower(sub);
+  const base: Base = { codec: dsd ? 'WAVPACK/DSD' : 'WAVPACK', sampleRate: rate, channels: flags & 4 ? 1 : 2 };
   if (!rate) return { kind: 'unreadable', ...base, error: 'WavPack without a sample rate' };
   for (let len = Math.min(src.size - start, 256 * 1024); ; len = Math.min(src.size - start, len * 4)) {
     const pos = src.size - len;
@@ -130,16 +134,28 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
   return { kind: 'unreadable', ...base, error: 'no complete WavPack block' };
 }
 
-function customRate(sub: Buffer): number {
+/** The body offset of the first metadata sub-block with this id in a block's sub-blocks, or -1. */
+function subBlock(sub: Buffer, want: number): number {
   for (let p = 0; p + 2 <= sub.length;) {
     const id = sub[p]!;
     const large = id & 0x80;
     const words = large ? (p + 4 <= sub.length ? sub.readUIntLE(p + 1, 3) : 0) : sub[p + 1]!;
     const body = p + (large ? 4 : 2);
-    if ((id & 0x3f) === 0x27 && body + 3 <= sub.length) return sub.readUIntLE(body, 3);
+    if ((id & 0x3f) === want) return body;
     p = body + words * 2;
   }
-  return 0;
+  return -1;
+}
+
+function customRate(sub: Buffer): number {
+  const p = subBlock(sub, 0x27);
+  return p >= 0 && p + 3 <= sub.length ? sub.readUIntLE(p, 3) : 0;
+}
+
+/** ID_DSD_BLOCK (0x0e): its first byte is the power of two the rate is multiplied by; 2 (×4) is what encoders write. */
+function dsdPower(sub: Buffer): number {
+  const p = subBlock(sub, 0x0e);
+  return p >= 0 && p < sub.length && sub[p]! <= 8 ? sub[p]! : 2;
 }
 
 /** True Audio: a fixed frame length and a seek table of frame sizes. */
@@ -191,7 +207,18 @@ export function probeApe(src: FileSource, start: number): ProbeResult | undefine
     channels = hd.readUInt16LE(18);
     rate = hd.readUInt32LE(20);
     seekAt = start + descBytes + headerBytes;
-    fullEnd = seekAt + seekBytes + h.readUInt32LE(20) + h.readUInt32LE(24) + h.readUInt32LE(28) * 2 ** 32;
+    const frameData = h.readUInt32LE(24) + h.readUInt32LE(28) * 2 ** 32;
+    fullEnd = seekAt + seekBytes + h.readUInt32LE(20) + frameData;
+    // the descriptor's own byte counts: no frame data means no audio, whatever the header's frame count says
+    if (frameData === 0) {
+      return {
+        kind: 'unreadable',
+        codec: 'APE',
+        sampleRate: rate || undefined,
+        channels: channels || undefined,
+        error: "Monkey's Audio descriptor says the frame data is 0 bytes: no audio in the file",
+      };
+    }
   } else {
     const compression = h.readUInt16LE(6);
     const formatFlags = h.readUInt16LE(8);
@@ -312,6 +339,16 @@ export function probeAiff(src: FileSource): ProbeResult | undefined {
     }
     p = body + size + (size & 1);
   }
+  // COMM's frame count is a claim; without the sound data chunk no frame is in the file (sox: "Missing SSND")
+  if (comm) {
+    return {
+      kind: 'unreadable',
+      codec: aifc ? 'AIFF-C' : 'AIFF/PCM',
+      sampleRate: Math.round(comm.rate) || undefined,
+      channels: comm.channels || undefined,
+      error: `no sound data (SSND) chunk: COMM claims ${comm.frames} frames`,
+    };
+  }
   return undefined;
 }
 
@@ -362,4 +399,42 @@ export function probeTak(src: FileSource): ProbeResult | undefined {
     };
   }
   return { kind: 'audio', seconds: total / rate, ...base };
+}
+
+const MPC_RATES = [44100, 48000, 37800, 32000];
+/** Walked in memory up to this size; a larger SV7 file is sized from its header's frame count. */
+const MPC_WALK_MAX = 64 * 1024 * 1024;
+
+/**
+ * Musepack SV7 ("MP+" and version 7): 1152 samples a frame, the frame count in the header
+ * (music-metadata reads it ~15 % long). The frames form one bit stream of 32-bit little-endian
+ * words, each frame led by its 20-bit length in bits: they are walked, and only frames whose bits
+ * are all in the file count (a cut copy keeps the header's count).
+ */
+export function probeMpc7(src: FileSource, start: number): ProbeResult | undefined {
+  const h = bytesAt(src, start, 24);
+  if (h.length < 24 || h.toString('latin1', 0, 3) !== 'MP+' || (h[3]! & 0x0f) !== 7) return undefined;
+  const frames = h.readUInt32LE(4);
+  const rate = MPC_RATES[h[10]! & 3]!;
+  const base: Base = { codec: 'MUSEPACK/SV7', sampleRate: rate, channels: 2 };
+  if (!frames) return { kind: 'unreadable', ...base, error: 'Musepack header gives 0 frames' };
+  if (src.size - start > MPC_WALK_MAX) return done(frames * 1152, undefined, rate, base, 'frame');
+  const b = bytesAt(src, start, src.size - start);
+  let pos = 24;
+  let bits = 8; // the first frame starts 8 bits into the word after the header (as libavformat reads it)
+  let complete = 0;
+  for (; complete < frames && pos + 4 <= b.length; complete++) {
+    let len: number;
+    if (bits <= 12) len = (b.readUInt32LE(pos) >>> (12 - bits)) & 0xfffff;
+    else {
+      if (pos + 8 > b.length) break;
+      len =
+        Number(((BigInt(b.readUInt32LE(pos)) << 32n) | BigInt(b.readUInt32LE(pos + 4))) >> BigInt(44 - bits)) & 0xfffff;
+    }
+    const end = bits + 20 + len; // bits from pos to the frame's end
+    if (pos + Math.ceil(end / 32) * 4 > b.length) break;
+    pos += Math.floor(end / 32) * 4;
+    bits = end % 32;
+  }
+  return done(complete * 1152, frames * 1152, rate, base, 'frame');
 }

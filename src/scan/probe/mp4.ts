@@ -56,6 +56,93 @@ function findMoov(src: FileSource): Buffer | undefined {
   return undefined;
 }
 
+interface Fragments {
+  samples: number;
+  present: number;
+  ticks: number;
+  presentTicks: number;
+}
+
+/** Fragment boxes (moof) read after the moov at most: a longer run is a stream that was never a phone call. */
+const MAX_MOOF = 100_000;
+
+/**
+ * A fragmented MP4 (moof/traf/trun after the moov, what streaming encoders and some phones write):
+ * the track's samples in the fragments, their durations (per sample, the fragment's default, or the
+ * movie's trex default), and those whose bytes lie inside the file. Undefined without a moof.
+ */
+function fragments(src: FileSource, trackId: number, trexDuration: number): Fragments | undefined {
+  let out: Fragments | undefined;
+  let p = 0;
+  for (let n = 0; n < MAX_MOOF && p + 8 <= src.size; n++) {
+    const h = src.read(p, 16);
+    if (h.length < 8) break;
+    let size = h.readUInt32BE(0);
+    if (size === 1 && h.length >= 16) size = Number(h.readBigUInt64BE(8));
+    else if (size === 0) size = src.size - p;
+    if (size < 8) break;
+    if (h.toString('latin1', 4, 8) === 'moof' && size <= MAX_MOOV) {
+      const moof = src.read(p, size);
+      out ??= { samples: 0, present: 0, ticks: 0, presentTicks: 0 };
+      const root: Box = { type: 'moof', start: 0, body: 8, end: moof.length };
+      for (const traf of boxes(moof, root.body, root.end)) {
+        if (traf.type !== 'traf') continue;
+        const tfhd = child(moof, traf, 'tfhd');
+        if (!tfhd || tfhd.body + 8 > tfhd.end || moof.readUInt32BE(tfhd.body + 4) !== trackId) continue;
+        const tf = moof.readUInt32BE(tfhd.body) & 0xffffff;
+        let q = tfhd.body + 8;
+        let base = p; // default-base-is-moof, and what readers assume without a base offset
+        if (tf & 0x01) {
+          base = Number(moof.readBigUInt64BE(q));
+          q += 8;
+        }
+        if (tf & 0x02) q += 4;
+        const defDur = tf & 0x08 && q + 4 <= tfhd.end ? moof.readUInt32BE(q) : trexDuration;
+        if (tf & 0x08) q += 4;
+        const defSize = tf & 0x10 && q + 4 <= tfhd.end ? moof.readUInt32BE(q) : 0;
+        for (const trun of boxes(moof, traf.body, traf.end)) {
+          if (trun.type !== 'trun' || trun.body + 8 > trun.end) continue;
+          const rf = moof.readUInt32BE(trun.body) & 0xffffff;
+          const count = moof.readUInt32BE(trun.body + 4);
+          let r = trun.body + 8;
+          let off = base;
+          if (rf & 0x01) {
+            off = base + moof.readInt32BE(r);
+            r += 4;
+          }
+          if (rf & 0x04) r += 4;
+          const per = ((rf >> 8) & 1) * 4 + ((rf >> 9) & 1) * 4 + ((rf >> 10) & 1) * 4 + ((rf >> 11) & 1) * 4;
+          if (count > MAX_SAMPLES || r + count * per > trun.end) continue;
+          for (let i = 0; i < count; i++, r += per) {
+            const dur = rf & 0x100 ? moof.readUInt32BE(r) : defDur;
+            const sz = rf & 0x200 ? moof.readUInt32BE(r + (rf & 0x100 ? 4 : 0)) : defSize;
+            off += sz;
+            out.samples++;
+            out.ticks += dur;
+            if (off <= src.size) {
+              out.present++;
+              out.presentTicks += dur;
+            }
+          }
+        }
+      }
+    }
+    p += size;
+  }
+  return out;
+}
+
+/** The default sample duration the movie gives a track's fragments (mvex/trex), or 0. */
+function trexDuration(moov: Buffer, root: Box, trackId: number): number {
+  const mvex = child(moov, root, 'mvex');
+  if (!mvex) return 0;
+  for (const trex of boxes(moov, mvex.body, mvex.end)) {
+    if (trex.type === 'trex' && trex.body + 20 <= trex.end && moov.readUInt32BE(trex.body + 4) === trackId)
+      return moov.readUInt32BE(trex.body + 12);
+  }
+  return 0;
+}
+
 /** Seconds of the first sound track as its edit list presents them, or undefined without one. */
 export function mp4EditListSeconds(src: FileSource): number | undefined {
   const moov = findMoov(src);
@@ -70,6 +157,8 @@ export function mp4EditListSeconds(src: FileSource): number | undefined {
     const mdia = child(moov, trak, 'mdia');
     const hdlr = mdia && child(moov, mdia, 'hdlr');
     if (!hdlr || moov.toString('latin1', hdlr.body + 8, hdlr.body + 12) !== 'soun') continue;
+    // a fragmented file's edit list covers the moov's samples at most: the samples are counted
+    if (child(moov, root, 'mvex')) return mp4Tracks(src)?.presentSeconds;
     const edts = child(moov, trak, 'edts');
     const elst = edts && child(moov, edts, 'elst');
     if (!elst) return undefined;
@@ -194,6 +283,15 @@ export function mp4Tracks(src: FileSource): Mp4Audio | undefined {
           presentDur += d;
         }
       }
+    }
+    const tkhd = child(moov, trak, 'tkhd');
+    const trackId = tkhd ? moov.readUInt32BE(tkhd.body + (moov[tkhd.body] === 1 ? 20 : 12)) : 0;
+    const frag = child(moov, root, 'mvex') ? fragments(src, trackId, trexDuration(moov, root, trackId)) : undefined;
+    if (frag) {
+      s += frag.samples;
+      present += frag.present;
+      total += frag.ticks;
+      presentDur += frag.presentTicks;
     }
     out.samples = s;
     out.present = present;

@@ -1,0 +1,170 @@
+/*
+ * AVI (RIFF 'AVI ', and the OpenDML 'AVIX' parts that follow it) by hand: music-metadata does not
+ * read AVI, and its headers state lengths (avih, strh dwLength, OpenDML indexes) that a cut copy
+ * or a stub keeps. The audio counted is the audio stream's chunks ('NNwb') whose bytes are all in
+ * the file, walked chunk by chunk, sized by the stream's own format.
+ */
+import type { FileSource, ProbeResult } from './types.js';
+
+/** Chunks walked at most (a 10 h film at 30 frames/s has ~2.2 M). */
+const MAX_CHUNKS = 4_000_000;
+
+interface Stream {
+  type: string;
+  scale: number;
+  rate: number;
+  length: number;
+  sampleSize: number;
+  tag?: number;
+  channels?: number;
+  sampleRate?: number;
+  avgBytes?: number;
+  blockAlign?: number;
+}
+
+const CODECS: Record<number, string> = {
+  0x0001: 'PCM',
+  0x0003: 'FLOAT',
+  0x0006: 'ALAW',
+  0x0007: 'ULAW',
+  0x0011: 'IMA-ADPCM',
+  0x0031: 'GSM610',
+  0x0050: 'MP2',
+  0x0055: 'MP3',
+  0x2000: 'AC3',
+  0x00ff: 'AAC',
+};
+
+function head8(src: FileSource, p: number): Buffer {
+  return p + 12 <= src.head.length ? src.head.subarray(p, p + 12) : src.read(p, 12);
+}
+
+export function probeAvi(src: FileSource): ProbeResult | undefined {
+  const h = src.head;
+  if (h.length < 12 || h.toString('latin1', 0, 4) !== 'RIFF' || h.toString('latin1', 8, 12) !== 'AVI ')
+    return undefined;
+  const streams: Stream[] = [];
+  let headerWhole = false;
+  let index1: [number, number] | undefined;
+  const movi: [number, number][] = [];
+  // top level: the first RIFF's chunks, then any RIFF 'AVIX' parts (OpenDML files over 1 GB)
+  const riffs: [number, number][] = [[12, Math.min(src.size, 8 + h.readUInt32LE(4))]];
+  for (let p = 8 + h.readUInt32LE(4) + (h.readUInt32LE(4) & 1); p + 12 <= src.size && riffs.length < 1024;) {
+    const c = head8(src, p);
+    if (c.length < 12 || c.toString('latin1', 0, 4) !== 'RIFF') break;
+    const size = c.readUInt32LE(4);
+    riffs.push([p + 12, Math.min(src.size, p + 8 + size)]);
+    p += 8 + size + (size & 1);
+  }
+  for (const [from, to] of riffs) {
+    for (let p = from, n = 0; p + 8 <= to && n < 4096; n++) {
+      const c = head8(src, p);
+      if (c.length < 8) break;
+      const id = c.toString('latin1', 0, 4);
+      const size = c.readUInt32LE(4);
+      if (id === 'LIST' && c.length >= 12 && c.toString('latin1', 8, 12) === 'hdrl') {
+        readHdrl(src, p + 12, Math.min(to, p + 8 + size), streams);
+        headerWhole = p + 8 + size <= src.size;
+      } else if (id === 'LIST' && c.length >= 12 && c.toString('latin1', 8, 12) === 'movi')
+        movi.push([p + 12, Math.min(to, p + 8 + size)]);
+      else if (id === 'idx1' && !index1) index1 = [p + 8, size];
+      p += 8 + size + (size & 1);
+    }
+  }
+  const index = streams.findIndex((s) => s.type === 'auds');
+  const audio = streams[index];
+  if (!audio) {
+    if (!headerWhole)
+      return {
+        kind: 'unreadable',
+        codec: 'AVI',
+        error: 'cut off inside the AVI header: its streams are not all there',
+      };
+    return streams.some((s) => s.type === 'vids')
+      ? { kind: 'other', codec: 'AVI', error: 'video, no audio stream' }
+      : { kind: 'unreadable', codec: 'AVI', error: 'AVI without a stream we know' };
+  }
+  const codec = `AVI/${audio.tag === undefined ? 'UNKNOWN' : (CODECS[audio.tag] ?? `0x${audio.tag.toString(16).padStart(4, '0')}`)}`;
+  const base = { codec, sampleRate: audio.sampleRate || undefined, channels: audio.channels || undefined };
+  const claim = audio.rate > 0 && audio.scale > 0 ? (audio.length * audio.scale) / audio.rate : undefined;
+  const said = claim !== undefined ? ` (its stream header says ${claim.toFixed(1)} s)` : '';
+  // the audio stream's chunks present: 'NNwb', NN its number in two decimal digits
+  const want = `${String(index).padStart(2, '0')}wb`;
+  let bytes = 0;
+  let chunks = 0;
+  let walked = 0;
+  // a whole single-RIFF file: its idx1 index lists every chunk with its size, one read instead of a walk
+  const idx1 = riffs.length === 1 && 8 + h.readUInt32LE(4) <= src.size ? index1 : undefined;
+  if (idx1 && idx1[1] <= 64 * 1024 * 1024) {
+    const t = src.read(idx1[0], idx1[1]);
+    for (let q = 0; q + 16 <= t.length; q += 16) {
+      if (t.toString('latin1', q, q + 4) === want) {
+        bytes += t.readUInt32LE(q + 12);
+        chunks++;
+      }
+    }
+  }
+  // an index that lists no audio chunk (a writer that left it out) is not believed: the chunks are walked
+  const fromIndex = chunks > 0;
+  const walk = (from: number, to: number): void => {
+    for (let p = from; p + 8 <= to && walked < MAX_CHUNKS; walked++) {
+      const c = head8(src, p);
+      if (c.length < 8) return;
+      const id = c.toString('latin1', 0, 4);
+      const size = c.readUInt32LE(4);
+      if (id === 'LIST') walk(p + 12, Math.min(to, p + 8 + size));
+      else if (id === want && p + 8 + size <= src.size) {
+        bytes += size;
+        chunks++;
+      }
+      p += 8 + size + (size & 1);
+    }
+  };
+  if (!fromIndex) for (const [from, to] of movi) walk(from, to);
+  if (!fromIndex && walked >= MAX_CHUNKS)
+    return { kind: 'unreadable', ...base, error: `more than ${MAX_CHUNKS} chunks: audio not sized` };
+  if (!chunks || !bytes) return { kind: 'unreadable', ...base, error: `no audio chunk in the file${said}` };
+  let seconds: number | undefined;
+  const pcm = audio.tag === 1 || audio.tag === 3 || audio.tag === 6 || audio.tag === 7;
+  if (pcm && audio.blockAlign && audio.sampleRate) seconds = Math.floor(bytes / audio.blockAlign) / audio.sampleRate;
+  else if (audio.sampleSize > 0 && audio.rate > 0)
+    seconds = (Math.floor(bytes / audio.sampleSize) * audio.scale) / audio.rate;
+  else if (audio.rate > 0 && audio.scale > 0)
+    seconds = (chunks * audio.scale) / audio.rate; // one chunk a frame (VBR)
+  else if (audio.avgBytes) seconds = bytes / audio.avgBytes;
+  if (!seconds || !(seconds > 0)) return { kind: 'unreadable', ...base, error: `audio format gives no length${said}` };
+  return { kind: 'audio', seconds, ...base };
+}
+
+function readHdrl(src: FileSource, from: number, to: number, streams: Stream[]): void {
+  for (let p = from, n = 0; p + 8 <= to && n < 256; n++) {
+    const c = head8(src, p);
+    if (c.length < 8) return;
+    const size = c.readUInt32LE(4);
+    if (c.toString('latin1', 0, 4) === 'LIST' && c.length >= 12 && c.toString('latin1', 8, 12) === 'strl') {
+      const body = src.read(p + 12, Math.min(size - 4, 4096));
+      const s: Stream = { type: '', scale: 0, rate: 0, length: 0, sampleSize: 0 };
+      for (let q = 0; q + 8 <= body.length;) {
+        const id = body.toString('latin1', q, q + 4);
+        const len = body.readUInt32LE(q + 4);
+        const b = q + 8;
+        if (id === 'strh' && b + 48 <= body.length) {
+          s.type = body.toString('latin1', b, b + 4);
+          s.scale = body.readUInt32LE(b + 20);
+          s.rate = body.readUInt32LE(b + 24);
+          s.length = body.readUInt32LE(b + 32);
+          s.sampleSize = body.readUInt32LE(b + 44);
+        } else if (id === 'strf' && s.type === 'auds' && b + 14 <= body.length) {
+          s.tag = body.readUInt16LE(b);
+          s.channels = body.readUInt16LE(b + 2);
+          s.sampleRate = body.readUInt32LE(b + 4);
+          s.avgBytes = body.readUInt32LE(b + 8);
+          s.blockAlign = body.readUInt16LE(b + 12);
+        }
+        q = b + len + (len & 1);
+      }
+      streams.push(s);
+    }
+    p += 8 + size + (size & 1);
+  }
+}
