@@ -2,7 +2,7 @@
  * End to end: the real CLI in a real terminal (tmux), driven by keys and signals, checked on the
  * screen tmux holds. .ci/run installs tmux where it is missing.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,8 +37,13 @@ const givenBack = (screen: string): boolean => screen.includes('BEFORE-UI') && !
 describe.skipIf(!hasTmux)('the UI in a real terminal', () => {
   // a tree whose scan (on the UI's own thread, --threads 0) lasts seconds even on a fast machine, so that
   // keys sent "during the scan" land during it (in-process journeys hold the scan instead: startApp held)
-  let slowTree: string | undefined;
-  const slow = (): string => (slowTree ??= flatTree(4, 15_000));
+  // made once before the tests, under its own time limit: 60,000 files take a while on a busy machine,
+  // and that must not count against a journey's
+  let slowTree = '';
+  beforeAll(() => {
+    slowTree = flatTree(4, 15_000);
+  }, 300_000);
+  const slow = (): string => slowTree;
 
   it('table → Enter → Esc → e → Enter writes the CSV → q exits 0 at once and gives the terminal back', async () => {
     const t = ui('e2e', 80, 24, LEAK);
