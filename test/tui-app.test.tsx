@@ -12,11 +12,12 @@ import { CustomerTable, Lines, Status } from '../src/tui/widgets.js';
 import { initialState } from '../src/tui/state.js';
 import { detailLines } from '../src/tui/format.js';
 import type { ScanResult } from '../src/scan/engine.js';
+import { totalOf } from '../src/scan/aggregate.js';
 import { LEAK, csvObjects, put, tempDir } from './helpers.js';
 import { KEY, ZONE, cust, fits, fixedSource, flatTree, startApp, until } from './tui-helpers.js';
 
 const none = { unmatched: 0, mtimeDated: 0, unreadableFolders: 0, linksSkipped: 0, specialSkipped: 0 };
-const progress = { phase: 'reading' as const, found: 1000, done: 250, walkDone: true, audioSeconds: 7200, audioFiles: 240, unreadable: 3, bytes: 0, elapsedMs: 1000 };
+const progress = { phase: 'reading' as const, found: 1000, done: 250, walkDone: true, audioSeconds: 7200, audioFiles: 240, unreadable: 3, bytes: 0, elapsedMs: 1000, unreadableFolders: 0, linksSkipped: 0, specialSkipped: 0, unmatched: 0 };
 
 describe('widgets', () => {
   it('the table: header with the sort mark, selection, totals, long names cut with …', () => {
@@ -107,8 +108,9 @@ describe('widgets', () => {
   it('(unmatched) says what it is and shows example paths when the engine keeps them', () => {
     const plain = detailLines(cust('(unmatched)', 3), ZONE, 79).join('\n');
     expect(plain).toMatch(/did not match/);
-    const withEx = detailLines(cust('(unmatched)', 3, { unmatchedExamples: ['a/out-1.wav', 'a/out-2.wav'] } as never), ZONE, 79).join('\n');
-    expect(withEx).toMatch(/Example paths \(2 of 3\)\n {2}a\/out-1\.wav/);
+    const withEx = detailLines(cust('(unmatched)', 3, { unmatchedExamples: ['a/out-1.wav', 'a/out-\x1b[2J.wav'] }), ZONE, 79).join('\n');
+    // the paths as the terminal can show them: an escape sequence in a name is not sent to it
+    expect(withEx).toMatch(/Example paths \(the first 2 of 3, by path\)\n {2}a\/out-1\.wav\n {2}a\/out-\uFFFD\[2J\.wav/);
   });
 });
 
@@ -116,7 +118,8 @@ describe('widgets', () => {
 function finishedWith(customers: ReturnType<typeof cust>[], extra: Partial<ScanResult>) {
   const result = {
     config: { root: '/leak', depth: 1, zone: ZONE, threads: 0 }, startedAt: new Date(), finishedAt: new Date(), partial: false, customers,
-    totals: { ...cust('', 0), customers: customers.length }, linksSkipped: 0, specialSkipped: 0, unreadableFolders: 0, folderErrors: [], unmatched: 0, ...extra,
+    totals: { ...totalOf(customers), customers: customers.length }, linksSkipped: 0, specialSkipped: 0, unreadableFolders: 0, folderErrors: [],
+    unmatched: customers.filter((c) => c.kind === 'unmatched').reduce((n, c) => n + c.files, 0), ...extra,
   } as ScanResult;
   return fixedSource({ progress: { ...progress, phase: 'done', done: 1000 }, customers, finished: true, result });
 }

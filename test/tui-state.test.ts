@@ -249,7 +249,7 @@ describe('text', () => {
     expect(cut('a\x1b[2Jb', 10)).toBe('a\uFFFD[2Jb');
   });
   it('a stopped scan shows no ETA', () => {
-    const p = { phase: 'reading' as const, found: 1000, done: 250, walkDone: true, audioSeconds: 7200, audioFiles: 240, unreadable: 3, bytes: 0, elapsedMs: 1000 };
+    const p = { phase: 'reading' as const, found: 1000, done: 250, walkDone: true, audioSeconds: 7200, audioFiles: 240, unreadable: 3, bytes: 0, elapsedMs: 1000, unreadableFolders: 0, linksSkipped: 0, specialSkipped: 0, unmatched: 0 };
     expect(statusLines(p, 80, false)[0]).toMatch(/ETA/);
     expect(statusLines(p, 80, true)[0]).toBe('stopped (partial) 25%');
     expect(statusLines({ ...p, phase: 'stopped' }, 80, false)[0]).not.toMatch(/ETA/);

@@ -31,6 +31,13 @@ export interface Progress {
   unreadable: number;
   bytes: number;
   elapsedMs: number;
+  /** folders the walk could not list so far (their files are not counted) */
+  unreadableFolders: number;
+  /** symbolic links and special files (devices, sockets, FIFOs) skipped so far */
+  linksSkipped: number;
+  specialSkipped: number;
+  /** files the pattern did not match so far (the "(unmatched)" row) */
+  unmatched: number;
 }
 
 export interface ScanResult {
@@ -63,8 +70,14 @@ export interface ScanSnapshot {
   /** +1 per published change */
   readonly seq: number;
   readonly progress: Progress;
-  /** frozen copies, never the live state (without caller keys: see ScanResult) */
+  /**
+   * every row, frozen (without caller keys: see ScanResult), in the order the rows first appeared. A
+   * row that did not change since the previous snapshot is the same object in both (and at the same
+   * index): a reader finds what changed by identity, without comparing figures.
+   */
   readonly customers: readonly CustomerTotals[];
+  /** every file's figures so far (callers de-duplicated across rows; no caller keys) */
+  readonly totals: Totals;
   readonly finished: boolean;
   /** once finished (stopped or done) */
   readonly result?: ScanResult;
@@ -128,7 +141,8 @@ export class Scanner {
     this.last = Object.freeze({
       seq: ++this.seq,
       progress: Object.freeze(this.progressNow()),
-      customers: Object.freeze(this.agg.customers()),
+      customers: this.agg.live(),
+      totals: Object.freeze(totalsOf(this.agg.total, this.withCallers)),
       finished: this.finished,
       result: this.final,
     });
@@ -172,9 +186,9 @@ export class Scanner {
     return this.progressNow();
   }
 
-  /** @deprecated use snapshot().customers */
+  /** @deprecated use snapshot().customers (these are sorted by name, as in the result) */
   customers(): CustomerTotals[] {
-    return [...this.snapshot().customers];
+    return this.agg.customers();
   }
 
   /** Whether run() has returned. */
@@ -194,6 +208,10 @@ export class Scanner {
       unreadable: t.unreadableFiles,
       bytes: t.bytes,
       elapsedMs: (this.endMs ?? performance.now()) - this.t0,
+      unreadableFolders: this.folderErrorCount,
+      linksSkipped: this.links,
+      specialSkipped: this.special,
+      unmatched: this.agg.filesOf('unmatched'),
     };
   }
 
@@ -223,10 +241,17 @@ export class Scanner {
           this.agg.ensure(decodeName(rel.subarray(slash + 1)));
         }
       },
-      link: () => void this.links++,
-      special: () => void this.special++,
+      link: () => {
+        this.links++;
+        this.dirty = true;
+      },
+      special: () => {
+        this.special++;
+        this.dirty = true;
+      },
       error: (rel, err) => {
         this.folderErrorCount++;
+        this.dirty = true;
         this.unreadableFolder(rel);
         if (this.folderErrors.length < 100) {
           this.folderErrors.push({ path: decodeName(rel) || '.', error: err.code ?? err.message });

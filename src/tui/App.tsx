@@ -5,9 +5,10 @@
  */
 import React, { useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
-import { rowLabel, sumTotals } from '../scan/aggregate.js';
+import { rowLabel } from '../scan/aggregate.js';
 import type { Delimiter } from '../report/summary.js';
-import { cursorOf, filterRows, initialState, reduce, scrolled, sortRows, type KeyContext, type UiState } from './state.js';
+import { cursorOf, filterRows, initialState, reduce, scrolled, type KeyContext, type UiState } from './state.js';
+import { SortedRows, tableTotals } from './view.js';
 import type { KeyMode, KeyPress } from './keys.js';
 import { helpKeys } from './keys.js';
 import { COLUMN_HELP, completeness, detailLines, folderErrorsOf, padR } from './format.js';
@@ -104,16 +105,18 @@ export function App(props: AppProps) {
     exit();
   }, [state.quit, state.exitCode, source, onQuit, exit]);
 
-  // Sorting and filtering are keyed by the snapshot (a new one a few times a second), not done per key.
+  // Sorting and filtering are keyed by the snapshot (a new one a few times a second), not done per
+  // key; the order is kept up to date from one snapshot to the next (view.ts), not sorted again.
   const { filter, sort, reverse } = state;
-  // sorted once per snapshot and order; typing a filter only filters the sorted rows
-  const sorted = useMemo(() => sortRows(snap.customers, sort, reverse), [snap.customers, sort, reverse]);
+  const order = useRef<SortedRows>(undefined);
+  const sorted = useMemo(() => (order.current ??= new SortedRows()).update(snap.customers, sort, reverse), [snap.customers, sort, reverse]);
+  // typing a filter only filters the sorted rows
   const rows = useMemo(() => filterRows(sorted, filter), [sorted, filter]);
   const names = useMemo(() => rows.map((r) => r.customer), [rows]);
-  const byName = useMemo(() => new Map(snap.customers.map((c) => [c.customer, c])), [snap.customers]);
-  const callers = useMemo(() => snap.customers.some((c) => c.distinctCallers !== undefined), [snap.customers]);
-  const totals = useMemo(() => sumTotals([...rows], callers), [rows, callers]);
-  const complete = useMemo(() => completeness(snap.customers, snap.result, snap.progress), [snap]);
+  const callers = snap.totals.distinctCallers !== undefined;
+  // the whole table's total is the engine's (callers de-duplicated); a filtered one is summed here
+  const totals = useMemo(() => (filter ? tableTotals(rows) : snap.totals), [filter, rows, snap.totals]);
+  const complete = useMemo(() => completeness(snap.totals, snap.result, snap.progress), [snap]);
   const stopped = state.stopRequested || snap.progress.phase === 'stopped';
 
   const body = height - 1 - HEAD - FOOT;
@@ -122,7 +125,11 @@ export function App(props: AppProps) {
   const cursor = cursorOf(state, names);
   const top = scrolled(state.top, cursor, tableHeight, rows.length);
   const shownName = state.view === 'customer' || (state.view !== 'table' && state.under === 'customer') ? state.selected : undefined;
-  const selected = shownName === undefined ? undefined : byName.get(shownName);
+  // the row on screen under the cursor; else (it left the filter) found by name
+  const selected = useMemo(
+    () => (shownName === undefined ? undefined : rows[cursor]?.customer === shownName ? rows[cursor] : snap.customers.find((c) => c.customer === shownName)),
+    [shownName, rows, cursor, snap.customers],
+  );
 
   const lines = useMemo((): string[] => {
     const w = width - 1;

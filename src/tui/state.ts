@@ -63,7 +63,7 @@ export function initialState(): UiState {
 }
 
 /** Natural direction per column: names A→Z, numbers and dates largest/latest first. */
-function compare(a: CustomerTotals, b: CustomerTotals, key: SortKey): number {
+export function compareRows(a: CustomerTotals, b: CustomerTotals, key: SortKey): number {
   const byName = a.customer < b.customer ? -1 : a.customer > b.customer ? 1 : 0;
   const num = (x: number | undefined, y: number | undefined): number => (y ?? -Infinity) - (x ?? -Infinity);
   let c = 0;
@@ -87,7 +87,7 @@ export function filterRows(rows: readonly CustomerTotals[], filter: string): rea
 
 /** Rows sorted by a column, maybe reversed (a new array). */
 export function sortRows(rows: readonly CustomerTotals[], sort: SortKey, reverse: boolean): CustomerTotals[] {
-  const out = [...rows].sort((a, b) => compare(a, b, sort));
+  const out = [...rows].sort((a, b) => compareRows(a, b, sort));
   return reverse ? out.reverse() : out;
 }
 
