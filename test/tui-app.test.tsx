@@ -5,7 +5,7 @@
 import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { render } from 'ink-testing-library';
-import { readFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from '../src/tui/App.js';
 import { CustomerTable, Lines, Status } from '../src/tui/widgets.js';
@@ -374,6 +374,31 @@ describe('journeys', () => {
     const view = await until(lastFrame, (f) => f.includes('Per year'), 'acme');
     expect(view).toMatch(/1 folder here could not be read: NOT COUNTED/);
     expect(view).toMatch(/acme\/2017: EACCES/);
+    expect(fits(view, 80, 24)).toBe(true);
+  });
+
+  it('a real scan with a pattern: unmatched files and the skipped link on the main screen, their first paths in (unmatched)', async () => {
+    const root = tempDir();
+    put(root, 'calls/in-acme-1.ul', Buffer.alloc(80));
+    put(root, 'calls/in-beta-1.ul', Buffer.alloc(80));
+    for (let i = 0; i < 7; i++) put(root, `calls/out-0701740${i}-\x1b[31m.ul`, Buffer.alloc(80));
+    symlinkSync('/etc/hostname', join(root, 'calls', 'a-link'));
+    const app = startApp(root, { config: { pattern: '*/in-{customer}-*' }, size: { columns: 80, rows: 24 } });
+    const main = await until(app.lastFrame, (f) => f.includes('done 100%'), 'the scan');
+    expect(main).toMatch(/^! 7 files unmatched · 1 link skipped/m);
+    app.stdin.write('/');
+    app.stdin.write('unm');
+    app.stdin.write(KEY.enter);
+    await until(app.lastFrame, (f) => />\(unmatched\)/.test(f), 'the (unmatched) row highlighted');
+    app.stdin.write(KEY.enter);
+    expect(await until(app.lastFrame, (f) => f.includes('did not match'), 'the (unmatched) view')).toMatch(/^\(unmatched\)/m);
+    app.stdin.write(KEY.end);
+    const view = await until(app.lastFrame, (f) => f.includes('↑ more'), 'the end of the (unmatched) view');
+    // the first five by path, the escape in the names shown as � (never sent to the terminal)
+    expect(view).toMatch(/Example paths \(the first 5 of 7, by path\)\n {2}calls\/out-07017400-\uFFFD\[31m\.ul\n/);
+    expect(view).toContain('calls/out-07017404-');
+    expect(view).not.toContain('calls/out-07017405-');
+    expect(view).not.toContain('\x1b[31m');
     expect(fits(view, 80, 24)).toBe(true);
   });
 
