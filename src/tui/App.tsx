@@ -9,9 +9,11 @@ import { rowLabel } from '../scan/aggregate.js';
 import type { Delimiter } from '../report/summary.js';
 import { cursorOf, filterRows, initialState, reduce, scrolled, type KeyContext, type UiState } from './state.js';
 import { SortedRows, tableTotals } from './view.js';
+import { ControllerRows, exportPartsOf, isGroupRow } from './controllers.js';
+import type { NotifyOptions } from '../report/notify.js';
 import type { KeyMode, KeyPress } from './keys.js';
 import { helpKeys } from './keys.js';
-import { COLUMN_HELP, completeness, detailLines, folderErrorsOf, padR } from './format.js';
+import { COLUMN_HELP, completeness, controllerLines, detailLines, folderErrorsOf, padR } from './format.js';
 import { kindOf, type ScanSnapshot, type SnapshotSource } from './snapshot.js';
 import { defaultExportPath, writeExport } from './export.js';
 import { ColourContext, CustomerTable, ExportPrompt, Footer, Lines, Status } from './widgets.js';
@@ -46,6 +48,8 @@ export interface AppProps {
   colour?: boolean;
   /** called once with the exit code when the user quits (0: q, 130: Ctrl-C) */
   onQuit?: (code: number) => void;
+  /** --register, --retention/--as-of, --country: with a register the rows are controllers, as in the summary */
+  notify?: NotifyOptions;
 }
 
 function toKeyPress(input: string, key: Key): KeyPress {
@@ -108,12 +112,22 @@ export function App(props: AppProps) {
   // Sorting and filtering are keyed by the snapshot (a new one a few times a second), not done per
   // key; the order is kept up to date from one snapshot to the next (view.ts), not sorted again.
   const { filter, sort, reverse } = state;
+  const callers = snap.totals.distinctCallers !== undefined;
+  // with a register: the summary's rows (controllers), kept up to date group by group
+  const { notify } = props;
+  const register = notify?.register;
+  const groups = useRef<ControllerRows>(undefined);
+  const all = useMemo(() => {
+    if (!register) return snap.customers;
+    groups.current ??= new ControllerRows({ ...notify, register }, callers);
+    // a finished scan's rows carry their caller keys: callers de-duplicated across a controller's keys
+    return snap.result ? groups.current.update(snap.result.customers, snap.result) : groups.current.update(snap.customers);
+  }, [snap.customers, snap.result, register, notify, callers]);
   const order = useRef<SortedRows>(undefined);
-  const sorted = useMemo(() => (order.current ??= new SortedRows()).update(snap.customers, sort, reverse), [snap.customers, sort, reverse]);
+  const sorted = useMemo(() => (order.current ??= new SortedRows()).update(all, sort, reverse), [all, sort, reverse]);
   // typing a filter only filters the sorted rows
   const rows = useMemo(() => filterRows(sorted, filter), [sorted, filter]);
   const names = useMemo(() => rows.map((r) => r.customer), [rows]);
-  const callers = snap.totals.distinctCallers !== undefined;
   // the whole table's total is the engine's (callers de-duplicated); a filtered one is summed here
   const totals = useMemo(() => (filter ? tableTotals(rows) : snap.totals), [filter, rows, snap.totals]);
   const complete = useMemo(() => completeness(snap.totals, snap.result, snap.progress), [snap]);
@@ -127,8 +141,8 @@ export function App(props: AppProps) {
   const shownName = state.view === 'customer' || (state.view !== 'table' && state.under === 'customer') ? state.selected : undefined;
   // the row on screen under the cursor; else (it left the filter) found by name
   const selected = useMemo(
-    () => (shownName === undefined ? undefined : rows[cursor]?.customer === shownName ? rows[cursor] : snap.customers.find((c) => c.customer === shownName)),
-    [shownName, rows, cursor, snap.customers],
+    () => (shownName === undefined ? undefined : rows[cursor]?.customer === shownName ? rows[cursor] : all.find((c) => c.customer === shownName)),
+    [shownName, rows, cursor, all],
   );
 
   const lines = useMemo((): string[] => {
@@ -140,8 +154,10 @@ export function App(props: AppProps) {
     }
     if (state.view === 'customer' && selected) {
       const errors = snap.result?.folderErrors ?? [];
-      const mine = kindOf(selected) === 'customer' && !source.config.pattern ? folderErrorsOf(selected.customer, source.config.depth, errors) : [];
-      return detailLines(selected, props.zone, w, { folderErrors: mine, partial: stopped });
+      const keys = isGroupRow(selected) ? selected.parts : [selected];
+      const mine = source.config.pattern ? [] : keys.flatMap((k) => (kindOf(k) === 'customer' ? folderErrorsOf(k.customer, source.config.depth, errors) : []));
+      const head = isGroupRow(selected) ? controllerLines(selected.notify, selected.parts, w) : [];
+      return [...head, ...detailLines(selected, props.zone, w, { folderErrors: mine, partial: stopped })];
     }
     return [];
   }, [state.view, selected, width, snap.result, stopped, props.zone, source.config]);
@@ -169,32 +185,41 @@ export function App(props: AppProps) {
   useEffect(() => {
     if (!state.exporting) return;
     const l = live.current;
-    const scopeRows = state.exportScope === 'customer' && l.selected ? [l.selected] : state.exportScope === 'filtered' ? l.rows : l.snap.customers;
+    const result = source.result(l.snap);
+    let scopeRows = state.exportScope === 'customer' && l.selected ? [l.selected] : state.exportScope === 'filtered' ? l.rows : result.customers;
+    let opts = notify;
+    if (notify?.register && state.exportScope !== 'all') {
+      // the controllers' keys, and the register narrowed to the controllers shown
+      const parts = exportPartsOf(scopeRows, result.customers, notify.register);
+      scopeRows = parts.rows;
+      opts = { ...notify, register: parts.register };
+    }
     void writeExport({
-      result: source.result(l.snap),
+      result,
+      notify: opts,
       scope: state.exportScope,
       rows: scopeRows,
       path: state.exportPath,
       overwrite: state.overwrite,
       delimiter: props.delimiter,
     }).then((status) => dispatch({ type: 'exported', status }));
-  }, [state.exporting, state.exportScope, state.exportPath, state.overwrite, source, props.delimiter]);
+  }, [state.exporting, state.exportScope, state.exportPath, state.overwrite, source, props.delimiter, notify]);
 
   const mode: KeyMode = state.view === 'export' ? 'export' : state.filtering ? 'filter' : state.view;
-  const label = state.filter ? `SHOWN (${rows.length} of ${snap.customers.length})` : `TOTAL (${snap.customers.length})`;
+  const label = state.filter ? `SHOWN (${rows.length} of ${all.length})` : `TOTAL (${all.length})`;
 
   let view: React.ReactNode;
   if (state.view === 'help') view = <Lines title="Keys" lines={lines} width={width} height={page} top={state.detailTop} />;
   else if (state.view === 'export')
     view = (
       <ExportPrompt state={state} width={width} height={body} partial={!snap.finished || stopped} customer={selected ? rowLabel(selected) : undefined}
-        filtered={rows.length} all={snap.customers.length} />
+        filtered={rows.length} all={all.length} />
     );
   else if (state.view === 'customer' && selected) view = <Lines title={rowLabel(selected)} lines={lines} width={width} height={page} top={state.detailTop} />;
   else
     view = (
       <CustomerTable rows={rows} totals={{ customer: label, ...totals }} cursor={cursor} top={top} height={tableHeight} width={width}
-        zone={props.zone} state={state} partial={stopped} callers={callers} />
+        zone={props.zone} state={state} partial={stopped} callers={callers} nameTitle={register ? 'CONTROLLER / KEY' : undefined} />
     );
 
   return (
@@ -203,7 +228,7 @@ export function App(props: AppProps) {
         <Status root={props.root} zone={props.zone} progress={snap.progress} width={width} stopped={stopped} completeness={complete} />
         <Text dimColor>{'─'.repeat(Math.max(0, width - 1))}</Text>
         {view}
-        <Footer state={state} mode={mode} width={width} all={snap.customers.length} shown={rows.length} scanning={scanning} />
+        <Footer state={state} mode={mode} width={width} all={all.length} shown={rows.length} scanning={scanning} />
       </Box>
     </ColourContext.Provider>
   );

@@ -6,6 +6,7 @@ import { dayKey, formatIso } from '../scan/date/zone.js';
 import { printable } from '../scan/names.js';
 import { clock, hours, num, rate } from '../report/human.js';
 import { kindOf } from './snapshot.js';
+import type { NotifyRow } from '../report/notify.js';
 
 export { clock, hours, num, rate };
 
@@ -131,7 +132,7 @@ export interface Column {
 }
 
 /** The table's columns for a terminal this wide (dates are dropped first on narrow terminals). */
-export function columns(w: number, zone: string, callers = false): Column[] {
+export function columns(w: number, zone: string, callers = false, nameTitle = 'CUSTOMER'): Column[] {
   const day = (ms: number | undefined): string => (ms === undefined ? '' : dayKey(zone, ms));
   const fixed: Column[] = [
     { key: 'files', title: 'FILES', width: 9, right: true, cell: (c) => num(c.files) },
@@ -146,7 +147,7 @@ export function columns(w: number, zone: string, callers = false): Column[] {
   const need = (cs: Column[]): number => cs.reduce((n, c) => n + c.width + 1, 0) + 1 + 12;
   for (const drop of ['last', 'first', 'callers', 'audio']) if (need(cols) > w) cols = cols.filter((c) => c.key !== drop);
   const nameWidth = Math.max(8, w - cols.reduce((n, c) => n + c.width + 1, 0) - 2);
-  return [{ key: 'customer', title: 'CUSTOMER', width: nameWidth, right: false, cell: (c) => (c.kind ? rowLabel({ customer: c.customer, kind: c.kind }) : c.customer) }, ...cols];
+  return [{ key: 'customer', title: nameTitle, width: nameWidth, right: false, cell: (c) => (c.kind ? rowLabel({ customer: c.customer, kind: c.kind }) : c.customer) }, ...cols];
 }
 
 /** A row of the table; a customer the stopped scan never reached shows dashes, not zeros. */
@@ -252,6 +253,29 @@ export function detailLines(c: CustomerTotals, zone: string, w: number, extra: D
     lines.push(ex.length ? `Example paths (the first ${num(ex.length)} of ${num(c.files)}, by path)` : 'Example paths: none kept');
     for (const e of ex) lines.push(cut(`  ${e}`, w));
   }
+  return lines;
+}
+
+/**
+ * The head of a controller's view (with --register): who it is, and each of its keys with its files
+ * (a key of the register with none in the tree says so); a key the register does not know says that.
+ */
+export function controllerLines(n: NotifyRow, parts: readonly CustomerTotals[], w: number): string[] {
+  const lines: string[] = [];
+  if (n.kind === 'controller') {
+    const who = [n.org_id && `org id ${n.org_id}`, n.contact && `contact ${n.contact}`].filter(Boolean).join(', ');
+    lines.push(cut(`Controller: ${n.controller}${who ? ` (${who})` : ''}`, w));
+    if (n.files === 0) lines.push(cut('Nothing of this controller in the tree: not affected.', w));
+    const found = new Map(parts.map((p) => [p.customer, p]));
+    lines.push(`Keys (${num(n.keys.length)}):`);
+    for (const k of n.keys) {
+      const p = found.get(k);
+      lines.push(cut(`  ${k}  ${p ? `${plural(p.files, 'file')}, ${duration(p.audioSeconds)}` : 'not in the tree'}`, w));
+    }
+  } else if (n.kind === 'unregistered') {
+    lines.push(cut('Controller: none (this key is not in the register: find out whose it is)', w));
+  }
+  if (lines.length) lines.push('');
   return lines;
 }
 

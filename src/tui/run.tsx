@@ -3,6 +3,7 @@ import React from 'react';
 import { render } from 'ink';
 import { Scanner, type ScanConfig, type ScanResult } from '../scan/engine.js';
 import type { Delimiter } from '../report/summary.js';
+import type { NotifyOptions } from '../report/notify.js';
 import { removeTemporaryFiles } from '../report/atomic.js';
 import { App } from './App.js';
 import { snapshotSource } from './snapshot.js';
@@ -25,10 +26,12 @@ const SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 export interface TuiOptions {
   /** quit by itself when the scan is done and return its result (the benchmark's UI run) */
   exitWhenDone?: boolean;
+  /** --register, --retention/--as-of, --country, as the command line read them */
+  notify?: NotifyOptions;
 }
 
 export async function runTui(config: ScanConfig, delimiter: Delimiter, opts: { exitWhenDone: true }): Promise<ScanResult>;
-export async function runTui(config: ScanConfig, delimiter: Delimiter, opts?: TuiOptions): Promise<number>;
+export async function runTui(config: ScanConfig, delimiter: Delimiter, opts?: TuiOptions & { exitWhenDone?: false }): Promise<number>;
 /** The UI over a new scan of config, until the user quits; returns the exit code (0: q, 130: Ctrl-C or SIGINT). */
 export async function runTui(config: ScanConfig, delimiter: Delimiter, opts: TuiOptions = {}): Promise<number | ScanResult> {
   const r = await show(new Scanner(config), delimiter, opts);
@@ -49,7 +52,8 @@ async function show(scanner: Scanner, delimiter: Delimiter, opts: TuiOptions): P
   const leave = (): void => void process.stdout.write(LEAVE_ALT);
   process.once('exit', leave);
   const app = render(
-    <App source={source} root={config.root} zone={config.zone} delimiter={delimiter} colour={!process.env.NO_COLOR} onQuit={(c) => (code = c)} />,
+    <App source={source} root={config.root} zone={config.zone} delimiter={delimiter} colour={!process.env.NO_COLOR} onQuit={(c) => (code = c)}
+      notify={opts.notify} />,
     { exitOnCtrlC: false, maxFps: MAX_FPS },
   );
   if (opts.exitWhenDone) void done.then(() => app.unmount());
