@@ -61,10 +61,8 @@ describe('the UI with --register', () => {
     const a = app();
     try {
       await until(a.lastFrame, (x) => x.includes('done 100%'), 'the scan');
-      a.stdin.write('/');
-      a.stdin.write('Acme');
-      a.stdin.write(KEY.enter);
-      await until(a.lastFrame, (x) => />Acme Försäkring AB/.test(x), 'Acme highlighted');
+      a.stdin.write('/Acme\r'); // in one read, as fast typing or a paste comes: four keys, not one
+      await until(a.lastFrame, (x) => />Acme Försäkring AB/.test(x) && x.includes('filter "Acme"'), 'Acme highlighted');
       a.stdin.write(KEY.enter);
       const view = await until(a.lastFrame, (x) => x.includes('Controller: Acme'), 'the controller view');
       const e = g.expected.get('Acme Försäkring AB')!;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import stringWidth from 'string-width';
 import { cursorOf, exportDone, initialState, onKey, scrolled, visibleRows, type KeyContext, type KeyPress, type UiState } from '../src/tui/state.js';
-import { BINDINGS, commandFor, helpKeys, hintsFor, type KeyMode } from '../src/tui/keys.js';
+import { BINDINGS, commandFor, helpKeys, hintsFor, splitChunk, type KeyMode } from '../src/tui/keys.js';
 import { allMonths, completenessLine, cut, duration, folderErrorsOf, padR, plural, statusLines } from '../src/tui/format.js';
 import { defaultExportName, expandHome, formatOf, uniqueName } from '../src/tui/export.js';
 import { fitHints } from '../src/tui/widgets.js';
@@ -24,6 +24,20 @@ function drive(keys: Array<Partial<KeyPress> | string>, start: UiState = initial
   }
   return { s, rows: visibleRows(customers, s).map((c) => c.customer) };
 }
+
+describe('keys that arrive in one read', () => {
+  it('are split into single presses (Enter, Tab, Backspace among them); escape sequences and named keys stay whole', () => {
+    expect(splitChunk({ input: '/ab\r' })).toEqual([{ input: '/' }, { input: 'a' }, { input: 'b' }, { input: '', enter: true }]);
+    expect(splitChunk({ input: 'x\t\x7f' })).toEqual([{ input: 'x' }, { input: '', tab: true }, { input: '', backspace: true }]);
+    expect(splitChunk({ input: 'q' })).toEqual([{ input: 'q' }]);
+    expect(splitChunk({ input: '', down: true })).toEqual([{ input: '', down: true }]);
+    expect(splitChunk({ input: '\x1b[Z' })).toEqual([{ input: '\x1b[Z' }]);
+    // a filter typed and kept in one chunk, through the reducer
+    let s = initialState();
+    for (const k of splitChunk({ input: '/ET\r' })) s = onKey(s, k, { rows: [], pageSize: 2, detailPage: 5, detailLines: 12, defaultExportPath: 'out.csv', scanning: false });
+    expect(s).toMatchObject({ filter: 'ET', filtering: false });
+  });
+});
 
 describe('sorting and filtering', () => {
   it('starts by files, largest first, ties by name', () => {

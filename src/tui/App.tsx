@@ -12,7 +12,7 @@ import { SortedRows, tableTotals } from './view.js';
 import { ControllerRows, exportPartsOf, isGroupRow } from './controllers.js';
 import type { NotifyOptions } from '../report/notify.js';
 import type { KeyMode, KeyPress } from './keys.js';
-import { helpKeys } from './keys.js';
+import { helpKeys, splitChunk } from './keys.js';
 import { COLUMN_HELP, completeness, controllerLines, detailLines, folderErrorsOf, padR } from './format.js';
 import { kindOf, type ScanSnapshot, type SnapshotSource } from './snapshot.js';
 import { defaultExportPath, writeExport } from './export.js';
@@ -179,7 +179,7 @@ export function App(props: AppProps) {
         return (props.exportPath ?? ((now: Date) => defaultExportPath(props.root, props.zone, now)))(new Date());
       },
     };
-    dispatch({ type: 'key', key: toKeyPress(input, key), ctx });
+    for (const k of splitChunk(toKeyPress(input, key))) dispatch({ type: 'key', key: k, ctx });
   });
 
   useEffect(() => {
