@@ -282,6 +282,7 @@ export function controllerLines(n: NotifyRow, parts: readonly CustomerTotals[], 
 /** What the columns and the special rows mean (the `?` screen, after the keys). */
 export const COLUMN_HELP: ReadonlyArray<[string, string]> = [
   ['CUSTOMER', "the folder at --depth, or the pattern's {customer}"],
+  ['CONTROLLER', 'with --register: a controller (keys merged), or a key not in it'],
   ['FILES', 'regular files found: recordings + other + unreadable'],
   ['AUDIO', 'recordings: files with audio (the audio present is timed)'],
   ['DURATION', 'total length of the recordings (s, min; h from 1 hour)'],
