@@ -377,6 +377,22 @@ describe('journeys', () => {
     expect(fits(view, 80, 24)).toBe(true);
   });
 
+  it('while the scan runs: an unreadable folder met so far is on the main screen and in its customer view', async () => {
+    const customers = [cust('acme', 3, { unreadableFolders: 1 }), cust('beta', 2)];
+    const source = fixedSource({
+      progress: { ...progress, walkDone: false, unreadableFolders: 1, linksSkipped: 1 },
+      customers, finished: false, folderErrors: [{ path: 'acme/2017', error: 'EACCES' }],
+    });
+    const { lastFrame, stdin } = render(<App source={source} root="/leak" zone={ZONE} delimiter="," size={{ columns: 80, rows: 24 }} />);
+    const main = await until(lastFrame, (f) => f.includes('NOT COUNTED'), 'the warning');
+    expect(main).toMatch(/! 1 unreadable folder NOT COUNTED · 1 link skipped \(so far\)$/m);
+    expect(main).toMatch(/^>acme/m); // most files first
+    stdin.write(KEY.enter);
+    const view = await until(lastFrame, (f) => f.includes('Per year'), 'acme');
+    expect(view).toMatch(/1 folder here could not be read: NOT COUNTED/);
+    expect(view).toMatch(/acme\/2017: EACCES/);
+  });
+
   it('a real scan with a pattern: unmatched files and the skipped link on the main screen, their first paths in (unmatched)', async () => {
     const root = tempDir();
     put(root, 'calls/in-acme-1.ul', Buffer.alloc(80));

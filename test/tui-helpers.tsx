@@ -81,8 +81,11 @@ export function startApp(root: string, { config, ...opts }: Partial<AppProps> & 
 }
 
 /** A source that publishes the given snapshots by hand (for screens no real scan here can make, e.g. as root an unreadable folder). */
-export function fixedSource(snap: Omit<ScanSnapshot, 'seq' | 'totals'> & { totals?: ScanSnapshot['totals'] }, config: Partial<ScanConfig> = {}): SnapshotSource {
-  const s: ScanSnapshot = { seq: 1, totals: snap.result?.totals ?? totalOf(snap.customers), ...snap };
+export function fixedSource(
+  snap: Omit<ScanSnapshot, 'seq' | 'totals' | 'folderErrors'> & Partial<Pick<ScanSnapshot, 'totals' | 'folderErrors'>>,
+  config: Partial<ScanConfig> = {},
+): SnapshotSource {
+  const s: ScanSnapshot = { seq: 1, totals: snap.result?.totals ?? totalOf(snap.customers), folderErrors: snap.result?.folderErrors ?? [], ...snap };
   const cfg: ScanConfig = { root: '/leak', depth: 1, zone: ZONE, threads: 0, ...config };
   return {
     config: cfg,

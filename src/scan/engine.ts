@@ -78,6 +78,8 @@ export interface ScanSnapshot {
   readonly customers: readonly CustomerTotals[];
   /** every file's figures so far (callers de-duplicated across rows; no caller keys) */
   readonly totals: Totals;
+  /** the first 100 folders that could not be read so far, with the reason (as ScanResult's) */
+  readonly folderErrors: ReadonlyArray<{ readonly path: string; readonly error: string }>;
   readonly finished: boolean;
   /** once finished (stopped or done) */
   readonly result?: ScanResult;
@@ -112,6 +114,8 @@ export class Scanner {
   private seq = 0;
   private last?: ScanSnapshot;
   private readonly listeners = new Set<() => void>();
+  /** folderErrors as the last snapshot gave them (made again when one is added) */
+  private folderErrorsShown?: ReadonlyArray<{ readonly path: string; readonly error: string }>;
 
   constructor(
     readonly config: ScanConfig,
@@ -143,6 +147,7 @@ export class Scanner {
       progress: Object.freeze(this.progressNow()),
       customers: this.agg.live(),
       totals: Object.freeze(totalsOf(this.agg.total, this.withCallers)),
+      folderErrors: (this.folderErrorsShown ??= Object.freeze(this.folderErrors.map((e) => Object.freeze({ ...e })))),
       finished: this.finished,
       result: this.final,
     });
@@ -255,6 +260,7 @@ export class Scanner {
         this.unreadableFolder(rel);
         if (this.folderErrors.length < 100) {
           this.folderErrors.push({ path: decodeName(rel) || '.', error: err.code ?? err.message });
+          this.folderErrorsShown = undefined;
         }
       },
     };

@@ -153,14 +153,15 @@ export function App(props: AppProps) {
       return [...k, '', 'Columns and rows', ...c];
     }
     if (state.view === 'customer' && selected) {
-      const errors = snap.result?.folderErrors ?? [];
+      // known as the walk meets them (the snapshot's), whole once the scan has ended (the result's)
+      const errors = snap.result?.folderErrors ?? snap.folderErrors ?? [];
       const keys = isGroupRow(selected) ? selected.parts : [selected];
       const mine = source.config.pattern ? [] : keys.flatMap((k) => (kindOf(k) === 'customer' ? folderErrorsOf(k.customer, source.config.depth, errors) : []));
       const head = isGroupRow(selected) ? controllerLines(selected.notify, selected.parts, w) : [];
       return [...head, ...detailLines(selected, props.zone, w, { folderErrors: mine, partial: stopped })];
     }
     return [];
-  }, [state.view, selected, width, snap.result, stopped, props.zone, source.config]);
+  }, [state.view, selected, width, snap.result, snap.folderErrors, stopped, props.zone, source.config]);
 
   // The keys act on the screen as drawn last (the rows, the page sizes): the handler reads them here.
   const live = useRef({ names, tableHeight, page, lines: lines.length, scanning, snap, rows, selected });
