@@ -32,9 +32,10 @@ const whole = (screen: string, columns: number, rows: number): boolean => {
 const givenBack = (screen: string): boolean => screen.includes('BEFORE-UI') && !screen.includes('CUSTOMER');
 
 describe.skipIf(!hasTmux)('the UI in a real terminal', () => {
-  // a tree whose scan (on the UI's own thread) lasts a moment: shared, it is slow to make and remove
+  // a tree whose scan (on the UI's own thread, --threads 0) lasts seconds even on a fast machine, so that
+  // keys sent "during the scan" land during it (in-process journeys hold the scan instead: startApp held)
   let slowTree: string | undefined;
-  const slow = (): string => (slowTree ??= flatTree(4, 4000));
+  const slow = (): string => (slowTree ??= flatTree(4, 15_000));
 
   it('table → Enter → Esc → e → Enter writes the CSV → q exits 0 at once and gives the terminal back', async () => {
     const t = ui('e2e', 80, 24, LEAK);

@@ -64,20 +64,41 @@ export interface Started extends ReturnType<typeof render> {
   out: string;
   /** the exit code once the user quit */
   quitCode: () => number | undefined;
+  /** lets a held scan go on (see `held`) */
+  release: () => void;
 }
 
-/** The App on a real scan of root, in a terminal of the given size, exports defaulting into a temp folder. */
-export function startApp(root: string, { config, ...opts }: Partial<AppProps> & { config?: Partial<ScanConfig> } = {}): Started {
-  const scanner = new Scanner({ root, depth: 1, zone: ZONE, threads: 0, ...config });
+/**
+ * The App on a real scan of root, in a terminal of the given size, exports defaulting into a temp folder.
+ * `held`: the scan stops after its first few hundred files (the walk waits, as for a slow output) until
+ * `release()` or a stop, so that a test acting "during the scan" never races a fast machine.
+ */
+export function startApp(
+  root: string,
+  { config, held = false, ...opts }: Partial<AppProps> & { config?: Partial<ScanConfig>; held?: boolean } = {},
+): Started {
+  let open = (): void => {};
+  const gate = new Promise<void>((r) => (open = r));
+  let holding = held;
+  const release = (): void => {
+    holding = false;
+    open();
+  };
+  // the walk asks every few hundred files; the first time it goes on, so that those files are read
+  // (with --threads 0 they are read while it waits), then it waits at the gate
+  let asked = 0;
+  const scanner = new Scanner({ root, depth: 1, zone: ZONE, threads: 0, ...config }, undefined, () => (holding && asked++ > 0 ? gate : undefined));
   const done = scanner.run();
-  const source = snapshotSource(scanner);
+  const live = snapshotSource(scanner);
+  // a stop must also open the gate, or the held walk would never see it
+  const source: SnapshotSource = { ...live, stop: () => (live.stop(), release()) };
   const out = tempDir();
   let code: number | undefined;
   const app = render(
     <App source={source} root={root} zone={ZONE} delimiter="," size={{ columns: 100, rows: 24 }}
       exportPath={(now) => defaultExportPath(root, ZONE, now, out)} onQuit={(c) => (code = c)} {...opts} />,
   );
-  return { ...app, done, source, out, quitCode: () => code };
+  return { ...app, done, source, out, quitCode: () => code, release };
 }
 
 /** A source that publishes the given snapshots by hand (for screens no real scan here can make, e.g. as root an unreadable folder). */

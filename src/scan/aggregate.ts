@@ -6,19 +6,12 @@
  */
 import { Counts, UNMATCHED_EXAMPLES, UNREADABLE_EXAMPLES, type UnreadableExample } from './counts.js';
 import type { DateSource } from './date/resolve.js';
-import type { FileRecord } from './record.js';
+import { TOP_LEVEL, UNMATCHED, type FileRecord, type RowKind } from './record.js';
 
 export { UNMATCHED_EXAMPLES, UNREADABLE_EXAMPLES, Counts };
 
-/**
- * What a row is: a customer (a folder at --depth, or a {customer} capture), or one of the two
- * built-in rows: files the pattern did not match, and files above the customer level.
- */
-export type RowKind = 'customer' | 'unmatched' | 'top-level';
-
-/** The built-in rows' names (what `customer` holds for them; shown through rowLabel). */
-export const TOP_LEVEL = '(top level)';
-export const UNMATCHED = '(unmatched)';
+// the row vocabulary is decided where a file is placed (record.ts); named here too for the readers of totals
+export { TOP_LEVEL, UNMATCHED, type RowKind };
 
 /** one month of a row: audio files and their seconds */
 export interface MonthTally {

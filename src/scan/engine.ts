@@ -8,7 +8,7 @@ import { makeContext, type FileRecord, type ScanConfig } from './record.js';
 import { createReader, DEFAULT_THREADS, type Reader } from './reader.js';
 import { Batcher } from './batcher.js';
 import { walk, EvidenceError, type AtimeKeeping, type WalkSink } from './walk.js';
-import { TOP_LEVEL } from './aggregate.js';
+import { TOP_LEVEL } from './record.js';
 import { decodeName } from './names.js';
 
 export type { ScanConfig, FileRecord } from './record.js';

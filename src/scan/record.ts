@@ -8,11 +8,18 @@ import { monthKey } from './date/zone.js';
 import { compilePattern, matchPattern, type CompiledPattern } from './pattern.js';
 import { decodeName } from './names.js';
 import { callerKey } from './callers.js';
-import { TOP_LEVEL, UNMATCHED, type RowKind } from './aggregate.js';
 import { reach, release } from './reach.js';
 import { lstatSync } from 'node:fs';
 
-export { TOP_LEVEL, UNMATCHED, type RowKind };
+/**
+ * What a row is: a customer (a folder at --depth, or a {customer} capture), or one of the two
+ * built-in rows: files the pattern did not match, and files above the customer level.
+ */
+export type RowKind = 'customer' | 'unmatched' | 'top-level';
+
+/** The built-in rows' names (what `customer` holds for them; shown through rowLabel). */
+export const TOP_LEVEL = '(top level)';
+export const UNMATCHED = '(unmatched)';
 
 export interface ScanConfig {
   /** the folder to scan, as given */
