@@ -272,7 +272,8 @@ export class Aggregator {
     this.sorted ??= [...this.rows.values()].sort((a, b) =>
       a.customer < b.customer ? -1 : a.customer > b.customer ? 1 : a.kind === b.kind ? 0 : a.kind === 'customer' ? 1 : -1,
     );
-    if (withCallerSet) return this.sorted.map((r) => freezeRow({ customer: r.customer, kind: r.kind, ...totalsOf(r.counts, this.withCallers, true) }));
+    // the caller keys make new rows; without a {caller} there are none, and the live rows serve
+    if (withCallerSet && this.withCallers) return this.sorted.map((r) => freezeRow({ customer: r.customer, kind: r.kind, ...totalsOf(r.counts, this.withCallers, true) }));
     const live = this.live();
     return this.sorted.map((r) => live[r.index]!);
   }
