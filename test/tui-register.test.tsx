@@ -74,7 +74,7 @@ describe('the UI with --register', () => {
       a.stdin.write('e');
       await until(a.lastFrame, (x) => x.includes('Export the summary'), 'the export prompt');
       a.stdin.write(KEY.enter);
-      await until(a.lastFrame, (x) => x.includes('wrote '), 'the export');
+      expect(await until(a.lastFrame, (x) => x.includes('wrote '), 'the export')).toMatch(/one customer: 1 row\)/);
       const file = readdirSync(a.out).find((x) => x.endsWith('.csv'))!;
       const csv = csvObjects(readFileSync(join(a.out, file), 'utf8'));
       expect(csv.map((r) => r.customer)).toEqual(['0812345001; 0812345002; 0812345003', '(total)']);
@@ -116,7 +116,8 @@ describe('the UI with --register', () => {
       a.stdin.write('e');
       await until(a.lastFrame, (x) => x.includes('Export the summary'), 'the export prompt');
       a.stdin.write(KEY.enter);
-      await until(a.lastFrame, (x) => x.includes('wrote '), 'the export');
+      const rows = CONTROLLERS.length + UNREGISTERED.length;
+      expect(await until(a.lastFrame, (x) => x.includes('wrote '), 'the export')).toMatch(new RegExp(`every row: ${rows} rows\\)`));
       const file = readdirSync(a.out).find((x) => x.endsWith('.csv'))!;
       const mine = readFileSync(join(a.out, file), 'utf8');
       const r = runCli([g.root, '--pattern', PATTERN, '--register', g.register, '--retention', '30d', '--as-of', AS_OF, '--country', 'SE', '--tz', ZONE, '--threads', '0', '--csv', '-']);

@@ -5,7 +5,7 @@
  * atomic writer and the same CSV/JSON as the command line's.
  */
 import { existsSync } from 'node:fs';
-import type { NotifyOptions } from '../report/notify.js';
+import { notifyReport, type NotifyOptions } from '../report/notify.js';
 import { exportSummaryFile } from '../report/pack.js';
 import { version } from '../cli/args.js';
 import { homedir } from 'node:os';
@@ -96,7 +96,8 @@ export async function writeExport(req: ExportRequest): Promise<ExportOutcome> {
     file?.abort();
     return { ok: false, message: `not written: ${e instanceof Error ? e.message : String(e)}` };
   }
-  const n = result.customers.length;
+  // with a register the rows written are the controllers' (and the keys it does not know)
+  const n = req.notify?.register ? notifyReport(result, req.notify).rows.length : result.customers.length;
   return { ok: true, message: `wrote ${resolve(target)} (${fmt.toUpperCase()}, ${SCOPE_TEXT[req.scope]}: ${n} ${n === 1 ? 'row' : 'rows'}${result.partial ? ', PARTIAL' : ''})` };
 }
 
