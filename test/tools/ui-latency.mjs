@@ -3,7 +3,7 @@
  * Key → frame latency of the interactive UI in a real terminal (tmux), during and after a scan.
  *
  *   node test/tools/ui-latency.mjs --customers 800 --files 60000 [--samples 40] [--threads 1]
- *        [--size 100x30] [--cli dist/cli/main.js]
+ *        [--size 100x30] [--cli dist/cli/main.js] [--register-every 10]
  *   node test/tools/ui-latency.mjs --floor     (the same measure on a program that only echoes the key)
  *
  * Makes (once, cached under the OS temp folder) a tree of <customers> folders holding <files> tiny
@@ -30,6 +30,8 @@ const { values } = parseArgs({
     size: { type: 'string', default: '100x30' },
     cli: { type: 'string', default: 'dist/cli/main.js' },
     timeout: { type: 'string', default: '600' },
+    // a register for the tree: every <n> customers one controller, every other customer left out of it
+    'register-every': { type: 'string' },
     // the floor: a raw-mode program that redraws its marker on each key (tmux's and node's own delay)
     floor: { type: 'boolean', default: false },
   },
@@ -57,7 +59,8 @@ function tree() {
 }
 
 const tmux = (...args) => execFileSync('tmux', args, { encoding: 'utf8' });
-const selected = (screen) => screen.split('\n').find((l) => l.startsWith('>'))?.slice(1).trim().split(/\s+/)[0];
+// the highlighted row's name: up to the first run of spaces before the figures (a controller's name has single spaces)
+const selected = (screen) => screen.split('\n').find((l) => l.startsWith('>'))?.slice(1).trim().split(/\s{2,}/)[0];
 const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN;
@@ -68,9 +71,18 @@ async function main() {
   const floor = `process.stdin.setRawMode(true); let i = 0;
     const draw = () => process.stdout.write('\\x1b[2J\\x1b[Hdone\\n>customer-' + i + '\\n');
     draw(); process.stdin.on('data', (d) => { if (d.includes(3)) process.exit(); i += d.toString().includes('[A') ? -1 : 1; draw(); });`;
+  let extra = '';
+  if (values['register-every']) {
+    const every = Number(values['register-every']);
+    const file = join(tmpdir(), `leaktally-latency-register-${customers}-${every}.csv`);
+    const lines = ['key,controller'];
+    for (let k = 0; k < customers; k += 2) lines.push(`customer-${String(k).padStart(6, '0')},Controller ${Math.floor(k / every)}`);
+    writeFileSync(file, lines.join('\n') + '\n');
+    extra = ` --register '${file}'`;
+  }
   const command = values.floor
     ? `'${process.execPath}' -e "${floor.replace(/\n/g, ' ')}"; sleep 600`
-    : `env -u CI TZ=UTC '${process.execPath}' '${cli}' '${tree()}' --threads ${values.threads}; sleep 600`;
+    : `env -u CI TZ=UTC '${process.execPath}' '${cli}' '${tree()}' --threads ${values.threads}${extra}; sleep 600`;
   tmux('new-session', '-d', '-s', session, '-x', cols, '-y', rows, command);
   const screen = () => tmux('capture-pane', '-t', session, '-p');
   const deadline = Date.now() + Number(values.timeout) * 1000;
