@@ -1,12 +1,23 @@
 /** The headless CLI as a user runs it: the built binary, real trees, exit codes, files written. */
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { CLI, LEAK, csvObjects as allRows, parseCsv, put, runCli, tempDir, unprivileged, wav } from './helpers.js';
+import {
+  CLI,
+  LEAK,
+  csvObjects as allRows,
+  parseCsv,
+  parseSummary,
+  put,
+  runCli,
+  tempDir,
+  unprivileged,
+  wav,
+} from './helpers.js';
 
 /** the summary's rows without its last row, (total) */
-const csvObjects = (text: string, delimiter?: string): Array<Record<string, string>> =>
+const csvObjects = (text: string, delimiter?: string): Record<string, string>[] =>
   allRows(text, delimiter).filter((x) => x.customer !== '(total)');
 
 const STHLM = ['--tz', 'Europe/Stockholm'];
@@ -18,18 +29,37 @@ describe('leaktally samples/leak --csv -', () => {
 
   it('exits 0 with a UTF-8 BOM, CRLF rows and the columns in order', () => {
     expect(r.status).toBe(0);
-    expect(r.stdout.startsWith('\uFEFFcustomer,controller,org_id,files,audio_files,other_files,unreadable_files,bytes,audio_seconds,audio_hours,first_recording,last_recording,distinct_callers,withheld_caller_calls,retention_days,past_retention_files,past_retention_hours,formats,unreadable_folders,hard_links\r\n')).toBe(true);
+    expect(
+      r.stdout.startsWith(
+        '\uFEFFcustomer,controller,org_id,files,audio_files,other_files,unreadable_files,bytes,audio_seconds,audio_hours,first_recording,last_recording,distinct_callers,withheld_caller_calls,retention_days,past_retention_files,past_retention_hours,formats,unreadable_folders,hard_links\r\n',
+      ),
+    ).toBe(true);
     expect(rows.map((x) => x.customer)).toEqual(['1177-vardguiden', 'ambulanstransport', 'itell', 'trasiga-filer']);
   });
   it('counts files, recordings and dates per customer', () => {
     expect(by('1177-vardguiden')).toMatchObject({
-      files: '5', audio_files: '5', other_files: '0', unreadable_files: '0',
-      first_recording: '2018-12-31T23:59:30+01:00', last_recording: '2019-02-03T16:05:00+01:00',
-      formats: 'WAV/ULAW 2; WAV/ALAW 1; WAV/GSM610 1; WAV/PCM 1', distinct_callers: '',
+      files: '5',
+      audio_files: '5',
+      other_files: '0',
+      unreadable_files: '0',
+      first_recording: '2018-12-31T23:59:30+01:00',
+      last_recording: '2019-02-03T16:05:00+01:00',
+      formats: 'WAV/ULAW 2; WAV/ALAW 1; WAV/GSM610 1; WAV/PCM 1',
+      distinct_callers: '',
     });
-    expect(by('ambulanstransport')).toMatchObject({ audio_files: '3', formats: 'MP3 3', first_recording: '2019-01-14T08:30:12+01:00', last_recording: '2019-01-16T10:20:30+01:00' });
+    expect(by('ambulanstransport')).toMatchObject({
+      audio_files: '3',
+      formats: 'MP3 3',
+      first_recording: '2019-01-14T08:30:12+01:00',
+      last_recording: '2019-01-16T10:20:30+01:00',
+    });
     expect(by('itell')).toMatchObject({ files: '6', audio_files: '6', first_recording: '2018-11-05T10:15:00+01:00' });
-    expect(by('trasiga-filer')).toMatchObject({ files: '10', audio_files: '5', other_files: '1', unreadable_files: '4' });
+    expect(by('trasiga-filer')).toMatchObject({
+      files: '10',
+      audio_files: '5',
+      other_files: '1',
+      unreadable_files: '4',
+    });
   });
   it('audio_seconds in whole seconds, audio_hours with 2 decimals, and they add up', () => {
     for (const x of rows) {
@@ -52,17 +82,42 @@ describe('output formats', () => {
   });
   it('--json: root, scannedAt, options, totals, customers with the same fields', () => {
     const r = runCli([LEAK, '--json', '-', ...STHLM]);
-    const j = JSON.parse(r.stdout);
+    const j = parseSummary(r.stdout);
     expect(Object.keys(j)).toEqual(expect.arrayContaining(['root', 'scannedAt', 'options', 'totals', 'customers']));
-    expect(j.options).toEqual({ depth: 1, pattern: null, tz: 'Europe/Stockholm', delimiter: ',', register: null, retention: null, as_of: null, country: null });
-    expect(j.totals).toMatchObject({ customers: 4, files: 24, audio_files: 19, unreadable_files: 4, unreadable_folders: 0, unmatched_files: 0 });
+    expect(j.options).toEqual({
+      depth: 1,
+      pattern: null,
+      tz: 'Europe/Stockholm',
+      delimiter: ',',
+      register: null,
+      retention: null,
+      as_of: null,
+      country: null,
+    });
+    expect(j.totals).toMatchObject({
+      customers: 4,
+      files: 24,
+      audio_files: 19,
+      unreadable_files: 4,
+      unreadable_folders: 0,
+      unmatched_files: 0,
+    });
     expect(j.totals.formats).toMatchObject({ 'WAV/ULAW': 7, MP3: 3 });
     expect(j.totals).not.toHaveProperty('customer');
-    const itell = j.customers.find((c: { customer: string }) => c.customer === 'itell');
-    expect(itell).toMatchObject({ files: 6, audio_files: 6, first_recording: '2018-11-05T10:15:00+01:00', distinct_callers: null });
-    expect(itell.months).toMatchObject({ '2018-11': { audio_files: 1 }, '2019-01': { audio_files: 2 }, '2019-02': { audio_files: 3 } });
+    const itell = j.customers.find((c) => c.customer === 'itell');
+    expect(itell).toMatchObject({
+      files: 6,
+      audio_files: 6,
+      first_recording: '2018-11-05T10:15:00+01:00',
+      distinct_callers: null,
+    });
+    expect(itell?.months).toMatchObject({
+      '2018-11': { audio_files: 1 },
+      '2019-01': { audio_files: 2 },
+      '2019-02': { audio_files: 3 },
+    });
     const csv = csvObjects(runCli([LEAK, '--csv', '-', ...STHLM]).stdout).find((c) => c.customer === 'itell')!;
-    expect(String(Math.round(itell.audio_seconds))).toBe(csv.audio_seconds);
+    expect(String(Math.round(itell?.audio_seconds ?? NaN))).toBe(csv.audio_seconds);
     expect(JSON.stringify(j)).not.toMatch(/0701740/); // counts, not callers' numbers
   });
   it('--files: one manifest row per file, with kind, codec, date source and error', () => {
@@ -71,12 +126,38 @@ describe('output formats', () => {
     expect(r.status).toBe(0);
     const rows = csvObjects(readFileSync(out, 'utf8'));
     expect(rows).toHaveLength(24);
-    expect(Object.keys(rows[0]!)).toEqual(['path', 'customer', 'kind', 'bytes', 'seconds', 'codec', 'sample_rate', 'channels', 'recorded_at', 'date_source', 'error']);
-    expect(rows.find((x) => x.path === 'trasiga-filer/still-recording.wav')).toMatchObject({ kind: 'audio', codec: 'WAV/ULAW', error: expect.stringMatching(/data size 0/) });
-    expect(rows.find((x) => x.path === 'trasiga-filer/error-page.mp3')).toMatchObject({ kind: 'unreadable', error: 'an HTML page, not audio' });
+    expect(Object.keys(rows[0]!)).toEqual([
+      'path',
+      'customer',
+      'kind',
+      'bytes',
+      'seconds',
+      'codec',
+      'sample_rate',
+      'channels',
+      'recorded_at',
+      'date_source',
+      'error',
+    ]);
+    expect(rows.find((x) => x.path === 'trasiga-filer/still-recording.wav')).toMatchObject({
+      kind: 'audio',
+      codec: 'WAV/ULAW',
+      error: expect.stringMatching(/data size 0/),
+    });
+    expect(rows.find((x) => x.path === 'trasiga-filer/error-page.mp3')).toMatchObject({
+      kind: 'unreadable',
+      error: 'an HTML page, not audio',
+    });
     expect(rows.find((x) => x.path === 'trasiga-filer/samtal_åäö.wav')).toMatchObject({ kind: 'audio' });
-    expect(rows.find((x) => x.path.endsWith('samtal-4711.wav'))).toMatchObject({ date_source: 'riff-icrd', recorded_at: '2019-02-03T16:05:00+01:00' });
-    expect(rows.find((x) => x.path.endsWith('1547451012.52.mp3'))).toMatchObject({ date_source: 'filename', sample_rate: '8000', channels: '1' });
+    expect(rows.find((x) => x.path?.endsWith('samtal-4711.wav'))).toMatchObject({
+      date_source: 'riff-icrd',
+      recorded_at: '2019-02-03T16:05:00+01:00',
+    });
+    expect(rows.find((x) => x.path?.endsWith('1547451012.52.mp3'))).toMatchObject({
+      date_source: 'filename',
+      sample_rate: '8000',
+      channels: '1',
+    });
   });
   it('--files - alone: the manifest on stdout, and nothing else', () => {
     const r = runCli([LEAK, '--files', '-']);
@@ -95,7 +176,14 @@ describe('output formats', () => {
 
 describe('--pattern and --depth', () => {
   it('the Itell example: customers and callers from names, the rest (unmatched)', () => {
-    const r = runCli([join(LEAK, 'itell'), '--csv', '-', ...STHLM, '--pattern', '*/*/*/in-{customer}-{caller}-{date:yyyyMMdd-HHmmss}-*']);
+    const r = runCli([
+      join(LEAK, 'itell'),
+      '--csv',
+      '-',
+      ...STHLM,
+      '--pattern',
+      '*/*/*/in-{customer}-{caller}-{date:yyyyMMdd-HHmmss}-*',
+    ]);
     expect(r.status).toBe(0);
     const rows = csvObjects(r.stdout);
     expect(rows.map((x) => [x.customer, x.files, x.distinct_callers])).toEqual([
@@ -131,22 +219,46 @@ describe('--pattern and --depth', () => {
 describe('spreadsheet safety', () => {
   it('cells starting with = + - @ tab CR or LF are neutralised; the rest are kept verbatim', () => {
     const root = tempDir();
-    const hostile = ['=HYPERLINK("evil.example","y")', '+46701740605', '-2+3', '@SUM(A1)', '\tTAB', '\nLF', '\rCR', 'a,b"c', 'ok'];
+    const hostile = [
+      '=HYPERLINK("evil.example","y")',
+      '+46701740605',
+      '-2+3',
+      '@SUM(A1)',
+      '\tTAB',
+      '\nLF',
+      '\rCR',
+      'a,b"c',
+      'ok',
+    ];
     for (const h of hostile) put(root, `${h}/x.ul`, Buffer.alloc(800));
     const r = runCli([root, '--csv', '-']);
-    const cells = parseCsv(r.stdout).slice(1, -1).map((row) => row[0]); // without the (total) row
+    const cells = parseCsv(r.stdout)
+      .slice(1, -1)
+      .map((row) => row[0]); // without the (total) row
     expect(cells.sort()).toEqual(
-      ["'=HYPERLINK(\"evil.example\",\"y\")", "'+46701740605", "'-2+3", "'@SUM(A1)", "'\tTAB", "'\nLF", "'\rCR", 'a,b"c', 'ok'].sort(),
+      [
+        '\'=HYPERLINK("evil.example","y")',
+        "'+46701740605",
+        "'-2+3",
+        "'@SUM(A1)",
+        "'\tTAB",
+        "'\nLF",
+        "'\rCR",
+        'a,b"c',
+        'ok',
+      ].sort(),
     );
     const files = join(tempDir(), 'm.csv');
     runCli([root, '--files', files, '--csv', join(tempDir(), 's.csv')]);
-    const paths = parseCsv(readFileSync(files, 'utf8')).slice(1).map((row) => row[0]!);
+    const paths = parseCsv(readFileSync(files, 'utf8'))
+      .slice(1)
+      .map((row) => row[0]!);
     expect(paths.filter((p) => /^[=+\-@\t\r\n]/.test(p))).toEqual([]);
   });
 });
 
 describe('bad input: one line, exit 2, nothing written', () => {
-  const cases: Array<[string, string[], RegExp]> = [
+  const cases: [string, string[], RegExp][] = [
     ['an unknown flag', [LEAK, '--bogus'], /unknown option '--bogus'/],
     ['no folder', [], /missing required argument 'dir'/],
     ['a missing folder', ['/no/such/folder'], /no such folder: \/no\/such\/folder/],
@@ -155,7 +267,11 @@ describe('bad input: one line, exit 2, nothing written', () => {
     ['an unknown zone', [LEAK, '--tz', 'Mars/Olympus'], /unknown time zone "Mars\/Olympus"/],
     ['a bad depth', [LEAK, '--depth', '0'], /--depth must be a whole number/],
     ['a bad delimiter', [LEAK, '--delimiter', '|'], /--delimiter must be/],
-    ['an output folder that does not exist', [LEAK, '--csv', '/no/such/dir/x.csv'], /--csv: the folder \/no\/such\/dir does not exist/],
+    [
+      'an output folder that does not exist',
+      [LEAK, '--csv', '/no/such/dir/x.csv'],
+      /--csv: the folder \/no\/such\/dir does not exist/,
+    ],
     ['an output inside the evidence', [LEAK, '--csv', join(LEAK, 'x.csv')], /refusing to write into the evidence tree/],
     ['two outputs on stdout', [LEAK, '--csv', '-', '--json', '-'], /only one of/],
   ];
@@ -208,14 +324,16 @@ describe('atomic output', () => {
     });
     child.stdout.pause();
     let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     // wait until the CSV's temporary file exists (the handlers are installed before it), then interrupt
     while (readdirSync(dir).length < 1 && child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
     child.kill('SIGINT');
     const code = await new Promise((r) => child.on('close', r));
     expect(code).toBe(130);
     // before the first manifest row reached stdout, or after: either way it says what was written
-    expect(stderr).toMatch(/interrupted \(SIGINT\) after [\d,]+ files?; (no output written|the manifest on stdout is partial \([\d,]+ rows? written, the rest not\); no other output written)\n$/);
+    expect(stderr).toMatch(
+      /interrupted \(SIGINT\) after [\d,]+ files?; (no output written|the manifest on stdout is partial \([\d,]+ rows? written, the rest not\); no other output written)\n$/,
+    );
     expect(readdirSync(dir)).toEqual([]);
   });
 });

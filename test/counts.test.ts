@@ -9,7 +9,13 @@ import type { FileRecord } from '../src/scan/record.js';
 function records(n: number): FileRecord[] {
   return Array.from({ length: n }, (_, i): FileRecord => {
     const kind = i % 11 === 0 ? 'unreadable' : i % 7 === 0 ? 'other' : 'audio';
-    const r: FileRecord = { customer: 'c', row: 'customer', kind, bytes: 1000 + i, path: `p/${String(n - i).padStart(4, '0')}` };
+    const r: FileRecord = {
+      customer: 'c',
+      row: 'customer',
+      kind,
+      bytes: 1000 + i,
+      path: `p/${String(n - i).padStart(4, '0')}`,
+    };
     if (i % 5 === 0) r.withheldCaller = true;
     else r.caller = `+46${i % 17}`;
     if (kind === 'unreadable') r.error = `e${i}`;
@@ -47,7 +53,12 @@ describe('Counts', () => {
   });
 
   it('merging parts in any order gives exactly what adding one by one gives', () => {
-    for (const [size, seed] of [[1, 1], [7, 2], [128, 3], [299, 4]] as const) {
+    for (const [size, seed] of [
+      [1, 1],
+      [7, 2],
+      [128, 3],
+      [299, 4],
+    ] as const) {
       const parts: Counts[] = [];
       for (let i = 0; i < all.length; i += size) {
         const p = new Counts();
@@ -58,13 +69,13 @@ describe('Counts', () => {
       let s = seed;
       parts.sort(() => ((s = (s * 1103515245 + 12345) % 2 ** 31) % 3) - 1);
       const merged = new Counts();
-      for (const p of parts) merged.merge(structuredClone(p) as Counts); // as a thread's message
+      for (const p of parts) merged.merge(structuredClone<Counts>(p)); // as a thread's message
       expect(plain(merged)).toEqual(plain(oneByOne));
     }
   });
 
   it('revives a structured clone', () => {
-    const c = Counts.revive(structuredClone(oneByOne) as Counts);
+    const c = Counts.revive(structuredClone<Counts>(oneByOne));
     expect(c).toBeInstanceOf(Counts);
     c.add(all[1]!);
     expect(c.files).toBe(301);
@@ -75,8 +86,10 @@ describe('totalOf', () => {
   it('de-duplicates callers across rows when the rows carry their keys, and never sums them', () => {
     const a = new Counts();
     const b = new Counts();
-    for (const k of ['1', '2', '3']) a.add({ customer: 'a', row: 'customer', kind: 'audio', bytes: 1, seconds: 1, caller: k });
-    for (const k of ['3', '4']) b.add({ customer: 'b', row: 'customer', kind: 'audio', bytes: 1, seconds: 1, caller: k });
+    for (const k of ['1', '2', '3'])
+      a.add({ customer: 'a', row: 'customer', kind: 'audio', bytes: 1, seconds: 1, caller: k });
+    for (const k of ['3', '4'])
+      b.add({ customer: 'b', row: 'customer', kind: 'audio', bytes: 1, seconds: 1, caller: k });
     b.add({ customer: 'b', row: 'customer', kind: 'audio', bytes: 1, seconds: 1, withheldCaller: true });
     const rows = [totalsOf(a, true, true), totalsOf(b, true, true)];
     const t = totalOf(rows, true);
@@ -99,7 +112,20 @@ describe('callerKey', () => {
     expect(callerKey('070-174 06 05')).toBe('?0701740605');
   });
   it('withheld, anonymous, unknown, private, empty and all-zero callers are no caller', () => {
-    for (const raw of ['', '  ', 'anonymous', 'Anonymous', 'WITHHELD', 'unknown', 'private', 'Private-Number', 'restricted', '0', '0000000', '+000']) {
+    for (const raw of [
+      '',
+      '  ',
+      'anonymous',
+      'Anonymous',
+      'WITHHELD',
+      'unknown',
+      'private',
+      'Private-Number',
+      'restricted',
+      '0',
+      '0000000',
+      '+000',
+    ]) {
       expect(callerKey(raw, 'SE'), raw).toBeUndefined();
     }
   });

@@ -8,7 +8,7 @@ const STHLM = 'Europe/Stockholm';
 const iso = (ms: number | undefined, zone = STHLM) => (ms === undefined ? undefined : formatIso(zone, ms));
 
 describe('time stamps in file names', () => {
-  const cases: Array<[string, string]> = [
+  const cases: [string, string][] = [
     ['20190114-083012_0701740605.wav', '2019-01-14T08:30:12+01:00'],
     ['rec_20190114_083012.wav', '2019-01-14T08:30:12+01:00'],
     ['2019-01-14_08-30-12-in.wav', '2019-01-14T08:30:12+01:00'],
@@ -51,13 +51,26 @@ describe('folders', () => {
 describe('the order of date sources', () => {
   const base = { zone: STHLM, dirs: ['c', '2019', '01', '14'], mtimeMs: Date.UTC(2019, 0, 14, 12, 0, 0), seconds: 60 };
   it('pattern first', () => {
-    expect(resolveStart({ ...base, name: '20180101-000000.wav', patternMs: Date.UTC(2017, 5, 1) })).toEqual({ ms: Date.UTC(2017, 5, 1), source: 'pattern' });
+    expect(resolveStart({ ...base, name: '20180101-000000.wav', patternMs: Date.UTC(2017, 5, 1) })).toEqual({
+      ms: Date.UTC(2017, 5, 1),
+      source: 'pattern',
+    });
   });
   it('then the name', () => {
-    expect(resolveStart({ ...base, name: '20180101-000000.wav', embedded: { naive: [2016, 1, 1, 0, 0, 0], source: 'riff-icrd' } })!.source).toBe('filename');
+    expect(
+      resolveStart({
+        ...base,
+        name: '20180101-000000.wav',
+        embedded: { naive: [2016, 1, 1, 0, 0, 0], source: 'riff-icrd' },
+      })!.source,
+    ).toBe('filename');
   });
   it('then the header', () => {
-    const r = resolveStart({ ...base, name: 'x.wav', embedded: { naive: [2016, 1, 1, 10, 0, 0], source: 'riff-icrd' } })!;
+    const r = resolveStart({
+      ...base,
+      name: 'x.wav',
+      embedded: { naive: [2016, 1, 1, 10, 0, 0], source: 'riff-icrd' },
+    })!;
     expect([iso(r.ms), r.source]).toEqual(['2016-01-01T10:00:00+01:00', 'riff-icrd']);
     const m = resolveStart({ ...base, name: 'x.m4a', embedded: { ms: Date.UTC(2016, 0, 1), source: 'mp4-creation' } })!;
     expect([m.ms, m.source]).toEqual([Date.UTC(2016, 0, 1), 'mp4-creation']);
@@ -81,7 +94,14 @@ describe('zone arithmetic agrees with TZDate across DST changes', () => {
   for (const zone of ['Europe/Stockholm', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'UTC']) {
     it(zone, () => {
       // every 5 minutes over the days around both 2019 changes
-      for (const [mo, d0] of [[3, 8], [3, 29], [10, 25], [11, 1], [4, 5], [10, 4]] as const) {
+      for (const [mo, d0] of [
+        [3, 8],
+        [3, 29],
+        [10, 25],
+        [11, 1],
+        [4, 5],
+        [10, 4],
+      ] as const) {
         for (let day = d0; day < d0 + 4; day++) {
           for (let min = 0; min < 24 * 60; min += 5) {
             const [h, mi] = [Math.floor(min / 60), min % 60];
@@ -93,8 +113,22 @@ describe('zone arithmetic agrees with TZDate across DST changes', () => {
     });
   }
   it('formatIso gives what date-fns formats from a TZDate, every 7 minutes across DST changes', () => {
-    for (const zone of ['Europe/Stockholm', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'America/St_Johns', 'UTC']) {
-      for (const start of [Date.UTC(2019, 2, 8), Date.UTC(2019, 2, 29), Date.UTC(2019, 3, 5), Date.UTC(2019, 9, 4), Date.UTC(2019, 9, 25), Date.UTC(2019, 10, 1)]) {
+    for (const zone of [
+      'Europe/Stockholm',
+      'America/New_York',
+      'Australia/Lord_Howe',
+      'Asia/Kathmandu',
+      'America/St_Johns',
+      'UTC',
+    ]) {
+      for (const start of [
+        Date.UTC(2019, 2, 8),
+        Date.UTC(2019, 2, 29),
+        Date.UTC(2019, 3, 5),
+        Date.UTC(2019, 9, 4),
+        Date.UTC(2019, 9, 25),
+        Date.UTC(2019, 10, 1),
+      ]) {
         for (let ms = start; ms < start + 4 * 86_400_000; ms += 7 * 60_000 + 13_457) {
           expect(formatIso(zone, ms)).toBe(format(new TZDate(ms, zone), "yyyy-MM-dd'T'HH:mm:ssxxx"));
         }

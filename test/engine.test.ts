@@ -8,7 +8,13 @@ import { Scanner, scan, type ScanConfig, type ScanSnapshot, type CustomerTotals 
 import { callerKey } from '../dist/scan/callers.js';
 import { LEAK, put, tempDir, wav, runCli, csvObjects, unprivileged } from './helpers.js';
 
-const cfg = (root: string, extra: Partial<ScanConfig> = {}): ScanConfig => ({ root, depth: 1, zone: 'Europe/Stockholm', threads: 2, ...extra });
+const cfg = (root: string, extra: Partial<ScanConfig> = {}): ScanConfig => ({
+  root,
+  depth: 1,
+  zone: 'Europe/Stockholm',
+  threads: 2,
+  ...extra,
+});
 
 /** A generated leak: customers, year/month/day folders, several codecs, some broken files. */
 function generatedLeak(files: number): string {
@@ -41,12 +47,21 @@ describe('reader threads give exactly the single-threaded result', () => {
     const root = join(LEAK, 'itell');
     const [a, b] = [await scan(cfg(root, { threads: 0, pattern })), await scan(cfg(root, { threads: 2, pattern }))];
     expect(comparable(b)).toEqual(comparable(a));
-    expect(a.customers.map((c) => [c.customer, c.distinctCallers])).toEqual([['(unmatched)', 0], ['0812345001', 2], ['0812345002', 1], ['0812345003', 2]]);
+    expect(a.customers.map((c) => [c.customer, c.distinctCallers])).toEqual([
+      ['(unmatched)', 0],
+      ['0812345001', 2],
+      ['0812345002', 1],
+      ['0812345003', 2],
+    ]);
     expect(b.unmatched).toBe(1);
   });
   it('on a generated leak of 3,000 files', async () => {
     const root = generatedLeak(3000);
-    const [a, b, c] = [await scan(cfg(root, { threads: 0 })), await scan(cfg(root, { threads: 2 })), await scan(cfg(root, { threads: 3 }))];
+    const [a, b, c] = [
+      await scan(cfg(root, { threads: 0 })),
+      await scan(cfg(root, { threads: 2 })),
+      await scan(cfg(root, { threads: 3 })),
+    ];
     expect(comparable(b)).toEqual(comparable(a));
     expect(comparable(c)).toEqual(comparable(a));
     expect(a.totals.files).toBe(3000);
@@ -95,7 +110,11 @@ describe('hostile trees', () => {
   });
   it('file names that are not UTF-8 are read, counted and shown readably', async () => {
     const root = tempDir();
-    const name = Buffer.concat([Buffer.from(join(root, 'kund', 'samtal_')), Buffer.from([0xe5, 0xe4, 0xf6]), Buffer.from('.ul')]);
+    const name = Buffer.concat([
+      Buffer.from(join(root, 'kund', 'samtal_')),
+      Buffer.from([0xe5, 0xe4, 0xf6]),
+      Buffer.from('.ul'),
+    ]);
     mkdirSync(join(root, 'kund'));
     writeFileSync(name, Buffer.alloc(8000));
     const seen: string[] = [];
@@ -122,7 +141,13 @@ describe('hostile trees', () => {
     expect(r.status).toBe(0);
     const rows = csvObjects(r.stdout);
     // a file that cannot be opened is unreadable (content unknown) with its lstat size, whatever its name
-    expect(rows.find((x) => x.customer === 'ok')).toMatchObject({ files: '3', audio_files: '1', unreadable_files: '2', other_files: '0', bytes: '16001' });
+    expect(rows.find((x) => x.customer === 'ok')).toMatchObject({
+      files: '3',
+      audio_files: '1',
+      unreadable_files: '2',
+      other_files: '0',
+      bytes: '16001',
+    });
     expect(rows.find((x) => x.customer === 'locked')).toMatchObject({ files: '0', unreadable_folders: '1' });
     expect(r.stderr).toMatch(/1 folder could not be read, e\.g\. locked \(EACCES\)/);
   });
@@ -173,9 +198,10 @@ describe('stopping', () => {
   for (const threads of [0, 2]) {
     it(`stop() keeps what was counted and marks the result partial (threads ${threads})`, async () => {
       const root = generatedLeak(2000);
-      let s: Scanner | undefined;
       // stop as soon as the first file is counted: no timing involved
-      s = new Scanner(cfg(root, { threads }), () => s!.stop());
+      const s: Scanner = new Scanner(cfg(root, { threads }), () => {
+        s.stop();
+      });
       const r = await s.run();
       expect(r.partial).toBe(true);
       expect(r.totals.files).toBeGreaterThan(0);
@@ -196,7 +222,11 @@ describe('figures for the notification: callers, retention, built-in rows', () =
     const customer = ['(unmatched)', 'kA', 'kB'][i % 3]!;
     const caller = i % 4 === 0 ? 'anonymous' : `07017406${i % 5}`;
     const day = 1 + (i % 20);
-    put(root, `in/${customer}-${caller}-201901${String(day).padStart(2, '0')}-100000.wav`, wav({ tag: 7, dataBytes: 8000 }));
+    put(
+      root,
+      `in/${customer}-${caller}-201901${String(day).padStart(2, '0')}-100000.wav`,
+      wav({ tag: 7, dataBytes: 8000 }),
+    );
     return { customer, caller, startMs: Date.UTC(2019, 0, day, 9) }; // 10:00 in Stockholm
   });
   put(root, 'in/junk.txt', 'x');
@@ -210,7 +240,10 @@ describe('figures for the notification: callers, retention, built-in rows', () =
     const r = a!;
     // a folder-like name stays its own customer row, apart from the built-in row
     expect(r.customers.map((x) => [x.kind, x.customer, x.files])).toEqual([
-      ['unmatched', '(unmatched)', 1], ['customer', '(unmatched)', 20], ['customer', 'kA', 20], ['customer', 'kB', 20],
+      ['unmatched', '(unmatched)', 1],
+      ['customer', '(unmatched)', 20],
+      ['customer', 'kA', 20],
+      ['customer', 'kB', 20],
     ]);
     expect(r.unmatched).toBe(1);
     for (const row of r.customers.filter((x) => x.kind === 'customer')) {
@@ -228,7 +261,9 @@ describe('figures for the notification: callers, retention, built-in rows', () =
       expect(row.oldestPastRetentionMs).toBe(Math.min(...past.map((x) => x.startMs)));
     }
     // the total de-duplicates callers across customers (5 numbers in all), never sums them
-    expect(r.totals.distinctCallers).toBe(new Set(calls.filter((x) => x.caller !== 'anonymous').map((x) => x.caller)).size);
+    expect(r.totals.distinctCallers).toBe(
+      new Set(calls.filter((x) => x.caller !== 'anonymous').map((x) => x.caller)).size,
+    );
     expect(r.totals.withheldCallerCalls).toBe(15);
     expect(r.totals.pastRetentionFiles).toBe(r.customers.reduce((n, x) => n + x.pastRetentionFiles, 0));
   });

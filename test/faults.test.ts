@@ -5,10 +5,21 @@
  * Real files, real mounts (as root; skipped with the reason otherwise), the built CLI.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync, linkSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  linkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { CLI, LEAK, csvObjects, parseCsv, put, runCli, tempDir } from './helpers.js';
+import { constants as osConstants } from 'node:os';
+import { CLI, LEAK, csvObjects, parseCsv, parseSummary, put, runCli, tempDir } from './helpers.js';
 
 const isRoot = process.getuid?.() === 0;
 /** each test spawns the CLI, some several times: generous on a loaded 2-core machine (nothing here is timed) */
@@ -26,6 +37,7 @@ function tmpfs(size: string): { dir: string; done: () => void } | string {
   if (!isRoot) return 'mounting a tmpfs needs root';
   const dir = tempDir('leaktally-tmpfs-');
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- null, not a string, when the command cannot be spawned
   if (r.status !== 0) return `cannot mount a tmpfs here: ${String(r.stderr).trim() || r.error?.message}`;
   return { dir, done: () => void spawnSync('umount', [dir]) };
 }
@@ -36,60 +48,94 @@ function fill(dir: string): void {
 }
 
 describe('outputs that exist and are not regular files are written in place, never replaced', () => {
-  it('a device node (null, full), a link to one, a descriptor: the node stays, the data goes through', (ctx) => {
-    if (!isRoot) return ctx.skip('making device nodes needs root');
-    const dir = tempDir();
-    const nul = join(dir, 'null');
-    const full = join(dir, 'full');
-    if (spawnSync('mknod', [nul, 'c', '1', '3']).status !== 0 || spawnSync('mknod', [full, 'c', '1', '7']).status !== 0) {
-      return ctx.skip('mknod is not allowed here');
-    }
-    symlinkSync(nul, join(dir, 'to-null'));
-    const r = runCli([LEAK, '--csv', nul, '--files', join(dir, 'to-null'), '--json', join(dir, 'to-null')]);
-    expect(r.status).toBe(0);
-    expect(lstatSync(nul).isCharacterDevice()).toBe(true);
-    expect(lstatSync(join(dir, 'to-null')).isSymbolicLink()).toBe(true);
-    // a full device: exit 1, one line, the node kept
-    const f = runCli([LEAK, '--csv', full]);
-    expect(f.status).toBe(1);
-    oneLine(f.stderr);
-    expect(f.stderr).toMatch(/--csv: cannot write .*full: no space left on the device \(ENOSPC\)/);
-    expect(lstatSync(full).isCharacterDevice()).toBe(true);
-    expect(readdirSync(dir).sort()).toEqual(['full', 'null', 'to-null']);
-  }, SLOW);
-  it('/dev/fd/1 (stdout as a path) gets the CSV, and -- with - as well -- is the same file: exit 2', () => {
-    const r = runCli([LEAK, '--csv', '/dev/fd/1']);
-    expect(r.status).toBe(0);
-    expect(csvObjects(r.stdout)).toHaveLength(5); // 4 customers and the (total) row;
-    const both = runCli([LEAK, '--csv', '-', '--files', '/dev/fd/1']);
-    expect(both.status).toBe(2);
-    expect(both.stderr).toMatch(/--files \/dev\/fd\/1 and --csv - are the same file/);
-    // --files alone prints the summary on stdout too
-    const implied = runCli([LEAK, '--files', '/dev/fd/1']);
-    expect(implied.status).toBe(2);
-    expect(implied.stderr).toMatch(/--files \/dev\/fd\/1 and the summary on stdout are the same file/);
-  }, SLOW);
-  it('a FIFO and a process substitution >(…) are streamed into', () => {
-    const dir = tempDir();
-    const fifo = join(dir, 'fifo');
-    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-    const got = join(dir, 'got.csv');
-    const r = spawnSync('bash', ['-c', `cat "$1" > "$2" & node "$3" "$4" --csv "$1"; s=$?; wait; exit $s`, 'x', fifo, got, CLI, LEAK], {
-      encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 60_000,
-    });
-    expect(r.status).toBe(0);
-    expect(lstatSync(fifo).isFIFO()).toBe(true);
-    expect(csvObjects(readFileSync(got, 'utf8'))).toHaveLength(5);
-    const gz = join(dir, 'x.csv.gz');
-    const p = spawnSync('bash', ['-c', `node "$1" "$2" --csv >(gzip > "$3"); s=$?; wait; exit $s`, 'x', CLI, LEAK, gz], {
-      encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 60_000,
-    });
-    expect(p.stderr).toBe('');
-    expect(p.status).toBe(0);
-    // gzip may still be finishing after bash's wait for the substitution: read it back through gzip -t first
-    expect(spawnSync('bash', ['-c', `for i in $(seq 100); do gzip -t "$1" 2>/dev/null && exit 0; sleep 0.1; done; exit 1`, 'x', gz]).status).toBe(0);
-    expect(csvObjects(spawnSync('gzip', ['-dc', gz], { encoding: 'utf8' }).stdout)).toHaveLength(5);
-  }, SLOW);
+  it(
+    'a device node (null, full), a link to one, a descriptor: the node stays, the data goes through',
+    (ctx) => {
+      if (!isRoot) return ctx.skip('making device nodes needs root');
+      const dir = tempDir();
+      const nul = join(dir, 'null');
+      const full = join(dir, 'full');
+      if (
+        spawnSync('mknod', [nul, 'c', '1', '3']).status !== 0 ||
+        spawnSync('mknod', [full, 'c', '1', '7']).status !== 0
+      ) {
+        return ctx.skip('mknod is not allowed here');
+      }
+      symlinkSync(nul, join(dir, 'to-null'));
+      const r = runCli([LEAK, '--csv', nul, '--files', join(dir, 'to-null'), '--json', join(dir, 'to-null')]);
+      expect(r.status).toBe(0);
+      expect(lstatSync(nul).isCharacterDevice()).toBe(true);
+      expect(lstatSync(join(dir, 'to-null')).isSymbolicLink()).toBe(true);
+      // a full device: exit 1, one line, the node kept
+      const f = runCli([LEAK, '--csv', full]);
+      expect(f.status).toBe(1);
+      oneLine(f.stderr);
+      expect(f.stderr).toMatch(/--csv: cannot write .*full: no space left on the device \(ENOSPC\)/);
+      expect(lstatSync(full).isCharacterDevice()).toBe(true);
+      expect(readdirSync(dir).sort()).toEqual(['full', 'null', 'to-null']);
+    },
+    SLOW,
+  );
+  it(
+    '/dev/fd/1 (stdout as a path) gets the CSV, and -- with - as well -- is the same file: exit 2',
+    () => {
+      const r = runCli([LEAK, '--csv', '/dev/fd/1']);
+      expect(r.status).toBe(0);
+      expect(csvObjects(r.stdout)).toHaveLength(5); // 4 customers and the (total) row;
+      const both = runCli([LEAK, '--csv', '-', '--files', '/dev/fd/1']);
+      expect(both.status).toBe(2);
+      expect(both.stderr).toMatch(/--files \/dev\/fd\/1 and --csv - are the same file/);
+      // --files alone prints the summary on stdout too
+      const implied = runCli([LEAK, '--files', '/dev/fd/1']);
+      expect(implied.status).toBe(2);
+      expect(implied.stderr).toMatch(/--files \/dev\/fd\/1 and the summary on stdout are the same file/);
+    },
+    SLOW,
+  );
+  it(
+    'a FIFO and a process substitution >(…) are streamed into',
+    () => {
+      const dir = tempDir();
+      const fifo = join(dir, 'fifo');
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      const got = join(dir, 'got.csv');
+      const r = spawnSync(
+        'bash',
+        ['-c', `cat "$1" > "$2" & node "$3" "$4" --csv "$1"; s=$?; wait; exit $s`, 'x', fifo, got, CLI, LEAK],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, CI: '1' },
+          timeout: 60_000,
+        },
+      );
+      expect(r.status).toBe(0);
+      expect(lstatSync(fifo).isFIFO()).toBe(true);
+      expect(csvObjects(readFileSync(got, 'utf8'))).toHaveLength(5);
+      const gz = join(dir, 'x.csv.gz');
+      const p = spawnSync(
+        'bash',
+        ['-c', `node "$1" "$2" --csv >(gzip > "$3"); s=$?; wait; exit $s`, 'x', CLI, LEAK, gz],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, CI: '1' },
+          timeout: 60_000,
+        },
+      );
+      expect(p.stderr).toBe('');
+      expect(p.status).toBe(0);
+      // gzip may still be finishing after bash's wait for the substitution: read it back through gzip -t first
+      expect(
+        spawnSync('bash', [
+          '-c',
+          `for i in $(seq 100); do gzip -t "$1" 2>/dev/null && exit 0; sleep 0.1; done; exit 1`,
+          'x',
+          gz,
+        ]).status,
+      ).toBe(0);
+      expect(csvObjects(spawnSync('gzip', ['-dc', gz], { encoding: 'utf8' }).stdout)).toHaveLength(5);
+    },
+    SLOW,
+  );
 });
 
 describe('every output problem: exit 2 before the scan, or exit 1 with one line, never a stack', () => {
@@ -97,107 +143,172 @@ describe('every output problem: exit 2 before the scan, or exit 1 with one line,
   writeFileSync(join(dir, 'old.csv'), 'old');
   symlinkSync(join(dir, 'old.csv'), join(dir, 'link.csv'));
   linkSync(join(dir, 'old.csv'), join(dir, 'hard.csv'));
-  const cases: Array<[string, string[], RegExp]> = [
+  const cases: [string, string[], RegExp][] = [
     ['an empty name', ['--csv', ''], /--csv: an empty file name/],
     ['a folder that does not exist', ['--csv', join(dir, 'no/x.csv')], /--csv: the folder .*no does not exist/],
     ['a new folder name', ['--csv', join(dir, 'newdir') + '/'], /--csv: the folder .*newdir\/ does not exist/],
     ['an existing folder', ['--json', dir], /--json: .* is a folder; give a file name/],
-    ['--csv X --files X', ['--csv', join(dir, 'x.csv'), '--files', join(dir, 'x.csv')], /--files .*x\.csv and --csv .*x\.csv are the same file/],
-    ['--csv X --json ./X (another spelling)', ['--csv', join(dir, 'x.csv'), '--json', join(dir, '.', '..', dir.split('/').pop()!, 'x.csv')], /are the same file/],
+    [
+      '--csv X --files X',
+      ['--csv', join(dir, 'x.csv'), '--files', join(dir, 'x.csv')],
+      /--files .*x\.csv and --csv .*x\.csv are the same file/,
+    ],
+    [
+      '--csv X --json ./X (another spelling)',
+      ['--csv', join(dir, 'x.csv'), '--json', join(dir, '.', '..', dir.split('/').pop()!, 'x.csv')],
+      /are the same file/,
+    ],
     ['through a symbolic link', ['--csv', join(dir, 'old.csv'), '--files', join(dir, 'link.csv')], /are the same file/],
     ['through a hard link', ['--csv', join(dir, 'old.csv'), '--json', join(dir, 'hard.csv')], /are the same file/],
   ];
   for (const [what, args, msg] of cases) {
-    it(what, () => {
-      const r = runCli([LEAK, ...args]);
-      expect(r.status).toBe(2);
-      expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(msg);
-      oneLine(r.stderr);
-      expect(readdirSync(dir).sort()).toEqual(['hard.csv', 'link.csv', 'old.csv']);
-      expect(readFileSync(join(dir, 'old.csv'), 'utf8')).toBe('old');
-    }, SLOW);
+    it(
+      what,
+      () => {
+        const r = runCli([LEAK, ...args]);
+        expect(r.status).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toMatch(msg);
+        oneLine(r.stderr);
+        expect(readdirSync(dir).sort()).toEqual(['hard.csv', 'link.csv', 'old.csv']);
+        expect(readFileSync(join(dir, 'old.csv'), 'utf8')).toBe('old');
+      },
+      SLOW,
+    );
   }
-  it('a full disk: --csv and --files fail with exit 1 and one line; no output, no temporary file', (ctx) => {
-    const fs = tmpfs('64k');
-    if (typeof fs === 'string') return ctx.skip(fs);
-    try {
-      fill(fs.dir);
-      const other = tempDir();
-      const m = runCli([LEAK, '--files', join(fs.dir, 'm.csv'), '--csv', join(other, 's.csv')]);
-      expect(m.status).toBe(1);
-      oneLine(m.stderr);
-      expect(m.stderr).toMatch(/--files: cannot write .*m\.csv: no space left on the device \(ENOSPC\)/);
-      expect(readdirSync(fs.dir)).toEqual(['filler']);
-      expect(readdirSync(other)).toEqual([]);
-      const c = runCli([LEAK, '--csv', join(fs.dir, 's.csv')]);
-      expect(c.status).toBe(1);
-      oneLine(c.stderr);
-      expect(c.stderr).toMatch(/--csv: cannot write .*s\.csv: no space left on the device/);
-      expect(readdirSync(fs.dir)).toEqual(['filler']);
-      // stdout redirected to the full disk: one line too
-      const o = spawnSync('sh', ['-c', 'node "$1" "$2" --csv - > "$3"', 'sh', CLI, LEAK, join(fs.dir, 'out.csv')], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
-      expect(o.status).toBe(1);
-      oneLine(o.stderr);
-      expect(o.stderr).toMatch(/cannot write to stdout: no space left on the device/);
-    } finally {
-      fs.done();
-    }
-  }, SLOW);
-  it('the manifest and the temporary files are 0600; a summary keeps the usual mode', () => {
-    const out = tempDir();
-    const r = spawnSync('sh', ['-c', `umask 022; exec node "$@"`, 'sh', CLI, LEAK, '--files', join(out, 'm.csv'), '--csv', join(out, 's.csv')], {
-      encoding: 'utf8', env: { ...process.env, CI: '1' },
-    });
-    expect(r.status).toBe(0);
-    expect(statSync(join(out, 'm.csv')).mode & 0o777).toBe(0o600);
-    expect(statSync(join(out, 's.csv')).mode & 0o777).toBe(0o644);
-  }, SLOW);
-  it('a bind mount of the tree is the evidence too (device and inode, not the path)', (ctx) => {
-    if (!isRoot) return ctx.skip('bind mounts need root');
-    const tree = tempDir();
-    put(tree, 'kund/a.ul', Buffer.alloc(800));
-    const bind = tempDir();
-    if (spawnSync('mount', ['--bind', tree, bind]).status !== 0) return ctx.skip('bind mounts are not allowed here');
-    try {
-      mkdirSync(join(bind, 'out'));
-      const r = runCli([tree, '--csv', join(bind, 'out', 's.csv')]);
-      expect(r.status).toBe(2);
-      expect(r.stderr).toMatch(/refusing to write into the evidence tree/);
-      expect(readdirSync(join(tree, 'out'))).toEqual([]);
-    } finally {
-      spawnSync('umount', [bind]);
-    }
-    // a bind mount of a folder inside the tree (found through the mount table: its parent is not the tree)
-    const inner = tempDir();
-    if (spawnSync('mount', ['--bind', join(tree, 'kund'), inner]).status !== 0) return;
-    try {
-      const r = runCli([tree, '--csv', join(inner, 's.csv')]);
-      expect(r.status).toBe(2);
-      expect(r.stderr).toMatch(/refusing to write into the evidence tree/);
-      expect(readdirSync(join(tree, 'kund'))).toEqual(['a.ul']);
-      // and an ordinary folder beside the tree is fine
-      expect(runCli([tree, '--csv', join(tempDir(), 's.csv')]).status).toBe(0);
-    } finally {
-      spawnSync('umount', [inner]);
-    }
-  }, SLOW);
-  it('the folder is fsynced after the rename', (ctx) => {
-    if (spawnSync('strace', ['-V']).status !== 0) return ctx.skip('strace is not installed');
-    const out = tempDir();
-    const r = spawnSync('strace', ['-f', '-e', 'trace=openat,rename,fsync', '-o', join(out, 'trace'), process.execPath, CLI, LEAK, '--csv', join(out, 's.csv')], {
-      encoding: 'utf8', env: { ...process.env, CI: '1' },
-    });
-    if (r.status !== 0 && /ptrace|Operation not permitted/.test(r.stderr)) return ctx.skip('ptrace is not allowed here');
-    expect(r.status).toBe(0);
-    const trace = readFileSync(join(out, 'trace'), 'utf8');
-    const renamed = trace.indexOf(`rename(`);
-    expect(renamed).toBeGreaterThan(0);
-    const after = trace.slice(renamed);
-    const dirFd = new RegExp(`openat\\(AT_FDCWD, "${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}", [^)]*O_DIRECTORY[^)]*\\) = (\\d+)`).exec(after);
-    expect(dirFd).not.toBeNull();
-    expect(after).toMatch(new RegExp(`fsync\\(${dirFd![1]}\\)\\s+= 0`));
-  }, SLOW);
+  it(
+    'a full disk: --csv and --files fail with exit 1 and one line; no output, no temporary file',
+    (ctx) => {
+      const fs = tmpfs('64k');
+      if (typeof fs === 'string') return ctx.skip(fs);
+      try {
+        fill(fs.dir);
+        const other = tempDir();
+        const m = runCli([LEAK, '--files', join(fs.dir, 'm.csv'), '--csv', join(other, 's.csv')]);
+        expect(m.status).toBe(1);
+        oneLine(m.stderr);
+        expect(m.stderr).toMatch(/--files: cannot write .*m\.csv: no space left on the device \(ENOSPC\)/);
+        expect(readdirSync(fs.dir)).toEqual(['filler']);
+        expect(readdirSync(other)).toEqual([]);
+        const c = runCli([LEAK, '--csv', join(fs.dir, 's.csv')]);
+        expect(c.status).toBe(1);
+        oneLine(c.stderr);
+        expect(c.stderr).toMatch(/--csv: cannot write .*s\.csv: no space left on the device/);
+        expect(readdirSync(fs.dir)).toEqual(['filler']);
+        // stdout redirected to the full disk: one line too
+        const o = spawnSync('sh', ['-c', 'node "$1" "$2" --csv - > "$3"', 'sh', CLI, LEAK, join(fs.dir, 'out.csv')], {
+          encoding: 'utf8',
+          env: { ...process.env, CI: '1' },
+        });
+        expect(o.status).toBe(1);
+        oneLine(o.stderr);
+        expect(o.stderr).toMatch(/cannot write to stdout: no space left on the device/);
+      } finally {
+        fs.done();
+      }
+    },
+    SLOW,
+  );
+  it(
+    'the manifest and the temporary files are 0600; a summary keeps the usual mode',
+    () => {
+      const out = tempDir();
+      const r = spawnSync(
+        'sh',
+        [
+          '-c',
+          `umask 022; exec node "$@"`,
+          'sh',
+          CLI,
+          LEAK,
+          '--files',
+          join(out, 'm.csv'),
+          '--csv',
+          join(out, 's.csv'),
+        ],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, CI: '1' },
+        },
+      );
+      expect(r.status).toBe(0);
+      expect(statSync(join(out, 'm.csv')).mode & 0o777).toBe(0o600);
+      expect(statSync(join(out, 's.csv')).mode & 0o777).toBe(0o644);
+    },
+    SLOW,
+  );
+  it(
+    'a bind mount of the tree is the evidence too (device and inode, not the path)',
+    (ctx) => {
+      if (!isRoot) return ctx.skip('bind mounts need root');
+      const tree = tempDir();
+      put(tree, 'kund/a.ul', Buffer.alloc(800));
+      const bind = tempDir();
+      if (spawnSync('mount', ['--bind', tree, bind]).status !== 0) return ctx.skip('bind mounts are not allowed here');
+      try {
+        mkdirSync(join(bind, 'out'));
+        const r = runCli([tree, '--csv', join(bind, 'out', 's.csv')]);
+        expect(r.status).toBe(2);
+        expect(r.stderr).toMatch(/refusing to write into the evidence tree/);
+        expect(readdirSync(join(tree, 'out'))).toEqual([]);
+      } finally {
+        spawnSync('umount', [bind]);
+      }
+      // a bind mount of a folder inside the tree (found through the mount table: its parent is not the tree)
+      const inner = tempDir();
+      if (spawnSync('mount', ['--bind', join(tree, 'kund'), inner]).status !== 0) return;
+      try {
+        const r = runCli([tree, '--csv', join(inner, 's.csv')]);
+        expect(r.status).toBe(2);
+        expect(r.stderr).toMatch(/refusing to write into the evidence tree/);
+        expect(readdirSync(join(tree, 'kund'))).toEqual(['a.ul']);
+        // and an ordinary folder beside the tree is fine
+        expect(runCli([tree, '--csv', join(tempDir(), 's.csv')]).status).toBe(0);
+      } finally {
+        spawnSync('umount', [inner]);
+      }
+    },
+    SLOW,
+  );
+  it(
+    'the folder is fsynced after the rename',
+    (ctx) => {
+      if (spawnSync('strace', ['-V']).status !== 0) return ctx.skip('strace is not installed');
+      const out = tempDir();
+      const r = spawnSync(
+        'strace',
+        [
+          '-f',
+          '-e',
+          'trace=openat,rename,fsync',
+          '-o',
+          join(out, 'trace'),
+          process.execPath,
+          CLI,
+          LEAK,
+          '--csv',
+          join(out, 's.csv'),
+        ],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, CI: '1' },
+        },
+      );
+      if (r.status !== 0 && /ptrace|Operation not permitted/.test(r.stderr))
+        return ctx.skip('ptrace is not allowed here');
+      expect(r.status).toBe(0);
+      const trace = readFileSync(join(out, 'trace'), 'utf8');
+      const renamed = trace.indexOf(`rename(`);
+      expect(renamed).toBeGreaterThan(0);
+      const after = trace.slice(renamed);
+      const dirFd = new RegExp(
+        `openat\\(AT_FDCWD, "${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}", [^)]*O_DIRECTORY[^)]*\\) = (\\d+)`,
+      ).exec(after);
+      expect(dirFd).not.toBeNull();
+      expect(after).toMatch(new RegExp(`fsync\\(${dirFd![1]}\\)\\s+= 0`));
+    },
+    SLOW,
+  );
 });
 
 /** 1,500 customers with long names, one small file each: a summary CSV of ~400 KB, a manifest of ~550 KB. */
@@ -217,107 +328,158 @@ describe('signals and broken pipes', () => {
    * manifest cannot be flushed) until the test reads stdout. It is signalled once its temporary files
    * exist (they are made after the handlers are installed).
    */
-  async function held(signals: NodeJS.Signals[]): Promise<{ code: number | null; stderr: string; out: string[]; rows: number }> {
+  async function held(
+    signals: NodeJS.Signals[],
+  ): Promise<{ code: number | null; stderr: string; out: string[]; rows: number }> {
+    // the exit status as a shell reports it ($?): a signal that lands while Node itself tears the
+    // process down (after the run has cleaned up and set its code) ends it by that signal, 128 + n too
     const out = tempDir();
-    const child = spawn(process.execPath, [CLI, big, '--files', '-', '--csv', join(out, 's.csv'), '--json', join(out, 'j.json'), '--threads', '1'], {
-      env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [CLI, big, '--files', '-', '--csv', join(out, 's.csv'), '--json', join(out, 'j.json'), '--threads', '1'],
+      {
+        env: { ...process.env, CI: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     // under way: the first rows have reached stdout (and the temporary files exist)
     let stdout = '';
-    await new Promise<void>((resolve) => child.stdout.once('data', (d) => {
-      stdout += d;
-      child.stdout.pause();
-      resolve();
-    }));
+    await new Promise<void>((resolve) =>
+      child.stdout.once('data', (d: Buffer) => {
+        stdout += d.toString();
+        child.stdout.pause();
+        resolve();
+      }),
+    );
     expect(readdirSync(out)).toHaveLength(2);
     for (const [i, s] of signals.entries()) {
       if (i > 0) await new Promise((r) => setTimeout(r, 50)); // the scenario: a second signal 50 ms later
       child.kill(s);
     }
-    child.stdout.on('data', (d) => (stdout += d));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stdout.resume();
-    const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    const code = await new Promise<number | null>((r) =>
+      child.on('close', (c, sig) => {
+        r(c ?? (sig ? 128 + osConstants.signals[sig] : null));
+      }),
+    );
     return { code, stderr, out: readdirSync(out), rows: parseCsv(stdout).length };
   }
 
-  it('SIGINT with --files -: exit 130, no temporary file, and stderr says the manifest on stdout is partial', async () => {
-    const r = await held(['SIGINT']);
-    expect(r.code).toBe(130);
-    expect(r.out).toEqual([]);
-    expect(r.stderr).toMatch(/interrupted \(SIGINT\) after [\d,]+ files; the manifest on stdout is partial \([\d,]+ rows written, the rest not\); no other output written/);
-    expect(r.stderr).not.toMatch(/no output written\n/);
-    expect(r.rows).toBeGreaterThan(1);
-    expect(r.rows).toBeLessThan(1501);
-    // the count on stderr is what reached stdout: whole rows, after the header
-    const said = Number(/partial \(([\d,]+) rows? written/.exec(r.stderr)![1]!.replace(/,/g, ''));
-    expect(r.rows).toBe(said + 1);
-  }, SLOW);
+  it(
+    'SIGINT with --files -: exit 130, no temporary file, and stderr says the manifest on stdout is partial',
+    async () => {
+      const r = await held(['SIGINT']);
+      expect(r.code).toBe(130);
+      expect(r.out).toEqual([]);
+      expect(r.stderr).toMatch(
+        /interrupted \(SIGINT\) after [\d,]+ files; the manifest on stdout is partial \([\d,]+ rows written, the rest not\); no other output written/,
+      );
+      expect(r.stderr).not.toMatch(/no output written\n/);
+      expect(r.rows).toBeGreaterThan(1);
+      expect(r.rows).toBeLessThan(1501);
+      // the count on stderr is what reached stdout: whole rows, after the header
+      const said = Number(/partial \(([\d,]+) rows? written/.exec(r.stderr)![1]!.replace(/,/g, ''));
+      expect(r.rows).toBe(said + 1);
+    },
+    SLOW,
+  );
   for (const [signals, code] of [
     [['SIGINT', 'SIGINT'], 130],
     [['SIGTERM', 'SIGTERM'], 143],
     [['SIGHUP'], 129],
     [['SIGQUIT'], 131],
-  ] as Array<[NodeJS.Signals[], number]>) {
-    it(`${signals.join(' then ')}: exit ${code}, no temporary file`, async () => {
-      const r = await held(signals);
-      expect(r.code).toBe(code);
-      expect(r.out).toEqual([]);
-      expect(r.stderr).not.toMatch(/\n\s+at /);
-    }, SLOW);
+  ] as [NodeJS.Signals[], number][]) {
+    it(
+      `${signals.join(' then ')}: exit ${code}, no temporary file`,
+      async () => {
+        const r = await held(signals);
+        expect(r.code).toBe(code);
+        expect(r.out).toEqual([]);
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+      },
+      SLOW,
+    );
   }
-  it('Ctrl-C during the final manifest flush: exit 130, no temporary file', async (ctx) => {
-    // 250 files 12 folders deep (~750 KB of manifest, more than a pipe or socket holds): the walk never waits for the output (it asks every 256 files), so the scan ends with
-    // the manifest still unflushed into a pipe nobody reads. That moment is seen from outside as the
-    // reader thread ending (/proc/PID/task shrinks), not guessed with a sleep.
-    if (!existsSync('/proc/self/task')) return ctx.skip('needs /proc to see the scan end');
-    const root = tempDir();
-    const deep = Array.from({ length: 12 }, (_, k) => String.fromCharCode(97 + k).repeat(240)).join('/');
-    for (let i = 0; i < 250; i++) put(root, `kund/${deep}/${i}.txt`, 'x');
-    const out = tempDir();
-    const child = spawn(process.execPath, [CLI, root, '--files', '-', '--csv', join(out, 's.csv'), '--threads', '1'], {
-      env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.stdout.pause();
-    const tasks = (): number => {
-      try {
-        return readdirSync(`/proc/${child.pid}/task`).length;
-      } catch {
-        return 0;
-      }
-    };
-    let most = 0;
-    let sawTemp = false;
-    for (;;) {
-      const n = tasks();
-      most = Math.max(most, n);
-      sawTemp ||= readdirSync(out).length > 0;
-      if (sawTemp && n > 0 && n < most) break; // the reader thread is gone: run() has returned
-      if (child.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(child.exitCode).toBeNull();
-    expect(readdirSync(out)).toHaveLength(1); // the summary's temporary file, waiting for the flush
-    child.kill('SIGINT');
-    child.stdout.resume();
-    const code = await new Promise((r) => child.on('close', r));
-    expect(code).toBe(130);
-    expect(readdirSync(out)).toEqual([]);
-    expect(stderr).toMatch(/interrupted \(SIGINT\) after 250 files; the manifest on stdout is partial/);
-  }, SLOW);
-  for (const flag of ['--csv', '--files']) {
-    it(`${flag} - | head -1: no stack, nothing on stderr, exit 141, no temporary file`, () => {
+  it(
+    'Ctrl-C during the final manifest flush: exit 130, no temporary file',
+    async (ctx) => {
+      // 250 files 12 folders deep (~750 KB of manifest, more than a pipe or socket holds): the walk never waits for the output (it asks every 256 files), so the scan ends with
+      // the manifest still unflushed into a pipe nobody reads. That moment is seen from outside as the
+      // reader thread ending (/proc/PID/task shrinks), not guessed with a sleep.
+      if (!existsSync('/proc/self/task')) return ctx.skip('needs /proc to see the scan end');
+      const root = tempDir();
+      const deep = Array.from({ length: 12 }, (_, k) => String.fromCharCode(97 + k).repeat(240)).join('/');
+      for (let i = 0; i < 250; i++) put(root, `kund/${deep}/${i}.txt`, 'x');
       const out = tempDir();
-      const r = spawnSync('bash', ['-c', `node "$1" "$2" ${flag} - --json "$3/j.json" | head -1 >/dev/null; exit \${PIPESTATUS[0]}`, 'x', CLI, big, out], {
-        encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 120_000,
-      });
-      expect(r.stderr).toBe('');
-      expect(r.status).toBe(141);
+      const child = spawn(
+        process.execPath,
+        [CLI, root, '--files', '-', '--csv', join(out, 's.csv'), '--threads', '1'],
+        {
+          env: { ...process.env, CI: '1' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdout.pause();
+      const tasks = (): number => {
+        try {
+          return readdirSync(`/proc/${child.pid}/task`).length;
+        } catch {
+          return 0;
+        }
+      };
+      let most = 0;
+      let sawTemp = false;
+      for (;;) {
+        const n = tasks();
+        most = Math.max(most, n);
+        sawTemp ||= readdirSync(out).length > 0;
+        if (sawTemp && n > 0 && n < most) break; // the reader thread is gone: run() has returned
+        if (child.exitCode !== null) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(child.exitCode).toBeNull();
+      expect(readdirSync(out)).toHaveLength(1); // the summary's temporary file, waiting for the flush
+      child.kill('SIGINT');
+      child.stdout.resume();
+      const code = await new Promise((r) => child.on('close', r));
+      expect(code).toBe(130);
       expect(readdirSync(out)).toEqual([]);
-    }, SLOW);
+      expect(stderr).toMatch(/interrupted \(SIGINT\) after 250 files; the manifest on stdout is partial/);
+    },
+    SLOW,
+  );
+  for (const flag of ['--csv', '--files']) {
+    it(
+      `${flag} - | head -1: no stack, nothing on stderr, exit 141, no temporary file`,
+      () => {
+        const out = tempDir();
+        const r = spawnSync(
+          'bash',
+          [
+            '-c',
+            `node "$1" "$2" ${flag} - --json "$3/j.json" | head -1 >/dev/null; exit \${PIPESTATUS[0]}`,
+            'x',
+            CLI,
+            big,
+            out,
+          ],
+          {
+            encoding: 'utf8',
+            env: { ...process.env, CI: '1' },
+            timeout: 120_000,
+          },
+        );
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(141);
+        expect(readdirSync(out)).toEqual([]);
+      },
+      SLOW,
+    );
   }
 });
 
@@ -336,14 +498,18 @@ const HOSTILE = [
   'line\u2028sep',
 ];
 // anything a terminal would act on (C0 except CR/LF, DEL, C1) or that reorders or hides text
-// eslint-disable-next-line no-control-regex
-const RAW = /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+const RAW =
+  /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
 
 /** Run the CLI with stdout and stderr on a pseudo-terminal (script(1)); what the terminal received. */
 function onTerminal(args: string[]): { status: number | null; screen: string } | string {
   if (spawnSync('script', ['--version']).status !== 0) return 'script(1) is not installed';
   const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const r = spawnSync('script', ['-qec', quoted, '/dev/null'], { encoding: 'utf8', env: { ...process.env, CI: '1', TZ: 'UTC' }, timeout: 60_000 });
+  const r = spawnSync('script', ['-qec', quoted, '/dev/null'], {
+    encoding: 'utf8',
+    env: { ...process.env, CI: '1', TZ: 'UTC' },
+    timeout: 60_000,
+  });
   return { status: r.status, screen: r.stdout.replace(/\r\x1b\[K/g, '\r') }; // leaktally's own progress line
 }
 
@@ -351,99 +517,158 @@ describe('terminal text: names and arguments never send control or bidi characte
   const root = tempDir();
   for (const [i, h] of HOSTILE.entries()) put(root, `${h}/${h}-${i}.ul`, Buffer.alloc(800));
 
-  it('--csv - and --files - on a terminal are sanitised; the same to a pipe is faithful', (ctx) => {
-    for (const flag of ['--csv', '--files']) {
-      const t = onTerminal([root, flag, '-']);
+  it(
+    '--csv - and --files - on a terminal are sanitised; the same to a pipe is faithful',
+    (ctx) => {
+      for (const flag of ['--csv', '--files']) {
+        const t = onTerminal([root, flag, '-']);
+        if (typeof t === 'string') return ctx.skip(t);
+        expect(t.status).toBe(0);
+        expect(t.screen).not.toMatch(RAW);
+        expect(t.screen).toContain('\uFFFD]0;pwned\uFFFD');
+        const piped = runCli([root, flag, '-']);
+        expect(piped.stdout).toContain('\x1b]0;pwned\x07'); // data stays data
+      }
+    },
+    SLOW,
+  );
+  it(
+    'the default summary on a terminal stdout is sanitised too',
+    (ctx) => {
+      const t = onTerminal([root, '--no-tui']);
       if (typeof t === 'string') return ctx.skip(t);
       expect(t.status).toBe(0);
       expect(t.screen).not.toMatch(RAW);
-      expect(t.screen).toContain('\uFFFD]0;pwned\uFFFD');
-      const piped = runCli([root, flag, '-']);
-      expect(piped.stdout).toContain('\x1b]0;pwned\x07'); // data stays data
-    }
-  }, SLOW);
-  it('the default summary on a terminal stdout is sanitised too', (ctx) => {
-    const t = onTerminal([root, '--no-tui']);
-    if (typeof t === 'string') return ctx.skip(t);
-    expect(t.status).toBe(0);
-    expect(t.screen).not.toMatch(RAW);
-    expect(t.screen).toMatch(/^customer,/m);
-  }, SLOW);
-  it('JSON escapes C1, bidi, zero-width and U+2028 as \\uXXXX, and parses back to the same names', () => {
-    const r = runCli([root, '--json', '-']);
-    expect(r.status).toBe(0);
-    expect(r.stdout).not.toMatch(/[\u0080-\u009f\u2028\u202e\u200b]/);
-    expect(r.stdout).toContain('\\u009b');
-    expect(r.stdout).toContain('\\u202e');
-    const names = JSON.parse(r.stdout).customers.map((c: { customer: string }) => c.customer);
-    expect(names.sort()).toEqual([...HOSTILE].sort());
-  }, SLOW);
-  it('echoed arguments (root, pattern, zone, depth) are sanitised in error lines', () => {
-    for (const args of [
-      ['/no/\x1b]0;x\x07such'],
-      [LEAK, '--pattern', '{\x1b[2J}'],
-      [LEAK, '--tz', 'Mars/\u009b2J'],
-      [LEAK, '--depth', '\u202E1'],
-      [LEAK, '--csv', '/no/\x1b[2J/x.csv'],
-    ]) {
-      const r = runCli(args);
-      expect(r.status).toBe(2);
+      expect(t.screen).toMatch(/^customer,/m);
+    },
+    SLOW,
+  );
+  it(
+    'JSON escapes C1, bidi, zero-width and U+2028 as \\uXXXX, and parses back to the same names',
+    () => {
+      const r = runCli([root, '--json', '-']);
+      expect(r.status).toBe(0);
+      expect(r.stdout).not.toMatch(/[\u0080-\u009f\u2028\u202e\u200b]/);
+      expect(r.stdout).toContain('\\u009b');
+      expect(r.stdout).toContain('\\u202e');
+      const names = parseSummary(r.stdout).customers.map((c) => c.customer);
+      expect(names.sort()).toEqual([...HOSTILE].sort());
+    },
+    SLOW,
+  );
+  it(
+    'echoed arguments (root, pattern, zone, depth) are sanitised in error lines',
+    () => {
+      for (const args of [
+        ['/no/\x1b]0;x\x07such'],
+        [LEAK, '--pattern', '{\x1b[2J}'],
+        [LEAK, '--tz', 'Mars/\u009b2J'],
+        [LEAK, '--depth', '\u202E1'],
+        [LEAK, '--csv', '/no/\x1b[2J/x.csv'],
+      ]) {
+        const r = runCli(args);
+        expect(r.status).toBe(2);
+        expect(r.stderr.replace(/\n$/, '')).not.toMatch(RAW);
+        expect(r.stderr).toContain('\uFFFD');
+      }
+    },
+    SLOW,
+  );
+  it(
+    'warnings on stderr show the root sanitised',
+    () => {
+      const tree = join(tempDir(), 'evil\u202E\x1b[2J');
+      put(tree, 'kund/a.ul', Buffer.alloc(800));
+      const r = runCli([tree, '--csv', '-', '--pattern', '\u202Enothing/{customer}.wav']);
+      expect(r.status).toBe(0);
       expect(r.stderr.replace(/\n$/, '')).not.toMatch(RAW);
-      expect(r.stderr).toContain('\uFFFD');
-    }
-  }, SLOW);
-  it('warnings on stderr show the root sanitised', () => {
-    const tree = join(tempDir(), 'evil\u202E\x1b[2J');
-    put(tree, 'kund/a.ul', Buffer.alloc(800));
-    const r = runCli([tree, '--csv', '-', '--pattern', '\u202Enothing/{customer}.wav']);
-    expect(r.status).toBe(0);
-    expect(r.stderr.replace(/\n$/, '')).not.toMatch(RAW);
-  }, SLOW);
+    },
+    SLOW,
+  );
 });
 
 describe('arguments', () => {
-  it('a root whose name is not UTF-8 (Latin-1 bytes) is found, and shown in Windows-1252', () => {
-    const base = tempDir();
-    const raw = Buffer.concat([Buffer.from(join(base, 'nu')), Buffer.from('/'), Buffer.from([0xe9]), Buffer.from('vidence')]);
-    mkdirSync(Buffer.concat([raw, Buffer.from('/kund')]) as unknown as string, { recursive: true });
-    writeFileSync(Buffer.concat([raw, Buffer.from('/kund/a.ul')]) as unknown as string, Buffer.alloc(8000));
-    const r = spawnSync('bash', ['-c', `node "$1" "$2/nu/$(printf '\\351')vidence" --json -`, 'x', CLI, base], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    const j = JSON.parse(r.stdout);
-    expect(j.root).toBe(join(base, 'nu/évidence'));
-    expect(j.customers).toMatchObject([{ customer: 'kund', files: 1, audio_files: 1 }]);
-  }, SLOW);
-  for (const [flag, value] of [['--depth', '0x2'], ['--depth', '1.0'], ['--depth', ' 2'], ['--depth', '2 '], ['--threads', '1e1'], ['--threads', '0b1']]) {
-    it(`${flag} "${value}" is refused: exit 2, one line`, () => {
-      const r = runCli([LEAK, flag, value]);
-      expect(r.status).toBe(2);
-      oneLine(r.stderr);
-      expect(r.stderr).toMatch(new RegExp(`${flag} must be a whole number`));
-    }, SLOW);
+  it(
+    'a root whose name is not UTF-8 (Latin-1 bytes) is found, and shown in Windows-1252',
+    () => {
+      const base = tempDir();
+      const raw = Buffer.concat([
+        Buffer.from(join(base, 'nu')),
+        Buffer.from('/'),
+        Buffer.from([0xe9]),
+        Buffer.from('vidence'),
+      ]);
+      mkdirSync(Buffer.concat([raw, Buffer.from('/kund')]), { recursive: true });
+      writeFileSync(Buffer.concat([raw, Buffer.from('/kund/a.ul')]), Buffer.alloc(8000));
+      const r = spawnSync('bash', ['-c', `node "$1" "$2/nu/$(printf '\\351')vidence" --json -`, 'x', CLI, base], {
+        encoding: 'utf8',
+        env: { ...process.env, CI: '1' },
+      });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const j = parseSummary(r.stdout);
+      expect(j.root).toBe(join(base, 'nu/évidence'));
+      expect(j.customers).toMatchObject([{ customer: 'kund', files: 1, audio_files: 1 }]);
+    },
+    SLOW,
+  );
+  for (const [flag, value] of [
+    ['--depth', '0x2'],
+    ['--depth', '1.0'],
+    ['--depth', ' 2'],
+    ['--depth', '2 '],
+    ['--threads', '1e1'],
+    ['--threads', '0b1'],
+  ] as const) {
+    it(
+      `${flag} "${value}" is refused: exit 2, one line`,
+      () => {
+        const r = runCli([LEAK, flag, value]);
+        expect(r.status).toBe(2);
+        oneLine(r.stderr);
+        expect(r.stderr).toMatch(new RegExp(`${flag} must be a whole number`));
+      },
+      SLOW,
+    );
   }
 });
 
 describe('--pattern on hostile names', () => {
-  it('60 stars against 255-character names: the run completes (it used to run for hours)', () => {
-    const root = tempDir();
-    for (let i = 0; i < 20; i++) put(root, `kund/${'a'.repeat(240)}-${String(i).padStart(2, '0')}.ul`, Buffer.alloc(800));
-    const r = runCli([root, '--csv', '-', '--pattern', `{customer}/${'*a'.repeat(60)}*b`], { timeout: 120_000 });
-    expect(r.status).toBe(0);
-    expect(csvObjects(r.stdout)).toEqual([expect.objectContaining({ customer: '(unmatched)', files: '20' }), expect.objectContaining({ customer: '(total)', files: '20' })]);
-  }, SLOW);
-  it('a date format that cannot be read back is exit 2 before the scan (it failed every reader thread)', () => {
-    for (const fmt of ['yyyy-D', 'DD', 'HH-hh', 'yy-uu', 'MM-LL', 'kk-HH', 'T-T']) {
-      const r = runCli([LEAK, '--csv', '-', '--pattern', `{customer}/**/{date:${fmt}}*`]);
-      expect(r.status).toBe(2);
-      oneLine(r.stderr);
-      expect(r.stderr).toMatch(/bad --pattern: /);
-    }
-  }, SLOW);
-  it('{date:HHmmss} takes the day from yyyy/MM/dd folders (it dated calls 2000-01-01)', () => {
-    const root = tempDir();
-    put(root, 'kund/2019/01/14/083012.ul', Buffer.alloc(8000));
-    const r = runCli([root, '--csv', '-', '--pattern', '{customer}/*/*/*/{date:HHmmss}.ul']);
-    expect(csvObjects(r.stdout)[0]).toMatchObject({ customer: 'kund', first_recording: '2019-01-14T08:30:12+00:00' });
-  }, SLOW);
+  it(
+    '60 stars against 255-character names: the run completes (it used to run for hours)',
+    () => {
+      const root = tempDir();
+      for (let i = 0; i < 20; i++)
+        put(root, `kund/${'a'.repeat(240)}-${String(i).padStart(2, '0')}.ul`, Buffer.alloc(800));
+      const r = runCli([root, '--csv', '-', '--pattern', `{customer}/${'*a'.repeat(60)}*b`], { timeout: 120_000 });
+      expect(r.status).toBe(0);
+      expect(csvObjects(r.stdout)).toEqual([
+        expect.objectContaining({ customer: '(unmatched)', files: '20' }),
+        expect.objectContaining({ customer: '(total)', files: '20' }),
+      ]);
+    },
+    SLOW,
+  );
+  it(
+    'a date format that cannot be read back is exit 2 before the scan (it failed every reader thread)',
+    () => {
+      for (const fmt of ['yyyy-D', 'DD', 'HH-hh', 'yy-uu', 'MM-LL', 'kk-HH', 'T-T']) {
+        const r = runCli([LEAK, '--csv', '-', '--pattern', `{customer}/**/{date:${fmt}}*`]);
+        expect(r.status).toBe(2);
+        oneLine(r.stderr);
+        expect(r.stderr).toMatch(/bad --pattern: /);
+      }
+    },
+    SLOW,
+  );
+  it(
+    '{date:HHmmss} takes the day from yyyy/MM/dd folders (it dated calls 2000-01-01)',
+    () => {
+      const root = tempDir();
+      put(root, 'kund/2019/01/14/083012.ul', Buffer.alloc(8000));
+      const r = runCli([root, '--csv', '-', '--pattern', '{customer}/*/*/*/{date:HHmmss}.ul']);
+      expect(csvObjects(r.stdout)[0]).toMatchObject({ customer: 'kund', first_recording: '2019-01-14T08:30:12+00:00' });
+    },
+    SLOW,
+  );
 });

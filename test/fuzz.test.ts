@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { CLI, csvObjects, parseCsv, tempDir, wav } from './helpers.js';
+import { CLI, csvObjects, parseCsv, parseSummary, tempDir, wav } from './helpers.js';
 import { decodeName } from '../src/scan/names.js';
 import { safeText } from '../src/report/cells.js';
 
@@ -30,9 +30,44 @@ function mulberry32(seed: number): () => number {
 }
 
 const PIECES: Buffer[] = [
-  '\x1b]0;t\x07', '\x1b[2J', '\x1b[31m', '\x07', '\b', '\r', '\n', '\t', '\x7f', '\u009b', '\u0085', '\u202e', '\u2066', '\u2069',
-  '\u200b', '\u200f', '\ufeff', '\u2028', '\u2029', '"', "'", ',', ';', '=', '+', '-', '@', '=cmd|"/c calc"!A1', ' ', 'é', '😀',
-  'kund', 'call', '2019', '20190114-083012', '.wav', '.mp3', '.ul',
+  '\x1b]0;t\x07',
+  '\x1b[2J',
+  '\x1b[31m',
+  '\x07',
+  '\b',
+  '\r',
+  '\n',
+  '\t',
+  '\x7f',
+  '\u009b',
+  '\u0085',
+  '\u202e',
+  '\u2066',
+  '\u2069',
+  '\u200b',
+  '\u200f',
+  '\ufeff',
+  '\u2028',
+  '\u2029',
+  '"',
+  "'",
+  ',',
+  ';',
+  '=',
+  '+',
+  '-',
+  '@',
+  '=cmd|"/c calc"!A1',
+  ' ',
+  'é',
+  '😀',
+  'kund',
+  'call',
+  '2019',
+  '20190114-083012',
+  '.wav',
+  '.mp3',
+  '.ul',
 ].map((s) => Buffer.from(s));
 const BAD_BYTES = [0xff, 0xfe, 0xe9, 0xc3, 0x80, 0x9b, 0xed];
 
@@ -64,7 +99,14 @@ function hostileContent(rnd: () => number): Buffer {
   if (r < 0.4) return good.subarray(0, Math.floor(rnd() * good.length)); // a cut header
   if (r < 0.5) return Buffer.alloc(0);
   if (r < 0.6) return Buffer.from('<html><body>404</body></html>');
-  const magic = [Buffer.from('RIFF'), Buffer.from('OggS'), Buffer.from('ID3'), Buffer.from('\0\0\0\x18ftypmp42'), Buffer.from('fLaC'), Buffer.alloc(0)][Math.floor(rnd() * 6)]!;
+  const magic = [
+    Buffer.from('RIFF'),
+    Buffer.from('OggS'),
+    Buffer.from('ID3'),
+    Buffer.from('\0\0\0\x18ftypmp42'),
+    Buffer.from('fLaC'),
+    Buffer.alloc(0),
+  ][Math.floor(rnd() * 6)]!;
   const junk = Buffer.alloc(Math.floor(rnd() * 3000));
   for (let i = 0; i < junk.length; i++) junk[i] = Math.floor(rnd() * 256);
   return Buffer.concat([magic, junk]);
@@ -87,18 +129,18 @@ function makeTree(seed: number): Tree {
   const customers = 2 + Math.floor(rnd() * 4);
   const write = (rel: Buffer[], customer: string): void => {
     const p = Buffer.concat([rootB, ...rel.flatMap((b, i) => (i ? [Buffer.from('/'), b] : [b]))]);
-    writeFileSync(p as unknown as string, hostileContent(rnd));
+    writeFileSync(p, hostileContent(rnd));
     perCustomer.set(customer, (perCustomer.get(customer) ?? 0) + 1);
     files++;
   };
   for (let c = 0; c < customers; c++) {
     const cname = hostileName(rnd, taken);
     const shown = safeText(decodeName(cname));
-    mkdirSync(Buffer.concat([rootB, cname]) as unknown as string);
+    mkdirSync(Buffer.concat([rootB, cname]));
     perCustomer.set(shown, perCustomer.get(shown) ?? 0);
     const n = Math.floor(rnd() * 8);
     const sub = rnd() < 0.5 ? hostileName(rnd, taken) : undefined;
-    if (sub) mkdirSync(Buffer.concat([rootB, cname, Buffer.from('/'), sub]) as unknown as string);
+    if (sub) mkdirSync(Buffer.concat([rootB, cname, Buffer.from('/'), sub]));
     for (let i = 0; i < n; i++) {
       const f = hostileName(rnd, taken);
       write(sub && rnd() < 0.5 ? [cname, sub, f] : [cname, f], shown);
@@ -108,8 +150,8 @@ function makeTree(seed: number): Tree {
   return { root, perCustomer, files };
 }
 
-// eslint-disable-next-line no-control-regex
-const RAW = /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+const RAW =
+  /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
 
 const SEEDS = [1, 2, 3, 4];
 
@@ -118,9 +160,15 @@ describe('fuzz: hostile names and contents', () => {
     it(`seed ${seed}: every file counted once, classes add up, outputs parse, terminals get no raw controls`, (ctx) => {
       const tree = makeTree(seed);
       const out = tempDir();
-      const r = spawnSync(process.execPath, [CLI, tree.root, '--csv', join(out, 's.csv'), '--files', join(out, 'f.csv'), '--json', join(out, 'j.json')], {
-        encoding: 'utf8', env: { ...process.env, CI: '1', TZ: 'UTC' }, timeout: 120_000,
-      });
+      const r = spawnSync(
+        process.execPath,
+        [CLI, tree.root, '--csv', join(out, 's.csv'), '--files', join(out, 'f.csv'), '--json', join(out, 'j.json')],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, CI: '1', TZ: 'UTC' },
+          timeout: 120_000,
+        },
+      );
       expect(r.stderr.replace(/\n$/, '')).not.toMatch(RAW);
       expect(r.status).toBe(0);
 
@@ -137,16 +185,22 @@ describe('fuzz: hostile names and contents', () => {
       const manifest = csvObjects(readFileSync(join(out, 'f.csv'), 'utf8'));
       expect(manifest).toHaveLength(tree.files);
       expect(new Set(manifest.map((m) => m.path)).size).toBe(tree.files);
-      const json = JSON.parse(readFileSync(join(out, 'j.json'), 'utf8'));
+      const json = parseSummary(readFileSync(join(out, 'j.json'), 'utf8'));
       expect(json.totals.files).toBe(tree.files);
       expect(json.totals.audio_files + json.totals.other_files + json.totals.unreadable_files).toBe(tree.files);
 
       // and on a terminal: the summary and the manifest on stdout, sanitised
       if (spawnSync('script', ['--version']).status !== 0) return ctx.skip('script(1) is not installed');
       for (const flag of ['--csv', '--files']) {
-        const t = spawnSync('script', ['-qec', `'${process.execPath}' '${CLI}' '${tree.root}' ${flag} -`, '/dev/null'], {
-          encoding: 'utf8', env: { ...process.env, CI: '1', TZ: 'UTC' }, timeout: 120_000,
-        });
+        const t = spawnSync(
+          'script',
+          ['-qec', `'${process.execPath}' '${CLI}' '${tree.root}' ${flag} -`, '/dev/null'],
+          {
+            encoding: 'utf8',
+            env: { ...process.env, CI: '1', TZ: 'UTC' },
+            timeout: 120_000,
+          },
+        );
         expect(t.status).toBe(0);
         expect(t.stdout.replace(/\r\x1b\[K/g, '\r')).not.toMatch(RAW);
       }

@@ -84,7 +84,8 @@ export function unprivilegedRuntime(): string {
   cpSync(join(ROOT, 'dist'), join(d, 'dist'), { recursive: true });
   cpSync(join(ROOT, 'package.json'), join(d, 'package.json'));
   // the folder-listing addon, when built (native/listdir.c)
-  if (existsSync(join(ROOT, 'build/Release/listdir.node'))) cpSync(join(ROOT, 'build/Release/listdir.node'), join(d, 'build/Release/listdir.node'));
+  if (existsSync(join(ROOT, 'build/Release/listdir.node')))
+    cpSync(join(ROOT, 'build/Release/listdir.node'), join(d, 'build/Release/listdir.node'));
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
     packages: Record<string, { dev?: boolean }>;
   };
@@ -102,7 +103,13 @@ export function unprivilegedRuntime(): string {
   }
   // dist/ is copied with this umask's modes; the linked packages keep theirs (a chmod would change the
   // installed files too): if they are not readable by others, the check below says so
-  spawnSync('chmod', ['-R', 'a+rX', join(d, 'dist'), join(d, 'package.json'), ...(existsSync(join(d, 'build')) ? [join(d, 'build')] : [])]);
+  spawnSync('chmod', [
+    '-R',
+    'a+rX',
+    join(d, 'dist'),
+    join(d, 'package.json'),
+    ...(existsSync(join(d, 'build')) ? [join(d, 'build')] : []),
+  ]);
   return (runtime = d);
 }
 
@@ -114,7 +121,10 @@ export function unprivileged(...fixtures: string[]): Unprivileged {
   const cli = join(rt, 'dist/cli/main.js');
   const probe = spawnSync(process.execPath, [cli, '--version'], { ...NOBODY, encoding: 'utf8' });
   if (probe.status !== 0) {
-    return { skip: `uid 65534 cannot run ${process.execPath} (${probe.error?.message ?? String(probe.stderr).trim()}): put node where every user can reach it` };
+    return {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- null, not a string, when the command cannot be spawned
+      skip: `uid 65534 cannot run ${process.execPath} (${probe.error?.message ?? String(probe.stderr).trim()}): put node where every user can reach it`,
+    };
   }
   for (const f of fixtures) {
     const r = spawnSync('test', ['-x', f], NOBODY);
@@ -160,7 +170,32 @@ export function parseCsv(text: string, delimiter = ','): string[][] {
 }
 
 /** CSV rows as objects keyed by the header. */
-export function csvObjects(text: string, delimiter = ','): Array<Record<string, string>> {
+export function csvObjects(text: string, delimiter = ','): Record<string, string>[] {
   const [head, ...rows] = parseCsv(text, delimiter);
   return rows.map((r) => Object.fromEntries(head!.map((h, i) => [h, r[i] ?? ''])));
 }
+
+/** The figures of one row (or the totals) of the summary JSON (--json) that the tests read. */
+export interface SummaryCountsJson {
+  files: number;
+  audio_files: number;
+  other_files: number;
+  unreadable_files: number;
+  unreadable_folders: number;
+  audio_seconds: number;
+  formats: Record<string, number>;
+  months: Record<string, { audio_files: number; audio_seconds: number }>;
+  [field: string]: unknown;
+}
+
+/** The summary JSON (--json) as the tests read it, so that no test works on JSON.parse's `any`. */
+export interface SummaryJson {
+  root: string;
+  options: Record<string, unknown>;
+  totals: SummaryCountsJson;
+  customers: (SummaryCountsJson & { customer: string })[];
+  atimes_kept: { folders: boolean; files_not_kept: number };
+  [field: string]: unknown;
+}
+
+export const parseSummary = (text: string): SummaryJson => JSON.parse(text) as SummaryJson;

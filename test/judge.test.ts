@@ -11,7 +11,8 @@ import { decode, judge, impossibleAbove, parseCsv, decodeName, cause } from './t
 
 const JUDGE = join(ROOT, 'test/tools/judge-decoded.mjs');
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
-if (!hasFfmpeg) console.warn('judge.test.ts: ffmpeg is not on PATH; the decoding tests are skipped (install ffmpeg to run them)');
+if (!hasFfmpeg)
+  console.warn('judge.test.ts: ffmpeg is not on PATH; the decoding tests are skipped (install ffmpeg to run them)');
 
 function ffmpeg(...args: string[]): void {
   const r = spawnSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', ...args]);
@@ -27,7 +28,7 @@ function cut(from: string, to: string, n: number): void {
   writeFileSync(to, b.subarray(0, got));
 }
 
-describe('the judge\'s arithmetic', () => {
+describe("the judge's arithmetic", () => {
   it('sums |leaktally − decoded| over every file, a file not counted as audio counting as 0 s', () => {
     const j = judge([
       { path: 'a.wav', kind: 'audio', seconds: 10, decoded: 10 },
@@ -57,7 +58,10 @@ describe('the judge\'s arithmetic', () => {
     expect(j.impossible.map((r) => r.path).sort()).toEqual(['empty-but-60.wav', 'stub.mp3']);
     expect(j.criteria[1]!.pass).toBe(false);
     expect(j.criteria[2]!.pass).toBe(true);
-    expect(j.impossible.map((r) => cause(r)).sort()).toEqual(['impossible length (> 10 × decoded + 60 s)', 'impossible length, nothing decodes']);
+    expect(j.impossible.map((r) => cause(r)).sort()).toEqual([
+      'impossible length (> 10 × decoded + 60 s)',
+      'impossible length, nothing decodes',
+    ]);
     expect(cause(j.worst.find((r) => r.path === 'edge.mp3')!)).toBe('over by ≥ 1.5×');
   });
 
@@ -69,9 +73,13 @@ describe('the judge\'s arithmetic', () => {
     expect(j.criteria.every((c) => c.pass)).toBe(true);
   });
 
-  it('reads the manifest\'s CSV (BOM, quotes, CRLF) and names bytes as leaktally does', () => {
+  it("reads the manifest's CSV (BOM, quotes, CRLF) and names bytes as leaktally does", () => {
     const rows = parseCsv('\ufeffpath,kind\r\n"a,""b"".mp3",audio\r\nc.wav,other\r\n');
-    expect(rows).toEqual([['path', 'kind'], ['a,"b".mp3', 'audio'], ['c.wav', 'other']]);
+    expect(rows).toEqual([
+      ['path', 'kind'],
+      ['a,"b".mp3', 'audio'],
+      ['c.wav', 'other'],
+    ]);
     expect(decodeName(Buffer.from('samtal_\xe5\xe4\xf6.wav', 'latin1'))).toBe('samtal_åäö.wav');
     expect(decodeName(Buffer.from('samtal_åäö.wav'))).toBe('samtal_åäö.wav');
   });
@@ -80,7 +88,15 @@ describe('the judge\'s arithmetic', () => {
 describe.skipIf(!hasFfmpeg)('decoded lengths of files made with ffmpeg', () => {
   it('a WAV decodes to its length, to the sample', async () => {
     const d = tempDir();
-    ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000:duration=2.5', '-c:a', 'pcm_mulaw', join(d, 'call.wav'));
+    ffmpeg(
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=8000:duration=2.5',
+      '-c:a',
+      'pcm_mulaw',
+      join(d, 'call.wav'),
+    );
     const r = await decode(join(d, 'call.wav'));
     expect(r.seconds).toBe(2.5);
     expect(r.format).toBe('wav');
@@ -90,7 +106,17 @@ describe.skipIf(!hasFfmpeg)('decoded lengths of files made with ffmpeg', () => {
   it('a CBR MP3 cut after 8 KB decodes to what its bytes hold, not what its header claims', async () => {
     const d = tempDir();
     const full = join(d, 'full.mp3');
-    ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=20', '-c:a', 'libmp3lame', '-b:a', '64k', full);
+    ffmpeg(
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=44100:duration=20',
+      '-c:a',
+      'libmp3lame',
+      '-b:a',
+      '64k',
+      full,
+    );
     const whole = await decode(full);
     expect(whole.seconds).toBeGreaterThan(19.9);
     expect(whole.seconds).toBeLessThan(20.1);
@@ -101,7 +127,7 @@ describe.skipIf(!hasFfmpeg)('decoded lengths of files made with ffmpeg', () => {
     expect(part.seconds).toBeLessThan(1.06);
   });
 
-  it('a file with no audio stream, or that is not media, decodes to 0 s with ffmpeg\'s reason', async () => {
+  it("a file with no audio stream, or that is not media, decodes to 0 s with ffmpeg's reason", async () => {
     const d = tempDir();
     ffmpeg('-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5:duration=1', '-c:v', 'libvpx', join(d, 'video.webm'));
     writeFileSync(join(d, 'page.mp3'), '<html>404</html>');
@@ -119,14 +145,42 @@ describe.skipIf(!hasFfmpeg)('decoded lengths of files made with ffmpeg', () => {
     const tree = join(d, 'tree');
     const cust = join(tree, 'customer');
     spawnSync('mkdir', ['-p', cust]);
-    ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000:duration=3', '-c:a', 'pcm_alaw', join(cust, 'a.wav'));
-    ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=20', '-c:a', 'libmp3lame', '-b:a', '64k', join(d, 'full.mp3'));
+    ffmpeg(
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=8000:duration=3',
+      '-c:a',
+      'pcm_alaw',
+      join(cust, 'a.wav'),
+    );
+    ffmpeg(
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=44100:duration=20',
+      '-c:a',
+      'libmp3lame',
+      '-b:a',
+      '64k',
+      join(d, 'full.mp3'),
+    );
     cut(join(d, 'full.mp3'), join(cust, 'cut.mp3'), 8192);
-    const before = readdirSync(cust).sort().map((f) => [f, statSync(join(cust, f)).mtimeMs]);
+    const before = readdirSync(cust)
+      .sort()
+      .map((f) => [f, statSync(join(cust, f)).mtimeMs]);
     const out = join(d, 'judge.json');
     const r = spawnSync(process.execPath, [JUDGE, tree, '--leaktally', CLI, '--json', out, '--jobs', '2', '--quiet']);
-    const j = JSON.parse(readFileSync(out, 'utf8')) as { totals: { files: number; decoded: number }; files: Array<{ path: string; decoded: number; seconds: number | null; diff: number }>; criteria: Array<{ pass: boolean }> };
-    expect(readdirSync(cust).sort().map((f) => [f, statSync(join(cust, f)).mtimeMs])).toEqual(before);
+    const j = JSON.parse(readFileSync(out, 'utf8')) as {
+      totals: { files: number; decoded: number };
+      files: { path: string; decoded: number; seconds: number | null; diff: number }[];
+      criteria: { pass: boolean }[];
+    };
+    expect(
+      readdirSync(cust)
+        .sort()
+        .map((f) => [f, statSync(join(cust, f)).mtimeMs]),
+    ).toEqual(before);
     expect(j.totals.files).toBe(2);
     const wav = j.files.find((f) => f.path === 'customer/a.wav')!;
     expect(wav.decoded).toBe(3);

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { scan, type ScanConfig } from '../dist/scan/engine.js';
 import { put, tempDir, wav, runCli, csvObjects } from './helpers.js';
 
-const cfg = (root: string, extra: Partial<ScanConfig> = {}): ScanConfig => ({ root, depth: 1, zone: 'UTC', threads: 2, ...extra });
+const cfg = (root: string, extra: Partial<ScanConfig> = {}): ScanConfig => ({
+  root,
+  depth: 1,
+  zone: 'UTC',
+  threads: 2,
+  ...extra,
+});
 
 /** one recording with three names (two customers), one with two names in one folder, and plain files */
 function linkedTree(): string {
@@ -27,7 +33,8 @@ describe('hard links', () => {
     const results = [];
     for (const threads of [0, 2, 3]) results.push(await scan(cfg(root, { threads })));
     const [r0] = results;
-    for (const r of results.slice(1)) expect({ c: r.customers, t: r.totals }).toEqual({ c: r0!.customers, t: r0!.totals });
+    for (const r of results.slice(1))
+      expect({ c: r.customers, t: r.totals }).toEqual({ c: r0!.customers, t: r0!.totals });
     expect(r0!.totals.files).toBe(403);
     expect(r0!.totals.audioFiles).toBe(402);
     expect(r0!.totals.hardLinks).toBe(3);
@@ -47,7 +54,10 @@ describe('hard links', () => {
     const root = linkedTree();
     const r = runCli([root, '--csv', '-']);
     expect(r.status).toBe(0);
-    const head = r.stdout.replace(/^\uFEFF/, '').split('\r\n')[0]!.split(',');
+    const head = r.stdout
+      .replace(/^\uFEFF/, '')
+      .split('\r\n')[0]!
+      .split(',');
     expect(head.slice(-2)).toEqual(['unreadable_folders', 'hard_links']);
     const rows = csvObjects(r.stdout);
     const beta = rows.find((x) => x.customer === 'beta')!;

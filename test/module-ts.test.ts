@@ -57,18 +57,20 @@ describe('tracker modules: the play time, with libopenmpt', () => {
     expect((await probeFile(join(dir, 'fast.bin'), 'fast.bin')).probe.seconds).toBeCloseTo(fast.seconds!, 6);
   });
 
-  it.skipIf(!hasFfmpeg || !/libopenmpt/.test(spawnSync('ffmpeg', ['-v', 'quiet', '-formats']).stdout?.toString() ?? ''))(
-    'agrees with the length ffmpeg decodes',
-    async () => {
-      const f = join(dir, 'judge.mod');
-      writeFileSync(f, mod(3, 4));
-      const pcm = spawnSync('ffmpeg', ['-v', 'quiet', '-i', f, '-f', 's16le', '-ac', '1', '-ar', '8000', '-'], { maxBuffer: 1 << 26 }).stdout;
-      const decoded = pcm.length / 2 / 8000;
-      expect(decoded).toBeGreaterThan(1);
-      // ffmpeg renders in blocks of 0.1 s (its libopenmpt demuxer): at most one block more
-      expect(Math.abs((await probeFile(f, 'judge.mod')).probe.seconds! - decoded)).toBeLessThanOrEqual(0.1 + 1e-3);
-    },
-  );
+  it.skipIf(
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stdout is null when ffmpeg cannot be spawned
+    !hasFfmpeg || !(spawnSync('ffmpeg', ['-v', 'quiet', '-formats']).stdout?.toString() ?? '').includes('libopenmpt'),
+  )('agrees with the length ffmpeg decodes', async () => {
+    const f = join(dir, 'judge.mod');
+    writeFileSync(f, mod(3, 4));
+    const pcm = spawnSync('ffmpeg', ['-v', 'quiet', '-i', f, '-f', 's16le', '-ac', '1', '-ar', '8000', '-'], {
+      maxBuffer: 1 << 26,
+    }).stdout;
+    const decoded = pcm.length / 2 / 8000;
+    expect(decoded).toBeGreaterThan(1);
+    // ffmpeg renders in blocks of 0.1 s (its libopenmpt demuxer): at most one block more
+    expect(Math.abs((await probeFile(f, 'judge.mod')).probe.seconds! - decoded)).toBeLessThanOrEqual(0.1 + 1e-3);
+  });
 
   it('a module libopenmpt cannot open, or one over the size read for modules, is unreadable with the reason', async () => {
     const bad = Buffer.alloc(1200, 0xee);
@@ -94,7 +96,9 @@ describe('tracker modules: the play time, with libopenmpt', () => {
       const files = join(dir, `files-${t}.csv`);
       const r = runCli([tree, '--files', files, '--json', join(dir, `sum-${t}.json`), '--threads', t]);
       expect(r.status, r.stderr).toBe(0);
-      return csvObjects(readFileSync(files, 'utf8').replace(/^\uFEFF/, '')).map((x) => `${x.path} ${x.kind} ${x.seconds}`).sort();
+      return csvObjects(readFileSync(files, 'utf8').replace(/^\uFEFF/, ''))
+        .map((x) => `${x.path} ${x.kind} ${x.seconds}`)
+        .sort();
     });
     expect(out[0]!.every((l) => / audio \d/.test(l))).toBe(true);
     expect(out[1]).toEqual(out[0]);
@@ -105,14 +109,46 @@ describe('tracker modules: the play time, with libopenmpt', () => {
 describe.skipIf(!hasFfmpeg)('MPEG-TS', () => {
   it('a video-only stream is other, with the reason', async () => {
     const f = join(dir, 'video.ts');
-    const r = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=d=2:s=64x48:r=10', '-c:v', 'mpeg2video', '-f', 'mpegts', f]);
+    const r = spawnSync('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=d=2:s=64x48:r=10',
+      '-c:v',
+      'mpeg2video',
+      '-f',
+      'mpegts',
+      f,
+    ]);
     expect(r.status).toBe(0);
     expect((await probeFile(f, 'video.ts')).probe).toMatchObject({ kind: 'other', error: 'video, no audio track' });
   });
 
   it('video with an AAC track: the audio track is counted', async () => {
     const f = join(dir, 'av.ts');
-    const r = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=f=440:d=3', '-f', 'lavfi', '-i', 'testsrc=d=3:s=64x48:r=10', '-c:a', 'aac', '-c:v', 'mpeg2video', '-f', 'mpegts', f]);
+    const r = spawnSync('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=f=440:d=3',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=d=3:s=64x48:r=10',
+      '-c:a',
+      'aac',
+      '-c:v',
+      'mpeg2video',
+      '-f',
+      'mpegts',
+      f,
+    ]);
     expect(r.status).toBe(0);
     const p = (await probeFile(f, 'av.ts')).probe;
     expect(p).toMatchObject({ kind: 'audio', codec: 'MPEG-TS/AAC' });
@@ -122,7 +158,14 @@ describe.skipIf(!hasFfmpeg)('MPEG-TS', () => {
 
 /** A TAK head written bit by bit: STREAMINFO (+ LAST_FRAME) + END, then `body` bytes standing for frames. */
 function tak(samples: number, rate: number, channels: number, body: number, lastEnd?: number): Buffer {
-  let v = 2n | (2n << 6n) | (1n << 10n) | (BigInt(samples) << 14n) | (BigInt(rate - 6000) << 52n) | (8n << 70n) | (BigInt(channels - 1) << 75n);
+  let v =
+    2n |
+    (2n << 6n) |
+    (1n << 10n) |
+    (BigInt(samples) << 14n) |
+    (BigInt(rate - 6000) << 52n) |
+    (8n << 70n) |
+    (BigInt(channels - 1) << 75n);
   const info = Buffer.alloc(13);
   for (let i = 0; i < 10; i++, v >>= 8n) info[i] = Number(v & 0xffn);
   const blocks = [Buffer.from([1, 13, 0, 0]), info];
@@ -142,7 +185,13 @@ function tak(samples: number, rate: number, channels: number, body: number, last
 describe('TAK: the STREAMINFO sample count', () => {
   it('reads samples, rate and channels from the bit fields', async () => {
     writeFileSync(join(dir, 'a.tak'), tak(441000, 44100, 2, 20000));
-    expect((await probeFile(join(dir, 'a.tak'), 'a.tak')).probe).toMatchObject({ kind: 'audio', codec: 'TAK', seconds: 10, sampleRate: 44100, channels: 2 });
+    expect((await probeFile(join(dir, 'a.tak'), 'a.tak')).probe).toMatchObject({
+      kind: 'audio',
+      codec: 'TAK',
+      seconds: 10,
+      sampleRate: 44100,
+      channels: 2,
+    });
   });
 
   it('a file cut before its last frame ends is sized in proportion to the frame bytes present, and says so', async () => {

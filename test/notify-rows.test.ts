@@ -3,6 +3,7 @@
  * withheld calls, past-retention counts): merging keys into controllers, de-duplicating callers,
  * retention per key, data-subject bounds. The end-to-end run on a generated tree is test/notify.test.ts.
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ScanResult } from '../src/scan/engine.js';
 import type { CustomerTotals } from '../src/scan/aggregate.js';
@@ -12,23 +13,60 @@ import { retentionPlan } from '../src/report/retention.js';
 import { summaryCsv } from '../src/report/summary.js';
 import { parseCsv } from './helpers.js';
 
-function row(customer: string, o: Partial<CustomerTotals> & { callerList?: string[]; pastRetentionMicros?: number }): CustomerTotals {
+function row(
+  customer: string,
+  o: Partial<CustomerTotals> & { callerList?: string[]; pastRetentionMicros?: number },
+): CustomerTotals {
   const callers = o.callerList ? new Set(o.callerList) : undefined;
   const { callerList: _l, pastRetentionMicros, ...rest } = o;
   return {
-    customer, kind: 'customer', files: 0, audioFiles: 0, otherFiles: 0, unreadableFiles: 0, unreadableFolders: 0, hardLinks: 0, sparseFiles: 0, bytes: 0, audioSeconds: 0,
-    formats: [], months: [], dateSources: [], unreadableExamples: [], withheldCallerCalls: 0, pastRetentionFiles: 0,
-    pastRetentionSeconds: (pastRetentionMicros ?? 0) / 1e6, distinctCallers: callers?.size, callers, ...rest,
+    customer,
+    kind: 'customer',
+    files: 0,
+    audioFiles: 0,
+    otherFiles: 0,
+    unreadableFiles: 0,
+    unreadableFolders: 0,
+    hardLinks: 0,
+    sparseFiles: 0,
+    bytes: 0,
+    audioSeconds: 0,
+    formats: [],
+    months: [],
+    dateSources: [],
+    unreadableExamples: [],
+    withheldCallerCalls: 0,
+    pastRetentionFiles: 0,
+    pastRetentionSeconds: (pastRetentionMicros ?? 0) / 1e6,
+    distinctCallers: callers?.size,
+    callers,
+    ...rest,
   };
 }
 
 function result(rows: CustomerTotals[]): ScanResult {
   return {
     config: { root: '/leak', depth: 1, pattern: '*-{customer}-{caller}-*', zone: 'UTC', threads: 0 },
-    startedAt: new Date(Date.UTC(2019, 1, 18)), finishedAt: new Date(Date.UTC(2019, 1, 18, 0, 1)), partial: false,
+    startedAt: new Date(Date.UTC(2019, 1, 18)),
+    finishedAt: new Date(Date.UTC(2019, 1, 18, 0, 1)),
+    partial: false,
     customers: rows,
-    totals: { files: 0, audioFiles: 0, otherFiles: 0, unreadableFiles: 0, bytes: 0, audioSeconds: 0, formats: [], distinctCallers: 0, customers: rows.length },
-    linksSkipped: 0, specialSkipped: 0, unreadableFolders: 0, folderErrors: [], unmatched: 0,
+    totals: {
+      files: 0,
+      audioFiles: 0,
+      otherFiles: 0,
+      unreadableFiles: 0,
+      bytes: 0,
+      audioSeconds: 0,
+      formats: [],
+      distinctCallers: 0,
+      customers: rows.length,
+    },
+    linksSkipped: 0,
+    specialSkipped: 0,
+    unreadableFolders: 0,
+    folderErrors: [],
+    unmatched: 0,
   } as unknown as ScanResult;
 }
 
@@ -37,9 +75,26 @@ const register = parseRegister(
   'r.csv',
 );
 const rows = [
-  row('001', { files: 3, audioFiles: 3, audioSeconds: 10.5, withheldCallerCalls: 1, pastRetentionFiles: 2, pastRetentionMicros: 7_000_000, oldestPastRetentionMs: 1000, callerList: ['+46701740610', '+4915112345678'] }),
+  row('001', {
+    files: 3,
+    audioFiles: 3,
+    audioSeconds: 10.5,
+    withheldCallerCalls: 1,
+    pastRetentionFiles: 2,
+    pastRetentionMicros: 7_000_000,
+    oldestPastRetentionMs: 1000,
+    callerList: ['+46701740610', '+4915112345678'],
+  }),
   // the same Swedish caller written nationally (a simpler engine key), and a new one
-  row('002', { files: 2, audioFiles: 2, audioSeconds: 4.25, pastRetentionFiles: 1, pastRetentionMicros: 4_250_000, oldestPastRetentionMs: 500, callerList: ['0701740610', '+358401234567'] }),
+  row('002', {
+    files: 2,
+    audioFiles: 2,
+    audioSeconds: 4.25,
+    pastRetentionFiles: 1,
+    pastRetentionMicros: 4_250_000,
+    oldestPastRetentionMs: 500,
+    callerList: ['0701740610', '+358401234567'],
+  }),
   row('003', { files: 1, audioFiles: 1, audioSeconds: 1, callerList: ['+46701740610'] }),
   row('077', { files: 1, audioFiles: 1, audioSeconds: 2, withheldCallerCalls: 1, callerList: [] }),
   row('(unmatched)', { kind: 'unmatched', files: 1, otherFiles: 1, callerList: [] }),
@@ -61,10 +116,14 @@ describe('notification rows', () => {
     ]);
     expect(by('Acme')).toMatchObject({ files: 5, micros: 14_750_000, withheldCallerCalls: 1 });
   });
-  it('callers de-duplicated across a controller\'s keys (national and international forms are one) and in the total', () => {
+  it("callers de-duplicated across a controller's keys (national and international forms are one) and in the total", () => {
     expect(by('Acme').distinctCallers).toBe(3);
     expect(by('Acme').callersDeduplicated).toBe(true);
-    expect(by('Acme').callersByCountry).toEqual([['DE', 1], ['FI', 1], ['SE', 1]]);
+    expect(by('Acme').callersByCountry).toEqual([
+      ['DE', 1],
+      ['FI', 1],
+      ['SE', 1],
+    ]);
     expect(rep.total.distinctCallers).toBe(3); // not 2 + 2 + 1
     expect(rep.total.withheldCallerCalls).toBe(2);
   });
@@ -76,7 +135,12 @@ describe('notification rows', () => {
     expect(by('077').subjects).toMatchObject({ min: 1, max: 1 });
   });
   it('retention per key: days from the register; no default, so keys without retention_days have none', () => {
-    expect(by('Acme')).toMatchObject({ retentionDays: [7, 30], pastRetentionFiles: 3, pastRetentionMicros: 11_250_000, oldestPastRetentionMs: 500 });
+    expect(by('Acme')).toMatchObject({
+      retentionDays: [7, 30],
+      pastRetentionFiles: 3,
+      pastRetentionMicros: 11_250_000,
+      oldestPastRetentionMs: 500,
+    });
     expect(by('Bil')).toMatchObject({ retentionDays: [], pastRetentionFiles: undefined });
     expect(by('Tom')).toMatchObject({ retentionDays: [30], pastRetentionFiles: 0, files: 0 });
     expect(rep.total).toMatchObject({ pastRetentionFiles: 3, pastRetentionMicros: 11_250_000 });
@@ -88,9 +152,31 @@ describe('notification rows', () => {
     const csv = parseCsv(summaryCsv(result(rows), ',', { register, retention: plan, country: 'SE' }));
     const [head, ...body] = csv;
     const obj = body.map((r) => Object.fromEntries(head!.map((h, i) => [h, r[i]])));
-    expect(obj[0]).toMatchObject({ customer: '001; 002', controller: 'Acme', org_id: '556-1', files: '5', audio_seconds: '15', audio_hours: '0.00', distinct_callers: '3', withheld_caller_calls: '1', retention_days: '7; 30', past_retention_files: '3', past_retention_hours: '0.00' });
-    expect(obj[1]).toMatchObject({ customer: '003', retention_days: '', past_retention_files: '', past_retention_hours: '' });
-    expect(obj.at(-1)).toMatchObject({ customer: '(total)', files: '8', distinct_callers: '3', withheld_caller_calls: '2' });
+    expect(obj[0]).toMatchObject({
+      customer: '001; 002',
+      controller: 'Acme',
+      org_id: '556-1',
+      files: '5',
+      audio_seconds: '15',
+      audio_hours: '0.00',
+      distinct_callers: '3',
+      withheld_caller_calls: '1',
+      retention_days: '7; 30',
+      past_retention_files: '3',
+      past_retention_hours: '0.00',
+    });
+    expect(obj[1]).toMatchObject({
+      customer: '003',
+      retention_days: '',
+      past_retention_files: '',
+      past_retention_hours: '',
+    });
+    expect(obj.at(-1)).toMatchObject({
+      customer: '(total)',
+      files: '8',
+      distinct_callers: '3',
+      withheld_caller_calls: '2',
+    });
   });
   it('without a register: one row per key; without caller sets, sums are said to be sums', () => {
     const noSets = rows.map((r) => ({ ...r, callers: undefined }));
@@ -116,7 +202,6 @@ describe("the UI's export", () => {
     const { readXlsx } = await import('./xlsx-read.js');
     const { LEAK, tempDir } = await import('./helpers.js');
     const { readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
     const res = await scan({ root: LEAK, depth: 1, zone: 'UTC', threads: 0 });
     const dir = tempDir();
     const x = await exportSummaryFile(res, join(dir, 'a.XLSX'), ',');
@@ -133,11 +218,17 @@ describe("the UI's export", () => {
     const { readXlsx } = await import('./xlsx-read.js');
     const { LEAK, tempDir } = await import('./helpers.js');
     const { readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
     const res = await scan({ root: LEAK, depth: 1, zone: 'UTC', threads: 0 });
     const target = join(tempDir(), 'ui.xlsx');
     const itell = res.customers.filter((c) => c.customer === 'itell');
-    const out = await writeExport({ result: res, scope: 'customer', rows: itell, path: target, overwrite: false, delimiter: ',' });
+    const out = await writeExport({
+      result: res,
+      scope: 'customer',
+      rows: itell,
+      path: target,
+      overwrite: false,
+      delimiter: ',',
+    });
     expect(out).toMatchObject({ ok: true, message: expect.stringMatching(/^wrote .*ui\.xlsx \(XLSX/) });
     const wb = readXlsx(readFileSync(target));
     expect(wb.formulas).toBe(0);

@@ -19,7 +19,10 @@ describe('the music-metadata patch', () => {
     const tagged = join(LEAK, 'ambulanstransport/bestallning-0701740609.mp3');
     const plain = join(SAMPLES, 'codecs/cbr-xing.mp3');
     for (let i = 0; i < 3; i++) {
-      expect((await probeFile(tagged, 'bestallning-0701740609.mp3')).probe.embeddedDate).toEqual({ naive: [2019, 1, 16, 10, 20, 30], source: 'id3' });
+      expect((await probeFile(tagged, 'bestallning-0701740609.mp3')).probe.embeddedDate).toEqual({
+        naive: [2019, 1, 16, 10, 20, 30],
+        source: 'id3',
+      });
       expect((await probeFile(plain, 'cbr-xing.mp3')).probe.embeddedDate).toBeUndefined();
     }
   });

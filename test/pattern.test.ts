@@ -6,7 +6,11 @@ const ITELL = '*/*/*/in-{customer}-{caller}-{date:yyyyMMdd-HHmmss}-*';
 describe('--pattern templates', () => {
   it('captures customer, caller and date from the Itell-style name', () => {
     const p = compilePattern(ITELL);
-    const m = matchPattern(p, '2019/01/14/in-0812345001-0701740611-20190114-083012-1547451012.52.wav', 'Europe/Stockholm');
+    const m = matchPattern(
+      p,
+      '2019/01/14/in-0812345001-0701740611-20190114-083012-1547451012.52.wav',
+      'Europe/Stockholm',
+    );
     expect(m).toEqual({ customer: '0812345001', caller: '0701740611', dateMs: Date.UTC(2019, 0, 14, 7, 30, 12) });
   });
   it('does not match other folder depths or names', () => {
@@ -31,7 +35,10 @@ describe('--pattern templates', () => {
   });
   it('other date-fns formats: quoted literals and dots', () => {
     const p = compilePattern("{customer}/{date:dd.MM.yyyy' kl 'HH.mm}.wav");
-    expect(matchPattern(p, 'acme/14.01.2019 kl 08.30.wav', 'UTC')).toEqual({ customer: 'acme', dateMs: Date.UTC(2019, 0, 14, 8, 30) });
+    expect(matchPattern(p, 'acme/14.01.2019 kl 08.30.wav', 'UTC')).toEqual({
+      customer: 'acme',
+      dateMs: Date.UTC(2019, 0, 14, 8, 30),
+    });
   });
   for (const [bad, msg] of [
     ['', /empty/],
@@ -62,23 +69,36 @@ describe('--pattern templates', () => {
     const p = compilePattern('{customer}/' + '*a'.repeat(60) + '*c');
     // the old regular expression backtracked over this for hours; this returns (no timing asserted)
     expect(matchPattern(p, `k/${name}`, 'UTC')).toBeUndefined();
-    expect(matchPattern(compilePattern('{customer}/' + '*a'.repeat(60) + '*b'), `k/${name}`, 'UTC')).toEqual({ customer: 'k' });
+    expect(matchPattern(compilePattern('{customer}/' + '*a'.repeat(60) + '*b'), `k/${name}`, 'UTC')).toEqual({
+      customer: 'k',
+    });
     expect(matchPattern(compilePattern('{customer}/x****y'), 'k/x-anything-y', 'UTC')).toEqual({ customer: 'k' });
     expect(matchPattern(compilePattern('{customer}/x****y'), 'k/x/y', 'UTC')).toBeUndefined();
   });
   it('captures are as short as they can be, ** takes as many folders as it can (as the regular expression did)', () => {
-    expect(matchPattern(compilePattern('{customer}-{caller}.wav'), 'a-b-c.wav', 'UTC')).toEqual({ customer: 'a', caller: 'b-c' });
+    expect(matchPattern(compilePattern('{customer}-{caller}.wav'), 'a-b-c.wav', 'UTC')).toEqual({
+      customer: 'a',
+      caller: 'b-c',
+    });
     expect(matchPattern(compilePattern('**/{customer}/*'), 'x/y/z/f', 'UTC')).toEqual({ customer: 'z' });
     expect(matchPattern(compilePattern('*-{customer}'), 'a-b-c', 'UTC')).toEqual({ customer: 'b-c' });
     expect(matchPattern(compilePattern('{customer}/**'), 'acme', 'UTC')).toBeUndefined();
     expect(matchPattern(compilePattern('**'), 'acme/x', 'UTC')).toEqual({});
     // names are code points: a capture never splits a character outside the BMP
-    expect(matchPattern(compilePattern('{customer}{caller}'), '\u{1F4DE}\u{1F4DE}', 'UTC')).toEqual({ customer: '\u{1F4DE}', caller: '\u{1F4DE}' });
+    expect(matchPattern(compilePattern('{customer}{caller}'), '\u{1F4DE}\u{1F4DE}', 'UTC')).toEqual({
+      customer: '\u{1F4DE}',
+      caller: '\u{1F4DE}',
+    });
   });
   it('a time of day alone takes its day from the yyyy/MM/dd folders', () => {
     const p = compilePattern('{customer}/*/*/*/{date:HHmmss}.wav');
-    expect(matchPattern(p, 'acme/2019/01/14/083012.wav', 'Europe/Stockholm')).toEqual({ customer: 'acme', dateMs: Date.UTC(2019, 0, 14, 7, 30, 12) });
+    expect(matchPattern(p, 'acme/2019/01/14/083012.wav', 'Europe/Stockholm')).toEqual({
+      customer: 'acme',
+      dateMs: Date.UTC(2019, 0, 14, 7, 30, 12),
+    });
     // no day in the folders: no pattern date (the next date source decides), never 2000-01-01
-    expect(matchPattern(compilePattern('{customer}/{date:HHmmss}.wav'), 'acme/083012.wav', 'UTC')).toEqual({ customer: 'acme' });
+    expect(matchPattern(compilePattern('{customer}/{date:HHmmss}.wav'), 'acme/083012.wav', 'UTC')).toEqual({
+      customer: 'acme',
+    });
   });
 });

@@ -9,7 +9,23 @@ describe('normaliseCaller', () => {
     expect(normaliseCaller('+358401234567')).toBe('+358401234567');
   });
   it('withheld, anonymous, unknown, private, empty: no caller', () => {
-    for (const w of ['anonymous', 'Anonymous', 'ANONYMOUS', 'unknown', 'Withheld', 'private', 'Restricted', 'unavailable', '', '   ', '0', '000', '+', 'okänd', 'Unbekannt']) {
+    for (const w of [
+      'anonymous',
+      'Anonymous',
+      'ANONYMOUS',
+      'unknown',
+      'Withheld',
+      'private',
+      'Restricted',
+      'unavailable',
+      '',
+      '   ',
+      '0',
+      '000',
+      '+',
+      'okänd',
+      'Unbekannt',
+    ]) {
       expect(normaliseCaller(w, 'SE'), w).toBeUndefined();
     }
   });

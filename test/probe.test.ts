@@ -10,17 +10,36 @@ const ffprobe = JSON.parse(readFileSync(join(codecs, 'ffprobe.json'), 'utf8')) a
 const decoded = JSON.parse(readFileSync(join(codecs, 'decoded.json'), 'utf8')) as Record<string, number>;
 
 const expectedCodec: Record<string, string> = {
-  'aac-faststart.m4a': 'M4A/AAC', 'aac-moov-end.m4a': 'M4A/AAC', 'alaw-stereo.wav': 'WAV/ALAW', 'alaw.wav': 'WAV/ALAW',
-  'cbr-noxing.mp3': 'MP3', 'cbr-xing.mp3': 'MP3', 'flac.flac': 'FLAC', 'gsm610.wav': 'WAV/GSM610',
-  'ima-adpcm.wav': 'WAV/IMA-ADPCM', 'ms-adpcm-stereo.wav': 'WAV/MS-ADPCM', 'opus.opus': 'OGG/OPUS',
-  'pcm-s16-16k-stereo.wav': 'WAV/PCM', 'pcm-s16-8k-mono.wav': 'WAV/PCM', 'raw.alaw': 'ALAW', 'raw.g729': 'G729',
-  'raw.gsm': 'GSM', 'raw.sln': 'SLN', 'raw.sln16': 'SLN16', 'raw.ul': 'ULAW', 'ulaw.wav': 'WAV/ULAW',
-  'vbr-xing.mp3': 'MP3', 'vorbis.ogg': 'OGG/VORBIS', 'wma.wma': 'WMA',
+  'aac-faststart.m4a': 'M4A/AAC',
+  'aac-moov-end.m4a': 'M4A/AAC',
+  'alaw-stereo.wav': 'WAV/ALAW',
+  'alaw.wav': 'WAV/ALAW',
+  'cbr-noxing.mp3': 'MP3',
+  'cbr-xing.mp3': 'MP3',
+  'flac.flac': 'FLAC',
+  'gsm610.wav': 'WAV/GSM610',
+  'ima-adpcm.wav': 'WAV/IMA-ADPCM',
+  'ms-adpcm-stereo.wav': 'WAV/MS-ADPCM',
+  'opus.opus': 'OGG/OPUS',
+  'pcm-s16-16k-stereo.wav': 'WAV/PCM',
+  'pcm-s16-8k-mono.wav': 'WAV/PCM',
+  'raw.alaw': 'ALAW',
+  'raw.g729': 'G729',
+  'raw.gsm': 'GSM',
+  'raw.sln': 'SLN',
+  'raw.sln16': 'SLN16',
+  'raw.ul': 'ULAW',
+  'ulaw.wav': 'WAV/ULAW',
+  'vbr-xing.mp3': 'MP3',
+  'vorbis.ogg': 'OGG/VORBIS',
+  'wma.wma': 'WMA',
 };
 
 describe('durations of real recordings in every codec, against their decoded length', () => {
   it('has a reference for every sample file', () => {
-    const files = readdirSync(codecs).filter((f) => !f.endsWith('.json')).sort();
+    const files = readdirSync(codecs)
+      .filter((f) => !f.endsWith('.json'))
+      .sort();
     expect(files).toEqual(Object.keys(expectedCodec).sort());
     expect(Object.keys(ffprobe).sort()).toEqual(files);
     expect(Object.keys(decoded).sort()).toEqual(files);
@@ -67,12 +86,23 @@ describe('WAV headers a leak is full of', () => {
     expect(p.error).toMatch(/cut off/);
   });
   it('GSM 6.10 uses the fact chunk, unless the file is cut short', async () => {
-    expect((await probe('g.wav', wav({ tag: 0x31, samplesPerBlock: 320, dataBytes: 65 * 50, fact: 15950 }))).seconds).toBeCloseTo(15950 / 8000, 9);
-    expect((await probe('g2.wav', wav({ tag: 0x31, samplesPerBlock: 320, dataBytes: 65 * 25, declared: 65 * 50, fact: 16000 }))).seconds).toBe(1);
+    expect(
+      (await probe('g.wav', wav({ tag: 0x31, samplesPerBlock: 320, dataBytes: 65 * 50, fact: 15950 }))).seconds,
+    ).toBeCloseTo(15950 / 8000, 9);
+    expect(
+      (
+        await probe(
+          'g2.wav',
+          wav({ tag: 0x31, samplesPerBlock: 320, dataBytes: 65 * 25, declared: 65 * 50, fact: 16000 }),
+        )
+      ).seconds,
+    ).toBe(1);
     expect((await probe('g3.wav', wav({ tag: 0x31, samplesPerBlock: 320, dataBytes: 65 * 25 }))).seconds).toBe(1);
   });
   it('IMA ADPCM counts whole blocks', async () => {
-    expect((await probe('ima.wav', wav({ tag: 0x11, blockAlign: 256, samplesPerBlock: 505, dataBytes: 256 * 16 }))).seconds).toBe((505 * 16) / 8000);
+    expect(
+      (await probe('ima.wav', wav({ tag: 0x11, blockAlign: 256, samplesPerBlock: 505, dataBytes: 256 * 16 }))).seconds,
+    ).toBe((505 * 16) / 8000);
   });
   it('RF64 takes the data size from ds64', async () => {
     expect((await probe('rf.wav', wav({ rf64: true, tag: 7, dataBytes: 16000 }))).seconds).toBe(2);
@@ -86,7 +116,10 @@ describe('WAV headers a leak is full of', () => {
     const noFmt = Buffer.concat([Buffer.from('RIFF\x10\x00\x00\x00WAVE', 'latin1'), rawChunk('data', Buffer.alloc(4))]);
     expect(await probe('nofmt.wav', noFmt)).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/fmt/) });
     const noData = wav({ dataBytes: 100 }).subarray(0, 36);
-    expect(await probe('nodata.wav', noData)).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/data chunk/) });
+    expect(await probe('nodata.wav', noData)).toMatchObject({
+      kind: 'unreadable',
+      error: expect.stringMatching(/data chunk/),
+    });
   });
   it('a LIST chunk claiming 4 GB is stepped over without allocating it', async () => {
     const hostile = wav({ dataBytes: 8000, tag: 7, before: [rawChunk('LIST', Buffer.from('INFO'), 0xfffffff0)] });
@@ -107,32 +140,43 @@ describe('WAV headers a leak is full of', () => {
     expect(r.probe.seconds).toBeCloseTo((6 * 1024 ** 3 - 44) / 8000, 3);
   });
   it('wrong extension, right content: a WAV named .mp3 is read as WAV', async () => {
-    expect(await probe('x.mp3', wav({ tag: 7, dataBytes: 8000 }))).toMatchObject({ kind: 'audio', codec: 'WAV/ULAW', seconds: 1 });
+    expect(await probe('x.mp3', wav({ tag: 7, dataBytes: 8000 }))).toMatchObject({
+      kind: 'audio',
+      codec: 'WAV/ULAW',
+      seconds: 1,
+    });
   });
   it('a WAV without an extension is found by its content', async () => {
     expect(await probe('1547451012.52', wav({ tag: 7, dataBytes: 8000 }))).toMatchObject({ kind: 'audio', seconds: 1 });
   });
   it('dates in the header: RIFF ICRD and BWF origination', async () => {
-    expect((await probe('i.wav', wav({ dataBytes: 100, before: [infoList({ ICRD: '2019-01-14 08:30:12' })] }))).embeddedDate)
-      .toEqual({ naive: [2019, 1, 14, 8, 30, 12], source: 'riff-icrd' });
-    expect((await probe('b.wav', wav({ dataBytes: 100, before: [bext('2019-01-15', '09:10:11')] }))).embeddedDate)
-      .toEqual({ naive: [2019, 1, 15, 9, 10, 11], source: 'bwf-origination' });
+    expect(
+      (await probe('i.wav', wav({ dataBytes: 100, before: [infoList({ ICRD: '2019-01-14 08:30:12' })] }))).embeddedDate,
+    ).toEqual({ naive: [2019, 1, 14, 8, 30, 12], source: 'riff-icrd' });
+    expect(
+      (await probe('b.wav', wav({ dataBytes: 100, before: [bext('2019-01-15', '09:10:11')] }))).embeddedDate,
+    ).toEqual({ naive: [2019, 1, 15, 9, 10, 11], source: 'bwf-origination' });
     // a LIST after the data chunk is found too
-    expect((await probe('after.wav', wav({ dataBytes: 100, after: [infoList({ ICRD: '2019-03-01' })] }))).embeddedDate)
-      .toEqual({ naive: [2019, 3, 1, 0, 0, 0], source: 'riff-icrd' });
+    expect(
+      (await probe('after.wav', wav({ dataBytes: 100, after: [infoList({ ICRD: '2019-03-01' })] }))).embeddedDate,
+    ).toEqual({ naive: [2019, 3, 1, 0, 0, 0], source: 'riff-icrd' });
   });
 });
 
 describe('files that are not what their name says', () => {
   const dir = tempDir();
-  const probe = async (name: string, content: Buffer | string) => (await probeFile(put(dir, name, content), name)).probe;
+  const probe = async (name: string, content: Buffer | string) =>
+    (await probeFile(put(dir, name, content), name)).probe;
 
   it('an empty .wav is unreadable; an empty .txt is other', async () => {
     expect(await probe('e.wav', '')).toMatchObject({ kind: 'unreadable', error: 'empty file' });
     expect(await probe('e.txt', '')).toMatchObject({ kind: 'other' });
   });
   it('an HTML error page saved as .mp3 is unreadable', async () => {
-    expect(await probe('e.mp3', '<!DOCTYPE html><html><body>404</body></html>')).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/HTML/) });
+    expect(await probe('e.mp3', '<!DOCTYPE html><html><body>404</body></html>')).toMatchObject({
+      kind: 'unreadable',
+      error: expect.stringMatching(/HTML/),
+    });
     expect(await probe('e.gsm', '\n  <html><body>500</body></html>')).toMatchObject({ kind: 'unreadable' });
   });
   it('random bytes named .mp3 are unreadable, random bytes named .bin are other', async () => {
@@ -174,7 +218,10 @@ describe('files that are not what their name says', () => {
     expect(r.probe).toEqual({ kind: 'unreadable', error: 'vanished during the scan' });
   });
   it('MP4 creation time and ID3 recording time are read as dates', async () => {
-    const m = await probeFile(join(SAMPLES, 'leak/ambulanstransport/bestallning-0701740609.mp3'), 'bestallning-0701740609.mp3');
+    const m = await probeFile(
+      join(SAMPLES, 'leak/ambulanstransport/bestallning-0701740609.mp3'),
+      'bestallning-0701740609.mp3',
+    );
     expect(m.probe.embeddedDate).toEqual({ naive: [2019, 1, 16, 10, 20, 30], source: 'id3' });
     const a = await probeFile(join(codecs, 'aac-faststart.m4a'), 'aac-faststart.m4a');
     expect(a.probe.embeddedDate).toEqual({ ms: Date.UTC(2019, 0, 14, 8, 30, 12), source: 'mp4-creation' });
@@ -184,8 +231,19 @@ describe('files that are not what their name says', () => {
 describe('hostile and damaged headers never break the reader', () => {
   const dir = tempDir();
   /** a deterministic byte mangler */
-  const rand = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
-  for (const file of ['ulaw.wav', 'gsm610.wav', 'ms-adpcm-stereo.wav', 'opus.opus', 'vorbis.ogg', 'cbr-xing.mp3', 'aac-moov-end.m4a', 'aac-faststart.m4a', 'flac.flac', 'wma.wma']) {
+  const rand = (seed: number) => () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  for (const file of [
+    'ulaw.wav',
+    'gsm610.wav',
+    'ms-adpcm-stereo.wav',
+    'opus.opus',
+    'vorbis.ogg',
+    'cbr-xing.mp3',
+    'aac-moov-end.m4a',
+    'aac-faststart.m4a',
+    'flac.flac',
+    'wma.wma',
+  ]) {
     it(`${file}: cut at every length up to 300 bytes, and with bytes flipped in its header`, async () => {
       const good = readFileSync(join(codecs, file));
       const variants: Buffer[] = [];

@@ -37,10 +37,16 @@ describe('register', () => {
     expect(r.entries[0]).toMatchObject({ key: '001', controller: 'Acme', org_id: '', retention_days: undefined });
   });
   it('errors name the line', () => {
-    expect(err('key,org_id\n1,x\n')).toBe('r.csv line 1: no "controller" column (columns: key, controller, and optionally org_id, contact, retention_days, categories; separated by , or ;)');
+    expect(err('key,org_id\n1,x\n')).toBe(
+      'r.csv line 1: no "controller" column (columns: key, controller, and optionally org_id, contact, retention_days, categories; separated by , or ;)',
+    );
     expect(err('controller\nx\n')).toMatch(/^r\.csv line 1: no "key" column/);
-    expect(err('key,controller\n001,Acme\n002,Bil\n\n001,Bil\n')).toBe('r.csv line 5: key 001 is given to "Bil" but line 2 gives it to "Acme"');
-    expect(err('key,controller,retention_days\n001,Acme,30\n002,Acme,30 days\n')).toMatch(/^r\.csv line 3: retention_days must be a whole number of days/);
+    expect(err('key,controller\n001,Acme\n002,Bil\n\n001,Bil\n')).toBe(
+      'r.csv line 5: key 001 is given to "Bil" but line 2 gives it to "Acme"',
+    );
+    expect(err('key,controller,retention_days\n001,Acme,30\n002,Acme,30 days\n')).toMatch(
+      /^r\.csv line 3: retention_days must be a whole number of days/,
+    );
     expect(err('key,controller,retention_days\n001,Acme,0\n')).toMatch(/^r\.csv line 2: retention_days/);
     expect(err('key,controller,retention_days\n001,Acme,-5\n')).toMatch(/^r\.csv line 2: retention_days/);
     expect(err('key,controller\n001,\n')).toBe('r.csv line 2: key 001 has no controller');
@@ -56,9 +62,13 @@ describe('register', () => {
 
 describe('a bad register: exit 2 with the line, before the scan, nothing written', () => {
   const dir = tempDir();
-  const cases: Array<[string, string | null, RegExp]> = [
+  const cases: [string, string | null, RegExp][] = [
     ['missing column', 'key,org\n001,x\n', /--register: r\.csv line 1: no "controller" column/],
-    ['duplicate key', 'key,controller\n001,A\n001,B\n', /--register: r\.csv line 3: key 001 is given to "B" but line 2 gives it to "A"/],
+    [
+      'duplicate key',
+      'key,controller\n001,A\n001,B\n',
+      /--register: r\.csv line 3: key 001 is given to "B" but line 2 gives it to "A"/,
+    ],
     ['bad retention_days', 'key,controller,retention_days\n001,A,x\n', /--register: r\.csv line 2: retention_days/],
     ['unreadable file', null, /--register: cannot read the register .*r\.csv: no such file/],
   ];
@@ -85,7 +95,7 @@ describe('a bad register: exit 2 with the line, before the scan, nothing written
       [['--country', 'XX'], /--country must be an ISO 3166/],
       [['--xlsx', '-'], /--xlsx needs a file name/],
       [['--statements', join(LEAK, 'st')], /--statements: refusing to write into the evidence tree/],
-    ] as Array<[string[], RegExp]>) {
+    ] as [string[], RegExp][]) {
       const r = runCli([LEAK, ...args, '--csv', '-']);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(re);
@@ -103,7 +113,9 @@ describe('retention arithmetic', () => {
   it('--as-of: a date is the start of that day in the zone; date-times with and without offsets', () => {
     expect(new Date(parseAsOf('2019-02-18', 'Europe/Stockholm')).toISOString()).toBe('2019-02-17T23:00:00.000Z');
     expect(new Date(parseAsOf('2019-07-01T09:30', 'Europe/Stockholm')).toISOString()).toBe('2019-07-01T07:30:00.000Z');
-    expect(new Date(parseAsOf('2019-02-18T09:30:00+05:30', 'Europe/Stockholm')).toISOString()).toBe('2019-02-18T04:00:00.000Z');
+    expect(new Date(parseAsOf('2019-02-18T09:30:00+05:30', 'Europe/Stockholm')).toISOString()).toBe(
+      '2019-02-18T04:00:00.000Z',
+    );
     expect(new Date(parseAsOf('2019-02-18T09:30Z', 'Europe/Stockholm')).toISOString()).toBe('2019-02-18T09:30:00.000Z');
   });
   it('cutoffs are calendar days in the zone, across a DST change', () => {

@@ -16,16 +16,20 @@ function ui(name: string, columns: number, rows: number, root: string, args = ''
   const cwd = tempDir();
   const script = `cd '${cwd}'\necho BEFORE-UI\n${prefix} env -u CI TZ=Europe/Stockholm '${process.execPath}' '${CLI}' '${root}' ${args}\necho $? > exit-code\nsleep 600\n`;
   const t = terminal(name, columns, rows, script, cwd);
-  const exitCode = (): string | undefined => (existsSync(join(cwd, 'exit-code')) ? readFileSync(join(cwd, 'exit-code'), 'utf8').trim() : undefined);
+  const exitCode = (): string | undefined =>
+    existsSync(join(cwd, 'exit-code')) ? readFileSync(join(cwd, 'exit-code'), 'utf8').trim() : undefined;
   return { ...t, cwd, exitCode };
 }
 
 /** One whole frame of the given size: no line wider, nothing left over from earlier frames. */
 const whole = (screen: string, columns: number, rows: number): boolean => {
   const lines = screen.replace(/\n$/, '').split('\n');
-  return lines.length <= rows && lines.every((l) => stringWidth(l) <= columns) &&
+  return (
+    lines.length <= rows &&
+    lines.every((l) => stringWidth(l) <= columns) &&
     lines.filter((l) => l.startsWith('leaktally ')).length === 1 &&
-    lines.filter((l) => /q quit|any other key/.test(l)).length === 1;
+    lines.filter((l) => /q quit|any other key/.test(l)).length === 1
+  );
 };
 
 /** The terminal was given back: the shell's screen, not the UI's. */
@@ -45,12 +49,24 @@ describe.skipIf(!hasTmux)('the UI in a real terminal', () => {
       expect(table).toMatch(/zone Europe\/Stockholm/);
       expect(table).toMatch(/CUSTOMER\s+FILES▼/);
       expect(table).toMatch(/TOTAL \(4\)\s+24\s+19/);
-      await waitFor(() => whole(t.screen(), 80, 24) && t.screen().includes('LAST'), 'one whole 80-column frame', t.screen);
+      await waitFor(
+        () => whole(t.screen(), 80, 24) && t.screen().includes('LAST'),
+        'one whole 80-column frame',
+        t.screen,
+      );
       // resizing: the table is drawn again for the new width (dates dropped first)
       t.resize(60, 20);
-      await waitFor(() => whole(t.screen(), 60, 20) && !t.screen().includes('LAST'), 'one whole 60-column frame', t.screen);
+      await waitFor(
+        () => whole(t.screen(), 60, 20) && !t.screen().includes('LAST'),
+        'one whole 60-column frame',
+        t.screen,
+      );
       t.resize(80, 24);
-      await waitFor(() => whole(t.screen(), 80, 24) && t.screen().includes('LAST'), 'the 80-column frame again', t.screen);
+      await waitFor(
+        () => whole(t.screen(), 80, 24) && t.screen().includes('LAST'),
+        'the 80-column frame again',
+        t.screen,
+      );
       t.keys('Enter');
       await waitFor(() => t.screen().includes('Recordings per month'), 'the customer view', t.screen);
       expect(whole(t.screen(), 80, 24)).toBe(true);
@@ -64,7 +80,11 @@ describe.skipIf(!hasTmux)('the UI in a real terminal', () => {
       const written = readdirSync(t.cwd).filter((f) => f.startsWith('leaktally-leak-'));
       expect(written).toHaveLength(1);
       expect(csvObjects(readFileSync(join(t.cwd, written[0]!), 'utf8')).map((r) => r.customer)).toEqual([
-        '1177-vardguiden', 'ambulanstransport', 'itell', 'trasiga-filer', '(total)',
+        '1177-vardguiden',
+        'ambulanstransport',
+        'itell',
+        'trasiga-filer',
+        '(total)',
       ]);
       t.keys('q'); // after an export q quits at once, from the "wrote" note too
       await waitFor(() => t.exitCode() !== undefined, 'the exit', t.screen);
@@ -80,9 +100,17 @@ describe.skipIf(!hasTmux)('the UI in a real terminal', () => {
     try {
       await waitFor(() => t.screen().includes('done 100%') && whole(t.screen(), 120, 40), 'the table', t.screen);
       t.keys('Enter');
-      await waitFor(() => t.screen().includes('Recordings per month') && whole(t.screen(), 120, 40), 'the customer view', t.screen);
+      await waitFor(
+        () => t.screen().includes('Recordings per month') && whole(t.screen(), 120, 40),
+        'the customer view',
+        t.screen,
+      );
       t.keys('?');
-      await waitFor(() => t.screen().includes('Columns and rows') && whole(t.screen(), 120, 40), 'the help, columns explained', t.screen);
+      await waitFor(
+        () => t.screen().includes('Columns and rows') && whole(t.screen(), 120, 40),
+        'the help, columns explained',
+        t.screen,
+      );
     } finally {
       t.kill();
     }
@@ -93,9 +121,17 @@ describe.skipIf(!hasTmux)('the UI in a real terminal', () => {
     try {
       await waitFor(() => /[1-9][\d,]* \/ /.test(t.screen()), 'the scan under way', t.screen);
       t.keys('q');
-      await waitFor(() => t.screen().includes('Quit? the scan is still running. y quits, any other key stays'), 'the question', t.screen);
+      await waitFor(
+        () => t.screen().includes('Quit? the scan is still running. y quits, any other key stays'),
+        'the question',
+        t.screen,
+      );
       t.keys('n');
-      await waitFor(() => t.screen().includes('q quit') && !t.screen().includes('Quit?'), 'the question gone', t.screen);
+      await waitFor(
+        () => t.screen().includes('q quit') && !t.screen().includes('Quit?'),
+        'the question gone',
+        t.screen,
+      );
       expect(t.exitCode()).toBeUndefined();
       t.keys('q');
       await waitFor(() => t.screen().includes('Quit?'), 'the question again', t.screen);
@@ -150,13 +186,20 @@ describe.skipIf(!hasTmux)('the UI in a real terminal', () => {
     const nobody = unprivileged(root);
     if (nobody.skip) return ctx.skip(nobody.skip);
     const asRoot = process.getuid?.() === 0;
-    if (asRoot && spawnSync('setpriv', ['--version']).status !== 0) return ctx.skip('setpriv (util-linux) is needed to run the UI as uid 65534');
+    if (asRoot && spawnSync('setpriv', ['--version']).status !== 0)
+      return ctx.skip('setpriv (util-linux) is needed to run the UI as uid 65534');
     // a folder that user cannot list (root reads everything, so the test runs the UI as uid 65534)
     chmodSync(join(root, 'locked/2017'), 0o000);
     const cli = asRoot ? join(unprivilegedRuntime(), 'dist/cli/main.js') : CLI;
     const cwd = tempDir();
     const prefix = asRoot ? 'setpriv --reuid 65534 --regid 65534 --clear-groups' : '';
-    const t = terminal('nobody', 80, 24, `cd '${cwd}'\n${prefix} env -u CI TZ=UTC '${process.execPath}' '${cli}' '${root}'\necho $? > exit-code\nsleep 600\n`, cwd);
+    const t = terminal(
+      'nobody',
+      80,
+      24,
+      `cd '${cwd}'\n${prefix} env -u CI TZ=UTC '${process.execPath}' '${cli}' '${root}'\necho $? > exit-code\nsleep 600\n`,
+      cwd,
+    );
     try {
       await waitFor(() => t.screen().includes('done 100%'), 'the table', t.screen);
       expect(t.screen()).toMatch(/! 1 unreadable folder NOT COUNTED/);
@@ -175,7 +218,13 @@ describe.skipIf(!hasTmux)('the UI in a real terminal', () => {
 
   it('headless on a terminal: progress and a closing summary on stderr, the CSV in the file', async () => {
     const cwd = tempDir();
-    const t = terminal('hl', 100, 10, `cd '${cwd}' && env -u CI '${process.execPath}' '${CLI}' '${LEAK}' --csv out.csv; echo EXIT=$?; sleep 60`, cwd);
+    const t = terminal(
+      'hl',
+      100,
+      10,
+      `cd '${cwd}' && env -u CI '${process.execPath}' '${CLI}' '${LEAK}' --csv out.csv; echo EXIT=$?; sleep 60`,
+      cwd,
+    );
     try {
       await waitFor(() => t.screen().includes('EXIT='), 'the end of the run', t.screen);
       expect(t.screen()).toMatch(/leaktally: 24 files in 4 customers: 19 recordings, 0\.01 h, 4 unreadable/);
@@ -186,7 +235,7 @@ describe.skipIf(!hasTmux)('the UI in a real terminal', () => {
     }
   });
 
-  it('--register: the rows are controllers; Enter shows a controller\'s keys; e writes its row; a bad register exits 2 before the UI', async () => {
+  it("--register: the rows are controllers; Enter shows a controller's keys; e writes its row; a bad register exits 2 before the UI", async () => {
     const dir = tempDir();
     const g = generateItell(dir);
     const args = `--pattern '${PATTERN}' --register '${g.register}' --retention 30d --as-of ${AS_OF} --country SE`;
@@ -203,11 +252,17 @@ describe.skipIf(!hasTmux)('the UI in a real terminal', () => {
       expect(t.screen()).toMatch(/Keys \(2\):\n {2}0812345010 .*\n {2}0812345011 /);
       expect(whole(t.screen(), 100, 30)).toBe(true);
       t.keys('e');
-      await waitFor(() => t.screen().includes('[this customer (Bilverkstan i Norr AB)]'), 'the export of this row', t.screen);
+      await waitFor(
+        () => t.screen().includes('[this customer (Bilverkstan i Norr AB)]'),
+        'the export of this row',
+        t.screen,
+      );
       t.keys('Enter');
       await waitFor(() => t.screen().includes('wrote '), 'the export', t.screen);
       const written = readdirSync(t.cwd).filter((f) => f.endsWith('.csv'));
-      expect(csvObjects(readFileSync(join(t.cwd, written[0]!), 'utf8')).map((r) => [r.customer, r.controller, r.files])).toEqual([
+      expect(
+        csvObjects(readFileSync(join(t.cwd, written[0]!), 'utf8')).map((r) => [r.customer, r.controller, r.files]),
+      ).toEqual([
         ['0812345010; 0812345011', 'Bilverkstan i Norr AB', String(g.expected.get('Bilverkstan i Norr AB')!.files)],
         ['(total)', '', String(g.expected.get('Bilverkstan i Norr AB')!.files)],
       ]);

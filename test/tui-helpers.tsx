@@ -2,7 +2,6 @@
  * What the UI tests share: row fixtures, the App rendered on a real scan (ink-testing-library),
  * waiting for a frame (never for a time), and a real terminal (tmux) for the end-to-end tests.
  */
-import React from 'react';
 import { render } from 'ink-testing-library';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,19 +18,49 @@ export const ZONE = 'Europe/Stockholm';
 
 /** What a terminal sends for each key. */
 export const KEY = {
-  enter: '\r', escape: '\x1b', down: '\x1b[B', up: '\x1b[A', backspace: '\x7f', end: '\x1b[F', home: '\x1b[H',
-  pageDown: '\x1b[6~', tab: '\t', ctrlC: '\x03', ctrlU: '\x15',
+  enter: '\r',
+  escape: '\x1b',
+  down: '\x1b[B',
+  up: '\x1b[A',
+  backspace: '\x7f',
+  end: '\x1b[F',
+  home: '\x1b[H',
+  pageDown: '\x1b[6~',
+  tab: '\t',
+  ctrlC: '\x03',
+  ctrlU: '\x15',
 };
 
 /** A customer row with every count set from `files` (all audio, an hour each unless told). */
 export const cust = (customer: string, files: number, extra: Partial<CustomerTotals> = {}): CustomerTotals => ({
-  customer, kind: customer === '(unmatched)' ? 'unmatched' : customer === '(top level)' ? 'top-level' : 'customer',
-  withheldCallerCalls: 0, pastRetentionFiles: 0, pastRetentionSeconds: 0, unreadableFolders: 0, hardLinks: 0, sparseFiles: 0, files, audioFiles: files, otherFiles: 0, unreadableFiles: 0, bytes: 0, audioSeconds: files * 3600,
-  formats: [], months: [], dateSources: [], unreadableExamples: [], ...extra,
+  customer,
+  kind: customer === '(unmatched)' ? 'unmatched' : customer === '(top level)' ? 'top-level' : 'customer',
+  withheldCallerCalls: 0,
+  pastRetentionFiles: 0,
+  pastRetentionSeconds: 0,
+  unreadableFolders: 0,
+  hardLinks: 0,
+  sparseFiles: 0,
+  files,
+  audioFiles: files,
+  otherFiles: 0,
+  unreadableFiles: 0,
+  bytes: 0,
+  audioSeconds: files * 3600,
+  formats: [],
+  months: [],
+  dateSources: [],
+  unreadableExamples: [],
+  ...extra,
 });
 
 /** Poll until a frame passes the test (generous: the suite shares the machine). */
-export async function until(frame: () => string | undefined, test: (f: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
+export async function until(
+  frame: () => string | undefined,
+  test: (f: string) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<string> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const f = frame() ?? '';
@@ -87,16 +116,32 @@ export function startApp(
   // the walk asks every few hundred files; the first time it goes on, so that those files are read
   // (with --threads 0 they are read while it waits), then it waits at the gate
   let asked = 0;
-  const scanner = new Scanner({ root, depth: 1, zone: ZONE, threads: 0, ...config }, undefined, () => (holding && asked++ > 0 ? gate : undefined));
+  const scanner = new Scanner({ root, depth: 1, zone: ZONE, threads: 0, ...config }, undefined, () =>
+    holding && asked++ > 0 ? gate : undefined,
+  );
   const done = scanner.run();
   const live = snapshotSource(scanner);
   // a stop must also open the gate, or the held walk would never see it
-  const source: SnapshotSource = { ...live, stop: () => (live.stop(), release()) };
+  const source: SnapshotSource = {
+    ...live,
+    stop: () => {
+      live.stop();
+      release();
+    },
+  };
   const out = tempDir();
   let code: number | undefined;
   const app = render(
-    <App source={source} root={root} zone={ZONE} delimiter="," size={{ columns: 100, rows: 24 }}
-      exportPath={(now) => defaultExportPath(root, ZONE, now, out)} onQuit={(c) => (code = c)} {...opts} />,
+    <App
+      source={source}
+      root={root}
+      zone={ZONE}
+      delimiter=","
+      size={{ columns: 100, rows: 24 }}
+      exportPath={(now) => defaultExportPath(root, ZONE, now, out)}
+      onQuit={(c) => (code = c)}
+      {...opts}
+    />,
   );
   return { ...app, done, source, out, quitCode: () => code, release };
 }
@@ -106,7 +151,12 @@ export function fixedSource(
   snap: Omit<ScanSnapshot, 'seq' | 'totals' | 'folderErrors'> & Partial<Pick<ScanSnapshot, 'totals' | 'folderErrors'>>,
   config: Partial<ScanConfig> = {},
 ): SnapshotSource {
-  const s: ScanSnapshot = { seq: 1, totals: snap.result?.totals ?? totalOf(snap.customers), folderErrors: snap.result?.folderErrors ?? [], ...snap };
+  const s: ScanSnapshot = {
+    seq: 1,
+    totals: snap.result?.totals ?? totalOf(snap.customers),
+    folderErrors: snap.result?.folderErrors ?? [],
+    ...snap,
+  };
   const cfg: ScanConfig = { root: '/leak', depth: 1, zone: ZONE, threads: 0, ...config };
   return {
     config: cfg,
@@ -140,7 +190,12 @@ export function terminal(name: string, columns: number, rows: number, script: st
   };
 }
 
-export async function waitFor(test: () => boolean, what: string, screen: () => string, timeoutMs = 60_000): Promise<void> {
+export async function waitFor(
+  test: () => boolean,
+  what: string,
+  screen: () => string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!test()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen:\n${screen()}`);

@@ -35,7 +35,10 @@ function app(columns = 120, rows = 40) {
 /** the table's row for a label: its FILES figure */
 const filesOf = (frame: string, label: string): number | undefined => {
   const re = new RegExp(`^.${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+([\\d,]+)\\s`);
-  const m = frame.split('\n').map((l) => re.exec(l)).find(Boolean);
+  const m = frame
+    .split('\n')
+    .map((l) => re.exec(l))
+    .find(Boolean);
   return m ? Number(m[1]!.replace(/,/g, '')) : undefined;
 };
 
@@ -62,7 +65,11 @@ describe('the UI with --register', () => {
     try {
       await until(a.lastFrame, (x) => x.includes('done 100%'), 'the scan');
       a.stdin.write('/Acme\r'); // in one read, as fast typing or a paste comes: four keys, not one
-      await until(a.lastFrame, (x) => />Acme Försäkring AB/.test(x) && x.includes('filter "Acme"'), 'Acme highlighted');
+      await until(
+        a.lastFrame,
+        (x) => x.includes('>Acme Försäkring AB') && x.includes('filter "Acme"'),
+        'Acme highlighted',
+      );
       a.stdin.write(KEY.enter);
       const view = await until(a.lastFrame, (x) => x.includes('Controller: Acme'), 'the controller view');
       const e = g.expected.get('Acme Försäkring AB')!;
@@ -78,7 +85,13 @@ describe('the UI with --register', () => {
       const file = readdirSync(a.out).find((x) => x.endsWith('.csv'))!;
       const csv = csvObjects(readFileSync(join(a.out, file), 'utf8'));
       expect(csv.map((r) => r.customer)).toEqual(['0812345001; 0812345002; 0812345003', '(total)']);
-      expect(csv[0]).toMatchObject({ controller: 'Acme Försäkring AB', org_id: '556000-0001', files: String(e.files), distinct_callers: String(e.callers.size), past_retention_files: String(e.pastFiles) });
+      expect(csv[0]).toMatchObject({
+        controller: 'Acme Försäkring AB',
+        org_id: '556000-0001',
+        files: String(e.files),
+        distinct_callers: String(e.callers.size),
+        past_retention_files: String(e.pastFiles),
+      });
     } finally {
       a.unmount();
     }
@@ -93,13 +106,15 @@ describe('the UI with --register', () => {
       a.stdin.write(KEY.enter);
       await until(a.lastFrame, (x) => new RegExp(`>${UNREGISTERED[0]}`).test(x), 'the key highlighted');
       a.stdin.write(KEY.enter);
-      expect(await until(a.lastFrame, (x) => x.includes('Controller:'), 'its view')).toMatch(/Controller: none \(this key is not in the register/);
+      expect(await until(a.lastFrame, (x) => x.includes('Controller:'), 'its view')).toMatch(
+        /Controller: none \(this key is not in the register/,
+      );
       a.stdin.write(KEY.escape);
       await until(a.lastFrame, (x) => x.includes('CONTROLLER / KEY'), 'the table');
       a.stdin.write('/');
       a.stdin.write('Ingen');
       a.stdin.write(KEY.enter);
-      await until(a.lastFrame, (x) => />Ingen Fil AB/.test(x), 'Ingen Fil AB highlighted');
+      await until(a.lastFrame, (x) => x.includes('>Ingen Fil AB'), 'Ingen Fil AB highlighted');
       a.stdin.write(KEY.enter);
       const view = await until(a.lastFrame, (x) => x.includes('Controller: Ingen'), 'its view');
       expect(view).toMatch(/not affected/);
@@ -117,13 +132,37 @@ describe('the UI with --register', () => {
       await until(a.lastFrame, (x) => x.includes('Export the summary'), 'the export prompt');
       a.stdin.write(KEY.enter);
       const rows = CONTROLLERS.length + UNREGISTERED.length;
-      expect(await until(a.lastFrame, (x) => x.includes('wrote '), 'the export')).toMatch(new RegExp(`every row: ${rows} rows\\)`));
+      expect(await until(a.lastFrame, (x) => x.includes('wrote '), 'the export')).toMatch(
+        new RegExp(`every row: ${rows} rows\\)`),
+      );
       const file = readdirSync(a.out).find((x) => x.endsWith('.csv'))!;
       const mine = readFileSync(join(a.out, file), 'utf8');
-      const r = runCli([g.root, '--pattern', PATTERN, '--register', g.register, '--retention', '30d', '--as-of', AS_OF, '--country', 'SE', '--tz', ZONE, '--threads', '0', '--csv', '-']);
+      const r = runCli([
+        g.root,
+        '--pattern',
+        PATTERN,
+        '--register',
+        g.register,
+        '--retention',
+        '30d',
+        '--as-of',
+        AS_OF,
+        '--country',
+        'SE',
+        '--tz',
+        ZONE,
+        '--threads',
+        '0',
+        '--csv',
+        '-',
+      ]);
       expect(r.status).toBe(0);
       expect(csvObjects(mine)).toEqual(csvObjects(r.stdout));
-      expect(csvObjects(mine).map((x) => x.controller).filter(Boolean)).toEqual(CONTROLLERS.map((c) => c.controller));
+      expect(
+        csvObjects(mine)
+          .map((x) => x.controller)
+          .filter(Boolean),
+      ).toEqual(CONTROLLERS.map((c) => c.controller));
     } finally {
       a.unmount();
     }
@@ -135,12 +174,20 @@ describe('controller rows between snapshots', () => {
     const register = parseRegister('key,controller\na1,A\na2,A\nb1,B\n', 'r.csv');
     const view = new ControllerRows({ register }, false);
     const one = view.update([cust('a1', 1), cust('x', 2), cust('b1', 3)]);
-    expect(one.map((r) => [r.customer, r.files, r.notify.kind])).toEqual([['A', 1, 'controller'], ['B', 3, 'controller'], ['x', 2, 'unregistered']]);
+    expect(one.map((r) => [r.customer, r.files, r.notify.kind])).toEqual([
+      ['A', 1, 'controller'],
+      ['B', 3, 'controller'],
+      ['x', 2, 'unregistered'],
+    ]);
     const rows2 = [cust('a1', 1), cust('x', 2), cust('b1', 3), cust('a2', 4)];
     rows2[0] = one[0]!.parts[0]!; // a1 unchanged (the same object)
     rows2[1] = one[2]!.parts[0]!; // x unchanged
     const two = view.update(rows2);
-    expect(two.map((r) => [r.customer, r.files])).toEqual([['A', 5], ['B', 3], ['x', 2]]);
+    expect(two.map((r) => [r.customer, r.files])).toEqual([
+      ['A', 5],
+      ['B', 3],
+      ['x', 2],
+    ]);
     expect(two[0]).not.toBe(one[0]); // a2 joined A
     expect(two[2]).toBe(one[2]); // x did not change
   });

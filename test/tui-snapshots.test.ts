@@ -18,7 +18,15 @@ import { completeness, completenessLine } from '../src/tui/format.js';
 import { tempDir } from './helpers.js';
 import { ZONE, cust } from './tui-helpers.js';
 
-const rec = (customer: string, seconds: number, startMs?: number): FileRecord => ({ customer, row: 'customer', kind: 'audio', bytes: 10, seconds, startMs, month: startMs === undefined ? undefined : '2019-01' });
+const rec = (customer: string, seconds: number, startMs?: number): FileRecord => ({
+  customer,
+  row: 'customer',
+  kind: 'audio',
+  bytes: 10,
+  seconds,
+  startMs,
+  month: startMs === undefined ? undefined : '2019-01',
+});
 
 describe('the engine’s rows between snapshots', () => {
   it('an unchanged row is the same object, a changed one a new one, a new row comes last', () => {
@@ -50,12 +58,16 @@ describe('the table’s order, kept up to date', () => {
   /** a deterministic pseudo-random sequence (no flaky seeds) */
   function rng(seed: number): () => number {
     let x = seed;
-    return () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    return () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   }
   it('is what a full sort gives, for every column and direction, through many snapshots', () => {
     const r = rng(7);
     const make = (i: number): CustomerTotals =>
-      cust(`c${Math.floor(r() * 50)}-${i}`, Math.floor(r() * 20), { firstMs: r() < 0.2 ? undefined : Math.floor(r() * 1000), lastMs: Math.floor(r() * 1000), unreadableFiles: Math.floor(r() * 3) });
+      cust(`c${Math.floor(r() * 50)}-${i}`, Math.floor(r() * 20), {
+        firstMs: r() < 0.2 ? undefined : Math.floor(r() * 1000),
+        lastMs: Math.floor(r() * 1000),
+        unreadableFiles: Math.floor(r() * 3),
+      });
     let rows: CustomerTotals[] = Array.from({ length: 300 }, (_, i) => make(i));
     const merges: string[] = [];
     for (const sort of SORT_KEYS) {
@@ -64,10 +76,15 @@ describe('the table’s order, kept up to date', () => {
         for (let step = 0; step < 25; step++) {
           const got = view.update(rows, sort, reverse);
           const want = sortRows(rows, sort, reverse);
-          expect(got.map((x) => x.customer), `${sort} ${reverse} step ${step}`).toEqual(want.map((x) => x.customer));
+          expect(
+            got.map((x) => x.customer),
+            `${sort} ${reverse} step ${step}`,
+          ).toEqual(want.map((x) => x.customer));
           merges.push(view.lastUpdate);
           // the next snapshot: a few rows changed (new objects, same place), a few new rows at the end
-          rows = rows.map((x) => (r() < 0.03 ? { ...x, files: x.files + Math.floor(r() * 5), firstMs: Math.floor(r() * 1000) } : x));
+          rows = rows.map((x) =>
+            r() < 0.03 ? { ...x, files: x.files + Math.floor(r() * 5), firstMs: Math.floor(r() * 1000) } : x,
+          );
           if (step % 3 === 0) rows.push(make(rows.length), make(rows.length + 1));
         }
       }
@@ -84,13 +101,30 @@ describe('the table’s order, kept up to date', () => {
     expect(view.lastUpdate).toBe('same');
   });
   it('a filtered total adds up the rows shown, and leaves callers out (a sum would count a caller twice)', () => {
-    const t = tableTotals([cust('a', 2, { firstMs: 5, lastMs: 9, distinctCallers: 3 }), cust('b', 1, { firstMs: 2, lastMs: 4, unreadableFiles: 1, distinctCallers: 3 })]);
-    expect(t).toEqual({ files: 3, audioFiles: 3, audioSeconds: 3 * 3600, firstMs: 2, lastMs: 9, unreadableFiles: 1, distinctCallers: undefined });
+    const t = tableTotals([
+      cust('a', 2, { firstMs: 5, lastMs: 9, distinctCallers: 3 }),
+      cust('b', 1, { firstMs: 2, lastMs: 4, unreadableFiles: 1, distinctCallers: 3 }),
+    ]);
+    expect(t).toEqual({
+      files: 3,
+      audioFiles: 3,
+      audioSeconds: 3 * 3600,
+      firstMs: 2,
+      lastMs: 9,
+      unreadableFiles: 1,
+      distinctCallers: undefined,
+    });
   });
 });
 
 describe('what was not counted, while the scan runs', () => {
-  const cfg = (root: string, extra: Partial<ScanConfig> = {}): ScanConfig => ({ root, depth: 1, zone: ZONE, threads: 0, ...extra });
+  const cfg = (root: string, extra: Partial<ScanConfig> = {}): ScanConfig => ({
+    root,
+    depth: 1,
+    zone: ZONE,
+    threads: 0,
+    ...extra,
+  });
 
   it('links and special files skipped are in the progress as the walk meets them, before the scan ends', async () => {
     const root = tempDir();
@@ -121,7 +155,11 @@ describe('what was not counted, while the scan runs', () => {
     held();
     const r = await done;
     const end = s.snapshot();
-    expect(end.progress).toMatchObject({ linksSkipped: r.linksSkipped, specialSkipped: r.specialSkipped, unreadableFolders: r.unreadableFolders });
+    expect(end.progress).toMatchObject({
+      linksSkipped: r.linksSkipped,
+      specialSkipped: r.specialSkipped,
+      unreadableFolders: r.unreadableFolders,
+    });
     const final = completenessLine(completeness(end.totals, end.result, end.progress)).text;
     expect(final).toMatch(/^! 1 link skipped · 1 special file skipped\b/);
     expect(final).not.toMatch(/so far/);
@@ -144,7 +182,13 @@ describe('what was not counted, while the scan runs', () => {
       // only the unmatched row keeps paths
       expect(snap.customers.filter((c) => c.unmatchedExamples)).toHaveLength(1);
     }
-    expect(examples[0]).toEqual(['calls/out-07017400-x.ul', 'calls/out-07017401-x.ul', 'calls/out-07017402-x.ul', 'calls/out-07017403-x.ul', 'calls/out-07017404-x.ul']);
+    expect(examples[0]).toEqual([
+      'calls/out-07017400-x.ul',
+      'calls/out-07017401-x.ul',
+      'calls/out-07017402-x.ul',
+      'calls/out-07017403-x.ul',
+      'calls/out-07017404-x.ul',
+    ]);
     expect(examples[1]).toEqual(examples[0]);
   });
 });

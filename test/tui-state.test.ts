@@ -1,9 +1,28 @@
 /** The UI's state, keys and text as plain logic: no terminal. */
 import { describe, expect, it } from 'vitest';
 import stringWidth from 'string-width';
-import { cursorOf, exportDone, initialState, onKey, scrolled, visibleRows, type KeyContext, type KeyPress, type UiState } from '../src/tui/state.js';
+import {
+  cursorOf,
+  exportDone,
+  initialState,
+  onKey,
+  scrolled,
+  visibleRows,
+  type KeyContext,
+  type KeyPress,
+  type UiState,
+} from '../src/tui/state.js';
 import { BINDINGS, commandFor, helpKeys, hintsFor, splitChunk, type KeyMode } from '../src/tui/keys.js';
-import { allMonths, completenessLine, cut, duration, folderErrorsOf, padR, plural, statusLines } from '../src/tui/format.js';
+import {
+  allMonths,
+  completenessLine,
+  cut,
+  duration,
+  folderErrorsOf,
+  padR,
+  plural,
+  statusLines,
+} from '../src/tui/format.js';
 import { defaultExportName, expandHome, formatOf, uniqueName } from '../src/tui/export.js';
 import { fitHints } from '../src/tui/widgets.js';
 import { cust, ZONE } from './tui-helpers.js';
@@ -11,11 +30,16 @@ import { tempDir } from './helpers.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const customers = [cust('acme', 5, { unreadableFiles: 2 }), cust('Beta', 50, { firstMs: 10 }), cust('gamma', 20, { firstMs: 5 }), cust('delta', 20)];
+const customers = [
+  cust('acme', 5, { unreadableFiles: 2 }),
+  cust('Beta', 50, { firstMs: 10 }),
+  cust('gamma', 20, { firstMs: 5 }),
+  cust('delta', 20),
+];
 const key = (k: Partial<KeyPress> | string): KeyPress => (typeof k === 'string' ? { input: k } : { input: '', ...k });
 const ctrlC = { input: 'c', ctrl: true };
 
-function drive(keys: Array<Partial<KeyPress> | string>, start: UiState = initialState(), pageSize = 2, scanning = false) {
+function drive(keys: (Partial<KeyPress> | string)[], start: UiState = initialState(), pageSize = 2, scanning = false) {
   let s = start;
   for (const k of keys) {
     const rows = visibleRows(customers, s).map((c) => c.customer);
@@ -27,14 +51,31 @@ function drive(keys: Array<Partial<KeyPress> | string>, start: UiState = initial
 
 describe('keys that arrive in one read', () => {
   it('are split into single presses (Enter, Tab, Backspace among them); escape sequences and named keys stay whole', () => {
-    expect(splitChunk({ input: '/ab\r' })).toEqual([{ input: '/' }, { input: 'a' }, { input: 'b' }, { input: '', enter: true }]);
-    expect(splitChunk({ input: 'x\t\x7f' })).toEqual([{ input: 'x' }, { input: '', tab: true }, { input: '', backspace: true }]);
+    expect(splitChunk({ input: '/ab\r' })).toEqual([
+      { input: '/' },
+      { input: 'a' },
+      { input: 'b' },
+      { input: '', enter: true },
+    ]);
+    expect(splitChunk({ input: 'x\t\x7f' })).toEqual([
+      { input: 'x' },
+      { input: '', tab: true },
+      { input: '', backspace: true },
+    ]);
     expect(splitChunk({ input: 'q' })).toEqual([{ input: 'q' }]);
     expect(splitChunk({ input: '', down: true })).toEqual([{ input: '', down: true }]);
     expect(splitChunk({ input: '\x1b[Z' })).toEqual([{ input: '\x1b[Z' }]);
     // a filter typed and kept in one chunk, through the reducer
     let s = initialState();
-    for (const k of splitChunk({ input: '/ET\r' })) s = onKey(s, k, { rows: [], pageSize: 2, detailPage: 5, detailLines: 12, defaultExportPath: 'out.csv', scanning: false });
+    for (const k of splitChunk({ input: '/ET\r' }))
+      s = onKey(s, k, {
+        rows: [],
+        pageSize: 2,
+        detailPage: 5,
+        detailLines: 12,
+        defaultExportPath: 'out.csv',
+        scanning: false,
+      });
     expect(s).toMatchObject({ filter: 'ET', filtering: false });
   });
 });
@@ -48,7 +89,7 @@ describe('sorting and filtering', () => {
     expect(drive(['s', 's', 's']).rows).toEqual(['Beta', 'acme', 'delta', 'gamma']); // customer A→Z (code points)
     expect(drive(['s', 's', 's', 'r']).rows).toEqual(['gamma', 'delta', 'acme', 'Beta']);
     expect(drive(['s', 's', 's', 's']).rows).toEqual(['Beta', 'gamma', 'acme', 'delta']); // first: latest first, none last
-    expect(drive(Array(7).fill('s')).s.sort).toBe('files'); // wraps around
+    expect(drive(Array<string>(7).fill('s')).s.sort).toBe('files'); // wraps around
   });
   it('/ filters by name, case-insensitive; Backspace edits; Enter keeps; Esc clears', () => {
     const f = drive(['/', 'E', 'T']);
@@ -67,14 +108,22 @@ describe('sorting and filtering', () => {
     expect(drive(['/', 'a', 'c', { enter: true }, '/', 'B']).s.filter).toBe('B');
   });
   it('keys typed into the filter are not commands', () => {
-    expect(drive(['/', 'q', 's', 'e']).s).toMatchObject({ quit: false, confirmQuit: false, sort: 'files', view: 'table', filter: 'qse' });
+    expect(drive(['/', 'q', 's', 'e']).s).toMatchObject({
+      quit: false,
+      confirmQuit: false,
+      sort: 'files',
+      view: 'table',
+      filter: 'qse',
+    });
   });
 });
 
 describe('moving', () => {
   it('↑/↓ move and stop at the ends; Home/End jump', () => {
     expect(cursorOf(drive([{ down: true }, { down: true }]).s, drive([]).rows)).toBe(2);
-    expect(drive([{ down: true }, { down: true }, { down: true }, { down: true }, { down: true }]).s.selected).toBe('acme');
+    expect(drive([{ down: true }, { down: true }, { down: true }, { down: true }, { down: true }]).s.selected).toBe(
+      'acme',
+    );
     expect(drive([{ up: true }]).s.selected).toBe('Beta');
     expect(drive([{ end: true }]).s.selected).toBe('acme');
     expect(drive([{ end: true }, { home: true }]).s.selected).toBe('Beta');
@@ -92,7 +141,14 @@ describe('moving', () => {
   });
   it('Enter opens exactly the row highlighted in the rows the key was given', () => {
     const s = drive([{ down: true }, { down: true }]).s; // gamma
-    const ctx: KeyContext = { rows: ['gamma', 'acme', 'Beta'], pageSize: 2, detailPage: 5, detailLines: 0, defaultExportPath: '', scanning: true };
+    const ctx: KeyContext = {
+      rows: ['gamma', 'acme', 'Beta'],
+      pageSize: 2,
+      detailPage: 5,
+      detailLines: 0,
+      defaultExportPath: '',
+      scanning: true,
+    };
     expect(onKey(s, key({ enter: true }), ctx).selected).toBe('gamma');
     expect(onKey(initialState(), key({ enter: true }), ctx).selected).toBe('gamma'); // nothing chosen yet: the first row on screen
   });
@@ -159,7 +215,9 @@ describe('the export prompt', () => {
   it('e opens it prefilled; typing edits; Enter asks for the write', () => {
     const p = drive(['e']).s;
     expect([p.view, p.exportPath]).toEqual(['export', 'out.csv']);
-    expect(drive(['e', { backspace: true }, { backspace: true }, { backspace: true }, 't', 's', 'v']).s.exportPath).toBe('out.tsv');
+    expect(
+      drive(['e', { backspace: true }, { backspace: true }, { backspace: true }, 't', 's', 'v']).s.exportPath,
+    ).toBe('out.tsv');
     expect(drive(['e', { input: 'u', ctrl: true }, 'a']).s.exportPath).toBe('a');
     expect(drive(['e', { enter: true }]).s.exporting).toBe(true);
     expect(drive(['e', { input: 'u', ctrl: true }, { enter: true }]).s.exporting).toBe(false); // empty path: nothing to write
@@ -179,7 +237,12 @@ describe('the export prompt', () => {
   it('a failed write keeps the prompt open for another path; a good one goes back on any key but q', () => {
     const writing = drive(['e', { enter: true }]).s;
     const failed = exportDone(writing, { ok: false, message: 'not written: no such folder' });
-    expect([failed.view, failed.exporting, failed.exportStatus?.ok, failed.exported]).toEqual(['export', false, false, false]);
+    expect([failed.view, failed.exporting, failed.exportStatus?.ok, failed.exported]).toEqual([
+      'export',
+      false,
+      false,
+      false,
+    ]);
     expect(drive(['x'], failed).s.exportPath).toBe('out.csvx');
     const ok = exportDone(writing, { ok: true, message: 'wrote /tmp/out.csv' });
     expect(drive(['z'], ok).s).toMatchObject({ view: 'table', exported: true, quit: false });
@@ -187,7 +250,12 @@ describe('the export prompt', () => {
   it('an existing file: y replaces it, any other key goes back to the name', () => {
     const exists = exportDone(drive(['e', { enter: true }]).s, { ok: false, exists: true, message: 'out.csv exists' });
     expect(drive(['y'], exists).s).toMatchObject({ exporting: true, overwrite: true });
-    expect(drive(['n'], exists).s).toMatchObject({ exporting: false, overwrite: false, exportPath: 'out.csv', exportStatus: undefined });
+    expect(drive(['n'], exists).s).toMatchObject({
+      exporting: false,
+      overwrite: false,
+      exportPath: 'out.csv',
+      exportStatus: undefined,
+    });
   });
   it('keys do nothing while the write is under way', () => {
     const writing = drive(['e', { enter: true }]).s;
@@ -197,7 +265,12 @@ describe('the export prompt', () => {
     expect(expandHome('~/x.csv', '/home/u')).toBe('/home/u/x.csv');
     expect(expandHome('~', '/home/u')).toBe('/home/u');
     expect(expandHome('a~/x', '/home/u')).toBe('a~/x');
-    expect([formatOf('a.JSON'), formatOf('a.xlsx'), formatOf('a.csv'), formatOf('a')]).toEqual(['json', 'xlsx', 'csv', 'csv']);
+    expect([formatOf('a.JSON'), formatOf('a.xlsx'), formatOf('a.csv'), formatOf('a')]).toEqual([
+      'json',
+      'xlsx',
+      'csv',
+      'csv',
+    ]);
     const at = new Date(Date.UTC(2019, 1, 3, 8, 5, 7));
     expect(defaultExportName('/mnt/leak copy/', ZONE, at)).toBe('leaktally-leak_copy-20190203-090507.csv');
     const dir = tempDir();
@@ -227,9 +300,20 @@ describe('the key table', () => {
     }
   });
   it('drives the footer and the help: every hint and every help line comes from it', () => {
-    expect(hintsFor('table')).toEqual(['↑↓ move', 'Enter open', 's sort', 'r rev', '/ filter', 'e export', '? help', 'q quit']);
+    expect(hintsFor('table')).toEqual([
+      '↑↓ move',
+      'Enter open',
+      's sort',
+      'r rev',
+      '/ filter',
+      'e export',
+      '? help',
+      'q quit',
+    ]);
     expect(hintsFor('customer')).toContain('Esc back');
-    expect(helpKeys().map(([k]) => k)).toEqual(expect.arrayContaining(['↑ ↓ PgUp PgDn Home End', 'Ctrl-C', 'q', 'Tab']));
+    expect(helpKeys().map(([k]) => k)).toEqual(
+      expect.arrayContaining(['↑ ↓ PgUp PgDn Home End', 'Ctrl-C', 'q', 'Tab']),
+    );
   });
   it('the hints fit 80 columns (the middle ones go first; ? and q stay)', () => {
     for (const mode of ['table', 'customer', 'help', 'filter', 'export'] as KeyMode[]) {
@@ -237,22 +321,36 @@ describe('the key table', () => {
     }
     const long = fitHints('filter "a-rather-long-filter-text": 1,234 of 50,000', hintsFor('table'), 79);
     expect(stringWidth(long)).toBeLessThanOrEqual(79);
-    expect(long).toMatch(/\? help  q quit$/);
+    expect(long).toMatch(/\? help {2}q quit$/);
     expect(fitHints('', hintsFor('table'), 79)).toContain('e export');
   });
 });
 
 describe('text', () => {
   it('short totals in seconds or minutes, hours from one hour up', () => {
-    expect([duration(0), duration(9.81), duration(16.4), duration(90), duration(3599), duration(3600), duration(5 * 3600 + 1)]).toEqual([
-      '0', '9.8 s', '16 s', '1.5 min', '59.9 min', '1.00 h', '5.00 h',
-    ]);
+    expect([
+      duration(0),
+      duration(9.81),
+      duration(16.4),
+      duration(90),
+      duration(3599),
+      duration(3600),
+      duration(5 * 3600 + 1),
+    ]).toEqual(['0', '9.8 s', '16 s', '1.5 min', '59.9 min', '1.00 h', '5.00 h']);
   });
   it('singular and plural', () => {
-    expect([plural(1, 'file'), plural(2, 'file'), plural(0, 'recording'), plural(1234, 'file')]).toEqual(['1 file', '2 files', '0 recordings', '1,234 files']);
+    expect([plural(1, 'file'), plural(2, 'file'), plural(0, 'recording'), plural(1234, 'file')]).toEqual([
+      '1 file',
+      '2 files',
+      '0 recordings',
+      '1,234 files',
+    ]);
   });
   it('the month chart has every month from the first to the last, empty ones included', () => {
-    const m = allMonths([['2018-11', { audio: 1, seconds: 1 }], ['2019-02', { audio: 2, seconds: 2 }]]);
+    const m = allMonths([
+      ['2018-11', { audio: 1, seconds: 1 }],
+      ['2019-02', { audio: 2, seconds: 2 }],
+    ]);
     expect(m.map(([k, v]) => `${k}:${v.audio}`)).toEqual(['2018-11:1', '2018-12:0', '2019-01:0', '2019-02:2']);
   });
   it('widths are terminal columns: wide (CJK, emoji) names are cut and padded by what they take on screen', () => {
@@ -263,20 +361,40 @@ describe('text', () => {
     expect(cut('a\x1b[2Jb', 10)).toBe('a\uFFFD[2Jb');
   });
   it('a stopped scan shows no ETA', () => {
-    const p = { phase: 'reading' as const, found: 1000, done: 250, walkDone: true, audioSeconds: 7200, audioFiles: 240, unreadable: 3, bytes: 0, elapsedMs: 1000, unreadableFolders: 0, linksSkipped: 0, specialSkipped: 0, unmatched: 0 };
+    const p = {
+      phase: 'reading' as const,
+      found: 1000,
+      done: 250,
+      walkDone: true,
+      audioSeconds: 7200,
+      audioFiles: 240,
+      unreadable: 3,
+      bytes: 0,
+      elapsedMs: 1000,
+      unreadableFolders: 0,
+      linksSkipped: 0,
+      specialSkipped: 0,
+      unmatched: 0,
+    };
     expect(statusLines(p, 80, false)[0]).toMatch(/ETA/);
     expect(statusLines(p, 80, true)[0]).toBe('stopped (partial) 25%');
     expect(statusLines({ ...p, phase: 'stopped' }, 80, false)[0]).not.toMatch(/ETA/);
   });
   it('the completeness line names everything not counted or counted with a caveat', () => {
-    expect(completenessLine({ unreadableFolders: 1, linksSkipped: 2, specialSkipped: 0, unmatched: 30, mtimeDated: 1 }).text).toBe(
-      '! 1 unreadable folder NOT COUNTED · 30 files unmatched · 2 links skipped · 1 recording dated by mtime',
-    );
-    expect(completenessLine({ unreadableFolders: 0, linksSkipped: 0, specialSkipped: 0, unmatched: 0, mtimeDated: 0 })).toMatchObject({ warn: false });
+    expect(
+      completenessLine({ unreadableFolders: 1, linksSkipped: 2, specialSkipped: 0, unmatched: 30, mtimeDated: 1 }).text,
+    ).toBe('! 1 unreadable folder NOT COUNTED · 30 files unmatched · 2 links skipped · 1 recording dated by mtime');
+    expect(
+      completenessLine({ unreadableFolders: 0, linksSkipped: 0, specialSkipped: 0, unmatched: 0, mtimeDated: 0 }),
+    ).toMatchObject({ warn: false });
     expect(completenessLine({ unmatched: 0, mtimeDated: 0 }).text).toMatch(/known when the scan ends/);
   });
   it('folder errors are attributed to the customer whose folder holds them', () => {
-    const errors = [{ path: 'acme/2019', error: 'EACCES' }, { path: 'beta', error: 'EACCES' }, { path: 'acme', error: 'EACCES' }];
+    const errors = [
+      { path: 'acme/2019', error: 'EACCES' },
+      { path: 'beta', error: 'EACCES' },
+      { path: 'acme', error: 'EACCES' },
+    ];
     expect(folderErrorsOf('acme', 1, errors).map((e) => e.path)).toEqual(['acme/2019', 'acme']);
     expect(folderErrorsOf('2019', 2, errors).map((e) => e.path)).toEqual(['acme/2019']);
     expect(folderErrorsOf('x', 2, [{ path: 'top', error: 'EACCES' }])).toEqual([]); // above the customer level: nobody's

@@ -3,13 +3,29 @@
  * without moving their access times, unreadable folders counted in their row, sparse files marked.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { chmodSync, mkdirSync, statSync, utimesSync, writeFileSync, truncateSync, readdirSync, lstatSync, readFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+  truncateSync,
+  readdirSync,
+  lstatSync,
+  readFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { scan, Scanner, type ScanConfig, type FileRecord } from '../dist/scan/engine.js';
-import { put, tempDir, wav, runCli, csvObjects, unprivileged } from './helpers.js';
+import { put, tempDir, wav, runCli, csvObjects, parseSummary, unprivileged } from './helpers.js';
 
-const cfg = (root: string, extra: Partial<ScanConfig> = {}): ScanConfig => ({ root, depth: 1, zone: 'UTC', threads: 2, ...extra });
+const cfg = (root: string, extra: Partial<ScanConfig> = {}): ScanConfig => ({
+  root,
+  depth: 1,
+  zone: 'UTC',
+  threads: 2,
+  ...extra,
+});
 
 const deep: string[] = [];
 afterAll(() => {
@@ -22,7 +38,13 @@ afterAll(() => {
  * given to a system call): `levels` folders named `seg`, and at each level in `filesAt` one file
  * (a WAV of `wavBytes` of data at the deepest level, a small text file elsewhere).
  */
-function deepTree(root: string, levels: number, seg: string, filesAt: (level: number) => boolean, deepest: Buffer): void {
+function deepTree(
+  root: string,
+  levels: number,
+  seg: string,
+  filesAt: (level: number) => boolean,
+  deepest: Buffer,
+): void {
   deep.push(root);
   const script = `
     const fs = require('fs');
@@ -40,7 +62,9 @@ function deepTree(root: string, levels: number, seg: string, filesAt: (level: nu
   const at = Array.from({ length: levels }, (_, i) => i + 1).filter(filesAt);
   const wavFile = join(tempDir(), 'd.wav');
   writeFileSync(wavFile, deepest);
-  const r = spawnSync(process.execPath, ['-e', script, String(levels), seg, wavFile, JSON.stringify(at), root], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['-e', script, String(levels), seg, wavFile, JSON.stringify(at), root], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(r.stderr);
 }
 
@@ -61,7 +85,7 @@ describe('paths past PATH_MAX and very deep trees', () => {
       expect(w.kind).toBe('audio');
       expect(w.bytes).toBe(data.length);
       expect(Buffer.byteLength(w.path!)).toBeGreaterThan(4096);
-      expect(w.path).toBe(['cust', ...Array(60).fill('d'.repeat(100)), 'deepest.wav'].join('/'));
+      expect(w.path).toBe(['cust', ...Array<string>(60).fill('d'.repeat(100)), 'deepest.wav'].join('/'));
       expect(r.totals.bytes).toBe(data.length + (60 * 61) / 2);
     }
   });
@@ -81,7 +105,9 @@ function strictMount(): { dir: string; skip?: undefined } | { skip: string } {
   if (process.getuid?.() !== 0) return { skip: 'mounting a strictatime tmpfs needs root' };
   const dir = join(tempDir(), 'mnt');
   mkdirSync(dir);
-  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'strictatime,size=8m,mode=0755', 'tmpfs', dir], { encoding: 'utf8' });
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'strictatime,size=8m,mode=0755', 'tmpfs', dir], {
+    encoding: 'utf8',
+  });
   if (m.status !== 0) return { skip: `cannot mount a tmpfs here: ${m.stderr.trim()}` };
   mounts.push(dir);
   return { dir };
@@ -139,7 +165,7 @@ describe('access times (a strictatime tmpfs)', () => {
     expect(moved(all)).toEqual([]);
     const r = runCli([m.dir, '--json', '-'], { env });
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout).atimes_kept).toEqual({ folders: false, files_not_kept: 0 });
+    expect(parseSummary(r.stdout).atimes_kept).toEqual({ folders: false, files_not_kept: 0 });
     expect(r.stderr.match(/without O_NOATIME/g)).toHaveLength(1);
   });
 
@@ -158,7 +184,7 @@ describe('access times (a strictatime tmpfs)', () => {
     expect(moved(all)).toEqual([]);
     const r = user.run([m.dir, '--json', '-']);
     expect(r.status).toBe(0);
-    const j = JSON.parse(r.stdout);
+    const j = parseSummary(r.stdout);
     expect(j.totals.files).toBe(2);
     expect(j.atimes_kept).toEqual({ folders: false, files_not_kept: 2 });
     expect(r.stderr.match(/without O_NOATIME/g)).toHaveLength(1);
@@ -193,11 +219,18 @@ describe('everything not counted is counted somewhere', () => {
     unlock();
     expect(csv.status).toBe(0);
     const rows = csvObjects(csv.stdout);
-    expect(rows.find((x) => x.customer === 'ok')).toMatchObject({ files: '3', audio_files: '1', unreadable_files: '2', other_files: '0', bytes: '16003', unreadable_folders: '1' });
+    expect(rows.find((x) => x.customer === 'ok')).toMatchObject({
+      files: '3',
+      audio_files: '1',
+      unreadable_files: '2',
+      other_files: '0',
+      bytes: '16003',
+      unreadable_folders: '1',
+    });
     expect(rows.find((x) => x.customer === 'locked')).toMatchObject({ files: '0', unreadable_folders: '1' });
     expect(rows.find((x) => x.customer === 'empty')).toMatchObject({ files: '0', unreadable_folders: '0' });
-    const j = JSON.parse(json.stdout);
-    expect(j.customers.find((c: { customer: string }) => c.customer === 'locked').unreadable_folders).toBe(1);
+    const j = parseSummary(json.stdout);
+    expect(j.customers.find((c) => c.customer === 'locked')?.unreadable_folders).toBe(1);
     expect(j.totals.unreadable_folders).toBe(2);
   });
 });
@@ -213,8 +246,13 @@ describe('sparse files', () => {
     const out = tempDir();
     const r = runCli([root, '--json', join(out, 's.json'), '--files', join(out, 'm.csv')]);
     expect(r.status).toBe(0);
-    const j = JSON.parse(readFile(join(out, 's.json')));
-    expect(j.customers[0]).toMatchObject({ customer: 'kund', files: 2, sparse_files: 1, bytes: 8000 + 4 * 1024 * 1024 });
+    const j = parseSummary(readFile(join(out, 's.json')));
+    expect(j.customers[0]).toMatchObject({
+      customer: 'kund',
+      files: 2,
+      sparse_files: 1,
+      bytes: 8000 + 4 * 1024 * 1024,
+    });
     const m = csvObjects(readFile(join(out, 'm.csv')));
     expect(m.find((x) => x.path === 'kund/hole.ul')!.error).toMatch(/sparse/);
     expect(m.find((x) => x.path === 'kund/a.ul')!.error).toBe('');

@@ -11,15 +11,30 @@ export interface Cell {
 }
 
 const unxml = (s: string): string =>
-  s.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&#(\d+);/g, (_, n) => String.fromCodePoint(Number(n))).replace(/&amp;/g, '&');
+  s
+    .replace(/<[^>]+>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&#(\d+);/g, (_, n) => String.fromCodePoint(Number(n)))
+    .replace(/&amp;/g, '&');
 
-export function readXlsx(buf: Uint8Array): { sheets: string[]; cells: Map<string, Map<string, Cell>>; formulas: number } {
+export function readXlsx(buf: Uint8Array): {
+  sheets: string[];
+  cells: Map<string, Map<string, Cell>>;
+  formulas: number;
+} {
   const z = unzipSync(buf);
-  const text = (p: string): string => (z[p] ? strFromU8(z[p]!) : '');
+  const text = (p: string): string => (z[p] ? strFromU8(z[p]) : '');
   const shared = [...text('xl/sharedStrings.xml').matchAll(/<si>([\s\S]*?)<\/si>/g)].map((m) => unxml(m[1]!));
   const styles = text('xl/styles.xml');
-  const fmts = new Map([...styles.matchAll(/<numFmt [^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"/g)].map((m) => [Number(m[1]), m[2]!]));
-  const xfs = [...(/<cellXfs[^>]*>([\s\S]*?)<\/cellXfs>/.exec(styles)?.[1] ?? '').matchAll(/<xf\b([^>]*)>/g)].map((m) => Number(/numFmtId="(\d+)"/.exec(m[1]!)?.[1] ?? 0));
+  const fmts = new Map(
+    [...styles.matchAll(/<numFmt [^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"/g)].map((m) => [Number(m[1]), m[2]!]),
+  );
+  const xfs = [...(/<cellXfs[^>]*>([\s\S]*?)<\/cellXfs>/.exec(styles)?.[1] ?? '').matchAll(/<xf\b([^>]*)>/g)].map((m) =>
+    Number(/numFmtId="(\d+)"/.exec(m[1]!)?.[1] ?? 0),
+  );
   const isDate = (s: number): boolean => {
     const id = xfs[s] ?? 0;
     return (id >= 14 && id <= 22) || /[ymdhs]/i.test((fmts.get(id) ?? '').replace(/"[^"]*"/g, ''));

@@ -35,7 +35,13 @@ const RUN_ONE = fileURLToPath(new URL('./run-one.js', import.meta.url));
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const withTui = !values['no-tui'] && hasTmux;
 
-interface Run { mode: string; ms: number; files: number; audioMicros: number; maxRssMB: number }
+interface Run {
+  mode: string;
+  ms: number;
+  files: number;
+  audioMicros: number;
+  maxRssMB: number;
+}
 
 function runOne(root: string, mode: 'floor' | 'scan'): Run {
   const r = spawnSync(process.execPath, [RUN_ONE, mode, root, String(threads)], { encoding: 'utf8' });
@@ -47,8 +53,17 @@ function runTui(root: string): Run {
   const dir = mkdtempSync(join(tmpdir(), 'leaktally-bench-tui-'));
   const out = join(dir, 'result.json');
   const session = `leaktally-bench-${process.pid}`;
-  execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '80', '-y', '24',
-    `env -u CI '${process.execPath}' '${RUN_ONE}' tui '${root}' ${threads} '${out}'`]);
+  execFileSync('tmux', [
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    '80',
+    '-y',
+    '24',
+    `env -u CI '${process.execPath}' '${RUN_ONE}' tui '${root}' ${threads} '${out}'`,
+  ]);
   const deadline = Date.now() + 30 * 60_000;
   while (!existsSync(out) && Date.now() < deadline) spawnSync('sleep', ['0.05']);
   spawnSync('tmux', ['kill-session', '-t', session]);
@@ -65,7 +80,9 @@ const median = (xs: number[]): number => {
 };
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
 
-console.log(`leaktally bench: ${runs} runs, ${threads} reader threads, ${cpus().length} cores, Node ${process.version}`);
+console.log(
+  `leaktally bench: ${runs} runs, ${threads} reader threads, ${cpus().length} cores, Node ${process.version}`,
+);
 let wrongRuns = 0;
 for (const { files, perFolder } of trees) {
   console.log('');
@@ -77,7 +94,9 @@ function benchTree(files: number, perFolder: number | undefined): number {
   const rate = (r: Run): number => (files / r.ms) * 1000;
   const t0 = performance.now();
   const { root, expected } = generate(files, (s) => console.log(s), perFolder);
-  console.log(`tree: ${fmt(files)} files${perFolder ? `, ~${perFolder} per folder` : ''}: ${root} (${((performance.now() - t0) / 1000).toFixed(1)} s to generate or find)`);
+  console.log(
+    `tree: ${fmt(files)} files${perFolder ? `, ~${perFolder} per folder` : ''}: ${root} (${((performance.now() - t0) / 1000).toFixed(1)} s to generate or find)`,
+  );
   console.log(`expected: ${fmt(expected.files)} files, ${(expected.audioMicros / 3.6e9).toFixed(2)} h of audio`);
 
   // warm the page cache and the dentry cache once: the targets are for a warm cache
@@ -89,7 +108,7 @@ function benchTree(files: number, perFolder: number | undefined): number {
   let wrong = 0;
   for (let i = 0; i < runs; i++) {
     // alternate the order so that neither always runs right after the other
-    const order: Array<'floor' | 'scan' | 'tui'> = i % 2 ? ['scan', 'floor', 'tui'] : ['floor', 'tui', 'scan'];
+    const order: ('floor' | 'scan' | 'tui')[] = i % 2 ? ['scan', 'floor', 'tui'] : ['floor', 'tui', 'scan'];
     const line: string[] = [];
     for (const mode of order) {
       if (mode === 'tui' && !withTui) continue;
@@ -115,16 +134,21 @@ function benchTree(files: number, perFolder: number | undefined): number {
   const verdict: string[] = [];
   verdict.push(`${scanRate >= 30_000 ? 'PASS' : 'FAIL'} at least 30,000 files/s`);
   verdict.push(`${ratio >= 0.5 ? 'PASS' : 'FAIL'} at least 0.50 of the floor`);
-  if (files >= 1_000_000) verdict.push(`${rss <= 300 ? 'PASS' : 'FAIL'} peak RSS at most 300 MB at ${fmt(files)} files`);
+  if (files >= 1_000_000)
+    verdict.push(`${rss <= 300 ? 'PASS' : 'FAIL'} peak RSS at most 300 MB at ${fmt(files)} files`);
   if (tuis.length) {
     const tuiRate = median(tuis.map(rate));
     const overhead = median(tuis.map((t, i) => t.ms / scans[i]!.ms)) - 1;
-    console.log(`interactive UI (tmux, 80x24):               median ${fmt(tuiRate)} files/s, ${(overhead * 100).toFixed(1)}% slower than headless (median of paired runs)`);
+    console.log(
+      `interactive UI (tmux, 80x24):               median ${fmt(tuiRate)} files/s, ${(overhead * 100).toFixed(1)}% slower than headless (median of paired runs)`,
+    );
     verdict.push(`${overhead <= 0.1 ? 'PASS' : 'FAIL'} the UI within 10% of headless`);
   } else {
     console.log(`interactive UI: not timed (${hasTmux ? '--no-tui' : 'no tmux'})`);
   }
-  console.log(`totals: ${wrong ? `${wrong} runs WRONG` : 'every scan counted exactly the files and audio seconds generated'}`);
+  console.log(
+    `totals: ${wrong ? `${wrong} runs WRONG` : 'every scan counted exactly the files and audio seconds generated'}`,
+  );
   for (const v of verdict) console.log(v);
   return wrong;
 }

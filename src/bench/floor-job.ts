@@ -7,6 +7,7 @@ import { closeSync, fstatSync, openSync, readSync, constants } from 'node:fs';
 export function createJob(data: unknown): (batch: string[]) => number {
   const root = Buffer.from(String(data).replace(/\/?$/, '/'));
   const buf = Buffer.allocUnsafe(4096);
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- typed number, but undefined where the platform lacks the flag
   const flags = constants.O_RDONLY | (constants.O_NOATIME ?? 0);
   return (batch) => {
     for (const rel of batch) {

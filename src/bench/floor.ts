@@ -8,7 +8,10 @@ import { ThreadPool } from '../scan/pool.js';
 
 const MAX_QUEUED_BATCHES = 32;
 
-export async function floor(root: string, threads: number): Promise<{ ms: number; files: number; audioMicros: number }> {
+export async function floor(
+  root: string,
+  threads: number,
+): Promise<{ ms: number; files: number; audioMicros: number }> {
   const t = performance.now();
   let files = 0;
   const pool = new ThreadPool<number>({
@@ -20,10 +23,14 @@ export async function floor(root: string, threads: number): Promise<{ ms: number
   const batcher = new Batcher((b) => pool.submit(b));
   const ignore = (): void => {};
   try {
-    await walk(root, { file: (rel) => batcher.add(rel), hardLink: ignore, dir: ignore, link: ignore, special: ignore, error: ignore }, {
-      pause: () => (pool.backlog > MAX_QUEUED_BATCHES ? pool.changed.next() : undefined),
-      aborted: () => false,
-    });
+    await walk(
+      root,
+      { file: (rel) => batcher.add(rel), hardLink: ignore, dir: ignore, link: ignore, special: ignore, error: ignore },
+      {
+        pause: () => (pool.backlog > MAX_QUEUED_BATCHES ? pool.changed.next() : undefined),
+        aborted: () => false,
+      },
+    );
     batcher.flush();
     await pool.drain();
   } finally {

@@ -4,7 +4,18 @@
  * headers are real, ~10% small real MP3s copied from samples/codecs. Cached under the OS temp folder;
  * the expected totals are computed here, by construction, and written beside the tree.
  */
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +46,11 @@ export function benchTreePath(files: number, perFolder?: number): string {
   return join(tmpdir(), `leaktally-bench-v${VERSION}-${files}${perFolder ? `-${perFolder}pf` : ''}`);
 }
 
-export function generate(files: number, log: (s: string) => void = () => {}, perFolder?: number): { root: string; expected: Expected } {
+export function generate(
+  files: number,
+  log: (s: string) => void = () => {},
+  perFolder?: number,
+): { root: string; expected: Expected } {
   const root = benchTreePath(files, perFolder);
   const expectedFile = `${root}.expected.json`;
   if (existsSync(root) && existsSync(expectedFile)) {
@@ -45,7 +60,9 @@ export function generate(files: number, log: (s: string) => void = () => {}, per
   const building = `${root}.building-${process.pid}`;
   const mp3s = (['cbr-xing.mp3', 'cbr-noxing.mp3', 'vbr-xing.mp3'] as const).map((f) => ({
     bytes: readFileSync(join(SAMPLES, f)),
-    micros: Math.round((JSON.parse(readFileSync(join(SAMPLES, 'decoded.json'), 'utf8')) as Record<string, number>)[f]! * 1e6),
+    micros: Math.round(
+      (JSON.parse(readFileSync(join(SAMPLES, 'decoded.json'), 'utf8')) as Record<string, number>)[f]! * 1e6,
+    ),
   }));
   const rand = rng(20190218);
   // 40 customers of Zipf-like sizes (the largest ~23%, as one big client dominates a call center),

@@ -54,7 +54,10 @@ export function wavHeader(s: WavSpec): Buffer {
   const bits = s.bits ?? (tag === 1 ? 16 : tag === 6 || tag === 7 ? 8 : tag === 0x11 ? 4 : 0);
   const blockAlign = s.blockAlign ?? (tag === 0x31 ? 65 : Math.max(1, (ch * bits) >> 3));
   const byteRate = s.byteRate ?? (tag === 0x31 ? 1625 : rate * blockAlign);
-  const ext = s.samplesPerBlock !== undefined ? Buffer.from([2, 0, s.samplesPerBlock & 0xff, s.samplesPerBlock >> 8]) : Buffer.alloc(0);
+  const ext =
+    s.samplesPerBlock !== undefined
+      ? Buffer.from([2, 0, s.samplesPerBlock & 0xff, s.samplesPerBlock >> 8])
+      : Buffer.alloc(0);
   const fmt = Buffer.alloc(16);
   fmt.writeUInt16LE(tag, 0);
   fmt.writeUInt16LE(ch, 2);
@@ -93,4 +96,3 @@ export function wav(s: WavSpec): Buffer {
   const pad = s.dataBytes & 1 ? Buffer.alloc(1) : Buffer.alloc(0);
   return Buffer.concat([wavHeader(s), Buffer.alloc(s.dataBytes, 0x55), pad, ...(s.after ?? [])]);
 }
-

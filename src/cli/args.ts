@@ -40,17 +40,25 @@ export function version(): string {
 function program(): Command {
   return addNotifyOptions(
     new Command('leaktally')
-    .description('Size a leak of recorded phone calls: files, hours and date spans per customer folder.')
-    .argument('<dir>', 'the leaked tree (read only; never written)')
-    .option('--csv <file|->', 'write the per-customer summary CSV, then exit (no TUI)')
-    .option('--json <file|->', 'write the same summary as JSON, then exit')
-    .option('--files <file|->', 'write a per-file manifest CSV (streamed)')
-    .option('--depth <n>', 'customer = the folder n levels below <dir>', '1')
-    .option('--pattern <template>', "customer, caller and date from the path below <dir>, e.g. '*/*/*/in-{customer}-{caller}-{date:yyyyMMdd-HHmmss}-*'")
-    .option('--tz <zone>', 'IANA zone for times without an offset', systemZone())
-    .option('--delimiter <c>', "',' or ';' (';' also writes decimal commas, for Excel in comma-decimal locales)", ',')
-    .addOption(new Option('--threads <n>', 'reader threads (0 = read on the main thread)').default(String(DEFAULT_THREADS)))
-    .option('--strict-evidence', 'stop (exit 2) rather than move an access time in the tree (folders that cannot be listed with O_NOATIME, files not yours)'),
+      .description('Size a leak of recorded phone calls: files, hours and date spans per customer folder.')
+      .argument('<dir>', 'the leaked tree (read only; never written)')
+      .option('--csv <file|->', 'write the per-customer summary CSV, then exit (no TUI)')
+      .option('--json <file|->', 'write the same summary as JSON, then exit')
+      .option('--files <file|->', 'write a per-file manifest CSV (streamed)')
+      .option('--depth <n>', 'customer = the folder n levels below <dir>', '1')
+      .option(
+        '--pattern <template>',
+        "customer, caller and date from the path below <dir>, e.g. '*/*/*/in-{customer}-{caller}-{date:yyyyMMdd-HHmmss}-*'",
+      )
+      .option('--tz <zone>', 'IANA zone for times without an offset', systemZone())
+      .option('--delimiter <c>', "',' or ';' (';' also writes decimal commas, for Excel in comma-decimal locales)", ',')
+      .addOption(
+        new Option('--threads <n>', 'reader threads (0 = read on the main thread)').default(String(DEFAULT_THREADS)),
+      )
+      .option(
+        '--strict-evidence',
+        'stop (exit 2) rather than move an access time in the tree (folders that cannot be listed with O_NOATIME, files not yours)',
+      ),
   )
     .option('--no-tui', 'never open the interactive UI; print the summary CSV on stdout')
     .version(version(), '-V, --version')
@@ -64,15 +72,19 @@ function program(): Command {
  * Parse argv (without node and the script). Returns the options, or 'exit' when commander already
  * printed --help or --version. Throws UsageError with a one-line message otherwise.
  */
-export function parseArgs(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s)): CliOptions | 'exit' {
+export function parseArgs(
+  argv: string[],
+  out: (s: string) => void = (s) => process.stdout.write(s),
+): CliOptions | 'exit' {
   const cmd = program();
   cmd.configureOutput({ writeOut: out, writeErr: () => {} });
   try {
     cmd.parse(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 'exit';
-      throw new UsageError(e.message.replace(/^error: /, '').split('\n')[0]!);
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+        return 'exit';
+      throw new UsageError(e.message.replace(/^error: /, '').split('\n')[0]);
     }
     throw e;
   }
@@ -93,7 +105,8 @@ export function parseArgs(argv: string[], out: (s: string) => void = (s) => proc
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(code === 'ENOENT' ? `no such folder: ${shown}` : `cannot read ${shown}: ${code}`);
   }
-  if (!st.isDirectory()) throw new UsageError(`${shown} is not a folder; give the folder that holds the leaked recordings`);
+  if (!st.isDirectory())
+    throw new UsageError(`${shown} is not a folder; give the folder that holds the leaked recordings`);
   try {
     accessSync(dir, constants.R_OK | constants.X_OK);
   } catch {
@@ -102,9 +115,11 @@ export function parseArgs(argv: string[], out: (s: string) => void = (s) => proc
   const depth = wholeNumber('--depth', o.depth, 1, 64);
   const threads = wholeNumber('--threads', o.threads, 0, 64);
   const tz = String(o.tz);
-  if (!isValidZone(tz)) throw new UsageError(`unknown time zone "${printable(tz)}"; use an IANA name such as Europe/Stockholm or UTC`);
+  if (!isValidZone(tz))
+    throw new UsageError(`unknown time zone "${printable(tz)}"; use an IANA name such as Europe/Stockholm or UTC`);
   const delimiter = String(o.delimiter);
-  if (delimiter !== ',' && delimiter !== ';') throw new UsageError(`--delimiter must be ',' or ';', not "${printable(delimiter)}"`);
+  if (delimiter !== ',' && delimiter !== ';')
+    throw new UsageError(`--delimiter must be ',' or ';', not "${printable(delimiter)}"`);
   const pattern = o.pattern === undefined ? undefined : String(o.pattern);
   if (pattern !== undefined) {
     try {
@@ -135,9 +150,14 @@ export function parseArgs(argv: string[], out: (s: string) => void = (s) => proc
     strictEvidence: o.strictEvidence === true,
     notify,
   };
-  const outputs: Array<readonly [string, string | undefined]> = [['--csv', opts.csv], ['--json', opts.json], ['--files', opts.files]];
+  const outputs: (readonly [string, string | undefined])[] = [
+    ['--csv', opts.csv],
+    ['--json', opts.json],
+    ['--files', opts.files],
+  ];
   // --files FILE alone also prints the summary CSV on stdout: FILE must not be stdout
-  if (opts.csv === undefined && opts.json === undefined && opts.files !== undefined && opts.files !== '-') outputs.push(['the summary on stdout', '-']);
+  if (opts.csv === undefined && opts.json === undefined && opts.files !== undefined && opts.files !== '-')
+    outputs.push(['the summary on stdout', '-']);
   // every output checked before the scan: empty names, missing folders, folders, the evidence, two outputs in one file
   const plans = planOutputs(outputs, dir);
   if (typeof plans === 'string') throw new UsageError(printable(plans));
@@ -148,6 +168,7 @@ export function parseArgs(argv: string[], out: (s: string) => void = (s) => proc
 function wholeNumber(flag: string, value: unknown, min: number, max: number): number {
   const text = String(value);
   const n = /^[0-9]{1,3}$/.test(text) ? Number(text) : NaN;
-  if (!(n >= min && n <= max)) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, not "${printable(text)}"`);
+  if (!(n >= min && n <= max))
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, not "${printable(text)}"`);
   return n;
 }

@@ -24,14 +24,28 @@ export class OutputError extends Error {
 }
 
 export function configOf(o: CliOptions, plan: RetentionPlan | undefined = planFor(o.notify, o.tz)) {
-  return { root: o.dir, depth: o.depth, pattern: o.pattern, zone: o.tz, threads: o.threads, strictEvidence: o.strictEvidence, ...engineExtras(o.notify, plan) };
+  return {
+    root: o.dir,
+    depth: o.depth,
+    pattern: o.pattern,
+    zone: o.tz,
+    threads: o.threads,
+    strictEvidence: o.strictEvidence,
+    ...engineExtras(o.notify, plan),
+  };
 }
 
 export function optionsRecord(o: CliOptions): Record<string, unknown> {
   const n = o.notify;
   return {
-    depth: o.depth, pattern: o.pattern ?? null, tz: o.tz, delimiter: o.delimiter,
-    register: n.register?.file ?? null, retention: n.retention?.text ?? null, as_of: n.asOfMs === undefined ? null : new Date(n.asOfMs).toISOString(), country: n.country ?? null,
+    depth: o.depth,
+    pattern: o.pattern ?? null,
+    tz: o.tz,
+    delimiter: o.delimiter,
+    register: n.register?.file ?? null,
+    retention: n.retention?.text ?? null,
+    as_of: n.asOfMs === undefined ? null : new Date(n.asOfMs).toISOString(),
+    country: n.country ?? null,
   };
 }
 
@@ -57,12 +71,17 @@ const count = (n: number, one: string, many: string): string => `${num(n)} ${n =
 export function warnings(r: ScanResult, shownRoot = r.config.root): string[] {
   const w: string[] = [];
   if (r.config.pattern && r.totals.files > 0 && r.unmatched === r.totals.files) {
-    w.push(`--pattern matched none of the ${count(r.totals.files, 'file', 'files')}; check it against a path below ${printable(shownRoot)}`);
+    w.push(
+      `--pattern matched none of the ${count(r.totals.files, 'file', 'files')}; check it against a path below ${printable(shownRoot)}`,
+    );
   } else if (r.unmatched > 0) {
     w.push(`${count(r.unmatched, 'file', 'files')} did not match --pattern (counted under "(unmatched)")`);
   }
   if (r.unreadableFolders) {
-    w.push(`${count(r.unreadableFolders, 'folder', 'folders')} could not be read, e.g. ${printable(r.folderErrors[0]!.path)} (${r.folderErrors[0]!.error}); their files are not counted`);
+    // the engine keeps the first 100 folder errors, so there is a first one
+    w.push(
+      `${count(r.unreadableFolders, 'folder', 'folders')} could not be read, e.g. ${printable(r.folderErrors[0]!.path)} (${r.folderErrors[0]!.error}); their files are not counted`,
+    );
   }
   if (r.linksSkipped) w.push(`${count(r.linksSkipped, 'symbolic link was', 'symbolic links were')} not followed`);
   w.push(...evidenceWarnings(r).map(printable));
@@ -70,10 +89,16 @@ export function warnings(r: ScanResult, shownRoot = r.config.root): string[] {
 }
 
 export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<number> {
-  const stderrTty = process.stderr.isTTY === true;
-  const stdoutTty = process.stdout.isTTY === true;
+  // @types/node declares isTTY a boolean, but it is undefined when the stream is not a terminal
+  const stderrTty = (process.stderr.isTTY as boolean | undefined) === true;
+  const stdoutTty = (process.stdout.isTTY as boolean | undefined) === true;
   const shownRoot = o.dirShown ?? o.dir;
-  const targets = [['--csv', o.csv], ['--json', o.json], ['--files', o.files], ['--xlsx', o.notify.xlsx]] as const;
+  const targets = [
+    ['--csv', o.csv],
+    ['--json', o.json],
+    ['--files', o.files],
+    ['--xlsx', o.notify.xlsx],
+  ] as const;
 
   // Signals: the first stops the scan (what was counted is thrown away, temporary files removed);
   // a second one, or one while the last rows are flushed, ends the run at once. Installed before any
@@ -86,7 +111,9 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
   const onSignal = (s: StopSignal): void => {
     if (signal) {
       removeTemporaryFiles();
-      process.stderr.write(`leaktally: ${s} again: stopped at once; no output file written${manifest && o.files === '-' ? `; the manifest on stdout is partial (${num(manifest.rows)} rows)` : ''}\n`);
+      process.stderr.write(
+        `leaktally: ${s} again: stopped at once; no output file written${manifest && o.files === '-' ? `; the manifest on stdout is partial (${num(manifest.rows)} rows)` : ''}\n`,
+      );
       process.exit(signalExitCode(s));
     }
     signal = s;
@@ -113,19 +140,27 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
     // a write error of the manifest while the scan runs: stop the scan; reported below
     let manifestError: Error | undefined;
     if (o.files && !signal) {
-      manifest = new ManifestWriter(o.files === '-' ? process.stdout : files.get('--files')!.stream, o.tz, o.delimiter, {
-        terminal: o.files === '-' && stdoutTty,
-        onError: (e) => {
-          manifestError = e;
-          scanner?.stop();
+      manifest = new ManifestWriter(
+        o.files === '-' ? process.stdout : files.get('--files')!.stream,
+        o.tz,
+        o.delimiter,
+        {
+          terminal: o.files === '-' && stdoutTty,
+          onError: (e) => {
+            manifestError = e;
+            scanner?.stop();
+          },
         },
-      });
+      );
     }
     const m = manifest;
     const plan = planFor(o.notify, o.tz);
     scanner = new Scanner(configOf(o, plan), m ? (r) => m.add(r) : undefined, m ? () => m.waitForRoom() : undefined);
     if (signal) scanner.stop();
-    const timer = stderrTty ? setInterval(() => process.stderr.write(`\r\x1b[K${progressLine(scanner!.progress())}`), 100) : undefined;
+    const timer = stderrTty
+      ? // eslint-disable-next-line @typescript-eslint/no-deprecated -- progress() is taken now; snapshot().progress is the last published one and would show an older count or time
+        setInterval(() => process.stderr.write(`\r\x1b[K${progressLine(scanner!.progress())}`), 100)
+      : undefined;
     try {
       result = await scanner.run();
     } finally {
@@ -140,21 +175,27 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
       removeTemporaryFiles();
       if (o.files === '-' && (manifestError as NodeJS.ErrnoException).code === 'EPIPE') throw manifestError; // main: a closed pipe
       const where = o.files === '-' ? 'stdout' : o.files;
-      throw new OutputError(`--files: cannot write ${where}: ${describeError(manifestError)}; the scan was stopped and no output written`, 1);
+      throw new OutputError(
+        `--files: cannot write ${where}: ${describeError(manifestError)}; the scan was stopped and no output written`,
+        1,
+      );
     }
     if (signal) {
       removeTemporaryFiles();
       // rows already taken for stdout are sent whole (the CSV's buffer flushed), so the count below is what the reader gets
       if (manifest && o.files === '-') void manifest.end();
+      // eslint-disable-next-line @typescript-eslint/no-deprecated -- progress() is taken now; snapshot().progress is the last published one and would show an older count or time
       const done = scanner.progress().done;
-      const stdoutPart = manifest && o.files === '-' && manifest.rows > 0
-        ? `the manifest on stdout is partial (${count(manifest.rows, 'row', 'rows')} written, the rest not); no other output written`
-        : 'no output written';
+      const stdoutPart =
+        manifest && o.files === '-' && manifest.rows > 0
+          ? `the manifest on stdout is partial (${count(manifest.rows, 'row', 'rows')} written, the rest not); no other output written`
+          : 'no output written';
       process.stderr.write(`leaktally: interrupted (${signal}) after ${count(done, 'file', 'files')}; ${stdoutPart}\n`);
       return signalExitCode(signal);
     }
 
-    const display = shownRoot === result.config.root ? result : { ...result, config: { ...result.config, root: shownRoot } };
+    const display =
+      shownRoot === result.config.root ? result : { ...result, config: { ...result.config, root: shownRoot } };
     const ctx = { version: version(), argv: process.argv.slice(2), registerPath: o.notify.registerPath };
     // built once: caller sets are united and placed in countries here, for every output
     const report = notifyReport(display, notifyOptionsOf(o.notify, plan));
@@ -181,12 +222,21 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
     } catch (e) {
       throw new OutputError(e instanceof Error ? e.message : String(e), 1);
     }
-    if (signal) {
+    // read again: the handler may have set it while the writes above were awaited (the type checker
+    // still holds it undefined from the return above)
+    const late = signal as StopSignal | undefined;
+    if (late) {
       // a signal during the last writes: the outputs are whole (each was renamed into place or not at all)
-      process.stderr.write(`leaktally: ${signal} while the outputs were being written; they are complete\n`);
+      process.stderr.write(`leaktally: ${late} while the outputs were being written; they are complete\n`);
     }
   } finally {
     for (const [s, h] of handlers) process.off(s, h);
+    if (signal) {
+      // The run is over (temporary files removed, or every output whole) but Node is still winding down
+      // (reader threads closing, stdout flushing): a further signal now ends it with that signal's code,
+      // as a second signal does during the run, not by the default death by signal (no exit code).
+      for (const s of Object.keys(STOP_SIGNALS) as StopSignal[]) process.once(s, () => process.exit(signalExitCode(s)));
+    }
     for (const f of files.values()) f.abort();
   }
 
@@ -195,7 +245,8 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
     const t = result.totals;
     process.stderr.write(
       `leaktally: ${num(t.files)} files in ${t.customers} customers: ${num(t.audioFiles)} recordings, ` +
-        `${hours(t.audioSeconds)} h, ${t.unreadableFiles} unreadable (${(scanner!.progress().elapsedMs / 1000).toFixed(1)} s)\n`,
+        // eslint-disable-next-line @typescript-eslint/no-deprecated -- progress() is taken now; snapshot().progress is the last published one and would show an older count or time
+        `${hours(t.audioSeconds)} h, ${t.unreadableFiles} unreadable (${(scanner.progress().elapsedMs / 1000).toFixed(1)} s)\n`,
     );
   }
   return 0;

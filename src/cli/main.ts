@@ -35,8 +35,17 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   if (o === 'exit') return 0;
-  const wantsOutput = o.csv !== undefined || o.json !== undefined || o.files !== undefined || o.notify.xlsx !== undefined || o.notify.statements !== undefined;
-  const terminal = process.stdout.isTTY === true && process.stdin.isTTY === true && !process.env.CI;
+  const wantsOutput =
+    o.csv !== undefined ||
+    o.json !== undefined ||
+    o.files !== undefined ||
+    o.notify.xlsx !== undefined ||
+    o.notify.statements !== undefined;
+  // @types/node declares isTTY a boolean, but it is undefined when the stream is not a terminal
+  const terminal =
+    (process.stdout.isTTY as boolean | undefined) === true &&
+    (process.stdin.isTTY as boolean | undefined) === true &&
+    !process.env.CI;
   if (o.tui && !wantsOutput && terminal) {
     // loaded only here: a headless run never loads React and Ink
     const { runTui } = await loadTui();
@@ -46,7 +55,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     // the summary CSV goes to stdout unless an output flag says where it goes, or stdout has the manifest
-    const summaryElsewhere = o.csv !== undefined || o.json !== undefined || o.notify.xlsx !== undefined || o.notify.statements !== undefined;
+    const summaryElsewhere =
+      o.csv !== undefined || o.json !== undefined || o.notify.xlsx !== undefined || o.notify.statements !== undefined;
     return await runHeadless(o, !summaryElsewhere && o.files !== '-');
   } catch (e) {
     removeTemporaryFiles();
@@ -80,7 +90,9 @@ main(process.argv.slice(2)).then(
   (e: unknown) => {
     removeTemporaryFiles();
     if (isBrokenPipe(e)) brokenPipe();
-    process.stderr.write(`leaktally: internal error: ${(e instanceof Error ? e.stack ?? e.message : String(e)).split('\n').map(printable).join('\n')}\n`);
+    process.stderr.write(
+      `leaktally: internal error: ${(e instanceof Error ? (e.stack ?? e.message) : String(e)).split('\n').map(printable).join('\n')}\n`,
+    );
     process.exitCode = 1;
   },
 );

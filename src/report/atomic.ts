@@ -6,7 +6,17 @@
  * Temporary files still open when the process ends are removed by removeTemporaryFiles(), which runs
  * on every exit Node can intercept (the 'exit' event; the CLI also calls it on signals).
  */
-import { closeSync, constants, createWriteStream, fsyncSync, openSync, chmodSync, renameSync, unlinkSync, type WriteStream } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  createWriteStream,
+  fsyncSync,
+  openSync,
+  chmodSync,
+  renameSync,
+  unlinkSync,
+  type WriteStream,
+} from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -100,7 +110,10 @@ export class AtomicFile extends BaseOutput implements Output {
    * Fails with "cannot write <target>: <reason>". `path` is the file to create or replace (target
    * with links resolved; target itself when not given).
    */
-  static async create(target: string, opts: OutputOptions & { path?: string; existingMode?: number } = {}): Promise<AtomicFile> {
+  static async create(
+    target: string,
+    opts: OutputOptions & { path?: string; existingMode?: number } = {},
+  ): Promise<AtomicFile> {
     const path = opts.path ?? target;
     const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
     let stream: WriteStream;
@@ -108,10 +121,16 @@ export class AtomicFile extends BaseOutput implements Output {
       stream = await openStream(tmp, 'wx', 0o600);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new Error(`cannot write ${target}: ${code === 'ENOENT' ? 'no such folder' : describeError(e)}`);
+      throw new Error(`cannot write ${target}: ${code === 'ENOENT' ? 'no such folder' : describeError(e)}`, {
+        cause: e,
+      });
     }
     // a replaced file keeps its mode; a new one gets the usual mode less the umask (0600 if private)
-    const mode = opts.private ? 0o600 : (opts.existingMode ?? 0o666 & ~process.umask());
+    const mode = opts.private
+      ? 0o600
+      : (opts.existingMode ??
+        // eslint-disable-next-line @typescript-eslint/no-deprecated -- no other API reads the umask; the race it warns of (a file created by another thread while the umask is briefly reset) cannot happen: the reader threads never create files
+        0o666 & ~process.umask());
     const file = new AtomicFile(target, path, tmp, stream, mode);
     if (!exitHook) {
       exitHook = true;
@@ -183,7 +202,7 @@ export class DirectOutput extends BaseOutput implements Output {
       // no O_CREAT (never make a file in /dev) and no O_TRUNC; O_APPEND keeps what a shell's >> holds
       return new DirectOutput(target, await openStream(path, constants.O_WRONLY | constants.O_APPEND, 0o600));
     } catch (e) {
-      throw new Error(`cannot write ${target}: ${describeError(e)}`);
+      throw new Error(`cannot write ${target}: ${describeError(e)}`, { cause: e });
     }
   }
 
@@ -191,7 +210,9 @@ export class DirectOutput extends BaseOutput implements Output {
     await this.flush();
     if (this.error) {
       const some = this.stream.bytesWritten > 0;
-      throw new OutputWriteError(`cannot write ${this.target}: ${describeError(this.error)}${some ? `; what reached it (${this.stream.bytesWritten} bytes) is incomplete` : ''}`);
+      throw new OutputWriteError(
+        `cannot write ${this.target}: ${describeError(this.error)}${some ? `; what reached it (${this.stream.bytesWritten} bytes) is incomplete` : ''}`,
+      );
     }
   }
 
@@ -212,7 +233,11 @@ export function descriptorOf(path: string): number | undefined {
 /** Open an output as planned (see target.ts). Fails with "cannot write <target>: <reason>". */
 export function openOutput(plan: OutputPlan, opts: OutputOptions = {}): Promise<Output> {
   if (plan.kind === 'direct') return DirectOutput.create(plan.target, plan.path);
-  return AtomicFile.create(plan.target, { ...opts, path: plan.path, existingMode: opts.private ? undefined : plan.existingMode });
+  return AtomicFile.create(plan.target, {
+    ...opts,
+    path: plan.path,
+    existingMode: opts.private ? undefined : plan.existingMode,
+  });
 }
 
 /** Plan and open target for a scan of root (the UI's export: one output, no other to collide with). */

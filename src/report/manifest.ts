@@ -14,7 +14,17 @@ import { numberCell, safeText } from './cells.js';
 import type { Delimiter } from './summary.js';
 
 export const MANIFEST_COLUMNS = [
-  'path', 'customer', 'kind', 'bytes', 'seconds', 'codec', 'sample_rate', 'channels', 'recorded_at', 'date_source', 'error',
+  'path',
+  'customer',
+  'kind',
+  'bytes',
+  'seconds',
+  'codec',
+  'sample_rate',
+  'channels',
+  'recorded_at',
+  'date_source',
+  'error',
 ] as const;
 
 export interface ManifestOptions {
@@ -28,7 +38,7 @@ export class ManifestWriter {
   private readonly csv: Stringifier;
   private readonly text: (s: string) => string;
   private error?: Error;
-  private waiters: Array<() => void> = [];
+  private waiters: (() => void)[] = [];
   /** rows handed to the output so far (the header not counted) */
   rows = 0;
 
@@ -39,7 +49,13 @@ export class ManifestWriter {
     private readonly opts: ManifestOptions = {},
   ) {
     this.text = opts.terminal ? (s) => printable(safeText(s)) : safeText;
-    this.csv = stringify({ bom: !opts.terminal, delimiter, header: true, columns: [...MANIFEST_COLUMNS], record_delimiter: 'windows' });
+    this.csv = stringify({
+      bom: !opts.terminal,
+      delimiter,
+      header: true,
+      columns: [...MANIFEST_COLUMNS],
+      record_delimiter: 'windows',
+    });
     this.csv.on('data', (chunk: Buffer) => {
       if (this.error) return;
       if (!this.out.write(chunk)) {
@@ -106,7 +122,10 @@ export class ManifestWriter {
   /** End the CSV; resolves when it has all been handed to the output (or the output failed). */
   end(): Promise<void> {
     return new Promise((resolve) => {
-      if (this.csv.readableEnded) return resolve();
+      if (this.csv.readableEnded) {
+        resolve();
+        return;
+      }
       this.csv.once('end', resolve);
       this.csv.once('error', () => resolve());
       this.csv.end();

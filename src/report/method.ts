@@ -39,7 +39,7 @@ export interface Method {
   callers: string;
   date_rules: DateRule[];
   unreadable_folders: number;
-  unreadable_folder_examples: Array<{ path: string; error: string }>;
+  unreadable_folder_examples: { path: string; error: string }[];
   symbolic_links_skipped: number;
   special_files_skipped: number;
   unmatched_files: number;
@@ -73,7 +73,8 @@ export function method(result: ScanResult, report: NotifyReport, ctx: MethodCont
   const plan = o.retention;
   const t = report.total;
   const rows = report.rows;
-  const sum = (k: 'unmatched' | 'top-level'): number => rows.filter((r) => r.kind === k).reduce((n, r) => n + r.files, 0);
+  const sum = (k: 'unmatched' | 'top-level'): number =>
+    rows.filter((r) => r.kind === k).reduce((n, r) => n + r.files, 0);
   let retention = 'none given: recordings kept past retention are not counted';
   if (plan) {
     const parts: string[] = [];
@@ -83,7 +84,10 @@ export function method(result: ScanResult, report: NotifyReport, ctx: MethodCont
       );
     }
     const keyed = Object.keys(plan.daysByKey).length;
-    if (keyed) parts.push(`register retention_days for ${keyed} key${keyed === 1 ? '' : 's'} (e.g. ${Object.values(plan.daysByKey)[0]} days: started before ${describeCutoff(plan, Object.values(plan.daysByKey)[0]!)})`);
+    if (keyed)
+      parts.push(
+        `register retention_days for ${keyed} key${keyed === 1 ? '' : 's'} (e.g. ${Object.values(plan.daysByKey)[0]} days: started before ${describeCutoff(plan, Object.values(plan.daysByKey)[0]!)})`,
+      );
     if (parts.length) {
       retention = `${parts.join('; ')}. A recording is past retention when its start + the retention is before the as-of time; the retention is subtracted from the as-of time in calendar days, weeks, months or years in ${zone}.`;
     }
@@ -93,10 +97,16 @@ export function method(result: ScanResult, report: NotifyReport, ctx: MethodCont
   const gaps: string[] = [];
   const a = report.availability;
   if (!a.callerSets && result.config.pattern && t.distinctCallers !== undefined) {
-    gaps.push('callers_not_deduplicated: this build of the engine gives no caller sets; distinct callers of rows that merge several keys, and of the total, are sums (a caller who rang two keys counts twice); callers by country are not given');
+    gaps.push(
+      'callers_not_deduplicated: this build of the engine gives no caller sets; distinct callers of rows that merge several keys, and of the total, are sums (a caller who rang two keys counts twice); callers by country are not given',
+    );
   }
-  if (!a.withheld) gaps.push('withheld_caller_calls_not_counted: this build of the engine does not count calls with a withheld number (shown as 0)');
-  if (!a.retention && plan) gaps.push('past_retention_not_counted: this build of the engine does not count recordings past retention');
+  if (!a.withheld)
+    gaps.push(
+      'withheld_caller_calls_not_counted: this build of the engine does not count calls with a withheld number (shown as 0)',
+    );
+  if (!a.retention && plan)
+    gaps.push('past_retention_not_counted: this build of the engine does not count recordings past retention');
   return {
     tool: `leaktally ${ctx.version}`,
     command: ctx.argv ? ['leaktally', ...ctx.argv].map(quote).join(' ') : '(interactive)',
@@ -109,12 +119,21 @@ export function method(result: ScanResult, report: NotifyReport, ctx: MethodCont
     as_of: plan ? formatIso(zone, plan.asOfMs) : null,
     as_of_source: !plan ? 'not used' : plan.asOfIsScanStart ? 'the scan start (no --as-of given)' : '--as-of',
     retention,
-    register: o.register ? { file: o.register.file, rows: o.register.rows, keys: o.register.entries.length, controllers: o.register.controllers.length } : null,
+    register: o.register
+      ? {
+          file: o.register.file,
+          rows: o.register.rows,
+          keys: o.register.entries.length,
+          controllers: o.register.controllers.length,
+        }
+      : null,
     country: o.country ?? null,
     callers: result.config.pattern?.includes('{caller}')
       ? `from {caller} in the file names; numbers read with libphonenumber-js${o.country ? `, numbers without a country code read as ${o.country}` : ' (no --country: numbers without a country code cannot be placed and count under "unknown")'}; withheld, anonymous, unknown, private and empty numbers are counted as withheld calls, not callers`
       : 'not counted (the pattern has no {caller})',
-    date_rules: [...sources].sort((x, y) => y[1] - x[1]).map(([rule, n]) => ({ rule, recordings: n, note: RULES[rule] ?? rule })),
+    date_rules: [...sources]
+      .sort((x, y) => y[1] - x[1])
+      .map(([rule, n]) => ({ rule, recordings: n, note: RULES[rule] ?? rule })),
     unreadable_folders: result.unreadableFolders,
     unreadable_folder_examples: result.folderErrors.slice(0, 20),
     symbolic_links_skipped: result.linksSkipped,
@@ -128,25 +147,46 @@ export function method(result: ScanResult, report: NotifyReport, ctx: MethodCont
 }
 
 /** The block as label/value lines (workbook sheet, statements). */
-export function methodLines(m: Method): Array<[string, string]> {
+export function methodLines(m: Method): [string, string][] {
   const mtime = m.date_rules.find((r) => r.rule === 'mtime')?.recordings ?? 0;
-  const lines: Array<[string, string]> = [
+  const lines: [string, string][] = [
     ['Tool', m.tool],
     ['Command line', m.command],
     ['Folder scanned', m.folder_scanned],
     ['Scan start', m.scan_start],
     ['Scan end', m.scan_end],
-    ['Completeness', m.completeness === 'complete' ? 'complete: every file found was read' : 'PARTIAL: the scan was stopped before the end; every figure is a lower bound'],
+    [
+      'Completeness',
+      m.completeness === 'complete'
+        ? 'complete: every file found was read'
+        : 'PARTIAL: the scan was stopped before the end; every figure is a lower bound',
+    ],
     ['Time zone', m.zone],
     ['Pattern', m.pattern ?? '(none: customer = the folder at the depth below)'],
     ['Depth', String(m.depth)],
     ['As of', m.as_of ? `${m.as_of} (${m.as_of_source})` : 'not used'],
     ['Retention', m.retention],
-    ['Register', m.register ? `${m.register.file}: ${m.register.rows} rows, ${m.register.keys} keys, ${m.register.controllers} controllers` : 'none'],
+    [
+      'Register',
+      m.register
+        ? `${m.register.file}: ${m.register.rows} rows, ${m.register.keys} keys, ${m.register.controllers} controllers`
+        : 'none',
+    ],
     ['Callers', m.callers],
-    ['Dates', m.date_rules.length ? m.date_rules.map((r) => `${r.recordings} by ${r.note}`).join('; ') : 'no recordings dated'],
+    [
+      'Dates',
+      m.date_rules.length ? m.date_rules.map((r) => `${r.recordings} by ${r.note}`).join('; ') : 'no recordings dated',
+    ],
     ['Dates guessed from file times', String(mtime)],
-    ['Folders that could not be read', m.unreadable_folders ? `${m.unreadable_folders} (their files are not counted), e.g. ${m.unreadable_folder_examples.slice(0, 3).map((e) => `${e.path} (${e.error})`).join(', ')}` : '0'],
+    [
+      'Folders that could not be read',
+      m.unreadable_folders
+        ? `${m.unreadable_folders} (their files are not counted), e.g. ${m.unreadable_folder_examples
+            .slice(0, 3)
+            .map((e) => `${e.path} (${e.error})`)
+            .join(', ')}`
+        : '0',
+    ],
     ['Symbolic links not followed', String(m.symbolic_links_skipped)],
     ['Special files skipped (devices, pipes, sockets)', String(m.special_files_skipped)],
     ['Files the pattern did not match', String(m.unmatched_files)],

@@ -6,7 +6,15 @@
 import type { Command } from 'commander';
 import { isRegion } from '../scan/phone.js';
 import { readRegister, RegisterError, type Register } from './register.js';
-import { engineRetention, parseAsOf, parseRetention, retentionPlan, RetentionError, type RetentionPlan, type RetentionSpec } from './retention.js';
+import {
+  engineRetention,
+  parseAsOf,
+  parseRetention,
+  retentionPlan,
+  RetentionError,
+  type RetentionPlan,
+  type RetentionSpec,
+} from './retention.js';
 import { statementsDirProblem } from './statements.js';
 import { outputProblem } from './target.js';
 import type { NotifyOptions } from './notify.js';
@@ -24,7 +32,10 @@ export interface NotifyCli {
 
 export function addNotifyOptions(cmd: Command): Command {
   return cmd
-    .option('--register <file>', 'CSV (, or ;) of key,controller[,org_id,contact,retention_days,categories]: one row per controller')
+    .option(
+      '--register <file>',
+      'CSV (, or ;) of key,controller[,org_id,contact,retention_days,categories]: one row per controller',
+    )
     .option('--retention <n>d|w|m|y', 'retention period (default for register rows without retention_days), e.g. 30d')
     .option('--as-of <date>', 'the day (or date-time) the leak was found, for retention (default: the scan start)')
     .option('--country <ISO>', 'region for caller numbers without a country code, e.g. SE')
@@ -35,14 +46,18 @@ export function addNotifyOptions(cmd: Command): Command {
 /** Check and read the options; throws Error with a one-line message (the CLI makes it a usage error). */
 export function readNotifyOptions(o: Record<string, unknown>, dir: string, zone: string): NotifyCli {
   const out: NotifyCli = {};
-  const str = (k: string): string | undefined => (o[k] === undefined ? undefined : String(o[k]));
+  const str = (k: string): string | undefined =>
+    o[k] === undefined
+      ? undefined
+      : // eslint-disable-next-line @typescript-eslint/no-base-to-string -- commander's values: strings, or true for a bare flag
+        String(o[k]);
   const reg = str('register');
   if (reg !== undefined) {
     try {
       out.register = readRegister(reg);
       out.registerPath = reg;
     } catch (e) {
-      if (e instanceof RegisterError) throw new Error(`--register: ${e.message}`);
+      if (e instanceof RegisterError) throw new Error(`--register: ${e.message}`, { cause: e });
       throw e;
     }
   }
@@ -52,7 +67,7 @@ export function readNotifyOptions(o: Record<string, unknown>, dir: string, zone:
     const a = str('asOf');
     if (a !== undefined) out.asOfMs = parseAsOf(a, zone);
   } catch (e) {
-    if (e instanceof RetentionError) throw new Error(e.message);
+    if (e instanceof RetentionError) throw new Error(e.message, { cause: e });
     throw e;
   }
   const c = str('country');
@@ -80,11 +95,20 @@ export function readNotifyOptions(o: Record<string, unknown>, dir: string, zone:
 export function planFor(n: NotifyCli, zone: string, scanStartMs = Date.now()): RetentionPlan | undefined {
   const needed = n.retention !== undefined || n.register?.entries.some((e) => e.retention_days !== undefined);
   if (!needed && n.asOfMs === undefined) return undefined;
-  return retentionPlan({ asOfMs: n.asOfMs ?? scanStartMs, asOfIsScanStart: n.asOfMs === undefined, retention: n.retention, register: n.register, zone });
+  return retentionPlan({
+    asOfMs: n.asOfMs ?? scanStartMs,
+    asOfIsScanStart: n.asOfMs === undefined,
+    retention: n.retention,
+    register: n.register,
+    zone,
+  });
 }
 
 /** What the engine needs from these options: retention cutoffs, and the default region for caller numbers. */
-export function engineExtras(n: NotifyCli, plan: RetentionPlan | undefined): { retention?: ReturnType<typeof engineRetention>; country?: string } {
+export function engineExtras(
+  n: NotifyCli,
+  plan: RetentionPlan | undefined,
+): { retention?: ReturnType<typeof engineRetention>; country?: string } {
   return { retention: engineRetention(plan), country: n.country };
 }
 

@@ -49,11 +49,11 @@ export interface NotifyRow {
   pastRetentionFiles?: number;
   pastRetentionMicros?: number;
   oldestPastRetentionMs?: number;
-  formats: Array<[string, number]>;
-  months: Array<[string, { audio: number; micros: number }]>;
-  dateSources: Array<[DateSource, number]>;
+  formats: [string, number][];
+  months: [string, { audio: number; micros: number }][];
+  dateSources: [DateSource, number][];
   /** ISO country → distinct callers; undefined when callers are not counted or could not be placed */
-  callersByCountry?: Array<[string, number]>;
+  callersByCountry?: [string, number][];
   subjects: Subjects;
 }
 
@@ -71,13 +71,32 @@ export interface NotifyReport {
   options: NotifyOptions;
 }
 
-const byCount = <K extends string>(m: Map<K, number>): Array<[K, number]> =>
+const byCount = <K extends string>(m: Map<K, number>): [K, number][] =>
   [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
 
 /** Rows merged into one (the caller sets united, never their sizes added, when the sets are there). */
-function combine(parts: ReportRow[], head: Pick<NotifyRow, 'kind' | 'label' | 'keys' | 'controller' | 'org_id' | 'contact' | 'categories'>, o: NotifyOptions, avail: Availability, patternHasCaller: boolean): NotifyRow {
-  let files = 0, audio = 0, other = 0, unreadable = 0, unreadableFolders = 0, hardLinks = 0, sparseFiles = 0, bytes = 0, micros = 0, withheld = 0, past = 0, pastMicros = 0;
-  let first = Infinity, last = -Infinity, oldest = Infinity;
+function combine(
+  parts: ReportRow[],
+  head: Pick<NotifyRow, 'kind' | 'label' | 'keys' | 'controller' | 'org_id' | 'contact' | 'categories'>,
+  o: NotifyOptions,
+  avail: Availability,
+  patternHasCaller: boolean,
+): NotifyRow {
+  let files = 0,
+    audio = 0,
+    other = 0,
+    unreadable = 0,
+    unreadableFolders = 0,
+    hardLinks = 0,
+    sparseFiles = 0,
+    bytes = 0,
+    micros = 0,
+    withheld = 0,
+    past = 0,
+    pastMicros = 0;
+  let first = Infinity,
+    last = -Infinity,
+    oldest = Infinity;
   const formats = new Map<string, number>();
   const months = new Map<string, { audio: number; micros: number }>();
   const sources = new Map<DateSource, number>();
@@ -85,7 +104,7 @@ function combine(parts: ReportRow[], head: Pick<NotifyRow, 'kind' | 'label' | 'k
   let withCallers = patternHasCaller;
   let callerSum = 0;
   let sets = true;
-  const keysets: Array<ReadonlySet<string>> = [];
+  const keysets: ReadonlySet<string>[] = [];
   let retentionKnown = false;
   const days = new Set<number>();
   for (const k of head.keys) {
@@ -131,7 +150,7 @@ function combine(parts: ReportRow[], head: Pick<NotifyRow, 'kind' | 'label' | 'k
   // a row of zeros (a register controller with no files) still has its retention
   if (!parts.length && days.size) retentionKnown = true;
   let distinct: number | undefined;
-  let countries: Array<[string, number]> | undefined;
+  let countries: [string, number][] | undefined;
   const dedup = !withCallers || (sets && avail.callerSets);
   if (withCallers) {
     if (dedup) {
@@ -143,7 +162,15 @@ function combine(parts: ReportRow[], head: Pick<NotifyRow, 'kind' | 'label' | 'k
   }
   return {
     ...head,
-    files, audioFiles: audio, otherFiles: other, unreadableFiles: unreadable, unreadableFolders, hardLinks, sparseFiles, bytes, micros,
+    files,
+    audioFiles: audio,
+    otherFiles: other,
+    unreadableFiles: unreadable,
+    unreadableFolders,
+    hardLinks,
+    sparseFiles,
+    bytes,
+    micros,
     firstMs: Number.isFinite(first) ? first : undefined,
     lastMs: Number.isFinite(last) ? last : undefined,
     distinctCallers: distinct,
@@ -171,21 +198,56 @@ export function notifyReport(result: ScanResult, o: NotifyOptions = {}): NotifyR
  * The same rows from per-key totals alone (for the UI, from a live snapshot's customers: rows are
  * controllers when a register is given, each with its keys). withCallers: the pattern captures {caller}.
  */
-export function notifyRows(customers: readonly CustomerTotals[], withCallers: boolean, o: NotifyOptions = {}, avail: Availability = availabilityOf(customers)): NotifyReport {
+export function notifyRows(
+  customers: readonly CustomerTotals[],
+  withCallers: boolean,
+  o: NotifyOptions = {},
+  avail: Availability = availabilityOf(customers),
+): NotifyReport {
   const rows = customers.map(reportRow);
   const out: NotifyRow[] = [];
   // a folder whose name could pass for a built-in row, e.g. "(unmatched)", is shown as "./(unmatched)"
   const special = (r: ReportRow): NotifyRow =>
-    combine([r], { kind: r.kind === 'customer' ? 'customer' : r.kind, label: rowLabel(r), keys: [rowLabel(r)], ...blank }, o, avail, withCallers);
+    combine(
+      [r],
+      { kind: r.kind === 'customer' ? 'customer' : r.kind, label: rowLabel(r), keys: [rowLabel(r)], ...blank },
+      o,
+      avail,
+      withCallers,
+    );
   if (o.register) {
     const byKey = new Map(rows.filter((r) => r.kind === 'customer').map((r) => [r.customer, r]));
     for (const c of o.register.controllers) {
       const parts = c.keys.map((k) => byKey.get(k)).filter((r): r is ReportRow => r !== undefined);
-      out.push(combine(parts, { kind: 'controller', label: c.controller, keys: [...c.keys], controller: c.controller, org_id: c.org_id, contact: c.contact, categories: c.categories }, o, avail, withCallers));
+      out.push(
+        combine(
+          parts,
+          {
+            kind: 'controller',
+            label: c.controller,
+            keys: [...c.keys],
+            controller: c.controller,
+            org_id: c.org_id,
+            contact: c.contact,
+            categories: c.categories,
+          },
+          o,
+          avail,
+          withCallers,
+        ),
+      );
     }
     for (const r of rows) {
       if (r.kind !== 'customer' || o.register.byKey.has(r.customer)) continue;
-      out.push(combine([r], { kind: 'unregistered', label: rowLabel(r), keys: [rowLabel(r)], ...blank }, o, avail, withCallers));
+      out.push(
+        combine(
+          [r],
+          { kind: 'unregistered', label: rowLabel(r), keys: [rowLabel(r)], ...blank },
+          o,
+          avail,
+          withCallers,
+        ),
+      );
     }
     for (const r of rows) if (r.kind !== 'customer') out.push(special(r));
   } else {

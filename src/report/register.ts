@@ -52,7 +52,14 @@ export function readRegister(path: string): Register {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'a folder, not a file' : code ?? String(e);
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'a folder, not a file'
+            : (code ?? String(e));
     throw new RegisterError(`cannot read the register ${path}: ${why}`);
   }
   return parseRegister(text, path);
@@ -65,18 +72,30 @@ export function parseRegister(text: string, path = 'register'): Register {
   const header = text.split(/\r?\n/, 1)[0] ?? '';
   // the delimiter is whichever of ; and , the header line uses (column names hold neither)
   const delimiter = header.includes(';') && !header.includes(',') ? ';' : ',';
-  let records: Array<{ record: string[]; info: { lines: number } }>;
+  let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text, { delimiter, info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as never;
+    records = parse(text, {
+      delimiter,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+    }) as never;
   } catch (e) {
     const m = e instanceof Error ? e.message : String(e);
     const line = /line (\d+)/i.exec(m)?.[1];
-    throw new RegisterError(`${name}${line ? ` line ${line}` : ''}: not a readable CSV (${m.replace(/^Invalid [^:]*: /, '')})`);
+    throw new RegisterError(
+      `${name}${line ? ` line ${line}` : ''}: not a readable CSV (${m.replace(/^Invalid [^:]*: /, '')})`,
+    );
   }
-  if (!records.length) throw new RegisterError(`${name} line 1: empty; the first line must name the columns key,controller`);
+  if (!records.length)
+    throw new RegisterError(`${name} line 1: empty; the first line must name the columns key,controller`);
   const cols = records[0]!.record.map((c) => c.trim().toLowerCase());
   for (const r of REQUIRED) {
-    if (!cols.includes(r)) throw new RegisterError(`${name} line 1: no "${r}" column (columns: key, controller, and optionally org_id, contact, retention_days, categories; separated by , or ;)`);
+    if (!cols.includes(r))
+      throw new RegisterError(
+        `${name} line 1: no "${r}" column (columns: key, controller, and optionally org_id, contact, retention_days, categories; separated by , or ;)`,
+      );
   }
   const seen = new Set<string>();
   for (const c of cols) {
@@ -104,25 +123,43 @@ export function parseRegister(text: string, path = 'register'): Register {
     let retention_days: number | undefined;
     if (rd !== '') {
       if (!/^\d{1,5}$/.test(rd) || Number(rd) < 1) {
-        throw new RegisterError(`${name} line ${line}: retention_days must be a whole number of days from 1 to 99999 (or empty), not "${rd}"`);
+        throw new RegisterError(
+          `${name} line ${line}: retention_days must be a whole number of days from 1 to 99999 (or empty), not "${rd}"`,
+        );
       }
       retention_days = Number(rd);
     }
-    const e: RegisterEntry = { key, controller, org_id: at(record, 'org_id'), contact: at(record, 'contact'), retention_days, categories: at(record, 'categories'), line };
+    const e: RegisterEntry = {
+      key,
+      controller,
+      org_id: at(record, 'org_id'),
+      contact: at(record, 'contact'),
+      retention_days,
+      categories: at(record, 'categories'),
+      line,
+    };
     const before = byKey.get(key);
     if (before) {
       if (before.controller !== controller) {
-        throw new RegisterError(`${name} line ${line}: key ${key} is given to "${controller}" but line ${before.line} gives it to "${before.controller}"`);
+        throw new RegisterError(
+          `${name} line ${line}: key ${key} is given to "${controller}" but line ${before.line} gives it to "${before.controller}"`,
+        );
       }
       if (before.retention_days !== retention_days) {
-        throw new RegisterError(`${name} line ${line}: key ${key} has retention_days ${rd || '(empty)'} but line ${before.line} has ${before.retention_days ?? '(empty)'}`);
+        throw new RegisterError(
+          `${name} line ${line}: key ${key} has retention_days ${rd || '(empty)'} but line ${before.line} has ${before.retention_days ?? '(empty)'}`,
+        );
       }
       continue; // the same line twice: harmless
     }
     byKey.set(key, e);
     entries.push(e);
     let c = controllers.get(controller);
-    if (!c) controllers.set(controller, (c = { controller, org_id: e.org_id, contact: e.contact, categories: e.categories, keys: [], entries: [] }));
+    if (!c)
+      controllers.set(
+        controller,
+        (c = { controller, org_id: e.org_id, contact: e.contact, categories: e.categories, keys: [], entries: [] }),
+      );
     c.keys.push(key);
     c.entries.push(e);
     c.org_id ||= e.org_id;

@@ -25,8 +25,13 @@ export class RetentionError extends Error {}
 /** "30d", "4w", "6m", "1y" (a bare number is days). */
 export function parseRetention(text: string): RetentionSpec {
   const m = /^\s*(\d{1,5})\s*([dwmy]?)\s*$/i.exec(text);
-  if (!m || Number(m[1]) < 1) throw new RetentionError(`--retention must be a whole number and d, w, m or y (30d, 4w, 6m, 1y), not "${text}"`);
-  return { n: Number(m[1]), unit: (m[2]!.toLowerCase() || 'd') as RetentionSpec['unit'], text: `${Number(m[1])}${m[2]!.toLowerCase() || 'd'}` };
+  if (!m || Number(m[1]) < 1)
+    throw new RetentionError(`--retention must be a whole number and d, w, m or y (30d, 4w, 6m, 1y), not "${text}"`);
+  return {
+    n: Number(m[1]),
+    unit: (m[2]!.toLowerCase() || 'd') as RetentionSpec['unit'],
+    text: `${Number(m[1])}${m[2]!.toLowerCase() || 'd'}`,
+  };
 }
 
 /**
@@ -34,13 +39,27 @@ export function parseRetention(text: string): RetentionSpec {
  * in the zone unless it carries Z or an offset such as +01:00).
  */
 export function parseAsOf(text: string, zone: string): number {
-  const m = /^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?\s*$/i.exec(text);
-  const bad = new RetentionError(`--as-of must be a date (2019-02-18) or a date-time (2019-02-18T09:30, 2019-02-18T09:30+01:00), not "${text}"`);
+  const m =
+    /^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?\s*$/i.exec(
+      text,
+    );
+  const bad = new RetentionError(
+    `--as-of must be a date (2019-02-18) or a date-time (2019-02-18T09:30, 2019-02-18T09:30+01:00), not "${text}"`,
+  );
   if (!m) throw bad;
-  const [y, mo, d, h = '0', mi = '0', s = '0'] = m.slice(1, 7).map((v) => v) as string[];
+  const [y, mo, d, h = '0', mi = '0', s = '0'] = m.slice(1, 7).map<string>((v) => v);
   const f = [y, mo, d, h, mi, s].map((v) => Number(v ?? 0)) as [number, number, number, number, number, number];
   const probe = new Date(Date.UTC(f[0], f[1] - 1, f[2], f[3], f[4], f[5]));
-  if (probe.getUTCMonth() !== f[1] - 1 || probe.getUTCDate() !== f[2] || f[3] > 23 || f[4] > 59 || f[5] > 59 || f[0] < 1980 || f[0] > 2099) throw bad;
+  if (
+    probe.getUTCMonth() !== f[1] - 1 ||
+    probe.getUTCDate() !== f[2] ||
+    f[3] > 23 ||
+    f[4] > 59 ||
+    f[5] > 59 ||
+    f[0] < 1980 ||
+    f[0] > 2099
+  )
+    throw bad;
   const off = m[7];
   if (!off) return naiveToMs(zone, ...f);
   if (off.toUpperCase() === 'Z') return probe.getTime();
@@ -75,9 +94,22 @@ export interface RetentionPlan {
   zone: string;
 }
 
-export function retentionPlan(opts: { asOfMs: number; asOfIsScanStart: boolean; retention?: RetentionSpec; register?: Register; zone: string }): RetentionPlan {
+export function retentionPlan(opts: {
+  asOfMs: number;
+  asOfIsScanStart: boolean;
+  retention?: RetentionSpec;
+  register?: Register;
+  zone: string;
+}): RetentionPlan {
   const { asOfMs, zone } = opts;
-  const plan: RetentionPlan = { asOfMs, asOfIsScanStart: opts.asOfIsScanStart, default: opts.retention, cutoffMsByKey: Object.create(null), daysByKey: Object.create(null), zone };
+  const plan: RetentionPlan = {
+    asOfMs,
+    asOfIsScanStart: opts.asOfIsScanStart,
+    default: opts.retention,
+    cutoffMsByKey: Object.create(null) as Record<string, number>,
+    daysByKey: Object.create(null) as Record<string, number>,
+    zone,
+  };
   if (opts.retention) {
     plan.defaultCutoffMs = cutoffMs(asOfMs, opts.retention, zone);
     plan.defaultDays = retentionDays(asOfMs, plan.defaultCutoffMs, zone);
@@ -101,7 +133,9 @@ export function describeCutoff(plan: RetentionPlan, days: number): string {
 }
 
 /** ScanConfig.retention for the engine */
-export function engineRetention(plan: RetentionPlan | undefined): { cutoffMsByKey?: Record<string, number>; defaultCutoffMs?: number } | undefined {
+export function engineRetention(
+  plan: RetentionPlan | undefined,
+): { cutoffMsByKey?: Record<string, number>; defaultCutoffMs?: number } | undefined {
   if (!plan) return undefined;
   return { cutoffMsByKey: { ...plan.cutoffMsByKey }, defaultCutoffMs: plan.defaultCutoffMs };
 }

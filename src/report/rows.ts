@@ -3,16 +3,40 @@ import { formatIso } from '../scan/date/zone.js';
 import type { NotifyRow } from './notify.js';
 
 export const SUMMARY_COLUMNS = [
-  'customer', 'controller', 'org_id', 'files', 'audio_files', 'other_files', 'unreadable_files', 'bytes', 'audio_seconds',
-  'audio_hours', 'first_recording', 'last_recording', 'distinct_callers', 'withheld_caller_calls', 'retention_days',
-  'past_retention_files', 'past_retention_hours', 'formats', 'unreadable_folders', 'hard_links',
+  'customer',
+  'controller',
+  'org_id',
+  'files',
+  'audio_files',
+  'other_files',
+  'unreadable_files',
+  'bytes',
+  'audio_seconds',
+  'audio_hours',
+  'first_recording',
+  'last_recording',
+  'distinct_callers',
+  'withheld_caller_calls',
+  'retention_days',
+  'past_retention_files',
+  'past_retention_hours',
+  'formats',
+  'unreadable_folders',
+  'hard_links',
 ] as const;
 
 /** Columns whose cells are text (a key such as 0812345001 keeps its leading zero). */
-export const TEXT_COLUMNS = new Set<string>(['customer', 'controller', 'org_id', 'first_recording', 'last_recording', 'formats']);
+export const TEXT_COLUMNS = new Set<string>([
+  'customer',
+  'controller',
+  'org_id',
+  'first_recording',
+  'last_recording',
+  'formats',
+]);
 
 /** One row in its exact figures; the writers round (the JSON keeps full precision). */
-export type SummaryRow = {
+export interface SummaryRow {
   customer: string;
   controller: string;
   org_id: string;
@@ -36,9 +60,9 @@ export type SummaryRow = {
   formats: string;
   unreadable_folders: number;
   hard_links: number;
-};
+}
 
-export function formatsText(formats: Array<[string, number]>): string {
+export function formatsText(formats: [string, number][]): string {
   return formats.map(([k, n]) => `${k} ${n}`).join('; ');
 }
 

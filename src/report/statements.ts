@@ -20,8 +20,9 @@ import { formatsText } from './rows.js';
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 /** HTML-escape text (and show control characters as U+FFFD, as the UI does). */
 export function esc(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[&<>"']/g, (c) => ESC[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, '\uFFFD');
+  return s
+    .replace(/[&<>"']/g, (c) => ESC[c]!)
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, '\uFFFD');
 }
 
 const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$/i;
@@ -36,8 +37,8 @@ const MAX_BYTES = 120;
  * (lower-cased, NFC).
  */
 export function safeFileName(label: string, used: Set<string>): string {
-  let s = label.normalize('NFC')
-    // eslint-disable-next-line no-control-regex
+  let s = label
+    .normalize('NFC')
     .replace(/[\u0000-\u001f\u007f-\u009f<>:"/\\|?*]/g, '_')
     .replace(/\s+/g, ' ')
     .trim()
@@ -45,6 +46,7 @@ export function safeFileName(label: string, used: Set<string>): string {
     .replace(/[. ]+$/, '');
   if (!s) s = '_';
   // bytes, not UTF-16 units: cut on a code point boundary
+  // eslint-disable-next-line @typescript-eslint/no-misused-spread -- shortened by code points (never half a UTF-16 pair); the names it gives stay the same
   while (Buffer.byteLength(s) > MAX_BYTES) s = [...s].slice(0, -1).join('');
   s = s.replace(/[. ]+$/, '') || '_';
   if (RESERVED.test(s.split('.')[0]!)) s = `_${s}`;
@@ -112,16 +114,16 @@ function page(title: string, body: string): string {
   return `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>${esc(title)}</title>\n<style>${CSS}</style>\n</head>\n<body>\n${body}\n</body>\n</html>\n`;
 }
 
-const table = (rows: Array<[string, string]>, cls = ''): string =>
+const table = (rows: [string, string][], cls = ''): string =>
   `<table${cls ? ` class="${cls}"` : ''}>\n${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${v}</td></tr>`).join('\n')}\n</table>`;
 
 /** Every month from the first to the last, with zeros for the months without recordings. */
-function monthSeries(r: NotifyRow): Array<[string, number, number]> {
+function monthSeries(r: NotifyRow): [string, number, number][] {
   if (!r.months.length) return [];
   const have = new Map(r.months.map(([m, v]) => [m, v]));
   const [y0, m0] = r.months[0]![0].split('-').map(Number) as [number, number];
   const [y1, m1] = r.months[r.months.length - 1]![0].split('-').map(Number) as [number, number];
-  const out: Array<[string, number, number]> = [];
+  const out: [string, number, number][] = [];
   for (let y = y0, m = m0; y < y1 || (y === y1 && m <= m1); m === 12 ? ((m = 1), y++) : m++) {
     const k = `${y}-${String(m).padStart(2, '0')}`;
     const v = have.get(k);
@@ -134,7 +136,11 @@ function monthSeries(r: NotifyRow): Array<[string, number, number]> {
 export function monthChart(r: NotifyRow): string {
   const series = monthSeries(r);
   if (!series.length) return '<p>No dated recordings.</p>';
-  const W = 660, H = 190, left = 56, bottom = 52, top = 10;
+  const W = 660,
+    H = 190,
+    left = 56,
+    bottom = 52,
+    top = 10;
   const max = Math.max(...series.map((s) => s[1]), 1);
   const bw = (W - left - 4) / series.length;
   const every = Math.max(1, Math.ceil(series.length / 18));
@@ -142,51 +148,79 @@ export function monthChart(r: NotifyRow): string {
   const bars = series
     .map(([m, n, h], i) => {
       const x = left + i * bw;
-      const label = i % every === 0 ? `<text x="${(x + bw / 2).toFixed(1)}" y="${H - bottom + 12}" text-anchor="end" transform="rotate(-45 ${(x + bw / 2).toFixed(1)} ${H - bottom + 12})">${esc(m)}</text>` : '';
+      const label =
+        i % every === 0
+          ? `<text x="${(x + bw / 2).toFixed(1)}" y="${H - bottom + 12}" text-anchor="end" transform="rotate(-45 ${(x + bw / 2).toFixed(1)} ${H - bottom + 12})">${esc(m)}</text>`
+          : '';
       return `<rect x="${(x + bw * 0.1).toFixed(1)}" y="${y(n).toFixed(1)}" width="${(bw * 0.8).toFixed(1)}" height="${(y(0) - y(n)).toFixed(1)}" fill="#3a5f8f"><title>${esc(m)}: ${num(n)} recordings, ${h.toFixed(2)} h</title></rect>${label}`;
     })
     .join('');
-  const axis = `<line x1="${left}" y1="${y(0)}" x2="${W}" y2="${y(0)}" stroke="#333"/><line x1="${left}" y1="${top}" x2="${left}" y2="${y(0)}" stroke="#333"/>` +
+  const axis =
+    `<line x1="${left}" y1="${y(0)}" x2="${W}" y2="${y(0)}" stroke="#333"/><line x1="${left}" y1="${top}" x2="${left}" y2="${y(0)}" stroke="#333"/>` +
     `<text x="${left - 4}" y="${top + 4}" text-anchor="end">${num(max)}</text><text x="${left - 4}" y="${y(0)}" text-anchor="end">0</text>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="Recordings per month">${axis}${bars}</svg>`;
 }
 
 /** 2019-02-18 00:00:00 +01:00, kept on one line */
 const when = (zone: string, ms: number | undefined): string =>
-  ms === undefined ? '–' : `<span class="nb">${esc(formatIso(zone, ms).replace('T', ' ').replace(/([+-]\d\d:\d\d|Z)$/, ' $1'))}</span>`;
+  ms === undefined
+    ? '–'
+    : `<span class="nb">${esc(
+        formatIso(zone, ms)
+          .replace('T', ' ')
+          .replace(/([+-]\d\d:\d\d|Z)$/, ' $1'),
+      )}</span>`;
 
 export function statementHtml(r: NotifyRow, report: NotifyReport, result: ScanResult, m: Method): string {
   const zone = result.config.zone;
   const plan = report.options.retention;
-  const name = r.kind === 'controller' ? r.controller : r.kind === 'unregistered' ? `Unknown owner of ${r.label}` : r.label;
+  const name =
+    r.kind === 'controller' ? r.controller : r.kind === 'unregistered' ? `Unknown owner of ${r.label}` : r.label;
   const keysHtml = r.keys.map(esc).join('<br>') || '–';
   const who = table([
-    ['Controller', r.controller ? esc(r.controller) : r.kind === 'unregistered' ? '<span class="warn">not in the register: whose this is must be found out</span>' : '–'],
+    [
+      'Controller',
+      r.controller
+        ? esc(r.controller)
+        : r.kind === 'unregistered'
+          ? '<span class="warn">not in the register: whose this is must be found out</span>'
+          : '–',
+    ],
     ['Organisation id', esc(r.org_id) || '–'],
     ['Contact', esc(r.contact) || '–'],
-    [r.keys.length === 1 ? 'Key (customer folder or line)' : `Keys (${r.keys.length}: customer folders or lines)`, keysHtml],
+    [
+      r.keys.length === 1 ? 'Key (customer folder or line)' : `Keys (${r.keys.length}: customer folders or lines)`,
+      keysHtml,
+    ],
     ['Categories of data (register)', esc(r.categories) || '–'],
   ]);
-  const notice = r.files === 0
-    ? `<p class="notice">Nothing was found for ${r.kind === 'controller' ? 'this controller' : 'this key'}: no file under ${r.keys.length === 1 ? 'its key' : 'any of its keys'} in the tree scanned. Not affected by what was found in this tree.</p>`
-    : '';
+  const notice =
+    r.files === 0
+      ? `<p class="notice">Nothing was found for ${r.kind === 'controller' ? 'this controller' : 'this key'}: no file under ${r.keys.length === 1 ? 'its key' : 'any of its keys'} in the tree scanned. Not affected by what was found in this tree.</p>`
+      : '';
   const found = table([
     ['Recordings (audio files)', num(r.audioFiles)],
     ['Audio', `${hours(r.micros / 1e6)} hours (${num(Math.round(r.micros / 1e6))} seconds)`],
-    ['Period (start of the first and of the last recording)', r.firstMs === undefined ? '–' : `${when(zone, r.firstMs)} to ${when(zone, r.lastMs)}`],
+    [
+      'Period (start of the first and of the last recording)',
+      r.firstMs === undefined ? '–' : `${when(zone, r.firstMs)} to ${when(zone, r.lastMs)}`,
+    ],
     ['Codecs', esc(formatsText(r.formats)) || '–'],
     ['Unreadable files (look like recordings, length unknown)', num(r.unreadableFiles)],
     ['Other files', num(r.otherFiles)],
     ['Files in all', `${num(r.files)} (${num(r.bytes)} bytes)`],
   ]);
   const s = r.subjects;
-  const subjectsRows: Array<[string, string]> = [
+  const subjectsRows: [string, string][] = [
     ['Number of data subjects', s.min === s.max ? num(s.min) : `${num(s.min)} to ${num(s.max)}`],
     ['Precision', esc(s.precision)],
     ['Method', esc(s.method)],
   ];
   if (r.distinctCallers !== undefined) {
-    subjectsRows.push(['Distinct callers', `${num(r.distinctCallers)}${r.callersDeduplicated ? '' : ' (a sum over keys: not de-duplicated)'}`]);
+    subjectsRows.push([
+      'Distinct callers',
+      `${num(r.distinctCallers)}${r.callersDeduplicated ? '' : ' (a sum over keys: not de-duplicated)'}`,
+    ]);
     subjectsRows.push(['Calls with a withheld number', num(r.withheldCallerCalls)]);
   }
   if (r.callersByCountry?.length) {
@@ -194,17 +228,24 @@ export function statementHtml(r: NotifyRow, report: NotifyReport, result: ScanRe
   }
   let retention: string;
   if (!r.retentionDays.length || !plan) {
-    retention = '<p>No retention period was given for this controller: recordings kept past retention are not counted.</p>';
+    retention =
+      '<p>No retention period was given for this controller: recordings kept past retention are not counted.</p>';
   } else {
     retention = table([
       ['Retention', `${r.retentionDays.join(' / ')} days`],
       ['As of', `${when(zone, plan.asOfMs)}${plan.asOfIsScanStart ? ' (the scan start)' : ''}`],
-      ['Recordings kept past retention', r.pastRetentionFiles === undefined ? 'not counted (see Method)' : num(r.pastRetentionFiles)],
+      [
+        'Recordings kept past retention',
+        r.pastRetentionFiles === undefined ? 'not counted (see Method)' : num(r.pastRetentionFiles),
+      ],
       ['Their audio', r.pastRetentionMicros === undefined ? '–' : `${hours(r.pastRetentionMicros / 1e6)} hours`],
       ['The oldest of them started', when(zone, r.oldestPastRetentionMs)],
     ]);
   }
-  const methodHtml = table(methodLines(m).map(([k, v]) => [k, esc(v)]), 'method');
+  const methodHtml = table(
+    methodLines(m).map(([k, v]) => [k, esc(v)]),
+    'method',
+  );
   const body = `<header>
 <h1>${esc(name)}</h1>
 <p class="sub">What of this ${r.kind === 'controller' ? 'controller' : 'key'}'s was found in the leaked tree ${esc(m.folder_scanned)}, scanned ${when(zone, result.startedAt.getTime())}${m.completeness === 'partial' ? ' <span class="warn">(PARTIAL scan: figures are lower bounds)</span>' : ''}.</p>
@@ -232,7 +273,8 @@ export function indexHtml(report: NotifyReport, result: ScanResult, m: Method, f
     .map((r, i) => {
       const name = r.kind === 'controller' ? r.controller : r.label;
       const past = r.pastRetentionFiles === undefined ? '–' : num(r.pastRetentionFiles);
-      const subj = r.subjects.min === r.subjects.max ? num(r.subjects.min) : `${num(r.subjects.min)}–${num(r.subjects.max)}`;
+      const subj =
+        r.subjects.min === r.subjects.max ? num(r.subjects.min) : `${num(r.subjects.min)}–${num(r.subjects.max)}`;
       return `<tr><td><a href="${encodeURIComponent(files[i]!)}">${esc(name)}</a>${r.kind === 'unregistered' ? ' <span class="warn">(not in the register)</span>' : ''}</td><td>${r.keys.map((k) => (k.length <= 24 ? `<span class="nb">${esc(k)}</span>` : esc(k))).join('<br>')}</td><td class="n">${num(r.audioFiles)}</td><td class="n">${hours(r.micros / 1e6)}</td><td class="n">${past}</td><td class="n">${subj}</td><td>${r.files ? 'yes' : 'no files'}</td></tr>`;
     })
     .join('\n');
@@ -245,7 +287,10 @@ ${rows}
 <tr><th>(total)</th><th></th><th class="n">${num(t.audioFiles)}</th><th class="n">${hours(t.micros / 1e6)}</th><th class="n">${t.pastRetentionFiles === undefined ? '–' : num(t.pastRetentionFiles)}</th><th class="n">${t.subjects.min === t.subjects.max ? num(t.subjects.min) : `${num(t.subjects.min)}–${num(t.subjects.max)}`}</th><th></th></tr>
 </table>
 <section><h2>Method and completeness</h2>
-${table(methodLines(m).map(([k, v]) => [k, esc(v)]), 'method')}</section>`;
+${table(
+  methodLines(m).map(([k, v]) => [k, esc(v)]),
+  'method',
+)}</section>`;
   return page(`Statements: ${m.folder_scanned}`, body);
 }
 
@@ -256,14 +301,20 @@ export function statementFileNames(report: NotifyReport): string[] {
 }
 
 /** Write every page and the index, each atomically; creates the folder if needed. Returns the file names. */
-export async function writeStatements(dir: string, report: NotifyReport, result: ScanResult, m: Method): Promise<string[]> {
+export async function writeStatements(
+  dir: string,
+  report: NotifyReport,
+  result: ScanResult,
+  m: Method,
+): Promise<string[]> {
   try {
     mkdirSync(dir, { mode: 0o755 });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw new Error(`cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
   }
   const names = statementFileNames(report);
-  const pages: Array<[string, string]> = report.rows.map((r, i) => [names[i]!, statementHtml(r, report, result, m)]);
+  const pages: [string, string][] = report.rows.map((r, i) => [names[i]!, statementHtml(r, report, result, m)]);
   pages.push(['index.html', indexHtml(report, result, m, names)]);
   for (const [name, html] of pages) {
     const f = await AtomicFile.create(join(dir, name));

@@ -28,7 +28,8 @@ export function subjects(i: SubjectInputs): Subjects {
       min: 1,
       max: i.recordings,
       precision: 'cannot be determined',
-      method: 'the file names do not carry the caller (no {caller} in --pattern), so callers cannot be counted; at most one caller per recording (each call has at least one other party, the person answering, not counted here)',
+      method:
+        'the file names do not carry the caller (no {caller} in --pattern), so callers cannot be counted; at most one caller per recording (each call has at least one other party, the person answering, not counted here)',
     };
   }
   const min = i.distinctCallers;
@@ -41,7 +42,9 @@ export function subjects(i: SubjectInputs): Subjects {
     precision: 'approximate',
     method:
       `distinct calling numbers in the file names (${min}; the same number written nationally or with its country code counted once)` +
-      (i.withheldCallerCalls ? `, plus up to one person for each of the ${i.withheldCallerCalls} calls whose number was withheld or unknown` : ', no call had a withheld number') +
+      (i.withheldCallerCalls
+        ? `, plus up to one person for each of the ${i.withheldCallerCalls} calls whose number was withheld or unknown`
+        : ', no call had a withheld number') +
       '; one number may be used by several people and one person may use several numbers, and the people answering are not counted',
   };
 }
@@ -61,11 +64,13 @@ export function normalisedSet(keys: Iterable<string>, region?: string): Set<stri
 }
 
 /** country (ISO 3166-1 alpha-2, or "unknown") → distinct callers, most first */
-export function byCountry(keys: Iterable<string>): Array<[string, number]> {
+export function byCountry(keys: Iterable<string>): [string, number][] {
   const m = new Map<string, number>();
   for (const k of keys) {
     const c = countryOf(k);
     m.set(c, (m.get(c) ?? 0) + 1);
   }
-  return [...m].sort((a, b) => b[1] - a[1] || (a[0] === 'unknown' ? 1 : b[0] === 'unknown' ? -1 : a[0] < b[0] ? -1 : 1));
+  return [...m].sort(
+    (a, b) => b[1] - a[1] || (a[0] === 'unknown' ? 1 : b[0] === 'unknown' ? -1 : a[0] < b[0] ? -1 : 1),
+  );
 }

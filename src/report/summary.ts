@@ -27,7 +27,7 @@ class Text {
   constructor(readonly value: string) {}
 }
 
-function csvCells(s: SummaryRow, delimiter: Delimiter): Array<Text | string> {
+function csvCells(s: SummaryRow, delimiter: Delimiter): (Text | string)[] {
   const int = (n: number | null): string => (n === null ? '' : String(n));
   const two = (n: number | null): string => (n === null ? '' : numberCell(n, 2, delimiter));
   const cells: Record<(typeof SUMMARY_COLUMNS)[number], string> = {
@@ -60,7 +60,7 @@ function csvCells(s: SummaryRow, delimiter: Delimiter): Array<Text | string> {
 
 export function summaryCsvOf(report: NotifyReport, result: ScanResult, delimiter: Delimiter = ','): string {
   const zone = result.config.zone;
-  const rows: Array<Array<Text | string>> = [...report.rows, report.total].map((r) => csvCells(summaryRow(r, zone), delimiter));
+  const rows: (Text | string)[][] = [...report.rows, report.total].map((r) => csvCells(summaryRow(r, zone), delimiter));
   if (result.partial) rows.push([new Text(PARTIAL_MARK), ...SUMMARY_COLUMNS.slice(1).map(() => '')]);
   return stringify(rows, {
     bom: true,
@@ -86,7 +86,8 @@ function jsonRow(r: NotifyRow, zone: string): Record<string, unknown> {
     contact: r.contact,
     categories: r.categories,
     audio_seconds: Number(s.audio_seconds.toFixed(6)),
-    retention_days: s.retention_days.length === 0 ? null : s.retention_days.length === 1 ? s.retention_days[0] : s.retention_days,
+    retention_days:
+      s.retention_days.length === 0 ? null : s.retention_days.length === 1 ? s.retention_days[0] : s.retention_days,
     oldest_past_retention: r.oldestPastRetentionMs === undefined ? null : formatIso(zone, r.oldestPastRetentionMs),
     callers_deduplicated: r.callersDeduplicated,
     callers_by_country: r.callersByCountry ? Object.fromEntries(r.callersByCountry) : null,
@@ -98,7 +99,12 @@ function jsonRow(r: NotifyRow, zone: string): Record<string, unknown> {
   };
 }
 
-export function summaryJsonOf(report: NotifyReport, result: ScanResult, options: Record<string, unknown>, ctx: MethodContext): string {
+export function summaryJsonOf(
+  report: NotifyReport,
+  result: ScanResult,
+  options: Record<string, unknown>,
+  ctx: MethodContext,
+): string {
   const zone = result.config.zone;
   const { customer: _t, ...total } = jsonRow(report.total, zone);
   const obj = {
@@ -123,6 +129,11 @@ export function summaryJsonOf(report: NotifyReport, result: ScanResult, options:
   return JSON.stringify(obj, null, 2) + '\n';
 }
 
-export function summaryJson(result: ScanResult, options: Record<string, unknown>, opts: NotifyOptions = {}, ctx: MethodContext = { version: '' }): string {
+export function summaryJson(
+  result: ScanResult,
+  options: Record<string, unknown>,
+  opts: NotifyOptions = {},
+  ctx: MethodContext = { version: '' },
+): string {
   return summaryJsonOf(notifyReport(result, opts), result, options, ctx);
 }

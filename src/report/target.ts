@@ -54,7 +54,11 @@ function folderChain(folder: string): Set<string> {
   }
 }
 
-interface Mount { id: string; root: string; point: string }
+interface Mount {
+  id: string;
+  root: string;
+  point: string;
+}
 
 /** The mounts of this process (Linux /proc/self/mountinfo), or [] where there is no such file. */
 function mounts(): Mount[] {
@@ -64,11 +68,15 @@ function mounts(): Mount[] {
   } catch {
     return [];
   }
-  const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-  return text.split('\n').filter(Boolean).map((line) => {
-    const f = line.split(' ');
-    return { id: f[2]!, root: unescape(f[3]!), point: unescape(f[4]!) };
-  });
+  const unescape = (s: string): string =>
+    s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const f = line.split(' ');
+      return { id: f[2]!, root: unescape(f[3]!), point: unescape(f[4]!) };
+    });
 }
 
 const under = (p: string, dir: string): boolean => dir === '/' || p === dir || p.startsWith(dir + '/');
@@ -82,7 +90,10 @@ function fsLocation(real: string, table: Mount[]): { id: string; path: string } 
   for (const m of table) if (under(real, m.point) && (!best || m.point.length >= best.point.length)) best = m;
   if (!best) return undefined;
   const rest = best.point === '/' ? real : real.slice(best.point.length);
-  return { id: best.id, path: (best.root === '/' ? '' : best.root) + (rest.startsWith('/') || rest === '' ? rest : '/' + rest) || '/' };
+  return {
+    id: best.id,
+    path: (best.root === '/' ? '' : best.root) + (rest.startsWith('/') || rest === '' ? rest : '/' + rest) || '/',
+  };
 }
 
 function evidenceProblem(folder: string, root: string): string | undefined {
@@ -101,6 +112,7 @@ function evidenceProblem(folder: string, root: string): string | undefined {
   const table = mounts();
   const a = fsLocation(folder, table);
   const b = fsLocation(rootReal, table);
+  // eslint-disable-next-line @typescript-eslint/prefer-optional-chain -- both places must be found: `a?.id === b?.id` would match two unknown ones
   if (a && b && a.id === b.id && under(a.path, b.path)) return refuse;
   return undefined;
 }
@@ -119,14 +131,22 @@ export function planOutput(target: string, root: string): OutputPlan | string {
   }
   if (st?.isDirectory()) return `${target} is a folder; give a file name`;
   if (target.endsWith('/')) {
-    return st ? `${target} is not a folder` : `the folder ${target} does not exist (and an output needs a file name, not a folder)`;
+    return st
+      ? `${target} is not a folder`
+      : `the folder ${target} does not exist (and an output needs a file name, not a folder)`;
   }
   // /dev/stdout, /dev/fd/N, /proc/self/fd/N name an open descriptor (a pipe, a terminal, the file a
   // shell redirected to): write into it, even when it is a regular file, never rename over it
   const descriptor = /^\/dev\/(stdout|stderr|fd\/\d+)$|^\/proc\/[^/]+\/fd\/\d+$/.test(abs);
   if (st && (!st.isFile() || descriptor)) {
     const rdev = nullDevice();
-    return { target, kind: 'direct', path: abs, identity: idOf(st), discard: st.isCharacterDevice() && rdev !== undefined && st.rdev === rdev };
+    return {
+      target,
+      kind: 'direct',
+      path: abs,
+      identity: idOf(st),
+      discard: st.isCharacterDevice() && rdev !== undefined && st.rdev === rdev,
+    };
   }
   let folder: string;
   try {
@@ -182,13 +202,17 @@ export function stdoutIdentity(): string | undefined {
  * one-line reason: a bad target, or two outputs that are one file (--csv X --files X, through another
  * spelling or a link: the manifest would silently replace the summary meant for the lawyers).
  */
-export function planOutputs(outputs: ReadonlyArray<readonly [string, string | undefined]>, root: string): Map<string, OutputPlan> | string {
+export function planOutputs(
+  outputs: readonly (readonly [string, string | undefined])[],
+  root: string,
+): Map<string, OutputPlan> | string {
   const plans = new Map<string, OutputPlan>();
   const seen = new Map<string, string>();
   const stdoutFlags = outputs.filter(([, t]) => t === '-').map(([f]) => f);
   if (stdoutFlags.length > 1) return `only one of ${stdoutFlags.join(', ')} can write to stdout (-)`;
   const out = stdoutIdentity();
-  if (stdoutFlags.length && out) seen.set(out, stdoutFlags[0]!.startsWith('--') ? `${stdoutFlags[0]} -` : stdoutFlags[0]!);
+  if (stdoutFlags.length && out)
+    seen.set(out, stdoutFlags[0]!.startsWith('--') ? `${stdoutFlags[0]} -` : stdoutFlags[0]!);
   for (const [flag, target] of outputs) {
     if (target === undefined || target === '-') continue;
     const plan = planOutput(target, root);
@@ -222,6 +246,7 @@ export function describeError(e: unknown): string {
     ENXIO: 'no reader (no such device or address)',
     EEXIST: 'already exists',
   };
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- anything can be thrown, null and undefined included
   if (err && typeof err.code === 'string') return words[err.code] ? `${words[err.code]} (${err.code})` : err.code;
   return err instanceof Error ? err.message.split('\n')[0]! : String(e);
 }

@@ -27,12 +27,15 @@ function wallDate(zone: string, ms: number): Date {
 
 // typed text cells: a name such as =cmd is text in a workbook (no quote prefix needed, so none is added)
 const text = (v: string) => ({ type: String, value: v }) as const;
-const int = (v: number | undefined | null) => (v === undefined || v === null ? null : ({ type: Number, value: v }) as const);
-const dec = (v: number | undefined | null, format: string) => (v === undefined || v === null ? null : ({ type: Number, value: v, format }) as const);
+const int = (v: number | undefined | null) =>
+  v === undefined || v === null ? null : ({ type: Number, value: v } as const);
+const dec = (v: number | undefined | null, format: string) =>
+  v === undefined || v === null ? null : ({ type: Number, value: v, format } as const);
 const bold = (v: string) => ({ type: String, value: v, fontWeight: 'bold' }) as const;
 
 function summaryCells(r: NotifyRow, zone: string): Row {
-  const date = (ms: number | undefined) => (ms === undefined ? null : ({ type: Date, value: wallDate(zone, ms), format: 'yyyy-mm-dd hh:mm:ss' }) as const);
+  const date = (ms: number | undefined) =>
+    ms === undefined ? null : ({ type: Date, value: wallDate(zone, ms), format: 'yyyy-mm-dd hh:mm:ss' } as const);
   const cells: Record<(typeof SUMMARY_COLUMNS)[number], Row[number]> = {
     customer: text(customerCell(r)),
     controller: text(r.controller),
@@ -48,7 +51,12 @@ function summaryCells(r: NotifyRow, zone: string): Row {
     last_recording: date(r.lastMs),
     distinct_callers: int(r.distinctCallers),
     withheld_caller_calls: r.distinctCallers === undefined ? null : int(r.withheldCallerCalls),
-    retention_days: r.retentionDays.length === 1 ? int(r.retentionDays[0]) : r.retentionDays.length ? text(r.retentionDays.join('; ')) : null,
+    retention_days:
+      r.retentionDays.length === 1
+        ? int(r.retentionDays[0])
+        : r.retentionDays.length
+          ? text(r.retentionDays.join('; '))
+          : null,
     past_retention_files: int(r.pastRetentionFiles),
     past_retention_hours: r.pastRetentionMicros === undefined ? null : dec(r.pastRetentionMicros / 3.6e9, '0.00'),
     formats: text(formatsText(r.formats)),
@@ -60,16 +68,31 @@ function summaryCells(r: NotifyRow, zone: string): Row {
 
 export function workbookSheets(report: NotifyReport, result: ScanResult, m: Method) {
   const zone = result.config.zone;
-  const summary: SheetData = [SUMMARY_COLUMNS.map(bold), ...[...report.rows, report.total].map((r) => summaryCells(r, zone))];
+  const summary: SheetData = [
+    SUMMARY_COLUMNS.map(bold),
+    ...[...report.rows, report.total].map((r) => summaryCells(r, zone)),
+  ];
   if (result.partial) summary.push([text('(PARTIAL SCAN: stopped before the end; every figure is a lower bound)')]);
   const months: SheetData = [['customer', 'controller', 'month', 'recordings', 'audio_hours'].map(bold)];
   for (const r of report.rows) {
-    for (const [month, v] of r.months) months.push([text(customerCell(r)), text(r.controller), text(month), int(v.audio), dec(v.micros / 3.6e9, '0.00')]);
+    for (const [month, v] of r.months)
+      months.push([
+        text(customerCell(r)),
+        text(r.controller),
+        text(month),
+        int(v.audio),
+        dec(v.micros / 3.6e9, '0.00'),
+      ]);
   }
   const method: SheetData = [[bold('item'), bold('value')], ...methodLines(m).map(([k, v]) => [text(k), text(v)])];
   const widths = (n: number[]) => n.map((width) => ({ width }));
   return [
-    { sheet: 'Summary', data: summary, columns: widths([24, 28, 14, 9, 11, 11, 11, 14, 13, 11, 20, 20, 10, 10, 10, 10, 10, 40]), stickyRowsCount: 1 },
+    {
+      sheet: 'Summary',
+      data: summary,
+      columns: widths([24, 28, 14, 9, 11, 11, 11, 14, 13, 11, 20, 20, 10, 10, 10, 10, 10, 40]),
+      stickyRowsCount: 1,
+    },
     { sheet: 'Months', data: months, columns: widths([24, 28, 10, 12, 12]), stickyRowsCount: 1 },
     { sheet: 'Method', data: method, columns: widths([34, 120]) },
   ];
@@ -80,7 +103,13 @@ export async function workbookBuffer(report: NotifyReport, result: ScanResult, m
 }
 
 /** Write the workbook atomically (temporary file, fsync, rename). */
-export async function writeWorkbook(target: string, report: NotifyReport, result: ScanResult, m: Method, file?: Output): Promise<void> {
+export async function writeWorkbook(
+  target: string,
+  report: NotifyReport,
+  result: ScanResult,
+  m: Method,
+  file?: Output,
+): Promise<void> {
   const buf = await workbookBuffer(report, result, m);
   const f = file ?? (await AtomicFile.create(target));
   try {

@@ -52,10 +52,10 @@ export interface CustomerTotals {
   /** the start of the oldest of them */
   oldestPastRetentionMs?: number;
   /** codec → audio files, most first */
-  formats: Array<[string, number]>;
+  formats: [string, number][];
   /** yyyy-MM → audio files and seconds, in month order */
-  months: Array<[string, MonthTally]>;
-  dateSources: Array<[DateSource, number]>;
+  months: [string, MonthTally][];
+  dateSources: [DateSource, number][];
   /** the first unreadable files in path order, with the reason (for the responder's view; never exported) */
   unreadableExamples: UnreadableExample[];
   /**
@@ -90,7 +90,8 @@ export interface RowCounts {
   counts: Counts;
 }
 
-const byCount = <K extends string>(m: Map<K, number>): Array<[K, number]> => [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+const byCount = <K extends string>(m: Map<K, number>): [K, number][] =>
+  [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
 
 /** Counts as totals (withCallers: whether the pattern captures callers; withCallerSet: include the keys). */
 export function totalsOf(c: Counts, withCallers: boolean, withCallerSet = false): Totals {
@@ -270,10 +271,21 @@ export class Aggregator {
    */
   customers(withCallerSet = false): CustomerTotals[] {
     this.sorted ??= [...this.rows.values()].sort((a, b) =>
-      a.customer < b.customer ? -1 : a.customer > b.customer ? 1 : a.kind === b.kind ? 0 : a.kind === 'customer' ? 1 : -1,
+      a.customer < b.customer
+        ? -1
+        : a.customer > b.customer
+          ? 1
+          : a.kind === b.kind
+            ? 0
+            : a.kind === 'customer'
+              ? 1
+              : -1,
     );
     // the caller keys make new rows; without a {caller} there are none, and the live rows serve
-    if (withCallerSet && this.withCallers) return this.sorted.map((r) => freezeRow({ customer: r.customer, kind: r.kind, ...totalsOf(r.counts, this.withCallers, true) }));
+    if (withCallerSet && this.withCallers)
+      return this.sorted.map((r) =>
+        freezeRow({ customer: r.customer, kind: r.kind, ...totalsOf(r.counts, this.withCallers, true) }),
+      );
     const live = this.live();
     return this.sorted.map((r) => live[r.index]!);
   }

@@ -103,7 +103,8 @@ export class Counts {
       if (r.pastRetention) {
         this.pastRetentionFiles++;
         this.pastRetentionMicros += micros;
-        if (this.oldestPastRetentionMs === undefined || start < this.oldestPastRetentionMs) this.oldestPastRetentionMs = start;
+        if (this.oldestPastRetentionMs === undefined || start < this.oldestPastRetentionMs)
+          this.oldestPastRetentionMs = start;
       }
     }
     if (r.dateSource) addTo(this.dateSources, r.dateSource, 1);
@@ -167,5 +168,7 @@ export class Counts {
   }
 }
 
-const min = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined ? b : b === undefined || a <= b ? a : b);
-const max = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined ? b : b === undefined || a >= b ? a : b);
+const min = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined ? b : b === undefined || a <= b ? a : b;
+const max = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined ? b : b === undefined || a >= b ? a : b;

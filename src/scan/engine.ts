@@ -55,7 +55,7 @@ export interface ScanResult {
   /** folders that could not be read (their contents are not counted) */
   unreadableFolders: number;
   /** the first 100 of them, with the reason */
-  folderErrors: Array<{ path: string; error: string }>;
+  folderErrors: { path: string; error: string }[];
   /** files the pattern did not match */
   unmatched: number;
   /**
@@ -79,7 +79,7 @@ export interface ScanSnapshot {
   /** every file's figures so far (callers de-duplicated across rows; no caller keys) */
   readonly totals: Totals;
   /** the first 100 folders that could not be read so far, with the reason (as ScanResult's) */
-  readonly folderErrors: ReadonlyArray<{ readonly path: string; readonly error: string }>;
+  readonly folderErrors: readonly { readonly path: string; readonly error: string }[];
   readonly finished: boolean;
   /** once finished (stopped or done) */
   readonly result?: ScanResult;
@@ -96,7 +96,7 @@ export class Scanner {
   private walkDone = false;
   private links = 0;
   private special = 0;
-  private readonly folderErrors: Array<{ path: string; error: string }> = [];
+  private readonly folderErrors: { path: string; error: string }[] = [];
   private folderErrorCount = 0;
   private stopped = false;
   private finished = false;
@@ -115,7 +115,7 @@ export class Scanner {
   private last?: ScanSnapshot;
   private readonly listeners = new Set<() => void>();
   /** folderErrors as the last snapshot gave them (made again when one is added) */
-  private folderErrorsShown?: ReadonlyArray<{ readonly path: string; readonly error: string }>;
+  private folderErrorsShown?: readonly { readonly path: string; readonly error: string }[];
 
   constructor(
     readonly config: ScanConfig,
@@ -302,7 +302,11 @@ export class Scanner {
     const reader = createReader({
       config: this.config,
       keepPaths: this.keepPaths,
-      sink: { rows: (rows) => this.rows(rows), record: (r) => this.record(r), noatimeRefused: (n) => void (this.probeRefused += n) },
+      sink: {
+        rows: (rows) => this.rows(rows),
+        record: (r) => this.record(r),
+        noatimeRefused: (n) => void (this.probeRefused += n),
+      },
     });
     this.reader = reader;
     if (this.stopped) reader.stop();
@@ -369,14 +373,20 @@ export function scan(config: ScanConfig, onRecord?: (r: FileRecord) => void): Pr
 export function evidenceWarnings(r: Pick<ScanResult, 'noatime' | 'totals'>): string[] {
   const w: string[] = [];
   if (!r.noatime.folders) {
-    w.push('folders were listed without O_NOATIME (not yours, or the listing addon is not built): their access times may have moved; --strict-evidence refuses instead');
+    w.push(
+      'folders were listed without O_NOATIME (not yours, or the listing addon is not built): their access times may have moved; --strict-evidence refuses instead',
+    );
   }
   if (r.noatime.filesRefused) {
     const n = r.noatime.filesRefused;
-    w.push(`${n} ${n === 1 ? 'file is' : 'files are'} not yours, so O_NOATIME was refused and reading moved ${n === 1 ? 'its access time' : 'their access times'}; run as the owner or root, or --strict-evidence to refuse`);
+    w.push(
+      `${n} ${n === 1 ? 'file is' : 'files are'} not yours, so O_NOATIME was refused and reading moved ${n === 1 ? 'its access time' : 'their access times'}; run as the owner or root, or --strict-evidence to refuse`,
+    );
   }
   if (r.totals.hardLinks) {
-    w.push(`${r.totals.hardLinks} hard ${r.totals.hardLinks === 1 ? 'link' : 'links'}: extra names of files counted once (column hard_links)`);
+    w.push(
+      `${r.totals.hardLinks} hard ${r.totals.hardLinks === 1 ? 'link' : 'links'}: extra names of files counted once (column hard_links)`,
+    );
   }
   return w;
 }

@@ -26,7 +26,7 @@ export function createJob(data: unknown): ScanJob {
   if (keepPaths) {
     return async (batch) => {
       const refused0 = ctx.io.noatimeRefused;
-      const records: FileRecord[] = new Array(batch.length);
+      const records = new Array<FileRecord>(batch.length);
       for (let i = 0; i < batch.length; i++) {
         const e = parseEntry(batch[i]!);
         records[i] = await processFile(ctx, e.rel, e);
@@ -42,7 +42,7 @@ export function createJob(data: unknown): ScanJob {
       const e = parseEntry(rel);
       const r = await processFile(ctx, e.rel, e);
       // a batch is mostly one folder, so mostly one row: look the row up only when it changes
-      if (!last || last.customer !== r.customer || last.kind !== r.row) {
+      if (last?.customer !== r.customer || last.kind !== r.row) {
         const key = rowKey(r.row, r.customer);
         last = rows.get(key);
         if (!last) rows.set(key, (last = { kind: r.row, customer: r.customer, counts: new Counts() }));

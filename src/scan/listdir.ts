@@ -21,7 +21,9 @@ export interface Listing {
   noatime: boolean;
 }
 
-type Native = { listdir(path: Buffer, strict: boolean): Buffer };
+interface Native {
+  listdir(path: Buffer, strict: boolean): Buffer;
+}
 
 function load(): Native | undefined {
   if (process.env.LEAKTALLY_NO_ADDON) return undefined; // tests: the pure-Node path
@@ -66,6 +68,13 @@ export function listFolder(path: Buffer, strict = false): Listing {
     }
     return { names, types, noatime: out[0] === 1 };
   }
-  const entries = readdirSync(path as unknown as string, { withFileTypes: true, encoding: 'buffer' }) as unknown as Array<Dirent<Buffer>>;
-  return { names: entries.map((d) => d.name as unknown as Buffer), types: entries.map((d) => typeOf(d as unknown as Dirent)), noatime: false };
+  const entries = readdirSync(path, {
+    withFileTypes: true,
+    encoding: 'buffer',
+  }) as unknown as Dirent<Buffer>[];
+  return {
+    names: entries.map((d) => d.name),
+    types: entries.map((d) => typeOf(d as unknown as Dirent)),
+    noatime: false,
+  };
 }

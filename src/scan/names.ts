@@ -8,7 +8,12 @@ const cp1252 = new TextDecoder('windows-1252');
 export function decodeName(bytes: Uint8Array): string {
   // ASCII fast path: most names in a leak are plain digits and dashes
   let ascii = true;
-  for (let i = 0; i < bytes.length; i++) if (bytes[i]! > 0x7f) { ascii = false; break; }
+  // eslint-disable-next-line @typescript-eslint/prefer-for-of -- per-file hot path: an index, no iterator
+  for (let i = 0; i < bytes.length; i++)
+    if (bytes[i]! > 0x7f) {
+      ascii = false;
+      break;
+    }
   if (ascii) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
   try {
     return utf8.decode(bytes);
@@ -24,8 +29,8 @@ export function decodeName(bytes: Uint8Array): string {
  * shown: a name can display as another), zero-width characters and the BOM (invisible: two names that
  * look alike), and the line/paragraph separators (a line break to some terminals and viewers).
  */
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+const UNSAFE =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
 /**
  * The one sanitiser for text shown on a terminal (stderr, progress, warnings, echoed arguments, the

@@ -20,11 +20,7 @@ import { naiveToMs } from './date/zone.js';
 
 export class PatternError extends Error {}
 
-type Token =
-  | { t: 'lit'; text: string }
-  | { t: 'star' }
-  | { t: 'cap'; name: 'customer' | 'caller' }
-  | { t: 'date' };
+type Token = { t: 'lit'; text: string } | { t: 'star' } | { t: 'cap'; name: 'customer' | 'caller' } | { t: 'date' };
 
 type Segment = { globstar: true } | { globstar: false; tokens: Token[] };
 
@@ -71,7 +67,7 @@ function dateRegex(fmt: string): { re: string; min: number; max: number; letters
     max += hi;
   };
   const letters = new Set<string>();
-  for (let i = 0; i < fmt.length; ) {
+  for (let i = 0; i < fmt.length;) {
     const c = fmt[i]!;
     if (c === "'") {
       const end = fmt.indexOf("'", i + 1);
@@ -93,19 +89,57 @@ function dateRegex(fmt: string): { re: string; min: number; max: number; letters
     i += n;
     letters.add(c);
     switch (c) {
-      case 'y': case 'u': out += n === 2 ? '\\d{2}' : n >= 4 ? `\\d{${n}}` : '\\d{1,4}'; if (n === 2 || n >= 4) w(n, n); else w(1, 4); break;
-      case 'M': case 'L': out += n === 1 ? '\\d{1,2}' : n === 2 ? '\\d{2}' : '\\p{L}+\\.?'; if (n === 1) w(1, 2); else if (n === 2) w(2, 2); else w(1, 40); break;
-      case 'd': case 'H': case 'h': case 'k': case 'K': case 'm': case 's':
-        out += n === 1 ? '\\d{1,2}' : `\\d{${n}}`; if (n === 1) w(1, 2); else w(n, n); break;
+      case 'y':
+      case 'u':
+        out += n === 2 ? '\\d{2}' : n >= 4 ? `\\d{${n}}` : '\\d{1,4}';
+        if (n === 2 || n >= 4) w(n, n);
+        else w(1, 4);
+        break;
+      case 'M':
+      case 'L':
+        out += n === 1 ? '\\d{1,2}' : n === 2 ? '\\d{2}' : '\\p{L}+\\.?';
+        if (n === 1) w(1, 2);
+        else if (n === 2) w(2, 2);
+        else w(1, 40);
+        break;
+      case 'd':
+      case 'H':
+      case 'h':
+      case 'k':
+      case 'K':
+      case 'm':
+      case 's':
+        out += n === 1 ? '\\d{1,2}' : `\\d{${n}}`;
+        if (n === 1) w(1, 2);
+        else w(n, n);
+        break;
       case 'D':
         // date-fns reads D as the day of the year, and only with an option: it throws otherwise
-        throw new PatternError(`"${c.repeat(n)}" in a date format is the day of the year; use "${'d'.repeat(Math.min(n, 2))}" for the day of the month`);
-      case 'S': out += `\\d{${n}}`; w(n, n); break;
-      case 'a': out += '(?:AM|PM|am|pm|a\\.m\\.|p\\.m\\.)'; w(2, 4); break;
-      case 'X': case 'x': out += '(?:Z|[+-]\\d{2}(?::?\\d{2})?)'; w(1, 6); break;
-      case 't': case 'T': out += '\\d+'; w(1, 20); break;
+        throw new PatternError(
+          `"${c.repeat(n)}" in a date format is the day of the year; use "${'d'.repeat(Math.min(n, 2))}" for the day of the month`,
+        );
+      case 'S':
+        out += `\\d{${n}}`;
+        w(n, n);
+        break;
+      case 'a':
+        out += '(?:AM|PM|am|pm|a\\.m\\.|p\\.m\\.)';
+        w(2, 4);
+        break;
+      case 'X':
+      case 'x':
+        out += '(?:Z|[+-]\\d{2}(?::?\\d{2})?)';
+        w(1, 6);
+        break;
+      case 't':
+      case 'T':
+        out += '\\d+';
+        w(1, 20);
+        break;
       default:
-        throw new PatternError(`date format token "${c.repeat(n)}" is not supported in --pattern (use y M d H m s S a X)`);
+        throw new PatternError(
+          `date format token "${c.repeat(n)}" is not supported in --pattern (use y M d H m s S a X)`,
+        );
     }
   }
   return { re: out, min, max, letters };
@@ -114,7 +148,8 @@ function dateRegex(fmt: string): { re: string; min: number; max: number; letters
 /** A sample instant every supported token can render (Monday 14 January 2019, 08:30:12.345). */
 const SAMPLE = new Date(2019, 0, 14, 8, 30, 12, 345);
 const REF = new Date(2000, 0, 1);
-const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!.replace(/ to the input .*$|;? see: \S+$/, '');
+const firstLine = (e: unknown): string =>
+  (e instanceof Error ? e.message : String(e)).split('\n')[0]!.replace(/ to the input .*$|;? see: \S+$/, '');
 
 /**
  * A date format must read back what it writes, or the scan would fail later in every reader thread
@@ -139,14 +174,17 @@ function checkDateFormat(fmt: string, re: RegExp): void {
   }
 }
 
-function compileSegment(seg: string, state: { hasCustomer: boolean; hasCaller: boolean; dateFormat?: string }): Token[] {
+function compileSegment(
+  seg: string,
+  state: { hasCustomer: boolean; hasCaller: boolean; dateFormat?: string },
+): Token[] {
   const tokens: Token[] = [];
   const literal = (ch: string): void => {
     const last = tokens[tokens.length - 1];
     if (last?.t === 'lit') last.text += ch;
     else tokens.push({ t: 'lit', text: ch });
   };
-  for (let i = 0; i < seg.length; ) {
+  for (let i = 0; i < seg.length;) {
     const c = seg[i]!;
     if (c === '*') {
       // a run of stars is one star (the same set of names, and no work per extra star)
@@ -186,13 +224,26 @@ function compileSegment(seg: string, state: { hasCustomer: boolean; hasCaller: b
 export function compilePattern(source: string): CompiledPattern {
   if (!source.trim()) throw new PatternError('the pattern is empty');
   const parts = source.replace(/^\.\//, '').split('/');
-  const state: { hasCustomer: boolean; hasCaller: boolean; dateFormat?: string } = { hasCustomer: false, hasCaller: false };
+  const state: { hasCustomer: boolean; hasCaller: boolean; dateFormat?: string } = {
+    hasCustomer: false,
+    hasCaller: false,
+  };
   const segments: Segment[] = parts.map((seg) => {
     if (seg === '') throw new PatternError('empty folder name in the pattern (a leading, doubled or trailing "/")');
     if (seg === '**') return { globstar: true };
     return { globstar: false, tokens: compileSegment(seg, state) };
   });
-  const out: CompiledPattern = { source, segments, globstar: segments.some((g) => g.globstar), hasCustomer: state.hasCustomer, hasCaller: state.hasCaller, dateMin: 0, dateMax: 0, dateFixed: true, timeOnly: false };
+  const out: CompiledPattern = {
+    source,
+    segments,
+    globstar: segments.some((g) => g.globstar),
+    hasCustomer: state.hasCustomer,
+    hasCaller: state.hasCaller,
+    dateMin: 0,
+    dateMax: 0,
+    dateFixed: true,
+    timeOnly: false,
+  };
   if (state.dateFormat !== undefined) {
     const d = dateRegex(state.dateFormat);
     out.dateFormat = state.dateFormat;
@@ -207,7 +258,11 @@ export function compilePattern(source: string): CompiledPattern {
   return out;
 }
 
-type Captures = { customer?: string; caller?: string; date?: string };
+interface Captures {
+  customer?: string;
+  caller?: string;
+  date?: string;
+}
 
 /** Work space for matchName, grown as needed (names are short; one table per call, no garbage). */
 let table = new Uint8Array(4096);
@@ -317,7 +372,8 @@ export function matchPattern(p: CompiledPattern, relPath: string, zone: string):
   if (!p.globstar) {
     // one name per segment: match and capture in one pass
     if (N !== P) return undefined;
-    for (let q = 0; q < P; q++) if (!matchName((S[q] as { tokens: Token[] }).tokens, names[q]!, p, caps)) return undefined;
+    for (let q = 0; q < P; q++)
+      if (!matchName((S[q] as { tokens: Token[] }).tokens, names[q]!, p, caps)) return undefined;
   } else if (!alignGlobstars(p, names, caps)) return undefined;
   const out: PatternMatch = {};
   if (caps.customer !== undefined) out.customer = caps.customer;

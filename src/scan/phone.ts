@@ -15,10 +15,42 @@ import { getCountries, getCountryCallingCode } from 'libphonenumber-js/max';
  * underscores. Such a call has no caller we can count: it is a withheld call, not a caller.
  */
 const WITHHELD = new Set([
-  'anonymous', 'anon', 'anonym', 'anonyme', 'unknown', 'unkown', 'private', 'privatenumber', 'privat', 'privé', 'prive',
-  'withheld', 'numberwithheld', 'restricted', 'unavailable', 'notavailable', 'na', 'blocked', 'hidden', 'none', 'null',
-  'nocallerid', 'nocli', 'unbekannt', 'unterdrückt', 'unterdrueckt', 'okänd', 'okand', 'dolt',
-  'hemligt', 'hemlignummer', 'skyddat', 'inconnu', 'masqué', 'masque', 'undefined',
+  'anonymous',
+  'anon',
+  'anonym',
+  'anonyme',
+  'unknown',
+  'unkown',
+  'private',
+  'privatenumber',
+  'privat',
+  'privé',
+  'prive',
+  'withheld',
+  'numberwithheld',
+  'restricted',
+  'unavailable',
+  'notavailable',
+  'na',
+  'blocked',
+  'hidden',
+  'none',
+  'null',
+  'nocallerid',
+  'nocli',
+  'unbekannt',
+  'unterdrückt',
+  'unterdrueckt',
+  'okänd',
+  'okand',
+  'dolt',
+  'hemligt',
+  'hemlignummer',
+  'skyddat',
+  'inconnu',
+  'masqué',
+  'masque',
+  'undefined',
 ]);
 
 const SEPARATORS = /[\s._\-()/]+/g;
@@ -61,7 +93,7 @@ function compute(raw: string, region?: string): string | undefined {
   if (/^\+?[0-9]+$/.test(compact)) {
     const r = region && isRegion(region) ? (region.toUpperCase() as CountryCode) : undefined;
     const p = parsePhoneNumberFromString(compact, r ? { defaultCountry: r } : undefined);
-    if (p && p.isPossible()) return p.number;
+    if (p?.isPossible()) return p.number;
   }
   return `?${compact}`;
 }

@@ -55,8 +55,8 @@ export class ThreadPool<R> {
     this.inFlight = opts.inFlightPerThread ?? 6;
     for (let i = 0; i < Math.max(1, opts.threads); i++) this.slots.push(this.start());
     if (opts.onStalled && opts.stallMs !== undefined) {
-      const stallMs = opts.stallMs;
-      this.watchdog = setInterval(() => this.check(stallMs), Math.min(1000, Math.max(50, stallMs / 4)));
+      const { onStalled, stallMs } = opts;
+      this.watchdog = setInterval(() => this.check(stallMs, onStalled), Math.min(1000, Math.max(50, stallMs / 4)));
     }
   }
 
@@ -115,7 +115,7 @@ export class ThreadPool<R> {
     }
   }
 
-  private check(stallMs: number): void {
+  private check(stallMs: number, onStalled: (item: string) => void): void {
     const now = performance.now();
     for (let i = 0; i < this.slots.length; i++) {
       const s = this.slots[i]!;
@@ -125,7 +125,7 @@ export class ThreadPool<R> {
       void s.worker.terminate();
       this.slots[i] = this.start();
       this.waiting.unshift(...(stuck.length > 1 ? stuck.map((item) => [item]) : []), ...rest);
-      if (stuck.length === 1 && !this.stopped) this.opts.onStalled!(stuck[0]!);
+      if (stuck.length === 1 && !this.stopped) onStalled(stuck[0]!);
     }
     this.dispatch();
     this.changed.notify();

@@ -32,12 +32,12 @@ const SLASH = 0x2f;
 function openDir(path: Buffer): number {
   if (O_PATH) {
     try {
-      return openSync(path as unknown as string, O_PATH | DIR_FLAGS);
+      return openSync(path, O_PATH | DIR_FLAGS);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
     }
   }
-  return openSync(path as unknown as string, constants.O_RDONLY | DIR_FLAGS);
+  return openSync(path, constants.O_RDONLY | DIR_FLAGS);
 }
 
 const viaFd = (fd: number, rest: Buffer): Buffer => Buffer.concat([Buffer.from(`/proc/self/fd/${fd}/`), rest]);

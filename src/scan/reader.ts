@@ -72,6 +72,7 @@ export class InlineReader implements Reader {
   async drain(): Promise<void> {
     while (this.waiting.length && !this.stopped) {
       const reply = await this.job(this.waiting.shift()!);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may have run during the await
       if (this.stopped) break;
       deliver(reply, this.opts.sink);
       await new Promise<void>((r) => setImmediate(r)); // let a UI redraw and Ctrl-C arrive

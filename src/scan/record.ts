@@ -151,12 +151,18 @@ function locate(rel: Buffer, ctx: RecordContext): Located {
   for (let i = 0; i < rel.length; i++) if (rel[i] === 0x2f) bounds.push(i, i + 1);
   bounds.push(rel.length);
   const names = bounds.length / 2;
-  const segment = (k: number): string => decodeName(rel.subarray(bounds[2 * k]!, bounds[2 * k + 1]!));
+  const segment = (k: number): string => decodeName(rel.subarray(bounds[2 * k], bounds[2 * k + 1]));
   const name = segment(names - 1);
   const dirs = (): string[] => Array.from({ length: names - 1 }, (_, k) => segment(k));
   const fullPath = (): string => (names === 1 ? name : [...dirs(), name].join('/'));
   const inCustomer = names - 1 >= ctx.depth;
-  const at: Located = { name, dirs, fullPath, customer: inCustomer ? segment(ctx.depth - 1) : TOP_LEVEL, row: inCustomer ? 'customer' : 'top-level' };
+  const at: Located = {
+    name,
+    dirs,
+    fullPath,
+    customer: inCustomer ? segment(ctx.depth - 1) : TOP_LEVEL,
+    row: inCustomer ? 'customer' : 'top-level',
+  };
   if (ctx.pattern) {
     at.path = fullPath();
     const m = matchPattern(ctx.pattern, at.path, ctx.zone);
@@ -178,7 +184,14 @@ function locate(rel: Buffer, ctx: RecordContext): Located {
 /** The record of a file whose reading never finished (its reader thread was replaced). */
 export function stalledRecord(rel: Buffer, ctx: RecordContext, seconds: number): FileRecord {
   const at = locate(rel, ctx);
-  const rec: FileRecord = { path: at.path ?? at.fullPath(), customer: at.customer, row: at.row, kind: 'unreadable', bytes: 0, error: `reading did not finish within ${seconds} s; skipped` };
+  const rec: FileRecord = {
+    path: at.path ?? at.fullPath(),
+    customer: at.customer,
+    row: at.row,
+    kind: 'unreadable',
+    bytes: 0,
+    error: `reading did not finish within ${seconds} s; skipped`,
+  };
   setCaller(rec, at, ctx);
   return rec;
 }
@@ -200,13 +213,20 @@ async function readFacts(abs: Buffer, name: string, io: ProbeIo): Promise<FileFa
   try {
     reached = reach(abs);
   } catch (e) {
-    return { bytes: 0, mtimeMs: 0, probe: { kind: 'unreadable', error: `its folder could not be opened: ${(e as NodeJS.ErrnoException).code ?? String(e)}` } };
+    return {
+      bytes: 0,
+      mtimeMs: 0,
+      probe: {
+        kind: 'unreadable',
+        error: `its folder could not be opened: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      },
+    };
   }
   try {
     const facts = await probeFile(reached.path, name, io);
     // the probe's words for an open refused with EACCES/EPERM (probe/index.ts fsError)
     if (facts.bytes === 0 && facts.probe.error === 'permission denied') {
-      const st = lstatSync(reached.path as unknown as string, { throwIfNoEntry: false });
+      const st = lstatSync(reached.path, { throwIfNoEntry: false });
       return { ...facts, bytes: st?.size ?? 0, probe: { ...facts.probe, kind: 'unreadable' } };
     }
     return facts;
@@ -227,7 +247,14 @@ export const SPARSE_NOTE = 'sparse: fewer bytes allocated than its size (counted
 export async function processFile(ctx: RecordContext, rel: Buffer, flags?: WalkFlags): Promise<FileRecord> {
   const at = locate(rel, ctx);
   if (flags?.hardLink) {
-    const rec: FileRecord = { customer: at.customer, row: at.row, kind: 'other', bytes: 0, hardLink: true, error: 'another name (hard link) of a file counted once' };
+    const rec: FileRecord = {
+      customer: at.customer,
+      row: at.row,
+      kind: 'other',
+      bytes: 0,
+      hardLink: true,
+      error: 'another name (hard link) of a file counted once',
+    };
     if (ctx.keepPaths) rec.path = at.path ?? at.fullPath();
     return rec;
   }
@@ -235,7 +262,8 @@ export async function processFile(ctx: RecordContext, rel: Buffer, flags?: WalkF
   const p = facts.probe;
 
   // an unmatched file's path is already made (the pattern was tried on it): kept for the row's examples
-  const path = ctx.keepPaths || p.kind === 'unreadable' || at.row === 'unmatched' ? (at.path ?? at.fullPath()) : undefined;
+  const path =
+    ctx.keepPaths || p.kind === 'unreadable' || at.row === 'unmatched' ? (at.path ?? at.fullPath()) : undefined;
   const rec: FileRecord = { customer: at.customer, row: at.row, kind: p.kind, bytes: facts.bytes };
   if (path !== undefined) rec.path = path;
   if (p.seconds !== undefined) rec.seconds = p.seconds;
@@ -250,7 +278,13 @@ export async function processFile(ctx: RecordContext, rel: Buffer, flags?: WalkF
   }
   if (p.kind !== 'other') {
     const start = resolveStart({
-      zone: ctx.zone, patternMs: at.patternMs, name: at.name, dirs: at.dirs, embedded: p.embeddedDate, mtimeMs: facts.mtimeMs, seconds: p.seconds,
+      zone: ctx.zone,
+      patternMs: at.patternMs,
+      name: at.name,
+      dirs: at.dirs,
+      embedded: p.embeddedDate,
+      mtimeMs: facts.mtimeMs,
+      seconds: p.seconds,
     });
     if (start) {
       rec.startMs = start.ms;

@@ -4,7 +4,7 @@
  * check their condition again after waking).
  */
 export class Signal {
-  private waiters: Array<() => void> = [];
+  private waiters: (() => void)[] = [];
 
   next(): Promise<void> {
     return new Promise((resolve) => this.waiters.push(resolve));

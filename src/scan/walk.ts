@@ -59,10 +59,12 @@ const euid = process.geteuid?.() ?? 0;
 export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Promise<AtimeKeeping> {
   const keeping: AtimeKeeping = { folders: nativeListing, filesRefused: 0 };
   if (opts.strict && !nativeListing) {
-    throw new EvidenceError('--strict-evidence: folders cannot be listed without moving their access times here (the listing addon is not built; run `npm rebuild leaktally`)');
+    throw new EvidenceError(
+      '--strict-evidence: folders cannot be listed without moving their access times here (the listing addon is not built; run `npm rebuild leaktally`)',
+    );
   }
   const rootBytes = Buffer.from(root.endsWith('/') ? root : root + '/');
-  const stack: Array<{ rel: Buffer; depth: number }> = [{ rel: Buffer.alloc(0), depth: 0 }];
+  const stack: { rel: Buffer; depth: number }[] = [{ rel: Buffer.alloc(0), depth: 0 }];
   const every = opts.yieldEvery ?? 256;
   /** device:inode of the files with more than one name, once counted */
   const linked = new Set<string>();
@@ -85,7 +87,9 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
       } catch (e) {
         // strict: the folder's O_NOATIME open was refused (it is not the user's); nothing was listed
         if (opts.strict && (e as NodeJS.ErrnoException).code === 'EPERM') {
-          throw new EvidenceError(`--strict-evidence: the folder ${shown(rel)} is not yours: listing it would move its access time`);
+          throw new EvidenceError(
+            `--strict-evidence: the folder ${shown(rel)} is not yours: listing it would move its access time`,
+          );
         }
         sink.error(rel, e as NodeJS.ErrnoException);
         continue;
@@ -100,7 +104,7 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
         if (type === EntryType.File || type === EntryType.Unknown) {
           // DT_UNKNOWN (some network and FUSE file systems) needs the lstat for the type too
           try {
-            st = lstatSync(Buffer.concat([base, name]) as unknown as string);
+            st = lstatSync(Buffer.concat([base, name]));
           } catch (e) {
             if (type === EntryType.Unknown) {
               sink.error(child, e as NodeJS.ErrnoException);
@@ -108,7 +112,13 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
             }
           }
           if (st && type === EntryType.Unknown) {
-            type = st.isFile() ? EntryType.File : st.isDirectory() ? EntryType.Dir : st.isSymbolicLink() ? EntryType.Link : EntryType.Fifo;
+            type = st.isFile()
+              ? EntryType.File
+              : st.isDirectory()
+                ? EntryType.Dir
+                : st.isSymbolicLink()
+                  ? EntryType.Link
+                  : EntryType.Fifo;
           }
         }
         if (type === EntryType.Link) sink.link(child);
@@ -119,7 +129,10 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
           // (a file that vanished between the listing and the lstat goes to the readers, who say so)
           if (st && st.nlink > 1) {
             // exact (bigint) identity: a number can round a 64-bit inode
-            const big = lstatSync(Buffer.concat([base, name]) as unknown as string, { bigint: true, throwIfNoEntry: false });
+            const big = lstatSync(Buffer.concat([base, name]), {
+              bigint: true,
+              throwIfNoEntry: false,
+            });
             const key = big ? `${big.dev}:${big.ino}` : `${st.dev}:${st.ino}`;
             if (linked.has(key)) {
               sink.hardLink(child);
@@ -130,7 +143,10 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
           if (st && euid !== 0 && st.uid !== euid) {
             // O_NOATIME is refused (EPERM) on a file that is not the user's: reading it moves its atime
             keeping.filesRefused++;
-            if (opts.strict) throw new EvidenceError(`--strict-evidence: the file ${shown(child)} is not yours: reading it would move its access time`);
+            if (opts.strict)
+              throw new EvidenceError(
+                `--strict-evidence: the file ${shown(child)} is not yours: reading it would move its access time`,
+              );
           }
           sink.file(child, st !== undefined && st.blocks * 512 < st.size);
           if (++sinceYield >= every) {

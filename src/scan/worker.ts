@@ -11,7 +11,9 @@ export interface WorkerData {
 }
 
 /** What a job module exports: a factory run once per thread, giving the per-batch function. */
-export type CreateJob<R> = (data: unknown) => ((batch: string[]) => R | Promise<R>) | Promise<(batch: string[]) => R | Promise<R>>;
+export type CreateJob<R> = (
+  data: unknown,
+) => ((batch: string[]) => R | Promise<R>) | Promise<(batch: string[]) => R | Promise<R>>;
 
 /** the first message of every thread: loaded, the watchdog may time it from now on */
 export const READY = 'ready';

@@ -116,15 +116,15 @@ export function App(props: AppProps) {
   // with a register: the summary's rows (controllers), kept up to date group by group
   const { notify } = props;
   const register = notify?.register;
-  const groups = useRef<ControllerRows>(undefined);
+  // what the rows were, for the next snapshot's update: made once, held for the App's life
+  const [groups] = useState(() => (register ? new ControllerRows({ ...notify, register }, callers) : undefined));
   const all = useMemo(() => {
-    if (!register) return snap.customers;
-    groups.current ??= new ControllerRows({ ...notify, register }, callers);
+    if (!groups) return snap.customers;
     // a finished scan's rows carry their caller keys: callers de-duplicated across a controller's keys
-    return snap.result ? groups.current.update(snap.result.customers, snap.result) : groups.current.update(snap.customers);
-  }, [snap.customers, snap.result, register, notify, callers]);
-  const order = useRef<SortedRows>(undefined);
-  const sorted = useMemo(() => (order.current ??= new SortedRows()).update(all, sort, reverse), [all, sort, reverse]);
+    return snap.result ? groups.update(snap.result.customers, snap.result) : groups.update(snap.customers);
+  }, [snap.customers, snap.result, groups]);
+  const [order] = useState(() => new SortedRows());
+  const sorted = useMemo(() => order.update(all, sort, reverse), [order, all, sort, reverse]);
   // typing a filter only filters the sorted rows
   const rows = useMemo(() => filterRows(sorted, filter), [sorted, filter]);
   const names = useMemo(() => rows.map((r) => r.customer), [rows]);
@@ -138,10 +138,16 @@ export function App(props: AppProps) {
   const page = Math.max(1, body - 1);
   const cursor = cursorOf(state, names);
   const top = scrolled(state.top, cursor, tableHeight, rows.length);
-  const shownName = state.view === 'customer' || (state.view !== 'table' && state.under === 'customer') ? state.selected : undefined;
+  const shownName =
+    state.view === 'customer' || (state.view !== 'table' && state.under === 'customer') ? state.selected : undefined;
   // the row on screen under the cursor; else (it left the filter) found by name
   const selected = useMemo(
-    () => (shownName === undefined ? undefined : rows[cursor]?.customer === shownName ? rows[cursor] : all.find((c) => c.customer === shownName)),
+    () =>
+      shownName === undefined
+        ? undefined
+        : rows[cursor]?.customer === shownName
+          ? rows[cursor]
+          : all.find((c) => c.customer === shownName),
     [shownName, rows, cursor, all],
   );
 
@@ -154,9 +160,13 @@ export function App(props: AppProps) {
     }
     if (state.view === 'customer' && selected) {
       // known as the walk meets them (the snapshot's), whole once the scan has ended (the result's)
-      const errors = snap.result?.folderErrors ?? snap.folderErrors ?? [];
+      const errors = snap.result?.folderErrors ?? snap.folderErrors;
       const keys = isGroupRow(selected) ? selected.parts : [selected];
-      const mine = source.config.pattern ? [] : keys.flatMap((k) => (kindOf(k) === 'customer' ? folderErrorsOf(k.customer, source.config.depth, errors) : []));
+      const mine = source.config.pattern
+        ? []
+        : keys.flatMap((k) =>
+            kindOf(k) === 'customer' ? folderErrorsOf(k.customer, source.config.depth, errors) : [],
+          );
       const head = isGroupRow(selected) ? controllerLines(selected.notify, selected.parts, w) : [];
       return [...head, ...detailLines(selected, props.zone, w, { folderErrors: mine, partial: stopped })];
     }
@@ -165,6 +175,7 @@ export function App(props: AppProps) {
 
   // The keys act on the screen as drawn last (the rows, the page sizes): the handler reads them here.
   const live = useRef({ names, tableHeight, page, lines: lines.length, scanning, snap, rows, selected });
+  // eslint-disable-next-line react-hooks/refs -- deliberate: the key handler must see what this render drew, even for a key that arrives before an effect would run
   live.current = { names, tableHeight, page, lines: lines.length, scanning, snap, rows, selected };
 
   useInput((input, key) => {
@@ -187,7 +198,12 @@ export function App(props: AppProps) {
     if (!state.exporting) return;
     const l = live.current;
     const result = source.result(l.snap);
-    let scopeRows = state.exportScope === 'customer' && l.selected ? [l.selected] : state.exportScope === 'filtered' ? l.rows : result.customers;
+    let scopeRows =
+      state.exportScope === 'customer' && l.selected
+        ? [l.selected]
+        : state.exportScope === 'filtered'
+          ? l.rows
+          : result.customers;
     let opts = notify;
     if (notify?.register && state.exportScope !== 'all') {
       // the controllers' keys, and the register narrowed to the controllers shown
@@ -210,23 +226,50 @@ export function App(props: AppProps) {
   const label = state.filter ? `SHOWN (${rows.length} of ${all.length})` : `TOTAL (${all.length})`;
 
   let view: React.ReactNode;
-  if (state.view === 'help') view = <Lines title="Keys" lines={lines} width={width} height={page} top={state.detailTop} />;
+  if (state.view === 'help')
+    view = <Lines title="Keys" lines={lines} width={width} height={page} top={state.detailTop} />;
   else if (state.view === 'export')
     view = (
-      <ExportPrompt state={state} width={width} height={body} partial={!snap.finished || stopped} customer={selected ? rowLabel(selected) : undefined}
-        filtered={rows.length} all={all.length} />
+      <ExportPrompt
+        state={state}
+        width={width}
+        height={body}
+        partial={!snap.finished || stopped}
+        customer={selected ? rowLabel(selected) : undefined}
+        filtered={rows.length}
+        all={all.length}
+      />
     );
-  else if (state.view === 'customer' && selected) view = <Lines title={rowLabel(selected)} lines={lines} width={width} height={page} top={state.detailTop} />;
+  else if (state.view === 'customer' && selected)
+    view = <Lines title={rowLabel(selected)} lines={lines} width={width} height={page} top={state.detailTop} />;
   else
     view = (
-      <CustomerTable rows={rows} totals={{ customer: label, ...totals }} cursor={cursor} top={top} height={tableHeight} width={width}
-        zone={props.zone} state={state} partial={stopped} callers={callers} nameTitle={register ? 'CONTROLLER / KEY' : undefined} />
+      <CustomerTable
+        rows={rows}
+        totals={{ customer: label, ...totals }}
+        cursor={cursor}
+        top={top}
+        height={tableHeight}
+        width={width}
+        zone={props.zone}
+        state={state}
+        partial={stopped}
+        callers={callers}
+        nameTitle={register ? 'CONTROLLER / KEY' : undefined}
+      />
     );
 
   return (
     <ColourContext.Provider value={props.colour ?? true}>
       <Box flexDirection="column" width={width}>
-        <Status root={props.root} zone={props.zone} progress={snap.progress} width={width} stopped={stopped} completeness={complete} />
+        <Status
+          root={props.root}
+          zone={props.zone}
+          progress={snap.progress}
+          width={width}
+          stopped={stopped}
+          completeness={complete}
+        />
         <Text dimColor>{'─'.repeat(Math.max(0, width - 1))}</Text>
         {view}
         <Footer state={state} mode={mode} width={width} all={all.length} shown={rows.length} scanning={scanning} />

@@ -7,7 +7,13 @@
  * of its keys' rows changed (rows are shared between snapshots, engine.ts), and an unchanged group
  * keeps its row object, so that the table's order is merged, not sorted again (view.ts).
  */
-import { UNMATCHED_EXAMPLES, UNREADABLE_EXAMPLES, rowKey, type CustomerTotals, type RowKind } from '../scan/aggregate.js';
+import {
+  UNMATCHED_EXAMPLES,
+  UNREADABLE_EXAMPLES,
+  rowKey,
+  type CustomerTotals,
+  type RowKind,
+} from '../scan/aggregate.js';
 import { availabilityOf, type Availability } from '../report/model.js';
 import { notifyRows, type NotifyOptions, type NotifyRow } from '../report/notify.js';
 import type { Controller, Register } from '../report/register.js';
@@ -72,7 +78,10 @@ function groupRow(n: NotifyRow, parts: readonly CustomerTotals[]): GroupRow {
     notify: n,
     parts,
   };
-  const unmatched = parts.flatMap((p) => p.unmatchedExamples ?? []).sort().slice(0, UNMATCHED_EXAMPLES);
+  const unmatched = parts
+    .flatMap((p) => p.unmatchedExamples ?? [])
+    .sort()
+    .slice(0, UNMATCHED_EXAMPLES);
   if (unmatched.length) row.unmatchedExamples = unmatched;
   return Object.freeze(row);
 }
@@ -124,7 +133,10 @@ export class ControllerRows {
       let g = this.groupOf[i];
       if (!g) {
         const entry = r.kind === 'customer' ? this.opts.register.byKey.get(r.customer) : undefined;
-        const found: Group = (entry && this.byController.get(entry.controller)) || { parts: [], dirty: true };
+        const found: Group = (entry ? this.byController.get(entry.controller) : undefined) ?? {
+          parts: [],
+          dirty: true,
+        };
         if (!found.controller) this.groups.push(found);
         found.parts.push(i);
         this.groupOf[i] = found;
@@ -150,7 +162,11 @@ export class ControllerRows {
 }
 
 /** What an export of some table rows writes: the engine's rows under them, the register narrowed to their controllers. */
-export function exportPartsOf(shown: readonly CustomerTotals[], resultRows: readonly CustomerTotals[], register: Register): { rows: CustomerTotals[]; register: Register } {
+export function exportPartsOf(
+  shown: readonly CustomerTotals[],
+  resultRows: readonly CustomerTotals[],
+  register: Register,
+): { rows: CustomerTotals[]; register: Register } {
   const byKey = new Map(resultRows.map((r) => [rowKey(r.kind, r.customer), r]));
   const rows: CustomerTotals[] = [];
   const controllers: Controller[] = [];

@@ -12,7 +12,7 @@ import { homedir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { format } from 'date-fns';
 import { TZDate } from '@date-fns/tz';
-import { sumTotals, type CustomerTotals } from '../scan/aggregate.js';
+import { totalOf, type CustomerTotals } from '../scan/aggregate.js';
 import type { ScanResult } from '../scan/engine.js';
 import { AtomicFile } from '../report/atomic.js';
 import { summaryJson, type Delimiter } from '../report/summary.js';
@@ -53,7 +53,7 @@ export function formatOf(path: string): ExportFormat {
 export function scoped(result: ScanResult, rows: readonly CustomerTotals[]): ScanResult {
   const customers = [...rows].sort((a, b) => (a.customer < b.customer ? -1 : a.customer > b.customer ? 1 : 0));
   const withCallers = result.totals.distinctCallers !== undefined;
-  return { ...result, customers, totals: { ...sumTotals(customers, withCallers), customers: customers.length } };
+  return { ...result, customers, totals: { ...totalOf(customers, withCallers), customers: customers.length } };
 }
 
 export interface ExportRequest {
@@ -71,7 +71,11 @@ export interface ExportRequest {
 
 export type ExportOutcome = { ok: true; message: string } | { ok: false; message: string; exists?: boolean };
 
-const SCOPE_TEXT: Record<ExportScope, string> = { all: 'every row', filtered: 'the filtered rows', customer: 'one customer' };
+const SCOPE_TEXT: Record<ExportScope, string> = {
+  all: 'every row',
+  filtered: 'the filtered rows',
+  customer: 'one customer',
+};
 
 export async function writeExport(req: ExportRequest): Promise<ExportOutcome> {
   const target = expandHome(req.path.trim());
@@ -86,7 +90,9 @@ export async function writeExport(req: ExportRequest): Promise<ExportOutcome> {
   try {
     if (fmt === 'json') {
       file = await AtomicFile.create(target);
-      file.write(summaryJson(result, { scope: req.scope, rows: result.customers.length }, req.notify, { version: version() }));
+      file.write(
+        summaryJson(result, { scope: req.scope, rows: result.customers.length }, req.notify, { version: version() }),
+      );
       await file.commit();
     } else {
       // the same CSV as --csv, the same workbook as --xlsx (written atomically)
@@ -98,7 +104,10 @@ export async function writeExport(req: ExportRequest): Promise<ExportOutcome> {
   }
   // with a register the rows written are the controllers' (and the keys it does not know)
   const n = req.notify?.register ? notifyReport(result, req.notify).rows.length : result.customers.length;
-  return { ok: true, message: `wrote ${resolve(target)} (${fmt.toUpperCase()}, ${SCOPE_TEXT[req.scope]}: ${n} ${n === 1 ? 'row' : 'rows'}${result.partial ? ', PARTIAL' : ''})` };
+  return {
+    ok: true,
+    message: `wrote ${resolve(target)} (${fmt.toUpperCase()}, ${SCOPE_TEXT[req.scope]}: ${n} ${n === 1 ? 'row' : 'rows'}${result.partial ? ', PARTIAL' : ''})`,
+  };
 }
 
 /** Where the default name goes: the current folder; returns the name to prefill. */

@@ -61,14 +61,23 @@ export function bar(fraction: number, w: number): string {
 /** The status lines above the table. */
 export function statusLines(p: Progress, w: number, stopped: boolean): string[] {
   const r = rate(p);
-  const phase = p.phase === 'done' ? 'done' : p.phase === 'stopped' || stopped ? 'stopped (partial)' : p.walkDone ? 'reading' : 'scanning';
+  const phase =
+    p.phase === 'done'
+      ? 'done'
+      : p.phase === 'stopped' || stopped
+        ? 'stopped (partial)'
+        : p.walkDone
+          ? 'reading'
+          : 'scanning';
   const known = p.walkDone && p.found > 0;
   const frac = known ? p.done / p.found : 0;
   const running = p.phase === 'reading' || p.phase === 'scanning';
   const eta = known && r > 0 && running && !stopped ? `  ETA ${clock(((p.found - p.done) / r) * 1000)}` : '';
   const counts = `${num(p.done)} / ${num(p.found)}${p.walkDone ? '' : '+'} files  ${num(Math.round(r))} files/s  ${clock(p.elapsedMs)}`;
   const barWidth = Math.max(10, Math.min(40, w - counts.length - 10));
-  const line2 = known ? `${bar(frac, barWidth)} ${padL(`${Math.floor(frac * 100)}%`, 4)}  ${counts}` : `${phase}…  ${counts}`;
+  const line2 = known
+    ? `${bar(frac, barWidth)} ${padL(`${Math.floor(frac * 100)}%`, 4)}  ${counts}`
+    : `${phase}…  ${counts}`;
   return [
     `${phase}${known ? ` ${Math.floor(frac * 100)}%` : ''}${eta}`,
     line2,
@@ -93,7 +102,11 @@ export interface Completeness {
  * From the snapshot's totals and progress (no pass over the rows: a snapshot of 50,000 customers
  * costs nothing more here than one of 5).
  */
-export function completeness(totals: Pick<Totals, 'dateSources'> | undefined, result: ScanResult | undefined, progress: Progress): Completeness {
+export function completeness(
+  totals: Pick<Totals, 'dateSources'> | undefined,
+  result: ScanResult | undefined,
+  progress: Progress,
+): Completeness {
   let mtimeDated = 0;
   for (const [src, n] of totals?.dateSources ?? []) if (src === 'mtime' || src === 'folder+mtime') mtimeDated += n;
   const live = progress as Partial<Progress>;
@@ -116,12 +129,16 @@ export function completenessLine(c: Completeness): { text: string; warn: boolean
   if (c.specialSkipped) parts.push(`${plural(c.specialSkipped, 'special file')} skipped`);
   if (c.mtimeDated) parts.push(`${plural(c.mtimeDated, 'recording')} dated by mtime`);
   if (parts.length) return { text: `! ${parts.join(' · ')}${c.final === false ? ' (so far)' : ''}`, warn: true };
-  if (c.unreadableFolders === undefined) return { text: 'folders not read, links skipped: known when the scan ends', warn: false };
+  if (c.unreadableFolders === undefined)
+    return { text: 'folders not read, links skipped: known when the scan ends', warn: false };
   if (c.final === false) return { text: 'so far every folder read; no link or special file skipped', warn: false };
   return { text: 'every folder read; no link or special file skipped', warn: false };
 }
 
-type Row = Pick<CustomerTotals, 'customer' | 'files' | 'audioFiles' | 'audioSeconds' | 'firstMs' | 'lastMs' | 'unreadableFiles' | 'distinctCallers'> & { kind?: RowKind };
+type Row = Pick<
+  CustomerTotals,
+  'customer' | 'files' | 'audioFiles' | 'audioSeconds' | 'firstMs' | 'lastMs' | 'unreadableFiles' | 'distinctCallers'
+> & { kind?: RowKind };
 
 export interface Column {
   key: string;
@@ -138,41 +155,76 @@ export function columns(w: number, zone: string, callers = false, nameTitle = 'C
     { key: 'files', title: 'FILES', width: 9, right: true, cell: (c) => num(c.files) },
     { key: 'audio', title: 'AUDIO', width: 9, right: true, cell: (c) => num(c.audioFiles) },
     { key: 'hours', title: 'DURATION', width: 10, right: true, cell: (c) => duration(c.audioSeconds) },
-    ...(callers ? [{ key: 'callers', title: 'CALLERS', width: 8, right: true, cell: (c: Row) => (c.distinctCallers === undefined ? '' : num(c.distinctCallers)) }] : []),
+    ...(callers
+      ? [
+          {
+            key: 'callers',
+            title: 'CALLERS',
+            width: 8,
+            right: true,
+            cell: (c: Row) => (c.distinctCallers === undefined ? '' : num(c.distinctCallers)),
+          },
+        ]
+      : []),
     { key: 'first', title: 'FIRST', width: 10, right: false, cell: (c) => day(c.firstMs) },
     { key: 'last', title: 'LAST', width: 10, right: false, cell: (c) => day(c.lastMs) },
     { key: 'unreadable', title: 'UNREAD', width: 7, right: true, cell: (c) => num(c.unreadableFiles) },
   ];
   let cols = fixed;
   const need = (cs: Column[]): number => cs.reduce((n, c) => n + c.width + 1, 0) + 1 + 12;
-  for (const drop of ['last', 'first', 'callers', 'audio']) if (need(cols) > w) cols = cols.filter((c) => c.key !== drop);
+  for (const drop of ['last', 'first', 'callers', 'audio'])
+    if (need(cols) > w) cols = cols.filter((c) => c.key !== drop);
   const nameWidth = Math.max(8, w - cols.reduce((n, c) => n + c.width + 1, 0) - 2);
-  return [{ key: 'customer', title: nameTitle, width: nameWidth, right: false, cell: (c) => (c.kind ? rowLabel({ customer: c.customer, kind: c.kind }) : c.customer) }, ...cols];
+  return [
+    {
+      key: 'customer',
+      title: nameTitle,
+      width: nameWidth,
+      right: false,
+      cell: (c) => (c.kind ? rowLabel({ customer: c.customer, kind: c.kind }) : c.customer),
+    },
+    ...cols,
+  ];
 }
 
 /** A row of the table; a customer the stopped scan never reached shows dashes, not zeros. */
 export function rowText(cols: Column[], c: Row, unreached = false): string {
-  return cols.map((col) => {
-    const v = cut(unreached && col.key !== 'customer' ? (col.key === 'first' ? 'not read' : col.key === 'last' ? '' : '–') : col.cell(c), col.width);
-    return col.right ? padL(v, col.width) : padR(v, col.width);
-  }).join(' ');
+  return cols
+    .map((col) => {
+      const v = cut(
+        unreached && col.key !== 'customer'
+          ? col.key === 'first'
+            ? 'not read'
+            : col.key === 'last'
+              ? ''
+              : '–'
+          : col.cell(c),
+        col.width,
+      );
+      return col.right ? padL(v, col.width) : padR(v, col.width);
+    })
+    .join(' ');
 }
 
 export function headerText(cols: Column[], sort: string, reverse: boolean): string {
-  return cols.map((col) => {
-    const mark = col.key === sort ? (reverse ? '▲' : '▼') : '';
-    const t = cut(col.title + mark, col.width);
-    return col.right ? padL(t, col.width) : padR(t, col.width);
-  }).join(' ');
+  return cols
+    .map((col) => {
+      const mark = col.key === sort ? (reverse ? '▲' : '▼') : '';
+      const t = cut(col.title + mark, col.width);
+      return col.right ? padL(t, col.width) : padR(t, col.width);
+    })
+    .join(' ');
 }
 
 /** Every month from the first to the last, the empty ones too (a gap in the calls is a fact to see). */
-export function allMonths(months: ReadonlyArray<[string, { audio: number; seconds: number }]>): Array<[string, { audio: number; seconds: number }]> {
+export function allMonths(
+  months: readonly [string, { audio: number; seconds: number }][],
+): [string, { audio: number; seconds: number }][] {
   if (!months.length) return [];
   const have = new Map(months);
   const [y0, m0] = months[0]![0].split('-').map(Number) as [number, number];
   const [y1, m1] = months[months.length - 1]![0].split('-').map(Number) as [number, number];
-  const out: Array<[string, { audio: number; seconds: number }]> = [];
+  const out: [string, { audio: number; seconds: number }][] = [];
   for (let y = y0, m = m0; y < y1 || (y === y1 && m <= m1); m === 12 ? ((y += 1), (m = 1)) : (m += 1)) {
     const k = `${y}-${String(m).padStart(2, '0')}`;
     out.push([k, have.get(k) ?? { audio: 0, seconds: 0 }]);
@@ -181,7 +233,11 @@ export function allMonths(months: ReadonlyArray<[string, { audio: number; second
 }
 
 /** Folder errors that lie inside one customer's folder (customers taken from folders at depth). */
-export function folderErrorsOf(customer: string, depth: number, errors: ReadonlyArray<{ path: string; error: string }>): Array<{ path: string; error: string }> {
+export function folderErrorsOf(
+  customer: string,
+  depth: number,
+  errors: readonly { path: string; error: string }[],
+): { path: string; error: string }[] {
   return errors.filter((e) => {
     const parts = e.path.split('/');
     return parts.length >= depth && parts[depth - 1] === customer;
@@ -190,7 +246,7 @@ export function folderErrorsOf(customer: string, depth: number, errors: Readonly
 
 export interface DetailExtras {
   /** the folders in this customer's tree that could not be read */
-  folderErrors?: ReadonlyArray<{ path: string; error: string }>;
+  folderErrors?: readonly { path: string; error: string }[];
   /** how many (may exceed the examples) */
   unreadableFolders?: number;
   /** the scan was stopped */
@@ -205,15 +261,38 @@ export function detailLines(c: CustomerTotals, zone: string, w: number, extra: D
   if (kind === 'top-level') lines.push(cut('Files above the customer level (not inside a customer folder).', w));
   if (extra.partial) lines.push(cut('PARTIAL: the scan was stopped; every figure is a lower bound.', w));
   const nf = extra.folderErrors?.length ?? 0;
-  const folders = Math.max((c as { unreadableFolders?: number }).unreadableFolders ?? 0, extra.unreadableFolders ?? 0, nf);
+  const folders = Math.max(
+    (c as { unreadableFolders?: number }).unreadableFolders ?? 0,
+    extra.unreadableFolders ?? 0,
+    nf,
+  );
   if (folders) lines.push(cut(`! ${plural(folders, 'folder')} here could not be read: NOT COUNTED (see below)`, w));
-  lines.push(cut(`${plural(c.files, 'file')}: ${plural(c.audioFiles, 'recording')} (${duration(c.audioSeconds)}), ${num(c.otherFiles)} other, ${num(c.unreadableFiles)} unreadable; ${plural(c.bytes, 'byte')}`, w));
-  const withheld = c.withheldCallerCalls ? ` (+ ${plural(c.withheldCallerCalls, 'call')} with the caller withheld)` : '';
+  lines.push(
+    cut(
+      `${plural(c.files, 'file')}: ${plural(c.audioFiles, 'recording')} (${duration(c.audioSeconds)}), ${num(c.otherFiles)} other, ${num(c.unreadableFiles)} unreadable; ${plural(c.bytes, 'byte')}`,
+      w,
+    ),
+  );
+  const withheld = c.withheldCallerCalls
+    ? ` (+ ${plural(c.withheldCallerCalls, 'call')} with the caller withheld)`
+    : '';
   const callers = c.distinctCallers === undefined ? '' : `; ${plural(c.distinctCallers, 'distinct caller')}${withheld}`;
-  lines.push(cut((c.firstMs === undefined ? 'no dated recordings' : `from ${formatIso(zone, c.firstMs)} to ${formatIso(zone, c.lastMs!)}`) + callers, w));
+  lines.push(
+    cut(
+      (c.firstMs === undefined
+        ? 'no dated recordings'
+        : `from ${formatIso(zone, c.firstMs)} to ${formatIso(zone, c.lastMs!)}`) + callers,
+      w,
+    ),
+  );
   if (c.pastRetentionFiles) {
     const oldest = c.oldestPastRetentionMs === undefined ? '' : `, oldest ${formatIso(zone, c.oldestPastRetentionMs)}`;
-    lines.push(cut(`Past retention: ${plural(c.pastRetentionFiles, 'recording')} (${duration(c.pastRetentionSeconds)})${oldest}`, w));
+    lines.push(
+      cut(
+        `Past retention: ${plural(c.pastRetentionFiles, 'recording')} (${duration(c.pastRetentionSeconds)})${oldest}`,
+        w,
+      ),
+    );
   }
   lines.push('');
   const years = new Map<string, { audio: number; seconds: number }>();
@@ -225,7 +304,8 @@ export function detailLines(c: CustomerTotals, zone: string, w: number, extra: D
   }
   lines.push('Per year');
   if (!years.size) lines.push('  (none)');
-  for (const [y, v] of years) lines.push(`  ${y}  ${padL(plural(v.audio, 'recording'), 18)}  ${padL(duration(v.seconds), 11)}`);
+  for (const [y, v] of years)
+    lines.push(`  ${y}  ${padL(plural(v.audio, 'recording'), 18)}  ${padL(duration(v.seconds), 11)}`);
   lines.push('');
   lines.push('Recordings per month');
   const months = allMonths(c.months);
@@ -245,12 +325,20 @@ export function detailLines(c: CustomerTotals, zone: string, w: number, extra: D
     for (const e of extra.folderErrors ?? []) lines.push(cut(`  ${e.path}: ${e.error}`, w));
   } else lines.push('Unreadable folders: none');
   const examples = c.unreadableExamples;
-  lines.push(c.unreadableFiles ? `Unreadable files (${num(examples.length)} of ${num(c.unreadableFiles)}, by path)` : 'Unreadable files: none');
+  lines.push(
+    c.unreadableFiles
+      ? `Unreadable files (${num(examples.length)} of ${num(c.unreadableFiles)}, by path)`
+      : 'Unreadable files: none',
+  );
   for (const e of examples) lines.push(cut(`  ${e.path}: ${e.error}`, w));
   if (kind === 'unmatched') {
     // the first paths in path order, made safe for the terminal (cut() shows control characters as �)
     const ex = c.unmatchedExamples ?? [];
-    lines.push(ex.length ? `Example paths (the first ${num(ex.length)} of ${num(c.files)}, by path)` : 'Example paths: none kept');
+    lines.push(
+      ex.length
+        ? `Example paths (the first ${num(ex.length)} of ${num(c.files)}, by path)`
+        : 'Example paths: none kept',
+    );
     for (const e of ex) lines.push(cut(`  ${e}`, w));
   }
   return lines;
@@ -270,7 +358,9 @@ export function controllerLines(n: NotifyRow, parts: readonly CustomerTotals[], 
     lines.push(`Keys (${num(n.keys.length)}):`);
     for (const k of n.keys) {
       const p = found.get(k);
-      lines.push(cut(`  ${k}  ${p ? `${plural(p.files, 'file')}, ${duration(p.audioSeconds)}` : 'not in the tree'}`, w));
+      lines.push(
+        cut(`  ${k}  ${p ? `${plural(p.files, 'file')}, ${duration(p.audioSeconds)}` : 'not in the tree'}`, w),
+      );
     }
   } else if (n.kind === 'unregistered') {
     lines.push(cut('Controller: none (this key is not in the register: find out whose it is)', w));
@@ -280,7 +370,7 @@ export function controllerLines(n: NotifyRow, parts: readonly CustomerTotals[], 
 }
 
 /** What the columns and the special rows mean (the `?` screen, after the keys). */
-export const COLUMN_HELP: ReadonlyArray<[string, string]> = [
+export const COLUMN_HELP: readonly [string, string][] = [
   ['CUSTOMER', "the folder at --depth, or the pattern's {customer}"],
   ['CONTROLLER', 'with --register: a controller (keys merged), or a key not in it'],
   ['FILES', 'regular files found: recordings + other + unreadable'],

@@ -1,5 +1,4 @@
 /** Start the UI on a terminal: the engine runs, the App watches it; returns the exit code when the user quits. */
-import React from 'react';
 import { render } from 'ink';
 import { Scanner, type ScanConfig, type ScanResult } from '../scan/engine.js';
 import type { Delimiter } from '../report/summary.js';
@@ -30,10 +29,22 @@ export interface TuiOptions {
   notify?: NotifyOptions;
 }
 
-export async function runTui(config: ScanConfig, delimiter: Delimiter, opts: { exitWhenDone: true }): Promise<ScanResult>;
-export async function runTui(config: ScanConfig, delimiter: Delimiter, opts?: TuiOptions & { exitWhenDone?: false }): Promise<number>;
+export async function runTui(
+  config: ScanConfig,
+  delimiter: Delimiter,
+  opts: { exitWhenDone: true },
+): Promise<ScanResult>;
+export async function runTui(
+  config: ScanConfig,
+  delimiter: Delimiter,
+  opts?: TuiOptions & { exitWhenDone?: false },
+): Promise<number>;
 /** The UI over a new scan of config, until the user quits; returns the exit code (0: q, 130: Ctrl-C or SIGINT). */
-export async function runTui(config: ScanConfig, delimiter: Delimiter, opts: TuiOptions = {}): Promise<number | ScanResult> {
+export async function runTui(
+  config: ScanConfig,
+  delimiter: Delimiter,
+  opts: TuiOptions = {},
+): Promise<number | ScanResult> {
   const r = await show(new Scanner(config), delimiter, opts);
   return opts.exitWhenDone ? r.result : r.code;
 }
@@ -43,7 +54,11 @@ export async function showScan(scanner: Scanner, delimiter: Delimiter, opts: Tui
   return (await show(scanner, delimiter, opts)).result;
 }
 
-async function show(scanner: Scanner, delimiter: Delimiter, opts: TuiOptions): Promise<{ code: number; result: ScanResult }> {
+async function show(
+  scanner: Scanner,
+  delimiter: Delimiter,
+  opts: TuiOptions,
+): Promise<{ code: number; result: ScanResult }> {
   const config = scanner.config;
   const done = scanner.run();
   const source = snapshotSource(scanner);
@@ -52,8 +67,15 @@ async function show(scanner: Scanner, delimiter: Delimiter, opts: TuiOptions): P
   const leave = (): void => void process.stdout.write(LEAVE_ALT);
   process.once('exit', leave);
   const app = render(
-    <App source={source} root={config.root} zone={config.zone} delimiter={delimiter} colour={!process.env.NO_COLOR} onQuit={(c) => (code = c)}
-      notify={opts.notify} />,
+    <App
+      source={source}
+      root={config.root}
+      zone={config.zone}
+      delimiter={delimiter}
+      colour={!process.env.NO_COLOR}
+      onQuit={(c) => (code = c)}
+      notify={opts.notify}
+    />,
     { exitOnCtrlC: false, maxFps: MAX_FPS },
   );
   if (opts.exitWhenDone) void done.then(() => app.unmount());

@@ -62,7 +62,12 @@ export class SortedRows {
 }
 
 /** kept (minus the stale rows) and fresh, both in order, merged into one ordered array. */
-function mergeSorted(kept: readonly CustomerTotals[], stale: ReadonlySet<CustomerTotals>, fresh: readonly CustomerTotals[], cmp: Cmp): CustomerTotals[] {
+function mergeSorted(
+  kept: readonly CustomerTotals[],
+  stale: ReadonlySet<CustomerTotals>,
+  fresh: readonly CustomerTotals[],
+  cmp: Cmp,
+): CustomerTotals[] {
   const out: CustomerTotals[] = [];
   let j = 0;
   for (const r of kept) {
@@ -75,14 +80,20 @@ function mergeSorted(kept: readonly CustomerTotals[], stale: ReadonlySet<Custome
 }
 
 /** The figures the table's total row shows, added up over the rows given (a plain sum, no Maps). */
-export type TableTotals = Pick<Totals, 'files' | 'audioFiles' | 'audioSeconds' | 'firstMs' | 'lastMs' | 'unreadableFiles' | 'distinctCallers'>;
+export type TableTotals = Pick<
+  Totals,
+  'files' | 'audioFiles' | 'audioSeconds' | 'firstMs' | 'lastMs' | 'unreadableFiles' | 'distinctCallers'
+>;
 
 /**
  * The total row of a filtered table: callers are left out (a sum would count a caller once per row,
  * and live rows carry no caller keys to de-duplicate them).
  */
 export function tableTotals(rows: readonly CustomerTotals[]): TableTotals {
-  let files = 0, audioFiles = 0, micros = 0, unreadableFiles = 0;
+  let files = 0,
+    audioFiles = 0,
+    micros = 0,
+    unreadableFiles = 0;
   let firstMs: number | undefined, lastMs: number | undefined;
   for (const r of rows) {
     files += r.files;
@@ -92,5 +103,13 @@ export function tableTotals(rows: readonly CustomerTotals[]): TableTotals {
     if (r.firstMs !== undefined && (firstMs === undefined || r.firstMs < firstMs)) firstMs = r.firstMs;
     if (r.lastMs !== undefined && (lastMs === undefined || r.lastMs > lastMs)) lastMs = r.lastMs;
   }
-  return { files, audioFiles, audioSeconds: micros / 1e6, firstMs, lastMs, unreadableFiles, distinctCallers: undefined };
+  return {
+    files,
+    audioFiles,
+    audioSeconds: micros / 1e6,
+    firstMs,
+    lastMs,
+    unreadableFiles,
+    distinctCallers: undefined,
+  };
 }

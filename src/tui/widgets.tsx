@@ -3,7 +3,18 @@ import React, { createContext, useContext } from 'react';
 import { Box, Text } from 'ink';
 import type { CustomerTotals } from '../scan/aggregate.js';
 import type { Progress } from '../scan/engine.js';
-import { columns, cut, headerText, rowText, statusLines, num, padR, width as textWidth, type Completeness, completenessLine } from './format.js';
+import {
+  columns,
+  cut,
+  headerText,
+  rowText,
+  statusLines,
+  num,
+  padR,
+  width as textWidth,
+  type Completeness,
+  completenessLine,
+} from './format.js';
 import { kindOf } from './snapshot.js';
 import { printable } from '../scan/names.js';
 import { hintsFor, type KeyMode } from './keys.js';
@@ -16,7 +27,14 @@ function useColour(): (c: string) => string | undefined {
   return (c) => (on ? c : undefined);
 }
 
-export function Status(props: { root: string; zone: string; progress: Progress; width: number; stopped: boolean; completeness: Completeness }) {
+export function Status(props: {
+  root: string;
+  zone: string;
+  progress: Progress;
+  width: number;
+  stopped: boolean;
+  completeness: Completeness;
+}) {
   const colour = useColour();
   const [a, b, c] = statusLines(props.progress, props.width, props.stopped) as [string, string, string];
   const partial = props.progress.phase === 'stopped' || props.stopped;
@@ -28,16 +46,23 @@ export function Status(props: { root: string; zone: string; progress: Progress; 
         <Text bold>leaktally </Text>
         <Text>{cut(props.root, Math.max(8, props.width - 11 - textWidth(zone) - textWidth(a)))}</Text>
         <Text dimColor>{zone}</Text>
-        <Text color={partial ? colour('yellow') : undefined} bold={partial}>{a}</Text>
+        <Text color={partial ? colour('yellow') : undefined} bold={partial}>
+          {a}
+        </Text>
       </Text>
       <Text color={colour('cyan')}>{cut(b, props.width - 1)}</Text>
       <Text>{cut(c, props.width - 1)}</Text>
-      <Text color={warn.warn ? colour('yellow') : undefined} bold={warn.warn} dimColor={!warn.warn}>{cut(warn.text, props.width - 1)}</Text>
+      <Text color={warn.warn ? colour('yellow') : undefined} bold={warn.warn} dimColor={!warn.warn}>
+        {cut(warn.text, props.width - 1)}
+      </Text>
     </Box>
   );
 }
 
-type TotalsRow = Pick<CustomerTotals, 'customer' | 'files' | 'audioFiles' | 'audioSeconds' | 'firstMs' | 'lastMs' | 'unreadableFiles' | 'distinctCallers'>;
+type TotalsRow = Pick<
+  CustomerTotals,
+  'customer' | 'files' | 'audioFiles' | 'audioSeconds' | 'firstMs' | 'lastMs' | 'unreadableFiles' | 'distinctCallers'
+>;
 
 export function CustomerTable(props: {
   rows: readonly CustomerTotals[];
@@ -70,15 +95,24 @@ export function CustomerTable(props: {
   shown.forEach((c, i) => {
     if (i === sel) {
       flush();
-      parts.push(<Text key={`s${i}`} inverse>{'>' + text(c)}</Text>);
+      parts.push(
+        <Text key={`s${i}`} inverse>
+          {'>' + text(c)}
+        </Text>,
+      );
     } else if (kindOf(c) !== 'customer') {
       flush();
-      parts.push(<Text key={`k${i}`} dimColor italic>{' ' + text(c)}</Text>);
+      parts.push(
+        <Text key={`k${i}`} dimColor italic>
+          {' ' + text(c)}
+        </Text>,
+      );
     } else run.push(' ' + text(c));
   });
   flush();
   const blanks = Math.max(0, props.height - shown.length);
-  const empty = props.rows.length === 0 ? (props.state.filter ? '  no customer matches the filter' : '  no customer yet') : ' ';
+  const empty =
+    props.rows.length === 0 ? (props.state.filter ? '  no customer matches the filter' : '  no customer yet') : ' ';
   return (
     <Box flexDirection="column">
       <Text bold>{' ' + headerText(cols, props.state.sort, props.state.reverse)}</Text>
@@ -97,7 +131,10 @@ export function Lines(props: { title: string; lines: readonly string[]; width: n
   const more = props.lines.length > props.top + props.height ? '  ↓ more' : props.top > 0 ? '  ↑ more' : '';
   return (
     <Box flexDirection="column">
-      <Text bold>{cut(props.title, props.width - 1 - more.length)}<Text dimColor>{more}</Text></Text>
+      <Text bold>
+        {cut(props.title, props.width - 1 - more.length)}
+        <Text dimColor>{more}</Text>
+      </Text>
       <Text>{shown.join('\n')}</Text>
     </Box>
   );
@@ -135,20 +172,40 @@ export function wrap(text: string, w: number): string[] {
   return out;
 }
 
-export function ExportPrompt(props: { state: UiState; width: number; height: number; partial: boolean; customer?: string; filtered: number; all: number }) {
+export function ExportPrompt(props: {
+  state: UiState;
+  width: number;
+  height: number;
+  partial: boolean;
+  customer?: string;
+  filtered: number;
+  all: number;
+}) {
   const colour = useColour();
   const s = props.state;
   const w = props.width - 1;
   const scopeText = (x: ExportScope): string =>
-    x === 'customer' ? `this customer (${props.customer ?? ''})` : x === 'filtered' ? `the filtered rows (${num(props.filtered)} of ${num(props.all)})` : `everything (${num(props.all)} rows)`;
+    x === 'customer'
+      ? `this customer (${props.customer ?? ''})`
+      : x === 'filtered'
+        ? `the filtered rows (${num(props.filtered)} of ${num(props.all)})`
+        : `everything (${num(props.all)} rows)`;
   const lines: React.ReactNode[] = [];
-  lines.push(<Text key="t" bold>{cut(`Export the summary${props.partial ? ' (the scan is not complete: marked PARTIAL)' : ''}`, w)}</Text>);
+  lines.push(
+    <Text key="t" bold>
+      {cut(`Export the summary${props.partial ? ' (the scan is not complete: marked PARTIAL)' : ''}`, w)}
+    </Text>,
+  );
   lines.push(<Text key="sp"> </Text>);
   lines.push(
     <Text key="w">
       {'what: '}
       {scopesOf(s).map((x) => (
-        <Text key={x} inverse={x === s.exportScope} bold={x === s.exportScope}>{x === s.exportScope ? `[${cut(scopeText(x), Math.max(10, w - 10))}]` : ` ${cut(scopeText(x), Math.max(10, w - 10))} `}</Text>
+        <Text key={x} inverse={x === s.exportScope} bold={x === s.exportScope}>
+          {x === s.exportScope
+            ? `[${cut(scopeText(x), Math.max(10, w - 10))}]`
+            : ` ${cut(scopeText(x), Math.max(10, w - 10))} `}
+        </Text>
       ))}
     </Text>,
   );
@@ -159,12 +216,22 @@ export function ExportPrompt(props: { state: UiState; width: number; height: num
       {s.exporting || s.exportStatus ? '' : '█'}
     </Text>,
   );
-  lines.push(<Text key="fmt" dimColor>{cut('.csv writes CSV, .json JSON; ~ is your home folder; an existing file is not replaced without asking', w)}</Text>);
+  lines.push(
+    <Text key="fmt" dimColor>
+      {cut('.csv writes CSV, .json JSON; ~ is your home folder; an existing file is not replaced without asking', w)}
+    </Text>,
+  );
   lines.push(<Text key="sp2"> </Text>);
   if (s.exporting) lines.push(<Text key="x">writing…</Text>);
   if (s.exportStatus) {
     const st = s.exportStatus;
-    wrap(st.message, w).forEach((l, i) => lines.push(<Text key={`m${i}`} color={colour(st.ok ? 'green' : st.exists ? 'yellow' : 'red')} bold>{l}</Text>));
+    wrap(st.message, w).forEach((l, i) =>
+      lines.push(
+        <Text key={`m${i}`} color={colour(st.ok ? 'green' : st.exists ? 'yellow' : 'red')} bold>
+          {l}
+        </Text>,
+      ),
+    );
   }
   const pad = Math.max(0, props.height - lines.length);
   return (
@@ -184,20 +251,37 @@ export function fitHints(prefix: string, hints: string[], w: number): string {
   return cut(text(), w);
 }
 
-export function Footer(props: { state: UiState; mode: KeyMode; width: number; all: number; shown: number; scanning: boolean }) {
+export function Footer(props: {
+  state: UiState;
+  mode: KeyMode;
+  width: number;
+  all: number;
+  shown: number;
+  scanning: boolean;
+}) {
   const colour = useColour();
   const s = props.state;
   const w = props.width - 1;
   if (s.confirmQuit) {
     const why = props.scanning ? 'the scan is still running' : 'nothing has been exported';
-    return <Text color={colour('yellow')} bold inverse>{padR(cut(`Quit? ${why}. y quits, any other key stays`, w), w)}</Text>;
+    return (
+      <Text color={colour('yellow')} bold inverse>
+        {padR(cut(`Quit? ${why}. y quits, any other key stays`, w), w)}
+      </Text>
+    );
   }
   let text: string;
-  if (props.mode === 'filter') text = fitHints(`/${s.filter}█ ${num(props.shown)} of ${num(props.all)}`, hintsFor('filter'), w);
+  if (props.mode === 'filter')
+    text = fitHints(`/${s.filter}█ ${num(props.shown)} of ${num(props.all)}`, hintsFor('filter'), w);
   else if (props.mode === 'export') {
     if (s.exportStatus?.ok) text = 'q quit  any other key: back';
     else if (s.exportStatus?.exists) text = 'y replace  any other key: change the name';
     else text = fitHints('', hintsFor('export'), w);
-  } else text = fitHints(props.mode === 'table' && s.filter ? `filter "${s.filter}": ${num(props.shown)} of ${num(props.all)}` : '', hintsFor(props.mode), w);
+  } else
+    text = fitHints(
+      props.mode === 'table' && s.filter ? `filter "${s.filter}": ${num(props.shown)} of ${num(props.all)}` : '',
+      hintsFor(props.mode),
+      w,
+    );
   return <Text dimColor>{cut(text, w)}</Text>;
 }

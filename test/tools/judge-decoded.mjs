@@ -27,7 +27,17 @@
 // Never writes into <folder>: the manifest and everything else go to a temporary folder (removed on
 // exit) or to the --json path, which must lie outside <folder>. Needs ffmpeg on PATH and a build.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync, readdirSync, lstatSync, symlinkSync, renameSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+  readdirSync,
+  lstatSync,
+  symlinkSync,
+  renameSync,
+} from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve, relative, isAbsolute, extname } from 'node:path';
@@ -39,7 +49,9 @@ const RATE = 8000;
 // ---------- arguments ----------
 function usage(msg) {
   if (msg) console.error(`judge-decoded: ${msg}`);
-  console.error('usage: node test/tools/judge-decoded.mjs <folder> [--leaktally dist/cli/main.js] [--json out.json] [--jobs N] [--top N] [--timeout S] [--quiet] [--reuse earlier.json]');
+  console.error(
+    'usage: node test/tools/judge-decoded.mjs <folder> [--leaktally dist/cli/main.js] [--json out.json] [--jobs N] [--top N] [--timeout S] [--quiet] [--reuse earlier.json]',
+  );
   process.exit(2);
 }
 /** true when p is root itself or lies below it (both real paths). */
@@ -55,7 +67,11 @@ export function inside(root, p) {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const cp1252 = new TextDecoder('windows-1252');
 export function decodeName(bytes) {
-  try { return utf8.decode(bytes); } catch { return cp1252.decode(bytes); }
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return cp1252.decode(bytes);
+  }
 }
 
 // ---------- a small CSV reader (RFC 4180: quotes, doubled quotes, CRLF; a leading BOM) ----------
@@ -69,16 +85,27 @@ export function parseCsv(text) {
     const c = text[i];
     if (q) {
       if (c === '"') {
-        if (text[i + 1] === '"') { cell += '"'; i++; } else q = false;
+        if (text[i + 1] === '"') {
+          cell += '"';
+          i++;
+        } else q = false;
       } else cell += c;
     } else if (c === '"') q = true;
-    else if (c === ',') { row.push(cell); cell = ''; }
-    else if (c === '\n' || c === '\r') {
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell); rows.push(row); row = []; cell = '';
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
     } else cell += c;
   }
-  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
+  if (cell !== '' || row.length) {
+    row.push(cell);
+    rows.push(row);
+  }
   return rows;
 }
 
@@ -94,7 +121,10 @@ export function rawInput(ext) {
   if (e === 'g726') return ['-f', 'g726le', '-code_size', '4', '-sample_rate', '8000'];
   if (e === 'gsm') return ['-f', 'gsm'];
   const m = /^sln(\d{0,3})$/.exec(e);
-  if (m) { const k = m[1] ? Number(m[1]) : 8; return PCM('s16le', k === 44 ? 44100 : k * 1000); }
+  if (m) {
+    const k = m[1] ? Number(m[1]) : 8;
+    return PCM('s16le', k === 44 ? 44100 : k * 1000);
+  }
   return [];
 }
 
@@ -104,8 +134,30 @@ export function rawInput(ext) {
  */
 export function decode(file, timeoutS = 600) {
   return new Promise((resolveP) => {
-    const args = ['-hide_banner', '-nostdin', '-nostats', '-v', 'info', ...rawInput(extname(file)), '-i', file,
-      '-map', '0:a:0', '-vn', '-sn', '-dn', '-f', 's16le', '-acodec', 'pcm_s16le', '-ac', '1', '-ar', String(RATE), '-'];
+    const args = [
+      '-hide_banner',
+      '-nostdin',
+      '-nostats',
+      '-v',
+      'info',
+      ...rawInput(extname(file)),
+      '-i',
+      file,
+      '-map',
+      '0:a:0',
+      '-vn',
+      '-sn',
+      '-dn',
+      '-f',
+      's16le',
+      '-acodec',
+      'pcm_s16le',
+      '-ac',
+      '1',
+      '-ar',
+      String(RATE),
+      '-',
+    ];
     let bytes = 0;
     let err = '';
     let child;
@@ -116,17 +168,36 @@ export function decode(file, timeoutS = 600) {
       return;
     }
     let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutS * 1000);
-    child.stdout.on('data', (b) => { bytes += b.length; });
-    child.stderr.on('data', (b) => { if (err.length < 200_000) err += b.toString('utf8'); });
-    child.on('error', (e) => { clearTimeout(timer); resolveP({ seconds: 0, exit: -1, message: `cannot run ffmpeg: ${e.message}` }); });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutS * 1000);
+    child.stdout.on('data', (b) => {
+      bytes += b.length;
+    });
+    child.stderr.on('data', (b) => {
+      if (err.length < 200_000) err += b.toString('utf8');
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolveP({ seconds: 0, exit: -1, message: `cannot run ffmpeg: ${e.message}` });
+    });
     child.on('close', (code) => {
       clearTimeout(timer);
       const format = /^Input #0, ([^,]+(?:,[^ ,]+)*), from/m.exec(err)?.[1];
       const codec = /Stream #0:\d+[^:]*: Audio: ([^\s,]+)/.exec(err)?.[1];
-      const video = /Stream #0:\d+[^:]*: Video: (?!mjpeg|png|bmp|gif)/.test(err) && !/Video: \w+.*\(attached pic\)/.test(err);
-      const lines = err.split(/\r?\n/).filter((l) => /error|invalid|corrupt|truncat|not find|no streams|matches no|does not contain|failed|could not/i.test(l) && !/^\s+(title|comment|encoder|lyrics)/i.test(l));
-      const message = (timedOut ? `timed out after ${timeoutS} s; ` : '') + [...new Set(lines.map((l) => l.trim()))].slice(0, 2).join(' | ').slice(0, 200);
+      const video =
+        /Stream #0:\d+[^:]*: Video: (?!mjpeg|png|bmp|gif)/.test(err) && !/Video: \w+.*\(attached pic\)/.test(err);
+      const lines = err
+        .split(/\r?\n/)
+        .filter(
+          (l) =>
+            /error|invalid|corrupt|truncat|not find|no streams|matches no|does not contain|failed|could not/i.test(l) &&
+            !/^\s+(title|comment|encoder|lyrics)/i.test(l),
+        );
+      const message =
+        (timedOut ? `timed out after ${timeoutS} s; ` : '') +
+        [...new Set(lines.map((l) => l.trim()))].slice(0, 2).join(' | ').slice(0, 200);
       resolveP({ seconds: Math.floor(bytes / 2) / RATE, format, codec, video, exit: code ?? -1, message });
     });
   });
@@ -166,24 +237,44 @@ export function judge(rows) {
     const lt = r.kind === 'audio' ? (r.seconds ?? 0) : 0;
     r.counted = lt;
     r.diff = lt - r.decoded;
-    r.ratio = r.decoded > 0 ? lt / r.decoded : (lt > 0 ? Infinity : 1);
+    r.ratio = r.decoded > 0 ? lt / r.decoded : lt > 0 ? Infinity : 1;
     decodedTotal += r.decoded;
     counted += lt;
     absErr += Math.abs(r.diff);
-    if (r.diff > 0) over += r.diff; else under -= r.diff;
+    if (r.diff > 0) over += r.diff;
+    else under -= r.diff;
     if (lt > impossibleAbove(r.decoded)) impossible.push(r);
     if (r.decoded > 1 && r.kind !== 'audio') missed.push(r);
   }
-  const share = decodedTotal > 0 ? absErr / decodedTotal : (absErr > 0 ? Infinity : 0);
+  const share = decodedTotal > 0 ? absErr / decodedTotal : absErr > 0 ? Infinity : 0;
   const worst = [...rows].sort((a, b) => Math.abs(b.diff) - Math.abs(a.diff) || a.path.localeCompare(b.path));
   return {
     files: rows.length,
-    decodedTotal, countedTotal: counted, absErr, over, under, share,
-    impossible, missed, worst,
+    decodedTotal,
+    countedTotal: counted,
+    absErr,
+    over,
+    under,
+    share,
+    impossible,
+    missed,
+    worst,
     criteria: [
-      { name: `Σ|leaktally − decoded| ≤ ${LIMIT_SHARE * 100} % of Σ decoded`, pass: share <= LIMIT_SHARE, value: `${fmtS(absErr)} of ${fmtS(decodedTotal)} = ${(share * 100).toFixed(2)} %` },
-      { name: 'no file given more than 10 × decoded + 60 s', pass: impossible.length === 0, value: `${impossible.length} file(s)` },
-      { name: 'every file ffmpeg decodes for > 1 s is counted as audio', pass: missed.length === 0, value: `${missed.length} file(s) missed` },
+      {
+        name: `Σ|leaktally − decoded| ≤ ${LIMIT_SHARE * 100} % of Σ decoded`,
+        pass: share <= LIMIT_SHARE,
+        value: `${fmtS(absErr)} of ${fmtS(decodedTotal)} = ${(share * 100).toFixed(2)} %`,
+      },
+      {
+        name: 'no file given more than 10 × decoded + 60 s',
+        pass: impossible.length === 0,
+        value: `${impossible.length} file(s)`,
+      },
+      {
+        name: 'every file ffmpeg decodes for > 1 s is counted as audio',
+        pass: missed.length === 0,
+        value: `${missed.length} file(s) missed`,
+      },
     ],
   };
 }
@@ -191,12 +282,19 @@ export function judge(rows) {
 /** What went wrong with one judged row, in words (for grouping the findings); '' when it is right. */
 export function cause(r) {
   const lt = r.counted ?? 0;
-  if (lt > impossibleAbove(r.decoded)) return r.decoded === 0 ? 'impossible length, nothing decodes' : 'impossible length (> 10 × decoded + 60 s)';
+  if (lt > impossibleAbove(r.decoded))
+    return r.decoded === 0 ? 'impossible length, nothing decodes' : 'impossible length (> 10 × decoded + 60 s)';
   if (r.decoded > 1 && r.kind !== 'audio') return `decodable audio counted as ${r.kind}`;
-  if (r.kind === 'audio' && r.decoded === 0) return r.ffVideo && !r.ffCodec ? 'counted as audio, ffmpeg finds video only' : 'counted as audio, nothing decodes';
+  if (r.kind === 'audio' && r.decoded === 0)
+    return r.ffVideo && !r.ffCodec ? 'counted as audio, ffmpeg finds video only' : 'counted as audio, nothing decodes';
   const tol = Math.max(0.05, 0.01 * r.decoded);
   if (r.diff > tol) return r.ratio >= 1.5 ? 'over by ≥ 1.5×' : 'over by < 1.5×';
-  if (-r.diff > tol) return r.kind !== 'audio' ? `decodable audio (≤ 1 s) counted as ${r.kind}` : r.ratio <= 1 / 1.5 ? 'under by ≥ 1.5×' : 'under by < 1.5×';
+  if (-r.diff > tol)
+    return r.kind !== 'audio'
+      ? `decodable audio (≤ 1 s) counted as ${r.kind}`
+      : r.ratio <= 1 / 1.5
+        ? 'under by ≥ 1.5×'
+        : 'under by < 1.5×';
   return '';
 }
 
@@ -207,7 +305,13 @@ export function byCause(rows) {
     const c = cause(r);
     if (!c) continue;
     const key = `${c}\t${r.ffFormat || '-'}/${r.ffCodec || '-'}`;
-    const g = groups.get(key) ?? { cause: c, media: `${r.ffFormat || '-'}/${r.ffCodec || '-'}`, files: 0, absErr: 0, paths: [] };
+    const g = groups.get(key) ?? {
+      cause: c,
+      media: `${r.ffFormat || '-'}/${r.ffCodec || '-'}`,
+      files: 0,
+      absErr: 0,
+      paths: [],
+    };
     g.files++;
     g.absErr += Math.abs(r.diff);
     g.paths.push(r.path);
@@ -221,19 +325,29 @@ const h = (s) => `${(s / 3600).toFixed(2)} h`;
 
 // ---------- main ----------
 function parseArgs() {
-  const opts = { leaktally: join(here, '..', '..', 'dist', 'cli', 'main.js'), json: undefined, jobs: 2, top: 10, timeout: 600, quiet: false };
+  const opts = {
+    leaktally: join(here, '..', '..', 'dist', 'cli', 'main.js'),
+    json: undefined,
+    jobs: 2,
+    top: 10,
+    timeout: 600,
+    quiet: false,
+  };
   let folder;
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const val = () => { if (i + 1 >= argv.length) usage(`${a} needs a value`); return argv[++i]; };
+    const val = () => {
+      if (i + 1 >= argv.length) usage(`${a} needs a value`);
+      return argv[++i];
+    };
     if (a === '--leaktally') opts.leaktally = resolve(val());
     else if (a === '--json') opts.json = resolve(val());
     else if (a === '--jobs') opts.jobs = Number(val());
     else if (a === '--top') opts.top = Number(val());
     else if (a === '--timeout') opts.timeout = Number(val());
     else if (a === '--quiet') opts.quiet = true;
-  else if (a === '--reuse') opts.reuse = resolve(val());
+    else if (a === '--reuse') opts.reuse = resolve(val());
     else if (a === '-h' || a === '--help') usage();
     else if (a.startsWith('-')) usage(`unknown option ${a}`);
     else if (folder === undefined) folder = a;
@@ -249,36 +363,70 @@ function parseArgs() {
 async function main() {
   const { opts, folder } = parseArgs();
   let root;
-  try { root = realpathSync(resolve(folder)); } catch { usage(`cannot read ${folder}`); }
+  try {
+    root = realpathSync(resolve(folder));
+  } catch {
+    usage(`cannot read ${folder}`);
+  }
   if (!lstatSync(root).isDirectory()) usage(`${folder} is not a folder`);
   if (opts.json) {
     let jdir;
-    try { jdir = realpathSync(dirname(opts.json)); } catch { usage(`cannot write ${opts.json}: its folder does not exist`); }
+    try {
+      jdir = realpathSync(dirname(opts.json));
+    } catch {
+      usage(`cannot write ${opts.json}: its folder does not exist`);
+    }
     if (inside(root, jdir)) usage(`--json ${opts.json} lies inside the folder judged; the folder is never written`);
   }
   const tmp = mkdtempSync(join(tmpdir(), 'leaktally-judge-'));
   const cleanup = () => rmSync(tmp, { recursive: true, force: true });
   process.on('exit', cleanup);
-  for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => { cleanup(); process.exit(130); });
-  if (inside(root, realpathSync(tmp))) usage('the temporary folder lies inside the folder judged; set TMPDIR elsewhere');
+  for (const s of ['SIGINT', 'SIGTERM'])
+    process.on(s, () => {
+      cleanup();
+      process.exit(130);
+    });
+  if (inside(root, realpathSync(tmp)))
+    usage('the temporary folder lies inside the folder judged; set TMPDIR elsewhere');
 
   // 1. leaktally's manifest
   const manifest = join(tmp, 'files.csv');
   const t0 = Date.now();
   const code = await new Promise((res) => {
-    const c = spawn(process.execPath, [opts.leaktally, root, '--files', manifest, '--csv', join(tmp, 'summary.csv'), '--no-tui'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const c = spawn(
+      process.execPath,
+      [opts.leaktally, root, '--files', manifest, '--csv', join(tmp, 'summary.csv'), '--no-tui'],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     c.on('close', res);
-    c.on('error', (e) => { console.error(`judge-decoded: cannot run leaktally: ${e.message}`); res(1); });
+    c.on('error', (e) => {
+      console.error(`judge-decoded: cannot run leaktally: ${e.message}`);
+      res(1);
+    });
   });
-  if (code !== 0) { console.error(`judge-decoded: leaktally exited with ${code}`); process.exit(1); }
+  if (code !== 0) {
+    console.error(`judge-decoded: leaktally exited with ${code}`);
+    process.exit(1);
+  }
   const leakMs = Date.now() - t0;
   const [head, ...body] = parseCsv(readFileSync(manifest, 'utf8')).filter((r) => r.length > 1);
   const col = Object.fromEntries(head.map((n, i) => [n, i]));
-  for (const n of ['path', 'kind', 'seconds', 'codec', 'bytes', 'error']) if (!(n in col)) { console.error(`judge-decoded: the manifest has no ${n} column`); process.exit(1); }
+  for (const n of ['path', 'kind', 'seconds', 'codec', 'bytes', 'error'])
+    if (!(n in col)) {
+      console.error(`judge-decoded: the manifest has no ${n} column`);
+      process.exit(1);
+    }
   const rows = body.map((r) => {
     const path = r[col.path];
     const sec = r[col.seconds];
-    return { path, kind: r[col.kind], codec: r[col.codec], bytes: Number(r[col.bytes]), seconds: sec === '' ? undefined : Number(sec), error: r[col.error] };
+    return {
+      path,
+      kind: r[col.kind],
+      codec: r[col.codec],
+      bytes: Number(r[col.bytes]),
+      seconds: sec === '' ? undefined : Number(sec),
+      error: r[col.error],
+    };
   });
 
   // every regular file, by the name leaktally shows for it (it never counts symbolic links; any other
@@ -295,9 +443,19 @@ async function main() {
     }
   })(Buffer.from(root), Buffer.alloc(0));
   // the manifest prefixes ' to a cell that would start a spreadsheet formula (= + - @ tab CR LF)
-  for (const r of rows) if (!onDisk.has(r.path) && /^'[=+\-@\t\r\n]/.test(r.path) && onDisk.has(r.path.slice(1))) r.path = r.path.slice(1);
+  for (const r of rows)
+    if (!onDisk.has(r.path) && /^'[=+\-@\t\r\n]/.test(r.path) && onDisk.has(r.path.slice(1))) r.path = r.path.slice(1);
   const listed = new Set(rows.map((r) => r.path));
-  for (const [p, abs] of onDisk) if (!listed.has(p)) rows.push({ path: p, kind: 'missing', codec: '', bytes: lstatSync(abs).size, seconds: undefined, error: 'not in the manifest' });
+  for (const [p, abs] of onDisk)
+    if (!listed.has(p))
+      rows.push({
+        path: p,
+        kind: 'missing',
+        codec: '',
+        bytes: lstatSync(abs).size,
+        seconds: undefined,
+        error: 'not in the manifest',
+      });
   let links = 0;
   const reach = (r) => {
     const abs = onDisk.get(r.path);
@@ -316,18 +474,32 @@ async function main() {
     for (const f of JSON.parse(readFileSync(opts.reuse, 'utf8')).files) earlier.set(f.path, f);
   }
   let reused = 0;
-  const decoded = await pool(rows, opts.jobs, (r) => {
-    const e = earlier.get(r.path);
-    if (e && e.bytes === r.bytes) {
-      reused++;
-      return Promise.resolve({ seconds: e.decoded, format: e.ffFormat, codec: e.ffCodec, video: e.ffVideo, exit: e.ffExit, message: e.ffMessage });
-    }
-    const file = reach(r);
-    return file ? decode(file, opts.timeout) : Promise.resolve({ seconds: 0, exit: -1, message: 'listed by leaktally but not found on disk' });
-  }, (d, n) => {
-    if (tty && (d % 10 === 0 || d === n)) process.stderr.write(`\rdecoded ${d} / ${n}`);
-    else if (!tty && !opts.quiet && (d % 100 === 0 || d === n)) process.stderr.write(`decoded ${d} / ${n}\n`);
-  });
+  const decoded = await pool(
+    rows,
+    opts.jobs,
+    (r) => {
+      const e = earlier.get(r.path);
+      if (e && e.bytes === r.bytes) {
+        reused++;
+        return Promise.resolve({
+          seconds: e.decoded,
+          format: e.ffFormat,
+          codec: e.ffCodec,
+          video: e.ffVideo,
+          exit: e.ffExit,
+          message: e.ffMessage,
+        });
+      }
+      const file = reach(r);
+      return file
+        ? decode(file, opts.timeout)
+        : Promise.resolve({ seconds: 0, exit: -1, message: 'listed by leaktally but not found on disk' });
+    },
+    (d, n) => {
+      if (tty && (d % 10 === 0 || d === n)) process.stderr.write(`\rdecoded ${d} / ${n}`);
+      else if (!tty && !opts.quiet && (d % 100 === 0 || d === n)) process.stderr.write(`decoded ${d} / ${n}\n`);
+    },
+  );
   if (tty) process.stderr.write('\n');
   rows.forEach((r, i) => {
     const d = decoded[i];
@@ -342,43 +514,130 @@ async function main() {
 
   // 3. judge and print
   const j = judge(rows);
-  const line = (r) => `${r.path}  [${r.kind}${r.codec ? ' ' + r.codec : ''}; ffmpeg ${r.ffFormat || '-'}/${r.ffCodec || '-'}${r.ffVideo ? '+video' : ''}]  leaktally ${r.seconds === undefined ? '-' : fmtS(r.seconds)}  decoded ${fmtS(r.decoded)}  diff ${r.diff >= 0 ? '+' : ''}${r.diff.toFixed(3)} s  ratio ${Number.isFinite(r.ratio) ? r.ratio.toFixed(3) : '∞'}${r.error ? `  «${r.error}»` : ''}${r.ffMessage ? `  ffmpeg: ${r.ffMessage}` : ''}`;
+  const line = (r) =>
+    `${r.path}  [${r.kind}${r.codec ? ' ' + r.codec : ''}; ffmpeg ${r.ffFormat || '-'}/${r.ffCodec || '-'}${r.ffVideo ? '+video' : ''}]  leaktally ${r.seconds === undefined ? '-' : fmtS(r.seconds)}  decoded ${fmtS(r.decoded)}  diff ${r.diff >= 0 ? '+' : ''}${r.diff.toFixed(3)} s  ratio ${Number.isFinite(r.ratio) ? r.ratio.toFixed(3) : '∞'}${r.error ? `  «${r.error}»` : ''}${r.ffMessage ? `  ffmpeg: ${r.ffMessage}` : ''}`;
   if (!opts.quiet) {
-    const off = j.worst.filter((r) => Math.abs(r.diff) > Math.max(0.05, 0.01 * r.decoded) || (r.decoded > 1 && r.kind !== 'audio'));
+    const off = j.worst.filter(
+      (r) => Math.abs(r.diff) > Math.max(0.05, 0.01 * r.decoded) || (r.decoded > 1 && r.kind !== 'audio'),
+    );
     console.log(`# files off by more than 1 % / 50 ms, or missed (${off.length}), worst first`);
     for (const r of off) console.log(line(r));
     console.log('');
   }
-  console.log('# by cause and container/codec (ffmpeg\'s names): files, Σ|diff|, first paths');
-  for (const g of byCause(rows)) console.log(`${g.cause.padEnd(44)} ${g.media.padEnd(28)} ${String(g.files).padStart(4)}  ${fmtS(g.absErr).padStart(18)}  ${g.paths.slice(0, 3).join(', ')}${g.paths.length > 3 ? ', …' : ''}`);
+  console.log("# by cause and container/codec (ffmpeg's names): files, Σ|diff|, first paths");
+  for (const g of byCause(rows))
+    console.log(
+      `${g.cause.padEnd(44)} ${g.media.padEnd(28)} ${String(g.files).padStart(4)}  ${fmtS(g.absErr).padStart(18)}  ${g.paths.slice(0, 3).join(', ')}${g.paths.length > 3 ? ', …' : ''}`,
+    );
   console.log('');
   console.log(`# worst ${opts.top}`);
   j.worst.slice(0, opts.top).forEach((r, i) => console.log(`${String(i + 1).padStart(2)}. ${line(r)}`));
   console.log('');
   const kinds = {};
   for (const r of rows) kinds[r.kind] = (kinds[r.kind] ?? 0) + 1;
-  console.log(`# totals: ${j.files} files (${Object.entries(kinds).map(([k, n]) => `${n} ${k}`).join(', ')}); ${rows.filter((r) => r.decoded > 0).length} decode to > 0 s`);
+  console.log(
+    `# totals: ${j.files} files (${Object.entries(kinds)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ')}); ${rows.filter((r) => r.decoded > 0).length} decode to > 0 s`,
+  );
   console.log(`Σ decoded              ${fmtS(j.decodedTotal)} (${h(j.decodedTotal)})`);
   console.log(`Σ leaktally (audio)    ${fmtS(j.countedTotal)} (${h(j.countedTotal)})`);
-  console.log(`Σ|leaktally − decoded| ${fmtS(j.absErr)} = ${(j.share * 100).toFixed(2)} % of decoded (over ${fmtS(j.over)}, under ${fmtS(j.under)})`);
-  console.log(`given > 10× decoded + 60 s: ${j.impossible.length}${j.impossible.length ? ': ' + j.impossible.slice(0, 5).map((r) => r.path).join(', ') + (j.impossible.length > 5 ? ', …' : '') : ''}`);
-  console.log(`decodes > 1 s, not counted as audio: ${j.missed.length}${j.missed.length ? ': ' + j.missed.slice(0, 5).map((r) => r.path).join(', ') + (j.missed.length > 5 ? ', …' : '') : ''}`);
+  console.log(
+    `Σ|leaktally − decoded| ${fmtS(j.absErr)} = ${(j.share * 100).toFixed(2)} % of decoded (over ${fmtS(j.over)}, under ${fmtS(j.under)})`,
+  );
+  console.log(
+    `given > 10× decoded + 60 s: ${j.impossible.length}${
+      j.impossible.length
+        ? ': ' +
+          j.impossible
+            .slice(0, 5)
+            .map((r) => r.path)
+            .join(', ') +
+          (j.impossible.length > 5 ? ', …' : '')
+        : ''
+    }`,
+  );
+  console.log(
+    `decodes > 1 s, not counted as audio: ${j.missed.length}${
+      j.missed.length
+        ? ': ' +
+          j.missed
+            .slice(0, 5)
+            .map((r) => r.path)
+            .join(', ') +
+          (j.missed.length > 5 ? ', …' : '')
+        : ''
+    }`,
+  );
   const sane = rows.filter((r) => !j.impossible.includes(r));
   const saneDec = sane.reduce((a, r) => a + r.decoded, 0);
   const saneErr = sane.reduce((a, r) => a + Math.abs(r.diff), 0);
-  console.log(`without those ${j.impossible.length}: Σ|leaktally − decoded| ${fmtS(saneErr)} = ${saneDec > 0 ? ((saneErr / saneDec) * 100).toFixed(2) : '-'} % of ${fmtS(saneDec)} decoded`);
-  console.log(`(leaktally ${(leakMs / 1000).toFixed(1)} s; decoding ${(decodeMs / 1000).toFixed(1)} s with ${opts.jobs} jobs${reused ? `; ${reused} decoded lengths reused from ${opts.reuse}` : ''})`);
+  console.log(
+    `without those ${j.impossible.length}: Σ|leaktally − decoded| ${fmtS(saneErr)} = ${saneDec > 0 ? ((saneErr / saneDec) * 100).toFixed(2) : '-'} % of ${fmtS(saneDec)} decoded`,
+  );
+  console.log(
+    `(leaktally ${(leakMs / 1000).toFixed(1)} s; decoding ${(decodeMs / 1000).toFixed(1)} s with ${opts.jobs} jobs${reused ? `; ${reused} decoded lengths reused from ${opts.reuse}` : ''})`,
+  );
   console.log('');
   for (const c of j.criteria) console.log(`${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.value}`);
 
   if (opts.json) {
     const out = {
-      folder: root, leaktally: opts.leaktally, when: new Date().toISOString(),
-      totals: { files: j.files, decoded: j.decodedTotal, leaktally: j.countedTotal, absErr: j.absErr, share: j.share, over: j.over, under: j.under, impossible: j.impossible.length, missed: j.missed.length },
+      folder: root,
+      leaktally: opts.leaktally,
+      when: new Date().toISOString(),
+      totals: {
+        files: j.files,
+        decoded: j.decodedTotal,
+        leaktally: j.countedTotal,
+        absErr: j.absErr,
+        share: j.share,
+        over: j.over,
+        under: j.under,
+        impossible: j.impossible.length,
+        missed: j.missed.length,
+      },
       criteria: j.criteria,
       causes: byCause(rows),
-      files: rows.map((r) => ({ ...r, cause: cause(r) })).map(({ path, cause: why, kind, codec, bytes, seconds, error, decoded, counted, diff, ratio, ffFormat, ffCodec, ffVideo, ffExit, ffMessage }) =>
-        ({ path, cause: why, kind, codec, bytes, seconds: seconds ?? null, counted, decoded, diff, ratio: Number.isFinite(ratio) ? ratio : null, error, ffFormat, ffCodec, ffVideo, ffExit, ffMessage })),
+      files: rows
+        .map((r) => ({ ...r, cause: cause(r) }))
+        .map(
+          ({
+            path,
+            cause: why,
+            kind,
+            codec,
+            bytes,
+            seconds,
+            error,
+            decoded,
+            counted,
+            diff,
+            ratio,
+            ffFormat,
+            ffCodec,
+            ffVideo,
+            ffExit,
+            ffMessage,
+          }) => ({
+            path,
+            cause: why,
+            kind,
+            codec,
+            bytes,
+            seconds: seconds ?? null,
+            counted,
+            decoded,
+            diff,
+            ratio: Number.isFinite(ratio) ? ratio : null,
+            error,
+            ffFormat,
+            ffCodec,
+            ffVideo,
+            ffExit,
+            ffMessage,
+          }),
+        ),
     };
     const part = `${opts.json}.part-${process.pid}`;
     writeFileSync(part, JSON.stringify(out, null, 1), { mode: 0o600 });

@@ -52,7 +52,8 @@ function tree() {
     const dir = join(tmp, `customer-${String(k).padStart(6, '0')}`);
     mkdirSync(dir, { recursive: true });
     const n = Math.floor(files / customers) + (k < files % customers ? 1 : 0);
-    for (let i = 0; i < n; i++) writeFileSync(join(dir, `2019-01-${String((i % 28) + 1).padStart(2, '0')}_120000_${i}.ul`), body);
+    for (let i = 0; i < n; i++)
+      writeFileSync(join(dir, `2019-01-${String((i % 28) + 1).padStart(2, '0')}_120000_${i}.ul`), body);
   }
   renameSync(tmp, root);
   return root;
@@ -60,7 +61,13 @@ function tree() {
 
 const tmux = (...args) => execFileSync('tmux', args, { encoding: 'utf8' });
 // the highlighted row's name: up to the first run of spaces before the figures (a controller's name has single spaces)
-const selected = (screen) => screen.split('\n').find((l) => l.startsWith('>'))?.slice(1).trim().split(/\s{2,}/)[0];
+const selected = (screen) =>
+  screen
+    .split('\n')
+    .find((l) => l.startsWith('>'))
+    ?.slice(1)
+    .trim()
+    .split(/\s{2,}/)[0];
 const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN;
@@ -76,7 +83,8 @@ async function main() {
     const every = Number(values['register-every']);
     const file = join(tmpdir(), `leaktally-latency-register-${customers}-${every}.csv`);
     const lines = ['key,controller'];
-    for (let k = 0; k < customers; k += 2) lines.push(`customer-${String(k).padStart(6, '0')},Controller ${Math.floor(k / every)}`);
+    for (let k = 0; k < customers; k += 2)
+      lines.push(`customer-${String(k).padStart(6, '0')},Controller ${Math.floor(k / every)}`);
     writeFileSync(file, lines.join('\n') + '\n');
     extra = ` --register '${file}'`;
   }
@@ -112,9 +120,14 @@ async function main() {
   } finally {
     spawnSync('tmux', ['kill-session', '-t', session]);
   }
-  const fmt = (xs) => (xs.length ? `n=${xs.length} median ${quantile(xs, 0.5).toFixed(0)} ms  p90 ${quantile(xs, 0.9).toFixed(0)} ms  p95 ${quantile(xs, 0.95).toFixed(0)} ms  max ${Math.max(...xs).toFixed(0)} ms` : 'n=0');
+  const fmt = (xs) =>
+    xs.length
+      ? `n=${xs.length} median ${quantile(xs, 0.5).toFixed(0)} ms  p90 ${quantile(xs, 0.9).toFixed(0)} ms  p95 ${quantile(xs, 0.95).toFixed(0)} ms  max ${Math.max(...xs).toFixed(0)} ms`
+      : 'n=0';
   if (values.floor) return void process.stdout.write(`floor (a program that only echoes the key): ${fmt(after)}\n`);
-  process.stdout.write(`${customers} customers, ${files} files, ${cols}x${rows}, threads ${values.threads}\n  during the scan: ${fmt(during)}\n  after the scan:  ${fmt(after)}\n`);
+  process.stdout.write(
+    `${customers} customers, ${files} files, ${cols}x${rows}, threads ${values.threads}\n  during the scan: ${fmt(during)}\n  after the scan:  ${fmt(after)}\n`,
+  );
 }
 
 await main();

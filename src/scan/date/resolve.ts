@@ -7,13 +7,7 @@ import type { EmbeddedDate } from '../probe/types.js';
 import { offsetOf, validFields } from '../probe/datestr.js';
 import { dayKey, naiveToMs } from './zone.js';
 
-export type DateSource =
-  | 'pattern'
-  | 'filename'
-  | EmbeddedDate['source']
-  | 'folder'
-  | 'folder+mtime'
-  | 'mtime';
+export type DateSource = 'pattern' | 'filename' | EmbeddedDate['source'] | 'folder' | 'folder+mtime' | 'mtime';
 
 export interface Dated {
   ms: number;
@@ -45,7 +39,12 @@ export function dateFromName(name: string, zone: string): Dated | undefined {
   for (const re of NAME_RES) {
     re.lastIndex = 0;
     while ((m = re.exec(name)) !== null) {
-      const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]), h = Number(m[4]), mi = Number(m[5]), s = Number(m[6]);
+      const y = Number(m[1]),
+        mo = Number(m[2]),
+        d = Number(m[3]),
+        h = Number(m[4]),
+        mi = Number(m[5]),
+        s = Number(m[6]);
       if (!validFields(y, mo, d, h, mi, s)) continue;
       const off = m[7];
       const ms = off ? Date.UTC(y, mo - 1, d, h, mi, s) - offsetOf(off) * 60_000 : naiveToMs(zone, y, mo, d, h, mi, s);
@@ -102,7 +101,8 @@ export function resolveStart(i: DateInputs): Dated | undefined {
   if (folder) {
     // The folder gives the day; the mtime gives the time when it agrees with that day.
     const day = `${folder.y}-${String(folder.mo).padStart(2, '0')}-${String(folder.d).padStart(2, '0')}`;
-    if (plausible(fromMtime) && dayKey(i.zone, fromMtime) === day) return { ms: Math.floor(fromMtime / 1000) * 1000, source: 'folder+mtime' };
+    if (plausible(fromMtime) && dayKey(i.zone, fromMtime) === day)
+      return { ms: Math.floor(fromMtime / 1000) * 1000, source: 'folder+mtime' };
     return { ms: naiveToMs(i.zone, folder.y, folder.mo, folder.d), source: 'folder' };
   }
   if (plausible(fromMtime)) return { ms: Math.floor(fromMtime / 1000) * 1000, source: 'mtime' };

@@ -27,7 +27,7 @@ type DayCache = Map<number, number | null>;
 
 function cacheFor(caches: Map<string, DayCache>, zone: string): DayCache {
   let c = caches.get(zone);
-  if (!c) caches.set(zone, (c = new Map()));
+  if (!c) caches.set(zone, (c = new Map<number, number | null>()));
   if (c.size > 200_000) c.clear();
   return c;
 }
@@ -61,7 +61,15 @@ const wallQuarters = new Map<string, DayCache>();
 
 function tzInstant(zone: string, wallMs: number): number {
   const q = new Date(wallMs);
-  return new TZDate(q.getUTCFullYear(), q.getUTCMonth(), q.getUTCDate(), q.getUTCHours(), q.getUTCMinutes(), 0, zone).getTime();
+  return new TZDate(
+    q.getUTCFullYear(),
+    q.getUTCMonth(),
+    q.getUTCDate(),
+    q.getUTCHours(),
+    q.getUTCMinutes(),
+    0,
+    zone,
+  ).getTime();
 }
 
 /**
@@ -92,7 +100,7 @@ export function naiveToMs(zone: string, y: number, mo: number, d: number, h = 0,
   return qb + (wall - key * QUARTER);
 }
 
-const pad2 = (n: number): string => (n < 10 ? '0' : '') + n;
+const pad2 = (n: number): string => `${n < 10 ? '0' : ''}${n}`;
 
 /**
  * ISO 8601 with the zone's offset, e.g. 2019-01-14T08:30:12+01:00: what date-fns' format of a TZDate

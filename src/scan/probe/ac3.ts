@@ -11,7 +11,13 @@ const W44 = [69, 87, 104, 121, 139, 174, 208, 243, 278, 348, 417, 487, 557, 696,
 const RATES = [48000, 44100, 32000];
 const WALK_MAX = 8 * 1024 * 1024;
 
-interface Frame { size: number; samples: number; rate: number; independent: boolean; eac3: boolean }
+interface Frame {
+  size: number;
+  samples: number;
+  rate: number;
+  independent: boolean;
+  eac3: boolean;
+}
 
 function frameAt(b: Buffer, p: number): Frame | undefined {
   if (p + 6 > b.length || b[p] !== 0x0b || b[p + 1] !== 0x77) return undefined;
@@ -67,5 +73,10 @@ export function probeAc3(src: FileSource): ProbeResult | undefined {
   if (!samples) return { kind: 'unreadable', ...base, error: 'no complete AC-3 frame' };
   if (small) return { kind: 'audio', seconds: samples / first.rate, ...base };
   const n = (src.size / p) * samples;
-  return { kind: 'audio', seconds: n / first.rate, ...base, error: `estimated from the mean of the first ${frames} frames` };
+  return {
+    kind: 'audio',
+    seconds: n / first.rate,
+    ...base,
+    error: `estimated from the mean of the first ${frames} frames`,
+  };
 }

@@ -21,7 +21,11 @@ function frameLen(b: Buffer, p: number, fixed: number): number {
 
 const fixedOf = (b: Buffer, p: number): number => (b[p + 1]! << 16) | (b[p + 2]! << 8) | (b[p + 3]! & 0xc0);
 
-interface Walk { frames: number; blocks: number; bytes: number }
+interface Walk {
+  frames: number;
+  blocks: number;
+  bytes: number;
+}
 
 /** Complete frames from p, resynchronising on the fixed header; a frame cut by the buffer's end is not counted. */
 function walk(b: Buffer, p: number, fixed: number): Walk {

@@ -28,7 +28,7 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   let packetSize = 0;
   let audio: { tag: number; channels: number; rate: number } | undefined;
   let video = false;
-  for (let p = 30; p + 24 <= Math.min(h.length, headerSize); ) {
+  for (let p = 30; p + 24 <= Math.min(h.length, headerSize);) {
     const size = Number(h.readBigUInt64LE(p + 16));
     if (size < 24 || p + size > h.length) break;
     const id = h.subarray(p, p + 16);
@@ -44,15 +44,24 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
       const type = h.subarray(body, body + 16);
       if (type.equals(VIDEO_MEDIA)) video = true;
       else if (type.equals(AUDIO_MEDIA) && !audio && size >= 24 + 54 + 8) {
-        audio = { tag: h.readUInt16LE(body + 54), channels: h.readUInt16LE(body + 56), rate: h.readUInt32LE(body + 58) };
+        audio = {
+          tag: h.readUInt16LE(body + 54),
+          channels: h.readUInt16LE(body + 56),
+          rate: h.readUInt32LE(body + 58),
+        };
       }
     }
     p += size;
   }
   if (playDuration === undefined) return undefined;
   // only a file shown to be video is `other`; one with no stream we know is unreadable
-  if (!audio) return video ? { kind: 'other', codec: 'ASF', error: 'video, no audio track' } : { kind: 'unreadable', codec: 'ASF', error: 'no audio stream found' };
-  const codec = [0x160, 0x161, 0x162, 0x163, 0x0a].includes(audio.tag) ? 'WMA' : `ASF/0x${audio.tag.toString(16).padStart(4, '0')}`;
+  if (!audio)
+    return video
+      ? { kind: 'other', codec: 'ASF', error: 'video, no audio track' }
+      : { kind: 'unreadable', codec: 'ASF', error: 'no audio stream found' };
+  const codec = [0x160, 0x161, 0x162, 0x163, 0x0a].includes(audio.tag)
+    ? 'WMA'
+    : `ASF/0x${audio.tag.toString(16).padStart(4, '0')}`;
   const base = { codec, sampleRate: audio.rate || undefined, channels: audio.channels || undefined };
   const total = playDuration - preroll;
   if (!(total > 0)) return { kind: 'unreadable', ...base, error: 'ASF header gives no length' };
@@ -67,7 +76,7 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   if (dataBytes >= dataPackets * packetSize) return { kind: 'audio', seconds: total, ...base };
   // Cut off. Decoders use every whole media object, in whole packets and in the cut one: the play
   // duration in proportion to the packet bytes present, less one codec frame for the object the cut split.
-  const frame = (audio.rate ? 2048 / audio.rate : 0.128);
+  const frame = audio.rate ? 2048 / audio.rate : 0.128;
   const seconds = (total * dataBytes) / (dataPackets * packetSize) - frame;
   const note = `cut off: ${dataBytes} of ${dataPackets * packetSize} bytes of data packets present (header says ${total.toFixed(1)} s)`;
   if (!(seconds > 0)) return { kind: 'unreadable', ...base, error: `no complete audio (${note})` };

@@ -6,14 +6,19 @@ import type { EmbeddedDate } from './types.js';
  * A year alone, or a year and month, is too coarse to date a call and gives undefined.
  */
 const DATE_RE =
-  /^\s*(\d{4})[-:/.](\d{1,2})[-:/.](\d{1,2})(?:[ T_](\d{1,2})[:.\-](\d{2})(?:[:.\-](\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?)?/;
+  /^\s*(\d{4})[-:/.](\d{1,2})[-:/.](\d{1,2})(?:[ T_](\d{1,2})[:.-](\d{2})(?:[:.-](\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?)?/;
 
 export function parseHeaderDate(text: string | undefined, source: EmbeddedDate['source']): EmbeddedDate | undefined {
   if (!text) return undefined;
   const m = DATE_RE.exec(text);
   if (!m) return undefined;
   const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as [
-    number, number, number, number, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
   if (!validFields(y, mo, d, h, mi, s)) return undefined;
   const zone = m[7];
@@ -24,7 +29,7 @@ export function parseHeaderDate(text: string | undefined, source: EmbeddedDate['
 /** An ISO 8601 offset ("Z", "+01:00", "-0530") in minutes east of UTC. */
 export function offsetOf(zone: string): number {
   if (zone === 'Z') return 0;
-  const sign = zone[0] === '-' ? -1 : 1;
+  const sign = zone.startsWith('-') ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
   return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));
 }

@@ -49,14 +49,28 @@ function frameHead(b: Buffer, p: number, fixedBlock: number): FrameHead | undefi
   const lead = b[q]!;
   let n: number;
   let extra: number;
-  if (lead < 0x80) (n = lead), (extra = 0);
-  else if (lead >= 0xc0 && lead < 0xe0) (n = lead & 0x1f), (extra = 1);
-  else if (lead >= 0xe0 && lead < 0xf0) (n = lead & 0x0f), (extra = 2);
-  else if (lead >= 0xf0 && lead < 0xf8) (n = lead & 0x07), (extra = 3);
-  else if (lead >= 0xf8 && lead < 0xfc) (n = lead & 0x03), (extra = 4);
-  else if (lead >= 0xfc && lead < 0xfe) (n = lead & 0x01), (extra = 5);
-  else if (lead === 0xfe) (n = 0), (extra = 6);
-  else return undefined;
+  if (lead < 0x80) {
+    n = lead;
+    extra = 0;
+  } else if (lead >= 0xc0 && lead < 0xe0) {
+    n = lead & 0x1f;
+    extra = 1;
+  } else if (lead >= 0xe0 && lead < 0xf0) {
+    n = lead & 0x0f;
+    extra = 2;
+  } else if (lead >= 0xf0 && lead < 0xf8) {
+    n = lead & 0x07;
+    extra = 3;
+  } else if (lead >= 0xf8 && lead < 0xfc) {
+    n = lead & 0x03;
+    extra = 4;
+  } else if (lead >= 0xfc && lead < 0xfe) {
+    n = lead & 0x01;
+    extra = 5;
+  } else if (lead === 0xfe) {
+    n = 0;
+    extra = 6;
+  } else return undefined;
   q++;
   if (q + extra + 3 > b.length) return undefined;
   for (let k = 0; k < extra; k++, q++) {
@@ -67,8 +81,10 @@ function frameHead(b: Buffer, p: number, fixedBlock: number): FrameHead | undefi
   if (bsCode === 1) blockSize = 192;
   else if (bsCode <= 5) blockSize = 576 << (bsCode - 2);
   else if (bsCode === 6) blockSize = b[q++]! + 1;
-  else if (bsCode === 7) (blockSize = b.readUInt16BE(q) + 1), (q += 2);
-  else blockSize = 256 << (bsCode - 8);
+  else if (bsCode === 7) {
+    blockSize = b.readUInt16BE(q) + 1;
+    q += 2;
+  } else blockSize = 256 << (bsCode - 8);
   if (srCode === 12) q += 1;
   else if (srCode === 13 || srCode === 14) q += 2;
   if (q >= b.length || crc8(b, p, q) !== b[q]) return undefined;
@@ -96,17 +112,22 @@ export function probeFlac(src: FileSource, start: number): ProbeResult {
   let p = start + 4;
   for (let n = 0; n < 1024; n++) {
     const bh = p + 4 <= src.head.length ? src.head.subarray(p, p + 4) : src.read(p, 4);
-    if (bh.length < 4) return { kind: 'unreadable', ...base, error: 'cut off inside the FLAC metadata: no audio frames' };
+    if (bh.length < 4)
+      return { kind: 'unreadable', ...base, error: 'cut off inside the FLAC metadata: no audio frames' };
     p += 4 + bh.readUIntBE(1, 3);
     if (bh[0]! & 0x80) break;
   }
   const audioStart = p;
-  if (audioStart >= src.size) return { kind: 'unreadable', ...base, error: 'no audio frames (cut off after the metadata)' };
+  if (audioStart >= src.size)
+    return { kind: 'unreadable', ...base, error: 'no audio frames (cut off after the metadata)' };
 
   let len = Math.min(src.size - audioStart, Math.max(64 * 1024, 3 * (maxFrame || 0)));
   for (;;) {
     const tailPos = src.size - len;
-    const raw = tailPos + len <= src.head.length && src.head.length === src.size ? src.head.subarray(tailPos) : src.read(tailPos, len);
+    const raw =
+      tailPos + len <= src.head.length && src.head.length === src.size
+        ? src.head.subarray(tailPos)
+        : src.read(tailPos, len);
     const tail = raw.subarray(0, raw.length - tailTagBytes(raw));
     // Frame headers from the end back: the last one counts whole if its CRC-16 checks (the file ends
     // with it); otherwise the first header whose sample number leads to a later one proves that later
@@ -117,10 +138,15 @@ export function probeFlac(src: FileSource, start: number): ProbeResult {
       if (tail[i] !== 0xff) continue;
       const f = frameHead(tail, i, maxBlock);
       if (!f) continue;
-      if (crcChecks++ < 8 && tail.length - i <= 2 * (maxFrame || 65536) && crc16(tail, i, tail.length - 2) === tail.readUInt16BE(tail.length - 2)) {
+      if (
+        crcChecks++ < 8 &&
+        tail.length - i <= 2 * (maxFrame || 65536) &&
+        crc16(tail, i, tail.length - 2) === tail.readUInt16BE(tail.length - 2)
+      ) {
         return result(f.sample + f.blockSize, total, sampleRate, base, false);
       }
-      for (const c of cands) if (f.sample + f.blockSize === c.sample) return result(c.sample, total, sampleRate, base, true);
+      for (const c of cands)
+        if (f.sample + f.blockSize === c.sample) return result(c.sample, total, sampleRate, base, true);
       if (cands.length < 64) cands.push(f);
     }
     const last = cands.length ? { f: cands[cands.length - 1]! } : undefined;
@@ -131,10 +157,19 @@ export function probeFlac(src: FileSource, start: number): ProbeResult {
   return { kind: 'unreadable', ...base, error: 'no complete FLAC frame found' };
 }
 
-function result(samples: number, total: number, rate: number, base: { codec: string; sampleRate: number; channels: number }, cut: boolean): ProbeResult {
+function result(
+  samples: number,
+  total: number,
+  rate: number,
+  base: { codec: string; sampleRate: number; channels: number },
+  cut: boolean,
+): ProbeResult {
   if (samples <= 0) return { kind: 'unreadable', ...base, error: 'no complete audio frame' };
   let error: string | undefined;
-  if (cut) error = total ? `cut off: STREAMINFO says ${total} samples; counted the ${samples} in complete frames` : `length unknown in STREAMINFO; counted the ${samples} samples in complete frames`;
+  if (cut)
+    error = total
+      ? `cut off: STREAMINFO says ${total} samples; counted the ${samples} in complete frames`
+      : `length unknown in STREAMINFO; counted the ${samples} samples in complete frames`;
   else if (total && samples !== total) error = `STREAMINFO says ${total} samples; counted the ${samples} in the frames`;
   return { kind: 'audio', seconds: samples / rate, ...base, error };
 }

@@ -54,14 +54,23 @@ export function guard(r: ProbeResult, g: GuardInput): ProbeResult {
   const s = r.seconds;
   let why: string | undefined;
   if (s === undefined || !Number.isFinite(s) || s <= 0) why = 'header gives no length';
-  else if (r.sampleRate && isSentinel(s * r.sampleRate)) why = `header length is the "unknown" marker (${Math.round(s * r.sampleRate)} samples)`;
+  else if (r.sampleRate && isSentinel(s * r.sampleRate))
+    why = `header length is the "unknown" marker (${Math.round(s * r.sampleRate)} samples)`;
   else if ((g.bytes * 8) / s < floorFor(r.codec)) why = `header claims ${fmtS(s)} in ${g.bytes} bytes`;
   if (!why) return r;
   if (g.cbrBitrate && g.cbrBitrate > 0) {
     const seconds = (g.bytes * 8) / g.cbrBitrate;
-    if (seconds > 0) return { ...r, seconds, error: `${why}; sized from the bytes at ${Math.round(g.cbrBitrate / 1000)} kbit/s` };
+    if (seconds > 0)
+      return { ...r, seconds, error: `${why}; sized from the bytes at ${Math.round(g.cbrBitrate / 1000)} kbit/s` };
   }
-  return { kind: 'unreadable', codec: r.codec, sampleRate: r.sampleRate, channels: r.channels, embeddedDate: r.embeddedDate, error: why };
+  return {
+    kind: 'unreadable',
+    codec: r.codec,
+    sampleRate: r.sampleRate,
+    channels: r.channels,
+    embeddedDate: r.embeddedDate,
+    error: why,
+  };
 }
 
 function isSentinel(samples: number): boolean {

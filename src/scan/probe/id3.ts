@@ -30,7 +30,8 @@ export function readId3v2(src: FileSource): Id3Info {
     const tagEnd = end + 10 + size + (h[5]! & 0x10 ? 10 : 0);
     if (!embeddedDate) {
       const len = Math.min(size, MAX_TAG_READ);
-      const body = end + 10 + len <= src.head.length ? src.head.subarray(end + 10, end + 10 + len) : src.read(end + 10, len);
+      const body =
+        end + 10 + len <= src.head.length ? src.head.subarray(end + 10, end + 10 + len) : src.read(end + 10, len);
       embeddedDate = dateOf(body, h[3]!, h[5]!);
     }
     end = tagEnd;
@@ -52,7 +53,12 @@ function dateOf(tag: Buffer, version: number, flags: number): EmbeddedDate | und
   while (p + hdrLen <= b.length) {
     if (b[p] === 0) break; // padding
     const id = b.toString('latin1', p, p + idLen);
-    const size = version === 2 ? (b[p + 3]! << 16) | (b[p + 4]! << 8) | b[p + 5]! : version === 4 ? synchsafe(b, p + 4) : b.readUInt32BE(p + 4);
+    const size =
+      version === 2
+        ? (b[p + 3]! << 16) | (b[p + 4]! << 8) | b[p + 5]!
+        : version === 4
+          ? synchsafe(b, p + 4)
+          : b.readUInt32BE(p + 4);
     const body = p + hdrLen;
     if (size <= 0 || body + size > b.length) break;
     if (id === 'TDRC' || id === 'TDRV' || id === 'TDR') {
@@ -84,8 +90,13 @@ function text(frame: Buffer): string {
   if (enc === 1 || enc === 2) {
     let u = body;
     let le = enc === 1;
-    if (u.length >= 2 && u[0] === 0xff && u[1] === 0xfe) (u = u.subarray(2)), (le = true);
-    else if (u.length >= 2 && u[0] === 0xfe && u[1] === 0xff) (u = u.subarray(2)), (le = false);
+    if (u.length >= 2 && u[0] === 0xff && u[1] === 0xfe) {
+      u = u.subarray(2);
+      le = true;
+    } else if (u.length >= 2 && u[0] === 0xfe && u[1] === 0xff) {
+      u = u.subarray(2);
+      le = false;
+    }
     const even = u.subarray(0, u.length & ~1);
     s = le ? even.toString('utf16le') : Buffer.from(even).swap16().toString('utf16le');
   } else {

@@ -32,14 +32,82 @@ export const WHOLE_FILE_MAX = 16 * 1024;
 
 /** Extensions that say "this is meant to be a recording", whatever the content turns out to be. */
 const AUDIO_EXT = new Set([
-  'wav', 'wave', 'bwf', 'rf64', 'mp3', 'mp2', 'mpga', 'ogg', 'oga', 'opus', 'spx', 'flac', 'm4a', 'mp4',
-  'm4b', 'aac', '3gp', '3g2', 'amr', 'awb', 'wma', 'asf', 'aif', 'aiff', 'aifc', 'au', 'snd', 'caf',
-  'webm', 'mka', 'wv', 'ape', 'ac3', 'eac3', 'dts', 'tta', 'tak', 'shn', 'mpc', 'dsf', 'dff', 'ofr', 'voc', 'silk',
-  'mod', 'xm', 'it', 's3m', 'mptm', 'ra',
+  'wav',
+  'wave',
+  'bwf',
+  'rf64',
+  'mp3',
+  'mp2',
+  'mpga',
+  'ogg',
+  'oga',
+  'opus',
+  'spx',
+  'flac',
+  'm4a',
+  'mp4',
+  'm4b',
+  'aac',
+  '3gp',
+  '3g2',
+  'amr',
+  'awb',
+  'wma',
+  'asf',
+  'aif',
+  'aiff',
+  'aifc',
+  'au',
+  'snd',
+  'caf',
+  'webm',
+  'mka',
+  'wv',
+  'ape',
+  'ac3',
+  'eac3',
+  'dts',
+  'tta',
+  'tak',
+  'shn',
+  'mpc',
+  'dsf',
+  'dff',
+  'ofr',
+  'voc',
+  'silk',
+  'mod',
+  'xm',
+  'it',
+  's3m',
+  'mptm',
+  'ra',
 ]);
 
 /** Extensions of tracker modules that may carry no signature libopenmpt's own probe would not need. */
-const MODULE_EXT = new Set(['mod', 'stk', 'nst', 'm15', '669', 'mtm', 'ult', 'far', 'med', 'okt', 'dbm', 'amf', 'ams', 'dmf', 'dsm', 'mdl', 'psm', 'ptm', 'umx', 'mo3', 'mptm']);
+const MODULE_EXT = new Set([
+  'mod',
+  'stk',
+  'nst',
+  'm15',
+  '669',
+  'mtm',
+  'ult',
+  'far',
+  'med',
+  'okt',
+  'dbm',
+  'amf',
+  'ams',
+  'dmf',
+  'dsm',
+  'mdl',
+  'psm',
+  'ptm',
+  'umx',
+  'mo3',
+  'mptm',
+]);
 
 /** Extensions of bare MPEG audio or ADTS streams, searched for frames past junk at the head. */
 const MPEG_EXT = new Set(['mp3', 'mp2', 'mp1', 'mpga', 'mpa', 'aac', 'adts']);
@@ -66,21 +134,36 @@ function audioMagic(h: Buffer, size: number): string | undefined {
       const t = h.toString('latin1', 8, 12);
       return t === 'AIFF' || t === 'AIFC' ? 'AIFF' : t === '8SVX' ? '8SVX' : undefined;
     }
-    case 'FRM8': return 'DSDIFF';
-    case 'DSD ': return 'DSF';
-    case '.snd': return 'AU';
-    case 'caff': return 'CAF';
-    case 'MAC ': return "Monkey's Audio";
-    case 'wvpk': return 'WavPack';
-    case 'MPCK': return 'Musepack';
-    case 'TTA1': return 'TTA';
-    case 'tBaK': return 'TAK';
-    case 'ajkg': return 'Shorten';
-    case 'IMPM': return 'Impulse Tracker module';
-    case 'OFR ': return 'OptimFROG';
-    case 'LA04': return 'LA';
-    case '.ra\xfd': return 'RealAudio';
-    case 'MThd': return undefined; // MIDI: notes, not a recording
+    case 'FRM8':
+      return 'DSDIFF';
+    case 'DSD ':
+      return 'DSF';
+    case '.snd':
+      return 'AU';
+    case 'caff':
+      return 'CAF';
+    case 'MAC ':
+      return "Monkey's Audio";
+    case 'wvpk':
+      return 'WavPack';
+    case 'MPCK':
+      return 'Musepack';
+    case 'TTA1':
+      return 'TTA';
+    case 'tBaK':
+      return 'TAK';
+    case 'ajkg':
+      return 'Shorten';
+    case 'IMPM':
+      return 'Impulse Tracker module';
+    case 'OFR ':
+      return 'OptimFROG';
+    case 'LA04':
+      return 'LA';
+    case '.ra\xfd':
+      return 'RealAudio';
+    case 'MThd':
+      return undefined; // MIDI: notes, not a recording
   }
   if (four.startsWith('MP+')) return 'Musepack';
   if (h.toString('latin1', 0, 5) === '#!AMR') return 'AMR';
@@ -88,7 +171,8 @@ function audioMagic(h: Buffer, size: number): string | undefined {
   if (h.toString('latin1', 0, 17) === 'Extended Module: ') return 'XM module';
   if (h.toString('latin1', 0, 19) === 'Creative Voice File') return 'VOC';
   if (h.length >= 48 && h.toString('latin1', 44, 48) === 'SCRM') return 'S3M module';
-  if (h.length >= 1084 && /^(M\.K\.|M!K!|FLT[48]|[2-9]CHN|[1-3][0-9]CH)$/.test(h.toString('latin1', 1080, 1084))) return 'MOD module';
+  if (h.length >= 1084 && /^(M\.K\.|M!K!|FLT[48]|[2-9]CHN|[1-3][0-9]CH)$/.test(h.toString('latin1', 1080, 1084)))
+    return 'MOD module';
   if (h.length >= 6 && h[0] === 0x0b && h[1] === 0x77 && isAc3(h, size)) return 'AC-3';
   if (h.length >= 4 && h.readUInt32BE(0) === 0x7ffe8001) return 'DTS';
   return undefined;
@@ -114,12 +198,19 @@ function sniff(h: Buffer, size: number): Magic {
   }
   // MPEG audio or ADTS frame sync: weak (µ-law silence is 0xFF too), so it only counts without a better hint
   if (h.length >= 2 && h[0] === 0xff && (h[1]! & 0xe0) === 0xe0) return 'sync';
-  const text = h.toString('latin1', 0, Math.min(h.length, 512)).replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart().toLowerCase();
-  if (text.startsWith('<!doctype html') || text.startsWith('<html') || (text.startsWith('<') && text.includes('<html'))) return 'html';
+  const text = h
+    .toString('latin1', 0, Math.min(h.length, 512))
+    .replace(/^\uFEFF|^\xEF\xBB\xBF/, '')
+    .trimStart()
+    .toLowerCase();
+  if (text.startsWith('<!doctype html') || text.startsWith('<html') || (text.startsWith('<') && text.includes('<html')))
+    return 'html';
   return 'none';
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- typed number, but undefined where the platform lacks the flag
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOFOLLOW ?? 0);
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- typed number, but undefined where the platform lacks the flag
 const O_NOATIME = constants.O_NOATIME ?? 0;
 
 /**
@@ -164,7 +255,11 @@ export interface FileFacts {
  * Probe one file. Never throws for a file's content or a file system error: those become an
  * unreadable (or other) result with the reason in `error`.
  */
-export async function probeFile(path: Buffer | string, name: string, io: ProbeIo = createProbeIo()): Promise<FileFacts> {
+export async function probeFile(
+  path: Buffer | string,
+  name: string,
+  io: ProbeIo = createProbeIo(),
+): Promise<FileFacts> {
   const ext = extensionOf(name);
   const audioName = looksLikeAudioName(ext);
   let fd: number;
@@ -247,7 +342,12 @@ async function probeSource(src: FileSource, ext: string, audioName: boolean, nam
       const r = hand ? guard(hand, { bytes: src.size }) : guardMm(await probeWithMusicMetadata(src, name), src);
       // audio by its content: never `other`; when its length cannot be found it is unreadable, named
       if (r.kind === 'audio') return r;
-      return { ...r, kind: 'unreadable', codec: r.codec ?? kindName.toUpperCase(), error: `${kindName}: ${r.error ?? 'length not found'}` };
+      return {
+        ...r,
+        kind: 'unreadable',
+        codec: r.codec ?? kindName.toUpperCase(),
+        error: `${kindName}: ${r.error ?? 'length not found'}`,
+      };
     }
     case 'ts': {
       const r = probeTs(src, tsLayout(src.head)!);
@@ -261,7 +361,13 @@ async function probeSource(src: FileSource, ext: string, audioName: boolean, nam
 }
 
 /** A file with no magic of its own (or only an MPEG frame sync): raw codecs by name, MPEG/ADTS frames, modules by name, then music-metadata. */
-async function noMagic(src: FileSource, ext: string, audioName: boolean, name: string, magic: 'sync' | 'none'): Promise<ProbeResult> {
+async function noMagic(
+  src: FileSource,
+  ext: string,
+  audioName: boolean,
+  name: string,
+  magic: 'sync' | 'none',
+): Promise<ProbeResult> {
   const raw = rawCodec(ext);
   if (raw) return probeRaw(raw, src.size);
   // MPEG or ADTS frames at the head, or (named so) after junk: a copy that started mid-stream
@@ -296,15 +402,21 @@ function afterId3(src: FileSource, at: number): ProbeResult | undefined {
 function handRead(src: FileSource, at: number): ProbeResult | undefined {
   const h = at + 4 <= src.head.length ? src.head.subarray(at, at + 4) : src.read(at, 4);
   switch (h.toString('latin1', 0, 4)) {
-    case 'caff': return at === 0 ? probeCaf(src) : undefined;
-    case 'wvpk': return probeWavPack(src, at);
-    case 'TTA1': return probeTta(src, at);
-    case 'MAC ': return probeApe(src, at);
-    case 'tBaK': return at === 0 ? probeTak(src) : undefined;
+    case 'caff':
+      return at === 0 ? probeCaf(src) : undefined;
+    case 'wvpk':
+      return probeWavPack(src, at);
+    case 'TTA1':
+      return probeTta(src, at);
+    case 'MAC ':
+      return probeApe(src, at);
+    case 'tBaK':
+      return at === 0 ? probeTak(src) : undefined;
   }
   if (at === 0 && h[0] === 0x0b && h[1] === 0x77) return probeAc3(src);
   if (at === 0 && h.toString('latin1', 0, 4) === '#!AM') return probeAmr(src);
-  if (at === 0 && h.toString('latin1', 0, 4) === 'FORM' && audioMagic(src.head, src.size) === 'AIFF') return probeAiff(src);
+  if (at === 0 && h.toString('latin1', 0, 4) === 'FORM' && audioMagic(src.head, src.size) === 'AIFF')
+    return probeAiff(src);
   return undefined;
 }
 
@@ -316,10 +428,16 @@ function guardMm(r: ProbeResult & { bitrate?: number; cbr?: boolean }, src: File
 function fsError(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   switch (err.code) {
-    case 'ENOENT': return 'vanished during the scan';
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'ELOOP': return 'symbolic link (not followed)';
-    case 'EIO': return 'I/O error';
-    default: return err.code ? `${err.code}: ${err.message}` : String(e);
+    case 'ENOENT':
+      return 'vanished during the scan';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ELOOP':
+      return 'symbolic link (not followed)';
+    case 'EIO':
+      return 'I/O error';
+    default:
+      return err.code ? `${err.code}: ${err.message}` : String(e);
   }
 }

@@ -14,17 +14,25 @@ function bytesAt(src: FileSource, pos: number, len: number): Buffer {
 
 function done(samples: number, total: number | undefined, rate: number, base: Base, what: string): ProbeResult {
   if (!(samples > 0)) return { kind: 'unreadable', ...base, error: `no complete ${what}` };
-  const error = total !== undefined && samples < total ? `cut off: header says ${total} samples; counted the ${samples} in complete ${what}s` : undefined;
+  const error =
+    total !== undefined && samples < total
+      ? `cut off: header says ${total} samples; counted the ${samples} in complete ${what}s`
+      : undefined;
   return { kind: 'audio', seconds: samples / rate, ...base, error };
 }
 
-type Base = { codec: string; sampleRate?: number; channels?: number };
+interface Base {
+  codec: string;
+  sampleRate?: number;
+  channels?: number;
+}
 
 const MAX_TABLE = 16 * 1024 * 1024;
 
 /** Core Audio Format (.caf, what iOS recorders write). */
 export function probeCaf(src: FileSource): ProbeResult | undefined {
-  let desc: { rate: number; format: string; bytesPerPacket: number; framesPerPacket: number; channels: number } | undefined;
+  let desc:
+    { rate: number; format: string; bytesPerPacket: number; framesPerPacket: number; channels: number } | undefined;
   let pakt: Buffer | undefined;
   for (let p = 8, n = 0; n < 64 && p + 12 <= src.size; n++) {
     const h = bytesAt(src, p, 12);
@@ -35,22 +43,35 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
     if (type === 'desc' && size >= 32) {
       const d = bytesAt(src, body, 32);
       if (d.length < 32) break;
-      desc = { rate: d.readDoubleBE(0), format: d.toString('latin1', 8, 12), bytesPerPacket: d.readUInt32BE(16), framesPerPacket: d.readUInt32BE(20), channels: d.readUInt32BE(24) };
+      desc = {
+        rate: d.readDoubleBE(0),
+        format: d.toString('latin1', 8, 12),
+        bytesPerPacket: d.readUInt32BE(16),
+        framesPerPacket: d.readUInt32BE(20),
+        channels: d.readUInt32BE(24),
+      };
     } else if (type === 'pakt' && size >= 24 && size <= MAX_TABLE) {
       pakt = bytesAt(src, body, size);
     } else if (type === 'data') {
       if (!desc) return undefined;
-      const base: Base = { codec: `CAF/${desc.format.trim().toUpperCase()}`, sampleRate: Math.round(desc.rate), channels: desc.channels };
+      const base: Base = {
+        codec: `CAF/${desc.format.trim().toUpperCase()}`,
+        sampleRate: Math.round(desc.rate),
+        channels: desc.channels,
+      };
       if (!(desc.rate > 0)) return { kind: 'unreadable', ...base, error: 'CAF without a sample rate' };
       const start = body + 4; // edit count
       const declared = size < 0 ? Infinity : size - 4;
       const present = Math.max(0, Math.min(declared, src.size - start));
       if (desc.bytesPerPacket && desc.framesPerPacket) {
         const frames = Math.floor(present / desc.bytesPerPacket) * desc.framesPerPacket;
-        const total = Number.isFinite(declared) ? Math.floor(declared / desc.bytesPerPacket) * desc.framesPerPacket : undefined;
+        const total = Number.isFinite(declared)
+          ? Math.floor(declared / desc.bytesPerPacket) * desc.framesPerPacket
+          : undefined;
         return done(frames, total, desc.rate, base, 'packet');
       }
-      if (!pakt || pakt.length < 24 || !desc.framesPerPacket) return { kind: 'unreadable', ...base, error: 'variable-size CAF packets without a packet table' };
+      if (!pakt || pakt.length < 24 || !desc.framesPerPacket)
+        return { kind: 'unreadable', ...base, error: 'variable-size CAF packets without a packet table' };
       // packet table: sizes as variable-length integers; the packets whose bytes are all present count
       const packets = Number(pakt.readBigInt64BE(0));
       const valid = Number(pakt.readBigInt64BE(8));
@@ -77,7 +98,9 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
   return undefined;
 }
 
-const WV_RATES = [6000, 8000, 9600, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000, 192000];
+const WV_RATES = [
+  6000, 8000, 9600, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000, 192000,
+];
 
 /** WavPack: the sample rate from the first block, the length from the last complete block. */
 export function probeWavPack(src: FileSource, start: number): ProbeResult | undefined {
@@ -108,7 +131,7 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
 }
 
 function customRate(sub: Buffer): number {
-  for (let p = 0; p + 2 <= sub.length; ) {
+  for (let p = 0; p + 2 <= sub.length;) {
     const id = sub[p]!;
     const large = id & 0x80;
     const words = large ? (p + 4 <= sub.length ? sub.readUIntLE(p + 1, 3) : 0) : sub[p + 1]!;
@@ -147,7 +170,13 @@ export function probeApe(src: FileSource, start: number): ProbeResult | undefine
   const h = bytesAt(src, start, 76);
   if (h.length < 32 || h.toString('latin1', 0, 4) !== 'MAC ') return undefined;
   const version = h.readUInt16LE(4);
-  let blocksPerFrame: number, finalBlocks: number, totalFrames: number, channels: number, rate: number, seekAt: number, seekBytes: number;
+  let blocksPerFrame: number,
+    finalBlocks: number,
+    totalFrames: number,
+    channels: number,
+    rate: number,
+    seekAt: number,
+    seekBytes: number;
   let fullEnd: number | undefined;
   if (version >= 3980) {
     if (h.length < 76) return undefined;
@@ -171,7 +200,8 @@ export function probeApe(src: FileSource, start: number): ProbeResult | undefine
     const wavHeaderBytes = h.readUInt32LE(16);
     totalFrames = h.readUInt32LE(24);
     finalBlocks = h.readUInt32LE(28);
-    blocksPerFrame = version >= 3950 ? 73728 * 4 : version >= 3900 || (version >= 3800 && compression === 4000) ? 73728 : 9216;
+    blocksPerFrame =
+      version >= 3950 ? 73728 * 4 : version >= 3900 || (version >= 3800 && compression === 4000) ? 73728 : 9216;
     // optional peak level (flag 0x04) and seek element count (0x10), the stored WAV header unless 0x20
     let q = 32;
     if (formatFlags & 0x04) q += 4;
@@ -202,7 +232,9 @@ export function probeApe(src: FileSource, start: number): ProbeResult | undefine
     complete++;
   }
   // the last frame: whole when the file reaches the end the descriptor gives (old headers give none)
-  const lastComplete = complete === totalFrames - 1 && (fullEnd !== undefined ? src.size >= fullEnd : table.readUInt32LE((totalFrames - 1) * 4) + start < src.size);
+  const lastComplete =
+    complete === totalFrames - 1 &&
+    (fullEnd !== undefined ? src.size >= fullEnd : table.readUInt32LE((totalFrames - 1) * 4) + start < src.size);
   const samples = lastComplete ? total : complete * blocksPerFrame;
   return done(samples, total, rate, base, 'frame');
 }
@@ -231,13 +263,24 @@ export function probeAiff(src: FileSource): ProbeResult | undefined {
     if (id === 'COMM' && size >= 18) {
       const c = bytesAt(src, body, Math.min(size, 64));
       if (c.length < 18) break;
-      comm = { channels: c.readInt16BE(0), frames: c.readUInt32BE(2), bits: c.readInt16BE(6), rate: extended(c, 8), compression: aifc && c.length >= 22 ? c.toString('latin1', 18, 22) : 'NONE' };
+      comm = {
+        channels: c.readInt16BE(0),
+        frames: c.readUInt32BE(2),
+        bits: c.readInt16BE(6),
+        rate: extended(c, 8),
+        compression: aifc && c.length >= 22 ? c.toString('latin1', 18, 22) : 'NONE',
+      };
     } else if (id === 'SSND' && size >= 8) {
       if (!comm) return undefined; // COMM after the sound data: music-metadata reads those
       const c = comm;
       const codec = c.compression.trim().toUpperCase();
-      const base: Base = { codec: aifc ? `AIFF-C/${codec === 'NONE' || codec === 'SOWT' || codec === 'TWOS' ? 'PCM' : codec}` : 'AIFF/PCM', sampleRate: Math.round(c.rate), channels: c.channels };
-      if (!(c.rate > 0) || c.channels <= 0) return { kind: 'unreadable', ...base, error: 'AIFF without a sample rate or channels' };
+      const base: Base = {
+        codec: aifc ? `AIFF-C/${codec === 'NONE' || codec === 'SOWT' || codec === 'TWOS' ? 'PCM' : codec}` : 'AIFF/PCM',
+        sampleRate: Math.round(c.rate),
+        channels: c.channels,
+      };
+      if (!(c.rate > 0) || c.channels <= 0)
+        return { kind: 'unreadable', ...base, error: 'AIFF without a sample rate or channels' };
       const offset = bytesAt(src, body, 4);
       const dataStart = body + 8 + (offset.length === 4 ? offset.readUInt32BE(0) : 0);
       const present = Math.max(0, Math.min(size - 8, src.size - dataStart));
@@ -250,9 +293,21 @@ export function probeAiff(src: FileSource): ProbeResult | undefined {
       else if (codec === 'GSM') frames = Math.floor(present / (33 * c.channels)) * 160;
       else if (codec === 'IMA4') {
         // COMM counts packets of 64 frames, 34 bytes a channel
-        return done(Math.min(c.frames, Math.floor(present / (34 * c.channels))) * 64, c.frames * 64, c.rate, base, 'packet');
+        return done(
+          Math.min(c.frames, Math.floor(present / (34 * c.channels))) * 64,
+          c.frames * 64,
+          c.rate,
+          base,
+          'packet',
+        );
       }
-      if (frames === undefined) return { kind: 'audio', seconds: c.frames / c.rate, ...base, error: `AIFF-C compression '${c.compression}': length from COMM` };
+      if (frames === undefined)
+        return {
+          kind: 'audio',
+          seconds: c.frames / c.rate,
+          ...base,
+          error: `AIFF-C compression '${c.compression}': length from COMM`,
+        };
       return done(Math.min(c.frames, frames), c.frames, c.rate, base, 'frame');
     }
     p = body + size + (size & 1);
@@ -294,11 +349,17 @@ export function probeTak(src: FileSource): ProbeResult | undefined {
   const rate = bits(52, 18) + 6000;
   const channels = bits(75, 4) + 1;
   const base: Base = { codec: 'TAK', sampleRate: rate, channels };
-  if (!total || total === 2 ** 35 - 1) return { kind: 'unreadable', ...base, error: 'TAK header gives no sample count' };
+  if (!total || total === 2 ** 35 - 1)
+    return { kind: 'unreadable', ...base, error: 'TAK header gives no sample count' };
   if (lastEnd > p && src.size < lastEnd) {
     const samples = Math.floor((total * Math.max(0, src.size - p)) / (lastEnd - p));
     if (!(samples > 0)) return { kind: 'unreadable', ...base, error: 'cut off: no TAK frame present' };
-    return { kind: 'audio', seconds: samples / rate, ...base, error: `cut off: ${src.size} of ${lastEnd} bytes present (header says ${total} samples); sized in proportion` };
+    return {
+      kind: 'audio',
+      seconds: samples / rate,
+      ...base,
+      error: `cut off: ${src.size} of ${lastEnd} bytes present (header says ${total} samples); sized in proportion`,
+    };
   }
   return { kind: 'audio', seconds: total / rate, ...base };
 }

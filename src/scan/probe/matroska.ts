@@ -9,15 +9,37 @@
 import type { FileSource, ProbeResult } from './types.js';
 
 const ID = {
-  Segment: 0x18538067, Info: 0x1549a966, Tracks: 0x1654ae6b, Cluster: 0x1f43b675, TimecodeScale: 0x2ad7b1,
-  Duration: 0x4489, TrackEntry: 0xae, TrackNumber: 0xd7, TrackType: 0x83, CodecID: 0x86, Audio: 0xe1,
-  SamplingFrequency: 0xb5, Channels: 0x9f, DefaultDuration: 0x23e383, CodecDelay: 0x56aa, Timecode: 0xe7,
-  SimpleBlock: 0xa3, BlockGroup: 0xa0, Block: 0xa1, BlockDuration: 0x9b,
+  Segment: 0x18538067,
+  Info: 0x1549a966,
+  Tracks: 0x1654ae6b,
+  Cluster: 0x1f43b675,
+  TimecodeScale: 0x2ad7b1,
+  Duration: 0x4489,
+  TrackEntry: 0xae,
+  TrackNumber: 0xd7,
+  TrackType: 0x83,
+  CodecID: 0x86,
+  Audio: 0xe1,
+  SamplingFrequency: 0xb5,
+  Channels: 0x9f,
+  DefaultDuration: 0x23e383,
+  CodecDelay: 0x56aa,
+  Timecode: 0xe7,
+  SimpleBlock: 0xa3,
+  BlockGroup: 0xa0,
+  Block: 0xa1,
+  BlockDuration: 0x9b,
 } as const;
 
 const UNKNOWN = -1;
 
-interface El { start: number; id: number; size: number; data: number; end: number }
+interface El {
+  start: number;
+  id: number;
+  size: number;
+  data: number;
+  end: number;
+}
 
 /** The element header at p (id with its marker bits, size; size UNKNOWN for all-ones), or undefined. */
 function element(b: Buffer, p: number): El | undefined {
@@ -54,7 +76,15 @@ function float(b: Buffer, e: El): number {
   return e.size === 4 ? b.readFloatBE(e.data) : e.size === 8 ? b.readDoubleBE(e.data) : NaN;
 }
 
-interface Track { number: number; type: number; codec: string; rate?: number; channels?: number; defaultNs?: number; delayNs?: number }
+interface Track {
+  number: number;
+  type: number;
+  codec: string;
+  rate?: number;
+  channels?: number;
+  defaultNs?: number;
+  delayNs?: number;
+}
 
 /** Children of [from, to): each element once; stops at the end of the buffer. */
 function* children(b: Buffer, from: number, to: number): Generator<El> {
@@ -96,11 +126,19 @@ const HEAD = 256 * 1024;
 const TAIL_MAX = 4 * 1024 * 1024;
 
 function codecLabel(doc: string, codec: string): string {
-  const c = codec.replace(/^A_/, '').split('/')[0]!.replace(/[^A-Z0-9]+/gi, '-').toUpperCase();
+  const c = codec
+    .replace(/^A_/, '')
+    .split('/')[0]!
+    .replace(/[^A-Z0-9]+/gi, '-')
+    .toUpperCase();
   return `${doc}/${c || 'UNKNOWN'}`;
 }
 
-interface Blocks { lastEnd: number; firstStart?: number; gaps: number[] }
+interface Blocks {
+  lastEnd: number;
+  firstStart?: number;
+  gaps: number[];
+}
 
 /**
  * Blocks of the track in the cluster at p: the end time (in timecode units) of its last complete
@@ -108,13 +146,13 @@ interface Blocks { lastEnd: number; firstStart?: number; gaps: number[] }
  */
 function clusterBlocks(b: Buffer, p: number, track: Track, scale: number): Blocks | undefined {
   const cl = element(b, p);
-  if (!cl || cl.id !== ID.Cluster) return undefined;
+  if (cl?.id !== ID.Cluster) return undefined;
   const to = cl.end === UNKNOWN ? b.length : Math.min(cl.end, b.length);
   let tc: number | undefined;
   const out: Blocks = { lastEnd: -1, gaps: [] };
   let prev: number | undefined;
   const defaultUnits = track.defaultNs ? track.defaultNs / scale : undefined;
-  for (let q = cl.data; q < to; ) {
+  for (let q = cl.data; q < to;) {
     const e = element(b, q);
     if (!e || e.end === UNKNOWN) break;
     if (e.id === ID.Cluster) break; // next cluster of an unknown-size one
@@ -129,13 +167,16 @@ function clusterBlocks(b: Buffer, p: number, track: Track, scale: number): Block
           if (c.id === ID.Block) found = c;
           else if (c.id === ID.BlockDuration) dur = uint(b, c);
         }
-        if (!found) { q = e.end; continue; }
+        if (!found) {
+          q = e.end;
+          continue;
+        }
         blk = found;
       }
       const num = trackNumber(b, blk.data);
-      if (num && num.value === track.number && num.next + 2 <= b.length) {
+      if (num?.value === track.number && num.next + 2 <= b.length) {
         const t = tc + b.readInt16BE(num.next);
-        if (out.firstStart === undefined) out.firstStart = t;
+        out.firstStart ??= t;
         if (prev !== undefined && t > prev) out.gaps.push(t - prev);
         prev = t;
         const d = dur ?? defaultUnits ?? (out.gaps.length ? out.gaps[out.gaps.length - 1]! : 0);
@@ -159,15 +200,17 @@ function trackNumber(b: Buffer, p: number): { value: number; next: number } | un
 }
 
 export function probeMatroska(src: FileSource): ProbeResult | undefined {
-  const head = src.head.length === src.size || HEAD <= src.head.length ? src.head : src.read(0, Math.min(src.size, HEAD));
+  const head =
+    src.head.length === src.size || HEAD <= src.head.length ? src.head : src.read(0, Math.min(src.size, HEAD));
   const ebml = element(head, 0);
   if (!ebml || ebml.end === UNKNOWN || ebml.id !== 0x1a45dfa3) return undefined;
   let doc = 'MKA';
   for (const c of children(head, ebml.data, Math.min(ebml.end, head.length))) {
-    if (c.id === 0x4282) doc = head.toString('latin1', c.data, Math.min(c.end, head.length)) === 'webm' ? 'WEBM' : 'MKA';
+    if (c.id === 0x4282)
+      doc = head.toString('latin1', c.data, Math.min(c.end, head.length)) === 'webm' ? 'WEBM' : 'MKA';
   }
   const seg = element(head, ebml.end);
-  if (!seg || seg.id !== ID.Segment) return undefined;
+  if (seg?.id !== ID.Segment) return undefined;
   let scale = 1_000_000;
   let durationUnits: number | undefined;
   let tracks: Track[] | undefined;
@@ -189,9 +232,15 @@ export function probeMatroska(src: FileSource): ProbeResult | undefined {
   if (!audio) {
     const video = tracks.some((t) => t.type === 1);
     // only a file shown to be video is `other`; one with no track we know is unreadable
-    return video ? { kind: 'other', codec: doc, error: 'video, no audio track' } : { kind: 'unreadable', codec: doc, error: 'no audio track' };
+    return video
+      ? { kind: 'other', codec: doc, error: 'video, no audio track' }
+      : { kind: 'unreadable', codec: doc, error: 'no audio track' };
   }
-  const base = { codec: codecLabel(doc, audio.codec), sampleRate: audio.rate ? Math.round(audio.rate) : undefined, channels: audio.channels };
+  const base = {
+    codec: codecLabel(doc, audio.codec),
+    sampleRate: audio.rate ? Math.round(audio.rate) : undefined,
+    channels: audio.channels,
+  };
   const segEnd = seg.end;
   const whole = segEnd !== UNKNOWN && segEnd <= src.size;
   const delaySec = (audio.delayNs ?? 0) / 1e9;

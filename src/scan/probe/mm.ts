@@ -44,7 +44,8 @@ class SourceTokenizer extends AbstractTokenizer {
       n = o.length;
     } else {
       this.budget -= o.length;
-      if (this.budget < 0) throw new BudgetExceeded(`needs more than ${READ_BUDGET >> 20} MiB of header to find the length`);
+      if (this.budget < 0)
+        throw new BudgetExceeded(`needs more than ${READ_BUDGET >> 20} MiB of header to find the length`);
       const b = this.src.read(abs, o.length);
       target.set(b);
       n = b.length;
@@ -57,10 +58,12 @@ class SourceTokenizer extends AbstractTokenizer {
     return n;
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that a throw from fill reaches the tokenizer as a rejection
   async readBuffer(target: Uint8Array, options?: IReadChunkOptions): Promise<number> {
     return this.fill(target, options, true);
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that a throw from fill reaches the tokenizer as a rejection
   async peekBuffer(target: Uint8Array, options?: IReadChunkOptions): Promise<number> {
     return this.fill(target, options, false);
   }
@@ -86,7 +89,7 @@ function label(meta: IAudioMetadata): string {
   }
   if (container.startsWith('ASF')) return codec.includes('WINDOWS MEDIA AUDIO') ? 'WMA' : `ASF/${codec}`;
   if (container === 'FLAC') return 'FLAC';
-  if (container === 'ADTS' || codec === 'AAC' && !container) return 'AAC';
+  if (container === 'ADTS' || (codec === 'AAC' && !container)) return 'AAC';
   const c = container.split('/')[0] || 'UNKNOWN';
   return codec && codec !== c ? `${c}/${codec}` : c;
 }
@@ -102,10 +105,16 @@ function tagDate(meta: IAudioMetadata): EmbeddedDate | undefined {
   }
   const d = meta.common.date;
   if (!d) return undefined;
-  return parseHeaderDate(d, meta.native['ID3v2.3'] || meta.native['ID3v2.4'] || meta.native['ID3v2.2'] ? 'id3' : 'tag-date');
+  return parseHeaderDate(
+    d,
+    meta.native['ID3v2.3'] || meta.native['ID3v2.4'] || meta.native['ID3v2.2'] ? 'id3' : 'tag-date',
+  );
 }
 
-export async function probeWithMusicMetadata(src: FileSource, name: string): Promise<ProbeResult & { bitrate?: number; cbr?: boolean }> {
+export async function probeWithMusicMetadata(
+  src: FileSource,
+  name: string,
+): Promise<ProbeResult & { bitrate?: number; cbr?: boolean }> {
   const skip = id3End(src.head);
   const start = skip > MAX_ID3 && skip < src.size ? skip : 0;
   let meta: IAudioMetadata;
@@ -122,10 +131,19 @@ export async function probeWithMusicMetadata(src: FileSource, name: string): Pro
     return { kind: 'unreadable', error: `not decodable: ${msg.split('\n')[0]}` };
   }
   const f = meta.format;
-  const base = { codec: label(meta), sampleRate: f.sampleRate, channels: f.numberOfChannels, embeddedDate: tagDate(meta) };
+  const base = {
+    codec: label(meta),
+    sampleRate: f.sampleRate,
+    channels: f.numberOfChannels,
+    embeddedDate: tagDate(meta),
+  };
   if (isMp4(meta)) return mp4Length(src, f.duration, base);
   if (f.duration === undefined || !Number.isFinite(f.duration) || f.duration <= 0) {
-    return { kind: 'unreadable', ...base, error: f.container ? `${f.container} without a determinable duration` : 'no audio stream found' };
+    return {
+      kind: 'unreadable',
+      ...base,
+      error: f.container ? `${f.container} without a determinable duration` : 'no audio stream found',
+    };
   }
   return { kind: 'audio', seconds: f.duration, ...base, bitrate: f.bitrate, cbr: f.codecProfile === 'CBR' };
 }
@@ -141,13 +159,22 @@ function mp4Length(src: FileSource, mmSeconds: number | undefined, base: Base): 
   const t = mp4Tracks(src);
   if (t && !t.sound) {
     // only a file shown to be video is `other`; one with no track we know is unreadable
-    return t.video ? { kind: 'other', codec: base.codec, error: 'video, no audio track' } : { kind: 'unreadable', ...base, error: 'MP4 without an audio track' };
+    return t.video
+      ? { kind: 'other', codec: base.codec, error: 'video, no audio track' }
+      : { kind: 'unreadable', ...base, error: 'MP4 without an audio track' };
   }
   if (t?.samples !== undefined && t.present! < t.samples) {
-    if (!t.present) return { kind: 'unreadable', ...base, error: `cut off: none of the ${t.samples} audio samples is in the file` };
-    return { kind: 'audio', seconds: t.presentSeconds!, ...base, error: `cut off: ${t.present} of ${t.samples} audio samples present` };
+    if (!t.present)
+      return { kind: 'unreadable', ...base, error: `cut off: none of the ${t.samples} audio samples is in the file` };
+    return {
+      kind: 'audio',
+      seconds: t.presentSeconds!,
+      ...base,
+      error: `cut off: ${t.present} of ${t.samples} audio samples present`,
+    };
   }
-  const seconds = mp4EditListSeconds(src) ?? (mmSeconds && Number.isFinite(mmSeconds) && mmSeconds > 0 ? mmSeconds : t?.tableSeconds);
+  const seconds =
+    mp4EditListSeconds(src) ?? (mmSeconds && Number.isFinite(mmSeconds) && mmSeconds > 0 ? mmSeconds : t?.tableSeconds);
   if (!seconds) return { kind: 'unreadable', ...base, error: 'MP4 without a determinable duration' };
   return { kind: 'audio', seconds, ...base };
 }

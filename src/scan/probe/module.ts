@@ -43,7 +43,9 @@ function openmpt(): Promise<OpenMpt> {
       // libopenmpt's default log goes to stderr, which would break the terminal UI: silenced
       m.default({ print: () => {}, printErr: () => {} }),
     );
-    lib.catch(() => { lib = undefined; });
+    lib.catch(() => {
+      lib = undefined;
+    });
   }
   return lib;
 }
@@ -54,7 +56,11 @@ export function moduleKind(h: Buffer): string | undefined {
   if (four === 'IMPM') return 'IT';
   if (h.toString('latin1', 0, 17) === 'Extended Module: ') return 'XM';
   if (h.length >= 48 && h.toString('latin1', 44, 48) === 'SCRM') return 'S3M';
-  if (h.length >= 1084 && /^(M\.K\.|M!K!|M&K!|FLT[48]|[2-9]CHN|[1-3][0-9]CH|CD81|OKTA|OCTA)$/.test(h.toString('latin1', 1080, 1084))) return 'MOD';
+  if (
+    h.length >= 1084 &&
+    /^(M\.K\.|M!K!|M&K!|FLT[48]|[2-9]CHN|[1-3][0-9]CH|CD81|OKTA|OCTA)$/.test(h.toString('latin1', 1080, 1084))
+  )
+    return 'MOD';
   return undefined;
 }
 
@@ -62,14 +68,22 @@ export function moduleKind(h: Buffer): string | undefined {
 export async function probeModule(src: FileSource, kind: string): Promise<ProbeResult> {
   const codec = `MODULE/${kind}`;
   if (src.size > MODULE_MAX_BYTES) {
-    return { kind: 'unreadable', codec, error: `${kind} module of ${src.size} bytes: over the ${MODULE_MAX_BYTES / 1048576} MiB read for modules` };
+    return {
+      kind: 'unreadable',
+      codec,
+      error: `${kind} module of ${src.size} bytes: over the ${MODULE_MAX_BYTES / 1048576} MiB read for modules`,
+    };
   }
   const bytes = src.size <= src.head.length ? src.head : src.read(0, src.size);
   let mpt: OpenMpt;
   try {
     mpt = await openmpt();
   } catch (e) {
-    return { kind: 'unreadable', codec, error: `${kind} module: the module player did not load: ${e instanceof Error ? e.message : String(e)}` };
+    return {
+      kind: 'unreadable',
+      codec,
+      error: `${kind} module: the module player did not load: ${e instanceof Error ? e.message : String(e)}`,
+    };
   }
   let seconds: number;
   const p = mpt._malloc(bytes.length);
@@ -85,11 +99,17 @@ export async function probeModule(src: FileSource, kind: string): Promise<ProbeR
     }
   } catch (e) {
     // a wasm trap (out of bounds, unreachable) on a hostile file: that file is unreadable, the scan goes on
-    return { kind: 'unreadable', codec, error: `${kind} module: libopenmpt failed: ${e instanceof Error ? e.message : String(e)}` };
+    return {
+      kind: 'unreadable',
+      codec,
+      error: `${kind} module: libopenmpt failed: ${e instanceof Error ? e.message : String(e)}`,
+    };
   } finally {
     mpt._free(p);
   }
-  if (!Number.isFinite(seconds) || seconds <= 0) return { kind: 'unreadable', codec, error: `${kind} module: libopenmpt gives no length` };
-  if (seconds > MODULE_MAX_SECONDS) return { kind: 'unreadable', codec, error: `${kind} module: libopenmpt gives ${fmtS(seconds)}, not believable` };
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    return { kind: 'unreadable', codec, error: `${kind} module: libopenmpt gives no length` };
+  if (seconds > MODULE_MAX_SECONDS)
+    return { kind: 'unreadable', codec, error: `${kind} module: libopenmpt gives ${fmtS(seconds)}, not believable` };
   return { kind: 'audio', codec, seconds };
 }

@@ -55,7 +55,10 @@ export function frameAt(b: Buffer, p: number): Frame | undefined {
   const sampleRate = RATES[version][si]!;
   const pad = (h >>> 9) & 1;
   const samples = layer === 1 ? 384 : layer === 2 || version === 1 ? 1152 : 576;
-  const size = layer === 1 ? (Math.floor((12 * bitrate) / sampleRate) + pad) * 4 : Math.floor(((samples / 8) * bitrate) / sampleRate) + pad;
+  const size =
+    layer === 1
+      ? (Math.floor((12 * bitrate) / sampleRate) + pad) * 4
+      : Math.floor(((samples / 8) * bitrate) / sampleRate) + pad;
   return { header: h, version, layer, bitrate, sampleRate, channels: ((h >>> 6) & 3) === 3 ? 1 : 2, samples, size };
 }
 
@@ -79,7 +82,10 @@ function syncFrom(b: Buffer, from: number, ref?: number): number {
     let ok = true;
     for (let k = 0; k < 2 && q < b.length; k++) {
       const s = sameStreamSize(b, q, f.header);
-      if (!s) { ok = q + 4 > b.length; break; }
+      if (!s) {
+        ok = q + 4 > b.length;
+        break;
+      }
       q += s;
     }
     if (ok) return p;
@@ -139,13 +145,25 @@ function lengthHeader(b: Buffer, p: number, f: Frame): LengthHeader | undefined 
     const flags = b.readUInt32BE(x + 4);
     let q = x + 8;
     const r: LengthHeader = { kind: tag };
-    if (flags & 1 && q + 4 <= b.length) (r.frames = b.readUInt32BE(q)), (q += 4);
-    if (flags & 2 && q + 4 <= b.length) (r.bytes = b.readUInt32BE(q)), (q += 4);
-    if (flags & 4 && q + 100 <= b.length) (r.toc = b.subarray(q, q + 100)), (q += 100);
+    if (flags & 1 && q + 4 <= b.length) {
+      r.frames = b.readUInt32BE(q);
+      q += 4;
+    }
+    if (flags & 2 && q + 4 <= b.length) {
+      r.bytes = b.readUInt32BE(q);
+      q += 4;
+    }
+    if (flags & 4 && q + 100 <= b.length) {
+      r.toc = b.subarray(q, q + 100);
+      q += 100;
+    }
     if (flags & 8) q += 4;
     // LAME tag: 9 bytes of encoder name, ..., delay (12 bits) and padding (12 bits) at +21
     const enc = b.toString('latin1', q, q + 4);
-    if ((enc === 'LAME' || enc === 'Lavf' || enc === 'Lavc' || enc === 'L3.9' || enc === 'GOGO') && q + 24 <= b.length) {
+    if (
+      (enc === 'LAME' || enc === 'Lavf' || enc === 'Lavc' || enc === 'L3.9' || enc === 'GOGO') &&
+      q + 24 <= b.length
+    ) {
       const v = (b[q + 21]! << 16) | (b[q + 22]! << 8) | b[q + 23]!;
       r.delay = v >>> 12;
       r.padding = v & 0xfff;
@@ -163,15 +181,24 @@ function lengthHeader(b: Buffer, p: number, f: Frame): LengthHeader | undefined 
 export function tailTagBytes(tail: Buffer): number {
   let end = tail.length;
   for (let n = 0; n < 3; n++) {
-    if (end >= 128 && tail.toString('latin1', end - 128, end - 125) === 'TAG') { end -= 128; continue; }
+    if (end >= 128 && tail.toString('latin1', end - 128, end - 125) === 'TAG') {
+      end -= 128;
+      continue;
+    }
     if (end >= 32 && tail.toString('latin1', end - 32, end - 24) === 'APETAGEX') {
       const size = tail.readUInt32LE(end - 20); // footer + items
       const header = tail.readUInt32LE(end - 12) & 0x80000000 ? 32 : 0;
-      if (size + header <= end) { end -= size + header; continue; }
+      if (size + header <= end) {
+        end -= size + header;
+        continue;
+      }
     }
     if (end >= 15 && tail.toString('latin1', end - 9, end) === 'LYRICS200') {
       const size = Number(tail.toString('latin1', end - 15, end - 9));
-      if (Number.isFinite(size) && size + 15 <= end) { end -= size + 15; continue; }
+      if (Number.isFinite(size) && size + 15 <= end) {
+        end -= size + 15;
+        continue;
+      }
     }
     break;
   }
@@ -213,7 +240,12 @@ export function probeMpeg(src: FileSource, start: number): ProbeResult | undefin
   let first = start < src.head.length ? src.head.subarray(start) : Buffer.alloc(0);
   let off = syncFrom(first, 0);
   // ... and, without one, enough frames for the CBR check: then only the tail is read.
-  if (!whole && (off < 0 || off + 200 > first.length || !(frameHasCount(first, off) || walk(first, off, frameAt(first, off)!.header).frames >= 4))) {
+  if (
+    !whole &&
+    (off < 0 ||
+      off + 200 > first.length ||
+      !(frameHasCount(first, off) || walk(first, off, frameAt(first, off)!.header).frames >= 4))
+  ) {
     first = window(src, start, WINDOW);
     off = syncFrom(first, 0);
     if (off < 0 && src.size - start > WINDOW) {
@@ -238,7 +270,9 @@ export function probeMpeg(src: FileSource, start: number): ProbeResult | undefin
     let frames: number;
     let how: string;
     if (whole || present <= WALK_CUT_MAX) {
-      frames = whole ? walk(src.head, after, f.header).frames : walk(src.read(audioStart, present), f.size, f.header).frames;
+      frames = whole
+        ? walk(src.head, after, f.header).frames
+        : walk(src.read(audioStart, present), f.size, f.header).frames;
       how = 'counted the complete frames present';
     } else if (lh.toc && lh.kind === 'Xing') {
       // one table step (1/256 of the bytes) back: the table's byte positions are rounded down, so
@@ -269,7 +303,12 @@ export function probeMpeg(src: FileSource, start: number): ProbeResult | undefin
     // VBR without a length header, up to a few MiB: every frame walked (exact)
     const w = walk(src.read(audioStart, src.size - audioStart), skipFirst, f.header);
     if (!w.frames) return { kind: 'unreadable', ...base, error: 'no complete audio frame' };
-    return { kind: 'audio', seconds: (w.frames * f.samples) / perSec, ...base, error: 'VBR without a length header: every frame counted' };
+    return {
+      kind: 'audio',
+      seconds: (w.frames * f.samples) / perSec,
+      ...base,
+      error: 'VBR without a length header: every frame counted',
+    };
   }
   const audioEnd = src.size - tailTagBytes(tail);
   const midPos = audioStart + Math.floor((audioEnd - audioStart) / 2) - WINDOW / 2;
@@ -293,7 +332,8 @@ export function probeMpeg(src: FileSource, start: number): ProbeResult | undefin
   const audioBytes = audioEnd - audioStart - skipFirst;
   if (cbr) {
     // one bit rate throughout: the frames are the bytes over the mean frame size (padding included)
-    const frameBytes = (f.layer === 1 ? (12 * f.bitrate * 4) / f.sampleRate : ((f.samples / 8) * f.bitrate) / f.sampleRate);
+    const frameBytes =
+      f.layer === 1 ? (12 * f.bitrate * 4) / f.sampleRate : ((f.samples / 8) * f.bitrate) / f.sampleRate;
     const n = Math.floor(audioBytes / frameBytes + 1e-9);
     return { kind: 'audio', seconds: (n * f.samples) / perSec, ...base };
   }

@@ -9,7 +9,12 @@ const MAX_MOOV = 16 * 1024 * 1024;
 /** 50 M AAC frames is 290 h at 48 kHz: more is a forged table, and walking it would hang the reader */
 const MAX_SAMPLES = 50_000_000;
 
-interface Box { type: string; start: number; body: number; end: number }
+interface Box {
+  type: string;
+  start: number;
+  body: number;
+  end: number;
+}
 
 function* boxes(buf: Buffer, from: number, to: number): Generator<Box> {
   let p = from;
@@ -149,7 +154,13 @@ export function mp4Tracks(src: FileSource): Mp4Audio | undefined {
     const sampleN = moov.readUInt32BE(stsz + 4);
     const chunkN = moov.readUInt32BE(stco);
     const offW = co64 ? 8 : 4;
-    if (!fits(stts, sttsN, 8) || !fits(stsc, stscN, 12) || !fits(stco, chunkN, offW) || (!fixedSize && !fits(stsz + 4, sampleN, 4))) return out;
+    if (
+      !fits(stts, sttsN, 8) ||
+      !fits(stsc, stscN, 12) ||
+      !fits(stco, chunkN, offW) ||
+      (!fixedSize && !fits(stsz + 4, sampleN, 4))
+    )
+      return out;
     // a sample count no recording has (a fixed-size stsz may claim 2^32): not walked
     if (sampleN > MAX_SAMPLES) return out;
     // stts cursor
@@ -164,7 +175,9 @@ export function mp4Tracks(src: FileSource): Mp4Audio | undefined {
     for (let chunk = 1; chunk <= chunkN && s < sampleN; chunk++) {
       while (ci + 1 < stscN && moov.readUInt32BE(stsc + 4 + (ci + 1) * 12) <= chunk) ci++;
       const perChunk = stscN ? moov.readUInt32BE(stsc + 4 + ci * 12 + 4) : 0;
-      let off = co64 ? Number(moov.readBigUInt64BE(stco + 4 + (chunk - 1) * 8)) : moov.readUInt32BE(stco + 4 + (chunk - 1) * 4);
+      let off = co64
+        ? Number(moov.readBigUInt64BE(stco + 4 + (chunk - 1) * 8))
+        : moov.readUInt32BE(stco + 4 + (chunk - 1) * 4);
       for (let k = 0; k < perChunk && s < sampleN; k++, s++) {
         const size = fixedSize || moov.readUInt32BE(stsz + 8 + s * 4);
         while (tLeft === 0 && ti + 1 < sttsN) {
@@ -194,7 +207,10 @@ export function mp4Tracks(src: FileSource): Mp4Audio | undefined {
       const count = moov.readUInt32BE(elst.body + 4);
       for (let i = 0, e = elst.body + 8; i < count && e + (v1 ? 20 : 12) <= elst.end; i++, e += v1 ? 20 : 12) {
         const mt = v1 ? Number(moov.readBigInt64BE(e + 8)) : moov.readInt32BE(e + 4);
-        if (mt !== -1) { skip = Math.max(0, mt); break; }
+        if (mt !== -1) {
+          skip = Math.max(0, mt);
+          break;
+        }
       }
     }
     out.presentSeconds = Math.max(0, presentDur - skip) / scale;

@@ -16,17 +16,39 @@ const WINDOW = 2 * 1024 * 1024;
 
 /** Packet size and the offset of the first sync byte (188-byte TS, or 192-byte M2TS with a 4-byte time code), or undefined. */
 export function tsLayout(h: Buffer): { size: 188 | 192; first: number } | undefined {
-  for (const [size, first] of [[188, 0], [192, 4]] as const) {
-    if (h.length >= first + 2 * size + 1 && h[first] === 0x47 && h[first + size] === 0x47 && h[first + 2 * size] === 0x47) return { size, first };
+  for (const [size, first] of [
+    [188, 0],
+    [192, 4],
+  ] as const) {
+    if (
+      h.length >= first + 2 * size + 1 &&
+      h[first] === 0x47 &&
+      h[first + size] === 0x47 &&
+      h[first + 2 * size] === 0x47
+    )
+      return { size, first };
   }
   return undefined;
 }
 
 type AudioType = 'AAC' | 'MPEG' | 'other';
-const AUDIO_TYPES: Record<number, AudioType> = { 0x03: 'MPEG', 0x04: 'MPEG', 0x0f: 'AAC', 0x11: 'other', 0x81: 'other', 0x87: 'other', 0x82: 'other', 0x86: 'other' };
+const AUDIO_TYPES: Record<number, AudioType> = {
+  0x03: 'MPEG',
+  0x04: 'MPEG',
+  0x0f: 'AAC',
+  0x11: 'other',
+  0x81: 'other',
+  0x87: 'other',
+  0x82: 'other',
+  0x86: 'other',
+};
 const VIDEO_TYPES = new Set([0x01, 0x02, 0x10, 0x1b, 0x24, 0x42, 0xea]);
 
-interface Packet { pid: number; start: boolean; payload: Buffer }
+interface Packet {
+  pid: number;
+  start: boolean;
+  payload: Buffer;
+}
 
 function* packets(b: Buffer, size: number, first: number): Generator<Packet> {
   for (let p = first; p + 188 <= b.length; p += size) {
@@ -49,14 +71,18 @@ function section(pl: Buffer): Buffer | undefined {
   return pl.subarray(s, Math.min(pl.length, s + 3 + len));
 }
 
-interface Pes { pts?: number; data: Buffer }
+interface Pes {
+  pts?: number;
+  data: Buffer;
+}
 
 function pes(pl: Buffer): Pes | undefined {
   if (pl.length < 9 || pl[0] !== 0 || pl[1] !== 0 || pl[2] !== 1) return undefined;
   const hdl = pl[8]!;
   let pts: number | undefined;
   if (pl[7]! & 0x80 && pl.length >= 14) {
-    pts = (pl[9]! >> 1 & 7) * 2 ** 30 + ((pl[10]! << 7) | (pl[11]! >> 1)) * 2 ** 15 + ((pl[12]! << 7) | (pl[13]! >> 1));
+    pts =
+      ((pl[9]! >> 1) & 7) * 2 ** 30 + ((pl[10]! << 7) | (pl[11]! >> 1)) * 2 ** 15 + ((pl[12]! << 7) | (pl[13]! >> 1));
   }
   return { pts, data: pl.subarray(Math.min(pl.length, 9 + hdl)) };
 }
@@ -68,7 +94,7 @@ function mpegPayloadSeconds(b: Buffer): { seconds: number; sampleRate: number; c
   let ch = 0;
   let stream = -1;
   const MASK = 0xfffe0c00;
-  for (let p = b.indexOf(0xff); p >= 0 && p + 4 <= b.length; ) {
+  for (let p = b.indexOf(0xff); p >= 0 && p + 4 <= b.length;) {
     const f = frameAt(b, p);
     let ok = !!f && p + f.size <= b.length;
     if (ok && stream < 0) {
@@ -80,7 +106,11 @@ function mpegPayloadSeconds(b: Buffer): { seconds: number; sampleRate: number; c
       p = b.indexOf(0xff, p + 1);
       continue;
     }
-    if (stream < 0) { stream = f!.header & MASK; rate = f!.sampleRate; ch = f!.channels; }
+    if (stream < 0) {
+      stream = f!.header & MASK;
+      rate = f!.sampleRate;
+      ch = f!.channels;
+    }
     samples += f!.samples;
     p += f!.size;
   }
@@ -107,7 +137,7 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
       if (!audio) {
         if (pk.pid === 0 && pk.start) {
           const s = section(pk.payload);
-          if (s && s[0] === 0x00) {
+          if (s?.[0] === 0x00) {
             const ids = new Set<number>();
             for (let i = 8; i + 4 <= s.length - 4; i += 4) {
               if (s.readUInt16BE(i) !== 0) ids.add(s.readUInt16BE(i + 2) & 0x1fff);
@@ -116,13 +146,13 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
           }
         } else if (pmtPids.has(pk.pid) && pk.start) {
           const s = section(pk.payload);
-          if (s && s[0] === 0x02 && s.length >= 12) {
+          if (s?.[0] === 0x02 && s.length >= 12) {
             sawPmt = true;
             let i = 12 + (s.readUInt16BE(10) & 0x0fff);
             while (i + 5 <= s.length - 4) {
               const st = s[i]!;
               const pid = s.readUInt16BE(i + 1) & 0x1fff;
-              if (AUDIO_TYPES[st] && !audio) audio = { pid, type: AUDIO_TYPES[st]!, streamType: st };
+              if (AUDIO_TYPES[st] && !audio) audio = { pid, type: AUDIO_TYPES[st], streamType: st };
               if (VIDEO_TYPES.has(st)) sawVideo = true;
               i += 5 + (s.readUInt16BE(i + 3) & 0x0fff);
             }
@@ -134,7 +164,7 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
       if (pk.start) {
         const e = pes(pk.payload);
         if (!e) continue;
-        if (firstPts === undefined) firstPts = e.pts;
+        firstPts ??= e.pts;
         if (whole) chunks.push(e.data);
       } else if (whole && chunks.length) {
         chunks.push(pk.payload);
@@ -143,10 +173,20 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
     if (!audio && pos + step >= WINDOW) break; // no PMT naming an audio track in the first 2 MiB
   }
   if (!sawPmt) return undefined;
-  if (!audio) return { kind: 'other', codec: 'MPEG-TS', error: sawVideo ? 'video, no audio track' : 'MPEG-TS without an audio track' };
+  if (!audio)
+    return {
+      kind: 'other',
+      codec: 'MPEG-TS',
+      error: sawVideo ? 'video, no audio track' : 'MPEG-TS without an audio track',
+    };
   const codec = `MPEG-TS/${audio.type === 'AAC' ? 'AAC' : audio.type === 'MPEG' ? 'MPEG AUDIO' : `0x${audio.streamType.toString(16)}`}`;
-  if (audio.type === 'other') return { kind: 'unreadable', codec, error: `MPEG-TS audio of stream type 0x${audio.streamType.toString(16)}: its frames are not read` };
-  const count = (b: Buffer) => (audio!.type === 'AAC' ? adtsPayloadSeconds(b) : mpegPayloadSeconds(b));
+  if (audio.type === 'other')
+    return {
+      kind: 'unreadable',
+      codec,
+      error: `MPEG-TS audio of stream type 0x${audio.streamType.toString(16)}: its frames are not read`,
+    };
+  const count = (b: Buffer) => (audio.type === 'AAC' ? adtsPayloadSeconds(b) : mpegPayloadSeconds(b));
   if (whole) {
     const r = count(Buffer.concat(chunks));
     if (!r) return { kind: 'unreadable', codec, error: 'MPEG-TS: no complete audio frame' };
@@ -159,13 +199,14 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
     if (pk.pid !== audio.pid) continue;
     if (pk.start) {
       const e = pes(pk.payload);
-      if (!e || e.pts === undefined) continue;
+      if (e?.pts === undefined) continue;
       lastPts = e.pts;
       lastPes = [e.data];
     } else if (lastPes.length) lastPes.push(pk.payload);
   }
   const last = lastPes.length ? count(Buffer.concat(lastPes)) : undefined;
-  if (firstPts === undefined || lastPts === undefined || !last) return { kind: 'unreadable', codec, error: 'MPEG-TS: audio timestamps not found at the head and tail' };
+  if (firstPts === undefined || lastPts === undefined || !last)
+    return { kind: 'unreadable', codec, error: 'MPEG-TS: audio timestamps not found at the head and tail' };
   let span = lastPts - firstPts;
   if (span < 0) span += 2 ** 33; // the 33-bit clock wrapped once
   return {

@@ -21,7 +21,7 @@ interface Stream {
 /** The first audio stream among the streams that begin the file (a video's Theora stream may come first). */
 function firstStream(head: Buffer): Stream | string {
   let why = 'not an Ogg page';
-  for (let p = 0; p + 27 <= head.length && head.toString('latin1', p, p + 4) === 'OggS'; ) {
+  for (let p = 0; p + 27 <= head.length && head.toString('latin1', p, p + 4) === 'OggS';) {
     if (p > 0 && !(head[p + 5]! & 2)) break; // past the beginning-of-stream pages
     const nsegs = head[p + 26]!;
     let body = 0;
@@ -41,7 +41,14 @@ function streamAt(head: Buffer, at: number): Stream | string {
   if (head.length < p + 20) return 'first Ogg page cut off';
   const pkt = head.subarray(p);
   if (pkt.toString('latin1', 0, 8) === 'OpusHead') {
-    return { codec: 'OGG/OPUS', serial, granuleRate: 48000, sampleRate: pkt.readUInt32LE(12) || 48000, channels: pkt[9]!, preSkip: pkt.readUInt16LE(10) };
+    return {
+      codec: 'OGG/OPUS',
+      serial,
+      granuleRate: 48000,
+      sampleRate: pkt.readUInt32LE(12) || 48000,
+      channels: pkt[9]!,
+      preSkip: pkt.readUInt16LE(10),
+    };
   }
   if (pkt[0] === 1 && pkt.toString('latin1', 1, 7) === 'vorbis') {
     const rate = pkt.readUInt32LE(12);
@@ -49,7 +56,14 @@ function streamAt(head: Buffer, at: number): Stream | string {
   }
   if (pkt.toString('latin1', 0, 8) === 'Speex   ' && pkt.length >= 52) {
     const rate = pkt.readUInt32LE(36);
-    return { codec: 'OGG/SPEEX', serial, granuleRate: rate, sampleRate: rate, channels: pkt.readUInt32LE(48), preSkip: 0 };
+    return {
+      codec: 'OGG/SPEEX',
+      serial,
+      granuleRate: rate,
+      sampleRate: rate,
+      channels: pkt.readUInt32LE(48),
+      preSkip: 0,
+    };
   }
   if (pkt[0] === 0x7f && pkt.toString('latin1', 1, 5) === 'FLAC' && pkt.length >= 9 + 4 + 4 + 18) {
     // 0x7F "FLAC" major minor nheaders(2) "fLaC" block-header(4) STREAMINFO: rate is 20 bits at byte 10
@@ -58,13 +72,21 @@ function streamAt(head: Buffer, at: number): Stream | string {
     const channels = ((pkt[si + 12]! >> 1) & 7) + 1;
     return { codec: 'OGG/FLAC', serial, granuleRate: rate, sampleRate: rate, channels, preSkip: 0 };
   }
-  if (pkt.toString('latin1', 1, 7) === 'theora' || pkt.toString('latin1', 0, 8) === 'fishead\0' || pkt.toString('latin1', 1, 4) === 'VP8') return 'video, no audio stream';
+  if (
+    pkt.toString('latin1', 1, 7) === 'theora' ||
+    pkt.toString('latin1', 0, 8) === 'fishead\0' ||
+    pkt.toString('latin1', 1, 4) === 'VP8'
+  )
+    return 'video, no audio stream';
   return 'unknown Ogg codec';
 }
 
 export function probeOgg(src: FileSource): ProbeResult {
   const s = firstStream(src.head);
-  if (typeof s === 'string') return s.startsWith('video') ? { kind: 'other', codec: 'OGG', error: s } : { kind: 'unreadable', codec: 'OGG', error: s };
+  if (typeof s === 'string')
+    return s.startsWith('video')
+      ? { kind: 'other', codec: 'OGG', error: s }
+      : { kind: 'unreadable', codec: 'OGG', error: s };
   const base = { codec: s.codec, sampleRate: s.sampleRate, channels: s.channels };
   if (!s.granuleRate) return { kind: 'unreadable', ...base, error: 'Ogg stream without a sample rate' };
   const tailLen = Math.min(src.size, MAX_PAGE + 1024);

@@ -18,8 +18,13 @@ const G711A: RawCodec = { codec: 'ALAW', sampleRate: 8000, frameBytes: 1, frames
 
 const RAW: Record<string, RawCodec> = {
   gsm: { codec: 'GSM', sampleRate: 8000, frameBytes: 33, framesPerSecond: 50 },
-  ul: G711U, ulaw: G711U, pcmu: G711U, mu: G711U,
-  al: G711A, alaw: G711A, pcma: G711A,
+  ul: G711U,
+  ulaw: G711U,
+  pcmu: G711U,
+  mu: G711U,
+  al: G711A,
+  alaw: G711A,
+  pcma: G711A,
   g729: { codec: 'G729', sampleRate: 8000, frameBytes: 10, framesPerSecond: 100 },
   g722: { codec: 'G722', sampleRate: 16000, frameBytes: 1, framesPerSecond: 8000 },
   g726: { codec: 'G726', sampleRate: 8000, frameBytes: 1, framesPerSecond: 4000 },

@@ -91,7 +91,8 @@ export function probeWav(src: FileSource): ProbeResult {
   const name = CODECS[tag] ?? `0x${tag.toString(16).padStart(4, '0')}`;
   const codec = `WAV/${name}`;
   const base = { codec, sampleRate, channels };
-  if (!sampleRate || !channels) return { kind: 'unreadable', ...base, error: 'WAV fmt chunk has no sample rate or channels' };
+  if (!sampleRate || !channels)
+    return { kind: 'unreadable', ...base, error: 'WAV fmt chunk has no sample rate or channels' };
   if (dataOffset < 0) return { kind: 'unreadable', ...base, error: 'WAV without a data chunk' };
 
   const available = Math.max(0, src.size - dataOffset);
