@@ -4,14 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { render } from 'ink-testing-library';
-import { readFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from '../src/tui/App.js';
 import { CustomerTable, Lines, Status } from '../src/tui/widgets.js';
 import { initialState } from '../src/tui/state.js';
 import { detailLines } from '../src/tui/format.js';
 import type { ScanResult } from '../src/scan/engine.js';
-import { LEAK, csvObjects, tempDir } from './helpers.js';
+import { totalOf } from '../src/scan/aggregate.js';
+import { LEAK, csvObjects, put, tempDir } from './helpers.js';
 import { KEY, ZONE, cust, fits, fixedSource, flatTree, startApp, until } from './tui-helpers.js';
 
 const none = { unmatched: 0, mtimeDated: 0, unreadableFolders: 0, linksSkipped: 0, specialSkipped: 0 };
@@ -25,6 +26,10 @@ const progress = {
   unreadable: 3,
   bytes: 0,
   elapsedMs: 1000,
+  unreadableFolders: 0,
+  linksSkipped: 0,
+  specialSkipped: 0,
+  unmatched: 0,
 };
 
 describe('widgets', () => {
@@ -222,11 +227,14 @@ describe('widgets', () => {
     const plain = detailLines(cust('(unmatched)', 3), ZONE, 79).join('\n');
     expect(plain).toMatch(/did not match/);
     const withEx = detailLines(
-      cust('(unmatched)', 3, { unmatchedExamples: ['a/out-1.wav', 'a/out-2.wav'] } as never),
+      cust('(unmatched)', 3, { unmatchedExamples: ['a/out-1.wav', 'a/out-\x1b[2J.wav'] }),
       ZONE,
       79,
     ).join('\n');
-    expect(withEx).toMatch(/Example paths \(2 of 3\)\n {2}a\/out-1\.wav/);
+    // the paths as the terminal can show them: an escape sequence in a name is not sent to it
+    expect(withEx).toMatch(
+      /Example paths \(the first 2 of 3, by path\)\n {2}a\/out-1\.wav\n {2}a\/out-\uFFFD\[2J\.wav/,
+    );
   });
 });
 
@@ -238,12 +246,12 @@ function finishedWith(customers: ReturnType<typeof cust>[], extra: Partial<ScanR
     finishedAt: new Date(),
     partial: false,
     customers,
-    totals: { ...cust('', 0), customers: customers.length },
+    totals: { ...totalOf(customers), customers: customers.length },
     linksSkipped: 0,
     specialSkipped: 0,
     unreadableFolders: 0,
     folderErrors: [],
-    unmatched: 0,
+    unmatched: customers.filter((c) => c.kind === 'unmatched').reduce((n, c) => n + c.files, 0),
     ...extra,
   } as ScanResult;
   return fixedSource({ progress: { ...progress, phase: 'done', done: 1000 }, customers, finished: true, result });
@@ -553,6 +561,53 @@ describe('journeys', () => {
     const view = await until(lastFrame, (f) => f.includes('Per year'), 'acme');
     expect(view).toMatch(/1 folder here could not be read: NOT COUNTED/);
     expect(view).toMatch(/acme\/2017: EACCES/);
+    expect(fits(view, 80, 24)).toBe(true);
+  });
+
+  it('while the scan runs: an unreadable folder met so far is on the main screen and in its customer view', async () => {
+    const customers = [cust('acme', 3, { unreadableFolders: 1 }), cust('beta', 2)];
+    const source = fixedSource({
+      progress: { ...progress, walkDone: false, unreadableFolders: 1, linksSkipped: 1 },
+      customers,
+      finished: false,
+      folderErrors: [{ path: 'acme/2017', error: 'EACCES' }],
+    });
+    const { lastFrame, stdin } = render(
+      <App source={source} root="/leak" zone={ZONE} delimiter="," size={{ columns: 80, rows: 24 }} />,
+    );
+    const main = await until(lastFrame, (f) => f.includes('NOT COUNTED'), 'the warning');
+    expect(main).toMatch(/! 1 unreadable folder NOT COUNTED · 1 link skipped \(so far\)$/m);
+    expect(main).toMatch(/^>acme/m); // most files first
+    stdin.write(KEY.enter);
+    const view = await until(lastFrame, (f) => f.includes('Per year'), 'acme');
+    expect(view).toMatch(/1 folder here could not be read: NOT COUNTED/);
+    expect(view).toMatch(/acme\/2017: EACCES/);
+  });
+
+  it('a real scan with a pattern: unmatched files and the skipped link on the main screen, their first paths in (unmatched)', async () => {
+    const root = tempDir();
+    put(root, 'calls/in-acme-1.ul', Buffer.alloc(80));
+    put(root, 'calls/in-beta-1.ul', Buffer.alloc(80));
+    for (let i = 0; i < 7; i++) put(root, `calls/out-0701740${i}-\x1b[31m.ul`, Buffer.alloc(80));
+    symlinkSync('/etc/hostname', join(root, 'calls', 'a-link'));
+    const app = startApp(root, { config: { pattern: '*/in-{customer}-*' }, size: { columns: 80, rows: 24 } });
+    const main = await until(app.lastFrame, (f) => f.includes('done 100%'), 'the scan');
+    expect(main).toMatch(/^! 7 files unmatched · 1 link skipped/m);
+    app.stdin.write('/');
+    app.stdin.write('unm');
+    app.stdin.write(KEY.enter);
+    await until(app.lastFrame, (f) => f.includes('>(unmatched)'), 'the (unmatched) row highlighted');
+    app.stdin.write(KEY.enter);
+    expect(await until(app.lastFrame, (f) => f.includes('did not match'), 'the (unmatched) view')).toMatch(
+      /^\(unmatched\)/m,
+    );
+    app.stdin.write(KEY.end);
+    const view = await until(app.lastFrame, (f) => f.includes('↑ more'), 'the end of the (unmatched) view');
+    // the first five by path, the escape in the names shown as � (never sent to the terminal)
+    expect(view).toMatch(/Example paths \(the first 5 of 7, by path\)\n {2}calls\/out-07017400-\uFFFD\[31m\.ul\n/);
+    expect(view).toContain('calls/out-07017404-');
+    expect(view).not.toContain('calls/out-07017405-');
+    expect(view).not.toContain('\x1b[31m');
     expect(fits(view, 80, 24)).toBe(true);
   });
 

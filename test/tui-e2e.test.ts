@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { CLI, LEAK, csvObjects, put, tempDir, unprivileged, unprivilegedRuntime } from './helpers.js';
 import { flatTree, hasTmux, terminal, tmux, waitFor } from './tui-helpers.js';
+import { AS_OF, CONTROLLERS, PATTERN, UNREGISTERED, generateItell } from './fixtures/itell.js';
 
 /** Run the CLI on root in a shell that prints BEFORE-UI first and records the exit code. */
 function ui(name: string, columns: number, rows: number, root: string, args = '', prefix = '') {
@@ -238,6 +239,54 @@ describe.skipIf(!hasTmux)('the UI in a real terminal', () => {
       t.kill();
     }
   });
+
+  it("--register: the rows are controllers; Enter shows a controller's keys; e writes its row; a bad register exits 2 before the UI", async () => {
+    const dir = tempDir();
+    const g = generateItell(dir);
+    const args = `--pattern '${PATTERN}' --register '${g.register}' --retention 30d --as-of ${AS_OF} --country SE`;
+    const t = ui('reg', 100, 30, g.root, args);
+    try {
+      await waitFor(() => t.screen().includes('done 100%'), 'the table', t.screen);
+      expect(t.screen()).toMatch(/CONTROLLER \/ KEY\s+FILES▼/);
+      expect(t.screen()).toMatch(new RegExp(`TOTAL \\(${CONTROLLERS.length + UNREGISTERED.length}\\)`));
+      expect(t.screen()).toMatch(/^ Ingen Fil AB\s+0\s/m);
+      t.keys('/', 'Bilverkstan', 'Enter');
+      await waitFor(() => /^>Bilverkstan i Norr AB/m.test(t.screen()), 'the controller highlighted', t.screen);
+      t.keys('Enter');
+      await waitFor(() => t.screen().includes('Controller: Bilverkstan'), 'the controller view', t.screen);
+      expect(t.screen()).toMatch(/Keys \(2\):\n {2}0812345010 .*\n {2}0812345011 /);
+      expect(whole(t.screen(), 100, 30)).toBe(true);
+      t.keys('e');
+      await waitFor(
+        () => t.screen().includes('[this customer (Bilverkstan i Norr AB)]'),
+        'the export of this row',
+        t.screen,
+      );
+      t.keys('Enter');
+      await waitFor(() => t.screen().includes('wrote '), 'the export', t.screen);
+      const written = readdirSync(t.cwd).filter((f) => f.endsWith('.csv'));
+      expect(
+        csvObjects(readFileSync(join(t.cwd, written[0]!), 'utf8')).map((r) => [r.customer, r.controller, r.files]),
+      ).toEqual([
+        ['0812345010; 0812345011', 'Bilverkstan i Norr AB', String(g.expected.get('Bilverkstan i Norr AB')!.files)],
+        ['(total)', '', String(g.expected.get('Bilverkstan i Norr AB')!.files)],
+      ]);
+      t.keys('q');
+      await waitFor(() => t.exitCode() !== undefined, 'the exit', t.screen);
+      expect(t.exitCode()).toBe('0');
+    } finally {
+      t.kill();
+    }
+    put(dir, 'bad.csv', 'key,controller\n0812345001,A\n0812345001,B\n');
+    const bad = ui('badreg', 100, 30, g.root, `--register '${join(dir, 'bad.csv')}'`);
+    try {
+      await waitFor(() => bad.exitCode() !== undefined, 'the exit', bad.screen);
+      expect(bad.exitCode()).toBe('2');
+      expect(bad.screen()).toMatch(/bad\.csv line 3: key 0812345001/);
+    } finally {
+      bad.kill();
+    }
+  }, 300_000);
 
   it('NO_COLOR: no colour escapes on screen', async () => {
     const t = ui('nc', 80, 24, LEAK, '', 'NO_COLOR=1 FORCE_COLOR=1');

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { Scanner, type ScanConfig, type ScanResult } from '../src/scan/engine.js';
-import type { CustomerTotals } from '../src/scan/aggregate.js';
+import { totalOf, type CustomerTotals } from '../src/scan/aggregate.js';
 import { App, type AppProps } from '../src/tui/App.js';
 import { snapshotSource, type ScanSnapshot, type SnapshotSource } from '../src/tui/snapshot.js';
 import { defaultExportPath } from '../src/tui/export.js';
@@ -147,8 +147,16 @@ export function startApp(
 }
 
 /** A source that publishes the given snapshots by hand (for screens no real scan here can make, e.g. as root an unreadable folder). */
-export function fixedSource(snap: Omit<ScanSnapshot, 'seq'>, config: Partial<ScanConfig> = {}): SnapshotSource {
-  const s: ScanSnapshot = { seq: 1, ...snap };
+export function fixedSource(
+  snap: Omit<ScanSnapshot, 'seq' | 'totals' | 'folderErrors'> & Partial<Pick<ScanSnapshot, 'totals' | 'folderErrors'>>,
+  config: Partial<ScanConfig> = {},
+): SnapshotSource {
+  const s: ScanSnapshot = {
+    seq: 1,
+    totals: snap.result?.totals ?? totalOf(snap.customers),
+    folderErrors: snap.result?.folderErrors ?? [],
+    ...snap,
+  };
   const cfg: ScanConfig = { root: '/leak', depth: 1, zone: ZONE, threads: 0, ...config };
   return {
     config: cfg,

@@ -12,7 +12,7 @@ import {
   type KeyPress,
   type UiState,
 } from '../src/tui/state.js';
-import { BINDINGS, commandFor, helpKeys, hintsFor, type KeyMode } from '../src/tui/keys.js';
+import { BINDINGS, commandFor, helpKeys, hintsFor, splitChunk, type KeyMode } from '../src/tui/keys.js';
 import {
   allMonths,
   completenessLine,
@@ -48,6 +48,37 @@ function drive(keys: (Partial<KeyPress> | string)[], start: UiState = initialSta
   }
   return { s, rows: visibleRows(customers, s).map((c) => c.customer) };
 }
+
+describe('keys that arrive in one read', () => {
+  it('are split into single presses (Enter, Tab, Backspace among them); escape sequences and named keys stay whole', () => {
+    expect(splitChunk({ input: '/ab\r' })).toEqual([
+      { input: '/' },
+      { input: 'a' },
+      { input: 'b' },
+      { input: '', enter: true },
+    ]);
+    expect(splitChunk({ input: 'x\t\x7f' })).toEqual([
+      { input: 'x' },
+      { input: '', tab: true },
+      { input: '', backspace: true },
+    ]);
+    expect(splitChunk({ input: 'q' })).toEqual([{ input: 'q' }]);
+    expect(splitChunk({ input: '', down: true })).toEqual([{ input: '', down: true }]);
+    expect(splitChunk({ input: '\x1b[Z' })).toEqual([{ input: '\x1b[Z' }]);
+    // a filter typed and kept in one chunk, through the reducer
+    let s = initialState();
+    for (const k of splitChunk({ input: '/ET\r' }))
+      s = onKey(s, k, {
+        rows: [],
+        pageSize: 2,
+        detailPage: 5,
+        detailLines: 12,
+        defaultExportPath: 'out.csv',
+        scanning: false,
+      });
+    expect(s).toMatchObject({ filter: 'ET', filtering: false });
+  });
+});
 
 describe('sorting and filtering', () => {
   it('starts by files, largest first, ties by name', () => {
@@ -340,6 +371,10 @@ describe('text', () => {
       unreadable: 3,
       bytes: 0,
       elapsedMs: 1000,
+      unreadableFolders: 0,
+      linksSkipped: 0,
+      specialSkipped: 0,
+      unmatched: 0,
     };
     expect(statusLines(p, 80, false)[0]).toMatch(/ETA/);
     expect(statusLines(p, 80, true)[0]).toBe('stopped (partial) 25%');

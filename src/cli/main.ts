@@ -2,6 +2,7 @@
 /** leaktally's command line: parse, then the headless run or (on a terminal) the interactive UI. */
 import { parseArgs, UsageError } from './args.js';
 import { runHeadless, OutputError, configOf } from './headless.js';
+import { notifyOptionsOf, planFor } from '../report/notify-options.js';
 import { removeTemporaryFiles } from '../report/atomic.js';
 import { describeError } from '../report/target.js';
 import { printable } from '../scan/names.js';
@@ -48,7 +49,9 @@ export async function main(argv: string[]): Promise<number> {
   if (o.tui && !wantsOutput && terminal) {
     // loaded only here: a headless run never loads React and Ink
     const { runTui } = await loadTui();
-    return await runTui(configOf(o), o.delimiter); // 0 on q, 130 on Ctrl-C or SIGINT
+    // one retention plan for the engine's cutoffs and the UI's rows (--register, --retention, --as-of)
+    const plan = planFor(o.notify, o.tz);
+    return await runTui(configOf(o, plan), o.delimiter, { notify: notifyOptionsOf(o.notify, plan) }); // 0 on q, 130 on Ctrl-C or SIGINT
   }
   try {
     // the summary CSV goes to stdout unless an output flag says where it goes, or stdout has the manifest

@@ -4,11 +4,11 @@
  * for a notification holds no path, phone number or identity number (caller keys stay in memory, for
  * de-duplicating across rows, and are never written).
  */
-import { Counts, UNREADABLE_EXAMPLES, type UnreadableExample } from './counts.js';
+import { Counts, UNMATCHED_EXAMPLES, UNREADABLE_EXAMPLES, type UnreadableExample } from './counts.js';
 import type { DateSource } from './date/resolve.js';
 import { TOP_LEVEL, UNMATCHED, type FileRecord, type RowKind } from './record.js';
 
-export { UNREADABLE_EXAMPLES, Counts };
+export { UNMATCHED_EXAMPLES, UNREADABLE_EXAMPLES, Counts };
 
 // the row vocabulary is decided where a file is placed (record.ts); named here too for the readers of totals
 export { TOP_LEVEL, UNMATCHED, type RowKind };
@@ -58,6 +58,11 @@ export interface CustomerTotals {
   dateSources: [DateSource, number][];
   /** the first unreadable files in path order, with the reason (for the responder's view; never exported) */
   unreadableExamples: UnreadableExample[];
+  /**
+   * the first paths (UNMATCHED_EXAMPLES, in path order) of files the pattern did not match: on the
+   * "(unmatched)" row, for the UI's view of it; never written to an output (a path may hold a number)
+   */
+  unmatchedExamples?: readonly string[];
 }
 
 /** Totals over many rows: a row's figures without its name and kind. */
@@ -114,6 +119,7 @@ export function totalsOf(c: Counts, withCallers: boolean, withCallerSet = false)
     dateSources: byCount(c.dateSources),
     unreadableExamples: c.unreadableExamples.map((e) => Object.freeze({ ...e })),
   };
+  if (c.unmatchedExamples.length) t.unmatchedExamples = Object.freeze([...c.unmatchedExamples]);
   if (withCallerSet && withCallers) t.callers = new Set(c.callers);
   return t;
 }
@@ -141,6 +147,7 @@ function countsOf(r: Totals): Counts {
   c.months = new Map(r.months.map(([k, m]) => [k, { audioFiles: m.audio, audioMicros: Math.round(m.seconds * 1e6) }]));
   c.dateSources = new Map(r.dateSources);
   c.unreadableExamples = [...r.unreadableExamples];
+  c.unmatchedExamples = [...(r.unmatchedExamples ?? [])];
   return c;
 }
 
@@ -166,8 +173,10 @@ interface Row {
   kind: RowKind;
   customer: string;
   counts: Counts;
-  /** the frozen totals as of the last change (built on demand) */
-  frozen?: CustomerTotals;
+  /** where the row is in the live list (rows are never removed) */
+  index: number;
+  /** changed since the live list was last brought up to date */
+  queued: boolean;
 }
 
 export class Aggregator {
@@ -175,6 +184,12 @@ export class Aggregator {
   /** every row's counts merged: the scan's totals (callers de-duplicated) */
   readonly total = new Counts();
   private sorted?: Row[];
+  /** the rows in the order they first appeared */
+  private readonly order: Row[] = [];
+  /** each row's frozen totals as of the last live(): replaced, never changed, when its row changes */
+  private readonly frozen: CustomerTotals[] = [];
+  /** rows changed since the last live() */
+  private changed: Row[] = [];
 
   constructor(private readonly withCallers: boolean) {}
 
@@ -182,10 +197,19 @@ export class Aggregator {
     const key = rowKey(kind, customer);
     let r = this.rows.get(key);
     if (!r) {
-      this.rows.set(key, (r = { kind, customer, counts: new Counts() }));
+      r = { kind, customer, counts: new Counts(), index: this.order.length, queued: false };
+      this.rows.set(key, r);
+      this.order.push(r);
+      this.touch(r);
       this.sorted = undefined;
     }
     return r;
+  }
+
+  private touch(r: Row): void {
+    if (r.queued) return;
+    r.queued = true;
+    this.changed.push(r);
   }
 
   /** a customer folder, counted even if it holds no file */
@@ -196,7 +220,7 @@ export class Aggregator {
   add(r: FileRecord): void {
     const row = this.row(r.row, r.customer);
     row.counts.add(r);
-    row.frozen = undefined;
+    this.touch(row);
     this.total.add(r);
   }
 
@@ -204,14 +228,14 @@ export class Aggregator {
   unreadableFolder(kind: RowKind, customer: string): void {
     const row = this.row(kind, customer);
     row.counts.unreadableFolders++;
-    row.frozen = undefined;
+    this.touch(row);
     this.total.unreadableFolders++;
   }
 
   merge(rc: RowCounts): void {
     const row = this.row(rc.kind, rc.customer);
     row.counts.merge(rc.counts);
-    row.frozen = undefined;
+    this.touch(row);
     this.total.merge(rc.counts);
   }
 
@@ -220,10 +244,30 @@ export class Aggregator {
     return this.rows.get(rowKey(kind, kind === 'unmatched' ? UNMATCHED : TOP_LEVEL))?.counts.files ?? 0;
   }
 
+  /** The example paths of the files the pattern did not match. */
+  unmatchedExamples(): readonly string[] {
+    return this.rows.get(rowKey('unmatched', UNMATCHED))?.counts.unmatchedExamples ?? [];
+  }
+
+  /**
+   * Every row's frozen totals, in the order the rows first appeared (a new frozen array each call).
+   * Only the rows that changed since the last call are built again; every other row is the same
+   * object as in the last call, so a reader can tell what changed by identity (`a[i] !== b[i]`), and
+   * the cost is the changed rows plus one copy of the list: no sort, no copy of unchanged rows.
+   */
+  live(): readonly CustomerTotals[] {
+    for (const r of this.changed) {
+      r.queued = false;
+      this.frozen[r.index] = freezeRow({ customer: r.customer, kind: r.kind, ...totalsOf(r.counts, this.withCallers) });
+    }
+    this.changed = [];
+    return Object.freeze(this.frozen.slice());
+  }
+
   /**
    * Every row's totals, frozen, sorted by name (code point order: stable across machines and
-   * locales; a built-in row before a customer of the same name). Only rows that changed since the
-   * last call are built again. withCallerSet: include the caller keys (the final result).
+   * locales; a built-in row before a customer of the same name): the result's rows. withCallerSet:
+   * include the caller keys (the final result).
    */
   customers(withCallerSet = false): CustomerTotals[] {
     this.sorted ??= [...this.rows.values()].sort((a, b) =>
@@ -237,11 +281,13 @@ export class Aggregator {
               ? 1
               : -1,
     );
-    return this.sorted.map((r) => {
-      if (withCallerSet)
-        return freezeRow({ customer: r.customer, kind: r.kind, ...totalsOf(r.counts, this.withCallers, true) });
-      return (r.frozen ??= freezeRow({ customer: r.customer, kind: r.kind, ...totalsOf(r.counts, this.withCallers) }));
-    });
+    // the caller keys make new rows; without a {caller} there are none, and the live rows serve
+    if (withCallerSet && this.withCallers)
+      return this.sorted.map((r) =>
+        freezeRow({ customer: r.customer, kind: r.kind, ...totalsOf(r.counts, this.withCallers, true) }),
+      );
+    const live = this.live();
+    return this.sorted.map((r) => live[r.index]!);
   }
 }
 

@@ -11,6 +11,8 @@ import type { DateSource } from './date/resolve.js';
 import type { FileRecord } from './record.js';
 
 export const UNREADABLE_EXAMPLES = 20;
+/** example paths kept for the files a --pattern did not match (shown in the UI, never written) */
+export const UNMATCHED_EXAMPLES = 5;
 
 export interface MonthCounts {
   audioFiles: number;
@@ -55,6 +57,11 @@ export class Counts {
   sparseFiles = 0;
   /** the first UNREADABLE_EXAMPLES unreadable files in path order */
   unreadableExamples: UnreadableExample[] = [];
+  /**
+   * the first UNMATCHED_EXAMPLES paths, in path order, of files the pattern did not match (the
+   * "(unmatched)" row only): for the responder to see what the pattern missed; never written to an output
+   */
+  unmatchedExamples: string[] = [];
 
   /**
    * Counts that came through postMessage (a structured clone: the fields, Maps and Sets, without the
@@ -70,6 +77,7 @@ export class Counts {
       return;
     }
     this.files++;
+    if (r.row === 'unmatched' && r.path !== undefined) this.unmatchedExample(r.path);
     if (r.sparse) this.sparseFiles++;
     this.bytes += r.bytes;
     if (r.caller !== undefined) this.callers.add(r.caller);
@@ -124,6 +132,18 @@ export class Counts {
     for (const [k, m] of o.months) this.month(k, m.audioFiles, m.audioMicros);
     for (const [k, n] of o.dateSources) addTo(this.dateSources, k, n);
     for (const e of o.unreadableExamples) this.example(e.path, e.error);
+    for (const p of o.unmatchedExamples) this.unmatchedExample(p);
+  }
+
+  /** As example(): the first paths in path order, whatever order the files arrive in. */
+  private unmatchedExample(path: string): void {
+    const ex = this.unmatchedExamples;
+    if (ex.length === UNMATCHED_EXAMPLES && path >= ex[ex.length - 1]!) return;
+    if (ex.includes(path)) return;
+    let i = ex.length;
+    while (i > 0 && ex[i - 1]! > path) i--;
+    ex.splice(i, 0, path);
+    if (ex.length > UNMATCHED_EXAMPLES) ex.pop();
   }
 
   private month(key: string, audioFiles: number, audioMicros: number): void {

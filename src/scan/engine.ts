@@ -31,6 +31,13 @@ export interface Progress {
   unreadable: number;
   bytes: number;
   elapsedMs: number;
+  /** folders the walk could not list so far (their files are not counted) */
+  unreadableFolders: number;
+  /** symbolic links and special files (devices, sockets, FIFOs) skipped so far */
+  linksSkipped: number;
+  specialSkipped: number;
+  /** files the pattern did not match so far (the "(unmatched)" row) */
+  unmatched: number;
 }
 
 export interface ScanResult {
@@ -63,8 +70,16 @@ export interface ScanSnapshot {
   /** +1 per published change */
   readonly seq: number;
   readonly progress: Progress;
-  /** frozen copies, never the live state (without caller keys: see ScanResult) */
+  /**
+   * every row, frozen (without caller keys: see ScanResult), in the order the rows first appeared. A
+   * row that did not change since the previous snapshot is the same object in both (and at the same
+   * index): a reader finds what changed by identity, without comparing figures.
+   */
   readonly customers: readonly CustomerTotals[];
+  /** every file's figures so far (callers de-duplicated across rows; no caller keys) */
+  readonly totals: Totals;
+  /** the first 100 folders that could not be read so far, with the reason (as ScanResult's) */
+  readonly folderErrors: readonly { readonly path: string; readonly error: string }[];
   readonly finished: boolean;
   /** once finished (stopped or done) */
   readonly result?: ScanResult;
@@ -99,6 +114,8 @@ export class Scanner {
   private seq = 0;
   private last?: ScanSnapshot;
   private readonly listeners = new Set<() => void>();
+  /** folderErrors as the last snapshot gave them (made again when one is added) */
+  private folderErrorsShown?: readonly { readonly path: string; readonly error: string }[];
 
   constructor(
     readonly config: ScanConfig,
@@ -128,7 +145,9 @@ export class Scanner {
     this.last = Object.freeze({
       seq: ++this.seq,
       progress: Object.freeze(this.progressNow()),
-      customers: Object.freeze(this.agg.customers()),
+      customers: this.agg.live(),
+      totals: Object.freeze(totalsOf(this.agg.total, this.withCallers)),
+      folderErrors: (this.folderErrorsShown ??= Object.freeze(this.folderErrors.map((e) => Object.freeze({ ...e })))),
       finished: this.finished,
       result: this.final,
     });
@@ -172,9 +191,9 @@ export class Scanner {
     return this.progressNow();
   }
 
-  /** @deprecated use snapshot().customers */
+  /** @deprecated use snapshot().customers (these are sorted by name, as in the result) */
   customers(): CustomerTotals[] {
-    return [...this.snapshot().customers];
+    return this.agg.customers();
   }
 
   /** Whether run() has returned. */
@@ -194,6 +213,10 @@ export class Scanner {
       unreadable: t.unreadableFiles,
       bytes: t.bytes,
       elapsedMs: (this.endMs ?? performance.now()) - this.t0,
+      unreadableFolders: this.folderErrorCount,
+      linksSkipped: this.links,
+      specialSkipped: this.special,
+      unmatched: this.agg.filesOf('unmatched'),
     };
   }
 
@@ -225,15 +248,19 @@ export class Scanner {
       },
       link: () => {
         this.links++;
+        this.dirty = true;
       },
       special: () => {
         this.special++;
+        this.dirty = true;
       },
       error: (rel, err) => {
         this.folderErrorCount++;
+        this.dirty = true;
         this.unreadableFolder(rel);
         if (this.folderErrors.length < 100) {
           this.folderErrors.push({ path: decodeName(rel) || '.', error: err.code ?? err.message });
+          this.folderErrorsShown = undefined;
         }
       },
     };

@@ -311,7 +311,9 @@ export async function processFile(
   } else facts = await readFacts(Buffer.concat([ctx.rootBytes, rel]), at.name, ctx.io);
   const p = facts.probe;
 
-  const path = ctx.keepPaths || p.kind === 'unreadable' ? (at.path ?? at.fullPath()) : undefined;
+  // an unmatched file's path is already made (the pattern was tried on it): kept for the row's examples
+  const path =
+    ctx.keepPaths || p.kind === 'unreadable' || at.row === 'unmatched' ? (at.path ?? at.fullPath()) : undefined;
   const rec: FileRecord = { customer: at.customer, row: at.row, kind: p.kind, bytes: facts.bytes };
   if (path !== undefined) rec.path = path;
   if (p.seconds !== undefined) rec.seconds = p.seconds;

@@ -5,21 +5,15 @@
  */
 import React, { useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
-import { rowLabel, totalOf } from '../scan/aggregate.js';
+import { rowLabel } from '../scan/aggregate.js';
 import type { Delimiter } from '../report/summary.js';
-import {
-  cursorOf,
-  filterRows,
-  initialState,
-  reduce,
-  scrolled,
-  sortRows,
-  type KeyContext,
-  type UiState,
-} from './state.js';
+import { cursorOf, filterRows, initialState, reduce, scrolled, type KeyContext, type UiState } from './state.js';
+import { SortedRows, tableTotals } from './view.js';
+import { ControllerRows, exportPartsOf, isGroupRow } from './controllers.js';
+import type { NotifyOptions } from '../report/notify.js';
 import type { KeyMode, KeyPress } from './keys.js';
-import { helpKeys } from './keys.js';
-import { COLUMN_HELP, completeness, detailLines, folderErrorsOf, padR } from './format.js';
+import { helpKeys, splitChunk } from './keys.js';
+import { COLUMN_HELP, completeness, controllerLines, detailLines, folderErrorsOf, padR } from './format.js';
 import { kindOf, type ScanSnapshot, type SnapshotSource } from './snapshot.js';
 import { defaultExportPath, writeExport } from './export.js';
 import { ColourContext, CustomerTable, ExportPrompt, Footer, Lines, Status } from './widgets.js';
@@ -54,6 +48,8 @@ export interface AppProps {
   colour?: boolean;
   /** called once with the exit code when the user quits (0: q, 130: Ctrl-C) */
   onQuit?: (code: number) => void;
+  /** --register, --retention/--as-of, --country: with a register the rows are controllers, as in the summary */
+  notify?: NotifyOptions;
 }
 
 function toKeyPress(input: string, key: Key): KeyPress {
@@ -113,16 +109,28 @@ export function App(props: AppProps) {
     exit();
   }, [state.quit, state.exitCode, source, onQuit, exit]);
 
-  // Sorting and filtering are keyed by the snapshot (a new one a few times a second), not done per key.
+  // Sorting and filtering are keyed by the snapshot (a new one a few times a second), not done per
+  // key; the order is kept up to date from one snapshot to the next (view.ts), not sorted again.
   const { filter, sort, reverse } = state;
-  // sorted once per snapshot and order; typing a filter only filters the sorted rows
-  const sorted = useMemo(() => sortRows(snap.customers, sort, reverse), [snap.customers, sort, reverse]);
+  const callers = snap.totals.distinctCallers !== undefined;
+  // with a register: the summary's rows (controllers), kept up to date group by group
+  const { notify } = props;
+  const register = notify?.register;
+  // what the rows were, for the next snapshot's update: made once, held for the App's life
+  const [groups] = useState(() => (register ? new ControllerRows({ ...notify, register }, callers) : undefined));
+  const all = useMemo(() => {
+    if (!groups) return snap.customers;
+    // a finished scan's rows carry their caller keys: callers de-duplicated across a controller's keys
+    return snap.result ? groups.update(snap.result.customers, snap.result) : groups.update(snap.customers);
+  }, [snap.customers, snap.result, groups]);
+  const [order] = useState(() => new SortedRows());
+  const sorted = useMemo(() => order.update(all, sort, reverse), [order, all, sort, reverse]);
+  // typing a filter only filters the sorted rows
   const rows = useMemo(() => filterRows(sorted, filter), [sorted, filter]);
   const names = useMemo(() => rows.map((r) => r.customer), [rows]);
-  const byName = useMemo(() => new Map(snap.customers.map((c) => [c.customer, c])), [snap.customers]);
-  const callers = useMemo(() => snap.customers.some((c) => c.distinctCallers !== undefined), [snap.customers]);
-  const totals = useMemo(() => totalOf([...rows], callers), [rows, callers]);
-  const complete = useMemo(() => completeness(snap.customers, snap.result, snap.progress), [snap]);
+  // the whole table's total is the engine's (callers de-duplicated); a filtered one is summed here
+  const totals = useMemo(() => (filter ? tableTotals(rows) : snap.totals), [filter, rows, snap.totals]);
+  const complete = useMemo(() => completeness(snap.totals, snap.result, snap.progress), [snap]);
   const stopped = state.stopRequested || snap.progress.phase === 'stopped';
 
   const body = height - 1 - HEAD - FOOT;
@@ -132,7 +140,16 @@ export function App(props: AppProps) {
   const top = scrolled(state.top, cursor, tableHeight, rows.length);
   const shownName =
     state.view === 'customer' || (state.view !== 'table' && state.under === 'customer') ? state.selected : undefined;
-  const selected = shownName === undefined ? undefined : byName.get(shownName);
+  // the row on screen under the cursor; else (it left the filter) found by name
+  const selected = useMemo(
+    () =>
+      shownName === undefined
+        ? undefined
+        : rows[cursor]?.customer === shownName
+          ? rows[cursor]
+          : all.find((c) => c.customer === shownName),
+    [shownName, rows, cursor, all],
+  );
 
   const lines = useMemo((): string[] => {
     const w = width - 1;
@@ -142,15 +159,19 @@ export function App(props: AppProps) {
       return [...k, '', 'Columns and rows', ...c];
     }
     if (state.view === 'customer' && selected) {
-      const errors = snap.result?.folderErrors ?? [];
-      const mine =
-        kindOf(selected) === 'customer' && !source.config.pattern
-          ? folderErrorsOf(selected.customer, source.config.depth, errors)
-          : [];
-      return detailLines(selected, props.zone, w, { folderErrors: mine, partial: stopped });
+      // known as the walk meets them (the snapshot's), whole once the scan has ended (the result's)
+      const errors = snap.result?.folderErrors ?? snap.folderErrors;
+      const keys = isGroupRow(selected) ? selected.parts : [selected];
+      const mine = source.config.pattern
+        ? []
+        : keys.flatMap((k) =>
+            kindOf(k) === 'customer' ? folderErrorsOf(k.customer, source.config.depth, errors) : [],
+          );
+      const head = isGroupRow(selected) ? controllerLines(selected.notify, selected.parts, w) : [];
+      return [...head, ...detailLines(selected, props.zone, w, { folderErrors: mine, partial: stopped })];
     }
     return [];
-  }, [state.view, selected, width, snap.result, stopped, props.zone, source.config]);
+  }, [state.view, selected, width, snap.result, snap.folderErrors, stopped, props.zone, source.config]);
 
   // The keys act on the screen as drawn last (the rows, the page sizes): the handler reads them here.
   const live = useRef({ names, tableHeight, page, lines: lines.length, scanning, snap, rows, selected });
@@ -170,32 +191,39 @@ export function App(props: AppProps) {
         return (props.exportPath ?? ((now: Date) => defaultExportPath(props.root, props.zone, now)))(new Date());
       },
     };
-    dispatch({ type: 'key', key: toKeyPress(input, key), ctx });
+    for (const k of splitChunk(toKeyPress(input, key))) dispatch({ type: 'key', key: k, ctx });
   });
 
   useEffect(() => {
     if (!state.exporting) return;
     const l = live.current;
-    const scopeRows =
+    const result = source.result(l.snap);
+    let scopeRows =
       state.exportScope === 'customer' && l.selected
         ? [l.selected]
         : state.exportScope === 'filtered'
           ? l.rows
-          : l.snap.customers;
+          : result.customers;
+    let opts = notify;
+    if (notify?.register && state.exportScope !== 'all') {
+      // the controllers' keys, and the register narrowed to the controllers shown
+      const parts = exportPartsOf(scopeRows, result.customers, notify.register);
+      scopeRows = parts.rows;
+      opts = { ...notify, register: parts.register };
+    }
     void writeExport({
-      result: source.result(l.snap),
+      result,
+      notify: opts,
       scope: state.exportScope,
       rows: scopeRows,
       path: state.exportPath,
       overwrite: state.overwrite,
       delimiter: props.delimiter,
     }).then((status) => dispatch({ type: 'exported', status }));
-  }, [state.exporting, state.exportScope, state.exportPath, state.overwrite, source, props.delimiter]);
+  }, [state.exporting, state.exportScope, state.exportPath, state.overwrite, source, props.delimiter, notify]);
 
   const mode: KeyMode = state.view === 'export' ? 'export' : state.filtering ? 'filter' : state.view;
-  const label = state.filter
-    ? `SHOWN (${rows.length} of ${snap.customers.length})`
-    : `TOTAL (${snap.customers.length})`;
+  const label = state.filter ? `SHOWN (${rows.length} of ${all.length})` : `TOTAL (${all.length})`;
 
   let view: React.ReactNode;
   if (state.view === 'help')
@@ -209,7 +237,7 @@ export function App(props: AppProps) {
         partial={!snap.finished || stopped}
         customer={selected ? rowLabel(selected) : undefined}
         filtered={rows.length}
-        all={snap.customers.length}
+        all={all.length}
       />
     );
   else if (state.view === 'customer' && selected)
@@ -227,6 +255,7 @@ export function App(props: AppProps) {
         state={state}
         partial={stopped}
         callers={callers}
+        nameTitle={register ? 'CONTROLLER / KEY' : undefined}
       />
     );
 
@@ -243,14 +272,7 @@ export function App(props: AppProps) {
         />
         <Text dimColor>{'─'.repeat(Math.max(0, width - 1))}</Text>
         {view}
-        <Footer
-          state={state}
-          mode={mode}
-          width={width}
-          all={snap.customers.length}
-          shown={rows.length}
-          scanning={scanning}
-        />
+        <Footer state={state} mode={mode} width={width} all={all.length} shown={rows.length} scanning={scanning} />
       </Box>
     </ColourContext.Provider>
   );

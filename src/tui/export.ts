@@ -5,9 +5,8 @@
  * atomic writer and the same CSV/JSON as the command line's.
  */
 import { existsSync } from 'node:fs';
-import { notifyReport } from '../report/notify.js';
-import { writeWorkbook } from '../report/xlsx.js';
-import { method } from '../report/method.js';
+import { notifyReport, type NotifyOptions } from '../report/notify.js';
+import { exportSummaryFile } from '../report/pack.js';
 import { version } from '../report/method.js';
 import { homedir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
@@ -16,7 +15,7 @@ import { TZDate } from '@date-fns/tz';
 import { totalOf, type CustomerTotals } from '../scan/aggregate.js';
 import type { ScanResult } from '../scan/engine.js';
 import { AtomicFile } from '../report/atomic.js';
-import { summaryCsv, summaryJson, type Delimiter } from '../report/summary.js';
+import { summaryJson, type Delimiter } from '../report/summary.js';
 import { outputProblem } from '../report/target.js';
 import type { ExportScope } from './state.js';
 
@@ -66,6 +65,8 @@ export interface ExportRequest {
   path: string;
   overwrite: boolean;
   delimiter: Delimiter;
+  /** --register (rows are controllers), retention, country: as the command line's summary */
+  notify?: NotifyOptions;
 }
 
 export type ExportOutcome = { ok: true; message: string } | { ok: false; message: string; exists?: boolean };
@@ -87,24 +88,22 @@ export async function writeExport(req: ExportRequest): Promise<ExportOutcome> {
   const result = req.scope === 'all' ? req.result : scoped(req.result, req.rows);
   let file: AtomicFile | undefined;
   try {
-    if (fmt === 'xlsx') {
-      // the same workbook as --xlsx (written atomically by its writer)
-      const report = notifyReport(result);
-      await writeWorkbook(target, report, result, method(result, report, { version: version() }));
-    } else {
-      const text =
-        fmt === 'json'
-          ? summaryJson(result, { scope: req.scope, rows: result.customers.length })
-          : summaryCsv(result, req.delimiter);
+    if (fmt === 'json') {
       file = await AtomicFile.create(target);
-      file.write(text);
+      file.write(
+        summaryJson(result, { scope: req.scope, rows: result.customers.length }, req.notify, { version: version() }),
+      );
       await file.commit();
+    } else {
+      // the same CSV as --csv, the same workbook as --xlsx (written atomically)
+      await exportSummaryFile(result, target, req.delimiter, req.notify, { version: version() });
     }
   } catch (e) {
     file?.abort();
     return { ok: false, message: `not written: ${e instanceof Error ? e.message : String(e)}` };
   }
-  const n = result.customers.length;
+  // with a register the rows written are the controllers' (and the keys it does not know)
+  const n = req.notify?.register ? notifyReport(result, req.notify).rows.length : result.customers.length;
   return {
     ok: true,
     message: `wrote ${resolve(target)} (${fmt.toUpperCase()}, ${SCOPE_TEXT[req.scope]}: ${n} ${n === 1 ? 'row' : 'rows'}${result.partial ? ', PARTIAL' : ''})`,

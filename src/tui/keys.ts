@@ -20,6 +20,27 @@ export interface KeyPress {
   ctrl?: boolean;
 }
 
+/**
+ * Keys that reach the program in one read (typed fast, pasted, or sent by tmux send-keys in one go)
+ * come as one string: "/acme\r" is five keys, not one unknown one. Split into single key presses
+ * (Enter, Tab and Backspace among them); a chunk with an escape sequence or a named key is left whole.
+ */
+export function splitChunk(k: KeyPress): KeyPress[] {
+  // eslint-disable-next-line @typescript-eslint/no-misused-spread -- a key is one code point (a terminal sends no grapheme clusters per key)
+  const chars = [...k.input];
+  const named = k.up || k.down || k.pageUp || k.pageDown || k.home || k.end || k.escape || k.ctrl;
+  if (chars.length < 2 || named || k.input.includes('\x1b')) return [k];
+  return chars.map((c): KeyPress =>
+    c === '\r' || c === '\n'
+      ? { input: '', enter: true }
+      : c === '\t'
+        ? { input: '', tab: true }
+        : c === '\x7f' || c === '\b'
+          ? { input: '', backspace: true }
+          : { input: c },
+  );
+}
+
 type Named = 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'enter' | 'escape' | 'backspace' | 'tab';
 export type KeySpec = { named: Named } | { char: string; ctrl?: boolean };
 

@@ -2,6 +2,7 @@
 import { render } from 'ink';
 import { Scanner, type ScanConfig, type ScanResult } from '../scan/engine.js';
 import type { Delimiter } from '../report/summary.js';
+import type { NotifyOptions } from '../report/notify.js';
 import { removeTemporaryFiles } from '../report/atomic.js';
 import { App } from './App.js';
 import { snapshotSource } from './snapshot.js';
@@ -24,6 +25,8 @@ const SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 export interface TuiOptions {
   /** quit by itself when the scan is done and return its result (the benchmark's UI run) */
   exitWhenDone?: boolean;
+  /** --register, --retention/--as-of, --country, as the command line read them */
+  notify?: NotifyOptions;
 }
 
 export async function runTui(
@@ -31,7 +34,11 @@ export async function runTui(
   delimiter: Delimiter,
   opts: { exitWhenDone: true },
 ): Promise<ScanResult>;
-export async function runTui(config: ScanConfig, delimiter: Delimiter, opts?: TuiOptions): Promise<number>;
+export async function runTui(
+  config: ScanConfig,
+  delimiter: Delimiter,
+  opts?: TuiOptions & { exitWhenDone?: false },
+): Promise<number>;
 /** The UI over a new scan of config, until the user quits; returns the exit code (0: q, 130: Ctrl-C or SIGINT). */
 export async function runTui(
   config: ScanConfig,
@@ -67,6 +74,7 @@ async function show(
       delimiter={delimiter}
       colour={!process.env.NO_COLOR}
       onQuit={(c) => (code = c)}
+      notify={opts.notify}
     />,
     { exitOnCtrlC: false, maxFps: MAX_FPS },
   );

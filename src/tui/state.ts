@@ -77,33 +77,34 @@ export function initialState(): UiState {
 }
 
 /** Natural direction per column: names A→Z, numbers and dates largest/latest first. */
-function compare(a: CustomerTotals, b: CustomerTotals, key: SortKey): number {
-  const byName = a.customer < b.customer ? -1 : a.customer > b.customer ? 1 : 0;
-  const num = (x: number | undefined, y: number | undefined): number => (y ?? -Infinity) - (x ?? -Infinity);
+export function compareRows(a: CustomerTotals, b: CustomerTotals, key: SortKey): number {
+  // the names only break ties (comparing them first cost half of a 50,000-row merge)
   let c = 0;
   switch (key) {
     case 'customer':
-      return byName;
+      break;
     case 'files':
-      c = num(a.files, b.files);
+      c = b.files - a.files;
       break;
     case 'audio':
-      c = num(a.audioFiles, b.audioFiles);
+      c = b.audioFiles - a.audioFiles;
       break;
     case 'hours':
-      c = num(a.audioSeconds, b.audioSeconds);
+      c = b.audioSeconds - a.audioSeconds;
       break;
     case 'first':
-      c = num(a.firstMs, b.firstMs);
+      c = (b.firstMs ?? -Infinity) - (a.firstMs ?? -Infinity);
       break;
     case 'last':
-      c = num(a.lastMs, b.lastMs);
+      c = (b.lastMs ?? -Infinity) - (a.lastMs ?? -Infinity);
       break;
     case 'unreadable':
-      c = num(a.unreadableFiles, b.unreadableFiles);
+      c = b.unreadableFiles - a.unreadableFiles;
       break;
   }
-  return c || byName;
+  // two rows without the date: -Infinity - -Infinity is NaN, falsy: a tie, broken by the name
+  if (c) return c;
+  return a.customer < b.customer ? -1 : a.customer > b.customer ? 1 : 0;
 }
 
 /** Rows whose name holds the filter (case-insensitive), in the order given. */
@@ -114,7 +115,7 @@ export function filterRows(rows: readonly CustomerTotals[], filter: string): rea
 
 /** Rows sorted by a column, maybe reversed (a new array). */
 export function sortRows(rows: readonly CustomerTotals[], sort: SortKey, reverse: boolean): CustomerTotals[] {
-  const out = [...rows].sort((a, b) => compare(a, b, sort));
+  const out = [...rows].sort((a, b) => compareRows(a, b, sort));
   return reverse ? out.reverse() : out;
 }
 

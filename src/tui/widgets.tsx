@@ -76,8 +76,10 @@ export function CustomerTable(props: {
   /** the scan was stopped: rows with no file read are shown as not reached */
   partial?: boolean;
   callers?: boolean;
+  /** the first column's title (default CUSTOMER) */
+  nameTitle?: string;
 }) {
-  const cols = columns(props.width, props.zone, props.callers);
+  const cols = columns(props.width, props.zone, props.callers, props.nameTitle);
   // only the rows on screen are drawn, however many there are
   const shown = props.rows.slice(props.top, props.top + props.height);
   const line = '─'.repeat(Math.max(0, props.width - 1));

@@ -3,14 +3,14 @@
  * Key → frame latency of the interactive UI in a real terminal (tmux), during and after a scan.
  *
  *   node test/tools/ui-latency.mjs --customers 800 --files 60000 [--samples 40] [--threads 1]
- *        [--size 100x30] [--cli dist/cli/main.js]
+ *        [--size 100x30] [--cli dist/cli/main.js] [--register-every 10]
  *   node test/tools/ui-latency.mjs --floor     (the same measure on a program that only echoes the key)
  *
  * Makes (once, cached under the OS temp folder) a tree of <customers> folders holding <files> tiny
  * µ-law recordings between them, starts the UI on it in a detached tmux session, and then, over and
  * over: sends ↓ (or ↑ on the way back), and polls capture-pane until the highlighted row (the line
  * starting with '>') names another customer. Each sample is counted as "during" or "after" the scan
- * by the status line of the frame that showed the key. Prints the median and p95 of each, in ms.
+ * by the status line of the frame that showed the key. Prints the median, p90 and p95 of each, in ms.
  *
  * The figures include tmux's own delay (send-keys and capture-pane are processes): on an idle
  * machine one capture takes ~2–4 ms. Not a test: a measuring tool, its figures go into reports.
@@ -30,6 +30,8 @@ const { values } = parseArgs({
     size: { type: 'string', default: '100x30' },
     cli: { type: 'string', default: 'dist/cli/main.js' },
     timeout: { type: 'string', default: '600' },
+    // a register for the tree: every <n> customers one controller, every other customer left out of it
+    'register-every': { type: 'string' },
     // the floor: a raw-mode program that redraws its marker on each key (tmux's and node's own delay)
     floor: { type: 'boolean', default: false },
   },
@@ -58,13 +60,14 @@ function tree() {
 }
 
 const tmux = (...args) => execFileSync('tmux', args, { encoding: 'utf8' });
+// the highlighted row's name: up to the first run of spaces before the figures (a controller's name has single spaces)
 const selected = (screen) =>
   screen
     .split('\n')
     .find((l) => l.startsWith('>'))
     ?.slice(1)
     .trim()
-    .split(/\s+/)[0];
+    .split(/\s{2,}/)[0];
 const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN;
@@ -75,9 +78,19 @@ async function main() {
   const floor = `process.stdin.setRawMode(true); let i = 0;
     const draw = () => process.stdout.write('\\x1b[2J\\x1b[Hdone\\n>customer-' + i + '\\n');
     draw(); process.stdin.on('data', (d) => { if (d.includes(3)) process.exit(); i += d.toString().includes('[A') ? -1 : 1; draw(); });`;
+  let extra = '';
+  if (values['register-every']) {
+    const every = Number(values['register-every']);
+    const file = join(tmpdir(), `leaktally-latency-register-${customers}-${every}.csv`);
+    const lines = ['key,controller'];
+    for (let k = 0; k < customers; k += 2)
+      lines.push(`customer-${String(k).padStart(6, '0')},Controller ${Math.floor(k / every)}`);
+    writeFileSync(file, lines.join('\n') + '\n');
+    extra = ` --register '${file}'`;
+  }
   const command = values.floor
     ? `'${process.execPath}' -e "${floor.replace(/\n/g, ' ')}"; sleep 600`
-    : `env -u CI TZ=UTC '${process.execPath}' '${cli}' '${tree()}' --threads ${values.threads}; sleep 600`;
+    : `env -u CI TZ=UTC '${process.execPath}' '${cli}' '${tree()}' --threads ${values.threads}${extra}; sleep 600`;
   tmux('new-session', '-d', '-s', session, '-x', cols, '-y', rows, command);
   const screen = () => tmux('capture-pane', '-t', session, '-p');
   const deadline = Date.now() + Number(values.timeout) * 1000;
@@ -109,7 +122,7 @@ async function main() {
   }
   const fmt = (xs) =>
     xs.length
-      ? `n=${xs.length} median ${quantile(xs, 0.5).toFixed(0)} ms  p95 ${quantile(xs, 0.95).toFixed(0)} ms  max ${Math.max(...xs).toFixed(0)} ms`
+      ? `n=${xs.length} median ${quantile(xs, 0.5).toFixed(0)} ms  p90 ${quantile(xs, 0.9).toFixed(0)} ms  p95 ${quantile(xs, 0.95).toFixed(0)} ms  max ${Math.max(...xs).toFixed(0)} ms`
       : 'n=0';
   if (values.floor) return void process.stdout.write(`floor (a program that only echoes the key): ${fmt(after)}\n`);
   process.stdout.write(

@@ -1,0 +1,186 @@
+/**
+ * With --register the UI's rows are controllers (their keys merged, callers de-duplicated across
+ * them), keys the register does not know as rows of their own with no controller, and register
+ * controllers with no files as rows of zeros: the rows of the summary. They are the report's own rows
+ * (notifyRows), not a second aggregation; what is here only keeps them up to date cheaply: a group
+ * (a controller, or one unregistered key or built-in row) is asked of notifyRows again only when one
+ * of its keys' rows changed (rows are shared between snapshots, engine.ts), and an unchanged group
+ * keeps its row object, so that the table's order is merged, not sorted again (view.ts).
+ */
+import {
+  UNMATCHED_EXAMPLES,
+  UNREADABLE_EXAMPLES,
+  rowKey,
+  type CustomerTotals,
+  type RowKind,
+} from '../scan/aggregate.js';
+import { availabilityOf, type Availability } from '../report/model.js';
+import { notifyRows, type NotifyOptions, type NotifyRow } from '../report/notify.js';
+import type { Controller, Register } from '../report/register.js';
+
+/** A table row standing for a notification row: the figures the table and the customer view read. */
+export interface GroupRow extends CustomerTotals {
+  /** the report's row it shows */
+  notify: NotifyRow;
+  /** the engine's rows merged in it (a controller's keys found in the tree; else the one row) */
+  parts: readonly CustomerTotals[];
+}
+
+export const isGroupRow = (r: CustomerTotals): r is GroupRow => 'notify' in r;
+
+/** The register narrowed to some controllers (for one group's row, or for an export of some rows). */
+export function registerOf(full: Register, controllers: readonly Controller[]): Register {
+  const byKey = new Map<string, Register['entries'][number]>();
+  for (const c of controllers) for (const e of c.entries) byKey.set(e.key, e);
+  return { ...full, entries: controllers.flatMap((c) => c.entries), byKey, controllers: [...controllers] };
+}
+
+interface Group {
+  /** the register's controller, or none (an unregistered key or a built-in row) */
+  controller?: Controller;
+  /** indexes into the engine's rows */
+  parts: number[];
+  row?: GroupRow;
+  dirty: boolean;
+}
+
+function groupRow(n: NotifyRow, parts: readonly CustomerTotals[]): GroupRow {
+  const only = parts.length === 1 ? parts[0] : undefined;
+  const kind: RowKind = n.kind === 'unmatched' || n.kind === 'top-level' ? n.kind : 'customer';
+  const row: GroupRow = {
+    // a key keeps its own name (rowLabel shows it), a controller its name
+    customer: only && n.kind !== 'controller' ? only.customer : n.label,
+    kind,
+    files: n.files,
+    audioFiles: n.audioFiles,
+    otherFiles: n.otherFiles,
+    unreadableFiles: n.unreadableFiles,
+    unreadableFolders: n.unreadableFolders,
+    hardLinks: n.hardLinks,
+    sparseFiles: n.sparseFiles,
+    bytes: n.bytes,
+    audioSeconds: n.micros / 1e6,
+    firstMs: n.firstMs,
+    lastMs: n.lastMs,
+    distinctCallers: n.distinctCallers,
+    withheldCallerCalls: n.withheldCallerCalls,
+    pastRetentionFiles: n.pastRetentionFiles ?? 0,
+    pastRetentionSeconds: (n.pastRetentionMicros ?? 0) / 1e6,
+    oldestPastRetentionMs: n.oldestPastRetentionMs,
+    formats: n.formats,
+    months: n.months.map(([k, m]) => [k, { audio: m.audio, seconds: m.micros / 1e6 }]),
+    dateSources: n.dateSources,
+    // the examples are the engine's rows' own (the report keeps none): the first by path
+    unreadableExamples: parts
+      .flatMap((p) => p.unreadableExamples)
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+      .slice(0, UNREADABLE_EXAMPLES),
+    notify: n,
+    parts,
+  };
+  const unmatched = parts
+    .flatMap((p) => p.unmatchedExamples ?? [])
+    .sort()
+    .slice(0, UNMATCHED_EXAMPLES);
+  if (unmatched.length) row.unmatchedExamples = unmatched;
+  return Object.freeze(row);
+}
+
+/**
+ * The notification rows of a snapshot's rows, kept from one snapshot to the next. Rows come out in
+ * a stable order (register controllers first, in register order; then the other rows in the order
+ * the engine's rows first appeared), a group's row the same object while none of its keys changed.
+ */
+export class ControllerRows {
+  private source: readonly CustomerTotals[] = [];
+  private list: unknown;
+  private groups: Group[] = [];
+  private byController = new Map<string, Group>();
+  private groupOf: Group[] = [];
+  private out: readonly GroupRow[] = [];
+  private readonly emptyRegister: Register;
+
+  constructor(
+    private readonly opts: NotifyOptions & { register: Register },
+    private readonly withCallers: boolean,
+  ) {
+    this.emptyRegister = registerOf(opts.register, []);
+    this.reset();
+  }
+
+  private reset(): void {
+    this.source = [];
+    this.groupOf = [];
+    this.groups = this.opts.register.controllers.map((controller) => ({ controller, parts: [], dirty: true }));
+    this.byController = new Map(this.groups.map((g) => [g.controller!.controller, g]));
+  }
+
+  /**
+   * The rows for these engine rows: a snapshot's (in the order rows first appeared; list undefined),
+   * or a finished scan's result rows, whose caller keys let callers be de-duplicated across a
+   * controller's keys (list: the result). Another list than last time starts again.
+   */
+  update(rows: readonly CustomerTotals[], list?: unknown): readonly GroupRow[] {
+    if (rows === this.source) return this.out;
+    if (list !== this.list) {
+      this.list = list;
+      this.reset();
+    }
+    const old = this.source;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      if (r === old[i]) continue;
+      let g = this.groupOf[i];
+      if (!g) {
+        const entry = r.kind === 'customer' ? this.opts.register.byKey.get(r.customer) : undefined;
+        const found: Group = (entry ? this.byController.get(entry.controller) : undefined) ?? {
+          parts: [],
+          dirty: true,
+        };
+        if (!found.controller) this.groups.push(found);
+        found.parts.push(i);
+        this.groupOf[i] = found;
+        g = found;
+      }
+      g.dirty = true;
+    }
+    this.source = rows;
+    const avail: Availability = availabilityOf(rows.length && rows[0]!.callers ? rows : []);
+    let changed = false;
+    for (const g of this.groups) {
+      if (!g.dirty) continue;
+      g.dirty = false;
+      changed = true;
+      const parts = g.parts.map((i) => rows[i]!);
+      const register = g.controller ? registerOf(this.opts.register, [g.controller]) : this.emptyRegister;
+      const report = notifyRows(parts, this.withCallers, { ...this.opts, register }, avail);
+      g.row = groupRow(report.rows[0]!, parts);
+    }
+    if (changed || this.out.length !== this.groups.length) this.out = Object.freeze(this.groups.map((g) => g.row!));
+    return this.out;
+  }
+}
+
+/** What an export of some table rows writes: the engine's rows under them, the register narrowed to their controllers. */
+export function exportPartsOf(
+  shown: readonly CustomerTotals[],
+  resultRows: readonly CustomerTotals[],
+  register: Register,
+): { rows: CustomerTotals[]; register: Register } {
+  const byKey = new Map(resultRows.map((r) => [rowKey(r.kind, r.customer), r]));
+  const rows: CustomerTotals[] = [];
+  const controllers: Controller[] = [];
+  for (const s of shown) {
+    if (isGroupRow(s)) {
+      for (const p of s.parts) {
+        const r = byKey.get(rowKey(p.kind, p.customer));
+        if (r) rows.push(r);
+      }
+      if (s.notify.kind === 'controller') {
+        const c = register.controllers.find((x) => x.controller === s.notify.controller);
+        if (c) controllers.push(c);
+      }
+    } else rows.push(byKey.get(rowKey(s.kind, s.customer)) ?? s);
+  }
+  return { rows, register: registerOf(register, controllers) };
+}
