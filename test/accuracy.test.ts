@@ -514,3 +514,43 @@ describe('headers that claim audio the file does not hold', () => {
     },
   );
 });
+
+describe('forged tables are refused, not walked', () => {
+  it.skipIf(!hasFfmpeg)(
+    'a fragmented MP4 whose track runs claim 50 M samples each: unreadable at once, and its real twin counted',
+    async () => {
+      const m4a = join(dir, 'frag.m4a');
+      ffmpeg(
+        [
+          '-f',
+          'lavfi',
+          '-i',
+          'sine=frequency=440:sample_rate=16000:duration=2',
+          '-c:a',
+          'aac',
+          '-b:a',
+          '32k',
+          '-movflags',
+          '+frag_keyframe+empty_moov',
+          '-frag_duration',
+          '200000',
+        ].concat([m4a]),
+      );
+      const real = await probe('frag.m4a');
+      expect(real).toMatchObject({ kind: 'audio' });
+      expect(real.seconds!).toBeCloseTo(decoded(m4a), 1);
+      // every trun: no per-sample fields, 50,000,000 samples (16 bytes each claim 50 M objects)
+      const b = Buffer.from(readFileSync(m4a));
+      let runs = 0;
+      for (let at = b.indexOf('trun', 0, 'latin1'); at >= 0; at = b.indexOf('trun', at + 4, 'latin1')) {
+        b.writeUInt32BE(0, at + 4); // version 0, flags 0
+        b.writeUInt32BE(50_000_000, at + 8);
+        runs++;
+      }
+      expect(runs).toBeGreaterThan(3);
+      // before the fix: 41 s for one such run, out of memory for all of them (music-metadata, then the walk)
+      const p = await probe('forged.m4a', b);
+      expect(p).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/forged/) });
+    },
+  );
+});

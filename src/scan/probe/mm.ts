@@ -6,7 +6,7 @@
 import { AbstractTokenizer, type IRandomAccessFileInfo, type IReadChunkOptions } from 'strtok3';
 import { parseFromTokenizer, type IAudioMetadata } from 'music-metadata';
 import { parseHeaderDate } from './datestr.js';
-import { mp4EditListSeconds, mp4Tracks } from './mp4.js';
+import { forgedFragments, mp4EditListSeconds, mp4Tracks } from './mp4.js';
 import type { EmbeddedDate, FileSource, ProbeResult } from './types.js';
 
 /** Most bytes music-metadata may read beyond the head, and the largest single read it may ask for. */
@@ -111,10 +111,17 @@ function tagDate(meta: IAudioMetadata): EmbeddedDate | undefined {
   );
 }
 
+/** the box types an MP4 or QuickTime file starts with */
+const MP4_BOXES = new Set(['ftyp', 'moov', 'moof', 'mdat', 'free', 'skip', 'wide']);
+
 export async function probeWithMusicMetadata(
   src: FileSource,
   name: string,
 ): Promise<ProbeResult & { bitrate?: number; cbr?: boolean }> {
+  // before music-metadata, which builds an object per sample a track run claims
+  if (MP4_BOXES.has(src.head.toString('latin1', 4, 8)) && forgedFragments(src)) {
+    return { kind: 'unreadable', error: 'MP4 fragments claim more samples than the file can hold (a forged table)' };
+  }
   const skip = id3End(src.head);
   const start = skip > MAX_ID3 && skip < src.size ? skip : 0;
   let meta: IAudioMetadata;

@@ -71,63 +71,93 @@ const MAX_MOOF = 100_000;
  * the track's samples in the fragments, their durations (per sample, the fragment's default, or the
  * movie's trex default), and those whose bytes lie inside the file. Undefined without a moof.
  */
-function fragments(src: FileSource, trackId: number, trexDuration: number): Fragments | undefined {
-  let out: Fragments | undefined;
+/** The top-level moof boxes (read whole), with where each starts; at most MAX_MOOF boxes are looked at. */
+function* moofs(src: FileSource): Generator<{ p: number; moof: Buffer }> {
   let p = 0;
   for (let n = 0; n < MAX_MOOF && p + 8 <= src.size; n++) {
     const h = src.read(p, 16);
-    if (h.length < 8) break;
+    if (h.length < 8) return;
     let size = h.readUInt32BE(0);
     if (size === 1 && h.length >= 16) size = Number(h.readBigUInt64BE(8));
     else if (size === 0) size = src.size - p;
-    if (size < 8) break;
-    if (h.toString('latin1', 4, 8) === 'moof' && size <= MAX_MOOV) {
-      const moof = src.read(p, size);
-      out ??= { samples: 0, present: 0, ticks: 0, presentTicks: 0 };
-      const root: Box = { type: 'moof', start: 0, body: 8, end: moof.length };
-      for (const traf of boxes(moof, root.body, root.end)) {
-        if (traf.type !== 'traf') continue;
-        const tfhd = child(moof, traf, 'tfhd');
-        if (!tfhd || tfhd.body + 8 > tfhd.end || moof.readUInt32BE(tfhd.body + 4) !== trackId) continue;
-        const tf = moof.readUInt32BE(tfhd.body) & 0xffffff;
-        let q = tfhd.body + 8;
-        let base = p; // default-base-is-moof, and what readers assume without a base offset
-        if (tf & 0x01) {
-          base = Number(moof.readBigUInt64BE(q));
-          q += 8;
+    if (size < 8) return;
+    if (h.toString('latin1', 4, 8) === 'moof' && size <= MAX_MOOV) yield { p, moof: src.read(p, size) };
+    p += size;
+  }
+}
+
+/** samples a fragment may claim beyond the bytes present (the one a cut split) */
+const CUT_FRAGMENT_SAMPLES = 100_000;
+
+/**
+ * Whether a fragmented MP4's track runs claim more samples than the file could hold. A sample of
+ * audio takes at least a byte, so the fragments present, and the one a cut may have split, claim at
+ * most the file's bytes + CUT_FRAGMENT_SAMPLES. More is a forged table: walking it, or letting
+ * music-metadata build an object per claimed sample, would hold a reader for minutes or exhaust its
+ * memory (a 21 KB file claiming 50 M samples a run did both).
+ */
+export function forgedFragments(src: FileSource): boolean {
+  let claimed = 0;
+  for (const { moof } of moofs(src)) {
+    for (const traf of boxes(moof, 8, moof.length)) {
+      if (traf.type !== 'traf') continue;
+      for (const trun of boxes(moof, traf.body, traf.end)) {
+        if (trun.type !== 'trun' || trun.body + 8 > trun.end) continue;
+        claimed += moof.readUInt32BE(trun.body + 4);
+        if (claimed > src.size + CUT_FRAGMENT_SAMPLES) return true;
+      }
+    }
+  }
+  return false;
+}
+
+function fragments(src: FileSource, trackId: number, trexDuration: number): Fragments | undefined {
+  if (forgedFragments(src)) return undefined;
+  let out: Fragments | undefined;
+  for (const { p, moof } of moofs(src)) {
+    out ??= { samples: 0, present: 0, ticks: 0, presentTicks: 0 };
+    const root: Box = { type: 'moof', start: 0, body: 8, end: moof.length };
+    for (const traf of boxes(moof, root.body, root.end)) {
+      if (traf.type !== 'traf') continue;
+      const tfhd = child(moof, traf, 'tfhd');
+      if (!tfhd || tfhd.body + 8 > tfhd.end || moof.readUInt32BE(tfhd.body + 4) !== trackId) continue;
+      const tf = moof.readUInt32BE(tfhd.body) & 0xffffff;
+      let q = tfhd.body + 8;
+      let base = p; // default-base-is-moof, and what readers assume without a base offset
+      if (tf & 0x01) {
+        base = Number(moof.readBigUInt64BE(q));
+        q += 8;
+      }
+      if (tf & 0x02) q += 4;
+      const defDur = tf & 0x08 && q + 4 <= tfhd.end ? moof.readUInt32BE(q) : trexDuration;
+      if (tf & 0x08) q += 4;
+      const defSize = tf & 0x10 && q + 4 <= tfhd.end ? moof.readUInt32BE(q) : 0;
+      for (const trun of boxes(moof, traf.body, traf.end)) {
+        if (trun.type !== 'trun' || trun.body + 8 > trun.end) continue;
+        const rf = moof.readUInt32BE(trun.body) & 0xffffff;
+        const count = moof.readUInt32BE(trun.body + 4);
+        let r = trun.body + 8;
+        let off = base;
+        if (rf & 0x01) {
+          off = base + moof.readInt32BE(r);
+          r += 4;
         }
-        if (tf & 0x02) q += 4;
-        const defDur = tf & 0x08 && q + 4 <= tfhd.end ? moof.readUInt32BE(q) : trexDuration;
-        if (tf & 0x08) q += 4;
-        const defSize = tf & 0x10 && q + 4 <= tfhd.end ? moof.readUInt32BE(q) : 0;
-        for (const trun of boxes(moof, traf.body, traf.end)) {
-          if (trun.type !== 'trun' || trun.body + 8 > trun.end) continue;
-          const rf = moof.readUInt32BE(trun.body) & 0xffffff;
-          const count = moof.readUInt32BE(trun.body + 4);
-          let r = trun.body + 8;
-          let off = base;
-          if (rf & 0x01) {
-            off = base + moof.readInt32BE(r);
-            r += 4;
-          }
-          if (rf & 0x04) r += 4;
-          const per = ((rf >> 8) & 1) * 4 + ((rf >> 9) & 1) * 4 + ((rf >> 10) & 1) * 4 + ((rf >> 11) & 1) * 4;
-          if (count > MAX_SAMPLES || r + count * per > trun.end) continue;
-          for (let i = 0; i < count; i++, r += per) {
-            const dur = rf & 0x100 ? moof.readUInt32BE(r) : defDur;
-            const sz = rf & 0x200 ? moof.readUInt32BE(r + (rf & 0x100 ? 4 : 0)) : defSize;
-            off += sz;
-            out.samples++;
-            out.ticks += dur;
-            if (off <= src.size) {
-              out.present++;
-              out.presentTicks += dur;
-            }
+        if (rf & 0x04) r += 4;
+        const per = ((rf >> 8) & 1) * 4 + ((rf >> 9) & 1) * 4 + ((rf >> 10) & 1) * 4 + ((rf >> 11) & 1) * 4;
+        if (count > MAX_SAMPLES || r + count * per > trun.end) continue;
+        for (let i = 0; i < count; i++, r += per) {
+          const dur = rf & 0x100 ? moof.readUInt32BE(r) : defDur;
+          const sz = rf & 0x200 ? moof.readUInt32BE(r + (rf & 0x100 ? 4 : 0)) : defSize;
+          off += sz;
+          out.samples++;
+          out.ticks += dur;
+          if (off <= src.size) {
+            out.present++;
+            out.presentTicks += dur;
           }
         }
       }
     }
-    p += size;
   }
   return out;
 }
