@@ -40,7 +40,9 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
       preroll = Number(h.readBigUInt64LE(body + 56)) / 1000;
       const minP = h.readUInt32LE(body + 68);
       const maxP = h.readUInt32LE(body + 72);
-      packetSize = minP === maxP ? minP : 0;
+      // a packet larger than the whole scan window (real files use a few KB) is a forged field: taken
+      // as unknown, or reading "one packet" would read as much as the file holds
+      packetSize = minP === maxP && minP <= SCAN_BYTES ? minP : 0;
     } else if (id.equals(STREAM_PROPERTIES) && size >= 24 + 54) {
       const type = h.subarray(body, body + 16);
       if (type.equals(VIDEO_MEDIA)) video = true;
