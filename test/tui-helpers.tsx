@@ -179,7 +179,17 @@ export function terminal(name: string, columns: number, rows: number, script: st
   const session = `leaktally-${name}-${process.pid}`;
   const file = join(dir, `${name}.sh`);
   writeFileSync(file, script);
-  tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(rows), `bash '${file}'`);
+  // When the previous test killed the server's last session, the server is still exiting: a client
+  // that reaches it then gets "server exited unexpectedly". Tried again, it starts a new server.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(rows), `bash '${file}'`);
+      break;
+    } catch (e) {
+      if (attempt >= 5 || !String(e).includes('server exited unexpectedly')) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100 * attempt);
+    }
+  }
   return {
     session,
     dir,
