@@ -51,6 +51,9 @@ export class BatchHeads {
       this.heads = Buffer.allocUnsafe(n * WHOLE_FILE_MAX);
       this.meta = new Float64Array(n * META);
     }
+    // every slot "left to probeFile" first: a slot the addon does not fill (its count of the paths
+    // differs, e.g. an empty path) is never read from a previous batch's figures and descriptor
+    for (let i = 0; i < n; i++) this.meta[i * META] = 1;
     const [ns, parallel] = addon.readheads(
       this.root,
       Buffer.from(rels.join('\0'), 'latin1'),
