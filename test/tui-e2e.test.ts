@@ -14,8 +14,9 @@ import { AS_OF, CONTROLLERS, PATTERN, UNREGISTERED, generateItell } from './fixt
 /** Run the CLI on root in a shell that prints BEFORE-UI first and records the exit code. */
 function ui(name: string, columns: number, rows: number, root: string, args = '', prefix = '') {
   const cwd = tempDir();
-  const script = `cd '${cwd}'\necho BEFORE-UI\n${prefix} env -u CI TZ=Europe/Stockholm '${process.execPath}' '${CLI}' '${root}' ${args}\necho $? > exit-code\nsleep 600\n`;
+  const script = `cd '${cwd}'\necho BEFORE-UI\n${prefix} env -u CI TZ=Europe/Stockholm '${process.execPath}' '${CLI}' '${root}' ${args}\necho $? > exit-code.part && mv exit-code.part exit-code\nsleep 600\n`;
   const t = terminal(name, columns, rows, script, cwd);
+  // written whole (renamed into place): a read never sees the file empty between its creation and the echo
   const exitCode = (): string | undefined =>
     existsSync(join(cwd, 'exit-code')) ? readFileSync(join(cwd, 'exit-code'), 'utf8').trim() : undefined;
   return { ...t, cwd, exitCode };
@@ -202,7 +203,7 @@ describe.skipIf(!hasTmux)('the UI in a real terminal', () => {
       'nobody',
       80,
       24,
-      `cd '${cwd}'\n${prefix} env -u CI TZ=UTC '${process.execPath}' '${cli}' '${root}'\necho $? > exit-code\nsleep 600\n`,
+      `cd '${cwd}'\n${prefix} env -u CI TZ=UTC '${process.execPath}' '${cli}' '${root}'\necho $? > exit-code.part && mv exit-code.part exit-code\nsleep 600\n`,
       cwd,
     );
     try {
