@@ -7,10 +7,16 @@
  * microseconds of overhead per call (four calls per file), which costs more CPU than the whole read
  * on a warm cache, while on a cold disk a reader thread that reads one file at a time waits for every
  * seek in turn. Here a batch costs one call from JavaScript: on a warm cache the files are read on
- * the calling thread; when the reads block (the mean time per file says the data is not cached) the
- * rest of the batch is shared with ioThreads - 1 helper threads (from the start when parallelNow: the
- * last batch was slow), so that a cold disk sees a queue
- * deep enough to answer at its own speed, while parsing stays on the JavaScript threads.
+ * the calling thread; when the reads block (more than half of the first files took longer than
+ * SLOW_NS each) the rest of the batch is shared with ioThreads - 1 helper threads (from the start
+ * when parallelNow: the last batch's reads blocked), so that a cold disk sees a queue deep enough to
+ * answer at its own speed, while parsing stays on the JavaScript threads.
+ *
+ * "Blocked" is judged file by file, never from the batch's mean: a mean is inflated by one file
+ * whose thread the scheduler took away for a few milliseconds (common when reader, helper and walk
+ * threads outnumber the cores), and a batch read in parallel has no per-file mean at all. Judged by
+ * the mean, a warm scan on 2 cores once took every batch for a cold one and started 7 threads per
+ * batch of 128 files (a third of its speed lost).
  *
  * What it does per file is exactly what probe/index.ts does in JavaScript: open with
  * O_RDONLY|O_NONBLOCK|O_NOFOLLOW|O_CLOEXEC|O_NOATIME (again without O_NOATIME on EPERM, counted),
@@ -22,7 +28,7 @@
  * of HEAD_SLOT bytes. meta: a Float64Array of count * 8: status (0 read, 1 left to the caller), fd
  * (-1 when the whole file was read and it is closed; else open, for the caller to read further and
  * close), size, mtime seconds, mtime nanoseconds, bytes read, O_NOATIME refused (0/1), unused.
- * Returns [nanoseconds taken, whether helper threads were used].
+ * Returns [nanoseconds taken, whether helper threads were used, files whose reading took past SLOW_NS].
  */
 #define _GNU_SOURCE
 #include <node_api.h>
@@ -44,7 +50,7 @@
 /* probe/../reach.ts LONG_PATH: longer paths are reached in steps, by the JavaScript path */
 #define LONG_PATH (4096 - 256 - 2)
 #define MAX_THREADS 64
-/* mean wall time per file above which a batch's reads are taken as blocking (not cached) */
+/* wall time above which one file's open + fstat + read is taken as blocked (not cached): cached, ~5-20 µs */
 #define SLOW_NS 50000
 
 typedef struct {
@@ -57,6 +63,7 @@ typedef struct {
   unsigned char *heads;
   double *meta;
   atomic_int next;
+  atomic_int blocked;
 } Job;
 
 static void one(Job *j, int i) {
@@ -102,17 +109,26 @@ static void one(Job *j, int i) {
   m[6] = refused;
 }
 
-static void *helper(void *arg) {
-  Job *j = arg;
-  int i;
-  while ((i = atomic_fetch_add(&j->next, 1)) < j->count) one(j, i);
-  return NULL;
-}
-
 static int64_t now_ns(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* one(), timed: true if it blocked */
+static bool timed(Job *j, int i) {
+  int64_t t = now_ns();
+  one(j, i);
+  return now_ns() - t > SLOW_NS;
+}
+
+static void *helper(void *arg) {
+  Job *j = arg;
+  int i;
+  while ((i = atomic_fetch_add(&j->next, 1)) < j->count) {
+    if (timed(j, i)) atomic_fetch_add(&j->blocked, 1);
+  }
+  return NULL;
 }
 
 static napi_value fail(napi_env env, const char *msg) {
@@ -158,17 +174,18 @@ static napi_value readheads(napi_env env, napi_callback_info info) {
   }
   Job job = {root, rootLen, rels, starts, lens, count, heads, meta};
   atomic_init(&job.next, 0);
+  atomic_init(&job.blocked, 0);
 
   int64_t t0 = now_ns();
   bool parallel = now && threads > 1 && count > 1;
   pthread_t tids[MAX_THREADS];
   int started = 0;
   if (!parallel) {
-    // warm: one file after another here; blocking reads (a mean past SLOW_NS) call in the helpers
+    // warm: one file after another here; blocking reads (most of the first files) call in the helpers
     int i;
     while ((i = atomic_fetch_add(&job.next, 1)) < count) {
-      one(&job, i);
-      if (threads > 1 && i >= 3 && i + 1 < count && (now_ns() - t0) / (i + 1) > SLOW_NS) {
+      if (timed(&job, i)) atomic_fetch_add(&job.blocked, 1);
+      if (threads > 1 && i >= 3 && i + 1 < count && atomic_load(&job.blocked) * 2 > i + 1) {
         parallel = true;
         break;
       }
@@ -187,12 +204,14 @@ static napi_value readheads(napi_env env, napi_callback_info info) {
   int64_t took = now_ns() - t0;
   free(starts);
 
-  napi_value out, a, b;
-  napi_create_array_with_length(env, 2, &out);
+  napi_value out, a, b, c2;
+  napi_create_array_with_length(env, 3, &out);
   napi_create_double(env, (double)took, &a);
   napi_get_boolean(env, started > 0, &b);
+  napi_create_int32(env, atomic_load(&job.blocked), &c2);
   napi_set_element(env, out, 0, a);
   napi_set_element(env, out, 1, b);
+  napi_set_element(env, out, 2, c2);
   return out;
 }
 

@@ -120,6 +120,33 @@ describe('batch reads (native/readheads.c)', () => {
     }
   });
 
+  it.skipIf(!addon)('read a cached batch on the calling thread, judging blocked reads file by file', () => {
+    // A batch is sent to helper threads only when most of its first files blocked (each timed on its
+    // own). Judged by the batch's mean, one file whose thread the scheduler paused for a few ms made a
+    // cached batch look cold, and a scan on 2 cores started 7 threads for every batch of 128 files.
+    const root = tempDir();
+    const rels = Array.from({ length: 128 }, (_, i) => `kund/f${i}.ul`);
+    for (const rel of rels) put(root, rel, Buffer.alloc(800, 0xff));
+    const rootBytes = Buffer.from(root + '/');
+    const heads = Buffer.alloc(rels.length * SLOT);
+    const meta = new Float64Array(rels.length * 8);
+    const joined = Buffer.from(rels.join('\0'), 'latin1');
+    const runs = Array.from({ length: 10 }, () => addon!.readheads(rootBytes, joined, heads, meta, 8, false));
+    for (const [, , blocked] of runs) {
+      expect(Number.isInteger(blocked)).toBe(true);
+      expect(blocked).toBeGreaterThanOrEqual(0);
+      expect(blocked).toBeLessThanOrEqual(rels.length);
+    }
+    // cached: at most a stray batch goes parallel, and a cached batch's blocked files are few
+    expect(runs.filter(([, used]) => used).length).toBeLessThanOrEqual(2);
+    const shares = runs.map(([, , blocked]) => blocked / rels.length).sort((a, b) => a - b);
+    expect(shares[5]).toBeLessThan(0.25);
+    // a batch read in parallel reports its files' blocked count too (the next batch's choice)
+    const [, used, blocked] = addon!.readheads(rootBytes, joined, heads, meta, 8, true);
+    expect(used).toBe(true);
+    expect(blocked).toBeLessThan(rels.length / 4);
+  });
+
   it('a scan gives exactly the same result with the addon and without it, for 0 and 2 threads', () => {
     const { root } = mixedTree();
     execFileSync('cp', ['-a', LEAK, join(root, 'leak')]); // (names that are not UTF-8: not through a string)

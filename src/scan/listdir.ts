@@ -42,7 +42,7 @@ interface Native {
     meta: Float64Array,
     ioThreads: number,
     parallelNow: boolean,
-  ): [ns: number, parallel: boolean];
+  ): [ns: number, parallel: boolean, blocked: number];
   /** close a descriptor readheads left open */
   closefd(fd: number): void;
   /** native/prefetch.c: warm the caches for these folders (short paths) on background threads; returns how many were queued */

@@ -12,10 +12,11 @@ import { WHOLE_FILE_MAX, type OpenFile } from './index.js';
 
 const META = 8;
 /**
- * Mean time per file, in parallel reads, under which the data is taken to be cached again and the
- * next batch is read on the calling thread (the addon calls in its helpers by itself past 50 µs).
+ * Share of a batch's files whose reading blocked (the addon times each file) from which the next
+ * batch starts with its reads in parallel; below it the data is taken as cached, and the next batch
+ * is read on the calling thread (which calls in the helpers by itself when its first files block).
  */
-const CACHED_NS = 30_000;
+const BLOCKED_SHARE = 0.25;
 
 export interface HeadRead extends OpenFile {
   /** opened without O_NOATIME (refused by the kernel: not the owner) */
@@ -54,7 +55,7 @@ export class BatchHeads {
     // every slot "left to probeFile" first: a slot the addon does not fill (its count of the paths
     // differs, e.g. an empty path) is never read from a previous batch's figures and descriptor
     for (let i = 0; i < n; i++) this.meta[i * META] = 1;
-    const [ns, parallel] = addon.readheads(
+    const [, parallel, blocked] = addon.readheads(
       this.root,
       Buffer.from(rels.join('\0'), 'latin1'),
       this.heads,
@@ -62,7 +63,7 @@ export class BatchHeads {
       this.ioThreads,
       this.slow,
     );
-    this.slow = parallel && (ns * this.ioThreads) / n > CACHED_NS;
+    this.slow = parallel && blocked > n * BLOCKED_SHARE;
     const out = new Array<HeadRead | undefined>(n);
     const m = this.meta;
     for (let i = 0; i < n; i++) {
