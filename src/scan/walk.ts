@@ -85,6 +85,33 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
   /** device:inode of the files with more than one name, once counted */
   const linked = new Set<string>();
   let sinceYield = 0;
+  /** wait until the consumer has room; false: the walk is to end */
+  const waitForRoom = async (): Promise<boolean> => {
+    for (let p = opts.pause(); p; p = opts.pause()) {
+      await p;
+      if (opts.aborted()) return false;
+    }
+    return !opts.aborted();
+  };
+  /**
+   * A regular file to count (its other names already set aside): passed to the sink; every `every`
+   * files, the wait for room (one answer frees one batch, and the walk may not add two for it: the
+   * queue would grow with the tree when the walk outruns the readers). foreign: not the user's file,
+   * so O_NOATIME is refused (EPERM) and reading it moves its atime.
+   */
+  const found = (child: string, sparse: boolean, foreign: boolean): Promise<boolean> | undefined => {
+    if (foreign && euid !== 0) {
+      keeping.filesRefused++;
+      if (opts.strict)
+        throw new EvidenceError(
+          `--strict-evidence: the file ${shown(bytes(child))} is not yours: reading it would move its access time`,
+        );
+    }
+    sink.file(child, sparse);
+    if (++sinceYield < every) return undefined;
+    sinceYield = 0;
+    return waitForRoom();
+  };
   while (stack.length > 0) {
     if (opts.aborted()) return keeping;
     const { rel, text, depth } = stack.pop()!;
@@ -131,24 +158,8 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
             }
             linked.add(key);
           }
-          if (f & StatFlag.Foreign && euid !== 0) {
-            keeping.filesRefused++;
-            if (opts.strict)
-              throw new EvidenceError(
-                `--strict-evidence: the file ${shown(bytes(child))} is not yours: reading it would move its access time`,
-              );
-          }
-          sink.file(child, (f & StatFlag.Sparse) !== 0);
-          if (++sinceYield >= every) {
-            sinceYield = 0;
-            // wait until the consumer has room: one answer frees one batch, and the walk may not
-            // add two for it (the queue would grow with the tree when the walk outruns the readers)
-            for (let p = opts.pause(); p; p = opts.pause()) {
-              await p;
-              if (opts.aborted()) return keeping;
-            }
-            if (opts.aborted()) return keeping;
-          }
+          const wait = found(child, (f & StatFlag.Sparse) !== 0, (f & StatFlag.Foreign) !== 0);
+          if (wait && !(await wait)) return keeping;
           continue;
         }
         let st: Stats | undefined;
@@ -192,25 +203,8 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
             }
             linked.add(key);
           }
-          if (st && euid !== 0 && st.uid !== euid) {
-            // O_NOATIME is refused (EPERM) on a file that is not the user's: reading it moves its atime
-            keeping.filesRefused++;
-            if (opts.strict)
-              throw new EvidenceError(
-                `--strict-evidence: the file ${shown(bytes(child))} is not yours: reading it would move its access time`,
-              );
-          }
-          sink.file(child, st !== undefined && st.blocks * 512 < st.size);
-          if (++sinceYield >= every) {
-            sinceYield = 0;
-            // wait until the consumer has room: one answer frees one batch, and the walk may not
-            // add two for it (the queue would grow with the tree when the walk outruns the readers)
-            for (let p = opts.pause(); p; p = opts.pause()) {
-              await p;
-              if (opts.aborted()) return keeping;
-            }
-            if (opts.aborted()) return keeping;
-          }
+          const wait = found(child, st !== undefined && st.blocks * 512 < st.size, st !== undefined && st.uid !== euid);
+          if (wait && !(await wait)) return keeping;
         } else sink.special(bytes(child));
       }
       // cold storage: the folders next in line are read ahead on background threads (listdir.c
