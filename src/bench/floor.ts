@@ -1,8 +1,8 @@
 /**
- * The I/O floor: the scan's own walk, batcher and thread pool, with a per-file job that only does
+ * The I/O floor: the scan's own walk (on its thread, as the scan's), batcher and thread pool, with a per-file job that only does
  * open + fstat + read 4 KiB + close. No scan can be faster than this on the same machine.
  */
-import { walk } from '../scan/walk.js';
+import { walkOnThread } from '../scan/walk-thread.js';
 import { Batcher } from '../scan/batcher.js';
 import { ThreadPool } from '../scan/pool.js';
 
@@ -23,7 +23,7 @@ export async function floor(
   const batcher = new Batcher((b) => pool.submit(b));
   const ignore = (): void => {};
   try {
-    await walk(
+    await walkOnThread(
       root,
       { file: (rel) => batcher.add(rel), hardLink: ignore, dir: ignore, link: ignore, special: ignore, error: ignore },
       {

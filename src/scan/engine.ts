@@ -8,6 +8,7 @@ import { makeContext, type FileRecord, type ScanConfig } from './record.js';
 import { createReader, DEFAULT_THREADS, type Reader } from './reader.js';
 import { Batcher } from './batcher.js';
 import { walk, EvidenceError, type AtimeKeeping, type WalkSink } from './walk.js';
+import { walkOnThread } from './walk-thread.js';
 import { TOP_LEVEL } from './record.js';
 import { decodeName } from './names.js';
 
@@ -312,7 +313,10 @@ export class Scanner {
     if (this.stopped) reader.stop();
     const batcher = new Batcher((b) => reader.read(b));
     try {
-      this.atimes = await walk(this.config.root, this.walkSink(batcher), {
+      // with reader threads the walk has its own too (the calling thread, often the UI's, only
+      // replays its findings); --threads 0 does everything on the calling thread
+      const walker = this.config.threads > 0 ? walkOnThread : walk;
+      this.atimes = await walker(this.config.root, this.walkSink(batcher), {
         pause: this.paced(() => reader.pause()),
         aborted: () => this.stopped,
         strict: this.config.strictEvidence,
