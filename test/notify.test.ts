@@ -7,12 +7,12 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from '
 import { basename, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
-  AS_OF,
   CONTROLLERS,
   PATTERN,
   UNREGISTERED,
   ZONE,
   generateItell,
+  itellArgs,
   type Expected,
   type Generated,
 } from './fixtures/itell.js';
@@ -32,19 +32,7 @@ beforeAll(() => {
   dir = tempDir();
   g = generateItell(dir);
   const r = runCli([
-    g.root,
-    '--pattern',
-    PATTERN,
-    '--register',
-    g.register,
-    '--retention',
-    '30d',
-    '--as-of',
-    AS_OF,
-    '--country',
-    'SE',
-    '--tz',
-    ZONE,
+    ...itellArgs(g),
     '--csv',
     join(dir, 's.csv'),
     '--json',
@@ -217,19 +205,7 @@ describe('summary CSV', () => {
     expect(raw).toContain(`"<script>alert(1)</script>","'=cmd|' /C calc'!A0"`);
   });
   it('with ;, hours get a decimal comma and still at most two decimals', () => {
-    const r = runCli([
-      g.root,
-      '--pattern',
-      PATTERN,
-      '--register',
-      g.register,
-      '--tz',
-      ZONE,
-      '--delimiter',
-      ';',
-      '--csv',
-      '-',
-    ]);
+    const r = runCli([...itellArgs(g, { notify: false }), '--delimiter', ';', '--csv', '-']);
     expect(r.status).toBe(0);
     const rows = parseCsv(r.stdout, ';');
     expect(rows[1]![9]).toMatch(/^\d+,\d{2}$/);
@@ -337,23 +313,7 @@ function libreOfficeImport(
 describe.skipIf(!SOFFICE)('the CSV in LibreOffice (skipped: soffice is not installed)', () => {
   let semicolon: string;
   beforeAll(() => {
-    const r = runCli([
-      g.root,
-      '--pattern',
-      PATTERN,
-      '--register',
-      g.register,
-      '--retention',
-      '30d',
-      '--as-of',
-      AS_OF,
-      '--tz',
-      ZONE,
-      '--delimiter',
-      ';',
-      '--csv',
-      join(dir, 'semi.csv'),
-    ]);
+    const r = runCli([...itellArgs(g, { country: false }), '--delimiter', ';', '--csv', join(dir, 'semi.csv')]);
     expect(r.status).toBe(0);
     semicolon = join(dir, 'semi.csv');
   }, 60_000);

@@ -7,7 +7,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AS_OF, CONTROLLERS, PATTERN, UNREGISTERED, ZONE, generateItell, type Generated } from './fixtures/itell.js';
+import {
+  AS_OF,
+  CONTROLLERS,
+  PATTERN,
+  UNREGISTERED,
+  ZONE,
+  generateItell,
+  itellArgs,
+  type Generated,
+} from './fixtures/itell.js';
 import { csvObjects, runCli, tempDir } from './helpers.js';
 import { KEY, startApp, until } from './tui-helpers.js';
 import { engineExtras, notifyOptionsOf, planFor, readNotifyOptions } from '../src/report/notify-options.js';
@@ -137,25 +146,7 @@ describe('the UI with --register', () => {
       );
       const file = readdirSync(a.out).find((x) => x.endsWith('.csv'))!;
       const mine = readFileSync(join(a.out, file), 'utf8');
-      const r = runCli([
-        g.root,
-        '--pattern',
-        PATTERN,
-        '--register',
-        g.register,
-        '--retention',
-        '30d',
-        '--as-of',
-        AS_OF,
-        '--country',
-        'SE',
-        '--tz',
-        ZONE,
-        '--threads',
-        '0',
-        '--csv',
-        '-',
-      ]);
+      const r = runCli([...itellArgs(g), '--threads', '0', '--csv', '-']);
       expect(r.status).toBe(0);
       expect(csvObjects(mine)).toEqual(csvObjects(r.stdout));
       expect(

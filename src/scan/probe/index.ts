@@ -19,6 +19,7 @@ import { probeAmr } from './amr.js';
 import { probeAiff, probeApe, probeCaf, probeMpc7, probeTak, probeTta, probeWavPack } from './lossless.js';
 import { moduleKind, probeModule } from './module.js';
 import { probeTs, tsLayout } from './mpegts.js';
+import { isRealMedia, probeRealMedia } from './realmedia.js';
 import type { FileSource, ProbeResult } from './types.js';
 
 export type { ProbeResult, FileKind, EmbeddedDate } from './types.js';
@@ -206,7 +207,8 @@ function sniff(h: Buffer, size: number): Magic {
       /^(mvhd|moov|mdat)$/.test(h.toString('latin1', 12, 16))) ||
     (h.length >= 12 && h.toString('latin1', 0, 4) === 'RIFF' && h.toString('latin1', 8, 12) === 'AVI ') ||
     (h.length >= 4 && h.readUInt32BE(0) === 0x3026b275) || // ASF header GUID
-    (h.length >= 4 && h.readUInt32BE(0) === 0x1a45dfa3) // EBML (Matroska/WebM)
+    (h.length >= 4 && h.readUInt32BE(0) === 0x1a45dfa3) || // EBML (Matroska/WebM)
+    isRealMedia(h)
   ) {
     return 'container';
   }
@@ -399,6 +401,8 @@ async function probeSource(src: FileSource, ext: string, audioName: boolean, nam
         const r = probeAsf(src);
         if (r) return guard(r, { bytes: src.size });
       }
+      // recognised, never counted: kept visible, with what it holds and why it is not measured
+      if (isRealMedia(src.head)) return probeRealMedia(src);
       return guardMm(await probeWithMusicMetadata(src, name), src);
     }
     case 'audio': {

@@ -6,7 +6,7 @@
 import { AbstractTokenizer, type IRandomAccessFileInfo, type IReadChunkOptions } from 'strtok3';
 import { parseFromTokenizer, type IAudioMetadata } from 'music-metadata';
 import { parseHeaderDate } from './datestr.js';
-import { forgedFragments, mp4EditListSeconds, mp4Tracks } from './mp4.js';
+import { forgedFragments, mp4EditListSeconds, mp4Tracks, type Mp4Audio } from './mp4.js';
 import type { EmbeddedDate, FileSource, ProbeResult } from './types.js';
 
 /** Most bytes music-metadata may read beyond the head, and the largest single read it may ask for. */
@@ -118,8 +118,10 @@ export async function probeWithMusicMetadata(
   src: FileSource,
   name: string,
 ): Promise<ProbeResult & { bitrate?: number; cbr?: boolean }> {
-  // before music-metadata, which builds an object per sample a track run claims
-  if (MP4_BOXES.has(src.head.toString('latin1', 4, 8)) && forgedFragments(src)) {
+  // before music-metadata, which builds an object per sample a track run claims; the sample-table
+  // reader below is told so, and does not walk the fragments again for it
+  const vetted = MP4_BOXES.has(src.head.toString('latin1', 4, 8));
+  if (vetted && forgedFragments(src)) {
     return { kind: 'unreadable', error: 'MP4 fragments claim more samples than the file can hold (a forged table)' };
   }
   const skip = id3End(src.head);
@@ -144,7 +146,7 @@ export async function probeWithMusicMetadata(
     channels: f.numberOfChannels,
     embeddedDate: tagDate(meta),
   };
-  if (isMp4(meta)) return mp4Length(src, f.duration, base);
+  if (isMp4(meta)) return mp4Length(mp4Tracks(src, vetted), f.duration, base);
   if (f.duration === undefined || !Number.isFinite(f.duration) || f.duration <= 0) {
     return {
       kind: 'unreadable',
@@ -162,8 +164,7 @@ type Base = Pick<ProbeResult, 'codec' | 'sampleRate' | 'channels' | 'embeddedDat
  * when every sample is in the file; the present samples' length when it was cut; the tables' sum
  * when the headers give no length (3GP from phones: music-metadata's "Missing sampleDuration").
  */
-function mp4Length(src: FileSource, mmSeconds: number | undefined, base: Base): ProbeResult {
-  const t = mp4Tracks(src);
+function mp4Length(t: Mp4Audio | undefined, mmSeconds: number | undefined, base: Base): ProbeResult {
   if (t && !t.sound) {
     // only a file shown to be video is `other`; one with no track we know is unreadable
     return t.video
@@ -181,17 +182,17 @@ function mp4Length(src: FileSource, mmSeconds: number | undefined, base: Base): 
     };
   }
   const seconds =
-    mp4EditListSeconds(src) ?? (mmSeconds && Number.isFinite(mmSeconds) && mmSeconds > 0 ? mmSeconds : t?.tableSeconds);
+    mp4EditListSeconds(t) ?? (mmSeconds && Number.isFinite(mmSeconds) && mmSeconds > 0 ? mmSeconds : t?.tableSeconds);
   if (!seconds) return { kind: 'unreadable', ...base, error: 'MP4 without a determinable duration' };
   return { kind: 'audio', seconds, ...base };
 }
 
-/** An MP4 that music-metadata cannot parse, read from its sample tables alone. */
+/** An MP4 that music-metadata cannot parse, read from its sample tables alone (its fragments vetted: it starts with ftyp). */
 function mp4Fallback(src: FileSource): ProbeResult | undefined {
   if (src.head.length < 8 || src.head.toString('latin1', 4, 8) !== 'ftyp') return undefined;
-  const t = mp4Tracks(src);
+  const t = mp4Tracks(src, true);
   if (!t) return undefined;
   const fourcc = (t.fourcc ?? '').trim().toUpperCase();
   const codec = `M4A/${fourcc === 'MP4A' ? 'AAC' : fourcc === 'SAMR' ? 'AMR' : fourcc === 'SAWB' ? 'AMR-WB' : fourcc || 'UNKNOWN'}`;
-  return mp4Length(src, undefined, { codec, sampleRate: t.sampleRate, channels: t.channels });
+  return mp4Length(t, undefined, { codec, sampleRate: t.sampleRate, channels: t.channels });
 }

@@ -111,8 +111,9 @@ export function forgedFragments(src: FileSource): boolean {
   return false;
 }
 
-function fragments(src: FileSource, trackId: number, trexDuration: number): Fragments | undefined {
-  if (forgedFragments(src)) return undefined;
+/** vetted: the caller has found forgedFragments(src) false already, so the moofs are not walked again for it */
+function fragments(src: FileSource, trackId: number, trexDuration: number, vetted: boolean): Fragments | undefined {
+  if (!vetted && forgedFragments(src)) return undefined;
   let out: Fragments | undefined;
   for (const { p, moof } of moofs(src)) {
     out ??= { samples: 0, present: 0, ticks: 0, presentTicks: 0 };
@@ -173,10 +174,13 @@ function trexDuration(moov: Buffer, root: Box, trackId: number): number {
   return 0;
 }
 
-/** Seconds of the first sound track as its edit list presents them, or undefined without one. */
-export function mp4EditListSeconds(src: FileSource): number | undefined {
-  const moov = findMoov(src);
-  if (!moov) return undefined;
+/**
+ * Seconds of the first sound track as its edit list presents them, or undefined without one: from
+ * the moov mp4Tracks read (t undefined: the file has none), so the file is not walked again.
+ */
+export function mp4EditListSeconds(t: Mp4Audio | undefined): number | undefined {
+  if (!t) return undefined;
+  const moov = t.moov;
   const root: Box = { type: 'moov', start: 0, body: 8, end: moov.length };
   const mvhd = child(moov, root, 'mvhd');
   if (!mvhd) return undefined;
@@ -188,7 +192,7 @@ export function mp4EditListSeconds(src: FileSource): number | undefined {
     const hdlr = mdia && child(moov, mdia, 'hdlr');
     if (!hdlr || moov.toString('latin1', hdlr.body + 8, hdlr.body + 12) !== 'soun') continue;
     // a fragmented file's edit list covers the moov's samples at most: the samples are counted
-    if (child(moov, root, 'mvex')) return mp4Tracks(src)?.presentSeconds;
+    if (child(moov, root, 'mvex')) return t.presentSeconds;
     const edts = child(moov, trak, 'edts');
     const elst = edts && child(moov, edts, 'elst');
     if (!elst) return undefined;
@@ -208,6 +212,8 @@ export function mp4EditListSeconds(src: FileSource): number | undefined {
 }
 
 export interface Mp4Audio {
+  /** the moov box as read from the file */
+  moov: Buffer;
   /** the file has a sound track */
   sound: boolean;
   /** it has a video track */
@@ -233,12 +239,13 @@ function fullBox(moov: Buffer, b: Box | undefined): number {
  * The sound track's sample tables (stts, stsc, stsz, stco/co64): the samples whose bytes lie inside
  * the file and how long they last. A copy cut inside mdat keeps its moov (at the front) but loses
  * the samples at the end; the header lengths (mvhd, mdhd, edit list) still claim them.
+ * fragmentsVetted: the caller has found forgedFragments(src) false (else the fragments are checked here).
  */
-export function mp4Tracks(src: FileSource): Mp4Audio | undefined {
+export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | undefined {
   const moov = findMoov(src);
   if (!moov) return undefined;
   const root: Box = { type: 'moov', start: 0, body: 8, end: moov.length };
-  const out: Mp4Audio = { sound: false, video: false };
+  const out: Mp4Audio = { moov, sound: false, video: false };
   for (const trak of boxes(moov, root.body, root.end)) {
     if (trak.type !== 'trak') continue;
     const mdia = child(moov, trak, 'mdia');
@@ -316,7 +323,9 @@ export function mp4Tracks(src: FileSource): Mp4Audio | undefined {
     }
     const tkhd = child(moov, trak, 'tkhd');
     const trackId = tkhd ? moov.readUInt32BE(tkhd.body + (moov[tkhd.body] === 1 ? 20 : 12)) : 0;
-    const frag = child(moov, root, 'mvex') ? fragments(src, trackId, trexDuration(moov, root, trackId)) : undefined;
+    const frag = child(moov, root, 'mvex')
+      ? fragments(src, trackId, trexDuration(moov, root, trackId), fragmentsVetted)
+      : undefined;
     if (frag) {
       s += frag.samples;
       present += frag.present;
