@@ -160,8 +160,17 @@ function combine(
       countries = byCountry(all);
     } else distinct = callerSum;
   }
+  // every field written out, not `...head` and then the rest: V8 turns an object spread followed by
+  // two dozen new fields into a slow dictionary object (~100 µs a row here, 5,000 controllers' rows
+  // on each UI update), while a literal of fixed shape costs a few µs
   return {
-    ...head,
+    kind: head.kind,
+    label: head.label,
+    keys: head.keys,
+    controller: head.controller,
+    org_id: head.org_id,
+    contact: head.contact,
+    categories: head.categories,
     files,
     audioFiles: audio,
     otherFiles: other,
