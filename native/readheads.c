@@ -172,7 +172,7 @@ static napi_value readheads(napi_env env, napi_callback_info info) {
       s = k + 1;
     }
   }
-  Job job = {root, rootLen, rels, starts, lens, count, heads, meta};
+  Job job = {.root = root, .rootLen = rootLen, .rels = rels, .starts = starts, .lens = lens, .count = count, .heads = heads, .meta = meta};
   atomic_init(&job.next, 0);
   atomic_init(&job.blocked, 0);
 
