@@ -1,0 +1,54 @@
+/**
+ * Through a slow mount (test/tools/slow-mount.sh: a FUSE mirror that waits in every lookup, stat, open,
+ * read and listing, and lets the kernel cache nothing), as on a network share: the walk's stats and the
+ * readers' opens block there, so the scan takes its parallel paths (listdir.c, readheads.c), and its
+ * figures must be those of the same tree read directly.
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { CLI, ROOT, put, tempDir, wav } from './helpers.js';
+
+const MOUNT = join(ROOT, 'test/tools/slow-mount.sh');
+
+/** why a FUSE mount cannot be made here, or undefined */
+function noFuse(): string | undefined {
+  if (!existsSync('/dev/fuse')) return 'no /dev/fuse';
+  if (spawnSync('pkg-config', ['--exists', 'fuse3']).status !== 0) return 'no libfuse3-dev (pkg-config fuse3)';
+  if (spawnSync('sh', ['-c', 'command -v fusermount3']).status !== 0) return 'no fusermount3 (fuse3)';
+  return undefined;
+}
+
+describe('a slow mount', () => {
+  it('gives the same figures as the tree itself, with every stat and read a round trip', (ctx) => {
+    const why = noFuse();
+    if (why) return ctx.skip(why);
+    const src = tempDir();
+    for (let c = 0; c < 3; c++) {
+      for (let i = 0; i < 40; i++)
+        put(
+          src,
+          `kund-${c}/2019/01/0${(i % 9) + 1}/2019-01-0${(i % 9) + 1}_1200${String(i).padStart(2, '0')}_${i}.ul`,
+          Buffer.alloc(8000 + i, 0xff),
+        );
+      put(src, `kund-${c}/call.wav`, wav({ tag: 7, dataBytes: 16000 }));
+    }
+    const direct = spawnSync(process.execPath, [CLI, src, '--csv', '-'], { encoding: 'utf8' });
+    expect(direct.status).toBe(0);
+    const mnt = join(tempDir(), 'mnt');
+    mkdirSync(mnt);
+    // 2 ms a call: a batch's reads and a folder's stats are taken as blocking and go in parallel
+    const viaMount = spawnSync(
+      MOUNT,
+      ['--delay-us', '2000', src, mnt, '--', process.execPath, CLI, mnt, '--csv', '-'],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    if (/the mount failed|did not appear/.test(viaMount.stderr))
+      return ctx.skip(`FUSE mount refused here: ${viaMount.stderr.trim()}`);
+    expect(viaMount.stderr).toBe('');
+    expect(viaMount.status).toBe(0);
+    expect(viaMount.stdout).toBe(direct.stdout);
+    expect(direct.stdout).toMatch(/"kund-2",,,41,41,/);
+  }, 180_000);
+});
