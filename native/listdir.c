@@ -149,14 +149,16 @@ static napi_value listdir(napi_env env, napi_callback_info info) {
     return fail(env, e);
   }
   // the entries first, then their stats (in parallel when they block), then the answer in readdir's order
-  size_t ncap = 64, count = 0, acap = 4096, aused = 0;
+  int err = 0;
+  size_t ncap = 64, count = 0, acap = 4096, aused = 0, cap = 4096, used = 1;
   Entry *ents = malloc(ncap * sizeof(Entry));
   char *arena = malloc(acap);
+  struct stat *sts = NULL;
+  unsigned char *ok = NULL, *out = NULL;
+  napi_value result = NULL;
   if (!ents || !arena) {
-    free(ents);
-    free(arena);
-    closedir(dir);
-    return fail(env, ENOMEM);
+    err = ENOMEM;
+    goto done;
   }
   struct dirent *d;
   errno = 0;
@@ -173,10 +175,8 @@ static napi_value listdir(napi_env env, napi_callback_info info) {
       char *a2 = realloc(arena, acap);
       if (a2) arena = a2;
       if (!e2 || !a2) {
-        free(ents);
-        free(arena);
-        closedir(dir);
-        return fail(env, ENOMEM);
+        err = ENOMEM;
+        goto done;
       }
     }
     ents[count].type = d->d_type;
@@ -188,37 +188,19 @@ static napi_value listdir(napi_env env, napi_callback_info info) {
     count++;
     errno = 0;
   }
-  int e = errno;
-  if (e) {
-    free(ents);
-    free(arena);
-    closedir(dir);
-    return fail(env, e);
-  }
-  struct stat *sts = count ? malloc(count * sizeof(struct stat)) : NULL;
-  unsigned char *ok = count ? calloc(count, 1) : NULL;
-  if (count && (!sts || !ok)) {
-    free(sts);
-    free(ok);
-    free(ents);
-    free(arena);
-    closedir(dir);
-    return fail(env, ENOMEM);
+  if ((err = errno) != 0) goto done;
+
+  sts = malloc((count ? count : 1) * sizeof(struct stat));
+  ok = calloc(count ? count : 1, 1);
+  out = malloc(cap);
+  if (!sts || !ok || !out) {
+    err = ENOMEM;
+    goto done;
   }
   StatJob job = {.fd = fd, .ents = ents, .arena = arena, .count = count, .sts = sts, .ok = ok};
   atomic_init(&job.next, 0);
   stat_all(&job);
 
-  size_t cap = 4096, used = 1;
-  unsigned char *out = malloc(cap);
-  if (!out) {
-    free(sts);
-    free(ok);
-    free(ents);
-    free(arena);
-    closedir(dir);
-    return fail(env, ENOMEM);
-  }
   out[0] = noatime;
   uid_t euid = geteuid();
   for (size_t k = 0; k < count; k++) {
@@ -226,26 +208,20 @@ static napi_value listdir(napi_env env, napi_callback_info info) {
     size_t nl = ents[k].len;
     unsigned char type = ents[k].type;
     unsigned char flags = 0;
-    const struct stat *stp = &sts[k];
+    const struct stat *st = &sts[k];
     if (type == DT_REG && ok[k]) {
-      const struct stat st = *stp;
       flags = 1;
-      if (st.st_nlink > 1) flags |= 2;
-      if ((long long)st.st_blocks * 512 < (long long)st.st_size) flags |= 4;
-      if (st.st_uid != euid) flags |= 8;
+      if (st->st_nlink > 1) flags |= 2;
+      if ((long long)st->st_blocks * 512 < (long long)st->st_size) flags |= 4;
+      if (st->st_uid != euid) flags |= 8;
     }
     size_t extra = type == DT_REG ? 1 + (flags & 2 ? 16 : 0) : 0;
     if (used + 2 + nl + extra > cap) {
       while (used + 2 + nl + extra > cap) cap *= 2;
       unsigned char *grown = realloc(out, cap);
       if (!grown) {
-        free(out);
-        free(sts);
-        free(ok);
-        free(ents);
-        free(arena);
-        closedir(dir);
-        return fail(env, ENOMEM);
+        err = ENOMEM;
+        goto done;
       }
       out = grown;
     }
@@ -256,22 +232,22 @@ static napi_value listdir(napi_env env, napi_callback_info info) {
     if (type == DT_REG) {
       out[used++] = flags;
       if (flags & 2) {
-        unsigned long long id[2] = {(unsigned long long)stp->st_dev, (unsigned long long)stp->st_ino};
+        unsigned long long id[2] = {(unsigned long long)st->st_dev, (unsigned long long)st->st_ino};
         for (int q = 0; q < 2; q++)
           for (int b = 0; b < 8; b++) out[used++] = (unsigned char)(id[q] >> (8 * b));
       }
     }
   }
+  if (napi_create_buffer_copy(env, used, out, NULL, &result) != napi_ok) err = ENOMEM;
+
+done:
+  free(out);
   free(sts);
   free(ok);
   free(ents);
   free(arena);
   closedir(dir);
-  napi_value result;
-  napi_status st = napi_create_buffer_copy(env, used, out, NULL, &result);
-  free(out);
-  if (st != napi_ok) return fail(env, ENOMEM);
-  return result;
+  return err ? fail(env, err) : result;
 }
 
 napi_value readheads_init(napi_env env, napi_value exports);
