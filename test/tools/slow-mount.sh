@@ -14,7 +14,7 @@
 #
 # Example: test/tools/slow-mount.sh --delay-us 1000 /data/leak /mnt/slow -- node dist/cli/main.js /mnt/slow --csv /tmp/s.csv
 # Needs libfuse3-dev, fuse3, pkg-config (Debian) and /dev/fuse. Builds the program once under the OS
-# temp folder (again when the source is newer).
+# temp folder, per user and per version of the source.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 delay=0 cache=0 stats='' threads=64
@@ -35,12 +35,16 @@ src=$(realpath "$1") mnt=$(realpath "$2")
 shift 2
 [[ ${1:-} == -- ]] && shift
 
-bin=${TMPDIR:-/tmp}/leaktally-slow-mount/slow-mount
-if [[ ! -x $bin || $here/slow-mount/slow-mount.c -nt $bin ]]; then
-  mkdir -p "$(dirname "$bin")"
+# built once per user and per version of the source: another user's build (or another checkout's)
+# is neither overwritten nor run
+source_c=$here/slow-mount/slow-mount.c
+bindir=${TMPDIR:-/tmp}/leaktally-slow-mount-$(id -u)
+bin=$bindir/slow-mount-$(sha256sum "$source_c" | cut -c1-16)
+if [[ ! -x $bin ]]; then
+  mkdir -p -m 700 "$bindir"
   # shellcheck disable=SC2046 # pkg-config's flags are meant to split
-  cc -O2 -Wall -Wextra -o "$bin.tmp" "$here/slow-mount/slow-mount.c" $(pkg-config --cflags --libs fuse3)
-  mv "$bin.tmp" "$bin"
+  cc -O2 -Wall -Wextra -o "$bin.tmp.$$" "$source_c" $(pkg-config --cflags --libs fuse3)
+  mv "$bin.tmp.$$" "$bin"
 fi
 
 mounted() { grep -q "^slow-mount $mnt fuse.slow-mount " /proc/mounts; }
