@@ -88,6 +88,14 @@ interface Case {
   tinyOther?: boolean;
 }
 
+/** A 30 s test picture with the speech as its audio, in a video container (audio shorter than the video). */
+const withVideo =
+  (videoCodec: string, audio: string[]): Case['cmd'] =>
+  (s, o) => [
+    'ffmpeg',
+    ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=d=30:s=96x64:r=5', '-i', s, '-c:v', videoCodec, ...audio, o],
+  ];
+
 const CASES: Case[] = [
   {
     file: 'cbr-xing.mp3',
@@ -199,83 +207,19 @@ const CASES: Case[] = [
   // video files whose audio is shorter than the video: the audio stream's own length counts
   {
     file: 'short-audio.wmv',
-    cmd: (s, o) => [
-      'ffmpeg',
-      [
-        '-v',
-        'error',
-        '-y',
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc=d=30:s=96x64:r=5',
-        '-i',
-        s,
-        '-c:v',
-        'wmv2',
-        '-c:a',
-        'wmav2',
-        '-b:a',
-        '32k',
-        '-ar',
-        '16000',
-        o,
-      ],
-    ],
+    cmd: withVideo('wmv2', ['-c:a', 'wmav2', '-b:a', '32k', '-ar', '16000']),
     frame: 2048 / 16000,
     under: 0.05,
   },
   {
     file: 'pcm.avi',
-    cmd: (s, o) => [
-      'ffmpeg',
-      [
-        '-v',
-        'error',
-        '-y',
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc=d=30:s=96x64:r=5',
-        '-i',
-        s,
-        '-c:v',
-        'mjpeg',
-        '-c:a',
-        'pcm_s16le',
-        '-ar',
-        '16000',
-        o,
-      ],
-    ],
+    cmd: withVideo('mjpeg', ['-c:a', 'pcm_s16le', '-ar', '16000']),
     frame: 1 / 16000,
     under: 0.01,
   },
   {
     file: 'mp3.avi',
-    cmd: (s, o) => [
-      'ffmpeg',
-      [
-        '-v',
-        'error',
-        '-y',
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc=d=30:s=96x64:r=5',
-        '-i',
-        s,
-        '-c:v',
-        'mpeg4',
-        '-c:a',
-        'libmp3lame',
-        '-b:a',
-        '32k',
-        '-ar',
-        '22050',
-        o,
-      ],
-    ],
+    cmd: withVideo('mpeg4', ['-c:a', 'libmp3lame', '-b:a', '32k', '-ar', '22050']),
     frame: 1152 / 22050,
     under: 0.02,
   },
