@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SkipReporter from './test/skip-reporter.js';
 
 const report = process.env.LEAKTALLY_TEST_REPORT;
 
@@ -11,7 +12,8 @@ export default defineConfig({
     // tests spawn the built CLI and real threads; two cores here
     maxWorkers: 2,
     // .ci/run asks for a JSON report too, to print a plain "N passed, N failed" line
-    reporters: report ? ['default', 'json'] : ['default'],
+    // and a list of what was skipped and why, after the default summary
+    reporters: report ? ['default', new SkipReporter(), 'json'] : ['default', new SkipReporter()],
     outputFile: report ? { json: report } : undefined,
   },
 });

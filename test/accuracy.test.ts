@@ -10,9 +10,7 @@ import { join } from 'node:path';
 import { createProbeIo, probeFile } from '../src/scan/probe/index.js';
 import { guard, floorFor } from '../src/scan/probe/guard.js';
 import { SAMPLES, put, tempDir } from './helpers.js';
-
-const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
-if (!hasFfmpeg) console.warn('accuracy.test.ts: the ffmpeg cases are skipped, ffmpeg is not on PATH');
+import { describeWith, itWith } from './needs.js';
 
 const dir = tempDir('leaktally-acc-');
 const probe = async (name: string, content?: Buffer) =>
@@ -75,7 +73,7 @@ describe('absurd and sentinel headers in real files', () => {
     expect(p.kind).toBe('unreadable');
     expect(p.error).toMatch(/header claims .* in 184 bytes/);
   });
-  it.skipIf(!hasFfmpeg)('a WavPack whose header says "length unknown" is counted from its blocks', async () => {
+  itWith(['ffmpeg'], 'a WavPack whose header says "length unknown" is counted from its blocks', async () => {
     const wv = join(dir, 'unknown.wv');
     ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000:duration=3', '-c:a', 'wavpack', wv]);
     const b = readFileSync(wv);
@@ -85,31 +83,29 @@ describe('absurd and sentinel headers in real files', () => {
     expect(p.kind).toBe('audio');
     expect(Math.abs(p.seconds! - 3)).toBeLessThan(0.01);
   });
-  it.skipIf(!hasFfmpeg)(
-    "an MP3 cut to 4 KiB is given the frames it holds, not its Xing header's half hour",
-    async () => {
-      const mp3 = join(dir, 'long.mp3');
-      ffmpeg([
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=frequency=300:sample_rate=22050:duration=60',
-        '-c:a',
-        'libmp3lame',
-        '-q:a',
-        '6',
-        mp3,
-      ]);
-      const cut = join(dir, 'cut4k.mp3');
-      writeFileSync(cut, readFileSync(mp3).subarray(0, 4096));
-      const p = await probe('cut4k.mp3');
-      const d = decoded(cut);
-      expect(p.kind).toBe('audio');
-      expect(p.seconds!).toBeLessThanOrEqual(d + 1152 / 22050);
-      expect(p.error).toMatch(/cut off/);
-    },
-  );
-  it.skipIf(!hasFfmpeg)(
+  itWith(['ffmpeg'], "an MP3 cut to 4 KiB is given the frames it holds, not its Xing header's half hour", async () => {
+    const mp3 = join(dir, 'long.mp3');
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=300:sample_rate=22050:duration=60',
+      '-c:a',
+      'libmp3lame',
+      '-q:a',
+      '6',
+      mp3,
+    ]);
+    const cut = join(dir, 'cut4k.mp3');
+    writeFileSync(cut, readFileSync(mp3).subarray(0, 4096));
+    const p = await probe('cut4k.mp3');
+    const d = decoded(cut);
+    expect(p.kind).toBe('audio');
+    expect(p.seconds!).toBeLessThanOrEqual(d + 1152 / 22050);
+    expect(p.error).toMatch(/cut off/);
+  });
+  itWith(
+    ['ffmpeg'],
     'a VBR MP3 without a Xing header is counted frame by frame, not as CBR from its first frame',
     async () => {
       const mp3 = join(dir, 'vbr-noxing.mp3');
@@ -137,7 +133,8 @@ describe('absurd and sentinel headers in real files', () => {
       expect(Math.abs(p.seconds! - decoded(mp3))).toBeLessThan(0.05);
     },
   );
-  it.skipIf(!hasFfmpeg)(
+  itWith(
+    ['ffmpeg'],
     'a WebM with no Duration element (as browser recorders write) is counted to its last block',
     async () => {
       const webm = join(dir, 'live.webm');
@@ -161,7 +158,7 @@ describe('absurd and sentinel headers in real files', () => {
   );
 });
 
-describe.skipIf(!hasFfmpeg)('containers without audio are not recordings', () => {
+describeWith(['ffmpeg'], 'containers without audio are not recordings', () => {
   beforeAll(() => {
     const src = ['-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5:duration=2'];
     ffmpeg([...src, '-c:v', 'libvpx', join(dir, 'video.webm')]);
@@ -201,7 +198,7 @@ describe.skipIf(!hasFfmpeg)('containers without audio are not recordings', () =>
 });
 
 describe('audio by its content is never other', () => {
-  it.skipIf(!hasFfmpeg)('raw AC-3 and E-AC-3, even named .bin, are audio by their frames', async () => {
+  itWith(['ffmpeg'], 'raw AC-3 and E-AC-3, even named .bin, are audio by their frames', async () => {
     for (const [codec, f] of [
       ['ac3', 'stream.bin'],
       ['eac3', 'stream.eac3'],
@@ -218,7 +215,7 @@ describe('audio by its content is never other', () => {
     junk[1] = 0x77;
     expect((await probe('x.dat', junk)).kind).not.toBe('audio');
   });
-  it.skipIf(!hasFfmpeg)('CAF (what iOS recorders write) is read, cut or whole', async () => {
+  itWith(['ffmpeg'], 'CAF (what iOS recorders write) is read, cut or whole', async () => {
     const caf = join(dir, 'memo.caf');
     ffmpeg(['-f', 'lavfi', '-i', 'sine=sample_rate=8000:duration=4', '-c:a', 'pcm_s16le', caf]);
     expect(await probe('memo.caf')).toMatchObject({ kind: 'audio', codec: 'CAF/LPCM', seconds: 4 });
@@ -226,7 +223,8 @@ describe('audio by its content is never other', () => {
     const p = await probe('cut.caf', b.subarray(0, b.length - 16000));
     expect(p.seconds).toBe(3);
   });
-  it.skipIf(!hasFfmpeg)(
+  itWith(
+    ['ffmpeg'],
     'AMR (phones, call recorders) is counted frame by frame, cut or whole, as ffmpeg decodes it',
     async () => {
       const frames: Buffer[] = [Buffer.from('#!AMR\n', 'latin1')];
@@ -285,7 +283,7 @@ describe('per-thread reader state', () => {
   });
 });
 
-describe.skipIf(!hasFfmpeg)('hostile and damaged headers never break the hand readers', () => {
+describeWith(['ffmpeg'], 'hostile and damaged headers never break the hand readers', () => {
   const made: [string, string[]][] = [
     ['noxing.mp3', ['-c:a', 'libmp3lame', '-q:a', '5', '-write_xing', '0']],
     ['xing.mp3', ['-c:a', 'libmp3lame', '-q:a', '5']],
@@ -329,8 +327,6 @@ describe.skipIf(!hasFfmpeg)('hostile and damaged headers never break the hand re
     });
   }
 });
-
-const hasWavpack = spawnSync('wavpack', ['--version']).status === 0;
 
 /** A Musepack SV7 stream: the 24-byte header, then `frames` frames of `bits` bits each (20-bit length first, in 32-bit little-endian words read from the top bit). */
 function mpc7(frames: number, bits: number): Buffer {
@@ -383,7 +379,8 @@ describe('headers that claim audio the file does not hold', () => {
     expect(p).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/frame data is 0 bytes/) });
   });
 
-  it.skipIf(!hasFfmpeg)(
+  itWith(
+    ['ffmpeg'],
     'an AIFF without its SSND chunk is unreadable, with the reason; one cut inside SSND counts the frames present',
     async () => {
       const aif = join(dir, 'full.aiff');
@@ -414,7 +411,8 @@ describe('headers that claim audio the file does not hold', () => {
     },
   );
 
-  it.skipIf(!hasFfmpeg || !hasWavpack)(
+  itWith(
+    ['ffmpeg', 'wavpack'],
     'a DSD WavPack is its DSD length, not 4x (the rate multiplier in its DSD block)',
     async () => {
       // a DSF file (DSD64 stereo, 0.5 s of DSD silence) written here, then packed by wavpack
@@ -459,7 +457,8 @@ describe('headers that claim audio the file does not hold', () => {
     expect(c.error).toMatch(/cut off/);
   });
 
-  it.skipIf(!hasFfmpeg)(
+  itWith(
+    ['ffmpeg'],
     'a QuickTime movie header without its media data is unreadable with a reason, never other',
     async () => {
       const mov = join(dir, 'full.mov');
@@ -482,7 +481,8 @@ describe('headers that claim audio the file does not hold', () => {
     },
   );
 
-  it.skipIf(!hasFfmpeg)(
+  itWith(
+    ['ffmpeg'],
     'an AVI is its audio stream (not other); one with its headers and no audio chunk is unreadable, naming the claim',
     async () => {
       const avi = join(dir, 'call.avi');
@@ -516,7 +516,8 @@ describe('headers that claim audio the file does not hold', () => {
 });
 
 describe('forged tables are refused, not walked', () => {
-  it.skipIf(!hasFfmpeg)(
+  itWith(
+    ['ffmpeg'],
     'a fragmented MP4 whose track runs claim 50 M samples each: unreadable at once, and its real twin counted',
     async () => {
       const m4a = join(dir, 'frag.m4a');

@@ -4,15 +4,13 @@
  * samples counted): leaktally must never give more than the decoded length plus one frame, and must
  * come close to it. ~16 cuts a file (the head, the headers, through the body, one byte short, whole).
  */
-import { describe, expect, it, beforeAll } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { expect, beforeAll } from 'vitest';
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { probeFile } from '../src/scan/probe/index.js';
 import { tempDir } from './helpers.js';
-
-const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('espeak-ng', ['--version']).status === 0;
-if (!hasFfmpeg) console.warn('cut.test.ts: skipped, needs ffmpeg and espeak-ng on PATH');
+import { describeWith, itWith, type Program } from './needs.js';
 
 const dir = tempDir('leaktally-cut-');
 const TEXT =
@@ -243,75 +241,82 @@ interface Row {
   error?: string;
 }
 
-describe.skipIf(!hasFfmpeg)('a file cut at any length is counted for the audio its bytes decode to', () => {
+describeWith(['ffmpeg', 'espeak-ng'], 'a file cut at any length is counted for the audio its bytes decode to', () => {
   const speech = join(dir, 'speech.wav');
   beforeAll(async () => {
     await run('espeak-ng', ['-w', speech, TEXT]);
   }, 60_000);
 
   for (const c of CASES) {
-    it(`${c.file}: never more than the decoded length plus one frame, and close to it`, async () => {
-      const out = join(dir, c.file);
-      let input = speech;
-      if (c.loops) {
-        input = join(dir, `loop${c.loops}.wav`);
-        if (!existsSync(input))
-          await run('ffmpeg', [
-            '-v',
-            'error',
-            '-y',
-            '-stream_loop',
-            String(c.loops - 1),
-            '-i',
-            speech,
-            '-c',
-            'copy',
-            input,
-          ]);
-      }
-      if (c.cmd) {
-        const [cmd, args] = c.cmd(input, out);
-        await run(cmd, args);
-      } else {
-        await run('ffmpeg', ['-v', 'error', '-y', '-i', input, ...c.ffmpeg!, out]);
-      }
-      const full = readFileSync(out);
-      const rows = await pool(
-        cuts(full.length).map((n) => async (): Promise<Row> => {
-          const name = `${n}-${c.file}`;
-          const path = join(dir, name);
-          writeFileSync(path, full.subarray(0, n));
-          const r = (await probeFile(path, name)).probe;
-          const decoded = await decodedSeconds(path);
-          return { cut: n, got: r.seconds, kind: r.kind, decoded, error: r.error };
-        }),
-      );
-      const report = rows
-        .map(
-          (r) =>
-            `${String(r.cut).padStart(8)} B  ${r.kind.padEnd(10)} ${(r.got ?? NaN).toFixed(3).padStart(8)} s  decoded ${r.decoded.toFixed(3).padStart(8)} s  ${r.error ?? ''}`,
-        )
-        .join('\n');
-      if (process.env.LEAKTALLY_CUT_REPORT) console.log(`${c.file}\n${report}`);
-      for (const r of rows) {
-        const at = `${c.file} cut at ${r.cut} of ${full.length} bytes\n${report}`;
-        if (c.tinyOther && r.kind === 'other') {
-          expect(r.decoded, `${at}\nother but decodes`).toBeLessThanOrEqual(Math.max(0.5, 3 * c.frame));
-          continue;
+    // the program that makes the file, when it is not ffmpeg (lame, flac)
+    const maker = (c.cmd?.('', '')[0] ?? 'ffmpeg') as Program;
+    itWith(
+      [maker],
+      `${c.file}: never more than the decoded length plus one frame, and close to it`,
+      async () => {
+        const out = join(dir, c.file);
+        let input = speech;
+        if (c.loops) {
+          input = join(dir, `loop${c.loops}.wav`);
+          if (!existsSync(input))
+            await run('ffmpeg', [
+              '-v',
+              'error',
+              '-y',
+              '-stream_loop',
+              String(c.loops - 1),
+              '-i',
+              speech,
+              '-c',
+              'copy',
+              input,
+            ]);
         }
-        expect(['audio', 'unreadable'], at).toContain(r.kind);
-        if (r.kind === 'audio') {
-          expect(r.got!, `${at}\nmore than decoded + one frame`).toBeLessThanOrEqual(r.decoded + c.frame + 1e-6);
-          expect(r.got!, `${at}\nfar under the decoded length`).toBeGreaterThanOrEqual(
-            r.decoded * (1 - c.under) - c.frame - 1e-6,
-          );
+        if (c.cmd) {
+          const [cmd, args] = c.cmd(input, out);
+          await run(cmd, args);
         } else {
-          // unreadable only when there is (next to) nothing to decode
-          expect(r.decoded, `${at}\nunreadable but decodes`).toBeLessThanOrEqual(Math.max(0.5, 3 * c.frame));
+          await run('ffmpeg', ['-v', 'error', '-y', '-i', input, ...c.ffmpeg!, out]);
         }
-      }
-      // the whole file is always counted
-      expect(rows[rows.length - 1]!.kind).toBe('audio');
-    }, 300_000);
+        const full = readFileSync(out);
+        const rows = await pool(
+          cuts(full.length).map((n) => async (): Promise<Row> => {
+            const name = `${n}-${c.file}`;
+            const path = join(dir, name);
+            writeFileSync(path, full.subarray(0, n));
+            const r = (await probeFile(path, name)).probe;
+            const decoded = await decodedSeconds(path);
+            return { cut: n, got: r.seconds, kind: r.kind, decoded, error: r.error };
+          }),
+        );
+        const report = rows
+          .map(
+            (r) =>
+              `${String(r.cut).padStart(8)} B  ${r.kind.padEnd(10)} ${(r.got ?? NaN).toFixed(3).padStart(8)} s  decoded ${r.decoded.toFixed(3).padStart(8)} s  ${r.error ?? ''}`,
+          )
+          .join('\n');
+        if (process.env.LEAKTALLY_CUT_REPORT) console.log(`${c.file}\n${report}`);
+        for (const r of rows) {
+          const at = `${c.file} cut at ${r.cut} of ${full.length} bytes\n${report}`;
+          if (c.tinyOther && r.kind === 'other') {
+            expect(r.decoded, `${at}\nother but decodes`).toBeLessThanOrEqual(Math.max(0.5, 3 * c.frame));
+            continue;
+          }
+          expect(['audio', 'unreadable'], at).toContain(r.kind);
+          if (r.kind === 'audio') {
+            expect(r.got!, `${at}\nmore than decoded + one frame`).toBeLessThanOrEqual(r.decoded + c.frame + 1e-6);
+            expect(r.got!, `${at}\nfar under the decoded length`).toBeGreaterThanOrEqual(
+              r.decoded * (1 - c.under) - c.frame - 1e-6,
+            );
+          } else {
+            // unreadable only when there is (next to) nothing to decode
+            expect(r.decoded, `${at}\nunreadable but decodes`).toBeLessThanOrEqual(Math.max(0.5, 3 * c.frame));
+          }
+        }
+        // the whole file is always counted
+        expect(rows[rows.length - 1]!.kind).toBe('audio');
+      },
+      300_000,
+    );
   }
 });

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { Scanner, scan, type ScanConfig, type ScanSnapshot, type CustomerTotals } from '../dist/scan/engine.js';
 import { callerKey } from '../dist/scan/callers.js';
 import { LEAK, put, tempDir, wav, runCli, csvObjects, unprivileged } from './helpers.js';
+import { unavailable } from './needs.js';
 
 const cfg = (root: string, extra: Partial<ScanConfig> = {}): ScanConfig => ({
   root,
@@ -134,7 +135,7 @@ describe('hostile trees', () => {
     const user = unprivileged(root);
     if (user.skip !== undefined) {
       chmodSync(join(root, 'locked'), 0o755);
-      return ctx.skip(user.skip);
+      return unavailable(ctx, user.skip);
     }
     const r = user.run([root, '--csv', '-']);
     chmodSync(join(root, 'locked'), 0o755);

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { CLI, LEAK, csvObjects, parseCsv, parseSummary, put, runCli, tempDir } from './helpers.js';
+import { missing, needsRoot, unavailable } from './needs.js';
 
 const isRoot = process.getuid?.() === 0;
 /** each test spawns the CLI, some several times: generous on a loaded 2-core machine (nothing here is timed) */
@@ -59,7 +60,7 @@ describe('outputs that exist and are not regular files are written in place, nev
         spawnSync('mknod', [nul, 'c', '1', '3']).status !== 0 ||
         spawnSync('mknod', [full, 'c', '1', '7']).status !== 0
       ) {
-        return ctx.skip('mknod is not allowed here');
+        return unavailable(ctx, 'mknod is not allowed here');
       }
       symlinkSync(nul, join(dir, 'to-null'));
       const r = runCli([LEAK, '--csv', nul, '--files', join(dir, 'to-null'), '--json', join(dir, 'to-null')]);
@@ -180,7 +181,7 @@ describe('every output problem: exit 2 before the scan, or exit 1 with one line,
     'a full disk: --csv and --files fail with exit 1 and one line; no output, no temporary file',
     (ctx) => {
       const fs = tmpfs('64k');
-      if (typeof fs === 'string') return ctx.skip(fs);
+      if (typeof fs === 'string') return needsRoot(ctx, fs);
       try {
         fill(fs.dir);
         const other = tempDir();
@@ -244,7 +245,8 @@ describe('every output problem: exit 2 before the scan, or exit 1 with one line,
       const tree = tempDir();
       put(tree, 'kund/a.ul', Buffer.alloc(800));
       const bind = tempDir();
-      if (spawnSync('mount', ['--bind', tree, bind]).status !== 0) return ctx.skip('bind mounts are not allowed here');
+      if (spawnSync('mount', ['--bind', tree, bind]).status !== 0)
+        return unavailable(ctx, 'bind mounts are not allowed here');
       try {
         mkdirSync(join(bind, 'out'));
         const r = runCli([tree, '--csv', join(bind, 'out', 's.csv')]);
@@ -273,7 +275,8 @@ describe('every output problem: exit 2 before the scan, or exit 1 with one line,
   it(
     'the folder is fsynced after the rename',
     (ctx) => {
-      if (spawnSync('strace', ['-V']).status !== 0) return ctx.skip('strace is not installed');
+      const noStrace = missing('strace');
+      if (noStrace) return unavailable(ctx, noStrace);
       const out = tempDir();
       const r = spawnSync(
         'strace',
@@ -295,7 +298,7 @@ describe('every output problem: exit 2 before the scan, or exit 1 with one line,
         },
       );
       if (r.status !== 0 && /ptrace|Operation not permitted/.test(r.stderr))
-        return ctx.skip('ptrace is not allowed here');
+        return unavailable(ctx, 'ptrace is not allowed here');
       expect(r.status).toBe(0);
       const trace = readFileSync(join(out, 'trace'), 'utf8');
       const renamed = trace.indexOf(`rename(`);
@@ -411,7 +414,7 @@ describe('signals and broken pipes', () => {
       // 250 files 12 folders deep (~750 KB of manifest, more than a pipe or socket holds): the walk never waits for the output (it asks every 256 files), so the scan ends with
       // the manifest still unflushed into a pipe nobody reads. That moment is seen from outside as the
       // walk's thread and the reader thread both ended (/proc/PID/task two fewer), not guessed with a sleep.
-      if (!existsSync('/proc/self/task')) return ctx.skip('needs /proc to see the scan end');
+      if (!existsSync('/proc/self/task')) return unavailable(ctx, 'needs /proc to see the scan end');
       const root = tempDir();
       const deep = Array.from({ length: 12 }, (_, k) => String.fromCharCode(97 + k).repeat(240)).join('/');
       for (let i = 0; i < 250; i++) put(root, `kund/${deep}/${i}.txt`, 'x');
@@ -519,7 +522,8 @@ const RAW =
 
 /** Run the CLI with stdout and stderr on a pseudo-terminal (script(1)); what the terminal received. */
 function onTerminal(args: string[]): { status: number | null; screen: string } | string {
-  if (spawnSync('script', ['--version']).status !== 0) return 'script(1) is not installed';
+  const noScript = missing('script');
+  if (noScript) return noScript;
   const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const r = spawnSync('script', ['-qec', quoted, '/dev/null'], {
     encoding: 'utf8',
@@ -538,7 +542,7 @@ describe('terminal text: names and arguments never send control or bidi characte
     (ctx) => {
       for (const flag of ['--csv', '--files']) {
         const t = onTerminal([root, flag, '-']);
-        if (typeof t === 'string') return ctx.skip(t);
+        if (typeof t === 'string') return unavailable(ctx, t);
         expect(t.status).toBe(0);
         expect(t.screen).not.toMatch(RAW);
         expect(t.screen).toContain('\uFFFD]0;pwned\uFFFD');
@@ -552,7 +556,7 @@ describe('terminal text: names and arguments never send control or bidi characte
     'the default summary on a terminal stdout is sanitised too',
     (ctx) => {
       const t = onTerminal([root, '--no-tui']);
-      if (typeof t === 'string') return ctx.skip(t);
+      if (typeof t === 'string') return unavailable(ctx, t);
       expect(t.status).toBe(0);
       expect(t.screen).not.toMatch(RAW);
       expect(t.screen).toMatch(/^customer,/m);

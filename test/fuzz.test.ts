@@ -17,6 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { CLI, csvObjects, parseCsv, parseSummary, tempDir, wav } from './helpers.js';
 import { decodeName } from '../src/scan/names.js';
 import { safeText } from '../src/report/cells.js';
+import { missing, unavailable } from './needs.js';
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -190,7 +191,8 @@ describe('fuzz: hostile names and contents', () => {
       expect(json.totals.audio_files + json.totals.other_files + json.totals.unreadable_files).toBe(tree.files);
 
       // and on a terminal: the summary and the manifest on stdout, sanitised
-      if (spawnSync('script', ['--version']).status !== 0) return ctx.skip('script(1) is not installed');
+      const noScript = missing('script');
+      if (noScript) return unavailable(ctx, noScript);
       for (const flag of ['--csv', '--files']) {
         const t = spawnSync(
           'script',

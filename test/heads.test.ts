@@ -22,6 +22,14 @@ import { join } from 'node:path';
 import { addon } from '../dist/scan/listdir.js';
 import { BatchHeads } from '../dist/scan/probe/heads.js';
 import { LEAK, ROOT, SAMPLES, put, tempDir, wav } from './helpers.js';
+import { itWith, type Feature } from './needs.js';
+
+/** the folder-listing and head-reading addon, which `npm ci` builds with the C toolchain */
+const ADDON: Feature = {
+  what: 'the native addon (build/Release/listdir.node)',
+  ok: () => !!addon,
+  apt: 'g++ make python3',
+};
 
 const SLOT = 16 * 1024;
 
@@ -55,7 +63,8 @@ function mixedTree(): { root: string; rels: string[] } {
 }
 
 describe('batch reads (native/readheads.c)', () => {
-  it.skipIf(!addon)(
+  itWith(
+    [ADDON],
     'read each file as fs would: the head, size and mtime; what it cannot read is left to probeFile',
     () => {
       const { root, rels } = mixedTree();
@@ -87,7 +96,7 @@ describe('batch reads (native/readheads.c)', () => {
     },
   );
 
-  it.skipIf(!addon)('give the same with reads in flight on helper threads as on the calling thread', () => {
+  itWith([ADDON], 'give the same with reads in flight on helper threads as on the calling thread', () => {
     const { root, rels } = mixedTree();
     const many = [...rels, ...rels, ...rels];
     const rootBytes = Buffer.from(root + '/');
@@ -120,7 +129,7 @@ describe('batch reads (native/readheads.c)', () => {
     }
   });
 
-  it.skipIf(!addon)('read a cached batch on the calling thread, judging blocked reads file by file', () => {
+  itWith([ADDON], 'read a cached batch on the calling thread, judging blocked reads file by file', () => {
     // A batch is sent to helper threads only when most of its first files blocked (each timed on its
     // own). Judged by the batch's mean, one file whose thread the scheduler paused for a few ms made a
     // cached batch look cold, and a scan on 2 cores started 7 threads for every batch of 128 files.

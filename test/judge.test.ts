@@ -7,12 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync, readdirSync, openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir, ROOT, CLI } from './helpers.js';
+import { describeWith } from './needs.js';
 import { decode, judge, impossibleAbove, parseCsv, decodeName, cause } from './tools/judge-decoded.mjs';
 
 const JUDGE = join(ROOT, 'test/tools/judge-decoded.mjs');
-const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
-if (!hasFfmpeg)
-  console.warn('judge.test.ts: ffmpeg is not on PATH; the decoding tests are skipped (install ffmpeg to run them)');
 
 function ffmpeg(...args: string[]): void {
   const r = spawnSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', ...args]);
@@ -85,7 +83,7 @@ describe("the judge's arithmetic", () => {
   });
 });
 
-describe.skipIf(!hasFfmpeg)('decoded lengths of files made with ffmpeg', () => {
+describeWith(['ffmpeg'], 'decoded lengths of files made with ffmpeg', () => {
   it('a WAV decodes to its length, to the sample', async () => {
     const d = tempDir();
     ffmpeg(

@@ -8,9 +8,9 @@ import { closeSync, openSync, ftruncateSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { probeFile } from '../src/scan/probe/index.js';
 import { csvObjects, runCli, tempDir } from './helpers.js';
+import { describeWith, ffmpegFormat, itWith } from './needs.js';
 
 const dir = tempDir('leaktally-modts-');
-const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 
 /**
  * A minimal 4-channel ProTracker MOD ("M.K."): one 64-row pattern played `orders` times, one short
@@ -57,10 +57,7 @@ describe('tracker modules: the play time, with libopenmpt', () => {
     expect((await probeFile(join(dir, 'fast.bin'), 'fast.bin')).probe.seconds).toBeCloseTo(fast.seconds!, 6);
   });
 
-  it.skipIf(
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stdout is null when ffmpeg cannot be spawned
-    !hasFfmpeg || !(spawnSync('ffmpeg', ['-v', 'quiet', '-formats']).stdout?.toString() ?? '').includes('libopenmpt'),
-  )('agrees with the length ffmpeg decodes', async () => {
+  itWith(['ffmpeg', ffmpegFormat('libopenmpt')], 'agrees with the length ffmpeg decodes', async () => {
     const f = join(dir, 'judge.mod');
     writeFileSync(f, mod(3, 4));
     const pcm = spawnSync('ffmpeg', ['-v', 'quiet', '-i', f, '-f', 's16le', '-ac', '1', '-ar', '8000', '-'], {
@@ -106,7 +103,7 @@ describe('tracker modules: the play time, with libopenmpt', () => {
   });
 });
 
-describe.skipIf(!hasFfmpeg)('MPEG-TS', () => {
+describeWith(['ffmpeg'], 'MPEG-TS', () => {
   it('a video-only stream is other, with the reason', async () => {
     const f = join(dir, 'video.ts');
     const r = spawnSync('ffmpeg', [

@@ -18,6 +18,7 @@ import {
 } from './fixtures/itell.js';
 import { parseCsv, runCli, tempDir } from './helpers.js';
 import { readXlsx, type Cell } from './xlsx-read.js';
+import { describeWith } from './needs.js';
 
 let g: Generated;
 let dir: string;
@@ -275,7 +276,6 @@ describe('statements', () => {
 });
 
 /** LibreOffice, when installed: the CSV as a lawyer would open it, read back cell by cell. */
-const SOFFICE = ['/usr/bin/soffice', '/usr/local/bin/soffice'].find((p) => existsSync(p));
 
 function libreOfficeImport(
   csvPath: string,
@@ -289,7 +289,7 @@ function libreOfficeImport(
   // "format quoted field as text", "detect special numbers" off (LibreOffice's defaults in its dialog)
   const filter = `CSV:${delimiter.charCodeAt(0)},34,76,1,,${lang === 'en-US' ? 1033 : 1053},${quotedAsText},false`;
   const r = spawnSync(
-    SOFFICE!,
+    'soffice',
     [
       `-env:UserInstallation=file://${join(dir, 'lo-profile')}`,
       '--headless',
@@ -310,7 +310,7 @@ function libreOfficeImport(
   return readXlsx(readFileSync(produced)).cells.values().next().value!;
 }
 
-describe.skipIf(!SOFFICE)('the CSV in LibreOffice (skipped: soffice is not installed)', () => {
+describeWith(['soffice'], 'the CSV in LibreOffice', () => {
   let semicolon: string;
   beforeAll(() => {
     const r = runCli([...itellArgs(g, { country: false }), '--delimiter', ';', '--csv', join(dir, 'semi.csv')]);
@@ -354,7 +354,7 @@ describe.skipIf(!SOFFICE)('the CSV in LibreOffice (skipped: soffice is not insta
     const src = join(dir, 'wb.xlsx');
     copyFileSync(join(dir, 's.xlsx'), src);
     spawnSync(
-      SOFFICE!,
+      'soffice',
       [
         `-env:UserInstallation=file://${join(dir, 'lo-profile')}`,
         '--headless',

@@ -4,16 +4,13 @@
  * holding only video is other, "video, no audio track", and a copy cut inside its headers is
  * unreadable; none is `other` without a reason, as they were.
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { probeFile } from '../src/scan/probe/index.js';
 import { put, tempDir } from './helpers.js';
-
-const encoders = String(spawnSync('ffmpeg', ['-hide_banner', '-encoders']).stdout);
-const canMake = /\breal_144\b/.test(encoders) && /\brv10\b/.test(encoders);
-if (!canMake) console.warn('probe-realmedia.test.ts: skipped, needs ffmpeg with the real_144 and rv10 encoders');
+import { describeWith, ffmpegEncoder } from './needs.js';
 
 const dir = tempDir('leaktally-rm-');
 
@@ -35,7 +32,7 @@ const video = ['-f', 'lavfi', '-i', 'testsrc=d=3:s=64x48:r=5'];
 const audioOut = ['-c:a', 'real_144', '-ar', '8000', '-ac', '1'];
 const AUDIO_REASON = /^RealMedia: an audio stream whose length is not measured/;
 
-describe.skipIf(!canMake)('RealMedia', () => {
+describeWith(['ffmpeg', ffmpegEncoder('real_144', 'rv10')], 'RealMedia', () => {
   it('one holding audio (.ra and .rm) is unreadable, saying what it is and why it is not counted', async () => {
     for (const name of ['call.ra', 'call.rm']) {
       const f = join(dir, name);

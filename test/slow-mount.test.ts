@@ -9,21 +9,22 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CLI, ROOT, put, tempDir, wav } from './helpers.js';
+import { missing, unavailable } from './needs.js';
 
 const MOUNT = join(ROOT, 'test/tools/slow-mount.sh');
 
 /** why a FUSE mount cannot be made here, or undefined */
 function noFuse(): string | undefined {
   if (!existsSync('/dev/fuse')) return 'no /dev/fuse';
-  if (spawnSync('pkg-config', ['--exists', 'fuse3']).status !== 0) return 'no libfuse3-dev (pkg-config fuse3)';
-  if (spawnSync('sh', ['-c', 'command -v fusermount3']).status !== 0) return 'no fusermount3 (fuse3)';
-  return undefined;
+  if (spawnSync('pkg-config', ['--exists', 'fuse3']).status !== 0)
+    return 'needs libfuse3-dev (apt-get install libfuse3-dev pkg-config)';
+  return missing('fusermount3');
 }
 
 describe('a slow mount', () => {
   it('gives the same figures as the tree itself, with every stat and read a round trip', (ctx) => {
     const why = noFuse();
-    if (why) return ctx.skip(why);
+    if (why) return unavailable(ctx, why);
     const src = tempDir();
     for (let c = 0; c < 3; c++) {
       for (let i = 0; i < 40; i++)
@@ -45,7 +46,7 @@ describe('a slow mount', () => {
       { encoding: 'utf8', timeout: 120_000 },
     );
     if (/the mount failed|did not appear/.test(viaMount.stderr))
-      return ctx.skip(`FUSE mount refused here: ${viaMount.stderr.trim()}`);
+      return unavailable(ctx, `FUSE mount refused here: ${viaMount.stderr.trim()}`);
     expect(viaMount.stderr).toBe('');
     expect(viaMount.status).toBe(0);
     expect(viaMount.stdout).toBe(direct.stdout);

@@ -2,14 +2,15 @@
  * End to end: the real CLI in a real terminal (tmux), driven by keys and signals, checked on the
  * screen tmux holds. .ci/run installs tmux where it is missing.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { CLI, LEAK, csvObjects, put, tempDir, unprivileged, unprivilegedRuntime } from './helpers.js';
-import { flatTree, hasTmux, terminal, tmux, waitFor } from './tui-helpers.js';
+import { flatTree, terminal, tmux, waitFor } from './tui-helpers.js';
 import { AS_OF, CONTROLLERS, PATTERN, UNREGISTERED, generateItell } from './fixtures/itell.js';
+import { describeWith, missing, unavailable } from './needs.js';
 
 /** Run the CLI on root in a shell that prints BEFORE-UI first and records the exit code. */
 function ui(name: string, columns: number, rows: number, root: string, args = '', prefix = '') {
@@ -36,7 +37,7 @@ const whole = (screen: string, columns: number, rows: number): boolean => {
 /** The terminal was given back: the shell's screen, not the UI's. */
 const givenBack = (screen: string): boolean => screen.includes('BEFORE-UI') && !screen.includes('CUSTOMER');
 
-describe.skipIf(!hasTmux)('the UI in a real terminal', () => {
+describeWith(['tmux'], 'the UI in a real terminal', () => {
   // a tree whose scan (on the UI's own thread, --threads 0) lasts seconds even on a fast machine, so that
   // keys sent "during the scan" land during it (in-process journeys hold the scan instead: startApp held)
   // made once before the tests, under its own time limit: 60,000 files take a while on a busy machine,
@@ -190,10 +191,10 @@ describe.skipIf(!hasTmux)('the UI in a real terminal', () => {
     put(root, 'locked/2016/a.ul', Buffer.alloc(800));
     put(root, 'locked/2017/b.ul', Buffer.alloc(800));
     const nobody = unprivileged(root);
-    if (nobody.skip) return ctx.skip(nobody.skip);
+    if (nobody.skip) return unavailable(ctx, nobody.skip);
     const asRoot = process.getuid?.() === 0;
-    if (asRoot && spawnSync('setpriv', ['--version']).status !== 0)
-      return ctx.skip('setpriv (util-linux) is needed to run the UI as uid 65534');
+    const noSetpriv = asRoot && missing('setpriv');
+    if (noSetpriv) return unavailable(ctx, `${noSetpriv}: to run the UI as uid 65534`);
     // a folder that user cannot list (root reads everything, so the test runs the UI as uid 65534)
     chmodSync(join(root, 'locked/2017'), 0o000);
     const cli = asRoot ? join(unprivilegedRuntime(), 'dist/cli/main.js') : CLI;

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { scan, Scanner, type ScanConfig, type FileRecord } from '../dist/scan/engine.js';
 import { put, tempDir, wav, runCli, csvObjects, parseSummary, unprivileged } from './helpers.js';
+import { needsRoot, unavailable } from './needs.js';
 
 const cfg = (root: string, extra: Partial<ScanConfig> = {}): ScanConfig => ({
   root,
@@ -139,7 +140,7 @@ const moved = (paths: string[]): string[] => paths.filter((p) => statSync(p).ati
 describe('access times (a strictatime tmpfs)', () => {
   it('listing folders and reading files moves no atime', async (ctx) => {
     const m = strictMount();
-    if (m.skip !== undefined) return ctx.skip(m.skip);
+    if (m.skip !== undefined) return needsRoot(ctx, m.skip);
     put(m.dir, 'kund/2019/01/a.wav', wav({ tag: 7, dataBytes: 8000 }));
     put(m.dir, 'kund/2019/02/b.wav', wav({ tag: 6, dataBytes: 8000 }));
     put(m.dir, 'other/c.txt', 'x');
@@ -152,7 +153,7 @@ describe('access times (a strictatime tmpfs)', () => {
 
   it('without the listing addon: said once on stderr and in the JSON; --strict-evidence refuses before reading', (ctx) => {
     const m = strictMount();
-    if (m.skip !== undefined) return ctx.skip(m.skip);
+    if (m.skip !== undefined) return needsRoot(ctx, m.skip);
     put(m.dir, 'kund/a.wav', wav({ tag: 7, dataBytes: 8000 }));
     put(m.dir, 'kund/sub/b.wav', wav({ tag: 7, dataBytes: 8000 }));
     const env = { ...process.env, CI: '1', TZ: 'UTC', LEAKTALLY_NO_ADDON: '1' };
@@ -171,11 +172,11 @@ describe('access times (a strictatime tmpfs)', () => {
 
   it('as a user who owns neither folders nor files: said once and counted; --strict-evidence refuses before reading', (ctx) => {
     const m = strictMount();
-    if (m.skip !== undefined) return ctx.skip(m.skip);
+    if (m.skip !== undefined) return needsRoot(ctx, m.skip);
     put(m.dir, 'kund/a.wav', wav({ tag: 7, dataBytes: 8000 }));
     put(m.dir, 'kund/b.wav', wav({ tag: 7, dataBytes: 8000 }));
     const user = unprivileged(m.dir);
-    if (user.skip !== undefined) return ctx.skip(user.skip);
+    if (user.skip !== undefined) return unavailable(ctx, user.skip);
     const all = ageTree(m.dir);
     const strict = user.run([m.dir, '--strict-evidence', '--csv', '-']);
     expect(strict.status).toBe(2);
@@ -212,7 +213,7 @@ describe('everything not counted is counted somewhere', () => {
     };
     if (user.skip !== undefined) {
       unlock();
-      return ctx.skip(user.skip);
+      return unavailable(ctx, user.skip);
     }
     const csv = user.run([root, '--csv', '-']);
     const json = user.run([root, '--json', '-']);
@@ -242,7 +243,7 @@ describe('sparse files', () => {
     put(root, 'kund/hole.ul', '');
     truncateSync(join(root, 'kund/hole.ul'), 4 * 1024 * 1024);
     const st = statSync(join(root, 'kund/hole.ul'));
-    if (st.blocks * 512 >= st.size) return ctx.skip('this file system does not make sparse files');
+    if (st.blocks * 512 >= st.size) return unavailable(ctx, 'this file system does not make sparse files');
     const out = tempDir();
     const r = runCli([root, '--json', join(out, 's.json'), '--files', join(out, 'm.csv')]);
     expect(r.status).toBe(0);
