@@ -27,7 +27,8 @@
  * rels: the files' paths below root, separated by NUL bytes (a path holds none). heads: count slots
  * of HEAD_SLOT bytes. meta: a Float64Array of count * 8: status (0 read, 1 left to the caller), fd
  * (-1 when the whole file was read and it is closed; else open, for the caller to read further and
- * close), size, mtime seconds, mtime nanoseconds, bytes read, O_NOATIME refused (0/1), unused.
+ * close), size, mtime seconds, mtime nanoseconds, bytes read, O_NOATIME refused (0/1), bytes allocated
+ * (st_blocks × 512: a sparse file's length is judged on these, probe/guard.ts).
  * Returns [nanoseconds taken, whether helper threads were used, files whose reading took past SLOW_NS].
  */
 #define _GNU_SOURCE
@@ -107,6 +108,7 @@ static void one(Job *j, int i) {
   m[4] = (double)st.st_mtim.tv_nsec;
   m[5] = (double)n;
   m[6] = refused;
+  m[7] = (double)st.st_blocks * 512;
 }
 
 static int64_t now_ns(void) {

@@ -1,14 +1,14 @@
 /**
- * Tracker modules (sized by their play time with libopenmpt) and MPEG transport streams (the audio
- * track's frames): files written here byte by byte (a module) or by ffmpeg (a video-only stream).
+ * Tracker modules (set apart as synthesized music) and MPEG transport streams (the audio track's
+ * frames): files written here byte by byte (a module) or by ffmpeg (a video-only stream).
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, ftruncateSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { probeFile } from '../src/scan/probe/index.js';
 import { csvObjects, runCli, tempDir } from './helpers.js';
-import { describeWith, ffmpegFormat, itWith } from './needs.js';
+import { describeWith } from './needs.js';
 
 const dir = tempDir('leaktally-modts-');
 
@@ -43,63 +43,60 @@ function mod(orders: number, speed?: number): Buffer {
   return b;
 }
 
-describe('tracker modules: the play time, with libopenmpt', () => {
-  it('a MOD of one pattern played twice lasts two patterns; a speed command on row 0 halves it', async () => {
-    writeFileSync(join(dir, 'two.mod'), mod(2));
-    writeFileSync(join(dir, 'fast.mod'), mod(2, 3));
-    // named as anything: the module is found by its content
-    writeFileSync(join(dir, 'fast.bin'), mod(2, 3));
-    const two = (await probeFile(join(dir, 'two.mod'), 'two.mod')).probe;
-    expect(two).toMatchObject({ kind: 'audio', codec: 'MODULE/MOD' });
-    expect(two.seconds).toBeCloseTo(2 * 64 * 6 * 0.02, 2);
-    const fast = (await probeFile(join(dir, 'fast.mod'), 'fast.mod')).probe;
-    expect(fast.seconds).toBeCloseTo(2 * 64 * 3 * 0.02, 2);
-    expect((await probeFile(join(dir, 'fast.bin'), 'fast.bin')).probe.seconds).toBeCloseTo(fast.seconds!, 6);
+/** A minimal Scream Tracker 3 module: the 96-byte header, no orders, instruments or patterns (242 bytes with padding). */
+function s3m(): Buffer {
+  const b = Buffer.alloc(242);
+  b.write('leaktally test', 0, 'latin1');
+  b[28] = 0x1a;
+  b[29] = 16; // type: ST3 module
+  b.write('SCRM', 44, 'latin1');
+  b[49] = 6; // initial speed
+  b[50] = 125; // initial tempo
+  b[51] = 0xb0;
+  for (let c = 0; c < 32; c++) b[64 + c] = c < 4 ? c : 255;
+  return b;
+}
+
+describe('tracker modules: synthesized music, not a recording (issue 19, finding 14)', () => {
+  it('a MOD, an S3M (242 bytes, once 23.35 h), an XM and an IT are `other`, with the reason, by content or by name', async () => {
+    const xm = Buffer.alloc(400);
+    xm.write('Extended Module: leaktally', 0, 'latin1');
+    const it = Buffer.alloc(400);
+    it.write('IMPM', 0, 'latin1');
+    const files: [string, Buffer, string][] = [
+      ['two.mod', mod(2), 'MOD'],
+      ['song.s3m', s3m(), 'S3M'],
+      ['song.xm', xm, 'XM'],
+      ['song.it', it, 'IT'],
+      // named as anything: the module is found by its content
+      ['fast.bin', mod(2, 3), 'MOD'],
+      // a 15-sample Soundtracker MOD has no signature: known by its name alone
+      ['old.mod', Buffer.alloc(600, 0x20), 'MOD'],
+    ];
+    for (const [name, bytes, kind] of files) {
+      writeFileSync(join(dir, name), bytes);
+      expect((await probeFile(join(dir, name), name)).probe, name).toEqual({
+        kind: 'other',
+        codec: `MODULE/${kind}`,
+        error: `${kind} tracker module: synthesized music, not a recording`,
+      });
+    }
   });
 
-  itWith(['ffmpeg', ffmpegFormat('libopenmpt')], 'agrees with the length ffmpeg decodes', async () => {
-    const f = join(dir, 'judge.mod');
-    writeFileSync(f, mod(3, 4));
-    const pcm = spawnSync('ffmpeg', ['-v', 'quiet', '-i', f, '-f', 's16le', '-ac', '1', '-ar', '8000', '-'], {
-      maxBuffer: 1 << 26,
-    }).stdout;
-    const decoded = pcm.length / 2 / 8000;
-    expect(decoded).toBeGreaterThan(1);
-    // ffmpeg renders in blocks of 0.1 s (its libopenmpt demuxer): at most one block more
-    expect(Math.abs((await probeFile(f, 'judge.mod')).probe.seconds! - decoded)).toBeLessThanOrEqual(0.1 + 1e-3);
-  });
-
-  it('a module libopenmpt cannot open, or one over the size read for modules, is unreadable with the reason', async () => {
-    const bad = Buffer.alloc(1200, 0xee);
-    bad.write('M.K.', 1080, 'latin1');
-    writeFileSync(join(dir, 'bad.mod'), bad);
-    const r = (await probeFile(join(dir, 'bad.mod'), 'bad.mod')).probe;
-    expect(r.kind).toBe('unreadable');
-    expect(r.error).toMatch(/module/);
-    const big = join(dir, 'big.it');
-    writeFileSync(big, Buffer.from('IMPM'));
-    const fd = openSync(big, 'r+');
-    ftruncateSync(fd, 33 * 1024 * 1024); // sparse: no 33 MiB written
-    closeSync(fd);
-    const b = (await probeFile(big, 'big.it')).probe;
-    expect(b.kind).toBe('unreadable');
-    expect(b.error).toMatch(/over the 32 MiB/);
-  });
-
-  it('the same seconds with 0, 2 and 3 reader threads (the player is loaded in each thread)', () => {
+  it('in a scan, modules add no hours to a customer and are listed with the reason, with 0 and 2 reader threads', () => {
     const tree = tempDir('leaktally-modthreads-');
-    for (let i = 0; i < 6; i++) writeFileSync(join(tree, `m${i}.mod`), mod(1 + i, 3 + (i % 3)));
-    const out = ['0', '2', '3'].map((t) => {
+    for (let i = 0; i < 5; i++) writeFileSync(join(tree, `m${i}.s3m`), s3m());
+    const out = ['0', '2'].map((t) => {
       const files = join(dir, `files-${t}.csv`);
       const r = runCli([tree, '--files', files, '--json', join(dir, `sum-${t}.json`), '--threads', t]);
       expect(r.status, r.stderr).toBe(0);
       return csvObjects(readFileSync(files, 'utf8').replace(/^\uFEFF/, ''))
-        .map((x) => `${x.path} ${x.kind} ${x.seconds}`)
+        .map((x) => `${x.path} ${x.kind} ${x.seconds} ${x.error}`)
         .sort();
     });
-    expect(out[0]!.every((l) => / audio \d/.test(l))).toBe(true);
+    expect(out[0]).toHaveLength(5);
+    expect(out[0]!.every((l) => l.includes(' other  S3M tracker module: synthesized music'))).toBe(true);
     expect(out[1]).toEqual(out[0]);
-    expect(out[2]).toEqual(out[0]);
   });
 });
 

@@ -47,7 +47,14 @@ function readBatch(
 /** noatimeRefused: files of the batch the kernel would not open with O_NOATIME (the probe's ProbeIo count) */
 export type ScanReply = ({ records: FileRecord[] } | { rows: RowCounts[] }) & { noatimeRefused: number };
 
-export type ScanJob = (batch: Batch) => Promise<ScanReply>;
+/**
+ * Asked between two files when the job runs on the calling thread (--threads 0, reader.ts): a
+ * promise when the event loop is due a turn (the UI, a SIGINT or SIGTERM handler), resolving to
+ * false when the reading is to stop; undefined to go straight on.
+ */
+export type Pace = () => Promise<boolean> | undefined;
+
+export type ScanJob = (batch: Batch, pace?: Pace) => Promise<ScanReply>;
 
 /** The job for a thread: at once where the pattern modules are loaded (or not needed), else once they are. */
 export function createJob(data: unknown): ScanJob | Promise<ScanJob> {
@@ -61,20 +68,23 @@ function jobFor({ config, keepPaths, ioThreads }: ScanJobData): ScanJob {
   const ctx = makeContext(config, keepPaths);
   const heads = BatchHeads.available ? new BatchHeads(ctx.rootBytes, ioThreads ?? ioThreadsOf(config)) : undefined;
   if (keepPaths) {
-    return async (batch) => {
+    return async (batch, pace) => {
       const refused0 = ctx.io.noatimeRefused;
       const records = new Array<FileRecord>(batch.length);
       const { entries, opened } = readBatch(batch, heads);
       try {
-        for (let i = 0; i < batch.length; i++)
+        for (let i = 0; i < batch.length; i++) {
           records[i] = await processFile(ctx, entries[i]!.rel, entries[i], opened[i]);
+          const turn = pace?.();
+          if (turn && !(await turn)) break; // stopped: the reply is dropped
+        }
       } finally {
         heads?.release();
       }
       return { records, noatimeRefused: ctx.io.noatimeRefused - refused0 };
     };
   }
-  return async (batch) => {
+  return async (batch, pace) => {
     const refused0 = ctx.io.noatimeRefused;
     const rows = new Map<string, RowCounts>();
     let last: RowCounts | undefined;
@@ -90,6 +100,8 @@ function jobFor({ config, keepPaths, ioThreads }: ScanJobData): ScanJob {
           if (!last) rows.set(key, (last = { kind: r.row, customer: r.customer, counts: new Counts() }));
         }
         last.counts.add(r);
+        const turn = pace?.();
+        if (turn && !(await turn)) break; // stopped: the reply is dropped
       }
     } finally {
       heads?.release();

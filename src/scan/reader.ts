@@ -56,11 +56,30 @@ function deliver(reply: ScanReply, sink: ReadSink): void {
   } else for (const r of reply.records) sink.record(r);
 }
 
-/** Reads on the calling thread, a batch at a time, yielding to the event loop between batches. */
+/**
+ * The longest the calling thread reads files without giving the event loop a turn: a batch of slow
+ * files would otherwise hold a SIGINT or SIGTERM (and the UI) for as long as the whole batch takes.
+ * One file is bounded by its work limit (probe/work.ts).
+ */
+const TURN_MS = 50;
+
+/** Reads on the calling thread, a batch at a time, yielding to the event loop between files now and then. */
 export class InlineReader implements Reader {
   private readonly job: ReturnType<typeof createJob>;
   private readonly waiting: Batch[] = [];
   private stopped = false;
+  private lastTurn = performance.now();
+  /** between two files (job.ts Pace): a turn of the event loop every TURN_MS, and the stop seen at once */
+  private readonly pace = (): Promise<boolean> | undefined => {
+    if (this.stopped) return Promise.resolve(false);
+    if (performance.now() - this.lastTurn < TURN_MS) return undefined;
+    return new Promise((resolve) =>
+      setImmediate(() => {
+        this.lastTurn = performance.now();
+        resolve(!this.stopped);
+      }),
+    );
+  };
 
   constructor(private readonly opts: ReaderOptions) {
     this.job = createJob({ config: opts.config, keepPaths: opts.keepPaths } satisfies ScanJobData);
@@ -76,11 +95,12 @@ export class InlineReader implements Reader {
 
   async drain(): Promise<void> {
     while (this.waiting.length && !this.stopped) {
-      const reply = await (await this.job)(this.waiting.shift()!);
+      const reply = await (await this.job)(this.waiting.shift()!, this.pace);
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may have run during the await
       if (this.stopped) break;
       deliver(reply, this.opts.sink);
       await new Promise<void>((r) => setImmediate(r)); // let a UI redraw and Ctrl-C arrive
+      this.lastTurn = performance.now();
     }
   }
 

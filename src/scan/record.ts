@@ -39,7 +39,9 @@ export interface ScanConfig {
   ioDepth?: number;
   /**
    * A reader thread that has not finished a file after this long is replaced and the file counted
-   * as unreadable (default STALL_MS). Needs threads; a scan on the calling thread cannot be watched.
+   * as unreadable (default STALL_MS). On the calling thread (--threads 0) the reader gives the file
+   * up itself after this long (probe/work.ts), wherever it checks; a read the system holds cannot be
+   * cut short there.
    */
   stallMs?: number;
   /** ISO 3166 region for caller numbers written without a country code (callers.ts) */
@@ -160,7 +162,9 @@ export function makeContext(cfg: ScanConfig, keepPaths = true): RecordContext {
     country: cfg.country,
     cutoffs: new Map(Object.entries(cfg.retention?.cutoffMsByKey ?? {})),
     defaultCutoffMs: cfg.retention?.defaultCutoffMs,
-    io: createProbeIo(),
+    // a file is given up after the stall time on every path: on the calling thread (--threads 0) no
+    // watchdog can replace a reader, so the reader's own deadline is the only net (probe/work.ts)
+    io: createProbeIo(cfg.stallMs ?? STALL_MS),
   };
 }
 
@@ -307,7 +311,7 @@ export async function processFile(
   let facts: FileFacts;
   if (opened) {
     if (opened.refused) ctx.io.noatimeRefused++;
-    facts = await probeOpen(opened, at.name, closeHead);
+    facts = await probeOpen(opened, at.name, closeHead, ctx.io.fileMs);
   } else facts = await readFacts(Buffer.concat([ctx.rootBytes, rel]), at.name, ctx.io);
   const p = facts.probe;
 

@@ -10,7 +10,7 @@
  * lies and stubs, never a real quiet recording.
  */
 import { fmtS } from './mp3.js';
-import type { ProbeResult } from './types.js';
+import type { Claim, ProbeResult } from './types.js';
 
 interface Floor {
   /** codec labels (the start of ProbeResult.codec) this row covers */
@@ -41,27 +41,38 @@ export function floorFor(codec: string | undefined): number {
   return FLOORS.find((f) => f.match.test(c))!.bps;
 }
 
+/** What the check knows of the file: its size, and its allocated bytes when it is sparse (FileSource). */
 export interface GuardInput {
   /** bytes of the file (audio and headers) */
-  bytes: number;
-  /** bits per second of a constant-bit-rate stream: a rejected length is then sized from the bytes */
-  cbrBitrate?: number;
+  size: number;
+  /** bytes allocated, when fewer than its size (a sparse file): a header's claim is judged on these */
+  allocated?: number;
 }
 
-/** The result, or the result with its length replaced (from the bytes) or withdrawn (unreadable, with the reason). */
-export function guard(r: ProbeResult, g: GuardInput): ProbeResult {
+/**
+ * The result, or the result with its length replaced (from the bytes) or withdrawn (unreadable, with
+ * the reason). Every reader's answer passes here once (probe/index.ts probeContent).
+ */
+export function guard(c: Claim, g: GuardInput): ProbeResult {
+  const { fromBytes, cbrBitrate, ...r } = c;
   if (r.kind !== 'audio') return r;
   const s = r.seconds;
+  // the bytes that could hold audio: a hole holds none, except for codecs whose every byte is a sample
+  const sparse = !fromBytes && g.allocated !== undefined && g.allocated < g.size;
+  const bytes = sparse ? g.allocated! : g.size;
   let why: string | undefined;
   if (s === undefined || !Number.isFinite(s) || s <= 0) why = 'header gives no length';
   else if (r.sampleRate && isSentinel(s * r.sampleRate))
     why = `header length is the "unknown" marker (${Math.round(s * r.sampleRate)} samples)`;
-  else if ((g.bytes * 8) / s < floorFor(r.codec)) why = `header claims ${fmtS(s)} in ${g.bytes} bytes`;
+  else if ((bytes * 8) / s < floorFor(r.codec))
+    why = sparse
+      ? `header claims ${fmtS(s)} in a sparse file of ${g.size} bytes with ${bytes} allocated`
+      : `header claims ${fmtS(s)} in ${bytes} bytes`;
   if (!why) return r;
-  if (g.cbrBitrate && g.cbrBitrate > 0) {
-    const seconds = (g.bytes * 8) / g.cbrBitrate;
+  if (cbrBitrate && cbrBitrate > 0) {
+    const seconds = (bytes * 8) / cbrBitrate;
     if (seconds > 0)
-      return { ...r, seconds, error: `${why}; sized from the bytes at ${Math.round(g.cbrBitrate / 1000)} kbit/s` };
+      return { ...r, seconds, error: `${why}; sized from the bytes at ${Math.round(cbrBitrate / 1000)} kbit/s` };
   }
   return {
     kind: 'unreadable',

@@ -74,6 +74,7 @@ export class BatchHeads {
         size: m[k + 2]!,
         // as Node's fs.Stats computes mtimeMs from the seconds and nanoseconds
         mtimeMs: m[k + 3]! * 1e3 + m[k + 4]! / 1e6,
+        allocated: m[k + 7]!,
         head: this.heads.subarray(i * WHOLE_FILE_MAX, i * WHOLE_FILE_MAX + m[k + 5]!),
         refused: m[k + 6] === 1,
       };

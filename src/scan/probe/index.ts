@@ -17,10 +17,12 @@ import { probeAvi } from './avi.js';
 import { isAc3, probeAc3 } from './ac3.js';
 import { probeAmr } from './amr.js';
 import { probeAiff, probeApe, probeCaf, probeMpc7, probeTak, probeTta, probeWavPack } from './lossless.js';
-import { moduleKind, probeModule } from './module.js';
+import { moduleKind, notARecording } from './module.js';
 import { probeTs, tsLayout } from './mpegts.js';
+import { probeShorten } from './shorten.js';
 import { isRealMedia, probeRealMedia } from './realmedia.js';
-import type { FileSource, ProbeResult } from './types.js';
+import { Work, WorkExceeded } from './work.js';
+import type { Claim, FileSource, ProbeResult } from './types.js';
 
 export type { ProbeResult, FileKind, EmbeddedDate } from './types.js';
 
@@ -90,17 +92,15 @@ const AUDIO_EXT = new Set([
   'ofr',
   'voc',
   'silk',
+  'ra',
+]);
+
+/** Extensions of tracker modules (module.ts), some of which carry no signature: not recordings. */
+const MODULE_EXT = new Set([
   'mod',
   'xm',
   'it',
   's3m',
-  'mptm',
-  'ra',
-]);
-
-/** Extensions of tracker modules that may carry no signature libopenmpt's own probe would not need. */
-const MODULE_EXT = new Set([
-  'mod',
   'stk',
   'nst',
   'm15',
@@ -241,12 +241,20 @@ const O_NOATIME = constants.O_NOATIME ?? 0;
 export interface ProbeIo {
   /** the head of the file being read (reused from file to file) */
   readonly head: Buffer;
+  /** wall time one file may take to read, in ms (work.ts: the deadline; Infinity: none) */
+  readonly fileMs: number;
   /** files opened without O_NOATIME because the kernel refused it (EPERM: not the owner); their atime may move */
   noatimeRefused: number;
 }
 
-export function createProbeIo(): ProbeIo {
-  return { head: Buffer.allocUnsafe(WHOLE_FILE_MAX), noatimeRefused: 0 };
+export function createProbeIo(fileMs = Infinity): ProbeIo {
+  return { head: Buffer.allocUnsafe(WHOLE_FILE_MAX), fileMs, noatimeRefused: 0 };
+}
+
+/** st_blocks × 512 when it is fewer bytes than the size (sparse); 0 blocks says nothing (inline data, some FUSE mounts). */
+export function allocatedOf(size: number, blocks: number | undefined): number | undefined {
+  const allocated = (blocks ?? 0) * 512;
+  return allocated > 0 && allocated < size ? allocated : undefined;
 }
 
 function openEvidence(path: Buffer | string, io: ProbeIo): number {
@@ -267,6 +275,8 @@ function openEvidence(path: Buffer | string, io: ProbeIo): number {
 
 export interface FileFacts {
   bytes: number;
+  /** bytes allocated when fewer than bytes (a sparse file) */
+  allocated?: number;
   mtimeMs: number;
   probe: ProbeResult;
 }
@@ -292,11 +302,14 @@ export async function probeFile(
     const st = fstatSync(fd);
     if (!st.isFile()) return { bytes: 0, mtimeMs: st.mtimeMs, probe: { kind: 'other', error: 'not a regular file' } };
     const size = st.size;
+    const allocated = allocatedOf(size, st.blocks);
+    const work = new Work(performance.now() + io.fileMs);
     const n = size === 0 ? 0 : readSync(fd, io.head, 0, size <= WHOLE_FILE_MAX ? size : HEAD_SIZE, 0);
     return {
       bytes: size,
+      allocated,
       mtimeMs: st.mtimeMs,
-      probe: await probeContent(sourceOf(fd, size, io.head.subarray(0, n)), ext, audioName, name),
+      probe: await probeContent(sourceOf(fd, size, io.head.subarray(0, n), allocated, work), ext, audioName, name),
     };
   } catch (e) {
     return { bytes: 0, mtimeMs: 0, probe: { kind: audioName ? 'unreadable' : 'other', error: fsError(e) } };
@@ -314,6 +327,8 @@ export interface OpenFile {
   fd: number;
   size: number;
   mtimeMs: number;
+  /** st_blocks × 512 */
+  allocated: number;
   head: Buffer;
 }
 
@@ -326,15 +341,19 @@ export async function probeOpen(
   f: OpenFile,
   name: string,
   close: (fd: number) => void = closeSync,
+  fileMs = Infinity,
 ): Promise<FileFacts> {
   const ext = extensionOf(name);
   const fd = f.fd;
   f.fd = -1; // this call closes it
   try {
+    const allocated = allocatedOf(f.size, f.allocated / 512);
+    const src = sourceOf(fd, f.size, f.head, allocated, new Work(performance.now() + fileMs));
     return {
       bytes: f.size,
+      allocated,
       mtimeMs: f.mtimeMs,
-      probe: await probeContent(sourceOf(fd, f.size, f.head), ext, looksLikeAudioName(ext), name),
+      probe: await probeContent(src, ext, looksLikeAudioName(ext), name),
     };
   } finally {
     if (fd >= 0) close(fd);
@@ -342,12 +361,15 @@ export async function probeOpen(
 }
 
 /** Positioned reads of an open file (fd), or of its head alone when that is the whole file (fd -1). */
-function sourceOf(fd: number, size: number, head: Buffer): FileSource {
+function sourceOf(fd: number, size: number, head: Buffer, allocated: number | undefined, work: Work): FileSource {
   return {
     size,
     head,
+    allocated,
+    work,
     read(position, length) {
       const len = Math.max(0, Math.min(length, size - position));
+      work.tick(1 + (len >> 10)); // a read is work too: a reader that reads in a loop is bounded by it
       if (fd < 0) return Buffer.from(head.subarray(position, position + len));
       const b = Buffer.allocUnsafe(len);
       let got = 0;
@@ -361,70 +383,74 @@ function sourceOf(fd: number, size: number, head: Buffer): FileSource {
   };
 }
 
+/**
+ * Every reader's answer, through the one plausibility check (guard.ts): no length is counted that the
+ * check has not seen. A file known to be audio by its content is never `other`: when its length is
+ * not found or not believed it is unreadable, named.
+ */
 async function probeContent(src: FileSource, ext: string, audioName: boolean, name: string): Promise<ProbeResult> {
+  let c: Claim;
   try {
-    return await probeSource(src, ext, audioName, name);
+    c = await probeSource(src, ext, audioName, name);
   } catch (e) {
-    // a header that breaks a reader (a field pointing past the end, a size that does not add up):
-    // the file still counts, as unreadable, with its size and the reason
-    return { kind: 'unreadable', error: `header not readable: ${e instanceof Error ? e.message : String(e)}` };
+    // a header that breaks a reader (a field pointing past the end, a size that does not add up), or
+    // a file that costs more work than any recording: it still counts, as unreadable, with the reason
+    const msg = e instanceof Error ? e.message : String(e);
+    return { kind: 'unreadable', error: e instanceof WorkExceeded ? msg : `header not readable: ${msg}` };
   }
+  const r = guard(c, src);
+  // (a tracker module is audio by its content but not a recording: `other`, module.ts)
+  const kindName =
+    sniff(src.head, src.size) === 'audio' && !moduleKind(src.head) ? audioMagic(src.head, src.size) : undefined;
+  if (!kindName || r.kind === 'audio') return r;
+  return {
+    ...r,
+    kind: 'unreadable',
+    codec: r.codec ?? kindName.toUpperCase(),
+    error: `${kindName}: ${r.error ?? 'length not found'}`,
+  };
 }
 
-async function probeSource(src: FileSource, ext: string, audioName: boolean, name: string): Promise<ProbeResult> {
+async function probeSource(src: FileSource, ext: string, audioName: boolean, name: string): Promise<Claim> {
   if (src.size === 0) return audioName ? { kind: 'unreadable', error: 'empty file' } : { kind: 'other' };
   const magic = sniff(src.head, src.size);
   switch (magic) {
     case 'wav':
       return probeWav(src);
     case 'ogg':
-      return guard(probeOgg(src), { bytes: src.size });
+      return probeOgg(src);
     case 'html':
       return audioName ? { kind: 'unreadable', error: 'an HTML page, not audio' } : { kind: 'other' };
     case 'id3': {
       const id3 = readId3v2(src);
       const r = afterId3(src, id3.end);
-      if (r) return guard({ ...r, embeddedDate: id3.embeddedDate ?? r.embeddedDate }, { bytes: src.size });
+      if (r) return { ...r, embeddedDate: id3.embeddedDate ?? r.embeddedDate };
       // neither MPEG nor ADTS nor FLAC after the tag: music-metadata knows the rest (or says why not)
-      return guard(await probeWithMusicMetadata(src, name), { bytes: src.size });
+      return mmClaim(await probeWithMusicMetadata(src, name), false);
     }
     case 'flac':
-      return guard(probeFlac(src, 0), { bytes: src.size });
+      return probeFlac(src, 0);
     case 'container': {
       if (src.head.readUInt32BE(0) === 0x1a45dfa3) {
         const r = probeMatroska(src);
-        if (r) return guard(r, { bytes: src.size });
+        if (r) return r;
       }
-      if (src.head.toString('latin1', 0, 4) === 'RIFF')
-        return guard(probeAvi(src) ?? { kind: 'other' }, { bytes: src.size });
+      if (src.head.toString('latin1', 0, 4) === 'RIFF') return probeAvi(src) ?? { kind: 'other' };
       if (src.head.readUInt32BE(0) === 0x3026b275) {
         const r = probeAsf(src);
-        if (r) return guard(r, { bytes: src.size });
+        if (r) return r;
       }
       // recognised, never counted: kept visible, with what it holds and why it is not measured
       if (isRealMedia(src.head)) return probeRealMedia(src);
-      return guardMm(await probeWithMusicMetadata(src, name), src);
+      return mmClaim(await probeWithMusicMetadata(src, name));
     }
     case 'audio': {
-      const kindName = audioMagic(src.head, src.size)!;
       const mod = moduleKind(src.head);
-      if (mod) return probeModule(src, mod);
-      const hand = handRead(src, 0);
-      const r = hand ? guard(hand, { bytes: src.size }) : guardMm(await probeWithMusicMetadata(src, name), src);
-      // audio by its content: never `other`; when its length cannot be found it is unreadable, named
-      if (r.kind === 'audio') return r;
-      return {
-        ...r,
-        kind: 'unreadable',
-        codec: r.codec ?? kindName.toUpperCase(),
-        error: `${kindName}: ${r.error ?? 'length not found'}`,
-      };
+      if (mod) return notARecording(mod);
+      return handRead(src, 0) ?? mmClaim(await probeWithMusicMetadata(src, name));
     }
-    case 'ts': {
-      const r = probeTs(src, tsLayout(src.head)!);
-      if (r) return r.kind === 'audio' ? guard(r, { bytes: src.size }) : r;
-      return noMagic(src, ext, audioName, name, 'none');
-    }
+    case 'ts':
+      return probeTs(src, tsLayout(src.head)!) ?? noMagic(src, ext, audioName, name, 'none');
     case 'sync':
     case 'none':
       return noMagic(src, ext, audioName, name, magic);
@@ -438,25 +464,21 @@ async function noMagic(
   audioName: boolean,
   name: string,
   magic: 'sync' | 'none',
-): Promise<ProbeResult> {
+): Promise<Claim> {
   const raw = rawCodec(ext);
   if (raw) return probeRaw(raw, src.size);
   // MPEG or ADTS frames at the head, or (named so) after junk: a copy that started mid-stream
   if (magic === 'sync' || MPEG_EXT.has(ext)) {
     const r = afterId3(src, 0);
-    if (r) return guard(r, { bytes: src.size });
+    if (r) return r;
   }
-  // a module without a tag at a known place (a 15-sample Soundtracker MOD): only by its name, and
-  // counted only when libopenmpt opens it
-  if (magic === 'none' && MODULE_EXT.has(ext)) {
-    const r = await probeModule(src, ext.toUpperCase());
-    if (r.kind === 'audio') return r;
-  }
-  if (audioName) return guardMm(await probeWithMusicMetadata(src, name), src);
+  // a module without a tag at a known place (a 15-sample Soundtracker MOD): known only by its name
+  if (magic === 'none' && MODULE_EXT.has(ext)) return notARecording(ext.toUpperCase());
+  if (audioName) return mmClaim(await probeWithMusicMetadata(src, name));
   if (magic === 'none') return { kind: 'other' };
   // A frame sync on a file not named as audio counts only if it really parses as audio.
   const r = await probeWithMusicMetadata(src, name);
-  return r.kind === 'audio' ? guardMm(r, src) : { kind: 'other' };
+  return r.kind === 'audio' ? mmClaim(r) : { kind: 'other' };
 }
 
 /** What follows an ID3v2 tag (or starts the file): MPEG audio, ADTS AAC or FLAC; undefined for anything else. */
@@ -483,6 +505,8 @@ function handRead(src: FileSource, at: number): ProbeResult | undefined {
       return probeApe(src, at);
     case 'tBaK':
       return at === 0 ? probeTak(src) : undefined;
+    case 'ajkg':
+      return at === 0 ? probeShorten(src) : undefined;
     case 'MP+\x07':
     case 'MP+\x17':
       return probeMpc7(src, at);
@@ -494,9 +518,10 @@ function handRead(src: FileSource, at: number): ProbeResult | undefined {
   return undefined;
 }
 
-function guardMm(r: ProbeResult & { bitrate?: number; cbr?: boolean }, src: FileSource): ProbeResult {
+/** music-metadata's answer as a claim: its constant bit rate (where it reports one) lets the check size a rejected length from the bytes. */
+function mmClaim(r: ProbeResult & { bitrate?: number; cbr?: boolean }, useCbr = true): Claim {
   const { bitrate, cbr, ...rest } = r;
-  return guard(rest, { bytes: src.size, cbrBitrate: cbr ? bitrate : undefined });
+  return useCbr && cbr && bitrate ? { ...rest, cbrBitrate: bitrate } : rest;
 }
 
 function fsError(e: unknown): string {

@@ -7,6 +7,7 @@
  * complete block of the audio track, plus that block's length.
  */
 import type { FileSource, ProbeResult } from './types.js';
+import type { Work } from './work.js';
 
 const ID = {
   Segment: 0x18538067,
@@ -67,7 +68,8 @@ function element(b: Buffer, p: number): El | undefined {
 
 function uint(b: Buffer, e: El): number {
   let v = 0;
-  for (let i = e.data; i < e.end && i < b.length; i++) v = v * 256 + b[i]!;
+  // an unsigned integer has at most 8 bytes; a forged size is not walked
+  for (let i = e.data; i < e.end && i < e.data + 8 && i < b.length; i++) v = v * 256 + b[i]!;
   return v;
 }
 
@@ -141,10 +143,35 @@ interface Blocks {
 }
 
 /**
+ * The search for the last cluster, kept linear. Each place where a Cluster ID occurs in the tail is
+ * tried, from the end, and parsed forward; a hostile tail hides a Cluster ID in every small Void
+ * (`EC 85 1F 43 B6 75 FF` repeated), so that each try walks the same elements to the end again:
+ * quadratic (1 MiB took a minute). Every element is marked when first parsed; the elements parsed
+ * again by a later try are counted, and once they outnumber the tail's bytes the tail is taken for
+ * what it is. A real file's tries meet a parsed element only when a false start inside a block
+ * happens to fall in step with the real elements, so it never comes near the limit. Total work:
+ * at most twice the tail's bytes in element steps.
+ */
+interface Search {
+  seen: Uint8Array;
+  again: number;
+  work: Work;
+}
+
+class FalseStarts extends Error {}
+
+/** One element parsed at q by the search: counted, and counted again when an earlier try parsed it. */
+function step(search: Search, q: number): void {
+  search.work.tick();
+  if (!search.seen[q]) search.seen[q] = 1;
+  else if (++search.again > search.seen.length) throw new FalseStarts();
+}
+
+/**
  * Blocks of the track in the cluster at p: the end time (in timecode units) of its last complete
  * block. Returns undefined when p is not a cluster with a timecode.
  */
-function clusterBlocks(b: Buffer, p: number, track: Track, scale: number): Blocks | undefined {
+function clusterBlocks(b: Buffer, p: number, track: Track, scale: number, search?: Search): Blocks | undefined {
   const cl = element(b, p);
   if (cl?.id !== ID.Cluster) return undefined;
   const to = cl.end === UNKNOWN ? b.length : Math.min(cl.end, b.length);
@@ -153,6 +180,7 @@ function clusterBlocks(b: Buffer, p: number, track: Track, scale: number): Block
   let prev: number | undefined;
   const defaultUnits = track.defaultNs ? track.defaultNs / scale : undefined;
   for (let q = cl.data; q < to;) {
+    if (search) step(search, q);
     const e = element(b, q);
     if (!e || e.end === UNKNOWN) break;
     if (e.id === ID.Cluster) break; // next cluster of an unknown-size one
@@ -164,6 +192,7 @@ function clusterBlocks(b: Buffer, p: number, track: Track, scale: number): Block
       if (e.id === ID.BlockGroup) {
         let found: El | undefined;
         for (const c of children(b, e.data, e.end)) {
+          if (search) step(search, c.start);
           if (c.id === ID.Block) found = c;
           else if (c.id === ID.BlockDuration) dur = uint(b, c);
         }
@@ -257,8 +286,19 @@ export function probeMatroska(src: FileSource): ProbeResult | undefined {
     const pos = src.size - len;
     const tail = pos === 0 && head.length === src.size ? head : src.read(pos, len);
     const pat = Buffer.from([0x1f, 0x43, 0xb6, 0x75]);
+    const search: Search = { seen: new Uint8Array(tail.length), again: 0, work: src.work };
     for (let i = tail.lastIndexOf(pat); i >= 0; i = i > 0 ? tail.lastIndexOf(pat, i - 1) : -1) {
-      const r = clusterBlocks(tail, i, audio, scale);
+      let r: Blocks | undefined;
+      try {
+        r = clusterBlocks(tail, i, audio, scale, search);
+      } catch (e) {
+        if (!(e instanceof FalseStarts)) throw e;
+        return {
+          kind: 'unreadable',
+          ...base,
+          error: 'no Duration, and the tail is full of false cluster starts (a hostile file?): length not found',
+        };
+      }
       if (!r || r.lastEnd < 0) continue;
       const seconds = ((r.lastEnd - start) * scale) / 1e9 - delaySec;
       const claimed = durationUnits && Number.isFinite(durationUnits) ? (durationUnits * scale) / 1e9 : undefined;

@@ -146,6 +146,7 @@ function fragments(src: FileSource, trackId: number, trexDuration: number, vette
         if (rf & 0x04) r += 4;
         const per = ((rf >> 8) & 1) * 4 + ((rf >> 9) & 1) * 4 + ((rf >> 10) & 1) * 4 + ((rf >> 11) & 1) * 4;
         if (count > MAX_SAMPLES || r + count * per > trun.end) continue;
+        src.work.tick(count);
         for (let i = 0; i < count; i++, r += per) {
           const dur = rf & 0x100 ? moof.readUInt32BE(r) : defDur;
           const sz = rf & 0x200 ? moof.readUInt32BE(r + (rf & 0x100 ? 4 : 0)) : defSize;
@@ -209,6 +210,35 @@ export function mp4EditListSeconds(t: Mp4Audio | undefined): number | undefined 
     return total > 0 ? total / movieScale : undefined;
   }
   return undefined;
+}
+
+/**
+ * The decoding times (stts: runs of samples of one duration), taken a number of samples at a time:
+ * the sum of the next n samples' durations in one step per run, however many samples a run holds.
+ * Samples past the table's end last 0.
+ */
+function sttsCursor(moov: Buffer, stts: number, n: number): { take(k: number): number } {
+  let i = 0;
+  let left = n ? moov.readUInt32BE(stts + 4) : 0;
+  let delta = n ? moov.readUInt32BE(stts + 8) : 0;
+  return {
+    take(k: number): number {
+      let sum = 0;
+      while (k > 0) {
+        while (left === 0 && i + 1 < n) {
+          i++;
+          left = moov.readUInt32BE(stts + 4 + i * 8);
+          delta = moov.readUInt32BE(stts + 8 + i * 8);
+        }
+        if (left === 0) return sum; // past the table: no duration
+        const m = Math.min(k, left);
+        sum += m * delta;
+        left -= m;
+        k -= m;
+      }
+      return sum;
+    },
+  };
 }
 
 export interface Mp4Audio {
@@ -289,32 +319,36 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
       return out;
     // a sample count no recording has (a fixed-size stsz may claim 2^32): not walked
     if (sampleN > MAX_SAMPLES) return out;
-    // stts cursor
-    let ti = 0;
-    let tLeft = sttsN ? moov.readUInt32BE(stts + 4) : 0;
-    let tDelta = sttsN ? moov.readUInt32BE(stts + 8) : 0;
+    const times = sttsCursor(moov, stts, sttsN);
     let total = 0;
     let present = 0;
     let presentDur = 0;
     let s = 0;
     let ci = 0; // stsc entry
     for (let chunk = 1; chunk <= chunkN && s < sampleN; chunk++) {
+      src.work.tick();
       while (ci + 1 < stscN && moov.readUInt32BE(stsc + 4 + (ci + 1) * 12) <= chunk) ci++;
       const perChunk = stscN ? moov.readUInt32BE(stsc + 4 + ci * 12 + 4) : 0;
       let off = co64
         ? Number(moov.readBigUInt64BE(stco + 4 + (chunk - 1) * 8))
         : moov.readUInt32BE(stco + 4 + (chunk - 1) * 4);
-      for (let k = 0; k < perChunk && s < sampleN; k++, s++) {
-        const size = fixedSize || moov.readUInt32BE(stsz + 8 + s * 4);
-        while (tLeft === 0 && ti + 1 < sttsN) {
-          ti++;
-          tLeft = moov.readUInt32BE(stts + 4 + ti * 8);
-          tDelta = moov.readUInt32BE(stts + 8 + ti * 8);
-        }
-        const d = tLeft > 0 ? tDelta : 0;
-        if (tLeft > 0) tLeft--;
+      const n = Math.min(perChunk, sampleN - s);
+      if (fixedSize) {
+        // every sample the same size: how many of the chunk's lie inside the file is arithmetic, not
+        // a walk (a 564-byte file claiming 50 M samples in one chunk took 440 ms walked)
+        const fit = off >= src.size ? 0 : Math.min(n, Math.floor((src.size - off) / fixedSize));
+        const inFile = times.take(fit);
+        present += fit;
+        presentDur += inFile;
+        total += inFile + times.take(n - fit);
+        s += n;
+        continue;
+      }
+      src.work.tick(n);
+      for (let k = 0; k < n; k++, s++) {
+        off += moov.readUInt32BE(stsz + 8 + s * 4);
+        const d = times.take(1);
         total += d;
-        off += size;
         if (off <= src.size) {
           present++;
           presentDur += d;

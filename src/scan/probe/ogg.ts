@@ -7,6 +7,28 @@ import type { FileSource, ProbeResult } from './types.js';
 
 const MAX_PAGE = 27 + 255 + 255 * 255;
 
+/** Ogg's CRC-32: polynomial 0x04C11DB7, not reflected, initial value 0 (RFC 3533). */
+const CRC = new Int32Array(256);
+for (let i = 0; i < 256; i++) {
+  let c = i << 24;
+  for (let k = 0; k < 8; k++) c = c & 0x80000000 ? (c << 1) ^ 0x04c11db7 : c << 1;
+  CRC[i] = c;
+}
+
+/** The CRC of a page (len bytes at p), its own checksum field counted as zeros. */
+export function oggCrc(b: Buffer, p: number, len: number): number {
+  let c = 0;
+  for (let i = 0; i < len; i++) {
+    const x = i >= 22 && i < 26 ? 0 : b[p + i]!;
+    c = (c << 8) ^ CRC[((c >>> 24) ^ x) & 0xff]!;
+  }
+  return c >>> 0;
+}
+
+function crcOk(b: Buffer, p: number, len: number): boolean {
+  return oggCrc(b, p, len) === b.readUInt32LE(p + 22);
+}
+
 interface Stream {
   codec: string;
   serial: number;
@@ -94,6 +116,7 @@ export function probeOgg(src: FileSource): ProbeResult {
   const tail = tailPos === 0 && src.head.length === src.size ? src.head : src.read(tailPos, tailLen);
   // Last complete page of this stream with a granule position (-1 means no packet ends on the page).
   for (let i = tail.lastIndexOf('OggS'); i >= 0; i = i > 0 ? tail.lastIndexOf('OggS', i - 1) : -1) {
+    src.work.tick();
     if (i + 27 > tail.length) continue;
     const nsegs = tail[i + 26]!;
     if (i + 27 + nsegs > tail.length) continue;
@@ -101,6 +124,9 @@ export function probeOgg(src: FileSource): ProbeResult {
     for (let k = 0; k < nsegs; k++) body += tail[i + 27 + k]!;
     if (i + 27 + nsegs + body > tail.length) continue; // cut off: not a complete page
     if (tail.readUInt32LE(i + 14) !== s.serial) continue;
+    // a page whose checksum fails is not a page (decoders drop it): its granule is no length
+    src.work.tick(body >> 6);
+    if (!crcOk(tail, i, 27 + nsegs + body)) continue;
     const granule = tail.readBigInt64LE(i + 6);
     if (granule < 0n) continue;
     const samples = Number(granule) - s.preSkip;

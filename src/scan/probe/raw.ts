@@ -3,7 +3,7 @@
  * so the length follows from the file size and the codec's fixed rate. No library reads these, since
  * there is nothing to parse: this table is the whole job.
  */
-import type { ProbeResult } from './types.js';
+import type { Claim } from './types.js';
 
 interface RawCodec {
   codec: string;
@@ -43,9 +43,10 @@ export function rawCodec(ext: string): RawCodec | undefined {
   return { codec: khz === 8 ? 'SLN' : `SLN${khz}`, sampleRate: rate, frameBytes: 2, framesPerSecond: rate };
 }
 
-export function probeRaw(c: RawCodec, size: number): ProbeResult {
+export function probeRaw(c: RawCodec, size: number): Claim {
   const frames = Math.floor(size / c.frameBytes);
   const base = { codec: c.codec, sampleRate: c.sampleRate, channels: 1 };
   if (frames <= 0) return { kind: 'unreadable', ...base, error: size === 0 ? 'empty file' : 'shorter than one frame' };
-  return { kind: 'audio', seconds: frames / c.framesPerSecond, ...base };
+  // every byte is part of a frame: the length is the bytes at the codec's rate, holes included (as silence)
+  return { kind: 'audio', seconds: frames / c.framesPerSecond, ...base, fromBytes: true };
 }

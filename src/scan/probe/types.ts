@@ -1,3 +1,6 @@
+/* The types every reader shares: what a file source offers and what a reader answers. */
+import type { Work } from './work.js';
+
 /** What reading one file's header tells us. */
 export type FileKind = 'audio' | 'other' | 'unreadable';
 
@@ -24,11 +27,34 @@ export interface ProbeResult {
 }
 
 /**
+ * A reader's answer before the one plausibility check every length goes through (guard.ts), with
+ * what that check needs to know of how the length was found.
+ */
+export interface Claim extends ProbeResult {
+  /**
+   * the length is the data bytes present at the codec's fixed rate (PCM, G.711, ADPCM blocks, raw
+   * telephony): every byte decodes to samples, a sparse file's holes included (as silence), so the
+   * file's size and not its allocated bytes is what it is judged on
+   */
+  fromBytes?: boolean;
+  /** bits per second of a constant-bit-rate stream: a rejected length is then sized from the bytes */
+  cbrBitrate?: number;
+}
+
+/**
  * Random access to one open file: the head is already in memory, anything else is a positioned read.
  * Every reader is given this instead of a path so that each file is opened exactly once, read-only.
  */
 export interface FileSource {
   readonly size: number;
+  /**
+   * bytes the file system has allocated to it (st_blocks × 512), when fewer than its size: a sparse
+   * file's holes hold no audio, so a header's length is judged on these (guard.ts). Undefined when
+   * the file is not sparse or the file system does not say (0 blocks: inline data, some FUSE mounts).
+   */
+  readonly allocated?: number;
+  /** the work this file may cost (work.ts): every loop that may run long ticks it */
+  readonly work: Work;
   /** the first bytes of the file (at most the head size, less for small files) */
   readonly head: Buffer;
   /** read up to length bytes at position; returns the bytes actually read (short at end of file) */

@@ -5,7 +5,7 @@
  * chunk walk, which reads only chunk headers and the few small chunks it needs.
  */
 import { parseHeaderDate } from './datestr.js';
-import type { EmbeddedDate, FileSource, ProbeResult } from './types.js';
+import type { Claim, EmbeddedDate, FileSource } from './types.js';
 
 const CODECS: Record<number, string> = {
   0x0001: 'PCM',
@@ -55,7 +55,7 @@ function bytesAt(src: FileSource, pos: number, len: number): Buffer {
   return src.read(pos, len);
 }
 
-export function probeWav(src: FileSource): ProbeResult {
+export function probeWav(src: FileSource): Claim {
   const rf64 = src.head.readUInt32BE(0) !== RIFF;
   let fmt: Buffer | undefined;
   let factSamples: number | undefined;
@@ -65,6 +65,7 @@ export function probeWav(src: FileSource): ProbeResult {
   let embeddedDate: EmbeddedDate | undefined;
   let pos = 12;
   for (let n = 0; n < MAX_CHUNKS && pos + 8 <= src.size; n++) {
+    src.work.tick();
     const hdr = bytesAt(src, pos, 8);
     if (hdr.length < 8) break;
     const id = hdr.readUInt32BE(0);
@@ -118,32 +119,83 @@ export function probeWav(src: FileSource): ProbeResult {
   }
   const truncated = present < declared || declared === 0 || declared === 0xffffffff;
 
+  // Every count below is capped by what the data bytes present can hold: a fact chunk or a
+  // samples-per-block field is a claim (0xFFFFFFFF is "unknown", and a forged one is anything).
   let samples: number;
+  let fromBytes = true;
   if (FIXED_FRAME.has(name)) {
     if (!blockAlign) blockAlign = Math.max(1, (channels * bits) >> 3);
     samples = Math.floor(present / blockAlign);
   } else if (BLOCK_CODED.has(name)) {
-    const cb = fmt.length >= 20 ? fmt.readUInt16LE(16) : 0;
-    let perBlock = cb >= 2 && fmt.length >= 20 ? fmt.readUInt16LE(18) : 0;
-    if (!perBlock && name === 'GSM610') perBlock = 320;
-    if (!perBlock || !blockAlign) {
-      return { kind: 'unreadable', ...base, error: `${name} WAV without samples per block` };
+    const perBlock = samplesPerBlock(name, blockAlign, channels, bits);
+    if (!perBlock)
+      return { kind: 'unreadable', ...base, error: `${name} WAV with an impossible block size (${blockAlign})` };
+    if (name === 'GSM610') blockAlign = GSM_BLOCK;
+    const held = Math.floor(present / blockAlign) * perBlock;
+    samples = held;
+    // fact holds the exact count (the last block is padded): taken when the blocks present hold it
+    if (factSamples !== undefined && factSamples > 0) {
+      if (factSamples <= held) samples = factSamples;
+      else if (!truncated) note = joinNote(note, `fact chunk claims ${factSamples} samples, the data holds ${held}`);
     }
-    const blocks = Math.floor(present / blockAlign);
-    samples = blocks * perBlock;
-    // fact holds the exact count (the last block is padded); trust it unless the file is cut short.
-    if (factSamples !== undefined && factSamples > 0 && (!truncated || factSamples < samples)) samples = factSamples;
-  } else if (factSamples !== undefined && factSamples > 0 && !truncated) {
-    samples = factSamples;
-  } else if (byteRate > 0) {
-    samples = Math.floor((present / byteRate) * sampleRate);
   } else {
-    return { kind: 'unreadable', ...base, error: `${name} WAV without a byte rate` };
+    // a codec read by its byte rate: a header figure, so the length stays a claim the check judges
+    fromBytes = false;
+    const held = byteRate > 0 ? Math.floor((present / byteRate) * sampleRate) : undefined;
+    if (
+      factSamples !== undefined &&
+      factSamples > 0 &&
+      !truncated &&
+      (held === undefined || factSamples <= held * FACT_SLACK)
+    ) {
+      samples = factSamples;
+    } else if (held !== undefined) {
+      samples = held;
+      if (factSamples !== undefined && factSamples > 0 && !truncated)
+        note = joinNote(note, `fact chunk claims ${factSamples} samples, the data holds about ${held}`);
+    } else {
+      return { kind: 'unreadable', ...base, error: `${name} WAV without a byte rate` };
+    }
   }
   if (samples <= 0) {
     return { kind: 'unreadable', ...base, embeddedDate, error: note ? `no audio data (${note})` : 'no audio data' };
   }
-  return { kind: 'audio', seconds: samples / sampleRate, ...base, embeddedDate, error: note };
+  return { kind: 'audio', seconds: samples / sampleRate, ...base, embeddedDate, error: note, fromBytes };
+}
+
+/** GSM 6.10 in WAV ("GSM MS"): two 32.5-byte frames in 65 bytes, 320 samples; decoders take no other block size. */
+const GSM_BLOCK = 65;
+/**
+ * How far a fact count may exceed the byte rate's estimate for a codec read by its byte rate (the
+ * rate is nominal for a variable-rate codec such as MP3 in WAV); beyond it the fact is not believed.
+ */
+const FACT_SLACK = 2;
+/** IMA ADPCM in WAV at 2 to 5 bits: bytes and samples of one group per channel (as decoders read it) */
+const IMA_GROUP: Record<number, [bytes: number, samples: number]> = { 2: [4, 16], 3: [12, 32], 4: [4, 8], 5: [20, 32] };
+
+/**
+ * Samples in one block of an ADPCM or GSM WAV, from its block size as a decoder counts them (ffmpeg's
+ * adpcm.c and gsmdec.c), not from the header's samples-per-block field, which a decoder ignores and a
+ * forger sets to 65535. 0 when the block cannot hold a block header.
+ */
+function samplesPerBlock(name: string, blockAlign: number, channels: number, bits: number): number {
+  switch (name) {
+    case 'GSM610':
+      return 320;
+    case 'MS-ADPCM':
+      // a 7-byte header per channel (predictor, delta, two samples), then 4-bit samples
+      return blockAlign >= 7 * channels ? 2 + Math.floor(((blockAlign - 7 * channels) * 2) / channels) : 0;
+    case 'IMA-ADPCM': {
+      // a 4-byte header per channel (one sample), then groups of samples per channel
+      const [gb, gs] = IMA_GROUP[bits] ?? IMA_GROUP[4]!;
+      return blockAlign >= 4 * channels ? 1 + Math.floor((blockAlign - 4 * channels) / (gb * channels)) * gs : 0;
+    }
+  }
+  return 0;
+}
+
+function joinNote(a: string | undefined, b: string): string {
+  return a ? `${a}; ${b}` : b;
 }
 
 function readInfoDate(list: Buffer): EmbeddedDate | undefined {
