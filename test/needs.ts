@@ -34,7 +34,7 @@ const PROGRAMS = {
 
 export type Program = keyof typeof PROGRAMS;
 
-/** a need that is not a program on PATH: a feature of one (ffmpeg's encoders), a library, a device */
+/** a need that is not a program on PATH: a feature of one (ffmpeg's encoders), a library, an addon */
 export interface Feature {
   what: string;
   ok: () => boolean;
@@ -111,15 +111,6 @@ export function ffmpegEncoder(...names: string[]): Feature {
       const list = String(spawnSync('ffmpeg', ['-hide_banner', '-encoders']).stdout);
       return names.every((n) => new RegExp(`\\b${n}\\b`).test(list));
     },
-  };
-}
-
-/** ffmpeg built with a demuxer/decoder library named in `ffmpeg -formats` (libopenmpt for modules) */
-export function ffmpegFormat(name: string): Feature {
-  return {
-    what: `ffmpeg with ${name}`,
-    apt: 'ffmpeg',
-    ok: () => String(spawnSync('ffmpeg', ['-v', 'quiet', '-formats']).stdout).includes(name),
   };
 }
 
