@@ -73,7 +73,11 @@ export function statusLines(p: Progress, w: number, stopped: boolean): string[] 
   const frac = known ? p.done / p.found : 0;
   const running = p.phase === 'reading' || p.phase === 'scanning';
   const eta = known && r > 0 && running && !stopped ? `  ETA ${clock(((p.found - p.done) / r) * 1000)}` : '';
-  const counts = `${num(p.done)} / ${num(p.found)}${p.walkDone ? '' : '+'} files  ${num(Math.round(r))} files/s  ${clock(p.elapsedMs)}`;
+  // no total until the walk has found every file: read and found counts only, never a share of them
+  const read = p.walkDone
+    ? `${num(p.done)} / ${num(p.found)} files`
+    : `${num(p.done)} read / ${num(p.found)} found${p.phase === 'stopped' || stopped ? ' (walk not finished)' : '+'}`;
+  const counts = `${read}  ${num(Math.round(r))} files/s  ${clock(p.elapsedMs)}`;
   const barWidth = Math.max(10, Math.min(40, w - counts.length - 10));
   const line2 = known
     ? `${bar(frac, barWidth)} ${padL(`${Math.floor(frac * 100)}%`, 4)}  ${counts}`

@@ -6,6 +6,10 @@ import type { NotifyOptions } from '../report/notify.js';
 import { removeTemporaryFiles } from '../report/atomic.js';
 import { App } from './App.js';
 import { snapshotSource } from './snapshot.js';
+import { runCompleteness, runGaps } from '../report/completeness.js';
+
+/** As the headless run's (cli/headless.ts; not imported from there: the UI loads nothing of it). */
+const EXIT_INCOMPLETE = 3;
 
 export { defaultExportName } from './export.js';
 
@@ -27,6 +31,8 @@ export interface TuiOptions {
   exitWhenDone?: boolean;
   /** --register, --retention/--as-of, --country, as the command line read them */
   notify?: NotifyOptions;
+  /** q after an incomplete scan exits 0, not 3 */
+  allowIncomplete?: boolean;
 }
 
 export async function runTui(
@@ -39,14 +45,20 @@ export async function runTui(
   delimiter: Delimiter,
   opts?: TuiOptions & { exitWhenDone?: false },
 ): Promise<number>;
-/** The UI over a new scan of config, until the user quits; returns the exit code (0: q, 130: Ctrl-C or SIGINT). */
+/**
+ * The UI over a new scan of config, until the user quits; returns the exit code (0: q, 3: q after an
+ * incomplete scan, 130: Ctrl-C or SIGINT).
+ */
 export async function runTui(
   config: ScanConfig,
   delimiter: Delimiter,
   opts: TuiOptions = {},
 ): Promise<number | ScanResult> {
   const r = await show(new Scanner(config), delimiter, opts);
-  return opts.exitWhenDone ? r.result : r.code;
+  if (opts.exitWhenDone) return r.result;
+  // q (0) after a scan that was stopped or could not read everything: 3, as a headless run
+  if (r.code === 0 && !opts.allowIncomplete && !runCompleteness(runGaps(r.result)).complete) return EXIT_INCOMPLETE;
+  return r.code;
 }
 
 /** The UI over a scanner it starts; resolves with the scan's result once the UI has quit. */
