@@ -515,7 +515,7 @@ describe('journeys', () => {
     const csv = readFileSync(join(out, readdirSync(out)[0]!), 'utf8');
     expect(csv).toMatch(/PARTIAL SCAN/);
     // every row says the scan was stopped; a row with nothing read is empty, never 0
-    const rows = csvObjects(csv).filter((x) => !x.customer.startsWith('(PARTIAL'));
+    const rows = csvObjects(csv).filter((x) => !x.customer!.startsWith('(PARTIAL'));
     for (const x of rows) expect(x.completeness).toMatch(/^incomplete: the scan was stopped before the end/);
     expect(rows.some((x) => x.files === '0')).toBe(false);
     expect(app.quitCode()).toBeUndefined();

@@ -4,7 +4,7 @@ import { openOutput, removeTemporaryFiles, OutputWriteError, type Output } from 
 import { planOutputs, describeError } from '../report/target.js';
 import { summaryCsvOf, summaryJsonOf } from '../report/summary.js';
 import { notifyReport, registerCoverage } from '../report/notify.js';
-import { gapPhrases, runCompleteness, runGaps } from '../report/completeness.js';
+import { EXIT_INCOMPLETE, gapPhrases, runCompleteness, runGaps } from '../report/completeness.js';
 import type { Register } from '../report/register.js';
 import { ManifestWriter } from '../report/manifest.js';
 import { escapeJson, printable, printableLines } from '../scan/names.js';
@@ -52,12 +52,7 @@ export function optionsRecord(o: CliOptions): Record<string, unknown> {
   };
 }
 
-/**
- * Exit code of a run that finished but could not read or attribute everything (folders not read,
- * files unmatched or above the customers, links or special files skipped, an empty tree): the outputs
- * are written and say so; scripts can tell it from 0. --allow-incomplete turns it back to 0.
- */
-export const EXIT_INCOMPLETE = 3;
+export { EXIT_INCOMPLETE };
 
 /**
  * A register none of whose keys names a customer found in the tree: the pattern or --depth is almost

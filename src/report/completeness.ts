@@ -205,3 +205,14 @@ export function completenessCell(c: RowCompleteness): string {
 /** Rows that were not read: nothing found, and something that could hold their files was not read. */
 export const notRead = (files: number, c: RowCompleteness | undefined): boolean =>
   files === 0 && c !== undefined && !c.complete;
+
+/**
+ * Exit code of a run that finished but could not read or attribute everything: the outputs are
+ * written and say so, and scripts can tell it from a complete run (0). --allow-incomplete: 0.
+ */
+export const EXIT_INCOMPLETE = 3;
+
+/** The exit code of a finished run (headless, or q in the UI): 0 complete, else 3 unless allowed. */
+export function exitCodeOf(result: ScanResult, allowIncomplete = false): 0 | 3 {
+  return allowIncomplete || runCompleteness(runGaps(result)).complete ? 0 : EXIT_INCOMPLETE;
+}

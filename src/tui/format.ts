@@ -116,6 +116,7 @@ export function statusLines(p: Progress, w: number, stopped: boolean): string[] 
       [
         `audio ${duration(p.audioSeconds)} in ${plural(p.audioFiles, 'recording')}   unreadable ${num(p.unreadable)}`,
         `audio ${compactDuration(p.audioSeconds)} in ${compactNum(p.audioFiles)} recordings  unreadable ${compactNum(p.unreadable)}`,
+        `audio ${compactDuration(p.audioSeconds)} · ${compactNum(p.audioFiles)} rec · unread ${compactNum(p.unreadable)}`,
       ],
       w - 1,
     ),

@@ -6,10 +6,7 @@ import type { NotifyOptions } from '../report/notify.js';
 import { removeTemporaryFiles } from '../report/atomic.js';
 import { App } from './App.js';
 import { snapshotSource } from './snapshot.js';
-import { runCompleteness, runGaps } from '../report/completeness.js';
-
-/** As the headless run's (cli/headless.ts; not imported from there: the UI loads nothing of it). */
-const EXIT_INCOMPLETE = 3;
+import { exitCodeOf } from '../report/completeness.js';
 
 export { defaultExportName } from './export.js';
 
@@ -57,8 +54,7 @@ export async function runTui(
   const r = await show(new Scanner(config), delimiter, opts);
   if (opts.exitWhenDone) return r.result;
   // q (0) after a scan that was stopped or could not read everything: 3, as a headless run
-  if (r.code === 0 && !opts.allowIncomplete && !runCompleteness(runGaps(r.result)).complete) return EXIT_INCOMPLETE;
-  return r.code;
+  return r.code === 0 ? exitCodeOf(r.result, opts.allowIncomplete) : r.code;
 }
 
 /** The UI over a scanner it starts; resolves with the scan's result once the UI has quit. */
