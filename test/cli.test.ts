@@ -32,7 +32,7 @@ describe('leaktally samples/leak --csv -', () => {
     expect(r.status).toBe(0);
     expect(
       r.stdout.startsWith(
-        '\uFEFFcustomer,controller,org_id,files,audio_files,other_files,unreadable_files,bytes,audio_seconds,audio_hours,first_recording,last_recording,distinct_callers,withheld_caller_calls,retention_days,past_retention_files,past_retention_hours,formats,unreadable_folders,hard_links\r\n',
+        '\uFEFFcustomer,controller,org_id,completeness,files,audio_files,other_files,unreadable_files,bytes,audio_seconds,audio_hours,first_recording,last_recording,distinct_callers,withheld_caller_calls,retention_days,past_retention_files,past_retention_hours,formats,unreadable_folders,hard_links\r\n',
       ),
     ).toBe(true);
     expect(rows.map((x) => x.customer)).toEqual(['1177-vardguiden', 'ambulanstransport', 'itell', 'trasiga-filer']);
@@ -62,13 +62,21 @@ describe('leaktally samples/leak --csv -', () => {
       unreadable_files: '4',
     });
   });
-  it('audio_seconds in whole seconds, audio_hours with 2 decimals, and they add up', () => {
+  it('audio_seconds in whole seconds, audio_hours with 2 decimals, and each column adds up to its total as written', () => {
     for (const x of rows) {
       expect(x.audio_seconds).toMatch(/^\d+$/);
       expect(x.audio_hours).toMatch(/^\d+\.\d{2}$/);
-      expect(Number(x.audio_hours)).toBeCloseTo(Number(x.audio_seconds) / 3600, 2);
+      // rounded so that the rows add up: at most one unit (0.01 h) from the row's own rounding
+      expect(Math.abs(Number(x.audio_hours) - Number(x.audio_seconds) / 3600)).toBeLessThan(0.0101);
       expect(Number(x.files)).toBe(Number(x.audio_files) + Number(x.other_files) + Number(x.unreadable_files));
+      expect(x.completeness).toBe('complete');
     }
+    const total = allRows(r.stdout).find((x) => x.customer === '(total)')!;
+    const sum = (k: string): number => rows.reduce((n, x) => n + Math.round(Number(x[k]) * 100), 0);
+    expect(sum('audio_seconds')).toBe(Math.round(Number(total.audio_seconds) * 100));
+    expect(sum('audio_hours')).toBe(Math.round(Number(total.audio_hours) * 100));
+    // samples/leak: 51 s in all, so 0.01 h; the rows of a few seconds each are 0.00 but one
+    expect(total.audio_hours).toBe('0.01');
   });
   it('prints no progress when stderr is not a terminal', () => {
     expect(r.stderr).toBe('');
@@ -171,7 +179,7 @@ describe('output formats', () => {
     const r = runCli([LEAK, '--csv', '-', '--delimiter', ';']);
     const rows = csvObjects(r.stdout, ';');
     expect(rows[0]!.audio_hours).toMatch(/^\d+,\d{2}$/);
-    expect(r.stdout.split('\r\n')[0]).toContain('customer;controller;org_id;files;');
+    expect(r.stdout.split('\r\n')[0]).toContain('customer;controller;org_id;completeness;files;');
   });
 });
 
@@ -185,8 +193,12 @@ describe('--pattern and --depth', () => {
       '--pattern',
       '*/*/*/in-{customer}-{caller}-{date:yyyyMMdd-HHmmss}-*',
     ]);
-    expect(r.status).toBe(0);
+    // the out-… file is not matched: it may be any customer's, so no row is complete (exit 3)
+    expect(r.status).toBe(3);
     const rows = csvObjects(r.stdout);
+    expect(rows.find((x) => x.customer === '0812345001')!.completeness).toBe(
+      'incomplete: 1 file could not be attributed to any customer (the pattern did not match, or above the customer folders)',
+    );
     expect(rows.map((x) => [x.customer, x.files, x.distinct_callers])).toEqual([
       ['(unmatched)', '1', '0'],
       ['0812345001', '2', '2'],
@@ -198,7 +210,7 @@ describe('--pattern and --depth', () => {
   });
   it('a pattern that matches nothing is reported', () => {
     const r = runCli([LEAK, '--csv', '-', '--pattern', 'nothing/{customer}.wav']);
-    expect(r.status).toBe(0);
+    expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/--pattern matched none of the 24 files/);
   });
   it('--depth 2 makes the year folders customers, empty ones included', () => {
@@ -206,14 +218,17 @@ describe('--pattern and --depth', () => {
     for (const y of ['2016', '2017']) mkdirSync(join(root, 'itell', y), { recursive: true });
     put(root, 'itell/2019/01/14/20190114-083012.ul', Buffer.alloc(8000));
     put(root, 'itell/README.txt', 'x');
-    const rows = csvObjects(runCli([root, '--csv', '-', '--depth', '2']).stdout);
+    const rows = csvObjects(runCli([root, '--csv', '-', '--depth', '2', '--allow-incomplete']).stdout);
+    // itell/README.txt is above the customer folders: it may be anyone's, so the empty years are not
+    // known to be empty of recordings (written empty, not 0)
     expect(rows.map((x) => [x.customer, x.files, x.audio_files])).toEqual([
       ['(top level)', '1', '0'],
-      ['2016', '0', '0'],
-      ['2017', '0', '0'],
+      ['2016', '', ''],
+      ['2017', '', ''],
       ['2019', '1', '1'],
     ]);
-    expect(rows[1]).toMatchObject({ first_recording: '', last_recording: '', audio_seconds: '0', formats: '' });
+    expect(rows[1]).toMatchObject({ first_recording: '', last_recording: '', audio_seconds: '', formats: '' });
+    expect(rows[1]!.completeness).toMatch(/^incomplete: 1 file could not be attributed to any customer/);
   });
 });
 

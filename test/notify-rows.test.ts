@@ -52,7 +52,8 @@ function result(rows: CustomerTotals[]): ScanResult {
     partial: false,
     customers: rows,
     totals: {
-      files: 0,
+      // the tree's files (0 would be an empty tree: every row incomplete)
+      files: rows.reduce((n, r) => n + r.files, 0),
       audioFiles: 0,
       otherFiles: 0,
       unreadableFiles: 0,

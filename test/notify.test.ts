@@ -165,6 +165,7 @@ describe('summary CSV', () => {
       'customer',
       'controller',
       'org_id',
+      'completeness',
       'files',
       'audio_files',
       'other_files',
@@ -186,21 +187,23 @@ describe('summary CSV', () => {
     expect(csv[1]!.slice(0, 3)).toEqual(['0812345001; 0812345002; 0812345003', 'Acme Försäkring AB', '556000-0001']);
     const total = csv[csv.length - 1]!;
     expect(total[0]).toBe('(total)');
-    expect(total[3]).toBe(String(g.files));
-    expect(total[12]).toBe(String(g.total.callers.size));
+    expect(total[3]).toBe('complete');
+    expect(total[4]).toBe(String(g.files));
+    expect(total[13]).toBe(String(g.total.callers.size));
   });
   it('no number with more than two decimals; seconds whole; text cells quoted (so "quoted field as text" keeps 0812345077)', () => {
     const raw = readFileSync(join(dir, 's.csv'), 'utf8');
     for (const row of csv.slice(1)) {
       for (const [i, cell] of row.entries()) {
-        if (i === 14)
+        if (i === 15)
           expect(cell).toMatch(/^(\d+(; \d+)*)?$/); // retention_days: several when keys differ
-        else if (i >= 3 && i <= 16 && i !== 10 && i !== 11 && cell !== '')
+        else if (i >= 4 && i <= 17 && i !== 11 && i !== 12 && cell !== '')
           expect(cell, `${csv[0]![i]}`).toMatch(/^\d+(\.\d{2})?$/);
       }
-      expect(row[8]).toMatch(/^\d+$/);
+      expect(row[9]).toMatch(/^\d+$/);
+      expect(row[3]).toBe('complete');
     }
-    expect(raw).toContain('\r\n"0812345077",,,');
+    expect(raw).toContain('\r\n"0812345077",,,"complete",');
     expect(raw).toContain(',"7; 30; 90",'); // the total's retention, several values: quoted text
     // a hostile controller name is text, not a formula
     expect(raw).toContain(`"<script>alert(1)</script>","'=cmd|' /C calc'!A0"`);
@@ -209,8 +212,8 @@ describe('summary CSV', () => {
     const r = runCli([...itellArgs(g, { notify: false }), '--delimiter', ';', '--csv', '-']);
     expect(r.status).toBe(0);
     const rows = parseCsv(r.stdout, ';');
-    expect(rows[1]![9]).toMatch(/^\d+,\d{2}$/);
-    expect(rows[1]![8]).toMatch(/^\d+$/);
+    expect(rows[1]![10]).toMatch(/^\d+,\d{2}$/);
+    expect(rows[1]![9]).toMatch(/^\d+$/);
   });
 });
 
@@ -227,16 +230,17 @@ describe('workbook', () => {
     expect(s.get('B6')).toEqual({ type: 'text', value: '<script>alert(1)</script>' });
     expect(s.get('C6')).toEqual({ type: 'text', value: "=cmd|' /C calc'!A0" });
     const acme = g.expected.get('Acme Försäkring AB')!;
-    expect(s.get('D2')).toEqual({ type: 'number', value: acme.files });
-    expect(s.get('I2')!.type).toBe('number');
-    expect(Math.round((s.get('I2')!.value as number) * 1e6)).toBe(acme.micros);
+    expect(s.get('D2')).toEqual({ type: 'text', value: 'complete' });
+    expect(s.get('E2')).toEqual({ type: 'number', value: acme.files });
+    expect(s.get('J2')!.type).toBe('number');
+    expect(Math.round((s.get('J2')!.value as number) * 1e6)).toBe(acme.micros);
     // a date cell showing the Stockholm wall clock
-    expect(s.get('K2')!.type).toBe('date');
+    expect(s.get('L2')!.type).toBe('date');
     const wall = new Date(acme.firstMs! + 3_600_000); // Stockholm in January: UTC+1
-    expect(s.get('K2')!.value).toBeCloseTo(wall.getTime() / 86_400_000 + 25569, 6);
+    expect(s.get('L2')!.value).toBeCloseTo(wall.getTime() / 86_400_000 + 25569, 6);
     const lastRow = Math.max(...[...s.keys()].map((k) => Number(k.replace(/^[A-Z]+/, ''))));
     expect(s.get(`A${lastRow}`)).toEqual({ type: 'text', value: '(total)' });
-    expect(s.get(`D${lastRow}`)).toEqual({ type: 'number', value: g.files });
+    expect(s.get(`E${lastRow}`)).toEqual({ type: 'number', value: g.files });
     const m = wb.cells.get('Method')!;
     expect([...m.values()].some((c) => c.value === 'Command line')).toBe(true);
     const months = wb.cells.get('Months')!;

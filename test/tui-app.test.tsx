@@ -147,7 +147,8 @@ describe('widgets', () => {
         completeness={none}
       />,
     ).lastFrame()!;
-    expect(walking).toMatch(/250 \/ 1,000\+ files/);
+    // no total until the walk has found every file: read and found counts, no percentage
+    expect(walking).toMatch(/250 read \/ 1,000 found\+/);
     expect(walking).not.toMatch(/ETA|%/);
     const stopped = render(
       <Status root="/x" zone={ZONE} progress={progress} width={80} stopped completeness={none} />,
@@ -322,17 +323,17 @@ describe('journeys', () => {
 
   it('q during a scan asks and the scan goes on; y stops it and quits', async () => {
     const app = startApp(flatTree(4, 2500), { redrawMs: 50, held: true });
-    await until(app.lastFrame, (f) => /[1-9][\d,]* \/ /.test(f), 'the scan to start');
+    await until(app.lastFrame, (f) => /[1-9][\d,]* (read )?\/ /.test(f), 'the scan to start');
     app.stdin.write('q');
     await until(app.lastFrame, (f) => f.includes('Quit? the scan is still running'), 'the question');
     app.stdin.write(KEY.escape);
     await until(app.lastFrame, (f) => !f.includes('Quit?'), 'the question gone');
     expect(app.quitCode()).toBeUndefined();
-    const before = Number(/([\d,]+) \/ /.exec(app.lastFrame()!)![1]!.replace(/,/g, ''));
+    const before = Number(/([\d,]+) (?:read )?\/ /.exec(app.lastFrame()!)![1]!.replace(/,/g, ''));
     app.release();
     await until(
       app.lastFrame,
-      (f) => Number(/([\d,]+) \/ /.exec(f)?.[1]?.replace(/,/g, '')) > before,
+      (f) => Number(/([\d,]+) (?:read )?\/ /.exec(f)?.[1]?.replace(/,/g, '')) > before,
       'the scan to go on',
     );
     app.stdin.write('q');
@@ -353,10 +354,11 @@ describe('journeys', () => {
     stdin.write('s');
     stdin.write('s');
     stdin.write('s'); // customer
-    await until(lastFrame, (f) => f.includes('CUSTOMER▼'), 'sort by customer');
+    // the arrow says the direction the rows are in: names A→Z first, ▲
+    await until(lastFrame, (f) => f.includes('CUSTOMER▲'), 'sort by customer');
     expect(lastFrame()).toMatch(/>1177-vardguiden/);
     stdin.write('r');
-    await until(lastFrame, (f) => f.includes('CUSTOMER▲'), 'reversed');
+    await until(lastFrame, (f) => f.includes('CUSTOMER▼'), 'reversed');
     expect(lastFrame()).toMatch(/>trasiga-filer/);
     stdin.write('/');
     for (const ch of 'TELL') stdin.write(ch);
@@ -393,7 +395,10 @@ describe('journeys', () => {
     stdin.write(KEY.enter);
     await until(lastFrame, (f) => f.includes('Recordings per month'), 'the customer view');
     stdin.write('e');
-    await until(lastFrame, (f) => f.includes('this customer (itell)'), 'the prompt, this customer chosen');
+    // everything by default, from a customer's view too; Tab chooses the customer
+    await until(lastFrame, (f) => f.includes('[everything (4 rows)]'), 'the prompt, everything chosen');
+    stdin.write(KEY.tab);
+    await until(lastFrame, (f) => f.includes('[this customer (itell)]'), 'this customer chosen');
     stdin.write(KEY.enter);
     await until(lastFrame, (f) => f.includes('wrote '), 'the export');
     expect(lastFrame()).toMatch(/one customer: 1 row/);
@@ -404,8 +409,7 @@ describe('journeys', () => {
       'back in the customer view',
     );
     stdin.write('e');
-    await until(lastFrame, (f) => f.includes('this customer (itell)'), 'the prompt again');
-    stdin.write(KEY.tab);
+    await until(lastFrame, (f) => f.includes('[everything (4 rows)]'), 'the prompt again');
     stdin.write(KEY.enter);
     await until(lastFrame, (f) => f.includes('every row: 4 rows'), 'the second export');
     const files = readdirSync(out).sort();
@@ -416,6 +420,7 @@ describe('journeys', () => {
     await until(lastFrame, (f) => f.includes('Recordings per month'), 'back in the customer view again');
     stdin.write('e');
     await until(lastFrame, (f) => f.includes('Export the summary') && !f.includes('wrote'), 'a third prompt');
+    stdin.write(KEY.tab);
     stdin.write(KEY.ctrlU);
     for (const ch of join(out, 'summary.json')) stdin.write(ch);
     stdin.write(KEY.enter);
@@ -423,8 +428,11 @@ describe('journeys', () => {
     const json = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
       customers: unknown[];
       options: { scope: string };
+      scope: { chosen: string; rows: number; of: number };
     };
     expect([json.customers.length, json.options.scope]).toEqual([1, 'customer']);
+    // the file says it is part of the summary
+    expect(json.scope).toEqual({ chosen: 'one row of the table: itell', rows: 1, of: 4 });
     stdin.write(' ');
     await until(lastFrame, (f) => f.includes('Recordings per month'), 'back in the customer view once more');
     stdin.write('e');
@@ -493,7 +501,7 @@ describe('journeys', () => {
   it('Ctrl-C during a scan stops it, keeps the counts, marks them partial (no ETA) on screen and in the export; Ctrl-C again exits 130', async () => {
     const app = startApp(flatTree(3, 3000), { redrawMs: 50, held: true });
     const { lastFrame, stdin, out } = app;
-    await until(lastFrame, (f) => /[1-9][\d,]* \/ /.test(f), 'the scan to start');
+    await until(lastFrame, (f) => /[1-9][\d,]* (read )?\/ /.test(f), 'the scan to start');
     stdin.write(KEY.ctrlC);
     const f = await until(lastFrame, (fr) => fr.includes('stopped (partial)'), 'the stop');
     const r = await app.done;
@@ -506,6 +514,14 @@ describe('journeys', () => {
     await until(lastFrame, (fr) => fr.includes('wrote'), 'the export');
     const csv = readFileSync(join(out, readdirSync(out)[0]!), 'utf8');
     expect(csv).toMatch(/PARTIAL SCAN/);
+    // every row says the scan was stopped; a row with nothing read is empty, never 0
+    const rows = csvObjects(csv).filter((x) => !x.customer!.startsWith('(PARTIAL'));
+    for (const x of rows) expect(x.completeness).toMatch(/^incomplete: the scan was stopped before the end/);
+    expect(rows.some((x) => x.files === '0')).toBe(false);
+    expect(app.quitCode()).toBeUndefined();
+    // Ctrl-C in the prompt closes the prompt; the next one quits
+    stdin.write(KEY.ctrlC);
+    await until(lastFrame, (fr) => fr.includes('CUSTOMER') && !fr.includes('wrote'), 'the prompt closed');
     expect(app.quitCode()).toBeUndefined();
     stdin.write(KEY.ctrlC);
     await until(
@@ -517,7 +533,7 @@ describe('journeys', () => {
 
   it('browsing works while the scan runs, and Enter opens the row highlighted on screen', async () => {
     const app = startApp(flatTree(4, 2000), { redrawMs: 50, held: true });
-    await until(app.lastFrame, (f) => /[1-9][\d,]* \/ /.test(f), 'the scan to start');
+    await until(app.lastFrame, (f) => /[1-9][\d,]* (read )?\/ /.test(f), 'the scan to start');
     app.stdin.write(KEY.down);
     // the highlight off the first row: the key was taken, the selection is now a customer, not a position
     const moved = await until(

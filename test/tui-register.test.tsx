@@ -89,11 +89,18 @@ describe('the UI with --register', () => {
       expect(view).toMatch(new RegExp(`Past retention: ${e.pastFiles} recordings`));
       a.stdin.write('e');
       await until(a.lastFrame, (x) => x.includes('Export the summary'), 'the export prompt');
+      // everything by default: Tab, Tab choose the filtered rows, then the controller on screen
+      a.stdin.write(KEY.tab);
+      a.stdin.write(KEY.tab);
       a.stdin.write(KEY.enter);
       expect(await until(a.lastFrame, (x) => x.includes('wrote '), 'the export')).toMatch(/one customer: 1 row\)/);
       const file = readdirSync(a.out).find((x) => x.endsWith('.csv'))!;
       const csv = csvObjects(readFileSync(join(a.out, file), 'utf8'));
-      expect(csv.map((r) => r.customer)).toEqual(['0812345001; 0812345002; 0812345003', '(total)']);
+      // the file says it is part of the summary
+      expect(csv.map((r) => r.customer)).toEqual([
+        '0812345001; 0812345002; 0812345003',
+        '(total of 1 of 9 rows: one row of the table: Acme Försäkring AB)',
+      ]);
       expect(csv[0]).toMatchObject({
         controller: 'Acme Försäkring AB',
         org_id: '556000-0001',

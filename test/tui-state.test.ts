@@ -39,11 +39,25 @@ const customers = [
 const key = (k: Partial<KeyPress> | string): KeyPress => (typeof k === 'string' ? { input: k } : { input: '', ...k });
 const ctrlC = { input: 'c', ctrl: true };
 
-function drive(keys: (Partial<KeyPress> | string)[], start: UiState = initialState(), pageSize = 2, scanning = false) {
+function drive(
+  keys: (Partial<KeyPress> | string)[],
+  start: UiState = initialState(),
+  pageSize = 2,
+  scanning = false,
+  extra: Partial<KeyContext> = {},
+) {
   let s = start;
   for (const k of keys) {
     const rows = visibleRows(customers, s).map((c) => c.customer);
-    const ctx: KeyContext = { rows, pageSize, detailPage: 5, detailLines: 12, defaultExportPath: 'out.csv', scanning };
+    const ctx: KeyContext = {
+      rows,
+      pageSize,
+      detailPage: 5,
+      detailLines: 12,
+      defaultExportPath: 'out.csv',
+      scanning,
+      ...extra,
+    };
     s = onKey(s, key(k), ctx);
   }
   return { s, rows: visibleRows(customers, s).map((c) => c.customer) };
@@ -201,10 +215,13 @@ describe('quitting', () => {
     expect(drive([ctrlC], stopped, 2, true).s).toMatchObject({ quit: true, exitCode: 130 });
     expect(drive([ctrlC]).s).toMatchObject({ quit: true, exitCode: 130 });
   });
-  it('Ctrl-C works in every mode: the filter, the export prompt, the quit question', () => {
-    expect(drive(['/', 'x', ctrlC]).s.exitCode).toBe(130);
-    expect(drive(['e', ctrlC]).s.exitCode).toBe(130);
-    expect(drive(['q', ctrlC]).s.exitCode).toBe(130);
+  it('Ctrl-C inside a prompt cancels the prompt (the filter, the export, the quit question); again: quits', () => {
+    expect(drive(['/', 'x', ctrlC]).s).toMatchObject({ filtering: false, filter: '', quit: false });
+    expect(drive(['e', ctrlC]).s).toMatchObject({ view: 'table', quit: false });
+    expect(drive(['q', ctrlC]).s).toMatchObject({ confirmQuit: false, quit: false });
+    expect(drive(['/', 'x', ctrlC, ctrlC]).s.exitCode).toBe(130);
+    expect(drive(['e', ctrlC, ctrlC]).s.exitCode).toBe(130);
+    expect(drive(['q', ctrlC, ctrlC]).s.exitCode).toBe(130);
   });
   it('q is typed into the prompts, not obeyed', () => {
     expect(drive(['e', 'q']).s).toMatchObject({ quit: false, confirmQuit: false, exportPath: 'out.csvq' });
@@ -222,14 +239,37 @@ describe('the export prompt', () => {
     expect(drive(['e', { enter: true }]).s.exporting).toBe(true);
     expect(drive(['e', { input: 'u', ctrl: true }, { enter: true }]).s.exporting).toBe(false); // empty path: nothing to write
   });
-  it('what to export starts from where e was pressed, and Tab cycles what is possible there', () => {
+  it('e exports everything wherever it is pressed; Tab cycles what else is possible there', () => {
     expect(drive(['e']).s.exportScope).toBe('all');
     expect(drive(['e', { tab: true }]).s.exportScope).toBe('all'); // nothing else to choose
-    expect(drive(['/', 'a', { enter: true }, 'e']).s.exportScope).toBe('filtered');
-    expect(drive(['/', 'a', { enter: true }, 'e', { tab: true }]).s.exportScope).toBe('all');
-    expect(drive([{ enter: true }, 'e']).s.exportScope).toBe('customer');
-    expect(drive([{ enter: true }, 'e', { tab: true }]).s.exportScope).toBe('all');
-    expect(drive([{ enter: true }, 'e', { tab: true }, { tab: true }]).s.exportScope).toBe('customer');
+    expect(drive(['/', 'a', { enter: true }, 'e']).s.exportScope).toBe('all');
+    expect(drive(['/', 'a', { enter: true }, 'e', { tab: true }]).s.exportScope).toBe('filtered');
+    expect(drive(['/', 'a', { enter: true }, 'e', { tab: true }, { tab: true }]).s.exportScope).toBe('all');
+    expect(drive([{ enter: true }, 'e']).s.exportScope).toBe('all');
+    expect(drive([{ enter: true }, 'e', { tab: true }]).s.exportScope).toBe('customer');
+    expect(drive([{ enter: true }, 'e', { tab: true }, { tab: true }]).s.exportScope).toBe('all');
+  });
+  it('the default name follows the scope until a name is typed', () => {
+    const ctx = { exportPathFor: (scope: string) => `out-${scope}.csv` };
+    expect(drive(['/', 'a', { enter: true }, 'e'], undefined, 2, false, ctx).s.exportPath).toBe('out-all.csv');
+    expect(drive(['/', 'a', { enter: true }, 'e', { tab: true }], undefined, 2, false, ctx).s.exportPath).toBe(
+      'out-filtered.csv',
+    );
+    expect(drive(['/', 'a', { enter: true }, 'e', 'x', { tab: true }], undefined, 2, false, ctx).s.exportPath).toBe(
+      'out-all.csvx',
+    );
+  });
+  it('after an export of part of the summary q still asks; after the whole, q quits', () => {
+    const part = exportDone(drive([{ enter: true }, 'e', { tab: true }, { enter: true }]).s, {
+      ok: true,
+      message: 'wrote x',
+    });
+    expect(part).toMatchObject({ exported: false, exportedPart: true });
+    expect(drive(['q'], part).s).toMatchObject({ quit: false, confirmQuit: true });
+    expect(drive([' ', 'q'], part).s).toMatchObject({ quit: false, confirmQuit: true });
+    const whole = exportDone(drive(['e', { enter: true }]).s, { ok: true, message: 'wrote x' });
+    expect(drive(['q'], whole).s).toMatchObject({ quit: true, exitCode: 0 });
+    expect(drive([' ', 'q'], whole).s).toMatchObject({ quit: true, exitCode: 0 });
   });
   it('Esc cancels back to the view it came from', () => {
     expect(drive([{ enter: true }, 'e', { escape: true }]).s.view).toBe('customer');

@@ -31,6 +31,8 @@ export interface CliOptions {
   strictEvidence: boolean;
   /** the notification pack's options (register, retention, as-of, country, xlsx, statements) */
   notify: NotifyCli;
+  /** exit 0, not 3, when the scan could not read or attribute everything (the outputs still say so) */
+  allowIncomplete: boolean;
 }
 
 function program(): Command {
@@ -57,6 +59,7 @@ function program(): Command {
       ),
   )
     .option('--no-tui', 'never open the interactive UI; print the summary CSV on stdout')
+    .option('--allow-incomplete', 'exit 0 instead of 3 when part of the tree could not be read or attributed')
     .version(version(), '-V, --version')
     .helpOption('-h, --help')
     .showSuggestionAfterError(true)
@@ -145,6 +148,7 @@ export function parseArgs(
     threads,
     strictEvidence: o.strictEvidence === true,
     notify,
+    allowIncomplete: o.allowIncomplete === true,
   };
   const outputs: (readonly [string, string | undefined])[] = [
     ['--csv', opts.csv],

@@ -3,7 +3,9 @@ import { Scanner, evidenceWarnings, type ScanResult } from '../scan/engine.js';
 import { openOutput, removeTemporaryFiles, OutputWriteError, type Output } from '../report/atomic.js';
 import { planOutputs, describeError } from '../report/target.js';
 import { summaryCsvOf, summaryJsonOf } from '../report/summary.js';
-import { notifyReport } from '../report/notify.js';
+import { notifyReport, registerCoverage } from '../report/notify.js';
+import { EXIT_INCOMPLETE, gapPhrases, runCompleteness, runGaps } from '../report/completeness.js';
+import type { Register } from '../report/register.js';
 import { ManifestWriter } from '../report/manifest.js';
 import { escapeJson, printable, printableLines } from '../scan/names.js';
 import { progressLine } from './progress.js';
@@ -48,6 +50,30 @@ export function optionsRecord(o: CliOptions): Record<string, unknown> {
     as_of: n.asOfMs === undefined ? null : new Date(n.asOfMs).toISOString(),
     country: n.country ?? null,
   };
+}
+
+export { EXIT_INCOMPLETE };
+
+/**
+ * A register none of whose keys names a customer found in the tree: the pattern or --depth is almost
+ * certainly wrong, and every controller would be told it is not affected. One line: the keys tried, the
+ * first customers found, the likely fix. undefined when some key matches (or nothing was found at all).
+ */
+export function registerMismatch(result: ScanResult, register: Register): string | undefined {
+  const cov = registerCoverage(result, register);
+  if (cov.found > 0 || result.totals.files === 0) return undefined;
+  const few = (xs: string[]): string =>
+    xs
+      .slice(0, 3)
+      .map((x) => `"${printable(x)}"`)
+      .join(', ') + (xs.length > 3 ? `, … (${num(xs.length)} in all)` : '');
+  const found = cov.customers.length
+    ? `the customers found are ${few(cov.customers)}`
+    : 'no file was given to a customer (every file is unmatched or above the customer level)';
+  const fix = result.config.pattern
+    ? "check --pattern: its {customer} must capture the register's keys"
+    : 'give --pattern with {customer} (keys in file names) or the --depth of the customer folders';
+  return `--register: none of its ${num(cov.keys)} keys (${few(register.entries.map((e) => e.key))}) names a customer in the tree; ${found}; ${fix}. Nothing written.`;
 }
 
 /** The signals a headless run stops on, with their numbers (the exit code is 128 + the number). */
@@ -197,6 +223,12 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
 
     const display =
       shownRoot === result.config.root ? result : { ...result, config: { ...result.config, root: shownRoot } };
+    const register = o.notify.register;
+    if (register) {
+      // before anything is written: statements telling every controller it is not affected would be wrong
+      const mismatch = registerMismatch(result, register);
+      if (mismatch) throw new OutputError(mismatch, 2);
+    }
     const ctx = { version: version(), argv: process.argv.slice(2), registerPath: o.notify.registerPath };
     // built once: caller sets are united and placed in countries here, for every output
     const report = notifyReport(display, notifyOptionsOf(o.notify, plan));
@@ -242,6 +274,13 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
   }
 
   for (const w of warnings(result, shownRoot)) process.stderr.write(`leaktally: warning: ${w}\n`);
+  if (o.notify.register) {
+    const cov = registerCoverage(result, o.notify.register);
+    if (cov.found < cov.keys)
+      process.stderr.write(
+        `leaktally: warning: ${num(cov.found)} of the register's ${num(cov.keys)} keys ${cov.found === 1 ? 'names' : 'name'} a customer in the tree; ${count(cov.keys - cov.found, 'was', 'were')} not found (e.g. ${printable(cov.missing[0]!)})\n`,
+      );
+  }
   if (stderrTty) {
     const t = result.totals;
     process.stderr.write(
@@ -250,5 +289,15 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
         `${hours(t.audioSeconds)} h, ${t.unreadableFiles} unreadable (${(scanner.progress().elapsedMs / 1000).toFixed(1)} s)\n`,
     );
   }
-  return 0;
+  const run = runCompleteness(runGaps(result));
+  if (run.complete) return 0;
+  const why = gapPhrases(run).join('; ');
+  if (o.allowIncomplete) {
+    process.stderr.write(`leaktally: incomplete (${why}); exit 0 (--allow-incomplete)\n`);
+    return 0;
+  }
+  process.stderr.write(
+    `leaktally: incomplete: ${why}; the outputs say so and every figure is a lower bound (exit ${EXIT_INCOMPLETE}; --allow-incomplete exits 0)\n`,
+  );
+  return EXIT_INCOMPLETE;
 }

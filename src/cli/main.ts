@@ -51,7 +51,11 @@ export async function main(argv: string[]): Promise<number> {
     const { runTui } = await loadTui();
     // one retention plan for the engine's cutoffs and the UI's rows (--register, --retention, --as-of)
     const plan = planFor(o.notify, o.tz);
-    return await runTui(configOf(o, plan), o.delimiter, { notify: notifyOptionsOf(o.notify, plan) }); // 0 on q, 130 on Ctrl-C or SIGINT
+    // 0 on q (3 when the scan was incomplete), 130 on Ctrl-C or SIGINT
+    return await runTui(configOf(o, plan), o.delimiter, {
+      notify: notifyOptionsOf(o.notify, plan),
+      allowIncomplete: o.allowIncomplete,
+    });
   }
   try {
     // the summary CSV goes to stdout unless an output flag says where it goes, or stdout has the manifest

@@ -7,6 +7,7 @@ import { formatIso } from '../scan/date/zone.js';
 import type { NotifyReport } from './notify.js';
 import { describeCutoff } from './retention.js';
 import { readFileSync } from 'node:fs';
+import { gapPhrases, runCompleteness, runGaps, type ReportedResult } from './completeness.js';
 
 /** leaktally's version, as package.json gives it (the CLI's --version and every method block). */
 export function version(): string {
@@ -52,7 +53,14 @@ export interface Method {
   unmatched_files: number;
   top_level_files: number;
   unreadable_files: number;
-  completeness: 'complete' | 'partial';
+  /**
+   * complete: every folder read, every file found read and given to a customer, nothing skipped;
+   * partial: the scan was stopped; incomplete: any other gap (incomplete_because says which)
+   */
+  completeness: 'complete' | 'partial' | 'incomplete';
+  incomplete_because: string[];
+  /** the rows written are part of the summary (the UI's export of a filter or one customer) */
+  scope: { chosen: string; rows: number; of: number } | null;
   /** figures this run could not give (named, so that nobody reads a default as a count) */
   gaps: string[];
 }
@@ -114,6 +122,8 @@ export function method(result: ScanResult, report: NotifyReport, ctx: MethodCont
     );
   if (!a.retention && plan)
     gaps.push('past_retention_not_counted: this build of the engine does not count recordings past retention');
+  const run = runCompleteness(runGaps(result));
+  const scope = (result as ReportedResult).scope;
   return {
     tool: `leaktally ${ctx.version}`,
     command: ctx.argv ? ['leaktally', ...ctx.argv].map(quote).join(' ') : '(interactive)',
@@ -148,7 +158,9 @@ export function method(result: ScanResult, report: NotifyReport, ctx: MethodCont
     unmatched_files: result.unmatched,
     top_level_files: sum('top-level'),
     unreadable_files: t.unreadableFiles,
-    completeness: result.partial ? 'partial' : 'complete',
+    completeness: result.partial ? 'partial' : run.complete ? 'complete' : 'incomplete',
+    incomplete_because: gapPhrases(run),
+    scope: scope ? { chosen: scope.label, rows: scope.rows, of: scope.of } : null,
     gaps,
   };
 }
@@ -162,12 +174,15 @@ export function methodLines(m: Method): [string, string][] {
     ['Folder scanned', m.folder_scanned],
     ['Scan start', m.scan_start],
     ['Scan end', m.scan_end],
-    [
-      'Completeness',
-      m.completeness === 'complete'
-        ? 'complete: every file found was read'
-        : 'PARTIAL: the scan was stopped before the end; every figure is a lower bound',
-    ],
+    ['Completeness', completenessLine(m)],
+    ...(m.scope
+      ? ([
+          [
+            'Scope of this file',
+            `PART of the summary: ${m.scope.rows} of ${m.scope.of} rows (${m.scope.chosen}); the total is of these rows only`,
+          ],
+        ] as [string, string][])
+      : []),
     ['Time zone', m.zone],
     ['Pattern', m.pattern ?? '(none: customer = the folder at the depth below)'],
     ['Depth', String(m.depth)],
@@ -202,4 +217,12 @@ export function methodLines(m: Method): [string, string][] {
   ];
   for (const g of m.gaps) lines.push(['NOT COUNTED', g]);
   return lines;
+}
+
+/** The method's completeness line: what was read, and whether the figures are lower bounds. */
+export function completenessLine(m: Pick<Method, 'completeness' | 'incomplete_because'>): string {
+  if (m.completeness === 'complete')
+    return 'complete: every folder was read, and every file found was read and given to a customer';
+  const why = m.incomplete_because.join('; ');
+  return `${m.completeness === 'partial' ? 'PARTIAL' : 'INCOMPLETE'}: ${why}. Every figure is a LOWER BOUND, and a controller with nothing found cannot be said to be unaffected unless its own statement says that everything that could hold its recordings was read.`;
 }

@@ -11,6 +11,16 @@ import { availability, availabilityOf, reportRow, type Availability, type Report
 import type { Register } from './register.js';
 import { daysFor, type RetentionPlan } from './retention.js';
 import { byCountry, normalisedSet, subjects, type Subjects } from './subjects.js';
+import {
+  builtInCompleteness,
+  keysCompleteness,
+  runCompleteness,
+  runGaps,
+  type ExportScopeInfo,
+  type ReportedResult,
+  type RowCompleteness,
+  type RunGaps,
+} from './completeness.js';
 
 export type NotifyKind = 'controller' | 'unregistered' | 'customer' | 'unmatched' | 'top-level' | 'total';
 
@@ -55,6 +65,11 @@ export interface NotifyRow {
   /** ISO country → distinct callers; undefined when callers are not counted or could not be placed */
   callersByCountry?: [string, number][];
   subjects: Subjects;
+  /**
+   * whether everything that could hold this row's files was read (completeness.ts); undefined where
+   * the run's gaps are not known (the UI's live rows)
+   */
+  completeness?: RowCompleteness;
 }
 
 export interface NotifyOptions {
@@ -69,6 +84,12 @@ export interface NotifyReport {
   total: NotifyRow;
   availability: Availability;
   options: NotifyOptions;
+  /** the run's gaps, when known (a finished or stopped scan's result) */
+  gaps?: RunGaps;
+  /** the whole run's completeness (the total row's) */
+  completeness?: RowCompleteness;
+  /** the rows are part of the summary (the UI's filtered or one-customer export) */
+  scope?: ExportScopeInfo;
 }
 
 const byCount = <K extends string>(m: Map<K, number>): [K, number][] =>
@@ -194,13 +215,50 @@ function combine(
     dateSources: byCount(sources),
     callersByCountry: countries,
     subjects: subjects({ distinctCallers: distinct, withheldCallerCalls: withheld, recordings: audio + unreadable }),
+    completeness: undefined,
   };
 }
 
 const blank = { controller: '', org_id: '', contact: '', categories: '' };
 
 export function notifyReport(result: ScanResult, o: NotifyOptions = {}): NotifyReport {
-  return notifyRows(result.customers, result.totals.distinctCallers !== undefined, o, availability(result));
+  return notifyRows(
+    result.customers,
+    result.totals.distinctCallers !== undefined,
+    o,
+    availability(result),
+    runGaps(result),
+    (result as ReportedResult).scope,
+  );
+}
+
+/** Each row's completeness from the run's gaps (set on the rows: they are built fresh for each report). */
+export function judgeRows(rows: NotifyRow[], total: NotifyRow, gaps: RunGaps): RowCompleteness {
+  for (const r of rows) {
+    const c =
+      r.kind === 'unmatched' || r.kind === 'top-level'
+        ? builtInCompleteness(gaps)
+        : keysCompleteness(gaps, r.keys, r.unreadableFolders);
+    r.completeness = c;
+    r.subjects = judgedSubjects(r.subjects, r.files, c);
+  }
+  const c = runCompleteness(gaps);
+  total.subjects = judgedSubjects(total.subjects, total.files, c);
+  return (total.completeness = c);
+}
+
+/** Data subjects of a row whose part of the tree was not all read: not known, or a lower bound. */
+function judgedSubjects(s: Subjects, files: number, c: RowCompleteness): Subjects {
+  if (c.complete) return s;
+  if (files === 0)
+    return {
+      min: 0,
+      max: 0,
+      precision: 'cannot be determined',
+      method:
+        'nothing was found in the parts of the tree that were read, and the parts that could not be read may hold recordings: the number of data subjects is not known',
+    };
+  return { ...s, method: `${s.method}; a LOWER BOUND: part of the tree that could hold more recordings was not read` };
 }
 
 /**
@@ -212,6 +270,8 @@ export function notifyRows(
   withCallers: boolean,
   o: NotifyOptions = {},
   avail: Availability = availabilityOf(customers),
+  gaps?: RunGaps,
+  scope?: ExportScopeInfo,
 ): NotifyReport {
   const rows = customers.map(reportRow);
   const out: NotifyRow[] = [];
@@ -263,8 +323,23 @@ export function notifyRows(
     for (const r of rows) out.push(special(r));
   }
   const total = combine(rows, { kind: 'total', label: '(total)', keys: [], ...blank }, o, avail, withCallers);
-  return { rows: out, total, availability: avail, options: o };
+  const completeness = gaps ? judgeRows(out, total, gaps) : undefined;
+  return { rows: out, total, availability: avail, options: o, gaps, completeness, scope };
 }
 
 /** Whether a row's controller has anything in the tree. */
 export const affected = (r: NotifyRow): boolean => r.files > 0;
+
+/** Not affected: everything that could hold the row's files was read, and nothing was found. */
+export const notAffected = (r: NotifyRow): boolean => r.files === 0 && r.completeness?.complete === true;
+
+/** How many of the register's keys name a customer found in the tree, and which were tried. */
+export function registerCoverage(
+  result: ScanResult,
+  register: Register,
+): { keys: number; found: number; missing: string[]; customers: string[] } {
+  const names = result.customers.filter((c) => c.kind === 'customer').map((c) => c.customer);
+  const have = new Set(names);
+  const missing = register.entries.map((e) => e.key).filter((k) => !have.has(k));
+  return { keys: register.entries.length, found: register.entries.length - missing.length, missing, customers: names };
+}

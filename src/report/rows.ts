@@ -1,11 +1,13 @@
 /** The summary's fields, shared by the CSV, JSON and workbook writers (and the UI's export). */
 import { formatIso } from '../scan/date/zone.js';
 import type { NotifyRow } from './notify.js';
+import { completenessCell, notRead, type ExportScopeInfo } from './completeness.js';
 
 export const SUMMARY_COLUMNS = [
   'customer',
   'controller',
   'org_id',
+  'completeness',
   'files',
   'audio_files',
   'other_files',
@@ -30,6 +32,7 @@ export const TEXT_COLUMNS = new Set<string>([
   'customer',
   'controller',
   'org_id',
+  'completeness',
   'first_recording',
   'last_recording',
   'formats',
@@ -40,6 +43,10 @@ export interface SummaryRow {
   customer: string;
   controller: string;
   org_id: string;
+  /** "complete", or "incomplete: " and why (completeness.ts); "" where the gaps are not known */
+  completeness: string;
+  /** nothing found, and part of the tree that could hold the row was not read: its figures are written empty */
+  not_read: boolean;
   files: number;
   audio_files: number;
   other_files: number;
@@ -66,16 +73,22 @@ export function formatsText(formats: [string, number][]): string {
   return formats.map(([k, n]) => `${k} ${n}`).join('; ');
 }
 
-/** The customer column: the key, or with a register the row's keys joined (the total: "(total)"). */
-export function customerCell(r: NotifyRow): string {
-  return r.kind === 'total' ? '(total)' : r.keys.join('; ');
+/**
+ * The customer column: the key, or with a register the row's keys joined; the total "(total)", or
+ * for an export of part of the summary what it covers: "(total of 1 of 4 rows: filter "amb")".
+ */
+export function customerCell(r: NotifyRow, scope?: ExportScopeInfo): string {
+  if (r.kind !== 'total') return r.keys.join('; ');
+  return scope ? `(total of ${scope.rows} of ${scope.of} rows: ${scope.label})` : '(total)';
 }
 
-export function summaryRow(r: NotifyRow, zone: string): SummaryRow {
+export function summaryRow(r: NotifyRow, zone: string, scope?: ExportScopeInfo): SummaryRow {
   return {
-    customer: customerCell(r),
+    customer: customerCell(r, scope),
     controller: r.controller,
     org_id: r.org_id,
+    completeness: r.completeness ? completenessCell(r.completeness) : '',
+    not_read: notRead(r.files, r.completeness),
     files: r.files,
     audio_files: r.audioFiles,
     other_files: r.otherFiles,

@@ -14,6 +14,15 @@ import { formatIso } from '../scan/date/zone.js';
 import { AtomicFile } from './atomic.js';
 import { hours, num } from './human.js';
 import { methodLines, type Method } from './method.js';
+import { gapPhrases } from './completeness.js';
+
+/** The scan's mark beside its date: a stopped or otherwise incomplete scan says so at the top. */
+const runMark = (m: Method): string =>
+  m.completeness === 'partial'
+    ? ' <span class="warn">(PARTIAL scan: stopped before the end; figures are lower bounds)</span>'
+    : m.completeness === 'incomplete'
+      ? ' <span class="warn">(INCOMPLETE scan: part of the tree could not be read or attributed; see Method)</span>'
+      : '';
 import type { NotifyReport, NotifyRow } from './notify.js';
 import { formatsText } from './rows.js';
 
@@ -39,6 +48,9 @@ const MAX_BYTES = 120;
 export function safeFileName(label: string, used: Set<string>): string {
   let s = label
     .normalize('NFC')
+    // bidi controls and zero-width characters (names.ts's list) are removed: ok\u202Egnp.exe would
+    // show as okexe.png in a file manager, and an invisible character makes two names look alike
+    .replace(/[\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g, '')
     .replace(/[\u0000-\u001f\u007f-\u009f<>:"/\\|?*]/g, '_')
     .replace(/\s+/g, ' ')
     .trim()
@@ -194,36 +206,64 @@ export function statementHtml(r: NotifyRow, report: NotifyReport, result: ScanRe
     ],
     ['Categories of data (register)', esc(r.categories) || '–'],
   ]);
-  const notice =
-    r.files === 0
-      ? `<p class="notice">Nothing was found for ${r.kind === 'controller' ? 'this controller' : 'this key'}: no file under ${r.keys.length === 1 ? 'its key' : 'any of its keys'} in the tree scanned. Not affected by what was found in this tree.</p>`
+  const c = r.completeness;
+  const whose = r.kind === 'controller' ? 'this controller' : 'this key';
+  const its = r.keys.length === 1 ? 'its key' : 'any of its keys';
+  const gaps = c ? gapPhrases(c, true) : [];
+  const notRead = r.files === 0 && c !== undefined && !c.complete;
+  let notice = '';
+  if (r.files === 0 && c?.complete) {
+    const elsewhere = result.unreadableFolders
+      ? ` (${num(result.unreadableFolders)} ${result.unreadableFolders === 1 ? 'folder' : 'folders'} of the tree could not be read, but none of them could hold files of ${its}.)`
       : '';
-  const found = table([
-    ['Recordings (audio files)', num(r.audioFiles)],
-    ['Audio', `${hours(r.micros / 1e6)} hours (${num(Math.round(r.micros / 1e6))} seconds)`],
-    [
-      'Period (start of the first and of the last recording)',
-      r.firstMs === undefined ? '–' : `${when(zone, r.firstMs)} to ${when(zone, r.lastMs)}`,
-    ],
-    ['Codecs', esc(formatsText(r.formats)) || '–'],
-    ['Unreadable files (look like recordings, length unknown)', num(r.unreadableFiles)],
-    ['Other files', num(r.otherFiles)],
-    ['Files in all', `${num(r.files)} (${num(r.bytes)} bytes)`],
-  ]);
+    notice = `<p class="notice">Nothing was found for ${whose}: no file under ${its} in the tree scanned, and every part of the tree that could hold its recordings was read. Not affected by this tree.${elsewhere}</p>`;
+  } else if (notRead) {
+    notice = `<p class="notice">Nothing was found for ${whose} in the parts of the tree that could be read, but the tree could not be read completely: ${esc(gaps.join('; '))}. Its exposure CANNOT BE RULED OUT: recordings of ${whose} may be in what could not be read.</p>`;
+  } else if (c && !c.complete) {
+    notice = `<p class="notice">The figures below are LOWER BOUNDS: the tree could not be read completely (${esc(gaps.join('; '))}). More recordings of ${whose} may be in what could not be read.</p>`;
+  }
+  const completenessText = !c
+    ? 'not known'
+    : c.complete
+      ? r.files === 0
+        ? 'complete: everything that could hold its recordings was read; nothing was found'
+        : 'complete: everything that could hold its recordings was read'
+      : `<span class="warn">INCOMPLETE</span>: ${esc(gaps.join('; '))}; ${r.files === 0 ? 'exposure cannot be ruled out' : 'the figures are lower bounds'}`;
+  const found = notRead
+    ? table([
+        ['Completeness', completenessText],
+        ['Recordings (audio files)', 'none found in the parts of the tree that were read; the rest is not known'],
+      ])
+    : table([
+        ['Completeness', completenessText],
+        ['Recordings (audio files)', num(r.audioFiles)],
+        ['Audio', `${hours(r.micros / 1e6)} hours (${num(Math.round(r.micros / 1e6))} seconds)`],
+        [
+          'Period (start of the first and of the last recording)',
+          r.firstMs === undefined ? '–' : `${when(zone, r.firstMs)} to ${when(zone, r.lastMs)}`,
+        ],
+        ['Codecs', esc(formatsText(r.formats)) || '–'],
+        ['Unreadable files (look like recordings, length unknown)', num(r.unreadableFiles)],
+        ['Other files', num(r.otherFiles)],
+        ['Files in all', `${num(r.files)} (${num(r.bytes)} bytes)`],
+      ]);
   const s = r.subjects;
   const subjectsRows: [string, string][] = [
-    ['Number of data subjects', s.min === s.max ? num(s.min) : `${num(s.min)} to ${num(s.max)}`],
+    [
+      'Number of data subjects',
+      notRead ? 'not known' : s.min === s.max ? num(s.min) : `${num(s.min)} to ${num(s.max)}`,
+    ],
     ['Precision', esc(s.precision)],
     ['Method', esc(s.method)],
   ];
-  if (r.distinctCallers !== undefined) {
+  if (r.distinctCallers !== undefined && !notRead) {
     subjectsRows.push([
       'Distinct callers',
       `${num(r.distinctCallers)}${r.callersDeduplicated ? '' : ' (a sum over keys: not de-duplicated)'}`,
     ]);
     subjectsRows.push(['Calls with a withheld number', num(r.withheldCallerCalls)]);
   }
-  if (r.callersByCountry?.length) {
+  if (r.callersByCountry?.length && !notRead) {
     subjectsRows.push(['Callers by country', r.callersByCountry.map(([c, n]) => `${esc(c)} ${num(n)}`).join(', ')]);
   }
   let retention: string;
@@ -236,9 +276,16 @@ export function statementHtml(r: NotifyRow, report: NotifyReport, result: ScanRe
       ['As of', `${when(zone, plan.asOfMs)}${plan.asOfIsScanStart ? ' (the scan start)' : ''}`],
       [
         'Recordings kept past retention',
-        r.pastRetentionFiles === undefined ? 'not counted (see Method)' : num(r.pastRetentionFiles),
+        notRead
+          ? 'not known (see above)'
+          : r.pastRetentionFiles === undefined
+            ? 'not counted (see Method)'
+            : num(r.pastRetentionFiles),
       ],
-      ['Their audio', r.pastRetentionMicros === undefined ? '–' : `${hours(r.pastRetentionMicros / 1e6)} hours`],
+      [
+        'Their audio',
+        r.pastRetentionMicros === undefined || notRead ? '–' : `${hours(r.pastRetentionMicros / 1e6)} hours`,
+      ],
       ['The oldest of them started', when(zone, r.oldestPastRetentionMs)],
     ]);
   }
@@ -248,7 +295,7 @@ export function statementHtml(r: NotifyRow, report: NotifyReport, result: ScanRe
   );
   const body = `<header>
 <h1>${esc(name)}</h1>
-<p class="sub">What of this ${r.kind === 'controller' ? 'controller' : 'key'}'s was found in the leaked tree ${esc(m.folder_scanned)}, scanned ${when(zone, result.startedAt.getTime())}${m.completeness === 'partial' ? ' <span class="warn">(PARTIAL scan: figures are lower bounds)</span>' : ''}.</p>
+<p class="sub">What of this ${r.kind === 'controller' ? 'controller' : 'key'}'s was found in the leaked tree ${esc(m.folder_scanned)}, scanned ${when(zone, result.startedAt.getTime())}${runMark(m)}.</p>
 </header>
 ${notice}
 <section><h2>Who</h2>
@@ -272,15 +319,27 @@ export function indexHtml(report: NotifyReport, result: ScanResult, m: Method, f
   const rows = report.rows
     .map((r, i) => {
       const name = r.kind === 'controller' ? r.controller : r.label;
-      const past = r.pastRetentionFiles === undefined ? '–' : num(r.pastRetentionFiles);
-      const subj =
-        r.subjects.min === r.subjects.max ? num(r.subjects.min) : `${num(r.subjects.min)}–${num(r.subjects.max)}`;
-      return `<tr><td><a href="${encodeURIComponent(files[i]!)}">${esc(name)}</a>${r.kind === 'unregistered' ? ' <span class="warn">(not in the register)</span>' : ''}</td><td>${r.keys.map((k) => (k.length <= 24 ? `<span class="nb">${esc(k)}</span>` : esc(k))).join('<br>')}</td><td class="n">${num(r.audioFiles)}</td><td class="n">${hours(r.micros / 1e6)}</td><td class="n">${past}</td><td class="n">${subj}</td><td>${r.files ? 'yes' : 'no files'}</td></tr>`;
+      const unread = r.files === 0 && r.completeness !== undefined && !r.completeness.complete;
+      const past = r.pastRetentionFiles === undefined || unread ? '–' : num(r.pastRetentionFiles);
+      const subj = unread
+        ? '–'
+        : r.subjects.min === r.subjects.max
+          ? num(r.subjects.min)
+          : `${num(r.subjects.min)}–${num(r.subjects.max)}`;
+      const complete = r.completeness?.complete !== false;
+      const verdict = r.files
+        ? complete
+          ? 'yes'
+          : 'yes <span class="warn">(lower bounds: not all read)</span>'
+        : complete
+          ? 'no: not affected'
+          : '<span class="warn">nothing found in what was read: CANNOT BE RULED OUT</span>';
+      return `<tr><td><a href="${encodeURIComponent(files[i]!)}">${esc(name)}</a>${r.kind === 'unregistered' ? ' <span class="warn">(not in the register)</span>' : ''}</td><td>${r.keys.map((k) => (k.length <= 24 ? `<span class="nb">${esc(k)}</span>` : esc(k))).join('<br>')}</td><td class="n">${unread ? '–' : num(r.audioFiles)}</td><td class="n">${unread ? '–' : hours(r.micros / 1e6)}</td><td class="n">${past}</td><td class="n">${subj}</td><td>${verdict}</td></tr>`;
     })
     .join('\n');
   const t = report.total;
   const body = `<h1>Statements: ${esc(m.folder_scanned)}</h1>
-<p class="sub">${num(report.rows.length)} statements; scanned ${when(zone, result.startedAt.getTime())} to ${when(zone, result.finishedAt.getTime())}${m.completeness === 'partial' ? ' <span class="warn">(PARTIAL scan)</span>' : ''}; times in ${esc(zone)}.</p>
+<p class="sub">${num(report.rows.length)} statements; scanned ${when(zone, result.startedAt.getTime())} to ${when(zone, result.finishedAt.getTime())}${runMark(m)}; times in ${esc(zone)}.</p>
 <table class="list">
 <tr><th>Controller or key</th><th>Keys</th><th class="n">Recordings</th><th class="n">Hours</th><th class="n">Past retention</th><th class="n">Data subjects</th><th>Found</th></tr>
 ${rows}

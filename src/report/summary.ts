@@ -11,11 +11,12 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import type { ScanResult } from '../scan/engine.js';
-import { numberCell, safeText } from './cells.js';
+import { numberCell, roundToSum, safeText } from './cells.js';
 import { SUMMARY_COLUMNS, TEXT_COLUMNS, summaryRow, type SummaryRow } from './rows.js';
 import { formatIso } from '../scan/date/zone.js';
 import { notifyReport, type NotifyOptions, type NotifyReport, type NotifyRow } from './notify.js';
 import { method, type MethodContext } from './method.js';
+import { completenessCell, gapPhrases, runCompleteness, runGaps, type ReportedResult } from './completeness.js';
 
 export type Delimiter = ',' | ';';
 
@@ -27,29 +28,44 @@ class Text {
   constructor(readonly value: string) {}
 }
 
-function csvCells(s: SummaryRow, delimiter: Delimiter): (Text | string)[] {
-  const int = (n: number | null): string => (n === null ? '' : String(n));
-  const two = (n: number | null): string => (n === null ? '' : numberCell(n, 2, delimiter));
+/** A column's values rounded as written: whole seconds, hundredths of hours. */
+interface Rounded {
+  seconds: number;
+  /** in hundredths */
+  hours: number;
+  pastHours: number | null;
+}
+
+/**
+ * Figures that were not read are written empty, never 0: a row with nothing found where part of
+ * the tree that could hold it was not read (its completeness cell says why).
+ */
+function csvCells(s: SummaryRow, rounded: Rounded, delimiter: Delimiter): (Text | string)[] {
+  const blank = s.not_read;
+  const int = (n: number | null): string => (n === null || blank ? '' : String(n));
+  const hundredths = (n: number | null): string => (n === null || blank ? '' : numberCell(n / 100, 2, delimiter));
   const cells: Record<(typeof SUMMARY_COLUMNS)[number], string> = {
     customer: s.customer,
     controller: s.controller,
     org_id: s.org_id,
+    completeness: s.completeness,
     files: int(s.files),
     audio_files: int(s.audio_files),
     other_files: int(s.other_files),
     unreadable_files: int(s.unreadable_files),
     bytes: int(s.bytes),
-    audio_seconds: String(Math.round(s.audio_seconds)),
-    audio_hours: two(s.audio_hours),
+    audio_seconds: int(rounded.seconds),
+    audio_hours: hundredths(rounded.hours),
     first_recording: s.first_recording,
     last_recording: s.last_recording,
     distinct_callers: int(s.distinct_callers),
     withheld_caller_calls: int(s.withheld_caller_calls),
     retention_days: s.retention_days.length === 1 ? String(s.retention_days[0]) : s.retention_days.join('; '),
     past_retention_files: int(s.past_retention_files),
-    past_retention_hours: two(s.past_retention_hours),
+    past_retention_hours: hundredths(rounded.pastHours),
     formats: s.formats,
-    unreadable_folders: int(s.unreadable_folders),
+    // the reason itself, not a figure of what was read: written in every row
+    unreadable_folders: String(s.unreadable_folders),
     hard_links: int(s.hard_links),
   };
   return SUMMARY_COLUMNS.map((c) => {
@@ -58,9 +74,28 @@ function csvCells(s: SummaryRow, delimiter: Delimiter): (Text | string)[] {
   });
 }
 
+/**
+ * The rows' rounded seconds and hours, so that each column adds up to its total as written (largest
+ * remainder: cells.ts); the total is rounded as usual.
+ */
+function roundedColumns(rows: readonly NotifyRow[], total: NotifyRow): Rounded[] {
+  const col = (f: (r: NotifyRow) => number): number[] => [...roundToSum(rows.map(f), f(total)), Math.round(f(total))];
+  const seconds = col((r) => r.micros / 1e6);
+  const hours = col((r) => r.micros / 3.6e7);
+  const past = col((r) => (r.pastRetentionMicros ?? 0) / 3.6e7);
+  return [...rows, total].map((r, i) => ({
+    seconds: seconds[i]!,
+    hours: hours[i]!,
+    pastHours: r.pastRetentionMicros === undefined ? null : past[i]!,
+  }));
+}
+
 export function summaryCsvOf(report: NotifyReport, result: ScanResult, delimiter: Delimiter = ','): string {
   const zone = result.config.zone;
-  const rows: (Text | string)[][] = [...report.rows, report.total].map((r) => csvCells(summaryRow(r, zone), delimiter));
+  const rounded = roundedColumns(report.rows, report.total);
+  const rows: (Text | string)[][] = [...report.rows, report.total].map((r, i) =>
+    csvCells(summaryRow(r, zone, report.scope), rounded[i]!, delimiter),
+  );
   if (result.partial) rows.push([new Text(PARTIAL_MARK), ...SUMMARY_COLUMNS.slice(1).map(() => '')]);
   return stringify(rows, {
     bom: true,
@@ -77,10 +112,42 @@ export function summaryCsv(result: ScanResult, delimiter: Delimiter = ',', opts:
   return summaryCsvOf(notifyReport(result, opts), result, delimiter);
 }
 
-function jsonRow(r: NotifyRow, zone: string): Record<string, unknown> {
-  const s = summaryRow(r, zone);
+/** The row's counts, null where they were not read (see csvCells). */
+const NUMBER_FIELDS = [
+  'files',
+  'audio_files',
+  'other_files',
+  'unreadable_files',
+  'bytes',
+  'audio_seconds',
+  'audio_hours',
+  'distinct_callers',
+  'withheld_caller_calls',
+  'past_retention_files',
+  'past_retention_seconds',
+  'past_retention_hours',
+  'hard_links',
+  'sparse_files',
+] as const;
+
+function jsonRow(r: NotifyRow, zone: string, scope?: ReportedResult['scope']): Record<string, unknown> {
+  const { not_read, ...s } = summaryRow(r, zone, scope);
+  const row = jsonFields(r, s, zone);
+  if (not_read) {
+    for (const k of NUMBER_FIELDS) row[k] = null;
+    row.subjects = { ...r.subjects, min: null, max: null };
+    row.formats = null;
+    row.months = null;
+    row.date_sources = null;
+    row.callers_by_country = null;
+  }
+  return row;
+}
+
+function jsonFields(r: NotifyRow, s: Omit<SummaryRow, 'not_read'>, zone: string): Record<string, unknown> {
   return {
     ...s,
+    not_read: r.completeness ? r.files === 0 && !r.completeness.complete : null,
     keys: r.keys,
     kind: r.kind,
     contact: r.contact,
@@ -106,12 +173,17 @@ export function summaryJsonOf(
   ctx: MethodContext,
 ): string {
   const zone = result.config.zone;
-  const { customer: _t, ...total } = jsonRow(report.total, zone);
+  const scope = (result as ReportedResult).scope;
+  const { customer: _t, ...total } = jsonRow(report.total, zone, scope);
+  const run = runCompleteness(runGaps(result));
   const obj = {
     root: result.config.root,
     scannedAt: formatIso(zone, result.startedAt.getTime()),
     finishedAt: formatIso(zone, result.finishedAt.getTime()),
     partial: result.partial,
+    completeness: completenessCell(run),
+    incomplete_because: gapPhrases(run),
+    scope: scope ? { chosen: scope.label, rows: scope.rows, of: scope.of } : null,
     options,
     method: method(result, report, ctx),
     totals: {
@@ -124,7 +196,7 @@ export function summaryJsonOf(
       unmatched_files: result.unmatched,
     },
     atimes_kept: { folders: result.noatime.folders, files_not_kept: result.noatime.filesRefused },
-    customers: report.rows.map((r) => jsonRow(r, zone)),
+    customers: report.rows.map((r) => jsonRow(r, zone, scope)),
   };
   return JSON.stringify(obj, null, 2) + '\n';
 }

@@ -17,6 +17,7 @@ import type { ScanResult } from '../scan/engine.js';
 import { offsetMinutes } from '../scan/date/zone.js';
 import type { NotifyReport, NotifyRow } from './notify.js';
 import { SUMMARY_COLUMNS, customerCell, formatsText } from './rows.js';
+import { completenessCell, notRead, type ExportScopeInfo } from './completeness.js';
 import { methodLines, type Method } from './method.js';
 import { AtomicFile, type Output } from './atomic.js';
 
@@ -27,19 +28,28 @@ function wallDate(zone: string, ms: number): Date {
 
 // typed text cells: a name such as =cmd is text in a workbook (no quote prefix needed, so none is added)
 const text = (v: string) => ({ type: String, value: v }) as const;
-const int = (v: number | undefined | null) =>
+const intCell = (v: number | undefined | null) =>
   v === undefined || v === null ? null : ({ type: Number, value: v } as const);
-const dec = (v: number | undefined | null, format: string) =>
+const decCell = (v: number | undefined | null, format: string) =>
   v === undefined || v === null ? null : ({ type: Number, value: v, format } as const);
 const bold = (v: string) => ({ type: String, value: v, fontWeight: 'bold' }) as const;
 
-function summaryCells(r: NotifyRow, zone: string): Row {
+/**
+ * One Summary row. Numbers are the exact values (the cell's format shows two decimals), so the
+ * spreadsheet's own SUM of a column is the total row. A row that was not read (nothing found, and
+ * part of the tree that could hold it not read) has empty figure cells, never zeros.
+ */
+function summaryCells(r: NotifyRow, zone: string, scope?: ExportScopeInfo): Row {
   const date = (ms: number | undefined) =>
     ms === undefined ? null : ({ type: Date, value: wallDate(zone, ms), format: 'yyyy-mm-dd hh:mm:ss' } as const);
+  const blank = notRead(r.files, r.completeness);
+  const int = (v: number | undefined | null) => (blank ? null : intCell(v));
+  const dec = (v: number | undefined | null, format: string) => (blank ? null : decCell(v, format));
   const cells: Record<(typeof SUMMARY_COLUMNS)[number], Row[number]> = {
-    customer: text(customerCell(r)),
+    customer: text(customerCell(r, scope)),
     controller: text(r.controller),
     org_id: text(r.org_id),
+    completeness: r.completeness ? text(completenessCell(r.completeness)) : null,
     files: int(r.files),
     audio_files: int(r.audioFiles),
     other_files: int(r.otherFiles),
@@ -60,7 +70,7 @@ function summaryCells(r: NotifyRow, zone: string): Row {
     past_retention_files: int(r.pastRetentionFiles),
     past_retention_hours: r.pastRetentionMicros === undefined ? null : dec(r.pastRetentionMicros / 3.6e9, '0.00'),
     formats: text(formatsText(r.formats)),
-    unreadable_folders: int(r.unreadableFolders),
+    unreadable_folders: intCell(r.unreadableFolders),
     hard_links: int(r.hardLinks),
   };
   return SUMMARY_COLUMNS.map((c) => cells[c]);
@@ -70,7 +80,7 @@ export function workbookSheets(report: NotifyReport, result: ScanResult, m: Meth
   const zone = result.config.zone;
   const summary: SheetData = [
     SUMMARY_COLUMNS.map(bold),
-    ...[...report.rows, report.total].map((r) => summaryCells(r, zone)),
+    ...[...report.rows, report.total].map((r) => summaryCells(r, zone, report.scope)),
   ];
   if (result.partial) summary.push([text('(PARTIAL SCAN: stopped before the end; every figure is a lower bound)')]);
   const months: SheetData = [['customer', 'controller', 'month', 'recordings', 'audio_hours'].map(bold)];
@@ -80,8 +90,8 @@ export function workbookSheets(report: NotifyReport, result: ScanResult, m: Meth
         text(customerCell(r)),
         text(r.controller),
         text(month),
-        int(v.audio),
-        dec(v.micros / 3.6e9, '0.00'),
+        intCell(v.audio),
+        decCell(v.micros / 3.6e9, '0.00'),
       ]);
   }
   const method: SheetData = [[bold('item'), bold('value')], ...methodLines(m).map(([k, v]) => [text(k), text(v)])];
@@ -90,7 +100,7 @@ export function workbookSheets(report: NotifyReport, result: ScanResult, m: Meth
     {
       sheet: 'Summary',
       data: summary,
-      columns: widths([24, 28, 14, 9, 11, 11, 11, 14, 13, 11, 20, 20, 10, 10, 10, 10, 10, 40]),
+      columns: widths([24, 28, 14, 40, 9, 11, 11, 11, 14, 13, 11, 20, 20, 10, 10, 10, 10, 10, 40]),
       stickyRowsCount: 1,
     },
     { sheet: 'Months', data: months, columns: widths([24, 28, 10, 12, 12]), stickyRowsCount: 1 },

@@ -321,7 +321,9 @@ export class Scanner {
         aborted: () => this.stopped,
         strict: this.config.strictEvidence,
       });
-      this.walkDone = true;
+      // a walk cut short by stop() found only part of the files: `found` is then no total, and no
+      // percentage may be made of it
+      this.walkDone = !this.stopped;
       this.phase = 'reading';
       this.dirty = true;
       batcher.flush();

@@ -445,3 +445,22 @@ function dateOf(p: CompiledPattern, text: string, dirs: string[], zone: string):
   if (!day) return undefined; // no day: the next date source decides
   return naiveToMs(zone, day.y, day.mo, day.d, d.getHours(), d.getMinutes(), d.getSeconds()) + d.getMilliseconds();
 }
+
+/**
+ * Whether a file somewhere below the folder relFolder ('/'-separated below the root; '' or '.' is the
+ * root) could match the pattern with {customer} = customer. Used to say which customers an unreadable
+ * folder may hide (report/completeness.ts): "could" errs towards yes. A folder whose names already fix
+ * the capture holds only that customer; a folder above the {customer} segment could hold any customer
+ * whose folders match its names; a folder the pattern's folders cannot match holds none (its files
+ * would have been unmatched). With '**' the folders cannot be aligned cheaply: yes.
+ */
+export function couldHoldCustomer(p: CompiledPattern, relFolder: string, customer: string): boolean {
+  if (!p.hasCustomer || p.globstar) return true;
+  const names = relFolder === '' || relFolder === '.' ? [] : relFolder.split('/');
+  // a file below the folder has at least one more name
+  if (names.length >= p.segments.length) return false;
+  const caps: Captures = {};
+  for (let q = 0; q < names.length; q++)
+    if (!matchName((p.segments[q] as { tokens: Token[] }).tokens, names[q]!, p, caps)) return false;
+  return caps.customer === undefined || caps.customer === customer;
+}

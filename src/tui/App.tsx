@@ -9,7 +9,10 @@ import { rowLabel } from '../scan/aggregate.js';
 import type { Delimiter } from '../report/summary.js';
 import { cursorOf, filterRows, initialState, reduce, scrolled, type KeyContext, type UiState } from './state.js';
 import { SortedRows, tableTotals } from './view.js';
-import { ControllerRows, exportPartsOf, isGroupRow } from './controllers.js';
+import { ControllerRows, exportPartsOf, isGroupRow, judgeRow } from './controllers.js';
+import { runCompleteness, runGaps, type RowCompleteness } from '../report/completeness.js';
+import type { CustomerTotals } from '../scan/aggregate.js';
+import type { ExportScope } from './state.js';
 import type { NotifyOptions } from '../report/notify.js';
 import type { KeyMode, KeyPress } from './keys.js';
 import { helpKeys, splitChunk } from './keys.js';
@@ -132,6 +135,18 @@ export function App(props: AppProps) {
   const totals = useMemo(() => (filter ? tableTotals(rows) : snap.totals), [filter, rows, snap.totals]);
   const complete = useMemo(() => completeness(snap.totals, snap.result, snap.progress), [snap]);
   const stopped = state.stopRequested || snap.progress.phase === 'stopped';
+  // once the scan has ended: each row judged as the reports judge it (completeness.ts), rows on screen only
+  const gaps = useMemo(() => (snap.result ? runGaps(snap.result) : undefined), [snap.result]);
+  const judge = useMemo(() => {
+    if (!gaps) return undefined;
+    const seen = new WeakMap<CustomerTotals, RowCompleteness>();
+    return (c: CustomerTotals): RowCompleteness => {
+      let j = seen.get(c);
+      if (!j) seen.set(c, (j = judgeRow(gaps, c)));
+      return j;
+    };
+  }, [gaps]);
+  const runIncomplete = gaps ? !runCompleteness(gaps).complete : false;
 
   const body = height - 1 - HEAD - FOOT;
   const tableHeight = Math.max(1, body - 3);
@@ -167,16 +182,46 @@ export function App(props: AppProps) {
         : keys.flatMap((k) =>
             kindOf(k) === 'customer' ? folderErrorsOf(k.customer, source.config.depth, errors) : [],
           );
-      const head = isGroupRow(selected) ? controllerLines(selected.notify, selected.parts, w) : [];
-      return [...head, ...detailLines(selected, props.zone, w, { folderErrors: mine, partial: stopped })];
+      const verdict = judge?.(selected);
+      const head = isGroupRow(selected) ? controllerLines(selected.notify, selected.parts, w, verdict) : [];
+      return [
+        ...head,
+        ...detailLines(selected, props.zone, w, { folderErrors: mine, partial: stopped, completeness: verdict }),
+      ];
     }
     return [];
-  }, [state.view, selected, width, snap.result, snap.folderErrors, stopped, props.zone, source.config]);
+  }, [state.view, selected, width, snap.result, snap.folderErrors, stopped, props.zone, source.config, judge]);
 
   // The keys act on the screen as drawn last (the rows, the page sizes): the handler reads them here.
-  const live = useRef({ names, tableHeight, page, lines: lines.length, scanning, snap, rows, selected });
+  const live = useRef({
+    names,
+    tableHeight,
+    page,
+    lines: lines.length,
+    scanning,
+    snap,
+    rows,
+    selected,
+    all,
+    stopped,
+    runIncomplete,
+    filter,
+  });
   // eslint-disable-next-line react-hooks/refs -- deliberate: the key handler must see what this render drew, even for a key that arrives before an effect would run
-  live.current = { names, tableHeight, page, lines: lines.length, scanning, snap, rows, selected };
+  live.current = {
+    names,
+    tableHeight,
+    page,
+    lines: lines.length,
+    scanning,
+    snap,
+    rows,
+    selected,
+    all,
+    stopped,
+    runIncomplete,
+    filter,
+  };
 
   useInput((input, key) => {
     source.quiet?.(KEY_QUIET_MS);
@@ -189,6 +234,16 @@ export function App(props: AppProps) {
       scanning: l.scanning,
       get defaultExportPath() {
         return (props.exportPath ?? ((now: Date) => defaultExportPath(props.root, props.zone, now)))(new Date());
+      },
+      // the default name says PARTIAL or INCOMPLETE, and n-of-N-rows for a part (a test's exportPath is kept)
+      exportPathFor: (scope: ExportScope) => {
+        const now = new Date();
+        if (props.exportPath) return props.exportPath(now);
+        const marks = {
+          state: l.scanning || l.stopped ? ('PARTIAL' as const) : l.runIncomplete ? ('INCOMPLETE' as const) : undefined,
+          part: scope === 'all' ? undefined : { rows: scope === 'customer' ? 1 : l.rows.length, of: l.all.length },
+        };
+        return defaultExportPath(props.root, props.zone, now, undefined, marks);
       },
     };
     for (const k of splitChunk(toKeyPress(input, key))) dispatch({ type: 'key', key: k, ctx });
@@ -211,10 +266,22 @@ export function App(props: AppProps) {
       scopeRows = parts.rows;
       opts = { ...notify, register: parts.register };
     }
+    const part =
+      state.exportScope === 'all'
+        ? undefined
+        : {
+            label:
+              state.exportScope === 'customer'
+                ? `one row of the table: ${l.selected ? rowLabel(l.selected) : ''}`
+                : `the table's filter "${l.filter}"`,
+            rows: state.exportScope === 'customer' ? 1 : l.rows.length,
+            of: l.all.length,
+          };
     void writeExport({
       result,
       notify: opts,
       scope: state.exportScope,
+      part,
       rows: scopeRows,
       path: state.exportPath,
       overwrite: state.overwrite,
@@ -256,6 +323,8 @@ export function App(props: AppProps) {
         partial={stopped}
         callers={callers}
         nameTitle={register ? 'CONTROLLER / KEY' : undefined}
+        judge={judge}
+        totalsLowerBound={stopped || runIncomplete}
       />
     );
 

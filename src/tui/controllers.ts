@@ -17,6 +17,18 @@ import {
 import { availabilityOf, type Availability } from '../report/model.js';
 import { notifyRows, type NotifyOptions, type NotifyRow } from '../report/notify.js';
 import type { Controller, Register } from '../report/register.js';
+import { builtInCompleteness, keysCompleteness, type RowCompleteness, type RunGaps } from '../report/completeness.js';
+
+/** A table row's completeness (the report's rule, completeness.ts), from the run's gaps. */
+export function judgeRow(gaps: RunGaps, c: CustomerTotals): RowCompleteness {
+  if (isGroupRow(c)) {
+    const n = c.notify;
+    return n.kind === 'unmatched' || n.kind === 'top-level'
+      ? builtInCompleteness(gaps)
+      : keysCompleteness(gaps, n.keys, n.unreadableFolders);
+  }
+  return c.kind === 'customer' ? keysCompleteness(gaps, [c.customer], c.unreadableFolders) : builtInCompleteness(gaps);
+}
 
 /** A table row standing for a notification row: the figures the table and the customer view read. */
 export interface GroupRow extends CustomerTotals {

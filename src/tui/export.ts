@@ -8,8 +8,8 @@ import { existsSync } from 'node:fs';
 import { notifyReport, type NotifyOptions } from '../report/notify.js';
 import { exportSummaryFile } from '../report/pack.js';
 import { version } from '../report/method.js';
-import { homedir } from 'node:os';
-import { basename, extname, join, resolve } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { format } from 'date-fns';
 import { TZDate } from '@date-fns/tz';
 import { totalOf, type CustomerTotals } from '../scan/aggregate.js';
@@ -17,12 +17,41 @@ import type { ScanResult } from '../scan/engine.js';
 import { AtomicFile } from '../report/atomic.js';
 import { summaryJson, type Delimiter } from '../report/summary.js';
 import { outputProblem } from '../report/target.js';
+import { runGaps, type ExportScopeInfo, type ReportedResult } from '../report/completeness.js';
 import type { ExportScope } from './state.js';
 
-/** leaktally-<root folder name>-<yyyyMMdd-HHmmss>.csv: the moment of the export, in the scan's zone. */
-export function defaultExportName(root: string, zone: string, now = new Date()): string {
+/** What the default name says besides the tree and the time: a stopped or incomplete scan, a part. */
+export interface NameMarks {
+  /** PARTIAL: the scan was stopped (or is still running); INCOMPLETE: it ended with gaps */
+  state?: 'PARTIAL' | 'INCOMPLETE';
+  /** an export of part of the summary: n of N rows */
+  part?: { rows: number; of: number };
+}
+
+/**
+ * leaktally-<root folder name>-<yyyyMMdd-HHmmss>[-PARTIAL|-INCOMPLETE][-<n>-of-<N>-rows].csv: the
+ * moment of the export, in the scan's zone; a file of a stopped or incomplete scan, or of part of the
+ * summary, says so in its name as in its content.
+ */
+export function defaultExportName(root: string, zone: string, now = new Date(), marks: NameMarks = {}): string {
   const name = basename(resolve(root)).replace(/[^\p{L}\p{N}._-]+/gu, '_') || 'root';
-  return `leaktally-${name}-${format(new TZDate(now.getTime(), zone), 'yyyyMMdd-HHmmss')}.csv`;
+  const state = marks.state ? `-${marks.state}` : '';
+  const part = marks.part ? `-${marks.part.rows}-of-${marks.part.of}-rows` : '';
+  return `leaktally-${name}-${format(new TZDate(now.getTime(), zone), 'yyyyMMdd-HHmmss')}${state}${part}.csv`;
+}
+
+/** Whether path is folder or inside it (by resolved path). */
+function inside(path: string, folder: string): boolean {
+  const rel = relative(resolve(folder), resolve(path));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * Where the UI's export goes by default: the home folder, never the current folder (under `npm start`
+ * that is the repository) and never the evidence; when home is inside the tree, the temporary folder.
+ */
+export function defaultExportDir(root: string, home = homedir()): string {
+  return inside(home, root) ? tmpdir() : home;
 }
 
 /** name, or name-2, name-3… (before the extension): the first that does not exist in dir. */
@@ -49,11 +78,24 @@ export function formatOf(path: string): ExportFormat {
   return ext === '.json' ? 'json' : ext === '.xlsx' ? 'xlsx' : 'csv';
 }
 
-/** The result narrowed to the rows the user chose (totals summed again over them). */
-export function scoped(result: ScanResult, rows: readonly CustomerTotals[]): ScanResult {
+/**
+ * The result narrowed to the rows the user chose (totals summed again over them); part: what it covers,
+ * written in the file (the total row, the method). The whole run's gaps are kept with it.
+ */
+export function scoped(
+  result: ScanResult,
+  rows: readonly CustomerTotals[],
+  part?: Omit<ExportScopeInfo, 'gaps'>,
+): ReportedResult {
   const customers = [...rows].sort((a, b) => (a.customer < b.customer ? -1 : a.customer > b.customer ? 1 : 0));
   const withCallers = result.totals.distinctCallers !== undefined;
-  return { ...result, customers, totals: { ...totalOf(customers, withCallers), customers: customers.length } };
+  const out: ReportedResult = {
+    ...result,
+    customers,
+    totals: { ...totalOf(customers, withCallers), customers: customers.length },
+  };
+  if (part) out.scope = { ...part, gaps: runGaps(result) };
+  return out;
 }
 
 export interface ExportRequest {
@@ -67,6 +109,8 @@ export interface ExportRequest {
   delimiter: Delimiter;
   /** --register (rows are controllers), retention, country: as the command line's summary */
   notify?: NotifyOptions;
+  /** for a part (scope not all): how it was chosen and how many of the table's rows it holds */
+  part?: Omit<ExportScopeInfo, 'gaps'>;
 }
 
 export type ExportOutcome = { ok: true; message: string } | { ok: false; message: string; exists?: boolean };
@@ -85,7 +129,14 @@ export async function writeExport(req: ExportRequest): Promise<ExportOutcome> {
   if (!req.overwrite && existsSync(target)) {
     return { ok: false, exists: true, message: `${target} exists: y replaces it, any other key changes the name` };
   }
-  const result = req.scope === 'all' ? req.result : scoped(req.result, req.rows);
+  const result =
+    req.scope === 'all'
+      ? req.result
+      : scoped(
+          req.result,
+          req.rows,
+          req.part ?? { label: SCOPE_TEXT[req.scope], rows: req.rows.length, of: req.result.customers.length },
+        );
   let file: AtomicFile | undefined;
   try {
     if (fmt === 'json') {
@@ -110,8 +161,18 @@ export async function writeExport(req: ExportRequest): Promise<ExportOutcome> {
   };
 }
 
-/** Where the default name goes: the current folder; returns the name to prefill. */
-export function defaultExportPath(root: string, zone: string, now = new Date(), dir = '.'): string {
-  const name = uniqueName(defaultExportName(root, zone, now), dir);
-  return dir === '.' ? name : join(dir, name);
+/**
+ * The name to prefill: in defaultExportDir (shown as ~/… when that is the home folder), unique there.
+ */
+export function defaultExportPath(
+  root: string,
+  zone: string,
+  now = new Date(),
+  dir = defaultExportDir(root),
+  marks: NameMarks = {},
+  home = homedir(),
+): string {
+  const name = uniqueName(defaultExportName(root, zone, now, marks), dir);
+  if (dir === '.') return name;
+  return resolve(dir) === resolve(home) ? `~/${name}` : join(dir, name);
 }

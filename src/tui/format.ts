@@ -7,6 +7,7 @@ import { printable } from '../scan/names.js';
 import { clock, hours, num, rate } from '../report/human.js';
 import { kindOf } from './snapshot.js';
 import type { NotifyRow } from '../report/notify.js';
+import { gapPhrases, type RowCompleteness } from '../report/completeness.js';
 
 export { clock, hours, num, rate };
 
@@ -42,14 +43,40 @@ export const padR = (s: string, w: number): string => {
 export const plural = (n: number, one: string, many = `${one}s`): string => `${num(n)} ${n === 1 ? one : many}`;
 
 /**
- * Audio time for people: hours with two decimals from one hour up, below that minutes or seconds
+ * Audio time for people: hours with two decimals from one hour up (whole hours from 10,000 h:
+ * "170,000 h", so that the 1177 leak's headline fits its column whole), below that minutes or seconds
  * (16 seconds of audio is "16 s", not "0.00 h").
  */
 export function duration(seconds: number): string {
+  if (seconds >= 36_000_000) return `${num(Math.round(seconds / 3600))} h`;
   if (seconds >= 3600) return `${hours(seconds)} h`;
   if (seconds >= 60) return `${(Math.floor(seconds / 6) / 10).toFixed(1)} min`;
   if (seconds > 0) return `${seconds < 10 ? (Math.floor(seconds * 10) / 10).toFixed(1) : Math.floor(seconds)} s`;
   return '0';
+}
+
+/** A count in few columns: 27.3M, 1.2G (for a cell the full number does not fit). */
+export function compactNum(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(n >= 1e11 ? 0 : 1)}G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(n >= 1e8 ? 0 : 1)}M`;
+  if (n >= 1e4) return `${Math.round(n / 1e3)}k`;
+  return num(n);
+}
+
+/** Audio time in few columns: 170k h, 2.7M h. */
+export function compactDuration(seconds: number): string {
+  const h = seconds / 3600;
+  if (h >= 1e4) return `${compactNum(Math.round(h))} h`;
+  return duration(seconds);
+}
+
+/**
+ * The first of the texts that fits w columns: a figure is shown whole or in compact units, never cut
+ * mid-number (cut() would make 10,345.47 h into 10,345.47…, the unit and the size lost).
+ */
+export function fit(texts: readonly string[], w: number): string {
+  for (const t of texts) if (width(t) <= w) return t;
+  return texts[texts.length - 1]!;
 }
 
 export function bar(fraction: number, w: number): string {
@@ -73,7 +100,11 @@ export function statusLines(p: Progress, w: number, stopped: boolean): string[] 
   const frac = known ? p.done / p.found : 0;
   const running = p.phase === 'reading' || p.phase === 'scanning';
   const eta = known && r > 0 && running && !stopped ? `  ETA ${clock(((p.found - p.done) / r) * 1000)}` : '';
-  const counts = `${num(p.done)} / ${num(p.found)}${p.walkDone ? '' : '+'} files  ${num(Math.round(r))} files/s  ${clock(p.elapsedMs)}`;
+  // no total until the walk has found every file: read and found counts only, never a share of them
+  const read = p.walkDone
+    ? `${num(p.done)} / ${num(p.found)} files`
+    : `${num(p.done)} read / ${num(p.found)} found${p.phase === 'stopped' || stopped ? ' (walk not finished)' : '+'}`;
+  const counts = `${read}  ${num(Math.round(r))} files/s  ${clock(p.elapsedMs)}`;
   const barWidth = Math.max(10, Math.min(40, w - counts.length - 10));
   const line2 = known
     ? `${bar(frac, barWidth)} ${padL(`${Math.floor(frac * 100)}%`, 4)}  ${counts}`
@@ -81,7 +112,14 @@ export function statusLines(p: Progress, w: number, stopped: boolean): string[] 
   return [
     `${phase}${known ? ` ${Math.floor(frac * 100)}%` : ''}${eta}`,
     line2,
-    `audio ${duration(p.audioSeconds)} in ${plural(p.audioFiles, 'recording')}   unreadable ${num(p.unreadable)}`,
+    fit(
+      [
+        `audio ${duration(p.audioSeconds)} in ${plural(p.audioFiles, 'recording')}   unreadable ${num(p.unreadable)}`,
+        `audio ${compactDuration(p.audioSeconds)} in ${compactNum(p.audioFiles)} recordings  unreadable ${compactNum(p.unreadable)}`,
+        `audio ${compactDuration(p.audioSeconds)} · ${compactNum(p.audioFiles)} rec · unread ${compactNum(p.unreadable)}`,
+      ],
+      w - 1,
+    ),
   ];
 }
 
@@ -145,16 +183,34 @@ export interface Column {
   title: string;
   width: number;
   right: boolean;
-  cell: (c: Row) => string;
+  /** the cell's text; lowerBound: the figure may be higher (part of the tree was not read), shown ≥ */
+  cell: (c: Row, lowerBound?: boolean) => string;
 }
+
+/** A count cell: whole, or compact when it does not fit; ≥ before a lower bound. */
+const countCell =
+  (w: number, get: (c: Row) => number) =>
+  (c: Row, lowerBound = false): string => {
+    const m = lowerBound ? '≥' : '';
+    return fit([m + num(get(c)), m + compactNum(get(c))], w);
+  };
 
 /** The table's columns for a terminal this wide (dates are dropped first on narrow terminals). */
 export function columns(w: number, zone: string, callers = false, nameTitle = 'CUSTOMER'): Column[] {
   const day = (ms: number | undefined): string => (ms === undefined ? '' : dayKey(zone, ms));
   const fixed: Column[] = [
-    { key: 'files', title: 'FILES', width: 9, right: true, cell: (c) => num(c.files) },
-    { key: 'audio', title: 'AUDIO', width: 9, right: true, cell: (c) => num(c.audioFiles) },
-    { key: 'hours', title: 'DURATION', width: 10, right: true, cell: (c) => duration(c.audioSeconds) },
+    { key: 'files', title: 'FILES', width: 9, right: true, cell: countCell(9, (c) => c.files) },
+    { key: 'audio', title: 'AUDIO', width: 9, right: true, cell: countCell(9, (c) => c.audioFiles) },
+    {
+      key: 'hours',
+      title: 'DURATION',
+      width: 10,
+      right: true,
+      cell: (c, lowerBound = false) => {
+        const m = lowerBound ? '≥' : '';
+        return fit([m + duration(c.audioSeconds), m + compactDuration(c.audioSeconds)], 10);
+      },
+    },
     ...(callers
       ? [
           {
@@ -187,8 +243,12 @@ export function columns(w: number, zone: string, callers = false, nameTitle = 'C
   ];
 }
 
-/** A row of the table; a customer the stopped scan never reached shows dashes, not zeros. */
-export function rowText(cols: Column[], c: Row, unreached = false): string {
+/**
+ * A row of the table. unreached: nothing found where part of the tree that could hold the row was not
+ * read (a stopped scan, an unreadable folder): dashes and "not read", never zeros. lowerBound: figures
+ * found, but more may be in what was not read: FILES and DURATION shown with ≥.
+ */
+export function rowText(cols: Column[], c: Row, unreached = false, lowerBound = false): string {
   return cols
     .map((col) => {
       const v = cut(
@@ -198,7 +258,7 @@ export function rowText(cols: Column[], c: Row, unreached = false): string {
             : col.key === 'last'
               ? ''
               : '–'
-          : col.cell(c),
+          : col.cell(c, lowerBound && (col.key === 'files' || col.key === 'hours')),
         col.width,
       );
       return col.right ? padL(v, col.width) : padR(v, col.width);
@@ -206,10 +266,16 @@ export function rowText(cols: Column[], c: Row, unreached = false): string {
     .join(' ');
 }
 
+/**
+ * The header, the sorted column marked with the direction the rows are in: ▼ descending (largest,
+ * latest, Z first), ▲ ascending (A first, smallest, earliest), whatever the column. Names sort A→Z
+ * first (▲), numbers and dates largest first (▼); r reverses both.
+ */
 export function headerText(cols: Column[], sort: string, reverse: boolean): string {
   return cols
     .map((col) => {
-      const mark = col.key === sort ? (reverse ? '▲' : '▼') : '';
+      const ascending = (sort === 'customer') !== reverse;
+      const mark = col.key === sort ? (ascending ? '▲' : '▼') : '';
       const t = cut(col.title + mark, col.width);
       return col.right ? padL(t, col.width) : padR(t, col.width);
     })
@@ -251,6 +317,29 @@ export interface DetailExtras {
   unreadableFolders?: number;
   /** the scan was stopped */
   partial?: boolean;
+  /** whether everything that could hold this row was read (undefined: the scan is still running) */
+  completeness?: RowCompleteness;
+}
+
+/** The customer view's verdict line(s): complete, or what was not read and what that means. */
+export function completenessLines(files: number, c: RowCompleteness | undefined, w: number): string[] {
+  if (!c) return [cut('Completeness: known when the scan ends (the figures so far)', w)];
+  if (c.complete)
+    return [
+      cut(
+        `Completeness: complete: everything that could hold it was read${files ? '' : '; nothing was found: not affected'}`,
+        w,
+      ),
+    ];
+  const why = gapPhrases(c, true).join('; ');
+  return [
+    cut(
+      files
+        ? `INCOMPLETE: figures are lower bounds (${why})`
+        : `INCOMPLETE: nothing found in what could be read; exposure CANNOT BE RULED OUT (${why})`,
+      w,
+    ),
+  ];
 }
 
 /** The customer view, as lines (the widget shows a window of them). */
@@ -260,6 +349,7 @@ export function detailLines(c: CustomerTotals, zone: string, w: number, extra: D
   if (kind === 'unmatched') lines.push(cut('Files the pattern did not match (counted here, not under a customer).', w));
   if (kind === 'top-level') lines.push(cut('Files above the customer level (not inside a customer folder).', w));
   if (extra.partial) lines.push(cut('PARTIAL: the scan was stopped; every figure is a lower bound.', w));
+  if ('completeness' in extra) lines.push(...completenessLines(c.files, extra.completeness, w));
   const nf = extra.folderErrors?.length ?? 0;
   const folders = Math.max(
     (c as { unreadableFolders?: number }).unreadableFolders ?? 0,
@@ -348,12 +438,28 @@ export function detailLines(c: CustomerTotals, zone: string, w: number, extra: D
  * The head of a controller's view (with --register): who it is, and each of its keys with its files
  * (a key of the register with none in the tree says so); a key the register does not know says that.
  */
-export function controllerLines(n: NotifyRow, parts: readonly CustomerTotals[], w: number): string[] {
+export function controllerLines(
+  n: NotifyRow,
+  parts: readonly CustomerTotals[],
+  w: number,
+  completeness?: RowCompleteness,
+): string[] {
   const lines: string[] = [];
   if (n.kind === 'controller') {
     const who = [n.org_id && `org id ${n.org_id}`, n.contact && `contact ${n.contact}`].filter(Boolean).join(', ');
     lines.push(cut(`Controller: ${n.controller}${who ? ` (${who})` : ''}`, w));
-    if (n.files === 0) lines.push(cut('Nothing of this controller in the tree: not affected.', w));
+    // "not affected" only when everything that could hold its keys was read
+    if (n.files === 0)
+      lines.push(
+        cut(
+          completeness?.complete
+            ? 'Nothing of this controller in the tree: not affected.'
+            : completeness
+              ? 'Nothing of this controller found in what could be read: exposure CANNOT BE RULED OUT.'
+              : 'Nothing of this controller found so far.',
+          w,
+        ),
+      );
     const found = new Map(parts.map((p) => [p.customer, p]));
     lines.push(`Keys (${num(n.keys.length)}):`);
     for (const k of n.keys) {
@@ -382,5 +488,7 @@ export const COLUMN_HELP: readonly [string, string][] = [
   ['(unmatched)', 'files the --pattern did not match; open it for examples'],
   ['(top level)', 'files above the customer level, in no customer folder'],
   ['partial', 'the scan was stopped: lower bounds; – = not reached'],
+  ['≥ and –', '≥ a lower bound, – not read: what could hold the row was not all read'],
+  ['▼ ▲', 'the sorted column: ▼ largest, latest, Z first; ▲ A, smallest, earliest first'],
   ['! line', 'NOT COUNTED folders, unmatched, skipped, mtime-dated'],
 ];

@@ -6,6 +6,7 @@ import type { NotifyOptions } from '../report/notify.js';
 import { removeTemporaryFiles } from '../report/atomic.js';
 import { App } from './App.js';
 import { snapshotSource } from './snapshot.js';
+import { exitCodeOf } from '../report/completeness.js';
 
 export { defaultExportName } from './export.js';
 
@@ -27,6 +28,8 @@ export interface TuiOptions {
   exitWhenDone?: boolean;
   /** --register, --retention/--as-of, --country, as the command line read them */
   notify?: NotifyOptions;
+  /** q after an incomplete scan exits 0, not 3 */
+  allowIncomplete?: boolean;
 }
 
 export async function runTui(
@@ -39,14 +42,19 @@ export async function runTui(
   delimiter: Delimiter,
   opts?: TuiOptions & { exitWhenDone?: false },
 ): Promise<number>;
-/** The UI over a new scan of config, until the user quits; returns the exit code (0: q, 130: Ctrl-C or SIGINT). */
+/**
+ * The UI over a new scan of config, until the user quits; returns the exit code (0: q, 3: q after an
+ * incomplete scan, 130: Ctrl-C or SIGINT).
+ */
 export async function runTui(
   config: ScanConfig,
   delimiter: Delimiter,
   opts: TuiOptions = {},
 ): Promise<number | ScanResult> {
   const r = await show(new Scanner(config), delimiter, opts);
-  return opts.exitWhenDone ? r.result : r.code;
+  if (opts.exitWhenDone) return r.result;
+  // q (0) after a scan that was stopped or could not read everything: 3, as a headless run
+  return r.code === 0 ? exitCodeOf(r.result, opts.allowIncomplete) : r.code;
 }
 
 /** The UI over a scanner it starts; resolves with the scan's result once the UI has quit. */

@@ -43,8 +43,12 @@ export interface UiState {
   /** replace an existing file (the user said y) */
   overwrite: boolean;
   exportStatus?: ExportStatus;
-  /** something was exported in this session (q then quits without asking) */
+  /** the whole summary was exported in this session (q then quits without asking) */
   exported: boolean;
+  /** only part of it (a filter, one customer) was exported: q still asks */
+  exportedPart: boolean;
+  /** the export's file name was typed into (Tab then keeps it; otherwise it follows the scope) */
+  exportPathEdited: boolean;
   /** q asked: "quit? y / any other key stays" */
   confirmQuit: boolean;
   /** Ctrl-C stopped the scan (a second Ctrl-C quits) */
@@ -69,6 +73,8 @@ export function initialState(): UiState {
     exporting: false,
     overwrite: false,
     exported: false,
+    exportedPart: false,
+    exportPathEdited: false,
     confirmQuit: false,
     stopRequested: false,
     quit: false,
@@ -138,6 +144,8 @@ export interface KeyContext {
   detailLines: number;
   /** what the export prompt starts with (named at the time of the key) */
   defaultExportPath: string;
+  /** the default name for a scope (it names a part export and an incomplete scan); else defaultExportPath */
+  exportPathFor?: (scope: ExportScope) => string;
   /** the scan is still running */
   scanning: boolean;
 }
@@ -181,6 +189,10 @@ const typed = (k: KeyPress): string | undefined =>
 export function onKey(s: UiState, k: KeyPress, ctx: KeyContext): UiState {
   const mode = modeOf(s);
   const cmd = commandFor(k, mode);
+  // Ctrl-C inside a prompt cancels the prompt (as in a shell), not the scan or the program
+  if (cmd === 'interrupt' && s.confirmQuit) return { ...s, confirmQuit: false };
+  if (cmd === 'interrupt' && mode === 'filter') return { ...s, filtering: false, filter: '', top: 0 };
+  if (cmd === 'interrupt' && mode === 'export' && !s.exporting) return { ...s, view: s.under, exportStatus: undefined };
   if (cmd === 'interrupt') {
     // the first Ctrl-C of a running scan stops it; any other quits as an interrupted process does
     if (ctx.scanning && !s.stopRequested) return { ...s, stopRequested: true, confirmQuit: false };
@@ -188,7 +200,7 @@ export function onKey(s: UiState, k: KeyPress, ctx: KeyContext): UiState {
   }
   if (s.confirmQuit)
     return k.input === 'y' || k.input === 'Y' ? { ...s, quit: true, exitCode: 0 } : { ...s, confirmQuit: false };
-  if (mode === 'export') return onExportKey(s, k, cmd);
+  if (mode === 'export') return onExportKey(s, k, cmd, ctx);
   if (mode === 'filter') return onFilterKey(s, k, cmd);
   switch (cmd) {
     case 'help':
@@ -198,14 +210,16 @@ export function onKey(s: UiState, k: KeyPress, ctx: KeyContext): UiState {
     case 'quit':
       return ctx.scanning || !s.exported ? { ...s, confirmQuit: true } : { ...s, quit: true, exitCode: 0 };
     case 'export':
+      // everything by default: a part is chosen with Tab, never by where e was pressed
       return {
         ...s,
         view: 'export',
         under: s.view,
-        exportPath: ctx.defaultExportPath,
+        exportPath: ctx.exportPathFor?.('all') ?? ctx.defaultExportPath,
+        exportPathEdited: false,
         exportStatus: undefined,
         overwrite: false,
-        exportScope: s.view === 'customer' ? 'customer' : s.filter ? 'filtered' : 'all',
+        exportScope: 'all',
       };
   }
   if (s.view === 'help' || s.view === 'customer') {
@@ -286,15 +300,19 @@ export function scopesOf(s: UiState): ExportScope[] {
   ];
 }
 
-function onExportKey(s: UiState, k: KeyPress, cmd: string | undefined): UiState {
+function onExportKey(s: UiState, k: KeyPress, cmd: string | undefined, ctx: KeyContext): UiState {
   if (s.exporting) return s;
   const back: UiState = { ...s, view: s.under, exportStatus: undefined };
-  if (s.exportStatus?.ok) return cmd === 'keep' || typed(k) !== 'q' ? back : { ...back, quit: true, exitCode: 0 };
+  if (s.exportStatus?.ok) {
+    if (cmd === 'keep' || typed(k) !== 'q') return back;
+    // after an export of part of the summary, q asks as before any export
+    return s.exported && !ctx.scanning ? { ...back, quit: true, exitCode: 0 } : { ...back, confirmQuit: true };
+  }
   if (s.exportStatus?.exists)
     return k.input === 'y' || k.input === 'Y'
       ? { ...s, exporting: true, overwrite: true, exportStatus: undefined }
       : { ...s, exportStatus: undefined };
-  const edit = (exportPath: string): UiState => ({ ...s, exportPath, exportStatus: undefined });
+  const edit = (exportPath: string): UiState => ({ ...s, exportPath, exportStatus: undefined, exportPathEdited: true });
   switch (cmd) {
     case 'cancel':
       return back;
@@ -307,7 +325,10 @@ function onExportKey(s: UiState, k: KeyPress, cmd: string | undefined): UiState 
       return edit('');
     case 'scope': {
       const all = scopesOf(s);
-      return { ...s, exportScope: all[(all.indexOf(s.exportScope) + 1) % all.length]! };
+      const exportScope = all[(all.indexOf(s.exportScope) + 1) % all.length]!;
+      // the default name follows the scope (it says "1-of-4-rows"); a typed name is kept
+      const exportPath = !s.exportPathEdited && ctx.exportPathFor ? ctx.exportPathFor(exportScope) : s.exportPath;
+      return { ...s, exportScope, exportPath };
     }
   }
   const t = typed(k);
@@ -316,5 +337,12 @@ function onExportKey(s: UiState, k: KeyPress, cmd: string | undefined): UiState 
 
 /** The export finished (or failed, or found the file there): show it in the prompt. */
 export function exportDone(s: UiState, status: ExportStatus): UiState {
-  return { ...s, exporting: false, exportStatus: status, exported: s.exported || status.ok };
+  const whole = status.ok && s.exportScope === 'all';
+  return {
+    ...s,
+    exporting: false,
+    exportStatus: status,
+    exported: s.exported || whole,
+    exportedPart: s.exportedPart || (status.ok && !whole),
+  };
 }

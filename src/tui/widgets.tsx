@@ -19,6 +19,7 @@ import { kindOf } from './snapshot.js';
 import { printable } from '../scan/names.js';
 import { hintsFor, type KeyMode } from './keys.js';
 import { scopesOf, type ExportScope, type UiState } from './state.js';
+import { notRead, type RowCompleteness } from '../report/completeness.js';
 
 /** Whether colours are used (NO_COLOR, https://no-color.org, is read once where the UI starts). */
 export const ColourContext = createContext(true);
@@ -78,13 +79,20 @@ export function CustomerTable(props: {
   callers?: boolean;
   /** the first column's title (default CUSTOMER) */
   nameTitle?: string;
+  /** a row's completeness, once the scan has ended (undefined while it runs) */
+  judge?: (c: CustomerTotals) => RowCompleteness | undefined;
+  /** the total is a lower bound (the run was stopped or could not read everything) */
+  totalsLowerBound?: boolean;
 }) {
   const cols = columns(props.width, props.zone, props.callers, props.nameTitle);
   // only the rows on screen are drawn, however many there are
   const shown = props.rows.slice(props.top, props.top + props.height);
   const line = '─'.repeat(Math.max(0, props.width - 1));
   const sel = props.cursor - props.top;
-  const text = (c: CustomerTotals): string => rowText(cols, c, props.partial && c.files === 0);
+  const text = (c: CustomerTotals): string => {
+    const j = props.judge?.(c);
+    return rowText(cols, c, (props.partial && c.files === 0) || notRead(c.files, j), !!j && !j.complete && c.files > 0);
+  };
   // Few nodes per frame: runs of ordinary rows are one Text each (React and Ink work per node).
   const parts: React.ReactNode[] = [];
   let run: string[] = [];
@@ -119,7 +127,7 @@ export function CustomerTable(props: {
       {parts}
       {blanks ? <Text>{[empty, ...Array<string>(blanks - 1).fill(' ')].join('\n')}</Text> : null}
       <Text dimColor>{line}</Text>
-      <Text bold>{' ' + rowText(cols, props.totals)}</Text>
+      <Text bold>{' ' + rowText(cols, props.totals, false, props.totalsLowerBound)}</Text>
     </Box>
   );
 }
@@ -263,7 +271,11 @@ export function Footer(props: {
   const s = props.state;
   const w = props.width - 1;
   if (s.confirmQuit) {
-    const why = props.scanning ? 'the scan is still running' : 'nothing has been exported';
+    const why = props.scanning
+      ? 'the scan is still running'
+      : s.exportedPart
+        ? 'only part of the summary has been exported'
+        : 'nothing has been exported';
     return (
       <Text color={colour('yellow')} bold inverse>
         {padR(cut(`Quit? ${why}. y quits, any other key stays`, w), w)}
