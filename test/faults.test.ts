@@ -356,7 +356,11 @@ describe('signals and broken pipes', () => {
     );
     // two temporary files, and the two outputs' locks against another run
     expect(readdirSync(out).filter((n) => !n.endsWith('.lock'))).toHaveLength(2);
-    expect(readdirSync(out).filter((n) => n.endsWith('.lock')).sort()).toEqual(['.j.json.lock', '.s.csv.lock']);
+    expect(
+      readdirSync(out)
+        .filter((n) => n.endsWith('.lock'))
+        .sort(),
+    ).toEqual(['.j.json.lock', '.s.csv.lock']);
     for (const [i, s] of signals.entries()) {
       if (i > 0) await new Promise((r) => setTimeout(r, 50)); // the scenario: a second signal 50 ms later
       child.kill(s);

@@ -161,8 +161,9 @@ export async function parseArgs(
   return opts;
 }
 
-/** The options that name a file or folder ('-' is stdout for the first three). */
+/** The options that name a file or folder, and those of them where '-' is stdout. */
 const PATH_OPTIONS = new Set(['--csv', '--json', '--files', '--xlsx', '--statements', '--register']);
+const STDOUT_OPTIONS = new Set(['--csv', '--json', '--files']);
 
 /**
  * Each option at most once, and never an option's name taken as a value. commander keeps the last of
@@ -179,7 +180,8 @@ function refuseRepeats(cmd: Command): void {
         throw new UsageError(`${flag} is given twice; give it once (which of the two was meant cannot be told)`);
       seen.add(flag);
       if (typeof value !== 'string' || !opt.required) return;
-      if (value.startsWith('--') || (PATH_OPTIONS.has(flag) && value.startsWith('-') && value !== '-'))
+      const stdout = value === '-' && STDOUT_OPTIONS.has(flag);
+      if (value.startsWith('--') || (PATH_OPTIONS.has(flag) && value.startsWith('-') && !stdout))
         throw new UsageError(
           `${flag} needs a ${PATH_OPTIONS.has(flag) ? 'file name' : 'value'}, not "${printable(value)}"${PATH_OPTIONS.has(flag) ? ` (a name that starts with - is written ./${printable(value)})` : ''}`,
         );

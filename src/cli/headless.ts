@@ -135,6 +135,9 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
     manifest?.release();
     onInterrupt!();
   };
+  // read through a function: the handler may set it while a write is awaited (the type checker would
+  // hold it to what a test above it found)
+  const stopped = (): StopSignal | undefined => signal;
   const handlers = Object.keys(STOP_SIGNALS).map((s) => [s, () => onSignal(s as StopSignal)] as const);
   for (const [s, h] of handlers) process.on(s, h);
   const files = new Map<string, Output>();
@@ -212,7 +215,7 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
     }
     if (manifest && !signal && !manifestError) {
       await Promise.race([manifest.end(), interruptedP]);
-      if (o.files === '-' && !signal) written.push('--files -');
+      if (o.files === '-' && !stopped()) written.push('--files -');
     }
     manifestError ??= manifest?.failure;
     if (manifestError) {
@@ -245,9 +248,6 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
     const report = notifyReport(display, notifyOptionsOf(o.notify, plan));
     const csv = o.csv || csvToStdout ? summaryCsvOf(report, display, o.delimiter) : undefined;
     const json = o.json ? escapeJson(summaryJsonOf(report, display, optionsRecord(o), ctx)) : undefined;
-    // the signal handler may set it while the writes below are awaited (the type checker holds it
-    // undefined from the test above)
-    const stopped = (): StopSignal | undefined => signal as StopSignal | undefined;
     // stdout is data, kept faithful, except on a terminal: no name may send escape sequences there
     if (!stopped() && (o.csv === '-' || (csvToStdout && !o.csv))) {
       await writeStdout(stdoutTty ? printableLines(csv!) : csv!);
@@ -301,7 +301,9 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
     if (late) {
       // a signal during the writes: every output is whole or absent; say which
       const notWritten = [
-        ...order.filter(([flag, f]) => !written.includes(`${flag} ${f.target}`)).map(([flag, f]) => `${flag} ${f.target}`),
+        ...order
+          .filter(([flag, f]) => !written.includes(`${flag} ${f.target}`))
+          .map(([flag, f]) => `${flag} ${f.target}`),
         ...(statements && !statementsNote && !written.some((w) => w.startsWith('--statements '))
           ? [`--statements ${statements.given} (left as it was)`]
           : []),

@@ -213,8 +213,7 @@ export class AtomicFile extends BaseOutput implements Output {
 }
 
 /** `.<name>.tmp-<pid>-<8 hex>`: hidden, and known by its pid as a run's own (lock.ts finds those left behind) */
-export const temporaryName = (name: string): string =>
-  `.${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+export const temporaryName = (name: string): string => `.${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
 
 /** The mode of a new file: the usual 0666 less the umask. */
 export function defaultMode(): number {
@@ -347,7 +346,7 @@ export function writeFileAtomicSync(folder: OpenFolder, name: string, data: stri
 }
 
 function writeFullSync(fd: number, buf: Buffer): void {
-  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+  for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off);
 }
 
 function unlinkQuiet(path: string): void {

@@ -111,10 +111,15 @@ export async function readRegister(path: string): Promise<Register> {
       );
     const chunks = (async function* () {
       let total = 0;
-      for await (const c of fh.createReadStream({ highWaterMark: 1 << 20, autoClose: false }) as AsyncIterable<Buffer>) {
+      for await (const c of fh.createReadStream({
+        highWaterMark: 1 << 20,
+        autoClose: false,
+      }) as AsyncIterable<Buffer>) {
         total += c.length;
         if (total > MAX_REGISTER_BYTES)
-          throw new RegisterError(`${name}: more than ${mib(MAX_REGISTER_BYTES)}; a register is at most that (is this the register?)`);
+          throw new RegisterError(
+            `${name}: more than ${mib(MAX_REGISTER_BYTES)}; a register is at most that (is this the register?)`,
+          );
         yield c;
       }
     })();
@@ -205,7 +210,8 @@ class RegisterBuilder {
 
   add(record: string[], line: number): void {
     const name = this.name;
-    if (record.some((v) => v.includes('\uFFFD'))) throw new RegisterError(`${name}: not UTF-8 text (save it as CSV UTF-8)`);
+    if (record.some((v) => v.includes('\uFFFD')))
+      throw new RegisterError(`${name}: not UTF-8 text (save it as CSV UTF-8)`);
     if (!this.cols) {
       const cols = record.map((c) => c.trim().toLowerCase());
       for (const r of REQUIRED) {
@@ -293,7 +299,8 @@ class RegisterBuilder {
   }
 
   finish(): Register {
-    if (!this.cols) throw new RegisterError(`${this.name} line 1: empty; the first line must name the columns key,controller`);
+    if (!this.cols)
+      throw new RegisterError(`${this.name} line 1: empty; the first line must name the columns key,controller`);
     return {
       file: this.name,
       rows: this.rows,

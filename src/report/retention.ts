@@ -122,7 +122,8 @@ export function retentionPlan(opts: {
   for (const e of opts.register?.entries ?? []) {
     if (e.retention_days === undefined) continue;
     let cut = byDays.get(e.retention_days);
-    if (cut === undefined) byDays.set(e.retention_days, (cut = cutoffMs(asOfMs, { n: e.retention_days, unit: 'd' }, zone)));
+    if (cut === undefined)
+      byDays.set(e.retention_days, (cut = cutoffMs(asOfMs, { n: e.retention_days, unit: 'd' }, zone)));
     plan.cutoffMsByKey[e.key] = cut;
     plan.daysByKey[e.key] = e.retention_days;
   }

@@ -76,11 +76,19 @@ export const SHEET_ROWS = 1_048_576;
  * A sheet's rows as one or more sheets of at most `max` rows, each with the header: "Months",
  * "Months (2)", … (a sheet name is at most 31 characters; these stay well under).
  */
-export function splitSheet(name: string, header: Row, rows: SheetData, max = SHEET_ROWS): { sheet: string; data: SheetData }[] {
+export function splitSheet(
+  name: string,
+  header: Row,
+  rows: SheetData,
+  max = SHEET_ROWS,
+): { sheet: string; data: SheetData }[] {
   const per = max - 1;
   const parts: { sheet: string; data: SheetData }[] = [];
   for (let i = 0; i === 0 || i < rows.length; i += per) {
-    parts.push({ sheet: parts.length ? `${name} (${parts.length + 1})` : name, data: [header, ...rows.slice(i, i + per)] });
+    parts.push({
+      sheet: parts.length ? `${name} (${parts.length + 1})` : name,
+      data: [header, ...rows.slice(i, i + per)],
+    });
   }
   return parts;
 }
@@ -108,9 +116,12 @@ export function workbookSheets(report: NotifyReport, result: ScanResult, m: Meth
       columns: widths([24, 28, 14, 9, 11, 11, 11, 14, 13, 11, 20, 20, 10, 10, 10, 10, 10, 40]),
       stickyRowsCount: 1,
     })),
-    ...splitSheet('Months', ['customer', 'controller', 'month', 'recordings', 'audio_hours'].map(bold), months, maxRows).map(
-      (p) => ({ ...p, columns: widths([24, 28, 10, 12, 12]), stickyRowsCount: 1 }),
-    ),
+    ...splitSheet(
+      'Months',
+      ['customer', 'controller', 'month', 'recordings', 'audio_hours'].map(bold),
+      months,
+      maxRows,
+    ).map((p) => ({ ...p, columns: widths([24, 28, 10, 12, 12]), stickyRowsCount: 1 })),
     { sheet: 'Method', data: method, columns: widths([34, 120]) },
   ];
 }
