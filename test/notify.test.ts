@@ -262,6 +262,7 @@ describe('statements', () => {
         '_CON.html',
         ...UNREGISTERED.map((k) => `${k}.html`),
         'index.html',
+        'leaktally-index.json',
       ].sort(),
     );
     const hostile = readFileSync(join(dir, 'st', '_script_alert(1)__script_.html'), 'utf8');

@@ -26,13 +26,15 @@ import { parseRegister } from '../src/report/register.js';
 
 let g: Generated;
 let dir: string;
-beforeAll(() => {
+/** the options as the command line reads them (the register is read streamed: once, here) */
+let n: Awaited<ReturnType<typeof readNotifyOptions>>;
+beforeAll(async () => {
   dir = tempDir();
   g = generateItell(dir);
+  n = await readNotifyOptions({ register: g.register, retention: '30d', asOf: AS_OF, country: 'SE' }, dir, ZONE);
 }, 120_000);
 
 function app(columns = 120, rows = 40) {
-  const n = readNotifyOptions({ register: g.register, retention: '30d', asOf: AS_OF, country: 'SE' }, dir, ZONE);
   const plan = planFor(n, ZONE);
   return startApp(g.root, {
     config: { pattern: PATTERN, zone: ZONE, ...engineExtras(n, plan) },

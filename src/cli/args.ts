@@ -71,12 +71,13 @@ function program(): Command {
  * Parse argv (without node and the script). Returns the options, or 'exit' when commander already
  * printed --help or --version. Throws UsageError with a one-line message otherwise.
  */
-export function parseArgs(
+export async function parseArgs(
   argv: string[],
   out: (s: string) => void = (s) => process.stdout.write(s),
-): CliOptions | 'exit' {
+): Promise<CliOptions | 'exit'> {
   const cmd = program();
   cmd.configureOutput({ writeOut: out, writeErr: () => {} });
+  refuseRepeats(cmd);
   try {
     cmd.parse(argv, { from: 'user' });
   } catch (e) {
@@ -130,7 +131,7 @@ export function parseArgs(
   }
   let notify: NotifyCli;
   try {
-    notify = readNotifyOptions(o, dir, tz);
+    notify = await readNotifyOptions(o, dir, tz);
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
@@ -162,6 +163,34 @@ export function parseArgs(
   const plans = planOutputs(outputs, dir);
   if (typeof plans === 'string') throw new UsageError(printable(plans));
   return opts;
+}
+
+/** The options that name a file or folder, and those of them where '-' is stdout. */
+const PATH_OPTIONS = new Set(['--csv', '--json', '--files', '--xlsx', '--statements', '--register']);
+const STDOUT_OPTIONS = new Set(['--csv', '--json', '--files']);
+
+/**
+ * Each option at most once, and never an option's name taken as a value. commander keeps the last of
+ * `--csv a --csv b` silently (a script that adds a flag would write one file and not the other), and
+ * takes the next argument as a value whatever it is (`--csv --json j` would write a file named --json,
+ * `--csv --` a file named --). A UsageError (exit 2, one line) instead.
+ */
+function refuseRepeats(cmd: Command): void {
+  const seen = new Set<string>();
+  for (const opt of cmd.options) {
+    const flag = opt.long ?? opt.short ?? opt.name();
+    cmd.on(`option:${opt.name()}`, (value: unknown) => {
+      if (seen.has(flag))
+        throw new UsageError(`${flag} is given twice; give it once (which of the two was meant cannot be told)`);
+      seen.add(flag);
+      if (typeof value !== 'string' || !opt.required) return;
+      const stdout = value === '-' && STDOUT_OPTIONS.has(flag);
+      if (value.startsWith('--') || (PATH_OPTIONS.has(flag) && value.startsWith('-') && !stdout))
+        throw new UsageError(
+          `${flag} needs a ${PATH_OPTIONS.has(flag) ? 'file name' : 'value'}, not "${printable(value)}"${PATH_OPTIONS.has(flag) ? ` (a name that starts with - is written ./${printable(value)})` : ''}`,
+        );
+    });
+  }
 }
 
 /** A whole number in decimal digits only: Number() also takes '0x2', '1.0', ' 2' and '1e1'. */

@@ -1,7 +1,9 @@
 /** The headless face: scan, then write the summary CSV/JSON and the manifest. */
 import { Scanner, evidenceWarnings, type ScanResult } from '../scan/engine.js';
-import { openOutput, removeTemporaryFiles, OutputWriteError, type Output } from '../report/atomic.js';
-import { planOutputs, describeError } from '../report/target.js';
+import { FolderMovedError, openOutput, removeTemporaryFiles, OutputWriteError, type Output } from '../report/atomic.js';
+import { closePlans, planOutputs, describeError } from '../report/target.js';
+import { staleTemporaryFiles, takeLock, type OutputLock } from '../report/lock.js';
+import { StatementsFolder, StatementsStopped } from '../report/statements-folder.js';
 import { summaryCsvOf, summaryJsonOf } from '../report/summary.js';
 import { notifyReport, registerCoverage } from '../report/notify.js';
 import { EXIT_INCOMPLETE, gapPhrases, runCompleteness, runGaps } from '../report/completeness.js';
@@ -13,7 +15,7 @@ import { hours, num } from '../report/human.js';
 import { type CliOptions } from './args.js';
 import { version } from '../report/method.js';
 import { engineExtras, notifyOptionsOf, planFor } from '../report/notify-options.js';
-import { writeNotifyFiles } from '../report/pack.js';
+import { packMethod, writePackStatements, writePackWorkbook } from '../report/pack.js';
 import type { RetentionPlan } from '../report/retention.js';
 
 /** An output that cannot be used: found before the scan (exit 2) or while writing (exit 1). */
@@ -126,20 +128,31 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
     ['--files', o.files],
     ['--xlsx', o.notify.xlsx],
   ] as const;
+  const note = (line: string): void => void process.stderr.write(`leaktally: note: ${printable(line)}\n`);
 
-  // Signals: the first stops the scan (what was counted is thrown away, temporary files removed);
-  // a second one, or one while the last rows are flushed, ends the run at once. Installed before any
-  // temporary file exists and kept until every output is in place.
+  // Signals: the first stops the scan (what was counted is thrown away, temporary files removed), or,
+  // once the scan is over, stops the writing before the next output (or the next statement page: the
+  // set written so far is removed again). A second one ends the run at once. Either way the run says
+  // which outputs are in place, whole, and which are not. Installed before any temporary file exists
+  // and kept until every output is in place.
   let signal: StopSignal | undefined;
   let onInterrupt: (() => void) | undefined;
   const interruptedP = new Promise<void>((resolve) => (onInterrupt = resolve));
   let scanner: Scanner | undefined;
   let manifest: ManifestWriter | undefined;
+  let statements: StatementsFolder | undefined;
+  /** outputs in place and whole, as "--csv s.csv" */
+  const written: string[] = [];
+  const manifestOnStdout = (): string =>
+    manifest && o.files === '-' ? `; the manifest on stdout is partial (${count(manifest.rows, 'row', 'rows')})` : '';
+  const writtenSoFar = (): string =>
+    written.length ? `written and complete: ${written.join(', ')}; no other output written` : 'no output file written';
   const onSignal = (s: StopSignal): void => {
     if (signal) {
       removeTemporaryFiles();
+      const stopped = statements?.abandon();
       process.stderr.write(
-        `leaktally: ${s} again: stopped at once; no output file written${manifest && o.files === '-' ? `; the manifest on stdout is partial (${num(manifest.rows)} rows)` : ''}\n`,
+        `leaktally: ${s} again: stopped at once; ${printable(writtenSoFar())}${stopped ? `; ${printable(stopped)}` : ''}${written.includes('--files -') ? '' : manifestOnStdout()}\n`,
       );
       process.exit(signalExitCode(s));
     }
@@ -148,20 +161,50 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
     manifest?.release();
     onInterrupt!();
   };
+  // read through a function: the handler may set it while a write is awaited (the type checker would
+  // hold it to what a test above it found)
+  const stopped = (): StopSignal | undefined => signal;
   const handlers = Object.keys(STOP_SIGNALS).map((s) => [s, () => onSignal(s as StopSignal)] as const);
   for (const [s, h] of handlers) process.on(s, h);
   const files = new Map<string, Output>();
+  const locks: OutputLock[] = [];
   let result: ScanResult;
   try {
-    const plans = planOutputs(targets, o.dir);
+    // the statements folder first: made and opened now, and no other output may go in it
+    if (o.notify.statements !== undefined) {
+      const sf = StatementsFolder.open(o.notify.statements, o.dir);
+      if (typeof sf === 'string') throw new OutputError(`--statements: ${sf}`);
+      statements = sf;
+      for (const n of sf.notes) note(n);
+    }
+    const plans = planOutputs(targets, o.dir, statements && { id: statements.id, given: statements.given });
     if (typeof plans === 'string') throw new OutputError(plans);
+    try {
+      // locked against another run writing the same file, and what a killed run left of it removed
+      for (const [flag, plan] of plans) {
+        if (!plan.folder) continue;
+        const locked = takeLock(plan.folder, `.${plan.name}.lock`, plan.target);
+        if (typeof locked === 'string') throw new OutputError(`${flag}: ${locked}`);
+        locks.push(locked.lock);
+        if (locked.staleFrom !== undefined)
+          note(`${flag}: removed the lock of an earlier run that was stopped (process ${locked.staleFrom})`);
+        const stale = staleTemporaryFiles(plan.folder, new Set([plan.name]));
+        if (stale.removed.length)
+          note(
+            `${flag}: removed ${count(stale.removed.length, 'temporary file', 'temporary files')} of ${plan.target} left by an earlier run that was stopped (process ${stale.pids.join(', ')})`,
+          );
+      }
+    } catch (e) {
+      closePlans(plans.values());
+      throw e;
+    }
     for (const [flag, plan] of plans) {
       try {
-        files.set(flag, await openOutput(plan, { private: flag === '--files' }));
+        files.set(flag, await openOutput(plan, { private: flag === '--files', root: o.dir }));
       } catch (e) {
+        closePlans([...plans].filter(([f]) => !files.has(f)).map(([, p]) => p));
         throw new OutputError(`${flag}: ${e instanceof Error ? e.message : String(e)}`);
       }
-      if (signal) break;
     }
 
     // a write error of the manifest while the scan runs: stop the scan; reported below
@@ -196,7 +239,10 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
         process.stderr.write('\r\x1b[K');
       }
     }
-    if (manifest && !signal && !manifestError) await Promise.race([manifest.end(), interruptedP]);
+    if (manifest && !signal && !manifestError) {
+      await Promise.race([manifest.end(), interruptedP]);
+      if (o.files === '-' && !stopped()) written.push('--files -');
+    }
     manifestError ??= manifest?.failure;
     if (manifestError) {
       removeTemporaryFiles();
@@ -207,7 +253,7 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
         1,
       );
     }
-    if (signal) {
+    if (signal && !written.length) {
       removeTemporaryFiles();
       // rows already taken for stdout are sent whole (the CSV's buffer flushed), so the count below is what the reader gets
       if (manifest && o.files === '-') void manifest.end();
@@ -235,32 +281,69 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
     const csv = o.csv || csvToStdout ? summaryCsvOf(report, display, o.delimiter) : undefined;
     const json = o.json ? escapeJson(summaryJsonOf(report, display, optionsRecord(o), ctx)) : undefined;
     // stdout is data, kept faithful, except on a terminal: no name may send escape sequences there
-    if (o.csv === '-' || (csvToStdout && !o.csv)) await writeStdout(stdoutTty ? printableLines(csv!) : csv!);
-    if (o.json === '-') await writeStdout(json!);
+    if (!stopped() && (o.csv === '-' || (csvToStdout && !o.csv))) {
+      await writeStdout(stdoutTty ? printableLines(csv!) : csv!);
+      written.push(o.csv === '-' ? '--csv -' : 'the summary on stdout');
+    }
+    if (!stopped() && o.json === '-') {
+      await writeStdout(json!);
+      written.push('--json -');
+    }
     files.get('--csv')?.write(csv!);
     files.get('--json')?.write(json!);
     // the manifest first: the largest output, the one a full disk stops, and then no other is put in place
     const order = [...files].sort(([a], [b]) => Number(b === '--files') - Number(a === '--files'));
+    const needMethod = o.notify.xlsx !== undefined || statements !== undefined;
+    const m2 = needMethod ? packMethod(display, report, ctx) : undefined;
     for (const [flag, f] of order) {
-      if (flag === '--xlsx') continue;
+      if (stopped()) break;
       try {
-        await f.commit();
+        if (flag === '--xlsx') await writePackWorkbook(f, display, report, m2!);
+        else await f.commit();
       } catch (e) {
         if (e instanceof OutputWriteError) throw new OutputError(`${flag}: ${e.message}`, 1);
-        throw e;
+        throw new OutputError(e instanceof Error ? e.message : String(e), 1);
+      }
+      written.push(`${flag} ${f.target}`);
+    }
+    let statementsNote = '';
+    if (statements && !stopped()) {
+      const sf = statements;
+      try {
+        const w = await writePackStatements(sf, display, report, m2!, ctx, () =>
+          stopped() ? `interrupted (${stopped()})` : undefined,
+        );
+        written.push(`--statements ${sf.given} (${count(w.files.length, 'file', 'files')})`);
+        if (w.removedOld.length)
+          note(
+            `--statements: removed ${count(w.removedOld.length, 'statement', 'statements')} of the earlier run into ${sf.given} that this run did not write again (${w.removedOld.slice(0, 3).join(', ')}${w.removedOld.length > 3 ? ', …' : ''})`,
+          );
+      } catch (e) {
+        if (e instanceof StatementsStopped && e.bySignal) {
+          statementsNote = `; --statements ${sf.given}: stopped after ${num(e.writtenThenRemoved)} of ${count(e.total, 'page', 'pages')}, and the set was removed again (this run's pages and the earlier run's): the folder holds no statements now`;
+        } else if (e instanceof StatementsStopped || e instanceof FolderMovedError) {
+          throw new OutputError(
+            `--statements: ${e.message}${e instanceof StatementsStopped ? `; the ${num(e.writtenThenRemoved)} pages written were removed again, with the earlier run's` : '; nothing was written to it'}${written.length ? `; ${writtenSoFar()}` : ''}`,
+            1,
+          );
+        } else throw e;
       }
     }
-    try {
-      await writeNotifyFiles(display, report, ctx, { xlsx: files.get('--xlsx'), statements: o.notify.statements });
-    } catch (e) {
-      throw new OutputError(e instanceof Error ? e.message : String(e), 1);
-    }
-    // read again: the handler may have set it while the writes above were awaited (the type checker
-    // still holds it undefined from the return above)
-    const late = signal as StopSignal | undefined;
+    const late = stopped();
     if (late) {
-      // a signal during the last writes: the outputs are whole (each was renamed into place or not at all)
-      process.stderr.write(`leaktally: ${late} while the outputs were being written; they are complete\n`);
+      // a signal during the writes: every output is whole or absent; say which
+      const notWritten = [
+        ...order
+          .filter(([flag, f]) => !written.includes(`${flag} ${f.target}`))
+          .map(([flag, f]) => `${flag} ${f.target}`),
+        ...(statements && !statementsNote && !written.some((w) => w.startsWith('--statements '))
+          ? [`--statements ${statements.given} (left as it was)`]
+          : []),
+      ];
+      process.stderr.write(
+        `leaktally: interrupted (${late}) while the outputs were being written; ${printable(writtenSoFar())}${notWritten.length ? `; not written: ${printable(notWritten.join(', '))}` : ''}${printable(statementsNote)}\n`,
+      );
+      return signalExitCode(late);
     }
   } finally {
     for (const [s, h] of handlers) process.off(s, h);
@@ -271,6 +354,8 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
       for (const s of Object.keys(STOP_SIGNALS) as StopSignal[]) process.once(s, () => process.exit(signalExitCode(s)));
     }
     for (const f of files.values()) f.abort();
+    statements?.close();
+    for (const l of locks) l.release();
   }
 
   for (const w of warnings(result, shownRoot)) process.stderr.write(`leaktally: warning: ${w}\n`);

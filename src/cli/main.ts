@@ -26,7 +26,7 @@ function brokenPipe(): never {
 export async function main(argv: string[]): Promise<number> {
   let o;
   try {
-    o = parseArgs(argv);
+    o = await parseArgs(argv);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`leaktally: ${printable(e.message)} (see leaktally --help)\n`);

@@ -3,8 +3,10 @@
  * manifest holds evidence paths), fsynced, given its mode, renamed into place and its folder fsynced,
  * so a crash, a full disk or Ctrl-C never leaves half a CSV. Anything else that exists (a device, a
  * FIFO, /dev/stdout, a process substitution) is written directly and never replaced (see target.ts).
+ * The file is made in its folder as opened before the scan (folder.ts), never through the path again.
  * Temporary files still open when the process ends are removed by removeTemporaryFiles(), which runs
- * on every exit Node can intercept (the 'exit' event; the CLI also calls it on signals).
+ * on every exit Node can intercept (the 'exit' event; the CLI also calls it on signals); those a
+ * killed process left are found by the next run (lock.ts).
  */
 import {
   closeSync,
@@ -13,14 +15,19 @@ import {
   fsyncSync,
   openSync,
   chmodSync,
+  fchmodSync,
+  fstatSync,
+  lstatSync,
   renameSync,
   unlinkSync,
+  writeSync,
   type WriteStream,
 } from 'node:fs';
 import { finished } from 'node:stream/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { describeError, planOutput, type OutputPlan } from './target.js';
+import { insideEvidence, OpenFolder } from './folder.js';
 
 /** A write that failed (a full disk, an I/O error, a reader gone): one line, never a stack. */
 export class OutputWriteError extends Error {}
@@ -97,41 +104,65 @@ export class AtomicFile extends BaseOutput implements Output {
 
   private constructor(
     target: string,
-    private readonly path: string,
+    private readonly folder: OpenFolder,
+    private readonly ownsFolder: boolean,
+    private readonly name: string,
     readonly tmp: string,
     stream: WriteStream,
     private readonly mode: number,
+    private readonly root: string | undefined,
   ) {
     super(target, stream);
   }
 
   /**
    * Create the temporary file now, so that a bad output path fails before a long scan, not after.
-   * Fails with "cannot write <target>: <reason>". `path` is the file to create or replace (target
-   * with links resolved; target itself when not given).
+   * Fails with "cannot write <target>: <reason>". The file goes in `folder` (open: see folder.ts) as
+   * `name`; without a folder, in the folder of `path` (target when not given), opened now. With
+   * `root`, the folder is checked again before the rename: not moved into that evidence tree, and
+   * still at its path.
    */
   static async create(
     target: string,
-    opts: OutputOptions & { path?: string; existingMode?: number } = {},
+    opts: OutputOptions & {
+      path?: string;
+      folder?: OpenFolder;
+      /** the folder is this file's alone: closed when the file is committed or given up */
+      ownsFolder?: boolean;
+      name?: string;
+      existingMode?: number;
+      root?: string;
+    } = {},
   ): Promise<AtomicFile> {
     const path = opts.path ?? target;
-    const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    let folder = opts.folder;
+    let owns = opts.ownsFolder ?? false;
+    if (!folder) {
+      try {
+        folder = OpenFolder.open(dirname(path));
+        owns = true;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new Error(`cannot write ${target}: ${code === 'ENOENT' ? 'no such folder' : describeError(e)}`, {
+          cause: e,
+        });
+      }
+    }
+    const name = opts.name ?? basename(path);
+    const tmpName = temporaryName(name);
     let stream: WriteStream;
     try {
-      stream = await openStream(tmp, 'wx', 0o600);
+      stream = await openStream(folder.at(tmpName), 'wx', 0o600);
     } catch (e) {
+      if (owns) folder.close();
       const code = (e as NodeJS.ErrnoException).code;
       throw new Error(`cannot write ${target}: ${code === 'ENOENT' ? 'no such folder' : describeError(e)}`, {
         cause: e,
       });
     }
     // a replaced file keeps its mode; a new one gets the usual mode less the umask (0600 if private)
-    const mode = opts.private
-      ? 0o600
-      : (opts.existingMode ??
-        // eslint-disable-next-line @typescript-eslint/no-deprecated -- no other API reads the umask; the race it warns of (a file created by another thread while the umask is briefly reset) cannot happen: the reader threads never create files
-        0o666 & ~process.umask());
-    const file = new AtomicFile(target, path, tmp, stream, mode);
+    const mode = opts.private ? 0o600 : (opts.existingMode ?? defaultMode());
+    const file = new AtomicFile(target, folder, owns, name, tmpName, stream, mode, opts.root);
     if (!exitHook) {
       exitHook = true;
       process.on('exit', removeTemporaryFiles);
@@ -144,21 +175,27 @@ export class AtomicFile extends BaseOutput implements Output {
     await this.flush();
     try {
       if (this.error) throw this.error;
-      const fd = openSync(this.tmp, 'r');
+      const fd = openSync(this.folder.at(this.tmp), 'r');
+      let ino: number;
       try {
         fsyncSync(fd);
+        ino = fstatSync(fd).ino;
       } finally {
         closeSync(fd);
       }
-      chmodSync(this.tmp, this.mode);
-      renameSync(this.tmp, this.path);
+      chmodSync(this.folder.at(this.tmp), this.mode);
+      if (this.root !== undefined) checkFolder(this.folder, this.root);
+      renameSync(this.folder.at(this.tmp), this.folder.at(this.name));
+      // the name now is the file written (a rename inside one open folder: nothing else can be there)
+      if (lstatSync(this.folder.at(this.name)).ino !== ino) throw new Error('the file was replaced as it was renamed');
     } catch (e) {
       this.abort();
       throw new OutputWriteError(`cannot write ${this.target}: ${describeError(e)}; nothing was written to it`);
     }
     this.done = true;
     open.delete(this);
-    syncFolder(dirname(this.path));
+    syncFolder(this.folder.at('.'));
+    if (this.ownsFolder) this.folder.close();
   }
 
   abort(): void {
@@ -167,11 +204,32 @@ export class AtomicFile extends BaseOutput implements Output {
     open.delete(this);
     this.stream.destroy();
     try {
-      unlinkSync(this.tmp);
+      unlinkSync(this.folder.at(this.tmp));
     } catch {
       /* already gone */
     }
+    if (this.ownsFolder) this.folder.close();
   }
+}
+
+/** `.<name>.tmp-<pid>-<8 hex>`: hidden, and known by its pid as a run's own (lock.ts finds those left behind) */
+export const temporaryName = (name: string): string => `.${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+
+/** The mode of a new file: the usual 0666 less the umask. */
+export function defaultMode(): number {
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- no other API reads the umask; the race it warns of (a file created by another thread while the umask is briefly reset) cannot happen: the reader threads never create files
+  return 0o666 & ~process.umask();
+}
+
+/** The folder moved into the evidence tree, or away from its path, while the scan ran: write nothing. */
+export class FolderMovedError extends Error {}
+
+/** Throws FolderMovedError when the open folder is now inside the evidence or no longer at its path. */
+export function checkFolder(folder: OpenFolder, root: string): void {
+  if (insideEvidence(folder, root))
+    throw new FolderMovedError(`the folder ${folder.given} was moved into the evidence tree ${root} during the run`);
+  if (!folder.stillAt())
+    throw new FolderMovedError(`the folder ${folder.given} was moved, removed or replaced during the run`);
 }
 
 /** fsync a folder so that a rename in it survives a crash (some file systems refuse: nothing to do then). */
@@ -230,12 +288,18 @@ export function descriptorOf(path: string): number | undefined {
   return Number(m[2]);
 }
 
-/** Open an output as planned (see target.ts). Fails with "cannot write <target>: <reason>". */
-export function openOutput(plan: OutputPlan, opts: OutputOptions = {}): Promise<Output> {
+/**
+ * Open an output as planned (see target.ts); the file takes over the plan's open folder. With root,
+ * the folder is checked again before the rename (see AtomicFile.create). Fails with "cannot write
+ * <target>: <reason>".
+ */
+export function openOutput(plan: OutputPlan, opts: OutputOptions & { root?: string } = {}): Promise<Output> {
   if (plan.kind === 'direct') return DirectOutput.create(plan.target, plan.path);
   return AtomicFile.create(plan.target, {
     ...opts,
-    path: plan.path,
+    folder: plan.folder,
+    ownsFolder: true,
+    name: plan.name,
     existingMode: opts.private ? undefined : plan.existingMode,
   });
 }
@@ -244,9 +308,53 @@ export function openOutput(plan: OutputPlan, opts: OutputOptions = {}): Promise<
 export async function openTarget(target: string, root: string, opts: OutputOptions = {}): Promise<Output> {
   const plan = planOutput(target, root);
   if (typeof plan === 'string') throw new Error(plan);
-  return openOutput(plan, opts);
+  return openOutput(plan, { ...opts, root });
 }
 
 export function removeTemporaryFiles(): void {
   for (const f of [...open]) f.abort();
 }
+
+/**
+ * Write a small file atomically and synchronously: a temporary file in the open folder, written,
+ * fsynced, given its mode, renamed over name; the name is then checked to be the file written. For
+ * the statements: one page at a time with nothing in flight between pages, so that a stop between
+ * two pages leaves whole files only and knows exactly which.
+ */
+export function writeFileAtomicSync(folder: OpenFolder, name: string, data: string, mode: number): void {
+  const tmp = temporaryName(name);
+  const fd = openSync(folder.at(tmp), 'wx', 0o600);
+  let ino: number;
+  try {
+    writeFullSync(fd, Buffer.from(data));
+    fsyncSync(fd);
+    fchmodSync(fd, mode);
+    ino = fstatSync(fd).ino;
+  } catch (e) {
+    closeSync(fd);
+    unlinkQuiet(folder.at(tmp));
+    throw e;
+  }
+  closeSync(fd);
+  try {
+    renameSync(folder.at(tmp), folder.at(name));
+    if (lstatSync(folder.at(name)).ino !== ino) throw new Error(`${name} was replaced as it was renamed`);
+  } catch (e) {
+    unlinkQuiet(folder.at(tmp));
+    throw e;
+  }
+}
+
+function writeFullSync(fd: number, buf: Buffer): void {
+  for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off);
+}
+
+function unlinkQuiet(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* gone already */
+  }
+}
+
+export { syncFolder };

@@ -15,7 +15,7 @@ import {
   type RetentionPlan,
   type RetentionSpec,
 } from './retention.js';
-import { statementsDirProblem } from './statements.js';
+import { statementsDirProblem } from './statements-folder.js';
 import { outputProblem } from './target.js';
 import type { NotifyOptions } from './notify.js';
 
@@ -44,7 +44,7 @@ export function addNotifyOptions(cmd: Command): Command {
 }
 
 /** Check and read the options; throws Error with a one-line message (the CLI makes it a usage error). */
-export function readNotifyOptions(o: Record<string, unknown>, dir: string, zone: string): NotifyCli {
+export async function readNotifyOptions(o: Record<string, unknown>, dir: string, zone: string): Promise<NotifyCli> {
   const out: NotifyCli = {};
   const str = (k: string): string | undefined =>
     o[k] === undefined
@@ -54,7 +54,7 @@ export function readNotifyOptions(o: Record<string, unknown>, dir: string, zone:
   const reg = str('register');
   if (reg !== undefined) {
     try {
-      out.register = readRegister(reg);
+      out.register = await readRegister(reg);
       out.registerPath = reg;
     } catch (e) {
       if (e instanceof RegisterError) throw new Error(`--register: ${e.message}`, { cause: e });

@@ -1,32 +1,47 @@
 /** The notification pack's files beside the CSV/JSON: the workbook and the statements. */
 import type { ScanResult } from '../scan/engine.js';
 import { resolve } from 'node:path';
-import { AtomicFile, type Output } from './atomic.js';
+import { openTarget, type Output } from './atomic.js';
 import { summaryCsv, type Delimiter } from './summary.js';
-import { outputProblem } from './target.js';
-import { method, type MethodContext } from './method.js';
+import { method, type Method, type MethodContext } from './method.js';
 import { notifyReport, type NotifyOptions, type NotifyReport } from './notify.js';
-import { writeStatements } from './statements.js';
+import { statementPages } from './statements.js';
+import type { StatementsFolder, WriteResult } from './statements-folder.js';
 import { writeWorkbook } from './xlsx.js';
 
-export async function writeNotifyFiles(
+/** The method record the workbook and the statements state (built once for both). */
+export const packMethod = (result: ScanResult, report: NotifyReport, ctx: MethodContext): Method =>
+  method(result, report, ctx);
+
+/** The workbook, into an output opened before the scan. */
+export async function writePackWorkbook(
+  file: Output,
   result: ScanResult,
   report: NotifyReport,
-  ctx: MethodContext,
-  out: { xlsx?: Output | string; statements?: string },
+  m: Method,
 ): Promise<void> {
-  if (!out.xlsx && !out.statements) return;
-  const m = method(result, report, ctx);
-  if (out.xlsx) {
-    if (typeof out.xlsx === 'string') await writeWorkbook(out.xlsx, report, result, m);
-    else await writeWorkbook(out.xlsx.target, report, result, m, out.xlsx);
-  }
-  if (out.statements) await writeStatements(out.statements, report, result, m);
+  await writeWorkbook(file, report, result, m);
+}
+
+/**
+ * The statements, into their folder opened before the scan; `stop` is asked between pages (see
+ * StatementsFolder.write).
+ */
+export async function writePackStatements(
+  folder: StatementsFolder,
+  result: ScanResult,
+  report: NotifyReport,
+  m: Method,
+  ctx: MethodContext,
+  stop: () => string | undefined,
+): Promise<WriteResult> {
+  return folder.write(statementPages(report, result, m), ctx.version, stop);
 }
 
 /**
  * The UI's export: a workbook when the name ends in .xlsx, else the summary CSV; atomically, checked
- * like the command line's outputs. Returns the absolute path written.
+ * like the command line's outputs (its folder opened and checked, then written through). Returns the
+ * absolute path written.
  */
 export async function exportSummaryFile(
   result: ScanResult,
@@ -35,13 +50,11 @@ export async function exportSummaryFile(
   opts: NotifyOptions = {},
   ctx: MethodContext = { version: '' },
 ): Promise<string> {
-  const problem = outputProblem(target, result.config.root);
-  if (problem) throw new Error(problem);
+  const file = await openTarget(target, result.config.root);
   if (/\.xlsx$/i.test(target)) {
     const report = notifyReport(result, opts);
-    await writeWorkbook(target, report, result, method(result, report, ctx));
+    await writeWorkbook(file, report, result, method(result, report, ctx));
   } else {
-    const file = await AtomicFile.create(target);
     try {
       file.write(summaryCsv(result, delimiter, opts));
       await file.commit();

@@ -11,6 +11,7 @@
 import { TZDate } from '@date-fns/tz';
 import { differenceInCalendarDays, subDays, subMonths, subWeeks, subYears } from 'date-fns';
 import { naiveToMs, formatIso } from '../scan/date/zone.js';
+import { offsetOf } from '../scan/probe/datestr.js';
 import type { Register } from './register.js';
 
 export interface RetentionSpec {
@@ -63,8 +64,9 @@ export function parseAsOf(text: string, zone: string): number {
   const off = m[7];
   if (!off) return naiveToMs(zone, ...f);
   if (off.toUpperCase() === 'Z') return probe.getTime();
-  const om = /^([+-])(\d{2}):?(\d{2})?$/.exec(off)!;
-  const minutes = (om[1] === '-' ? -1 : 1) * (Number(om[2]) * 60 + Number(om[3] ?? 0));
+  // ±14:00 at most, minutes under 60 (+99:99 is a typing mistake, not an offset)
+  const minutes = offsetOf(off);
+  if (minutes === undefined) throw bad;
   return probe.getTime() - minutes * 60_000;
 }
 
@@ -114,9 +116,15 @@ export function retentionPlan(opts: {
     plan.defaultCutoffMs = cutoffMs(asOfMs, opts.retention, zone);
     plan.defaultDays = retentionDays(asOfMs, plan.defaultCutoffMs, zone);
   }
+  // one cutoff per distinct number of days, not per key: calendar arithmetic in a zone costs
+  // microseconds, and a register of a million lines holds a handful of retention periods
+  const byDays = new Map<number, number>();
   for (const e of opts.register?.entries ?? []) {
     if (e.retention_days === undefined) continue;
-    plan.cutoffMsByKey[e.key] = cutoffMs(asOfMs, { n: e.retention_days, unit: 'd' }, zone);
+    let cut = byDays.get(e.retention_days);
+    if (cut === undefined)
+      byDays.set(e.retention_days, (cut = cutoffMs(asOfMs, { n: e.retention_days, unit: 'd' }, zone)));
+    plan.cutoffMsByKey[e.key] = cut;
     plan.daysByKey[e.key] = e.retention_days;
   }
   return plan;

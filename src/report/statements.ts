@@ -7,11 +7,8 @@
  * Every name from the tree or the register is escaped (a controller called <script> or =cmd is shown
  * as text), and file names are made safe on every OS (safeFileName).
  */
-import { mkdirSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { ScanResult } from '../scan/engine.js';
 import { formatIso } from '../scan/date/zone.js';
-import { AtomicFile } from './atomic.js';
 import { hours, num } from './human.js';
 import { methodLines, type Method } from './method.js';
 import { gapPhrases } from './completeness.js';
@@ -66,36 +63,6 @@ export function safeFileName(label: string, used: Set<string>): string {
   for (let i = 2; used.has(name.toLowerCase()); i++) name = `${s}-${i}`;
   used.add(name.toLowerCase());
   return name;
-}
-
-/** Why the statements folder cannot be used for a scan of root (or undefined). */
-export function statementsDirProblem(dir: string, root: string): string | undefined {
-  const abs = resolve(dir);
-  try {
-    if (!statSync(abs).isDirectory()) return `${dir} exists and is not a folder`;
-  } catch {
-    try {
-      if (!statSync(dirname(abs)).isDirectory()) return `the folder ${dirname(dir)} does not exist`;
-    } catch {
-      return `the folder ${dirname(dir)} does not exist`;
-    }
-  }
-  let real: string;
-  try {
-    real = realpathSync(abs);
-  } catch {
-    real = join(realpathSync(dirname(abs)), basename(abs));
-  }
-  let rootReal: string;
-  try {
-    rootReal = realpathSync(root);
-  } catch {
-    rootReal = resolve(root);
-  }
-  if (real === rootReal || real.startsWith(rootReal.endsWith(sep) ? rootReal : rootReal + sep)) {
-    return `refusing to write into the evidence tree ${root}; write the statements elsewhere`;
-  }
-  return undefined;
 }
 
 const CSS = `
@@ -359,31 +326,10 @@ export function statementFileNames(report: NotifyReport): string[] {
   return report.rows.map((r) => `${safeFileName(r.kind === 'controller' ? r.controller : r.label, used)}.html`);
 }
 
-/** Write every page and the index, each atomically; creates the folder if needed. Returns the file names. */
-export async function writeStatements(
-  dir: string,
-  report: NotifyReport,
-  result: ScanResult,
-  m: Method,
-): Promise<string[]> {
-  try {
-    mkdirSync(dir, { mode: 0o755 });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
-      throw new Error(`cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
-  }
+/** Every page and the index, (file name, HTML), index.html last: what the statements folder receives (statements-folder.ts writes them). */
+export function statementPages(report: NotifyReport, result: ScanResult, m: Method): [string, string][] {
   const names = statementFileNames(report);
   const pages: [string, string][] = report.rows.map((r, i) => [names[i]!, statementHtml(r, report, result, m)]);
   pages.push(['index.html', indexHtml(report, result, m, names)]);
-  for (const [name, html] of pages) {
-    const f = await AtomicFile.create(join(dir, name));
-    try {
-      f.write(html);
-      await f.commit();
-    } catch (e) {
-      f.abort();
-      throw e;
-    }
-  }
-  return names;
+  return pages;
 }

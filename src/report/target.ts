@@ -1,16 +1,20 @@
 /**
  * Where an output may go, decided before the scan starts:
- * - a regular file (new, or existing: replaced) is written atomically beside itself (see atomic.ts);
+ * - a regular file (new, or existing: replaced) is written atomically beside itself (see atomic.ts), in
+ *   its folder as opened now (folder.ts): the folder checked is the folder written, whatever happens
+ *   to the path during the scan;
  * - anything else that already exists (a device such as /dev/null or a terminal, a FIFO, /dev/stdout,
  *   a shell's process substitution /dev/fd/N, a symbolic link to one of these) is written directly,
  *   streaming, and never replaced: renaming a file over /dev/null would replace the device node;
- * - never a folder, never a name in a folder that does not exist, never into the evidence tree, and
- *   never the same file as another output.
- * "Into the evidence" compares device and inode numbers of the output's folder and each folder above
- * it with the tree's: a path comparison misses a bind mount or another path to the same folder.
+ * - never a folder, never a name in a folder that does not exist, never into the evidence tree, never
+ *   into the --statements folder, and never the same file as another output.
+ * Paths are resolved by the kernel as it will open them (`out/cur/../s.csv` with out/cur a link is a
+ * file beside the link's target, not in out/), never as text; "into the evidence" compares device and
+ * inode numbers (folder.ts), never path strings.
  */
-import { fstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { fstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import { insideEvidence, OpenFolder } from './folder.js';
 
 export type OutputKind = 'atomic' | 'direct';
 
@@ -18,8 +22,12 @@ export interface OutputPlan {
   /** as given */
   target: string;
   kind: OutputKind;
-  /** atomic: the file to replace or create (symbolic links resolved); direct: the target */
+  /** direct: the path to open (a descriptor's name as written, or the target as given) */
   path: string;
+  /** atomic: the folder the file goes in, open (close it with closePlans when the plan is not used) */
+  folder?: OpenFolder;
+  /** atomic: the file's name in that folder (symbolic links to an existing file resolved) */
+  name: string;
   /** atomic: the existing file's mode, kept when it is replaced */
   existingMode?: number;
   /** what the output is, for "the same file" checks: device:inode, or folder device:inode + name */
@@ -38,83 +46,25 @@ function nullDevice(): bigint | number | undefined {
   }
 }
 
-/** device:inode of a folder and of every folder above it, up to / */
-function folderChain(folder: string): Set<string> {
-  const ids = new Set<string>();
-  let p = folder;
-  for (;;) {
-    try {
-      ids.add(idOf(statSync(p)));
-    } catch {
-      /* unreadable ancestor: its identity is unknown */
-    }
-    const up = dirname(p);
-    if (up === p) return ids;
-    p = up;
-  }
-}
+const refuseEvidence = (root: string): string =>
+  `refusing to write into the evidence tree ${root}; write the output elsewhere`;
 
-interface Mount {
-  id: string;
-  root: string;
-  point: string;
-}
-
-/** The mounts of this process (Linux /proc/self/mountinfo), or [] where there is no such file. */
-function mounts(): Mount[] {
-  let text: string;
+/** Open a folder an output goes in and check it is not the evidence; a one-line reason otherwise. */
+export function openOutputFolder(path: string, shown: string, root: string): OpenFolder | string {
+  let folder: OpenFolder;
   try {
-    text = readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return [];
+    folder = OpenFolder.open(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return `the folder ${shown} does not exist`;
+    if (code === 'ENOTDIR') return `${shown} is not a folder`;
+    return `cannot use the folder ${shown}: ${describeError(e)}`;
   }
-  const unescape = (s: string): string =>
-    s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const f = line.split(' ');
-      return { id: f[2]!, root: unescape(f[3]!), point: unescape(f[4]!) };
-    });
-}
-
-const under = (p: string, dir: string): boolean => dir === '/' || p === dir || p.startsWith(dir + '/');
-
-/**
- * Where a folder is on its file system: (device, path from the file system's root). Two paths to one
- * folder through bind mounts (of the tree, or of a folder inside it) give the same answer.
- */
-function fsLocation(real: string, table: Mount[]): { id: string; path: string } | undefined {
-  let best: Mount | undefined;
-  for (const m of table) if (under(real, m.point) && (!best || m.point.length >= best.point.length)) best = m;
-  if (!best) return undefined;
-  const rest = best.point === '/' ? real : real.slice(best.point.length);
-  return {
-    id: best.id,
-    path: (best.root === '/' ? '' : best.root) + (rest.startsWith('/') || rest === '' ? rest : '/' + rest) || '/',
-  };
-}
-
-function evidenceProblem(folder: string, root: string): string | undefined {
-  let rootId: string;
-  let rootReal: string;
-  try {
-    rootId = idOf(statSync(root));
-    rootReal = realpathSync(root);
-  } catch {
-    return undefined; // the root is checked on its own
+  if (insideEvidence(folder, root)) {
+    folder.close();
+    return refuseEvidence(root);
   }
-  const refuse = `refusing to write into the evidence tree ${root}; write the output elsewhere`;
-  // the folder, or a folder above it, is the tree (another path to it, a bind mount of it)
-  if (folderChain(folder).has(rootId)) return refuse;
-  // a bind mount of a folder inside the tree: compare places on the file system itself
-  const table = mounts();
-  const a = fsLocation(folder, table);
-  const b = fsLocation(rootReal, table);
-  // eslint-disable-next-line @typescript-eslint/prefer-optional-chain -- both places must be found: `a?.id === b?.id` would match two unknown ones
-  if (a && b && a.id === b.id && under(a.path, b.path)) return refuse;
-  return undefined;
+  return folder;
 }
 
 /** How target is to be written for a scan of root, or why it cannot be (a one-line reason). */
@@ -123,7 +73,7 @@ export function planOutput(target: string, root: string): OutputPlan | string {
   const abs = resolve(target);
   let st: Stats | undefined;
   try {
-    st = statSync(abs); // follows links: a link to /dev/null is /dev/null
+    st = statSync(target); // follows links (a link to /dev/null is /dev/null), `..` taken physically
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOTDIR') return `${dirname(target)} is not a folder`;
@@ -143,49 +93,49 @@ export function planOutput(target: string, root: string): OutputPlan | string {
     return {
       target,
       kind: 'direct',
-      path: abs,
+      path: descriptor ? abs : target,
+      name: basename(target),
       identity: idOf(st),
       discard: st.isCharacterDevice() && rdev !== undefined && st.rdev === rdev,
     };
   }
-  let folder: string;
-  try {
-    folder = realpathSync(dirname(abs));
-  } catch {
-    return `the folder ${dirname(target)} does not exist`;
-  }
-  let path = resolve(folder, basename(abs));
+  // an existing regular file, perhaps behind a link: replace the file, keep the link
+  let folderPath = dirname(target);
+  let name = basename(target);
   if (st) {
-    // an existing regular file, perhaps behind a link: replace the file, keep the link
     try {
-      path = realpathSync(abs);
-      folder = dirname(path);
+      const real = realpathSync.native(target);
+      folderPath = dirname(real);
+      name = basename(real);
     } catch {
       /* vanished meanwhile: create it */
     }
   }
-  const problem = evidenceProblem(folder, root);
-  if (problem) return problem;
-  let folderId: string;
-  try {
-    folderId = idOf(statSync(folder));
-  } catch (e) {
-    return `cannot use the folder ${dirname(target)}: ${describeError(e)}`;
-  }
+  const folder = openOutputFolder(folderPath, dirname(target), root);
+  if (typeof folder === 'string') return folder;
   return {
     target,
     kind: 'atomic',
-    path,
+    path: folder.at(name),
+    folder,
+    name,
     existingMode: st ? st.mode & 0o7777 : undefined,
-    identity: st ? idOf(st) : `${folderId}/${basename(path)}`,
+    identity: st ? idOf(st) : `${folder.id}/${name}`,
     discard: false,
   };
+}
+
+/** Close the folders of plans that will not be written (a check only, or a run that stops). */
+export function closePlans(plans: Iterable<OutputPlan>): void {
+  for (const p of plans) p.folder?.close();
 }
 
 /** Why target cannot be written for a scan of root, or undefined if it can. */
 export function outputProblem(target: string, root: string): string | undefined {
   const p = planOutput(target, root);
-  return typeof p === 'string' ? p : undefined;
+  if (typeof p === 'string') return p;
+  closePlans([p]);
+  return undefined;
 }
 
 /** What stdout is, for "the same file" checks (undefined when it cannot be told). */
@@ -205,8 +155,14 @@ export function stdoutIdentity(): string | undefined {
 export function planOutputs(
   outputs: readonly (readonly [string, string | undefined])[],
   root: string,
+  /** the --statements folder (device:inode and the name given): no other output may go in it */
+  statements?: { id: string; given: string },
 ): Map<string, OutputPlan> | string {
   const plans = new Map<string, OutputPlan>();
+  const fail = (why: string): string => {
+    closePlans(plans.values());
+    return why;
+  };
   const seen = new Map<string, string>();
   const stdoutFlags = outputs.filter(([, t]) => t === '-').map(([f]) => f);
   if (stdoutFlags.length > 1) return `only one of ${stdoutFlags.join(', ')} can write to stdout (-)`;
@@ -216,13 +172,17 @@ export function planOutputs(
   for (const [flag, target] of outputs) {
     if (target === undefined || target === '-') continue;
     const plan = planOutput(target, root);
-    if (typeof plan === 'string') return `${flag}: ${plan}`;
+    if (typeof plan === 'string') return fail(`${flag}: ${plan}`);
+    plans.set(flag, plan);
+    // the statements folder is leaktally's to fill and to clear: a summary there would be replaced
+    // by a statement of the same name, or removed as an earlier run's leftover
+    if (statements && plan.folder?.id === statements.id)
+      return fail(`${flag} ${target} is in the --statements folder ${statements.given}; write it elsewhere`);
     if (!plan.discard) {
       const other = seen.get(plan.identity);
-      if (other) return `${flag} ${target} and ${other} are the same file; give each output its own file`;
+      if (other) return fail(`${flag} ${target} and ${other} are the same file; give each output its own file`);
       seen.set(plan.identity, `${flag} ${target}`);
     }
-    plans.set(flag, plan);
   }
   return plans;
 }

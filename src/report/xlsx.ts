@@ -19,7 +19,7 @@ import type { NotifyReport, NotifyRow } from './notify.js';
 import { SUMMARY_COLUMNS, customerCell, formatsText } from './rows.js';
 import { completenessCell, notRead, type ExportScopeInfo } from './completeness.js';
 import { methodLines, type Method } from './method.js';
-import { AtomicFile, type Output } from './atomic.js';
+import type { Output } from './atomic.js';
 
 /** A Date whose UTC fields are the wall clock in zone (what a spreadsheet date cell shows). */
 function wallDate(zone: string, ms: number): Date {
@@ -76,14 +76,38 @@ function summaryCells(r: NotifyRow, zone: string, scope?: ExportScopeInfo): Row 
   return SUMMARY_COLUMNS.map((c) => cells[c]);
 }
 
-export function workbookSheets(report: NotifyReport, result: ScanResult, m: Method) {
+/**
+ * The most rows a sheet can hold, its header row included: Excel's limit (2^20), which LibreOffice
+ * shares. A workbook with a longer sheet is refused or cut by both, so longer sheets are split.
+ */
+export const SHEET_ROWS = 1_048_576;
+
+/**
+ * A sheet's rows as one or more sheets of at most `max` rows, each with the header: "Months",
+ * "Months (2)", … (a sheet name is at most 31 characters; these stay well under).
+ */
+export function splitSheet(
+  name: string,
+  header: Row,
+  rows: SheetData,
+  max = SHEET_ROWS,
+): { sheet: string; data: SheetData }[] {
+  const per = max - 1;
+  const parts: { sheet: string; data: SheetData }[] = [];
+  for (let i = 0; i === 0 || i < rows.length; i += per) {
+    parts.push({
+      sheet: parts.length ? `${name} (${parts.length + 1})` : name,
+      data: [header, ...rows.slice(i, i + per)],
+    });
+  }
+  return parts;
+}
+
+export function workbookSheets(report: NotifyReport, result: ScanResult, m: Method, maxRows = SHEET_ROWS) {
   const zone = result.config.zone;
-  const summary: SheetData = [
-    SUMMARY_COLUMNS.map(bold),
-    ...[...report.rows, report.total].map((r) => summaryCells(r, zone, report.scope)),
-  ];
+  const summary: SheetData = [...report.rows, report.total].map((r) => summaryCells(r, zone, report.scope));
   if (result.partial) summary.push([text('(PARTIAL SCAN: stopped before the end; every figure is a lower bound)')]);
-  const months: SheetData = [['customer', 'controller', 'month', 'recordings', 'audio_hours'].map(bold)];
+  const months: SheetData = [];
   for (const r of report.rows) {
     for (const [month, v] of r.months)
       months.push([
@@ -97,36 +121,38 @@ export function workbookSheets(report: NotifyReport, result: ScanResult, m: Meth
   const method: SheetData = [[bold('item'), bold('value')], ...methodLines(m).map(([k, v]) => [text(k), text(v)])];
   const widths = (n: number[]) => n.map((width) => ({ width }));
   return [
-    {
-      sheet: 'Summary',
-      data: summary,
+    ...splitSheet('Summary', SUMMARY_COLUMNS.map(bold), summary, maxRows).map((p) => ({
+      ...p,
       columns: widths([24, 28, 14, 40, 9, 11, 11, 11, 14, 13, 11, 20, 20, 10, 10, 10, 10, 10, 40]),
       stickyRowsCount: 1,
-    },
-    { sheet: 'Months', data: months, columns: widths([24, 28, 10, 12, 12]), stickyRowsCount: 1 },
+    })),
+    ...splitSheet(
+      'Months',
+      ['customer', 'controller', 'month', 'recordings', 'audio_hours'].map(bold),
+      months,
+      maxRows,
+    ).map((p) => ({ ...p, columns: widths([24, 28, 10, 12, 12]), stickyRowsCount: 1 })),
     { sheet: 'Method', data: method, columns: widths([34, 120]) },
   ];
 }
 
-export async function workbookBuffer(report: NotifyReport, result: ScanResult, m: Method): Promise<Buffer> {
-  return writeXlsxFile(workbookSheets(report, result, m), { fontFamily: 'Arial', fontSize: 10 }).toBuffer();
-}
-
-/** Write the workbook atomically (temporary file, fsync, rename). */
-export async function writeWorkbook(
-  target: string,
+export async function workbookBuffer(
   report: NotifyReport,
   result: ScanResult,
   m: Method,
-  file?: Output,
-): Promise<void> {
-  const buf = await workbookBuffer(report, result, m);
-  const f = file ?? (await AtomicFile.create(target));
+  maxRows = SHEET_ROWS,
+): Promise<Buffer> {
+  return writeXlsxFile(workbookSheets(report, result, m, maxRows), { fontFamily: 'Arial', fontSize: 10 }).toBuffer();
+}
+
+/** Write the workbook into an output opened before (atomically for a file: temporary file, fsync, rename). */
+export async function writeWorkbook(file: Output, report: NotifyReport, result: ScanResult, m: Method): Promise<void> {
   try {
-    f.stream.write(buf);
-    await f.commit();
+    const buf = await workbookBuffer(report, result, m);
+    file.stream.write(buf);
+    await file.commit();
   } catch (e) {
-    f.abort();
+    file.abort();
     throw e;
   }
 }

@@ -17,6 +17,7 @@ import { format, parse, isValid } from 'date-fns';
 import { tz } from '@date-fns/tz';
 import { dateFromFolders } from './date/resolve.js';
 import { naiveToMs } from './date/zone.js';
+import { offsetOf } from './probe/datestr.js';
 
 export class PatternError extends Error {}
 
@@ -440,6 +441,12 @@ function dateOf(p: CompiledPattern, text: string, dirs: string[], zone: string):
     return undefined; // checked at start-up; never let a name make a reader thread throw
   }
   if (!isValid(d)) return undefined;
+  // date-fns reads any two digits as an offset's hours and minutes (+99:99): beyond ±14:00 or with
+  // minutes of 60 or more, the stamp is not a date to believe (the offset ends the stamp in practice)
+  if (/[xX]/.test(p.dateFormat!.replace(/'[^']*'/g, ''))) {
+    const off = /[+-]\d{2}(?::?\d{2})?(?=\D*$)/.exec(text);
+    if (off && offsetOf(off[0]) === undefined) return undefined;
+  }
   if (!p.timeOnly) return d.getTime();
   const day = dateFromFolders(dirs);
   if (!day) return undefined; // no day: the next date source decides

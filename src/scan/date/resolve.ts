@@ -46,8 +46,13 @@ export function dateFromName(name: string, zone: string): Dated | undefined {
         mi = Number(m[5]),
         s = Number(m[6]);
       if (!validFields(y, mo, d, h, mi, s)) continue;
-      const off = m[7];
-      const ms = off ? Date.UTC(y, mo - 1, d, h, mi, s) - offsetOf(off) * 60_000 : naiveToMs(zone, y, mo, d, h, mi, s);
+      let ms: number;
+      if (m[7]) {
+        // an offset out of range (-99:00, +05:75) makes the whole stamp doubtful: not a date at all
+        const off = offsetOf(m[7]);
+        if (off === undefined) continue;
+        ms = Date.UTC(y, mo - 1, d, h, mi, s) - off * 60_000;
+      } else ms = naiveToMs(zone, y, mo, d, h, mi, s);
       if (plausible(ms)) return { ms, source: 'filename' };
     }
   }

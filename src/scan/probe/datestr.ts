@@ -22,16 +22,30 @@ export function parseHeaderDate(text: string | undefined, source: EmbeddedDate['
   ];
   if (!validFields(y, mo, d, h, mi, s)) return undefined;
   const zone = m[7];
-  if (zone) return { ms: Date.UTC(y, mo - 1, d, h, mi, s) - offsetOf(zone) * 60_000, source };
+  if (zone) {
+    const off = offsetOf(zone);
+    if (off === undefined) return undefined; // "+99:99": not a time stamp to believe
+    return { ms: Date.UTC(y, mo - 1, d, h, mi, s) - off * 60_000, source };
+  }
   return { naive: [y, mo, d, h, mi, s], source };
 }
 
-/** An ISO 8601 offset ("Z", "+01:00", "-0530") in minutes east of UTC. */
-export function offsetOf(zone: string): number {
-  if (zone === 'Z') return 0;
-  const sign = zone.startsWith('-') ? -1 : 1;
-  const digits = zone.slice(1).replace(':', '');
-  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));
+/** The largest UTC offset any zone has used: +14:00 (Kiribati); the farthest west is -12:00. */
+export const MAX_OFFSET_MINUTES = 14 * 60;
+
+/**
+ * An ISO 8601 offset ("Z", "+01:00", "-0530", "+01") in minutes east of UTC, or undefined when it is
+ * not one: minutes of 60 or more, or beyond ±14:00 (`-99:00` is not an offset, and a time stamp that
+ * carries it is not a date to believe).
+ */
+export function offsetOf(zone: string): number | undefined {
+  if (zone === 'Z' || zone === 'z') return 0;
+  const m = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone);
+  if (!m) return undefined;
+  const h = Number(m[2]);
+  const mi = Number(m[3] ?? 0);
+  if (mi >= 60 || h * 60 + mi > MAX_OFFSET_MINUTES) return undefined;
+  return (m[1] === '-' ? -1 : 1) * (h * 60 + mi);
 }
 
 /** Plausible calendar fields for a recorded call (the range keeps phone numbers from reading as dates). */
