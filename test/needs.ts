@@ -94,12 +94,13 @@ export function describeWith(needs: Need[], title: string, body: Body): void {
 
 /** One test that needs programs: skipped with the reason, or failed in CI, when they are missing. */
 export function itWith(needs: Need[], title: string, body: TestBody, timeout?: number): void {
-  const why = missing(...needs);
-  if (!why) {
-    it(title, body, timeout);
-    return;
-  }
-  it(title, (ctx) => unavailable(ctx, why));
+  itUnless(missing(...needs), title, body, timeout);
+}
+
+/** One test that cannot run here when `why` is given (skipped with it, or failed in CI). */
+export function itUnless(why: string | undefined, title: string, body: TestBody, timeout?: number): void {
+  if (why === undefined) it(title, body, timeout);
+  else it(title, (ctx) => unavailable(ctx, why));
 }
 
 /** ffmpeg built with an encoder (Debian's is; a minimal build may lack it) */

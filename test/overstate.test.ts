@@ -20,6 +20,7 @@ import { safeFileName } from '../src/report/statements.js';
 import { compilePattern, couldHoldCustomer } from '../src/scan/pattern.js';
 import { columns, compactNum, duration, headerText, rowText, statusLines } from '../src/tui/format.js';
 import { defaultExportDir, defaultExportName, writeExport } from '../src/tui/export.js';
+import { itUnless } from './needs.js';
 
 const PATTERN = '*/*/*/*-{customer}-{caller}-{date:yyyyMMdd-HHmmss}-*';
 const ZONE = 'Europe/Stockholm';
@@ -74,7 +75,7 @@ describe('a day folder the user cannot read (pattern + register, run as an ordin
         join(out, 'st'),
       ]);
 
-  it.skipIf(u.skip)('exits 3 and says why on stderr; --allow-incomplete exits 0', () => {
+  itUnless(u.skip, 'exits 3 and says why on stderr; --allow-incomplete exits 0', () => {
     expect(r!.status).toBe(3);
     expect(r!.stderr).toMatch(
       /leaktally: incomplete: 1 folder could not be read; .*\(exit 3; --allow-incomplete exits 0\)/,
@@ -83,7 +84,8 @@ describe('a day folder the user cannot read (pattern + register, run as an ordin
     expect(u.run([...args, '--csv', '/dev/null', '--allow-incomplete']).status).toBe(0);
   });
 
-  it.skipIf(u.skip)(
+  itUnless(
+    u.skip,
     'the CSV: every controller that folder could hold is incomplete; nothing found is empty, not 0',
     () => {
       const rows = csvObjects(readFileSync(join(out, 's.csv'), 'utf8'));
@@ -105,7 +107,7 @@ describe('a day folder the user cannot read (pattern + register, run as an ordin
     },
   );
 
-  it.skipIf(u.skip)('the JSON: completeness per row and of the run; unread figures are null', () => {
+  itUnless(u.skip, 'the JSON: completeness per row and of the run; unread figures are null', () => {
     const j = JSON.parse(readFileSync(join(out, 's.json'), 'utf8')) as {
       completeness: string;
       method: { completeness: string; incomplete_because: string[] };
@@ -119,7 +121,7 @@ describe('a day folder the user cannot read (pattern + register, run as an ordin
     expect(tand.subjects).toMatchObject({ min: null, max: null, precision: 'cannot be determined' });
   });
 
-  it.skipIf(u.skip)('the workbook: a completeness cell, and empty cells (not 0) for what was not read', () => {
+  itUnless(u.skip, 'the workbook: a completeness cell, and empty cells (not 0) for what was not read', () => {
     const s = readXlsx(readFileSync(join(out, 's.xlsx'))).cells.get('Summary')!;
     expect(s.get('D1')).toEqual({ type: 'text', value: 'completeness' });
     expect(s.get('B3')).toEqual({ type: 'text', value: TAND });
@@ -131,7 +133,8 @@ describe('a day folder the user cannot read (pattern + register, run as an ordin
     expect(s.get('E2')).toEqual({ type: 'number', value: 1 }); // Acme: the one file read
   });
 
-  it.skipIf(u.skip)(
+  itUnless(
+    u.skip,
     'the statements: "cannot be ruled out", lower bounds, the folder named; never "not affected"',
     () => {
       const tand = textOf(readFileSync(join(out, 'st', `${TAND}.html`), 'utf8'));
@@ -169,29 +172,26 @@ describe("a controller's own customer folder cannot be read (--depth 1, no patte
     ? undefined
     : u.run([tree, '--register', register, '--csv', join(out, 's.csv'), '--statements', join(out, 'st')]);
 
-  it.skipIf(u.skip)(
-    'that controller cannot be ruled out; one the folder could not hold is still "not affected"',
-    () => {
-      expect(r!.status).toBe(3);
-      const rows = csvObjects(readFileSync(join(out, 's.csv'), 'utf8'));
-      const by = (c: string) => rows.find((x) => x.controller === c)!;
-      expect(by('Bil AB')).toMatchObject({
-        completeness: 'incomplete: 1 folder that could hold its files could not be read',
-        files: '',
-        unreadable_folders: '1',
-      });
-      expect(by('Tom AB')).toMatchObject({ completeness: 'complete', files: '0' });
-      expect(by('Acme AB')).toMatchObject({ completeness: 'complete', files: '1' });
-      const bil = textOf(readFileSync(join(out, 'st', 'Bil AB.html'), 'utf8'));
-      expect(bil).toContain('Its exposure CANNOT BE RULED OUT');
-      expect(bil).toContain('bil (EACCES)');
-      expect(bil).not.toMatch(/Precision exact/);
-      const tom = textOf(readFileSync(join(out, 'st', 'Tom AB.html'), 'utf8'));
-      expect(tom).toContain(
-        'Nothing was found for this controller: no file under its key in the tree scanned, and every part of the tree that could hold its recordings was read. Not affected by this tree. (1 folder of the tree could not be read, but none of them could hold files of its key.)',
-      );
-    },
-  );
+  itUnless(u.skip, 'that controller cannot be ruled out; one the folder could not hold is still "not affected"', () => {
+    expect(r!.status).toBe(3);
+    const rows = csvObjects(readFileSync(join(out, 's.csv'), 'utf8'));
+    const by = (c: string) => rows.find((x) => x.controller === c)!;
+    expect(by('Bil AB')).toMatchObject({
+      completeness: 'incomplete: 1 folder that could hold its files could not be read',
+      files: '',
+      unreadable_folders: '1',
+    });
+    expect(by('Tom AB')).toMatchObject({ completeness: 'complete', files: '0' });
+    expect(by('Acme AB')).toMatchObject({ completeness: 'complete', files: '1' });
+    const bil = textOf(readFileSync(join(out, 'st', 'Bil AB.html'), 'utf8'));
+    expect(bil).toContain('Its exposure CANNOT BE RULED OUT');
+    expect(bil).toContain('bil (EACCES)');
+    expect(bil).not.toMatch(/Precision exact/);
+    const tom = textOf(readFileSync(join(out, 'st', 'Tom AB.html'), 'utf8'));
+    expect(tom).toContain(
+      'Nothing was found for this controller: no file under its key in the tree scanned, and every part of the tree that could hold its recordings was read. Not affected by this tree. (1 folder of the tree could not be read, but none of them could hold files of its key.)',
+    );
+  });
 });
 
 describe('a pattern that misses one file', () => {
