@@ -320,6 +320,8 @@ export class Scanner {
         pause: this.paced(() => reader.pause()),
         aborted: () => this.stopped,
         strict: this.config.strictEvidence,
+        // only the customer folders matter here (each folder's path costs its depth to send)
+        dirsAt: this.customerFromFolders ? this.config.depth : 0,
       });
       this.walkDone = true;
       this.phase = 'reading';
