@@ -331,6 +331,8 @@ export class Scanner {
     } finally {
       await reader.close();
     }
+    // every row's final totals, and the counters behind them let go (a finished scan's memory)
+    this.agg.finish();
     this.phase = this.stopped ? 'stopped' : 'done';
     this.endMs = performance.now();
     this.finished = true;
@@ -347,7 +349,7 @@ export class Scanner {
    */
   result(): ScanResult {
     if (this.final) return this.final;
-    const customers = this.agg.customers(this.finished);
+    const customers = this.agg.customers();
     return {
       config: this.config,
       startedAt: this.startedAt,
