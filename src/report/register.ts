@@ -115,7 +115,9 @@ export function parseRegister(text: string, path = 'register'): Register {
     if (record.length > cols.length && record.slice(cols.length).some((v) => v.trim() !== '')) {
       throw new RegisterError(`${name} line ${line}: ${record.length} values for ${cols.length} columns`);
     }
-    const key = at(record, 'key');
+    // normal form C, as customers are keyed (scan/names.ts keyName): an `Å` typed here matches a folder
+    // copied off a Mac, whose name holds `A` + a combining ring
+    const key = at(record, 'key').normalize('NFC');
     const controller = at(record, 'controller');
     if (!key) throw new RegisterError(`${name} line ${line}: no key`);
     if (!controller) throw new RegisterError(`${name} line ${line}: key ${key} has no controller`);

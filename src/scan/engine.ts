@@ -10,7 +10,7 @@ import { Batcher } from './batcher.js';
 import { walk, EvidenceError, type AtimeKeeping, type WalkSink } from './walk.js';
 import { walkOnThread } from './walk-thread.js';
 import { TOP_LEVEL } from './record.js';
-import { decodeName } from './names.js';
+import { keyName, shownPath } from './names.js';
 
 export type { ScanConfig, FileRecord } from './record.js';
 export type { CustomerTotals, RowKind, Totals } from './aggregate.js';
@@ -244,7 +244,7 @@ export class Scanner {
       dir: (rel, depth) => {
         if (this.customerFromFolders && depth === this.config.depth) {
           const slash = rel.lastIndexOf(0x2f);
-          this.agg.ensure(decodeName(rel.subarray(slash + 1)));
+          this.agg.ensure(keyName(rel.subarray(slash + 1)));
         }
       },
       link: () => {
@@ -260,7 +260,7 @@ export class Scanner {
         this.dirty = true;
         this.unreadableFolder(rel);
         if (this.folderErrors.length < 100) {
-          this.folderErrors.push({ path: decodeName(rel) || '.', error: err.code ?? err.message });
+          this.folderErrors.push({ path: shownPath(rel) || '.', error: err.code ?? err.message });
           this.folderErrorsShown = undefined;
         }
       },
@@ -279,7 +279,7 @@ export class Scanner {
       for (let level = 1; level <= depth; level++) {
         const slash = rel.indexOf(0x2f, start);
         if (level === depth) {
-          this.agg.unreadableFolder('customer', decodeName(rel.subarray(start, slash < 0 ? rel.length : slash)));
+          this.agg.unreadableFolder('customer', keyName(rel.subarray(start, slash < 0 ? rel.length : slash)));
           return;
         }
         if (slash < 0) break;
