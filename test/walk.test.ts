@@ -17,6 +17,8 @@ import {
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { scan, Scanner, type ScanConfig, type FileRecord } from '../dist/scan/engine.js';
+import { walk, walkCost, type WalkSink } from '../dist/scan/walk.js';
+import { walkOnThread } from '../dist/scan/walk-thread.js';
 import { put, tempDir, wav, runCli, csvObjects, parseSummary, unprivileged } from './helpers.js';
 import { needsRoot, unavailable } from './needs.js';
 
@@ -98,6 +100,82 @@ describe('paths past PATH_MAX and very deep trees', () => {
     expect(r.unreadableFolders).toBe(0);
     expect(r.totals.files).toBe(21);
     expect(r.totals.audioFiles).toBe(1);
+  });
+});
+
+describe('depth costs linear time and bounded memory (issue 19, finding 7)', () => {
+  // 10,000 nested folders took 15 s and 30,000 took 281 s: each folder's path was resolved from the
+  // root again. Measured by what the walk hands the kernel to resolve (bytes of paths), not by time.
+  const cost = async (levels: number, seg: string, dirsAt?: number): Promise<{ bytes: number; dirs: number }> => {
+    const root = tempDir();
+    deepTree(root, levels, seg, () => false, Buffer.from('x'));
+    let dirs = 0;
+    const sink: WalkSink = {
+      file() {},
+      hardLink() {},
+      dir: () => {
+        dirs++;
+      },
+      link() {},
+      special() {},
+      error: (rel, e) => {
+        throw e;
+      },
+    };
+    const before = walkCost.pathBytes;
+    await walk(root, sink, {
+      pause: () => undefined,
+      aborted: () => false,
+      ...(dirsAt === undefined ? {} : { dirsAt }),
+    });
+    return { bytes: walkCost.pathBytes - before, dirs };
+  };
+
+  it('four times the depth costs about four times the path lookups, not sixteen', async () => {
+    const small = await cost(400, 'd');
+    const large = await cost(1600, 'd');
+    expect(large.dirs).toBe(1601);
+    // linear: ×4 (the root's own path is in each lookup); quadratic was ×16
+    expect(large.bytes / small.bytes).toBeLessThan(6);
+    expect(large.bytes / small.bytes).toBeGreaterThan(3);
+  });
+
+  it('255-byte names: lookups linear too, and no folder path is built or sent below the customer level', async () => {
+    const small = await cost(100, 'd'.repeat(255), 1);
+    const large = await cost(400, 'd'.repeat(255), 1);
+    expect(large.dirs).toBe(1);
+    expect(large.bytes / small.bytes).toBeLessThan(6);
+    // on the walk's thread as on this one: every file found, and only the customer folder reported
+    const root = tempDir();
+    deepTree(root, 400, 'd'.repeat(255), (l) => l % 50 === 0, Buffer.from('x'));
+    const found: string[] = [];
+    const dirs: string[] = [];
+    const sink: WalkSink = {
+      file: (rel) => found.push(rel),
+      hardLink() {},
+      dir: (rel) => dirs.push(rel.toString('latin1')),
+      link() {},
+      special() {},
+      error: (rel, e) => {
+        throw e;
+      },
+    };
+    await walkOnThread(root, sink, { pause: () => undefined, aborted: () => false, dirsAt: 1 });
+    expect(dirs).toEqual(['cust']);
+    expect(found).toHaveLength(9);
+    expect(found.map((p) => p.length).sort((a, b) => a - b)[8]).toBeGreaterThan(400 * 256);
+  });
+
+  it('a 1,500-deep tree of 255-byte names (380 KB paths) scans whole at 0 and 2 threads', async () => {
+    const root = tempDir();
+    deepTree(root, 1500, 'd'.repeat(255), (l) => l % 500 === 0, wav({ tag: 7, dataBytes: 8000 }));
+    for (const threads of [0, 2]) {
+      const r = await scan(cfg(root, { threads }));
+      expect(r.unreadableFolders).toBe(0);
+      expect(r.totals.files).toBe(4);
+      expect(r.totals.audioFiles).toBe(1);
+      expect(r.customers.map((c) => c.customer)).toEqual(['cust']);
+    }
   });
 });
 

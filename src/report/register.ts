@@ -234,7 +234,9 @@ class RegisterBuilder {
     if (record.length > cols.length && record.slice(cols.length).some((v) => v.trim() !== '')) {
       throw new RegisterError(`${name} line ${line}: ${record.length} values for ${cols.length} columns`);
     }
-    const key = this.at(record, 'key');
+    // normal form C, as customers are keyed (scan/names.ts keyName): an `Å` typed here matches a folder
+    // copied off a Mac, whose name holds `A` + a combining ring
+    const key = this.at(record, 'key').normalize('NFC');
     const controller = this.at(record, 'controller');
     if (!key) throw new RegisterError(`${name} line ${line}: no key`);
     if (!controller) throw new RegisterError(`${name} line ${line}: key ${key} has no controller`);

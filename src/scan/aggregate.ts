@@ -4,7 +4,15 @@
  * for a notification holds no path, phone number or identity number (caller keys stay in memory, for
  * de-duplicating across rows, and are never written).
  */
-import { Counts, UNMATCHED_EXAMPLES, UNREADABLE_EXAMPLES, type UnreadableExample } from './counts.js';
+import {
+  Counts,
+  tallyEntries,
+  tallyIntern,
+  UNMATCHED_EXAMPLES,
+  UNREADABLE_EXAMPLES,
+  type Tally,
+  type UnreadableExample,
+} from './counts.js';
 import type { DateSource } from './date/resolve.js';
 import { TOP_LEVEL, UNMATCHED, type FileRecord, type RowKind } from './record.js';
 
@@ -80,8 +88,12 @@ export function rowLabel(row: Pick<CustomerTotals, 'customer' | 'kind'>): string
   return row.customer.startsWith('(') ? `./${row.customer}` : row.customer;
 }
 
-/** A row's key in the aggregator: kind and name, so that a folder named like a built-in row stays its own row. */
-export const rowKey = (kind: RowKind, name: string): string => `${kind}\0${name}`;
+/**
+ * A row's key in the aggregator: kind and name, so that a folder named like a built-in row stays its
+ * own row. A customer's key is its name (no new string per row: a name holds no NUL); a built-in row's
+ * starts with a NUL.
+ */
+export const rowKey = (kind: RowKind, name: string): string => (kind === 'customer' ? name : `\0${kind}\0${name}`);
 
 /** Counts for one row, as a reader thread sends them. */
 export interface RowCounts {
@@ -90,12 +102,71 @@ export interface RowCounts {
   counts: Counts;
 }
 
-const byCount = <K extends string>(m: Map<K, number>): [K, number][] =>
-  [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+const NONE: readonly never[] = Object.freeze([]);
 
-/** Counts as totals (withCallers: whether the pattern captures callers; withCallerSet: include the keys). */
+/**
+ * One-key tallies, frozen and shared by every row with the same one (1,000,000 one-file customers
+ * mostly share one codec, one date source and a few months: one array each, not a million). Bounded:
+ * past SHARED_MAX distinct ones, rows get their own.
+ */
+const shared = new Map<string, readonly unknown[]>();
+const SHARED_MAX = 20_000;
+
+function sharedTally<T>(sig: string, make: () => T[]): readonly T[] {
+  const hit = shared.get(sig) as readonly T[] | undefined;
+  if (hit) return hit;
+  const made = make();
+  for (const e of made) Object.freeze(e);
+  Object.freeze(made);
+  if (shared.size < SHARED_MAX) shared.set(sig, made);
+  return made;
+}
+
+/** a count tally most first (ties by key), frozen */
+function countList<K extends string>(t: Tally | undefined): [K, number][] {
+  if (!t) return NONE as never;
+  if (Array.isArray(t) && t.length === 2)
+    return sharedTally(`1\0${t[0] as string}\0${t[1] as number}`, () => [[t[0] as K, t[1] as number]]) as never;
+  const list = [...tallyEntries(t, 1)].map(([k, v]): [K, number] => Object.freeze([k as K, v[0]!]) as [K, number]);
+  return Object.freeze(list.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) as never;
+}
+
+/** the months in month order, frozen */
+function monthList(t: Tally | undefined): [string, MonthTally][] {
+  if (!t) return NONE as never;
+  const one = (k: string, files: number, micros: number): [string, MonthTally] =>
+    Object.freeze([k, Object.freeze({ audio: files, seconds: micros / 1e6 })]) as [string, MonthTally];
+  if (Array.isArray(t) && t.length === 3) {
+    const [k, f, m] = t as [string, number, number];
+    return sharedTally(`2\0${k}\0${f}\0${m}`, () => [one(k, f, m)]) as never;
+  }
+  const list = [...tallyEntries(t, 2)].map(([k, v]) => one(k, v[0]!, v[1]!));
+  return Object.freeze(list.sort((a, b) => (a[0] < b[0] ? -1 : 1))) as never;
+}
+
+/**
+ * Counts as totals (withCallers: whether the pattern captures callers; withCallerSet: include the
+ * keys: the counts' own set, not a copy, so only once they no longer change: a finished scan's).
+ */
 export function totalsOf(c: Counts, withCallers: boolean, withCallerSet = false): Totals {
-  const t: Totals = {
+  return rowTotals(undefined, undefined, c, withCallers, withCallerSet);
+}
+
+/**
+ * A row's totals, frozen. One object literal of one shape (no spread, every field written, the optional
+ * ones last): V8 keeps such an object's fields in the object itself, where a spread of another object
+ * plus fields made a second, out-of-object array of them per row.
+ */
+function rowTotals(
+  customer: string | undefined,
+  kind: RowKind | undefined,
+  c: Counts,
+  withCallers: boolean,
+  withCallerSet: boolean,
+): CustomerTotals {
+  const t = {
+    customer: customer!,
+    kind: kind!,
     files: c.files,
     audioFiles: c.audioFiles,
     otherFiles: c.otherFiles,
@@ -107,20 +178,24 @@ export function totalsOf(c: Counts, withCallers: boolean, withCallerSet = false)
     audioSeconds: c.audioMicros / 1e6,
     firstMs: c.firstMs,
     lastMs: c.lastMs,
-    distinctCallers: withCallers ? c.callers.size : undefined,
+    distinctCallers: withCallers ? (c.callers?.size ?? 0) : undefined,
     withheldCallerCalls: c.withheldCallerCalls,
     pastRetentionFiles: c.pastRetentionFiles,
     pastRetentionSeconds: c.pastRetentionMicros / 1e6,
     oldestPastRetentionMs: c.oldestPastRetentionMs,
-    formats: byCount(c.formats),
-    months: [...c.months]
-      .sort((a, b) => (a[0] < b[0] ? -1 : 1))
-      .map(([k, m]) => [k, Object.freeze({ audio: m.audioFiles, seconds: m.audioMicros / 1e6 })]),
-    dateSources: byCount(c.dateSources),
-    unreadableExamples: c.unreadableExamples.map((e) => Object.freeze({ ...e })),
-  };
+    formats: countList<string>(c.formats),
+    months: monthList(c.months),
+    dateSources: countList<DateSource>(c.dateSources),
+    unreadableExamples: c.unreadableExamples.length
+      ? Object.freeze(c.unreadableExamples.map((e) => Object.freeze({ ...e })))
+      : (NONE as never),
+  } as CustomerTotals;
+  if (customer === undefined) {
+    delete (t as Partial<CustomerTotals>).customer;
+    delete (t as Partial<CustomerTotals>).kind;
+  }
   if (c.unmatchedExamples.length) t.unmatchedExamples = Object.freeze([...c.unmatchedExamples]);
-  if (withCallerSet && withCallers) t.callers = new Set(c.callers);
+  if (withCallerSet && withCallers) t.callers = c.callers ?? new Set();
   return t;
 }
 
@@ -143,11 +218,12 @@ function countsOf(r: Totals): Counts {
   c.pastRetentionFiles = r.pastRetentionFiles;
   c.pastRetentionMicros = Math.round(r.pastRetentionSeconds * 1e6);
   c.oldestPastRetentionMs = r.oldestPastRetentionMs;
-  c.formats = new Map(r.formats);
-  c.months = new Map(r.months.map(([k, m]) => [k, { audioFiles: m.audio, audioMicros: Math.round(m.seconds * 1e6) }]));
-  c.dateSources = new Map(r.dateSources);
-  c.unreadableExamples = [...r.unreadableExamples];
-  c.unmatchedExamples = [...(r.unmatchedExamples ?? [])];
+  // (as Maps: Counts takes either form of a tally)
+  if (r.formats.length) c.formats = new Map(r.formats.map(([k, n]) => [k, [n]]));
+  if (r.months.length) c.months = new Map(r.months.map(([k, m]) => [k, [m.audio, Math.round(m.seconds * 1e6)]]));
+  if (r.dateSources.length) c.dateSources = new Map(r.dateSources.map(([k, n]) => [k, [n]]));
+  if (r.unreadableExamples.length) c.unreadableExamples = [...r.unreadableExamples];
+  if (r.unmatchedExamples?.length) c.unmatchedExamples = [...r.unmatchedExamples];
   return c;
 }
 
@@ -172,12 +248,16 @@ export const sumTotals = (rows: readonly Totals[], withCallers: boolean): Totals
 interface Row {
   kind: RowKind;
   customer: string;
-  counts: Counts;
+  /** undefined once the aggregator is finished (its totals are then final, and the counts let go) */
+  counts: Counts | undefined;
   /** where the row is in the live list (rows are never removed) */
   index: number;
   /** changed since the live list was last brought up to date */
   queued: boolean;
 }
+
+/** distinct tally keys (codecs, months, date sources) made one string each, up to this many */
+const INTERN_MAX = 10_000;
 
 export class Aggregator {
   private readonly rows = new Map<string, Row>();
@@ -190,10 +270,24 @@ export class Aggregator {
   private readonly frozen: CustomerTotals[] = [];
   /** rows changed since the last live() */
   private changed: Row[] = [];
+  /** the final totals are built (finish()): the rows' counts are gone */
+  private done = false;
+  /**
+   * One string per distinct codec, month and date source: the keys of counts that come from the
+   * reader threads are copies (a structured clone), one per row and batch, which the rows would keep.
+   */
+  private readonly interned = new Map<string, string>();
+  private readonly intern = (k: string): string => {
+    const hit = this.interned.get(k);
+    if (hit !== undefined) return hit;
+    if (this.interned.size < INTERN_MAX) this.interned.set(k, k);
+    return k;
+  };
 
   constructor(private readonly withCallers: boolean) {}
 
-  private row(kind: RowKind, customer: string): Row {
+  private row(kind: RowKind, customer: string): Row & { counts: Counts } {
+    if (this.done) throw new Error('the aggregator is finished: no more counts');
     const key = rowKey(kind, customer);
     let r = this.rows.get(key);
     if (!r) {
@@ -203,7 +297,7 @@ export class Aggregator {
       this.touch(r);
       this.sorted = undefined;
     }
-    return r;
+    return r as Row & { counts: Counts };
   }
 
   private touch(r: Row): void {
@@ -219,6 +313,9 @@ export class Aggregator {
 
   add(r: FileRecord): void {
     const row = this.row(r.row, r.customer);
+    if (r.codec !== undefined) r.codec = this.intern(r.codec);
+    if (r.month !== undefined) r.month = this.intern(r.month);
+    if (r.dateSource !== undefined) r.dateSource = this.intern(r.dateSource) as DateSource;
     row.counts.add(r);
     this.touch(row);
     this.total.add(r);
@@ -234,19 +331,27 @@ export class Aggregator {
 
   merge(rc: RowCounts): void {
     const row = this.row(rc.kind, rc.customer);
-    row.counts.merge(rc.counts);
+    const c = rc.counts;
+    tallyIntern(c.formats, 1, this.intern);
+    tallyIntern(c.months, 2, this.intern);
+    tallyIntern(c.dateSources, 1, this.intern);
+    row.counts.merge(c);
     this.touch(row);
-    this.total.merge(rc.counts);
+    this.total.merge(c);
   }
 
   /** Files counted in a built-in row (0 if none). */
   filesOf(kind: Exclude<RowKind, 'customer'>): number {
-    return this.rows.get(rowKey(kind, kind === 'unmatched' ? UNMATCHED : TOP_LEVEL))?.counts.files ?? 0;
+    const r = this.rows.get(rowKey(kind, kind === 'unmatched' ? UNMATCHED : TOP_LEVEL));
+    if (!r) return 0;
+    return r.counts ? r.counts.files : this.frozen[r.index]!.files;
   }
 
   /** The example paths of the files the pattern did not match. */
   unmatchedExamples(): readonly string[] {
-    return this.rows.get(rowKey('unmatched', UNMATCHED))?.counts.unmatchedExamples ?? [];
+    const r = this.rows.get(rowKey('unmatched', UNMATCHED));
+    if (!r) return [];
+    return r.counts ? r.counts.unmatchedExamples : (this.frozen[r.index]!.unmatchedExamples ?? []);
   }
 
   /**
@@ -258,18 +363,34 @@ export class Aggregator {
   live(): readonly CustomerTotals[] {
     for (const r of this.changed) {
       r.queued = false;
-      this.frozen[r.index] = freezeRow({ customer: r.customer, kind: r.kind, ...totalsOf(r.counts, this.withCallers) });
+      this.frozen[r.index] = Object.freeze(rowTotals(r.customer, r.kind, r.counts!, this.withCallers, false));
     }
     this.changed = [];
     return Object.freeze(this.frozen.slice());
   }
 
   /**
-   * Every row's totals, frozen, sorted by name (code point order: stable across machines and
-   * locales; a built-in row before a customer of the same name): the result's rows. withCallerSet:
-   * include the caller keys (the final result).
+   * The scan is over: every row's final totals (with their caller keys when the pattern captures
+   * callers) built once, and the rows' counts let go, so that a finished scan holds one compact
+   * object per row rather than its counters as well. Nothing may be counted afterwards.
    */
-  customers(withCallerSet = false): CustomerTotals[] {
+  finish(): void {
+    if (this.done) return;
+    this.changed = [];
+    for (const r of this.order) {
+      r.queued = false;
+      this.frozen[r.index] = Object.freeze(rowTotals(r.customer, r.kind, r.counts!, this.withCallers, true));
+      r.counts = undefined;
+    }
+    this.done = true;
+  }
+
+  /**
+   * Every row's totals, frozen, sorted by name (code point order: stable across machines and
+   * locales; a built-in row before a customer of the same name): the result's rows, with their caller
+   * keys once finish()ed (never before: the keys still change).
+   */
+  customers(): CustomerTotals[] {
     this.sorted ??= [...this.rows.values()].sort((a, b) =>
       a.customer < b.customer
         ? -1
@@ -281,20 +402,7 @@ export class Aggregator {
               ? 1
               : -1,
     );
-    // the caller keys make new rows; without a {caller} there are none, and the live rows serve
-    if (withCallerSet && this.withCallers)
-      return this.sorted.map((r) =>
-        freezeRow({ customer: r.customer, kind: r.kind, ...totalsOf(r.counts, this.withCallers, true) }),
-      );
     const live = this.live();
     return this.sorted.map((r) => live[r.index]!);
   }
-}
-
-function freezeRow(t: CustomerTotals): CustomerTotals {
-  Object.freeze(t.formats);
-  Object.freeze(t.months);
-  Object.freeze(t.dateSources);
-  Object.freeze(t.unreadableExamples);
-  return Object.freeze(t);
 }

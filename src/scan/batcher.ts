@@ -9,6 +9,11 @@
 export type Batch = string[];
 
 export const BATCH_SIZE = 128;
+/**
+ * A batch also ends once its paths reach this length (chars of latin1: bytes): in a deep tree one path
+ * can be hundreds of kilobytes, and the readers' queue holds dozens of batches.
+ */
+export const BATCH_BYTES = 256 << 10;
 
 export type EntryFlag = '' | 's' | 'h';
 
@@ -28,6 +33,7 @@ export function parseEntry(item: string): Entry {
 
 export class Batcher {
   private current: Batch = [];
+  private chars = 0;
 
   constructor(
     private readonly out: (batch: Batch) => void,
@@ -37,7 +43,8 @@ export class Batcher {
   /** rel: the path's bytes as a latin1 string (walk.ts) */
   add(rel: string, flag: EntryFlag = ''): void {
     this.current.push(flag ? `${rel}\0${flag}` : rel);
-    if (this.current.length >= this.size) this.flush();
+    this.chars += rel.length;
+    if (this.current.length >= this.size || this.chars >= BATCH_BYTES) this.flush();
   }
 
   /** hand over what is collected, even if the batch is not full */
@@ -45,6 +52,7 @@ export class Batcher {
     if (!this.current.length) return;
     const b = this.current;
     this.current = [];
+    this.chars = 0;
     this.out(b);
   }
 }

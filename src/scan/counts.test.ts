@@ -31,7 +31,7 @@ function records(n: number): FileRecord[] {
   });
 }
 
-const plain = (c: Counts) => ({ ...totalsOf(c, true, true), callers: [...c.callers].sort() });
+const plain = (c: Counts) => ({ ...totalsOf(c, true, true), callers: [...(c.callers ?? [])].sort() });
 
 describe('Counts', () => {
   const all = records(300);
@@ -42,7 +42,7 @@ describe('Counts', () => {
     expect(oneByOne.files).toBe(300);
     expect(oneByOne.audioFiles + oneByOne.otherFiles + oneByOne.unreadableFiles).toBe(300);
     expect(oneByOne.withheldCallerCalls).toBe(60);
-    expect(oneByOne.callers.size).toBe(17);
+    expect(oneByOne.callers?.size).toBe(17);
     expect(oneByOne.pastRetentionFiles).toBeGreaterThan(0);
     expect(oneByOne.pastRetentionFiles).toBeLessThan(oneByOne.audioFiles);
     expect(oneByOne.oldestPastRetentionMs).toBeGreaterThanOrEqual(oneByOne.firstMs!);

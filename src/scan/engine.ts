@@ -10,7 +10,7 @@ import { Batcher } from './batcher.js';
 import { walk, EvidenceError, type AtimeKeeping, type WalkSink } from './walk.js';
 import { walkOnThread } from './walk-thread.js';
 import { TOP_LEVEL } from './record.js';
-import { decodeName } from './names.js';
+import { keyName, shownPath } from './names.js';
 
 export type { ScanConfig, FileRecord } from './record.js';
 export type { CustomerTotals, RowKind, Totals } from './aggregate.js';
@@ -244,7 +244,7 @@ export class Scanner {
       dir: (rel, depth) => {
         if (this.customerFromFolders && depth === this.config.depth) {
           const slash = rel.lastIndexOf(0x2f);
-          this.agg.ensure(decodeName(rel.subarray(slash + 1)));
+          this.agg.ensure(keyName(rel.subarray(slash + 1)));
         }
       },
       link: () => {
@@ -260,7 +260,7 @@ export class Scanner {
         this.dirty = true;
         this.unreadableFolder(rel);
         if (this.folderErrors.length < 100) {
-          this.folderErrors.push({ path: decodeName(rel) || '.', error: err.code ?? err.message });
+          this.folderErrors.push({ path: shownPath(rel) || '.', error: err.code ?? err.message });
           this.folderErrorsShown = undefined;
         }
       },
@@ -279,7 +279,7 @@ export class Scanner {
       for (let level = 1; level <= depth; level++) {
         const slash = rel.indexOf(0x2f, start);
         if (level === depth) {
-          this.agg.unreadableFolder('customer', decodeName(rel.subarray(start, slash < 0 ? rel.length : slash)));
+          this.agg.unreadableFolder('customer', keyName(rel.subarray(start, slash < 0 ? rel.length : slash)));
           return;
         }
         if (slash < 0) break;
@@ -320,6 +320,8 @@ export class Scanner {
         pause: this.paced(() => reader.pause()),
         aborted: () => this.stopped,
         strict: this.config.strictEvidence,
+        // only the customer folders matter here (each folder's path costs its depth to send)
+        dirsAt: this.customerFromFolders ? this.config.depth : 0,
       });
       // a walk cut short by stop() found only part of the files: `found` is then no total, and no
       // percentage may be made of it
@@ -331,6 +333,8 @@ export class Scanner {
     } finally {
       await reader.close();
     }
+    // every row's final totals, and the counters behind them let go (a finished scan's memory)
+    this.agg.finish();
     this.phase = this.stopped ? 'stopped' : 'done';
     this.endMs = performance.now();
     this.finished = true;
@@ -347,7 +351,7 @@ export class Scanner {
    */
   result(): ScanResult {
     if (this.final) return this.final;
-    const customers = this.agg.customers(this.finished);
+    const customers = this.agg.customers();
     return {
       config: this.config,
       startedAt: this.startedAt,

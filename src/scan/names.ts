@@ -1,9 +1,107 @@
 /**
- * File names are bytes. Names copied off old Windows shares are often Windows-1252, not UTF-8: those
- * are shown in Windows-1252 (a mapping that loses no byte), valid UTF-8 is shown as it is.
+ * File names are bytes. Two ways to show them:
+ *
+ * - shownName / keyName (names in the tree: customers, manifest paths): text that tells every two
+ *   byte strings apart. Valid UTF-8 is shown as it is; a byte that is not part of valid UTF-8 is shown
+ *   as \xHH, and in such a name (or one that holds the text "\x" itself) every backslash is doubled,
+ *   so no name can pass for another: folders `caf\xc3\xa9` (UTF-8) and `caf\xe9` (Latin-1) are
+ *   `café` and `caf\xe9`, two customers (shown in Windows-1252 both were `café`, one row, and the
+ *   manifest listed two paths no one could tell apart). keyName is the same text in Unicode normal form
+ *   C, the form customers and register keys are matched in: a folder copied off a Mac is in form D
+ *   (`A` + combining ring), which looks the same as the register's `Å` and is the same customer.
+ * - decodeName (the scan root on the terminal): UTF-8, else Windows-1252, readable rather than exact.
  */
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8Loose = new TextDecoder('utf-8');
 const cp1252 = new TextDecoder('windows-1252');
+
+/** the length of the valid UTF-8 sequence at b[i] (RFC 3629: no overlong form, no surrogate), or 0 */
+function utf8Length(b: Uint8Array, i: number): number {
+  const c = b[i]!;
+  if (c < 0x80) return 1;
+  const cont = (k: number, lo = 0x80, hi = 0xbf): boolean => i + k < b.length && b[i + k]! >= lo && b[i + k]! <= hi;
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c >= 0xe0 && c <= 0xef) {
+    const ok1 = c === 0xe0 ? cont(1, 0xa0) : c === 0xed ? cont(1, 0x80, 0x9f) : cont(1);
+    return ok1 && cont(2) ? 3 : 0;
+  }
+  if (c >= 0xf0 && c <= 0xf4) {
+    const ok1 = c === 0xf0 ? cont(1, 0x90) : c === 0xf4 ? cont(1, 0x80, 0x8f) : cont(1);
+    return ok1 && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+const BACKSLASH = /\\/g;
+
+function exactName(bytes: Uint8Array, nfc: boolean): string {
+  let ascii = true;
+  // eslint-disable-next-line @typescript-eslint/prefer-for-of -- per-file hot path: an index, no iterator
+  for (let i = 0; i < bytes.length; i++)
+    if (bytes[i]! > 0x7f) {
+      ascii = false;
+      break;
+    }
+  if (ascii) {
+    const s = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+    return s.includes('\\x') ? s.replace(BACKSLASH, '\\\\') : s;
+  }
+  let text: string | undefined;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    text = undefined;
+  }
+  if (text !== undefined) {
+    if (nfc) text = text.normalize('NFC');
+    return text.includes('\\x') ? text.replace(BACKSLASH, '\\\\') : text;
+  }
+  // not UTF-8: its valid runs as text (normalised each, so that no composition crosses an escape),
+  // every other byte as \xHH
+  let out = '';
+  let run = 0;
+  const flush = (end: number): void => {
+    if (end > run) {
+      let t = utf8Loose.decode(bytes.subarray(run, end));
+      if (nfc) t = t.normalize('NFC');
+      out += t.replace(BACKSLASH, '\\\\');
+    }
+  };
+  for (let i = 0; i < bytes.length;) {
+    const n = utf8Length(bytes, i);
+    if (n) {
+      i += n;
+      continue;
+    }
+    flush(i);
+    out += '\\x' + bytes[i]!.toString(16).padStart(2, '0');
+    run = ++i;
+  }
+  flush(bytes.length);
+  return out;
+}
+
+/** A name as shown in the manifest and the examples: exact (see above), in the form it has on disk. */
+export function shownName(bytes: Uint8Array): string {
+  return exactName(bytes, false);
+}
+
+/** A name as a customer key: exact (see above), in normal form C. */
+export function keyName(bytes: Uint8Array): string {
+  return exactName(bytes, true);
+}
+
+/** A path's bytes ('/'-separated) as shown: each name by shownName. */
+export function shownPath(bytes: Uint8Array): string {
+  const names: string[] = [];
+  let start = 0;
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i < bytes.length && bytes[i] !== 0x2f) continue;
+    names.push(shownName(bytes.subarray(start, i)));
+    start = i + 1;
+  }
+  return names.join('/');
+}
 
 export function decodeName(bytes: Uint8Array): string {
   // ASCII fast path: most names in a leak are plain digits and dashes

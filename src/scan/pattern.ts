@@ -224,7 +224,9 @@ function compileSegment(
 
 export function compilePattern(source: string): CompiledPattern {
   if (!source.trim()) throw new PatternError('the pattern is empty');
-  const parts = source.replace(/^\.\//, '').split('/');
+  // in normal form C, as the paths it is matched against (record.ts: keyName), so that a pattern typed
+  // with `Å` matches a folder copied off a Mac (`A` + combining ring)
+  const parts = source.normalize('NFC').replace(/^\.\//, '').split('/');
   const state: { hasCustomer: boolean; hasCaller: boolean; dateFormat?: string } = {
     hasCustomer: false,
     hasCaller: false,

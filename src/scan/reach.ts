@@ -29,44 +29,64 @@ export interface Reached {
 
 const SLASH = 0x2f;
 
-function openDir(path: Buffer): number {
+function openDir(path: Buffer, extra = 0): number {
   if (O_PATH) {
     try {
-      return openSync(path, O_PATH | DIR_FLAGS);
+      return openSync(path, O_PATH | DIR_FLAGS | extra);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
     }
   }
-  return openSync(path, constants.O_RDONLY | DIR_FLAGS);
+  return openSync(path, constants.O_RDONLY | DIR_FLAGS | extra);
 }
 
-const viaFd = (fd: number, rest: Buffer): Buffer => Buffer.concat([Buffer.from(`/proc/self/fd/${fd}/`), rest]);
+export const viaFd = (fd: number, rest: Buffer): Buffer => Buffer.concat([Buffer.from(`/proc/self/fd/${fd}/`), rest]);
 
 /**
- * A short path to `abs` (bytes; '/'-separated). Throws the file system's error if a leading folder
- * cannot be opened.
+ * A short path to `abs` (bytes; '/'-separated), or to `abs` below the open folder `from` (a descriptor
+ * the caller keeps open: never closed here; the walk's anchors, walk.ts). Throws the file system's
+ * error if a leading folder cannot be opened.
  */
-export function reach(abs: Buffer): Reached {
-  if (abs.length < LONG_PATH) return { path: abs };
-  let fd: number | undefined;
+export function reach(abs: Buffer, from?: number): Reached {
+  if (abs.length + (from === undefined ? 0 : 24) < LONG_PATH)
+    return { path: from === undefined ? abs : viaFd(from, abs) };
+  // fd: the folder rest is relative to; own: opened here (to be closed), not the caller's
+  let fd = from;
+  let own = false;
   let rest = abs;
   try {
     while (true) {
       const prefix = fd === undefined ? 0 : 24; // "/proc/self/fd/NNNNNNNNN/"
-      if (rest.length + prefix < LONG_PATH) return { path: fd === undefined ? rest : viaFd(fd, rest), fd };
+      if (rest.length + prefix < LONG_PATH)
+        return { path: fd === undefined ? rest : viaFd(fd, rest), fd: own ? fd : undefined };
       // the longest leading run of folders that fits
       let cut = rest.lastIndexOf(SLASH, LONG_PATH - prefix - 1);
       if (cut <= 0) throw Object.assign(new Error('a name in the path is too long'), { code: 'ENAMETOOLONG' });
       const next = openDir(fd === undefined ? rest.subarray(0, cut) : viaFd(fd, rest.subarray(0, cut)));
-      if (fd !== undefined) closeSync(fd);
+      if (own) closeSync(fd!);
       fd = next;
+      own = true;
       while (rest[cut] === SLASH) cut++;
       rest = rest.subarray(cut);
     }
   } catch (e) {
-    if (fd !== undefined) closeSync(fd);
+    if (own) closeSync(fd!);
     throw e;
   }
+}
+
+/**
+ * Whether folders can be held open as anchors (walk.ts): a path relative to one goes through
+ * /proc/self/fd, which only Linux has.
+ */
+export const ANCHORS = process.platform === 'linux';
+
+/**
+ * Open the folder at `path` (short) as an anchor for the paths below it: O_PATH (no read permission,
+ * nothing read, no atime touched), never through a symbolic link in its last name.
+ */
+export function openAnchor(path: Buffer): number {
+  return openDir(path, constants.O_NOFOLLOW);
 }
 
 export function release(r: Reached): void {

@@ -7,7 +7,7 @@ import { closeHead, type HeadRead } from './probe/heads.js';
 import { resolveStart, type DateSource } from './date/resolve.js';
 import { monthKey } from './date/zone.js';
 import type { CompiledPattern } from './pattern.js';
-import { decodeName } from './names.js';
+import { keyName, shownName } from './names.js';
 import { reach, release } from './reach.js';
 import { lstatSync } from 'node:fs';
 
@@ -186,14 +186,22 @@ function loaded<T>(m: T | undefined): T {
   return m;
 }
 
-/** Where a file belongs (customer, caller, pattern date), from its path alone. */
+/** any character outside ASCII (a path without one is the same in every normal form) */
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+/**
+ * Where a file belongs (customer, caller, pattern date), from its path alone. Names are shown exactly
+ * (names.ts: bytes that are not UTF-8 as \xHH); the customer, and the path a pattern is matched
+ * against, in normal form C (keyName), as register keys are matched.
+ */
 function locate(rel: Buffer, ctx: RecordContext): Located {
   // where each name starts and ends; names are decoded only when something needs them
   const bounds: number[] = [0];
   for (let i = 0; i < rel.length; i++) if (rel[i] === 0x2f) bounds.push(i, i + 1);
   bounds.push(rel.length);
   const names = bounds.length / 2;
-  const segment = (k: number): string => decodeName(rel.subarray(bounds[2 * k], bounds[2 * k + 1]));
+  const bytesOf = (k: number): Buffer => rel.subarray(bounds[2 * k], bounds[2 * k + 1]);
+  const segment = (k: number): string => shownName(bytesOf(k));
   const name = segment(names - 1);
   const dirs = (): string[] => Array.from({ length: names - 1 }, (_, k) => segment(k));
   const fullPath = (): string => (names === 1 ? name : [...dirs(), name].join('/'));
@@ -202,12 +210,15 @@ function locate(rel: Buffer, ctx: RecordContext): Located {
     name,
     dirs,
     fullPath,
-    customer: inCustomer ? segment(ctx.depth - 1) : TOP_LEVEL,
+    customer: inCustomer ? keyName(bytesOf(ctx.depth - 1)) : TOP_LEVEL,
     row: inCustomer ? 'customer' : 'top-level',
   };
   if (ctx.pattern) {
     at.path = fullPath();
-    const m = loaded(patterns).matchPattern(ctx.pattern, at.path, ctx.zone);
+    const keyPath = NON_ASCII.test(at.path)
+      ? Array.from({ length: names }, (_, k) => keyName(bytesOf(k))).join('/')
+      : at.path;
+    const m = loaded(patterns).matchPattern(ctx.pattern, keyPath, ctx.zone);
     if (!m) {
       at.customer = UNMATCHED;
       at.row = 'unmatched';

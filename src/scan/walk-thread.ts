@@ -36,6 +36,7 @@ export interface WalkWorkerData {
   root: string;
   strict: boolean;
   yieldEvery: number | undefined;
+  dirsAt: number | undefined;
   /** Int32Array over it: [0] = 1 once the walk is to stop */
   stop: SharedArrayBuffer;
 }
@@ -81,7 +82,13 @@ export async function walkOnThread(root: string, sink: WalkSink, opts: WalkOptio
   const stop = new SharedArrayBuffer(4);
   const stopFlag = new Int32Array(stop);
   const worker = new Worker(new URL('./walk-worker.js', import.meta.url), {
-    workerData: { root, strict: opts.strict ?? false, yieldEvery: opts.yieldEvery, stop } satisfies WalkWorkerData,
+    workerData: {
+      root,
+      strict: opts.strict ?? false,
+      yieldEvery: opts.yieldEvery,
+      dirsAt: opts.dirsAt,
+      stop,
+    } satisfies WalkWorkerData,
   });
   let stopped = false;
   const stopWalk = (): void => {

@@ -1,6 +1,8 @@
 /**
  * The walk's thread (walk-thread.ts): runs walk() and sends its findings in chunks, waiting for an
- * acknowledgement once MAX_AHEAD chunks are unanswered.
+ * acknowledgement once MAX_AHEAD chunks are unanswered. A chunk ends at CHUNK_MAX findings or
+ * CHUNK_BYTES of paths, whichever comes first: paths in a deep tree are long (3,000 nested 255-byte
+ * names: 765 KB each), and 4,096 of them in one message held gigabytes.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { walk, EvidenceError, type WalkSink } from './walk.js';
@@ -14,6 +16,8 @@ let kinds = '';
 let paths: string[] = [];
 let depths: number[] = [];
 let errors: [string | undefined, string][] = [];
+/** the paths' length in the chunk so far (latin1: one char per byte) */
+let chars = 0;
 let unanswered = 0;
 let wake: (() => void) | undefined;
 
@@ -31,14 +35,17 @@ function flush(): void {
   paths = [];
   depths = [];
   errors = [];
+  chars = 0;
   unanswered++;
 }
 
 const text = (b: Buffer): string => b.toString('latin1');
 /** findings per chunk at most, when folders hold no files (the walk then never waits for room) */
 const CHUNK_MAX = 4096;
+const CHUNK_BYTES = 1 << 20;
 const full = (): void => {
-  if (kinds.length >= CHUNK_MAX) flush();
+  chars += paths[paths.length - 1]!.length;
+  if (kinds.length >= CHUNK_MAX || chars >= CHUNK_BYTES) flush();
 };
 
 const sink: WalkSink = {
@@ -83,6 +90,7 @@ try {
     aborted,
     ...(data.yieldEvery === undefined ? {} : { yieldEvery: data.yieldEvery }),
     strict: data.strict,
+    ...(data.dirsAt === undefined ? {} : { dirsAt: data.dirsAt }),
     pause() {
       flush();
       if (unanswered <= MAX_AHEAD || aborted()) return undefined;

@@ -6,13 +6,20 @@
  * more than one name (hard links), not with the number of files.
  *
  * Evidence: folders are listed with O_NOATIME (listdir.ts) so that their access times stay; paths of
- * any length are reached in steps (reach.ts), so depth and PATH_MAX do not matter. Each regular file
+ * any length are reached in steps (reach.ts), so depth and PATH_MAX do not matter.
+ *
+ * Depth costs linear time: a folder is opened relative to an anchor, a descriptor held on one of its
+ * ancestors at most ANCHOR_NAMES names (or ANCHOR_BYTES bytes) above it, never from the root again
+ * (the kernel resolves every name of a path: from the root, 30,000 nested folders took 281 s). An
+ * anchor is closed once no folder waiting to be listed is below it, so descriptors grow with depth
+ * / ANCHOR_NAMES, capped at MAX_ANCHORS (beyond, paths grow from the deepest anchor: correct, slower).
+ * A folder's path below the root is not built as bytes unless it is reported (see dirsAt). Each regular file
  * is lstat'ed here, on the one thread that sees every name in a fixed order: a file with several names
  * (one inode) is read once, under the first name the walk meets, and its other names are reported as
  * hard links, so that every --threads gives the same figures; a sparse file is marked.
  */
-import { lstatSync, type Stats } from 'node:fs';
-import { LONG_PATH, reach, release } from './reach.js';
+import { closeSync, lstatSync, type Stats } from 'node:fs';
+import { ANCHORS, LONG_PATH, openAnchor, reach, release } from './reach.js';
 import { EntryType, listFolder, nativeListing, prefetchFolders, StatFlag } from './listdir.js';
 
 export interface WalkSink {
@@ -50,7 +57,40 @@ export interface WalkOptions {
   yieldEvery?: number;
   /** refuse (EvidenceError) instead of listing a folder or passing on a file whose atime would move */
   strict?: boolean;
+  /**
+   * report folders (sink.dir) only at this depth (0: none, the root is never reported); undefined:
+   * every folder. A folder's path costs its depth to build and to send: the engine only needs the
+   * customer level, and a deep tree would cost the square of its depth.
+   */
+  dirsAt?: number;
 }
+
+/** an open folder that paths of folders below it are resolved from */
+interface Anchor {
+  fd: number;
+  /** folders waiting to be listed through it */
+  refs: number;
+}
+
+/** a folder waiting to be listed */
+interface Pending {
+  /** its path below the root, as a latin1 string (built by concatenation: cheap, shared with its parent) */
+  text: string;
+  depth: number;
+  /** the anchor its path starts from (undefined: the root) */
+  anchor?: Anchor;
+  /** its path below the anchor (or the root), '/'-separated bytes, and how many names that holds */
+  below: Buffer;
+  names: number;
+  /** prefetch asked for */
+  warm?: boolean;
+}
+
+/** a folder this many names (or bytes) below its anchor becomes an anchor for the folders below it */
+const ANCHOR_NAMES = 32;
+const ANCHOR_BYTES = 1024;
+/** descriptors the walk holds at most (the readers need theirs; the limit may be 1,024) */
+const MAX_ANCHORS = 256;
 
 const SLASH = Buffer.from('/');
 /** listing time per entry past which the storage is taken as cold (a cached listing takes ~1-3 µs) */
@@ -60,6 +100,13 @@ const WALK_AHEAD = 16;
 /** a path's bytes from its latin1 string */
 const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
 const euid = process.geteuid?.() ?? 0;
+
+/**
+ * Bytes of the paths this thread's walks have handed to the system to list or anchor a folder (each
+ * name of a path is a lookup in the kernel): what depth costs, counted for the tests, which check that
+ * it grows linearly with depth (wall-clock time would fail on a busy machine).
+ */
+export const walkCost = { pathBytes: 0 };
 
 /**
  * Walk root. `yieldEvery` files, it awaits `pause()` so that a consumer can apply back-pressure and
@@ -73,15 +120,20 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
     );
   }
   const rootBytes = Buffer.from(root.endsWith('/') ? root : root + '/');
-  // rel: the folder's path below the root, as bytes and as a latin1 string
-  // rel: the folder's path below the root, as bytes and as a latin1 string; warm: prefetch asked for
-  const stack: { rel: Buffer; text: string; depth: number; warm?: boolean }[] = [
-    { rel: Buffer.alloc(0), text: '', depth: 0 },
-  ];
+  const stack: Pending[] = [{ text: '', depth: 0, below: Buffer.alloc(0), names: 0 }];
+  /** the anchors open now (closed at the end, whatever ends the walk) */
+  const anchors = new Set<Anchor>();
+  const unref = (a: Anchor | undefined): void => {
+    if (a && --a.refs === 0) {
+      anchors.delete(a);
+      closeSync(a.fd);
+    }
+  };
   /** microseconds per entry that the listings take (moving average): high when the storage is cold */
   let perEntryUs = 0;
   let listed = 0;
   const every = opts.yieldEvery ?? 256;
+  const dirsAt = opts.dirsAt;
   /** device:inode of the files with more than one name, once counted */
   const linked = new Set<string>();
   let sinceYield = 0;
@@ -112,117 +164,167 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
     sinceYield = 0;
     return waitForRoom();
   };
-  while (stack.length > 0) {
-    if (opts.aborted()) return keeping;
-    const { rel, text, depth } = stack.pop()!;
-    // the folder as a short path ending in '/', and its children as that path + name
-    let at;
-    let list;
-    try {
-      at = reach(rel.length ? Buffer.concat([rootBytes, rel, SLASH]) : rootBytes);
-    } catch (e) {
-      sink.error(rel, e as NodeJS.ErrnoException);
-      continue;
-    }
-    try {
+  try {
+    while (stack.length > 0) {
+      if (opts.aborted()) return keeping;
+      const folder = stack.pop()!;
+      const { text, depth } = folder;
+      // the folder as a short path ending in '/', and its children as that path + name
+      let at;
+      let list;
+      /** the anchor for the folders below this one: this folder itself when far enough below its own */
+      let own: Anchor | undefined;
       try {
-        const t0 = performance.now();
-        list = listFolder(at.path, opts.strict);
-        // (the first listings are slow anyway: the code is not compiled yet)
-        if (++listed > 8)
-          perEntryUs = 0.8 * perEntryUs + (0.2 * (performance.now() - t0) * 1000) / (list.names.length + 1);
-      } catch (e) {
-        // strict: the folder's O_NOATIME open was refused (it is not the user's); nothing was listed
-        if (opts.strict && (e as NodeJS.ErrnoException).code === 'EPERM') {
-          throw new EvidenceError(
-            `--strict-evidence: the folder ${shown(rel)} is not yours: listing it would move its access time`,
-          );
+        const from = folder.anchor?.fd;
+        if (
+          ANCHORS &&
+          (folder.names >= ANCHOR_NAMES || folder.below.length >= ANCHOR_BYTES) &&
+          anchors.size < MAX_ANCHORS
+        ) {
+          const r = reach(from === undefined ? Buffer.concat([rootBytes, folder.below]) : folder.below, from);
+          walkCost.pathBytes += r.path.length;
+          try {
+            own = { fd: openAnchor(r.path), refs: 1 };
+          } finally {
+            release(r);
+          }
+          anchors.add(own);
+          at = reach(Buffer.alloc(0), own.fd);
+        } else {
+          // (from the root the path is the root's bytes + below; from an anchor, /proc/self/fd/N/below)
+          at =
+            from === undefined
+              ? reach(Buffer.concat([rootBytes, folder.below, SLASH]))
+              : reach(Buffer.concat([folder.below, SLASH]), from);
         }
-        sink.error(rel, e as NodeJS.ErrnoException);
+      } catch (e) {
+        unref(own);
+        unref(folder.anchor);
+        sink.error(bytes(text), e as NodeJS.ErrnoException);
         continue;
       }
-      if (!list.noatime && nativeListing) keeping.folders = false;
-      const base = at.path;
-      for (let i = 0; i < list.names.length; i++) {
-        const name = list.names[i]!;
-        const child = text.length ? text + '/' + name : name;
-        let type = list.types[i]!;
-        if (type === EntryType.File && list.stats) {
-          // the listing took the lstat (listdir.c): the same facts, without a path lookup per file
-          const f = list.stats[i]!;
-          if (f & StatFlag.Linked) {
-            const key = list.ids!.get(i)!;
-            if (linked.has(key)) {
-              sink.hardLink(child);
-              continue;
-            }
-            linked.add(key);
+      try {
+        try {
+          const t0 = performance.now();
+          walkCost.pathBytes += at.path.length;
+          list = listFolder(at.path, opts.strict);
+          // (the first listings are slow anyway: the code is not compiled yet)
+          if (++listed > 8)
+            perEntryUs = 0.8 * perEntryUs + (0.2 * (performance.now() - t0) * 1000) / (list.names.length + 1);
+        } catch (e) {
+          // strict: the folder's O_NOATIME open was refused (it is not the user's); nothing was listed
+          if (opts.strict && (e as NodeJS.ErrnoException).code === 'EPERM') {
+            throw new EvidenceError(
+              `--strict-evidence: the folder ${shown(bytes(text))} is not yours: listing it would move its access time`,
+            );
           }
-          const wait = found(child, (f & StatFlag.Sparse) !== 0, (f & StatFlag.Foreign) !== 0);
-          if (wait && !(await wait)) return keeping;
+          sink.error(bytes(text), e as NodeJS.ErrnoException);
           continue;
         }
-        let st: Stats | undefined;
-        if (type === EntryType.File || type === EntryType.Unknown) {
-          // DT_UNKNOWN (some network and FUSE file systems) needs the lstat for the type too
-          try {
-            st = lstatSync(Buffer.concat([base, Buffer.from(name, 'latin1')]));
-          } catch (e) {
-            if (type === EntryType.Unknown) {
-              sink.error(bytes(child), e as NodeJS.ErrnoException);
-              continue;
+        if (!list.noatime && nativeListing) keeping.folders = false;
+        const base = at.path;
+        for (let i = 0; i < list.names.length; i++) {
+          const name = list.names[i]!;
+          const child = text.length ? text + '/' + name : name;
+          let type = list.types[i]!;
+          if (type === EntryType.File && list.stats) {
+            // the listing took the lstat (listdir.c): the same facts, without a path lookup per file
+            const f = list.stats[i]!;
+            if (f & StatFlag.Linked) {
+              const key = list.ids!.get(i)!;
+              if (linked.has(key)) {
+                sink.hardLink(child);
+                continue;
+              }
+              linked.add(key);
+            }
+            const wait = found(child, (f & StatFlag.Sparse) !== 0, (f & StatFlag.Foreign) !== 0);
+            if (wait && !(await wait)) return keeping;
+            continue;
+          }
+          let st: Stats | undefined;
+          if (type === EntryType.File || type === EntryType.Unknown) {
+            // DT_UNKNOWN (some network and FUSE file systems) needs the lstat for the type too
+            try {
+              st = lstatSync(Buffer.concat([base, Buffer.from(name, 'latin1')]));
+            } catch (e) {
+              if (type === EntryType.Unknown) {
+                sink.error(bytes(child), e as NodeJS.ErrnoException);
+                continue;
+              }
+            }
+            if (st && type === EntryType.Unknown) {
+              type = st.isFile()
+                ? EntryType.File
+                : st.isDirectory()
+                  ? EntryType.Dir
+                  : st.isSymbolicLink()
+                    ? EntryType.Link
+                    : EntryType.Fifo;
             }
           }
-          if (st && type === EntryType.Unknown) {
-            type = st.isFile()
-              ? EntryType.File
-              : st.isDirectory()
-                ? EntryType.Dir
-                : st.isSymbolicLink()
-                  ? EntryType.Link
-                  : EntryType.Fifo;
-          }
-        }
-        if (type === EntryType.Link) sink.link(bytes(child));
-        else if (type === EntryType.Dir) {
-          const b = bytes(child);
-          sink.dir(b, depth + 1);
-          stack.push({ rel: b, text: child, depth: depth + 1 });
-        } else if (type === EntryType.File) {
-          // (a file that vanished between the listing and the lstat goes to the readers, who say so)
-          if (st && st.nlink > 1) {
-            // exact (bigint) identity: a number can round a 64-bit inode
-            const big = lstatSync(Buffer.concat([base, Buffer.from(name, 'latin1')]), {
-              bigint: true,
-              throwIfNoEntry: false,
-            });
-            const key = big ? `${big.dev}:${big.ino}` : `${st.dev}:${st.ino}`;
-            if (linked.has(key)) {
-              sink.hardLink(child);
-              continue;
+          if (type === EntryType.Link) sink.link(bytes(child));
+          else if (type === EntryType.Dir) {
+            if (dirsAt === undefined || dirsAt === depth + 1) sink.dir(bytes(child), depth + 1);
+            const nameBytes = Buffer.from(name, 'latin1');
+            const next: Pending = own
+              ? { text: child, depth: depth + 1, anchor: own, below: nameBytes, names: 1 }
+              : {
+                  text: child,
+                  depth: depth + 1,
+                  anchor: folder.anchor,
+                  below: folder.names ? Buffer.concat([folder.below, SLASH, nameBytes]) : nameBytes,
+                  names: folder.names + 1,
+                };
+            if (next.anchor) next.anchor.refs++;
+            stack.push(next);
+          } else if (type === EntryType.File) {
+            // (a file that vanished between the listing and the lstat goes to the readers, who say so)
+            if (st && st.nlink > 1) {
+              // exact (bigint) identity: a number can round a 64-bit inode
+              const big = lstatSync(Buffer.concat([base, Buffer.from(name, 'latin1')]), {
+                bigint: true,
+                throwIfNoEntry: false,
+              });
+              const key = big ? `${big.dev}:${big.ino}` : `${st.dev}:${st.ino}`;
+              if (linked.has(key)) {
+                sink.hardLink(child);
+                continue;
+              }
+              linked.add(key);
             }
-            linked.add(key);
-          }
-          const wait = found(child, st !== undefined && st.blocks * 512 < st.size, st !== undefined && st.uid !== euid);
-          if (wait && !(await wait)) return keeping;
-        } else sink.special(bytes(child));
-      }
-      // cold storage: the folders next in line are read ahead on background threads (listdir.c
-      // prefetch), so that the walk is not one disk read after another; the order does not change
-      if (perEntryUs > COLD_US_PER_ENTRY) {
-        const ahead: Buffer[] = [];
-        for (let k = stack.length - 1; k >= 0 && k >= stack.length - WALK_AHEAD; k--) {
-          const next = stack[k]!;
-          if (next.warm) continue;
-          next.warm = true;
-          if (rootBytes.length + next.rel.length + 1 < LONG_PATH)
-            ahead.push(Buffer.concat([rootBytes, next.rel, SLASH]));
+            const wait = found(
+              child,
+              st !== undefined && st.blocks * 512 < st.size,
+              st !== undefined && st.uid !== euid,
+            );
+            if (wait && !(await wait)) return keeping;
+          } else sink.special(bytes(child));
         }
-        prefetchFolders(ahead);
+        // cold storage: the folders next in line are read ahead on background threads (listdir.c
+        // prefetch), so that the walk is not one disk read after another; the order does not change.
+        // Only folders whose path from the root is short (no anchor): a hint, not worth a deep path.
+        if (perEntryUs > COLD_US_PER_ENTRY) {
+          const ahead: Buffer[] = [];
+          for (let k = stack.length - 1; k >= 0 && k >= stack.length - WALK_AHEAD; k--) {
+            const next = stack[k]!;
+            if (next.warm || next.anchor) continue;
+            next.warm = true;
+            if (rootBytes.length + next.below.length + 1 < LONG_PATH)
+              ahead.push(Buffer.concat([rootBytes, next.below, SLASH]));
+          }
+          prefetchFolders(ahead);
+        }
+      } finally {
+        release(at);
+        // this folder no longer needs its anchor; its own is kept while a folder below waits for it
+        unref(folder.anchor);
+        unref(own);
       }
-    } finally {
-      release(at);
     }
+  } finally {
+    for (const a of anchors) closeSync(a.fd);
+    anchors.clear();
   }
   return keeping;
 }

@@ -61,17 +61,46 @@ export function inside(root, p) {
 }
 
 /**
- * The name leaktally shows for a path's bytes (src/scan/names.ts): UTF-8 when valid, else Windows-1252.
- * Kept in step by hand: the judge must not import the code it judges for anything but the manifest.
+ * The name leaktally shows for a path's bytes (src/scan/names.ts shownName): valid UTF-8 as it is;
+ * otherwise each byte outside valid UTF-8 as \xHH and every backslash doubled (also in a valid name
+ * that holds the text "\x"). Kept in step by hand: the judge must not import the code it judges for
+ * anything but the manifest.
  */
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const cp1252 = new TextDecoder('windows-1252');
-export function decodeName(bytes) {
+const escapeName = (t) => (t.includes('\\x') ? t.replace(/\\/g, '\\\\') : t);
+function decodeOne(bytes) {
   try {
-    return utf8.decode(bytes);
+    return escapeName(utf8.decode(bytes));
   } catch {
-    return cp1252.decode(bytes);
+    // byte by byte: the longest valid UTF-8 prefix of what is left, else one byte escaped
+    let out = '';
+    for (let i = 0; i < bytes.length;) {
+      let n = 0;
+      for (let k = Math.min(4, bytes.length - i); k >= 1 && !n; k--) {
+        try {
+          utf8.decode(bytes.subarray(i, i + k));
+          n = k;
+        } catch {
+          /* not a whole character */
+        }
+      }
+      out += n
+        ? utf8.decode(bytes.subarray(i, i + n)).replace(/\\/g, '\\\\')
+        : '\\x' + bytes[i].toString(16).padStart(2, '0');
+      i += n || 1;
+    }
+    return out;
   }
+}
+export function decodeName(bytes) {
+  const parts = [];
+  let start = 0;
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i < bytes.length && bytes[i] !== 0x2f) continue;
+    parts.push(decodeOne(bytes.subarray(start, i)));
+    start = i + 1;
+  }
+  return parts.join('/');
 }
 
 // ---------- a small CSV reader (RFC 4180: quotes, doubled quotes, CRLF; a leading BOM) ----------
