@@ -171,7 +171,8 @@ describe('fuzz: hostile names and contents', () => {
         },
       );
       expect(r.stderr.replace(/\n$/, '')).not.toMatch(RAW);
-      expect(r.status).toBe(0);
+      // 3 when the hostile tree has links, special files or files above the customers (said on stderr)
+      expect(r.status).toBe(r.stderr.includes('leaktally: incomplete: ') ? 3 : 0);
 
       const summary = csvObjects(readFileSync(join(out, 's.csv'), 'utf8'));
       expect(parseCsv(readFileSync(join(out, 's.csv'), 'utf8'))).toHaveLength(tree.perCustomer.size + 2); // the header, a row per customer, the (total) row
@@ -203,7 +204,7 @@ describe('fuzz: hostile names and contents', () => {
             timeout: 120_000,
           },
         );
-        expect(t.status).toBe(0);
+        expect(t.status).toBe(r.status);
         expect(t.stdout.replace(/\r\x1b\[K/g, '\r')).not.toMatch(RAW);
       }
     }, 300_000);

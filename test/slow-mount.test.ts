@@ -50,6 +50,6 @@ describe('a slow mount', () => {
     expect(viaMount.stderr).toBe('');
     expect(viaMount.status).toBe(0);
     expect(viaMount.stdout).toBe(direct.stdout);
-    expect(direct.stdout).toMatch(/"kund-2",,,41,41,/);
+    expect(direct.stdout).toMatch(/"kund-2",,,"complete",41,41,/);
   }, 180_000);
 });
