@@ -15,7 +15,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { CLI, csvObjects, parseCsv, parseSummary, tempDir, wav } from './helpers.js';
-import { decodeName } from '../src/scan/names.js';
+import { keyName } from '../src/scan/names.js';
 import { safeText } from '../src/report/cells.js';
 import { missing, unavailable } from './needs.js';
 
@@ -136,7 +136,8 @@ function makeTree(seed: number): Tree {
   };
   for (let c = 0; c < customers; c++) {
     const cname = hostileName(rnd, taken);
-    const shown = safeText(decodeName(cname));
+    // the customer as leaktally keys it: exact (bytes that are not UTF-8 as \xHH), in normal form C
+    const shown = safeText(keyName(cname));
     mkdirSync(Buffer.concat([rootB, cname]));
     perCustomer.set(shown, perCustomer.get(shown) ?? 0);
     const n = Math.floor(rnd() * 8);
