@@ -92,6 +92,17 @@ async function until(cond: () => boolean, what: string): Promise<void> {
  * folder and the other outputs' folders are open (and locked) by then. `release()` opens the FIFO
  * and reads it to the end, letting the run go on.
  */
+/** Taken once the statements folder was checked against the evidence tree: wait for it, not for the mkdir before the check. */
+const LOCK = '.leaktally.lock';
+/** The lock is a symbolic link to nothing (its name holds the pid): lstat, not exists. */
+function lockTaken(dir: string): boolean {
+  try {
+    return lstatSync(join(dir, LOCK)).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 function heldRun(args: string[]): { child: ChildProcess; stderr: () => string; release: () => void; fifo: string } {
   const fifo = join(tempDir(), 'manifest.fifo');
   if (spawnSync('mkfifo', [fifo]).status !== 0) throw new Error('mkfifo failed');
@@ -177,7 +188,7 @@ describe('19.2: --statements never writes into the evidence tree', () => {
       const out = tempDir();
       const st = join(out, 'st');
       const run = heldRun([t, '--csv', join(out, 's.csv'), '--statements', st]);
-      await until(() => existsSync(st), 'the statements folder to be made before the scan');
+      await until(() => lockTaken(st), 'the statements folder to be made, checked and locked before the scan');
       const before = snap(join(t, 'kund'));
       renameSync(st, join(out, 'st-moved'));
       symlinkSync(join(t, 'kund'), st);
@@ -200,7 +211,7 @@ describe('19.2: --statements never writes into the evidence tree', () => {
       const out = tempDir(); // the same file system as the tree: a rename can move it in
       const st = join(out, 'st');
       const run = heldRun([t, '--csv', join(out, 's.csv'), '--statements', st]);
-      await until(() => existsSync(st), 'the statements folder to be made before the scan');
+      await until(() => lockTaken(st), 'the statements folder to be made, checked and locked before the scan');
       renameSync(st, join(t, 'kund', 'st'));
       run.release();
       expect(await exitOf(run.child)).toBe(1);
