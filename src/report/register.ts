@@ -8,7 +8,17 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parse } from 'csv-parse/sync';
 
-export const REGISTER_COLUMNS = ['key', 'controller', 'org_id', 'contact', 'retention_days', 'categories'] as const;
+export const REGISTER_COLUMNS = [
+  'key',
+  'controller',
+  'org_id',
+  'contact',
+  'retention_days',
+  'data_subject_categories',
+  'personal_data_categories',
+] as const;
+/** an older register's one column, read as personal_data_categories (it named the data, not the people) */
+const OLD_CATEGORIES = 'categories';
 const REQUIRED = ['key', 'controller'] as const;
 
 export interface RegisterEntry {
@@ -18,7 +28,9 @@ export interface RegisterEntry {
   contact: string;
   /** undefined when the cell is empty (the --retention default applies) */
   retention_days?: number;
-  categories: string;
+  /** empty: the facts file's default (or "to be completed") applies */
+  data_subject_categories: string;
+  personal_data_categories: string;
   /** 1-based line of the file */
   line: number;
 }
@@ -27,7 +39,8 @@ export interface Controller {
   controller: string;
   org_id: string;
   contact: string;
-  categories: string;
+  data_subject_categories: string;
+  personal_data_categories: string;
   /** keys in register order */
   keys: string[];
   entries: RegisterEntry[];
@@ -94,7 +107,7 @@ export function parseRegister(text: string, path = 'register'): Register {
   for (const r of REQUIRED) {
     if (!cols.includes(r))
       throw new RegisterError(
-        `${name} line 1: no "${r}" column (columns: key, controller, and optionally org_id, contact, retention_days, categories; separated by , or ;)`,
+        `${name} line 1: no "${r}" column (columns: key, controller, and optionally org_id, contact, retention_days, data_subject_categories, personal_data_categories; separated by , or ;)`,
       );
   }
   const seen = new Set<string>();
@@ -102,6 +115,10 @@ export function parseRegister(text: string, path = 'register'): Register {
     if (c && seen.has(c)) throw new RegisterError(`${name} line 1: the column "${c}" appears twice`);
     seen.add(c);
   }
+  if (cols.includes(OLD_CATEGORIES) && cols.includes('personal_data_categories'))
+    throw new RegisterError(
+      `${name} line 1: both "categories" and "personal_data_categories": keep one (categories is the older name)`,
+    );
   const at = (rec: string[], col: string): string => {
     const i = cols.indexOf(col);
     return i < 0 ? '' : (rec[i] ?? '').trim();
@@ -135,7 +152,8 @@ export function parseRegister(text: string, path = 'register'): Register {
       org_id: at(record, 'org_id'),
       contact: at(record, 'contact'),
       retention_days,
-      categories: at(record, 'categories'),
+      data_subject_categories: at(record, 'data_subject_categories'),
+      personal_data_categories: at(record, 'personal_data_categories') || at(record, OLD_CATEGORIES),
       line,
     };
     const before = byKey.get(key);
@@ -158,13 +176,22 @@ export function parseRegister(text: string, path = 'register'): Register {
     if (!c)
       controllers.set(
         controller,
-        (c = { controller, org_id: e.org_id, contact: e.contact, categories: e.categories, keys: [], entries: [] }),
+        (c = {
+          controller,
+          org_id: e.org_id,
+          contact: e.contact,
+          data_subject_categories: e.data_subject_categories,
+          personal_data_categories: e.personal_data_categories,
+          keys: [],
+          entries: [],
+        }),
       );
     c.keys.push(key);
     c.entries.push(e);
     c.org_id ||= e.org_id;
     c.contact ||= e.contact;
-    c.categories ||= e.categories;
+    c.data_subject_categories ||= e.data_subject_categories;
+    c.personal_data_categories ||= e.personal_data_categories;
   }
   return { file: name, rows: records.length - 1, entries, byKey, controllers: [...controllers.values()] };
 }
