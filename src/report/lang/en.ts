@@ -108,7 +108,7 @@ export const en = {
       'confidentiality: the recordings below were in the leaked copy; integrity and availability are not assessed here',
     unintelligible: 'Encrypted or otherwise unintelligible',
     unintelligibleYes: 'yes',
-    unintelligibleNo: 'no: the recordings could be listened to',
+    unintelligibleNo: 'no',
 
     subjects: 'Data subjects',
     subjectCategories: 'Categories of data subjects',

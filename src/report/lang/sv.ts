@@ -106,7 +106,7 @@ export const sv: Strings = {
       'konfidentialitet: inspelningarna nedan fanns i den läckta kopian; riktighet och tillgänglighet bedöms inte här',
     unintelligible: 'Krypterade eller på annat sätt oläsbara',
     unintelligibleYes: 'ja',
-    unintelligibleNo: 'nej: inspelningarna gick att lyssna på',
+    unintelligibleNo: 'nej',
 
     subjects: 'Registrerade',
     subjectCategories: 'Kategorier av registrerade',
