@@ -42,6 +42,7 @@ function program(): Command {
       .description('Size a leak of recorded phone calls: files, hours and date spans per customer folder.')
       // optional to commander only so that --facts-template needs no folder; checked below
       .argument('[dir]', 'the leaked tree (read only; never written)')
+      .usage('[options] <dir>')
       .option('--csv <file|->', 'write the per-customer summary CSV, then exit (no TUI)')
       .option('--json <file|->', 'write the same summary as JSON, then exit')
       .option('--files <file|->', 'write a per-file manifest CSV (streamed)')
