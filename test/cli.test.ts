@@ -102,6 +102,8 @@ describe('output formats', () => {
       retention: null,
       as_of: null,
       country: null,
+      facts: null,
+      lang: 'en',
     });
     expect(j.totals).toMatchObject({
       customers: 4,

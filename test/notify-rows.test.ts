@@ -52,7 +52,7 @@ function result(rows: CustomerTotals[]): ScanResult {
     partial: false,
     customers: rows,
     totals: {
-      // the tree's files (0 would be an empty tree: every row incomplete)
+      // the rows' files: a tree with none would be an incomplete run (completeness.ts: the wrong folder)
       files: rows.reduce((n, r) => n + r.files, 0),
       audioFiles: 0,
       otherFiles: 0,
@@ -207,7 +207,7 @@ describe("the UI's export", () => {
     const dir = tempDir();
     const x = await exportSummaryFile(res, join(dir, 'a.XLSX'), ',');
     const wb = readXlsx(readFileSync(x));
-    expect(wb.sheets).toEqual(['Summary', 'Months', 'Method']);
+    expect(wb.sheets).toEqual(['Summary', 'Months', 'Countries', 'Facts', 'Method']);
     expect(wb.cells.get('Summary')!.get('A2')).toEqual({ type: 'text', value: '1177-vardguiden' });
     const c = await exportSummaryFile(res, join(dir, 'a.csv'), ';');
     expect(readFileSync(c, 'utf8')).toMatch(/^\uFEFFcustomer;controller;/);

@@ -19,6 +19,7 @@ import {
 import { parseCsv, runCli, tempDir } from './helpers.js';
 import { readXlsx, type Cell } from './xlsx-read.js';
 import { describeWith } from './needs.js';
+import { en } from '../src/report/lang/en.js';
 
 let g: Generated;
 let dir: string;
@@ -151,7 +152,7 @@ describe('the method block', () => {
     expect(m.command).toContain("--pattern '*/*/*/*-{customer}-{caller}-{date:yyyyMMdd-HHmmss}-*'");
     expect(m.tool).toMatch(/^leaktally \d+\.\d+\.\d+/);
     expect(m.date_rules).toEqual([
-      { rule: 'pattern', recordings: g.files, note: 'the date in the file name, read with --pattern' },
+      { rule: 'pattern', recordings: g.files, note: 'the date in the file name (read with the pattern)' },
     ]);
     expect(m.retention).toContain(
       '30d by default (30 days before the as-of date: recordings that started before 2019-01-19T00:00:00+01:00 are past retention)',
@@ -220,29 +221,32 @@ describe('summary CSV', () => {
 describe('workbook', () => {
   it('keys and names as text, numbers as numbers, dates as date cells, no formula anywhere', () => {
     const wb = readXlsx(readFileSync(join(dir, 's.xlsx')));
-    expect(wb.sheets).toEqual(['Summary', 'Months', 'Method']);
+    expect(wb.sheets).toEqual(['Summary', 'Months', 'Countries', 'Facts', 'Method']);
     expect(wb.formulas).toBe(0);
     const s = wb.cells.get('Summary')!;
-    expect(s.get('A1')).toEqual({ type: 'text', value: 'customer' });
+    // the columns by their headings (test/statement.test.ts checks every cell against the JSON)
+    const col = new Map([...s].filter(([r]) => /^[A-Z]+1$/.test(r)).map(([r, c]) => [c.value, r.slice(0, -1)]));
+    const at = (heading: string, row: number): Cell | undefined => s.get(`${col.get(heading)}${row}`);
+    const C = en.workbook.col;
+    expect(s.get('A1')).toEqual({ type: 'text', value: C.customer });
     expect(s.get('A2')).toEqual({ type: 'text', value: '0812345001; 0812345002; 0812345003' });
     const unreg = [...s].find(([, c]) => c.value === UNREGISTERED[1]);
     expect(unreg?.[1].type).toBe('text'); // 0031000088 keeps its zeros
-    expect(s.get('B6')).toEqual({ type: 'text', value: '<script>alert(1)</script>' });
-    expect(s.get('C6')).toEqual({ type: 'text', value: "=cmd|' /C calc'!A0" });
+    expect(at(C.controller, 6)).toEqual({ type: 'text', value: '<script>alert(1)</script>' });
+    expect(at(C.org_id, 6)).toEqual({ type: 'text', value: "=cmd|' /C calc'!A0" });
     const acme = g.expected.get('Acme Försäkring AB')!;
-    expect(s.get('D2')).toEqual({ type: 'text', value: 'complete' });
-    expect(s.get('E2')).toEqual({ type: 'number', value: acme.files });
-    expect(s.get('J2')!.type).toBe('number');
-    expect(Math.round((s.get('J2')!.value as number) * 1e6)).toBe(acme.micros);
+    expect(at(C.files, 2)).toEqual({ type: 'number', value: acme.files });
+    expect(at(C.audio_seconds, 2)!.type).toBe('number');
+    expect(Math.round((at(C.audio_seconds, 2)!.value as number) * 1e6)).toBe(acme.micros);
     // a date cell showing the Stockholm wall clock
-    expect(s.get('L2')!.type).toBe('date');
+    expect(at(C.first_recording, 2)!.type).toBe('date');
     const wall = new Date(acme.firstMs! + 3_600_000); // Stockholm in January: UTC+1
-    expect(s.get('L2')!.value).toBeCloseTo(wall.getTime() / 86_400_000 + 25569, 6);
+    expect(at(C.first_recording, 2)!.value).toBeCloseTo(wall.getTime() / 86_400_000 + 25569, 6);
     const lastRow = Math.max(...[...s.keys()].map((k) => Number(k.replace(/^[A-Z]+/, ''))));
     expect(s.get(`A${lastRow}`)).toEqual({ type: 'text', value: '(total)' });
-    expect(s.get(`E${lastRow}`)).toEqual({ type: 'number', value: g.files });
+    expect(at(C.files, lastRow)).toEqual({ type: 'number', value: g.files });
     const m = wb.cells.get('Method')!;
-    expect([...m.values()].some((c) => c.value === 'Command line')).toBe(true);
+    expect([...m.values()].some((c) => c.value === en.method.command)).toBe(true);
     const months = wb.cells.get('Months')!;
     expect(months.get('C2')).toEqual({ type: 'text', value: [...acme.months.keys()].sort()[0] });
   });
@@ -263,6 +267,7 @@ describe('statements', () => {
         ...UNREGISTERED.map((k) => `${k}.html`),
         'index.html',
         'leaktally-index.json',
+        'method.html',
       ].sort(),
     );
     const hostile = readFileSync(join(dir, 'st', '_script_alert(1)__script_.html'), 'utf8');
@@ -272,8 +277,8 @@ describe('statements', () => {
     expect(none).toContain('Nothing was found for this controller');
     const acme = readFileSync(join(dir, 'st', 'Acme Försäkring AB.html'), 'utf8');
     expect(acme).toContain('<svg');
-    expect(acme).toContain('0812345001<br>0812345002<br>0812345003');
-    expect(acme).toContain('Method and completeness');
+    expect(acme).toContain('0812345001</span><span><br/>0812345002</span><span><br/>0812345003');
+    expect(acme).toContain(en.statement.method);
     expect(acme).not.toMatch(/<(script|link|img)\b/); // self-contained, nothing to fetch
     const index = readFileSync(join(dir, 'st', 'index.html'), 'utf8');
     expect(index).toContain('href="Acme%20F%C3%B6rs%C3%A4kring%20AB.html"');
@@ -375,11 +380,11 @@ describeWith(['soffice'], 'the CSV in LibreOffice', () => {
       { timeout: 240_000 },
     );
     const wb = readXlsx(readFileSync(join(out, 'wb.xlsx')));
-    expect(wb.sheets).toEqual(['Summary', 'Months', 'Method']);
+    expect(wb.sheets).toEqual(['Summary', 'Months', 'Countries', 'Facts', 'Method']);
     const s = wb.cells.get('Summary')!;
     expect(s.get('A2')).toEqual({ type: 'text', value: '0812345001; 0812345002; 0812345003' });
-    expect(s.get('E2')).toEqual({ type: 'number', value: acme().files });
-    expect(s.get('L2')!.type).toBe('date');
+    expect(s.get('I2')).toEqual({ type: 'number', value: acme().files }); // I: files, P: first recording
+    expect(s.get('P2')!.type).toBe('date');
     expect(wb.formulas).toBe(0);
   }, 240_000);
   it('without "format quoted field as text", LibreOffice turns a quoted 0031000088 into 31000088 (why the README sends lawyers to the workbook)', () => {

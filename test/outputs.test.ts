@@ -625,7 +625,7 @@ describe('19.11: workbook sheets are split before 1,048,576 rows', () => {
     const report = notifyReport(res, {});
     const m = method(res, report, { version: 'test' });
     const whole = readXlsx(await workbookBuffer(report, res, m));
-    expect(whole.sheets).toEqual(['Summary', 'Months', 'Method']);
+    expect(whole.sheets).toEqual(['Summary', 'Months', 'Countries', 'Facts', 'Method']);
     const monthRows = [...whole.cells.get('Months')!.keys()].filter((k) => k.startsWith('A')).length - 1;
     expect(monthRows).toBeGreaterThan(4);
     // the same workbook with a limit of 3 rows a sheet (a header and two rows)

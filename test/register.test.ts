@@ -36,9 +36,23 @@ describe('register', () => {
     const r = parseRegister('Controller,KEY\nAcme,001\n');
     expect(r.entries[0]).toMatchObject({ key: '001', controller: 'Acme', org_id: '', retention_days: undefined });
   });
+  it("the two categories columns; an older register's one `categories` column reads as the data's", () => {
+    const r = parseRegister(
+      'key,controller,data_subject_categories,personal_data_categories\n001,Acme,callers,voice\n002,Acme,,\n',
+    );
+    expect(r.controllers[0]).toMatchObject({ data_subject_categories: 'callers', personal_data_categories: 'voice' });
+    const old = parseRegister('key,controller,categories\n001,Acme,voice; health data\n');
+    expect(old.controllers[0]).toMatchObject({
+      data_subject_categories: '',
+      personal_data_categories: 'voice; health data',
+    });
+    expect(err('key,controller,categories,personal_data_categories\n1,A,x,y\n')).toMatch(
+      /^r\.csv line 1: both "categories" and "personal_data_categories"/,
+    );
+  });
   it('errors name the line', () => {
     expect(err('key,org_id\n1,x\n')).toBe(
-      'r.csv line 1: no "controller" column (columns: key, controller, and optionally org_id, contact, retention_days, categories; separated by , or ;)',
+      'r.csv line 1: no "controller" column (columns: key, controller, and optionally org_id, contact, retention_days, data_subject_categories, personal_data_categories; separated by , or ;)',
     );
     expect(err('controller\nx\n')).toMatch(/^r\.csv line 1: no "key" column/);
     expect(err('key,controller\n001,Acme\n002,Bil\n\n001,Bil\n')).toBe(

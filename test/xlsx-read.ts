@@ -24,6 +24,8 @@ export function readXlsx(buf: Uint8Array): {
   sheets: string[];
   cells: Map<string, Map<string, Cell>>;
   formulas: number;
+  /** each cell's number format code, where it has one other than General (sheet → ref → code) */
+  numberFormats: Map<string, Map<string, string>>;
 } {
   const z = unzipSync(buf);
   const text = (p: string): string => (z[p] ? strFromU8(z[p]) : '');
@@ -43,7 +45,11 @@ export function readXlsx(buf: Uint8Array): {
   const sheets = [...wb.matchAll(/<sheet [^>]*name="([^"]*)"/g)].map((m) => unxml(m[1]!));
   const cells = new Map<string, Map<string, Cell>>();
   let formulas = 0;
+  const numberFormats = new Map<string, Map<string, string>>();
+  const BUILT_IN: Record<number, string> = { 1: '0', 2: '0.00', 3: '#,##0', 4: '#,##0.00' };
   sheets.forEach((name, i) => {
+    const nf = new Map<string, string>();
+    numberFormats.set(name, nf);
     const xml = text(`xl/worksheets/sheet${i + 1}.xml`);
     formulas += (xml.match(/<f[ >]/g) ?? []).length;
     const m = new Map<string, Cell>();
@@ -53,6 +59,8 @@ export function readXlsx(buf: Uint8Array): {
       const t = /\bt="(\w+)"/.exec(attrs)?.[1];
       const s = Number(/\bs="(\d+)"/.exec(attrs)?.[1] ?? 0);
       const v = /<v>([\s\S]*?)<\/v>/.exec(inner)?.[1];
+      const code = fmts.get(xfs[s] ?? 0) ?? BUILT_IN[xfs[s] ?? 0];
+      if (code) nf.set(c[1]!, code.replace(/&quot;/g, '"'));
       if (t === 's') m.set(c[1]!, { type: 'text', value: shared[Number(v)]! });
       else if (t === 'inlineStr') m.set(c[1]!, { type: 'text', value: unxml(inner) });
       else if (t === 'b') m.set(c[1]!, { type: 'bool', value: v === '1' });
@@ -60,5 +68,5 @@ export function readXlsx(buf: Uint8Array): {
     }
     cells.set(name, m);
   });
-  return { sheets, cells, formulas };
+  return { sheets, cells, formulas, numberFormats };
 }

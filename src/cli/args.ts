@@ -10,6 +10,7 @@ import { isValidZone, systemZone } from '../scan/date/zone.js';
 import { DEFAULT_THREADS } from '../scan/engine.js';
 import type { Delimiter } from '../report/summary.js';
 import { addNotifyOptions, readNotifyOptions, type NotifyCli } from '../report/notify-options.js';
+import { FACTS_TEMPLATE } from '../report/facts.js';
 
 export class UsageError extends Error {}
 
@@ -39,7 +40,9 @@ function program(): Command {
   return addNotifyOptions(
     new Command('leaktally')
       .description('Size a leak of recorded phone calls: files, hours and date spans per customer folder.')
-      .argument('<dir>', 'the leaked tree (read only; never written)')
+      // optional to commander only so that --facts-template needs no folder; checked below
+      .argument('[dir]', 'the leaked tree (read only; never written)')
+      .usage('[options] <dir>')
       .option('--csv <file|->', 'write the per-customer summary CSV, then exit (no TUI)')
       .option('--json <file|->', 'write the same summary as JSON, then exit')
       .option('--files <file|->', 'write a per-file manifest CSV (streamed)')
@@ -89,7 +92,13 @@ export async function parseArgs(
     throw e;
   }
   const o = cmd.opts<Record<string, string | boolean | undefined>>();
-  let dir = cmd.args[0]!;
+  // an option, not a subcommand: a folder named "facts" must still be scanned
+  if (o.factsTemplate === true) {
+    out(FACTS_TEMPLATE);
+    return 'exit';
+  }
+  if (cmd.args[0] === undefined) throw new UsageError("missing required argument 'dir'");
+  let dir = cmd.args[0];
   let dirShown: string | undefined;
   const raw = rawBytesOf(dir);
   if (raw) {

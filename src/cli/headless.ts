@@ -51,6 +51,8 @@ export function optionsRecord(o: CliOptions): Record<string, unknown> {
     retention: n.retention?.text ?? null,
     as_of: n.asOfMs === undefined ? null : new Date(n.asOfMs).toISOString(),
     country: n.country ?? null,
+    facts: n.facts?.file ?? null,
+    lang: n.lang ?? 'en',
   };
 }
 

@@ -14,6 +14,7 @@
  */
 import type { ScanResult } from '../scan/engine.js';
 import { compilePattern, couldHoldCustomer, type CompiledPattern } from '../scan/pattern.js';
+import { format, strings, type Lang } from './lang/index.js';
 
 /** The gaps of one run, taken from the whole result (a filtered export keeps the whole run's). */
 export interface RunGaps {
@@ -167,39 +168,35 @@ export function builtInCompleteness(g: RunGaps): RowCompleteness {
   });
 }
 
-const count = (n: number, one: string, many: string): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-
 /**
- * Why a row is incomplete, as short phrases (empty when complete). examples: name the first folders
- * (the statements; the CSV cell holds counts only).
+ * Why a row is incomplete, as short phrases (empty when complete), in the language's words (English for
+ * the CSV and JSON). examples: name the first folders (method.html; the CSV cell and a controller's
+ * statement hold counts only: a folder's path would tell a controller about the processor's tree).
  */
-export function gapPhrases(c: RowCompleteness, examples = false): string[] {
+export function gapPhrases(c: RowCompleteness, examples = false, lang: Lang = 'en'): string[] {
+  const L = strings(lang).gap;
+  const n = format(lang, 'UTC').int;
   const forRun = c.whole === true;
   const out: string[] = [];
-  if (c.stopped) out.push('the scan was stopped before the end');
-  if (c.emptyTree) out.push('no file at all was found in the folder scanned');
+  if (c.stopped) out.push(L.stopped);
+  if (c.emptyTree) out.push(L.emptyTree);
   if (c.unreadFolders)
     out.push(
-      (forRun
-        ? `${count(c.unreadFolders, 'folder', 'folders')} could not be read`
-        : `${count(c.unreadFolders, 'folder that could hold its files', 'folders that could hold its files')} could not be read`) +
+      (forRun ? L.unreadFoldersRun : L.unreadFoldersRow)(n(c.unreadFolders), c.unreadFolders) +
         (examples && c.unreadExamples.length
-          ? ` (${c.unreadFolders > c.unreadExamples.length ? 'e.g. ' : ''}${c.unreadExamples.join(', ')})`
+          ? L.examples(c.unreadFolders > c.unreadExamples.length, c.unreadExamples.join(', '))
           : ''),
     );
-  if (c.unattributedFiles)
-    out.push(
-      `${count(c.unattributedFiles, 'file', 'files')} could not be attributed to any customer (the pattern did not match, or above the customer folders)`,
-    );
-  if (c.linksSkipped) out.push(`${count(c.linksSkipped, 'symbolic link was', 'symbolic links were')} not followed`);
-  if (c.specialSkipped)
-    out.push(`${count(c.specialSkipped, 'special file was', 'special files were')} skipped (devices, pipes, sockets)`);
+  if (c.unattributedFiles) out.push(L.unattributed(n(c.unattributedFiles), c.unattributedFiles));
+  if (c.linksSkipped) out.push(L.links(n(c.linksSkipped), c.linksSkipped));
+  if (c.specialSkipped) out.push(L.special(n(c.specialSkipped), c.specialSkipped));
   return out;
 }
 
 /** The `completeness` cell: "complete", or "incomplete: " and why. */
-export function completenessCell(c: RowCompleteness): string {
-  return c.complete ? 'complete' : `incomplete: ${gapPhrases(c).join('; ')}`;
+export function completenessCell(c: RowCompleteness, lang: Lang = 'en'): string {
+  const L = strings(lang).gap;
+  return c.complete ? L.complete : L.incomplete(gapPhrases(c, false, lang).join('; '));
 }
 
 /** Rows that were not read: nothing found, and something that could hold their files was not read. */

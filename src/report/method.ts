@@ -5,7 +5,8 @@
 import type { ScanResult } from '../scan/engine.js';
 import { formatIso } from '../scan/date/zone.js';
 import type { NotifyReport } from './notify.js';
-import { describeCutoff } from './retention.js';
+import { cutoffMs, describeCutoff } from './retention.js';
+import { format, strings, type Lang } from './lang/index.js';
 import { readFileSync } from 'node:fs';
 import { gapPhrases, runCompleteness, runGaps, type ReportedResult } from './completeness.js';
 
@@ -64,18 +65,6 @@ export interface Method {
   /** figures this run could not give (named, so that nobody reads a default as a count) */
   gaps: string[];
 }
-
-const RULES: Record<string, string> = {
-  pattern: 'the date in the file name, read with --pattern',
-  filename: 'a time stamp in the file name',
-  riff: 'the date in the WAV header (RIFF ICRD)',
-  bwf: 'the BWF origination date and time in the WAV header',
-  id3: 'the ID3 recording time',
-  mp4: 'the MP4 creation time',
-  folder: 'the yyyy/MM/dd folders (day only; time of day unknown, midnight used)',
-  'folder+mtime': 'the yyyy/MM/dd folders, time of day from the file time',
-  mtime: 'GUESSED from the file time (mtime) less the recording length: only as good as the copy that kept the times',
-};
 
 /** Shell-quote an argument for showing the command line. */
 function quote(a: string): string {
@@ -150,7 +139,7 @@ export function method(result: ScanResult, report: NotifyReport, ctx: MethodCont
       : 'not counted (the pattern has no {caller})',
     date_rules: [...sources]
       .sort((x, y) => y[1] - x[1])
-      .map(([rule, n]) => ({ rule, recordings: n, note: RULES[rule] ?? rule })),
+      .map(([rule, n]) => ({ rule, recordings: n, note: strings('en').dateRule[rule] ?? rule })),
     unreadable_folders: result.unreadableFolders,
     unreadable_folder_examples: result.folderErrors.slice(0, 20),
     symbolic_links_skipped: result.linksSkipped,
@@ -165,64 +154,102 @@ export function method(result: ScanResult, report: NotifyReport, ctx: MethodCont
   };
 }
 
-/** The block as label/value lines (workbook sheet, statements). */
-export function methodLines(m: Method): [string, string][] {
+/**
+ * The block as label/value lines in a language (the workbook's Method sheet and method.html: both for
+ * the processor, never a controller's statement). Numbers and dates as the language writes them.
+ */
+export function methodLines(
+  m: Method,
+  report: NotifyReport,
+  result: ScanResult,
+  lang: Lang = 'en',
+): [string, string][] {
+  const L = strings(lang).method;
+  const F = format(lang, m.zone);
+  const n = F.int;
+  const when = (ms: number): string => F.when(ms);
   const mtime = m.date_rules.find((r) => r.rule === 'mtime')?.recordings ?? 0;
+  const plan = report.options.retention;
+  let retention = L.retentionNone;
+  if (plan) {
+    const parts: string[] = [];
+    if (plan.default)
+      parts.push(L.retentionDefault(plan.default.text, n(plan.defaultDays!), when(plan.defaultCutoffMs!)));
+    const keyed = Object.values(plan.daysByKey);
+    if (keyed.length) {
+      const days = keyed[0]!;
+      parts.push(
+        L.retentionKeyed(
+          n(keyed.length),
+          keyed.length,
+          n(days),
+          when(cutoffMs(plan.asOfMs, { n: days, unit: 'd' }, m.zone)),
+        ),
+      );
+    }
+    if (parts.length) retention = `${parts.join('; ')}. ${L.retentionRule(m.zone)}`;
+  }
+  const run = runCompleteness(runGaps(result));
+  const facts = report.options.facts;
   const lines: [string, string][] = [
-    ['Tool', m.tool],
-    ['Command line', m.command],
-    ['Folder scanned', m.folder_scanned],
-    ['Scan start', m.scan_start],
-    ['Scan end', m.scan_end],
-    ['Completeness', completenessLine(m)],
+    [L.tool, m.tool],
+    [L.command, m.command === '(interactive)' ? L.interactive : m.command],
+    [L.folder, m.folder_scanned],
+    [L.scanStart, `${when(result.startedAt.getTime())} (${m.scan_start})`],
+    [L.scanEnd, `${when(result.finishedAt.getTime())} (${m.scan_end})`],
+    [
+      L.completeness,
+      m.completeness === 'complete'
+        ? L.complete
+        : L.incomplete(m.completeness === 'partial', gapPhrases(run, true, lang).join('; ')),
+    ],
     ...(m.scope
-      ? ([
-          [
-            'Scope of this file',
-            `PART of the summary: ${m.scope.rows} of ${m.scope.of} rows (${m.scope.chosen}); the total is of these rows only`,
-          ],
-        ] as [string, string][])
+      ? ([[L.scope, L.scopeValue(n(m.scope.rows), n(m.scope.of), m.scope.chosen)]] as [string, string][])
       : []),
-    ['Time zone', m.zone],
-    ['Pattern', m.pattern ?? '(none: customer = the folder at the depth below)'],
-    ['Depth', String(m.depth)],
-    ['As of', m.as_of ? `${m.as_of} (${m.as_of_source})` : 'not used'],
-    ['Retention', m.retention],
+    [L.zone, m.zone],
+    [L.pattern, m.pattern ?? L.noPattern],
+    [L.depth, String(m.depth)],
+    [L.asOf, plan ? `${when(plan.asOfMs)} (${plan.asOfIsScanStart ? L.asOfScanStart : L.asOfGiven})` : L.notUsed],
+    [L.retention, retention],
     [
-      'Register',
+      L.register,
       m.register
-        ? `${m.register.file}: ${m.register.rows} rows, ${m.register.keys} keys, ${m.register.controllers} controllers`
-        : 'none',
+        ? L.registerValue(m.register.file, n(m.register.rows), n(m.register.keys), n(m.register.controllers))
+        : strings(lang).none,
     ],
-    ['Callers', m.callers],
+    [L.facts, facts ? facts.file : strings(lang).none],
+    [L.language, lang],
+    [L.callers, m.pattern?.includes('{caller}') ? L.callersFrom(m.country) : L.callersNone],
     [
-      'Dates',
-      m.date_rules.length ? m.date_rules.map((r) => `${r.recordings} by ${r.note}`).join('; ') : 'no recordings dated',
+      L.dates,
+      m.date_rules.length
+        ? m.date_rules
+            .map((r) => strings(lang).dateRuleCount(n(r.recordings), strings(lang).dateRule[r.rule] ?? r.rule))
+            .join('; ')
+        : strings(lang).statement.methodDatesNone,
     ],
-    ['Dates guessed from file times', String(mtime)],
+    [L.guessed, n(mtime)],
     [
-      'Folders that could not be read',
+      L.folders,
       m.unreadable_folders
-        ? `${m.unreadable_folders} (their files are not counted), e.g. ${m.unreadable_folder_examples
-            .slice(0, 3)
-            .map((e) => `${e.path} (${e.error})`)
-            .join(', ')}`
+        ? L.foldersValue(
+            n(m.unreadable_folders),
+            m.unreadable_folder_examples
+              .slice(0, 3)
+              .map((e) => `${e.path} (${e.error})`)
+              .join(', '),
+          )
         : '0',
     ],
-    ['Symbolic links not followed', String(m.symbolic_links_skipped)],
-    ['Special files skipped (devices, pipes, sockets)', String(m.special_files_skipped)],
-    ['Files the pattern did not match', String(m.unmatched_files)],
-    ['Files above the customer level', String(m.top_level_files)],
-    ['Unreadable files (counted, length unknown)', String(m.unreadable_files)],
+    [L.links, n(m.symbolic_links_skipped)],
+    [L.special, n(m.special_files_skipped)],
+    [L.unmatched, n(m.unmatched_files)],
+    [L.topLevel, n(m.top_level_files)],
+    [L.unreadable, n(m.unreadable_files)],
   ];
-  for (const g of m.gaps) lines.push(['NOT COUNTED', g]);
+  for (const g of m.gaps) {
+    const code = g.slice(0, g.indexOf(':'));
+    lines.push([L.notCounted, L.gap[code] ? `${code}: ${L.gap[code]}` : g]);
+  }
   return lines;
-}
-
-/** The method's completeness line: what was read, and whether the figures are lower bounds. */
-export function completenessLine(m: Pick<Method, 'completeness' | 'incomplete_because'>): string {
-  if (m.completeness === 'complete')
-    return 'complete: every folder was read, and every file found was read and given to a customer';
-  const why = m.incomplete_because.join('; ');
-  return `${m.completeness === 'partial' ? 'PARTIAL' : 'INCOMPLETE'}: ${why}. Every figure is a LOWER BOUND, and a controller with nothing found cannot be said to be unaffected unless its own statement says that everything that could hold its recordings was read.`;
 }

@@ -1,6 +1,6 @@
 /**
  * The notification pack's command-line options (--register, --retention, --as-of, --country, --xlsx,
- * --statements): declared and checked here so that the CLI's own files only call in. Everything is
+ * --statements, --facts, --lang): declared and checked here so that the CLI's own files only call in. Everything is
  * checked before the scan starts; a bad register is reported with its line number.
  */
 import type { Command } from 'commander';
@@ -18,6 +18,8 @@ import {
 import { statementsDirProblem } from './statements-folder.js';
 import { outputProblem } from './target.js';
 import type { NotifyOptions } from './notify.js';
+import { FactsError, readFacts, type Facts } from './facts.js';
+import { parseLang, type Lang } from './lang/index.js';
 
 export interface NotifyCli {
   register?: Register;
@@ -28,19 +30,27 @@ export interface NotifyCli {
   country?: string;
   xlsx?: string;
   statements?: string;
+  facts?: Facts;
+  lang?: Lang;
 }
 
 export function addNotifyOptions(cmd: Command): Command {
   return cmd
     .option(
       '--register <file>',
-      'CSV (, or ;) of key,controller[,org_id,contact,retention_days,categories]: one row per controller',
+      'CSV (, or ;) of key,controller[,org_id,contact,retention_days,data_subject_categories,personal_data_categories]',
     )
     .option('--retention <n>d|w|m|y', 'retention period (default for register rows without retention_days), e.g. 30d')
     .option('--as-of <date>', 'the day (or date-time) the leak was found, for retention (default: the scan start)')
     .option('--country <ISO>', 'region for caller numbers without a country code, e.g. SE')
     .option('--xlsx <file>', 'write the summary workbook (Summary, Months, Method sheets)')
-    .option('--statements <dir>', 'write one HTML statement per controller (and index.html) into this folder');
+    .option(
+      '--statements <dir>',
+      'write one HTML statement per controller into this folder (and index.html, method.html: for the processor only)',
+    )
+    .option('--facts <file>', 'the case facts for the statements and workbook (TOML; see --facts-template)')
+    .option('--lang <sv|en>', 'language of the statements, method.html and the workbook', 'en')
+    .option('--facts-template', 'print a commented facts file to fill in, then exit');
 }
 
 /** Check and read the options; throws Error with a one-line message (the CLI makes it a usage error). */
@@ -82,6 +92,16 @@ export async function readNotifyOptions(o: Record<string, unknown>, dir: string,
     if (p) throw new Error(`--xlsx: ${p}`);
     out.xlsx = x;
   }
+  const f = str('facts');
+  if (f !== undefined) {
+    try {
+      out.facts = readFacts(f);
+    } catch (e) {
+      if (e instanceof FactsError) throw new Error(e.message, { cause: e });
+      throw e;
+    }
+  }
+  out.lang = parseLang(str('lang') ?? 'en');
   const s = str('statements');
   if (s !== undefined) {
     const p = statementsDirProblem(s, dir);
@@ -113,5 +133,5 @@ export function engineExtras(
 }
 
 export function notifyOptionsOf(n: NotifyCli, plan: RetentionPlan | undefined): NotifyOptions {
-  return { register: n.register, retention: plan, country: n.country };
+  return { register: n.register, retention: plan, country: n.country, facts: n.facts, lang: n.lang };
 }

@@ -9,8 +9,10 @@ import type { DateSource } from '../scan/date/resolve.js';
 import { rowLabel, type CustomerTotals } from '../scan/aggregate.js';
 import { availability, availabilityOf, reportRow, type Availability, type ReportRow } from './model.js';
 import type { Register } from './register.js';
+import type { Facts } from './facts.js';
+import type { Lang } from './lang/index.js';
 import { daysFor, type RetentionPlan } from './retention.js';
-import { byCountry, normalisedSet, subjects, type Subjects } from './subjects.js';
+import { byCountry, normalisedSet, subjects, subjectsMethod, type SubjectInputs, type Subjects } from './subjects.js';
 import {
   builtInCompleteness,
   keysCompleteness,
@@ -32,7 +34,9 @@ export interface NotifyRow {
   controller: string;
   org_id: string;
   contact: string;
-  categories: string;
+  /** the register's (empty: the facts file's default applies, else "to be completed") */
+  dataSubjectCategories: string;
+  personalDataCategories: string;
   files: number;
   audioFiles: number;
   otherFiles: number;
@@ -77,6 +81,10 @@ export interface NotifyOptions {
   retention?: RetentionPlan;
   /** --country: the default region for numbers written without a country code */
   country?: string;
+  /** --facts: the case facts (what no tree can tell) */
+  facts?: Facts;
+  /** --lang: the statements', method.html's and the workbook's language (default en) */
+  lang?: Lang;
 }
 
 export interface NotifyReport {
@@ -98,7 +106,10 @@ const byCount = <K extends string>(m: Map<K, number>): [K, number][] =>
 /** Rows merged into one (the caller sets united, never their sizes added, when the sets are there). */
 function combine(
   parts: ReportRow[],
-  head: Pick<NotifyRow, 'kind' | 'label' | 'keys' | 'controller' | 'org_id' | 'contact' | 'categories'>,
+  head: Pick<
+    NotifyRow,
+    'kind' | 'label' | 'keys' | 'controller' | 'org_id' | 'contact' | 'dataSubjectCategories' | 'personalDataCategories'
+  >,
   o: NotifyOptions,
   avail: Availability,
   patternHasCaller: boolean,
@@ -191,7 +202,8 @@ function combine(
     controller: head.controller,
     org_id: head.org_id,
     contact: head.contact,
-    categories: head.categories,
+    dataSubjectCategories: head.dataSubjectCategories,
+    personalDataCategories: head.personalDataCategories,
     files,
     audioFiles: audio,
     otherFiles: other,
@@ -219,7 +231,7 @@ function combine(
   };
 }
 
-const blank = { controller: '', org_id: '', contact: '', categories: '' };
+const blank = { controller: '', org_id: '', contact: '', dataSubjectCategories: '', personalDataCategories: '' };
 
 export function notifyReport(result: ScanResult, o: NotifyOptions = {}): NotifyReport {
   return notifyRows(
@@ -240,26 +252,29 @@ export function judgeRows(rows: NotifyRow[], total: NotifyRow, gaps: RunGaps): R
         ? builtInCompleteness(gaps)
         : keysCompleteness(gaps, r.keys, r.unreadableFolders);
     r.completeness = c;
-    r.subjects = judgedSubjects(r.subjects, r.files, c);
+    r.subjects = judgedSubjects(r.subjects, r, c);
   }
   const c = runCompleteness(gaps);
-  total.subjects = judgedSubjects(total.subjects, total.files, c);
+  total.subjects = judgedSubjects(total.subjects, total, c);
   return (total.completeness = c);
 }
 
 /** Data subjects of a row whose part of the tree was not all read: not known, or a lower bound. */
-function judgedSubjects(s: Subjects, files: number, c: RowCompleteness): Subjects {
+function judgedSubjects(s: Subjects, r: NotifyRow, c: RowCompleteness): Subjects {
   if (c.complete) return s;
-  if (files === 0)
-    return {
-      min: 0,
-      max: 0,
-      precision: 'cannot be determined',
-      method:
-        'nothing was found in the parts of the tree that were read, and the parts that could not be read may hold recordings: the number of data subjects is not known',
-    };
-  return { ...s, method: `${s.method}; a LOWER BOUND: part of the tree that could hold more recordings was not read` };
+  const method = subjectsMethod(subjectInputs(r), 'en', false, r.files);
+  if (r.files === 0) return { min: 0, max: 0, precision: 'cannot be determined', method };
+  // the form's tag, not only words in the method: a lawyer copies the tag into the authority's form
+  // ('cannot be determined' stays: a lower bound of a number that cannot be determined says less)
+  return { ...s, precision: s.precision === 'cannot be determined' ? s.precision : 'lower bound', method };
 }
+
+/** What a row's data subjects are counted from. */
+export const subjectInputs = (r: NotifyRow): SubjectInputs => ({
+  distinctCallers: r.distinctCallers,
+  withheldCallerCalls: r.withheldCallerCalls,
+  recordings: r.audioFiles + r.unreadableFiles,
+});
 
 /**
  * The same rows from per-key totals alone (for the UI, from a live snapshot's customers: rows are
@@ -298,7 +313,8 @@ export function notifyRows(
             controller: c.controller,
             org_id: c.org_id,
             contact: c.contact,
-            categories: c.categories,
+            dataSubjectCategories: c.data_subject_categories,
+            personalDataCategories: c.personal_data_categories,
           },
           o,
           avail,

@@ -35,7 +35,7 @@ export async function writePackStatements(
   ctx: MethodContext,
   stop: () => string | undefined,
 ): Promise<WriteResult> {
-  return folder.write(statementPages(report, result, m), ctx.version, stop);
+  return folder.write(await statementPages(report, result, m), ctx.version, stop);
 }
 
 /**

@@ -12,7 +12,17 @@ import { parse } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import { num } from './human.js';
 
-export const REGISTER_COLUMNS = ['key', 'controller', 'org_id', 'contact', 'retention_days', 'categories'] as const;
+export const REGISTER_COLUMNS = [
+  'key',
+  'controller',
+  'org_id',
+  'contact',
+  'retention_days',
+  'data_subject_categories',
+  'personal_data_categories',
+] as const;
+/** an older register's one column, read as personal_data_categories (it named the data, not the people) */
+const OLD_CATEGORIES = 'categories';
 const REQUIRED = ['key', 'controller'] as const;
 
 export interface RegisterEntry {
@@ -22,7 +32,9 @@ export interface RegisterEntry {
   contact: string;
   /** undefined when the cell is empty (the --retention default applies) */
   retention_days?: number;
-  categories: string;
+  /** empty: the facts file's default (or "to be completed") applies */
+  data_subject_categories: string;
+  personal_data_categories: string;
   /** 1-based line of the file */
   line: number;
 }
@@ -31,7 +43,8 @@ export interface Controller {
   controller: string;
   org_id: string;
   contact: string;
-  categories: string;
+  data_subject_categories: string;
+  personal_data_categories: string;
   /** keys in register order */
   keys: string[];
   entries: RegisterEntry[];
@@ -217,7 +230,7 @@ class RegisterBuilder {
       for (const r of REQUIRED) {
         if (!cols.includes(r))
           throw new RegisterError(
-            `${name} line 1: no "${r}" column (columns: key, controller, and optionally org_id, contact, retention_days, categories; separated by , or ;)`,
+            `${name} line 1: no "${r}" column (columns: key, controller, and optionally org_id, contact, retention_days, data_subject_categories, personal_data_categories; separated by , or ;)`,
           );
       }
       const seen = new Set<string>();
@@ -225,6 +238,10 @@ class RegisterBuilder {
         if (c && seen.has(c)) throw new RegisterError(`${name} line 1: the column "${c}" appears twice`);
         seen.add(c);
       }
+      if (cols.includes(OLD_CATEGORIES) && cols.includes('personal_data_categories'))
+        throw new RegisterError(
+          `${name} line 1: both "categories" and "personal_data_categories": keep one (categories is the older name)`,
+        );
       this.cols = cols;
       return;
     }
@@ -256,7 +273,8 @@ class RegisterBuilder {
       org_id: this.at(record, 'org_id'),
       contact: this.at(record, 'contact'),
       retention_days,
-      categories: this.at(record, 'categories'),
+      data_subject_categories: this.at(record, 'data_subject_categories'),
+      personal_data_categories: this.at(record, 'personal_data_categories') || this.at(record, OLD_CATEGORIES),
       line,
     };
     const before = this.byKey.get(key);
@@ -284,14 +302,23 @@ class RegisterBuilder {
     if (!c)
       this.controllers.set(
         controller,
-        (c = { controller, org_id: e.org_id, contact: e.contact, categories: e.categories, keys: [], entries: [] }),
+        (c = {
+          controller,
+          org_id: e.org_id,
+          contact: e.contact,
+          data_subject_categories: e.data_subject_categories,
+          personal_data_categories: e.personal_data_categories,
+          keys: [],
+          entries: [],
+        }),
       );
     c.keys.push(key);
     c.entries.push(e);
     if (!c.org_id && e.org_id) c.org_id = e.org_id;
     if (e.org_id && !this.orgLine.has(c)) this.orgLine.set(c, line);
     c.contact ||= e.contact;
-    c.categories ||= e.categories;
+    c.data_subject_categories ||= e.data_subject_categories;
+    c.personal_data_categories ||= e.personal_data_categories;
   }
 
   private orgConflict(e: RegisterEntry, otherId: string, otherLine: number): never {

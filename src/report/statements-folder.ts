@@ -204,7 +204,7 @@ export class StatementsFolder {
     if (foreign.length) {
       return `${dir} holds ${foreign.length === 1 ? 'a file' : `${foreign.length} files`} leaktally did not write (${list(foreign)}); give an empty folder, or one an earlier run filled (its ${INDEX_JSON} lists its files)`;
     }
-    for (const name of new Set([...this.old, 'index.html'])) {
+    for (const name of new Set([...this.old, 'method.html', 'index.html'])) {
       let st;
       try {
         st = lstatSync(this.folder.at(name));

@@ -3,8 +3,10 @@
  * and a count per country. Callers are counted by key (src/scan/phone.ts); keys stay in memory.
  */
 import { countryOf, normaliseCaller } from '../scan/phone.js';
+import { format, strings, type Lang } from './lang/index.js';
 
-export type Precision = 'exact' | 'approximate' | 'cannot be determined';
+/** the notification form's tags; 'lower bound': part of the tree that could hold more was not read */
+export type Precision = 'exact' | 'approximate' | 'lower bound' | 'cannot be determined';
 
 export interface Subjects {
   min: number;
@@ -22,31 +24,36 @@ export interface SubjectInputs {
 }
 
 export function subjects(i: SubjectInputs): Subjects {
+  const method = subjectsMethod(i, 'en');
   if (i.distinctCallers === undefined) {
-    if (i.recordings === 0) return { min: 0, max: 0, precision: 'exact', method: 'no recordings were found' };
-    return {
-      min: 1,
-      max: i.recordings,
-      precision: 'cannot be determined',
-      method:
-        'the file names do not carry the caller (no {caller} in --pattern), so callers cannot be counted; at most one caller per recording (each call has at least one other party, the person answering, not counted here)',
-    };
+    if (i.recordings === 0) return { min: 0, max: 0, precision: 'exact', method };
+    return { min: 1, max: i.recordings, precision: 'cannot be determined', method };
   }
   const min = i.distinctCallers;
   const max = i.distinctCallers + i.withheldCallerCalls;
-  if (max === 0) return { min: 0, max: 0, precision: 'exact', method: 'no recordings with a caller were found' };
-  return {
-    // at least one person rang when there was any call, even if every number was withheld
-    min: Math.max(min, 1),
-    max,
-    precision: 'approximate',
-    method:
-      `distinct calling numbers in the file names (${min}; the same number written nationally or with its country code counted once)` +
-      (i.withheldCallerCalls
-        ? `, plus up to one person for each of the ${i.withheldCallerCalls} calls whose number was withheld or unknown`
-        : ', no call had a withheld number') +
-      '; one number may be used by several people and one person may use several numbers, and the people answering are not counted',
-  };
+  if (max === 0) return { min: 0, max: 0, precision: 'exact', method };
+  // at least one person rang when there was any call, even if every number was withheld
+  return { min: Math.max(min, 1), max, precision: 'approximate', method };
+}
+
+/**
+ * How the data subjects were counted, in a language's words (the statements recount it in theirs).
+ * read: whether everything that could hold the row was read (undefined: not known, taken as read);
+ * files: the row's files (nothing found and not all read: the number is not known).
+ */
+export function subjectsMethod(i: SubjectInputs, lang: Lang, read?: boolean, files?: number): string {
+  const L = strings(lang).subjectsMethod;
+  if (read === false && files === 0) return L.notRead;
+  const n = format(lang, 'UTC').int;
+  let text: string;
+  if (i.distinctCallers === undefined) text = i.recordings === 0 ? L.noRecordings : L.noCaller;
+  else if (i.distinctCallers + i.withheldCallerCalls === 0) text = L.noCallerCalls;
+  else
+    text =
+      L.callers(n(i.distinctCallers)) +
+      (i.withheldCallerCalls ? L.withheld(n(i.withheldCallerCalls)) : L.noWithheld) +
+      L.caveat;
+  return read === false ? text + L.lower : text;
 }
 
 /**

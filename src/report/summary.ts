@@ -17,6 +17,7 @@ import { formatIso } from '../scan/date/zone.js';
 import { notifyReport, type NotifyOptions, type NotifyReport, type NotifyRow } from './notify.js';
 import { method, type MethodContext } from './method.js';
 import { completenessCell, gapPhrases, runCompleteness, runGaps, type ReportedResult } from './completeness.js';
+import { categoriesOf } from './facts.js';
 
 export type Delimiter = ',' | ';';
 
@@ -130,9 +131,14 @@ const NUMBER_FIELDS = [
   'sparse_files',
 ] as const;
 
-function jsonRow(r: NotifyRow, zone: string, scope?: ReportedResult['scope']): Record<string, unknown> {
+function jsonRow(
+  r: NotifyRow,
+  zone: string,
+  o: NotifyOptions,
+  scope?: ReportedResult['scope'],
+): Record<string, unknown> {
   const { not_read, ...s } = summaryRow(r, zone, scope);
-  const row = jsonFields(r, s, zone);
+  const row = jsonFields(r, s, zone, o);
   if (not_read) {
     for (const k of NUMBER_FIELDS) row[k] = null;
     row.subjects = { ...r.subjects, min: null, max: null };
@@ -144,14 +150,21 @@ function jsonRow(r: NotifyRow, zone: string, scope?: ReportedResult['scope']): R
   return row;
 }
 
-function jsonFields(r: NotifyRow, s: Omit<SummaryRow, 'not_read'>, zone: string): Record<string, unknown> {
+function jsonFields(
+  r: NotifyRow,
+  s: Omit<SummaryRow, 'not_read'>,
+  zone: string,
+  o: NotifyOptions,
+): Record<string, unknown> {
+  const cats = categoriesOf(r, o.facts, o.lang ?? 'en');
   return {
     ...s,
     not_read: r.completeness ? r.files === 0 && !r.completeness.complete : null,
     keys: r.keys,
     kind: r.kind,
     contact: r.contact,
-    categories: r.categories,
+    data_subject_categories: cats.subjects ?? null,
+    personal_data_categories: cats.data ?? null,
     audio_seconds: Number(s.audio_seconds.toFixed(6)),
     retention_days:
       s.retention_days.length === 0 ? null : s.retention_days.length === 1 ? s.retention_days[0] : s.retention_days,
@@ -174,7 +187,7 @@ export function summaryJsonOf(
 ): string {
   const zone = result.config.zone;
   const scope = (result as ReportedResult).scope;
-  const { customer: _t, ...total } = jsonRow(report.total, zone, scope);
+  const { customer: _t, ...total } = jsonRow(report.total, zone, report.options, scope);
   const run = runCompleteness(runGaps(result));
   const obj = {
     root: result.config.root,
@@ -196,7 +209,7 @@ export function summaryJsonOf(
       unmatched_files: result.unmatched,
     },
     atimes_kept: { folders: result.noatime.folders, files_not_kept: result.noatime.filesRefused },
-    customers: report.rows.map((r) => jsonRow(r, zone, scope)),
+    customers: report.rows.map((r) => jsonRow(r, zone, report.options, scope)),
   };
   return JSON.stringify(obj, null, 2) + '\n';
 }

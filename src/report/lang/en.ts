@@ -1,0 +1,384 @@
+/**
+ * Every word the statements, method.html, the index and the workbook show, in English. One table per
+ * language (sv.ts has the same shape, checked by the type and by test/lang.test.ts), so that a
+ * statement is never half translated and a new sentence cannot be added in one language only.
+ * Numbers reach these functions already formatted for the language (lang/index.ts).
+ */
+
+const s = (n: number, one: string, many: string): string => (n === 1 ? one : many);
+
+export const en = {
+  /** the HTML lang attribute and the Intl locale for numbers */
+  htmlLang: 'en',
+  numberLocale: 'en-US',
+  tbc: 'to be completed by the processor',
+  none: 'none',
+  notKnown: 'not known',
+  yes: 'yes',
+  no: 'no',
+  to: 'to',
+  page: (n: string, m: string) => `page ${n} of ${m}`,
+  treeDefault: 'the leaked copy of the call recordings',
+
+  precision: {
+    exact: 'exact',
+    approximate: 'approximate',
+    'lower bound': 'lower bound',
+    'cannot be determined': 'cannot be determined',
+  },
+
+  kind: {
+    controller: 'controller',
+    unregistered: 'key not in the register',
+    customer: 'customer',
+    unmatched: 'files the pattern did not match',
+    'top-level': 'files above the customer folders',
+    total: 'total',
+  },
+
+  /** why a row or the run is incomplete (completeness.ts's phrases; also the CSV/JSON cell) */
+  gap: {
+    stopped: 'the scan was stopped before the end',
+    emptyTree: 'no file at all was found in the folder scanned',
+    unreadFoldersRun: (n: string, k: number) => `${n} ${s(k, 'folder', 'folders')} could not be read`,
+    unreadFoldersRow: (n: string, k: number) =>
+      `${n} ${s(k, 'folder that could hold its files', 'folders that could hold its files')} could not be read`,
+    examples: (more: boolean, list: string) => ` (${more ? 'e.g. ' : ''}${list})`,
+    unattributed: (n: string, k: number) =>
+      `${n} ${s(k, 'file', 'files')} could not be attributed to any customer (the pattern did not match, or above the customer folders)`,
+    links: (n: string, k: number) => `${n} ${s(k, 'symbolic link was', 'symbolic links were')} not followed`,
+    special: (n: string, k: number) =>
+      `${n} ${s(k, 'special file was', 'special files were')} skipped (devices, pipes, sockets)`,
+    complete: 'complete',
+    incomplete: (why: string) => `incomplete: ${why}`,
+  },
+
+  statement: {
+    title: (name: string) => `${name}: personal data breach`,
+    kicker: 'Personal data breach: information from the processor to the controller (Art. 33(2) GDPR)',
+    unknownOwner: (key: string) => `Unknown owner of ${key}`,
+    intro: (tree: string, date: string) =>
+      `What concerns this controller in ${tree}, examined on ${date}. The items follow the supervisory authority's notification form (Art. 33(3) GDPR), so that each can be copied into it.`,
+    introKey: (tree: string, date: string) =>
+      `What concerns this key in ${tree}, examined on ${date}. Its owner is not in the processor's register.`,
+    times: (zone: string) => `Times are local time in ${zone}.`,
+    runPartial: 'The examination was stopped before the end: every figure is a lower bound.',
+    runIncomplete: 'Part of the copy could not be read or attributed: see Completeness.',
+    whoController: 'this controller',
+    whoKey: 'this key',
+    itsKey: 'its key',
+    itsKeys: 'any of its keys',
+    notAffected: (who: string, its: string) =>
+      `Nothing was found for ${who}: no file under ${its} in the copy examined, and every part of it that could hold its recordings was read. Not affected by this breach, as far as this copy goes.`,
+    notAffectedElsewhere: (n: string, k: number, its: string) =>
+      ` (${n} ${s(k, 'folder', 'folders')} of the copy could not be read, but none of them could hold files of ${its}.)`,
+    cannotRuleOut: (who: string, gaps: string) =>
+      `Nothing was found for ${who} in the parts of the copy that could be read, but the copy could not be read completely: ${gaps}. Its exposure CANNOT BE RULED OUT: recordings of ${who} may be in what could not be read.`,
+    lowerBounds: (who: string, gaps: string) =>
+      `The figures below are LOWER BOUNDS: the copy could not be read completely (${gaps}). More recordings of ${who} may be in what could not be read.`,
+
+    notification: 'Notification',
+    kindLabel: 'Kind of notification',
+    initial: 'initial notification',
+    followUp: 'follow-up of an earlier notification',
+    earlierRef: 'Earlier notification: reference',
+    earlierDate: 'Earlier notification: sent',
+
+    parties: 'Controller and processor',
+    controller: 'Controller',
+    notInRegister: 'not in the register: whose this is must be found out',
+    orgId: 'Organisation number',
+    contact: 'Contact',
+    keyOne: 'Key (customer folder or line)',
+    keysMany: (n: string) => `Keys (${n}: customer folders or lines)`,
+    processor: 'Processor',
+    processorOrgId: "Processor's organisation number",
+    processorContact: "Processor's contact",
+    dpo: "Processor's data protection officer",
+
+    breach: 'The breach',
+    nature: 'What happened',
+    howFound: 'How it was found',
+    discovered: 'Time of discovery (by the processor)',
+    exposure: 'Exposure (when the recordings could be reached)',
+    exposureSince: (t: string) => `from ${t}, end not given`,
+    exposureUntil: (t: string) => `until ${t}, start not given`,
+    type: 'Type of breach',
+    typeValue:
+      'confidentiality: the recordings below were in the leaked copy; integrity and availability are not assessed here',
+    unintelligible: 'Encrypted or otherwise unintelligible',
+    unintelligibleYes: 'yes',
+    unintelligibleNo: 'no',
+
+    subjects: 'Data subjects',
+    subjectCategories: 'Categories of data subjects',
+    subjectsNumber: 'Number of data subjects',
+    precisionLabel: 'Precision',
+    methodLabel: 'How it was counted',
+    distinctCallers: 'Distinct calling numbers',
+    notDeduplicated: ' (a sum over keys: not de-duplicated)',
+    withheld: 'Calls with a withheld number',
+    byCountry: 'Callers by country',
+    country: 'Country',
+    callers: 'Calling numbers',
+    unknownCountry: 'unknown',
+
+    records: 'Personal data records',
+    dataCategories: 'Categories of personal data',
+    recordings: 'Recordings (audio files)',
+    recordingsNotRead: 'none found in the parts of the copy that were read; the rest is not known',
+    recordingsPrecision: 'Precision of the number of recordings',
+    recordingsMethod: {
+      exact: 'every file of this controller in the copy was read and counted',
+      unreadable: (n: string) =>
+        `${n} more files look like recordings but could not be read: the number is between the count and the count plus these`,
+      lower: 'part of the copy that could hold more recordings was not read',
+      notRead: 'nothing was found in what could be read, and what could not be read may hold recordings',
+    },
+    hours: 'Length of the recordings',
+    hoursValue: (h: string, sec: string) => `${h} hours (${sec} seconds)`,
+    period: 'Period of the recordings (start of the first and of the last)',
+    codecs: 'Audio formats',
+    unreadableFiles: 'Unreadable files (look like recordings, length unknown)',
+    otherFiles: 'Other files',
+    filesInAll: 'Files in all',
+    filesBytes: (n: string, b: string) => `${n} (${b} bytes)`,
+    retention: 'Retention period',
+    retentionDays: (d: string) => `${d} days`,
+    noRetention: 'No retention period was given for this controller: recordings kept past retention are not counted.',
+    asOf: 'Retention reckoned as of',
+    asOfScanStart: ' (the examination start)',
+    pastRetention: 'Recordings kept past the retention period',
+    pastNotCounted: 'not counted (see the method)',
+    pastHours: 'Their length',
+    oldestPast: 'The oldest of them started',
+
+    completeness: 'Completeness',
+    completeRead: 'complete: everything that could hold its recordings was read',
+    completeNothing: 'complete: everything that could hold its recordings was read; nothing was found',
+    incompleteLabel: 'INCOMPLETE',
+    incompleteRead: (gaps: string) => `${gaps}; the figures are lower bounds`,
+    incompleteNothing: (gaps: string) => `${gaps}; exposure cannot be ruled out`,
+
+    consequences: 'Likely consequences',
+    measures: 'Measures',
+    measuresTaken: 'Measures taken',
+    measuresProposed: 'Measures proposed',
+    communication: 'Communication to the data subjects (Art. 34)',
+    advice: 'What the controller may tell the data subjects',
+    contactPoint: 'Contact point for more information',
+
+    method: 'Method',
+    methodHow: 'How it was measured',
+    methodHowValue:
+      "every file in the copy was listed and every recording's length read from the audio itself (its header and data), not from its name; recordings are attributed to the controller by the lines (keys) in the processor's register",
+    methodTool: 'Tool',
+    methodScan: 'Examined',
+    methodTree: 'Copy examined',
+    methodDates: 'Dates of the recordings',
+    methodDatesNone: 'no recording dated',
+    methodCallers: 'Callers',
+
+    chart: 'Recordings per month',
+    chartNone: 'No dated recordings.',
+    chartLabel: 'Recordings per month',
+    chartTip: (month: string, n: string, k: number, h: string) =>
+      `${month}: ${n} ${s(k, 'recording', 'recordings')}, ${h} h`,
+
+    footer:
+      'Figures: measured in the leaked copy by the method above. Items marked "to be completed by the processor" were not given to the tool and are not guessed.',
+  },
+
+  /** how the data subjects were counted (the JSON's subjects.method is the English one) */
+  subjectsMethod: {
+    noRecordings: 'no recordings were found',
+    noCaller:
+      'the file names do not carry the caller (no {caller} in --pattern), so callers cannot be counted; at most one caller per recording (each call has at least one other party, the person answering, not counted here)',
+    noCallerCalls: 'no recordings with a caller were found',
+    callers: (n: string) =>
+      `distinct calling numbers in the file names (${n}; the same number written nationally or with its country code counted once)`,
+    withheld: (n: string) => `, plus up to one person for each of the ${n} calls whose number was withheld or unknown`,
+    noWithheld: ', no call had a withheld number',
+    caveat:
+      '; one number may be used by several people and one person may use several numbers, and the people answering are not counted',
+    lower: '; a LOWER BOUND: part of the tree that could hold more recordings was not read',
+    notRead:
+      'nothing was found in the parts of the tree that were read, and the parts that could not be read may hold recordings: the number of data subjects is not known',
+  },
+
+  /** how each recording's start was found (method.ts's date rules), in plain words */
+  dateRule: {
+    pattern: 'the date in the file name (read with the pattern)',
+    filename: 'a time stamp in the file name',
+    riff: "the date written in the WAV file's header (INFO/ICRD)",
+    bwf: "the origination date and time in the WAV file's broadcast header (BWF)",
+    id3: 'the recording time in the MP3 tags (ID3)',
+    mp4: "the MP4 file's creation time",
+    folder: 'the year/month/day folders (the day only; midnight used)',
+    'folder+mtime': "the year/month/day folders, the time of day from the file's modification time",
+    mtime: "the file's modification time less its length (a guess: only as good as the copy that kept the times)",
+  } as Record<string, string>,
+  dateRuleCount: (n: string, rule: string) => `${n} by ${rule}`,
+
+  index: {
+    title: 'Statements (processor only)',
+    sub: (n: string, from: string, to: string) => `${n} statements; examined ${from} to ${to}.`,
+    onlyProcessor:
+      'For the processor only: this page lists every controller and links the method (method.html). Send each controller its own page only.',
+    method: 'Full method (method.html)',
+    name: 'Controller or key',
+    keys: 'Keys',
+    recordings: 'Recordings',
+    hours: 'Hours',
+    past: 'Past retention',
+    subjects: 'Data subjects',
+    found: 'Found',
+    notRegistered: '(not in the register)',
+    yes: 'yes',
+    yesLower: '(lower bounds: not all read)',
+    notAffected: 'no: not affected',
+    cannotRuleOut: 'nothing found in what was read: CANNOT BE RULED OUT',
+    total: '(total)',
+  },
+
+  method: {
+    title: 'Method (processor only)',
+    sub: "The full method of the examination: for the processor, not for the controllers (it names the processor's folders, files and the number of its customers).",
+    tool: 'Tool',
+    command: 'Command line',
+    interactive: '(interactive)',
+    folder: 'Folder scanned',
+    scanStart: 'Scan start',
+    scanEnd: 'Scan end',
+    completeness: 'Completeness',
+    complete: 'complete: every folder was read, and every file found was read and given to a customer',
+    incomplete: (partial: boolean, why: string) =>
+      `${partial ? 'PARTIAL' : 'INCOMPLETE'}: ${why}. Every figure is a LOWER BOUND, and a controller with nothing found cannot be said to be unaffected unless its own statement says that everything that could hold its recordings was read.`,
+    scope: 'Scope of this file',
+    scopeValue: (rows: string, of: string, chosen: string) =>
+      `PART of the summary: ${rows} of ${of} rows (${chosen}); the total is of these rows only`,
+    zone: 'Time zone',
+    pattern: 'Pattern',
+    noPattern: '(none: customer = the folder at the depth below)',
+    depth: 'Depth',
+    asOf: 'As of',
+    asOfGiven: '--as-of',
+    asOfScanStart: 'the scan start (no --as-of given)',
+    notUsed: 'not used',
+    retention: 'Retention',
+    retentionNone: 'none given: recordings kept past retention are not counted',
+    retentionDefault: (text: string, days: string, cutoff: string) =>
+      `${text} by default (${days} days before the as-of date: recordings that started before ${cutoff} are past retention)`,
+    retentionKeyed: (n: string, k: number, days: string, cutoff: string) =>
+      `register retention_days for ${n} ${s(k, 'key', 'keys')} (e.g. ${days} days: started before ${cutoff})`,
+    retentionRule: (zone: string) =>
+      `A recording is past retention when its start + the retention is before the as-of time; the retention is subtracted from the as-of time in calendar days, weeks, months or years in ${zone}.`,
+    register: 'Register',
+    registerValue: (file: string, rows: string, keys: string, controllers: string) =>
+      `${file}: ${rows} rows, ${keys} keys, ${controllers} controllers`,
+    facts: 'Facts file',
+    language: 'Language',
+    callers: 'Callers',
+    callersNone: 'not counted (the pattern has no {caller})',
+    callersFrom: (country: string | null) =>
+      `from {caller} in the file names; numbers read with libphonenumber-js${country ? `, numbers without a country code read as ${country}` : ' (no --country: numbers without a country code cannot be placed and count under "unknown")'}; withheld, anonymous, unknown, private and empty numbers are counted as withheld calls, not callers`,
+    dates: 'Dates',
+    guessed: "Dates guessed from the files' modification times",
+    folders: 'Folders that could not be read',
+    foldersValue: (n: string, examples: string) => `${n} (their files are not counted), e.g. ${examples}`,
+    links: 'Symbolic links not followed',
+    special: 'Special files skipped (devices, pipes, sockets)',
+    unmatched: 'Files the pattern did not match',
+    topLevel: 'Files above the customer level',
+    unreadable: 'Unreadable files (counted, length unknown)',
+    notCounted: 'NOT COUNTED',
+    gap: {
+      callers_not_deduplicated:
+        'this build of the engine gives no caller sets; distinct callers of rows that merge several keys, and of the total, are sums (a caller who rang two keys counts twice); callers by country are not given',
+      withheld_caller_calls_not_counted:
+        'this build of the engine does not count calls with a withheld number (shown as 0)',
+      past_retention_not_counted: 'this build of the engine does not count recordings past retention',
+    } as Record<string, string>,
+    statements: 'Statements written',
+  },
+
+  /** the workbook: sheet names, column headings, the Facts sheet */
+  workbook: {
+    sheets: { summary: 'Summary', months: 'Months', countries: 'Countries', facts: 'Facts', method: 'Method' },
+    item: 'Item',
+    value: 'Value',
+    asWritten: 'As written (with offset)',
+    col: {
+      customer: 'Keys (customer folders or lines)',
+      kind: 'Row',
+      controller: 'Controller',
+      org_id: 'Organisation number',
+      contact: 'Contact',
+      data_subject_categories: 'Categories of data subjects',
+      personal_data_categories: 'Categories of personal data',
+      completeness: 'Completeness',
+      files: 'Files',
+      audio_files: 'Recordings (audio files)',
+      other_files: 'Other files',
+      unreadable_files: 'Unreadable files',
+      bytes: 'Bytes',
+      audio_seconds: 'Audio (seconds)',
+      audio_hours: 'Audio (hours)',
+      first_recording: 'First recording',
+      first_recording_text: 'First recording (with offset)',
+      last_recording: 'Last recording',
+      last_recording_text: 'Last recording (with offset)',
+      subjects_min: 'Data subjects (at least)',
+      subjects_max: 'Data subjects (at most)',
+      subjects_precision: 'Data subjects: precision',
+      subjects_method: 'Data subjects: how counted',
+      distinct_callers: 'Distinct calling numbers',
+      callers_deduplicated: 'Callers de-duplicated across keys',
+      withheld_caller_calls: 'Calls with a withheld number',
+      retention_days: 'Retention (days)',
+      past_retention_files: 'Recordings past retention',
+      past_retention_seconds: 'Past retention (seconds)',
+      past_retention_hours: 'Past retention (hours)',
+      oldest_past_retention: 'Oldest past retention',
+      oldest_past_retention_text: 'Oldest past retention (with offset)',
+      formats: 'Audio formats',
+      date_sources: 'How the dates were found',
+      unreadable_folders: 'Unreadable folders',
+      hard_links: 'Extra names (hard links)',
+      sparse_files: 'Sparse files',
+      month: 'Month',
+      recordings: 'Recordings',
+      hours: 'Hours',
+      country: 'Country',
+      callers: 'Distinct calling numbers',
+    },
+    partial: '(PARTIAL SCAN: stopped before the end; every figure is a lower bound)',
+    facts: {
+      file: 'Facts file',
+      none: 'none given (--facts): every item is to be completed by the processor',
+      tree_name: 'Name of the copy (shown to controllers)',
+      processor_name: 'Processor',
+      processor_org_id: "Processor's organisation number",
+      processor_contact: "Processor's contact",
+      processor_dpo: "Processor's data protection officer",
+      kind: 'Kind of notification',
+      earlier_reference: 'Earlier notification: reference',
+      earlier_date: 'Earlier notification: sent',
+      nature: 'What happened',
+      how_found: 'How it was found',
+      discovered: 'Time of discovery',
+      exposure_start: 'Exposure from',
+      exposure_end: 'Exposure until',
+      unintelligible: 'Encrypted or otherwise unintelligible',
+      unintelligible_how: 'How (or why not)',
+      consequences: 'Likely consequences',
+      measures_taken: 'Measures taken',
+      measures_proposed: 'Measures proposed',
+      data_subject_categories: 'Categories of data subjects (default)',
+      personal_data_categories: 'Categories of personal data (default)',
+      advice_to_data_subjects: 'Advice to the data subjects (Art. 34)',
+    },
+  },
+};
+
+export type Strings = typeof en;
