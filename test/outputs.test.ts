@@ -236,10 +236,17 @@ describe('18.7 and 19.10: the statements folder is leaktally’s, listed in its 
         'index.html',
         'kund.html',
         'leaktally-index.json',
+        'method.html',
       ]);
       const idx1 = JSON.parse(readFileSync(join(st, 'leaktally-index.json'), 'utf8')) as Record<string, unknown>;
       expect(idx1).toMatchObject({ format: 'leaktally statements index', state: 'complete' });
-      expect((idx1.files as string[]).sort()).toEqual(['2016.html', '2017.html', 'index.html', 'kund.html']);
+      expect((idx1.files as string[]).sort()).toEqual([
+        '2016.html',
+        '2017.html',
+        'index.html',
+        'kund.html',
+        'method.html',
+      ]);
       // the same folder, a run that finds one customer only (the pattern fixed, say)
       const t2 = tree(['kund']);
       const r = runCli([t2, '--csv', join(out, 's.csv'), '--statements', st]);
@@ -247,9 +254,9 @@ describe('18.7 and 19.10: the statements folder is leaktally’s, listed in its 
       expect(r.stderr).toMatch(
         /removed 2 statements of the earlier run into \S+ that this run did not write again \(2016\.html, 2017\.html\)/,
       );
-      expect(readdirSync(st).sort()).toEqual(['index.html', 'kund.html', 'leaktally-index.json']);
+      expect(readdirSync(st).sort()).toEqual(['index.html', 'kund.html', 'leaktally-index.json', 'method.html']);
       const idx2 = JSON.parse(readFileSync(join(st, 'leaktally-index.json'), 'utf8')) as { files: string[] };
-      expect(idx2.files.sort()).toEqual(['index.html', 'kund.html']);
+      expect(idx2.files.sort()).toEqual(['index.html', 'kund.html', 'method.html']);
     },
     SLOW,
   );
@@ -328,7 +335,7 @@ describe('18.7 and 19.10: the statements folder is leaktally’s, listed in its 
       const r = runCli([t, '--csv', join(out, '.', 'st', 'x.csv'), '--statements', st]);
       expect(r.status).toBe(2);
       expect(readFileSync(join(st, 'index.html'), 'utf8')).toBe(before);
-      expect(readdirSync(st).sort()).toEqual(['index.html', 'kund.html', 'leaktally-index.json']);
+      expect(readdirSync(st).sort()).toEqual(['index.html', 'kund.html', 'leaktally-index.json', 'method.html']);
       const fresh = join(out, 'fresh');
       const r2 = runCli([t, '--csv', join(fresh, 's.csv'), '--statements', fresh]);
       expect(r2.status).toBe(2);
@@ -370,7 +377,7 @@ describe('19.12: temporary files of killed runs, locks, a stop while the stateme
         new RegExp(`removed 1 temporary file left in \\S+st by an earlier run that was stopped \\(process ${dead}\\)`),
       );
       expect(readdirSync(out).sort()).toEqual([live, other, 'm.csv', 's.csv', 'st'].sort());
-      expect(readdirSync(st).sort()).toEqual(['index.html', 'kund.html', 'leaktally-index.json']);
+      expect(readdirSync(st).sort()).toEqual(['index.html', 'kund.html', 'leaktally-index.json', 'method.html']);
     },
     SLOW,
   );
@@ -418,7 +425,7 @@ describe('19.12: temporary files of killed runs, locks, a stop while the stateme
       first.release();
       expect(await exitOf(first.child)).toBe(0);
       expect(readdirSync(out).sort()).toEqual(['s.csv', 'st']);
-      expect(readdirSync(st).sort()).toEqual(['index.html', 'kund.html', 'leaktally-index.json']);
+      expect(readdirSync(st).sort()).toEqual(['index.html', 'kund.html', 'leaktally-index.json', 'method.html']);
       expect(csvObjects(readFileSync(join(out, 's.csv'), 'utf8')).map((r) => r.customer)).toEqual(['kund', '(total)']);
     },
     SLOW,
@@ -460,7 +467,7 @@ describe('19.12: temporary files of killed runs, locks, a stop while the stateme
       expect(await exitOf(child)).toBe(130);
       oneLine(stderr);
       expect(stderr).toMatch(
-        /interrupted \(SIGINT\) while the outputs were being written; written and complete: --csv \S+s\.csv; no other output written; --statements \S+st: stopped after [\d,]+ of 3,001 pages, and the set was removed again/,
+        /interrupted \(SIGINT\) while the outputs were being written; written and complete: --csv \S+s\.csv; no other output written; --statements \S+st: stopped after [\d,]+ of 3,002 pages, and the set was removed again/,
       );
       expect(readdirSync(st)).toEqual([]);
       expect(csvObjects(readFileSync(join(out, 's.csv'), 'utf8'))).toHaveLength(3001);
@@ -640,7 +647,7 @@ describe('19.11: workbook sheets are split before 1,048,576 rows', () => {
       const out: string[] = [];
       for (let r = 2; c.has(`A${r}`); r++)
         out.push(`${String(c.get(`A${r}`)!.value)} ${String(c.get(`C${r}`)!.value)}`);
-      expect(c.get('A1')).toEqual({ type: 'text', value: 'customer' });
+      expect(c.get('A1')).toEqual({ type: 'text', value: 'Keys (customer folders or lines)' });
       expect(out.length).toBeLessThanOrEqual(2);
       return out;
     };

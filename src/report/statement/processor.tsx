@@ -6,7 +6,7 @@
  */
 import type { ReactNode } from 'react';
 import type { ScanResult } from '../../scan/engine.js';
-import { notRead } from '../completeness.js';
+import { gapPhrases, notRead, runCompleteness, runGaps } from '../completeness.js';
 import { format, strings } from '../lang/index.js';
 import { methodLines, type Method } from '../method.js';
 import type { NotifyReport, NotifyRow } from '../notify.js';
@@ -28,6 +28,12 @@ export function MethodPage(p: { report: NotifyReport; result: ScanResult; m: Met
 export function IndexPage(p: { report: NotifyReport; result: ScanResult; files: string[] }): ReactNode {
   const lang = p.report.options.lang ?? 'en';
   const L = strings(lang);
+  // the run's own verdict, as method.html words it (with example folders: this page is the processor's)
+  const run = runCompleteness(runGaps(p.result));
+  const runVerdict =
+    p.result.partial || !run.complete
+      ? L.method.incomplete(p.result.partial, gapPhrases(run, true, lang).join('; '))
+      : undefined;
   const I = L.index;
   const F = format(lang, p.result.config.zone);
   const subjects = (r: NotifyRow): string =>
@@ -47,6 +53,7 @@ export function IndexPage(p: { report: NotifyReport; result: ScanResult; files: 
       <p className="notice">
         {I.onlyProcessor} <a href="method.html">{I.method}</a>
       </p>
+      {runVerdict && <p className="notice warn">{runVerdict}</p>}
       <table className="list">
         <thead>
           <tr>
