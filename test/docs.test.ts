@@ -190,8 +190,13 @@ function workFolder(): { dir: string; env: NodeJS.ProcessEnv } {
   return { dir, env };
 }
 
+/** this process's own tmux server (a private socket): no other tmux user on the machine is touched */
+const SOCKET = ['-L', `leaktally-docs-${process.pid}`];
+
 const folders: string[] = [];
 afterAll(() => {
+  // a UI test that timed out never reached its own kill-session: the server goes with the file
+  spawnSync('tmux', [...SOCKET, 'kill-server'], { stdio: 'ignore' });
   for (const d of folders) rmSync(d, { recursive: true, force: true });
 });
 
@@ -199,8 +204,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A UI block: the command in tmux at 80×24, the keys once the scan is done, the screen it settles on. */
 async function runUi(b: Block, dir: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const socket = ['-L', `leaktally-docs-${process.pid}`];
-  const tmux = (...a: string[]) => execFileSync('tmux', [...socket, ...a], { encoding: 'utf8' });
+  const tmux = (...a: string[]) => execFileSync('tmux', [...SOCKET, ...a], { encoding: 'utf8' });
   const session = `docs-${b.line}`;
   const script = join(dir, `.ui-${b.line}.sh`);
   const exports = Object.entries(env)
@@ -231,7 +235,7 @@ async function runUi(b: Block, dir: string, env: NodeJS.ProcessEnv): Promise<str
     }
     return screen();
   } finally {
-    spawnSync('tmux', [...socket, 'kill-session', '-t', session]);
+    spawnSync('tmux', [...SOCKET, 'kill-session', '-t', session]);
   }
 }
 
