@@ -43,7 +43,7 @@ export function addNotifyOptions(cmd: Command): Command {
     .option('--retention <n>d|w|m|y', 'retention period (default for register rows without retention_days), e.g. 30d')
     .option('--as-of <date>', 'the day (or date-time) the leak was found, for retention (default: the scan start)')
     .option('--country <ISO>', 'region for caller numbers without a country code, e.g. SE')
-    .option('--xlsx <file>', 'write the summary workbook (Summary, Months, Method sheets)')
+    .option('--xlsx <file>', 'write the summary workbook (Summary, Months, Countries, Facts, Method sheets)')
     .option(
       '--statements <dir>',
       'write one HTML statement per controller into this folder (and index.html, method.html: for the processor only)',

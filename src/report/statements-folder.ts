@@ -81,7 +81,8 @@ export function planStatements(dir: string, root: string): { id: string; given: 
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return `cannot use ${dir}: ${describeError(e)}`;
   }
   if (st && !st.isDirectory()) return `${dir} exists and is not a folder`;
-  if (!st && /(^|\/)\.{0,2}\/*$/.test(dir)) return `cannot make the folder ${dir}`;
+  // a folder to make needs a name: not '', '.', '..' or '/' (a trailing slash, `st/`, is fine)
+  if (!st && /(^|\/)\.{0,2}$/.test(dir.replace(/(.)\/+$/, '$1'))) return `cannot make the folder ${dir}`;
   const folder = openOutputFolder(st ? dir : dirname(dir), st ? dir : dirname(dir), root);
   if (typeof folder === 'string') return folder.replace('write the output elsewhere', 'write the statements elsewhere');
   const id = st ? folder.id : `${folder.id}/${basename(dir)}`;

@@ -5,7 +5,7 @@
  * tree, the register or the facts file is escaped by default: in a leak the names are the attacker's.
  *
  * No PDF library: none renders this HTML without a browser, and a second layout (pdfkit, pdf-lib)
- * would be a second copy of every word; Chromium's --print-to-pdf prints this page as it is (README).
+ * would be a second copy of every word; Chromium's --print-to-pdf prints this page as it is (docs/outputs.md).
  */
 import type { ReactNode } from 'react';
 import type { Strings } from '../lang/index.js';
