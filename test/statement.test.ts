@@ -6,7 +6,8 @@
  * bad facts file is one line and exit 2.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CONTROLLERS, generateItell, itellArgs, type Generated } from './fixtures/itell.js';
 import { runCli, tempDir } from './helpers.js';
@@ -14,6 +15,7 @@ import { readXlsx, type Cell } from './xlsx-read.js';
 import { en } from '../src/report/lang/en.js';
 import { sv } from '../src/report/lang/sv.js';
 import { cssString } from '../src/report/statement/page.js';
+import { MAX_FACTS_BYTES } from '../src/report/facts.js';
 import { INDEX_JSON } from '../src/report/statements-folder.js';
 
 /** the CSS-breaking name: it ends a CSS string, the rule and the <style> element if not escaped */
@@ -405,6 +407,43 @@ describe('the facts file', () => {
     const f = join(dir, 'facts-bad.toml');
     writeFileSync(f, text);
     const r = runCli([...itellArgs(g), '--facts', f, '--csv', '-']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(msg);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stdout).toBe('');
+  });
+  it.each([
+    // /dev/zero was read until the process held 8.5 GB (attack round 3); a FIFO with no writer held the run
+    ['a device that never ends', () => '/dev/zero', /--facts: \/dev\/zero is not a regular file/],
+    [
+      'a FIFO with no writer',
+      () => {
+        const f = join(dir, 'facts.fifo');
+        if (!existsSync(f)) expect(spawnSync('mkfifo', [f]).status).toBe(0);
+        return f;
+      },
+      /facts\.fifo is not a regular file/,
+    ],
+    [
+      'more than 1 MiB',
+      () => {
+        const f = join(dir, 'facts-huge.toml');
+        writeFileSync(f, `consequences = """${'x'.repeat(MAX_FACTS_BYTES)}"""\n`);
+        return f;
+      },
+      /facts-huge\.toml: more than 1 MiB/,
+    ],
+    [
+      'not UTF-8 (a Latin-1 å would reach every statement as U+FFFD)',
+      () => {
+        const f = join(dir, 'facts-latin1.toml');
+        writeFileSync(f, Buffer.from('tree_name = "V\xe5rdcentralen"\n', 'latin1'));
+        return f;
+      },
+      /facts-latin1\.toml: not UTF-8 text/,
+    ],
+  ])('%s: exit 2, one line, before the scan', (_, make, msg) => {
+    const r = runCli([...itellArgs(g), '--facts', make(), '--csv', '-'], { timeout: 30_000 });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(msg);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
