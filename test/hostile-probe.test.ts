@@ -159,6 +159,32 @@ describe('WAV: no header count beyond what the data bytes hold (issue 19, findin
     const r = await probeFile(put(dir, 'tiny-block.wav', msAdpcmWav(65535, 4)), 'tiny-block.wav');
     expect(r.probe).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/impossible block size/) });
   });
+  it('a codec read by its byte rate: a byte rate under 2.4 kbit/s is forged (a G.729 WAV of 8,000 bytes at 13 B/s counted 615 s)', async () => {
+    for (const [tag, codec] of [
+      [0x133, 'WAV/G729'],
+      [0x55, 'WAV/MP3'],
+      [0x7777, 'WAV/0x7777'],
+    ] as const) {
+      const b = riff(
+        chunk('fmt ', fmt(tag, 1, 8000, 13, 10, 0, Buffer.alloc(0))),
+        chunk('data', Buffer.alloc(8000, 0x55)),
+      );
+      const r = await probeFile(put(dir, `br13-${tag}.wav`, b), `br13-${tag}.wav`);
+      expect(r.probe, codec).toMatchObject({
+        kind: 'unreadable',
+        codec,
+        error: expect.stringMatching(/byte rate of 13 B\/s/),
+      });
+    }
+    // the lowest real one is read as before: 8,000 bytes at 300 B/s
+    const ok = riff(
+      chunk('fmt ', fmt(0x133, 1, 8000, 300, 10, 0, Buffer.alloc(0))),
+      chunk('data', Buffer.alloc(8000, 0x55)),
+    );
+    const r = await probeFile(put(dir, 'br300.wav', ok), 'br300.wav');
+    expect(r.probe.kind).toBe('audio');
+    expect(r.probe.seconds).toBeCloseTo(8000 / 300, 2);
+  });
   it('a WAV goes through the plausibility check: a PCM sample rate of 1 Hz is no 4-hour recording', async () => {
     const b = riff(chunk('fmt ', fmt(1, 1, 1, 2, 2, 16)), chunk('data', Buffer.alloc(16000)));
     const r = await probeFile(put(dir, 'slow.wav', b), 'slow.wav');
