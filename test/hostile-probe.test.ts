@@ -356,6 +356,30 @@ function voidsHidingClusters(n: number): Buffer {
   return b;
 }
 
+describe('MP4: the edit list presents the samples, never more (attack round 3)', () => {
+  itWith(['ffmpeg'], 'an M4A whose edit list claims 100 × its 3 s of AAC counts the samples', async () => {
+    const path = join(dir, 'elst.m4a');
+    const made = spawnSync('ffmpeg', [
+      ...['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000:duration=3'],
+      ...['-c:a', 'aac', '-b:a', '16k', path],
+    ]);
+    expect(made.status, made.stderr.toString()).toBe(0);
+    const b = readFileSync(path);
+    const before = await probeFile(path, 'elst.m4a');
+    // the first edit's segment duration (movie time scale), version 0: box, version/flags, count, duration
+    const elst = b.indexOf('elst') - 4;
+    expect(elst).toBeGreaterThan(0);
+    expect(b[elst + 8]).toBe(0);
+    b.writeUInt32BE(b.readUInt32BE(elst + 16) * 100, elst + 16);
+    const forged = put(dir, 'elst-forged.m4a', b);
+    const r = await probeFile(forged, 'elst-forged.m4a');
+    expect(r.probe.kind).toBe('audio');
+    expect(r.probe.seconds).toBeCloseTo(before.probe.seconds!, 3);
+    expect(r.probe.error).toMatch(/the header says 3\d\d\.\d+ s; the samples last 3\.\d+ s/);
+    expect(Math.abs(r.probe.seconds! - decodedSeconds(forged, 8000))).toBeLessThanOrEqual(0.13);
+  });
+});
+
 describe('no input costs more than linear time (issue 19, finding 5)', () => {
   it('Matroska: a tail of Voids hiding Cluster IDs costs steps in proportion to its bytes, not their square', () => {
     const steps = (n: number): number => {
