@@ -159,6 +159,32 @@ describe('WAV: no header count beyond what the data bytes hold (issue 19, findin
     const r = await probeFile(put(dir, 'tiny-block.wav', msAdpcmWav(65535, 4)), 'tiny-block.wav');
     expect(r.probe).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/impossible block size/) });
   });
+  it('a codec read by its byte rate: a byte rate under 2.4 kbit/s is forged (a G.729 WAV of 8,000 bytes at 13 B/s counted 615 s)', async () => {
+    for (const [tag, codec] of [
+      [0x133, 'WAV/G729'],
+      [0x55, 'WAV/MP3'],
+      [0x7777, 'WAV/0x7777'],
+    ] as const) {
+      const b = riff(
+        chunk('fmt ', fmt(tag, 1, 8000, 13, 10, 0, Buffer.alloc(0))),
+        chunk('data', Buffer.alloc(8000, 0x55)),
+      );
+      const r = await probeFile(put(dir, `br13-${tag}.wav`, b), `br13-${tag}.wav`);
+      expect(r.probe, codec).toMatchObject({
+        kind: 'unreadable',
+        codec,
+        error: expect.stringMatching(/byte rate of 13 B\/s/),
+      });
+    }
+    // the lowest real one is read as before: 8,000 bytes at 300 B/s
+    const ok = riff(
+      chunk('fmt ', fmt(0x133, 1, 8000, 300, 10, 0, Buffer.alloc(0))),
+      chunk('data', Buffer.alloc(8000, 0x55)),
+    );
+    const r = await probeFile(put(dir, 'br300.wav', ok), 'br300.wav');
+    expect(r.probe.kind).toBe('audio');
+    expect(r.probe.seconds).toBeCloseTo(8000 / 300, 2);
+  });
   it('a WAV goes through the plausibility check: a PCM sample rate of 1 Hz is no 4-hour recording', async () => {
     const b = riff(chunk('fmt ', fmt(1, 1, 1, 2, 2, 16)), chunk('data', Buffer.alloc(16000)));
     const r = await probeFile(put(dir, 'slow.wav', b), 'slow.wav');
@@ -329,6 +355,30 @@ function voidsHidingClusters(n: number): Buffer {
   for (let p = 0; p + 7 <= n; p += 7) unit.copy(b, p);
   return b;
 }
+
+describe('MP4: the edit list presents the samples, never more (attack round 3)', () => {
+  itWith(['ffmpeg'], 'an M4A whose edit list claims 100 × its 3 s of AAC counts the samples', async () => {
+    const path = join(dir, 'elst.m4a');
+    const made = spawnSync('ffmpeg', [
+      ...['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000:duration=3'],
+      ...['-c:a', 'aac', '-b:a', '16k', path],
+    ]);
+    expect(made.status, made.stderr.toString()).toBe(0);
+    const b = readFileSync(path);
+    const before = await probeFile(path, 'elst.m4a');
+    // the first edit's segment duration (movie time scale), version 0: box, version/flags, count, duration
+    const elst = b.indexOf('elst') - 4;
+    expect(elst).toBeGreaterThan(0);
+    expect(b[elst + 8]).toBe(0);
+    b.writeUInt32BE(b.readUInt32BE(elst + 16) * 100, elst + 16);
+    const forged = put(dir, 'elst-forged.m4a', b);
+    const r = await probeFile(forged, 'elst-forged.m4a');
+    expect(r.probe.kind).toBe('audio');
+    expect(r.probe.seconds).toBeCloseTo(before.probe.seconds!, 3);
+    expect(r.probe.error).toMatch(/the header says 3\d\d\.\d+ s; the samples last 3\.\d+ s/);
+    expect(Math.abs(r.probe.seconds! - decodedSeconds(forged, 8000))).toBeLessThanOrEqual(0.13);
+  });
+});
 
 describe('no input costs more than linear time (issue 19, finding 5)', () => {
   it('Matroska: a tail of Voids hiding Cluster IDs costs steps in proportion to its bytes, not their square', () => {

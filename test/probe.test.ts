@@ -3,6 +3,8 @@ import { readFileSync, readdirSync, openSync, ftruncateSync, closeSync, statSync
 import { join } from 'node:path';
 import { probeFile } from '../src/scan/probe/index.js';
 import { SAMPLES, bext, infoList, put, rawChunk, tempDir, wav } from './helpers.js';
+import { itWith } from './needs.js';
+import { spawnSync } from 'node:child_process';
 
 const codecs = join(SAMPLES, 'codecs');
 const ffprobe = JSON.parse(readFileSync(join(codecs, 'ffprobe.json'), 'utf8')) as Record<string, number>;
@@ -263,4 +265,70 @@ describe('hostile and damaged headers never break the reader', () => {
       }
     });
   }
+});
+
+/** A Sun/NeXT AU file: the six-word header (data size as given, or the bytes' own), then the data */
+function au(encoding: number, rate: number, channels: number, data: Buffer, size = data.length): Buffer {
+  const h = Buffer.alloc(24);
+  h.write('.snd', 0, 'latin1');
+  h.writeUInt32BE(24, 4);
+  h.writeUInt32BE(size, 8);
+  h.writeUInt32BE(encoding, 12);
+  h.writeUInt32BE(rate, 16);
+  h.writeUInt32BE(channels, 20);
+  return Buffer.concat([h, data]);
+}
+
+describe('Sun AU (.au, .snd): every one was unreadable (attack round 3)', () => {
+  const dir = tempDir();
+  it('µ-law at 8 kHz: the data bytes are the samples', async () => {
+    const r = await probeFile(put(dir, 'call.au', au(1, 8000, 1, Buffer.alloc(16000, 0xff))), 'call.au');
+    expect(r.probe).toMatchObject({ kind: 'audio', codec: 'AU/ULAW', seconds: 2, sampleRate: 8000, channels: 1 });
+    expect(r.probe.error).toBeUndefined();
+  });
+  it('16-bit stereo: four bytes a sample frame', async () => {
+    const r = await probeFile(put(dir, 'pcm.snd', au(3, 16000, 2, Buffer.alloc(64000))), 'pcm.snd');
+    expect(r.probe).toMatchObject({ kind: 'audio', codec: 'AU/PCM', seconds: 1 });
+  });
+  it('cut off (the header says more than is there): the bytes present, and said so', async () => {
+    const r = await probeFile(put(dir, 'cut.au', au(27, 8000, 1, Buffer.alloc(4000), 0x7fffffff)), 'cut.au');
+    expect(r.probe).toMatchObject({ kind: 'audio', codec: 'AU/ALAW', seconds: 0.5 });
+    expect(r.probe.error).toMatch(/cut off: header says 2147483647 data bytes, 4000 present/);
+  });
+  it('size unknown (0xFFFFFFFF, written to a pipe): the bytes present; a size short of them: the size', async () => {
+    const r = await probeFile(put(dir, 'pipe.au', au(1, 8000, 1, Buffer.alloc(8000), 0xffffffff)), 'pipe.au');
+    expect(r.probe).toMatchObject({ kind: 'audio', seconds: 1 });
+    expect(r.probe.error).toBeUndefined();
+    const t = await probeFile(put(dir, 'trailer.au', au(1, 8000, 1, Buffer.alloc(8000), 4000)), 'trailer.au');
+    expect(t.probe).toMatchObject({ kind: 'audio', seconds: 0.5 });
+  });
+  it('an encoding it does not measure is unreadable, named', async () => {
+    const r = await probeFile(put(dir, 'odd.au', au(99, 8000, 1, Buffer.alloc(8000))), 'odd.au');
+    expect(r.probe).toMatchObject({
+      kind: 'unreadable',
+      error: expect.stringMatching(/AU encoding 99 is not measured/),
+    });
+  });
+  itWith(['ffmpeg'], 'files ffmpeg writes (µ-law, A-law, 16-bit, G.726) are their decoded length', async () => {
+    for (const [codec, file] of [
+      ['pcm_mulaw', 'ff-ulaw.au'],
+      ['pcm_alaw', 'ff-alaw.au'],
+      ['pcm_s16be', 'ff-s16.au'],
+      ['adpcm_g726le', 'ff-g726.au'],
+    ] as const) {
+      const path = join(dir, file);
+      const made = spawnSync('ffmpeg', [
+        ...['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=8000:duration=3'],
+        ...['-c:a', codec, ...(codec === 'adpcm_g726le' ? ['-code_size', '4'] : []), path],
+      ]);
+      expect(made.status, made.stderr.toString()).toBe(0);
+      const pcm = spawnSync('ffmpeg', ['-v', 'quiet', '-i', path, '-f', 's16le', '-ac', '1', '-ar', '8000', '-'], {
+        maxBuffer: 1 << 26,
+      }).stdout;
+      expect(pcm.length, file).toBeGreaterThan(40000);
+      const r = await probeFile(path, file);
+      expect(r.probe.kind, file).toBe('audio');
+      expect(Math.abs(r.probe.seconds! - pcm.length / 16000), file).toBeLessThanOrEqual(0.01);
+    }
+  });
 });

@@ -6,7 +6,8 @@
  * bad facts file is one line and exit 2.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CONTROLLERS, generateItell, itellArgs, type Generated } from './fixtures/itell.js';
 import { runCli, tempDir } from './helpers.js';
@@ -14,6 +15,8 @@ import { readXlsx, type Cell } from './xlsx-read.js';
 import { en } from '../src/report/lang/en.js';
 import { sv } from '../src/report/lang/sv.js';
 import { cssString } from '../src/report/statement/page.js';
+import { MAX_FACTS_BYTES } from '../src/report/facts.js';
+import { INDEX_JSON } from '../src/report/statements-folder.js';
 
 /** the CSS-breaking name: it ends a CSS string, the rule and the <style> element if not escaped */
 const HOSTILE = 'Tand "}</style><script>alert(2)</script> =cmd AB';
@@ -66,8 +69,9 @@ const textOf = (h: string): string =>
     .replace(/\s+/g, ' ');
 
 function run(name: string, extra: string[]): void {
-  // the fixture's register swapped for r2.csv (an option given twice is refused)
-  const args = itellArgs(g).map((a) => (a === g.register ? join(dir, 'r2.csv') : a));
+  // the Itell command line with r2.csv as its register (an option given twice is refused: exit 2)
+  const args = itellArgs(g);
+  args[args.indexOf('--register') + 1] = join(dir, 'r2.csv');
   const r = runCli([...args, ...extra, '--statements', join(dir, name)]);
   if (r.status !== 0) throw new Error(`leaktally failed (${r.status}): ${r.stderr}`);
 }
@@ -183,9 +187,10 @@ describe('a controller statement answers the form', () => {
 
 describe("a controller's statement tells nothing of the processor's machine or other customers", () => {
   it.each(['en', 'sv', 'bare'])('no path, command line, register size or other controller (%s)', (sub) => {
-    // the processor's own files: its index page, the full method, the folder's machine-readable index
-    const processors = ['index.html', 'method.html', 'leaktally-index.json'];
-    const files = readdirSync(join(dir, sub)).filter((f) => !processors.includes(f));
+    // the controllers' pages: not the processor's two, nor the folder's own index of what it wrote
+    const files = readdirSync(join(dir, sub)).filter(
+      (f) => f !== 'index.html' && f !== 'method.html' && f !== INDEX_JSON,
+    );
     expect(files.length).toBe(CONTROLLERS.length + 2);
     const others = CONTROLLERS.map((c) => (c.controller === 'Tandläkarna Syd' ? HOSTILE : c.controller)).filter(
       (c) => c.length > 3, // "CON" is a word inside others
@@ -402,6 +407,43 @@ describe('the facts file', () => {
     const f = join(dir, 'facts-bad.toml');
     writeFileSync(f, text);
     const r = runCli([...itellArgs(g), '--facts', f, '--csv', '-']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(msg);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stdout).toBe('');
+  });
+  it.each([
+    // /dev/zero was read until the process held 8.5 GB (attack round 3); a FIFO with no writer held the run
+    ['a device that never ends', () => '/dev/zero', /--facts: \/dev\/zero is not a regular file/],
+    [
+      'a FIFO with no writer',
+      () => {
+        const f = join(dir, 'facts.fifo');
+        if (!existsSync(f)) expect(spawnSync('mkfifo', [f]).status).toBe(0);
+        return f;
+      },
+      /facts\.fifo is not a regular file/,
+    ],
+    [
+      'more than 1 MiB',
+      () => {
+        const f = join(dir, 'facts-huge.toml');
+        writeFileSync(f, `consequences = """${'x'.repeat(MAX_FACTS_BYTES)}"""\n`);
+        return f;
+      },
+      /facts-huge\.toml: more than 1 MiB/,
+    ],
+    [
+      'not UTF-8 (a Latin-1 å would reach every statement as U+FFFD)',
+      () => {
+        const f = join(dir, 'facts-latin1.toml');
+        writeFileSync(f, Buffer.from('tree_name = "V\xe5rdcentralen"\n', 'latin1'));
+        return f;
+      },
+      /facts-latin1\.toml: not UTF-8 text/,
+    ],
+  ])('%s: exit 2, one line, before the scan', (_, make, msg) => {
+    const r = runCli([...itellArgs(g), '--facts', make(), '--csv', '-'], { timeout: 30_000 });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(msg);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);

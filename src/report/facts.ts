@@ -11,7 +11,7 @@
  * smol-toml (TOML 1.0, no dependencies). A text may be one string, or one per language
  * (`nature = { sv = "…", en = "…" }`) for statements in both.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { parse, TomlDate, TomlError } from 'smol-toml';
 import { LANGS, type Lang } from './lang/index.js';
 
@@ -79,14 +79,58 @@ type Table = Record<string, unknown>;
 const isTable = (v: unknown): v is Table =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof TomlDate);
 
+/**
+ * The most a facts file may hold: the template filled in with long texts is a few KiB. The cap keeps a
+ * wrong path from being read whole (`--facts /dev/zero` grew to 8 GB; a recording given by mistake
+ * would be parsed as TOML).
+ */
+export const MAX_FACTS_BYTES = 1024 * 1024;
+
+/**
+ * The facts file's text: a regular file of at most MAX_FACTS_BYTES of UTF-8. Not a FIFO or a device:
+ * a FIFO with no writer would hold the run before the scan without a word, one opened without
+ * blocking reads as empty (every item silently "to be completed"), and a device never ends. Not
+ * other bytes than UTF-8 either: a Latin-1 "Vårdcentralen" would reach every statement as "V�rdcentralen".
+ */
+function factsText(path: string): string {
+  const cannot = (e: unknown): FactsError =>
+    new FactsError(`--facts: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  let fd: number;
+  try {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below)
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw cannot(e);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw cannot(Object.assign(new Error(), { code: 'EISDIR' }));
+    if (!st.isFile()) throw new FactsError(`--facts: ${path} is not a regular file (a FIFO, a device or a socket)`);
+    const tooBig = new FactsError(
+      `--facts: ${path}: more than ${MAX_FACTS_BYTES / 1024 / 1024} MiB; a facts file is a few KiB (is this the facts file?)`,
+    );
+    if (st.size > MAX_FACTS_BYTES) throw tooBig;
+    // one byte more than the cap is asked for: a file that grew past it since the fstat is refused too
+    const buf = Buffer.alloc(MAX_FACTS_BYTES + 1);
+    let n = 0;
+    for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
+    if (n > MAX_FACTS_BYTES) throw tooBig;
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, n));
+    } catch {
+      throw new FactsError(`--facts: ${path}: not UTF-8 text (save it as UTF-8)`);
+    }
+  } catch (e) {
+    if (e instanceof FactsError) throw e;
+    throw cannot(e);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Read and check a facts file; FactsError ("<file>: …", one line) on anything wrong or unknown. */
 export function readFacts(path: string): Facts {
-  let source: string;
-  try {
-    source = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new FactsError(`--facts: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
+  const source = factsText(path);
   let doc: Table;
   try {
     doc = parse(source);

@@ -20,6 +20,7 @@ import { probeAiff, probeApe, probeCaf, probeMpc7, probeTak, probeTta, probeWavP
 import { moduleKind, notARecording } from './module.js';
 import { probeTs, tsLayout } from './mpegts.js';
 import { probeShorten } from './shorten.js';
+import { probeAu } from './au.js';
 import { isRealMedia, probeRealMedia } from './realmedia.js';
 import { Work, WorkExceeded } from './work.js';
 import type { Claim, FileSource, ProbeResult } from './types.js';
@@ -492,7 +493,7 @@ function afterId3(src: FileSource, at: number): ProbeResult | undefined {
 }
 
 /** The lossless formats read by hand (lossless.ts), at the head or after an ID3v2 tag. */
-function handRead(src: FileSource, at: number): ProbeResult | undefined {
+function handRead(src: FileSource, at: number): Claim | undefined {
   const h = at + 4 <= src.head.length ? src.head.subarray(at, at + 4) : src.read(at, 4);
   switch (h.toString('latin1', 0, 4)) {
     case 'caff':
@@ -507,6 +508,8 @@ function handRead(src: FileSource, at: number): ProbeResult | undefined {
       return at === 0 ? probeTak(src) : undefined;
     case 'ajkg':
       return at === 0 ? probeShorten(src) : undefined;
+    case '.snd':
+      return at === 0 ? probeAu(src) : undefined;
     case 'MP+\x07':
     case 'MP+\x17':
       return probeMpc7(src, at);

@@ -184,6 +184,17 @@ function mp4Length(t: Mp4Audio | undefined, mmSeconds: number | undefined, base:
   const seconds =
     mp4EditListSeconds(t) ?? (mmSeconds && Number.isFinite(mmSeconds) && mmSeconds > 0 ? mmSeconds : t?.tableSeconds);
   if (!seconds) return { kind: 'unreadable', ...base, error: 'MP4 without a determinable duration' };
+  // the edit list (or the header) presents the samples, never more than they last: a forged edit of
+  // 430 s over 4.3 s of AAC was counted (the plausibility check alone allows 200 bit/s)
+  // (every sample is in the file here: presentSeconds is their length less the encoder's priming)
+  const table = t?.presentSeconds ?? t?.tableSeconds;
+  if (table && table > 0 && seconds > (t?.tableSeconds ?? table) + 0.001)
+    return {
+      kind: 'audio',
+      seconds: table,
+      ...base,
+      error: `the header says ${seconds.toFixed(3)} s; the samples last ${table.toFixed(3)} s`,
+    };
   return { kind: 'audio', seconds, ...base };
 }
 

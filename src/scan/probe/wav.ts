@@ -141,6 +141,13 @@ export function probeWav(src: FileSource): Claim {
   } else {
     // a codec read by its byte rate: a header figure, so the length stays a claim the check judges
     fromBytes = false;
+    if (byteRate > 0 && byteRate < MIN_BYTE_RATE)
+      return {
+        kind: 'unreadable',
+        ...base,
+        embeddedDate,
+        error: `${name} WAV with a byte rate of ${byteRate} B/s, below any speech codec's (${MIN_BYTE_RATE} B/s)`,
+      };
     const held = byteRate > 0 ? Math.floor((present / byteRate) * sampleRate) : undefined;
     if (
       factSamples !== undefined &&
@@ -170,6 +177,12 @@ const GSM_BLOCK = 65;
  * rate is nominal for a variable-rate codec such as MP3 in WAV); beyond it the fact is not believed.
  */
 const FACT_SLACK = 2;
+/**
+ * The lowest byte rate a codec stored in WAV has: 2.4 kbit/s (LPC-10, Voxware's lowest); G.723.1 is
+ * 5.3, G.729 8. A lower one is forged: the plausibility check alone (100 bit/s) let a G.729 WAV with
+ * a byte rate of 13 count 615 s for 8,000 bytes (10 s of G.729; ffmpeg decodes none of it).
+ */
+const MIN_BYTE_RATE = 300;
 /** IMA ADPCM in WAV at 2 to 5 bits: bytes and samples of one group per channel (as decoders read it) */
 const IMA_GROUP: Record<number, [bytes: number, samples: number]> = { 2: [4, 16], 3: [12, 32], 4: [4, 8], 5: [20, 32] };
 
