@@ -9,6 +9,7 @@ import { monthKey } from './date/zone.js';
 import type { CompiledPattern } from './pattern.js';
 import { keyName, shownName } from './names.js';
 import { reach, release } from './reach.js';
+import { FileAnchors } from './anchors.js';
 import { lstatSync } from 'node:fs';
 
 /**
@@ -142,6 +143,8 @@ export interface RecordContext {
   defaultCutoffMs?: number;
   /** this thread's read buffer and O_NOATIME count: one per thread, one file at a time */
   io: ProbeIo;
+  /** this thread's folders held open to open files from in a deep tree (close() when done) */
+  anchors: FileAnchors;
 }
 
 /**
@@ -165,6 +168,7 @@ export function makeContext(cfg: ScanConfig, keepPaths = true): RecordContext {
     // a file is given up after the stall time on every path: on the calling thread (--threads 0) no
     // watchdog can replace a reader, so the reader's own deadline is the only net (probe/work.ts)
     io: createProbeIo(cfg.stallMs ?? STALL_MS),
+    anchors: new FileAnchors(rootBytes),
   };
 }
 
@@ -257,15 +261,18 @@ function setCaller(rec: FileRecord, at: Located, ctx: RecordContext): void {
 }
 
 /**
- * Probe a file by its absolute path of any length (a path past PATH_MAX is reached through an open
- * folder, reach.ts). A file that cannot be opened (permission) is unreadable with the size lstat gives:
- * its content is unknown, its presence and size are not.
+ * Probe a file by its path below the root, of any length: opened below the thread's anchor for its
+ * folder in a deep tree (anchors.ts), else from the root; a path past PATH_MAX is reached through
+ * open folders (reach.ts). A file that cannot be opened (permission) is unreadable with the size lstat
+ * gives: its content is unknown, its presence and size are not.
  */
-async function readFacts(abs: Buffer, name: string, io: ProbeIo): Promise<FileFacts> {
+async function readFacts(rel: Buffer, name: string, ctx: RecordContext): Promise<FileFacts> {
+  const at = ctx.anchors.at(rel);
   let reached;
   try {
-    reached = reach(abs);
+    reached = at.fd < 0 ? reach(Buffer.concat([ctx.rootBytes, rel])) : reach(at.rest, at.fd);
   } catch (e) {
+    ctx.anchors.done(at);
     return {
       bytes: 0,
       mtimeMs: 0,
@@ -276,7 +283,7 @@ async function readFacts(abs: Buffer, name: string, io: ProbeIo): Promise<FileFa
     };
   }
   try {
-    const facts = await probeFile(reached.path, name, io);
+    const facts = await probeFile(reached.path, name, ctx.io);
     // the probe's words for an open refused with EACCES/EPERM (probe/index.ts fsError)
     if (facts.bytes === 0 && facts.probe.error === 'permission denied') {
       const st = lstatSync(reached.path, { throwIfNoEntry: false });
@@ -285,6 +292,7 @@ async function readFacts(abs: Buffer, name: string, io: ProbeIo): Promise<FileFa
     return facts;
   } finally {
     release(reached);
+    ctx.anchors.done(at);
   }
 }
 
@@ -323,7 +331,7 @@ export async function processFile(
   if (opened) {
     if (opened.refused) ctx.io.noatimeRefused++;
     facts = await probeOpen(opened, at.name, closeHead, ctx.io.fileMs);
-  } else facts = await readFacts(Buffer.concat([ctx.rootBytes, rel]), at.name, ctx.io);
+  } else facts = await readFacts(rel, at.name, ctx);
   const p = facts.probe;
 
   // an unmatched file's path is already made (the pattern was tried on it): kept for the row's examples
