@@ -175,6 +175,8 @@ export function makeContext(cfg: ScanConfig, keepPaths = true): RecordContext {
 interface Located {
   name: string;
   dirs: () => string[];
+  /** dirs as far as a date can be read from them: every other name '' */
+  dateDirs: () => string[];
   fullPath: () => string;
   customer: string;
   row: RowKind;
@@ -193,6 +195,18 @@ function loaded<T>(m: T | undefined): T {
 /** any character outside ASCII (a path without one is the same in every normal form) */
 const NON_ASCII = /[^\u0000-\u007f]/;
 
+/** whether rel[from, to) is dd, yyyy or yyyy-mm-dd in ASCII digits (what dateFromFolders can read) */
+function couldBeDate(rel: Buffer, from: number, to: number): boolean {
+  const len = to - from;
+  if (len !== 2 && len !== 4 && len !== 10) return false;
+  for (let i = from; i < to; i++) {
+    const c = rel[i]!;
+    const dash = len === 10 && (i - from === 4 || i - from === 7);
+    if (dash ? c !== 0x2d : c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
 /**
  * Where a file belongs (customer, caller, pattern date), from its path alone. Names are shown exactly
  * (names.ts: bytes that are not UTF-8 as \xHH); the customer, and the path a pattern is matched
@@ -201,18 +215,29 @@ const NON_ASCII = /[^\u0000-\u007f]/;
 function locate(rel: Buffer, ctx: RecordContext): Located {
   // where each name starts and ends; names are decoded only when something needs them
   const bounds: number[] = [0];
-  for (let i = 0; i < rel.length; i++) if (rel[i] === 0x2f) bounds.push(i, i + 1);
+  for (let i = rel.indexOf(0x2f); i >= 0; i = rel.indexOf(0x2f, i + 1)) bounds.push(i, i + 1);
   bounds.push(rel.length);
   const names = bounds.length / 2;
   const bytesOf = (k: number): Buffer => rel.subarray(bounds[2 * k], bounds[2 * k + 1]);
   const segment = (k: number): string => shownName(bytesOf(k));
   const name = segment(names - 1);
   const dirs = (): string[] => Array.from({ length: names - 1 }, (_, k) => segment(k));
+  // only ASCII names of digits (dd, yyyy) or yyyy-mm-dd can be a date (dateFromFolders): the others
+  // are not decoded (decoding every name of every file's path made a deep tree quadratic in names)
+  const dateDirs = (): string[] => {
+    const out = new Array<string>(names - 1);
+    for (let k = 0; k < names - 1; k++) {
+      const [from, to] = [bounds[2 * k]!, bounds[2 * k + 1]!];
+      out[k] = couldBeDate(rel, from, to) ? rel.toString('latin1', from, to) : '';
+    }
+    return out;
+  };
   const fullPath = (): string => (names === 1 ? name : [...dirs(), name].join('/'));
   const inCustomer = names - 1 >= ctx.depth;
   const at: Located = {
     name,
     dirs,
+    dateDirs,
     fullPath,
     customer: inCustomer ? keyName(bytesOf(ctx.depth - 1)) : TOP_LEVEL,
     row: inCustomer ? 'customer' : 'top-level',
@@ -354,7 +379,7 @@ export async function processFile(
       zone: ctx.zone,
       patternMs: at.patternMs,
       name: at.name,
-      dirs: at.dirs,
+      dirs: at.dateDirs,
       embedded: p.embeddedDate,
       mtimeMs: facts.mtimeMs,
       seconds: p.seconds,
