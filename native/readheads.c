@@ -24,7 +24,10 @@
  * any step, not a regular file, a path too long for one open) is left to the JavaScript path
  * (status 1), which then gives the same result and the same error text as without this addon.
  *
- * rels: the files' paths below root, separated by NUL bytes (a path holds none). heads: count slots
+ * rels: the files' paths below root, separated by NUL bytes (a path holds none). readheadsat(root, rels,
+ * heads, meta, ioThreads, parallelNow, dirfds) takes, per file, a folder descriptor its path is below
+ * instead (openat; -1: below root as readheads): a reader holds descriptors on the folders of a deep
+ * tree (src/scan/anchors.ts) so that opening a file at depth d looks up a few names, not d. heads: count slots
  * of HEAD_SLOT bytes. meta: a Float64Array of count * 8: status (0 read, 1 left to the caller), fd
  * (-1 when the whole file was read and it is closed; else open, for the caller to read further and
  * close), size, mtime seconds, mtime nanoseconds, bytes read, O_NOATIME refused (0/1), bytes allocated
@@ -57,6 +60,8 @@
 typedef struct {
   const char *root;
   size_t rootLen;
+  /* per file: a folder descriptor its path is relative to (openat), or -1: below root; NULL: all below root */
+  const int32_t *dirfds;
   const char *rels;
   size_t *starts;
   size_t *lens;
@@ -71,17 +76,21 @@ static void one(Job *j, int i) {
   double *m = j->meta + (size_t)i * META;
   m[0] = 1;
   m[1] = -1;
-  size_t len = j->rootLen + j->lens[i];
-  if (len >= LONG_PATH) return;
+  int dirfd = j->dirfds ? j->dirfds[i] : -1;
+  size_t pre = dirfd >= 0 ? 0 : j->rootLen;
+  size_t len = pre + j->lens[i];
+  if (len >= LONG_PATH || j->lens[i] == 0) return;
   char path[LONG_PATH + 1];
-  memcpy(path, j->root, j->rootLen);
-  memcpy(path + j->rootLen, j->rels + j->starts[i], j->lens[i]);
+  memcpy(path, j->root, pre);
+  memcpy(path + pre, j->rels + j->starts[i], j->lens[i]);
   path[len] = 0;
+  /* below an anchor (a folder held open by the reader, anchors.ts): only the names below it are looked up */
+  int at = dirfd >= 0 ? dirfd : AT_FDCWD;
   int flags = O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC;
   int refused = 0;
-  int fd = open(path, flags | O_NOATIME);
+  int fd = openat(at, path, flags | O_NOATIME);
   if (fd < 0 && errno == EPERM) {
-    fd = open(path, flags);
+    fd = openat(at, path, flags);
     refused = 1;
   }
   if (fd < 0) return;
@@ -138,10 +147,13 @@ static napi_value fail(napi_env env, const char *msg) {
   return NULL;
 }
 
-static napi_value readheads(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 6) return fail(env, "readheads: 6 arguments");
+/* readheads(root, rels, heads, meta, ioThreads, parallelNow), or with `at` set (readheadsat) a 7th
+ * argument dirfds: an Int32Array of count, each file's anchor descriptor or -1 (below root) */
+static napi_value heads_of(napi_env env, napi_callback_info info, bool at) {
+  size_t want = at ? 7 : 6;
+  size_t argc = 7;
+  napi_value argv[7];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) return fail(env, "readheads: 6 arguments (readheadsat: 7)");
   void *root, *rels, *heads;
   size_t rootLen, relsLen, headsLen;
   if (napi_get_buffer_info(env, argv[0], &root, &rootLen) != napi_ok) return fail(env, "readheads: root");
@@ -157,10 +169,17 @@ static napi_value readheads(napi_env env, napi_callback_info info) {
   if (threads > MAX_THREADS) threads = MAX_THREADS;
   bool now = false;
   napi_get_value_bool(env, argv[5], &now);
+  size_t fdsLen = 0;
+  void *fds = NULL;
+  if (at) {
+    napi_typedarray_type ftype;
+    if (napi_get_typedarray_info(env, argv[6], &ftype, &fdsLen, &fds, NULL, NULL) != napi_ok || ftype != napi_int32_array) return fail(env, "readheadsat: dirfds");
+  }
 
   int count = relsLen ? 1 : 0;
   for (size_t k = 0; k < relsLen; k++) if (((char *)rels)[k] == 0) count++;
   if ((size_t)count * HEAD_SLOT > headsLen || (size_t)count * META > metaLen) return fail(env, "readheads: buffers too small");
+  if (at && fdsLen < (size_t)count) return fail(env, "readheadsat: dirfds too short");
   size_t *starts = malloc(sizeof(size_t) * (count ? count : 1) * 2);
   if (!starts) return fail(env, "readheads: out of memory");
   size_t *lens = starts + (count ? count : 1);
@@ -174,7 +193,7 @@ static napi_value readheads(napi_env env, napi_callback_info info) {
       s = k + 1;
     }
   }
-  Job job = {.root = root, .rootLen = rootLen, .rels = rels, .starts = starts, .lens = lens, .count = count, .heads = heads, .meta = meta};
+  Job job = {.root = root, .rootLen = rootLen, .dirfds = at ? fds : NULL, .rels = rels, .starts = starts, .lens = lens, .count = count, .heads = heads, .meta = meta};
   atomic_init(&job.next, 0);
   atomic_init(&job.blocked, 0);
 
@@ -217,6 +236,14 @@ static napi_value readheads(napi_env env, napi_callback_info info) {
   return out;
 }
 
+static napi_value readheads(napi_env env, napi_callback_info info) {
+  return heads_of(env, info, false);
+}
+
+static napi_value readheadsat(napi_env env, napi_callback_info info) {
+  return heads_of(env, info, true);
+}
+
 /*
  * closefd(fd): close a descriptor readheads left open. Not fs.closeSync: a worker thread tracks the
  * descriptors its fs calls open and warns on closing one it did not.
@@ -239,5 +266,8 @@ napi_value readheads_init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "readheads", NAPI_AUTO_LENGTH, readheads, NULL, &fn);
   napi_set_named_property(env, exports, "readheads", fn);
+  napi_value fa;
+  napi_create_function(env, "readheadsat", NAPI_AUTO_LENGTH, readheadsat, NULL, &fa);
+  napi_set_named_property(env, exports, "readheadsat", fa);
   return exports;
 }

@@ -69,7 +69,7 @@ describe('batch reads (native/readheads.c)', () => {
     () => {
       const { root, rels } = mixedTree();
       const heads = new BatchHeads(Buffer.from(root + '/'), 1);
-      const got = heads.read(rels);
+      const got = heads.read(rels.map((r) => Buffer.from(r, 'latin1')));
       expect(got).toHaveLength(rels.length);
       rels.forEach((rel, i) => {
         const r = got[i];

@@ -19,8 +19,8 @@ import { spawnSync } from 'node:child_process';
 import { scan, Scanner, type ScanConfig, type FileRecord } from '../dist/scan/engine.js';
 import { walk, walkCost, type WalkSink } from '../dist/scan/walk.js';
 import { walkOnThread } from '../dist/scan/walk-thread.js';
-import { put, tempDir, wav, runCli, csvObjects, parseSummary, unprivileged } from './helpers.js';
-import { needsRoot, unavailable } from './needs.js';
+import { put, tempDir, wav, runCli, csvObjects, parseSummary, unprivileged, CLI } from './helpers.js';
+import { itWith, needsRoot, unavailable } from './needs.js';
 
 const cfg = (root: string, extra: Partial<ScanConfig> = {}): ScanConfig => ({
   root,
@@ -39,7 +39,8 @@ afterAll(() => {
 /**
  * Build a tree below root in a child process that chdir()s down (no path past PATH_MAX is ever
  * given to a system call): `levels` folders named `seg`, and at each level in `filesAt` one file
- * (a WAV of `wavBytes` of data at the deepest level, a small text file elsewhere).
+ * (a WAV of `wavBytes` of data at the deepest level; elsewhere a small text file, or `levelFile` as
+ * call-<level>.wav).
  */
 function deepTree(
   root: string,
@@ -47,25 +48,33 @@ function deepTree(
   seg: string,
   filesAt: (level: number) => boolean,
   deepest: Buffer,
+  levelFile?: Buffer,
 ): void {
   deep.push(root);
   const script = `
     const fs = require('fs');
-    const [levels, seg, deepest] = [Number(process.argv[1]), process.argv[2], process.argv[3]];
+    const [levels, seg, deepest, levelFile] = [Number(process.argv[1]), process.argv[2], process.argv[3], process.argv[6]];
     const at = JSON.parse(process.argv[4]);
     const wav = fs.readFileSync(deepest);
+    const each = levelFile ? fs.readFileSync(levelFile) : undefined;
     process.chdir(process.argv[5]);
     fs.mkdirSync('cust'); process.chdir('cust');
     for (let i = 1; i <= levels; i++) {
       fs.mkdirSync(seg); process.chdir(seg);
-      if (at.includes(i)) fs.writeFileSync('note-' + i + '.txt', 'x'.repeat(i));
+      if (at.includes(i)) {
+        if (each) fs.writeFileSync('call-' + i + '.wav', each);
+        else fs.writeFileSync('note-' + i + '.txt', 'x'.repeat(i));
+      }
     }
     fs.writeFileSync('deepest.wav', wav);
   `;
   const at = Array.from({ length: levels }, (_, i) => i + 1).filter(filesAt);
   const wavFile = join(tempDir(), 'd.wav');
   writeFileSync(wavFile, deepest);
-  const r = spawnSync(process.execPath, ['-e', script, String(levels), seg, wavFile, JSON.stringify(at), root], {
+  const eachFile = join(tempDir(), 'each.wav');
+  if (levelFile) writeFileSync(eachFile, levelFile);
+  const args = [String(levels), seg, wavFile, JSON.stringify(at), root, ...(levelFile ? [eachFile] : [])];
+  const r = spawnSync(process.execPath, ['-e', script, ...args], {
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(r.stderr);
@@ -166,6 +175,117 @@ describe('depth costs linear time and bounded memory (issue 19, finding 7)', () 
     expect(found.map((p) => p.length).sort((a, b) => a - b)[8]).toBeGreaterThan(400 * 256);
   });
 
+  // The readers (item 7's rest): 5,000 levels with a file in each took 76 s, every file opened by its
+  // path from the root (d lookups for a file at depth d). Now opened below a folder the reader holds
+  // (src/scan/anchors.ts). A child scans at --threads 0 (the readers' counter is then its own), with the
+  // addon (native/readheads.c openat) and without it (the pure-Node route through /proc/self/fd).
+  const readCostOf = (
+    root: string,
+    addon: boolean,
+  ): {
+    files: number;
+    audio: number;
+    seconds: number;
+    unreadable: number;
+    bytes: number;
+    anchors: number;
+    foldersLeft: number;
+  } => {
+    const script = `
+      const { scan } = await import(${JSON.stringify(new URL('../dist/scan/engine.js', import.meta.url).href)});
+      const { readCost } = await import(${JSON.stringify(new URL('../dist/scan/anchors.js', import.meta.url).href)});
+      const { readdirSync, fstatSync } = await import('node:fs');
+      // folders held open (an anchor is one; Node itself may open /dev/null and the like)
+      const folders = () => readdirSync('/proc/self/fd').filter((fd) => { try { return fstatSync(Number(fd)).isDirectory(); } catch { return false; } });
+      const before = new Set(folders());
+      const r = await scan({ root: process.argv[1], depth: 1, zone: 'UTC', threads: 0 });
+      process.stdout.write(JSON.stringify({
+        files: r.totals.files, audio: r.totals.audioFiles, seconds: r.totals.audioSeconds,
+        unreadable: r.totals.unreadableFiles, bytes: readCost.pathBytes, anchors: readCost.anchorsOpened,
+        foldersLeft: folders().filter((fd) => !before.has(fd)).length,
+      }));`;
+    const env: NodeJS.ProcessEnv = { ...process.env, LEAKTALLY_NO_ADDON: addon ? undefined : '1' };
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, root], { encoding: 'utf8', env });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return JSON.parse(r.stdout) as ReturnType<typeof readCostOf>;
+  };
+
+  it("a file at every level of 3,000: every one read, and the readers' lookups grow linearly with depth", async () => {
+    const call = wav({ tag: 7, dataBytes: 800 }); // 0.1 s of µ-law at 8 kHz
+    const trees = [750, 3000].map((levels) => {
+      const root = tempDir();
+      deepTree(root, levels, 'dd', () => true, call, call);
+      return { root, levels };
+    });
+    for (const addon of [true, false]) {
+      const [small, large] = trees.map(({ root, levels }) => {
+        const c = readCostOf(root, addon);
+        // every level's file and the deepest: read, not merely found
+        expect(c.files, `${levels} levels`).toBe(levels + 1);
+        expect(c.audio).toBe(levels + 1);
+        expect(c.seconds).toBeCloseTo((levels + 1) * 0.1, 6);
+        expect(c.unreadable).toBe(0);
+        // one anchor per 32 levels, each opened once (not once per file), and none left open
+        expect(c.anchors).toBeGreaterThanOrEqual(Math.floor(levels / 32) - 1);
+        expect(c.anchors).toBeLessThanOrEqual(Math.ceil(levels / 32));
+        expect(c.foldersLeft).toBe(0);
+        return c;
+      });
+      // linear: ×4 for four times the depth; from the root every time it was ×16 (sum of the depths)
+      expect(large!.bytes / small!.bytes, addon ? 'addon' : 'pure Node').toBeLessThan(6);
+      expect(large!.bytes / small!.bytes).toBeGreaterThan(3);
+      // and small in itself: about a name's worth per level, where the root's route handed 9 MB
+      expect(large!.bytes).toBeLessThan(3000 * 200);
+    }
+    // the reader threads' own anchors: the same figures at 2 threads
+    const r = await scan(cfg(trees[1]!.root, { threads: 2 }));
+    expect(r.totals.files).toBe(3001);
+    expect(r.totals.audioFiles).toBe(3001);
+    expect(r.totals.audioSeconds).toBeCloseTo(300.1, 6);
+    expect(r.unreadableFolders).toBe(0);
+  });
+
+  itWith(['strace'], 'no path of more than a few names is handed to the kernel, by any thread (strace)', (ctx) => {
+    // the same claim judged outside the code: every path any thread of the scan opens, as the kernel got it
+    const root = tempDir();
+    deepTree(root, 2000, 'dd', () => true, wav({ tag: 7, dataBytes: 800 }), wav({ tag: 7, dataBytes: 800 }));
+    const trace = join(tempDir(), 'trace');
+    const r = spawnSync(
+      'strace',
+      [
+        '-f',
+        '-qq',
+        '-e',
+        'trace=open,openat,openat2',
+        '-s',
+        '100000',
+        '-o',
+        trace,
+        process.execPath,
+        CLI,
+        root,
+        '--json',
+        '-',
+      ],
+      { encoding: 'utf8', env: { ...process.env, CI: '1' } },
+    );
+    if (r.status !== 0 && /ptrace|Operation not permitted/.test(r.stderr))
+      return unavailable(ctx, 'ptrace is not allowed here');
+    expect(r.status, r.stderr).toBe(0);
+    expect(parseSummary(r.stdout).totals.files).toBe(2001);
+    const paths = [...readFileSync(trace, 'utf8').matchAll(/open(?:at2?)?\((?:[^,"]*, )?"((?:[^"\\]|\\.)*)"/g)].map(
+      (m) => m[1]!,
+    );
+    const ours = paths.filter((p) => p.includes('/dd/') || p.startsWith('dd/') || p.startsWith('call-'));
+    // every file and anchor in the tree was opened, and none by a path of more than ~40 names (from the
+    // root, the deepest file's path is 2,000 names, 6 KB)
+    expect(ours.length).toBeGreaterThan(2000);
+    const longest = Math.max(...ours.map((p) => p.length));
+    expect(longest).toBeLessThan(root.length + 40 * 3 + 64);
+    const total = ours.reduce((n, p) => n + p.length, 0);
+    expect(total).toBeLessThan(2000 * 250); // from the root: 6 MB
+  });
+
   it('a 1,500-deep tree of 255-byte names (380 KB paths) scans whole at 0 and 2 threads', async () => {
     const root = tempDir();
     deepTree(root, 1500, 'd'.repeat(255), (l) => l % 500 === 0, wav({ tag: 7, dataBytes: 8000 }));
@@ -222,11 +342,16 @@ describe('access times (a strictatime tmpfs)', () => {
     put(m.dir, 'kund/2019/01/a.wav', wav({ tag: 7, dataBytes: 8000 }));
     put(m.dir, 'kund/2019/02/b.wav', wav({ tag: 6, dataBytes: 8000 }));
     put(m.dir, 'other/c.txt', 'x');
+    // 40 folders down: read below a folder its reader holds open (anchors.ts), at 2 threads and at 0
+    put(m.dir, `kund/${'d/'.repeat(40)}deep.wav`, wav({ tag: 7, dataBytes: 8000 }));
     const all = ageTree(m.dir);
-    const r = await scan(cfg(m.dir));
-    expect(r.totals.files).toBe(3);
-    expect(moved(all)).toEqual([]);
-    expect(r.noatime).toEqual({ folders: true, filesRefused: 0 });
+    for (const threads of [2, 0]) {
+      const r = await scan(cfg(m.dir, { threads }));
+      expect(r.totals.files).toBe(4);
+      expect(r.totals.audioFiles).toBe(3);
+      expect(moved(all)).toEqual([]);
+      expect(r.noatime).toEqual({ folders: true, filesRefused: 0 });
+    }
   });
 
   it('without the listing addon: said once on stderr and in the JSON; --strict-evidence refuses before reading', (ctx) => {
@@ -234,6 +359,7 @@ describe('access times (a strictatime tmpfs)', () => {
     if (m.skip !== undefined) return needsRoot(ctx, m.skip);
     put(m.dir, 'kund/a.wav', wav({ tag: 7, dataBytes: 8000 }));
     put(m.dir, 'kund/sub/b.wav', wav({ tag: 7, dataBytes: 8000 }));
+    put(m.dir, `kund/${'d/'.repeat(40)}deep.wav`, wav({ tag: 7, dataBytes: 8000 })); // through /proc/self/fd
     const env = { ...process.env, CI: '1', TZ: 'UTC', LEAKTALLY_NO_ADDON: '1' };
     const all = ageTree(m.dir);
     const strict = runCli([m.dir, '--strict-evidence', '--csv', '-'], { env });

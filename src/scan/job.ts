@@ -29,13 +29,11 @@ function readBatch(
 ): { entries: Entry[]; opened: (HeadRead | undefined)[] } {
   const entries = batch.map(parseEntry);
   if (!heads) return { entries, opened: [] };
-  const rels: string[] = [];
+  const rels: Buffer[] = [];
   const at: number[] = [];
   for (let i = 0; i < batch.length; i++) {
     if (entries[i]!.hardLink) continue;
-    const item = batch[i]!;
-    const nul = item.indexOf('\0');
-    rels.push(nul < 0 ? item : item.slice(0, nul));
+    rels.push(entries[i]!.rel);
     at.push(i);
   }
   const read = heads.read(rels);
@@ -54,7 +52,8 @@ export type ScanReply = ({ records: FileRecord[] } | { rows: RowCounts[] }) & { 
  */
 export type Pace = () => Promise<boolean> | undefined;
 
-export type ScanJob = (batch: Batch, pace?: Pace) => Promise<ScanReply>;
+/** A batch's reading; close() lets go of what the thread holds (its folders held open, anchors.ts). */
+export type ScanJob = ((batch: Batch, pace?: Pace) => Promise<ScanReply>) & { close(): void };
 
 /** The job for a thread: at once where the pattern modules are loaded (or not needed), else once they are. */
 export function createJob(data: unknown): ScanJob | Promise<ScanJob> {
@@ -66,46 +65,55 @@ export function createJob(data: unknown): ScanJob | Promise<ScanJob> {
 function jobFor({ config, keepPaths, ioThreads }: ScanJobData): ScanJob {
   // one context per thread: its per-thread state is never shared
   const ctx = makeContext(config, keepPaths);
-  const heads = BatchHeads.available ? new BatchHeads(ctx.rootBytes, ioThreads ?? ioThreadsOf(config)) : undefined;
+  const heads = BatchHeads.available
+    ? new BatchHeads(ctx.rootBytes, ioThreads ?? ioThreadsOf(config), ctx.anchors)
+    : undefined;
+  const close = (): void => ctx.anchors.close();
   if (keepPaths) {
-    return async (batch, pace) => {
+    return Object.assign(
+      async (batch: Batch, pace?: Pace): Promise<ScanReply> => {
+        const refused0 = ctx.io.noatimeRefused;
+        const records = new Array<FileRecord>(batch.length);
+        const { entries, opened } = readBatch(batch, heads);
+        try {
+          for (let i = 0; i < batch.length; i++) {
+            records[i] = await processFile(ctx, entries[i]!.rel, entries[i], opened[i]);
+            const turn = pace?.();
+            if (turn && !(await turn)) break; // stopped: the reply is dropped
+          }
+        } finally {
+          heads?.release();
+        }
+        return { records, noatimeRefused: ctx.io.noatimeRefused - refused0 };
+      },
+      { close },
+    );
+  }
+  return Object.assign(
+    async (batch: Batch, pace?: Pace): Promise<ScanReply> => {
       const refused0 = ctx.io.noatimeRefused;
-      const records = new Array<FileRecord>(batch.length);
+      const rows = new Map<string, RowCounts>();
+      let last: RowCounts | undefined;
       const { entries, opened } = readBatch(batch, heads);
       try {
         for (let i = 0; i < batch.length; i++) {
-          records[i] = await processFile(ctx, entries[i]!.rel, entries[i], opened[i]);
+          const e = entries[i]!;
+          const r = await processFile(ctx, e.rel, e, opened[i]);
+          // a batch is mostly one folder, so mostly one row: look the row up only when it changes
+          if (last?.customer !== r.customer || last.kind !== r.row) {
+            const key = rowKey(r.row, r.customer);
+            last = rows.get(key);
+            if (!last) rows.set(key, (last = { kind: r.row, customer: r.customer, counts: new Counts() }));
+          }
+          last.counts.add(r);
           const turn = pace?.();
           if (turn && !(await turn)) break; // stopped: the reply is dropped
         }
       } finally {
         heads?.release();
       }
-      return { records, noatimeRefused: ctx.io.noatimeRefused - refused0 };
-    };
-  }
-  return async (batch, pace) => {
-    const refused0 = ctx.io.noatimeRefused;
-    const rows = new Map<string, RowCounts>();
-    let last: RowCounts | undefined;
-    const { entries, opened } = readBatch(batch, heads);
-    try {
-      for (let i = 0; i < batch.length; i++) {
-        const e = entries[i]!;
-        const r = await processFile(ctx, e.rel, e, opened[i]);
-        // a batch is mostly one folder, so mostly one row: look the row up only when it changes
-        if (last?.customer !== r.customer || last.kind !== r.row) {
-          const key = rowKey(r.row, r.customer);
-          last = rows.get(key);
-          if (!last) rows.set(key, (last = { kind: r.row, customer: r.customer, counts: new Counts() }));
-        }
-        last.counts.add(r);
-        const turn = pace?.();
-        if (turn && !(await turn)) break; // stopped: the reply is dropped
-      }
-    } finally {
-      heads?.release();
-    }
-    return { rows: [...rows.values()], noatimeRefused: ctx.io.noatimeRefused - refused0 };
-  };
+      return { rows: [...rows.values()], noatimeRefused: ctx.io.noatimeRefused - refused0 };
+    },
+    { close },
+  );
 }

@@ -43,6 +43,19 @@ interface Native {
     ioThreads: number,
     parallelNow: boolean,
   ): [ns: number, parallel: boolean, blocked: number];
+  /**
+   * readheads with, per file, the folder descriptor its path is below (openat; -1: below root): the
+   * readers' anchors in a deep tree (anchors.ts)
+   */
+  readheadsat(
+    root: Buffer,
+    rels: Buffer,
+    heads: Buffer,
+    meta: Float64Array,
+    ioThreads: number,
+    parallelNow: boolean,
+    dirfds: Int32Array,
+  ): [ns: number, parallel: boolean, blocked: number];
   /** close a descriptor readheads left open */
   closefd(fd: number): void;
   /** native/prefetch.c: warm the caches for these folders (short paths) on background threads; returns how many were queued */
@@ -55,7 +68,9 @@ function load(): Native | undefined {
     const m = createRequire(import.meta.url)('../../build/Release/listdir.node') as Partial<Native>;
     // an addon built from older sources (a checkout updated without `npm rebuild`) lacks functions:
     // used as if it were not built (said once), rather than failing a reader thread mid-scan
-    const whole = (['listdir', 'readheads', 'closefd', 'prefetch'] as const).every((k) => typeof m[k] === 'function');
+    const whole = (['listdir', 'readheads', 'readheadsat', 'closefd', 'prefetch'] as const).every(
+      (k) => typeof m[k] === 'function',
+    );
     return whole ? (m as Native) : undefined;
   } catch {
     return undefined;

@@ -10,6 +10,7 @@
  * descriptor would have to outlive the walk's visit until every file of the folder's batches is read
  * on another thread, coupling the walk to the readers (and the walk is meant to run ahead of them);
  * re-reaching the rare long path in the thread that reads it costs a few opens and couples nothing.
+ * (In a deep tree each reader thread holds its own chain of folders instead: anchors.ts.)
  */
 import { closeSync, constants, openSync } from 'node:fs';
 
@@ -80,6 +81,14 @@ export function reach(abs: Buffer, from?: number): Reached {
  * /proc/self/fd, which only Linux has.
  */
 export const ANCHORS = process.platform === 'linux';
+
+/**
+ * A folder this many names (or bytes) below an anchor becomes an anchor for what is below it: for the
+ * walk's folders (walk.ts) and the readers' files (anchors.ts). A path below an anchor stays short,
+ * and a tree holds depth / ANCHOR_NAMES anchors along one path.
+ */
+export const ANCHOR_NAMES = 32;
+export const ANCHOR_BYTES = 1024;
 
 /**
  * Open the folder at `path` (short) as an anchor for the paths below it: O_PATH (no read permission,

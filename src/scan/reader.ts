@@ -108,7 +108,10 @@ export class InlineReader implements Reader {
     this.stopped = true;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    // (a reader thread's descriptors are closed by Node when the thread ends; this thread lives on)
+    (await this.job).close();
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ import { monthKey } from './date/zone.js';
 import type { CompiledPattern } from './pattern.js';
 import { keyName, shownName } from './names.js';
 import { reach, release } from './reach.js';
+import { FileAnchors } from './anchors.js';
 import { lstatSync } from 'node:fs';
 
 /**
@@ -142,6 +143,8 @@ export interface RecordContext {
   defaultCutoffMs?: number;
   /** this thread's read buffer and O_NOATIME count: one per thread, one file at a time */
   io: ProbeIo;
+  /** this thread's folders held open to open files from in a deep tree (close() when done) */
+  anchors: FileAnchors;
 }
 
 /**
@@ -165,12 +168,15 @@ export function makeContext(cfg: ScanConfig, keepPaths = true): RecordContext {
     // a file is given up after the stall time on every path: on the calling thread (--threads 0) no
     // watchdog can replace a reader, so the reader's own deadline is the only net (probe/work.ts)
     io: createProbeIo(cfg.stallMs ?? STALL_MS),
+    anchors: new FileAnchors(rootBytes),
   };
 }
 
 interface Located {
   name: string;
   dirs: () => string[];
+  /** dirs as far as a date can be read from them: every other name '' */
+  dateDirs: () => string[];
   fullPath: () => string;
   customer: string;
   row: RowKind;
@@ -189,6 +195,18 @@ function loaded<T>(m: T | undefined): T {
 /** any character outside ASCII (a path without one is the same in every normal form) */
 const NON_ASCII = /[^\u0000-\u007f]/;
 
+/** whether rel[from, to) is dd, yyyy or yyyy-mm-dd in ASCII digits (what dateFromFolders can read) */
+function couldBeDate(rel: Buffer, from: number, to: number): boolean {
+  const len = to - from;
+  if (len !== 2 && len !== 4 && len !== 10) return false;
+  for (let i = from; i < to; i++) {
+    const c = rel[i]!;
+    const dash = len === 10 && (i - from === 4 || i - from === 7);
+    if (dash ? c !== 0x2d : c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
 /**
  * Where a file belongs (customer, caller, pattern date), from its path alone. Names are shown exactly
  * (names.ts: bytes that are not UTF-8 as \xHH); the customer, and the path a pattern is matched
@@ -197,18 +215,29 @@ const NON_ASCII = /[^\u0000-\u007f]/;
 function locate(rel: Buffer, ctx: RecordContext): Located {
   // where each name starts and ends; names are decoded only when something needs them
   const bounds: number[] = [0];
-  for (let i = 0; i < rel.length; i++) if (rel[i] === 0x2f) bounds.push(i, i + 1);
+  for (let i = rel.indexOf(0x2f); i >= 0; i = rel.indexOf(0x2f, i + 1)) bounds.push(i, i + 1);
   bounds.push(rel.length);
   const names = bounds.length / 2;
   const bytesOf = (k: number): Buffer => rel.subarray(bounds[2 * k], bounds[2 * k + 1]);
   const segment = (k: number): string => shownName(bytesOf(k));
   const name = segment(names - 1);
   const dirs = (): string[] => Array.from({ length: names - 1 }, (_, k) => segment(k));
+  // only ASCII names of digits (dd, yyyy) or yyyy-mm-dd can be a date (dateFromFolders): the others
+  // are not decoded (decoding every name of every file's path made a deep tree quadratic in names)
+  const dateDirs = (): string[] => {
+    const out = new Array<string>(names - 1);
+    for (let k = 0; k < names - 1; k++) {
+      const [from, to] = [bounds[2 * k]!, bounds[2 * k + 1]!];
+      out[k] = couldBeDate(rel, from, to) ? rel.toString('latin1', from, to) : '';
+    }
+    return out;
+  };
   const fullPath = (): string => (names === 1 ? name : [...dirs(), name].join('/'));
   const inCustomer = names - 1 >= ctx.depth;
   const at: Located = {
     name,
     dirs,
+    dateDirs,
     fullPath,
     customer: inCustomer ? keyName(bytesOf(ctx.depth - 1)) : TOP_LEVEL,
     row: inCustomer ? 'customer' : 'top-level',
@@ -257,15 +286,18 @@ function setCaller(rec: FileRecord, at: Located, ctx: RecordContext): void {
 }
 
 /**
- * Probe a file by its absolute path of any length (a path past PATH_MAX is reached through an open
- * folder, reach.ts). A file that cannot be opened (permission) is unreadable with the size lstat gives:
- * its content is unknown, its presence and size are not.
+ * Probe a file by its path below the root, of any length: opened below the thread's anchor for its
+ * folder in a deep tree (anchors.ts), else from the root; a path past PATH_MAX is reached through
+ * open folders (reach.ts). A file that cannot be opened (permission) is unreadable with the size lstat
+ * gives: its content is unknown, its presence and size are not.
  */
-async function readFacts(abs: Buffer, name: string, io: ProbeIo): Promise<FileFacts> {
+async function readFacts(rel: Buffer, name: string, ctx: RecordContext): Promise<FileFacts> {
+  const at = ctx.anchors.at(rel);
   let reached;
   try {
-    reached = reach(abs);
+    reached = at.fd < 0 ? reach(Buffer.concat([ctx.rootBytes, rel])) : reach(at.rest, at.fd);
   } catch (e) {
+    ctx.anchors.done(at);
     return {
       bytes: 0,
       mtimeMs: 0,
@@ -276,7 +308,7 @@ async function readFacts(abs: Buffer, name: string, io: ProbeIo): Promise<FileFa
     };
   }
   try {
-    const facts = await probeFile(reached.path, name, io);
+    const facts = await probeFile(reached.path, name, ctx.io);
     // the probe's words for an open refused with EACCES/EPERM (probe/index.ts fsError)
     if (facts.bytes === 0 && facts.probe.error === 'permission denied') {
       const st = lstatSync(reached.path, { throwIfNoEntry: false });
@@ -285,6 +317,7 @@ async function readFacts(abs: Buffer, name: string, io: ProbeIo): Promise<FileFa
     return facts;
   } finally {
     release(reached);
+    ctx.anchors.done(at);
   }
 }
 
@@ -323,7 +356,7 @@ export async function processFile(
   if (opened) {
     if (opened.refused) ctx.io.noatimeRefused++;
     facts = await probeOpen(opened, at.name, closeHead, ctx.io.fileMs);
-  } else facts = await readFacts(Buffer.concat([ctx.rootBytes, rel]), at.name, ctx.io);
+  } else facts = await readFacts(rel, at.name, ctx);
   const p = facts.probe;
 
   // an unmatched file's path is already made (the pattern was tried on it): kept for the row's examples
@@ -346,7 +379,7 @@ export async function processFile(
       zone: ctx.zone,
       patternMs: at.patternMs,
       name: at.name,
-      dirs: at.dirs,
+      dirs: at.dateDirs,
       embedded: p.embeddedDate,
       mtimeMs: facts.mtimeMs,
       seconds: p.seconds,

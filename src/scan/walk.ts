@@ -19,7 +19,7 @@
  * hard links, so that every --threads gives the same figures; a sparse file is marked.
  */
 import { closeSync, lstatSync, type Stats } from 'node:fs';
-import { ANCHORS, LONG_PATH, openAnchor, reach, release } from './reach.js';
+import { ANCHOR_BYTES, ANCHOR_NAMES, ANCHORS, LONG_PATH, openAnchor, reach, release } from './reach.js';
 import { EntryType, listFolder, nativeListing, prefetchFolders, StatFlag } from './listdir.js';
 
 export interface WalkSink {
@@ -86,9 +86,6 @@ interface Pending {
   warm?: boolean;
 }
 
-/** a folder this many names (or bytes) below its anchor becomes an anchor for the folders below it */
-const ANCHOR_NAMES = 32;
-const ANCHOR_BYTES = 1024;
 /** descriptors the walk holds at most (the readers need theirs; the limit may be 1,024) */
 const MAX_ANCHORS = 256;
 

@@ -67,6 +67,7 @@ export function dateFromName(name: string, zone: string): Dated | undefined {
 /** A date from the folders: …/2019/01/14/… or …/2019-01-14/… (the deepest one wins). */
 export function dateFromFolders(dirs: readonly string[]): { y: number; mo: number; d: number } | undefined {
   for (let i = dirs.length - 1; i >= 0; i--) {
+    if (!dirs[i]) continue; // (no date ends in an empty name: record.ts blanks those that cannot be one)
     const one = /^(\d{4})-(\d{2})-(\d{2})$/.exec(dirs[i]!);
     if (one) {
       const [y, mo, d] = [Number(one[1]), Number(one[2]), Number(one[3])];

@@ -8,9 +8,11 @@
  * (not built, or LEAKTALLY_NO_ADDON) nothing is read here and every file goes through probeFile.
  */
 import { addon } from '../listdir.js';
+import { FileAnchors, type FileAt } from '../anchors.js';
 import { WHOLE_FILE_MAX, type OpenFile } from './index.js';
 
 const META = 8;
+const NUL = Buffer.from([0]);
 /**
  * Share of a batch's files whose reading blocked (the addon times each file) from which the next
  * batch starts with its reads in parallel; below it the data is taken as cached, and the next batch
@@ -29,40 +31,64 @@ export const closeHead = (fd: number): void => addon!.closefd(fd);
 export class BatchHeads {
   private heads = Buffer.alloc(0);
   private meta = new Float64Array(0);
+  private dirfds = new Int32Array(0);
   /** the last batch's reads blocked: start the next one in parallel */
   private slow = false;
   /** descriptors handed out and not yet closed by probeOpen (closed by release() if a batch fails) */
   private open: HeadRead[] = [];
 
-  /** ioThreads: reads in flight for this thread when the storage is slow */
+  /**
+   * root: the scanned folder's path ending in '/'; ioThreads: reads in flight for this thread when the
+   * storage is slow; anchors: the thread's folders held open in a deep tree (anchors.ts), shared with
+   * its other reads of files
+   */
   constructor(
     private readonly root: Buffer,
     private readonly ioThreads: number,
+    private readonly anchors = new FileAnchors(root),
   ) {}
 
   static get available(): boolean {
     return addon !== undefined;
   }
 
-  /** Read rels (latin1 strings of the paths' bytes below the root); undefined where probeFile must do it. */
-  read(rels: string[]): (HeadRead | undefined)[] {
+  /** Read rels (the paths' bytes below the root); undefined where probeFile must do it. */
+  read(rels: Buffer[]): (HeadRead | undefined)[] {
     const n = rels.length;
     if (!addon || n === 0) return [];
     if (this.meta.length < n * META) {
       this.heads = Buffer.allocUnsafe(n * WHOLE_FILE_MAX);
       this.meta = new Float64Array(n * META);
+      this.dirfds = new Int32Array(n);
+    }
+    // each file's path below its anchor, or below the root; the anchors stay open until the call returns
+    const ats: FileAt[] = [];
+    const parts: Buffer[] = [];
+    for (let i = 0; i < n; i++) {
+      const at = this.anchors.at(rels[i]!);
+      ats.push(at);
+      this.dirfds[i] = at.fd;
+      if (i) parts.push(NUL);
+      parts.push(at.rest);
     }
     // every slot "left to probeFile" first: a slot the addon does not fill (its count of the paths
     // differs, e.g. an empty path) is never read from a previous batch's figures and descriptor
     for (let i = 0; i < n; i++) this.meta[i * META] = 1;
-    const [, parallel, blocked] = addon.readheads(
-      this.root,
-      Buffer.from(rels.join('\0'), 'latin1'),
-      this.heads,
-      this.meta,
-      this.ioThreads,
-      this.slow,
-    );
+    let answer: [number, boolean, number];
+    try {
+      answer = addon.readheadsat(
+        this.root,
+        Buffer.concat(parts),
+        this.heads,
+        this.meta,
+        this.ioThreads,
+        this.slow,
+        this.dirfds,
+      );
+    } finally {
+      for (const at of ats) this.anchors.done(at);
+    }
+    const [, parallel, blocked] = answer;
     this.slow = parallel && blocked > n * BLOCKED_SHARE;
     const out = new Array<HeadRead | undefined>(n);
     const m = this.meta;
