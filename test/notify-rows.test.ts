@@ -29,6 +29,7 @@ function row(
     unreadableFolders: 0,
     hardLinks: 0,
     sparseFiles: 0,
+    unopenedFiles: 0,
     bytes: 0,
     audioSeconds: 0,
     formats: [],

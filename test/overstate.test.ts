@@ -203,6 +203,38 @@ describe("a controller's own customer folder cannot be read (--depth 1, no patte
   });
 });
 
+describe("a file the user cannot open (--depth 1, no pattern; the attack round's F4)", () => {
+  const base = tempDir();
+  const tree = join(base, 'leak');
+  put(tree, 'acme/a.ul', Buffer.alloc(8000));
+  // a recording by its name, and a file whose name says nothing: neither can be opened
+  put(tree, 'bil/b.ul', Buffer.alloc(8000));
+  put(tree, 'bil/c.flac', Buffer.alloc(8000));
+  put(tree, 'bil/rec.dat', Buffer.alloc(8000));
+  chmodSync(join(tree, 'bil', 'c.flac'), 0o000);
+  chmodSync(join(tree, 'bil', 'rec.dat'), 0o000);
+  const out = tempDir();
+  chmodSync(out, 0o777);
+  const u = unprivileged(tree, out);
+  const r = !('run' in u) ? undefined : u.run([tree, '--csv', join(out, 's.csv'), '--statements', join(out, 'st')]);
+
+  itUnless(u.skip, 'its row is incomplete (lower bounds, exit 3), never "complete" with its hours as if read', () => {
+    expect(r!.status).toBe(3);
+    const rows = csvObjects(readFileSync(join(out, 's.csv'), 'utf8'));
+    const by = (c: string) => rows.find((x) => x.customer === c)!;
+    expect(by('bil')).toMatchObject({
+      completeness:
+        'incomplete: 2 files could not be opened or read (permission denied or an I/O error): whether they are recordings, and how long, is not known',
+      files: '3',
+      audio_files: '1',
+    });
+    expect(by('acme')).toMatchObject({ completeness: 'complete', files: '1' });
+    const bil = textOf(readFileSync(join(out, 'st', 'bil.html'), 'utf8'));
+    expect(bil).toContain('The figures below are LOWER BOUNDS');
+    expect(bil).not.toMatch(/Precision exact/);
+  });
+});
+
 describe('a pattern that misses one file', () => {
   const { tree, out, register } = itellCopy();
   renameSync(

@@ -41,6 +41,7 @@ export const cust = (customer: string, files: number, extra: Partial<CustomerTot
   unreadableFolders: 0,
   hardLinks: 0,
   sparseFiles: 0,
+  unopenedFiles: 0,
   files,
   audioFiles: files,
   otherFiles: 0,

@@ -30,6 +30,8 @@ export interface RunGaps {
   topLevelFiles: number;
   linksSkipped: number;
   specialSkipped: number;
+  /** files in the whole tree that could not be opened or read (permission denied, I/O error) */
+  unopenedFiles: number;
   /** the {customer} pattern, when customers come from one (else customers are folders) */
   pattern?: CompiledPattern;
   /** the customer folders' depth (without a {customer} pattern) */
@@ -70,6 +72,7 @@ export function runGaps(result: ReportedResult): RunGaps {
     topLevelFiles: top?.files ?? 0,
     linksSkipped: result.linksSkipped,
     specialSkipped: result.specialSkipped,
+    unopenedFiles: result.totals.unopenedFiles,
     pattern,
     depth: result.config.depth,
   };
@@ -84,6 +87,11 @@ export interface RowCompleteness {
   unattributedFiles: number;
   linksSkipped: number;
   specialSkipped: number;
+  /**
+   * this row's files (the run's, for the total) that could not be opened or read: counted, but
+   * whether they are recordings, and how long, is unknown
+   */
+  unopenedFiles: number;
   /** no file at all was found in the tree */
   emptyTree: boolean;
   /** the first of those folders (path: error), for the statement */
@@ -97,7 +105,13 @@ const example = (e: { path: string; error: string }): string => `${e.path} (${e.
 
 function verdict(c: Omit<RowCompleteness, 'complete'>): RowCompleteness {
   const complete =
-    !c.stopped && !c.unreadFolders && !c.unattributedFiles && !c.linksSkipped && !c.specialSkipped && !c.emptyTree;
+    !c.stopped &&
+    !c.unreadFolders &&
+    !c.unattributedFiles &&
+    !c.linksSkipped &&
+    !c.specialSkipped &&
+    !c.unopenedFiles &&
+    !c.emptyTree;
   return { complete, ...c };
 }
 
@@ -114,6 +128,7 @@ export function runCompleteness(g: RunGaps): RowCompleteness {
     ...common(g),
     unreadFolders: g.unreadableFolders,
     unattributedFiles: g.unmatchedFiles + g.topLevelFiles,
+    unopenedFiles: g.unopenedFiles,
     unreadExamples: g.folderErrors.slice(0, EXAMPLES).map(example),
     whole: true,
   });
@@ -121,9 +136,16 @@ export function runCompleteness(g: RunGaps): RowCompleteness {
 
 /**
  * A row of keys (a controller's, or one customer's). ownUnreadableFolders: the unreadable folders the
- * engine placed in these keys' own rows (folders inside a customer's folder).
+ * engine placed in these keys' own rows (folders inside a customer's folder); ownUnopenedFiles: the
+ * rows' files that could not be opened (a file's customer is known from its path, so another's
+ * unopened file is no gap of this row).
  */
-export function keysCompleteness(g: RunGaps, keys: readonly string[], ownUnreadableFolders: number): RowCompleteness {
+export function keysCompleteness(
+  g: RunGaps,
+  keys: readonly string[],
+  ownUnreadableFolders: number,
+  ownUnopenedFiles = 0,
+): RowCompleteness {
   let shared = g.sharedUnreadableFolders;
   const p = g.pattern;
   const depth = g.depth;
@@ -148,6 +170,7 @@ export function keysCompleteness(g: RunGaps, keys: readonly string[], ownUnreada
     ...common(g),
     unreadFolders,
     unattributedFiles: g.unmatchedFiles + g.topLevelFiles,
+    unopenedFiles: ownUnopenedFiles,
     unreadExamples: unreadFolders
       ? g.folderErrors
           .filter((e) => holds(e.path))
@@ -158,11 +181,12 @@ export function keysCompleteness(g: RunGaps, keys: readonly string[], ownUnreada
 }
 
 /** A built-in row ("(unmatched)", "(top level)"): its own files are known; any unread folder may hold more. */
-export function builtInCompleteness(g: RunGaps): RowCompleteness {
+export function builtInCompleteness(g: RunGaps, ownUnopenedFiles = 0): RowCompleteness {
   return verdict({
     ...common(g),
     unreadFolders: g.unreadableFolders,
     unattributedFiles: 0,
+    unopenedFiles: ownUnopenedFiles,
     unreadExamples: g.folderErrors.slice(0, EXAMPLES).map(example),
     whole: true,
   });
@@ -188,6 +212,7 @@ export function gapPhrases(c: RowCompleteness, examples = false, lang: Lang = 'e
           : ''),
     );
   if (c.unattributedFiles) out.push(L.unattributed(n(c.unattributedFiles), c.unattributedFiles));
+  if (c.unopenedFiles) out.push(L.unopened(n(c.unopenedFiles), c.unopenedFiles));
   if (c.linksSkipped) out.push(L.links(n(c.linksSkipped), c.linksSkipped));
   if (c.specialSkipped) out.push(L.special(n(c.specialSkipped), c.specialSkipped));
   return out;

@@ -47,6 +47,8 @@ export interface NotifyRow {
   hardLinks: number;
   /** files with fewer bytes stored than their size (holes): counted at their size */
   sparseFiles: number;
+  /** files that could not be opened or read: content unknown, so the row cannot be complete */
+  unopenedFiles: number;
   bytes: number;
   /** audio length in integer µs (exact sums) */
   micros: number;
@@ -121,6 +123,7 @@ function combine(
     unreadableFolders = 0,
     hardLinks = 0,
     sparseFiles = 0,
+    unopenedFiles = 0,
     bytes = 0,
     micros = 0,
     withheld = 0,
@@ -151,6 +154,7 @@ function combine(
     unreadableFolders += r.unreadableFolders;
     hardLinks += r.hardLinks;
     sparseFiles += r.sparseFiles;
+    unopenedFiles += r.unopenedFiles;
     bytes += r.bytes;
     micros += Math.round(r.audioSeconds * 1e6);
     withheld += r.withheldCallerCalls;
@@ -211,6 +215,7 @@ function combine(
     unreadableFolders,
     hardLinks,
     sparseFiles,
+    unopenedFiles,
     bytes,
     micros,
     firstMs: Number.isFinite(first) ? first : undefined,
@@ -249,8 +254,8 @@ export function judgeRows(rows: NotifyRow[], total: NotifyRow, gaps: RunGaps): R
   for (const r of rows) {
     const c =
       r.kind === 'unmatched' || r.kind === 'top-level'
-        ? builtInCompleteness(gaps)
-        : keysCompleteness(gaps, r.keys, r.unreadableFolders);
+        ? builtInCompleteness(gaps, r.unopenedFiles)
+        : keysCompleteness(gaps, r.keys, r.unreadableFolders, r.unopenedFiles);
     r.completeness = c;
     r.subjects = judgedSubjects(r.subjects, r, c);
   }

@@ -41,6 +41,8 @@ export interface CustomerTotals {
   hardLinks: number;
   /** files with fewer bytes allocated than their size (sparse or compressed), counted at their size */
   sparseFiles: number;
+  /** files that could not be opened or read: their content is unknown (a completeness gap) */
+  unopenedFiles: number;
   bytes: number;
   audioSeconds: number;
   firstMs?: number;
@@ -174,6 +176,7 @@ function rowTotals(
     unreadableFolders: c.unreadableFolders,
     hardLinks: c.hardLinks,
     sparseFiles: c.sparseFiles,
+    unopenedFiles: c.unopenedFiles,
     bytes: c.bytes,
     audioSeconds: c.audioMicros / 1e6,
     firstMs: c.firstMs,
@@ -209,6 +212,7 @@ function countsOf(r: Totals): Counts {
   c.unreadableFolders = r.unreadableFolders;
   c.hardLinks = r.hardLinks;
   c.sparseFiles = r.sparseFiles;
+  c.unopenedFiles = r.unopenedFiles;
   c.bytes = r.bytes;
   c.audioMicros = Math.round(r.audioSeconds * 1e6);
   c.firstMs = r.firstMs;

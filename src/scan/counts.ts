@@ -117,6 +117,8 @@ export class Counts {
   hardLinks = 0;
   /** files with fewer bytes allocated than their size (sparse or compressed), counted at their size */
   sparseFiles = 0;
+  /** files that could not be opened or read (permission denied, I/O error): content unknown, a gap */
+  unopenedFiles = 0;
   /** the first UNREADABLE_EXAMPLES unreadable files in path order */
   unreadableExamples: UnreadableExample[] = NO_EXAMPLES;
   /**
@@ -141,6 +143,7 @@ export class Counts {
     this.files++;
     if (r.row === 'unmatched' && r.path !== undefined) this.unmatchedExample(r.path);
     if (r.sparse) this.sparseFiles++;
+    if (r.unopened) this.unopenedFiles++;
     this.bytes += r.bytes;
     if (r.caller !== undefined) (this.callers ??= new Set()).add(r.caller);
     else if (r.withheldCaller) this.withheldCallerCalls++;
@@ -181,6 +184,7 @@ export class Counts {
     this.unreadableFolders += o.unreadableFolders;
     this.hardLinks += o.hardLinks;
     this.sparseFiles += o.sparseFiles;
+    this.unopenedFiles += o.unopenedFiles;
     this.bytes += o.bytes;
     this.audioMicros += o.audioMicros;
     this.firstMs = min(this.firstMs, o.firstMs);

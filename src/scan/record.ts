@@ -106,6 +106,8 @@ export interface FileRecord {
   hardLink?: boolean;
   /** fewer bytes allocated than its size (sparse, or compressed by the file system): counted at its size */
   sparse?: boolean;
+  /** could not be opened or read (probe/types.ts): its content is unknown */
+  unopened?: boolean;
   error?: string;
 }
 
@@ -304,6 +306,7 @@ async function readFacts(rel: Buffer, name: string, ctx: RecordContext): Promise
       probe: {
         kind: 'unreadable',
         error: `its folder could not be opened: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+        unopened: true,
       },
     };
   }
@@ -370,6 +373,7 @@ export async function processFile(
   if (p.channels) rec.channels = p.channels;
   setCaller(rec, at, ctx);
   if (p.error !== undefined) rec.error = p.error;
+  if (p.unopened) rec.unopened = true;
   if (flags?.sparse) {
     rec.sparse = true;
     rec.error = rec.error ? `${rec.error}; ${SPARSE_NOTE}` : SPARSE_NOTE;

@@ -24,10 +24,12 @@ export function judgeRow(gaps: RunGaps, c: CustomerTotals): RowCompleteness {
   if (isGroupRow(c)) {
     const n = c.notify;
     return n.kind === 'unmatched' || n.kind === 'top-level'
-      ? builtInCompleteness(gaps)
-      : keysCompleteness(gaps, n.keys, n.unreadableFolders);
+      ? builtInCompleteness(gaps, n.unopenedFiles)
+      : keysCompleteness(gaps, n.keys, n.unreadableFolders, n.unopenedFiles);
   }
-  return c.kind === 'customer' ? keysCompleteness(gaps, [c.customer], c.unreadableFolders) : builtInCompleteness(gaps);
+  return c.kind === 'customer'
+    ? keysCompleteness(gaps, [c.customer], c.unreadableFolders, c.unopenedFiles)
+    : builtInCompleteness(gaps, c.unopenedFiles);
 }
 
 /** A table row standing for a notification row: the figures the table and the customer view read. */
@@ -70,6 +72,7 @@ function groupRow(n: NotifyRow, parts: readonly CustomerTotals[]): GroupRow {
     unreadableFolders: n.unreadableFolders,
     hardLinks: n.hardLinks,
     sparseFiles: n.sparseFiles,
+    unopenedFiles: n.unopenedFiles,
     bytes: n.bytes,
     audioSeconds: n.micros / 1e6,
     firstMs: n.firstMs,

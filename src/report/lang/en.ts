@@ -46,6 +46,8 @@ export const en = {
     examples: (more: boolean, list: string) => ` (${more ? 'e.g. ' : ''}${list})`,
     unattributed: (n: string, k: number) =>
       `${n} ${s(k, 'file', 'files')} could not be attributed to any customer (the pattern did not match, or above the customer folders)`,
+    unopened: (n: string, k: number) =>
+      `${n} ${s(k, 'file', 'files')} could not be opened or read (permission denied or an I/O error): whether ${s(k, 'it is a recording', 'they are recordings')}, and how long, is not known`,
     links: (n: string, k: number) => `${n} ${s(k, 'symbolic link was', 'symbolic links were')} not followed`,
     special: (n: string, k: number) =>
       `${n} ${s(k, 'special file was', 'special files were')} skipped (devices, pipes, sockets)`,

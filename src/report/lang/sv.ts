@@ -44,6 +44,8 @@ export const sv: Strings = {
     examples: (more, list) => ` (${more ? 't.ex. ' : ''}${list})`,
     unattributed: (n, k) =>
       `${n} ${s(k, 'fil', 'filer')} kunde inte knytas till någon kund (mönstret matchade inte, eller ovanför kundmapparna)`,
+    unopened: (n, k) =>
+      `${n} ${s(k, 'fil', 'filer')} kunde inte öppnas eller läsas (åtkomst nekad eller läsfel): om ${s(k, 'den är en inspelning', 'de är inspelningar')}, och hur lång, är okänt`,
     links: (n, k) => `${n} ${s(k, 'symbolisk länk', 'symboliska länkar')} följdes inte`,
     special: (n, k) => `${n} ${s(k, 'specialfil', 'specialfiler')} hoppades över (enheter, rör, socklar)`,
     complete: 'fullständig',

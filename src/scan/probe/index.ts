@@ -297,7 +297,11 @@ export async function probeFile(
   try {
     fd = openEvidence(path, io);
   } catch (e) {
-    return { bytes: 0, mtimeMs: 0, probe: { kind: audioName ? 'unreadable' : 'other', error: fsError(e) } };
+    return {
+      bytes: 0,
+      mtimeMs: 0,
+      probe: { kind: audioName ? 'unreadable' : 'other', error: fsError(e), unopened: true },
+    };
   }
   try {
     const st = fstatSync(fd);
@@ -313,7 +317,11 @@ export async function probeFile(
       probe: await probeContent(sourceOf(fd, size, io.head.subarray(0, n), allocated, work), ext, audioName, name),
     };
   } catch (e) {
-    return { bytes: 0, mtimeMs: 0, probe: { kind: audioName ? 'unreadable' : 'other', error: fsError(e) } };
+    return {
+      bytes: 0,
+      mtimeMs: 0,
+      probe: { kind: audioName ? 'unreadable' : 'other', error: fsError(e), unopened: true },
+    };
   } finally {
     closeSync(fd);
   }

@@ -24,6 +24,11 @@ export interface ProbeResult {
   embeddedDate?: EmbeddedDate;
   /** why a file is unreadable, or a note on an audio file whose header was repaired */
   error?: string;
+  /**
+   * the file could not be opened or read (permission denied, an I/O error, gone): nothing of its
+   * content is known, not even whether it is audio, so its row cannot be called complete
+   */
+  unopened?: true;
 }
 
 /**
