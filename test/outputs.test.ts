@@ -107,7 +107,7 @@ function heldRun(args: string[]): { child: ChildProcess; stderr: () => string; r
   const fifo = join(tempDir(), 'manifest.fifo');
   if (spawnSync('mkfifo', [fifo]).status !== 0) throw new Error('mkfifo failed');
   const child = spawn(process.execPath, [CLI, ...args, '--files', fifo], {
-    env: { ...process.env, CI: '1', TZ: 'UTC' },
+    env: { ...process.env, CI: '1', TZ: 'UTC', NODE_ENV: 'production' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
@@ -443,7 +443,7 @@ describe('19.12: temporary files of killed runs, locks, a stop while the stateme
         process.execPath,
         [CLI, t, '--csv', join(out, 's.csv'), '--statements', st, '--threads', '1'],
         {
-          env: { ...process.env, CI: '1', TZ: 'UTC' },
+          env: { ...process.env, CI: '1', TZ: 'UTC', NODE_ENV: 'production' },
           stdio: ['ignore', 'ignore', 'pipe'],
         },
       );
@@ -592,7 +592,7 @@ describe('19.8 and 19.9: the register', () => {
           CLI,
           LEAK,
         ],
-        { encoding: 'utf8', env: { ...process.env, CI: '1', TZ: 'UTC' } },
+        { encoding: 'utf8', env: { ...process.env, CI: '1', TZ: 'UTC', NODE_ENV: 'production' } },
       );
       expect(r.status, r.stderr).toBe(0);
       expect(csvObjects(r.stdout).find((row) => row.controller === 'Region')).toBeDefined();
