@@ -9,7 +9,7 @@
  * that LibreOffice's "Format quoted field as text" keeps a key's leading zero (0812345001); the JSON
  * keeps full precision, and the workbook (--xlsx) is the safe route for spreadsheets.
  *
- * Both are made in pieces (summaryCsvChunks, summaryJsonChunks), a few hundred rows to a piece, each
+ * Both are made in pieces (summaryCsvChunks, summaryJsonChunks) of some 60 KB, each
  * row built from the report as it is written: a summary of a million customers is written through a
  * stream, never held whole (a million rows' JSON is ~1.5 GB of text). Joined, the pieces are the text
  * summaryCsvOf and summaryJsonOf return, byte for byte.
@@ -42,8 +42,14 @@ interface Rounded {
   pastHours: number | null;
 }
 
-/** Rows to a piece of the CSV or JSON text (a piece is then some 100 KB to 1 MB). */
+/** Rows to a piece of the CSV text (~60 KB: csv-stringify has a cost per call). */
 export const ROWS_PER_CHUNK = 500;
+/**
+ * Characters to a piece of the JSON text (~45 rows): a piece short-lived enough to die young. Pieces
+ * of 500 rows (~750 KB) outlived the young generation's collections while they were written, and at
+ * 1,000,000 rows the old generation's garbage swung the process between 1.4 and 2.7 GB.
+ */
+export const JSON_PIECE_CHARS = 64 * 1024;
 
 /**
  * Figures that were not read are written empty, never 0: a row with nothing found where part of
@@ -229,7 +235,7 @@ function jsonFields(
 
 /**
  * The summary JSON in pieces: the text of JSON.stringify(summary, null, 2) + "\n", with the customers
- * (the last field) written a few hundred at a time, each row stringified as it is built.
+ * (the last field) written some 45 rows at a time, each row stringified as it is built.
  */
 export function* summaryJsonChunks(
   report: NotifyReport,
@@ -280,7 +286,8 @@ export function* summaryJsonChunks(
       (n ? ',' : '') +
       '\n    ' +
       JSON.stringify(jsonRow(r, zone, report.options, scope), null, 2).replaceAll('\n', '\n    ');
-    if (++n % ROWS_PER_CHUNK === 0) {
+    n++;
+    if (piece.length >= JSON_PIECE_CHARS) {
       yield piece;
       piece = '';
     }
