@@ -280,7 +280,7 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
     const ctx = { version: version(), argv: process.argv.slice(2), registerPath: o.notify.registerPath };
     // built once: caller sets are united and placed in countries here, for every output
     const report = notifyReport(display, notifyOptionsOf(o.notify, plan));
-    // The CSV and JSON are written as they are made, a piece of a few hundred rows at a time, waiting
+    // The CSV and JSON are written as they are made, a piece (~60 KB) at a time, waiting
     // for the output to take each (a million customers' JSON is ~1.5 GB: never held whole). Each is
     // made once: it goes to stdout or to its file, not both.
     const csv = (): Iterable<string> => summaryCsvChunks(report, display, o.delimiter);
