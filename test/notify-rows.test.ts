@@ -10,7 +10,13 @@ import type { CustomerTotals } from '../src/scan/aggregate.js';
 import { notifyReport } from '../src/report/notify.js';
 import { parseRegister } from '../src/report/register.js';
 import { retentionPlan } from '../src/report/retention.js';
-import { summaryCsv } from '../src/report/summary.js';
+import {
+  ROWS_PER_CHUNK,
+  summaryCsv,
+  summaryCsvChunks,
+  summaryCsvOf,
+  summaryJsonChunks,
+} from '../src/report/summary.js';
 import { parseCsv } from './helpers.js';
 
 function row(
@@ -237,5 +243,58 @@ describe("the UI's export", () => {
     expect(wb.cells.get('Summary')!.get('A2')).toEqual({ type: 'text', value: 'itell' });
     // an export of part of the summary says so in its total row
     expect(wb.cells.get('Summary')!.get('A3')).toEqual({ type: 'text', value: '(total of 1 of 4 rows: one customer)' });
+  });
+});
+
+describe('the summary in pieces (issue 19: a million rows are written, never held)', () => {
+  // more rows than three pieces hold, seconds with fractions (the rounding spans every piece), a
+  // register for some keys (its controllers first, then the keys it does not know)
+  const n = ROWS_PER_CHUNK * 3 + 17;
+  const many = Array.from({ length: n }, (_, i) =>
+    row(String(i).padStart(5, '0'), { files: 1, audioFiles: 1, audioSeconds: 0.37 + (i % 7) * 0.11, callerList: [] }),
+  );
+  const reg = parseRegister('key,controller\n00003,Acme\n00700,Acme\n01200,Bil\n99999,Tom\n', 'r.csv');
+  // the JSON's head also says how access times were kept
+  const withAtimes = (r: ScanResult): ScanResult => ({ ...r, noatime: { folders: true, filesRefused: 0 } });
+  const res = withAtimes(result(many));
+
+  it('the JSON pieces are JSON.stringify(summary, null, 2): the same text as one string', () => {
+    const report = notifyReport(res, { register: reg });
+    expect(report.rowCount).toBe(3 + n - 3);
+    const pieces = [...summaryJsonChunks(report, res, {}, { version: '' })];
+    expect(pieces.length).toBeGreaterThan(3);
+    const text = pieces.join('');
+    const parsed = JSON.parse(text) as { customers: { customer: string }[]; totals: { rows: number } };
+    expect(text).toBe(JSON.stringify(parsed, null, 2) + '\n');
+    expect(parsed.customers.map((c) => c.customer).slice(0, 4)).toEqual(['00003; 00700', '01200', '99999', '00000']);
+    expect(parsed.customers).toHaveLength(report.rowCount);
+    expect(parsed.totals.rows).toBe(report.rowCount);
+    // the rows built one at a time are the rows built all at once
+    expect([...notifyReport(res, { register: reg }).eachRow()]).toEqual(report.rows);
+  });
+
+  it('no rows: "customers": [] as JSON.stringify writes it', () => {
+    const empty = withAtimes(result([]));
+    const text = [...summaryJsonChunks(notifyReport(empty), empty, {}, { version: '' })].join('');
+    expect(text).toContain('"customers": []\n}\n');
+    expect(text).toBe(JSON.stringify(JSON.parse(text), null, 2) + '\n');
+  });
+
+  it('the CSV pieces are whole lines, the header once, the seconds adding up to the total across pieces', () => {
+    const report = notifyReport(res);
+    const pieces = [...summaryCsvChunks(report, res, ',')];
+    expect(pieces.length).toBeGreaterThan(3);
+    for (const p of pieces) expect(p.endsWith('\r\n')).toBe(true);
+    expect(pieces.slice(1).every((p) => !p.includes('customer,controller') && !p.startsWith('\uFEFF'))).toBe(true);
+    const text = pieces.join('');
+    expect(text).toBe(summaryCsvOf(notifyReport(res), res, ','));
+    const recs = parseCsv(text);
+    expect(recs).toHaveLength(n + 2);
+    const total = recs.at(-1)!;
+    expect(total[0]).toBe('(total)');
+    const col = recs[0]!.indexOf('audio_seconds');
+    const sum = recs.slice(1, -1).reduce((a, r) => a + Number(r[col]), 0);
+    expect(sum).toBe(Number(total[col]));
+    expect(sum).toBe(Math.round(many.reduce((a, r) => a + r.audioSeconds, 0)));
   });
 });

@@ -4,7 +4,7 @@ import { FolderMovedError, openOutput, removeTemporaryFiles, OutputWriteError, t
 import { closePlans, planOutputs, describeError } from '../report/target.js';
 import { staleTemporaryFiles, takeLock, type OutputLock } from '../report/lock.js';
 import { StatementsFolder, StatementsStopped } from '../report/statements-folder.js';
-import { summaryCsvOf, summaryJsonOf } from '../report/summary.js';
+import { summaryCsvChunks, summaryJsonChunks } from '../report/summary.js';
 import { notifyReport, registerCoverage } from '../report/notify.js';
 import { EXIT_INCOMPLETE, gapPhrases, runCompleteness, runGaps } from '../report/completeness.js';
 import type { Register } from '../report/register.js';
@@ -280,19 +280,36 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
     const ctx = { version: version(), argv: process.argv.slice(2), registerPath: o.notify.registerPath };
     // built once: caller sets are united and placed in countries here, for every output
     const report = notifyReport(display, notifyOptionsOf(o.notify, plan));
-    const csv = o.csv || csvToStdout ? summaryCsvOf(report, display, o.delimiter) : undefined;
-    const json = o.json ? escapeJson(summaryJsonOf(report, display, optionsRecord(o), ctx)) : undefined;
+    // The CSV and JSON are written as they are made, a piece (~60 KB) at a time, waiting
+    // for the output to take each (a million customers' JSON is ~1.5 GB: never held whole). Each is
+    // made once: it goes to stdout or to its file, not both.
+    const csv = (): Iterable<string> => summaryCsvChunks(report, display, o.delimiter);
+    const json = function* (): Iterable<string> {
+      for (const piece of summaryJsonChunks(report, display, optionsRecord(o), ctx)) yield escapeJson(piece);
+    };
     // stdout is data, kept faithful, except on a terminal: no name may send escape sequences there
+    // (pieces end at a line's end, so each is made printable on its own)
     if (!stopped() && (o.csv === '-' || (csvToStdout && !o.csv))) {
-      await writeStdout(stdoutTty ? printableLines(csv!) : csv!);
+      for (const piece of csv()) await writeStdout(stdoutTty ? printableLines(piece) : piece);
       written.push(o.csv === '-' ? '--csv -' : 'the summary on stdout');
     }
     if (!stopped() && o.json === '-') {
-      await writeStdout(json!);
+      for (const piece of json()) await writeStdout(piece);
       written.push('--json -');
     }
-    files.get('--csv')?.write(csv!);
-    files.get('--json')?.write(json!);
+    // into the temporary files; a signal stops between pieces (the file is then not put in place), a
+    // write error stops the output (its commit below says so)
+    for (const [flag, pieces] of [
+      ['--csv', csv],
+      ['--json', json],
+    ] as const) {
+      const f = files.get(flag);
+      if (!f) continue;
+      for (const piece of pieces()) {
+        if (stopped() || f.failure) break;
+        await f.send(piece);
+      }
+    }
     // the manifest first: the largest output, the one a full disk stops, and then no other is put in place
     const order = [...files].sort(([a], [b]) => Number(b === '--files') - Number(a === '--files'));
     const needMethod = o.notify.xlsx !== undefined || statements !== undefined;

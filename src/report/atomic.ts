@@ -45,6 +45,12 @@ export interface Output {
   /** the first write error, if any (kept here: never an uncaught 'error' event) */
   readonly failure: Error | undefined;
   write(text: string): void;
+  /**
+   * Write and wait while the stream's buffer is full (until 'drain'), so that a writer of a million
+   * rows holds a piece at a time, not the whole output queued in memory. After a write error it does
+   * nothing (see failure; commit throws).
+   */
+  send(text: string): Promise<void>;
   /** Finish: flush (and for a file: fsync, rename, fsync the folder). Throws OutputWriteError. */
   commit(): Promise<void>;
   /** Give up: a temporary file is removed; a direct output is closed. */
@@ -84,6 +90,23 @@ abstract class BaseOutput {
 
   write(text: string): void {
     if (!this.error && !this.stream.destroyed) this.stream.write(text);
+  }
+
+  async send(text: string): Promise<void> {
+    if (this.error || this.stream.destroyed) return;
+    if (this.stream.write(text)) return;
+    const stream = this.stream;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        stream.off('drain', done);
+        stream.off('error', done);
+        stream.off('close', done);
+        resolve();
+      };
+      stream.on('drain', done);
+      stream.on('error', done);
+      stream.on('close', done);
+    });
   }
 
   protected async flush(): Promise<void> {

@@ -76,9 +76,13 @@ export function method(result: ScanResult, report: NotifyReport, ctx: MethodCont
   const o = report.options;
   const plan = o.retention;
   const t = report.total;
-  const rows = report.rows;
-  const sum = (k: 'unmatched' | 'top-level'): number =>
-    rows.filter((r) => r.kind === k).reduce((n, r) => n + r.files, 0);
+  // one pass over the rows, each taken as it is built (a million rows are not kept for this)
+  let topLevelFiles = 0;
+  const sources = new Map<string, number>();
+  for (const r of report.eachRow()) {
+    if (r.kind === 'top-level') topLevelFiles += r.files;
+    for (const [k, n] of r.dateSources) sources.set(k, (sources.get(k) ?? 0) + n);
+  }
   let retention = 'none given: recordings kept past retention are not counted';
   if (plan) {
     const parts: string[] = [];
@@ -96,8 +100,6 @@ export function method(result: ScanResult, report: NotifyReport, ctx: MethodCont
       retention = `${parts.join('; ')}. A recording is past retention when its start + the retention is before the as-of time; the retention is subtracted from the as-of time in calendar days, weeks, months or years in ${zone}.`;
     }
   }
-  const sources = new Map<string, number>();
-  for (const r of rows) for (const [k, n] of r.dateSources) sources.set(k, (sources.get(k) ?? 0) + n);
   const gaps: string[] = [];
   const a = report.availability;
   if (!a.callerSets && result.config.pattern && t.distinctCallers !== undefined) {
@@ -145,7 +147,7 @@ export function method(result: ScanResult, report: NotifyReport, ctx: MethodCont
     symbolic_links_skipped: result.linksSkipped,
     special_files_skipped: result.specialSkipped,
     unmatched_files: result.unmatched,
-    top_level_files: sum('top-level'),
+    top_level_files: topLevelFiles,
     unreadable_files: t.unreadableFiles,
     completeness: result.partial ? 'partial' : run.complete ? 'complete' : 'incomplete',
     incomplete_because: gapPhrases(run),

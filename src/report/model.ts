@@ -1,7 +1,8 @@
 /**
  * The one place where the report meets the engine's per-row figures (CustomerTotals: kind, caller key
- * sets, withheld calls, past-retention counts). The report sums audio in integer µs, so the
- * past-retention seconds are turned into µs here, and `availability` says which figures a given set of
+ * sets, withheld calls, past-retention counts), read in place: a million customers' rows are not
+ * copied. The report sums audio in integer µs, so the past-retention seconds are turned into µs here,
+ * and `availability` says which figures a given set of
  * rows really carries: a live snapshot has no caller key sets (only a finished scan's result does), so
  * callers cannot be de-duplicated across keys there, and the outputs say so instead of adding sizes up
  * silently.
@@ -11,12 +12,6 @@ import type { ScanResult } from '../scan/engine.js';
 
 export type { RowKind } from '../scan/aggregate.js';
 
-/** The engine's row as the report reads it. */
-export interface ReportRow extends CustomerTotals {
-  /** pastRetentionSeconds in integer µs (exact sums) */
-  pastRetentionMicros: number;
-}
-
 /** Which figures these rows really have (false: said so in the method, never shown as a count). */
 export interface Availability {
   callerSets: boolean;
@@ -25,24 +20,26 @@ export interface Availability {
   kind: boolean;
 }
 
-export function reportRow(c: CustomerTotals): ReportRow {
-  return { ...c, pastRetentionMicros: Math.round(c.pastRetentionSeconds * 1e6) };
-}
+/** A row's pastRetentionSeconds in integer µs (exact sums). */
+export const pastRetentionMicros = (c: CustomerTotals): number => Math.round(c.pastRetentionSeconds * 1e6);
 
 export function availability(result: ScanResult): Availability {
   return availabilityOf(result.customers);
 }
 
 export function availabilityOf(customers: readonly CustomerTotals[]): Availability {
-  const withCallers = customers.filter((r) => r.distinctCallers !== undefined);
+  // one pass, no filtered copy of a million rows
+  let withCallers = 0;
+  let sets = true;
+  for (const r of customers) {
+    if (r.distinctCallers === undefined) continue;
+    withCallers++;
+    if (!(r.callers instanceof Set)) sets = false;
+  }
   return {
-    callerSets: withCallers.length > 0 && withCallers.every((r) => r.callers instanceof Set),
+    callerSets: withCallers > 0 && sets,
     withheld: true,
     retention: true,
     kind: true,
   };
-}
-
-export function reportRows(result: ScanResult): ReportRow[] {
-  return result.customers.map(reportRow);
 }

@@ -7,7 +7,7 @@
 import type { ScanResult } from '../scan/engine.js';
 import type { DateSource } from '../scan/date/resolve.js';
 import { rowLabel, type CustomerTotals } from '../scan/aggregate.js';
-import { availability, availabilityOf, reportRow, type Availability, type ReportRow } from './model.js';
+import { availability, availabilityOf, pastRetentionMicros, type Availability } from './model.js';
 import type { Register } from './register.js';
 import type { Facts } from './facts.js';
 import type { Lang } from './lang/index.js';
@@ -89,8 +89,19 @@ export interface NotifyOptions {
   lang?: Lang;
 }
 
+/**
+ * The rows of a report. A report of a million customers is written row by row (the CSV and JSON
+ * writers take eachRow(): each row is built when it is written and dropped after), so that no output
+ * holds every row at once; `rows` builds them all and keeps them, for the outputs that need them
+ * together (the workbook, the statements, the UI).
+ */
 export interface NotifyReport {
-  rows: NotifyRow[];
+  /** every row, built on first use and kept */
+  readonly rows: NotifyRow[];
+  /** how many rows there are (without building them) */
+  readonly rowCount: number;
+  /** the rows in order, each built as it is taken and not kept (the kept ones once `rows` was read) */
+  eachRow(): Iterable<NotifyRow>;
   total: NotifyRow;
   availability: Availability;
   options: NotifyOptions;
@@ -107,7 +118,7 @@ const byCount = <K extends string>(m: Map<K, number>): [K, number][] =>
 
 /** Rows merged into one (the caller sets united, never their sizes added, when the sets are there). */
 function combine(
-  parts: ReportRow[],
+  parts: Iterable<CustomerTotals>,
   head: Pick<
     NotifyRow,
     'kind' | 'label' | 'keys' | 'controller' | 'org_id' | 'contact' | 'dataSubjectCategories' | 'personalDataCategories'
@@ -146,7 +157,9 @@ function combine(
     const d = daysFor(o.retention, k);
     if (d !== undefined) days.add(d);
   }
+  let any = false;
   for (const r of parts) {
+    any = true;
     files += r.files;
     audio += r.audioFiles;
     other += r.otherFiles;
@@ -171,7 +184,7 @@ function combine(
       retentionKnown = true;
       days.add(d);
       past += r.pastRetentionFiles;
-      pastMicros += r.pastRetentionMicros;
+      pastMicros += pastRetentionMicros(r);
       if (r.oldestPastRetentionMs !== undefined && r.oldestPastRetentionMs < oldest) oldest = r.oldestPastRetentionMs;
     }
     for (const [k, n] of r.formats) formats.set(k, (formats.get(k) ?? 0) + n);
@@ -184,7 +197,7 @@ function combine(
     for (const [k, n] of r.dateSources) sources.set(k, (sources.get(k) ?? 0) + n);
   }
   // a row of zeros (a register controller with no files) still has its retention
-  if (!parts.length && days.size) retentionKnown = true;
+  if (!any && days.size) retentionKnown = true;
   let distinct: number | undefined;
   let countries: [string, number][] | undefined;
   const dedup = !withCallers || (sets && avail.callerSets);
@@ -249,16 +262,19 @@ export function notifyReport(result: ScanResult, o: NotifyOptions = {}): NotifyR
   );
 }
 
-/** Each row's completeness from the run's gaps (set on the rows: they are built fresh for each report). */
-export function judgeRows(rows: NotifyRow[], total: NotifyRow, gaps: RunGaps): RowCompleteness {
-  for (const r of rows) {
-    const c =
-      r.kind === 'unmatched' || r.kind === 'top-level'
-        ? builtInCompleteness(gaps, r.unopenedFiles)
-        : keysCompleteness(gaps, r.keys, r.unreadableFolders, r.unopenedFiles);
-    r.completeness = c;
-    r.subjects = judgedSubjects(r.subjects, r, c);
-  }
+/** A row's completeness from the run's gaps (set on the row: rows are built fresh for each report). */
+function judgeRow(r: NotifyRow, gaps: RunGaps): NotifyRow {
+  const c =
+    r.kind === 'unmatched' || r.kind === 'top-level'
+      ? builtInCompleteness(gaps, r.unopenedFiles)
+      : keysCompleteness(gaps, r.keys, r.unreadableFolders, r.unopenedFiles);
+  r.completeness = c;
+  r.subjects = judgedSubjects(r.subjects, r, c);
+  return r;
+}
+
+/** The total's completeness: the whole run's. */
+function judgeTotal(total: NotifyRow, gaps: RunGaps): RowCompleteness {
   const c = runCompleteness(gaps);
   total.subjects = judgedSubjects(total.subjects, total, c);
   return (total.completeness = c);
@@ -293,22 +309,87 @@ export function notifyRows(
   gaps?: RunGaps,
   scope?: ExportScopeInfo,
 ): NotifyReport {
-  const rows = customers.map(reportRow);
-  const out: NotifyRow[] = [];
-  // a folder whose name could pass for a built-in row, e.g. "(unmatched)", is shown as "./(unmatched)"
-  const special = (r: ReportRow): NotifyRow =>
-    combine(
-      [r],
-      { kind: r.kind === 'customer' ? 'customer' : r.kind, label: rowLabel(r), keys: [rowLabel(r)], ...blank },
+  return new Report(customers, withCallers, o, avail, gaps, scope);
+}
+
+/**
+ * The report over the engine's rows, read in place (no copy of a row is kept): the total is summed
+ * now, the rows are built when they are taken (see NotifyReport).
+ */
+class Report implements NotifyReport {
+  readonly total: NotifyRow;
+  readonly completeness?: RowCompleteness;
+  readonly rowCount: number;
+  private built?: NotifyRow[];
+  /** with a register: a customer's index in `customers`, to find a controller's keys' rows */
+  private readonly index?: Map<string, number>;
+
+  constructor(
+    private readonly customers: readonly CustomerTotals[],
+    private readonly withCallers: boolean,
+    readonly options: NotifyOptions,
+    readonly availability: Availability,
+    readonly gaps: RunGaps | undefined,
+    readonly scope: ExportScopeInfo | undefined,
+  ) {
+    const o = options;
+    this.total = combine(
+      customers,
+      { kind: 'total', label: '(total)', keys: [], ...blank },
       o,
-      avail,
+      availability,
       withCallers,
     );
-  if (o.register) {
-    const byKey = new Map(rows.filter((r) => r.kind === 'customer').map((r) => [r.customer, r]));
+    if (o.register) {
+      const index = new Map<string, number>();
+      let n = o.register.controllers.length;
+      for (let i = 0; i < customers.length; i++) {
+        const r = customers[i]!;
+        if (r.kind !== 'customer') n++;
+        else {
+          index.set(r.customer, i);
+          if (!o.register.byKey.has(r.customer)) n++;
+        }
+      }
+      this.index = index;
+      this.rowCount = n;
+    } else this.rowCount = customers.length;
+    if (gaps) this.completeness = judgeTotal(this.total, gaps);
+  }
+
+  get rows(): NotifyRow[] {
+    return (this.built ??= [...this.make()]);
+  }
+
+  eachRow(): Iterable<NotifyRow> {
+    return this.built ?? this.make();
+  }
+
+  /** The rows in order: a register's controllers, its unknown keys, the built-in rows; else one per row. */
+  private *make(): Generator<NotifyRow> {
+    const { customers, options: o, availability: avail, withCallers, gaps } = this;
+    const judged = (r: NotifyRow): NotifyRow => (gaps ? judgeRow(r, gaps) : r);
+    // a folder whose name could pass for a built-in row, e.g. "(unmatched)", is shown as "./(unmatched)"
+    const special = (r: CustomerTotals): NotifyRow =>
+      combine(
+        [r],
+        { kind: r.kind === 'customer' ? 'customer' : r.kind, label: rowLabel(r), keys: [rowLabel(r)], ...blank },
+        o,
+        avail,
+        withCallers,
+      );
+    if (!o.register) {
+      for (const r of customers) yield judged(special(r));
+      return;
+    }
+    const index = this.index!;
     for (const c of o.register.controllers) {
-      const parts = c.keys.map((k) => byKey.get(k)).filter((r): r is ReportRow => r !== undefined);
-      out.push(
+      const parts: CustomerTotals[] = [];
+      for (const k of c.keys) {
+        const i = index.get(k);
+        if (i !== undefined) parts.push(customers[i]!);
+      }
+      yield judged(
         combine(
           parts,
           {
@@ -327,9 +408,9 @@ export function notifyRows(
         ),
       );
     }
-    for (const r of rows) {
+    for (const r of customers) {
       if (r.kind !== 'customer' || o.register.byKey.has(r.customer)) continue;
-      out.push(
+      yield judged(
         combine(
           [r],
           { kind: 'unregistered', label: rowLabel(r), keys: [rowLabel(r)], ...blank },
@@ -339,13 +420,8 @@ export function notifyRows(
         ),
       );
     }
-    for (const r of rows) if (r.kind !== 'customer') out.push(special(r));
-  } else {
-    for (const r of rows) out.push(special(r));
+    for (const r of customers) if (r.kind !== 'customer') yield judged(special(r));
   }
-  const total = combine(rows, { kind: 'total', label: '(total)', keys: [], ...blank }, o, avail, withCallers);
-  const completeness = gaps ? judgeRows(out, total, gaps) : undefined;
-  return { rows: out, total, availability: avail, options: o, gaps, completeness, scope };
 }
 
 /** Whether a row's controller has anything in the tree. */

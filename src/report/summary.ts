@@ -8,6 +8,11 @@
  * en-US reader takes for a thousands group (785064,665 → 785,064,665). Text cells are always quoted, so
  * that LibreOffice's "Format quoted field as text" keeps a key's leading zero (0812345001); the JSON
  * keeps full precision, and the workbook (--xlsx) is the safe route for spreadsheets.
+ *
+ * Both are made in pieces (summaryCsvChunks, summaryJsonChunks) of some 60 KB, each
+ * row built from the report as it is written: a summary of a million customers is written through a
+ * stream, never held whole (a million rows' JSON is ~1.5 GB of text). Joined, the pieces are the text
+ * summaryCsvOf and summaryJsonOf return, byte for byte.
  */
 import { stringify } from 'csv-stringify/sync';
 import type { ScanResult } from '../scan/engine.js';
@@ -29,13 +34,22 @@ class Text {
   constructor(readonly value: string) {}
 }
 
-/** A column's values rounded as written: whole seconds, hundredths of hours. */
+/** A row's values rounded as written: whole seconds, hundredths of hours. */
 interface Rounded {
   seconds: number;
   /** in hundredths */
   hours: number;
   pastHours: number | null;
 }
+
+/** Rows to a piece of the CSV text (~60 KB: csv-stringify has a cost per call). */
+export const ROWS_PER_CHUNK = 500;
+/**
+ * Characters to a piece of the JSON text (~45 rows): a piece short-lived enough to die young. Pieces
+ * of 500 rows (~750 KB) outlived the young generation's collections while they were written, and at
+ * 1,000,000 rows the old generation's garbage swung the process between 1.4 and 2.7 GB.
+ */
+export const JSON_PIECE_CHARS = 64 * 1024;
 
 /**
  * Figures that were not read are written empty, never 0: a row with nothing found where part of
@@ -77,35 +91,75 @@ function csvCells(s: SummaryRow, rounded: Rounded, delimiter: Delimiter): (Text 
 
 /**
  * The rows' rounded seconds and hours, so that each column adds up to its total as written (largest
- * remainder: cells.ts); the total is rounded as usual.
+ * remainder: cells.ts); the total is rounded as usual. One pass over the rows, keeping three numbers
+ * a row (the total's last); rounded(i, row) gives row i's cells.
  */
-function roundedColumns(rows: readonly NotifyRow[], total: NotifyRow): Rounded[] {
-  const col = (f: (r: NotifyRow) => number): number[] => [...roundToSum(rows.map(f), f(total)), Math.round(f(total))];
-  const seconds = col((r) => r.micros / 1e6);
-  const hours = col((r) => r.micros / 3.6e7);
-  const past = col((r) => (r.pastRetentionMicros ?? 0) / 3.6e7);
-  return [...rows, total].map((r, i) => ({
-    seconds: seconds[i]!,
-    hours: hours[i]!,
-    pastHours: r.pastRetentionMicros === undefined ? null : past[i]!,
-  }));
+function roundedColumns(report: NotifyReport): (i: number, r: NotifyRow) => Rounded {
+  const n = report.rowCount;
+  const micros = new Float64Array(n);
+  const past = new Float64Array(n);
+  let i = 0;
+  for (const r of report.eachRow()) {
+    micros[i] = r.micros;
+    past[i++] = r.pastRetentionMicros ?? 0;
+  }
+  const total = report.total;
+  const col = (values: Float64Array, unit: number, t: number): number[] => {
+    const out = roundToSum(
+      values.map((v) => v / unit),
+      t / unit,
+    );
+    out.push(Math.round(t / unit));
+    return out;
+  };
+  const seconds = col(micros, 1e6, total.micros);
+  const hours = col(micros, 3.6e7, total.micros);
+  const pastHours = col(past, 3.6e7, total.pastRetentionMicros ?? 0);
+  return (j, r) => ({
+    seconds: seconds[j]!,
+    hours: hours[j]!,
+    pastHours: r.pastRetentionMicros === undefined ? null : pastHours[j]!,
+  });
+}
+
+const csvOptions = (delimiter: Delimiter, first: boolean) =>
+  ({
+    bom: first,
+    delimiter,
+    header: first,
+    columns: [...SUMMARY_COLUMNS],
+    record_delimiter: 'windows',
+    cast: { object: (v: object) => ({ value: (v as unknown as Text).value, quoted: true }) },
+  }) as const;
+
+/** The summary CSV in pieces of whole lines (the header and BOM in the first). */
+export function* summaryCsvChunks(
+  report: NotifyReport,
+  result: ScanResult,
+  delimiter: Delimiter = ',',
+): Generator<string> {
+  const zone = result.config.zone;
+  const rounded = roundedColumns(report);
+  let batch: (Text | string)[][] = [];
+  let first = true;
+  const flush = (): string => {
+    const text = stringify(batch, csvOptions(delimiter, first));
+    first = false;
+    batch = [];
+    return text;
+  };
+  let i = 0;
+  for (const r of report.eachRow()) {
+    batch.push(csvCells(summaryRow(r, zone, report.scope), rounded(i++, r), delimiter));
+    if (batch.length >= ROWS_PER_CHUNK) yield flush();
+  }
+  batch.push(csvCells(summaryRow(report.total, zone, report.scope), rounded(i, report.total), delimiter));
+  if (result.partial) batch.push([new Text(PARTIAL_MARK), ...SUMMARY_COLUMNS.slice(1).map(() => '')]);
+  yield flush();
 }
 
 export function summaryCsvOf(report: NotifyReport, result: ScanResult, delimiter: Delimiter = ','): string {
-  const zone = result.config.zone;
-  const rounded = roundedColumns(report.rows, report.total);
-  const rows: (Text | string)[][] = [...report.rows, report.total].map((r, i) =>
-    csvCells(summaryRow(r, zone, report.scope), rounded[i]!, delimiter),
-  );
-  if (result.partial) rows.push([new Text(PARTIAL_MARK), ...SUMMARY_COLUMNS.slice(1).map(() => '')]);
-  return stringify(rows, {
-    bom: true,
-    delimiter,
-    header: true,
-    columns: [...SUMMARY_COLUMNS],
-    record_delimiter: 'windows',
-    cast: { object: (v) => ({ value: (v as unknown as Text).value, quoted: true }) },
-  });
+  return [...summaryCsvChunks(report, result, delimiter)].join('');
 }
 
 /** The summary CSV of a scan (the UI's export and --csv). */
@@ -179,39 +233,75 @@ function jsonFields(
   };
 }
 
+/**
+ * The summary JSON in pieces: the text of JSON.stringify(summary, null, 2) + "\n", with the customers
+ * (the last field) written some 45 rows at a time, each row stringified as it is built.
+ */
+export function* summaryJsonChunks(
+  report: NotifyReport,
+  result: ScanResult,
+  options: Record<string, unknown>,
+  ctx: MethodContext,
+): Generator<string> {
+  const zone = result.config.zone;
+  const scope = (result as ReportedResult).scope;
+  const { customer: _t, ...total } = jsonRow(report.total, zone, report.options, scope);
+  const run = runCompleteness(runGaps(result));
+  // customers last: the text before it is the head, then the array row by row
+  const head = JSON.stringify(
+    {
+      root: result.config.root,
+      scannedAt: formatIso(zone, result.startedAt.getTime()),
+      finishedAt: formatIso(zone, result.finishedAt.getTime()),
+      partial: result.partial,
+      completeness: completenessCell(run),
+      incomplete_because: gapPhrases(run),
+      scope: scope ? { chosen: scope.label, rows: scope.rows, of: scope.of } : null,
+      options,
+      method: method(result, report, ctx),
+      totals: {
+        customers: result.totals.customers,
+        rows: report.rowCount,
+        ...total,
+        symbolic_links_skipped: result.linksSkipped,
+        special_files_skipped: result.specialSkipped,
+        unreadable_folders: result.unreadableFolders,
+        unmatched_files: result.unmatched,
+      },
+      atimes_kept: { folders: result.noatime.folders, files_not_kept: result.noatime.filesRefused },
+      customers: 0,
+    },
+    null,
+    2,
+  );
+  // the head ends `"customers": 0\n}`: the 0 is where the array goes
+  const tail = '0\n}';
+  if (!head.endsWith(tail)) throw new Error('summary JSON: the customers field is not last');
+  let piece = head.slice(0, -tail.length) + '[';
+  let n = 0;
+  for (const r of report.eachRow()) {
+    // a row nested two levels deep: every line of its own text indented by four more spaces (a string
+    // holds no raw newline: JSON.stringify escapes it)
+    piece +=
+      (n ? ',' : '') +
+      '\n    ' +
+      JSON.stringify(jsonRow(r, zone, report.options, scope), null, 2).replaceAll('\n', '\n    ');
+    n++;
+    if (piece.length >= JSON_PIECE_CHARS) {
+      yield piece;
+      piece = '';
+    }
+  }
+  yield piece + (n ? '\n  ]' : ']') + '\n}\n';
+}
+
 export function summaryJsonOf(
   report: NotifyReport,
   result: ScanResult,
   options: Record<string, unknown>,
   ctx: MethodContext,
 ): string {
-  const zone = result.config.zone;
-  const scope = (result as ReportedResult).scope;
-  const { customer: _t, ...total } = jsonRow(report.total, zone, report.options, scope);
-  const run = runCompleteness(runGaps(result));
-  const obj = {
-    root: result.config.root,
-    scannedAt: formatIso(zone, result.startedAt.getTime()),
-    finishedAt: formatIso(zone, result.finishedAt.getTime()),
-    partial: result.partial,
-    completeness: completenessCell(run),
-    incomplete_because: gapPhrases(run),
-    scope: scope ? { chosen: scope.label, rows: scope.rows, of: scope.of } : null,
-    options,
-    method: method(result, report, ctx),
-    totals: {
-      customers: result.totals.customers,
-      rows: report.rows.length,
-      ...total,
-      symbolic_links_skipped: result.linksSkipped,
-      special_files_skipped: result.specialSkipped,
-      unreadable_folders: result.unreadableFolders,
-      unmatched_files: result.unmatched,
-    },
-    atimes_kept: { folders: result.noatime.folders, files_not_kept: result.noatime.filesRefused },
-    customers: report.rows.map((r) => jsonRow(r, zone, report.options, scope)),
-  };
-  return JSON.stringify(obj, null, 2) + '\n';
+  return [...summaryJsonChunks(report, result, options, ctx)].join('');
 }
 
 export function summaryJson(
