@@ -144,7 +144,7 @@ export function keysCompleteness(
   g: RunGaps,
   keys: readonly string[],
   ownUnreadableFolders: number,
-  ownUnopenedFiles = 0,
+  ownUnopenedFiles: number,
 ): RowCompleteness {
   let shared = g.sharedUnreadableFolders;
   const p = g.pattern;
@@ -181,7 +181,7 @@ export function keysCompleteness(
 }
 
 /** A built-in row ("(unmatched)", "(top level)"): its own files are known; any unread folder may hold more. */
-export function builtInCompleteness(g: RunGaps, ownUnopenedFiles = 0): RowCompleteness {
+export function builtInCompleteness(g: RunGaps, ownUnopenedFiles: number): RowCompleteness {
   return verdict({
     ...common(g),
     unreadFolders: g.unreadableFolders,
