@@ -217,7 +217,7 @@ describe('files that are not what their name says', () => {
   });
   it('a file that vanished is unreadable (audio name) with the reason, not a crash', async () => {
     const r = await probeFile(join(dir, 'gone.wav'), 'gone.wav');
-    expect(r.probe).toEqual({ kind: 'unreadable', error: 'vanished during the scan' });
+    expect(r.probe).toEqual({ kind: 'unreadable', error: 'vanished during the scan', unopened: true });
   });
   it('MP4 creation time and ID3 recording time are read as dates', async () => {
     const m = await probeFile(
