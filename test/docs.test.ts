@@ -207,12 +207,19 @@ async function runUi(b: Block, dir: string, env: NodeJS.ProcessEnv): Promise<str
   const tmux = (...a: string[]) => execFileSync('tmux', [...SOCKET, ...a], { encoding: 'utf8' });
   const session = `docs-${b.line}`;
   const script = join(dir, `.ui-${b.line}.sh`);
+  // every value quoted whole (a ' inside closes and reopens the quotes): under `npm test` the
+  // environment holds npm's own variables, whose values may hold quotes; names a shell cannot take
+  // (npm's `npm_config_//registry…` kind) are left out
   const exports = Object.entries(env)
-    .map(([k, v]) => `export ${k}='${v ?? ''}'`)
+    .filter(([k]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+    .map(([k, v]) => `export ${k}='${(v ?? '').replace(/'/g, `'\\''`)}'`)
     .join('\n');
   writeFileSync(script, `${exports}\ncd '${dir}'\n${b.body}\necho "[exited $?]"; sleep 60\n`);
   const { columns, rows } = b.ui!;
-  tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(rows), `bash '${script}'`);
+  // env -i: the session would inherit the tmux server's environment, which is this process's (CI=true
+  // under CI, where leaktally rightly opens no UI; NODE_ENV=test from vitest): the page's reader has
+  // only what the script exports
+  tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(rows), `env -i bash '${script}'`);
   const screen = () => tmux('capture-pane', '-t', session, '-p');
   try {
     const until = async (ok: (s: string) => boolean, what: string) => {

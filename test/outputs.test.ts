@@ -477,35 +477,39 @@ describe('19.12: temporary files of killed runs, locks, a stop while the stateme
 });
 
 describe('19.13: options given twice, option names as file names, offsets out of range', () => {
-  it('an option twice: exit 2 with one line, nothing written; `--csv --` writes no file `--`', () => {
-    const out = tempDir();
-    for (const args of [
-      ['--csv', join(out, 'a.csv'), '--csv', join(out, 'b.csv')],
-      [`--csv=${join(out, 'a.csv')}`, '--csv', join(out, 'b.csv')],
-      ['--depth', '1', '--depth', '2', '--csv', join(out, 'a.csv')],
-      ['--no-tui', '--no-tui'],
-    ]) {
-      const r = runCli([LEAK, ...args], { cwd: out });
-      expect(r.status, args.join(' ')).toBe(2);
-      oneLine(r.stderr);
-      expect(r.stderr).toMatch(/ is given twice; give it once/);
-    }
-    for (const args of [
-      ['--csv', '--'],
-      ['--csv', '--json', 'j.json'],
-      ['--statements', '-'],
-      ['--xlsx', '-x'],
-    ]) {
-      const r = runCli([LEAK, ...args], { cwd: out });
-      expect(r.status, args.join(' ')).toBe(2);
-      oneLine(r.stderr);
-      expect(r.stderr).toMatch(/needs a file name, not "-/);
-    }
-    expect(readdirSync(out)).toEqual([]);
-    // a file whose name starts with - is still possible, as ./-name
-    expect(runCli([LEAK, '--csv', './--'], { cwd: out }).status).toBe(0);
-    expect(readdirSync(out)).toEqual(['--']);
-  });
+  it(
+    'an option twice: exit 2 with one line, nothing written; `--csv --` writes no file `--`',
+    () => {
+      const out = tempDir();
+      for (const args of [
+        ['--csv', join(out, 'a.csv'), '--csv', join(out, 'b.csv')],
+        [`--csv=${join(out, 'a.csv')}`, '--csv', join(out, 'b.csv')],
+        ['--depth', '1', '--depth', '2', '--csv', join(out, 'a.csv')],
+        ['--no-tui', '--no-tui'],
+      ]) {
+        const r = runCli([LEAK, ...args], { cwd: out });
+        expect(r.status, args.join(' ')).toBe(2);
+        oneLine(r.stderr);
+        expect(r.stderr).toMatch(/ is given twice; give it once/);
+      }
+      for (const args of [
+        ['--csv', '--'],
+        ['--csv', '--json', 'j.json'],
+        ['--statements', '-'],
+        ['--xlsx', '-x'],
+      ]) {
+        const r = runCli([LEAK, ...args], { cwd: out });
+        expect(r.status, args.join(' ')).toBe(2);
+        oneLine(r.stderr);
+        expect(r.stderr).toMatch(/needs a file name, not "-/);
+      }
+      expect(readdirSync(out)).toEqual([]);
+      // a file whose name starts with - is still possible, as ./-name
+      expect(runCli([LEAK, '--csv', './--'], { cwd: out }).status).toBe(0);
+      expect(readdirSync(out)).toEqual(['--']);
+    },
+    SLOW,
+  ); // nine runs one after another: a loaded machine takes more than the default minute
   it('--as-of offsets beyond ±14:00 or with minutes of 60 or more are refused; ±14:00 is taken', () => {
     for (const bad of [
       '2019-02-18T00:00+99:99',
