@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 // the built engine: its reader threads are dist/scan/worker.js
 import { Scanner, scan, type ScanConfig, type ScanSnapshot, type CustomerTotals } from '../dist/scan/engine.js';
 import { callerKey } from '../dist/scan/callers.js';
+import { compilePattern } from '../dist/scan/pattern.js';
 import { LEAK, put, tempDir, wav, runCli, csvObjects, unprivileged } from './helpers.js';
 import { unavailable } from './needs.js';
 
@@ -44,7 +45,7 @@ describe('reader threads give exactly the single-threaded result', () => {
     expect(a.totals.files).toBeGreaterThan(20);
   });
   it('with a pattern that captures callers and dates', async () => {
-    const pattern = '*/*/*/in-{customer}-{caller}-{date:yyyyMMdd-HHmmss}-*';
+    const pattern = compilePattern('*/*/*/in-{customer}-{caller}-{date:yyyyMMdd-HHmmss}-*');
     const root = join(LEAK, 'itell');
     const [a, b] = [await scan(cfg(root, { threads: 0, pattern })), await scan(cfg(root, { threads: 2, pattern }))];
     expect(comparable(b)).toEqual(comparable(a));
@@ -220,7 +221,7 @@ describe('stopping', () => {
 describe('figures for the notification: callers, retention, built-in rows', () => {
   // 60 calls under in/, named customer-caller-date; a customer folder-like name "(unmatched)"
   // among the customers; one file the pattern does not match
-  const pattern = '*/{customer}-{caller}-{date:yyyyMMdd-HHmmss}.wav';
+  const pattern = compilePattern('*/{customer}-{caller}-{date:yyyyMMdd-HHmmss}.wav');
   const root = tempDir();
   const calls = Array.from({ length: 60 }, (_, i) => {
     const customer = ['(unmatched)', 'kA', 'kB'][i % 3]!;

@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyName, shownName, shownPath } from '../dist/scan/names.js';
 import { Scanner, type FileRecord } from '../dist/scan/engine.js';
+import { compilePattern } from '../dist/scan/pattern.js';
 import { csvObjects, parseSummary, runCli, tempDir } from './helpers.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
@@ -77,7 +78,7 @@ describe('customers by exact name (issue 19, finding 4)', () => {
       for (const pattern of [undefined, '{customer}/*.ul']) {
         const paths: string[] = [];
         const r = await new Scanner(
-          { root, depth: 1, zone: 'UTC', threads, ...(pattern ? { pattern } : {}) },
+          { root, depth: 1, zone: 'UTC', threads, ...(pattern ? { pattern: compilePattern(pattern) } : {}) },
           (rec: FileRecord) => paths.push(rec.path!),
         ).run();
         expect(r.customers.map((c) => [c.customer, c.files])).toEqual([

@@ -33,12 +33,13 @@ function customers(n: number): string {
 function retained(root: string, threads: number): { perCustomer: number; customers: number } {
   const script = `
     const { Scanner } = await import(${JSON.stringify(join(ROOT, 'dist/scan/engine.js'))});
+    const { compilePattern } = await import(${JSON.stringify(join(ROOT, 'dist/scan/pattern.js'))});
     const heap = () => { gc(); gc(); return process.memoryUsage().heapUsed; };
     // the modules and the reader threads' start-up, out of the figure: a scan of an empty pattern match first
-    const warm = new Scanner({ root: process.argv[2], depth: 1, pattern: 'nothing/{customer}.ul', zone: 'UTC', threads: ${threads} });
+    const warm = new Scanner({ root: process.argv[2], depth: 1, pattern: compilePattern('nothing/{customer}.ul'), zone: 'UTC', threads: ${threads} });
     await warm.run();
     const before = heap();
-    const s = new Scanner({ root: process.argv[2], depth: 1, pattern: '*/{customer}.ul', zone: 'UTC', threads: ${threads} });
+    const s = new Scanner({ root: process.argv[2], depth: 1, pattern: compilePattern('*/{customer}.ul'), zone: 'UTC', threads: ${threads} });
     const r = await s.run();
     const after = heap();
     console.log(JSON.stringify({ bytes: after - before, customers: r.customers.length, keep: [s, r].length }));
@@ -65,6 +66,7 @@ function writing(root: string, n: number): { held: number; customers: number; cs
   const script = `
     const dist = ${JSON.stringify(join(ROOT, 'dist'))};
     const { Scanner } = await import(dist + '/scan/engine.js');
+    const { compilePattern } = await import(dist + '/scan/pattern.js');
     const { parseRegister } = await import(dist + '/report/register.js');
     const { notifyReport } = await import(dist + '/report/notify.js');
     const { summaryCsvChunks, summaryJsonChunks } = await import(dist + '/report/summary.js');
@@ -75,7 +77,7 @@ function writing(root: string, n: number): { held: number; customers: number; cs
     const lines = ['key,controller,org_id'];
     for (let i = 0; i < ${n}; i++) lines.push('c' + String(i).padStart(7, '0') + ',Controller ' + i + ',556' + i);
     const register = parseRegister(lines.join('\\n') + '\\n');
-    const s = new Scanner({ root, depth: 1, pattern: '*/{customer}.ul', zone: 'UTC', threads: 0 });
+    const s = new Scanner({ root, depth: 1, pattern: compilePattern('*/{customer}.ul'), zone: 'UTC', threads: 0 });
     const r = await s.run();
     const before = heap();
     const report = notifyReport(r, { register });

@@ -11,6 +11,7 @@ import { CustomerTable, Lines, Status } from '../src/tui/widgets.js';
 import { initialState } from '../src/tui/state.js';
 import { detailLines } from '../src/tui/format.js';
 import type { ScanResult } from '../src/scan/engine.js';
+import { compilePattern } from '../src/scan/pattern.js';
 import { totalOf } from '../src/scan/aggregate.js';
 import { LEAK, csvObjects, put, tempDir } from './helpers.js';
 import { KEY, ZONE, cust, fits, fixedSource, flatTree, startApp, until } from './tui-helpers.js';
@@ -611,7 +612,10 @@ describe('journeys', () => {
     put(root, 'calls/in-beta-1.ul', Buffer.alloc(80));
     for (let i = 0; i < 7; i++) put(root, `calls/out-0701740${i}-\x1b[31m.ul`, Buffer.alloc(80));
     symlinkSync('/etc/hostname', join(root, 'calls', 'a-link'));
-    const app = startApp(root, { config: { pattern: '*/in-{customer}-*' }, size: { columns: 80, rows: 24 } });
+    const app = startApp(root, {
+      config: { pattern: compilePattern('*/in-{customer}-*') },
+      size: { columns: 80, rows: 24 },
+    });
     const main = await until(app.lastFrame, (f) => f.includes('done 100%'), 'the scan');
     expect(main).toMatch(/^! 7 files unmatched · 1 link skipped/m);
     app.stdin.write('/');

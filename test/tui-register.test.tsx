@@ -19,7 +19,9 @@ import {
 } from './fixtures/itell.js';
 import { csvObjects, runCli, tempDir } from './helpers.js';
 import { KEY, startApp, until } from './tui-helpers.js';
-import { engineExtras, notifyOptionsOf, planFor, readNotifyOptions } from '../src/report/notify-options.js';
+import { readNotifyOptions } from '../src/cli/notify-args.js';
+import { planRun } from '../src/cli/plan.js';
+import { compilePattern } from '../src/scan/pattern.js';
 import { ControllerRows } from '../src/tui/controllers.js';
 import { cust } from './tui-helpers.js';
 import { parseRegister } from '../src/report/register.js';
@@ -35,10 +37,23 @@ beforeAll(async () => {
 }, 120_000);
 
 function app(columns = 120, rows = 40) {
-  const plan = planFor(n, ZONE);
+  // the plan the command line makes of these options (its scan config and its notification options)
+  const plan = planRun({
+    argv: [],
+    dir: g.root,
+    depth: 1,
+    pattern: compilePattern(PATTERN),
+    tz: ZONE,
+    threads: 0,
+    strictEvidence: false,
+    notify: n,
+    delimiter: ',',
+    tui: true,
+    allowIncomplete: false,
+  });
   return startApp(g.root, {
-    config: { pattern: PATTERN, zone: ZONE, ...engineExtras(n, plan) },
-    notify: notifyOptionsOf(n, plan),
+    config: plan.scan,
+    notify: plan.notify,
     size: { columns, rows },
   });
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Aggregator, type CustomerTotals } from '../src/scan/aggregate.js';
 // the built engine: its reader threads (--threads 2) run the built worker
 import { Scanner, type ScanConfig } from '../dist/scan/engine.js';
+import { compilePattern } from '../dist/scan/pattern.js';
 import type { FileRecord } from '../src/scan/record.js';
 import { SORT_KEYS, sortRows } from '../src/tui/state.js';
 import { SortedRows, tableTotals } from '../src/tui/view.js';
@@ -172,7 +173,7 @@ describe('what was not counted, while the scan runs', () => {
     for (let i = 0; i < 9; i++) writeFileSync(join(root, 'calls', `out-0701740${i}-x.ul`), Buffer.alloc(80));
     const examples: string[][] = [];
     for (const threads of [0, 2]) {
-      const s = new Scanner(cfg(root, { threads, pattern: '*/in-{customer}-*' }));
+      const s = new Scanner(cfg(root, { threads, pattern: compilePattern('*/in-{customer}-*') }));
       const r = await s.run();
       const snap = s.snapshot();
       expect(snap.progress.unmatched).toBe(9);

@@ -1,40 +1,18 @@
-/** Command-line arguments (commander), validated into one options object; bad usage is a UsageError. */
+/** Command-line arguments (commander), checked and put into one run plan (plan.ts); bad usage is a UsageError. */
 import { Command, CommanderError, Option } from 'commander';
 import { statSync, accessSync, constants } from 'node:fs';
 import { version } from '../report/method.js';
 import { planOutputs } from '../report/target.js';
 import { decodeName, printable } from '../scan/names.js';
 import { folderByBytes, rawBytesOf } from './rawarg.js';
-import { compilePattern, PatternError } from '../scan/pattern.js';
+import { compilePattern, PatternError, type CompiledPattern } from '../scan/pattern.js';
 import { isValidZone, systemZone } from '../scan/date/zone.js';
 import { DEFAULT_THREADS } from '../scan/engine.js';
-import type { Delimiter } from '../report/summary.js';
-import { addNotifyOptions, readNotifyOptions, type NotifyCli } from '../report/notify-options.js';
+import { addNotifyOptions, readNotifyOptions, type NotifyCli } from './notify-args.js';
+import { planRun, type CheckedArgs, type RunPlan } from './plan.js';
 import { FACTS_TEMPLATE } from '../report/facts.js';
 
 export class UsageError extends Error {}
-
-export interface CliOptions {
-  /** the folder to scan, as a path leaktally can open (see rawarg.ts for names that are not UTF-8) */
-  dir: string;
-  /** the folder as shown to people, when that differs from dir */
-  dirShown?: string;
-  csv?: string;
-  json?: string;
-  files?: string;
-  depth: number;
-  pattern?: string;
-  tz: string;
-  delimiter: Delimiter;
-  tui: boolean;
-  threads: number;
-  /** refuse to go on (exit 2) when an access time in the tree would move */
-  strictEvidence: boolean;
-  /** the notification pack's options (register, retention, as-of, country, xlsx, statements) */
-  notify: NotifyCli;
-  /** exit 0, not 3, when the scan could not read or attribute everything (the outputs still say so) */
-  allowIncomplete: boolean;
-}
 
 function program(): Command {
   return addNotifyOptions(
@@ -71,13 +49,13 @@ function program(): Command {
 }
 
 /**
- * Parse argv (without node and the script). Returns the options, or 'exit' when commander already
+ * Parse argv (without node and the script). Returns the run's plan, or 'exit' when commander already
  * printed --help or --version. Throws UsageError with a one-line message otherwise.
  */
 export async function parseArgs(
   argv: string[],
   out: (s: string) => void = (s) => process.stdout.write(s),
-): Promise<CliOptions | 'exit'> {
+): Promise<RunPlan | 'exit'> {
   const cmd = program();
   cmd.configureOutput({ writeOut: out, writeErr: () => {} });
   refuseRepeats(cmd);
@@ -129,10 +107,10 @@ export async function parseArgs(
   const delimiter = String(o.delimiter);
   if (delimiter !== ',' && delimiter !== ';')
     throw new UsageError(`--delimiter must be ',' or ';', not "${printable(delimiter)}"`);
-  const pattern = o.pattern === undefined ? undefined : String(o.pattern);
-  if (pattern !== undefined) {
+  let pattern: CompiledPattern | undefined;
+  if (o.pattern !== undefined) {
     try {
-      compilePattern(pattern);
+      pattern = compilePattern(String(o.pattern));
     } catch (e) {
       if (e instanceof PatternError) throw new UsageError(`bad --pattern: ${printable(e.message)}`);
       throw e;
@@ -144,7 +122,8 @@ export async function parseArgs(
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
-  const opts: CliOptions = {
+  const checked: CheckedArgs = {
+    argv,
     dir,
     dirShown,
     csv: o.csv as string | undefined,
@@ -161,17 +140,17 @@ export async function parseArgs(
     allowIncomplete: o.allowIncomplete === true,
   };
   const outputs: (readonly [string, string | undefined])[] = [
-    ['--csv', opts.csv],
-    ['--json', opts.json],
-    ['--files', opts.files],
+    ['--csv', checked.csv],
+    ['--json', checked.json],
+    ['--files', checked.files],
   ];
   // --files FILE alone also prints the summary CSV on stdout: FILE must not be stdout
-  if (opts.csv === undefined && opts.json === undefined && opts.files !== undefined && opts.files !== '-')
+  if (checked.csv === undefined && checked.json === undefined && checked.files !== undefined && checked.files !== '-')
     outputs.push(['the summary on stdout', '-']);
   // every output checked before the scan: empty names, missing folders, folders, the evidence, two outputs in one file
   const plans = planOutputs(outputs, dir);
   if (typeof plans === 'string') throw new UsageError(printable(plans));
-  return opts;
+  return planRun(checked);
 }
 
 /** The options that name a file or folder, and those of them where '-' is stdout. */

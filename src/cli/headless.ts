@@ -1,62 +1,36 @@
-/** The headless face: scan, then write the summary CSV/JSON and the manifest. */
+/**
+ * The headless face: scan, then write the summary CSV/JSON, the manifest, the workbook and the
+ * statements. A run is a sequence of named steps (runHeadless at the end reads as the list of them);
+ * the state they share (the outputs opened, what is written, the signal that stopped the run) lives in
+ * one HeadlessRun.
+ */
 import { Scanner, evidenceWarnings, type ScanResult } from '../scan/engine.js';
 import { FolderMovedError, openOutput, removeTemporaryFiles, OutputWriteError, type Output } from '../report/atomic.js';
 import { closePlans, planOutputs, describeError } from '../report/target.js';
 import { staleTemporaryFiles, takeLock, type OutputLock } from '../report/lock.js';
 import { StatementsFolder, StatementsStopped } from '../report/statements-folder.js';
 import { summaryCsvChunks, summaryJsonChunks } from '../report/summary.js';
-import { notifyReport, registerCoverage } from '../report/notify.js';
-import { EXIT_INCOMPLETE, gapPhrases, runCompleteness, runGaps } from '../report/completeness.js';
+import { notifyReport, registerCoverage, type NotifyReport } from '../report/notify.js';
+import { gapPhrases, runCompleteness, runGaps } from '../report/completeness.js';
 import type { Register } from '../report/register.js';
 import { ManifestWriter } from '../report/manifest.js';
 import { escapeJson, printable, printableLines } from '../scan/names.js';
 import { progressLine } from './progress.js';
 import { hours, num } from '../report/human.js';
-import { type CliOptions } from './args.js';
-import { version } from '../report/method.js';
-import { engineExtras, notifyOptionsOf, planFor } from '../report/notify-options.js';
 import { packMethod, writePackStatements, writePackWorkbook } from '../report/pack.js';
-import type { RetentionPlan } from '../report/retention.js';
+import type { Method } from '../report/method.js';
+import { EXIT, signalExitCode, stopSignals, type StopSignal } from '../report/exit.js';
+import type { RunPlan } from './plan.js';
 
 /** An output that cannot be used: found before the scan (exit 2) or while writing (exit 1). */
 export class OutputError extends Error {
   constructor(
     message: string,
-    readonly exitCode: 1 | 2 = 2,
+    readonly exitCode: typeof EXIT.output | typeof EXIT.usage = EXIT.usage,
   ) {
     super(message);
   }
 }
-
-export function configOf(o: CliOptions, plan: RetentionPlan | undefined = planFor(o.notify, o.tz)) {
-  return {
-    root: o.dir,
-    depth: o.depth,
-    pattern: o.pattern,
-    zone: o.tz,
-    threads: o.threads,
-    strictEvidence: o.strictEvidence,
-    ...engineExtras(o.notify, plan),
-  };
-}
-
-export function optionsRecord(o: CliOptions): Record<string, unknown> {
-  const n = o.notify;
-  return {
-    depth: o.depth,
-    pattern: o.pattern ?? null,
-    tz: o.tz,
-    delimiter: o.delimiter,
-    register: n.register?.file ?? null,
-    retention: n.retention?.text ?? null,
-    as_of: n.asOfMs === undefined ? null : new Date(n.asOfMs).toISOString(),
-    country: n.country ?? null,
-    facts: n.facts?.file ?? null,
-    lang: n.lang ?? 'en',
-  };
-}
-
-export { EXIT_INCOMPLETE };
 
 /**
  * A register none of whose keys names a customer found in the tree: the pattern or --depth is almost
@@ -79,11 +53,6 @@ export function registerMismatch(result: ScanResult, register: Register): string
     : 'give --pattern with {customer} (keys in file names) or the --depth of the customer folders';
   return `--register: none of its ${num(cov.keys)} keys (${few(register.entries.map((e) => e.key))}) names a customer in the tree; ${found}; ${fix}. Nothing written.`;
 }
-
-/** The signals a headless run stops on, with their numbers (the exit code is 128 + the number). */
-export const STOP_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 } as const;
-type StopSignal = keyof typeof STOP_SIGNALS;
-export const signalExitCode = (s: StopSignal): number => 128 + STOP_SIGNALS[s];
 
 /** Write to stdout; a failure other than a closed pipe (main's quiet exit) is an output error, exit 1. */
 function writeStdout(text: string): Promise<void> {
@@ -119,80 +88,116 @@ export function warnings(r: ScanResult, shownRoot = r.config.root): string[] {
   return w;
 }
 
-export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<number> {
+/** A headless run's shared state, and its steps in the order runHeadless takes them. */
+class HeadlessRun {
   // @types/node declares isTTY a boolean, but it is undefined when the stream is not a terminal
-  const stderrTty = (process.stderr.isTTY as boolean | undefined) === true;
-  const stdoutTty = (process.stdout.isTTY as boolean | undefined) === true;
-  const shownRoot = o.dirShown ?? o.dir;
-  const targets = [
-    ['--csv', o.csv],
-    ['--json', o.json],
-    ['--files', o.files],
-    ['--xlsx', o.notify.xlsx],
-  ] as const;
-  const note = (line: string): void => void process.stderr.write(`leaktally: note: ${printable(line)}\n`);
-
-  // Signals: the first stops the scan (what was counted is thrown away, temporary files removed), or,
-  // once the scan is over, stops the writing before the next output (or the next statement page: the
-  // set written so far is removed again). A second one ends the run at once. Either way the run says
-  // which outputs are in place, whole, and which are not. Installed before any temporary file exists
-  // and kept until every output is in place.
-  let signal: StopSignal | undefined;
-  let onInterrupt: (() => void) | undefined;
-  const interruptedP = new Promise<void>((resolve) => (onInterrupt = resolve));
-  let scanner: Scanner | undefined;
-  let manifest: ManifestWriter | undefined;
-  let statements: StatementsFolder | undefined;
+  private readonly stderrTty = (process.stderr.isTTY as boolean | undefined) === true;
+  private readonly stdoutTty = (process.stdout.isTTY as boolean | undefined) === true;
+  private readonly o: RunPlan['outputs'];
+  /** the signal that stopped the run, once one came */
+  private signal: StopSignal | undefined;
+  private onInterrupt!: () => void;
+  /** settles when the first signal comes */
+  private readonly interrupted = new Promise<void>((resolve) => (this.onInterrupt = resolve));
+  private handlers: (readonly [StopSignal, () => void])[] = [];
+  private scanner: Scanner | undefined;
+  private manifest: ManifestWriter | undefined;
+  /** a write error of the manifest while the scan runs: the scan is stopped, and it is reported after */
+  private manifestError: Error | undefined;
+  private statements: StatementsFolder | undefined;
+  /** outputs open in their temporary files, by flag */
+  private readonly files = new Map<string, Output>();
+  private readonly locks: OutputLock[] = [];
   /** outputs in place and whole, as "--csv s.csv" */
-  const written: string[] = [];
-  const manifestOnStdout = (): string =>
-    manifest && o.files === '-' ? `; the manifest on stdout is partial (${count(manifest.rows, 'row', 'rows')})` : '';
-  const writtenSoFar = (): string =>
-    written.length ? `written and complete: ${written.join(', ')}; no other output written` : 'no output file written';
-  const onSignal = (s: StopSignal): void => {
-    if (signal) {
-      removeTemporaryFiles();
-      const stopped = statements?.abandon();
-      process.stderr.write(
-        `leaktally: ${s} again: stopped at once; ${printable(writtenSoFar())}${stopped ? `; ${printable(stopped)}` : ''}${written.includes('--files -') ? '' : manifestOnStdout()}\n`,
-      );
-      process.exit(signalExitCode(s));
-    }
-    signal = s;
-    scanner?.stop();
-    manifest?.release();
-    onInterrupt!();
-  };
-  // read through a function: the handler may set it while a write is awaited (the type checker would
-  // hold it to what a test above it found)
-  const stopped = (): StopSignal | undefined => signal;
-  const handlers = Object.keys(STOP_SIGNALS).map((s) => [s, () => onSignal(s as StopSignal)] as const);
-  for (const [s, h] of handlers) process.on(s, h);
-  const files = new Map<string, Output>();
-  const locks: OutputLock[] = [];
-  let result: ScanResult;
-  try {
-    // the statements folder first: made and opened now, and no other output may go in it
-    if (o.notify.statements !== undefined) {
-      const sf = StatementsFolder.open(o.notify.statements, o.dir);
+  private readonly written: string[] = [];
+
+  constructor(private readonly plan: RunPlan) {
+    this.o = plan.outputs;
+  }
+
+  private note(line: string): void {
+    process.stderr.write(`leaktally: note: ${printable(line)}\n`);
+  }
+
+  /**
+   * Read through a method: a handler may set the signal while a write is awaited (the type checker would
+   * hold a field to what a test above it found).
+   */
+  private stopped(): StopSignal | undefined {
+    return this.signal;
+  }
+
+  private writtenSoFar(): string {
+    return this.written.length
+      ? `written and complete: ${this.written.join(', ')}; no other output written`
+      : 'no output file written';
+  }
+
+  private manifestOnStdout(): string {
+    return this.manifest && this.o.files === '-'
+      ? `; the manifest on stdout is partial (${count(this.manifest.rows, 'row', 'rows')})`
+      : '';
+  }
+
+  /**
+   * Signals: the first stops the scan (what was counted is thrown away, temporary files removed), or,
+   * once the scan is over, stops the writing before the next output (or the next statement page: the
+   * set written so far is removed again). A second one ends the run at once. Either way the run says
+   * which outputs are in place, whole, and which are not. Installed before any temporary file exists
+   * and kept until every output is in place.
+   */
+  catchSignals(): void {
+    const onSignal = (s: StopSignal): void => {
+      if (this.signal) {
+        removeTemporaryFiles();
+        const abandoned = this.statements?.abandon();
+        process.stderr.write(
+          `leaktally: ${s} again: stopped at once; ${printable(this.writtenSoFar())}${abandoned ? `; ${printable(abandoned)}` : ''}${this.written.includes('--files -') ? '' : this.manifestOnStdout()}\n`,
+        );
+        process.exit(signalExitCode(s));
+      }
+      this.signal = s;
+      this.scanner?.stop();
+      this.manifest?.release();
+      this.onInterrupt();
+    };
+    this.handlers = stopSignals.map((s) => [s, () => onSignal(s)] as const);
+    for (const [s, h] of this.handlers) process.on(s, h);
+  }
+
+  /**
+   * Every output made ready before the scan: the statements folder made and opened (no other output may
+   * go in it), each file output locked against another run writing it, the temporary files a killed run
+   * left of it removed, and its own temporary file opened.
+   */
+  async openOutputs(): Promise<void> {
+    const { dir, o } = { dir: this.plan.scan.root, o: this.o };
+    if (o.statements !== undefined) {
+      const sf = StatementsFolder.open(o.statements, dir);
       if (typeof sf === 'string') throw new OutputError(`--statements: ${sf}`);
-      statements = sf;
-      for (const n of sf.notes) note(n);
+      this.statements = sf;
+      for (const n of sf.notes) this.note(n);
     }
-    const plans = planOutputs(targets, o.dir, statements && { id: statements.id, given: statements.given });
+    const targets = [
+      ['--csv', o.csv],
+      ['--json', o.json],
+      ['--files', o.files],
+      ['--xlsx', o.xlsx],
+    ] as const;
+    const sf = this.statements;
+    const plans = planOutputs(targets, dir, sf && { id: sf.id, given: sf.given });
     if (typeof plans === 'string') throw new OutputError(plans);
     try {
-      // locked against another run writing the same file, and what a killed run left of it removed
       for (const [flag, plan] of plans) {
         if (!plan.folder) continue;
         const locked = takeLock(plan.folder, `.${plan.name}.lock`, plan.target);
         if (typeof locked === 'string') throw new OutputError(`${flag}: ${locked}`);
-        locks.push(locked.lock);
+        this.locks.push(locked.lock);
         if (locked.staleFrom !== undefined)
-          note(`${flag}: removed the lock of an earlier run that was stopped (process ${locked.staleFrom})`);
+          this.note(`${flag}: removed the lock of an earlier run that was stopped (process ${locked.staleFrom})`);
         const stale = staleTemporaryFiles(plan.folder, new Set([plan.name]));
         if (stale.removed.length)
-          note(
+          this.note(
             `${flag}: removed ${count(stale.removed.length, 'temporary file', 'temporary files')} of ${plan.target} left by an earlier run that was stopped (process ${stale.pids.join(', ')})`,
           );
       }
@@ -202,37 +207,43 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
     }
     for (const [flag, plan] of plans) {
       try {
-        files.set(flag, await openOutput(plan, { private: flag === '--files', root: o.dir }));
+        this.files.set(flag, await openOutput(plan, { private: flag === '--files', root: dir }));
       } catch (e) {
-        closePlans([...plans].filter(([f]) => !files.has(f)).map(([, p]) => p));
+        closePlans([...plans].filter(([f]) => !this.files.has(f)).map(([, p]) => p));
         throw new OutputError(`${flag}: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
+  }
 
-    // a write error of the manifest while the scan runs: stop the scan; reported below
-    let manifestError: Error | undefined;
-    if (o.files && !signal) {
-      manifest = new ManifestWriter(
-        o.files === '-' ? process.stdout : files.get('--files')!.stream,
-        o.tz,
+  /**
+   * The scan, the manifest written as files are read (the walk waits for it), and the progress line on a
+   * terminal. Returns the result, or the exit code of a run a signal stopped during the scan.
+   */
+  async scan(): Promise<ScanResult | number> {
+    const o = this.o;
+    if (o.files && !this.signal) {
+      this.manifest = new ManifestWriter(
+        o.files === '-' ? process.stdout : this.files.get('--files')!.stream,
+        this.plan.scan.zone,
         o.delimiter,
         {
-          terminal: o.files === '-' && stdoutTty,
+          terminal: o.files === '-' && this.stdoutTty,
           onError: (e) => {
-            manifestError = e;
-            scanner?.stop();
+            this.manifestError = e;
+            this.scanner?.stop();
           },
         },
       );
     }
-    const m = manifest;
-    const plan = planFor(o.notify, o.tz);
-    scanner = new Scanner(configOf(o, plan), m ? (r) => m.add(r) : undefined, m ? () => m.waitForRoom() : undefined);
-    if (signal) scanner.stop();
-    const timer = stderrTty
+    const m = this.manifest;
+    const scanner = new Scanner(this.plan.scan, m ? (r) => m.add(r) : undefined, m ? () => m.waitForRoom() : undefined);
+    this.scanner = scanner;
+    if (this.signal) scanner.stop();
+    const timer = this.stderrTty
       ? // eslint-disable-next-line @typescript-eslint/no-deprecated -- progress() is taken now; snapshot().progress is the last published one and would show an older count or time
-        setInterval(() => process.stderr.write(`\r\x1b[K${progressLine(scanner!.progress())}`), 100)
+        setInterval(() => process.stderr.write(`\r\x1b[K${progressLine(scanner.progress())}`), 100)
       : undefined;
+    let result: ScanResult;
     try {
       result = await scanner.run();
     } finally {
@@ -241,167 +252,224 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
         process.stderr.write('\r\x1b[K');
       }
     }
-    if (manifest && !signal && !manifestError) {
-      await Promise.race([manifest.end(), interruptedP]);
-      if (o.files === '-' && !stopped()) written.push('--files -');
+    if (m && !this.signal && !this.manifestError) {
+      await Promise.race([m.end(), this.interrupted]);
+      if (o.files === '-' && !this.stopped()) this.written.push('--files -');
     }
-    manifestError ??= manifest?.failure;
+    const manifestError = this.manifestError ?? m?.failure;
     if (manifestError) {
       removeTemporaryFiles();
       if (o.files === '-' && (manifestError as NodeJS.ErrnoException).code === 'EPIPE') throw manifestError; // main: a closed pipe
       const where = o.files === '-' ? 'stdout' : o.files;
       throw new OutputError(
         `--files: cannot write ${where}: ${describeError(manifestError)}; the scan was stopped and no output written`,
-        1,
+        EXIT.output,
       );
     }
-    if (signal && !written.length) {
+    const signal = this.stopped();
+    if (signal && !this.written.length) {
       removeTemporaryFiles();
       // rows already taken for stdout are sent whole (the CSV's buffer flushed), so the count below is what the reader gets
-      if (manifest && o.files === '-') void manifest.end();
+      if (m && o.files === '-') void m.end();
       // eslint-disable-next-line @typescript-eslint/no-deprecated -- progress() is taken now; snapshot().progress is the last published one and would show an older count or time
       const done = scanner.progress().done;
       const stdoutPart =
-        manifest && o.files === '-' && manifest.rows > 0
-          ? `the manifest on stdout is partial (${count(manifest.rows, 'row', 'rows')} written, the rest not); no other output written`
+        m && o.files === '-' && m.rows > 0
+          ? `the manifest on stdout is partial (${count(m.rows, 'row', 'rows')} written, the rest not); no other output written`
           : 'no output written';
       process.stderr.write(`leaktally: interrupted (${signal}) after ${count(done, 'file', 'files')}; ${stdoutPart}\n`);
       return signalExitCode(signal);
     }
+    return result;
+  }
 
-    const display =
-      shownRoot === result.config.root ? result : { ...result, config: { ...result.config, root: shownRoot } };
-    const register = o.notify.register;
-    if (register) {
-      // before anything is written: statements telling every controller it is not affected would be wrong
-      const mismatch = registerMismatch(result, register);
-      if (mismatch) throw new OutputError(mismatch, 2);
-    }
-    const ctx = { version: version(), argv: process.argv.slice(2), registerPath: o.notify.registerPath };
-    // built once: caller sets are united and placed in countries here, for every output
-    const report = notifyReport(display, notifyOptionsOf(o.notify, plan));
-    // The CSV and JSON are written as they are made, a piece (~60 KB) at a time, waiting
-    // for the output to take each (a million customers' JSON is ~1.5 GB: never held whole). Each is
-    // made once: it goes to stdout or to its file, not both.
+  /**
+   * The CSV and JSON summaries, written as they are made, a piece (~60 KB) at a time, waiting for the
+   * output to take each (a million customers' JSON is ~1.5 GB: never held whole). Each is made once: it
+   * goes to stdout or to its temporary file, not both. A signal stops between pieces (the file is then
+   * not put in place); a write error stops the output (its commit says so).
+   */
+  async writeSummaries(display: ScanResult, report: NotifyReport): Promise<void> {
+    const o = this.o;
     const csv = (): Iterable<string> => summaryCsvChunks(report, display, o.delimiter);
+    const recorded = this.plan.recorded;
+    const method = this.plan.method;
     const json = function* (): Iterable<string> {
-      for (const piece of summaryJsonChunks(report, display, optionsRecord(o), ctx)) yield escapeJson(piece);
+      for (const piece of summaryJsonChunks(report, display, recorded, method)) yield escapeJson(piece);
     };
     // stdout is data, kept faithful, except on a terminal: no name may send escape sequences there
     // (pieces end at a line's end, so each is made printable on its own)
-    if (!stopped() && (o.csv === '-' || (csvToStdout && !o.csv))) {
-      for (const piece of csv()) await writeStdout(stdoutTty ? printableLines(piece) : piece);
-      written.push(o.csv === '-' ? '--csv -' : 'the summary on stdout');
+    if (!this.stopped() && (o.csv === '-' || (o.summaryOnStdout && !o.csv))) {
+      for (const piece of csv()) await writeStdout(this.stdoutTty ? printableLines(piece) : piece);
+      this.written.push(o.csv === '-' ? '--csv -' : 'the summary on stdout');
     }
-    if (!stopped() && o.json === '-') {
+    if (!this.stopped() && o.json === '-') {
       for (const piece of json()) await writeStdout(piece);
-      written.push('--json -');
+      this.written.push('--json -');
     }
-    // into the temporary files; a signal stops between pieces (the file is then not put in place), a
-    // write error stops the output (its commit below says so)
     for (const [flag, pieces] of [
       ['--csv', csv],
       ['--json', json],
     ] as const) {
-      const f = files.get(flag);
+      const f = this.files.get(flag);
       if (!f) continue;
       for (const piece of pieces()) {
-        if (stopped() || f.failure) break;
+        if (this.stopped() || f.failure) break;
         await f.send(piece);
       }
     }
-    // the manifest first: the largest output, the one a full disk stops, and then no other is put in place
-    const order = [...files].sort(([a], [b]) => Number(b === '--files') - Number(a === '--files'));
-    const needMethod = o.notify.xlsx !== undefined || statements !== undefined;
-    const m2 = needMethod ? packMethod(display, report, ctx) : undefined;
+  }
+
+  /**
+   * The file outputs put in place, the manifest first: the largest output, the one a full disk stops,
+   * and then no other is put in place. The workbook is written here, from the method it shares with the
+   * statements. Returns the outputs in the order they were taken.
+   */
+  async commitOutputs(
+    display: ScanResult,
+    report: NotifyReport,
+    method: Method | undefined,
+  ): Promise<[string, Output][]> {
+    const order = [...this.files].sort(([a], [b]) => Number(b === '--files') - Number(a === '--files'));
     for (const [flag, f] of order) {
-      if (stopped()) break;
+      if (this.stopped()) break;
       try {
-        if (flag === '--xlsx') await writePackWorkbook(f, display, report, m2!);
+        if (flag === '--xlsx') await writePackWorkbook(f, display, report, method!);
         else await f.commit();
       } catch (e) {
-        if (e instanceof OutputWriteError) throw new OutputError(`${flag}: ${e.message}`, 1);
-        throw new OutputError(e instanceof Error ? e.message : String(e), 1);
+        if (e instanceof OutputWriteError) throw new OutputError(`${flag}: ${e.message}`, EXIT.output);
+        throw new OutputError(e instanceof Error ? e.message : String(e), EXIT.output);
       }
-      written.push(`${flag} ${f.target}`);
+      this.written.push(`${flag} ${f.target}`);
     }
-    let statementsNote = '';
-    if (statements && !stopped()) {
-      const sf = statements;
-      try {
-        const w = await writePackStatements(sf, display, report, m2!, ctx, () =>
-          stopped() ? `interrupted (${stopped()})` : undefined,
+    return order;
+  }
+
+  /**
+   * The statements, page by page into the folder opened before the scan. Returns a note for the
+   * interruption line when a signal stopped them (the set written so far is removed again).
+   */
+  async writeStatements(display: ScanResult, report: NotifyReport, method: Method | undefined): Promise<string> {
+    const sf = this.statements;
+    if (!sf || this.stopped()) return '';
+    try {
+      const w = await writePackStatements(sf, display, report, method!, this.plan.method, () => {
+        const s = this.stopped();
+        return s ? `interrupted (${s})` : undefined;
+      });
+      this.written.push(`--statements ${sf.given} (${count(w.files.length, 'file', 'files')})`);
+      if (w.removedOld.length)
+        this.note(
+          `--statements: removed ${count(w.removedOld.length, 'statement', 'statements')} of the earlier run into ${sf.given} that this run did not write again (${w.removedOld.slice(0, 3).join(', ')}${w.removedOld.length > 3 ? ', …' : ''})`,
         );
-        written.push(`--statements ${sf.given} (${count(w.files.length, 'file', 'files')})`);
-        if (w.removedOld.length)
-          note(
-            `--statements: removed ${count(w.removedOld.length, 'statement', 'statements')} of the earlier run into ${sf.given} that this run did not write again (${w.removedOld.slice(0, 3).join(', ')}${w.removedOld.length > 3 ? ', …' : ''})`,
-          );
-      } catch (e) {
-        if (e instanceof StatementsStopped && e.bySignal) {
-          statementsNote = `; --statements ${sf.given}: stopped after ${num(e.writtenThenRemoved)} of ${count(e.total, 'page', 'pages')}, and the set was removed again (this run's pages and the earlier run's): the folder holds no statements now`;
-        } else if (e instanceof StatementsStopped || e instanceof FolderMovedError) {
-          throw new OutputError(
-            `--statements: ${e.message}${e instanceof StatementsStopped ? `; the ${num(e.writtenThenRemoved)} pages written were removed again, with the earlier run's` : '; nothing was written to it'}${written.length ? `; ${writtenSoFar()}` : ''}`,
-            1,
-          );
-        } else throw e;
-      }
+      return '';
+    } catch (e) {
+      if (e instanceof StatementsStopped && e.bySignal)
+        return `; --statements ${sf.given}: stopped after ${num(e.writtenThenRemoved)} of ${count(e.total, 'page', 'pages')}, and the set was removed again (this run's pages and the earlier run's): the folder holds no statements now`;
+      if (e instanceof StatementsStopped || e instanceof FolderMovedError)
+        throw new OutputError(
+          `--statements: ${e.message}${e instanceof StatementsStopped ? `; the ${num(e.writtenThenRemoved)} pages written were removed again, with the earlier run's` : '; nothing was written to it'}${this.written.length ? `; ${this.writtenSoFar()}` : ''}`,
+          EXIT.output,
+        );
+      throw e;
     }
-    const late = stopped();
-    if (late) {
-      // a signal during the writes: every output is whole or absent; say which
-      const notWritten = [
-        ...order
-          .filter(([flag, f]) => !written.includes(`${flag} ${f.target}`))
-          .map(([flag, f]) => `${flag} ${f.target}`),
-        ...(statements && !statementsNote && !written.some((w) => w.startsWith('--statements '))
-          ? [`--statements ${statements.given} (left as it was)`]
-          : []),
-      ];
-      process.stderr.write(
-        `leaktally: interrupted (${late}) while the outputs were being written; ${printable(writtenSoFar())}${notWritten.length ? `; not written: ${printable(notWritten.join(', '))}` : ''}${printable(statementsNote)}\n`,
-      );
-      return signalExitCode(late);
-    }
-  } finally {
-    for (const [s, h] of handlers) process.off(s, h);
-    if (signal) {
+  }
+
+  /**
+   * A signal during the writes: every output is whole or absent; the line says which. Returns the exit
+   * code, or undefined when no signal came.
+   */
+  interruptedWhileWriting(order: [string, Output][], statementsNote: string): number | undefined {
+    const late = this.stopped();
+    if (!late) return undefined;
+    const sf = this.statements;
+    const notWritten = [
+      ...order
+        .filter(([flag, f]) => !this.written.includes(`${flag} ${f.target}`))
+        .map(([flag, f]) => `${flag} ${f.target}`),
+      ...(sf && !statementsNote && !this.written.some((w) => w.startsWith('--statements '))
+        ? [`--statements ${sf.given} (left as it was)`]
+        : []),
+    ];
+    process.stderr.write(
+      `leaktally: interrupted (${late}) while the outputs were being written; ${printable(this.writtenSoFar())}${notWritten.length ? `; not written: ${printable(notWritten.join(', '))}` : ''}${printable(statementsNote)}\n`,
+    );
+    return signalExitCode(late);
+  }
+
+  /** Temporary files dropped, the statements folder and the locks let go; the signal handlers off. */
+  close(): void {
+    for (const [s, h] of this.handlers) process.off(s, h);
+    if (this.signal) {
       // The run is over (temporary files removed, or every output whole) but Node is still winding down
       // (reader threads closing, stdout flushing): a further signal now ends it with that signal's code,
       // as a second signal does during the run, not by the default death by signal (no exit code).
-      for (const s of Object.keys(STOP_SIGNALS) as StopSignal[]) process.once(s, () => process.exit(signalExitCode(s)));
+      for (const s of stopSignals) process.once(s, () => process.exit(signalExitCode(s)));
     }
-    for (const f of files.values()) f.abort();
-    statements?.close();
-    for (const l of locks) l.release();
+    for (const f of this.files.values()) f.abort();
+    this.statements?.close();
+    for (const l of this.locks) l.release();
   }
 
-  for (const w of warnings(result, shownRoot)) process.stderr.write(`leaktally: warning: ${w}\n`);
-  if (o.notify.register) {
-    const cov = registerCoverage(result, o.notify.register);
-    if (cov.found < cov.keys)
+  /** The lines on stderr after a finished run, and its exit code: 0, or 3 when it was incomplete. */
+  finish(result: ScanResult): number {
+    for (const w of warnings(result, this.plan.shownRoot)) process.stderr.write(`leaktally: warning: ${w}\n`);
+    const register = this.plan.notify.register;
+    if (register) {
+      const cov = registerCoverage(result, register);
+      if (cov.found < cov.keys)
+        process.stderr.write(
+          `leaktally: warning: ${num(cov.found)} of the register's ${num(cov.keys)} keys ${cov.found === 1 ? 'names' : 'name'} a customer in the tree; ${count(cov.keys - cov.found, 'was', 'were')} not found (e.g. ${printable(cov.missing[0]!)})\n`,
+        );
+    }
+    if (this.stderrTty) {
+      const t = result.totals;
+      const elapsed = (result.finishedAt.getTime() - result.startedAt.getTime()) / 1000;
       process.stderr.write(
-        `leaktally: warning: ${num(cov.found)} of the register's ${num(cov.keys)} keys ${cov.found === 1 ? 'names' : 'name'} a customer in the tree; ${count(cov.keys - cov.found, 'was', 'were')} not found (e.g. ${printable(cov.missing[0]!)})\n`,
+        `leaktally: ${num(t.files)} files in ${t.customers} customers: ${num(t.audioFiles)} recordings, ` +
+          `${hours(t.audioSeconds)} h, ${t.unreadableFiles} unreadable (${elapsed.toFixed(1)} s)\n`,
       );
-  }
-  if (stderrTty) {
-    const t = result.totals;
+    }
+    const run = runCompleteness(runGaps(result));
+    if (run.complete) return EXIT.ok;
+    const why = gapPhrases(run).join('; ');
+    if (this.o.allowIncomplete) {
+      process.stderr.write(`leaktally: incomplete (${why}); exit 0 (--allow-incomplete)\n`);
+      return EXIT.ok;
+    }
     process.stderr.write(
-      `leaktally: ${num(t.files)} files in ${t.customers} customers: ${num(t.audioFiles)} recordings, ` +
-        // eslint-disable-next-line @typescript-eslint/no-deprecated -- progress() is taken now; snapshot().progress is the last published one and would show an older count or time
-        `${hours(t.audioSeconds)} h, ${t.unreadableFiles} unreadable (${(scanner.progress().elapsedMs / 1000).toFixed(1)} s)\n`,
+      `leaktally: incomplete: ${why}; the outputs say so and every figure is a lower bound (exit ${EXIT.incomplete}; --allow-incomplete exits 0)\n`,
     );
+    return EXIT.incomplete;
   }
-  const run = runCompleteness(runGaps(result));
-  if (run.complete) return 0;
-  const why = gapPhrases(run).join('; ');
-  if (o.allowIncomplete) {
-    process.stderr.write(`leaktally: incomplete (${why}); exit 0 (--allow-incomplete)\n`);
-    return 0;
+}
+
+/** A headless run: its steps, in order. Returns the exit code (report/exit.ts). */
+export async function runHeadless(plan: RunPlan): Promise<number> {
+  const run = new HeadlessRun(plan);
+  run.catchSignals();
+  let result: ScanResult;
+  try {
+    await run.openOutputs();
+    const scanned = await run.scan();
+    if (typeof scanned === 'number') return scanned;
+    result = scanned;
+    const shown = plan.shownRoot;
+    const display = shown === result.config.root ? result : { ...result, config: { ...result.config, root: shown } };
+    // before anything is written: statements telling every controller it is not affected would be wrong
+    const mismatch = plan.notify.register && registerMismatch(result, plan.notify.register);
+    if (mismatch) throw new OutputError(mismatch, EXIT.usage);
+    // built once: caller sets are united and placed in countries here, for every output
+    const report = notifyReport(display, plan.notify);
+    await run.writeSummaries(display, report);
+    const needMethod = plan.outputs.xlsx !== undefined || plan.outputs.statements !== undefined;
+    const method = needMethod ? packMethod(display, report, plan.method) : undefined;
+    const order = await run.commitOutputs(display, report, method);
+    const statementsNote = await run.writeStatements(display, report, method);
+    const code = run.interruptedWhileWriting(order, statementsNote);
+    if (code !== undefined) return code;
+  } finally {
+    run.close();
   }
-  process.stderr.write(
-    `leaktally: incomplete: ${why}; the outputs say so and every figure is a lower bound (exit ${EXIT_INCOMPLETE}; --allow-incomplete exits 0)\n`,
-  );
-  return EXIT_INCOMPLETE;
+  return run.finish(result);
 }

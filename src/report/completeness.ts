@@ -13,8 +13,9 @@
  * tree to the end.
  */
 import type { ScanResult } from '../scan/engine.js';
-import { compilePattern, couldHoldCustomer, type CompiledPattern } from '../scan/pattern.js';
+import { couldHoldCustomer, type CompiledPattern } from '../scan/pattern.js';
 import { format, strings, type Lang } from './lang/index.js';
+import { EXIT } from './exit.js';
 
 /** The gaps of one run, taken from the whole result (a filtered export keeps the whole run's). */
 export interface RunGaps {
@@ -55,12 +56,7 @@ export type ReportedResult = ScanResult & { scope?: ExportScopeInfo };
 export function runGaps(result: ReportedResult): RunGaps {
   if (result.scope) return result.scope.gaps;
   const top = result.customers.find((c) => c.kind === 'top-level');
-  const src = result.config.pattern;
-  let pattern: CompiledPattern | undefined;
-  if (src) {
-    const p = compilePattern(src);
-    if (p.hasCustomer) pattern = p;
-  }
+  const pattern = result.config.pattern?.hasCustomer ? result.config.pattern : undefined;
   return {
     stopped: result.partial,
     files: result.totals.files,
@@ -228,13 +224,7 @@ export function completenessCell(c: RowCompleteness, lang: Lang = 'en'): string 
 export const notRead = (files: number, c: RowCompleteness | undefined): boolean =>
   files === 0 && c !== undefined && !c.complete;
 
-/**
- * Exit code of a run that finished but could not read or attribute everything: the outputs are
- * written and say so, and scripts can tell it from a complete run (0). --allow-incomplete: 0.
- */
-export const EXIT_INCOMPLETE = 3;
-
 /** The exit code of a finished run (headless, or q in the UI): 0 complete, else 3 unless allowed. */
 export function exitCodeOf(result: ScanResult, allowIncomplete = false): 0 | 3 {
-  return allowIncomplete || runCompleteness(runGaps(result)).complete ? 0 : EXIT_INCOMPLETE;
+  return allowIncomplete || runCompleteness(runGaps(result)).complete ? EXIT.ok : EXIT.incomplete;
 }

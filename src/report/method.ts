@@ -122,7 +122,7 @@ export function method(result: ScanResult, report: NotifyReport, ctx: MethodCont
     scan_start: formatIso(zone, result.startedAt.getTime()),
     scan_end: formatIso(zone, result.finishedAt.getTime()),
     zone,
-    pattern: result.config.pattern ?? null,
+    pattern: result.config.pattern?.source ?? null,
     depth: result.config.depth,
     as_of: plan ? formatIso(zone, plan.asOfMs) : null,
     as_of_source: !plan ? 'not used' : plan.asOfIsScanStart ? 'the scan start (no --as-of given)' : '--as-of',
@@ -136,7 +136,7 @@ export function method(result: ScanResult, report: NotifyReport, ctx: MethodCont
         }
       : null,
     country: o.country ?? null,
-    callers: result.config.pattern?.includes('{caller}')
+    callers: result.config.pattern?.hasCaller
       ? `from {caller} in the file names; numbers read with libphonenumber-js${o.country ? `, numbers without a country code read as ${o.country}` : ' (no --country: numbers without a country code cannot be placed and count under "unknown")'}; withheld, anonymous, unknown, private and empty numbers are counted as withheld calls, not callers`
       : 'not counted (the pattern has no {caller})',
     date_rules: [...sources]
@@ -221,7 +221,7 @@ export function methodLines(
     ],
     [L.facts, facts ? facts.file : strings(lang).none],
     [L.language, lang],
-    [L.callers, m.pattern?.includes('{caller}') ? L.callersFrom(m.country) : L.callersNone],
+    [L.callers, result.config.pattern?.hasCaller ? L.callersFrom(m.country) : L.callersNone],
     [
       L.dates,
       m.date_rules.length

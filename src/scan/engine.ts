@@ -4,7 +4,7 @@
  * immutable snapshots (snapshot(), subscribe()).
  */
 import { Aggregator, totalsOf, type CustomerTotals, type RowCounts, type Totals } from './aggregate.js';
-import { makeContext, type FileRecord, type ScanConfig } from './record.js';
+import { type FileRecord, type ScanConfig } from './record.js';
 import { createReader, DEFAULT_THREADS, type Reader } from './reader.js';
 import { Batcher } from './batcher.js';
 import { walk, EvidenceError, type AtimeKeeping, type WalkSink } from './walk.js';
@@ -124,12 +124,10 @@ export class Scanner {
     /** back-pressure from onRecord's consumer (a manifest behind its output): the walk waits for it */
     private readonly waitForOutput?: () => Promise<void> | undefined,
   ) {
-    // built once here to validate the pattern before anything starts; the readers build their own
-    const ctx = makeContext(config, onRecord !== undefined);
-    this.keepPaths = ctx.keepPaths;
-    this.withCallers = ctx.pattern?.hasCaller ?? false;
+    this.keepPaths = onRecord !== undefined;
+    this.withCallers = config.pattern?.hasCaller ?? false;
     this.agg = new Aggregator(this.withCallers);
-    this.customerFromFolders = !ctx.pattern?.hasCustomer;
+    this.customerFromFolders = !config.pattern?.hasCustomer;
   }
 
   /** Stop early: what was counted so far is kept and the result is marked partial. */

@@ -27,7 +27,12 @@ export interface ScanConfig {
   root: string;
   /** customer = the folder this many levels below the root */
   depth: number;
-  pattern?: string;
+  /**
+   * --pattern, compiled once where the command line is read (cli/args.ts) and handed to the reader
+   * threads as data (a structured clone: tokens and regular expressions); its facts (hasCustomer,
+   * hasCaller) are read from it, never from the text
+   */
+  pattern?: CompiledPattern;
   /** IANA zone for naive times */
   zone: string;
   /** worker threads; 0 scans on the calling thread */
@@ -163,7 +168,7 @@ export function makeContext(cfg: ScanConfig, keepPaths = true): RecordContext {
     keepPaths,
     depth: cfg.depth,
     zone: cfg.zone,
-    pattern: cfg.pattern ? loaded(patterns).compilePattern(cfg.pattern) : undefined,
+    pattern: cfg.pattern,
     country: cfg.country,
     cutoffs: new Map(Object.entries(cfg.retention?.cutoffMsByKey ?? {})),
     defaultCutoffMs: cfg.retention?.defaultCutoffMs,

@@ -7,6 +7,7 @@ import { removeTemporaryFiles } from '../report/atomic.js';
 import { App } from './App.js';
 import { snapshotSource } from './snapshot.js';
 import { exitCodeOf } from '../report/completeness.js';
+import { signalExitCode, stopSignals } from '../report/exit.js';
 
 export { defaultExportName } from './export.js';
 
@@ -19,9 +20,6 @@ const LEAVE_ALT = '\x1b[?1049l';
  * the scan's redraw rate (which the snapshot subscription sets): a key is drawn within ~16 ms.
  */
 const MAX_FPS = 60;
-
-/** Signals that end the UI: the terminal is given back and the process exits 128 + the signal's number. */
-const SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
 export interface TuiOptions {
   /** quit by itself when the scan is done and return its result (the benchmark's UI run) */
@@ -88,9 +86,10 @@ async function show(
   );
   if (opts.exitWhenDone) void done.then(() => app.unmount());
   // kill -INT, kill, a closed terminal: stop, and give the terminal back as on q
-  const handlers = Object.entries(SIGNALS).map(([signal, exitCode]) => {
+  // the terminal is given back and the process exits 128 + the signal's number (report/exit.ts)
+  const handlers = stopSignals.map((signal) => {
     const on = (): void => {
-      code = exitCode;
+      code = signalExitCode(signal);
       scanner.stop();
       app.unmount();
     };

@@ -1,25 +1,24 @@
 /**
  * The notification pack's command-line options (--register, --retention, --as-of, --country, --xlsx,
- * --statements, --facts, --lang): declared and checked here so that the CLI's own files only call in. Everything is
+ * --statements, --facts, --lang): declared and checked here, apart from the scan's options in args.ts,
+ * because each is read by its own report module (register, retention, facts, language). Everything is
  * checked before the scan starts; a bad register is reported with its line number.
  */
 import type { Command } from 'commander';
 import { isRegion } from '../scan/phone.js';
-import { readRegister, RegisterError, type Register } from './register.js';
+import { readRegister, RegisterError, type Register } from '../report/register.js';
 import {
-  engineRetention,
   parseAsOf,
   parseRetention,
   retentionPlan,
   RetentionError,
   type RetentionPlan,
   type RetentionSpec,
-} from './retention.js';
-import { statementsDirProblem } from './statements-folder.js';
-import { outputProblem } from './target.js';
-import type { NotifyOptions } from './notify.js';
-import { FactsError, readFacts, type Facts } from './facts.js';
-import { parseLang, type Lang } from './lang/index.js';
+} from '../report/retention.js';
+import { statementsDirProblem } from '../report/statements-folder.js';
+import { outputProblem } from '../report/target.js';
+import { FactsError, readFacts, type Facts } from '../report/facts.js';
+import { parseLang, type Lang } from '../report/lang/index.js';
 
 export interface NotifyCli {
   register?: Register;
@@ -111,8 +110,11 @@ export async function readNotifyOptions(o: Record<string, unknown>, dir: string,
   return out;
 }
 
-/** The retention plan for a scan that starts now (as-of defaults to the scan's start). */
-export function planFor(n: NotifyCli, zone: string, scanStartMs = Date.now()): RetentionPlan | undefined {
+/**
+ * The retention plan for a scan that starts at scanStartMs (as-of defaults to the scan's start): the
+ * engine's cutoffs and the reports' retention rows both come from it. undefined when nothing asks for it.
+ */
+export function retentionOf(n: NotifyCli, zone: string, scanStartMs: number): RetentionPlan | undefined {
   const needed = n.retention !== undefined || n.register?.entries.some((e) => e.retention_days !== undefined);
   if (!needed && n.asOfMs === undefined) return undefined;
   return retentionPlan({
@@ -122,16 +124,4 @@ export function planFor(n: NotifyCli, zone: string, scanStartMs = Date.now()): R
     register: n.register,
     zone,
   });
-}
-
-/** What the engine needs from these options: retention cutoffs, and the default region for caller numbers. */
-export function engineExtras(
-  n: NotifyCli,
-  plan: RetentionPlan | undefined,
-): { retention?: ReturnType<typeof engineRetention>; country?: string } {
-  return { retention: engineRetention(plan), country: n.country };
-}
-
-export function notifyOptionsOf(n: NotifyCli, plan: RetentionPlan | undefined): NotifyOptions {
-  return { register: n.register, retention: plan, country: n.country, facts: n.facts, lang: n.lang };
 }
