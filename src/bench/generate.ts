@@ -42,7 +42,7 @@ function rng(seed: number): () => number {
 }
 
 /** perFolder: about this many files per day folder (fewer, fuller folders); default two years of days. */
-export function benchTreePath(files: number, perFolder?: number): string {
+function benchTreePath(files: number, perFolder?: number): string {
   return join(tmpdir(), `leaktally-bench-v${VERSION}-${files}${perFolder ? `-${perFolder}pf` : ''}`);
 }
 

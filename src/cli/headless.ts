@@ -37,7 +37,7 @@ export class OutputError extends Error {
  * certainly wrong, and every controller would be told it is not affected. One line: the keys tried, the
  * first customers found, the likely fix. undefined when some key matches (or nothing was found at all).
  */
-export function registerMismatch(result: ScanResult, register: Register): string | undefined {
+function registerMismatch(result: ScanResult, register: Register): string | undefined {
   const cov = registerCoverage(result, register);
   if (cov.found > 0 || result.totals.files === 0) return undefined;
   const few = (xs: string[]): string =>
@@ -68,7 +68,7 @@ function writeStdout(text: string): Promise<void> {
 const count = (n: number, one: string, many: string): string => `${num(n)} ${n === 1 ? one : many}`;
 
 /** Warnings worth a line on stderr after a scan (names and arguments sanitised for the terminal). */
-export function warnings(r: ScanResult, shownRoot = r.config.root): string[] {
+function warnings(r: ScanResult, shownRoot = r.config.root): string[] {
   const w: string[] = [];
   if (r.config.pattern && r.totals.files > 0 && r.unmatched === r.totals.files) {
     w.push(

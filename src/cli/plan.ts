@@ -12,7 +12,7 @@ import { engineRetention } from '../report/retention.js';
 import { version, type MethodContext } from '../report/method.js';
 import { retentionOf, type NotifyCli } from './notify-args.js';
 
-export interface OutputPlan {
+interface OutputPlan {
   csv?: string;
   json?: string;
   /** the per-file manifest */

@@ -236,7 +236,7 @@ export class AtomicFile extends BaseOutput implements Output {
 }
 
 /** `.<name>.tmp-<pid>-<8 hex>`: hidden, and known by its pid as a run's own (lock.ts finds those left behind) */
-export const temporaryName = (name: string): string => `.${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+const temporaryName = (name: string): string => `.${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
 
 /** The mode of a new file: the usual 0666 less the umask. */
 export function defaultMode(): number {
@@ -269,7 +269,7 @@ function syncFolder(folder: string): void {
 }
 
 /** An output that already exists and is not a regular file: written in place, never replaced. */
-export class DirectOutput extends BaseOutput implements Output {
+class DirectOutput extends BaseOutput implements Output {
   readonly direct = true;
 
   static async create(target: string, path = target): Promise<DirectOutput> {
@@ -303,7 +303,7 @@ export class DirectOutput extends BaseOutput implements Output {
 }
 
 /** The descriptor a path names: /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N (this process). */
-export function descriptorOf(path: string): number | undefined {
+function descriptorOf(path: string): number | undefined {
   if (path === '/dev/stdout') return 1;
   if (path === '/dev/stderr') return 2;
   const m = /^\/(?:dev\/fd|proc\/(?:self|thread-self|(\d+))\/fd)\/(\d+)$/.exec(path);

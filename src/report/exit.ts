@@ -26,7 +26,7 @@ export const EXIT = {
  * process the signal ended. The headless run and the UI install handlers for the same four; none is left
  * to its default (which would end the process without removing temporary files or giving the terminal back).
  */
-export const STOP_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 } as const;
+const STOP_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 } as const;
 export type StopSignal = keyof typeof STOP_SIGNALS;
 export const signalExitCode = (s: StopSignal): number => 128 + STOP_SIGNALS[s];
 export const stopSignals = Object.keys(STOP_SIGNALS) as StopSignal[];

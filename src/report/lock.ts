@@ -18,7 +18,7 @@ import { describeError } from './target.js';
 import { OpenFolder } from './folder.js';
 
 /** Is process pid running? (EPERM: it is, as another user) */
-export function pidAlive(pid: number): boolean {
+function pidAlive(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
@@ -52,7 +52,7 @@ export class OutputLock {
 }
 
 /** Every lock this process holds, released (the 'exit' event, errors and signals). */
-export function releaseLocks(): void {
+function releaseLocks(): void {
   for (const l of [...held]) l.release();
 }
 

@@ -13,7 +13,7 @@ import { printable } from '../scan/names.js';
 import { numberCell, safeText } from './cells.js';
 import type { Delimiter } from './summary.js';
 
-export const MANIFEST_COLUMNS = [
+const MANIFEST_COLUMNS = [
   'path',
   'customer',
   'kind',

@@ -25,7 +25,7 @@ export interface MethodContext {
   registerPath?: string;
 }
 
-export interface DateRule {
+interface DateRule {
   rule: string;
   recordings: number;
   note: string;

@@ -10,8 +10,6 @@
 import type { CustomerTotals } from '../scan/aggregate.js';
 import type { ScanResult } from '../scan/engine.js';
 
-export type { RowKind } from '../scan/aggregate.js';
-
 /** Which figures these rows really have (false: said so in the method, never shown as a count). */
 export interface Availability {
   callerSets: boolean;

@@ -24,7 +24,7 @@ import {
   type RunGaps,
 } from './completeness.js';
 
-export type NotifyKind = 'controller' | 'unregistered' | 'customer' | 'unmatched' | 'top-level' | 'total';
+type NotifyKind = 'controller' | 'unregistered' | 'customer' | 'unmatched' | 'top-level' | 'total';
 
 export interface NotifyRow {
   kind: NotifyKind;
@@ -423,12 +423,6 @@ class Report implements NotifyReport {
     for (const r of customers) if (r.kind !== 'customer') yield judged(special(r));
   }
 }
-
-/** Whether a row's controller has anything in the tree. */
-export const affected = (r: NotifyRow): boolean => r.files > 0;
-
-/** Not affected: everything that could hold the row's files was read, and nothing was found. */
-export const notAffected = (r: NotifyRow): boolean => r.files === 0 && r.completeness?.complete === true;
 
 /** How many of the register's keys name a customer found in the tree, and which were tried. */
 export function registerCoverage(

@@ -12,20 +12,11 @@ import { parse } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import { num } from './human.js';
 
-export const REGISTER_COLUMNS = [
-  'key',
-  'controller',
-  'org_id',
-  'contact',
-  'retention_days',
-  'data_subject_categories',
-  'personal_data_categories',
-] as const;
 /** an older register's one column, read as personal_data_categories (it named the data, not the people) */
 const OLD_CATEGORIES = 'categories';
 const REQUIRED = ['key', 'controller'] as const;
 
-export interface RegisterEntry {
+interface RegisterEntry {
   key: string;
   controller: string;
   org_id: string;
@@ -66,9 +57,9 @@ export class RegisterError extends Error {}
  * The largest register read (bytes): a processor's register of a few million lines fits; a mistaken
  * file (a disk image, /dev/zero, a log) is refused with one line instead of filling the memory.
  */
-export const MAX_REGISTER_BYTES = 128 * 1024 * 1024;
+const MAX_REGISTER_BYTES = 128 * 1024 * 1024;
 /** The longest line (record) of a register: a register line is a key, a name, an id, a contact. */
-export const MAX_REGISTER_LINE = 64 * 1024;
+const MAX_REGISTER_LINE = 64 * 1024;
 
 const mib = (n: number): string => `${n / 1024 / 1024} MiB`;
 

@@ -72,7 +72,7 @@ export function statementsDirProblem(dir: string, root: string): string | undefi
  * dir's identity for "is another output in it" checks (device:inode, or its parent's + its name when
  * it does not exist yet), or why it cannot be used. Nothing is made.
  */
-export function planStatements(dir: string, root: string): { id: string; given: string } | string {
+function planStatements(dir: string, root: string): { id: string; given: string } | string {
   if (dir === '') return 'an empty folder name';
   let st;
   try {

@@ -46,7 +46,7 @@ export function safeFileName(label: string, used: Set<string>): string {
 }
 
 /** The file name of each row's page, in row order (index.html and method.html are never one of them). */
-export function statementFileNames(report: NotifyReport): string[] {
+function statementFileNames(report: NotifyReport): string[] {
   const used = new Set(['index', 'method']);
   return report.rows.map((r) => `${safeFileName(r.kind === 'controller' ? r.controller : r.label, used)}.html`);
 }

@@ -27,7 +27,7 @@ import { categoriesOf } from './facts.js';
 export type Delimiter = ',' | ';';
 
 /** The row added at the end of a CSV of a scan that was stopped early. */
-export const PARTIAL_MARK = '(PARTIAL SCAN: stopped before the end; every figure is a lower bound)';
+const PARTIAL_MARK = '(PARTIAL SCAN: stopped before the end; every figure is a lower bound)';
 
 /** a text cell: quoted in the CSV */
 class Text {
@@ -49,7 +49,7 @@ export const ROWS_PER_CHUNK = 500;
  * of 500 rows (~750 KB) outlived the young generation's collections while they were written, and at
  * 1,000,000 rows the old generation's garbage swung the process between 1.4 and 2.7 GB.
  */
-export const JSON_PIECE_CHARS = 64 * 1024;
+const JSON_PIECE_CHARS = 64 * 1024;
 
 /**
  * Figures that were not read are written empty, never 0: a row with nothing found where part of
@@ -295,7 +295,7 @@ export function* summaryJsonChunks(
   yield piece + (n ? '\n  ]' : ']') + '\n}\n';
 }
 
-export function summaryJsonOf(
+function summaryJsonOf(
   report: NotifyReport,
   result: ScanResult,
   options: Record<string, unknown>,

@@ -16,7 +16,7 @@ import { fstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { insideEvidence, OpenFolder } from './folder.js';
 
-export type OutputKind = 'atomic' | 'direct';
+type OutputKind = 'atomic' | 'direct';
 
 export interface OutputPlan {
   /** as given */
@@ -139,7 +139,7 @@ export function outputProblem(target: string, root: string): string | undefined 
 }
 
 /** What stdout is, for "the same file" checks (undefined when it cannot be told). */
-export function stdoutIdentity(): string | undefined {
+function stdoutIdentity(): string | undefined {
   try {
     return idOf(fstatSync(1));
   } catch {

@@ -200,7 +200,7 @@ export const SHEET_ROWS = 1_048_576;
  * A sheet's rows as one or more sheets of at most `max` rows, each with the header: "Months",
  * "Months (2)", … (a sheet name is at most 31 characters; these stay well under).
  */
-export function splitSheet(
+function splitSheet(
   name: string,
   header: Row,
   rows: SheetData,
@@ -217,7 +217,7 @@ export function splitSheet(
   return parts;
 }
 
-export function workbookSheets(report: NotifyReport, result: ScanResult, m: Method, maxRows = SHEET_ROWS) {
+function workbookSheets(report: NotifyReport, result: ScanResult, m: Method, maxRows = SHEET_ROWS) {
   const zone = result.config.zone;
   const lang = report.options.lang ?? 'en';
   const facts = report.options.facts;

@@ -19,10 +19,10 @@ import { TOP_LEVEL, UNMATCHED, type FileRecord, type RowKind } from './record.js
 export { UNMATCHED_EXAMPLES, UNREADABLE_EXAMPLES, Counts };
 
 // the row vocabulary is decided where a file is placed (record.ts); named here too for the readers of totals
-export { TOP_LEVEL, UNMATCHED, type RowKind };
+export type { RowKind };
 
 /** one month of a row: audio files and their seconds */
-export interface MonthTally {
+interface MonthTally {
   audio: number;
   seconds: number;
 }
@@ -245,9 +245,6 @@ export function totalOf(rows: readonly Totals[], withCallers = false): Totals {
   }
   return totalsOf(c, keysKnown);
 }
-
-/** @deprecated use totalOf (callers are now de-duplicated where their keys are known) */
-export const sumTotals = (rows: readonly Totals[], withCallers: boolean): Totals => totalOf(rows, withCallers);
 
 interface Row {
   kind: RowKind;

@@ -8,12 +8,12 @@
 /** entries: paths below the root, each a latin1 string of the path's bytes, maybe with "\0flags" */
 export type Batch = string[];
 
-export const BATCH_SIZE = 128;
+const BATCH_SIZE = 128;
 /**
  * A batch also ends once its paths reach this length (chars of latin1: bytes): in a deep tree one path
  * can be hundreds of kilobytes, and the readers' queue holds dozens of batches.
  */
-export const BATCH_BYTES = 256 << 10;
+const BATCH_BYTES = 256 << 10;
 
 export type EntryFlag = '' | 's' | 'h';
 

@@ -13,11 +13,6 @@ export const UNREADABLE_EXAMPLES = 20;
 /** example paths kept for the files a --pattern did not match (shown in the UI, never written) */
 export const UNMATCHED_EXAMPLES = 5;
 
-export interface MonthCounts {
-  audioFiles: number;
-  audioMicros: number;
-}
-
 export interface UnreadableExample {
   path: string;
   error: string;
@@ -72,16 +67,6 @@ export function* tallyEntries(t: Tally | undefined, width: number): Generator<[s
 export function tallyIntern(t: Tally | undefined, width: number, intern: (s: string) => string): void {
   if (!Array.isArray(t)) return; // (a Map's keys are few in number among rows, and it is rare)
   for (let i = 0; i < t.length; i += width + 1) t[i] = intern(t[i] as string);
-}
-
-/** the tally as a plain map (tests, and readers that want one) */
-export function tallyMap(t: Tally | undefined, width: 1): Map<string, number>;
-export function tallyMap(t: Tally | undefined, width: 2): Map<string, MonthCounts>;
-export function tallyMap(t: Tally | undefined, width: 1 | 2): Map<string, number | MonthCounts> {
-  const m = new Map<string, number | MonthCounts>();
-  for (const [k, v] of tallyEntries(t, width))
-    m.set(k, width === 1 ? v[0]! : { audioFiles: v[0]!, audioMicros: v[1]! });
-  return m;
 }
 
 /** the examples of a row that has none: shared (and never changed: a row's first example replaces it) */

@@ -190,11 +190,6 @@ export class Scanner {
     return this.progressNow();
   }
 
-  /** @deprecated use snapshot().customers (these are sorted by name, as in the result) */
-  customers(): CustomerTotals[] {
-    return this.agg.customers();
-  }
-
   /** Whether run() has returned. */
   get isFinished(): boolean {
     return this.finished;

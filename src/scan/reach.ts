@@ -41,7 +41,7 @@ function openDir(path: Buffer, extra = 0): number {
   return openSync(path, constants.O_RDONLY | DIR_FLAGS | extra);
 }
 
-export const viaFd = (fd: number, rest: Buffer): Buffer => Buffer.concat([Buffer.from(`/proc/self/fd/${fd}/`), rest]);
+const viaFd = (fd: number, rest: Buffer): Buffer => Buffer.concat([Buffer.from(`/proc/self/fd/${fd}/`), rest]);
 
 /**
  * A short path to `abs` (bytes; '/'-separated), or to `abs` below the open folder `from` (a descriptor

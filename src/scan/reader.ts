@@ -20,7 +20,7 @@ provide(patterns, callers);
 export const DEFAULT_THREADS = Math.max(1, Math.min(availableParallelism(), 8));
 
 /** Where a reader delivers what it read. */
-export interface ReadSink {
+interface ReadSink {
   /** one batch's counts per row */
   rows(rows: RowCounts[]): void;
   /** one file's record (when records are wanted, and for a file whose reading never finished) */
@@ -64,7 +64,7 @@ function deliver(reply: ScanReply, sink: ReadSink): void {
 const TURN_MS = 50;
 
 /** Reads on the calling thread, a batch at a time, yielding to the event loop between files now and then. */
-export class InlineReader implements Reader {
+class InlineReader implements Reader {
   private readonly job: ReturnType<typeof createJob>;
   private readonly waiting: Batch[] = [];
   private stopped = false;
@@ -124,7 +124,7 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256
 const MAX_QUEUED_BATCHES = 32;
 
 /** Reads on worker threads; a thread stuck on a file is replaced and the file counted unreadable. */
-export class ThreadPoolReader implements Reader {
+class ThreadPoolReader implements Reader {
   private readonly pool: ThreadPool<ScanReply>;
 
   constructor(opts: ReaderOptions & { threads: number }) {

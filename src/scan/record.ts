@@ -335,7 +335,7 @@ export interface WalkFlags {
   hardLink?: boolean;
 }
 
-export const SPARSE_NOTE = 'sparse: fewer bytes allocated than its size (counted at its size)';
+const SPARSE_NOTE = 'sparse: fewer bytes allocated than its size (counted at its size)';
 
 /**
  * One file: rel is its path below the root as raw bytes ('/'-separated); opened: the file already

@@ -7,7 +7,7 @@ import React, { useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { rowLabel } from '../scan/aggregate.js';
 import type { Delimiter } from '../report/summary.js';
-import { cursorOf, filterRows, initialState, reduce, scrolled, type KeyContext, type UiState } from './state.js';
+import { cursorOf, filterRows, initialState, reduce, scrolled, type KeyContext } from './state.js';
 import { SortedRows, tableTotals } from './view.js';
 import { ControllerRows, exportPartsOf, isGroupRow, judgeRow } from './controllers.js';
 import { runCompleteness, runGaps, type RowCompleteness } from '../report/completeness.js';
@@ -27,7 +27,7 @@ import { ColourContext, CustomerTable, ExportPrompt, Footer, Lines, Status } fro
  * readers: at 10 a second the scan was ~20% slower, at 4 a second 6–12%, at 2 within the noise of a
  * headless run. Key presses do not wait for this: they redraw at once.
  */
-export const REDRAW_MS = 500;
+const REDRAW_MS = 500;
 
 /** After a key press the scan's next redraw waits this long (the user is reading the key's frame). */
 const KEY_QUIET_MS = 400;
@@ -86,7 +86,7 @@ function useTerminalSize(fallback?: { columns: number; rows: number }) {
 }
 
 /** The one way the UI sees the scan: the latest snapshot, a new one at most every everyMs. */
-export function useScanSnapshot(source: SnapshotSource, everyMs: number): ScanSnapshot {
+function useScanSnapshot(source: SnapshotSource, everyMs: number): ScanSnapshot {
   const [snap, setSnap] = useState(() => source.snapshot());
   useEffect(() => source.subscribe(setSnap, everyMs), [source, everyMs]);
   return snap;
@@ -346,5 +346,3 @@ export function App(props: AppProps) {
     </ColourContext.Provider>
   );
 }
-
-export type { UiState };

@@ -43,7 +43,7 @@ export interface GroupRow extends CustomerTotals {
 export const isGroupRow = (r: CustomerTotals): r is GroupRow => 'notify' in r;
 
 /** The register narrowed to some controllers (for one group's row, or for an export of some rows). */
-export function registerOf(full: Register, controllers: readonly Controller[]): Register {
+function registerOf(full: Register, controllers: readonly Controller[]): Register {
   const byKey = new Map<string, Register['entries'][number]>();
   for (const c of controllers) for (const e of c.entries) byKey.set(e.key, e);
   return { ...full, entries: controllers.flatMap((c) => c.entries), byKey, controllers: [...controllers] };

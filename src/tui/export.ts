@@ -82,7 +82,7 @@ export function formatOf(path: string): ExportFormat {
  * The result narrowed to the rows the user chose (totals summed again over them); part: what it covers,
  * written in the file (the total row, the method). The whole run's gaps are kept with it.
  */
-export function scoped(
+function scoped(
   result: ScanResult,
   rows: readonly CustomerTotals[],
   part?: Omit<ExportScopeInfo, 'gaps'>,

@@ -9,7 +9,7 @@ import { kindOf } from './snapshot.js';
 import type { NotifyRow } from '../report/notify.js';
 import { gapPhrases, type RowCompleteness } from '../report/completeness.js';
 
-export { clock, hours, num, rate };
+export { num };
 
 /** Columns a string takes on a terminal (CJK and emoji take two): string-width, as Ink measures. */
 export const width = (s: string): number => stringWidth(s);
@@ -30,7 +30,7 @@ export function cut(text: string, w: number): string {
   return out + '…';
 }
 
-export const padL = (s: string, w: number): string => {
+const padL = (s: string, w: number): string => {
   const n = width(s);
   return n >= w ? s : ' '.repeat(w - n) + s;
 };
@@ -64,7 +64,7 @@ export function compactNum(n: number): string {
 }
 
 /** Audio time in few columns: 170k h, 2.7M h. */
-export function compactDuration(seconds: number): string {
+function compactDuration(seconds: number): string {
   const h = seconds / 3600;
   if (h >= 1e4) return `${compactNum(Math.round(h))} h`;
   return duration(seconds);
@@ -74,12 +74,12 @@ export function compactDuration(seconds: number): string {
  * The first of the texts that fits w columns: a figure is shown whole or in compact units, never cut
  * mid-number (cut() would make 10,345.47 h into 10,345.47…, the unit and the size lost).
  */
-export function fit(texts: readonly string[], w: number): string {
+function fit(texts: readonly string[], w: number): string {
   for (const t of texts) if (width(t) <= w) return t;
   return texts[texts.length - 1]!;
 }
 
-export function bar(fraction: number, w: number): string {
+function bar(fraction: number, w: number): string {
   const f = Math.max(0, Math.min(1, fraction));
   const full = Math.round(f * w);
   return '█'.repeat(full) + '░'.repeat(w - full);
@@ -322,7 +322,7 @@ export interface DetailExtras {
 }
 
 /** The customer view's verdict line(s): complete, or what was not read and what that means. */
-export function completenessLines(files: number, c: RowCompleteness | undefined, w: number): string[] {
+function completenessLines(files: number, c: RowCompleteness | undefined, w: number): string[] {
   if (!c) return [cut('Completeness: known when the scan ends (the figures so far)', w)];
   if (c.complete)
     return [

@@ -42,7 +42,7 @@ export function splitChunk(k: KeyPress): KeyPress[] {
 }
 
 type Named = 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'enter' | 'escape' | 'backspace' | 'tab';
-export type KeySpec = { named: Named } | { char: string; ctrl?: boolean };
+type KeySpec = { named: Named } | { char: string; ctrl?: boolean };
 
 /** Where keys are read: browsing a view, or typing into the filter or the export prompt. */
 export type KeyMode = 'table' | 'customer' | 'help' | 'filter' | 'export';

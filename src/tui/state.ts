@@ -11,7 +11,7 @@ export type { KeyPress } from './keys.js';
 export const SORT_KEYS = ['files', 'audio', 'hours', 'customer', 'first', 'last', 'unreadable'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
-export type View = 'table' | 'customer' | 'help' | 'export';
+type View = 'table' | 'customer' | 'help' | 'export';
 
 /** What an export writes: every row, the rows the filter shows, or the customer on screen. */
 export type ExportScope = 'all' | 'filtered' | 'customer';

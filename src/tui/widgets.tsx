@@ -149,7 +149,7 @@ export function Lines(props: { title: string; lines: readonly string[]; width: n
 }
 
 /** Wrap a message to the width (an error is read whole, not cut); words wider than a line are split. */
-export function wrap(text: string, w: number): string[] {
+function wrap(text: string, w: number): string[] {
   const pieces: string[] = [];
   for (const word of printable(text).split(' ')) {
     if (textWidth(word) <= w) {

@@ -4,7 +4,7 @@ import type { NotifyRow } from '../notify.js';
 import type { Format, Strings } from '../lang/index.js';
 
 /** Every month from the first to the last, with zeros for the months without recordings. */
-export function monthSeries(r: NotifyRow): [string, number, number][] {
+function monthSeries(r: NotifyRow): [string, number, number][] {
   if (!r.months.length) return [];
   const have = new Map(r.months.map(([m, v]) => [m, v]));
   const [y0, m0] = r.months[0]![0].split('-').map(Number) as [number, number];

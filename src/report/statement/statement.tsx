@@ -422,5 +422,3 @@ export function Statement(p: { r: NotifyRow; report: NotifyReport; result: ScanR
     </Page>
   );
 }
-
-export type { Format };

@@ -31,7 +31,7 @@ export function parseHeaderDate(text: string | undefined, source: EmbeddedDate['
 }
 
 /** The largest UTC offset any zone has used: +14:00 (Kiribati); the farthest west is -12:00. */
-export const MAX_OFFSET_MINUTES = 14 * 60;
+const MAX_OFFSET_MINUTES = 14 * 60;
 
 /**
  * An ISO 8601 offset ("Z", "+01:00", "-0530", "+01") in minutes east of UTC, or undefined when it is

@@ -20,7 +20,7 @@ interface Floor {
 }
 
 /** Keep in step with README.md, "Durations". */
-export const FLOORS: readonly Floor[] = [
+const FLOORS: readonly Floor[] = [
   // MPEG-1/2/2.5 audio: the smallest frame is 8 kbit/s (MPEG-2.5 layer III); a file of frames cannot go lower
   { match: /^MP[123]$/, bps: 7000 },
   // WMA: the lowest WMA 9 bit rate is 5 kbit/s (WMA Voice 4 kbit/s); ASF packets only add bytes

@@ -25,7 +25,7 @@ import { isRealMedia, probeRealMedia } from './realmedia.js';
 import { Work, WorkExceeded } from './work.js';
 import type { Claim, FileSource, ProbeResult } from './types.js';
 
-export type { ProbeResult, FileKind, EmbeddedDate } from './types.js';
+export type { FileKind } from './types.js';
 
 /**
  * music-metadata (and strtok3) loaded when a file first needs it: importing them costs each reader
@@ -40,7 +40,7 @@ async function probeWithMusicMetadata(
   return (await mm).probeWithMusicMetadata(src, name);
 }
 
-export const HEAD_SIZE = 4096;
+const HEAD_SIZE = 4096;
 /**
  * A file this small is read whole in the one read: a short MP3 or M4A would otherwise cost further
  * reads for its tail (ID3v1, APE footer) or its moov, each a system call of its own.
@@ -127,12 +127,12 @@ const MODULE_EXT = new Set([
 /** Extensions of bare MPEG audio or ADTS streams, searched for frames past junk at the head. */
 const MPEG_EXT = new Set(['mp3', 'mp2', 'mp1', 'mpga', 'mpa', 'aac', 'adts']);
 
-export function extensionOf(name: string): string {
+function extensionOf(name: string): string {
   const dot = name.lastIndexOf('.');
   return dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
 }
 
-export function looksLikeAudioName(ext: string): boolean {
+function looksLikeAudioName(ext: string): boolean {
   return AUDIO_EXT.has(ext) || rawCodec(ext) !== undefined;
 }
 
@@ -253,7 +253,7 @@ export function createProbeIo(fileMs = Infinity): ProbeIo {
 }
 
 /** st_blocks × 512 when it is fewer bytes than the size (sparse); 0 blocks says nothing (inline data, some FUSE mounts). */
-export function allocatedOf(size: number, blocks: number | undefined): number | undefined {
+function allocatedOf(size: number, blocks: number | undefined): number | undefined {
   const allocated = (blocks ?? 0) * 512;
   return allocated > 0 && allocated < size ? allocated : undefined;
 }

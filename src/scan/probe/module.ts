@@ -22,7 +22,7 @@ export function moduleKind(h: Buffer): string | undefined {
 }
 
 /** The reason a module is not counted: the same words in the manifest's error column for every kind. */
-export const MODULE_REASON = 'synthesized music, not a recording';
+const MODULE_REASON = 'synthesized music, not a recording';
 
 /** A module of this kind: `other`, with the reason. */
 export function notARecording(kind: string): ProbeResult {

@@ -17,7 +17,7 @@
  * Steps one file may take. An hour of AAC in an MP4 (a step per sample) takes ~170,000, the samples
  * in samples/codecs at most 58; counting to the limit alone took 0.26 s on a loaded 2-core machine.
  */
-export const WORK_LIMIT = 20_000_000;
+const WORK_LIMIT = 20_000_000;
 
 /** Thrown by tick() when a file has cost more than its share; probeContent turns it into an unreadable result. */
 export class WorkExceeded extends Error {}
