@@ -27,7 +27,7 @@
  * rels: the files' paths below root, separated by NUL bytes (a path holds none). readheadsat(root, rels,
  * heads, meta, ioThreads, parallelNow, dirfds) takes, per file, a folder descriptor its path is below
  * instead (openat; -1: below root as readheads): a reader holds descriptors on the folders of a deep
- * tree (src/scan/anchors.ts) so that opening a file at depth d looks up a few names, not d. heads: count slots
+ * tree (src/scan/read/anchors.ts) so that opening a file at depth d looks up a few names, not d. heads: count slots
  * of HEAD_SLOT bytes. meta: a Float64Array of count * 8: status (0 read, 1 left to the caller), fd
  * (-1 when the whole file was read and it is closed; else open, for the caller to read further and
  * close), size, mtime seconds, mtime nanoseconds, bytes read, O_NOATIME refused (0/1), bytes allocated

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
-// the built engine: its reader threads load dist/scan/worker.js
+// the built engine: its reader threads load dist/scan/read/worker.js
 import { Scanner } from '../dist/scan/engine.js';
-import { ManifestWriter } from '../src/report/manifest.js';
-import type { FileRecord } from '../src/scan/record.js';
+import { ManifestWriter } from '../src/report/write/manifest.js';
+import type { FileRecord } from '../src/scan/model.js';
 import { put, tempDir } from './helpers.js';
 
 /** A writable that accepts chunks but finishes none until release() (a reader that stopped reading). */

@@ -159,7 +159,7 @@ describe('output formats', () => {
       kind: 'unreadable',
       error: 'an HTML page, not audio',
     });
-    // a Latin-1 name: each byte that is not UTF-8 shown as \xHH (scan/names.ts)
+    // a Latin-1 name: each byte that is not UTF-8 shown as \xHH (scan/place/names.ts)
     expect(rows.find((x) => x.path === 'trasiga-filer/samtal_\\xe5\\xe4\\xf6.wav')).toMatchObject({ kind: 'audio' });
     expect(rows.find((x) => x.path?.endsWith('samtal-4711.wav'))).toMatchObject({
       date_source: 'riff-icrd',

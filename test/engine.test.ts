@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { mkdirSync, symlinkSync, statSync, utimesSync, readdirSync, chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-// the built engine: its reader threads are dist/scan/worker.js
+// the built engine: its reader threads are dist/scan/read/worker.js
 import { Scanner, scan, type ScanConfig, type ScanSnapshot, type CustomerTotals } from '../dist/scan/engine.js';
-import { callerKey } from '../dist/scan/callers.js';
-import { compilePattern } from '../dist/scan/pattern.js';
+import { callerKey } from '../dist/scan/place/callers.js';
+import { compilePattern } from '../dist/scan/place/pattern.js';
 import { LEAK, put, tempDir, wav, runCli, csvObjects, unprivileged } from './helpers.js';
 import { unavailable } from './needs.js';
 

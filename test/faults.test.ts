@@ -304,7 +304,7 @@ describe('every output problem: exit 2 before the scan, or exit 1 with one line,
       const renamed = trace.indexOf(`rename(`);
       expect(renamed).toBeGreaterThan(0);
       const after = trace.slice(renamed);
-      // the folder as opened before the scan, reached through its descriptor (see src/report/folder.ts)
+      // the folder as opened before the scan, reached through its descriptor (see src/report/output/folder.ts)
       const dirFd = /openat\(AT_FDCWD, "\/proc\/self\/fd\/\d+\/\.", [^)]*O_DIRECTORY[^)]*\) = (\d+)/.exec(after);
       expect(dirFd).not.toBeNull();
       expect(after).toMatch(new RegExp(`fsync\\(${dirFd![1]}\\)\\s+= 0`));

@@ -15,8 +15,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { CLI, csvObjects, parseCsv, parseSummary, tempDir, wav } from './helpers.js';
-import { keyName } from '../src/scan/names.js';
-import { safeText } from '../src/report/cells.js';
+import { keyName } from '../src/scan/place/names.js';
+import { safeText } from '../src/report/write/cells.js';
 import { missing, unavailable } from './needs.js';
 
 function mulberry32(seed: number): () => number {

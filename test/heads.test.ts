@@ -19,7 +19,7 @@ import {
 } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { addon } from '../dist/scan/listdir.js';
+import { addon } from '../dist/scan/walk/listdir.js';
 import { BatchHeads } from '../dist/scan/probe/heads.js';
 import { LEAK, ROOT, SAMPLES, put, tempDir, wav } from './helpers.js';
 import { itWith, type Feature } from './needs.js';

@@ -7,9 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { keyName, shownName, shownPath } from '../dist/scan/names.js';
+import { keyName, shownName, shownPath } from '../dist/scan/place/names.js';
 import { Scanner, type FileRecord } from '../dist/scan/engine.js';
-import { compilePattern } from '../dist/scan/pattern.js';
+import { compilePattern } from '../dist/scan/place/pattern.js';
 import { csvObjects, parseSummary, runCli, tempDir } from './helpers.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');

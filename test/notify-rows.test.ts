@@ -6,17 +6,17 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ScanResult } from '../src/scan/engine.js';
-import type { CustomerTotals } from '../src/scan/aggregate.js';
-import { notifyReport } from '../src/report/notify.js';
-import { parseRegister } from '../src/report/register.js';
-import { retentionPlan } from '../src/report/retention.js';
+import type { CustomerTotals } from '../src/scan/tally/aggregate.js';
+import { notifyReport } from '../src/report/notify/notify.js';
+import { parseRegister } from '../src/report/notify/register.js';
+import { retentionPlan } from '../src/report/notify/retention.js';
 import {
   ROWS_PER_CHUNK,
   summaryCsv,
   summaryCsvChunks,
   summaryCsvOf,
   summaryJsonChunks,
-} from '../src/report/summary.js';
+} from '../src/report/write/summary.js';
 import { parseCsv } from './helpers.js';
 
 function row(
@@ -206,7 +206,7 @@ describe('notification rows', () => {
 describe("the UI's export", () => {
   it('writes a workbook for a name ending in .xlsx, the CSV otherwise', async () => {
     const { scan } = await import('../src/scan/engine.js');
-    const { exportSummaryFile } = await import('../src/report/pack.js');
+    const { exportSummaryFile } = await import('../src/report/write/pack.js');
     const { readXlsx } = await import('./xlsx-read.js');
     const { LEAK, tempDir } = await import('./helpers.js');
     const { readFileSync } = await import('node:fs');

@@ -26,13 +26,13 @@ import {
 import { join } from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { CLI, LEAK, csvObjects, put, runCli, tempDir } from './helpers.js';
-import { parseRegister, RegisterError } from '../src/report/register.js';
-import { parseAsOf } from '../src/report/retention.js';
-import { dateFromName } from '../src/scan/date/resolve.js';
+import { parseRegister, RegisterError } from '../src/report/notify/register.js';
+import { parseAsOf } from '../src/report/notify/retention.js';
+import { dateFromName } from '../src/scan/place/date/resolve.js';
 import { scan } from '../src/scan/engine.js';
-import { notifyReport } from '../src/report/notify.js';
-import { method } from '../src/report/method.js';
-import { SHEET_ROWS, workbookBuffer } from '../src/report/xlsx.js';
+import { notifyReport } from '../src/report/notify/notify.js';
+import { method } from '../src/report/notify/method.js';
+import { SHEET_ROWS, workbookBuffer } from '../src/report/write/xlsx.js';
 import { readXlsx } from './xlsx-read.js';
 import { unavailable } from './needs.js';
 

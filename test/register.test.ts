@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseRegister, RegisterError } from '../src/report/register.js';
-import { cutoffMs, parseAsOf, parseRetention, retentionDays, RetentionError } from '../src/report/retention.js';
+import { parseRegister, RegisterError } from '../src/report/notify/register.js';
+import { cutoffMs, parseAsOf, parseRetention, retentionDays, RetentionError } from '../src/report/notify/retention.js';
 import { LEAK, runCli, tempDir } from './helpers.js';
 
 const err = (text: string): string => {

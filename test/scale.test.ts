@@ -33,7 +33,7 @@ function customers(n: number): string {
 function retained(root: string, threads: number): { perCustomer: number; customers: number } {
   const script = `
     const { Scanner } = await import(${JSON.stringify(join(ROOT, 'dist/scan/engine.js'))});
-    const { compilePattern } = await import(${JSON.stringify(join(ROOT, 'dist/scan/pattern.js'))});
+    const { compilePattern } = await import(${JSON.stringify(join(ROOT, 'dist/scan/place/pattern.js'))});
     const heap = () => { gc(); gc(); return process.memoryUsage().heapUsed; };
     // the modules and the reader threads' start-up, out of the figure: a scan of an empty pattern match first
     const warm = new Scanner({ root: process.argv[2], depth: 1, pattern: compilePattern('nothing/{customer}.ul'), zone: 'UTC', threads: ${threads} });
@@ -66,7 +66,7 @@ function writing(root: string, n: number): { held: number; customers: number; cs
   const script = `
     const dist = ${JSON.stringify(join(ROOT, 'dist'))};
     const { Scanner } = await import(dist + '/scan/engine.js');
-    const { compilePattern } = await import(dist + '/scan/pattern.js');
+    const { compilePattern } = await import(dist + '/scan/place/pattern.js');
     const { parseRegister } = await import(dist + '/report/register.js');
     const { notifyReport } = await import(dist + '/report/notify.js');
     const { summaryCsvChunks, summaryJsonChunks } = await import(dist + '/report/summary.js');

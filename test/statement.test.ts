@@ -14,9 +14,9 @@ import { runCli, tempDir } from './helpers.js';
 import { readXlsx, type Cell } from './xlsx-read.js';
 import { en } from '../src/report/lang/en.js';
 import { sv } from '../src/report/lang/sv.js';
-import { cssString } from '../src/report/statement/page.js';
-import { MAX_FACTS_BYTES } from '../src/report/facts.js';
-import { INDEX_JSON } from '../src/report/statements-folder.js';
+import { cssString } from '../src/report/write/statement/page.js';
+import { MAX_FACTS_BYTES } from '../src/report/notify/facts.js';
+import { INDEX_JSON } from '../src/report/output/statements-folder.js';
 
 /** the CSS-breaking name: it ends a CSS string, the rule and the <style> element if not escaped */
 const HOSTILE = 'Tand "}</style><script>alert(2)</script> =cmd AB';

@@ -1,6 +1,6 @@
 // The watchdog test's fault (injected through ScanConfig.testHooks.readerJob): the real reader job,
 // except that it sticks on one file the way a parser caught in a loop would.
-import { createJob as createScanJob } from '../dist/scan/job.js';
+import { createJob as createScanJob } from '../dist/scan/read/job.js';
 
 export function createJob(data) {
   const job = createScanJob(data);

@@ -11,8 +11,8 @@ import { CustomerTable, Lines, Status } from '../src/tui/widgets.js';
 import { initialState } from '../src/tui/state.js';
 import { detailLines } from '../src/tui/format.js';
 import type { ScanResult } from '../src/scan/engine.js';
-import { compilePattern } from '../src/scan/pattern.js';
-import { totalOf } from '../src/scan/aggregate.js';
+import { compilePattern } from '../src/scan/place/pattern.js';
+import { totalOf } from '../src/scan/tally/aggregate.js';
 import { LEAK, csvObjects, put, tempDir } from './helpers.js';
 import { KEY, ZONE, cust, fits, fixedSource, flatTree, startApp, until } from './tui-helpers.js';
 

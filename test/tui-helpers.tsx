@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { Scanner, type ScanConfig, type ScanResult } from '../src/scan/engine.js';
-import { totalOf, type CustomerTotals } from '../src/scan/aggregate.js';
+import { totalOf, type CustomerTotals } from '../src/scan/tally/aggregate.js';
 import { App, type AppProps } from '../src/tui/App.js';
 import { snapshotSource, type ScanSnapshot, type SnapshotSource } from '../src/tui/snapshot.js';
 import { defaultExportPath } from '../src/tui/export.js';

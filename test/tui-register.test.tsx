@@ -21,10 +21,10 @@ import { csvObjects, runCli, tempDir } from './helpers.js';
 import { KEY, startApp, until } from './tui-helpers.js';
 import { readNotifyOptions } from '../src/cli/notify-args.js';
 import { planRun } from '../src/cli/plan.js';
-import { compilePattern } from '../src/scan/pattern.js';
+import { compilePattern } from '../src/scan/place/pattern.js';
 import { ControllerRows } from '../src/tui/controllers.js';
 import { cust } from './tui-helpers.js';
-import { parseRegister } from '../src/report/register.js';
+import { parseRegister } from '../src/report/notify/register.js';
 
 let g: Generated;
 let dir: string;

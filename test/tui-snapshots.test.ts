@@ -8,11 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Aggregator, type CustomerTotals } from '../src/scan/aggregate.js';
+import { Aggregator, type CustomerTotals } from '../src/scan/tally/aggregate.js';
 // the built engine: its reader threads (--threads 2) run the built worker
 import { Scanner, type ScanConfig } from '../dist/scan/engine.js';
-import { compilePattern } from '../dist/scan/pattern.js';
-import type { FileRecord } from '../src/scan/record.js';
+import { compilePattern } from '../dist/scan/place/pattern.js';
+import type { FileRecord } from '../src/scan/model.js';
 import { SORT_KEYS, sortRows } from '../src/tui/state.js';
 import { SortedRows, tableTotals } from '../src/tui/view.js';
 import { completeness, completenessLine } from '../src/tui/format.js';

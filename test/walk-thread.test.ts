@@ -1,5 +1,5 @@
 /**
- * The walk on its own thread (walk-thread.ts) against the walk on the calling thread (walk.ts): the
+ * The walk on its own thread (walk/thread.ts) against the walk on the calling thread (walk.ts): the
  * same findings in the same order, the caller's pause honoured, a stop seen, a strict refusal and a
  * failing consumer passed on.
  */
@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { chmodSync, linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { walk, type WalkOptions, type WalkSink } from '../dist/scan/walk.js';
-import { walkOnThread } from '../dist/scan/walk-thread.js';
+import { walk, type WalkOptions, type WalkSink } from '../dist/scan/walk/walk.js';
+import { walkOnThread } from '../dist/scan/walk/thread.js';
 import { put, tempDir, unprivilegedRuntime } from './helpers.js';
 
 type Finding = [kind: string, path: string, extra?: string | number];
@@ -52,7 +52,7 @@ function walksAsNobody(root: string): [Finding[], Finding[]] {
     script,
     `
     const { walk } = await import(${JSON.stringify(join(dist, 'walk.js'))});
-    const { walkOnThread } = await import(${JSON.stringify(join(dist, 'walk-thread.js'))});
+    const { walkOnThread } = await import(${JSON.stringify(join(dist, 'walk/thread.js'))});
     const go = { pause: () => undefined, aborted: () => false };
     const rec = () => {
       const found = [];
@@ -207,7 +207,7 @@ describe('the walk on its own thread', () => {
     const script = join(tempDir(), 'strict.mjs');
     writeFileSync(
       script,
-      `import { walkOnThread } from ${JSON.stringify(join(process.cwd(), 'dist/scan/walk-thread.js'))};
+      `import { walkOnThread } from ${JSON.stringify(join(process.cwd(), 'dist/scan/walk/thread.js'))};
        const sink = { file() {}, hardLink() {}, dir() {}, link() {}, special() {}, error() {} };
        try { await walkOnThread(process.argv[2], sink, { pause: () => undefined, aborted: () => false, strict: true }); console.log('walked'); }
        catch (e) { console.log(e.constructor.name + ': ' + e.message.split(':')[0]); }`,

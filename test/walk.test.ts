@@ -13,12 +13,14 @@ import {
   readdirSync,
   lstatSync,
   readFileSync,
+  existsSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { scan, Scanner, type ScanConfig, type FileRecord } from '../dist/scan/engine.js';
-import { walk, walkCost, type WalkSink } from '../dist/scan/walk.js';
-import { walkOnThread } from '../dist/scan/walk-thread.js';
+import { walk, walkCost, type WalkSink } from '../dist/scan/walk/walk.js';
+import { walkOnThread } from '../dist/scan/walk/thread.js';
+import { nativeListing } from '../dist/scan/walk/listdir.js';
 import { put, tempDir, wav, runCli, csvObjects, parseSummary, unprivileged, CLI } from './helpers.js';
 import { itWith, needsRoot, unavailable } from './needs.js';
 
@@ -79,6 +81,14 @@ function deepTree(
   });
   if (r.status !== 0) throw new Error(r.stderr);
 }
+
+describe('the addon', () => {
+  // listdir.ts finds it by a path relative to its own file: a file moved to another folder would fall
+  // back to plain Node without a word (slower, and folders listed without O_NOATIME where Node cannot)
+  it.skipIf(process.env.LEAKTALLY_NO_ADDON)('is loaded wherever it was built', () => {
+    expect(nativeListing).toBe(existsSync(new URL('../build/Release/listdir.node', import.meta.url)));
+  });
+});
 
 describe('paths past PATH_MAX and very deep trees', () => {
   it('a tree whose paths pass 4,096 bytes: every file counted, the WAV read whole, the path column the real path', async () => {
@@ -177,7 +187,7 @@ describe('depth costs linear time and bounded memory (issue 19, finding 7)', () 
 
   // The readers (item 7's rest): 5,000 levels with a file in each took 76 s, every file opened by its
   // path from the root (d lookups for a file at depth d). Now opened below a folder the reader holds
-  // (src/scan/anchors.ts). A child scans at --threads 0 (the readers' counter is then its own), with the
+  // (src/scan/read/anchors.ts). A child scans at --threads 0 (the readers' counter is then its own), with the
   // addon (native/readheads.c openat) and without it (the pure-Node route through /proc/self/fd).
   const readCostOf = (
     root: string,
@@ -193,7 +203,7 @@ describe('depth costs linear time and bounded memory (issue 19, finding 7)', () 
   } => {
     const script = `
       const { scan } = await import(${JSON.stringify(new URL('../dist/scan/engine.js', import.meta.url).href)});
-      const { readCost } = await import(${JSON.stringify(new URL('../dist/scan/anchors.js', import.meta.url).href)});
+      const { readCost } = await import(${JSON.stringify(new URL('../dist/scan/read/anchors.js', import.meta.url).href)});
       const { readdirSync, fstatSync } = await import('node:fs');
       // folders held open (an anchor is one; Node itself may open /dev/null and the like)
       const folders = () => readdirSync('/proc/self/fd').filter((fd) => { try { return fstatSync(Number(fd)).isDirectory(); } catch { return false; } });

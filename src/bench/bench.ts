@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { generate } from './generate.js';
 import { DEFAULT_THREADS } from '../scan/engine.js';
-import { IO_DEPTH } from '../scan/record.js';
+import { IO_DEPTH } from '../scan/model.js';
 
 const USAGE = `usage: npm run bench -- [options]
   --trees LIST          trees to time, comma-separated: N (N files in day folders over two years)

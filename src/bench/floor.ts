@@ -2,9 +2,9 @@
  * The I/O floor: the scan's own walk (on its thread, as the scan's), batcher and thread pool, with a per-file job that only does
  * open + fstat + read 4 KiB + close. No scan can be faster than this on the same machine.
  */
-import { walkOnThread } from '../scan/walk-thread.js';
-import { Batcher } from '../scan/batcher.js';
-import { ThreadPool } from '../scan/pool.js';
+import { walkOnThread } from '../scan/walk/thread.js';
+import { Batcher } from '../scan/read/batcher.js';
+import { ThreadPool } from '../scan/read/pool.js';
 
 const MAX_QUEUED_BATCHES = 32;
 

@@ -1,16 +1,16 @@
 /** Command-line arguments (commander), checked and put into one run plan (plan.ts); bad usage is a UsageError. */
 import { Command, CommanderError, Option } from 'commander';
 import { statSync, accessSync, constants } from 'node:fs';
-import { version } from '../report/method.js';
-import { planOutputs } from '../report/target.js';
-import { decodeName, printable } from '../scan/names.js';
+import { version } from '../report/notify/method.js';
+import { planOutputs } from '../report/output/target.js';
+import { decodeName, printable } from '../scan/place/names.js';
 import { folderByBytes, rawBytesOf } from './rawarg.js';
-import { compilePattern, PatternError, type CompiledPattern } from '../scan/pattern.js';
-import { isValidZone, systemZone } from '../scan/date/zone.js';
+import { compilePattern, PatternError, type CompiledPattern } from '../scan/place/pattern.js';
+import { isValidZone, systemZone } from '../scan/place/date/zone.js';
 import { DEFAULT_THREADS } from '../scan/engine.js';
 import { addNotifyOptions, readNotifyOptions, type NotifyCli } from './notify-args.js';
 import { planRun, type CheckedArgs, type RunPlan } from './plan.js';
-import { FACTS_TEMPLATE } from '../report/facts.js';
+import { FACTS_TEMPLATE } from '../report/notify/facts.js';
 
 export class UsageError extends Error {}
 

@@ -5,20 +5,26 @@
  * one HeadlessRun.
  */
 import { Scanner, evidenceWarnings, type ScanResult } from '../scan/engine.js';
-import { FolderMovedError, openOutput, removeTemporaryFiles, OutputWriteError, type Output } from '../report/atomic.js';
-import { closePlans, planOutputs, describeError } from '../report/target.js';
-import { staleTemporaryFiles, takeLock, type OutputLock } from '../report/lock.js';
-import { StatementsFolder, StatementsStopped } from '../report/statements-folder.js';
-import { summaryCsvChunks, summaryJsonChunks } from '../report/summary.js';
-import { notifyReport, registerCoverage, type NotifyReport } from '../report/notify.js';
-import { gapPhrases, runCompleteness, runGaps } from '../report/completeness.js';
-import type { Register } from '../report/register.js';
-import { ManifestWriter } from '../report/manifest.js';
-import { escapeJson, printable, printableLines } from '../scan/names.js';
+import {
+  FolderMovedError,
+  openOutput,
+  removeTemporaryFiles,
+  OutputWriteError,
+  type Output,
+} from '../report/output/atomic.js';
+import { closePlans, planOutputs, describeError } from '../report/output/target.js';
+import { staleTemporaryFiles, takeLock, type OutputLock } from '../report/output/lock.js';
+import { StatementsFolder, StatementsStopped } from '../report/output/statements-folder.js';
+import { summaryCsvChunks, summaryJsonChunks } from '../report/write/summary.js';
+import { notifyReport, registerCoverage, type NotifyReport } from '../report/notify/notify.js';
+import { gapPhrases, runCompleteness, runGaps } from '../report/notify/completeness.js';
+import type { Register } from '../report/notify/register.js';
+import { ManifestWriter } from '../report/write/manifest.js';
+import { escapeJson, printable, printableLines } from '../scan/place/names.js';
 import { progressLine } from './progress.js';
 import { hours, num } from '../report/human.js';
-import { packMethod, writePackStatements, writePackWorkbook } from '../report/pack.js';
-import type { Method } from '../report/method.js';
+import { packMethod, writePackStatements, writePackWorkbook } from '../report/write/pack.js';
+import type { Method } from '../report/notify/method.js';
 import { EXIT, signalExitCode, stopSignals, type StopSignal } from '../report/exit.js';
 import type { RunPlan } from './plan.js';
 

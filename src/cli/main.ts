@@ -3,11 +3,11 @@
 import { parseArgs, UsageError } from './args.js';
 import { runHeadless, OutputError } from './headless.js';
 import { EXIT } from '../report/exit.js';
-import { removeTemporaryFiles } from '../report/atomic.js';
-import { describeError } from '../report/target.js';
-import { printable } from '../scan/names.js';
+import { removeTemporaryFiles } from '../report/output/atomic.js';
+import { describeError } from '../report/output/target.js';
+import { printable } from '../scan/place/names.js';
 import { loadTui } from '../tui/load.js';
-import { EvidenceError } from '../scan/walk.js';
+import { EvidenceError } from '../scan/walk/walk.js';
 
 const isBrokenPipe = (e: unknown): boolean => (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
 

@@ -5,8 +5,8 @@
  * checked before the scan starts; a bad register is reported with its line number.
  */
 import type { Command } from 'commander';
-import { isRegion } from '../scan/phone.js';
-import { readRegister, RegisterError, type Register } from '../report/register.js';
+import { isRegion } from '../scan/place/phone.js';
+import { readRegister, RegisterError, type Register } from '../report/notify/register.js';
 import {
   parseAsOf,
   parseRetention,
@@ -14,10 +14,10 @@ import {
   RetentionError,
   type RetentionPlan,
   type RetentionSpec,
-} from '../report/retention.js';
-import { statementsDirProblem } from '../report/statements-folder.js';
-import { outputProblem } from '../report/target.js';
-import { FactsError, readFacts, type Facts } from '../report/facts.js';
+} from '../report/notify/retention.js';
+import { statementsDirProblem } from '../report/output/statements-folder.js';
+import { outputProblem } from '../report/output/target.js';
+import { FactsError, readFacts, type Facts } from '../report/notify/facts.js';
 import { parseLang, type Lang } from '../report/lang/index.js';
 
 export interface NotifyCli {

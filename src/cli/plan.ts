@@ -5,11 +5,11 @@
  * compiled here once, and its facts (hasCustomer, hasCaller) travel with it as data.
  */
 import type { ScanConfig } from '../scan/engine.js';
-import type { CompiledPattern } from '../scan/pattern.js';
-import type { NotifyOptions } from '../report/notify.js';
-import type { Delimiter } from '../report/summary.js';
-import { engineRetention } from '../report/retention.js';
-import { version, type MethodContext } from '../report/method.js';
+import type { CompiledPattern } from '../scan/place/pattern.js';
+import type { NotifyOptions } from '../report/notify/notify.js';
+import type { Delimiter } from '../report/write/summary.js';
+import { engineRetention } from '../report/notify/retention.js';
+import { version, type MethodContext } from '../report/notify/method.js';
 import { retentionOf, type NotifyCli } from './notify-args.js';
 
 interface OutputPlan {

@@ -3,18 +3,18 @@
  * Plain TypeScript, no UI: the headless CLI and the Ink UI both drive it and watch it through
  * immutable snapshots (snapshot(), subscribe()).
  */
-import { Aggregator, totalsOf, type CustomerTotals, type RowCounts, type Totals } from './aggregate.js';
-import { type FileRecord, type ScanConfig } from './record.js';
-import { createReader, DEFAULT_THREADS, type Reader } from './reader.js';
-import { Batcher } from './batcher.js';
-import { walk, EvidenceError, type AtimeKeeping, type WalkSink } from './walk.js';
-import { walkOnThread } from './walk-thread.js';
-import { TOP_LEVEL } from './record.js';
-import { keyName, shownPath } from './names.js';
+import { Aggregator, totalsOf, type CustomerTotals, type RowCounts, type Totals } from './tally/aggregate.js';
+import { type FileRecord, type ScanConfig } from './model.js';
+import { createReader, DEFAULT_THREADS, type Reader } from './read/reader.js';
+import { Batcher } from './read/batcher.js';
+import { walk, EvidenceError, type AtimeKeeping, type WalkSink } from './walk/walk.js';
+import { walkOnThread } from './walk/thread.js';
+import { TOP_LEVEL } from './model.js';
+import { keyName, shownPath } from './place/names.js';
 
-export type { ScanConfig, FileRecord } from './record.js';
-export type { CustomerTotals, RowKind, Totals } from './aggregate.js';
-export { rowLabel, totalOf } from './aggregate.js';
+export type { ScanConfig, FileRecord } from './model.js';
+export type { CustomerTotals, RowKind, Totals } from './tally/aggregate.js';
+export { rowLabel, totalOf } from './tally/aggregate.js';
 export { DEFAULT_THREADS, EvidenceError, type AtimeKeeping };
 
 export type Phase = 'scanning' | 'reading' | 'done' | 'stopped';

@@ -5,15 +5,15 @@
  */
 import React, { useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
-import { rowLabel } from '../scan/aggregate.js';
-import type { Delimiter } from '../report/summary.js';
+import { rowLabel } from '../scan/tally/aggregate.js';
+import type { Delimiter } from '../report/write/summary.js';
 import { cursorOf, filterRows, initialState, reduce, scrolled, type KeyContext } from './state.js';
 import { SortedRows, tableTotals } from './view.js';
 import { ControllerRows, exportPartsOf, isGroupRow, judgeRow } from './controllers.js';
-import { runCompleteness, runGaps, type RowCompleteness } from '../report/completeness.js';
-import type { CustomerTotals } from '../scan/aggregate.js';
+import { runCompleteness, runGaps, type RowCompleteness } from '../report/notify/completeness.js';
+import type { CustomerTotals } from '../scan/tally/aggregate.js';
 import type { ExportScope } from './state.js';
-import type { NotifyOptions } from '../report/notify.js';
+import type { NotifyOptions } from '../report/notify/notify.js';
 import type { KeyMode, KeyPress } from './keys.js';
 import { helpKeys, splitChunk } from './keys.js';
 import { COLUMN_HELP, completeness, controllerLines, detailLines, folderErrorsOf, padR } from './format.js';

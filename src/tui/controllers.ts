@@ -13,11 +13,16 @@ import {
   rowKey,
   type CustomerTotals,
   type RowKind,
-} from '../scan/aggregate.js';
-import { availabilityOf, type Availability } from '../report/model.js';
-import { notifyRows, type NotifyOptions, type NotifyRow } from '../report/notify.js';
-import type { Controller, Register } from '../report/register.js';
-import { builtInCompleteness, keysCompleteness, type RowCompleteness, type RunGaps } from '../report/completeness.js';
+} from '../scan/tally/aggregate.js';
+import { availabilityOf, type Availability } from '../report/notify/model.js';
+import { notifyRows, type NotifyOptions, type NotifyRow } from '../report/notify/notify.js';
+import type { Controller, Register } from '../report/notify/register.js';
+import {
+  builtInCompleteness,
+  keysCompleteness,
+  type RowCompleteness,
+  type RunGaps,
+} from '../report/notify/completeness.js';
 
 /** A table row's completeness (the report's rule, completeness.ts), from the run's gaps. */
 export function judgeRow(gaps: RunGaps, c: CustomerTotals): RowCompleteness {

@@ -5,19 +5,19 @@
  * atomic writer and the same CSV/JSON as the command line's.
  */
 import { existsSync } from 'node:fs';
-import { notifyReport, type NotifyOptions } from '../report/notify.js';
-import { exportSummaryFile } from '../report/pack.js';
-import { version } from '../report/method.js';
+import { notifyReport, type NotifyOptions } from '../report/notify/notify.js';
+import { exportSummaryFile } from '../report/write/pack.js';
+import { version } from '../report/notify/method.js';
 import { homedir, tmpdir } from 'node:os';
 import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { format } from 'date-fns';
 import { TZDate } from '@date-fns/tz';
-import { totalOf, type CustomerTotals } from '../scan/aggregate.js';
+import { totalOf, type CustomerTotals } from '../scan/tally/aggregate.js';
 import type { ScanResult } from '../scan/engine.js';
-import { AtomicFile } from '../report/atomic.js';
-import { summaryJson, type Delimiter } from '../report/summary.js';
-import { outputProblem } from '../report/target.js';
-import { runGaps, type ExportScopeInfo, type ReportedResult } from '../report/completeness.js';
+import { AtomicFile } from '../report/output/atomic.js';
+import { summaryJson, type Delimiter } from '../report/write/summary.js';
+import { outputProblem } from '../report/output/target.js';
+import { runGaps, type ExportScopeInfo, type ReportedResult } from '../report/notify/completeness.js';
 import type { ExportScope } from './state.js';
 
 /** What the default name says besides the tree and the time: a stopped or incomplete scan, a part. */

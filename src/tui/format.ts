@@ -1,13 +1,13 @@
 /** Text for the UI: numbers, durations, cut names, the customer view's and the help's lines. Pure, tested without a terminal. */
 import stringWidth from 'string-width';
-import { rowLabel, type CustomerTotals, type RowKind, type Totals } from '../scan/aggregate.js';
+import { rowLabel, type CustomerTotals, type RowKind, type Totals } from '../scan/tally/aggregate.js';
 import type { Progress, ScanResult } from '../scan/engine.js';
-import { dayKey, formatIso } from '../scan/date/zone.js';
-import { printable } from '../scan/names.js';
+import { dayKey, formatIso } from '../scan/place/date/zone.js';
+import { printable } from '../scan/place/names.js';
 import { clock, hours, num, rate } from '../report/human.js';
 import { kindOf } from './snapshot.js';
-import type { NotifyRow } from '../report/notify.js';
-import { gapPhrases, type RowCompleteness } from '../report/completeness.js';
+import type { NotifyRow } from '../report/notify/notify.js';
+import { gapPhrases, type RowCompleteness } from '../report/notify/completeness.js';
 
 export { num };
 

@@ -1,12 +1,12 @@
 /** Start the UI on a terminal: the engine runs, the App watches it; returns the exit code when the user quits. */
 import { render } from 'ink';
 import { Scanner, type ScanConfig, type ScanResult } from '../scan/engine.js';
-import type { Delimiter } from '../report/summary.js';
-import type { NotifyOptions } from '../report/notify.js';
-import { removeTemporaryFiles } from '../report/atomic.js';
+import type { Delimiter } from '../report/write/summary.js';
+import type { NotifyOptions } from '../report/notify/notify.js';
+import { removeTemporaryFiles } from '../report/output/atomic.js';
 import { App } from './App.js';
 import { snapshotSource } from './snapshot.js';
-import { exitCodeOf } from '../report/completeness.js';
+import { exitCodeOf } from '../report/notify/completeness.js';
 import { signalExitCode, stopSignals } from '../report/exit.js';
 
 export { defaultExportName } from './export.js';

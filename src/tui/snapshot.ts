@@ -3,7 +3,7 @@
  * UI renders only from its own state and the latest snapshot; it never reads the live Scanner while
  * drawing. This file is the one seam between the engine and the UI.
  */
-import type { CustomerTotals, RowKind } from '../scan/aggregate.js';
+import type { CustomerTotals, RowKind } from '../scan/tally/aggregate.js';
 import type { ScanResult, ScanSnapshot, Scanner } from '../scan/engine.js';
 
 export type { ScanSnapshot };

@@ -3,7 +3,7 @@
  * without a terminal (the widgets only draw it, as in dua-cli's app state / widgets split). Which key
  * is which command is keys.ts's table; Ctrl-C comes through here like every other key.
  */
-import type { CustomerTotals } from '../scan/aggregate.js';
+import type { CustomerTotals } from '../scan/tally/aggregate.js';
 import { commandFor, type KeyMode, type KeyPress } from './keys.js';
 
 export type { KeyPress } from './keys.js';

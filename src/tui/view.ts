@@ -8,8 +8,8 @@
  * instead of a sort of them all on the thread that reads the keys. A change of column or direction
  * (a key) sorts everything once. Pure: no UI here, tested on its own.
  */
-import type { CustomerTotals } from '../scan/aggregate.js';
-import type { Totals } from '../scan/aggregate.js';
+import type { CustomerTotals } from '../scan/tally/aggregate.js';
+import type { Totals } from '../scan/tally/aggregate.js';
 import { compareRows, type SortKey } from './state.js';
 
 type Cmp = (a: CustomerTotals, b: CustomerTotals) => number;

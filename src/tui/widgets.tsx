@@ -1,7 +1,7 @@
 /** The widgets: they draw state, they hold none. Each draws exactly the lines it is given. */
 import React, { createContext, useContext } from 'react';
 import { Box, Text } from 'ink';
-import type { CustomerTotals } from '../scan/aggregate.js';
+import type { CustomerTotals } from '../scan/tally/aggregate.js';
 import type { Progress } from '../scan/engine.js';
 import {
   columns,
@@ -16,10 +16,10 @@ import {
   completenessLine,
 } from './format.js';
 import { kindOf } from './snapshot.js';
-import { printable } from '../scan/names.js';
+import { printable } from '../scan/place/names.js';
 import { hintsFor, type KeyMode } from './keys.js';
 import { scopesOf, type ExportScope, type UiState } from './state.js';
-import { notRead, type RowCompleteness } from '../report/completeness.js';
+import { notRead, type RowCompleteness } from '../report/notify/completeness.js';
 
 /** Whether colours are used (NO_COLOR, https://no-color.org, is read once where the UI starts). */
 export const ColourContext = createContext(true);

@@ -61,7 +61,7 @@ export function inside(root, p) {
 }
 
 /**
- * The name leaktally shows for a path's bytes (src/scan/names.ts shownName): valid UTF-8 as it is;
+ * The name leaktally shows for a path's bytes (src/scan/place/names.ts shownName): valid UTF-8 as it is;
  * otherwise each byte outside valid UTF-8 as \xHH and every backslash doubled (also in a valid name
  * that holds the text "\x"). Kept in step by hand: the judge must not import the code it judges for
  * anything but the manifest.

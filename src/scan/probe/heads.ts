@@ -7,8 +7,8 @@
  * file, a long path) is left to probeFile, which then says why in its own words. Without the addon
  * (not built, or LEAKTALLY_NO_ADDON) nothing is read here and every file goes through probeFile.
  */
-import { addon } from '../listdir.js';
-import { FileAnchors, type FileAt } from '../anchors.js';
+import { addon } from '../walk/listdir.js';
+import { FileAnchors, type FileAt } from '../read/anchors.js';
 import { WHOLE_FILE_MAX, type OpenFile } from './index.js';
 
 const META = 8;

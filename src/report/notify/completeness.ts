@@ -1,0 +1,230 @@
+/**
+ * Completeness, judged per row from where the scan's gaps are, so that no output calls a controller
+ * "not affected" or a figure "complete" when part of the tree that could hold its recordings was not
+ * read. The gaps: a stopped scan, folders that could not be listed, files that could not be given to a
+ * customer (the pattern did not match them, or they lie above the customer folders), symbolic links
+ * not followed, special files skipped, and a tree with no file at all (most often the wrong folder).
+ *
+ * An unreadable folder counts against a row only when it could hold the row's files: the customer's
+ * own folder or one inside it, a folder above the customer level (any customer may be below it), or,
+ * with a {customer} pattern, a folder whose path the pattern could match with one of the row's keys
+ * (only the first 100 folders' paths are kept; the others count against every row). Every other gap
+ * counts against every row: an unattributed file may be anyone's, and a stopped scan read no one's
+ * tree to the end.
+ */
+import type { ScanResult } from '../../scan/engine.js';
+import { couldHoldCustomer, type CompiledPattern } from '../../scan/place/pattern.js';
+import { format, strings, type Lang } from '../lang/index.js';
+import { EXIT } from '../exit.js';
+
+/** The gaps of one run, taken from the whole result (a filtered export keeps the whole run's). */
+export interface RunGaps {
+  stopped: boolean;
+  /** regular files found in the whole tree */
+  files: number;
+  unreadableFolders: number;
+  /** the first folders that could not be read (paths below the root) */
+  folderErrors: readonly { path: string; error: string }[];
+  /** folders not inside one customer's folder: above the customer level (folder customers) */
+  sharedUnreadableFolders: number;
+  unmatchedFiles: number;
+  topLevelFiles: number;
+  linksSkipped: number;
+  specialSkipped: number;
+  /** files in the whole tree that could not be opened or read (permission denied, I/O error) */
+  unopenedFiles: number;
+  /** the {customer} pattern, when customers come from one (else customers are folders) */
+  pattern?: CompiledPattern;
+  /** the customer folders' depth (without a {customer} pattern) */
+  depth: number;
+}
+
+/** What an export of part of the rows covers (the UI's filtered or one-customer export). */
+export interface ExportScopeInfo {
+  /** how the rows were chosen, for people: 'filter "amb"', 'one customer' */
+  label: string;
+  /** rows written, of how many in the whole summary */
+  rows: number;
+  of: number;
+  /** the whole run's gaps (a scoped result holds only some rows) */
+  gaps: RunGaps;
+}
+
+/** A result, maybe narrowed to some rows by the UI's export (then it says so). */
+export type ReportedResult = ScanResult & { scope?: ExportScopeInfo };
+
+export function runGaps(result: ReportedResult): RunGaps {
+  if (result.scope) return result.scope.gaps;
+  const top = result.customers.find((c) => c.kind === 'top-level');
+  const pattern = result.config.pattern?.hasCustomer ? result.config.pattern : undefined;
+  return {
+    stopped: result.partial,
+    files: result.totals.files,
+    unreadableFolders: result.unreadableFolders,
+    folderErrors: result.folderErrors,
+    // with a {customer} pattern the engine puts every unreadable folder in the top-level row
+    sharedUnreadableFolders: pattern ? result.unreadableFolders : (top?.unreadableFolders ?? 0),
+    unmatchedFiles: result.unmatched,
+    topLevelFiles: top?.files ?? 0,
+    linksSkipped: result.linksSkipped,
+    specialSkipped: result.specialSkipped,
+    unopenedFiles: result.totals.unopenedFiles,
+    pattern,
+    depth: result.config.depth,
+  };
+}
+
+export interface RowCompleteness {
+  complete: boolean;
+  stopped: boolean;
+  /** folders that could not be read and could hold this row's files */
+  unreadFolders: number;
+  /** files found that could not be given to any customer: they may be this row's */
+  unattributedFiles: number;
+  linksSkipped: number;
+  specialSkipped: number;
+  /**
+   * this row's files (the run's, for the total) that could not be opened or read: counted, but
+   * whether they are recordings, and how long, is unknown
+   */
+  unopenedFiles: number;
+  /** no file at all was found in the tree */
+  emptyTree: boolean;
+  /** the first of those folders (path: error), for the statement */
+  unreadExamples: string[];
+  /** a built-in row or the total: the folders are any that could not be read, not "its" */
+  whole?: boolean;
+}
+
+const EXAMPLES = 3;
+const example = (e: { path: string; error: string }): string => `${e.path} (${e.error})`;
+
+function verdict(c: Omit<RowCompleteness, 'complete'>): RowCompleteness {
+  const complete =
+    !c.stopped &&
+    !c.unreadFolders &&
+    !c.unattributedFiles &&
+    !c.linksSkipped &&
+    !c.specialSkipped &&
+    !c.unopenedFiles &&
+    !c.emptyTree;
+  return { complete, ...c };
+}
+
+const common = (g: RunGaps) => ({
+  stopped: g.stopped,
+  linksSkipped: g.linksSkipped,
+  specialSkipped: g.specialSkipped,
+  emptyTree: g.files === 0,
+});
+
+/** The whole run (the total row, the method, the exit code). */
+export function runCompleteness(g: RunGaps): RowCompleteness {
+  return verdict({
+    ...common(g),
+    unreadFolders: g.unreadableFolders,
+    unattributedFiles: g.unmatchedFiles + g.topLevelFiles,
+    unopenedFiles: g.unopenedFiles,
+    unreadExamples: g.folderErrors.slice(0, EXAMPLES).map(example),
+    whole: true,
+  });
+}
+
+/**
+ * A row of keys (a controller's, or one customer's). ownUnreadableFolders: the unreadable folders the
+ * engine placed in these keys' own rows (folders inside a customer's folder); ownUnopenedFiles: the
+ * rows' files that could not be opened (a file's customer is known from its path, so another's
+ * unopened file is no gap of this row).
+ */
+export function keysCompleteness(
+  g: RunGaps,
+  keys: readonly string[],
+  ownUnreadableFolders: number,
+  ownUnopenedFiles: number,
+): RowCompleteness {
+  let shared = g.sharedUnreadableFolders;
+  const p = g.pattern;
+  const depth = g.depth;
+  // a folder named like a built-in row is shown as "./(name)" (rowLabel): its name is the rest
+  const names = keys.map((k) => (k.startsWith('./') ? k.slice(2) : k));
+  let holds: (path: string) => boolean;
+  if (p) {
+    holds = (path) => names.some((k) => couldHoldCustomer(p, path, k));
+    // the paths kept say which keys each folder could hold; the folders past them could hold any
+    if (shared)
+      shared =
+        g.folderErrors.filter((e) => holds(e.path)).length + Math.max(0, g.unreadableFolders - g.folderErrors.length);
+  } else {
+    // customers are the folders at depth: a folder above them may hold any, one inside only its own
+    holds = (path) => {
+      const parts = path === '.' ? [] : path.split('/');
+      return parts.length < depth || names.includes(parts[depth - 1]!);
+    };
+  }
+  const unreadFolders = ownUnreadableFolders + shared;
+  return verdict({
+    ...common(g),
+    unreadFolders,
+    unattributedFiles: g.unmatchedFiles + g.topLevelFiles,
+    unopenedFiles: ownUnopenedFiles,
+    unreadExamples: unreadFolders
+      ? g.folderErrors
+          .filter((e) => holds(e.path))
+          .slice(0, EXAMPLES)
+          .map(example)
+      : [],
+  });
+}
+
+/** A built-in row ("(unmatched)", "(top level)"): its own files are known; any unread folder may hold more. */
+export function builtInCompleteness(g: RunGaps, ownUnopenedFiles: number): RowCompleteness {
+  return verdict({
+    ...common(g),
+    unreadFolders: g.unreadableFolders,
+    unattributedFiles: 0,
+    unopenedFiles: ownUnopenedFiles,
+    unreadExamples: g.folderErrors.slice(0, EXAMPLES).map(example),
+    whole: true,
+  });
+}
+
+/**
+ * Why a row is incomplete, as short phrases (empty when complete), in the language's words (English for
+ * the CSV and JSON). examples: name the first folders (method.html; the CSV cell and a controller's
+ * statement hold counts only: a folder's path would tell a controller about the processor's tree).
+ */
+export function gapPhrases(c: RowCompleteness, examples = false, lang: Lang = 'en'): string[] {
+  const L = strings(lang).gap;
+  const n = format(lang, 'UTC').int;
+  const forRun = c.whole === true;
+  const out: string[] = [];
+  if (c.stopped) out.push(L.stopped);
+  if (c.emptyTree) out.push(L.emptyTree);
+  if (c.unreadFolders)
+    out.push(
+      (forRun ? L.unreadFoldersRun : L.unreadFoldersRow)(n(c.unreadFolders), c.unreadFolders) +
+        (examples && c.unreadExamples.length
+          ? L.examples(c.unreadFolders > c.unreadExamples.length, c.unreadExamples.join(', '))
+          : ''),
+    );
+  if (c.unattributedFiles) out.push(L.unattributed(n(c.unattributedFiles), c.unattributedFiles));
+  if (c.unopenedFiles) out.push(L.unopened(n(c.unopenedFiles), c.unopenedFiles));
+  if (c.linksSkipped) out.push(L.links(n(c.linksSkipped), c.linksSkipped));
+  if (c.specialSkipped) out.push(L.special(n(c.specialSkipped), c.specialSkipped));
+  return out;
+}
+
+/** The `completeness` cell: "complete", or "incomplete: " and why. */
+export function completenessCell(c: RowCompleteness, lang: Lang = 'en'): string {
+  const L = strings(lang).gap;
+  return c.complete ? L.complete : L.incomplete(gapPhrases(c, false, lang).join('; '));
+}
+
+/** Rows that were not read: nothing found, and something that could hold their files was not read. */
+export const notRead = (files: number, c: RowCompleteness | undefined): boolean =>
+  files === 0 && c !== undefined && !c.complete;
+
+/** The exit code of a finished run (headless, or q in the UI): 0 complete, else 3 unless allowed. */
+export function exitCodeOf(result: ScanResult, allowIncomplete = false): 0 | 3 {
+  return allowIncomplete || runCompleteness(runGaps(result)).complete ? EXIT.ok : EXIT.incomplete;
+}

@@ -1,0 +1,259 @@
+/**
+ * How the figures were made and what they leave out: the same block in the JSON (`method`), the
+ * workbook's Method sheet and every statement, so that a figure never travels without its method.
+ */
+import type { ScanResult } from '../../scan/engine.js';
+import { formatIso } from '../../scan/place/date/zone.js';
+import type { NotifyReport } from './notify.js';
+import { cutoffMs, describeCutoff } from './retention.js';
+import { format, strings, type Lang } from '../lang/index.js';
+import { readFileSync } from 'node:fs';
+import { gapPhrases, runCompleteness, runGaps, type ReportedResult } from './completeness.js';
+
+/** leaktally's version, as package.json gives it (the CLI's --version and every method block). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/** What only the caller knows: the tool's version and the command line (the UI gives its own). */
+export interface MethodContext {
+  version: string;
+  /** the arguments as given (after the program name) */
+  argv?: string[];
+  /** the register file as given */
+  registerPath?: string;
+}
+
+interface DateRule {
+  rule: string;
+  recordings: number;
+  note: string;
+}
+
+export interface Method {
+  tool: string;
+  command: string;
+  folder_scanned: string;
+  scan_start: string;
+  scan_end: string;
+  zone: string;
+  pattern: string | null;
+  depth: number;
+  as_of: string | null;
+  as_of_source: string;
+  retention: string;
+  register: { file: string; rows: number; keys: number; controllers: number } | null;
+  country: string | null;
+  callers: string;
+  date_rules: DateRule[];
+  unreadable_folders: number;
+  unreadable_folder_examples: { path: string; error: string }[];
+  symbolic_links_skipped: number;
+  special_files_skipped: number;
+  unmatched_files: number;
+  top_level_files: number;
+  unreadable_files: number;
+  /**
+   * complete: every folder read, every file found read and given to a customer, nothing skipped;
+   * partial: the scan was stopped; incomplete: any other gap (incomplete_because says which)
+   */
+  completeness: 'complete' | 'partial' | 'incomplete';
+  incomplete_because: string[];
+  /** the rows written are part of the summary (the UI's export of a filter or one customer) */
+  scope: { chosen: string; rows: number; of: number } | null;
+  /** figures this run could not give (named, so that nobody reads a default as a count) */
+  gaps: string[];
+}
+
+/** Shell-quote an argument for showing the command line. */
+function quote(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+export function method(result: ScanResult, report: NotifyReport, ctx: MethodContext): Method {
+  const zone = result.config.zone;
+  const o = report.options;
+  const plan = o.retention;
+  const t = report.total;
+  // one pass over the rows, each taken as it is built (a million rows are not kept for this)
+  let topLevelFiles = 0;
+  const sources = new Map<string, number>();
+  for (const r of report.eachRow()) {
+    if (r.kind === 'top-level') topLevelFiles += r.files;
+    for (const [k, n] of r.dateSources) sources.set(k, (sources.get(k) ?? 0) + n);
+  }
+  let retention = 'none given: recordings kept past retention are not counted';
+  if (plan) {
+    const parts: string[] = [];
+    if (plan.default) {
+      parts.push(
+        `${plan.default.text} by default (${plan.defaultDays} days before the as-of date: recordings that started before ${formatIso(zone, plan.defaultCutoffMs!)} are past retention)`,
+      );
+    }
+    const keyed = Object.keys(plan.daysByKey).length;
+    if (keyed)
+      parts.push(
+        `register retention_days for ${keyed} key${keyed === 1 ? '' : 's'} (e.g. ${Object.values(plan.daysByKey)[0]} days: started before ${describeCutoff(plan, Object.values(plan.daysByKey)[0]!)})`,
+      );
+    if (parts.length) {
+      retention = `${parts.join('; ')}. A recording is past retention when its start + the retention is before the as-of time; the retention is subtracted from the as-of time in calendar days, weeks, months or years in ${zone}.`;
+    }
+  }
+  const gaps: string[] = [];
+  const a = report.availability;
+  if (!a.callerSets && result.config.pattern && t.distinctCallers !== undefined) {
+    gaps.push(
+      'callers_not_deduplicated: this build of the engine gives no caller sets; distinct callers of rows that merge several keys, and of the total, are sums (a caller who rang two keys counts twice); callers by country are not given',
+    );
+  }
+  if (!a.withheld)
+    gaps.push(
+      'withheld_caller_calls_not_counted: this build of the engine does not count calls with a withheld number (shown as 0)',
+    );
+  if (!a.retention && plan)
+    gaps.push('past_retention_not_counted: this build of the engine does not count recordings past retention');
+  const run = runCompleteness(runGaps(result));
+  const scope = (result as ReportedResult).scope;
+  return {
+    tool: `leaktally ${ctx.version}`,
+    command: ctx.argv ? ['leaktally', ...ctx.argv].map(quote).join(' ') : '(interactive)',
+    folder_scanned: result.config.root,
+    scan_start: formatIso(zone, result.startedAt.getTime()),
+    scan_end: formatIso(zone, result.finishedAt.getTime()),
+    zone,
+    pattern: result.config.pattern?.source ?? null,
+    depth: result.config.depth,
+    as_of: plan ? formatIso(zone, plan.asOfMs) : null,
+    as_of_source: !plan ? 'not used' : plan.asOfIsScanStart ? 'the scan start (no --as-of given)' : '--as-of',
+    retention,
+    register: o.register
+      ? {
+          file: o.register.file,
+          rows: o.register.rows,
+          keys: o.register.entries.length,
+          controllers: o.register.controllers.length,
+        }
+      : null,
+    country: o.country ?? null,
+    callers: result.config.pattern?.hasCaller
+      ? `from {caller} in the file names; numbers read with libphonenumber-js${o.country ? `, numbers without a country code read as ${o.country}` : ' (no --country: numbers without a country code cannot be placed and count under "unknown")'}; withheld, anonymous, unknown, private and empty numbers are counted as withheld calls, not callers`
+      : 'not counted (the pattern has no {caller})',
+    date_rules: [...sources]
+      .sort((x, y) => y[1] - x[1])
+      .map(([rule, n]) => ({ rule, recordings: n, note: strings('en').dateRule[rule] ?? rule })),
+    unreadable_folders: result.unreadableFolders,
+    unreadable_folder_examples: result.folderErrors.slice(0, 20),
+    symbolic_links_skipped: result.linksSkipped,
+    special_files_skipped: result.specialSkipped,
+    unmatched_files: result.unmatched,
+    top_level_files: topLevelFiles,
+    unreadable_files: t.unreadableFiles,
+    completeness: result.partial ? 'partial' : run.complete ? 'complete' : 'incomplete',
+    incomplete_because: gapPhrases(run),
+    scope: scope ? { chosen: scope.label, rows: scope.rows, of: scope.of } : null,
+    gaps,
+  };
+}
+
+/**
+ * The block as label/value lines in a language (the workbook's Method sheet and method.html: both for
+ * the processor, never a controller's statement). Numbers and dates as the language writes them.
+ */
+export function methodLines(
+  m: Method,
+  report: NotifyReport,
+  result: ScanResult,
+  lang: Lang = 'en',
+): [string, string][] {
+  const L = strings(lang).method;
+  const F = format(lang, m.zone);
+  const n = F.int;
+  const when = (ms: number): string => F.when(ms);
+  const mtime = m.date_rules.find((r) => r.rule === 'mtime')?.recordings ?? 0;
+  const plan = report.options.retention;
+  let retention = L.retentionNone;
+  if (plan) {
+    const parts: string[] = [];
+    if (plan.default)
+      parts.push(L.retentionDefault(plan.default.text, n(plan.defaultDays!), when(plan.defaultCutoffMs!)));
+    const keyed = Object.values(plan.daysByKey);
+    if (keyed.length) {
+      const days = keyed[0]!;
+      parts.push(
+        L.retentionKeyed(
+          n(keyed.length),
+          keyed.length,
+          n(days),
+          when(cutoffMs(plan.asOfMs, { n: days, unit: 'd' }, m.zone)),
+        ),
+      );
+    }
+    if (parts.length) retention = `${parts.join('; ')}. ${L.retentionRule(m.zone)}`;
+  }
+  const run = runCompleteness(runGaps(result));
+  const facts = report.options.facts;
+  const lines: [string, string][] = [
+    [L.tool, m.tool],
+    [L.command, m.command === '(interactive)' ? L.interactive : m.command],
+    [L.folder, m.folder_scanned],
+    [L.scanStart, `${when(result.startedAt.getTime())} (${m.scan_start})`],
+    [L.scanEnd, `${when(result.finishedAt.getTime())} (${m.scan_end})`],
+    [
+      L.completeness,
+      m.completeness === 'complete'
+        ? L.complete
+        : L.incomplete(m.completeness === 'partial', gapPhrases(run, true, lang).join('; ')),
+    ],
+    ...(m.scope
+      ? ([[L.scope, L.scopeValue(n(m.scope.rows), n(m.scope.of), m.scope.chosen)]] as [string, string][])
+      : []),
+    [L.zone, m.zone],
+    [L.pattern, m.pattern ?? L.noPattern],
+    [L.depth, String(m.depth)],
+    [L.asOf, plan ? `${when(plan.asOfMs)} (${plan.asOfIsScanStart ? L.asOfScanStart : L.asOfGiven})` : L.notUsed],
+    [L.retention, retention],
+    [
+      L.register,
+      m.register
+        ? L.registerValue(m.register.file, n(m.register.rows), n(m.register.keys), n(m.register.controllers))
+        : strings(lang).none,
+    ],
+    [L.facts, facts ? facts.file : strings(lang).none],
+    [L.language, lang],
+    [L.callers, result.config.pattern?.hasCaller ? L.callersFrom(m.country) : L.callersNone],
+    [
+      L.dates,
+      m.date_rules.length
+        ? m.date_rules
+            .map((r) => strings(lang).dateRuleCount(n(r.recordings), strings(lang).dateRule[r.rule] ?? r.rule))
+            .join('; ')
+        : strings(lang).statement.methodDatesNone,
+    ],
+    [L.guessed, n(mtime)],
+    [
+      L.folders,
+      m.unreadable_folders
+        ? L.foldersValue(
+            n(m.unreadable_folders),
+            m.unreadable_folder_examples
+              .slice(0, 3)
+              .map((e) => `${e.path} (${e.error})`)
+              .join(', '),
+          )
+        : '0',
+    ],
+    [L.links, n(m.symbolic_links_skipped)],
+    [L.special, n(m.special_files_skipped)],
+    [L.unmatched, n(m.unmatched_files)],
+    [L.topLevel, n(m.top_level_files)],
+    [L.unreadable, n(m.unreadable_files)],
+  ];
+  for (const g of m.gaps) {
+    const code = g.slice(0, g.indexOf(':'));
+    lines.push([L.notCounted, L.gap[code] ? `${code}: ${L.gap[code]}` : g]);
+  }
+  return lines;
+}

@@ -1,0 +1,436 @@
+/**
+ * The notification rows: one per controller when a register is given (its keys merged, callers
+ * de-duplicated across them), one per key otherwise; keys the register does not know, files the pattern
+ * did not match and files above the customer level get rows of their own. Plus a total row, callers
+ * de-duplicated across every row. Plain data: the CSV, JSON, workbook, statements and the UI all read it.
+ */
+import type { ScanResult } from '../../scan/engine.js';
+import type { DateSource } from '../../scan/place/date/resolve.js';
+import { rowLabel, type CustomerTotals } from '../../scan/tally/aggregate.js';
+import { availability, availabilityOf, pastRetentionMicros, type Availability } from './model.js';
+import type { Register } from './register.js';
+import type { Facts } from './facts.js';
+import type { Lang } from '../lang/index.js';
+import { daysFor, type RetentionPlan } from './retention.js';
+import { byCountry, normalisedSet, subjects, subjectsMethod, type SubjectInputs, type Subjects } from './subjects.js';
+import {
+  builtInCompleteness,
+  keysCompleteness,
+  runCompleteness,
+  runGaps,
+  type ExportScopeInfo,
+  type ReportedResult,
+  type RowCompleteness,
+  type RunGaps,
+} from './completeness.js';
+
+type NotifyKind = 'controller' | 'unregistered' | 'customer' | 'unmatched' | 'top-level' | 'total';
+
+export interface NotifyRow {
+  kind: NotifyKind;
+  /** what the row is called: the controller, else the key */
+  label: string;
+  keys: string[];
+  controller: string;
+  org_id: string;
+  contact: string;
+  /** the register's (empty: the facts file's default applies, else "to be completed") */
+  dataSubjectCategories: string;
+  personalDataCategories: string;
+  files: number;
+  audioFiles: number;
+  otherFiles: number;
+  unreadableFiles: number;
+  /** folders that could not be listed: their files are not in any figure */
+  unreadableFolders: number;
+  /** extra names of files already counted under another name */
+  hardLinks: number;
+  /** files with fewer bytes stored than their size (holes): counted at their size */
+  sparseFiles: number;
+  /** files that could not be opened or read: content unknown, so the row cannot be complete */
+  unopenedFiles: number;
+  bytes: number;
+  /** audio length in integer µs (exact sums) */
+  micros: number;
+  firstMs?: number;
+  lastMs?: number;
+  /** undefined when the pattern captures no caller */
+  distinctCallers?: number;
+  /** false when callers could not be de-duplicated across keys (the engine gave no caller sets): a sum */
+  callersDeduplicated: boolean;
+  withheldCallerCalls: number;
+  /** the retention that applies, in days (several when the row's keys differ); empty: none known */
+  retentionDays: number[];
+  /** undefined when no retention applies to any of the row's keys */
+  pastRetentionFiles?: number;
+  pastRetentionMicros?: number;
+  oldestPastRetentionMs?: number;
+  formats: [string, number][];
+  months: [string, { audio: number; micros: number }][];
+  dateSources: [DateSource, number][];
+  /** ISO country → distinct callers; undefined when callers are not counted or could not be placed */
+  callersByCountry?: [string, number][];
+  subjects: Subjects;
+  /**
+   * whether everything that could hold this row's files was read (completeness.ts); undefined where
+   * the run's gaps are not known (the UI's live rows)
+   */
+  completeness?: RowCompleteness;
+}
+
+export interface NotifyOptions {
+  register?: Register;
+  retention?: RetentionPlan;
+  /** --country: the default region for numbers written without a country code */
+  country?: string;
+  /** --facts: the case facts (what no tree can tell) */
+  facts?: Facts;
+  /** --lang: the statements', method.html's and the workbook's language (default en) */
+  lang?: Lang;
+}
+
+/**
+ * The rows of a report. A report of a million customers is written row by row (the CSV and JSON
+ * writers take eachRow(): each row is built when it is written and dropped after), so that no output
+ * holds every row at once; `rows` builds them all and keeps them, for the outputs that need them
+ * together (the workbook, the statements, the UI).
+ */
+export interface NotifyReport {
+  /** every row, built on first use and kept */
+  readonly rows: NotifyRow[];
+  /** how many rows there are (without building them) */
+  readonly rowCount: number;
+  /** the rows in order, each built as it is taken and not kept (the kept ones once `rows` was read) */
+  eachRow(): Iterable<NotifyRow>;
+  total: NotifyRow;
+  availability: Availability;
+  options: NotifyOptions;
+  /** the run's gaps, when known (a finished or stopped scan's result) */
+  gaps?: RunGaps;
+  /** the whole run's completeness (the total row's) */
+  completeness?: RowCompleteness;
+  /** the rows are part of the summary (the UI's filtered or one-customer export) */
+  scope?: ExportScopeInfo;
+}
+
+const byCount = <K extends string>(m: Map<K, number>): [K, number][] =>
+  [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+
+/** Rows merged into one (the caller sets united, never their sizes added, when the sets are there). */
+function combine(
+  parts: Iterable<CustomerTotals>,
+  head: Pick<
+    NotifyRow,
+    'kind' | 'label' | 'keys' | 'controller' | 'org_id' | 'contact' | 'dataSubjectCategories' | 'personalDataCategories'
+  >,
+  o: NotifyOptions,
+  avail: Availability,
+  patternHasCaller: boolean,
+): NotifyRow {
+  let files = 0,
+    audio = 0,
+    other = 0,
+    unreadable = 0,
+    unreadableFolders = 0,
+    hardLinks = 0,
+    sparseFiles = 0,
+    unopenedFiles = 0,
+    bytes = 0,
+    micros = 0,
+    withheld = 0,
+    past = 0,
+    pastMicros = 0;
+  let first = Infinity,
+    last = -Infinity,
+    oldest = Infinity;
+  const formats = new Map<string, number>();
+  const months = new Map<string, { audio: number; micros: number }>();
+  const sources = new Map<DateSource, number>();
+  // a row of zeros still has 0 callers when the pattern captures them
+  let withCallers = patternHasCaller;
+  let callerSum = 0;
+  let sets = true;
+  const keysets: ReadonlySet<string>[] = [];
+  let retentionKnown = false;
+  const days = new Set<number>();
+  for (const k of head.keys) {
+    const d = daysFor(o.retention, k);
+    if (d !== undefined) days.add(d);
+  }
+  let any = false;
+  for (const r of parts) {
+    any = true;
+    files += r.files;
+    audio += r.audioFiles;
+    other += r.otherFiles;
+    unreadable += r.unreadableFiles;
+    unreadableFolders += r.unreadableFolders;
+    hardLinks += r.hardLinks;
+    sparseFiles += r.sparseFiles;
+    unopenedFiles += r.unopenedFiles;
+    bytes += r.bytes;
+    micros += Math.round(r.audioSeconds * 1e6);
+    withheld += r.withheldCallerCalls;
+    if (r.firstMs !== undefined && r.firstMs < first) first = r.firstMs;
+    if (r.lastMs !== undefined && r.lastMs > last) last = r.lastMs;
+    if (r.distinctCallers !== undefined) {
+      withCallers = true;
+      callerSum += r.distinctCallers;
+      if (r.callers) keysets.push(r.callers);
+      else sets = false;
+    }
+    const d = daysFor(o.retention, r.customer);
+    if (d !== undefined) {
+      retentionKnown = true;
+      days.add(d);
+      past += r.pastRetentionFiles;
+      pastMicros += pastRetentionMicros(r);
+      if (r.oldestPastRetentionMs !== undefined && r.oldestPastRetentionMs < oldest) oldest = r.oldestPastRetentionMs;
+    }
+    for (const [k, n] of r.formats) formats.set(k, (formats.get(k) ?? 0) + n);
+    for (const [k, v] of r.months) {
+      const m = months.get(k) ?? { audio: 0, micros: 0 };
+      m.audio += v.audio;
+      m.micros += Math.round(v.seconds * 1e6);
+      months.set(k, m);
+    }
+    for (const [k, n] of r.dateSources) sources.set(k, (sources.get(k) ?? 0) + n);
+  }
+  // a row of zeros (a register controller with no files) still has its retention
+  if (!any && days.size) retentionKnown = true;
+  let distinct: number | undefined;
+  let countries: [string, number][] | undefined;
+  const dedup = !withCallers || (sets && avail.callerSets);
+  if (withCallers) {
+    if (dedup) {
+      const all = new Set<string>();
+      for (const s of keysets) for (const k of normalisedSet(s, o.country)) all.add(k);
+      distinct = all.size;
+      countries = byCountry(all);
+    } else distinct = callerSum;
+  }
+  // every field written out, not `...head` and then the rest: V8 turns an object spread followed by
+  // two dozen new fields into a slow dictionary object (~100 µs a row here, 5,000 controllers' rows
+  // on each UI update), while a literal of fixed shape costs a few µs
+  return {
+    kind: head.kind,
+    label: head.label,
+    keys: head.keys,
+    controller: head.controller,
+    org_id: head.org_id,
+    contact: head.contact,
+    dataSubjectCategories: head.dataSubjectCategories,
+    personalDataCategories: head.personalDataCategories,
+    files,
+    audioFiles: audio,
+    otherFiles: other,
+    unreadableFiles: unreadable,
+    unreadableFolders,
+    hardLinks,
+    sparseFiles,
+    unopenedFiles,
+    bytes,
+    micros,
+    firstMs: Number.isFinite(first) ? first : undefined,
+    lastMs: Number.isFinite(last) ? last : undefined,
+    distinctCallers: distinct,
+    callersDeduplicated: dedup,
+    withheldCallerCalls: withheld,
+    retentionDays: [...days].sort((a, b) => a - b),
+    pastRetentionFiles: retentionKnown && avail.retention ? past : undefined,
+    pastRetentionMicros: retentionKnown && avail.retention ? pastMicros : undefined,
+    oldestPastRetentionMs: Number.isFinite(oldest) ? oldest : undefined,
+    formats: byCount(formats),
+    months: [...months].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+    dateSources: byCount(sources),
+    callersByCountry: countries,
+    subjects: subjects({ distinctCallers: distinct, withheldCallerCalls: withheld, recordings: audio + unreadable }),
+    completeness: undefined,
+  };
+}
+
+const blank = { controller: '', org_id: '', contact: '', dataSubjectCategories: '', personalDataCategories: '' };
+
+export function notifyReport(result: ScanResult, o: NotifyOptions = {}): NotifyReport {
+  return notifyRows(
+    result.customers,
+    result.totals.distinctCallers !== undefined,
+    o,
+    availability(result),
+    runGaps(result),
+    (result as ReportedResult).scope,
+  );
+}
+
+/** A row's completeness from the run's gaps (set on the row: rows are built fresh for each report). */
+function judgeRow(r: NotifyRow, gaps: RunGaps): NotifyRow {
+  const c =
+    r.kind === 'unmatched' || r.kind === 'top-level'
+      ? builtInCompleteness(gaps, r.unopenedFiles)
+      : keysCompleteness(gaps, r.keys, r.unreadableFolders, r.unopenedFiles);
+  r.completeness = c;
+  r.subjects = judgedSubjects(r.subjects, r, c);
+  return r;
+}
+
+/** The total's completeness: the whole run's. */
+function judgeTotal(total: NotifyRow, gaps: RunGaps): RowCompleteness {
+  const c = runCompleteness(gaps);
+  total.subjects = judgedSubjects(total.subjects, total, c);
+  return (total.completeness = c);
+}
+
+/** Data subjects of a row whose part of the tree was not all read: not known, or a lower bound. */
+function judgedSubjects(s: Subjects, r: NotifyRow, c: RowCompleteness): Subjects {
+  if (c.complete) return s;
+  const method = subjectsMethod(subjectInputs(r), 'en', false, r.files);
+  if (r.files === 0) return { min: 0, max: 0, precision: 'cannot be determined', method };
+  // the form's tag, not only words in the method: a lawyer copies the tag into the authority's form
+  // ('cannot be determined' stays: a lower bound of a number that cannot be determined says less)
+  return { ...s, precision: s.precision === 'cannot be determined' ? s.precision : 'lower bound', method };
+}
+
+/** What a row's data subjects are counted from. */
+export const subjectInputs = (r: NotifyRow): SubjectInputs => ({
+  distinctCallers: r.distinctCallers,
+  withheldCallerCalls: r.withheldCallerCalls,
+  recordings: r.audioFiles + r.unreadableFiles,
+});
+
+/**
+ * The same rows from per-key totals alone (for the UI, from a live snapshot's customers: rows are
+ * controllers when a register is given, each with its keys). withCallers: the pattern captures {caller}.
+ */
+export function notifyRows(
+  customers: readonly CustomerTotals[],
+  withCallers: boolean,
+  o: NotifyOptions = {},
+  avail: Availability = availabilityOf(customers),
+  gaps?: RunGaps,
+  scope?: ExportScopeInfo,
+): NotifyReport {
+  return new Report(customers, withCallers, o, avail, gaps, scope);
+}
+
+/**
+ * The report over the engine's rows, read in place (no copy of a row is kept): the total is summed
+ * now, the rows are built when they are taken (see NotifyReport).
+ */
+class Report implements NotifyReport {
+  readonly total: NotifyRow;
+  readonly completeness?: RowCompleteness;
+  readonly rowCount: number;
+  private built?: NotifyRow[];
+  /** with a register: a customer's index in `customers`, to find a controller's keys' rows */
+  private readonly index?: Map<string, number>;
+
+  constructor(
+    private readonly customers: readonly CustomerTotals[],
+    private readonly withCallers: boolean,
+    readonly options: NotifyOptions,
+    readonly availability: Availability,
+    readonly gaps: RunGaps | undefined,
+    readonly scope: ExportScopeInfo | undefined,
+  ) {
+    const o = options;
+    this.total = combine(
+      customers,
+      { kind: 'total', label: '(total)', keys: [], ...blank },
+      o,
+      availability,
+      withCallers,
+    );
+    if (o.register) {
+      const index = new Map<string, number>();
+      let n = o.register.controllers.length;
+      for (let i = 0; i < customers.length; i++) {
+        const r = customers[i]!;
+        if (r.kind !== 'customer') n++;
+        else {
+          index.set(r.customer, i);
+          if (!o.register.byKey.has(r.customer)) n++;
+        }
+      }
+      this.index = index;
+      this.rowCount = n;
+    } else this.rowCount = customers.length;
+    if (gaps) this.completeness = judgeTotal(this.total, gaps);
+  }
+
+  get rows(): NotifyRow[] {
+    return (this.built ??= [...this.make()]);
+  }
+
+  eachRow(): Iterable<NotifyRow> {
+    return this.built ?? this.make();
+  }
+
+  /** The rows in order: a register's controllers, its unknown keys, the built-in rows; else one per row. */
+  private *make(): Generator<NotifyRow> {
+    const { customers, options: o, availability: avail, withCallers, gaps } = this;
+    const judged = (r: NotifyRow): NotifyRow => (gaps ? judgeRow(r, gaps) : r);
+    // a folder whose name could pass for a built-in row, e.g. "(unmatched)", is shown as "./(unmatched)"
+    const special = (r: CustomerTotals): NotifyRow =>
+      combine(
+        [r],
+        { kind: r.kind === 'customer' ? 'customer' : r.kind, label: rowLabel(r), keys: [rowLabel(r)], ...blank },
+        o,
+        avail,
+        withCallers,
+      );
+    if (!o.register) {
+      for (const r of customers) yield judged(special(r));
+      return;
+    }
+    const index = this.index!;
+    for (const c of o.register.controllers) {
+      const parts: CustomerTotals[] = [];
+      for (const k of c.keys) {
+        const i = index.get(k);
+        if (i !== undefined) parts.push(customers[i]!);
+      }
+      yield judged(
+        combine(
+          parts,
+          {
+            kind: 'controller',
+            label: c.controller,
+            keys: [...c.keys],
+            controller: c.controller,
+            org_id: c.org_id,
+            contact: c.contact,
+            dataSubjectCategories: c.data_subject_categories,
+            personalDataCategories: c.personal_data_categories,
+          },
+          o,
+          avail,
+          withCallers,
+        ),
+      );
+    }
+    for (const r of customers) {
+      if (r.kind !== 'customer' || o.register.byKey.has(r.customer)) continue;
+      yield judged(
+        combine(
+          [r],
+          { kind: 'unregistered', label: rowLabel(r), keys: [rowLabel(r)], ...blank },
+          o,
+          avail,
+          withCallers,
+        ),
+      );
+    }
+    for (const r of customers) if (r.kind !== 'customer') yield judged(special(r));
+  }
+}
+
+/** How many of the register's keys name a customer found in the tree, and which were tried. */
+export function registerCoverage(
+  result: ScanResult,
+  register: Register,
+): { keys: number; found: number; missing: string[]; customers: string[] } {
+  const names = result.customers.filter((c) => c.kind === 'customer').map((c) => c.customer);
+  const have = new Set(names);
+  const missing = register.entries.map((e) => e.key).filter((k) => !have.has(k));
+  return { keys: register.entries.length, found: register.entries.length - missing.length, missing, customers: names };
+}

@@ -1,0 +1,124 @@
+/**
+ * The processor's own pages in the statements folder: index.html (every row, linked) and method.html
+ * (the full method: command line, folder, register size, every option). They name the processor's
+ * folders and how many customers it has, so they are never sent to a controller; a controller's page
+ * has a short method of its own (statement.tsx).
+ */
+import type { ReactNode } from 'react';
+import type { ScanResult } from '../../../scan/engine.js';
+import { gapPhrases, notRead, runCompleteness, runGaps } from '../../notify/completeness.js';
+import { format, strings } from '../../lang/index.js';
+import { methodLines, type Method } from '../../notify/method.js';
+import type { NotifyReport, NotifyRow } from '../../notify/notify.js';
+import { rowName } from './statement.js';
+import { KV, Nb, Page } from './page.js';
+
+export function MethodPage(p: { report: NotifyReport; result: ScanResult; m: Method }): ReactNode {
+  const lang = p.report.options.lang ?? 'en';
+  const L = strings(lang);
+  return (
+    <Page lang={L.htmlLang} title={L.method.title}>
+      <h1>{L.method.title}</h1>
+      <p className="sub">{L.method.sub}</p>
+      <KV rows={methodLines(p.m, p.report, p.result, lang)} className="method" />
+    </Page>
+  );
+}
+
+export function IndexPage(p: { report: NotifyReport; result: ScanResult; files: string[] }): ReactNode {
+  const lang = p.report.options.lang ?? 'en';
+  const L = strings(lang);
+  // the run's own verdict, as method.html words it (with example folders: this page is the processor's)
+  const run = runCompleteness(runGaps(p.result));
+  const runVerdict =
+    p.result.partial || !run.complete
+      ? L.method.incomplete(p.result.partial, gapPhrases(run, true, lang).join('; '))
+      : undefined;
+  const I = L.index;
+  const F = format(lang, p.result.config.zone);
+  const subjects = (r: NotifyRow): string =>
+    r.subjects.min === r.subjects.max ? F.int(r.subjects.min) : `${F.int(r.subjects.min)}–${F.int(r.subjects.max)}`;
+  const total = p.report.total;
+  return (
+    <Page lang={L.htmlLang} title={I.title}>
+      <h1>{I.title}</h1>
+      <p className="sub">
+        {I.sub(
+          F.int(p.report.rows.length),
+          F.when(p.result.startedAt.getTime()),
+          F.when(p.result.finishedAt.getTime()),
+        )}{' '}
+        {L.statement.times(p.result.config.zone)}
+      </p>
+      <p className="notice">
+        {I.onlyProcessor} <a href="method.html">{I.method}</a>
+      </p>
+      {runVerdict && <p className="notice warn">{runVerdict}</p>}
+      <table className="list">
+        <thead>
+          <tr>
+            <th>{I.name}</th>
+            <th>{I.keys}</th>
+            <th className="n">{I.recordings}</th>
+            <th className="n">{I.hours}</th>
+            <th className="n">{I.past}</th>
+            <th className="n">{I.subjects}</th>
+            <th>{I.found}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {p.report.rows.map((r, i) => {
+            const unread = notRead(r.files, r.completeness);
+            const complete = r.completeness?.complete !== false;
+            return (
+              <tr key={i}>
+                <td>
+                  <a href={encodeURIComponent(p.files[i]!)}>{rowName(r, L)}</a>
+                  {r.kind === 'unregistered' && <span className="warn"> {I.notRegistered}</span>}
+                </td>
+                <td>
+                  {r.keys.map((k, j) => (
+                    <span key={j}>
+                      {j > 0 && <br />}
+                      {k.length <= 24 ? <Nb>{k}</Nb> : k}
+                    </span>
+                  ))}
+                </td>
+                <td className="n">{unread ? '–' : F.int(r.audioFiles)}</td>
+                <td className="n">{unread ? '–' : F.hours(r.micros / 1e6)}</td>
+                <td className="n">
+                  {r.pastRetentionFiles === undefined || unread ? '–' : F.int(r.pastRetentionFiles)}
+                </td>
+                <td className="n">{unread ? '–' : subjects(r)}</td>
+                <td>
+                  {r.files ? (
+                    complete ? (
+                      I.yes
+                    ) : (
+                      <>
+                        {I.yes} <span className="warn">{I.yesLower}</span>
+                      </>
+                    )
+                  ) : complete ? (
+                    I.notAffected
+                  ) : (
+                    <span className="warn">{I.cannotRuleOut}</span>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+          <tr>
+            <th>{I.total}</th>
+            <th></th>
+            <th className="n">{F.int(total.audioFiles)}</th>
+            <th className="n">{F.hours(total.micros / 1e6)}</th>
+            <th className="n">{total.pastRetentionFiles === undefined ? '–' : F.int(total.pastRetentionFiles)}</th>
+            <th className="n">{subjects(total)}</th>
+            <th></th>
+          </tr>
+        </tbody>
+      </table>
+    </Page>
+  );
+}

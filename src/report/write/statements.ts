@@ -1,0 +1,68 @@
+/**
+ * Statements (--statements <dir>): one self-contained HTML page per row (a controller, or a key the
+ * register does not know), for the processor to send each controller what was found of theirs
+ * (Art. 33(2)), and two pages for the processor only: index.html (every row) and method.html (the full
+ * method). Printable on A4; no scripts, no external files. The pages are rendered in statement/
+ * (React's server renderer: every name is escaped by default); this file names and writes them.
+ *
+ * File names are made safe on every OS (safeFileName).
+ */
+import type { ScanResult } from '../../scan/engine.js';
+import type { Method } from '../notify/method.js';
+import type { NotifyReport } from '../notify/notify.js';
+
+const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$/i;
+const MAX_BYTES = 120;
+
+/**
+ * A file name (without extension) that is safe on Linux, macOS and Windows: no path separators or
+ * characters Windows forbids (<>:"/\|?*), no control characters, no leading dot or trailing dot/space,
+ * not a reserved device name (CON, NUL, COM1, … with any extension), at most 120 UTF-8 bytes (255 is
+ * the limit; the rest is headroom for a suffix and .html), and unique ignoring case and Unicode
+ * normalisation (macOS and Windows folders are case-insensitive). `used` holds the names taken so far
+ * (lower-cased, NFC).
+ */
+export function safeFileName(label: string, used: Set<string>): string {
+  let s = label
+    .normalize('NFC')
+    // bidi controls and zero-width characters (names.ts's list) are removed: ok\u202Egnp.exe would
+    // show as okexe.png in a file manager, and an invisible character makes two names look alike
+    .replace(/[\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g, '')
+    .replace(/[\u0000-\u001f\u007f-\u009f<>:"/\\|?*]/g, '_')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^\.+/, '_')
+    .replace(/[. ]+$/, '');
+  if (!s) s = '_';
+  // bytes, not UTF-16 units: cut on a code point boundary
+  // eslint-disable-next-line @typescript-eslint/no-misused-spread -- shortened by code points (never half a UTF-16 pair); the names it gives stay the same
+  while (Buffer.byteLength(s) > MAX_BYTES) s = [...s].slice(0, -1).join('');
+  s = s.replace(/[. ]+$/, '') || '_';
+  if (RESERVED.test(s.split('.')[0]!)) s = `_${s}`;
+  let name = s;
+  for (let i = 2; used.has(name.toLowerCase()); i++) name = `${s}-${i}`;
+  used.add(name.toLowerCase());
+  return name;
+}
+
+/** The file name of each row's page, in row order (index.html and method.html are never one of them). */
+function statementFileNames(report: NotifyReport): string[] {
+  const used = new Set(['index', 'method']);
+  return report.rows.map((r) => `${safeFileName(r.kind === 'controller' ? r.controller : r.label, used)}.html`);
+}
+
+/**
+ * Every page, method.html and the index, (file name, HTML), index.html last: what the statements
+ * folder receives (statements-folder.ts writes them, in this order).
+ */
+export async function statementPages(report: NotifyReport, result: ScanResult, m: Method): Promise<[string, string][]> {
+  // loaded here: a run without --statements never loads React's server renderer; and after NODE_ENV
+  // is set, as the UI does (tui/load.ts): React's development build took 18 ms a statement, not ~1
+  process.env.NODE_ENV ??= 'production';
+  const { indexHtml, methodHtml, statementHtml } = await import('./statement/render.js');
+  const names = statementFileNames(report);
+  const pages: [string, string][] = report.rows.map((r, i) => [names[i]!, statementHtml(r, report, result, m)]);
+  pages.push(['method.html', methodHtml(report, result, m)]);
+  pages.push(['index.html', indexHtml(report, result, names)]);
+  return pages;
+}

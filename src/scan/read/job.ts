@@ -1,0 +1,120 @@
+/**
+ * The scan's job for one batch: each file through processFile, answered as counts per row (or,
+ * when every file's record is wanted, as the records). The same function runs in each reader
+ * thread (created there by worker.ts) and, with --threads 0, on the main thread.
+ */
+import { loadFor, makeContext, processFile } from './record.js';
+import { IO_DEPTH, type FileRecord, type ScanConfig } from '../model.js';
+import { BatchHeads, type HeadRead } from '../probe/heads.js';
+import { Counts } from '../tally/counts.js';
+import { rowKey, type RowCounts } from '../tally/aggregate.js';
+import { parseEntry, type Batch, type Entry } from './batcher.js';
+
+export interface ScanJobData {
+  config: ScanConfig;
+  /** answer with every file's record (a manifest is written, or a caller wants records) */
+  keepPaths: boolean;
+  /** reads in flight for this thread on slow storage (default: the config's ioDepth, or IO_DEPTH, over its threads) */
+  ioThreads?: number;
+}
+
+/** This thread's share of the reads in flight. */
+export function ioThreadsOf(config: ScanConfig): number {
+  return Math.max(1, Math.ceil((config.ioDepth ?? IO_DEPTH) / Math.max(1, config.threads)));
+}
+
+/** A batch's entries, and the heads of the files to read (hard links are not read), in one go. */
+function readBatch(
+  batch: Batch,
+  heads: BatchHeads | undefined,
+): { entries: Entry[]; opened: (HeadRead | undefined)[] } {
+  const entries = batch.map(parseEntry);
+  if (!heads) return { entries, opened: [] };
+  const rels: Buffer[] = [];
+  const at: number[] = [];
+  for (let i = 0; i < batch.length; i++) {
+    if (entries[i]!.hardLink) continue;
+    rels.push(entries[i]!.rel);
+    at.push(i);
+  }
+  const read = heads.read(rels);
+  const opened = new Array<HeadRead | undefined>(batch.length);
+  for (let k = 0; k < at.length; k++) opened[at[k]!] = read[k];
+  return { entries, opened };
+}
+
+/** noatimeRefused: files of the batch the kernel would not open with O_NOATIME (the probe's ProbeIo count) */
+export type ScanReply = ({ records: FileRecord[] } | { rows: RowCounts[] }) & { noatimeRefused: number };
+
+/**
+ * Asked between two files when the job runs on the calling thread (--threads 0, reader.ts): a
+ * promise when the event loop is due a turn (the UI, a SIGINT or SIGTERM handler), resolving to
+ * false when the reading is to stop; undefined to go straight on.
+ */
+export type Pace = () => Promise<boolean> | undefined;
+
+/** A batch's reading; close() lets go of what the thread holds (its folders held open, anchors.ts). */
+export type ScanJob = ((batch: Batch, pace?: Pace) => Promise<ScanReply>) & { close(): void };
+
+/** The job for a thread: at once where the pattern modules are loaded (or not needed), else once they are. */
+export function createJob(data: unknown): ScanJob | Promise<ScanJob> {
+  const { config } = data as ScanJobData;
+  if (config.pattern) return loadFor(config).then(() => jobFor(data as ScanJobData));
+  return jobFor(data as ScanJobData);
+}
+
+function jobFor({ config, keepPaths, ioThreads }: ScanJobData): ScanJob {
+  // one context per thread: its per-thread state is never shared
+  const ctx = makeContext(config, keepPaths);
+  const heads = BatchHeads.available
+    ? new BatchHeads(ctx.rootBytes, ioThreads ?? ioThreadsOf(config), ctx.anchors)
+    : undefined;
+  const close = (): void => ctx.anchors.close();
+  if (keepPaths) {
+    return Object.assign(
+      async (batch: Batch, pace?: Pace): Promise<ScanReply> => {
+        const refused0 = ctx.io.noatimeRefused;
+        const records = new Array<FileRecord>(batch.length);
+        const { entries, opened } = readBatch(batch, heads);
+        try {
+          for (let i = 0; i < batch.length; i++) {
+            records[i] = await processFile(ctx, entries[i]!.rel, entries[i], opened[i]);
+            const turn = pace?.();
+            if (turn && !(await turn)) break; // stopped: the reply is dropped
+          }
+        } finally {
+          heads?.release();
+        }
+        return { records, noatimeRefused: ctx.io.noatimeRefused - refused0 };
+      },
+      { close },
+    );
+  }
+  return Object.assign(
+    async (batch: Batch, pace?: Pace): Promise<ScanReply> => {
+      const refused0 = ctx.io.noatimeRefused;
+      const rows = new Map<string, RowCounts>();
+      let last: RowCounts | undefined;
+      const { entries, opened } = readBatch(batch, heads);
+      try {
+        for (let i = 0; i < batch.length; i++) {
+          const e = entries[i]!;
+          const r = await processFile(ctx, e.rel, e, opened[i]);
+          // a batch is mostly one folder, so mostly one row: look the row up only when it changes
+          if (last?.customer !== r.customer || last.kind !== r.row) {
+            const key = rowKey(r.row, r.customer);
+            last = rows.get(key);
+            if (!last) rows.set(key, (last = { kind: r.row, customer: r.customer, counts: new Counts() }));
+          }
+          last.counts.add(r);
+          const turn = pace?.();
+          if (turn && !(await turn)) break; // stopped: the reply is dropped
+        }
+      } finally {
+        heads?.release();
+      }
+      return { rows: [...rows.values()], noatimeRefused: ctx.io.noatimeRefused - refused0 };
+    },
+    { close },
+  );
+}

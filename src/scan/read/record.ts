@@ -1,0 +1,302 @@
+/**
+ * One file through the pipeline: read metadata → date → customer. Pure apart from reading the file;
+ * the same function runs in the worker threads and, with --threads 0, on the main thread.
+ */
+import { createProbeIo, probeFile, probeOpen, type FileFacts, type ProbeIo } from '../probe/index.js';
+import { closeHead, type HeadRead } from '../probe/heads.js';
+import { resolveStart } from '../place/date/resolve.js';
+import { monthKey } from '../place/date/zone.js';
+import type { CompiledPattern } from '../place/pattern.js';
+import { STALL_MS, TOP_LEVEL, UNMATCHED, type FileRecord, type RowKind, type ScanConfig } from '../model.js';
+import { keyName, shownName } from '../place/names.js';
+import { reach, release } from '../walk/reach.js';
+import { FileAnchors } from './anchors.js';
+import { lstatSync } from 'node:fs';
+
+/**
+ * The pattern (date-fns) and caller (libphonenumber-js) modules, loaded only for a scan with a
+ * pattern: importing them cost each reader thread ~200 ms of start-up (CPU a scan of 100,000 files
+ * spends a tenth of its time on), and most scans use no pattern.
+ */
+let patterns: typeof import('../place/pattern.js') | undefined;
+let callers: typeof import('../place/callers.js') | undefined;
+
+/** Load what makeContext needs for this config (a reader thread, before its first file). */
+export async function loadFor(cfg: ScanConfig): Promise<void> {
+  if (!cfg.pattern) return;
+  patterns ??= await import('../place/pattern.js');
+  callers ??= await import('../place/callers.js');
+}
+
+/** The modules, where they are imported anyway (the main thread: the engine, the CLI). */
+export function provide(p: typeof import('../place/pattern.js'), c: typeof import('../place/callers.js')): void {
+  patterns ??= p;
+  callers ??= c;
+}
+
+export interface RecordContext {
+  rootBytes: Buffer;
+  /** put every file's path in its record (a manifest is written, or a caller wants records) */
+  keepPaths: boolean;
+  depth: number;
+  zone: string;
+  pattern?: CompiledPattern;
+  country?: string;
+  /** retention cutoffs by customer key, and for every other row */
+  cutoffs: Map<string, number>;
+  defaultCutoffMs?: number;
+  /** this thread's read buffer and O_NOATIME count: one per thread, one file at a time */
+  io: ProbeIo;
+  /** this thread's folders held open to open files from in a deep tree (close() when done) */
+  anchors: FileAnchors;
+}
+
+/**
+ * The per-file context, built once per thread that reads files (one in each reader thread, one for
+ * --threads 0): immutable settings from the config. Per-thread I/O state (head buffer, O_NOATIME
+ * state: the probe's ProbeIo) belongs here too, created once per context, so that no two threads
+ * share one.
+ */
+export function makeContext(cfg: ScanConfig, keepPaths = true): RecordContext {
+  const root = Buffer.from(cfg.root);
+  const rootBytes = root[root.length - 1] === 0x2f ? root : Buffer.concat([root, Buffer.from('/')]);
+  return {
+    rootBytes,
+    keepPaths,
+    depth: cfg.depth,
+    zone: cfg.zone,
+    pattern: cfg.pattern,
+    country: cfg.country,
+    cutoffs: new Map(Object.entries(cfg.retention?.cutoffMsByKey ?? {})),
+    defaultCutoffMs: cfg.retention?.defaultCutoffMs,
+    // a file is given up after the stall time on every path: on the calling thread (--threads 0) no
+    // watchdog can replace a reader, so the reader's own deadline is the only net (probe/work.ts)
+    io: createProbeIo(cfg.stallMs ?? STALL_MS),
+    anchors: new FileAnchors(rootBytes),
+  };
+}
+
+interface Located {
+  name: string;
+  dirs: () => string[];
+  /** dirs as far as a date can be read from them: every other name '' */
+  dateDirs: () => string[];
+  fullPath: () => string;
+  customer: string;
+  row: RowKind;
+  /** the captured caller text, if the pattern captures one */
+  caller?: string;
+  patternMs?: number;
+  /** the path, when the pattern needed it */
+  path?: string;
+}
+
+function loaded<T>(m: T | undefined): T {
+  if (!m) throw new Error('the pattern modules are not loaded (record.ts loadFor)');
+  return m;
+}
+
+/** any character outside ASCII (a path without one is the same in every normal form) */
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+/** whether rel[from, to) is dd, yyyy or yyyy-mm-dd in ASCII digits (what dateFromFolders can read) */
+function couldBeDate(rel: Buffer, from: number, to: number): boolean {
+  const len = to - from;
+  if (len !== 2 && len !== 4 && len !== 10) return false;
+  for (let i = from; i < to; i++) {
+    const c = rel[i]!;
+    const dash = len === 10 && (i - from === 4 || i - from === 7);
+    if (dash ? c !== 0x2d : c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/**
+ * Where a file belongs (customer, caller, pattern date), from its path alone. Names are shown exactly
+ * (names.ts: bytes that are not UTF-8 as \xHH); the customer, and the path a pattern is matched
+ * against, in normal form C (keyName), as register keys are matched.
+ */
+function locate(rel: Buffer, ctx: RecordContext): Located {
+  // where each name starts and ends; names are decoded only when something needs them
+  const bounds: number[] = [0];
+  for (let i = rel.indexOf(0x2f); i >= 0; i = rel.indexOf(0x2f, i + 1)) bounds.push(i, i + 1);
+  bounds.push(rel.length);
+  const names = bounds.length / 2;
+  const bytesOf = (k: number): Buffer => rel.subarray(bounds[2 * k], bounds[2 * k + 1]);
+  const segment = (k: number): string => shownName(bytesOf(k));
+  const name = segment(names - 1);
+  const dirs = (): string[] => Array.from({ length: names - 1 }, (_, k) => segment(k));
+  // only ASCII names of digits (dd, yyyy) or yyyy-mm-dd can be a date (dateFromFolders): the others
+  // are not decoded (decoding every name of every file's path made a deep tree quadratic in names)
+  const dateDirs = (): string[] => {
+    const out = new Array<string>(names - 1);
+    for (let k = 0; k < names - 1; k++) {
+      const [from, to] = [bounds[2 * k]!, bounds[2 * k + 1]!];
+      out[k] = couldBeDate(rel, from, to) ? rel.toString('latin1', from, to) : '';
+    }
+    return out;
+  };
+  const fullPath = (): string => (names === 1 ? name : [...dirs(), name].join('/'));
+  const inCustomer = names - 1 >= ctx.depth;
+  const at: Located = {
+    name,
+    dirs,
+    dateDirs,
+    fullPath,
+    customer: inCustomer ? keyName(bytesOf(ctx.depth - 1)) : TOP_LEVEL,
+    row: inCustomer ? 'customer' : 'top-level',
+  };
+  if (ctx.pattern) {
+    at.path = fullPath();
+    const keyPath = NON_ASCII.test(at.path)
+      ? Array.from({ length: names }, (_, k) => keyName(bytesOf(k))).join('/')
+      : at.path;
+    const m = loaded(patterns).matchPattern(ctx.pattern, keyPath, ctx.zone);
+    if (!m) {
+      at.customer = UNMATCHED;
+      at.row = 'unmatched';
+    } else {
+      if (ctx.pattern.hasCustomer) {
+        at.customer = m.customer!;
+        at.row = 'customer';
+      }
+      at.caller = m.caller;
+      at.patternMs = m.dateMs;
+    }
+  }
+  return at;
+}
+
+/** The record of a file whose reading never finished (its reader thread was replaced). */
+export function stalledRecord(rel: Buffer, ctx: RecordContext, seconds: number): FileRecord {
+  const at = locate(rel, ctx);
+  const rec: FileRecord = {
+    path: at.path ?? at.fullPath(),
+    customer: at.customer,
+    row: at.row,
+    kind: 'unreadable',
+    bytes: 0,
+    error: `reading did not finish within ${seconds} s; skipped`,
+  };
+  setCaller(rec, at, ctx);
+  return rec;
+}
+
+function setCaller(rec: FileRecord, at: Located, ctx: RecordContext): void {
+  if (at.caller === undefined) return;
+  const key = loaded(callers).callerKey(at.caller, ctx.country);
+  if (key === undefined) rec.withheldCaller = true;
+  else rec.caller = key;
+}
+
+/**
+ * Probe a file by its path below the root, of any length: opened below the thread's anchor for its
+ * folder in a deep tree (anchors.ts), else from the root; a path past PATH_MAX is reached through
+ * open folders (reach.ts). A file that cannot be opened (permission) is unreadable with the size lstat
+ * gives: its content is unknown, its presence and size are not.
+ */
+async function readFacts(rel: Buffer, name: string, ctx: RecordContext): Promise<FileFacts> {
+  const at = ctx.anchors.at(rel);
+  let reached;
+  try {
+    reached = at.fd < 0 ? reach(Buffer.concat([ctx.rootBytes, rel])) : reach(at.rest, at.fd);
+  } catch (e) {
+    ctx.anchors.done(at);
+    return {
+      bytes: 0,
+      mtimeMs: 0,
+      probe: {
+        kind: 'unreadable',
+        error: `its folder could not be opened: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+        unopened: true,
+      },
+    };
+  }
+  try {
+    const facts = await probeFile(reached.path, name, ctx.io);
+    // the probe's words for an open refused with EACCES/EPERM (probe/index.ts fsError)
+    if (facts.bytes === 0 && facts.probe.error === 'permission denied') {
+      const st = lstatSync(reached.path, { throwIfNoEntry: false });
+      return { ...facts, bytes: st?.size ?? 0, probe: { ...facts.probe, kind: 'unreadable' } };
+    }
+    return facts;
+  } finally {
+    release(reached);
+    ctx.anchors.done(at);
+  }
+}
+
+/** What the walk learnt of a file (batcher.ts). */
+export interface WalkFlags {
+  sparse?: boolean;
+  hardLink?: boolean;
+}
+
+const SPARSE_NOTE = 'sparse: fewer bytes allocated than its size (counted at its size)';
+
+/**
+ * One file: rel is its path below the root as raw bytes ('/'-separated); opened: the file already
+ * opened and its head read (a batch's reads, probe/heads.ts), else it is read here.
+ */
+export async function processFile(
+  ctx: RecordContext,
+  rel: Buffer,
+  flags?: WalkFlags,
+  opened?: HeadRead,
+): Promise<FileRecord> {
+  const at = locate(rel, ctx);
+  if (flags?.hardLink) {
+    const rec: FileRecord = {
+      customer: at.customer,
+      row: at.row,
+      kind: 'other',
+      bytes: 0,
+      hardLink: true,
+      error: 'another name (hard link) of a file counted once',
+    };
+    if (ctx.keepPaths) rec.path = at.path ?? at.fullPath();
+    return rec;
+  }
+  let facts: FileFacts;
+  if (opened) {
+    if (opened.refused) ctx.io.noatimeRefused++;
+    facts = await probeOpen(opened, at.name, closeHead, ctx.io.fileMs);
+  } else facts = await readFacts(rel, at.name, ctx);
+  const p = facts.probe;
+
+  // an unmatched file's path is already made (the pattern was tried on it): kept for the row's examples
+  const path =
+    ctx.keepPaths || p.kind === 'unreadable' || at.row === 'unmatched' ? (at.path ?? at.fullPath()) : undefined;
+  const rec: FileRecord = { customer: at.customer, row: at.row, kind: p.kind, bytes: facts.bytes };
+  if (path !== undefined) rec.path = path;
+  if (p.seconds !== undefined) rec.seconds = p.seconds;
+  if (p.codec !== undefined) rec.codec = p.codec;
+  if (p.sampleRate) rec.sampleRate = p.sampleRate;
+  if (p.channels) rec.channels = p.channels;
+  setCaller(rec, at, ctx);
+  if (p.error !== undefined) rec.error = p.error;
+  if (p.unopened) rec.unopened = true;
+  if (flags?.sparse) {
+    rec.sparse = true;
+    rec.error = rec.error ? `${rec.error}; ${SPARSE_NOTE}` : SPARSE_NOTE;
+  }
+  if (p.kind !== 'other') {
+    const start = resolveStart({
+      zone: ctx.zone,
+      patternMs: at.patternMs,
+      name: at.name,
+      dirs: at.dateDirs,
+      embedded: p.embeddedDate,
+      mtimeMs: facts.mtimeMs,
+      seconds: p.seconds,
+    });
+    if (start) {
+      rec.startMs = start.ms;
+      rec.dateSource = start.source;
+      rec.month = monthKey(ctx.zone, start.ms);
+      const cutoff = (at.row === 'customer' ? ctx.cutoffs.get(at.customer) : undefined) ?? ctx.defaultCutoffMs;
+      if (p.kind === 'audio' && cutoff !== undefined && start.ms < cutoff) rec.pastRetention = true;
+    }
+  }
+  return rec;
+}

@@ -1,0 +1,409 @@
+/**
+ * Per-row totals: one Counts per customer row (and per built-in row), turned into the frozen
+ * CustomerTotals that the UI and the reports read. Everything here is a count or a sum: the summary
+ * for a notification holds no path, phone number or identity number (caller keys stay in memory, for
+ * de-duplicating across rows, and are never written).
+ */
+import {
+  Counts,
+  tallyEntries,
+  tallyIntern,
+  UNMATCHED_EXAMPLES,
+  UNREADABLE_EXAMPLES,
+  type Tally,
+  type UnreadableExample,
+} from './counts.js';
+import type { DateSource } from '../place/date/resolve.js';
+import { TOP_LEVEL, UNMATCHED, type FileRecord, type RowKind } from '../model.js';
+
+export { UNMATCHED_EXAMPLES, UNREADABLE_EXAMPLES, Counts };
+
+// the row vocabulary is decided where a file is placed (record.ts); named here too for the readers of totals
+export type { RowKind };
+
+/** one month of a row: audio files and their seconds */
+interface MonthTally {
+  audio: number;
+  seconds: number;
+}
+
+export interface CustomerTotals {
+  /** the customer's name (folder or capture); for a built-in row, its label (see rowLabel) */
+  customer: string;
+  kind: RowKind;
+  files: number;
+  audioFiles: number;
+  otherFiles: number;
+  unreadableFiles: number;
+  /** folders that could not be listed (their files are not counted), in this row's part of the tree */
+  unreadableFolders: number;
+  /** extra names of files counted once under another name (not in files) */
+  hardLinks: number;
+  /** files with fewer bytes allocated than their size (sparse or compressed), counted at their size */
+  sparseFiles: number;
+  /** files that could not be opened or read: their content is unknown (a completeness gap) */
+  unopenedFiles: number;
+  bytes: number;
+  audioSeconds: number;
+  firstMs?: number;
+  lastMs?: number;
+  /** undefined unless the pattern captures {caller} */
+  distinctCallers?: number;
+  /**
+   * the distinct caller keys (callers.ts), for de-duplicating across rows: in a finished scan's
+   * result only (not in live snapshots); never written to an output
+   */
+  callers?: ReadonlySet<string>;
+  /** calls whose caller was withheld/anonymous/unknown/empty (0 unless the pattern captures {caller}) */
+  withheldCallerCalls: number;
+  /** audio files recorded before the row's retention cutoff (0 without ScanConfig.retention) */
+  pastRetentionFiles: number;
+  pastRetentionSeconds: number;
+  /** the start of the oldest of them */
+  oldestPastRetentionMs?: number;
+  /** codec → audio files, most first */
+  formats: [string, number][];
+  /** yyyy-MM → audio files and seconds, in month order */
+  months: [string, MonthTally][];
+  dateSources: [DateSource, number][];
+  /** the first unreadable files in path order, with the reason (for the responder's view; never exported) */
+  unreadableExamples: UnreadableExample[];
+  /**
+   * the first paths (UNMATCHED_EXAMPLES, in path order) of files the pattern did not match: on the
+   * "(unmatched)" row, for the UI's view of it; never written to an output (a path may hold a number)
+   */
+  unmatchedExamples?: readonly string[];
+}
+
+/** Totals over many rows: a row's figures without its name and kind. */
+export type Totals = Omit<CustomerTotals, 'customer' | 'kind'>;
+
+/**
+ * The name to show for a row. Built-in rows show their label, "(unmatched)" or "(top level)". A real
+ * folder (or {customer} capture) whose name starts with "(" could pass for a built-in row (or for a
+ * row a report adds, such as "(total)"), so it is shown as "./" + its name: "./(unmatched)" is the
+ * folder called "(unmatched)". No name can start with "./" itself (a name holds no "/"), so a label
+ * never collides with a name shown this way. Every other name is shown as it is.
+ */
+export function rowLabel(row: Pick<CustomerTotals, 'customer' | 'kind'>): string {
+  if (row.kind !== 'customer') return row.kind === 'unmatched' ? UNMATCHED : TOP_LEVEL;
+  return row.customer.startsWith('(') ? `./${row.customer}` : row.customer;
+}
+
+/**
+ * A row's key in the aggregator: kind and name, so that a folder named like a built-in row stays its
+ * own row. A customer's key is its name (no new string per row: a name holds no NUL); a built-in row's
+ * starts with a NUL.
+ */
+export const rowKey = (kind: RowKind, name: string): string => (kind === 'customer' ? name : `\0${kind}\0${name}`);
+
+/** Counts for one row, as a reader thread sends them. */
+export interface RowCounts {
+  kind: RowKind;
+  customer: string;
+  counts: Counts;
+}
+
+const NONE: readonly never[] = Object.freeze([]);
+
+/**
+ * One-key tallies, frozen and shared by every row with the same one (1,000,000 one-file customers
+ * mostly share one codec, one date source and a few months: one array each, not a million). Bounded:
+ * past SHARED_MAX distinct ones, rows get their own.
+ */
+const shared = new Map<string, readonly unknown[]>();
+const SHARED_MAX = 20_000;
+
+function sharedTally<T>(sig: string, make: () => T[]): readonly T[] {
+  const hit = shared.get(sig) as readonly T[] | undefined;
+  if (hit) return hit;
+  const made = make();
+  for (const e of made) Object.freeze(e);
+  Object.freeze(made);
+  if (shared.size < SHARED_MAX) shared.set(sig, made);
+  return made;
+}
+
+/** a count tally most first (ties by key), frozen */
+function countList<K extends string>(t: Tally | undefined): [K, number][] {
+  if (!t) return NONE as never;
+  if (Array.isArray(t) && t.length === 2)
+    return sharedTally(`1\0${t[0] as string}\0${t[1] as number}`, () => [[t[0] as K, t[1] as number]]) as never;
+  const list = [...tallyEntries(t, 1)].map(([k, v]): [K, number] => Object.freeze([k as K, v[0]!]) as [K, number]);
+  return Object.freeze(list.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) as never;
+}
+
+/** the months in month order, frozen */
+function monthList(t: Tally | undefined): [string, MonthTally][] {
+  if (!t) return NONE as never;
+  const one = (k: string, files: number, micros: number): [string, MonthTally] =>
+    Object.freeze([k, Object.freeze({ audio: files, seconds: micros / 1e6 })]) as [string, MonthTally];
+  if (Array.isArray(t) && t.length === 3) {
+    const [k, f, m] = t as [string, number, number];
+    return sharedTally(`2\0${k}\0${f}\0${m}`, () => [one(k, f, m)]) as never;
+  }
+  const list = [...tallyEntries(t, 2)].map(([k, v]) => one(k, v[0]!, v[1]!));
+  return Object.freeze(list.sort((a, b) => (a[0] < b[0] ? -1 : 1))) as never;
+}
+
+/**
+ * Counts as totals (withCallers: whether the pattern captures callers; withCallerSet: include the
+ * keys: the counts' own set, not a copy, so only once they no longer change: a finished scan's).
+ */
+export function totalsOf(c: Counts, withCallers: boolean, withCallerSet = false): Totals {
+  return rowTotals(undefined, undefined, c, withCallers, withCallerSet);
+}
+
+/**
+ * A row's totals, frozen. One object literal of one shape (no spread, every field written, the optional
+ * ones last): V8 keeps such an object's fields in the object itself, where a spread of another object
+ * plus fields made a second, out-of-object array of them per row.
+ */
+function rowTotals(
+  customer: string | undefined,
+  kind: RowKind | undefined,
+  c: Counts,
+  withCallers: boolean,
+  withCallerSet: boolean,
+): CustomerTotals {
+  const t = {
+    customer: customer!,
+    kind: kind!,
+    files: c.files,
+    audioFiles: c.audioFiles,
+    otherFiles: c.otherFiles,
+    unreadableFiles: c.unreadableFiles,
+    unreadableFolders: c.unreadableFolders,
+    hardLinks: c.hardLinks,
+    sparseFiles: c.sparseFiles,
+    unopenedFiles: c.unopenedFiles,
+    bytes: c.bytes,
+    audioSeconds: c.audioMicros / 1e6,
+    firstMs: c.firstMs,
+    lastMs: c.lastMs,
+    distinctCallers: withCallers ? (c.callers?.size ?? 0) : undefined,
+    withheldCallerCalls: c.withheldCallerCalls,
+    pastRetentionFiles: c.pastRetentionFiles,
+    pastRetentionSeconds: c.pastRetentionMicros / 1e6,
+    oldestPastRetentionMs: c.oldestPastRetentionMs,
+    formats: countList<string>(c.formats),
+    months: monthList(c.months),
+    dateSources: countList<DateSource>(c.dateSources),
+    unreadableExamples: c.unreadableExamples.length
+      ? Object.freeze(c.unreadableExamples.map((e) => Object.freeze({ ...e })))
+      : (NONE as never),
+  } as CustomerTotals;
+  if (customer === undefined) {
+    delete (t as Partial<CustomerTotals>).customer;
+    delete (t as Partial<CustomerTotals>).kind;
+  }
+  if (c.unmatchedExamples.length) t.unmatchedExamples = Object.freeze([...c.unmatchedExamples]);
+  if (withCallerSet && withCallers) t.callers = c.callers ?? new Set();
+  return t;
+}
+
+/** A row's totals as Counts again (seconds back to microseconds), to merge with others. */
+function countsOf(r: Totals): Counts {
+  const c = new Counts();
+  c.files = r.files;
+  c.audioFiles = r.audioFiles;
+  c.otherFiles = r.otherFiles;
+  c.unreadableFiles = r.unreadableFiles;
+  c.unreadableFolders = r.unreadableFolders;
+  c.hardLinks = r.hardLinks;
+  c.sparseFiles = r.sparseFiles;
+  c.unopenedFiles = r.unopenedFiles;
+  c.bytes = r.bytes;
+  c.audioMicros = Math.round(r.audioSeconds * 1e6);
+  c.firstMs = r.firstMs;
+  c.lastMs = r.lastMs;
+  if (r.callers) c.callers = new Set(r.callers);
+  c.withheldCallerCalls = r.withheldCallerCalls;
+  c.pastRetentionFiles = r.pastRetentionFiles;
+  c.pastRetentionMicros = Math.round(r.pastRetentionSeconds * 1e6);
+  c.oldestPastRetentionMs = r.oldestPastRetentionMs;
+  // (as Maps: Counts takes either form of a tally)
+  if (r.formats.length) c.formats = new Map(r.formats.map(([k, n]) => [k, [n]]));
+  if (r.months.length) c.months = new Map(r.months.map(([k, m]) => [k, [m.audio, Math.round(m.seconds * 1e6)]]));
+  if (r.dateSources.length) c.dateSources = new Map(r.dateSources.map(([k, n]) => [k, [n]]));
+  if (r.unreadableExamples.length) c.unreadableExamples = [...r.unreadableExamples];
+  if (r.unmatchedExamples?.length) c.unmatchedExamples = [...r.unmatchedExamples];
+  return c;
+}
+
+/**
+ * Rows' totals added up (e.g. the rows a filter shows). distinctCallers is de-duplicated across the
+ * rows when withCallers and every row carries its caller keys (a finished scan's result); otherwise
+ * it is left out rather than given as a sum that counts a caller once per row.
+ */
+export function totalOf(rows: readonly Totals[], withCallers = false): Totals {
+  const c = new Counts();
+  let keysKnown = withCallers;
+  for (const r of rows) {
+    if (!r.callers) keysKnown = false;
+    c.merge(countsOf(r));
+  }
+  return totalsOf(c, keysKnown);
+}
+
+interface Row {
+  kind: RowKind;
+  customer: string;
+  /** undefined once the aggregator is finished (its totals are then final, and the counts let go) */
+  counts: Counts | undefined;
+  /** where the row is in the live list (rows are never removed) */
+  index: number;
+  /** changed since the live list was last brought up to date */
+  queued: boolean;
+}
+
+/** distinct tally keys (codecs, months, date sources) made one string each, up to this many */
+const INTERN_MAX = 10_000;
+
+export class Aggregator {
+  private readonly rows = new Map<string, Row>();
+  /** every row's counts merged: the scan's totals (callers de-duplicated) */
+  readonly total = new Counts();
+  private sorted?: Row[];
+  /** the rows in the order they first appeared */
+  private readonly order: Row[] = [];
+  /** each row's frozen totals as of the last live(): replaced, never changed, when its row changes */
+  private readonly frozen: CustomerTotals[] = [];
+  /** rows changed since the last live() */
+  private changed: Row[] = [];
+  /** the final totals are built (finish()): the rows' counts are gone */
+  private done = false;
+  /**
+   * One string per distinct codec, month and date source: the keys of counts that come from the
+   * reader threads are copies (a structured clone), one per row and batch, which the rows would keep.
+   */
+  private readonly interned = new Map<string, string>();
+  private readonly intern = (k: string): string => {
+    const hit = this.interned.get(k);
+    if (hit !== undefined) return hit;
+    if (this.interned.size < INTERN_MAX) this.interned.set(k, k);
+    return k;
+  };
+
+  constructor(private readonly withCallers: boolean) {}
+
+  private row(kind: RowKind, customer: string): Row & { counts: Counts } {
+    if (this.done) throw new Error('the aggregator is finished: no more counts');
+    const key = rowKey(kind, customer);
+    let r = this.rows.get(key);
+    if (!r) {
+      r = { kind, customer, counts: new Counts(), index: this.order.length, queued: false };
+      this.rows.set(key, r);
+      this.order.push(r);
+      this.touch(r);
+      this.sorted = undefined;
+    }
+    return r as Row & { counts: Counts };
+  }
+
+  private touch(r: Row): void {
+    if (r.queued) return;
+    r.queued = true;
+    this.changed.push(r);
+  }
+
+  /** a customer folder, counted even if it holds no file */
+  ensure(customer: string): void {
+    this.row('customer', customer);
+  }
+
+  add(r: FileRecord): void {
+    const row = this.row(r.row, r.customer);
+    if (r.codec !== undefined) r.codec = this.intern(r.codec);
+    if (r.month !== undefined) r.month = this.intern(r.month);
+    if (r.dateSource !== undefined) r.dateSource = this.intern(r.dateSource) as DateSource;
+    row.counts.add(r);
+    this.touch(row);
+    this.total.add(r);
+  }
+
+  /** a folder the walk could not list, in this row's part of the tree */
+  unreadableFolder(kind: RowKind, customer: string): void {
+    const row = this.row(kind, customer);
+    row.counts.unreadableFolders++;
+    this.touch(row);
+    this.total.unreadableFolders++;
+  }
+
+  merge(rc: RowCounts): void {
+    const row = this.row(rc.kind, rc.customer);
+    const c = rc.counts;
+    tallyIntern(c.formats, 1, this.intern);
+    tallyIntern(c.months, 2, this.intern);
+    tallyIntern(c.dateSources, 1, this.intern);
+    row.counts.merge(c);
+    this.touch(row);
+    this.total.merge(c);
+  }
+
+  /** Files counted in a built-in row (0 if none). */
+  filesOf(kind: Exclude<RowKind, 'customer'>): number {
+    const r = this.rows.get(rowKey(kind, kind === 'unmatched' ? UNMATCHED : TOP_LEVEL));
+    if (!r) return 0;
+    return r.counts ? r.counts.files : this.frozen[r.index]!.files;
+  }
+
+  /** The example paths of the files the pattern did not match. */
+  unmatchedExamples(): readonly string[] {
+    const r = this.rows.get(rowKey('unmatched', UNMATCHED));
+    if (!r) return [];
+    return r.counts ? r.counts.unmatchedExamples : (this.frozen[r.index]!.unmatchedExamples ?? []);
+  }
+
+  /**
+   * Every row's frozen totals, in the order the rows first appeared (a new frozen array each call).
+   * Only the rows that changed since the last call are built again; every other row is the same
+   * object as in the last call, so a reader can tell what changed by identity (`a[i] !== b[i]`), and
+   * the cost is the changed rows plus one copy of the list: no sort, no copy of unchanged rows.
+   */
+  live(): readonly CustomerTotals[] {
+    for (const r of this.changed) {
+      r.queued = false;
+      this.frozen[r.index] = Object.freeze(rowTotals(r.customer, r.kind, r.counts!, this.withCallers, false));
+    }
+    this.changed = [];
+    return Object.freeze(this.frozen.slice());
+  }
+
+  /**
+   * The scan is over: every row's final totals (with their caller keys when the pattern captures
+   * callers) built once, and the rows' counts let go, so that a finished scan holds one compact
+   * object per row rather than its counters as well. Nothing may be counted afterwards.
+   */
+  finish(): void {
+    if (this.done) return;
+    this.changed = [];
+    for (const r of this.order) {
+      r.queued = false;
+      this.frozen[r.index] = Object.freeze(rowTotals(r.customer, r.kind, r.counts!, this.withCallers, true));
+      r.counts = undefined;
+    }
+    this.done = true;
+  }
+
+  /**
+   * Every row's totals, frozen, sorted by name (code point order: stable across machines and
+   * locales; a built-in row before a customer of the same name): the result's rows, with their caller
+   * keys once finish()ed (never before: the keys still change).
+   */
+  customers(): CustomerTotals[] {
+    this.sorted ??= [...this.rows.values()].sort((a, b) =>
+      a.customer < b.customer
+        ? -1
+        : a.customer > b.customer
+          ? 1
+          : a.kind === b.kind
+            ? 0
+            : a.kind === 'customer'
+              ? 1
+              : -1,
+    );
+    const live = this.live();
+    return this.sorted.map((r) => live[r.index]!);
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Listing one folder, with its access time kept where the system allows it.
+ *
+ * Pure Node cannot list a folder opened with O_NOATIME (fs.readdir/opendir take a path and open it
+ * without the flag; there is no fdopendir), so the walk uses a small Node-API addon (native/listdir.c,
+ * built by node-gyp at install: open(O_NOATIME) + fdopendir + readdir). Where the addon is missing
+ * (not built, another platform) the listing falls back to fs.readdirSync, and the scan says that
+ * folders' access times may move (ScanResult.noatime.folders = false).
+ */
+import { createRequire } from 'node:module';
+import { readdirSync, type Dirent } from 'node:fs';
+
+/** d_type values (dirent.h) */
+export const EntryType = { Unknown: 0, Fifo: 1, Char: 2, Dir: 4, Block: 6, File: 8, Link: 10, Socket: 12 } as const;
+export type EntryType = (typeof EntryType)[keyof typeof EntryType];
+
+/** What the walk needs of a regular file's lstat (flags of Listing.stats). */
+export const StatFlag = { Taken: 1, Linked: 2, Sparse: 4, Foreign: 8 } as const;
+
+export interface Listing {
+  /** the names' bytes as latin1 strings (one char per byte: lossless, and cheaper than a Buffer each) */
+  names: string[];
+  types: EntryType[];
+  /**
+   * With the addon, per entry: for a regular file, StatFlag bits of its lstat taken while listing
+   * (0: the lstat failed), else 0; and `ids` holds "dev:ino" of the files with more than one link.
+   * Without it, undefined: the walk lstats each file itself.
+   */
+  stats?: Uint8Array;
+  ids?: Map<number, string>;
+  /** the folder was opened with O_NOATIME (false: refused, or no addon) */
+  noatime: boolean;
+}
+
+interface Native {
+  listdir(path: Buffer, strict: boolean): Buffer;
+  /** native/readheads.c: a batch of files opened, stat'ed and their heads read (probe/heads.ts) */
+  readheads(
+    root: Buffer,
+    rels: Buffer,
+    heads: Buffer,
+    meta: Float64Array,
+    ioThreads: number,
+    parallelNow: boolean,
+  ): [ns: number, parallel: boolean, blocked: number];
+  /**
+   * readheads with, per file, the folder descriptor its path is below (openat; -1: below root): the
+   * readers' anchors in a deep tree (anchors.ts)
+   */
+  readheadsat(
+    root: Buffer,
+    rels: Buffer,
+    heads: Buffer,
+    meta: Float64Array,
+    ioThreads: number,
+    parallelNow: boolean,
+    dirfds: Int32Array,
+  ): [ns: number, parallel: boolean, blocked: number];
+  /** close a descriptor readheads left open */
+  closefd(fd: number): void;
+  /** native/prefetch.c: warm the caches for these folders (short paths) on background threads; returns how many were queued */
+  prefetch(paths: Buffer[]): number;
+}
+
+function load(): Native | undefined {
+  if (process.env.LEAKTALLY_NO_ADDON) return undefined; // tests: the pure-Node path
+  try {
+    const m = createRequire(import.meta.url)('../../../build/Release/listdir.node') as Partial<Native>;
+    // an addon built from older sources (a checkout updated without `npm rebuild`) lacks functions:
+    // used as if it were not built (said once), rather than failing a reader thread mid-scan
+    const whole = (['listdir', 'readheads', 'readheadsat', 'closefd', 'prefetch'] as const).every(
+      (k) => typeof m[k] === 'function',
+    );
+    return whole ? (m as Native) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const native = load();
+
+/** the addon (undefined where it is not built, or LEAKTALLY_NO_ADDON is set) */
+export const addon: Native | undefined = native;
+
+/** Warm the caches for folders about to be listed (a hint: nothing happens without the addon). */
+export function prefetchFolders(paths: Buffer[]): void {
+  if (native && paths.length) native.prefetch(paths);
+}
+
+/** whether folders can be listed with O_NOATIME at all (the addon is built) */
+export const nativeListing = native !== undefined;
+
+function typeOf(d: Dirent): EntryType {
+  if (d.isFile()) return EntryType.File;
+  if (d.isDirectory()) return EntryType.Dir;
+  if (d.isSymbolicLink()) return EntryType.Link;
+  if (d.isFIFO()) return EntryType.Fifo;
+  if (d.isSocket()) return EntryType.Socket;
+  if (d.isCharacterDevice()) return EntryType.Char;
+  if (d.isBlockDevice()) return EntryType.Block;
+  return EntryType.Unknown;
+}
+
+/**
+ * List a folder (path: short, see reach.ts). Throws the file system's error (with its code); strict:
+ * throws EPERM rather than list a folder whose O_NOATIME open is refused.
+ */
+export function listFolder(path: Buffer, strict = false): Listing {
+  if (native) {
+    const out = native.listdir(path, strict);
+    const names: string[] = [];
+    const types: EntryType[] = [];
+    const flags: number[] = [];
+    let ids: Map<number, string> | undefined;
+    let i = 1;
+    while (i < out.length) {
+      const type = out[i] as EntryType;
+      types.push(type);
+      const n = out[i + 1]!;
+      // a string of its own (a slice of one string of the whole listing would keep that alive for as
+      // long as any one name is queued)
+      names.push(out.toString('latin1', i + 2, i + 2 + n));
+      i += 2 + n;
+      if (type !== EntryType.File) {
+        flags.push(0);
+        continue;
+      }
+      const f = out[i++]!;
+      flags.push(f);
+      if (f & StatFlag.Linked) {
+        (ids ??= new Map()).set(names.length - 1, `${out.readBigUInt64LE(i)}:${out.readBigUInt64LE(i + 8)}`);
+        i += 16;
+      }
+    }
+    return { names, types, stats: Uint8Array.from(flags), ids, noatime: out[0] === 1 };
+  }
+  const entries = readdirSync(path, {
+    withFileTypes: true,
+    encoding: 'buffer',
+  }) as unknown as Dirent<Buffer>[];
+  return {
+    names: entries.map((d) => d.name.toString('latin1')),
+    types: entries.map((d) => typeOf(d as unknown as Dirent)),
+    noatime: false,
+  };
+}
