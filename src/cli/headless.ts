@@ -1,6 +1,13 @@
 /** The headless face: scan, then write the summary CSV/JSON and the manifest. */
 import { Scanner, evidenceWarnings, type ScanResult } from '../scan/engine.js';
-import { FolderMovedError, openOutput, removeTemporaryFiles, OutputWriteError, type Output } from '../report/atomic.js';
+import {
+  FolderMovedError,
+  openOutput,
+  OutputInterrupted,
+  removeTemporaryFiles,
+  OutputWriteError,
+  type Output,
+} from '../report/atomic.js';
 import { closePlans, planOutputs, describeError } from '../report/target.js';
 import { staleTemporaryFiles, takeLock, type OutputLock } from '../report/lock.js';
 import { StatementsFolder, StatementsStopped } from '../report/statements-folder.js';
@@ -140,6 +147,8 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
   let signal: StopSignal | undefined;
   let onInterrupt: (() => void) | undefined;
   const interruptedP = new Promise<void>((resolve) => (onInterrupt = resolve));
+  // ends an output's wait for a reader (a FIFO) at the first signal
+  const stopWaiting = new AbortController();
   let scanner: Scanner | undefined;
   let manifest: ManifestWriter | undefined;
   let statements: StatementsFolder | undefined;
@@ -159,6 +168,7 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
       process.exit(signalExitCode(s));
     }
     signal = s;
+    stopWaiting.abort();
     scanner?.stop();
     manifest?.release();
     onInterrupt!();
@@ -202,9 +212,18 @@ export async function runHeadless(o: CliOptions, csvToStdout: boolean): Promise<
     }
     for (const [flag, plan] of plans) {
       try {
-        files.set(flag, await openOutput(plan, { private: flag === '--files', root: o.dir }));
+        files.set(
+          flag,
+          await openOutput(plan, {
+            private: flag === '--files',
+            root: o.dir,
+            signal: stopWaiting.signal,
+            onWait: () => note(`${flag}: waiting for a reader of the FIFO ${plan.target}`),
+          }),
+        );
       } catch (e) {
         closePlans([...plans].filter(([f]) => !files.has(f)).map(([, p]) => p));
+        if (e instanceof OutputInterrupted) break; // stopped below, as a stop during the scan
         throw new OutputError(`${flag}: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
