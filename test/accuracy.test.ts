@@ -50,10 +50,17 @@ describe('the guard', () => {
     expect(r).toMatchObject({ kind: 'audio', seconds: 4, error: expect.stringMatching(/sized from the bytes/) });
   });
   it('lets a quiet real recording through: the floors sit under every codec minimum', () => {
-    // 8 kbit/s MP3 (the lowest MPEG rate), a silent 8 kHz AAC stream, a DTX Opus call
+    // 8 kbit/s MP3 (the lowest MPEG rate), a silent 8 kHz AAC stream, a DTX Opus call (a TOC byte
+    // and a lacing byte per 20 ms), FLAC of silence at 8 and 44.1 kHz (flac 1.4: 0.025 bit a sample)
     expect(guard({ kind: 'audio', seconds: 10, codec: 'MP3' }, { size: 10_000 }).kind).toBe('audio');
     expect(guard({ kind: 'audio', seconds: 10, codec: 'AAC' }, { size: 470 }).kind).toBe('audio');
-    expect(guard({ kind: 'audio', seconds: 60, codec: 'OGG/OPUS' }, { size: 1000 }).kind).toBe('audio');
+    expect(guard({ kind: 'audio', seconds: 60, codec: 'OGG/OPUS' }, { size: 6000 + 12 * 282 }).kind).toBe('audio');
+    expect(guard({ kind: 'audio', seconds: 600, codec: 'FLAC', sampleRate: 8000 }, { size: 15_108 }).kind).toBe(
+      'audio',
+    );
+    expect(guard({ kind: 'audio', seconds: 600, codec: 'FLAC', sampleRate: 44100 }, { size: 82_976 }).kind).toBe(
+      'audio',
+    );
     expect(floorFor('MP3')).toBeGreaterThan(floorFor('FLAC'));
   });
 });
@@ -238,10 +245,13 @@ describe('audio by its content is never other', () => {
       }
     },
   );
-  it('AMR NO_DATA frames (discontinuous transmission) are 20 ms of the call each', async () => {
-    // ffmpeg outputs nothing for them, but the call went on: 3GPP TS 26.101 frame type 15 is 20 ms
-    const amr = Buffer.concat([Buffer.from('#!AMR-WB\n', 'latin1'), Buffer.alloc(50, (15 << 3) | 4)]);
-    expect(await probe('dtx.awb', amr)).toMatchObject({ kind: 'audio', codec: 'AMR-WB', seconds: 1 });
+  it('AMR comfort noise (a SID frame and the 7 NO_DATA frames after it) is 20 ms of the call a frame', async () => {
+    // a 3GPP decoder plays comfort noise for them (TS 26.093: a SID every 8th frame while silent);
+    // ffmpeg's decoder lacks DTX and outputs nothing for them (docs/durations.md says so)
+    const sid = Buffer.concat([Buffer.from([(9 << 3) | 4]), Buffer.alloc(5, 0x5a)]);
+    const period = Buffer.concat([sid, Buffer.alloc(7, (15 << 3) | 4)]); // 160 ms
+    const amr = Buffer.concat([Buffer.from('#!AMR-WB\n', 'latin1'), ...Array<Buffer>(25).fill(period)]);
+    expect(await probe('dtx.awb', amr)).toMatchObject({ kind: 'audio', codec: 'AMR-WB', seconds: 4 });
   });
 });
 

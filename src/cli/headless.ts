@@ -8,6 +8,7 @@ import { Scanner, evidenceWarnings, type ScanResult } from '../scan/engine.js';
 import {
   FolderMovedError,
   openOutput,
+  OutputInterrupted,
   removeTemporaryFiles,
   OutputWriteError,
   type Output,
@@ -105,6 +106,8 @@ class HeadlessRun {
   private onInterrupt!: () => void;
   /** settles when the first signal comes */
   private readonly interrupted = new Promise<void>((resolve) => (this.onInterrupt = resolve));
+  /** ends an output's wait for a reader (a FIFO) at the first signal */
+  private readonly stopWaiting = new AbortController();
   private handlers: (readonly [StopSignal, () => void])[] = [];
   private scanner: Scanner | undefined;
   private manifest: ManifestWriter | undefined;
@@ -163,6 +166,7 @@ class HeadlessRun {
         process.exit(signalExitCode(s));
       }
       this.signal = s;
+      this.stopWaiting.abort();
       this.scanner?.stop();
       this.manifest?.release();
       this.onInterrupt();
@@ -213,9 +217,18 @@ class HeadlessRun {
     }
     for (const [flag, plan] of plans) {
       try {
-        this.files.set(flag, await openOutput(plan, { private: flag === '--files', root: dir }));
+        this.files.set(
+          flag,
+          await openOutput(plan, {
+            private: flag === '--files',
+            root: dir,
+            signal: this.stopWaiting.signal,
+            onWait: () => this.note(`${flag}: waiting for a reader of the FIFO ${plan.target}`),
+          }),
+        );
       } catch (e) {
         closePlans([...plans].filter(([f]) => !this.files.has(f)).map(([, p]) => p));
+        if (e instanceof OutputInterrupted) break; // stopped below, as a stop during the scan
         throw new OutputError(`${flag}: ${e instanceof Error ? e.message : String(e)}`);
       }
     }

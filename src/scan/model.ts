@@ -70,7 +70,7 @@ export const STALL_MS = 60_000;
 
 /**
  * Reads in flight on slow storage (cold disk, network mount). Measured on a cold virtual disk here
- * (README, "Performance"): the I/O floor gains up to 8 and levels off beyond 16.
+ * (docs/performance.md, "Cold disks and network mounts"): the I/O floor gains up to 8 and levels off beyond 16.
  */
 export const IO_DEPTH = 16;
 

@@ -19,6 +19,7 @@ import {
   fstatSync,
   lstatSync,
   renameSync,
+  statSync,
   unlinkSync,
   writeSync,
   type WriteStream,
@@ -272,7 +273,7 @@ function syncFolder(folder: string): void {
 class DirectOutput extends BaseOutput implements Output {
   readonly direct = true;
 
-  static async create(target: string, path = target): Promise<DirectOutput> {
+  static async create(target: string, path = target, wait: WaitOptions = {}): Promise<DirectOutput> {
     const fd = descriptorOf(path);
     if (fd !== undefined) {
       // an open descriptor of this process: written to as it is (opening /proc/self/fd/N again fails
@@ -280,9 +281,15 @@ class DirectOutput extends BaseOutput implements Output {
       return new DirectOutput(target, createWriteStream('', { fd, autoClose: false }));
     }
     try {
-      // no O_CREAT (never make a file in /dev) and no O_TRUNC; O_APPEND keeps what a shell's >> holds
-      return new DirectOutput(target, await openStream(path, constants.O_WRONLY | constants.O_APPEND, 0o600));
+      const held = await waitForReader(path, wait);
+      try {
+        // no O_CREAT (never make a file in /dev) and no O_TRUNC; O_APPEND keeps what a shell's >> holds
+        return new DirectOutput(target, await openStream(path, constants.O_WRONLY | constants.O_APPEND, 0o600));
+      } finally {
+        if (held !== undefined) closeSync(held);
+      }
     } catch (e) {
+      if (e instanceof OutputInterrupted) throw e;
       throw new Error(`cannot write ${target}: ${describeError(e)}`, { cause: e });
     }
   }
@@ -302,6 +309,58 @@ class DirectOutput extends BaseOutput implements Output {
   }
 }
 
+/** A stop signal came while an output waited for a reader (a FIFO): nothing was opened. */
+export class OutputInterrupted extends Error {}
+
+/** How an output that is a FIFO waits for its reader. */
+export interface WaitOptions {
+  /** aborted by a stop signal: the wait ends at once with OutputInterrupted */
+  signal?: AbortSignal;
+  /** called once when the wait begins (to say so: a silent wait looks like a hang) */
+  onWait?: () => void;
+}
+
+/** How often a FIFO is tried for a reader. */
+const READER_POLL_MS = 100;
+
+/**
+ * A FIFO (a named pipe) given as an output: wait in the event loop until it has a reader. Opening a
+ * FIFO for writing blocks until one comes, and an open on the thread pool cannot be cancelled: the
+ * run, held there, ignored SIGTERM (its handler ran, but the pending open kept the process alive).
+ * So a non-blocking open is tried (ENXIO: no reader yet) every READER_POLL_MS, and the stop signal
+ * ends the wait at once. The descriptor it returns is held while the output is opened as usual (a
+ * reader is there, so that open returns at once; it is a blocking descriptor, as writes need), then
+ * closed. Undefined for anything but a FIFO. A FIFO stays an output (as /dev/stdout or a pipe of the
+ * shell are: written directly, never whole-or-absent): `mkfifo p; gzip < p > m.gz & leaktally --files p`.
+ */
+async function waitForReader(path: string, { signal, onWait }: WaitOptions): Promise<number | undefined> {
+  let fifo: boolean;
+  try {
+    fifo = statSync(path).isFIFO();
+  } catch {
+    return undefined;
+  }
+  if (!fifo) return undefined;
+  for (let first = true; ; first = false) {
+    if (signal?.aborted) throw new OutputInterrupted('stopped while waiting for a reader of the FIFO');
+    try {
+      return openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENXIO') throw e;
+    }
+    if (first) onWait?.();
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, READER_POLL_MS);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
 /** The descriptor a path names: /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N (this process). */
 function descriptorOf(path: string): number | undefined {
   if (path === '/dev/stdout') return 1;
@@ -314,10 +373,13 @@ function descriptorOf(path: string): number | undefined {
 /**
  * Open an output as planned (see target.ts); the file takes over the plan's open folder. With root,
  * the folder is checked again before the rename (see AtomicFile.create). Fails with "cannot write
- * <target>: <reason>".
+ * <target>: <reason>", or OutputInterrupted when a stop signal ends a wait for a FIFO's reader.
  */
-export function openOutput(plan: OutputPlan, opts: OutputOptions & { root?: string } = {}): Promise<Output> {
-  if (plan.kind === 'direct') return DirectOutput.create(plan.target, plan.path);
+export function openOutput(
+  plan: OutputPlan,
+  opts: OutputOptions & WaitOptions & { root?: string } = {},
+): Promise<Output> {
+  if (plan.kind === 'direct') return DirectOutput.create(plan.target, plan.path, opts);
   return AtomicFile.create(plan.target, {
     ...opts,
     folder: plan.folder,

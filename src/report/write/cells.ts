@@ -1,13 +1,44 @@
 /**
- * Spreadsheet safety. A cell that starts with = + - @ (or a tab, CR or LF) is a formula to Excel and
+ * Text cells people read, made safe. Spreadsheet safety: a cell that starts with = + - @ (or a tab, CR or LF) is a formula to Excel and
  * LibreOffice; a customer folder or file name in a leak is attacker-chosen. OWASP's advice: prefix a
  * single quote so the cell is text. csv-stringify's escape_formulas does this but misses LF, so it is
- * done here, for every text cell of every CSV leaktally writes.
+ * done here, for every text cell of every CSV leaktally writes. Bidi controls in names (issue 19,
+ * F5): shown as visible escapes in CSV and workbook cells and in the HTML pages (visibleBidi).
  */
 const FORMULA_START = /^[=+\-@\t\r\n]/;
 
+/** A CSV text cell: bidi controls made visible (below), then a formula's start made text. */
 export function safeText(value: string): string {
-  return FORMULA_START.test(value) ? `'${value}` : value;
+  const v = visibleBidi(value);
+  return FORMULA_START.test(v) ? `'${v}` : v;
+}
+
+/**
+ * Bidi format characters: the embeddings and overrides (U+202A-202E), the isolates (U+2066-2069),
+ * the marks (U+200E/F, U+061C). A folder name is attacker-chosen: one holding U+202E shows its
+ * letters reversed, so that `\u202Eemca` reads as another customer's `acme`, and in running text
+ * (a statement's sentence, a method line listing folders) it reverses what follows it, figures
+ * included.
+ */
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const BIDI_ALL = new RegExp(BIDI.source, 'g');
+const BACKSLASH = /\\/g;
+
+/**
+ * Text with every bidi format character written as a visible escape, `\u{202E}`, for the outputs
+ * people read (CSV and workbook cells, HTML). Why visible, not removed or replaced: names stay
+ * exact, as names.ts keeps them (two folders that differ by a bidi character are two customers and
+ * must look like two), and a reader sees that the name holds one. In such a text (or one that holds
+ * the text `\u{` itself) every backslash is doubled first, so no escape can be taken for a name's
+ * own characters, as names.ts does for `\xHH`. Other text is returned as it is: names with none of
+ * them, Arabic or Hebrew letters included (HTML isolates those with <bdi>, statement/page.tsx).
+ * JSON needs none of this: escapeJson writes them as \uXXXX, the same value to any JSON reader.
+ */
+export function visibleBidi(value: string): string {
+  if (!BIDI.test(value) && !value.includes('\\u{')) return value;
+  return value
+    .replace(BACKSLASH, '\\\\')
+    .replace(BIDI_ALL, (c) => `\\u{${c.charCodeAt(0).toString(16).toUpperCase()}}`);
 }
 
 /** Numbers for a CSV: with ';' as the delimiter, a decimal comma (Excel in comma-decimal locales). */

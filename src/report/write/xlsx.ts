@@ -25,6 +25,7 @@ import type { Output } from '../output/atomic.js';
 import { categoriesOf, inLang, type Facts, type Text, type TomlInstant } from '../notify/facts.js';
 import { strings, type Lang, type Strings } from '../lang/index.js';
 import { subjectsMethod } from '../notify/subjects.js';
+import { visibleBidi } from './cells.js';
 
 /** A Date whose UTC fields are the wall clock in zone (what a spreadsheet date cell shows). */
 function wallDate(zone: string, ms: number): Date {
@@ -32,7 +33,8 @@ function wallDate(zone: string, ms: number): Date {
 }
 
 // typed text cells: a name such as =cmd is text in a workbook (no quote prefix needed, so none is added)
-const text = (v: string) => ({ type: String, value: v }) as const;
+// every text cell: bidi controls in names shown as visible escapes (cells.ts)
+const text = (v: string) => ({ type: String, value: visibleBidi(v) }) as const;
 const textOrNull = (v: string | undefined | null) => (v ? text(v) : null);
 const intCell = (v: number | undefined | null) =>
   v === undefined || v === null ? null : ({ type: Number, value: v, format: '#,##0' } as const);

@@ -3,6 +3,12 @@
  * samples with no length anywhere, and music-metadata's length scan reads every frame (switched off
  * here, so such files were unreadable). A file up to WALK_MAX (8 MiB: over an hour of speech) is read
  * and walked frame by frame (exact); a larger one is walked at its head and tail and sized from the mean frame length (stated in the note).
+ *
+ * A frame counts only when its payload can hold audio: a raw data block of one channel is at least
+ * 4 bytes (element id, tag, global gain, ics_info, the tool flags and END: 32 bits, ISO/IEC 14496-3
+ * 4.4.2; ffmpeg's encoder writes exactly that for silence). A frame of headers alone (7 bytes
+ * claiming 1,024 samples, 437 bit/s at 8 kHz: over the AAC floor) decodes to nothing: a file of them
+ * counted 256 s for 14 KB, ffmpeg decodes 0.
  */
 import { tailTagBytes } from './mp3.js';
 import type { FileSource, ProbeResult } from './types.js';
@@ -10,6 +16,8 @@ import type { FileSource, ProbeResult } from './types.js';
 const RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 const WALK_MAX = 8 * 1024 * 1024;
 const WINDOW = 64 * 1024;
+/** the least payload of a raw data block that holds a channel (see above) */
+const MIN_BLOCK = 4;
 
 /** Bytes of the ADTS frame at p (sharing the first frame's fixed header), or 0. */
 function frameLen(b: Buffer, p: number, fixed: number): number {
@@ -25,11 +33,13 @@ interface Walk {
   frames: number;
   blocks: number;
   bytes: number;
+  /** frames too small to hold a channel's raw data block: no audio in them */
+  empty: number;
 }
 
 /** Complete frames from p, resynchronising on the fixed header; a frame cut by the buffer's end is not counted. */
 function walk(b: Buffer, p: number, fixed: number): Walk {
-  const w: Walk = { frames: 0, blocks: 0, bytes: 0 };
+  const w: Walk = { frames: 0, blocks: 0, bytes: 0, empty: 0 };
   while (p + 7 <= b.length) {
     const len = frameLen(b, p, fixed);
     if (!len) {
@@ -40,8 +50,12 @@ function walk(b: Buffer, p: number, fixed: number): Walk {
     }
     if (p + len > b.length) break;
     w.frames++;
-    w.blocks += (b[p + 6]! & 3) + 1;
     w.bytes += len;
+    const blocks = (b[p + 6]! & 3) + 1;
+    // the header (7 bytes), its CRC when protection is on, and one CRC per further block
+    const overhead = 7 + (b[p + 1]! & 1 ? 0 : 2 * blocks);
+    if (len - overhead >= MIN_BLOCK * blocks) w.blocks += blocks;
+    else w.empty++;
     p += len;
   }
   return w;
@@ -73,17 +87,29 @@ export function probeAdts(src: FileSource, start: number): ProbeResult | undefin
   if (whole || small) {
     const body = head.subarray(0, head.length - tailTagBytes(head));
     const w = walk(body, p0, fixed);
-    if (!w.blocks) return { kind: 'unreadable', ...base, error: 'no complete AAC frame' };
-    return { kind: 'audio', seconds: (w.blocks * 1024) / sampleRate, ...base };
+    if (!w.blocks)
+      return {
+        kind: 'unreadable',
+        ...base,
+        error: w.empty ? `no AAC frame with audio: ${w.empty} frames of headers alone` : 'no complete AAC frame',
+      };
+    const note = w.empty ? `${w.empty} frames of headers alone (no audio in them): not counted` : undefined;
+    return { kind: 'audio', seconds: (w.blocks * 1024) / sampleRate, ...base, error: note };
   }
   const tailPos = src.size - WINDOW;
   const rawTail = src.read(tailPos, WINDOW);
   const tail = rawTail.subarray(0, rawTail.length - tailTagBytes(rawTail));
   const a = walk(head, p0, fixed);
   const t0 = sync(tail, 0, fixed);
-  const b = t0 >= 0 ? walk(tail, t0, fixed) : { frames: 0, blocks: 0, bytes: 0 };
+  const b = t0 >= 0 ? walk(tail, t0, fixed) : { frames: 0, blocks: 0, bytes: 0, empty: 0 };
   const frames = a.frames + b.frames;
   if (!frames) return { kind: 'unreadable', ...base, error: 'no complete AAC frame' };
+  if (!a.blocks && !b.blocks)
+    return {
+      kind: 'unreadable',
+      ...base,
+      error: `no AAC frame with audio at the head or tail: frames of headers alone`,
+    };
   const audioBytes = tailPos + tail.length - (start + p0);
   const blocksPerFrame = (a.blocks + b.blocks) / frames;
   const n = Math.floor(audioBytes / ((a.bytes + b.bytes) / frames));

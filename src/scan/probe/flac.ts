@@ -130,31 +130,60 @@ export function probeFlac(src: FileSource, start: number): ProbeResult {
         : src.read(tailPos, len);
     const tail = raw.subarray(0, raw.length - tailTagBytes(raw));
     // Frame headers from the end back: the last one counts whole if its CRC-16 checks (the file ends
-    // with it); otherwise the first header whose sample number leads to a later one proves that later
-    // one real, and the complete frames end where it starts.
+    // with it) and the header before it leads to it (its sample number follows that frame's), or it
+    // is the first frame; otherwise the first header whose sample number leads to a later one proves
+    // that later one real, and the complete frames end where it starts. A last frame with checksums
+    // right costs a forger nothing; one that follows no frame is not a length (it counted up to
+    // 0.08 s per byte of the file).
     const cands: FrameHead[] = [];
     let crcChecks = 0; // the CRC-16 of the last few headers only: a forged tail must not cost O(n²)
+    let last: FrameHead | undefined;
     for (let i = tail.length - 6; i >= 0; i--) {
       if (tail[i] !== 0xff) continue;
       const f = frameHead(tail, i, maxBlock);
       if (!f) continue;
-      if (
+      if (last) {
+        if (f.sample + f.blockSize === last.sample)
+          return result(last.sample + last.blockSize, total, sampleRate, base, false);
+      } else if (
         crcChecks++ < 8 &&
         tail.length - i <= 2 * (maxFrame || 65536) &&
         crc16(tail, i, tail.length - 2) === tail.readUInt16BE(tail.length - 2)
       ) {
-        return result(f.sample + f.blockSize, total, sampleRate, base, false);
+        if (f.sample === 0) return result(f.blockSize, total, sampleRate, base, false);
+        last = f;
+        cands.length = 0; // headers found after it were inside its data
+        continue;
       }
       for (const c of cands)
-        if (f.sample + f.blockSize === c.sample) return result(c.sample, total, sampleRate, base, true);
+        if (f.sample + f.blockSize === c.sample) {
+          if (!last) return result(c.sample, total, sampleRate, base, true);
+          // c proven; when it is the frame the unproven last one follows, it is whole (a header follows it)
+          return forged(last, c === cands[0] ? c.sample + c.blockSize : c.sample, sampleRate, base);
+        }
       if (cands.length < 64) cands.push(f);
     }
-    const last = cands.length ? { f: cands[cands.length - 1]! } : undefined;
-    if (last && tailPos === audioStart) return result(last.f.sample, total, sampleRate, base, true);
-    if (tailPos === audioStart || len >= TAIL_MAX) break;
+    const lastCand = cands.length ? cands[cands.length - 1] : undefined;
+    if (lastCand && tailPos === audioStart && !last) return result(lastCand.sample, total, sampleRate, base, true);
+    if (tailPos === audioStart || len >= TAIL_MAX) {
+      if (last) return forged(last, 0, sampleRate, base);
+      break;
+    }
     len = Math.min(src.size - audioStart, len * 4);
   }
   return { kind: 'unreadable', ...base, error: 'no complete FLAC frame found' };
+}
+
+/** The last frame's sample number follows no frame before it: not a length; the frames up to it count (upTo samples, 0: none proven). */
+function forged(
+  last: FrameHead,
+  upTo: number,
+  rate: number,
+  base: { codec: string; sampleRate: number; channels: number },
+): ProbeResult {
+  const why = `the last frame's sample number (${last.sample}) follows no frame before it (a forged frame?)`;
+  if (upTo <= 0) return { kind: 'unreadable', ...base, error: `${why}: no length` };
+  return { kind: 'audio', seconds: upTo / rate, ...base, error: `${why}; counted the ${upTo} samples up to it` };
 }
 
 function result(

@@ -29,11 +29,17 @@ interface Base {
 
 const MAX_TABLE = 16 * 1024 * 1024;
 
-/** Core Audio Format (.caf, what iOS recorders write). */
+/**
+ * Core Audio Format (.caf, what iOS recorders write). Constant-size packets: the bytes present over
+ * the packet size; variable ones (AAC, ALAC, Opus): the packet table, which ffmpeg writes after the
+ * data chunk and Apple's writers before it.
+ */
 export function probeCaf(src: FileSource): ProbeResult | undefined {
   let desc:
     { rate: number; format: string; bytesPerPacket: number; framesPerPacket: number; channels: number } | undefined;
   let pakt: Buffer | undefined;
+  /** the data chunk, when its packets are of variable size and the table may still follow it */
+  let data: { start: number; declared: number } | undefined;
   for (let p = 8, n = 0; n < 64 && p + 12 <= src.size; n++) {
     const h = bytesAt(src, p, 12);
     if (h.length < 12) break;
@@ -52,57 +58,90 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
       };
     } else if (type === 'pakt' && size >= 24 && size <= MAX_TABLE) {
       pakt = bytesAt(src, body, size);
-    } else if (type === 'data') {
+    } else if (type === 'data' && !data) {
       if (!desc) return undefined;
-      const base: Base = {
-        codec: `CAF/${desc.format.trim().toUpperCase()}`,
-        sampleRate: Math.round(desc.rate),
-        channels: desc.channels,
-      };
-      if (!(desc.rate > 0)) return { kind: 'unreadable', ...base, error: 'CAF without a sample rate' };
-      const start = body + 4; // edit count
-      const declared = size < 0 ? Infinity : size - 4;
-      const present = Math.max(0, Math.min(declared, src.size - start));
-      if (desc.bytesPerPacket && desc.framesPerPacket) {
-        const frames = Math.floor(present / desc.bytesPerPacket) * desc.framesPerPacket;
-        const total = Number.isFinite(declared)
-          ? Math.floor(declared / desc.bytesPerPacket) * desc.framesPerPacket
-          : undefined;
-        return done(frames, total, desc.rate, base, 'packet');
-      }
-      if (!pakt || pakt.length < 24 || !desc.framesPerPacket)
-        return { kind: 'unreadable', ...base, error: 'variable-size CAF packets without a packet table' };
-      // packet table: sizes as variable-length integers; the packets whose bytes are all present count
-      const packets = Number(pakt.readBigInt64BE(0));
-      const valid = Number(pakt.readBigInt64BE(8));
-      const priming = pakt.readInt32BE(16);
-      let q = 24;
-      let end = 0;
-      let count = 0;
-      for (; count < packets && q < pakt.length; count++) {
-        let v = 0;
-        while (q < pakt.length) {
-          const b = pakt[q++]!;
-          v = v * 128 + (b & 0x7f);
-          if (!(b & 0x80)) break;
-        }
-        if (end + v > present) break;
-        end += v;
-      }
-      const frames = count >= packets ? valid : Math.max(0, count * desc.framesPerPacket - priming);
-      return done(frames, valid, desc.rate, base, 'packet');
+      data = { start: body + 4, declared: size < 0 ? Infinity : size - 4 }; // (after the edit count)
+      if (desc.bytesPerPacket || pakt || size < 0) break;
     }
     if (size < 0) break;
     p = body + size;
   }
-  return undefined;
+  if (!desc || !data) return undefined;
+  const base: Base = {
+    codec: `CAF/${desc.format.trim().toUpperCase()}`,
+    sampleRate: Math.round(desc.rate),
+    channels: desc.channels,
+  };
+  if (!(desc.rate > 0)) return { kind: 'unreadable', ...base, error: 'CAF without a sample rate' };
+  const { start, declared } = data;
+  const present = Math.max(0, Math.min(declared, src.size - start));
+  if (desc.bytesPerPacket && desc.framesPerPacket) {
+    // every constant-rate codec CAF holds takes at least a bit a frame (MACE 6:1, 1.33; iLBC, 1.67;
+    // IMA4, 4.25 a channel): fewer is a forged packet description (1 byte "of" a million frames)
+    if ((desc.bytesPerPacket * 8) / desc.framesPerPacket < 1)
+      return {
+        kind: 'unreadable',
+        ...base,
+        error: `CAF packets of ${desc.bytesPerPacket} bytes claim ${desc.framesPerPacket} frames: under a bit a frame, no codec's`,
+      };
+    const frames = Math.floor(present / desc.bytesPerPacket) * desc.framesPerPacket;
+    const total = Number.isFinite(declared)
+      ? Math.floor(declared / desc.bytesPerPacket) * desc.framesPerPacket
+      : undefined;
+    return done(frames, total, desc.rate, base, 'packet');
+  }
+  if (!pakt || pakt.length < 24 || !desc.framesPerPacket)
+    return { kind: 'unreadable', ...base, error: 'variable-size CAF packets without a packet table' };
+  // packet table: sizes as variable-length integers; the packets whose bytes are all present count
+  const packets = Number(pakt.readBigInt64BE(0));
+  // the valid frames are at most what the packets hold (the table's own count is a claim)
+  const valid = Math.min(Number(pakt.readBigInt64BE(8)), packets * desc.framesPerPacket);
+  const priming = pakt.readInt32BE(16);
+  let q = 24;
+  let end = 0;
+  let count = 0;
+  let lastSize = 0;
+  for (; count < packets && q < pakt.length; count++) {
+    let v = 0;
+    while (q < pakt.length) {
+      src.work.tick();
+      const b = pakt[q++]!;
+      v = v * 128 + (b & 0x7f);
+      if (!(b & 0x80)) break;
+    }
+    if (end + v > present) break;
+    end += v;
+    lastSize = v;
+  }
+  let frames = count >= packets ? valid : Math.max(0, count * desc.framesPerPacket - priming);
+  // ffmpeg's writer gives every ALAC packet the full frame count; a short last packet says its own
+  // count in its header (the "partial frame" bit and 32 bits after it): 5.12 s were 4.98
+  if (count >= packets && count > 0 && desc.format === 'alac') {
+    const last = alacSamples(bytesAt(src, start + end - lastSize, 7));
+    if (last !== undefined) frames = Math.min(frames, (count - 1) * desc.framesPerPacket + last - Math.max(0, priming));
+  }
+  return done(frames, count >= packets ? undefined : valid, desc.rate, base, 'packet');
+}
+
+/** An ALAC frame's own sample count, when its header carries one (a partial frame); 3 + 4 + 12 bits, then the flag. */
+function alacSamples(b: Buffer): number | undefined {
+  if (b.length < 7 || !(b[2]! & 0x10)) return undefined;
+  // the count's 32 bits start at bit 23
+  return Number((BigInt(b.readUIntBE(2, 5)) >> 1n) & 0xffffffffn);
 }
 
 const WV_RATES = [
   6000, 8000, 9600, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000, 192000,
 ];
 
-/** WavPack: the sample rate from the first block, the length from the last complete block. */
+/**
+ * WavPack: the sample rate from the first block; the length is the samples of the blocks present,
+ * walked from the first to the last complete one by their sizes (a 32-byte header read a block, as
+ * ffmpeg's demuxer reads them). The last block's index alone is a claim: a block appended with a
+ * forged index and samples (valid checksums cost nothing) counted up to 0.08 s a byte of the file.
+ * A block whose index does not follow the one before (a forged or spliced file) is counted for its
+ * own samples, as a decoder plays it, and said so.
+ */
 export function probeWavPack(src: FileSource, start: number): ProbeResult | undefined {
   const h = bytesAt(src, start, 32);
   if (h.length < 32 || h.toString('latin1', 0, 4) !== 'wvpk') return undefined;
@@ -116,22 +155,33 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
   if (dsd && rate) rate *= 2 ** dsdPower(sub);
   const base: Base = { codec: dsd ? 'WAVPACK/DSD' : 'WAVPACK', sampleRate: rate, channels: flags & 4 ? 1 : 2 };
   if (!rate) return { kind: 'unreadable', ...base, error: 'WavPack without a sample rate' };
-  for (let len = Math.min(src.size - start, 256 * 1024); ; len = Math.min(src.size - start, len * 4)) {
-    const pos = src.size - len;
-    const tail = bytesAt(src, pos, len);
-    for (let i = tail.lastIndexOf('wvpk'); i >= 0; i = i > 0 ? tail.lastIndexOf('wvpk', i - 1) : -1) {
-      if (i + 32 > tail.length) continue;
-      const ck = tail.readUInt32LE(i + 4);
-      const version = tail.readUInt16LE(i + 8);
-      if (version < 0x402 || version > 0x410 || i + 8 + ck > tail.length) continue; // not a block, or cut off
-      const samples = tail.readUInt32LE(i + 20);
-      if (!samples) continue;
-      const end = tail.readUInt32LE(i + 16) + samples;
-      return done(end, total === 0xffffffff ? undefined : total, rate, base, 'block');
+  let samples = 0;
+  let next = 0; // the index the next time slice should start at
+  let slice = -1; // the index of the last slice counted (a multichannel file has a block per channel pair in it)
+  let jumps = 0;
+  for (let pos = start; pos + 32 <= src.size;) {
+    src.work.tick();
+    const b = bytesAt(src, pos, 32);
+    if (b.length < 32 || b.toString('latin1', 0, 4) !== 'wvpk') break; // a tag (APEv2, ID3v1) or junk ends the blocks
+    const ck = b.readUInt32LE(4);
+    const version = b.readUInt16LE(8);
+    if (version < 0x402 || version > 0x410 || ck < 24) break;
+    if (pos + 8 + ck > src.size) break; // cut off: this block is not all in the file
+    const n = b.readUInt32LE(20);
+    const index = b[10]! * 2 ** 32 + b.readUInt32LE(16);
+    if (n && index !== slice) {
+      if (slice >= 0 && index !== next) jumps++; // (a file cut from a stream may start anywhere)
+      samples += n;
+      slice = index;
+      next = index + n;
     }
-    if (pos <= start || len >= 4 * 1024 * 1024) break;
+    pos += 8 + ck;
   }
-  return { kind: 'unreadable', ...base, error: 'no complete WavPack block' };
+  const known = total === 0xffffffff ? undefined : total;
+  const r = done(samples, known, rate, base, 'block');
+  if (r.kind !== 'audio' || !jumps) return r;
+  const note = `${jumps} block${jumps > 1 ? 's' : ''} whose index does not follow the block before; counted the ${samples} samples in the blocks`;
+  return { ...r, error: r.error ? `${r.error}; ${note}` : note };
 }
 
 /** The body offset of the first metadata sub-block with this id in a block's sub-blocks, or -1. */

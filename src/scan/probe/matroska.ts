@@ -273,15 +273,62 @@ export function probeMatroska(src: FileSource): ProbeResult | undefined {
   const segEnd = seg.end;
   const whole = segEnd !== UNKNOWN && segEnd <= src.size;
   const delaySec = (audio.delayNs ?? 0) / 1e9;
-  if (whole && durationUnits && Number.isFinite(durationUnits) && durationUnits > 0) {
-    return { kind: 'audio', seconds: Math.max(0, (durationUnits * scale) / 1e9 - delaySec), ...base };
-  }
+  const claimed =
+    durationUnits && Number.isFinite(durationUnits) && durationUnits > 0 ? (durationUnits * scale) / 1e9 : undefined;
   // the first block's time (recorders may not start at 0), then the last cluster in the tail
   let start = 0;
   if (firstCluster >= 0) {
     const f = clusterBlocks(head, firstCluster, audio, scale);
     if (f?.firstStart !== undefined) start = f.firstStart;
   }
+  const blocks = lastBlockEnd(src, head, audio, scale);
+  if (whole && claimed !== undefined) {
+    // A whole file's Duration, unless its blocks end well before it: a Duration is a header's claim
+    // (a file of 5 s of clusters whose Duration said 1.2 h counted 1.2 h). When the tail holds no
+    // cluster (clusters of video further apart than the tail), the Duration stands, judged by the guard.
+    const duration = Math.max(0, claimed - delaySec);
+    if (typeof blocks !== 'number') return { kind: 'audio', seconds: duration, ...base };
+    const seconds = ((blocks - start) * scale) / 1e9 - delaySec;
+    if (seconds > 0 && seconds < duration - Math.max(1, duration * 0.01))
+      return {
+        kind: 'audio',
+        seconds,
+        ...base,
+        error: `Duration says ${claimed.toFixed(1)} s; the audio blocks end at ${seconds.toFixed(1)} s`,
+      };
+    return { kind: 'audio', seconds: duration, ...base };
+  }
+  if (blocks === FALSE_STARTS)
+    return {
+      kind: 'unreadable',
+      ...base,
+      error: 'no Duration, and the tail is full of false cluster starts (a hostile file?): length not found',
+    };
+  if (typeof blocks === 'number') {
+    const seconds = ((blocks - start) * scale) / 1e9 - delaySec;
+    if (seconds > 0) {
+      const note = claimed
+        ? `cut off: Duration says ${claimed.toFixed(1)} s; counted to the last complete block`
+        : 'no Duration element: counted to the last complete block';
+      return { kind: 'audio', seconds: claimed ? Math.min(seconds, claimed) : seconds, ...base, error: note };
+    }
+  }
+  return { kind: 'unreadable', ...base, error: 'no complete audio block found' };
+}
+
+const FALSE_STARTS = 'false starts';
+
+/**
+ * The end (in timecode units) of the last complete block of the track, from the last cluster in the
+ * tail (256 KiB, grown to 4 MiB while no cluster is found); undefined when there is none, or
+ * FALSE_STARTS when the tail is a hostile run of false cluster starts.
+ */
+function lastBlockEnd(
+  src: FileSource,
+  head: Buffer,
+  audio: Track,
+  scale: number,
+): number | undefined | typeof FALSE_STARTS {
   for (let len = Math.min(src.size, 256 * 1024); ; len = Math.min(src.size, len * 4)) {
     const pos = src.size - len;
     const tail = pos === 0 && head.length === src.size ? head : src.read(pos, len);
@@ -293,22 +340,11 @@ export function probeMatroska(src: FileSource): ProbeResult | undefined {
         r = clusterBlocks(tail, i, audio, scale, search);
       } catch (e) {
         if (!(e instanceof FalseStarts)) throw e;
-        return {
-          kind: 'unreadable',
-          ...base,
-          error: 'no Duration, and the tail is full of false cluster starts (a hostile file?): length not found',
-        };
+        return FALSE_STARTS;
       }
       if (!r || r.lastEnd < 0) continue;
-      const seconds = ((r.lastEnd - start) * scale) / 1e9 - delaySec;
-      const claimed = durationUnits && Number.isFinite(durationUnits) ? (durationUnits * scale) / 1e9 : undefined;
-      if (seconds <= 0) break;
-      const note = claimed
-        ? `cut off: Duration says ${claimed.toFixed(1)} s; counted to the last complete block`
-        : 'no Duration element: counted to the last complete block';
-      return { kind: 'audio', seconds: claimed ? Math.min(seconds, claimed) : seconds, ...base, error: note };
+      return r.lastEnd;
     }
-    if (pos === 0 || len >= TAIL_MAX) break;
+    if (pos === 0 || len >= TAIL_MAX) return undefined;
   }
-  return { kind: 'unreadable', ...base, error: 'no complete audio block found' };
 }

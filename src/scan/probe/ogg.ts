@@ -38,6 +38,8 @@ interface Stream {
   channels: number;
   /** granules to subtract (Opus pre-skip) */
   preSkip: number;
+  /** the most granules one packet can hold (Opus 120 ms, Vorbis half its long block, Speex its frames, FLAC its largest block) */
+  perPacket: number;
 }
 
 /** The first audio stream among the streams that begin the file (a video's Theora stream may come first). */
@@ -70,11 +72,22 @@ function streamAt(head: Buffer, at: number): Stream | string {
       sampleRate: pkt.readUInt32LE(12) || 48000,
       channels: pkt[9]!,
       preSkip: pkt.readUInt16LE(10),
+      perPacket: 5760, // 120 ms at 48 kHz (RFC 6716, 3.2.5)
     };
   }
   if (pkt[0] === 1 && pkt.toString('latin1', 1, 7) === 'vorbis') {
     const rate = pkt.readUInt32LE(12);
-    return { codec: 'OGG/VORBIS', serial, granuleRate: rate, sampleRate: rate, channels: pkt[11]!, preSkip: 0 };
+    // a packet yields a quarter of the previous block and a quarter of its own: at most half the long block (2^13 at most)
+    const long = pkt.length > 28 ? 2 ** (pkt[28]! >> 4) : 8192;
+    return {
+      codec: 'OGG/VORBIS',
+      serial,
+      granuleRate: rate,
+      sampleRate: rate,
+      channels: pkt[11]!,
+      preSkip: 0,
+      perPacket: Math.min(long, 8192) / 2,
+    };
   }
   if (pkt.toString('latin1', 0, 8) === 'Speex   ' && pkt.length >= 52) {
     const rate = pkt.readUInt32LE(36);
@@ -85,6 +98,10 @@ function streamAt(head: Buffer, at: number): Stream | string {
       sampleRate: rate,
       channels: pkt.readUInt32LE(48),
       preSkip: 0,
+      // frame size × frames per packet (at most 10 frames of 640 samples in practice; the header's own figures, capped)
+      perPacket:
+        Math.min(640, pkt.length >= 60 ? pkt.readUInt32LE(56) || 640 : 640) *
+        Math.min(10, pkt.length >= 68 ? pkt.readUInt32LE(64) || 1 : 10),
     };
   }
   if (pkt[0] === 0x7f && pkt.toString('latin1', 1, 5) === 'FLAC' && pkt.length >= 9 + 4 + 4 + 18) {
@@ -92,7 +109,7 @@ function streamAt(head: Buffer, at: number): Stream | string {
     const si = 9 + 4 + 4;
     const rate = (pkt[si + 10]! << 12) | (pkt[si + 11]! << 4) | (pkt[si + 12]! >> 4);
     const channels = ((pkt[si + 12]! >> 1) & 7) + 1;
-    return { codec: 'OGG/FLAC', serial, granuleRate: rate, sampleRate: rate, channels, preSkip: 0 };
+    return { codec: 'OGG/FLAC', serial, granuleRate: rate, sampleRate: rate, channels, preSkip: 0, perPacket: 65535 };
   }
   if (
     pkt.toString('latin1', 1, 7) === 'theora' ||
@@ -111,33 +128,53 @@ export function probeOgg(src: FileSource): ProbeResult {
       : { kind: 'unreadable', codec: 'OGG', error: s };
   const base = { codec: s.codec, sampleRate: s.sampleRate, channels: s.channels };
   if (!s.granuleRate) return { kind: 'unreadable', ...base, error: 'Ogg stream without a sample rate' };
-  const tailLen = Math.min(src.size, MAX_PAGE + 1024);
-  const tailPos = src.size - tailLen;
-  const tail = tailPos === 0 && src.head.length === src.size ? src.head : src.read(tailPos, tailLen);
-  // Last complete page of this stream with a granule position (-1 means no packet ends on the page).
-  for (let i = tail.lastIndexOf('OggS'); i >= 0; i = i > 0 ? tail.lastIndexOf('OggS', i - 1) : -1) {
-    src.work.tick();
-    if (i + 27 > tail.length) continue;
-    const nsegs = tail[i + 26]!;
-    if (i + 27 + nsegs > tail.length) continue;
-    let body = 0;
-    for (let k = 0; k < nsegs; k++) body += tail[i + 27 + k]!;
-    if (i + 27 + nsegs + body > tail.length) continue; // cut off: not a complete page
-    if (tail.readUInt32LE(i + 14) !== s.serial) continue;
-    // a page whose checksum fails is not a page (decoders drop it): its granule is no length
-    src.work.tick(body >> 6);
-    if (!crcOk(tail, i, 27 + nsegs + body)) continue;
-    const granule = tail.readBigInt64LE(i + 6);
-    if (granule < 0n) continue;
-    const samples = Number(granule) - s.preSkip;
+  const length = (granule: number, complete: boolean): ProbeResult => {
+    const samples = granule - s.preSkip;
     if (samples <= 0) return { kind: 'unreadable', ...base, error: 'no audio data' };
-    const complete = (tail[i + 5]! & 4) !== 0;
     return {
       kind: 'audio',
       seconds: samples / s.granuleRate,
       ...base,
       error: complete ? undefined : 'cut off: no end-of-stream page; counted up to the last complete page',
     };
+  };
+  const tailLen = Math.min(src.size, MAX_PAGE + 1024);
+  const tailPos = src.size - tailLen;
+  const tail = tailPos === 0 && src.head.length === src.size ? src.head : src.read(tailPos, tailLen);
+  // Last complete page of this stream with a granule position (-1 means no packet ends on the page),
+  // then the page before it: a last page whose granule runs further past that page's than its
+  // packets can hold is forged (its CRC costs a forger nothing: a file of 5 s "lasted" 1.2 h), and
+  // the page before it gives the length.
+  let last: { granule: number; packets: number; complete: boolean } | undefined;
+  for (let i = tail.lastIndexOf('OggS'); i >= 0; i = i > 0 ? tail.lastIndexOf('OggS', i - 1) : -1) {
+    src.work.tick();
+    if (i + 27 > tail.length) continue;
+    const nsegs = tail[i + 26]!;
+    if (i + 27 + nsegs > tail.length) continue;
+    let body = 0;
+    let packets = 0; // packets that end on this page: lacing values under 255
+    for (let k = 0; k < nsegs; k++) {
+      body += tail[i + 27 + k]!;
+      if (tail[i + 27 + k]! < 255) packets++;
+    }
+    if (i + 27 + nsegs + body > tail.length) continue; // cut off: not a complete page
+    if (tail.readUInt32LE(i + 14) !== s.serial) continue;
+    // a page whose checksum fails is not a page (decoders drop it): its granule is no length
+    src.work.tick(body >> 6);
+    if (!crcOk(tail, i, 27 + nsegs + body)) continue;
+    const g = tail.readBigInt64LE(i + 6);
+    if (g < 0n) continue;
+    const granule = Number(g);
+    if (!last) {
+      last = { granule, packets, complete: (tail[i + 5]! & 4) !== 0 };
+      continue;
+    }
+    if (last.granule - granule <= last.packets * s.perPacket) return length(last.granule, last.complete);
+    const r = length(granule, false);
+    const why = `the last page's granule (${last.granule}) runs further than its ${last.packets} packets can hold (a forged page?)`;
+    return r.kind === 'audio' ? { ...r, error: `${why}; counted to the page before it` } : r;
   }
+  // the only page with a granule in the tail (a short file, or pages larger than the tail): as it is
+  if (last) return length(last.granule, last.complete);
   return { kind: 'unreadable', ...base, error: 'no complete Ogg page with a granule position' };
 }

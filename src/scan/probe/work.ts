@@ -9,7 +9,7 @@
  *
  * The steps, not the clock, are what normally stops a file: they give the same answer on every
  * machine and every --threads, and they bound one file's reading on the calling thread to well under
- * a second or so (README, "Durations"), so that a signal is honoured between two files. The deadline is
+ * a second or so (docs/durations.md, "Limits"), so that a signal is honoured between two files. The deadline is
  * the net for what the steps do not count (a slow mount, a library's own loops).
  */
 

@@ -9,6 +9,7 @@
  */
 import type { ReactNode } from 'react';
 import type { Strings } from '../../lang/index.js';
+import { visibleBidi } from '../cells.js';
 
 const CSS = `
 @page { size: A4; margin: 18mm 15mm 16mm; }
@@ -118,3 +119,10 @@ export function Tag(p: { children: ReactNode }): ReactNode {
 }
 
 export const Nb = (p: { children: ReactNode }): ReactNode => <span className="nb">{p.children}</span>;
+
+/**
+ * A name from the tree or the register (a customer key, a controller): isolated with <bdi>, so that
+ * an Arabic or Hebrew name cannot reorder the figures beside it, and its own bidi controls shown as
+ * visible escapes (cells.ts visibleBidi): a folder name holding U+202E reversed the text after it.
+ */
+export const Name = (p: { text: string }): ReactNode => <bdi>{visibleBidi(p.text)}</bdi>;

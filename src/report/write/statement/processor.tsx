@@ -11,7 +11,8 @@ import { format, strings } from '../../lang/index.js';
 import { methodLines, type Method } from '../../notify/method.js';
 import type { NotifyReport, NotifyRow } from '../../notify/notify.js';
 import { rowName } from './statement.js';
-import { KV, Nb, Page } from './page.js';
+import { KV, Name, Nb, Page } from './page.js';
+import { visibleBidi } from '../cells.js';
 
 export function MethodPage(p: { report: NotifyReport; result: ScanResult; m: Method }): ReactNode {
   const lang = p.report.options.lang ?? 'en';
@@ -20,7 +21,8 @@ export function MethodPage(p: { report: NotifyReport; result: ScanResult; m: Met
     <Page lang={L.htmlLang} title={L.method.title}>
       <h1>{L.method.title}</h1>
       <p className="sub">{L.method.sub}</p>
-      <KV rows={methodLines(p.m, p.report, p.result, lang)} className="method" />
+      {/* the values name folders (the tree, unreadable ones): their bidi controls shown as escapes */}
+      <KV rows={methodLines(p.m, p.report, p.result, lang).map(([k, v]) => [k, visibleBidi(v)])} className="method" />
     </Page>
   );
 }
@@ -32,7 +34,7 @@ export function IndexPage(p: { report: NotifyReport; result: ScanResult; files: 
   const run = runCompleteness(runGaps(p.result));
   const runVerdict =
     p.result.partial || !run.complete
-      ? L.method.incomplete(p.result.partial, gapPhrases(run, true, lang).join('; '))
+      ? visibleBidi(L.method.incomplete(p.result.partial, gapPhrases(run, true, lang).join('; ')))
       : undefined;
   const I = L.index;
   const F = format(lang, p.result.config.zone);
@@ -73,14 +75,22 @@ export function IndexPage(p: { report: NotifyReport; result: ScanResult; files: 
             return (
               <tr key={i}>
                 <td>
-                  <a href={encodeURIComponent(p.files[i]!)}>{rowName(r, L)}</a>
+                  <a href={encodeURIComponent(p.files[i]!)}>
+                    <bdi>{rowName(r, L)}</bdi>
+                  </a>
                   {r.kind === 'unregistered' && <span className="warn"> {I.notRegistered}</span>}
                 </td>
                 <td>
                   {r.keys.map((k, j) => (
                     <span key={j}>
                       {j > 0 && <br />}
-                      {k.length <= 24 ? <Nb>{k}</Nb> : k}
+                      {k.length <= 24 ? (
+                        <Nb>
+                          <Name text={k} />
+                        </Nb>
+                      ) : (
+                        <Name text={k} />
+                      )}
                     </span>
                   ))}
                 </td>

@@ -20,7 +20,8 @@ import { subjectInputs } from '../../notify/notify.js';
 import type { Precision } from '../../notify/subjects.js';
 import { subjectsMethod } from '../../notify/subjects.js';
 import { MonthChart } from './chart.js';
-import { Given, KV, Nb, Page, Tag, Tbc, marginCss, type Rows } from './page.js';
+import { Given, KV, Name, Nb, Page, Tag, Tbc, marginCss, type Rows } from './page.js';
+import { visibleBidi } from '../cells.js';
 
 /** What every part of a statement needs. */
 interface Ctx {
@@ -36,13 +37,13 @@ interface Ctx {
   unread: boolean;
 }
 
-/** The row's name as the statement's title. */
+/** The row's name as the statement's title, its bidi controls shown as visible escapes (cells.ts). */
 export function rowName(r: NotifyRow, L: Strings): string {
   return r.kind === 'controller'
-    ? r.controller
+    ? visibleBidi(r.controller)
     : r.kind === 'unregistered'
-      ? L.statement.unknownOwner(r.label)
-      : r.label;
+      ? L.statement.unknownOwner(visibleBidi(r.label))
+      : visibleBidi(r.label);
 }
 
 const tx = (c: Ctx, t: Parameters<typeof inLang>[0]): string | undefined => inLang(t, c.lang);
@@ -100,11 +101,11 @@ function Parties(c: Ctx): ReactNode {
   const keys = r.keys.map((k, i) => (
     <span key={i}>
       {i > 0 && <br />}
-      {k}
+      <Name text={k} />
     </span>
   ));
   const rows: Rows = [
-    [S.controller, registered ? r.controller : <span className="warn">{S.notInRegister}</span>],
+    [S.controller, registered ? <Name text={r.controller} /> : <span className="warn">{S.notInRegister}</span>],
     registered && [S.orgId, r.org_id || <Tbc L={L} />],
     registered && [S.contact, r.contact || <Tbc L={L} />],
     [r.keys.length === 1 ? S.keyOne : S.keysMany(F.int(r.keys.length)), keys.length ? keys : '–'],
@@ -358,7 +359,9 @@ export function Statement(p: { r: NotifyRow; report: NotifyReport; result: ScanR
     <Page lang={L.htmlLang} title={S.title(name)} margin={marginCss(name, L)}>
       <header>
         <p className="kicker">{S.kicker}</p>
-        <h1>{name}</h1>
+        <h1>
+          <bdi>{name}</bdi>
+        </h1>
         <p className="sub">
           {(p.r.kind === 'controller' ? S.intro : S.introKey)(tree, scanned)} {S.times(p.result.config.zone)}
           {run !== 'complete' && (

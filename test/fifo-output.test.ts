@@ -1,0 +1,92 @@
+/**
+ * A FIFO given as an output (issue 19: signals honoured whatever the run is doing). Opening a FIFO for
+ * writing waits for a reader; the run held there ignored SIGTERM (the open was pending on the thread
+ * pool and kept the process alive). The wait is now in the event loop: a stop signal ends the run
+ * with its code and nothing left behind, and a FIFO with a reader gets its output.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { createReadStream, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, put, tempDir, wav } from './helpers.js';
+
+const dir = tempDir('leaktally-fifo-');
+const tree = join(dir, 'tree');
+put(tree, 'acme/2024/call-20240105-101500.wav', wav({ tag: 7, dataBytes: 8000 }));
+
+function mkfifo(path: string): void {
+  const r = spawnSync('mkfifo', [path]);
+  if (r.status !== 0) throw new Error(`mkfifo: ${String(r.stderr)}`);
+}
+
+/** the CLI on the tree, its stderr gathered, its exit awaited */
+function start(args: string[]) {
+  const child = spawn(process.execPath, [CLI, tree, ...args], {
+    env: { ...process.env, CI: '1', TZ: 'UTC', NODE_ENV: 'production' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  let onErr: (() => void) | undefined;
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    onErr?.();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  return {
+    child,
+    exited,
+    stderr: () => stderr,
+    /** until stderr says this (event-driven: no sleeping) */
+    said: (re: RegExp) =>
+      new Promise<void>((resolve) => {
+        onErr = () => {
+          if (re.test(stderr)) resolve();
+        };
+        onErr();
+      }),
+  };
+}
+
+describe('a FIFO as an output', () => {
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const) {
+    it(`${signal} while the run waits for the FIFO's reader ends it with ${code}, nothing left behind`, async () => {
+      const out = join(dir, `out-${signal}`);
+      mkdirSync(out);
+      const fifo = join(dir, `manifest-${signal}.fifo`);
+      mkfifo(fifo);
+      // the CSV is opened (a temporary file and a lock in out/) before the FIFO holds the run
+      const run = start(['--files', fifo, '--csv', join(out, 's.csv')]);
+      // generous (a loaded machine): before, the run never ended, whatever the wait
+      const hung = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 45_000).unref());
+      let result: number | null | 'hung';
+      try {
+        expect(await Promise.race([run.said(/waiting for a reader of the FIFO/), hung]), run.stderr()).not.toBe('hung');
+        run.child.kill(signal);
+        result = await Promise.race([run.exited, hung]);
+      } finally {
+        if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+      }
+      expect(result, run.stderr()).toBe(code);
+      expect(run.stderr()).toMatch(new RegExp(`interrupted \\(${signal}\\) after 0 files; no output written`));
+      expect(readdirSync(out)).toEqual([]); // no temporary file, no lock, no CSV
+    }, 60_000);
+  }
+
+  it('a FIFO with a reader gets the manifest (written directly, as a pipe of the shell)', async () => {
+    const fifo = join(dir, 'read.fifo');
+    mkfifo(fifo);
+    const run = start(['--files', fifo, '--csv', join(dir, 'read.csv')]);
+    let text = '';
+    // the reader comes after the run began waiting (or before: either way it is found)
+    const reader = createReadStream(fifo);
+    reader.on('data', (d) => (text += d.toString()));
+    const read = new Promise<void>((resolve) => reader.on('close', resolve));
+    expect(await run.exited, run.stderr()).toBe(0);
+    await read;
+    expect(text).toMatch(/^\uFEFF?path,customer,kind/);
+    expect(text).toContain('acme/2024/call-20240105-101500.wav');
+  }, 60_000);
+});

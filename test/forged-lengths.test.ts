@@ -1,0 +1,406 @@
+/**
+ * Issue 19's F2, F6: lengths a forger writes with every checksum right (a FLAC frame, a WavPack block,
+ * an Ogg page, a Matroska Duration, AMR frames that hold nothing, ADTS frames of headers alone, AIFF-C
+ * and CAF counts), each built here from a real file ffmpeg makes, judged by ffmpeg's decoded length;
+ * the one plausibility check's per-codec floors; and sample rates no recording has.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { probeFile } from '../src/scan/probe/index.js';
+import type { ProbeResult } from '../src/scan/probe/types.js';
+import { floorFor, guard } from '../src/scan/probe/guard.js';
+import { oggCrc } from '../src/scan/probe/ogg.js';
+import { put, tempDir } from './helpers.js';
+import { ffmpegEncoder, itWith } from './needs.js';
+
+const dir = tempDir('leaktally-forged-');
+
+function ffmpeg(...args: string[]): void {
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-y', ...args]);
+  if (r.status !== 0) throw new Error(`ffmpeg ${args.join(' ')}: ${String(r.stderr)}`);
+}
+
+/** ffmpeg's decoded length (the judge): samples of its first audio stream at 8 kHz mono. */
+function decoded(path: string): number {
+  const r = spawnSync(
+    'ffmpeg',
+    ['-v', 'quiet', '-i', path, '-map', '0:a:0', '-f', 's16le', '-ac', '1', '-ar', '8000', '-'],
+    {
+      maxBuffer: 1 << 28,
+    },
+  );
+  return r.stdout.length / 2 / 8000;
+}
+
+/** 5 s of a tone with a pause (not silence: a real encoder's bit rate), made by ffmpeg into name. */
+function made(name: string, ...codec: string[]): string {
+  const path = join(dir, name);
+  ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=5,volume=0.5', ...codec, path);
+  return path;
+}
+
+async function probe(path: string): Promise<ProbeResult> {
+  return (await probeFile(path, path.slice(path.lastIndexOf('/') + 1))).probe;
+}
+
+/** A claim the old generic floor (100 bit/s) let through: 8 bits a byte at 110 bit/s. */
+const claimFor = (bytes: number): number => (bytes * 8) / 110;
+
+/** what a file counts against its decoded length: never more (a frame's slack), at most a page or block less */
+function expectNear(p: ProbeResult, judge: number, under: number): void {
+  expect(p.kind).toBe('audio');
+  expect(p.seconds!).toBeLessThanOrEqual(judge + 0.03);
+  expect(p.seconds!).toBeGreaterThanOrEqual(judge - under);
+}
+
+// ---------------------------------------------------------------- FLAC
+
+const CRC8 = (b: Buffer): number => {
+  let c = 0;
+  for (const x of b) {
+    c ^= x;
+    for (let k = 0; k < 8; k++) c = c & 0x80 ? ((c << 1) ^ 0x07) & 0xff : (c << 1) & 0xff;
+  }
+  return c;
+};
+const CRC16 = (b: Buffer): number => {
+  let c = 0;
+  for (const x of b) {
+    c ^= x << 8;
+    for (let k = 0; k < 8; k++) c = c & 0x8000 ? ((c << 1) ^ 0x8005) & 0xffff : (c << 1) & 0xffff;
+  }
+  return c;
+};
+
+/** FLAC's UTF-8-like coded frame number */
+function coded(n: number): Buffer {
+  if (n < 0x80) return Buffer.from([n]);
+  for (const [extra, lead, bits] of [
+    [1, 0xc0, 5],
+    [2, 0xe0, 4],
+    [3, 0xf0, 3],
+    [4, 0xf8, 2],
+    [5, 0xfc, 1],
+  ] as const) {
+    if (n < 2 ** (bits + 6 * extra)) {
+      const out = [lead | Math.floor(n / 2 ** (6 * extra))];
+      for (let k = extra - 1; k >= 0; k--) out.push(0x80 | (Math.floor(n / 2 ** (6 * k)) & 0x3f));
+      return Buffer.from(out);
+    }
+  }
+  throw new Error('too large');
+}
+
+/** A valid FLAC frame (mono, 16-bit, a constant subframe of 0) numbered n, of blockCode's size: both CRCs right. */
+function flacFrame(n: number, blockCode: number): Buffer {
+  let h = Buffer.concat([Buffer.from([0xff, 0xf8, blockCode << 4, 4 << 1]), coded(n)]);
+  h = Buffer.concat([h, Buffer.from([CRC8(h)])]);
+  const body = Buffer.concat([h, Buffer.from([0, 0, 0])]);
+  const crc = Buffer.alloc(2);
+  crc.writeUInt16BE(CRC16(body), 0);
+  return Buffer.concat([body, crc]);
+}
+
+describe('forged lengths with valid checksums (issue 19, F2)', () => {
+  itWith(['ffmpeg'], 'FLAC: a last frame whose sample number follows no frame before it is no length', async () => {
+    const real = made('tone.flac', '-c:a', 'flac', '-frame_size', '4096');
+    const bytes = readFileSync(real);
+    // the frame number that makes the file "last" ~73 min, under the old floor's allowance
+    const forged = put(
+      dir,
+      'forged.flac',
+      Buffer.concat([bytes, flacFrame(Math.floor((claimFor(bytes.length + 12) * 8000) / 4096), 12)]),
+    );
+    const honest = await probe(real);
+    expectNear(honest, decoded(real), 0);
+    const p = await probe(forged);
+    expect(p.error).toMatch(/follows no frame before it/);
+    // the forged frame decodes to 4096 samples of its own (ffmpeg plays it): never more than that
+    expectNear(p, decoded(forged), 4096 / 8000 + 0.4);
+    expect(p.seconds).toBeCloseTo(honest.seconds!, 3);
+  });
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('wavpack')],
+    'WavPack: a block with a forged index counts its own samples only, after the tag or before it',
+    async () => {
+      const real = made('tone.wv', '-c:a', 'wavpack');
+      const b = readFileSync(real);
+      const at = b.lastIndexOf('wvpk');
+      const end = at + 8 + b.readUInt32LE(at + 4); // an APE tag follows the blocks
+      const block = Buffer.from(b.subarray(at, end));
+      block.writeUInt32LE(Math.floor(claimFor(b.length * 2) * 8000), 16); // block index
+      expectNear(await probe(real), decoded(real), 0);
+      // appended after the tag: the blocks end at the tag (as ffmpeg reads them); it was the length
+      const after = put(dir, 'forged-after.wv', Buffer.concat([b, block]));
+      const p1 = await probe(after);
+      expect(p1.seconds).toBeCloseTo((await probe(real)).seconds!, 6);
+      expectNear(p1, decoded(after), 0.001);
+      // among the blocks: played for its own samples (ffmpeg decodes it), said so
+      const among = put(dir, 'forged-among.wv', Buffer.concat([b.subarray(0, end), block, b.subarray(end)]));
+      const p2 = await probe(among);
+      expect(p2.error).toMatch(/does not follow the block before/);
+      expectNear(p2, decoded(among), 0.001);
+    },
+  );
+
+  /** the file with its last Ogg page's granule set to the old floor's allowance, its CRC made right again */
+  function forgeOgg(path: string, granuleRate: number): string {
+    const b = Buffer.from(readFileSync(path));
+    const i = b.lastIndexOf('OggS');
+    const segs = b[i + 26]!;
+    let len = 27 + segs;
+    for (let k = 0; k < segs; k++) len += b[i + 27 + k]!;
+    b.writeBigInt64LE(BigInt(Math.floor(claimFor(b.length) * granuleRate)), i + 6);
+    b.writeUInt32LE(oggCrc(b, i, len), i + 22);
+    return put(dir, `forged-${path.slice(path.lastIndexOf('/') + 1)}`, b);
+  }
+
+  for (const [name, codec, rate] of [
+    ['tone.opus', 'libopus', 48000],
+    ['tone.ogg', 'libvorbis', 8000],
+    ['tone.spx', 'libspeex', 8000],
+  ] as const) {
+    itWith(
+      ['ffmpeg', ffmpegEncoder(codec)],
+      `Ogg ${codec}: a last page whose granule runs past what its packets hold counts to the page before`,
+      async () => {
+        const real = made(name, '-c:a', codec);
+        const forged = forgeOgg(real, rate);
+        expectNear(await probe(real), decoded(real), 0.03);
+        const p = await probe(forged);
+        expect(p.error).toMatch(/a forged page/);
+        // the last page's audio is left out (a page of these files holds about a second)
+        expectNear(p, decoded(forged), 1.5);
+      },
+    );
+  }
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libopus')],
+    'WebM: a Duration far past the last audio block counts to the block',
+    async () => {
+      const real = made('tone.webm', '-c:a', 'libopus');
+      const b = Buffer.from(readFileSync(real));
+      const at = b.indexOf(Buffer.from([0x44, 0x89])); // Duration, in ms (the default timecode scale)
+      if (b[at + 2] === 0x88) b.writeDoubleBE(claimFor(b.length) * 1000, at + 3);
+      else b.writeFloatBE(claimFor(b.length) * 1000, at + 3);
+      const forged = put(dir, 'forged.webm', b);
+      expectNear(await probe(real), decoded(real), 0.03);
+      const p = await probe(forged);
+      expect(p.error).toMatch(/Duration says .* the audio blocks end at/);
+      expectNear(p, decoded(forged), 0.03);
+    },
+  );
+
+  const amr = (...frames: Buffer[]): Buffer => Buffer.concat([Buffer.from('#!AMR\n', 'latin1'), ...frames]);
+  const NO_DATA = Buffer.from([(15 << 3) | 4]);
+  const SID = Buffer.from([(8 << 3) | 4, 0x12, 0x34, 0x56, 0x78, 0x90]);
+  /** a 12.2 kbit/s frame (bytes that ffmpeg decodes as speech) */
+  const speech = (i: number): Buffer => Buffer.alloc(32, (i * 37) & 0xff).fill((7 << 3) | 4, 0, 1);
+
+  itWith(
+    ['ffmpeg'],
+    'AMR: NO_DATA frames outside comfort noise carry nothing (ffmpeg decodes none of them)',
+    async () => {
+      // 1 byte each: 500 of them were 10 s
+      const only = put(dir, 'nodata.amr', amr(...Array<Buffer>(500).fill(NO_DATA)));
+      expect(decoded(only)).toBe(0);
+      expect(await probe(only)).toMatchObject({
+        kind: 'unreadable',
+        error: expect.stringMatching(/NO_DATA frames carry nothing/),
+      });
+      // speech, then NO_DATA without a SID: the speech alone, as ffmpeg decodes it
+      const after = put(
+        dir,
+        'speech-nodata.amr',
+        amr(...Array.from({ length: 100 }, (_, i) => speech(i)), ...Array<Buffer>(400).fill(NO_DATA)),
+      );
+      const p = await probe(after);
+      expect(p).toMatchObject({ kind: 'audio', error: expect.stringMatching(/400 NO_DATA frames .* not counted/) });
+      expect(p.seconds).toBeCloseTo(decoded(after), 3);
+    },
+  );
+
+  it('AMR: a SID covers the 7 NO_DATA frames after it, no more (comfort noise, as a 3GPP decoder plays it)', async () => {
+    const p = await probe(put(dir, 'dtx.amr', amr(SID, ...Array<Buffer>(20).fill(NO_DATA))));
+    // the SID and 7 NO_DATA frames: 160 ms; the other 13 frames carry nothing
+    expect(p).toMatchObject({ kind: 'audio', seconds: 0.16 });
+  });
+
+  itWith(['ffmpeg'], 'ADTS: frames of headers alone are no audio; a silent frame of 4 bytes is', async () => {
+    const frame = (payload: Buffer): Buffer => {
+      const len = 7 + payload.length;
+      const h = Buffer.from([
+        0xff,
+        0xf1,
+        (1 << 6) | (11 << 2),
+        (1 << 6) | ((len >> 11) & 3),
+        (len >> 3) & 0xff,
+        ((len & 7) << 5) | 0x1f,
+        0xfc,
+      ]);
+      return Buffer.concat([h, payload]);
+    };
+    // 2,000 frames of 7 bytes: "256 s" at 8 kHz in 14 KB (437 bit/s, over the AAC floor)
+    const headers = put(dir, 'headers.aac', Buffer.concat(Array<Buffer>(2000).fill(frame(Buffer.alloc(0)))));
+    expect(decoded(headers)).toBe(0);
+    expect(await probe(headers)).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/headers alone/) });
+    // ffmpeg's own silent frame (an SCE of 4 bytes): counted, as decoded
+    const silent = put(
+      dir,
+      'silent.aac',
+      Buffer.concat(Array<Buffer>(200).fill(frame(Buffer.from('01182007', 'hex')))),
+    );
+    expect((await probe(silent)).seconds).toBeCloseTo(decoded(silent), 3);
+  });
+
+  it('AIFF-C: a codec counted from COMM is held to a bit rate its bytes can carry', async () => {
+    const ext80 = Buffer.from('400bfa00000000000000', 'hex'); // 8000 Hz
+    const comm = Buffer.concat([
+      Buffer.from([0, 1]),
+      u32be(Math.floor(claimFor(20_000) * 8000)),
+      Buffer.from([0, 16]),
+      ext80,
+      Buffer.from('QDM2\0\0', 'latin1'),
+    ]);
+    const ssnd = Buffer.concat([Buffer.alloc(8), Buffer.alloc(20_000, 0x33)]);
+    const body = Buffer.concat([Buffer.from('AIFC', 'latin1'), chunk('COMM', comm), chunk('SSND', ssnd)]);
+    const p = await probe(
+      put(dir, 'forged.aifc', Buffer.concat([Buffer.from('FORM', 'latin1'), u32be(body.length), body])),
+    );
+    expect(p).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/header claims/) });
+  });
+
+  it('CAF: packets claiming under a bit a frame are no codec’s', async () => {
+    const desc = Buffer.alloc(32);
+    desc.writeDoubleBE(8000, 0);
+    desc.write('ima4', 8, 'latin1');
+    desc.writeUInt32BE(1, 16); // bytes per packet
+    desc.writeUInt32BE(1_000_000, 20); // frames per packet
+    desc.writeUInt32BE(1, 24);
+    const data = Buffer.alloc(4 + 20_000, 0x11);
+    const caf = Buffer.concat([
+      Buffer.from('caff\0\x01\0\0', 'latin1'),
+      cafChunk('desc', desc),
+      cafChunk('data', data),
+    ]);
+    expect(await probe(put(dir, 'forged.caf', caf))).toMatchObject({
+      kind: 'unreadable',
+      error: expect.stringMatching(/under a bit a frame/),
+    });
+  });
+
+  itWith(
+    ['ffmpeg'],
+    'CAF: ALAC from ffmpeg (its packet table after the data) is its decoded length, to the sample',
+    async () => {
+      const real = made('tone.caf', '-c:a', 'alac');
+      const p = await probe(real);
+      expect(p).toMatchObject({ kind: 'audio', codec: 'CAF/ALAC' });
+      expect(p.seconds).toBeCloseTo(decoded(real), 4);
+    },
+  );
+});
+
+function u32be(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(v, 0);
+  return b;
+}
+function chunk(id: string, body: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(id, 'latin1'), u32be(body.length), body, Buffer.alloc(body.length & 1)]);
+}
+function cafChunk(id: string, body: Buffer): Buffer {
+  const h = Buffer.alloc(12);
+  h.write(id, 0, 'latin1');
+  h.writeBigInt64BE(BigInt(body.length), 4);
+  return Buffer.concat([h, body]);
+}
+
+describe('the per-codec floors of the one plausibility check (issue 19, F2)', () => {
+  it('each codec is held to what its encoders write for silence, not to 100 bit/s', () => {
+    // a claim the old generic floor let through (110 bit/s), per codec: refused now
+    for (const [codec, rate] of [
+      ['OGG/OPUS', 48000],
+      ['WEBM/OPUS', 48000],
+      ['OGG/VORBIS', 8000],
+      ['OGG/SPEEX', 8000],
+      ['FLAC', 44100],
+      ['OGG/FLAC', 16000],
+      ['CAF/ALAC', 44100],
+      ['AMR', 8000],
+      ['AMR-WB', 16000],
+      ['CAF/AAC', 8000],
+      ['AIFF-C/QDM2', 8000],
+      ['WAVPACK', 48000],
+    ] as const) {
+      const r = guard({ kind: 'audio', seconds: claimFor(10_000), codec, sampleRate: rate }, { size: 10_000 });
+      expect(r.kind, `${codec} at ${rate} Hz`).toBe('unreadable');
+    }
+    // lossless floors grow with the rate; the generic floor stays where it was
+    expect(floorFor('FLAC', 44100)).toBeGreaterThan(floorFor('FLAC', 8000));
+    expect(floorFor('APE', 44100)).toBe(100);
+  });
+
+  itWith(
+    ['ffmpeg', 'flac', 'wavpack'],
+    'files of digital silence from real encoders still pass (their floors are half of it)',
+    async () => {
+      const wav = join(dir, 'silence.wav');
+      ffmpeg('-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=mono', '-t', '120', '-c:a', 'pcm_s16le', wav);
+      const outs: string[] = [];
+      const run = (cmd: string, args: string[], out: string): void => {
+        const r = spawnSync(cmd, args);
+        if (r.status !== 0) throw new Error(`${cmd}: ${String(r.stderr)}`);
+        outs.push(out);
+      };
+      run('flac', ['-s', '-f', '--no-padding', '-o', join(dir, 's.flac'), wav], join(dir, 's.flac'));
+      run('wavpack', ['-q', '-y', wav, '-o', join(dir, 's.wv')], join(dir, 's.wv'));
+      for (const [name, codec] of [
+        ['s.opus', 'libopus'],
+        ['s.ogg', 'libvorbis'],
+        ['s.m4a', 'aac'],
+        ['s.caf', 'alac'],
+      ] as const) {
+        ffmpeg('-i', wav, '-c:a', codec, join(dir, name));
+        outs.push(join(dir, name));
+      }
+      for (const f of outs) expectNear(await probe(f), decoded(f), 0.03);
+    },
+  );
+});
+
+describe('sample rates no recording has (issue 19, F6)', () => {
+  const pcmWav = (rate: number, bytes: number): Buffer => {
+    const fmt = Buffer.alloc(16);
+    fmt.writeUInt16LE(1, 0);
+    fmt.writeUInt16LE(1, 2);
+    fmt.writeUInt32LE(rate, 4);
+    fmt.writeUInt32LE(rate * 2, 8);
+    fmt.writeUInt16LE(2, 12);
+    fmt.writeUInt16LE(16, 14);
+    const le = (id: string, body: Buffer): Buffer => {
+      const h = Buffer.alloc(8);
+      h.write(id, 0, 'latin1');
+      h.writeUInt32LE(body.length, 4);
+      return Buffer.concat([h, body]);
+    };
+    const body = Buffer.concat([Buffer.from('WAVE', 'latin1'), le('fmt ', fmt), le('data', Buffer.alloc(bytes, 0x10))]);
+    return Buffer.concat([le('RIFF', body).subarray(0, 8), body]);
+  };
+  it('a 13 Hz PCM WAV of 64 KiB is no 41-minute recording; 4,000 Hz and up are counted', async () => {
+    expect(await probe(put(dir, 'slow13.wav', pcmWav(13, 65536)))).toMatchObject({
+      kind: 'unreadable',
+      error: expect.stringMatching(/sample rate of 13 Hz, below any recording's \(4000 Hz\)/),
+    });
+    expect(await probe(put(dir, 'slow4k.wav', pcmWav(4000, 8000)))).toMatchObject({ kind: 'audio', seconds: 1 });
+  });
+  it('the check is the guard’s, for every reader (a headerless file has its codec’s rate)', () => {
+    expect(guard({ kind: 'audio', seconds: 100, codec: 'FLAC', sampleRate: 13 }, { size: 1e6 }).kind).toBe(
+      'unreadable',
+    );
+  });
+});
