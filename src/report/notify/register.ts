@@ -196,11 +196,40 @@ export function parseRegister(text: string, path = 'register'): Register {
 }
 
 /**
- * A controller's lists cut to their length: an array grown by push keeps room for 17 items, ~300
- * bytes for the two lists of a controller with one key, the most common case (a register of a
- * million lines held ~730 bytes a line, now ~420).
+ * A line of the register. A controller named on one line only (the common case: a register of a
+ * million lines is mostly a million controllers) is that line itself, seen as a Controller: its name,
+ * ids and categories are the line's, and its lists are made when asked for. A Controller object and
+ * two one-item lists per line were ~250 of the ~420 bytes a line of a million-line register held.
  */
-const compact = (c: Controller): Controller => {
+class Entry implements RegisterEntry, Controller {
+  constructor(
+    readonly key: string,
+    readonly controller: string,
+    readonly org_id: string,
+    readonly contact: string,
+    readonly retention_days: number | undefined,
+    readonly data_subject_categories: string,
+    readonly personal_data_categories: string,
+    readonly line: number,
+  ) {}
+
+  /** as its own controller: its one key */
+  get keys(): string[] {
+    return [this.key];
+  }
+
+  /** as its own controller: itself */
+  get entries(): RegisterEntry[] {
+    return [this];
+  }
+}
+
+/**
+ * A controller's lists cut to their length: an array grown by push keeps room for 17 items (a
+ * controller of several keys; one of one key is its line, see Entry).
+ */
+const compact = (c: Controller | Entry): Controller => {
+  if (c instanceof Entry) return c;
   c.keys = c.keys.slice();
   c.entries = c.entries.slice();
   return c;
@@ -212,8 +241,9 @@ class RegisterBuilder {
   private rows = 0;
   private readonly entries: RegisterEntry[] = [];
   private readonly byKey = new Map<string, RegisterEntry>();
-  private readonly controllers = new Map<string, Controller>();
-  /** the line that gave each controller its org_id */
+  /** by name: a controller of one line is that line (Entry) until a second line names it */
+  private readonly controllers = new Map<string, Controller | Entry>();
+  /** the line that gave each controller of several lines its org_id (an Entry's is its own line) */
   private readonly orgLine = new Map<Controller, number>();
 
   constructor(private readonly name: string) {}
@@ -269,16 +299,16 @@ class RegisterBuilder {
       }
       retention_days = Number(rd);
     }
-    const e: RegisterEntry = {
+    const e = new Entry(
       key,
       controller,
-      org_id: this.at(record, 'org_id'),
-      contact: this.at(record, 'contact'),
+      this.at(record, 'org_id'),
+      this.at(record, 'contact'),
       retention_days,
-      data_subject_categories: this.at(record, 'data_subject_categories'),
-      personal_data_categories: this.at(record, 'personal_data_categories') || this.at(record, OLD_CATEGORIES),
+      this.at(record, 'data_subject_categories'),
+      this.at(record, 'personal_data_categories') || this.at(record, OLD_CATEGORIES),
       line,
-    };
+    );
     const before = this.byKey.get(key);
     if (before) {
       if (before.controller !== controller) {
@@ -294,26 +324,33 @@ class RegisterBuilder {
       if (e.org_id && before.org_id && e.org_id !== before.org_id) this.orgConflict(e, before.org_id, before.line);
       return; // the same line twice: harmless
     }
-    let c = this.controllers.get(controller);
+    const seen = this.controllers.get(controller);
     // a controller is its name and its organisation id: one name with two ids is two controllers the
     // register cannot tell apart by name (statements, rows and file names go by it), or a typing
     // mistake; either way not to be merged silently under the first id
-    if (c && e.org_id && c.org_id && e.org_id !== c.org_id) this.orgConflict(e, c.org_id, this.orgLine.get(c)!);
+    if (seen && e.org_id && seen.org_id && e.org_id !== seen.org_id)
+      this.orgConflict(e, seen.org_id, seen instanceof Entry ? seen.line : this.orgLine.get(seen)!);
     this.byKey.set(key, e);
     this.entries.push(e);
-    if (!c)
-      this.controllers.set(
+    if (!seen) {
+      this.controllers.set(controller, e);
+      return;
+    }
+    // a second line names it: a controller of its own, with the first line's name, ids and categories
+    let c: Controller;
+    if (seen instanceof Entry) {
+      c = {
         controller,
-        (c = {
-          controller,
-          org_id: e.org_id,
-          contact: e.contact,
-          data_subject_categories: e.data_subject_categories,
-          personal_data_categories: e.personal_data_categories,
-          keys: [],
-          entries: [],
-        }),
-      );
+        org_id: seen.org_id,
+        contact: seen.contact,
+        data_subject_categories: seen.data_subject_categories,
+        personal_data_categories: seen.personal_data_categories,
+        keys: [seen.key],
+        entries: [seen],
+      };
+      if (seen.org_id) this.orgLine.set(c, seen.line);
+      this.controllers.set(controller, c);
+    } else c = seen;
     c.keys.push(key);
     c.entries.push(e);
     if (!c.org_id && e.org_id) c.org_id = e.org_id;
