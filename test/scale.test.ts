@@ -71,10 +71,10 @@ function writing(root: string, n: number): { held: number; customers: number; cs
     const dist = ${JSON.stringify(join(ROOT, 'dist'))};
     const { Scanner } = await import(dist + '/scan/engine.js');
     const { compilePattern } = await import(dist + '/scan/place/pattern.js');
-    const { parseRegister } = await import(dist + '/report/register.js');
-    const { notifyReport } = await import(dist + '/report/notify.js');
-    const { summaryCsvChunks, summaryJsonChunks } = await import(dist + '/report/summary.js');
-    const { openTarget } = await import(dist + '/report/atomic.js');
+    const { parseRegister } = await import(dist + '/report/notify/register.js');
+    const { notifyReport } = await import(dist + '/report/notify/notify.js');
+    const { summaryCsvChunks, summaryJsonChunks } = await import(dist + '/report/write/summary.js');
+    const { openTarget } = await import(dist + '/report/output/atomic.js');
     const { statSync } = await import('node:fs');
     const heap = () => { gc(); gc(); const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers; };
     const root = process.argv[2];
@@ -175,8 +175,8 @@ describe('memory per customer while the scan runs, and per register line (issue 
     // as the engine gets them: each row's counts from a reader thread (a structured clone), merged
     const perRow = heapPerItem(
       `
-      const { Aggregator } = await import(dist + '/scan/aggregate.js');
-      const { Counts } = await import(dist + '/scan/counts.js');
+      const { Aggregator } = await import(dist + '/scan/tally/aggregate.js');
+      const { Counts } = await import(dist + '/scan/tally/counts.js');
       const agg = new Aggregator(false);
       for (let i = 0; i < n; i++) {
         const customer = 'c' + String(i).padStart(7, '0');
@@ -201,7 +201,7 @@ describe('memory per customer while the scan runs, and per register line (issue 
   it('a line of a register of one controller per key costs well under 320 bytes', () => {
     const perLine = heapPerItem(
       `
-      const { parseRegister } = await import(dist + '/report/register.js');
+      const { parseRegister } = await import(dist + '/report/notify/register.js');
       const lines = ['key,controller,org_id'];
       for (let i = 0; i < n; i++) lines.push('c' + String(i).padStart(7, '0') + ',Controller ' + i + ',556' + i);
       return parseRegister(lines.join('\\n') + '\\n');

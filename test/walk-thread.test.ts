@@ -51,7 +51,7 @@ function walksAsNobody(root: string): [Finding[], Finding[]] {
   writeFileSync(
     script,
     `
-    const { walk } = await import(${JSON.stringify(join(dist, 'walk.js'))});
+    const { walk } = await import(${JSON.stringify(join(dist, 'walk/walk.js'))});
     const { walkOnThread } = await import(${JSON.stringify(join(dist, 'walk/thread.js'))});
     const go = { pause: () => undefined, aborted: () => false };
     const rec = () => {
