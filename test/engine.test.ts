@@ -81,7 +81,7 @@ describe('hostile trees', () => {
     symlinkSync(join(root, 'a/x.wav'), join(root, 'a/link.wav'));
     const r = await scan(cfg(root));
     expect(r.totals.files).toBe(1);
-    expect(r.totals.audioSeconds).toBe(1);
+    expect(r.totals.audioMicros / 1e6).toBe(1);
     expect(r.linksSkipped).toBe(3);
   });
   it('a FIFO is skipped, never opened (the scan does not hang)', async () => {
@@ -108,7 +108,7 @@ describe('hostile trees', () => {
     put(root, 'd0/y.ul', Buffer.alloc(4000));
     const r = await scan(cfg(root));
     expect(r.customers).toHaveLength(1);
-    expect(r.customers[0]).toMatchObject({ customer: 'd0', files: 2, audioSeconds: 1.5 });
+    expect(r.customers[0]).toMatchObject({ customer: 'd0', files: 2, audioMicros: 1.5 * 1e6 });
   });
   it('file names that are not UTF-8 are read, counted and shown readably', async () => {
     const root = tempDir();
@@ -172,7 +172,7 @@ describe('a reader thread stuck on a file', () => {
     expect(r.totals.files).toBe(601);
     expect(r.totals.unreadableFiles).toBe(clean.totals.unreadableFiles + 1);
     expect(r.totals.audioFiles).toBe(clean.totals.audioFiles - 1);
-    expect(r.totals.audioSeconds).toBeCloseTo(clean.totals.audioSeconds - 1, 6);
+    expect(r.totals.audioMicros / 1e6).toBeCloseTo(clean.totals.audioMicros / 1e6 - 1, 6);
     const k1 = r.customers.find((c) => c.customer === 'kund-1')!;
     expect(k1.unreadableExamples.map((e) => e.error)).toContain('reading did not finish within 1.5 s; skipped');
   });
@@ -262,7 +262,7 @@ describe('figures for the notification: callers, retention, built-in rows', () =
       const past = mine.filter((x) => x.startMs < cut);
       expect(past.length).toBeGreaterThan(0);
       expect(row.pastRetentionFiles).toBe(past.length);
-      expect(row.pastRetentionSeconds).toBe(past.length);
+      expect(row.pastRetentionMicros / 1e6).toBe(past.length);
       expect(row.oldestPastRetentionMs).toBe(Math.min(...past.map((x) => x.startMs)));
     }
     // the total de-duplicates callers across customers (5 numbers in all), never sums them

@@ -37,14 +37,14 @@ function row(
     sparseFiles: 0,
     unopenedFiles: 0,
     bytes: 0,
-    audioSeconds: 0,
+    audioMicros: 0,
     formats: [],
     months: [],
     dateSources: [],
     unreadableExamples: [],
     withheldCallerCalls: 0,
     pastRetentionFiles: 0,
-    pastRetentionSeconds: (pastRetentionMicros ?? 0) / 1e6,
+    pastRetentionMicros: pastRetentionMicros ?? 0,
     distinctCallers: callers?.size,
     callers,
     ...rest,
@@ -65,7 +65,7 @@ function result(rows: CustomerTotals[]): ScanResult {
       otherFiles: 0,
       unreadableFiles: 0,
       bytes: 0,
-      audioSeconds: 0,
+      audioMicros: 0,
       formats: [],
       distinctCallers: 0,
       customers: rows.length,
@@ -86,7 +86,7 @@ const rows = [
   row('001', {
     files: 3,
     audioFiles: 3,
-    audioSeconds: 10.5,
+    audioMicros: 10.5 * 1e6,
     withheldCallerCalls: 1,
     pastRetentionFiles: 2,
     pastRetentionMicros: 7_000_000,
@@ -97,14 +97,14 @@ const rows = [
   row('002', {
     files: 2,
     audioFiles: 2,
-    audioSeconds: 4.25,
+    audioMicros: 4.25 * 1e6,
     pastRetentionFiles: 1,
     pastRetentionMicros: 4_250_000,
     oldestPastRetentionMs: 500,
     callerList: ['0701740610', '+358401234567'],
   }),
-  row('003', { files: 1, audioFiles: 1, audioSeconds: 1, callerList: ['+46701740610'] }),
-  row('077', { files: 1, audioFiles: 1, audioSeconds: 2, withheldCallerCalls: 1, callerList: [] }),
+  row('003', { files: 1, audioFiles: 1, audioMicros: 1 * 1e6, callerList: ['+46701740610'] }),
+  row('077', { files: 1, audioFiles: 1, audioMicros: 2 * 1e6, withheldCallerCalls: 1, callerList: [] }),
   row('(unmatched)', { kind: 'unmatched', files: 1, otherFiles: 1, callerList: [] }),
 ];
 
@@ -122,7 +122,7 @@ describe('notification rows', () => {
       ['unregistered', '077', ['077']],
       ['unmatched', '(unmatched)', ['(unmatched)']],
     ]);
-    expect(by('Acme')).toMatchObject({ files: 5, micros: 14_750_000, withheldCallerCalls: 1 });
+    expect(by('Acme')).toMatchObject({ files: 5, audioMicros: 14_750_000, withheldCallerCalls: 1 });
   });
   it("callers de-duplicated across a controller's keys (national and international forms are one) and in the total", () => {
     expect(by('Acme').distinctCallers).toBe(3);
@@ -154,7 +154,13 @@ describe('notification rows', () => {
     expect(rep.total).toMatchObject({ pastRetentionFiles: 3, pastRetentionMicros: 11_250_000 });
   });
   it('a register controller with no files is a row of zeros', () => {
-    expect(by('Tom')).toMatchObject({ files: 0, audioFiles: 0, micros: 0, distinctCallers: 0, firstMs: undefined });
+    expect(by('Tom')).toMatchObject({
+      files: 0,
+      audioFiles: 0,
+      audioMicros: 0,
+      distinctCallers: 0,
+      firstMs: undefined,
+    });
   });
   it('the CSV: keys joined, (total) with de-duplicated callers, several retentions as text', () => {
     const csv = parseCsv(summaryCsv(result(rows), ',', { register, retention: plan, country: 'SE' }));
@@ -251,7 +257,12 @@ describe('the summary in pieces (issue 19: a million rows are written, never hel
   // register for some keys (its controllers first, then the keys it does not know)
   const n = ROWS_PER_CHUNK * 3 + 17;
   const many = Array.from({ length: n }, (_, i) =>
-    row(String(i).padStart(5, '0'), { files: 1, audioFiles: 1, audioSeconds: 0.37 + (i % 7) * 0.11, callerList: [] }),
+    row(String(i).padStart(5, '0'), {
+      files: 1,
+      audioFiles: 1,
+      audioMicros: Math.round((0.37 + (i % 7) * 0.11) * 1e6),
+      callerList: [],
+    }),
   );
   const reg = parseRegister('key,controller\n00003,Acme\n00700,Acme\n01200,Bil\n99999,Tom\n', 'r.csv');
   // the JSON's head also says how access times were kept
@@ -295,6 +306,6 @@ describe('the summary in pieces (issue 19: a million rows are written, never hel
     const col = recs[0]!.indexOf('audio_seconds');
     const sum = recs.slice(1, -1).reduce((a, r) => a + Number(r[col]), 0);
     expect(sum).toBe(Number(total[col]));
-    expect(sum).toBe(Math.round(many.reduce((a, r) => a + r.audioSeconds, 0)));
+    expect(sum).toBe(Math.round(many.reduce((a, r) => a + r.audioMicros / 1e6, 0)));
   });
 });

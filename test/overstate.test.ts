@@ -408,14 +408,16 @@ describe('figures on screen and in files', () => {
       customer: '1177',
       files: 2_700_000,
       audioFiles: 2_700_000,
-      audioSeconds: 170_000 * 3600,
+      audioMicros: 170_000 * 3600 * 1e6,
       unreadableFiles: 0,
     };
     const text = rowText(cols, row);
     expect(text).toContain('170,000 h');
     expect(text).toContain('2,700,000');
     expect(duration(12_345 * 3600)).toBe('12,345 h');
-    expect(rowText(cols, { ...row, files: 27_300_000, audioSeconds: 12_000_000 * 3600 })).toMatch(/27\.3M .* 12\.0M h/);
+    expect(rowText(cols, { ...row, files: 27_300_000, audioMicros: 12_000_000 * 3600 * 1e6 })).toMatch(
+      /27\.3M .* 12\.0M h/,
+    );
     expect(rowText(cols, row, false, true)).toContain('≥170,000 h');
     expect(compactNum(999)).toBe('999');
     const [, , audio] = statusLines(
@@ -424,7 +426,7 @@ describe('figures on screen and in files', () => {
         found: 1,
         done: 1,
         walkDone: true,
-        audioSeconds: 170_000 * 3600,
+        audioMicros: 170_000 * 3600 * 1e6,
         audioFiles: 2_700_000,
         unreadable: 0,
         bytes: 0,

@@ -22,7 +22,7 @@ const progress = {
   found: 1000,
   done: 250,
   walkDone: true,
-  audioSeconds: 7200,
+  audioMicros: 7200 * 1e6,
   audioFiles: 240,
   unreadable: 3,
   bytes: 0,
@@ -99,7 +99,7 @@ describe('widgets', () => {
   it('a stopped scan shows the customers it never reached as not read, not as zeros', () => {
     const f = render(
       <CustomerTable
-        rows={[cust('reached', 3), cust('later', 0, { audioSeconds: 0 })]}
+        rows={[cust('reached', 3), cust('later', 0, { audioMicros: 0 })]}
         totals={cust('TOTAL (2)', 3)}
         cursor={0}
         top={0}
@@ -170,12 +170,12 @@ describe('widgets', () => {
   });
   it('the customer view: per year, a bar per month with the empty months, codecs, date sources, unreadable files and folders', () => {
     const c = cust('itell', 1, {
-      audioSeconds: 16,
+      audioMicros: 16 * 1e6,
       unreadableFiles: 1,
       unreadableExamples: [{ path: 'itell/x.wav', error: 'empty file' }],
       months: [
-        ['2018-11', { audio: 1, seconds: 60 }],
-        ['2019-01', { audio: 2, seconds: 120 }],
+        ['2018-11', { audio: 1, micros: 60e6 }],
+        ['2019-01', { audio: 2, micros: 120e6 }],
       ],
       formats: [['WAV/GSM610', 3]],
       dateSources: [['filename', 3]],
@@ -218,7 +218,7 @@ describe('widgets', () => {
       distinctCallers: 2,
       withheldCallerCalls: 1,
       pastRetentionFiles: 3,
-      pastRetentionSeconds: 90,
+      pastRetentionMicros: 90 * 1e6,
       oldestPastRetentionMs: Date.UTC(2015, 0, 2, 8),
     });
     const text = detailLines(c, ZONE, 79).join('\n');

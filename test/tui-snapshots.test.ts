@@ -46,8 +46,8 @@ describe('the engine’s rows between snapshots', () => {
     expect(two[0]).toBe(one[0]);
     expect(two[2]).toBe(one[2]);
     expect(two[1]).not.toBe(one[1]);
-    expect(two[1]!.audioSeconds).toBe(3);
-    expect(one[1]!.audioSeconds).toBe(1); // the old snapshot's row did not change
+    expect(two[1]!.audioMicros / 1e6).toBe(3);
+    expect(one[1]!.audioMicros / 1e6).toBe(1); // the old snapshot's row did not change
     expect(Object.isFrozen(two)).toBe(true);
     expect(Object.isFrozen(two[1])).toBe(true);
     // the result's rows are still by name
@@ -109,7 +109,7 @@ describe('the table’s order, kept up to date', () => {
     expect(t).toEqual({
       files: 3,
       audioFiles: 3,
-      audioSeconds: 3 * 3600,
+      audioMicros: 3 * 3600 * 1e6,
       firstMs: 2,
       lastMs: 9,
       unreadableFiles: 1,

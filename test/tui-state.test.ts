@@ -388,8 +388,8 @@ describe('text', () => {
   });
   it('the month chart has every month from the first to the last, empty ones included', () => {
     const m = allMonths([
-      ['2018-11', { audio: 1, seconds: 1 }],
-      ['2019-02', { audio: 2, seconds: 2 }],
+      ['2018-11', { audio: 1, micros: 1e6 }],
+      ['2019-02', { audio: 2, micros: 2e6 }],
     ]);
     expect(m.map(([k, v]) => `${k}:${v.audio}`)).toEqual(['2018-11:1', '2018-12:0', '2019-01:0', '2019-02:2']);
   });
@@ -406,7 +406,7 @@ describe('text', () => {
       found: 1000,
       done: 250,
       walkDone: true,
-      audioSeconds: 7200,
+      audioMicros: 7200 * 1e6,
       audioFiles: 240,
       unreadable: 3,
       bytes: 0,

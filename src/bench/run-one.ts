@@ -24,13 +24,13 @@ async function main(): Promise<{ ms: number; files: number; audioMicros: number 
   if (mode === 'scan') {
     const t = performance.now();
     const r = await new Scanner(config).run();
-    return { ms: performance.now() - t, files: r.totals.files, audioMicros: Math.round(r.totals.audioSeconds * 1e6) };
+    return { ms: performance.now() - t, files: r.totals.files, audioMicros: Math.round(r.totals.audioMicros) };
   }
   if (mode === 'tui') {
     const { showScan } = await loadTui();
     const t = performance.now();
     const r = await showScan(new Scanner(config), ',', { exitWhenDone: true });
-    return { ms: performance.now() - t, files: r.totals.files, audioMicros: Math.round(r.totals.audioSeconds * 1e6) };
+    return { ms: performance.now() - t, files: r.totals.files, audioMicros: Math.round(r.totals.audioMicros) };
   }
   throw new Error(`unknown mode ${mode}`);
 }

@@ -446,7 +446,7 @@ class HeadlessRun {
       const elapsed = (result.finishedAt.getTime() - result.startedAt.getTime()) / 1000;
       process.stderr.write(
         `leaktally: ${num(t.files)} files in ${t.customers} customers: ${num(t.audioFiles)} recordings, ` +
-          `${hours(t.audioSeconds)} h, ${t.unreadableFiles} unreadable (${elapsed.toFixed(1)} s)\n`,
+          `${hours(t.audioMicros / 1e6)} h, ${t.unreadableFiles} unreadable (${elapsed.toFixed(1)} s)\n`,
       );
     }
     const run = runCompleteness(runGaps(result));

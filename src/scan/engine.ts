@@ -27,7 +27,8 @@ export interface Progress {
   done: number;
   /** true once the walk has finished: `found` is then the total */
   walkDone: boolean;
-  audioSeconds: number;
+  /** audio counted so far, in µs */
+  audioMicros: number;
   audioFiles: number;
   unreadable: number;
   bytes: number;
@@ -202,7 +203,7 @@ export class Scanner {
       found: this.found,
       done: t.files,
       walkDone: this.walkDone,
-      audioSeconds: t.audioMicros / 1e6,
+      audioMicros: t.audioMicros,
       audioFiles: t.audioFiles,
       unreadable: t.unreadableFiles,
       bytes: t.bytes,

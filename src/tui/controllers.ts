@@ -7,13 +7,7 @@
  * of its keys' rows changed (rows are shared between snapshots, engine.ts), and an unchanged group
  * keeps its row object, so that the table's order is merged, not sorted again (view.ts).
  */
-import {
-  UNMATCHED_EXAMPLES,
-  UNREADABLE_EXAMPLES,
-  rowKey,
-  type CustomerTotals,
-  type RowKind,
-} from '../scan/tally/aggregate.js';
+import { firstUnmatched, firstUnreadable, rowKey, type CustomerTotals, type RowKind } from '../scan/tally/aggregate.js';
 import { availabilityOf, type Availability } from '../report/notify/model.js';
 import { notifyRows, type NotifyOptions, type NotifyRow } from '../report/notify/notify.js';
 import type { Controller, Register } from '../report/notify/register.js';
@@ -66,6 +60,8 @@ interface Group {
 function groupRow(n: NotifyRow, parts: readonly CustomerTotals[]): GroupRow {
   const only = parts.length === 1 ? parts[0] : undefined;
   const kind: RowKind = n.kind === 'unmatched' || n.kind === 'top-level' ? n.kind : 'customer';
+  // the report's figures as they are (the same units); the examples are the engine's rows' own (the
+  // report keeps none)
   const row: GroupRow = {
     // a key keeps its own name (rowLabel shows it), a controller its name
     customer: only && n.kind !== 'controller' ? only.customer : n.label,
@@ -79,29 +75,22 @@ function groupRow(n: NotifyRow, parts: readonly CustomerTotals[]): GroupRow {
     sparseFiles: n.sparseFiles,
     unopenedFiles: n.unopenedFiles,
     bytes: n.bytes,
-    audioSeconds: n.micros / 1e6,
+    audioMicros: n.audioMicros,
     firstMs: n.firstMs,
     lastMs: n.lastMs,
     distinctCallers: n.distinctCallers,
     withheldCallerCalls: n.withheldCallerCalls,
     pastRetentionFiles: n.pastRetentionFiles ?? 0,
-    pastRetentionSeconds: (n.pastRetentionMicros ?? 0) / 1e6,
+    pastRetentionMicros: n.pastRetentionMicros ?? 0,
     oldestPastRetentionMs: n.oldestPastRetentionMs,
     formats: n.formats,
-    months: n.months.map(([k, m]) => [k, { audio: m.audio, seconds: m.micros / 1e6 }]),
+    months: n.months,
     dateSources: n.dateSources,
-    // the examples are the engine's rows' own (the report keeps none): the first by path
-    unreadableExamples: parts
-      .flatMap((p) => p.unreadableExamples)
-      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-      .slice(0, UNREADABLE_EXAMPLES),
+    unreadableExamples: firstUnreadable(parts),
     notify: n,
     parts,
   };
-  const unmatched = parts
-    .flatMap((p) => p.unmatchedExamples ?? [])
-    .sort()
-    .slice(0, UNMATCHED_EXAMPLES);
+  const unmatched = firstUnmatched(parts);
   if (unmatched.length) row.unmatchedExamples = unmatched;
   return Object.freeze(row);
 }

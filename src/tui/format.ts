@@ -1,6 +1,7 @@
 /** Text for the UI: numbers, durations, cut names, the customer view's and the help's lines. Pure, tested without a terminal. */
 import stringWidth from 'string-width';
 import { rowLabel, type CustomerTotals, type RowKind, type Totals } from '../scan/tally/aggregate.js';
+import type { MonthFigures } from '../scan/tally/figures.js';
 import type { Progress, ScanResult } from '../scan/engine.js';
 import { dayKey, formatIso } from '../scan/place/date/zone.js';
 import { printable } from '../scan/place/names.js';
@@ -114,9 +115,9 @@ export function statusLines(p: Progress, w: number, stopped: boolean): string[] 
     line2,
     fit(
       [
-        `audio ${duration(p.audioSeconds)} in ${plural(p.audioFiles, 'recording')}   unreadable ${num(p.unreadable)}`,
-        `audio ${compactDuration(p.audioSeconds)} in ${compactNum(p.audioFiles)} recordings  unreadable ${compactNum(p.unreadable)}`,
-        `audio ${compactDuration(p.audioSeconds)} · ${compactNum(p.audioFiles)} rec · unread ${compactNum(p.unreadable)}`,
+        `audio ${duration(p.audioMicros / 1e6)} in ${plural(p.audioFiles, 'recording')}   unreadable ${num(p.unreadable)}`,
+        `audio ${compactDuration(p.audioMicros / 1e6)} in ${compactNum(p.audioFiles)} recordings  unreadable ${compactNum(p.unreadable)}`,
+        `audio ${compactDuration(p.audioMicros / 1e6)} · ${compactNum(p.audioFiles)} rec · unread ${compactNum(p.unreadable)}`,
       ],
       w - 1,
     ),
@@ -175,7 +176,7 @@ export function completenessLine(c: Completeness): { text: string; warn: boolean
 
 type Row = Pick<
   CustomerTotals,
-  'customer' | 'files' | 'audioFiles' | 'audioSeconds' | 'firstMs' | 'lastMs' | 'unreadableFiles' | 'distinctCallers'
+  'customer' | 'files' | 'audioFiles' | 'audioMicros' | 'firstMs' | 'lastMs' | 'unreadableFiles' | 'distinctCallers'
 > & { kind?: RowKind };
 
 export interface Column {
@@ -208,7 +209,7 @@ export function columns(w: number, zone: string, callers = false, nameTitle = 'C
       right: true,
       cell: (c, lowerBound = false) => {
         const m = lowerBound ? '≥' : '';
-        return fit([m + duration(c.audioSeconds), m + compactDuration(c.audioSeconds)], 10);
+        return fit([m + duration(c.audioMicros / 1e6), m + compactDuration(c.audioMicros / 1e6)], 10);
       },
     },
     ...(callers
@@ -283,17 +284,15 @@ export function headerText(cols: Column[], sort: string, reverse: boolean): stri
 }
 
 /** Every month from the first to the last, the empty ones too (a gap in the calls is a fact to see). */
-export function allMonths(
-  months: readonly [string, { audio: number; seconds: number }][],
-): [string, { audio: number; seconds: number }][] {
+export function allMonths(months: readonly [string, MonthFigures][]): [string, MonthFigures][] {
   if (!months.length) return [];
   const have = new Map(months);
   const [y0, m0] = months[0]![0].split('-').map(Number) as [number, number];
   const [y1, m1] = months[months.length - 1]![0].split('-').map(Number) as [number, number];
-  const out: [string, { audio: number; seconds: number }][] = [];
+  const out: [string, MonthFigures][] = [];
   for (let y = y0, m = m0; y < y1 || (y === y1 && m <= m1); m === 12 ? ((y += 1), (m = 1)) : (m += 1)) {
     const k = `${y}-${String(m).padStart(2, '0')}`;
-    out.push([k, have.get(k) ?? { audio: 0, seconds: 0 }]);
+    out.push([k, have.get(k) ?? { audio: 0, micros: 0 }]);
   }
   return out;
 }
@@ -359,7 +358,7 @@ export function detailLines(c: CustomerTotals, zone: string, w: number, extra: D
   if (folders) lines.push(cut(`! ${plural(folders, 'folder')} here could not be read: NOT COUNTED (see below)`, w));
   lines.push(
     cut(
-      `${plural(c.files, 'file')}: ${plural(c.audioFiles, 'recording')} (${duration(c.audioSeconds)}), ${num(c.otherFiles)} other, ${num(c.unreadableFiles)} unreadable; ${plural(c.bytes, 'byte')}`,
+      `${plural(c.files, 'file')}: ${plural(c.audioFiles, 'recording')} (${duration(c.audioMicros / 1e6)}), ${num(c.otherFiles)} other, ${num(c.unreadableFiles)} unreadable; ${plural(c.bytes, 'byte')}`,
       w,
     ),
   );
@@ -379,23 +378,23 @@ export function detailLines(c: CustomerTotals, zone: string, w: number, extra: D
     const oldest = c.oldestPastRetentionMs === undefined ? '' : `, oldest ${formatIso(zone, c.oldestPastRetentionMs)}`;
     lines.push(
       cut(
-        `Past retention: ${plural(c.pastRetentionFiles, 'recording')} (${duration(c.pastRetentionSeconds)})${oldest}`,
+        `Past retention: ${plural(c.pastRetentionFiles, 'recording')} (${duration(c.pastRetentionMicros / 1e6)})${oldest}`,
         w,
       ),
     );
   }
   lines.push('');
-  const years = new Map<string, { audio: number; seconds: number }>();
+  const years = new Map<string, MonthFigures>();
   for (const [m, v] of c.months) {
-    const y = years.get(m.slice(0, 4)) ?? { audio: 0, seconds: 0 };
+    const y = years.get(m.slice(0, 4)) ?? { audio: 0, micros: 0 };
     y.audio += v.audio;
-    y.seconds += v.seconds;
+    y.micros += v.micros;
     years.set(m.slice(0, 4), y);
   }
   lines.push('Per year');
   if (!years.size) lines.push('  (none)');
   for (const [y, v] of years)
-    lines.push(`  ${y}  ${padL(plural(v.audio, 'recording'), 18)}  ${padL(duration(v.seconds), 11)}`);
+    lines.push(`  ${y}  ${padL(plural(v.audio, 'recording'), 18)}  ${padL(duration(v.micros / 1e6), 11)}`);
   lines.push('');
   lines.push('Recordings per month');
   const months = allMonths(c.months);
@@ -404,7 +403,9 @@ export function detailLines(c: CustomerTotals, zone: string, w: number, extra: D
   const barWidth = Math.max(5, w - 33);
   for (const [m, v] of months) {
     const n = v.audio ? Math.max(1, Math.round((v.audio / max) * barWidth)) : 0;
-    lines.push(`  ${m} ${padR('█'.repeat(n), barWidth)} ${padL(num(v.audio), 7)} ${padL(duration(v.seconds), 11)}`);
+    lines.push(
+      `  ${m} ${padR('█'.repeat(n), barWidth)} ${padL(num(v.audio), 7)} ${padL(duration(v.micros / 1e6), 11)}`,
+    );
   }
   lines.push('');
   lines.push(cut(`Codecs: ${c.formats.map(([k, n]) => `${k} ${num(n)}`).join('; ') || '(none)'}`, w));
@@ -465,7 +466,7 @@ export function controllerLines(
     for (const k of n.keys) {
       const p = found.get(k);
       lines.push(
-        cut(`  ${k}  ${p ? `${plural(p.files, 'file')}, ${duration(p.audioSeconds)}` : 'not in the tree'}`, w),
+        cut(`  ${k}  ${p ? `${plural(p.files, 'file')}, ${duration(p.audioMicros / 1e6)}` : 'not in the tree'}`, w),
       );
     }
   } else if (n.kind === 'unregistered') {

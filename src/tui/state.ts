@@ -96,7 +96,7 @@ export function compareRows(a: CustomerTotals, b: CustomerTotals, key: SortKey):
       c = b.audioFiles - a.audioFiles;
       break;
     case 'hours':
-      c = b.audioSeconds - a.audioSeconds;
+      c = b.audioMicros - a.audioMicros;
       break;
     case 'first':
       c = (b.firstMs ?? -Infinity) - (a.firstMs ?? -Infinity);

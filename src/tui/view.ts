@@ -10,6 +10,7 @@
  */
 import type { CustomerTotals } from '../scan/tally/aggregate.js';
 import type { Totals } from '../scan/tally/aggregate.js';
+import { FigureSum } from '../scan/tally/figures.js';
 import { compareRows, type SortKey } from './state.js';
 
 type Cmp = (a: CustomerTotals, b: CustomerTotals) => number;
@@ -79,10 +80,10 @@ function mergeSorted(
   return out;
 }
 
-/** The figures the table's total row shows, added up over the rows given (a plain sum, no Maps). */
+/** The figures the table's total row shows, added up over the rows given. */
 export type TableTotals = Pick<
   Totals,
-  'files' | 'audioFiles' | 'audioSeconds' | 'firstMs' | 'lastMs' | 'unreadableFiles' | 'distinctCallers'
+  'files' | 'audioFiles' | 'audioMicros' | 'firstMs' | 'lastMs' | 'unreadableFiles' | 'distinctCallers'
 >;
 
 /**
@@ -90,26 +91,16 @@ export type TableTotals = Pick<
  * and live rows carry no caller keys to de-duplicate them).
  */
 export function tableTotals(rows: readonly CustomerTotals[]): TableTotals {
-  let files = 0,
-    audioFiles = 0,
-    micros = 0,
-    unreadableFiles = 0;
-  let firstMs: number | undefined, lastMs: number | undefined;
-  for (const r of rows) {
-    files += r.files;
-    audioFiles += r.audioFiles;
-    micros += Math.round(r.audioSeconds * 1e6);
-    unreadableFiles += r.unreadableFiles;
-    if (r.firstMs !== undefined && (firstMs === undefined || r.firstMs < firstMs)) firstMs = r.firstMs;
-    if (r.lastMs !== undefined && (lastMs === undefined || r.lastMs > lastMs)) lastMs = r.lastMs;
-  }
+  // the plain figures only: this runs on every update, over every row the filter shows
+  const sum = new FigureSum(false);
+  for (const r of rows) sum.add(r);
   return {
-    files,
-    audioFiles,
-    audioSeconds: micros / 1e6,
-    firstMs,
-    lastMs,
-    unreadableFiles,
+    files: sum.files,
+    audioFiles: sum.audioFiles,
+    audioMicros: sum.audioMicros,
+    firstMs: sum.firstMs,
+    lastMs: sum.lastMs,
+    unreadableFiles: sum.unreadableFiles,
     distinctCallers: undefined,
   };
 }

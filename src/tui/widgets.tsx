@@ -62,7 +62,7 @@ export function Status(props: {
 
 type TotalsRow = Pick<
   CustomerTotals,
-  'customer' | 'files' | 'audioFiles' | 'audioSeconds' | 'firstMs' | 'lastMs' | 'unreadableFiles' | 'distinctCallers'
+  'customer' | 'files' | 'audioFiles' | 'audioMicros' | 'firstMs' | 'lastMs' | 'unreadableFiles' | 'distinctCallers'
 >;
 
 export function CustomerTable(props: {

@@ -1,8 +1,7 @@
 /**
  * The one place where the report meets the engine's per-row figures (CustomerTotals: kind, caller key
  * sets, withheld calls, past-retention counts), read in place: a million customers' rows are not
- * copied. The report sums audio in integer µs, so the past-retention seconds are turned into µs here,
- * and `availability` says which figures a given set of
+ * copied. `availability` says which figures a given set of
  * rows really carries: a live snapshot has no caller key sets (only a finished scan's result does), so
  * callers cannot be de-duplicated across keys there, and the outputs say so instead of adding sizes up
  * silently.
@@ -17,9 +16,6 @@ export interface Availability {
   retention: boolean;
   kind: boolean;
 }
-
-/** A row's pastRetentionSeconds in integer µs (exact sums). */
-export const pastRetentionMicros = (c: CustomerTotals): number => Math.round(c.pastRetentionSeconds * 1e6);
 
 export function availability(result: ScanResult): Availability {
   return availabilityOf(result.customers);

@@ -5,9 +5,9 @@
  * de-duplicated across every row. Plain data: the CSV, JSON, workbook, statements and the UI all read it.
  */
 import type { ScanResult } from '../../scan/engine.js';
-import type { DateSource } from '../../scan/place/date/resolve.js';
 import { rowLabel, type CustomerTotals } from '../../scan/tally/aggregate.js';
-import { availability, availabilityOf, pastRetentionMicros, type Availability } from './model.js';
+import { availability, availabilityOf, type Availability } from './model.js';
+import { FigureSum, type Figures } from '../../scan/tally/figures.js';
 import type { Register } from './register.js';
 import type { Facts } from './facts.js';
 import type { Lang } from '../lang/index.js';
@@ -26,7 +26,11 @@ import {
 
 type NotifyKind = 'controller' | 'unregistered' | 'customer' | 'unmatched' | 'top-level' | 'total';
 
-export interface NotifyRow {
+/**
+ * A notification row: the figures of the engine's rows it groups (summed by FigureSum, in the same
+ * units), who it is for, and what the notification derives from them.
+ */
+export interface NotifyRow extends Omit<Figures, 'pastRetentionFiles' | 'pastRetentionMicros'> {
   kind: NotifyKind;
   /** what the row is called: the controller, else the key */
   label: string;
@@ -37,37 +41,15 @@ export interface NotifyRow {
   /** the register's (empty: the facts file's default applies, else "to be completed") */
   dataSubjectCategories: string;
   personalDataCategories: string;
-  files: number;
-  audioFiles: number;
-  otherFiles: number;
-  unreadableFiles: number;
-  /** folders that could not be listed: their files are not in any figure */
-  unreadableFolders: number;
-  /** extra names of files already counted under another name */
-  hardLinks: number;
-  /** files with fewer bytes stored than their size (holes): counted at their size */
-  sparseFiles: number;
-  /** files that could not be opened or read: content unknown, so the row cannot be complete */
-  unopenedFiles: number;
-  bytes: number;
-  /** audio length in integer µs (exact sums) */
-  micros: number;
-  firstMs?: number;
-  lastMs?: number;
   /** undefined when the pattern captures no caller */
   distinctCallers?: number;
   /** false when callers could not be de-duplicated across keys (the engine gave no caller sets): a sum */
   callersDeduplicated: boolean;
-  withheldCallerCalls: number;
   /** the retention that applies, in days (several when the row's keys differ); empty: none known */
   retentionDays: number[];
   /** undefined when no retention applies to any of the row's keys */
   pastRetentionFiles?: number;
   pastRetentionMicros?: number;
-  oldestPastRetentionMs?: number;
-  formats: [string, number][];
-  months: [string, { audio: number; micros: number }][];
-  dateSources: [DateSource, number][];
   /** ISO country → distinct callers; undefined when callers are not counted or could not be placed */
   callersByCountry?: [string, number][];
   subjects: Subjects;
@@ -113,9 +95,6 @@ export interface NotifyReport {
   scope?: ExportScopeInfo;
 }
 
-const byCount = <K extends string>(m: Map<K, number>): [K, number][] =>
-  [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-
 /** Rows merged into one (the caller sets united, never their sizes added, when the sets are there). */
 function combine(
   parts: Iterable<CustomerTotals>,
@@ -127,25 +106,7 @@ function combine(
   avail: Availability,
   patternHasCaller: boolean,
 ): NotifyRow {
-  let files = 0,
-    audio = 0,
-    other = 0,
-    unreadable = 0,
-    unreadableFolders = 0,
-    hardLinks = 0,
-    sparseFiles = 0,
-    unopenedFiles = 0,
-    bytes = 0,
-    micros = 0,
-    withheld = 0,
-    past = 0,
-    pastMicros = 0;
-  let first = Infinity,
-    last = -Infinity,
-    oldest = Infinity;
-  const formats = new Map<string, number>();
-  const months = new Map<string, { audio: number; micros: number }>();
-  const sources = new Map<DateSource, number>();
+  const sum = new FigureSum();
   // a row of zeros still has 0 callers when the pattern captures them
   let withCallers = patternHasCaller;
   let callerSum = 0;
@@ -157,47 +118,22 @@ function combine(
     const d = daysFor(o.retention, k);
     if (d !== undefined) days.add(d);
   }
-  let any = false;
   for (const r of parts) {
-    any = true;
-    files += r.files;
-    audio += r.audioFiles;
-    other += r.otherFiles;
-    unreadable += r.unreadableFiles;
-    unreadableFolders += r.unreadableFolders;
-    hardLinks += r.hardLinks;
-    sparseFiles += r.sparseFiles;
-    unopenedFiles += r.unopenedFiles;
-    bytes += r.bytes;
-    micros += Math.round(r.audioSeconds * 1e6);
-    withheld += r.withheldCallerCalls;
-    if (r.firstMs !== undefined && r.firstMs < first) first = r.firstMs;
-    if (r.lastMs !== undefined && r.lastMs > last) last = r.lastMs;
+    const d = daysFor(o.retention, r.customer);
+    if (d !== undefined) {
+      retentionKnown = true;
+      days.add(d);
+    }
+    sum.add(r, d !== undefined);
     if (r.distinctCallers !== undefined) {
       withCallers = true;
       callerSum += r.distinctCallers;
       if (r.callers) keysets.push(r.callers);
       else sets = false;
     }
-    const d = daysFor(o.retention, r.customer);
-    if (d !== undefined) {
-      retentionKnown = true;
-      days.add(d);
-      past += r.pastRetentionFiles;
-      pastMicros += pastRetentionMicros(r);
-      if (r.oldestPastRetentionMs !== undefined && r.oldestPastRetentionMs < oldest) oldest = r.oldestPastRetentionMs;
-    }
-    for (const [k, n] of r.formats) formats.set(k, (formats.get(k) ?? 0) + n);
-    for (const [k, v] of r.months) {
-      const m = months.get(k) ?? { audio: 0, micros: 0 };
-      m.audio += v.audio;
-      m.micros += Math.round(v.seconds * 1e6);
-      months.set(k, m);
-    }
-    for (const [k, n] of r.dateSources) sources.set(k, (sources.get(k) ?? 0) + n);
   }
   // a row of zeros (a register controller with no files) still has its retention
-  if (!any && days.size) retentionKnown = true;
+  if (!sum.any && days.size) retentionKnown = true;
   let distinct: number | undefined;
   let countries: [string, number][] | undefined;
   const dedup = !withCallers || (sets && avail.callerSets);
@@ -209,6 +145,7 @@ function combine(
       countries = byCountry(all);
     } else distinct = callerSum;
   }
+  const f = sum.figures();
   // every field written out, not `...head` and then the rest: V8 turns an object spread followed by
   // two dozen new fields into a slow dictionary object (~100 µs a row here, 5,000 controllers' rows
   // on each UI update), while a literal of fixed shape costs a few µs
@@ -221,30 +158,34 @@ function combine(
     contact: head.contact,
     dataSubjectCategories: head.dataSubjectCategories,
     personalDataCategories: head.personalDataCategories,
-    files,
-    audioFiles: audio,
-    otherFiles: other,
-    unreadableFiles: unreadable,
-    unreadableFolders,
-    hardLinks,
-    sparseFiles,
-    unopenedFiles,
-    bytes,
-    micros,
-    firstMs: Number.isFinite(first) ? first : undefined,
-    lastMs: Number.isFinite(last) ? last : undefined,
+    files: f.files,
+    audioFiles: f.audioFiles,
+    otherFiles: f.otherFiles,
+    unreadableFiles: f.unreadableFiles,
+    unreadableFolders: f.unreadableFolders,
+    hardLinks: f.hardLinks,
+    sparseFiles: f.sparseFiles,
+    unopenedFiles: f.unopenedFiles,
+    bytes: f.bytes,
+    audioMicros: f.audioMicros,
+    firstMs: f.firstMs,
+    lastMs: f.lastMs,
+    withheldCallerCalls: f.withheldCallerCalls,
+    oldestPastRetentionMs: f.oldestPastRetentionMs,
+    formats: f.formats,
+    months: f.months,
+    dateSources: f.dateSources,
     distinctCallers: distinct,
     callersDeduplicated: dedup,
-    withheldCallerCalls: withheld,
     retentionDays: [...days].sort((a, b) => a - b),
-    pastRetentionFiles: retentionKnown && avail.retention ? past : undefined,
-    pastRetentionMicros: retentionKnown && avail.retention ? pastMicros : undefined,
-    oldestPastRetentionMs: Number.isFinite(oldest) ? oldest : undefined,
-    formats: byCount(formats),
-    months: [...months].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
-    dateSources: byCount(sources),
+    pastRetentionFiles: retentionKnown && avail.retention ? f.pastRetentionFiles : undefined,
+    pastRetentionMicros: retentionKnown && avail.retention ? f.pastRetentionMicros : undefined,
     callersByCountry: countries,
-    subjects: subjects({ distinctCallers: distinct, withheldCallerCalls: withheld, recordings: audio + unreadable }),
+    subjects: subjects({
+      distinctCallers: distinct,
+      withheldCallerCalls: f.withheldCallerCalls,
+      recordings: f.audioFiles + f.unreadableFiles,
+    }),
     completeness: undefined,
   };
 }

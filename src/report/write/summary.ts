@@ -100,7 +100,7 @@ function roundedColumns(report: NotifyReport): (i: number, r: NotifyRow) => Roun
   const past = new Float64Array(n);
   let i = 0;
   for (const r of report.eachRow()) {
-    micros[i] = r.micros;
+    micros[i] = r.audioMicros;
     past[i++] = r.pastRetentionMicros ?? 0;
   }
   const total = report.total;
@@ -112,8 +112,8 @@ function roundedColumns(report: NotifyReport): (i: number, r: NotifyRow) => Roun
     out.push(Math.round(t / unit));
     return out;
   };
-  const seconds = col(micros, 1e6, total.micros);
-  const hours = col(micros, 3.6e7, total.micros);
+  const seconds = col(micros, 1e6, total.audioMicros);
+  const hours = col(micros, 3.6e7, total.audioMicros);
   const pastHours = col(past, 3.6e7, total.pastRetentionMicros ?? 0);
   return (j, r) => ({
     seconds: seconds[j]!,

@@ -14,6 +14,7 @@ import {
   type UnreadableExample,
 } from './counts.js';
 import type { DateSource } from '../place/date/resolve.js';
+import { FigureSum, type Figures, type MonthFigures } from './figures.js';
 import { TOP_LEVEL, UNMATCHED, type FileRecord, type RowKind } from '../model.js';
 
 export { UNMATCHED_EXAMPLES, UNREADABLE_EXAMPLES, Counts };
@@ -21,32 +22,14 @@ export { UNMATCHED_EXAMPLES, UNREADABLE_EXAMPLES, Counts };
 // the row vocabulary is decided where a file is placed (record.ts); named here too for the readers of totals
 export type { RowKind };
 
-/** one month of a row: audio files and their seconds */
-interface MonthTally {
-  audio: number;
-  seconds: number;
-}
-
-export interface CustomerTotals {
+/**
+ * A row: its figures (figures.ts, in the counters' units), its name and kind, and what only a single
+ * row carries (its caller keys, example paths).
+ */
+export interface CustomerTotals extends Figures {
   /** the customer's name (folder or capture); for a built-in row, its label (see rowLabel) */
   customer: string;
   kind: RowKind;
-  files: number;
-  audioFiles: number;
-  otherFiles: number;
-  unreadableFiles: number;
-  /** folders that could not be listed (their files are not counted), in this row's part of the tree */
-  unreadableFolders: number;
-  /** extra names of files counted once under another name (not in files) */
-  hardLinks: number;
-  /** files with fewer bytes allocated than their size (sparse or compressed), counted at their size */
-  sparseFiles: number;
-  /** files that could not be opened or read: their content is unknown (a completeness gap) */
-  unopenedFiles: number;
-  bytes: number;
-  audioSeconds: number;
-  firstMs?: number;
-  lastMs?: number;
   /** undefined unless the pattern captures {caller} */
   distinctCallers?: number;
   /**
@@ -54,18 +37,6 @@ export interface CustomerTotals {
    * result only (not in live snapshots); never written to an output
    */
   callers?: ReadonlySet<string>;
-  /** calls whose caller was withheld/anonymous/unknown/empty (0 unless the pattern captures {caller}) */
-  withheldCallerCalls: number;
-  /** audio files recorded before the row's retention cutoff (0 without ScanConfig.retention) */
-  pastRetentionFiles: number;
-  pastRetentionSeconds: number;
-  /** the start of the oldest of them */
-  oldestPastRetentionMs?: number;
-  /** codec → audio files, most first */
-  formats: [string, number][];
-  /** yyyy-MM → audio files and seconds, in month order */
-  months: [string, MonthTally][];
-  dateSources: [DateSource, number][];
   /** the first unreadable files in path order, with the reason (for the responder's view; never exported) */
   unreadableExamples: UnreadableExample[];
   /**
@@ -134,10 +105,10 @@ function countList<K extends string>(t: Tally | undefined): [K, number][] {
 }
 
 /** the months in month order, frozen */
-function monthList(t: Tally | undefined): [string, MonthTally][] {
+function monthList(t: Tally | undefined): [string, MonthFigures][] {
   if (!t) return NONE as never;
-  const one = (k: string, files: number, micros: number): [string, MonthTally] =>
-    Object.freeze([k, Object.freeze({ audio: files, seconds: micros / 1e6 })]) as [string, MonthTally];
+  const one = (k: string, files: number, micros: number): [string, MonthFigures] =>
+    Object.freeze([k, Object.freeze({ audio: files, micros })]) as [string, MonthFigures];
   if (Array.isArray(t) && t.length === 3) {
     const [k, f, m] = t as [string, number, number];
     return sharedTally(`2\0${k}\0${f}\0${m}`, () => [one(k, f, m)]) as never;
@@ -166,7 +137,7 @@ function rowTotals(
   withCallers: boolean,
   withCallerSet: boolean,
 ): CustomerTotals {
-  const t = {
+  const t: CustomerTotals = {
     customer: customer!,
     kind: kind!,
     files: c.files,
@@ -178,21 +149,21 @@ function rowTotals(
     sparseFiles: c.sparseFiles,
     unopenedFiles: c.unopenedFiles,
     bytes: c.bytes,
-    audioSeconds: c.audioMicros / 1e6,
+    audioMicros: c.audioMicros,
     firstMs: c.firstMs,
     lastMs: c.lastMs,
     distinctCallers: withCallers ? (c.callers?.size ?? 0) : undefined,
     withheldCallerCalls: c.withheldCallerCalls,
     pastRetentionFiles: c.pastRetentionFiles,
-    pastRetentionSeconds: c.pastRetentionMicros / 1e6,
+    pastRetentionMicros: c.pastRetentionMicros,
     oldestPastRetentionMs: c.oldestPastRetentionMs,
     formats: countList<string>(c.formats),
     months: monthList(c.months),
     dateSources: countList<DateSource>(c.dateSources),
     unreadableExamples: c.unreadableExamples.length
-      ? Object.freeze(c.unreadableExamples.map((e) => Object.freeze({ ...e })))
+      ? (Object.freeze(c.unreadableExamples.map((e) => Object.freeze({ ...e }))) as UnreadableExample[])
       : (NONE as never),
-  } as CustomerTotals;
+  };
   if (customer === undefined) {
     delete (t as Partial<CustomerTotals>).customer;
     delete (t as Partial<CustomerTotals>).kind;
@@ -202,49 +173,35 @@ function rowTotals(
   return t;
 }
 
-/** A row's totals as Counts again (seconds back to microseconds), to merge with others. */
-function countsOf(r: Totals): Counts {
-  const c = new Counts();
-  c.files = r.files;
-  c.audioFiles = r.audioFiles;
-  c.otherFiles = r.otherFiles;
-  c.unreadableFiles = r.unreadableFiles;
-  c.unreadableFolders = r.unreadableFolders;
-  c.hardLinks = r.hardLinks;
-  c.sparseFiles = r.sparseFiles;
-  c.unopenedFiles = r.unopenedFiles;
-  c.bytes = r.bytes;
-  c.audioMicros = Math.round(r.audioSeconds * 1e6);
-  c.firstMs = r.firstMs;
-  c.lastMs = r.lastMs;
-  if (r.callers) c.callers = new Set(r.callers);
-  c.withheldCallerCalls = r.withheldCallerCalls;
-  c.pastRetentionFiles = r.pastRetentionFiles;
-  c.pastRetentionMicros = Math.round(r.pastRetentionSeconds * 1e6);
-  c.oldestPastRetentionMs = r.oldestPastRetentionMs;
-  // (as Maps: Counts takes either form of a tally)
-  if (r.formats.length) c.formats = new Map(r.formats.map(([k, n]) => [k, [n]]));
-  if (r.months.length) c.months = new Map(r.months.map(([k, m]) => [k, [m.audio, Math.round(m.seconds * 1e6)]]));
-  if (r.dateSources.length) c.dateSources = new Map(r.dateSources.map(([k, n]) => [k, [n]]));
-  if (r.unreadableExamples.length) c.unreadableExamples = [...r.unreadableExamples];
-  if (r.unmatchedExamples?.length) c.unmatchedExamples = [...r.unmatchedExamples];
-  return c;
-}
-
 /**
  * Rows' totals added up (e.g. the rows a filter shows). distinctCallers is de-duplicated across the
  * rows when withCallers and every row carries its caller keys (a finished scan's result); otherwise
  * it is left out rather than given as a sum that counts a caller once per row.
  */
 export function totalOf(rows: readonly Totals[], withCallers = false): Totals {
-  const c = new Counts();
-  let keysKnown = withCallers;
+  const sum = new FigureSum();
+  let keys: Set<string> | undefined = withCallers ? new Set() : undefined;
   for (const r of rows) {
-    if (!r.callers) keysKnown = false;
-    c.merge(countsOf(r));
+    sum.add(r);
+    if (keys && r.callers) for (const k of r.callers) keys.add(k);
+    else keys = undefined;
   }
-  return totalsOf(c, keysKnown);
+  const t: Totals = { ...sum.figures(), distinctCallers: keys?.size, unreadableExamples: firstUnreadable(rows) };
+  const unmatched = firstUnmatched(rows);
+  if (unmatched.length) t.unmatchedExamples = unmatched;
+  return t;
 }
+
+/** The first unreadable files of these rows in path order, as a row keeps them (Counts). */
+export const firstUnreadable = (rows: readonly Pick<Totals, 'unreadableExamples'>[]): UnreadableExample[] =>
+  rows
+    .flatMap((p) => p.unreadableExamples)
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .slice(0, UNREADABLE_EXAMPLES);
+
+/** The first unmatched paths of these rows in path order, as a row keeps them (Counts). */
+export const firstUnmatched = (rows: readonly Pick<Totals, 'unmatchedExamples'>[]): string[] =>
+  [...new Set(rows.flatMap((p) => p.unmatchedExamples ?? []))].sort().slice(0, UNMATCHED_EXAMPLES);
 
 /**
  * A row while the scan runs: its counters and where it is. One object (the Counts themselves, not a

@@ -96,7 +96,7 @@ describe('totalOf', () => {
     expect(t.distinctCallers).toBe(4);
     expect(t.withheldCallerCalls).toBe(1);
     expect(t.files).toBe(6);
-    expect(t.audioSeconds).toBe(6);
+    expect(t.audioMicros / 1e6).toBe(6);
     // without the keys (live snapshots) a sum would count caller 3 twice: it is left out instead
     expect(totalOf([totalsOf(a, true), totalsOf(b, true)], true).distinctCallers).toBeUndefined();
   });

@@ -95,7 +95,7 @@ export function IndexPage(p: { report: NotifyReport; result: ScanResult; files: 
                   ))}
                 </td>
                 <td className="n">{unread ? '–' : F.int(r.audioFiles)}</td>
-                <td className="n">{unread ? '–' : F.hours(r.micros / 1e6)}</td>
+                <td className="n">{unread ? '–' : F.hours(r.audioMicros / 1e6)}</td>
                 <td className="n">
                   {r.pastRetentionFiles === undefined || unread ? '–' : F.int(r.pastRetentionFiles)}
                 </td>
@@ -122,7 +122,7 @@ export function IndexPage(p: { report: NotifyReport; result: ScanResult; files: 
             <th>{I.total}</th>
             <th></th>
             <th className="n">{F.int(total.audioFiles)}</th>
-            <th className="n">{F.hours(total.micros / 1e6)}</th>
+            <th className="n">{F.hours(total.audioMicros / 1e6)}</th>
             <th className="n">{total.pastRetentionFiles === undefined ? '–' : F.int(total.pastRetentionFiles)}</th>
             <th className="n">{subjects(total)}</th>
             <th></th>

@@ -221,7 +221,7 @@ function Records(c: Ctx): ReactNode {
   const cats = categoriesOf(r, c.facts, c.lang);
   const plan = c.report.options.retention;
   const prec = recordsPrecision(c);
-  const seconds = r.micros / 1e6;
+  const seconds = r.audioMicros / 1e6;
   const rows: Rows = c.unread
     ? [
         [S.dataCategories, <Given key="c" text={cats.data} L={L} />],
