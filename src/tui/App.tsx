@@ -193,22 +193,7 @@ export function App(props: AppProps) {
   }, [state.view, selected, width, snap.result, snap.folderErrors, stopped, props.zone, source.config, judge]);
 
   // The keys act on the screen as drawn last (the rows, the page sizes): the handler reads them here.
-  const live = useRef({
-    names,
-    tableHeight,
-    page,
-    lines: lines.length,
-    scanning,
-    snap,
-    rows,
-    selected,
-    all,
-    stopped,
-    runIncomplete,
-    filter,
-  });
-  // eslint-disable-next-line react-hooks/refs -- deliberate: the key handler must see what this render drew, even for a key that arrives before an effect would run
-  live.current = {
+  const drawn = {
     names,
     tableHeight,
     page,
@@ -222,6 +207,9 @@ export function App(props: AppProps) {
     runIncomplete,
     filter,
   };
+  const live = useRef(drawn);
+  // eslint-disable-next-line react-hooks/refs -- deliberate: the key handler must see what this render drew, even for a key that arrives before an effect would run
+  live.current = drawn;
 
   useInput((input, key) => {
     source.quiet?.(KEY_QUIET_MS);

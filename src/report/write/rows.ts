@@ -38,6 +38,27 @@ export const TEXT_COLUMNS = new Set<string>([
   'formats',
 ]);
 
+/**
+ * The fields that are figures of what was read: written empty (JSON: null) in a row where nothing was
+ * read and part of the tree that could hold it was not (not_read). unreadable_folders is not one: it is
+ * the reason, written in every row.
+ */
+export const READ_FIGURES = [
+  'files',
+  'audio_files',
+  'other_files',
+  'unreadable_files',
+  'bytes',
+  'audio_seconds',
+  'audio_hours',
+  'distinct_callers',
+  'withheld_caller_calls',
+  'past_retention_files',
+  'past_retention_seconds',
+  'past_retention_hours',
+  'hard_links',
+] as const satisfies readonly (keyof SummaryRow)[];
+
 /** One row in its exact figures; the writers round (the JSON keeps full precision). */
 export interface SummaryRow {
   customer: string;

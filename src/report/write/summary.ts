@@ -17,7 +17,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { ScanResult } from '../../scan/engine.js';
 import { numberCell, roundToSum, safeText } from './cells.js';
-import { SUMMARY_COLUMNS, TEXT_COLUMNS, summaryRow, type SummaryRow } from './rows.js';
+import { READ_FIGURES, SUMMARY_COLUMNS, TEXT_COLUMNS, summaryRow, type SummaryRow } from './rows.js';
 import { formatIso } from '../../scan/place/date/zone.js';
 import { notifyReport, type NotifyOptions, type NotifyReport, type NotifyRow } from '../notify/notify.js';
 import { method, type MethodContext } from '../notify/method.js';
@@ -167,23 +167,8 @@ export function summaryCsv(result: ScanResult, delimiter: Delimiter = ',', opts:
   return summaryCsvOf(notifyReport(result, opts), result, delimiter);
 }
 
-/** The row's counts, null where they were not read (see csvCells). */
-const NUMBER_FIELDS = [
-  'files',
-  'audio_files',
-  'other_files',
-  'unreadable_files',
-  'bytes',
-  'audio_seconds',
-  'audio_hours',
-  'distinct_callers',
-  'withheld_caller_calls',
-  'past_retention_files',
-  'past_retention_seconds',
-  'past_retention_hours',
-  'hard_links',
-  'sparse_files',
-] as const;
+/** The row's counts, null where they were not read (see csvCells); sparse_files is the JSON's own. */
+const NUMBER_FIELDS = [...READ_FIGURES, 'sparse_files'] as const;
 
 function jsonRow(
   r: NotifyRow,
