@@ -1,5 +1,5 @@
 /**
- * The reader threads' batch reads (native/readheads.c through probe/heads.ts) against the pure-Node
+ * The reader threads' batch reads (native/readheads.c through read/heads.ts) against the pure-Node
  * reads they replace: the same bytes and facts per file, the same scan results, inline or with reads
  * in flight.
  */
@@ -20,7 +20,7 @@ import {
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { addon } from '../dist/scan/walk/listdir.js';
-import { BatchHeads } from '../dist/scan/probe/heads.js';
+import { BatchHeads } from '../dist/scan/read/heads.js';
 import { LEAK, ROOT, SAMPLES, put, tempDir, wav } from './helpers.js';
 import { itWith, type Feature } from './needs.js';
 

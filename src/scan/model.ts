@@ -35,7 +35,7 @@ export interface ScanConfig {
   /**
    * Reads in flight in all when the storage is slow (default IO_DEPTH), shared among the threads:
    * a reader thread reads a batch's files with several reads at once once they stop coming from the
-   * cache (probe/heads.ts), while parsing stays one file at a time per thread.
+   * cache (read/heads.ts), while parsing stays one file at a time per thread.
    */
   ioDepth?: number;
   /**

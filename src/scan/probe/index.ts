@@ -328,7 +328,7 @@ export async function probeFile(
 }
 
 /**
- * A regular file already opened, stat'ed and its head read as probeFile would (probe/heads.ts reads
+ * A regular file already opened, stat'ed and its head read as probeFile would (read/heads.ts reads
  * a batch of them at once): its head is exactly what probeFile's one read gives.
  */
 export interface OpenFile {

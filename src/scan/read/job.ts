@@ -5,7 +5,7 @@
  */
 import { loadFor, makeContext, processFile } from './record.js';
 import { IO_DEPTH, type FileRecord, type ScanConfig } from '../model.js';
-import { BatchHeads, type HeadRead } from '../probe/heads.js';
+import { BatchHeads, type HeadRead } from './heads.js';
 import { Counts } from '../tally/counts.js';
 import { rowKey, type RowCounts } from '../tally/aggregate.js';
 import { parseEntry, type Batch, type Entry } from './batcher.js';

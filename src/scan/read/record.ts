@@ -3,7 +3,7 @@
  * the same function runs in the worker threads and, with --threads 0, on the main thread.
  */
 import { createProbeIo, probeFile, probeOpen, type FileFacts, type ProbeIo } from '../probe/index.js';
-import { closeHead, type HeadRead } from '../probe/heads.js';
+import { closeHead, type HeadRead } from './heads.js';
 import { resolveStart } from '../place/date/resolve.js';
 import { monthKey } from '../place/date/zone.js';
 import type { CompiledPattern } from '../place/pattern.js';
@@ -236,7 +236,7 @@ const SPARSE_NOTE = 'sparse: fewer bytes allocated than its size (counted at its
 
 /**
  * One file: rel is its path below the root as raw bytes ('/'-separated); opened: the file already
- * opened and its head read (a batch's reads, probe/heads.ts), else it is read here.
+ * opened and its head read (a batch's reads, read/heads.ts), else it is read here.
  */
 export async function processFile(
   ctx: RecordContext,

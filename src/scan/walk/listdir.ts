@@ -34,7 +34,7 @@ export interface Listing {
 
 interface Native {
   listdir(path: Buffer, strict: boolean): Buffer;
-  /** native/readheads.c: a batch of files opened, stat'ed and their heads read (probe/heads.ts) */
+  /** native/readheads.c: a batch of files opened, stat'ed and their heads read (read/heads.ts) */
   readheads(
     root: Buffer,
     rels: Buffer,

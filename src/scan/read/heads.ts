@@ -8,8 +8,8 @@
  * (not built, or LEAKTALLY_NO_ADDON) nothing is read here and every file goes through probeFile.
  */
 import { addon } from '../walk/listdir.js';
-import { FileAnchors, type FileAt } from '../read/anchors.js';
-import { WHOLE_FILE_MAX, type OpenFile } from './index.js';
+import { FileAnchors, type FileAt } from './anchors.js';
+import { WHOLE_FILE_MAX, type OpenFile } from '../probe/index.js';
 
 const META = 8;
 const NUL = Buffer.from([0]);
