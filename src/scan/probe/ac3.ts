@@ -3,13 +3,13 @@
  * music-metadata does not read. Every frame states its size and sample count; a stream up to
  * WALK_MAX is walked (exact), a larger one sized from the mean frame at its head (estimate, marked).
  */
+import { WALK_MAX } from './bytes.js';
 import type { FileSource, ProbeResult } from './types.js';
 
 const W48 = [64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512, 640, 768, 896, 1024, 1152, 1280];
 const W32 = [96, 120, 144, 168, 192, 240, 288, 336, 384, 480, 576, 672, 768, 960, 1152, 1344, 1536, 1728, 1920];
 const W44 = [69, 87, 104, 121, 139, 174, 208, 243, 278, 348, 417, 487, 557, 696, 835, 975, 1114, 1253, 1393];
 const RATES = [48000, 44100, 32000];
-const WALK_MAX = 8 * 1024 * 1024;
 
 interface Frame {
   size: number;

@@ -10,11 +10,10 @@
  * claiming 1,024 samples, 437 bit/s at 8 kHz: over the AAC floor) decodes to nothing: a file of them
  * counted 256 s for 14 KB, ffmpeg decodes 0.
  */
-import { tailTagBytes } from './mp3.js';
+import { WALK_MAX, tailTagBytes } from './bytes.js';
 import type { FileSource, ProbeResult } from './types.js';
 
 const RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
-const WALK_MAX = 8 * 1024 * 1024;
 const WINDOW = 64 * 1024;
 /** the least payload of a raw data block that holds a channel (see above) */
 const MIN_BLOCK = 4;

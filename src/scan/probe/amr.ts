@@ -14,12 +14,12 @@
  * outputs nothing for SID frames either (it lacks DTX, "dtx mode" unsupported): on a DTX recording
  * leaktally is longer than ffmpeg's decode by the comfort noise, as opencore's decoder plays it.
  */
+import { WALK_MAX } from './bytes.js';
 import type { FileSource, ProbeResult } from './types.js';
 
 /** bytes of a frame, its type byte included, by frame type (3GPP TS 26.101 / 26.201; ffmpeg's amr demuxer) */
 const NB = [13, 14, 16, 18, 20, 21, 27, 32, 6, 1, 1, 1, 1, 1, 1, 1];
 const WB = [18, 24, 33, 37, 41, 47, 51, 59, 61, 6, 1, 1, 1, 1, 1, 1];
-const WALK_MAX = 8 * 1024 * 1024;
 /** frame types: the SID (comfort noise) frame and NO_DATA; types between are other systems' SIDs and reserved (nothing) */
 const SID_NB = 8;
 const SID_WB = 9;

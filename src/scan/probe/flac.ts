@@ -4,7 +4,7 @@
  * carries its first sample's number, so one read of the tail gives the audio present: the last frame
  * whose CRC-16 checks (a complete file) ends the count; a frame cut off by the end of the file does not.
  */
-import { tailTagBytes } from './mp3.js';
+import { tailTagBytes } from './bytes.js';
 import type { FileSource, ProbeResult } from './types.js';
 
 const CRC8 = new Uint8Array(256);

@@ -15,7 +15,7 @@
  * what they can from the data itself (WavPack's blocks walked, FLAC's last frame chained to the one
  * before it, Matroska's Duration checked against its last block).
  */
-import { fmtS } from './mp3.js';
+import { fmtS } from './bytes.js';
 import type { Claim, ProbeResult } from './types.js';
 
 interface Floor {

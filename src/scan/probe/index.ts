@@ -1,27 +1,14 @@
 /**
  * Read one file: open it read-only (O_NOATIME where allowed, never following a link, never blocking on
- * a FIFO), take its size and mtime, read a bounded head, and hand it to the reader for its format.
+ * a FIFO), take its size and mtime, read a bounded head, and hand it to the reader for its format: the
+ * first in the format table (formats.ts) whose magic the head shows, else the file is judged by its
+ * name. Every answer goes through the one plausibility check (guard.ts).
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { isWav, probeWav } from './wav.js';
 import { probeRaw, rawCodec } from './raw.js';
-import { probeOgg } from './ogg.js';
-import { probeMpeg } from './mp3.js';
-import { probeFlac } from './flac.js';
-import { probeAdts } from './adts.js';
-import { readId3v2 } from './id3.js';
 import { guard } from './guard.js';
-import { probeMatroska } from './matroska.js';
-import { probeAsf } from './asf.js';
-import { probeAvi } from './avi.js';
-import { isAc3, probeAc3 } from './ac3.js';
-import { probeAmr } from './amr.js';
-import { probeAiff, probeApe, probeCaf, probeMpc7, probeTak, probeTta, probeWavPack } from './lossless.js';
-import { moduleKind, notARecording } from './module.js';
-import { probeTs, tsLayout } from './mpegts.js';
-import { probeShorten } from './shorten.js';
-import { probeAu } from './au.js';
-import { isRealMedia, probeRealMedia } from './realmedia.js';
+import { MODULE_EXT, moduleKind, notARecording } from './module.js';
+import { AUDIO_EXT, MPEG_EXT, afterTag, formatOf, type FileName, type Format } from './formats.js';
 import { Work, WorkExceeded } from './work.js';
 import type { Claim, FileSource, ProbeResult } from './types.js';
 
@@ -47,186 +34,11 @@ const HEAD_SIZE = 4096;
  */
 export const WHOLE_FILE_MAX = 16 * 1024;
 
-/** Extensions that say "this is meant to be a recording", whatever the content turns out to be. */
-const AUDIO_EXT = new Set([
-  'wav',
-  'wave',
-  'bwf',
-  'rf64',
-  'mp3',
-  'mp2',
-  'mpga',
-  'ogg',
-  'oga',
-  'opus',
-  'spx',
-  'flac',
-  'm4a',
-  'mp4',
-  'm4b',
-  'aac',
-  '3gp',
-  '3g2',
-  'amr',
-  'awb',
-  'wma',
-  'asf',
-  'aif',
-  'aiff',
-  'aifc',
-  'au',
-  'snd',
-  'caf',
-  'webm',
-  'mka',
-  'wv',
-  'ape',
-  'ac3',
-  'eac3',
-  'dts',
-  'tta',
-  'tak',
-  'shn',
-  'mpc',
-  'dsf',
-  'dff',
-  'ofr',
-  'voc',
-  'silk',
-  'ra',
-]);
-
-/** Extensions of tracker modules (module.ts), some of which carry no signature: not recordings. */
-const MODULE_EXT = new Set([
-  'mod',
-  'xm',
-  'it',
-  's3m',
-  'stk',
-  'nst',
-  'm15',
-  '669',
-  'mtm',
-  'ult',
-  'far',
-  'med',
-  'okt',
-  'dbm',
-  'amf',
-  'ams',
-  'dmf',
-  'dsm',
-  'mdl',
-  'psm',
-  'ptm',
-  'umx',
-  'mo3',
-  'mptm',
-]);
-
-/** Extensions of bare MPEG audio or ADTS streams, searched for frames past junk at the head. */
-const MPEG_EXT = new Set(['mp3', 'mp2', 'mp1', 'mpga', 'mpa', 'aac', 'adts']);
-
-function extensionOf(name: string): string {
+/** The name's extension, and whether it says "a recording" (an extension in the format table, or a raw codec's). */
+function fileName(name: string): FileName {
   const dot = name.lastIndexOf('.');
-  return dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
-}
-
-function looksLikeAudioName(ext: string): boolean {
-  return AUDIO_EXT.has(ext) || rawCodec(ext) !== undefined;
-}
-
-type Magic = 'ts' | 'wav' | 'ogg' | 'id3' | 'flac' | 'container' | 'audio' | 'sync' | 'html' | 'none';
-
-/**
- * Formats that are audio by their content, whatever their name: each is `audio` or `unreadable`,
- * never `other`. music-metadata reads those it knows; the rest are counted unreadable with their kind.
- */
-function audioMagic(h: Buffer, size: number): string | undefined {
-  const four = h.toString('latin1', 0, 4);
-  switch (four) {
-    case 'FORM': {
-      const t = h.toString('latin1', 8, 12);
-      return t === 'AIFF' || t === 'AIFC' ? 'AIFF' : t === '8SVX' ? '8SVX' : undefined;
-    }
-    case 'FRM8':
-      return 'DSDIFF';
-    case 'DSD ':
-      return 'DSF';
-    case '.snd':
-      return 'AU';
-    case 'caff':
-      return 'CAF';
-    case 'MAC ':
-      return "Monkey's Audio";
-    case 'wvpk':
-      return 'WavPack';
-    case 'MPCK':
-      return 'Musepack';
-    case 'TTA1':
-      return 'TTA';
-    case 'tBaK':
-      return 'TAK';
-    case 'ajkg':
-      return 'Shorten';
-    case 'IMPM':
-      return 'Impulse Tracker module';
-    case 'OFR ':
-      return 'OptimFROG';
-    case 'LA04':
-      return 'LA';
-    case '.ra\xfd':
-      return 'RealAudio';
-    case 'MThd':
-      return undefined; // MIDI: notes, not a recording
-  }
-  if (four.startsWith('MP+')) return 'Musepack';
-  if (h.toString('latin1', 0, 5) === '#!AMR') return 'AMR';
-  if (h.toString('latin1', 0, 9) === '#!SILK_V3' || h.toString('latin1', 1, 10) === '#!SILK_V3') return 'SILK';
-  if (h.toString('latin1', 0, 17) === 'Extended Module: ') return 'XM module';
-  if (h.toString('latin1', 0, 19) === 'Creative Voice File') return 'VOC';
-  if (h.length >= 48 && h.toString('latin1', 44, 48) === 'SCRM') return 'S3M module';
-  if (h.length >= 1084 && /^(M\.K\.|M!K!|FLT[48]|[2-9]CHN|[1-3][0-9]CH)$/.test(h.toString('latin1', 1080, 1084)))
-    return 'MOD module';
-  if (h.length >= 6 && h[0] === 0x0b && h[1] === 0x77 && isAc3(h, size)) return 'AC-3';
-  if (h.length >= 4 && h.readUInt32BE(0) === 0x7ffe8001) return 'DTS';
-  return undefined;
-}
-
-/** What the first bytes say. */
-function sniff(h: Buffer, size: number): Magic {
-  if (isWav(h)) return 'wav';
-  const four = h.toString('latin1', 0, 4);
-  if (four === 'OggS') return 'ogg';
-  if (four.startsWith('ID3')) return 'id3';
-  if (four === 'fLaC') return 'flac';
-  if (
-    (h.length >= 8 && h.toString('latin1', 4, 8) === 'ftyp') ||
-    // QuickTime without ftyp: the movie header (or a free/wide box) first
-    (h.length >= 16 &&
-      /^(moov|wide|free|skip)$/.test(h.toString('latin1', 4, 8)) &&
-      /^(mvhd|moov|mdat)$/.test(h.toString('latin1', 12, 16))) ||
-    (h.length >= 12 && h.toString('latin1', 0, 4) === 'RIFF' && h.toString('latin1', 8, 12) === 'AVI ') ||
-    (h.length >= 4 && h.readUInt32BE(0) === 0x3026b275) || // ASF header GUID
-    (h.length >= 4 && h.readUInt32BE(0) === 0x1a45dfa3) || // EBML (Matroska/WebM)
-    isRealMedia(h)
-  ) {
-    return 'container';
-  }
-  if (audioMagic(h, size)) return 'audio';
-  if (h[0] === 0x47 || h[4] === 0x47) {
-    if (tsLayout(h)) return 'ts';
-  }
-  // MPEG audio or ADTS frame sync: weak (µ-law silence is 0xFF too), so it only counts without a better hint
-  if (h.length >= 2 && h[0] === 0xff && (h[1]! & 0xe0) === 0xe0) return 'sync';
-  const text = h
-    .toString('latin1', 0, Math.min(h.length, 512))
-    .replace(/^\uFEFF|^\xEF\xBB\xBF/, '')
-    .trimStart()
-    .toLowerCase();
-  if (text.startsWith('<!doctype html') || text.startsWith('<html') || (text.startsWith('<') && text.includes('<html')))
-    return 'html';
-  return 'none';
+  const ext = dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
+  return { ext, audioName: AUDIO_EXT.has(ext) || rawCodec(ext) !== undefined };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- typed number, but undefined where the platform lacks the flag
@@ -291,8 +103,7 @@ export async function probeFile(
   name: string,
   io: ProbeIo = createProbeIo(),
 ): Promise<FileFacts> {
-  const ext = extensionOf(name);
-  const audioName = looksLikeAudioName(ext);
+  const file = fileName(name);
   let fd: number;
   try {
     fd = openEvidence(path, io);
@@ -300,7 +111,7 @@ export async function probeFile(
     return {
       bytes: 0,
       mtimeMs: 0,
-      probe: { kind: audioName ? 'unreadable' : 'other', error: fsError(e), unopened: true },
+      probe: { kind: file.audioName ? 'unreadable' : 'other', error: fsError(e), unopened: true },
     };
   }
   try {
@@ -314,13 +125,13 @@ export async function probeFile(
       bytes: size,
       allocated,
       mtimeMs: st.mtimeMs,
-      probe: await probeContent(sourceOf(fd, size, io.head.subarray(0, n), allocated, work), ext, audioName, name),
+      probe: await probeContent(sourceOf(fd, size, io.head.subarray(0, n), allocated, work), file, name),
     };
   } catch (e) {
     return {
       bytes: 0,
       mtimeMs: 0,
-      probe: { kind: audioName ? 'unreadable' : 'other', error: fsError(e), unopened: true },
+      probe: { kind: file.audioName ? 'unreadable' : 'other', error: fsError(e), unopened: true },
     };
   } finally {
     closeSync(fd);
@@ -352,7 +163,6 @@ export async function probeOpen(
   close: (fd: number) => void = closeSync,
   fileMs = Infinity,
 ): Promise<FileFacts> {
-  const ext = extensionOf(name);
   const fd = f.fd;
   f.fd = -1; // this call closes it
   try {
@@ -362,7 +172,7 @@ export async function probeOpen(
       bytes: f.size,
       allocated,
       mtimeMs: f.mtimeMs,
-      probe: await probeContent(src, ext, looksLikeAudioName(ext), name),
+      probe: await probeContent(src, fileName(name), name),
     };
   } finally {
     if (fd >= 0) close(fd);
@@ -397,10 +207,12 @@ function sourceOf(fd: number, size: number, head: Buffer, allocated: number | un
  * check has not seen. A file known to be audio by its content is never `other`: when its length is
  * not found or not believed it is unreadable, named.
  */
-async function probeContent(src: FileSource, ext: string, audioName: boolean, name: string): Promise<ProbeResult> {
+async function probeContent(src: FileSource, file: FileName, name: string): Promise<ProbeResult> {
+  let format: Format | undefined;
   let c: Claim;
   try {
-    c = await probeSource(src, ext, audioName, name);
+    format = src.size === 0 ? undefined : formatOf(src.head, src.size);
+    c = await probeSource(src, file, name, format);
   } catch (e) {
     // a header that breaks a reader (a field pointing past the end, a size that does not add up), or
     // a file that costs more work than any recording: it still counts, as unreadable, with the reason
@@ -409,8 +221,7 @@ async function probeContent(src: FileSource, ext: string, audioName: boolean, na
   }
   const r = guard(c, src);
   // (a tracker module is audio by its content but not a recording: `other`, module.ts)
-  const kindName =
-    sniff(src.head, src.size) === 'audio' && !moduleKind(src.head) ? audioMagic(src.head, src.size) : undefined;
+  const kindName = format?.audio && !moduleKind(src.head) ? format.name : undefined;
   if (!kindName || r.kind === 'audio') return r;
   return {
     ...r,
@@ -420,113 +231,49 @@ async function probeContent(src: FileSource, ext: string, audioName: boolean, na
   };
 }
 
-async function probeSource(src: FileSource, ext: string, audioName: boolean, name: string): Promise<Claim> {
-  if (src.size === 0) return audioName ? { kind: 'unreadable', error: 'empty file' } : { kind: 'other' };
-  const magic = sniff(src.head, src.size);
-  switch (magic) {
-    case 'wav':
-      return probeWav(src);
-    case 'ogg':
-      return probeOgg(src);
-    case 'html':
-      return audioName ? { kind: 'unreadable', error: 'an HTML page, not audio' } : { kind: 'other' };
-    case 'id3': {
-      const id3 = readId3v2(src);
-      const r = afterId3(src, id3.end);
-      if (r) return { ...r, embeddedDate: id3.embeddedDate ?? r.embeddedDate };
-      // neither MPEG nor ADTS nor FLAC after the tag: music-metadata knows the rest (or says why not)
-      return mmClaim(await probeWithMusicMetadata(src, name), false);
-    }
-    case 'flac':
-      return probeFlac(src, 0);
-    case 'container': {
-      if (src.head.readUInt32BE(0) === 0x1a45dfa3) {
-        const r = probeMatroska(src);
-        if (r) return r;
-      }
-      if (src.head.toString('latin1', 0, 4) === 'RIFF') return probeAvi(src) ?? { kind: 'other' };
-      if (src.head.readUInt32BE(0) === 0x3026b275) {
-        const r = probeAsf(src);
-        if (r) return r;
-      }
-      // recognised, never counted: kept visible, with what it holds and why it is not measured
-      if (isRealMedia(src.head)) return probeRealMedia(src);
+/** The file's format (formats.ts, the first in the table whose magic its head shows) read, or what stands in when its reader has no answer. */
+async function probeSource(src: FileSource, file: FileName, name: string, format: Format | undefined): Promise<Claim> {
+  if (src.size === 0) return file.audioName ? { kind: 'unreadable', error: 'empty file' } : { kind: 'other' };
+  if (format?.audio) {
+    // a module signature in the head of any format that is audio by its content: a score, not a recording
+    const mod = moduleKind(src.head);
+    if (mod) return notARecording(mod);
+  }
+  const r = format?.read?.(src, file);
+  if (r) return r;
+  switch (format?.otherwise ?? 'by name') {
+    case 'music-metadata':
       return mmClaim(await probeWithMusicMetadata(src, name));
-    }
-    case 'audio': {
-      const mod = moduleKind(src.head);
-      if (mod) return notARecording(mod);
-      return handRead(src, 0) ?? mmClaim(await probeWithMusicMetadata(src, name));
-    }
-    case 'ts':
-      return probeTs(src, tsLayout(src.head)!) ?? noMagic(src, ext, audioName, name, 'none');
-    case 'sync':
-    case 'none':
-      return noMagic(src, ext, audioName, name, magic);
+    case 'music-metadata, no CBR':
+      return mmClaim(await probeWithMusicMetadata(src, name), false);
+    case 'other':
+      return { kind: 'other' };
+    case 'by name':
+      return byName(src, file, name, false);
+    case 'by name, frame sync':
+      return byName(src, file, name, true);
   }
 }
 
-/** A file with no magic of its own (or only an MPEG frame sync): raw codecs by name, MPEG/ADTS frames, modules by name, then music-metadata. */
-async function noMagic(
-  src: FileSource,
-  ext: string,
-  audioName: boolean,
-  name: string,
-  magic: 'sync' | 'none',
-): Promise<Claim> {
-  const raw = rawCodec(ext);
+/**
+ * A file no format claims (or with only an MPEG frame sync, or an MPEG-TS that holds no audio
+ * found): raw codecs by name, MPEG/ADTS frames, modules by name, then music-metadata.
+ */
+async function byName(src: FileSource, file: FileName, name: string, sync: boolean): Promise<Claim> {
+  const raw = rawCodec(file.ext);
   if (raw) return probeRaw(raw, src.size);
   // MPEG or ADTS frames at the head, or (named so) after junk: a copy that started mid-stream
-  if (magic === 'sync' || MPEG_EXT.has(ext)) {
-    const r = afterId3(src, 0);
+  if (sync || MPEG_EXT.has(file.ext)) {
+    const r = afterTag(src, 0);
     if (r) return r;
   }
   // a module without a tag at a known place (a 15-sample Soundtracker MOD): known only by its name
-  if (magic === 'none' && MODULE_EXT.has(ext)) return notARecording(ext.toUpperCase());
-  if (audioName) return mmClaim(await probeWithMusicMetadata(src, name));
-  if (magic === 'none') return { kind: 'other' };
+  if (!sync && MODULE_EXT.has(file.ext)) return notARecording(file.ext.toUpperCase());
+  if (file.audioName) return mmClaim(await probeWithMusicMetadata(src, name));
+  if (!sync) return { kind: 'other' };
   // A frame sync on a file not named as audio counts only if it really parses as audio.
   const r = await probeWithMusicMetadata(src, name);
   return r.kind === 'audio' ? mmClaim(r) : { kind: 'other' };
-}
-
-/** What follows an ID3v2 tag (or starts the file): MPEG audio, ADTS AAC or FLAC; undefined for anything else. */
-function afterId3(src: FileSource, at: number): ProbeResult | undefined {
-  const h = at + 4 <= src.head.length ? src.head.subarray(at, at + 4) : src.read(at, 4);
-  if (h.length >= 4 && h.toString('latin1', 0, 4) === 'fLaC') return probeFlac(src, at);
-  const hand = handRead(src, at);
-  if (hand) return hand;
-  if (h.length >= 2 && h[0] === 0xff && (h[1]! & 0xf6) === 0xf0) return probeAdts(src, at);
-  return probeMpeg(src, at) ?? (at > 0 ? probeAdts(src, at) : undefined);
-}
-
-/** The lossless formats read by hand (lossless.ts), at the head or after an ID3v2 tag. */
-function handRead(src: FileSource, at: number): Claim | undefined {
-  const h = at + 4 <= src.head.length ? src.head.subarray(at, at + 4) : src.read(at, 4);
-  switch (h.toString('latin1', 0, 4)) {
-    case 'caff':
-      return at === 0 ? probeCaf(src) : undefined;
-    case 'wvpk':
-      return probeWavPack(src, at);
-    case 'TTA1':
-      return probeTta(src, at);
-    case 'MAC ':
-      return probeApe(src, at);
-    case 'tBaK':
-      return at === 0 ? probeTak(src) : undefined;
-    case 'ajkg':
-      return at === 0 ? probeShorten(src) : undefined;
-    case '.snd':
-      return at === 0 ? probeAu(src) : undefined;
-    case 'MP+\x07':
-    case 'MP+\x17':
-      return probeMpc7(src, at);
-  }
-  if (at === 0 && h[0] === 0x0b && h[1] === 0x77) return probeAc3(src);
-  if (at === 0 && h.toString('latin1', 0, 4) === '#!AM') return probeAmr(src);
-  if (at === 0 && h.toString('latin1', 0, 4) === 'FORM' && audioMagic(src.head, src.size) === 'AIFF')
-    return probeAiff(src);
-  return undefined;
 }
 
 /** music-metadata's answer as a claim: its constant bit rate (where it reports one) lets the check size a rejected length from the bytes. */

@@ -5,12 +5,8 @@
  * present: CAF's packet size or packet table, WavPack's last block in the tail (block index + block
  * samples), TTA's and Monkey's seek tables (frames whose bytes are all in the file).
  */
+import { bytesAt } from './bytes.js';
 import type { FileSource, ProbeResult } from './types.js';
-
-function bytesAt(src: FileSource, pos: number, len: number): Buffer {
-  if (pos + len <= src.head.length) return src.head.subarray(pos, pos + len);
-  return src.read(pos, len);
-}
 
 function done(samples: number, total: number | undefined, rate: number, base: Base, what: string): ProbeResult {
   if (!(samples > 0)) return { kind: 'unreadable', ...base, error: `no complete ${what}` };

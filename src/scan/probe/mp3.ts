@@ -10,6 +10,7 @@
  *  - no Xing/VBRI: every frame walked when the file is small, else frames sampled at the head, middle
  *    and tail: CBR (one bit rate everywhere) is sized from the bytes, VBR from the mean frame length.
  */
+import { WALK_MAX, fmtS, tailTagBytes } from './bytes.js';
 import type { FileSource, ProbeResult } from './types.js';
 
 const BITRATES: Record<string, readonly number[]> = {
@@ -177,42 +178,12 @@ function lengthHeader(b: Buffer, p: number, f: Frame): LengthHeader | undefined 
   return undefined;
 }
 
-/** Tags at the end of a file (ID3v1, APEv2, Lyrics3v2): how many bytes they take. */
-export function tailTagBytes(tail: Buffer): number {
-  let end = tail.length;
-  for (let n = 0; n < 3; n++) {
-    if (end >= 128 && tail.toString('latin1', end - 128, end - 125) === 'TAG') {
-      end -= 128;
-      continue;
-    }
-    if (end >= 32 && tail.toString('latin1', end - 32, end - 24) === 'APETAGEX') {
-      const size = tail.readUInt32LE(end - 20); // footer + items
-      const header = tail.readUInt32LE(end - 12) & 0x80000000 ? 32 : 0;
-      if (size + header <= end) {
-        end -= size + header;
-        continue;
-      }
-    }
-    if (end >= 15 && tail.toString('latin1', end - 9, end) === 'LYRICS200') {
-      const size = Number(tail.toString('latin1', end - 15, end - 9));
-      if (Number.isFinite(size) && size + 15 <= end) {
-        end -= size + 15;
-        continue;
-      }
-    }
-    break;
-  }
-  return tail.length - end;
-}
-
 /** Bytes walked in one go: a whole small file, or each sample window of a large one. */
 const WINDOW = 32 * 1024;
 /** The tail read of a file without a length header: tags (ID3v1, APE, Lyrics3) and frames for the CBR check. */
 const TAIL = 16 * 1024;
 /** A cut-off file whose audio is at most this long is walked frame by frame (exact). */
 const WALK_CUT_MAX = 1024 * 1024;
-/** A VBR file without a length header up to this size is walked whole; a larger one is sampled. */
-const WALK_VBR_MAX = 8 * 1024 * 1024;
 /** How far past the tags junk before the first frame is searched. */
 const SEARCH = 64 * 1024;
 
@@ -299,7 +270,7 @@ export function probeMpeg(src: FileSource, start: number): ProbeResult | undefin
   }
   const tailPos = Math.max(audioStart, src.size - TAIL);
   const tail = window(src, tailPos, src.size - tailPos);
-  if (src.size - audioStart <= WALK_VBR_MAX && !sampledCbr(first, off + skipFirst, f, tail)) {
+  if (src.size - audioStart <= WALK_MAX && !sampledCbr(first, off + skipFirst, f, tail)) {
     // VBR without a length header, up to a few MiB: every frame walked (exact)
     const w = walk(src.read(audioStart, src.size - audioStart), skipFirst, f.header);
     if (!w.frames) return { kind: 'unreadable', ...base, error: 'no complete audio frame' };
@@ -365,12 +336,4 @@ function tocFraction(toc: Buffer, x: number): number {
     if (target < b) return (i + (b > a ? Math.max(0, target - a) / (b - a) : 0)) / 100;
   }
   return 1;
-}
-
-export function fmtS(s: number): string {
-  if (s >= 365.25 * 86400) return `${(s / (365.25 * 86400)).toFixed(0)} years`;
-  if (s >= 86400) return `${(s / 86400).toFixed(1)} days`;
-  if (s >= 3600) return `${(s / 3600).toFixed(1)} h`;
-  if (s >= 60) return `${(s / 60).toFixed(1)} min`;
-  return `${s.toFixed(1)} s`;
 }

@@ -4,6 +4,7 @@
  * data size of 0 or 0xFFFFFFFF, or cut off by a copy). It also costs about five times the CPU of this
  * chunk walk, which reads only chunk headers and the few small chunks it needs.
  */
+import { bytesAt } from './bytes.js';
 import { parseHeaderDate } from './datestr.js';
 import type { Claim, EmbeddedDate, FileSource } from './types.js';
 
@@ -48,11 +49,6 @@ export function isWav(head: Buffer): boolean {
   if (head.length < 12) return false;
   const id = head.readUInt32BE(0);
   return (id === RIFF || id === RF64 || id === BW64) && head.readUInt32BE(8) === WAVE;
-}
-
-function bytesAt(src: FileSource, pos: number, len: number): Buffer {
-  if (pos + len <= src.head.length) return src.head.subarray(pos, pos + len);
-  return src.read(pos, len);
 }
 
 export function probeWav(src: FileSource): Claim {

@@ -1,0 +1,56 @@
+/*
+ * What several readers share and no one format owns: reading bytes from the head or the file, the
+ * tags a file may end with, the size up to which a frame-by-frame reader walks a whole file, and how
+ * a length is written in a note. One place, so that a reader file holds its own format only.
+ */
+import type { FileSource } from './types.js';
+
+/**
+ * A file of frames (MP3 without a length header, ADTS, AC-3, AMR) up to this size is walked frame by
+ * frame (exact); a larger one is sampled or sized from its head (an estimate, marked). 8 MiB is over
+ * an hour of telephone speech in any of them.
+ */
+export const WALK_MAX = 8 * 1024 * 1024;
+
+/** len bytes at pos: from the head when they are in it, else a positioned read (short at the end of the file). */
+export function bytesAt(src: FileSource, pos: number, len: number): Buffer {
+  if (pos + len <= src.head.length) return src.head.subarray(pos, pos + len);
+  return src.read(pos, len);
+}
+
+/** Tags at the end of a file (ID3v1, APEv2, Lyrics3v2): how many bytes they take. */
+export function tailTagBytes(tail: Buffer): number {
+  let end = tail.length;
+  for (let n = 0; n < 3; n++) {
+    if (end >= 128 && tail.toString('latin1', end - 128, end - 125) === 'TAG') {
+      end -= 128;
+      continue;
+    }
+    if (end >= 32 && tail.toString('latin1', end - 32, end - 24) === 'APETAGEX') {
+      const size = tail.readUInt32LE(end - 20); // footer + items
+      const header = tail.readUInt32LE(end - 12) & 0x80000000 ? 32 : 0;
+      if (size + header <= end) {
+        end -= size + header;
+        continue;
+      }
+    }
+    if (end >= 15 && tail.toString('latin1', end - 9, end) === 'LYRICS200') {
+      const size = Number(tail.toString('latin1', end - 15, end - 9));
+      if (Number.isFinite(size) && size + 15 <= end) {
+        end -= size + 15;
+        continue;
+      }
+    }
+    break;
+  }
+  return tail.length - end;
+}
+
+/** A length in seconds as a note says it: "12.5 s", "3.2 min", "1.5 h", "2.0 days", "40 years". */
+export function fmtS(s: number): string {
+  if (s >= 365.25 * 86400) return `${(s / (365.25 * 86400)).toFixed(0)} years`;
+  if (s >= 86400) return `${(s / 86400).toFixed(1)} days`;
+  if (s >= 3600) return `${(s / 3600).toFixed(1)} h`;
+  if (s >= 60) return `${(s / 60).toFixed(1)} min`;
+  return `${s.toFixed(1)} s`;
+}
