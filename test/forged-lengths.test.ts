@@ -437,3 +437,46 @@ describe('claims a third attack round forged (issue 19, done-when)', () => {
     expect(p.error).toMatch(/claiming more than 150000 samples/);
   });
 });
+
+describe('fragmented MP4: sample durations are claims (issue 19, third attack round)', () => {
+  itWith(
+    ['ffmpeg'],
+    'a fragment whose samples each claim 100 AAC frames counts no more than an AAC frame can hold',
+    async () => {
+      const path = join(dir, 'frag.m4a');
+      ffmpeg(
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=f=440:r=8000:d=3',
+        '-c:a',
+        'aac',
+        '-b:a',
+        '24k',
+        '-movflags',
+        'frag_keyframe+empty_moov',
+        path,
+      );
+      const b = readFileSync(path);
+      let samples = 0;
+      for (let at = b.indexOf('trun', 0, 'latin1'); at > 0; at = b.indexOf('trun', at + 4, 'latin1')) {
+        const flags = b.readUInt32BE(at + 4) & 0xffffff;
+        if (!(flags & 0x100)) continue; // ffmpeg writes each sample's duration
+        const n = b.readUInt32BE(at + 8);
+        let p = at + 12 + (flags & 1 ? 4 : 0) + (flags & 4 ? 4 : 0);
+        const step = 4 * [0x100, 0x200, 0x400, 0x800].filter((f) => flags & f).length;
+        for (let i = 0; i < n; i++, p += step) b.writeUInt32BE(b.readUInt32BE(p) * 100, p);
+        samples += n;
+      }
+      expect(samples).toBeGreaterThan(10);
+      writeFileSync(path, b);
+      const judge = decoded(path);
+      const p = await probe(path);
+      // before: 100 × the 3 s (the AAC floor of 200 bit/s lets ~380 s through in 9.5 KB)
+      expect(p.kind).toBe('audio');
+      expect(p.seconds!).toBeLessThanOrEqual((samples * 4096) / 8000);
+      expect(p.seconds!).toBeLessThan(judge * 5);
+      expect(p.error).toMatch(/more than 4096 samples an AAC frame/);
+    },
+  );
+});
