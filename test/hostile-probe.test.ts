@@ -11,6 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { probeFile } from '../src/scan/probe/index.js';
 import { probeMatroska } from '../src/scan/probe/matroska.js';
 import { mp4Tracks } from '../src/scan/probe/mp4.js';
+import { probeWavPack } from '../src/scan/probe/lossless.js';
 import { probeWithMusicMetadata, READ_LIMIT } from '../src/scan/probe/mm.js';
 import { oggCrc } from '../src/scan/probe/ogg.js';
 import { Work, WorkExceeded } from '../src/scan/probe/work.js';
@@ -452,6 +453,21 @@ describe('no input costs more than linear time (issue 19, finding 5)', () => {
     expect(r.kind).toBe('unreadable');
     expect(r.error).toMatch(/more than 20,000 reads of header/);
     expect(reads).toBeLessThanOrEqual(READ_LIMIT);
+  });
+
+  it('WavPack: 20,000 blocks of 32 bytes are read a page at a time, not a read each (8 MiB of them took 2 s)', () => {
+    const block = Buffer.alloc(32);
+    block.write('wvpk', 0, 'latin1');
+    block.writeUInt32LE(24, 4); // ckSize: the header's 24 bytes after it, no metadata
+    block.writeUInt16LE(0x410, 8);
+    block.writeUInt32LE(1, 20); // one sample
+    block.writeUInt32LE((9 << 23) | 4, 24); // 44.1 kHz, mono
+    const file = Buffer.concat(Array.from({ length: 20_000 }, () => block));
+    let reads = 0;
+    const src = source(file);
+    const r = probeWavPack({ ...src, read: (p, n) => (reads++, src.read(p, n)) }, 0);
+    expect(r?.codec).toBe('WAVPACK');
+    expect(reads).toBeLessThan(file.length / 4096 + 10);
   });
 
   it('MP4: 50 M samples of a fixed size in one chunk of 0xFFFFFFFF samples are counted in a few steps', () => {
