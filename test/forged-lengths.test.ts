@@ -5,7 +5,7 @@
  * the one plausibility check's per-codec floors; and sample rates no recording has.
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { probeFile } from '../src/scan/probe/index.js';
@@ -403,4 +403,80 @@ describe('sample rates no recording has (issue 19, F6)', () => {
       'unreadable',
     );
   });
+});
+
+describe('claims a third attack round forged (issue 19, done-when)', () => {
+  itWith(['ffmpeg'], 'AVI: an MP3 stream header’s scale and rate are held to MP3’s floor, not 100 bit/s', async () => {
+    const path = made('s.avi', '-c:a', 'libmp3lame', '-b:a', '32k');
+    const b = readFileSync(path);
+    // the audio stream's strh: dwScale (at +20 of its body) ×100 makes each chunk 100 frames long
+    let at = b.indexOf('auds', 0, 'latin1');
+    while (at > 0 && b.toString('latin1', at - 8, at - 4) !== 'strh') at = b.indexOf('auds', at + 1, 'latin1');
+    expect(at).toBeGreaterThan(0);
+    b.writeUInt32LE(b.readUInt32LE(at + 20) * 100, at + 20);
+    writeFileSync(path, b);
+    const judge = decoded(path);
+    expect(judge).toBeGreaterThan(4);
+    const p = await probe(path);
+    // before: ~500 s counted from a 20 KB file that decodes to 5 s
+    if (p.kind === 'audio') expect(p.seconds!).toBeLessThanOrEqual((b.length * 8) / 7000);
+    else expect(p.error).toMatch(/header claims/);
+    expect(floorFor('AVI/MP3')).toBe(floorFor('MP3'));
+    expect(floorFor('MPEG-TS/MPEG AUDIO')).toBe(floorFor('MP3'));
+  });
+
+  itWith(['ffmpeg'], 'WavPack: a block claiming more samples than any decoder reads counts none of them', async () => {
+    const path = made('big.wv', '-c:a', 'wavpack');
+    const b = readFileSync(path);
+    expect(b.toString('latin1', 0, 4)).toBe('wvpk');
+    b.writeUInt32LE(1 << 23, 20); // the first block's sample count: 1,048 s at 8 kHz
+    writeFileSync(path, b);
+    const judge = decoded(path);
+    const p = await probe(path);
+    if (p.kind === 'audio') expect(p.seconds!).toBeLessThanOrEqual(judge + 0.03);
+    expect(p.error).toMatch(/claiming more than 150000 samples/);
+  });
+});
+
+describe('fragmented MP4: sample durations are claims (issue 19, third attack round)', () => {
+  itWith(
+    ['ffmpeg'],
+    'a fragment whose samples each claim 100 AAC frames counts no more than an AAC frame can hold',
+    async () => {
+      const path = join(dir, 'frag.m4a');
+      ffmpeg(
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=f=440:r=8000:d=3',
+        '-c:a',
+        'aac',
+        '-b:a',
+        '24k',
+        '-movflags',
+        'frag_keyframe+empty_moov',
+        path,
+      );
+      const b = readFileSync(path);
+      let samples = 0;
+      for (let at = b.indexOf('trun', 0, 'latin1'); at > 0; at = b.indexOf('trun', at + 4, 'latin1')) {
+        const flags = b.readUInt32BE(at + 4) & 0xffffff;
+        if (!(flags & 0x100)) continue; // ffmpeg writes each sample's duration
+        const n = b.readUInt32BE(at + 8);
+        let p = at + 12 + (flags & 1 ? 4 : 0) + (flags & 4 ? 4 : 0);
+        const step = 4 * [0x100, 0x200, 0x400, 0x800].filter((f) => flags & f).length;
+        for (let i = 0; i < n; i++, p += step) b.writeUInt32BE(b.readUInt32BE(p) * 100, p);
+        samples += n;
+      }
+      expect(samples).toBeGreaterThan(10);
+      writeFileSync(path, b);
+      const judge = decoded(path);
+      const p = await probe(path);
+      // before: 100 × the 3 s (the AAC floor of 200 bit/s lets ~380 s through in 9.5 KB)
+      expect(p.kind).toBe('audio');
+      expect(p.seconds!).toBeLessThanOrEqual((samples * 4096) / 8000);
+      expect(p.seconds!).toBeLessThan(judge * 5);
+      expect(p.error).toMatch(/more than 4096 samples an AAC frame/);
+    },
+  );
 });

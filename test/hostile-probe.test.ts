@@ -11,6 +11,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { probeFile } from '../src/scan/probe/index.js';
 import { probeMatroska } from '../src/scan/probe/matroska.js';
 import { mp4Tracks } from '../src/scan/probe/mp4.js';
+import { probeWavPack } from '../src/scan/probe/lossless.js';
+import { probeWithMusicMetadata, READ_LIMIT } from '../src/scan/probe/mm.js';
 import { oggCrc } from '../src/scan/probe/ogg.js';
 import { Work, WorkExceeded } from '../src/scan/probe/work.js';
 import type { FileSource } from '../src/scan/probe/types.js';
@@ -433,6 +435,39 @@ describe('no input costs more than linear time (issue 19, finding 5)', () => {
     const tail = Buffer.concat([cluster(0), voidsHidingClusters(300_000), cluster(5000)]);
     const r = probeMatroska(source(mkaWithTail(tail)));
     expect(r).toMatchObject({ kind: 'audio', codec: 'MKA/OPUS', seconds: 5 });
+  });
+
+  it('music-metadata reads a header of 100,000 empty chunks in at most its read limit (each read ~40 µs: 8 MiB of them was a minute)', async () => {
+    // an AIFF of nothing but empty ANNO chunks: no COMM, no SSND; music-metadata walks it chunk by chunk
+    const chunks = Buffer.alloc(8 * 100_000);
+    for (let p = 0; p < chunks.length; p += 8) chunks.write('ANNO', p, 'latin1');
+    const h = Buffer.alloc(12);
+    h.write('FORM', 0, 'latin1');
+    h.writeUInt32BE(4 + chunks.length, 4);
+    h.write('AIFF', 8, 'latin1');
+    const file = Buffer.concat([h, chunks]);
+    let reads = 0;
+    const src = source(file);
+    const counted: FileSource = { ...src, read: (p, n) => (reads++, src.read(p, n)) };
+    const r = await probeWithMusicMetadata(counted, 'x.aiff');
+    expect(r.kind).toBe('unreadable');
+    expect(r.error).toMatch(/more than 20,000 reads of header/);
+    expect(reads).toBeLessThanOrEqual(READ_LIMIT);
+  });
+
+  it('WavPack: 20,000 blocks of 32 bytes are read a page at a time, not a read each (8 MiB of them took 2 s)', () => {
+    const block = Buffer.alloc(32);
+    block.write('wvpk', 0, 'latin1');
+    block.writeUInt32LE(24, 4); // ckSize: the header's 24 bytes after it, no metadata
+    block.writeUInt16LE(0x410, 8);
+    block.writeUInt32LE(1, 20); // one sample
+    block.writeUInt32LE((9 << 23) | 4, 24); // 44.1 kHz, mono
+    const file = Buffer.concat(Array.from({ length: 20_000 }, () => block));
+    let reads = 0;
+    const src = source(file);
+    const r = probeWavPack({ ...src, read: (p, n) => (reads++, src.read(p, n)) }, 0);
+    expect(r?.codec).toBe('WAVPACK');
+    expect(reads).toBeLessThan(file.length / 4096 + 10);
   });
 
   it('MP4: 50 M samples of a fixed size in one chunk of 0xFFFFFFFF samples are counted in a few steps', () => {

@@ -32,8 +32,9 @@ interface Floor {
 
 /** Keep in step with docs/durations.md, "The guard". */
 const FLOORS: readonly Floor[] = [
-  // MPEG-1/2/2.5 audio: the smallest frame is 8 kbit/s (MPEG-2.5 layer III); a file of frames cannot go lower
-  { match: /^MP[123]$/, bps: 7000 },
+  // MPEG-1/2/2.5 audio: the smallest frame is 8 kbit/s (MPEG-2.5 layer III); a file of frames cannot go lower,
+  // in any container (AVI/MP3, WAV/MP3, MPEG-TS/MPEG AUDIO: an AVI's strh scale and rate are a claim too)
+  { match: /(^|\/)(MP[123]|MPEG AUDIO)$/, bps: 7000 },
   // WMA: the lowest WMA 9 bit rate is 5 kbit/s (WMA Voice 4 kbit/s); ASF packets only add bytes
   { match: /^(WMA|ASF)/, bps: 2000 },
   // AMR: the cheapest stretch amr.ts counts is comfort noise, a 6-byte SID frame and 7 NO_DATA

@@ -12,11 +12,24 @@ import type { EmbeddedDate, FileSource, ProbeResult } from './types.js';
 /** Most bytes music-metadata may read beyond the head, and the largest single read it may ask for. */
 export const READ_BUDGET = 16 * 1024 * 1024;
 
+/**
+ * Most reads music-metadata may make beyond the head. Its parsers read box by box (MP4 atoms, AIFF
+ * chunks, EBML elements), a read and a promise each (~40 µs): 8 MiB of empty 8-byte boxes was a
+ * million reads and a minute of a reader's time (issue 19, third attack round). A real file's header
+ * takes a few hundred (an hour of MP4 fragments, one a second: 7,200).
+ */
+export const READ_LIMIT = 20_000;
+
+/** The page read around a small read past the head: box headers of a few bytes share one read. */
+const PAGE = 4096;
+
 class BudgetExceeded extends Error {}
 
 class SourceTokenizer extends AbstractTokenizer {
   fileInfo: IRandomAccessFileInfo;
   private budget = READ_BUDGET;
+  private reads = READ_LIMIT;
+  private page: { at: number; buf: Buffer } | undefined;
 
   constructor(
     private readonly src: FileSource,
@@ -46,7 +59,12 @@ class SourceTokenizer extends AbstractTokenizer {
       this.budget -= o.length;
       if (this.budget < 0)
         throw new BudgetExceeded(`needs more than ${READ_BUDGET >> 20} MiB of header to find the length`);
-      const b = this.src.read(abs, o.length);
+      if (--this.reads < 0)
+        throw new BudgetExceeded(
+          `needs more than ${READ_LIMIT.toLocaleString('en')} reads of header to find the length`,
+        );
+      this.src.work.tick();
+      const b = o.length <= PAGE ? this.paged(abs, o.length) : this.src.read(abs, o.length);
       target.set(b);
       n = b.length;
     }
@@ -56,6 +74,16 @@ class SourceTokenizer extends AbstractTokenizer {
     }
     if (advance) this.position = o.position + n;
     return n;
+  }
+
+  /** length bytes at abs (fewer at the end of the file), from the page around them */
+  private paged(abs: number, length: number): Buffer {
+    let p = this.page;
+    if (!p || abs < p.at || abs + length > p.at + p.buf.length) {
+      p = { at: abs, buf: this.src.read(abs, Math.max(PAGE, length)) };
+      this.page = p;
+    }
+    return p.buf.subarray(abs - p.at, Math.min(p.buf.length, abs - p.at + length));
   }
 
   // eslint-disable-next-line @typescript-eslint/require-await -- async so that a throw from fill reaches the tokenizer as a rejection
@@ -178,7 +206,7 @@ function mp4Length(t: Mp4Audio | undefined, mmSeconds: number | undefined, base:
       kind: 'audio',
       seconds: t.presentSeconds!,
       ...base,
-      error: `cut off: ${t.present} of ${t.samples} audio samples present`,
+      error: [`cut off: ${t.present} of ${t.samples} audio samples present`, t.overlong].filter(Boolean).join('; '),
     };
   }
   const seconds =
@@ -193,9 +221,11 @@ function mp4Length(t: Mp4Audio | undefined, mmSeconds: number | undefined, base:
       kind: 'audio',
       seconds: table,
       ...base,
-      error: `the header says ${seconds.toFixed(3)} s; the samples last ${table.toFixed(3)} s`,
+      error: [`the header says ${seconds.toFixed(3)} s; the samples last ${table.toFixed(3)} s`, t?.overlong]
+        .filter(Boolean)
+        .join('; '),
     };
-  return { kind: 'audio', seconds, ...base };
+  return { kind: 'audio', seconds, ...base, ...(t?.overlong ? { error: t.overlong } : {}) };
 }
 
 /** An MP4 that music-metadata cannot parse, read from its sample tables alone (its fragments vetted: it starts with ftyp). */
