@@ -12,6 +12,7 @@ import {
   closeSync,
   constants,
   createWriteStream,
+  fsync,
   fsyncSync,
   openSync,
   chmodSync,
@@ -426,6 +427,48 @@ export function writeFileAtomicSync(folder: OpenFolder, name: string, data: stri
     if (lstatSync(folder.at(name)).ino !== ino) throw new Error(`${name} was replaced as it was renamed`);
   } catch (e) {
     unlinkQuiet(folder.at(tmp));
+    throw e;
+  }
+}
+
+/**
+ * writeFileAtomicSync's steps with the fsync on libuv's threads, so that several pages' fsyncs are in
+ * flight together (one at a time cost 8.7 ms a page here: a million statements 2.4 hours; four
+ * together 0.5 ms): written and given its mode now, fsynced, then renamed over name and checked.
+ * `data` may come in pieces (index.html's rows), the event loop let in between them. The temporary
+ * name is in `inFlight` from its creation until it is renamed or removed, so that a run ended at once
+ * can remove what is in flight.
+ */
+export async function writeFileAtomic(
+  folder: OpenFolder,
+  name: string,
+  data: string | Iterable<string>,
+  mode: number,
+  inFlight: Set<string>,
+): Promise<void> {
+  const tmp = temporaryName(name);
+  inFlight.add(tmp);
+  let fd: number | undefined;
+  try {
+    fd = openSync(folder.at(tmp), 'wx', 0o600);
+    if (typeof data === 'string') writeFullSync(fd, Buffer.from(data));
+    else
+      for (const piece of data) {
+        writeFullSync(fd, Buffer.from(piece));
+        await new Promise((r) => setImmediate(r));
+      }
+    fchmodSync(fd, mode);
+    const ino = fstatSync(fd).ino;
+    const f = fd;
+    await new Promise<void>((resolve, reject) => fsync(f, (e) => (e ? reject(e) : resolve())));
+    fd = undefined;
+    closeSync(f);
+    renameSync(folder.at(tmp), folder.at(name));
+    inFlight.delete(tmp);
+    if (lstatSync(folder.at(name)).ino !== ino) throw new Error(`${name} was replaced as it was renamed`);
+  } catch (e) {
+    if (fd !== undefined) closeSync(fd);
+    if (inFlight.delete(tmp)) unlinkQuiet(folder.at(tmp));
     throw e;
   }
 }

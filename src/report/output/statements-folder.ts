@@ -15,7 +15,8 @@
  */
 import { constants, lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { checkFolder, defaultMode, syncFolder, writeFileAtomicSync } from './atomic.js';
+import { checkFolder, defaultMode, syncFolder, writeFileAtomic, writeFileAtomicSync } from './atomic.js';
+import type { StatementSet } from '../write/statements.js';
 import { insideEvidence, OpenFolder } from './folder.js';
 import { isTemporaryName, staleTemporaryFiles, takeLock, type OutputLock } from './lock.js';
 import { describeError, openOutputFolder } from './target.js';
@@ -24,6 +25,8 @@ import { describeError, openOutputFolder } from './target.js';
 export const INDEX_JSON = 'leaktally-index.json';
 const LOCK = '.leaktally.lock';
 const FORMAT = 'leaktally statements index';
+/** pages whose fsync and rename may be in flight at once (libuv runs four at a time) */
+const IN_FLIGHT = 16;
 
 export interface StatementsIndex {
   format: typeof FORMAT;
@@ -118,7 +121,7 @@ export class StatementsFolder {
   private old: string[] = [];
   private wrote = false;
   /** while the pages are written: the whole set the index lists, and how many pages are done */
-  private writing?: { all: string[]; done: number; total: number };
+  private writing?: { all: string[]; done: number; total: number; inFlight: Set<string> };
 
   private constructor(
     readonly given: string,
@@ -241,35 +244,44 @@ export class StatementsFolder {
   }
 
   /**
-   * Write the pages (name, content; index.html last), then remove the earlier run's files this run did
-   * not write, then mark the index complete. `stop()` is asked between pages (signals get in: each
-   * page is written synchronously and the loop yields after each). Throws FolderMovedError (nothing
-   * written) or StatementsStopped (the set removed again).
+   * Write the pages (index.html last), then remove the earlier run's files this run did not write,
+   * then mark the index complete. Each page is rendered as it is taken and written at once; its fsync
+   * and rename follow on libuv's threads, up to IN_FLIGHT pages at a time (atomic.ts writeFileAtomic),
+   * so that neither the pages nor their wait for the disk add up. `stop()` is asked between pages
+   * (signals get in: the loop yields after each). Throws FolderMovedError (nothing written) or
+   * StatementsStopped (the set removed again, once the pages in flight have settled).
    */
-  async write(pages: [string, string][], version: string, stop: () => string | undefined): Promise<WriteResult> {
+  async write(set: StatementSet, version: string, stop: () => string | undefined): Promise<WriteResult> {
     checkFolder(this.folder, this.root);
-    const names = pages.map(([n]) => n);
+    const names = [...set.names];
     const all = [...new Set([...this.old, ...names])];
     this.wrote = true;
     this.writeIndex('writing', all, version);
-    const w = (this.writing = { all, done: 0, total: pages.length });
-    let done = 0;
-    try {
-      for (const [name, html] of pages) {
-        const why = stop();
-        if (why) throw new StatementsStopped(why, done, pages.length, true);
-        writeFileAtomicSync(this.folder, name, html, this.modeOf(name));
-        w.done = ++done;
-        await new Promise((r) => setImmediate(r));
-      }
-    } catch (e) {
+    const w = (this.writing = { all, done: 0, total: names.length, inFlight: new Set<string>() });
+    const pending = new Set<Promise<void>>();
+    let failed: { name: string; error: unknown } | undefined;
+    let stopped: string | undefined;
+    for (const [name, text] of set.pages()) {
+      stopped = stop();
+      if (stopped || failed) break;
+      const p: Promise<void> = writeFileAtomic(this.folder, name, text, this.modeOf(name), w.inFlight).then(
+        () => void (w.done += 1),
+        (error: unknown) => void (failed ??= { name, error }),
+      );
+      pending.add(p);
+      void p.finally(() => pending.delete(p));
+      if (pending.size >= IN_FLIGHT) await Promise.race(pending);
+      else await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(pending);
+    if (stopped || failed) {
       this.writing = undefined;
       this.removeSet(all);
-      if (e instanceof StatementsStopped) throw e;
+      if (stopped && !failed) throw new StatementsStopped(stopped, w.done, names.length, true);
       throw new StatementsStopped(
-        `cannot write the statement ${pages[done]?.[0] ?? ''} in ${this.given}: ${describeError(e)}`,
-        done,
-        pages.length,
+        `cannot write the statement ${failed!.name} in ${this.given}: ${describeError(failed!.error)}`,
+        w.done,
+        names.length,
         false,
       );
     }
@@ -291,6 +303,7 @@ export class StatementsFolder {
     const w = this.writing;
     if (!w) return undefined;
     this.writing = undefined;
+    for (const t of w.inFlight) unlinkQuiet(this.folder.at(t));
     this.removeSet(w.all);
     return `--statements ${this.given}: stopped after ${w.done} of ${w.total} pages, and the set was removed again (this run's pages and the earlier run's): the folder holds no statements now`;
   }

@@ -5,7 +5,7 @@ import { openTarget, type Output } from '../output/atomic.js';
 import { summaryCsv, type Delimiter } from './summary.js';
 import { method, type Method, type MethodContext } from '../notify/method.js';
 import { notifyReport, type NotifyOptions, type NotifyReport } from '../notify/notify.js';
-import { statementPages } from './statements.js';
+import { statementSet } from './statements.js';
 import type { StatementsFolder, WriteResult } from '../output/statements-folder.js';
 import { writeWorkbook } from './xlsx.js';
 
@@ -35,7 +35,7 @@ export async function writePackStatements(
   ctx: MethodContext,
   stop: () => string | undefined,
 ): Promise<WriteResult> {
-  return folder.write(await statementPages(report, result, m), ctx.version, stop);
+  return folder.write(await statementSet(report, result, m), ctx.version, stop);
 }
 
 /**

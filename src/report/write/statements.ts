@@ -48,21 +48,42 @@ export function safeFileName(label: string, used: Set<string>): string {
 /** The file name of each row's page, in row order (index.html and method.html are never one of them). */
 function statementFileNames(report: NotifyReport): string[] {
   const used = new Set(['index', 'method']);
-  return report.rows.map((r) => `${safeFileName(r.kind === 'controller' ? r.controller : r.label, used)}.html`);
+  const names: string[] = [];
+  for (const r of report.eachRow())
+    names.push(`${safeFileName(r.kind === 'controller' ? r.controller : r.label, used)}.html`);
+  return names;
+}
+
+/** A page of the set: its file name and its text (index.html's in pieces). */
+export type StatementPage = readonly [name: string, text: string | Iterable<string>];
+
+/** The statements folder's files: every name first (for its index), then each page as it is made. */
+export interface StatementSet {
+  /** the rows' pages in row order, then method.html, then index.html */
+  readonly names: readonly string[];
+  /** the pages in that order, each rendered when it is taken and not kept */
+  pages(): Iterable<StatementPage>;
 }
 
 /**
- * Every page, method.html and the index, (file name, HTML), index.html last: what the statements
- * folder receives (statements-folder.ts writes them, in this order).
+ * Every page, method.html and the index, index.html last: what the statements folder receives
+ * (statements-folder.ts writes them, in this order). A page is rendered when the writer takes it, so
+ * a million controllers' pages (~9 KB each) are never held together; the rows are made afresh for
+ * each pass (report.eachRow), not kept.
  */
-export async function statementPages(report: NotifyReport, result: ScanResult, m: Method): Promise<[string, string][]> {
+export async function statementSet(report: NotifyReport, result: ScanResult, m: Method): Promise<StatementSet> {
   // loaded here: a run without --statements never loads React's server renderer; and after NODE_ENV
   // is set, as the UI does (tui/load.ts): React's development build took 18 ms a statement, not ~1
   process.env.NODE_ENV ??= 'production';
-  const { indexHtml, methodHtml, statementHtml } = await import('./statement/render.js');
-  const names = statementFileNames(report);
-  const pages: [string, string][] = report.rows.map((r, i) => [names[i]!, statementHtml(r, report, result, m)]);
-  pages.push(['method.html', methodHtml(report, result, m)]);
-  pages.push(['index.html', indexHtml(report, result, names)]);
-  return pages;
+  const { indexHtmlPieces, methodHtml, statementHtml } = await import('./statement/render.js');
+  const rowNames = statementFileNames(report);
+  return {
+    names: [...rowNames, 'method.html', 'index.html'],
+    *pages() {
+      let i = 0;
+      for (const r of report.eachRow()) yield [rowNames[i++]!, statementHtml(r, report, result, m)];
+      yield ['method.html', methodHtml(report, result, m)];
+      yield ['index.html', indexHtmlPieces(report, result, report.eachRow(), rowNames)];
+    },
+  };
 }

@@ -27,7 +27,11 @@ export function MethodPage(p: { report: NotifyReport; result: ScanResult; m: Met
   );
 }
 
-export function IndexPage(p: { report: NotifyReport; result: ScanResult; files: string[] }): ReactNode {
+/**
+ * index.html around its rows: the rows go where `slot` (a text of letters only) is, and are rendered
+ * apart (IndexRows), a slice at a time, so that a million controllers' index is never one string.
+ */
+export function IndexPage(p: { report: NotifyReport; result: ScanResult; slot: string }): ReactNode {
   const lang = p.report.options.lang ?? 'en';
   const L = strings(lang);
   // the run's own verdict, as method.html words it (with example folders: this page is the processor's)
@@ -38,18 +42,12 @@ export function IndexPage(p: { report: NotifyReport; result: ScanResult; files: 
       : undefined;
   const I = L.index;
   const F = format(lang, p.result.config.zone);
-  const subjects = (r: NotifyRow): string =>
-    r.subjects.min === r.subjects.max ? F.int(r.subjects.min) : `${F.int(r.subjects.min)}–${F.int(r.subjects.max)}`;
   const total = p.report.total;
   return (
     <Page lang={L.htmlLang} title={I.title}>
       <h1>{I.title}</h1>
       <p className="sub">
-        {I.sub(
-          F.int(p.report.rows.length),
-          F.when(p.result.startedAt.getTime()),
-          F.when(p.result.finishedAt.getTime()),
-        )}{' '}
+        {I.sub(F.int(p.report.rowCount), F.when(p.result.startedAt.getTime()), F.when(p.result.finishedAt.getTime()))}{' '}
         {L.statement.times(p.result.config.zone)}
       </p>
       <p className="notice">
@@ -69,66 +67,81 @@ export function IndexPage(p: { report: NotifyReport; result: ScanResult; files: 
           </tr>
         </thead>
         <tbody>
-          {p.report.rows.map((r, i) => {
-            const unread = notRead(r.files, r.completeness);
-            const complete = r.completeness?.complete !== false;
-            return (
-              <tr key={i}>
-                <td>
-                  <a href={encodeURIComponent(p.files[i]!)}>
-                    <bdi>{rowName(r, L)}</bdi>
-                  </a>
-                  {r.kind === 'unregistered' && <span className="warn"> {I.notRegistered}</span>}
-                </td>
-                <td>
-                  {r.keys.map((k, j) => (
-                    <span key={j}>
-                      {j > 0 && <br />}
-                      {k.length <= 24 ? (
-                        <Nb>
-                          <Name text={k} />
-                        </Nb>
-                      ) : (
-                        <Name text={k} />
-                      )}
-                    </span>
-                  ))}
-                </td>
-                <td className="n">{unread ? '–' : F.int(r.audioFiles)}</td>
-                <td className="n">{unread ? '–' : F.hours(r.audioMicros / 1e6)}</td>
-                <td className="n">
-                  {r.pastRetentionFiles === undefined || unread ? '–' : F.int(r.pastRetentionFiles)}
-                </td>
-                <td className="n">{unread ? '–' : subjects(r)}</td>
-                <td>
-                  {r.files ? (
-                    complete ? (
-                      I.yes
-                    ) : (
-                      <>
-                        {I.yes} <span className="warn">{I.yesLower}</span>
-                      </>
-                    )
-                  ) : complete ? (
-                    I.notAffected
-                  ) : (
-                    <span className="warn">{I.cannotRuleOut}</span>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
+          {p.slot}
           <tr>
             <th>{I.total}</th>
             <th></th>
             <th className="n">{F.int(total.audioFiles)}</th>
             <th className="n">{F.hours(total.audioMicros / 1e6)}</th>
             <th className="n">{total.pastRetentionFiles === undefined ? '–' : F.int(total.pastRetentionFiles)}</th>
-            <th className="n">{subjects(total)}</th>
+            <th className="n">{subjectsText(total, F)}</th>
             <th></th>
           </tr>
         </tbody>
       </table>
     </Page>
   );
+}
+
+const subjectsText = (r: NotifyRow, F: ReturnType<typeof format>): string =>
+  r.subjects.min === r.subjects.max ? F.int(r.subjects.min) : `${F.int(r.subjects.min)}–${F.int(r.subjects.max)}`;
+
+/** A slice of index.html's rows, each linked to its page (`files`: the slice's page names). */
+export function IndexRows(p: {
+  report: NotifyReport;
+  result: ScanResult;
+  rows: NotifyRow[];
+  files: string[];
+}): ReactNode {
+  const lang = p.report.options.lang ?? 'en';
+  const L = strings(lang);
+  const I = L.index;
+  const F = format(lang, p.result.config.zone);
+  return p.rows.map((r, i) => {
+    const unread = notRead(r.files, r.completeness);
+    const complete = r.completeness?.complete !== false;
+    return (
+      <tr key={i}>
+        <td>
+          <a href={encodeURIComponent(p.files[i]!)}>
+            <bdi>{rowName(r, L)}</bdi>
+          </a>
+          {r.kind === 'unregistered' && <span className="warn"> {I.notRegistered}</span>}
+        </td>
+        <td>
+          {r.keys.map((k, j) => (
+            <span key={j}>
+              {j > 0 && <br />}
+              {k.length <= 24 ? (
+                <Nb>
+                  <Name text={k} />
+                </Nb>
+              ) : (
+                <Name text={k} />
+              )}
+            </span>
+          ))}
+        </td>
+        <td className="n">{unread ? '–' : F.int(r.audioFiles)}</td>
+        <td className="n">{unread ? '–' : F.hours(r.audioMicros / 1e6)}</td>
+        <td className="n">{r.pastRetentionFiles === undefined || unread ? '–' : F.int(r.pastRetentionFiles)}</td>
+        <td className="n">{unread ? '–' : subjectsText(r, F)}</td>
+        <td>
+          {r.files ? (
+            complete ? (
+              I.yes
+            ) : (
+              <>
+                {I.yes} <span className="warn">{I.yesLower}</span>
+              </>
+            )
+          ) : complete ? (
+            I.notAffected
+          ) : (
+            <span className="warn">{I.cannotRuleOut}</span>
+          )}
+        </td>
+      </tr>
+    );
+  });
 }
