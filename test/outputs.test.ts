@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   chmodSync,
+  linkSync,
   lstatSync,
   existsSync,
   mkdirSync,
@@ -221,6 +222,23 @@ describe('19.2: --statements never writes into the evidence tree', () => {
     },
     SLOW,
   );
+});
+
+describe('an output that is a hard link (the third attack round)', () => {
+  it('is refused (exit 2) before the scan: replacing it would change the file it shares a name with', () => {
+    const t = tree(['kund']);
+    const evidence = join(t, 'kund', 'a.ul');
+    const out = tempDir();
+    const target = join(out, 'h.csv');
+    linkSync(evidence, target);
+    const before = statSync(evidence);
+    const r = runCli([t, '--csv', target]);
+    expect(r.status).toBe(2);
+    oneLine(r.stderr);
+    expect(r.stderr).toMatch(/h\.csv has 1 other name \(a hard link\): replacing it would change that file/);
+    const after = statSync(evidence);
+    expect([after.nlink, after.ctimeMs, after.size]).toEqual([before.nlink, before.ctimeMs, before.size]);
+  });
 });
 
 describe('18.7 and 19.10: the statements folder is leaktally’s, listed in its index', () => {

@@ -99,6 +99,10 @@ export function planOutput(target: string, root: string): OutputPlan | string {
       discard: st.isCharacterDevice() && rdev !== undefined && st.rdev === rdev,
     };
   }
+  // a file with another name (a hard link, perhaps from inside the tree): the rename below would
+  // take this name from it and change that file's link count and ctime, metadata of the evidence
+  if (st && st.nlink > 1)
+    return `${target} has ${st.nlink - 1} other ${st.nlink === 2 ? 'name' : 'names'} (a hard link): replacing it would change that file; remove it or give another name`;
   // an existing regular file, perhaps behind a link: replace the file, keep the link
   let folderPath = dirname(target);
   let name = basename(target);
