@@ -43,21 +43,11 @@ export const TEXT_COLUMNS = new Set<string>([
  * read and part of the tree that could hold it was not (not_read). unreadable_folders is not one: it is
  * the reason, written in every row.
  */
-export const READ_FIGURES = [
-  'files',
-  'audio_files',
-  'other_files',
-  'unreadable_files',
-  'bytes',
-  'audio_seconds',
-  'audio_hours',
-  'distinct_callers',
-  'withheld_caller_calls',
-  'past_retention_files',
+export const READ_FIGURES: readonly (keyof SummaryRow)[] = [
+  // every number column but the reason and the retention that applies (a setting, not a finding)
+  ...SUMMARY_COLUMNS.filter((c) => !TEXT_COLUMNS.has(c) && c !== 'retention_days' && c !== 'unreadable_folders'),
   'past_retention_seconds',
-  'past_retention_hours',
-  'hard_links',
-] as const satisfies readonly (keyof SummaryRow)[];
+];
 
 /** One row in its exact figures; the writers round (the JSON keeps full precision). */
 export interface SummaryRow {

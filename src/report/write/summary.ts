@@ -168,7 +168,7 @@ export function summaryCsv(result: ScanResult, delimiter: Delimiter = ',', opts:
 }
 
 /** The row's counts, null where they were not read (see csvCells); sparse_files is the JSON's own. */
-const NUMBER_FIELDS = [...READ_FIGURES, 'sparse_files'] as const;
+const NUMBER_FIELDS = [...READ_FIGURES, 'sparse_files'];
 
 function jsonRow(
   r: NotifyRow,
