@@ -47,13 +47,13 @@ export class OutputError extends Error {
 function registerMismatch(result: ScanResult, register: Register): string | undefined {
   const cov = registerCoverage(result, register);
   if (cov.found > 0 || result.totals.files === 0) return undefined;
-  const few = (xs: string[]): string =>
+  const few = (xs: string[], all = xs.length): string =>
     xs
       .slice(0, 3)
       .map((x) => `"${printable(x)}"`)
-      .join(', ') + (xs.length > 3 ? `, … (${num(xs.length)} in all)` : '');
-  const found = cov.customers.length
-    ? `the customers found are ${few(cov.customers)}`
+      .join(', ') + (all > 3 ? `, … (${num(all)} in all)` : '');
+  const found = cov.customers.count
+    ? `the customers found are ${few(cov.customers.first, cov.customers.count)}`
     : 'no file was given to a customer (every file is unmatched or above the customer level)';
   const fix = result.config.pattern
     ? "check --pattern: its {customer} must capture the register's keys"
@@ -438,7 +438,7 @@ class HeadlessRun {
       const cov = registerCoverage(result, register);
       if (cov.found < cov.keys)
         process.stderr.write(
-          `leaktally: warning: ${num(cov.found)} of the register's ${num(cov.keys)} keys ${cov.found === 1 ? 'names' : 'name'} a customer in the tree; ${count(cov.keys - cov.found, 'was', 'were')} not found (e.g. ${printable(cov.missing[0]!)})\n`,
+          `leaktally: warning: ${num(cov.found)} of the register's ${num(cov.keys)} keys ${cov.found === 1 ? 'names' : 'name'} a customer in the tree; ${count(cov.keys - cov.found, 'was', 'were')} not found (e.g. ${printable(cov.firstMissing!)})\n`,
         );
     }
     if (this.stderrTty) {

@@ -365,13 +365,42 @@ class Report implements NotifyReport {
   }
 }
 
-/** How many of the register's keys name a customer found in the tree, and which were tried. */
+/**
+ * How many of the register's keys name a customer found in the tree, the first that does not, and the
+ * first customers found (with their number). Read off the result's rows, which are sorted by name, by
+ * binary search: no list or set of a million names is made for it.
+ */
 export function registerCoverage(
   result: ScanResult,
   register: Register,
-): { keys: number; found: number; missing: string[]; customers: string[] } {
-  const names = result.customers.filter((c) => c.kind === 'customer').map((c) => c.customer);
-  const have = new Set(names);
-  const missing = register.entries.map((e) => e.key).filter((k) => !have.has(k));
-  return { keys: register.entries.length, found: register.entries.length - missing.length, missing, customers: names };
+): { keys: number; found: number; firstMissing?: string; customers: { first: string[]; count: number } } {
+  const rows = result.customers;
+  let found = 0;
+  let firstMissing: string | undefined;
+  for (const e of register.entries) {
+    if (hasCustomer(rows, e.key)) found++;
+    else firstMissing ??= e.key;
+  }
+  const first: string[] = [];
+  let count = 0;
+  for (const r of rows) {
+    if (r.kind !== 'customer') continue;
+    count++;
+    if (first.length < 3) first.push(r.customer);
+  }
+  return { keys: register.entries.length, found, firstMissing, customers: { first, count } };
+}
+
+/** Whether rows sorted by name (code point order, as a result's are) hold the customer `name`. */
+function hasCustomer(rows: readonly CustomerTotals[], name: string): boolean {
+  let lo = 0,
+    hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid]!.customer < name) lo = mid + 1;
+    else hi = mid;
+  }
+  // a built-in row of the same name sorts before the customer
+  for (let i = lo; i < rows.length && rows[i]!.customer === name; i++) if (rows[i]!.kind === 'customer') return true;
+  return false;
 }
