@@ -144,6 +144,9 @@ describe('every output problem: exit 2 before the scan, or exit 1 with one line,
   writeFileSync(join(dir, 'old.csv'), 'old');
   symlinkSync(join(dir, 'old.csv'), join(dir, 'link.csv'));
   linkSync(join(dir, 'old.csv'), join(dir, 'hard.csv'));
+  // a file with no other name, behind a symbolic link (old.csv has one: hard.csv)
+  writeFileSync(join(dir, 'solo.csv'), 'old');
+  symlinkSync(join(dir, 'solo.csv'), join(dir, 'solo-link.csv'));
   const cases: [string, string[], RegExp][] = [
     ['an empty name', ['--csv', ''], /--csv: an empty file name/],
     ['a folder that does not exist', ['--csv', join(dir, 'no/x.csv')], /--csv: the folder .*no does not exist/],
@@ -159,8 +162,17 @@ describe('every output problem: exit 2 before the scan, or exit 1 with one line,
       ['--csv', join(dir, 'x.csv'), '--json', join(dir, '.', '..', dir.split('/').pop()!, 'x.csv')],
       /are the same file/,
     ],
-    ['through a symbolic link', ['--csv', join(dir, 'old.csv'), '--files', join(dir, 'link.csv')], /are the same file/],
-    ['through a hard link', ['--csv', join(dir, 'old.csv'), '--json', join(dir, 'hard.csv')], /are the same file/],
+    [
+      'through a symbolic link',
+      ['--csv', join(dir, 'solo.csv'), '--files', join(dir, 'solo-link.csv')],
+      /are the same file/,
+    ],
+    // refused before it could be found the same file: replacing either name would change the other
+    [
+      'through a hard link',
+      ['--csv', join(dir, 'old.csv'), '--json', join(dir, 'hard.csv')],
+      /--csv: \S+old\.csv has 1 other name \(a hard link\)/,
+    ],
   ];
   for (const [what, args, msg] of cases) {
     it(
@@ -171,7 +183,7 @@ describe('every output problem: exit 2 before the scan, or exit 1 with one line,
         expect(r.stdout).toBe('');
         expect(r.stderr).toMatch(msg);
         oneLine(r.stderr);
-        expect(readdirSync(dir).sort()).toEqual(['hard.csv', 'link.csv', 'old.csv']);
+        expect(readdirSync(dir).sort()).toEqual(['hard.csv', 'link.csv', 'old.csv', 'solo-link.csv', 'solo.csv']);
         expect(readFileSync(join(dir, 'old.csv'), 'utf8')).toBe('old');
       },
       SLOW,

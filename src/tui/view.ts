@@ -10,7 +10,7 @@
  */
 import type { CustomerTotals } from '../scan/tally/aggregate.js';
 import type { Totals } from '../scan/tally/aggregate.js';
-import { FigureSum } from '../scan/tally/figures.js';
+import { sumFigures } from '../scan/tally/figures.js';
 import { compareRows, type SortKey } from './state.js';
 
 type Cmp = (a: CustomerTotals, b: CustomerTotals) => number;
@@ -92,8 +92,7 @@ export type TableTotals = Pick<
  */
 export function tableTotals(rows: readonly CustomerTotals[]): TableTotals {
   // the plain figures only: this runs on every update, over every row the filter shows
-  const sum = new FigureSum(false);
-  for (const r of rows) sum.add(r);
+  const sum = sumFigures(rows, { lists: false });
   return {
     files: sum.files,
     audioFiles: sum.audioFiles,

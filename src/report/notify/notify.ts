@@ -7,7 +7,7 @@
 import type { ScanResult } from '../../scan/engine.js';
 import { rowLabel, type CustomerTotals } from '../../scan/tally/aggregate.js';
 import { availability, availabilityOf, type Availability } from './model.js';
-import { FigureSum, type Figures } from '../../scan/tally/figures.js';
+import { sumFigures, type Figures } from '../../scan/tally/figures.js';
 import type { Register } from './register.js';
 import type { Facts } from './facts.js';
 import type { Lang } from '../lang/index.js';
@@ -27,7 +27,7 @@ import {
 type NotifyKind = 'controller' | 'unregistered' | 'customer' | 'unmatched' | 'top-level' | 'total';
 
 /**
- * A notification row: the figures of the engine's rows it groups (summed by FigureSum, in the same
+ * A notification row: the figures of the engine's rows it groups (summed by sumFigures, in the same
  * units), who it is for, and what the notification derives from them.
  */
 export interface NotifyRow extends Omit<Figures, 'pastRetentionFiles' | 'pastRetentionMicros'> {
@@ -97,7 +97,7 @@ export interface NotifyReport {
 
 /** Rows merged into one (the caller sets united, never their sizes added, when the sets are there). */
 function combine(
-  parts: Iterable<CustomerTotals>,
+  parts: readonly CustomerTotals[],
   head: Pick<
     NotifyRow,
     'kind' | 'label' | 'keys' | 'controller' | 'org_id' | 'contact' | 'dataSubjectCategories' | 'personalDataCategories'
@@ -106,7 +106,6 @@ function combine(
   avail: Availability,
   patternHasCaller: boolean,
 ): NotifyRow {
-  const sum = new FigureSum();
   // a row of zeros still has 0 callers when the pattern captures them
   let withCallers = patternHasCaller;
   let callerSum = 0;
@@ -118,13 +117,14 @@ function combine(
     const d = daysFor(o.retention, k);
     if (d !== undefined) days.add(d);
   }
+  const withRetention: boolean[] = [];
   for (const r of parts) {
     const d = daysFor(o.retention, r.customer);
+    withRetention.push(d !== undefined);
     if (d !== undefined) {
       retentionKnown = true;
       days.add(d);
     }
-    sum.add(r, d !== undefined);
     if (r.distinctCallers !== undefined) {
       withCallers = true;
       callerSum += r.distinctCallers;
@@ -133,7 +133,7 @@ function combine(
     }
   }
   // a row of zeros (a register controller with no files) still has its retention
-  if (!sum.any && days.size) retentionKnown = true;
+  if (!parts.length && days.size) retentionKnown = true;
   let distinct: number | undefined;
   let countries: [string, number][] | undefined;
   const dedup = !withCallers || (sets && avail.callerSets);
@@ -145,7 +145,7 @@ function combine(
       countries = byCountry(all);
     } else distinct = callerSum;
   }
-  const f = sum.figures();
+  const f = sumFigures(parts, { withRetention });
   // every field written out, not `...head` and then the rest: V8 turns an object spread followed by
   // two dozen new fields into a slow dictionary object (~100 µs a row here, 5,000 controllers' rows
   // on each UI update), while a literal of fixed shape costs a few µs

@@ -14,7 +14,7 @@ import {
   type UnreadableExample,
 } from './counts.js';
 import type { DateSource } from '../place/date/resolve.js';
-import { FigureSum, type Figures, type MonthFigures } from './figures.js';
+import { sumFigures, type Figures, type MonthFigures } from './figures.js';
 import { TOP_LEVEL, UNMATCHED, type FileRecord, type RowKind } from '../model.js';
 
 export { UNMATCHED_EXAMPLES, UNREADABLE_EXAMPLES, Counts };
@@ -179,14 +179,12 @@ function rowTotals(
  * it is left out rather than given as a sum that counts a caller once per row.
  */
 export function totalOf(rows: readonly Totals[], withCallers = false): Totals {
-  const sum = new FigureSum();
   let keys: Set<string> | undefined = withCallers ? new Set() : undefined;
   for (const r of rows) {
-    sum.add(r);
     if (keys && r.callers) for (const k of r.callers) keys.add(k);
     else keys = undefined;
   }
-  const t: Totals = { ...sum.figures(), distinctCallers: keys?.size, unreadableExamples: firstUnreadable(rows) };
+  const t: Totals = { ...sumFigures(rows), distinctCallers: keys?.size, unreadableExamples: firstUnreadable(rows) };
   const unmatched = firstUnmatched(rows);
   if (unmatched.length) t.unmatchedExamples = unmatched;
   return t;
