@@ -493,6 +493,49 @@ describe('19.12: temporary files of killed runs, locks, a stop while the stateme
     },
     SLOW,
   );
+
+  it(
+    'SIGINT while the workbook is written (it is streamed, a row at a time): it stops between rows, its temporary file is removed, the run says so, exit 130',
+    async () => {
+      // 30,000 one-byte files in one folder, one customer each: a workbook that takes seconds to write
+      const t = tempDir();
+      mkdirSync(join(t, 'a'));
+      for (let i = 0; i < 30_000; i++) writeFileSync(join(t, 'a', `c${String(i).padStart(5, '0')}.ul`), 'x');
+      const out = tempDir();
+      const child = spawn(
+        process.execPath,
+        [CLI, t, '--pattern', '*/{customer}.ul', '--csv', join(out, 's.csv'), '--xlsx', join(out, 'w.xlsx')],
+        {
+          env: { ...process.env, CI: '1', TZ: 'UTC', NODE_ENV: 'production' },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      // held still once the workbook's temporary file has its first bytes (the CSV is whole by then)
+      const temp = (): string | undefined => readdirSync(out).find((n) => n.startsWith('.w.xlsx.tmp-'));
+      let stopped = false;
+      const w = watch(out, () => {
+        const n = temp();
+        if (!stopped && n && statSync(join(out, n), { throwIfNoEntry: false })?.size) {
+          stopped = true;
+          child.kill('SIGSTOP');
+        }
+      });
+      await until(() => stopped || child.exitCode !== null, 'the workbook to begin');
+      w.close();
+      expect(child.exitCode).toBeNull();
+      child.kill('SIGINT');
+      child.kill('SIGCONT');
+      expect(await exitOf(child)).toBe(130);
+      oneLine(stderr);
+      expect(stderr).toMatch(
+        /interrupted \(SIGINT\) while the outputs were being written; written and complete: --csv \S+s\.csv; no other output written; not written: --xlsx \S+w\.xlsx/,
+      );
+      expect(readdirSync(out).sort()).toEqual(['s.csv']);
+    },
+    SLOW,
+  );
 });
 
 describe('19.13: options given twice, option names as file names, offsets out of range', () => {

@@ -25,6 +25,7 @@ import { escapeJson, printable, printableLines } from '../scan/place/names.js';
 import { progressLine } from './progress.js';
 import { hours, num } from '../report/human.js';
 import { packMethod, writePackStatements, writePackWorkbook } from '../report/write/pack.js';
+import { WorkbookStopped } from '../report/write/xlsx-stream.js';
 import type { Method } from '../report/notify/method.js';
 import { EXIT, signalExitCode, stopSignals, type StopSignal } from '../report/exit.js';
 import type { RunPlan } from './plan.js';
@@ -353,9 +354,11 @@ class HeadlessRun {
     for (const [flag, f] of order) {
       if (this.stopped()) break;
       try {
-        if (flag === '--xlsx') await writePackWorkbook(f, display, report, method!);
+        if (flag === '--xlsx') await writePackWorkbook(f, display, report, method!, () => !!this.stopped());
         else await f.commit();
       } catch (e) {
+        // a signal while the workbook was written: it is removed, and the interruption line says so
+        if (e instanceof WorkbookStopped) break;
         if (e instanceof OutputWriteError) throw new OutputError(`${flag}: ${e.message}`, EXIT.output);
         throw new OutputError(e instanceof Error ? e.message : String(e), EXIT.output);
       }

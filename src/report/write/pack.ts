@@ -13,14 +13,15 @@ import { writeWorkbook } from './xlsx.js';
 export const packMethod = (result: ScanResult, report: NotifyReport, ctx: MethodContext): Method =>
   method(result, report, ctx);
 
-/** The workbook, into an output opened before the scan. */
+/** The workbook, into an output opened before the scan; given up between rows once `stopped()` (WorkbookStopped). */
 export async function writePackWorkbook(
   file: Output,
   result: ScanResult,
   report: NotifyReport,
   m: Method,
+  stopped: () => boolean,
 ): Promise<void> {
-  await writeWorkbook(file, report, result, m);
+  await writeWorkbook(file, report, result, m, stopped);
 }
 
 /**

@@ -2,18 +2,17 @@
  * The workbook (--xlsx, and the UI's export to a name ending in .xlsx): the route that keeps keys,
  * numbers and dates right in every spreadsheet and locale, because each cell carries its type.
  *
- * Writer: write-excel-file. Compared on npm (2026-11): it is maintained (releases through 2026), has one
- * dependency (fflate, for the zip) and no install scripts, and writes typed cells (text, number, date)
- * with a number format per column, which is all this needs. exceljs (4.4.0) reads and writes far more
- * than needed and pulls in archiver, unzipper, tmp, uuid and others; xlsx-populate has not had a real
- * release in years; SheetJS stopped publishing to npm (the `xlsx` package there is 0.18.5, with known
- * advisories). No formula cell is ever written: every value goes in as a String, Number or Date cell.
+ * Writer: xlsx-stream.ts, which writes each sheet's rows as they are made and zips them as they come
+ * (write-excel-file, used before, built the whole workbook as strings: a million customers' Summary
+ * sheet is more than a JavaScript string holds). Typed cells (text, number, date) with a number format
+ * per column are all this needs. No formula cell is ever written: every value goes in as a String,
+ * Number or Date cell. The rows are made afresh for each sheet (report.eachRow), never all kept.
  *
  * Dates are date cells showing the wall-clock time in the scan's zone (a spreadsheet date has no
  * zone), each beside the same instant as text with its offset, as the JSON writes it. Headings, sheet
  * names and words follow --lang (lang/); the Facts sheet holds the case facts (--facts).
  */
-import writeXlsxFile, { type Row, type SheetData } from 'write-excel-file/node';
+import { writeXlsxStream, type XlsxRow as Row, type XlsxSheet } from './xlsx-stream.js';
 import type { ScanResult } from '../../scan/engine.js';
 import { formatIso, offsetMinutes } from '../../scan/place/date/zone.js';
 import type { NotifyReport, NotifyRow } from '../notify/notify.js';
@@ -156,11 +155,11 @@ function summaryCells(r: NotifyRow, zone: string, lang: Lang, facts: Facts | und
 }
 
 /** The Facts sheet: each item in the language, "to be completed" where the file does not give it. */
-function factsSheet(facts: Facts | undefined, lang: Lang, zone: string): SheetData {
+function factsSheet(facts: Facts | undefined, lang: Lang, zone: string): Row[] {
   const L = strings(lang);
   const W = L.workbook;
   const T = W.facts;
-  const rows: SheetData = [[bold(W.item), bold(W.value), bold(W.asWritten)]];
+  const rows: Row[] = [[bold(W.item), bold(W.value), bold(W.asWritten)]];
   rows.push([text(T.file), text(facts ? facts.file : T.none), null]);
   const t = (label: string, v: Text | undefined) => rows.push([text(label), text(inLang(v, lang) ?? L.tbc), null]);
   const d = (label: string, v: TomlInstant | undefined) =>
@@ -192,105 +191,108 @@ function factsSheet(facts: Facts | undefined, lang: Lang, zone: string): SheetDa
   return rows;
 }
 
-/**
- * The most rows a sheet can hold, its header row included: Excel's limit (2^20), which LibreOffice
- * shares. A workbook with a longer sheet is refused or cut by both, so longer sheets are split.
- */
-export const SHEET_ROWS = 1_048_576;
-
-/**
- * A sheet's rows as one or more sheets of at most `max` rows, each with the header: "Months",
- * "Months (2)", … (a sheet name is at most 31 characters; these stay well under).
- */
-function splitSheet(
-  name: string,
-  header: Row,
-  rows: SheetData,
-  max = SHEET_ROWS,
-): { sheet: string; data: SheetData }[] {
-  const per = max - 1;
-  const parts: { sheet: string; data: SheetData }[] = [];
-  for (let i = 0; i === 0 || i < rows.length; i += per) {
-    parts.push({
-      sheet: parts.length ? `${name} (${parts.length + 1})` : name,
-      data: [header, ...rows.slice(i, i + per)],
-    });
-  }
-  return parts;
-}
-
-function workbookSheets(report: NotifyReport, result: ScanResult, m: Method, maxRows = SHEET_ROWS) {
+function workbookSheets(report: NotifyReport, result: ScanResult, m: Method): XlsxSheet[] {
   const zone = result.config.zone;
   const lang = report.options.lang ?? 'en';
   const facts = report.options.facts;
   const W = strings(lang).workbook;
   const C = W.col;
-  const summary: SheetData = [...report.rows, report.total].map((r) =>
-    summaryCells(r, zone, lang, facts, report.scope),
-  );
-  if (result.partial) summary.push([text(W.partial)]);
-  const months: SheetData = [];
-  const countries: SheetData = [];
-  for (const r of report.rows) {
-    if (notRead(r.files, r.completeness)) continue;
-    for (const [month, v] of r.months)
-      months.push([
-        text(customerCell(r)),
-        text(r.controller),
-        text(month),
-        intCell(v.audio),
-        decCell(v.micros / 3.6e9, HOURS),
-      ]);
-    for (const [country, n] of r.callersByCountry ?? [])
-      countries.push([text(customerCell(r)), text(r.controller), text(country), intCell(n)]);
-  }
-  const method: SheetData = [
-    [bold(W.item), bold(W.value)],
-    ...methodLines(m, report, result, lang).map(([k, v]) => [text(k), text(v)]),
-  ];
+  // each sheet takes the rows afresh when it is written: a million rows are never held together
+  const summary = function* (): Generator<Row> {
+    for (const r of report.eachRow()) yield summaryCells(r, zone, lang, facts, report.scope);
+    yield summaryCells(report.total, zone, lang, facts, report.scope);
+    if (result.partial) yield [text(W.partial)];
+  };
+  const months = function* (): Generator<Row> {
+    for (const r of report.eachRow()) {
+      if (notRead(r.files, r.completeness)) continue;
+      for (const [month, v] of r.months)
+        yield [
+          text(customerCell(r)),
+          text(r.controller),
+          text(month),
+          intCell(v.audio),
+          decCell(v.micros / 3.6e9, HOURS),
+        ];
+    }
+  };
+  const countries = function* (): Generator<Row> {
+    for (const r of report.eachRow()) {
+      if (notRead(r.files, r.completeness)) continue;
+      for (const [country, n] of r.callersByCountry ?? [])
+        yield [text(customerCell(r)), text(r.controller), text(country), intCell(n)];
+    }
+  };
   const widths = (n: number[]) => n.map((width) => ({ width }));
   return [
-    ...splitSheet(
-      W.sheets.summary,
-      SUMMARY.map(([c]) => bold(C[c])),
-      summary,
-      maxRows,
-    ).map((p) => ({
-      ...p,
+    {
+      sheet: W.sheets.summary,
+      header: SUMMARY.map(([c]) => bold(C[c])),
+      rows: { [Symbol.iterator]: summary },
       columns: widths(SUMMARY.map(([, w]) => w)),
       stickyRowsCount: 1,
-    })),
-    ...splitSheet(
-      W.sheets.months,
-      [C.customer, C.controller, C.month, C.recordings, C.hours].map(bold),
-      months,
-      maxRows,
-    ).map((p) => ({ ...p, columns: widths([24, 28, 10, 12, 12]), stickyRowsCount: 1 })),
-    ...splitSheet(
-      W.sheets.countries,
-      [C.customer, C.controller, C.country, C.callers].map(bold),
-      countries,
-      maxRows,
-    ).map((p) => ({ ...p, columns: widths([24, 28, 10, 14]), stickyRowsCount: 1 })),
-    { sheet: W.sheets.facts, data: factsSheet(facts, lang, zone), columns: widths([40, 80, 28]) },
-    { sheet: W.sheets.method, data: method, columns: widths([34, 120]) },
+    },
+    {
+      sheet: W.sheets.months,
+      header: [C.customer, C.controller, C.month, C.recordings, C.hours].map(bold),
+      rows: { [Symbol.iterator]: months },
+      columns: widths([24, 28, 10, 12, 12]),
+      stickyRowsCount: 1,
+    },
+    {
+      sheet: W.sheets.countries,
+      header: [C.customer, C.controller, C.country, C.callers].map(bold),
+      rows: { [Symbol.iterator]: countries },
+      columns: widths([24, 28, 10, 14]),
+      stickyRowsCount: 1,
+    },
+    { sheet: W.sheets.facts, rows: factsSheet(facts, lang, zone), columns: widths([40, 80, 28]) },
+    {
+      sheet: W.sheets.method,
+      rows: [
+        [bold(W.item), bold(W.value)],
+        ...methodLines(m, report, result, lang).map(([k, v]) => [text(k), text(v)]),
+      ],
+      columns: widths([34, 120]),
+    },
   ];
 }
 
+/**
+ * The most rows a sheet can hold, its header row included: Excel's limit (2^20), which LibreOffice
+ * shares. A workbook with a longer sheet is refused or cut by both, so longer sheets are split:
+ * "Months", "Months (2)", … each with the header (xlsx-stream.ts).
+ */
+export const SHEET_ROWS = 1_048_576;
+
+const FONT = { name: 'Arial', size: 10 };
+
+/** The workbook as bytes (the tests read it back; a run writes it through writeWorkbook). */
 export async function workbookBuffer(
   report: NotifyReport,
   result: ScanResult,
   m: Method,
   maxRows = SHEET_ROWS,
 ): Promise<Buffer> {
-  return writeXlsxFile(workbookSheets(report, result, m, maxRows), { fontFamily: 'Arial', fontSize: 10 }).toBuffer();
+  const { PassThrough } = await import('node:stream');
+  const out = new PassThrough();
+  const parts: Buffer[] = [];
+  out.on('data', (b: Buffer) => parts.push(b));
+  await writeXlsxStream(out, workbookSheets(report, result, m), { font: FONT, maxRows });
+  out.end();
+  return Buffer.concat(parts);
 }
 
 /** Write the workbook into an output opened before (atomically for a file: temporary file, fsync, rename). */
-export async function writeWorkbook(file: Output, report: NotifyReport, result: ScanResult, m: Method): Promise<void> {
+export async function writeWorkbook(
+  file: Output,
+  report: NotifyReport,
+  result: ScanResult,
+  m: Method,
+  stopped?: () => boolean,
+): Promise<void> {
   try {
-    const buf = await workbookBuffer(report, result, m);
-    file.stream.write(buf);
+    await writeXlsxStream(file.stream, workbookSheets(report, result, m), { font: FONT, maxRows: SHEET_ROWS, stopped });
     await file.commit();
   } catch (e) {
     file.abort();
