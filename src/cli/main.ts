@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** leaktally's command line: parse, then the headless run or (on a terminal) the interactive UI. */
+import './heap.js';
 import { parseArgs, UsageError } from './args.js';
 import { runHeadless, OutputError } from './headless.js';
 import { EXIT } from '../report/exit.js';
