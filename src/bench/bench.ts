@@ -1,5 +1,6 @@
 /**
  * npm run bench [-- --trees 100000,1000000,100000/35 --runs 5 --threads 2 --no-tui --cold]
+ * npm run bench -- --customers 1000000 [--register 1000000] [--statements] [--runs 1]
  *
  * For each tree (N files, or N/F: N files, about F per folder), generates (once, cached under the OS
  * temp folder) a synthetic leak, then times, alternating, in fresh processes:
@@ -9,6 +10,9 @@
  *    best of them is what the storage allows: "the limit") and the headless scan.
  * It prints each run, then medians, ratios and peak RSS, and one table for all trees at the end. Every
  * scan's totals must equal what was generated.
+ *
+ * With --customers N it measures memory instead (customers.ts): the CLI writing every output for N
+ * one-file customers (and a register of M controllers), its own peak RSS and its RSS each second.
  */
 import { spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -17,6 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { generate } from './generate.js';
+import { benchCustomers } from './customers.js';
 import { DEFAULT_THREADS } from '../scan/engine.js';
 import { IO_DEPTH } from '../scan/model.js';
 
@@ -31,6 +36,11 @@ const USAGE = `usage: npm run bench -- [options]
                         floor at --floor-threads: the scan is compared with the best of them
   --floor-threads LIST  the cold floors' thread counts; default 2,8,32
   --no-tui              do not time the interactive UI (warm only; it needs tmux)
+  --customers N         instead of the above, memory: N customers of one file each in one folder; the
+                        CLI writes --csv, --json and --xlsx; prints its peak RSS, its RSS each second,
+                        the outputs' sizes, and checks the CSV's rows (default --runs 1)
+  --register M          (with --customers) and a register of M controllers, keys c0000000 …
+  --statements          (with --customers) and the statements folder, a page per row
   -h, --help            this text`;
 
 function options(): ReturnType<typeof parse> {
@@ -53,6 +63,9 @@ function parse() {
       cold: { type: 'boolean', default: false },
       'floor-threads': { type: 'string', default: '2,8,32' },
       'no-tui': { type: 'boolean', default: false },
+      customers: { type: 'string' },
+      register: { type: 'string' },
+      statements: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }).values;
@@ -71,6 +84,19 @@ const positive = (name: string, s: string): number => {
   }
   return n;
 };
+if (values.customers !== undefined) {
+  const failed = await benchCustomers({
+    customers: positive('customers', values.customers),
+    register: values.register === undefined ? undefined : positive('register', values.register),
+    statements: values.statements,
+    runs: positive('runs', values.runs ?? '1'),
+  });
+  process.exit(failed ? 1 : 0);
+}
+if (values.register !== undefined || values.statements) {
+  process.stderr.write(`bench: --register and --statements go with --customers\n${USAGE}\n`);
+  process.exit(2);
+}
 const cold = values.cold;
 const trees = (values.files ?? values.trees).split(',').map((t) => {
   const [n, pf] = t.split('/');
