@@ -55,7 +55,7 @@ function statementFileNames(report: NotifyReport): string[] {
 }
 
 /** A page of the set: its file name and its text (index.html's in pieces). */
-export type StatementPage = readonly [name: string, text: string | Iterable<string>];
+type StatementPage = readonly [name: string, text: string | Iterable<string>];
 
 /** The statements folder's files: every name first (for its index), then each page as it is made. */
 export interface StatementSet {

@@ -20,7 +20,7 @@ import { finished } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
 
 /** A cell as xlsx.ts makes them (the shapes write-excel-file took): text, number or date; null empty. */
-export type XlsxCell =
+type XlsxCell =
   | { readonly type: StringConstructor; readonly value: string; readonly fontWeight?: 'bold' }
   | { readonly type: NumberConstructor; readonly value: number; readonly format: string }
   | { readonly type: DateConstructor; readonly value: Date; readonly format: string }

@@ -75,7 +75,7 @@ const FLOORS: readonly Floor[] = [
  * 2 kHz, too little for intelligible speech: a header giving less (13 Hz) is not a recording's, and
  * where the length is its bytes at that rate it made a few bytes hours.
  */
-export const MIN_SAMPLE_RATE = 4000;
+const MIN_SAMPLE_RATE = 4000;
 
 /** Sample counts that mean "unknown" in the headers that carry one (32-bit and 64-bit all-ones, 31-bit max). */
 const SENTINELS = [0xffffffff, 0xfffffffe, 0x7fffffff, 0x80000000, 0x100000000];

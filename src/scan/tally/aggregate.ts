@@ -17,7 +17,7 @@ import type { DateSource } from '../place/date/resolve.js';
 import { sumFigures, type Figures, type MonthFigures } from './figures.js';
 import { TOP_LEVEL, UNMATCHED, type FileRecord, type RowKind } from '../model.js';
 
-export { UNMATCHED_EXAMPLES, UNREADABLE_EXAMPLES, Counts };
+export { Counts };
 
 // the row vocabulary is decided where a file is placed (record.ts); named here too for the readers of totals
 export type { RowKind };

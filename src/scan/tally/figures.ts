@@ -51,7 +51,7 @@ export interface Figures {
 }
 
 /** a count list most first, ties by key (code point order: the same on every machine) */
-export const byCount = <K extends string>(m: Map<K, number>): [K, number][] =>
+const byCount = <K extends string>(m: Map<K, number>): [K, number][] =>
   [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
 
 /**
