@@ -666,6 +666,28 @@ describe('19.8 and 19.9: the register', () => {
     },
     SLOW,
   );
+  it(
+    'a register that is a named FIFO: the run says it waits for a writer, then reads it as a file',
+    async () => {
+      const out = tempDir();
+      const fifo = join(out, 'reg.fifo');
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      const child = spawn(process.execPath, [CLI, LEAK, '--register', fifo, '--csv', '-'], {
+        env: { ...process.env, CI: '1', TZ: 'UTC', NODE_ENV: 'production' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      await until(() => stderr.includes('waiting') || child.exitCode !== null, 'the note on the FIFO');
+      expect(stderr).toBe(`leaktally: --register: waiting for a writer of the FIFO ${fifo}\n`);
+      writeFileSync(fifo, 'key,controller\n1177-vardguiden,Region\n');
+      expect(await exitOf(child)).toBe(0);
+      expect(csvObjects(stdout).find((row) => row.controller === 'Region')).toBeDefined();
+    },
+    SLOW,
+  );
   it('two controllers of one name with different org ids: an error naming both lines (no silent merge)', () => {
     const text =
       'key,controller,org_id,contact\n001,Vårdcentralen,556000-0001,a@x\n002,Vårdcentralen,,\n003,Vårdcentralen,556000-0002,b@y\n';

@@ -4,6 +4,7 @@
  * because each is read by its own report module (register, retention, facts, language). Everything is
  * checked before the scan starts; a bad register is reported with its line number.
  */
+import { printable } from '../scan/place/names.js';
 import type { Command } from 'commander';
 import { isRegion } from '../scan/place/phone.js';
 import { readRegister, RegisterError, type Register } from '../report/notify/register.js';
@@ -63,7 +64,9 @@ export async function readNotifyOptions(o: Record<string, unknown>, dir: string,
   const reg = str('register');
   if (reg !== undefined) {
     try {
-      out.register = await readRegister(reg);
+      out.register = await readRegister(reg, () =>
+        process.stderr.write(`leaktally: --register: waiting for a writer of the FIFO ${printable(reg)}\n`),
+      );
       out.registerPath = reg;
     } catch (e) {
       if (e instanceof RegisterError) throw new Error(`--register: ${e.message}`, { cause: e });

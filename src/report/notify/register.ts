@@ -4,7 +4,7 @@
  * from the header line), UTF-8 with or without a BOM; read with csv-parse, streamed (a record at a
  * time) and capped in size. Every value is kept as text (a line's leading zero is part of the key).
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -96,12 +96,14 @@ function csvError(name: string, e: unknown): RegisterError {
 /**
  * Read and check a register, streamed: one record at a time, never the whole file in memory, at most
  * MAX_REGISTER_BYTES (a FIFO or a device too: counted as read). Throws RegisterError ("<file> line N:
- * …") on anything wrong.
+ * …") on anything wrong. onWait: called when the register is a named FIFO, whose opening waits for a
+ * writer (said, so that a run waiting on it is not taken for a hung one).
  */
-export async function readRegister(path: string): Promise<Register> {
+export async function readRegister(path: string, onWait?: () => void): Promise<Register> {
   const name = basename(path);
   let fh: FileHandle;
   try {
+    if ((await stat(path).catch(() => undefined))?.isFIFO()) onWait?.();
     fh = await open(path, 'r');
   } catch (e) {
     throw new RegisterError(`cannot read the register ${path}: ${readWhy(e)}`);
