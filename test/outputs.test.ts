@@ -688,6 +688,32 @@ describe('19.8 and 19.9: the register', () => {
     },
     SLOW,
   );
+  it(
+    'a signal before the scan began (here while the register FIFO waits): one line, the process ended by that signal, nothing written',
+    async () => {
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        const out = tempDir();
+        const fifo = join(out, 'reg.fifo');
+        expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+        const child = spawn(process.execPath, [CLI, LEAK, '--register', fifo, '--csv', join(out, 's.csv')], {
+          env: { ...process.env, CI: '1', TZ: 'UTC', NODE_ENV: 'production' },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        await until(() => stderr.includes('waiting') || child.exitCode !== null, 'the note on the FIFO');
+        child.kill(signal);
+        // ended by the signal itself (a shell's $? is then 128 + its number)
+        const ended = await new Promise((r) => child.on('close', (code, sig) => r([code, sig])));
+        expect(ended).toEqual([null, signal]);
+        expect(stderr).toBe(
+          `leaktally: --register: waiting for a writer of the FIFO ${fifo}\nleaktally: interrupted (${signal}) before the scan began; nothing written\n`,
+        );
+        expect(readdirSync(out)).toEqual(['reg.fifo']);
+      }
+    },
+    SLOW,
+  );
   it('two controllers of one name with different org ids: an error naming both lines (no silent merge)', () => {
     const text =
       'key,controller,org_id,contact\n001,Vårdcentralen,556000-0001,a@x\n002,Vårdcentralen,,\n003,Vårdcentralen,556000-0002,b@y\n';

@@ -3,7 +3,7 @@
 import './heap.js';
 import { parseArgs, UsageError } from './args.js';
 import { runHeadless, OutputError } from './headless.js';
-import { EXIT } from '../report/exit.js';
+import { EXIT, stopSignals } from '../report/exit.js';
 import { removeTemporaryFiles } from '../report/output/atomic.js';
 import { describeError } from '../report/output/target.js';
 import { printable } from '../scan/place/names.js';
@@ -21,7 +21,33 @@ function brokenPipe(): never {
   process.exit(EXIT.brokenPipe);
 }
 
+/**
+ * A stop signal before the run takes the signals over (reading a register of a million lines takes
+ * seconds; a register that is a FIFO waits for its writer): one line, then the process ends by that
+ * signal, as a shell reports it: 128 + its number. Nothing has been written yet. Not process.exit():
+ * it waits for the thread still blocked opening the FIFO, for ever. Returns the function that hands
+ * the signals on to the run.
+ */
+function stopBeforeTheRun(): () => void {
+  const handlers = stopSignals.map((s) => {
+    const h = (): void => {
+      removeTemporaryFiles();
+      process.stderr.write(`leaktally: interrupted (${s}) before the scan began; nothing written\n`);
+      handOn();
+      // with no listener left the signal's default action is back: it ends the process at once
+      process.kill(process.pid, s);
+    };
+    process.on(s, h);
+    return [s, h] as const;
+  });
+  const handOn = (): void => {
+    for (const [s, h] of handlers) process.off(s, h);
+  };
+  return handOn;
+}
+
 export async function main(argv: string[]): Promise<number> {
+  const handOn = stopBeforeTheRun();
   let plan;
   try {
     plan = await parseArgs(argv);
@@ -41,12 +67,14 @@ export async function main(argv: string[]): Promise<number> {
   if (!plan.outputs.headless && terminal) {
     // loaded only here: a headless run never loads React and Ink
     const { runTui } = await loadTui();
+    handOn();
     // 0 on q (3 when the scan was incomplete), 128 + the signal's number on Ctrl-C or a signal
     return await runTui(plan.scan, plan.outputs.delimiter, {
       notify: plan.notify,
       allowIncomplete: plan.outputs.allowIncomplete,
     });
   }
+  handOn();
   try {
     return await runHeadless(plan);
   } catch (e) {
