@@ -122,6 +122,20 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
     expect(p.seconds).toBeCloseTo(honest.seconds!, 3);
   });
 
+  itWith(['ffmpeg'], "FLAC: a STREAMINFO sample rate under the frames' own is not the length's", async () => {
+    const src = join(dir, 'rate.flac');
+    ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=44100:d=4', '-c:a', 'flac', src);
+    const b = Buffer.from(readFileSync(src));
+    // STREAMINFO's 20-bit rate (44,100, the frames say so too) forged to 4,000 Hz: 4 s counted 44 s
+    const x = b.readUInt32BE(18);
+    b.writeUInt32BE(((x & 0xfff) | (4000 << 12)) >>> 0, 18);
+    const forged = put(dir, 'rate-forged.flac', b);
+    const p = await probe(forged);
+    expect(p.error).toMatch(/at the frames' 44100 Hz \(STREAMINFO says 4000 Hz\)/);
+    expect(p.sampleRate).toBe(44100);
+    expectNear(p, decoded(forged), 0.01);
+  });
+
   itWith(
     ['ffmpeg', ffmpegEncoder('wavpack')],
     'WavPack: a block with a forged index counts its own samples only, after the tag or before it',
@@ -177,6 +191,37 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
       },
     );
   }
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libspeex')],
+    "Ogg Speex: every page's granule rewritten 100x (checksums right) is no length; the last page alone is counted to the one before",
+    async () => {
+      const real = made('pages.spx', '-c:a', 'libspeex');
+      const b = Buffer.from(readFileSync(real));
+      const pages: number[] = [];
+      for (let i = 0; i < b.length;) {
+        pages.push(i);
+        const segs = b[i + 26]!;
+        let len = 27 + segs;
+        for (let k = 0; k < segs; k++) len += b[i + 27 + k]!;
+        i += len;
+      }
+      // pages 0 and 1 are the headers (granule 0); each audio page's granule 100x
+      for (const [n, i] of pages.entries()) {
+        if (n < 2) continue;
+        const end = n + 1 < pages.length ? pages[n + 1]! : b.length;
+        b.writeBigInt64LE(b.readBigInt64LE(i + 6) * 100n, i + 6);
+        b.writeUInt32LE(oggCrc(b, i, end - i), i + 22);
+      }
+      const forged = put(dir, 'pages-forged.spx', b);
+      // 5 s counted 374 s: every page before the last was as forged as the last
+      expect(decoded(forged)).toBeLessThan(6);
+      expect(await probe(forged)).toMatchObject({
+        kind: 'unreadable',
+        error: expect.stringMatching(/so does every page before it with audio/),
+      });
+    },
+  );
 
   itWith(
     ['ffmpeg', ffmpegEncoder('libopus')],
