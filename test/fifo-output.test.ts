@@ -118,6 +118,47 @@ describe('a FIFO as an output', () => {
       expect(readdirSync(out)).toEqual([]);
     }, 60_000);
 
+  it('SIGTERM with the manifest queued for a stdout whose reader stopped reading ends the run with 143', async () => {
+    const big = join(dir, 'big-stdout');
+    for (let i = 0; i < 3000; i++) put(big, `acme/call-${i}.wav`, wav({ tag: i & 0xff, dataBytes: 800 }));
+    // stdout a FIFO whose reader (held here) never reads, and the test's own writer to see it full
+    const fifo = join(dir, 'stdout.fifo');
+    mkfifo(fifo);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const out = openSync(fifo, constants.O_WRONLY);
+    const probe = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    const child = spawn(process.execPath, [CLI, big, '--files', '-'], {
+      env: { ...process.env, CI: '1', TZ: 'UTC', NODE_ENV: 'production' },
+      stdio: ['ignore', out, 'pipe'],
+    });
+    closeSync(out);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const hung = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000).unref());
+    let result: number | null | 'hung';
+    try {
+      for (;;) {
+        try {
+          writeSync(probe, '\n');
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'EAGAIN') break;
+          throw e;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      child.kill('SIGTERM');
+      // before, Node waited for the reader to take the queued rows: the run never ended
+      result = await Promise.race([exited, hung]);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      closeSync(probe);
+      closeSync(reader);
+    }
+    expect(result, stderr).toBe(143);
+    expect(stderr).toMatch(/interrupted \(SIGTERM\) after [\d,]+ files; the manifest on stdout is partial/);
+  }, 60_000);
+
   it('a FIFO with a reader gets the manifest (written directly, as a pipe of the shell)', async () => {
     const fifo = join(dir, 'read.fifo');
     mkfifo(fifo);
