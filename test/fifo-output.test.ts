@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { createReadStream, mkdirSync, readdirSync } from 'node:fs';
+import { closeSync, constants, createReadStream, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, put, tempDir, wav } from './helpers.js';
 
@@ -20,8 +20,8 @@ function mkfifo(path: string): void {
 }
 
 /** the CLI on the tree, its stderr gathered, its exit awaited */
-function start(args: string[]) {
-  const child = spawn(process.execPath, [CLI, tree, ...args], {
+function start(args: string[], root = tree) {
+  const child = spawn(process.execPath, [CLI, root, ...args], {
     env: { ...process.env, CI: '1', TZ: 'UTC', NODE_ENV: 'production' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -74,6 +74,90 @@ describe('a FIFO as an output', () => {
       expect(readdirSync(out)).toEqual([]); // no temporary file, no lock, no CSV
     }, 60_000);
   }
+
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)
+    it(`${signal} while the FIFO's reader has stopped reading (the pipe full) ends the run with ${code}`, async () => {
+      // 3,000 rows of manifest, far more than a pipe holds (64 KiB): the run waits for its reader
+      const big = join(dir, `big-${signal}`);
+      for (let i = 0; i < 3000; i++) put(big, `acme/call-${i}.wav`, wav({ tag: i & 0xff, dataBytes: 800 }));
+      const out = join(dir, `stalled-${signal}`);
+      mkdirSync(out);
+      const fifo = join(dir, `stalled-${signal}.fifo`);
+      mkfifo(fifo);
+      // a reader that never reads (`exec 3<fifo`), and the test's own writer to see the pipe full
+      const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      const probe = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+      const run = start(['--files', fifo, '--csv', join(out, 's.csv')], big);
+      // generous (a loaded machine), and inside the test's own time: before, the run never ended
+      const hung = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000).unref());
+      let result: number | null | 'hung';
+      try {
+        // full when a byte more does not fit (EAGAIN): before, a thread of the pool was then held in
+        // write(2), and process.exit waited for it: no signal, nor any number of them, ended the run
+        for (;;) {
+          try {
+            writeSync(probe, '\n');
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code === 'EAGAIN') break;
+            throw e;
+          }
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        run.child.kill(signal);
+        result = await Promise.race([run.exited, hung]);
+      } finally {
+        if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+        closeSync(probe);
+        closeSync(reader);
+      }
+      expect(result, run.stderr()).toBe(code);
+      expect(run.stderr()).toMatch(new RegExp(`interrupted \\(${signal}\\) after [\\d,]+ files; no output written`));
+      expect(readdirSync(out)).toEqual([]);
+    }, 60_000);
+
+  it('SIGTERM with the manifest queued for a stdout whose reader stopped reading ends the run with 143', async () => {
+    const big = join(dir, 'big-stdout');
+    for (let i = 0; i < 3000; i++) put(big, `acme/call-${i}.wav`, wav({ tag: i & 0xff, dataBytes: 800 }));
+    // stdout a FIFO whose reader (held here) never reads, and the test's own writer to see it full
+    const fifo = join(dir, 'stdout.fifo');
+    mkfifo(fifo);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const out = openSync(fifo, constants.O_WRONLY);
+    const probe = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    const child = spawn(process.execPath, [CLI, big, '--files', '-'], {
+      env: { ...process.env, CI: '1', TZ: 'UTC', NODE_ENV: 'production' },
+      stdio: ['ignore', out, 'pipe'],
+    });
+    closeSync(out);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const hung = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000).unref());
+    let result: number | null | 'hung';
+    try {
+      for (;;) {
+        try {
+          writeSync(probe, '\n');
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'EAGAIN') break;
+          throw e;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      child.kill('SIGTERM');
+      // before, Node waited for the reader to take the queued rows: the run never ended
+      result = await Promise.race([exited, hung]);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      closeSync(probe);
+      closeSync(reader);
+    }
+    expect(result, stderr).toBe(143);
+    expect(stderr).toMatch(/interrupted \(SIGTERM\) after [\d,]+ files; the manifest on stdout is partial/);
+  }, 60_000);
 
   it('a FIFO with a reader gets the manifest (written directly, as a pipe of the shell)', async () => {
     const fifo = join(dir, 'read.fifo');

@@ -122,6 +122,20 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
     expect(p.seconds).toBeCloseTo(honest.seconds!, 3);
   });
 
+  itWith(['ffmpeg'], "FLAC: a STREAMINFO sample rate under the frames' own is not the length's", async () => {
+    const src = join(dir, 'rate.flac');
+    ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=44100:d=4', '-c:a', 'flac', src);
+    const b = Buffer.from(readFileSync(src));
+    // STREAMINFO's 20-bit rate (44,100, the frames say so too) forged to 4,000 Hz: 4 s counted 44 s
+    const x = b.readUInt32BE(18);
+    b.writeUInt32BE(((x & 0xfff) | (4000 << 12)) >>> 0, 18);
+    const forged = put(dir, 'rate-forged.flac', b);
+    const p = await probe(forged);
+    expect(p.error).toMatch(/at the frames' 44100 Hz \(STREAMINFO says 4000 Hz\)/);
+    expect(p.sampleRate).toBe(44100);
+    expectNear(p, decoded(forged), 0.01);
+  });
+
   itWith(
     ['ffmpeg', ffmpegEncoder('wavpack')],
     'WavPack: a block with a forged index counts its own samples only, after the tag or before it',
@@ -179,6 +193,37 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
   }
 
   itWith(
+    ['ffmpeg', ffmpegEncoder('libspeex')],
+    "Ogg Speex: every page's granule rewritten 100x (checksums right) is no length; the last page alone is counted to the one before",
+    async () => {
+      const real = made('pages.spx', '-c:a', 'libspeex');
+      const b = Buffer.from(readFileSync(real));
+      const pages: number[] = [];
+      for (let i = 0; i < b.length;) {
+        pages.push(i);
+        const segs = b[i + 26]!;
+        let len = 27 + segs;
+        for (let k = 0; k < segs; k++) len += b[i + 27 + k]!;
+        i += len;
+      }
+      // pages 0 and 1 are the headers (granule 0); each audio page's granule 100x
+      for (const [n, i] of pages.entries()) {
+        if (n < 2) continue;
+        const end = n + 1 < pages.length ? pages[n + 1]! : b.length;
+        b.writeBigInt64LE(b.readBigInt64LE(i + 6) * 100n, i + 6);
+        b.writeUInt32LE(oggCrc(b, i, end - i), i + 22);
+      }
+      const forged = put(dir, 'pages-forged.spx', b);
+      // 5 s counted 374 s: every page before the last was as forged as the last
+      expect(decoded(forged)).toBeLessThan(6);
+      expect(await probe(forged)).toMatchObject({
+        kind: 'unreadable',
+        error: expect.stringMatching(/so does every page before it with audio/),
+      });
+    },
+  );
+
+  itWith(
     ['ffmpeg', ffmpegEncoder('libopus')],
     'WebM: a Duration far past the last audio block counts to the block',
     async () => {
@@ -192,6 +237,71 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
       const p = await probe(forged);
       expect(p.error).toMatch(/Duration says .* the audio blocks end at/);
       expectNear(p, decoded(forged), 0.03);
+    },
+  );
+
+  /** the file with its TimecodeScale (3 bytes, 1,000,000 from ffmpeg) raised to 0xFFFFFF: every time 16.8x */
+  function forgedScale(real: string, name: string): string {
+    const b = Buffer.from(readFileSync(real));
+    const at = b.indexOf(Buffer.from([0x2a, 0xd7, 0xb1, 0x83]));
+    expect(b.readUIntBE(at + 4, 3)).toBe(1_000_000);
+    b.writeUIntBE(0xffffff, at + 4, 3);
+    return put(dir, name, b);
+  }
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libopus')],
+    'WebM/Opus: a forged TimecodeScale (its Duration and blocks 16.8x) counts the audio the packets hold',
+    async () => {
+      const real = made('scale.webm', '-c:a', 'libopus', '-b:a', '24k');
+      const forged = forgedScale(real, 'scale-forged.webm');
+      expectNear(await probe(real), decoded(real), 0.03);
+      // 5 s counted 84 s (within the Opus floor of the guard)
+      const p = await probe(forged);
+      expect(p.error).toMatch(/block times step 16\.\dx the audio/);
+      expectNear(p, decoded(forged), 0.05);
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('aac')],
+    'MKA/AAC: a forged TimecodeScale counts at most twice the audio (a frame is 1,024 or, HE-AAC, 2,048 samples)',
+    async () => {
+      const real = made('scale.mka', '-c:a', 'aac', '-b:a', '24k');
+      const forged = forgedScale(real, 'scale-forged.mka');
+      expect((await probe(real)).error).toBeUndefined();
+      const judge = decoded(forged);
+      const p = await probe(forged);
+      expect(p.error).toMatch(/block times step/);
+      expect(p.seconds!).toBeGreaterThanOrEqual(judge - 0.05);
+      expect(p.seconds!).toBeLessThanOrEqual(2 * judge + 0.1);
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libmp3lame')],
+    'MP3: valid frame headers over bytes that are no layer III frame count nothing; real frames all count',
+    async () => {
+      // 8 MiB of `FF FB 10 00`: each header where the one before says the next is (104 bytes), side
+      // information with big_values 511; it counted 2,097 s, ffmpeg decodes none
+      const junk = put(dir, 'headers.mp3', Buffer.alloc(8 * 1024 * 1024, Buffer.from([0xff, 0xfb, 0x10, 0x00])));
+      expect(decoded(junk)).toBe(0);
+      expect(await probe(junk)).toMatchObject({ kind: 'unreadable', error: 'no complete audio frame' });
+      const small = put(dir, 'headers-small.mp3', Buffer.alloc(64 * 1024, Buffer.from([0xff, 0xfb, 0x10, 0x00])));
+      expect((await probe(small)).kind).toBe('unreadable');
+      // the same 104-byte frames with zero side information are silence a decoder plays: counted (as
+      // CBR from the bytes, at the mean frame size with padding, 104.5 bytes: 0.5% under)
+      const frame = Buffer.alloc(104);
+      frame.writeUInt32BE(0xfffb1000);
+      const zeros = put(dir, 'silent-frames.mp3', Buffer.concat(Array<Buffer>(2000).fill(frame)));
+      expectNear(await probe(zeros), decoded(zeros), 0.3);
+      for (const [name, args] of [
+        ['cbr.mp3', ['-c:a', 'libmp3lame', '-b:a', '32k', '-write_xing', '0']],
+        ['lsf.mp3', ['-c:a', 'libmp3lame', '-b:a', '16k', '-write_xing', '0', '-ar', '16000']],
+      ] as const) {
+        const real = made(name, ...args);
+        expectNear(await probe(real), decoded(real), 0.15);
+      }
     },
   );
 

@@ -102,9 +102,18 @@ process.stdout.on('error', (e) => {
 // them on signals and errors; this catches the rest)
 process.on('exit', removeTemporaryFiles);
 
+/** How long a run a signal stopped waits for stdout's reader to take what is queued for it. */
+const STOPPED_DRAIN_MS = 1000;
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // Stopped by a signal with rows still queued for stdout (`--files -` into a pipe whose reader
+    // stopped reading): Node would wait for that reader, forever if it never reads, and the run that
+    // said it was interrupted did not end. Its reader gets a second to take them, then the run ends
+    // (what stdout got was already called partial).
+    if (code > 128 && code !== EXIT.brokenPipe && process.stdout.writableLength > 0)
+      setTimeout(() => process.exit(code), STOPPED_DRAIN_MS).unref();
   },
   (e: unknown) => {
     removeTemporaryFiles();

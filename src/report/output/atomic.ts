@@ -26,6 +26,8 @@ import {
   type WriteStream,
 } from 'node:fs';
 import { finished } from 'node:stream/promises';
+import { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import { basename, dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { describeError, planOutput, type OutputPlan } from './target.js';
@@ -43,7 +45,7 @@ export interface Output {
   readonly target: string;
   /** written in place (a device, a FIFO, a descriptor) rather than renamed into place */
   readonly direct: boolean;
-  readonly stream: WriteStream;
+  readonly stream: OutStream;
   /** the first write error, if any (kept here: never an uncaught 'error' event) */
   readonly failure: Error | undefined;
   write(text: string): void;
@@ -58,6 +60,9 @@ export interface Output {
   /** Give up: a temporary file is removed; a direct output is closed. */
   abort(): void;
 }
+
+/** A file's stream, or a pipe's (a FIFO, a pipe on a descriptor: written in the event loop, see pipeStream). */
+type OutStream = Writable & { readonly bytesWritten: number };
 
 const open = new Set<AtomicFile>();
 let exitHook = false;
@@ -79,7 +84,7 @@ abstract class BaseOutput {
 
   constructor(
     readonly target: string,
-    readonly stream: WriteStream,
+    readonly stream: OutStream,
   ) {
     stream.on('error', (e) => {
       this.error ??= e;
@@ -278,17 +283,17 @@ class DirectOutput extends BaseOutput implements Output {
     const fd = descriptorOf(path);
     if (fd !== undefined) {
       // an open descriptor of this process: written to as it is (opening /proc/self/fd/N again fails
-      // for a socket, ENXIO, and would lose a shell's file offset)
-      return new DirectOutput(target, createWriteStream('', { fd, autoClose: false }));
+      // for a socket, ENXIO, and would lose a shell's file offset), or, a pipe, through a descriptor
+      // of its own (a file offset means nothing there)
+      const pipe = pipeOf(fd);
+      return new DirectOutput(target, pipe ?? createWriteStream('', { fd, autoClose: false }));
     }
     try {
       const held = await waitForReader(path, wait);
-      try {
-        // no O_CREAT (never make a file in /dev) and no O_TRUNC; O_APPEND keeps what a shell's >> holds
-        return new DirectOutput(target, await openStream(path, constants.O_WRONLY | constants.O_APPEND, 0o600));
-      } finally {
-        if (held !== undefined) closeSync(held);
-      }
+      // a FIFO with its reader: the non-blocking descriptor the wait opened is the output
+      if (held !== undefined) return new DirectOutput(target, pipeStream(held));
+      // no O_CREAT (never make a file in /dev) and no O_TRUNC; O_APPEND keeps what a shell's >> holds
+      return new DirectOutput(target, await openStream(path, constants.O_WRONLY | constants.O_APPEND, 0o600));
     } catch (e) {
       if (e instanceof OutputInterrupted) throw e;
       throw new Error(`cannot write ${target}: ${describeError(e)}`, { cause: e });
@@ -329,9 +334,8 @@ const READER_POLL_MS = 100;
  * FIFO for writing blocks until one comes, and an open on the thread pool cannot be cancelled: the
  * run, held there, ignored SIGTERM (its handler ran, but the pending open kept the process alive).
  * So a non-blocking open is tried (ENXIO: no reader yet) every READER_POLL_MS, and the stop signal
- * ends the wait at once. The descriptor it returns is held while the output is opened as usual (a
- * reader is there, so that open returns at once; it is a blocking descriptor, as writes need), then
- * closed. Undefined for anything but a FIFO. A FIFO stays an output (as /dev/stdout or a pipe of the
+ * ends the wait at once. The non-blocking descriptor it returns is the output (pipeStream).
+ * Undefined for anything but a FIFO. A FIFO stays an output (as /dev/stdout or a pipe of the
  * shell are: written directly, never whole-or-absent): `mkfifo p; gzip < p > m.gz & leaktally --files p`.
  */
 async function waitForReader(path: string, { signal, onWait }: WaitOptions): Promise<number | undefined> {
@@ -359,6 +363,27 @@ async function waitForReader(path: string, { signal, onWait }: WaitOptions): Pro
       const timer = setTimeout(done, READER_POLL_MS);
       signal?.addEventListener('abort', done, { once: true });
     });
+  }
+}
+
+/**
+ * A pipe (a FIFO with its reader, a pipe on a descriptor) written in the event loop, on a
+ * non-blocking descriptor. fs.WriteStream writes on libuv's thread pool with a blocking write: a
+ * reader that stops reading (`mkfifo p; exec 3<p`) held that thread in write(2), and process.exit
+ * waits for the pool's threads: SIGTERM, SIGINT, a second signal, any number of them, and the run
+ * never ended (only SIGKILL did). A net.Socket over the descriptor is closed at once instead.
+ */
+function pipeStream(fd: number): OutStream {
+  return new Socket({ fd, readable: false, writable: true });
+}
+
+/** A descriptor of this process that is a pipe: opened again, non-blocking, as a stream of its own. */
+function pipeOf(fd: number): OutStream | undefined {
+  try {
+    if (!fstatSync(fd).isFIFO()) return undefined;
+    return pipeStream(openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_NONBLOCK));
+  } catch {
+    return undefined;
   }
 }
 

@@ -34,7 +34,12 @@ interface FrameHead {
   /** first sample of the frame (for a fixed-block stream: frame number × block size) */
   sample: number;
   blockSize: number;
+  /** the sample rate the frame states (undefined: "as in STREAMINFO"): what a decoder plays it at */
+  rate?: number;
 }
+
+/** Frame header sample-rate codes 1-11 (FLAC format, FRAME_HEADER). */
+const RATE_CODES = [0, 88200, 176400, 192000, 8000, 16000, 22050, 24000, 32000, 44100, 48000, 96000];
 
 /** A FLAC frame header at p whose CRC-8 checks, or undefined. */
 function frameHead(b: Buffer, p: number, fixedBlock: number): FrameHead | undefined {
@@ -85,10 +90,14 @@ function frameHead(b: Buffer, p: number, fixedBlock: number): FrameHead | undefi
     blockSize = b.readUInt16BE(q) + 1;
     q += 2;
   } else blockSize = 256 << (bsCode - 8);
-  if (srCode === 12) q += 1;
-  else if (srCode === 13 || srCode === 14) q += 2;
+  let rate: number | undefined = srCode > 0 && srCode < 12 ? RATE_CODES[srCode] : undefined;
+  if (srCode === 12) rate = b[q++]! * 1000;
+  else if (srCode === 13 || srCode === 14) {
+    rate = b.readUInt16BE(q) * (srCode === 14 ? 10 : 1);
+    q += 2;
+  }
   if (q >= b.length || crc8(b, p, q) !== b[q]) return undefined;
-  return { sample: variable ? n : n * fixedBlock, blockSize };
+  return { sample: variable ? n : n * fixedBlock, blockSize, rate: rate || undefined };
 }
 
 /** Largest tail read: two of the largest frames a FLAC stream may have are far smaller. */
@@ -135,6 +144,10 @@ export function probeFlac(src: FileSource, start: number): ProbeResult {
     // that later one real, and the complete frames end where it starts. A last frame with checksums
     // right costs a forger nothing; one that follows no frame is not a length (it counted up to
     // 0.08 s per byte of the file).
+    // a decoder plays a frame at its own header's rate; STREAMINFO's is a claim (forged from 44,100
+    // to 4,000 Hz it made 4 s count 44 s), and so is the last frame's (a forger rewrites two frames):
+    // the higher of the two, never a longer length than either gives
+    const rateOf = (f: FrameHead): number => Math.max(sampleRate, f.rate ?? 0);
     const cands: FrameHead[] = [];
     let crcChecks = 0; // the CRC-16 of the last few headers only: a forged tail must not cost O(n²)
     let last: FrameHead | undefined;
@@ -144,29 +157,30 @@ export function probeFlac(src: FileSource, start: number): ProbeResult {
       if (!f) continue;
       if (last) {
         if (f.sample + f.blockSize === last.sample)
-          return result(last.sample + last.blockSize, total, sampleRate, base, false);
+          return result(last.sample + last.blockSize, total, rateOf(last), base, false);
       } else if (
         crcChecks++ < 8 &&
         tail.length - i <= 2 * (maxFrame || 65536) &&
         crc16(tail, i, tail.length - 2) === tail.readUInt16BE(tail.length - 2)
       ) {
-        if (f.sample === 0) return result(f.blockSize, total, sampleRate, base, false);
+        if (f.sample === 0) return result(f.blockSize, total, rateOf(f), base, false);
         last = f;
         cands.length = 0; // headers found after it were inside its data
         continue;
       }
       for (const c of cands)
         if (f.sample + f.blockSize === c.sample) {
-          if (!last) return result(c.sample, total, sampleRate, base, true);
+          if (!last) return result(c.sample, total, rateOf(c), base, true);
           // c proven; when it is the frame the unproven last one follows, it is whole (a header follows it)
-          return forged(last, c === cands[0] ? c.sample + c.blockSize : c.sample, sampleRate, base);
+          return forged(last, c === cands[0] ? c.sample + c.blockSize : c.sample, rateOf(c), base);
         }
       if (cands.length < 64) cands.push(f);
     }
     const lastCand = cands.length ? cands[cands.length - 1] : undefined;
-    if (lastCand && tailPos === audioStart && !last) return result(lastCand.sample, total, sampleRate, base, true);
+    if (lastCand && tailPos === audioStart && !last)
+      return result(lastCand.sample, total, rateOf(lastCand), base, true);
     if (tailPos === audioStart || len >= TAIL_MAX) {
-      if (last) return forged(last, 0, sampleRate, base);
+      if (last) return forged(last, 0, rateOf(last), base);
       break;
     }
     len = Math.min(src.size - audioStart, len * 4);
@@ -183,7 +197,12 @@ function forged(
 ): ProbeResult {
   const why = `the last frame's sample number (${last.sample}) follows no frame before it (a forged frame?)`;
   if (upTo <= 0) return { kind: 'unreadable', ...base, error: `${why}: no length` };
-  return { kind: 'audio', seconds: upTo / rate, ...base, error: `${why}; counted the ${upTo} samples up to it` };
+  const error = `${why}; counted the ${upTo} samples up to it${rateNote(rate, base.sampleRate)}`;
+  return { kind: 'audio', seconds: upTo / rate, ...base, sampleRate: rate, error };
+}
+
+function rateNote(frames: number, streaminfo: number): string {
+  return frames === streaminfo ? '' : ` at the frames' ${frames} Hz (STREAMINFO says ${streaminfo} Hz)`;
 }
 
 function result(
@@ -200,5 +219,7 @@ function result(
       ? `cut off: STREAMINFO says ${total} samples; counted the ${samples} in complete frames`
       : `length unknown in STREAMINFO; counted the ${samples} samples in complete frames`;
   else if (total && samples !== total) error = `STREAMINFO says ${total} samples; counted the ${samples} in the frames`;
-  return { kind: 'audio', seconds: samples / rate, ...base, error };
+  const note = rateNote(rate, base.sampleRate);
+  if (note) error = `${error ?? `counted the ${samples} samples in the frames`}${note}`;
+  return { kind: 'audio', seconds: samples / rate, ...base, sampleRate: rate, error };
 }

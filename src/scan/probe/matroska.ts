@@ -140,6 +140,34 @@ interface Blocks {
   lastEnd: number;
   firstStart?: number;
   gaps: number[];
+  /** consecutive blocks whose time step was judged against the audio they hold */
+  pairs: number;
+  /** of those, the steps no longer than the earlier block's audio (and one unit of rounding) */
+  inStep: number;
+  /** the timeline's ns per ns of audio, from the steps judged (its smallest) */
+  ratio?: number;
+}
+
+/**
+ * The audio one block of the track holds, in ns, read from the packet itself where the codec
+ * says it cheaply (at most, where it cannot be told exactly): an Opus packet's TOC byte (RFC 6716,
+ * 3.1), an AAC frame's samples at the track's rate; undefined for other codecs and laced blocks.
+ */
+function packetNs(b: Buffer, data: number, flags: number, track: Track): number | undefined {
+  if (flags & 0x06 || data >= b.length) return undefined; // laced: several frames, sizes not read here
+  if (track.codec === 'A_OPUS') {
+    const toc = b[data]!;
+    const config = toc >> 3;
+    const ms =
+      config < 12 ? [10, 20, 40, 60][config % 4]! : config < 16 ? [10, 20][config % 2]! : [2.5, 5, 10, 20][config % 4]!;
+    const c = toc & 3;
+    const n = c === 0 ? 1 : c < 3 ? 2 : data + 1 < b.length ? b[data + 1]! & 0x3f : 0;
+    return n ? ms * n * 1e6 : undefined;
+  }
+  // AAC: 1,024 samples a frame at the core rate; a muxer may write HE-AAC's doubled output rate, so
+  // 2,048 (the most a frame can be at the rate given): a forged timeline is then counted at most 2x
+  if (track.codec.startsWith('A_AAC') && track.rate && track.rate >= 4000) return (2048 / track.rate) * 1e9;
+  return undefined;
 }
 
 /**
@@ -176,8 +204,9 @@ function clusterBlocks(b: Buffer, p: number, track: Track, scale: number, search
   if (cl?.id !== ID.Cluster) return undefined;
   const to = cl.end === UNKNOWN ? b.length : Math.min(cl.end, b.length);
   let tc: number | undefined;
-  const out: Blocks = { lastEnd: -1, gaps: [] };
+  const out: Blocks = { lastEnd: -1, gaps: [], pairs: 0, inStep: 0 };
   let prev: number | undefined;
+  let prevNs: number | undefined;
   const defaultUnits = track.defaultNs ? track.defaultNs / scale : undefined;
   for (let q = cl.data; q < to;) {
     if (search) step(search, q);
@@ -206,8 +235,17 @@ function clusterBlocks(b: Buffer, p: number, track: Track, scale: number, search
       if (num?.value === track.number && num.next + 2 <= b.length) {
         const t = tc + b.readInt16BE(num.next);
         out.firstStart ??= t;
-        if (prev !== undefined && t > prev) out.gaps.push(t - prev);
+        if (prev !== undefined && t > prev) {
+          out.gaps.push(t - prev);
+          if (prevNs !== undefined) {
+            const stepNs = (t - prev) * scale;
+            out.pairs++;
+            if (stepNs <= prevNs * 1.5 + scale) out.inStep++;
+            out.ratio = Math.min(out.ratio ?? Infinity, stepNs / prevNs);
+          }
+        }
         prev = t;
+        prevNs = num.next + 3 < blk.end ? packetNs(b, num.next + 3, b[num.next + 2]!, track) : undefined;
         const d = dur ?? defaultUnits ?? (out.gaps.length ? out.gaps[out.gaps.length - 1]! : 0);
         out.lastEnd = Math.max(out.lastEnd, t + d);
       }
@@ -229,6 +267,22 @@ function trackNumber(b: Buffer, p: number): { value: number; next: number } | un
 }
 
 export function probeMatroska(src: FileSource): ProbeResult | undefined {
+  const r = probeTimeline(src);
+  if (!r) return r;
+  const { timeline, ...out } = r;
+  if (timeline === undefined || out.kind !== 'audio' || out.seconds === undefined) return out;
+  const note = `the block times step ${timeline.toFixed(1)}x the audio the blocks hold (a forged TimecodeScale or timecodes): counted at the audio's pace`;
+  return { ...out, seconds: out.seconds / timeline, error: out.error ? `${note}; ${out.error}` : note };
+}
+
+/**
+ * The length by the file's timeline, and, when that timeline is shown not to be the audio's, by how
+ * much it runs ahead: every step between consecutive blocks seen (first and last cluster) longer
+ * than the audio of the block before it. A TimecodeScale forged 16x made 3 s of Opus count 50 s;
+ * the guard's floor let it through. A real file's steps equal its packets' audio (a gap of DTX
+ * lasts a few packets; the first and last clusters hold some in step); a few steps judged are needed.
+ */
+function probeTimeline(src: FileSource): (ProbeResult & { timeline?: number }) | undefined {
   const head =
     src.head.length === src.size || HEAD <= src.head.length ? src.head : src.read(0, Math.min(src.size, HEAD));
   const ebml = element(head, 0);
@@ -277,46 +331,61 @@ export function probeMatroska(src: FileSource): ProbeResult | undefined {
     durationUnits && Number.isFinite(durationUnits) && durationUnits > 0 ? (durationUnits * scale) / 1e9 : undefined;
   // the first block's time (recorders may not start at 0), then the last cluster in the tail
   let start = 0;
+  let first: Blocks | undefined;
   if (firstCluster >= 0) {
-    const f = clusterBlocks(head, firstCluster, audio, scale);
-    if (f?.firstStart !== undefined) start = f.firstStart;
+    first = clusterBlocks(head, firstCluster, audio, scale);
+    if (first?.firstStart !== undefined) start = first.firstStart;
   }
-  const blocks = lastBlockEnd(src, head, audio, scale);
-  if (whole && claimed !== undefined) {
-    // A whole file's Duration, unless its blocks end well before it: a Duration is a header's claim
-    // (a file of 5 s of clusters whose Duration said 1.2 h counted 1.2 h). When the tail holds no
-    // cluster (clusters of video further apart than the tail), the Duration stands, judged by the guard.
-    const duration = Math.max(0, claimed - delaySec);
-    if (typeof blocks !== 'number') return { kind: 'audio', seconds: duration, ...base };
-    const seconds = ((blocks - start) * scale) / 1e9 - delaySec;
-    if (seconds > 0 && seconds < duration - Math.max(1, duration * 0.01))
-      return {
-        kind: 'audio',
-        seconds,
-        ...base,
-        error: `Duration says ${claimed.toFixed(1)} s; the audio blocks end at ${seconds.toFixed(1)} s`,
-      };
-    return { kind: 'audio', seconds: duration, ...base };
-  }
-  if (blocks === FALSE_STARTS)
-    return {
-      kind: 'unreadable',
-      ...base,
-      error: 'no Duration, and the tail is full of false cluster starts (a hostile file?): length not found',
-    };
-  if (typeof blocks === 'number') {
-    const seconds = ((blocks - start) * scale) / 1e9 - delaySec;
-    if (seconds > 0) {
-      const note = claimed
-        ? `cut off: Duration says ${claimed.toFixed(1)} s; counted to the last complete block`
-        : 'no Duration element: counted to the last complete block';
-      return { kind: 'audio', seconds: claimed ? Math.min(seconds, claimed) : seconds, ...base, error: note };
+  const last = lastBlockEnd(src, head, audio, scale);
+  const blocks = typeof last === 'object' ? last.lastEnd : last;
+  const judged = [first, typeof last === 'object' ? last : undefined].filter((x): x is Blocks => x !== undefined);
+  const pairs = judged.reduce((n, x) => n + x.pairs, 0);
+  const ratio = Math.min(...judged.map((x) => x.ratio ?? Infinity));
+  const timeline =
+    pairs >= MIN_PAIRS && judged.every((x) => x.inStep === 0) && Number.isFinite(ratio) && ratio > 1.5
+      ? ratio
+      : undefined;
+  const r = byTimeline();
+  return timeline && r.kind === 'audio' ? { ...r, timeline } : r;
+  function byTimeline(): ProbeResult {
+    if (whole && claimed !== undefined) {
+      // A whole file's Duration, unless its blocks end well before it: a Duration is a header's claim
+      // (a file of 5 s of clusters whose Duration said 1.2 h counted 1.2 h). When the tail holds no
+      // cluster (clusters of video further apart than the tail), the Duration stands, judged by the guard.
+      const duration = Math.max(0, claimed - delaySec);
+      if (typeof blocks !== 'number') return { kind: 'audio', seconds: duration, ...base };
+      const seconds = ((blocks - start) * scale) / 1e9 - delaySec;
+      if (seconds > 0 && seconds < duration - Math.max(1, duration * 0.01))
+        return {
+          kind: 'audio',
+          seconds,
+          ...base,
+          error: `Duration says ${claimed.toFixed(1)} s; the audio blocks end at ${seconds.toFixed(1)} s`,
+        };
+      return { kind: 'audio', seconds: duration, ...base };
     }
+    if (blocks === FALSE_STARTS)
+      return {
+        kind: 'unreadable',
+        ...base,
+        error: 'no Duration, and the tail is full of false cluster starts (a hostile file?): length not found',
+      };
+    if (typeof blocks === 'number') {
+      const seconds = ((blocks - start) * scale) / 1e9 - delaySec;
+      if (seconds > 0) {
+        const note = claimed
+          ? `cut off: Duration says ${claimed.toFixed(1)} s; counted to the last complete block`
+          : 'no Duration element: counted to the last complete block';
+        return { kind: 'audio', seconds: claimed ? Math.min(seconds, claimed) : seconds, ...base, error: note };
+      }
+    }
+    return { kind: 'unreadable', ...base, error: 'no complete audio block found' };
   }
-  return { kind: 'unreadable', ...base, error: 'no complete audio block found' };
 }
 
 const FALSE_STARTS = 'false starts';
+/** Steps between blocks judged before a timeline is called another pace than its audio's. */
+const MIN_PAIRS = 4;
 
 /**
  * The end (in timecode units) of the last complete block of the track, from the last cluster in the
@@ -328,7 +397,7 @@ function lastBlockEnd(
   head: Buffer,
   audio: Track,
   scale: number,
-): number | undefined | typeof FALSE_STARTS {
+): Blocks | undefined | typeof FALSE_STARTS {
   for (let len = Math.min(src.size, 256 * 1024); ; len = Math.min(src.size, len * 4)) {
     const pos = src.size - len;
     const tail = pos === 0 && head.length === src.size ? head : src.read(pos, len);
@@ -343,7 +412,7 @@ function lastBlockEnd(
         return FALSE_STARTS;
       }
       if (!r || r.lastEnd < 0) continue;
-      return r.lastEnd;
+      return r;
     }
     if (pos === 0 || len >= TAIL_MAX) return undefined;
   }

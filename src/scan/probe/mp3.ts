@@ -102,11 +102,52 @@ interface Walk {
   bitrate: number;
   /** where the last complete frame ends */
   end: number;
+  /** frames passed over: a valid header over side information no decoder accepts */
+  bad: number;
+}
+
+/**
+ * Whether a complete layer III frame at p carries side information a decoder accepts: every
+ * granule's big_values at most 288 (576 lines in pairs), a window-switching granule not of the
+ * reserved block type 0 (ffmpeg refuses both), and the granules' main data no longer than the bit
+ * reservoir and the frame's own main data can hold (ISO/IEC 11172-3, 2.4.1.7). Valid headers over
+ * bytes that are not a frame (8 MiB of `FF FB 10 00`: every header where the last one's length says,
+ * big_values 511) then count nothing, as they decode to nothing. Layers I and II are not checked.
+ */
+function sideInfoSane(b: Buffer, p: number, f: Frame): boolean {
+  if (f.layer !== 3) return true;
+  const mono = f.channels === 1;
+  const mpeg1 = f.version === 1;
+  const side = mpeg1 ? (mono ? 17 : 32) : mono ? 9 : 17;
+  const at = p + 4 + ((b[p + 1]! & 1) === 0 ? 2 : 0); // a CRC follows the header when the protection bit is 0
+  if (at + side > p + f.size) return false;
+  let bit = at * 8;
+  const get = (n: number): number => {
+    let v = 0;
+    for (let i = 0; i < n; i++, bit++) v = (v << 1) | ((b[bit >>> 3]! >>> (7 - (bit & 7))) & 1);
+    return v;
+  };
+  const channels = mono ? 1 : 2;
+  const mainDataBegin = get(mpeg1 ? 9 : 8);
+  bit += mpeg1 ? (mono ? 5 : 3) + 4 * channels : mono ? 1 : 2; // private bits, scfsi
+  let mainBits = 0;
+  for (let gr = 0; gr < (mpeg1 ? 2 : 1); gr++)
+    for (let ch = 0; ch < channels; ch++) {
+      mainBits += get(12); // part2_3_length
+      if (get(9) > 288) return false; // big_values
+      bit += 8 + (mpeg1 ? 4 : 9); // global_gain, scalefac_compress
+      if (get(1)) {
+        if (get(2) === 0) return false; // window switching with the reserved block type
+        bit += 1 + 2 * 5 + 3 * 3;
+      } else bit += 3 * 5 + 4 + 3;
+      bit += mpeg1 ? 3 : 2;
+    }
+  return mainBits <= (mainDataBegin + p + f.size - at - side) * 8;
 }
 
 /** Complete frames from p on, resynchronising over junk; a frame cut by the buffer's end is not counted. */
 function walk(b: Buffer, p: number, ref: number): Walk {
-  const w: Walk = { frames: 0, bytes: 0, cbr: true, bitrate: 0, end: p };
+  const w: Walk = { frames: 0, bytes: 0, cbr: true, bitrate: 0, end: p, bad: 0 };
   while (p + 4 <= b.length) {
     let size = sameStreamSize(b, p, ref);
     if (!size) {
@@ -117,6 +158,12 @@ function walk(b: Buffer, p: number, ref: number): Walk {
       if (!size) break;
     }
     if (p + size > b.length) break;
+    if (!sideInfoSane(b, p, frameAt(b, p)!)) {
+      // a header over bytes that are not a layer III frame: passed over, not counted
+      w.bad++;
+      p += size;
+      continue;
+    }
     const br = (b[p + 2]! >>> 4) & 15;
     if (w.frames === 0) w.bitrate = br;
     else if (br !== w.bitrate) w.cbr = false;
@@ -293,9 +340,11 @@ export function probeMpeg(src: FileSource, start: number): ProbeResult | undefin
   if (t >= 0) samples.push(walk(tail.subarray(0, audioEnd - tailPos), t, f.header));
   let frames = 0;
   let bytes = 0;
+  let bad = 0;
   let cbr = true;
   for (const w of samples) {
     frames += w.frames;
+    bad += w.bad;
     bytes += w.bytes;
     cbr &&= w.cbr && (w.frames === 0 || w.bitrate === samples[0]!.bitrate);
   }
@@ -305,10 +354,12 @@ export function probeMpeg(src: FileSource, start: number): ProbeResult | undefin
     // one bit rate throughout: the frames are the bytes over the mean frame size (padding included)
     const frameBytes =
       f.layer === 1 ? (12 * f.bitrate * 4) / f.sampleRate : ((f.samples / 8) * f.bitrate) / f.sampleRate;
-    const n = Math.floor(audioBytes / frameBytes + 1e-9);
-    return { kind: 'audio', seconds: (n * f.samples) / perSec, ...base };
+    // less the share of the sampled frames a decoder refuses
+    const n = Math.floor((audioBytes / frameBytes) * (frames / (frames + bad)) + 1e-9);
+    const note = bad ? `${bad} of ${frames + bad} sampled frames not decodable: counted in proportion` : undefined;
+    return { kind: 'audio', seconds: (n * f.samples) / perSec, ...base, ...(note ? { error: note } : {}) };
   }
-  const n = Math.floor(audioBytes / (bytes / frames));
+  const n = Math.floor((audioBytes / (bytes / frames)) * (frames / (frames + bad)));
   return {
     kind: 'audio',
     seconds: (n * f.samples) / perSec,

@@ -146,6 +146,8 @@ export function probeOgg(src: FileSource): ProbeResult {
   // packets can hold is forged (its CRC costs a forger nothing: a file of 5 s "lasted" 1.2 h), and
   // the page before it gives the length.
   let last: { granule: number; packets: number; complete: boolean } | undefined;
+  // the page after the one being read, while the pages from the last one back fail the check
+  let later: { granule: number; packets: number } | undefined;
   for (let i = tail.lastIndexOf('OggS'); i >= 0; i = i > 0 ? tail.lastIndexOf('OggS', i - 1) : -1) {
     src.work.tick();
     if (i + 27 > tail.length) continue;
@@ -169,11 +171,28 @@ export function probeOgg(src: FileSource): ProbeResult {
       last = { granule, packets, complete: (tail[i + 5]! & 4) !== 0 };
       continue;
     }
-    if (last.granule - granule <= last.packets * s.perPacket) return length(last.granule, last.complete);
-    const r = length(granule, false);
+    if (!later) {
+      if (last.granule - granule <= last.packets * s.perPacket) return length(last.granule, last.complete);
+      later = { granule, packets };
+      continue;
+    }
+    // every page from the last back to `later` ran further than its packets hold (each rewritten,
+    // with its checksum: 4 s of Speex counted 299 s): the first page a page before it proves counts
+    if (later.granule - granule > later.packets * s.perPacket) {
+      later = { granule, packets };
+      continue;
+    }
+    const r = length(later.granule, false);
     const why = `the last page's granule (${last.granule}) runs further than its ${last.packets} packets can hold (a forged page?)`;
-    return r.kind === 'audio' ? { ...r, error: `${why}; counted to the page before it` } : r;
+    if (r.kind === 'audio') return { ...r, error: `${why}; counted to the last page the one before it leads to` };
+    break;
   }
+  if (later && last)
+    return {
+      kind: 'unreadable',
+      ...base,
+      error: `the last page's granule (${last.granule}) runs further than its ${last.packets} packets can hold, and so does every page before it with audio (forged pages?): no length`,
+    };
   // the only page with a granule in the tail (a short file, or pages larger than the tail): as it is
   if (last) return length(last.granule, last.complete);
   return { kind: 'unreadable', ...base, error: 'no complete Ogg page with a granule position' };
