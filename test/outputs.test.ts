@@ -740,6 +740,15 @@ describe('19.8 and 19.9: the register', () => {
 });
 
 describe('19.11: workbook sheets are split before 1,048,576 rows', () => {
+  it('a name holding what a workbook reads as an escape (_x0041_) keeps its text in the cell', async () => {
+    const t = tempDir();
+    for (const n of ['cust_x0041_', 'a_x005F_b', '_x00e9_']) put(t, `${n}/a.ul`, Buffer.alloc(8, 0xff));
+    const res = await scan({ root: t, depth: 1, zone: 'UTC', threads: 0 });
+    const report = notifyReport(res, {});
+    const wb = readXlsx(await workbookBuffer(report, res, method(res, report, { version: 'test' })));
+    const names = [2, 3, 4].map((r) => wb.cells.get('Summary')!.get(`A${r}`)?.value);
+    expect(names).toEqual(['_x00e9_', 'a_x005F_b', 'cust_x0041_']);
+  });
   it('a sheet longer than the limit becomes several, each with the header, every row once; the limit is Excel’s', async () => {
     expect(SHEET_ROWS).toBe(1_048_576);
     const res = await scan({ root: LEAK, depth: 1, zone: 'UTC', threads: 0 });

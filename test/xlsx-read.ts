@@ -18,7 +18,9 @@ const unxml = (s: string): string =>
     .replace(/&quot;/g, '"')
     .replace(/&apos;/g, "'")
     .replace(/&#(\d+);/g, (_, n) => String.fromCodePoint(Number(n)))
-    .replace(/&amp;/g, '&');
+    .replace(/&amp;/g, '&')
+    // ST_Xstring (ECMA-376 22.9.2.19): _xHHHH_ is the character HHHH, as Excel reads it
+    .replace(/_x([0-9A-Fa-f]{4})_/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 
 export function readXlsx(buf: Uint8Array): {
   sheets: string[];

@@ -43,8 +43,12 @@ const REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships
 const PKG_REL = 'http://schemas.openxmlformats.org/package/2006/relationships';
 const HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
 
-/** XML text: & < > escaped (and quotes in attributes); characters XML 1.0 cannot hold as _xHHHH_ */
+/** XML text: & < > escaped (and quotes in attributes); characters XML 1.0 cannot hold as _xHHHH_, a literal _xHHHH_ kept */
 function esc(s: string, attr = false): string {
+  // a cell's text is an ST_Xstring (ECMA-376 22.9.2.19), where _xHHHH_ stands for a character: a
+  // name holding "_x0041_" itself would show as "A" in Excel, so its underscore is written _x005F_
+  // (Excel and LibreOffice both read that back as "_")
+  if (!attr) s = s.replace(/_(?=x[0-9A-Fa-f]{4}_)/g, '_x005F_');
   let out = s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   if (attr) out = out.replace(/"/g, '&quot;').replace(/'/g, '&apos;');
   return out.replace(
