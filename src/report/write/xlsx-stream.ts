@@ -96,10 +96,23 @@ class Styles {
 /** A spreadsheet's day number of a Date's UTC fields (1900 date system) */
 const serial = (d: Date): number => d.getTime() / 86_400_000 + 25_569;
 
+/** the most characters a cell holds in Excel (a longer text makes Excel "repair" the file, dropping it) */
+export const CELL_CHARS = 32_767;
+
+/** A text cut to what a cell holds, its end saying how much was left out (the CSV and JSON keep it all). */
+function fitCell(v: string): string {
+  if (v.length <= CELL_CHARS) return v;
+  const mark = (n: number): string => ` …[+${n}]`;
+  let keep = CELL_CHARS - mark(v.length).length;
+  // never half a UTF-16 pair
+  if (/[\ud800-\udbff]/.test(v[keep - 1]!)) keep--;
+  return v.slice(0, keep) + mark(v.length - keep);
+}
+
 function cellXml(c: XlsxCell, ref: string, styles: Styles): string {
   if (c === null) return '';
   if (c.type === String) {
-    const v = c.value as string;
+    const v = fitCell(c.value as string);
     if (v === '') return ''; // an empty text is an empty cell (as write-excel-file wrote it)
     const s = 'fontWeight' in c && c.fontWeight === 'bold' ? ' s="1"' : '';
     return `<c r="${ref}"${s} t="inlineStr"><is><t xml:space="preserve">${esc(v)}</t></is></c>`;
