@@ -96,7 +96,7 @@ class Styles {
 /** A spreadsheet's day number of a Date's UTC fields (1900 date system) */
 const serial = (d: Date): number => d.getTime() / 86_400_000 + 25_569;
 
-/** the most characters a cell holds in Excel (a longer text makes Excel "repair" the file, dropping it) */
+/** the most characters a cell holds in Excel (its specifications; a longer text is reported as damaged content) */
 export const CELL_CHARS = 32_767;
 
 /** A text cut to what a cell holds, its end saying how much was left out (the CSV and JSON keep it all). */
