@@ -450,15 +450,18 @@ describe('19.12: temporary files of killed runs, locks, a stop while the stateme
     },
     SLOW,
   );
-  it(
-    'SIGINT while the statements are written: the partial set is removed, the run says so and which outputs are whole, exit 130',
-    async () => {
+  it.each([
+    ['a folder that was there', true],
+    ['a folder this run made (removed again)', false],
+  ])(
+    'SIGINT while the statements are written into %s: the partial set is removed, the run says so and which outputs are whole, exit 130',
+    async (_, there) => {
       const names = Array.from({ length: 3000 }, (_, i) => `k${String(i).padStart(4, '0')}`);
       const t = tempDir();
       for (const n of names) put(t, `${n}/a.ul`, Buffer.alloc(8, 0xff));
       const out = tempDir();
       const st = join(out, 'st');
-      mkdirSync(st);
+      if (there) mkdirSync(st);
       const child = spawn(
         process.execPath,
         [CLI, t, '--csv', join(out, 's.csv'), '--statements', st, '--threads', '1'],
@@ -469,6 +472,8 @@ describe('19.12: temporary files of killed runs, locks, a stop while the stateme
       );
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      // the folder is made before the scan, the index written after it: there is time to watch it
+      if (!there) await until(() => existsSync(st) || child.exitCode !== null, 'the statements folder');
       // held still the moment the index appears (written first, before any page), then stopped
       let stopped = false;
       const w = watch(st, (_e, f) => {
@@ -486,10 +491,12 @@ describe('19.12: temporary files of killed runs, locks, a stop while the stateme
       child.kill('SIGCONT');
       expect(await exitOf(child)).toBe(130);
       oneLine(stderr);
+      // no earlier set was there: only this run's pages went
       expect(stderr).toMatch(
-        /interrupted \(SIGINT\) while the outputs were being written; written and complete: --csv \S+s\.csv; no other output written; --statements \S+st: stopped after [\d,]+ of 3,002 pages, and the set was removed again/,
+        /interrupted \(SIGINT\) while the outputs were being written; written and complete: --csv \S+s\.csv; no other output written; --statements \S+st: stopped after [\d,]+ of 3,002 pages, and the set was removed again \(this run's pages\): the folder holds no statements now\n$/,
       );
-      expect(readdirSync(st)).toEqual([]);
+      if (there) expect(readdirSync(st)).toEqual([]);
+      else expect(existsSync(st)).toBe(false);
       expect(csvObjects(readFileSync(join(out, 's.csv'), 'utf8'))).toHaveLength(3001);
     },
     SLOW,

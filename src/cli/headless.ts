@@ -387,10 +387,10 @@ class HeadlessRun {
       return '';
     } catch (e) {
       if (e instanceof StatementsStopped && e.bySignal)
-        return `; --statements ${sf.given}: stopped after ${num(e.writtenThenRemoved)} of ${count(e.total, 'page', 'pages')}, and the set was removed again (this run's pages and the earlier run's): the folder holds no statements now`;
+        return `; --statements ${sf.given}: stopped after ${num(e.writtenThenRemoved)} of ${count(e.total, 'page', 'pages')}, and the set was removed again (${e.earlier ? "this run's pages and the earlier run's" : "this run's pages"}): the folder holds no statements now`;
       if (e instanceof StatementsStopped || e instanceof FolderMovedError)
         throw new OutputError(
-          `--statements: ${e.message}${e instanceof StatementsStopped ? `; the ${num(e.writtenThenRemoved)} pages written were removed again, with the earlier run's` : '; nothing was written to it'}${this.written.length ? `; ${this.writtenSoFar()}` : ''}`,
+          `--statements: ${e.message}${e instanceof StatementsStopped ? `; the ${num(e.writtenThenRemoved)} pages written were removed again${e.earlier ? ", with the earlier run's" : ''}` : '; nothing was written to it'}${this.written.length ? `; ${this.writtenSoFar()}` : ''}`,
           EXIT.output,
         );
       throw e;

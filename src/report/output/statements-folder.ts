@@ -109,6 +109,8 @@ export class StatementsStopped extends Error {
     readonly total: number,
     /** true: a signal; false: a write error */
     readonly bySignal: boolean,
+    /** an earlier run's set was in the folder, and went with this run's */
+    readonly earlier: boolean,
   ) {
     super(message);
   }
@@ -121,7 +123,7 @@ export class StatementsFolder {
   private old: string[] = [];
   private wrote = false;
   /** while the pages are written: the whole set the index lists, and how many pages are done */
-  private writing?: { all: string[]; done: number; total: number; inFlight: Set<string> };
+  private writing?: { all: string[]; done: number; total: number; inFlight: Set<string>; earlier: boolean };
 
   private constructor(
     readonly given: string,
@@ -257,7 +259,8 @@ export class StatementsFolder {
     const all = [...new Set([...this.old, ...names])];
     this.wrote = true;
     this.writeIndex('writing', all, version);
-    const w = (this.writing = { all, done: 0, total: names.length, inFlight: new Set<string>() });
+    const earlier = this.old.length > 0;
+    const w = (this.writing = { all, done: 0, total: names.length, inFlight: new Set<string>(), earlier });
     const pending = new Set<Promise<void>>();
     let failed: { name: string; error: unknown } | undefined;
     let stopped: string | undefined;
@@ -277,12 +280,13 @@ export class StatementsFolder {
     if (stopped || failed) {
       this.writing = undefined;
       this.removeSet(all);
-      if (stopped && !failed) throw new StatementsStopped(stopped, w.done, names.length, true);
+      if (stopped && !failed) throw new StatementsStopped(stopped, w.done, names.length, true, earlier);
       throw new StatementsStopped(
         `cannot write the statement ${failed!.name} in ${this.given}: ${describeError(failed!.error)}`,
         w.done,
         names.length,
         false,
+        earlier,
       );
     }
     this.writing = undefined;
@@ -305,7 +309,7 @@ export class StatementsFolder {
     this.writing = undefined;
     for (const t of w.inFlight) unlinkQuiet(this.folder.at(t));
     this.removeSet(w.all);
-    return `--statements ${this.given}: stopped after ${w.done} of ${w.total} pages, and the set was removed again (this run's pages and the earlier run's): the folder holds no statements now`;
+    return `--statements ${this.given}: stopped after ${w.done} of ${w.total} pages, and the set was removed again (${w.earlier ? "this run's pages and the earlier run's" : "this run's pages"}): the folder holds no statements now`;
   }
 
   /** Remove every file of the set and the index (a stop or an error while writing). */
@@ -313,6 +317,8 @@ export class StatementsFolder {
     for (const n of all) unlinkQuiet(this.folder.at(n));
     unlinkQuiet(this.folder.at(INDEX_JSON));
     syncFolder(this.folder.at('.'));
+    // nothing of this run is left: a folder it made is removed again by close(), as after no write
+    this.wrote = false;
   }
 
   /** Release the lock; a folder this run made and wrote nothing in is removed again. */
