@@ -351,7 +351,7 @@ describe('atomic output', () => {
     expect(code).toBe(130);
     // before the first manifest row reached stdout, or after: either way it says what was written
     expect(stderr).toMatch(
-      /interrupted \(SIGINT\) after [\d,]+ files?; (no output written|the manifest on stdout is partial \([\d,]+ rows? written, the rest not\); no other output written)\n$/,
+      /interrupted \(SIGINT\) after [\d,]+ files?; (no output written|the manifest on stdout is partial \([\d,]+ rows? handed to it, the rest not\); no other output written)\n$/,
     );
     expect(readdirSync(dir)).toEqual([]);
   });

@@ -397,13 +397,13 @@ describe('signals and broken pipes', () => {
       expect(r.code).toBe(130);
       expect(r.out).toEqual([]);
       expect(r.stderr).toMatch(
-        /interrupted \(SIGINT\) after [\d,]+ files; the manifest on stdout is partial \([\d,]+ rows written, the rest not\); no other output written/,
+        /interrupted \(SIGINT\) after [\d,]+ files; the manifest on stdout is partial \([\d,]+ rows handed to it, the rest not\); no other output written/,
       );
       expect(r.stderr).not.toMatch(/no output written\n/);
       expect(r.rows).toBeGreaterThan(1);
       expect(r.rows).toBeLessThan(10_001);
-      // the count on stderr is what reached stdout: whole rows, after the header
-      const said = Number(/partial \(([\d,]+) rows? written/.exec(r.stderr)![1]!.replace(/,/g, ''));
+      // the count on stderr is what reached stdout when its reader reads on: whole rows, after the header
+      const said = Number(/partial \(([\d,]+) rows? handed to it/.exec(r.stderr)![1]!.replace(/,/g, ''));
       expect(r.rows).toBe(said + 1);
     },
     SLOW,

@@ -145,7 +145,7 @@ class HeadlessRun {
 
   private manifestOnStdout(): string {
     return this.manifest && this.o.files === '-'
-      ? `; the manifest on stdout is partial (${count(this.manifest.rows, 'row', 'rows')})`
+      ? `; the manifest on stdout is partial (at most ${count(this.manifest.rows, 'row', 'rows')}, the last possibly cut short)`
       : '';
   }
 
@@ -289,13 +289,14 @@ class HeadlessRun {
     const signal = this.stopped();
     if (signal && !this.written.length) {
       removeTemporaryFiles();
-      // rows already taken for stdout are sent whole (the CSV's buffer flushed), so the count below is what the reader gets
+      // rows already taken for stdout are sent whole (the CSV's buffer flushed); a reader that stopped
+      // reading gets fewer (main.ts gives it a second), so the count is of rows handed to stdout
       if (m && o.files === '-') void m.end();
       // eslint-disable-next-line @typescript-eslint/no-deprecated -- progress() is taken now; snapshot().progress is the last published one and would show an older count or time
       const done = scanner.progress().done;
       const stdoutPart =
         m && o.files === '-' && m.rows > 0
-          ? `the manifest on stdout is partial (${count(m.rows, 'row', 'rows')} written, the rest not); no other output written`
+          ? `the manifest on stdout is partial (${count(m.rows, 'row', 'rows')} handed to it, the rest not); no other output written`
           : 'no output written';
       process.stderr.write(`leaktally: interrupted (${signal}) after ${count(done, 'file', 'files')}; ${stdoutPart}\n`);
       return signalExitCode(signal);
