@@ -2,9 +2,9 @@
  * The workbook (--xlsx, and the UI's export to a name ending in .xlsx): the route that keeps keys,
  * numbers and dates right in every spreadsheet and locale, because each cell carries its type.
  *
- * Writer: xlsx-stream.ts, which writes each sheet's rows as they are made and zips them as they come
- * (write-excel-file, used before, built the whole workbook as strings: a million customers' Summary
- * sheet is more than a JavaScript string holds). Typed cells (text, number, date) with a number format
+ * Writer: xlsx-stream.ts, which writes each sheet's rows as they are made and zips them (yazl) as they
+ * come (write-excel-file, used before, built the whole workbook as strings: a million customers'
+ * Summary sheet is more than a JavaScript string holds; why no library writes it, see there). Typed cells (text, number, date) with a number format
  * per column are all this needs. No formula cell is ever written: every value goes in as a String,
  * Number or Date cell. The rows are made afresh for each sheet (report.eachRow), never all kept.
  *
@@ -12,6 +12,7 @@
  * zone), each beside the same instant as text with its offset, as the JSON writes it. Headings, sheet
  * names and words follow --lang (lang/); the Facts sheet holds the case facts (--facts).
  */
+import { PassThrough } from 'node:stream';
 import { writeXlsxStream, type XlsxRow as Row, type XlsxSheet } from './xlsx-stream.js';
 import type { ScanResult } from '../../scan/engine.js';
 import { formatIso, offsetMinutes } from '../../scan/place/date/zone.js';
@@ -274,7 +275,6 @@ export async function workbookBuffer(
   m: Method,
   maxRows = SHEET_ROWS,
 ): Promise<Buffer> {
-  const { PassThrough } = await import('node:stream');
   const out = new PassThrough();
   const parts: Buffer[] = [];
   out.on('data', (b: Buffer) => parts.push(b));
