@@ -18,7 +18,9 @@ const unxml = (s: string): string =>
     .replace(/&quot;/g, '"')
     .replace(/&apos;/g, "'")
     .replace(/&#(\d+);/g, (_, n) => String.fromCodePoint(Number(n)))
-    .replace(/&amp;/g, '&');
+    .replace(/&amp;/g, '&')
+    // what Excel does with a text's _xHHHH_ (ECMA-376 ST_Xstring): the UTF-16 unit it names
+    .replace(/_x([0-9a-f]{4})_/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 
 export function readXlsx(buf: Uint8Array): {
   sheets: string[];

@@ -43,10 +43,16 @@ const REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships
 const PKG_REL = 'http://schemas.openxmlformats.org/package/2006/relationships';
 const HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
 
-/** XML text: & < > escaped (and quotes in attributes); characters XML 1.0 cannot hold as _xHHHH_ */
+/**
+ * XML text: & < > escaped (and quotes in attributes); characters XML 1.0 cannot hold as _xHHHH_. In
+ * a cell's text, a name's own `_xHHHH_` has its underscore written `_x005F_`: Excel decodes every
+ * `_xHHHH_` in a cell's text (ECMA-376 ST_Xstring), so a folder named `_x0041_cme` showed as "Acme",
+ * another customer's name, and LibreOffice showed `_x005F_x0041_` as `_x0041_` (attack round 5).
+ */
 function esc(s: string, attr = false): string {
   let out = s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   if (attr) out = out.replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  else out = out.replace(/_(?=x[0-9a-f]{4}_)/gi, '_x005F_');
   return out.replace(
     /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
     (c) => `_x${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}_`,
