@@ -98,10 +98,25 @@ class Styles {
 /** A spreadsheet's day number of a Date's UTC fields (1900 date system) */
 const serial = (d: Date): number => d.getTime() / 86_400_000 + 25_569;
 
-function cellXml(c: XlsxCell, ref: string, styles: Styles): string {
+/**
+ * The most characters (UTF-16 units) a cell holds in Excel: a longer text makes Excel find the
+ * workbook damaged and "repair" it. Names are short, but a controller's keys are joined in one cell
+ * (a controller of 5,000 lines: 55,000 characters; attack round 5).
+ */
+const CELL_CHARS = 32_767;
+
+/** The text, or as much of it as a cell holds with a note of what was left out (the JSON has all). */
+function fit(v: string, cut: (left: number) => string): string {
+  if (v.length <= CELL_CHARS) return v;
+  let keep = CELL_CHARS - cut(v.length).length;
+  if (/[\ud800-\udbff]/.test(v[keep - 1]!)) keep--; // not half of a character
+  return v.slice(0, keep) + cut(v.length - keep);
+}
+
+function cellXml(c: XlsxCell, ref: string, styles: Styles, cut: (left: number) => string): string {
   if (c === null) return '';
   if (c.type === String) {
-    const v = c.value as string;
+    const v = fit(c.value as string, cut);
     if (v === '') return ''; // an empty text is an empty cell (as write-excel-file wrote it)
     const s = 'fontWeight' in c && c.fontWeight === 'bold' ? ' s="1"' : '';
     return `<c r="${ref}"${s} t="inlineStr"><is><t xml:space="preserve">${esc(v)}</t></is></c>`;
@@ -197,6 +212,7 @@ function* sheetXml(
   styles: Styles,
   left: { more: boolean; pending?: XlsxRow },
   stopped: () => boolean,
+  cut: (left: number) => string,
 ): Generator<string> {
   const sticky = s.stickyRowsCount ?? 0;
   yield (
@@ -211,7 +227,7 @@ function* sheetXml(
   let r = 0;
   const row = (cells: XlsxRow): string => {
     r++;
-    return `<row r="${r}">${cells.map((c, i) => cellXml(c, `${columnName(i)}${r}`, styles)).join('')}</row>`;
+    return `<row r="${r}">${cells.map((c, i) => cellXml(c, `${columnName(i)}${r}`, styles, cut)).join('')}</row>`;
   };
   if (s.header) yield row(s.header);
   left.more = false;
@@ -238,8 +254,15 @@ function* sheetXml(
 export async function writeXlsxStream(
   out: Writable,
   sheets: readonly XlsxSheet[],
-  opts: { font: { name: string; size: number }; maxRows: number; stopped?: () => boolean },
+  opts: {
+    font: { name: string; size: number };
+    maxRows: number;
+    stopped?: () => boolean;
+    /** the note ending a text cut to what a cell holds, given the characters left out */
+    cut?: (left: number) => string;
+  },
 ): Promise<void> {
+  const cut = opts.cut ?? ((n: number) => ` … (${n} more characters)`);
   const zip = new Zip(out);
   const styles = new Styles();
   const names: string[] = [];
@@ -254,7 +277,7 @@ export async function writeXlsxStream(
       const max = s.header ? opts.maxRows : Infinity;
       await zip.file(
         `xl/worksheets/sheet${names.length}.xml`,
-        sheetXml(s, source, max, styles, left, opts.stopped ?? (() => false)),
+        sheetXml(s, source, max, styles, left, opts.stopped ?? (() => false), cut),
       );
       if (left.more) {
         // the row that was found past the limit opens the next part
