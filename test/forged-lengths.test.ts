@@ -225,6 +225,40 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
 
   itWith(
     ['ffmpeg', ffmpegEncoder('libopus')],
+    'Ogg Opus: pages of empty packets whose granules step as far as the packets could hold add nothing',
+    async () => {
+      const real = made('empty.opus', '-c:a', 'libopus');
+      const b = Buffer.from(readFileSync(real));
+      const last = b.lastIndexOf('OggS');
+      let granule = b.readBigInt64LE(last + 6);
+      const serial = b.readUInt32LE(last + 14);
+      const seq = b.readUInt32LE(last + 18);
+      b[last + 5] = b[last + 5]! & ~4; // no longer the end of the stream
+      b.writeUInt32LE(oggCrc(b, last, b.length - last), last + 22);
+      const pages: Buffer[] = [b];
+      for (let k = 0; k < 100; k++) {
+        // 255 lacing values of 0: 255 packets of no bytes, the granule 3.5 s on (under 255 x 120 ms)
+        granule += 168_000n;
+        const page = Buffer.alloc(27 + 255);
+        page.write('OggS', 0, 'latin1');
+        page[5] = k === 99 ? 4 : 0;
+        page.writeBigInt64LE(granule, 6);
+        page.writeUInt32LE(serial, 14);
+        page.writeUInt32LE(seq + 1 + k, 18);
+        page[26] = 255;
+        page.writeUInt32LE(oggCrc(page, 0, page.length), 22);
+        pages.push(page);
+      }
+      const forged = put(dir, 'empty-forged.opus', Buffer.concat(pages));
+      // 5 s counted 355 s, under the guard's floor for the file's 36 KB; now counted to the real pages
+      const p = await probe(forged);
+      expect(p.error).toMatch(/a forged page/);
+      expectNear(p, decoded(forged), 0.03);
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libopus')],
     'WebM: a Duration far past the last audio block counts to the block',
     async () => {
       const real = made('tone.webm', '-c:a', 'libopus');

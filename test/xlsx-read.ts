@@ -19,8 +19,8 @@ const unxml = (s: string): string =>
     .replace(/&apos;/g, "'")
     .replace(/&#(\d+);/g, (_, n) => String.fromCodePoint(Number(n)))
     .replace(/&amp;/g, '&')
-    // ST_Xstring (ECMA-376 22.9.2.19): _xHHHH_ is the character HHHH, as Excel reads it
-    .replace(/_x([0-9A-Fa-f]{4})_/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+    // what Excel does with a text's _xHHHH_ (ECMA-376 ST_Xstring): the UTF-16 unit it names
+    .replace(/_x([0-9a-f]{4})_/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 
 export function readXlsx(buf: Uint8Array): {
   sheets: string[];

@@ -67,16 +67,22 @@ export async function main(argv: string[]): Promise<number> {
   if (!plan.outputs.headless && terminal) {
     // loaded only here: a headless run never loads React and Ink
     const { runTui } = await loadTui();
-    handOn();
     // 0 on q (3 when the scan was incomplete), 128 + the signal's number on Ctrl-C or a signal
-    return await runTui(plan.scan, plan.outputs.delimiter, {
+    const tui = runTui(plan.scan, plan.outputs.delimiter, {
       notify: plan.notify,
       allowIncomplete: plan.outputs.allowIncomplete,
     });
+    handOn(); // after the UI took the signals over (see below)
+    return await tui;
   }
-  handOn();
   try {
-    return await runHeadless(plan);
+    // The run takes the signals over before its first await; only then are ours removed. Removed
+    // before (no listener for a moment), Node closed its watcher and dropped a signal that came while
+    // the register was parsed, not yet dispatched: the run went on and wrote every output, exit 0
+    // (a 200,000-line register, SIGINT 3.75 s, 4.0 s and 5.5 s after the start; attack round 5).
+    const running = runHeadless(plan);
+    handOn();
+    return await running;
   } catch (e) {
     removeTemporaryFiles();
     if (isBrokenPipe(e)) brokenPipe();

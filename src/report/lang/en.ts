@@ -310,6 +310,7 @@ export const en = {
     item: 'Item',
     value: 'Value',
     asWritten: 'As written (with offset)',
+    cut: (left: string) => ` … (${left} more characters: a cell holds at most 32,767; the JSON has them all)`,
     col: {
       customer: 'Keys (customer folders or lines)',
       kind: 'Row',

@@ -305,6 +305,7 @@ export const sv: Strings = {
     item: 'Punkt',
     value: 'Värde',
     asWritten: 'Som skrivet (med tidsförskjutning)',
+    cut: (left: string) => ` … (${left} tecken till: en cell rymmer högst 32 767; JSON-filen har alla)`,
     col: {
       customer: 'Nycklar (kundmappar eller linjer)',
       kind: 'Rad',

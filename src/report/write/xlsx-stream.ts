@@ -43,14 +43,16 @@ const REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships
 const PKG_REL = 'http://schemas.openxmlformats.org/package/2006/relationships';
 const HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
 
-/** XML text: & < > escaped (and quotes in attributes); characters XML 1.0 cannot hold as _xHHHH_, a literal _xHHHH_ kept */
+/**
+ * XML text: & < > escaped (and quotes in attributes); characters XML 1.0 cannot hold as _xHHHH_. In
+ * a cell's text, a name's own `_xHHHH_` has its underscore written `_x005F_`: Excel decodes every
+ * `_xHHHH_` in a cell's text (ECMA-376 ST_Xstring), so a folder named `_x0041_cme` showed as "Acme",
+ * another customer's name, and LibreOffice showed `_x005F_x0041_` as `_x0041_` (attack round 5).
+ */
 function esc(s: string, attr = false): string {
-  // a cell's text is an ST_Xstring (ECMA-376 22.9.2.19), where _xHHHH_ stands for a character: a
-  // name holding "_x0041_" itself would show as "A" in Excel, so its underscore is written _x005F_
-  // (Excel and LibreOffice both read that back as "_")
-  if (!attr) s = s.replace(/_(?=x[0-9A-Fa-f]{4}_)/g, '_x005F_');
   let out = s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   if (attr) out = out.replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  else out = out.replace(/_(?=x[0-9a-f]{4}_)/gi, '_x005F_');
   return out.replace(
     /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
     (c) => `_x${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}_`,
@@ -96,23 +98,25 @@ class Styles {
 /** A spreadsheet's day number of a Date's UTC fields (1900 date system) */
 const serial = (d: Date): number => d.getTime() / 86_400_000 + 25_569;
 
-/** the most characters a cell holds in Excel (its specifications; a longer text is reported as damaged content) */
-export const CELL_CHARS = 32_767;
+/**
+ * The most characters (UTF-16 units) a cell holds in Excel: a longer text makes Excel find the
+ * workbook damaged and "repair" it. Names are short, but a controller's keys are joined in one cell
+ * (a controller of 5,000 lines: 55,000 characters; attack round 5).
+ */
+const CELL_CHARS = 32_767;
 
-/** A text cut to what a cell holds, its end saying how much was left out (the CSV and JSON keep it all). */
-function fitCell(v: string): string {
+/** The text, or as much of it as a cell holds with a note of what was left out (the JSON has all). */
+function fit(v: string, cut: (left: number) => string): string {
   if (v.length <= CELL_CHARS) return v;
-  const mark = (n: number): string => ` …[+${n}]`;
-  let keep = CELL_CHARS - mark(v.length).length;
-  // never half a UTF-16 pair
-  if (/[\ud800-\udbff]/.test(v[keep - 1]!)) keep--;
-  return v.slice(0, keep) + mark(v.length - keep);
+  let keep = CELL_CHARS - cut(v.length).length;
+  if (/[\ud800-\udbff]/.test(v[keep - 1]!)) keep--; // not half of a character
+  return v.slice(0, keep) + cut(v.length - keep);
 }
 
-function cellXml(c: XlsxCell, ref: string, styles: Styles): string {
+function cellXml(c: XlsxCell, ref: string, styles: Styles, cut: (left: number) => string): string {
   if (c === null) return '';
   if (c.type === String) {
-    const v = fitCell(c.value as string);
+    const v = fit(c.value as string, cut);
     if (v === '') return ''; // an empty text is an empty cell (as write-excel-file wrote it)
     const s = 'fontWeight' in c && c.fontWeight === 'bold' ? ' s="1"' : '';
     return `<c r="${ref}"${s} t="inlineStr"><is><t xml:space="preserve">${esc(v)}</t></is></c>`;
@@ -208,6 +212,7 @@ function* sheetXml(
   styles: Styles,
   left: { more: boolean; pending?: XlsxRow },
   stopped: () => boolean,
+  cut: (left: number) => string,
 ): Generator<string> {
   const sticky = s.stickyRowsCount ?? 0;
   yield (
@@ -222,7 +227,7 @@ function* sheetXml(
   let r = 0;
   const row = (cells: XlsxRow): string => {
     r++;
-    return `<row r="${r}">${cells.map((c, i) => cellXml(c, `${columnName(i)}${r}`, styles)).join('')}</row>`;
+    return `<row r="${r}">${cells.map((c, i) => cellXml(c, `${columnName(i)}${r}`, styles, cut)).join('')}</row>`;
   };
   if (s.header) yield row(s.header);
   left.more = false;
@@ -249,8 +254,15 @@ function* sheetXml(
 export async function writeXlsxStream(
   out: Writable,
   sheets: readonly XlsxSheet[],
-  opts: { font: { name: string; size: number }; maxRows: number; stopped?: () => boolean },
+  opts: {
+    font: { name: string; size: number };
+    maxRows: number;
+    stopped?: () => boolean;
+    /** the note ending a text cut to what a cell holds, given the characters left out */
+    cut?: (left: number) => string;
+  },
 ): Promise<void> {
+  const cut = opts.cut ?? ((n: number) => ` … (${n} more characters)`);
   const zip = new Zip(out);
   const styles = new Styles();
   const names: string[] = [];
@@ -265,7 +277,7 @@ export async function writeXlsxStream(
       const max = s.header ? opts.maxRows : Infinity;
       await zip.file(
         `xl/worksheets/sheet${names.length}.xml`,
-        sheetXml(s, source, max, styles, left, opts.stopped ?? (() => false)),
+        sheetXml(s, source, max, styles, left, opts.stopped ?? (() => false), cut),
       );
       if (left.more) {
         // the row that was found past the limit opens the next part

@@ -268,6 +268,14 @@ export const SHEET_ROWS = 1_048_576;
 
 const FONT = { name: 'Arial', size: 10 };
 
+/** The note ending a text longer than a cell holds (xlsx-stream.ts), in the report's language. */
+const cutNote =
+  (report: NotifyReport) =>
+  (left: number): string => {
+    const lang = report.options.lang ?? 'en';
+    return strings(lang).workbook.cut(left.toLocaleString(lang === 'sv' ? 'sv-SE' : 'en-US'));
+  };
+
 /** The workbook as bytes (the tests read it back; a run writes it through writeWorkbook). */
 export async function workbookBuffer(
   report: NotifyReport,
@@ -278,7 +286,7 @@ export async function workbookBuffer(
   const out = new PassThrough();
   const parts: Buffer[] = [];
   out.on('data', (b: Buffer) => parts.push(b));
-  await writeXlsxStream(out, workbookSheets(report, result, m), { font: FONT, maxRows });
+  await writeXlsxStream(out, workbookSheets(report, result, m), { font: FONT, maxRows, cut: cutNote(report) });
   out.end();
   return Buffer.concat(parts);
 }
@@ -292,7 +300,12 @@ export async function writeWorkbook(
   stopped?: () => boolean,
 ): Promise<void> {
   try {
-    await writeXlsxStream(file.stream, workbookSheets(report, result, m), { font: FONT, maxRows: SHEET_ROWS, stopped });
+    await writeXlsxStream(file.stream, workbookSheets(report, result, m), {
+      font: FONT,
+      maxRows: SHEET_ROWS,
+      stopped,
+      cut: cutNote(report),
+    });
     await file.commit();
   } catch (e) {
     file.abort();
