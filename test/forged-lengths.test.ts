@@ -283,6 +283,52 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
     return put(dir, name, b);
   }
 
+  /** A WebM as a browser records it (no Duration), its last cluster's timecode set to `tc` (ms). */
+  function forgedLastCluster(real: string, name: string, tc: number): string {
+    const b = Buffer.from(readFileSync(real));
+    expect(b.indexOf(Buffer.from([0x44, 0x89]))).toBe(-1); // no Duration element
+    const at = b.lastIndexOf(Buffer.from([0x1f, 0x43, 0xb6, 0x75]));
+    let p = at + 4;
+    p += 8 - Math.floor(Math.log2(b[p]!)); // the cluster's size (a vint)
+    expect(b[p]).toBe(0xe7); // its Timecode
+    const size = b[p + 1]! & 0x7f;
+    expect(tc).toBeLessThan(2 ** (8 * size));
+    b.writeUIntBE(tc, p + 2, size);
+    return put(dir, name, b);
+  }
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libopus')],
+    'WebM/Opus with no Duration: a last cluster whose timecode is forged counts the audio the packets hold',
+    async () => {
+      // 20 s as MediaRecorder writes it: clusters, no Duration; the tail's timecode is the length
+      const real = join(dir, 'live.webm');
+      ffmpeg(
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=f=440:r=8000:d=20,volume=0.5',
+        '-c:a',
+        'libopus',
+        '-b:a',
+        '20k',
+        '-live',
+        '1',
+        real,
+      );
+      const honest = await probe(real);
+      expectNear(honest, decoded(real), 0.05);
+      expect(honest.error).toBe('no Duration element: counted to the last complete block');
+      // 2 bytes of the last cluster: 20 s counted 65.6 s (every block step in the clusters read in step)
+      const forged = forgedLastCluster(real, 'live-forged.webm', 0xffff);
+      const p = await probe(forged);
+      expect(p.error).toMatch(
+        /more than the file's bytes hold at its blocks' rate .*: counted the audio its packets hold/,
+      );
+      expectNear(p, decoded(forged), 0.05);
+    },
+  );
+
   itWith(
     ['ffmpeg', ffmpegEncoder('libopus')],
     'WebM/Opus: a forged TimecodeScale (its Duration and blocks 16.8x) counts the audio the packets hold',

@@ -146,6 +146,13 @@ interface Blocks {
   inStep: number;
   /** the timeline's ns per ns of audio, from the steps judged (its smallest) */
   ratio?: number;
+  /** the audio the track's blocks hold (packetNs), and those blocks' bytes */
+  audioNs: number;
+  audioBytes: number;
+  /** blocks of the track whose audio could not be told (laced, or a codec not read) */
+  untold: number;
+  /** where the cluster ends (its size, or the next cluster of an unknown-size one) */
+  end: number;
 }
 
 /**
@@ -204,7 +211,7 @@ function clusterBlocks(b: Buffer, p: number, track: Track, scale: number, search
   if (cl?.id !== ID.Cluster) return undefined;
   const to = cl.end === UNKNOWN ? b.length : Math.min(cl.end, b.length);
   let tc: number | undefined;
-  const out: Blocks = { lastEnd: -1, gaps: [], pairs: 0, inStep: 0 };
+  const out: Blocks = { lastEnd: -1, gaps: [], pairs: 0, inStep: 0, audioNs: 0, audioBytes: 0, untold: 0, end: to };
   let prev: number | undefined;
   let prevNs: number | undefined;
   const defaultUnits = track.defaultNs ? track.defaultNs / scale : undefined;
@@ -212,7 +219,10 @@ function clusterBlocks(b: Buffer, p: number, track: Track, scale: number, search
     if (search) step(search, q);
     const e = element(b, q);
     if (!e || e.end === UNKNOWN) break;
-    if (e.id === ID.Cluster) break; // next cluster of an unknown-size one
+    if (e.id === ID.Cluster) {
+      out.end = q; // next cluster of an unknown-size one
+      break;
+    }
     if (e.end > b.length) break; // cut off: this element is incomplete
     if (e.id === ID.Timecode) tc = uint(b, e);
     else if ((e.id === ID.SimpleBlock || e.id === ID.BlockGroup) && tc !== undefined) {
@@ -246,6 +256,11 @@ function clusterBlocks(b: Buffer, p: number, track: Track, scale: number, search
         }
         prev = t;
         prevNs = num.next + 3 < blk.end ? packetNs(b, num.next + 3, b[num.next + 2]!, track) : undefined;
+        if (prevNs === undefined) out.untold++;
+        else {
+          out.audioNs += prevNs;
+          out.audioBytes += blk.end - blk.start;
+        }
         const d = dur ?? defaultUnits ?? (out.gaps.length ? out.gaps[out.gaps.length - 1]! : 0);
         out.lastEnd = Math.max(out.lastEnd, t + d);
       }
@@ -269,10 +284,93 @@ function trackNumber(b: Buffer, p: number): { value: number; next: number } | un
 export function probeMatroska(src: FileSource): ProbeResult | undefined {
   const r = probeTimeline(src);
   if (!r) return r;
-  const { timeline, ...out } = r;
-  if (timeline === undefined || out.kind !== 'audio' || out.seconds === undefined) return out;
-  const note = `the block times step ${timeline.toFixed(1)}x the audio the blocks hold (a forged TimecodeScale or timecodes): counted at the audio's pace`;
-  return { ...out, seconds: out.seconds / timeline, error: out.error ? `${note}; ${out.error}` : note };
+  const { timeline, held, ...out } = r;
+  if (out.kind !== 'audio' || out.seconds === undefined) return out;
+  const notes: string[] = [];
+  let seconds = out.seconds;
+  if (timeline !== undefined) {
+    seconds /= timeline;
+    notes.push(
+      `the block times step ${timeline.toFixed(1)}x the audio the blocks hold (a forged TimecodeScale or timecodes): counted at the audio's pace`,
+    );
+  }
+  const bytes = held && heldByBytes(src, held, seconds);
+  if (bytes) {
+    seconds = bytes.seconds;
+    notes.push(bytes.note);
+  }
+  if (!notes.length) return out;
+  const note = notes.join('; ');
+  return { ...out, seconds, error: out.error ? `${note}; ${out.error}` : note };
+}
+
+/** What the blocks read hold, to judge the timeline by the bytes (heldByBytes). */
+interface Held {
+  /** where the first cluster starts */
+  from: number;
+  track: Track;
+  scale: number;
+  /** the audio the blocks read (first and last cluster) hold, and their bytes */
+  ns: number;
+  bytes: number;
+}
+
+/** Read whole, to count what the packets hold, up to this size; a larger file is estimated. */
+const WHOLE_MAX = 16 * 1024 * 1024;
+/** How far a timeline may run past what the bytes hold at the blocks' own rate before it is doubted. */
+const SLACK = 2;
+/** A file too large to read whole is counted at most this many times what its bytes hold at that rate. */
+const SLACK_LARGE = 8;
+
+/**
+ * A timeline that the file's bytes cannot hold: with no Duration, the length is the last cluster's
+ * timecode, and a timecode forged in the tail (2 bytes) made 20 s of Opus (48 KB) count 600 s, every
+ * block step in the clusters read in step (attack round 5). The blocks read give the bytes a second
+ * of audio takes; when the timeline is more than SLACK times what the file's bytes hold at that rate,
+ * the file is read whole (up to WHOLE_MAX) and counted by the audio its packets hold, as a decoder
+ * would (a real file whose middle is quieter than its ends, fewer bytes a second, is read whole for
+ * nothing but counted the same); a larger one at most SLACK_LARGE times its bytes' worth.
+ */
+function heldByBytes(src: FileSource, h: Held, seconds: number): { seconds: number; note: string } | undefined {
+  if (h.ns < 1e9 || h.bytes <= 0) return undefined; // too little seen to judge
+  const perSecond = h.bytes / (h.ns / 1e9);
+  const capacity = (src.size - h.from) / perSecond;
+  if (seconds <= SLACK * capacity + 1) return undefined;
+  const claim = `the block times say ${seconds.toFixed(1)} s, more than the file's bytes hold at its blocks' rate (about ${capacity.toFixed(1)} s; forged timecodes?)`;
+  const whole = src.size <= WHOLE_MAX ? packetAudio(src, h) : undefined;
+  if (whole !== undefined && whole < seconds)
+    return { seconds: whole, note: `${claim}: counted the audio its packets hold` };
+  const bound = SLACK_LARGE * capacity + 1;
+  if (seconds <= bound) return undefined;
+  return { seconds: bound, note: `${claim}: counted at most ${SLACK_LARGE}x that` };
+}
+
+/**
+ * The audio every block of the track holds (packetNs), the whole file walked cluster by cluster;
+ * undefined when a block's audio cannot be told (laced, or a codec packetNs does not read).
+ */
+function packetAudio(src: FileSource, h: Held): number | undefined {
+  const b = src.read(0, src.size);
+  const search: Search = { seen: new Uint8Array(b.length), again: 0, work: src.work };
+  let ns = 0;
+  for (let p = h.from; p < b.length;) {
+    const e = element(b, p);
+    if (!e) break;
+    if (e.id !== ID.Cluster) {
+      if (e.end === UNKNOWN || e.end <= p) break;
+      p = e.end;
+      continue;
+    }
+    const c = clusterBlocks(b, p, h.track, h.scale, search);
+    if (c) {
+      if (c.untold) return undefined;
+      ns += c.audioNs;
+    }
+    const next = c ? c.end : e.end;
+    if (next === UNKNOWN || next <= p) break;
+    p = next;
+  }
+  return ns / 1e9;
 }
 
 /**
@@ -282,7 +380,7 @@ export function probeMatroska(src: FileSource): ProbeResult | undefined {
  * the guard's floor let it through. A real file's steps equal its packets' audio (a gap of DTX
  * lasts a few packets; the first and last clusters hold some in step); a few steps judged are needed.
  */
-function probeTimeline(src: FileSource): (ProbeResult & { timeline?: number }) | undefined {
+function probeTimeline(src: FileSource): (ProbeResult & { timeline?: number; held?: Held }) | undefined {
   const head =
     src.head.length === src.size || HEAD <= src.head.length ? src.head : src.read(0, Math.min(src.size, HEAD));
   const ebml = element(head, 0);
@@ -346,7 +444,18 @@ function probeTimeline(src: FileSource): (ProbeResult & { timeline?: number }) |
       ? ratio
       : undefined;
   const r = byTimeline();
-  return timeline && r.kind === 'audio' ? { ...r, timeline } : r;
+  if (r.kind !== 'audio') return r;
+  const held: Held | undefined =
+    firstCluster >= 0
+      ? {
+          from: firstCluster,
+          track: audio,
+          scale,
+          ns: judged.reduce((n, x) => n + x.audioNs, 0),
+          bytes: judged.reduce((n, x) => n + x.audioBytes, 0),
+        }
+      : undefined;
+  return { ...r, timeline, held };
   function byTimeline(): ProbeResult {
     if (whole && claimed !== undefined) {
       // A whole file's Duration, unless its blocks end well before it: a Duration is a header's claim
