@@ -329,6 +329,125 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
     },
   );
 
+  /** A live WebM/MKA of 20 s of a tone (no Duration, as a browser records it), ffmpeg's options added. */
+  function live(name: string, ...codec: string[]): string {
+    const path = join(dir, name);
+    ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=20,volume=0.5', ...codec, '-live', '1', path);
+    return path;
+  }
+
+  /**
+   * The file's clusters written again (sizes as 8-byte vints, the segment of unknown size): each
+   * SimpleBlock laced as Xiph lacing of one frame when `lace`, the last cluster's Timecode `lastTc` (ms).
+   */
+  function remuxed(real: string, name: string, lace: boolean, lastTc: number): string {
+    const b = readFileSync(real);
+    const vint = (p: number): { v: number; next: number } => {
+      let l = 1;
+      while (!(b[p]! & (0x100 >> l))) l++;
+      let v = b[p]! & (0xff >> l);
+      for (let i = 1; i < l; i++) v = v * 256 + b[p + i]!;
+      return { v, next: p + l };
+    };
+    const el = (p: number): { id: number; data: number; end: number } => {
+      const il = b[p]! >= 0x80 ? 1 : b[p]! >= 0x40 ? 2 : b[p]! >= 0x20 ? 3 : 4;
+      const s = vint(p + il);
+      const unknown = b[p + il] === 0x01 && b.subarray(p + il + 1, s.next).every((x) => x === 0xff);
+      return { id: b.readUIntBE(p, il), data: s.next, end: unknown ? b.length : s.next + s.v };
+    };
+    const enc = (id: Buffer, body: Buffer): Buffer => {
+      const size = Buffer.alloc(8);
+      size.writeUIntBE(body.length, 2, 6);
+      size[0] = 0x01;
+      return Buffer.concat([id, size, body]);
+    };
+    const kids = (from: number, to: number): { id: number; start: number; data: number; end: number }[] => {
+      const out = [];
+      for (let p = from; p < to;) {
+        const e = el(p);
+        out.push({ ...e, start: p });
+        p = e.end;
+      }
+      return out;
+    };
+    const ebml = el(0);
+    const seg = el(ebml.end);
+    const top = kids(seg.data, seg.end);
+    const clusters = top.filter((e) => e.id === 0x1f43b675);
+    const parts = top.map((e) => {
+      if (e.id !== 0x1f43b675) return b.subarray(e.start, e.end);
+      const body = kids(e.data, e.end).map((c) => {
+        if (c.id === 0xe7 && e === clusters[clusters.length - 1]) {
+          const tc = Buffer.alloc(8);
+          tc.writeUIntBE(lastTc, 2, 6);
+          return enc(Buffer.from([0xe7]), tc);
+        }
+        if (c.id !== 0xa3 || !lace) return b.subarray(c.start, c.end);
+        const head = b.subarray(c.data, c.data + 4); // track 1 (one byte), timecode, flags
+        return enc(
+          Buffer.from([0xa3]),
+          Buffer.concat([head.subarray(0, 3), Buffer.from([head[3]! | 0x02, 0]), b.subarray(c.data + 4, c.end)]),
+        );
+      });
+      return enc(Buffer.from([0x1f, 0x43, 0xb6, 0x75]), Buffer.concat(body));
+    });
+    const unknown = Buffer.from([0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    return put(dir, name, Buffer.concat([b.subarray(0, ebml.end), unknown, ...parts]));
+  }
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libopus')],
+    'WebM/Opus with no Duration: a lone block in the first and last cluster, the last forged, counts the packets (attack round 6)',
+    async () => {
+      // a cluster a block: the first and last clusters hold 20 ms each, too little to judge a rate by
+      const real = live('lone.webm', '-c:a', 'libopus', '-b:a', '20k', '-cluster_size_limit', '1');
+      expectNear(await probe(real), decoded(real), 0.05);
+      // 20 s counted 600 s before (the timeline believed)
+      const forged = remuxed(real, 'lone-forged.webm', false, 600_000);
+      const p = await probe(forged);
+      expect(p.error).toMatch(/more than the audio its packets hold .*: counted the audio its packets hold/);
+      expectNear(p, decoded(forged), 0.05);
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libopus')],
+    'WebM/Opus with no Duration: blocks laced (one frame each) and a forged last cluster count the packets (attack round 6)',
+    async () => {
+      const real = live('laced.webm', '-c:a', 'libopus', '-b:a', '20k');
+      const laced = remuxed(real, 'laced-honest.webm', true, 19_980);
+      expectNear(await probe(laced), decoded(laced), 0.05);
+      // 20 s counted 600 s before (a laced block's audio untold, nothing judged)
+      const forged = remuxed(real, 'laced-forged.webm', true, 600_000);
+      const p = await probe(forged);
+      expect(p.error).toMatch(/: counted the audio its packets hold/);
+      expectNear(p, decoded(forged), 0.05);
+    },
+  );
+
+  for (const [name, codec, ext] of [
+    ['Vorbis', ['-c:a', 'libvorbis', '-q:a', '0'], 'webm'],
+    ['PCM', ['-c:a', 'pcm_s16le'], 'mka'],
+  ] as const) {
+    itWith(
+      ['ffmpeg', ffmpegEncoder(codec[1])],
+      `Matroska/${name} with no Duration: a forged last cluster counts the audio the blocks hold (attack round 6)`,
+      async () => {
+        const real = live(`live-${name}.${ext}`, ...codec);
+        // the honest file: its last block's length taken from the step before it (PCM: 0.1 s over)
+        const honest = await probe(real);
+        expect(Math.abs(honest.seconds! - decoded(real))).toBeLessThan(0.15);
+        // 20 s counted 300 s before (no packet of these codecs was read; within Vorbis's floor)
+        const forged = remuxed(real, `live-${name}-forged.${ext}`, false, 300_000);
+        const p = await probe(forged);
+        expect(p.error).toMatch(/: counted the audio its packets hold/);
+        // Vorbis counted at the most its packets hold (its first yields none): a packet over
+        expect(p.kind).toBe('audio');
+        expect(Math.abs(p.seconds! - decoded(forged))).toBeLessThan(0.1);
+      },
+    );
+  }
+
   itWith(
     ['ffmpeg', ffmpegEncoder('libopus')],
     'WebM/Opus: a forged TimecodeScale (its Duration and blocks 16.8x) counts the audio the packets hold',

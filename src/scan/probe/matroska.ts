@@ -20,8 +20,10 @@ const ID = {
   TrackNumber: 0xd7,
   TrackType: 0x83,
   CodecID: 0x86,
+  CodecPrivate: 0x63a2,
   Audio: 0xe1,
   SamplingFrequency: 0xb5,
+  BitDepth: 0x6264,
   Channels: 0x9f,
   DefaultDuration: 0x23e383,
   CodecDelay: 0x56aa,
@@ -84,6 +86,9 @@ interface Track {
   codec: string;
   rate?: number;
   channels?: number;
+  bitDepth?: number;
+  /** Vorbis: the long block's samples (its identification header), the most a packet yields twice over */
+  vorbisLong?: number;
   defaultNs?: number;
   delayNs?: number;
 }
@@ -110,12 +115,18 @@ function readTracks(b: Buffer, t: El): Track[] {
       if (c.id === ID.TrackNumber) tr.number = uint(b, c);
       else if (c.id === ID.TrackType) tr.type = uint(b, c);
       else if (c.id === ID.CodecID) tr.codec = b.toString('latin1', c.data, c.end);
-      else if (c.id === ID.DefaultDuration) tr.defaultNs = uint(b, c);
+      else if (c.id === ID.CodecPrivate) {
+        // Vorbis's identification header: byte 28 holds the two block sizes' exponents, the long one high
+        const at = b.subarray(c.data, c.end).indexOf('\x01vorbis', 0, 'latin1');
+        const bs = at >= 0 && c.data + at + 28 < c.end ? b[c.data + at + 28]! >> 4 : 0;
+        if (bs >= 6 && bs <= 13) tr.vorbisLong = 2 ** bs;
+      } else if (c.id === ID.DefaultDuration) tr.defaultNs = uint(b, c);
       else if (c.id === ID.CodecDelay) tr.delayNs = uint(b, c);
       else if (c.id === ID.Audio) {
         for (const a of children(b, c.data, c.end)) {
           if (a.id === ID.SamplingFrequency) tr.rate = float(b, a);
           else if (a.id === ID.Channels) tr.channels = uint(b, a);
+          else if (a.id === ID.BitDepth) tr.bitDepth = uint(b, a);
         }
       }
     }
@@ -158,10 +169,25 @@ interface Blocks {
 /**
  * The audio one block of the track holds, in ns, read from the packet itself where the codec
  * says it cheaply (at most, where it cannot be told exactly): an Opus packet's TOC byte (RFC 6716,
- * 3.1), an AAC frame's samples at the track's rate; undefined for other codecs and laced blocks.
+ * 3.1), an AAC frame's samples at the track's rate, PCM's bytes at its rate, channels and depth;
+ * undefined for other codecs and laced blocks.
  */
-function packetNs(b: Buffer, data: number, flags: number, track: Track): number | undefined {
-  if (flags & 0x06 || data >= b.length) return undefined; // laced: several frames, sizes not read here
+function packetNs(b: Buffer, data: number, end: number, flags: number, track: Track): number | undefined {
+  if (data >= b.length) return undefined;
+  if (flags & 0x06) {
+    // laced: each frame's own audio (a lace of one frame made a block's audio untold, and a forged
+    // timeline was believed; attack round 6); PCM's bytes are its samples whatever the frames
+    if (track.codec.startsWith('A_PCM/')) return packetNs(b, data + 1, end, 0, track);
+    const frames = laceFrames(b, data, end, flags & 0x06);
+    if (!frames) return undefined;
+    let ns = 0;
+    for (const [from, to] of frames) {
+      const one = from < to ? packetNs(b, from, to, 0, track) : 0;
+      if (one === undefined) return undefined;
+      ns += one;
+    }
+    return ns;
+  }
   if (track.codec === 'A_OPUS') {
     const toc = b[data]!;
     const config = toc >> 3;
@@ -174,7 +200,60 @@ function packetNs(b: Buffer, data: number, flags: number, track: Track): number 
   // AAC: 1,024 samples a frame at the core rate; a muxer may write HE-AAC's doubled output rate, so
   // 2,048 (the most a frame can be at the rate given): a forged timeline is then counted at most 2x
   if (track.codec.startsWith('A_AAC') && track.rate && track.rate >= 4000) return (2048 / track.rate) * 1e9;
+  // Vorbis: a packet yields at most half the long block (the modes' block flags are not read here), so
+  // this is an upper bound, of the audio a file of long blocks holds; 4,000 Hz as for PCM below
+  if (track.codec === 'A_VORBIS' && track.vorbisLong)
+    return (track.vorbisLong / 2 / Math.max(track.rate ?? 0, 4000)) * 1e9;
+  // PCM: every byte is a sample's; 4,000 Hz is the guard's lowest rate (a forged lower one is refused there)
+  if (track.codec.startsWith('A_PCM/') && track.bitDepth && track.bitDepth >= 8) {
+    const perSecond = Math.max(track.rate ?? 0, 4000) * (track.channels || 1) * Math.floor(track.bitDepth / 8);
+    return ((end - data) / perSecond) * 1e9;
+  }
   return undefined;
+}
+
+/**
+ * The frames of a laced block ([start, end) each), data at its frame count: Xiph lacing (sizes as
+ * runs of 255), EBML (a size, then signed differences), fixed (equal sizes); undefined when the sizes
+ * do not fit the block.
+ */
+function laceFrames(b: Buffer, data: number, end: number, lacing: number): [number, number][] | undefined {
+  const n = b[data]! + 1;
+  const sizes: number[] = [];
+  let p = data + 1;
+  if (lacing === 0x02) {
+    for (let i = 0; i < n - 1; i++) {
+      let size = 0;
+      for (;;) {
+        if (p >= end) return undefined;
+        const x = b[p++]!;
+        size += x;
+        if (x !== 255) break;
+      }
+      sizes.push(size);
+    }
+  } else if (lacing === 0x06) {
+    for (let i = 0; i < n - 1; i++) {
+      const v = p < end ? trackNumber(b, p) : undefined; // a vint, read as the track number is
+      if (!v || v.next > end) return undefined;
+      const len = v.next - p;
+      const value = i === 0 ? v.value : sizes[i - 1]! + v.value - (2 ** (7 * len - 1) - 1);
+      if (value < 0) return undefined;
+      sizes.push(value);
+      p = v.next;
+    }
+  } else {
+    if ((end - p) % n) return undefined;
+    for (let i = 0; i < n - 1; i++) sizes.push((end - p) / n);
+  }
+  const out: [number, number][] = [];
+  for (const size of sizes) {
+    if (p + size > end) return undefined;
+    out.push([p, p + size]);
+    p += size;
+  }
+  out.push([p, end]);
+  return out;
 }
 
 /**
@@ -255,7 +334,7 @@ function clusterBlocks(b: Buffer, p: number, track: Track, scale: number, search
           }
         }
         prev = t;
-        prevNs = num.next + 3 < blk.end ? packetNs(b, num.next + 3, b[num.next + 2]!, track) : undefined;
+        prevNs = num.next + 3 < blk.end ? packetNs(b, num.next + 3, blk.end, b[num.next + 2]!, track) : undefined;
         if (prevNs === undefined) out.untold++;
         else {
           out.audioNs += prevNs;
@@ -332,7 +411,16 @@ const SLACK_LARGE = 8;
  * nothing but counted the same); a larger one at most SLACK_LARGE times its bytes' worth.
  */
 function heldByBytes(src: FileSource, h: Held, seconds: number): { seconds: number; note: string } | undefined {
-  if (h.ns < 1e9 || h.bytes <= 0) return undefined; // too little seen to judge
+  if (h.ns < 1e9 || h.bytes <= 0) {
+    // too little audio seen in the first and last clusters to judge a rate (a lone block in each, the
+    // last forged, made 20 s of Opus count 500 s; attack round 6): the packets of the whole file judge
+    const whole = src.size <= WHOLE_MAX ? packetAudio(src, h) : undefined;
+    if (whole === undefined || seconds <= SLACK * whole + 1) return undefined;
+    return {
+      seconds: whole,
+      note: `the block times say ${seconds.toFixed(1)} s, more than the audio its packets hold (forged timecodes?): counted the audio its packets hold`,
+    };
+  }
   const perSecond = h.bytes / (h.ns / 1e9);
   const capacity = (src.size - h.from) / perSecond;
   if (seconds <= SLACK * capacity + 1) return undefined;
