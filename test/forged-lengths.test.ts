@@ -172,6 +172,47 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
     return put(dir, `forged-${path.slice(path.lastIndexOf('/') + 1)}`, b);
   }
 
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libopus')],
+    'Ogg/Opus: pages of 1-byte packets of 20 ms, each granule 30.6 s on, count what their TOC bytes hold (attack round 6)',
+    async () => {
+      const real = made('toc.opus', '-c:a', 'libopus', '-b:a', '64k');
+      const b = Buffer.from(readFileSync(real));
+      const i = b.lastIndexOf('OggS');
+      let granule = b.readBigInt64LE(i + 6);
+      const serial = b.readUInt32LE(i + 14);
+      let seq = b.readUInt32LE(i + 18);
+      b[i + 5] = b[i + 5]! & ~4; // no longer the last page
+      let len = 27 + b[i + 26]!;
+      for (let k = 0; k < b[i + 26]!; k++) len += b[i + 27 + k]!;
+      b.writeUInt32LE(0, i + 22);
+      b.writeUInt32LE(oggCrc(b, i, len), i + 22);
+      const pages = [b];
+      for (let n = 0; n < 20; n++) {
+        // 255 packets of one TOC byte (CELT, 20 ms), the granule 255 x 120 ms on: 5.1 s of audio each
+        granule += 255n * 5760n;
+        const page = Buffer.alloc(27 + 255 + 255, 0xf8);
+        page.write('OggS', 0, 'latin1');
+        page[4] = 0;
+        page[5] = n === 19 ? 4 : 0;
+        page.writeBigInt64LE(granule, 6);
+        page.writeUInt32LE(serial, 14);
+        page.writeUInt32LE(++seq, 18);
+        page.writeUInt32LE(0, 22);
+        page[26] = 255;
+        page.fill(1, 27, 27 + 255);
+        page.writeUInt32LE(oggCrc(page, 0, page.length), 22);
+        pages.push(page);
+      }
+      const forged = put(dir, 'toc-forged.opus', Buffer.concat(pages));
+      // 106 s decoded counted 616 s before (each packet taken for 120 ms); now the pages are forged
+      const p = await probe(forged);
+      expect(p.error).toMatch(/runs further than its 255 packets can hold/);
+      expect(p.seconds!).toBeLessThanOrEqual(decoded(forged));
+      expect(p.seconds!).toBeLessThan(2 * decoded(forged) + 1);
+    },
+  );
+
   for (const [name, codec, rate] of [
     ['tone.opus', 'libopus', 48000],
     ['tone.ogg', 'libvorbis', 8000],

@@ -145,9 +145,9 @@ export function probeOgg(src: FileSource): ProbeResult {
   // then the page before it: a last page whose granule runs further past that page's than its
   // packets can hold is forged (its CRC costs a forger nothing: a file of 5 s "lasted" 1.2 h), and
   // the page before it gives the length.
-  let last: { granule: number; packets: number; complete: boolean } | undefined;
+  let last: { granule: number; packets: number; holds: number; complete: boolean } | undefined;
   // the page after the one being read, while the pages from the last one back fail the check
-  let later: { granule: number; packets: number } | undefined;
+  let later: { granule: number; holds: number } | undefined;
   for (let i = tail.lastIndexOf('OggS'); i >= 0; i = i > 0 ? tail.lastIndexOf('OggS', i - 1) : -1) {
     src.work.tick();
     if (i + 27 > tail.length) continue;
@@ -158,15 +158,26 @@ export function probeOgg(src: FileSource): ProbeResult {
     // lone 0) not counted, as it holds no audio (255 empty packets a page, each page's granule 3.5 s
     // on: 4 s of Opus counted 354 s; attack round 5). The first packet of a continued page began on
     // the page before it.
+    // An Opus packet begun on this page holds what its TOC byte says (RFC 6716, 3.1), not 120 ms:
+    // pages of 255 1-byte packets of 20 ms, each granule 30.6 s on, made 106 s of Opus count 616 s
+    // (attack round 6); `holds` is the granules the page's packets can hold
     let packets = 0;
-    let size = tail[i + 5]! & 1 ? 1 : 0;
+    let holds = 0;
+    const continued = (tail[i + 5]! & 1) !== 0;
+    let size = continued ? 1 : 0;
+    let begun = i + 27 + nsegs;
     for (let k = 0; k < nsegs; k++) {
       const lace = tail[i + 27 + k]!;
       body += lace;
       size += lace;
       if (lace < 255) {
-        if (size > 0) packets++;
+        if (size > 0) {
+          packets++;
+          const first = continued && packets === 1;
+          holds += s.codec === 'OGG/OPUS' && !first ? opusGranules(tail, begun, size) : s.perPacket;
+        }
         size = 0;
+        begun = i + 27 + nsegs + body;
       }
     }
     if (i + 27 + nsegs + body > tail.length) continue; // cut off: not a complete page
@@ -178,18 +189,18 @@ export function probeOgg(src: FileSource): ProbeResult {
     if (g < 0n) continue;
     const granule = Number(g);
     if (!last) {
-      last = { granule, packets, complete: (tail[i + 5]! & 4) !== 0 };
+      last = { granule, packets, holds, complete: (tail[i + 5]! & 4) !== 0 };
       continue;
     }
     if (!later) {
-      if (last.granule - granule <= last.packets * s.perPacket) return length(last.granule, last.complete);
-      later = { granule, packets };
+      if (last.granule - granule <= last.holds) return length(last.granule, last.complete);
+      later = { granule, holds };
       continue;
     }
     // every page from the last back to `later` ran further than its packets hold (each rewritten,
     // with its checksum: 4 s of Speex counted 299 s): the first page a page before it proves counts
-    if (later.granule - granule > later.packets * s.perPacket) {
-      later = { granule, packets };
+    if (later.granule - granule > later.holds) {
+      later = { granule, holds };
       continue;
     }
     const r = length(later.granule, false);
@@ -206,4 +217,16 @@ export function probeOgg(src: FileSource): ProbeResult {
   // the only page with a granule in the tail (a short file, or pages larger than the tail): as it is
   if (last) return length(last.granule, last.complete);
   return { kind: 'unreadable', ...base, error: 'no complete Ogg page with a granule position' };
+}
+
+/** The granules (48 kHz) an Opus packet of `size` bytes at p holds, by its TOC byte; 120 ms when not all there. */
+function opusGranules(b: Buffer, p: number, size: number): number {
+  if (p >= b.length) return 5760;
+  const toc = b[p]!;
+  const config = toc >> 3;
+  const ms =
+    config < 12 ? [10, 20, 40, 60][config % 4]! : config < 16 ? [10, 20][config % 2]! : [2.5, 5, 10, 20][config % 4]!;
+  const c = toc & 3;
+  const n = c === 0 ? 1 : c < 3 ? 2 : size > 1 && p + 1 < b.length ? b[p + 1]! & 0x3f : 48;
+  return Math.min(ms * n, 120) * 48;
 }
