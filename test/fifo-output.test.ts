@@ -20,6 +20,22 @@ function mkfifo(path: string): void {
 }
 
 /** the CLI on the tree, its stderr gathered, its exit awaited */
+/**
+ * Until the pipe that `probe` (a non-blocking writer of it) writes to is full: a byte more does not
+ * fit (EAGAIN), so the run's own writes to it now wait.
+ */
+async function untilFull(probe: number): Promise<void> {
+  for (;;) {
+    try {
+      writeSync(probe, '\n');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return;
+      throw e;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 function start(args: string[], root = tree) {
   const child = spawn(process.execPath, [CLI, root, ...args], {
     env: { ...process.env, CI: '1', TZ: 'UTC', NODE_ENV: 'production' },
@@ -95,17 +111,9 @@ describe('a FIFO as an output', () => {
       const hung = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000).unref());
       let result: number | null | 'hung';
       try {
-        // full when a byte more does not fit (EAGAIN): before, a thread of the pool was then held in
-        // write(2), and process.exit waited for it: no signal, nor any number of them, ended the run
-        for (;;) {
-          try {
-            writeSync(probe, '\n');
-          } catch (e) {
-            if ((e as NodeJS.ErrnoException).code === 'EAGAIN') break;
-            throw e;
-          }
-          await new Promise((r) => setTimeout(r, 20));
-        }
+        // full: before, a thread of the pool was then held in write(2), and process.exit waited for
+        // it: no signal, nor any number of them, ended the run
+        await untilFull(probe);
         run.child.kill(signal);
         result = await Promise.race([run.exited, hung]);
       } finally {
@@ -138,15 +146,7 @@ describe('a FIFO as an output', () => {
     const hung = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000).unref());
     let result: number | null | 'hung';
     try {
-      for (;;) {
-        try {
-          writeSync(probe, '\n');
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'EAGAIN') break;
-          throw e;
-        }
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await untilFull(probe);
       child.kill('SIGTERM');
       // before, Node waited for the reader to take the queued rows: the run never ended
       result = await Promise.race([exited, hung]);
