@@ -5,7 +5,7 @@
  * the one plausibility check's per-codec floors; and sample rates no recording has.
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { probeFile } from '../src/scan/probe/index.js';
@@ -363,25 +363,27 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
       // 2 bytes of the last cluster: 20 s counted 65.6 s (every block step in the clusters read in step)
       const forged = forgedLastCluster(real, 'live-forged.webm', 0xffff);
       const p = await probe(forged);
-      expect(p.error).toMatch(
-        /more than the file's bytes hold at its blocks' rate .*: counted the audio its packets hold/,
-      );
+      expect(p.error).toMatch(/more than twice the audio its packets hold .*: counted the audio its packets hold/);
       expectNear(p, decoded(forged), 0.05);
     },
   );
 
   /** A live WebM/MKA of 20 s of a tone (no Duration, as a browser records it), ffmpeg's options added. */
   function live(name: string, ...codec: string[]): string {
+    return liveOf(20, name, ...codec);
+  }
+  function liveOf(seconds: number, name: string, ...codec: string[]): string {
     const path = join(dir, name);
-    ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=20,volume=0.5', ...codec, '-live', '1', path);
+    ffmpeg('-f', 'lavfi', '-i', `sine=f=440:r=8000:d=${seconds},volume=0.5`, ...codec, '-live', '1', path);
     return path;
   }
 
   /**
    * The file's clusters written again (sizes as 8-byte vints, the segment of unknown size): each
-   * SimpleBlock laced as Xiph lacing of one frame when `lace`, the last cluster's Timecode `lastTc` (ms).
+   * SimpleBlock laced as Xiph lacing of one frame when `lace`, the last cluster's Timecode `lastTc` (ms);
+   * with `ends`, a cluster of 2 s of 1-byte Opus packets (SILK, 20 ms) first and last, the rest 2 s on.
    */
-  function remuxed(real: string, name: string, lace: boolean, lastTc: number): string {
+  function remuxed(real: string, name: string, lace: boolean, lastTc: number, ends = false): string {
     const b = readFileSync(real);
     const vint = (p: number): { v: number; next: number } => {
       let l = 1;
@@ -415,14 +417,27 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
     const seg = el(ebml.end);
     const top = kids(seg.data, seg.end);
     const clusters = top.filter((e) => e.id === 0x1f43b675);
+    const timecode = (ms: number): Buffer => {
+      const tc = Buffer.alloc(8);
+      tc.writeUIntBE(ms, 2, 6);
+      return enc(Buffer.from([0xe7]), tc);
+    };
+    const tiny = (ms: number): Buffer =>
+      enc(
+        Buffer.from([0x1f, 0x43, 0xb6, 0x75]),
+        Buffer.concat([
+          timecode(ms),
+          ...Array.from({ length: 100 }, (_, i) =>
+            Buffer.from([0xa3, 0x85, 0x81, (i * 20) >> 8, (i * 20) & 0xff, 0x80, 0x08]),
+          ),
+        ]),
+      );
+    const shift = ends ? 2000 : 0;
     const parts = top.map((e) => {
       if (e.id !== 0x1f43b675) return b.subarray(e.start, e.end);
       const body = kids(e.data, e.end).map((c) => {
-        if (c.id === 0xe7 && e === clusters[clusters.length - 1]) {
-          const tc = Buffer.alloc(8);
-          tc.writeUIntBE(lastTc, 2, 6);
-          return enc(Buffer.from([0xe7]), tc);
-        }
+        if (c.id === 0xe7 && e === clusters[clusters.length - 1] && !ends) return timecode(lastTc);
+        if (c.id === 0xe7) return timecode(b.readUIntBE(c.data, c.end - c.data) + shift);
         if (c.id !== 0xa3 || !lace) return b.subarray(c.start, c.end);
         const head = b.subarray(c.data, c.data + 4); // track 1 (one byte), timecode, flags
         return enc(
@@ -430,8 +445,10 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
           Buffer.concat([head.subarray(0, 3), Buffer.from([head[3]! | 0x02, 0]), b.subarray(c.data + 4, c.end)]),
         );
       });
-      return enc(Buffer.from([0x1f, 0x43, 0xb6, 0x75]), Buffer.concat(body));
+      const cluster = enc(Buffer.from([0x1f, 0x43, 0xb6, 0x75]), Buffer.concat(body));
+      return ends && e === clusters[0] ? Buffer.concat([tiny(0), cluster]) : cluster;
     });
+    if (ends) parts.push(tiny(lastTc));
     const unknown = Buffer.from([0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
     return put(dir, name, Buffer.concat([b.subarray(0, ebml.end), unknown, ...parts]));
   }
@@ -446,7 +463,7 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
       // 20 s counted 600 s before (the timeline believed)
       const forged = remuxed(real, 'lone-forged.webm', false, 600_000);
       const p = await probe(forged);
-      expect(p.error).toMatch(/more than the audio its packets hold .*: counted the audio its packets hold/);
+      expect(p.error).toMatch(/more than twice the audio its packets hold .*: counted the audio its packets hold/);
       expectNear(p, decoded(forged), 0.05);
     },
   );
@@ -462,6 +479,37 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
       const forged = remuxed(real, 'laced-forged.webm', true, 600_000);
       const p = await probe(forged);
       expect(p.error).toMatch(/: counted the audio its packets hold/);
+      expectNear(p, decoded(forged), 0.05);
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libopus')],
+    'WebM/Opus with no Duration: first and last clusters of 1-byte packets, the last forged, count the packets (attack round 6)',
+    async () => {
+      // their bytes a second made the file's bytes seem to hold 120 s: 24 s counted 250 s before
+      const real = live('ends.webm', '-c:a', 'libopus', '-b:a', '20k');
+      const honest = remuxed(real, 'ends-honest.webm', false, 22_000, true);
+      expectNear(await probe(honest), decoded(honest), 0.05);
+      const forged = remuxed(real, 'ends-forged.webm', false, 250_000, true);
+      const p = await probe(forged);
+      expect(p.error).toMatch(/more than twice the audio its packets hold .*: counted the audio its packets hold/);
+      expectNear(p, decoded(forged), 0.05);
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libopus')],
+    'WebM/Opus with no Duration, larger than the 1 MiB the walk reads at a time: the same trick counts the packets',
+    async () => {
+      // 500 s at 24 kbit/s, ~1.6 MB: blocks are counted across a window's end
+      const real = liveOf(500, 'ends-long.webm', '-c:a', 'libopus', '-b:a', '24k');
+      expect(statSync(real).size).toBeGreaterThan(1024 * 1024);
+      const honest = remuxed(real, 'ends-long-honest.webm', false, 502_000, true);
+      expectNear(await probe(honest), decoded(honest), 0.05);
+      const forged = remuxed(real, 'ends-long-forged.webm', false, 5_000_000, true);
+      const p = await probe(forged);
+      expect(p.error).toMatch(/more than twice the audio its packets hold .*: counted the audio its packets hold/);
       expectNear(p, decoded(forged), 0.05);
     },
   );

@@ -394,71 +394,139 @@ interface Held {
   bytes: number;
 }
 
-/** Read whole, to count what the packets hold, up to this size; a larger file is estimated. */
-const WHOLE_MAX = 16 * 1024 * 1024;
-/** How far a timeline may run past what the bytes hold at the blocks' own rate before it is doubted. */
+/**
+ * Read whole (a window at a time), to count what the packets hold, up to this size; a larger file
+ * (a film with an audio track) is estimated from the rate of its first and last clusters.
+ */
+const WHOLE_MAX = 64 * 1024 * 1024;
+/** How far a timeline may run past the audio that holds it before it is doubted. */
 const SLACK = 2;
 /** A file too large to read whole is counted at most this many times what its bytes hold at that rate. */
 const SLACK_LARGE = 8;
 
 /**
- * A timeline that the file's bytes cannot hold: with no Duration, the length is the last cluster's
- * timecode, and a timecode forged in the tail (2 bytes) made 20 s of Opus (48 KB) count 600 s, every
- * block step in the clusters read in step (attack round 5). The blocks read give the bytes a second
- * of audio takes; when the timeline is more than SLACK times what the file's bytes hold at that rate,
- * the file is read whole (up to WHOLE_MAX) and counted by the audio its packets hold, as a decoder
- * would (a real file whose middle is quieter than its ends, fewer bytes a second, is read whole for
- * nothing but counted the same); a larger one at most SLACK_LARGE times its bytes' worth.
+ * A timeline the file's audio cannot hold. With no Duration the length is the last cluster's
+ * timecode, and a Duration is a claim too: a timecode forged in the tail (2 bytes) made 20 s of Opus
+ * (48 KB) count 600 s with every block step in step (attack round 5); the first and last clusters are
+ * the forger's to fill, so their byte rate is no measure of the file (a second of 1-byte packets at
+ * each end made 45 KB seem to hold 129 s, and 25.7 s counted 252 s; attack round 6). So a file up to
+ * WHOLE_MAX is walked block by block, as a decoder would, and a timeline more than SLACK times the
+ * audio its packets hold is counted by those packets (a real file's gaps, DTX, are a few packets: far
+ * under). The cost is one read of the file (an honest 14 MiB live WebM: ~15 ms more; docs/durations.md).
+ * A larger one, or a codec whose packets are not read, is judged by the bytes a second of audio takes
+ * in the blocks seen: more than SLACK times what the file's bytes hold at that rate, it is counted at
+ * most SLACK_LARGE times that.
  */
 function heldByBytes(src: FileSource, h: Held, seconds: number): { seconds: number; note: string } | undefined {
-  if (h.ns < 1e9 || h.bytes <= 0) {
-    // too little audio seen in the first and last clusters to judge a rate (a lone block in each, the
-    // last forged, made 20 s of Opus count 500 s; attack round 6): the packets of the whole file judge
-    const whole = src.size <= WHOLE_MAX ? packetAudio(src, h) : undefined;
-    if (whole === undefined || seconds <= SLACK * whole + 1) return undefined;
+  const whole = src.size <= WHOLE_MAX ? packetAudio(src, h) : undefined;
+  if (whole !== undefined) {
+    if (seconds <= SLACK * whole + 1) return undefined;
     return {
       seconds: whole,
-      note: `the block times say ${seconds.toFixed(1)} s, more than the audio its packets hold (forged timecodes?): counted the audio its packets hold`,
+      note: `the block times say ${seconds.toFixed(1)} s, more than twice the audio its packets hold (forged timecodes?): counted the audio its packets hold`,
     };
   }
+  if (h.ns < 1e9 || h.bytes <= 0) return undefined; // too little seen to judge
   const perSecond = h.bytes / (h.ns / 1e9);
   const capacity = (src.size - h.from) / perSecond;
   if (seconds <= SLACK * capacity + 1) return undefined;
-  const claim = `the block times say ${seconds.toFixed(1)} s, more than the file's bytes hold at its blocks' rate (about ${capacity.toFixed(1)} s; forged timecodes?)`;
-  const whole = src.size <= WHOLE_MAX ? packetAudio(src, h) : undefined;
-  if (whole !== undefined && whole < seconds)
-    return { seconds: whole, note: `${claim}: counted the audio its packets hold` };
   const bound = SLACK_LARGE * capacity + 1;
   if (seconds <= bound) return undefined;
-  return { seconds: bound, note: `${claim}: counted at most ${SLACK_LARGE}x that` };
+  return {
+    seconds: bound,
+    note: `the block times say ${seconds.toFixed(1)} s, more than the file's bytes hold at its blocks' rate (about ${capacity.toFixed(1)} s; forged timecodes?): counted at most ${SLACK_LARGE}x that`,
+  };
 }
 
+/** What packetAudio reads at a time: memory stays bounded whatever the file's size. */
+const WINDOW = 1024 * 1024;
+/** A block larger than this is judged from its first bytes (its header and lacing), not read whole. */
+const BIG_BLOCK = WINDOW / 2;
+const BLOCK_HEAD = 64 * 1024;
+
 /**
- * The audio every block of the track holds (packetNs), the whole file walked cluster by cluster;
- * undefined when a block's audio cannot be told (laced, or a codec packetNs does not read).
+ * The audio every block of the track holds (packetNs), the file walked from its first cluster a
+ * window at a time: clusters entered (sized or not), every other element stepped over by its size,
+ * a block counted once its cluster's Timecode is seen and all of it is in the file (a cut block is
+ * not counted). Linear: each step moves past an element's header. Undefined when a block's audio
+ * cannot be told (a codec packetNs does not read). Written by hand for the same reason as the rest of
+ * this file: no library walks Matroska's blocks.
  */
 function packetAudio(src: FileSource, h: Held): number | undefined {
-  const b = src.read(0, src.size);
-  const search: Search = { seen: new Uint8Array(b.length), again: 0, work: src.work };
+  // the file offset of buf[0]; a file the head holds whole is not read again
+  const inHead = src.head.length === src.size;
+  let base = inHead ? 0 : h.from;
+  let buf = inHead ? src.head : src.read(base, WINDOW);
+  let p = inHead ? h.from : 0;
+  let tc = false;
   let ns = 0;
-  for (let p = h.from; p < b.length;) {
-    const e = element(b, p);
+  let steps = 0;
+  const at = (q: number): void => {
+    src.work.tick(steps);
+    steps = 0;
+    base += q;
+    buf = src.read(base, WINDOW);
+    p = 0;
+  };
+  for (;;) {
+    // an element's header (at most 12 bytes) and a block's own header are always in the window
+    if (p > 0 && buf.length - p < 64 && base + buf.length < src.size) at(p);
+    const e = element(buf, p);
     if (!e) break;
-    if (e.id !== ID.Cluster) {
-      if (e.end === UNKNOWN || e.end <= p) break;
-      p = e.end;
+    steps++;
+    if (e.id === ID.Cluster) {
+      tc = false;
+      p = e.data; // its children, whatever its size says
       continue;
     }
-    const c = clusterBlocks(b, p, h.track, h.scale, search);
-    if (c) {
-      if (c.untold) return undefined;
-      ns += c.audioNs;
+    if (e.end === UNKNOWN || base + e.end > src.size) break; // cut off, or not an element we can step over
+    if (e.id === ID.Timecode) tc = true;
+    else if ((e.id === ID.SimpleBlock || e.id === ID.BlockGroup) && tc) {
+      let b = buf;
+      let el = e;
+      if (e.size > BIG_BLOCK) {
+        // its first bytes, the element at 0, its end beyond them
+        b = src.read(base + e.start, BLOCK_HEAD);
+        el = { ...e, start: 0, data: e.data - e.start, end: e.end - e.start };
+      } else if (e.end > buf.length) {
+        if (e.start === 0) break; // the file is shorter than it was (a window starting here ends before the block)
+        at(e.start);
+        continue;
+      }
+      const one = groupAudio(b, el, h.track);
+      if (one === undefined) return undefined;
+      ns += one;
     }
-    const next = c ? c.end : e.end;
-    if (next === UNKNOWN || next <= p) break;
-    p = next;
+    p = e.end;
+    if (p >= buf.length) {
+      if (base + p >= src.size) break;
+      at(p);
+    }
   }
+  src.work.tick(steps);
   return ns / 1e9;
+}
+
+/** The audio of the track's block in a SimpleBlock or BlockGroup (0 for another track's). */
+function groupAudio(b: Buffer, e: El, track: Track): number | undefined {
+  let blk = e;
+  if (e.id === ID.BlockGroup) {
+    const found = [...children(b, e.data, Math.min(e.end, b.length))].find((c) => c.id === ID.Block);
+    if (!found) return 0;
+    blk = found;
+  }
+  const num = trackNumber(b, blk.data);
+  if (num?.value !== track.number) return 0;
+  const flags = b[num.next + 2];
+  if (flags === undefined || num.next + 3 >= blk.end) return 0;
+  if (blk.end <= b.length) return packetNs(b, num.next + 3, blk.end, flags, track);
+  // a block larger than what was read of it: PCM by its bytes; a packet of another codec holds at most
+  // what packetNs says of one, a lace at most that for each frame (its count is its first byte)
+  if (track.codec.startsWith('A_PCM/')) return packetNs(b, num.next + 3, blk.end, 0, track);
+  const one = packetNs(b, num.next + 3, blk.end, 0, track);
+  if (one === undefined) return undefined;
+  const frames = flags & 0x06 ? (b[num.next + 3] ?? 0) + 1 : 1;
+  return track.codec === 'A_OPUS' ? frames * 120e6 : frames * one;
 }
 
 /**
