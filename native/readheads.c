@@ -28,10 +28,11 @@
  * heads, meta, ioThreads, parallelNow, dirfds) takes, per file, a folder descriptor its path is below
  * instead (openat; -1: below root as readheads): a reader holds descriptors on the folders of a deep
  * tree (src/scan/read/anchors.ts) so that opening a file at depth d looks up a few names, not d. heads: count slots
- * of HEAD_SLOT bytes. meta: a Float64Array of count * 8: status (0 read, 1 left to the caller), fd
+ * of HEAD_SLOT bytes. meta: a Float64Array of count * 10: status (0 read, 1 left to the caller), fd
  * (-1 when the whole file was read and it is closed; else open, for the caller to read further and
  * close), size, mtime seconds, mtime nanoseconds, bytes read, O_NOATIME refused (0/1), bytes allocated
- * (st_blocks × 512: a sparse file's length is judged on these, probe/guard.ts).
+ * (st_blocks × 512: a sparse file's length is judged on these, probe/guard.ts), device and inode (a case
+ * file keeps them, to know the file again when a scan resumes).
  * Returns [nanoseconds taken, whether helper threads were used, files whose reading took past SLOW_NS].
  */
 #define _GNU_SOURCE
@@ -50,7 +51,7 @@
 
 #define HEAD_SLOT 16384
 #define HEAD_SIZE 4096
-#define META 8
+#define META 10
 /* probe/../reach.ts LONG_PATH: longer paths are reached in steps, by the JavaScript path */
 #define LONG_PATH (4096 - 256 - 2)
 #define MAX_THREADS 64
@@ -118,6 +119,8 @@ static void one(Job *j, int i) {
   m[5] = (double)n;
   m[6] = refused;
   m[7] = (double)st.st_blocks * 512;
+  m[8] = (double)st.st_dev;
+  m[9] = (double)st.st_ino;
 }
 
 static int64_t now_ns(void) {

@@ -11,6 +11,8 @@ import { walk, EvidenceError, type AtimeKeeping, type WalkSink } from './walk/wa
 import { walkOnThread } from './walk/thread.js';
 import { TOP_LEVEL } from './model.js';
 import { keyName, shownPath } from './place/names.js';
+import { loadFor, makeContext, placeRecord, type RecordContext } from './read/record.js';
+import type { FileFacts } from './probe/index.js';
 
 export type { ScanConfig, FileRecord } from './model.js';
 export type { CustomerTotals, RowKind, Totals } from './tally/aggregate.js';
@@ -65,6 +67,8 @@ export interface ScanResult {
    * O_NOATIME open the system refuses (not the user's own): reading those moved their atime.
    */
   noatime: AtimeKeeping;
+  /** files taken over from an earlier run of the case file, unchanged since, not read again (resume) */
+  takenOver?: number;
 }
 
 /** What the engine publishes: immutable, one per change. */
@@ -88,6 +92,31 @@ export interface ScanSnapshot {
 }
 
 export const SNAPSHOT_EVERY_MS = 500;
+
+/**
+ * Files read before (a case file's, when a scan resumes): what reading found, handed back for a file
+ * that is the one it was read from, so that it is placed again without being read.
+ */
+export interface KnownFiles {
+  /**
+   * rel: the path below the root, its bytes as a latin1 string (as the walk gives it). The facts stored
+   * for it when the file there now has the same device, inode, size and mtime; else undefined (read it).
+   */
+  take(rel: string): FileFacts | undefined;
+}
+
+export interface ScannerOptions {
+  /** every record carries what reading found (FileRecord.read), for a case file */
+  keepFacts?: boolean;
+  /** files read before, not read again when unchanged (resume) */
+  known?: KnownFiles;
+  /**
+   * every folder below the root as the walk meets it (depth 1 is the root's child), with the reason
+   * when it could not be listed: a case file keeps them, so that a report with another --depth finds
+   * its empty customer folders and places the folders not read
+   */
+  onFolder?: (rel: Buffer, depth: number, error?: string) => void;
+}
 
 export class Scanner {
   private readonly agg: Aggregator;
@@ -119,11 +148,17 @@ export class Scanner {
   /** folderErrors as the last snapshot gave them (made again when one is added) */
   private folderErrorsShown?: readonly { readonly path: string; readonly error: string }[];
 
+  /** files taken over from a case file without being read (resume) */
+  private reused = 0;
+  /** the main thread's context, to place the files taken over */
+  private placing?: RecordContext;
+
   constructor(
     readonly config: ScanConfig,
     private readonly onRecord?: (r: FileRecord) => void,
     /** back-pressure from onRecord's consumer (a manifest behind its output): the walk waits for it */
     private readonly waitForOutput?: () => Promise<void> | undefined,
+    private readonly options: ScannerOptions = {},
   ) {
     this.keepPaths = onRecord !== undefined;
     this.withCallers = config.pattern?.hasCaller ?? false;
@@ -231,15 +266,19 @@ export class Scanner {
     return {
       file: (rel, sparse) => {
         this.found++;
+        const known = this.placing && this.options.known?.take(rel);
+        if (known) {
+          this.reused++;
+          this.record(placeRecord(this.placing!, Buffer.from(rel, 'latin1'), known, sparse ? { sparse } : undefined));
+          return;
+        }
         batcher.add(rel, sparse ? 's' : '');
       },
       // sent to the readers, who place it in its row (by folder or by pattern) like any file
       hardLink: (rel) => batcher.add(rel, 'h'),
       dir: (rel, depth) => {
-        if (this.customerFromFolders && depth === this.config.depth) {
-          const slash = rel.lastIndexOf(0x2f);
-          this.agg.ensure(keyName(rel.subarray(slash + 1)));
-        }
+        this.options.onFolder?.(rel, depth);
+        if (this.customerFromFolders && depth === this.config.depth) ensureCustomer(this.agg, rel);
       },
       link: () => {
         this.links++;
@@ -252,35 +291,14 @@ export class Scanner {
       error: (rel, err) => {
         this.folderErrorCount++;
         this.dirty = true;
-        this.unreadableFolder(rel);
+        this.options.onFolder?.(rel, depthOf(rel), err.code ?? err.message);
+        unreadableFolder(this.agg, this.config, rel);
         if (this.folderErrors.length < 100) {
           this.folderErrors.push({ path: shownPath(rel) || '.', error: err.code ?? err.message });
           this.folderErrorsShown = undefined;
         }
       },
     };
-  }
-
-  /**
-   * Count an unreadable folder in the row its files would have gone to: the customer folder it is
-   * (or is in); above the customer level, or when a pattern names the customers (its files' names are
-   * unknown), the top-level row.
-   */
-  private unreadableFolder(rel: Buffer): void {
-    const depth = this.config.depth;
-    if (this.customerFromFolders && rel.length) {
-      let start = 0;
-      for (let level = 1; level <= depth; level++) {
-        const slash = rel.indexOf(0x2f, start);
-        if (level === depth) {
-          this.agg.unreadableFolder('customer', keyName(rel.subarray(start, slash < 0 ? rel.length : slash)));
-          return;
-        }
-        if (slash < 0) break;
-        start = slash + 1;
-      }
-    }
-    this.agg.unreadableFolder('top-level', TOP_LEVEL);
   }
 
   /** The walk's pause, after any wait for the output (so that records never pile up without bound). */
@@ -294,9 +312,14 @@ export class Scanner {
   }
 
   async run(): Promise<ScanResult> {
+    if (this.options.known) {
+      await loadFor(this.config);
+      this.placing = makeContext(this.config, this.keepPaths, this.options.keepFacts);
+    }
     const reader = createReader({
       config: this.config,
       keepPaths: this.keepPaths,
+      keepFacts: this.options.keepFacts,
       sink: {
         rows: (rows) => this.rows(rows),
         record: (r) => this.record(r),
@@ -314,8 +337,9 @@ export class Scanner {
         pause: this.paced(() => reader.pause()),
         aborted: () => this.stopped,
         strict: this.config.strictEvidence,
-        // only the customer folders matter here (each folder's path costs its depth to send)
-        dirsAt: this.customerFromFolders ? this.config.depth : 0,
+        // only the customer folders matter here (each folder's path costs its depth to send), unless a
+        // case file keeps every folder
+        dirsAt: this.options.onFolder ? undefined : this.customerFromFolders ? this.config.depth : 0,
       });
       // a walk cut short by stop() found only part of the files: `found` is then no total, and no
       // percentage may be made of it
@@ -361,8 +385,108 @@ export class Scanner {
       // files: what the readers met (the probe's ProbeIo count). The walk's own prediction (a file not
       // the user's, euid not root) is what --strict-evidence refuses on, before the file is read.
       noatime: { folders: this.atimes.folders, filesRefused: this.probeRefused },
+      takenOver: this.reused,
     };
   }
+}
+
+/** A folder's depth below the root from its path (1: the root's child; 0: the root itself). */
+const depthOf = (rel: Buffer): number => {
+  if (!rel.length) return 0;
+  let n = 1;
+  for (let i = rel.indexOf(0x2f); i >= 0; i = rel.indexOf(0x2f, i + 1)) n++;
+  return n;
+};
+
+/** A customer folder (at --depth, customers named by folders) is a row even when it holds nothing. */
+function ensureCustomer(agg: Aggregator, rel: Buffer): void {
+  const slash = rel.lastIndexOf(0x2f);
+  agg.ensure(keyName(rel.subarray(slash + 1)));
+}
+
+/**
+ * Count an unreadable folder in the row its files would have gone to: the customer folder it is
+ * (or is in); above the customer level, or when a pattern names the customers (its files' names are
+ * unknown), the top-level row.
+ */
+function unreadableFolder(agg: Aggregator, config: ScanConfig, rel: Buffer): void {
+  const depth = config.depth;
+  if (!config.pattern?.hasCustomer && rel.length) {
+    let start = 0;
+    for (let level = 1; level <= depth; level++) {
+      const slash = rel.indexOf(0x2f, start);
+      if (level === depth) {
+        agg.unreadableFolder('customer', keyName(rel.subarray(start, slash < 0 ? rel.length : slash)));
+        return;
+      }
+      if (slash < 0) break;
+      start = slash + 1;
+    }
+  }
+  agg.unreadableFolder('top-level', TOP_LEVEL);
+}
+
+/** What a stored scan (a case file's run) holds: its files as read, its folders, what the walk saw. */
+export interface StoredScan {
+  startedAt: Date;
+  finishedAt: Date;
+  /** the stored run did not finish (stopped, killed): every figure is a lower bound */
+  partial: boolean;
+  files: Iterable<{ rel: Buffer; facts?: FileFacts; sparse?: boolean; hardLink?: boolean }>;
+  folders: Iterable<{ rel: Buffer; depth: number; error?: string }>;
+  linksSkipped: number;
+  specialSkipped: number;
+  noatime: AtimeKeeping;
+}
+
+/**
+ * A stored scan placed again with this config (its depth, pattern, zone, retention, country): the
+ * result a scan of the same files with these options gives, without reading a file. onRecord sees
+ * every file's record (a manifest).
+ */
+export async function replayScan(
+  config: ScanConfig,
+  stored: StoredScan,
+  onRecord?: (r: FileRecord) => void,
+): Promise<ScanResult> {
+  await loadFor(config);
+  const withCallers = config.pattern?.hasCaller ?? false;
+  const agg = new Aggregator(withCallers);
+  const ctx = makeContext(config, onRecord !== undefined);
+  const fromFolders = !config.pattern?.hasCustomer;
+  const folderErrors: { path: string; error: string }[] = [];
+  let unreadable = 0;
+  for (const f of stored.folders) {
+    if (f.error === undefined) {
+      if (fromFolders && f.depth === config.depth) ensureCustomer(agg, f.rel);
+      continue;
+    }
+    unreadable++;
+    unreadableFolder(agg, config, f.rel);
+    if (folderErrors.length < 100) folderErrors.push({ path: shownPath(f.rel) || '.', error: f.error });
+  }
+  for (const f of stored.files) {
+    const r = placeRecord(ctx, f.rel, f.facts, { sparse: f.sparse, hardLink: f.hardLink });
+    agg.add(r);
+    if (!r.hardLink) onRecord?.(r);
+  }
+  agg.finish();
+  const customers = agg.customers();
+  return {
+    config,
+    startedAt: stored.startedAt,
+    finishedAt: stored.finishedAt,
+    partial: stored.partial,
+    customers,
+    totals: { ...totalsOf(agg.total, withCallers, true), customers: customers.length },
+    linksSkipped: stored.linksSkipped,
+    specialSkipped: stored.specialSkipped,
+    unreadableFolders: unreadable,
+    folderErrors,
+    unmatched: agg.filesOf('unmatched'),
+    noatime: stored.noatime,
+    takenOver: 0,
+  };
 }
 
 /** Scan a tree and return the result (the whole engine in one call). */

@@ -3,7 +3,7 @@
  * (FileRecord) and which row it counts in (RowKind). Walking, reading and tallying all speak it, so it
  * stands apart from each of them.
  */
-import type { FileKind } from './probe/index.js';
+import type { FileFacts, FileKind } from './probe/index.js';
 import type { DateSource } from './place/date/resolve.js';
 import type { CompiledPattern } from './place/pattern.js';
 
@@ -109,4 +109,19 @@ export interface FileRecord {
   /** could not be opened or read (probe/types.ts): its content is unknown */
   unopened?: boolean;
   error?: string;
+  /**
+   * What reading the file found, apart from where this run placed it: kept when a case file is written
+   * (the engine's `keepFacts`), so that the file can be placed again with another pattern, depth, zone or
+   * retention (read/record.ts placeRecord) and known again when a scan resumes.
+   */
+  read?: ReadFacts;
+}
+
+/** A file as read: its path below the root as bytes, and the facts (none for another name of a file read once). */
+export interface ReadFacts {
+  /** a Buffer where it was made; a Uint8Array once it has crossed from a reader thread */
+  rel: Uint8Array;
+  facts?: FileFacts;
+  sparse?: boolean;
+  hardLink?: boolean;
 }

@@ -91,6 +91,9 @@ export interface FileFacts {
   /** bytes allocated when fewer than bytes (a sparse file) */
   allocated?: number;
   mtimeMs: number;
+  /** device and inode, where the file was opened (a case file keeps them: resume.ts) */
+  dev?: number;
+  ino?: number;
   probe: ProbeResult;
 }
 
@@ -125,6 +128,8 @@ export async function probeFile(
       bytes: size,
       allocated,
       mtimeMs: st.mtimeMs,
+      dev: st.dev,
+      ino: st.ino,
       probe: await probeContent(sourceOf(fd, size, io.head.subarray(0, n), allocated, work), file, name),
     };
   } catch (e) {
@@ -149,6 +154,9 @@ export interface OpenFile {
   mtimeMs: number;
   /** st_blocks × 512 */
   allocated: number;
+  /** device and inode (st_dev, st_ino): a case file keeps them to know the file again */
+  dev?: number;
+  ino?: number;
   head: Buffer;
 }
 
@@ -172,6 +180,8 @@ export async function probeOpen(
       bytes: f.size,
       allocated,
       mtimeMs: f.mtimeMs,
+      dev: f.dev,
+      ino: f.ino,
       probe: await probeContent(src, fileName(name), name),
     };
   } finally {

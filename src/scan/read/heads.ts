@@ -11,7 +11,7 @@ import { addon } from '../walk/listdir.js';
 import { FileAnchors, type FileAt } from './anchors.js';
 import { WHOLE_FILE_MAX, type OpenFile } from '../probe/index.js';
 
-const META = 8;
+const META = 10;
 const NUL = Buffer.from([0]);
 /**
  * Share of a batch's files whose reading blocked (the addon times each file) from which the next
@@ -101,6 +101,8 @@ export class BatchHeads {
         // as Node's fs.Stats computes mtimeMs from the seconds and nanoseconds
         mtimeMs: m[k + 3]! * 1e3 + m[k + 4]! / 1e6,
         allocated: m[k + 7]!,
+        dev: m[k + 8]!,
+        ino: m[k + 9]!,
         head: this.heads.subarray(i * WHOLE_FILE_MAX, i * WHOLE_FILE_MAX + m[k + 5]!),
         refused: m[k + 6] === 1,
       };

@@ -14,6 +14,8 @@ export interface ScanJobData {
   config: ScanConfig;
   /** answer with every file's record (a manifest is written, or a caller wants records) */
   keepPaths: boolean;
+  /** and with what reading found (FileRecord.read: a case file is written) */
+  keepFacts?: boolean;
   /** reads in flight for this thread on slow storage (default: the config's ioDepth, or IO_DEPTH, over its threads) */
   ioThreads?: number;
 }
@@ -63,14 +65,14 @@ export function createJob(data: unknown): ScanJob | Promise<ScanJob> {
   return jobFor(data as ScanJobData);
 }
 
-function jobFor({ config, keepPaths, ioThreads }: ScanJobData): ScanJob {
+function jobFor({ config, keepPaths, keepFacts = false, ioThreads }: ScanJobData): ScanJob {
   // one context per thread: its per-thread state is never shared
-  const ctx = makeContext(config, keepPaths);
+  const ctx = makeContext(config, keepPaths, keepFacts);
   const heads = BatchHeads.available
     ? new BatchHeads(ctx.rootBytes, ioThreads ?? ioThreadsOf(config), ctx.anchors)
     : undefined;
   const close = (): void => ctx.anchors.close();
-  if (keepPaths) {
+  if (keepPaths || keepFacts) {
     return Object.assign(
       async (batch: Batch, pace?: Pace): Promise<ScanReply> => {
         const refused0 = ctx.io.noatimeRefused;

@@ -46,6 +46,8 @@ export interface Reader {
 export interface ReaderOptions {
   config: ScanConfig;
   keepPaths: boolean;
+  /** every record carries what reading found (FileRecord.read: a case file is written) */
+  keepFacts?: boolean;
   sink: ReadSink;
 }
 
@@ -83,7 +85,11 @@ class InlineReader implements Reader {
   };
 
   constructor(private readonly opts: ReaderOptions) {
-    this.job = createJob({ config: opts.config, keepPaths: opts.keepPaths } satisfies ScanJobData);
+    this.job = createJob({
+      config: opts.config,
+      keepPaths: opts.keepPaths,
+      keepFacts: opts.keepFacts,
+    } satisfies ScanJobData);
   }
 
   read(batch: Batch): void {
@@ -136,12 +142,12 @@ class ThreadPoolReader implements Reader {
     this.pool = new ThreadPool<ScanReply>({
       threads: opts.threads,
       job: config.testHooks?.readerJob ?? new URL('./job.js', import.meta.url),
-      jobData: { config, keepPaths: opts.keepPaths } satisfies ScanJobData,
+      jobData: { config, keepPaths: opts.keepPaths, keepFacts: opts.keepFacts } satisfies ScanJobData,
       resourceLimits: WORKER_LIMITS,
       stallMs,
       onReply: (reply) => deliver(reply, sink),
       onStalled: (rel) => {
-        ctx ??= makeContext(config, true);
+        ctx ??= makeContext(config, true, opts.keepFacts);
         sink.record(stalledRecord(parseEntry(rel).rel, ctx, stallMs / 1000));
       },
     });

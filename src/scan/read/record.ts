@@ -38,6 +38,8 @@ export interface RecordContext {
   rootBytes: Buffer;
   /** put every file's path in its record (a manifest is written, or a caller wants records) */
   keepPaths: boolean;
+  /** put what reading found in every record (a case file is written: FileRecord.read) */
+  keepFacts: boolean;
   depth: number;
   zone: string;
   pattern?: CompiledPattern;
@@ -57,12 +59,13 @@ export interface RecordContext {
  * state: the probe's ProbeIo) belongs here too, created once per context, so that no two threads
  * share one.
  */
-export function makeContext(cfg: ScanConfig, keepPaths = true): RecordContext {
+export function makeContext(cfg: ScanConfig, keepPaths = true, keepFacts = false): RecordContext {
   const root = Buffer.from(cfg.root);
   const rootBytes = root[root.length - 1] === 0x2f ? root : Buffer.concat([root, Buffer.from('/')]);
   return {
     rootBytes,
     keepPaths,
+    keepFacts,
     depth: cfg.depth,
     zone: cfg.zone,
     pattern: cfg.pattern,
@@ -179,6 +182,9 @@ export function stalledRecord(rel: Buffer, ctx: RecordContext, seconds: number):
     error: `reading did not finish within ${seconds} s; skipped`,
   };
   setCaller(rec, at, ctx);
+  // no device or inode: a resumed scan reads it again rather than taking this over
+  if (ctx.keepFacts)
+    rec.read = { rel: own(rel), facts: { bytes: 0, mtimeMs: 0, probe: { kind: 'unreadable', error: rec.error! } } };
   return rec;
 }
 
@@ -245,7 +251,29 @@ export async function processFile(
   opened?: HeadRead,
 ): Promise<FileRecord> {
   const at = locate(rel, ctx);
-  if (flags?.hardLink) {
+  if (flags?.hardLink) return placeRecord(ctx, rel, undefined, flags, at);
+  let facts: FileFacts;
+  if (opened) {
+    if (opened.refused) ctx.io.noatimeRefused++;
+    facts = await probeOpen(opened, at.name, closeHead, ctx.io.fileMs);
+  } else facts = await readFacts(rel, at.name, ctx);
+  return placeRecord(ctx, rel, facts, flags, at);
+}
+
+/**
+ * What a file read (facts; none for another name of a file read once) comes to in this run: its row,
+ * caller, start and retention, from its path and the run's pattern, depth, zone and cutoffs. Pure: a
+ * case file's stored facts placed again with other options give what a scan with them would
+ * (case/report.ts), and a file known again on resume is placed without being read.
+ */
+export function placeRecord(
+  ctx: RecordContext,
+  rel: Buffer,
+  facts: FileFacts | undefined,
+  flags?: WalkFlags,
+  at: Located = locate(rel, ctx),
+): FileRecord {
+  if (flags?.hardLink || !facts) {
     const rec: FileRecord = {
       customer: at.customer,
       row: at.row,
@@ -255,13 +283,9 @@ export async function processFile(
       error: 'another name (hard link) of a file counted once',
     };
     if (ctx.keepPaths) rec.path = at.path ?? at.fullPath();
+    if (ctx.keepFacts) rec.read = { rel: own(rel), hardLink: true };
     return rec;
   }
-  let facts: FileFacts;
-  if (opened) {
-    if (opened.refused) ctx.io.noatimeRefused++;
-    facts = await probeOpen(opened, at.name, closeHead, ctx.io.fileMs);
-  } else facts = await readFacts(rel, at.name, ctx);
   const p = facts.probe;
 
   // an unmatched file's path is already made (the pattern was tried on it): kept for the row's examples
@@ -298,5 +322,12 @@ export async function processFile(
       if (p.kind === 'audio' && cutoff !== undefined && start.ms < cutoff) rec.pastRetention = true;
     }
   }
+  if (ctx.keepFacts) rec.read = flags?.sparse ? { rel: own(rel), facts, sparse: true } : { rel: own(rel), facts };
   return rec;
 }
+
+/**
+ * The path's own bytes: rel may be a view of a whole batch's buffer, which a message to the main
+ * thread would copy whole for every file.
+ */
+const own = (rel: Buffer): Uint8Array => new Uint8Array(rel);
