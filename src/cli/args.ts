@@ -2,14 +2,16 @@
 import { Command, CommanderError, Option } from 'commander';
 import { statSync, accessSync, constants } from 'node:fs';
 import { version } from '../report/notify/method.js';
-import { planOutputs } from '../report/output/target.js';
+import { closePlans, planOutput, planOutputs } from '../report/output/target.js';
 import { decodeName, printable } from '../scan/place/names.js';
 import { folderByBytes, rawBytesOf } from './rawarg.js';
 import { compilePattern, PatternError, type CompiledPattern } from '../scan/place/pattern.js';
 import { isValidZone, systemZone } from '../scan/place/date/zone.js';
 import { DEFAULT_THREADS } from '../scan/engine.js';
 import { addNotifyOptions, readNotifyOptions, type NotifyCli } from './notify-args.js';
-import { planRun, type CheckedArgs, type RunPlan } from './plan.js';
+import { planRun, type CasePlan, type CheckedArgs, type RunPlan } from './plan.js';
+import { CaseError } from '../case/db.js';
+import { openCase, pickRun, runs, type RunRow } from '../case/store.js';
 import { FACTS_TEMPLATE } from '../report/notify/facts.js';
 
 export class UsageError extends Error {}
@@ -39,6 +41,15 @@ function program(): Command {
         'stop (exit 2) rather than move an access time in the tree (folders that cannot be listed with O_NOATIME, files not yours)',
       ),
   )
+    .option(
+      '--case <file>',
+      'keep every file found in an SQLite case file (made 0600; README, "The case file"); run again with the same file to resume: unchanged files are not read again',
+    )
+    .option(
+      '--from <case>',
+      "report from a case file instead of reading the tree (its last finished run, or --run); options not given are that run's",
+    )
+    .option('--run <id>', 'with --from: the run of the case file to report')
     .option('--no-tui', 'never open the interactive UI; print the summary CSV on stdout')
     .option('--allow-incomplete', 'exit 0 instead of 3 when part of the tree could not be read or attributed')
     .version(version(), '-V, --version')
@@ -75,29 +86,53 @@ export async function parseArgs(
     out(FACTS_TEMPLATE);
     return 'exit';
   }
-  if (cmd.args[0] === undefined) throw new UsageError("missing required argument 'dir'");
-  let dir = cmd.args[0];
+  let casePlan: CasePlan | undefined;
+  let dir: string;
   let dirShown: string | undefined;
-  const raw = rawBytesOf(dir);
-  if (raw) {
-    const reachable = folderByBytes(raw);
-    dirShown = decodeName(raw);
-    if (reachable) dir = reachable;
-  }
-  const shown = printable(dirShown ?? dir);
-  let st;
-  try {
-    st = statSync(dir);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'ENOENT' ? `no such folder: ${shown}` : `cannot read ${shown}: ${code}`);
-  }
-  if (!st.isDirectory())
-    throw new UsageError(`${shown} is not a folder; give the folder that holds the leaked recordings`);
-  try {
-    accessSync(dir, constants.R_OK | constants.X_OK);
-  } catch {
-    throw new UsageError(`cannot read the folder ${shown} (permission denied); run as a user who can read it`);
+  if (o.from !== undefined) {
+    // a report of a stored run: the tree is not read (it may be gone); options not given are the run's
+    if (cmd.args[0] !== undefined)
+      throw new UsageError('give a folder to scan or --from CASE (a report of a stored scan), not both');
+    if (o.case !== undefined) throw new UsageError('--case writes a scan and --from reads one: give one of them');
+    const run = readFrom(String(o.from), o.run as string | undefined);
+    casePlan = { mode: 'from', path: String(o.from), run };
+    takeStoredOptions(cmd, o, run);
+    const root = Buffer.from(run.root.buffer, run.root.byteOffset, run.root.byteLength);
+    dir = root.toString();
+    dirShown = run.root_shown;
+  } else {
+    if (o.run !== undefined) throw new UsageError('--run needs --from CASE');
+    if (cmd.args[0] === undefined) throw new UsageError("missing required argument 'dir'");
+    dir = cmd.args[0];
+    const raw = rawBytesOf(dir);
+    if (raw) {
+      const reachable = folderByBytes(raw);
+      dirShown = decodeName(raw);
+      if (reachable) dir = reachable;
+    }
+    const shown = printable(dirShown ?? dir);
+    let st;
+    try {
+      st = statSync(dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UsageError(code === 'ENOENT' ? `no such folder: ${shown}` : `cannot read ${shown}: ${code}`);
+    }
+    if (!st.isDirectory())
+      throw new UsageError(`${shown} is not a folder; give the folder that holds the leaked recordings`);
+    try {
+      accessSync(dir, constants.R_OK | constants.X_OK);
+    } catch {
+      throw new UsageError(`cannot read the folder ${shown} (permission denied); run as a user who can read it`);
+    }
+    if (o.case !== undefined) {
+      const c = String(o.case);
+      const p = planOutput(c, dir);
+      if (typeof p === 'string') throw new UsageError(`--case: ${printable(p)}`);
+      closePlans([p]);
+      if (p.kind !== 'atomic') throw new UsageError(`--case: ${printable(c)} is not a regular file; give a file name`);
+      casePlan = { mode: 'write', path: c };
+    }
   }
   const depth = wholeNumber('--depth', o.depth, 1, 64);
   const threads = wholeNumber('--threads', o.threads, 0, 64);
@@ -138,11 +173,13 @@ export async function parseArgs(
     strictEvidence: o.strictEvidence === true,
     notify,
     allowIncomplete: o.allowIncomplete === true,
+    case: casePlan,
   };
   const outputs: (readonly [string, string | undefined])[] = [
     ['--csv', checked.csv],
     ['--json', checked.json],
     ['--files', checked.files],
+    ...(casePlan ? [[casePlan.mode === 'write' ? '--case' : '--from', casePlan.path] as const] : []),
   ];
   // --files FILE alone also prints the summary CSV on stdout: FILE must not be stdout
   if (checked.csv === undefined && checked.json === undefined && checked.files !== undefined && checked.files !== '-')
@@ -154,7 +191,16 @@ export async function parseArgs(
 }
 
 /** The options that name a file or folder, and those of them where '-' is stdout. */
-const PATH_OPTIONS = new Set(['--csv', '--json', '--files', '--xlsx', '--statements', '--register']);
+const PATH_OPTIONS = new Set([
+  '--csv',
+  '--json',
+  '--files',
+  '--xlsx',
+  '--statements',
+  '--register',
+  '--case',
+  '--from',
+]);
 const STDOUT_OPTIONS = new Set(['--csv', '--json', '--files']);
 
 /**
@@ -179,6 +225,57 @@ function refuseRepeats(cmd: Command): void {
         );
     });
   }
+}
+
+/** The stored run --from reports: --run's, else the last that finished. */
+function readFrom(path: string, runArg: string | undefined): RunRow {
+  let opened;
+  try {
+    opened = openCase(path, { create: false, readOnly: true });
+  } catch (e) {
+    if (e instanceof CaseError) throw new UsageError(`--from: ${printable(e.message)}`);
+    throw e;
+  }
+  try {
+    const all = runs(opened.db);
+    const id = runArg === undefined ? undefined : wholeNumber('--run', runArg, 1, Number.MAX_SAFE_INTEGER);
+    const run = pickRun(all, id);
+    if (!run) {
+      const list = all.map((r) => `${r.id} (${r.outcome}, ${r.started_at})`).join('; ') || 'none';
+      throw new UsageError(
+        id === undefined
+          ? `--from: ${printable(path)} holds no finished run (runs: ${list}); give --run N to report one that did not finish`
+          : `--from: ${printable(path)} has no run ${id} (runs: ${list})`,
+      );
+    }
+    return run;
+  } finally {
+    opened.db.close();
+  }
+}
+
+/**
+ * --from: the options a report places files by, where the command line does not give them, are the
+ * stored run's, so that `--from CASE --csv s.csv` writes what that run wrote.
+ */
+function takeStoredOptions(cmd: Command, o: Record<string, unknown>, run: RunRow): void {
+  let stored: Record<string, unknown>;
+  try {
+    stored = JSON.parse(run.options) as Record<string, unknown>;
+  } catch {
+    return;
+  }
+  const given = (key: string): boolean => cmd.getOptionValueSource(key) === 'cli';
+  const take = (key: string, from: string): void => {
+    const v = stored[from];
+    if (!given(key) && v !== null && v !== undefined) o[key] = typeof v === 'number' ? String(v) : v;
+  };
+  take('depth', 'depth');
+  take('pattern', 'pattern');
+  take('tz', 'tz');
+  take('country', 'country');
+  take('retention', 'retention');
+  take('asOf', 'as_of');
 }
 
 /** A whole number in decimal digits only: Number() also takes '0x2', '1.0', ' 2' and '1e1'. */

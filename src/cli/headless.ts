@@ -4,7 +4,13 @@
  * the state they share (the outputs opened, what is written, the signal that stopped the run) lives in
  * one HeadlessRun.
  */
-import { Scanner, evidenceWarnings, type ScanResult } from '../scan/engine.js';
+import { Scanner, evidenceWarnings, replayScan, type ScanResult } from '../scan/engine.js';
+import { CaseWriter } from '../case/writer.js';
+import { CaseError } from '../case/db.js';
+import { knownFiles, openCase, storedScan } from '../case/store.js';
+import { formatIso } from '../scan/place/date/zone.js';
+import { version } from '../report/notify/method.js';
+import { planOutput } from '../report/output/target.js';
 import {
   FolderMovedError,
   openOutput,
@@ -14,6 +20,7 @@ import {
   type Output,
 } from '../report/output/atomic.js';
 import { closePlans, planOutputs, describeError } from '../report/output/target.js';
+import { existsSync, statSync } from 'node:fs';
 import { staleTemporaryFiles, takeLock, type OutputLock } from '../report/output/lock.js';
 import { StatementsFolder, StatementsStopped } from '../report/output/statements-folder.js';
 import { summaryCsvChunks, summaryJsonChunks } from '../report/write/summary.js';
@@ -115,6 +122,11 @@ class HeadlessRun {
   /** a write error of the manifest while the scan runs: the scan is stopped, and it is reported after */
   private manifestError: Error | undefined;
   private statements: StatementsFolder | undefined;
+  /** the case file's writer (--case), and its first error (the scan is stopped, and it is reported after) */
+  private caseWriter: CaseWriter | undefined;
+  private caseError: Error | undefined;
+  /** a dead run's lock beside the case file was taken over: the library's own lock it left is removed too */
+  private caseStale = false;
   /** outputs open in their temporary files, by flag */
   private readonly files = new Map<string, Output>();
   private readonly locks: OutputLock[] = [];
@@ -183,6 +195,7 @@ class HeadlessRun {
    */
   async openOutputs(): Promise<void> {
     const { dir, o } = { dir: this.plan.scan.root, o: this.o };
+    this.lockCase();
     if (o.statements !== undefined) {
       const sf = StatementsFolder.open(o.statements, dir);
       if (typeof sf === 'string') throw new OutputError(`--statements: ${sf}`);
@@ -236,6 +249,117 @@ class HeadlessRun {
   }
 
   /**
+   * The case file locked against another run (written, or read by --from while another run writes it).
+   * A lock whose run is gone is taken over; the case file's own library lock that run left (db.ts) is
+   * then removed by the writer.
+   */
+  private lockCase(): void {
+    const c = this.plan.case;
+    if (!c) return;
+    const flag = c.mode === 'write' ? '--case' : '--from';
+    const plan = planOutput(c.path, c.mode === 'write' ? this.plan.scan.root : '/nonexistent-tree');
+    if (typeof plan === 'string') throw new OutputError(`${flag}: ${plan}`);
+    if (!plan.folder) throw new OutputError(`${flag}: ${c.path} is not a regular file`);
+    try {
+      const locked = takeLock(plan.folder, `.${plan.name}.lock`, c.path);
+      if (typeof locked === 'string') throw new OutputError(`${flag}: ${locked}`);
+      this.locks.push(locked.lock);
+      if (locked.staleFrom !== undefined) {
+        this.caseStale = true;
+        this.note(`${flag}: removed the lock of an earlier run that was stopped (process ${locked.staleFrom})`);
+      }
+    } finally {
+      plan.folder.close();
+    }
+  }
+
+  /** --from: the stored run placed again with this run's options; nothing of the tree is read. */
+  private async replay(path: string, m: ManifestWriter | undefined): Promise<ScanResult> {
+    const c = this.plan.case;
+    if (c?.mode !== 'from') throw new Error('replay without --from');
+    let opened;
+    try {
+      opened = openCase(path, { create: false, readOnly: true });
+    } catch (e) {
+      if (e instanceof CaseError) throw new OutputError(`--from: ${e.message}`);
+      throw e;
+    }
+    try {
+      return await replayScan(this.plan.scan, storedScan(opened.db, c.run), m ? (r) => m.add(r) : undefined);
+    } finally {
+      opened.db.close();
+    }
+  }
+
+  /** --case: the writer thread started and the run's row opened; the files of the last run that are unchanged taken over. */
+  private async openCase(path: string): Promise<{ writer: CaseWriter; known?: ReturnType<typeof knownFiles> }> {
+    const root = Buffer.from(this.plan.scan.root);
+    let known: ReturnType<typeof knownFiles>;
+    try {
+      known = existsSync(path) && statSync(path).size > 0 ? knownFiles(path, root, version()) : undefined;
+    } catch (e) {
+      if (e instanceof CaseError) throw new OutputError(`--case: ${e.message}`);
+      throw e;
+    }
+    const start = Date.now();
+    const zone = this.plan.scan.zone;
+    try {
+      const writer = await CaseWriter.start(
+        path,
+        {
+          startedAt: formatIso(zone, start),
+          zone,
+          toolVersion: version(),
+          root,
+          rootShown: this.plan.shownRoot,
+          options: this.plan.recorded,
+          argv: this.plan.method.argv ?? [],
+          resumedFrom: known?.from,
+        },
+        this.caseStale,
+        (e) => {
+          this.caseError = e;
+          this.scanner?.stop();
+        },
+      );
+      return { writer, known };
+    } catch (e) {
+      throw new OutputError(`--case: cannot write ${path}: ${(e as Error).message}`, EXIT.output);
+    }
+  }
+
+  /** The run's row closed: how it ended and what it could not read (the case file is then closed). */
+  private async closeCase(result: ScanResult): Promise<void> {
+    const w = this.caseWriter;
+    if (!w) return;
+    this.caseWriter = undefined;
+    const run = runCompleteness(runGaps(result));
+    try {
+      await w.finish({
+        finishedAt: formatIso(this.plan.scan.zone, result.finishedAt.getTime()),
+        outcome: this.caseError ? 'failed' : result.partial ? 'stopped' : 'done',
+        complete: run.complete,
+        completeness: run.complete ? 'complete' : `incomplete: ${gapPhrases(run).join('; ')}`,
+        files: result.totals.files,
+        takenOver: result.takenOver ?? 0,
+        linksSkipped: result.linksSkipped,
+        specialSkipped: result.specialSkipped,
+        noatimeFolders: result.noatime.folders,
+        filesRefused: result.noatime.filesRefused,
+      });
+    } catch (e) {
+      this.caseError ??= e as Error;
+    }
+    if (this.caseError) {
+      removeTemporaryFiles();
+      throw new OutputError(
+        `--case: cannot write ${this.plan.case!.path}: ${describeError(this.caseError)}; the scan was stopped and no output written`,
+        EXIT.output,
+      );
+    }
+  }
+
+  /**
    * The scan, the manifest written as files are read (the walk waits for it), and the progress line on a
    * terminal. Returns the result, or the exit code of a run a signal stopped during the scan.
    */
@@ -256,7 +380,34 @@ class HeadlessRun {
       );
     }
     const m = this.manifest;
-    const scanner = new Scanner(this.plan.scan, m ? (r) => m.add(r) : undefined, m ? () => m.waitForRoom() : undefined);
+    const c = this.plan.case;
+    if (c?.mode === 'from') {
+      const replayed = await this.replay(c.path, m);
+      if (m && !this.signal && !this.manifestError) await Promise.race([m.end(), this.interrupted]);
+      if (m && o.files === '-' && !this.stopped()) this.written.push('--files -');
+      return replayed;
+    }
+    let known: Awaited<ReturnType<HeadlessRun['openCase']>>['known'];
+    if (c?.mode === 'write' && !this.signal) ({ writer: this.caseWriter, known } = await this.openCase(c.path));
+    const cw = this.caseWriter;
+    const wait = (): Promise<void> | undefined => {
+      const a = m?.waitForRoom();
+      const b = cw?.waitForRoom();
+      return a && b ? Promise.all([a, b]).then(() => undefined) : (a ?? b);
+    };
+    const scanner = new Scanner(
+      this.plan.scan,
+      m ? (r) => m.add(r) : undefined,
+      m || cw ? wait : undefined,
+      cw
+        ? {
+            keepFacts: true,
+            known: known?.known,
+            onFile: (r) => cw.add(r),
+            onFolder: (rel, depth, error) => cw.folder(rel, depth, error),
+          }
+        : {},
+    );
     this.scanner = scanner;
     if (this.signal) scanner.stop();
     const timer = this.stderrTty
@@ -272,6 +423,11 @@ class HeadlessRun {
         process.stderr.write('\r\x1b[K');
       }
     }
+    await this.closeCase(result);
+    if (known && result.takenOver)
+      this.note(
+        `--case: ${count(result.takenOver, 'file', 'files')} taken over unchanged from run ${known.from} of the case file (not read again)`,
+      );
     if (m && !this.signal && !this.manifestError) {
       await Promise.race([m.end(), this.interrupted]);
       if (o.files === '-' && !this.stopped()) this.written.push('--files -');
@@ -431,6 +587,9 @@ class HeadlessRun {
     }
     for (const f of this.files.values()) f.abort();
     this.statements?.close();
+    // a run that failed before the case's run was closed: what was committed stays, the run reads as
+    // never finished (its writer thread would otherwise keep the process alive)
+    void this.caseWriter?.abandon();
     for (const l of this.locks) l.release();
   }
 

@@ -11,6 +11,7 @@ import type { Delimiter } from '../report/write/summary.js';
 import { engineRetention } from '../report/notify/retention.js';
 import { version, type MethodContext } from '../report/notify/method.js';
 import { retentionOf, type NotifyCli } from './notify-args.js';
+import type { RunRow } from '../case/store.js';
 
 interface OutputPlan {
   csv?: string;
@@ -28,8 +29,15 @@ interface OutputPlan {
   allowIncomplete: boolean;
 }
 
+/**
+ * The case file: written by this scan (resumed from its last run when it has one), or read instead of
+ * the tree (--from: a report without rescanning, of `run`).
+ */
+export type CasePlan = { mode: 'write'; path: string } | { mode: 'from'; path: string; run: RunRow };
+
 export interface RunPlan {
   scan: ScanConfig;
+  case?: CasePlan;
   notify: NotifyOptions;
   outputs: OutputPlan;
   /** the folder as shown to people, which differs from scan.root for a name that is not UTF-8 (rawarg.ts) */
@@ -57,13 +65,17 @@ export interface CheckedArgs {
   delimiter: Delimiter;
   tui: boolean;
   allowIncomplete: boolean;
+  case?: CasePlan;
 }
 
 /**
  * The plan of a run that starts now: the retention plan (as-of defaults to the scan's start) is made
  * once, here, and both the engine's cutoffs and the reports' retention rows come from it.
  */
-export function planRun(a: CheckedArgs, startMs = Date.now()): RunPlan {
+export function planRun(
+  a: CheckedArgs,
+  startMs = a.case?.mode === 'from' ? Date.parse(a.case.run.started_at) : Date.now(),
+): RunPlan {
   const n = a.notify;
   const retention = retentionOf(n, a.tz, startMs);
   const summaryElsewhere =
@@ -79,6 +91,7 @@ export function planRun(a: CheckedArgs, startMs = Date.now()): RunPlan {
       retention: engineRetention(retention),
       country: n.country,
     },
+    case: a.case,
     notify: { register: n.register, retention, country: n.country, facts: n.facts, lang: n.lang },
     outputs: {
       csv: a.csv,
@@ -88,7 +101,8 @@ export function planRun(a: CheckedArgs, startMs = Date.now()): RunPlan {
       statements: n.statements,
       delimiter: a.delimiter,
       summaryOnStdout: !summaryElsewhere && a.files !== '-',
-      headless: !a.tui || summaryElsewhere || a.files !== undefined,
+      // a case file is written or read by the headless run (the UI does not take one yet)
+      headless: !a.tui || summaryElsewhere || a.files !== undefined || a.case !== undefined,
       allowIncomplete: a.allowIncomplete,
     },
     shownRoot: a.dirShown ?? a.dir,

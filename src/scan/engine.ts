@@ -116,6 +116,8 @@ export interface ScannerOptions {
    * its empty customer folders and places the folders not read
    */
   onFolder?: (rel: Buffer, depth: number, error?: string) => void;
+  /** every file's record, another name of a file counted once included (a case file keeps those too) */
+  onFile?: (r: FileRecord) => void;
 }
 
 export class Scanner {
@@ -161,6 +163,7 @@ export class Scanner {
     private readonly options: ScannerOptions = {},
   ) {
     this.keepPaths = onRecord !== undefined;
+    if (options.onFile && !options.keepFacts) throw new Error('onFile needs keepFacts (records, not counts)');
     this.withCallers = config.pattern?.hasCaller ?? false;
     this.agg = new Aggregator(this.withCallers);
     this.customerFromFolders = !config.pattern?.hasCustomer;
@@ -255,6 +258,7 @@ export class Scanner {
     this.dirty = true;
     // another name of a file counted once is a count of its row, not a file of the manifest
     if (!r.hardLink) this.onRecord?.(r);
+    this.options.onFile?.(r);
   }
 
   private rows(rows: RowCounts[]): void {

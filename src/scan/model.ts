@@ -118,7 +118,7 @@ export interface FileRecord {
 }
 
 /** A file as read: its path below the root as bytes, and the facts (none for another name of a file read once). */
-export interface ReadFacts {
+interface ReadFacts {
   /** a Buffer where it was made; a Uint8Array once it has crossed from a reader thread */
   rel: Uint8Array;
   facts?: FileFacts;

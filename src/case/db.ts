@@ -1,0 +1,134 @@
+/**
+ * Opening a case file: an SQLite database, through node-sqlite3-wasm.
+ *
+ * Why that library (README, "The case file"): SQLite is what investigators' tools open (the sqlite3
+ * shell, DB Browser, Autopsy, Python's sqlite3); leaktally must install offline on Node 20, 22 and 24
+ * in seconds. node-sqlite3-wasm is SQLite compiled to WebAssembly with a VFS over Node's fs: no native
+ * build, no download at install, no dependency (`npm ci` grew by ~2 s). node:sqlite needs Node 22.13;
+ * better-sqlite3 waits minutes offline for a prebuilt binary, then compiles; sql.js keeps the database
+ * in memory and writes it whole (no crash-safe, incremental writes).
+ *
+ * Two things this VFS does its own way, handled here:
+ * - its lock is a folder `CASE.lock` made beside the file (mkdir is atomic); a run killed with the
+ *   database open leaves it, and every later open would find the case "busy" for ever. leaktally's own
+ *   lock (`.CASE.lock`, report/output/lock.ts: a dead pid is stale) is taken first; holding it, a
+ *   `CASE.lock` folder can only be a dead run's, and is removed.
+ * - it creates files with the default mode; the case file and its rollback journal hold evidence paths,
+ *   so both are made 0600 here before SQLite opens them (the journal is kept, truncated, between
+ *   transactions: journal_mode=TRUNCATE, so it is never made again with another mode).
+ */
+import { closeSync, constants, fstatSync, openSync, rmdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Database as Db } from 'node-sqlite3-wasm';
+import { FORMAT, MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+
+const require = createRequire(import.meta.url);
+
+/** The library's Database class (a CommonJS module). */
+function library(): typeof Db {
+  return (require('node-sqlite3-wasm') as { Database: typeof Db }).Database;
+}
+
+export type { Db };
+
+/** A case file that cannot be used: one line for the user. */
+export class CaseError extends Error {}
+
+/** Make path if it is missing, readable by its owner only; true when it was made. */
+function ensureOwnerOnly(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW, 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+  closeSync(fd);
+  return true;
+}
+
+/** Remove the library's lock folder a dead run left (call only while holding leaktally's own lock). */
+export function removeStaleVfsLock(path: string): boolean {
+  try {
+    rmdirSync(`${path}.lock`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface Opened {
+  db: Db;
+  /** the file was made by this open */
+  created: boolean;
+}
+
+/**
+ * Open (and with `create`, make) the case file at path, its schema migrated to this build's. A file
+ * that is not a case file, or of a newer schema, is a CaseError.
+ */
+export function openCase(path: string, opts: { create: boolean; readOnly?: boolean }): Opened {
+  let created = false;
+  if (opts.create) {
+    created = ensureOwnerOnly(path);
+    ensureOwnerOnly(`${path}-journal`);
+  } else {
+    try {
+      const fd = openSync(path, 'r');
+      const st = fstatSync(fd);
+      closeSync(fd);
+      if (!st.isFile()) throw new CaseError(`${path} is not a case file (not a regular file)`);
+    } catch (e) {
+      if (e instanceof CaseError) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new CaseError(code === 'ENOENT' ? `${path} does not exist` : `cannot open ${path}: ${code ?? String(e)}`);
+    }
+  }
+  const Database = library();
+  let db: Db;
+  try {
+    db = new Database(path, { fileMustExist: !opts.create, readOnly: opts.readOnly ?? false });
+  } catch (e) {
+    throw new CaseError(`cannot open the case file ${path}: ${(e as Error).message}`);
+  }
+  try {
+    if (!opts.readOnly) db.exec('PRAGMA journal_mode=TRUNCATE; PRAGMA synchronous=NORMAL;');
+    migrate(db, path, opts.readOnly ?? false);
+  } catch (e) {
+    db.close();
+    if (e instanceof CaseError) throw e;
+    throw new CaseError(`${path} is not a case file: ${(e as Error).message}`);
+  }
+  return { db, created };
+}
+
+function migrate(db: Db, path: string, readOnly: boolean): void {
+  const version = Number((db.get('PRAGMA user_version') as { user_version: number | bigint }).user_version);
+  if (version > SCHEMA_VERSION)
+    throw new CaseError(
+      `${path} is a case file of schema ${version}, newer than this leaktally's (${SCHEMA_VERSION}): use a newer leaktally`,
+    );
+  if (version > 0) {
+    const format = db.get("SELECT value FROM case_info WHERE key = 'format'") as { value: string } | null;
+    if (format?.value !== FORMAT) throw new CaseError(`${path} is an SQLite database, but not a leaktally case file`);
+  } else {
+    const tables = db.get("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'") as { n: number | bigint };
+    if (Number(tables.n) > 0) throw new CaseError(`${path} is an SQLite database, but not a leaktally case file`);
+    if (readOnly) throw new CaseError(`${path} is an empty file, not a case file`);
+  }
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    db.exec('BEGIN');
+    try {
+      db.exec(MIGRATIONS[v]!);
+      if (v === 0) {
+        db.run("INSERT INTO case_info (key, value) VALUES ('format', ?)", [FORMAT]);
+        db.run("INSERT INTO case_info (key, value) VALUES ('created_at', ?)", [new Date().toISOString()]);
+      }
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+      db.exec('COMMIT');
+    } catch (e) {
+      db.exec('ROLLBACK');
+      throw e;
+    }
+  }
+}

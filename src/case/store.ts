@@ -1,0 +1,147 @@
+/**
+ * Reading a case file back: its runs, a run's files and folders for a report without rescanning
+ * (the engine's replayScan), and the files a resumed scan need not read again (the engine's KnownFiles).
+ */
+import { lstatSync } from 'node:fs';
+import { openCase, type Db } from './db.js';
+import { STORED_COLUMNS, storedFacts, type StoredRow } from './rows.js';
+import type { KnownFiles, StoredScan } from '../scan/engine.js';
+
+/** An INTEGER column as the library returns it: a bigint past 2^53. */
+type Int = number | bigint;
+
+/** A run's row (runs table), the columns a report and a resume read. */
+export interface RunRow {
+  id: Int;
+  started_at: string;
+  finished_at: string | null;
+  zone: string;
+  tool_version: string;
+  root: Uint8Array;
+  root_shown: string;
+  options: string;
+  outcome: string;
+  complete: Int | null;
+  files: Int | null;
+  links_skipped: Int | null;
+  special_skipped: Int | null;
+  noatime_folders: Int | null;
+  noatime_files_refused: Int | null;
+}
+
+const RUN_COLUMNS =
+  'id, started_at, finished_at, zone, tool_version, root, root_shown, options, outcome, complete, files, links_skipped, special_skipped, noatime_folders, noatime_files_refused';
+
+export function runs(db: Db): RunRow[] {
+  return db.all(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY id`) as unknown as RunRow[];
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0;
+
+/**
+ * The run a report reads: the one asked for, else the last run that finished (a run killed or still
+ * under way is taken only when asked for by number). undefined: no such run.
+ */
+export function pickRun(all: RunRow[], id?: number): RunRow | undefined {
+  if (id !== undefined) return all.find((r) => Number(r.id) === id);
+  for (let i = all.length - 1; i >= 0; i--) if (all[i]!.finished_at !== null) return all[i];
+  return undefined;
+}
+
+/**
+ * A run's files and folders, read as the engine walks them (streamed: a million rows are not held),
+ * and what its row says of the walk. Close the database after the replay.
+ */
+export function storedScan(db: Db, run: RunRow): StoredScan {
+  const partial = run.outcome !== 'done';
+  return {
+    startedAt: new Date(run.started_at),
+    finishedAt: new Date(run.finished_at ?? run.started_at),
+    partial,
+    files: {
+      *[Symbol.iterator]() {
+        const st = db.prepare(`SELECT ${STORED_COLUMNS} FROM files WHERE run = ?`);
+        try {
+          for (const row of st.iterate([Number(run.id)])) yield storedFacts(row as unknown as StoredRow);
+        } finally {
+          st.finalize();
+        }
+      },
+    },
+    folders: {
+      *[Symbol.iterator]() {
+        const st = db.prepare('SELECT path, depth, error FROM folders WHERE run = ?');
+        try {
+          for (const row of st.iterate([Number(run.id)])) {
+            const r = row as unknown as { path: Uint8Array; depth: number | bigint; error: string | null };
+            yield {
+              rel: Buffer.from(r.path.buffer, r.path.byteOffset, r.path.byteLength),
+              depth: Number(r.depth),
+              error: r.error ?? undefined,
+            };
+          }
+        } finally {
+          st.finalize();
+        }
+      },
+    },
+    linksSkipped: Number(run.links_skipped ?? 0),
+    specialSkipped: Number(run.special_skipped ?? 0),
+    noatime: { folders: run.noatime_folders !== 0, filesRefused: Number(run.noatime_files_refused ?? 0) },
+  };
+}
+
+/**
+ * The files of the last run over the same folder by the same version of leaktally (another version may
+ * read a file differently): a file is taken over when it is still the file that was read — same device,
+ * inode, size and mtime (lstat; a link or a file that cannot be stat'ed is read again). undefined when
+ * the case holds no such run.
+ */
+export function knownFiles(
+  path: string,
+  root: Buffer,
+  version: string,
+): { known: KnownFiles & { left(): number }; from: number } | undefined {
+  const { db } = openCase(path, { create: false, readOnly: true });
+  try {
+    const all = runs(db).filter((r) => sameBytes(r.root, root) && r.tool_version === version);
+    const from = all[all.length - 1];
+    if (!from) return undefined;
+    const rows = new Map<string, StoredRow>();
+    const st = db.prepare(
+      `SELECT ${STORED_COLUMNS} FROM files WHERE run = ? AND hard_link IS NULL AND dev IS NOT NULL`,
+    );
+    try {
+      for (const row of st.iterate([Number(from.id)])) {
+        const r = row as unknown as StoredRow;
+        rows.set(Buffer.from(r.path.buffer, r.path.byteOffset, r.path.byteLength).toString('latin1'), r);
+      }
+    } finally {
+      st.finalize();
+    }
+    const base = root[root.length - 1] === 0x2f ? root : Buffer.concat([root, Buffer.from('/')]);
+    const known = {
+      take(rel: string) {
+        const row = rows.get(rel);
+        if (!row) return undefined;
+        rows.delete(rel);
+        let st;
+        try {
+          st = lstatSync(Buffer.concat([base, Buffer.from(rel, 'latin1')]), { throwIfNoEntry: false });
+        } catch {
+          return undefined; // a path past PATH_MAX, a folder gone unreadable: read it as a new file
+        }
+        if (!st?.isFile()) return undefined;
+        if (st.dev !== Number(row.dev) || st.ino !== Number(row.ino) || st.size !== Number(row.bytes)) return undefined;
+        if (st.mtimeMs !== Number(row.mtime_ms)) return undefined;
+        return storedFacts(row).facts;
+      },
+      left: () => rows.size,
+    };
+    return { known, from: Number(from.id) };
+  } finally {
+    db.close();
+  }
+}
+
+export { openCase };

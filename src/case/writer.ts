@@ -1,0 +1,147 @@
+/**
+ * The main thread's side of the case file: records and folders gathered into batches and handed to
+ * the writer thread (worker.ts), with back-pressure so that a slow disk slows the walk instead of
+ * filling memory, and the run's row opened before the scan and closed after it.
+ */
+import { Worker } from 'node:worker_threads';
+import type { FileRecord } from '../scan/model.js';
+import { shownPath } from '../scan/place/names.js';
+import { fileRow } from './rows.js';
+import type { FromWriter, RunEnd, RunStart, ToWriter } from './messages.js';
+
+/** Rows per message to the writer thread. */
+const BATCH = 2000;
+/** Batches in flight before the walk is asked to wait. */
+const IN_FLIGHT = 8;
+
+export class CaseWriter {
+  private files: unknown[] = [];
+  private fileRows = 0;
+  private folders: unknown[] = [];
+  private inFlight = 0;
+  private roomWaiters: (() => void)[] = [];
+  private pending?: { resolve: (m: FromWriter) => void; reject: (e: Error) => void };
+  /** the first error of the writer thread: the scan is to stop, and the run says the case file failed */
+  failure?: Error;
+  /** the run's id in the case file */
+  run = 0;
+  /** terminate() was called: the thread's end is no failure */
+  private closing = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly onError: (e: Error) => void,
+  ) {
+    worker.on('message', (m: FromWriter) => this.message(m));
+    worker.on('error', (e) => this.fail(e));
+    worker.on('exit', (code) => {
+      if (code !== 0 && !this.closing) this.fail(new Error(`the case file's writer thread ended (code ${code})`));
+    });
+  }
+
+  /** Open the case file and its run's row (with `removeStaleLock`, a dead run's library lock is removed first). */
+  static async start(
+    path: string,
+    run: RunStart,
+    removeStaleLock: boolean,
+    onError: (e: Error) => void,
+  ): Promise<CaseWriter> {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { path } });
+    const w = new CaseWriter(worker, onError);
+    const started = await w.ask({ t: 'start', run, removeStaleLock });
+    if (started.t !== 'started') throw w.failure ?? new Error('the case file could not be opened');
+    w.run = started.run;
+    return w;
+  }
+
+  private message(m: FromWriter): void {
+    if (m.t === 'ack') {
+      this.inFlight--;
+      if (this.inFlight < IN_FLIGHT) for (const w of this.roomWaiters.splice(0)) w();
+      return;
+    }
+    if (m.t === 'error') {
+      this.fail(new Error(m.message));
+      return;
+    }
+    const p = this.pending;
+    this.pending = undefined;
+    p?.resolve(m);
+  }
+
+  private fail(e: Error): void {
+    if (this.failure) return;
+    this.failure = e;
+    for (const w of this.roomWaiters.splice(0)) w();
+    const p = this.pending;
+    this.pending = undefined;
+    p?.reject(e);
+    this.onError(e);
+  }
+
+  private ask(m: ToWriter): Promise<FromWriter> {
+    return new Promise((resolve, reject) => {
+      if (this.failure) {
+        reject(this.failure);
+        return;
+      }
+      this.pending = { resolve, reject };
+      this.worker.postMessage(m);
+    });
+  }
+
+  private send(m: ToWriter): void {
+    if (this.failure) return;
+    this.inFlight++;
+    this.worker.postMessage(m);
+  }
+
+  /** One file's record (its `read` facts), written in the next batch. */
+  add(r: FileRecord): void {
+    if (fileRow(r, this.files) && ++this.fileRows >= BATCH) this.flushFiles();
+  }
+
+  /** A folder below the root (error: why it could not be listed). */
+  folder(rel: Buffer, depth: number, error?: string): void {
+    this.folders.push(new Uint8Array(rel), shownPath(rel), depth, error ?? null);
+    if (this.folders.length >= BATCH * 5) this.flushFolders();
+  }
+
+  private flushFiles(): void {
+    if (!this.fileRows) return;
+    this.send({ t: 'files', values: this.files });
+    this.files = [];
+    this.fileRows = 0;
+  }
+
+  private flushFolders(): void {
+    if (!this.folders.length) return;
+    this.send({ t: 'folders', values: this.folders });
+    this.folders = [];
+  }
+
+  /** A promise while too many batches are on their way to the disk (the scan's waitForOutput). */
+  waitForRoom(): Promise<void> | undefined {
+    if (this.inFlight < IN_FLIGHT || this.failure) return undefined;
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** The rest written, the run's row closed, the case file closed. */
+  async finish(end: RunEnd): Promise<void> {
+    this.flushFiles();
+    this.flushFolders();
+    try {
+      await this.ask({ t: 'finish', end });
+    } finally {
+      this.closing = true;
+      await this.worker.terminate();
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  /** Stop the writer thread without closing the run (what was committed stays; the run reads as never finished). */
+  async abandon(): Promise<void> {
+    this.closing = true;
+    await this.worker.terminate();
+  }
+}
