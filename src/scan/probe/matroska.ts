@@ -8,6 +8,8 @@
  */
 import type { FileSource, ProbeResult } from './types.js';
 import type { Work } from './work.js';
+import { frameAt } from './mp3.js';
+import { frameHead } from './flac.js';
 
 const ID = {
   Segment: 0x18538067,
@@ -139,6 +141,9 @@ const HEAD = 256 * 1024;
 const TAIL_MAX = 4 * 1024 * 1024;
 
 function codecLabel(doc: string, codec: string): string {
+  // MPEG audio by its layer (A_MPEG/L3 is MP3): the guard's floor for MPEG audio is found by that name
+  const layer = /^A_MPEG\/L([123])$/.exec(codec);
+  if (layer) return `${doc}/MP${layer[1]}`;
   const c = codec
     .replace(/^A_/, '')
     .split('/')[0]!
@@ -169,8 +174,9 @@ interface Blocks {
 /**
  * The audio one block of the track holds, in ns, read from the packet itself where the codec
  * says it cheaply (at most, where it cannot be told exactly): an Opus packet's TOC byte (RFC 6716,
- * 3.1), an AAC frame's samples at the track's rate, PCM's bytes at its rate, channels and depth;
- * undefined for other codecs and laced blocks.
+ * 3.1), an AAC frame's samples at the track's rate, PCM's bytes at its rate, channels and depth,
+ * MPEG audio's frame headers, a FLAC frame's header; undefined for other codecs and for laced blocks
+ * whose lacing does not fit.
  */
 function packetNs(b: Buffer, data: number, end: number, flags: number, track: Track): number | undefined {
   if (data >= b.length) return undefined;
@@ -195,7 +201,26 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
       config < 12 ? [10, 20, 40, 60][config % 4]! : config < 16 ? [10, 20][config % 2]! : [2.5, 5, 10, 20][config % 4]!;
     const c = toc & 3;
     const n = c === 0 ? 1 : c < 3 ? 2 : data + 1 < b.length ? b[data + 1]! & 0x3f : 0;
-    return n ? ms * n * 1e6 : undefined;
+    // a packet of no frames, or of more than 120 ms, is invalid (RFC 6716, 3.2.5): a decoder drops
+    // it, so it holds nothing (63 frames of 60 ms in 2 bytes made a forged timeline seem held;
+    // a count of 0 made the walk give up; attack round 7)
+    return ms * n <= 120 ? ms * n * 1e6 : 0;
+  }
+  // MPEG audio: its frames' samples, each header walked (a block holds one or a few frames); a block
+  // read only in part counts its bytes at the pace of the part read
+  if (/^A_MPEG\/L[123]$/.test(track.codec)) {
+    let p = data;
+    let s = 0;
+    for (let f = frameAt(b, p); f && p + f.size <= Math.min(end, b.length); f = frameAt(b, p)) {
+      s += f.samples / f.sampleRate;
+      p += f.size;
+    }
+    return end > b.length && p > data ? ((s * (end - data)) / (p - data)) * 1e9 : s * 1e9;
+  }
+  // FLAC: a frame a block, its header's block size (its CRC-8 checked: a decoder drops a bad one)
+  if (track.codec === 'A_FLAC') {
+    const h = frameHead(b, data, 0);
+    return h ? (h.blockSize / Math.max(h.rate ?? track.rate ?? 0, 4000)) * 1e9 : 0;
   }
   // AAC: 1,024 samples a frame at the core rate; a muxer may write HE-AAC's doubled output rate, so
   // 2,048 (the most a frame can be at the rate given): a forged timeline is then counted at most 2x
@@ -494,8 +519,10 @@ function packetAudio(src: FileSource, h: Held): number | undefined {
         continue;
       }
       const one = groupAudio(b, el, h.track);
-      if (one === undefined) return undefined;
-      ns += one;
+      // a codec packetNs reads: a block whose audio cannot be told (lacing that does not fit) is one a
+      // demuxer drops, and holds nothing; one such block made the whole walk give up (attack round 7)
+      if (one === undefined && !readsPackets(h.track)) return undefined;
+      ns += one ?? 0;
     }
     p = e.end;
     if (p >= buf.length) {
@@ -505,6 +532,11 @@ function packetAudio(src: FileSource, h: Held): number | undefined {
   }
   src.work.tick(steps);
   return ns / 1e9;
+}
+
+/** Whether packetNs tells the audio of this track's packets (else the file is judged by its bytes). */
+function readsPackets(track: Track): boolean {
+  return packetNs(Buffer.from([0, 0]), 0, 2, 0, track) !== undefined;
 }
 
 /** The audio of the track's block in a SimpleBlock or BlockGroup (0 for another track's). */
