@@ -10,6 +10,7 @@ import type { FileSource, ProbeResult } from './types.js';
 import type { Work } from './work.js';
 import { frameAt } from './mp3.js';
 import { frameHead } from './flac.js';
+import { frameAt as ac3Frame } from './ac3.js';
 
 const ID = {
   Segment: 0x18538067,
@@ -91,6 +92,8 @@ interface Track {
   bitDepth?: number;
   /** Vorbis: the long block's samples (its identification header), the most a packet yields twice over */
   vorbisLong?: number;
+  /** ALAC: the samples of a frame (its ALACSpecificConfig), the most a packet holds */
+  alacFrame?: number;
   defaultNs?: number;
   delayNs?: number;
 }
@@ -122,6 +125,9 @@ function readTracks(b: Buffer, t: El): Track[] {
         const at = b.subarray(c.data, c.end).indexOf('\x01vorbis', 0, 'latin1');
         const bs = at >= 0 && c.data + at + 28 < c.end ? b[c.data + at + 28]! >> 4 : 0;
         if (bs >= 6 && bs <= 13) tr.vorbisLong = 2 ** bs;
+        // ALAC's ALACSpecificConfig (its frameLength first), bare or in an 'alac' atom as ffmpeg writes it
+        const cfg = b.toString('latin1', c.data + 4, c.data + 8) === 'alac' ? c.data + 12 : c.data;
+        if (cfg + 4 <= Math.min(c.end, b.length)) tr.alacFrame = b.readUInt32BE(cfg);
       } else if (c.id === ID.DefaultDuration) tr.defaultNs = uint(b, c);
       else if (c.id === ID.CodecDelay) tr.delayNs = uint(b, c);
       else if (c.id === ID.Audio) {
@@ -175,7 +181,7 @@ interface Blocks {
  * The audio one block of the track holds, in ns, read from the packet itself where the codec
  * says it cheaply (at most, where it cannot be told exactly): an Opus packet's TOC byte (RFC 6716,
  * 3.1), an AAC frame's samples at the track's rate, PCM's bytes at its rate, channels and depth,
- * MPEG audio's frame headers, a FLAC frame's header; undefined for other codecs and for laced blocks
+ * MPEG audio's and AC-3's frame headers, a FLAC frame's header, ALAC's frame length; undefined for other codecs and for laced blocks
  * whose lacing does not fit.
  */
 function packetNs(b: Buffer, data: number, end: number, flags: number, track: Track): number | undefined {
@@ -216,6 +222,29 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
       p += f.size;
     }
     return end > b.length && p > data ? ((s * (end - data)) / (p - data)) * 1e9 : s * 1e9;
+  }
+  // AC-3 and E-AC-3: their frames' samples (independent frames), each header walked as MPEG's are
+  if (track.codec === 'A_AC3' || track.codec === 'A_EAC3') {
+    let p = data;
+    let s = 0;
+    for (let f = ac3Frame(b, p); f && p + f.size <= Math.min(end, b.length); f = ac3Frame(b, p)) {
+      if (f.independent) s += f.samples / f.rate;
+      p += f.size;
+    }
+    return end > b.length && p > data ? ((s * (end - data)) / (p - data)) * 1e9 : s * 1e9;
+  }
+  // ALAC: a packet is a frame of the frameLength its config gives (4,096 by default), or, when its
+  // header's partial-frame bit is set (bit 19, after the element tag, instance and 12 unused bits),
+  // the 32-bit count at bit 23, at most that
+  if (track.codec === 'A_ALAC' && track.alacFrame && track.alacFrame <= 65536) {
+    let n = track.alacFrame;
+    const bit = (i: number): number => (b[data + (i >> 3)]! >> (7 - (i & 7))) & 1;
+    if (data + 7 <= Math.min(end, b.length) && bit(19)) {
+      let count = 0;
+      for (let i = 23; i < 55; i++) count = count * 2 + bit(i);
+      n = Math.min(n, count);
+    }
+    return (n / Math.max(track.rate ?? 0, 4000)) * 1e9;
   }
   // FLAC: a frame a block, its header's block size (its CRC-8 checked: a decoder drops a bad one)
   if (track.codec === 'A_FLAC') {
