@@ -537,6 +537,94 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
     );
   }
 
+  /** The file with clusters appended, each of one SimpleBlock of track 1 (`data`) at `ms` (sizes as 8-byte vints). */
+  function appended(real: string, name: string, blocks: [ms: number, data: Buffer][]): string {
+    const enc = (id: number[], body: Buffer): Buffer => {
+      const size = Buffer.alloc(8);
+      size.writeUIntBE(body.length, 2, 6);
+      size[0] = 0x01;
+      return Buffer.concat([Buffer.from(id), size, body]);
+    };
+    const clusters = blocks.map(([ms, data]) => {
+      const tc = Buffer.from([0xe7, 0x84, 0, 0, 0, 0]);
+      tc.writeUInt32BE(ms, 2);
+      return enc(
+        [0x1f, 0x43, 0xb6, 0x75],
+        Buffer.concat([tc, enc([0xa3], Buffer.concat([Buffer.from([0x81, 0, 0, 0x80]), data]))]),
+      );
+    });
+    return put(dir, name, Buffer.concat([readFileSync(real), ...clusters]));
+  }
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libopus')],
+    'WebM/Opus with no Duration: packets of more than 120 ms, or of no frames, hold nothing (attack round 7)',
+    async () => {
+      const real = live('toc.webm', '-c:a', 'libopus', '-b:a', '20k');
+      // 80 packets of 2 bytes, each "63 frames of 60 ms", and the timeline run on to hold them:
+      // 20 s counted 322 s before (ffmpeg drops such packets)
+      const long = appended(
+        real,
+        'toc-long.webm',
+        Array.from({ length: 80 }, (_, i) => [20_000 + i * 3780, Buffer.from([0x1b, 0x3f])]),
+      );
+      const p = await probe(long);
+      expect(p.error).toMatch(/more than twice the audio its packets hold .*: counted the audio its packets hold/);
+      expectNear(p, decoded(long), 0.05);
+      // a cluster a block (too little in the first and last to judge by their bytes), a packet of
+      // "no frames" (the walk gave up on it) and a 20 ms packet at 600 s: 20 s counted 600 s before
+      const lone = live('toc-lone.webm', '-c:a', 'libopus', '-b:a', '20k', '-cluster_size_limit', '1');
+      const empty = appended(lone, 'toc-empty.webm', [
+        [20_100, Buffer.from([0x1b, 0x00])],
+        [600_000, Buffer.from([0x08])],
+      ]);
+      const q = await probe(empty);
+      expect(q.error).toMatch(/more than twice the audio its packets hold .*: counted the audio its packets hold/);
+      expectNear(q, decoded(empty), 0.05);
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libmp3lame'), ffmpegEncoder('flac'), ffmpegEncoder('ac3'), ffmpegEncoder('alac')],
+    'MKA/MP3, FLAC, AC-3 and ALAC with no Duration: a forged last cluster counts the frames the blocks hold (attack round 7)',
+    async () => {
+      // one frame of each codec, from a file ffmpeg writes: MP3 (8 kbit/s at 8 kHz: 72 bytes) after its ID3
+      // tag, FLAC (one frame of 400 samples) after its metadata
+      const mp3 = join(dir, 'one.mp3');
+      ffmpeg('-f', 'lavfi', '-i', 'sine=r=8000:d=0.05', '-c:a', 'libmp3lame', '-b:a', '8k', '-write_xing', '0', mp3);
+      const flac = join(dir, 'one.flac');
+      ffmpeg('-f', 'lavfi', '-i', 'sine=r=8000:d=0.05', '-c:a', 'flac', flac);
+      const f = readFileSync(flac);
+      let at = 4;
+      for (let last = false; !last; at += 4 + f.readUIntBE(at + 1, 3)) last = (f[at]! & 0x80) !== 0;
+      const id3 = readFileSync(mp3);
+      const mpegAt =
+        id3.subarray(0, 3).toString() === 'ID3' ? 10 + (id3[6]! << 21) + (id3[7]! << 14) + (id3[8]! << 7) + id3[9]! : 0;
+      // AC-3: a raw stream of one frame; ALAC: the one packet of a CAF (its data chunk after the edit count)
+      const ac3 = join(dir, 'one.ac3');
+      ffmpeg('-f', 'lavfi', '-i', 'sine=r=48000:d=0.02', '-c:a', 'ac3', ac3);
+      const caf = join(dir, 'one.caf');
+      ffmpeg('-f', 'lavfi', '-i', 'sine=r=8000:d=0.05', '-c:a', 'alac', caf);
+      const c = readFileSync(caf);
+      const data = c.indexOf('data', 8, 'latin1') + 16;
+      for (const [name, codec, frame] of [
+        ['MP3', 'libmp3lame', id3.subarray(mpegAt, mpegAt + 72)],
+        ['FLAC', 'flac', f.subarray(at)],
+        ['AC3', 'ac3', readFileSync(ac3)],
+        ['ALAC', 'alac', c.subarray(data)],
+      ] as const) {
+        const real = live(`live-${name}.mka`, '-c:a', codec);
+        // honest: ALAC's last packet, of 48 samples, is counted from the step before it (4,096 samples)
+        expect(Math.abs((await probe(real)).seconds! - decoded(real))).toBeLessThan(0.55);
+        // 20 s counted 300 s before (no packet of these codecs was read; MP3 under the generic floor)
+        const forged = appended(real, `live-${name}-forged.mka`, [[300_000, frame]]);
+        const p = await probe(forged);
+        expect(p.error).toMatch(/: counted the audio its packets hold/);
+        expect(Math.abs(p.seconds! - decoded(forged))).toBeLessThan(0.15);
+      }
+    },
+  );
+
   itWith(
     ['ffmpeg', ffmpegEncoder('libopus')],
     'WebM/Opus: a forged TimecodeScale (its Duration and blocks 16.8x) counts the audio the packets hold',

@@ -42,7 +42,7 @@ interface FrameHead {
 const RATE_CODES = [0, 88200, 176400, 192000, 8000, 16000, 22050, 24000, 32000, 44100, 48000, 96000];
 
 /** A FLAC frame header at p whose CRC-8 checks, or undefined. */
-function frameHead(b: Buffer, p: number, fixedBlock: number): FrameHead | undefined {
+export function frameHead(b: Buffer, p: number, fixedBlock: number): FrameHead | undefined {
   if (p + 6 > b.length || b[p] !== 0xff || (b[p + 1]! & 0xfe) !== 0xf8) return undefined;
   const variable = b[p + 1]! & 1;
   const bsCode = b[p + 2]! >> 4;

@@ -8,6 +8,9 @@
  */
 import type { FileSource, ProbeResult } from './types.js';
 import type { Work } from './work.js';
+import { frameAt } from './mp3.js';
+import { frameHead } from './flac.js';
+import { frameAt as ac3Frame } from './ac3.js';
 
 const ID = {
   Segment: 0x18538067,
@@ -89,6 +92,8 @@ interface Track {
   bitDepth?: number;
   /** Vorbis: the long block's samples (its identification header), the most a packet yields twice over */
   vorbisLong?: number;
+  /** ALAC: the samples of a frame (its ALACSpecificConfig), the most a packet holds */
+  alacFrame?: number;
   defaultNs?: number;
   delayNs?: number;
 }
@@ -120,6 +125,9 @@ function readTracks(b: Buffer, t: El): Track[] {
         const at = b.subarray(c.data, c.end).indexOf('\x01vorbis', 0, 'latin1');
         const bs = at >= 0 && c.data + at + 28 < c.end ? b[c.data + at + 28]! >> 4 : 0;
         if (bs >= 6 && bs <= 13) tr.vorbisLong = 2 ** bs;
+        // ALAC's ALACSpecificConfig (its frameLength first), bare or in an 'alac' atom as ffmpeg writes it
+        const cfg = b.toString('latin1', c.data + 4, c.data + 8) === 'alac' ? c.data + 12 : c.data;
+        if (cfg + 4 <= Math.min(c.end, b.length)) tr.alacFrame = b.readUInt32BE(cfg);
       } else if (c.id === ID.DefaultDuration) tr.defaultNs = uint(b, c);
       else if (c.id === ID.CodecDelay) tr.delayNs = uint(b, c);
       else if (c.id === ID.Audio) {
@@ -139,6 +147,9 @@ const HEAD = 256 * 1024;
 const TAIL_MAX = 4 * 1024 * 1024;
 
 function codecLabel(doc: string, codec: string): string {
+  // MPEG audio by its layer (A_MPEG/L3 is MP3): the guard's floor for MPEG audio is found by that name
+  const layer = /^A_MPEG\/L([123])$/.exec(codec);
+  if (layer) return `${doc}/MP${layer[1]}`;
   const c = codec
     .replace(/^A_/, '')
     .split('/')[0]!
@@ -169,8 +180,9 @@ interface Blocks {
 /**
  * The audio one block of the track holds, in ns, read from the packet itself where the codec
  * says it cheaply (at most, where it cannot be told exactly): an Opus packet's TOC byte (RFC 6716,
- * 3.1), an AAC frame's samples at the track's rate, PCM's bytes at its rate, channels and depth;
- * undefined for other codecs and laced blocks.
+ * 3.1), an AAC frame's samples at the track's rate, PCM's bytes at its rate, channels and depth,
+ * MPEG audio's and AC-3's frame headers, a FLAC frame's header, ALAC's frame length; undefined for other codecs and for laced blocks
+ * whose lacing does not fit.
  */
 function packetNs(b: Buffer, data: number, end: number, flags: number, track: Track): number | undefined {
   if (data >= b.length) return undefined;
@@ -195,7 +207,49 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
       config < 12 ? [10, 20, 40, 60][config % 4]! : config < 16 ? [10, 20][config % 2]! : [2.5, 5, 10, 20][config % 4]!;
     const c = toc & 3;
     const n = c === 0 ? 1 : c < 3 ? 2 : data + 1 < b.length ? b[data + 1]! & 0x3f : 0;
-    return n ? ms * n * 1e6 : undefined;
+    // a packet of no frames, or of more than 120 ms, is invalid (RFC 6716, 3.2.5): a decoder drops
+    // it, so it holds nothing (63 frames of 60 ms in 2 bytes made a forged timeline seem held;
+    // a count of 0 made the walk give up; attack round 7)
+    return ms * n <= 120 ? ms * n * 1e6 : 0;
+  }
+  // MPEG audio: its frames' samples, each header walked (a block holds one or a few frames); a block
+  // read only in part counts its bytes at the pace of the part read
+  if (/^A_MPEG\/L[123]$/.test(track.codec)) {
+    let p = data;
+    let s = 0;
+    for (let f = frameAt(b, p); f && p + f.size <= Math.min(end, b.length); f = frameAt(b, p)) {
+      s += f.samples / f.sampleRate;
+      p += f.size;
+    }
+    return end > b.length && p > data ? ((s * (end - data)) / (p - data)) * 1e9 : s * 1e9;
+  }
+  // AC-3 and E-AC-3: their frames' samples (independent frames), each header walked as MPEG's are
+  if (track.codec === 'A_AC3' || track.codec === 'A_EAC3') {
+    let p = data;
+    let s = 0;
+    for (let f = ac3Frame(b, p); f && p + f.size <= Math.min(end, b.length); f = ac3Frame(b, p)) {
+      if (f.independent) s += f.samples / f.rate;
+      p += f.size;
+    }
+    return end > b.length && p > data ? ((s * (end - data)) / (p - data)) * 1e9 : s * 1e9;
+  }
+  // ALAC: a packet is a frame of the frameLength its config gives (4,096 by default), or, when its
+  // header's partial-frame bit is set (bit 19, after the element tag, instance and 12 unused bits),
+  // the 32-bit count at bit 23, at most that
+  if (track.codec === 'A_ALAC' && track.alacFrame && track.alacFrame <= 65536) {
+    let n = track.alacFrame;
+    const bit = (i: number): number => (b[data + (i >> 3)]! >> (7 - (i & 7))) & 1;
+    if (data + 7 <= Math.min(end, b.length) && bit(19)) {
+      let count = 0;
+      for (let i = 23; i < 55; i++) count = count * 2 + bit(i);
+      n = Math.min(n, count);
+    }
+    return (n / Math.max(track.rate ?? 0, 4000)) * 1e9;
+  }
+  // FLAC: a frame a block, its header's block size (its CRC-8 checked: a decoder drops a bad one)
+  if (track.codec === 'A_FLAC') {
+    const h = frameHead(b, data, 0);
+    return h ? (h.blockSize / Math.max(h.rate ?? track.rate ?? 0, 4000)) * 1e9 : 0;
   }
   // AAC: 1,024 samples a frame at the core rate; a muxer may write HE-AAC's doubled output rate, so
   // 2,048 (the most a frame can be at the rate given): a forged timeline is then counted at most 2x
@@ -494,8 +548,10 @@ function packetAudio(src: FileSource, h: Held): number | undefined {
         continue;
       }
       const one = groupAudio(b, el, h.track);
-      if (one === undefined) return undefined;
-      ns += one;
+      // a codec packetNs reads: a block whose audio cannot be told (lacing that does not fit) is one a
+      // demuxer drops, and holds nothing; one such block made the whole walk give up (attack round 7)
+      if (one === undefined && !readsPackets(h.track)) return undefined;
+      ns += one ?? 0;
     }
     p = e.end;
     if (p >= buf.length) {
@@ -505,6 +561,11 @@ function packetAudio(src: FileSource, h: Held): number | undefined {
   }
   src.work.tick(steps);
   return ns / 1e9;
+}
+
+/** Whether packetNs tells the audio of this track's packets (else the file is judged by its bytes). */
+function readsPackets(track: Track): boolean {
+  return packetNs(Buffer.from([0, 0]), 0, 2, 0, track) !== undefined;
 }
 
 /** The audio of the track's block in a SimpleBlock or BlockGroup (0 for another track's). */
