@@ -30,6 +30,7 @@ const PROGRAMS = {
   soffice: { check: ['--version'], apt: 'libreoffice-calc-nogui' },
   fusermount3: { check: ['--version'], apt: 'fuse3' },
   'pkg-config': { check: ['--version'], apt: 'pkg-config' },
+  sqlite3: { check: ['--version'], apt: 'sqlite3' },
 } as const;
 
 export type Program = keyof typeof PROGRAMS;

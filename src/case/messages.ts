@@ -30,7 +30,7 @@ export interface RunEnd {
 }
 
 export type ToWriter =
-  | { t: 'start'; run: RunStart; removeStaleLock: boolean }
+  | { t: 'start'; run: RunStart }
   /** rows of `files` (or `folders`) without their run column, one after another */
   | { t: 'files'; values: unknown[] }
   | { t: 'folders'; values: unknown[] }

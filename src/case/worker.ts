@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { hostname } from 'node:os';
-import { openCase, removeStaleVfsLock, type Db } from './db.js';
+import { openCase, type Db } from './db.js';
 import { FILE_COLUMNS, FOLDER_COLUMNS } from './schema.js';
 import type { ToWriter, FromWriter, RunStart, RunEnd } from './messages.js';
 
@@ -113,7 +113,6 @@ port.on('message', (m: ToWriter) => {
   try {
     switch (m.t) {
       case 'start':
-        if (m.removeStaleLock) removeStaleVfsLock(path);
         start(m.run);
         post({ t: 'started', run });
         break;

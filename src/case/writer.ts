@@ -39,16 +39,11 @@ export class CaseWriter {
     });
   }
 
-  /** Open the case file and its run's row (with `removeStaleLock`, a dead run's library lock is removed first). */
-  static async start(
-    path: string,
-    run: RunStart,
-    removeStaleLock: boolean,
-    onError: (e: Error) => void,
-  ): Promise<CaseWriter> {
+  /** Open the case file and its run's row. */
+  static async start(path: string, run: RunStart, onError: (e: Error) => void): Promise<CaseWriter> {
     const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { path } });
     const w = new CaseWriter(worker, onError);
-    const started = await w.ask({ t: 'start', run, removeStaleLock });
+    const started = await w.ask({ t: 'start', run });
     if (started.t !== 'started') throw w.failure ?? new Error('the case file could not be opened');
     w.run = started.run;
     return w;

@@ -270,8 +270,12 @@ function takeStoredOptions(cmd: Command, o: Record<string, unknown>, run: RunRow
     const v = stored[from];
     if (!given(key) && v !== null && v !== undefined) o[key] = typeof v === 'number' ? String(v) : v;
   };
-  take('depth', 'depth');
-  take('pattern', 'pattern');
+  // where files are placed is one choice: a --depth or a --pattern given replaces the run's (a new
+  // --depth with the run's pattern kept would still place files by that pattern)
+  if (!given('depth') && !given('pattern')) {
+    take('depth', 'depth');
+    take('pattern', 'pattern');
+  }
   take('tz', 'tz');
   take('country', 'country');
   take('retention', 'retention');

@@ -6,7 +6,7 @@
  */
 import { Scanner, evidenceWarnings, replayScan, type ScanResult } from '../scan/engine.js';
 import { CaseWriter } from '../case/writer.js';
-import { CaseError } from '../case/db.js';
+import { CaseError, removeStaleVfsLock } from '../case/db.js';
 import { knownFiles, openCase, storedScan } from '../case/store.js';
 import { formatIso } from '../scan/place/date/zone.js';
 import { version } from '../report/notify/method.js';
@@ -125,8 +125,6 @@ class HeadlessRun {
   /** the case file's writer (--case), and its first error (the scan is stopped, and it is reported after) */
   private caseWriter: CaseWriter | undefined;
   private caseError: Error | undefined;
-  /** a dead run's lock beside the case file was taken over: the library's own lock it left is removed too */
-  private caseStale = false;
   /** outputs open in their temporary files, by flag */
   private readonly files = new Map<string, Output>();
   private readonly locks: OutputLock[] = [];
@@ -250,8 +248,8 @@ class HeadlessRun {
 
   /**
    * The case file locked against another run (written, or read by --from while another run writes it).
-   * A lock whose run is gone is taken over; the case file's own library lock that run left (db.ts) is
-   * then removed by the writer.
+   * A lock whose run is gone is taken over, and the case file's own library lock that run left (db.ts)
+   * removed.
    */
   private lockCase(): void {
     const c = this.plan.case;
@@ -264,10 +262,11 @@ class HeadlessRun {
       const locked = takeLock(plan.folder, `.${plan.name}.lock`, c.path);
       if (typeof locked === 'string') throw new OutputError(`${flag}: ${locked}`);
       this.locks.push(locked.lock);
-      if (locked.staleFrom !== undefined) {
-        this.caseStale = true;
+      if (locked.staleFrom !== undefined)
         this.note(`${flag}: removed the lock of an earlier run that was stopped (process ${locked.staleFrom})`);
-      }
+      // holding leaktally's lock, the SQLite library's own lock folder can only be a dead run's (db.ts)
+      if (removeStaleVfsLock(c.path))
+        this.note(`${flag}: removed the case file's database lock left by an earlier run that was stopped`);
     } finally {
       plan.folder.close();
     }
@@ -316,7 +315,6 @@ class HeadlessRun {
           argv: this.plan.method.argv ?? [],
           resumedFrom: known?.from,
         },
-        this.caseStale,
         (e) => {
           this.caseError = e;
           this.scanner?.stop();
