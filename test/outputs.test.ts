@@ -241,6 +241,28 @@ describe('an output that is a hard link (the third attack round)', () => {
   });
 });
 
+describe('an output that is the register (attack round 7b)', () => {
+  it('is refused (exit 2) before the scan, by any spelling or link: the register is left as it was', () => {
+    const t = tree(['kund']);
+    const out = tempDir();
+    const text = 'key,controller\nkund,Kund AB\n';
+    const register = put(out, 'r.csv', text);
+    symlinkSync(register, join(out, 'link.csv'));
+    for (const [flag, target] of [
+      ['--csv', register],
+      ['--json', join(out, 'link.csv')],
+      ['--files', join(out, '.', 'r.csv')],
+      ['--xlsx', register],
+    ] as const) {
+      const r = runCli([t, '--register', register, flag, target]);
+      expect(r.status).toBe(2);
+      oneLine(r.stderr);
+      expect(r.stderr).toContain(`${flag} ${target} is the --register file ${register}; it would be replaced`);
+      expect(readFileSync(register, 'utf8')).toBe(text);
+    }
+  });
+});
+
 describe('18.7 and 19.10: the statements folder is leaktally’s, listed in its index', () => {
   it(
     'a rerun removes the earlier statements it does not write again, and says so; the index lists the files of the run',

@@ -5,7 +5,16 @@
  * asserted. A controller is "not affected" only when everything that could hold its keys was read.
  */
 import { describe, expect, it } from 'vitest';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Scanner, scan, type ScanResult } from '../dist/scan/engine.js';
 import { LEAK, SAMPLES, csvObjects, put, runCli, tempDir, unprivileged } from './helpers.js';
@@ -199,6 +208,50 @@ describe("a controller's own customer folder cannot be read (--depth 1, no patte
     const tom = textOf(readFileSync(join(out, 'st', 'Tom AB.html'), 'utf8'));
     expect(tom).toContain(
       'Nothing was found for this controller: no file under its key in the copy examined, and every part of it that could hold its recordings was read. Not affected by this breach, as far as this copy goes. (1 folder of the copy could not be read, but none of them could hold files of its key.)',
+    );
+  });
+});
+
+describe('an unreadable folder only like a key: ACME, "gamma ", caf\\xe9 (Latin-1) beside acme, gamma, café (attack round 7)', () => {
+  const base = tempDir();
+  const tree = join(base, 'leak');
+  put(tree, 'ok/a.ul', Buffer.alloc(8000));
+  const locked = ['ACME', 'gamma ', Buffer.from('caf\xe9', 'latin1')];
+  for (const name of locked) {
+    const dir = typeof name === 'string' ? join(tree, name) : Buffer.concat([Buffer.from(tree + '/'), name]);
+    mkdirSync(dir);
+    writeFileSync(Buffer.concat([Buffer.from(dir), Buffer.from('/a.ul')]), Buffer.alloc(8000));
+    chmodSync(dir, 0o000);
+  }
+  const out = tempDir();
+  chmodSync(out, 0o777);
+  const register = put(
+    out,
+    'r.csv',
+    'key,controller\nok,Ok AB\nacme,Acme AB\ngamma,Gamma AB\ncafé,Cafe AB\ntom,Tom AB\n',
+  );
+  chmodSync(register, 0o644);
+  const u = unprivileged(tree, out);
+  const r = !('run' in u)
+    ? undefined
+    : u.run([tree, '--register', register, '--csv', join(out, 's.csv'), '--statements', join(out, 'st')]);
+
+  itUnless(u.skip, 'their controllers cannot be ruled out; a key none of them is like is still "not affected"', () => {
+    expect(r!.status).toBe(3);
+    const rows = csvObjects(readFileSync(join(out, 's.csv'), 'utf8'));
+    const by = (c: string) => rows.find((x) => x.controller === c)!;
+    for (const c of ['Acme AB', 'Gamma AB', 'Cafe AB']) {
+      expect(by(c)).toMatchObject({
+        completeness: 'incomplete: 1 folder that could hold its files could not be read',
+        files: '',
+      });
+      const text = textOf(readFileSync(join(out, 'st', `${c}.html`), 'utf8'));
+      expect(text).toContain('Its exposure CANNOT BE RULED OUT');
+      expect(text).not.toContain('Not affected');
+    }
+    expect(by('Tom AB')).toMatchObject({ completeness: 'complete', files: '0' });
+    expect(textOf(readFileSync(join(out, 'st', 'Tom AB.html'), 'utf8'))).toContain(
+      'Not affected by this breach, as far as this copy goes. (3 folders of the copy could not be read, but none of them could hold files of its key.)',
     );
   });
 });

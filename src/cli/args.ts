@@ -187,7 +187,43 @@ export async function parseArgs(
   // every output checked before the scan: empty names, missing folders, folders, the evidence, two outputs in one file
   const plans = planOutputs(outputs, dir);
   if (typeof plans === 'string') throw new UsageError(printable(plans));
+  refuseOutputOnInput(
+    [...outputs, ['--xlsx', o.xlsx as string | undefined]],
+    [
+      ['--register', o.register as string | undefined],
+      ['--facts', o.facts as string | undefined],
+    ],
+  );
   return planRun(checked);
+}
+
+/**
+ * An output that is one of the run's inputs (--csv reg.csv --register reg.csv, through any spelling or
+ * link) would replace the register or the facts the run was given with its summary: refused, exit 2.
+ */
+function refuseOutputOnInput(
+  outputs: readonly (readonly [string, string | undefined])[],
+  inputs: readonly (readonly [string, string | undefined])[],
+): void {
+  const id = (path: string): string | undefined => {
+    try {
+      const st = statSync(path);
+      return `${st.dev}:${st.ino}`;
+    } catch {
+      return undefined;
+    }
+  };
+  for (const [inFlag, input] of inputs) {
+    const inId = input === undefined ? undefined : id(input);
+    if (inId === undefined) continue;
+    for (const [flag, target] of outputs)
+      if (target !== undefined && target !== '-' && id(target) === inId)
+        throw new UsageError(
+          printable(
+            `${flag} ${target} is the ${inFlag} file ${input!}; it would be replaced: write the output elsewhere`,
+          ),
+        );
+  }
 }
 
 /** The options that name a file or folder, and those of them where '-' is stdout. */

@@ -11,6 +11,12 @@
  * (only the first 100 folders' paths are kept; the others count against every row). Every other gap
  * counts against every row: an unattributed file may be anyone's, and a stopped scan read no one's
  * tree to the end.
+ *
+ * A customer folder only like a key — another case (ACME for acme), spaces around it, another normal
+ * form of Unicode, Latin-1 bytes where the register has UTF-8 (caf\xe9 for café) — is another
+ * customer, but when it could not be read it could still hold the key's files (a copy made on
+ * Windows, or by an old tool): it counts against the key's row too, so that the key's controller is
+ * never told "not affected" beside it (attack round 7).
  */
 import type { ScanResult } from '../../scan/engine.js';
 import { couldHoldCustomer, type CompiledPattern } from '../../scan/place/pattern.js';
@@ -37,6 +43,45 @@ export interface RunGaps {
   pattern?: CompiledPattern;
   /** the customer folders' depth (without a {customer} pattern) */
   depth: number;
+  /**
+   * customer rows with folders that could not be read, by the loose form of their name (looseName):
+   * the folders a key only like theirs could hold (folder customers; absent: none)
+   */
+  unreadByLooseName?: () => ReadonlyMap<string, readonly { name: string; folders: number }[]>;
+}
+
+/**
+ * A name as a person would match it: \xHH escapes (bytes that are not UTF-8) read as Latin-1,
+ * compatibility forms folded (NFKC), lower case, spaces trimmed and joined.
+ */
+function looseName(name: string): string {
+  return name
+    .replace(/\\\\|\\x([0-9a-f]{2})/g, (m: string, hex?: string) =>
+      hex ? String.fromCharCode(parseInt(hex, 16)) : '\\',
+    )
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** f's value, made at the first call (a run's rows are walked once, and only when a key row asks). */
+function lazy<T>(f: () => T): () => T {
+  let v: { value: T } | undefined;
+  return () => (v ??= { value: f() }).value;
+}
+
+/** The customer rows with unreadable folders, by the loose form of their name. */
+function unreadByLoose(customers: ScanResult['customers']): Map<string, { name: string; folders: number }[]> {
+  const by = new Map<string, { name: string; folders: number }[]>();
+  for (const c of customers) {
+    if (c.kind !== 'customer' || !c.unreadableFolders) continue;
+    const k = looseName(c.customer);
+    const list = by.get(k);
+    if (list) list.push({ name: c.customer, folders: c.unreadableFolders });
+    else by.set(k, [{ name: c.customer, folders: c.unreadableFolders }]);
+  }
+  return by;
 }
 
 /** What an export of part of the rows covers (the UI's filtered or one-customer export). */
@@ -71,6 +116,7 @@ export function runGaps(result: ReportedResult): RunGaps {
     unopenedFiles: result.totals.unopenedFiles,
     pattern,
     depth: result.config.depth,
+    unreadByLooseName: pattern ? undefined : lazy(() => unreadByLoose(result.customers)),
   };
 }
 
@@ -155,10 +201,17 @@ export function keysCompleteness(
       shared =
         g.folderErrors.filter((e) => holds(e.path)).length + Math.max(0, g.unreadableFolders - g.folderErrors.length);
   } else {
-    // customers are the folders at depth: a folder above them may hold any, one inside only its own
+    // customers are the folders at depth: a folder above them may hold any, one inside only its own,
+    // or one of a key only like its name (looseName)
+    // (a run with no unreadable folder, the most common, folds no name)
+    const unread = g.unreadableFolders ? g.unreadByLooseName?.() : undefined;
+    const loose = unread?.size ? new Set(names.map(looseName)) : undefined;
+    for (const k of loose ?? []) for (const o of unread!.get(k) ?? []) if (!names.includes(o.name)) shared += o.folders;
     holds = (path) => {
       const parts = path === '.' ? [] : path.split('/');
-      return parts.length < depth || names.includes(parts[depth - 1]!);
+      if (parts.length < depth) return true;
+      const name = parts[depth - 1]!;
+      return names.includes(name) || (loose?.has(looseName(name)) ?? false);
     };
   }
   const unreadFolders = ownUnreadableFolders + shared;
