@@ -61,11 +61,15 @@ describe('the case file', () => {
     expect(runRow(db, 1)).toMatchObject({ outcome: 'done', files: String(summary.totals.files), taken_over: '0' });
     expect(Number(sqlite(db, 'SELECT count(*) FROM files WHERE run = 1'))).toBe(summary.totals.files);
     // the folders, the two empty year folders of itell included
-    expect(sqlite(db, "SELECT count(*) FROM folders WHERE path_shown IN ('itell/2016', 'itell/2017')")).toBe('2');
+    expect(sqlite(db, "SELECT count(*) FROM folders WHERE path IN ('itell/2016', 'itell/2017')")).toBe('2');
+    // a path is its text where its bytes are UTF-8, else its bytes (samtal_\xe5\xe4\xf6.wav, Latin-1)
+    expect(sqlite(db, "SELECT hex(path) FROM files WHERE typeof(path) = 'blob'")).toBe(
+      Buffer.from('trasiga-filer/samtal_\xe5\xe4\xf6.wav', 'latin1').toString('hex').toUpperCase(),
+    );
     // a file's facts: an 8 kHz µ-law recording of itell's
     const ul = sqlite(
       db,
-      "SELECT kind, codec, round(seconds, 3), customer FROM files WHERE path_shown LIKE 'itell/2019/02/01/%.ul'",
+      "SELECT kind, codec, round(seconds, 3), customer FROM files WHERE path LIKE 'itell/2019/02/01/%.ul'",
     );
     expect(ul).toMatch(/^audio\|ULAW\|\d+\.\d+\|itell$/);
   });

@@ -1,62 +1,17 @@
 /**
- * A file's record as a row of the case file's `files` table, and a stored row back as what reading
- * found (the facts a report or a resumed scan places again). The two directions sit together so that
- * a column written is a column read.
+ * A stored row of the case file's `files` table back as what reading found (the facts a report or a
+ * resumed scan places again); the row is written by scan/read/stored.ts, whose columns these read.
  */
-import type { FileRecord } from '../scan/model.js';
 import type { FileFacts } from '../scan/probe/index.js';
 import type { EmbeddedDate, FileKind, ProbeResult } from '../scan/probe/types.js';
-import { shownPath } from '../scan/place/names.js';
-
-const flag = (b: boolean | undefined): number | null => (b ? 1 : null);
-const opt = <T extends number | string>(v: T | undefined): T | null => v ?? null;
-
-/**
- * The values of one `files` row (FILE_COLUMNS' order, without `run`), appended to out. A record
- * without `read` (the engine keeps it only for a case file) is not a row.
- */
-export function fileRow(r: FileRecord, out: unknown[]): boolean {
-  const read = r.read;
-  if (!read) return false;
-  const rel = read.rel;
-  const f = read.facts;
-  const p: ProbeResult | undefined = f?.probe;
-  out.push(
-    rel,
-    shownPath(Buffer.from(rel.buffer, rel.byteOffset, rel.byteLength)),
-    read.hardLink ? 'other' : (p?.kind ?? 'unreadable'),
-    f?.bytes ?? 0,
-    opt(p?.seconds),
-    opt(p?.codec),
-    opt(p?.sampleRate),
-    opt(p?.channels),
-    p?.embeddedDate ? JSON.stringify(p.embeddedDate) : null,
-    opt(p?.error),
-    flag(p?.unopened),
-    flag(read.sparse),
-    flag(read.hardLink),
-    opt(f?.allocated),
-    opt(f?.dev),
-    opt(f?.ino),
-    f ? f.mtimeMs : null,
-    r.row,
-    r.customer,
-    opt(r.caller),
-    flag(r.withheldCaller),
-    opt(r.startMs),
-    opt(r.dateSource),
-    opt(r.month),
-    flag(r.pastRetention),
-  );
-  return true;
-}
 
 /** An INTEGER column as the library returns it: a bigint past 2^53. */
 type Int = number | bigint;
 
 /** What a stored row says reading found (the columns a report needs). */
 export interface StoredRow {
-  path: Uint8Array;
+  /** TEXT (UTF-8 bytes) or a BLOB (scan/read/stored.ts storedPath) */
+  path: string | Uint8Array;
   kind: string;
   bytes: Int;
   seconds: number | null;
@@ -78,9 +33,14 @@ export interface StoredRow {
 export const STORED_COLUMNS =
   'path, kind, bytes, seconds, codec, sample_rate, channels, embedded_date, error, unopened, sparse, hard_link, allocated, dev, ino, mtime_ms';
 
+/** A stored path's bytes: a TEXT path is its UTF-8, a BLOB its bytes. */
+export function pathBytes(p: string | Uint8Array): Buffer {
+  return typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+}
+
 /** A stored row as the engine's facts (replayScan, KnownFiles). */
 export function storedFacts(row: StoredRow): { rel: Buffer; facts?: FileFacts; sparse?: boolean; hardLink?: boolean } {
-  const rel = Buffer.from(row.path.buffer, row.path.byteOffset, row.path.byteLength);
+  const rel = pathBytes(row.path);
   if (row.hard_link) return { rel, hardLink: true };
   const probe: ProbeResult = { kind: row.kind as FileKind };
   if (row.seconds !== null) probe.seconds = row.seconds;

@@ -4,6 +4,9 @@
  * when an older case file is opened by a newer leaktally. A case file of a newer schema than this
  * build knows is refused, never rewritten.
  */
+import { FILE_COLUMNS } from '../scan/read/stored.js';
+
+export { FILE_COLUMNS };
 
 /** The schema this build writes (PRAGMA user_version). */
 export const SCHEMA_VERSION = 1;
@@ -47,8 +50,8 @@ export const MIGRATIONS: readonly string[] = [
   -- one row per file of a run (another name of a file counted once: hard_link = 1)
   CREATE TABLE files (
     run           INTEGER NOT NULL REFERENCES runs(id),
-    path          BLOB NOT NULL,    -- below the root, '/'-separated: the names' bytes
-    path_shown    TEXT NOT NULL,    -- the same decoded for display (bytes that are not UTF-8 as \\xHH)
+    path          NOT NULL,         -- below the root, '/'-separated: TEXT when its bytes are UTF-8 (they
+                                    -- are its text's), else a BLOB of the bytes (a Latin-1 name)
     -- what reading the file found: the same whatever the options
     kind          TEXT NOT NULL,    -- audio | other | unreadable
     bytes         INTEGER NOT NULL, -- its size
@@ -79,8 +82,7 @@ export const MIGRATIONS: readonly string[] = [
   -- every folder of a run below the root; error: why it could not be listed (its files are not counted)
   CREATE TABLE folders (
     run           INTEGER NOT NULL REFERENCES runs(id),
-    path          BLOB NOT NULL,
-    path_shown    TEXT NOT NULL,
+    path          NOT NULL,         -- as files.path
     depth         INTEGER NOT NULL, -- 1: a child of the root
     error         TEXT
   );
@@ -88,34 +90,4 @@ export const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-/** The columns of `files` in the order the writer binds them (case/rows.ts). */
-export const FILE_COLUMNS = [
-  'run',
-  'path',
-  'path_shown',
-  'kind',
-  'bytes',
-  'seconds',
-  'codec',
-  'sample_rate',
-  'channels',
-  'embedded_date',
-  'error',
-  'unopened',
-  'sparse',
-  'hard_link',
-  'allocated',
-  'dev',
-  'ino',
-  'mtime_ms',
-  'row_kind',
-  'customer',
-  'caller',
-  'withheld_caller',
-  'start_ms',
-  'date_source',
-  'month',
-  'past_retention',
-] as const;
-
-export const FOLDER_COLUMNS = ['run', 'path', 'path_shown', 'depth', 'error'] as const;
+export const FOLDER_COLUMNS = ['run', 'path', 'depth', 'error'] as const;

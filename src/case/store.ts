@@ -4,7 +4,7 @@
  */
 import { lstatSync } from 'node:fs';
 import { openCase, type Db } from './db.js';
-import { STORED_COLUMNS, storedFacts, type StoredRow } from './rows.js';
+import { STORED_COLUMNS, pathBytes, storedFacts, type StoredRow } from './rows.js';
 import type { KnownFiles, StoredScan } from '../scan/engine.js';
 
 /** An INTEGER column as the library returns it: a bigint past 2^53. */
@@ -73,9 +73,9 @@ export function storedScan(db: Db, run: RunRow): StoredScan {
         const st = db.prepare('SELECT path, depth, error FROM folders WHERE run = ?');
         try {
           for (const row of st.iterate([Number(run.id)])) {
-            const r = row as unknown as { path: Uint8Array; depth: number | bigint; error: string | null };
+            const r = row as unknown as { path: string | Uint8Array; depth: number | bigint; error: string | null };
             yield {
-              rel: Buffer.from(r.path.buffer, r.path.byteOffset, r.path.byteLength),
+              rel: pathBytes(r.path),
               depth: Number(r.depth),
               error: r.error ?? undefined,
             };
@@ -114,7 +114,7 @@ export function knownFiles(
     try {
       for (const row of st.iterate([Number(from.id)])) {
         const r = row as unknown as StoredRow;
-        rows.set(Buffer.from(r.path.buffer, r.path.byteOffset, r.path.byteLength).toString('latin1'), r);
+        rows.set(pathBytes(r.path).toString('latin1'), r);
       }
     } finally {
       st.finalize();

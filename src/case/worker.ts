@@ -98,13 +98,21 @@ function finish(e: RunEnd): void {
   db = undefined;
 }
 
-/** Rows arrive without their run: it is put in front of each here. */
-function withRun(values: unknown[], width: number): unknown[] {
+const sqlPath = (v: { b: string }): Uint8Array => new Uint8Array(Buffer.from(v.b, 'latin1'));
+
+/**
+ * Rows arrive without their run: it is put in front of each here. pathAt: the column (of the row as
+ * sent) of a path, whose bytes sent as `{ b: latin1 }` (not UTF-8: stored.ts) are made a BLOB here.
+ */
+function withRun(values: unknown[], width: number, pathAt = -1): unknown[] {
   const out = new Array<unknown>((values.length / width) * (width + 1));
   let k = 0;
   for (let i = 0; i < values.length; i += width) {
     out[k++] = run;
-    for (let j = 0; j < width; j++) out[k++] = values[i + j];
+    for (let j = 0; j < width; j++) {
+      const v = values[i + j];
+      out[k++] = j === pathAt && typeof v === 'object' && v !== null ? sqlPath(v as { b: string }) : v;
+    }
   }
   return out;
 }
@@ -117,12 +125,15 @@ port.on('message', (m: ToWriter) => {
         post({ t: 'started', run });
         break;
       case 'files':
-        insertFiles!(withRun(m.values, FILE_COLUMNS.length - 1), FILE_COLUMNS.length);
+      case 'stored': {
+        const values = m.t === 'files' ? m.values : (JSON.parse(m.json) as unknown[]);
+        insertFiles!(withRun(values, FILE_COLUMNS.length - 1, 0), FILE_COLUMNS.length);
         maybeCommit();
         post({ t: 'ack' });
         break;
+      }
       case 'folders':
-        insertFolders!(withRun(m.values, FOLDER_COLUMNS.length - 1), FOLDER_COLUMNS.length);
+        insertFolders!(withRun(m.values, FOLDER_COLUMNS.length - 1, 0), FOLDER_COLUMNS.length);
         maybeCommit();
         post({ t: 'ack' });
         break;

@@ -5,8 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { FileRecord } from '../scan/model.js';
-import { shownPath } from '../scan/place/names.js';
-import { fileRow } from './rows.js';
+import { fileRow, storedPath } from '../scan/read/stored.js';
 import type { FromWriter, RunEnd, RunStart, ToWriter } from './messages.js';
 
 /** Rows per message to the writer thread. */
@@ -96,9 +95,14 @@ export class CaseWriter {
     if (fileRow(r, this.files) && ++this.fileRows >= BATCH) this.flushFiles();
   }
 
+  /** A reader's batch of rows, made there (scan/read/stored.ts): handed on as it is. */
+  addStored(json: string): void {
+    this.send({ t: 'stored', json });
+  }
+
   /** A folder below the root (error: why it could not be listed). */
   folder(rel: Buffer, depth: number, error?: string): void {
-    this.folders.push(new Uint8Array(rel), shownPath(rel), depth, error ?? null);
+    this.folders.push(storedPath(rel), depth, error ?? null);
     if (this.folders.length >= BATCH * 5) this.flushFolders();
   }
 

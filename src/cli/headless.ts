@@ -402,6 +402,7 @@ class HeadlessRun {
             keepFacts: true,
             known: known?.known,
             onFile: (r) => cw.add(r),
+            onStored: (json) => cw.addStored(json),
             onFolder: (rel, depth, error) => cw.folder(rel, depth, error),
           }
         : {},

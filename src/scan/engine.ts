@@ -116,7 +116,11 @@ export interface ScannerOptions {
    * its empty customer folders and places the folders not read
    */
   onFolder?: (rel: Buffer, depth: number, error?: string) => void;
-  /** every file's record, another name of a file counted once included (a case file keeps those too) */
+  /**
+   * the case file's rows: a batch read by a reader, as one JSON string (read/stored.ts); and a file
+   * placed here (taken over unchanged, or whose reading never finished), as its record
+   */
+  onStored?: (json: string) => void;
   onFile?: (r: FileRecord) => void;
 }
 
@@ -163,7 +167,6 @@ export class Scanner {
     private readonly options: ScannerOptions = {},
   ) {
     this.keepPaths = onRecord !== undefined;
-    if (options.onFile && !options.keepFacts) throw new Error('onFile needs keepFacts (records, not counts)');
     this.withCallers = config.pattern?.hasCaller ?? false;
     this.agg = new Aggregator(this.withCallers);
     this.customerFromFolders = !config.pattern?.hasCustomer;
@@ -256,9 +259,13 @@ export class Scanner {
   private record(r: FileRecord): void {
     this.agg.add(r);
     this.dirty = true;
+    // the case file's row: a record placed here still carries its facts (a reader's has handed them on)
+    if (r.read) {
+      this.options.onFile?.(r);
+      delete r.read;
+    }
     // another name of a file counted once is a count of its row, not a file of the manifest
     if (!r.hardLink) this.onRecord?.(r);
-    this.options.onFile?.(r);
   }
 
   private rows(rows: RowCounts[]): void {
@@ -328,6 +335,7 @@ export class Scanner {
         rows: (rows) => this.rows(rows),
         record: (r) => this.record(r),
         noatimeRefused: (n) => void (this.probeRefused += n),
+        stored: (json) => this.options.onStored?.(json),
       },
     });
     this.reader = reader;

@@ -9,6 +9,7 @@ import { BatchHeads, type HeadRead } from './heads.js';
 import { Counts } from '../tally/counts.js';
 import { rowKey, type RowCounts } from '../tally/aggregate.js';
 import { parseEntry, type Batch, type Entry } from './batcher.js';
+import { fileRow } from './stored.js';
 
 export interface ScanJobData {
   config: ScanConfig;
@@ -45,8 +46,14 @@ function readBatch(
   return { entries, opened };
 }
 
-/** noatimeRefused: files of the batch the kernel would not open with O_NOATIME (the probe's ProbeIo count) */
-export type ScanReply = ({ records: FileRecord[] } | { rows: RowCounts[] }) & { noatimeRefused: number };
+/**
+ * noatimeRefused: files of the batch the kernel would not open with O_NOATIME (the probe's ProbeIo
+ * count); stored: with a case file, the batch's `files` rows (stored.ts), as one JSON string
+ */
+export type ScanReply = ({ records: FileRecord[] } | { rows: RowCounts[] }) & {
+  noatimeRefused: number;
+  stored?: string;
+};
 
 /**
  * Asked between two files when the job runs on the calling thread (--threads 0, reader.ts): a
@@ -72,22 +79,32 @@ function jobFor({ config, keepPaths, keepFacts = false, ioThreads }: ScanJobData
     ? new BatchHeads(ctx.rootBytes, ioThreads ?? ioThreadsOf(config), ctx.anchors)
     : undefined;
   const close = (): void => ctx.anchors.close();
-  if (keepPaths || keepFacts) {
+  /** a case file's rows, made here: the record then travels without its facts */
+  const store = (r: FileRecord, out: unknown[]): void => {
+    if (!keepFacts) return;
+    fileRow(r, out);
+    delete r.read;
+  };
+  const stored = (out: unknown[]): { stored?: string } => (keepFacts ? { stored: JSON.stringify(out) } : {});
+  if (keepPaths) {
     return Object.assign(
       async (batch: Batch, pace?: Pace): Promise<ScanReply> => {
         const refused0 = ctx.io.noatimeRefused;
         const records = new Array<FileRecord>(batch.length);
+        const out: unknown[] = [];
         const { entries, opened } = readBatch(batch, heads);
         try {
           for (let i = 0; i < batch.length; i++) {
-            records[i] = await processFile(ctx, entries[i]!.rel, entries[i], opened[i]);
+            const r = await processFile(ctx, entries[i]!.rel, entries[i], opened[i]);
+            store(r, out);
+            records[i] = r;
             const turn = pace?.();
             if (turn && !(await turn)) break; // stopped: the reply is dropped
           }
         } finally {
           heads?.release();
         }
-        return { records, noatimeRefused: ctx.io.noatimeRefused - refused0 };
+        return { records, noatimeRefused: ctx.io.noatimeRefused - refused0, ...stored(out) };
       },
       { close },
     );
@@ -97,11 +114,13 @@ function jobFor({ config, keepPaths, keepFacts = false, ioThreads }: ScanJobData
       const refused0 = ctx.io.noatimeRefused;
       const rows = new Map<string, RowCounts>();
       let last: RowCounts | undefined;
+      const out: unknown[] = [];
       const { entries, opened } = readBatch(batch, heads);
       try {
         for (let i = 0; i < batch.length; i++) {
           const e = entries[i]!;
           const r = await processFile(ctx, e.rel, e, opened[i]);
+          store(r, out);
           // a batch is mostly one folder, so mostly one row: look the row up only when it changes
           if (last?.customer !== r.customer || last.kind !== r.row) {
             const key = rowKey(r.row, r.customer);
@@ -115,7 +134,7 @@ function jobFor({ config, keepPaths, keepFacts = false, ioThreads }: ScanJobData
       } finally {
         heads?.release();
       }
-      return { rows: [...rows.values()], noatimeRefused: ctx.io.noatimeRefused - refused0 };
+      return { rows: [...rows.values()], noatimeRefused: ctx.io.noatimeRefused - refused0, ...stored(out) };
     },
     { close },
   );

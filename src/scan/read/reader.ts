@@ -28,6 +28,8 @@ interface ReadSink {
   record(r: FileRecord): void;
   /** files read without O_NOATIME (refused by the kernel), per batch */
   noatimeRefused(n: number): void;
+  /** a batch's rows for the case file (keepFacts), as one JSON string (stored.ts) */
+  stored?(json: string): void;
 }
 
 export interface Reader {
@@ -53,6 +55,7 @@ export interface ReaderOptions {
 
 function deliver(reply: ScanReply, sink: ReadSink): void {
   if (reply.noatimeRefused) sink.noatimeRefused(reply.noatimeRefused);
+  if (reply.stored !== undefined) sink.stored?.(reply.stored);
   if ('rows' in reply) {
     for (const r of reply.rows) Counts.revive(r.counts);
     sink.rows(reply.rows);
