@@ -19,6 +19,7 @@ import { existsSync, readFileSync, rmSync, mkdtempSync, writeFileSync } from 'no
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchCase } from './case.js';
 import { fileURLToPath } from 'node:url';
 import { generate } from './generate.js';
 import { benchCustomers } from './customers.js';
@@ -41,6 +42,10 @@ const USAGE = `usage: npm run bench -- [options]
                         the outputs' sizes, and checks the CSV's rows (default --runs 1)
   --register M          (with --customers) and a register of M controllers, keys c0000000 …
   --statements          (with --customers) and the statements folder, a page per row
+  --case                what the case file costs and saves on the first tree (--trees N): a plain
+                        scan, a scan writing a new case file, a second run with it (every file taken
+                        over), a report from it (--from); median seconds and peak RSS of each
+                        (default --runs 3)
   -h, --help            this text`;
 
 function options(): ReturnType<typeof parse> {
@@ -66,6 +71,7 @@ function parse() {
       customers: { type: 'string' },
       register: { type: 'string' },
       statements: { type: 'boolean', default: false },
+      case: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }).values;
@@ -90,6 +96,13 @@ if (values.customers !== undefined) {
     register: values.register === undefined ? undefined : positive('register', values.register),
     statements: values.statements,
     runs: positive('runs', values.runs ?? '1'),
+  });
+  process.exit(failed ? 1 : 0);
+}
+if (values.case) {
+  const failed = await benchCase({
+    files: positive('trees', (values.files ?? values.trees).split(',')[0]!.split('/')[0]!),
+    runs: positive('runs', values.runs ?? '3'),
   });
   process.exit(failed ? 1 : 0);
 }

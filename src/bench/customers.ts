@@ -122,7 +122,7 @@ const rssMB = (pid: number): number | undefined => {
   }
 };
 
-interface CliRun {
+export interface CliRun {
   code: number | null;
   signal: string | null;
   ms: number;
@@ -133,7 +133,7 @@ interface CliRun {
 }
 
 /** The CLI in a fresh process, its RSS sampled each second, its own peak read from peak.ts's file. */
-function runCli(args: string[], peakFile: string): Promise<CliRun> {
+export function runCli(args: string[], peakFile: string): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, ['--import', PEAK, CLI, ...args], {

@@ -2,7 +2,6 @@
  * Reading a case file back: its runs, a run's files and folders for a report without rescanning
  * (the engine's replayScan), and the files a resumed scan need not read again (the engine's KnownFiles).
  */
-import { lstatSync } from 'node:fs';
 import { openCase, type Db } from './db.js';
 import { STORED_COLUMNS, pathBytes, storedFacts, type StoredRow } from './rows.js';
 import type { KnownFiles, StoredScan } from '../scan/engine.js';
@@ -93,9 +92,9 @@ export function storedScan(db: Db, run: RunRow): StoredScan {
 
 /**
  * The files of the last run over the same folder by the same version of leaktally (another version may
- * read a file differently): a file is taken over when it is still the file that was read — same device,
- * inode, size and mtime (lstat; a link or a file that cannot be stat'ed is read again). undefined when
- * the case holds no such run.
+ * read a file differently), handed to the readers, who take a file over when it is still the file
+ * that was read — same device, inode, size and mtime (lstat; a link, or a file that cannot be stat'ed,
+ * is read again: read/job.ts). undefined when the case holds no such run.
  */
 export function knownFiles(
   path: string,
@@ -119,22 +118,12 @@ export function knownFiles(
     } finally {
       st.finalize();
     }
-    const base = root[root.length - 1] === 0x2f ? root : Buffer.concat([root, Buffer.from('/')]);
     const known = {
-      take(rel: string) {
+      take(rel: string): string | undefined {
         const row = rows.get(rel);
         if (!row) return undefined;
         rows.delete(rel);
-        let st;
-        try {
-          st = lstatSync(Buffer.concat([base, Buffer.from(rel, 'latin1')]), { throwIfNoEntry: false });
-        } catch {
-          return undefined; // a path past PATH_MAX, a folder gone unreadable: read it as a new file
-        }
-        if (!st?.isFile()) return undefined;
-        if (st.dev !== Number(row.dev) || st.ino !== Number(row.ino) || st.size !== Number(row.bytes)) return undefined;
-        if (st.mtimeMs !== Number(row.mtime_ms)) return undefined;
-        return storedFacts(row).facts;
+        return JSON.stringify(storedFacts(row).facts);
       },
       left: () => rows.size,
     };

@@ -11,7 +11,7 @@ import { walk, EvidenceError, type AtimeKeeping, type WalkSink } from './walk/wa
 import { walkOnThread } from './walk/thread.js';
 import { TOP_LEVEL } from './model.js';
 import { keyName, shownPath } from './place/names.js';
-import { loadFor, makeContext, placeRecord, type RecordContext } from './read/record.js';
+import { loadFor, makeContext, placeRecord } from './read/record.js';
 import type { FileFacts } from './probe/index.js';
 
 export type { ScanConfig, FileRecord } from './model.js';
@@ -99,10 +99,11 @@ export const SNAPSHOT_EVERY_MS = 500;
  */
 export interface KnownFiles {
   /**
-   * rel: the path below the root, its bytes as a latin1 string (as the walk gives it). The facts stored
-   * for it when the file there now has the same device, inode, size and mtime; else undefined (read it).
+   * rel: the path below the root, its bytes as a latin1 string (as the walk gives it). What an earlier
+   * run found in the file there, as JSON of its FileFacts (with device, inode, size, mtime), or
+   * undefined. The reader takes it over when the file is unchanged (an lstat), else reads the file.
    */
-  take(rel: string): FileFacts | undefined;
+  take(rel: string): string | undefined;
 }
 
 export interface ScannerOptions {
@@ -156,8 +157,6 @@ export class Scanner {
 
   /** files taken over from a case file without being read (resume) */
   private reused = 0;
-  /** the main thread's context, to place the files taken over */
-  private placing?: RecordContext;
 
   constructor(
     readonly config: ScanConfig,
@@ -277,13 +276,7 @@ export class Scanner {
     return {
       file: (rel, sparse) => {
         this.found++;
-        const known = this.placing && this.options.known?.take(rel);
-        if (known) {
-          this.reused++;
-          this.record(placeRecord(this.placing!, Buffer.from(rel, 'latin1'), known, sparse ? { sparse } : undefined));
-          return;
-        }
-        batcher.add(rel, sparse ? 's' : '');
+        batcher.add(rel, sparse ? 's' : '', this.options.known?.take(rel));
       },
       // sent to the readers, who place it in its row (by folder or by pattern) like any file
       hardLink: (rel) => batcher.add(rel, 'h'),
@@ -323,10 +316,6 @@ export class Scanner {
   }
 
   async run(): Promise<ScanResult> {
-    if (this.options.known) {
-      await loadFor(this.config);
-      this.placing = makeContext(this.config, this.keepPaths, this.options.keepFacts);
-    }
     const reader = createReader({
       config: this.config,
       keepPaths: this.keepPaths,
@@ -336,6 +325,7 @@ export class Scanner {
         record: (r) => this.record(r),
         noatimeRefused: (n) => void (this.probeRefused += n),
         stored: (json) => this.options.onStored?.(json),
+        takenOver: (n) => void (this.reused += n),
       },
     });
     this.reader = reader;

@@ -2,8 +2,11 @@
  * Groups the walk's files into batches: one message to a reader thread carries a batch, not a file.
  * Paths are carried as latin1 strings of their raw bytes (lossless, and cheap to send); what the walk
  * learnt of a file rides after a NUL (a path holds none): 's' sparse, 'h' another name of a file
- * already counted (a hard link: not read again, only counted as one).
+ * already counted (a hard link: not read again, only counted as one); and after a second NUL, what an
+ * earlier run of the case file found in it (JSON of its FileFacts), for the reader to take over when
+ * the file is unchanged (resume).
  */
+import type { FileFacts } from '../probe/index.js';
 
 /** entries: paths below the root, each a latin1 string of the path's bytes, maybe with "\0flags" */
 export type Batch = string[];
@@ -21,14 +24,20 @@ export interface Entry {
   rel: Buffer;
   sparse: boolean;
   hardLink: boolean;
+  /** what an earlier run found in it (resume): taken over when the file is unchanged (job.ts) */
+  known?: FileFacts;
 }
 
 /** A batch entry read back. */
 export function parseEntry(item: string): Entry {
   const nul = item.indexOf('\0');
   if (nul < 0) return { rel: Buffer.from(item, 'latin1'), sparse: false, hardLink: false };
-  const flags = item.slice(nul + 1);
-  return { rel: Buffer.from(item.slice(0, nul), 'latin1'), sparse: flags.includes('s'), hardLink: flags.includes('h') };
+  const rel = Buffer.from(item.slice(0, nul), 'latin1');
+  const nul2 = item.indexOf('\0', nul + 1);
+  const flags = nul2 < 0 ? item.slice(nul + 1) : item.slice(nul + 1, nul2);
+  const e: Entry = { rel, sparse: flags.includes('s'), hardLink: flags.includes('h') };
+  if (nul2 >= 0) e.known = JSON.parse(item.slice(nul2 + 1)) as FileFacts;
+  return e;
 }
 
 export class Batcher {
@@ -40,9 +49,9 @@ export class Batcher {
     private readonly size = BATCH_SIZE,
   ) {}
 
-  /** rel: the path's bytes as a latin1 string (walk.ts) */
-  add(rel: string, flag: EntryFlag = ''): void {
-    this.current.push(flag ? `${rel}\0${flag}` : rel);
+  /** rel: the path's bytes as a latin1 string (walk.ts); known: JSON of what an earlier run found in it */
+  add(rel: string, flag: EntryFlag = '', known?: string): void {
+    this.current.push(known !== undefined ? `${rel}\0${flag}\0${known}` : flag ? `${rel}\0${flag}` : rel);
     this.chars += rel.length;
     if (this.current.length >= this.size || this.chars >= BATCH_BYTES) this.flush();
   }

@@ -3,7 +3,9 @@
  * when every file's record is wanted, as the records). The same function runs in each reader
  * thread (created there by worker.ts) and, with --threads 0, on the main thread.
  */
-import { loadFor, makeContext, processFile } from './record.js';
+import { loadFor, makeContext, placeRecord, processFile } from './record.js';
+import { lstatSync } from 'node:fs';
+import type { FileFacts } from '../probe/index.js';
 import { IO_DEPTH, type FileRecord, type ScanConfig } from '../model.js';
 import { BatchHeads, type HeadRead } from './heads.js';
 import { Counts } from '../tally/counts.js';
@@ -36,7 +38,8 @@ function readBatch(
   const rels: Buffer[] = [];
   const at: number[] = [];
   for (let i = 0; i < batch.length; i++) {
-    if (entries[i]!.hardLink) continue;
+    // another name of a file read once, and a file an earlier run read (checked by lstat first), are not read here
+    if (entries[i]!.hardLink || entries[i]!.known) continue;
     rels.push(entries[i]!.rel);
     at.push(i);
   }
@@ -53,6 +56,8 @@ function readBatch(
 export type ScanReply = ({ records: FileRecord[] } | { rows: RowCounts[] }) & {
   noatimeRefused: number;
   stored?: string;
+  /** files an earlier run read that are unchanged: placed from what it found, not read */
+  takenOver?: number;
 };
 
 /**
@@ -64,6 +69,27 @@ export type Pace = () => Promise<boolean> | undefined;
 
 /** A batch's reading; close() lets go of what the thread holds (its folders held open, anchors.ts). */
 export type ScanJob = ((batch: Batch, pace?: Pace) => Promise<ScanReply>) & { close(): void };
+
+/**
+ * Whether the file at rel is the one an earlier run read: the same device, inode, size and mtime
+ * (lstat: not opened, not read). A path that cannot be stat'ed (gone, past PATH_MAX) is read instead.
+ */
+function unchanged(root: Buffer, rel: Buffer, known: FileFacts): boolean {
+  let st;
+  try {
+    st = lstatSync(Buffer.concat([root, rel]), { throwIfNoEntry: false });
+  } catch {
+    return false;
+  }
+  return (
+    st !== undefined &&
+    st.isFile() &&
+    st.dev === known.dev &&
+    st.ino === known.ino &&
+    st.size === known.bytes &&
+    st.mtimeMs === known.mtimeMs
+  );
+}
 
 /** The job for a thread: at once where the pattern modules are loaded (or not needed), else once they are. */
 export function createJob(data: unknown): ScanJob | Promise<ScanJob> {
@@ -79,6 +105,20 @@ function jobFor({ config, keepPaths, keepFacts = false, ioThreads }: ScanJobData
     ? new BatchHeads(ctx.rootBytes, ioThreads ?? ioThreadsOf(config), ctx.anchors)
     : undefined;
   const close = (): void => ctx.anchors.close();
+  let takenOver = 0;
+  /** one file: taken over from an earlier run when it is the file that run read, else read */
+  const one = (e: Entry, opened: HeadRead | undefined): Promise<FileRecord> | FileRecord => {
+    if (e.known && unchanged(ctx.rootBytes, e.rel, e.known)) {
+      takenOver++;
+      return placeRecord(ctx, e.rel, e.known, e);
+    }
+    return processFile(ctx, e.rel, e, opened);
+  };
+  const taken = (): { takenOver?: number } => {
+    const n = takenOver;
+    takenOver = 0;
+    return n ? { takenOver: n } : {};
+  };
   /** a case file's rows, made here: the record then travels without its facts */
   const store = (r: FileRecord, out: unknown[]): void => {
     if (!keepFacts) return;
@@ -95,7 +135,7 @@ function jobFor({ config, keepPaths, keepFacts = false, ioThreads }: ScanJobData
         const { entries, opened } = readBatch(batch, heads);
         try {
           for (let i = 0; i < batch.length; i++) {
-            const r = await processFile(ctx, entries[i]!.rel, entries[i], opened[i]);
+            const r = await one(entries[i]!, opened[i]);
             store(r, out);
             records[i] = r;
             const turn = pace?.();
@@ -104,7 +144,7 @@ function jobFor({ config, keepPaths, keepFacts = false, ioThreads }: ScanJobData
         } finally {
           heads?.release();
         }
-        return { records, noatimeRefused: ctx.io.noatimeRefused - refused0, ...stored(out) };
+        return { records, noatimeRefused: ctx.io.noatimeRefused - refused0, ...stored(out), ...taken() };
       },
       { close },
     );
@@ -119,7 +159,7 @@ function jobFor({ config, keepPaths, keepFacts = false, ioThreads }: ScanJobData
       try {
         for (let i = 0; i < batch.length; i++) {
           const e = entries[i]!;
-          const r = await processFile(ctx, e.rel, e, opened[i]);
+          const r = await one(e, opened[i]);
           store(r, out);
           // a batch is mostly one folder, so mostly one row: look the row up only when it changes
           if (last?.customer !== r.customer || last.kind !== r.row) {
@@ -134,7 +174,7 @@ function jobFor({ config, keepPaths, keepFacts = false, ioThreads }: ScanJobData
       } finally {
         heads?.release();
       }
-      return { rows: [...rows.values()], noatimeRefused: ctx.io.noatimeRefused - refused0, ...stored(out) };
+      return { rows: [...rows.values()], noatimeRefused: ctx.io.noatimeRefused - refused0, ...stored(out), ...taken() };
     },
     { close },
   );

@@ -30,6 +30,8 @@ interface ReadSink {
   noatimeRefused(n: number): void;
   /** a batch's rows for the case file (keepFacts), as one JSON string (stored.ts) */
   stored?(json: string): void;
+  /** files of a batch taken over from an earlier run, unchanged (resume) */
+  takenOver?(n: number): void;
 }
 
 export interface Reader {
@@ -56,6 +58,7 @@ export interface ReaderOptions {
 function deliver(reply: ScanReply, sink: ReadSink): void {
   if (reply.noatimeRefused) sink.noatimeRefused(reply.noatimeRefused);
   if (reply.stored !== undefined) sink.stored?.(reply.stored);
+  if (reply.takenOver) sink.takenOver?.(reply.takenOver);
   if ('rows' in reply) {
     for (const r of reply.rows) Counts.revive(r.counts);
     sink.rows(reply.rows);
