@@ -626,16 +626,17 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
   );
 
   itWith(
-    ['ffmpeg', ffmpegEncoder('dca'), ffmpegEncoder('wavpack'), ffmpegEncoder('tta')],
-    'MKA/DTS, WavPack and TTA with no Duration: 8-byte blocks of junk up to a forged last timecode count nothing (attack round 7c)',
+    ['ffmpeg', ffmpegEncoder('dca'), ffmpegEncoder('wavpack'), ffmpegEncoder('tta'), ffmpegEncoder('truehd')],
+    'MKA/DTS, WavPack, TTA and TrueHD with no Duration: 8-byte blocks of junk up to a forged last timecode count nothing (attack round 7c)',
     async () => {
       for (const [name, codec] of [
         ['DTS', ['-c:a', 'dca', '-strict', '-2', '-ar', '48000']],
         ['WavPack', ['-c:a', 'wavpack']],
         ['TTA', ['-c:a', 'tta']],
+        ['TrueHD', ['-c:a', 'truehd', '-strict', '-2', '-ar', '48000']],
       ] as const) {
         const real = live(`live-${name}.mka`, ...codec);
-        if (name === 'DTS') expectNear(await probe(real), decoded(real), 0.05);
+        if (name === 'DTS' || name === 'TrueHD') expectNear(await probe(real), decoded(real), 0.05);
         // 200 blocks of 8 bytes 18 s apart, and one at 3,600 s: 20 s counted 3,620 s before (no packet of
         // these codecs was read, so nothing judged the timeline; TTA's 200 frames counted 400 s once read)
         const junk = Buffer.from([0, 1, 2, 3, 4, 5, 6, 7]);
@@ -648,6 +649,21 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
         expect(p.seconds!).toBeLessThan(2 * decoded(forged) + 1);
         expect(p.seconds!).toBeGreaterThan(decoded(forged) * 0.99);
       }
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('truehd')],
+    'MKA/TrueHD: a forged TimecodeScale counts the access units the packets hold (attack round 7c)',
+    async () => {
+      const real = join(dir, 'scale-truehd.mka');
+      ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=48000:d=5', '-c:a', 'truehd', '-strict', '-2', real);
+      expectNear(await probe(real), decoded(real), 0.03);
+      // 5 s counted 84 s before: no packet read, every step stretched alike (within the guard's floor)
+      const forged = forgedScale(real, 'scale-truehd-forged.mka');
+      const p = await probe(forged);
+      expect(p.error).toMatch(/block times (step|say)/);
+      expectNear(p, decoded(forged), 0.05);
     },
   );
 

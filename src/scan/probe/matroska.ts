@@ -185,7 +185,7 @@ interface Blocks {
  * says it cheaply (at most, where it cannot be told exactly): an Opus packet's TOC byte (RFC 6716,
  * 3.1), an AAC frame's samples at the track's rate, PCM's bytes at its rate, channels and depth,
  * MPEG audio's, AC-3's and DTS's frame headers, a FLAC frame's header, ALAC's frame length, a WavPack
- * block's count, a TTA frame's length (at most a sample a bit); undefined for other codecs and for laced blocks
+ * block's count, a TTA frame's length (at most a sample a bit), TrueHD's access units; undefined for other codecs and for laced blocks
  * whose lacing does not fit.
  */
 function packetNs(b: Buffer, data: number, end: number, flags: number, track: Track): number | undefined {
@@ -305,6 +305,22 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
     const frame = Math.floor((256 * track.rate) / 245);
     const bits = Math.max(0, end - data - 4) * 8;
     return (Math.min(frame, bits / (track.channels || 1)) / track.rate) * 1e9;
+  }
+  // TrueHD and MLP: access units of 1/1,200 s each (40 samples at 48 kHz, 1/1,102.5 s at 44.1 kHz's
+  // family), each its 12-bit length in 16-bit words walked; one under 4 bytes or past the packet is
+  // none (ffmpeg's decoder refuses it)
+  if (track.codec === 'A_TRUEHD' || track.codec === 'A_MLP') {
+    const stop = Math.min(end, b.length);
+    const unit = (track.rate ?? 48000) % 11025 === 0 ? 1 / 1102.5 : 1 / 1200;
+    let p = data;
+    let n = 0;
+    while (p + 4 <= stop) {
+      const len = (((b[p]! & 0x0f) << 8) | b[p + 1]!) * 2;
+      if (len < 4 || p + len > stop) break;
+      p += len;
+      n++;
+    }
+    return end > b.length && p > data ? ((n * unit * (end - data)) / (p - data)) * 1e9 : n * unit * 1e9;
   }
   // FLAC: a frame a block, its header's block size (its CRC-8 checked: a decoder drops a bad one)
   if (track.codec === 'A_FLAC') {
@@ -563,10 +579,11 @@ const BLOCK_HEAD = 64 * 1024;
  * window at a time: clusters entered (sized or not), every other element stepped over by its size,
  * a block counted once its cluster's Timecode is seen and all of it is in the file (a cut block is
  * not counted). Linear: each step moves past an element's header. A block whose audio packetNs cannot
- * tell (a codec it does not read: TrueHD, TTA, RealAudio, ACM...; DTS Express) is counted by its step
+ * tell (a codec it does not read: RealAudio, ACM, QuickTime...; DTS Express) is counted by its step
  * to the next block, at most twice the file's median step and UNTOLD_MAX (its last block: that cap):
  * with nothing judging those steps, a forged last timecode counted 20 s of DTS in MKA as 3,620 s
- * (attack round 7). Written by hand for the same reason as the rest of this file: no library walks
+ * (attack round 7). A forged TimecodeScale stretches every step alike, so it is judged only by the guard
+ * for these codecs. Written by hand for the same reason as the rest of this file: no library walks
  * Matroska's blocks.
  */
 function packetAudio(src: FileSource, h: Held): number {
