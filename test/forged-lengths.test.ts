@@ -626,19 +626,28 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
   );
 
   itWith(
-    ['ffmpeg', ffmpegEncoder('dca'), ffmpegEncoder('wavpack'), ffmpegEncoder('tta'), ffmpegEncoder('truehd')],
-    'MKA/DTS, WavPack, TTA and TrueHD with no Duration: 8-byte blocks of junk up to a forged last timecode count nothing (attack round 7c)',
+    [
+      'ffmpeg',
+      ffmpegEncoder('dca'),
+      ffmpegEncoder('wavpack'),
+      ffmpegEncoder('tta'),
+      ffmpegEncoder('truehd'),
+      ffmpegEncoder('alac'),
+    ],
+    'MKA/DTS, WavPack, TTA, TrueHD and ALAC with no Duration: 8-byte blocks of junk up to a forged last timecode count nothing (attack round 7c)',
     async () => {
       for (const [name, codec] of [
         ['DTS', ['-c:a', 'dca', '-strict', '-2', '-ar', '48000']],
         ['WavPack', ['-c:a', 'wavpack']],
         ['TTA', ['-c:a', 'tta']],
         ['TrueHD', ['-c:a', 'truehd', '-strict', '-2', '-ar', '48000']],
+        ['ALAC', ['-c:a', 'alac']],
       ] as const) {
         const real = live(`live-${name}.mka`, ...codec);
         if (name === 'DTS' || name === 'TrueHD') expectNear(await probe(real), decoded(real), 0.05);
         // 200 blocks of 8 bytes 18 s apart, and one at 3,600 s: 20 s counted 3,620 s before (no packet of
-        // these codecs was read, so nothing judged the timeline; TTA's 200 frames counted 400 s once read)
+        // these codecs was read, so nothing judged the timeline; TTA's 200 frames counted 400 s once read, ALAC's
+        // 4,096 samples each 123 s, though ffmpeg decodes none)
         const junk = Buffer.from([0, 1, 2, 3, 4, 5, 6, 7]);
         const forged = appended(real, `live-${name}-junk.mka`, [
           ...Array.from({ length: 200 }, (_, i): [number, Buffer] => [20_000 + i * 18_000, junk]),

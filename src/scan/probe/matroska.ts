@@ -239,8 +239,11 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
   }
   // ALAC: a packet is a frame of the frameLength its config gives (4,096 by default), or, when its
   // header's partial-frame bit is set (bit 19, after the element tag, instance and 12 unused bits),
-  // the 32-bit count at bit 23, at most that
+  // the 32-bit count at bit 23, at most that. A frame's header, predictors and a run of zeros take
+  // 19 bytes for a silent mono frame (32 stereo; ffmpeg's encoder): a packet under 8 + 8 a channel is
+  // no frame (8 bytes of junk counted 4,096 samples each, ffmpeg decoding none; attack round 7)
   if (track.codec === 'A_ALAC' && track.alacFrame && track.alacFrame <= 65536) {
+    if (end - data < 8 + 8 * (track.channels || 1)) return 0;
     let n = track.alacFrame;
     const bit = (i: number): number => (b[data + (i >> 3)]! >> (7 - (i & 7))) & 1;
     if (data + 7 <= Math.min(end, b.length) && bit(19)) {
