@@ -173,6 +173,37 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
   }
 
   itWith(
+    ['ffmpeg', ffmpegEncoder('libopus'), ffmpegEncoder('libvorbis')],
+    'Ogg Opus and Vorbis: every page from the third on shifted 60 s (CRCs right) counts what the packets hold (attack round 7c)',
+    async () => {
+      for (const [name, codec, rate] of [
+        ['shift.opus', ['-c:a', 'libopus', '-b:a', '16k'], 48000],
+        ['shift.ogg', ['-c:a', 'libvorbis', '-q:a', '0'], 8000],
+      ] as const) {
+        const real = join(dir, name);
+        ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=20,volume=0.5', ...codec, real);
+        expectNear(await probe(real), decoded(real), 0.03);
+        const b = Buffer.from(readFileSync(real));
+        for (let i = 0, n = 0; i < b.length; n++) {
+          let len = 27 + b[i + 26]!;
+          for (let k = 0; k < b[i + 26]!; k++) len += b[i + 27 + k]!;
+          if (n >= 2) {
+            b.writeBigInt64LE(b.readBigInt64LE(i + 6) + BigInt(60 * rate), i + 6);
+            b.writeUInt32LE(oggCrc(b, i, len), i + 22);
+          }
+          i += len;
+        }
+        // 20 s counted 80 s before: the last page is in step with the one before it
+        const forged = put(dir, `shifted-${name}`, b);
+        const p = await probe(forged);
+        expect(p.error).toMatch(/more than twice what the stream's packets hold/);
+        expect(p.seconds!).toBeLessThan(decoded(forged) + 0.3); // its header packets counted too
+        expect(p.seconds!).toBeGreaterThan(decoded(forged) - 0.05);
+      }
+    },
+  );
+
+  itWith(
     ['ffmpeg', ffmpegEncoder('libopus')],
     'Ogg/Opus: pages of 1-byte packets of 20 ms, each granule 30.6 s on, count what their TOC bytes hold (attack round 6)',
     async () => {
