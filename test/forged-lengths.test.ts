@@ -173,12 +173,13 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
   }
 
   itWith(
-    ['ffmpeg', ffmpegEncoder('libopus'), ffmpegEncoder('libvorbis')],
-    'Ogg Opus and Vorbis: every page from the third on shifted 60 s (CRCs right) counts what the packets hold (attack round 7c)',
+    ['ffmpeg', ffmpegEncoder('libopus'), ffmpegEncoder('libvorbis'), ffmpegEncoder('flac')],
+    'Ogg Opus, Vorbis and FLAC: every page from the third on shifted 60 s (CRCs right) counts what the packets hold (attack round 7c)',
     async () => {
       for (const [name, codec, rate] of [
         ['shift.opus', ['-c:a', 'libopus', '-b:a', '16k'], 48000],
         ['shift.ogg', ['-c:a', 'libvorbis', '-q:a', '0'], 8000],
+        ['shift.oga', ['-c:a', 'flac'], 8000],
       ] as const) {
         const real = join(dir, name);
         ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=20,volume=0.5', ...codec, real);
@@ -193,7 +194,7 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
           }
           i += len;
         }
-        // 20 s counted 80 s before: the last page is in step with the one before it
+        // 20 s counted 80 s before: the last page is in step with the one before it (FLAC: its frame headers read)
         const forged = put(dir, `shifted-${name}`, b);
         const p = await probe(forged);
         expect(p.error).toMatch(/more than twice what the stream's packets hold/);

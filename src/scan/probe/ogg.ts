@@ -4,6 +4,7 @@
  * (codec, rate, Opus pre-skip) and the last 64 KiB, which always hold the last complete page.
  */
 import type { FileSource, ProbeResult } from './types.js';
+import { frameHead } from './flac.js';
 
 const MAX_PAGE = 27 + 255 + 255 * 255;
 
@@ -183,7 +184,7 @@ function heldGranules(src: FileSource, s: Stream): number {
       let starts = !(buf[p + 5]! & 1); // a packet begins at the page's first lace unless continued
       for (let k = 0; k < nsegs; k++) {
         const lace = buf[p + 27 + k]!;
-        if (starts && lace > 0) held += s.codec === 'OGG/OPUS' ? opusGranules(buf, at, 2) : s.perPacket;
+        if (starts && lace > 0) held += packetGranules(buf, at, s);
         starts = lace < 255;
         at += lace;
       }
@@ -191,6 +192,20 @@ function heldGranules(src: FileSource, s: Stream): number {
     p += 27 + nsegs + body;
   }
   return held;
+}
+
+/**
+ * The most granules one packet at p holds: Opus by its TOC byte; FLAC by its frame header (CRC-8
+ * checked; a header packet or junk holds none: 20 s of Ogg FLAC, its pages shifted, counted 140 s);
+ * the others their perPacket.
+ */
+function packetGranules(b: Buffer, p: number, s: Stream): number {
+  if (s.codec === 'OGG/OPUS') return opusGranules(b, p, 2);
+  if (s.codec === 'OGG/FLAC') {
+    if (p + 16 > b.length) return s.perPacket; // its header not in the window
+    return frameHead(b, p, 0)?.blockSize ?? 0;
+  }
+  return s.perPacket;
 }
 
 function probeLastPage(src: FileSource): ProbeResult {
