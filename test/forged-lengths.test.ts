@@ -173,6 +173,38 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
   }
 
   itWith(
+    ['ffmpeg', ffmpegEncoder('libopus'), ffmpegEncoder('libvorbis'), ffmpegEncoder('flac')],
+    'Ogg Opus, Vorbis and FLAC: every page from the third on shifted 60 s (CRCs right) counts what the packets hold (attack round 7c)',
+    async () => {
+      for (const [name, codec, rate] of [
+        ['shift.opus', ['-c:a', 'libopus', '-b:a', '16k'], 48000],
+        ['shift.ogg', ['-c:a', 'libvorbis', '-q:a', '0'], 8000],
+        ['shift.oga', ['-c:a', 'flac'], 8000],
+      ] as const) {
+        const real = join(dir, name);
+        ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=20,volume=0.5', ...codec, real);
+        expectNear(await probe(real), decoded(real), 0.03);
+        const b = Buffer.from(readFileSync(real));
+        for (let i = 0, n = 0; i < b.length; n++) {
+          let len = 27 + b[i + 26]!;
+          for (let k = 0; k < b[i + 26]!; k++) len += b[i + 27 + k]!;
+          if (n >= 2) {
+            b.writeBigInt64LE(b.readBigInt64LE(i + 6) + BigInt(60 * rate), i + 6);
+            b.writeUInt32LE(oggCrc(b, i, len), i + 22);
+          }
+          i += len;
+        }
+        // 20 s counted 80 s before: the last page is in step with the one before it (FLAC: its frame headers read)
+        const forged = put(dir, `shifted-${name}`, b);
+        const p = await probe(forged);
+        expect(p.error).toMatch(/more than twice what the stream's packets hold/);
+        expect(p.seconds!).toBeLessThan(decoded(forged) + 0.3); // its header packets counted too
+        expect(p.seconds!).toBeGreaterThan(decoded(forged) - 0.05);
+      }
+    },
+  );
+
+  itWith(
     ['ffmpeg', ffmpegEncoder('libopus')],
     'Ogg/Opus: pages of 1-byte packets of 20 ms, each granule 30.6 s on, count what their TOC bytes hold (attack round 6)',
     async () => {
@@ -622,6 +654,57 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
         expect(p.error).toMatch(/: counted the audio its packets hold/);
         expect(Math.abs(p.seconds! - decoded(forged))).toBeLessThan(0.15);
       }
+    },
+  );
+
+  itWith(
+    [
+      'ffmpeg',
+      ffmpegEncoder('dca'),
+      ffmpegEncoder('wavpack'),
+      ffmpegEncoder('tta'),
+      ffmpegEncoder('truehd'),
+      ffmpegEncoder('alac'),
+    ],
+    'MKA/DTS, WavPack, TTA, TrueHD and ALAC with no Duration: 8-byte blocks of junk up to a forged last timecode count nothing (attack round 7c)',
+    async () => {
+      for (const [name, codec] of [
+        ['DTS', ['-c:a', 'dca', '-strict', '-2', '-ar', '48000']],
+        ['WavPack', ['-c:a', 'wavpack']],
+        ['TTA', ['-c:a', 'tta']],
+        ['TrueHD', ['-c:a', 'truehd', '-strict', '-2', '-ar', '48000']],
+        ['ALAC', ['-c:a', 'alac']],
+      ] as const) {
+        const real = live(`live-${name}.mka`, ...codec);
+        if (name === 'DTS' || name === 'TrueHD') expectNear(await probe(real), decoded(real), 0.05);
+        // 200 blocks of 8 bytes 18 s apart, and one at 3,600 s: 20 s counted 3,620 s before (no packet of
+        // these codecs was read, so nothing judged the timeline; TTA's 200 frames counted 400 s once read, ALAC's
+        // 4,096 samples each 123 s, though ffmpeg decodes none)
+        const junk = Buffer.from([0, 1, 2, 3, 4, 5, 6, 7]);
+        const forged = appended(real, `live-${name}-junk.mka`, [
+          ...Array.from({ length: 200 }, (_, i): [number, Buffer] => [20_000 + i * 18_000, junk]),
+          [3_600_000, junk],
+        ]);
+        const p = await probe(forged);
+        expect(p.error).toMatch(/: counted the audio its packets hold/);
+        expect(p.seconds!).toBeLessThan(2 * decoded(forged) + 1);
+        expect(p.seconds!).toBeGreaterThan(decoded(forged) * 0.99);
+      }
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('truehd')],
+    'MKA/TrueHD: a forged TimecodeScale counts the access units the packets hold (attack round 7c)',
+    async () => {
+      const real = join(dir, 'scale-truehd.mka');
+      ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=48000:d=5', '-c:a', 'truehd', '-strict', '-2', real);
+      expectNear(await probe(real), decoded(real), 0.03);
+      // 5 s counted 84 s before: no packet read, every step stretched alike (within the guard's floor)
+      const forged = forgedScale(real, 'scale-truehd-forged.mka');
+      const p = await probe(forged);
+      expect(p.error).toMatch(/block times (step|say)/);
+      expectNear(p, decoded(forged), 0.05);
     },
   );
 

@@ -39,6 +39,9 @@ const ID = {
 
 const UNKNOWN = -1;
 
+/** DTS core's SFREQ codes (ETSI TS 102 114, 5.3.1); 0 is none */
+const DTS_RATES = [0, 8000, 16000, 32000, 0, 0, 11025, 22050, 44100, 0, 0, 12000, 24000, 48000, 0, 0];
+
 interface El {
   start: number;
   id: number;
@@ -181,7 +184,8 @@ interface Blocks {
  * The audio one block of the track holds, in ns, read from the packet itself where the codec
  * says it cheaply (at most, where it cannot be told exactly): an Opus packet's TOC byte (RFC 6716,
  * 3.1), an AAC frame's samples at the track's rate, PCM's bytes at its rate, channels and depth,
- * MPEG audio's and AC-3's frame headers, a FLAC frame's header, ALAC's frame length; undefined for other codecs and for laced blocks
+ * MPEG audio's, AC-3's and DTS's frame headers, a FLAC frame's header, ALAC's frame length, a WavPack
+ * block's count, a TTA frame's length (at most a sample a bit), TrueHD's access units; undefined for other codecs and for laced blocks
  * whose lacing does not fit.
  */
 function packetNs(b: Buffer, data: number, end: number, flags: number, track: Track): number | undefined {
@@ -235,8 +239,11 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
   }
   // ALAC: a packet is a frame of the frameLength its config gives (4,096 by default), or, when its
   // header's partial-frame bit is set (bit 19, after the element tag, instance and 12 unused bits),
-  // the 32-bit count at bit 23, at most that
+  // the 32-bit count at bit 23, at most that. A frame's header, predictors and a run of zeros take
+  // 19 bytes for a silent mono frame (32 stereo; ffmpeg's encoder): a packet under 8 + 8 a channel is
+  // no frame (8 bytes of junk counted 4,096 samples each, ffmpeg decoding none; attack round 7)
   if (track.codec === 'A_ALAC' && track.alacFrame && track.alacFrame <= 65536) {
+    if (end - data < 8 + 8 * (track.channels || 1)) return 0;
     let n = track.alacFrame;
     const bit = (i: number): number => (b[data + (i >> 3)]! >> (7 - (i & 7))) & 1;
     if (data + 7 <= Math.min(end, b.length) && bit(19)) {
@@ -245,6 +252,78 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
       n = Math.min(n, count);
     }
     return (n / Math.max(track.rate ?? 0, 4000)) * 1e9;
+  }
+  // DTS: its core frames' samples (blocks of 32 at the header's rate), each header walked; a frame
+  // must fit its packet and be one a decoder takes (at least 6 blocks, 96 bytes). A DTS-HD packet's
+  // extension substream follows its core and adds no samples; a packet of a substream alone (DTS
+  // Express) is not read here: untold (its steps capped in packetAudio). Anything else holds nothing
+  if (track.codec.startsWith('A_DTS')) {
+    const stop = Math.min(end, b.length);
+    let p = data;
+    let s = 0;
+    while (p + 10 <= stop && b.readUInt32BE(p) === 0x7ffe8001) {
+      const nblks = ((b[p + 4]! & 1) << 6) | (b[p + 5]! >> 2);
+      const fsize = (((b[p + 5]! & 3) << 12) | (b[p + 6]! << 4) | (b[p + 7]! >> 4)) + 1;
+      const rate = DTS_RATES[(b[p + 8]! >> 2) & 0xf]!;
+      if (nblks < 5 || fsize < 96 || !rate || p + fsize > stop) break;
+      s += ((nblks + 1) * 32) / rate;
+      p += fsize;
+    }
+    if (p === data && p + 4 <= stop && b.readUInt32BE(p) === 0x64582025) return undefined;
+    return end > b.length && p > data ? ((s * (end - data)) / (p - data)) * 1e9 : s * 1e9;
+  }
+  // WavPack (Matroska strips each block's 'wvpk' header down to its sample count, then flags and CRC):
+  // the block's samples, when its first block's metadata (id, size in words) fills it exactly and
+  // holds a bitstream (or DSD) as a decoder needs; a count over ffmpeg's WV_MAX_SAMPLES, or junk, holds nothing
+  if (track.codec === 'A_WAVPACK4') {
+    const stop = Math.min(end, b.length);
+    if (data + 12 > stop) return 0;
+    const samples = b.readUInt32LE(data);
+    const flags = b.readUInt32LE(data + 4);
+    let p = data + 12;
+    let to = end;
+    if ((flags & 0x1800) !== 0x1800) {
+      if (p + 4 > stop) return 0;
+      to = p + 4 + b.readUInt32LE(p);
+      p += 4;
+    }
+    if (to > end || samples > 150_000) return 0;
+    let stream = false;
+    while (p < Math.min(to, stop)) {
+      const id = b[p]!;
+      const large = id & 0x80;
+      if (p + (large ? 4 : 2) > stop) break;
+      const words = large ? b.readUIntLE(p + 1, 3) : b[p + 1]!;
+      if ((id & 0x3f) === 0x0a || (id & 0x3f) === 0x0e) stream = true;
+      p += (large ? 4 : 2) + words * 2;
+    }
+    // a block read only in part (a big block's head) is judged by what was read
+    const fits = to > stop ? p >= stop : p === to;
+    return fits && stream ? (samples / Math.max(track.rate ?? 0, 4000)) * 1e9 : 0;
+  }
+  // TTA: a frame is 256/245 s of samples (the last shorter), and each sample costs at least a bit
+  // (its Rice code's stop bit; TTA has no run of zeros), past the frame's 4-byte CRC: 8 bytes of junk
+  // are no frame's 46,080 samples (ffmpeg decodes nothing of them)
+  if (track.codec === 'A_TTA1' && track.rate && track.rate >= 4000) {
+    const frame = Math.floor((256 * track.rate) / 245);
+    const bits = Math.max(0, end - data - 4) * 8;
+    return (Math.min(frame, bits / (track.channels || 1)) / track.rate) * 1e9;
+  }
+  // TrueHD and MLP: access units of 1/1,200 s each (40 samples at 48 kHz, 1/1,102.5 s at 44.1 kHz's
+  // family), each its 12-bit length in 16-bit words walked; one under 4 bytes or past the packet is
+  // none (ffmpeg's decoder refuses it)
+  if (track.codec === 'A_TRUEHD' || track.codec === 'A_MLP') {
+    const stop = Math.min(end, b.length);
+    const unit = (track.rate ?? 48000) % 11025 === 0 ? 1 / 1102.5 : 1 / 1200;
+    let p = data;
+    let n = 0;
+    while (p + 4 <= stop) {
+      const len = (((b[p]! & 0x0f) << 8) | b[p + 1]!) * 2;
+      if (len < 4 || p + len > stop) break;
+      p += len;
+      n++;
+    }
+    return end > b.length && p > data ? ((n * unit * (end - data)) / (p - data)) * 1e9 : n * unit * 1e9;
   }
   // FLAC: a frame a block, its header's block size (its CRC-8 checked: a decoder drops a bad one)
   if (track.codec === 'A_FLAC') {
@@ -466,14 +545,14 @@ const SLACK_LARGE = 8;
  * each end made 45 KB seem to hold 129 s, and 25.7 s counted 252 s; attack round 6). So a file up to
  * WHOLE_MAX is walked block by block, as a decoder would, and a timeline more than SLACK times the
  * audio its packets hold is counted by those packets (a real file's gaps, DTX, are a few packets: far
- * under). The cost is one read of the file (an honest 14 MiB live WebM: ~15 ms more; docs/durations.md).
- * A larger one, or a codec whose packets are not read, is judged by the bytes a second of audio takes
+ * under; a block of a codec not read counts its step, capped: packetAudio). The cost is one read of
+ * the file (an honest 14 MiB live WebM: ~15 ms more; docs/durations.md). A larger one is judged by the bytes a second of audio takes
  * in the blocks seen: more than SLACK times what the file's bytes hold at that rate, it is counted at
  * most SLACK_LARGE times that.
  */
 function heldByBytes(src: FileSource, h: Held, seconds: number): { seconds: number; note: string } | undefined {
-  const whole = src.size <= WHOLE_MAX ? packetAudio(src, h) : undefined;
-  if (whole !== undefined) {
+  if (src.size <= WHOLE_MAX) {
+    const whole = packetAudio(src, h);
     if (seconds <= SLACK * whole + 1) return undefined;
     return {
       seconds: whole,
@@ -502,19 +581,28 @@ const BLOCK_HEAD = 64 * 1024;
  * The audio every block of the track holds (packetNs), the file walked from its first cluster a
  * window at a time: clusters entered (sized or not), every other element stepped over by its size,
  * a block counted once its cluster's Timecode is seen and all of it is in the file (a cut block is
- * not counted). Linear: each step moves past an element's header. Undefined when a block's audio
- * cannot be told (a codec packetNs does not read). Written by hand for the same reason as the rest of
- * this file: no library walks Matroska's blocks.
+ * not counted). Linear: each step moves past an element's header. A block whose audio packetNs cannot
+ * tell (a codec it does not read: RealAudio, ACM, QuickTime...; DTS Express) is counted by its step
+ * to the next block, at most twice the file's median step and UNTOLD_MAX (its last block: that cap):
+ * with nothing judging those steps, a forged last timecode counted 20 s of DTS in MKA as 3,620 s
+ * (attack round 7). A forged TimecodeScale stretches every step alike, so it is judged only by the guard
+ * for these codecs. Written by hand for the same reason as the rest of this file: no library walks
+ * Matroska's blocks.
  */
-function packetAudio(src: FileSource, h: Held): number | undefined {
+function packetAudio(src: FileSource, h: Held): number {
   // the file offset of buf[0]; a file the head holds whole is not read again
   const inHead = src.head.length === src.size;
   let base = inHead ? 0 : h.from;
   let buf = inHead ? src.head : src.read(base, WINDOW);
   let p = inHead ? h.from : 0;
-  let tc = false;
+  let tc: number | undefined;
   let ns = 0;
   let steps = 0;
+  // the steps between the track's blocks (all, and those after an untold block), binned
+  const all = new Steps();
+  const untold = new Steps();
+  let prev: { t: number; untold: boolean } | undefined;
+  const reads = readsPackets(h.track);
   const at = (q: number): void => {
     src.work.tick(steps);
     steps = 0;
@@ -529,13 +617,13 @@ function packetAudio(src: FileSource, h: Held): number | undefined {
     if (!e) break;
     steps++;
     if (e.id === ID.Cluster) {
-      tc = false;
+      tc = undefined;
       p = e.data; // its children, whatever its size says
       continue;
     }
     if (e.end === UNKNOWN || base + e.end > src.size) break; // cut off, or not an element we can step over
-    if (e.id === ID.Timecode) tc = true;
-    else if ((e.id === ID.SimpleBlock || e.id === ID.BlockGroup) && tc) {
+    if (e.id === ID.Timecode) tc = uint(buf, e);
+    else if ((e.id === ID.SimpleBlock || e.id === ID.BlockGroup) && tc !== undefined) {
       let b = buf;
       let el = e;
       if (e.size > BIG_BLOCK) {
@@ -548,10 +636,18 @@ function packetAudio(src: FileSource, h: Held): number | undefined {
         continue;
       }
       const one = groupAudio(b, el, h.track);
-      // a codec packetNs reads: a block whose audio cannot be told (lacing that does not fit) is one a
-      // demuxer drops, and holds nothing; one such block made the whole walk give up (attack round 7)
-      if (one === undefined && !readsPackets(h.track)) return undefined;
-      ns += one ?? 0;
+      if (one) {
+        const t = (tc + one.rel) * h.scale;
+        if (prev && t > prev.t) {
+          all.add(t - prev.t);
+          if (prev.untold) untold.add(t - prev.t);
+        }
+        // a codec packetNs reads: a block whose audio it cannot tell (lacing that does not fit) is one
+        // a demuxer drops, and holds nothing; one such block made the whole walk give up (attack round 7)
+        const isUntold = one.ns === undefined && (!reads || h.track.codec.startsWith('A_DTS'));
+        prev = { t, untold: isUntold };
+        ns += one.ns ?? 0;
+      }
     }
     p = e.end;
     if (p >= buf.length) {
@@ -560,34 +656,77 @@ function packetAudio(src: FileSource, h: Held): number | undefined {
     }
   }
   src.work.tick(steps);
+  if (untold.count || prev?.untold) {
+    const median = all.median();
+    const cap = median === undefined ? UNTOLD_MAX : Math.min(UNTOLD_MAX, 2 * median);
+    ns += untold.capped(cap) + (prev?.untold ? cap : 0);
+  }
   return ns / 1e9;
 }
 
-/** Whether packetNs tells the audio of this track's packets (else the file is judged by its bytes). */
+/** The most a block whose audio is untold counts, in ns: over any codec's frame (TTA's, ~1.05 s). */
+const UNTOLD_MAX = 2e9;
+
+/**
+ * Steps (ns) binned 1 % wide: their median and their sum each capped, in memory bounded whatever
+ * the number of blocks (a bin's steps are taken at their mean: within 1 % of the exact sum).
+ */
+class Steps {
+  private bins = new Map<number, { n: number; sum: number }>();
+  count = 0;
+  add(step: number): void {
+    const k = Math.min(4000, Math.floor(Math.log(Math.max(step, 1)) / Math.log(1.01)));
+    const bin = this.bins.get(k) ?? { n: 0, sum: 0 };
+    bin.n++;
+    bin.sum += step;
+    this.bins.set(k, bin);
+    this.count++;
+  }
+  median(): number | undefined {
+    let seen = 0;
+    for (const k of [...this.bins.keys()].sort((x, y) => x - y)) {
+      const bin = this.bins.get(k)!;
+      seen += bin.n;
+      if (seen * 2 >= this.count) return bin.sum / bin.n;
+    }
+    return undefined;
+  }
+  capped(cap: number): number {
+    let s = 0;
+    for (const bin of this.bins.values()) s += bin.sum / bin.n <= cap ? bin.sum : bin.n * cap;
+    return s;
+  }
+}
+
+/** Whether packetNs tells the audio of this track's packets (else their steps are capped, packetAudio). */
 function readsPackets(track: Track): boolean {
   return packetNs(Buffer.from([0, 0]), 0, 2, 0, track) !== undefined;
 }
 
-/** The audio of the track's block in a SimpleBlock or BlockGroup (0 for another track's). */
-function groupAudio(b: Buffer, e: El, track: Track): number | undefined {
+/**
+ * The track's block in a SimpleBlock or BlockGroup: its relative timecode and audio (packetNs);
+ * undefined for another track's, or a group with no block.
+ */
+function groupAudio(b: Buffer, e: El, track: Track): { rel: number; ns: number | undefined } | undefined {
   let blk = e;
   if (e.id === ID.BlockGroup) {
     const found = [...children(b, e.data, Math.min(e.end, b.length))].find((c) => c.id === ID.Block);
-    if (!found) return 0;
+    if (!found) return undefined;
     blk = found;
   }
   const num = trackNumber(b, blk.data);
-  if (num?.value !== track.number) return 0;
-  const flags = b[num.next + 2];
-  if (flags === undefined || num.next + 3 >= blk.end) return 0;
-  if (blk.end <= b.length) return packetNs(b, num.next + 3, blk.end, flags, track);
+  if (num?.value !== track.number || num.next + 3 > b.length) return undefined;
+  const rel = b.readInt16BE(num.next);
+  const flags = b[num.next + 2]!;
+  if (num.next + 3 >= blk.end) return { rel, ns: 0 };
+  if (blk.end <= b.length) return { rel, ns: packetNs(b, num.next + 3, blk.end, flags, track) };
   // a block larger than what was read of it: PCM by its bytes; a packet of another codec holds at most
   // what packetNs says of one, a lace at most that for each frame (its count is its first byte)
-  if (track.codec.startsWith('A_PCM/')) return packetNs(b, num.next + 3, blk.end, 0, track);
+  if (track.codec.startsWith('A_PCM/')) return { rel, ns: packetNs(b, num.next + 3, blk.end, 0, track) };
   const one = packetNs(b, num.next + 3, blk.end, 0, track);
-  if (one === undefined) return undefined;
+  if (one === undefined) return { rel, ns: undefined };
   const frames = flags & 0x06 ? (b[num.next + 3] ?? 0) + 1 : 1;
-  return track.codec === 'A_OPUS' ? frames * 120e6 : frames * one;
+  return { rel, ns: track.codec === 'A_OPUS' ? frames * 120e6 : frames * one };
 }
 
 /**
