@@ -23,7 +23,8 @@ import { summaryCsv, summaryJson } from '../src/report/write/summary.js';
 import { notifyReport } from '../src/report/notify/notify.js';
 import { workbookBuffer } from '../src/report/write/xlsx.js';
 import { method } from '../src/report/notify/method.js';
-import { exitCodeOf, runCompleteness, runGaps } from '../src/report/notify/completeness.js';
+import { exitCodeOf, gapPhrases, runCompleteness, runGaps } from '../src/report/notify/completeness.js';
+import { parseRegister } from '../src/report/notify/register.js';
 import { roundToSum } from '../src/report/write/cells.js';
 import { safeFileName } from '../src/report/write/statements.js';
 import { compilePattern, couldHoldCustomer } from '../src/scan/place/pattern.js';
@@ -252,6 +253,141 @@ describe('an unreadable folder only like a key: ACME, "gamma ", caf\\xe9 (Latin-
     expect(by('Tom AB')).toMatchObject({ completeness: 'complete', files: '0' });
     expect(textOf(readFileSync(join(out, 'st', 'Tom AB.html'), 'utf8'))).toContain(
       'Not affected by this breach, as far as this copy goes. (3 folders of the copy could not be read, but none of them could hold files of its key.)',
+    );
+  });
+});
+
+describe('a key found only in a look-alike spelling: ACME/ and caf\\xe9/ (Latin-1) read, no acme/ or café/ (attack round 7b, finding A)', () => {
+  const tree = join(tempDir(), 'leak');
+  put(tree, 'ok/a.ul', Buffer.alloc(8000));
+  put(tree, 'ACME/a.ul', Buffer.alloc(8000));
+  put(tree, 'ACME/b.ul', Buffer.alloc(8000));
+  const cafe = Buffer.concat([Buffer.from(tree + '/'), Buffer.from('caf\xe9', 'latin1')]);
+  mkdirSync(cafe);
+  writeFileSync(Buffer.concat([cafe, Buffer.from('/c.ul')]), Buffer.alloc(8000));
+  // Beta/ is the key Beta's, exactly: the key beta (not found) is like it, but it is no one's unknown folder
+  put(tree, 'Beta/d.ul', Buffer.alloc(8000));
+  const out = tempDir();
+  const register = put(
+    out,
+    'r.csv',
+    'key,controller\nok,Ok AB\nacme,Acme AB\ncafé,Cafe AB\nBeta,Beta Upper AB\nbeta,Beta Lower AB\ntom,Tom AB\n',
+  );
+  const outputs = (dir: string, lang = 'en') => [
+    tree,
+    '--register',
+    register,
+    '--lang',
+    lang,
+    '--csv',
+    join(dir, 's.csv'),
+    '--json',
+    join(dir, 's.json'),
+    '--xlsx',
+    join(dir, 's.xlsx'),
+    '--statements',
+    join(dir, 'st'),
+  ];
+  for (const l of ['en', 'sv']) mkdirSync(join(out, l));
+  const r = runCli(outputs(join(out, 'en')));
+  const sv = runCli(outputs(join(out, 'sv'), 'sv'));
+  const acmeWhy =
+    'a customer folder named like its key "acme", "ACME", holds 2 recordings that may be its (not merged: whether it is the same customer is for a person to decide)';
+
+  it('exit 3 (0 with --allow-incomplete); the warning names both spellings', () => {
+    expect([r.status, sv.status]).toEqual([3, 3]);
+    expect(r.stderr).toContain('not found (e.g. acme)');
+    expect(r.stderr).toContain(
+      'leaktally: warning: 2 keys of the register not found are named like a customer found (e.g. key "acme", customer "ACME", 2 files); not merged',
+    );
+    expect(r.stderr).toMatch(/leaktally: incomplete: .*2 of the register's keys were not found but are named like/);
+    expect(runCli([tree, '--register', register, '--csv', '/dev/null', '--allow-incomplete']).status).toBe(0);
+  });
+
+  it("the CSV and JSON: those rows incomplete, the key stays exact; a key like no customer, or like another key's, is complete", () => {
+    const rows = csvObjects(readFileSync(join(out, 'en', 's.csv'), 'utf8'));
+    const by = (c: string) => rows.find((x) => x.controller === c)!;
+    expect(by('Acme AB')).toMatchObject({ completeness: `incomplete: ${acmeWhy}`, files: '' });
+    expect(by('Cafe AB').completeness).toBe(
+      'incomplete: a customer folder named like its key "café", "caf\\xe9", holds 1 recording that may be its (not merged: whether it is the same customer is for a person to decide)',
+    );
+    // not merged: ACME stays a row of its own, of an unknown owner
+    expect(rows.find((x) => x.customer === 'ACME')).toMatchObject({ controller: '', files: '2' });
+    for (const c of ['Tom AB', 'Beta Lower AB', 'Ok AB']) expect(by(c).completeness).toBe('complete');
+    expect(by('Beta Upper AB')).toMatchObject({ completeness: 'complete', files: '1' });
+    const j = JSON.parse(readFileSync(join(out, 'en', 's.json'), 'utf8')) as {
+      completeness: string;
+      method: { completeness: string };
+      customers: Record<string, unknown>[];
+    };
+    expect(j.completeness).toBe(
+      'incomplete: 2 of the register\'s keys were not found but are named like a customer found (e.g. key "acme", customer "ACME"): their controllers cannot be ruled out',
+    );
+    expect(j.method.completeness).toBe('incomplete');
+    expect(j.customers.find((c) => c.controller === 'Acme AB')).toMatchObject({
+      completeness: `incomplete: ${acmeWhy}`,
+      not_read: true,
+      files: null,
+    });
+    expect(j.customers.find((c) => c.controller === 'Tom AB')).toMatchObject({ completeness: 'complete', files: 0 });
+  });
+
+  it('the statements and the workbook, in English and Swedish: "cannot be ruled out", never "not affected"', () => {
+    const acme = textOf(readFileSync(join(out, 'en', 'st', 'Acme AB.html'), 'utf8'));
+    expect(acme).toContain(
+      `Nothing was found for this controller under its key as the register spells it, but ${acmeWhy}. Its exposure CANNOT BE RULED OUT`,
+    );
+    expect(acme).not.toMatch(/not affected/i);
+    for (const c of ['Tom AB', 'Beta Lower AB'])
+      expect(textOf(readFileSync(join(out, 'en', 'st', `${c}.html`), 'utf8'))).toContain('Not affected by this breach');
+    const acmeSv = textOf(readFileSync(join(out, 'sv', 'st', 'Acme AB.html'), 'utf8'));
+    expect(acmeSv).toContain(
+      'en kundmapp med namn som dess nyckel "acme", "ACME", innehåller 2 inspelningar som kan vara dess',
+    );
+    expect(acmeSv).toContain('KAN INTE UTESLUTAS');
+    expect(acmeSv).not.toMatch(/inte berörd/i);
+    for (const [lang, why] of [
+      ['en', `incomplete: ${acmeWhy}`],
+      ['sv', 'ofullständig: en kundmapp med namn som dess nyckel "acme", "ACME", innehåller 2 inspelningar'],
+    ] as const) {
+      // the first sheet: the summary (its name is in the workbook's language)
+      const s = [...readXlsx(readFileSync(join(out, lang, 's.xlsx'))).cells.values()][0]!;
+      const row = [...s].find(([k, v]) => /^C\d+$/.test(k) && v.value === 'Acme AB')![0].slice(1);
+      expect(String(s.get(`H${row}`)?.value)).toContain(why);
+      expect(s.get(`I${row}`)).toBeUndefined(); // files: not read, not 0
+    }
+  });
+});
+
+describe('a controller of many keys, each found only in a look-alike spelling', () => {
+  it('its cell names the first three and counts the rest; exitCodeOf and the TUI export judge with the register', async () => {
+    const tree = join(tempDir(), 'leak');
+    for (const k of ['K1', 'K2', 'K3', 'K4', 'K5']) put(tree, `${k}/a.ul`, Buffer.alloc(8000));
+    const reg = parseRegister('key,controller\nk1,Many AB\nk2,Many AB\nk3,Many AB\nk4,Many AB\nk5,Many AB\n');
+    const result = await scan({ root: tree, depth: 1, zone: ZONE, threads: 0 });
+    const row = notifyReport(result, { register: reg }).rows.find((x) => x.controller === 'Many AB')!;
+    const why = gapPhrases(row.completeness!);
+    expect(why).toHaveLength(4);
+    expect(why[2]).toContain('its key "k3", "K3", holds 1 recording');
+    expect(why[3]).toBe('2 more customers named like its keys');
+    expect([exitCodeOf(result), exitCodeOf(result, false, reg), exitCodeOf(result, true, reg)]).toEqual([0, 3, 0]);
+    // a one-row export, its register narrowed to that controller: judged with the whole register
+    const out = join(tempDir(), 'one.csv');
+    const done = await writeExport({
+      result,
+      scope: 'customer',
+      rows: result.customers.filter((c) => c.customer === 'K1'),
+      path: out,
+      overwrite: false,
+      delimiter: ',',
+      notify: { register: parseRegister('key,controller\nk1,Many AB\n') },
+      register: reg,
+    });
+    expect(done.ok).toBe(true);
+    const rows = csvObjects(readFileSync(out, 'utf8'));
+    expect(rows.find((x) => x.customer === 'K1')?.completeness).toBe('complete');
+    expect(rows.find((x) => x.customer?.startsWith('(total of 1 of'))?.completeness).toContain(
+      "5 of the register's keys were not found but are named like a customer found",
     );
   });
 });

@@ -331,7 +331,7 @@ class HeadlessRun {
     const w = this.caseWriter;
     if (!w) return;
     this.caseWriter = undefined;
-    const run = runCompleteness(runGaps(result));
+    const run = runCompleteness(runGaps(result, this.plan.notify.register));
     try {
       await w.finish({
         finishedAt: formatIso(this.plan.scan.zone, result.finishedAt.getTime()),
@@ -602,6 +602,14 @@ class HeadlessRun {
         process.stderr.write(
           `leaktally: warning: ${num(cov.found)} of the register's ${num(cov.keys)} keys ${cov.found === 1 ? 'names' : 'name'} a customer in the tree; ${count(cov.keys - cov.found, 'was', 'were')} not found (e.g. ${printable(cov.firstMissing!)})\n`,
         );
+      // a key not found beside a customer spelt like it (ACME for acme): both spellings, not merged
+      const like = [...(runGaps(result, register).lookalikes?.values() ?? [])];
+      if (like.length) {
+        const e = like[0]![0]!;
+        process.stderr.write(
+          `leaktally: warning: ${count(like.length, 'key', 'keys')} of the register not found ${like.length === 1 ? 'is' : 'are'} named like a customer found (e.g. key "${printable(e.key)}", customer "${printable(e.name)}", ${count(e.files, 'file', 'files')}); not merged: ${like.length === 1 ? 'its controller' : 'their controllers'} cannot be ruled out until a person decides\n`,
+        );
+      }
     }
     if (this.stderrTty) {
       const t = result.totals;
@@ -611,7 +619,7 @@ class HeadlessRun {
           `${hours(t.audioMicros / 1e6)} h, ${t.unreadableFiles} unreadable (${elapsed.toFixed(1)} s)\n`,
       );
     }
-    const run = runCompleteness(runGaps(result));
+    const run = runCompleteness(runGaps(result, register));
     if (run.complete) return EXIT.ok;
     const why = gapPhrases(run).join('; ');
     if (this.o.allowIncomplete) {

@@ -136,7 +136,7 @@ export function App(props: AppProps) {
   const complete = useMemo(() => completeness(snap.totals, snap.result, snap.progress), [snap]);
   const stopped = state.stopRequested || snap.progress.phase === 'stopped';
   // once the scan has ended: each row judged as the reports judge it (completeness.ts), rows on screen only
-  const gaps = useMemo(() => (snap.result ? runGaps(snap.result) : undefined), [snap.result]);
+  const gaps = useMemo(() => (snap.result ? runGaps(snap.result, register) : undefined), [snap.result, register]);
   const judge = useMemo(() => {
     if (!gaps) return undefined;
     const seen = new WeakMap<CustomerTotals, RowCompleteness>();
@@ -268,6 +268,7 @@ export function App(props: AppProps) {
     void writeExport({
       result,
       notify: opts,
+      register: notify?.register,
       scope: state.exportScope,
       part,
       rows: scopeRows,

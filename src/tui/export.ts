@@ -19,6 +19,7 @@ import { summaryJson, type Delimiter } from '../report/write/summary.js';
 import { outputProblem } from '../report/output/target.js';
 import { runGaps, type ExportScopeInfo, type ReportedResult } from '../report/notify/completeness.js';
 import type { ExportScope } from './state.js';
+import type { Register } from '../report/notify/register.js';
 
 /** What the default name says besides the tree and the time: a stopped or incomplete scan, a part. */
 export interface NameMarks {
@@ -86,6 +87,7 @@ function scoped(
   result: ScanResult,
   rows: readonly CustomerTotals[],
   part?: Omit<ExportScopeInfo, 'gaps'>,
+  register?: Register,
 ): ReportedResult {
   const customers = [...rows].sort((a, b) => (a.customer < b.customer ? -1 : a.customer > b.customer ? 1 : 0));
   const withCallers = result.totals.distinctCallers !== undefined;
@@ -94,7 +96,7 @@ function scoped(
     customers,
     totals: { ...totalOf(customers, withCallers), customers: customers.length },
   };
-  if (part) out.scope = { ...part, gaps: runGaps(result) };
+  if (part) out.scope = { ...part, gaps: runGaps(result, register) };
   return out;
 }
 
@@ -109,6 +111,11 @@ export interface ExportRequest {
   delimiter: Delimiter;
   /** --register (rows are controllers), retention, country: as the command line's summary */
   notify?: NotifyOptions;
+  /**
+   * the whole register, when notify's is narrowed to the controllers exported: the run's gaps (a key
+   * not found beside a customer spelt like it) are judged against all of its keys
+   */
+  register?: Register;
   /** for a part (scope not all): how it was chosen and how many of the table's rows it holds */
   part?: Omit<ExportScopeInfo, 'gaps'>;
 }
@@ -136,6 +143,7 @@ export async function writeExport(req: ExportRequest): Promise<ExportOutcome> {
           req.result,
           req.rows,
           req.part ?? { label: SCOPE_TEXT[req.scope], rows: req.rows.length, of: req.result.customers.length },
+          req.register ?? req.notify?.register,
         );
   let file: AtomicFile | undefined;
   try {

@@ -52,7 +52,7 @@ export async function runTui(
   const r = await show(new Scanner(config), delimiter, opts);
   if (opts.exitWhenDone) return r.result;
   // q (0) after a scan that was stopped or could not read everything: 3, as a headless run
-  return r.code === 0 ? exitCodeOf(r.result, opts.allowIncomplete) : r.code;
+  return r.code === 0 ? exitCodeOf(r.result, opts.allowIncomplete, opts.notify?.register) : r.code;
 }
 
 /** The UI over a scanner it starts; resolves with the scan's result once the UI has quit. */

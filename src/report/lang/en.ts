@@ -51,6 +51,12 @@ export const en = {
     links: (n: string, k: number) => `${n} ${s(k, 'symbolic link was', 'symbolic links were')} not followed`,
     special: (n: string, k: number) =>
       `${n} ${s(k, 'special file was', 'special files were')} skipped (devices, pipes, sockets)`,
+    /** a customer found only like a key not found (completeness.ts Lookalike): not merged */
+    lookalike: (folder: boolean, name: string, key: string, n: string, k: number, recordings: boolean) =>
+      `a customer ${folder ? 'folder ' : ''}named like its key "${key}", "${name}", holds ${n} ${recordings ? s(k, 'recording', 'recordings') : s(k, 'file', 'files')} that may be its (not merged: whether it is the same customer is for a person to decide)`,
+    lookalikeMore: (n: string, k: number) => `${n} more ${s(k, 'customer', 'customers')} named like its keys`,
+    lookalikeKeys: (n: string, k: number, key: string, name: string) =>
+      `${n} of the register's keys ${s(k, 'was', 'were')} not found but ${s(k, 'is', 'are')} named like a customer found (e.g. key "${key}", customer "${name}"): ${s(k, 'its controller', 'their controllers')} cannot be ruled out`,
     complete: 'complete',
     incomplete: (why: string) => `incomplete: ${why}`,
   },
@@ -76,6 +82,10 @@ export const en = {
       ` (${n} ${s(k, 'folder', 'folders')} of the copy could not be read, but none of them could hold files of ${its}.)`,
     cannotRuleOut: (who: string, gaps: string) =>
       `Nothing was found for ${who} in the parts of the copy that could be read, but the copy could not be read completely: ${gaps}. Its exposure CANNOT BE RULED OUT: recordings of ${who} may be in what could not be read.`,
+    cannotRuleOutLike: (who: string, gaps: string) =>
+      `Nothing was found for ${who} under its key as the register spells it, but ${gaps}. Its exposure CANNOT BE RULED OUT: recordings of ${who} may be there, under another spelling of its key.`,
+    lowerBoundsLike: (who: string, gaps: string) =>
+      `The figures below are LOWER BOUNDS: ${gaps}. More recordings of ${who} may be there, under another spelling of its key.`,
     lowerBounds: (who: string, gaps: string) =>
       `The figures below are LOWER BOUNDS: the copy could not be read completely (${gaps}). More recordings of ${who} may be in what could not be read.`,
 

@@ -48,6 +48,11 @@ export const sv: Strings = {
       `${n} ${s(k, 'fil', 'filer')} kunde inte öppnas eller läsas (åtkomst nekad eller läsfel): om ${s(k, 'den är en inspelning', 'de är inspelningar')}, och hur lång, är okänt`,
     links: (n, k) => `${n} ${s(k, 'symbolisk länk', 'symboliska länkar')} följdes inte`,
     special: (n, k) => `${n} ${s(k, 'specialfil', 'specialfiler')} hoppades över (enheter, rör, socklar)`,
+    lookalike: (folder, name, key, n, k, recordings) =>
+      `${folder ? 'en kundmapp' : 'en kund'} med namn som dess nyckel "${key}", "${name}", innehåller ${n} ${recordings ? s(k, 'inspelning', 'inspelningar') : s(k, 'fil', 'filer')} som kan vara dess (inte sammanslagna: om det är samma kund avgör en person)`,
+    lookalikeMore: (n, k) => `${n} ${s(k, 'kund', 'kunder')} till med namn som dess nycklar`,
+    lookalikeKeys: (n, k, key, name) =>
+      `${n} av registrets nycklar hittades inte men har namn som en kund som hittades (t.ex. nyckeln "${key}", kunden "${name}"): att ${s(k, 'dess personuppgiftsansvarige', 'deras personuppgiftsansvariga')} berörs kan inte uteslutas`,
     complete: 'fullständig',
     incomplete: (why) => `ofullständig: ${why}`,
   },
@@ -74,6 +79,10 @@ export const sv: Strings = {
       ` (${n} ${s(k, 'mapp', 'mappar')} i kopian kunde inte läsas, men ingen av dem kan innehålla filer under ${its}.)`,
     cannotRuleOut: (who, gaps) =>
       `Ingenting hittades för ${who} i de delar av kopian som kunde läsas, men kopian kunde inte läsas fullständigt: ${gaps}. Att ${who} berörs KAN INTE UTESLUTAS: inspelningar kan finnas i det som inte kunde läsas.`,
+    cannotRuleOutLike: (who, gaps) =>
+      `Ingenting hittades för ${who} under dess nyckel så som registret stavar den, men ${gaps}. Att ${who} berörs KAN INTE UTESLUTAS: inspelningar kan finnas där, under en annan stavning av nyckeln.`,
+    lowerBoundsLike: (who, gaps) =>
+      `Siffrorna nedan är NEDRE GRÄNSER: ${gaps}. Fler inspelningar för ${who} kan finnas där, under en annan stavning av nyckeln.`,
     lowerBounds: (who, gaps) =>
       `Siffrorna nedan är NEDRE GRÄNSER: kopian kunde inte läsas fullständigt (${gaps}). Fler inspelningar för ${who} kan finnas i det som inte kunde läsas.`,
 

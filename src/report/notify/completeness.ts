@@ -17,8 +17,16 @@
  * customer, but when it could not be read it could still hold the key's files (a copy made on
  * Windows, or by an old tool): it counts against the key's row too, so that the key's controller is
  * never told "not affected" beside it (attack round 7).
+ *
+ * The same holds for a customer that was read: a register key not found in the tree whose loose form
+ * (looseName) is that of a customer found, with files, that no key names exactly (ACME beside the key
+ * acme) is no gap of reading but one of attribution: its controller's row cannot be "not affected" and
+ * the run is incomplete. The two are never merged: whether ACME is acme is for a person to decide, and
+ * the register's key stays exact. Found once per run (lookalikesOf), only when a key is not found.
  */
 import type { ScanResult } from '../../scan/engine.js';
+import type { CustomerTotals } from '../../scan/tally/aggregate.js';
+import type { Register } from './register.js';
 import { couldHoldCustomer, type CompiledPattern } from '../../scan/place/pattern.js';
 import { format, strings, type Lang } from '../lang/index.js';
 import { EXIT } from '../exit.js';
@@ -48,6 +56,24 @@ export interface RunGaps {
    * the folders a key only like theirs could hold (folder customers; absent: none)
    */
   unreadByLooseName?: () => ReadonlyMap<string, readonly { name: string; folders: number }[]>;
+  /**
+   * register keys not found in the tree, each with the customers found only like it (lookalikesOf);
+   * absent without a register, empty when every key was found or none is like a customer
+   */
+  lookalikes?: ReadonlyMap<string, readonly Lookalike[]>;
+}
+
+/** A customer found in the tree, with files, whose name is only like a register key that was not found. */
+interface Lookalike {
+  /** the register's key (not found) */
+  key: string;
+  /** the customer found (a folder's name, or a {customer} capture) */
+  name: string;
+  files: number;
+  /** its recordings (audio files, and files of a recording's format that could not be read) */
+  recordings: number;
+  /** the customer is a folder (no {customer} pattern) */
+  folder: boolean;
 }
 
 /**
@@ -84,6 +110,73 @@ function unreadByLoose(customers: ScanResult['customers']): Map<string, { name: 
   return by;
 }
 
+/** Whether rows sorted by name (code point order, as a result's are) hold the customer `name`. */
+export function hasCustomer(rows: readonly CustomerTotals[], name: string): boolean {
+  let lo = 0,
+    hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid]!.customer < name) lo = mid + 1;
+    else hi = mid;
+  }
+  // a built-in row of the same name sorts before the customer
+  for (let i = lo; i < rows.length && rows[i]!.customer === name; i++) if (rows[i]!.kind === 'customer') return true;
+  return false;
+}
+
+/** a name looseName leaves as it is: printable ASCII without capitals, spaces or backslashes */
+const ALREADY_LOOSE = /^[\x21-\x40\x5b\x5d-\x7e]*$/;
+
+/**
+ * The register's keys not found in the tree, each with the customers (with files, named by no key)
+ * whose loose name is the key's. Keys are looked up by binary search in the sorted rows; only when
+ * one is missing are the customers' names folded, once, the plain ones (most) without folding.
+ */
+function findLookalikes(
+  customers: readonly CustomerTotals[],
+  register: Pick<Register, 'entries' | 'byKey'>,
+  folder: boolean,
+): Map<string, Lookalike[]> {
+  const missing = new Map<string, string[]>();
+  for (const e of register.entries) {
+    if (hasCustomer(customers, e.key)) continue;
+    const k = looseName(e.key);
+    const list = missing.get(k);
+    if (list) list.push(e.key);
+    else missing.set(k, [e.key]);
+  }
+  const out = new Map<string, Lookalike[]>();
+  if (!missing.size) return out;
+  for (const c of customers) {
+    if (c.kind !== 'customer' || !c.files || register.byKey.has(c.customer)) continue;
+    const keys = missing.get(ALREADY_LOOSE.test(c.customer) ? c.customer : looseName(c.customer));
+    for (const key of keys ?? []) {
+      const like = {
+        key,
+        name: c.customer,
+        files: c.files,
+        recordings: c.audioFiles + c.unreadableFiles,
+        folder,
+      };
+      const list = out.get(key);
+      if (list) list.push(like);
+      else out.set(key, [like]);
+    }
+  }
+  return out;
+}
+
+/** findLookalikes of a run and a register, found at the first call and kept (the outputs each ask). */
+const lookalikeMemo = new WeakMap<object, WeakMap<object, Map<string, Lookalike[]>>>();
+function lookalikesOf(result: ScanResult, register: Pick<Register, 'entries' | 'byKey'>): Map<string, Lookalike[]> {
+  let byRegister = lookalikeMemo.get(result.customers);
+  if (!byRegister) lookalikeMemo.set(result.customers, (byRegister = new WeakMap()));
+  let found = byRegister.get(register);
+  if (!found)
+    byRegister.set(register, (found = findLookalikes(result.customers, register, !result.config.pattern?.hasCustomer)));
+  return found;
+}
+
 /** What an export of part of the rows covers (the UI's filtered or one-customer export). */
 export interface ExportScopeInfo {
   /** how the rows were chosen, for people: 'filter "amb"', 'one customer' */
@@ -98,7 +191,8 @@ export interface ExportScopeInfo {
 /** A result, maybe narrowed to some rows by the UI's export (then it says so). */
 export type ReportedResult = ScanResult & { scope?: ExportScopeInfo };
 
-export function runGaps(result: ReportedResult): RunGaps {
+/** The run's gaps; with its register, also the keys not found whose name a customer found has (lookalikes). */
+export function runGaps(result: ReportedResult, register?: Pick<Register, 'entries' | 'byKey'>): RunGaps {
   if (result.scope) return result.scope.gaps;
   const top = result.customers.find((c) => c.kind === 'top-level');
   const pattern = result.config.pattern?.hasCustomer ? result.config.pattern : undefined;
@@ -117,6 +211,7 @@ export function runGaps(result: ReportedResult): RunGaps {
     pattern,
     depth: result.config.depth,
     unreadByLooseName: pattern ? undefined : lazy(() => unreadByLoose(result.customers)),
+    lookalikes: register ? lookalikesOf(result, register) : undefined,
   };
 }
 
@@ -140,6 +235,11 @@ export interface RowCompleteness {
   unreadExamples: string[];
   /** a built-in row or the total: the folders are any that could not be read, not "its" */
   whole?: boolean;
+  /** customers found only like this row's keys that were not found: their files may be this row's */
+  lookalikes?: readonly Lookalike[];
+  /** the run: register keys not found but like a customer found (lookalikeExample: the first) */
+  lookalikeKeys?: number;
+  lookalikeExample?: Lookalike;
 }
 
 const EXAMPLES = 3;
@@ -153,7 +253,9 @@ function verdict(c: Omit<RowCompleteness, 'complete'>): RowCompleteness {
     !c.linksSkipped &&
     !c.specialSkipped &&
     !c.unopenedFiles &&
-    !c.emptyTree;
+    !c.emptyTree &&
+    !c.lookalikes?.length &&
+    !c.lookalikeKeys;
   return { complete, ...c };
 }
 
@@ -173,6 +275,8 @@ export function runCompleteness(g: RunGaps): RowCompleteness {
     unopenedFiles: g.unopenedFiles,
     unreadExamples: g.folderErrors.slice(0, EXAMPLES).map(example),
     whole: true,
+    lookalikeKeys: g.lookalikes?.size ?? 0,
+    lookalikeExample: g.lookalikes?.values().next().value?.[0],
   });
 }
 
@@ -215,7 +319,14 @@ export function keysCompleteness(
     };
   }
   const unreadFolders = ownUnreadableFolders + shared;
+  // customers found only like the row's keys not found (one customer like two of its keys: once)
+  let lookalikes: Lookalike[] | undefined;
+  if (g.lookalikes?.size)
+    for (const k of keys)
+      for (const l of g.lookalikes.get(k) ?? [])
+        if (!lookalikes?.some((o) => o.name === l.name)) (lookalikes ??= []).push(l);
   return verdict({
+    lookalikes,
     ...common(g),
     unreadFolders,
     unattributedFiles: g.unmatchedFiles + g.topLevelFiles,
@@ -264,6 +375,17 @@ export function gapPhrases(c: RowCompleteness, examples = false, lang: Lang = 'e
   if (c.unopenedFiles) out.push(L.unopened(n(c.unopenedFiles), c.unopenedFiles));
   if (c.linksSkipped) out.push(L.links(n(c.linksSkipped), c.linksSkipped));
   if (c.specialSkipped) out.push(L.special(n(c.specialSkipped), c.specialSkipped));
+  // the first few, then how many more (a controller of many keys, many of them spelt otherwise)
+  const like = c.lookalikes ?? [];
+  for (const l of like.slice(0, EXAMPLES))
+    out.push(
+      l.recordings
+        ? L.lookalike(l.folder, l.name, l.key, n(l.recordings), l.recordings, true)
+        : L.lookalike(l.folder, l.name, l.key, n(l.files), l.files, false),
+    );
+  if (like.length > EXAMPLES) out.push(L.lookalikeMore(n(like.length - EXAMPLES), like.length - EXAMPLES));
+  const e = c.lookalikeExample;
+  if (c.lookalikeKeys && e) out.push(L.lookalikeKeys(n(c.lookalikeKeys), c.lookalikeKeys, e.key, e.name));
   return out;
 }
 
@@ -278,6 +400,10 @@ export const notRead = (files: number, c: RowCompleteness | undefined): boolean 
   files === 0 && c !== undefined && !c.complete;
 
 /** The exit code of a finished run (headless, or q in the UI): 0 complete, else 3 unless allowed. */
-export function exitCodeOf(result: ScanResult, allowIncomplete = false): 0 | 3 {
-  return allowIncomplete || runCompleteness(runGaps(result)).complete ? EXIT.ok : EXIT.incomplete;
+export function exitCodeOf(
+  result: ScanResult,
+  allowIncomplete = false,
+  register?: Pick<Register, 'entries' | 'byKey'>,
+): 0 | 3 {
+  return allowIncomplete || runCompleteness(runGaps(result, register)).complete ? EXIT.ok : EXIT.incomplete;
 }

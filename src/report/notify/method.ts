@@ -115,7 +115,7 @@ export function method(result: ScanResult, report: NotifyReport, ctx: MethodCont
     );
   if (!a.retention && plan)
     gaps.push('past_retention_not_counted: this build of the engine does not count recordings past retention');
-  const run = runCompleteness(runGaps(result));
+  const run = runCompleteness(runGaps(result, report.options.register));
   const scope = (result as ReportedResult).scope;
   return {
     tool: `leaktally ${ctx.version}`,
@@ -193,7 +193,7 @@ export function methodLines(
     }
     if (parts.length) retention = `${parts.join('; ')}. ${L.retentionRule(m.zone)}`;
   }
-  const run = runCompleteness(runGaps(result));
+  const run = runCompleteness(runGaps(result, report.options.register));
   const facts = report.options.facts;
   const lines: [string, string][] = [
     [L.tool, m.tool],

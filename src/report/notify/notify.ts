@@ -15,6 +15,7 @@ import { daysFor, type RetentionPlan } from './retention.js';
 import { byCountry, normalisedSet, subjects, subjectsMethod, type SubjectInputs, type Subjects } from './subjects.js';
 import {
   builtInCompleteness,
+  hasCustomer,
   keysCompleteness,
   runCompleteness,
   runGaps,
@@ -198,7 +199,7 @@ export function notifyReport(result: ScanResult, o: NotifyOptions = {}): NotifyR
     result.totals.distinctCallers !== undefined,
     o,
     availability(result),
-    runGaps(result),
+    runGaps(result, o.register),
     (result as ReportedResult).scope,
   );
 }
@@ -389,18 +390,4 @@ export function registerCoverage(
     if (first.length < 3) first.push(r.customer);
   }
   return { keys: register.entries.length, found, firstMissing, customers: { first, count } };
-}
-
-/** Whether rows sorted by name (code point order, as a result's are) hold the customer `name`. */
-function hasCustomer(rows: readonly CustomerTotals[], name: string): boolean {
-  let lo = 0,
-    hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (rows[mid]!.customer < name) lo = mid + 1;
-    else hi = mid;
-  }
-  // a built-in row of the same name sorts before the customer
-  for (let i = lo; i < rows.length && rows[i]!.customer === name; i++) if (rows[i]!.kind === 'customer') return true;
-  return false;
 }

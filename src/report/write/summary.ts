@@ -231,7 +231,7 @@ export function* summaryJsonChunks(
   const zone = result.config.zone;
   const scope = (result as ReportedResult).scope;
   const { customer: _t, ...total } = jsonRow(report.total, zone, report.options, scope);
-  const run = runCompleteness(runGaps(result));
+  const run = runCompleteness(runGaps(result, report.options.register));
   // customers last: the text before it is the head, then the array row by row
   const head = JSON.stringify(
     {

@@ -35,7 +35,7 @@ export function IndexPage(p: { report: NotifyReport; result: ScanResult; slot: s
   const lang = p.report.options.lang ?? 'en';
   const L = strings(lang);
   // the run's own verdict, as method.html words it (with example folders: this page is the processor's)
-  const run = runCompleteness(runGaps(p.result));
+  const run = runCompleteness(runGaps(p.result, p.report.options.register));
   const runVerdict =
     p.result.partial || !run.complete
       ? visibleBidi(L.method.incomplete(p.result.partial, gapPhrases(run, true, lang).join('; ')))

@@ -77,8 +77,10 @@ function Notice(c: Ctx): ReactNode {
       </p>
     );
   }
-  if (c.unread) return <p className="notice">{S.cannotRuleOut(who, gaps)}</p>;
-  if (comp && !comp.complete) return <p className="notice">{S.lowerBounds(who, gaps)}</p>;
+  // a customer only like a key not found (ACME for acme) is no part left unread: said as what it is
+  const like = !!comp?.lookalikes?.length;
+  if (c.unread) return <p className="notice">{(like ? S.cannotRuleOutLike : S.cannotRuleOut)(who, gaps)}</p>;
+  if (comp && !comp.complete) return <p className="notice">{(like ? S.lowerBoundsLike : S.lowerBounds)(who, gaps)}</p>;
   return null;
 }
 
