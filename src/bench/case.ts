@@ -1,6 +1,7 @@
 /**
  * npm run bench -- --case [--trees N] [--runs R]: what the case file costs and saves on a generated
- * tree. Four runs of the CLI in fresh processes, R times each, in turn: a plain headless scan, the
+ * tree. After a plain scan that is not counted (it warms the page cache), four runs of the CLI in
+ * fresh processes, R times each, in turn: a plain headless scan, the
  * same scan writing a new case file, a second run with that case file (every file unchanged: taken
  * over, not read), and a report from it (--from, the tree not read). Prints median wall seconds and
  * peak RSS of each, the ratios against the plain scan, and checks that all four write the same CSV.
