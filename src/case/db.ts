@@ -17,7 +17,8 @@
  *   so both are made 0600 here before SQLite opens them (the journal is kept, truncated, between
  *   transactions: journal_mode=TRUNCATE, so it is never made again with another mode).
  */
-import { closeSync, constants, fstatSync, openSync, rmdirSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readlinkSync, rmdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Database as Db } from 'node-sqlite3-wasm';
 import { FORMAT, MIGRATIONS, SCHEMA_VERSION } from './schema.js';
@@ -57,6 +58,28 @@ export function removeStaleVfsLock(path: string): boolean {
   }
 }
 
+/**
+ * Whether a leaktally run that is still alive holds the case file's own lock (`.NAME.lock`, a link
+ * naming its pid: report/output/lock.ts).
+ */
+function heldByLiveRun(path: string): boolean {
+  let pid: number;
+  try {
+    const m = /^leaktally-pid-(\d{1,10})$/.exec(readlinkSync(join(dirname(path), `.${basename(path)}.lock`)));
+    if (!m) return false;
+    pid = Number(m[1]);
+  } catch {
+    return false;
+  }
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export interface Opened {
   db: Db;
   /** the file was made by this open */
@@ -66,13 +89,24 @@ export interface Opened {
 /**
  * Open (and with `create`, make) the case file at path, its schema migrated to this build's. A file
  * that is not a case file, or of a newer schema, is a CaseError.
+ *
+ * Opened for writing even to read it: a run killed in the middle of a transaction leaves a hot journal,
+ * which only a connection that may write rolls back; a read-only one read the half-written pages and
+ * found the database "malformed" (a scan killed with SIGKILL, then resumed). The library's lock a
+ * killed run left is removed first, unless a live run holds leaktally's own lock on the file.
  */
-export function openCase(path: string, opts: { create: boolean; readOnly?: boolean }): Opened {
+export function openCase(path: string, opts: { create: boolean }): Opened {
   let created = false;
   if (opts.create) {
     created = ensureOwnerOnly(path);
     ensureOwnerOnly(`${path}-journal`);
   } else {
+    try {
+      // a journal another program deleted (the sqlite3 shell's default) is made 0600 again before SQLite makes it
+      ensureOwnerOnly(`${path}-journal`);
+    } catch {
+      /* a folder we may not write: SQLite says so if it must write */
+    }
     try {
       const fd = openSync(path, 'r');
       const st = fstatSync(fd);
@@ -84,16 +118,18 @@ export function openCase(path: string, opts: { create: boolean; readOnly?: boole
       throw new CaseError(code === 'ENOENT' ? `${path} does not exist` : `cannot open ${path}: ${code ?? String(e)}`);
     }
   }
+  if (heldByLiveRun(path)) throw new CaseError(`${path} is being written by another leaktally run; wait for it to end`);
+  removeStaleVfsLock(path);
   const Database = library();
   let db: Db;
   try {
-    db = new Database(path, { fileMustExist: !opts.create, readOnly: opts.readOnly ?? false });
+    db = new Database(path, { fileMustExist: !opts.create });
   } catch (e) {
     throw new CaseError(`cannot open the case file ${path}: ${(e as Error).message}`);
   }
   try {
-    if (!opts.readOnly) db.exec('PRAGMA journal_mode=TRUNCATE; PRAGMA synchronous=NORMAL;');
-    migrate(db, path, opts.readOnly ?? false);
+    db.exec('PRAGMA journal_mode=TRUNCATE; PRAGMA synchronous=NORMAL;');
+    migrate(db, path, !opts.create);
   } catch (e) {
     db.close();
     if (e instanceof CaseError) throw e;
@@ -102,7 +138,7 @@ export function openCase(path: string, opts: { create: boolean; readOnly?: boole
   return { db, created };
 }
 
-function migrate(db: Db, path: string, readOnly: boolean): void {
+function migrate(db: Db, path: string, existing: boolean): void {
   const version = Number((db.get('PRAGMA user_version') as { user_version: number | bigint }).user_version);
   if (version > SCHEMA_VERSION)
     throw new CaseError(
@@ -114,7 +150,7 @@ function migrate(db: Db, path: string, readOnly: boolean): void {
   } else {
     const tables = db.get("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'") as { n: number | bigint };
     if (Number(tables.n) > 0) throw new CaseError(`${path} is an SQLite database, but not a leaktally case file`);
-    if (readOnly) throw new CaseError(`${path} is an empty file, not a case file`);
+    if (existing) throw new CaseError(`${path} is an empty file, not a case file`);
   }
   for (let v = version; v < SCHEMA_VERSION; v++) {
     db.exec('BEGIN');

@@ -101,7 +101,7 @@ export function knownFiles(
   root: Buffer,
   version: string,
 ): { known: KnownFiles & { left(): number }; from: number } | undefined {
-  const { db } = openCase(path, { create: false, readOnly: true });
+  const { db } = openCase(path, { create: false });
   try {
     const all = runs(db).filter((r) => sameBytes(r.root, root) && r.tool_version === version);
     const from = all[all.length - 1];

@@ -22,7 +22,7 @@ function program(): Command {
       .description('Size a leak of recorded phone calls: files, hours and date spans per customer folder.')
       // optional to commander only so that --facts-template needs no folder; checked below
       .argument('[dir]', 'the leaked tree (read only; never written)')
-      .usage('[options] <dir>')
+      .usage('[options] <dir>, or: leaktally --from <case> [options]')
       .option('--csv <file|->', 'write the per-customer summary CSV, then exit (no TUI)')
       .option('--json <file|->', 'write the same summary as JSON, then exit')
       .option('--files <file|->', 'write a per-file manifest CSV (streamed)')
@@ -43,7 +43,7 @@ function program(): Command {
   )
     .option(
       '--case <file>',
-      'keep every file found in an SQLite case file (made 0600; README, "The case file"); run again with the same file to resume: unchanged files are not read again',
+      'keep every file found in an SQLite case file (made 0600; docs/case.md); run again with the same file to resume: unchanged files are not read again',
     )
     .option(
       '--from <case>',
@@ -267,7 +267,7 @@ function refuseRepeats(cmd: Command): void {
 function readFrom(path: string, runArg: string | undefined): RunRow {
   let opened;
   try {
-    opened = openCase(path, { create: false, readOnly: true });
+    opened = openCase(path, { create: false });
   } catch (e) {
     if (e instanceof CaseError) throw new UsageError(`--from: ${printable(e.message)}`);
     throw e;

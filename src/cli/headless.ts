@@ -278,7 +278,7 @@ class HeadlessRun {
     if (c?.mode !== 'from') throw new Error('replay without --from');
     let opened;
     try {
-      opened = openCase(path, { create: false, readOnly: true });
+      opened = openCase(path, { create: false });
     } catch (e) {
       if (e instanceof CaseError) throw new OutputError(`--from: ${e.message}`);
       throw e;
