@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  lstatSync,
   closeSync,
   cpSync,
   fstatSync,
@@ -32,6 +33,8 @@ const ADDON: Feature = {
 };
 
 const SLOT = 16 * 1024;
+/** figures per file in readheads' meta (native/readheads.c: status, fd, size, mtime s and ns, bytes read, refused, allocated, dev, ino) */
+const META = 10;
 
 /** A tree with every kind of file the readers meet: small and large, sparse, empty, linked, special, missing. */
 function mixedTree(): { root: string; rels: string[] } {
@@ -103,7 +106,7 @@ describe('batch reads (native/readheads.c)', () => {
     const rootBytes = Buffer.from(root + '/');
     const run = (threads: number, parallel: boolean) => {
       const heads = Buffer.alloc(many.length * SLOT);
-      const meta = new Float64Array(many.length * 8);
+      const meta = new Float64Array(many.length * META);
       const [, used] = addon!.readheads(
         rootBytes,
         Buffer.from(many.join('\0'), 'latin1'),
@@ -113,8 +116,8 @@ describe('batch reads (native/readheads.c)', () => {
         parallel,
       );
       for (let i = 0; i < many.length; i++)
-        if (meta[i * 8] === 0 && meta[i * 8 + 1]! >= 0) addon!.closefd(meta[i * 8 + 1]!);
-      for (let i = 0; i < many.length; i++) meta[i * 8 + 1] = meta[i * 8 + 1]! >= 0 ? 1 : -1; // descriptors differ
+        if (meta[i * META] === 0 && meta[i * META + 1]! >= 0) addon!.closefd(meta[i * META + 1]!);
+      for (let i = 0; i < many.length; i++) meta[i * META + 1] = meta[i * META + 1]! >= 0 ? 1 : -1; // descriptors differ
       return { heads, meta: [...meta], used };
     };
     const inline = run(1, false);
@@ -122,8 +125,14 @@ describe('batch reads (native/readheads.c)', () => {
     expect(inline.used).toBe(false);
     expect(parallel.used).toBe(true);
     expect(parallel.meta).toEqual(inline.meta);
+    // device and inode, as lstat gives them (a case file knows a file again by them on resume)
+    for (let i = 0; i < rels.length; i++) {
+      if (inline.meta[i * META] !== 0) continue; // left to the caller (missing, not a regular file it could read)
+      const st = lstatSync(join(root, rels[i]!));
+      expect([inline.meta[i * META + 8], inline.meta[i * META + 9]]).toEqual([st.dev, st.ino]);
+    }
     for (let i = 0; i < many.length; i++) {
-      const n = inline.meta[i * 8 + 5]!;
+      const n = inline.meta[i * META + 5]!;
       expect(
         Buffer.compare(parallel.heads.subarray(i * SLOT, i * SLOT + n), inline.heads.subarray(i * SLOT, i * SLOT + n)),
       ).toBe(0);
@@ -139,7 +148,7 @@ describe('batch reads (native/readheads.c)', () => {
     for (const rel of rels) put(root, rel, Buffer.alloc(800, 0xff));
     const rootBytes = Buffer.from(root + '/');
     const heads = Buffer.alloc(rels.length * SLOT);
-    const meta = new Float64Array(rels.length * 8);
+    const meta = new Float64Array(rels.length * META);
     const joined = Buffer.from(rels.join('\0'), 'latin1');
     const runs = Array.from({ length: 10 }, () => addon!.readheads(rootBytes, joined, heads, meta, 8, false));
     for (const [, , blocked] of runs) {
