@@ -1049,3 +1049,67 @@ describe('fragmented MP4: sample durations are claims (issue 19, third attack ro
     },
   );
 });
+
+// ---------------------------------------------------------------- CAF, ASF, AVI (attack round 8)
+
+describe('forged container fields no checksum covers (attack round 8)', () => {
+  /** name made by ffmpeg from 20 s of a tone at 8 kHz mono with the given codec options */
+  function tone20(name: string, ...codec: string[]): string {
+    const path = join(dir, name);
+    ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=20,volume=0.5', ...codec, path);
+    return path;
+  }
+
+  itWith(['ffmpeg'], "CAF: a G.711 or IMA4 packet is the format's, not the description's", async () => {
+    for (const [name, codec, bytes, frames] of [
+      ['u8.caf', 'pcm_mulaw', 1, 8],
+      ['ima8.caf', 'adpcm_ima_qt', 34, 272],
+    ] as const) {
+      const path = tone20(name, '-c:a', codec);
+      const b = readFileSync(path);
+      const desc = b.indexOf('desc') + 12;
+      b.writeUInt32BE(bytes, desc + 16);
+      b.writeUInt32BE(frames, desc + 20);
+      writeFileSync(path, b);
+      // counted 160 s and 85 s: ffmpeg decodes the format's own packets, 20 s
+      expectNear(await probe(path), decoded(path), 0.1);
+    }
+  });
+
+  itWith(['ffmpeg'], "ASF: an audio-only WMA's play duration is counted only up to its last audio object", async () => {
+    const path = tone20('play.wma', '-ar', '16000', '-c:a', 'wmav2', '-b:a', '32k');
+    const b = readFileSync(path);
+    const body = b.indexOf(Buffer.from('a1dcab8c47a9cf118ee400c00c205365', 'hex')) + 24;
+    const preroll = Number(b.readBigUInt64LE(body + 56));
+    b.writeBigUInt64LE(BigInt((380 * 1000 + preroll) * 1e4), body + 40); // 380 s, under WMA's floor for 96 KB
+    // and the stream's byte rate forged to 1 byte/s: the last object "plays" for its size in seconds
+    const sp = b.indexOf(Buffer.from('9107dcb7b7a9cf118ee600c00c205365', 'hex')) + 24;
+    b.writeUInt32LE(1, sp + 62);
+    writeFileSync(path, b);
+    const p = await probe(path);
+    const judge = decoded(path);
+    expect(p.kind).toBe('audio');
+    // was 380 s; now the last object's time plus at most 2 s for the object
+    expect(p.seconds!).toBeLessThanOrEqual(judge + 2.1);
+    expect(p.seconds!).toBeGreaterThanOrEqual(judge - 0.5);
+  });
+
+  itWith(
+    ['ffmpeg'],
+    "AVI: a VBR audio chunk holds at most its codec's frame, whatever strh's scale and rate",
+    async () => {
+      const path = tone20('aac.avi', '-c:a', 'aac', '-b:a', '16k', '-f', 'avi');
+      const b = readFileSync(path);
+      for (let p = b.indexOf('strh'); p >= 0; p = b.indexOf('strh', p + 4)) {
+        if (b.toString('latin1', p + 8, p + 12) !== 'auds') continue;
+        b.writeUInt32LE(1, p + 8 + 20); // scale 1, rate 1: a chunk "a second" (AAC's floor allows 2,000 s)
+        b.writeUInt32LE(1, p + 8 + 24);
+      }
+      writeFileSync(path, b);
+      const p = await probe(path);
+      expect(p.kind).toBe('audio');
+      // was 158 s; now at most 2,048 samples a chunk (HE-AAC's), twice AAC-LC's 1,024
+      expect(p.seconds!).toBeLessThanOrEqual(2 * decoded(path) + 0.3);
+    },
+  );
+});

@@ -35,6 +35,15 @@ const CODECS: Record<number, string> = {
   0x00ff: 'AAC',
 };
 
+/** the most samples one frame holds, by format tag: MPEG audio 1,152, AAC 2,048 (HE-AAC), AC-3 1,536; others 8,192 (Vorbis) */
+const FRAME_SAMPLES: Record<number, number> = { 0x0050: 1152, 0x0055: 1152, 0x00ff: 2048, 0x2000: 1536 };
+
+/** The longest one VBR chunk (one frame) is taken to play: its codec's largest frame at the stream's rate, else 2 s. */
+function maxFrameSeconds(s: Stream): number {
+  if (!s.sampleRate) return 2;
+  return Math.min(2, (FRAME_SAMPLES[s.tag ?? -1] ?? 8192) / s.sampleRate);
+}
+
 /** the page read around the last chunk header past the head, per file (chunks of a few bytes share it) */
 const windows = new WeakMap<FileSource, { at: number; buf: Buffer }>();
 const WINDOW = 4096;
@@ -145,7 +154,9 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
   else if (audio.sampleSize > 0 && audio.rate > 0)
     seconds = (Math.floor(bytes / audio.sampleSize) * audio.scale) / audio.rate;
   else if (audio.rate > 0 && audio.scale > 0)
-    seconds = (chunks * audio.scale) / audio.rate; // one chunk a frame (VBR)
+    // one chunk a frame (VBR), and a frame holds at most its codec's samples: strh's scale and rate
+    // are a claim (20 s of AAC in 50 KB counted 158 s at scale 1, rate 1, under AAC's floor)
+    seconds = chunks * Math.min(audio.scale / audio.rate, maxFrameSeconds(audio));
   else if (audio.avgBytes) seconds = bytes / audio.avgBytes;
   if (!seconds || !(seconds > 0)) return { kind: 'unreadable', ...base, error: `audio format gives no length${said}` };
   return { kind: 'audio', seconds, ...base };
