@@ -1096,20 +1096,28 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
 
   itWith(
     ['ffmpeg'],
-    "AVI: a VBR audio chunk holds at most its codec's frame, whatever strh's scale and rate",
+    "AVI: an AAC chunk holds at most one frame, whatever strh's scale, rate and sample size",
     async () => {
-      const path = tone20('aac.avi', '-c:a', 'aac', '-b:a', '16k', '-f', 'avi');
-      const b = readFileSync(path);
-      for (let p = b.indexOf('strh'); p >= 0; p = b.indexOf('strh', p + 4)) {
-        if (b.toString('latin1', p + 8, p + 12) !== 'auds') continue;
-        b.writeUInt32LE(1, p + 8 + 20); // scale 1, rate 1: a chunk "a second" (AAC's floor allows 2,000 s)
-        b.writeUInt32LE(1, p + 8 + 24);
+      // scale 1, rate 1 (VBR): a chunk "a second"; scale 1, rate 25, sample size 1: 25 bytes a second
+      for (const [scale, rate, sampleSize, was] of [
+        [1, 1, 0, 158],
+        [1, 25, 1, 1615],
+      ] as const) {
+        const path = tone20(`aac${was}.avi`, '-c:a', 'aac', '-b:a', '16k', '-f', 'avi');
+        const b = readFileSync(path);
+        for (let p = b.indexOf('strh'); p >= 0; p = b.indexOf('strh', p + 4)) {
+          if (b.toString('latin1', p + 8, p + 12) !== 'auds') continue;
+          b.writeUInt32LE(scale, p + 8 + 20);
+          b.writeUInt32LE(rate, p + 8 + 24);
+          b.writeUInt32LE(sampleSize, p + 8 + 44);
+        }
+        writeFileSync(path, b);
+        const p = await probe(path);
+        expect(p.kind).toBe('audio');
+        // was `was` s (AAC's floor allows 2,000 s in 50 KB); now at most 2,048 samples a chunk
+        // (HE-AAC's), twice AAC-LC's 1,024
+        expect(p.seconds!).toBeLessThanOrEqual(2 * decoded(path) + 0.3);
       }
-      writeFileSync(path, b);
-      const p = await probe(path);
-      expect(p.kind).toBe('audio');
-      // was 158 s; now at most 2,048 samples a chunk (HE-AAC's), twice AAC-LC's 1,024
-      expect(p.seconds!).toBeLessThanOrEqual(2 * decoded(path) + 0.3);
     },
   );
 });

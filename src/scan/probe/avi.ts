@@ -158,6 +158,9 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
     // are a claim (20 s of AAC in 50 KB counted 158 s at scale 1, rate 1, under AAC's floor)
     seconds = chunks * Math.min(audio.scale / audio.rate, maxFrameSeconds(audio));
   else if (audio.avgBytes) seconds = bytes / audio.avgBytes;
+  // raw AAC frames are not self-delimiting: a chunk holds one, whatever the stream says of its
+  // sample size (scale 1, rate 25, sample size 1 counted 20 s of AAC in 50 KB as 1,615 s)
+  if (seconds && audio.tag === 0x00ff) seconds = Math.min(seconds, chunks * maxFrameSeconds(audio));
   if (!seconds || !(seconds > 0)) return { kind: 'unreadable', ...base, error: `audio format gives no length${said}` };
   return { kind: 'audio', seconds, ...base };
 }
