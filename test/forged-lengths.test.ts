@@ -1120,4 +1120,21 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
       }
     },
   );
+
+  itWith(['ffmpeg'], 'MP4: an AAC-LC frame counts at most 2,048 samples (4,096 only for USAC)', async () => {
+    const path = tone20('lc.m4a', '-c:a', 'aac', '-b:a', '16k');
+    const b = readFileSync(path);
+    // every stts delta 4,096 (ffmpeg writes 1,024) and the edit list's segment four times as long
+    const stts = b.indexOf('stts') + 4;
+    for (let i = 0; i < b.readUInt32BE(stts + 4); i++) b.writeUInt32BE(4096, stts + 12 + 8 * i);
+    const elst = b.indexOf('elst') + 4;
+    expect(b[elst]).toBe(0);
+    b.writeUInt32BE(b.readUInt32BE(elst + 8) * 4, elst + 8);
+    writeFileSync(path, b);
+    const p = await probe(path);
+    expect(p.kind).toBe('audio');
+    // was 80 s (the cap was USAC's 4,096 for every AAC); now at most HE-AAC's 2,048, twice AAC-LC's (with
+    // ffmpeg's priming frame, which it drops)
+    expect(p.seconds!).toBeLessThanOrEqual(2 * decoded(path) + 0.6);
+  });
 });

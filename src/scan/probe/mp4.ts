@@ -259,12 +259,52 @@ export interface Mp4Audio {
   fourcc?: string;
   channels?: number;
   sampleRate?: number;
+  /** an mp4a entry's audio object type (its esds AudioSpecificConfig: 2 AAC-LC, 5 SBR, 42 USAC) */
+  aacType?: number;
   /** the sample durations were longer than the codec's frames can be, and were capped (said so) */
   overlong?: string;
 }
 
-/** The most samples (at the sample entry's rate) one AAC frame decodes to: 1,024 × 4:1 SBR (USAC). */
-const AAC_MAX_FRAME = 4096;
+/**
+ * The most samples (at the sample entry's rate) one AAC frame decodes to: 1,024 × 2 with SBR (HE-AAC,
+ * signalled or implicit); 1,024 × 4:1 SBR for USAC (audio object type 42 in the esds). A cap of 4,096
+ * for every AAC let stts deltas of 4,096 and an edit list to match count 20 s of AAC-LC as 80 s.
+ */
+const AAC_MAX_FRAME = 2048;
+const USAC_MAX_FRAME = 4096;
+
+/** Length of an MPEG-4 descriptor (1-4 bytes, 7 bits each) at p: [length, where its body starts]. */
+function descLen(b: Buffer, p: number, end: number): [number, number] {
+  let n = 0;
+  for (let i = 0; i < 4 && p < end; i++) {
+    const x = b[p++]!;
+    n = n * 128 + (x & 0x7f);
+    if (!(x & 0x80)) break;
+  }
+  return [n, p];
+}
+
+/** The AudioSpecificConfig's audio object type in an mp4a entry's esds (from..end), or undefined. */
+function aacObjectType(b: Buffer, from: number, end: number): number | undefined {
+  const esds = b.indexOf('esds', from, 'latin1');
+  if (esds < 0 || esds + 9 > end) return undefined;
+  let p = esds + 8; // past the type and the full box's version and flags
+  if (b[p] !== 0x03) return undefined;
+  let [, q] = descLen(b, p + 1, end);
+  const flags = b[q + 2]!;
+  q += 3;
+  if (flags & 0x80) q += 2; // depends-on ES id
+  if (flags & 0x40) q += 1 + (b[q] ?? 0); // URL
+  if (flags & 0x20) q += 2; // OCR ES id
+  if (b[q] !== 0x04) return undefined;
+  [, p] = descLen(b, q + 1, end);
+  p += 13; // object type indication, stream type, buffer size, max and average bit rates
+  if (b[p] !== 0x05) return undefined;
+  [, p] = descLen(b, p + 1, end);
+  if (p + 2 > end) return undefined;
+  const t = b[p]! >> 3;
+  return t === 31 ? 32 + (((b[p]! & 7) << 3) | (b[p + 1]! >> 5)) : t;
+}
 
 function fullBox(moov: Buffer, b: Box | undefined): number {
   return b ? b.body + 4 : -1;
@@ -301,6 +341,7 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
       out.fourcc = moov.toString('latin1', e + 4, e + 8);
       out.channels = moov.readUInt16BE(e + 24);
       out.sampleRate = moov.readUInt32BE(e + 32) >>> 16 || scale;
+      if (out.fourcc === 'mp4a') out.aacType = aacObjectType(moov, e + 36, stsd.end);
     }
     const stts = fullBox(moov, child(moov, stbl, 'stts'));
     const stsc = fullBox(moov, child(moov, stbl, 'stsc'));
@@ -394,11 +435,12 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
     // 4:1 SBR). Durations longer than that (stts, trun, tfhd, trex, or the timescale) are claims: a
     // fragment's forged durations counted 255 s from 14 frames of a 9.5 KB file (decoded 1.8 s)
     if (out.fourcc === 'mp4a' && out.sampleRate && out.sampleRate >= 1000) {
-      const most = AAC_MAX_FRAME / out.sampleRate;
+      const frame = out.aacType === 42 ? USAC_MAX_FRAME : AAC_MAX_FRAME;
+      const most = frame / out.sampleRate;
       if (out.tableSeconds > s * most || out.presentSeconds > present * most) {
         out.tableSeconds = Math.min(out.tableSeconds, s * most);
         out.presentSeconds = Math.min(out.presentSeconds, present * most);
-        out.overlong = `sample durations claim more than ${AAC_MAX_FRAME} samples an AAC frame: counted at most that`;
+        out.overlong = `sample durations claim more than ${frame} samples an AAC frame: counted at most that`;
       }
     }
   }
