@@ -1043,9 +1043,10 @@ describe('fragmented MP4: sample durations are claims (issue 19, third attack ro
       const p = await probe(path);
       // before: 100 × the 3 s (the AAC floor of 200 bit/s lets ~380 s through in 9.5 KB)
       expect(p.kind).toBe('audio');
-      expect(p.seconds!).toBeLessThanOrEqual((samples * 4096) / 8000);
-      expect(p.seconds!).toBeLessThan(judge * 5);
-      expect(p.error).toMatch(/more than 4096 samples an AAC frame/);
+      // at most HE-AAC's 2,048 samples a frame (AAC-LC, no USAC in its esds; attack round 8)
+      expect(p.seconds!).toBeLessThanOrEqual((samples * 2048) / 8000);
+      expect(p.seconds!).toBeLessThan(judge * 3);
+      expect(p.error).toMatch(/more than 2048 samples an AAC frame/);
     },
   );
 });
@@ -1137,4 +1138,30 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
     // ffmpeg's priming frame, which it drops)
     expect(p.seconds!).toBeLessThanOrEqual(2 * decoded(path) + 0.6);
   });
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libopus')],
+    'MP4: Opus packets count what their TOC bytes hold, ALAC packets at most their frame length',
+    async () => {
+      for (const [name, codec, delta, was] of [
+        ['opus.mp4', ['-c:a', 'libopus', '-b:a', '16k'], 20000, 400],
+        ['alac.m4a', ['-c:a', 'alac'], 20000, 100],
+      ] as const) {
+        const path = tone20(name, ...codec);
+        const b = readFileSync(path);
+        // every stts delta `delta` (ffmpeg writes 960 at 48 kHz, 4,096 at 8 kHz) and the edit list 20 times as long
+        const stts = b.indexOf('stts') + 4;
+        for (let i = 0; i < b.readUInt32BE(stts + 4); i++) b.writeUInt32BE(delta, stts + 12 + 8 * i);
+        const elst = b.indexOf('elst') + 4;
+        expect(b[elst]).toBe(0);
+        b.writeUInt32BE(b.readUInt32BE(elst + 8) * 20, elst + 8);
+        writeFileSync(path, b);
+        const p = await probe(path);
+        expect(p.kind).toBe('audio');
+        // was `was` s; now the packets' own (Opus) or a packet of 4,096 samples at most (ALAC): ffmpeg
+        // decodes the 20 s of samples the packets hold
+        expect(p.seconds!, `${name} (was ${was} s)`).toBeLessThanOrEqual(20.6);
+      }
+    },
+  );
 });
