@@ -694,6 +694,26 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
   );
 
   itWith(
+    ['ffmpeg'],
+    'MKA with µ-law in A_MS/ACM: blocks 2 s apart count their bytes at the WAVEFORMATEX rate (attack round 8)',
+    async () => {
+      const real = live('live-acm.mka', '-c:a', 'pcm_mulaw');
+      expect(readFileSync(real).includes('A_MS/ACM')).toBe(true);
+      expect(Math.abs((await probe(real)).seconds! - decoded(real))).toBeLessThan(0.2);
+      // 2,000 blocks of 80 bytes (10 ms of µ-law each), 2 s apart: the median step is 2 s, so each
+      // counted 2 s (20 s in 174 KB as ~4,000 s before, under the generic floor); ffmpeg decodes 20 s more
+      const forged = appended(
+        real,
+        'live-acm-forged.mka',
+        Array.from({ length: 2000 }, (_, i): [number, Buffer] => [20_000 + i * 2_000, Buffer.alloc(80, 0x7f)]),
+      );
+      const p = await probe(forged);
+      expect(p.kind).toBe('audio');
+      expect(p.seconds!).toBeLessThan(decoded(forged) + 1);
+    },
+  );
+
+  itWith(
     ['ffmpeg', ffmpegEncoder('truehd')],
     'MKA/TrueHD: a forged TimecodeScale counts the access units the packets hold (attack round 7c)',
     async () => {
