@@ -695,21 +695,31 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
 
   itWith(
     ['ffmpeg'],
-    'MKA with µ-law in A_MS/ACM: blocks 2 s apart count their bytes at the WAVEFORMATEX rate (attack round 8)',
+    'MKA with µ-law or MS ADPCM in A_MS/ACM: blocks 2 s apart count their bytes at the WAVEFORMATEX rate (attack round 8)',
     async () => {
-      const real = live('live-acm.mka', '-c:a', 'pcm_mulaw');
-      expect(readFileSync(real).includes('A_MS/ACM')).toBe(true);
-      expect(Math.abs((await probe(real)).seconds! - decoded(real))).toBeLessThan(0.2);
-      // 2,000 blocks of 80 bytes (10 ms of µ-law each), 2 s apart: the median step is 2 s, so each
-      // counted 2 s (20 s in 174 KB as ~4,000 s before, under the generic floor); ffmpeg decodes 20 s more
-      const forged = appended(
-        real,
-        'live-acm-forged.mka',
-        Array.from({ length: 2000 }, (_, i): [number, Buffer] => [20_000 + i * 2_000, Buffer.alloc(80, 0x7f)]),
-      );
-      const p = await probe(forged);
-      expect(p.kind).toBe('audio');
-      expect(p.seconds!).toBeLessThan(decoded(forged) + 1);
+      // µ-law: 2,000 blocks of 80 bytes (10 ms each); MS ADPCM: 300 blocks of its 1,024 bytes (256 ms):
+      // 2 s apart, the median step is 2 s, so each counted 2 s (µ-law: 20 s in 174 KB as 4,018 s, under
+      // the generic floor; ADPCM: 96 s as 622 s); ffmpeg decodes the blocks' own samples
+      for (const [codec, size, count] of [
+        ['pcm_mulaw', 80, 2000],
+        ['adpcm_ms', 1024, 300],
+      ] as const) {
+        const real = live(`live-acm-${codec}.mka`, '-c:a', codec);
+        expect(readFileSync(real).includes('A_MS/ACM')).toBe(true);
+        expect(Math.abs((await probe(real)).seconds! - decoded(real))).toBeLessThan(0.2);
+        // a real block of the codec: the first of its data chunk in a WAV of it
+        const wav = readFileSync(made(`acm-${codec}.wav`, '-c:a', codec));
+        const at = wav.indexOf('data', 12, 'latin1') + 8;
+        const block = wav.subarray(at, at + size);
+        const forged = appended(
+          real,
+          `live-acm-${codec}-forged.mka`,
+          Array.from({ length: count }, (_, i): [number, Buffer] => [20_000 + i * 2_000, block]),
+        );
+        const p = await probe(forged);
+        expect(p.kind).toBe('audio');
+        expect(p.seconds!, codec).toBeLessThan(decoded(forged) + 1);
+      }
     },
   );
 

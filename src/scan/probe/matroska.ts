@@ -97,7 +97,7 @@ interface Track {
   vorbisLong?: number;
   /** ALAC: the samples of a frame (its ALACSpecificConfig), the most a packet holds */
   alacFrame?: number;
-  /** A_MS/ACM: its WAVEFORMATEX's bytes a second when the format tag is PCM, float or G.711 (bytes are samples) */
+  /** A_MS/ACM: its WAVEFORMATEX's bytes a second when the format fixes it (PCM, float, G.711, MS and IMA ADPCM) */
   acmPcmBytesPerSecond?: number;
   defaultNs?: number;
   delayNs?: number;
@@ -138,8 +138,16 @@ function readTracks(b: Buffer, t: El): Track[] {
           const tag = b.readUInt16LE(c.data);
           const ch = b.readUInt16LE(c.data + 2);
           const bits = tag === 6 || tag === 7 ? 8 : b.readUInt16LE(c.data + 14);
+          const rate = Math.max(b.readUInt32LE(c.data + 4), 4000);
+          const align = b.readUInt16LE(c.data + 12);
           if ([1, 3, 6, 7].includes(tag) && ch >= 1 && bits >= 8)
-            tr.acmPcmBytesPerSecond = Math.max(b.readUInt32LE(c.data + 4), 4000) * ch * Math.floor(bits / 8);
+            tr.acmPcmBytesPerSecond = rate * ch * Math.floor(bits / 8);
+          else if ((tag === 2 || tag === 0x11) && ch >= 1 && ch <= 8 && align > 8 * ch) {
+            // MS and IMA ADPCM: a block of `align` bytes holds a fixed count of samples a channel, as
+            // ffmpeg's decoders count them from the block size (a header, then 4 bits a sample)
+            const perBlock = tag === 2 ? ((align - 7 * ch) * 2) / ch + 2 : ((align - 4 * ch) * 2) / ch + 1;
+            tr.acmPcmBytesPerSecond = (align * rate) / perBlock;
+          }
         }
       } else if (c.id === ID.DefaultDuration) tr.defaultNs = uint(b, c);
       else if (c.id === ID.CodecDelay) tr.delayNs = uint(b, c);
@@ -352,7 +360,7 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
     const perSecond = Math.max(track.rate ?? 0, 4000) * (track.channels || 1) * Math.floor(track.bitDepth / 8);
     return ((end - data) / perSecond) * 1e9;
   }
-  // PCM or G.711 in ACM (ffmpeg writes µ-law and A-law so): its bytes at the WAVEFORMATEX's rate. Counted
+  // PCM, G.711 or ADPCM in ACM (ffmpeg writes µ-law, A-law, ADPCM so): its bytes at the WAVEFORMATEX's rate. Counted
   // by their steps, blocks of 80 bytes 2 s apart made 20 s of µ-law (174 KB) 4,000 s (attack round 8)
   if (track.codec === 'A_MS/ACM' && track.acmPcmBytesPerSecond)
     return ((end - data) / track.acmPcmBytesPerSecond) * 1e9;
