@@ -44,6 +44,24 @@ function maxFrameSeconds(s: Stream): number {
   return Math.min(2, (FRAME_SAMPLES[s.tag ?? -1] ?? 8192) / s.sampleRate);
 }
 
+/**
+ * Bytes a second of a codec whose every block holds a fixed count of samples, from strf as ffmpeg's
+ * decoders take it (GSM 6.10: 65 bytes for 320 samples; MS and IMA ADPCM: a block of blockAlign bytes,
+ * a header then 4 bits a sample), or undefined: strh's scale, rate and sample size are then not
+ * believed (a GSM stream's rate forged counted 20 s in 50 KB as 200 s, attack round 8).
+ */
+function codedBytesPerSecond(s: Stream): number | undefined {
+  const rate = Math.max(s.sampleRate ?? 0, 4000);
+  const ch = s.channels ?? 0;
+  const align = s.blockAlign ?? 0;
+  if (s.tag === 0x0031 && ch === 1) return (65 * rate) / 320;
+  if ((s.tag === 0x0002 || s.tag === 0x0011) && ch >= 1 && ch <= 8 && align > 8 * ch) {
+    const perBlock = s.tag === 0x0002 ? ((align - 7 * ch) * 2) / ch + 2 : ((align - 4 * ch) * 2) / ch + 1;
+    return (align * rate) / perBlock;
+  }
+  return undefined;
+}
+
 /** the page read around the last chunk header past the head, per file (chunks of a few bytes share it) */
 const windows = new WeakMap<FileSource, { at: number; buf: Buffer }>();
 const WINDOW = 4096;
@@ -150,7 +168,9 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
   if (!chunks || !bytes) return { kind: 'unreadable', ...base, error: `no audio chunk in the file${said}` };
   let seconds: number | undefined;
   const pcm = audio.tag === 1 || audio.tag === 3 || audio.tag === 6 || audio.tag === 7;
+  const coded = codedBytesPerSecond(audio);
   if (pcm && audio.blockAlign && audio.sampleRate) seconds = Math.floor(bytes / audio.blockAlign) / audio.sampleRate;
+  else if (coded) seconds = bytes / coded;
   else if (audio.sampleSize > 0 && audio.rate > 0)
     seconds = (Math.floor(bytes / audio.sampleSize) * audio.scale) / audio.rate;
   else if (audio.rate > 0 && audio.scale > 0)
