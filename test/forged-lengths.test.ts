@@ -694,6 +694,36 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
   );
 
   itWith(
+    ['ffmpeg'],
+    'MKA with µ-law or MS ADPCM in A_MS/ACM: blocks 2 s apart count their bytes at the WAVEFORMATEX rate (attack round 8)',
+    async () => {
+      // µ-law: 2,000 blocks of 80 bytes (10 ms each); MS ADPCM: 300 blocks of its 1,024 bytes (256 ms):
+      // 2 s apart, the median step is 2 s, so each counted 2 s (µ-law: 20 s in 174 KB as 4,018 s, under
+      // the generic floor; ADPCM: 96 s as 622 s); ffmpeg decodes the blocks' own samples
+      for (const [codec, size, count] of [
+        ['pcm_mulaw', 80, 2000],
+        ['adpcm_ms', 1024, 300],
+      ] as const) {
+        const real = live(`live-acm-${codec}.mka`, '-c:a', codec);
+        expect(readFileSync(real).includes('A_MS/ACM')).toBe(true);
+        expect(Math.abs((await probe(real)).seconds! - decoded(real))).toBeLessThan(0.2);
+        // a real block of the codec: the first of its data chunk in a WAV of it
+        const wav = readFileSync(made(`acm-${codec}.wav`, '-c:a', codec));
+        const at = wav.indexOf('data', 12, 'latin1') + 8;
+        const block = wav.subarray(at, at + size);
+        const forged = appended(
+          real,
+          `live-acm-${codec}-forged.mka`,
+          Array.from({ length: count }, (_, i): [number, Buffer] => [20_000 + i * 2_000, block]),
+        );
+        const p = await probe(forged);
+        expect(p.kind).toBe('audio');
+        expect(p.seconds!, codec).toBeLessThan(decoded(forged) + 1);
+      }
+    },
+  );
+
+  itWith(
     ['ffmpeg', ffmpegEncoder('truehd')],
     'MKA/TrueHD: a forged TimecodeScale counts the access units the packets hold (attack round 7c)',
     async () => {
@@ -1043,9 +1073,144 @@ describe('fragmented MP4: sample durations are claims (issue 19, third attack ro
       const p = await probe(path);
       // before: 100 × the 3 s (the AAC floor of 200 bit/s lets ~380 s through in 9.5 KB)
       expect(p.kind).toBe('audio');
-      expect(p.seconds!).toBeLessThanOrEqual((samples * 4096) / 8000);
-      expect(p.seconds!).toBeLessThan(judge * 5);
-      expect(p.error).toMatch(/more than 4096 samples an AAC frame/);
+      // at most HE-AAC's 2,048 samples a frame (AAC-LC, no USAC in its esds; attack round 8)
+      expect(p.seconds!).toBeLessThanOrEqual((samples * 2048) / 8000);
+      expect(p.seconds!).toBeLessThan(judge * 3);
+      expect(p.error).toMatch(/more than 2048 samples an AAC frame/);
     },
   );
+});
+
+// ---------------------------------------------------------------- CAF, ASF, AVI (attack round 8)
+
+describe('forged container fields no checksum covers (attack round 8)', () => {
+  /** name made by ffmpeg from 20 s of a tone at 8 kHz mono with the given codec options */
+  function tone20(name: string, ...codec: string[]): string {
+    const path = join(dir, name);
+    ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=20,volume=0.5', ...codec, path);
+    return path;
+  }
+
+  itWith(['ffmpeg'], "CAF: a G.711 or IMA4 packet is the format's, not the description's", async () => {
+    for (const [name, codec, bytes, frames] of [
+      ['u8.caf', 'pcm_mulaw', 1, 8],
+      ['ima8.caf', 'adpcm_ima_qt', 34, 272],
+    ] as const) {
+      const path = tone20(name, '-c:a', codec);
+      const b = readFileSync(path);
+      const desc = b.indexOf('desc') + 12;
+      b.writeUInt32BE(bytes, desc + 16);
+      b.writeUInt32BE(frames, desc + 20);
+      writeFileSync(path, b);
+      // counted 160 s and 85 s: ffmpeg decodes the format's own packets, 20 s
+      expectNear(await probe(path), decoded(path), 0.1);
+    }
+  });
+
+  itWith(['ffmpeg'], "ASF: an audio-only WMA's play duration is counted only up to its last audio object", async () => {
+    const path = tone20('play.wma', '-ar', '16000', '-c:a', 'wmav2', '-b:a', '32k');
+    const b = readFileSync(path);
+    const body = b.indexOf(Buffer.from('a1dcab8c47a9cf118ee400c00c205365', 'hex')) + 24;
+    const preroll = Number(b.readBigUInt64LE(body + 56));
+    b.writeBigUInt64LE(BigInt((380 * 1000 + preroll) * 1e4), body + 40); // 380 s, under WMA's floor for 96 KB
+    // and the stream's byte rate forged to 1 byte/s: the last object "plays" for its size in seconds
+    const sp = b.indexOf(Buffer.from('9107dcb7b7a9cf118ee600c00c205365', 'hex')) + 24;
+    b.writeUInt32LE(1, sp + 62);
+    writeFileSync(path, b);
+    const p = await probe(path);
+    const judge = decoded(path);
+    expect(p.kind).toBe('audio');
+    // was 380 s; now the last object's time plus at most 2 s for the object
+    expect(p.seconds!).toBeLessThanOrEqual(judge + 2.1);
+    expect(p.seconds!).toBeGreaterThanOrEqual(judge - 0.5);
+  });
+
+  itWith(
+    ['ffmpeg'],
+    "AVI: an AAC chunk holds at most one frame, whatever strh's scale, rate and sample size",
+    async () => {
+      // scale 1, rate 1 (VBR): a chunk "a second"; scale 1, rate 25, sample size 1: 25 bytes a second
+      for (const [scale, rate, sampleSize, was] of [
+        [1, 1, 0, 158],
+        [1, 25, 1, 1615],
+      ] as const) {
+        const path = tone20(`aac${was}.avi`, '-c:a', 'aac', '-b:a', '16k', '-f', 'avi');
+        const b = readFileSync(path);
+        for (let p = b.indexOf('strh'); p >= 0; p = b.indexOf('strh', p + 4)) {
+          if (b.toString('latin1', p + 8, p + 12) !== 'auds') continue;
+          b.writeUInt32LE(scale, p + 8 + 20);
+          b.writeUInt32LE(rate, p + 8 + 24);
+          b.writeUInt32LE(sampleSize, p + 8 + 44);
+        }
+        writeFileSync(path, b);
+        const p = await probe(path);
+        expect(p.kind).toBe('audio');
+        // was `was` s (AAC's floor allows 2,000 s in 50 KB); now at most 2,048 samples a chunk
+        // (HE-AAC's), twice AAC-LC's 1,024
+        expect(p.seconds!).toBeLessThanOrEqual(2 * decoded(path) + 0.3);
+      }
+    },
+  );
+
+  itWith(['ffmpeg'], 'MP4: an AAC-LC frame counts at most 2,048 samples (4,096 only for USAC)', async () => {
+    const path = tone20('lc.m4a', '-c:a', 'aac', '-b:a', '16k');
+    const b = readFileSync(path);
+    // every stts delta 4,096 (ffmpeg writes 1,024) and the edit list's segment four times as long
+    const stts = b.indexOf('stts') + 4;
+    for (let i = 0; i < b.readUInt32BE(stts + 4); i++) b.writeUInt32BE(4096, stts + 12 + 8 * i);
+    const elst = b.indexOf('elst') + 4;
+    expect(b[elst]).toBe(0);
+    b.writeUInt32BE(b.readUInt32BE(elst + 8) * 4, elst + 8);
+    writeFileSync(path, b);
+    const p = await probe(path);
+    expect(p.kind).toBe('audio');
+    // was 80 s (the cap was USAC's 4,096 for every AAC); now at most HE-AAC's 2,048, twice AAC-LC's (with
+    // ffmpeg's priming frame, which it drops)
+    expect(p.seconds!).toBeLessThanOrEqual(2 * decoded(path) + 0.6);
+  });
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libopus')],
+    'MP4: Opus packets count what their TOC bytes hold, ALAC packets at most their frame length',
+    async () => {
+      for (const [name, codec, delta, was] of [
+        ['opus.mp4', ['-c:a', 'libopus', '-b:a', '16k'], 20000, 400],
+        ['alac.m4a', ['-c:a', 'alac'], 20000, 100],
+      ] as const) {
+        const path = tone20(name, ...codec);
+        const b = readFileSync(path);
+        // every stts delta `delta` (ffmpeg writes 960 at 48 kHz, 4,096 at 8 kHz) and the edit list 20 times as long
+        const stts = b.indexOf('stts') + 4;
+        for (let i = 0; i < b.readUInt32BE(stts + 4); i++) b.writeUInt32BE(delta, stts + 12 + 8 * i);
+        const elst = b.indexOf('elst') + 4;
+        expect(b[elst]).toBe(0);
+        b.writeUInt32BE(b.readUInt32BE(elst + 8) * 20, elst + 8);
+        writeFileSync(path, b);
+        const p = await probe(path);
+        expect(p.kind).toBe('audio');
+        // was `was` s; now the packets' own (Opus) or a packet of 4,096 samples at most (ALAC): ffmpeg
+        // decodes the 20 s of samples the packets hold
+        expect(p.seconds!, `${name} (was ${was} s)`).toBeLessThanOrEqual(20.6);
+      }
+    },
+  );
+
+  itWith(['ffmpeg'], "AVI: GSM 6.10 and ADPCM are sized by their blocks, not by strh's scale and rate", async () => {
+    for (const [codec, scale, rate, sampleSize] of [
+      ['gsm_ms', 3200, 8000, 65],
+      ['adpcm_ms', 1, 1, 1],
+    ] as const) {
+      const path = tone20(`${codec}.avi`, '-c:a', codec, '-f', 'avi');
+      const b = readFileSync(path);
+      for (let p = b.indexOf('strh'); p >= 0; p = b.indexOf('strh', p + 4)) {
+        if (b.toString('latin1', p + 8, p + 12) !== 'auds') continue;
+        b.writeUInt32LE(scale, p + 8 + 20);
+        b.writeUInt32LE(rate, p + 8 + 24);
+        b.writeUInt32LE(sampleSize, p + 8 + 44);
+      }
+      writeFileSync(path, b);
+      // GSM's 65-byte block "of 0.4 s" counted 20 s as 200 s; ADPCM's rate of a byte a second, its bytes in seconds
+      expectNear(await probe(path), decoded(path), 0.1);
+    }
+  });
 });

@@ -81,12 +81,23 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   const dataStart = headerSize + 50;
   const dataBytes = src.size - dataStart;
   const cut = packetSize > 0 && dataPackets > 0 && dataBytes < dataPackets * packetSize;
-  if (!cut && !video) return { kind: 'audio', seconds: total, ...base };
   const frame = audio.rate ? 2048 / audio.rate : 0.128;
   const whole = packetSize ? Math.min(dataPackets || Infinity, Math.floor(dataBytes / packetSize)) : 0;
   const end = packetSize
     ? audioEnd(src, dataStart, packetSize, whole, audio.stream, preroll, audio.avgBytes, cut ? frame : 0)
     : undefined;
+  if (!cut && !video) {
+    // audio alone: the play duration is a claim (a 20 s WMA of 96 KB said 380 s, under the guard's
+    // floor), so it is counted up to where the audio's last object ends, when one is found
+    if (end !== undefined && end > 0 && end < total)
+      return {
+        kind: 'audio',
+        seconds: end,
+        ...base,
+        error: `header says ${total.toFixed(1)} s; counted to the last audio object`,
+      };
+    return { kind: 'audio', seconds: total, ...base };
+  }
   if (!cut) {
     // video and audio: the audio stream's last object, not the file's duration (set by the video)
     if (end !== undefined && end > 0) return { kind: 'audio', seconds: Math.min(end, total), ...base };
@@ -112,6 +123,9 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
 /** Packets read back from the last whole one when looking for the audio stream's end (and at most 4 MiB of them). */
 const SCAN_PACKETS = 256;
 const SCAN_BYTES = 4 * 1024 * 1024;
+
+/** The longest a media object is taken to play, whatever the stream's byte rate says. */
+const MAX_OBJECT_S = 2;
 
 const lenOf = (type: number): number => [0, 1, 2, 4][type & 3]!;
 
@@ -157,7 +171,8 @@ function audioEnd(
   if (split !== undefined && cutFrame > 0 && (!lastWhole || split > lastWhole.pres))
     return Math.max(0, (split - preroll) / 1000);
   if (!lastWhole) return split !== undefined ? 0 : undefined;
-  const dur = avgBytes > 0 ? lastWhole.size / avgBytes : 0;
+  // an object is a few codec frames (WMA: under half a second); a byte rate forged low made one hours
+  const dur = avgBytes > 0 ? Math.min(MAX_OBJECT_S, lastWhole.size / avgBytes) : 0;
   return Math.max(0, (lastWhole.pres - preroll) / 1000 + dur - cutFrame);
 }
 

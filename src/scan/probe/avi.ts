@@ -35,6 +35,33 @@ const CODECS: Record<number, string> = {
   0x00ff: 'AAC',
 };
 
+/** the most samples one frame holds, by format tag: MPEG audio 1,152, AAC 2,048 (HE-AAC), AC-3 1,536; others 8,192 (Vorbis) */
+const FRAME_SAMPLES: Record<number, number> = { 0x0050: 1152, 0x0055: 1152, 0x00ff: 2048, 0x2000: 1536 };
+
+/** The longest one VBR chunk (one frame) is taken to play: its codec's largest frame at the stream's rate, else 2 s. */
+function maxFrameSeconds(s: Stream): number {
+  if (!s.sampleRate) return 2;
+  return Math.min(2, (FRAME_SAMPLES[s.tag ?? -1] ?? 8192) / s.sampleRate);
+}
+
+/**
+ * Bytes a second of a codec whose every block holds a fixed count of samples, from strf as ffmpeg's
+ * decoders take it (GSM 6.10: 65 bytes for 320 samples; MS and IMA ADPCM: a block of blockAlign bytes,
+ * a header then 4 bits a sample), or undefined: strh's scale, rate and sample size are then not
+ * believed (a GSM stream's rate forged counted 20 s in 50 KB as 200 s, attack round 8).
+ */
+function codedBytesPerSecond(s: Stream): number | undefined {
+  const rate = Math.max(s.sampleRate ?? 0, 4000);
+  const ch = s.channels ?? 0;
+  const align = s.blockAlign ?? 0;
+  if (s.tag === 0x0031 && ch === 1) return (65 * rate) / 320;
+  if ((s.tag === 0x0002 || s.tag === 0x0011) && ch >= 1 && ch <= 8 && align > 8 * ch) {
+    const perBlock = s.tag === 0x0002 ? ((align - 7 * ch) * 2) / ch + 2 : ((align - 4 * ch) * 2) / ch + 1;
+    return (align * rate) / perBlock;
+  }
+  return undefined;
+}
+
 /** the page read around the last chunk header past the head, per file (chunks of a few bytes share it) */
 const windows = new WeakMap<FileSource, { at: number; buf: Buffer }>();
 const WINDOW = 4096;
@@ -141,12 +168,19 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
   if (!chunks || !bytes) return { kind: 'unreadable', ...base, error: `no audio chunk in the file${said}` };
   let seconds: number | undefined;
   const pcm = audio.tag === 1 || audio.tag === 3 || audio.tag === 6 || audio.tag === 7;
+  const coded = codedBytesPerSecond(audio);
   if (pcm && audio.blockAlign && audio.sampleRate) seconds = Math.floor(bytes / audio.blockAlign) / audio.sampleRate;
+  else if (coded) seconds = bytes / coded;
   else if (audio.sampleSize > 0 && audio.rate > 0)
     seconds = (Math.floor(bytes / audio.sampleSize) * audio.scale) / audio.rate;
   else if (audio.rate > 0 && audio.scale > 0)
-    seconds = (chunks * audio.scale) / audio.rate; // one chunk a frame (VBR)
+    // one chunk a frame (VBR), and a frame holds at most its codec's samples: strh's scale and rate
+    // are a claim (20 s of AAC in 50 KB counted 158 s at scale 1, rate 1, under AAC's floor)
+    seconds = chunks * Math.min(audio.scale / audio.rate, maxFrameSeconds(audio));
   else if (audio.avgBytes) seconds = bytes / audio.avgBytes;
+  // raw AAC frames are not self-delimiting: a chunk holds one, whatever the stream says of its
+  // sample size (scale 1, rate 25, sample size 1 counted 20 s of AAC in 50 KB as 1,615 s)
+  if (seconds && audio.tag === 0x00ff) seconds = Math.min(seconds, chunks * maxFrameSeconds(audio));
   if (!seconds || !(seconds > 0)) return { kind: 'unreadable', ...base, error: `audio format gives no length${said}` };
   return { kind: 'audio', seconds, ...base };
 }

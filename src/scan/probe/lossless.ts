@@ -26,13 +26,28 @@ interface Base {
 const MAX_TABLE = 16 * 1024 * 1024;
 
 /**
+ * The packet a CAF format fixes itself, [bytes, frames], for the formats whose every frame costs the
+ * same (G.711: a byte a sample; integer PCM: its bits; IMA4: 34 bytes a channel for 64 frames), as
+ * ffmpeg's caf demuxer and decoders take them whatever the description says; undefined for others.
+ */
+function fixedPacket(d: { format: string; channels: number; bits: number }): [number, number] | undefined {
+  const ch = d.channels;
+  if (!(ch >= 1 && ch <= 64)) return undefined;
+  if (d.format === 'ulaw' || d.format === 'alaw') return [ch, 1];
+  if (d.format === 'lpcm' && [8, 16, 24, 32, 64].includes(d.bits)) return [(d.bits / 8) * ch, 1];
+  if (d.format === 'ima4') return [34 * ch, 64];
+  return undefined;
+}
+
+/**
  * Core Audio Format (.caf, what iOS recorders write). Constant-size packets: the bytes present over
  * the packet size; variable ones (AAC, ALAC, Opus): the packet table, which ffmpeg writes after the
  * data chunk and Apple's writers before it.
  */
 export function probeCaf(src: FileSource): ProbeResult | undefined {
   let desc:
-    { rate: number; format: string; bytesPerPacket: number; framesPerPacket: number; channels: number } | undefined;
+    | { rate: number; format: string; bytesPerPacket: number; framesPerPacket: number; channels: number; bits: number }
+    | undefined;
   let pakt: Buffer | undefined;
   /** the data chunk, when its packets are of variable size and the table may still follow it */
   let data: { start: number; declared: number } | undefined;
@@ -51,6 +66,7 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
         bytesPerPacket: d.readUInt32BE(16),
         framesPerPacket: d.readUInt32BE(20),
         channels: d.readUInt32BE(24),
+        bits: d.readUInt32BE(28),
       };
     } else if (type === 'pakt' && size >= 24 && size <= MAX_TABLE) {
       pakt = bytesAt(src, body, size);
@@ -80,10 +96,11 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
         ...base,
         error: `CAF packets of ${desc.bytesPerPacket} bytes claim ${desc.framesPerPacket} frames: under a bit a frame, no codec's`,
       };
-    const frames = Math.floor(present / desc.bytesPerPacket) * desc.framesPerPacket;
-    const total = Number.isFinite(declared)
-      ? Math.floor(declared / desc.bytesPerPacket) * desc.framesPerPacket
-      : undefined;
+    // a codec whose packet its format fixes is sized by the format, as ffmpeg decodes it: a packet
+    // description of G.711 "1 byte for 8 frames" or IMA4 "34 bytes for 272" is not believed
+    const [bpp, fpp] = fixedPacket(desc) ?? [desc.bytesPerPacket, desc.framesPerPacket];
+    const frames = Math.floor(present / bpp) * fpp;
+    const total = Number.isFinite(declared) ? Math.floor(declared / bpp) * fpp : undefined;
     return done(frames, total, desc.rate, base, 'packet');
   }
   if (!pakt || pakt.length < 24 || !desc.framesPerPacket)

@@ -97,6 +97,8 @@ interface Track {
   vorbisLong?: number;
   /** ALAC: the samples of a frame (its ALACSpecificConfig), the most a packet holds */
   alacFrame?: number;
+  /** A_MS/ACM: its WAVEFORMATEX's bytes a second when the format fixes it (PCM, float, G.711, MS and IMA ADPCM) */
+  acmPcmBytesPerSecond?: number;
   defaultNs?: number;
   delayNs?: number;
 }
@@ -131,6 +133,22 @@ function readTracks(b: Buffer, t: El): Track[] {
         // ALAC's ALACSpecificConfig (its frameLength first), bare or in an 'alac' atom as ffmpeg writes it
         const cfg = b.toString('latin1', c.data + 4, c.data + 8) === 'alac' ? c.data + 12 : c.data;
         if (cfg + 4 <= Math.min(c.end, b.length)) tr.alacFrame = b.readUInt32BE(cfg);
+        // ACM's WAVEFORMATEX: tag, channels, rate, byte rate, block align, bits a sample (as ffmpeg reads it)
+        if (c.data + 16 <= Math.min(c.end, b.length)) {
+          const tag = b.readUInt16LE(c.data);
+          const ch = b.readUInt16LE(c.data + 2);
+          const bits = tag === 6 || tag === 7 ? 8 : b.readUInt16LE(c.data + 14);
+          const rate = Math.max(b.readUInt32LE(c.data + 4), 4000);
+          const align = b.readUInt16LE(c.data + 12);
+          if ([1, 3, 6, 7].includes(tag) && ch >= 1 && bits >= 8)
+            tr.acmPcmBytesPerSecond = rate * ch * Math.floor(bits / 8);
+          else if ((tag === 2 || tag === 0x11) && ch >= 1 && ch <= 8 && align > 8 * ch) {
+            // MS and IMA ADPCM: a block of `align` bytes holds a fixed count of samples a channel, as
+            // ffmpeg's decoders count them from the block size (a header, then 4 bits a sample)
+            const perBlock = tag === 2 ? ((align - 7 * ch) * 2) / ch + 2 : ((align - 4 * ch) * 2) / ch + 1;
+            tr.acmPcmBytesPerSecond = (align * rate) / perBlock;
+          }
+        }
       } else if (c.id === ID.DefaultDuration) tr.defaultNs = uint(b, c);
       else if (c.id === ID.CodecDelay) tr.delayNs = uint(b, c);
       else if (c.id === ID.Audio) {
@@ -193,7 +211,7 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
   if (flags & 0x06) {
     // laced: each frame's own audio (a lace of one frame made a block's audio untold, and a forged
     // timeline was believed; attack round 6); PCM's bytes are its samples whatever the frames
-    if (track.codec.startsWith('A_PCM/')) return packetNs(b, data + 1, end, 0, track);
+    if (bytesAreSamples(track)) return packetNs(b, data + 1, end, 0, track);
     const frames = laceFrames(b, data, end, flags & 0x06);
     if (!frames) return undefined;
     let ns = 0;
@@ -342,6 +360,10 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
     const perSecond = Math.max(track.rate ?? 0, 4000) * (track.channels || 1) * Math.floor(track.bitDepth / 8);
     return ((end - data) / perSecond) * 1e9;
   }
+  // PCM, G.711 or ADPCM in ACM (ffmpeg writes µ-law, A-law, ADPCM so): its bytes at the WAVEFORMATEX's rate. Counted
+  // by their steps, blocks of 80 bytes 2 s apart made 20 s of µ-law (174 KB) 4,000 s (attack round 8)
+  if (track.codec === 'A_MS/ACM' && track.acmPcmBytesPerSecond)
+    return ((end - data) / track.acmPcmBytesPerSecond) * 1e9;
   return undefined;
 }
 
@@ -699,6 +721,11 @@ class Steps {
 }
 
 /** Whether packetNs tells the audio of this track's packets (else their steps are capped, packetAudio). */
+/** PCM (A_PCM/..., or PCM and G.711 in ACM): a block's bytes are its samples, laced or not, read or not. */
+function bytesAreSamples(track: Track): boolean {
+  return track.codec.startsWith('A_PCM/') || (track.codec === 'A_MS/ACM' && !!track.acmPcmBytesPerSecond);
+}
+
 function readsPackets(track: Track): boolean {
   return packetNs(Buffer.from([0, 0]), 0, 2, 0, track) !== undefined;
 }
@@ -722,7 +749,7 @@ function groupAudio(b: Buffer, e: El, track: Track): { rel: number; ns: number |
   if (blk.end <= b.length) return { rel, ns: packetNs(b, num.next + 3, blk.end, flags, track) };
   // a block larger than what was read of it: PCM by its bytes; a packet of another codec holds at most
   // what packetNs says of one, a lace at most that for each frame (its count is its first byte)
-  if (track.codec.startsWith('A_PCM/')) return { rel, ns: packetNs(b, num.next + 3, blk.end, 0, track) };
+  if (bytesAreSamples(track)) return { rel, ns: packetNs(b, num.next + 3, blk.end, 0, track) };
   const one = packetNs(b, num.next + 3, blk.end, 0, track);
   if (one === undefined) return { rel, ns: undefined };
   const frames = flags & 0x06 ? (b[num.next + 3] ?? 0) + 1 : 1;

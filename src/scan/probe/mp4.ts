@@ -3,6 +3,7 @@
  * which for AAC includes the encoder's priming samples (1024 at 16 kHz = 64 ms, over the 50 ms we
  * allow); players and ffprobe honour the edit list (elst), and so does this.
  */
+import { opusGranules } from './ogg.js';
 import type { FileSource } from './types.js';
 
 const MAX_MOOV = 16 * 1024 * 1024;
@@ -259,12 +260,70 @@ export interface Mp4Audio {
   fourcc?: string;
   channels?: number;
   sampleRate?: number;
+  /** an mp4a entry's audio object type (its esds AudioSpecificConfig: 2 AAC-LC, 5 SBR, 42 USAC) */
+  aacType?: number;
+  /** an ALAC entry's frame length (its magic cookie): the samples one packet holds at most */
+  alacFrame?: number;
   /** the sample durations were longer than the codec's frames can be, and were capped (said so) */
   overlong?: string;
 }
 
-/** The most samples (at the sample entry's rate) one AAC frame decodes to: 1,024 × 4:1 SBR (USAC). */
-const AAC_MAX_FRAME = 4096;
+/**
+ * The most samples (at the sample entry's rate) one AAC frame decodes to: 1,024 × 2 with SBR (HE-AAC,
+ * signalled or implicit); 1,024 × 4:1 SBR for USAC (audio object type 42 in the esds). A cap of 4,096
+ * for every AAC let stts deltas of 4,096 and an edit list to match count 20 s of AAC-LC as 80 s.
+ */
+const AAC_MAX_FRAME = 2048;
+const USAC_MAX_FRAME = 4096;
+
+/** Length of an MPEG-4 descriptor (1-4 bytes, 7 bits each) at p: [length, where its body starts]. */
+function descLen(b: Buffer, p: number, end: number): [number, number] {
+  let n = 0;
+  for (let i = 0; i < 4 && p < end; i++) {
+    const x = b[p++]!;
+    n = n * 128 + (x & 0x7f);
+    if (!(x & 0x80)) break;
+  }
+  return [n, p];
+}
+
+/** The AudioSpecificConfig's audio object type in an mp4a entry's esds (from..end), or undefined. */
+function aacObjectType(b: Buffer, from: number, end: number): number | undefined {
+  const esds = b.indexOf('esds', from, 'latin1');
+  if (esds < 0 || esds + 9 > end) return undefined;
+  let p = esds + 8; // past the type and the full box's version and flags
+  if (b[p] !== 0x03) return undefined;
+  let [, q] = descLen(b, p + 1, end);
+  const flags = b[q + 2]!;
+  q += 3;
+  if (flags & 0x80) q += 2; // depends-on ES id
+  if (flags & 0x40) q += 1 + (b[q] ?? 0); // URL
+  if (flags & 0x20) q += 2; // OCR ES id
+  if (b[q] !== 0x04) return undefined;
+  [, p] = descLen(b, q + 1, end);
+  p += 13; // object type indication, stream type, buffer size, max and average bit rates
+  if (b[p] !== 0x05) return undefined;
+  [, p] = descLen(b, p + 1, end);
+  if (p + 2 > end) return undefined;
+  const t = b[p]! >> 3;
+  return t === 31 ? 32 + (((b[p]! & 7) << 3) | (b[p + 1]! >> 5)) : t;
+}
+
+/** the page of the file last read for an Opus packet's TOC byte, per file (packets follow each other) */
+const tocPages = new WeakMap<FileSource, { at: number; buf: Buffer }>();
+
+/** The 48 kHz samples an Opus packet of `size` bytes at `at` holds, by its TOC byte (RFC 6716, 3.1). */
+function opusPacketGranules(src: FileSource, at: number, size: number): number {
+  if (size < 1) return 0;
+  let w = tocPages.get(src);
+  if (!w || at < w.at || at + 2 > w.at + w.buf.length) {
+    w = { at, buf: src.read(at, 64 * 1024) };
+    tocPages.set(src, w);
+  }
+  const p = at - w.at;
+  if (p >= w.buf.length) return 5760;
+  return opusGranules(w.buf, p, size);
+}
 
 function fullBox(moov: Buffer, b: Box | undefined): number {
   return b ? b.body + 4 : -1;
@@ -301,6 +360,10 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
       out.fourcc = moov.toString('latin1', e + 4, e + 8);
       out.channels = moov.readUInt16BE(e + 24);
       out.sampleRate = moov.readUInt32BE(e + 32) >>> 16 || scale;
+      if (out.fourcc === 'mp4a') out.aacType = aacObjectType(moov, e + 36, stsd.end);
+      // ALAC's magic cookie (an 'alac' box in the entry): the samples a packet holds at most
+      const cookie = out.fourcc === 'alac' ? moov.indexOf('alac', e + 36, 'latin1') : -1;
+      if (cookie > 0 && cookie + 12 <= stsd.end) out.alacFrame = moov.readUInt32BE(cookie + 8);
     }
     const stts = fullBox(moov, child(moov, stbl, 'stts'));
     const stsc = fullBox(moov, child(moov, stbl, 'stsc'));
@@ -330,6 +393,10 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
     let presentDur = 0;
     let s = 0;
     let ci = 0; // stsc entry
+    // Opus: what the present packets hold by their TOC bytes (48 kHz), and present packets not read
+    const opus = out.fourcc === 'Opus';
+    let opusHeld = 0;
+    let opusUnread = 0;
     for (let chunk = 1; chunk <= chunkN && s < sampleN; chunk++) {
       src.work.tick();
       while (ci + 1 < stscN && moov.readUInt32BE(stsc + 4 + (ci + 1) * 12) <= chunk) ci++;
@@ -343,6 +410,7 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
         // a walk (a 564-byte file claiming 50 M samples in one chunk took 440 ms walked)
         const fit = off >= src.size ? 0 : Math.min(n, Math.floor((src.size - off) / fixedSize));
         const inFile = times.take(fit);
+        if (opus) opusUnread += fit;
         present += fit;
         presentDur += inFile;
         total += inFile + times.take(n - fit);
@@ -351,12 +419,15 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
       }
       src.work.tick(n);
       for (let k = 0; k < n; k++, s++) {
-        off += moov.readUInt32BE(stsz + 8 + s * 4);
+        const size = moov.readUInt32BE(stsz + 8 + s * 4);
+        const at = off;
+        off += size;
         const d = times.take(1);
         total += d;
         if (off <= src.size) {
           present++;
           presentDur += d;
+          if (opus) opusHeld += opusPacketGranules(src, at, size);
         }
       }
     }
@@ -368,6 +439,7 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
     if (frag) {
       s += frag.samples;
       present += frag.present;
+      if (opus) opusUnread += frag.present;
       total += frag.ticks;
       presentDur += frag.presentTicks;
     }
@@ -394,11 +466,35 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
     // 4:1 SBR). Durations longer than that (stts, trun, tfhd, trex, or the timescale) are claims: a
     // fragment's forged durations counted 255 s from 14 frames of a 9.5 KB file (decoded 1.8 s)
     if (out.fourcc === 'mp4a' && out.sampleRate && out.sampleRate >= 1000) {
-      const most = AAC_MAX_FRAME / out.sampleRate;
+      const frame = out.aacType === 42 ? USAC_MAX_FRAME : AAC_MAX_FRAME;
+      const most = frame / out.sampleRate;
       if (out.tableSeconds > s * most || out.presentSeconds > present * most) {
         out.tableSeconds = Math.min(out.tableSeconds, s * most);
         out.presentSeconds = Math.min(out.presentSeconds, present * most);
-        out.overlong = `sample durations claim more than ${AAC_MAX_FRAME} samples an AAC frame: counted at most that`;
+        out.overlong = `sample durations claim more than ${frame} samples an AAC frame: counted at most that`;
+      }
+    }
+    // an ALAC packet holds at most its cookie's frame length (4,096 from every encoder): stts deltas
+    // of 20,000 at 8 kHz with an edit list to match counted 20 s of ALAC in 126 KB as 100 s
+    if (out.fourcc === 'alac' && out.sampleRate && out.sampleRate >= 1000) {
+      const frame = out.alacFrame && out.alacFrame <= 65536 ? out.alacFrame : 4096;
+      const most = frame / out.sampleRate;
+      if (out.tableSeconds > s * most || out.presentSeconds > present * most) {
+        out.tableSeconds = Math.min(out.tableSeconds, s * most);
+        out.presentSeconds = Math.min(out.presentSeconds, present * most);
+        out.overlong = `sample durations claim more than ${frame} samples an ALAC packet (its frame length): counted at most that`;
+      }
+    }
+    // an Opus packet holds what its TOC byte says, 120 ms at most (RFC 6716, 3.1): stts deltas of
+    // 20,000 at 48 kHz with an edit list to match counted 20 s of Opus in 46 KB as 400 s
+    if (opus) {
+      const most = opusHeld / 48000 + opusUnread * 0.12;
+      const mostTable = most + (s - present) * 0.12;
+      if (out.presentSeconds > most + 1e-6 || out.tableSeconds > mostTable + 1e-6) {
+        out.presentSeconds = Math.min(out.presentSeconds, most);
+        out.tableSeconds = Math.min(out.tableSeconds, mostTable);
+        out.overlong =
+          'sample durations claim more than the Opus packets hold (their TOC bytes): counted what they hold';
       }
     }
   }

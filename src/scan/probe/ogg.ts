@@ -308,7 +308,7 @@ function probeLastPage(src: FileSource): ProbeResult {
 }
 
 /** The granules (48 kHz) an Opus packet of `size` bytes at p holds, by its TOC byte; 120 ms when not all there. */
-function opusGranules(b: Buffer, p: number, size: number): number {
+export function opusGranules(b: Buffer, p: number, size: number): number {
   if (p >= b.length) return 5760;
   const toc = b[p]!;
   const config = toc >> 3;
