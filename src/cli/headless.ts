@@ -284,7 +284,12 @@ class HeadlessRun {
       throw e;
     }
     try {
-      return await replayScan(this.plan.scan, storedScan(opened.db, c.run), m ? (r) => m.add(r) : undefined);
+      return await replayScan(
+        this.plan.scan,
+        storedScan(opened.db, c.run),
+        m ? (r) => m.add(r) : undefined,
+        () => this.stopped() !== undefined,
+      );
     } finally {
       opened.db.close();
     }
@@ -381,7 +386,13 @@ class HeadlessRun {
     const c = this.plan.case;
     if (c?.mode === 'from') {
       const replayed = await this.replay(c.path, m);
-      if (m && !this.signal && !this.manifestError) await Promise.race([m.end(), this.interrupted]);
+      const signal = this.stopped();
+      if (signal) {
+        removeTemporaryFiles();
+        process.stderr.write(`leaktally: interrupted (${signal}) while the case file was read; no output written\n`);
+        return signalExitCode(signal);
+      }
+      if (m && !this.manifestError) await Promise.race([m.end(), this.interrupted]);
       if (m && o.files === '-' && !this.stopped()) this.written.push('--files -');
       return replayed;
     }

@@ -428,6 +428,9 @@ function unreadableFolder(agg: Aggregator, config: ScanConfig, rel: Buffer): voi
   agg.unreadableFolder('top-level', TOP_LEVEL);
 }
 
+/** Files a replay places between two turns of the event loop (~50 ms): a signal is heard between them. */
+const REPLAY_TURN = 5000;
+
 /** What a stored scan (a case file's run) holds: its files as read, its folders, what the walk saw. */
 export interface StoredScan {
   startedAt: Date;
@@ -450,6 +453,8 @@ export async function replayScan(
   config: ScanConfig,
   stored: StoredScan,
   onRecord?: (r: FileRecord) => void,
+  /** asked every REPLAY_TURN files, after a turn of the event loop (a signal's handler runs there): true ends the replay, partial */
+  stopped?: () => boolean,
 ): Promise<ScanResult> {
   await loadFor(config);
   const withCallers = config.pattern?.hasCaller ?? false;
@@ -467,10 +472,19 @@ export async function replayScan(
     unreadableFolder(agg, config, f.rel);
     if (folderErrors.length < 100) folderErrors.push({ path: shownPath(f.rel) || '.', error: f.error });
   }
+  let partial = stored.partial;
+  let n = 0;
   for (const f of stored.files) {
     const r = placeRecord(ctx, f.rel, f.facts, { sparse: f.sparse, hardLink: f.hardLink });
     agg.add(r);
     if (!r.hardLink) onRecord?.(r);
+    if (++n % REPLAY_TURN === 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (stopped?.()) {
+        partial = true;
+        break;
+      }
+    }
   }
   agg.finish();
   const customers = agg.customers();
@@ -478,7 +492,7 @@ export async function replayScan(
     config,
     startedAt: stored.startedAt,
     finishedAt: stored.finishedAt,
-    partial: stored.partial,
+    partial,
     customers,
     totals: { ...totalsOf(agg.total, withCallers, true), customers: customers.length },
     linksSkipped: stored.linksSkipped,
