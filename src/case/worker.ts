@@ -20,6 +20,16 @@ const COMMIT_EVERY_MS = 1000;
 let db: Db | undefined;
 let run = 0;
 let lastCommit = 0;
+/** rows inserted since the last commit */
+let uncommitted = false;
+/**
+ * Rows that came and no more after them (a slow walk of a network share) are committed within a
+ * second too, not only when the next batch arrives.
+ */
+const ticker = setInterval(() => {
+  if (db && uncommitted) maybeCommit();
+}, COMMIT_EVERY_MS);
+ticker.unref();
 
 function post(m: FromWriter): void {
   port.postMessage(m);
@@ -44,10 +54,12 @@ let insertFiles: ReturnType<typeof inserter> | undefined;
 let insertFolders: ReturnType<typeof inserter> | undefined;
 
 function maybeCommit(force = false): void {
+  uncommitted = true;
   const now = performance.now();
   if (!force && now - lastCommit < COMMIT_EVERY_MS) return;
   db!.exec('COMMIT');
   lastCommit = now;
+  uncommitted = false;
   if (!force) db!.exec('BEGIN');
 }
 
