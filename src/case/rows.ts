@@ -6,7 +6,7 @@ import type { FileFacts } from '../scan/probe/index.js';
 import type { EmbeddedDate, FileKind, ProbeResult } from '../scan/probe/types.js';
 
 /** An INTEGER column as the library returns it: a bigint past 2^53. */
-type Int = number | bigint;
+export type Int = number | bigint;
 
 /** What a stored row says reading found (the columns a report needs). */
 export interface StoredRow {

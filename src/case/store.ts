@@ -3,11 +3,8 @@
  * (the engine's replayScan), and the files a resumed scan need not read again (the engine's KnownFiles).
  */
 import { openCase, type Db } from './db.js';
-import { STORED_COLUMNS, pathBytes, storedFacts, type StoredRow } from './rows.js';
+import { STORED_COLUMNS, pathBytes, storedFacts, type Int, type StoredRow } from './rows.js';
 import type { KnownFiles, StoredScan } from '../scan/engine.js';
-
-/** An INTEGER column as the library returns it: a bigint past 2^53. */
-type Int = number | bigint;
 
 /** A run's row (runs table), the columns a report and a resume read. */
 export interface RunRow {
@@ -100,7 +97,7 @@ export function knownFiles(
   path: string,
   root: Buffer,
   version: string,
-): { known: KnownFiles & { left(): number }; from: number } | undefined {
+): { known: KnownFiles; from: number } | undefined {
   const { db } = openCase(path, { create: false });
   try {
     const all = runs(db).filter((r) => sameBytes(r.root, root) && r.tool_version === version);
@@ -125,7 +122,6 @@ export function knownFiles(
         rows.delete(rel);
         return JSON.stringify(storedFacts(row).facts);
       },
-      left: () => rows.size,
     };
     return { known, from: Number(from.id) };
   } finally {

@@ -22,8 +22,6 @@ export class CaseWriter {
   private pending?: { resolve: (m: FromWriter) => void; reject: (e: Error) => void };
   /** the first error of the writer thread: the scan is to stop, and the run says the case file failed */
   failure?: Error;
-  /** the run's id in the case file */
-  run = 0;
   /** terminate() was called: the thread's end is no failure */
   private closing = false;
 
@@ -44,7 +42,6 @@ export class CaseWriter {
     const w = new CaseWriter(worker, onError);
     const started = await w.ask({ t: 'start', run });
     if (started.t !== 'started') throw w.failure ?? new Error('the case file could not be opened');
-    w.run = started.run;
     return w;
   }
 

@@ -10,7 +10,6 @@ import { CaseError, removeStaleVfsLock } from '../case/db.js';
 import { knownFiles, openCase, storedScan } from '../case/store.js';
 import { formatIso } from '../scan/place/date/zone.js';
 import { version } from '../report/notify/method.js';
-import { planOutput } from '../report/output/target.js';
 import {
   FolderMovedError,
   openOutput,
@@ -19,7 +18,7 @@ import {
   OutputWriteError,
   type Output,
 } from '../report/output/atomic.js';
-import { closePlans, planOutputs, describeError } from '../report/output/target.js';
+import { closePlans, planOutput, planOutputs, describeError } from '../report/output/target.js';
 import { existsSync, statSync } from 'node:fs';
 import { staleTemporaryFiles, takeLock, type OutputLock } from '../report/output/lock.js';
 import { StatementsFolder, StatementsStopped } from '../report/output/statements-folder.js';
