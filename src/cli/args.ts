@@ -9,7 +9,8 @@ import { compilePattern, PatternError, type CompiledPattern } from '../scan/plac
 import { isValidZone, systemZone } from '../scan/place/date/zone.js';
 import { DEFAULT_THREADS } from '../scan/engine.js';
 import { addNotifyOptions, readNotifyOptions, type NotifyCli } from './notify-args.js';
-import { planRun, type CasePlan, type CheckedArgs, type RunPlan } from './plan.js';
+import { planRun, type CasePlan, type CheckedArgs, type MergePlan, type RunPlan } from './plan.js';
+import { parseShard, type Shard } from '../scan/place/shard.js';
 import { CaseError } from '../case/db.js';
 import { openCase, pickRun, runs, type RunRow } from '../case/store.js';
 import { FACTS_TEMPLATE } from '../report/notify/facts.js';
@@ -19,10 +20,13 @@ export class UsageError extends Error {}
 function program(): Command {
   return addNotifyOptions(
     new Command('leaktally')
-      .description('Size a leak of recorded phone calls: files, hours and date spans per customer folder.')
+      .description(
+        'Size a leak of recorded phone calls: files, hours and date spans per customer folder.\n' +
+          'Every mode is an option (--from, --merge), never a subcommand: a folder named "report" or "merge" is scanned.',
+      )
       // optional to commander only so that --facts-template needs no folder; checked below
-      .argument('[dir]', 'the leaked tree (read only; never written)')
-      .usage('[options] <dir>, or: leaktally --from <case> [options]')
+      .argument('[dir...]', "the leaked tree (read only; never written); with --merge: the shards' case files")
+      .usage('[options] <dir>, or: leaktally --from <case> [options], or: leaktally --merge <case> <shard.case>...')
       .option('--csv <file|->', 'write the per-customer summary CSV, then exit (no TUI)')
       .option('--json <file|->', 'write the same summary as JSON, then exit')
       .option('--files <file|->', 'write a per-file manifest CSV (streamed)')
@@ -50,6 +54,14 @@ function program(): Command {
       "report from a case file instead of reading the tree (its last finished run, or --run); options not given are that run's",
     )
     .option('--run <id>', 'with --from: the run of the case file to report')
+    .option(
+      '--shard <i/n>',
+      "scan only slice i of n of the customers (by a stable hash of each customer's key) into --case; run every slice, on any machines, then --merge",
+    )
+    .option(
+      '--merge <case>',
+      "write the shards' case files (given instead of <dir>) into one case file, to report with --from",
+    )
     .option('--no-tui', 'never open the interactive UI; print the summary CSV on stdout')
     .option('--allow-incomplete', 'exit 0 instead of 3 when part of the tree could not be read or attributed')
     .version(version(), '-V, --version')
@@ -66,7 +78,7 @@ function program(): Command {
 export async function parseArgs(
   argv: string[],
   out: (s: string) => void = (s) => process.stdout.write(s),
-): Promise<RunPlan | 'exit'> {
+): Promise<RunPlan | MergePlan | 'exit'> {
   const cmd = program();
   cmd.configureOutput({ writeOut: out, writeErr: () => {} });
   refuseRepeats(cmd);
@@ -85,6 +97,26 @@ export async function parseArgs(
   if (o.factsTemplate === true) {
     out(FACTS_TEMPLATE);
     return 'exit';
+  }
+  if (o.merge !== undefined) return mergePlan(cmd, String(o.merge), argv);
+  if (cmd.args.length > 1)
+    throw new UsageError(
+      `give one folder to scan, not ${cmd.args.length} (a name with spaces is quoted; --merge takes several case files)`,
+    );
+  let shard: Shard | undefined;
+  if (o.shard !== undefined) {
+    const parsed = parseShard(String(o.shard));
+    if (typeof parsed === 'string') throw new UsageError(parsed);
+    shard = parsed;
+    if (o.case === undefined)
+      throw new UsageError(
+        "--shard needs --case FILE: a shard's figures are a slice of the customers, kept to be merged (--merge) and then reported (--from)",
+      );
+    for (const flag of ['csv', 'json', 'files', 'xlsx', 'statements', 'register', 'facts'])
+      if (o[flag] !== undefined)
+        throw new UsageError(
+          `--shard writes only its case file (its figures are a slice, and would tell controllers of other slices they are not affected); give --${flag} to the report of the merged case: leaktally --from ALL.case --${flag} …`,
+        );
   }
   let casePlan: CasePlan | undefined;
   let dir: string;
@@ -174,6 +206,7 @@ export async function parseArgs(
     notify,
     allowIncomplete: o.allowIncomplete === true,
     case: casePlan,
+    shard,
   };
   const outputs: (readonly [string, string | undefined])[] = [
     ['--csv', checked.csv],
@@ -236,6 +269,7 @@ const PATH_OPTIONS = new Set([
   '--register',
   '--case',
   '--from',
+  '--merge',
 ]);
 const STDOUT_OPTIONS = new Set(['--csv', '--json', '--files']);
 
@@ -276,6 +310,11 @@ function readFrom(path: string, runArg: string | undefined): RunRow {
     const all = runs(opened.db);
     const id = runArg === undefined ? undefined : wholeNumber('--run', runArg, 1, Number.MAX_SAFE_INTEGER);
     const run = pickRun(all, id);
+    const shard = run && shardOfRun(run);
+    if (shard)
+      throw new UsageError(
+        `--from: run ${run.id} of ${printable(path)} is shard ${shard} (a slice of the customers): merge every shard's case file (leaktally --merge ALL.case A.case B.case …) and report the merged case`,
+      );
     if (!run) {
       const list = all.map((r) => `${r.id} (${r.outcome}, ${r.started_at})`).join('; ') || 'none';
       throw new UsageError(
@@ -316,6 +355,38 @@ function takeStoredOptions(cmd: Command, o: Record<string, unknown>, run: RunRow
   take('country', 'country');
   take('retention', 'retention');
   take('asOf', 'as_of');
+}
+
+/** The shard a stored run scanned ("2/4"), or undefined for a whole scan or a merge. */
+function shardOfRun(run: RunRow): string | undefined {
+  try {
+    const shard = (JSON.parse(run.options) as { shard?: unknown }).shard;
+    return typeof shard === 'string' ? shard : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * --merge OUT A.case B.case …: the shards' case files into OUT. Nothing else is done in the same run
+ * (a report of the merge is `--from OUT`); --allow-incomplete alone may be given.
+ */
+function mergePlan(cmd: Command, out: string, argv: string[]): MergePlan {
+  for (const opt of cmd.options) {
+    const key = opt.attributeName();
+    if (key === 'merge' || key === 'allowIncomplete' || cmd.getOptionValueSource(key) !== 'cli') continue;
+    throw new UsageError(
+      `--merge only merges (with --allow-incomplete at most); report the merged case after it: leaktally --from ${printable(out)} ${opt.long ?? ''} …`,
+    );
+  }
+  if (!cmd.args.length) throw new UsageError("--merge: give the shards' case files after it");
+  const plan = planOutput(out, '/nonexistent-tree');
+  if (typeof plan === 'string') throw new UsageError(`--merge: ${printable(plan)}`);
+  closePlans([plan]);
+  if (plan.kind !== 'atomic')
+    throw new UsageError(`--merge: ${printable(out)} is not a regular file; give a file name`);
+  const opts = cmd.opts<Record<string, unknown>>();
+  return { merge: { out, inputs: [...cmd.args], argv, allowIncomplete: opts.allowIncomplete === true } };
 }
 
 /** A whole number in decimal digits only: Number() also takes '0x2', '1.0', ' 2' and '1e1'. */

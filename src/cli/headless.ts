@@ -6,7 +6,8 @@
  */
 import { Scanner, evidenceWarnings, replayScan, type ScanResult } from '../scan/engine.js';
 import { CaseWriter } from '../case/writer.js';
-import { CaseError, removeStaleVfsLock } from '../case/db.js';
+import { CaseError } from '../case/db.js';
+import { lockCaseFile } from './case-lock.js';
 import { knownFiles, openCase, storedScan } from '../case/store.js';
 import { formatIso } from '../scan/place/date/zone.js';
 import { version } from '../report/notify/method.js';
@@ -18,7 +19,7 @@ import {
   OutputWriteError,
   type Output,
 } from '../report/output/atomic.js';
-import { closePlans, planOutput, planOutputs, describeError } from '../report/output/target.js';
+import { closePlans, planOutputs, describeError } from '../report/output/target.js';
 import { existsSync, statSync } from 'node:fs';
 import { staleTemporaryFiles, takeLock, type OutputLock } from '../report/output/lock.js';
 import { StatementsFolder, StatementsStopped } from '../report/output/statements-folder.js';
@@ -254,21 +255,9 @@ class HeadlessRun {
     const c = this.plan.case;
     if (!c) return;
     const flag = c.mode === 'write' ? '--case' : '--from';
-    const plan = planOutput(c.path, c.mode === 'write' ? this.plan.scan.root : '/nonexistent-tree');
-    if (typeof plan === 'string') throw new OutputError(`${flag}: ${plan}`);
-    if (!plan.folder) throw new OutputError(`${flag}: ${c.path} is not a regular file`);
-    try {
-      const locked = takeLock(plan.folder, `.${plan.name}.lock`, c.path);
-      if (typeof locked === 'string') throw new OutputError(`${flag}: ${locked}`);
-      this.locks.push(locked.lock);
-      if (locked.staleFrom !== undefined)
-        this.note(`${flag}: removed the lock of an earlier run that was stopped (process ${locked.staleFrom})`);
-      // holding leaktally's lock, the SQLite library's own lock folder can only be a dead run's (db.ts)
-      if (removeStaleVfsLock(c.path))
-        this.note(`${flag}: removed the case file's database lock left by an earlier run that was stopped`);
-    } finally {
-      plan.folder.close();
-    }
+    const lock = lockCaseFile(c.path, flag, (l) => this.note(l), c.mode === 'write' ? this.plan.scan.root : undefined);
+    if (typeof lock === 'string') throw new OutputError(lock);
+    this.locks.push(lock);
   }
 
   /** --from: the stored run placed again with this run's options; nothing of the tree is read. */
@@ -629,6 +618,11 @@ class HeadlessRun {
           `${hours(t.audioMicros / 1e6)} h, ${t.unreadableFiles} unreadable (${elapsed.toFixed(1)} s)\n`,
       );
     }
+    const shard = this.plan.scan.shard;
+    if (shard)
+      process.stderr.write(
+        `leaktally: shard ${shard.index}/${shard.count}: ${count(result.totals.files, 'file', 'files')} of ${count(result.totals.customers, 'row', 'rows')} kept in ${printable(this.plan.case!.path)}; once every shard has run: leaktally --merge ALL.case <the shards' case files>, then leaktally --from ALL.case\n`,
+      );
     const run = runCompleteness(runGaps(result, register));
     if (run.complete) return EXIT.ok;
     const why = gapPhrases(run).join('; ');

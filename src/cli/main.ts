@@ -8,6 +8,7 @@ import { removeTemporaryFiles } from '../report/output/atomic.js';
 import { describeError } from '../report/output/target.js';
 import { printable } from '../scan/place/names.js';
 import { loadTui } from '../tui/load.js';
+import { runMerge } from './merge-run.js';
 import { EvidenceError } from '../scan/walk/walk.js';
 
 const isBrokenPipe = (e: unknown): boolean => (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
@@ -59,6 +60,10 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   if (plan === 'exit') return EXIT.ok;
+  if ('merge' in plan) {
+    handOn();
+    return runMerge(plan);
+  }
   // @types/node declares isTTY a boolean, but it is undefined when the stream is not a terminal
   const terminal =
     (process.stdout.isTTY as boolean | undefined) === true &&

@@ -12,6 +12,7 @@ import { engineRetention } from '../report/notify/retention.js';
 import { version, type MethodContext } from '../report/notify/method.js';
 import { retentionOf, type NotifyCli } from './notify-args.js';
 import type { RunRow } from '../case/store.js';
+import type { Shard } from '../scan/place/shard.js';
 
 interface OutputPlan {
   csv?: string;
@@ -34,6 +35,11 @@ interface OutputPlan {
  * the tree (--from: a report without rescanning, of `run`).
  */
 export type CasePlan = { mode: 'write'; path: string } | { mode: 'from'; path: string; run: RunRow };
+
+/** --merge: the shards' case files into one (nothing is scanned or reported). */
+export interface MergePlan {
+  merge: { out: string; inputs: string[]; argv: string[]; allowIncomplete: boolean };
+}
 
 export interface RunPlan {
   scan: ScanConfig;
@@ -66,6 +72,7 @@ export interface CheckedArgs {
   tui: boolean;
   allowIncomplete: boolean;
   case?: CasePlan;
+  shard?: Shard;
 }
 
 /**
@@ -88,6 +95,7 @@ export function planRun(
       zone: a.tz,
       threads: a.threads,
       strictEvidence: a.strictEvidence,
+      shard: a.shard,
       retention: engineRetention(retention),
       country: n.country,
     },
@@ -100,7 +108,8 @@ export function planRun(
       xlsx: n.xlsx,
       statements: n.statements,
       delimiter: a.delimiter,
-      summaryOnStdout: !summaryElsewhere && a.files !== '-',
+      // a shard writes its case file only (args.ts refuses its other outputs)
+      summaryOnStdout: !summaryElsewhere && a.files !== '-' && !a.shard,
       // a case file is written or read by the headless run (the UI does not take one yet)
       headless: !a.tui || summaryElsewhere || a.files !== undefined || a.case !== undefined,
       allowIncomplete: a.allowIncomplete,
@@ -118,6 +127,7 @@ export function planRun(
       country: n.country ?? null,
       facts: n.facts?.file ?? null,
       lang: n.lang ?? 'en',
+      shard: a.shard ? `${a.shard.index}/${a.shard.count}` : null,
     },
   };
 }

@@ -11,7 +11,8 @@ import { walk, EvidenceError, type AtimeKeeping, type WalkSink } from './walk/wa
 import { walkOnThread } from './walk/thread.js';
 import { TOP_LEVEL } from './model.js';
 import { keyName, shownPath } from './place/names.js';
-import { loadFor, makeContext, placeRecord } from './read/record.js';
+import { loadFor, makeContext, placeRecord, rowKeyOf } from './read/record.js';
+import { inShard } from './place/shard.js';
 import type { FileFacts } from './probe/index.js';
 
 export type { ScanConfig, FileRecord } from './model.js';
@@ -272,23 +273,40 @@ export class Scanner {
     this.dirty = true;
   }
 
+  /**
+   * --shard: whether a path's row falls in this shard (place/shard.ts); a customer folder of another
+   * shard is not even listed when folders name the customers (walk.ts)
+   */
+  private mine(): (rel: string | Buffer) => boolean {
+    const shard = this.config.shard;
+    if (!shard) return () => true;
+    const ctx = makeContext(this.config, false);
+    return (rel) => inShard(shard, rowKeyOf(typeof rel === 'string' ? Buffer.from(rel, 'latin1') : rel, ctx));
+  }
+
   private walkSink(batcher: Batcher): WalkSink {
+    const mine = this.mine();
     return {
       file: (rel, sparse) => {
+        if (!mine(rel)) return;
         this.found++;
         batcher.add(rel, sparse ? 's' : '', this.options.known?.take(rel));
       },
       // sent to the readers, who place it in its row (by folder or by pattern) like any file
-      hardLink: (rel) => batcher.add(rel, 'h'),
+      hardLink: (rel) => {
+        if (mine(rel)) batcher.add(rel, 'h');
+      },
       dir: (rel, depth) => {
         this.options.onFolder?.(rel, depth);
         if (this.customerFromFolders && depth === this.config.depth) ensureCustomer(this.agg, rel);
       },
-      link: () => {
+      link: (rel) => {
+        if (!mine(rel)) return;
         this.links++;
         this.dirty = true;
       },
-      special: () => {
+      special: (rel) => {
+        if (!mine(rel)) return;
         this.special++;
         this.dirty = true;
       },
@@ -330,6 +348,8 @@ export class Scanner {
     });
     this.reader = reader;
     if (this.stopped) reader.stop();
+    // a shard's files are told by their rows, placed here by the pattern when there is one
+    if (this.config.shard) await loadFor(this.config);
     const batcher = new Batcher((b) => reader.read(b));
     try {
       // with reader threads the walk has its own too (the calling thread, often the UI's, only
@@ -342,6 +362,8 @@ export class Scanner {
         // only the customer folders matter here (each folder's path costs its depth to send), unless a
         // case file keeps every folder
         dirsAt: this.options.onFolder ? undefined : this.customerFromFolders ? this.config.depth : 0,
+        shard:
+          this.config.shard && !this.config.pattern ? { ...this.config.shard, depth: this.config.depth } : undefined,
       });
       // a walk cut short by stop() found only part of the files: `found` is then no total, and no
       // percentage may be made of it

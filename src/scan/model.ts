@@ -6,6 +6,7 @@
 import type { FileFacts, FileKind } from './probe/index.js';
 import type { DateSource } from './place/date/resolve.js';
 import type { CompiledPattern } from './place/pattern.js';
+import type { Shard } from './place/shard.js';
 
 /**
  * What a row is: a customer (a folder at --depth, or a {customer} capture), or one of the two
@@ -64,6 +65,11 @@ export interface ScanConfig {
    * would move: folders cannot be listed with O_NOATIME, or a file is not the user's.
    */
   strictEvidence?: boolean;
+  /**
+   * --shard: only the files whose row's key falls in this slice (place/shard.ts) are counted, and the
+   * links and special files likewise; folders above the customer level are walked by every shard
+   */
+  shard?: Shard;
 }
 
 export const STALL_MS = 60_000;

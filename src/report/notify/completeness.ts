@@ -36,6 +36,8 @@ export interface RunGaps {
   stopped: boolean;
   /** regular files found in the whole tree */
   files: number;
+  /** a shard's run (--shard): a slice of the customers, which may be empty */
+  slice?: boolean;
   unreadableFolders: number;
   /** the first folders that could not be read (paths below the root) */
   folderErrors: readonly { path: string; error: string }[];
@@ -199,6 +201,7 @@ export function runGaps(result: ReportedResult, register?: Pick<Register, 'entri
   return {
     stopped: result.partial,
     files: result.totals.files,
+    slice: result.config.shard !== undefined,
     unreadableFolders: result.unreadableFolders,
     folderErrors: result.folderErrors,
     // with a {customer} pattern the engine puts every unreadable folder in the top-level row
@@ -263,7 +266,8 @@ const common = (g: RunGaps) => ({
   stopped: g.stopped,
   linksSkipped: g.linksSkipped,
   specialSkipped: g.specialSkipped,
-  emptyTree: g.files === 0,
+  // a shard's slice of the customers may be empty: the tree was not
+  emptyTree: g.files === 0 && !g.slice,
 });
 
 /** The whole run (the total row, the method, the exit code). */

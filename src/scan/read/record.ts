@@ -9,6 +9,7 @@ import { monthKey } from '../place/date/zone.js';
 import type { CompiledPattern } from '../place/pattern.js';
 import { STALL_MS, TOP_LEVEL, UNMATCHED, type FileRecord, type RowKind, type ScanConfig } from '../model.js';
 import { keyName, shownName } from '../place/names.js';
+import { shardKey } from '../place/shard.js';
 import { reach, release } from '../walk/reach.js';
 import { FileAnchors } from './anchors.js';
 import { lstatSync } from 'node:fs';
@@ -168,6 +169,12 @@ function locate(rel: Buffer, ctx: RecordContext): Located {
     }
   }
   return at;
+}
+
+/** The key of the row a file is placed in, from its path alone: what --shard slices by (place/shard.ts). */
+export function rowKeyOf(rel: Buffer, ctx: RecordContext): string {
+  const at = locate(rel, ctx);
+  return shardKey(at.row, at.customer);
 }
 
 /** The record of a file whose reading never finished (its reader thread was replaced). */

@@ -37,6 +37,7 @@ export interface WalkWorkerData {
   strict: boolean;
   yieldEvery: number | undefined;
   dirsAt: number | undefined;
+  shard: WalkOptions['shard'];
   /** Int32Array over it: [0] = 1 once the walk is to stop */
   stop: SharedArrayBuffer;
 }
@@ -87,6 +88,7 @@ export async function walkOnThread(root: string, sink: WalkSink, opts: WalkOptio
       strict: opts.strict ?? false,
       yieldEvery: opts.yieldEvery,
       dirsAt: opts.dirsAt,
+      shard: opts.shard,
       stop,
     } satisfies WalkWorkerData,
   });

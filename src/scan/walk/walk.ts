@@ -21,6 +21,8 @@
 import { closeSync, lstatSync, type Stats } from 'node:fs';
 import { ANCHOR_BYTES, ANCHOR_NAMES, ANCHORS, LONG_PATH, openAnchor, reach, release } from './reach.js';
 import { EntryType, listFolder, nativeListing, prefetchFolders, StatFlag } from './listdir.js';
+import { keyName } from '../place/names.js';
+import { inShard, shardKey, type Shard } from '../place/shard.js';
 
 export interface WalkSink {
   /**
@@ -63,6 +65,12 @@ export interface WalkOptions {
    * customer level, and a deep tree would cost the square of its depth.
    */
   dirsAt?: number;
+  /**
+   * --shard, customers named by the folders at `depth`: a customer folder of another shard is neither
+   * reported nor listed (its files are another machine's). A pattern's customers are known only per
+   * file: the engine sets them aside there.
+   */
+  shard?: Shard & { depth: number };
 }
 
 /** an open folder that paths of folders below it are resolved from */
@@ -262,6 +270,8 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
           }
           if (type === EntryType.Link) sink.link(bytes(child));
           else if (type === EntryType.Dir) {
+            if (opts.shard?.depth === depth + 1 && !inShard(opts.shard, shardKey('customer', keyName(bytes(name)))))
+              continue;
             if (dirsAt === undefined || dirsAt === depth + 1) sink.dir(bytes(child), depth + 1);
             const nameBytes = Buffer.from(name, 'latin1');
             const next: Pending = own

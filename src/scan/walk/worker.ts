@@ -91,6 +91,7 @@ try {
     ...(data.yieldEvery === undefined ? {} : { yieldEvery: data.yieldEvery }),
     strict: data.strict,
     ...(data.dirsAt === undefined ? {} : { dirsAt: data.dirsAt }),
+    ...(data.shard === undefined ? {} : { shard: data.shard }),
     pause() {
       flush();
       if (unanswered <= MAX_AHEAD || aborted()) return undefined;

@@ -1,0 +1,245 @@
+/**
+ * `--merge OUT A.case B.case …`: the shards' case files (`--shard i/n`, place/shard.ts) made into one
+ * run of one case file, which `--from OUT` then reports as if one machine had scanned the tree. Each
+ * shard's last finished run is taken; its files are its own (a file's row falls in one shard only),
+ * folders above the customer level were walked by every shard and are kept once (with an error if any
+ * shard could not list them: never overstate). A merge missing a shard, or of a shard that was stopped,
+ * is a run whose outcome is 'incomplete': every report of it says incomplete.
+ *
+ * The rows are copied by SQLite itself (ATTACH, INSERT … SELECT), a shard a transaction: a merge killed
+ * half-way leaves a run that never finished, which no report takes unless asked for it by number.
+ */
+import { hostname } from 'node:os';
+import { statSync } from 'node:fs';
+import { openCase, type Db } from './db.js';
+import { runs, type RunRow } from './store.js';
+import { FILE_COLUMNS } from './schema.js';
+
+/** A merge that cannot be made: one line for the user. */
+export class MergeError extends Error {}
+
+/** The options a shard's files are placed by: every shard of one merge gives the same. */
+const PLACEMENT = ['depth', 'pattern', 'tz', 'retention', 'as_of', 'country'] as const;
+
+interface ShardRun {
+  path: string;
+  run: RunRow;
+  options: Record<string, unknown>;
+  index: number;
+  count: number;
+}
+
+/** A shard's last finished run, and what its options say of the shard. */
+function readShard(path: string): ShardRun {
+  const { db } = openCase(path, { create: false });
+  try {
+    const all = runs(db);
+    let run: RunRow | undefined;
+    for (let i = all.length - 1; i >= 0 && !run; i--) if (all[i]!.finished_at !== null) run = all[i];
+    if (!run) throw new MergeError(`${path} holds no finished run: run its shard again with the same --case`);
+    const options = JSON.parse(run.options) as Record<string, unknown>;
+    const m = typeof options.shard === 'string' ? /^(\d+)\/(\d+)$/.exec(options.shard) : null;
+    if (!m)
+      throw new MergeError(
+        `${path}: its last finished run (${run.id}) is not a shard (a scan with --shard i/n): nothing to merge`,
+      );
+    return { path, run, options, index: Number(m[1]), count: Number(m[2]) };
+  } finally {
+    db.close();
+  }
+}
+
+export interface Merged {
+  run: number;
+  count: number;
+  /** shards not among the inputs (1-based) */
+  missing: number[];
+  /** inputs whose scan was stopped */
+  notWhole: string[];
+  /** every shard there and finished (the tree's own gaps, which the reports say, aside) */
+  whole: boolean;
+  files: number;
+  /** the shards' roots differ (scanned where the tree was mounted on each machine): the first is kept */
+  roots: string[];
+  complete: boolean;
+}
+
+const whenOf = (iso: string): number => Date.parse(iso);
+
+/**
+ * Merge the shards' case files into `out` (made 0600 when missing; an existing case file gets one run
+ * more). Throws MergeError for inputs that are not shards of one scan.
+ */
+export function mergeCases(out: string, inputs: readonly string[], argv: readonly string[]): Merged {
+  const ids = new Set<string>();
+  const outId = idOf(out);
+  for (const p of inputs) {
+    const id = idOf(p);
+    if (id === undefined) throw new MergeError(`${p} does not exist`);
+    if (id === outId) throw new MergeError(`${p} is the output of the merge itself; write it elsewhere`);
+    if (ids.has(id)) throw new MergeError(`${p} is given twice`);
+    ids.add(id);
+  }
+  const shards = inputs.map(readShard);
+  const first = shards[0]!;
+  const count = first.count;
+  const seen = new Map<number, string>();
+  for (const s of shards) {
+    if (s.count !== count)
+      throw new MergeError(
+        `${s.path} is shard ${s.index}/${s.count}, ${first.path} ${first.index}/${count}: not one scan`,
+      );
+    const twice = seen.get(s.index);
+    if (twice !== undefined) throw new MergeError(`${twice} and ${s.path} are both shard ${s.index}/${count}`);
+    seen.set(s.index, s.path);
+    if (s.run.tool_version !== first.run.tool_version)
+      throw new MergeError(
+        `${s.path} was written by leaktally ${s.run.tool_version}, ${first.path} by ${first.run.tool_version}: files may be read differently; scan every shard with one version`,
+      );
+    for (const k of PLACEMENT)
+      if (JSON.stringify(s.options[k] ?? null) !== JSON.stringify(first.options[k] ?? null))
+        throw new MergeError(
+          `${s.path} and ${first.path} were scanned with different ${k === 'as_of' ? '--as-of' : `--${k}`} (${JSON.stringify(s.options[k] ?? null)}, ${JSON.stringify(first.options[k] ?? null)}); scan every shard with the same options`,
+        );
+  }
+  const missing: number[] = [];
+  for (let i = 1; i <= count; i++) if (!seen.has(i)) missing.push(i);
+  // a shard whose scan did not finish (a shard with gaps of the tree's own, links or unreadable folders,
+  // finished: its gaps are in its rows, and every report of the merge says them)
+  const notWhole = shards.filter((s) => s.run.outcome !== 'done').map((s) => s.path);
+  const roots = [...new Set(shards.map((s) => s.run.root_shown))];
+  const whole = missing.length === 0 && notWhole.length === 0;
+  const complete = whole && shards.every((s) => Number(s.run.complete) === 1);
+
+  const sorted = [...shards].sort((a, b) => a.index - b.index);
+  const started = sorted.reduce((a, s) => (whenOf(s.run.started_at) < whenOf(a.run.started_at) ? s : a));
+  const finished = sorted.reduce((a, s) => (whenOf(s.run.finished_at!) > whenOf(a.run.finished_at!) ? s : a));
+  const options: Record<string, unknown> = { ...first.options, shard: null };
+  options.merged = sorted.map((s) => ({
+    file: s.path,
+    run: Number(s.run.id),
+    shard: `${s.index}/${count}`,
+    outcome: s.run.outcome,
+    complete: Number(s.run.complete) === 1,
+    root: s.run.root_shown,
+    started_at: s.run.started_at,
+    finished_at: s.run.finished_at,
+  }));
+  const gaps = [
+    ...(missing.length ? [`shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${count} not merged`] : []),
+    ...notWhole.map((p) => `${p}: its scan was stopped`),
+    ...(whole && !complete ? ['the shards could not read or attribute every file (their reports say what)'] : []),
+  ];
+
+  // The run's row first, unfinished (a report takes no unfinished run unless asked for it by number),
+  // then each shard in a transaction of its own (SQLite detaches a database only outside one, and
+  // attaches ten at most), then the row finished: a merge killed on the way leaves a run that reads
+  // as never finished, as a killed scan does.
+  const { db } = openCase(out, { create: true });
+  try {
+    const run = insertRun(db, {
+      started: started.run.started_at,
+      first: first.run,
+      options,
+      argv,
+    });
+    const cols = FILE_COLUMNS.filter((c) => c !== 'run').join(', ');
+    const sums = { files: 0, takenOver: 0, links: 0, special: 0, refused: 0, noatime: true };
+    db.exec('CREATE TEMP TABLE merged_folders (path NOT NULL, depth INTEGER NOT NULL, error TEXT)');
+    for (const s of sorted) {
+      db.run('ATTACH DATABASE ? AS shard', [s.path]);
+      try {
+        inTransaction(db, () => {
+          db.run(`INSERT INTO main.files (run, ${cols}) SELECT ?, ${cols} FROM shard.files WHERE run = ?`, [
+            run,
+            Number(s.run.id),
+          ]);
+          db.run('INSERT INTO merged_folders SELECT path, depth, error FROM shard.folders WHERE run = ?', [
+            Number(s.run.id),
+          ]);
+        });
+        const r = db.get(
+          'SELECT files, taken_over, links_skipped, special_skipped, noatime_folders, noatime_files_refused FROM shard.runs WHERE id = ?',
+          [Number(s.run.id)],
+        ) as Record<string, number | bigint | null>;
+        sums.files += Number(r.files ?? 0);
+        sums.takenOver += Number(r.taken_over ?? 0);
+        sums.links += Number(r.links_skipped ?? 0);
+        sums.special += Number(r.special_skipped ?? 0);
+        sums.refused += Number(r.noatime_files_refused ?? 0);
+        if (Number(r.noatime_folders ?? 0) !== 1) sums.noatime = false;
+      } finally {
+        db.run('DETACH DATABASE shard');
+      }
+    }
+    inTransaction(db, () => {
+      // a folder listed by one shard and not by another (it changed between them) counts as not listed
+      db.run(
+        'INSERT INTO main.folders (run, path, depth, error) SELECT ?, path, min(depth), max(error) FROM merged_folders GROUP BY path',
+        [run],
+      );
+      db.run(
+        `UPDATE runs SET finished_at = ?, outcome = ?, complete = ?, completeness = ?, files = ?, taken_over = ?,
+           links_skipped = ?, special_skipped = ?, noatime_folders = ?, noatime_files_refused = ? WHERE id = ?`,
+        [
+          finished.run.finished_at,
+          whole ? 'done' : 'incomplete',
+          complete ? 1 : 0,
+          complete ? 'complete' : `incomplete: ${gaps.join('; ')}`,
+          sums.files,
+          sums.takenOver,
+          sums.links,
+          sums.special,
+          sums.noatime ? 1 : 0,
+          sums.refused,
+          run,
+        ],
+      );
+    });
+    return { run, count, missing, notWhole, whole, files: sums.files, roots, complete };
+  } finally {
+    db.close();
+  }
+}
+
+function inTransaction(db: Db, fn: () => void): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    fn();
+    db.exec('COMMIT');
+  } catch (e) {
+    db.exec('ROLLBACK');
+    throw e;
+  }
+}
+
+function insertRun(
+  db: Db,
+  r: { started: string; first: RunRow; options: Record<string, unknown>; argv: readonly string[] },
+): number {
+  db.run(
+    `INSERT INTO runs (started_at, zone, tool_version, host, root, root_shown, options, argv, outcome)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'merging')`,
+    [
+      r.started,
+      r.first.zone,
+      r.first.tool_version,
+      hostname(),
+      r.first.root,
+      r.first.root_shown,
+      JSON.stringify(r.options),
+      JSON.stringify(r.argv),
+    ],
+  );
+  return Number((db.get('SELECT last_insert_rowid() AS id') as { id: number | bigint }).id);
+}
+
+/** A file's device and inode, to tell two spellings of one file; undefined when it does not exist. */
+function idOf(path: string): string | undefined {
+  try {
+    const st = statSync(path);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,51 @@
+/** `--merge OUT A.case B.case …` on the command line: the merge (case/merge.ts), its lock and its lines on stderr. */
+import { CaseError } from '../case/db.js';
+import { MergeError, mergeCases } from '../case/merge.js';
+import { EXIT } from '../report/exit.js';
+import { num } from '../report/human.js';
+import { printable } from '../scan/place/names.js';
+import { lockCaseFile } from './case-lock.js';
+import type { MergePlan } from './plan.js';
+
+const say = (line: string): void => void process.stderr.write(`leaktally: ${printable(line)}\n`);
+
+/** Returns the exit code: 0, 3 when shards are missing or were stopped (unless --allow-incomplete), 2 for inputs that are no shards of one scan. */
+export function runMerge(plan: MergePlan): number {
+  const { out, inputs, argv, allowIncomplete } = plan.merge;
+  const lock = lockCaseFile(out, '--merge', say);
+  if (typeof lock === 'string') {
+    say(lock);
+    return EXIT.usage;
+  }
+  try {
+    const m = mergeCases(out, inputs, argv);
+    say(
+      `merged ${inputs.length} of ${m.count} shards into ${out} as run ${m.run}: ${num(m.files)} files; report it with: leaktally --from ${out} …`,
+    );
+    if (m.roots.length > 1)
+      say(`the shards scanned the tree at ${m.roots.length} places (${m.roots.join(', ')}); the run names the first`);
+    if (m.whole) return EXIT.ok;
+    const why = [
+      ...(m.missing.length
+        ? [`shard${m.missing.length === 1 ? '' : 's'} ${m.missing.join(', ')} of ${m.count} not given`]
+        : []),
+      ...m.notWhole.map((p) => `the scan of ${p} was stopped`),
+    ].join('; ');
+    if (allowIncomplete) {
+      say(`incomplete (${why}); exit 0 (--allow-incomplete)`);
+      return EXIT.ok;
+    }
+    say(
+      `incomplete: ${why}; every report of the merged run says so (exit ${EXIT.incomplete}; --allow-incomplete exits 0)`,
+    );
+    return EXIT.incomplete;
+  } catch (e) {
+    if (e instanceof MergeError || e instanceof CaseError) {
+      say(`--merge: ${e.message}`);
+      return EXIT.usage;
+    }
+    throw e;
+  } finally {
+    lock.release();
+  }
+}
