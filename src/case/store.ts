@@ -18,6 +18,7 @@ export interface RunRow {
   options: string;
   outcome: string;
   complete: Int | null;
+  completeness: string | null;
   files: Int | null;
   links_skipped: Int | null;
   special_skipped: Int | null;
@@ -26,7 +27,7 @@ export interface RunRow {
 }
 
 const RUN_COLUMNS =
-  'id, started_at, finished_at, zone, tool_version, root, root_shown, options, outcome, complete, files, links_skipped, special_skipped, noatime_folders, noatime_files_refused';
+  'id, started_at, finished_at, zone, tool_version, root, root_shown, options, outcome, complete, completeness, files, links_skipped, special_skipped, noatime_folders, noatime_files_refused';
 
 export function runs(db: Db): RunRow[] {
   return db.all(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY id`) as unknown as RunRow[];

@@ -9,7 +9,7 @@ import { compilePattern, PatternError, type CompiledPattern } from '../scan/plac
 import { isValidZone, systemZone } from '../scan/place/date/zone.js';
 import { DEFAULT_THREADS } from '../scan/engine.js';
 import { addNotifyOptions, readNotifyOptions, type NotifyCli } from './notify-args.js';
-import { planRun, type CasePlan, type CheckedArgs, type MergePlan, type RunPlan } from './plan.js';
+import { planRun, type CasePlan, type CheckedArgs, type DiffPlan, type MergePlan, type RunPlan } from './plan.js';
 import { parseShard, type Shard } from '../scan/place/shard.js';
 import { CaseError } from '../case/db.js';
 import { openCase, pickRun, runs, type RunRow } from '../case/store.js';
@@ -22,11 +22,11 @@ function program(): Command {
     new Command('leaktally')
       .description(
         'Size a leak of recorded phone calls: files, hours and date spans per customer folder.\n' +
-          'Every mode is an option (--from, --merge), never a subcommand: a folder named "report" or "merge" is scanned.',
+          'Every mode is an option (--from, --diff, --merge), never a subcommand: a folder named "report" or "diff" is scanned.',
       )
       // optional to commander only so that --facts-template needs no folder; checked below
       .argument('[dir...]', "the leaked tree (read only; never written); with --merge: the shards' case files")
-      .usage('[options] <dir>, or: leaktally --from <case> [options], or: leaktally --merge <case> <shard.case>...')
+      .usage('[options] <dir> | --from <case> [options] | --diff <case> [options] | --merge <case> <shard.case>...')
       .option('--csv <file|->', 'write the per-customer summary CSV, then exit (no TUI)')
       .option('--json <file|->', 'write the same summary as JSON, then exit')
       .option('--files <file|->', 'write a per-file manifest CSV (streamed)')
@@ -53,7 +53,15 @@ function program(): Command {
       '--from <case>',
       "report from a case file instead of reading the tree (its last finished run, or --run); options not given are that run's",
     )
-    .option('--run <id>', 'with --from: the run of the case file to report')
+    .option(
+      '--run <id>',
+      'with --from: the run of the case file to report; with --diff: the later run (default: the last finished)',
+    )
+    .option(
+      '--diff <case>',
+      'what changed between two runs of a case file, per customer: files, hours, callers added, removed, changed (CSV on stdout, or --csv/--json)',
+    )
+    .option('--since <id>', 'with --diff: the earlier run (default: the finished run before the later one)')
     .option(
       '--shard <i/n>',
       "scan only slice i of n of the customers (by a stable hash of each customer's key) into --case; run every slice, on any machines, then --merge",
@@ -78,7 +86,7 @@ function program(): Command {
 export async function parseArgs(
   argv: string[],
   out: (s: string) => void = (s) => process.stdout.write(s),
-): Promise<RunPlan | MergePlan | 'exit'> {
+): Promise<RunPlan | MergePlan | DiffPlan | 'exit'> {
   const cmd = program();
   cmd.configureOutput({ writeOut: out, writeErr: () => {} });
   refuseRepeats(cmd);
@@ -99,6 +107,7 @@ export async function parseArgs(
     return 'exit';
   }
   if (o.merge !== undefined) return mergePlan(cmd, String(o.merge), argv);
+  if (o.diff !== undefined) return diffPlan(cmd, String(o.diff), argv);
   if (cmd.args.length > 1)
     throw new UsageError(
       `give one folder to scan, not ${cmd.args.length} (a name with spaces is quoted; --merge takes several case files)`,
@@ -133,7 +142,8 @@ export async function parseArgs(
     dir = root.toString();
     dirShown = run.root_shown;
   } else {
-    if (o.run !== undefined) throw new UsageError('--run needs --from CASE');
+    if (o.run !== undefined) throw new UsageError('--run needs --from CASE or --diff CASE');
+    if (o.since !== undefined) throw new UsageError('--since needs --diff CASE');
     if (cmd.args[0] === undefined) throw new UsageError("missing required argument 'dir'");
     dir = cmd.args[0];
     const raw = rawBytesOf(dir);
@@ -270,6 +280,7 @@ const PATH_OPTIONS = new Set([
   '--case',
   '--from',
   '--merge',
+  '--diff',
 ]);
 const STDOUT_OPTIONS = new Set(['--csv', '--json', '--files']);
 
@@ -387,6 +398,50 @@ function mergePlan(cmd: Command, out: string, argv: string[]): MergePlan {
     throw new UsageError(`--merge: ${printable(out)} is not a regular file; give a file name`);
   const opts = cmd.opts<Record<string, unknown>>();
   return { merge: { out, inputs: [...cmd.args], argv, allowIncomplete: opts.allowIncomplete === true } };
+}
+
+/**
+ * --diff CASE [--run N] [--since M]: two runs of a case file compared. Its outputs are --csv and --json
+ * (the CSV on stdout when neither is given); the tree is not read.
+ */
+function diffPlan(cmd: Command, path: string, argv: string[]): DiffPlan {
+  const allowed = new Set(['diff', 'run', 'since', 'csv', 'json', 'delimiter', 'allowIncomplete']);
+  for (const opt of cmd.options) {
+    const key = opt.attributeName();
+    if (allowed.has(key) || cmd.getOptionValueSource(key) !== 'cli') continue;
+    throw new UsageError(
+      `--diff compares two runs as they were stored; ${opt.long ?? ''} does not apply (give --csv, --json, --delimiter, --run, --since)`,
+    );
+  }
+  if (cmd.args.length) throw new UsageError('--diff reads a case file, not a folder: give one of them');
+  const o = cmd.opts<Record<string, string | boolean | undefined>>();
+  const delimiter = String(o.delimiter);
+  if (delimiter !== ',' && delimiter !== ';')
+    throw new UsageError(`--delimiter must be ',' or ';', not "${printable(delimiter)}"`);
+  const run = (flag: string, v: unknown): number | undefined =>
+    v === undefined ? undefined : wholeNumber(flag, v, 1, Number.MAX_SAFE_INTEGER);
+  const csv = o.csv as string | undefined;
+  const json = o.json as string | undefined;
+  const outputs: (readonly [string, string | undefined])[] = [
+    ['--csv', csv ?? (json === undefined ? '-' : undefined)],
+    ['--json', json],
+    ['--diff', path],
+  ];
+  const plans = planOutputs(outputs, '/nonexistent-tree');
+  if (typeof plans === 'string') throw new UsageError(printable(plans));
+  closePlans(plans.values());
+  return {
+    diff: {
+      path,
+      to: run('--run', o.run),
+      since: run('--since', o.since),
+      csv: csv ?? (json === undefined ? '-' : undefined),
+      json,
+      delimiter,
+      argv,
+      allowIncomplete: o.allowIncomplete === true,
+    },
+  };
 }
 
 /** A whole number in decimal digits only: Number() also takes '0x2', '1.0', ' 2' and '1e1'. */

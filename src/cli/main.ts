@@ -9,6 +9,7 @@ import { describeError } from '../report/output/target.js';
 import { printable } from '../scan/place/names.js';
 import { loadTui } from '../tui/load.js';
 import { runMerge } from './merge-run.js';
+import { runDiff } from './diff-run.js';
 import { EvidenceError } from '../scan/walk/walk.js';
 
 const isBrokenPipe = (e: unknown): boolean => (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
@@ -63,6 +64,11 @@ export async function main(argv: string[]): Promise<number> {
   if ('merge' in plan) {
     handOn();
     return runMerge(plan);
+  }
+  if ('diff' in plan) {
+    const diff = runDiff(plan); // takes the signals over before its first await
+    handOn();
+    return await diff;
   }
   // @types/node declares isTTY a boolean, but it is undefined when the stream is not a terminal
   const terminal =

@@ -41,6 +41,21 @@ export interface MergePlan {
   merge: { out: string; inputs: string[]; argv: string[]; allowIncomplete: boolean };
 }
 
+/** --diff: two runs of a case file compared (nothing is scanned). */
+export interface DiffPlan {
+  diff: {
+    path: string;
+    /** the later run (default: the last finished) and the earlier (default: the finished run before it) */
+    to?: number;
+    since?: number;
+    csv?: string;
+    json?: string;
+    delimiter: Delimiter;
+    argv: string[];
+    allowIncomplete: boolean;
+  };
+}
+
 export interface RunPlan {
   scan: ScanConfig;
   case?: CasePlan;

@@ -1,0 +1,172 @@
+/**
+ * `--diff CASE [--run N] [--since M]` on the command line: the two runs picked, compared (case/diff.ts)
+ * and written (report/write/diff.ts) whole or not at all, the case file locked against a run writing it.
+ */
+import { CaseError } from '../case/db.js';
+import { diffRuns } from '../case/diff.js';
+import { openCase, runs, type RunRow } from '../case/store.js';
+import { EXIT, signalExitCode, stopSignals } from '../report/exit.js';
+import { OutputWriteError, openOutput, removeTemporaryFiles, type Output } from '../report/output/atomic.js';
+import { planOutputs } from '../report/output/target.js';
+import { diffCsv, diffJson, type DiffContext } from '../report/write/diff.js';
+import { printable, printableLines } from '../scan/place/names.js';
+import { lockCaseFile } from './case-lock.js';
+import type { DiffPlan } from './plan.js';
+
+const say = (line: string): void => void process.stderr.write(`leaktally: ${printable(line)}\n`);
+
+class DiffError extends Error {}
+
+/** The options a run placed its files by: two runs placed differently move files between rows. */
+const PLACEMENT = ['depth', 'pattern', 'tz', 'country', 'register'] as const;
+
+function options(r: RunRow): Record<string, unknown> {
+  try {
+    return JSON.parse(r.options) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+/** The later run (--run, else the last finished) and the earlier (--since, else the finished run before it). */
+function pick(all: RunRow[], path: string, to?: number, since?: number): [RunRow, RunRow] {
+  const list = all.map((r) => `${r.id} (${r.outcome}, ${r.started_at})`).join('; ') || 'none';
+  const finished = all.filter((r) => r.finished_at !== null);
+  const after = to === undefined ? finished[finished.length - 1] : all.find((r) => Number(r.id) === to);
+  if (!after)
+    throw new DiffError(
+      to === undefined ? `${path} holds no finished run (runs: ${list})` : `${path} has no run ${to} (runs: ${list})`,
+    );
+  const before =
+    since === undefined
+      ? finished.filter((r) => Number(r.id) < Number(after.id)).pop()
+      : all.find((r) => Number(r.id) === since);
+  if (!before)
+    throw new DiffError(
+      since === undefined
+        ? `${path} holds no finished run before run ${after.id} to compare it with (runs: ${list}); give --since N`
+        : `${path} has no run ${since} (runs: ${list})`,
+    );
+  if (before.id === after.id) throw new DiffError(`--since and --run name the same run (${after.id})`);
+  for (const r of [before, after]) {
+    const shard = options(r).shard;
+    if (typeof shard === 'string')
+      throw new DiffError(`run ${r.id} is shard ${shard} (a slice of the customers): compare merged runs (--merge)`);
+  }
+  return [before, after];
+}
+
+const described = (r: RunRow): Record<string, unknown> => ({
+  run: Number(r.id),
+  started_at: r.started_at,
+  finished_at: r.finished_at,
+  outcome: r.outcome,
+  complete: Number(r.complete) === 1,
+  files: r.files === null ? null : Number(r.files),
+  tool_version: r.tool_version,
+});
+
+/** Returns the exit code: 0; 3 when either run was incomplete (unless --allow-incomplete); 2, 1 as for a scan. */
+export async function runDiff(plan: DiffPlan): Promise<number> {
+  const d = plan.diff;
+  const lock = lockCaseFile(d.path, '--diff', say);
+  if (typeof lock === 'string') {
+    say(lock);
+    return EXIT.usage;
+  }
+  const outputs: Output[] = [];
+  let signal: string | undefined;
+  const handlers = stopSignals.map((s) => {
+    const h = (): void => {
+      signal ??= s;
+    };
+    process.on(s, h);
+    return [s, h] as const;
+  });
+  try {
+    let opened;
+    try {
+      opened = openCase(d.path, { create: false });
+    } catch (e) {
+      if (e instanceof CaseError) throw new DiffError(e.message);
+      throw e;
+    }
+    let text: { csv?: string; json?: string };
+    let incomplete: string[];
+    try {
+      const [before, after] = pick(runs(opened.db), d.path, d.to, d.since);
+      const ob = options(before);
+      const oa = options(after);
+      const moved = PLACEMENT.filter((k) => JSON.stringify(ob[k] ?? null) !== JSON.stringify(oa[k] ?? null));
+      if (moved.length)
+        say(
+          `runs ${before.id} and ${after.id} placed files by different ${moved.map((k) => `--${k}`).join(', ')}: a file whose row changed is counted as removed from its old row and added to its new`,
+        );
+      incomplete = [before, after]
+        .filter((r) => r.outcome !== 'done' || Number(r.complete) !== 1)
+        .map(
+          (r) =>
+            `run ${r.id}: ${r.outcome !== 'done' ? `its scan ${r.outcome === 'running' ? 'never finished' : `was ${r.outcome}`}` : (r.completeness ?? 'incomplete').replace(/^incomplete: /, '')}`,
+        );
+      const ctx: DiffContext = {
+        completeness: incomplete.length
+          ? `incomplete: ${incomplete.join('; ')} (a file not read there counts as removed or added)`
+          : 'complete',
+        before: described(before),
+        after: described(after),
+      };
+      const diff = diffRuns(opened.db, before, after);
+      text = {
+        csv: d.csv === undefined ? undefined : diffCsv(diff, ctx, d.delimiter),
+        json: d.json === undefined ? undefined : diffJson(diff, ctx),
+      };
+      say(
+        `run ${after.id} against run ${before.id}: ${diff.total.added} files added, ${diff.total.removed} removed, ${diff.total.changed} changed`,
+      );
+    } finally {
+      opened.db.close();
+    }
+    const files = planOutputs(
+      [
+        ['--csv', d.csv === '-' ? undefined : d.csv],
+        ['--json', d.json === '-' ? undefined : d.json],
+      ],
+      '/nonexistent-tree',
+    );
+    if (typeof files === 'string') throw new DiffError(files);
+    for (const [flag, p] of files) {
+      const out = await openOutput(p);
+      outputs.push(out);
+      await out.send(flag === '--csv' ? text.csv! : text.json!);
+    }
+    if (signal) throw new DiffError(`interrupted (${signal}); nothing written`);
+    for (const out of outputs) await out.commit();
+    const tty = (process.stdout.isTTY as boolean | undefined) === true;
+    if (d.csv === '-') process.stdout.write(tty ? printableLines(text.csv!) : text.csv!);
+    if (d.json === '-') process.stdout.write(text.json!);
+    if (!incomplete.length) return EXIT.ok;
+    if (d.allowIncomplete) {
+      say(`incomplete (${incomplete.join('; ')}); exit 0 (--allow-incomplete)`);
+      return EXIT.ok;
+    }
+    say(
+      `incomplete: ${incomplete.join('; ')}; the outputs say so (exit ${EXIT.incomplete}; --allow-incomplete exits 0)`,
+    );
+    return EXIT.incomplete;
+  } catch (e) {
+    for (const out of outputs) out.abort();
+    removeTemporaryFiles();
+    if (e instanceof DiffError) {
+      say(`--diff: ${e.message}`);
+      return signal ? signalExitCode(signal as (typeof stopSignals)[number]) : EXIT.usage;
+    }
+    if (e instanceof OutputWriteError || (e instanceof Error && e.message.startsWith('cannot write '))) {
+      say(`--diff: ${e.message}; nothing written`);
+      return EXIT.output;
+    }
+    throw e;
+  } finally {
+    for (const [s, h] of handlers) process.off(s, h);
+    lock.release();
+  }
+}
