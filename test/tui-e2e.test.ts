@@ -4,7 +4,7 @@
  */
 import { beforeAll, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { CLI, LEAK, csvObjects, put, tempDir, unprivileged, unprivilegedRuntime } from './helpers.js';
@@ -16,7 +16,7 @@ import { describeWith, missing, unavailable } from './needs.js';
 function ui(name: string, columns: number, rows: number, root: string, args = '', prefix = '') {
   const cwd = tempDir();
   // HOME is the test's folder: the export's default folder (never the current folder, the repository)
-  const script = `cd '${cwd}'\necho BEFORE-UI\n${prefix} env -u CI HOME='${cwd}' TZ=Europe/Stockholm '${process.execPath}' '${CLI}' '${root}' ${args}\necho $? > exit-code.part && mv exit-code.part exit-code\nsleep 600\n`;
+  const script = `cd '${cwd}'\necho BEFORE-UI\n${prefix} env -u CI HOME='${cwd}' TZ=Europe/Stockholm '${process.execPath}' '${CLI}' ${root ? `'${root}'` : ''} ${args}\necho $? > exit-code.part && mv exit-code.part exit-code\nsleep 600\n`;
   const t = terminal(name, columns, rows, script, cwd);
   // written whole (renamed into place): a read never sees the file empty between its creation and the echo
   const exitCode = (): string | undefined =>
@@ -298,6 +298,34 @@ describeWith(['tmux'], 'the UI in a real terminal', () => {
       bad.kill();
     }
   }, 300_000);
+
+  it('--from on a terminal opens the stored run, the tree gone: the same table, q exits 0', async () => {
+    const dir = tempDir();
+    const tree = join(dir, 'tree');
+    expect(spawnSync('cp', ['-a', LEAK, tree]).status).toBe(0);
+    const db = join(dir, 'leak.case');
+    const scan = spawnSync(process.execPath, [CLI, tree, '--tz', 'Europe/Stockholm', '--case', db, '--no-tui'], {
+      env: { ...process.env, CI: '1' },
+    });
+    expect(scan.status, String(scan.stderr)).toBe(0);
+    rmSync(tree, { recursive: true });
+    const t = ui('from', 80, 24, '', `--from '${db}'`);
+    try {
+      await waitFor(() => t.screen().includes('done 100%'), 'the table', t.screen);
+      expect(t.screen()).toMatch(/TOTAL \(4\)\s+24\s+19/);
+      t.keys('Enter');
+      await waitFor(() => t.screen().includes('Recordings per month'), 'the customer view', t.screen);
+      t.keys('Escape');
+      t.keys('q'); // nothing exported: asked, as after a scan
+      await waitFor(() => t.screen().includes('nothing has been exported'), 'the question', t.screen);
+      t.keys('y');
+      await waitFor(() => t.exitCode() !== undefined, 'the exit', t.screen);
+      expect(t.exitCode()).toBe('0');
+      expect(givenBack(t.screen())).toBe(true);
+    } finally {
+      t.kill();
+    }
+  }, 120_000);
 
   it('NO_COLOR: no colour escapes on screen', async () => {
     const t = ui('nc', 80, 24, LEAK, '', 'NO_COLOR=1 FORCE_COLOR=1');

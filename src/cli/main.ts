@@ -10,6 +10,7 @@ import { printable } from '../scan/place/names.js';
 import { loadTui } from '../tui/load.js';
 import { runMerge } from './merge-run.js';
 import { runDiff } from './diff-run.js';
+import { openStored } from './open.js';
 import { EvidenceError } from '../scan/walk/walk.js';
 
 const isBrokenPipe = (e: unknown): boolean => (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
@@ -75,6 +76,11 @@ export async function main(argv: string[]): Promise<number> {
     (process.stdout.isTTY as boolean | undefined) === true &&
     (process.stdin.isTTY as boolean | undefined) === true &&
     !process.env.CI;
+  if (!plan.outputs.headless && terminal && plan.case?.mode === 'from') {
+    const opened = openStored(plan); // takes the signals over before its first await
+    handOn();
+    return await opened;
+  }
   if (!plan.outputs.headless && terminal) {
     // loaded only here: a headless run never loads React and Ink
     const { runTui } = await loadTui();

@@ -125,8 +125,9 @@ export function planRun(
       delimiter: a.delimiter,
       // a shard writes its case file only (args.ts refuses its other outputs)
       summaryOnStdout: !summaryElsewhere && a.files !== '-' && !a.shard,
-      // a case file is written or read by the headless run (the UI does not take one yet)
-      headless: !a.tui || summaryElsewhere || a.files !== undefined || a.case !== undefined,
+      // a case file is written by the headless run (the UI does not write one); --from alone on a
+      // terminal opens the stored run in the UI (cli/open.ts)
+      headless: !a.tui || summaryElsewhere || a.files !== undefined || a.case?.mode === 'write',
       allowIncomplete: a.allowIncomplete,
     },
     shownRoot: a.dirShown ?? a.dir,

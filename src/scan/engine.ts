@@ -527,6 +527,37 @@ export async function replayScan(
   };
 }
 
+/**
+ * The one snapshot of a scan already made (a case file's run, replayed): finished, its figures the
+ * result's. What a face that shows a live scan shows for a stored one (the UI on --from).
+ */
+export function finishedSnapshot(result: ScanResult): ScanSnapshot {
+  const t = result.totals;
+  return Object.freeze({
+    seq: 1,
+    progress: Object.freeze({
+      phase: result.partial ? 'stopped' : 'done',
+      found: t.files,
+      done: t.files,
+      walkDone: !result.partial,
+      audioMicros: t.audioMicros,
+      audioFiles: t.audioFiles,
+      unreadable: t.unreadableFiles,
+      bytes: t.bytes,
+      elapsedMs: result.finishedAt.getTime() - result.startedAt.getTime(),
+      unreadableFolders: result.unreadableFolders,
+      linksSkipped: result.linksSkipped,
+      specialSkipped: result.specialSkipped,
+      unmatched: result.unmatched,
+    } satisfies Progress),
+    customers: Object.freeze(result.customers.map((c) => Object.freeze({ ...c }))),
+    totals: Object.freeze({ ...t }),
+    folderErrors: Object.freeze(result.folderErrors.map((e) => Object.freeze({ ...e }))),
+    finished: true,
+    result,
+  });
+}
+
 /** Scan a tree and return the result (the whole engine in one call). */
 export function scan(config: ScanConfig, onRecord?: (r: FileRecord) => void): Promise<ScanResult> {
   return new Scanner(config, onRecord).run();

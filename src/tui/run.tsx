@@ -5,7 +5,7 @@ import type { Delimiter } from '../report/write/summary.js';
 import type { NotifyOptions } from '../report/notify/notify.js';
 import { removeTemporaryFiles } from '../report/output/atomic.js';
 import { App } from './App.js';
-import { snapshotSource } from './snapshot.js';
+import { resultSource, snapshotSource, type SnapshotSource } from './snapshot.js';
 import { exitCodeOf } from '../report/notify/completeness.js';
 import { signalExitCode, stopSignals } from '../report/exit.js';
 
@@ -60,14 +60,26 @@ export async function showScan(scanner: Scanner, delimiter: Delimiter, opts: Tui
   return (await show(scanner, delimiter, opts)).result;
 }
 
-async function show(
-  scanner: Scanner,
+/**
+ * The UI over a scan already made (a case file's run, replayed: --from on a terminal, as `ncdu -f`
+ * opens a saved scan): browse, filter, export, until the user quits. Returns the exit code as runTui.
+ */
+export async function runTuiOnResult(result: ScanResult, delimiter: Delimiter, opts: TuiOptions = {}): Promise<number> {
+  const r = await showSource(resultSource(result), Promise.resolve(result), delimiter, opts);
+  return r.code === 0 ? exitCodeOf(r.result, opts.allowIncomplete, opts.notify?.register) : r.code;
+}
+
+function show(scanner: Scanner, delimiter: Delimiter, opts: TuiOptions): Promise<{ code: number; result: ScanResult }> {
+  return showSource(snapshotSource(scanner), scanner.run(), delimiter, opts);
+}
+
+async function showSource(
+  source: SnapshotSource,
+  done: Promise<ScanResult>,
   delimiter: Delimiter,
   opts: TuiOptions,
 ): Promise<{ code: number; result: ScanResult }> {
-  const config = scanner.config;
-  const done = scanner.run();
-  const source = snapshotSource(scanner);
+  const config = source.config;
   let code = 0;
   process.stdout.write(ENTER_ALT);
   const leave = (): void => void process.stdout.write(LEAVE_ALT);
@@ -90,7 +102,7 @@ async function show(
   const handlers = stopSignals.map((signal) => {
     const on = (): void => {
       code = signalExitCode(signal);
-      scanner.stop();
+      source.stop();
       app.unmount();
     };
     process.once(signal, on);
@@ -103,7 +115,7 @@ async function show(
     leave();
     process.off('exit', leave);
     for (const off of handlers) off();
-    scanner.stop();
+    source.stop();
     removeTemporaryFiles(); // an export under way when the user quit
   }
   return { code, result: await done };

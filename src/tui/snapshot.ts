@@ -4,7 +4,7 @@
  * drawing. This file is the one seam between the engine and the UI.
  */
 import type { CustomerTotals, RowKind } from '../scan/tally/aggregate.js';
-import type { ScanResult, ScanSnapshot, Scanner } from '../scan/engine.js';
+import { finishedSnapshot, type ScanResult, type ScanSnapshot, type Scanner } from '../scan/engine.js';
 
 export type { ScanSnapshot };
 
@@ -71,5 +71,20 @@ export function snapshotSource(scanner: Scanner): SnapshotSource {
     stop: () => scanner.stop(),
     // while the scan runs: the result as it stands, partial
     result: (s) => s.result ?? scanner.result(),
+  };
+}
+
+/** A scan already made (a case file's run): one finished snapshot, nothing to stop. */
+export function resultSource(result: ScanResult): SnapshotSource {
+  const s = finishedSnapshot(result);
+  return {
+    config: result.config,
+    snapshot: () => s,
+    subscribe(fn) {
+      queueMicrotask(() => fn(s));
+      return () => {};
+    },
+    stop: () => {},
+    result: () => result,
   };
 }
