@@ -1,0 +1,193 @@
+/**
+ * Issue 19, attack round 9b: lengths forged in the native formats read by hand (Shorten, WavPack, TTA,
+ * AMR and others), each built here byte by byte or from a file ffmpeg makes, judged by ffmpeg's
+ * decoded length. The rule each reader follows: count what the frames hold, each frame at most its
+ * codec's largest frame; a header's or table's count is a claim.
+ */
+import { describe, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { probeFile } from '../src/scan/probe/index.js';
+import type { ProbeResult } from '../src/scan/probe/types.js';
+import { put, tempDir } from './helpers.js';
+import { ffmpegEncoder, itWith } from './needs.js';
+
+const dir = tempDir('leaktally-native-');
+
+/** ffmpeg's decoded length (the judge): samples of its first audio stream at 8 kHz mono. */
+function decoded(path: string): number {
+  const r = spawnSync(
+    'ffmpeg',
+    ['-v', 'quiet', '-i', path, '-map', '0:a:0', '-f', 's16le', '-ac', '1', '-ar', '8000', '-'],
+    { maxBuffer: 1 << 28 },
+  );
+  return r.stdout.length / 2 / 8000;
+}
+
+async function probe(path: string): Promise<ProbeResult> {
+  return (await probeFile(path, path.slice(path.lastIndexOf('/') + 1))).probe;
+}
+
+/** a length no more than the judge's (a frame's slack) */
+function notOver(p: ProbeResult, judge: number): void {
+  if (p.kind === 'audio') expect(p.seconds!).toBeLessThanOrEqual(judge + 0.03);
+}
+
+// ---------------------------------------------------------------- Shorten
+
+/** Bits written most significant first, with Shorten's Rice codes (zeros ended by a one, then k low bits). */
+class BitWriter {
+  private bits: number[] = [];
+  put(v: number, n: number): void {
+    for (let i = n - 1; i >= 0; i--) this.bits.push(Math.floor(v / 2 ** i) & 1);
+  }
+  rice(v: number, k: number): void {
+    for (let i = 0; i < Math.floor(v / 2 ** k); i++) this.bits.push(0);
+    this.bits.push(1);
+    this.put(v % 2 ** k, k);
+  }
+  /** an unsigned number of a version 2 stream: the width of its code first */
+  uint(v: number, k = 2): void {
+    this.rice(k, 2);
+    this.rice(v, k);
+  }
+  bytes(): Buffer {
+    while (this.bits.length % 8) this.bits.push(0);
+    const b = Buffer.alloc(this.bits.length / 8);
+    for (let i = 0; i < this.bits.length; i++) if (this.bits[i]) b[i >> 3]! |= 0x80 >> (i & 7);
+    return b;
+  }
+}
+
+/**
+ * A Shorten version 2 stream of a tone, 16-bit mono at 8 kHz, coded as shorten does (a DIFF1 or
+ * QLPC command a block of 256 residuals, Rice codes sized by the block's mean), its original WAV
+ * header claiming `claimed` samples, then QUIT and `pad` bytes of zeros.
+ */
+function shorten(samples: number, claimed: number, pad: number, qlpc = false): Buffer {
+  const w = new BitWriter();
+  w.uint(5, 4); // file type: signed 16-bit little-endian
+  w.uint(1, 0); // channels
+  w.uint(256, 8); // block size
+  w.uint(qlpc ? 1 : 0, 2); // LPC order
+  w.uint(0, 0); // mean blocks
+  w.uint(0, 1); // bytes to skip
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0, 'latin1');
+  h.writeUInt32LE(36 + claimed * 2, 4);
+  h.write('WAVEfmt ', 8, 'latin1');
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(8000, 24);
+  h.writeUInt32LE(16000, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36, 'latin1');
+  h.writeUInt32LE(claimed * 2, 40);
+  w.rice(9, 2); // VERBATIM: the original header
+  w.rice(h.length, 5);
+  for (const byte of h) w.rice(byte, 8);
+  let prev = 0;
+  for (let s = 0; s + 256 <= samples; s += 256) {
+    const res: number[] = [];
+    for (let i = s; i < s + 256; i++) {
+      const x = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000));
+      res.push(x - prev);
+      prev = x;
+    }
+    const mean = res.reduce((a, r) => a + Math.abs(r), 0) / 256;
+    const k = Math.max(0, Math.round(Math.log2(mean + 1)));
+    w.rice(qlpc ? 7 : 1, 2); // QLPC or DIFF1
+    w.rice(k, 3); // the residuals' Rice width less one
+    if (qlpc) {
+      w.rice(1, 2); // order 1
+      w.rice(64, 6); // coefficient 32 (1.0 in 1/32), signed
+    }
+    for (const r of res) w.rice(r >= 0 ? 2 * r : -2 * r - 1, k + 1);
+  }
+  w.rice(4, 2); // QUIT
+  return Buffer.concat([Buffer.from('ajkg\x02', 'latin1'), w.bytes(), Buffer.alloc(pad)]);
+}
+
+describe('Shorten: the blocks are walked, the original header is a claim (attack round 9b)', () => {
+  itWith(
+    ['ffmpeg'],
+    'a stream of 64 blocks is 2.048 s, in DIFF and QLPC blocks alike, as ffmpeg decodes it',
+    async () => {
+      for (const qlpc of [false, true]) {
+        const path = put(dir, `tone${qlpc ? '-qlpc' : ''}.shn`, shorten(16384, 16384, 0, qlpc));
+        const p = await probe(path);
+        expect(p).toMatchObject({ kind: 'audio', codec: 'SHORTEN', seconds: 2.048 });
+        expect(p.error).toBeUndefined();
+        expect(decoded(path)).toBeCloseTo(2.048, 3);
+      }
+    },
+  );
+  itWith(['ffmpeg'], '1 s of blocks, QUIT and 10 KB of padding, its header claiming 800 s, is 1 s', async () => {
+    // before: 800 s counted (the generic floor allows 0.08 s a byte), ffmpeg decoding 0.992 s
+    const path = put(dir, 'claim.shn', shorten(7936, 800 * 8000, 10_000));
+    const p = await probe(path);
+    expect(p).toMatchObject({ kind: 'audio', seconds: 0.992 });
+    expect(p.error).toMatch(/header claims 6400000 samples; counted the 7936/);
+    notOver(p, decoded(path));
+  });
+});
+
+// ---------------------------------------------------------------- WavPack, TTA
+
+describe('WavPack and TTA: a block or frame holds what its bytes can (attack round 9b)', () => {
+  itWith(
+    ['ffmpeg', ffmpegEncoder('wavpack')],
+    'WavPack: 60 bare block headers of 150,000 samples each (no bitstream) after a real file count nothing',
+    async () => {
+      const path = join(dir, 'tone.wv');
+      spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=5', '-c:a', 'wavpack', path]);
+      const b = readFileSync(path);
+      let p = 0;
+      let next = 0;
+      let last = b.subarray(0, 32);
+      while (p + 32 <= b.length && b.toString('latin1', p, p + 4) === 'wvpk') {
+        last = b.subarray(p, p + 32);
+        next = last.readUInt32LE(16) + last.readUInt32LE(20);
+        p += 8 + last.readUInt32LE(4);
+      }
+      const bare: Buffer[] = [];
+      for (let i = 0; i < 60; i++) {
+        const h = Buffer.from(last);
+        h.writeUInt32LE(24, 4); // the block is its header alone
+        h.writeUInt32LE(next, 16); // indexes following on
+        h.writeUInt32LE(150_000, 20);
+        next += 150_000;
+        bare.push(h);
+      }
+      const forged = put(dir, 'bare.wv', Buffer.concat([b.subarray(0, p), ...bare]));
+      // before: 5 + 1,125 s counted from 25 KB, ffmpeg decoding 5 s
+      const r = await probe(forged);
+      expect(r).toMatchObject({ kind: 'audio', seconds: 5 });
+      expect(r.error).toMatch(/60 blocks without a bitstream/);
+      notOver(r, decoded(forged));
+    },
+  );
+  itWith(['ffmpeg'], 'TTA: a seek table of 1,000 12-byte frames of junk is no 1,045 s', async () => {
+    const rate = 8000;
+    const frameLen = Math.floor((256 * rate) / 245);
+    const n = 1000;
+    const h = Buffer.alloc(22);
+    h.write('TTA1', 0, 'latin1');
+    h.writeUInt16LE(1, 4);
+    h.writeUInt16LE(1, 6);
+    h.writeUInt16LE(16, 8);
+    h.writeUInt32LE(rate, 10);
+    h.writeUInt32LE(n * frameLen, 14);
+    const table = Buffer.alloc(n * 4 + 4);
+    for (let i = 0; i < n; i++) table.writeUInt32LE(12, i * 4);
+    const path = put(dir, 'junk.tta', Buffer.concat([h, table, Buffer.alloc(n * 12, 0x55)]));
+    // before: 1,044.9 s from 16 KB (under the generic floor), ffmpeg decoding nothing; now at most
+    // a sample a bit past each frame's CRC: 64 samples a frame
+    const p = await probe(path);
+    expect(decoded(path)).toBe(0);
+    expect(p.kind === 'audio' ? p.seconds : 0).toBeLessThanOrEqual((n * 64) / rate);
+  });
+});
