@@ -4,7 +4,7 @@
  * decoded length. The rule each reader follows: count what the frames hold, each frame at most its
  * codec's largest frame; a header's or table's count is a claim.
  */
-import { describe, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -189,5 +189,24 @@ describe('WavPack and TTA: a block or frame holds what its bytes can (attack rou
     const p = await probe(path);
     expect(decoded(path)).toBe(0);
     expect(p.kind === 'audio' ? p.seconds : 0).toBeLessThanOrEqual((n * 64) / rate);
+  });
+});
+
+// ---------------------------------------------------------------- AMR
+
+describe('AMR: a file is walked to its end, not sized from its head (attack round 9b)', () => {
+  // (ffmpeg decodes this file to 400 s, measured; not judged here: its 9,177,184 NO_DATA frames take it 20 s)
+  it('256 KiB of speech frames and 9 MB of NO_DATA frames after them are the speech', async () => {
+    const speech = Buffer.alloc(13 * 20_000); // mode 4.75 kbit/s frames of 13 bytes, 400 s
+    for (let i = 0; i < 20_000; i++) {
+      speech[i * 13] = 0x04; // frame type 0, quality bit set
+      for (let j = 1; j < 13; j++) speech[i * 13 + j] = (i * 7 + j * 13) & 0xff;
+    }
+    const nothing = Buffer.alloc(9 * 1024 * 1024 - speech.length, 0x7c); // frame type 15: NO_DATA, a byte each
+    const path = put(dir, 'tail.amr', Buffer.concat([Buffer.from('#!AMR\n', 'latin1'), speech, nothing]));
+    // before: sized from the mean frame of its first 256 KiB, 14,400 s; ffmpeg decodes 400 s
+    const p = await probe(path);
+    expect(p).toMatchObject({ kind: 'audio', codec: 'AMR', seconds: 400 });
+    expect(p.error).toMatch(/NO_DATA frames outside comfort noise carry nothing/);
   });
 });
