@@ -210,3 +210,65 @@ describe('AMR: a file is walked to its end, not sized from its head (attack roun
     expect(p.error).toMatch(/NO_DATA frames outside comfort noise carry nothing/);
   });
 });
+
+// ---------------------------------------------------------------- WAV
+
+/** A WAV of one fmt (16 bytes, mono) and one data chunk. */
+function wav(tag: number, rate: number, byteRate: number, align: number, bits: number, data: Buffer): Buffer {
+  const b = Buffer.alloc(44);
+  b.write('RIFF', 0, 'latin1');
+  b.writeUInt32LE(36 + data.length, 4);
+  b.write('WAVEfmt ', 8, 'latin1');
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(tag, 20);
+  b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(rate, 24);
+  b.writeUInt32LE(byteRate, 28);
+  b.writeUInt16LE(align, 32);
+  b.writeUInt16LE(bits, 34);
+  b.write('data', 36, 'latin1');
+  b.writeUInt32LE(data.length, 40);
+  return Buffer.concat([b, data]);
+}
+
+/** bytes of a fixed pseudo-random sequence (a decoder takes any bytes of these codecs as frames) */
+function noise(n: number): Buffer {
+  const b = Buffer.alloc(n);
+  let s = 1;
+  for (let i = 0; i < n; i++) b[i] = (s = (s * 1103515245 + 12345) >>> 0) >>> 24;
+  return b;
+}
+
+describe("WAV: a fixed-rate codec's bytes are sized at no lower a rate than its own (attack round 9b)", () => {
+  itWith(['ffmpeg'], 'G.729A and TrueSpeech with a byte rate of 300 B/s count what ffmpeg decodes', async () => {
+    // before: 10 KB of G.729A counted 33.3 s (ffmpeg 12.5 s), 9.6 KB of TrueSpeech 32 s (ffmpeg 9 s)
+    for (const [name, tag, align, bytes, seconds] of [
+      ['g729a', 0x83, 10, 10_000, 12.5],
+      ['truespeech', 0x22, 32, 9600, 9],
+    ] as const) {
+      const path = put(dir, `br300-${name}.wav`, wav(tag, 8000, 300, align, 1, noise(bytes)));
+      const p = await probe(path);
+      expect(p, name).toMatchObject({ kind: 'audio', seconds });
+      expect(p.error).toMatch(/byte rate 300 B\/s is under/);
+      notOver(p, decoded(path));
+    }
+  });
+  itWith(
+    ['ffmpeg', ffmpegEncoder('g722')],
+    'G.722 as ffmpeg writes it (tag 0x028F), its fact chunk gone and its byte rate 300 B/s',
+    async () => {
+      const path = join(dir, 'g722.wav');
+      spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=f=440:r=16000:d=5', '-c:a', 'g722', path]);
+      const b = readFileSync(path);
+      const at = b.indexOf('data');
+      const fmtAt = b.indexOf('fmt ');
+      expect(b.readUInt16LE(fmtAt + 8)).toBe(0x028f);
+      const forged = wav(0x028f, 16000, 300, 1, 4, b.subarray(at + 8));
+      const out = put(dir, 'br300-g722.wav', forged);
+      // before: 40 KB counted 133 s under its label WAV/0x028f; ffmpeg decodes 5 s
+      const p = await probe(out);
+      expect(p).toMatchObject({ kind: 'audio', codec: 'WAV/G722', seconds: 5 });
+      notOver(p, decoded(out));
+    },
+  );
+});
