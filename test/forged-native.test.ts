@@ -328,3 +328,31 @@ describe('MPEG-TS over 64 MiB: a tail timestamp is a claim the frames read judge
     expect(p.error).toMatch(/timestamps span 2010 s, more than twice what the frames read hold/);
   });
 });
+
+// ---------------------------------------------------------------- ADTS
+
+describe('ADTS over 8 MiB: walked to its end, not sized from 64 KiB at each end (attack round 9b)', () => {
+  itWith(['ffmpeg'], '20 s of AAC, 9 MB of zeros and the same 20 s again is the 40 s its frames hold', async () => {
+    const aac = join(dir, 't20.aac');
+    spawnSync(
+      'ffmpeg',
+      ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=20'].concat([
+        '-c:a',
+        'aac',
+        '-b:a',
+        '32k',
+        '-f',
+        'adts',
+        aac,
+      ]),
+    );
+    const b = readFileSync(aac);
+    const one = (await probe(aac)).seconds!;
+    const path = put(dir, 'zeros.aac', Buffer.concat([b, Buffer.alloc(9_000_000), b]));
+    // before: 2,931.7 s, the zeros sized as frames of the mean length; ffmpeg decodes the first 20.2 s
+    const p = await probe(path);
+    expect(p).toMatchObject({ kind: 'audio', codec: 'AAC' });
+    expect(p.seconds!).toBeCloseTo(2 * one, 6);
+    expect(p.seconds!).toBeLessThanOrEqual(2 * decoded(path) + 1);
+  });
+});
