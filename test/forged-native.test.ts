@@ -240,6 +240,16 @@ function noise(n: number): Buffer {
 }
 
 describe("WAV: a fixed-rate codec's bytes are sized at no lower a rate than its own (attack round 9b)", () => {
+  itWith(['ffmpeg'], 'PCM: a block align of 1 on 16-bit stereo is no sample frame of a byte', async () => {
+    const b = wav(1, 8000, 32000, 4, 16, noise(32_000)); // 1 s of 16-bit stereo
+    b.writeUInt16LE(2, 22); // stereo
+    b.writeUInt16LE(1, 32); // block align 1
+    const path = put(dir, 'align1.wav', b);
+    // before: 4 s counted (a byte a sample frame), ffmpeg decoding 1 s
+    const p = await probe(path);
+    expect(p).toMatchObject({ kind: 'audio', codec: 'WAV/PCM', seconds: 1 });
+    notOver(p, decoded(path));
+  });
   itWith(['ffmpeg'], 'G.729A and TrueSpeech with a byte rate of 300 B/s count what ffmpeg decodes', async () => {
     // before: 10 KB of G.729A counted 33.3 s (ffmpeg 12.5 s), 9.6 KB of TrueSpeech 32 s (ffmpeg 9 s)
     for (const [name, tag, align, bytes, seconds] of [
