@@ -366,3 +366,24 @@ describe('ADTS over 8 MiB: walked to its end, not sized from 64 KiB at each end 
     expect(p.seconds!).toBeLessThanOrEqual(2 * decoded(path) + 1);
   });
 });
+
+describe('MPEG-TS audio a player finds is not "no audio track" (attack round 9b)', () => {
+  itWith(
+    ['ffmpeg', ffmpegEncoder('pcm_bluray'), ffmpegEncoder('ac3')],
+    'M2TS with Blu-ray LPCM (0x80), and AC-3 as DVB private data (0x06 with its descriptor), are audio not read',
+    async () => {
+      const tone = ['-f', 'lavfi', '-i', 'sine=f=440:r=48000:d=2'];
+      for (const [name, args] of [
+        ['lpcm.m2ts', ['-c:a', 'pcm_bluray', '-f', 'mpegts', '-mpegts_m2ts_mode', '1']],
+        ['ac3.ts', ['-c:a', 'ac3', '-f', 'mpegts', '-mpegts_flags', 'system_b']],
+      ] as const) {
+        const path = join(dir, name);
+        spawnSync('ffmpeg', ['-v', 'error', '-y', ...tone, ...args, path]);
+        // before: 'other' ("video, no audio track", "MPEG-TS without an audio track"), not counted as a gap
+        const p = await probe(path);
+        expect(p, name).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/its frames are not read/) });
+        expect(decoded(path)).toBeGreaterThan(1.9);
+      }
+    },
+  );
+});

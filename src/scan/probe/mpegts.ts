@@ -49,6 +49,24 @@ const AUDIO_TYPES: Record<number, AudioType> = {
   0x86: 'other',
 };
 const VIDEO_TYPES = new Set([0x01, 0x02, 0x10, 0x1b, 0x24, 0x42, 0xea]);
+/**
+ * Blu-ray and AVCHD audio (192-byte M2TS packets only: in ATSC 0x80 is video): LPCM, TrueHD, E-AC-3,
+ * DTS-HD and the secondary streams. A camera's M2TS with LPCM was "video, no audio track".
+ */
+const BD_AUDIO_TYPES = new Set([0x80, 0x83, 0x84, 0x85, 0xa1, 0xa2]);
+/** descriptors that make a private-data stream (0x06) audio: DVB's AC-3, E-AC-3, DTS and AAC */
+const AUDIO_DESCRIPTORS = new Set([0x6a, 0x7a, 0x7b, 0x7c]);
+/** registration descriptor (0x05) formats of audio carried as private data */
+const AUDIO_FORMATS = new Set(['AC-3', 'EAC3', 'Opus', 'DTS1', 'DTS2', 'DTS3', 'BSSD', 'mlpa']);
+
+/** A private-data stream's ES descriptors name an audio codec. */
+function privateAudio(d: Buffer): boolean {
+  for (let i = 0; i + 2 <= d.length; i += 2 + d[i + 1]!) {
+    if (AUDIO_DESCRIPTORS.has(d[i]!)) return true;
+    if (d[i] === 0x05 && d[i + 1]! >= 4 && AUDIO_FORMATS.has(d.toString('latin1', i + 2, i + 6))) return true;
+  }
+  return false;
+}
 
 interface Packet {
   pid: number;
@@ -158,9 +176,16 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
             while (i + 5 <= s.length - 4) {
               const st = s[i]!;
               const pid = s.readUInt16BE(i + 1) & 0x1fff;
-              if (AUDIO_TYPES[st] && !audio) audio = { pid, type: AUDIO_TYPES[st], streamType: st };
+              const info = s.readUInt16BE(i + 3) & 0x0fff;
+              const type =
+                AUDIO_TYPES[st] ??
+                ((size === 192 && BD_AUDIO_TYPES.has(st)) ||
+                (st === 0x06 && privateAudio(s.subarray(i + 5, Math.min(s.length - 4, i + 5 + info))))
+                  ? 'other'
+                  : undefined);
+              if (type && !audio) audio = { pid, type, streamType: st };
               if (VIDEO_TYPES.has(st)) sawVideo = true;
-              i += 5 + (s.readUInt16BE(i + 3) & 0x0fff);
+              i += 5 + info;
             }
           }
         }
