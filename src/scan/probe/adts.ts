@@ -2,7 +2,8 @@
  * ADTS AAC (.aac files from phone and browser recorders) by hand: the stream is bare frames of 1024
  * samples with no length anywhere, and music-metadata's length scan reads every frame (switched off
  * here, so such files were unreadable). A file up to WALK_MAX (8 MiB: over an hour of speech) is read
- * and walked frame by frame (exact); a larger one is walked at its head and tail and sized from the mean frame length (stated in the note).
+ * and walked frame by frame (exact), one up to ADTS_WALK_MAX walked so a chunk at a time (exact); a
+ * larger one is walked at its head and tail and sized from the mean frame length (stated in the note).
  *
  * A frame counts only when its payload can hold audio: a raw data block of one channel is at least
  * 4 bytes (element id, tag, global gain, ics_info, the tool flags and END: 32 bits, ISO/IEC 14496-3
@@ -15,6 +16,14 @@ import type { FileSource, ProbeResult } from './types.js';
 
 const RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 const WINDOW = 64 * 1024;
+/**
+ * A file up to this size is walked whole, CHUNK bytes at a time: sized from a head and a tail of
+ * WINDOW bytes, 64 KiB of real frames at each end of 9 MB of zeros counted the zeros as frames of
+ * the mean length (attack round 9b). A frame is 7 to 8,191 bytes.
+ */
+const ADTS_WALK_MAX = 64 * 1024 * 1024;
+const CHUNK = 1024 * 1024;
+const MAX_FRAME = 8191;
 /** the least payload of a raw data block that holds a channel (see above) */
 const MIN_BLOCK = 4;
 
@@ -36,14 +45,20 @@ interface Walk {
   empty: number;
 }
 
-/** Complete frames from p, resynchronising on the fixed header; a frame cut by the buffer's end is not counted. */
-function walk(b: Buffer, p: number, fixed: number): Walk {
-  const w: Walk = { frames: 0, blocks: 0, bytes: 0, empty: 0 };
-  while (p + 7 <= b.length) {
+/**
+ * Complete frames from p that start before `limit`, resynchronising on the fixed header; a frame cut
+ * by the buffer's end is not counted. `at`: where the walk stopped (the next frame, or past the last).
+ */
+function walk(b: Buffer, p: number, fixed: number, limit = b.length, into?: Walk): Walk & { at: number } {
+  const w: Walk = into ?? { frames: 0, blocks: 0, bytes: 0, empty: 0 };
+  while (p + 7 <= b.length && p < limit) {
     const len = frameLen(b, p, fixed);
     if (!len) {
       const q = sync(b, p + 1, fixed);
-      if (q < 0) break;
+      if (q < 0) {
+        p = Math.max(p, limit);
+        break;
+      }
       p = q;
       continue;
     }
@@ -57,7 +72,7 @@ function walk(b: Buffer, p: number, fixed: number): Walk {
     else w.empty++;
     p += len;
   }
-  return w;
+  return Object.assign(w, { at: p });
 }
 
 /** The first frame at or after p that the next frame confirms (or that ends the buffer). */
@@ -71,9 +86,23 @@ function sync(b: Buffer, from: number, fixed: number): number {
   return -1;
 }
 
+/** Frames walked from p to end, CHUNK bytes at a time (a chunk read with room for a frame that starts in it). */
+function walkChunks(src: FileSource, p: number, end: number, fixed: number): Walk {
+  const w: Walk = { frames: 0, blocks: 0, bytes: 0, empty: 0 };
+  while (p + 7 <= end) {
+    src.work.tick(1 + (CHUNK >> 12));
+    const b = src.read(p, Math.min(CHUNK + MAX_FRAME, end - p));
+    const r = walk(b, 0, fixed, Math.min(CHUNK, b.length), w);
+    if (r.at <= 0 || b.length < 7) break;
+    p += r.at;
+  }
+  return w;
+}
+
 export function probeAdts(src: FileSource, start: number): ProbeResult | undefined {
   const whole = src.head.length === src.size;
   const small = src.size - start <= WALK_MAX;
+  const walked = !small && src.size - start <= ADTS_WALK_MAX;
   const head = whole ? src.head.subarray(start) : src.read(start, small ? src.size - start : WINDOW);
   const p0 = sync(head, 0, -1);
   if (p0 < 0 || p0 > 4096) return undefined;
@@ -92,6 +121,13 @@ export function probeAdts(src: FileSource, start: number): ProbeResult | undefin
         ...base,
         error: w.empty ? `no AAC frame with audio: ${w.empty} frames of headers alone` : 'no complete AAC frame',
       };
+    const note = w.empty ? `${w.empty} frames of headers alone (no audio in them): not counted` : undefined;
+    return { kind: 'audio', seconds: (w.blocks * 1024) / sampleRate, ...base, error: note };
+  }
+  if (walked) {
+    const last = src.read(src.size - WINDOW, WINDOW);
+    const w = walkChunks(src, start + p0, src.size - tailTagBytes(last), fixed);
+    if (!w.blocks) return { kind: 'unreadable', ...base, error: 'no complete AAC frame with audio' };
     const note = w.empty ? `${w.empty} frames of headers alone (no audio in them): not counted` : undefined;
     return { kind: 'audio', seconds: (w.blocks * 1024) / sampleRate, ...base, error: note };
   }

@@ -153,7 +153,9 @@ const WV_RATES = [
  * ffmpeg's demuxer reads them). The last block's index alone is a claim: a block appended with a
  * forged index and samples (valid checksums cost nothing) counted up to 0.08 s a byte of the file.
  * A block whose index does not follow the one before (a forged or spliced file) is counted for its
- * own samples, as a decoder plays it, and said so.
+ * own samples, as a decoder plays it, and said so. A block whose sub-blocks hold no bitstream holds
+ * no samples (60 bare 32-byte headers of 150,000 samples each counted 1,125 s, ffmpeg decoding none:
+ * attack round 9b).
  */
 /** The most samples a PCM WavPack block holds that a decoder reads (ffmpeg's WV_MAX_SAMPLES; wvunpack refuses more); DSD blocks are counted in bytes and left to the floor. */
 const WV_MAX_BLOCK_SAMPLES = 150_000;
@@ -176,12 +178,34 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
   let slice = -1; // the index of the last slice counted (a multichannel file has a block per channel pair in it)
   let jumps = 0;
   let oversized = 0;
+  let hollow = 0;
   // block headers read a page at a time: 8 MiB of 32-byte blocks was 262,144 reads and 2 s
   let page: { at: number; buf: Buffer } = { at: 0, buf: Buffer.alloc(0) };
-  const header = (pos: number): Buffer => {
-    if (pos + 32 <= src.head.length) return src.head.subarray(pos, pos + 32);
-    if (pos < page.at || pos + 32 > page.at + page.buf.length) page = { at: pos, buf: src.read(pos, 4096) };
-    return page.buf.subarray(pos - page.at, pos - page.at + 32);
+  const at = (pos: number, len: number): Buffer => {
+    if (pos + len <= src.head.length) return src.head.subarray(pos, pos + len);
+    if (pos < page.at || pos + len > page.at + page.buf.length) page = { at: pos, buf: src.read(pos, 4096) };
+    return page.buf.subarray(pos - page.at, pos - page.at + len);
+  };
+  const header = (pos: number): Buffer => at(pos, 32);
+  /**
+   * The metadata sub-blocks from `from` fill the block to `to` exactly and one of them is a bitstream
+   * (ID_WV_BITSTREAM 0x0a) or DSD audio (0x0e), as a decoder needs: the rule Matroska's packet walk applies.
+   */
+  const holdsStream = (from: number, to: number): boolean => {
+    let stream = false;
+    let p = from;
+    for (let k = 0; p < to && k < 256; k++) {
+      src.work.tick();
+      const s = at(p, 4);
+      if (s.length < 2) return false;
+      const id = s[0]!;
+      const large = (id & 0x80) !== 0;
+      if (large && s.length < 4) return false;
+      const words = large ? s.readUIntLE(1, 3) : s[1]!;
+      if ((id & 0x3f) === 0x0a || (id & 0x3f) === 0x0e) stream = true;
+      p += (large ? 4 : 2) + words * 2;
+    }
+    return stream && p === to;
   };
   for (let pos = start; pos + 32 <= src.size;) {
     src.work.tick();
@@ -195,6 +219,10 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
     // no decoder reads a block of more samples (ffmpeg's WV_MAX_SAMPLES; wvunpack refuses it too): a claim
     if (!dsd && n > WV_MAX_BLOCK_SAMPLES) {
       oversized++;
+      n = 0;
+    } else if (n && !holdsStream(pos + 32, pos + 8 + ck)) {
+      // a block whose sub-blocks do not fill it, or hold no bitstream, decodes to nothing (ffmpeg: "Packed samples not found")
+      hollow++;
       n = 0;
     }
     const index = b[10]! * 2 ** 32 + b.readUInt32LE(16);
@@ -210,15 +238,20 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
   const big = oversized
     ? `${oversized} block${oversized > 1 ? 's' : ''} claiming more than ${WV_MAX_BLOCK_SAMPLES} samples (no decoder reads one): not counted`
     : undefined;
-  if (!samples && big) return { kind: 'unreadable', ...base, error: big };
+  const empty = hollow
+    ? `${hollow} block${hollow > 1 ? 's' : ''} without a bitstream (no decoder plays one): not counted`
+    : undefined;
+  if (!samples && (big || empty))
+    return { kind: 'unreadable', ...base, error: [big, empty].filter(Boolean).join('; ') };
   const r = done(samples, known, rate, base, 'block');
-  if (r.kind !== 'audio' || (!jumps && !big)) return r;
+  if (r.kind !== 'audio' || (!jumps && !big && !empty)) return r;
   const notes = [
     r.error,
     jumps
       ? `${jumps} block${jumps > 1 ? 's' : ''} whose index does not follow the block before; counted the ${samples} samples in the blocks`
       : undefined,
     big,
+    empty,
   ].filter(Boolean);
   return { ...r, error: notes.join('; ') };
 }
@@ -261,13 +294,18 @@ export function probeTta(src: FileSource, start: number): ProbeResult | undefine
   if (frames * 4 > MAX_TABLE) return { kind: 'unreadable', ...base, error: 'TTA seek table too large' };
   const table = bytesAt(src, start + 22, frames * 4);
   let end = start + 22 + frames * 4 + 4;
-  let complete = 0;
+  let samples = 0;
   for (let i = 0; i * 4 + 4 <= table.length; i++) {
-    end += table.readUInt32LE(i * 4);
+    const bytes = table.readUInt32LE(i * 4);
+    end += bytes;
     if (end > src.size) break;
-    complete++;
+    // a frame holds its length (the last one what is left of the total), and each sample costs at least
+    // a bit a channel (its Rice code's stop bit) past the frame's 4-byte CRC: a seek table of 12-byte
+    // frames is no 1,000 s of audio (ffmpeg decodes none), the rule Matroska's packet walk applies
+    const bits = Math.max(0, bytes - 4) * 8;
+    samples += Math.min(frameLen, total - i * frameLen, Math.floor(bits / (channels || 1)));
   }
-  return done(Math.min(total, complete * frameLen), total, rate, base, 'frame');
+  return done(Math.max(0, samples), total, rate, base, 'frame');
 }
 
 /** Monkey's Audio, old (before 3.98) and new headers; frames present from the seek table. */

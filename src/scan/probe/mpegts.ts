@@ -4,7 +4,10 @@
  * (PAT → PMT → the first audio elementary stream), its PES payload is gathered, and the complete
  * frames in it are counted with the ADTS and MPEG audio frame readers: the audio present, also in a
  * cut copy. A stream larger than WHOLE_MAX is sized by the span of its audio PES timestamps (first
- * at the head, last at the tail) plus the frames of the last PES.
+ * at the head, last at the tail) plus the frames of the last PES, unless that span is more than twice
+ * what the audio frames hold in the head and the tail, and between them in proportion to what SAMPLES
+ * windows spread there hold (an estimate, marked): a tail PES's timestamp is a claim, and 10 s of MP3, 2 MiB of null packets,
+ * a hole to 70 MiB and a tail whose timestamps were 2,000 s on counted 2,010 s (attack round 9b, high).
  */
 import { adtsPayloadSeconds } from './adts.js';
 import { frameAt } from './mp3.js';
@@ -13,6 +16,9 @@ import type { FileSource, ProbeResult } from './types.js';
 const WHOLE_MAX = 64 * 1024 * 1024;
 const CHUNK = 1024 * 1024;
 const WINDOW = 2 * 1024 * 1024;
+/** windows read between the head and the tail of a large stream, and the bytes of each */
+const SAMPLES = 16;
+const SAMPLE_BYTES = 256 * 1024;
 
 /** Packet size and the offset of the first sync byte (188-byte TS, or 192-byte M2TS with a 4-byte time code), or undefined. */
 export function tsLayout(h: Buffer): { size: 188 | 192; first: number } | undefined {
@@ -43,6 +49,24 @@ const AUDIO_TYPES: Record<number, AudioType> = {
   0x86: 'other',
 };
 const VIDEO_TYPES = new Set([0x01, 0x02, 0x10, 0x1b, 0x24, 0x42, 0xea]);
+/**
+ * Blu-ray and AVCHD audio (192-byte M2TS packets only: in ATSC 0x80 is video): LPCM, TrueHD, E-AC-3,
+ * DTS-HD and the secondary streams. A camera's M2TS with LPCM was "video, no audio track".
+ */
+const BD_AUDIO_TYPES = new Set([0x80, 0x83, 0x84, 0x85, 0xa1, 0xa2]);
+/** descriptors that make a private-data stream (0x06) audio: DVB's AC-3, E-AC-3, DTS and AAC */
+const AUDIO_DESCRIPTORS = new Set([0x6a, 0x7a, 0x7b, 0x7c]);
+/** registration descriptor (0x05) formats of audio carried as private data */
+const AUDIO_FORMATS = new Set(['AC-3', 'EAC3', 'Opus', 'DTS1', 'DTS2', 'DTS3', 'BSSD', 'mlpa']);
+
+/** A private-data stream's ES descriptors name an audio codec. */
+function privateAudio(d: Buffer): boolean {
+  for (let i = 0; i + 2 <= d.length; i += 2 + d[i + 1]!) {
+    if (AUDIO_DESCRIPTORS.has(d[i]!)) return true;
+    if (d[i] === 0x05 && d[i + 1]! >= 4 && AUDIO_FORMATS.has(d.toString('latin1', i + 2, i + 6))) return true;
+  }
+  return false;
+}
 
 interface Packet {
   pid: number;
@@ -152,9 +176,16 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
             while (i + 5 <= s.length - 4) {
               const st = s[i]!;
               const pid = s.readUInt16BE(i + 1) & 0x1fff;
-              if (AUDIO_TYPES[st] && !audio) audio = { pid, type: AUDIO_TYPES[st], streamType: st };
+              const info = s.readUInt16BE(i + 3) & 0x0fff;
+              const type =
+                AUDIO_TYPES[st] ??
+                ((size === 192 && BD_AUDIO_TYPES.has(st)) ||
+                (st === 0x06 && privateAudio(s.subarray(i + 5, Math.min(s.length - 4, i + 5 + info))))
+                  ? 'other'
+                  : undefined);
+              if (type && !audio) audio = { pid, type, streamType: st };
               if (VIDEO_TYPES.has(st)) sawVideo = true;
-              i += 5 + (s.readUInt16BE(i + 3) & 0x0fff);
+              i += 5 + info;
             }
           }
         }
@@ -165,8 +196,8 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
         const e = pes(pk.payload);
         if (!e) continue;
         firstPts ??= e.pts;
-        if (whole) chunks.push(e.data);
-      } else if (whole && chunks.length) {
+        chunks.push(e.data);
+      } else if (chunks.length) {
         chunks.push(pk.payload);
       }
     }
@@ -209,12 +240,43 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
     return { kind: 'unreadable', codec, error: 'MPEG-TS: audio timestamps not found at the head and tail' };
   let span = lastPts - firstPts;
   if (span < 0) span += 2 ** 33; // the 33-bit clock wrapped once
+  const byStamps = span / 90000 + last.seconds;
+  // what the frames hold: in the head (up to where it was read), the tail and windows between
+  const headBytes = Math.min(limit, src.size);
+  const ends =
+    (count(Buffer.concat(chunks))?.seconds ?? 0) + (count(audioPayload(tail, audio.pid, size, first))?.seconds ?? 0);
+  // the bytes between: their audio in proportion to what the windows in them hold
+  const gap = Math.max(0, tailPos - headBytes);
+  let sampled = 0;
+  let read = 0;
+  for (let i = 0; gap > SAMPLES * SAMPLE_BYTES && i < SAMPLES; i++) {
+    const at = first + Math.floor((headBytes + ((i + 0.5) * gap) / SAMPLES - first) / size) * size;
+    const w = src.read(at, Math.floor(SAMPLE_BYTES / size) * size);
+    sampled += count(audioPayload(w, audio.pid, size, 0))?.seconds ?? 0;
+    read += w.length;
+  }
+  const byFrames = ends + (read ? (sampled * gap) / read : 0);
+  const stamps = 'MPEG-TS: sized from the audio timestamps at the head and tail';
   return {
     kind: 'audio',
     codec,
-    seconds: span / 90000 + last.seconds,
+    seconds: byStamps > 2 * byFrames ? byFrames : byStamps,
     sampleRate: last.sampleRate,
     channels: last.channels,
-    error: 'MPEG-TS: sized from the audio timestamps at the head and tail',
+    error:
+      byStamps > 2 * byFrames
+        ? `MPEG-TS: the audio timestamps span ${Math.round(byStamps)} s, more than twice what the frames read hold (the head, the tail, ${SAMPLES} windows between in proportion): estimated from those`
+        : stamps,
   };
+}
+
+/** The payload of every packet of one PID in a buffer of whole packets (PES headers and all: the frame readers resynchronise). */
+function audioPayload(b: Buffer, pid: number, size: number, first: number): Buffer {
+  const parts: Buffer[] = [];
+  for (const pk of packets(b, size, first)) {
+    if (pk.pid !== pid) continue;
+    const e = pk.start ? pes(pk.payload) : undefined;
+    parts.push(e ? e.data : pk.payload);
+  }
+  return Buffer.concat(parts);
 }

@@ -18,12 +18,14 @@ const CODECS: Record<number, string> = {
   0x0022: 'TRUESPEECH',
   0x0031: 'GSM610',
   0x0040: 'G721',
+  0x0045: 'G726', // ffmpeg's tag for G.726
   0x0050: 'MPEG',
   0x0055: 'MP3',
   0x0064: 'G726',
   0x0065: 'G722',
   0x0083: 'G729A',
   0x0133: 'G729',
+  0x028f: 'G722', // ffmpeg's tag for G.722
 };
 /** codecs whose every frame has the same size: duration follows from the bytes present */
 const FIXED_FRAME = new Set(['PCM', 'FLOAT', 'ALAW', 'ULAW']);
@@ -120,7 +122,9 @@ export function probeWav(src: FileSource): Claim {
   let samples: number;
   let fromBytes = true;
   if (FIXED_FRAME.has(name)) {
-    if (!blockAlign) blockAlign = Math.max(1, (channels * bits) >> 3);
+    // a sample frame is at least a whole byte a sample for every channel (ffmpeg decodes by those):
+    // a block align of 1 on 16-bit stereo counted 4.7 s as 9.4 s (attack round 9b, high)
+    blockAlign = Math.max(blockAlign, channels * Math.ceil(bits / 8), 1);
     samples = Math.floor(present / blockAlign);
   } else if (BLOCK_CODED.has(name)) {
     const perBlock = samplesPerBlock(name, blockAlign, channels, bits);
@@ -144,7 +148,12 @@ export function probeWav(src: FileSource): Claim {
         embeddedDate,
         error: `${name} WAV with a byte rate of ${byteRate} B/s, below any speech codec's (${MIN_BYTE_RATE} B/s)`,
       };
-    const held = byteRate > 0 ? Math.floor((present / byteRate) * sampleRate) : undefined;
+    // a fixed-rate codec's bytes at no lower a rate than its own lowest: the header's is a claim
+    const lowest = CODEC_BYTE_RATE[name];
+    const rate = lowest !== undefined && byteRate < lowest ? lowest : byteRate;
+    if (rate !== byteRate)
+      note = joinNote(note, `byte rate ${byteRate} B/s is under ${name}'s ${Math.round(lowest!)}: sized at that`);
+    const held = rate > 0 ? Math.floor((present / rate) * sampleRate) : undefined;
     if (
       factSamples !== undefined &&
       factSamples > 0 &&
@@ -179,6 +188,21 @@ const FACT_SLACK = 2;
  * a byte rate of 13 count 615 s for 8,000 bytes (10 s of G.729; ffmpeg decodes none of it).
  */
 const MIN_BYTE_RATE = 300;
+/**
+ * The lowest byte rate of each fixed-rate speech codec read by its byte rate: G.729 at 6.4 kbit/s
+ * (Annex D, 8-byte frames of 10 ms), TrueSpeech's 32-byte frames of 30 ms, G.722 (a byte for every
+ * two samples at 16 kHz, at 48-64 kbit/s alike), G.721 at 32 kbit/s and G.726 at 16. A byte rate
+ * forged to MIN_BYTE_RATE counted 10 KB of G.729 as 33 s (ffmpeg: 12.5) and 9.6 KB of TrueSpeech as
+ * 32 s (ffmpeg: 9), under the guard's generic floor (attack round 9b, high).
+ */
+const CODEC_BYTE_RATE: Record<string, number> = {
+  G729: 800,
+  G729A: 800,
+  TRUESPEECH: 32 / 0.03,
+  G722: 8000,
+  G721: 4000,
+  G726: 2000,
+};
 /** IMA ADPCM in WAV at 2 to 5 bits: bytes and samples of one group per channel (as decoders read it) */
 const IMA_GROUP: Record<number, [bytes: number, samples: number]> = { 2: [4, 16], 3: [12, 32], 4: [4, 8], 5: [20, 32] };
 
