@@ -114,7 +114,13 @@ export function mergeCases(out: string, inputs: readonly string[], argv: readonl
   const sorted = [...shards].sort((a, b) => a.index - b.index);
   const started = sorted.reduce((a, s) => (whenOf(s.run.started_at) < whenOf(a.run.started_at) ? s : a));
   const finished = sorted.reduce((a, s) => (whenOf(s.run.finished_at!) > whenOf(a.run.finished_at!) ? s : a));
-  const options: Record<string, unknown> = { ...first.options, shard: null };
+  const options: Record<string, unknown> = {
+    ...first.options,
+    shard: null,
+    // what every report of the merge says of the shards not in it (store.ts, completeness.ts)
+    missing_shards: missing,
+    shards: count,
+  };
   options.merged = sorted.map((s) => ({
     file: s.path,
     run: Number(s.run.id),
@@ -183,7 +189,7 @@ export function mergeCases(out: string, inputs: readonly string[], argv: readonl
            links_skipped = ?, special_skipped = ?, noatime_folders = ?, noatime_files_refused = ? WHERE id = ?`,
         [
           finished.run.finished_at,
-          whole ? 'done' : 'incomplete',
+          notWhole.length ? 'stopped' : missing.length ? 'incomplete' : 'done',
           complete ? 1 : 0,
           complete ? 'complete' : `incomplete: ${gaps.join('; ')}`,
           sums.files,

@@ -4,7 +4,7 @@
  */
 import { openCase, type Db } from './db.js';
 import { STORED_COLUMNS, pathBytes, storedFacts, type Int, type StoredRow } from './rows.js';
-import type { KnownFiles, StoredScan } from '../scan/engine.js';
+import type { KnownFiles, ShardsMissing, StoredScan } from '../scan/engine.js';
 
 /** A run's row (runs table), the columns a report and a resume read. */
 export interface RunRow {
@@ -50,11 +50,21 @@ export function pickRun(all: RunRow[], id?: number): RunRow | undefined {
  * and what its row says of the walk. Close the database after the replay.
  */
 export function storedScan(db: Db, run: RunRow): StoredScan {
-  const partial = run.outcome !== 'done';
+  // a merge missing shards finished: its gap is the shards (merge.ts), not a stop
+  const partial = run.outcome !== 'done' && run.outcome !== 'incomplete';
+  let shardsMissing: ShardsMissing | undefined;
+  try {
+    const o = JSON.parse(run.options) as { missing_shards?: unknown; shards?: unknown };
+    if (Array.isArray(o.missing_shards) && o.missing_shards.length && typeof o.shards === 'number')
+      shardsMissing = { missing: o.missing_shards.map(Number), count: o.shards };
+  } catch {
+    /* options not JSON: none */
+  }
   return {
     startedAt: new Date(run.started_at),
     finishedAt: new Date(run.finished_at ?? run.started_at),
     partial,
+    shardsMissing,
     files: {
       *[Symbol.iterator]() {
         const st = db.prepare(`SELECT ${STORED_COLUMNS} FROM files WHERE run = ?`);

@@ -70,6 +70,14 @@ export interface ScanResult {
   noatime: AtimeKeeping;
   /** files taken over from an earlier run of the case file, unchanged since, not read again (resume) */
   takenOver?: number;
+  /** a merge of shards (a case file's run) without some of them; every row is incomplete */
+  shardsMissing?: ShardsMissing;
+}
+
+/** The shards (1-based) of `count` that a merge of a case file did not have. */
+export interface ShardsMissing {
+  missing: number[];
+  count: number;
 }
 
 /** What the engine publishes: immutable, one per change. */
@@ -459,6 +467,8 @@ export interface StoredScan {
   finishedAt: Date;
   /** the stored run did not finish (stopped, killed): every figure is a lower bound */
   partial: boolean;
+  /** a merge of shards without some of them (ScanResult.shardsMissing) */
+  shardsMissing?: ShardsMissing;
   files: Iterable<{ rel: Buffer; facts?: FileFacts; sparse?: boolean; hardLink?: boolean }>;
   folders: Iterable<{ rel: Buffer; depth: number; error?: string }>;
   linksSkipped: number;
@@ -524,6 +534,7 @@ export async function replayScan(
     unmatched: agg.filesOf('unmatched'),
     noatime: stored.noatime,
     takenOver: 0,
+    shardsMissing: stored.shardsMissing,
   };
 }
 

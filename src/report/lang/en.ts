@@ -39,6 +39,10 @@ export const en = {
   /** why a row or the run is incomplete (completeness.ts's phrases; also the CSV/JSON cell) */
   gap: {
     stopped: 'the scan was stopped before the end',
+    shardsMissing: (missing: string, count: number) =>
+      missing.includes(',')
+        ? `shards ${missing} of ${count} were not merged: the customers of those slices were not read`
+        : `shard ${missing} of ${count} was not merged: the customers of that slice were not read`,
     emptyTree: 'no file at all was found in the folder scanned',
     unreadFoldersRun: (n: string, k: number) => `${n} ${s(k, 'folder', 'folders')} could not be read`,
     unreadFoldersRow: (n: string, k: number) =>

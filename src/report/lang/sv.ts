@@ -37,6 +37,10 @@ export const sv: Strings = {
 
   gap: {
     stopped: 'genomsökningen avbröts före slutet',
+    shardsMissing: (missing, count) =>
+      missing.includes(',')
+        ? `delarna ${missing} av ${count} slogs inte ihop: kunderna i dem lästes inte`
+        : `del ${missing} av ${count} slogs inte ihop: kunderna i den lästes inte`,
     emptyTree: 'ingen fil alls hittades i den genomsökta mappen',
     unreadFoldersRun: (n, k) => `${n} ${s(k, 'mapp', 'mappar')} kunde inte läsas`,
     unreadFoldersRow: (n, k) =>

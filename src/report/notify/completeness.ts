@@ -30,6 +30,7 @@ import type { Register } from './register.js';
 import { couldHoldCustomer, type CompiledPattern } from '../../scan/place/pattern.js';
 import { format, strings, type Lang } from '../lang/index.js';
 import { EXIT } from '../exit.js';
+import type { ShardsMissing } from '../../scan/engine.js';
 
 /** The gaps of one run, taken from the whole result (a filtered export keeps the whole run's). */
 export interface RunGaps {
@@ -38,6 +39,8 @@ export interface RunGaps {
   files: number;
   /** a shard's run (--shard): a slice of the customers, which may be empty */
   slice?: boolean;
+  /** a merge of shards without some of them: any row's files may be in those */
+  shardsMissing?: ShardsMissing;
   unreadableFolders: number;
   /** the first folders that could not be read (paths below the root) */
   folderErrors: readonly { path: string; error: string }[];
@@ -202,6 +205,7 @@ export function runGaps(result: ReportedResult, register?: Pick<Register, 'entri
     stopped: result.partial,
     files: result.totals.files,
     slice: result.config.shard !== undefined,
+    shardsMissing: result.shardsMissing,
     unreadableFolders: result.unreadableFolders,
     folderErrors: result.folderErrors,
     // with a {customer} pattern the engine puts every unreadable folder in the top-level row
@@ -234,6 +238,8 @@ export interface RowCompleteness {
   unopenedFiles: number;
   /** no file at all was found in the tree */
   emptyTree: boolean;
+  /** shards of the scan not merged (see RunGaps) */
+  shardsMissing?: ShardsMissing;
   /** the first of those folders (path: error), for the statement */
   unreadExamples: string[];
   /** a built-in row or the total: the folders are any that could not be read, not "its" */
@@ -251,6 +257,7 @@ const example = (e: { path: string; error: string }): string => `${e.path} (${e.
 function verdict(c: Omit<RowCompleteness, 'complete'>): RowCompleteness {
   const complete =
     !c.stopped &&
+    !c.shardsMissing &&
     !c.unreadFolders &&
     !c.unattributedFiles &&
     !c.linksSkipped &&
@@ -268,6 +275,7 @@ const common = (g: RunGaps) => ({
   specialSkipped: g.specialSkipped,
   // a shard's slice of the customers may be empty: the tree was not
   emptyTree: g.files === 0 && !g.slice,
+  shardsMissing: g.shardsMissing,
 });
 
 /** The whole run (the total row, the method, the exit code). */
@@ -367,6 +375,7 @@ export function gapPhrases(c: RowCompleteness, examples = false, lang: Lang = 'e
   const forRun = c.whole === true;
   const out: string[] = [];
   if (c.stopped) out.push(L.stopped);
+  if (c.shardsMissing) out.push(L.shardsMissing(c.shardsMissing.missing.join(', '), c.shardsMissing.count));
   if (c.emptyTree) out.push(L.emptyTree);
   if (c.unreadFolders)
     out.push(
