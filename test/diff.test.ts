@@ -8,10 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { appendFileSync, copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { LEAK, put, runCli, tempDir, wav } from './helpers.js';
+import { LEAK, SAMPLES, put, runCli, tempDir, wav } from './helpers.js';
 
 const PATTERN = 'itell/*/*/*/*-{customer}-{caller}-{date:yyyyMMdd-HHmmss}-*';
 const DAY = 'itell/2019/02/01';
+const REGISTER = join(SAMPLES, 'itell-register.csv');
 
 interface Figures {
   before: number;
@@ -93,9 +94,25 @@ describe('--diff', () => {
       );
     }
     expect(d.total.callers).toMatchObject({ added: 1, removed: 1 });
+    // per controller (the register's): a file moving between two keys of one controller would be the
+    // same file; callers distinct across its keys
+    const byReg = runCli(['--diff', db, '--register', REGISTER, '--json', join(dir, 'r.json'), '--allow-incomplete']);
+    expect(byReg.status, byReg.stderr).toBe(0);
+    const r2 = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Diff & {
+      rows: (Row & { controller: string | null })[];
+    };
+    const acme = r2.rows.find((x) => x.controller === 'Acme Försäkring AB')!;
+    expect(acme.customer).toBe('0812345001; 0812345002');
+    expect(acme.files).toMatchObject({ added: 0, removed: 1, changed: 0 });
+    expect(acme.callers).toMatchObject({ added: 0, removed: 1 });
+    expect(r2.rows.find((x) => x.controller === 'Tandläkarna Syd')!.files).toMatchObject({ before: 0, after: 0 });
+    expect(r2.rows.find((x) => x.customer === '0812345003')!.files).toMatchObject({ added: 2, changed: 1 });
+    expect(r2.total).toEqual(d.total);
     const csv = readFileSync(join(dir, 'd.csv'), 'utf8');
-    expect(csv.split('\r\n')[0]).toMatch(/^\ufeffcustomer,completeness,files_before,files_after,files_added/);
-    expect(csv).toMatch(/^"0812345003","incomplete: [^"]*",\d+,\d+,2,0,1,/m);
+    expect(csv.split('\r\n')[0]).toMatch(
+      /^\ufeffcustomer,controller,completeness,files_before,files_after,files_added/,
+    );
+    expect(csv).toMatch(/^"0812345003",,"incomplete: [^"]*",\d+,\d+,2,0,1,/m);
   });
 
   it('names a customer folder safely in the CSV, and refuses what cannot be compared', () => {
@@ -114,12 +131,13 @@ describe('--diff', () => {
     expect(runCli([tree, '--case', db]).status).toBe(0);
     const r = runCli(['--diff', db]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^"'=HYPERLINK\(""x""\)","complete",0,1,1,0,0,/m);
-    expect(r.stdout).toMatch(/^"acme","complete",1,2,1,0,0,/m);
-    expect(r.stdout).toMatch(/^"\(total\)","complete",1,3,2,0,0,/m);
+    expect(r.stdout).toMatch(/^"'=HYPERLINK\(""x""\)",,"complete",0,1,1,0,0,/m);
+    expect(r.stdout).toMatch(/^"acme",,"complete",1,2,1,0,0,/m);
+    expect(r.stdout).toMatch(/^"\(total\)",,"complete",1,3,2,0,0,/m);
     expect(runCli(['--diff', db, '--since', '2', '--run', '2']).stderr).toMatch(/the same run/);
     expect(runCli(['--diff', db, '--since', '9']).stderr).toMatch(/has no run 9/);
-    expect(runCli(['--diff', db, '--register', 'r.csv']).status).toBe(2);
+    expect(runCli(['--diff', db, '--pattern', '*/{customer}']).status).toBe(2);
+    expect(runCli(['--diff', db, '--csv', db]).status).toBe(2);
     expect(runCli(['--diff', db, tree]).stderr).toMatch(/not a folder/);
   });
 });

@@ -10,8 +10,13 @@
  * after = before + added − removed, for files and (with changed) for hours. Changed: the same file
  * with another size, mtime or length. Other names of a file counted once (hard links) are left out,
  * as the summary counts them apart. Computed by SQLite over the stored rows (a million files: seconds).
+ *
+ * With a register the rows are its controllers (a customer key it names counts in its controller's
+ * row; a file moving between two keys of one controller is the same file to that controller; callers
+ * are distinct across a controller's keys), then the keys it does not name, as in the summary.
  */
 import type { Db } from './db.js';
+import type { Register } from '../report/notify/register.js';
 import type { RunRow } from './store.js';
 
 /** One row's figures (seconds: audio present, as the summary counts it). */
@@ -47,10 +52,25 @@ const FIELDS =
 type Num = number | bigint | null;
 
 /** The figures of two runs of db, `before` and `after`, per row and in all. */
-export function diffRuns(db: Db, before: RunRow, after: RunRow): RunDiff {
-  db.exec('DROP TABLE IF EXISTS temp.a; DROP TABLE IF EXISTS temp.b;');
+export function diffRuns(db: Db, before: RunRow, after: RunRow, register?: Register): RunDiff {
+  db.exec('DROP TABLE IF EXISTS temp.a; DROP TABLE IF EXISTS temp.b; DROP TABLE IF EXISTS temp.reg;');
   db.run(`CREATE TEMP TABLE a AS SELECT ${FIELDS}`, [Number(before.id)]);
   db.run(`CREATE TEMP TABLE b AS SELECT ${FIELDS}`, [Number(after.id)]);
+  if (register) {
+    // a row is its controller's: kind and customer become the controller's
+    db.exec('CREATE TEMP TABLE reg (key TEXT PRIMARY KEY, controller TEXT NOT NULL)');
+    const put = db.prepare('INSERT INTO reg VALUES (?, ?)');
+    try {
+      for (const [key, e] of register.byKey) put.run([key, e.controller]);
+    } finally {
+      put.finalize();
+    }
+    for (const t of ['a', 'b'])
+      db.exec(
+        `UPDATE ${t} SET kind = 'controller', customer = (SELECT controller FROM reg WHERE reg.key = ${t}.customer)
+          WHERE kind = 'customer' AND customer IN (SELECT key FROM reg)`,
+      );
+  }
   db.exec('CREATE INDEX temp.a_path ON a (path); CREATE INDEX temp.b_path ON b (path);');
   try {
     const rows = new Map<string, DiffRow>();
@@ -117,14 +137,16 @@ export function diffRuns(db: Db, before: RunRow, after: RunRow): RunDiff {
     total.callersAfter = n(`SELECT count(*) AS n FROM (${allCallers('b')})`);
     total.callersAdded = n(`SELECT count(*) AS n FROM (${allCallers('b')} EXCEPT ${allCallers('a')})`);
     total.callersRemoved = n(`SELECT count(*) AS n FROM (${allCallers('a')} EXCEPT ${allCallers('b')})`);
-    const order = { customer: 0, unmatched: 1, 'top-level': 2 } as Record<string, number>;
+    // a register's controllers, each a row even with no file in either run
+    for (const c of register?.controllers ?? []) row('controller', c.controller);
+    const order = { controller: 0, customer: 1, unmatched: 2, 'top-level': 3 } as Record<string, number>;
     const sorted = [...rows.values()].sort(
       (x, y) =>
-        (order[x.kind] ?? 3) - (order[y.kind] ?? 3) || (x.customer < y.customer ? -1 : x.customer > y.customer ? 1 : 0),
+        (order[x.kind] ?? 4) - (order[y.kind] ?? 4) || (x.customer < y.customer ? -1 : x.customer > y.customer ? 1 : 0),
     );
     return { rows: sorted, total };
   } finally {
-    db.exec('DROP TABLE IF EXISTS temp.a; DROP TABLE IF EXISTS temp.b;');
+    db.exec('DROP TABLE IF EXISTS temp.a; DROP TABLE IF EXISTS temp.b; DROP TABLE IF EXISTS temp.reg;');
   }
 }
 

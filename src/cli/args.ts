@@ -405,12 +405,12 @@ function mergePlan(cmd: Command, out: string, argv: string[]): MergePlan {
  * (the CSV on stdout when neither is given); the tree is not read.
  */
 function diffPlan(cmd: Command, path: string, argv: string[]): DiffPlan {
-  const allowed = new Set(['diff', 'run', 'since', 'csv', 'json', 'delimiter', 'allowIncomplete']);
+  const allowed = new Set(['diff', 'run', 'since', 'csv', 'json', 'delimiter', 'register', 'allowIncomplete']);
   for (const opt of cmd.options) {
     const key = opt.attributeName();
     if (allowed.has(key) || cmd.getOptionValueSource(key) !== 'cli') continue;
     throw new UsageError(
-      `--diff compares two runs as they were stored; ${opt.long ?? ''} does not apply (give --csv, --json, --delimiter, --run, --since)`,
+      `--diff compares two runs as they were stored; ${opt.long ?? ''} does not apply (give --csv, --json, --delimiter, --register, --run, --since)`,
     );
   }
   if (cmd.args.length) throw new UsageError('--diff reads a case file, not a folder: give one of them');
@@ -430,6 +430,10 @@ function diffPlan(cmd: Command, path: string, argv: string[]): DiffPlan {
   const plans = planOutputs(outputs, '/nonexistent-tree');
   if (typeof plans === 'string') throw new UsageError(printable(plans));
   closePlans(plans.values());
+  refuseOutputOnInput(outputs.slice(0, 2), [
+    ['--register', o.register as string | undefined],
+    ['--diff', path],
+  ]);
   return {
     diff: {
       path,
@@ -437,6 +441,7 @@ function diffPlan(cmd: Command, path: string, argv: string[]): DiffPlan {
       since: run('--since', o.since),
       csv: csv ?? (json === undefined ? '-' : undefined),
       json,
+      register: o.register as string | undefined,
       delimiter,
       argv,
       allowIncomplete: o.allowIncomplete === true,

@@ -11,6 +11,7 @@ import { planOutputs } from '../report/output/target.js';
 import { diffCsv, diffJson, type DiffContext } from '../report/write/diff.js';
 import { printable, printableLines } from '../scan/place/names.js';
 import { lockCaseFile } from './case-lock.js';
+import { readRegister, type Register } from '../report/notify/register.js';
 import type { DiffPlan } from './plan.js';
 
 const say = (line: string): void => void process.stderr.write(`leaktally: ${printable(line)}\n`);
@@ -18,7 +19,7 @@ const say = (line: string): void => void process.stderr.write(`leaktally: ${prin
 class DiffError extends Error {}
 
 /** The options a run placed its files by: two runs placed differently move files between rows. */
-const PLACEMENT = ['depth', 'pattern', 'tz', 'country', 'register'] as const;
+const PLACEMENT = ['depth', 'pattern', 'tz', 'country'] as const;
 
 function options(r: RunRow): Record<string, unknown> {
   try {
@@ -84,6 +85,14 @@ export async function runDiff(plan: DiffPlan): Promise<number> {
     return [s, h] as const;
   });
   try {
+    let register: Register | undefined;
+    if (d.register !== undefined) {
+      try {
+        register = await readRegister(d.register);
+      } catch (e) {
+        throw new DiffError(`--register: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
     let opened;
     try {
       opened = openCase(d.path, { create: false });
@@ -114,8 +123,9 @@ export async function runDiff(plan: DiffPlan): Promise<number> {
           : 'complete',
         before: described(before),
         after: described(after),
+        keysOf: register && ((c) => register.controllers.find((x) => x.controller === c)?.keys ?? []),
       };
-      const diff = diffRuns(opened.db, before, after);
+      const diff = diffRuns(opened.db, before, after, register);
       text = {
         csv: d.csv === undefined ? undefined : diffCsv(diff, ctx, d.delimiter),
         json: d.json === undefined ? undefined : diffJson(diff, ctx),

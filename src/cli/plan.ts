@@ -50,6 +50,8 @@ export interface DiffPlan {
     since?: number;
     csv?: string;
     json?: string;
+    /** rows per controller of this register */
+    register?: string;
     delimiter: Delimiter;
     argv: string[];
     allowIncomplete: boolean;

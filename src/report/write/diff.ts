@@ -13,6 +13,7 @@ import { escapeJson } from '../../scan/place/names.js';
 
 const DIFF_COLUMNS = [
   'customer',
+  'controller',
   'completeness',
   'files_before',
   'files_after',
@@ -35,10 +36,16 @@ export interface DiffContext {
   completeness: string;
   before: Record<string, unknown>;
   after: Record<string, unknown>;
+  /** with a register: a controller's keys, as the summary lists them */
+  keysOf?: (controller: string) => string[];
 }
 
-const label = (r: DiffRow): string =>
-  r.kind === 'total' ? '(total)' : rowLabel({ kind: r.kind as RowKind, customer: r.customer });
+/** The customer cell (a controller's keys, joined as in the summary) and the controller cell. */
+function labels(r: DiffRow, ctx: DiffContext): [customer: string, controller: string] {
+  if (r.kind === 'total') return ['(total)', ''];
+  if (r.kind === 'controller') return [(ctx.keysOf?.(r.customer) ?? []).join('; '), r.customer];
+  return [rowLabel({ kind: r.kind as RowKind, customer: r.customer }), ''];
+}
 
 /**
  * Seconds as hours of two decimals, each cell rounded on its own: a row's cells must read as one change
@@ -55,15 +62,17 @@ type HoursKey = 'secondsBefore' | 'secondsAfter' | 'secondsAdded' | 'secondsRemo
 function cells(
   r: DiffRow,
   hours: (k: HoursKey) => number,
-  completeness: string,
+  ctx: DiffContext,
   d: Delimiter,
 ): { value: string; quoted: boolean }[] {
+  const [customer, controller] = labels(r, ctx);
   const text = (v: string) => ({ value: safeText(v), quoted: true });
   const n = (v: number) => ({ value: String(v), quoted: false });
   const h = (k: HoursKey) => ({ value: numberCell(hours(k), 2, d), quoted: false });
   return [
-    text(label(r)),
-    text(completeness),
+    text(customer),
+    text(controller),
+    text(ctx.completeness),
     n(r.filesBefore),
     n(r.filesAfter),
     n(r.added),
@@ -83,7 +92,7 @@ function cells(
 
 export function diffCsv(diff: RunDiff, ctx: DiffContext, delimiter: Delimiter): string {
   const hours = hoursColumns(diff);
-  const lines = [...diff.rows, diff.total].map((r, i) => cells(r, (k) => hours(i, k), ctx.completeness, delimiter));
+  const lines = [...diff.rows, diff.total].map((r, i) => cells(r, (k) => hours(i, k), ctx, delimiter));
   return stringify(lines, {
     bom: true,
     delimiter,
@@ -96,7 +105,8 @@ export function diffCsv(diff: RunDiff, ctx: DiffContext, delimiter: Delimiter): 
 
 export function diffJson(diff: RunDiff, ctx: DiffContext): string {
   const row = (r: DiffRow) => ({
-    customer: label(r),
+    customer: labels(r, ctx)[0],
+    controller: labels(r, ctx)[1] || null,
     kind: r.kind,
     files: { before: r.filesBefore, after: r.filesAfter, added: r.added, removed: r.removed, changed: r.changed },
     audio_seconds: {
