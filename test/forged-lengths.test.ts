@@ -1195,6 +1195,42 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
     },
   );
 
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libopus'), ffmpegEncoder('libmp3lame')],
+    'MP4: a sample counts what its frames hold (PCM, G.711, FLAC, MPEG audio, Opus of a fixed size)',
+    async () => {
+      for (const [name, codec] of [
+        ['ulaw.mov', ['-c:a', 'pcm_mulaw']],
+        ['sowt.mov', ['-c:a', 'pcm_s16le']],
+        ['lpcm.mov', ['-ar', '96000', '-c:a', 'pcm_s24le']],
+        ['flac.mp4', ['-c:a', 'flac', '-strict', '-2']],
+        ['mp3.mp4', ['-c:a', 'libmp3lame', '-b:a', '8k', '-strict', '-1']],
+        ['mp3.mov', ['-c:a', 'libmp3lame', '-b:a', '8k']],
+        ['opus.mp4', ['-ar', '48000', '-c:a', 'libopus', '-b:a', '16k', '-vbr', 'off']],
+      ] as const) {
+        const path = tone20(name, ...codec);
+        const b = readFileSync(path);
+        // every stts delta and the edit list ten times what ffmpeg wrote (the headers' lengths too)
+        const stts = b.indexOf('stts') + 4;
+        for (let i = 0; i < b.readUInt32BE(stts + 4); i++)
+          b.writeUInt32BE(b.readUInt32BE(stts + 12 + 8 * i) * 10, stts + 12 + 8 * i);
+        const elst = b.indexOf('elst') + 4;
+        if (elst > 3) b.writeUInt32BE(b.readUInt32BE(elst + 8) * 10, elst + 8);
+        for (const box of ['mvhd', 'mdhd']) {
+          const at = b.indexOf(box) + 4;
+          expect(b[at]).toBe(0);
+          b.writeUInt32BE(b.readUInt32BE(at + 16) * 10, at + 16);
+        }
+        writeFileSync(path, b);
+        const p = await probe(path);
+        expect(p.kind).toBe('audio');
+        // each was 200 s (ten times over, above every floor); now the frames' own, as ffmpeg decodes them
+        expect(p.seconds!, name).toBeLessThanOrEqual(decoded(path) + 0.4);
+        expect(p.seconds!, name).toBeGreaterThanOrEqual(19.5);
+      }
+    },
+  );
+
   itWith(['ffmpeg'], "AVI: GSM 6.10 and ADPCM are sized by their blocks, not by strh's scale and rate", async () => {
     for (const [codec, scale, rate, sampleSize] of [
       ['gsm_ms', 3200, 8000, 65],
