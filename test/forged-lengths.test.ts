@@ -695,20 +695,26 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
 
   itWith(
     ['ffmpeg'],
-    'MKA with µ-law or MS ADPCM in A_MS/ACM: blocks 2 s apart count their bytes at the WAVEFORMATEX rate (attack round 8)',
+    'MKA with µ-law, MS ADPCM, GSM, G.726 or G.722 in A_MS/ACM: blocks 2 s apart count their bytes at the WAVEFORMATEX rate (attack rounds 8, 9)',
     async () => {
       // µ-law: 2,000 blocks of 80 bytes (10 ms each); MS ADPCM: 300 blocks of its 1,024 bytes (256 ms):
       // 2 s apart, the median step is 2 s, so each counted 2 s (µ-law: 20 s in 174 KB as 4,018 s, under
       // the generic floor; ADPCM: 96 s as 622 s); ffmpeg decodes the blocks' own samples
-      for (const [codec, size, count] of [
-        ['pcm_mulaw', 80, 2000],
-        ['adpcm_ms', 1024, 300],
+      // GSM 6.10, G.726 and G.722 (attack round 9): 500 blocks of GSM's 65 bytes (40 ms), 1,000 of 80
+      // bytes of G.726 (20 ms) or G.722 (40 ms) 2 s apart counted 20 s (36-174 KB) 1,000-4,000 s
+      for (const [codec, size, count, rate] of [
+        ['pcm_mulaw', 80, 2000, '8000'],
+        ['adpcm_ms', 1024, 300, '8000'],
+        ['gsm_ms', 65, 500, '8000'],
+        ['adpcm_g726', 80, 1000, '8000'],
+        ['g722', 80, 1000, '16000'],
       ] as const) {
-        const real = live(`live-acm-${codec}.mka`, '-c:a', codec);
+        const real = live(`live-acm-${codec}.mka`, '-ar', rate, '-c:a', codec);
         expect(readFileSync(real).includes('A_MS/ACM')).toBe(true);
-        expect(Math.abs((await probe(real)).seconds! - decoded(real))).toBeLessThan(0.2);
+        // (the timeline counts the last block a step: G.726's last of 128 bytes as 256 ms)
+        expect(Math.abs((await probe(real)).seconds! - decoded(real)), codec).toBeLessThan(0.25);
         // a real block of the codec: the first of its data chunk in a WAV of it
-        const wav = readFileSync(made(`acm-${codec}.wav`, '-c:a', codec));
+        const wav = readFileSync(made(`acm-${codec}.wav`, '-ar', rate, '-c:a', codec));
         const at = wav.indexOf('data', 12, 'latin1') + 8;
         const block = wav.subarray(at, at + size);
         const forged = appended(

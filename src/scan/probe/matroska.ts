@@ -147,6 +147,16 @@ function readTracks(b: Buffer, t: El): Track[] {
             // ffmpeg's decoders count them from the block size (a header, then 4 bits a sample)
             const perBlock = tag === 2 ? ((align - 7 * ch) * 2) / ch + 2 : ((align - 4 * ch) * 2) / ch + 1;
             tr.acmPcmBytesPerSecond = (align * rate) / perBlock;
+          } else if (tag === 0x31 && ch === 1) {
+            // GSM 6.10 (Microsoft's framing): 65 bytes hold 320 samples, whatever the block align says.
+            // Counted as an untold codec by its steps, 65-byte blocks 2 s apart made 20 s (36 KB) 1,000 s
+            tr.acmPcmBytesPerSecond = (65 * rate) / 320;
+          } else if ((tag === 0x45 || tag === 0x64) && ch >= 1 && bits >= 2 && bits <= 5) {
+            // G.726: bits a sample as ffmpeg's decoder takes its code size (80-byte blocks 2 s apart: 20 s as 2,000 s)
+            tr.acmPcmBytesPerSecond = (rate * ch * bits) / 8;
+          } else if (tag === 0x28f && ch >= 1) {
+            // G.722: a byte holds two samples (ffmpeg's decoder)
+            tr.acmPcmBytesPerSecond = (rate * ch) / 2;
           }
         }
       } else if (c.id === ID.DefaultDuration) tr.defaultNs = uint(b, c);
