@@ -730,6 +730,22 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
   );
 
   itWith(
+    ['ffmpeg', ffmpegEncoder('real_144')],
+    'MKA/RealAudio 1.0: a forged TimecodeScale counts what its 20-byte frames hold (attack round 9)',
+    async () => {
+      const real = join(dir, 'scale-ra144.mka');
+      ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=20', '-c:a', 'real_144', real);
+      expect(readFileSync(real).includes('A_REAL/14_4')).toBe(true);
+      expectNear(await probe(real), decoded(real), 0.03);
+      // 20 s (27 KB) counted 335 s before: an untold codec, every step stretched alike (over the generic floor)
+      const forged = forgedScale(real, 'scale-ra144-forged.mka');
+      const p = await probe(forged);
+      expect(p.error).toMatch(/block times (step|say)/);
+      expectNear(p, decoded(forged), 0.05);
+    },
+  );
+
+  itWith(
     ['ffmpeg', ffmpegEncoder('truehd')],
     'MKA/TrueHD: a forged TimecodeScale counts the access units the packets hold (attack round 7c)',
     async () => {

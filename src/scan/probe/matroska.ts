@@ -370,6 +370,10 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
     const perSecond = Math.max(track.rate ?? 0, 4000) * (track.channels || 1) * Math.floor(track.bitDepth / 8);
     return ((end - data) / perSecond) * 1e9;
   }
+  // RealAudio 1.0 (14_4) and 2.0 (28_8): frames of 20 and 38 bytes, 160 samples at 8 kHz each (ffmpeg's
+  // decoders): 1,001 blocks of 20 bytes 2 s apart counted 20 s (27 KB) as 2,002 s, an untold codec's steps
+  if (track.codec === 'A_REAL/14_4' || track.codec === 'A_REAL/28_8')
+    return ((end - data) / (track.codec === 'A_REAL/14_4' ? 20 : 38)) * 0.02 * 1e9;
   // PCM, G.711 or ADPCM in ACM (ffmpeg writes µ-law, A-law, ADPCM so): its bytes at the WAVEFORMATEX's rate. Counted
   // by their steps, blocks of 80 bytes 2 s apart made 20 s of µ-law (174 KB) 4,000 s (attack round 8)
   if (track.codec === 'A_MS/ACM' && track.acmPcmBytesPerSecond)
