@@ -1279,7 +1279,7 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
 
   itWith(
     ['ffmpeg', ffmpegEncoder('libopus'), ffmpegEncoder('libmp3lame')],
-    'MP4: a sample counts what its frames hold (PCM, G.711, FLAC, MPEG audio, Opus of a fixed size)',
+    'MP4: a sample counts what its frames hold (PCM, G.711, IMA4, FLAC, MPEG audio, AC-3, Opus of a fixed size)',
     async () => {
       for (const [name, codec] of [
         ['ulaw.mov', ['-c:a', 'pcm_mulaw']],
@@ -1289,6 +1289,9 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
         ['mp3.mp4', ['-c:a', 'libmp3lame', '-b:a', '8k', '-strict', '-1']],
         ['mp3.mov', ['-c:a', 'libmp3lame', '-b:a', '8k']],
         ['opus.mp4', ['-ar', '48000', '-c:a', 'libopus', '-b:a', '16k', '-vbr', 'off']],
+        ['ac3.mp4', ['-ar', '48000', '-c:a', 'ac3', '-b:a', '64k']],
+        ['eac3.mp4', ['-ar', '48000', '-c:a', 'eac3', '-b:a', '64k']],
+        ['ima4.mov', ['-c:a', 'adpcm_ima_qt']],
       ] as const) {
         const path = tone20(name, ...codec);
         const b = readFileSync(path);

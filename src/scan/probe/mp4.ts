@@ -3,6 +3,7 @@
  * which for AAC includes the encoder's priming samples (1024 at 16 kHz = 64 ms, over the 50 ms we
  * allow); players and ffprobe honour the edit list (elst), and so does this.
  */
+import { frameAt as ac3Frame } from './ac3.js';
 import { frameHead } from './flac.js';
 import { frameAt } from './mp3.js';
 import { opusGranules } from './ogg.js';
@@ -428,6 +429,34 @@ function reader(moov: Buffer, e: number, end: number, out: Mp4Audio, oti: number
         return size > stop - from && p > from ? (n * 0.02 * size) / (p - from) : n * 0.02;
       },
       most: (size) => size * 0.02,
+    };
+  }
+  // AC-3 and E-AC-3: their independent frames' samples (1,536 a frame at most), each header walked
+  if (fourcc === 'ac-3' || fourcc === 'ec-3')
+    return {
+      name: 'AC-3 frames hold (their headers)',
+      reads: true,
+      held: (src, at, size) => {
+        const { buf, p: from, end: stop } = packetBytes(src, at, size);
+        let s = 0;
+        let p = from;
+        for (let f = ac3Frame(buf, p); f && f.size > 0 && p + f.size <= stop; f = ac3Frame(buf, p)) {
+          if (f.independent) s += f.samples / f.rate;
+          p += f.size;
+        }
+        return size > stop - from && p > from ? (s * size) / (p - from) : s;
+      },
+      most: () => 1536 / 32000,
+    };
+  // IMA4 (QuickTime's IMA ADPCM): 34 bytes a channel hold 64 samples; a sample of QuickTime's own
+  // files (a size of 1, the samples being frames) holds at least a frame
+  if (fourcc === 'ima4') {
+    const ch = out.channels || 1;
+    return {
+      name: 'IMA4 packets hold (34 bytes a channel for 64 samples)',
+      reads: false,
+      held: (_src, _at, size) => Math.max(Math.floor(size / (34 * ch)) * 64, 1) / rate,
+      most: (size) => Math.max(Math.floor(size / (34 * ch)) * 64, 1) / rate,
     };
   }
   // PCM: every byte is a sample's, at the entry's rate, channels and depth (4,000 Hz is the guard's lowest)
