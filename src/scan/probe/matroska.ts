@@ -97,7 +97,7 @@ interface Track {
   vorbisLong?: number;
   /** ALAC: the samples of a frame (its ALACSpecificConfig), the most a packet holds */
   alacFrame?: number;
-  /** A_MS/ACM: its WAVEFORMATEX's bytes a second when the format fixes it (PCM, float, G.711, MS and IMA ADPCM) */
+  /** A_MS/ACM: its WAVEFORMATEX's bytes a second when the format fixes it (PCM, float, G.711, ADPCM, GSM, G.726, G.722, WMA 1/2 without the bit reservoir) */
   acmPcmBytesPerSecond?: number;
   defaultNs?: number;
   delayNs?: number;
@@ -154,9 +154,18 @@ function readTracks(b: Buffer, t: El): Track[] {
           } else if ((tag === 0x45 || tag === 0x64) && ch >= 1 && bits >= 2 && bits <= 5) {
             // G.726: bits a sample as ffmpeg's decoder takes its code size (80-byte blocks 2 s apart: 20 s as 2,000 s)
             tr.acmPcmBytesPerSecond = (rate * ch * bits) / 8;
-          } else if (tag === 0x28f && ch >= 1) {
-            // G.722: a byte holds two samples (ffmpeg's decoder)
+          } else if ((tag === 0x28f || tag === 0x20) && ch >= 1) {
+            // G.722 and Yamaha ADPCM: a byte holds two samples (ffmpeg's decoders)
             tr.acmPcmBytesPerSecond = (rate * ch) / 2;
+          } else if ((tag === 0x160 || tag === 0x161) && align > 0 && rate <= 50000) {
+            // WMA 1/2 without the bit reservoir (its extradata's flags): a block of align bytes is a frame,
+            // 512 samples to 16 kHz, 1,024 to 22.05 kHz (32 kHz for version 1), else 2,048 (ffmpeg's wma.c).
+            // Untold, 128-byte blocks 2 s apart counted 20 s (85 KB) as 1,250 s (attack round 9)
+            const flagsAt = c.data + 18 + (tag === 0x160 ? 2 : 4);
+            if (flagsAt + 2 <= Math.min(c.end, b.length) && !(b.readUInt16LE(flagsAt) & 2)) {
+              const frame = rate <= 16000 ? 512 : rate <= 22050 || (rate <= 32000 && tag === 0x160) ? 1024 : 2048;
+              tr.acmPcmBytesPerSecond = (align * rate) / frame;
+            }
           }
         }
       } else if (c.id === ID.DefaultDuration) tr.defaultNs = uint(b, c);
