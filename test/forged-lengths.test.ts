@@ -1286,7 +1286,7 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
 
   itWith(
     ['ffmpeg', ffmpegEncoder('libopus'), ffmpegEncoder('libmp3lame')],
-    'MP4: a sample counts what its frames hold (PCM, G.711, IMA4, FLAC, MPEG audio, AC-3, Opus of a fixed size)',
+    'MP4: a sample counts what its frames hold (PCM, G.711, IMA4, FLAC, MPEG audio, AC-3, DTS, Opus of a fixed size)',
     async () => {
       for (const [name, codec] of [
         ['ulaw.mov', ['-c:a', 'pcm_mulaw']],
@@ -1299,6 +1299,7 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
         ['ac3.mp4', ['-ar', '48000', '-c:a', 'ac3', '-b:a', '64k']],
         ['eac3.mp4', ['-ar', '48000', '-c:a', 'eac3', '-b:a', '64k']],
         ['ima4.mov', ['-c:a', 'adpcm_ima_qt']],
+        ['dts.mp4', ['-ar', '48000', '-ac', '2', '-c:a', 'dca', '-strict', '-2']],
       ] as const) {
         const path = tone20(name, ...codec);
         const b = readFileSync(path);

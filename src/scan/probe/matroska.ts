@@ -40,7 +40,7 @@ const ID = {
 const UNKNOWN = -1;
 
 /** DTS core's SFREQ codes (ETSI TS 102 114, 5.3.1); 0 is none */
-const DTS_RATES = [0, 8000, 16000, 32000, 0, 0, 11025, 22050, 44100, 0, 0, 12000, 24000, 48000, 0, 0];
+export const DTS_RATES = [0, 8000, 16000, 32000, 0, 0, 11025, 22050, 44100, 0, 0, 12000, 24000, 48000, 0, 0];
 
 interface El {
   start: number;

@@ -5,6 +5,7 @@
  */
 import { frameAt as ac3Frame } from './ac3.js';
 import { frameHead } from './flac.js';
+import { DTS_RATES } from './matroska.js';
 import { frameAt } from './mp3.js';
 import { opusGranules } from './ogg.js';
 import type { FileSource } from './types.js';
@@ -431,8 +432,30 @@ function reader(moov: Buffer, e: number, end: number, out: Mp4Audio, oti: number
       most: (size) => size * 0.02,
     };
   }
-  // AC-3 and E-AC-3: their independent frames' samples (1,536 a frame at most), each header walked
-  if (fourcc === 'ac-3' || fourcc === 'ec-3')
+  // DTS (dtsc, or mp4a whose esds says 0xA9): its core frames' samples (blocks of 32 at the header's
+  // rate), each header walked; counted as AAC's 2,048 before, 20 s of DTS as 80 s (attack round 9)
+  if (fourcc === 'dtsc' || (fourcc === 'mp4a' && oti === 0xa9))
+    return {
+      name: 'DTS frames hold (their headers)',
+      reads: true,
+      held: (src, at, size) => {
+        const { buf, p: from, end: stop } = packetBytes(src, at, size);
+        let p = from;
+        let s = 0;
+        while (p + 10 <= stop && buf.readUInt32BE(p) === 0x7ffe8001) {
+          const nblks = ((buf[p + 4]! & 1) << 6) | (buf[p + 5]! >> 2);
+          const fsize = (((buf[p + 5]! & 3) << 12) | (buf[p + 6]! << 4) | (buf[p + 7]! >> 4)) + 1;
+          const r = DTS_RATES[(buf[p + 8]! >> 2) & 0xf]!;
+          if (nblks < 5 || fsize < 96 || !r || p + fsize > stop) break;
+          s += ((nblks + 1) * 32) / r;
+          p += fsize;
+        }
+        return size > stop - from && p > from ? (s * size) / (p - from) : s;
+      },
+      most: () => 4096 / 8000,
+    };
+  // AC-3 and E-AC-3 (ac-3, ec-3, or mp4a whose esds says 0xA5/0xA6): their independent frames' samples (1,536 a frame at most), each header walked
+  if (fourcc === 'ac-3' || fourcc === 'ec-3' || (fourcc === 'mp4a' && (oti === 0xa5 || oti === 0xa6)))
     return {
       name: 'AC-3 frames hold (their headers)',
       reads: true,
