@@ -695,20 +695,27 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
 
   itWith(
     ['ffmpeg'],
-    'MKA with µ-law or MS ADPCM in A_MS/ACM: blocks 2 s apart count their bytes at the WAVEFORMATEX rate (attack round 8)',
+    'MKA with µ-law, ADPCM, GSM, G.726 or G.722 in A_MS/ACM: blocks 2 s apart count their bytes at the WAVEFORMATEX rate (attack rounds 8, 9)',
     async () => {
       // µ-law: 2,000 blocks of 80 bytes (10 ms each); MS ADPCM: 300 blocks of its 1,024 bytes (256 ms):
       // 2 s apart, the median step is 2 s, so each counted 2 s (µ-law: 20 s in 174 KB as 4,018 s, under
       // the generic floor; ADPCM: 96 s as 622 s); ffmpeg decodes the blocks' own samples
-      for (const [codec, size, count] of [
-        ['pcm_mulaw', 80, 2000],
-        ['adpcm_ms', 1024, 300],
+      // GSM 6.10, G.726, G.722 and Yamaha ADPCM (attack round 9): 500 blocks of GSM's 65 bytes (40 ms),
+      // 1,000 of 80 bytes of G.726 (20 ms) or G.722 (40 ms) 2 s apart counted 20 s (36-174 KB) 1,000-4,000 s
+      for (const [codec, size, count, rate] of [
+        ['pcm_mulaw', 80, 2000, '8000'],
+        ['adpcm_ms', 1024, 300, '8000'],
+        ['gsm_ms', 65, 500, '8000'],
+        ['adpcm_g726', 80, 1000, '8000'],
+        ['g722', 80, 1000, '16000'],
+        ['adpcm_yamaha', 256, 300, '8000'],
       ] as const) {
-        const real = live(`live-acm-${codec}.mka`, '-c:a', codec);
+        const real = live(`live-acm-${codec}.mka`, '-ar', rate, '-c:a', codec);
         expect(readFileSync(real).includes('A_MS/ACM')).toBe(true);
-        expect(Math.abs((await probe(real)).seconds! - decoded(real))).toBeLessThan(0.2);
+        // (the timeline counts the last block a step: G.726's last of 128 bytes as 256 ms)
+        expect(Math.abs((await probe(real)).seconds! - decoded(real)), codec).toBeLessThan(0.25);
         // a real block of the codec: the first of its data chunk in a WAV of it
-        const wav = readFileSync(made(`acm-${codec}.wav`, '-c:a', codec));
+        const wav = readFileSync(made(`acm-${codec}.wav`, '-ar', rate, '-c:a', codec));
         const at = wav.indexOf('data', 12, 'latin1') + 8;
         const block = wav.subarray(at, at + size);
         const forged = appended(
@@ -719,6 +726,28 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
         const p = await probe(forged);
         expect(p.kind).toBe('audio');
         expect(p.seconds!, codec).toBeLessThan(decoded(forged) + 1);
+      }
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('real_144')],
+    'MKA/RealAudio 1.0 and WMA 2 in ACM: a forged TimecodeScale counts what their frames hold (attack round 9)',
+    async () => {
+      for (const [name, id, codec] of [
+        ['ra144', 'A_REAL/14_4', ['-c:a', 'real_144']],
+        ['wmav2', 'A_MS/ACM', ['-ar', '16000', '-c:a', 'wmav2', '-b:a', '32k']],
+      ] as const) {
+        const real = join(dir, `scale-${name}.mka`);
+        ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=20', ...codec, real);
+        expect(readFileSync(real).includes(id)).toBe(true);
+        // 20 s (27 and 85 KB) counted 335 s before: untold codecs, every step stretched alike (over the generic floor)
+        const forged = forgedScale(real, `scale-${name}-forged.mka`);
+        const p = await probe(forged);
+        expect(p.error, name).toMatch(/block times (step|say)/);
+        // (WMA: ffmpeg drops its decoder's delay, 32 ms)
+        expect(p.seconds!, name).toBeLessThanOrEqual(decoded(forged) + 0.05);
+        expect(p.seconds!, name).toBeGreaterThanOrEqual(decoded(forged) - 0.1);
       }
     },
   );
@@ -1127,6 +1156,66 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
 
   itWith(
     ['ffmpeg'],
+    "ASF: a WMA's objects count what their superframes hold, not their presentation times",
+    async () => {
+      /** Each audio object's presentation time (ms) in data packets from..to passed through f (ffmpeg's muxer: one stream, 8 bytes of replicated data). */
+      const retime = (b: Buffer, from: number, to: number, f: (ms: number) => number): number => {
+        const body = b.indexOf(Buffer.from('a1dcab8c47a9cf118ee400c00c205365', 'hex')) + 24;
+        const size = b.readUInt32LE(body + 68);
+        const start = Number(b.readBigUInt64LE(16)) + 50;
+        const n = Math.floor((b.length - start) / size);
+        const len = (t: number): number => [0, 1, 2, 4][t & 3]!;
+        const read = (p: number, t: number): number => (len(t) ? b.readUIntLE(p, len(t)) : 0);
+        let shifted = 0;
+        for (let k = Math.max(0, n + from); k < n + to; k++) {
+          const q = start + k * size;
+          let p = q;
+          if (b[p]! & 0x80) p += 1 + (b[p]! & 0x0f);
+          const [lt, pf] = [b[p]!, b[p + 1]!];
+          p += 2 + len(lt >> 5) + len(lt >> 1);
+          const padding = read(p, lt >> 3);
+          p += len(lt >> 3) + 6;
+          const multiple = lt & 1;
+          const count = multiple ? b[p]! & 0x3f : 1;
+          const lenType = multiple ? b[p++]! >> 6 : 0;
+          for (let i = 0; i < count; i++) {
+            p += 1 + len(pf >> 4) + len(pf >> 2);
+            const repl = read(p, pf);
+            p += len(pf);
+            if (repl >= 8) {
+              b.writeUInt32LE(f(b.readUInt32LE(p + 4)), p + 4);
+              shifted++;
+            }
+            p += repl;
+            const l = multiple ? read(p, lenType) : size - padding - (p - q);
+            p += (multiple ? len(lenType) : 0) + l;
+          }
+        }
+        // the play duration to match
+        b.writeBigUInt64LE(b.readBigUInt64LE(body + 40) * 16n, body + 40);
+        return shifted;
+      };
+      for (const [name, from, f] of [
+        ['last.wma', -1, (ms: number) => ms + 300_000],
+        ['all.wma', -1_000_000, (ms: number) => ms * 16],
+      ] as const) {
+        const path = tone20(name, '-ar', '16000', '-c:a', 'wmav2', '-b:a', '32k');
+        const b = readFileSync(path);
+        expect(retime(b, from, 0, f)).toBeGreaterThan(5);
+        writeFileSync(path, b);
+        const p = await probe(path);
+        // was 320 s: the last objects' times (and the play duration) forged, every checksum-free field alike;
+        // now the superframes' frames, ffmpeg's decoder dropping a frame's delay of them
+        const judge = decoded(path);
+        expect(p.kind, name).toBe('audio');
+        expect(p.seconds!, name).toBeLessThanOrEqual(judge + 0.1);
+        expect(p.seconds!, name).toBeGreaterThanOrEqual(judge - 0.5);
+      }
+    },
+  );
+
+  itWith(
+    ['ffmpeg'],
     "AVI: an AAC chunk holds at most one frame, whatever strh's scale, rate and sample size",
     async () => {
       // scale 1, rate 1 (VBR): a chunk "a second"; scale 1, rate 25, sample size 1: 25 bytes a second
@@ -1195,22 +1284,76 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
     },
   );
 
-  itWith(['ffmpeg'], "AVI: GSM 6.10 and ADPCM are sized by their blocks, not by strh's scale and rate", async () => {
-    for (const [codec, scale, rate, sampleSize] of [
-      ['gsm_ms', 3200, 8000, 65],
-      ['adpcm_ms', 1, 1, 1],
-    ] as const) {
-      const path = tone20(`${codec}.avi`, '-c:a', codec, '-f', 'avi');
-      const b = readFileSync(path);
-      for (let p = b.indexOf('strh'); p >= 0; p = b.indexOf('strh', p + 4)) {
-        if (b.toString('latin1', p + 8, p + 12) !== 'auds') continue;
-        b.writeUInt32LE(scale, p + 8 + 20);
-        b.writeUInt32LE(rate, p + 8 + 24);
-        b.writeUInt32LE(sampleSize, p + 8 + 44);
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libopus'), ffmpegEncoder('libmp3lame')],
+    'MP4: a sample counts what its frames hold (PCM, G.711, IMA4, FLAC, MPEG audio, AC-3, DTS, Opus of a fixed size)',
+    async () => {
+      for (const [name, codec] of [
+        ['ulaw.mov', ['-c:a', 'pcm_mulaw']],
+        ['sowt.mov', ['-c:a', 'pcm_s16le']],
+        ['lpcm.mov', ['-ar', '96000', '-c:a', 'pcm_s24le']],
+        ['flac.mp4', ['-c:a', 'flac', '-strict', '-2']],
+        ['mp3.mp4', ['-c:a', 'libmp3lame', '-b:a', '8k', '-strict', '-1']],
+        ['mp3.mov', ['-c:a', 'libmp3lame', '-b:a', '8k']],
+        ['opus.mp4', ['-ar', '48000', '-c:a', 'libopus', '-b:a', '16k', '-vbr', 'off']],
+        ['ac3.mp4', ['-ar', '48000', '-c:a', 'ac3', '-b:a', '64k']],
+        ['eac3.mp4', ['-ar', '48000', '-c:a', 'eac3', '-b:a', '64k']],
+        ['ima4.mov', ['-c:a', 'adpcm_ima_qt']],
+        ['dts.mp4', ['-ar', '48000', '-ac', '2', '-c:a', 'dca', '-strict', '-2']],
+      ] as const) {
+        const path = tone20(name, ...codec);
+        const b = readFileSync(path);
+        // every stts delta and the edit list ten times what ffmpeg wrote (the headers' lengths too)
+        const stts = b.indexOf('stts') + 4;
+        for (let i = 0; i < b.readUInt32BE(stts + 4); i++)
+          b.writeUInt32BE(b.readUInt32BE(stts + 12 + 8 * i) * 10, stts + 12 + 8 * i);
+        const elst = b.indexOf('elst') + 4;
+        if (elst > 3) b.writeUInt32BE(b.readUInt32BE(elst + 8) * 10, elst + 8);
+        for (const box of ['mvhd', 'mdhd']) {
+          const at = b.indexOf(box) + 4;
+          expect(b[at]).toBe(0);
+          b.writeUInt32BE(b.readUInt32BE(at + 16) * 10, at + 16);
+        }
+        writeFileSync(path, b);
+        const p = await probe(path);
+        expect(p.kind).toBe('audio');
+        // each was 200 s (ten times over, above every floor); now the frames' own, as ffmpeg decodes them
+        expect(p.seconds!, name).toBeLessThanOrEqual(decoded(path) + 0.4);
+        expect(p.seconds!, name).toBeGreaterThanOrEqual(19.5);
       }
-      writeFileSync(path, b);
-      // GSM's 65-byte block "of 0.4 s" counted 20 s as 200 s; ADPCM's rate of a byte a second, its bytes in seconds
-      expectNear(await probe(path), decoded(path), 0.1);
-    }
-  });
+    },
+  );
+
+  itWith(
+    ['ffmpeg'],
+    "AVI: GSM 6.10, ADPCM, G.726, G.722 and WMA 2 are sized by their blocks, not by strh's scale and rate",
+    async () => {
+      // G.726, G.722, Yamaha ADPCM and WMA 2 (attack round 9): strh's scale tenfold counted 20 s as 80-200 s
+      for (const [codec, scale, rate, sampleSize, ar] of [
+        ['gsm_ms', 3200, 8000, 65, '8000'],
+        ['adpcm_ms', 1, 1, 1, '8000'],
+        ['adpcm_g726', 320, 125, 0, '8000'],
+        ['g722', 10, 50, 0, '16000'],
+        ['adpcm_yamaha', 320, 125, 1024, '8000'],
+        ['wmav2', 40, 125, 0, '16000'],
+      ] as const) {
+        const path = tone20(`${codec}.avi`, '-ar', ar, '-c:a', codec, '-f', 'avi');
+        const b = readFileSync(path);
+        for (let p = b.indexOf('strh'); p >= 0; p = b.indexOf('strh', p + 4)) {
+          if (b.toString('latin1', p + 8, p + 12) !== 'auds') continue;
+          b.writeUInt32LE(scale, p + 8 + 20);
+          b.writeUInt32LE(rate, p + 8 + 24);
+          b.writeUInt32LE(sampleSize, p + 8 + 44);
+        }
+        writeFileSync(path, b);
+        // GSM's 65-byte block "of 0.4 s" counted 20 s as 200 s; ADPCM's rate of a byte a second, its bytes in seconds
+        const p = await probe(path);
+        const judge = decoded(path);
+        // (WMA: ffmpeg drops its decoder's delay, 32 ms)
+        expect(p.kind, codec).toBe('audio');
+        expect(p.seconds!, codec).toBeLessThanOrEqual(judge + 0.05);
+        expect(p.seconds!, codec).toBeGreaterThanOrEqual(judge - 0.1);
+      }
+    },
+  );
 });

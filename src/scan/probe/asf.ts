@@ -27,7 +27,7 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   let preroll = 0;
   let packets = 0;
   let packetSize = 0;
-  let audio: { tag: number; channels: number; rate: number; avgBytes: number; stream: number } | undefined;
+  let audio: { tag: number; channels: number; rate: number; avgBytes: number; stream: number; wma?: Wma } | undefined;
   let video = false;
   for (let p = 30; p + 24 <= Math.min(h.length, headerSize);) {
     const size = Number(h.readBigUInt64LE(p + 16));
@@ -53,6 +53,7 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
           rate: h.readUInt32LE(body + 58),
           avgBytes: h.readUInt32LE(body + 62),
           stream: h.readUInt16LE(body + 48) & 0x7f,
+          wma: wmaLayout(h, body + 54, p + size),
         };
       }
     }
@@ -86,6 +87,21 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   const end = packetSize
     ? audioEnd(src, dataStart, packetSize, whole, audio.stream, preroll, audio.avgBytes, cut ? frame : 0)
     : undefined;
+  // the objects' steps walked from the first packet: presentation times forged in the last packets
+  // (the play duration to match) counted 20 s of WMA in 96 KB as 320 s (attack round 9); a second
+  // over is let be (a cut file's last object, split, is counted whole by the steps)
+  const held =
+    packetSize && whole ? heldSeconds(src, dataStart, packetSize, whole, audio.stream, preroll, audio.wma) : undefined;
+  if (held !== undefined && end !== undefined && end > held.seconds + 1) {
+    const note = `${held.note}; the last audio object says ${end.toFixed(1)} s`;
+    if (!cut && !video && total <= held.seconds + 0.001) return { kind: 'audio', seconds: total, ...base };
+    return {
+      kind: 'audio',
+      seconds: Math.min(total, held.seconds),
+      ...base,
+      error: cut ? `cut off: ${whole} of ${dataPackets} data packets present; ${note}` : note,
+    };
+  }
   if (!cut && !video) {
     // audio alone: the play duration is a claim (a 20 s WMA of 96 KB said 380 s, under the guard's
     // floor), so it is counted up to where the audio's last object ends, when one is found
@@ -158,28 +174,133 @@ function audioEnd(
   const preroll = prerollS * 1000;
   let lastWhole: { pres: number; size: number } | undefined;
   let split: number | undefined;
+  // the presentation times seen, to find the object before the last whole one (its step)
+  const seen: number[] = [];
+  let prev: number | undefined;
   for (let k = buf.length > n * packetSize ? n : n - 1; k >= 0; k--) {
     const objs = payloads(buf.subarray(k * packetSize, Math.min(buf.length, (k + 1) * packetSize)), stream, packetSize);
     for (const o of objs) {
+      seen.push(o.pres);
       if (o.complete) {
         if (!lastWhole || o.pres > lastWhole.pres) lastWhole = o;
       } else if (k >= n - 1 && (split === undefined || o.pres < split)) split = o.pres;
     }
-    if (lastWhole) break;
+    if (lastWhole) {
+      const last = lastWhole.pres;
+      prev = seen.reduce<number | undefined>((m, t) => (t < last && (m === undefined || t > m) ? t : m), undefined);
+      if (prev !== undefined || cutFrame > 0) break;
+    }
   }
   // the object the cut split starts where the whole ones end (WMA objects follow each other)
   if (split !== undefined && cutFrame > 0 && (!lastWhole || split > lastWhole.pres))
     return Math.max(0, (split - preroll) / 1000);
   if (!lastWhole) return split !== undefined ? 0 : undefined;
-  // an object is a few codec frames (WMA: under half a second); a byte rate forged low made one hours
-  const dur = avgBytes > 0 ? Math.min(MAX_OBJECT_S, lastWhole.size / avgBytes) : 0;
+  // an object is a few codec frames (WMA: under half a second); a byte rate forged low made one hours.
+  // A variable-rate codec's objects play longer than their bytes at the nominal byte rate (WMA
+  // Lossless: 13,375 bytes 0.557 s apart at a nominal 144,000 B/s, so taglib's lossless.wma counted
+  // 3.436 s of 3.55): an object is taken to last up to the step from the one before, at most 2 s
+  const step = prev !== undefined ? (lastWhole.pres - prev) / 1000 : 0;
+  const dur = Math.min(MAX_OBJECT_S, Math.max(avgBytes > 0 ? lastWhole.size / avgBytes : 0, step));
   return Math.max(0, (lastWhole.pres - preroll) / 1000 + dur - cutFrame);
+}
+
+/** WMA 1 and 2 (0x160, 0x161), as ffmpeg's decoder reads them: block align, bit reservoir, frame length */
+interface Wma {
+  blockAlign: number;
+  reservoir: boolean;
+  frameLen: number;
+  rate: number;
+}
+
+/** The WMA 1/2 stream's superframe layout from its WAVEFORMATEX (h at the tag), or undefined for other codecs. */
+function wmaLayout(h: Buffer, p: number, end: number): Wma | undefined {
+  const tag = h.readUInt16LE(p);
+  if ((tag !== 0x160 && tag !== 0x161) || p + 18 > end) return undefined;
+  const rate = h.readUInt32LE(p + 4);
+  const blockAlign = h.readUInt16LE(p + 12);
+  const cb = h.readUInt16LE(p + 16);
+  const version = tag === 0x160 ? 1 : 2;
+  const flagsAt = p + 18 + (version === 1 ? 2 : 4);
+  if (!rate || rate > 50000 || !blockAlign || cb < (version === 1 ? 4 : 6) || flagsAt + 2 > end) return undefined;
+  const flags2 = h.readUInt16LE(flagsAt);
+  // ffmpeg's wma.c: 512 samples to 16 kHz, 1,024 to 22.05 kHz (32 kHz for version 1), else 2,048
+  const frameLen = rate <= 16000 ? 512 : rate <= 22050 || (rate <= 32000 && version === 1) ? 1024 : 2048;
+  return { blockAlign, reservoir: (flags2 & 2) !== 0, frameLen, rate };
+}
+
+/** Bytes of data packets walked from the first for the objects' steps: a larger file is judged by its last packets alone. */
+const WALK_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The audio the stream's objects hold, walked from the first data packet: each step between one
+ * object's presentation time and the next counts at most twice the median step and MAX_OBJECT_S
+ * (the Matroska rule for codecs whose frames are not read), the last object its step before. A
+ * forged time in the last packets is a step of its own; uniform forgery is not seen here.
+ */
+function heldSeconds(
+  src: FileSource,
+  dataStart: number,
+  packetSize: number,
+  whole: number,
+  stream: number,
+  prerollS: number,
+  wma?: Wma,
+): { seconds: number; note: string } | undefined {
+  if (whole * packetSize > WALK_BYTES) return undefined;
+  const times: number[] = [];
+  let frames = 0;
+  const per = Math.max(1, Math.floor((1024 * 1024) / packetSize));
+  for (let k0 = 0; k0 < whole; k0 += per) {
+    const buf = src.read(dataStart + k0 * packetSize, Math.min(per, whole - k0) * packetSize);
+    src.work.tick(per);
+    for (let k = 0; (k + 1) * packetSize <= buf.length; k++) {
+      const pk = buf.subarray(k * packetSize, (k + 1) * packetSize);
+      for (const o of payloads(pk, stream, packetSize)) {
+        if (times.length === 0 || o.pres !== times[times.length - 1]) times.push(o.pres);
+        if (!wma || o.at === undefined) continue;
+        // the superframes starting in this fragment (a superframe is block align bytes of the object):
+        // one frame each, or, with the bit reservoir, the count in its header's low nibble (ffmpeg decodes
+        // that less one, and one the superframe before left in the reservoir)
+        const ba = wma.blockAlign;
+        for (
+          let x = Math.ceil(o.offset! / ba) * ba;
+          x + ba <= o.offset! + o.len! + (o.complete ? 0 : ba) && x < o.size;
+          x += ba
+        ) {
+          const q = o.at + (x - o.offset!);
+          if (!wma.reservoir) frames++;
+          else if (q < pk.length) frames += pk[q]! & 0x0f;
+        }
+      }
+    }
+  }
+  if (times.length < 3) return undefined;
+  const steps: number[] = [];
+  for (let i = 1; i < times.length; i++) steps.push(Math.max(0, times[i]! - times[i - 1]!) / 1000);
+  const sorted = steps.filter((x) => x > 0).sort((a, b) => a - b);
+  if (!sorted.length) return undefined;
+  const cap = Math.min(MAX_OBJECT_S, 2 * sorted[sorted.length >> 1]!);
+  // from the stream's start (the preroll), the first object's time a step like the others
+  let seconds = Math.min(cap, Math.max(0, times[0]! / 1000 - prerollS));
+  for (const x of steps) seconds += Math.min(cap, x);
+  seconds += Math.min(cap, steps[steps.length - 1]!);
+  const note = `the objects' steps hold ${seconds.toFixed(1)} s (each at most ${cap.toFixed(3)} s)`;
+  // WMA 1 and 2: a superframe's frames hold frame length samples each (times forged alike throughout
+  // keep their steps in proportion, 20 s in 96 KB counted 320 s; attack round 9)
+  const framed = wma ? (frames * wma.frameLen) / wma.rate : Infinity;
+  if (framed < seconds)
+    return { seconds: framed, note: `its WMA superframes hold ${frames} frames, ${framed.toFixed(1)} s` };
+  return { seconds, note };
 }
 
 interface Obj {
   pres: number;
   size: number;
   complete: boolean;
+  /** where this fragment's bytes start in the packet, its offset in the object and its length */
+  at?: number;
+  offset?: number;
+  len?: number;
 }
 
 /** The audio stream's media objects (or their last fragments) in one data packet. */
@@ -237,10 +358,18 @@ function payloads(pk: Buffer, stream: number, packetSize: number): Obj[] {
         // compressed payload: whole objects of up to 255 bytes, `offset` is the first one's presentation time
         for (let q = p, n = 0; q < p + len; n++) {
           const size = pk[q]!;
-          out.push({ pres: offset + n * delta, size, complete: q + 1 + size <= p + len });
+          out.push({
+            pres: offset + n * delta,
+            size,
+            complete: q + 1 + size <= p + len,
+            at: q + 1,
+            offset: 0,
+            len: size,
+          });
           q += 1 + size;
         }
-      } else if (repl >= 8) out.push({ pres: objPres, size: objSize, complete: offset + len >= objSize });
+      } else if (repl >= 8)
+        out.push({ pres: objPres, size: objSize, complete: offset + len >= objSize, at: p, offset, len });
     }
     p += len;
   }

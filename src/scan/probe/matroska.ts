@@ -40,7 +40,7 @@ const ID = {
 const UNKNOWN = -1;
 
 /** DTS core's SFREQ codes (ETSI TS 102 114, 5.3.1); 0 is none */
-const DTS_RATES = [0, 8000, 16000, 32000, 0, 0, 11025, 22050, 44100, 0, 0, 12000, 24000, 48000, 0, 0];
+export const DTS_RATES = [0, 8000, 16000, 32000, 0, 0, 11025, 22050, 44100, 0, 0, 12000, 24000, 48000, 0, 0];
 
 interface El {
   start: number;
@@ -97,7 +97,7 @@ interface Track {
   vorbisLong?: number;
   /** ALAC: the samples of a frame (its ALACSpecificConfig), the most a packet holds */
   alacFrame?: number;
-  /** A_MS/ACM: its WAVEFORMATEX's bytes a second when the format fixes it (PCM, float, G.711, MS and IMA ADPCM) */
+  /** A_MS/ACM: its WAVEFORMATEX's bytes a second when the format fixes it (PCM, float, G.711, ADPCM, GSM, G.726, G.722, WMA 1/2 without the bit reservoir) */
   acmPcmBytesPerSecond?: number;
   defaultNs?: number;
   delayNs?: number;
@@ -147,6 +147,25 @@ function readTracks(b: Buffer, t: El): Track[] {
             // ffmpeg's decoders count them from the block size (a header, then 4 bits a sample)
             const perBlock = tag === 2 ? ((align - 7 * ch) * 2) / ch + 2 : ((align - 4 * ch) * 2) / ch + 1;
             tr.acmPcmBytesPerSecond = (align * rate) / perBlock;
+          } else if (tag === 0x31 && ch === 1) {
+            // GSM 6.10 (Microsoft's framing): 65 bytes hold 320 samples, whatever the block align says.
+            // Counted as an untold codec by its steps, 65-byte blocks 2 s apart made 20 s (36 KB) 1,000 s
+            tr.acmPcmBytesPerSecond = (65 * rate) / 320;
+          } else if ((tag === 0x45 || tag === 0x64) && ch >= 1 && bits >= 2 && bits <= 5) {
+            // G.726: bits a sample as ffmpeg's decoder takes its code size (80-byte blocks 2 s apart: 20 s as 2,000 s)
+            tr.acmPcmBytesPerSecond = (rate * ch * bits) / 8;
+          } else if ((tag === 0x28f || tag === 0x20) && ch >= 1) {
+            // G.722 and Yamaha ADPCM: a byte holds two samples (ffmpeg's decoders)
+            tr.acmPcmBytesPerSecond = (rate * ch) / 2;
+          } else if ((tag === 0x160 || tag === 0x161) && align > 0 && rate <= 50000) {
+            // WMA 1/2 without the bit reservoir (its extradata's flags): a block of align bytes is a frame,
+            // 512 samples to 16 kHz, 1,024 to 22.05 kHz (32 kHz for version 1), else 2,048 (ffmpeg's wma.c).
+            // Untold, 128-byte blocks 2 s apart counted 20 s (85 KB) as 1,250 s (attack round 9)
+            const flagsAt = c.data + 18 + (tag === 0x160 ? 2 : 4);
+            if (flagsAt + 2 <= Math.min(c.end, b.length) && !(b.readUInt16LE(flagsAt) & 2)) {
+              const frame = rate <= 16000 ? 512 : rate <= 22050 || (rate <= 32000 && tag === 0x160) ? 1024 : 2048;
+              tr.acmPcmBytesPerSecond = (align * rate) / frame;
+            }
           }
         }
       } else if (c.id === ID.DefaultDuration) tr.defaultNs = uint(b, c);
@@ -360,6 +379,10 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
     const perSecond = Math.max(track.rate ?? 0, 4000) * (track.channels || 1) * Math.floor(track.bitDepth / 8);
     return ((end - data) / perSecond) * 1e9;
   }
+  // RealAudio 1.0 (14_4) and 2.0 (28_8): frames of 20 and 38 bytes, 160 samples at 8 kHz each (ffmpeg's
+  // decoders): 1,001 blocks of 20 bytes 2 s apart counted 20 s (27 KB) as 2,002 s, an untold codec's steps
+  if (track.codec === 'A_REAL/14_4' || track.codec === 'A_REAL/28_8')
+    return ((end - data) / (track.codec === 'A_REAL/14_4' ? 20 : 38)) * 0.02 * 1e9;
   // PCM, G.711 or ADPCM in ACM (ffmpeg writes µ-law, A-law, ADPCM so): its bytes at the WAVEFORMATEX's rate. Counted
   // by their steps, blocks of 80 bytes 2 s apart made 20 s of µ-law (174 KB) 4,000 s (attack round 8)
   if (track.codec === 'A_MS/ACM' && track.acmPcmBytesPerSecond)

@@ -3,6 +3,10 @@
  * which for AAC includes the encoder's priming samples (1024 at 16 kHz = 64 ms, over the 50 ms we
  * allow); players and ffprobe honour the edit list (elst), and so does this.
  */
+import { frameAt as ac3Frame } from './ac3.js';
+import { frameHead } from './flac.js';
+import { DTS_RATES } from './matroska.js';
+import { frameAt } from './mp3.js';
 import { opusGranules } from './ogg.js';
 import type { FileSource } from './types.js';
 
@@ -287,42 +291,221 @@ function descLen(b: Buffer, p: number, end: number): [number, number] {
   return [n, p];
 }
 
-/** The AudioSpecificConfig's audio object type in an mp4a entry's esds (from..end), or undefined. */
-function aacObjectType(b: Buffer, from: number, end: number): number | undefined {
+/**
+ * An mp4a entry's esds (from..end): its object type indication (0x40 MPEG-4 audio, 0x66-0x68 MPEG-2
+ * AAC, 0x69 and 0x6B MPEG audio) and its AudioSpecificConfig's audio object type; each undefined
+ * where the esds does not say.
+ */
+function esdsTypes(b: Buffer, from: number, end: number): { oti?: number; aot?: number } {
   const esds = b.indexOf('esds', from, 'latin1');
-  if (esds < 0 || esds + 9 > end) return undefined;
+  if (esds < 0 || esds + 9 > end) return {};
   let p = esds + 8; // past the type and the full box's version and flags
-  if (b[p] !== 0x03) return undefined;
+  if (b[p] !== 0x03) return {};
   let [, q] = descLen(b, p + 1, end);
   const flags = b[q + 2]!;
   q += 3;
   if (flags & 0x80) q += 2; // depends-on ES id
   if (flags & 0x40) q += 1 + (b[q] ?? 0); // URL
   if (flags & 0x20) q += 2; // OCR ES id
-  if (b[q] !== 0x04) return undefined;
+  if (b[q] !== 0x04) return {};
   [, p] = descLen(b, q + 1, end);
+  const oti = p < end ? b[p] : undefined;
   p += 13; // object type indication, stream type, buffer size, max and average bit rates
-  if (b[p] !== 0x05) return undefined;
+  if (b[p] !== 0x05) return { oti };
   [, p] = descLen(b, p + 1, end);
-  if (p + 2 > end) return undefined;
+  if (p + 2 > end) return { oti };
   const t = b[p]! >> 3;
-  return t === 31 ? 32 + (((b[p]! & 7) << 3) | (b[p + 1]! >> 5)) : t;
+  return { oti, aot: t === 31 ? 32 + (((b[p]! & 7) << 3) | (b[p + 1]! >> 5)) : t };
 }
 
-/** the page of the file last read for an Opus packet's TOC byte, per file (packets follow each other) */
-const tocPages = new WeakMap<FileSource, { at: number; buf: Buffer }>();
+/** the page of the file last read for a packet's head, per file (packets follow each other) */
+const packetPages = new WeakMap<FileSource, { at: number; buf: Buffer }>();
 
-/** The 48 kHz samples an Opus packet of `size` bytes at `at` holds, by its TOC byte (RFC 6716, 3.1). */
-function opusPacketGranules(src: FileSource, at: number, size: number): number {
-  if (size < 1) return 0;
-  let w = tocPages.get(src);
-  if (!w || at < w.at || at + 2 > w.at + w.buf.length) {
+/** bytes of a packet read to tell what it holds: its head (a TOC byte, a frame header), or an AMR sample's frames */
+const PACKET_READ = 4096;
+
+/** The page holding the packet at `at` (its first min(size, PACKET_READ) bytes), and where the packet starts in it. */
+function packetBytes(src: FileSource, at: number, size: number): { buf: Buffer; p: number; end: number } {
+  const want = Math.min(size, PACKET_READ);
+  let w = packetPages.get(src);
+  if (!w || at < w.at || at + want > w.at + w.buf.length) {
     w = { at, buf: src.read(at, 64 * 1024) };
-    tocPages.set(src, w);
+    packetPages.set(src, w);
   }
   const p = at - w.at;
-  if (p >= w.buf.length) return 5760;
-  return opusGranules(w.buf, p, size);
+  return { buf: w.buf, p, end: Math.min(w.buf.length, p + size) };
+}
+
+/**
+ * How a sound track's samples are read for the audio they hold, by codec: `held` the seconds a
+ * sample of `size` bytes at `at` holds (read from it, or from its size for PCM), `most` the most one
+ * sample can hold when it is not read. Undefined for codecs not read here (AAC and ALAC are capped
+ * per sample below).
+ */
+interface Reader {
+  name: string;
+  /** read from the file (else from the size alone: arithmetic for a fixed sample size) */
+  reads: boolean;
+  held(src: FileSource, at: number, size: number): number;
+  most(size: number): number;
+}
+
+/** AMR-NB and AMR-WB frame sizes by frame type (the byte of its header included; RFC 4867, 5.3): 20 ms each */
+const AMR_NB_BYTES = [13, 14, 16, 18, 20, 21, 27, 32, 6, 1, 1, 1, 1, 1, 1, 1];
+const AMR_WB_BYTES = [18, 24, 33, 37, 41, 47, 51, 59, 61, 6, 1, 1, 1, 1, 1, 1];
+
+/** QuickTime PCM sample entries: bytes a channel's sample (0: the entry's sample size says) */
+const PCM_BYTES: Record<string, number> = {
+  ulaw: 1,
+  alaw: 1,
+  raw: 0,
+  NONE: 0,
+  twos: 0,
+  sowt: 0,
+  in24: 3,
+  in32: 4,
+  fl32: 4,
+  fl64: 8,
+  lpcm: 0,
+};
+
+function reader(moov: Buffer, e: number, end: number, out: Mp4Audio, oti: number | undefined): Reader | undefined {
+  const fourcc = out.fourcc ?? '';
+  const rate = Math.max(out.sampleRate ?? 0, 4000);
+  if (fourcc === 'Opus')
+    return {
+      name: 'Opus packets hold (their TOC bytes)',
+      reads: true,
+      held: (src, at, size) => {
+        if (size < 1) return 0;
+        const { buf, p } = packetBytes(src, at, size);
+        return (p < buf.length ? opusGranules(buf, p, size) : 5760) / 48000;
+      },
+      most: () => 0.12,
+    };
+  // FLAC: a sample is a frame, its header's block size (CRC-8 checked: a decoder drops a bad one)
+  if (fourcc === 'fLaC')
+    return {
+      name: 'FLAC frames hold (their headers)',
+      reads: true,
+      held: (src, at, size) => {
+        const { buf, p, end: stop } = packetBytes(src, at, size);
+        const h = frameHead(buf.subarray(0, stop), p, 0);
+        return h ? h.blockSize / Math.max(h.rate ?? rate, 4000) : 0;
+      },
+      most: () => 65535 / rate,
+    };
+  // MPEG audio (.mp3, or mp4a whose esds says MPEG-1/2 audio): the frames' samples, each header walked
+  if (fourcc === '.mp3' || fourcc === 'mp3 ' || (fourcc === 'mp4a' && (oti === 0x69 || oti === 0x6b)))
+    return {
+      name: 'MPEG audio frames hold (their headers)',
+      reads: true,
+      held: (src, at, size) => {
+        const { buf, p: from, end: stop } = packetBytes(src, at, size);
+        let s = 0;
+        let p = from;
+        for (let f = frameAt(buf, p); f && p + f.size <= stop; f = frameAt(buf, p)) {
+          s += f.samples / f.sampleRate;
+          p += f.size;
+        }
+        // a sample longer than was read: its head's pace
+        return size > stop - from && p > from ? (s * size) / (p - from) : s;
+      },
+      most: () => 1152 / 8000,
+    };
+  // AMR: a sample holds frames of 20 ms, each its header's size (a sample of several frames is walked)
+  if (fourcc === 'samr' || fourcc === 'sawb') {
+    const sizes = fourcc === 'samr' ? AMR_NB_BYTES : AMR_WB_BYTES;
+    return {
+      name: 'AMR frames hold (their headers)',
+      reads: true,
+      held: (src, at, size) => {
+        const { buf, p: from, end: stop } = packetBytes(src, at, size);
+        let n = 0;
+        let p = from;
+        while (p < stop) {
+          p += sizes[(buf[p]! >> 3) & 15]!;
+          if (p <= stop) n++;
+        }
+        return size > stop - from && p > from ? (n * 0.02 * size) / (p - from) : n * 0.02;
+      },
+      most: (size) => size * 0.02,
+    };
+  }
+  // DTS (dtsc, or mp4a whose esds says 0xA9): its core frames' samples (blocks of 32 at the header's
+  // rate), each header walked; counted as AAC's 2,048 before, 20 s of DTS as 80 s (attack round 9)
+  if (fourcc === 'dtsc' || (fourcc === 'mp4a' && oti === 0xa9))
+    return {
+      name: 'DTS frames hold (their headers)',
+      reads: true,
+      held: (src, at, size) => {
+        const { buf, p: from, end: stop } = packetBytes(src, at, size);
+        let p = from;
+        let s = 0;
+        while (p + 10 <= stop && buf.readUInt32BE(p) === 0x7ffe8001) {
+          const nblks = ((buf[p + 4]! & 1) << 6) | (buf[p + 5]! >> 2);
+          const fsize = (((buf[p + 5]! & 3) << 12) | (buf[p + 6]! << 4) | (buf[p + 7]! >> 4)) + 1;
+          const r = DTS_RATES[(buf[p + 8]! >> 2) & 0xf]!;
+          if (nblks < 5 || fsize < 96 || !r || p + fsize > stop) break;
+          s += ((nblks + 1) * 32) / r;
+          p += fsize;
+        }
+        return size > stop - from && p > from ? (s * size) / (p - from) : s;
+      },
+      most: () => 4096 / 8000,
+    };
+  // AC-3 and E-AC-3 (ac-3, ec-3, or mp4a whose esds says 0xA5/0xA6): their independent frames' samples (1,536 a frame at most), each header walked
+  if (fourcc === 'ac-3' || fourcc === 'ec-3' || (fourcc === 'mp4a' && (oti === 0xa5 || oti === 0xa6)))
+    return {
+      name: 'AC-3 frames hold (their headers)',
+      reads: true,
+      held: (src, at, size) => {
+        const { buf, p: from, end: stop } = packetBytes(src, at, size);
+        let s = 0;
+        let p = from;
+        for (let f = ac3Frame(buf, p); f && f.size > 0 && p + f.size <= stop; f = ac3Frame(buf, p)) {
+          if (f.independent) s += f.samples / f.rate;
+          p += f.size;
+        }
+        return size > stop - from && p > from ? (s * size) / (p - from) : s;
+      },
+      most: () => 1536 / 32000,
+    };
+  // IMA4 (QuickTime's IMA ADPCM): 34 bytes a channel hold 64 samples; a sample of QuickTime's own
+  // files (a size of 1, the samples being frames) holds at least a frame
+  if (fourcc === 'ima4') {
+    const ch = out.channels || 1;
+    return {
+      name: 'IMA4 packets hold (34 bytes a channel for 64 samples)',
+      reads: false,
+      held: (_src, _at, size) => Math.max(Math.floor(size / (34 * ch)) * 64, 1) / rate,
+      most: (size) => Math.max(Math.floor(size / (34 * ch)) * 64, 1) / rate,
+    };
+  }
+  // PCM: every byte is a sample's, at the entry's rate, channels and depth (4,000 Hz is the guard's lowest)
+  if (fourcc in PCM_BYTES) {
+    const version = moov.readUInt16BE(e + 16);
+    let depth = PCM_BYTES[fourcc]! || Math.floor(moov.readUInt16BE(e + 26) / 8);
+    let channels = out.channels || 1;
+    let pcmRate = rate;
+    // a version 2 entry (lpcm) gives its rate as a double, its channels and bits past the version 0 fields
+    if (version === 2 && e + 36 + 28 <= end) {
+      pcmRate = Math.max(moov.readDoubleBE(e + 36 + 4), 4000);
+      channels = moov.readUInt32BE(e + 36 + 12) || 1;
+      if (fourcc === 'lpcm') depth = Math.floor(moov.readUInt32BE(e + 36 + 20) / 8);
+    }
+    // a sample is at least a frame (a sample of each channel): QuickTime's own files give PCM a
+    // sample size of 1 whatever its depth, the samples being frames (ffmpeg reads them so)
+    const frame = channels * Math.max(depth, 1);
+    const perSecond = pcmRate * frame;
+    return {
+      name: 'PCM bytes hold (its rate, channels and depth)',
+      reads: false,
+      held: (_src, _at, size) => Math.max(size, frame) / perSecond,
+      most: (size) => Math.max(size, frame) / perSecond,
+    };
+  }
+  return undefined;
 }
 
 function fullBox(moov: Buffer, b: Box | undefined): number {
@@ -349,6 +532,7 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
     if (handler === 'vide') out.video = true;
     if (handler !== 'soun' || out.sound) continue;
     out.sound = true;
+    let read: Reader | undefined;
     const mdhd = child(moov, mdia, 'mdhd');
     const minf = child(moov, mdia, 'minf');
     const stbl = minf && child(moov, minf, 'stbl');
@@ -360,7 +544,9 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
       out.fourcc = moov.toString('latin1', e + 4, e + 8);
       out.channels = moov.readUInt16BE(e + 24);
       out.sampleRate = moov.readUInt32BE(e + 32) >>> 16 || scale;
-      if (out.fourcc === 'mp4a') out.aacType = aacObjectType(moov, e + 36, stsd.end);
+      const types = out.fourcc === 'mp4a' ? esdsTypes(moov, e + 36, stsd.end) : {};
+      if (out.fourcc === 'mp4a') out.aacType = types.aot;
+      read = reader(moov, e, stsd.end, out, types.oti);
       // ALAC's magic cookie (an 'alac' box in the entry): the samples a packet holds at most
       const cookie = out.fourcc === 'alac' ? moov.indexOf('alac', e + 36, 'latin1') : -1;
       if (cookie > 0 && cookie + 12 <= stsd.end) out.alacFrame = moov.readUInt32BE(cookie + 8);
@@ -393,10 +579,8 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
     let presentDur = 0;
     let s = 0;
     let ci = 0; // stsc entry
-    // Opus: what the present packets hold by their TOC bytes (48 kHz), and present packets not read
-    const opus = out.fourcc === 'Opus';
-    let opusHeld = 0;
-    let opusUnread = 0;
+    // what the present samples hold, by the codec's reader (seconds)
+    let held = 0;
     for (let chunk = 1; chunk <= chunkN && s < sampleN; chunk++) {
       src.work.tick();
       while (ci + 1 < stscN && moov.readUInt32BE(stsc + 4 + (ci + 1) * 12) <= chunk) ci++;
@@ -410,7 +594,11 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
         // a walk (a 564-byte file claiming 50 M samples in one chunk took 440 ms walked)
         const fit = off >= src.size ? 0 : Math.min(n, Math.floor((src.size - off) / fixedSize));
         const inFile = times.take(fit);
-        if (opus) opusUnread += fit;
+        if (read && !read.reads) held += fit * read.held(src, off, fixedSize);
+        else if (read) {
+          src.work.tick(fit);
+          for (let k = 0; k < fit; k++, off += fixedSize) held += read.held(src, off, fixedSize);
+        }
         present += fit;
         presentDur += inFile;
         total += inFile + times.take(n - fit);
@@ -427,7 +615,7 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
         if (off <= src.size) {
           present++;
           presentDur += d;
-          if (opus) opusHeld += opusPacketGranules(src, at, size);
+          if (read) held += read.held(src, at, size);
         }
       }
     }
@@ -439,7 +627,8 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
     if (frag) {
       s += frag.samples;
       present += frag.present;
-      if (opus) opusUnread += frag.present;
+      // fragments' samples are not read: each at most what the codec's largest holds
+      if (read) held += frag.present * read.most(Number.MAX_SAFE_INTEGER);
       total += frag.ticks;
       presentDur += frag.presentTicks;
     }
@@ -465,7 +654,7 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
     // an AAC sample is one frame: 1,024 samples of its rate, 2,048 with SBR, 4,096 at most (USAC with
     // 4:1 SBR). Durations longer than that (stts, trun, tfhd, trex, or the timescale) are claims: a
     // fragment's forged durations counted 255 s from 14 frames of a 9.5 KB file (decoded 1.8 s)
-    if (out.fourcc === 'mp4a' && out.sampleRate && out.sampleRate >= 1000) {
+    if (out.fourcc === 'mp4a' && !read && out.sampleRate && out.sampleRate >= 1000) {
       const frame = out.aacType === 42 ? USAC_MAX_FRAME : AAC_MAX_FRAME;
       const most = frame / out.sampleRate;
       if (out.tableSeconds > s * most || out.presentSeconds > present * most) {
@@ -485,16 +674,15 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
         out.overlong = `sample durations claim more than ${frame} samples an ALAC packet (its frame length): counted at most that`;
       }
     }
-    // an Opus packet holds what its TOC byte says, 120 ms at most (RFC 6716, 3.1): stts deltas of
-    // 20,000 at 48 kHz with an edit list to match counted 20 s of Opus in 46 KB as 400 s
-    if (opus) {
-      const most = opusHeld / 48000 + opusUnread * 0.12;
-      const mostTable = most + (s - present) * 0.12;
-      if (out.presentSeconds > most + 1e-6 || out.tableSeconds > mostTable + 1e-6) {
-        out.presentSeconds = Math.min(out.presentSeconds, most);
+    // a sample holds what its codec's frames say (an Opus packet's TOC byte, a FLAC, MPEG or AMR
+    // frame's header, PCM's bytes): stts deltas forged with an edit list to match counted 20 s of
+    // Opus in 46 KB as 400 s, and 20 s of µ-law, PCM, FLAC, MP3 or AMR ten times over (attack round 9)
+    if (read) {
+      const mostTable = held + (s - present) * read.most(Number.MAX_SAFE_INTEGER);
+      if (out.presentSeconds > held + 1e-6 || out.tableSeconds > mostTable + 1e-6) {
+        out.presentSeconds = Math.min(out.presentSeconds, held);
         out.tableSeconds = Math.min(out.tableSeconds, mostTable);
-        out.overlong =
-          'sample durations claim more than the Opus packets hold (their TOC bytes): counted what they hold';
+        out.overlong = `sample durations claim more than the ${read.name}: counted what they hold`;
       }
     }
   }
