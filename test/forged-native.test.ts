@@ -387,3 +387,110 @@ describe('MPEG-TS audio a player finds is not "no audio track" (attack round 9b)
     },
   );
 });
+
+// ---------------------------------------------------------------- AC-3, E-AC-3
+
+/** E-AC-3's frames as ffmpeg writes them: each states its size in 16-bit words less one (frmsiz). */
+function eac3Frames(b: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let p = 0; p + 6 <= b.length;) {
+    const n = ((((b[p + 2]! & 7) << 8) | b[p + 3]!) + 1) * 2;
+    out.push(b.subarray(p, p + n));
+    p += n;
+  }
+  return out;
+}
+
+describe('AC-3 and E-AC-3: every frame walked and its CRC checked, not sized from the head (attack round 9c)', () => {
+  itWith(
+    ['ffmpeg', ffmpegEncoder('ac3')],
+    '20 s of AC-3, 9 MB of zeros and the same 20 s again is the 40 s its frames hold',
+    async () => {
+      const ac3 = join(dir, 't20.ac3');
+      spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=f=440:d=20', '-c:a', 'ac3', ac3]);
+      const b = readFileSync(ac3);
+      const one = (await probe(ac3)).seconds!;
+      expect(one).toBeCloseTo(decoded(ac3), 1);
+      const path = put(dir, 'zeros.ac3', Buffer.concat([b, Buffer.alloc(9_000_000), b]));
+      // before: 790 s, the zeros sized as frames of the mean length at the head; ffmpeg decodes 40 s
+      const p = await probe(path);
+      expect(p).toMatchObject({
+        kind: 'audio',
+        codec: 'AC-3',
+        error: expect.stringMatching(/9000000 bytes hold no frame/),
+      });
+      expect(p.seconds!).toBeCloseTo(2 * one, 6);
+      expect(p.seconds!).toBeCloseTo(decoded(path), 1);
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('eac3')],
+    'E-AC-3 headers forged (a reduced rate, 8-byte frames) fail their CRC: not counted',
+    async () => {
+      const eac3 = join(dir, 't17.eac3');
+      spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=f=440:r=48000:d=17', '-c:a', 'eac3', eac3]);
+      const frames = eac3Frames(readFileSync(eac3));
+      // every frame said to be 1,536 samples at 16 kHz (fscod 3, fscod2 2), three times its length
+      const slow = frames.map((f) => {
+        const g = Buffer.from(f);
+        g[4] = (3 << 6) | (2 << 4) | (g[4]! & 0x0f);
+        return g;
+      });
+      // two real frames, then 9 MB of 8-byte frames (frmsiz 3) at 16 kHz: 96 ms each
+      const tiny = Buffer.from(frames[0]!.subarray(0, 8));
+      tiny[2] = tiny[2]! & 0xf8;
+      tiny[3] = 3;
+      tiny[4] = (3 << 6) | (2 << 4) | (tiny[4]! & 0x0f);
+      const cases: [string, Buffer, number][] = [
+        ['slow.eac3', Buffer.concat(slow), 0], // before: 51 s; ffmpeg decodes none (reduced rates not implemented)
+        ['tiny.eac3', Buffer.concat([frames[0]!, frames[1]!, Buffer.alloc(9_000_000, tiny)]), 0.064], // before: 35,797 s
+      ];
+      for (const [name, bytes, seconds] of cases) {
+        const path = put(dir, name, bytes);
+        const p = await probe(path);
+        if (seconds) expect(p, name).toMatchObject({ kind: 'audio', seconds: expect.closeTo(seconds, 3) });
+        else
+          expect(p, name).toMatchObject({
+            kind: 'unreadable',
+            error: expect.stringMatching(/no complete AC-3 frame passing its CRC/),
+          });
+        notOver(p, decoded(path));
+      }
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('ac3', 'eac3')],
+    'honest streams (stereo, 5.1, mono; 32, 44.1, 48 kHz; E-AC-3) count what ffmpeg decodes',
+    async () => {
+      for (const [codec, rate, ch] of [
+        ['ac3', 32000, 2],
+        ['ac3', 44100, 1],
+        ['ac3', 48000, 6],
+        ['eac3', 44100, 2],
+        ['eac3', 48000, 6],
+      ] as const) {
+        const path = join(dir, `h${rate}-${ch}.${codec}`);
+        spawnSync('ffmpeg', [
+          '-v',
+          'error',
+          '-y',
+          '-f',
+          'lavfi',
+          '-i',
+          `sine=f=440:r=${rate}:d=7`,
+          '-ac',
+          `${ch}`,
+          '-c:a',
+          codec,
+          path,
+        ]);
+        const p = await probe(path);
+        expect(p, path).toMatchObject({ kind: 'audio' });
+        expect(p.error, path).toBeUndefined();
+        expect(p.seconds!, path).toBeCloseTo(decoded(path), 2);
+      }
+    },
+  );
+});

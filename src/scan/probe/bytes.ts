@@ -6,7 +6,7 @@
 import type { FileSource } from './types.js';
 
 /**
- * A file of frames (MP3 without a length header, ADTS, AC-3, AMR) up to this size is walked frame by
+ * A file of frames (MP3 without a length header, ADTS, AMR) up to this size is walked frame by
  * frame (exact); a larger one is sampled or sized from its head (an estimate, marked). 8 MiB is over
  * an hour of telephone speech in any of them.
  */
