@@ -98,7 +98,7 @@ describe('--diff', () => {
     // same file; callers distinct across its keys
     const byReg = runCli(['--diff', db, '--register', REGISTER, '--json', join(dir, 'r.json'), '--allow-incomplete']);
     expect(byReg.status, byReg.stderr).toBe(0);
-    const r2 = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Diff & {
+    const r2 = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Omit<Diff, 'rows'> & {
       rows: (Row & { controller: string | null })[];
     };
     const acme = r2.rows.find((x) => x.controller === 'Acme Försäkring AB')!;
