@@ -17,6 +17,7 @@ import { format, parse, isValid } from 'date-fns';
 import { tz } from '@date-fns/tz';
 import { dateFromFolders } from './date/resolve.js';
 import { naiveToMs } from './date/zone.js';
+import { readNumericDate } from './date/numeric.js';
 import { offsetOf } from '../probe/datestr.js';
 
 export class PatternError extends Error {}
@@ -436,6 +437,11 @@ function alignGlobstars(p: CompiledPattern, names: string[], caps: Captures): bo
 
 /** The {date:…} capture as an instant; a time of day alone takes its day from the folders. */
 function dateOf(p: CompiledPattern, text: string, dirs: string[], zone: string): number | undefined {
+  // yyyyMMdd-HHmmss and its like: read by position (date-fns in a zone is ~100 µs a file)
+  if (!p.timeOnly) {
+    const fast = readNumericDate(p.dateFormat!, text, zone);
+    if (fast !== undefined) return fast;
+  }
   let d: Date;
   try {
     d = parse(text, p.dateFormat!, REF, { in: tz(zone) });
