@@ -76,7 +76,7 @@ const daysIn = (y: number, m: number): number => new Date(Date.UTC(y, m, 0)).get
  */
 export function readNumericDate(format: string, text: string, zone: string): number | undefined {
   const l = layoutOf(format);
-  if (!l || text.length !== l.length) return undefined;
+  if (l?.length !== text.length) return undefined;
   for (const [at, ch] of l.literals) if (text[at] !== ch) return undefined;
   const v: Record<Field, number> = { y: 0, M: 1, d: 1, H: 0, m: 0, s: 0, S: 0 };
   for (const [f, start, width] of l.fields) {
