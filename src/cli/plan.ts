@@ -145,7 +145,8 @@ export function planRun(
       country: n.country ?? null,
       facts: n.facts?.file ?? null,
       lang: n.lang ?? 'en',
-      shard: a.shard ? `${a.shard.index}/${a.shard.count}` : null,
+      // a shard's slice, kept in its case file's run (a shard writes no other output)
+      ...(a.shard ? { shard: `${a.shard.index}/${a.shard.count}` } : {}),
     },
   };
 }
