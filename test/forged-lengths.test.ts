@@ -658,6 +658,26 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
   );
 
   itWith(
+    ['ffmpeg', ffmpegEncoder('ac3')],
+    'MKA/AC-3 with no Duration: blocks of forged E-AC-3 headers (CRCs failing) up to a forged last timecode count nothing',
+    async () => {
+      const real = live('live-ac3-headers.mka', '-c:a', 'ac3', '-ar', '48000');
+      // 64 headers of 8 bytes "of 1,536 samples at 16 kHz" a block (6.1 s), 200 blocks 18 s apart
+      const forged = Buffer.alloc(512);
+      for (let p = 0; p < 512; p += 8) Buffer.from([0x0b, 0x77, 0x00, 0x03, 0xe2, 0x80, 0, 0]).copy(forged, p);
+      const path = appended(
+        real,
+        'live-ac3-headers-forged.mka',
+        Array.from({ length: 200 }, (_, i): [number, Buffer] => [20_000 + i * 18_000, forged]),
+      );
+      const p = await probe(path);
+      // counted 1,249 s before (each block's headers believed), ffmpeg decoding the 20 s alone
+      expect(p.kind).toBe('audio');
+      expect(p.seconds!).toBeLessThanOrEqual(decoded(path) + 0.2);
+    },
+  );
+
+  itWith(
     [
       'ffmpeg',
       ffmpegEncoder('dca'),
@@ -1320,6 +1340,33 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
         // each was 200 s (ten times over, above every floor); now the frames' own, as ffmpeg decodes them
         expect(p.seconds!, name).toBeLessThanOrEqual(decoded(path) + 0.4);
         expect(p.seconds!, name).toBeGreaterThanOrEqual(19.5);
+      }
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libmp3lame')],
+    "MP4: samples whose frames hold nothing (forged E-AC-3 headers, zeros for MP3) count nothing, not the headers' length",
+    async () => {
+      // an E-AC-3 frame header of 8 bytes "of 1,536 samples at 16 kHz" (its CRC fails): 12 ms a byte
+      const forged = Buffer.from([0x0b, 0x77, 0x00, 0x03, 0xe2, 0x80, 0, 0]);
+      for (const [name, codec] of [
+        ['eac3-headers.mp4', ['-ar', '48000', '-c:a', 'eac3', '-b:a', '64k']],
+        ['mp3-zeros.mp4', ['-c:a', 'libmp3lame', '-b:a', '8k', '-strict', '-1']],
+      ] as const) {
+        const path = tone20(name, ...codec);
+        const b = readFileSync(path);
+        const mdat = b.indexOf('mdat');
+        expect(mdat).toBeGreaterThan(0);
+        const end = mdat - 4 + b.readUInt32BE(mdat - 4);
+        // every sample's bytes replaced: E-AC-3 frames (256 bytes each) by 32 forged headers, MP3 by zeros
+        for (let p = mdat + 4; p < end; p++) b[p] = name.startsWith('eac3') ? forged[(p - mdat - 4) % 8]! : 0;
+        writeFileSync(path, b);
+        const p = await probe(path);
+        // each counted the edit list's 20 s before (the samples read as holding nothing, a length of 0
+        // taken for "no table"); the E-AC-3 headers alone would count 1,920 s, ffmpeg decoding nothing
+        expect(decoded(path), name).toBeLessThan(0.1);
+        expect(p.kind, name).toBe('unreadable');
       }
     },
   );

@@ -3,7 +3,7 @@
  * which for AAC includes the encoder's priming samples (1024 at 16 kHz = 64 ms, over the 50 ms we
  * allow); players and ffprobe honour the edit list (elst), and so does this.
  */
-import { frameAt as ac3Frame } from './ac3.js';
+import { checkedFrameAt as ac3Frame } from './ac3.js';
 import { frameHead } from './flac.js';
 import { DTS_RATES } from './matroska.js';
 import { frameAt } from './mp3.js';
@@ -454,7 +454,7 @@ function reader(moov: Buffer, e: number, end: number, out: Mp4Audio, oti: number
       },
       most: () => 4096 / 8000,
     };
-  // AC-3 and E-AC-3 (ac-3, ec-3, or mp4a whose esds says 0xA5/0xA6): their independent frames' samples (1,536 a frame at most), each header walked
+  // AC-3 and E-AC-3 (ac-3, ec-3, or mp4a whose esds says 0xA5/0xA6): their independent frames' samples (1,536 a frame at most), each header walked and each frame's CRC checked
   if (fourcc === 'ac-3' || fourcc === 'ec-3' || (fourcc === 'mp4a' && (oti === 0xa5 || oti === 0xa6)))
     return {
       name: 'AC-3 frames hold (their headers)',
@@ -463,7 +463,7 @@ function reader(moov: Buffer, e: number, end: number, out: Mp4Audio, oti: number
         const { buf, p: from, end: stop } = packetBytes(src, at, size);
         let s = 0;
         let p = from;
-        for (let f = ac3Frame(buf, p); f && f.size > 0 && p + f.size <= stop; f = ac3Frame(buf, p)) {
+        for (let f = ac3Frame(buf, p, stop); f; f = ac3Frame(buf, p, stop)) {
           if (f.independent) s += f.samples / f.rate;
           p += f.size;
         }
