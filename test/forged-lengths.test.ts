@@ -872,6 +872,23 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
     },
   );
 
+  itWith(['ffmpeg'], 'AMR in 3GP: NO_DATA samples outside comfort noise carry nothing, as in a .amr file', async () => {
+    // ffmpeg copies each frame into a sample of the 3GP (samr); the samples' frames were counted 20 ms
+    // each, NO_DATA too: 2,000 of them (2.6 KB) counted 40 s, the speech and 2,000 after it 42 s
+    for (const [name, frames, judge] of [
+      ['nodata', Array<Buffer>(2000).fill(NO_DATA), 0],
+      ['speech-nodata', [...Array.from({ length: 100 }, (_, i) => speech(i)), ...Array<Buffer>(2000).fill(NO_DATA)], 2],
+    ] as const) {
+      const raw = put(dir, `${name}-3gp.amr`, amr(...frames));
+      const path = join(dir, `${name}.3gp`);
+      ffmpeg('-i', raw, '-c', 'copy', path);
+      expect(decoded(path), name).toBeCloseTo(judge, 3);
+      const p = await probe(path);
+      if (judge) expect(p.seconds!, name).toBeCloseTo(judge, 3);
+      else expect(p.kind, name).toBe('unreadable');
+    }
+  });
+
   it('AMR: a SID covers the 7 NO_DATA frames after it, no more (comfort noise, as a 3GPP decoder plays it)', async () => {
     const p = await probe(put(dir, 'dtx.amr', amr(SID, ...Array<Buffer>(20).fill(NO_DATA))));
     // the SID and 7 NO_DATA frames: 160 ms; the other 13 frames carry nothing

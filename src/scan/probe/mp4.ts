@@ -4,6 +4,7 @@
  * allow); players and ffprobe honour the edit list (elst), and so does this.
  */
 import { checkedFrameAt as ac3Frame } from './ac3.js';
+import { amrCounter } from './amr.js';
 import { frameHead } from './flac.js';
 import { DTS_RATES } from './matroska.js';
 import { frameAt } from './mp3.js';
@@ -413,9 +414,11 @@ function reader(moov: Buffer, e: number, end: number, out: Mp4Audio, oti: number
       },
       most: () => 1152 / 8000,
     };
-  // AMR: a sample holds frames of 20 ms, each its header's size (a sample of several frames is walked)
+  // AMR: a sample holds frames of 20 ms, each its header's size (a sample of several frames is walked);
+  // NO_DATA frames count only under a SID's comfort noise, as in a .amr file (amr.ts)
   if (fourcc === 'samr' || fourcc === 'sawb') {
     const sizes = fourcc === 'samr' ? AMR_NB_BYTES : AMR_WB_BYTES;
+    const counts = amrCounter(fourcc === 'sawb');
     return {
       name: 'AMR frames hold (their headers)',
       reads: true,
@@ -424,8 +427,9 @@ function reader(moov: Buffer, e: number, end: number, out: Mp4Audio, oti: number
         let n = 0;
         let p = from;
         while (p < stop) {
-          p += sizes[(buf[p]! >> 3) & 15]!;
-          if (p <= stop) n++;
+          const type = (buf[p]! >> 3) & 15;
+          p += sizes[type]!;
+          if (p <= stop && counts(type)) n++;
         }
         return size > stop - from && p > from ? (n * 0.02 * size) / (p - from) : n * 0.02;
       },
