@@ -1389,6 +1389,49 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
   );
 
   itWith(
+    ['ffmpeg', ffmpegEncoder('libmp3lame')],
+    "MP4: a sample larger than a page is read whole, not sized at its head's pace",
+    async () => {
+      // 20 s of MP3 at 8 and 16 kbit/s (frames of two sizes: an stsz of each sample's), copied into an MP4
+      const parts = ['8k', '16k'].map((rate) =>
+        readFileSync(
+          tone20(`big-${rate}.mp3`, '-c:a', 'libmp3lame', '-b:a', rate, '-write_xing', '0', '-id3v2_version', '0'),
+        ),
+      );
+      const raw = put(dir, 'big-sample.mp3', Buffer.concat(parts));
+      const path = join(dir, 'mp3-big-sample.mp4');
+      ffmpeg('-i', raw, '-c', 'copy', '-strict', '-1', '-movflags', '+faststart', path);
+      let b = readFileSync(path);
+      // the last sample (the mdat is last) grown by 2 MB of zeros after its frame
+      const mdat = b.indexOf('mdat');
+      expect(mdat - 4 + b.readUInt32BE(mdat - 4)).toBe(b.length);
+      const zeros = 2_000_000;
+      b.writeUInt32BE(b.readUInt32BE(mdat - 4) + zeros, mdat - 4);
+      const stsz = b.indexOf('stsz') + 4;
+      expect(b.readUInt32BE(stsz + 4)).toBe(0);
+      const last = stsz + 12 + 4 * (b.readUInt32BE(stsz + 8) - 1);
+      b.writeUInt32BE(b.readUInt32BE(last) + zeros, last);
+      // every stts delta and the edit list 200 times what ffmpeg wrote (the headers' lengths too)
+      const stts = b.indexOf('stts') + 4;
+      for (let i = 0; i < b.readUInt32BE(stts + 4); i++)
+        b.writeUInt32BE(b.readUInt32BE(stts + 12 + 8 * i) * 200, stts + 12 + 8 * i);
+      const elst = b.indexOf('elst') + 4;
+      if (elst > 3) b.writeUInt32BE(b.readUInt32BE(elst + 8) * 200, elst + 8);
+      for (const box of ['mvhd', 'mdhd']) {
+        const at = b.indexOf(box) + 4;
+        b.writeUInt32BE(b.readUInt32BE(at + 16) * 200, at + 16);
+      }
+      b = Buffer.concat([b, Buffer.alloc(zeros)]);
+      writeFileSync(path, b);
+      const p = await probe(path);
+      // counted over 1,000 s before (the last sample's frame "at the pace" of 2 MB); ffmpeg decodes the 40 s
+      expect(p.kind).toBe('audio');
+      expect(p.seconds!).toBeLessThanOrEqual(decoded(path) + 0.4);
+      expect(p.seconds!).toBeGreaterThanOrEqual(39.5);
+    },
+  );
+
+  itWith(
     ['ffmpeg'],
     "AVI: GSM 6.10, ADPCM, G.726, G.722 and WMA 2 are sized by their blocks, not by strh's scale and rate",
     async () => {
