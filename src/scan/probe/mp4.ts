@@ -325,26 +325,29 @@ const packetPages = new WeakMap<FileSource, { at: number; buf: Buffer }>();
 /** bytes of the page packets are read from: a packet up to this size is read whole from it */
 const PAGE = 64 * 1024;
 /**
- * A packet larger than a page is read whole, up to this many bytes of such packets a file; past that
- * (a forged table of huge samples over the same bytes) a packet counts the frames of its first page.
+ * A packet larger than a page is read whole, up to this many bytes of such packets a file (16 MiB:
+ * ~0.1 s of reading); past that (a forged table of huge samples over the same bytes) a packet counts
+ * the frames of its first page.
  * Such packets were sized at the pace of their head: one 72-byte MP3 frame and 2 MB of zeros
  * counted 2,000 s, ffmpeg decoding 0.07 s (attack round 10a).
  */
-const BIG_PACKETS_MAX = 64 * 1024 * 1024;
+const BIG_PACKETS_MAX = 16 * 1024 * 1024;
 const bigRead = new WeakMap<FileSource, number>();
 
 /** The bytes holding the packet at `at` (all of its `size`, or its first page), and where the packet starts and ends in them. */
 function packetBytes(src: FileSource, at: number, size: number): { buf: Buffer; p: number; end: number } {
   if (size > PAGE) {
     const used = bigRead.get(src) ?? 0;
-    const want = used + size <= BIG_PACKETS_MAX ? size : PAGE;
-    bigRead.set(src, used + want);
-    src.work.tick(1 + (want >> 12));
-    const buf = src.read(at, want);
-    return { buf, p: 0, end: buf.length };
+    if (used + size <= BIG_PACKETS_MAX) {
+      bigRead.set(src, used + size);
+      src.work.tick(1 + (size >> 12));
+      const buf = src.read(at, size);
+      return { buf, p: 0, end: buf.length };
+    }
   }
+  // a packet up to a page, or one past the budget (its first page): from the page it starts in
   let w = packetPages.get(src);
-  if (!w || at < w.at || at + size > w.at + w.buf.length) {
+  if (!w || at < w.at || at + Math.min(size, PAGE) > w.at + w.buf.length) {
     w = { at, buf: src.read(at, PAGE) };
     packetPages.set(src, w);
   }
