@@ -658,6 +658,26 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
   );
 
   itWith(
+    ['ffmpeg', ffmpegEncoder('ac3')],
+    'MKA/AC-3 with no Duration: blocks of forged E-AC-3 headers (CRCs failing) up to a forged last timecode count nothing',
+    async () => {
+      const real = live('live-ac3-headers.mka', '-c:a', 'ac3', '-ar', '48000');
+      // 64 headers of 8 bytes "of 1,536 samples at 16 kHz" a block (6.1 s), 200 blocks 18 s apart
+      const forged = Buffer.alloc(512);
+      for (let p = 0; p < 512; p += 8) Buffer.from([0x0b, 0x77, 0x00, 0x03, 0xe2, 0x80, 0, 0]).copy(forged, p);
+      const path = appended(
+        real,
+        'live-ac3-headers-forged.mka',
+        Array.from({ length: 200 }, (_, i): [number, Buffer] => [20_000 + i * 18_000, forged]),
+      );
+      const p = await probe(path);
+      // counted 1,249 s before (each block's headers believed), ffmpeg decoding the 20 s alone
+      expect(p.kind).toBe('audio');
+      expect(p.seconds!).toBeLessThanOrEqual(decoded(path) + 0.2);
+    },
+  );
+
+  itWith(
     [
       'ffmpeg',
       ffmpegEncoder('dca'),
@@ -851,6 +871,23 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
       expect(p.seconds).toBeCloseTo(decoded(after), 3);
     },
   );
+
+  itWith(['ffmpeg'], 'AMR in 3GP: NO_DATA samples outside comfort noise carry nothing, as in a .amr file', async () => {
+    // ffmpeg copies each frame into a sample of the 3GP (samr); the samples' frames were counted 20 ms
+    // each, NO_DATA too: 2,000 of them (2.6 KB) counted 40 s, the speech and 2,000 after it 42 s
+    for (const [name, frames, judge] of [
+      ['nodata', Array<Buffer>(2000).fill(NO_DATA), 0],
+      ['speech-nodata', [...Array.from({ length: 100 }, (_, i) => speech(i)), ...Array<Buffer>(2000).fill(NO_DATA)], 2],
+    ] as const) {
+      const raw = put(dir, `${name}-3gp.amr`, amr(...frames));
+      const path = join(dir, `${name}.3gp`);
+      ffmpeg('-i', raw, '-c', 'copy', path);
+      expect(decoded(path), name).toBeCloseTo(judge, 3);
+      const p = await probe(path);
+      if (judge) expect(p.seconds!, name).toBeCloseTo(judge, 3);
+      else expect(p.kind, name).toBe('unreadable');
+    }
+  });
 
   it('AMR: a SID covers the 7 NO_DATA frames after it, no more (comfort noise, as a 3GPP decoder plays it)', async () => {
     const p = await probe(put(dir, 'dtx.amr', amr(SID, ...Array<Buffer>(20).fill(NO_DATA))));
@@ -1321,6 +1358,76 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
         expect(p.seconds!, name).toBeLessThanOrEqual(decoded(path) + 0.4);
         expect(p.seconds!, name).toBeGreaterThanOrEqual(19.5);
       }
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libmp3lame')],
+    "MP4: samples whose frames hold nothing (forged E-AC-3 headers, zeros for MP3) count nothing, not the headers' length",
+    async () => {
+      // an E-AC-3 frame header of 8 bytes "of 1,536 samples at 16 kHz" (its CRC fails): 12 ms a byte
+      const forged = Buffer.from([0x0b, 0x77, 0x00, 0x03, 0xe2, 0x80, 0, 0]);
+      for (const [name, codec] of [
+        ['eac3-headers.mp4', ['-ar', '48000', '-c:a', 'eac3', '-b:a', '64k']],
+        ['mp3-zeros.mp4', ['-c:a', 'libmp3lame', '-b:a', '8k', '-strict', '-1']],
+      ] as const) {
+        const path = tone20(name, ...codec);
+        const b = readFileSync(path);
+        const mdat = b.indexOf('mdat');
+        expect(mdat).toBeGreaterThan(0);
+        const end = mdat - 4 + b.readUInt32BE(mdat - 4);
+        // every sample's bytes replaced: E-AC-3 frames (256 bytes each) by 32 forged headers, MP3 by zeros
+        for (let p = mdat + 4; p < end; p++) b[p] = name.startsWith('eac3') ? forged[(p - mdat - 4) % 8]! : 0;
+        writeFileSync(path, b);
+        const p = await probe(path);
+        // each counted the edit list's 20 s before (the samples read as holding nothing, a length of 0
+        // taken for "no table"); the E-AC-3 headers alone would count 1,920 s, ffmpeg decoding nothing
+        expect(decoded(path), name).toBeLessThan(0.1);
+        expect(p.kind, name).toBe('unreadable');
+      }
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libmp3lame')],
+    "MP4: a sample larger than a page is read whole, not sized at its head's pace",
+    async () => {
+      // 20 s of MP3 at 8 and 16 kbit/s (frames of two sizes: an stsz of each sample's), copied into an MP4
+      const parts = ['8k', '16k'].map((rate) =>
+        readFileSync(
+          tone20(`big-${rate}.mp3`, '-c:a', 'libmp3lame', '-b:a', rate, '-write_xing', '0', '-id3v2_version', '0'),
+        ),
+      );
+      const raw = put(dir, 'big-sample.mp3', Buffer.concat(parts));
+      const path = join(dir, 'mp3-big-sample.mp4');
+      ffmpeg('-i', raw, '-c', 'copy', '-strict', '-1', '-movflags', '+faststart', path);
+      let b = readFileSync(path);
+      // the last sample (the mdat is last) grown by 2 MB of zeros after its frame
+      const mdat = b.indexOf('mdat');
+      expect(mdat - 4 + b.readUInt32BE(mdat - 4)).toBe(b.length);
+      const zeros = 2_000_000;
+      b.writeUInt32BE(b.readUInt32BE(mdat - 4) + zeros, mdat - 4);
+      const stsz = b.indexOf('stsz') + 4;
+      expect(b.readUInt32BE(stsz + 4)).toBe(0);
+      const last = stsz + 12 + 4 * (b.readUInt32BE(stsz + 8) - 1);
+      b.writeUInt32BE(b.readUInt32BE(last) + zeros, last);
+      // every stts delta and the edit list 200 times what ffmpeg wrote (the headers' lengths too)
+      const stts = b.indexOf('stts') + 4;
+      for (let i = 0; i < b.readUInt32BE(stts + 4); i++)
+        b.writeUInt32BE(b.readUInt32BE(stts + 12 + 8 * i) * 200, stts + 12 + 8 * i);
+      const elst = b.indexOf('elst') + 4;
+      if (elst > 3) b.writeUInt32BE(b.readUInt32BE(elst + 8) * 200, elst + 8);
+      for (const box of ['mvhd', 'mdhd']) {
+        const at = b.indexOf(box) + 4;
+        b.writeUInt32BE(b.readUInt32BE(at + 16) * 200, at + 16);
+      }
+      b = Buffer.concat([b, Buffer.alloc(zeros)]);
+      writeFileSync(path, b);
+      const p = await probe(path);
+      // counted over 1,000 s before (the last sample's frame "at the pace" of 2 MB); ffmpeg decodes the 40 s
+      expect(p.kind).toBe('audio');
+      expect(p.seconds!).toBeLessThanOrEqual(decoded(path) + 0.4);
+      expect(p.seconds!).toBeGreaterThanOrEqual(39.5);
     },
   );
 

@@ -32,6 +32,31 @@ const NO_DATA = 15;
 /** NO_DATA frames a SID covers: the encoder sends a SID every 8th frame while the caller is silent */
 const SID_SPAN = 7;
 
+/**
+ * Whether each frame, by its type, holds time (speech, a SID, or a NO_DATA frame a SID covers): a
+ * counter for one stream's frames in order, the rule above. MP4's samr/sawb reader counts with it
+ * too: it counted every NO_DATA frame 20 ms, 40 KB of them 800 s, ffmpeg decoding 0 (attack round 10).
+ */
+export function amrCounter(wb: boolean): (type: number) => boolean {
+  const sid = wb ? SID_WB : SID_NB;
+  let afterSid = SID_SPAN;
+  return (type) => {
+    if (type < sid) {
+      afterSid = SID_SPAN;
+      return true;
+    }
+    if (type === sid) {
+      afterSid = 0;
+      return true;
+    }
+    if (type === NO_DATA && afterSid < SID_SPAN) {
+      afterSid++;
+      return true;
+    }
+    return false;
+  };
+}
+
 export function probeAmr(src: FileSource): ProbeResult | undefined {
   const magic = src.head.toString('latin1', 0, 9);
   const wb = magic === '#!AMR-WB\n';
@@ -41,13 +66,12 @@ export function probeAmr(src: FileSource): ProbeResult | undefined {
   const base = { codec: wb ? 'AMR-WB' : 'AMR', sampleRate: wb ? 16000 : 8000, channels: 1 };
   const small = src.size <= AMR_WALK_MAX;
   const end = small ? src.size : AMR_WALK_MAX;
-  const sid = wb ? SID_WB : SID_NB;
+  const counts = amrCounter(wb);
   /** the file offset the next frame starts at */
   let p = start;
   let frames = 0;
   /** frames that count: speech, SID, and the NO_DATA frames a SID covers */
   let counted = 0;
-  let afterSid = SID_SPAN;
   // a chunk at a time from the frame the last one stopped at (a frame is at most 61 bytes)
   for (let cut = false; p < end && !cut;) {
     const at = p;
@@ -64,16 +88,7 @@ export function probeAmr(src: FileSource): ProbeResult | undefined {
       }
       frames++;
       p += size;
-      if (type < sid) {
-        counted++;
-        afterSid = SID_SPAN;
-      } else if (type === sid) {
-        counted++;
-        afterSid = 0;
-      } else if (type === NO_DATA && afterSid < SID_SPAN) {
-        counted++;
-        afterSid++;
-      }
+      if (counts(type)) counted++;
     }
     if (p === at) break; // nothing read: a short read
   }

@@ -10,7 +10,7 @@ import type { FileSource, ProbeResult } from './types.js';
 import type { Work } from './work.js';
 import { frameAt } from './mp3.js';
 import { frameHead } from './flac.js';
-import { frameAt as ac3Frame } from './ac3.js';
+import { checkedFrameAt as ac3Frame } from './ac3.js';
 
 const ID = {
   Segment: 0x18538067,
@@ -264,11 +264,11 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
     }
     return end > b.length && p > data ? ((s * (end - data)) / (p - data)) * 1e9 : s * 1e9;
   }
-  // AC-3 and E-AC-3: their frames' samples (independent frames), each header walked as MPEG's are
+  // AC-3 and E-AC-3: their frames' samples (independent frames), each header walked as MPEG's are and each frame's CRC checked
   if (track.codec === 'A_AC3' || track.codec === 'A_EAC3') {
     let p = data;
     let s = 0;
-    for (let f = ac3Frame(b, p); f && p + f.size <= Math.min(end, b.length); f = ac3Frame(b, p)) {
+    for (let f = ac3Frame(b, p, end); f; f = ac3Frame(b, p, end)) {
       if (f.independent) s += f.samples / f.rate;
       p += f.size;
     }

@@ -209,6 +209,14 @@ function mp4Length(t: Mp4Audio | undefined, mmSeconds: number | undefined, base:
       error: [`cut off: ${t.present} of ${t.samples} audio samples present`, t.overlong].filter(Boolean).join('; '),
     };
   }
+  // samples that last nothing (stts) or hold nothing (their frames read, none valid): no length a
+  // header gives is theirs (forged E-AC-3 frames whose CRCs fail counted the edit list's 480 s)
+  if (t?.samples && t.tableSeconds === 0)
+    return {
+      kind: 'unreadable',
+      ...base,
+      error: t.overlong ? `no audio: ${t.overlong}` : `its ${t.samples} audio samples last 0 s (stts)`,
+    };
   const seconds =
     mp4EditListSeconds(t) ?? (mmSeconds && Number.isFinite(mmSeconds) && mmSeconds > 0 ? mmSeconds : t?.tableSeconds);
   if (!seconds) return { kind: 'unreadable', ...base, error: 'MP4 without a determinable duration' };

@@ -3,7 +3,8 @@
  * which for AAC includes the encoder's priming samples (1024 at 16 kHz = 64 ms, over the 50 ms we
  * allow); players and ffprobe honour the edit list (elst), and so does this.
  */
-import { frameAt as ac3Frame } from './ac3.js';
+import { checkedFrameAt as ac3Frame } from './ac3.js';
+import { amrCounter } from './amr.js';
 import { frameHead } from './flac.js';
 import { DTS_RATES } from './matroska.js';
 import { frameAt } from './mp3.js';
@@ -321,15 +322,33 @@ function esdsTypes(b: Buffer, from: number, end: number): { oti?: number; aot?: 
 /** the page of the file last read for a packet's head, per file (packets follow each other) */
 const packetPages = new WeakMap<FileSource, { at: number; buf: Buffer }>();
 
-/** bytes of a packet read to tell what it holds: its head (a TOC byte, a frame header), or an AMR sample's frames */
-const PACKET_READ = 4096;
+/** bytes of the page packets are read from: a packet up to this size is read whole from it */
+const PAGE = 64 * 1024;
+/**
+ * A packet larger than a page is read whole, up to this many bytes of such packets a file (16 MiB:
+ * ~0.1 s of reading); past that (a forged table of huge samples over the same bytes) a packet counts
+ * the frames of its first page.
+ * Such packets were sized at the pace of their head: one 72-byte MP3 frame and 2 MB of zeros
+ * counted 2,000 s, ffmpeg decoding 0.07 s (attack round 10a).
+ */
+const BIG_PACKETS_MAX = 16 * 1024 * 1024;
+const bigRead = new WeakMap<FileSource, number>();
 
-/** The page holding the packet at `at` (its first min(size, PACKET_READ) bytes), and where the packet starts in it. */
+/** The bytes holding the packet at `at` (all of its `size`, or its first page), and where the packet starts and ends in them. */
 function packetBytes(src: FileSource, at: number, size: number): { buf: Buffer; p: number; end: number } {
-  const want = Math.min(size, PACKET_READ);
+  if (size > PAGE) {
+    const used = bigRead.get(src) ?? 0;
+    if (used + size <= BIG_PACKETS_MAX) {
+      bigRead.set(src, used + size);
+      src.work.tick(1 + (size >> 12));
+      const buf = src.read(at, size);
+      return { buf, p: 0, end: buf.length };
+    }
+  }
+  // a packet up to a page, or one past the budget (its first page): from the page it starts in
   let w = packetPages.get(src);
-  if (!w || at < w.at || at + want > w.at + w.buf.length) {
-    w = { at, buf: src.read(at, 64 * 1024) };
+  if (!w || at < w.at || at + Math.min(size, PAGE) > w.at + w.buf.length) {
+    w = { at, buf: src.read(at, PAGE) };
     packetPages.set(src, w);
   }
   const p = at - w.at;
@@ -409,13 +428,15 @@ function reader(moov: Buffer, e: number, end: number, out: Mp4Audio, oti: number
           p += f.size;
         }
         // a sample longer than was read: its head's pace
-        return size > stop - from && p > from ? (s * size) / (p - from) : s;
+        return s;
       },
       most: () => 1152 / 8000,
     };
-  // AMR: a sample holds frames of 20 ms, each its header's size (a sample of several frames is walked)
+  // AMR: a sample holds frames of 20 ms, each its header's size (a sample of several frames is walked);
+  // NO_DATA frames count only under a SID's comfort noise, as in a .amr file (amr.ts)
   if (fourcc === 'samr' || fourcc === 'sawb') {
     const sizes = fourcc === 'samr' ? AMR_NB_BYTES : AMR_WB_BYTES;
+    const counts = amrCounter(fourcc === 'sawb');
     return {
       name: 'AMR frames hold (their headers)',
       reads: true,
@@ -424,10 +445,11 @@ function reader(moov: Buffer, e: number, end: number, out: Mp4Audio, oti: number
         let n = 0;
         let p = from;
         while (p < stop) {
-          p += sizes[(buf[p]! >> 3) & 15]!;
-          if (p <= stop) n++;
+          const type = (buf[p]! >> 3) & 15;
+          p += sizes[type]!;
+          if (p <= stop && counts(type)) n++;
         }
-        return size > stop - from && p > from ? (n * 0.02 * size) / (p - from) : n * 0.02;
+        return n * 0.02;
       },
       most: (size) => size * 0.02,
     };
@@ -450,11 +472,11 @@ function reader(moov: Buffer, e: number, end: number, out: Mp4Audio, oti: number
           s += ((nblks + 1) * 32) / r;
           p += fsize;
         }
-        return size > stop - from && p > from ? (s * size) / (p - from) : s;
+        return s;
       },
       most: () => 4096 / 8000,
     };
-  // AC-3 and E-AC-3 (ac-3, ec-3, or mp4a whose esds says 0xA5/0xA6): their independent frames' samples (1,536 a frame at most), each header walked
+  // AC-3 and E-AC-3 (ac-3, ec-3, or mp4a whose esds says 0xA5/0xA6): their independent frames' samples (1,536 a frame at most), each header walked and each frame's CRC checked
   if (fourcc === 'ac-3' || fourcc === 'ec-3' || (fourcc === 'mp4a' && (oti === 0xa5 || oti === 0xa6)))
     return {
       name: 'AC-3 frames hold (their headers)',
@@ -463,11 +485,11 @@ function reader(moov: Buffer, e: number, end: number, out: Mp4Audio, oti: number
         const { buf, p: from, end: stop } = packetBytes(src, at, size);
         let s = 0;
         let p = from;
-        for (let f = ac3Frame(buf, p); f && f.size > 0 && p + f.size <= stop; f = ac3Frame(buf, p)) {
+        for (let f = ac3Frame(buf, p, stop); f; f = ac3Frame(buf, p, stop)) {
           if (f.independent) s += f.samples / f.rate;
           p += f.size;
         }
-        return size > stop - from && p > from ? (s * size) / (p - from) : s;
+        return s;
       },
       most: () => 1536 / 32000,
     };
