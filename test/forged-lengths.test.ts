@@ -1389,6 +1389,36 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
   );
 
   itWith(
+    ['ffmpeg'],
+    'MP4 and MKA: DTS core headers on junk count at most their bytes at DTS’s lowest rate, not 0.5 s a 96-byte frame (attack round 10a)',
+    async () => {
+      // a DTS core header of 128 blocks at 8 kHz (0.512 s) in a frame of 96 bytes, its body junk
+      const header = Buffer.from([0x7f, 0xfe, 0x80, 0x01, 0xfd, 0xfc, 0x05, 0xf0, 0x04, 0x00]);
+      for (const name of ['dts-headers.mp4', 'dts-headers.mka']) {
+        const path = tone20(name, '-ar', '48000', '-ac', '2', '-c:a', 'dca', '-strict', '-2');
+        const b = readFileSync(path);
+        // every DTS frame ffmpeg wrote (its sync word) overwritten by forged 96-byte frames, to its end
+        let frames = 0;
+        for (let p = b.indexOf(header.subarray(0, 4)); p >= 0; p = b.indexOf(header.subarray(0, 4), p + 4)) {
+          const size = (((b[p + 5]! & 3) << 12) | (b[p + 6]! << 4) | (b[p + 7]! >> 4)) + 1;
+          for (let q = p; q + 96 <= p + size; q += 96) {
+            header.copy(b, q);
+            b.fill(0x55, q + 10, q + 96);
+          }
+          frames++;
+          p += size - 4;
+        }
+        expect(frames, name).toBeGreaterThan(100);
+        writeFileSync(path, b);
+        const p = await probe(path);
+        // 204.8 s a 39 KB file before (0.512 s a 96-byte frame); ffmpeg decodes nothing
+        expect(decoded(path), name).toBeLessThan(0.1);
+        if (p.kind === 'audio') expect(p.seconds!, name).toBeLessThanOrEqual(statSync(path).size / 4000 + 1);
+      }
+    },
+  );
+
+  itWith(
     ['ffmpeg', ffmpegEncoder('libmp3lame')],
     "MP4: a sample larger than a page is read whole, not sized at its head's pace",
     async () => {

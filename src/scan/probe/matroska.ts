@@ -40,7 +40,28 @@ const ID = {
 const UNKNOWN = -1;
 
 /** DTS core's SFREQ codes (ETSI TS 102 114, 5.3.1); 0 is none */
-export const DTS_RATES = [0, 8000, 16000, 32000, 0, 0, 11025, 22050, 44100, 0, 0, 12000, 24000, 48000, 0, 0];
+const DTS_RATES = [0, 8000, 16000, 32000, 0, 0, 11025, 22050, 44100, 0, 0, 12000, 24000, 48000, 0, 0];
+
+/** DTS core's lowest transmission rate (RATE code 0, ETSI TS 102 114 table 5-7): 32 kbit/s, in bytes a second. */
+const DTS_LEAST_BYTES_PER_SECOND = 32000 / 8;
+
+/**
+ * The DTS core frame at p (its sync word, 10 header bytes inside stop): its size and the seconds it
+ * holds, or undefined. A frame must be one a decoder takes (at least 6 blocks of 32 samples, 96
+ * bytes, a known rate) and hold the bytes its length needs at DTS's lowest rate: a frame's body has no
+ * CRC, so headers of 127 blocks at 8 kHz (0.5 s) on 96 bytes of junk counted 204.8 s from 39 KB that
+ * ffmpeg decodes to nothing (attack round 10a); now such bytes count at most their size at 32 kbit/s.
+ */
+export function dtsCoreFrame(b: Buffer, p: number, stop: number): { size: number; seconds: number } | undefined {
+  if (p + 10 > stop || b.readUInt32BE(p) !== 0x7ffe8001) return undefined;
+  const nblks = ((b[p + 4]! & 1) << 6) | (b[p + 5]! >> 2);
+  const size = (((b[p + 5]! & 3) << 12) | (b[p + 6]! << 4) | (b[p + 7]! >> 4)) + 1;
+  const rate = DTS_RATES[(b[p + 8]! >> 2) & 0xf]!;
+  if (nblks < 5 || size < 96 || !rate || p + size > stop) return undefined;
+  const seconds = ((nblks + 1) * 32) / rate;
+  if (size < seconds * DTS_LEAST_BYTES_PER_SECOND) return undefined;
+  return { size, seconds };
+}
 
 interface El {
   start: number;
@@ -298,13 +319,9 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
     const stop = Math.min(end, b.length);
     let p = data;
     let s = 0;
-    while (p + 10 <= stop && b.readUInt32BE(p) === 0x7ffe8001) {
-      const nblks = ((b[p + 4]! & 1) << 6) | (b[p + 5]! >> 2);
-      const fsize = (((b[p + 5]! & 3) << 12) | (b[p + 6]! << 4) | (b[p + 7]! >> 4)) + 1;
-      const rate = DTS_RATES[(b[p + 8]! >> 2) & 0xf]!;
-      if (nblks < 5 || fsize < 96 || !rate || p + fsize > stop) break;
-      s += ((nblks + 1) * 32) / rate;
-      p += fsize;
+    for (let f = dtsCoreFrame(b, p, stop); f; f = dtsCoreFrame(b, p, stop)) {
+      s += f.seconds;
+      p += f.size;
     }
     if (p === data && p + 4 <= stop && b.readUInt32BE(p) === 0x64582025) return undefined;
     return end > b.length && p > data ? ((s * (end - data)) / (p - data)) * 1e9 : s * 1e9;

@@ -6,7 +6,7 @@
 import { checkedFrameAt as ac3Frame } from './ac3.js';
 import { amrCounter } from './amr.js';
 import { frameHead } from './flac.js';
-import { DTS_RATES } from './matroska.js';
+import { dtsCoreFrame } from './matroska.js';
 import { frameAt } from './mp3.js';
 import { opusGranules } from './ogg.js';
 import type { FileSource } from './types.js';
@@ -464,13 +464,9 @@ function reader(moov: Buffer, e: number, end: number, out: Mp4Audio, oti: number
         const { buf, p: from, end: stop } = packetBytes(src, at, size);
         let p = from;
         let s = 0;
-        while (p + 10 <= stop && buf.readUInt32BE(p) === 0x7ffe8001) {
-          const nblks = ((buf[p + 4]! & 1) << 6) | (buf[p + 5]! >> 2);
-          const fsize = (((buf[p + 5]! & 3) << 12) | (buf[p + 6]! << 4) | (buf[p + 7]! >> 4)) + 1;
-          const r = DTS_RATES[(buf[p + 8]! >> 2) & 0xf]!;
-          if (nblks < 5 || fsize < 96 || !r || p + fsize > stop) break;
-          s += ((nblks + 1) * 32) / r;
-          p += fsize;
+        for (let f = dtsCoreFrame(buf, p, stop); f; f = dtsCoreFrame(buf, p, stop)) {
+          s += f.seconds;
+          p += f.size;
         }
         return s;
       },
