@@ -279,6 +279,9 @@ class HeadlessRun {
         m ? (r) => m.add(r) : undefined,
         () => this.stopped() !== undefined,
       );
+    } catch (e) {
+      if (e instanceof CaseError) throw new OutputError(`--from: ${e.message}`);
+      throw e;
     } finally {
       opened.db.close();
     }
