@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, LEAK, SAMPLES, put, runCli, tempDir, wav } from './helpers.js';
 import { itWith } from './needs.js';
@@ -145,6 +145,43 @@ describe('the case file', () => {
       expect(readFileSync(join(dir, 'r.csv'), 'utf8'), extra.join(' ')).toBe(readFileSync(join(dir, 's.csv'), 'utf8'));
     }
   });
+
+  itWith(
+    ['sqlite3'],
+    'a row edited to NaN or negative seconds or bytes, or a case file that is a FIFO, is refused in one line',
+    () => {
+      const dir = tempDir();
+      const tree = leakCopy(dir);
+      const db = join(dir, 'c.case');
+      expect(runCli([tree, '--tz', 'UTC', '--case', db, '--allow-incomplete']).status).toBe(0);
+      for (const [n, set, why] of [
+        [1, "seconds = 'NaN'", /has seconds NaN: not a row leaktally wrote/],
+        [2, 'seconds = -5', /has seconds -5:/],
+        [3, 'bytes = -1', /has bytes -1:/],
+        [4, "embedded_date = '{x', kind = 'audio'", /embedded date that is not JSON/],
+      ] as const) {
+        const forged = join(dir, `f${n}.case`);
+        writeFileSync(forged, readFileSync(db));
+        sqlite(forged, `UPDATE files SET ${set} WHERE rowid = (SELECT min(rowid) FROM files)`);
+        const r = runCli(['--from', forged, '--csv', join(dir, `f${n}.csv`), '--allow-incomplete']);
+        expect(r.stderr).toMatch(why);
+        expect(r.stderr).not.toMatch(/internal error| {4}at /);
+        expect(r.status).toBe(2);
+        expect(existsSync(join(dir, `f${n}.csv`))).toBe(false);
+      }
+      // opening a FIFO to read waits for a writer, deaf to signals: it is no case file
+      const fifo = join(dir, 'fifo.case');
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      for (const args of [
+        ['--from', fifo, '--csv', join(dir, 'x.csv')],
+        ['--merge', join(dir, 'm.case'), fifo],
+      ]) {
+        const r = runCli(args, { timeout: 20_000 });
+        expect(r.stderr).toMatch(/not a regular file/);
+        expect(r.status).toBe(2);
+      }
+    },
+  );
 
   it('a case file of another kind, a missing run and --run without --from are one line and exit 2', () => {
     const dir = tempDir();

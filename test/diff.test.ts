@@ -5,7 +5,7 @@
  * incomplete.
  */
 import { describe, expect, it } from 'vitest';
-import { appendFileSync, copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { LEAK, SAMPLES, put, runCli, tempDir, wav } from './helpers.js';
@@ -139,5 +139,40 @@ describe('--diff', () => {
     expect(runCli(['--diff', db, '--pattern', '*/{customer}']).status).toBe(2);
     expect(runCli(['--diff', db, '--csv', db]).status).toBe(2);
     expect(runCli(['--diff', db, tree]).stderr).toMatch(/not a folder/);
+  });
+
+  it('no output of a case file (--diff, --from, --merge, a link) goes into the tree it scanned, from any working folder', () => {
+    const dir = tempDir();
+    leakCopy(dir);
+    // scanned by a relative path: the tree is found again from another working folder
+    for (const a of [
+      ['--case', 'c.case'],
+      ['--case', 'c.case'],
+      ['--shard', '1/1', '--case', 's.case'],
+    ])
+      expect(runCli(['tree', '--tz', 'UTC', '--allow-incomplete', ...a], { cwd: dir }).status).toBe(0);
+    const tree = join(dir, 'tree');
+    const inTree = join(tree, 'itell');
+    const before = statSync(inTree);
+    const refused = (args: string[]): string => {
+      const r = runCli(args, { cwd: '/' });
+      expect(r.status, r.stderr).toBe(2);
+      return r.stderr;
+    };
+    const db = join(dir, 'c.case');
+    expect(refused(['--diff', db, '--csv', join(inTree, 'd.csv')])).toMatch(/refusing to write into the evidence tree/);
+    expect(refused(['--diff', db, '--json', join(tree, '../tree/itell/d.json')])).toMatch(/evidence tree/);
+    expect(refused(['--from', db, '--csv', join(inTree, 'f.csv')])).toMatch(/evidence tree/);
+    expect(refused(['--merge', join(inTree, 'm.case'), join(dir, 's.case')])).toMatch(/evidence tree/);
+    // a link to a case file not there yet: SQLite would make the file where it points
+    symlinkSync(join(inTree, 'l.case'), join(dir, 'link.case'));
+    expect(refused(['--merge', join(dir, 'link.case'), join(dir, 's.case')])).toMatch(
+      /a link to a file that does not exist/,
+    );
+    expect(refused([tree, '--case', join(dir, 'link.case')])).toMatch(/a link to a file that does not exist/);
+    expect(readdirSync(inTree).sort()).toEqual(['2016', '2017', '2018', '2019']);
+    const after = statSync(inTree);
+    expect([after.mtimeMs, after.ctimeMs]).toEqual([before.mtimeMs, before.ctimeMs]);
+    expect(runCli(['--merge', join(dir, 'm.case'), join(dir, 's.case')], { cwd: '/' }).status).toBe(0);
   });
 });

@@ -108,7 +108,8 @@ export function openCase(path: string, opts: { create: boolean }): Opened {
       /* a folder we may not write: SQLite says so if it must write */
     }
     try {
-      const fd = openSync(path, 'r');
+      // non-blocking: opening a FIFO to read waits for a writer, on the main thread, deaf to signals
+      const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
       const st = fstatSync(fd);
       closeSync(fd);
       if (!st.isFile()) throw new CaseError(`${path} is not a case file (not a regular file)`);

@@ -14,6 +14,7 @@ import { statSync } from 'node:fs';
 import { openCase, type Db } from './db.js';
 import { runs, type RunRow } from './store.js';
 import { FILE_COLUMNS } from './schema.js';
+import { outputProblem } from '../report/output/target.js';
 
 /** A merge that cannot be made: one line for the user. */
 export class MergeError extends Error {}
@@ -47,6 +48,21 @@ function readShard(path: string): ShardRun {
   } finally {
     db.close();
   }
+}
+
+/** The tree the shards scanned, where it is mounted here: the merged case file (and its lock) never goes in it. */
+function refuseInTree(out: string, shards: readonly ShardRun[]): void {
+  for (const s of shards) {
+    const root = Buffer.from(s.run.root.buffer, s.run.root.byteOffset, s.run.root.byteLength).toString();
+    const why = outputProblem(out, root);
+    if (why?.startsWith('refusing to write into the evidence tree'))
+      throw new MergeError(`${out}: the tree ${s.run.root_shown} that ${s.path} scanned is here: ${why}`);
+  }
+}
+
+/** Before the merge's lock is taken beside `out`: MergeError when out is inside the tree a shard scanned. */
+export function checkMergeOutput(out: string, inputs: readonly string[]): void {
+  refuseInTree(out, inputs.filter((p) => idOf(p) !== undefined).map(readShard));
 }
 
 export interface Merged {
@@ -102,6 +118,7 @@ export function mergeCases(out: string, inputs: readonly string[], argv: readonl
           `${s.path} and ${first.path} were scanned with different ${k === 'as_of' ? '--as-of' : `--${k}`} (${JSON.stringify(s.options[k] ?? null)}, ${JSON.stringify(first.options[k] ?? null)}); scan every shard with the same options`,
         );
   }
+  refuseInTree(out, shards);
   const missing: number[] = [];
   for (let i = 1; i <= count; i++) if (!seen.has(i)) missing.push(i);
   // a shard whose scan did not finish (a shard with gaps of the tree's own, links or unreadable folders,

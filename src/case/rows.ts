@@ -2,6 +2,7 @@
  * A stored row of the case file's `files` table back as what reading found (the facts a report or a
  * resumed scan places again); the row is written by scan/read/stored.ts, whose columns these read.
  */
+import { CaseError } from './db.js';
 import type { FileFacts } from '../scan/probe/index.js';
 import type { EmbeddedDate, FileKind, ProbeResult } from '../scan/probe/types.js';
 
@@ -42,12 +43,26 @@ export function pathBytes(p: string | Uint8Array): Buffer {
 export function storedFacts(row: StoredRow): { rel: Buffer; facts?: FileFacts; sparse?: boolean; hardLink?: boolean } {
   const rel = pathBytes(row.path);
   if (row.hard_link) return { rel, hardLink: true };
+  // a row leaktally did not write (edited in another SQLite tool): refused, never counted as it reads
+  const damaged = (what: string): CaseError =>
+    new CaseError(`the row of ${rel.toString()} in the case file has ${what}: not a row leaktally wrote`);
+  const count = (v: unknown): boolean =>
+    (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) || (typeof v === 'bigint' && v >= 0n);
+  if (!count(row.bytes)) throw damaged(`bytes ${String(row.bytes)}`);
+  if (row.seconds !== null && !(typeof row.seconds === 'number' && Number.isFinite(row.seconds) && row.seconds >= 0))
+    throw damaged(`seconds ${String(row.seconds)}`);
   const probe: ProbeResult = { kind: row.kind as FileKind };
   if (row.seconds !== null) probe.seconds = row.seconds;
   if (row.codec !== null) probe.codec = row.codec;
   if (row.sample_rate !== null) probe.sampleRate = Number(row.sample_rate);
   if (row.channels !== null) probe.channels = Number(row.channels);
-  if (row.embedded_date !== null) probe.embeddedDate = JSON.parse(row.embedded_date) as EmbeddedDate;
+  if (row.embedded_date !== null) {
+    try {
+      probe.embeddedDate = JSON.parse(row.embedded_date) as EmbeddedDate;
+    } catch {
+      throw damaged('an embedded date that is not JSON');
+    }
+  }
   if (row.error !== null) probe.error = row.error;
   if (row.unopened) probe.unopened = true;
   const facts: FileFacts = { bytes: Number(row.bytes), mtimeMs: row.mtime_ms ?? 0, probe };

@@ -4,6 +4,7 @@
  * gone is taken over, and the case file's own library lock that run left (case/db.ts) removed; both
  * are said.
  */
+import { lstatSync, statSync } from 'node:fs';
 import { removeStaleVfsLock } from '../case/db.js';
 import { takeLock, type OutputLock } from '../report/output/lock.js';
 import { planOutput } from '../report/output/target.js';
@@ -15,6 +16,9 @@ export function lockCaseFile(
   note: (line: string) => void,
   root = '/nonexistent-tree',
 ): OutputLock | string {
+  // SQLite follows a link to a file not there yet and makes that file, wherever the link points (into
+  // the tree, perhaps): the checks below can only judge the folder of a file that exists
+  if (danglingLink(path)) return `${flag}: ${path} is a link to a file that does not exist; give the file itself`;
   const plan = planOutput(path, root);
   if (typeof plan === 'string') return `${flag}: ${plan}`;
   if (!plan.folder) return `${flag}: ${path} is not a regular file`;
@@ -29,5 +33,19 @@ export function lockCaseFile(
     return locked.lock;
   } finally {
     plan.folder.close();
+  }
+}
+
+function danglingLink(path: string): boolean {
+  try {
+    if (!lstatSync(path).isSymbolicLink()) return false;
+  } catch {
+    return false;
+  }
+  try {
+    statSync(path);
+    return false;
+  } catch {
+    return true;
   }
 }

@@ -7,7 +7,7 @@ import { diffRuns } from '../case/diff.js';
 import { openCase, runs, type RunRow } from '../case/store.js';
 import { EXIT, signalExitCode, stopSignals } from '../report/exit.js';
 import { OutputWriteError, openOutput, removeTemporaryFiles, type Output } from '../report/output/atomic.js';
-import { planOutputs } from '../report/output/target.js';
+import { closePlans, planOutputs } from '../report/output/target.js';
 import { diffCsv, diffJson, type DiffContext } from '../report/write/diff.js';
 import { printable, printableLines } from '../scan/place/names.js';
 import { lockCaseFile } from './case-lock.js';
@@ -102,8 +102,15 @@ export async function runDiff(plan: DiffPlan): Promise<number> {
     }
     let text: { csv?: string; json?: string };
     let incomplete: string[];
+    // the tree the two runs scanned, where it is mounted here: no output goes in it
+    let roots: string[] = [];
     try {
       const [before, after] = pick(runs(opened.db), d.path, d.to, d.since);
+      roots = [
+        ...new Set(
+          [before, after].map((r) => Buffer.from(r.root.buffer, r.root.byteOffset, r.root.byteLength).toString()),
+        ),
+      ];
       const ob = options(before);
       const oa = options(after);
       const moved = PLACEMENT.filter((k) => JSON.stringify(ob[k] ?? null) !== JSON.stringify(oa[k] ?? null));
@@ -136,13 +143,16 @@ export async function runDiff(plan: DiffPlan): Promise<number> {
     } finally {
       opened.db.close();
     }
-    const files = planOutputs(
-      [
-        ['--csv', d.csv === '-' ? undefined : d.csv],
-        ['--json', d.json === '-' ? undefined : d.json],
-      ],
-      '/nonexistent-tree',
-    );
+    const targets = [
+      ['--csv', d.csv === '-' ? undefined : d.csv],
+      ['--json', d.json === '-' ? undefined : d.json],
+    ] as const;
+    for (const root of roots.slice(1)) {
+      const checked = planOutputs(targets, root);
+      if (typeof checked === 'string') throw new DiffError(checked);
+      closePlans(checked.values());
+    }
+    const files = planOutputs(targets, roots[0] ?? '/nonexistent-tree');
     if (typeof files === 'string') throw new DiffError(files);
     for (const [flag, p] of files) {
       const out = await openOutput(p);

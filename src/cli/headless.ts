@@ -21,6 +21,7 @@ import {
 } from '../report/output/atomic.js';
 import { closePlans, planOutputs, describeError } from '../report/output/target.js';
 import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { staleTemporaryFiles, takeLock, type OutputLock } from '../report/output/lock.js';
 import { StatementsFolder, StatementsStopped } from '../report/output/statements-folder.js';
 import { summaryCsvChunks, summaryJsonChunks } from '../report/write/summary.js';
@@ -278,6 +279,9 @@ class HeadlessRun {
         m ? (r) => m.add(r) : undefined,
         () => this.stopped() !== undefined,
       );
+    } catch (e) {
+      if (e instanceof CaseError) throw new OutputError(`--from: ${e.message}`);
+      throw e;
     } finally {
       opened.db.close();
     }
@@ -285,7 +289,9 @@ class HeadlessRun {
 
   /** --case: the writer thread started and the run's row opened; the files of the last run that are unchanged taken over. */
   private async openCase(path: string): Promise<{ writer: CaseWriter; known?: ReturnType<typeof knownFiles> }> {
-    const root = Buffer.from(this.plan.scan.root);
+    // the folder's absolute path: a report made later from the case file (--from, --diff, --merge),
+    // perhaps in another working folder, refuses its outputs inside this tree by it
+    const root = Buffer.from(resolve(this.plan.scan.root));
     let known: ReturnType<typeof knownFiles>;
     try {
       known = existsSync(path) && statSync(path).size > 0 ? knownFiles(path, root, version()) : undefined;

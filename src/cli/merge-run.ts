@@ -1,6 +1,6 @@
 /** `--merge OUT A.case B.case …` on the command line: the merge (case/merge.ts), its lock and its lines on stderr. */
 import { CaseError } from '../case/db.js';
-import { MergeError, mergeCases } from '../case/merge.js';
+import { MergeError, checkMergeOutput, mergeCases } from '../case/merge.js';
 import { EXIT } from '../report/exit.js';
 import { num } from '../report/human.js';
 import { printable } from '../scan/place/names.js';
@@ -12,6 +12,15 @@ const say = (line: string): void => void process.stderr.write(`leaktally: ${prin
 /** Returns the exit code: 0, 3 when shards are missing or were stopped (unless --allow-incomplete), 2 for inputs that are no shards of one scan. */
 export function runMerge(plan: MergePlan): number {
   const { out, inputs, argv, allowIncomplete } = plan.merge;
+  try {
+    checkMergeOutput(out, inputs); // before the lock, which is a file beside out
+  } catch (e) {
+    if (e instanceof MergeError || e instanceof CaseError) {
+      say(`--merge: ${e.message}`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
   const lock = lockCaseFile(out, '--merge', say);
   if (typeof lock === 'string') {
     say(lock);

@@ -44,6 +44,12 @@ export async function openStored(plan: RunPlan): Promise<number> {
     }
     try {
       result = await replayScan(plan.scan, storedScan(opened.db, c.run), undefined, () => signal !== undefined);
+    } catch (e) {
+      if (e instanceof CaseError) {
+        say(`--from: ${e.message}`);
+        return EXIT.usage;
+      }
+      throw e;
     } finally {
       opened.db.close();
     }
