@@ -142,5 +142,10 @@ describe('--shard and --merge', () => {
     expect(runCli(['--merge', join(dir, 'x.case'), join(dir, 's1.case'), join(dir, 's1.case')]).stderr).toMatch(
       /given twice/,
     );
+    // a shard's run whose options were edited to "0/0" (no shard at all): a merge of it is no whole scan
+    spawnSync('sqlite3', [join(dir, 's2.case'), `UPDATE runs SET options = json_set(options, '$.shard', '0/0')`]);
+    const forged = runCli(['--merge', join(dir, 'f.case'), join(dir, 's2.case')]);
+    expect(forged.status).toBe(2);
+    expect(forged.stderr).toMatch(/names no shard leaktally makes/);
   });
 });

@@ -14,6 +14,7 @@ import { statSync } from 'node:fs';
 import { openCase, type Db } from './db.js';
 import { runs, type RunRow } from './store.js';
 import { FILE_COLUMNS } from './schema.js';
+import { parseShard } from '../scan/place/shard.js';
 import { outputProblem } from '../report/output/target.js';
 
 /** A merge that cannot be made: one line for the user. */
@@ -39,12 +40,15 @@ function readShard(path: string): ShardRun {
     for (let i = all.length - 1; i >= 0 && !run; i--) if (all[i]!.finished_at !== null) run = all[i];
     if (!run) throw new MergeError(`${path} holds no finished run: run its shard again with the same --case`);
     const options = JSON.parse(run.options) as Record<string, unknown>;
-    const m = typeof options.shard === 'string' ? /^(\d+)\/(\d+)$/.exec(options.shard) : null;
-    if (!m)
+    // parsed as the command line parses it: a forged "0/0" would make a merge of nothing whole
+    const shard = typeof options.shard === 'string' ? parseShard(options.shard) : undefined;
+    if (shard === undefined)
       throw new MergeError(
         `${path}: its last finished run (${run.id}) is not a shard (a scan with --shard i/n): nothing to merge`,
       );
-    return { path, run, options, index: Number(m[1]), count: Number(m[2]) };
+    if (typeof shard === 'string')
+      throw new MergeError(`${path}: its run ${run.id} names no shard leaktally makes (${shard})`);
+    return { path, run, options, index: shard.index, count: shard.count };
   } finally {
     db.close();
   }
