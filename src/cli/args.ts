@@ -112,6 +112,7 @@ export async function parseArgs(
     throw new UsageError(
       `give one folder to scan, not ${cmd.args.length} (a name with spaces is quoted; --merge takes several case files)`,
     );
+  if (o.since !== undefined) throw new UsageError('--since needs --diff CASE');
   let shard: Shard | undefined;
   if (o.shard !== undefined) {
     const parsed = parseShard(String(o.shard));
@@ -143,7 +144,6 @@ export async function parseArgs(
     dirShown = run.root_shown;
   } else {
     if (o.run !== undefined) throw new UsageError('--run needs --from CASE or --diff CASE');
-    if (o.since !== undefined) throw new UsageError('--since needs --diff CASE');
     if (cmd.args[0] === undefined) throw new UsageError("missing required argument 'dir'");
     dir = cmd.args[0];
     const raw = rawBytesOf(dir);
