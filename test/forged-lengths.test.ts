@@ -658,6 +658,42 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
   );
 
   itWith(
+    ['ffmpeg', ffmpegEncoder('libmp3lame')],
+    'MKA/MP3 with no Duration: a block of one frame and 600 KB of zeros holds that frame, not its bytes at the pace of its head (attack round 11a)',
+    async () => {
+      // one MP3 frame of 72 bytes (8 kbit/s at 8 kHz: 0.072 s), no ID3 tag or Xing frame before it
+      const mp3 = join(dir, 'one-bare.mp3');
+      ffmpeg(
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=r=8000:d=0.05',
+        '-c:a',
+        'libmp3lame',
+        '-b:a',
+        '8k',
+        '-write_xing',
+        '0',
+        '-id3v2_version',
+        '0',
+        mp3,
+      );
+      const frame = readFileSync(mp3).subarray(0, 72);
+      const real = live('live-mp3-big.mka', '-c:a', 'libmp3lame');
+      // 4 blocks of the frame and 600 KB of zeros (a block over 512 KiB was read by its first 64 KiB and
+      // counted at its pace: 600 s each), and a last one at 3,600 s: 20 s counted 3,600 s before
+      const big = Buffer.concat([frame, Buffer.alloc(600_000)]);
+      const forged = appended(real, 'live-mp3-big-forged.mka', [
+        ...Array.from({ length: 4 }, (_, i): [number, Buffer] => [20_000 + i * 1000, big]),
+        [3_600_000, frame],
+      ]);
+      const p = await probe(forged);
+      expect(p.error).toMatch(/: counted the audio its packets hold/);
+      expect(p.seconds!).toBeLessThan(decoded(forged) + 1);
+    },
+  );
+
+  itWith(
     ['ffmpeg', ffmpegEncoder('ac3')],
     'MKA/AC-3 with no Duration: blocks of forged E-AC-3 headers (CRCs failing) up to a forged last timecode count nothing',
     async () => {

@@ -250,6 +250,43 @@ describe("WAV: a fixed-rate codec's bytes are sized at no lower a rate than its 
     expect(p).toMatchObject({ kind: 'audio', codec: 'WAV/PCM', seconds: 1 });
     notOver(p, decoded(path));
   });
+  itWith(
+    ['ffmpeg'],
+    'PCM and float of sample sizes ffmpeg refuses, and IMA ADPCM of 3 channels, are unreadable (attack round 11a)',
+    async () => {
+      // before: 240 KB of 0-bit PCM counted 30 s (as 8-bit), 16-bit float 15 s, 40-bit PCM 6 s, 3-channel IMA ADPCM
+      // (blocks of valid headers) 14 s; ffmpeg decodes none of them
+      for (const [name, tag, channels, align, bits] of [
+        ['pcm0', 1, 1, 1, 0],
+        ['pcm40', 1, 1, 5, 40],
+        ['float16', 3, 1, 2, 16],
+        ['ima3ch', 0x11, 3, 36, 4],
+      ] as const) {
+        const b = wav(tag, 8000, 8000 * align, align, bits, name === 'ima3ch' ? Buffer.alloc(240_000) : noise(240_000));
+        b.writeUInt16LE(channels, 22);
+        const path = put(dir, `refused-${name}.wav`, b);
+        expect(decoded(path), name).toBe(0);
+        const p = await probe(path);
+        expect(p, name).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/ffmpeg does not decode/) });
+      }
+      // what ffmpeg does take: 24-bit PCM of 3 channels, 4-bit PCM (as 8-bit), 64-bit float, IMA ADPCM in stereo
+      for (const [name, tag, channels, align, bits] of [
+        ['pcm24', 1, 3, 9, 24],
+        ['pcm4', 1, 1, 1, 4],
+        ['float64', 3, 1, 8, 64],
+        ['ima2ch', 0x11, 2, 8, 4],
+      ] as const) {
+        const b = wav(tag, 8000, 8000 * align, align, bits, name === 'ima2ch' ? Buffer.alloc(240_000) : noise(240_000));
+        b.writeUInt16LE(channels, 22);
+        const path = put(dir, `taken-${name}.wav`, b);
+        const judge = decoded(path);
+        expect(judge, name).toBeGreaterThan(1);
+        const p = await probe(path);
+        expect(p.kind, name).toBe('audio');
+        expect(Math.abs(p.seconds! - judge), name).toBeLessThan(0.03);
+      }
+    },
+  );
   itWith(['ffmpeg'], 'G.729A and TrueSpeech with a byte rate of 300 B/s count what ffmpeg decodes', async () => {
     // before: 10 KB of G.729A counted 33.3 s (ffmpeg 12.5 s), 9.6 KB of TrueSpeech 32 s (ffmpeg 9 s)
     for (const [name, tag, align, bytes, seconds] of [

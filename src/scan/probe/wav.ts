@@ -29,6 +29,13 @@ const CODECS: Record<number, string> = {
 };
 /** codecs whose every frame has the same size: duration follows from the bytes present */
 const FIXED_FRAME = new Set(['PCM', 'FLOAT', 'ALAW', 'ULAW']);
+/**
+ * The sample sizes (bytes, the bits rounded up) ffmpeg takes for PCM and float in WAV; others it
+ * refuses. IMA ADPCM in WAV is mono or stereo only (ffmpeg, and Windows' ACM codec). A PCM WAV of
+ * 0-bit samples counted its bytes as 8-bit, 30 s for 240 KB, and IMA ADPCM of 3 channels 14 s; ffmpeg
+ * decodes none of either (attack round 11a, high).
+ */
+const SAMPLE_BYTES = { PCM: [1, 2, 3, 4, 8], FLOAT: [4, 8] };
 /** codecs coded in blocks of a known number of samples */
 const BLOCK_CODED = new Set(['GSM610', 'IMA-ADPCM', 'MS-ADPCM']);
 
@@ -121,6 +128,20 @@ export function probeWav(src: FileSource): Claim {
   // samples-per-block field is a claim (0xFFFFFFFF is "unknown", and a forged one is anything).
   let samples: number;
   let fromBytes = true;
+  if ((name === 'PCM' || name === 'FLOAT') && !SAMPLE_BYTES[name].includes(Math.ceil(bits / 8)))
+    return {
+      kind: 'unreadable',
+      ...base,
+      embeddedDate,
+      error: `${name} WAV of ${bits}-bit samples, which ffmpeg does not decode`,
+    };
+  if (name === 'IMA-ADPCM' && channels > 2)
+    return {
+      kind: 'unreadable',
+      ...base,
+      embeddedDate,
+      error: `IMA-ADPCM WAV of ${channels} channels, which ffmpeg does not decode`,
+    };
   if (FIXED_FRAME.has(name)) {
     // a sample frame is at least a whole byte a sample for every channel (ffmpeg decodes by those):
     // a block align of 1 on 16-bit stereo counted 4.7 s as 9.4 s (attack round 9b, high)
