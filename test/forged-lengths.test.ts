@@ -926,9 +926,17 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
   });
 
   it('AMR: a SID covers the 7 NO_DATA frames after it, no more (comfort noise, as a 3GPP decoder plays it)', async () => {
-    const p = await probe(put(dir, 'dtx.amr', amr(SID, ...Array<Buffer>(20).fill(NO_DATA))));
-    // the SID and 7 NO_DATA frames: 160 ms; the other 13 frames carry nothing
-    expect(p).toMatchObject({ kind: 'audio', seconds: 0.16 });
+    const p = await probe(put(dir, 'dtx.amr', amr(speech(1), SID, ...Array<Buffer>(20).fill(NO_DATA))));
+    // the speech frame, the SID and 7 NO_DATA frames: 180 ms; the other 13 frames carry nothing
+    expect(p.kind).toBe('audio');
+    expect(p.seconds).toBeCloseTo(0.18, 6);
+  });
+
+  it('AMR: comfort noise with no speech frame at all is no call: not counted (attack round 11a)', async () => {
+    // 104 KB of SID and NO_DATA frames alone counted 1,280 s; no decoder without DTX plays any of it
+    const frames = Array.from({ length: 8000 }, (_, i) => (i % 8 ? NO_DATA : SID));
+    const p = await probe(put(dir, 'sid-only.amr', amr(...frames)));
+    expect(p).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/no AMR speech frame/) });
   });
 
   itWith(['ffmpeg'], 'ADTS: frames of headers alone are no audio; a silent frame of 4 bytes is', async () => {

@@ -72,6 +72,8 @@ export function probeAmr(src: FileSource): ProbeResult | undefined {
   let frames = 0;
   /** frames that count: speech, SID, and the NO_DATA frames a SID covers */
   let counted = 0;
+  /** speech frames: a call's comfort noise is the silence between them */
+  let speech = 0;
   // a chunk at a time from the frame the last one stopped at (a frame is at most 61 bytes)
   for (let cut = false; p < end && !cut;) {
     const at = p;
@@ -89,6 +91,7 @@ export function probeAmr(src: FileSource): ProbeResult | undefined {
       frames++;
       p += size;
       if (counts(type)) counted++;
+      if (type < (wb ? SID_WB : SID_NB)) speech++;
     }
     if (p === at) break; // nothing read: a short read
   }
@@ -96,6 +99,14 @@ export function probeAmr(src: FileSource): ProbeResult | undefined {
   const empty = frames - counted;
   if (!counted)
     return { kind: 'unreadable', ...base, error: `no AMR frame with audio: ${frames} NO_DATA frames carry nothing` };
+  // comfort noise with no speech frame at all is no call's silence: 104 KB of SID and NO_DATA frames
+  // alone counted 1,280 s, which no decoder without DTX (ffmpeg's) plays (attack round 11a)
+  if (!speech)
+    return {
+      kind: 'unreadable',
+      ...base,
+      error: `no AMR speech frame: ${frames} comfort-noise (SID) and NO_DATA frames alone are not counted`,
+    };
   const note = empty ? `${empty} NO_DATA frames outside comfort noise carry nothing: not counted` : undefined;
   if (small) return { kind: 'audio', seconds: counted * 0.02, ...base, error: note };
   const n = Math.floor(((src.size - start) / (p - start)) * counted);
