@@ -250,8 +250,13 @@ describe('audio by its content is never other', () => {
     // ffmpeg's decoder lacks DTX and outputs nothing for them (docs/durations.md says so)
     const sid = Buffer.concat([Buffer.from([(9 << 3) | 4]), Buffer.alloc(5, 0x5a)]);
     const period = Buffer.concat([sid, Buffer.alloc(7, (15 << 3) | 4)]); // 160 ms
-    const amr = Buffer.concat([Buffer.from('#!AMR-WB\n', 'latin1'), ...Array<Buffer>(25).fill(period)]);
-    expect(await probe('dtx.awb', amr)).toMatchObject({ kind: 'audio', codec: 'AMR-WB', seconds: 4 });
+    // a call: a speech frame (23.85 kbit/s, 61 bytes), then 4 s of silence (comfort noise with no
+    // speech at all is not counted: forged-lengths.test.ts)
+    const speech = Buffer.concat([Buffer.from([(8 << 3) | 4]), Buffer.alloc(60, 0x33)]);
+    const amr = Buffer.concat([Buffer.from('#!AMR-WB\n', 'latin1'), speech, ...Array<Buffer>(25).fill(period)]);
+    const p = await probe('dtx.awb', amr);
+    expect(p).toMatchObject({ kind: 'audio', codec: 'AMR-WB' });
+    expect(p.seconds).toBeCloseTo(4.02, 6);
   });
 });
 
