@@ -61,6 +61,17 @@ export interface Output {
   abort(): void;
 }
 
+/** Where AtomicFile.create puts the file, and how. */
+type AtomicOptions = OutputOptions & {
+  path?: string;
+  folder?: OpenFolder;
+  /** the folder is this file's alone: closed when the file is committed or given up */
+  ownsFolder?: boolean;
+  name?: string;
+  existingMode?: number;
+  root?: string;
+};
+
 /** A file's stream, or a pipe's (a FIFO, a pipe on a descriptor: written in the event loop, see pipeStream). */
 type OutStream = Writable & { readonly bytesWritten: number };
 
@@ -152,18 +163,12 @@ export class AtomicFile extends BaseOutput implements Output {
    * `root`, the folder is checked again before the rename: not moved into that evidence tree, and
    * still at its path.
    */
-  static async create(
-    target: string,
-    opts: OutputOptions & {
-      path?: string;
-      folder?: OpenFolder;
-      /** the folder is this file's alone: closed when the file is committed or given up */
-      ownsFolder?: boolean;
-      name?: string;
-      existingMode?: number;
-      root?: string;
-    } = {},
-  ): Promise<AtomicFile> {
+  static create(target: string, opts: AtomicOptions = {}): Promise<AtomicFile> {
+    // the executor runs now: the temporary file is made and known before create returns (a throw rejects)
+    return new Promise((resolve) => resolve(AtomicFile.make(target, opts)));
+  }
+
+  private static make(target: string, opts: AtomicOptions): AtomicFile {
     const path = opts.path ?? target;
     let folder = opts.folder;
     let owns = opts.ownsFolder ?? false;
@@ -182,7 +187,12 @@ export class AtomicFile extends BaseOutput implements Output {
     const tmpName = temporaryName(name);
     let stream: WriteStream;
     try {
-      stream = await openStream(folder.at(tmpName), 'wx', 0o600);
+      // opened synchronously, so that it is in `open` (below) the moment it exists: opened on the thread
+      // pool, a second stop signal that came while the open was pending or its callback queued removed
+      // the temporary files it knew and exited, and this one stayed (--from … --csv, SIGINT twice in the
+      // first second: 9 runs of 14 left one; attack round 11b). A new file (O_EXCL) is never a FIFO.
+      const tmpPath = folder.at(tmpName);
+      stream = createWriteStream(tmpPath, { fd: openSync(tmpPath, 'wx', 0o600) });
     } catch (e) {
       if (owns) folder.close();
       const code = (e as NodeJS.ErrnoException).code;
