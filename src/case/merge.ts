@@ -20,6 +20,9 @@ import { outputProblem } from '../report/output/target.js';
 /** A merge that cannot be made: one line for the user. */
 export class MergeError extends Error {}
 
+/** A merge a signal stopped between two shards: its run is left unfinished (no report takes it). */
+export class MergeStopped extends Error {}
+
 /** The options a shard's files are placed by: every shard of one merge gives the same. */
 const PLACEMENT = ['depth', 'pattern', 'tz', 'retention', 'as_of', 'country'] as const;
 
@@ -90,7 +93,13 @@ const whenOf = (iso: string): number => Date.parse(iso);
  * Merge the shards' case files into `out` (made 0600 when missing; an existing case file gets one run
  * more). Throws MergeError for inputs that are not shards of one scan.
  */
-export function mergeCases(out: string, inputs: readonly string[], argv: readonly string[]): Merged {
+export async function mergeCases(
+  out: string,
+  inputs: readonly string[],
+  argv: readonly string[],
+  /** asked between shards, after a turn of the event loop (a signal's handler runs there): true stops the merge */
+  stopped: () => boolean = () => false,
+): Promise<Merged> {
   const ids = new Set<string>();
   const outId = idOf(out);
   for (const p of inputs) {
@@ -174,6 +183,8 @@ export function mergeCases(out: string, inputs: readonly string[], argv: readonl
     const sums = { files: 0, takenOver: 0, links: 0, special: 0, refused: 0, noatime: true };
     db.exec('CREATE TEMP TABLE merged_folders (path NOT NULL, depth INTEGER NOT NULL, error TEXT)');
     for (const s of sorted) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (stopped()) throw new MergeStopped();
       db.run('ATTACH DATABASE ? AS shard', [s.path]);
       try {
         inTransaction(db, () => {

@@ -6,7 +6,7 @@
  */
 import { Scanner, evidenceWarnings, replayScan, type ScanResult } from '../scan/engine.js';
 import { CaseWriter } from '../case/writer.js';
-import { CaseError } from '../case/db.js';
+import { CaseError, removeStaleVfsLock } from '../case/db.js';
 import { lockCaseFile } from './case-lock.js';
 import { knownFiles, openCase, storedScan } from '../case/store.js';
 import { formatIso } from '../scan/place/date/zone.js';
@@ -125,6 +125,8 @@ class HeadlessRun {
   private statements: StatementsFolder | undefined;
   /** the case file's writer (--case), and its first error (the scan is stopped, and it is reported after) */
   private caseWriter: CaseWriter | undefined;
+  /** this run holds the case file's lock (so the library's lock beside it, if any, is this run's) */
+  private caseLocked = false;
   private caseError: Error | undefined;
   /** outputs open in their temporary files, by flag */
   private readonly files = new Map<string, Output>();
@@ -171,6 +173,9 @@ class HeadlessRun {
     const onSignal = (s: StopSignal): void => {
       if (this.signal) {
         removeTemporaryFiles();
+        // the case file's library lock (a folder beside it) would outlive this exit: SQLite rolls back
+        // whatever the exit cut short on the next open; ours (.FILE.lock) is let go by the exit hook
+        if (this.caseLocked) removeStaleVfsLock(this.plan.case!.path);
         const abandoned = this.statements?.abandon();
         process.stderr.write(
           `leaktally: ${s} again: stopped at once; ${printable(this.writtenSoFar())}${abandoned ? `; ${printable(abandoned)}` : ''}${this.written.includes('--files -') ? '' : this.manifestOnStdout()}\n`,
@@ -259,6 +264,7 @@ class HeadlessRun {
     const lock = lockCaseFile(c.path, flag, (l) => this.note(l), c.mode === 'write' ? this.plan.scan.root : undefined);
     if (typeof lock === 'string') throw new OutputError(lock);
     this.locks.push(lock);
+    this.caseLocked = true;
   }
 
   /** --from: the stored run placed again with this run's options; nothing of the tree is read. */

@@ -63,8 +63,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (plan === 'exit') return EXIT.ok;
   if ('merge' in plan) {
+    const merged = runMerge(plan); // takes the signals over before its first await
     handOn();
-    return runMerge(plan);
+    return await merged;
   }
   if ('diff' in plan) {
     const diff = runDiff(plan); // takes the signals over before its first await

@@ -1,7 +1,8 @@
 /** `--merge OUT A.case B.case …` on the command line: the merge (case/merge.ts), its lock and its lines on stderr. */
 import { CaseError } from '../case/db.js';
-import { MergeError, checkMergeOutput, mergeCases } from '../case/merge.js';
-import { EXIT } from '../report/exit.js';
+import { MergeError, MergeStopped, checkMergeOutput, mergeCases } from '../case/merge.js';
+import { removeStaleVfsLock } from '../case/db.js';
+import { EXIT, signalExitCode, stopSignals, type StopSignal } from '../report/exit.js';
 import { num } from '../report/human.js';
 import { printable } from '../scan/place/names.js';
 import { lockCaseFile } from './case-lock.js';
@@ -9,52 +10,94 @@ import type { MergePlan } from './plan.js';
 
 const say = (line: string): void => void process.stderr.write(`leaktally: ${printable(line)}\n`);
 
-/** Returns the exit code: 0, 3 when shards are missing or were stopped (unless --allow-incomplete), 2 for inputs that are no shards of one scan. */
-export function runMerge(plan: MergePlan): number {
+/**
+ * Returns the exit code: 0, 3 when shards are missing or were stopped (unless --allow-incomplete), 2 for
+ * inputs that are no shards of one scan, 128 + n for a signal. A signal stops the merge between two
+ * shards (each shard is copied in one transaction): the merged run is left unfinished, which no report
+ * takes; a second signal ends it at once, the library's lock beside OUT removed (SQLite rolls back the
+ * shard it cut short on the next open).
+ */
+export async function runMerge(plan: MergePlan): Promise<number> {
   const { out, inputs, argv, allowIncomplete } = plan.merge;
+  let signal: StopSignal | undefined;
+  let locked = false;
+  const handlers = stopSignals.map((s) => {
+    const h = (): void => {
+      if (signal) {
+        if (locked) removeStaleVfsLock(out);
+        say(`${s} again: stopped at once; ${out} holds a merge that never finished (no report takes it)`);
+        process.exit(signalExitCode(s));
+      }
+      signal = s;
+    };
+    process.on(s, h);
+    return [s, h] as const;
+  });
   try {
-    checkMergeOutput(out, inputs); // before the lock, which is a file beside out
-  } catch (e) {
-    if (e instanceof MergeError || e instanceof CaseError) {
-      say(`--merge: ${e.message}`);
-      return EXIT.usage;
-    }
-    throw e;
-  }
-  const lock = lockCaseFile(out, '--merge', say);
-  if (typeof lock === 'string') {
-    say(lock);
-    return EXIT.usage;
-  }
-  try {
-    const m = mergeCases(out, inputs, argv);
-    say(
-      `merged ${inputs.length} of ${m.count} shards into ${out} as run ${m.run}: ${num(m.files)} files; report it with: leaktally --from ${out} …`,
-    );
-    if (m.roots.length > 1)
-      say(`the shards scanned the tree at ${m.roots.length} places (${m.roots.join(', ')}); the run names the first`);
-    if (m.whole) return EXIT.ok;
-    const why = [
-      ...(m.missing.length
-        ? [`shard${m.missing.length === 1 ? '' : 's'} ${m.missing.join(', ')} of ${m.count} not given`]
-        : []),
-      ...m.notWhole.map((p) => `the scan of ${p} was stopped`),
-    ].join('; ');
-    if (allowIncomplete) {
-      say(`incomplete (${why}); exit 0 (--allow-incomplete)`);
-      return EXIT.ok;
-    }
-    say(
-      `incomplete: ${why}; every report of the merged run says so (exit ${EXIT.incomplete}; --allow-incomplete exits 0)`,
-    );
-    return EXIT.incomplete;
-  } catch (e) {
-    if (e instanceof MergeError || e instanceof CaseError) {
-      say(`--merge: ${e.message}`);
-      return EXIT.usage;
-    }
-    throw e;
+    return await merge();
   } finally {
-    lock.release();
+    for (const [s, h] of handlers) process.off(s, h);
+  }
+
+  async function merge(): Promise<number> {
+    try {
+      checkMergeOutput(out, inputs); // before the lock, which is a file beside out
+    } catch (e) {
+      if (e instanceof MergeStopped && signal) {
+        say(
+          `interrupted (${signal}) during the merge; ${out} holds a merge that never finished (no report takes it): merge again`,
+        );
+        return signalExitCode(signal);
+      }
+      if (e instanceof MergeError || e instanceof CaseError) {
+        say(`--merge: ${e.message}`);
+        return EXIT.usage;
+      }
+      throw e;
+    }
+    const lock = lockCaseFile(out, '--merge', say);
+    if (typeof lock === 'string') {
+      say(lock);
+      return EXIT.usage;
+    }
+    locked = true;
+    try {
+      const m = await mergeCases(out, inputs, argv, () => signal !== undefined);
+      say(
+        `merged ${inputs.length} of ${m.count} shards into ${out} as run ${m.run}: ${num(m.files)} files; report it with: leaktally --from ${out} …`,
+      );
+      if (m.roots.length > 1)
+        say(`the shards scanned the tree at ${m.roots.length} places (${m.roots.join(', ')}); the run names the first`);
+      if (m.whole) return EXIT.ok;
+      const why = [
+        ...(m.missing.length
+          ? [`shard${m.missing.length === 1 ? '' : 's'} ${m.missing.join(', ')} of ${m.count} not given`]
+          : []),
+        ...m.notWhole.map((p) => `the scan of ${p} was stopped`),
+      ].join('; ');
+      if (allowIncomplete) {
+        say(`incomplete (${why}); exit 0 (--allow-incomplete)`);
+        return EXIT.ok;
+      }
+      say(
+        `incomplete: ${why}; every report of the merged run says so (exit ${EXIT.incomplete}; --allow-incomplete exits 0)`,
+      );
+      return EXIT.incomplete;
+    } catch (e) {
+      if (e instanceof MergeStopped && signal) {
+        say(
+          `interrupted (${signal}) during the merge; ${out} holds a merge that never finished (no report takes it): merge again`,
+        );
+        return signalExitCode(signal);
+      }
+      if (e instanceof MergeError || e instanceof CaseError) {
+        say(`--merge: ${e.message}`);
+        return EXIT.usage;
+      }
+      throw e;
+    } finally {
+      locked = false;
+      lock.release();
+    }
   }
 }
