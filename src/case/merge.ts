@@ -171,6 +171,9 @@ export async function mergeCases(
   // then each shard in a transaction of its own (SQLite detaches a database only outside one, and
   // attaches ten at most), then the row finished: a merge killed on the way leaves a run that reads
   // as never finished, as a killed scan does.
+  // a signal while the shards were read and checked: nothing is written to out
+  await new Promise((resolve) => setImmediate(resolve));
+  if (stopped()) throw new MergeStopped();
   const { db } = openCase(out, { create: true });
   try {
     const run = insertRun(db, {

@@ -1,7 +1,6 @@
 /** `--merge OUT A.case B.case …` on the command line: the merge (case/merge.ts), its lock and its lines on stderr. */
-import { CaseError } from '../case/db.js';
+import { CaseError, removeStaleVfsLock } from '../case/db.js';
 import { MergeError, MergeStopped, checkMergeOutput, mergeCases } from '../case/merge.js';
-import { removeStaleVfsLock } from '../case/db.js';
 import { EXIT, signalExitCode, stopSignals, type StopSignal } from '../report/exit.js';
 import { num } from '../report/human.js';
 import { printable } from '../scan/place/names.js';
@@ -25,7 +24,7 @@ export async function runMerge(plan: MergePlan): Promise<number> {
     const h = (): void => {
       if (signal) {
         if (locked) removeStaleVfsLock(out);
-        say(`${s} again: stopped at once; ${out} holds a merge that never finished (no report takes it)`);
+        say(`${s} again: stopped at once; ${out} holds no finished merge of these shards (no report takes a part)`);
         process.exit(signalExitCode(s));
       }
       signal = s;
@@ -43,12 +42,6 @@ export async function runMerge(plan: MergePlan): Promise<number> {
     try {
       checkMergeOutput(out, inputs); // before the lock, which is a file beside out
     } catch (e) {
-      if (e instanceof MergeStopped && signal) {
-        say(
-          `interrupted (${signal}) during the merge; ${out} holds a merge that never finished (no report takes it): merge again`,
-        );
-        return signalExitCode(signal);
-      }
       if (e instanceof MergeError || e instanceof CaseError) {
         say(`--merge: ${e.message}`);
         return EXIT.usage;
@@ -86,7 +79,7 @@ export async function runMerge(plan: MergePlan): Promise<number> {
     } catch (e) {
       if (e instanceof MergeStopped && signal) {
         say(
-          `interrupted (${signal}) during the merge; ${out} holds a merge that never finished (no report takes it): merge again`,
+          `interrupted (${signal}); ${out} holds no finished merge of these shards (no report takes a part): merge again`,
         );
         return signalExitCode(signal);
       }
