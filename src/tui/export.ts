@@ -10,7 +10,7 @@ import { exportSummaryFile } from '../report/write/pack.js';
 import { version } from '../report/notify/method.js';
 import { homedir, tmpdir } from 'node:os';
 import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
-import { format } from 'date-fns';
+import { dateFns } from '../scan/place/date/fns.js';
 import { TZDate } from '@date-fns/tz';
 import { totalOf, type CustomerTotals } from '../scan/tally/aggregate.js';
 import type { ScanResult } from '../scan/engine.js';
@@ -38,7 +38,7 @@ export function defaultExportName(root: string, zone: string, now = new Date(), 
   const name = basename(resolve(root)).replace(/[^\p{L}\p{N}._-]+/gu, '_') || 'root';
   const state = marks.state ? `-${marks.state}` : '';
   const part = marks.part ? `-${marks.part.rows}-of-${marks.part.of}-rows` : '';
-  return `leaktally-${name}-${format(new TZDate(now.getTime(), zone), 'yyyyMMdd-HHmmss')}${state}${part}.csv`;
+  return `leaktally-${name}-${dateFns().format(new TZDate(now.getTime(), zone), 'yyyyMMdd-HHmmss')}${state}${part}.csv`;
 }
 
 /** Whether path is folder or inside it (by resolved path). */

@@ -9,7 +9,7 @@
  * (ScanConfig.retention: per register key, and a default for every other key).
  */
 import { TZDate } from '@date-fns/tz';
-import { differenceInCalendarDays, subDays, subMonths, subWeeks, subYears } from 'date-fns';
+import { dateFns } from '../../scan/place/date/fns.js';
 import { naiveToMs, formatIso } from '../../scan/place/date/zone.js';
 import { offsetOf } from '../../scan/probe/datestr.js';
 import type { Register } from './register.js';
@@ -73,13 +73,14 @@ export function parseAsOf(text: string, zone: string): number {
 /** as-of − retention, calendar arithmetic in zone */
 export function cutoffMs(asOfMs: number, spec: Pick<RetentionSpec, 'n' | 'unit'>, zone: string): number {
   const t = new TZDate(asOfMs, zone);
+  const { subDays, subWeeks, subMonths, subYears } = dateFns();
   const sub = { d: subDays, w: subWeeks, m: subMonths, y: subYears }[spec.unit];
   return sub(t, spec.n).getTime();
 }
 
 /** whole calendar days from cutoff to as-of in the zone (what a retention of months or years amounts to) */
 export function retentionDays(asOfMs: number, cutMs: number, zone: string): number {
-  return differenceInCalendarDays(new TZDate(asOfMs, zone), new TZDate(cutMs, zone));
+  return dateFns().differenceInCalendarDays(new TZDate(asOfMs, zone), new TZDate(cutMs, zone));
 }
 
 /** What the engine is given (ScanConfig.retention), and what the outputs say about it. */

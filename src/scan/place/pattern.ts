@@ -13,11 +13,11 @@
  * as possible, '**' as many folders as possible, the date as long as possible), so results are the
  * same as before on every path the old matcher finished.
  */
-import { format, parse, isValid } from 'date-fns';
 import { tz } from '@date-fns/tz';
 import { dateFromFolders } from './date/resolve.js';
 import { naiveToMs } from './date/zone.js';
 import { readNumericDate } from './date/numeric.js';
+import { dateFns } from './date/fns.js';
 import { offsetOf } from '../probe/datestr.js';
 
 export class PatternError extends Error {}
@@ -159,6 +159,7 @@ const firstLine = (e: unknown): string =>
  * So a sample instant is formatted and parsed again here, before anything starts.
  */
 function checkDateFormat(fmt: string, re: RegExp): void {
+  const { format, parse, isValid } = dateFns();
   let text: string;
   try {
     text = format(SAMPLE, fmt);
@@ -442,6 +443,7 @@ function dateOf(p: CompiledPattern, text: string, dirs: string[], zone: string):
     const fast = readNumericDate(p.dateFormat!, text, zone);
     if (fast !== undefined) return fast;
   }
+  const { parse, isValid } = dateFns();
   let d: Date;
   try {
     d = parse(text, p.dateFormat!, REF, { in: tz(zone) });
