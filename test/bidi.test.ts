@@ -11,7 +11,7 @@ import { safeText, visibleBidi } from '../src/report/write/cells.js';
 import { put, runCli, tempDir, wav } from './helpers.js';
 import { readXlsx } from './xlsx-read.js';
 
-const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\x1b\x07]/;
 
 describe('bidi controls in names (issue 19, F5)', () => {
   it('are shown as visible escapes; text without them is unchanged; no two texts show alike', () => {
@@ -24,12 +24,17 @@ describe('bidi controls in names (issue 19, F5)', () => {
     expect(visibleBidi('a\\b\u202E')).toBe('a\\\\b\\u{202E}');
     // and the formula guard still applies after it
     expect(safeText('=1+1\u202E')).toBe("'=1+1\\u{202E}");
+    // control characters too (round 11: ESC and BEL reached a CSV raw, and a terminal that cat it):
+    // C0 including tab and line breaks, DEL, C1 (U+009B is a one-character CSI), zero-width, the BOM
+    expect(visibleBidi('a\x1b[2Jb\x07')).toBe('a\\u{1B}[2Jb\\u{7}');
+    expect(visibleBidi('x\ny\r\tz\x7f\x9b\u200b\ufeff')).toBe('x\\u{A}y\\u{D}\\u{9}z\\u{7F}\\u{9B}\\u{200B}\\u{FEFF}');
+    expect(safeText('\t=1')).toBe('\\u{9}=1');
   });
 
   it('reach no CSV, manifest, JSON, workbook or HTML page raw', () => {
     const dir = tempDir('leaktally-bidi-');
     const tree = join(dir, 'tree');
-    for (const c of ['acme', '\u202Eemca', 'ab\u2067c\u2069d'])
+    for (const c of ['acme', '\u202Eemca', 'ab\u2067c\u2069d', 'esc\x1b[31mred\x07'])
       put(tree, `${c}/call-20240105-101500.wav`, wav({ tag: 7, dataBytes: 8000 }));
     const out = (n: string): string => join(dir, n);
     const r = runCli([
@@ -65,8 +70,12 @@ describe('bidi controls in names (issue 19, F5)', () => {
       const html = readFileSync(join(out('st'), f), 'utf8');
       expect(html, f).not.toMatch(BIDI);
       if (f.endsWith('.html') && f !== 'method.html')
-        expect(html, f).toMatch(/<bdi>(\\u\{202E\}emca|acme|ab\\u\{2067\}c\\u\{2069\}d)<\/bdi>/);
+        expect(html, f).toMatch(
+          /<bdi>(\\u\{202E\}emca|acme|ab\\u\{2067\}c\\u\{2069\}d|esc\\u\{1B\}\[31mred\\u\{7\})<\/bdi>/,
+        );
     }
     expect(readFileSync(join(out('st'), 'index.html'), 'utf8')).toContain('<bdi>\\u{202E}emca</bdi>');
+    expect(csv).toContain('"esc\\u{1B}[31mred\\u{7}"');
+    expect(texts).toContain('esc\\u{1B}[31mred\\u{7}');
   }, 60_000);
 });
