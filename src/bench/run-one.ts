@@ -1,12 +1,13 @@
 /**
  * One timed run in a fresh process (so that peak RSS is this run's alone): the headless scan, the
- * I/O floor, or the interactive UI. Prints one JSON line: { mode, ms, files, audioMicros, maxRssMB }.
+ * I/O floor on the scan's walk (floor), the independent floor (plain), or the interactive UI. Prints one JSON line: { mode, ms, files, audioMicros, maxRssMB }.
  *
  * node run-one.js MODE ROOT THREADS [OUT|-] [IO_DEPTH]
  */
 import { writeFileSync } from 'node:fs';
 import { Scanner } from '../scan/engine.js';
 import { floor } from './floor.js';
+import { plainFloor } from './plain-floor.js';
 import { loadTui } from '../tui/load.js';
 
 const [mode, root, threadsArg, out, ioArg] = process.argv.slice(2) as [
@@ -21,6 +22,7 @@ const config = { root, depth: 1, zone: 'UTC', threads, ...(ioArg ? { ioDepth: Nu
 
 async function main(): Promise<{ ms: number; files: number; audioMicros: number }> {
   if (mode === 'floor') return floor(root, threads);
+  if (mode === 'plain') return plainFloor(root, threads);
   if (mode === 'scan') {
     const t = performance.now();
     const r = await new Scanner(config).run();
