@@ -35,13 +35,30 @@ function post(m: FromWriter): void {
   port.postMessage(m);
 }
 
-function inserter(table: string, columns: readonly string[]): (values: unknown[], width: number) => void {
-  const one = `(${columns.map(() => '?').join(',')})`;
+/** A path's bytes (stored.ts sends a path that is not UTF-8 as { b: latin1 }) as a BLOB. */
+const sqlPath = (v: { b: string }): Uint8Array => new Uint8Array(Buffer.from(v.b, 'latin1'));
+
+/**
+ * The INSERT of a table's rows, PER_STATEMENT at a time. The run's id is written into the statement
+ * (an integer of ours, not a value from the tree), so a batch is bound as it came, without copying
+ * every row to put the run in front of it (that copy cost as much as the JSON's parse).
+ */
+function inserter(table: string, columns: readonly string[]): (values: unknown[]) => void {
+  const width = columns.length - 1; // every column but run
+  const one = `(${run},${columns
+    .slice(1)
+    .map(() => '?')
+    .join(',')})`;
   const many = db!.prepare(
     `INSERT INTO ${table} (${columns.join(',')}) VALUES ${Array(PER_STATEMENT).fill(one).join(',')}`,
   );
   const single = db!.prepare(`INSERT INTO ${table} (${columns.join(',')}) VALUES ${one}`);
-  return (values, width) => {
+  return (values) => {
+    // a path whose bytes are not UTF-8 came as { b: latin1 } (stored.ts): a BLOB of its bytes
+    for (let i = 0; i < values.length; i += width) {
+      const v = values[i];
+      if (typeof v === 'object' && v !== null) values[i] = sqlPath(v as { b: string });
+    }
     const rows = values.length / width;
     let i = 0;
     for (; i + PER_STATEMENT <= rows; i += PER_STATEMENT)
@@ -110,25 +127,6 @@ function finish(e: RunEnd): void {
   db = undefined;
 }
 
-const sqlPath = (v: { b: string }): Uint8Array => new Uint8Array(Buffer.from(v.b, 'latin1'));
-
-/**
- * Rows arrive without their run: it is put in front of each here. pathAt: the column (of the row as
- * sent) of a path, whose bytes sent as `{ b: latin1 }` (not UTF-8: stored.ts) are made a BLOB here.
- */
-function withRun(values: unknown[], width: number, pathAt = -1): unknown[] {
-  const out = new Array<unknown>((values.length / width) * (width + 1));
-  let k = 0;
-  for (let i = 0; i < values.length; i += width) {
-    out[k++] = run;
-    for (let j = 0; j < width; j++) {
-      const v = values[i + j];
-      out[k++] = j === pathAt && typeof v === 'object' && v !== null ? sqlPath(v as { b: string }) : v;
-    }
-  }
-  return out;
-}
-
 port.on('message', (m: ToWriter) => {
   try {
     switch (m.t) {
@@ -139,13 +137,13 @@ port.on('message', (m: ToWriter) => {
       case 'files':
       case 'stored': {
         const values = m.t === 'files' ? m.values : (JSON.parse(m.json) as unknown[]);
-        insertFiles!(withRun(values, FILE_COLUMNS.length - 1, 0), FILE_COLUMNS.length);
+        insertFiles!(values);
         maybeCommit();
         post({ t: 'ack' });
         break;
       }
       case 'folders':
-        insertFolders!(withRun(m.values, FOLDER_COLUMNS.length - 1, 0), FOLDER_COLUMNS.length);
+        insertFolders!(m.values);
         maybeCommit();
         post({ t: 'ack' });
         break;
