@@ -1537,4 +1537,30 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
       }
     },
   );
+
+  itWith(
+    ['ffmpeg'],
+    'AVI: PCM is sized by its channels and bits, and an idx1 entry only when the chunk at its offset agrees',
+    async () => {
+      // attack round 12: strf's block align 1 on 16-bit stereo counted 20 s as 80 s; idx1 sizes
+      // fifty times the chunks' counted 20 s as 1,000 s
+      const align = tone20('align.avi', '-ac', '2', '-c:a', 'pcm_s16le', '-f', 'avi');
+      const a = readFileSync(align);
+      a.writeUInt16LE(1, a.indexOf('strf') + 8 + 12);
+      writeFileSync(align, a);
+      const index = tone20('idx1.avi', '-c:a', 'pcm_s16le', '-f', 'avi');
+      const b = readFileSync(index);
+      const i = b.indexOf('idx1');
+      for (let q = i + 8; q + 16 <= i + 8 + b.readUInt32LE(i + 4); q += 16)
+        if (b.toString('latin1', q, q + 4) === '00wb') b.writeUInt32LE(b.readUInt32LE(q + 12) * 50, q + 12);
+      writeFileSync(index, b);
+      for (const path of [align, index]) {
+        const p = await probe(path);
+        const judge = decoded(path);
+        expect(p.kind, path).toBe('audio');
+        expect(p.seconds!, path).toBeLessThanOrEqual(judge + 0.05);
+        expect(p.seconds!, path).toBeGreaterThanOrEqual(judge - 0.05);
+      }
+    },
+  );
 });
