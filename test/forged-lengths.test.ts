@@ -1563,4 +1563,33 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
       }
     },
   );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libmp3lame', 'ac3')],
+    "AVI: MPEG audio and AC-3 count the frames their chunks hold, whatever strh's scale, rate and sample size",
+    async () => {
+      // attack round 12a: AC-3 at a sample size of 1 and 13 bytes a second counted 20 s as 36,923 s;
+      // MP3 at 900 bytes a second 20 s as 90 s, and strf's rate forged to 4 kHz (a chunk a frame of
+      // 1,152 samples at it) as 80 s
+      for (const [name, codec, ar, scale, rate, sampleSize, strfRate] of [
+        ['mp3cbr', 'libmp3lame', '8000', 1, 900, 1, 8000],
+        ['mp3vbr', 'libmp3lame', '8000', 1, 1, 0, 4000],
+        ['ac3', 'ac3', '48000', 1, 13, 1, 48000],
+      ] as const) {
+        const path = tone20(`${name}.avi`, '-ar', ar, '-c:a', codec, '-f', 'avi');
+        const b = readFileSync(path);
+        const h = b.indexOf('strh') + 8;
+        b.writeUInt32LE(scale, h + 20);
+        b.writeUInt32LE(rate, h + 24);
+        b.writeUInt32LE(sampleSize, h + 44);
+        b.writeUInt32LE(strfRate, b.indexOf('strf') + 8 + 4);
+        writeFileSync(path, b);
+        const p = await probe(path);
+        const judge = decoded(path);
+        expect(p.kind, name).toBe('audio');
+        expect(p.seconds!, name).toBeLessThanOrEqual(judge + 0.05);
+        expect(p.seconds!, name).toBeGreaterThanOrEqual(judge - 0.1);
+      }
+    },
+  );
 });
