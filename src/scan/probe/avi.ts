@@ -11,6 +11,9 @@ import { checkedFrameAt as ac3Frame } from './ac3.js';
 import { dtsCoreFrame } from './matroska.js';
 import type { FileSource, ProbeResult } from './types.js';
 
+/** The lowest byte rate of a codec read by strh's claim: 2.4 kbit/s (as wav.ts's MIN_BYTE_RATE). */
+const MIN_BYTE_RATE = 300;
+
 /** Chunks walked at most (a 10 h film at 30 frames/s has ~2.2 M). */
 const MAX_CHUNKS = 4_000_000;
 
@@ -253,6 +256,10 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
   // raw AAC frames are not self-delimiting: a chunk holds one, whatever the stream says of its
   // sample size (scale 1, rate 25, sample size 1 counted 20 s of AAC in 50 KB as 1,615 s)
   if (seconds && audio.tag === 0x00ff) seconds = Math.min(seconds, chunks * maxFrameSeconds(audio));
+  // the rest (AAC, Vorbis, a codec outside the table): no codec stored in AVI or WAV is under 2.4
+  // kbit/s (LPC-10; wav.ts's lowest byte rate), so strh's rate forged to 13 bytes a second counted
+  // 329 KB of an unknown codec, which ffmpeg decodes none of, as 24,615 s (attack round 12a)
+  if (seconds && !pcm && !coded) seconds = Math.min(seconds, bytes / MIN_BYTE_RATE);
   if (!seconds || !(seconds > 0)) return { kind: 'unreadable', ...base, error: `audio format gives no length${said}` };
   return { kind: 'audio', seconds, ...base };
 }
