@@ -1537,4 +1537,74 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
       }
     },
   );
+
+  itWith(
+    ['ffmpeg'],
+    'AVI: PCM is sized by its channels and bits, and an idx1 entry only when the chunk at its offset agrees',
+    async () => {
+      // attack round 12: strf's block align 1 on 16-bit stereo counted 20 s as 80 s; idx1 sizes
+      // fifty times the chunks' counted 20 s as 1,000 s
+      const align = tone20('align.avi', '-ac', '2', '-c:a', 'pcm_s16le', '-f', 'avi');
+      const a = readFileSync(align);
+      a.writeUInt16LE(1, a.indexOf('strf') + 8 + 12);
+      writeFileSync(align, a);
+      const index = tone20('idx1.avi', '-c:a', 'pcm_s16le', '-f', 'avi');
+      const b = readFileSync(index);
+      const i = b.indexOf('idx1');
+      for (let q = i + 8; q + 16 <= i + 8 + b.readUInt32LE(i + 4); q += 16)
+        if (b.toString('latin1', q, q + 4) === '00wb') b.writeUInt32LE(b.readUInt32LE(q + 12) * 50, q + 12);
+      writeFileSync(index, b);
+      for (const path of [align, index]) {
+        const p = await probe(path);
+        const judge = decoded(path);
+        expect(p.kind, path).toBe('audio');
+        expect(p.seconds!, path).toBeLessThanOrEqual(judge + 0.05);
+        expect(p.seconds!, path).toBeGreaterThanOrEqual(judge - 0.05);
+      }
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libmp3lame', 'ac3')],
+    "AVI: MPEG audio and AC-3 count the frames their chunks hold, whatever strh's scale, rate and sample size",
+    async () => {
+      // attack round 12a: AC-3 at a sample size of 1 and 13 bytes a second counted 20 s as 36,923 s;
+      // MP3 at 900 bytes a second 20 s as 90 s, and strf's rate forged to 4 kHz (a chunk a frame of
+      // 1,152 samples at it) as 80 s
+      for (const [name, codec, ar, scale, rate, sampleSize, strfRate] of [
+        ['mp3cbr', 'libmp3lame', '8000', 1, 900, 1, 8000],
+        ['mp3vbr', 'libmp3lame', '8000', 1, 1, 0, 4000],
+        ['ac3', 'ac3', '48000', 1, 13, 1, 48000],
+      ] as const) {
+        const path = tone20(`${name}.avi`, '-ar', ar, '-c:a', codec, '-f', 'avi');
+        const b = readFileSync(path);
+        const h = b.indexOf('strh') + 8;
+        b.writeUInt32LE(scale, h + 20);
+        b.writeUInt32LE(rate, h + 24);
+        b.writeUInt32LE(sampleSize, h + 44);
+        b.writeUInt32LE(strfRate, b.indexOf('strf') + 8 + 4);
+        writeFileSync(path, b);
+        const p = await probe(path);
+        const judge = decoded(path);
+        expect(p.kind, name).toBe('audio');
+        expect(p.seconds!, name).toBeLessThanOrEqual(judge + 0.05);
+        expect(p.seconds!, name).toBeGreaterThanOrEqual(judge - 0.1);
+      }
+    },
+  );
+
+  itWith(['ffmpeg'], 'AVI: a codec outside the table counts no more than its bytes at 2.4 kbit/s', async () => {
+    // attack round 12a: tag 0x1234 (no decoder) at a sample size of 1 and 13 bytes a second counted
+    // 329 KB as 24,615 s
+    const path = tone20('unknown.avi', '-c:a', 'pcm_s16le', '-f', 'avi');
+    const b = readFileSync(path);
+    const h = b.indexOf('strh') + 8;
+    b.writeUInt32LE(1, h + 20);
+    b.writeUInt32LE(13, h + 24);
+    b.writeUInt32LE(1, h + 44);
+    b.writeUInt16LE(0x1234, b.indexOf('strf') + 8);
+    writeFileSync(path, b);
+    const p = await probe(path);
+    expect(p.seconds ?? 0).toBeLessThanOrEqual(statSync(path).size / 300);
+  });
 });

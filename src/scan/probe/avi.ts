@@ -2,9 +2,17 @@
  * AVI (RIFF 'AVI ', and the OpenDML 'AVIX' parts that follow it) by hand: music-metadata does not
  * read AVI, and its headers state lengths (avih, strh dwLength, OpenDML indexes) that a cut copy
  * or a stub keeps. The audio counted is the audio stream's chunks ('NNwb') whose bytes are all in
- * the file, walked chunk by chunk, sized by the stream's own format.
+ * the file, walked chunk by chunk (or listed by an idx1 whose every audio entry is checked against
+ * the chunk at its offset), sized by the stream's own format: MPEG audio, AC-3 and DTS by the frames
+ * in them, PCM by its channels and bits, block codecs by strf, and strh only for the rest.
  */
+import { frameAt as mpegFrame } from './mp3.js';
+import { checkedFrameAt as ac3Frame } from './ac3.js';
+import { dtsCoreFrame } from './matroska.js';
 import type { FileSource, ProbeResult } from './types.js';
+
+/** The lowest byte rate of a codec read by strh's claim: 2.4 kbit/s (as wav.ts's MIN_BYTE_RATE). */
+const MIN_BYTE_RATE = 300;
 
 /** Chunks walked at most (a 10 h film at 30 frames/s has ~2.2 M). */
 const MAX_CHUNKS = 4_000_000;
@@ -38,8 +46,8 @@ const CODECS: Record<number, string> = {
   0x00ff: 'AAC',
 };
 
-/** the most samples one frame holds, by format tag: MPEG audio 1,152, AAC 2,048 (HE-AAC), AC-3 1,536; others 8,192 (Vorbis) */
-const FRAME_SAMPLES: Record<number, number> = { 0x0050: 1152, 0x0055: 1152, 0x00ff: 2048, 0x2000: 1536 };
+/** the most samples one frame holds, by format tag: AAC 2,048 (HE-AAC); others 8,192 (Vorbis). MPEG audio, AC-3 and DTS are counted by their frames (FRAMERS) */
+const FRAME_SAMPLES: Record<number, number> = { 0x00ff: 2048 };
 
 /** The longest one VBR chunk (one frame) is taken to play: its codec's largest frame at the stream's rate, else 2 s. */
 function maxFrameSeconds(s: Stream): number {
@@ -151,15 +159,39 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
   let bytes = 0;
   let chunks = 0;
   let walked = 0;
+  // the audio chunks' places, for a codec whose frames are counted (up to FRAMED_MAX bytes of them)
+  const framer = FRAMERS[audio.tag ?? -1];
+  const spans: [number, number][] = [];
+  let spanBytes = 0;
+  const keep = (p: number, size: number): void => {
+    if (!framer || spanBytes >= FRAMED_MAX) return;
+    spans.push([p + 8, size]);
+    spanBytes += size;
+  };
   // a whole single-RIFF file: its idx1 index lists every chunk with its size, one read instead of a walk
   const idx1 = riffs.length === 1 && 8 + h.readUInt32LE(4) <= src.size ? index1 : undefined;
-  if (idx1 && idx1[1] <= 64 * 1024 * 1024) {
+  if (idx1 && idx1[1] <= 64 * 1024 * 1024 && movi.length) {
+    // An entry's size is a claim: idx1 sizes fifty times the chunks' counted 20 s of PCM as 1,000 s
+    // (attack round 12). Each audio entry is believed only when the chunk at its offset (from the
+    // 'movi' type, or from the file's start) has its id and size, past the entry before: else the
+    // index is not used and the chunks are walked.
+    const base = movi[0]![0] - 4;
     const t = src.read(idx1[0], idx1[1]);
+    let last = -1;
     for (let q = 0; q + 16 <= t.length; q += 16) {
-      if (t.toString('latin1', q, q + 4) === want) {
-        bytes += t.readUInt32LE(q + 12);
-        chunks++;
+      if (t.toString('latin1', q, q + 4) !== want) continue;
+      const off = t.readUInt32LE(q + 8);
+      const size = t.readUInt32LE(q + 12);
+      const at = [base + off, off].find((x) => x > last && isChunk(src, x, want, size));
+      if (at === undefined) {
+        bytes = 0;
+        chunks = 0;
+        break;
       }
+      last = at;
+      bytes += size;
+      chunks++;
+      keep(at, size);
     }
   }
   // an index that lists no audio chunk (a writer that left it out) is not believed: the chunks are walked
@@ -174,18 +206,45 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
       else if (id === want && p + 8 + size <= src.size) {
         bytes += size;
         chunks++;
+        keep(p, size);
       }
       p += 8 + size + (size & 1);
     }
   };
-  if (!fromIndex) for (const [from, to] of movi) walk(from, to);
+  if (!fromIndex) {
+    spans.length = 0;
+    spanBytes = 0;
+    for (const [from, to] of movi) walk(from, to);
+  }
   if (!fromIndex && walked >= MAX_CHUNKS)
     return { kind: 'unreadable', ...base, error: `more than ${MAX_CHUNKS} chunks: audio not sized` };
   if (!chunks || !bytes) return { kind: 'unreadable', ...base, error: `no audio chunk in the file${said}` };
+  if (framer) {
+    // MPEG audio, AC-3, DTS: the frames the chunks hold, their headers walked over the chunks' bytes
+    // end to end (a frame may straddle two chunks), as ffmpeg's parser reads them. strh's scale, rate
+    // and sample size and strf's sample rate are claims: AC-3 at a sample size of 1 and a rate of 13
+    // counted 20 s as 36,923 s, MP3 at a rate of 900 bytes a second or strf's rate forged to 4 kHz
+    // 20 s as 80-90 s (attack round 12a)
+    const held = framedSeconds(src, spans, framer);
+    if (!(held > 0)) return { kind: 'unreadable', ...base, error: `no ${framer.name} frame in its chunks${said}` };
+    if (spanBytes >= bytes) return { kind: 'audio', seconds: held, ...base };
+    return {
+      kind: 'audio',
+      seconds: (held * bytes) / spanBytes,
+      ...base,
+      error: `estimated: the frames of the first ${spanBytes} bytes of audio counted, the rest in proportion`,
+    };
+  }
   let seconds: number | undefined;
   const pcm = audio.tag === 1 || audio.tag === 3 || audio.tag === 6 || audio.tag === 7;
   const coded = codedBytesPerSecond(audio);
-  if (pcm && audio.blockAlign && audio.sampleRate) seconds = Math.floor(bytes / audio.blockAlign) / audio.sampleRate;
+  // PCM is decoded by its channels and bits, whatever strf's block align says (a block align of 1 on
+  // 16-bit stereo counted 20 s as 80 s, attack round 12); G.711 is 8 bits a sample
+  const frame =
+    audio.channels && (audio.tag === 6 || audio.tag === 7 || audio.bits)
+      ? audio.channels * (audio.tag === 6 || audio.tag === 7 ? 1 : Math.ceil(audio.bits! / 8))
+      : audio.blockAlign;
+  if (pcm && frame && audio.sampleRate) seconds = Math.floor(bytes / frame) / audio.sampleRate;
   else if (coded) seconds = bytes / coded;
   else if (audio.sampleSize > 0 && audio.rate > 0)
     seconds = (Math.floor(bytes / audio.sampleSize) * audio.scale) / audio.rate;
@@ -197,8 +256,99 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
   // raw AAC frames are not self-delimiting: a chunk holds one, whatever the stream says of its
   // sample size (scale 1, rate 25, sample size 1 counted 20 s of AAC in 50 KB as 1,615 s)
   if (seconds && audio.tag === 0x00ff) seconds = Math.min(seconds, chunks * maxFrameSeconds(audio));
+  // the rest (AAC, Vorbis, a codec outside the table): no codec stored in AVI or WAV is under 2.4
+  // kbit/s (LPC-10; wav.ts's lowest byte rate), so strh's rate forged to 13 bytes a second counted
+  // 329 KB of an unknown codec, which ffmpeg decodes none of, as 24,615 s (attack round 12a)
+  if (seconds && !pcm && !coded) seconds = Math.min(seconds, bytes / MIN_BYTE_RATE);
   if (!seconds || !(seconds > 0)) return { kind: 'unreadable', ...base, error: `audio format gives no length${said}` };
   return { kind: 'audio', seconds, ...base };
+}
+
+/** A codec whose frames are counted: the frame at p (inside stop) as its size and seconds, or undefined. */
+interface Framer {
+  name: string;
+  /** the byte every frame starts with (the sync searched for) */
+  sync: number;
+  frame: (b: Buffer, p: number, stop: number) => { size: number; seconds: number } | undefined;
+}
+
+const MPEG: Framer = {
+  name: 'MPEG audio',
+  sync: 0xff,
+  frame(b, p, stop) {
+    const f = mpegFrame(b, p);
+    return f && p + f.size <= stop ? { size: f.size, seconds: f.samples / f.sampleRate } : undefined;
+  },
+};
+
+const FRAMERS: Record<number, Framer> = {
+  0x0050: MPEG,
+  0x0055: MPEG,
+  0x2000: {
+    name: 'AC-3',
+    sync: 0x0b,
+    frame(b, p, stop) {
+      const f = ac3Frame(b, p, stop);
+      return f && { size: f.size, seconds: f.independent ? f.samples / f.rate : 0 };
+    },
+  },
+  0x2001: { name: 'DTS', sync: 0x7f, frame: dtsCoreFrame },
+};
+
+/** Bytes kept from one read for the next: more than any frame (DTS's largest is 16 KiB). */
+const CARRY = 64 * 1024;
+
+/** Bytes of audio chunks whose frames are counted; a stream beyond is sized in proportion (over an hour of 128 kbit/s MP3). */
+const FRAMED_MAX = 64 * 1024 * 1024;
+
+/**
+ * The seconds the frames in the chunks at spans hold, read end to end, a MiB at a time. A frame
+ * counts when its header is valid, it fits the bytes read, and (after junk) the next frame's header
+ * follows it or the bytes end: a lone sync in junk is not a frame.
+ */
+function framedSeconds(src: FileSource, spans: readonly [number, number][], framer: Framer): number {
+  let seconds = 0;
+  let carry = Buffer.alloc(0);
+  let synced = true;
+  let i = 0;
+  while (i < spans.length || carry.length) {
+    const parts: Buffer[] = [carry];
+    let n = carry.length;
+    for (; i < spans.length && n < 1024 * 1024; i++) {
+      const [at, size] = spans[i]!;
+      const b = src.read(at, size);
+      parts.push(b);
+      n += b.length;
+    }
+    const b = Buffer.concat(parts, n);
+    const last = i >= spans.length;
+    let p = 0;
+    while (p < b.length) {
+      // the last bytes of a read wait for the next one (a frame may go on there)
+      if (!last && b.length - p < CARRY) break;
+      src.work.tick();
+      const f = framer.frame(b, p, b.length);
+      if (f && (synced || p + f.size === b.length || framer.frame(b, p + f.size, b.length))) {
+        seconds += f.seconds;
+        p += f.size;
+        synced = true;
+        continue;
+      }
+      synced = false;
+      const q = b.indexOf(framer.sync, p + 1);
+      p = q < 0 ? b.length : q;
+    }
+    carry = last ? Buffer.alloc(0) : Buffer.from(b.subarray(p));
+    if (last) break;
+  }
+  return seconds;
+}
+
+/** Whether a chunk of this id and size starts at p, all its bytes in the file. */
+function isChunk(src: FileSource, p: number, id: string, size: number): boolean {
+  if (p + 8 + size > src.size) return false;
+  const c = head8(src, p);
+  return c.length >= 8 && c.toString('latin1', 0, 4) === id && c.readUInt32LE(4) === size;
 }
 
 function readHdrl(src: FileSource, from: number, to: number, streams: Stream[]): void {
