@@ -2,7 +2,8 @@
  * The case file's folder is the folder checked before the scan: a link in --case's path swapped to the
  * evidence tree after the check (while the run waits, here for a reader of a FIFO) sends neither the
  * case file nor SQLite's journal or lock folder into the tree. Real CLI, real files; the run's wait is
- * a FIFO without a reader, so the swap happens at a known moment, not after a guessed delay.
+ * a FIFO without a reader, so the swap happens at a known moment, not after a guessed delay. And a
+ * case file that does not exist leaves no journal beside its name.
  */
 import { expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
@@ -44,4 +45,19 @@ it('--case through a link swapped into the tree after the check writes nothing i
   expect(code, stderr).toBe(0);
   expect(readdirSync(tree)).toEqual(['acme']);
   expect(readdirSync(out).sort()).toEqual(['c.case', 'c.case-journal']);
+});
+
+it('--from, --diff and --merge with a case file that does not exist leave nothing beside it', () => {
+  const dir = tempDir();
+  const shard = join(dir, 'nope.case');
+  for (const args of [
+    ['--from', shard, '--csv', '-'],
+    ['--diff', shard],
+    ['--merge', join(dir, 'all.case'), shard],
+  ]) {
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  }
+  expect(readdirSync(dir)).toEqual([]);
 });

@@ -105,12 +105,6 @@ export function openCase(path: string, opts: { create: boolean; shown?: string }
     ensureOwnerOnly(`${path}-journal`);
   } else {
     try {
-      // a journal another program deleted (the sqlite3 shell's default) is made 0600 again before SQLite makes it
-      ensureOwnerOnly(`${path}-journal`);
-    } catch {
-      /* a folder we may not write: SQLite says so if it must write */
-    }
-    try {
       // non-blocking: opening a FIFO to read waits for a writer, on the main thread, deaf to signals
       const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
       const st = fstatSync(fd);
@@ -120,6 +114,13 @@ export function openCase(path: string, opts: { create: boolean; shown?: string }
       if (e instanceof CaseError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       throw new CaseError(code === 'ENOENT' ? `${shown} does not exist` : `cannot open ${shown}: ${code ?? String(e)}`);
+    }
+    try {
+      // a journal another program deleted (the sqlite3 shell's default) is made 0600 again before
+      // SQLite makes it; only beside a case file that is there (a mistyped name leaves nothing behind)
+      ensureOwnerOnly(`${path}-journal`);
+    } catch {
+      /* a folder we may not write: SQLite says so if it must write */
     }
   }
   if (heldByLiveRun(path))
