@@ -95,46 +95,51 @@ export interface Opened {
  * found the database "malformed" (a scan killed with SIGKILL, then resumed). The library's lock a
  * killed run left is removed first, unless a live run holds leaktally's own lock on the file.
  */
-export function openCase(path: string, opts: { create: boolean }): Opened {
+export function openCase(path: string, opts: { create: boolean; shown?: string }): Opened {
+  // path may be the file through its open folder (/proc/self/fd/N/NAME, cli/case-lock.ts): messages
+  // name the file as the user gave it
+  const shown = opts.shown ?? path;
   let created = false;
   if (opts.create) {
     created = ensureOwnerOnly(path);
     ensureOwnerOnly(`${path}-journal`);
   } else {
     try {
-      // a journal another program deleted (the sqlite3 shell's default) is made 0600 again before SQLite makes it
-      ensureOwnerOnly(`${path}-journal`);
-    } catch {
-      /* a folder we may not write: SQLite says so if it must write */
-    }
-    try {
       // non-blocking: opening a FIFO to read waits for a writer, on the main thread, deaf to signals
       const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
       const st = fstatSync(fd);
       closeSync(fd);
-      if (!st.isFile()) throw new CaseError(`${path} is not a case file (not a regular file)`);
+      if (!st.isFile()) throw new CaseError(`${shown} is not a case file (not a regular file)`);
     } catch (e) {
       if (e instanceof CaseError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
-      throw new CaseError(code === 'ENOENT' ? `${path} does not exist` : `cannot open ${path}: ${code ?? String(e)}`);
+      throw new CaseError(code === 'ENOENT' ? `${shown} does not exist` : `cannot open ${shown}: ${code ?? String(e)}`);
+    }
+    try {
+      // a journal another program deleted (the sqlite3 shell's default) is made 0600 again before
+      // SQLite makes it; only beside a case file that is there (a mistyped name leaves nothing behind)
+      ensureOwnerOnly(`${path}-journal`);
+    } catch {
+      /* a folder we may not write: SQLite says so if it must write */
     }
   }
-  if (heldByLiveRun(path)) throw new CaseError(`${path} is being written by another leaktally run; wait for it to end`);
+  if (heldByLiveRun(path))
+    throw new CaseError(`${shown} is being written by another leaktally run; wait for it to end`);
   removeStaleVfsLock(path);
   const Database = library();
   let db: Db;
   try {
     db = new Database(path, { fileMustExist: !opts.create });
   } catch (e) {
-    throw new CaseError(`cannot open the case file ${path}: ${(e as Error).message}`);
+    throw new CaseError(`cannot open the case file ${shown}: ${(e as Error).message}`);
   }
   try {
     db.exec('PRAGMA journal_mode=TRUNCATE; PRAGMA synchronous=NORMAL;');
-    migrate(db, path, !opts.create);
+    migrate(db, shown, !opts.create);
   } catch (e) {
     db.close();
     if (e instanceof CaseError) throw e;
-    throw new CaseError(`${path} is not a case file: ${(e as Error).message}`);
+    throw new CaseError(`${shown} is not a case file: ${(e as Error).message}`);
   }
   return { db, created };
 }

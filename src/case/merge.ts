@@ -99,6 +99,8 @@ export async function mergeCases(
   argv: readonly string[],
   /** asked between shards, after a turn of the event loop (a signal's handler runs there): true stops the merge */
   stopped: () => boolean = () => false,
+  /** out through its folder as locked (cli/case-lock.ts), where SQLite opens it and its journal */
+  at = out,
 ): Promise<Merged> {
   const ids = new Set<string>();
   const outId = idOf(out);
@@ -174,7 +176,7 @@ export async function mergeCases(
   // a signal while the shards were read and checked: nothing is written to out
   await new Promise((resolve) => setImmediate(resolve));
   if (stopped()) throw new MergeStopped();
-  const { db } = openCase(out, { create: true });
+  const { db } = openCase(at, { create: true, shown: out });
   try {
     const run = insertRun(db, {
       started: started.run.started_at,

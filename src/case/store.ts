@@ -108,8 +108,9 @@ export function knownFiles(
   path: string,
   root: Buffer,
   version: string,
+  shown = path,
 ): { known: KnownFiles; from: number } | undefined {
-  const { db } = openCase(path, { create: false });
+  const { db } = openCase(path, { create: false, shown });
   try {
     const all = runs(db).filter((r) => sameBytes(r.root, root) && r.tool_version === version);
     const from = all[all.length - 1];

@@ -11,7 +11,7 @@ import { FILE_COLUMNS, FOLDER_COLUMNS } from './schema.js';
 import type { ToWriter, FromWriter, RunStart, RunEnd } from './messages.js';
 
 const port = parentPort!;
-const { path } = workerData as { path: string };
+const { path, shown } = workerData as { path: string; shown: string };
 
 /** Rows per INSERT statement: fewer calls into the WebAssembly module (measured: 239k → 276k rows/s). */
 const PER_STATEMENT = 50;
@@ -81,7 +81,7 @@ function maybeCommit(force = false): void {
 }
 
 function start(s: RunStart): void {
-  ({ db } = openCase(path, { create: true }));
+  ({ db } = openCase(path, { create: true, shown }));
   const r = db.run(
     `INSERT INTO runs (started_at, zone, tool_version, host, root, root_shown, options, argv, outcome, resumed_from)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)`,

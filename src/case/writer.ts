@@ -37,8 +37,8 @@ export class CaseWriter {
   }
 
   /** Open the case file and its run's row. */
-  static async start(path: string, run: RunStart, onError: (e: Error) => void): Promise<CaseWriter> {
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { path } });
+  static async start(path: string, shown: string, run: RunStart, onError: (e: Error) => void): Promise<CaseWriter> {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { path, shown } });
     const w = new CaseWriter(worker, onError);
     const started = await w.ask({ t: 'start', run });
     if (started.t !== 'started') throw w.failure ?? new Error('the case file could not be opened');

@@ -3,11 +3,22 @@
  * while another run may write it): `.FILE.lock` beside it, a link naming the pid. A lock whose run is
  * gone is taken over, and the case file's own library lock that run left (case/db.ts) removed; both
  * are said.
+ *
+ * The lock holds the case file's folder open, as checked, and the case file is opened through it
+ * (`path`: /proc/self/fd/N/NAME on Linux): SQLite opens its journal and makes its lock folder by name,
+ * beside the file, at every transaction of a scan that may last hours, so a link in the path swapped
+ * meanwhile (or the folder renamed into the tree) would otherwise send them into the evidence tree.
  */
 import { lstatSync, statSync } from 'node:fs';
 import { removeStaleVfsLock } from '../case/db.js';
-import { takeLock, type OutputLock } from '../report/output/lock.js';
+import { takeLock } from '../report/output/lock.js';
 import { planOutput } from '../report/output/target.js';
+
+export interface CaseLock {
+  /** the case file through its folder as opened and checked: give this to openCase, never the name */
+  path: string;
+  release(): void;
+}
 
 /** The lock, or a one-line reason it cannot be had. root: the tree the case file may not be in (none: a path no tree has). */
 export function lockCaseFile(
@@ -15,7 +26,7 @@ export function lockCaseFile(
   flag: string,
   note: (line: string) => void,
   root = '/nonexistent-tree',
-): OutputLock | string {
+): CaseLock | string {
   // SQLite follows a link to a file not there yet and makes that file, wherever the link points (into
   // the tree, perhaps): the checks below can only judge the folder of a file that exists
   if (danglingLink(path)) return `${flag}: ${path} is a link to a file that does not exist; give the file itself`;
@@ -28,9 +39,11 @@ export function lockCaseFile(
     if (locked.staleFrom !== undefined)
       note(`${flag}: removed the lock of an earlier run that was stopped (process ${locked.staleFrom})`);
     // holding leaktally's lock, the SQLite library's own lock folder can only be a dead run's (db.ts)
-    if (removeStaleVfsLock(path))
+    const at = locked.lock.at(plan.name);
+    if (removeStaleVfsLock(at))
       note(`${flag}: removed the case file's database lock left by an earlier run that was stopped`);
-    return locked.lock;
+    const lock = locked.lock;
+    return { path: at, release: () => lock.release() };
   } finally {
     plan.folder.close();
   }

@@ -95,7 +95,7 @@ export async function runDiff(plan: DiffPlan): Promise<number> {
     }
     let opened;
     try {
-      opened = openCase(d.path, { create: false });
+      opened = openCase(lock.path, { create: false, shown: d.path });
     } catch (e) {
       if (e instanceof CaseError) throw new DiffError(e.message);
       throw e;

@@ -22,7 +22,7 @@ import {
 import { closePlans, planOutputs, describeError } from '../report/output/target.js';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { staleTemporaryFiles, takeLock, type OutputLock } from '../report/output/lock.js';
+import { staleTemporaryFiles, takeLock } from '../report/output/lock.js';
 import { StatementsFolder, StatementsStopped } from '../report/output/statements-folder.js';
 import { summaryCsvChunks, summaryJsonChunks } from '../report/write/summary.js';
 import { notifyReport, registerCoverage, type NotifyReport } from '../report/notify/notify.js';
@@ -126,11 +126,12 @@ class HeadlessRun {
   /** the case file's writer (--case), and its first error (the scan is stopped, and it is reported after) */
   private caseWriter: CaseWriter | undefined;
   /** this run holds the case file's lock (so the library's lock beside it, if any, is this run's) */
-  private caseLocked = false;
+  /** the case file through its folder as locked (cli/case-lock.ts): every open of it goes through this */
+  private casePath?: string;
   private caseError: Error | undefined;
   /** outputs open in their temporary files, by flag */
   private readonly files = new Map<string, Output>();
-  private readonly locks: OutputLock[] = [];
+  private readonly locks: { release(): void }[] = [];
   /** outputs in place and whole, as "--csv s.csv" */
   private readonly written: string[] = [];
 
@@ -175,7 +176,7 @@ class HeadlessRun {
         removeTemporaryFiles();
         // the case file's library lock (a folder beside it) would outlive this exit: SQLite rolls back
         // whatever the exit cut short on the next open; ours (.FILE.lock) is let go by the exit hook
-        if (this.caseLocked) removeStaleVfsLock(this.plan.case!.path);
+        if (this.casePath !== undefined) removeStaleVfsLock(this.casePath);
         const abandoned = this.statements?.abandon();
         process.stderr.write(
           `leaktally: ${s} again: stopped at once; ${printable(this.writtenSoFar())}${abandoned ? `; ${printable(abandoned)}` : ''}${this.written.includes('--files -') ? '' : this.manifestOnStdout()}\n`,
@@ -264,7 +265,7 @@ class HeadlessRun {
     const lock = lockCaseFile(c.path, flag, (l) => this.note(l), c.mode === 'write' ? this.plan.scan.root : undefined);
     if (typeof lock === 'string') throw new OutputError(lock);
     this.locks.push(lock);
-    this.caseLocked = true;
+    this.casePath = lock.path;
   }
 
   /** --from: the stored run placed again with this run's options; nothing of the tree is read. */
@@ -273,7 +274,7 @@ class HeadlessRun {
     if (c?.mode !== 'from') throw new Error('replay without --from');
     let opened;
     try {
-      opened = openCase(path, { create: false });
+      opened = openCase(path, { create: false, shown: c.path });
     } catch (e) {
       if (e instanceof CaseError) throw new OutputError(`--from: ${e.message}`);
       throw e;
@@ -294,13 +295,16 @@ class HeadlessRun {
   }
 
   /** --case: the writer thread started and the run's row opened; the files of the last run that are unchanged taken over. */
-  private async openCase(path: string): Promise<{ writer: CaseWriter; known?: ReturnType<typeof knownFiles> }> {
+  private async openCase(
+    path: string,
+    shown: string,
+  ): Promise<{ writer: CaseWriter; known?: ReturnType<typeof knownFiles> }> {
     // the folder's absolute path: a report made later from the case file (--from, --diff, --merge),
     // perhaps in another working folder, refuses its outputs inside this tree by it
     const root = Buffer.from(resolve(this.plan.scan.root));
     let known: ReturnType<typeof knownFiles>;
     try {
-      known = existsSync(path) && statSync(path).size > 0 ? knownFiles(path, root, version()) : undefined;
+      known = existsSync(path) && statSync(path).size > 0 ? knownFiles(path, root, version(), shown) : undefined;
     } catch (e) {
       if (e instanceof CaseError) throw new OutputError(`--case: ${e.message}`);
       throw e;
@@ -310,6 +314,7 @@ class HeadlessRun {
     try {
       const writer = await CaseWriter.start(
         path,
+        shown,
         {
           startedAt: formatIso(zone, start),
           zone,
@@ -327,7 +332,7 @@ class HeadlessRun {
       );
       return { writer, known };
     } catch (e) {
-      throw new OutputError(`--case: cannot write ${path}: ${(e as Error).message}`, EXIT.output);
+      throw new OutputError(`--case: cannot write ${shown}: ${(e as Error).message}`, EXIT.output);
     }
   }
 
@@ -385,7 +390,7 @@ class HeadlessRun {
     const m = this.manifest;
     const c = this.plan.case;
     if (c?.mode === 'from') {
-      const replayed = await this.replay(c.path, m);
+      const replayed = await this.replay(this.casePath ?? c.path, m);
       const signal = this.stopped();
       if (signal) {
         removeTemporaryFiles();
@@ -397,7 +402,8 @@ class HeadlessRun {
       return replayed;
     }
     let known: Awaited<ReturnType<HeadlessRun['openCase']>>['known'];
-    if (c?.mode === 'write' && !this.signal) ({ writer: this.caseWriter, known } = await this.openCase(c.path));
+    if (c?.mode === 'write' && !this.signal)
+      ({ writer: this.caseWriter, known } = await this.openCase(this.casePath ?? c.path, c.path));
     const cw = this.caseWriter;
     const wait = (): Promise<void> | undefined => {
       const a = m?.waitForRoom();

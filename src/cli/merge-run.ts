@@ -19,11 +19,12 @@ const say = (line: string): void => void process.stderr.write(`leaktally: ${prin
 export async function runMerge(plan: MergePlan): Promise<number> {
   const { out, inputs, argv, allowIncomplete } = plan.merge;
   let signal: StopSignal | undefined;
-  let locked = false;
+  /** out through its folder as locked (cli/case-lock.ts) */
+  let lockedAt: string | undefined;
   const handlers = stopSignals.map((s) => {
     const h = (): void => {
       if (signal) {
-        if (locked) removeStaleVfsLock(out);
+        if (lockedAt !== undefined) removeStaleVfsLock(lockedAt);
         say(`${s} again: stopped at once; ${out} holds no finished merge of these shards (no report takes a part)`);
         process.exit(signalExitCode(s));
       }
@@ -53,9 +54,9 @@ export async function runMerge(plan: MergePlan): Promise<number> {
       say(lock);
       return EXIT.usage;
     }
-    locked = true;
+    lockedAt = lock.path;
     try {
-      const m = await mergeCases(out, inputs, argv, () => signal !== undefined);
+      const m = await mergeCases(out, inputs, argv, () => signal !== undefined, lock.path);
       say(
         `merged ${inputs.length} of ${m.count} shards into ${out} as run ${m.run}: ${num(m.files)} files; report it with: leaktally --from ${out} …`,
       );
@@ -89,7 +90,7 @@ export async function runMerge(plan: MergePlan): Promise<number> {
       }
       throw e;
     } finally {
-      locked = false;
+      lockedAt = undefined;
       lock.release();
     }
   }

@@ -34,7 +34,7 @@ export async function openStored(plan: RunPlan): Promise<number> {
     }
     let opened;
     try {
-      opened = openCase(c.path, { create: false });
+      opened = openCase(lock.path, { create: false, shown: c.path });
     } catch (e) {
       if (e instanceof CaseError) {
         say(`--from: ${e.message}`);

@@ -38,6 +38,11 @@ export class OutputLock {
     private readonly ino: number,
   ) {}
 
+  /** name in the locked folder, resolved from the folder as opened (never through its path again) */
+  at(name: string): string {
+    return this.folder.at(name);
+  }
+
   /** Remove the lock file, if it is still this lock's (never another run's that took a stale one over). */
   release(): void {
     if (!held.delete(this)) return;
