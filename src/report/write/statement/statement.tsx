@@ -20,6 +20,7 @@ import { subjectInputs } from '../../notify/notify.js';
 import type { Precision } from '../../notify/subjects.js';
 import { subjectsMethod } from '../../notify/subjects.js';
 import { MonthChart } from './chart.js';
+import { FollowUpSection } from './followup.js';
 import { Given, KV, Name, Nb, Page, Tag, Tbc, marginCss, type Rows } from './page.js';
 import { visibleBidi } from '../cells.js';
 
@@ -88,7 +89,21 @@ function Notification(c: Ctx): ReactNode {
   const S = c.L.statement;
   const n = c.facts?.notification;
   const rows: Rows = [
-    [S.kindLabel, n?.kind ? n.kind === 'initial' ? S.initial : S.followUp : <Tbc L={c.L} />],
+    [
+      S.kindLabel,
+      n?.kind ? (
+        n.kind === 'initial' ? (
+          S.initial
+        ) : (
+          S.followUp
+        )
+      ) : c.report.options.followUp ? (
+        // --since: a follow-up by what it holds, whatever the facts file leaves out
+        S.followUp
+      ) : (
+        <Tbc L={c.L} />
+      ),
+    ],
     n?.kind === 'follow-up' && [S.earlierRef, <Given key="r" text={n.earlier_reference} L={c.L} />],
     n?.kind === 'follow-up' && [S.earlierDate, at(c, n.earlier_date)],
   ];
@@ -375,6 +390,9 @@ export function Statement(p: { r: NotifyRow; report: NotifyReport; result: ScanR
         </p>
       </header>
       <Notice {...c} />
+      {p.report.options.followUp && (
+        <FollowUpSection r={p.r} f={p.report.options.followUp} L={L} F={F} lang={lang} zone={p.result.config.zone} />
+      )}
       <Section n={next()} title={S.notification}>
         <Notification {...c} />
       </Section>
