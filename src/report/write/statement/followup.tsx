@@ -14,16 +14,30 @@ import type { NotifyRow } from '../../notify/notify.js';
 import { rowLabel } from '../../../scan/tally/aggregate.js';
 import type { RowKind } from '../../../scan/model.js';
 
-/** The comparison's row of a statement's row: a controller by its name, any other row by its label. */
+const key = (kind: string, label: string): string => `${kind}\0${label}`;
+
+/** each comparison's rows by key, made once: a million controllers' pages each look theirs up */
+const indexes = new WeakMap<FollowUp, Map<string, DiffRow>>();
+
+/**
+ * The comparison's row of a statement's row: a controller by its name, any other row by its label (a
+ * key the register does not know is a customer row to the comparison).
+ */
 function diffRowOf(r: NotifyRow, f: FollowUp): DiffRow | undefined {
-  const key = (kind: string, label: string): string => `${kind}\0${label}`;
-  const want = r.kind === 'controller' ? key('controller', r.controller) : key(r.kind, r.label);
-  return f.diff.rows.find((d) => {
-    if (d.kind === 'controller') return key('controller', d.customer) === want;
-    const label = rowLabel({ kind: d.kind as RowKind, customer: d.customer });
-    // a key the register does not know is a customer row to the comparison
-    return key(d.kind, label) === want || (r.kind === 'unregistered' && key('unregistered', label) === want);
-  });
+  let index = indexes.get(f);
+  if (!index) {
+    index = new Map();
+    for (const d of f.diff.rows)
+      index.set(
+        d.kind === 'controller'
+          ? key('controller', d.customer)
+          : key(d.kind, rowLabel({ kind: d.kind as RowKind, customer: d.customer })),
+        d,
+      );
+    indexes.set(f, index);
+  }
+  if (r.kind === 'controller') return index.get(key('controller', r.controller));
+  return index.get(key(r.kind === 'unregistered' ? 'customer' : r.kind, r.label));
 }
 
 /** The earlier run's end in its own zone, the zone named when it is not the statement's. */
@@ -66,7 +80,8 @@ export function FollowUpSection(p: {
   const date = sinceDate(f, p.lang, p.zone);
   const why = gaps(f, L, r);
   const unchanged = !d || (d.added === 0 && d.removed === 0 && d.changed === 0);
-  const dash = '–';
+  // no row in the comparison: no file of this row in either run
+  const n = (k: Exclude<keyof DiffRow, 'kind' | 'customer'>): number => d?.[k] ?? 0;
   const line = (label: string, cells: (string | number)[]): ReactNode => (
     <tr>
       <th>{label}</th>
@@ -98,20 +113,19 @@ export function FollowUpSection(p: {
               </tr>
             </thead>
             <tbody>
-              {line(S.files, d ? [d.filesBefore, d.filesAfter, d.added, d.removed, d.changed] : [0, 0, 0, 0, 0])}
+              {line(S.files, [n('filesBefore'), n('filesAfter'), n('added'), n('removed'), n('changed')])}
               {line(
                 S.hours,
-                d
-                  ? [d.secondsBefore, d.secondsAfter, d.secondsAdded, d.secondsRemoved, d.secondsChanged].map((s) =>
-                      hours(F, s),
-                    )
-                  : [0, 0, 0, 0, 0].map((s) => hours(F, s)),
+                [
+                  n('secondsBefore'),
+                  n('secondsAfter'),
+                  n('secondsAdded'),
+                  n('secondsRemoved'),
+                  n('secondsChanged'),
+                ].map((x) => hours(F, x)),
               )}
               {r.distinctCallers !== undefined &&
-                line(
-                  S.callers,
-                  d ? [d.callersBefore, d.callersAfter, d.callersAdded, d.callersRemoved, dash] : [0, 0, 0, 0, dash],
-                )}
+                line(S.callers, [n('callersBefore'), n('callersAfter'), n('callersAdded'), n('callersRemoved'), '–'])}
             </tbody>
           </table>
           <p>{S.changedNote}</p>

@@ -88,24 +88,13 @@ function Notice(c: Ctx): ReactNode {
 function Notification(c: Ctx): ReactNode {
   const S = c.L.statement;
   const n = c.facts?.notification;
+  // --from --since: a follow-up by what it holds, where the facts file does not say (the earlier
+  // notification's reference and date are then to be completed)
+  const kind = n?.kind ?? (c.report.options.followUp ? 'follow-up' : undefined);
   const rows: Rows = [
-    [
-      S.kindLabel,
-      n?.kind ? (
-        n.kind === 'initial' ? (
-          S.initial
-        ) : (
-          S.followUp
-        )
-      ) : c.report.options.followUp ? (
-        // --since: a follow-up by what it holds, whatever the facts file leaves out
-        S.followUp
-      ) : (
-        <Tbc L={c.L} />
-      ),
-    ],
-    n?.kind === 'follow-up' && [S.earlierRef, <Given key="r" text={n.earlier_reference} L={c.L} />],
-    n?.kind === 'follow-up' && [S.earlierDate, at(c, n.earlier_date)],
+    [S.kindLabel, kind ? kind === 'initial' ? S.initial : S.followUp : <Tbc L={c.L} />],
+    kind === 'follow-up' && [S.earlierRef, <Given key="r" text={n?.earlier_reference} L={c.L} />],
+    kind === 'follow-up' && [S.earlierDate, at(c, n?.earlier_date)],
   ];
   return <KV rows={rows} />;
 }
