@@ -63,7 +63,7 @@ function runGap(r: RunRow): RunGap | undefined {
  */
 export interface FollowUp {
   /** the earlier run: its number, its end (its start if it never ended) as stored, with its zone's offset, and that zone */
-  since: { run: number; at: string; zone: string; gap?: RunGap };
+  since: { run: number; at: string; ended: boolean; zone: string; gap?: RunGap };
   /** the run reported */
   run: { run: number; gap?: RunGap };
   diff: RunDiff;
@@ -75,6 +75,7 @@ export function followUp(db: Db, before: RunRow, after: RunRow, register?: Regis
     since: {
       run: Number(before.id),
       at: before.finished_at ?? before.started_at,
+      ended: before.finished_at !== null,
       zone: before.zone,
       gap: runGap(before),
     },

@@ -262,6 +262,8 @@ export const en = {
     title: 'Since the initial notification',
     intro: (date: string) =>
       `Compared with the examination the initial notification was based on (ended ${date}), as the processor's case file keeps both: every file is counted, a recording or not, and a file is the same file when its path and its owner are.`,
+    introUnended: (date: string) =>
+      `Compared with the examination the initial notification was based on (started ${date}; it never finished), as the processor's case file keeps both: every file is counted, a recording or not, and a file is the same file when its path and its owner are.`,
     noChange: (date: string) =>
       `No recordings added or removed since the initial notification of ${date}: the figures are those given then.`,
     incomplete: (why: string) =>

@@ -256,6 +256,8 @@ export const sv: Strings = {
     title: 'Sedan den första anmälan',
     intro: (date) =>
       `Jämfört med undersökningen som den första anmälan byggde på (avslutad ${date}), så som personuppgiftsbiträdets ärendefil återger båda: varje fil räknas, inspelning eller ej, och en fil är samma fil när dess sökväg och dess ägare är desamma.`,
+    introUnended: (date) =>
+      `Jämfört med undersökningen som den första anmälan byggde på (påbörjad ${date}; den avslutades aldrig), så som personuppgiftsbiträdets ärendefil återger båda: varje fil räknas, inspelning eller ej, och en fil är samma fil när dess sökväg och dess ägare är desamma.`,
     noChange: (date) =>
       `Inga inspelningar har tillkommit eller tagits bort sedan den första anmälan den ${date}: siffrorna är desamma som då.`,
     incomplete: (why) =>

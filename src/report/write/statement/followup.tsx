@@ -95,7 +95,7 @@ export function FollowUpSection(p: {
   return (
     <section>
       <h2>{S.title}</h2>
-      <p>{S.intro(date)}</p>
+      <p>{(f.since.ended ? S.intro : S.introUnended)(date)}</p>
       {why && <p className="notice warn">{S.incomplete(why)}</p>}
       {!why && unchanged ? (
         <p className="notice">{S.noChange(date)}</p>
