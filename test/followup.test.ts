@@ -293,8 +293,8 @@ describe('a follow-up where a run had a gap (a folder the user cannot read)', ()
       const r3 = u.run(['--from', db, '--since', '2', '--statements', st3, '--register', reg]);
       expect(r3.status, r3.stderr).toBe(3);
       expect(r3.stderr).toMatch(/run 2 \(the earlier, --since\) had gaps/);
-    // run 3's own figures are whole: only the comparison is incomplete
-    expect(r3.stderr).not.toMatch(/lower bound/);
+      // run 3's own figures are whole: only the comparison is incomplete
+      expect(r3.stderr).not.toMatch(/lower bound/);
       expect(page(st3, 'Itell AB')).toContain(
         'This comparison is INCOMPLETE: the earlier examination could not read or attribute every file.',
       );
