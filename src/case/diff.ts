@@ -46,6 +46,44 @@ export interface RunDiff {
   total: DiffRow;
 }
 
+/** Why a run's files may not be all the files there were: stopped, never finished, or gaps (folders not read, …). */
+type RunGap = 'stopped' | 'unfinished' | 'gaps';
+
+/** A run's gap as --diff judges it from the run's row (undefined: done and complete). */
+function runGap(r: RunRow): RunGap | undefined {
+  if (r.outcome === 'running') return 'unfinished';
+  // a merge missing shards finished as 'incomplete': its gap is the shards, not a stop
+  if (r.outcome !== 'done' && r.outcome !== 'incomplete') return 'stopped';
+  return r.outcome === 'done' && Number(r.complete) === 1 ? undefined : 'gaps';
+}
+
+/**
+ * The comparison a follow-up notification states (`--from CASE --since M --statements DIR`): the
+ * figures of `--diff CASE --since M --run N` with the same register, and each run's gap.
+ */
+export interface FollowUp {
+  /** the earlier run: its number, its end (its start if it never ended) as stored, with its zone's offset, and that zone */
+  since: { run: number; at: string; ended: boolean; zone: string; gap?: RunGap };
+  /** the run reported */
+  run: { run: number; gap?: RunGap };
+  diff: RunDiff;
+}
+
+/** The follow-up of run `after` to run `before` (diffRuns with the same register). */
+export function followUp(db: Db, before: RunRow, after: RunRow, register?: Register): FollowUp {
+  return {
+    since: {
+      run: Number(before.id),
+      at: before.finished_at ?? before.started_at,
+      ended: before.finished_at !== null,
+      zone: before.zone,
+      gap: runGap(before),
+    },
+    run: { run: Number(after.id), gap: runGap(after) },
+    diff: diffRuns(db, before, after, register),
+  };
+}
+
 const FIELDS =
   'path, row_kind AS kind, customer, caller, bytes, seconds, mtime_ms FROM files WHERE run = ? AND hard_link IS NULL';
 

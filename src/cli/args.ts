@@ -61,7 +61,10 @@ function program(): Command {
       '--diff <case>',
       'what changed between two runs of a case file, per customer: files, hours, callers added, removed, changed (CSV on stdout, or --csv/--json)',
     )
-    .option('--since <id>', 'with --diff: the earlier run (default: the finished run before the later one)')
+    .option(
+      '--since <id>',
+      "with --diff: the earlier run (default: the finished run before the later one); with --from and --statements: follow-up statements, each saying what changed for its controller since run <id> (the initial notification's), as --diff counts it",
+    )
     .option(
       '--shard <i/n>',
       "scan only slice i of n of the customers (by a stable hash of each customer's key) into --case; run every slice, on any machines, then --merge",
@@ -112,7 +115,10 @@ export async function parseArgs(
     throw new UsageError(
       `give one folder to scan, not ${cmd.args.length} (a name with spaces is quoted; --merge takes several case files)`,
     );
-  if (o.since !== undefined) throw new UsageError('--since needs --diff CASE');
+  if (o.since !== undefined && o.from === undefined)
+    throw new UsageError(
+      '--since needs --diff CASE (a comparison) or --from CASE --statements DIR (follow-up statements)',
+    );
   let shard: Shard | undefined;
   if (o.shard !== undefined) {
     const parsed = parseShard(String(o.shard));
@@ -136,8 +142,9 @@ export async function parseArgs(
     if (cmd.args[0] !== undefined)
       throw new UsageError('give a folder to scan or --from CASE (a report of a stored scan), not both');
     if (o.case !== undefined) throw new UsageError('--case writes a scan and --from reads one: give one of them');
-    const run = readFrom(String(o.from), o.run as string | undefined);
-    casePlan = { mode: 'from', path: String(o.from), run };
+    if (o.since !== undefined) refuseForFollowUp(cmd, o);
+    const { run, since } = readFrom(String(o.from), o.run as string | undefined, o.since as string | undefined);
+    casePlan = { mode: 'from', path: String(o.from), run, since };
     takeStoredOptions(cmd, o, run);
     const root = Buffer.from(run.root.buffer, run.root.byteOffset, run.root.byteLength);
     dir = root.toString();
@@ -308,8 +315,31 @@ function refuseRepeats(cmd: Command): void {
   }
 }
 
-/** The stored run --from reports: --run's, else the last that finished. */
-function readFrom(path: string, runArg: string | undefined): RunRow {
+/**
+ * --from CASE --since M: the statements become follow-ups (what changed since run M, counted by --diff's
+ * comparison of the runs as they were stored). The CSV and JSON are the run's own either way, so
+ * --since without --statements would change nothing: refused, naming --diff, which writes the
+ * comparison as CSV/JSON. And the comparison places files as each run did: an option that places them
+ * otherwise (--depth, --pattern, --country) would make the statements' figures disagree with it.
+ */
+function refuseForFollowUp(cmd: Command, o: Record<string, unknown>): void {
+  if (o.statements === undefined)
+    throw new UsageError(
+      `--since with --from makes follow-up statements: give --statements DIR (the comparison as CSV or JSON: leaktally --diff ${printable(String(o.from))} --since ${printable(String(o.since))} --csv FILE)`,
+    );
+  for (const key of ['depth', 'pattern', 'country'])
+    if (cmd.getOptionValueSource(key) === 'cli')
+      throw new UsageError(
+        `--since compares the two runs as each placed its files: --${key} does not apply with it (give it to a scan, then compare that run)`,
+      );
+}
+
+/** The stored run --from reports (--run's, else the last that finished), and the earlier run --since names. */
+function readFrom(
+  path: string,
+  runArg: string | undefined,
+  sinceArg: string | undefined,
+): { run: RunRow; since?: RunRow } {
   let opened;
   try {
     opened = openCase(path, { create: false });
@@ -334,7 +364,25 @@ function readFrom(path: string, runArg: string | undefined): RunRow {
           : `--from: ${printable(path)} has no run ${id} (runs: ${list})`,
       );
     }
-    return run;
+    if (sinceArg === undefined) return { run };
+    // as --diff takes it: any run by number (one that did not finish makes the comparison incomplete)
+    const sinceId = wholeNumber('--since', sinceArg, 1, Number.MAX_SAFE_INTEGER);
+    const since = all.find((r) => Number(r.id) === sinceId);
+    if (!since) {
+      const list = all.map((r) => `${r.id} (${r.outcome}, ${r.started_at})`).join('; ');
+      throw new UsageError(`--since: ${printable(path)} has no run ${sinceId} (runs: ${list})`);
+    }
+    if (since.id === run.id) throw new UsageError(`--since and the run reported are the same run (${run.id})`);
+    if (Number(since.id) > Number(run.id))
+      throw new UsageError(
+        `--since ${since.id} is later than the run reported (${run.id}): a follow-up says what changed since an earlier run (give --run N)`,
+      );
+    const sinceShard = shardOfRun(since);
+    if (sinceShard)
+      throw new UsageError(
+        `--since: run ${since.id} of ${printable(path)} is shard ${sinceShard} (a slice of the customers): compare merged runs (--merge)`,
+      );
+    return { run, since };
   } finally {
     opened.db.close();
   }

@@ -6,9 +6,10 @@
  */
 import { Scanner, evidenceWarnings, replayScan, type ScanResult } from '../scan/engine.js';
 import { CaseWriter } from '../case/writer.js';
-import { CaseError, removeStaleVfsLock } from '../case/db.js';
+import { CaseError, removeStaleVfsLock, type Db } from '../case/db.js';
 import { lockCaseFile } from './case-lock.js';
-import { knownFiles, openCase, storedScan } from '../case/store.js';
+import { knownFiles, openCase, storedScan, type RunRow } from '../case/store.js';
+import { followUp, type FollowUp } from '../case/diff.js';
 import { formatIso } from '../scan/place/date/zone.js';
 import { version } from '../report/notify/method.js';
 import {
@@ -129,6 +130,8 @@ class HeadlessRun {
   /** the case file through its folder as locked (cli/case-lock.ts): every open of it goes through this */
   private casePath?: string;
   private caseError: Error | undefined;
+  /** --from --since: the comparison the statements state (set once the stored run is read) */
+  followUp: FollowUp | undefined;
   /** outputs open in their temporary files, by flag */
   private readonly files = new Map<string, Output>();
   private readonly locks: { release(): void }[] = [];
@@ -280,18 +283,48 @@ class HeadlessRun {
       throw e;
     }
     try {
-      return await replayScan(
+      const replayed = await replayScan(
         this.plan.scan,
         storedScan(opened.db, c.run),
         m ? (r) => m.add(r) : undefined,
         () => this.stopped() !== undefined,
       );
+      if (c.since && !this.stopped()) this.followUp = this.compare(opened.db, c.since, c.run);
+      return replayed;
     } catch (e) {
       if (e instanceof CaseError) throw new OutputError(`--from: ${e.message}`);
       throw e;
     } finally {
       opened.db.close();
     }
+  }
+
+  /**
+   * --from CASE --since M: the earlier run compared with the one reported, as --diff compares them
+   * (the same register's controllers), for the statements to say what changed since the first.
+   */
+  private compare(db: Db, since: RunRow, run: RunRow): FollowUp {
+    const placed = (r: RunRow): Record<string, unknown> => {
+      try {
+        return JSON.parse(r.options) as Record<string, unknown>;
+      } catch {
+        return {};
+      }
+    };
+    const [a, b] = [placed(since), placed(run)];
+    const moved = ['depth', 'pattern', 'tz', 'country'].filter(
+      (k) => JSON.stringify(a[k] ?? null) !== JSON.stringify(b[k] ?? null),
+    );
+    if (moved.length)
+      this.note(
+        `--since: runs ${since.id} and ${run.id} placed files by different ${moved.map((k) => `--${k}`).join(', ')}: a file whose row changed is counted as removed from its old row and added to its new`,
+      );
+    const f = followUp(db, since, run, this.plan.notify.register);
+    const t = f.diff.total;
+    this.note(
+      `--since: run ${run.id} against run ${since.id}: ${count(t.added, 'file', 'files')} added, ${num(t.removed)} removed, ${num(t.changed)} changed; the statements are follow-ups`,
+    );
+    return f;
   }
 
   /** --case: the writer thread started and the run's row opened; the files of the last run that are unchanged taken over. */
@@ -642,14 +675,20 @@ class HeadlessRun {
         `leaktally: shard ${shard.index}/${shard.count}: ${count(result.totals.files, 'file', 'files')} of ${count(result.totals.customers, 'row', 'rows')} kept in ${printable(this.plan.case!.path)}; once every shard has run: leaktally --merge ALL.case <the shards' case files>, then leaktally --from ALL.case\n`,
       );
     const run = runCompleteness(runGaps(result, register));
-    if (run.complete) return EXIT.ok;
-    const why = gapPhrases(run).join('; ');
+    // a follow-up whose earlier run had gaps says so in every statement: as --diff, exit 3
+    const earlier =
+      this.followUp?.since.gap &&
+      `run ${this.followUp.since.run} (the earlier, --since) ${this.followUp.since.gap === 'gaps' ? 'had gaps' : this.followUp.since.gap === 'stopped' ? 'was stopped' : 'never finished'}: the follow-up statements say the comparison is incomplete`;
+    if (run.complete && !earlier) return EXIT.ok;
+    const why = [...(run.complete ? [] : gapPhrases(run)), ...(earlier ? [earlier] : [])].join('; ');
     if (this.o.allowIncomplete) {
       process.stderr.write(`leaktally: incomplete (${why}); exit 0 (--allow-incomplete)\n`);
       return EXIT.ok;
     }
+    // only the earlier run had gaps: this run's figures are whole, the comparison with it is not
+    const bound = run.complete ? '' : ' and every figure is a lower bound';
     process.stderr.write(
-      `leaktally: incomplete: ${why}; the outputs say so and every figure is a lower bound (exit ${EXIT.incomplete}; --allow-incomplete exits 0)\n`,
+      `leaktally: incomplete: ${why}; the outputs say so${bound} (exit ${EXIT.incomplete}; --allow-incomplete exits 0)\n`,
     );
     return EXIT.incomplete;
   }
@@ -671,7 +710,7 @@ export async function runHeadless(plan: RunPlan): Promise<number> {
     const mismatch = plan.notify.register && registerMismatch(result, plan.notify.register);
     if (mismatch) throw new OutputError(mismatch, EXIT.usage);
     // built once: caller sets are united and placed in countries here, for every output
-    const report = notifyReport(display, plan.notify);
+    const report = notifyReport(display, run.followUp ? { ...plan.notify, followUp: run.followUp } : plan.notify);
     await run.writeSummaries(display, report);
     const needMethod = plan.outputs.xlsx !== undefined || plan.outputs.statements !== undefined;
     const method = needMethod ? packMethod(display, report, plan.method) : undefined;

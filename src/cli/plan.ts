@@ -32,9 +32,10 @@ interface OutputPlan {
 
 /**
  * The case file: written by this scan (resumed from its last run when it has one), or read instead of
- * the tree (--from: a report without rescanning, of `run`).
+ * the tree (--from: a report without rescanning, of `run`; with --since, its statements are follow-ups
+ * to the notification made from the earlier run `since`).
  */
-export type CasePlan = { mode: 'write'; path: string } | { mode: 'from'; path: string; run: RunRow };
+export type CasePlan = { mode: 'write'; path: string } | { mode: 'from'; path: string; run: RunRow; since?: RunRow };
 
 /** --merge: the shards' case files into one (nothing is scanned or reported). */
 export interface MergePlan {

@@ -257,6 +257,43 @@ export const en = {
     total: '(total)',
   },
 
+  /** a follow-up statement's section (--from CASE --since M): what changed since the initial notification */
+  followUp: {
+    title: 'Since the initial notification',
+    intro: (date: string) =>
+      `Compared with the examination the initial notification was based on (ended ${date}), as the processor's case file keeps both: every file is counted, a recording or not, and a file is the same file when its path and its owner are.`,
+    introUnended: (date: string) =>
+      `Compared with the examination the initial notification was based on (started ${date}; it never finished), as the processor's case file keeps both: every file is counted, a recording or not, and a file is the same file when its path and its owner are.`,
+    noChange: (date: string) =>
+      `No recordings added or removed since the initial notification of ${date}: the figures are those given then.`,
+    incomplete: (why: string) =>
+      `This comparison is INCOMPLETE: ${why}. A file not read in one of the two examinations counts as removed or added, so the changes below may be too many or too few, and that nothing changed cannot be said.`,
+    gapEarlier: {
+      stopped: 'the earlier examination was stopped before the end',
+      unfinished: 'the earlier examination never finished',
+      gaps: 'the earlier examination could not read or attribute every file',
+    },
+    gapLater: {
+      stopped: 'this examination was stopped before the end',
+      unfinished: 'this examination never finished',
+      gaps: 'this examination could not read or attribute every file',
+    },
+    gapRow: 'not everything that could hold its files was read in this examination (see Completeness)',
+    figure: 'Figure',
+    then: 'Then',
+    now: 'Now',
+    added: 'Added',
+    removed: 'Removed',
+    changed: 'Changed',
+    files: 'Files',
+    hours: 'Hours of audio',
+    callers: 'Distinct calling numbers',
+    changedNote:
+      'Changed: the same file with another size, modification time or length (in hours: the length it gained, or lost if negative).',
+    indexNotice: (date: string, since: string, run: string) =>
+      `These statements are follow-ups to the notification of ${date} (run ${since} of the case file; the figures are run ${run}'s): each says what changed for its controller since then.`,
+    indexIncomplete: (why: string) => `The comparison is incomplete: ${why}.`,
+  },
   method: {
     title: 'Method (processor only)',
     sub: "The full method of the examination: for the processor, not for the controllers (it names the processor's folders, files and the number of its customers).",

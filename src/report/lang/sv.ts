@@ -252,6 +252,42 @@ export const sv: Strings = {
     total: '(totalt)',
   },
 
+  followUp: {
+    title: 'Sedan den första anmälan',
+    intro: (date) =>
+      `Jämfört med undersökningen som den första anmälan byggde på (avslutad ${date}), så som personuppgiftsbiträdets ärendefil återger båda: varje fil räknas, inspelning eller ej, och en fil är samma fil när dess sökväg och dess ägare är desamma.`,
+    introUnended: (date) =>
+      `Jämfört med undersökningen som den första anmälan byggde på (påbörjad ${date}; den avslutades aldrig), så som personuppgiftsbiträdets ärendefil återger båda: varje fil räknas, inspelning eller ej, och en fil är samma fil när dess sökväg och dess ägare är desamma.`,
+    noChange: (date) =>
+      `Inga inspelningar har tillkommit eller tagits bort sedan den första anmälan den ${date}: siffrorna är desamma som då.`,
+    incomplete: (why) =>
+      `Denna jämförelse är OFULLSTÄNDIG: ${why}. En fil som inte lästes i en av de två undersökningarna räknas som borttagen eller tillkommen, så ändringarna nedan kan vara för många eller för få, och att ingenting har ändrats kan inte sägas.`,
+    gapEarlier: {
+      stopped: 'den tidigare undersökningen avbröts före slutet',
+      unfinished: 'den tidigare undersökningen avslutades aldrig',
+      gaps: 'den tidigare undersökningen kunde inte läsa eller knyta varje fil till en kund',
+    },
+    gapLater: {
+      stopped: 'denna undersökning avbröts före slutet',
+      unfinished: 'denna undersökning avslutades aldrig',
+      gaps: 'denna undersökning kunde inte läsa eller knyta varje fil till en kund',
+    },
+    gapRow: 'allt som kan innehålla dess filer lästes inte i denna undersökning (se Fullständighet)',
+    figure: 'Uppgift',
+    then: 'Då',
+    now: 'Nu',
+    added: 'Tillkomna',
+    removed: 'Borttagna',
+    changed: 'Ändrade',
+    files: 'Filer',
+    hours: 'Timmar ljud',
+    callers: 'Olika uppringande nummer',
+    changedNote:
+      'Ändrade: samma fil med annan storlek, ändringstid eller längd (i timmar: den längd den fått, eller förlorat om negativ).',
+    indexNotice: (date, since, run) =>
+      `Dessa redogörelser kompletterar anmälan den ${date} (körning ${since} i ärendefilen; siffrorna är körning ${run}:s): var och en säger vad som har ändrats för sin personuppgiftsansvarige sedan dess.`,
+    indexIncomplete: (why) => `Jämförelsen är ofullständig: ${why}.`,
+  },
   method: {
     title: 'Metod (endast för personuppgiftsbiträdet)',
     sub: 'Undersökningens fullständiga metod: för personuppgiftsbiträdet, inte för de personuppgiftsansvariga (den namnger personuppgiftsbiträdets mappar, filer och antalet kunder).',

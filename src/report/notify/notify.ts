@@ -11,6 +11,7 @@ import { sumFigures, type Figures } from '../../scan/tally/figures.js';
 import type { Register } from './register.js';
 import type { Facts } from './facts.js';
 import type { Lang } from '../lang/index.js';
+import type { FollowUp } from '../../case/diff.js';
 import { daysFor, type RetentionPlan } from './retention.js';
 import { byCountry, normalisedSet, subjects, subjectsMethod, type SubjectInputs, type Subjects } from './subjects.js';
 import {
@@ -70,6 +71,8 @@ export interface NotifyOptions {
   facts?: Facts;
   /** --lang: the statements', method.html's and the workbook's language (default en) */
   lang?: Lang;
+  /** --from CASE --since M: the statements are follow-ups, each saying what changed since run M */
+  followUp?: FollowUp;
 }
 
 /**

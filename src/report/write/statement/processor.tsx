@@ -13,6 +13,7 @@ import type { NotifyReport, NotifyRow } from '../../notify/notify.js';
 import { rowName } from './statement.js';
 import { KV, Name, Nb, Page } from './page.js';
 import { visibleBidi } from '../cells.js';
+import { FollowUpIndexNotice } from './followup.js';
 
 export function MethodPage(p: { report: NotifyReport; result: ScanResult; m: Method }): ReactNode {
   const lang = p.report.options.lang ?? 'en';
@@ -54,6 +55,9 @@ export function IndexPage(p: { report: NotifyReport; result: ScanResult; slot: s
         {I.onlyProcessor} <a href="method.html">{I.method}</a>
       </p>
       {runVerdict && <p className="notice warn">{runVerdict}</p>}
+      {p.report.options.followUp && (
+        <FollowUpIndexNotice f={p.report.options.followUp} L={L} lang={lang} zone={p.result.config.zone} />
+      )}
       <table className="list">
         <thead>
           <tr>

@@ -20,6 +20,7 @@ import { subjectInputs } from '../../notify/notify.js';
 import type { Precision } from '../../notify/subjects.js';
 import { subjectsMethod } from '../../notify/subjects.js';
 import { MonthChart } from './chart.js';
+import { FollowUpSection } from './followup.js';
 import { Given, KV, Name, Nb, Page, Tag, Tbc, marginCss, type Rows } from './page.js';
 import { visibleBidi } from '../cells.js';
 
@@ -87,10 +88,13 @@ function Notice(c: Ctx): ReactNode {
 function Notification(c: Ctx): ReactNode {
   const S = c.L.statement;
   const n = c.facts?.notification;
+  // --from --since: a follow-up by what it holds, where the facts file does not say (the earlier
+  // notification's reference and date are then to be completed)
+  const kind = n?.kind ?? (c.report.options.followUp ? 'follow-up' : undefined);
   const rows: Rows = [
-    [S.kindLabel, n?.kind ? n.kind === 'initial' ? S.initial : S.followUp : <Tbc L={c.L} />],
-    n?.kind === 'follow-up' && [S.earlierRef, <Given key="r" text={n.earlier_reference} L={c.L} />],
-    n?.kind === 'follow-up' && [S.earlierDate, at(c, n.earlier_date)],
+    [S.kindLabel, kind ? kind === 'initial' ? S.initial : S.followUp : <Tbc L={c.L} />],
+    kind === 'follow-up' && [S.earlierRef, <Given key="r" text={n?.earlier_reference} L={c.L} />],
+    kind === 'follow-up' && [S.earlierDate, at(c, n?.earlier_date)],
   ];
   return <KV rows={rows} />;
 }
@@ -375,6 +379,9 @@ export function Statement(p: { r: NotifyRow; report: NotifyReport; result: ScanR
         </p>
       </header>
       <Notice {...c} />
+      {p.report.options.followUp && (
+        <FollowUpSection r={p.r} f={p.report.options.followUp} L={L} F={F} lang={lang} zone={p.result.config.zone} />
+      )}
       <Section n={next()} title={S.notification}>
         <Notification {...c} />
       </Section>
