@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, constants, createReadStream, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
+import { closeSync, constants, createReadStream, mkdirSync, openSync, readdirSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, put, tempDir, wav } from './helpers.js';
+import { CLI, put, runCli, tempDir, wav } from './helpers.js';
 
 const dir = tempDir('leaktally-fifo-');
 const tree = join(dir, 'tree');
@@ -172,5 +172,31 @@ describe('a FIFO as an output', () => {
     await read;
     expect(text).toMatch(/^\uFEFF?path,customer,kind/);
     expect(text).toContain('acme/2024/call-20240105-101500.wav');
+  }, 60_000);
+
+  it('a FIFO or a null device inside the evidence tree is refused, its times unchanged (attack round 12b, critical)', () => {
+    const t = join(dir, 'tree2');
+    put(t, 'acme/call-20240105-101500.wav', wav({ tag: 7, dataBytes: 8000 }));
+    const fifo = join(t, 'acme', 'p.fifo');
+    mkfifo(fifo);
+    // a reader waiting, as an attacker would leave one: before, the summary was written into the FIFO
+    const reader = spawn('cat', [fifo], { stdio: 'ignore' });
+    const nul = join(t, 'null');
+    const mk = spawnSync('mknod', [nul, 'c', '1', '3']);
+    const times = (p: string): number[] => {
+      const st = statSync(p);
+      return [st.mtimeMs, st.ctimeMs];
+    };
+    const before = [times(fifo), times(join(t, 'acme')), ...(mk.status === 0 ? [times(nul)] : [])];
+    try {
+      for (const target of [fifo, join(t, 'acme', '..', 'acme', 'p.fifo'), ...(mk.status === 0 ? [nul] : [])]) {
+        const r = runCli([t, '--tz', 'UTC', '--csv', target]);
+        expect(r.status, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(/refusing to write into the evidence tree/);
+      }
+      expect([times(fifo), times(join(t, 'acme')), ...(mk.status === 0 ? [times(nul)] : [])]).toEqual(before);
+    } finally {
+      reader.kill();
+    }
   }, 60_000);
 });

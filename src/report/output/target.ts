@@ -89,6 +89,20 @@ export function planOutput(target: string, root: string): OutputPlan | string {
   // shell redirected to): write into it, even when it is a regular file, never rename over it
   const descriptor = /^\/dev\/(stdout|stderr|fd\/\d+)$|^\/proc\/[^/]+\/fd\/\d+$/.test(abs);
   if (st && (!st.isFile() || descriptor)) {
+    // a FIFO or a device node met by its name: writing to it changes its times, so one inside the
+    // evidence tree (a FIFO, or a copy of /dev/null, among the leaked files) is refused as any file
+    // there is: its folder, physically resolved, checked by device and inode (attack round 12b)
+    if (!descriptor) {
+      let real: string;
+      try {
+        real = realpathSync.native(target);
+      } catch (e) {
+        return `cannot use ${target}: ${describeError(e)}`;
+      }
+      const folder = openOutputFolder(dirname(real), dirname(target), root);
+      if (typeof folder === 'string') return folder;
+      folder.close();
+    }
     const rdev = nullDevice();
     return {
       target,
