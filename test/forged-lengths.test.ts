@@ -1593,18 +1593,23 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
     },
   );
 
-  itWith(['ffmpeg'], 'AVI: a codec outside the table counts no more than its bytes at 2.4 kbit/s', async () => {
-    // attack round 12a: tag 0x1234 (no decoder) at a sample size of 1 and 13 bytes a second counted
-    // 329 KB as 24,615 s
-    const path = tone20('unknown.avi', '-c:a', 'pcm_s16le', '-f', 'avi');
-    const b = readFileSync(path);
-    const h = b.indexOf('strh') + 8;
-    b.writeUInt32LE(1, h + 20);
-    b.writeUInt32LE(13, h + 24);
-    b.writeUInt32LE(1, h + 44);
-    b.writeUInt16LE(0x1234, b.indexOf('strf') + 8);
-    writeFileSync(path, b);
-    const p = await probe(path);
-    expect(p.seconds ?? 0).toBeLessThanOrEqual(statSync(path).size / 300);
-  });
+  itWith(
+    ['ffmpeg'],
+    "AVI: a codec outside the table is not sized (its length would be the header's claim)",
+    async () => {
+      // attack round 12a: tag 0x1234 (no decoder) at a sample size of 1 and 13 bytes a second counted
+      // 329 KB as 24,615 s, then at most its bytes at 2.4 kbit/s, 1,067 s, of nothing ffmpeg decodes
+      const path = tone20('unknown.avi', '-c:a', 'pcm_s16le', '-f', 'avi');
+      const b = readFileSync(path);
+      const h = b.indexOf('strh') + 8;
+      b.writeUInt32LE(1, h + 20);
+      b.writeUInt32LE(13, h + 24);
+      b.writeUInt32LE(1, h + 44);
+      b.writeUInt16LE(0x1234, b.indexOf('strf') + 8);
+      writeFileSync(path, b);
+      const p = await probe(path);
+      expect(p).toMatchObject({ kind: 'unreadable', codec: 'AVI/0x1234', error: expect.stringMatching(/cannot size/) });
+      expect(decoded(path)).toBe(0);
+    },
+  );
 });

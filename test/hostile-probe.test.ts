@@ -165,7 +165,6 @@ describe('WAV: no header count beyond what the data bytes hold (issue 19, findin
     for (const [tag, codec] of [
       [0x133, 'WAV/G729'],
       [0x55, 'WAV/MP3'],
-      [0x7777, 'WAV/0x7777'],
     ] as const) {
       const b = riff(
         chunk('fmt ', fmt(tag, 1, 8000, 13, 10, 0, Buffer.alloc(0))),
@@ -178,15 +177,29 @@ describe('WAV: no header count beyond what the data bytes hold (issue 19, findin
         error: expect.stringMatching(/byte rate of 13 B\/s/),
       });
     }
-    // the lowest real one is read as before: 8,000 bytes at 300 B/s (of a codec with no lower rate
-    // of its own: G.729's is 800 B/s, attack round 9b)
+    // a codec outside the table is not sized at all, whatever its byte rate: its length would be the
+    // header's claim, and ffmpeg decodes none of it (it counted 8,000 bytes at 300 B/s as 26.7 s;
+    // attack round 12a)
+    for (const rate of [13, 300, 8000]) {
+      const b = riff(
+        chunk('fmt ', fmt(0x7777, 1, 8000, rate, 10, 0, Buffer.alloc(0))),
+        chunk('data', Buffer.alloc(8000, 0x55)),
+      );
+      const r = await probeFile(put(dir, `unknown-${rate}.wav`, b), `unknown-${rate}.wav`);
+      expect(r.probe, String(rate)).toMatchObject({
+        kind: 'unreadable',
+        codec: 'WAV/0x7777',
+        error: expect.stringMatching(/cannot size/),
+      });
+    }
+    // a known codec at its own lowest rate is read as before: G.729 at 800 B/s, 8,000 bytes = 10 s
     const ok = riff(
-      chunk('fmt ', fmt(0x7777, 1, 8000, 300, 10, 0, Buffer.alloc(0))),
+      chunk('fmt ', fmt(0x133, 1, 8000, 800, 10, 0, Buffer.alloc(0))),
       chunk('data', Buffer.alloc(8000, 0x55)),
     );
-    const r = await probeFile(put(dir, 'br300.wav', ok), 'br300.wav');
+    const r = await probeFile(put(dir, 'br800.wav', ok), 'br800.wav');
     expect(r.probe.kind).toBe('audio');
-    expect(r.probe.seconds).toBeCloseTo(8000 / 300, 2);
+    expect(r.probe.seconds).toBeCloseTo(10, 2);
   });
   it('a WAV goes through the plausibility check: a PCM sample rate of 1 Hz is no 4-hour recording', async () => {
     const b = riff(chunk('fmt ', fmt(1, 1, 1, 2, 2, 16)), chunk('data', Buffer.alloc(16000)));

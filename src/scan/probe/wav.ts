@@ -112,6 +112,15 @@ export function probeWav(src: FileSource): Claim {
   if (!sampleRate || !channels)
     return { kind: 'unreadable', ...base, error: 'WAV fmt chunk has no sample rate or channels' };
   if (dataOffset < 0) return { kind: 'unreadable', ...base, error: 'WAV without a data chunk' };
+  // a codec outside the table: its length could only be its header's claim (a byte rate, a fact
+  // count), and ffmpeg decodes none of most such tags, so nothing checks it; counted at the lowest
+  // speech byte rate, 329 KB of a forged tag was 18 minutes of nothing (attack round 12a, high)
+  if (CODECS[tag] === undefined)
+    return {
+      kind: 'unreadable',
+      ...base,
+      error: `WAV of codec ${name} (its format tag), which leaktally cannot size from its bytes`,
+    };
 
   const available = Math.max(0, src.size - dataOffset);
   let present = declared;
