@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { LEAK, csvObjects, put, runCli, tempDir, unprivileged, wav } from './helpers.js';
+import { LEAK, csvObjects, htmlText, put, runCli, tempDir, unprivileged, wav } from './helpers.js';
 import { itUnless } from './needs.js';
 
 const REGISTER = [
@@ -22,17 +22,7 @@ const REGISTER = [
 ].join('\n');
 
 /** the text a reader sees: tags removed, entities read, white space as one space */
-const textOf = (h: string): string =>
-  h
-    .replace(/<style>[\s\S]*?<\/style>/g, '')
-    .replace(/<svg[\s\S]*?<\/svg>/g, '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#x27;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
+const textOf = (h: string): string => htmlText(h, { charts: false });
 
 interface Figures {
   before: number;

@@ -201,3 +201,16 @@ export interface SummaryJson {
 }
 
 export const parseSummary = (text: string): SummaryJson => JSON.parse(text) as SummaryJson;
+
+/** A statement page's text as a reader sees it: styles (and charts, with charts: false) dropped, tags a space, entities decoded. */
+export function htmlText(h: string, opts: { charts?: boolean } = {}): string {
+  return (opts.charts === false ? h.replace(/<svg[\s\S]*?<\/svg>/g, '') : h)
+    .replace(/<style>[\s\S]*?<\/style>/g, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
+}

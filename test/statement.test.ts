@@ -10,7 +10,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CONTROLLERS, generateItell, itellArgs, type Generated } from './fixtures/itell.js';
-import { runCli, tempDir } from './helpers.js';
+import { htmlText, runCli, tempDir } from './helpers.js';
 import { readXlsx, type Cell } from './xlsx-read.js';
 import { en } from '../src/report/lang/en.js';
 import { sv } from '../src/report/lang/sv.js';
@@ -57,16 +57,7 @@ let g: Generated;
 let dir: string;
 const html = (sub: string, file: string): string => readFileSync(join(dir, sub, file), 'utf8');
 /** the text a reader sees: tags removed, entities read, white space as one space */
-const textOf = (h: string): string =>
-  h
-    .replace(/<style>[\s\S]*?<\/style>/g, '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#x27;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
+const textOf = (h: string): string => htmlText(h);
 
 function run(name: string, extra: string[]): void {
   // the Itell command line with r2.csv as its register (an option given twice is refused: exit 2)
