@@ -89,6 +89,8 @@ export async function runDiff(plan: DiffPlan): Promise<number> {
   // neither may hold the run (attack round 13b: `--diff CASE --csv FIFO` with no reader ignored
   // SIGINT and SIGTERM, any number of them, until SIGKILL)
   const stop = new AbortController();
+  /** the signal taken so far (read through a call: the handler sets it between awaits) */
+  const stopped = (): StopSignal | undefined => signal;
   const handlers = stopSignals.map((s) => {
     const h = (): void => {
       if (signal) {
@@ -190,29 +192,31 @@ export async function runDiff(plan: DiffPlan): Promise<number> {
         throw e;
       }
       outputs.push(out);
-      if (signal) out.abort();
+      if (stopped()) out.abort();
       await out.send(flag === '--csv' ? text.csv! : text.json!);
     }
     if (signal) throw new DiffError(`interrupted (${signal}); nothing written`);
     for (const out of outputs) {
-      if (signal) {
+      const s = stopped();
+      if (s) {
         for (const o of outputs.slice(committed.length)) o.abort();
         removeTemporaryFiles();
         const rest = outputs.slice(committed.length).map((o) => o.target);
         say(
-          `--diff: interrupted (${signal}) while the outputs were written; written and complete: ${committed.join(', ')}; not written: ${rest.join(', ')}`,
+          `--diff: interrupted (${s}) while the outputs were written; written and complete: ${committed.join(', ')}; not written: ${rest.join(', ')}`,
         );
-        return signalExitCode(signal);
+        return signalExitCode(s);
       }
       await out.commit();
       committed.push(out.target);
     }
-    if (signal) {
+    const late = stopped();
+    if (late) {
       // it came while the last one was put in place: every output is whole, and the run still ends by it
       say(
-        `--diff: interrupted (${signal}) as the outputs were put in place; written and complete: ${committed.join(', ')}`,
+        `--diff: interrupted (${late}) as the outputs were put in place; written and complete: ${committed.join(', ')}`,
       );
-      return signalExitCode(signal);
+      return signalExitCode(late);
     }
     const tty = (process.stdout.isTTY as boolean | undefined) === true;
     if (d.csv === '-') process.stdout.write(tty ? printableLines(text.csv!) : text.csv!);
