@@ -7,9 +7,9 @@
  */
 import { expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { createReadStream, mkdirSync, readdirSync, renameSync, symlinkSync } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, readdirSync, renameSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, put, tempDir, wav } from './helpers.js';
+import { CLI, put, runCli, tempDir, wav } from './helpers.js';
 
 it('--case through a link swapped into the tree after the check writes nothing in the tree', async () => {
   const dir = tempDir();
@@ -60,4 +60,27 @@ it('--from, --diff and --merge with a case file that does not exist leave nothin
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   }
   expect(readdirSync(dir)).toEqual([]);
+});
+
+it("an output that is the case file's journal (by name, whether it exists yet or not) is refused, exit 2", () => {
+  // before: written over CASE-journal (exit 0), the journal SQLite holds open renamed away (attack round 13b)
+  const dir = tempDir();
+  const tree = join(dir, 'tree');
+  put(tree, 'acme/a.wav', wav({ dataBytes: 16000 }));
+  const db = join(dir, 'c.case');
+  const fresh = runCli([tree, '--case', db, '--csv', `${db}-journal`]);
+  expect(fresh.status, fresh.stderr).toBe(2);
+  expect(fresh.stderr).toMatch(/is the journal of the case file .*c\.case \(--case\)/);
+  expect(runCli([tree, '--case', db, '--csv', join(dir, 's.csv')]).status).toBe(0);
+  const before = readFileSync(`${db}-journal`);
+  for (const args of [
+    ['--from', db, '--csv', join(dir, '.', `c.case-journal`)],
+    ['--from', db, '--xlsx', `${db}-journal`],
+    ['--diff', db, '--since', '1', '--run', '1', '--json', `${db}-journal`],
+  ]) {
+    const r = runCli(args);
+    expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+    expect(r.stderr).toMatch(/is the journal of the case file/);
+  }
+  expect(readFileSync(`${db}-journal`)).toEqual(before);
 });

@@ -346,13 +346,26 @@ describe('signals and broken pipes', () => {
    */
   async function held(
     signals: NodeJS.Signals[],
+    extra: (out: string) => string[] = () => [],
   ): Promise<{ code: number | null; stderr: string; out: string[]; rows: number }> {
     // the exit status as a shell reports it ($?): a signal that lands while Node itself tears the
     // process down (after the run has cleaned up and set its code) ends it by that signal, 128 + n too
     const out = tempDir();
     const child = spawn(
       process.execPath,
-      [CLI, big, '--files', '-', '--csv', join(out, 's.csv'), '--json', join(out, 'j.json'), '--threads', '1'],
+      [
+        CLI,
+        big,
+        '--files',
+        '-',
+        '--csv',
+        join(out, 's.csv'),
+        '--json',
+        join(out, 'j.json'),
+        '--threads',
+        '1',
+        ...extra(out),
+      ],
       {
         env: { ...process.env, CI: '1' },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -369,8 +382,8 @@ describe('signals and broken pipes', () => {
         resolve();
       }),
     );
-    // two temporary files, and the two outputs' locks against another run
-    expect(readdirSync(out).filter((n) => !n.endsWith('.lock'))).toHaveLength(2);
+    // two temporary files (and the statements' folder, if asked), and the two outputs' locks against another run
+    expect(readdirSync(out).filter((n) => !n.endsWith('.lock') && n !== 'st')).toHaveLength(2);
     expect(
       readdirSync(out)
         .filter((n) => n.endsWith('.lock'))
@@ -425,6 +438,17 @@ describe('signals and broken pipes', () => {
       SLOW,
     );
   }
+  it(
+    'SIGINT then SIGINT with --statements into a folder the run made: the folder is removed again, as after one signal',
+    async () => {
+      // made before the scan (and checked against the tree); the second signal left it empty behind (attack round 13b)
+      const r = await held(['SIGINT', 'SIGINT'], (out) => ['--statements', join(out, 'st')]);
+      expect(r.code).toBe(130);
+      expect(r.out).toEqual([]);
+      expect(r.stderr).toMatch(/SIGINT again: stopped at once/);
+    },
+    SLOW,
+  );
   it(
     'Ctrl-C at the final manifest flush: 130, and nothing written or (the flush done first) the manifest only, said so; no temporary file',
     async (ctx) => {

@@ -94,6 +94,36 @@ describe('a FIFO as an output', () => {
   for (const [signal, code] of [
     ['SIGTERM', 143],
     ['SIGINT', 130],
+  ] as const) {
+    it(`--diff: ${signal} while the run waits for the FIFO's reader ends it with ${code}, nothing left behind`, async () => {
+      const out = join(dir, `diff-${signal}`);
+      mkdirSync(out);
+      const db = join(out, 'c.case');
+      expect(runCli([tree, '--case', db, '--csv', join(dir, `d1-${signal}.csv`)]).status).toBe(0);
+      expect(runCli([tree, '--case', db, '--csv', join(dir, `d2-${signal}.csv`)]).status).toBe(0);
+      const fifo = join(dir, `diff-${signal}.fifo`);
+      mkfifo(fifo);
+      // `leaktally --diff CASE --csv FIFO`: before, the wait for a reader ignored every stop signal
+      const run = start([db, '--csv', fifo, '--json', join(out, 'd.json')], '--diff');
+      const hung = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 45_000).unref());
+      let result: number | null | 'hung';
+      try {
+        expect(await Promise.race([run.said(/waiting for a reader of the FIFO/), hung]), run.stderr()).not.toBe('hung');
+        run.child.kill(signal);
+        result = await Promise.race([run.exited, hung]);
+      } finally {
+        if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+      }
+      expect(result, run.stderr()).toBe(code);
+      expect(run.stderr()).toMatch(new RegExp(`--diff: interrupted \\(${signal}\\); nothing written\n$`));
+      // the case file and its journal; no JSON, no temporary file, no lock
+      expect(readdirSync(out).sort()).toEqual(['c.case', 'c.case-journal']);
+    }, 60_000);
+  }
+
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
   ] as const)
     it(`${signal} while the FIFO's reader has stopped reading (the pipe full) ends the run with ${code}`, async () => {
       // 3,000 rows of manifest, far more than a pipe holds (64 KiB): the run waits for its reader

@@ -327,6 +327,31 @@ describeWith(['tmux'], 'the UI in a real terminal', () => {
     }
   }, 120_000);
 
+  it('Ctrl-C while an export waits for a FIFO that has no reader: the UI ends (130), not a blank screen that never exits', async () => {
+    const t = ui('fifo', 100, 30, LEAK);
+    try {
+      await waitFor(() => t.screen().includes('done 100%'), 'the table', t.screen);
+      const fifo = join(t.cwd, 'ff');
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      t.keys('e');
+      await waitFor(() => t.screen().includes('Export the summary'), 'the export prompt', t.screen);
+      t.keys('C-u');
+      t.keys('-l', fifo);
+      t.keys('Enter');
+      await waitFor(() => t.screen().includes('y replaces it'), 'the question to replace', t.screen);
+      t.keys('y');
+      await waitFor(() => t.screen().includes('writing'), 'the export under way', t.screen);
+      // before: the UI went away and the process polled the FIFO for ever (attack round 13b)
+      t.keys('C-c');
+      await waitFor(() => t.exitCode() !== undefined, 'the exit', t.screen);
+      expect(t.exitCode()).toBe('130');
+      expect(givenBack(t.screen())).toBe(true);
+      expect(readdirSync(t.cwd).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    } finally {
+      t.kill();
+    }
+  }, 120_000);
+
   it('NO_COLOR: no colour escapes on screen', async () => {
     const t = ui('nc', 80, 24, LEAK, '', 'NO_COLOR=1 FORCE_COLOR=1');
     const screen = (): string => tmux('capture-pane', '-t', t.session, '-p', '-e');

@@ -1,6 +1,7 @@
 /** Command-line arguments (commander), checked and put into one run plan (plan.ts); bad usage is a UsageError. */
 import { Command, CommanderError, Option } from 'commander';
 import { statSync, accessSync, constants } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { version } from '../report/notify/method.js';
 import { closePlans, planOutput, planOutputs } from '../report/output/target.js';
 import { decodeName, printable } from '../scan/place/names.js';
@@ -244,6 +245,12 @@ export async function parseArgs(
       ['--facts', o.facts as string | undefined],
     ],
   );
+  if (casePlan)
+    refuseOutputOnJournal(
+      [...outputs.slice(0, 3), ['--xlsx', o.xlsx as string | undefined]],
+      casePlan.mode === 'write' ? '--case' : '--from',
+      casePlan.path,
+    );
   return planRun(checked);
 }
 
@@ -273,6 +280,44 @@ function refuseOutputOnInput(
             `${flag} ${target} is the ${inFlag} file ${input!}; it would be replaced: write the output elsewhere`,
           ),
         );
+  }
+}
+
+/**
+ * An output that is the case file's rollback journal (`CASE-journal`, kept between transactions) would
+ * be renamed over it while the case file is open: SQLite would go on writing the journal it holds
+ * open, unlinked, and a crash then left no journal to roll back with (attack round 13b: `--from
+ * CASE --csv CASE-journal` was written, exit 0). Refused by folder and name (the journal may not
+ * exist yet) and by file (another name of it), exit 2.
+ */
+function refuseOutputOnJournal(
+  outputs: readonly (readonly [string, string | undefined])[],
+  caseFlag: string,
+  casePath: string,
+): void {
+  const journal = `${casePath}-journal`;
+  const id = (path: string): string | undefined => {
+    try {
+      const st = statSync(path);
+      return `${st.dev}:${st.ino}`;
+    } catch {
+      return undefined;
+    }
+  };
+  const place = (path: string): string | undefined => {
+    const folder = id(dirname(path));
+    return folder === undefined ? undefined : `${folder}/${basename(path)}`;
+  };
+  const [jPlace, jId] = [place(journal), id(journal)];
+  for (const [flag, target] of outputs) {
+    if (target === undefined || target === '-') continue;
+    const tId = id(target);
+    if ((jPlace !== undefined && place(target) === jPlace) || (jId !== undefined && tId === jId))
+      throw new UsageError(
+        printable(
+          `${flag} ${target} is the journal of the case file ${casePath} (${caseFlag}); it would be replaced: write the output elsewhere`,
+        ),
+      );
   }
 }
 
@@ -482,6 +527,7 @@ function diffPlan(cmd: Command, path: string, argv: string[]): DiffPlan {
     ['--register', o.register as string | undefined],
     ['--diff', path],
   ]);
+  refuseOutputOnJournal(outputs.slice(0, 2), '--diff', path);
   return {
     diff: {
       path,

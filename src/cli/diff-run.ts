@@ -5,8 +5,14 @@
 import { CaseError } from '../case/db.js';
 import { diffRuns } from '../case/diff.js';
 import { openCase, runs, type RunRow } from '../case/store.js';
-import { EXIT, signalExitCode, stopSignals } from '../report/exit.js';
-import { OutputWriteError, openOutput, removeTemporaryFiles, type Output } from '../report/output/atomic.js';
+import { EXIT, signalExitCode, stopSignals, type StopSignal } from '../report/exit.js';
+import {
+  OutputInterrupted,
+  OutputWriteError,
+  openOutput,
+  removeTemporaryFiles,
+  type Output,
+} from '../report/output/atomic.js';
 import { closePlans, planOutputs } from '../report/output/target.js';
 import { diffCsv, diffJson, type DiffContext } from '../report/write/diff.js';
 import { printable, printableLines } from '../scan/place/names.js';
@@ -76,10 +82,28 @@ export async function runDiff(plan: DiffPlan): Promise<number> {
     return EXIT.usage;
   }
   const outputs: Output[] = [];
-  let signal: string | undefined;
+  /** the outputs renamed (or flushed) into place, whole */
+  const committed: string[] = [];
+  let signal: StopSignal | undefined;
+  // a stop signal ends a wait for a FIFO's reader, and a FIFO whose reader stopped reading is closed:
+  // neither may hold the run (attack round 13b: `--diff CASE --csv FIFO` with no reader ignored
+  // SIGINT and SIGTERM, any number of them, until SIGKILL)
+  const stop = new AbortController();
+  /** the signal taken so far (read through a call: the handler sets it between awaits) */
+  const stopped = (): StopSignal | undefined => signal;
   const handlers = stopSignals.map((s) => {
     const h = (): void => {
-      signal ??= s;
+      if (signal) {
+        for (const out of outputs) out.abort();
+        removeTemporaryFiles();
+        say(
+          `${s} again: stopped at once; ${committed.length ? `written and complete: ${committed.join(', ')}; ` : ''}nothing else written`,
+        );
+        process.exit(signalExitCode(s));
+      }
+      signal = s;
+      stop.abort();
+      for (const out of outputs) if (out.direct) out.abort();
     };
     process.on(s, h);
     return [s, h] as const;
@@ -155,12 +179,45 @@ export async function runDiff(plan: DiffPlan): Promise<number> {
     const files = planOutputs(targets, roots[0] ?? '/nonexistent-tree');
     if (typeof files === 'string') throw new DiffError(files);
     for (const [flag, p] of files) {
-      const out = await openOutput(p);
+      if (signal) break;
+      let out;
+      try {
+        out = await openOutput(p, {
+          signal: stop.signal,
+          onWait: () => say(`${flag}: waiting for a reader of the FIFO ${p.target}`),
+        });
+      } catch (e) {
+        closePlans([...files.values()].slice(outputs.length + 1));
+        if (e instanceof OutputInterrupted) break;
+        throw e;
+      }
       outputs.push(out);
+      if (stopped()) out.abort();
       await out.send(flag === '--csv' ? text.csv! : text.json!);
     }
     if (signal) throw new DiffError(`interrupted (${signal}); nothing written`);
-    for (const out of outputs) await out.commit();
+    for (const out of outputs) {
+      const s = stopped();
+      if (s) {
+        for (const o of outputs.slice(committed.length)) o.abort();
+        removeTemporaryFiles();
+        const rest = outputs.slice(committed.length).map((o) => o.target);
+        say(
+          `--diff: interrupted (${s}) while the outputs were written; written and complete: ${committed.join(', ')}; not written: ${rest.join(', ')}`,
+        );
+        return signalExitCode(s);
+      }
+      await out.commit();
+      committed.push(out.target);
+    }
+    const late = stopped();
+    if (late) {
+      // it came while the last one was put in place: every output is whole, and the run still ends by it
+      say(
+        `--diff: interrupted (${late}) as the outputs were put in place; written and complete: ${committed.join(', ')}`,
+      );
+      return signalExitCode(late);
+    }
     const tty = (process.stdout.isTTY as boolean | undefined) === true;
     if (d.csv === '-') process.stdout.write(tty ? printableLines(text.csv!) : text.csv!);
     if (d.json === '-') process.stdout.write(text.json!);
@@ -178,7 +235,7 @@ export async function runDiff(plan: DiffPlan): Promise<number> {
     removeTemporaryFiles();
     if (e instanceof DiffError) {
       say(`--diff: ${e.message}`);
-      return signal ? signalExitCode(signal as (typeof stopSignals)[number]) : EXIT.usage;
+      return signal ? signalExitCode(signal) : EXIT.usage;
     }
     if (e instanceof OutputWriteError || (e instanceof Error && e.message.startsWith('cannot write '))) {
       say(`--diff: ${e.message}; nothing written`);

@@ -181,6 +181,13 @@ class HeadlessRun {
         // whatever the exit cut short on the next open; ours (.FILE.lock) is let go by the exit hook
         if (this.casePath !== undefined) removeStaleVfsLock(this.casePath);
         const abandoned = this.statements?.abandon();
+        // a --statements folder this run made and holds nothing of it is removed again, as after one
+        // signal: left, it was an empty folder no one asked for (attack round 13b)
+        try {
+          this.statements?.close();
+        } catch {
+          /* closed already */
+        }
         process.stderr.write(
           `leaktally: ${s} again: stopped at once; ${printable(this.writtenSoFar())}${abandoned ? `; ${printable(abandoned)}` : ''}${this.written.includes('--files -') ? '' : this.manifestOnStdout()}\n`,
         );

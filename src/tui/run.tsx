@@ -3,7 +3,7 @@ import { render } from 'ink';
 import { Scanner, type ScanConfig, type ScanResult } from '../scan/engine.js';
 import type { Delimiter } from '../report/write/summary.js';
 import type { NotifyOptions } from '../report/notify/notify.js';
-import { removeTemporaryFiles } from '../report/output/atomic.js';
+import { abandonOutputs } from '../report/output/atomic.js';
 import { App } from './App.js';
 import { resultSource, snapshotSource, type SnapshotSource } from './snapshot.js';
 import { exitCodeOf } from '../report/notify/completeness.js';
@@ -116,7 +116,7 @@ async function showSource(
     process.off('exit', leave);
     for (const off of handlers) off();
     source.stop();
-    removeTemporaryFiles(); // an export under way when the user quit
+    abandonOutputs(); // an export under way when the user quit: its temporary file, or its wait for a FIFO's reader
   }
   return { code, result: await done };
 }

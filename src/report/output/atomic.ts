@@ -289,6 +289,12 @@ function syncFolder(folder: string): void {
 class DirectOutput extends BaseOutput implements Output {
   readonly direct = true;
 
+  constructor(target: string, stream: OutStream) {
+    super(target, stream);
+    live.add(this);
+    stream.once('close', () => live.delete(this));
+  }
+
   static async create(target: string, path = target, wait: WaitOptions = {}): Promise<DirectOutput> {
     const fd = descriptorOf(path);
     if (fd !== undefined) {
@@ -349,6 +355,8 @@ const READER_POLL_MS = 100;
  * shell are: written directly, never whole-or-absent): `mkfifo p; gzip < p > m.gz & leaktally --files p`.
  */
 async function waitForReader(path: string, { signal, onWait }: WaitOptions): Promise<number | undefined> {
+  // abandonOutputs() ends this wait too: the UI quit while its export waited for a reader
+  const quit = quitting.signal;
   let fifo: boolean;
   try {
     fifo = statSync(path).isFIFO();
@@ -357,7 +365,7 @@ async function waitForReader(path: string, { signal, onWait }: WaitOptions): Pro
   }
   if (!fifo) return undefined;
   for (let first = true; ; first = false) {
-    if (signal?.aborted) throw new OutputInterrupted('stopped while waiting for a reader of the FIFO');
+    if (signal?.aborted || quit.aborted) throw new OutputInterrupted('stopped while waiting for a reader of the FIFO');
     try {
       return openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
     } catch (e) {
@@ -368,10 +376,12 @@ async function waitForReader(path: string, { signal, onWait }: WaitOptions): Pro
       const done = (): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', done);
+        quit.removeEventListener('abort', done);
         resolve();
       };
       const timer = setTimeout(done, READER_POLL_MS);
       signal?.addEventListener('abort', done, { once: true });
+      quit.addEventListener('abort', done, { once: true });
     });
   }
 }
@@ -434,6 +444,26 @@ export async function openTarget(target: string, root: string, opts: OutputOptio
 
 export function removeTemporaryFiles(): void {
   for (const f of [...open]) f.abort();
+}
+
+/** Ended by abandonOutputs(): the waits for a FIFO's reader begun so far. */
+let quitting = new AbortController();
+/** Direct outputs not yet committed or given up (a FIFO whose reader may have stopped reading). */
+const live = new Set<DirectOutput>();
+
+/**
+ * The process is quitting (the UI's q or Ctrl-C with an export under way): every wait for a FIFO's
+ * reader ends, every direct output not yet finished is closed, every temporary file removed. A wait
+ * polls on a timer and a full pipe waits for 'drain': left, either kept the process alive after the
+ * UI had gone (attack round 13b: an export to a FIFO with no reader, then Ctrl-C: a blank screen and
+ * a process that never ended).
+ */
+export function abandonOutputs(): void {
+  const q = quitting;
+  quitting = new AbortController();
+  q.abort();
+  for (const d of [...live]) d.abort();
+  removeTemporaryFiles();
 }
 
 /**
