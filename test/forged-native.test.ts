@@ -425,6 +425,53 @@ describe('MPEG-TS over 64 MiB, sparse: the bytes between the head and the tail h
   );
 });
 
+// ---------------------------------------------------------------- Matroska
+
+describe('Matroska over 64 MiB, sparse: no more than its allocated bytes hold (attack round 13a)', () => {
+  itWith(['ffmpeg'], '20 s of Opus, a hole to 100 MiB and a last cluster 1,200 s on is about 20 s', async () => {
+    const live = join(dir, 'live.webm');
+    spawnSync(
+      'ffmpeg',
+      ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=20,volume=0.5'].concat([
+        '-c:a',
+        'libopus',
+        '-b:a',
+        '32k',
+        '-live',
+        '1',
+        '-f',
+        'webm',
+        live,
+      ]),
+    );
+    // a cluster at 1,200 s (Timecode, 4 bytes) of 100 blocks of 20 ms Opus packets (TOC 0xf8) on track 1
+    const packet = Buffer.alloc(60, 0x55);
+    packet[0] = 0xf8;
+    const blocks = Array.from({ length: 100 }, (_, i) => {
+      const head = Buffer.from([0xa3, 0xc0, 0x81, 0, 0, 0x80]);
+      head.writeInt16BE(i * 20, 3);
+      return Buffer.concat([head, packet]);
+    });
+    const timecode = Buffer.from([0xe7, 0x84, 0, 0, 0, 0]);
+    timecode.writeUInt32BE(1_200_000, 2);
+    const body = Buffer.concat([timecode, ...blocks]);
+    const size = Buffer.alloc(8);
+    size.writeBigUInt64BE(BigInt(body.length));
+    size[0] = 0x01;
+    const cluster = Buffer.concat([Buffer.from('1f43b675', 'hex'), size, body]);
+    const path = put(dir, 'hole.webm', readFileSync(live));
+    const total = 100 * 1024 * 1024;
+    truncateSync(path, total);
+    const fd = openSync(path, 'r+');
+    writeSync(fd, cluster, 0, cluster.length, total - cluster.length);
+    closeSync(fd);
+    // before: 1,202 s, the last cluster's timecode (the guard judged 110 KB allocated: up to 1,470 s)
+    const p = await probe(path);
+    expect(p.kind).toBe('audio');
+    expect(p.seconds!).toBeLessThanOrEqual(2 * decoded(path) + 1);
+  });
+});
+
 // ---------------------------------------------------------------- ADTS
 
 describe('ADTS over 8 MiB: walked to its end, not sized from 64 KiB at each end (attack round 9b)', () => {
