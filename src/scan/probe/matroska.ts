@@ -628,7 +628,7 @@ function heldByBytes(src: FileSource, h: Held, seconds: number): { seconds: numb
   // hold is counted (20 s of Opus, a hole to 100 MiB and a last cluster 1,200 s on, 110 KB allocated,
   // counted 1,202 s; attack round 13a). A partial download is such a file.
   const sparse = src.allocated !== undefined && src.allocated < src.size;
-  const capacity = Math.max(0, (sparse ? src.allocated! : src.size) - h.from) / perSecond;
+  const capacity = Math.max(0, (sparse ? src.allocated : src.size) - h.from) / perSecond;
   if (seconds <= (sparse ? capacity : SLACK * capacity) + 1) return undefined;
   const bound = sparse ? capacity : SLACK_LARGE * capacity + 1;
   if (seconds <= bound) return undefined;
