@@ -1414,6 +1414,64 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
   );
 
   itWith(
+    ['ffmpeg', ffmpegEncoder('libopus')],
+    'MP4 fragmented (brand iso5): trun and tfhd durations forged count what the packets hold',
+    async () => {
+      const path = tone20(
+        'frag.mp4',
+        '-c:a',
+        'libopus',
+        '-b:a',
+        '32k',
+        '-movflags',
+        'frag_keyframe+empty_moov+default_base_moof',
+        '-frag_duration',
+        '500000',
+      );
+      const b = readFileSync(path);
+      expect(b.toString('latin1', 8, 12)).toBe('iso5');
+      // every sample duration in the fragments 16 times over (per sample in trun, or tfhd's default), and their start times
+      let forged = 0;
+      const kids = function* (from: number, to: number): Generator<[string, number, number]> {
+        for (let p = from; p + 8 <= to && b.readUInt32BE(p) >= 8; p += b.readUInt32BE(p))
+          yield [b.toString('latin1', p + 4, p + 8), p + 8, p + b.readUInt32BE(p)];
+      };
+      for (const [type, body, end] of kids(0, b.length)) {
+        if (type !== 'moof') continue;
+        for (const [t2, b2, e2] of kids(body, end)) {
+          if (t2 !== 'traf') continue;
+          for (const [t3, b3] of kids(b2, e2)) {
+            const flags = b.readUInt32BE(b3) & 0xffffff;
+            if (t3 === 'tfhd' && flags & 0x08) {
+              const q = b3 + 8 + (flags & 0x01 ? 8 : 0) + (flags & 0x02 ? 4 : 0);
+              b.writeUInt32BE(b.readUInt32BE(q) * 16, q);
+              forged++;
+            }
+            if (t3 === 'tfdt') {
+              // the fragment's start time to match (else ffmpeg drops most of the overlapping packets)
+              if (b[b3] === 1) b.writeBigUInt64BE(b.readBigUInt64BE(b3 + 4) * 16n, b3 + 4);
+              else b.writeUInt32BE(b.readUInt32BE(b3 + 4) * 16, b3 + 4);
+            }
+            if (t3 === 'trun' && flags & 0x100) {
+              const per = [0x100, 0x200, 0x400, 0x800].filter((x) => flags & x).length * 4;
+              let r = b3 + 8 + (flags & 0x01 ? 4 : 0) + (flags & 0x04 ? 4 : 0);
+              for (let i = 0; i < b.readUInt32BE(b3 + 4); i++, r += per) b.writeUInt32BE(b.readUInt32BE(r) * 16, r);
+              forged++;
+            }
+          }
+        }
+      }
+      expect(forged).toBeGreaterThan(10);
+      writeFileSync(path, b);
+      // before: 320 s (the brand not taken for MP4: music-metadata's length), then 120 s (each fragment
+      // sample taken at Opus's longest packet); ffmpeg decodes 20 s
+      const p = await probe(path);
+      expect(p.kind).toBe('audio');
+      expect(p.seconds!).toBeLessThanOrEqual(decoded(path) + 0.5);
+    },
+  );
+
+  itWith(
     ['ffmpeg'],
     "AVI: an AAC chunk holds at most one frame, whatever strh's scale, rate and sample size",
     async () => {
