@@ -5,7 +5,7 @@
  * the one plausibility check's per-codec floors; and sample rates no recording has.
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { probeFile } from '../src/scan/probe/index.js';
@@ -43,6 +43,45 @@ function made(name: string, ...codec: string[]): string {
 
 async function probe(path: string): Promise<ProbeResult> {
   return (await probeFile(path, path.slice(path.lastIndexOf('/') + 1))).probe;
+}
+
+/**
+ * Each payload in an ASF's data packets from packet `from` (ffmpeg's muxer's layout): where its
+ * presentation time is (when it has one), where its bytes start, their offset in the object and length.
+ */
+function eachAsfPayload(
+  b: Buffer,
+  from: number,
+  fn: (presAt: number | undefined, at: number, offset: number, len: number) => void,
+): void {
+  const body = b.indexOf(Buffer.from('a1dcab8c47a9cf118ee400c00c205365', 'hex')) + 24;
+  const size = b.readUInt32LE(body + 68);
+  const len = (t: number): number => [0, 1, 2, 4][t & 3]!;
+  const read = (p: number, t: number): number => (len(t) ? b.readUIntLE(p, len(t)) : 0);
+  for (let q = Number(b.readBigUInt64LE(16)) + 50 + from * size; q + size <= b.length; q += size) {
+    let p = q;
+    if (b[p]! & 0x80) p += 1 + (b[p]! & 0x0f);
+    const [lt, pf] = [b[p]!, b[p + 1]!];
+    p += 2 + len(lt >> 5) + len(lt >> 1);
+    const padding = read(p, lt >> 3);
+    p += len(lt >> 3) + 6;
+    const multiple = lt & 1;
+    const count = multiple ? b[p]! & 0x3f : 1;
+    const lenType = multiple ? b[p++]! >> 6 : 0;
+    for (let i = 0; i < count; i++) {
+      p += 1 + len(pf >> 4);
+      const offset = read(p, pf >> 2);
+      p += len(pf >> 2);
+      const repl = read(p, pf);
+      p += len(pf);
+      const presAt = repl >= 8 ? p + 4 : undefined;
+      p += repl;
+      const l = multiple ? read(p, lenType) : size - padding - (p - q);
+      p += multiple ? len(lenType) : 0;
+      fn(presAt, p, offset, l);
+      p += l;
+    }
+  }
 }
 
 /** A claim the old generic floor (100 bit/s) let through: 8 bits a byte at 110 bit/s. */
@@ -1292,6 +1331,143 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
         expect(p.seconds!, name).toBeLessThanOrEqual(judge + 0.1);
         expect(p.seconds!, name).toBeGreaterThanOrEqual(judge - 0.5);
       }
+    },
+  );
+
+  itWith(
+    ['ffmpeg'],
+    "ASF: a WMA's superframe frame counts (bit reservoir) count no more than its bytes at the stream's byte rate",
+    async () => {
+      const path = tone20('nibble.wma', '-c:a', 'wmav2', '-b:a', '32k');
+      const b = readFileSync(path);
+      const body = b.indexOf(Buffer.from('a1dcab8c47a9cf118ee400c00c205365', 'hex')) + 24;
+      const preroll = Number(b.readBigUInt64LE(body + 56));
+      const wf = b.indexOf(Buffer.from('9107dcb7b7a9cf118ee600c00c205365', 'hex')) + 24 + 54;
+      const blockAlign = b.readUInt16LE(wf + 12);
+      // the bit reservoir flag on (wmav2: flags2 after 4 bytes of the extra data)
+      b.writeUInt16LE(b.readUInt16LE(wf + 22) | 2, wf + 22);
+      // every presentation time and the play duration 15 times over, every superframe's frame count 15
+      const scale = (t: bigint): bigint => (t - BigInt(preroll) * 10_000n) * 15n + BigInt(preroll) * 10_000n;
+      b.writeBigUInt64LE(scale(b.readBigUInt64LE(body + 40)), body + 40);
+      b.writeBigUInt64LE(scale(b.readBigUInt64LE(body + 48)), body + 48);
+      let nibbles = 0;
+      eachAsfPayload(b, 0, (presAt, at, offset, l) => {
+        if (presAt !== undefined) b.writeUInt32LE(preroll + (b.readUInt32LE(presAt) - preroll) * 15, presAt);
+        for (let x = Math.ceil(offset / blockAlign) * blockAlign; x < offset + l; x += blockAlign, nibbles++)
+          b[at + x - offset] = (b[at + x - offset]! & 0xf0) | 15;
+      });
+      expect(nibbles).toBeGreaterThan(100);
+      writeFileSync(path, b);
+      const p = await probe(path);
+      // was 300 s (the 20 s of the stream's bytes at its byte rate, 15 times over), of which ffmpeg
+      // decodes nothing: the reservoir flag makes its data unreadable; now those 20 s at most
+      expect(p.seconds ?? 0).toBeLessThanOrEqual(20.1);
+      expect(decoded(path)).toBeLessThan(20.1);
+    },
+  );
+
+  itWith(
+    ['ffmpeg'],
+    'ASF: a WMA over 64 MiB (a sparse hole) counts what its first packets hold, in proportion',
+    async () => {
+      const path = tone20('real.wma', '-c:a', 'wmav2', '-b:a', '32k');
+      const judge = decoded(path);
+      const b = readFileSync(path);
+      const body = b.indexOf(Buffer.from('a1dcab8c47a9cf118ee400c00c205365', 'hex')) + 24;
+      const size = b.readUInt32LE(body + 68);
+      const start = Number(b.readBigUInt64LE(16)) + 50;
+      const n = Math.floor((b.length - start) / size);
+      const packets = Math.floor((100 * 1024 * 1024) / size);
+      // the data packet count (data object and file properties) and play duration of a 100 MiB file
+      b.writeBigUInt64LE(BigInt(packets), start - 10);
+      b.writeBigUInt64LE(BigInt(packets), body + 32);
+      b.writeBigUInt64LE(b.readBigUInt64LE(body + 40) + 400n * 10_000_000n, body + 40);
+      const data = b.subarray(start, start + n * size);
+      // 20 s of WMA, a hole, its last two packets again with their times 360 s on
+      const tail = Buffer.from(b.subarray(start + (n - 2) * size, start + n * size));
+      let shifted = 0;
+      const withTail = Buffer.concat([b.subarray(0, start), tail]);
+      eachAsfPayload(withTail, 0, (presAt) => {
+        if (presAt === undefined) return;
+        withTail.writeUInt32LE(withTail.readUInt32LE(presAt) + 360_000, presAt);
+        shifted++;
+      });
+      expect(shifted).toBeGreaterThan(1);
+      const sparse = join(dir, 'sparse.wma');
+      writeFileSync(sparse, Buffer.concat([b.subarray(0, start), data]));
+      truncateSync(sparse, start + packets * size);
+      const fd = openSync(sparse, 'r+');
+      writeSync(fd, withTail.subarray(start), 0, 2 * size, start + (packets - 2) * size);
+      closeSync(fd);
+      const p = await probe(sparse);
+      // was 380 s: a file over 64 MiB was not walked, its last object's time believed
+      expect(p.seconds ?? 0).toBeLessThanOrEqual(2 * judge + 1);
+      // the same packets after the hole, not before it: no audio where a file's audio starts
+      const late = join(dir, 'late.wma');
+      writeFileSync(late, b.subarray(0, start));
+      truncateSync(late, start + packets * size);
+      const fd2 = openSync(late, 'r+');
+      writeSync(fd2, withTail.subarray(start), 0, 2 * size, start + (packets - 2) * size);
+      closeSync(fd2);
+      expect((await probe(late)).seconds ?? 0).toBe(0);
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libopus')],
+    'MP4 fragmented (brand iso5): trun and tfhd durations forged count what the packets hold',
+    async () => {
+      const path = tone20(
+        'frag.mp4',
+        '-c:a',
+        'libopus',
+        '-b:a',
+        '32k',
+        '-movflags',
+        'frag_keyframe+empty_moov+default_base_moof',
+        '-frag_duration',
+        '500000',
+      );
+      const b = readFileSync(path);
+      expect(b.toString('latin1', 8, 12)).toBe('iso5');
+      // every sample duration in the fragments 16 times over (per sample in trun, or tfhd's default), and their start times
+      let forged = 0;
+      const kids = function* (from: number, to: number): Generator<[string, number, number]> {
+        for (let p = from; p + 8 <= to && b.readUInt32BE(p) >= 8; p += b.readUInt32BE(p))
+          yield [b.toString('latin1', p + 4, p + 8), p + 8, p + b.readUInt32BE(p)];
+      };
+      for (const [type, body, end] of kids(0, b.length)) {
+        if (type !== 'moof') continue;
+        for (const [t2, b2, e2] of kids(body, end)) {
+          if (t2 !== 'traf') continue;
+          for (const [t3, b3] of kids(b2, e2)) {
+            const flags = b.readUInt32BE(b3) & 0xffffff;
+            if (t3 === 'tfhd' && flags & 0x08) {
+              const q = b3 + 8 + (flags & 0x01 ? 8 : 0) + (flags & 0x02 ? 4 : 0);
+              b.writeUInt32BE(b.readUInt32BE(q) * 16, q);
+              forged++;
+            }
+            if (t3 === 'tfdt') {
+              // the fragment's start time to match (else ffmpeg drops most of the overlapping packets)
+              if (b[b3] === 1) b.writeBigUInt64BE(b.readBigUInt64BE(b3 + 4) * 16n, b3 + 4);
+              else b.writeUInt32BE(b.readUInt32BE(b3 + 4) * 16, b3 + 4);
+            }
+            if (t3 === 'trun' && flags & 0x100) {
+              const per = [0x100, 0x200, 0x400, 0x800].filter((x) => flags & x).length * 4;
+              let r = b3 + 8 + (flags & 0x01 ? 4 : 0) + (flags & 0x04 ? 4 : 0);
+              for (let i = 0; i < b.readUInt32BE(b3 + 4); i++, r += per) b.writeUInt32BE(b.readUInt32BE(r) * 16, r);
+              forged++;
+            }
+          }
+        }
+      }
+      expect(forged).toBeGreaterThan(10);
+      writeFileSync(path, b);
+      // before: 320 s (the brand not taken for MP4: music-metadata's length), then 120 s (each fragment
+      // sample taken at Opus's longest packet); ffmpeg decodes 20 s
+      const p = await probe(path);
+      expect(p.kind).toBe('audio');
+      expect(p.seconds!).toBeLessThanOrEqual(decoded(path) + 0.5);
     },
   );
 

@@ -5,7 +5,7 @@
  * codec's largest frame; a header's or table's count is a claim.
  */
 import { describe, expect, it } from 'vitest';
-import { appendFileSync, readFileSync, truncateSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { probeFile } from '../src/scan/probe/index.js';
@@ -373,6 +373,102 @@ describe('MPEG-TS over 64 MiB: a tail timestamp is a claim the frames read judge
     expect(p.seconds!).toBeGreaterThan(9);
     expect(p.seconds!).toBeLessThan(13);
     expect(p.error).toMatch(/timestamps span 2010 s, more than twice what the frames read hold/);
+  });
+});
+
+describe('MPEG-TS over 64 MiB, sparse: the bytes between the head and the tail hold no more than are allocated (attack round 13a)', () => {
+  itWith(
+    ['ffmpeg'],
+    'MP2 in the 16 windows read, holes between and a tail 6,000 s on is what its frames hold',
+    async () => {
+      const src = join(dir, 'long.ts');
+      spawnSync(
+        'ffmpeg',
+        ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=520'].concat([
+          '-c:a',
+          'mp2',
+          '-ar',
+          '16000',
+          '-b:a',
+          '128k',
+          '-f',
+          'mpegts',
+          src,
+        ]),
+      );
+      const b = readFileSync(src);
+      const [size, window] = [Math.floor((100 * 1024 * 1024) / 188) * 188, 2 * 1024 * 1024];
+      // where mpegts.ts reads: the head, 16 windows of 256 KiB spread between, the tail
+      const tailPos = Math.floor((size - window) / 188) * 188;
+      const gap = tailPos - window;
+      const wlen = Math.floor((256 * 1024) / 188) * 188;
+      const path = put(dir, 'windows.ts', b.subarray(0, window));
+      truncateSync(path, size);
+      const fd = openSync(path, 'r+');
+      let from = Math.ceil(window / 188) * 188;
+      for (let i = 0; i < 16; i++, from += wlen) {
+        const at = Math.floor((window + ((i + 0.5) * gap) / 16) / 188) * 188;
+        writeSync(fd, b, from, wlen, at);
+      }
+      const tail: Buffer[] = [];
+      const n = Math.floor((size - tailPos) / 188);
+      for (let p = b.length - 188 * n; p < b.length; p += 188) tail.push(shiftPts(b.subarray(p, p + 188), 6000));
+      writeSync(fd, Buffer.concat(tail), 0, n * 188, tailPos);
+      closeSync(fd);
+      expect(from).toBeLessThanOrEqual(b.length); // every window holds audio
+      // before: 6,500 s counted (the 16 windows' audio in proportion to 96 MiB, most of it a hole); ffmpeg
+      // decodes what the head, windows and tail hold
+      const p = await probe(path);
+      expect(p.kind).toBe('audio');
+      expect(p.seconds!).toBeLessThanOrEqual(2 * decoded(path) + 1);
+    },
+  );
+});
+
+// ---------------------------------------------------------------- Matroska
+
+describe('Matroska over 64 MiB, sparse: no more than its allocated bytes hold (attack round 13a)', () => {
+  itWith(['ffmpeg'], '20 s of Opus, a hole to 100 MiB and a last cluster 1,200 s on is about 20 s', async () => {
+    const live = join(dir, 'live.webm');
+    spawnSync(
+      'ffmpeg',
+      ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=20,volume=0.5'].concat([
+        '-c:a',
+        'libopus',
+        '-b:a',
+        '32k',
+        '-live',
+        '1',
+        '-f',
+        'webm',
+        live,
+      ]),
+    );
+    // a cluster at 1,200 s (Timecode, 4 bytes) of 100 blocks of 20 ms Opus packets (TOC 0xf8) on track 1
+    const packet = Buffer.alloc(60, 0x55);
+    packet[0] = 0xf8;
+    const blocks = Array.from({ length: 100 }, (_, i) => {
+      const head = Buffer.from([0xa3, 0xc0, 0x81, 0, 0, 0x80]);
+      head.writeInt16BE(i * 20, 3);
+      return Buffer.concat([head, packet]);
+    });
+    const timecode = Buffer.from([0xe7, 0x84, 0, 0, 0, 0]);
+    timecode.writeUInt32BE(1_200_000, 2);
+    const body = Buffer.concat([timecode, ...blocks]);
+    const size = Buffer.alloc(8);
+    size.writeBigUInt64BE(BigInt(body.length));
+    size[0] = 0x01;
+    const cluster = Buffer.concat([Buffer.from('1f43b675', 'hex'), size, body]);
+    const path = put(dir, 'hole.webm', readFileSync(live));
+    const total = 100 * 1024 * 1024;
+    truncateSync(path, total);
+    const fd = openSync(path, 'r+');
+    writeSync(fd, cluster, 0, cluster.length, total - cluster.length);
+    closeSync(fd);
+    // before: 1,202 s, the last cluster's timecode (the guard judged 110 KB allocated: up to 1,470 s)
+    const p = await probe(path);
+    expect(p.kind).toBe('audio');
+    expect(p.seconds!).toBeLessThanOrEqual(2 * decoded(path) + 1);
   });
 });
 

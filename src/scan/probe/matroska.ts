@@ -624,13 +624,19 @@ function heldByBytes(src: FileSource, h: Held, seconds: number): { seconds: numb
   }
   if (h.ns < 1e9 || h.bytes <= 0) return undefined; // too little seen to judge
   const perSecond = h.bytes / (h.ns / 1e9);
-  const capacity = (src.size - h.from) / perSecond;
-  if (seconds <= SLACK * capacity + 1) return undefined;
-  const bound = SLACK_LARGE * capacity + 1;
+  // a sparse file's holes hold no blocks: its allocated bytes are what can, and no more than what they
+  // hold is counted (20 s of Opus, a hole to 100 MiB and a last cluster 1,200 s on, 110 KB allocated,
+  // counted 1,202 s; attack round 13a). A partial download is such a file.
+  const sparse = src.allocated !== undefined && src.allocated < src.size;
+  const capacity = Math.max(0, (sparse ? src.allocated : src.size) - h.from) / perSecond;
+  if (seconds <= (sparse ? capacity : SLACK * capacity) + 1) return undefined;
+  const bound = sparse ? capacity : SLACK_LARGE * capacity + 1;
   if (seconds <= bound) return undefined;
   return {
     seconds: bound,
-    note: `the block times say ${seconds.toFixed(1)} s, more than the file's bytes hold at its blocks' rate (about ${capacity.toFixed(1)} s; forged timecodes?): counted at most ${SLACK_LARGE}x that`,
+    note: sparse
+      ? `the block times say ${seconds.toFixed(1)} s, more than the file's ${src.allocated} allocated bytes hold at its blocks' rate: counted that, about ${capacity.toFixed(1)} s`
+      : `the block times say ${seconds.toFixed(1)} s, more than the file's bytes hold at its blocks' rate (about ${capacity.toFixed(1)} s; forged timecodes?): counted at most ${SLACK_LARGE}x that`,
   };
 }
 

@@ -255,7 +255,12 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
     sampled += count(audioPayload(w, audio.pid, size, 0))?.seconds ?? 0;
     read += w.length;
   }
-  const byFrames = ends + (read ? (sampled * gap) / read : 0);
+  // in a sparse file the gap holds no more audio than its allocated bytes can (a hole holds none): 16
+  // windows of real MP3 where they are read, holes between, and tail timestamps forged to match the
+  // proportion counted 9,400 s of a 100 MiB file of 8.4 MB allocated, 1,527 s decoded (attack round 13a)
+  const gapLive =
+    src.allocated !== undefined ? Math.min(gap, Math.max(read, src.allocated - headBytes - tail.length)) : gap;
+  const byFrames = ends + (read ? (sampled * gapLive) / read : 0);
   const stamps = 'MPEG-TS: sized from the audio timestamps at the head and tail';
   return {
     kind: 'audio',
