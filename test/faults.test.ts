@@ -445,7 +445,9 @@ describe('signals and broken pipes', () => {
       const r = await held(['SIGINT', 'SIGINT'], (out) => ['--statements', join(out, 'st')]);
       expect(r.code).toBe(130);
       expect(r.out).toEqual([]);
-      expect(r.stderr).toMatch(/SIGINT again: stopped at once/);
+      // the second signal lands during the first one's stop (then "again"), or after it, when a fast
+      // machine has already cleaned up: either way nothing is left (CI once took the second way)
+      expect(r.stderr).toMatch(/SIGINT again: stopped at once|interrupted \(SIGINT\)/);
     },
     SLOW,
   );
