@@ -254,6 +254,16 @@ export async function parseArgs(
   return planRun(checked);
 }
 
+/** A file's device and inode, or undefined when it cannot be stat'ed (not there yet). */
+function fileId(path: string): string | undefined {
+  try {
+    const st = statSync(path);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * An output that is one of the run's inputs (--csv reg.csv --register reg.csv, through any spelling or
  * link) would replace the register or the facts the run was given with its summary: refused, exit 2.
@@ -262,19 +272,11 @@ function refuseOutputOnInput(
   outputs: readonly (readonly [string, string | undefined])[],
   inputs: readonly (readonly [string, string | undefined])[],
 ): void {
-  const id = (path: string): string | undefined => {
-    try {
-      const st = statSync(path);
-      return `${st.dev}:${st.ino}`;
-    } catch {
-      return undefined;
-    }
-  };
   for (const [inFlag, input] of inputs) {
-    const inId = input === undefined ? undefined : id(input);
+    const inId = input === undefined ? undefined : fileId(input);
     if (inId === undefined) continue;
     for (const [flag, target] of outputs)
-      if (target !== undefined && target !== '-' && id(target) === inId)
+      if (target !== undefined && target !== '-' && fileId(target) === inId)
         throw new UsageError(
           printable(
             `${flag} ${target} is the ${inFlag} file ${input!}; it would be replaced: write the output elsewhere`,
@@ -296,22 +298,14 @@ function refuseOutputOnJournal(
   casePath: string,
 ): void {
   const journal = `${casePath}-journal`;
-  const id = (path: string): string | undefined => {
-    try {
-      const st = statSync(path);
-      return `${st.dev}:${st.ino}`;
-    } catch {
-      return undefined;
-    }
-  };
   const place = (path: string): string | undefined => {
-    const folder = id(dirname(path));
+    const folder = fileId(dirname(path));
     return folder === undefined ? undefined : `${folder}/${basename(path)}`;
   };
-  const [jPlace, jId] = [place(journal), id(journal)];
+  const [jPlace, jId] = [place(journal), fileId(journal)];
   for (const [flag, target] of outputs) {
     if (target === undefined || target === '-') continue;
-    const tId = id(target);
+    const tId = fileId(target);
     if ((jPlace !== undefined && place(target) === jPlace) || (jId !== undefined && tId === jId))
       throw new UsageError(
         printable(
