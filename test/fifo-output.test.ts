@@ -63,6 +63,25 @@ function start(args: string[], root = tree) {
   };
 }
 
+/**
+ * Once the run says it waits for the FIFO's reader, send it signal; its exit code, or 'hung' when it
+ * has not ended 45 s later (generous for a loaded machine: before the fixes these runs never ended,
+ * whatever the wait). A run still alive at the end is killed.
+ */
+async function signalWhileWaiting(
+  run: ReturnType<typeof start>,
+  signal: NodeJS.Signals,
+): Promise<number | null | 'hung'> {
+  const hung = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 45_000).unref());
+  try {
+    expect(await Promise.race([run.said(/waiting for a reader of the FIFO/), hung]), run.stderr()).not.toBe('hung');
+    run.child.kill(signal);
+    return await Promise.race([run.exited, hung]);
+  } finally {
+    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+  }
+}
+
 describe('a FIFO as an output', () => {
   for (const [signal, code] of [
     ['SIGTERM', 143],
@@ -75,16 +94,7 @@ describe('a FIFO as an output', () => {
       mkfifo(fifo);
       // the CSV is opened (a temporary file and a lock in out/) before the FIFO holds the run
       const run = start(['--files', fifo, '--csv', join(out, 's.csv')]);
-      // generous (a loaded machine): before, the run never ended, whatever the wait
-      const hung = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 45_000).unref());
-      let result: number | null | 'hung';
-      try {
-        expect(await Promise.race([run.said(/waiting for a reader of the FIFO/), hung]), run.stderr()).not.toBe('hung');
-        run.child.kill(signal);
-        result = await Promise.race([run.exited, hung]);
-      } finally {
-        if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
-      }
+      const result = await signalWhileWaiting(run, signal);
       expect(result, run.stderr()).toBe(code);
       expect(run.stderr()).toMatch(new RegExp(`interrupted \\(${signal}\\) after 0 files; no output written`));
       expect(readdirSync(out)).toEqual([]); // no temporary file, no lock, no CSV
@@ -105,15 +115,7 @@ describe('a FIFO as an output', () => {
       mkfifo(fifo);
       // `leaktally --diff CASE --csv FIFO`: before, the wait for a reader ignored every stop signal
       const run = start([db, '--csv', fifo, '--json', join(out, 'd.json')], '--diff');
-      const hung = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 45_000).unref());
-      let result: number | null | 'hung';
-      try {
-        expect(await Promise.race([run.said(/waiting for a reader of the FIFO/), hung]), run.stderr()).not.toBe('hung');
-        run.child.kill(signal);
-        result = await Promise.race([run.exited, hung]);
-      } finally {
-        if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
-      }
+      const result = await signalWhileWaiting(run, signal);
       expect(result, run.stderr()).toBe(code);
       expect(run.stderr()).toMatch(new RegExp(`--diff: interrupted \\(${signal}\\); nothing written\n$`));
       // the case file and its journal; no JSON, no temporary file, no lock
