@@ -1262,9 +1262,10 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
     const body = b.indexOf(Buffer.from('a1dcab8c47a9cf118ee400c00c205365', 'hex')) + 24;
     const preroll = Number(b.readBigUInt64LE(body + 56));
     b.writeBigUInt64LE(BigInt((380 * 1000 + preroll) * 1e4), body + 40); // 380 s, under WMA's floor for 96 KB
-    // and the stream's byte rate forged to 1 byte/s: the last object "plays" for its size in seconds
+    // and the stream's byte rate (4,000 B/s) forged to a quarter, just over the least any WMA encoder
+    // writes at 16 kHz (a rate under that is unreadable: the next test): the last object "plays" 4x its time
     const sp = b.indexOf(Buffer.from('9107dcb7b7a9cf118ee600c00c205365', 'hex')) + 24;
-    b.writeUInt32LE(1, sp + 62);
+    b.writeUInt32LE(1000, sp + 62);
     writeFileSync(path, b);
     const p = await probe(path);
     const judge = decoded(path);
@@ -1363,6 +1364,38 @@ describe('forged container fields no checksum covers (attack round 8)', () => {
       // decodes nothing: the reservoir flag makes its data unreadable; now those 20 s at most
       expect(p.seconds ?? 0).toBeLessThanOrEqual(20.1);
       expect(decoded(path)).toBeLessThan(20.1);
+    },
+  );
+
+  itWith(
+    ['ffmpeg'],
+    "ASF: a WMA whose byte rate is under any encoder's is unreadable, not sized at that rate",
+    async () => {
+      const path = tone20('rate.wma', '-ar', '8000', '-c:a', 'wmav2', '-b:a', '32k');
+      const b = readFileSync(path);
+      const body = b.indexOf(Buffer.from('a1dcab8c47a9cf118ee400c00c205365', 'hex')) + 24;
+      const preroll = Number(b.readBigUInt64LE(body + 56));
+      const wf = b.indexOf(Buffer.from('9107dcb7b7a9cf118ee600c00c205365', 'hex')) + 24 + 54;
+      const blockAlign = b.readUInt16LE(wf + 12);
+      // round 13a's forgery: the reservoir flag, every time 15 times over, every frame count 15, and
+      // the byte rate (4,000 B/s) forged to 267 B/s so that the counts fit the bytes at that rate
+      b.writeUInt16LE(b.readUInt16LE(wf + 22) | 2, wf + 22);
+      expect(b.readUInt32LE(wf + 8)).toBe(4000);
+      b.writeUInt32LE(267, wf + 8);
+      const scale = (t: bigint): bigint => (t - BigInt(preroll) * 10_000n) * 15n + BigInt(preroll) * 10_000n;
+      b.writeBigUInt64LE(scale(b.readBigUInt64LE(body + 40)), body + 40);
+      b.writeBigUInt64LE(scale(b.readBigUInt64LE(body + 48)), body + 48);
+      eachAsfPayload(b, 0, (presAt, at, offset, l) => {
+        if (presAt !== undefined) b.writeUInt32LE(preroll + (b.readUInt32LE(presAt) - preroll) * 15, presAt);
+        for (let x = Math.ceil(offset / blockAlign) * blockAlign; x < offset + l; x += blockAlign)
+          b[at + x - offset] = (b[at + x - offset]! & 0xf0) | 15;
+      });
+      writeFileSync(path, b);
+      const p = await probe(path);
+      // was 300 s; ffmpeg decodes under 2 s of it
+      expect(decoded(path)).toBeLessThan(5);
+      expect(p.kind).toBe('unreadable');
+      expect(p.error).toMatch(/WMA byte rate of 2136 bit\/s, under any WMA encoder's at 8000 Hz/);
     },
   );
 

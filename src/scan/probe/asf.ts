@@ -73,6 +73,20 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   const base = { codec, sampleRate: audio.rate || undefined, channels: audio.channels || undefined };
   const total = playDuration - preroll;
   if (!(total > 0)) return { kind: 'unreadable', ...base, error: 'ASF header gives no length' };
+  // WMA 1 and 2 play at their stream's byte rate, and it is what bounds their superframes' frame counts
+  // (heldSeconds): forged low with the counts and the times to match, 93 KB of 32 kbit/s WMA counted
+  // 300 s, of which ffmpeg (whose decoder takes its framing from that rate) decodes 1.7 s (attack round
+  // 13a). A rate under any encoder's is a forged or broken header, not a recording
+  if (
+    (audio.tag === 0x160 || audio.tag === 0x161) &&
+    audio.rate > 0 &&
+    audio.avgBytes * 8 < WMA_MIN_BITS_PER_SAMPLE * audio.rate
+  )
+    return {
+      kind: 'unreadable',
+      ...base,
+      error: `WMA byte rate of ${audio.avgBytes * 8} bit/s, under any WMA encoder's at ${audio.rate} Hz (${Math.ceil(WMA_MIN_BITS_PER_SAMPLE * audio.rate)} bit/s): a forged or broken header`,
+    };
   // the data object follows the header: 24-byte object header, file id, packet count, 2 reserved
   const d = headerSize + 50 <= h.length ? h.subarray(headerSize, headerSize + 50) : src.read(headerSize, 50);
   if (d.length < 50 || !d.subarray(0, 16).equals(DATA)) {
@@ -135,6 +149,14 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   if (!(seconds > 0)) return { kind: 'unreadable', ...base, error: `no complete audio (${note})` };
   return { kind: 'audio', seconds, ...base, error: `${note}; estimated from the bytes` };
 }
+
+/**
+ * The least a WMA 1/2 stream's bit rate can be, in bits a second per sample a second (mono). The
+ * Windows Media Format SDK's encoder table goes no lower than 5 kbit/s at 8 kHz, 8 at 11.025, 10 at 16,
+ * 16 at 22.05, 22 at 32 and 32 at 44.1 kHz (mono; stereo asks more): 0.62 to 0.73 bits a sample.
+ * ffmpeg's encoder asks 24 kbit/s whatever the rate. Taken with room to spare below all of them.
+ */
+const WMA_MIN_BITS_PER_SAMPLE = 0.45;
 
 /** Packets read back from the last whole one when looking for the audio stream's end (and at most 4 MiB of them). */
 const SCAN_PACKETS = 256;
