@@ -9,6 +9,7 @@ import { appendFileSync, copyFileSync, readFileSync, readdirSync, rmSync, statSy
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { LEAK, SAMPLES, put, runCli, tempDir, wav } from './helpers.js';
+import { itWith } from './needs.js';
 
 const PATTERN = 'itell/*/*/*/*-{customer}-{caller}-{date:yyyyMMdd-HHmmss}-*';
 const DAY = 'itell/2019/02/01';
@@ -190,6 +191,45 @@ describe('--diff', () => {
       const after = statSync(inTree);
       expect([after.mtimeMs, after.ctimeMs]).toEqual([before.mtimeMs, before.ctimeMs]);
       expect(runCli(['--merge', join(dir, 'm.case'), join(dir, 's.case')], { cwd: '/' }).status).toBe(0);
+    },
+    SLOW,
+  );
+
+  itWith(
+    ['sqlite3'],
+    'a case file whose run holds its tree as a relative path (before the absolute one was kept) is refused, not guessed',
+    () => {
+      const dir = tempDir();
+      leakCopy(dir);
+      for (const a of [
+        ['--case', 'c.case'],
+        ['--case', 'c.case'],
+        ['--shard', '1/1', '--case', 's.case'],
+      ])
+        expect(runCli(['tree', '--tz', 'UTC', '--allow-incomplete', ...a], { cwd: dir }).status).toBe(0);
+      // as such a case file held it: the tree as given on the command line
+      for (const f of ['c.case', 's.case']) {
+        const r = spawnSync('sqlite3', ['-batch', join(dir, f), "UPDATE runs SET root = CAST('tree' AS BLOB)"], {
+          encoding: 'utf8',
+        });
+        expect(r.status, r.stderr).toBe(0);
+      }
+      const inTree = join(dir, 'tree', 'itell');
+      // from another working folder 'tree' names another folder: an output into the real tree would pass
+      for (const cwd of ['/', dir]) {
+        for (const args of [
+          ['--from', join(dir, 'c.case'), '--csv', join(inTree, 'f.csv')],
+          ['--diff', join(dir, 'c.case'), '--csv', join(dir, 'd.csv')],
+          ['--merge', join(dir, 'm.case'), join(dir, 's.case')],
+        ]) {
+          const r = runCli(args, { cwd });
+          expect(r.status, r.stderr).toBe(2);
+          expect(r.stderr).toMatch(/run [12] holds its tree as a relative path \("tree"\)/);
+        }
+      }
+      expect(readdirSync(inTree).sort()).toEqual(['2016', '2017', '2018', '2019']);
+      // nothing made beside them either (each case file's journal is kept between runs: docs/case.md)
+      expect(readdirSync(dir).sort()).toEqual(['c.case', 'c.case-journal', 's.case', 's.case-journal', 'tree']);
     },
     SLOW,
   );

@@ -11,8 +11,8 @@
  */
 import { hostname } from 'node:os';
 import { statSync } from 'node:fs';
-import { openCase, type Db } from './db.js';
-import { runs, type RunRow } from './store.js';
+import { CaseError, openCase, type Db } from './db.js';
+import { runs, treeOf, type RunRow } from './store.js';
 import { FILE_COLUMNS } from './schema.js';
 import { parseShard } from '../scan/place/shard.js';
 import { outputProblem } from '../report/output/target.js';
@@ -60,7 +60,13 @@ function readShard(path: string): ShardRun {
 /** The tree the shards scanned, where it is mounted here: the merged case file (and its lock) never goes in it. */
 function refuseInTree(out: string, shards: readonly ShardRun[]): void {
   for (const s of shards) {
-    const root = Buffer.from(s.run.root.buffer, s.run.root.byteOffset, s.run.root.byteLength).toString();
+    let root: string;
+    try {
+      root = treeOf(s.run);
+    } catch (e) {
+      if (e instanceof CaseError) throw new MergeError(`${s.path}: ${e.message}`);
+      throw e;
+    }
     const why = outputProblem(out, root);
     if (why?.startsWith('refusing to write into the evidence tree'))
       throw new MergeError(`${out}: the tree ${s.run.root_shown} that ${s.path} scanned is here: ${why}`);

@@ -2,7 +2,7 @@
  * Reading a case file back: its runs, a run's files and folders for a report without rescanning
  * (the engine's replayScan), and the files a resumed scan need not read again (the engine's KnownFiles).
  */
-import { openCase, type Db } from './db.js';
+import { CaseError, openCase, type Db } from './db.js';
 import { STORED_COLUMNS, pathBytes, storedFacts, type Int, type StoredRow } from './rows.js';
 import type { KnownFiles, ShardsMissing, StoredScan } from '../scan/engine.js';
 
@@ -31,6 +31,21 @@ const RUN_COLUMNS =
 
 export function runs(db: Db): RunRow[] {
   return db.all(`SELECT ${RUN_COLUMNS} FROM runs ORDER BY id`) as unknown as RunRow[];
+}
+
+/**
+ * The folder a run scanned, absolute, for a report made from the case file (--from, --diff, --merge)
+ * to keep its outputs out of it. A case file written before leaktally kept the tree's absolute path
+ * holds it as given ("tree"): from another working folder it names another folder, and an output
+ * into the real tree would pass the check, so such a run is refused (CaseError) rather than guessed.
+ */
+export function treeOf(run: RunRow): string {
+  const root = Buffer.from(run.root.buffer, run.root.byteOffset, run.root.byteLength).toString();
+  if (!root.startsWith('/'))
+    throw new CaseError(
+      `run ${run.id} holds its tree as a relative path (${JSON.stringify(run.root_shown)}), as leaktally did before it kept the tree's absolute path: where that tree is cannot be told from here, so no output could be kept out of it; scan the tree again with --case`,
+    );
+  return root;
 }
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0;

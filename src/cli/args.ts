@@ -13,7 +13,7 @@ import { addNotifyOptions, readNotifyOptions, type NotifyCli } from './notify-ar
 import { planRun, type CasePlan, type CheckedArgs, type DiffPlan, type MergePlan, type RunPlan } from './plan.js';
 import { parseShard, type Shard } from '../scan/place/shard.js';
 import { CaseError } from '../case/db.js';
-import { openCase, pickRun, runs, type RunRow } from '../case/store.js';
+import { openCase, pickRun, runs, treeOf, type RunRow } from '../case/store.js';
 import { FACTS_TEMPLATE } from '../report/notify/facts.js';
 
 export class UsageError extends Error {}
@@ -147,8 +147,12 @@ export async function parseArgs(
     const { run, since } = readFrom(String(o.from), o.run as string | undefined, o.since as string | undefined);
     casePlan = { mode: 'from', path: String(o.from), run, since };
     takeStoredOptions(cmd, o, run);
-    const root = Buffer.from(run.root.buffer, run.root.byteOffset, run.root.byteLength);
-    dir = root.toString();
+    try {
+      dir = treeOf(run);
+    } catch (e) {
+      if (e instanceof CaseError) throw new UsageError(`--from: ${printable(e.message)}`);
+      throw e;
+    }
     dirShown = run.root_shown;
   } else {
     if (o.run !== undefined) throw new UsageError('--run needs --from CASE or --diff CASE');

@@ -4,7 +4,7 @@
  */
 import { CaseError } from '../case/db.js';
 import { diffRuns } from '../case/diff.js';
-import { openCase, runs, type RunRow } from '../case/store.js';
+import { openCase, runs, treeOf, type RunRow } from '../case/store.js';
 import { EXIT, signalExitCode, stopSignals, type StopSignal } from '../report/exit.js';
 import {
   OutputInterrupted,
@@ -130,11 +130,12 @@ export async function runDiff(plan: DiffPlan): Promise<number> {
     let roots: string[] = [];
     try {
       const [before, after] = pick(runs(opened.db), d.path, d.to, d.since);
-      roots = [
-        ...new Set(
-          [before, after].map((r) => Buffer.from(r.root.buffer, r.root.byteOffset, r.root.byteLength).toString()),
-        ),
-      ];
+      try {
+        roots = [...new Set([before, after].map(treeOf))];
+      } catch (e) {
+        if (e instanceof CaseError) throw new DiffError(e.message);
+        throw e;
+      }
       const ob = options(before);
       const oa = options(after);
       const moved = PLACEMENT.filter((k) => JSON.stringify(ob[k] ?? null) !== JSON.stringify(oa[k] ?? null));
