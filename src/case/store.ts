@@ -3,6 +3,7 @@
  * (the engine's replayScan), and the files a resumed scan need not read again (the engine's KnownFiles).
  */
 import { CaseError, openCase, type Db } from './db.js';
+import { KnownStore } from './known.js';
 import { STORED_COLUMNS, pathBytes, storedFacts, type Int, type StoredRow } from './rows.js';
 import type { KnownFiles, ShardsMissing, StoredScan } from '../scan/engine.js';
 
@@ -130,26 +131,20 @@ export function knownFiles(
     const all = runs(db).filter((r) => sameBytes(r.root, root) && r.tool_version === version);
     const from = all[all.length - 1];
     if (!from) return undefined;
-    const rows = new Map<string, StoredRow>();
-    const st = db.prepare(
-      `SELECT ${STORED_COLUMNS} FROM files WHERE run = ? AND hard_link IS NULL AND dev IS NOT NULL`,
-    );
+    // held in typed arrays by a hash of the path (known.ts), not a row or a string a file; a damaged
+    // row is refused here, before the scan, not when the walk reaches it
+    const where = `FROM files WHERE run = ? AND hard_link IS NULL AND dev IS NOT NULL`;
+    const n = Number((db.get(`SELECT count(*) AS n ${where}`, [Number(from.id)]) as { n: number | bigint }).n);
+    const known = new KnownStore(n);
+    const st = db.prepare(`SELECT ${STORED_COLUMNS} ${where}`);
     try {
       for (const row of st.iterate([Number(from.id)])) {
-        const r = row as unknown as StoredRow;
-        rows.set(pathBytes(r.path).toString('latin1'), r);
+        const stored = storedFacts(row as unknown as StoredRow);
+        if (stored.facts) known.add(stored.rel.toString('latin1'), stored.facts);
       }
     } finally {
       st.finalize();
     }
-    const known = {
-      take(rel: string): string | undefined {
-        const row = rows.get(rel);
-        if (!row) return undefined;
-        rows.delete(rel);
-        return JSON.stringify(storedFacts(row).facts);
-      },
-    };
     return { known, from: Number(from.id) };
   } finally {
     db.close();
