@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { KnownStore } from '../src/case/known.js';
 import { openCase } from '../src/case/db.js';
 import { STORED_COLUMNS, storedFacts, type StoredRow } from '../src/case/rows.js';
+import type { FileFacts } from '../src/scan/probe/index.js';
 import { LEAK, runCli, tempDir } from './helpers.js';
 
 describe('KnownStore', () => {
@@ -37,14 +38,16 @@ describe('KnownStore', () => {
     expect([...kinds].sort()).toEqual(['audio', 'other', 'unreadable']);
     expect(rows.some((r) => r.json.includes('"error"'))).toBe(true);
     const store = new KnownStore(rows.length + 1);
-    for (const r of rows) store.add(r.rel, JSON.parse(r.json));
+    for (const r of rows) store.add(r.rel, JSON.parse(r.json) as FileFacts);
     // one path stored twice (as two paths with one hash would be): neither is handed out
     const twice = rows[0]!;
-    store.add(twice.rel, JSON.parse(twice.json));
+    store.add(twice.rel, JSON.parse(twice.json) as FileFacts);
     expect(store.take(twice.rel)).toBeUndefined();
     for (const r of rows.slice(1)) expect(store.take(r.rel)).toBe(r.json);
     for (const r of rows.slice(1)) expect(store.take(r.rel)).toBeUndefined();
     expect(store.take('no/such/file.wav')).toBeUndefined();
-    expect(() => store.add('one/more.wav', JSON.parse(twice.json))).toThrow(/more files than it was made for/);
+    expect(() => store.add('one/more.wav', JSON.parse(twice.json) as FileFacts)).toThrow(
+      /more files than it was made for/,
+    );
   });
 });
