@@ -53,6 +53,8 @@ interface Group {
   controller?: Controller;
   /** indexes into the engine's rows */
   parts: number[];
+  /** the register narrowed to its controller, made once */
+  register?: Register;
   row?: GroupRow;
   dirty: boolean;
 }
@@ -161,7 +163,9 @@ export class ControllerRows {
       g.dirty = false;
       changed = true;
       const parts = g.parts.map((i) => rows[i]!);
-      const register = g.controller ? registerOf(this.opts.register, [g.controller]) : this.emptyRegister;
+      const register = g.controller
+        ? (g.register ??= registerOf(this.opts.register, [g.controller]))
+        : this.emptyRegister;
       const report = notifyRows(parts, this.withCallers, { ...this.opts, register }, avail);
       g.row = groupRow(report.rows[0]!, parts);
     }

@@ -262,9 +262,8 @@ export function notifyRows(
  * now, the rows are built when they are taken (see NotifyReport).
  */
 class Report implements NotifyReport {
-  readonly total: NotifyRow;
-  readonly completeness?: RowCompleteness;
   readonly rowCount: number;
+  private summed?: NotifyRow;
   private built?: NotifyRow[];
   /** with a register: a customer's index in `customers`, to find a controller's keys' rows */
   private readonly index?: Map<string, number>;
@@ -278,13 +277,6 @@ class Report implements NotifyReport {
     readonly scope: ExportScopeInfo | undefined,
   ) {
     const o = options;
-    this.total = combine(
-      customers,
-      { kind: 'total', label: '(total)', keys: [], ...blank },
-      o,
-      availability,
-      withCallers,
-    );
     if (o.register) {
       const index = new Map<string, number>();
       let n = o.register.controllers.length;
@@ -299,7 +291,28 @@ class Report implements NotifyReport {
       this.index = index;
       this.rowCount = n;
     } else this.rowCount = customers.length;
-    if (gaps) this.completeness = judgeTotal(this.total, gaps);
+  }
+
+  /**
+   * Summed when first asked: the UI asks a report of one controller's keys for its row alone, and
+   * summing them twice (total and row) for each of 5,000 controllers at every snapshot held keys back
+   */
+  get total(): NotifyRow {
+    if (this.summed) return this.summed;
+    const total = combine(
+      this.customers,
+      { kind: 'total', label: '(total)', keys: [], ...blank },
+      this.options,
+      this.availability,
+      this.withCallers,
+    );
+    if (this.gaps) judgeTotal(total, this.gaps);
+    return (this.summed = total);
+  }
+
+  /** the whole run's completeness: the total's, judged with it */
+  get completeness(): RowCompleteness | undefined {
+    return this.gaps ? this.total.completeness : undefined;
   }
 
   get rows(): NotifyRow[] {
