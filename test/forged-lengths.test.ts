@@ -918,6 +918,31 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
     },
   );
 
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libmp3lame')],
+    'MP3: a Xing frame count more than twice the frames present counts those frames',
+    async () => {
+      // 2 s of VBR MP3 (its Xing frame first), the count set to 3,000 frames (216 s) and its byte
+      // count to the file's, then 200 KB of zeros for the guard's floor: it counted 216 s, ffmpeg decodes 2 s
+      const real = made('xing.mp3', '-c:a', 'libmp3lame', '-q:a', '9');
+      const b = Buffer.from(readFileSync(real));
+      const x = b.indexOf('Xing', 0, 'latin1');
+      expect(x).toBeGreaterThan(0);
+      expect(b.readUInt32BE(x + 4) & 3).toBe(3); // frames and bytes fields present
+      b.writeUInt32BE(3000, x + 8);
+      b.writeUInt32BE(b.length, x + 12);
+      const forged = put(dir, 'xing-forged.mp3', Buffer.concat([b, Buffer.alloc(200_000)]));
+      const judge = decoded(forged);
+      expect(judge).toBeLessThan(6);
+      const p = await probe(forged);
+      expect(p.kind).toBe('audio');
+      expect(p.seconds!).toBeLessThanOrEqual(2 * judge + 1);
+      expect(p.error).toMatch(/Xing header says .* \(a forged count\?\)/);
+      // the real file's count stands
+      expectNear(await probe(real), decoded(real), 0.15);
+    },
+  );
+
   const amr = (...frames: Buffer[]): Buffer => Buffer.concat([Buffer.from('#!AMR\n', 'latin1'), ...frames]);
   const NO_DATA = Buffer.from([(15 << 3) | 4]);
   const SID = Buffer.from([(8 << 3) | 4, 0x12, 0x34, 0x56, 0x78, 0x90]);
