@@ -1047,6 +1047,36 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
     expect(p).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/header claims/) });
   });
 
+  itWith(['ffmpeg'], 'AIFF-C: MACE 3:1 and 6:1 are the samples their bytes hold, whatever COMM claims', async () => {
+    const ext80 = Buffer.from('400bfa00000000000000', 'hex'); // 8000 Hz
+    for (const [codec, perByte] of [
+      ['MAC3', 3],
+      ['MAC6', 6],
+    ] as const) {
+      // 100 KB of MACE (any bytes decode) with COMM claiming 5x the frames they hold: it counted 450 s
+      // of MAC6 and 187.5 s of MAC3, ffmpeg decoding 75 s and 37.5 s (attack round 14a)
+      const comm = Buffer.concat([
+        Buffer.from([0, 1]),
+        u32be(100_000 * perByte * 5),
+        Buffer.from([0, 16]),
+        ext80,
+        Buffer.from(`${codec}\0\0`, 'latin1'),
+      ]);
+      const ssnd = Buffer.concat([Buffer.alloc(8), Buffer.alloc(100_000, 0x5a)]);
+      const body = Buffer.concat([Buffer.from('AIFC', 'latin1'), chunk('COMM', comm), chunk('SSND', ssnd)]);
+      const path = put(
+        dir,
+        `forged-${codec}.aifc`,
+        Buffer.concat([Buffer.from('FORM', 'latin1'), u32be(body.length), body]),
+      );
+      const judge = decoded(path);
+      expect(judge).toBeCloseTo((100_000 * perByte) / 8000, 1);
+      const p = await probe(path);
+      expect(p, codec).toMatchObject({ kind: 'audio', codec: `AIFF-C/${codec}` });
+      expect(p.seconds!).toBeCloseTo(judge, 1);
+    }
+  });
+
   it('CAF: packets claiming under a bit a frame are no codec’s', async () => {
     const desc = Buffer.alloc(32);
     desc.writeDoubleBE(8000, 0);
