@@ -1077,6 +1077,32 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
     }
   });
 
+  itWith(['ffmpeg'], 'CAF: MACE packets hold what the format fixes, whatever the description says', async () => {
+    for (const [codec, bpp, fpp, real] of [
+      ['MAC3', 2, 16, 37.5],
+      ['MAC6', 1, 8, 75],
+    ] as const) {
+      // 100 KB of MACE described as bpp bytes for fpp frames (over the format's 6): MAC3 counted 100 s,
+      // ffmpeg decoding 37.5 s (attack round 14a)
+      const desc = Buffer.alloc(32);
+      desc.writeDoubleBE(8000, 0);
+      desc.write(codec, 8, 'latin1');
+      desc.writeUInt32BE(bpp, 16);
+      desc.writeUInt32BE(fpp, 20);
+      desc.writeUInt32BE(1, 24);
+      const data = Buffer.alloc(4 + 100_000, 0x5a);
+      const path = put(
+        dir,
+        `forged-${codec}.caf`,
+        Buffer.concat([Buffer.from('caff\0\x01\0\0', 'latin1'), cafChunk('desc', desc), cafChunk('data', data)]),
+      );
+      expect(decoded(path)).toBeCloseTo(real, 1);
+      const p = await probe(path);
+      expect(p, codec).toMatchObject({ kind: 'audio', codec: `CAF/${codec}` });
+      expect(p.seconds!).toBeCloseTo(real, 1);
+    }
+  });
+
   it('CAF: packets claiming under a bit a frame are no codec’s', async () => {
     const desc = Buffer.alloc(32);
     desc.writeDoubleBE(8000, 0);
