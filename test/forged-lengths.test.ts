@@ -920,6 +920,29 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
 
   itWith(
     ['ffmpeg', ffmpegEncoder('libmp3lame')],
+    'MPEG audio in Matroska, MP4, AVI and MPEG-TS: frames whose side information no decoder accepts count nothing',
+    async () => {
+      // 512 KiB of `FF FB 10 00` (valid headers, big_values 511) remuxed by ffmpeg: each container
+      // counted 132 s, ffmpeg decoding none (attack round 14a); real MP3 remuxed the same way counts
+      const junk = put(dir, 'remux-headers.mp3', Buffer.alloc(512 * 1024, Buffer.from([0xff, 0xfb, 0x10, 0x00])));
+      const real = made('remux-real.mp3', '-c:a', 'libmp3lame', '-b:a', '32k');
+      for (const ext of ['mka', 'mp4', 'avi', 'ts']) {
+        const forged = join(dir, `remux-headers.${ext}`);
+        ffmpeg('-i', junk, '-c', 'copy', forged);
+        expect(decoded(forged), ext).toBe(0);
+        const p = await probe(forged);
+        expect(p.kind === 'unreadable' || p.seconds! <= 1, `${ext}: ${JSON.stringify(p)}`).toBe(true);
+        const honest = join(dir, `remux-real.${ext}`);
+        ffmpeg('-i', real, '-c', 'copy', '-strict', '-1', honest);
+        const q = await probe(honest);
+        expect(q.kind, ext).toBe('audio');
+        expect(Math.abs(q.seconds! - decoded(honest)), ext).toBeLessThan(0.1);
+      }
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libmp3lame')],
     'MP3: a Xing frame count more than twice the frames present counts those frames',
     async () => {
       // 2 s of VBR MP3 (its Xing frame first), the count set to 3,000 frames (216 s) and its byte

@@ -10,7 +10,7 @@
  * a hole to 70 MiB and a tail whose timestamps were 2,000 s on counted 2,010 s (attack round 9b, high).
  */
 import { adtsPayloadSeconds } from './adts.js';
-import { frameAt } from './mp3.js';
+import { frameAt, frameSeconds } from './mp3.js';
 import type { FileSource, ProbeResult } from './types.js';
 
 const WHOLE_MAX = 64 * 1024 * 1024;
@@ -135,7 +135,8 @@ function mpegPayloadSeconds(b: Buffer): { seconds: number; sampleRate: number; c
       rate = f!.sampleRate;
       ch = f!.channels;
     }
-    samples += f!.samples;
+    // a frame whose side information no decoder accepts holds nothing (frameSeconds)
+    if (frameSeconds(b, p, f!) > 0) samples += f!.samples;
     p += f!.size;
   }
   return samples ? { seconds: samples / rate, sampleRate: rate, channels: ch } : undefined;
