@@ -918,6 +918,54 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
     },
   );
 
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libmp3lame')],
+    'MPEG audio in Matroska, MP4, AVI and MPEG-TS: frames whose side information no decoder accepts count nothing',
+    async () => {
+      // 512 KiB of `FF FB 10 00` (valid headers, big_values 511) remuxed by ffmpeg: each container
+      // counted 132 s, ffmpeg decoding none (attack round 14a); real MP3 remuxed the same way counts
+      const junk = put(dir, 'remux-headers.mp3', Buffer.alloc(512 * 1024, Buffer.from([0xff, 0xfb, 0x10, 0x00])));
+      const real = made('remux-real.mp3', '-c:a', 'libmp3lame', '-b:a', '32k');
+      for (const ext of ['mka', 'mp4', 'avi', 'ts']) {
+        const forged = join(dir, `remux-headers.${ext}`);
+        ffmpeg('-i', junk, '-c', 'copy', forged);
+        expect(decoded(forged), ext).toBe(0);
+        const p = await probe(forged);
+        expect(p.kind === 'unreadable' || p.seconds! <= 1, `${ext}: ${JSON.stringify(p)}`).toBe(true);
+        const honest = join(dir, `remux-real.${ext}`);
+        ffmpeg('-i', real, '-c', 'copy', '-strict', '-1', honest);
+        const q = await probe(honest);
+        expect(q.kind, ext).toBe('audio');
+        expect(Math.abs(q.seconds! - decoded(honest)), ext).toBeLessThan(0.1);
+      }
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libmp3lame')],
+    'MP3: a Xing frame count more than twice the frames present counts those frames',
+    async () => {
+      // 2 s of VBR MP3 (its Xing frame first), the count set to 3,000 frames (216 s) and its byte
+      // count to the file's, then 200 KB of zeros for the guard's floor: it counted 216 s, ffmpeg decodes 2 s
+      const real = made('xing.mp3', '-c:a', 'libmp3lame', '-q:a', '9');
+      const b = Buffer.from(readFileSync(real));
+      const x = b.indexOf('Xing', 0, 'latin1');
+      expect(x).toBeGreaterThan(0);
+      expect(b.readUInt32BE(x + 4) & 3).toBe(3); // frames and bytes fields present
+      b.writeUInt32BE(3000, x + 8);
+      b.writeUInt32BE(b.length, x + 12);
+      const forged = put(dir, 'xing-forged.mp3', Buffer.concat([b, Buffer.alloc(200_000)]));
+      const judge = decoded(forged);
+      expect(judge).toBeLessThan(6);
+      const p = await probe(forged);
+      expect(p.kind).toBe('audio');
+      expect(p.seconds!).toBeLessThanOrEqual(2 * judge + 1);
+      expect(p.error).toMatch(/Xing header says .* \(a forged count\?\)/);
+      // the real file's count stands
+      expectNear(await probe(real), decoded(real), 0.15);
+    },
+  );
+
   const amr = (...frames: Buffer[]): Buffer => Buffer.concat([Buffer.from('#!AMR\n', 'latin1'), ...frames]);
   const NO_DATA = Buffer.from([(15 << 3) | 4]);
   const SID = Buffer.from([(8 << 3) | 4, 0x12, 0x34, 0x56, 0x78, 0x90]);
@@ -1020,6 +1068,62 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
       put(dir, 'forged.aifc', Buffer.concat([Buffer.from('FORM', 'latin1'), u32be(body.length), body])),
     );
     expect(p).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/header claims/) });
+  });
+
+  itWith(['ffmpeg'], 'AIFF-C: MACE 3:1 and 6:1 are the samples their bytes hold, whatever COMM claims', async () => {
+    const ext80 = Buffer.from('400bfa00000000000000', 'hex'); // 8000 Hz
+    for (const [codec, perByte] of [
+      ['MAC3', 3],
+      ['MAC6', 6],
+    ] as const) {
+      // 100 KB of MACE (any bytes decode) with COMM claiming 5x the frames they hold: it counted 450 s
+      // of MAC6 and 187.5 s of MAC3, ffmpeg decoding 75 s and 37.5 s (attack round 14a)
+      const comm = Buffer.concat([
+        Buffer.from([0, 1]),
+        u32be(100_000 * perByte * 5),
+        Buffer.from([0, 16]),
+        ext80,
+        Buffer.from(`${codec}\0\0`, 'latin1'),
+      ]);
+      const ssnd = Buffer.concat([Buffer.alloc(8), Buffer.alloc(100_000, 0x5a)]);
+      const body = Buffer.concat([Buffer.from('AIFC', 'latin1'), chunk('COMM', comm), chunk('SSND', ssnd)]);
+      const path = put(
+        dir,
+        `forged-${codec}.aifc`,
+        Buffer.concat([Buffer.from('FORM', 'latin1'), u32be(body.length), body]),
+      );
+      const judge = decoded(path);
+      expect(judge).toBeCloseTo((100_000 * perByte) / 8000, 1);
+      const p = await probe(path);
+      expect(p, codec).toMatchObject({ kind: 'audio', codec: `AIFF-C/${codec}` });
+      expect(p.seconds!).toBeCloseTo(judge, 1);
+    }
+  });
+
+  itWith(['ffmpeg'], 'CAF: MACE packets hold what the format fixes, whatever the description says', async () => {
+    for (const [codec, bpp, fpp, real] of [
+      ['MAC3', 2, 16, 37.5],
+      ['MAC6', 1, 8, 75],
+    ] as const) {
+      // 100 KB of MACE described as bpp bytes for fpp frames (over the format's 6): MAC3 counted 100 s,
+      // ffmpeg decoding 37.5 s (attack round 14a)
+      const desc = Buffer.alloc(32);
+      desc.writeDoubleBE(8000, 0);
+      desc.write(codec, 8, 'latin1');
+      desc.writeUInt32BE(bpp, 16);
+      desc.writeUInt32BE(fpp, 20);
+      desc.writeUInt32BE(1, 24);
+      const data = Buffer.alloc(4 + 100_000, 0x5a);
+      const path = put(
+        dir,
+        `forged-${codec}.caf`,
+        Buffer.concat([Buffer.from('caff\0\x01\0\0', 'latin1'), cafChunk('desc', desc), cafChunk('data', data)]),
+      );
+      expect(decoded(path)).toBeCloseTo(real, 1);
+      const p = await probe(path);
+      expect(p, codec).toMatchObject({ kind: 'audio', codec: `CAF/${codec}` });
+      expect(p.seconds!).toBeCloseTo(real, 1);
+    }
   });
 
   it('CAF: packets claiming under a bit a frame are no codec’s', async () => {

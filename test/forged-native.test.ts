@@ -519,6 +519,39 @@ describe('MPEG-TS audio a player finds is not "no audio track" (attack round 9b)
       }
     },
   );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('aac'), ffmpegEncoder('libmp3lame')],
+    'M2TS with AAC or MP3 as private data with no descriptor (ffmpeg writes them so) is the audio its frames hold',
+    async () => {
+      const tone = ['-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=5', '-ac', '1'];
+      for (const [name, codec, label] of [
+        ['aac.m2ts', 'aac', 'MPEG-TS/AAC'],
+        ['mp3.m2ts', 'libmp3lame', 'MPEG-TS/MPEG AUDIO'],
+      ] as const) {
+        const path = join(dir, name);
+        spawnSync('ffmpeg', [
+          '-v',
+          'error',
+          '-y',
+          ...tone,
+          '-c:a',
+          codec,
+          '-f',
+          'mpegts',
+          '-mpegts_m2ts_mode',
+          '1',
+          path,
+        ]);
+        // before: 'other', "MPEG-TS without an audio track" (attack round 14a); ffmpeg decodes 5.2 s
+        const judge = decoded(path);
+        expect(judge).toBeGreaterThan(4.9);
+        const p = await probe(path);
+        expect(p, name).toMatchObject({ kind: 'audio', codec: label });
+        expect(p.seconds!).toBeCloseTo(judge, 1);
+      }
+    },
+  );
 });
 
 // ---------------------------------------------------------------- AC-3, E-AC-3

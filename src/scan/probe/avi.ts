@@ -6,7 +6,7 @@
  * the chunk at its offset), sized by the stream's own format: MPEG audio, AC-3 and DTS by the frames
  * in them, PCM by its channels and bits, block codecs by strf, and strh only for the rest.
  */
-import { frameAt as mpegFrame } from './mp3.js';
+import { frameAt as mpegFrame, frameSeconds } from './mp3.js';
 import { checkedFrameAt as ac3Frame } from './ac3.js';
 import { dtsCoreFrame } from './matroska.js';
 import type { FileSource, ProbeResult } from './types.js';
@@ -286,7 +286,7 @@ const MPEG: Framer = {
   sync: 0xff,
   frame(b, p, stop) {
     const f = mpegFrame(b, p);
-    return f && p + f.size <= stop ? { size: f.size, seconds: f.samples / f.sampleRate } : undefined;
+    return f && p + f.size <= stop ? { size: f.size, seconds: frameSeconds(b, p, f) } : undefined;
   },
 };
 

@@ -63,7 +63,7 @@ const FLOORS: readonly Floor[] = [
   // such a file of digital silence is refused, as before; wavpack's own: 0.016)
   { match: /^WAVPACK$/, bps: 100, perSample: 0.003 },
   // AIFF-C and CAF codecs read from the header's counts: MAC6 (1.33 bit a sample) and QDesign's
-  // lowest rates (~0.3) are the cheapest; PCM, G.711, IMA4 and GSM are counted from their bytes
+  // lowest rates (~0.3) are the cheapest; PCM, G.711, IMA4 and GSM (and AIFF-C's MACE) are counted from their bytes
   { match: /^(AIFF|CAF)/, bps: 100, perSample: 0.2 },
   // anything else (Monkey's, TTA, TAK, DSD, Musepack …): far under any encoder's silence
   { match: /./, bps: 100 },

@@ -27,7 +27,7 @@ const MAX_TABLE = 16 * 1024 * 1024;
 
 /**
  * The packet a CAF format fixes itself, [bytes, frames], for the formats whose every frame costs the
- * same (G.711: a byte a sample; integer PCM: its bits; IMA4: 34 bytes a channel for 64 frames), as
+ * same (G.711: a byte a sample; integer PCM: its bits; IMA4: 34 bytes a channel for 64 frames; MACE), as
  * ffmpeg's caf demuxer and decoders take them whatever the description says; undefined for others.
  */
 function fixedPacket(d: { format: string; channels: number; bits: number }): [number, number] | undefined {
@@ -36,6 +36,10 @@ function fixedPacket(d: { format: string; channels: number; bits: number }): [nu
   if (d.format === 'ulaw' || d.format === 'alaw') return [ch, 1];
   if (d.format === 'lpcm' && [8, 16, 24, 32, 64].includes(d.bits)) return [(d.bits / 8) * ch, 1];
   if (d.format === 'ima4') return [34 * ch, 64];
+  // MACE 3:1 and 6:1: 2 bytes a channel hold 6 samples, or a byte 6 (ffmpeg's decoder); "2 bytes for
+  // 16 frames" of MAC3 counted 100 KB as 100 s, ffmpeg decoding 37.5 (attack round 14a)
+  if (d.format === 'MAC3') return [2 * ch, 6];
+  if (d.format === 'MAC6') return [ch, 6];
   return undefined;
 }
 
@@ -445,6 +449,10 @@ export function probeAiff(src: FileSource): ProbeResult | undefined {
       else if (codec === 'FL64') frames = Math.floor(present / (8 * c.channels));
       else if (codec === 'ULAW' || codec === 'ALAW') frames = Math.floor(present / c.channels);
       else if (codec === 'GSM') frames = Math.floor(present / (33 * c.channels)) * 160;
+      // MACE 3:1 and 6:1: a byte a channel holds 3 or 6 samples, as ffmpeg's decoder counts them; from
+      // COMM, a count 6x the bytes' counted 100 KB of MAC6 (75 s decoded) as 450 s (attack round 14a)
+      else if (codec === 'MAC3' || codec === 'MAC6')
+        frames = Math.floor((present * (codec === 'MAC3' ? 3 : 6)) / c.channels);
       else if (codec === 'IMA4') {
         // COMM counts packets of 64 frames, 34 bytes a channel
         return done(

@@ -8,7 +8,7 @@
  */
 import type { FileSource, ProbeResult } from './types.js';
 import type { Work } from './work.js';
-import { frameAt } from './mp3.js';
+import { frameAt, frameSeconds } from './mp3.js';
 import { frameHead } from './flac.js';
 import { checkedFrameAt as ac3Frame } from './ac3.js';
 
@@ -281,7 +281,7 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
     let p = data;
     let s = 0;
     for (let f = frameAt(b, p); f && p + f.size <= Math.min(end, b.length); f = frameAt(b, p)) {
-      s += f.samples / f.sampleRate;
+      s += frameSeconds(b, p, f);
       p += f.size;
     }
     return s * 1e9;

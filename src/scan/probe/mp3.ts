@@ -145,6 +145,16 @@ function sideInfoSane(b: Buffer, p: number, f: Frame): boolean {
   return mainBits <= (mainDataBegin + p + f.size - at - side) * 8;
 }
 
+/**
+ * The seconds the MPEG audio frame f at p (whole in b) holds: its samples, or none when its side
+ * information is no decoder's (sideInfoSane). The container readers (Matroska, MP4, AVI, MPEG-TS)
+ * walked frame headers alone: 2 MiB of `FF FB 10 00` remuxed by ffmpeg counted 527 s in each, ffmpeg
+ * decoding none (attack round 14a).
+ */
+export function frameSeconds(b: Buffer, p: number, f: Frame): number {
+  return sideInfoSane(b, p, f) ? f.samples / f.sampleRate : 0;
+}
+
 /** Complete frames from p on, resynchronising over junk; a frame cut by the buffer's end is not counted. */
 function walk(b: Buffer, p: number, ref: number): Walk {
   const w: Walk = { frames: 0, bytes: 0, cbr: true, bitrate: 0, end: p, bad: 0 };
@@ -282,9 +292,32 @@ export function probeMpeg(src: FileSource, start: number): ProbeResult | undefin
     const gapless = lh.delay !== undefined ? lh.delay + (lh.padding ?? 0) : 0;
     const totalSamples = Math.max(0, lh.frames * f.samples - gapless);
     const present = src.size - audioStart;
-    if (!lh.bytes || present >= lh.bytes) return { kind: 'audio', seconds: totalSamples / perSec, ...base };
-    // cut off: the frames present, after the length frame itself
     const after = audioStart + f.size;
+    if (!lh.bytes || present >= lh.bytes) {
+      const seconds = totalSamples / perSec;
+      // the frame count is a claim: a whole file up to WALK_MAX is walked, and a count more than twice
+      // the frames present (and a second) is counted by those frames. A count of 3,000 in 2 s of MP3
+      // with 200 KB of zeros after it (the byte count set to match) counted 216 s, ffmpeg decoding 2 s
+      // (attack round 14a)
+      if (present > WALK_MAX) return { kind: 'audio', seconds, ...base };
+      src.work.tick(1 + (present >> 12));
+      const w = whole ? walk(src.head, after, f.header) : walk(src.read(audioStart, present), f.size, f.header);
+      const walked = (w.frames * f.samples) / perSec;
+      if (seconds <= 2 * walked + 1) return { kind: 'audio', seconds, ...base };
+      if (!w.frames)
+        return {
+          kind: 'unreadable',
+          ...base,
+          error: `${lh.kind} header says ${fmtS(seconds)}; no audio frame after it`,
+        };
+      return {
+        kind: 'audio',
+        seconds: walked,
+        ...base,
+        error: `${lh.kind} header says ${fmtS(seconds)}, more than twice the ${w.frames} frames present hold (a forged count?): counted those frames`,
+      };
+    }
+    // cut off: the frames present, after the length frame itself
     let frames: number;
     let how: string;
     if (whole || present <= WALK_CUT_MAX) {

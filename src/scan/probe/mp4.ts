@@ -7,7 +7,7 @@ import { checkedFrameAt as ac3Frame } from './ac3.js';
 import { amrCounter } from './amr.js';
 import { frameHead } from './flac.js';
 import { dtsCoreFrame } from './matroska.js';
-import { frameAt } from './mp3.js';
+import { frameAt, frameSeconds } from './mp3.js';
 import { opusGranules } from './ogg.js';
 import type { FileSource } from './types.js';
 
@@ -433,7 +433,7 @@ function reader(moov: Buffer, e: number, end: number, out: Mp4Audio, oti: number
         let s = 0;
         let p = from;
         for (let f = frameAt(buf, p); f && p + f.size <= stop; f = frameAt(buf, p)) {
-          s += f.samples / f.sampleRate;
+          s += frameSeconds(buf, p, f);
           p += f.size;
         }
         // a sample longer than was read: its head's pace

@@ -10,7 +10,7 @@
  * a hole to 70 MiB and a tail whose timestamps were 2,000 s on counted 2,010 s (attack round 9b, high).
  */
 import { adtsPayloadSeconds } from './adts.js';
-import { frameAt } from './mp3.js';
+import { frameAt, frameSeconds } from './mp3.js';
 import type { FileSource, ProbeResult } from './types.js';
 
 const WHOLE_MAX = 64 * 1024 * 1024;
@@ -135,7 +135,8 @@ function mpegPayloadSeconds(b: Buffer): { seconds: number; sampleRate: number; c
       rate = f!.sampleRate;
       ch = f!.channels;
     }
-    samples += f!.samples;
+    // a frame whose side information no decoder accepts holds nothing (frameSeconds)
+    if (frameSeconds(b, p, f!) > 0) samples += f!.samples;
     p += f!.size;
   }
   return samples ? { seconds: samples / rate, sampleRate: rate, channels: ch } : undefined;
@@ -148,6 +149,9 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
   let audio: { pid: number; type: AudioType; streamType: number } | undefined;
   let sawPmt = false;
   let sawVideo = false;
+  // private-data streams (0x06) with no descriptor naming a codec: ffmpeg's M2TS muxer writes AAC and
+  // MP3 so, and players tell them by their first PES (sniffed below); else 5 s of AAC was "no audio track"
+  const privates = new Set<number>();
   const chunks: Buffer[] = [];
   let firstPts: number | undefined;
   let lastPes: Buffer[] = [];
@@ -168,6 +172,9 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
             }
             pmtPids = ids;
           }
+        } else if (privates.has(pk.pid) && pk.start) {
+          const type = sniff(pes(pk.payload)?.data);
+          if (type) audio = { pid: pk.pid, type, streamType: 0x06 };
         } else if (pmtPids.has(pk.pid) && pk.start) {
           const s = section(pk.payload);
           if (s?.[0] === 0x02 && s.length >= 12) {
@@ -184,12 +191,13 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
                   ? 'other'
                   : undefined);
               if (type && !audio) audio = { pid, type, streamType: st };
+              else if (st === 0x06 && !type) privates.add(pid);
               if (VIDEO_TYPES.has(st)) sawVideo = true;
               i += 5 + info;
             }
           }
         }
-        continue;
+        if (!audio) continue;
       }
       if (pk.pid !== audio.pid) continue;
       if (pk.start) {
@@ -273,6 +281,18 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
         ? `MPEG-TS: the audio timestamps span ${Math.round(byStamps)} s, more than twice what the frames read hold (the head, the tail, ${SAMPLES} windows between in proportion): estimated from those`
         : stamps,
   };
+}
+
+/**
+ * What a private-data stream's first PES holds, as ffmpeg's demuxer probes it: ADTS AAC (its sync word
+ * and layer 0), or MPEG audio (a frame header that the next frame's confirms); else not audio we read.
+ */
+function sniff(data: Buffer | undefined): AudioType | undefined {
+  if (!data || data.length < 7) return undefined;
+  if (data[0] === 0xff && (data[1]! & 0xf6) === 0xf0) return 'AAC';
+  const f = frameAt(data, 0);
+  if (f && (f.size + 4 > data.length || frameAt(data, f.size))) return 'MPEG';
+  return undefined;
 }
 
 /** The payload of every packet of one PID in a buffer of whole packets (PES headers and all: the frame readers resynchronise). */
