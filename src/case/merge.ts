@@ -67,9 +67,36 @@ function refuseInTree(out: string, shards: readonly ShardRun[]): void {
   }
 }
 
-/** Before the merge's lock is taken beside `out`: MergeError when out is inside the tree a shard scanned. */
+/**
+ * An existing `out` gets the merge as one run more, which `--from out` then reports (the last finished
+ * run). A case file that holds a run of another tree is refused: its next report would silently be of
+ * another leak (round 13b merged shards of tree Y into tree X's case file, exit 0, and `--from` reported
+ * Y). Runs of the shards' tree (an earlier merge of them, a scan of it) are fine. A tree is its root's
+ * bytes as a shard recorded it: a case file of the same tree mounted elsewhere is refused too.
+ */
+function refuseOtherTree(out: string, shards: readonly ShardRun[], at = out): void {
+  // missing, or empty (made by mktemp): SQLite makes it a case file
+  if (idOf(at) === undefined || statSync(at).size === 0) return;
+  const { db } = openCase(at, { create: false, shown: out });
+  try {
+    for (const r of runs(db))
+      if (!shards.some((s) => Buffer.compare(s.run.root, r.root) === 0))
+        throw new MergeError(
+          `${out} already holds run ${r.id}, of another tree (${r.root_shown}, not ${shards[0]!.run.root_shown}): the merge would be its last run and --from ${out} would report it; merge into a new case file`,
+        );
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Before the merge's lock is taken beside `out`: MergeError when out is inside the tree a shard scanned
+ * or holds runs of another tree.
+ */
 export function checkMergeOutput(out: string, inputs: readonly string[]): void {
-  refuseInTree(out, inputs.filter((p) => idOf(p) !== undefined).map(readShard));
+  const shards = inputs.filter((p) => idOf(p) !== undefined).map(readShard);
+  refuseInTree(out, shards);
+  if (shards.length && !inputs.some((p) => idOf(p) === idOf(out))) refuseOtherTree(out, shards);
 }
 
 export interface Merged {
@@ -134,6 +161,7 @@ export async function mergeCases(
         );
   }
   refuseInTree(out, shards);
+  refuseOtherTree(out, shards, at);
   const missing: number[] = [];
   for (let i = 1; i <= count; i++) if (!seen.has(i)) missing.push(i);
   // a shard whose scan did not finish (a shard with gaps of the tree's own, links or unreadable folders,
