@@ -204,6 +204,53 @@ describe('the case file', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/has no run 7 \(runs: 1 \(done, /);
   });
+  itWith(
+    ['sqlite3'],
+    'a case file damaged by another program (a table or a column dropped, options not JSON) is one line and exit 2',
+    () => {
+      const dir = tempDir();
+      const good = join(dir, 'good.case');
+      expect(runCli([LEAK, '--case', good, '--allow-incomplete']).status).toBe(0);
+      const shard = join(dir, 's1.case');
+      expect(runCli([LEAK, '--shard', '1/2', '--case', shard, '--allow-incomplete']).status).toBe(0);
+      // before: an internal error and a stack (exit 1); --merge also left a half-made run in its output
+      for (const [base, sql, args, msg] of [
+        [
+          good,
+          'DROP TABLE folders',
+          (c: string) => ['--from', c, '--csv', '-'],
+          /damaged case file: its table folders is missing/,
+        ],
+        [
+          good,
+          'ALTER TABLE files DROP COLUMN seconds',
+          (c: string) => ['--from', c, '--csv', '-'],
+          /its table files lacks the column seconds/,
+        ],
+        [
+          shard,
+          'DROP TABLE folders',
+          (c: string) => ['--merge', join(dir, 'm.case'), c],
+          /its table folders is missing/,
+        ],
+        [
+          shard,
+          "UPDATE runs SET options = '{'",
+          (c: string) => ['--merge', join(dir, 'm.case'), c],
+          /the options of its run 1 are not JSON/,
+        ],
+      ] as const) {
+        const c = join(dir, 'damaged.case');
+        writeFileSync(c, readFileSync(base));
+        sqlite(c, sql);
+        const r = runCli(args(c));
+        expect(r.status, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(msg);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(existsSync(join(dir, 'm.case'))).toBe(false);
+      }
+    },
+  );
 });
 
 /**

@@ -144,6 +144,47 @@ export function openCase(path: string, opts: { create: boolean; shown?: string }
   return { db, created };
 }
 
+/** Each table of a case file of this schema and its columns, from the migrations run in memory (once). */
+let expected: Map<string, string[]> | undefined;
+function schemaTables(): Map<string, string[]> {
+  if (expected) return expected;
+  const Database = library();
+  const mem = new Database(':memory:');
+  try {
+    for (const m of MIGRATIONS) mem.exec(m);
+    expected = tablesOf(mem);
+  } finally {
+    mem.close();
+  }
+  return expected;
+}
+
+function tablesOf(db: Db): Map<string, string[]> {
+  const names = db.all("SELECT name FROM sqlite_master WHERE type = 'table'") as { name: string }[];
+  return new Map(
+    names.map(({ name }) => [
+      name,
+      (db.all(`PRAGMA table_info("${name.replaceAll('"', '""')}")`) as { name: string }[]).map((c) => c.name),
+    ]),
+  );
+}
+
+/**
+ * A case file whose tables or columns another program dropped (the sqlite3 shell) is refused in one
+ * line when opened: before, the first query of the missing table ended the run with an internal error
+ * and a stack (`--from`), and `--merge` left a half-made run in its output (attack round 14b).
+ */
+function checkTables(db: Db, path: string): void {
+  const have = tablesOf(db);
+  for (const [table, columns] of schemaTables()) {
+    const there = have.get(table);
+    if (!there) throw new CaseError(`${path} is a damaged case file: its table ${table} is missing`);
+    const gone = columns.filter((c) => !there.includes(c));
+    if (gone.length)
+      throw new CaseError(`${path} is a damaged case file: its table ${table} lacks the column ${gone.join(', ')}`);
+  }
+}
+
 function migrate(db: Db, path: string, existing: boolean): void {
   const version = Number((db.get('PRAGMA user_version') as { user_version: number | bigint }).user_version);
   if (version > SCHEMA_VERSION)
@@ -173,4 +214,5 @@ function migrate(db: Db, path: string, existing: boolean): void {
       throw e;
     }
   }
+  checkTables(db, path);
 }

@@ -42,7 +42,12 @@ function readShard(path: string): ShardRun {
     let run: RunRow | undefined;
     for (let i = all.length - 1; i >= 0 && !run; i--) if (all[i]!.finished_at !== null) run = all[i];
     if (!run) throw new MergeError(`${path} holds no finished run: run its shard again with the same --case`);
-    const options = JSON.parse(run.options) as Record<string, unknown>;
+    let options: Record<string, unknown>;
+    try {
+      options = JSON.parse(run.options) as Record<string, unknown>;
+    } catch {
+      throw new MergeError(`${path} is a damaged case file: the options of its run ${run.id} are not JSON`);
+    }
     // parsed as the command line parses it: a forged "0/0" would make a merge of nothing whole
     const shard = typeof options.shard === 'string' ? parseShard(options.shard) : undefined;
     if (shard === undefined)
