@@ -299,7 +299,7 @@ describe('the export prompt', () => {
   });
   it('while the write is under way other keys do nothing; Esc or q cancel it, and its outcome says so', () => {
     const writing = drive(['e', { enter: true }]).s;
-    expect(drive(['x', { backspace: true }, '\t', { return: true }], writing).s).toEqual(writing);
+    expect(drive(['x', { backspace: true }, '\t', { enter: true }], writing).s).toEqual(writing);
     // before: Esc and q did nothing too, and an export to a FIFO no one read waited for ever (round 13b)
     for (const key of [{ escape: true }, 'q'] as const) {
       const cancelling = drive([key], writing).s;
