@@ -106,6 +106,37 @@ describe('the case file', () => {
     expect(readFileSync(join(dir, '2.csv'), 'utf8')).not.toBe(readFileSync(join(dir, '1.csv'), 'utf8'));
   });
 
+  itWith(
+    ['sqlite3'],
+    'a run after killed ones takes over the files of the last finished run and of every run since',
+    () => {
+      const dir = tempDir();
+      const tree = wavTree(dir, 60);
+      const db = join(dir, 'k.case');
+      expect(runCli([tree, '--case', db, '--csv', join(dir, '1.csv')]).status).toBe(0);
+      // two runs killed after it, as kill -9 leaves them: one with a third of the files, one before its
+      // first commit (no rows)
+      const copyRun = `INSERT INTO runs (started_at, zone, tool_version, host, root, root_shown, options, argv, outcome)
+      SELECT started_at, zone, tool_version, host, root, root_shown, options, argv, 'running' FROM runs WHERE id = 1`;
+      const columns = sqlite(db, "SELECT group_concat(name, ', ') FROM pragma_table_info('files') WHERE name != 'run'");
+      sqlite(
+        db,
+        `${copyRun}; INSERT INTO files (run, ${columns}) SELECT 2, ${columns} FROM files WHERE run = 1 AND rowid % 3 = 0; ${copyRun}`,
+      );
+      expect(
+        sqlite(
+          db,
+          'SELECT group_concat(n) FROM (SELECT (SELECT count(*) FROM files f WHERE f.run = r.id) n FROM runs r)',
+        ),
+      ).toBe('60,20,0');
+      // before: the last run alone (no rows): every file read again
+      const next = runCli([tree, '--case', db, '--csv', join(dir, '4.csv')]);
+      expect(next.status, next.stderr).toBe(0);
+      expect(next.stderr).toContain('60 files taken over unchanged from runs 1 to 3');
+      expect(runRow(db, 4)).toMatchObject({ outcome: 'done', files: '60', taken_over: '60', resumed_from: '3' });
+      expect(readFileSync(join(dir, '4.csv'), 'utf8')).toBe(readFileSync(join(dir, '1.csv'), 'utf8'));
+    },
+  );
   it('--from rebuilds every output without the tree, with its own options or new ones (pattern, depth, register, retention)', () => {
     const dir = tempDir();
     const tree = leakCopy(dir);
