@@ -137,6 +137,42 @@ describe('the case file', () => {
       expect(readFileSync(join(dir, '4.csv'), 'utf8')).toBe(readFileSync(join(dir, '1.csv'), 'utf8'));
     },
   );
+  itWith(
+    ['sqlite3'],
+    'a case file damaged in its middle (pages overwritten) is one line and exit 2, nothing written',
+    () => {
+      const dir = tempDir();
+      const tree = wavTree(dir, 2000);
+      const whole = join(dir, 'whole.case');
+      expect(runCli([tree, '--case', whole]).status).toBe(0);
+      const shards = [1, 2].map((i) => join(dir, `s${i}.case`));
+      for (const [i, s] of shards.entries())
+        expect(runCli([tree, '--shard', `${i + 1}/2`, '--case', s]).status).toBe(0);
+      const damage = (c: string): void => {
+        const bytes = readFileSync(c);
+        // 16 KiB of garbage from the middle on: the schema's first page is whole, the rows' pages are not
+        bytes.fill(0xde, bytes.length >> 1, (bytes.length >> 1) + 16384);
+        writeFileSync(c, bytes);
+      };
+      damage(whole);
+      damage(shards[1]!);
+      // before: an internal error and a stack, exit 1
+      for (const [args, msg] of [
+        [
+          ['--from', whole, '--csv', join(dir, 'out.csv')],
+          /^leaktally: --from: the case file is damaged: database disk image is malformed/,
+        ],
+        [[tree, '--case', whole, '--csv', join(dir, 'out.csv')], /^leaktally: --case: the case file is damaged: /],
+        [['--merge', join(dir, 'm.case'), ...shards], /^leaktally: --merge: .*s2\.case: the case file is damaged: /],
+      ] as const) {
+        const r = runCli([...args]);
+        expect(r.status, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(msg);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(existsSync(join(dir, 'out.csv'))).toBe(false);
+      }
+    },
+  );
   it('--from rebuilds every output without the tree, with its own options or new ones (pattern, depth, register, retention)', () => {
     const dir = tempDir();
     const tree = leakCopy(dir);

@@ -35,6 +35,15 @@ export type { Db };
 /** A case file that cannot be used: one line for the user. */
 export class CaseError extends Error {}
 
+/**
+ * An SQLite error met while a case file's rows are read, after it opened well (a page in the middle
+ * damaged: "database disk image is malformed"), as a CaseError: one line, not an internal error with
+ * a stack (attack round 14b); any other error as it is.
+ */
+export function damaged(e: unknown): unknown {
+  return e instanceof Error && e.name === 'SQLite3Error' ? new CaseError(`the case file is damaged: ${e.message}`) : e;
+}
+
 /** Make path if it is missing, readable by its owner only; true when it was made. */
 function ensureOwnerOnly(path: string): boolean {
   let fd: number;

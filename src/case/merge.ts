@@ -11,7 +11,7 @@
  */
 import { hostname } from 'node:os';
 import { statSync } from 'node:fs';
-import { openCase, type Db } from './db.js';
+import { CaseError, damaged, openCase, type Db } from './db.js';
 import { runs, type RunRow } from './store.js';
 import { FILE_COLUMNS } from './schema.js';
 import { parseShard } from '../scan/place/shard.js';
@@ -225,15 +225,17 @@ export async function mergeCases(
       if (stopped()) throw new MergeStopped();
       db.run('ATTACH DATABASE ? AS shard', [s.path]);
       try {
-        inTransaction(db, () => {
-          db.run(`INSERT INTO main.files (run, ${cols}) SELECT ?, ${cols} FROM shard.files WHERE run = ?`, [
-            run,
-            Number(s.run.id),
-          ]);
-          db.run('INSERT INTO merged_folders SELECT path, depth, error FROM shard.folders WHERE run = ?', [
-            Number(s.run.id),
-          ]);
-        });
+        readingShard(s.path, () =>
+          inTransaction(db, () => {
+            db.run(`INSERT INTO main.files (run, ${cols}) SELECT ?, ${cols} FROM shard.files WHERE run = ?`, [
+              run,
+              Number(s.run.id),
+            ]);
+            db.run('INSERT INTO merged_folders SELECT path, depth, error FROM shard.folders WHERE run = ?', [
+              Number(s.run.id),
+            ]);
+          }),
+        );
         const r = db.get(
           'SELECT files, taken_over, links_skipped, special_skipped, noatime_folders, noatime_files_refused FROM shard.runs WHERE id = ?',
           [Number(s.run.id)],
@@ -275,6 +277,17 @@ export async function mergeCases(
     return { run, count, missing, notWhole, whole, files: sums.files, roots, complete };
   } finally {
     db.close();
+  }
+}
+
+/** A shard's page damaged past its opening (SQLite: "malformed"): a MergeError naming it, not a stack. */
+function readingShard(path: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    const d = damaged(e);
+    if (d instanceof CaseError) throw new MergeError(`${path}: ${d.message}`);
+    throw e;
   }
 }
 

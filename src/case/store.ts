@@ -2,7 +2,7 @@
  * Reading a case file back: its runs, a run's files and folders for a report without rescanning
  * (the engine's replayScan), and the files a resumed scan need not read again (the engine's KnownFiles).
  */
-import { openCase, type Db } from './db.js';
+import { damaged, openCase, type Db } from './db.js';
 import { STORED_COLUMNS, pathBytes, storedFacts, type Int, type StoredRow } from './rows.js';
 import type { KnownFiles, ShardsMissing, StoredScan } from '../scan/engine.js';
 
@@ -46,6 +46,29 @@ export function pickRun(all: RunRow[], id?: number): RunRow | undefined {
 }
 
 /**
+ * A statement's rows for one run, read as they are needed; an SQLite error on the way (a damaged page)
+ * is a CaseError (db.ts), and the statement is finalized however the reading ends.
+ */
+function* rowsOf(db: Db, sql: string, run: number): Generator<unknown> {
+  let st: ReturnType<Db['prepare']> | undefined;
+  let failed = false;
+  try {
+    st = db.prepare(sql);
+    yield* st.iterate([run]);
+  } catch (e) {
+    failed = true;
+    throw damaged(e);
+  } finally {
+    try {
+      st?.finalize();
+    } catch (e) {
+      // finalize repeats the error the reading met (thrown above); alone, it is the damage
+      if (!failed) throw damaged(e);
+    }
+  }
+}
+
+/**
  * A run's files and folders, read as the engine walks them (streamed: a million rows are not held),
  * and what its row says of the walk. Close the database after the replay.
  */
@@ -67,28 +90,19 @@ export function storedScan(db: Db, run: RunRow): StoredScan {
     shardsMissing,
     files: {
       *[Symbol.iterator]() {
-        const st = db.prepare(`SELECT ${STORED_COLUMNS} FROM files WHERE run = ?`);
-        try {
-          for (const row of st.iterate([Number(run.id)])) yield storedFacts(row as unknown as StoredRow);
-        } finally {
-          st.finalize();
-        }
+        for (const row of rowsOf(db, `SELECT ${STORED_COLUMNS} FROM files WHERE run = ?`, Number(run.id)))
+          yield storedFacts(row as unknown as StoredRow);
       },
     },
     folders: {
       *[Symbol.iterator]() {
-        const st = db.prepare('SELECT path, depth, error FROM folders WHERE run = ?');
-        try {
-          for (const row of st.iterate([Number(run.id)])) {
-            const r = row as unknown as { path: string | Uint8Array; depth: number | bigint; error: string | null };
-            yield {
-              rel: pathBytes(r.path),
-              depth: Number(r.depth),
-              error: r.error ?? undefined,
-            };
-          }
-        } finally {
-          st.finalize();
+        for (const row of rowsOf(db, 'SELECT path, depth, error FROM folders WHERE run = ?', Number(run.id))) {
+          const r = row as unknown as { path: string | Uint8Array; depth: number | bigint; error: string | null };
+          yield {
+            rel: pathBytes(r.path),
+            depth: Number(r.depth),
+            error: r.error ?? undefined,
+          };
         }
       },
     },
@@ -121,19 +135,13 @@ export function knownFiles(
     let first = all.length - 1;
     while (first > 0 && all[first]!.finished_at === null) first--;
     const rows = new Map<string, StoredRow>();
-    const st = db.prepare(
-      `SELECT ${STORED_COLUMNS} FROM files WHERE run = ? AND hard_link IS NULL AND dev IS NOT NULL`,
-    );
-    try {
-      // oldest first: a later run's row of a file replaces an earlier one's
-      for (const run of all.slice(first))
-        for (const row of st.iterate([Number(run.id)])) {
-          const r = row as unknown as StoredRow;
-          rows.set(pathBytes(r.path).toString('latin1'), r);
-        }
-    } finally {
-      st.finalize();
-    }
+    const sql = `SELECT ${STORED_COLUMNS} FROM files WHERE run = ? AND hard_link IS NULL AND dev IS NOT NULL`;
+    // oldest first: a later run's row of a file replaces an earlier one's
+    for (const run of all.slice(first))
+      for (const row of rowsOf(db, sql, Number(run.id))) {
+        const r = row as StoredRow;
+        rows.set(pathBytes(r.path).toString('latin1'), r);
+      }
     const known = {
       take(rel: string): string | undefined {
         const row = rows.get(rel);
