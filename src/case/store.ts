@@ -49,22 +49,35 @@ export function pickRun(all: RunRow[], id?: number): RunRow | undefined {
  * A statement's rows for one run, read as they are needed; an SQLite error on the way (a damaged page)
  * is a CaseError (db.ts), and the statement is finalized however the reading ends.
  */
-function* rowsOf(db: Db, sql: string, run: number): Generator<unknown> {
-  let st: ReturnType<Db['prepare']> | undefined;
-  let failed = false;
+function* rowsOf(db: Db, sql: string, run: number): Generator {
+  let st: ReturnType<Db['prepare']>;
   try {
     st = db.prepare(sql);
-    yield* st.iterate([run]);
   } catch (e) {
-    failed = true;
+    throw damaged(e);
+  }
+  let read = false;
+  try {
+    yield* st.iterate([run]);
+    read = true;
+  } catch (e) {
     throw damaged(e);
   } finally {
-    try {
-      st?.finalize();
-    } catch (e) {
-      // finalize repeats the error the reading met (thrown above); alone, it is the damage
-      if (!failed) throw damaged(e);
-    }
+    // stopped early, or failed (finalize repeats the error thrown above)
+    if (!read) finalizeQuietly(st);
+  }
+  try {
+    st.finalize();
+  } catch (e) {
+    throw damaged(e);
+  }
+}
+
+function finalizeQuietly(st: ReturnType<Db['prepare']>): void {
+  try {
+    st.finalize();
+  } catch {
+    /* the reading's own error was thrown */
   }
 }
 
@@ -91,13 +104,13 @@ export function storedScan(db: Db, run: RunRow): StoredScan {
     files: {
       *[Symbol.iterator]() {
         for (const row of rowsOf(db, `SELECT ${STORED_COLUMNS} FROM files WHERE run = ?`, Number(run.id)))
-          yield storedFacts(row as unknown as StoredRow);
+          yield storedFacts(row as StoredRow);
       },
     },
     folders: {
       *[Symbol.iterator]() {
         for (const row of rowsOf(db, 'SELECT path, depth, error FROM folders WHERE run = ?', Number(run.id))) {
-          const r = row as unknown as { path: string | Uint8Array; depth: number | bigint; error: string | null };
+          const r = row as { path: string | Uint8Array; depth: number | bigint; error: string | null };
           yield {
             rel: pathBytes(r.path),
             depth: Number(r.depth),
