@@ -106,6 +106,73 @@ describe('the case file', () => {
     expect(readFileSync(join(dir, '2.csv'), 'utf8')).not.toBe(readFileSync(join(dir, '1.csv'), 'utf8'));
   });
 
+  itWith(
+    ['sqlite3'],
+    'a run after killed ones takes over the files of the last finished run and of every run since',
+    () => {
+      const dir = tempDir();
+      const tree = wavTree(dir, 60);
+      const db = join(dir, 'k.case');
+      expect(runCli([tree, '--case', db, '--csv', join(dir, '1.csv')]).status).toBe(0);
+      // two runs killed after it, as kill -9 leaves them: one with a third of the files, one before its
+      // first commit (no rows)
+      const copyRun = `INSERT INTO runs (started_at, zone, tool_version, host, root, root_shown, options, argv, outcome)
+      SELECT started_at, zone, tool_version, host, root, root_shown, options, argv, 'running' FROM runs WHERE id = 1`;
+      const columns = sqlite(db, "SELECT group_concat(name, ', ') FROM pragma_table_info('files') WHERE name != 'run'");
+      sqlite(
+        db,
+        `${copyRun}; INSERT INTO files (run, ${columns}) SELECT 2, ${columns} FROM files WHERE run = 1 AND rowid % 3 = 0; ${copyRun}`,
+      );
+      expect(
+        sqlite(
+          db,
+          'SELECT group_concat(n) FROM (SELECT (SELECT count(*) FROM files f WHERE f.run = r.id) n FROM runs r)',
+        ),
+      ).toBe('60,20,0');
+      // before: the last run alone (no rows): every file read again
+      const next = runCli([tree, '--case', db, '--csv', join(dir, '4.csv')]);
+      expect(next.status, next.stderr).toBe(0);
+      expect(next.stderr).toContain('60 files taken over unchanged from runs 1 to 3');
+      expect(runRow(db, 4)).toMatchObject({ outcome: 'done', files: '60', taken_over: '60', resumed_from: '3' });
+      expect(readFileSync(join(dir, '4.csv'), 'utf8')).toBe(readFileSync(join(dir, '1.csv'), 'utf8'));
+    },
+  );
+  itWith(
+    ['sqlite3'],
+    'a case file damaged in its middle (pages overwritten) is one line and exit 2, nothing written',
+    () => {
+      const dir = tempDir();
+      const tree = wavTree(dir, 2000);
+      const whole = join(dir, 'whole.case');
+      expect(runCli([tree, '--case', whole]).status).toBe(0);
+      const shards = [1, 2].map((i) => join(dir, `s${i}.case`));
+      for (const [i, s] of shards.entries())
+        expect(runCli([tree, '--shard', `${i + 1}/2`, '--case', s]).status).toBe(0);
+      const damage = (c: string): void => {
+        const bytes = readFileSync(c);
+        // 16 KiB of garbage from the middle on: the schema's first page is whole, the rows' pages are not
+        bytes.fill(0xde, bytes.length >> 1, (bytes.length >> 1) + 16384);
+        writeFileSync(c, bytes);
+      };
+      damage(whole);
+      damage(shards[1]!);
+      // before: an internal error and a stack, exit 1
+      for (const [args, msg] of [
+        [
+          ['--from', whole, '--csv', join(dir, 'out.csv')],
+          /^leaktally: --from: the case file is damaged: database disk image is malformed/,
+        ],
+        [[tree, '--case', whole, '--csv', join(dir, 'out.csv')], /^leaktally: --case: the case file is damaged: /],
+        [['--merge', join(dir, 'm.case'), ...shards], /^leaktally: --merge: .*s2\.case: the case file is damaged: /],
+      ] as const) {
+        const r = runCli([...args]);
+        expect(r.status, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(msg);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(existsSync(join(dir, 'out.csv'))).toBe(false);
+      }
+    },
+  );
   it('--from rebuilds every output without the tree, with its own options or new ones (pattern, depth, register, retention)', () => {
     const dir = tempDir();
     const tree = leakCopy(dir);
@@ -204,6 +271,53 @@ describe('the case file', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/has no run 7 \(runs: 1 \(done, /);
   });
+  itWith(
+    ['sqlite3'],
+    'a case file damaged by another program (a table or a column dropped, options not JSON) is one line and exit 2',
+    () => {
+      const dir = tempDir();
+      const good = join(dir, 'good.case');
+      expect(runCli([LEAK, '--case', good, '--allow-incomplete']).status).toBe(0);
+      const shard = join(dir, 's1.case');
+      expect(runCli([LEAK, '--shard', '1/2', '--case', shard, '--allow-incomplete']).status).toBe(0);
+      // before: an internal error and a stack (exit 1); --merge also left a half-made run in its output
+      for (const [base, sql, args, msg] of [
+        [
+          good,
+          'DROP TABLE folders',
+          (c: string) => ['--from', c, '--csv', '-'],
+          /damaged case file: its table folders is missing/,
+        ],
+        [
+          good,
+          'ALTER TABLE files DROP COLUMN seconds',
+          (c: string) => ['--from', c, '--csv', '-'],
+          /its table files lacks the column seconds/,
+        ],
+        [
+          shard,
+          'DROP TABLE folders',
+          (c: string) => ['--merge', join(dir, 'm.case'), c],
+          /its table folders is missing/,
+        ],
+        [
+          shard,
+          "UPDATE runs SET options = '{'",
+          (c: string) => ['--merge', join(dir, 'm.case'), c],
+          /the options of its run 1 are not JSON/,
+        ],
+      ] as const) {
+        const c = join(dir, 'damaged.case');
+        writeFileSync(c, readFileSync(base));
+        sqlite(c, sql);
+        const r = runCli(args(c));
+        expect(r.status, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(msg);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(existsSync(join(dir, 'm.case'))).toBe(false);
+      }
+    },
+  );
 });
 
 /**

@@ -1,7 +1,7 @@
 /**
  * A resumed scan's store of the files an earlier run read (src/case/known.ts): each file's facts
  * handed out exactly as the row gives them (the readers compare them with the file as it is now), once,
- * and a path the store cannot tell from another never handed out. Real rows: a case file written by
+ * and a path stored again handed out as it was stored last. Real rows: a case file written by
  * the CLI over a copy of samples/leak (audio, other and unreadable files, errors, embedded dates).
  */
 import { describe, expect, it } from 'vitest';
@@ -39,9 +39,11 @@ describe('KnownStore', () => {
     expect(rows.some((r) => r.json.includes('"error"'))).toBe(true);
     const store = new KnownStore(rows.length + 1);
     for (const r of rows) store.add(r.rel, JSON.parse(r.json) as FileFacts);
-    // one path stored twice (as two paths with one hash would be): neither is handed out
+    // one path stored again (a later run's row of the file): the later facts are handed out
     const twice = rows[0]!;
-    store.add(twice.rel, JSON.parse(twice.json) as FileFacts);
+    const later = { ...(JSON.parse(twice.json) as FileFacts), mtimeMs: 1 };
+    store.add(twice.rel, later);
+    expect(store.take(twice.rel)).toBe(JSON.stringify(later));
     expect(store.take(twice.rel)).toBeUndefined();
     for (const r of rows.slice(1)) expect(store.take(r.rel)).toBe(r.json);
     for (const r of rows.slice(1)) expect(store.take(r.rel)).toBeUndefined();

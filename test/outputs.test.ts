@@ -26,6 +26,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { CLI, LEAK, csvObjects, put, runCli, tempDir } from './helpers.js';
 import { parseRegister, RegisterError } from '../src/report/notify/register.js';
 import { parseAsOf } from '../src/report/notify/retention.js';
@@ -739,6 +740,55 @@ describe('19.8 and 19.9: the register', () => {
           `leaktally: --register: waiting for a writer of the FIFO ${fifo}\nleaktally: interrupted (${signal}) before the scan began; nothing written\n`,
         );
         expect(readdirSync(out)).toEqual(['reg.fifo']);
+      }
+    },
+    SLOW,
+  );
+  it(
+    'a signal while Node still loads the modules (the first half second): the same one line, ended by that signal',
+    async () => {
+      // A module-loading hook holds the load of args.js (the first heavy module) until the process
+      // ends, and says when it got there: the signal is sent while the modules load. Before, every
+      // module was a static import of main.ts, loaded before any of its code ran: no listener yet,
+      // the default action ended the process with no line.
+      const dir = tempDir();
+      const hooks = join(dir, 'hooks.mjs');
+      writeFileSync(
+        hooks,
+        `import { writeFileSync } from 'node:fs';
+export async function load(url, context, next) {
+  if (url.endsWith('/cli/args.js')) {
+    writeFileSync(process.env.LT_MARK, 'loading');
+    await new Promise((r) => setTimeout(r, 120000));
+  }
+  return next(url, context);
+}
+`,
+      );
+      const register = join(dir, 'register.mjs');
+      writeFileSync(
+        register,
+        `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+      );
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        const out = tempDir();
+        const mark = join(dir, `mark-${signal}`);
+        const child = spawn(
+          process.execPath,
+          ['--import', pathToFileURL(register).href, CLI, LEAK, '--csv', join(out, 's.csv')],
+          {
+            env: { ...process.env, CI: '1', TZ: 'UTC', NODE_ENV: 'production', LT_MARK: mark },
+            stdio: ['ignore', 'ignore', 'pipe'],
+          },
+        );
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        await until(() => existsSync(mark) || child.exitCode !== null, 'the load of args.js');
+        child.kill(signal);
+        const ended = await new Promise((r) => child.on('close', (code, sig) => r([code, sig])));
+        expect(ended).toEqual([null, signal]);
+        expect(stderr).toBe(`leaktally: interrupted (${signal}) before the scan began; nothing written\n`);
+        expect(readdirSync(out)).toEqual([]);
       }
     },
     SLOW,

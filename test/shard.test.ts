@@ -148,4 +148,33 @@ describe('--shard and --merge', () => {
     expect(forged.status).toBe(2);
     expect(forged.stderr).toMatch(/names no shard leaktally makes/);
   });
+  it('a merge into a case file holding runs of another tree is refused; into one of the same tree it is one run more', () => {
+    const dir = tempDir();
+    const root = tree(dir);
+    // two shards of the tree, and another tree (two customers) scanned into a case file of its own
+    for (const i of [1, 2])
+      expect(
+        runCli([root, '--tz', 'UTC', '--allow-incomplete', '--shard', `${i}/2`, '--case', join(dir, `s${i}.case`)])
+          .status,
+      ).toBe(0);
+    const other = join(dir, 'other');
+    put(other, 'anna/a.wav', wav({ tag: 7, rate: 8000, bits: 8, dataBytes: 8000 }));
+    put(other, 'bert/b.wav', wav({ tag: 7, rate: 8000, bits: 8, dataBytes: 8000 }));
+    const foreign = join(dir, 'other.case');
+    expect(runCli([other, '--tz', 'UTC', '--case', foreign]).status).toBe(0);
+    const before = readFileSync(foreign);
+    // before: exit 0, the merge became the case file's last run and --from reported the shards' tree
+    const into = runCli(['--merge', foreign, join(dir, 's1.case'), join(dir, 's2.case')]);
+    expect(into.status).toBe(2);
+    expect(into.stderr).toMatch(
+      /^leaktally: --merge: .*other\.case already holds run 1, of another tree \(.*other, not .*tree\).*merge into a new case file\n$/,
+    );
+    expect(readFileSync(foreign).equals(before)).toBe(true);
+    expect(sqlite(foreign, 'SELECT count(*) FROM runs')).toBe('1');
+    // merged again into the case file of an earlier (partial) merge of the same shards: one run more
+    const all = join(dir, 'all.case');
+    expect(runCli(['--merge', all, join(dir, 's1.case')]).status).toBe(3);
+    expect(runCli(['--merge', all, join(dir, 's1.case'), join(dir, 's2.case'), '--allow-incomplete']).status).toBe(0);
+    expect(sqlite(all, 'SELECT group_concat(outcome) FROM runs')).toBe('incomplete,done');
+  });
 });

@@ -352,6 +352,41 @@ describeWith(['tmux'], 'the UI in a real terminal', () => {
     }
   }, 120_000);
 
+  it('Esc or q while an export waits for a FIFO that has no reader: the export is cancelled, the UI stays', async () => {
+    for (const key of ['Escape', 'q']) {
+      const t = ui(`fifo-${key}`, 100, 30, LEAK);
+      try {
+        await waitFor(() => t.screen().includes('done 100%'), 'the table', t.screen);
+        const fifo = join(t.cwd, 'ff');
+        expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+        t.keys('e');
+        await waitFor(() => t.screen().includes('Export the summary'), 'the export prompt', t.screen);
+        t.keys('C-u');
+        t.keys('-l', fifo);
+        t.keys('Enter');
+        await waitFor(() => t.screen().includes('y replaces it'), 'the question to replace', t.screen);
+        t.keys('y');
+        await waitFor(() => t.screen().includes('writing'), 'the export under way', t.screen);
+        // before: Esc and q did nothing while the export waited (only Ctrl-C, which quits; round 13b)
+        t.keys(key);
+        await waitFor(() => t.screen().includes('cancelled'), 'the export cancelled', t.screen);
+        expect(t.screen()).not.toContain('writing');
+        expect(t.exitCode()).toBeUndefined();
+        // the prompt's next Esc goes back to the table; q quits there (nothing exported: it asks)
+        t.keys('Escape');
+        await waitFor(() => !t.screen().includes('Export the summary'), 'the table again', t.screen);
+        t.keys('q');
+        await waitFor(() => t.screen().includes('nothing has been exported'), 'the question', t.screen);
+        t.keys('y');
+        await waitFor(() => t.exitCode() !== undefined, 'the exit', t.screen);
+        expect(t.exitCode()).toBe('0');
+        expect(readdirSync(t.cwd).filter((f) => f.includes('.tmp-'))).toEqual([]);
+      } finally {
+        t.kill();
+      }
+    }
+  }, 240_000);
+
   it('NO_COLOR: no colour escapes on screen', async () => {
     const t = ui('nc', 80, 24, LEAK, '', 'NO_COLOR=1 FORCE_COLOR=1');
     const screen = (): string => tmux('capture-pane', '-t', t.session, '-p', '-e');

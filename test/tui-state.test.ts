@@ -297,9 +297,23 @@ describe('the export prompt', () => {
       exportStatus: undefined,
     });
   });
-  it('keys do nothing while the write is under way', () => {
+  it('while the write is under way other keys do nothing; Esc or q cancel it, and its outcome says so', () => {
     const writing = drive(['e', { enter: true }]).s;
-    expect(drive([{ escape: true }, 'q'], writing).s).toEqual(writing);
+    expect(drive(['x', { backspace: true }, '\t', { enter: true }], writing).s).toEqual(writing);
+    // before: Esc and q did nothing too, and an export to a FIFO no one read waited for ever (round 13b)
+    for (const key of [{ escape: true }, 'q'] as const) {
+      const cancelling = drive([key], writing).s;
+      expect(cancelling).toEqual({ ...writing, cancelling: true });
+      const done = exportDone(cancelling, {
+        ok: false,
+        message: 'not written: stopped while waiting for a reader of the FIFO',
+      });
+      expect(done.exportStatus?.message).toBe('cancelled: not written: stopped while waiting for a reader of the FIFO');
+      expect([done.exporting, done.cancelling]).toEqual([false, false]);
+      // an export that finished before the cancel reached it is kept as written
+      const won = exportDone(cancelling, { ok: true, message: 'wrote x.csv' });
+      expect(won.exportStatus).toEqual({ ok: true, message: 'wrote x.csv' });
+    }
   });
   it('~ expands; the format follows the extension; the default name is the time of the export, made unique', () => {
     expect(expandHome('~/x.csv', '/home/u')).toBe('/home/u/x.csv');

@@ -35,6 +35,15 @@ export type { Db };
 /** A case file that cannot be used: one line for the user. */
 export class CaseError extends Error {}
 
+/**
+ * An SQLite error met while a case file's rows are read, after it opened well (a page in the middle
+ * damaged: "database disk image is malformed"), as a CaseError: one line, not an internal error with
+ * a stack (attack round 14b); any other error as it is.
+ */
+export function damaged(e: unknown): unknown {
+  return e instanceof Error && e.name === 'SQLite3Error' ? new CaseError(`the case file is damaged: ${e.message}`) : e;
+}
+
 /** Make path if it is missing, readable by its owner only; true when it was made. */
 function ensureOwnerOnly(path: string): boolean {
   let fd: number;
@@ -144,6 +153,47 @@ export function openCase(path: string, opts: { create: boolean; shown?: string }
   return { db, created };
 }
 
+/** Each table of a case file of this schema and its columns, from the migrations run in memory (once). */
+let expected: Map<string, string[]> | undefined;
+function schemaTables(): Map<string, string[]> {
+  if (expected) return expected;
+  const Database = library();
+  const mem = new Database(':memory:');
+  try {
+    for (const m of MIGRATIONS) mem.exec(m);
+    expected = tablesOf(mem);
+  } finally {
+    mem.close();
+  }
+  return expected;
+}
+
+function tablesOf(db: Db): Map<string, string[]> {
+  const names = db.all("SELECT name FROM sqlite_master WHERE type = 'table'") as { name: string }[];
+  return new Map(
+    names.map(({ name }) => [
+      name,
+      (db.all(`PRAGMA table_info("${name.replaceAll('"', '""')}")`) as { name: string }[]).map((c) => c.name),
+    ]),
+  );
+}
+
+/**
+ * A case file whose tables or columns another program dropped (the sqlite3 shell) is refused in one
+ * line when opened: before, the first query of the missing table ended the run with an internal error
+ * and a stack (`--from`), and `--merge` left a half-made run in its output (attack round 14b).
+ */
+function checkTables(db: Db, path: string): void {
+  const have = tablesOf(db);
+  for (const [table, columns] of schemaTables()) {
+    const there = have.get(table);
+    if (!there) throw new CaseError(`${path} is a damaged case file: its table ${table} is missing`);
+    const gone = columns.filter((c) => !there.includes(c));
+    if (gone.length)
+      throw new CaseError(`${path} is a damaged case file: its table ${table} lacks the column ${gone.join(', ')}`);
+  }
+}
+
 function migrate(db: Db, path: string, existing: boolean): void {
   const version = Number((db.get('PRAGMA user_version') as { user_version: number | bigint }).user_version);
   if (version > SCHEMA_VERSION)
@@ -173,4 +223,5 @@ function migrate(db: Db, path: string, existing: boolean): void {
       throw e;
     }
   }
+  checkTables(db, path);
 }

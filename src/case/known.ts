@@ -6,10 +6,12 @@
  * distinct rest (kind, codec, error, embedded date: a few hundred in a leak), found by a 53-bit hash
  * of its path in an open-addressing table: about 90 bytes a file.
  *
- * A path is not kept, so two paths whose hashes are equal could not be told apart: both are left out
- * (read again), never one handed the other's facts. And a file handed facts is still read again unless
- * it is the file that was read (same device, inode, size and mtime: read/job.ts). Written by hand: no
- * library keeps a million records in typed arrays keyed by a string hash.
+ * A path is not kept: a path added again (a later run's row of the file) replaces the earlier facts,
+ * and so would another path with the same 53-bit hash (about one pair in 10^4 among a million paths).
+ * That is safe: a file handed facts is read again unless it is the file those facts were read from
+ * (same device, inode, size and mtime: read/job.ts), and two paths are two files; the other path is
+ * then read again. Written by hand: no library keeps a million records in typed arrays keyed by a
+ * string hash.
  */
 import type { FileFacts } from '../scan/probe/index.js';
 import type { ProbeResult } from '../scan/probe/types.js';
@@ -25,7 +27,7 @@ interface Shape {
 
 /** a slot of the table no file is in */
 const EMPTY = -1;
-/** a slot of a file taken, or of two paths with one hash: none is handed out */
+/** a slot of a file taken: none is handed out again */
 const GONE = -2;
 
 export class KnownStore {
@@ -103,7 +105,7 @@ export class KnownStore {
         return;
       }
       if (this.keys[at] === h) {
-        this.slots[at] = GONE; // two paths, one hash (or one path twice): both read again
+        this.slots[at] = i; // the same path again (a later run's row), or another with its hash: the later
         return;
       }
     }

@@ -11,7 +11,7 @@
  */
 import { hostname } from 'node:os';
 import { statSync } from 'node:fs';
-import { CaseError, openCase, type Db } from './db.js';
+import { CaseError, damaged, openCase, type Db } from './db.js';
 import { runs, treeOf, type RunRow } from './store.js';
 import { FILE_COLUMNS } from './schema.js';
 import { parseShard } from '../scan/place/shard.js';
@@ -42,7 +42,12 @@ function readShard(path: string): ShardRun {
     let run: RunRow | undefined;
     for (let i = all.length - 1; i >= 0 && !run; i--) if (all[i]!.finished_at !== null) run = all[i];
     if (!run) throw new MergeError(`${path} holds no finished run: run its shard again with the same --case`);
-    const options = JSON.parse(run.options) as Record<string, unknown>;
+    let options: Record<string, unknown>;
+    try {
+      options = JSON.parse(run.options) as Record<string, unknown>;
+    } catch {
+      throw new MergeError(`${path} is a damaged case file: the options of its run ${run.id} are not JSON`);
+    }
     // parsed as the command line parses it: a forged "0/0" would make a merge of nothing whole
     const shard = typeof options.shard === 'string' ? parseShard(options.shard) : undefined;
     if (shard === undefined)
@@ -73,9 +78,36 @@ function refuseInTree(out: string, shards: readonly ShardRun[]): void {
   }
 }
 
-/** Before the merge's lock is taken beside `out`: MergeError when out is inside the tree a shard scanned. */
+/**
+ * An existing `out` gets the merge as one run more, which `--from out` then reports (the last finished
+ * run). A case file that holds a run of another tree is refused: its next report would silently be of
+ * another leak (round 13b merged shards of tree Y into tree X's case file, exit 0, and `--from` reported
+ * Y). Runs of the shards' tree (an earlier merge of them, a scan of it) are fine. A tree is its root's
+ * bytes as a shard recorded it: a case file of the same tree mounted elsewhere is refused too.
+ */
+function refuseOtherTree(out: string, shards: readonly ShardRun[], at = out): void {
+  // missing, or empty (made by mktemp): SQLite makes it a case file
+  if (idOf(at) === undefined || statSync(at).size === 0) return;
+  const { db } = openCase(at, { create: false, shown: out });
+  try {
+    for (const r of runs(db))
+      if (!shards.some((s) => Buffer.compare(s.run.root, r.root) === 0))
+        throw new MergeError(
+          `${out} already holds run ${r.id}, of another tree (${r.root_shown}, not ${shards[0]!.run.root_shown}): the merge would be its last run and --from ${out} would report it; merge into a new case file`,
+        );
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Before the merge's lock is taken beside `out`: MergeError when out is inside the tree a shard scanned
+ * or holds runs of another tree.
+ */
 export function checkMergeOutput(out: string, inputs: readonly string[]): void {
-  refuseInTree(out, inputs.filter((p) => idOf(p) !== undefined).map(readShard));
+  const shards = inputs.filter((p) => idOf(p) !== undefined).map(readShard);
+  refuseInTree(out, shards);
+  if (shards.length && !inputs.some((p) => idOf(p) === idOf(out))) refuseOtherTree(out, shards);
 }
 
 export interface Merged {
@@ -140,6 +172,7 @@ export async function mergeCases(
         );
   }
   refuseInTree(out, shards);
+  refuseOtherTree(out, shards, at);
   const missing: number[] = [];
   for (let i = 1; i <= count; i++) if (!seen.has(i)) missing.push(i);
   // a shard whose scan did not finish (a shard with gaps of the tree's own, links or unreadable folders,
@@ -198,15 +231,17 @@ export async function mergeCases(
       if (stopped()) throw new MergeStopped();
       db.run('ATTACH DATABASE ? AS shard', [s.path]);
       try {
-        inTransaction(db, () => {
-          db.run(`INSERT INTO main.files (run, ${cols}) SELECT ?, ${cols} FROM shard.files WHERE run = ?`, [
-            run,
-            Number(s.run.id),
-          ]);
-          db.run('INSERT INTO merged_folders SELECT path, depth, error FROM shard.folders WHERE run = ?', [
-            Number(s.run.id),
-          ]);
-        });
+        readingShard(s.path, () =>
+          inTransaction(db, () => {
+            db.run(`INSERT INTO main.files (run, ${cols}) SELECT ?, ${cols} FROM shard.files WHERE run = ?`, [
+              run,
+              Number(s.run.id),
+            ]);
+            db.run('INSERT INTO merged_folders SELECT path, depth, error FROM shard.folders WHERE run = ?', [
+              Number(s.run.id),
+            ]);
+          }),
+        );
         const r = db.get(
           'SELECT files, taken_over, links_skipped, special_skipped, noatime_folders, noatime_files_refused FROM shard.runs WHERE id = ?',
           [Number(s.run.id)],
@@ -248,6 +283,17 @@ export async function mergeCases(
     return { run, count, missing, notWhole, whole, files: sums.files, roots, complete };
   } finally {
     db.close();
+  }
+}
+
+/** A shard's page damaged past its opening (SQLite: "malformed"): a MergeError naming it, not a stack. */
+function readingShard(path: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    const d = damaged(e);
+    if (d instanceof CaseError) throw new MergeError(`${path}: ${d.message}`);
+    throw e;
   }
 }
 

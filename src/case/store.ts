@@ -2,7 +2,7 @@
  * Reading a case file back: its runs, a run's files and folders for a report without rescanning
  * (the engine's replayScan), and the files a resumed scan need not read again (the engine's KnownFiles).
  */
-import { CaseError, openCase, type Db } from './db.js';
+import { CaseError, damaged, openCase, type Db } from './db.js';
 import { KnownStore } from './known.js';
 import { STORED_COLUMNS, pathBytes, storedFacts, type Int, type StoredRow } from './rows.js';
 import type { KnownFiles, ShardsMissing, StoredScan } from '../scan/engine.js';
@@ -62,6 +62,42 @@ export function pickRun(all: RunRow[], id?: number): RunRow | undefined {
 }
 
 /**
+ * A statement's rows for one run, read as they are needed; an SQLite error on the way (a damaged page)
+ * is a CaseError (db.ts), and the statement is finalized however the reading ends.
+ */
+function* rowsOf(db: Db, sql: string, run: number): Generator {
+  let st: ReturnType<Db['prepare']>;
+  try {
+    st = db.prepare(sql);
+  } catch (e) {
+    throw damaged(e);
+  }
+  let read = false;
+  try {
+    yield* st.iterate([run]);
+    read = true;
+  } catch (e) {
+    throw damaged(e);
+  } finally {
+    // stopped early, or failed (finalize repeats the error thrown above)
+    if (!read) finalizeQuietly(st);
+  }
+  try {
+    st.finalize();
+  } catch (e) {
+    throw damaged(e);
+  }
+}
+
+function finalizeQuietly(st: ReturnType<Db['prepare']>): void {
+  try {
+    st.finalize();
+  } catch {
+    /* the reading's own error was thrown */
+  }
+}
+
+/**
  * A run's files and folders, read as the engine walks them (streamed: a million rows are not held),
  * and what its row says of the walk. Close the database after the replay.
  */
@@ -83,28 +119,19 @@ export function storedScan(db: Db, run: RunRow): StoredScan {
     shardsMissing,
     files: {
       *[Symbol.iterator]() {
-        const st = db.prepare(`SELECT ${STORED_COLUMNS} FROM files WHERE run = ?`);
-        try {
-          for (const row of st.iterate([Number(run.id)])) yield storedFacts(row as unknown as StoredRow);
-        } finally {
-          st.finalize();
-        }
+        for (const row of rowsOf(db, `SELECT ${STORED_COLUMNS} FROM files WHERE run = ?`, Number(run.id)))
+          yield storedFacts(row as StoredRow);
       },
     },
     folders: {
       *[Symbol.iterator]() {
-        const st = db.prepare('SELECT path, depth, error FROM folders WHERE run = ?');
-        try {
-          for (const row of st.iterate([Number(run.id)])) {
-            const r = row as unknown as { path: string | Uint8Array; depth: number | bigint; error: string | null };
-            yield {
-              rel: pathBytes(r.path),
-              depth: Number(r.depth),
-              error: r.error ?? undefined,
-            };
-          }
-        } finally {
-          st.finalize();
+        for (const row of rowsOf(db, 'SELECT path, depth, error FROM folders WHERE run = ?', Number(run.id))) {
+          const r = row as { path: string | Uint8Array; depth: number | bigint; error: string | null };
+          yield {
+            rel: pathBytes(r.path),
+            depth: Number(r.depth),
+            error: r.error ?? undefined,
+          };
         }
       },
     },
@@ -115,37 +142,43 @@ export function storedScan(db: Db, run: RunRow): StoredScan {
 }
 
 /**
- * The files of the last run over the same folder by the same version of leaktally (another version may
- * read a file differently), handed to the readers, who take a file over when it is still the file
- * that was read — same device, inode, size and mtime (lstat; a link, or a file that cannot be stat'ed,
- * is read again: read/job.ts). undefined when the case holds no such run.
+ * The files of the last finished run over the same folder by the same version of leaktally (another
+ * version may read a file differently) and of every run after it (killed ones), each file as the latest
+ * of them read it, handed to the readers, who take a file over when it is still the file that was read
+ * — same device, inode, size and mtime (lstat; a link, or a file that cannot be stat'ed, is read again:
+ * read/job.ts). undefined when the case holds no such run. Before, the last run alone: a run killed
+ * before its first commit (no rows) made the next one read every file again, the killed runs' work
+ * before it lost (attack round 14b: five kills, the third run took over 0 of 2,304 stored files).
  */
 export function knownFiles(
   path: string,
   root: Buffer,
   version: string,
   shown = path,
-): { known: KnownFiles; from: number } | undefined {
+): { known: KnownFiles; from: number; since: number } | undefined {
   const { db } = openCase(path, { create: false, shown });
   try {
     const all = runs(db).filter((r) => sameBytes(r.root, root) && r.tool_version === version);
     const from = all[all.length - 1];
     if (!from) return undefined;
+    let first = all.length - 1;
+    while (first > 0 && all[first]!.finished_at === null) first--;
+    const taken = all.slice(first);
     // held in typed arrays by a hash of the path (known.ts), not a row or a string a file; a damaged
     // row is refused here, before the scan, not when the walk reaches it
     const where = `FROM files WHERE run = ? AND hard_link IS NULL AND dev IS NOT NULL`;
-    const n = Number((db.get(`SELECT count(*) AS n ${where}`, [Number(from.id)]) as { n: number | bigint }).n);
+    let n = 0;
+    for (const run of taken)
+      for (const row of rowsOf(db, `SELECT count(*) AS n ${where}`, Number(run.id)))
+        n += Number((row as { n: number | bigint }).n);
     const known = new KnownStore(n);
-    const st = db.prepare(`SELECT ${STORED_COLUMNS} ${where}`);
-    try {
-      for (const row of st.iterate([Number(from.id)])) {
-        const stored = storedFacts(row as unknown as StoredRow);
+    // oldest first: a later run's row of a file replaces an earlier one's
+    for (const run of taken)
+      for (const row of rowsOf(db, `SELECT ${STORED_COLUMNS} ${where}`, Number(run.id))) {
+        const stored = storedFacts(row as StoredRow);
         if (stored.facts) known.add(stored.rel.toString('latin1'), stored.facts);
       }
-    } finally {
-      st.finalize();
-    }
-    return { known, from: Number(from.id) };
+    return { known, from: Number(from.id), since: Number(all[first]!.id) };
   } finally {
     db.close();
   }

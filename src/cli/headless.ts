@@ -482,7 +482,7 @@ class HeadlessRun {
     await this.closeCase(result);
     if (known && result.takenOver)
       this.note(
-        `--case: ${count(result.takenOver, 'file', 'files')} taken over unchanged from run ${known.from} of the case file (not read again)`,
+        `--case: ${count(result.takenOver, 'file', 'files')} taken over unchanged from ${known.since === known.from ? `run ${known.from}` : `runs ${known.since} to ${known.from}`} of the case file (not read again)`,
       );
     if (m && !this.signal && !this.manifestError) {
       await Promise.race([m.end(), this.interrupted]);

@@ -19,6 +19,7 @@ import { helpKeys, splitChunk } from './keys.js';
 import { COLUMN_HELP, completeness, controllerLines, detailLines, folderErrorsOf, padR } from './format.js';
 import { kindOf, type ScanSnapshot, type SnapshotSource } from './snapshot.js';
 import { defaultExportPath, writeExport } from './export.js';
+import { abandonOutputs } from '../report/output/atomic.js';
 import { ColourContext, CustomerTable, ExportPrompt, Footer, Lines, Status } from './widgets.js';
 
 /**
@@ -277,6 +278,12 @@ export function App(props: AppProps) {
       delimiter: props.delimiter,
     }).then((status) => dispatch({ type: 'exported', status }));
   }, [state.exporting, state.exportScope, state.exportPath, state.overwrite, source, props.delimiter, notify]);
+
+  // Esc or q while the export is written: its wait for a FIFO's reader ends, its output is closed or
+  // its temporary file removed (the export is the UI's only output); writeExport then says "not written"
+  useEffect(() => {
+    if (state.exporting && state.cancelling) abandonOutputs();
+  }, [state.exporting, state.cancelling]);
 
   const mode: KeyMode = state.view === 'export' ? 'export' : state.filtering ? 'filter' : state.view;
   const label = state.filter ? `SHOWN (${rows.length} of ${all.length})` : `TOTAL (${all.length})`;

@@ -40,6 +40,8 @@ export interface UiState {
   exportPath: string;
   exportScope: ExportScope;
   exporting: boolean;
+  /** Esc or q while the export is written (a FIFO waiting for its reader): it is given up */
+  cancelling: boolean;
   /** replace an existing file (the user said y) */
   overwrite: boolean;
   exportStatus?: ExportStatus;
@@ -71,6 +73,7 @@ export function initialState(): UiState {
     exportPath: '',
     exportScope: 'all',
     exporting: false,
+    cancelling: false,
     overwrite: false,
     exported: false,
     exportedPart: false,
@@ -301,7 +304,9 @@ export function scopesOf(s: UiState): ExportScope[] {
 }
 
 function onExportKey(s: UiState, k: KeyPress, cmd: string | undefined, ctx: KeyContext): UiState {
-  if (s.exporting) return s;
+  // Esc or q while the export is written: App gives it up (an export to a FIFO no one reads waits
+  // for ever; before, only Ctrl-C, which quits the UI, ended that wait)
+  if (s.exporting) return cmd === 'cancel' || typed(k) === 'q' ? { ...s, cancelling: true } : s;
   const back: UiState = { ...s, view: s.under, exportStatus: undefined };
   if (s.exportStatus?.ok) {
     if (cmd === 'keep' || typed(k) !== 'q') return back;
@@ -341,7 +346,9 @@ export function exportDone(s: UiState, status: ExportStatus): UiState {
   return {
     ...s,
     exporting: false,
-    exportStatus: status,
+    cancelling: false,
+    // an export that finished before the cancel reached it is kept, and said so
+    exportStatus: s.cancelling && !status.ok ? { ok: false, message: `cancelled: ${status.message}` } : status,
     exported: s.exported || whole,
     exportedPart: s.exportedPart || (status.ok && !whole),
   };

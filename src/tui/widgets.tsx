@@ -230,7 +230,7 @@ export function ExportPrompt(props: {
     </Text>,
   );
   lines.push(<Text key="sp2"> </Text>);
-  if (s.exporting) lines.push(<Text key="x">writing…</Text>);
+  if (s.exporting) lines.push(<Text key="x">{s.cancelling ? 'cancelling…' : 'writing… (Esc cancels)'}</Text>);
   if (s.exportStatus) {
     const st = s.exportStatus;
     wrap(st.message, w).forEach((l, i) =>
