@@ -148,6 +148,59 @@ describe('--shard and --merge', () => {
     expect(forged.status).toBe(2);
     expect(forged.stderr).toMatch(/names no shard leaktally makes/);
   });
+  itWith(['sqlite3'], 'shards that scanned different folders merge whole but never complete', () => {
+    const dir = tempDir();
+    const a = tree(dir);
+    // the same files at another path (another machine's mount), or another tree: the case files cannot tell
+    const b = join(dir, 'elsewhere');
+    expect(spawnSync('cp', ['-a', a, b]).status).toBe(0);
+    for (const [root, i] of [
+      [a, 1],
+      [a, 2],
+      [b, 3],
+      [b, 4],
+    ] as const) {
+      const r = runCli([
+        root,
+        '--tz',
+        'UTC',
+        '--allow-incomplete',
+        '--shard',
+        `${i}/4`,
+        '--case',
+        join(dir, `s${i}.case`),
+      ]);
+      expect(r.status, r.stderr).toBe(0);
+    }
+    const shardsOf = [1, 2, 3, 4].map((i) => join(dir, `s${i}.case`));
+    const m = runCli(['--merge', join(dir, 'm.case'), ...shardsOf]);
+    expect(m.stderr).toMatch(/the shards scanned 2 different folders/);
+    expect(m.stderr).toMatch(/incomplete: the shards scanned different folders/);
+    expect(m.status).toBe(3);
+    const rep = runCli(['--from', join(dir, 'm.case'), '--csv', join(dir, 'm.csv')]);
+    expect(rep.status).toBe(3);
+    const total = readFileSync(join(dir, 'm.csv'), 'utf8')
+      .split('\r\n')
+      .find((l) => l.startsWith('"(total)"'));
+    expect(total).toMatch(/"incomplete: the shards scanned different folders \(.*tree, .*elsewhere\)/);
+    // the same shards of one folder: complete
+    expect(
+      runCli([a, '--tz', 'UTC', '--allow-incomplete', '--shard', '3/4', '--case', join(dir, 't3.case')]).status,
+    ).toBe(0);
+    expect(
+      runCli([a, '--tz', 'UTC', '--allow-incomplete', '--shard', '4/4', '--case', join(dir, 't4.case')]).status,
+    ).toBe(0);
+    const one = runCli([
+      '--merge',
+      join(dir, 'one.case'),
+      shardsOf[0]!,
+      shardsOf[1]!,
+      join(dir, 't3.case'),
+      join(dir, 't4.case'),
+    ]);
+    expect(one.status, one.stderr).toBe(0);
+  });
+
   it('a merge into a case file holding runs of another tree is refused; into one of the same tree it is one run more', () => {
     const dir = tempDir();
     const root = tree(dir);

@@ -180,7 +180,10 @@ export async function mergeCases(
   const notWhole = shards.filter((s) => s.run.outcome !== 'done').map((s) => s.path);
   const roots = [...new Set(shards.map((s) => s.run.root_shown))];
   const whole = missing.length === 0 && notWhole.length === 0;
-  const complete = whole && shards.every((s) => Number(s.run.complete) === 1);
+  // shards that scanned different folders may be one tree mounted at another path on each machine, or
+  // two trees (round 14b: shard 1 of one tree and 2 of another merged as 'complete'): no report of the
+  // merge says complete
+  const complete = whole && roots.length === 1 && shards.every((s) => Number(s.run.complete) === 1);
 
   const sorted = [...shards].sort((a, b) => a.index - b.index);
   const started = sorted.reduce((a, s) => (whenOf(s.run.started_at) < whenOf(a.run.started_at) ? s : a));
@@ -205,7 +208,12 @@ export async function mergeCases(
   const gaps = [
     ...(missing.length ? [`shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${count} not merged`] : []),
     ...notWhole.map((p) => `${p}: its scan was stopped`),
-    ...(whole && !complete ? ['the shards could not read or attribute every file (their reports say what)'] : []),
+    ...(roots.length > 1
+      ? [`the shards scanned different folders (${roots.join(', ')}): that they are one tree cannot be told`]
+      : []),
+    ...(whole && !complete && shards.some((s) => Number(s.run.complete) !== 1)
+      ? ['the shards could not read or attribute every file (their reports say what)']
+      : []),
   ];
 
   // The run's row first, unfinished (a report takes no unfinished run unless asked for it by number),

@@ -106,9 +106,20 @@ export function storedScan(db: Db, run: RunRow): StoredScan {
   const partial = run.outcome !== 'done' && run.outcome !== 'incomplete';
   let shardsMissing: ShardsMissing | undefined;
   try {
-    const o = JSON.parse(run.options) as { missing_shards?: unknown; shards?: unknown };
-    if (Array.isArray(o.missing_shards) && o.missing_shards.length && typeof o.shards === 'number')
-      shardsMissing = { missing: o.missing_shards.map(Number), count: o.shards };
+    const o = JSON.parse(run.options) as { missing_shards?: unknown; shards?: unknown; merged?: unknown };
+    const roots = Array.isArray(o.merged)
+      ? [...new Set(o.merged.map((m) => String((m as { root?: unknown }).root)))]
+      : [];
+    if (
+      Array.isArray(o.missing_shards) &&
+      (o.missing_shards.length || roots.length > 1) &&
+      typeof o.shards === 'number'
+    )
+      shardsMissing = {
+        missing: o.missing_shards.map(Number),
+        count: o.shards,
+        ...(roots.length > 1 ? { roots } : {}),
+      };
   } catch {
     /* options not JSON: none */
   }

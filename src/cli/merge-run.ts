@@ -61,13 +61,16 @@ export async function runMerge(plan: MergePlan): Promise<number> {
         `merged ${inputs.length} of ${m.count} shards into ${out} as run ${m.run}: ${num(m.files)} files; report it with: leaktally --from ${out} …`,
       );
       if (m.roots.length > 1)
-        say(`the shards scanned the tree at ${m.roots.length} places (${m.roots.join(', ')}); the run names the first`);
-      if (m.whole) return EXIT.ok;
+        say(
+          `the shards scanned ${m.roots.length} different folders (${m.roots.join(', ')}): one tree mounted at other paths, or two trees, cannot be told from their case files; the run names the first`,
+        );
+      if (m.whole && m.roots.length === 1) return EXIT.ok;
       const why = [
         ...(m.missing.length
           ? [`shard${m.missing.length === 1 ? '' : 's'} ${m.missing.join(', ')} of ${m.count} not given`]
           : []),
         ...m.notWhole.map((p) => `the scan of ${p} was stopped`),
+        ...(m.roots.length > 1 ? ['the shards scanned different folders'] : []),
       ].join('; ');
       if (allowIncomplete) {
         say(`incomplete (${why}); exit 0 (--allow-incomplete)`);

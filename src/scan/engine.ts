@@ -74,10 +74,15 @@ export interface ScanResult {
   shardsMissing?: ShardsMissing;
 }
 
-/** The shards (1-based) of `count` that a merge of a case file did not have. */
+/**
+ * What a merge of shards cannot vouch for: the shards (1-based) of `count` it did not have, and the
+ * folders its shards scanned when they were not one path (each machine's mount of the tree, or shards
+ * of two different trees: the case files cannot tell which).
+ */
 export interface ShardsMissing {
   missing: number[];
   count: number;
+  roots?: string[];
 }
 
 /** What the engine publishes: immutable, one per change. */

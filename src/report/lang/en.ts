@@ -43,6 +43,8 @@ export const en = {
       missing.includes(',')
         ? `shards ${missing} of ${count} were not merged: the customers of those slices were not read`
         : `shard ${missing} of ${count} was not merged: the customers of that slice were not read`,
+    shardsRoots: (roots: string) =>
+      `the shards scanned different folders (${roots}): that they are one tree cannot be told from their case files`,
     emptyTree: 'no file at all was found in the folder scanned',
     unreadFoldersRun: (n: string, k: number) => `${n} ${s(k, 'folder', 'folders')} could not be read`,
     unreadFoldersRow: (n: string, k: number) =>

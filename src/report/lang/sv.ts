@@ -41,6 +41,8 @@ export const sv: Strings = {
       missing.includes(',')
         ? `delarna ${missing} av ${count} slogs inte ihop: kunderna i dem lästes inte`
         : `del ${missing} av ${count} slogs inte ihop: kunderna i den lästes inte`,
+    shardsRoots: (roots) =>
+      `delarna genomsökte olika mappar (${roots}): att de är ett och samma träd kan inte avgöras av deras fallfiler`,
     emptyTree: 'ingen fil alls hittades i den genomsökta mappen',
     unreadFoldersRun: (n, k) => `${n} ${s(k, 'mapp', 'mappar')} kunde inte läsas`,
     unreadFoldersRow: (n, k) =>

@@ -375,7 +375,9 @@ export function gapPhrases(c: RowCompleteness, examples = false, lang: Lang = 'e
   const forRun = c.whole === true;
   const out: string[] = [];
   if (c.stopped) out.push(L.stopped);
-  if (c.shardsMissing) out.push(L.shardsMissing(c.shardsMissing.missing.join(', '), c.shardsMissing.count));
+  if (c.shardsMissing?.missing.length)
+    out.push(L.shardsMissing(c.shardsMissing.missing.join(', '), c.shardsMissing.count));
+  if (c.shardsMissing?.roots) out.push(L.shardsRoots(c.shardsMissing.roots.join(', ')));
   if (c.emptyTree) out.push(L.emptyTree);
   if (c.unreadFolders)
     out.push(
