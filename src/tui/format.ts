@@ -147,7 +147,9 @@ export function completeness(
   progress: Progress,
 ): Completeness {
   let mtimeDated = 0;
-  for (const [src, n] of totals?.dateSources ?? []) if (src === 'mtime' || src === 'folder+mtime') mtimeDated += n;
+  for (const [src, n] of totals?.dateSources ?? [])
+    if (src === 'mtime' || src === 'folder+mtime' || src === 'last-modified' || src === 'folder+last-modified')
+      mtimeDated += n;
   const live = progress as Partial<Progress>;
   return {
     unreadableFolders: result?.unreadableFolders ?? live.unreadableFolders,

@@ -1,0 +1,154 @@
+/**
+ * Real web servers for the tests of sizing a tree in place (scan/http): nginx, Apache, lighttpd and
+ * Python's http.server, each started here on 127.0.0.1 on a free port with a temporary config, serving
+ * a folder with directory listings on, and stopped by the test. Nothing is mocked: the listings and
+ * Range answers are the servers' own.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from './helpers.js';
+
+export interface Served {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export type ServerKind = 'nginx' | 'nginx-json' | 'nginx-xml' | 'apache-fancy' | 'apache-plain' | 'lighttpd' | 'python';
+
+/** a port nothing listens on now */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+const APACHE_MODULES = '/usr/lib/apache2/modules';
+
+export interface ServeOptions {
+  /**
+   * lighttpd as installed: it refuses a URL whose path is not UTF-8 once %XX-decoded (400), so a
+   * file whose name is not UTF-8 is listed but cannot be read. Without this the test's config lets
+   * such URLs through, as the other servers do.
+   */
+  lighttpdDefaults?: boolean;
+}
+
+/** The command line and config that serve dir on port. */
+function command(kind: ServerKind, dir: string, port: number, conf: string, opts: ServeOptions): [string, string[]] {
+  switch (kind) {
+    case 'nginx':
+    case 'nginx-json':
+    case 'nginx-xml': {
+      const format = kind === 'nginx' ? 'html' : kind === 'nginx-json' ? 'json' : 'xml';
+      const file = join(conf, 'nginx.conf');
+      const t = (n: string): string => `${n} ${join(conf, n)};`;
+      writeFileSync(
+        file,
+        `daemon off; master_process off; worker_processes 1; pid ${join(conf, 'nginx.pid')};
+error_log ${join(conf, 'error.log')};
+events { worker_connections 256; }
+http {
+  access_log off; ${t('client_body_temp_path')} ${t('proxy_temp_path')} ${t('fastcgi_temp_path')} ${t('uwsgi_temp_path')} ${t('scgi_temp_path')}
+  default_type application/octet-stream;
+  server { listen 127.0.0.1:${port}; root ${dir}; location / { autoindex on; autoindex_format ${format}; } }
+}
+`,
+      );
+      return ['nginx', ['-c', file, '-p', conf, '-e', join(conf, 'error.log')]];
+    }
+    case 'apache-fancy':
+    case 'apache-plain': {
+      const file = join(conf, 'apache2.conf');
+      const root = process.getuid?.() === 0 ? 'User www-data\nGroup www-data\n' : '';
+      writeFileSync(
+        file,
+        `ServerRoot ${conf}
+LoadModule mpm_event_module ${APACHE_MODULES}/mod_mpm_event.so
+LoadModule authz_core_module ${APACHE_MODULES}/mod_authz_core.so
+LoadModule dir_module ${APACHE_MODULES}/mod_dir.so
+LoadModule autoindex_module ${APACHE_MODULES}/mod_autoindex.so
+${root}Listen 127.0.0.1:${port}
+ServerName 127.0.0.1
+PidFile ${join(conf, 'httpd.pid')}
+DefaultRuntimeDir ${conf}
+ErrorLog ${join(conf, 'error.log')}
+DocumentRoot "${dir}"
+<Directory "${dir}">
+  Options +Indexes
+  Require all granted
+</Directory>
+IndexOptions ${kind === 'apache-fancy' ? 'FancyIndexing HTMLTable' : '-FancyIndexing'}
+`,
+      );
+      return ['apache2', ['-f', file, '-DFOREGROUND']];
+    }
+    case 'lighttpd': {
+      const file = join(conf, 'lighttpd.conf');
+      writeFileSync(
+        file,
+        `server.document-root = "${dir}"
+server.bind = "127.0.0.1"
+server.port = ${port}
+server.errorlog = "${join(conf, 'error.log')}"
+server.modules += ("mod_dirlisting")
+dir-listing.activate = "enable"
+# Debian's own config does this; without a MIME type lighttpd sends no Last-Modified
+include_shell "/usr/share/lighttpd/create-mime.conf.pl"
+${opts.lighttpdDefaults ? '' : 'server.http-parseopts = ( "url-invalid-utf8-reject" => "disable" )'}
+`,
+      );
+      return ['lighttpd', ['-D', '-f', file]];
+    }
+    case 'python':
+      return ['python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir]];
+  }
+}
+
+/** Serve dir (made readable to a server that drops to www-data) until stop(). */
+export async function serve(kind: ServerKind, dir: string, opts: ServeOptions = {}): Promise<Served> {
+  const conf = tempDir('leaktally-httpd-');
+  const port = await freePort();
+  const [cmd, args] = command(kind, dir, port, conf, opts);
+  // its output to a file: a pipe nobody reads while a test waits for the CLI (spawnSync) would fill,
+  // and a server that logs every request (Python's) would then stop answering
+  const log = join(conf, 'output.log');
+  const out = openSync(log, 'w');
+  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', out, out] });
+  closeSync(out);
+  const stderr = (): string => readFileSync(log, 'utf8').slice(-2000);
+  const state = { exited: false };
+  child.on('exit', () => (state.exited = true));
+  const url = `http://127.0.0.1:${port}/`;
+  // up once it answers the root listing (a few hundred ms; a busy machine may take longer)
+  for (let i = 0; ; i++) {
+    if (state.exited) throw new Error(`${kind} exited at start: ${stderr()}`);
+    try {
+      const r = await fetch(url);
+      await r.arrayBuffer();
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (i > 300) throw new Error(`${kind} did not answer on ${url}: ${stderr()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (state.exited) {
+          resolve();
+          return;
+        }
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

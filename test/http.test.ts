@@ -1,0 +1,122 @@
+/**
+ * Sizing a tree on a web server in place (scan/http), against real servers on loopback: nginx
+ * (autoindex as HTML, JSON and XML), Apache (fancy and plain listings), lighttpd and Python's
+ * http.server serve a copy of the same tree (samples/leak and a generated Itell-like tree of long
+ * recordings), and each must give the same summary CSV as the scan of the folder itself, having
+ * received less than 2 % of the tree's bytes. Python's server ignores Range: its answers are cut off
+ * once the head is read, and the run says so.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { LEAK, put, runCli, tempDir, wav } from './helpers.js';
+import { describeWith, type Program } from './needs.js';
+import { serve, type ServerKind } from './http-servers.js';
+
+/** every file's mtime set to a whole second: a Last-Modified (whole seconds) then says what the mtime says */
+function wholeSeconds(dir: Buffer): void {
+  // (paths as bytes: a name that is not UTF-8 is one of the tree's)
+  for (const e of readdirSync(dir, { withFileTypes: true, encoding: 'buffer' })) {
+    const p = Buffer.concat([dir, Buffer.from('/'), e.name]);
+    if (e.isDirectory()) wholeSeconds(p);
+    else if (e.isFile()) {
+      const s = Math.floor(statSync(p).mtimeMs / 1000);
+      utimesSync(p, s, s);
+    }
+  }
+}
+
+/** An Itell-like customer: in-<extension>-<caller>-<yyyyMMdd-HHmmss>-<uniqueid>.wav under yyyy/MM/dd, 8 kHz µ-law, ~6 MB each. */
+function itellLike(root: string): void {
+  for (let i = 0; i < 24; i++) {
+    const day = String(1 + (i % 9)).padStart(2, '0');
+    const hh = String(8 + (i % 10)).padStart(2, '0');
+    const epoch = Date.UTC(2019, 2, 1 + (i % 9), 8 + (i % 10)) / 1000;
+    const name = `in-08123450${String(i % 7).padStart(2, '0')}-07017406${String(i).padStart(2, '0')}-201903${day}-${hh}0000-${epoch}.${i}.wav`;
+    const seconds = 600 + 37 * i;
+    put(root, `itell-stor/2019/03/${day}/${name}`, wav({ tag: 7, rate: 8000, bits: 8, dataBytes: seconds * 8000 }));
+  }
+}
+
+const PROGRAM: Record<ServerKind, Program> = {
+  nginx: 'nginx',
+  'nginx-json': 'nginx',
+  'nginx-xml': 'nginx',
+  'apache-fancy': 'apache2',
+  'apache-plain': 'apache2',
+  lighttpd: 'lighttpd',
+  python: 'python3',
+};
+
+interface InPlace {
+  requests: number;
+  bytes_transferred: number;
+  tree_bytes: number;
+  share_of_tree: number;
+  range_ignored: number;
+  range_ignored_cut_off: number;
+}
+
+let tree = '';
+let local = '';
+
+beforeAll(() => {
+  tree = join(tempDir('leaktally-served-'), 'tree');
+  // (cp: a name that is not UTF-8 is copied as its bytes)
+  expect(spawnSync('cp', ['-R', LEAK, tree]).status).toBe(0);
+  itellLike(tree);
+  wholeSeconds(Buffer.from(tree));
+  const r = runCli([tree, '--csv', '-', '--tz', 'UTC']);
+  expect(r.status, r.stderr).toBe(0);
+  local = r.stdout;
+}, 120_000);
+
+const stops: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const s of stops) await s();
+});
+
+for (const kind of Object.keys(PROGRAM) as ServerKind[]) {
+  describeWith([PROGRAM[kind]], `sized in place on ${kind}`, () => {
+    it("gives the folder scan's summary from listings and Range reads, for under 2 % of the bytes", async () => {
+      const server = await serve(kind, tree);
+      stops.push(() => server.stop());
+      try {
+        const out = tempDir();
+        const [csv, json] = [join(out, 's.csv'), join(out, 's.json')];
+        const r = runCli([server.url, '--csv', csv, '--json', json, '--tz', 'UTC']);
+        expect(r.status, r.stderr).toBe(0);
+        expect(readFileSync(csv, 'utf8')).toBe(local);
+        const m = (JSON.parse(readFileSync(json, 'utf8')) as { method: { sized_in_place: InPlace } }).method
+          .sized_in_place;
+        expect(m.requests).toBeGreaterThan(0);
+        expect(m.tree_bytes).toBeGreaterThan(100e6);
+        expect(m.share_of_tree).toBeLessThan(0.02);
+        if (kind === 'python') {
+          // http.server answers a Range with the whole file: every answer cut off as soon as enough was read
+          expect(m.range_ignored).toBeGreaterThan(0);
+          expect(m.range_ignored_cut_off).toBeGreaterThan(0);
+        } else expect(m.range_ignored).toBe(0);
+      } finally {
+        await server.stop();
+      }
+    }, 120_000);
+  });
+}
+
+describeWith(['lighttpd'], 'a file the server lists but will not serve', () => {
+  it('is unreadable with the HTTP status, and the run incomplete (lighttpd refuses URLs that are not UTF-8)', async () => {
+    const server = await serve('lighttpd', tree, { lighttpdDefaults: true });
+    stops.push(() => server.stop());
+    try {
+      const r = runCli([server.url, '--files', '-', '--csv', join(tempDir(), 's.csv'), '--tz', 'UTC']);
+      expect(r.status, r.stderr).toBe(3);
+      const row = r.stdout.split('\n').find((l) => l.startsWith('trasiga-filer/samtal_'));
+      expect(row).toMatch(/,unreadable,0,.*HTTP 400/);
+      expect(r.stderr).toMatch(/1 file could not be opened or read/);
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
+});
