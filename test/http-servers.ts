@@ -4,8 +4,8 @@
  * a folder with directory listings on, and stopped by the test. Nothing is mocked: the listings and
  * Range answers are the servers' own.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { connect, createServer } from 'node:net';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './helpers.js';
@@ -15,7 +15,8 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-export type ServerKind = 'nginx' | 'nginx-json' | 'nginx-xml' | 'apache-fancy' | 'apache-plain' | 'lighttpd' | 'python';
+export type ServerKind =
+  'tls-self-signed' | 'nginx' | 'nginx-json' | 'nginx-xml' | 'apache-fancy' | 'apache-plain' | 'lighttpd' | 'python';
 
 /** a port nothing listens on now */
 async function freePort(): Promise<number> {
@@ -43,6 +44,27 @@ export interface ServeOptions {
 /** The command line and config that serve dir on port. */
 function command(kind: ServerKind, dir: string, port: number, conf: string, opts: ServeOptions): [string, string[]] {
   switch (kind) {
+    case 'tls-self-signed': {
+      // a TLS server with a certificate nobody signed: openssl's own, answering with its status page
+      const [key, cert] = [join(conf, 'key.pem'), join(conf, 'cert.pem')];
+      const r = spawnSync('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+      ]);
+      if (r.status !== 0) throw new Error(`openssl req: ${String(r.stderr)}`);
+      return ['openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', cert, '-key', key, '-www', '-quiet']];
+    }
     case 'nginx':
     case 'nginx-json':
     case 'nginx-xml': {
@@ -111,6 +133,28 @@ ${opts.lighttpdDefaults ? '' : 'server.http-parseopts = ( "url-invalid-utf8-reje
   }
 }
 
+/** whether the root listing answers 200 */
+async function answers(url: string): Promise<boolean> {
+  try {
+    const r = await fetch(url);
+    await r.arrayBuffer();
+    return r.ok;
+  } catch {
+    return false; // not listening yet
+  }
+}
+
+/** whether something accepts a TCP connection on the port */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
 /** Serve dir (made readable to a server that drops to www-data) until stop(). */
 export async function serve(kind: ServerKind, dir: string, opts: ServeOptions = {}): Promise<Served> {
   const conf = tempDir('leaktally-httpd-');
@@ -125,17 +169,12 @@ export async function serve(kind: ServerKind, dir: string, opts: ServeOptions = 
   const stderr = (): string => readFileSync(log, 'utf8').slice(-2000);
   const state = { exited: false };
   child.on('exit', () => (state.exited = true));
-  const url = `http://127.0.0.1:${port}/`;
-  // up once it answers the root listing (a few hundred ms; a busy machine may take longer)
+  const url = `${kind === 'tls-self-signed' ? 'https' : 'http'}://127.0.0.1:${port}/`;
+  // up once it answers the root listing (a few hundred ms; a busy machine may take longer), or for
+  // TLS once it accepts a connection
   for (let i = 0; ; i++) {
     if (state.exited) throw new Error(`${kind} exited at start: ${stderr()}`);
-    try {
-      const r = await fetch(url);
-      await r.arrayBuffer();
-      if (r.ok) break;
-    } catch {
-      // not listening yet
-    }
+    if (kind === 'tls-self-signed' ? await accepts(port) : await answers(url)) break;
     if (i > 300) throw new Error(`${kind} did not answer on ${url}: ${stderr()}`);
     await new Promise((r) => setTimeout(r, 100));
   }

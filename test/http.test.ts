@@ -39,7 +39,7 @@ function itellLike(root: string): void {
   }
 }
 
-const PROGRAM: Record<ServerKind, Program> = {
+const PROGRAM: Record<Exclude<ServerKind, 'tls-self-signed'>, Program> = {
   nginx: 'nginx',
   'nginx-json': 'nginx',
   'nginx-xml': 'nginx',
@@ -77,7 +77,7 @@ afterAll(async () => {
   for (const s of stops) await s();
 });
 
-for (const kind of Object.keys(PROGRAM) as ServerKind[]) {
+for (const kind of Object.keys(PROGRAM) as (keyof typeof PROGRAM)[]) {
   describeWith([PROGRAM[kind]], `sized in place on ${kind}`, () => {
     it("gives the folder scan's summary from listings and Range reads, for under 2 % of the bytes", async () => {
       const server = await serve(kind, tree);
@@ -115,6 +115,50 @@ describeWith(['lighttpd'], 'a file the server lists but will not serve', () => {
       const row = r.stdout.split('\n').find((l) => l.startsWith('trasiga-filer/samtal_'));
       expect(row).toMatch(/,unreadable,0,.*HTTP 400/);
       expect(r.stderr).toMatch(/1 file could not be opened or read/);
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
+});
+
+describeWith(['openssl'], 'a server whose certificate is not trusted', () => {
+  it('is refused in one line, exit 2, nothing skipped to read it', async () => {
+    const server = await serve('tls-self-signed', tree);
+    stops.push(() => server.stop());
+    try {
+      const r = runCli([server.url, '--csv', join(tempDir(), 's.csv')]);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(
+        /^leaktally: TLS: .*certificate is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\); the check is never skipped\n$/,
+      );
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
+});
+
+describeWith(['nginx'], 'a case file of a web server', () => {
+  it('keeps the run (read on the calling thread) and reports it again with its cost and Last-Modified dates', async () => {
+    const server = await serve('nginx', tree);
+    stops.push(() => server.stop());
+    try {
+      const out = tempDir();
+      const kase = join(out, 'c.case');
+      const r = runCli([server.url, '--case', kase, '--csv', join(out, '1.csv'), '--threads', '0', '--tz', 'UTC']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(readFileSync(join(out, '1.csv'), 'utf8')).toBe(local);
+      const from = runCli(['--from', kase, '--json', '-']);
+      expect(from.status, from.stderr).toBe(0);
+      const m = (
+        JSON.parse(from.stdout) as {
+          method: { sized_in_place: InPlace; date_rules: { rule: string; recordings: number }[] };
+        }
+      ).method;
+      expect(m.sized_in_place.requests).toBeGreaterThan(0);
+      expect(m.sized_in_place.share_of_tree).toBeLessThan(0.02);
+      // trasiga-filer's recordings have no other date than the server's Last-Modified
+      expect(m.date_rules.find((d) => d.rule === 'last-modified')?.recordings).toBeGreaterThan(0);
+      expect(m.date_rules.find((d) => d.rule === 'mtime')).toBeUndefined();
     } finally {
       await server.stop();
     }

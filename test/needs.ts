@@ -35,6 +35,7 @@ const PROGRAMS = {
   apache2: { check: ['-v'], apt: 'apache2' },
   lighttpd: { check: ['-v'], apt: 'lighttpd' },
   python3: { check: ['--version'], apt: 'python3' },
+  openssl: { check: ['version'], apt: 'openssl' },
 } as const;
 
 export type Program = keyof typeof PROGRAMS;

@@ -4,7 +4,8 @@
  */
 import { openCase, type Db } from './db.js';
 import { STORED_COLUMNS, pathBytes, storedFacts, type Int, type StoredRow } from './rows.js';
-import type { KnownFiles, ShardsMissing, StoredScan } from '../scan/engine.js';
+import type { HttpEvidence, KnownFiles, ShardsMissing, StoredScan } from '../scan/engine.js';
+import { isRemote } from '../scan/http/url.js';
 
 /** A run's row (runs table), the columns a report and a resume read. */
 export interface RunRow {
@@ -52,9 +53,13 @@ export function pickRun(all: RunRow[], id?: number): RunRow | undefined {
 export function storedScan(db: Db, run: RunRow): StoredScan {
   // a merge missing shards finished: its gap is the shards (merge.ts), not a stop
   const partial = run.outcome !== 'done' && run.outcome !== 'incomplete';
+  // a run of a web server's tree: every file's mtime is its Last-Modified (a date source of its own)
+  const remote = isRemote(Buffer.from(run.root).toString());
   let shardsMissing: ShardsMissing | undefined;
+  let http: HttpEvidence | undefined;
   try {
-    const o = JSON.parse(run.options) as { missing_shards?: unknown; shards?: unknown };
+    const o = JSON.parse(run.options) as { missing_shards?: unknown; shards?: unknown; http?: HttpEvidence };
+    if (o.http && typeof o.http.requests === 'number') http = o.http;
     if (Array.isArray(o.missing_shards) && o.missing_shards.length && typeof o.shards === 'number')
       shardsMissing = { missing: o.missing_shards.map(Number), count: o.shards };
   } catch {
@@ -65,11 +70,12 @@ export function storedScan(db: Db, run: RunRow): StoredScan {
     finishedAt: new Date(run.finished_at ?? run.started_at),
     partial,
     shardsMissing,
+    http,
     files: {
       *[Symbol.iterator]() {
         const st = db.prepare(`SELECT ${STORED_COLUMNS} FROM files WHERE run = ?`);
         try {
-          for (const row of st.iterate([Number(run.id)])) yield storedFacts(row as unknown as StoredRow);
+          for (const row of st.iterate([Number(run.id)])) yield storedFacts(row as unknown as StoredRow, remote);
         } finally {
           st.finalize();
         }

@@ -395,6 +395,7 @@ class HeadlessRun {
         specialSkipped: result.specialSkipped,
         noatimeFolders: result.noatime.folders,
         filesRefused: result.noatime.filesRefused,
+        ...(result.http ? { http: result.http } : {}),
       });
     } catch (e) {
       this.caseError ??= e as Error;

@@ -502,6 +502,8 @@ export interface StoredScan {
   partial: boolean;
   /** a merge of shards without some of them (ScanResult.shardsMissing) */
   shardsMissing?: ShardsMissing;
+  /** a web server's tree: what the stored run's requests cost it (ScanResult.http) */
+  http?: HttpEvidence;
   files: Iterable<{ rel: Buffer; facts?: FileFacts; sparse?: boolean; hardLink?: boolean }>;
   folders: Iterable<{ rel: Buffer; depth: number; error?: string }>;
   linksSkipped: number;
@@ -566,6 +568,7 @@ export async function replayScan(
     folderErrors,
     unmatched: agg.filesOf('unmatched'),
     noatime: stored.noatime,
+    ...(stored.http ? { http: stored.http } : {}),
     takenOver: 0,
     shardsMissing: stored.shardsMissing,
   };
