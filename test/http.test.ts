@@ -147,7 +147,7 @@ describeWith(['nginx'], 'a case file of a web server', () => {
       const r = runCli([server.url, '--case', kase, '--csv', join(out, '1.csv'), '--threads', '0', '--tz', 'UTC']);
       expect(r.status, r.stderr).toBe(0);
       expect(readFileSync(join(out, '1.csv'), 'utf8')).toBe(local);
-      const from = runCli(['--from', kase, '--json', '-']);
+      const from = runCli(['--from', kase, '--json', '-', '--statements', join(out, 'st')]);
       expect(from.status, from.stderr).toBe(0);
       const m = (
         JSON.parse(from.stdout) as {
@@ -159,6 +159,10 @@ describeWith(['nginx'], 'a case file of a web server', () => {
       // trasiga-filer's recordings have no other date than the server's Last-Modified
       expect(m.date_rules.find((d) => d.rule === 'last-modified')?.recordings).toBeGreaterThan(0);
       expect(m.date_rules.find((d) => d.rule === 'mtime')).toBeUndefined();
+      // every statement's method says how the tree was sized, and what it cost
+      expect(readFileSync(join(out, 'st', 'itell-stor.html'), 'utf8')).toMatch(
+        /Sized in place<\/th><td>over HTTP, without copying: [^<]*\(\d+ requests, [\d,]+ bytes received: 0\.\d\d % of the files&#x27;? bytes\)/,
+      );
     } finally {
       await server.stop();
     }
