@@ -16,7 +16,15 @@ export interface Served {
 }
 
 export type ServerKind =
-  'tls-self-signed' | 'nginx' | 'nginx-json' | 'nginx-xml' | 'apache-fancy' | 'apache-plain' | 'lighttpd' | 'python';
+  | 'tls-self-signed'
+  | 'python-busy'
+  | 'nginx'
+  | 'nginx-json'
+  | 'nginx-xml'
+  | 'apache-fancy'
+  | 'apache-plain'
+  | 'lighttpd'
+  | 'python';
 
 /** a port nothing listens on now */
 async function freePort(): Promise<number> {
@@ -127,6 +135,29 @@ ${opts.lighttpdDefaults ? '' : 'server.http-parseopts = ( "url-invalid-utf8-reje
 `,
       );
       return ['lighttpd', ['-D', '-f', file]];
+    }
+    case 'python-busy': {
+      // http.server that answers every path's first request 503 with Retry-After: 1 (a busy server)
+      const script = join(conf, 'busy.py');
+      writeFileSync(
+        script,
+        `import sys, functools, http.server
+seen = set()
+class Busy(http.server.SimpleHTTPRequestHandler):
+    def send_head(self):
+        if self.path not in seen:
+            seen.add(self.path)
+            self.send_response(503)
+            self.send_header('Retry-After', '1')
+            self.send_header('Content-Length', '0')
+            self.end_headers()
+            return None
+        return super().send_head()
+handler = functools.partial(Busy, directory=sys.argv[2])
+http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), handler).serve_forever()
+`,
+      );
+      return ['python3', [script, String(port), dir]];
     }
     case 'python':
       return ['python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir]];

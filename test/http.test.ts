@@ -39,7 +39,7 @@ function itellLike(root: string): void {
   }
 }
 
-const PROGRAM: Record<Exclude<ServerKind, 'tls-self-signed'>, Program> = {
+const PROGRAM: Record<Exclude<ServerKind, 'tls-self-signed' | 'python-busy'>, Program> = {
   nginx: 'nginx',
   'nginx-json': 'nginx',
   'nginx-xml': 'nginx',
@@ -51,6 +51,7 @@ const PROGRAM: Record<Exclude<ServerKind, 'tls-self-signed'>, Program> = {
 
 interface InPlace {
   requests: number;
+  retries: number;
   bytes_transferred: number;
   tree_bytes: number;
   share_of_tree: number;
@@ -163,6 +164,26 @@ describeWith(['nginx'], 'a case file of a web server', () => {
       expect(readFileSync(join(out, 'st', 'itell-stor.html'), 'utf8')).toMatch(
         /Sized in place<\/th><td>over HTTP, without copying: [^<]*\(\d+ requests, [\d,]+ bytes received: 0\.\d\d % of the files&#x27;? bytes\)/,
       );
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
+});
+
+describeWith(['python3'], 'a busy server (503 with Retry-After)', () => {
+  it('is asked again after the wait it asks for, and gives the same summary', async () => {
+    const server = await serve('python-busy', tree);
+    stops.push(() => server.stop());
+    try {
+      const out = tempDir();
+      const r = runCli([server.url, '--csv', join(out, 's.csv'), '--json', join(out, 's.json'), '--tz', 'UTC']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(readFileSync(join(out, 's.csv'), 'utf8')).toBe(local);
+      const m = (JSON.parse(readFileSync(join(out, 's.json'), 'utf8')) as { method: { sized_in_place: InPlace } })
+        .method.sized_in_place;
+      // every file's first request (48) and every folder's but the root's was answered 503 and sent again
+      expect(m.retries).toBeGreaterThanOrEqual(48);
+      expect(m.requests).toBeGreaterThanOrEqual(m.retries * 2);
     } finally {
       await server.stop();
     }
