@@ -31,6 +31,11 @@ const PROGRAMS = {
   fusermount3: { check: ['--version'], apt: 'fuse3' },
   'pkg-config': { check: ['--version'], apt: 'pkg-config' },
   sqlite3: { check: ['--version'], apt: 'sqlite3' },
+  nginx: { check: ['-v'], apt: 'nginx' },
+  apache2: { check: ['-v'], apt: 'apache2' },
+  lighttpd: { check: ['-v'], apt: 'lighttpd' },
+  python3: { check: ['--version'], apt: 'python3' },
+  openssl: { check: ['version'], apt: 'openssl' },
 } as const;
 
 export type Program = keyof typeof PROGRAMS;

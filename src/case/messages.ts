@@ -1,4 +1,5 @@
 /** What the main thread and the case file's writer thread (worker.ts) say to each other. */
+import type { HttpEvidence } from '../scan/engine.js';
 
 /** A run's row as it starts. */
 export interface RunStart {
@@ -27,6 +28,8 @@ export interface RunEnd {
   specialSkipped: number;
   noatimeFolders: boolean;
   filesRefused: number;
+  /** a web server's tree: what the run's requests cost it, kept in the run's options (as `http`) */
+  http?: HttpEvidence;
 }
 
 export type ToWriter =

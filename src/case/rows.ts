@@ -39,8 +39,14 @@ export function pathBytes(p: string | Uint8Array): Buffer {
   return typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
 }
 
-/** A stored row as the engine's facts (replayScan, KnownFiles). */
-export function storedFacts(row: StoredRow): { rel: Buffer; facts?: FileFacts; sparse?: boolean; hardLink?: boolean } {
+/**
+ * A stored row as the engine's facts (replayScan, KnownFiles). remote: the run's tree was on a web
+ * server, so the row's mtime is the server's Last-Modified (FileFacts.lastModified).
+ */
+export function storedFacts(
+  row: StoredRow,
+  remote = false,
+): { rel: Buffer; facts?: FileFacts; sparse?: boolean; hardLink?: boolean } {
   const rel = pathBytes(row.path);
   if (row.hard_link) return { rel, hardLink: true };
   // a row leaktally did not write (edited in another SQLite tool): refused, never counted as it reads
@@ -69,5 +75,6 @@ export function storedFacts(row: StoredRow): { rel: Buffer; facts?: FileFacts; s
   if (row.allocated !== null) facts.allocated = Number(row.allocated);
   if (row.dev !== null) facts.dev = Number(row.dev);
   if (row.ino !== null) facts.ino = Number(row.ino);
+  if (remote && facts.mtimeMs > 0) facts.lastModified = true;
   return row.sparse ? { rel, facts, sparse: true } : { rel, facts };
 }

@@ -5,7 +5,8 @@
 import { CaseError, damaged, openCase, type Db } from './db.js';
 import { KnownStore } from './known.js';
 import { STORED_COLUMNS, pathBytes, storedFacts, type Int, type StoredRow } from './rows.js';
-import type { KnownFiles, ShardsMissing, StoredScan } from '../scan/engine.js';
+import type { HttpEvidence, KnownFiles, ShardsMissing, StoredScan } from '../scan/engine.js';
+import { isRemote } from '../scan/http/url.js';
 
 /** A run's row (runs table), the columns a report and a resume read. */
 export interface RunRow {
@@ -104,9 +105,18 @@ function finalizeQuietly(st: ReturnType<Db['prepare']>): void {
 export function storedScan(db: Db, run: RunRow): StoredScan {
   // a merge missing shards finished: its gap is the shards (merge.ts), not a stop
   const partial = run.outcome !== 'done' && run.outcome !== 'incomplete';
+  // a run of a web server's tree: every file's mtime is its Last-Modified (a date source of its own)
+  const remote = isRemote(Buffer.from(run.root).toString());
   let shardsMissing: ShardsMissing | undefined;
+  let http: HttpEvidence | undefined;
   try {
-    const o = JSON.parse(run.options) as { missing_shards?: unknown; shards?: unknown; merged?: unknown };
+    const o = JSON.parse(run.options) as {
+      missing_shards?: unknown;
+      shards?: unknown;
+      merged?: unknown;
+      http?: HttpEvidence;
+    };
+    if (o.http && typeof o.http.requests === 'number') http = o.http;
     const roots = Array.isArray(o.merged)
       ? [...new Set(o.merged.map((m) => String((m as { root?: unknown }).root)))]
       : [];
@@ -128,10 +138,11 @@ export function storedScan(db: Db, run: RunRow): StoredScan {
     finishedAt: new Date(run.finished_at ?? run.started_at),
     partial,
     shardsMissing,
+    http,
     files: {
       *[Symbol.iterator]() {
         for (const row of rowsOf(db, `SELECT ${STORED_COLUMNS} FROM files WHERE run = ?`, Number(run.id)))
-          yield storedFacts(row as StoredRow);
+          yield storedFacts(row as StoredRow, remote);
       },
     },
     folders: {

@@ -122,6 +122,12 @@ function finish(e: RunEnd): void {
       run,
     ],
   );
+  if (e.http) {
+    // (no column of its own: the run's options JSON carries it, read back by store.ts storedScan)
+    const row = db!.get('SELECT options FROM runs WHERE id = ?', [run]) as { options: string } | null;
+    const options = JSON.parse(row?.options ?? '{}') as Record<string, unknown>;
+    db!.run('UPDATE runs SET options = ? WHERE id = ?', [JSON.stringify({ ...options, http: e.http }), run]);
+  }
   maybeCommit(true);
   db!.close();
   db = undefined;

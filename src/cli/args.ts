@@ -15,6 +15,7 @@ import { parseShard, type Shard } from '../scan/place/shard.js';
 import { CaseError } from '../case/db.js';
 import { openCase, pickRun, runs, treeOf, type RunRow } from '../case/store.js';
 import { FACTS_TEMPLATE } from '../report/notify/facts.js';
+import { DEFAULT_CONNECTIONS, isRemote, remoteRoot, REQUEST_TIMEOUT_MS } from '../scan/http/url.js';
 
 export class UsageError extends Error {}
 
@@ -26,7 +27,10 @@ function program(): Command {
           'Every mode is an option (--from, --diff, --merge), never a subcommand: a folder named "report" or "diff" is scanned.',
       )
       // optional to commander only so that --facts-template needs no folder; checked below
-      .argument('[dir...]', "the leaked tree (read only; never written); with --merge: the shards' case files")
+      .argument(
+        '[dir...]',
+        "the leaked tree (read only; never written), or a web server's folder URL (sized in place); with --merge: the shards' case files",
+      )
       .usage('[options] <dir> | --from <case> [options] | --diff <case> [options] | --merge <case> <shard.case>...')
       .option('--csv <file|->', 'write the per-customer summary CSV, then exit (no TUI)')
       .option('--json <file|->', 'write the same summary as JSON, then exit')
@@ -40,6 +44,10 @@ function program(): Command {
       .option('--delimiter <c>', "',' or ';' (';' also writes decimal commas, for Excel in comma-decimal locales)", ',')
       .addOption(
         new Option('--threads <n>', 'reader threads (0 = read on the main thread)').default(String(DEFAULT_THREADS)),
+      )
+      .option(
+        '--connections <n>',
+        `a tree on a web server (http:// or https://): connections to it at most (default ${DEFAULT_CONNECTIONS})`,
       )
       .option(
         '--strict-evidence',
@@ -158,26 +166,37 @@ export async function parseArgs(
     if (o.run !== undefined) throw new UsageError('--run needs --from CASE or --diff CASE');
     if (cmd.args[0] === undefined) throw new UsageError("missing required argument 'dir'");
     dir = cmd.args[0];
-    const raw = rawBytesOf(dir);
-    if (raw) {
-      const reachable = folderByBytes(raw);
-      dirShown = decodeName(raw);
-      if (reachable) dir = reachable;
-    }
-    const shown = printable(dirShown ?? dir);
-    let st;
-    try {
-      st = statSync(dir);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new UsageError(code === 'ENOENT' ? `no such folder: ${shown}` : `cannot read ${shown}: ${code}`);
-    }
-    if (!st.isDirectory())
-      throw new UsageError(`${shown} is not a folder; give the folder that holds the leaked recordings`);
-    try {
-      accessSync(dir, constants.R_OK | constants.X_OK);
-    } catch {
-      throw new UsageError(`cannot read the folder ${shown} (permission denied); run as a user who can read it`);
+    if (isRemote(dir)) {
+      // a tree on a web server, sized in place (scan/http): nothing here to stat
+      const r = remoteRoot(dir);
+      if (typeof r !== 'string') throw new UsageError(printable(r.problem));
+      dir = r;
+      if (o.strictEvidence === true)
+        throw new UsageError(
+          "--strict-evidence keeps the access times of a folder on this machine; a web server's files are read by the server: leave it out",
+        );
+    } else {
+      const raw = rawBytesOf(dir);
+      if (raw) {
+        const reachable = folderByBytes(raw);
+        dirShown = decodeName(raw);
+        if (reachable) dir = reachable;
+      }
+      const shown = printable(dirShown ?? dir);
+      let st;
+      try {
+        st = statSync(dir);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new UsageError(code === 'ENOENT' ? `no such folder: ${shown}` : `cannot read ${shown}: ${code}`);
+      }
+      if (!st.isDirectory())
+        throw new UsageError(`${shown} is not a folder; give the folder that holds the leaked recordings`);
+      try {
+        accessSync(dir, constants.R_OK | constants.X_OK);
+      } catch {
+        throw new UsageError(`cannot read the folder ${shown} (permission denied); run as a user who can read it`);
+      }
     }
     if (o.case !== undefined) {
       const c = String(o.case);
@@ -190,6 +209,13 @@ export async function parseArgs(
   }
   const depth = wholeNumber('--depth', o.depth, 1, 64);
   const threads = wholeNumber('--threads', o.threads, 0, 64);
+  let http: CheckedArgs['http'];
+  if (isRemote(dir)) {
+    const connections =
+      o.connections === undefined ? DEFAULT_CONNECTIONS : wholeNumber('--connections', o.connections, 1, 256);
+    http = { connections, timeoutMs: REQUEST_TIMEOUT_MS };
+  } else if (o.connections !== undefined)
+    throw new UsageError('--connections is for a tree on a web server (an http:// or https:// URL)');
   const tz = String(o.tz);
   if (!isValidZone(tz))
     throw new UsageError(`unknown time zone "${printable(tz)}"; use an IANA name such as Europe/Stockholm or UTC`);
@@ -224,6 +250,7 @@ export async function parseArgs(
     delimiter,
     tui: o.tui !== false,
     threads,
+    http,
     strictEvidence: o.strictEvidence === true,
     notify,
     allowIncomplete: o.allowIncomplete === true,

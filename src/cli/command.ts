@@ -13,6 +13,7 @@ import { runMerge } from './merge-run.js';
 import { runDiff } from './diff-run.js';
 import { openStored } from './open.js';
 import { EvidenceError } from '../scan/walk/walk.js';
+import { HttpError } from '../scan/http/client.js';
 
 const isBrokenPipe = (e: unknown): boolean => (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
 
@@ -87,6 +88,11 @@ async function main(argv: string[], handOn: () => void): Promise<number> {
     if (e instanceof OutputError) {
       process.stderr.write(`leaktally: ${printable(e.message)}\n`);
       return e.exitCode;
+    }
+    // a web server whose certificate is not trusted: nothing was read, and nothing is skipped to read it
+    if (e instanceof HttpError && e.code === 'TLS') {
+      process.stderr.write(`leaktally: ${printable(e.message)}\n`);
+      return EXIT.usage;
     }
     throw e;
   }

@@ -38,6 +38,7 @@ import { WorkbookStopped } from '../report/write/xlsx-stream.js';
 import type { Method } from '../report/notify/method.js';
 import { EXIT, signalExitCode, stopSignals, type StopSignal } from '../report/exit.js';
 import type { RunPlan } from './plan.js';
+import { isRemote } from '../scan/http/url.js';
 
 /** An output that cannot be used: found before the scan (exit 2) or while writing (exit 1). */
 export class OutputError extends Error {
@@ -341,7 +342,7 @@ class HeadlessRun {
   ): Promise<{ writer: CaseWriter; known?: ReturnType<typeof knownFiles> }> {
     // the folder's absolute path: a report made later from the case file (--from, --diff, --merge),
     // perhaps in another working folder, refuses its outputs inside this tree by it
-    const root = Buffer.from(resolve(this.plan.scan.root));
+    const root = Buffer.from(isRemote(this.plan.scan.root) ? this.plan.scan.root : resolve(this.plan.scan.root));
     let known: ReturnType<typeof knownFiles>;
     try {
       known = existsSync(path) && statSync(path).size > 0 ? knownFiles(path, root, version(), shown) : undefined;
@@ -394,6 +395,7 @@ class HeadlessRun {
         specialSkipped: result.specialSkipped,
         noatimeFolders: result.noatime.folders,
         filesRefused: result.noatime.filesRefused,
+        ...(result.http ? { http: result.http } : {}),
       });
     } catch (e) {
       this.caseError ??= e as Error;

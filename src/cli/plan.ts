@@ -81,6 +81,8 @@ export interface CheckedArgs {
   pattern?: CompiledPattern;
   tz: string;
   threads: number;
+  /** a tree on a web server: its connections and request timeout (ScanConfig.http) */
+  http?: { connections: number; timeoutMs: number };
   strictEvidence: boolean;
   notify: NotifyCli;
   csv?: string;
@@ -112,6 +114,7 @@ export function planRun(
       pattern: a.pattern,
       zone: a.tz,
       threads: a.threads,
+      ...(a.http ? { http: a.http } : {}),
       strictEvidence: a.strictEvidence,
       shard: a.shard,
       retention: engineRetention(retention),

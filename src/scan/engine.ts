@@ -14,6 +14,9 @@ import { keyName, shownPath } from './place/names.js';
 import { loadFor, makeContext, placeRecord, rowKeyOf } from './read/record.js';
 import { inShard } from './place/shard.js';
 import type { FileFacts } from './probe/index.js';
+import { addStats, noStats, type HttpStats } from './http/client.js';
+import { httpWalk } from './http/walk.js';
+import { connectionShares, DEFAULT_CONNECTIONS, isRemote, REQUEST_TIMEOUT_MS } from './http/url.js';
 
 export type { ScanConfig, FileRecord } from './model.js';
 export type { CustomerTotals, RowKind, Totals } from './tally/aggregate.js';
@@ -72,6 +75,14 @@ export interface ScanResult {
   takenOver?: number;
   /** a merge of shards (a case file's run) without some of them; every row is incomplete */
   shardsMissing?: ShardsMissing;
+  /** a tree on a web server (sized in place): what the scan's requests cost it */
+  http?: HttpEvidence;
+}
+
+/** What sizing a tree on a web server cost it: the requests, and the bytes they brought. */
+export interface HttpEvidence extends HttpStats {
+  /** connections at most (--connections) */
+  connections: number;
 }
 
 /**
@@ -171,6 +182,8 @@ export class Scanner {
 
   /** files taken over from a case file without being read (resume) */
   private reused = 0;
+  /** a tree on a web server: what the walk's and the readers' requests cost it so far */
+  private readonly http?: HttpEvidence;
 
   constructor(
     readonly config: ScanConfig,
@@ -183,6 +196,8 @@ export class Scanner {
     this.withCallers = config.pattern?.hasCaller ?? false;
     this.agg = new Aggregator(this.withCallers);
     this.customerFromFolders = !config.pattern?.hasCustomer;
+    if (isRemote(config.root))
+      this.http = { ...noStats(), connections: config.http?.connections ?? DEFAULT_CONNECTIONS };
   }
 
   /** Stop early: what was counted so far is kept and the result is marked partial. */
@@ -347,8 +362,11 @@ export class Scanner {
   }
 
   async run(): Promise<ScanResult> {
+    const http = this.http;
+    const shares = http ? connectionShares(http.connections, this.config.threads) : undefined;
     const reader = createReader({
-      config: this.config,
+      // over HTTP no more reader threads than connections for them
+      config: shares ? { ...this.config, threads: shares.threads } : this.config,
       keepPaths: this.keepPaths,
       keepFacts: this.options.keepFacts,
       sink: {
@@ -357,6 +375,9 @@ export class Scanner {
         noatimeRefused: (n) => void (this.probeRefused += n),
         stored: (json) => this.options.onStored?.(json),
         takenOver: (n) => void (this.reused += n),
+        http: (s) => {
+          if (http) addStats(http, s);
+        },
       },
     });
     this.reader = reader;
@@ -367,7 +388,18 @@ export class Scanner {
     try {
       // with reader threads the walk has its own too (the calling thread, often the UI's, only
       // replays its findings); --threads 0 does everything on the calling thread
-      const walker = this.config.threads > 0 ? walkOnThread : walk;
+      // a web server's tree is walked from its listings (http/walk.ts), on this thread: its work is waiting
+      const walker: typeof walk =
+        http && shares
+          ? (root, sink, opts) =>
+              httpWalk(root, sink, opts, {
+                connections: shares.walk,
+                timeoutMs: this.config.http?.timeoutMs ?? REQUEST_TIMEOUT_MS,
+                stats: http,
+              })
+          : this.config.threads > 0
+            ? walkOnThread
+            : walk;
       this.atimes = await walker(this.config.root, this.walkSink(batcher), {
         pause: this.paced(() => reader.pause()),
         aborted: () => this.stopped,
@@ -423,6 +455,7 @@ export class Scanner {
       // the user's, euid not root) is what --strict-evidence refuses on, before the file is read.
       noatime: { folders: this.atimes.folders, filesRefused: this.probeRefused },
       takenOver: this.reused,
+      ...(this.http ? { http: { ...this.http } } : {}),
     };
   }
 }
@@ -474,6 +507,8 @@ export interface StoredScan {
   partial: boolean;
   /** a merge of shards without some of them (ScanResult.shardsMissing) */
   shardsMissing?: ShardsMissing;
+  /** a web server's tree: what the stored run's requests cost it (ScanResult.http) */
+  http?: HttpEvidence;
   files: Iterable<{ rel: Buffer; facts?: FileFacts; sparse?: boolean; hardLink?: boolean }>;
   folders: Iterable<{ rel: Buffer; depth: number; error?: string }>;
   linksSkipped: number;
@@ -538,6 +573,7 @@ export async function replayScan(
     folderErrors,
     unmatched: agg.filesOf('unmatched'),
     noatime: stored.noatime,
+    ...(stored.http ? { http: stored.http } : {}),
     takenOver: 0,
     shardsMissing: stored.shardsMissing,
   };

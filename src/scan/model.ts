@@ -70,6 +70,11 @@ export interface ScanConfig {
    * links and special files likewise; folders above the customer level are walked by every shard
    */
   shard?: Shard;
+  /**
+   * A tree on a web server (root an http(s) URL, scan/http): connections to it at most (shared by the
+   * walk and the reader threads: http/url.ts connectionShares), and one request's timeout
+   */
+  http?: { connections: number; timeoutMs: number };
 }
 
 export const STALL_MS = 60_000;

@@ -133,6 +133,8 @@ export interface Completeness {
   unmatched: number;
   /** recordings dated from the file's mtime (no date in the name, header or folders) */
   mtimeDated: number;
+  /** of those, dated from a web server's Last-Modified (a tree sized in place) */
+  lastModifiedDated?: number;
   /** the scan has ended: the figures are final */
   final?: boolean;
 }
@@ -147,7 +149,12 @@ export function completeness(
   progress: Progress,
 ): Completeness {
   let mtimeDated = 0;
-  for (const [src, n] of totals?.dateSources ?? []) if (src === 'mtime' || src === 'folder+mtime') mtimeDated += n;
+  let lastModifiedDated = 0;
+  for (const [src, n] of totals?.dateSources ?? []) {
+    if (src === 'mtime' || src === 'folder+mtime') mtimeDated += n;
+    else if (src === 'last-modified' || src === 'folder+last-modified') lastModifiedDated += n;
+  }
+  mtimeDated += lastModifiedDated;
   const live = progress as Partial<Progress>;
   return {
     unreadableFolders: result?.unreadableFolders ?? live.unreadableFolders,
@@ -155,6 +162,7 @@ export function completeness(
     specialSkipped: result?.specialSkipped ?? live.specialSkipped,
     unmatched: result?.unmatched ?? live.unmatched ?? 0,
     mtimeDated,
+    ...(lastModifiedDated ? { lastModifiedDated } : {}),
     final: result !== undefined,
   };
 }
@@ -166,7 +174,10 @@ export function completenessLine(c: Completeness): { text: string; warn: boolean
   if (c.unmatched) parts.push(`${plural(c.unmatched, 'file')} unmatched`);
   if (c.linksSkipped) parts.push(`${plural(c.linksSkipped, 'link')} skipped`);
   if (c.specialSkipped) parts.push(`${plural(c.specialSkipped, 'special file')} skipped`);
-  if (c.mtimeDated) parts.push(`${plural(c.mtimeDated, 'recording')} dated by mtime`);
+  if (c.mtimeDated)
+    parts.push(
+      `${plural(c.mtimeDated, 'recording')} dated by ${c.lastModifiedDated === c.mtimeDated ? "the server's Last-Modified" : 'mtime'}`,
+    );
   if (parts.length) return { text: `! ${parts.join(' · ')}${c.final === false ? ' (so far)' : ''}`, warn: true };
   if (c.unreadableFolders === undefined)
     return { text: 'folders not read, links skipped: known when the scan ends', warn: false };

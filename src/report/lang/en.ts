@@ -196,6 +196,9 @@ export const en = {
     methodDates: 'Dates of the recordings',
     methodDatesNone: 'no recording dated',
     methodCallers: 'Callers',
+    methodInPlace: 'Sized in place',
+    methodInPlaceValue: (requests: string, bytes: string, share: string) =>
+      `over HTTP, without copying: from the web server's folder listings and the first bytes of each file (${requests} requests, ${bytes} bytes received: ${share} of the files' bytes)`,
 
     chart: 'Recordings per month',
     chartNone: 'No dated recordings.',
@@ -235,6 +238,9 @@ export const en = {
     folder: 'the year/month/day folders (the day only; midnight used)',
     'folder+mtime': "the year/month/day folders, the time of day from the file's modification time",
     mtime: "the file's modification time less its length (a guess: only as good as the copy that kept the times)",
+    'folder+last-modified': "the year/month/day folders, the time of day from the web server's Last-Modified time",
+    'last-modified':
+      "the web server's Last-Modified time of the file less its length (a guess: only as good as the server's copy of the file)",
   } as Record<string, string>,
   dateRuleCount: (n: string, rule: string) => `${n} by ${rule}`,
 
@@ -303,6 +309,7 @@ export const en = {
     command: 'Command line',
     interactive: '(interactive)',
     folder: 'Folder scanned',
+    inPlace: 'Sized in place (over HTTP)',
     scanStart: 'Scan start',
     scanEnd: 'Scan end',
     completeness: 'Completeness',

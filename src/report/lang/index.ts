@@ -25,6 +25,8 @@ export interface Format {
   hours: (s: number) => string;
   /** 2019-02-18 14:03 (the zone's wall clock; the page says which zone) */
   when: (ms: number) => string;
+  /** a share as a percentage with two decimals: 0.0042 → 0.42 % */
+  pct: (share: number) => string;
 }
 
 const cache = new Map<string, Format>();
@@ -53,6 +55,7 @@ export function format(lang: Lang, zone: string): Format {
     seconds: (s) => ONE.format(s),
     hours: (s) => TWO.format(s / 3600),
     when: (ms) => WHEN.format(ms),
+    pct: (share) => `${TWO.format(share * 100)} %`,
   };
   cache.set(key, f);
   return f;

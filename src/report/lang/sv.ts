@@ -194,6 +194,9 @@ export const sv: Strings = {
     methodDates: 'Inspelningarnas datum',
     methodDatesNone: 'ingen inspelning daterad',
     methodCallers: 'Uppringare',
+    methodInPlace: 'Mätt på plats',
+    methodInPlaceValue: (requests, bytes, share) =>
+      `över HTTP, utan att kopiera: ur webbserverns mapplistor och de första byten av varje fil (${requests} förfrågningar, ${bytes} byte mottagna: ${share} av filernas byte)`,
 
     chart: 'Inspelningar per månad',
     chartNone: 'Inga daterade inspelningar.',
@@ -230,6 +233,9 @@ export const sv: Strings = {
     folder: 'år/månad/dag-mapparna (bara dagen; midnatt används)',
     'folder+mtime': 'år/månad/dag-mapparna, tiden på dagen från filens ändringstid',
     mtime: 'filens ändringstid minus dess längd (en gissning: bara så bra som kopian som bevarade tiderna)',
+    'folder+last-modified': 'år/månad/dag-mapparna, tiden på dagen från webbserverns Last-Modified-tid',
+    'last-modified':
+      'webbserverns Last-Modified-tid för filen minus dess längd (en gissning: bara så bra som serverns kopia av filen)',
   },
   dateRuleCount: (n, rule) => `${n} genom ${rule}`,
 
@@ -297,6 +303,7 @@ export const sv: Strings = {
     command: 'Kommandorad',
     interactive: '(interaktivt)',
     folder: 'Genomsökt mapp',
+    inPlace: 'Mätt på plats (över HTTP)',
     scanStart: 'Genomsökningens start',
     scanEnd: 'Genomsökningens slut',
     completeness: 'Fullständighet',

@@ -33,10 +33,28 @@ interface DateRule {
   note: string;
 }
 
+/** A tree on a web server: how it was sized in place, and what that cost the server. */
+interface InPlace {
+  how: string;
+  requests: number;
+  bytes_transferred: number;
+  /** the bytes of the files found (the tree's bytes) */
+  tree_bytes: number;
+  /** bytes_transferred / tree_bytes */
+  share_of_tree: number | null;
+  /** requests with a Range the server answered with the whole file (200), and of those, cut off */
+  range_ignored: number;
+  range_ignored_cut_off: number;
+  retries: number;
+  connections: number;
+}
+
 export interface Method {
   tool: string;
   command: string;
   folder_scanned: string;
+  /** a tree on a web server (an http(s) URL): sized in place over HTTP; null for a folder */
+  sized_in_place: InPlace | null;
   scan_start: string;
   scan_end: string;
   zone: string;
@@ -121,6 +139,7 @@ export function method(result: ScanResult, report: NotifyReport, ctx: MethodCont
     tool: `leaktally ${ctx.version}`,
     command: ctx.argv ? ['leaktally', ...ctx.argv].map(quote).join(' ') : '(interactive)',
     folder_scanned: result.config.root,
+    sized_in_place: inPlace(result),
     scan_start: formatIso(zone, result.startedAt.getTime()),
     scan_end: formatIso(zone, result.finishedAt.getTime()),
     zone,
@@ -158,6 +177,24 @@ export function method(result: ScanResult, report: NotifyReport, ctx: MethodCont
   };
 }
 
+/** The in-place evidence of a scan of a web server's tree (ScanResult.http), or null. */
+function inPlace(result: ScanResult): InPlace | null {
+  const h = result.http;
+  if (!h) return null;
+  const tree = result.totals.bytes;
+  return {
+    how: "sized in place, over HTTP, without copying: the server's folder listings and Range requests for the first (and where a format needs it, further) bytes of each file",
+    requests: h.requests,
+    bytes_transferred: h.bytes,
+    tree_bytes: tree,
+    share_of_tree: tree > 0 ? h.bytes / tree : null,
+    range_ignored: h.rangeIgnored,
+    range_ignored_cut_off: h.dropped,
+    retries: h.retries,
+    connections: h.connections,
+  };
+}
+
 /**
  * The block as label/value lines in a language (the workbook's Method sheet and method.html: both for
  * the processor, never a controller's statement). Numbers and dates as the language writes them.
@@ -172,7 +209,9 @@ export function methodLines(
   const F = format(lang, m.zone);
   const n = F.int;
   const when = (ms: number): string => F.when(ms);
-  const mtime = m.date_rules.find((r) => r.rule === 'mtime')?.recordings ?? 0;
+  const mtime = m.date_rules
+    .filter((r) => r.rule === 'mtime' || r.rule === 'last-modified')
+    .reduce((k, r) => k + r.recordings, 0);
   const plan = report.options.retention;
   let retention = L.retentionNone;
   if (plan) {
@@ -199,6 +238,18 @@ export function methodLines(
     [L.tool, m.tool],
     [L.command, m.command === '(interactive)' ? L.interactive : m.command],
     [L.folder, m.folder_scanned],
+    ...(m.sized_in_place
+      ? ([
+          [
+            L.inPlace,
+            strings(lang).statement.methodInPlaceValue(
+              n(m.sized_in_place.requests),
+              n(m.sized_in_place.bytes_transferred),
+              m.sized_in_place.share_of_tree === null ? '-' : F.pct(m.sized_in_place.share_of_tree),
+            ),
+          ],
+        ] as [string, string][])
+      : []),
     [L.scanStart, `${when(result.startedAt.getTime())} (${m.scan_start})`],
     [L.scanEnd, `${when(result.finishedAt.getTime())} (${m.scan_end})`],
     [

@@ -91,9 +91,11 @@ export interface FileFacts {
   /** bytes allocated when fewer than bytes (a sparse file) */
   allocated?: number;
   mtimeMs: number;
-  /** device and inode, where the file was opened (a case file keeps them: resume.ts) */
+  /** device and inode, where the file was opened (a case file keeps them: resume.ts); over HTTP 0 and a hash of the URL path */
   dev?: number;
   ino?: number;
+  /** mtimeMs is a web server's Last-Modified (the date source `last-modified`) */
+  lastModified?: true;
   probe: ProbeResult;
 }
 
@@ -187,6 +189,61 @@ export async function probeOpen(
   } finally {
     if (fd >= 0) close(fd);
   }
+}
+
+/**
+ * A file read elsewhere than on this machine (a web server: scan/http/remote.ts): its size, its first
+ * bytes (at least the head probeFile would read), and a synchronous positioned read for the rest.
+ */
+export interface FetchedFile {
+  size: number;
+  /** its first bytes: the whole file when it is at most WHOLE_FILE_MAX, else at least HEAD_SIZE */
+  head: Buffer;
+  mtimeMs: number;
+  /** the mtime is the server's Last-Modified (a date source of its own: place/date/resolve.ts) */
+  lastModified?: boolean;
+  dev?: number;
+  ino?: number;
+  read(position: number, length: number): Buffer;
+}
+
+/**
+ * probeFile for a fetched file: the same readers given the same head (what probeFile's one read
+ * gives) and the same positioned reads, so the same bytes give the same result. A file that could not
+ * be fetched is unreadable (or other, by its name) with the reason.
+ */
+export async function probeFetched(
+  f: FetchedFile | { error: string },
+  name: string,
+  fileMs = Infinity,
+): Promise<FileFacts> {
+  const file = fileName(name);
+  if ('error' in f)
+    return {
+      bytes: 0,
+      mtimeMs: 0,
+      probe: { kind: file.audioName ? 'unreadable' : 'other', error: f.error, unopened: true },
+    };
+  const work = new Work(performance.now() + fileMs);
+  const head = f.head.subarray(0, f.size <= WHOLE_FILE_MAX ? f.size : HEAD_SIZE);
+  const src: FileSource = {
+    size: f.size,
+    head,
+    work,
+    read(position, length) {
+      work.tick(1 + (Math.max(0, length) >> 10));
+      return f.read(position, length);
+    },
+  };
+  const facts: FileFacts = {
+    bytes: f.size,
+    mtimeMs: f.mtimeMs,
+    dev: f.dev,
+    ino: f.ino,
+    probe: await probeContent(src, file, name),
+  };
+  if (f.lastModified) facts.lastModified = true;
+  return facts;
 }
 
 /** Positioned reads of an open file (fd), or of its head alone when that is the whole file (fd -1). */

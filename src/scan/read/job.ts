@@ -12,6 +12,9 @@ import { Counts } from '../tally/counts.js';
 import { rowKey, type RowCounts } from '../tally/aggregate.js';
 import { parseEntry, type Batch, type Entry } from './batcher.js';
 import { fileRow } from './stored.js';
+import { connectionShares, DEFAULT_CONNECTIONS, isRemote, REQUEST_TIMEOUT_MS } from '../http/url.js';
+import { RemoteFiles } from '../http/remote.js';
+import type { HttpStats } from '../http/client.js';
 
 export interface ScanJobData {
   config: ScanConfig;
@@ -28,12 +31,20 @@ export function ioThreadsOf(config: ScanConfig): number {
   return Math.max(1, Math.ceil((config.ioDepth ?? IO_DEPTH) / Math.max(1, config.threads)));
 }
 
-/** A batch's entries, and the heads of the files to read (hard links are not read), in one go. */
-function readBatch(
+/**
+ * A batch's entries, and the heads of the files to read (hard links are not read), in one go: from
+ * the disk (heads), or over HTTP (remote: fetched into it, then probed from there).
+ */
+async function readBatch(
   batch: Batch,
   heads: BatchHeads | undefined,
-): { entries: Entry[]; opened: (HeadRead | undefined)[] } {
+  remote: RemoteFiles | undefined,
+): Promise<{ entries: Entry[]; opened: (HeadRead | undefined)[] }> {
   const entries = batch.map(parseEntry);
+  if (remote) {
+    await remote.prefetch(entries.filter((e) => !e.hardLink).map((e) => e.rel));
+    return { entries, opened: [] };
+  }
   if (!heads) return { entries, opened: [] };
   const rels: Buffer[] = [];
   const at: number[] = [];
@@ -58,6 +69,8 @@ export type ScanReply = ({ records: FileRecord[] } | { rows: RowCounts[] }) & {
   stored?: string;
   /** files an earlier run read that are unchanged: placed from what it found, not read */
   takenOver?: number;
+  /** a tree on a web server: what this batch's requests cost it */
+  http?: HttpStats;
 };
 
 /**
@@ -101,23 +114,38 @@ export function createJob(data: unknown): ScanJob | Promise<ScanJob> {
 function jobFor({ config, keepPaths, keepFacts = false, ioThreads }: ScanJobData): ScanJob {
   // one context per thread: its per-thread state is never shared
   const ctx = makeContext(config, keepPaths, keepFacts);
-  const heads = BatchHeads.available
-    ? new BatchHeads(ctx.rootBytes, ioThreads ?? ioThreadsOf(config), ctx.anchors)
-    : undefined;
-  const close = (): void => ctx.anchors.close();
+  if (isRemote(config.root)) {
+    const connections = config.http?.connections ?? DEFAULT_CONNECTIONS;
+    ctx.remote = new RemoteFiles(
+      config.root,
+      connectionShares(connections, config.threads).perThread,
+      config.http?.timeoutMs ?? REQUEST_TIMEOUT_MS,
+    );
+  }
+  const remote = ctx.remote;
+  const heads =
+    !remote && BatchHeads.available
+      ? new BatchHeads(ctx.rootBytes, ioThreads ?? ioThreadsOf(config), ctx.anchors)
+      : undefined;
+  const close = (): void => {
+    ctx.anchors.close();
+    remote?.close();
+  };
   let takenOver = 0;
   /** one file: taken over from an earlier run when it is the file that run read, else read */
   const one = (e: Entry, opened: HeadRead | undefined): Promise<FileRecord> | FileRecord => {
-    if (e.known && unchanged(ctx.rootBytes, e.rel, e.known)) {
+    // (a file on a web server is read again: knowing it unchanged would cost a request anyway)
+    if (e.known && !remote && unchanged(ctx.rootBytes, e.rel, e.known)) {
       takenOver++;
       return placeRecord(ctx, e.rel, e.known, e);
     }
     return processFile(ctx, e.rel, e, opened);
   };
-  const taken = (): { takenOver?: number } => {
+  const taken = (): { takenOver?: number; http?: HttpStats } => {
     const n = takenOver;
     takenOver = 0;
-    return n ? { takenOver: n } : {};
+    const http = remote?.taken();
+    return { ...(n ? { takenOver: n } : {}), ...(http ? { http } : {}) };
   };
   /** a case file's rows, made here: the record then travels without its facts */
   const store = (r: FileRecord, out: unknown[]): void => {
@@ -132,7 +160,7 @@ function jobFor({ config, keepPaths, keepFacts = false, ioThreads }: ScanJobData
         const refused0 = ctx.io.noatimeRefused;
         const records = new Array<FileRecord>(batch.length);
         const out: unknown[] = [];
-        const { entries, opened } = readBatch(batch, heads);
+        const { entries, opened } = await readBatch(batch, heads, remote);
         try {
           for (let i = 0; i < batch.length; i++) {
             const r = await one(entries[i]!, opened[i]);
@@ -155,7 +183,7 @@ function jobFor({ config, keepPaths, keepFacts = false, ioThreads }: ScanJobData
       const rows = new Map<string, RowCounts>();
       let last: RowCounts | undefined;
       const out: unknown[] = [];
-      const { entries, opened } = readBatch(batch, heads);
+      const { entries, opened } = await readBatch(batch, heads, remote);
       try {
         for (let i = 0; i < batch.length; i++) {
           const e = entries[i]!;

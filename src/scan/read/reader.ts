@@ -14,6 +14,7 @@ import * as patterns from '../place/pattern.js';
 import * as callers from '../place/callers.js';
 import type { RowCounts } from '../tally/aggregate.js';
 import { parseEntry, type Batch } from './batcher.js';
+import type { HttpStats } from '../http/client.js';
 
 // the main thread imports them anyway (the CLI checks patterns); reader threads load them on demand
 provide(patterns, callers);
@@ -32,6 +33,8 @@ interface ReadSink {
   stored?(json: string): void;
   /** files of a batch taken over from an earlier run, unchanged (resume) */
   takenOver?(n: number): void;
+  /** a tree on a web server: what a batch's requests cost it */
+  http?(stats: HttpStats): void;
 }
 
 export interface Reader {
@@ -59,6 +62,7 @@ function deliver(reply: ScanReply, sink: ReadSink): void {
   if (reply.noatimeRefused) sink.noatimeRefused(reply.noatimeRefused);
   if (reply.stored !== undefined) sink.stored?.(reply.stored);
   if (reply.takenOver) sink.takenOver?.(reply.takenOver);
+  if (reply.http) sink.http?.(reply.http);
   if ('rows' in reply) {
     for (const r of reply.rows) Counts.revive(r.counts);
     sink.rows(reply.rows);

@@ -13,6 +13,7 @@ import { shardKey } from '../place/shard.js';
 import { reach, release } from '../walk/reach.js';
 import { FileAnchors } from './anchors.js';
 import { lstatSync } from 'node:fs';
+import type { RemoteFiles } from '../http/remote.js';
 
 /**
  * The pattern (date-fns) and caller (libphonenumber-js) modules, loaded only for a scan with a
@@ -52,6 +53,8 @@ export interface RecordContext {
   io: ProbeIo;
   /** this thread's folders held open to open files from in a deep tree (close() when done) */
   anchors: FileAnchors;
+  /** the tree is on a web server: files are read over HTTP (set by the reader's job, job.ts) */
+  remote?: RemoteFiles;
 }
 
 /**
@@ -206,9 +209,11 @@ function setCaller(rec: FileRecord, at: Located, ctx: RecordContext): void {
  * Probe a file by its path below the root, of any length: opened below the thread's anchor for its
  * folder in a deep tree (anchors.ts), else from the root; a path past PATH_MAX is reached through
  * open folders (reach.ts). A file that cannot be opened (permission) is unreadable with the size lstat
- * gives: its content is unknown, its presence and size are not.
+ * gives: its content is unknown, its presence and size are not. A file on a web server is read over
+ * HTTP instead (ctx.remote: http/remote.ts).
  */
 async function readFacts(rel: Buffer, name: string, ctx: RecordContext): Promise<FileFacts> {
+  if (ctx.remote) return ctx.remote.facts(rel, name, ctx.io.fileMs);
   const at = ctx.anchors.at(rel);
   let reached;
   try {
@@ -319,6 +324,7 @@ export function placeRecord(
       dirs: at.dateDirs,
       embedded: p.embeddedDate,
       mtimeMs: facts.mtimeMs,
+      lastModified: facts.lastModified,
       seconds: p.seconds,
     });
     if (start) {

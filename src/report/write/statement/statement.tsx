@@ -319,8 +319,18 @@ function ShortMethod(c: Ctx): ReactNode {
   const dates = r.dateSources.length
     ? r.dateSources.map(([rule, n]) => L.dateRuleCount(F.int(n), L.dateRule[rule] ?? rule)).join('; ')
     : S.methodDatesNone;
+  const ip = c.m.sized_in_place;
   const rows: Rows = [
     [S.methodHow, S.methodHowValue],
+    // a web server's tree: sized where it is, and what that cost the server
+    ip !== null && [
+      S.methodInPlace,
+      S.methodInPlaceValue(
+        F.int(ip.requests),
+        F.int(ip.bytes_transferred),
+        ip.share_of_tree === null ? '-' : F.pct(ip.share_of_tree),
+      ),
+    ],
     [S.methodTool, c.m.tool],
     [S.methodScan, when(c, c.result.startedAt.getTime())],
     [S.methodTree, tree],

@@ -1,13 +1,23 @@
 /**
  * When did a call start? The first of: the pattern's {date:…}; a time stamp in the file name; a date in
  * the file's header; a yyyy/MM/dd folder path; the file's mtime less the call's length (a recorder
- * closes the file when the call ends). Naive times are wall-clock times in the --tz zone.
+ * closes the file when the call ends). Naive times are wall-clock times in the --tz zone. A file on a web
+ * server has no mtime of its own here: its Last-Modified stands in for it, named as its own source
+ * (`last-modified`, `folder+last-modified`), since a server may give the time it last copied the file.
  */
 import type { EmbeddedDate } from '../../probe/types.js';
 import { offsetOf, validFields } from '../../probe/datestr.js';
 import { dayKey, naiveToMs } from './zone.js';
 
-export type DateSource = 'pattern' | 'filename' | EmbeddedDate['source'] | 'folder' | 'folder+mtime' | 'mtime';
+export type DateSource =
+  | 'pattern'
+  | 'filename'
+  | EmbeddedDate['source']
+  | 'folder'
+  | 'folder+mtime'
+  | 'mtime'
+  | 'folder+last-modified'
+  | 'last-modified';
 
 export interface Dated {
   ms: number;
@@ -90,6 +100,8 @@ export interface DateInputs {
   dirs: readonly string[] | (() => readonly string[]);
   embedded?: EmbeddedDate;
   mtimeMs: number;
+  /** mtimeMs is a web server's Last-Modified (scan/http) */
+  lastModified?: boolean;
   seconds?: number;
 }
 
@@ -108,9 +120,13 @@ export function resolveStart(i: DateInputs): Dated | undefined {
     // The folder gives the day; the mtime gives the time when it agrees with that day.
     const day = `${folder.y}-${String(folder.mo).padStart(2, '0')}-${String(folder.d).padStart(2, '0')}`;
     if (plausible(fromMtime) && dayKey(i.zone, fromMtime) === day)
-      return { ms: Math.floor(fromMtime / 1000) * 1000, source: 'folder+mtime' };
+      return {
+        ms: Math.floor(fromMtime / 1000) * 1000,
+        source: i.lastModified ? 'folder+last-modified' : 'folder+mtime',
+      };
     return { ms: naiveToMs(i.zone, folder.y, folder.mo, folder.d), source: 'folder' };
   }
-  if (plausible(fromMtime)) return { ms: Math.floor(fromMtime / 1000) * 1000, source: 'mtime' };
+  if (plausible(fromMtime))
+    return { ms: Math.floor(fromMtime / 1000) * 1000, source: i.lastModified ? 'last-modified' : 'mtime' };
   return undefined;
 }

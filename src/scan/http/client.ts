@@ -1,0 +1,217 @@
+/**
+ * The one HTTP client of a scan of a web server (undici: keep-alive pools): bounded connections, a
+ * timeout per request, retries with backoff for transient failures (429 and 503 after their
+ * Retry-After), bodies read only as far as wanted (a server that ignores Range is cut off there, its
+ * connection dropped, and counted), and what it cost the server counted (HttpStats). The walk has one
+ * on the calling thread, each reader thread one on its fetch thread (fetcher.ts).
+ */
+import { Pool, errors } from 'undici';
+
+/** What the requests of a scan cost the server: the evidence of a scan made in place. */
+export interface HttpStats {
+  /** requests sent (retries included) */
+  requests: number;
+  /** response body bytes received (listings and reads) */
+  bytes: number;
+  /** requests with a Range the server answered with the whole body (200) */
+  rangeIgnored: number;
+  /** of those, the responses cut off once enough was read (the connection dropped) */
+  dropped: number;
+  /** requests sent again after a transient failure */
+  retries: number;
+}
+
+export const noStats = (): HttpStats => ({ requests: 0, bytes: 0, rangeIgnored: 0, dropped: 0, retries: 0 });
+
+export function addStats(to: HttpStats, d: HttpStats): void {
+  to.requests += d.requests;
+  to.bytes += d.bytes;
+  to.rangeIgnored += d.rangeIgnored;
+  to.dropped += d.dropped;
+  to.retries += d.retries;
+}
+
+/** A response, its body read as far as wanted. */
+export interface Got {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  /** the body went on past what was wanted and was cut off */
+  cut: boolean;
+}
+
+/** A failure no retry mends, with a one-line reason (an HTTP status is a Got, not this). */
+export class HttpError extends Error {
+  constructor(
+    message: string,
+    /** short, for a folder's or file's reason: `TLS`, `timeout`, an errno */
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The codes Node's TLS gives a certificate it does not trust. */
+const TLS_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+]);
+
+/** failures worth another try: the connection went, or the server said "later" */
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
+const ATTEMPTS = 4;
+const BACKOFF_MS = 250;
+/** a Retry-After longer than this is not waited for: the request fails with the status */
+const MAX_RETRY_AFTER_MS = 120_000;
+
+export interface ClientOptions {
+  connections: number;
+  timeoutMs: number;
+}
+
+/** The wait a Retry-After asks for (seconds or an HTTP date), in ms; undefined when it says nothing usable. */
+export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (v === undefined) return undefined;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
+  const at = Date.parse(v);
+  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class HttpClient {
+  private readonly pool: Pool;
+  readonly stats: HttpStats = noStats();
+
+  constructor(
+    readonly origin: string,
+    opts: ClientOptions,
+  ) {
+    this.pool = new Pool(origin, {
+      connections: opts.connections,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      connect: { timeout: opts.timeoutMs },
+    });
+  }
+
+  /**
+   * GET path (already encoded), with `range` as a Range header's value when given; the body read up
+   * to `want` bytes (the rest cut off, the connection dropped). Transient failures are tried again.
+   */
+  async get(path: string, want: number, range?: string): Promise<Got> {
+    for (let attempt = 1; ; attempt++) {
+      let got: Got | undefined;
+      let failure: unknown;
+      try {
+        got = await this.once(path, want, range);
+      } catch (e) {
+        failure = e;
+      }
+      const last = attempt >= ATTEMPTS;
+      if (got) {
+        if (!TRANSIENT_STATUS.has(got.status) || last) return got;
+        let wait = BACKOFF_MS * 2 ** (attempt - 1);
+        if (got.status === 429 || got.status === 503) {
+          const asked = retryAfterMs(got.headers['retry-after']);
+          if (asked !== undefined) {
+            if (asked > MAX_RETRY_AFTER_MS) return got;
+            wait = Math.max(wait, asked);
+          }
+        }
+        this.stats.retries++;
+        await sleep(wait);
+        continue;
+      }
+      const code = (failure as NodeJS.ErrnoException).code ?? '';
+      if (TLS_CODES.has(code))
+        throw new HttpError(
+          `TLS: ${this.origin}'s certificate is not trusted (${code}); the check is never skipped`,
+          'TLS',
+        );
+      if (!TRANSIENT_CODES.has(code) || last) throw new HttpError(describe(failure), code || 'error');
+      this.stats.retries++;
+      await sleep(BACKOFF_MS * 2 ** (attempt - 1));
+    }
+  }
+
+  private async once(path: string, want: number, range?: string): Promise<Got> {
+    this.stats.requests++;
+    const res = await this.pool.request({
+      path,
+      method: 'GET',
+      headers: range ? { range, 'accept-encoding': 'identity' } : { 'accept-encoding': 'identity' },
+    });
+    const parts: Buffer[] = [];
+    let have = 0;
+    let cut = false;
+    try {
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        this.stats.bytes += chunk.length;
+        parts.push(chunk);
+        have += chunk.length;
+        if (have > want) {
+          cut = true;
+          break;
+        }
+      }
+    } finally {
+      // a body left unread would hold its connection: cut off, the connection is dropped
+      if (cut) res.body.destroy();
+    }
+    // a Range answered with more than it asked (the whole file): an empty or short file's whole body is not
+    if (range && res.statusCode === 200 && (cut || Number(res.headers['content-length']) > want)) {
+      this.stats.rangeIgnored++;
+      if (cut) this.stats.dropped++;
+    }
+    const body = Buffer.concat(parts, have);
+    return { status: res.statusCode, headers: res.headers, body: cut ? body.subarray(0, want) : body, cut };
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+function describe(e: unknown): string {
+  if (e instanceof errors.HeadersTimeoutError || e instanceof errors.BodyTimeoutError)
+    return 'the server did not answer in time';
+  if (e instanceof errors.ConnectTimeoutError) return 'could not connect in time';
+  const err = e as NodeJS.ErrnoException;
+  return err.code ? `${err.code}: ${err.message}` : String(e);
+}
+
+/** The Content-Range of a 206 or 416 response: its first byte and the file's size (undefined: not given). */
+export function contentRange(h: Got['headers']): { start: number; size?: number } | undefined {
+  const v = h['content-range'];
+  const m = /^bytes\s+(?:(\d+)-\d+|\*)\/(\d+|\*)$/i.exec(String(Array.isArray(v) ? v[0] : (v ?? '')).trim());
+  if (!m) return undefined;
+  return { start: m[1] === undefined ? 0 : Number(m[1]), size: m[2] === '*' ? undefined : Number(m[2]) };
+}
+
+/** A header's one value. */
+export const header = (h: Got['headers'], name: string): string | undefined => {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+};

@@ -1,0 +1,121 @@
+/**
+ * A reader thread's fetch thread: the HTTP requests of one reader thread (remote.ts), made here so
+ * that the reader's probes, which read synchronously, can wait for a byte range (Atomics.wait) while
+ * this thread's event loop does the request. Asked by message; a batch's heads are answered by
+ * message, a synchronous read through the shared buffers (SyncBuffers). What the requests cost is
+ * kept in a shared Float64Array the reader thread reads (remote.ts statsOf).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { contentRange, header, HttpClient, HttpError, type Got } from './client.js';
+
+export interface FetcherData {
+  origin: string;
+  connections: number;
+  timeoutMs: number;
+  /** Int32Array: [0] 1 once a synchronous answer is written, [1] its meta bytes, [2] its body bytes */
+  ctl: SharedArrayBuffer;
+  /** a synchronous answer: its meta (JSON) then its body */
+  data: SharedArrayBuffer;
+  /** Float64Array: requests, bytes, rangeIgnored, dropped, retries */
+  stats: SharedArrayBuffer;
+}
+
+/** A range asked for: [start, end] inclusive, or the last `suffix` bytes. */
+export interface RangeAsk {
+  path: string;
+  start: number;
+  end: number;
+}
+
+/** What came back for a range. */
+export interface Fetched {
+  /** the file's size (Content-Range, or Content-Length of a whole body) */
+  size?: number;
+  /** where body starts in the file */
+  start: number;
+  /** Last-Modified, in ms (0: none) */
+  mtimeMs: number;
+  body: Uint8Array;
+  /** the server ignored the Range and sent the whole file (cut off once enough was read) */
+  ignored?: boolean;
+  /** why the range could not be had: an HTTP status, a timeout, a TLS failure */
+  error?: string;
+}
+
+/** Bytes a synchronous answer may carry (a longer read is asked for in pieces). */
+export const SYNC_MAX = 1 << 20;
+export const META_MAX = 4096;
+
+/** One range over HTTP, as a Fetched: never throws. */
+export async function fetchRange(client: HttpClient, ask: RangeAsk): Promise<Fetched> {
+  let got: Got;
+  try {
+    got = await client.get(ask.path, ask.end + 1, `bytes=${ask.start}-${ask.end}`);
+  } catch (e) {
+    return { start: 0, mtimeMs: 0, body: new Uint8Array(0), error: e instanceof HttpError ? e.message : String(e) };
+  }
+  const lm = Date.parse(header(got.headers, 'last-modified') ?? '');
+  const mtimeMs = Number.isFinite(lm) ? lm : 0;
+  if (got.status === 206) {
+    const cr = contentRange(got.headers);
+    if (cr?.size === undefined)
+      return { start: 0, mtimeMs, body: new Uint8Array(0), error: 'HTTP 206 without the size in Content-Range' };
+    return { size: cr.size, start: cr.start, mtimeMs, body: got.body };
+  }
+  if (got.status === 416) {
+    // a range past the end: an empty file (bytes */0), or a file shorter than the start asked
+    const cr = contentRange(got.headers);
+    if (cr?.size === undefined) return { start: 0, mtimeMs, body: new Uint8Array(0), error: 'HTTP 416' };
+    return { size: cr.size, start: cr.size, mtimeMs, body: new Uint8Array(0) };
+  }
+  if (got.status === 200) {
+    // the whole file, from its first byte: only as far as asked was read
+    const length = Number(header(got.headers, 'content-length'));
+    const size = Number.isFinite(length) && header(got.headers, 'content-length') !== undefined ? length : undefined;
+    if (size === undefined && got.cut)
+      return { start: 0, mtimeMs, body: new Uint8Array(0), error: 'the server ignores Range and gives no size' };
+    return {
+      size: size ?? got.body.length,
+      start: ask.start,
+      mtimeMs,
+      body: got.body.subarray(Math.min(ask.start, got.body.length)),
+      ignored: true,
+    };
+  }
+  return { start: 0, mtimeMs, body: new Uint8Array(0), error: `HTTP ${got.status}` };
+}
+
+/** the thread itself (started by remote.ts with FetcherData) */
+if (parentPort && (workerData as { fetcher?: FetcherData } | undefined)?.fetcher) {
+  const d = (workerData as { fetcher: FetcherData }).fetcher;
+  const port = parentPort;
+  const client = new HttpClient(d.origin, { connections: d.connections, timeoutMs: d.timeoutMs });
+  const ctl = new Int32Array(d.ctl);
+  const data = new Uint8Array(d.data);
+  const stats = new Float64Array(d.stats);
+  const keep = (): void => {
+    const s = client.stats;
+    [stats[0], stats[1], stats[2], stats[3], stats[4]] = [s.requests, s.bytes, s.rangeIgnored, s.dropped, s.retries];
+  };
+  port.on('message', (m: { id?: number; asks?: RangeAsk[]; sync?: RangeAsk }) => {
+    if (m.sync) {
+      void fetchRange(client, m.sync).then((f) => {
+        keep();
+        const body = f.body.subarray(0, SYNC_MAX);
+        const meta = Buffer.from(JSON.stringify({ ...f, body: undefined }));
+        data.set(meta.subarray(0, META_MAX), 0);
+        data.set(body, META_MAX);
+        ctl[1] = Math.min(meta.length, META_MAX);
+        ctl[2] = body.length;
+        Atomics.store(ctl, 0, 1);
+        Atomics.notify(ctl, 0);
+      });
+      return;
+    }
+    const asks = m.asks ?? [];
+    void Promise.all(asks.map((a) => fetchRange(client, a))).then((all) => {
+      keep();
+      port.postMessage({ id: m.id, all });
+    });
+  });
+}

@@ -1,0 +1,145 @@
+/**
+ * Reading files on a web server in a reader thread: the read side's one more implementation (the
+ * folder's is probe/index.ts probeFile). A batch's heads are fetched at once (Range: bytes=0-N, a few
+ * requests in flight: the thread's share of --connections) before its files are probed; a probe that
+ * reads further (a tail, a window) reads synchronously, as it does on a disk: the read waits
+ * (Atomics.wait) while this thread's fetch thread (fetcher.ts) does the request. Each such read asks
+ * for at least READ_AHEAD bytes, so that a reader stepping through a file costs few requests.
+ */
+import { Worker } from 'node:worker_threads';
+import { probeFetched, WHOLE_FILE_MAX, type FileFacts } from '../probe/index.js';
+import { noStats, type HttpStats } from './client.js';
+import { META_MAX, SYNC_MAX, type Fetched, type FetcherData, type RangeAsk } from './fetcher.js';
+import { decodePath, inodeOf, pathOf } from './url.js';
+
+/** the least a read past the head asks for */
+const READ_AHEAD = 64 << 10;
+/** a synchronous read is given up after this long (the pool's watchdog replaces a stuck thread sooner) */
+const SYNC_WAIT_MS = 10 * 60_000;
+
+export class RemoteFiles {
+  private readonly worker: Worker;
+  private readonly ctl: Int32Array;
+  private readonly data: Uint8Array;
+  private readonly shared: Float64Array;
+  private readonly rootUrl: URL;
+  private readonly rootPath: Buffer;
+  private readonly heads = new Map<string, Fetched>();
+  private readonly waiting = new Map<number, (all: Fetched[]) => void>();
+  private nextId = 1;
+  /** the stats as last handed on (taken() gives what was added since) */
+  private last = noStats();
+
+  constructor(root: string, connections: number, timeoutMs: number) {
+    this.rootUrl = new URL(root);
+    this.rootPath = decodePath(this.rootUrl.pathname);
+    const data: FetcherData = {
+      origin: this.rootUrl.origin,
+      connections,
+      timeoutMs,
+      ctl: new SharedArrayBuffer(12),
+      data: new SharedArrayBuffer(META_MAX + SYNC_MAX),
+      stats: new SharedArrayBuffer(8 * 5),
+    };
+    this.ctl = new Int32Array(data.ctl);
+    this.data = new Uint8Array(data.data);
+    this.shared = new Float64Array(data.stats);
+    this.worker = new Worker(new URL('./fetcher.js', import.meta.url), { workerData: { fetcher: data } });
+    this.worker.on('message', (m: { id: number; all: Fetched[] }) => {
+      const done = this.waiting.get(m.id);
+      this.waiting.delete(m.id);
+      done?.(m.all);
+    });
+    this.worker.unref();
+  }
+
+  /** Fetch the heads of a batch's files (rels: their paths' bytes below the root), all at once. */
+  async prefetch(rels: Buffer[]): Promise<void> {
+    if (!rels.length) return;
+    const asks: RangeAsk[] = rels.map((rel) => ({
+      path: pathOf(this.rootUrl, rel),
+      start: 0,
+      end: WHOLE_FILE_MAX - 1,
+    }));
+    const id = this.nextId++;
+    this.worker.ref();
+    try {
+      const all = await new Promise<Fetched[]>((resolve) => {
+        this.waiting.set(id, resolve);
+        this.worker.postMessage({ id, asks });
+      });
+      for (let i = 0; i < rels.length; i++) this.heads.set(rels[i]!.toString('latin1'), all[i]!);
+    } finally {
+      this.worker.unref();
+    }
+  }
+
+  /** One range, synchronously (the calling thread waits for the fetch thread). */
+  private fetchSync(ask: RangeAsk): Fetched {
+    Atomics.store(this.ctl, 0, 0);
+    this.worker.postMessage({ sync: ask });
+    if (Atomics.wait(this.ctl, 0, 0, SYNC_WAIT_MS) === 'timed-out')
+      return { start: 0, mtimeMs: 0, body: new Uint8Array(0), error: 'no answer from the fetch thread' };
+    const meta = JSON.parse(Buffer.from(this.data.subarray(0, this.ctl[1])).toString()) as Fetched;
+    meta.body = Buffer.from(this.data.slice(META_MAX, META_MAX + this.ctl[2]!));
+    return meta;
+  }
+
+  /** What reading the file at rel finds: its head (prefetched, or fetched now) through the probes. */
+  async facts(rel: Buffer, name: string, fileMs: number): Promise<FileFacts> {
+    const key = rel.toString('latin1');
+    const path = pathOf(this.rootUrl, rel);
+    const head = this.heads.get(key) ?? this.fetchSync({ path, start: 0, end: WHOLE_FILE_MAX - 1 });
+    this.heads.delete(key);
+    const ino = inodeOf(Buffer.concat([this.rootPath, rel]));
+    if (head.error !== undefined || head.size === undefined)
+      return probeFetched({ error: head.error ?? 'no size' }, name);
+    const size = head.size;
+    /** what is at hand: the head, then the last window read */
+    let window = { at: 0, buf: Buffer.from(head.body.buffer, head.body.byteOffset, head.body.byteLength) };
+    const first = window.buf;
+    const read = (position: number, length: number): Buffer => {
+      const end = Math.min(size, position + length);
+      if (end <= position) return Buffer.alloc(0);
+      for (const w of [{ at: 0, buf: first }, window])
+        if (position >= w.at && end <= w.at + w.buf.length)
+          return Buffer.from(w.buf.subarray(position - w.at, end - w.at));
+      const last = Math.min(size, position + Math.max(length, READ_AHEAD)) - 1;
+      const parts: Buffer[] = [];
+      for (let at = position; at <= last; at += SYNC_MAX) {
+        const f = this.fetchSync({ path, start: at, end: Math.min(last, at + SYNC_MAX - 1) });
+        if (f.error !== undefined) throw new Error(`reading at ${at} over HTTP: ${f.error}`);
+        if (f.size !== size) throw new Error('the file changed on the server while it was read');
+        if (f.start !== at) throw new Error(`the server answered another range (from ${f.start}, not ${at})`);
+        parts.push(Buffer.from(f.body.buffer, f.body.byteOffset, f.body.byteLength));
+        if (f.body.byteLength < Math.min(last, at + SYNC_MAX - 1) - at + 1) break;
+      }
+      window = { at: position, buf: Buffer.concat(parts) };
+      return Buffer.from(window.buf.subarray(0, end - position));
+    };
+    return probeFetched(
+      { size, head: first, mtimeMs: head.mtimeMs, dev: 0, ino, lastModified: head.mtimeMs > 0, read },
+      name,
+      fileMs,
+    );
+  }
+
+  /** What this thread's requests cost since the last call. */
+  taken(): HttpStats | undefined {
+    const s = this.shared;
+    const now: HttpStats = { requests: s[0]!, bytes: s[1]!, rangeIgnored: s[2]!, dropped: s[3]!, retries: s[4]! };
+    const d: HttpStats = {
+      requests: now.requests - this.last.requests,
+      bytes: now.bytes - this.last.bytes,
+      rangeIgnored: now.rangeIgnored - this.last.rangeIgnored,
+      dropped: now.dropped - this.last.dropped,
+      retries: now.retries - this.last.retries,
+    };
+    this.last = now;
+    return d.requests ? d : undefined;
+  }
+
+  close(): void {
+    void this.worker.terminate();
+  }
+}
