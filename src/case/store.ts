@@ -40,10 +40,12 @@ export function runs(db: Db): RunRow[] {
  * to keep its outputs out of it. A case file written before leaktally kept the tree's absolute path
  * holds it as given ("tree"): from another working folder it names another folder, and an output
  * into the real tree would pass the check, so such a run is refused (CaseError) rather than guessed.
+ * A web server's run holds its URL.
  */
 export function treeOf(run: RunRow): string {
   const root = Buffer.from(run.root.buffer, run.root.byteOffset, run.root.byteLength).toString();
-  if (!root.startsWith('/'))
+  // a web server's tree is its URL: no output can be inside it
+  if (!root.startsWith('/') && !isRemote(root))
     throw new CaseError(
       `run ${run.id} holds its tree as a relative path (${JSON.stringify(run.root_shown)}), as leaktally did before it kept the tree's absolute path: where that tree is cannot be told from here, so no output could be kept out of it; scan the tree again with --case`,
     );

@@ -13,7 +13,7 @@ import { runMerge } from './merge-run.js';
 import { runDiff } from './diff-run.js';
 import { openStored } from './open.js';
 import { EvidenceError } from '../scan/walk/walk.js';
-import { HttpError } from '../scan/http/client.js';
+import { HttpError } from '../scan/http/common.js';
 
 const isBrokenPipe = (e: unknown): boolean => (e as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
 

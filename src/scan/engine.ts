@@ -14,8 +14,8 @@ import { keyName, shownPath } from './place/names.js';
 import { loadFor, makeContext, placeRecord, rowKeyOf } from './read/record.js';
 import { inShard } from './place/shard.js';
 import type { FileFacts } from './probe/index.js';
-import { addStats, noStats, type HttpStats } from './http/client.js';
-import { httpWalk } from './http/walk.js';
+import { addStats, noStats, type HttpStats } from './http/common.js';
+
 import { connectionShares, DEFAULT_CONNECTIONS, isRemote, REQUEST_TIMEOUT_MS } from './http/url.js';
 
 export type { ScanConfig, FileRecord } from './model.js';
@@ -389,8 +389,10 @@ export class Scanner {
       // with reader threads the walk has its own too (the calling thread, often the UI's, only
       // replays its findings); --threads 0 does everything on the calling thread
       // a web server's tree is walked from its listings (http/walk.ts), on this thread: its work is waiting
+      // (its client, undici, loaded only for a web server's tree)
+      const httpWalk = http && shares ? (await import('./http/walk.js')).httpWalk : undefined;
       const walker: typeof walk =
-        http && shares
+        httpWalk && http && shares
           ? (root, sink, opts) =>
               httpWalk(root, sink, opts, {
                 connections: shares.walk,

@@ -6,30 +6,7 @@
  * on the calling thread, each reader thread one on its fetch thread (fetcher.ts).
  */
 import { Pool, errors } from 'undici';
-
-/** What the requests of a scan cost the server: the evidence of a scan made in place. */
-export interface HttpStats {
-  /** requests sent (retries included) */
-  requests: number;
-  /** response body bytes received (listings and reads) */
-  bytes: number;
-  /** requests with a Range the server answered with the whole body (200) */
-  rangeIgnored: number;
-  /** of those, the responses cut off once enough was read (the connection dropped) */
-  dropped: number;
-  /** requests sent again after a transient failure */
-  retries: number;
-}
-
-export const noStats = (): HttpStats => ({ requests: 0, bytes: 0, rangeIgnored: 0, dropped: 0, retries: 0 });
-
-export function addStats(to: HttpStats, d: HttpStats): void {
-  to.requests += d.requests;
-  to.bytes += d.bytes;
-  to.rangeIgnored += d.rangeIgnored;
-  to.dropped += d.dropped;
-  to.retries += d.retries;
-}
+import { HttpError, noStats, type HttpStats } from './common.js';
 
 /** A response, its body read as far as wanted. */
 export interface Got {
@@ -38,17 +15,6 @@ export interface Got {
   body: Buffer;
   /** the body went on past what was wanted and was cut off */
   cut: boolean;
-}
-
-/** A failure no retry mends, with a one-line reason (an HTTP status is a Got, not this). */
-export class HttpError extends Error {
-  constructor(
-    message: string,
-    /** short, for a folder's or file's reason: `TLS`, `timeout`, an errno */
-    readonly code: string,
-  ) {
-    super(message);
-  }
 }
 
 /** The codes Node's TLS gives a certificate it does not trust. */

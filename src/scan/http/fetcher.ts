@@ -6,45 +6,8 @@
  * kept in a shared Float64Array the reader thread reads (remote.ts statsOf).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { contentRange, header, HttpClient, HttpError, type Got } from './client.js';
-
-export interface FetcherData {
-  origin: string;
-  connections: number;
-  timeoutMs: number;
-  /** Int32Array: [0] 1 once a synchronous answer is written, [1] its meta bytes, [2] its body bytes */
-  ctl: SharedArrayBuffer;
-  /** a synchronous answer: its meta (JSON) then its body */
-  data: SharedArrayBuffer;
-  /** Float64Array: requests, bytes, rangeIgnored, dropped, retries */
-  stats: SharedArrayBuffer;
-}
-
-/** A range asked for: [start, end] inclusive, or the last `suffix` bytes. */
-export interface RangeAsk {
-  path: string;
-  start: number;
-  end: number;
-}
-
-/** What came back for a range. */
-export interface Fetched {
-  /** the file's size (Content-Range, or Content-Length of a whole body) */
-  size?: number;
-  /** where body starts in the file */
-  start: number;
-  /** Last-Modified, in ms (0: none) */
-  mtimeMs: number;
-  body: Uint8Array;
-  /** the server ignored the Range and sent the whole file (cut off once enough was read) */
-  ignored?: boolean;
-  /** why the range could not be had: an HTTP status, a timeout, a TLS failure */
-  error?: string;
-}
-
-/** Bytes a synchronous answer may carry (a longer read is asked for in pieces). */
-export const SYNC_MAX = 1 << 20;
-export const META_MAX = 4096;
+import { contentRange, header, HttpClient, type Got } from './client.js';
+import { HttpError, META_MAX, SYNC_MAX, type FetcherData, type Fetched, type RangeAsk } from './common.js';
 
 /** One range over HTTP, as a Fetched: never throws. */
 export async function fetchRange(client: HttpClient, ask: RangeAsk): Promise<Fetched> {

@@ -8,8 +8,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { probeFetched, WHOLE_FILE_MAX, type FileFacts } from '../probe/index.js';
-import { noStats, type HttpStats } from './client.js';
-import { META_MAX, SYNC_MAX, type Fetched, type FetcherData, type RangeAsk } from './fetcher.js';
+import { noStats, type HttpStats } from './common.js';
+import { META_MAX, SYNC_MAX, type Fetched, type FetcherData, type RangeAsk } from './common.js';
 import { decodePath, inodeOf, pathOf } from './url.js';
 
 /** the least a read past the head asks for */

@@ -8,7 +8,8 @@
 import { inShard, shardKey } from '../place/shard.js';
 import { keyName } from '../place/names.js';
 import type { AtimeKeeping, WalkOptions, WalkSink } from '../walk/walk.js';
-import { addStats, HttpClient, HttpError, header, type HttpStats } from './client.js';
+import { HttpClient, header } from './client.js';
+import { addStats, HttpError, type HttpStats } from './common.js';
 import { parseListing } from './listing.js';
 import { pathOf } from './url.js';
 

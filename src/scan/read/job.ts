@@ -14,7 +14,7 @@ import { parseEntry, type Batch, type Entry } from './batcher.js';
 import { fileRow } from './stored.js';
 import { connectionShares, DEFAULT_CONNECTIONS, isRemote, REQUEST_TIMEOUT_MS } from '../http/url.js';
 import { RemoteFiles } from '../http/remote.js';
-import type { HttpStats } from '../http/client.js';
+import type { HttpStats } from '../http/common.js';
 
 export interface ScanJobData {
   config: ScanConfig;

@@ -14,7 +14,7 @@ import * as patterns from '../place/pattern.js';
 import * as callers from '../place/callers.js';
 import type { RowCounts } from '../tally/aggregate.js';
 import { parseEntry, type Batch } from './batcher.js';
-import type { HttpStats } from '../http/client.js';
+import type { HttpStats } from '../http/common.js';
 
 // the main thread imports them anyway (the CLI checks patterns); reader threads load them on demand
 provide(patterns, callers);

@@ -1,0 +1,79 @@
+/**
+ * What the parts of a web server scan share without loading the HTTP client (undici, ~15 MB and
+ * 0.1 s at every start): the cost counters, the one error type, and the messages between a reader
+ * thread and its fetch thread. The engine, the reader threads and the command line import these; the
+ * client is loaded only when the tree is a web server's.
+ */
+
+/** What the requests of a scan cost the server: the evidence of a scan made in place. */
+export interface HttpStats {
+  /** requests sent (retries included) */
+  requests: number;
+  /** response body bytes received (listings and reads) */
+  bytes: number;
+  /** requests with a Range the server answered with the whole body (200) */
+  rangeIgnored: number;
+  /** of those, the responses cut off once enough was read (the connection dropped) */
+  dropped: number;
+  /** requests sent again after a transient failure */
+  retries: number;
+}
+
+export const noStats = (): HttpStats => ({ requests: 0, bytes: 0, rangeIgnored: 0, dropped: 0, retries: 0 });
+
+export function addStats(to: HttpStats, d: HttpStats): void {
+  to.requests += d.requests;
+  to.bytes += d.bytes;
+  to.rangeIgnored += d.rangeIgnored;
+  to.dropped += d.dropped;
+  to.retries += d.retries;
+}
+
+/** A failure no retry mends, with a one-line reason (an HTTP status is a Got, not this). */
+export class HttpError extends Error {
+  constructor(
+    message: string,
+    /** short, for a folder's or file's reason: `TLS`, `timeout`, an errno */
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface FetcherData {
+  origin: string;
+  connections: number;
+  timeoutMs: number;
+  /** Int32Array: [0] 1 once a synchronous answer is written, [1] its meta bytes, [2] its body bytes */
+  ctl: SharedArrayBuffer;
+  /** a synchronous answer: its meta (JSON) then its body */
+  data: SharedArrayBuffer;
+  /** Float64Array: requests, bytes, rangeIgnored, dropped, retries */
+  stats: SharedArrayBuffer;
+}
+
+/** A range asked for: [start, end] inclusive, or the last `suffix` bytes. */
+export interface RangeAsk {
+  path: string;
+  start: number;
+  end: number;
+}
+
+/** What came back for a range. */
+export interface Fetched {
+  /** the file's size (Content-Range, or Content-Length of a whole body) */
+  size?: number;
+  /** where body starts in the file */
+  start: number;
+  /** Last-Modified, in ms (0: none) */
+  mtimeMs: number;
+  body: Uint8Array;
+  /** the server ignored the Range and sent the whole file (cut off once enough was read) */
+  ignored?: boolean;
+  /** why the range could not be had: an HTTP status, a timeout, a TLS failure */
+  error?: string;
+}
+
+/** Bytes a synchronous answer may carry (a longer read is asked for in pieces). */
+export const SYNC_MAX = 1 << 20;
+export const META_MAX = 4096;
