@@ -744,7 +744,11 @@ describe('19.8 and 19.9: the register', () => {
     },
     SLOW,
   );
-  it(
+  // Node 24 (22 not tried) waits for a module hook on the main thread: no signal is delivered while a hook
+  // holds a load (measured: SIGINT at 1 s handled at 5 s, when the hook's 5 s wait ended; Node 20: at
+  // 0.8 s), so there this test could not send its signal mid-load. The code it checks is the same.
+  const hooksLetSignalsIn = Number(process.versions.node.split('.')[0]) < 22;
+  it.skipIf(!hooksLetSignalsIn)(
     'a signal while Node still loads the modules (the first half second): the same one line, ended by that signal',
     async () => {
       // A module-loading hook holds the load of args.js (the first heavy module) until the process
