@@ -43,6 +43,22 @@ function leakCopy(dir: string): string {
   return tree;
 }
 
+/**
+ * A copy of samples/leak at DIR/tree scanned from DIR by its relative path: twice into c.case, once
+ * as the one shard of one into s.case. Returns DIR.
+ */
+function casesOfCopy(): string {
+  const dir = tempDir();
+  leakCopy(dir);
+  for (const a of [
+    ['--case', 'c.case'],
+    ['--case', 'c.case'],
+    ['--shard', '1/1', '--case', 's.case'],
+  ])
+    expect(runCli(['tree', '--tz', 'UTC', '--allow-incomplete', ...a], { cwd: dir }).status).toBe(0);
+  return dir;
+}
+
 // a bound against a hang, not a timing: each test runs the CLI six to ten times, 30-40 s on a loaded
 // 2-core machine (CI's Node 24 pass once went past the 60 s default)
 const SLOW = 240_000;
@@ -157,15 +173,8 @@ describe('--diff', () => {
   it(
     'no output of a case file (--diff, --from, --merge, a link) goes into the tree it scanned, from any working folder',
     () => {
-      const dir = tempDir();
-      leakCopy(dir);
       // scanned by a relative path: the tree is found again from another working folder
-      for (const a of [
-        ['--case', 'c.case'],
-        ['--case', 'c.case'],
-        ['--shard', '1/1', '--case', 's.case'],
-      ])
-        expect(runCli(['tree', '--tz', 'UTC', '--allow-incomplete', ...a], { cwd: dir }).status).toBe(0);
+      const dir = casesOfCopy();
       const tree = join(dir, 'tree');
       const inTree = join(tree, 'itell');
       const before = statSync(inTree);
@@ -199,14 +208,7 @@ describe('--diff', () => {
     ['sqlite3'],
     'a case file whose run holds its tree as a relative path (before the absolute one was kept) is refused, not guessed',
     () => {
-      const dir = tempDir();
-      leakCopy(dir);
-      for (const a of [
-        ['--case', 'c.case'],
-        ['--case', 'c.case'],
-        ['--shard', '1/1', '--case', 's.case'],
-      ])
-        expect(runCli(['tree', '--tz', 'UTC', '--allow-incomplete', ...a], { cwd: dir }).status).toBe(0);
+      const dir = casesOfCopy();
       // as such a case file held it: the tree as given on the command line
       for (const f of ['c.case', 's.case']) {
         const r = spawnSync('sqlite3', ['-batch', join(dir, f), "UPDATE runs SET root = CAST('tree' AS BLOB)"], {

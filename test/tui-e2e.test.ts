@@ -38,6 +38,21 @@ const whole = (screen: string, columns: number, rows: number): boolean => {
 /** The terminal was given back: the shell's screen, not the UI's. */
 const givenBack = (screen: string): boolean => screen.includes('BEFORE-UI') && !screen.includes('CUSTOMER');
 
+/** The summary exported (key e) to a FIFO that no one reads, in the UI t: the export left waiting on it. */
+async function exportToFifo(t: ReturnType<typeof ui>): Promise<void> {
+  await waitFor(() => t.screen().includes('done 100%'), 'the table', t.screen);
+  const fifo = join(t.cwd, 'ff');
+  expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+  t.keys('e');
+  await waitFor(() => t.screen().includes('Export the summary'), 'the export prompt', t.screen);
+  t.keys('C-u');
+  t.keys('-l', fifo);
+  t.keys('Enter');
+  await waitFor(() => t.screen().includes('y replaces it'), 'the question to replace', t.screen);
+  t.keys('y');
+  await waitFor(() => t.screen().includes('writing'), 'the export under way', t.screen);
+}
+
 describeWith(['tmux'], 'the UI in a real terminal', () => {
   // a tree whose scan (on the UI's own thread, --threads 0) lasts seconds even on a fast machine, so that
   // keys sent "during the scan" land during it (in-process journeys hold the scan instead: startApp held)
@@ -330,17 +345,7 @@ describeWith(['tmux'], 'the UI in a real terminal', () => {
   it('Ctrl-C while an export waits for a FIFO that has no reader: the UI ends (130), not a blank screen that never exits', async () => {
     const t = ui('fifo', 100, 30, LEAK);
     try {
-      await waitFor(() => t.screen().includes('done 100%'), 'the table', t.screen);
-      const fifo = join(t.cwd, 'ff');
-      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-      t.keys('e');
-      await waitFor(() => t.screen().includes('Export the summary'), 'the export prompt', t.screen);
-      t.keys('C-u');
-      t.keys('-l', fifo);
-      t.keys('Enter');
-      await waitFor(() => t.screen().includes('y replaces it'), 'the question to replace', t.screen);
-      t.keys('y');
-      await waitFor(() => t.screen().includes('writing'), 'the export under way', t.screen);
+      await exportToFifo(t);
       // before: the UI went away and the process polled the FIFO for ever (attack round 13b)
       t.keys('C-c');
       await waitFor(() => t.exitCode() !== undefined, 'the exit', t.screen);
@@ -356,17 +361,7 @@ describeWith(['tmux'], 'the UI in a real terminal', () => {
     for (const key of ['Escape', 'q']) {
       const t = ui(`fifo-${key}`, 100, 30, LEAK);
       try {
-        await waitFor(() => t.screen().includes('done 100%'), 'the table', t.screen);
-        const fifo = join(t.cwd, 'ff');
-        expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-        t.keys('e');
-        await waitFor(() => t.screen().includes('Export the summary'), 'the export prompt', t.screen);
-        t.keys('C-u');
-        t.keys('-l', fifo);
-        t.keys('Enter');
-        await waitFor(() => t.screen().includes('y replaces it'), 'the question to replace', t.screen);
-        t.keys('y');
-        await waitFor(() => t.screen().includes('writing'), 'the export under way', t.screen);
+        await exportToFifo(t);
         // before: Esc and q did nothing while the export waited (only Ctrl-C, which quits; round 13b)
         t.keys(key);
         await waitFor(() => t.screen().includes('cancelled'), 'the export cancelled', t.screen);
