@@ -15,7 +15,7 @@ import { CaseError, damaged, openCase, type Db } from './db.js';
 import { runs, treeOf, type RunRow } from './store.js';
 import { FILE_COLUMNS } from './schema.js';
 import { parseShard } from '../scan/place/shard.js';
-import { outputProblem } from '../report/output/target.js';
+import { fileIdOf, outputProblem } from '../report/output/target.js';
 
 /** A merge that cannot be made: one line for the user. */
 export class MergeError extends Error {}
@@ -87,7 +87,7 @@ function refuseInTree(out: string, shards: readonly ShardRun[]): void {
  */
 function refuseOtherTree(out: string, shards: readonly ShardRun[], at = out): void {
   // missing, or empty (made by mktemp): SQLite makes it a case file
-  if (idOf(at) === undefined || statSync(at).size === 0) return;
+  if (fileIdOf(at) === undefined || statSync(at).size === 0) return;
   const { db } = openCase(at, { create: false, shown: out });
   try {
     for (const r of runs(db))
@@ -105,9 +105,9 @@ function refuseOtherTree(out: string, shards: readonly ShardRun[], at = out): vo
  * or holds runs of another tree.
  */
 export function checkMergeOutput(out: string, inputs: readonly string[]): void {
-  const shards = inputs.filter((p) => idOf(p) !== undefined).map(readShard);
+  const shards = inputs.filter((p) => fileIdOf(p) !== undefined).map(readShard);
   refuseInTree(out, shards);
-  if (shards.length && !inputs.some((p) => idOf(p) === idOf(out))) refuseOtherTree(out, shards);
+  if (shards.length && !inputs.some((p) => fileIdOf(p) === fileIdOf(out))) refuseOtherTree(out, shards);
 }
 
 export interface Merged {
@@ -141,9 +141,9 @@ export async function mergeCases(
   at = out,
 ): Promise<Merged> {
   const ids = new Set<string>();
-  const outId = idOf(out);
+  const outId = fileIdOf(out);
   for (const p of inputs) {
-    const id = idOf(p);
+    const id = fileIdOf(p);
     if (id === undefined) throw new MergeError(`${p} does not exist`);
     if (id === outId) throw new MergeError(`${p} is the output of the merge itself; write it elsewhere`);
     if (ids.has(id)) throw new MergeError(`${p} is given twice`);
@@ -335,14 +335,4 @@ function insertRun(
     ],
   );
   return Number((db.get('SELECT last_insert_rowid() AS id') as { id: number | bigint }).id);
-}
-
-/** A file's device and inode, to tell two spellings of one file; undefined when it does not exist. */
-function idOf(path: string): string | undefined {
-  try {
-    const st = statSync(path);
-    return `${st.dev}:${st.ino}`;
-  } catch {
-    return undefined;
-  }
 }

@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { statSync, accessSync, constants } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { version } from '../report/notify/method.js';
-import { closePlans, planOutput, planOutputs } from '../report/output/target.js';
+import { closePlans, fileIdOf, planOutput, planOutputs } from '../report/output/target.js';
 import { decodeName, printable } from '../scan/place/names.js';
 import { folderByBytes, rawBytesOf } from './rawarg.js';
 import { compilePattern, PatternError, type CompiledPattern } from '../scan/place/pattern.js';
@@ -285,16 +285,6 @@ export async function parseArgs(
   return planRun(checked);
 }
 
-/** A file's device and inode, or undefined when it cannot be stat'ed (not there yet). */
-function fileId(path: string): string | undefined {
-  try {
-    const st = statSync(path);
-    return `${st.dev}:${st.ino}`;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * An output that is one of the run's inputs (--csv reg.csv --register reg.csv, through any spelling or
  * link) would replace the register or the facts the run was given with its summary: refused, exit 2.
@@ -304,10 +294,10 @@ function refuseOutputOnInput(
   inputs: readonly (readonly [string, string | undefined])[],
 ): void {
   for (const [inFlag, input] of inputs) {
-    const inId = input === undefined ? undefined : fileId(input);
+    const inId = input === undefined ? undefined : fileIdOf(input);
     if (inId === undefined) continue;
     for (const [flag, target] of outputs)
-      if (target !== undefined && target !== '-' && fileId(target) === inId)
+      if (target !== undefined && target !== '-' && fileIdOf(target) === inId)
         throw new UsageError(
           printable(
             `${flag} ${target} is the ${inFlag} file ${input!}; it would be replaced: write the output elsewhere`,
@@ -330,13 +320,13 @@ function refuseOutputOnJournal(
 ): void {
   const journal = `${casePath}-journal`;
   const place = (path: string): string | undefined => {
-    const folder = fileId(dirname(path));
+    const folder = fileIdOf(dirname(path));
     return folder === undefined ? undefined : `${folder}/${basename(path)}`;
   };
-  const [jPlace, jId] = [place(journal), fileId(journal)];
+  const [jPlace, jId] = [place(journal), fileIdOf(journal)];
   for (const [flag, target] of outputs) {
     if (target === undefined || target === '-') continue;
-    const tId = fileId(target);
+    const tId = fileIdOf(target);
     if ((jPlace !== undefined && place(target) === jPlace) || (jId !== undefined && tId === jId))
       throw new UsageError(
         printable(

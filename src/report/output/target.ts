@@ -38,6 +38,15 @@ export interface OutputPlan {
 
 const idOf = (st: Stats): string => `${st.dev}:${st.ino}`;
 
+/** A file's device and inode, to tell two spellings of one file (links, `..`); undefined when it cannot be stat'ed (not there yet). */
+export function fileIdOf(path: string): string | undefined {
+  try {
+    return idOf(statSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
 function nullDevice(): bigint | number | undefined {
   try {
     return statSync('/dev/null').rdev;
