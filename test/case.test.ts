@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, LEAK, SAMPLES, put, runCli, tempDir, wav } from './helpers.js';
 import { itWith } from './needs.js';
@@ -270,6 +270,19 @@ describe('the case file', () => {
     const r = runCli(['--from', db, '--run', '7', '--csv', '-']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/has no run 7 \(runs: 1 \(done, /);
+  });
+  it('a case file SQLite cannot open stops the scan: one line, exit 1, no output, and the process ends', () => {
+    const dir = tempDir();
+    const db = join(dir, 'x.case');
+    // its rollback journal's name taken by a folder: SQLite's first transaction fails. Before, the line
+    // was printed and the process never ended (the writer thread was left running: a 60 s timeout here)
+    mkdirSync(`${db}-journal`);
+    const csv = join(dir, 'a.csv');
+    const r = runCli([LEAK, '--case', db, '--csv', csv], { timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/--case: cannot write .*x\.case: .*the scan was stopped and no output written/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(csv)).toBe(false);
   });
   itWith(
     ['sqlite3'],

@@ -20,13 +20,25 @@
 import { closeSync, constants, fstatSync, openSync, readlinkSync, rmdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
 import type { Database as Db } from 'node-sqlite3-wasm';
 import { FORMAT, MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
 const require = createRequire(import.meta.url);
 
-/** The library's Database class (a CommonJS module). */
+/**
+ * The library's Database class (a CommonJS module), its WebAssembly compiled by V8's baseline compiler
+ * only. By default V8 also recompiles the functions that get hot with its optimizing compiler, on
+ * background threads: for SQLite's 1.2 MB module that cost ~0.6 s of CPU in every process that opened a
+ * case file, even one that wrote 51 rows, and on 2 cores it is taken from the scan. The optimized code
+ * did not pay it back: 100,000 rows inserted in 0.97 s with it and 1.00 s without (the binding is
+ * JavaScript's work, not SQLite's), and a report from a 100,000-file case (--from) took 0.85× the time
+ * without it (measured, Node 20). The flag is the process's, read when a module is compiled; leaktally's
+ * only other WebAssembly, undici's HTTP parser (a web server's tree), parses a few hundred bytes of
+ * headers a request, where the network's wait is what counts.
+ */
 function library(): typeof Db {
+  setFlagsFromString('--liftoff-only');
   return (require('node-sqlite3-wasm') as { Database: typeof Db }).Database;
 }
 

@@ -336,10 +336,7 @@ class HeadlessRun {
   }
 
   /** --case: the writer thread started and the run's row opened; the files of the last run that are unchanged taken over. */
-  private async openCase(
-    path: string,
-    shown: string,
-  ): Promise<{ writer: CaseWriter; known?: ReturnType<typeof knownFiles> }> {
+  private openCase(path: string, shown: string): { writer: CaseWriter; known?: ReturnType<typeof knownFiles> } {
     // the folder's absolute path: a report made later from the case file (--from, --diff, --merge),
     // perhaps in another working folder, refuses its outputs inside this tree by it
     const root = Buffer.from(isRemote(this.plan.scan.root) ? this.plan.scan.root : resolve(this.plan.scan.root));
@@ -353,7 +350,7 @@ class HeadlessRun {
     const start = Date.now();
     const zone = this.plan.scan.zone;
     try {
-      const writer = await CaseWriter.start(
+      const writer = CaseWriter.start(
         path,
         shown,
         {
@@ -443,9 +440,9 @@ class HeadlessRun {
       if (m && o.files === '-' && !this.stopped()) this.written.push('--files -');
       return replayed;
     }
-    let known: Awaited<ReturnType<HeadlessRun['openCase']>>['known'];
+    let known: ReturnType<HeadlessRun['openCase']>['known'];
     if (c?.mode === 'write' && !this.signal)
-      ({ writer: this.caseWriter, known } = await this.openCase(this.casePath ?? c.path, c.path));
+      ({ writer: this.caseWriter, known } = this.openCase(this.casePath ?? c.path, c.path));
     const cw = this.caseWriter;
     const wait = (): Promise<void> | undefined => {
       const a = m?.waitForRoom();
@@ -467,7 +464,7 @@ class HeadlessRun {
         : {},
     );
     this.scanner = scanner;
-    if (this.signal) scanner.stop();
+    if (this.signal || this.caseError) scanner.stop();
     const timer = this.stderrTty
       ? // eslint-disable-next-line @typescript-eslint/no-deprecated -- progress() is taken now; snapshot().progress is the last published one and would show an older count or time
         setInterval(() => process.stderr.write(`\r\x1b[K${progressLine(scanner.progress())}`), 100)
