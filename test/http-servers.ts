@@ -12,11 +12,14 @@ import { tempDir } from './helpers.js';
 
 export interface Served {
   url: string;
+  /** nginx-tls: the CA that signed its certificate (PEM) */
+  ca?: string;
   stop(): Promise<void>;
 }
 
 export type ServerKind =
   | 'tls-self-signed'
+  | 'nginx-tls'
   | 'python-busy'
   | 'nginx'
   | 'nginx-json'
@@ -49,6 +52,61 @@ export interface ServeOptions {
   lighttpdDefaults?: boolean;
 }
 
+/** A CA (conf/ca.pem) and a certificate for 127.0.0.1 it signed, with openssl: the server's files. */
+function privateCaCertificate(conf: string): { cert: string; key: string } {
+  const f = (n: string): string => join(conf, n);
+  const run = (args: string[]): void => {
+    const r = spawnSync('openssl', args);
+    if (r.status !== 0) throw new Error(`openssl ${args[0]}: ${String(r.stderr)}`);
+  };
+  run([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.pem'),
+    '-days',
+    '1',
+    '-subj',
+    '/CN=leaktally test CA',
+  ]);
+  run([
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    f('key.pem'),
+    '-out',
+    f('req.csr'),
+    '-subj',
+    '/CN=127.0.0.1',
+  ]);
+  writeFileSync(f('ext.cnf'), 'subjectAltName = IP:127.0.0.1\n');
+  run([
+    'x509',
+    '-req',
+    '-in',
+    f('req.csr'),
+    '-CA',
+    f('ca.pem'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    f('cert.pem'),
+    '-days',
+    '1',
+    '-extfile',
+    f('ext.cnf'),
+  ]);
+  return { cert: f('cert.pem'), key: f('key.pem') };
+}
+
 /** The command line and config that serve dir on port. */
 function command(kind: ServerKind, dir: string, port: number, conf: string, opts: ServeOptions): [string, string[]] {
   switch (kind) {
@@ -74,10 +132,16 @@ function command(kind: ServerKind, dir: string, port: number, conf: string, opts
       return ['openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', cert, '-key', key, '-www', '-quiet']];
     }
     case 'nginx':
+    case 'nginx-tls':
     case 'nginx-json':
     case 'nginx-xml': {
-      const format = kind === 'nginx' ? 'html' : kind === 'nginx-json' ? 'json' : 'xml';
+      const format = kind === 'nginx' || kind === 'nginx-tls' ? 'html' : kind === 'nginx-json' ? 'json' : 'xml';
       const file = join(conf, 'nginx.conf');
+      // nginx-tls: a certificate for 127.0.0.1 signed by a CA of the test's own (conf/ca.pem)
+      const tls = kind === 'nginx-tls' ? privateCaCertificate(conf) : undefined;
+      const listen = tls
+        ? `listen 127.0.0.1:${port} ssl; ssl_certificate ${tls.cert}; ssl_certificate_key ${tls.key};`
+        : `listen 127.0.0.1:${port};`;
       const t = (n: string): string => `${n} ${join(conf, n)};`;
       writeFileSync(
         file,
@@ -87,7 +151,7 @@ events { worker_connections 256; }
 http {
   access_log off; ${t('client_body_temp_path')} ${t('proxy_temp_path')} ${t('fastcgi_temp_path')} ${t('uwsgi_temp_path')} ${t('scgi_temp_path')}
   default_type application/octet-stream;
-  server { listen 127.0.0.1:${port}; root ${dir}; location / { autoindex on; autoindex_format ${format}; } }
+  server { ${listen} root ${dir}; location / { autoindex on; autoindex_format ${format}; } }
 }
 `,
       );
@@ -200,17 +264,19 @@ export async function serve(kind: ServerKind, dir: string, opts: ServeOptions = 
   const stderr = (): string => readFileSync(log, 'utf8').slice(-2000);
   const state = { exited: false };
   child.on('exit', () => (state.exited = true));
-  const url = `${kind === 'tls-self-signed' ? 'https' : 'http'}://127.0.0.1:${port}/`;
+  const tls = kind === 'tls-self-signed' || kind === 'nginx-tls';
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}/`;
   // up once it answers the root listing (a few hundred ms; a busy machine may take longer), or for
   // TLS once it accepts a connection
   for (let i = 0; ; i++) {
     if (state.exited) throw new Error(`${kind} exited at start: ${stderr()}`);
-    if (kind === 'tls-self-signed' ? await accepts(port) : await answers(url)) break;
+    if (tls ? await accepts(port) : await answers(url)) break;
     if (i > 300) throw new Error(`${kind} did not answer on ${url}: ${stderr()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
     url,
+    ...(kind === 'nginx-tls' ? { ca: join(conf, 'ca.pem') } : {}),
     stop: () =>
       new Promise<void>((resolve) => {
         if (state.exited) {

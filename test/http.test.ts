@@ -7,7 +7,7 @@
  * once the head is read, and the run says so.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { LEAK, put, runCli, tempDir, wav } from './helpers.js';
@@ -65,7 +65,7 @@ function pastTheHead(root: string): void {
   make('2019-03-02_12-00-00.mp3', 30, ['-c:a', 'libmp3lame', '-b:a', '16k', '-write_xing', '0', '-write_id3v1', '1']);
 }
 
-const PROGRAM: Record<Exclude<ServerKind, 'tls-self-signed' | 'python-busy'>, Program> = {
+const PROGRAM: Record<Exclude<ServerKind, 'tls-self-signed' | 'nginx-tls' | 'python-busy'>, Program> = {
   nginx: 'nginx',
   'nginx-json': 'nginx',
   'nginx-xml': 'nginx',
@@ -169,12 +169,54 @@ describeWith(['openssl'], 'a server whose certificate is not trusted', () => {
       const r = runCli([server.url, '--csv', join(tempDir(), 's.csv')]);
       expect(r.status, r.stderr).toBe(2);
       expect(r.stderr).toMatch(
-        /^leaktally: TLS: .*certificate is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\); the check is never skipped\n$/,
+        /^leaktally: TLS: .*certificate is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\); the check is never skipped \(a private CA: --ca FILE\)\n$/,
       );
     } finally {
       await server.stop();
     }
   }, 120_000);
+});
+
+describeWith(['nginx', 'openssl'], 'a server of a private CA', () => {
+  it('is refused without --ca, read with it (the same CSV as over http), and --ca is checked before the scan', async () => {
+    const [plain, tls] = await Promise.all([serve('nginx', tree), serve('nginx-tls', tree)]);
+    stops.push(
+      () => plain.stop(),
+      () => tls.stop(),
+    );
+    const dir = tempDir();
+    try {
+      const refused = runCli([tls.url, '--csv', join(dir, 'r.csv')]);
+      expect(refused.status, refused.stderr).toBe(2);
+      expect(refused.stderr).toMatch(
+        /^leaktally: TLS: .*certificate is not trusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\); the check is never skipped \(a private CA: --ca FILE\)\n$/,
+      );
+      expect(existsSync(join(dir, 'r.csv'))).toBe(false);
+      const viaHttp = runCli([plain.url, '--csv', join(dir, 'a.csv')]);
+      expect(viaHttp.status, viaHttp.stderr).toBe(0);
+      const viaTls = runCli([tls.url, '--ca', tls.ca!, '--csv', join(dir, 'b.csv')]);
+      expect(viaTls.status, viaTls.stderr).toBe(0);
+      expect(readFileSync(join(dir, 'b.csv'), 'utf8')).toBe(readFileSync(join(dir, 'a.csv'), 'utf8'));
+      // a file that is not a CA's certificates, or --ca for a folder: one line, exit 2, before any request
+      const notPem = join(dir, 'x.txt');
+      writeFileSync(notPem, 'not a certificate\n');
+      const cut = join(dir, 'cut.pem');
+      writeFileSync(cut, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+      for (const [args, msg] of [
+        [[tls.url, '--ca', notPem], /--ca: .*x\.txt holds no PEM certificate/],
+        [[tls.url, '--ca', cut], /--ca: .*cut\.pem holds a certificate that cannot be read/],
+        [[tls.url, '--ca', join(dir, 'missing.pem')], /--ca: cannot read .*missing\.pem: ENOENT/],
+        [[tempDir(), '--ca', tls.ca!], /--ca is for a tree on a web server/],
+      ] as const) {
+        const r = runCli([...args, '--csv', join(dir, 'c.csv')]);
+        expect(r.status, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(msg);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      }
+    } finally {
+      await Promise.all([plain.stop(), tls.stop()]);
+    }
+  }, 180_000);
 });
 
 describeWith(['nginx'], 'a case file of a web server', () => {

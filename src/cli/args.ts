@@ -1,6 +1,7 @@
 /** Command-line arguments (commander), checked and put into one run plan (plan.ts); bad usage is a UsageError. */
 import { Command, CommanderError, Option } from 'commander';
-import { statSync, accessSync, constants } from 'node:fs';
+import { statSync, accessSync, constants, readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { basename, dirname } from 'node:path';
 import { version } from '../report/notify/method.js';
 import { closePlans, fileIdOf, planOutput, planOutputs } from '../report/output/target.js';
@@ -48,6 +49,10 @@ function program(): Command {
       .option(
         '--connections <n>',
         `a tree on a web server (http:// or https://): connections to it at most (default ${DEFAULT_CONNECTIONS})`,
+      )
+      .option(
+        '--ca <file>',
+        "a tree on an https:// server of a private CA: its CA's certificates (PEM), trusted besides Node's own",
       )
       .option(
         '--strict-evidence',
@@ -213,9 +218,11 @@ export async function parseArgs(
   if (isRemote(dir)) {
     const connections =
       o.connections === undefined ? DEFAULT_CONNECTIONS : wholeNumber('--connections', o.connections, 1, 256);
-    http = { connections, timeoutMs: REQUEST_TIMEOUT_MS };
-  } else if (o.connections !== undefined)
-    throw new UsageError('--connections is for a tree on a web server (an http:// or https:// URL)');
+    http = { connections, timeoutMs: REQUEST_TIMEOUT_MS, ...(o.ca !== undefined ? { ca: readCa(String(o.ca)) } : {}) };
+  } else if (o.connections !== undefined || o.ca !== undefined)
+    throw new UsageError(
+      `${o.ca !== undefined ? '--ca' : '--connections'} is for a tree on a web server (an http:// or https:// URL)`,
+    );
   const tz = String(o.tz);
   if (!isValidZone(tz))
     throw new UsageError(`unknown time zone "${printable(tz)}"; use an IANA name such as Europe/Stockholm or UTC`);
@@ -559,6 +566,35 @@ function diffPlan(cmd: Command, path: string, argv: string[]): DiffPlan {
 }
 
 /** A whole number in decimal digits only: Number() also takes '0x2', '1.0', ' 2' and '1e1'. */
+/** A CA bundle any Node would take is far smaller: a larger file is not one */
+const MAX_CA_BYTES = 1 << 20;
+
+/**
+ * --ca FILE: the PEM certificates of a private CA, read and checked here (one line for a file that is
+ * missing, too large or holds no certificate), not when the first request fails.
+ */
+function readCa(file: string): string {
+  let text: string;
+  try {
+    if (statSync(file).size > MAX_CA_BYTES)
+      throw new UsageError(`--ca: ${printable(file)} is over 1 MiB: not a CA's certificates`);
+    text = readFileSync(file, 'latin1');
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`--ca: cannot read ${printable(file)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (!pems.length)
+    throw new UsageError(`--ca: ${printable(file)} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  for (const pem of pems)
+    try {
+      new X509Certificate(pem);
+    } catch (e) {
+      throw new UsageError(`--ca: ${printable(file)} holds a certificate that cannot be read: ${(e as Error).message}`);
+    }
+  return pems.join('\n');
+}
+
 function wholeNumber(flag: string, value: unknown, min: number, max: number): number {
   const text = String(value);
   const n = /^[0-9]{1,3}$/.test(text) ? Number(text) : NaN;

@@ -397,6 +397,7 @@ export class Scanner {
               httpWalk(root, sink, opts, {
                 connections: shares.walk,
                 timeoutMs: this.config.http?.timeoutMs ?? REQUEST_TIMEOUT_MS,
+                ...(this.config.http?.ca ? { ca: this.config.http.ca } : {}),
                 stats: http,
               })
           : this.config.threads > 0

@@ -74,7 +74,12 @@ export interface ScanConfig {
    * A tree on a web server (root an http(s) URL, scan/http): connections to it at most (shared by the
    * walk and the reader threads: http/url.ts connectionShares), and one request's timeout
    */
-  http?: { connections: number; timeoutMs: number };
+  http?: {
+    connections: number;
+    timeoutMs: number;
+    /** --ca: certificates (PEM) trusted besides Node's own roots, for a server of a private CA */
+    ca?: string;
+  };
 }
 
 export const STALL_MS = 60_000;

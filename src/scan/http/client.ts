@@ -5,6 +5,7 @@
  * connection dropped, and counted), and what it cost the server counted (HttpStats). The walk has one
  * on the calling thread, each reader thread one on its fetch thread (fetcher.ts).
  */
+import { rootCertificates } from 'node:tls';
 import { Pool, errors } from 'undici';
 import { HttpError, noStats, type HttpStats } from './common.js';
 
@@ -53,6 +54,8 @@ const MAX_RETRY_AFTER_MS = 120_000;
 export interface ClientOptions {
   connections: number;
   timeoutMs: number;
+  /** certificates (PEM) trusted besides Node's own roots (--ca) */
+  ca?: string;
 }
 
 /** The wait a Retry-After asks for (seconds or an HTTP date), in ms; undefined when it says nothing usable. */
@@ -78,7 +81,8 @@ export class HttpClient {
       connections: opts.connections,
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
-      connect: { timeout: opts.timeoutMs },
+      // --ca adds to the roots Node trusts, it does not replace them; the check itself is never skipped
+      connect: { timeout: opts.timeoutMs, ...(opts.ca ? { ca: [...rootCertificates, opts.ca] } : {}) },
     });
   }
 
@@ -113,7 +117,7 @@ export class HttpClient {
       const code = (failure as NodeJS.ErrnoException).code ?? '';
       if (TLS_CODES.has(code))
         throw new HttpError(
-          `TLS: ${this.origin}'s certificate is not trusted (${code}); the check is never skipped`,
+          `TLS: ${this.origin}'s certificate is not trusted (${code}); the check is never skipped (a private CA: --ca FILE)`,
           'TLS',
         );
       if (!TRANSIENT_CODES.has(code) || last) throw new HttpError(describe(failure), code || 'error');

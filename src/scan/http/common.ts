@@ -44,6 +44,8 @@ export interface FetcherData {
   origin: string;
   connections: number;
   timeoutMs: number;
+  /** --ca's certificates (PEM) */
+  ca?: string;
   /** Int32Array: [0] 1 once a synchronous answer is written, [1] its meta bytes, [2] its body bytes */
   ctl: SharedArrayBuffer;
   /** a synchronous answer: its meta (JSON) then its body */

@@ -52,7 +52,11 @@ export async function fetchRange(client: HttpClient, ask: RangeAsk): Promise<Fet
 if (parentPort && (workerData as { fetcher?: FetcherData } | undefined)?.fetcher) {
   const d = (workerData as { fetcher: FetcherData }).fetcher;
   const port = parentPort;
-  const client = new HttpClient(d.origin, { connections: d.connections, timeoutMs: d.timeoutMs });
+  const client = new HttpClient(d.origin, {
+    connections: d.connections,
+    timeoutMs: d.timeoutMs,
+    ...(d.ca ? { ca: d.ca } : {}),
+  });
   const ctl = new Int32Array(d.ctl);
   const data = new Uint8Array(d.data);
   const stats = new Float64Array(d.stats);

@@ -30,13 +30,14 @@ export class RemoteFiles {
   /** the stats as last handed on (taken() gives what was added since) */
   private last = noStats();
 
-  constructor(root: string, connections: number, timeoutMs: number) {
+  constructor(root: string, connections: number, timeoutMs: number, ca?: string) {
     this.rootUrl = new URL(root);
     this.rootPath = decodePath(this.rootUrl.pathname);
     const data: FetcherData = {
       origin: this.rootUrl.origin,
       connections,
       timeoutMs,
+      ...(ca ? { ca } : {}),
       ctl: new SharedArrayBuffer(12),
       data: new SharedArrayBuffer(META_MAX + SYNC_MAX),
       stats: new SharedArrayBuffer(8 * 5),

@@ -21,6 +21,7 @@ const MAX_DEPTH = 128;
 export interface HttpWalkOptions {
   connections: number;
   timeoutMs: number;
+  ca?: string;
   /** what the walk's requests cost, added to as they are made */
   stats: HttpStats;
 }
@@ -45,7 +46,11 @@ export async function httpWalk(
   http: HttpWalkOptions,
 ): Promise<AtimeKeeping> {
   const rootUrl = new URL(root);
-  const client = new HttpClient(rootUrl.origin, { connections: http.connections, timeoutMs: http.timeoutMs });
+  const client = new HttpClient(rootUrl.origin, {
+    connections: http.connections,
+    timeoutMs: http.timeoutMs,
+    ...(http.ca ? { ca: http.ca } : {}),
+  });
   const stack: Pending[] = [{ text: '', depth: 0 }];
   const seen = new Set<string>(['']);
   const every = opts.yieldEvery ?? 256;

@@ -120,6 +120,7 @@ function jobFor({ config, keepPaths, keepFacts = false, ioThreads }: ScanJobData
       config.root,
       connectionShares(connections, config.threads).perThread,
       config.http?.timeoutMs ?? REQUEST_TIMEOUT_MS,
+      config.http?.ca,
     );
   }
   const remote = ctx.remote;
