@@ -52,29 +52,36 @@ export interface ServeOptions {
   lighttpdDefaults?: boolean;
 }
 
-/** A CA (conf/ca.pem) and a certificate for 127.0.0.1 it signed, with openssl: the server's files. */
-function privateCaCertificate(conf: string): { cert: string; key: string } {
-  const f = (n: string): string => join(conf, n);
-  const run = (args: string[]): void => {
-    const r = spawnSync('openssl', args);
-    if (r.status !== 0) throw new Error(`openssl ${args[0]}: ${String(r.stderr)}`);
-  };
-  run([
+/** openssl with these arguments; its error output in the exception when it fails */
+function openssl(args: string[]): void {
+  const r = spawnSync('openssl', args);
+  if (r.status !== 0) throw new Error(`openssl ${args[0]}: ${String(r.stderr)}`);
+}
+
+/** A key and a certificate signed by that key (for a day), subject CN=cn. */
+function selfSigned(key: string, cert: string, cn: string): void {
+  openssl([
     'req',
     '-x509',
     '-newkey',
     'rsa:2048',
     '-nodes',
     '-keyout',
-    f('ca.key'),
+    key,
     '-out',
-    f('ca.pem'),
+    cert,
     '-days',
     '1',
     '-subj',
-    '/CN=leaktally test CA',
+    `/CN=${cn}`,
   ]);
-  run([
+}
+
+/** A CA (conf/ca.pem) and a certificate for 127.0.0.1 it signed, with openssl: the server's files. */
+function privateCaCertificate(conf: string): { cert: string; key: string } {
+  const f = (n: string): string => join(conf, n);
+  selfSigned(f('ca.key'), f('ca.pem'), 'leaktally test CA');
+  openssl([
     'req',
     '-newkey',
     'rsa:2048',
@@ -87,7 +94,7 @@ function privateCaCertificate(conf: string): { cert: string; key: string } {
     '/CN=127.0.0.1',
   ]);
   writeFileSync(f('ext.cnf'), 'subjectAltName = IP:127.0.0.1\n');
-  run([
+  openssl([
     'x509',
     '-req',
     '-in',
@@ -113,22 +120,7 @@ function command(kind: ServerKind, dir: string, port: number, conf: string, opts
     case 'tls-self-signed': {
       // a TLS server with a certificate nobody signed: openssl's own, answering with its status page
       const [key, cert] = [join(conf, 'key.pem'), join(conf, 'cert.pem')];
-      const r = spawnSync('openssl', [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-      ]);
-      if (r.status !== 0) throw new Error(`openssl req: ${String(r.stderr)}`);
+      selfSigned(key, cert, '127.0.0.1');
       return ['openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', cert, '-key', key, '-www', '-quiet']];
     }
     case 'nginx':
