@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseListing } from '../src/scan/http/listing.js';
-import { connectionShares, decodePath, encodePath, remoteRoot } from '../src/scan/http/url.js';
+import { authorization, connectionShares, decodePath, encodePath, remoteRoot } from '../src/scan/http/url.js';
 import { retryAfterMs } from '../src/scan/http/client.js';
 
 const names = (html: string, at = 'http://h.example/leak/calls/', type = 'text/html'): string[] =>
@@ -87,6 +87,13 @@ describe('URLs and names', () => {
     expect(remoteRoot('https://u:p@h.example/')).toHaveProperty('problem');
     expect(remoteRoot('http://h.example/?C=N')).toHaveProperty('problem');
     expect(remoteRoot('ftp://h.example/')).toHaveProperty('problem');
+  });
+  it('reads LEAKTALLY_HTTP_AUTH as Basic or Bearer, refusing a value of neither form or with a line break', () => {
+    expect(authorization('')).toBeUndefined();
+    expect(authorization('ann:pa:ss')).toBe(`Basic ${Buffer.from('ann:pa:ss').toString('base64')}`);
+    expect(authorization('bearer abc.def')).toBe('Bearer abc.def');
+    for (const bad of ['token-only', ':password', 'ann:pa\r\nX-Evil: 1', 'Bearer a b'])
+      expect(authorization(bad), bad).toHaveProperty('problem');
   });
 });
 

@@ -50,6 +50,8 @@ export interface ServeOptions {
    * such URLs through, as the other servers do.
    */
   lighttpdDefaults?: boolean;
+  /** nginx: every request must carry these credentials (HTTP Basic), else 401 */
+  basicAuth?: { user: string; password: string };
 }
 
 /** openssl with these arguments; its error output in the exception when it fails */
@@ -131,6 +133,9 @@ function command(kind: ServerKind, dir: string, port: number, conf: string, opts
       const file = join(conf, 'nginx.conf');
       // nginx-tls: a certificate for 127.0.0.1 signed by a CA of the test's own (conf/ca.pem)
       const tls = kind === 'nginx-tls' ? privateCaCertificate(conf) : undefined;
+      const auth = opts.basicAuth ? `auth_basic "leaktally test"; auth_basic_user_file ${join(conf, 'htpasswd')};` : '';
+      if (opts.basicAuth)
+        writeFileSync(join(conf, 'htpasswd'), `${opts.basicAuth.user}:{PLAIN}${opts.basicAuth.password}\n`);
       const listen = tls
         ? `listen 127.0.0.1:${port} ssl; ssl_certificate ${tls.cert}; ssl_certificate_key ${tls.key};`
         : `listen 127.0.0.1:${port};`;
@@ -143,7 +148,7 @@ events { worker_connections 256; }
 http {
   access_log off; ${t('client_body_temp_path')} ${t('proxy_temp_path')} ${t('fastcgi_temp_path')} ${t('uwsgi_temp_path')} ${t('scgi_temp_path')}
   default_type application/octet-stream;
-  server { ${listen} root ${dir}; location / { autoindex on; autoindex_format ${format}; } }
+  server { ${listen} root ${dir}; ${auth} location / { autoindex on; autoindex_format ${format}; } }
 }
 `,
       );
@@ -221,11 +226,11 @@ http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), handler).serve_
 }
 
 /** whether the root listing answers 200 */
-async function answers(url: string): Promise<boolean> {
+async function answers(url: string, status?: number): Promise<boolean> {
   try {
     const r = await fetch(url);
     await r.arrayBuffer();
-    return r.ok;
+    return status === undefined ? r.ok : r.status === status;
   } catch {
     return false; // not listening yet
   }
@@ -262,7 +267,8 @@ export async function serve(kind: ServerKind, dir: string, opts: ServeOptions = 
   // TLS once it accepts a connection
   for (let i = 0; ; i++) {
     if (state.exited) throw new Error(`${kind} exited at start: ${stderr()}`);
-    if (tls ? await accepts(port) : await answers(url)) break;
+    // (a server asking for credentials is up once it refuses a request without them)
+    if (tls ? await accepts(port) : await answers(url, opts.basicAuth ? 401 : undefined)) break;
     if (i > 300) throw new Error(`${kind} did not answer on ${url}: ${stderr()}`);
     await new Promise((r) => setTimeout(r, 100));
   }

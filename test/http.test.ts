@@ -219,6 +219,59 @@ describeWith(['nginx', 'openssl'], 'a server of a private CA', () => {
   }, 180_000);
 });
 
+describeWith(['nginx'], 'a server that asks for credentials', () => {
+  it('is read with LEAKTALLY_HTTP_AUTH (the plain CSV), the credentials in no output; without them its folders are unread', async () => {
+    const user = 'responder';
+    const password = 's3cret-Ö'; // (no ':': nginx's user file ends a password at one)
+    const [plain, locked] = await Promise.all([
+      serve('nginx', tree),
+      serve('nginx', tree, { basicAuth: { user, password } }),
+    ]);
+    stops.push(
+      () => plain.stop(),
+      () => locked.stop(),
+    );
+    const dir = tempDir();
+    const env = (auth?: string): NodeJS.ProcessEnv => {
+      const e: NodeJS.ProcessEnv = { ...process.env, CI: '1', TZ: 'UTC', NODE_ENV: 'production' };
+      if (auth === undefined) delete e.LEAKTALLY_HTTP_AUTH;
+      else e.LEAKTALLY_HTTP_AUTH = auth;
+      return e;
+    };
+    try {
+      expect(runCli([plain.url, '--csv', join(dir, 'a.csv')], { env: env() }).status).toBe(0);
+      const outs = ['--csv', join(dir, 'b.csv'), '--json', join(dir, 'b.json'), '--case', join(dir, 'b.case')];
+      const ok = runCli([locked.url, ...outs], { env: env(`${user}:${password}`) });
+      expect(ok.status, ok.stderr).toBe(0);
+      expect(readFileSync(join(dir, 'b.csv'), 'utf8')).toBe(readFileSync(join(dir, 'a.csv'), 'utf8'));
+      // neither the password nor its Basic encoding in any output
+      const basic = Buffer.from(`${user}:${password}`).toString('base64');
+      for (const f of ['b.csv', 'b.json', 'b.case']) {
+        const bytes = readFileSync(join(dir, f));
+        expect(bytes.includes(Buffer.from(password)), f).toBe(false);
+        expect(bytes.includes(Buffer.from(basic)), f).toBe(false);
+      }
+      // a wrong password: the root cannot be listed (401), and the outputs say incomplete (exit 3)
+      const wrong = runCli([locked.url, '--csv', join(dir, 'c.csv')], { env: env(`${user}:nope`) });
+      expect(wrong.status, wrong.stderr).toBe(3);
+      expect(wrong.stderr).not.toContain('nope');
+      // a value of neither form: one line, exit 2, the value not shown
+      const bad = runCli([locked.url, '--csv', join(dir, 'd.csv')], { env: env('no-colon-here') });
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(/^leaktally: LEAKTALLY_HTTP_AUTH is neither user:password nor "Bearer TOKEN"/);
+      expect(bad.stderr).not.toContain('no-colon-here');
+      // credentials in the URL: refused, pointing to the variable
+      const inUrl = runCli([locked.url.replace('http://', `http://${user}:x@`), '--csv', join(dir, 'e.csv')], {
+        env: env(),
+      });
+      expect(inUrl.status).toBe(2);
+      expect(inUrl.stderr).toMatch(/credentials in the URL are refused .*give them in LEAKTALLY_HTTP_AUTH/);
+    } finally {
+      await Promise.all([plain.stop(), locked.stop()]);
+    }
+  }, 180_000);
+});
+
 describeWith(['nginx'], 'a case file of a web server', () => {
   it('keeps the run (read on the calling thread) and reports it again with its cost and Last-Modified dates', async () => {
     const server = await serve('nginx', tree);

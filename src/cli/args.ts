@@ -16,7 +16,7 @@ import { parseShard, type Shard } from '../scan/place/shard.js';
 import { CaseError } from '../case/db.js';
 import { openCase, pickRun, runs, treeOf, type RunRow } from '../case/store.js';
 import { FACTS_TEMPLATE } from '../report/notify/facts.js';
-import { DEFAULT_CONNECTIONS, isRemote, remoteRoot, REQUEST_TIMEOUT_MS } from '../scan/http/url.js';
+import { authorization, DEFAULT_CONNECTIONS, isRemote, remoteRoot, REQUEST_TIMEOUT_MS } from '../scan/http/url.js';
 
 export class UsageError extends Error {}
 
@@ -218,6 +218,9 @@ export async function parseArgs(
   if (isRemote(dir)) {
     const connections =
       o.connections === undefined ? DEFAULT_CONNECTIONS : wholeNumber('--connections', o.connections, 1, 256);
+    // the credentials' form checked now, in one line (the value is read again by each client, never kept)
+    const auth = authorization();
+    if (typeof auth === 'object') throw new UsageError(auth.problem);
     http = { connections, timeoutMs: REQUEST_TIMEOUT_MS, ...(o.ca !== undefined ? { ca: readCa(String(o.ca)) } : {}) };
   } else if (o.connections !== undefined || o.ca !== undefined)
     throw new UsageError(

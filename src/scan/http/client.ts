@@ -8,6 +8,7 @@
 import { rootCertificates } from 'node:tls';
 import { Pool, errors } from 'undici';
 import { HttpError, noStats, type HttpStats } from './common.js';
+import { authorization } from './url.js';
 
 /** A response, its body read as far as wanted. */
 export interface Got {
@@ -72,11 +73,19 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class HttpClient {
   private readonly pool: Pool;
   readonly stats: HttpStats = noStats();
+  /**
+   * Every request's headers: identity bodies, and the credentials of LEAKTALLY_HTTP_AUTH when set
+   * (read here, in each thread's client, so that they never travel in the scan's config, which
+   * outputs describe; the command line checked the variable's form before the scan)
+   */
+  private readonly headers: Record<string, string>;
 
   constructor(
     readonly origin: string,
     opts: ClientOptions,
   ) {
+    const auth = authorization();
+    this.headers = { 'accept-encoding': 'identity', ...(typeof auth === 'string' ? { authorization: auth } : {}) };
     this.pool = new Pool(origin, {
       connections: opts.connections,
       headersTimeout: opts.timeoutMs,
@@ -131,7 +140,7 @@ export class HttpClient {
     const res = await this.pool.request({
       path,
       method: 'GET',
-      headers: range ? { range, 'accept-encoding': 'identity' } : { 'accept-encoding': 'identity' },
+      headers: range ? { ...this.headers, range } : this.headers,
     });
     const parts: Buffer[] = [];
     let have = 0;

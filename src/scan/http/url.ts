@@ -9,6 +9,27 @@ import { createHash } from 'node:crypto';
 /** Whether the scan's root is a web server's folder rather than a folder on this machine. */
 export const isRemote = (root: string): boolean => /^https?:\/\//i.test(root);
 
+/**
+ * The environment variable holding credentials for the server: `user:password` (HTTP Basic) or
+ * `Bearer TOKEN`. Never an option (a command line is seen by every user of the machine, and kept in
+ * the case file's runs and the outputs' method); never written anywhere by leaktally.
+ */
+const AUTH_VARIABLE = 'LEAKTALLY_HTTP_AUTH';
+
+/**
+ * The Authorization header's value for the credentials in AUTH_VARIABLE, undefined when it is unset or
+ * empty; a one-line problem when it is neither form (the value itself is never shown).
+ */
+export function authorization(value = process.env[AUTH_VARIABLE]): string | undefined | { problem: string } {
+  if (!value) return undefined;
+  if (/[\r\n\0]/.test(value)) return { problem: `${AUTH_VARIABLE} holds a line break or a NUL` };
+  const bearer = /^Bearer +(\S+)$/i.exec(value);
+  if (bearer) return `Bearer ${bearer[1]}`;
+  if (!value.includes(':') || value.startsWith(':'))
+    return { problem: `${AUTH_VARIABLE} is neither user:password nor "Bearer TOKEN"` };
+  return `Basic ${Buffer.from(value, 'utf8').toString('base64')}`;
+}
+
 /** connections to one server at most, by default (--connections) */
 export const DEFAULT_CONNECTIONS = 8;
 /** one request's time to its first byte, and between two chunks of its body, at most */
@@ -27,7 +48,9 @@ export function remoteRoot(arg: string): string | { problem: string } {
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return { problem: `not an http(s) URL: ${arg}` };
   if (u.username || u.password)
-    return { problem: 'credentials in the URL are refused (they would end up in the outputs); not supported yet' };
+    return {
+      problem: `credentials in the URL are refused (they would end up in the outputs): give them in ${AUTH_VARIABLE}`,
+    };
   if (u.search || u.hash) return { problem: 'give the folder URL without a query (?…) or fragment (#…)' };
   if (!u.pathname.endsWith('/')) u.pathname += '/';
   return u.href;
