@@ -219,6 +219,50 @@ describeWith(['nginx', 'openssl'], 'a server of a private CA', () => {
   }, 180_000);
 });
 
+describeWith(['nginx'], '--rate', () => {
+  it('bounds the requests a second of the whole scan (walk and readers together); the CSV is the same', async () => {
+    const server = await serve('nginx', tree);
+    stops.push(() => server.stop());
+    const dir = tempDir();
+    try {
+      expect(runCli([server.url, '--csv', join(dir, 'a.csv')]).status).toBe(0);
+      const rate = 25;
+      const started = performance.now();
+      const r = runCli([
+        server.url,
+        '--rate',
+        String(rate),
+        '--csv',
+        join(dir, 'b.csv'),
+        '--json',
+        join(dir, 'b.json'),
+      ]);
+      const seconds = (performance.now() - started) / 1000;
+      expect(r.status, r.stderr).toBe(0);
+      expect(readFileSync(join(dir, 'b.csv'), 'utf8')).toBe(readFileSync(join(dir, 'a.csv'), 'utf8'));
+      const { requests } = (
+        JSON.parse(readFileSync(join(dir, 'b.json'), 'utf8')) as { method: { sized_in_place: InPlace } }
+      ).method.sized_in_place;
+      // three clients (the walk's, two readers'), each free to send its first request at once, the
+      // rest at their parts of 25 a second: a lower bound only (a busy machine is slower, never faster)
+      expect(requests).toBeGreaterThan(40);
+      expect(seconds).toBeGreaterThanOrEqual((requests - 3) / rate);
+      for (const [args, msg] of [
+        [[server.url, '--rate', '0'], /--rate: "0" is not a number of requests a second above 0/],
+        [[server.url, '--rate', '-5'], /--rate: "-5" is not a number/],
+        [[server.url, '--rate', 'fast'], /--rate: "fast" is not a number/],
+        [[tempDir(), '--rate', '5'], /--rate is for a tree on a web server/],
+      ] as const) {
+        const bad = runCli([...args, '--csv', join(dir, 'c.csv')]);
+        expect(bad.status, bad.stderr).toBe(2);
+        expect(bad.stderr).toMatch(msg);
+      }
+    } finally {
+      await server.stop();
+    }
+  }, 180_000);
+});
+
 describeWith(['nginx'], 'a server that asks for credentials', () => {
   it('is read with LEAKTALLY_HTTP_AUTH (the plain CSV), the credentials in no output; without them its folders are unread', async () => {
     const user = 'responder';

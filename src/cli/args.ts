@@ -50,6 +50,7 @@ function program(): Command {
         '--connections <n>',
         `a tree on a web server (http:// or https://): connections to it at most (default ${DEFAULT_CONNECTIONS})`,
       )
+      .option('--rate <n>', 'a tree on a web server: requests a second to it at most (default: no bound)')
       .option(
         '--ca <file>',
         "a tree on an https:// server of a private CA: its CA's certificates (PEM), trusted besides Node's own",
@@ -221,11 +222,16 @@ export async function parseArgs(
     // the credentials' form checked now, in one line (the value is read again by each client, never kept)
     const auth = authorization();
     if (typeof auth === 'object') throw new UsageError(auth.problem);
-    http = { connections, timeoutMs: REQUEST_TIMEOUT_MS, ...(o.ca !== undefined ? { ca: readCa(String(o.ca)) } : {}) };
-  } else if (o.connections !== undefined || o.ca !== undefined)
-    throw new UsageError(
-      `${o.ca !== undefined ? '--ca' : '--connections'} is for a tree on a web server (an http:// or https:// URL)`,
-    );
+    http = {
+      connections,
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      ...(o.ca !== undefined ? { ca: readCa(String(o.ca)) } : {}),
+      ...(o.rate !== undefined ? { rate: positiveRate(o.rate) } : {}),
+    };
+  } else {
+    const given = (['connections', 'rate', 'ca'] as const).find((k) => o[k] !== undefined);
+    if (given) throw new UsageError(`--${given} is for a tree on a web server (an http:// or https:// URL)`);
+  }
   const tz = String(o.tz);
   if (!isValidZone(tz))
     throw new UsageError(`unknown time zone "${printable(tz)}"; use an IANA name such as Europe/Stockholm or UTC`);
@@ -569,6 +575,15 @@ function diffPlan(cmd: Command, path: string, argv: string[]): DiffPlan {
 }
 
 /** A whole number in decimal digits only: Number() also takes '0x2', '1.0', ' 2' and '1e1'. */
+/** --rate: requests a second, a number above 0 (0.5: one every two seconds) and at most 100,000. */
+function positiveRate(value: unknown): number {
+  const text = String(value);
+  const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!(n > 0 && n <= 100_000))
+    throw new UsageError(`--rate: "${printable(text)}" is not a number of requests a second above 0 (at most 100000)`);
+  return n;
+}
+
 /** A CA bundle any Node would take is far smaller: a larger file is not one */
 const MAX_CA_BYTES = 1 << 20;
 

@@ -82,7 +82,7 @@ export interface CheckedArgs {
   tz: string;
   threads: number;
   /** a tree on a web server: its connections and request timeout (ScanConfig.http) */
-  http?: { connections: number; timeoutMs: number; ca?: string };
+  http?: { connections: number; timeoutMs: number; ca?: string; rate?: number };
   strictEvidence: boolean;
   notify: NotifyCli;
   csv?: string;

@@ -398,6 +398,10 @@ export class Scanner {
                 connections: shares.walk,
                 timeoutMs: this.config.http?.timeoutMs ?? REQUEST_TIMEOUT_MS,
                 ...(this.config.http?.ca ? { ca: this.config.http.ca } : {}),
+                // the walk's part of --rate, as of the connections
+                ...(this.config.http?.rate
+                  ? { rate: (this.config.http.rate * shares.walk) / this.config.http.connections }
+                  : {}),
                 stats: http,
               })
           : this.config.threads > 0

@@ -79,6 +79,8 @@ export interface ScanConfig {
     timeoutMs: number;
     /** --ca: certificates (PEM) trusted besides Node's own roots, for a server of a private CA */
     ca?: string;
+    /** --rate: requests a second to the server at most, the whole scan's (shared as the connections are) */
+    rate?: number;
   };
 }
 

@@ -57,6 +57,8 @@ export interface ClientOptions {
   timeoutMs: number;
   /** certificates (PEM) trusted besides Node's own roots (--ca) */
   ca?: string;
+  /** requests a second this client sends at most (its part of --rate); retries included */
+  rate?: number;
 }
 
 /** The wait a Retry-After asks for (seconds or an HTTP date), in ms; undefined when it says nothing usable. */
@@ -79,11 +81,15 @@ export class HttpClient {
    * outputs describe; the command line checked the variable's form before the scan)
    */
   private readonly headers: Record<string, string>;
+  /** --rate: the time between two requests' starts (ms), and when the next may start */
+  private readonly gapMs: number;
+  private nextAt = 0;
 
   constructor(
     readonly origin: string,
     opts: ClientOptions,
   ) {
+    this.gapMs = opts.rate ? 1000 / opts.rate : 0;
     const auth = authorization();
     this.headers = { 'accept-encoding': 'identity', ...(typeof auth === 'string' ? { authorization: auth } : {}) };
     this.pool = new Pool(origin, {
@@ -135,7 +141,17 @@ export class HttpClient {
     }
   }
 
+  /** Wait for this request's turn under --rate (turns handed out in the order asked: no burst). */
+  private async turn(): Promise<void> {
+    if (!this.gapMs) return;
+    const now = performance.now();
+    const at = Math.max(now, this.nextAt);
+    this.nextAt = at + this.gapMs;
+    if (at > now) await sleep(at - now);
+  }
+
   private async once(path: string, want: number, range?: string): Promise<Got> {
+    await this.turn();
     this.stats.requests++;
     const res = await this.pool.request({
       path,

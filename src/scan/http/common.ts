@@ -46,6 +46,8 @@ export interface FetcherData {
   timeoutMs: number;
   /** --ca's certificates (PEM) */
   ca?: string;
+  /** this fetch thread's part of --rate (requests a second) */
+  rate?: number;
   /** Int32Array: [0] 1 once a synchronous answer is written, [1] its meta bytes, [2] its body bytes */
   ctl: SharedArrayBuffer;
   /** a synchronous answer: its meta (JSON) then its body */

@@ -56,6 +56,7 @@ if (parentPort && (workerData as { fetcher?: FetcherData } | undefined)?.fetcher
     connections: d.connections,
     timeoutMs: d.timeoutMs,
     ...(d.ca ? { ca: d.ca } : {}),
+    ...(d.rate ? { rate: d.rate } : {}),
   });
   const ctl = new Int32Array(d.ctl);
   const data = new Uint8Array(d.data);

@@ -11,6 +11,7 @@ import { probeFetched, WHOLE_FILE_MAX, type FileFacts } from '../probe/index.js'
 import { noStats, type HttpStats } from './common.js';
 import { META_MAX, SYNC_MAX, type Fetched, type FetcherData, type RangeAsk } from './common.js';
 import { decodePath, inodeOf, pathOf } from './url.js';
+import type { ClientOptions } from './client.js';
 
 /** the least a read past the head asks for */
 const READ_AHEAD = 64 << 10;
@@ -30,14 +31,12 @@ export class RemoteFiles {
   /** the stats as last handed on (taken() gives what was added since) */
   private last = noStats();
 
-  constructor(root: string, connections: number, timeoutMs: number, ca?: string) {
+  constructor(root: string, opts: ClientOptions) {
     this.rootUrl = new URL(root);
     this.rootPath = decodePath(this.rootUrl.pathname);
     const data: FetcherData = {
       origin: this.rootUrl.origin,
-      connections,
-      timeoutMs,
-      ...(ca ? { ca } : {}),
+      ...opts,
       ctl: new SharedArrayBuffer(12),
       data: new SharedArrayBuffer(META_MAX + SYNC_MAX),
       stats: new SharedArrayBuffer(8 * 5),

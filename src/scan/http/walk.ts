@@ -22,6 +22,8 @@ export interface HttpWalkOptions {
   connections: number;
   timeoutMs: number;
   ca?: string;
+  /** the walk's part of --rate (requests a second) */
+  rate?: number;
   /** what the walk's requests cost, added to as they are made */
   stats: HttpStats;
 }
@@ -50,6 +52,7 @@ export async function httpWalk(
     connections: http.connections,
     timeoutMs: http.timeoutMs,
     ...(http.ca ? { ca: http.ca } : {}),
+    ...(http.rate ? { rate: http.rate } : {}),
   });
   const stack: Pending[] = [{ text: '', depth: 0 }];
   const seen = new Set<string>(['']);

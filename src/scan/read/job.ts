@@ -116,12 +116,15 @@ function jobFor({ config, keepPaths, keepFacts = false, ioThreads }: ScanJobData
   const ctx = makeContext(config, keepPaths, keepFacts);
   if (isRemote(config.root)) {
     const connections = config.http?.connections ?? DEFAULT_CONNECTIONS;
-    ctx.remote = new RemoteFiles(
-      config.root,
-      connectionShares(connections, config.threads).perThread,
-      config.http?.timeoutMs ?? REQUEST_TIMEOUT_MS,
-      config.http?.ca,
-    );
+    const perThread = connectionShares(connections, config.threads).perThread;
+    const rate = config.http?.rate;
+    ctx.remote = new RemoteFiles(config.root, {
+      connections: perThread,
+      timeoutMs: config.http?.timeoutMs ?? REQUEST_TIMEOUT_MS,
+      ...(config.http?.ca ? { ca: config.http.ca } : {}),
+      // this thread's part of --rate, as of the connections
+      ...(rate ? { rate: (rate * perThread) / connections } : {}),
+    });
   }
   const remote = ctx.remote;
   const heads =
