@@ -503,17 +503,21 @@ describe('signals and broken pipes', () => {
       // Node writes to a pipe synchronously: the signal is handled only once the blocked write goes
       // through, and the rest of the flush may finish first. Both endings are right; neither leaves a
       // temporary file or says more than it wrote.
-      if (code === 130) {
-        expect(readdirSync(out)).toEqual([]);
-        expect(stderr).toMatch(/interrupted \(SIGINT\) after [\d,]+ files?; the manifest on stdout is partial/);
+      expect(code, stderr).toBe(130);
+      if (/interrupted \(SIGINT\) after [\d,]+ files?; the manifest on stdout is partial/.test(stderr)) {
+        expect(readdirSync(out), stderr).toEqual([]);
       } else {
         // the manifest reached stdout whole before the signal was seen: the run stops before the next
-        // output and says exactly which are in place (it used to finish them and exit 0)
-        expect(code).toBe(130);
-        expect(stderr).toMatch(
-          /interrupted \(SIGINT\) while the outputs were being written; written and complete: --files -; no other output written; not written: --csv \S*s\.csv\n$/,
-        );
-        expect(readdirSync(out)).toEqual([]);
+        // output (it used to finish them and exit 0) — or, on a busy machine, the signal is seen only
+        // while the summary's rename is awaited, and the summary is then in place — and says exactly
+        // which are (CI, 6 December: s.csv in place, which the test did not allow for)
+        const said =
+          /interrupted \(SIGINT\) while the outputs were being written; written and complete: --files -(, --csv \S*s\.csv)?; no other output written(; not written: --csv \S*s\.csv)?\n$/.exec(
+            stderr,
+          );
+        expect(said, stderr).not.toBeNull();
+        expect(!!said![1], stderr).not.toBe(!!said![2]); // the summary either written or not, said once
+        expect(readdirSync(out), stderr).toEqual(said![1] ? ['s.csv'] : []);
         expect(parseCsv(stdout)).toHaveLength(251);
       }
     },
