@@ -21,6 +21,7 @@ export type ServerKind =
   | 'tls-self-signed'
   | 'nginx-tls'
   | 'python-busy'
+  | 'python-drip'
   | 'nginx'
   | 'nginx-json'
   | 'nginx-xml'
@@ -215,6 +216,34 @@ class Busy(http.server.SimpleHTTPRequestHandler):
             return None
         return super().send_head()
 handler = functools.partial(Busy, directory=sys.argv[2])
+http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), handler).serve_forever()
+`,
+      );
+      return ['python3', [script, String(port), dir]];
+    }
+    case 'python-drip': {
+      // http.server that answers any path with "drip" in it one byte a second, for ever (a hostile
+      // server holding a request open without ever letting it time out); the rest as usual
+      const script = join(conf, 'drip.py');
+      writeFileSync(
+        script,
+        `import sys, time, functools, http.server
+class Drip(http.server.SimpleHTTPRequestHandler):
+    def do_GET(self):
+        if 'drip' not in self.path:
+            return super().do_GET()
+        self.send_response(200)
+        self.send_header('Content-Type', 'text/html' if self.path.endswith('/') else 'application/octet-stream')
+        self.send_header('Content-Length', '100000000')
+        self.end_headers()
+        try:
+            while True:
+                self.wfile.write(b'<' if self.path.endswith('/') else b'R')
+                self.wfile.flush()
+                time.sleep(1)
+        except OSError:
+            pass
+handler = functools.partial(Drip, directory=sys.argv[2])
 http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), handler).serve_forever()
 `,
       );

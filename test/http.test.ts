@@ -65,7 +65,7 @@ function pastTheHead(root: string): void {
   make('2019-03-02_12-00-00.mp3', 30, ['-c:a', 'libmp3lame', '-b:a', '16k', '-write_xing', '0', '-write_id3v1', '1']);
 }
 
-const PROGRAM: Record<Exclude<ServerKind, 'tls-self-signed' | 'nginx-tls' | 'python-busy'>, Program> = {
+const PROGRAM: Record<Exclude<ServerKind, 'tls-self-signed' | 'nginx-tls' | 'python-busy' | 'python-drip'>, Program> = {
   nginx: 'nginx',
   'nginx-json': 'nginx',
   'nginx-xml': 'nginx',
@@ -217,6 +217,37 @@ describeWith(['nginx', 'openssl'], 'a server of a private CA', () => {
       await Promise.all([plain.stop(), tls.stop()]);
     }
   }, 180_000);
+});
+
+describeWith(['python3'], 'a server that drips its answers a byte a second', () => {
+  it('is given up after 30 s a request (a file unreadable, a folder unread, exit 3), not waited on for ever', async () => {
+    const root = join(tempDir(), 'tree');
+    put(root, 'kund-1/2019-03-01_10-00-00.wav', wav({ tag: 7, rate: 8000, bits: 8, dataBytes: 8000 }));
+    put(root, 'kund-1/drip.wav', wav({ tag: 7, rate: 8000, bits: 8, dataBytes: 8000 }));
+    put(root, 'kund-2/drip/2019-03-01_11-00-00.wav', wav({ tag: 7, rate: 8000, bits: 8, dataBytes: 8000 }));
+    const server = await serve('python-drip', root);
+    stops.push(() => server.stop());
+    const dir = tempDir();
+    try {
+      const started = performance.now();
+      const r = runCli([server.url, '--files', join(dir, 'm.csv'), '--json', join(dir, 's.json')], {
+        timeout: 170_000,
+      });
+      const seconds = (performance.now() - started) / 1000;
+      expect(r.status, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/1 folder could not be read, e\.g\. kund-2\/drip \(under 1 KiB\/s for 30 s\)/);
+      const drip = readFileSync(join(dir, 'm.csv'), 'utf8')
+        .split('\n')
+        .find((l) => l.includes('drip.wav'));
+      expect(drip).toMatch(/unreadable.*(under 1 KiB\/s for 30 s|under 1024 bytes a second for 30 s)/);
+      // the good file counted; the two drips given up side by side, once each (not tried again)
+      const s = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8')) as { totals: { audio_files: number } };
+      expect(s.totals.audio_files).toBe(1);
+      expect(seconds).toBeLessThan(150);
+    } finally {
+      await server.stop();
+    }
+  }, 200_000);
 });
 
 describeWith(['nginx'], '--rate', () => {

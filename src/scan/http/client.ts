@@ -47,6 +47,13 @@ const TRANSIENT_CODES = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
+/**
+ * A body that comes slower than LOW_SPEED_BYTES a second over LOW_SPEED_MS is given up (as curl's
+ * --speed-limit and --speed-time): the timeout between two chunks alone lets a server that drips a
+ * byte every 29 s hold a request, and its thread, for ever. Not tried again.
+ */
+const LOW_SPEED_BYTES = 1024;
+const LOW_SPEED_MS = 30_000;
 const ATTEMPTS = 4;
 const BACKOFF_MS = 250;
 /** a Retry-After longer than this is not waited for: the request fails with the status */
@@ -161,6 +168,10 @@ export class HttpClient {
     const parts: Buffer[] = [];
     let have = 0;
     let cut = false;
+    let slow = false;
+    // the current window of the low-speed check: since when, and the bytes had at its start
+    let windowAt = performance.now();
+    let windowHad = 0;
     try {
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
         this.stats.bytes += chunk.length;
@@ -170,11 +181,26 @@ export class HttpClient {
           cut = true;
           break;
         }
+        // (a chunk comes at least every timeoutMs, or the body times out: the check runs that often)
+        const now = performance.now();
+        if (now - windowAt >= LOW_SPEED_MS) {
+          if (((have - windowHad) * 1000) / (now - windowAt) < LOW_SPEED_BYTES) {
+            slow = true;
+            break;
+          }
+          windowAt = now;
+          windowHad = have;
+        }
       }
     } finally {
       // a body left unread would hold its connection: cut off, the connection is dropped
-      if (cut) res.body.destroy();
+      if (cut || slow) res.body.destroy();
     }
+    if (slow)
+      throw new HttpError(
+        `the server sent under ${LOW_SPEED_BYTES} bytes a second for ${LOW_SPEED_MS / 1000} s (${have} bytes in all): given up`,
+        `under ${LOW_SPEED_BYTES / 1024} KiB/s for ${LOW_SPEED_MS / 1000} s`,
+      );
     // a Range answered with more than it asked (the whole file): an empty or short file's whole body is not
     if (range && res.statusCode === 200 && (cut || Number(res.headers['content-length']) > want)) {
       this.stats.rangeIgnored++;
@@ -190,6 +216,7 @@ export class HttpClient {
 }
 
 function describe(e: unknown): string {
+  if (e instanceof HttpError) return e.message;
   if (e instanceof errors.HeadersTimeoutError || e instanceof errors.BodyTimeoutError)
     return 'the server did not answer in time';
   if (e instanceof errors.ConnectTimeoutError) return 'could not connect in time';
