@@ -574,7 +574,6 @@ function diffPlan(cmd: Command, path: string, argv: string[]): DiffPlan {
   };
 }
 
-/** A whole number in decimal digits only: Number() also takes '0x2', '1.0', ' 2' and '1e1'. */
 /** --rate: requests a second, a number above 0 (0.5: one every two seconds) and at most 100,000. */
 function positiveRate(value: unknown): number {
   const text = String(value);
@@ -613,6 +612,7 @@ function readCa(file: string): string {
   return pems.join('\n');
 }
 
+/** A whole number in decimal digits only: Number() also takes '0x2', '1.0', ' 2' and '1e1'. */
 function wholeNumber(flag: string, value: unknown, min: number, max: number): number {
   const text = String(value);
   const n = /^[0-9]{1,3}$/.test(text) ? Number(text) : NaN;
