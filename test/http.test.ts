@@ -206,6 +206,8 @@ describeWith(['nginx', 'openssl'], 'a server of a private CA', () => {
         [[tls.url, '--ca', notPem], /--ca: .*x\.txt holds no PEM certificate/],
         [[tls.url, '--ca', cut], /--ca: .*cut\.pem holds a certificate that cannot be read/],
         [[tls.url, '--ca', join(dir, 'missing.pem')], /--ca: cannot read .*missing\.pem: ENOENT/],
+        // a device that never ends (read whole, it grew without bound) or a FIFO no one writes to
+        [[tls.url, '--ca', '/dev/zero'], /--ca: \/dev\/zero is not a regular file \(a FIFO, a device or a socket\)/],
         [[tempDir(), '--ca', tls.ca!], /--ca is for a tree on a web server/],
       ] as const) {
         const r = runCli([...args, '--csv', join(dir, 'c.csv')]);

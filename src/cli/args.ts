@@ -1,6 +1,7 @@
 /** Command-line arguments (commander), checked and put into one run plan (plan.ts); bad usage is a UsageError. */
 import { Command, CommanderError, Option } from 'commander';
-import { statSync, accessSync, constants, readFileSync } from 'node:fs';
+import { statSync, accessSync, constants } from 'node:fs';
+import { InputFileError, readInputFile } from '../report/input-file.js';
 import { X509Certificate } from 'node:crypto';
 import { basename, dirname } from 'node:path';
 import { version } from '../report/notify/method.js';
@@ -588,17 +589,21 @@ const MAX_CA_BYTES = 1 << 20;
 
 /**
  * --ca FILE: the PEM certificates of a private CA, read and checked here (one line for a file that is
- * missing, too large or holds no certificate), not when the first request fails.
+ * missing, too large, not a regular file or holds no certificate), not when the first request fails.
  */
 function readCa(file: string): string {
   let text: string;
   try {
-    if (statSync(file).size > MAX_CA_BYTES)
-      throw new UsageError(`--ca: ${printable(file)} is over 1 MiB: not a CA's certificates`);
-    text = readFileSync(file, 'latin1');
+    text = readInputFile(file, MAX_CA_BYTES).toString('latin1');
   } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`--ca: cannot read ${printable(file)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    if (!(e instanceof InputFileError)) throw e;
+    throw new UsageError(
+      e.reason === 'cannot'
+        ? `--ca: cannot read ${printable(file)}: ${e.code}`
+        : e.reason === 'special'
+          ? `--ca: ${printable(file)} is not a regular file (a FIFO, a device or a socket)`
+          : `--ca: ${printable(file)} is over 1 MiB: not a CA's certificates`,
+    );
   }
   const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
   if (!pems.length)

@@ -11,7 +11,7 @@
  * smol-toml (TOML 1.0, no dependencies). A text may be one string, or one per language
  * (`nature = { sv = "…", en = "…" }`) for statements in both.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { InputFileError, readInputFile } from '../input-file.js';
 import { parse, TomlDate, TomlError } from 'smol-toml';
 import { LANGS, type Lang } from '../lang/index.js';
 
@@ -87,44 +87,27 @@ const isTable = (v: unknown): v is Table =>
 export const MAX_FACTS_BYTES = 1024 * 1024;
 
 /**
- * The facts file's text: a regular file of at most MAX_FACTS_BYTES of UTF-8. Not a FIFO or a device:
- * a FIFO with no writer would hold the run before the scan without a word, one opened without
- * blocking reads as empty (every item silently "to be completed"), and a device never ends. Not
- * other bytes than UTF-8 either: a Latin-1 "Vårdcentralen" would reach every statement as "V�rdcentralen".
+ * The facts file's text: a regular file of at most MAX_FACTS_BYTES (report/input-file.ts) of UTF-8.
+ * Not other bytes than UTF-8: a Latin-1 "Vårdcentralen" would reach every statement as "V�rdcentralen".
  */
 function factsText(path: string): string {
-  const cannot = (e: unknown): FactsError =>
-    new FactsError(`--facts: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  let fd: number;
+  let bytes: Buffer;
   try {
-    // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below)
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    bytes = readInputFile(path, MAX_FACTS_BYTES);
   } catch (e) {
-    throw cannot(e);
+    if (!(e instanceof InputFileError)) throw e;
+    throw new FactsError(
+      e.reason === 'cannot'
+        ? `--facts: cannot read ${path}: ${e.code}`
+        : e.reason === 'special'
+          ? `--facts: ${path} is not a regular file (a FIFO, a device or a socket)`
+          : `--facts: ${path}: more than ${MAX_FACTS_BYTES / 1024 / 1024} MiB; a facts file is a few KiB (is this the facts file?)`,
+    );
   }
   try {
-    const st = fstatSync(fd);
-    if (st.isDirectory()) throw cannot(Object.assign(new Error(), { code: 'EISDIR' }));
-    if (!st.isFile()) throw new FactsError(`--facts: ${path} is not a regular file (a FIFO, a device or a socket)`);
-    const tooBig = new FactsError(
-      `--facts: ${path}: more than ${MAX_FACTS_BYTES / 1024 / 1024} MiB; a facts file is a few KiB (is this the facts file?)`,
-    );
-    if (st.size > MAX_FACTS_BYTES) throw tooBig;
-    // one byte more than the cap is asked for: a file that grew past it since the fstat is refused too
-    const buf = Buffer.alloc(MAX_FACTS_BYTES + 1);
-    let n = 0;
-    for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
-    if (n > MAX_FACTS_BYTES) throw tooBig;
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, n));
-    } catch {
-      throw new FactsError(`--facts: ${path}: not UTF-8 text (save it as UTF-8)`);
-    }
-  } catch (e) {
-    if (e instanceof FactsError) throw e;
-    throw cannot(e);
-  } finally {
-    closeSync(fd);
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new FactsError(`--facts: ${path}: not UTF-8 text (save it as UTF-8)`);
   }
 }
 
