@@ -16,7 +16,7 @@ import { inShard } from './place/shard.js';
 import type { FileFacts } from './probe/index.js';
 import { addStats, noStats, type HttpStats } from './http/common.js';
 
-import { connectionShares, DEFAULT_CONNECTIONS, isRemote, REQUEST_TIMEOUT_MS } from './http/url.js';
+import { connectionShares, DEFAULT_CONNECTIONS, isRemote, rateShare, REQUEST_TIMEOUT_MS } from './http/url.js';
 
 export type { ScanConfig, FileRecord } from './model.js';
 export type { CustomerTotals, RowKind, Totals } from './tally/aggregate.js';
@@ -398,10 +398,7 @@ export class Scanner {
                 connections: shares.walk,
                 timeoutMs: this.config.http?.timeoutMs ?? REQUEST_TIMEOUT_MS,
                 ...(this.config.http?.ca ? { ca: this.config.http.ca } : {}),
-                // the walk's part of --rate, as of the connections
-                ...(this.config.http?.rate
-                  ? { rate: (this.config.http.rate * shares.walk) / this.config.http.connections }
-                  : {}),
+                ...rateShare(this.config.http, shares.walk),
                 stats: http,
               })
           : this.config.threads > 0

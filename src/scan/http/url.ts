@@ -101,6 +101,17 @@ export function inodeOf(urlPathBytes: Buffer): number {
  * reader threads share the rest (each thread its own pool; no more threads than connections). At
  * most `connections` in all, or 2 when it is 1 (the walk and the readers each need one).
  */
+/**
+ * A client's part of --rate (requests a second for the whole scan): as its part of the connections,
+ * so that the walk's and the readers' parts add up to at most the rate. Undefined: no bound.
+ */
+export function rateShare(
+  http: { rate?: number; connections: number } | undefined,
+  connections: number,
+): { rate: number } | Record<string, never> {
+  return http?.rate ? { rate: (http.rate * connections) / http.connections } : {};
+}
+
 export function connectionShares(
   connections: number,
   threads: number,

@@ -12,7 +12,7 @@ import { Counts } from '../tally/counts.js';
 import { rowKey, type RowCounts } from '../tally/aggregate.js';
 import { parseEntry, type Batch, type Entry } from './batcher.js';
 import { fileRow } from './stored.js';
-import { connectionShares, DEFAULT_CONNECTIONS, isRemote, REQUEST_TIMEOUT_MS } from '../http/url.js';
+import { connectionShares, DEFAULT_CONNECTIONS, isRemote, rateShare, REQUEST_TIMEOUT_MS } from '../http/url.js';
 import { RemoteFiles } from '../http/remote.js';
 import type { HttpStats } from '../http/common.js';
 
@@ -117,13 +117,11 @@ function jobFor({ config, keepPaths, keepFacts = false, ioThreads }: ScanJobData
   if (isRemote(config.root)) {
     const connections = config.http?.connections ?? DEFAULT_CONNECTIONS;
     const perThread = connectionShares(connections, config.threads).perThread;
-    const rate = config.http?.rate;
     ctx.remote = new RemoteFiles(config.root, {
       connections: perThread,
       timeoutMs: config.http?.timeoutMs ?? REQUEST_TIMEOUT_MS,
       ...(config.http?.ca ? { ca: config.http.ca } : {}),
-      // this thread's part of --rate, as of the connections
-      ...(rate ? { rate: (rate * perThread) / connections } : {}),
+      ...rateShare(config.http, perThread),
     });
   }
   const remote = ctx.remote;
