@@ -1,48 +1,26 @@
 /**
- * Real web servers for the tests of sizing a tree in place (scan/http): nginx, Apache, lighttpd and
- * Python's http.server, each started here on 127.0.0.1 on a free port with a temporary config, serving
- * a folder with directory listings on, and stopped by the test. Nothing is mocked: the listings and
- * Range answers are the servers' own.
+ * Real web servers for the tests of sizing a tree in place (scan/http): the bench's (nginx, Apache,
+ * lighttpd and Python's http.server: src/bench/servers.ts), and the tests' own kinds: TLS servers
+ * (a self-signed certificate, one of a private CA), nginx asking for credentials, lighttpd as
+ * installed, and Python's http.server made busy, dripping or hostile. Nothing is mocked: the
+ * listings and Range answers are the servers' own.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './helpers.js';
+import {
+  freePort,
+  launchOf,
+  lighttpd,
+  nginx,
+  start,
+  type Launch,
+  type PlainKind,
+  type Served,
+} from '../src/bench/servers.js';
 
-export interface Served {
-  url: string;
-  /** nginx-tls: the CA that signed its certificate (PEM) */
-  ca?: string;
-  stop(): Promise<void>;
-}
-
-export type ServerKind =
-  | 'tls-self-signed'
-  | 'nginx-tls'
-  | 'python-busy'
-  | 'python-drip'
-  | 'nginx'
-  | 'nginx-json'
-  | 'nginx-xml'
-  | 'apache-fancy'
-  | 'apache-plain'
-  | 'lighttpd'
-  | 'python';
-
-/** a port nothing listens on now */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
-const APACHE_MODULES = '/usr/lib/apache2/modules';
+export type ServerKind = PlainKind | 'tls-self-signed' | 'nginx-tls' | 'python-busy' | 'python-drip' | 'python-hostile';
 
 export interface ServeOptions {
   /**
@@ -118,86 +96,26 @@ function privateCaCertificate(conf: string): { cert: string; key: string } {
 }
 
 /** The command line and config that serve dir on port. */
-function command(kind: ServerKind, dir: string, port: number, conf: string, opts: ServeOptions): [string, string[]] {
+function command(kind: ServerKind, dir: string, port: number, conf: string, opts: ServeOptions): Launch {
+  const python = (script: string): Launch => ({ cmd: 'python3', args: [script, String(port), dir] });
   switch (kind) {
     case 'tls-self-signed': {
       // a TLS server with a certificate nobody signed: openssl's own, answering with its status page
       const [key, cert] = [join(conf, 'key.pem'), join(conf, 'cert.pem')];
       selfSigned(key, cert, '127.0.0.1');
-      return ['openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', cert, '-key', key, '-www', '-quiet']];
+      return {
+        cmd: 'openssl',
+        args: ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', cert, '-key', key, '-www', '-quiet'],
+        tls: true,
+      };
     }
-    case 'nginx':
     case 'nginx-tls':
-    case 'nginx-json':
-    case 'nginx-xml': {
-      const format = kind === 'nginx' || kind === 'nginx-tls' ? 'html' : kind === 'nginx-json' ? 'json' : 'xml';
-      const file = join(conf, 'nginx.conf');
-      // nginx-tls: a certificate for 127.0.0.1 signed by a CA of the test's own (conf/ca.pem)
-      const tls = kind === 'nginx-tls' ? privateCaCertificate(conf) : undefined;
-      const auth = opts.basicAuth ? `auth_basic "leaktally test"; auth_basic_user_file ${join(conf, 'htpasswd')};` : '';
-      if (opts.basicAuth)
-        writeFileSync(join(conf, 'htpasswd'), `${opts.basicAuth.user}:{PLAIN}${opts.basicAuth.password}\n`);
-      const listen = tls
-        ? `listen 127.0.0.1:${port} ssl; ssl_certificate ${tls.cert}; ssl_certificate_key ${tls.key};`
-        : `listen 127.0.0.1:${port};`;
-      const t = (n: string): string => `${n} ${join(conf, n)};`;
-      writeFileSync(
-        file,
-        `daemon off; master_process off; worker_processes 1; pid ${join(conf, 'nginx.pid')};
-error_log ${join(conf, 'error.log')};
-events { worker_connections 256; }
-http {
-  access_log off; ${t('client_body_temp_path')} ${t('proxy_temp_path')} ${t('fastcgi_temp_path')} ${t('uwsgi_temp_path')} ${t('scgi_temp_path')}
-  default_type application/octet-stream;
-  server { ${listen} root ${dir}; ${auth} location / { autoindex on; autoindex_format ${format}; } }
-}
-`,
-      );
-      return ['nginx', ['-c', file, '-p', conf, '-e', join(conf, 'error.log')]];
-    }
-    case 'apache-fancy':
-    case 'apache-plain': {
-      const file = join(conf, 'apache2.conf');
-      const root = process.getuid?.() === 0 ? 'User www-data\nGroup www-data\n' : '';
-      writeFileSync(
-        file,
-        `ServerRoot ${conf}
-LoadModule mpm_event_module ${APACHE_MODULES}/mod_mpm_event.so
-LoadModule authz_core_module ${APACHE_MODULES}/mod_authz_core.so
-LoadModule dir_module ${APACHE_MODULES}/mod_dir.so
-LoadModule autoindex_module ${APACHE_MODULES}/mod_autoindex.so
-${root}Listen 127.0.0.1:${port}
-ServerName 127.0.0.1
-PidFile ${join(conf, 'httpd.pid')}
-DefaultRuntimeDir ${conf}
-ErrorLog ${join(conf, 'error.log')}
-DocumentRoot "${dir}"
-<Directory "${dir}">
-  Options +Indexes
-  Require all granted
-</Directory>
-IndexOptions ${kind === 'apache-fancy' ? 'FancyIndexing HTMLTable' : '-FancyIndexing'}
-`,
-      );
-      return ['apache2', ['-f', file, '-DFOREGROUND']];
-    }
-    case 'lighttpd': {
-      const file = join(conf, 'lighttpd.conf');
-      writeFileSync(
-        file,
-        `server.document-root = "${dir}"
-server.bind = "127.0.0.1"
-server.port = ${port}
-server.errorlog = "${join(conf, 'error.log')}"
-server.modules += ("mod_dirlisting")
-dir-listing.activate = "enable"
-# Debian's own config does this; without a MIME type lighttpd sends no Last-Modified
-include_shell "/usr/share/lighttpd/create-mime.conf.pl"
-${opts.lighttpdDefaults ? '' : 'server.http-parseopts = ( "url-invalid-utf8-reject" => "disable" )'}
-`,
-      );
-      return ['lighttpd', ['-D', '-f', file]];
-    }
+      // a certificate for 127.0.0.1 signed by a CA of the test's own (conf/ca.pem)
+      return { ...nginx(dir, port, conf, { tls: privateCaCertificate(conf) }), ca: join(conf, 'ca.pem') };
+    case 'nginx':
+      return opts.basicAuth ? nginx(dir, port, conf, { basicAuth: opts.basicAuth }) : launchOf(kind, dir, port, conf);
+    case 'lighttpd':
+      return lighttpd(dir, port, conf, opts.lighttpdDefaults ?? false);
     case 'python-busy': {
       // http.server that answers every path's first request 503 with Retry-After: 1 (a busy server)
       const script = join(conf, 'busy.py');
@@ -219,7 +137,7 @@ handler = functools.partial(Busy, directory=sys.argv[2])
 http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), handler).serve_forever()
 `,
       );
-      return ['python3', [script, String(port), dir]];
+      return python(script);
     }
     case 'python-drip': {
       // http.server that answers any path with "drip" in it one byte a second, for ever (a hostile
@@ -247,71 +165,105 @@ handler = functools.partial(Drip, directory=sys.argv[2])
 http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), handler).serve_forever()
 `,
       );
-      return ['python3', [script, String(port), dir]];
+      return python(script);
     }
-    case 'python':
-      return ['python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir]];
+    case 'python-hostile': {
+      // http.server (HTTP/1.1, keep-alive) serving dir as usual but for the hostile cases, by folder:
+      //   loop/…/        every depth lists a/, b/ and call.wav: two links back up (2^depth folders)
+      //   redirect-away/ 302 to another host; redirect-loop/ 301 to itself; */moved.wav 302 elsewhere
+      //   gzip/          its listing gzip-encoded; gzip/packed.wav gzip-encoded too
+      //   bomb/          a listing that gunzips to 100 MiB; endless/ a listing that never ends
+      //   lies/          long.wav says 1 MB more Content-Length than it sends; short.wav 100 bytes less
+      //   changing/      every answer for a file is 4 KiB longer (a recording still being written):
+      //                  with Range (206) and Last-Modified
+      const script = join(conf, 'hostile.py');
+      writeFileSync(
+        script,
+        String.raw`import sys, os, gzip, zlib, time, email.utils, functools, http.server
+root = sys.argv[2]
+bomb = zlib.compressobj(9, zlib.DEFLATED, 31)
+bomb = bomb.compress(b' ' * (100 << 20)) + bomb.flush()
+grown = {}
+class Hostile(http.server.SimpleHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    def log_message(self, *a):
+        pass
+    def answer(self, status, body, headers=()):
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        if not any(k == 'Content-Length' for k, _ in headers):
+            self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def local(self):
+        return os.path.join(root, self.path.lstrip('/'))
+    def do_GET(self):
+        p = self.path
+        if p.startswith('/loop/'):
+            if p.endswith('/'):
+                return self.answer(200, b'<a href="a/">a/</a> <a href="b/">b/</a> <a href="call.wav">call.wav</a>', [('Content-Type', 'text/html')])
+            return self.answer(200, open(os.path.join(root, 'loop', 'call.wav'), 'rb').read())
+        if p == '/redirect-away/':
+            return self.answer(302, b'', [('Location', 'http://192.0.2.1/elsewhere/')])
+        if p == '/redirect-loop/':
+            return self.answer(301, b'', [('Location', '/redirect-loop/')])
+        if p.endswith('/moved.wav'):
+            return self.answer(302, b'', [('Location', '/moved.wav')])
+        if p == '/gzip/':
+            html = b'<a href="call.wav">call.wav</a> <a href="packed.wav">packed.wav</a>'
+            return self.answer(200, gzip.compress(html), [('Content-Type', 'text/html'), ('Content-Encoding', 'gzip')])
+        if p == '/gzip/packed.wav':
+            return self.answer(200, gzip.compress(open(self.local(), 'rb').read()), [('Content-Encoding', 'gzip')])
+        if p == '/bomb/':
+            return self.answer(200, bomb, [('Content-Type', 'text/html'), ('Content-Encoding', 'gzip')])
+        if p == '/endless/':
+            self.send_response(200)
+            self.send_header('Content-Type', 'text/html')
+            self.send_header('Connection', 'close')
+            self.end_headers()
+            line = b'<a href="never.wav">never.wav</a>\n' * 1000
+            try:
+                while True:
+                    self.wfile.write(line)
+            except OSError:
+                return
+        if p == '/lies/long.wav':
+            body = open(self.local(), 'rb').read()
+            self.answer(200, body, [('Content-Length', str(len(body) + 1000000))])
+            self.close_connection = True
+            return
+        if p == '/lies/short.wav':
+            body = open(self.local(), 'rb').read()
+            return self.answer(200, body, [('Content-Length', str(len(body) - 100))])
+        if p.startswith('/changing/') and not p.endswith('/'):
+            n = grown[p] = grown.get(p, 0) + 1
+            body = open(self.local(), 'rb').read() + bytes(4096 * n)
+            start, end = 0, len(body) - 1
+            r = self.headers.get('Range', '')
+            if r.startswith('bytes='):
+                a, b = r[6:].split('-')
+                if a:
+                    start, end = int(a), min(int(b) if b else end, end)
+                else:
+                    start = len(body) - int(b)
+            stamp = email.utils.formatdate(time.time() - 60 + n, usegmt=True)
+            return self.answer(206, body[start:end + 1], [('Content-Range', 'bytes %d-%d/%d' % (start, end, len(body))), ('Last-Modified', stamp)])
+        return super().do_GET()
+handler = functools.partial(Hostile, directory=root)
+http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), handler).serve_forever()
+`,
+      );
+      return python(script);
+    }
+    default:
+      return launchOf(kind, dir, port, conf);
   }
-}
-
-/** whether the root listing answers 200 */
-async function answers(url: string, status?: number): Promise<boolean> {
-  try {
-    const r = await fetch(url);
-    await r.arrayBuffer();
-    return status === undefined ? r.ok : r.status === status;
-  } catch {
-    return false; // not listening yet
-  }
-}
-
-/** whether something accepts a TCP connection on the port */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
 }
 
 /** Serve dir (made readable to a server that drops to www-data) until stop(). */
 export async function serve(kind: ServerKind, dir: string, opts: ServeOptions = {}): Promise<Served> {
   const conf = tempDir('leaktally-httpd-');
   const port = await freePort();
-  const [cmd, args] = command(kind, dir, port, conf, opts);
-  // its output to a file: a pipe nobody reads while a test waits for the CLI (spawnSync) would fill,
-  // and a server that logs every request (Python's) would then stop answering
-  const log = join(conf, 'output.log');
-  const out = openSync(log, 'w');
-  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', out, out] });
-  closeSync(out);
-  const stderr = (): string => readFileSync(log, 'utf8').slice(-2000);
-  const state = { exited: false };
-  child.on('exit', () => (state.exited = true));
-  const tls = kind === 'tls-self-signed' || kind === 'nginx-tls';
-  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}/`;
-  // up once it answers the root listing (a few hundred ms; a busy machine may take longer), or for
-  // TLS once it accepts a connection
-  for (let i = 0; ; i++) {
-    if (state.exited) throw new Error(`${kind} exited at start: ${stderr()}`);
-    // (a server asking for credentials is up once it refuses a request without them)
-    if (tls ? await accepts(port) : await answers(url, opts.basicAuth ? 401 : undefined)) break;
-    if (i > 300) throw new Error(`${kind} did not answer on ${url}: ${stderr()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    ...(kind === 'nginx-tls' ? { ca: join(conf, 'ca.pem') } : {}),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (state.exited) {
-          resolve();
-          return;
-        }
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  return start(command(kind, dir, port, conf, opts), port, conf);
 }

@@ -7,12 +7,13 @@
  * once the head is read, and the run says so.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { LEAK, put, runCli, tempDir, wav } from './helpers.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { LEAK, put, ROOT, runCli, tempDir, wav } from './helpers.js';
 import { describeWith, ffmpegEncoder, missing, type Program } from './needs.js';
 import { serve, type ServerKind } from './http-servers.js';
+import { freePort } from '../src/bench/servers.js';
 
 /** every file's mtime set to a whole second: a Last-Modified (whole seconds) then says what the mtime says */
 function wholeSeconds(dir: Buffer): void {
@@ -65,7 +66,10 @@ function pastTheHead(root: string): void {
   make('2019-03-02_12-00-00.mp3', 30, ['-c:a', 'libmp3lame', '-b:a', '16k', '-write_xing', '0', '-write_id3v1', '1']);
 }
 
-const PROGRAM: Record<Exclude<ServerKind, 'tls-self-signed' | 'nginx-tls' | 'python-busy' | 'python-drip'>, Program> = {
+const PROGRAM: Record<
+  Exclude<ServerKind, 'tls-self-signed' | 'nginx-tls' | 'python-busy' | 'python-drip' | 'python-hostile'>,
+  Program
+> = {
   nginx: 'nginx',
   'nginx-json': 'nginx',
   'nginx-xml': 'nginx',
@@ -398,6 +402,105 @@ describeWith(['python3'], 'a busy server (503 with Retry-After)', () => {
       expect(m.retries).toBeGreaterThanOrEqual(48);
       expect(m.requests).toBeGreaterThanOrEqual(m.retries * 2);
     } finally {
+      await server.stop();
+    }
+  }, 120_000);
+});
+
+describeWith(['python3', 'ffmpeg'], 'a hostile server', () => {
+  it('gives each trap a reason (loops, redirects, compression, bombs, endless and lying answers, a growing file) in bounded time, the rest counted', async () => {
+    const root = join(tempDir(), 'tree');
+    const call = (rel: string, seconds: number): void => {
+      put(root, rel, wav({ tag: 7, rate: 8000, bits: 8, dataBytes: seconds * 8000 }));
+    };
+    call('good/2019-03-01_10-00-00.wav', 10);
+    call('good/2019-03-01_11-00-00.wav', 20);
+    call('good/moved.wav', 1);
+    call('loop/call.wav', 40);
+    call('gzip/call.wav', 80);
+    call('gzip/packed.wav', 1);
+    call('lies/long.wav', 1);
+    call('lies/short.wav', 1);
+    for (const d of ['redirect-away', 'redirect-loop', 'bomb', 'endless']) mkdirSync(join(root, d));
+    // a recording whose length is read from its end (an Ogg's last page), growing as it is read
+    const opus = put(root, 'changing/grow.opus', '');
+    const made = spawnSync('ffmpeg', [
+      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=60'],
+      ...['-c:a', 'libopus', '-b:a', '16k', opus],
+    ]);
+    expect(made.status, String(made.stderr)).toBe(0);
+    const server = await serve('python-hostile', root);
+    stops.push(() => server.stop());
+    const dir = tempDir();
+    try {
+      const started = performance.now();
+      const r = runCli(
+        [server.url, '--files', join(dir, 'm.csv'), '--json', join(dir, 's.json'), '--csv', join(dir, 's.csv')],
+        { timeout: 170_000 },
+      );
+      const seconds = (performance.now() - started) / 1000;
+      expect(r.status, r.stderr).toBe(3);
+      const manifest = readFileSync(join(dir, 'm.csv'), 'utf8');
+      const row = (name: string): string => manifest.split('\n').find((l) => l.includes(name)) ?? '';
+      expect(row('good/moved.wav')).toMatch(/unreadable.*HTTP 302 \(to \/moved\.wav, not followed\)/);
+      expect(row('gzip/packed.wav')).toMatch(/unreadable.*gzip-encoded, though asked for identity/);
+      expect(row('changing/grow.opus')).toMatch(/unreadable.*changed on the server while it was read/);
+      expect(row('lies/long.wav')).toMatch(/unreadable.*the connection closed mid-answer/);
+      // a Content-Length short of the file: what came is what is counted, and it says it is cut off
+      expect(row('lies/short.wav')).toMatch(/,audio,7944,0\.988,.*cut off/);
+      // the loop's folders listed once: its file counted once, not 2^128 times
+      expect(manifest.match(/call\.wav/g)).toHaveLength(2);
+      expect(r.stderr).toMatch(/6 folders could not be read/);
+      const s = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8')) as {
+        totals: { audio_files: number; audio_seconds: number };
+        method: { sized_in_place: InPlace; unreadable_folder_examples: { path: string; error: string }[] };
+      };
+      const unread = Object.fromEntries(s.method.unreadable_folder_examples.map((f) => [f.path, f.error]));
+      expect(unread).toEqual({
+        'loop/a': 'loop',
+        'loop/b': 'loop',
+        'redirect-away': 'HTTP 302',
+        'redirect-loop': 'HTTP 301',
+        bomb: 'listing too long',
+        endless: 'listing too long',
+      });
+      // good/ (10 + 20 s), loop/ (40), gzip/ (80, its listing gunzipped), lies/short.wav (0.988)
+      expect(s.totals.audio_files).toBe(5);
+      expect(s.totals.audio_seconds).toBeCloseTo(150.9875, 3);
+      // bounded: the endless listing read to 64 MiB, the bomb never inflated past it, few requests
+      expect(s.method.sized_in_place.bytes_transferred).toBeLessThan(70e6);
+      expect(s.method.sized_in_place.requests).toBeLessThan(40);
+      expect(seconds).toBeLessThan(60);
+    } finally {
+      await server.stop();
+    }
+  }, 200_000);
+});
+
+describeWith(['nginx'], '--connections', () => {
+  it('bounds the connections open at once, walk and reader threads together, however they share them', async () => {
+    const server = await serve('nginx', tree);
+    stops.push(() => server.stop());
+    // a proxy in its own process (the CLI runs synchronously here) that prints the most connections open at once
+    const port = Number(new URL(server.url).port);
+    const listen = await freePort();
+    const proxy = spawn(process.execPath, [join(ROOT, 'dist/bench/delay-proxy.js'), String(listen), String(port), '0']);
+    let said = '';
+    proxy.stdout.on('data', (b: Buffer) => void (said += b.toString()));
+    try {
+      await new Promise((r) => proxy.stdout.once('data', r));
+      const most = async (args: string[]): Promise<number> => {
+        said = '';
+        const r = runCli([`http://127.0.0.1:${listen}/`, '--csv', '-', '--tz', 'UTC', ...args]);
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout).toBe(local);
+        await new Promise((r) => setTimeout(r, 200)); // (what the proxy printed meanwhile, read)
+        return Math.max(0, ...[...said.matchAll(/connections (\d+)/g)].map((m) => Number(m[1])));
+      };
+      expect(await most(['--connections', '3'])).toBeLessThanOrEqual(3);
+      expect(await most([])).toBeLessThanOrEqual(8);
+    } finally {
+      proxy.kill();
       await server.stop();
     }
   }, 120_000);

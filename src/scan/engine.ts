@@ -17,6 +17,7 @@ import type { FileFacts } from './probe/index.js';
 import { addStats, noStats, type HttpStats } from './http/common.js';
 
 import { connectionShares, DEFAULT_CONNECTIONS, isRemote, rateShare, REQUEST_TIMEOUT_MS } from './http/url.js';
+import { slotsBuffer } from './http/slots.js';
 
 export type { ScanConfig, FileRecord } from './model.js';
 export type { CustomerTotals, RowKind, Totals } from './tally/aggregate.js';
@@ -364,7 +365,11 @@ export class Scanner {
   async run(): Promise<ScanResult> {
     const http = this.http;
     const shares = http ? connectionShares(http.connections, this.config.threads) : undefined;
+    // the connections, shared by the walk (client 0) and the reader threads (1…), each using what the
+    // others leave (http/slots.ts)
+    const httpSlots = http && shares ? slotsBuffer(http.connections, 1 + Math.max(1, shares.threads)) : undefined;
     const reader = createReader({
+      ...(httpSlots ? { httpSlots } : {}),
       // over HTTP no more reader threads than connections for them
       config: shares ? { ...this.config, threads: shares.threads } : this.config,
       keepPaths: this.keepPaths,
@@ -395,7 +400,9 @@ export class Scanner {
         httpWalk && http && shares
           ? (root, sink, opts) =>
               httpWalk(root, sink, opts, {
-                connections: shares.walk,
+                // (as many listings at once as there are connections: slots it cannot take wait)
+                connections: http.connections,
+                ...(httpSlots ? { slots: { buffer: httpSlots, client: 0 } } : {}),
                 timeoutMs: this.config.http?.timeoutMs ?? REQUEST_TIMEOUT_MS,
                 ...(this.config.http?.ca ? { ca: this.config.http.ca } : {}),
                 ...rateShare(this.config.http, shares.walk),

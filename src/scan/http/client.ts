@@ -6,8 +6,9 @@
  * on the calling thread, each reader thread one on its fetch thread (fetcher.ts).
  */
 import { rootCertificates } from 'node:tls';
-import { Pool, errors } from 'undici';
+import { Client, errors } from 'undici';
 import { HttpError, noStats, type HttpStats } from './common.js';
+import { Slots, slotsBuffer } from './slots.js';
 import { authorization } from './url.js';
 
 /** A response, its body read as far as wanted. */
@@ -17,6 +18,11 @@ export interface Got {
   body: Buffer;
   /** the body went on past what was wanted and was cut off */
   cut: boolean;
+  /**
+   * the Content-Encoding the server used anyway (identity is asked for), lower case: `body` is as
+   * sent, not decoded (undefined: none, or identity)
+   */
+  encoding?: string;
 }
 
 /** The codes Node's TLS gives a certificate it does not trust. */
@@ -60,7 +66,10 @@ const BACKOFF_MS = 250;
 const MAX_RETRY_AFTER_MS = 120_000;
 
 export interface ClientOptions {
+  /** connections at most: without `slots`, this client's own; with them, their number is the bound */
   connections: number;
+  /** the scan's shared connection slots (slots.ts) and this client's number among them */
+  slots?: { buffer: SharedArrayBuffer; client: number };
   timeoutMs: number;
   /** certificates (PEM) trusted besides Node's own roots (--ca) */
   ca?: string;
@@ -79,8 +88,17 @@ export function retryAfterMs(value: string | string[] | undefined, now = Date.no
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** a connection held idle this long is closed and its slot given back (the home slot's excepted) */
+const IDLE_MS = 100;
+
+/** One connection: an undici Client (keep-alive, one request at a time) on a slot this client holds. */
+interface Lane {
+  slot: number;
+  client: Client;
+  idle?: NodeJS.Timeout;
+}
+
 export class HttpClient {
-  private readonly pool: Pool;
   readonly stats: HttpStats = noStats();
   /**
    * Every request's headers: identity bodies, and the credentials of LEAKTALLY_HTTP_AUTH when set
@@ -91,6 +109,15 @@ export class HttpClient {
   /** --rate: the time between two requests' starts (ms), and when the next may start */
   private readonly gapMs: number;
   private nextAt = 0;
+  private readonly slots: Slots;
+  private readonly connect: () => Client;
+  /** connections held and not in use */
+  private readonly free: Lane[] = [];
+  /** requests waiting for a connection: a probe's read (urgent) before the heads asked for ahead */
+  private readonly urgent: ((lane: Lane) => void)[] = [];
+  private readonly later: ((lane: Lane) => void)[] = [];
+  private watching = false;
+  private closed = false;
 
   constructor(
     readonly origin: string,
@@ -99,25 +126,83 @@ export class HttpClient {
     this.gapMs = opts.rate ? 1000 / opts.rate : 0;
     const auth = authorization();
     this.headers = { 'accept-encoding': 'identity', ...(typeof auth === 'string' ? { authorization: auth } : {}) };
-    this.pool = new Pool(origin, {
-      connections: opts.connections,
-      headersTimeout: opts.timeoutMs,
-      bodyTimeout: opts.timeoutMs,
-      // --ca adds to the roots Node trusts, it does not replace them; the check itself is never skipped
-      connect: { timeout: opts.timeoutMs, ...(opts.ca ? { ca: [...rootCertificates, opts.ca] } : {}) },
+    this.slots = opts.slots
+      ? new Slots(opts.slots.buffer, opts.slots.client)
+      : new Slots(slotsBuffer(opts.connections, 1), 0);
+    this.connect = () =>
+      new Client(origin, {
+        headersTimeout: opts.timeoutMs,
+        bodyTimeout: opts.timeoutMs,
+        // --ca adds to the roots Node trusts, it does not replace them; the check itself is never skipped
+        connect: { timeout: opts.timeoutMs, ...(opts.ca ? { ca: [...rootCertificates, opts.ca] } : {}) },
+      });
+    const home = this.slots.home;
+    if (home !== undefined) this.free.push({ slot: home, client: this.connect() });
+  }
+
+  /** A connection to send on: one held and free, a slot taken now, or the first one given back. */
+  private lane(urgent: boolean): Promise<Lane> | Lane {
+    const held = this.free.pop();
+    if (held) {
+      clearTimeout(held.idle);
+      return held;
+    }
+    const slot = this.slots.tryTake();
+    if (slot >= 0) return { slot, client: this.connect() };
+    return new Promise<Lane>((resolve) => {
+      (urgent ? this.urgent : this.later).push(resolve);
+      void this.watch();
     });
+  }
+
+  /** While requests wait, take slots as other clients give them back. */
+  private async watch(): Promise<void> {
+    if (this.watching) return;
+    this.watching = true;
+    try {
+      while (!this.closed && (this.urgent.length || this.later.length)) {
+        const version = this.slots.version;
+        const slot = this.slots.tryTake();
+        if (slot >= 0) this.done({ slot, client: this.connect() });
+        else await this.slots.changed(version, 1000);
+      }
+    } finally {
+      this.watching = false;
+    }
+  }
+
+  /** A connection done with: to the next request waiting, else kept a while, then closed and its slot given back. */
+  private done(lane: Lane): void {
+    const next = this.urgent.shift() ?? this.later.shift();
+    if (next) {
+      next(lane);
+      return;
+    }
+    if (this.closed) {
+      void lane.client.close().finally(() => this.slots.release(lane.slot));
+      return;
+    }
+    this.free.push(lane);
+    if (lane.slot === this.slots.home) return;
+    lane.idle = setTimeout(() => {
+      const i = this.free.indexOf(lane);
+      if (i < 0) return;
+      this.free.splice(i, 1);
+      void lane.client.close().finally(() => this.slots.release(lane.slot));
+    }, IDLE_MS);
+    lane.idle.unref();
   }
 
   /**
    * GET path (already encoded), with `range` as a Range header's value when given; the body read up
    * to `want` bytes (the rest cut off, the connection dropped). Transient failures are tried again.
    */
-  async get(path: string, want: number, range?: string): Promise<Got> {
+  async get(path: string, want: number, range?: string, urgent = false): Promise<Got> {
     for (let attempt = 1; ; attempt++) {
       let got: Got | undefined;
       let failure: unknown;
       try {
-        got = await this.once(path, want, range);
+        got = await this.once(path, want, range, urgent);
       } catch (e) {
         failure = e;
       }
@@ -157,10 +242,19 @@ export class HttpClient {
     if (at > now) await sleep(at - now);
   }
 
-  private async once(path: string, want: number, range?: string): Promise<Got> {
+  private async once(path: string, want: number, range: string | undefined, urgent: boolean): Promise<Got> {
     await this.turn();
+    const lane = await this.lane(urgent);
+    try {
+      return await this.on(lane.client, path, want, range);
+    } finally {
+      this.done(lane);
+    }
+  }
+
+  private async on(client: Client, path: string, want: number, range: string | undefined): Promise<Got> {
     this.stats.requests++;
-    const res = await this.pool.request({
+    const res = await client.request({
       path,
       method: 'GET',
       headers: range ? { ...this.headers, range } : this.headers,
@@ -207,11 +301,22 @@ export class HttpClient {
       if (cut) this.stats.dropped++;
     }
     const body = Buffer.concat(parts, have);
-    return { status: res.statusCode, headers: res.headers, body: cut ? body.subarray(0, want) : body, cut };
+    const encoding = header(res.headers, 'content-encoding')?.trim().toLowerCase();
+    return {
+      status: res.statusCode,
+      headers: res.headers,
+      body: cut ? body.subarray(0, want) : body,
+      cut,
+      ...(encoding && encoding !== 'identity' ? { encoding } : {}),
+    };
   }
 
-  close(): Promise<void> {
-    return this.pool.close();
+  /** Close every connection and give back every slot (the home slot too: another client may use it now). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const lanes = this.free.splice(0);
+    for (const l of lanes) clearTimeout(l.idle);
+    await Promise.all(lanes.map((l) => l.client.close().finally(() => this.slots.release(l.slot))));
   }
 }
 
@@ -221,6 +326,8 @@ function describe(e: unknown): string {
     return 'the server did not answer in time';
   if (e instanceof errors.ConnectTimeoutError) return 'could not connect in time';
   const err = e as NodeJS.ErrnoException;
+  // (a server that closes before the bytes its Content-Length promised, after every retry)
+  if (err.code === 'UND_ERR_SOCKET') return `the connection closed mid-answer (${err.message})`;
   return err.code ? `${err.code}: ${err.message}` : String(e);
 }
 
@@ -230,6 +337,15 @@ export function contentRange(h: Got['headers']): { start: number; size?: number 
   const m = /^bytes\s+(?:(\d+)-\d+|\*)\/(\d+|\*)$/i.exec(String(Array.isArray(v) ? v[0] : (v ?? '')).trim());
   if (!m) return undefined;
   return { start: m[1] === undefined ? 0 : Number(m[1]), size: m[2] === '*' ? undefined : Number(m[2]) };
+}
+
+/**
+ * Why an answer other than the one wanted is not the content: its status, and where a redirect
+ * pointed (redirects are never followed: another host, or a loop, is not the tree's).
+ */
+export function statusReason(got: Got): string {
+  const where = header(got.headers, 'location');
+  return `HTTP ${got.status}${where ? ` (to ${where}, not followed)` : ''}`;
 }
 
 /** A header's one value. */

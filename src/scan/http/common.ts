@@ -48,6 +48,8 @@ export interface FetcherData {
   ca?: string;
   /** this fetch thread's part of --rate (requests a second) */
   rate?: number;
+  /** the scan's shared connection slots (slots.ts) and this thread's client number */
+  slots?: { buffer: SharedArrayBuffer; client: number };
   /** Int32Array: [0] 1 once a synchronous answer is written, [1] its meta bytes, [2] its body bytes */
   ctl: SharedArrayBuffer;
   /** a synchronous answer: its meta (JSON) then its body */

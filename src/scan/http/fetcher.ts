@@ -6,37 +6,42 @@
  * kept in a shared Float64Array the reader thread reads (remote.ts statsOf).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { contentRange, header, HttpClient, type Got } from './client.js';
+import { contentRange, header, HttpClient, statusReason, type Got } from './client.js';
 import { HttpError, META_MAX, SYNC_MAX, type FetcherData, type Fetched, type RangeAsk } from './common.js';
 
 /** One range over HTTP, as a Fetched: never throws. */
-export async function fetchRange(client: HttpClient, ask: RangeAsk): Promise<Fetched> {
+export async function fetchRange(client: HttpClient, ask: RangeAsk, urgent = false): Promise<Fetched> {
   let got: Got;
   try {
-    got = await client.get(ask.path, ask.end + 1, `bytes=${ask.start}-${ask.end}`);
+    // (urgent: a probe waits for it; it goes before the heads of batches asked for ahead)
+    got = await client.get(ask.path, ask.end + 1, `bytes=${ask.start}-${ask.end}`, urgent);
   } catch (e) {
     return { start: 0, mtimeMs: 0, body: new Uint8Array(0), error: e instanceof HttpError ? e.message : String(e) };
   }
   const lm = Date.parse(header(got.headers, 'last-modified') ?? '');
   const mtimeMs = Number.isFinite(lm) ? lm : 0;
+  const failed = (error: string): Fetched => ({ start: 0, mtimeMs, body: new Uint8Array(0), error });
+  // bytes of a compressed form are not the file's bytes, nor its Range the file's range: a server
+  // that compresses though asked not to is not decoded (a gzip bomb costs nothing)
+  if (got.encoding && (got.status === 200 || got.status === 206))
+    return failed(`sent ${got.encoding}-encoded, though asked for identity: not decoded`);
   if (got.status === 206) {
     const cr = contentRange(got.headers);
-    if (cr?.size === undefined)
-      return { start: 0, mtimeMs, body: new Uint8Array(0), error: 'HTTP 206 without the size in Content-Range' };
+    if (cr?.size === undefined) return failed('HTTP 206 without the size in Content-Range');
+    if (cr.start !== ask.start) return failed(`the server answered another range (from ${cr.start}, not ${ask.start})`);
     return { size: cr.size, start: cr.start, mtimeMs, body: got.body };
   }
   if (got.status === 416) {
     // a range past the end: an empty file (bytes */0), or a file shorter than the start asked
     const cr = contentRange(got.headers);
-    if (cr?.size === undefined) return { start: 0, mtimeMs, body: new Uint8Array(0), error: 'HTTP 416' };
+    if (cr?.size === undefined) return failed('HTTP 416');
     return { size: cr.size, start: cr.size, mtimeMs, body: new Uint8Array(0) };
   }
   if (got.status === 200) {
     // the whole file, from its first byte: only as far as asked was read
     const length = Number(header(got.headers, 'content-length'));
     const size = Number.isFinite(length) && header(got.headers, 'content-length') !== undefined ? length : undefined;
-    if (size === undefined && got.cut)
-      return { start: 0, mtimeMs, body: new Uint8Array(0), error: 'the server ignores Range and gives no size' };
+    if (size === undefined && got.cut) return failed('the server ignores Range and gives no size');
     return {
       size: size ?? got.body.length,
       start: ask.start,
@@ -45,7 +50,7 @@ export async function fetchRange(client: HttpClient, ask: RangeAsk): Promise<Fet
       ignored: true,
     };
   }
-  return { start: 0, mtimeMs, body: new Uint8Array(0), error: `HTTP ${got.status}` };
+  return failed(statusReason(got));
 }
 
 /** the thread itself (started by remote.ts with FetcherData) */
@@ -57,6 +62,7 @@ if (parentPort && (workerData as { fetcher?: FetcherData } | undefined)?.fetcher
     timeoutMs: d.timeoutMs,
     ...(d.ca ? { ca: d.ca } : {}),
     ...(d.rate ? { rate: d.rate } : {}),
+    ...(d.slots ? { slots: d.slots } : {}),
   });
   const ctl = new Int32Array(d.ctl);
   const data = new Uint8Array(d.data);
@@ -67,7 +73,7 @@ if (parentPort && (workerData as { fetcher?: FetcherData } | undefined)?.fetcher
   };
   port.on('message', (m: { id?: number; asks?: RangeAsk[]; sync?: RangeAsk }) => {
     if (m.sync) {
-      void fetchRange(client, m.sync).then((f) => {
+      void fetchRange(client, m.sync, true).then((f) => {
         keep();
         const body = f.body.subarray(0, SYNC_MAX);
         const meta = Buffer.from(JSON.stringify({ ...f, body: undefined }));

@@ -109,7 +109,9 @@ export class RemoteFiles {
       for (let at = position; at <= last; at += SYNC_MAX) {
         const f = this.fetchSync({ path, start: at, end: Math.min(last, at + SYNC_MAX - 1) });
         if (f.error !== undefined) throw new Error(`reading at ${at} over HTTP: ${f.error}`);
-        if (f.size !== size) throw new Error('the file changed on the server while it was read');
+        // (its size or Last-Modified now other than the head's: the server is still writing it)
+        if (f.size !== size || (f.mtimeMs && head.mtimeMs && f.mtimeMs !== head.mtimeMs))
+          throw new Error('the file changed on the server while it was read');
         if (f.start !== at) throw new Error(`the server answered another range (from ${f.start}, not ${at})`);
         parts.push(Buffer.from(f.body.buffer, f.body.byteOffset, f.body.byteLength));
         if (f.body.byteLength < Math.min(last, at + SYNC_MAX - 1) - at + 1) break;

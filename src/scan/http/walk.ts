@@ -5,12 +5,14 @@
  * (by its path's bytes), never above the root, never on another host. What it cost the server is
  * added to `stats`.
  */
+import { createHash } from 'node:crypto';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { inShard, shardKey } from '../place/shard.js';
 import { keyName } from '../place/names.js';
 import type { AtimeKeeping, WalkOptions, WalkSink } from '../walk/walk.js';
-import { HttpClient, header } from './client.js';
+import { HttpClient, header, statusReason, type Got } from './client.js';
 import { addStats, HttpError, type HttpStats } from './common.js';
-import { parseListing } from './listing.js';
+import { parseListing, type ListedEntry } from './listing.js';
 import { pathOf } from './url.js';
 
 /** a listing longer than this is not read (a hostile or endless one): its folder is unreadable */
@@ -19,7 +21,10 @@ const MAX_LISTING_BYTES = 64 << 20;
 const MAX_DEPTH = 128;
 
 export interface HttpWalkOptions {
+  /** listings asked for at once (each on a connection of its own) */
   connections: number;
+  /** the scan's shared connection slots (slots.ts) and the walk's client number */
+  slots?: { buffer: SharedArrayBuffer; client: number };
   timeoutMs: number;
   ca?: string;
   /** the walk's part of --rate (requests a second) */
@@ -32,6 +37,44 @@ interface Pending {
   /** the folder's path bytes below the root ('' the root), as a latin1 string */
   text: string;
   depth: number;
+  /** the folders above it, nearest first, with what their listings held (a loop's evidence) */
+  above?: Listed;
+}
+
+/** A folder listed: its path and its entries' fingerprint (names and kinds, in order of name). */
+interface Listed {
+  text: string;
+  print: string;
+  above?: Listed;
+}
+
+/** The fingerprint of a folder's entries: the same for the same names and kinds, in any order. */
+function fingerprint(entries: ListedEntry[]): string {
+  const h = createHash('sha256');
+  const sorted = entries.map((e) => Buffer.concat([e.name, Buffer.from(e.dir ? '/\0' : '\0')]));
+  sorted.sort((a, b) => Buffer.compare(a, b));
+  for (const b of sorted) h.update(b);
+  return h.digest('base64');
+}
+
+/**
+ * A listing's body decoded, when the server compressed it though asked not to: gzip, deflate or br,
+ * up to MAX_LISTING_BYTES once decoded (a gzip bomb stops there). Throws a reason.
+ */
+function decoded(got: Got): Buffer {
+  const encoding = got.encoding;
+  if (encoding === undefined) return got.body;
+  const opts = { maxOutputLength: MAX_LISTING_BYTES };
+  try {
+    if (encoding === 'gzip' || encoding === 'x-gzip') return gunzipSync(got.body, opts);
+    if (encoding === 'deflate') return inflateSync(got.body, opts);
+    if (encoding === 'br') return brotliDecompressSync(got.body, opts);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError)
+      throw folderError(`listing longer than 64 MiB once ${encoding}-decoded; not read`, 'listing too long');
+    throw folderError(`listing sent ${encoding}-encoded, not decodable: ${(e as Error).message}`, 'listing');
+  }
+  throw folderError(`listing sent ${encoding}-encoded (identity asked for); not decoded`, 'listing');
 }
 
 const folderError = (message: string, code: string): NodeJS.ErrnoException =>
@@ -53,6 +96,7 @@ export async function httpWalk(
     timeoutMs: http.timeoutMs,
     ...(http.ca ? { ca: http.ca } : {}),
     ...(http.rate ? { rate: http.rate } : {}),
+    ...(http.slots ? { slots: http.slots } : {}),
   });
   const stack: Pending[] = [{ text: '', depth: 0 }];
   const seen = new Set<string>(['']);
@@ -83,11 +127,7 @@ export async function httpWalk(
       return;
     }
     if (got.status !== 200) {
-      const where = header(got.headers, 'location');
-      sink.error(
-        bytes(folder.text),
-        folderError(`HTTP ${got.status}${where ? ` (to ${where}, not followed)` : ''}`, `HTTP ${got.status}`),
-      );
+      sink.error(bytes(folder.text), folderError(statusReason(got), `HTTP ${got.status}`));
       return;
     }
     if (got.cut) {
@@ -96,11 +136,28 @@ export async function httpWalk(
     }
     let entries;
     try {
-      entries = parseListing(got.body, header(got.headers, 'content-type'), new URL(url, rootUrl));
+      entries = parseListing(decoded(got), header(got.headers, 'content-type'), new URL(url, rootUrl));
     } catch (e) {
-      sink.error(bytes(folder.text), folderError(`listing not readable: ${(e as Error).message}`, 'listing'));
+      const err = e as NodeJS.ErrnoException;
+      sink.error(bytes(folder.text), err.code ? err : folderError(`listing not readable: ${err.message}`, 'listing'));
       return;
     }
+    // A folder listing the same entries as a folder above it is a server-side link back up (Apache
+    // with FollowSymLinks, a web root linked into itself): its files are that folder's files again,
+    // and two such links would be walked 2^depth times. Not read, and said; a listing without
+    // subfolders cannot go round, so only one with subfolders is taken for a loop.
+    const print = fingerprint(entries);
+    if (entries.some((e) => e.dir))
+      for (let a = folder.above; a; a = a.above)
+        if (a.print === print) {
+          const where = a.text.length ? `${Buffer.from(a.text, 'latin1').toString()}/` : 'the root';
+          sink.error(
+            bytes(folder.text),
+            folderError(`lists the same entries as ${where} (a link back up?); not read again`, 'loop'),
+          );
+          return;
+        }
+    const here: Listed = { text: folder.text, print, ...(folder.above ? { above: folder.above } : {}) };
     for (const e of entries) {
       if (opts.aborted()) return;
       const name = e.name.toString('latin1');
@@ -115,7 +172,7 @@ export async function httpWalk(
           continue;
         }
         if (opts.dirsAt === undefined || opts.dirsAt === depth) sink.dir(bytes(child), depth);
-        stack.push({ text: child, depth });
+        stack.push({ text: child, depth, above: here });
         continue;
       }
       sink.file(child, false);

@@ -24,6 +24,8 @@ export interface ScanJobData {
   keepFacts?: boolean;
   /** reads in flight for this thread on slow storage (default: the config's ioDepth, or IO_DEPTH, over its threads) */
   ioThreads?: number;
+  /** a web server's tree: the scan's shared connection slots (http/slots.ts; client 0 is the walk) */
+  httpSlots?: SharedArrayBuffer;
 }
 
 /** This thread's share of the reads in flight. */
@@ -35,6 +37,11 @@ export function ioThreadsOf(config: ScanConfig): number {
  * A batch's entries, and the heads of the files to read (hard links are not read), in one go: from
  * the disk (heads), or over HTTP (remote: fetched into it, then probed from there).
  */
+/** a web server's batches whose heads were asked for as they arrived (ScanJob.early), until read */
+const early = new Map<Batch, Promise<void>>();
+/** the files of a batch read over HTTP (another name of a file read once is not) */
+const remoteRels = (entries: Entry[]): Buffer[] => entries.filter((e) => !e.hardLink).map((e) => e.rel);
+
 async function readBatch(
   batch: Batch,
   heads: BatchHeads | undefined,
@@ -42,7 +49,8 @@ async function readBatch(
 ): Promise<{ entries: Entry[]; opened: (HeadRead | undefined)[] }> {
   const entries = batch.map(parseEntry);
   if (remote) {
-    await remote.prefetch(entries.filter((e) => !e.hardLink).map((e) => e.rel));
+    await (early.get(batch) ?? remote.prefetch(remoteRels(entries)));
+    early.delete(batch);
     return { entries, opened: [] };
   }
   if (!heads) return { entries, opened: [] };
@@ -81,7 +89,11 @@ export type ScanReply = ({ records: FileRecord[] } | { rows: RowCounts[] }) & {
 export type Pace = () => Promise<boolean> | undefined;
 
 /** A batch's reading; close() lets go of what the thread holds (its folders held open, anchors.ts). */
-export type ScanJob = ((batch: Batch, pace?: Pace) => Promise<ScanReply>) & { close(): void };
+export type ScanJob = ((batch: Batch, pace?: Pace) => Promise<ScanReply>) & {
+  close(): void;
+  /** told of a batch as it reaches the thread (worker.ts): over HTTP its heads are asked for at once */
+  early?: (batch: Batch) => void;
+};
 
 /**
  * Whether the file at rel is the one an earlier run read: the same device, inode, size and mtime
@@ -105,13 +117,14 @@ function unchanged(root: Buffer, rel: Buffer, known: FileFacts): boolean {
 }
 
 /** The job for a thread: at once where the pattern modules are loaded (or not needed), else once they are. */
-export function createJob(data: unknown): ScanJob | Promise<ScanJob> {
+export function createJob(data: unknown, index = 0): ScanJob | Promise<ScanJob> {
   const { config } = data as ScanJobData;
-  if (config.pattern) return loadFor(config).then(() => jobFor(data as ScanJobData));
-  return jobFor(data as ScanJobData);
+  if (config.pattern) return loadFor(config).then(() => jobFor(data as ScanJobData, index));
+  return jobFor(data as ScanJobData, index);
 }
 
-function jobFor({ config, keepPaths, keepFacts = false, ioThreads }: ScanJobData): ScanJob {
+/** the job of reader thread `index` */
+function jobFor({ config, keepPaths, keepFacts = false, ioThreads, httpSlots }: ScanJobData, index: number): ScanJob {
   // one context per thread: its per-thread state is never shared
   const ctx = makeContext(config, keepPaths, keepFacts);
   if (isRemote(config.root)) {
@@ -119,6 +132,8 @@ function jobFor({ config, keepPaths, keepFacts = false, ioThreads }: ScanJobData
     const perThread = connectionShares(connections, config.threads).perThread;
     ctx.remote = new RemoteFiles(config.root, {
       connections: perThread,
+      // (the walk is client 0 of the slots, reader thread i client i + 1)
+      ...(httpSlots ? { slots: { buffer: httpSlots, client: 1 + index } } : {}),
       timeoutMs: config.http?.timeoutMs ?? REQUEST_TIMEOUT_MS,
       ...(config.http?.ca ? { ca: config.http.ca } : {}),
       ...rateShare(config.http, perThread),
@@ -133,6 +148,18 @@ function jobFor({ config, keepPaths, keepFacts = false, ioThreads }: ScanJobData
     ctx.anchors.close();
     remote?.close();
   };
+  // over HTTP a batch's heads are asked for as it arrives, while the batches ahead are still probed:
+  // the connections stay busy instead of waiting for each batch's probes (and its reply) in turn
+  const hooks = remote
+    ? {
+        close,
+        early: (batch: Batch): void => {
+          const asked = remote.prefetch(remoteRels(batch.map(parseEntry)));
+          asked.catch(() => undefined);
+          early.set(batch, asked);
+        },
+      }
+    : { close };
   let takenOver = 0;
   /** one file: taken over from an earlier run when it is the file that run read, else read */
   const one = (e: Entry, opened: HeadRead | undefined): Promise<FileRecord> | FileRecord => {
@@ -157,55 +184,49 @@ function jobFor({ config, keepPaths, keepFacts = false, ioThreads }: ScanJobData
   };
   const stored = (out: unknown[]): { stored?: string } => (keepFacts ? { stored: JSON.stringify(out) } : {});
   if (keepPaths) {
-    return Object.assign(
-      async (batch: Batch, pace?: Pace): Promise<ScanReply> => {
-        const refused0 = ctx.io.noatimeRefused;
-        const records = new Array<FileRecord>(batch.length);
-        const out: unknown[] = [];
-        const { entries, opened } = await readBatch(batch, heads, remote);
-        try {
-          for (let i = 0; i < batch.length; i++) {
-            const r = await one(entries[i]!, opened[i]);
-            store(r, out);
-            records[i] = r;
-            const turn = pace?.();
-            if (turn && !(await turn)) break; // stopped: the reply is dropped
-          }
-        } finally {
-          heads?.release();
-        }
-        return { records, noatimeRefused: ctx.io.noatimeRefused - refused0, ...stored(out), ...taken() };
-      },
-      { close },
-    );
-  }
-  return Object.assign(
-    async (batch: Batch, pace?: Pace): Promise<ScanReply> => {
+    return Object.assign(async (batch: Batch, pace?: Pace): Promise<ScanReply> => {
       const refused0 = ctx.io.noatimeRefused;
-      const rows = new Map<string, RowCounts>();
-      let last: RowCounts | undefined;
+      const records = new Array<FileRecord>(batch.length);
       const out: unknown[] = [];
       const { entries, opened } = await readBatch(batch, heads, remote);
       try {
         for (let i = 0; i < batch.length; i++) {
-          const e = entries[i]!;
-          const r = await one(e, opened[i]);
+          const r = await one(entries[i]!, opened[i]);
           store(r, out);
-          // a batch is mostly one folder, so mostly one row: look the row up only when it changes
-          if (last?.customer !== r.customer || last.kind !== r.row) {
-            const key = rowKey(r.row, r.customer);
-            last = rows.get(key);
-            if (!last) rows.set(key, (last = { kind: r.row, customer: r.customer, counts: new Counts() }));
-          }
-          last.counts.add(r);
+          records[i] = r;
           const turn = pace?.();
           if (turn && !(await turn)) break; // stopped: the reply is dropped
         }
       } finally {
         heads?.release();
       }
-      return { rows: [...rows.values()], noatimeRefused: ctx.io.noatimeRefused - refused0, ...stored(out), ...taken() };
-    },
-    { close },
-  );
+      return { records, noatimeRefused: ctx.io.noatimeRefused - refused0, ...stored(out), ...taken() };
+    }, hooks);
+  }
+  return Object.assign(async (batch: Batch, pace?: Pace): Promise<ScanReply> => {
+    const refused0 = ctx.io.noatimeRefused;
+    const rows = new Map<string, RowCounts>();
+    let last: RowCounts | undefined;
+    const out: unknown[] = [];
+    const { entries, opened } = await readBatch(batch, heads, remote);
+    try {
+      for (let i = 0; i < batch.length; i++) {
+        const e = entries[i]!;
+        const r = await one(e, opened[i]);
+        store(r, out);
+        // a batch is mostly one folder, so mostly one row: look the row up only when it changes
+        if (last?.customer !== r.customer || last.kind !== r.row) {
+          const key = rowKey(r.row, r.customer);
+          last = rows.get(key);
+          if (!last) rows.set(key, (last = { kind: r.row, customer: r.customer, counts: new Counts() }));
+        }
+        last.counts.add(r);
+        const turn = pace?.();
+        if (turn && !(await turn)) break; // stopped: the reply is dropped
+      }
+    } finally {
+      heads?.release();
+    }
+    return { rows: [...rows.values()], noatimeRefused: ctx.io.noatimeRefused - refused0, ...stored(out), ...taken() };
+  }, hooks);
 }

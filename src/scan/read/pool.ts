@@ -53,15 +53,16 @@ export class ThreadPool<R> {
 
   constructor(private readonly opts: PoolOptions<R>) {
     this.inFlight = opts.inFlightPerThread ?? 6;
-    for (let i = 0; i < Math.max(1, opts.threads); i++) this.slots.push(this.start());
+    for (let i = 0; i < Math.max(1, opts.threads); i++) this.slots.push(this.start(i));
     if (opts.onStalled && opts.stallMs !== undefined) {
       const { onStalled, stallMs } = opts;
       this.watchdog = setInterval(() => this.check(stallMs, onStalled), Math.min(1000, Math.max(50, stallMs / 4)));
     }
   }
 
-  private start(): Slot {
-    const data: WorkerData = { job: String(this.opts.job), jobData: this.opts.jobData };
+  /** thread `index` (a replacement keeps the index of the thread it replaces) */
+  private start(index: number): Slot {
+    const data: WorkerData = { job: String(this.opts.job), jobData: this.opts.jobData, index };
     const worker = new Worker(WORKER_URL, { workerData: data, resourceLimits: this.opts.resourceLimits });
     const slot: Slot = { worker, sent: [], since: performance.now(), ready: false };
     worker.on('message', (reply: R | typeof READY) => {
@@ -123,7 +124,7 @@ export class ThreadPool<R> {
       const [stuck, ...rest] = s.sent as [Batch, ...Batch[]];
       s.worker.removeAllListeners();
       void s.worker.terminate();
-      this.slots[i] = this.start();
+      this.slots[i] = this.start(i);
       this.waiting.unshift(...(stuck.length > 1 ? stuck.map((item) => [item]) : []), ...rest);
       if (stuck.length === 1 && !this.stopped) onStalled(stuck[0]!);
     }

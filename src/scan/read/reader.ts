@@ -56,6 +56,8 @@ export interface ReaderOptions {
   /** every record carries what reading found (FileRecord.read: a case file is written) */
   keepFacts?: boolean;
   sink: ReadSink;
+  /** a web server's tree: the scan's shared connection slots (http/slots.ts) */
+  httpSlots?: SharedArrayBuffer;
 }
 
 function deliver(reply: ScanReply, sink: ReadSink): void {
@@ -95,11 +97,15 @@ class InlineReader implements Reader {
   };
 
   constructor(private readonly opts: ReaderOptions) {
-    this.job = createJob({
-      config: opts.config,
-      keepPaths: opts.keepPaths,
-      keepFacts: opts.keepFacts,
-    } satisfies ScanJobData);
+    this.job = createJob(
+      {
+        config: opts.config,
+        keepPaths: opts.keepPaths,
+        keepFacts: opts.keepFacts,
+        ...(opts.httpSlots ? { httpSlots: opts.httpSlots } : {}),
+      } satisfies ScanJobData,
+      0,
+    );
   }
 
   read(batch: Batch): void {
@@ -152,7 +158,12 @@ class ThreadPoolReader implements Reader {
     this.pool = new ThreadPool<ScanReply>({
       threads: opts.threads,
       job: config.testHooks?.readerJob ?? new URL('./job.js', import.meta.url),
-      jobData: { config, keepPaths: opts.keepPaths, keepFacts: opts.keepFacts } satisfies ScanJobData,
+      jobData: {
+        config,
+        keepPaths: opts.keepPaths,
+        keepFacts: opts.keepFacts,
+        ...(opts.httpSlots ? { httpSlots: opts.httpSlots } : {}),
+      } satisfies ScanJobData,
       resourceLimits: WORKER_LIMITS,
       stallMs,
       onReply: (reply) => deliver(reply, sink),

@@ -8,21 +8,27 @@ import { parentPort, workerData } from 'node:worker_threads';
 export interface WorkerData {
   job: string;
   jobData: unknown;
+  /** which of the pool's threads this is (0…); a thread started in place of a stuck one has its index */
+  index: number;
 }
 
-/** What a job module exports: a factory run once per thread, giving the per-batch function. */
-export type CreateJob<R> = (
-  data: unknown,
-) => ((batch: string[]) => R | Promise<R>) | Promise<(batch: string[]) => R | Promise<R>>;
+/**
+ * What a job module exports: a factory run once per thread, giving the per-batch function; its
+ * `early`, when it has one, is told of each batch as it arrives, before the batches ahead of it are
+ * done (a web server's reads: the batch's requests start while those ahead are probed).
+ */
+export type JobFn<R> = ((batch: string[]) => R | Promise<R>) & { early?: (batch: string[]) => void };
+export type CreateJob<R> = (data: unknown, index: number) => JobFn<R> | Promise<JobFn<R>>;
 
 /** the first message of every thread: loaded, the watchdog may time it from now on */
 export const READY = 'ready';
 
-const { job, jobData } = workerData as WorkerData;
+const { job, jobData, index } = workerData as WorkerData;
 const port = parentPort!;
-const handler = import(job).then((m: { createJob: CreateJob<unknown> }) => m.createJob(jobData));
+const handler = import(job).then((m: { createJob: CreateJob<unknown> }) => m.createJob(jobData, index));
 // Serialised: a job may keep per-thread state (buffers) that two batches must not share at an await.
 let chain: Promise<unknown> = handler.then(() => port.postMessage(READY));
 port.on('message', (batch: string[]) => {
+  void handler.then((h) => h.early?.(batch));
   chain = chain.then(async () => port.postMessage(await (await handler)(batch)));
 });
