@@ -1,6 +1,7 @@
 /**
  * npm run bench [-- --trees 100000,1000000,100000/35 --runs 5 --threads 2 --no-tui --cold]
  * npm run bench -- --customers 1000000 [--register 1000000] [--statements] [--runs 1]
+ * npm run bench -- --http [--trees 100000] [--rtt 20] [--connections 8] [--servers nginx,apache,lighttpd]
  *
  * For each tree (N files, or N/F: N files, about F per folder), generates (once, cached under the OS
  * temp folder) a synthetic leak, then times, alternating, in fresh processes:
@@ -22,6 +23,7 @@ import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchCase } from './case.js';
+import { benchHttp, HTTP_SERVERS } from './http.js';
 import { fileURLToPath } from 'node:url';
 import { generate } from './generate.js';
 import { benchCustomers } from './customers.js';
@@ -48,6 +50,14 @@ const USAGE = `usage: npm run bench -- [options]
                         scan, a scan writing a new case file, a second run with it (every file taken
                         over), a report from it (--from); median seconds and peak RSS of each
                         (default --runs 3)
+  --http                sizing a web server in place, on the first tree (--trees N or N/F): the
+                        same CSV from each of --servers as from the folder; then, behind a proxy
+                        adding --rtt, the scan against a plain undici loop sending the same requests
+                        over the same --connections (default --runs 3)
+  --rtt MS              (with --http) the round trip added; default 20
+  --connections N       (with --http) connections to the server; default 8, the scan's own default
+  --servers LIST        (with --http) servers giving the CSV: ${HTTP_SERVERS.join(', ')}; default
+                        nginx,apache,lighttpd
   -h, --help            this text`;
 
 function options(): ReturnType<typeof parse> {
@@ -74,6 +84,10 @@ function parse() {
       register: { type: 'string' },
       statements: { type: 'boolean', default: false },
       case: { type: 'boolean', default: false },
+      http: { type: 'boolean', default: false },
+      rtt: { type: 'string', default: '20' },
+      connections: { type: 'string', default: '8' },
+      servers: { type: 'string', default: 'nginx,apache,lighttpd' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }).values;
@@ -105,6 +119,24 @@ if (values.case) {
   const failed = await benchCase({
     files: positive('trees', (values.files ?? values.trees).split(',')[0]!.split('/')[0]!),
     runs: positive('runs', values.runs ?? '3'),
+  });
+  process.exit(failed ? 1 : 0);
+}
+if (values.http) {
+  const [n, pf] = (values.files ?? values.trees).split(',')[0]!.split('/');
+  const servers = values.servers.split(',').filter(Boolean);
+  for (const sv of servers)
+    if (!HTTP_SERVERS.includes(sv)) {
+      process.stderr.write(`bench: --servers: "${sv}" is not one of ${HTTP_SERVERS.join(', ')}\n${USAGE}\n`);
+      process.exit(2);
+    }
+  const failed = await benchHttp({
+    files: positive('trees', n ?? ''),
+    ...(pf === undefined ? {} : { perFolder: positive('trees', pf) }),
+    runs: positive('runs', values.runs ?? '3'),
+    rttMs: positive('rtt', values.rtt),
+    connections: positive('connections', values.connections),
+    servers,
   });
   process.exit(failed ? 1 : 0);
 }
