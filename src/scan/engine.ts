@@ -6,7 +6,7 @@
 import { Aggregator, totalsOf, type CustomerTotals, type RowCounts, type Totals } from './tally/aggregate.js';
 import { type FileRecord, type ScanConfig } from './model.js';
 import { createReader, DEFAULT_THREADS, type Reader } from './read/reader.js';
-import { Batcher } from './read/batcher.js';
+import { Batcher, HTTP_BATCH_SIZE } from './read/batcher.js';
 import { walk, EvidenceError, type AtimeKeeping, type WalkSink } from './walk/walk.js';
 import { walkOnThread } from './walk/thread.js';
 import { TOP_LEVEL } from './model.js';
@@ -389,7 +389,7 @@ export class Scanner {
     if (this.stopped) reader.stop();
     // a shard's files are told by their rows, placed here by the pattern when there is one
     if (this.config.shard) await loadFor(this.config);
-    const batcher = new Batcher((b) => reader.read(b));
+    const batcher = new Batcher((b) => reader.read(b), http ? HTTP_BATCH_SIZE : undefined);
     try {
       // with reader threads the walk has its own too (the calling thread, often the UI's, only
       // replays its findings); --threads 0 does everything on the calling thread

@@ -13,6 +13,13 @@ export type Batch = string[];
 
 const BATCH_SIZE = 128;
 /**
+ * A web server's files, fewer a batch: a reader thread asks for a batch's heads as it arrives, so
+ * smaller batches start requests sooner after their folder is listed and leave fewer connections
+ * idle at the walk's end (npm run bench -- --http, 2,000 files at 20 ms: 0.83 of the floor with
+ * 128, 0.87 with 16); what a batch costs besides is small beside a round trip.
+ */
+export const HTTP_BATCH_SIZE = 16;
+/**
  * A batch also ends once its paths reach this length (chars of latin1: bytes): in a deep tree one path
  * can be hundreds of kilobytes, and the readers' queue holds dozens of batches.
  */
