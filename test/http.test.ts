@@ -76,6 +76,7 @@ const PROGRAM: Record<
   'apache-fancy': 'apache2',
   'apache-plain': 'apache2',
   lighttpd: 'lighttpd',
+  caddy: 'caddy',
   python: 'python3',
 };
 

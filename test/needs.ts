@@ -34,6 +34,7 @@ const PROGRAMS = {
   nginx: { check: ['-v'], apt: 'nginx' },
   apache2: { check: ['-v'], apt: 'apache2' },
   lighttpd: { check: ['-v'], apt: 'lighttpd' },
+  caddy: { check: ['version'], apt: 'caddy' },
   python3: { check: ['--version'], apt: 'python3' },
   openssl: { check: ['version'], apt: 'openssl' },
 } as const;

@@ -3,7 +3,7 @@
  * sizing a web server in place, on a generated tree (generate.ts) served on loopback by real servers.
  *
  * 1. The same summary: the tree scanned as a folder, then over HTTP from each of --servers (nginx,
- *    apache, lighttpd, python; default nginx,apache,lighttpd) at loopback speed: each CSV must equal
+ *    apache, lighttpd, caddy, python; default nginx,apache,lighttpd) at loopback speed: each CSV must equal
  *    the folder's. Prints requests and bytes a file, and the bytes' share of the tree.
  * 2. Speed at a real round trip: nginx behind a proxy that delays every chunk RTT/2 each way
  *    (delay-proxy.ts). One scan is logged by nginx (each request's path and Range); then R pairs, in
@@ -34,6 +34,7 @@ const KINDS: Record<string, PlainKind> = {
   nginx: 'nginx',
   apache: 'apache-fancy',
   lighttpd: 'lighttpd',
+  caddy: 'caddy',
   python: 'python',
 };
 export const HTTP_SERVERS = Object.keys(KINDS);

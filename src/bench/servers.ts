@@ -1,7 +1,7 @@
 /**
  * Real web servers on loopback, for the bench of sizing a server in place (http.ts) and for the tests
  * (test/http-servers.ts adds its hostile and TLS kinds): nginx (autoindex as HTML, JSON or XML),
- * Apache (fancy and plain listings), lighttpd and Python's http.server, each started on 127.0.0.1 on
+ * Apache (fancy and plain listings), lighttpd, Caddy (file-server --browse) and Python's http.server, each started on 127.0.0.1 on
  * a free port with a temporary config, serving a folder with directory listings on. Nothing is
  * mocked: listings and Range answers are the servers' own.
  */
@@ -20,7 +20,8 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-export type PlainKind = 'nginx' | 'nginx-json' | 'nginx-xml' | 'apache-fancy' | 'apache-plain' | 'lighttpd' | 'python';
+export type PlainKind =
+  'nginx' | 'nginx-json' | 'nginx-xml' | 'apache-fancy' | 'apache-plain' | 'lighttpd' | 'caddy' | 'python';
 
 export interface NginxOptions {
   format?: 'html' | 'json' | 'xml';
@@ -40,6 +41,8 @@ export interface Launch {
   /** the status its root answers once up (a server that asks for credentials: 401); default any 2xx */
   upStatus?: number;
   ca?: string;
+  /** its environment besides ours */
+  env?: Record<string, string>;
 }
 
 /** a port nothing listens on now */
@@ -125,6 +128,13 @@ IndexOptions ${kind === 'apache-fancy' ? 'FancyIndexing HTMLTable' : '-FancyInde
     }
     case 'lighttpd':
       return lighttpd(dir, port, conf, false);
+    case 'caddy':
+      // Caddy's own command for this (its admin endpoint off); HOME for the state it keeps
+      return {
+        cmd: 'caddy',
+        args: ['file-server', '--browse', '--listen', `127.0.0.1:${port}`, '--root', dir],
+        env: { HOME: conf, XDG_DATA_HOME: conf, XDG_CONFIG_HOME: conf },
+      };
     case 'python':
       return { cmd: 'python3', args: ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir] };
   }
@@ -143,6 +153,9 @@ export function lighttpd(dir: string, port: number, conf: string, asInstalled: b
 server.bind = "127.0.0.1"
 server.port = ${port}
 server.errorlog = "${join(conf, 'error.log')}"
+# lighttpd keeps the files it served open a while (its stat cache): at a scan's pace, 100,000 files
+# ran out of its descriptors (opendir: Too many open files) and it refused connections
+server.max-fds = 16384
 server.modules += ("mod_dirlisting")
 dir-listing.activate = "enable"
 # Debian's own config does this; without a MIME type lighttpd sends no Last-Modified
@@ -188,7 +201,10 @@ export async function start(launch: Launch, port: number, conf: string): Promise
   // and a server that logs every request (Python's) would then stop answering
   const log = join(conf, 'output.log');
   const out = openSync(log, 'w');
-  const child: ChildProcess = spawn(launch.cmd, launch.args, { stdio: ['ignore', out, out] });
+  const child: ChildProcess = spawn(launch.cmd, launch.args, {
+    stdio: ['ignore', out, out],
+    ...(launch.env ? { env: { ...process.env, ...launch.env } } : {}),
+  });
   closeSync(out);
   const stderr = (): string => readFileSync(log, 'utf8').slice(-2000);
   const state = { exited: false };
