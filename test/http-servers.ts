@@ -173,7 +173,8 @@ http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), handler).serve_
       //   redirect-away/ 302 to another host; redirect-loop/ 301 to itself; */moved.wav 302 elsewhere
       //   gzip/          its listing gzip-encoded; gzip/packed.wav gzip-encoded too
       //   bomb/          a listing that gunzips to 100 MiB; endless/ a listing that never ends
-      //   lies/          long.wav says 1 MB more Content-Length than it sends; short.wav 100 bytes less
+      //   lies/          long.wav says 1 MB more Content-Length than it sends; short.wav 100 bytes less;
+      //                  shifted.wav answers from byte 100 whatever is asked
       //   changing/      every answer for a file is 4 KiB longer (a recording still being written):
       //                  with Range (206) and Last-Modified
       const script = join(conf, 'hostile.py');
@@ -233,6 +234,9 @@ class Hostile(http.server.SimpleHTTPRequestHandler):
             self.answer(200, body, [('Content-Length', str(len(body) + 1000000))])
             self.close_connection = True
             return
+        if p == '/lies/shifted.wav':
+            body = open(self.local(), 'rb').read()
+            return self.answer(206, body[100:], [('Content-Range', 'bytes 100-%d/%d' % (len(body) - 1, len(body)))])
         if p == '/lies/short.wav':
             body = open(self.local(), 'rb').read()
             return self.answer(200, body, [('Content-Length', str(len(body) - 100))])

@@ -422,6 +422,7 @@ describeWith(['python3', 'ffmpeg'], 'a hostile server', () => {
     call('gzip/packed.wav', 1);
     call('lies/long.wav', 1);
     call('lies/short.wav', 1);
+    call('lies/shifted.wav', 1);
     for (const d of ['redirect-away', 'redirect-loop', 'bomb', 'endless']) mkdirSync(join(root, d));
     // a recording whose length is read from its end (an Ogg's last page), growing as it is read
     const opus = put(root, 'changing/grow.opus', '');
@@ -447,6 +448,7 @@ describeWith(['python3', 'ffmpeg'], 'a hostile server', () => {
       expect(row('gzip/packed.wav')).toMatch(/unreadable.*gzip-encoded, though asked for identity/);
       expect(row('changing/grow.opus')).toMatch(/unreadable.*changed on the server while it was read/);
       expect(row('lies/long.wav')).toMatch(/unreadable.*the connection closed mid-answer/);
+      expect(row('lies/shifted.wav')).toMatch(/unreadable.*the server answered another range \(from 100, not 0\)/);
       // a Content-Length short of the file: what came is what is counted, and it says it is cut off
       expect(row('lies/short.wav')).toMatch(/,audio,7944,0\.988,.*cut off/);
       // the loop's folders listed once: its file counted once, not 2^128 times
