@@ -4,7 +4,8 @@
  * line, from the server's access log), CONNECTIONS at a time over a keep-alive pool of that many
  * connections, each body read to its end. No listing is parsed and nothing waits for a listing
  * before asking for what it lists: what the connections and the round trip allow a scan at most.
- * Prints {"ms", "requests", "bytes", "failed"} as JSON.
+ * Prints {"ms", "requests", "bytes", "failed", "statuses"} as JSON: failed counts requests with no
+ * answer; the answers' statuses are the scan's own (416 for an empty file's range, say), not failures.
  */
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
@@ -26,6 +27,7 @@ const pool = new Pool(origin, { connections });
 let next = 0;
 let bytes = 0;
 let failed = 0;
+const statuses: Record<number, number> = {};
 const t0 = performance.now();
 await Promise.all(
   Array.from({ length: connections }, async () => {
@@ -38,7 +40,7 @@ await Promise.all(
           headers: { 'accept-encoding': 'identity', ...(a.range ? { range: a.range } : {}) },
         });
         for await (const chunk of res.body as AsyncIterable<Buffer>) bytes += chunk.length;
-        if (res.statusCode >= 400) failed++;
+        statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
       } catch {
         failed++;
       }
@@ -47,4 +49,4 @@ await Promise.all(
 );
 const ms = performance.now() - t0;
 await pool.close();
-process.stdout.write(JSON.stringify({ ms, requests: asks.length, bytes, failed }) + '\n');
+process.stdout.write(JSON.stringify({ ms, requests: asks.length, bytes, failed, statuses }) + '\n');
