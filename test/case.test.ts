@@ -49,14 +49,17 @@ describe('the case file', () => {
     expect(statSync(db).mode & 0o777).toBe(0o600);
     expect(statSync(`${db}-journal`).mode & 0o777).toBe(0o600);
     // the schema is SQLite's own: tables, version, format
-    expect(sqlite(db, 'PRAGMA user_version')).toBe('1');
+    expect(sqlite(db, 'PRAGMA user_version')).toBe('2');
     expect(sqlite(db, "SELECT value FROM case_info WHERE key = 'format'")).toBe('leaktally case');
     expect(sqlite(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").split('\n')).toEqual([
       'case_info',
       'files',
       'folders',
+      'requests',
       'runs',
     ]);
+    // (a folder's scan makes no requests)
+    expect(sqlite(db, 'SELECT count(*) FROM requests')).toBe('0');
     const summary = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8')) as { totals: { files: number } };
     expect(runRow(db, 1)).toMatchObject({ outcome: 'done', files: String(summary.totals.files), taken_over: '0' });
     expect(Number(sqlite(db, 'SELECT count(*) FROM files WHERE run = 1'))).toBe(summary.totals.files);
@@ -105,6 +108,25 @@ describe('the case file', () => {
     expect(readFileSync(join(dir, '2.csv'), 'utf8')).toBe(readFileSync(join(dir, 'fresh.csv'), 'utf8'));
     expect(readFileSync(join(dir, '2.csv'), 'utf8')).not.toBe(readFileSync(join(dir, '1.csv'), 'utf8'));
   });
+
+  itWith(
+    ['sqlite3'],
+    'made by an older leaktally (schema 1, before requests were kept) is migrated forward when opened',
+    () => {
+      const dir = tempDir();
+      const tree = leakCopy(dir);
+      const db = join(dir, 'old.case');
+      const scan = runCli([tree, '--case', db, '--csv', join(dir, '1.csv')]);
+      expect(scan.status, scan.stderr).toBe(0);
+      // what schema 1 was: no requests table
+      sqlite(db, 'DROP TABLE requests; PRAGMA user_version = 1;');
+      const from = runCli(['--from', db, '--csv', join(dir, '2.csv')]);
+      expect(from.status, from.stderr).toBe(0);
+      expect(readFileSync(join(dir, '2.csv'), 'utf8')).toBe(readFileSync(join(dir, '1.csv'), 'utf8'));
+      expect(sqlite(db, 'PRAGMA user_version')).toBe('2');
+      expect(sqlite(db, 'SELECT count(*) FROM requests')).toBe('0');
+    },
+  );
 
   itWith(
     ['sqlite3'],

@@ -20,7 +20,8 @@ import {
   type Served,
 } from '../src/bench/servers.js';
 
-export type ServerKind = PlainKind | 'tls-self-signed' | 'nginx-tls' | 'python-busy' | 'python-drip' | 'python-hostile';
+export type ServerKind =
+  PlainKind | 'tls-self-signed' | 'nginx-tls' | 'python-busy' | 'python-drip' | 'python-hostile' | 'python-iis';
 
 export interface ServeOptions {
   /**
@@ -255,6 +256,43 @@ class Hostile(http.server.SimpleHTTPRequestHandler):
             return self.answer(206, body[start:end + 1], [('Content-Range', 'bytes %d-%d/%d' % (start, end, len(body))), ('Last-Modified', stamp)])
         return super().do_GET()
 handler = functools.partial(Hostile, directory=root)
+http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), handler).serve_forever()
+`,
+      );
+      return python(script);
+    }
+    case 'python-iis': {
+      // http.server whose listings are IIS's directory browsing, as IIS 7–10 writes them (absolute
+      // links, upper-case tags, "[To Parent Directory]", <dir> for a folder), seen in the wild:
+      //   <pre><A HREF="/">[To Parent Directory]</A><br><br> 4/13/2026  2:25 PM           14 <A HREF="/B/x.cfg">x.cfg</A><br>…
+      // (no IIS runs here; the files themselves as http.server gives them)
+      const script = join(conf, 'iis.py');
+      writeFileSync(
+        script,
+        String.raw`import sys, os, io, time, html, functools, urllib.parse, http.server
+class Iis(http.server.SimpleHTTPRequestHandler):
+    def list_directory(self, path):
+        base = self.path.split('?')[0]
+        names = sorted(os.listdir(os.fsencode(path)))
+        rows = []
+        for n in names:
+            st = os.stat(os.path.join(os.fsencode(path), n))
+            folder = os.path.isdir(os.path.join(os.fsencode(path), n))
+            when = time.strftime('%m/%d/%Y %I:%M %p', time.localtime(st.st_mtime))
+            when = '/'.join(p.lstrip('0') for p in when[:10].split('/')) + '  ' + when[11:].lstrip('0')
+            size = '&lt;dir&gt;' if folder else str(st.st_size)
+            # (a name that is not UTF-8 linked as http.server links it, which its file serving undoes; on IIS, NTFS names are Unicode)
+            href = base + urllib.parse.quote(os.fsdecode(n), errors='surrogatepass') + ('/' if folder else '')
+            rows.append('%s %12s <A HREF="%s">%s</A><br>' % (when.rjust(20), size, href, html.escape(os.fsdecode(n))))
+        up = base.rstrip('/').rsplit('/', 1)[0] + '/'
+        title = '127.0.0.1 - ' + html.escape(urllib.parse.unquote(base))
+        body = ('<html><head><title>%s</title></head><body><H1>%s</H1><hr>\r\n\r\n<pre><A HREF="%s">[To Parent Directory]</A><br><br>%s</pre><hr></body></html>' % (title, title, up, ''.join(rows))).encode('utf-8', 'surrogateescape')
+        self.send_response(200)
+        self.send_header('Content-Type', 'text/html; charset=utf-8')
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+handler = functools.partial(Iis, directory=sys.argv[2])
 http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), handler).serve_forever()
 `,
       );

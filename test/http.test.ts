@@ -78,6 +78,8 @@ const PROGRAM: Record<
   lighttpd: 'lighttpd',
   caddy: 'caddy',
   python: 'python3',
+  // IIS's listing format (no IIS here), from Python's http.server: its files as that gives them
+  'python-iis': 'python3',
 };
 
 interface InPlace {
@@ -135,7 +137,7 @@ for (const kind of Object.keys(PROGRAM) as (keyof typeof PROGRAM)[]) {
         expect(m.requests).toBeGreaterThan(0);
         expect(m.tree_bytes).toBeGreaterThan(100e6);
         expect(m.share_of_tree).toBeLessThan(0.02);
-        if (kind === 'python') {
+        if (kind === 'python' || kind === 'python-iis') {
           // http.server answers a Range with the whole file: every answer cut off as soon as enough was read
           expect(m.range_ignored).toBeGreaterThan(0);
           expect(m.range_ignored_cut_off).toBeGreaterThan(0);
@@ -382,6 +384,32 @@ describeWith(['nginx'], 'a case file of a web server', () => {
       expect(readFileSync(join(out, 'st', 'itell-stor.html'), 'utf8')).toMatch(
         /Sized in place<\/th><td>over HTTP, without copying: [^<]*\(\d+ requests, [\d,]+ bytes received: 0\.\d\d % of the files&#x27;? bytes\)/,
       );
+      // every request is in the case file: the method's counts are their sums. Again with reader
+      // threads (their fetch threads' requests, reads past the head among them)
+      const threaded = join(out, 't.case');
+      const t = runCli([server.url, '--case', threaded, '--json', join(out, 't.json'), '--tz', 'UTC']);
+      expect(t.status, t.stderr).toBe(0);
+      for (const [file, cost] of [
+        [kase, m.sized_in_place],
+        [
+          threaded,
+          (JSON.parse(readFileSync(join(out, 't.json'), 'utf8')) as { method: { sized_in_place: InPlace } }).method
+            .sized_in_place,
+        ],
+      ] as const) {
+        const q = (sql: string): string => String(spawnSync('sqlite3', ['-batch', file, sql]).stdout).trim();
+        expect(q('SELECT count(*), sum(bytes) FROM requests')).toBe(`${cost.requests}|${cost.bytes_transferred}`);
+        // one listing a folder (no Range), the rest Range reads answered 206; when, how long, what
+        expect(Number(q('SELECT count(*) FROM requests WHERE range IS NULL'))).toBe(
+          listingsAndHeads - Number(q('SELECT count(DISTINCT path) FROM requests WHERE range IS NOT NULL')),
+        );
+        expect(q('SELECT group_concat(DISTINCT status) FROM (SELECT status FROM requests ORDER BY status)')).toBe(
+          '200,206',
+        );
+        expect(Number(q('SELECT count(*) FROM requests WHERE at_ms > 1.7e12 AND ms >= 0 AND error IS NULL'))).toBe(
+          cost.requests,
+        );
+      }
     } finally {
       await server.stop();
     }

@@ -13,7 +13,7 @@ import { hostname } from 'node:os';
 import { statSync } from 'node:fs';
 import { CaseError, damaged, openCase, type Db } from './db.js';
 import { runs, treeOf, type RunRow } from './store.js';
-import { FILE_COLUMNS } from './schema.js';
+import { FILE_COLUMNS, REQUEST_COLUMNS } from './schema.js';
 import { parseShard } from '../scan/place/shard.js';
 import { fileIdOf, outputProblem } from '../report/output/target.js';
 
@@ -248,6 +248,11 @@ export async function mergeCases(
             db.run('INSERT INTO merged_folders SELECT path, depth, error FROM shard.folders WHERE run = ?', [
               Number(s.run.id),
             ]);
+            // (a shard of a web server: its requests are the merged run's; the shard was migrated when opened)
+            db.run(
+              `INSERT INTO main.requests (${REQUEST_COLUMNS.join(',')}) SELECT ?, ${REQUEST_COLUMNS.slice(1).join(',')} FROM shard.requests WHERE run = ?`,
+              [run, Number(s.run.id)],
+            );
           }),
         );
         const r = db.get(

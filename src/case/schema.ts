@@ -9,7 +9,7 @@ import { FILE_COLUMNS } from '../scan/read/stored.js';
 export { FILE_COLUMNS };
 
 /** The schema this build writes (PRAGMA user_version). */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** What `case_info.format` holds: a case file is told from another SQLite database by it. */
 export const FORMAT = 'leaktally case';
@@ -88,6 +88,23 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX folders_by_run ON folders (run);
   `,
+  `
+  -- a tree on a web server: every request a run made, retries included (the evidence of what sizing
+  -- it in place cost the server)
+  CREATE TABLE requests (
+    run           INTEGER NOT NULL REFERENCES runs(id),
+    at_ms         REAL NOT NULL,    -- when it was sent (ms since 1970, UTC)
+    path          TEXT NOT NULL,    -- the URL's path as sent (percent-encoded), below the server's root
+    range         TEXT,             -- the Range header sent (NULL: a listing)
+    status        INTEGER,          -- the answer's status; NULL: no answer (error says why)
+    bytes         INTEGER NOT NULL, -- body bytes received
+    ms            REAL NOT NULL,    -- how long it took, to the last byte read
+    error         TEXT
+  );
+  CREATE INDEX requests_by_run ON requests (run);
+  `,
 ];
+
+export const REQUEST_COLUMNS = ['run', 'at_ms', 'path', 'range', 'status', 'bytes', 'ms', 'error'] as const;
 
 export const FOLDER_COLUMNS = ['run', 'path', 'depth', 'error'] as const;

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { hostname } from 'node:os';
 import { openCase, type Db } from './db.js';
-import { FILE_COLUMNS, FOLDER_COLUMNS } from './schema.js';
+import { FILE_COLUMNS, FOLDER_COLUMNS, REQUEST_COLUMNS } from './schema.js';
 import type { ToWriter, FromWriter, RunStart, RunEnd } from './messages.js';
 
 const port = parentPort!;
@@ -73,6 +73,7 @@ function inserter(table: string, columns: readonly string[]): (values: unknown[]
 
 let insertFiles: ReturnType<typeof inserter> | undefined;
 let insertFolders: ReturnType<typeof inserter> | undefined;
+let insertRequests: ReturnType<typeof inserter> | undefined;
 
 function maybeCommit(force = false): void {
   uncommitted = true;
@@ -107,6 +108,7 @@ function start(s: RunStart): void {
   db.exec('PRAGMA foreign_keys = OFF');
   insertFiles = inserter('files', FILE_COLUMNS);
   insertFolders = inserter('folders', FOLDER_COLUMNS);
+  insertRequests = inserter('requests', REQUEST_COLUMNS);
   db.exec('BEGIN');
   lastCommit = performance.now();
 }
@@ -155,6 +157,11 @@ port.on('message', (m: ToWriter) => {
         post({ t: 'ack' });
         break;
       }
+      case 'requests':
+        insertRequests!(m.values);
+        maybeCommit();
+        post({ t: 'ack' });
+        break;
       case 'folders':
         insertFolders!(m.values);
         maybeCommit();

@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type { FileRecord } from '../scan/model.js';
 import { fileRow, storedPath } from '../scan/read/stored.js';
+import type { RequestEntry } from '../scan/http/common.js';
 import type { FromWriter, RunEnd, RunStart, ToWriter } from './messages.js';
 
 /** Rows per message to the writer thread. */
@@ -17,6 +18,7 @@ export class CaseWriter {
   private files: unknown[] = [];
   private fileRows = 0;
   private folders: unknown[] = [];
+  private requestRows: unknown[] = [];
   private inFlight = 0;
   private roomWaiters: (() => void)[] = [];
   private pending?: { resolve: (m: FromWriter) => void; reject: (e: Error) => void };
@@ -112,6 +114,18 @@ export class CaseWriter {
     if (this.folders.length >= BATCH * 5) this.flushFolders();
   }
 
+  /** A web server's requests (http/common.ts RequestEntry), written in the next batch. */
+  requests(entries: readonly RequestEntry[]): void {
+    for (const e of entries) this.requestRows.push(...e);
+    if (this.requestRows.length >= BATCH * 7) this.flushRequests();
+  }
+
+  private flushRequests(): void {
+    if (!this.requestRows.length) return;
+    this.send({ t: 'requests', values: this.requestRows });
+    this.requestRows = [];
+  }
+
   private flushFiles(): void {
     if (!this.fileRows) return;
     this.send({ t: 'files', values: this.files });
@@ -135,6 +149,7 @@ export class CaseWriter {
   async finish(end: RunEnd): Promise<void> {
     this.flushFiles();
     this.flushFolders();
+    this.flushRequests();
     try {
       await this.started;
       await this.ask({ t: 'finish', end });

@@ -460,6 +460,7 @@ class HeadlessRun {
             onFile: (r) => cw.add(r),
             onStored: (json) => cw.addStored(json),
             onFolder: (rel, depth, error) => cw.folder(rel, depth, error),
+            onRequests: (entries) => cw.requests(entries),
           }
         : {},
     );

@@ -14,7 +14,7 @@ import { keyName, shownPath } from './place/names.js';
 import { loadFor, makeContext, placeRecord, rowKeyOf } from './read/record.js';
 import { inShard } from './place/shard.js';
 import type { FileFacts } from './probe/index.js';
-import { addStats, noStats, type HttpStats } from './http/common.js';
+import { addStats, noStats, type HttpStats, type RequestEntry } from './http/common.js';
 
 import { connectionShares, DEFAULT_CONNECTIONS, isRemote, rateShare, REQUEST_TIMEOUT_MS } from './http/url.js';
 import { slotsBuffer } from './http/slots.js';
@@ -149,6 +149,8 @@ export interface ScannerOptions {
    */
   onStored?: (json: string) => void;
   onFile?: (r: FileRecord) => void;
+  /** a tree on a web server: every request the scan made (the case file keeps them) */
+  onRequests?: (entries: RequestEntry[]) => void;
 }
 
 export class Scanner {
@@ -368,8 +370,10 @@ export class Scanner {
     // the connections, shared by the walk (client 0) and the reader threads (1…), each using what the
     // others leave (http/slots.ts)
     const httpSlots = http && shares ? slotsBuffer(http.connections, 1 + Math.max(1, shares.threads)) : undefined;
+    const onRequests = http ? this.options.onRequests : undefined;
     const reader = createReader({
       ...(httpSlots ? { httpSlots } : {}),
+      ...(onRequests ? { keepRequests: true } : {}),
       // over HTTP no more reader threads than connections for them
       config: shares ? { ...this.config, threads: shares.threads } : this.config,
       keepPaths: this.keepPaths,
@@ -383,6 +387,7 @@ export class Scanner {
         http: (s) => {
           if (http) addStats(http, s);
         },
+        requests: (entries) => onRequests?.(entries),
       },
     });
     this.reader = reader;
@@ -403,6 +408,7 @@ export class Scanner {
                 // (as many listings at once as there are connections: slots it cannot take wait)
                 connections: http.connections,
                 ...(httpSlots ? { slots: { buffer: httpSlots, client: 0 } } : {}),
+                ...(onRequests ? { log: (e: RequestEntry) => onRequests([e]) } : {}),
                 timeoutMs: this.config.http?.timeoutMs ?? REQUEST_TIMEOUT_MS,
                 ...(this.config.http?.ca ? { ca: this.config.http.ca } : {}),
                 ...rateShare(this.config.http, shares.walk),

@@ -7,7 +7,7 @@
  */
 import { rootCertificates } from 'node:tls';
 import { Client, errors } from 'undici';
-import { HttpError, noStats, type HttpStats } from './common.js';
+import { HttpError, noStats, type HttpStats, type RequestEntry } from './common.js';
 import { Slots, slotsBuffer } from './slots.js';
 import { authorization } from './url.js';
 
@@ -75,6 +75,8 @@ export interface ClientOptions {
   ca?: string;
   /** requests a second this client sends at most (its part of --rate); retries included */
   rate?: number;
+  /** told of every request made, retries included (a case file keeps them) */
+  log?: (entry: RequestEntry) => void;
 }
 
 /** The wait a Retry-After asks for (seconds or an HTTP date), in ms; undefined when it says nothing usable. */
@@ -118,12 +120,14 @@ export class HttpClient {
   private readonly later: ((lane: Lane) => void)[] = [];
   private watching = false;
   private closed = false;
+  private readonly log?: (entry: RequestEntry) => void;
 
   constructor(
     readonly origin: string,
     opts: ClientOptions,
   ) {
     this.gapMs = opts.rate ? 1000 / opts.rate : 0;
+    if (opts.log) this.log = opts.log;
     const auth = authorization();
     this.headers = { 'accept-encoding': 'identity', ...(typeof auth === 'string' ? { authorization: auth } : {}) };
     this.slots = opts.slots
@@ -197,12 +201,19 @@ export class HttpClient {
    * GET path (already encoded), with `range` as a Range header's value when given; the body read up
    * to `want` bytes (the rest cut off, the connection dropped). Transient failures are tried again.
    */
-  async get(path: string, want: number, range?: string, urgent = false): Promise<Got> {
+  async get(
+    path: string,
+    want: number,
+    range?: string,
+    urgent = false,
+    /** told of this request's tries (instead of the client's log) */
+    log = this.log,
+  ): Promise<Got> {
     for (let attempt = 1; ; attempt++) {
       let got: Got | undefined;
       let failure: unknown;
       try {
-        got = await this.once(path, want, range, urgent);
+        got = await this.once(path, want, range, urgent, log);
       } catch (e) {
         failure = e;
       }
@@ -242,23 +253,45 @@ export class HttpClient {
     if (at > now) await sleep(at - now);
   }
 
-  private async once(path: string, want: number, range: string | undefined, urgent: boolean): Promise<Got> {
+  private async once(
+    path: string,
+    want: number,
+    range: string | undefined,
+    urgent: boolean,
+    log: ((entry: RequestEntry) => void) | undefined,
+  ): Promise<Got> {
     await this.turn();
     const lane = await this.lane(urgent);
+    const at = Date.now();
+    const t0 = performance.now();
+    /** this request's answer: its status once known, the body bytes received */
+    const meter = { status: null as number | null, bytes: 0 };
     try {
-      return await this.on(lane.client, path, want, range);
+      const got = await this.on(lane.client, path, want, range, meter);
+      log?.([at, path, range ?? null, got.status, meter.bytes, performance.now() - t0, null]);
+      return got;
+    } catch (e) {
+      log?.([at, path, range ?? null, meter.status, meter.bytes, performance.now() - t0, describe(e)]);
+      throw e;
     } finally {
       this.done(lane);
     }
   }
 
-  private async on(client: Client, path: string, want: number, range: string | undefined): Promise<Got> {
+  private async on(
+    client: Client,
+    path: string,
+    want: number,
+    range: string | undefined,
+    meter: { status: number | null; bytes: number },
+  ): Promise<Got> {
     this.stats.requests++;
     const res = await client.request({
       path,
       method: 'GET',
       headers: range ? { ...this.headers, range } : this.headers,
     });
+    meter.status = res.statusCode;
     const parts: Buffer[] = [];
     let have = 0;
     let cut = false;
@@ -269,6 +302,7 @@ export class HttpClient {
     try {
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
         this.stats.bytes += chunk.length;
+        meter.bytes += chunk.length;
         parts.push(chunk);
         have += chunk.length;
         if (have > want) {

@@ -29,6 +29,14 @@ export function addStats(to: HttpStats, d: HttpStats): void {
   to.retries += d.retries;
 }
 
+/**
+ * One request as the case file keeps it (schema.ts `requests`, without the run): when it was sent (ms
+ * since 1970), the path as sent, the Range (null: a listing), the status (null: no answer), body
+ * bytes received, ms taken, and the error when there was no answer. A tuple: they travel between
+ * threads by the hundred thousand.
+ */
+export type RequestEntry = [number, string, string | null, number | null, number, number, string | null];
+
 /** A failure no retry mends, with a one-line reason (an HTTP status is a Got, not this). */
 export class HttpError extends Error {
   constructor(
@@ -50,6 +58,8 @@ export interface FetcherData {
   rate?: number;
   /** the scan's shared connection slots (slots.ts) and this thread's client number */
   slots?: { buffer: SharedArrayBuffer; client: number };
+  /** keep every request's RequestEntry (a case file is written) */
+  log?: boolean;
   /** Int32Array: [0] 1 once a synchronous answer is written, [1] its meta bytes, [2] its body bytes */
   ctl: SharedArrayBuffer;
   /** a synchronous answer: its meta (JSON) then its body */
@@ -78,6 +88,8 @@ export interface Fetched {
   ignored?: boolean;
   /** why the range could not be had: an HTTP status, a timeout, a TLS failure */
   error?: string;
+  /** (a synchronous read's) the requests it took, when they are kept */
+  log?: RequestEntry[];
 }
 
 /** Bytes a synchronous answer may carry (a longer read is asked for in pieces). */

@@ -7,14 +7,27 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { contentRange, header, HttpClient, statusReason, type Got } from './client.js';
-import { HttpError, META_MAX, SYNC_MAX, type FetcherData, type Fetched, type RangeAsk } from './common.js';
+import {
+  HttpError,
+  META_MAX,
+  SYNC_MAX,
+  type FetcherData,
+  type Fetched,
+  type RangeAsk,
+  type RequestEntry,
+} from './common.js';
 
 /** One range over HTTP, as a Fetched: never throws. */
-export async function fetchRange(client: HttpClient, ask: RangeAsk, urgent = false): Promise<Fetched> {
+export async function fetchRange(
+  client: HttpClient,
+  ask: RangeAsk,
+  urgent = false,
+  log?: (entry: RequestEntry) => void,
+): Promise<Fetched> {
   let got: Got;
   try {
     // (urgent: a probe waits for it; it goes before the heads of batches asked for ahead)
-    got = await client.get(ask.path, ask.end + 1, `bytes=${ask.start}-${ask.end}`, urgent);
+    got = await client.get(ask.path, ask.end + 1, `bytes=${ask.start}-${ask.end}`, urgent, log);
   } catch (e) {
     return { start: 0, mtimeMs: 0, body: new Uint8Array(0), error: e instanceof HttpError ? e.message : String(e) };
   }
@@ -73,10 +86,15 @@ if (parentPort && (workerData as { fetcher?: FetcherData } | undefined)?.fetcher
   };
   port.on('message', (m: { id?: number; asks?: RangeAsk[]; sync?: RangeAsk }) => {
     if (m.sync) {
-      void fetchRange(client, m.sync, true).then((f) => {
+      // (its tries kept without their path, which the reader thread knows: the answer's meta is small)
+      const tries: RequestEntry[] = [];
+      const log = d.log
+        ? (e: RequestEntry): void => void tries.push([e[0], '', ...e.slice(2)] as RequestEntry)
+        : undefined;
+      void fetchRange(client, m.sync, true, log).then((f) => {
         keep();
         const body = f.body.subarray(0, SYNC_MAX);
-        const meta = Buffer.from(JSON.stringify({ ...f, body: undefined }));
+        const meta = Buffer.from(JSON.stringify({ ...f, body: undefined, ...(tries.length ? { log: tries } : {}) }));
         data.set(meta.subarray(0, META_MAX), 0);
         data.set(body, META_MAX);
         ctl[1] = Math.min(meta.length, META_MAX);
@@ -87,9 +105,11 @@ if (parentPort && (workerData as { fetcher?: FetcherData } | undefined)?.fetcher
       return;
     }
     const asks = m.asks ?? [];
-    void Promise.all(asks.map((a) => fetchRange(client, a))).then((all) => {
+    const tries: RequestEntry[] = [];
+    const log = d.log ? (e: RequestEntry): void => void tries.push(e) : undefined;
+    void Promise.all(asks.map((a) => fetchRange(client, a, false, log))).then((all) => {
       keep();
-      port.postMessage({ id: m.id, all });
+      port.postMessage({ id: m.id, all, ...(tries.length ? { log: tries } : {}) });
     });
   });
 }

@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { probeFetched, WHOLE_FILE_MAX, type FileFacts } from '../probe/index.js';
-import { noStats, type HttpStats } from './common.js';
+import { noStats, type HttpStats, type RequestEntry } from './common.js';
 import { META_MAX, SYNC_MAX, type Fetched, type FetcherData, type RangeAsk } from './common.js';
 import { decodePath, inodeOf, pathOf } from './url.js';
 import type { ClientOptions } from './client.js';
@@ -30,13 +30,16 @@ export class RemoteFiles {
   private nextId = 1;
   /** the stats as last handed on (taken() gives what was added since) */
   private last = noStats();
+  /** the requests made since last handed on (when they are kept: a case file) */
+  private requests: RequestEntry[] = [];
 
-  constructor(root: string, opts: ClientOptions) {
+  constructor(root: string, opts: Omit<ClientOptions, 'log'>, keepRequests = false) {
     this.rootUrl = new URL(root);
     this.rootPath = decodePath(this.rootUrl.pathname);
     const data: FetcherData = {
       origin: this.rootUrl.origin,
       ...opts,
+      ...(keepRequests ? { log: true } : {}),
       ctl: new SharedArrayBuffer(12),
       data: new SharedArrayBuffer(META_MAX + SYNC_MAX),
       stats: new SharedArrayBuffer(8 * 5),
@@ -45,7 +48,8 @@ export class RemoteFiles {
     this.data = new Uint8Array(data.data);
     this.shared = new Float64Array(data.stats);
     this.worker = new Worker(new URL('./fetcher.js', import.meta.url), { workerData: { fetcher: data } });
-    this.worker.on('message', (m: { id: number; all: Fetched[] }) => {
+    this.worker.on('message', (m: { id: number; all: Fetched[]; log?: RequestEntry[] }) => {
+      if (m.log) for (const e of m.log) this.requests.push(e);
       const done = this.waiting.get(m.id);
       this.waiting.delete(m.id);
       done?.(m.all);
@@ -82,6 +86,8 @@ export class RemoteFiles {
       return { start: 0, mtimeMs: 0, body: new Uint8Array(0), error: 'no answer from the fetch thread' };
     const meta = JSON.parse(Buffer.from(this.data.subarray(0, this.ctl[1])).toString()) as Fetched;
     meta.body = Buffer.from(this.data.slice(META_MAX, META_MAX + this.ctl[2]!));
+    // (its tries come without their path: it is this ask's)
+    for (const e of meta.log ?? []) this.requests.push([e[0], ask.path, ...e.slice(2)] as RequestEntry);
     return meta;
   }
 
@@ -124,6 +130,14 @@ export class RemoteFiles {
       name,
       fileMs,
     );
+  }
+
+  /** The requests made since the last call (kept only with keepRequests). */
+  takenRequests(): RequestEntry[] | undefined {
+    if (!this.requests.length) return undefined;
+    const r = this.requests;
+    this.requests = [];
+    return r;
   }
 
   /** What this thread's requests cost since the last call. */

@@ -11,7 +11,7 @@ import { inShard, shardKey } from '../place/shard.js';
 import { keyName } from '../place/names.js';
 import type { AtimeKeeping, WalkOptions, WalkSink } from '../walk/walk.js';
 import { HttpClient, header, statusReason, type Got } from './client.js';
-import { addStats, HttpError, type HttpStats } from './common.js';
+import { addStats, HttpError, type HttpStats, type RequestEntry } from './common.js';
 import { parseListing, type ListedEntry } from './listing.js';
 import { pathOf } from './url.js';
 
@@ -25,6 +25,8 @@ export interface HttpWalkOptions {
   connections: number;
   /** the scan's shared connection slots (slots.ts) and the walk's client number */
   slots?: { buffer: SharedArrayBuffer; client: number };
+  /** told of every request (a case file keeps them) */
+  log?: (entry: RequestEntry) => void;
   timeoutMs: number;
   ca?: string;
   /** the walk's part of --rate (requests a second) */
@@ -97,6 +99,7 @@ export async function httpWalk(
     ...(http.ca ? { ca: http.ca } : {}),
     ...(http.rate ? { rate: http.rate } : {}),
     ...(http.slots ? { slots: http.slots } : {}),
+    ...(http.log ? { log: http.log } : {}),
   });
   const stack: Pending[] = [{ text: '', depth: 0 }];
   const seen = new Set<string>(['']);

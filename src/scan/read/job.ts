@@ -14,7 +14,7 @@ import { parseEntry, type Batch, type Entry } from './batcher.js';
 import { fileRow } from './stored.js';
 import { connectionShares, DEFAULT_CONNECTIONS, isRemote, rateShare, REQUEST_TIMEOUT_MS } from '../http/url.js';
 import { RemoteFiles } from '../http/remote.js';
-import type { HttpStats } from '../http/common.js';
+import type { HttpStats, RequestEntry } from '../http/common.js';
 
 export interface ScanJobData {
   config: ScanConfig;
@@ -26,6 +26,8 @@ export interface ScanJobData {
   ioThreads?: number;
   /** a web server's tree: the scan's shared connection slots (http/slots.ts; client 0 is the walk) */
   httpSlots?: SharedArrayBuffer;
+  /** and every request kept, for the case file (ScanReply.requests) */
+  keepRequests?: boolean;
 }
 
 /** This thread's share of the reads in flight. */
@@ -79,6 +81,8 @@ export type ScanReply = ({ records: FileRecord[] } | { rows: RowCounts[] }) & {
   takenOver?: number;
   /** a tree on a web server: what this batch's requests cost it */
   http?: HttpStats;
+  /** and each of them, when kept (ScanJobData.keepRequests) */
+  requests?: RequestEntry[];
 };
 
 /**
@@ -124,20 +128,27 @@ export function createJob(data: unknown, index = 0): ScanJob | Promise<ScanJob> 
 }
 
 /** the job of reader thread `index` */
-function jobFor({ config, keepPaths, keepFacts = false, ioThreads, httpSlots }: ScanJobData, index: number): ScanJob {
+function jobFor(
+  { config, keepPaths, keepFacts = false, ioThreads, httpSlots, keepRequests = false }: ScanJobData,
+  index: number,
+): ScanJob {
   // one context per thread: its per-thread state is never shared
   const ctx = makeContext(config, keepPaths, keepFacts);
   if (isRemote(config.root)) {
     const connections = config.http?.connections ?? DEFAULT_CONNECTIONS;
     const perThread = connectionShares(connections, config.threads).perThread;
-    ctx.remote = new RemoteFiles(config.root, {
-      connections: perThread,
-      // (the walk is client 0 of the slots, reader thread i client i + 1)
-      ...(httpSlots ? { slots: { buffer: httpSlots, client: 1 + index } } : {}),
-      timeoutMs: config.http?.timeoutMs ?? REQUEST_TIMEOUT_MS,
-      ...(config.http?.ca ? { ca: config.http.ca } : {}),
-      ...rateShare(config.http, perThread),
-    });
+    ctx.remote = new RemoteFiles(
+      config.root,
+      {
+        connections: perThread,
+        // (the walk is client 0 of the slots, reader thread i client i + 1)
+        ...(httpSlots ? { slots: { buffer: httpSlots, client: 1 + index } } : {}),
+        timeoutMs: config.http?.timeoutMs ?? REQUEST_TIMEOUT_MS,
+        ...(config.http?.ca ? { ca: config.http.ca } : {}),
+        ...rateShare(config.http, perThread),
+      },
+      keepRequests,
+    );
   }
   const remote = ctx.remote;
   const heads =
@@ -170,11 +181,12 @@ function jobFor({ config, keepPaths, keepFacts = false, ioThreads, httpSlots }: 
     }
     return processFile(ctx, e.rel, e, opened);
   };
-  const taken = (): { takenOver?: number; http?: HttpStats } => {
+  const taken = (): { takenOver?: number; http?: HttpStats; requests?: RequestEntry[] } => {
     const n = takenOver;
     takenOver = 0;
     const http = remote?.taken();
-    return { ...(n ? { takenOver: n } : {}), ...(http ? { http } : {}) };
+    const requests = remote?.takenRequests();
+    return { ...(n ? { takenOver: n } : {}), ...(http ? { http } : {}), ...(requests ? { requests } : {}) };
   };
   /** a case file's rows, made here: the record then travels without its facts */
   const store = (r: FileRecord, out: unknown[]): void => {

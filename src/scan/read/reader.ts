@@ -14,7 +14,7 @@ import * as patterns from '../place/pattern.js';
 import * as callers from '../place/callers.js';
 import type { RowCounts } from '../tally/aggregate.js';
 import { parseEntry, type Batch } from './batcher.js';
-import type { HttpStats } from '../http/common.js';
+import type { HttpStats, RequestEntry } from '../http/common.js';
 
 // the main thread imports them anyway (the CLI checks patterns); reader threads load them on demand
 provide(patterns, callers);
@@ -35,6 +35,8 @@ interface ReadSink {
   takenOver?(n: number): void;
   /** a tree on a web server: what a batch's requests cost it */
   http?(stats: HttpStats): void;
+  /** and each of them (with keepRequests: a case file keeps them) */
+  requests?(entries: RequestEntry[]): void;
 }
 
 export interface Reader {
@@ -58,6 +60,8 @@ export interface ReaderOptions {
   sink: ReadSink;
   /** a web server's tree: the scan's shared connection slots (http/slots.ts) */
   httpSlots?: SharedArrayBuffer;
+  /** and every request kept (sink.requests) */
+  keepRequests?: boolean;
 }
 
 function deliver(reply: ScanReply, sink: ReadSink): void {
@@ -65,6 +69,7 @@ function deliver(reply: ScanReply, sink: ReadSink): void {
   if (reply.stored !== undefined) sink.stored?.(reply.stored);
   if (reply.takenOver) sink.takenOver?.(reply.takenOver);
   if (reply.http) sink.http?.(reply.http);
+  if (reply.requests) sink.requests?.(reply.requests);
   if ('rows' in reply) {
     for (const r of reply.rows) Counts.revive(r.counts);
     sink.rows(reply.rows);
@@ -103,6 +108,7 @@ class InlineReader implements Reader {
         keepPaths: opts.keepPaths,
         keepFacts: opts.keepFacts,
         ...(opts.httpSlots ? { httpSlots: opts.httpSlots } : {}),
+        ...(opts.keepRequests ? { keepRequests: true } : {}),
       } satisfies ScanJobData,
       0,
     );
@@ -163,6 +169,7 @@ class ThreadPoolReader implements Reader {
         keepPaths: opts.keepPaths,
         keepFacts: opts.keepFacts,
         ...(opts.httpSlots ? { httpSlots: opts.httpSlots } : {}),
+        ...(opts.keepRequests ? { keepRequests: true } : {}),
       } satisfies ScanJobData,
       resourceLimits: WORKER_LIMITS,
       stallMs,
