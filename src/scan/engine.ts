@@ -318,6 +318,7 @@ export class Scanner {
   private walkSink(batcher: Batcher): WalkSink {
     const mine = this.mine();
     return {
+      listed: () => batcher.flush(),
       file: (rel, sparse) => {
         if (!mine(rel)) return;
         this.found++;

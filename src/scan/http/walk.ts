@@ -184,6 +184,7 @@ export async function httpWalk(
         await waitForRoom();
       }
     }
+    sink.listed?.();
   };
 
   const worker = async (): Promise<void> => {

@@ -40,6 +40,11 @@ export interface WalkSink {
   special(rel: Buffer): void;
   /** a folder that could not be read */
   error(rel: Buffer, err: NodeJS.ErrnoException): void;
+  /**
+   * a folder's files all given (a web server's walk, after each listing): what was found may go to
+   * the readers now, not once a batch is full; another listing may take long (a server that drips)
+   */
+  listed?(): void;
 }
 
 /** How well the walk kept access times (see ScanResult.noatime). */
