@@ -536,3 +536,52 @@ describeWith(['nginx'], '--connections', () => {
     }
   }, 120_000);
 });
+
+describeWith(
+  ['nginx', 'sqlite3'],
+  'a case file of a web server whose listing gives sizes and times (nginx JSON)',
+  () => {
+    it('is resumed without a request for a file listed at the size and time it was read at; a changed one is read again', async () => {
+      const root = join(tempDir(), 'tree');
+      expect(spawnSync('cp', ['-R', tree, root]).status).toBe(0);
+      const server = await serve('nginx-json', root);
+      stops.push(() => server.stop());
+      try {
+        const out = tempDir();
+        const kase = join(out, 'c.case');
+        const run = (n: number): ReturnType<typeof runCli> =>
+          runCli([server.url, '--case', kase, '--csv', join(out, `${n}.csv`), '--tz', 'UTC']);
+        const reads = (n: number): number =>
+          Number(
+            String(
+              spawnSync('sqlite3', [
+                '-batch',
+                kase,
+                `SELECT count(*) FROM requests WHERE run = ${n} AND range IS NOT NULL`,
+              ]).stdout,
+            ),
+          );
+        expect(run(1).status).toBe(0);
+        const files = String(spawnSync('find', [root, '-type', 'f']).stdout)
+          .trim()
+          .split('\n').length;
+        const again = run(2);
+        expect(again.status, again.stderr).toBe(0);
+        expect(again.stderr).toContain(`--case: ${files.toLocaleString('en')} files taken over unchanged`);
+        expect(readFileSync(join(out, '2.csv'), 'utf8')).toBe(readFileSync(join(out, '1.csv'), 'utf8'));
+        expect(reads(1)).toBeGreaterThanOrEqual(files);
+        expect(reads(2)).toBe(0); // only the listings were asked for
+        // a recording touched on the server (a new time): that one is read again, the rest taken over
+        const one = readdirSync(join(root, 'itell-stor/2019/03/01'))[0]!;
+        utimesSync(join(root, 'itell-stor/2019/03/01', one), 1_600_000_000, 1_600_000_000);
+        const third = run(3);
+        expect(third.status, third.stderr).toBe(0);
+        expect(third.stderr).toContain(`--case: ${(files - 1).toLocaleString('en')} files taken over unchanged`);
+        expect(reads(3)).toBe(1);
+        expect(readFileSync(join(out, '3.csv'), 'utf8')).toBe(readFileSync(join(out, '1.csv'), 'utf8'));
+      } finally {
+        await server.stop();
+      }
+    }, 120_000);
+  },
+);

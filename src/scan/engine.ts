@@ -319,10 +319,20 @@ export class Scanner {
     const mine = this.mine();
     return {
       listed: () => batcher.flush(),
-      file: (rel, sparse) => {
+      file: (rel, sparse, listed) => {
         if (!mine(rel)) return;
         this.found++;
-        batcher.add(rel, sparse ? 's' : '', this.options.known?.take(rel));
+        const known = this.options.known?.take(rel);
+        // a web server's file an earlier run read, at the size and time its listing gives now: taken
+        // over without a request (over HTTP, knowing it unchanged otherwise costs the request itself)
+        if (listed && known !== undefined) {
+          const k = JSON.parse(known) as { bytes?: number; mtimeMs?: number };
+          if (k.bytes === listed.size && k.mtimeMs === listed.mtimeMs) {
+            batcher.add(rel, 'u', known);
+            return;
+          }
+        }
+        batcher.add(rel, sparse ? 's' : '', known);
       },
       // sent to the readers, who place it in its row (by folder or by pattern) like any file
       hardLink: (rel) => {

@@ -17,6 +17,15 @@ export interface ListedEntry {
   /** the name's bytes */
   name: Buffer;
   dir: boolean;
+  /** a file's size and modification time (ms, whole seconds), where the listing gives both exactly */
+  listed?: { size: number; mtimeMs: number };
+}
+
+/** a size and a time that a listing gave as they are (a whole number of bytes, a readable date) */
+function exact(size: unknown, mtime: unknown): { size: number; mtimeMs: number } | undefined {
+  const n = typeof size === 'number' ? size : typeof size === 'string' && /^\d+$/.test(size) ? Number(size) : NaN;
+  const t = typeof mtime === 'string' ? Date.parse(mtime) : NaN;
+  return Number.isSafeInteger(n) && n >= 0 && Number.isFinite(t) ? { size: n, mtimeMs: t } : undefined;
 }
 
 /** the listing format, from the Content-Type (what nginx's autoindex_format sets) */
@@ -35,22 +44,25 @@ export function parseListing(body: Buffer, contentType: string | undefined, fold
   const format = formatOf(contentType);
   const text = body.toString('latin1');
   const byName = new Map<string, ListedEntry>();
-  const add = (name: Buffer, dir: boolean): void => {
+  const add = (name: Buffer, dir: boolean, listed?: ListedEntry['listed']): void => {
     if (!name.length || name.includes(0x2f) || name.includes(0)) return;
     const s = name.toString('latin1');
     if (s === '.' || s === '..') return;
     const had = byName.get(s);
-    if (!had) byName.set(s, { name, dir });
-    else if (dir) had.dir = true;
+    if (!had) byName.set(s, { name, dir, ...(listed && !dir ? { listed } : {}) });
+    else if (dir) {
+      had.dir = true;
+      delete had.listed;
+    }
   };
   if (format === 'json') {
     const list = JSON.parse(text) as unknown;
     if (!Array.isArray(list)) throw new Error('a JSON listing that is not an array');
-    for (const e of list as { name?: unknown; type?: unknown }[]) {
+    for (const e of list as { name?: unknown; type?: unknown; size?: unknown; mtime?: unknown }[]) {
       if (typeof e.name !== 'string') continue;
       // (latin1 in, latin1 out: the name's bytes as the server wrote them)
       if (e.type === 'directory') add(Buffer.from(e.name, 'latin1'), true);
-      else if (e.type === 'file') add(Buffer.from(e.name, 'latin1'), false);
+      else if (e.type === 'file') add(Buffer.from(e.name, 'latin1'), false, exact(e.size, e.mtime));
     }
     return [...byName.values()];
   }
@@ -58,16 +70,17 @@ export function parseListing(body: Buffer, contentType: string | undefined, fold
     // nginx: <list><directory mtime="…">name</directory><file mtime="…" size="…">name</file></list>
     let open: 'directory' | 'file' | undefined;
     let name = '';
+    let listed: ListedEntry['listed'];
     const parser = new Parser(
       {
-        onopentag(tag) {
-          if (tag === 'directory' || tag === 'file') [open, name] = [tag, ''];
+        onopentag(tag, attrs) {
+          if (tag === 'directory' || tag === 'file') [open, name, listed] = [tag, '', exact(attrs.size, attrs.mtime)];
         },
         ontext(t) {
           if (open) name += t;
         },
         onclosetag(tag) {
-          if (open && tag === open) add(Buffer.from(name, 'latin1'), open === 'directory');
+          if (open && tag === open) add(Buffer.from(name, 'latin1'), open === 'directory', listed);
           open = undefined;
         },
       },

@@ -178,7 +178,7 @@ export async function httpWalk(
         stack.push({ text: child, depth, above: here });
         continue;
       }
-      sink.file(child, false);
+      sink.file(child, false, e.listed);
       if (++sinceYield >= every) {
         sinceYield = 0;
         await waitForRoom();

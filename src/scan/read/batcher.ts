@@ -2,7 +2,8 @@
  * Groups the walk's files into batches: one message to a reader thread carries a batch, not a file.
  * Paths are carried as latin1 strings of their raw bytes (lossless, and cheap to send); what the walk
  * learnt of a file rides after a NUL (a path holds none): 's' sparse, 'h' another name of a file
- * already counted (a hard link: not read again, only counted as one); and after a second NUL, what an
+ * already counted (a hard link: not read again, only counted as one), 'u' a web server's file whose
+ * listing gave the size and time an earlier run read it at (taken over unread); and after a second NUL, what an
  * earlier run of the case file found in it (JSON of its FileFacts), for the reader to take over when
  * the file is unchanged (resume).
  */
@@ -25,7 +26,7 @@ export const HTTP_BATCH_SIZE = 16;
  */
 const BATCH_BYTES = 256 << 10;
 
-export type EntryFlag = '' | 's' | 'h';
+export type EntryFlag = '' | 's' | 'h' | 'u';
 
 export interface Entry {
   rel: Buffer;
@@ -33,6 +34,8 @@ export interface Entry {
   hardLink: boolean;
   /** what an earlier run found in it (resume): taken over when the file is unchanged (job.ts) */
   known?: FileFacts;
+  /** a web server's file whose listing says it is unchanged since `known` was read ('u') */
+  listedUnchanged?: boolean;
 }
 
 /** A batch entry read back. */
@@ -43,6 +46,7 @@ export function parseEntry(item: string): Entry {
   const nul2 = item.indexOf('\0', nul + 1);
   const flags = nul2 < 0 ? item.slice(nul + 1) : item.slice(nul + 1, nul2);
   const e: Entry = { rel, sparse: flags.includes('s'), hardLink: flags.includes('h') };
+  if (flags.includes('u')) e.listedUnchanged = true;
   if (nul2 >= 0) e.known = JSON.parse(item.slice(nul2 + 1)) as FileFacts;
   return e;
 }

@@ -42,7 +42,8 @@ export function ioThreadsOf(config: ScanConfig): number {
 /** a web server's batches whose heads were asked for as they arrived (ScanJob.early), until read */
 const early = new Map<Batch, Promise<void>>();
 /** the files of a batch read over HTTP (another name of a file read once is not) */
-const remoteRels = (entries: Entry[]): Buffer[] => entries.filter((e) => !e.hardLink).map((e) => e.rel);
+const remoteRels = (entries: Entry[]): Buffer[] =>
+  entries.filter((e) => !e.hardLink && !(e.known && e.listedUnchanged)).map((e) => e.rel);
 
 async function readBatch(
   batch: Batch,
@@ -174,9 +175,11 @@ function jobFor(
   let takenOver = 0;
   /** one file: taken over from an earlier run when it is the file that run read, else read */
   const one = (e: Entry, opened: HeadRead | undefined): Promise<FileRecord> | FileRecord => {
-    // (a file on a web server is read again: knowing it unchanged would cost a request anyway)
-    if (e.known && !remote && unchanged(ctx.rootBytes, e.rel, e.known)) {
+    // (a file on a web server: unchanged only where its listing gave the size and time it was read at)
+    if (e.known && (remote ? e.listedUnchanged : unchanged(ctx.rootBytes, e.rel, e.known))) {
       takenOver++;
+      // (its mtime is the server's Last-Modified, and dates it as such, as when it was read)
+      if (remote && e.known.mtimeMs > 0) e.known.lastModified = true;
       return placeRecord(ctx, e.rel, e.known, e);
     }
     return processFile(ctx, e.rel, e, opened);

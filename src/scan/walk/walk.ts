@@ -24,12 +24,19 @@ import { EntryType, listFolder, nativeListing, prefetchFolders, StatFlag } from 
 import { keyName } from '../place/names.js';
 import { inShard, shardKey, type Shard } from '../place/shard.js';
 
+/** What a web server's listing says of a file, where it says it exactly (nginx's JSON and XML). */
+interface Listed {
+  size: number;
+  /** its modification time, whole seconds, in ms */
+  mtimeMs: number;
+}
+
 export interface WalkSink {
   /**
    * a regular file; rel is its path below the root ('/'-separated bytes, as a latin1 string: one
    * char per byte, what the batches carry); sparse: fewer blocks than its size
    */
-  file(rel: string, sparse: boolean): void;
+  file(rel: string, sparse: boolean, listed?: Listed): void;
   /** another name of a file already given to file() (same device and inode): not to be read again */
   hardLink(rel: string): void;
   /** a folder at depth (1 = directly below the root) */
