@@ -155,7 +155,12 @@ export async function benchHttp(o: HttpBenchOptions): Promise<number> {
       for (const mode of order) {
         if (mode === 'floor') {
           const r = spawnSync(process.execPath, [FLOOR, url, String(o.connections), asks], { encoding: 'utf8' });
-          const f = JSON.parse(r.stdout || '{}') as { ms?: number; failed?: number; statuses?: object };
+          const f = JSON.parse(r.stdout || '{}') as {
+            ms?: number;
+            failed?: number;
+            retries?: number;
+            statuses?: object;
+          };
           if (r.status !== 0 || f.ms === undefined || f.failed) {
             failed++;
             line.push(`floor FAILED (${r.status}, ${f.failed} requests unanswered) ${r.stderr.slice(-300)}`);
@@ -163,7 +168,7 @@ export async function benchHttp(o: HttpBenchOptions): Promise<number> {
           }
           floors.push(f.ms);
           line.push(
-            `floor ${fmt((o.files / f.ms) * 1000)} files/s (${(f.ms / 1000).toFixed(1)} s; statuses ${JSON.stringify(f.statuses)})`,
+            `floor ${fmt((o.files / f.ms) * 1000)} files/s (${(f.ms / 1000).toFixed(1)} s; statuses ${JSON.stringify(f.statuses)}, ${f.retries} sent again)`,
           );
         } else {
           const s = await scanOf(url, 'timed');
