@@ -1,5 +1,6 @@
 /**
- * The one HTTP client of a scan of a web server (undici: keep-alive pools): bounded connections, a
+ * The one HTTP client of a scan of a web server (undici: a keep-alive Client per connection, each on
+ * a slot of the scan's shared connections, slots.ts): connections bounded for the whole scan, a
  * timeout per request, retries with backoff for transient failures (429 and 503 after their
  * Retry-After), bodies read only as far as wanted (a server that ignores Range is cut off there, its
  * connection dropped, and counted), and what it cost the server counted (HttpStats). The walk has one
