@@ -35,16 +35,19 @@ export function ioThreadsOf(config: ScanConfig): number {
   return Math.max(1, Math.ceil((config.ioDepth ?? IO_DEPTH) / Math.max(1, config.threads)));
 }
 
+/** a web server's batches whose heads were asked for as they arrived (ScanJob.early), until read */
+const early = new Map<Batch, Promise<void>>();
+/**
+ * the files of a batch read over HTTP: not another name of a file read once, nor a file its listing
+ * showed unchanged since an earlier run read it (taken over)
+ */
+const remoteRels = (entries: Entry[]): Buffer[] =>
+  entries.filter((e) => !e.hardLink && !(e.known && e.listedUnchanged)).map((e) => e.rel);
+
 /**
  * A batch's entries, and the heads of the files to read (hard links are not read), in one go: from
  * the disk (heads), or over HTTP (remote: fetched into it, then probed from there).
  */
-/** a web server's batches whose heads were asked for as they arrived (ScanJob.early), until read */
-const early = new Map<Batch, Promise<void>>();
-/** the files of a batch read over HTTP (another name of a file read once is not) */
-const remoteRels = (entries: Entry[]): Buffer[] =>
-  entries.filter((e) => !e.hardLink && !(e.known && e.listedUnchanged)).map((e) => e.rel);
-
 async function readBatch(
   batch: Batch,
   heads: BatchHeads | undefined,
