@@ -152,7 +152,9 @@ export class RemoteFiles {
       retries: now.retries - this.last.retries,
     };
     this.last = now;
-    return d.requests ? d : undefined;
+    // (bytes may come without a request: one counted at its start by an earlier call, still arriving
+    // then, as a batch's heads asked for ahead are; dropping such a delta lost them from the method)
+    return d.requests || d.bytes || d.rangeIgnored || d.dropped || d.retries ? d : undefined;
   }
 
   close(): void {
