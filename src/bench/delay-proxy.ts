@@ -27,8 +27,23 @@ function delayed(from: Socket, to: Socket): void {
 let open = 0;
 let most = 0;
 const server = createServer((down) => {
-  if (++open > most) process.stdout.write(`connections ${(most = open)}\n`);
-  down.once('close', () => open--);
+  // A connection counts as gone once its client has closed it (its FIN, a reset) and as open only
+  // after this turn's other I/O: a client that closes one connection and then opens another sends
+  // the FIN first, but a busy proxy can take both in one turn, and counting the new one before the
+  // old one's end (or waiting for 'close', emitted later still) saw one connection too many.
+  let counted = false;
+  let gone = false;
+  const leave = (): void => {
+    if (gone) return;
+    gone = true;
+    if (counted) open--;
+  };
+  for (const e of ['end', 'error', 'close'] as const) down.once(e, leave);
+  setImmediate(() => {
+    if (gone) return;
+    counted = true;
+    if (++open > most) process.stdout.write(`connections ${(most = open)}\n`);
+  });
   const up = connect(targetPort, '127.0.0.1');
   down.setNoDelay(true);
   up.setNoDelay(true);
