@@ -863,6 +863,86 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
   );
 
   itWith(
+    ['ffmpeg', ffmpegEncoder('truehd'), ffmpegEncoder('mlp')],
+    'MKA/TrueHD and MLP: access units count only after a major sync whose CRC holds, each with its check nibble (attack round 14a)',
+    async () => {
+      for (const [name, codec, rate] of [
+        ['truehd', 'truehd', '48000'],
+        ['truehd44', 'truehd', '44100'],
+        ['mlp', 'mlp', '48000'],
+      ] as const) {
+        const real = liveOf(5, `mlp-${name}.mka`, '-ar', rate, '-ac', '2', '-c:a', codec, '-strict', '-2');
+        expectNear(await probe(real), decoded(real), 0.03);
+        // 2,000 blocks of 300 units of 4 bytes each, lengths right, no major sync, 2 s apart: 500 s counted
+        // before (2.4 MB), ffmpeg decoding none of them (its parameters never seen in them)
+        const units = Buffer.alloc(1200);
+        for (let p = 0; p < units.length; p += 4) units.writeUInt16BE(0xf002, p);
+        const junk = appended(
+          real,
+          `mlp-${name}-units.mka`,
+          Array.from({ length: 2000 }, (_, i): [number, Buffer] => [6_000 + i * 2_000, units]),
+        );
+        const pj = await probe(junk);
+        expect(pj.seconds!, name).toBeLessThanOrEqual(decoded(junk) + 0.05);
+        expect(decoded(junk), name).toBeLessThan(decoded(real) + 0.1);
+        // every major sync's CRC broken: no unit is decoded (ffmpeg: "major sync info header checksum error")
+        const b = Buffer.from(readFileSync(real));
+        const sync = Buffer.from([0xf8, 0x72, 0x6f, name === 'mlp' ? 0xbb : 0xba]);
+        let syncs = 0;
+        for (let at = b.indexOf(sync); at >= 0; at = b.indexOf(sync, at + 4), syncs++) b[at + 20]! ^= 0x55;
+        expect(syncs).toBeGreaterThan(5);
+        const broken = put(dir, `mlp-${name}-crc.mka`, b);
+        expect(decoded(broken), name).toBe(0);
+        const pb = await probe(broken);
+        expect(pb.seconds ?? 0, name).toBe(0);
+        // the bare stream's first 16 units (a major sync's and 15 more) appended as 100 blocks, 2 s apart:
+        // counted as ffmpeg decodes them; with the check nibble off in the second unit of each, ffmpeg
+        // decodes the first alone (a failed check drops the parameters until the next major sync)
+        const bare = join(dir, `mlp-${name}.raw`);
+        ffmpeg(
+          '-f',
+          'lavfi',
+          '-i',
+          'sine=f=440:r=8000:d=1',
+          '-ar',
+          rate,
+          '-ac',
+          '2',
+          '-c:a',
+          codec,
+          '-strict',
+          '-2',
+          '-f',
+          codec,
+          bare,
+        );
+        const raw = readFileSync(bare);
+        const ends: number[] = [];
+        for (let p = 0; ends.length < 16; p = ends[ends.length - 1]!)
+          ends.push(p + (((raw[p]! & 0x0f) << 8) | raw[p + 1]!) * 2);
+        expect(raw.readUInt32BE(4)).toBe(sync.readUInt32BE(0));
+        const good = raw.subarray(0, ends[15]);
+        const bad = Buffer.from(good);
+        bad[ends[0]!]! ^= 0x10;
+        for (const [what, block] of [
+          ['good', good],
+          ['nibble', bad],
+        ] as const) {
+          const path = appended(
+            real,
+            `mlp-${name}-${what}.mka`,
+            Array.from({ length: 100 }, (_, i): [number, Buffer] => [6_000 + i * 2_000, block]),
+          );
+          const p = await probe(path);
+          expect(p.seconds!, `${name} ${what}`).toBeLessThanOrEqual(decoded(path) + 0.05);
+          expect(p.seconds!, `${name} ${what}`).toBeGreaterThanOrEqual(decoded(path) - 0.05);
+          if (what === 'nibble') expect(decoded(path)).toBeLessThan(decoded(real) + 100 * (2 / 1200));
+        }
+      }
+    },
+  );
+
+  itWith(
     ['ffmpeg', ffmpegEncoder('libopus')],
     'WebM/Opus: a forged TimecodeScale (its Duration and blocks 16.8x) counts the audio the packets hold',
     async () => {

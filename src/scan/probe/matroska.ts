@@ -11,6 +11,7 @@ import type { Work } from './work.js';
 import { frameAt, frameSeconds } from './mp3.js';
 import { frameHead } from './flac.js';
 import { checkedFrameAt as ac3Frame } from './ac3.js';
+import { MlpUnits } from './mlp.js';
 
 const ID = {
   Segment: 0x18538067,
@@ -118,6 +119,8 @@ interface Track {
   vorbisLong?: number;
   /** ALAC: the samples of a frame (its ALACSpecificConfig), the most a packet holds */
   alacFrame?: number;
+  /** TrueHD and MLP: the units checked in stream order (mlp.ts) */
+  mlp?: MlpUnits;
   /** A_MS/ACM: its WAVEFORMATEX's bytes a second when the format fixes it (PCM, float, G.711, ADPCM, GSM, G.726, G.722, WMA 1/2 without the bit reservoir) */
   acmPcmBytesPerSecond?: number;
   defaultNs?: number;
@@ -199,6 +202,7 @@ function readTracks(b: Buffer, t: El): Track[] {
         }
       }
     }
+    if (tr.codec === 'A_TRUEHD' || tr.codec === 'A_MLP') tr.mlp = new MlpUnits(tr.codec === 'A_MLP');
     out.push(tr);
   }
   return out;
@@ -365,20 +369,11 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
     return (Math.min(frame, bits / (track.channels || 1)) / track.rate) * 1e9;
   }
   // TrueHD and MLP: access units of 1/1,200 s each (40 samples at 48 kHz, 1/1,102.5 s at 44.1 kHz's
-  // family), each its 12-bit length in 16-bit words walked; one under 4 bytes or past the packet is
-  // none (ffmpeg's decoder refuses it)
-  if (track.codec === 'A_TRUEHD' || track.codec === 'A_MLP') {
-    const stop = Math.min(end, b.length);
+  // family), each its 12-bit length in 16-bit words walked and checked as a decoder checks it (mlp.ts):
+  // none counts before a major sync whose CRC holds
+  if (track.mlp) {
     const unit = (track.rate ?? 48000) % 11025 === 0 ? 1 / 1102.5 : 1 / 1200;
-    let p = data;
-    let n = 0;
-    while (p + 4 <= stop) {
-      const len = (((b[p]! & 0x0f) << 8) | b[p + 1]!) * 2;
-      if (len < 4 || p + len > stop) break;
-      p += len;
-      n++;
-    }
-    return n * unit * 1e9;
+    return track.mlp.count(b, data, Math.min(end, b.length)) * unit * 1e9;
   }
   // FLAC: a frame a block, its header's block size (its CRC-8 checked: a decoder drops a bad one)
   if (track.codec === 'A_FLAC') {
@@ -679,6 +674,8 @@ function packetAudio(src: FileSource, h: Held): number {
   const untold = new Steps();
   let prev: { t: number; untold: boolean } | undefined;
   const reads = readsPackets(h.track);
+  // a stream's units are checked in order from its first (mlp.ts)
+  h.track.mlp?.reset();
   let bigRead = 0;
   const at = (q: number): void => {
     src.work.tick(steps);
