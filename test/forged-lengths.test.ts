@@ -789,6 +789,87 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
   );
 
   itWith(
+    ['ffmpeg', ffmpegEncoder('alac')],
+    'MKA/ALAC: each packet walked as a decoder walks it; junk packets, of any frame length, hold what ffmpeg decodes of them (attack round 14a)',
+    async () => {
+      for (const [name, args] of [
+        ['mono', ['-ac', '1']],
+        ['stereo', ['-ac', '2']],
+        ['24', ['-ac', '2', '-sample_fmt', 's32p']],
+      ] as const) {
+        const real = liveOf(10, `alac-${name}.mka`, ...args, '-c:a', 'alac');
+        // (a live file's last block is counted whole: its partial frame's end, a frame at most, is not read)
+        const over = (await probe(real)).seconds! - decoded(real);
+        expect(over).toBeGreaterThanOrEqual(-0.01);
+        expect(over).toBeLessThan(0.52);
+        // 400 blocks of junk 2 s apart, 1 to 400 bytes (seeded): ffmpeg decodes a few of them as frames
+        // (ALAC has no checksum); the walk counts exactly those. Counted by the frame length before:
+        // 4,096 samples each past 16 bytes
+        let seed = 7;
+        const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+        const blocks = Array.from({ length: 400 }, (_, i): [number, Buffer] => {
+          const junk = Buffer.alloc(1 + Math.floor(rnd() * 400));
+          for (let k = 0; k < junk.length; k++) junk[k] = Math.floor(rnd() * 256);
+          // half of them start as a real frame's header does (an SCE or CPE, no partial count)
+          if (i % 2) junk[0] = name === 'mono' ? 0x00 : 0x20;
+          return [12_000 + i * 2_000, junk];
+        });
+        const junk = appended(real, `alac-${name}-junk.mka`, blocks);
+        const p = await probe(junk);
+        // (counted by its packets: every block's audio, the last one's too)
+        expect(p.error, name).toMatch(/counted the audio its packets hold/);
+        expect(p.seconds!, name).toBeLessThanOrEqual(decoded(junk) + 0.01);
+        expect(p.seconds!, name).toBeGreaterThanOrEqual(decoded(junk) - 0.01);
+      }
+      // a config of 65,536-sample frames and 10,000 blocks of 36 bytes: 6.8 h from 356 KB before
+      const real = liveOf(10, 'alac-64k.mka', '-ac', '1', '-c:a', 'alac');
+      const b = Buffer.from(readFileSync(real));
+      const at = b.indexOf(Buffer.from([0, 0, 0x10, 0, 0]));
+      expect(at).toBeGreaterThan(0);
+      b.writeUInt32BE(65536, at);
+      const big = join(dir, 'alac-64k-cfg.mka');
+      writeFileSync(big, b);
+      const junk = Buffer.alloc(36, 0x5a);
+      junk[0] = 0x00;
+      const forged = appended(
+        big,
+        'alac-64k-junk.mka',
+        Array.from({ length: 2000 }, (_, i): [number, Buffer] => [12_000 + i * 2_000, junk]),
+      );
+      const p = await probe(forged);
+      expect(p.seconds!).toBeLessThanOrEqual(decoded(forged) + 0.52);
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('alac')],
+    'M4A and CAF/ALAC: samples of junk hold what ffmpeg decodes of them (attack round 14a)',
+    async () => {
+      for (const [name, ext] of [
+        ['m4a', 'm4a'],
+        ['caf', 'caf'],
+      ] as const) {
+        const real = made(`alac-junk.${ext}`, '-ac', '1', '-c:a', 'alac');
+        expectNear(await probe(real), decoded(real), 0.01);
+        // every byte of the audio data after its first 200 replaced by junk (seeded), sizes kept:
+        // counted whole before (ALAC has no checksum), ffmpeg decoding a few of the packets
+        const b = Buffer.from(readFileSync(real));
+        const at = b.indexOf(ext === 'm4a' ? 'mdat' : 'data', 12, 'latin1') + 8;
+        let seed = 11;
+        for (let k = at + 200; k < at + 200 + 40_000 && k < b.length; k++) {
+          seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+          b[k] = seed >>> 24;
+        }
+        const junk = put(dir, `alac-junk-forged.${ext}`, b);
+        expect(decoded(junk), name).toBeLessThan(decoded(real) / 2);
+        const p = await probe(junk);
+        expect(p.seconds ?? 0, name).toBeLessThanOrEqual(decoded(junk) + 0.01);
+        expect(p.seconds ?? 0, name).toBeGreaterThanOrEqual(decoded(junk) - 0.01);
+      }
+    },
+  );
+
+  itWith(
     ['ffmpeg'],
     'MKA with µ-law, ADPCM, GSM, G.726 or G.722 in A_MS/ACM: blocks 2 s apart count their bytes at the WAVEFORMATEX rate (attack rounds 8, 9)',
     async () => {

@@ -5,6 +5,7 @@
  * present: CAF's packet size or packet table, WavPack's last block in the tail (block index + block
  * samples), TTA's and Monkey's seek tables (frames whose bytes are all in the file).
  */
+import { alacConfig, alacPacketSamples, type AlacConfig } from './alac.js';
 import { bytesAt } from './bytes.js';
 import type { FileSource, ProbeResult } from './types.js';
 
@@ -53,6 +54,8 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
     | { rate: number; format: string; bytesPerPacket: number; framesPerPacket: number; channels: number; bits: number }
     | undefined;
   let pakt: Buffer | undefined;
+  /** the magic cookie (ALAC's config) */
+  let kuki: Buffer | undefined;
   /** the data chunk, when its packets are of variable size and the table may still follow it */
   let data: { start: number; declared: number } | undefined;
   for (let p = 8, n = 0; n < 64 && p + 12 <= src.size; n++) {
@@ -74,6 +77,8 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
       };
     } else if (type === 'pakt' && size >= 24 && size <= MAX_TABLE) {
       pakt = bytesAt(src, body, size);
+    } else if (type === 'kuki' && size >= 24 && size <= 4096) {
+      kuki = bytesAt(src, body, size);
     } else if (type === 'data' && !data) {
       if (!desc) return undefined;
       data = { start: body + 4, declared: size < 0 ? Infinity : size - 4 }; // (after the edit count)
@@ -131,6 +136,9 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
     lastSize = v;
   }
   let frames = count >= packets ? valid : Math.max(0, count * desc.framesPerPacket - priming);
+  // ALAC: each packet walked as a decoder walks it (alac.ts): junk packets hold nothing (no checksum)
+  const cfg = desc.format === 'alac' && kuki ? alacConfig(kuki, alacCookieAt(kuki), kuki.length) : undefined;
+  if (cfg) frames = Math.min(frames, alacWalk(src, pakt, start, count, cfg));
   // ffmpeg's writer gives every ALAC packet the full frame count; a short last packet says its own
   // count in its header (the "partial frame" bit and 32 bits after it): 5.12 s were 4.98
   if (count >= packets && count > 0 && desc.format === 'alac') {
@@ -138,6 +146,37 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
     if (last !== undefined) frames = Math.min(frames, (count - 1) * desc.framesPerPacket + last - Math.max(0, priming));
   }
   return done(frames, count >= packets ? undefined : valid, desc.rate, base, 'packet');
+}
+
+/** Where a CAF's ALAC cookie holds its ALACSpecificConfig: after 'frma' and 'alac' atoms (older writers), an 'alac' atom, or at 0. */
+function alacCookieAt(k: Buffer): number {
+  if (k.toString('latin1', 4, 12) === 'frmaalac') return 24;
+  return k.toString('latin1', 4, 8) === 'alac' ? 12 : 0;
+}
+
+/** The samples the first `count` packets of the table decode to, each walked (alac.ts), read a window at a time. */
+function alacWalk(src: FileSource, pakt: Buffer, start: number, count: number, cfg: AlacConfig): number {
+  const WINDOW = 1024 * 1024;
+  let win: Buffer = Buffer.alloc(0);
+  let winAt = start;
+  let off = start;
+  let samples = 0;
+  for (let i = 0, q = 24; i < count && q < pakt.length; i++) {
+    let v = 0;
+    while (q < pakt.length) {
+      const b = pakt[q++]!;
+      v = v * 128 + (b & 0x7f);
+      if (!(b & 0x80)) break;
+    }
+    if (off + v > winAt + win.length) {
+      winAt = off;
+      win = src.read(off, Math.max(v, WINDOW));
+    }
+    src.work.tick(1 + (v >> 12));
+    samples += alacPacketSamples(win, off - winAt, off - winAt + v, cfg);
+    off += v;
+  }
+  return samples;
 }
 
 /** An ALAC frame's own sample count, when its header carries one (a partial frame); 3 + 4 + 12 bits, then the flag. */

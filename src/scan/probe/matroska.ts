@@ -12,6 +12,7 @@ import { frameAt, frameSeconds } from './mp3.js';
 import { frameHead } from './flac.js';
 import { checkedFrameAt as ac3Frame } from './ac3.js';
 import { MlpUnits } from './mlp.js';
+import { alacConfig, alacPacketSamples, type AlacConfig } from './alac.js';
 
 const ID = {
   Segment: 0x18538067,
@@ -119,6 +120,8 @@ interface Track {
   vorbisLong?: number;
   /** ALAC: the samples of a frame (its ALACSpecificConfig), the most a packet holds */
   alacFrame?: number;
+  /** ALAC: its whole ALACSpecificConfig, to walk each packet (alac.ts) */
+  alac?: AlacConfig;
   /** TrueHD and MLP: the units checked in stream order (mlp.ts) */
   mlp?: MlpUnits;
   /** A_MS/ACM: its WAVEFORMATEX's bytes a second when the format fixes it (PCM, float, G.711, ADPCM, GSM, G.726, G.722, WMA 1/2 without the bit reservoir) */
@@ -157,6 +160,7 @@ function readTracks(b: Buffer, t: El): Track[] {
         // ALAC's ALACSpecificConfig (its frameLength first), bare or in an 'alac' atom as ffmpeg writes it
         const cfg = b.toString('latin1', c.data + 4, c.data + 8) === 'alac' ? c.data + 12 : c.data;
         if (cfg + 4 <= Math.min(c.end, b.length)) tr.alacFrame = b.readUInt32BE(cfg);
+        if (tr.codec === 'A_ALAC') tr.alac = alacConfig(b, cfg, c.end);
         // ACM's WAVEFORMATEX: tag, channels, rate, byte rate, block align, bits a sample (as ffmpeg reads it)
         if (c.data + 16 <= Math.min(c.end, b.length)) {
           const tag = b.readUInt16LE(c.data);
@@ -300,12 +304,13 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
     }
     return s * 1e9;
   }
-  // ALAC: a packet is a frame of the frameLength its config gives (4,096 by default), or, when its
-  // header's partial-frame bit is set (bit 19, after the element tag, instance and 12 unused bits),
-  // the 32-bit count at bit 23, at most that. A frame's header, predictors and a run of zeros take
-  // 19 bytes for a silent mono frame (32 stereo; ffmpeg's encoder): a packet under 8 + 8 a channel is
-  // no frame (8 bytes of junk counted 4,096 samples each, ffmpeg decoding none; attack round 7)
+  // ALAC: a packet is a frame, walked as a decoder walks it (alac.ts): its samples, or none when a
+  // decoder refuses it (junk packets of a 65,536-sample frame length counted 6.8 h from 356 KB;
+  // attack round 14a). A packet read only in part (a block past packetAudio's budget) is counted as
+  // before: its config's frame length, or a partial frame's count, none under 8 + 8 bytes a channel
   if (track.codec === 'A_ALAC' && track.alacFrame && track.alacFrame <= 65536) {
+    const rate = Math.max(track.rate ?? 0, 4000);
+    if (track.alac && end <= b.length) return (alacPacketSamples(b, data, end, track.alac) / rate) * 1e9;
     if (end - data < 8 + 8 * (track.channels || 1)) return 0;
     let n = track.alacFrame;
     const bit = (i: number): number => (b[data + (i >> 3)]! >> (7 - (i & 7))) & 1;
@@ -314,7 +319,7 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
       for (let i = 23; i < 55; i++) count = count * 2 + bit(i);
       n = Math.min(n, count);
     }
-    return (n / Math.max(track.rate ?? 0, 4000)) * 1e9;
+    return (n / rate) * 1e9;
   }
   // DTS: its core frames' samples (blocks of 32 at the header's rate), each header walked; a frame
   // must fit its packet and be one a decoder takes (at least 6 blocks, 96 bytes). A DTS-HD packet's

@@ -3,6 +3,7 @@
  * which for AAC includes the encoder's priming samples (1024 at 16 kHz = 64 ms, over the 50 ms we
  * allow); players and ffprobe honour the edit list (elst), and so does this.
  */
+import { alacConfig, alacPacketSamples } from './alac.js';
 import { checkedFrameAt as ac3Frame } from './ac3.js';
 import { amrCounter } from './amr.js';
 import { frameHead } from './flac.js';
@@ -498,6 +499,22 @@ function reader(moov: Buffer, e: number, end: number, out: Mp4Audio, oti: number
       },
       most: () => 1536 / 32000,
     };
+  // ALAC: a sample is a frame, walked as a decoder walks it with its magic cookie's config (alac.ts):
+  // junk samples hold nothing (no checksum in ALAC); a sample past the read budget, its frame length
+  if (fourcc === 'alac') {
+    const cookie = moov.indexOf('alac', e + 36, 'latin1');
+    const cfg = cookie > 0 && cookie < end ? alacConfig(moov, cookie + 8, end) : undefined;
+    if (cfg)
+      return {
+        name: 'ALAC frames hold (walked)',
+        reads: true,
+        held: (src, at, size) => {
+          const { buf, p, end: stop } = packetBytes(src, at, size);
+          return (stop - p < size ? cfg.frameLength : alacPacketSamples(buf, p, stop, cfg)) / rate;
+        },
+        most: () => cfg.frameLength / rate,
+      };
+  }
   // IMA4 (QuickTime's IMA ADPCM): 34 bytes a channel hold 64 samples; a sample of QuickTime's own
   // files (a size of 1, the samples being frames) holds at least a frame
   if (fourcc === 'ima4') {
