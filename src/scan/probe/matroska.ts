@@ -13,6 +13,7 @@ import { frameHead } from './flac.js';
 import { checkedFrameAt as ac3Frame } from './ac3.js';
 import { MlpUnits } from './mlp.js';
 import { alacConfig, alacPacketSamples, type AlacConfig } from './alac.js';
+import { aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
 
 const ID = {
   Segment: 0x18538067,
@@ -122,6 +123,8 @@ interface Track {
   alacFrame?: number;
   /** ALAC: its whole ALACSpecificConfig, to walk each packet (alac.ts) */
   alac?: AlacConfig;
+  /** AAC-LC: its AudioSpecificConfig, to check each frame (aac.ts) */
+  aac?: AacConfig;
   /** TrueHD and MLP: the units checked in stream order (mlp.ts) */
   mlp?: MlpUnits;
   /** A_MS/ACM: its WAVEFORMATEX's bytes a second when the format fixes it (PCM, float, G.711, ADPCM, GSM, G.726, G.722, WMA 1/2 without the bit reservoir) */
@@ -161,6 +164,7 @@ function readTracks(b: Buffer, t: El): Track[] {
         const cfg = b.toString('latin1', c.data + 4, c.data + 8) === 'alac' ? c.data + 12 : c.data;
         if (cfg + 4 <= Math.min(c.end, b.length)) tr.alacFrame = b.readUInt32BE(cfg);
         if (tr.codec === 'A_ALAC') tr.alac = alacConfig(b, cfg, c.end);
+        if (tr.codec.startsWith('A_AAC')) tr.aac = aacConfig(b, c.data, c.end);
         // ACM's WAVEFORMATEX: tag, channels, rate, byte rate, block align, bits a sample (as ffmpeg reads it)
         if (c.data + 16 <= Math.min(c.end, b.length)) {
           const tag = b.readUInt16LE(c.data);
@@ -385,8 +389,14 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
     const h = frameHead(b, data, 0);
     return h ? (h.blockSize / Math.max(h.rate ?? track.rate ?? 0, 4000)) * 1e9 : 0;
   }
-  // AAC: 1,024 samples a frame at the core rate; a muxer may write HE-AAC's doubled output rate, so
-  // 2,048 (the most a frame can be at the rate given): a forged timeline is then counted at most 2x
+  // AAC without a config: 1,024 samples a frame at the core rate; a muxer may write HE-AAC's doubled
+  // output rate, so 2,048 (the most a frame can be at the rate given): a forged timeline is then counted at most 2x
+  // AAC-LC with its AudioSpecificConfig: a frame is 1,024 (or 960) samples at the core's rate, with
+  // SBR or without, and one a decoder refuses holds nothing (aac.ts)
+  if (track.aac && track.codec.startsWith('A_AAC')) {
+    if (end <= b.length && !aacFrameHolds(b, data, end, track.aac)) return 0;
+    return (track.aac.frame / track.aac.rate) * 1e9;
+  }
   if (track.codec.startsWith('A_AAC') && track.rate && track.rate >= 4000) return (2048 / track.rate) * 1e9;
   // Vorbis: a packet yields at most half the long block (the modes' block flags are not read here), so
   // this is an upper bound, of the audio a file of long blocks holds; 4,000 Hz as for PCM below
