@@ -10,7 +10,7 @@
  * half-way leaves a run that never finished, which no report takes unless asked for it by number.
  */
 import { hostname } from 'node:os';
-import { statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { CaseError, damaged, openCase, type Db } from './db.js';
 import { runs, treeOf, type RunRow } from './store.js';
 import { FILE_COLUMNS, REQUEST_COLUMNS } from './schema.js';
@@ -223,7 +223,11 @@ export async function mergeCases(
   // a signal while the shards were read and checked: nothing is written to out
   await new Promise((resolve) => setImmediate(resolve));
   if (stopped()) throw new MergeStopped();
+  // out as it was, should the merge fail or be stopped: a new file removed, an existing one without the run
+  const made = outId === undefined;
   const { db } = openCase(at, { create: true, shown: out });
+  let written: number | undefined;
+  let done = false;
   try {
     const run = insertRun(db, {
       started: started.run.started_at,
@@ -231,6 +235,7 @@ export async function mergeCases(
       options,
       argv,
     });
+    written = run;
     const cols = FILE_COLUMNS.filter((c) => c !== 'run').join(', ');
     const sums = { files: 0, takenOver: 0, links: 0, special: 0, refused: 0, noatime: true };
     db.exec('CREATE TEMP TABLE merged_folders (path NOT NULL, depth INTEGER NOT NULL, error TEXT)');
@@ -293,9 +298,26 @@ export async function mergeCases(
         ],
       );
     });
+    done = true;
     return { run, count, missing, notWhole, whole, files: sums.files, roots, complete };
   } finally {
+    // a merge that did not finish (a damaged shard, a signal): its rows taken out again, so that no
+    // run is left 'merging' (a killed merge still leaves one: no report takes it)
+    if (!done && written !== undefined && !made) undoRun(db, written);
     db.close();
+    if (!done && made) for (const f of [at, `${at}-journal`]) rmSync(f, { force: true });
+  }
+}
+
+/** A merge's unfinished run and its rows, out of the case file it was written into. */
+function undoRun(db: Db, run: number): void {
+  try {
+    inTransaction(db, () => {
+      for (const t of ['files', 'folders', 'requests']) db.run(`DELETE FROM ${t} WHERE run = ?`, [run]);
+      db.run('DELETE FROM runs WHERE id = ?', [run]);
+    });
+  } catch {
+    // the case file itself failing: the run stays unfinished, which no report takes
   }
 }
 

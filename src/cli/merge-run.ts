@@ -82,9 +82,7 @@ export async function runMerge(plan: MergePlan): Promise<number> {
       return EXIT.incomplete;
     } catch (e) {
       if (e instanceof MergeStopped && signal) {
-        say(
-          `interrupted (${signal}); ${out} holds no finished merge of these shards (no report takes a part): merge again`,
-        );
+        say(`interrupted (${signal}); nothing of this merge is kept in ${out}: merge again`);
         return signalExitCode(signal);
       }
       if (e instanceof MergeError || e instanceof CaseError) {
