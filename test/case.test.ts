@@ -193,6 +193,17 @@ describe('the case file', () => {
         expect(r.stderr.trim().split('\n')).toHaveLength(1);
         expect(existsSync(join(dir, 'out.csv'))).toBe(false);
       }
+      // the merge failed at its second shard, after the first was copied: before, m.case was left with
+      // a run stuck 'merging' (and the first shard's rows); now it is not made at all, and a case file
+      // that existed keeps only what it held
+      expect(existsSync(join(dir, 'm.case'))).toBe(false);
+      expect(existsSync(join(dir, 'm.case-journal'))).toBe(false);
+      const kept = join(dir, 'kept.case');
+      writeFileSync(kept, readFileSync(shards[0]!));
+      const before = sqlite(kept, 'SELECT count(*) FROM runs; SELECT count(*) FROM files;');
+      const r = runCli(['--merge', kept, shards[1]!]);
+      expect(r.status, r.stderr).toBe(2);
+      expect(sqlite(kept, 'SELECT count(*) FROM runs; SELECT count(*) FROM files;')).toBe(before);
     },
   );
   it('--from rebuilds every output without the tree, with its own options or new ones (pattern, depth, register, retention)', () => {
@@ -328,6 +339,18 @@ describe('the case file', () => {
           'ALTER TABLE files DROP COLUMN seconds',
           (c: string) => ['--from', c, '--csv', '-'],
           /its table files lacks the column seconds/,
+        ],
+        [
+          good,
+          'UPDATE files SET seconds = 1e308 WHERE rowid = 1',
+          (c: string) => ['--from', c, '--csv', '-'],
+          /seconds 1e\+308 in \d+ bytes, more than any audio they hold/,
+        ],
+        [
+          good,
+          "UPDATE files SET kind = 'music' WHERE rowid = 1",
+          (c: string) => ['--from', c, '--csv', '-'],
+          /has kind "music": not a row leaktally wrote/,
         ],
         [
           shard,

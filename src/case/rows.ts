@@ -30,6 +30,9 @@ export interface StoredRow {
   mtime_ms: number | null;
 }
 
+/** The kinds leaktally writes (FileKind). */
+const KINDS = new Set<string>(['audio', 'other', 'unreadable'] satisfies FileKind[]);
+
 /** The columns of StoredRow, for a SELECT. */
 export const STORED_COLUMNS =
   'path, kind, bytes, seconds, codec, sample_rate, channels, embedded_date, error, unopened, sparse, hard_link, allocated, dev, ino, mtime_ms';
@@ -57,6 +60,11 @@ export function storedFacts(
   if (!count(row.bytes)) throw damaged(`bytes ${String(row.bytes)}`);
   if (row.seconds !== null && !(typeof row.seconds === 'number' && Number.isFinite(row.seconds) && row.seconds >= 0))
     throw damaged(`seconds ${String(row.seconds)}`);
+  if (!KINDS.has(row.kind)) throw damaged(`kind ${JSON.stringify(row.kind)}`);
+  // no length leaktally counts is under the guard's lowest floor, 100 bit/s of the file's bytes
+  // (probe/guard.ts): 1e308 s in a row edited by hand was reported as if read
+  if (row.seconds !== null && row.seconds > (Number(row.bytes) * 8) / 100 + 1)
+    throw damaged(`seconds ${row.seconds} in ${String(row.bytes)} bytes, more than any audio they hold`);
   const probe: ProbeResult = { kind: row.kind as FileKind };
   if (row.seconds !== null) probe.seconds = row.seconds;
   if (row.codec !== null) probe.codec = row.codec;
