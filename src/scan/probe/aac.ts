@@ -148,7 +148,9 @@ export function aacFrameHolds(b: Buffer, p: number, end: number, cfg: AacConfig)
           if (order > (short ? 7 : 12)) return 'refused';
           if (order) {
             read(1); // direction
-            pos += order * (res + 3 - read(1));
+            // (the compression bit read first: `pos +=` would take pos before read() moved it)
+            const bits = res + 3 - read(1);
+            pos += order * bits;
           }
         }
       }
@@ -231,7 +233,8 @@ export function aacFrameHolds(b: Buffer, p: number, end: number, cfg: AacConfig)
         for (const width of [4, 4, 3]) if (read(1)) read(width); // mono, stereo and matrix mixdowns
         pos += 5 * (front + side + back + cc) + 4 * (lfe + assoc);
         pos = (pos + 7) & ~7;
-        pos += read(8) * 8;
+        const comment = read(8);
+        pos += comment * 8;
         if (pos > last) return false;
         break;
       }

@@ -137,8 +137,11 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
   }
   let frames = count >= packets ? valid : Math.max(0, count * desc.framesPerPacket - priming);
   // ALAC: each packet walked as a decoder walks it (alac.ts): junk packets hold nothing (no checksum)
-  const cfg = desc.format === 'alac' && kuki ? alacConfig(kuki, alacCookieAt(kuki), kuki.length) : undefined;
-  if (cfg) frames = Math.min(frames, alacWalk(src, pakt, start, count, cfg));
+  if (desc.format === 'alac') {
+    const cfg = alacConfig(kuki ?? Buffer.alloc(0), kuki ? alacCookieAt(kuki) : -1, kuki?.length ?? 0, desc.channels);
+    if (typeof cfg === 'string') return { kind: 'unreadable', ...base, error: cfg };
+    frames = Math.min(frames, alacWalk(src, pakt, start, count, cfg));
+  }
   // ffmpeg's writer gives every ALAC packet the full frame count; a short last packet says its own
   // count in its header (the "partial frame" bit and 32 bits after it): 5.12 s were 4.98
   if (count >= packets && count > 0 && desc.format === 'alac') {
@@ -148,10 +151,13 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
   return done(frames, count >= packets ? undefined : valid, desc.rate, base, 'packet');
 }
 
-/** Where a CAF's ALAC cookie holds its ALACSpecificConfig: after 'frma' and 'alac' atoms (older writers), an 'alac' atom, or at 0. */
+/**
+ * Where a CAF's ALAC cookie holds its ALACSpecificConfig, as a decoder reads it: after 'frma' and
+ * 'alac' atoms (older writers; then at least 48 bytes), else at its start (-1: too short for either).
+ */
 function alacCookieAt(k: Buffer): number {
-  if (k.toString('latin1', 4, 12) === 'frmaalac') return 24;
-  return k.toString('latin1', 4, 8) === 'alac' ? 12 : 0;
+  if (k.toString('latin1', 4, 12) === 'frmaalac') return k.length >= 48 ? 24 : -1;
+  return 0;
 }
 
 /** The samples the first `count` packets of the table decode to, each walked (alac.ts), read a window at a time. */

@@ -121,8 +121,8 @@ interface Track {
   vorbisLong?: number;
   /** ALAC: the samples of a frame (its ALACSpecificConfig), the most a packet holds */
   alacFrame?: number;
-  /** ALAC: its whole ALACSpecificConfig, to walk each packet (alac.ts) */
-  alac?: AlacConfig;
+  /** ALAC: its whole ALACSpecificConfig, to walk each packet (alac.ts), or why a decoder refuses it */
+  alac?: AlacConfig | string;
   /** AAC-LC: its AudioSpecificConfig, to check each frame (aac.ts) */
   aac?: AacConfig;
   /** TrueHD and MLP: the units checked in stream order (mlp.ts) */
@@ -150,6 +150,7 @@ function readTracks(b: Buffer, t: El): Track[] {
   for (const te of children(b, t.data, Math.min(t.end, b.length))) {
     if (te.id !== ID.TrackEntry) continue;
     const tr: Track = { number: 0, type: 0, codec: '' };
+    let alacAt: El | undefined;
     for (const c of children(b, te.data, Math.min(te.end, b.length))) {
       if (c.end > b.length) break;
       if (c.id === ID.TrackNumber) tr.number = uint(b, c);
@@ -160,10 +161,9 @@ function readTracks(b: Buffer, t: El): Track[] {
         const at = b.subarray(c.data, c.end).indexOf('\x01vorbis', 0, 'latin1');
         const bs = at >= 0 && c.data + at + 28 < c.end ? b[c.data + at + 28]! >> 4 : 0;
         if (bs >= 6 && bs <= 13) tr.vorbisLong = 2 ** bs;
-        // ALAC's ALACSpecificConfig (its frameLength first), bare or in an 'alac' atom as ffmpeg writes it
-        const cfg = b.toString('latin1', c.data + 4, c.data + 8) === 'alac' ? c.data + 12 : c.data;
-        if (cfg + 4 <= Math.min(c.end, b.length)) tr.alacFrame = b.readUInt32BE(cfg);
-        if (tr.codec === 'A_ALAC') tr.alac = alacConfig(b, cfg, c.end);
+        // ALAC's ALACSpecificConfig, bare (a decoder puts its own atom header before it: an 'alac'
+        // atom here is read 12 bytes early, and refused); read once the track's channels are known
+        if (tr.codec === 'A_ALAC') alacAt = c;
         if (tr.codec.startsWith('A_AAC')) tr.aac = aacConfig(b, c.data, c.end);
         // ACM's WAVEFORMATEX: tag, channels, rate, byte rate, block align, bits a sample (as ffmpeg reads it)
         if (c.data + 16 <= Math.min(c.end, b.length)) {
@@ -211,6 +211,10 @@ function readTracks(b: Buffer, t: El): Track[] {
       }
     }
     if (tr.codec === 'A_TRUEHD' || tr.codec === 'A_MLP') tr.mlp = new MlpUnits(tr.codec === 'A_MLP');
+    if (tr.codec === 'A_ALAC') {
+      tr.alac = alacAt ? alacConfig(b, alacAt.data, alacAt.end, tr.channels) : alacConfig(b, -1, 0);
+      if (typeof tr.alac !== 'string') tr.alacFrame = tr.alac.frameLength;
+    }
     out.push(tr);
   }
   return out;
@@ -314,7 +318,8 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
   // before: its config's frame length, or a partial frame's count, none under 8 + 8 bytes a channel
   if (track.codec === 'A_ALAC' && track.alacFrame && track.alacFrame <= 65536) {
     const rate = Math.max(track.rate ?? 0, 4000);
-    if (track.alac && end <= b.length) return (alacPacketSamples(b, data, end, track.alac) / rate) * 1e9;
+    if (typeof track.alac === 'object' && end <= b.length)
+      return (alacPacketSamples(b, data, end, track.alac) / rate) * 1e9;
     if (end - data < 8 + 8 * (track.channels || 1)) return 0;
     let n = track.alacFrame;
     const bit = (i: number): number => (b[data + (i >> 3)]! >> (7 - (i & 7))) & 1;
@@ -880,6 +885,8 @@ function probeTimeline(src: FileSource): (ProbeResult & { timeline?: number; hel
     sampleRate: audio.rate ? Math.round(audio.rate) : undefined,
     channels: audio.channels,
   };
+  // a config a decoder refuses: it decodes nothing of the track (round 15: junk counted by the frame length)
+  if (typeof audio.alac === 'string') return { kind: 'unreadable', ...base, error: audio.alac };
   const segEnd = seg.end;
   const whole = segEnd !== UNKNOWN && segEnd <= src.size;
   const delaySec = (audio.delayNs ?? 0) / 1e9;

@@ -205,6 +205,7 @@ function mp4Length(t: Mp4Audio | undefined, mmSeconds: number | undefined, base:
       ? { kind: 'other', codec: base.codec, error: 'video, no audio track' }
       : { kind: 'unreadable', ...base, error: 'MP4 without an audio track' };
   }
+  if (t?.refused) return { kind: 'unreadable', ...base, error: t.refused };
   if (t?.samples !== undefined && t.present! < t.samples) {
     if (!t.present)
       return { kind: 'unreadable', ...base, error: `cut off: none of the ${t.samples} audio samples is in the file` };

@@ -4,7 +4,7 @@
  * allow); players and ffprobe honour the edit list (elst), and so does this.
  */
 import { aacConfig, aacFrameHolds } from './aac.js';
-import { alacConfig, alacPacketSamples } from './alac.js';
+import { alacConfig, alacPacketSamples, type AlacConfig } from './alac.js';
 import { checkedFrameAt as ac3Frame } from './ac3.js';
 import { amrCounter } from './amr.js';
 import { frameHead } from './flac.js';
@@ -280,6 +280,10 @@ export interface Mp4Audio {
   aacType?: number;
   /** an ALAC entry's frame length (its magic cookie): the samples one packet holds at most */
   alacFrame?: number;
+  /** an ALAC entry's magic cookie, or why a decoder refuses it */
+  alac?: AlacConfig | string;
+  /** why a decoder refuses the track: it decodes nothing of it */
+  refused?: string;
   /** the sample durations were longer than the codec's frames can be, and were capped (said so) */
   overlong?: string;
 }
@@ -537,19 +541,20 @@ function reader(
   }
   // ALAC: a sample is a frame, walked as a decoder walks it with its magic cookie's config (alac.ts):
   // junk samples hold nothing (no checksum in ALAC); a sample past the read budget, its frame length
-  if (fourcc === 'alac') {
-    const cookie = moov.indexOf('alac', e + 36, 'latin1');
-    const cfg = cookie > 0 && cookie < end ? alacConfig(moov, cookie + 8, end) : undefined;
-    if (cfg)
-      return {
-        name: 'ALAC frames hold (walked)',
-        reads: true,
-        held: (src, at, size) => {
-          const { buf, p, end: stop } = packetBytes(src, at, size);
-          return (stop - p < size ? cfg.frameLength : alacPacketSamples(buf, p, stop, cfg)) / rate;
-        },
-        most: () => cfg.frameLength / rate,
-      };
+  if (fourcc === 'alac' && typeof out.alac === 'object') {
+    const cfg = out.alac;
+    // (a decoder takes the cookie's rate over the entry's: 20 s of 8 kHz frames under a cookie of
+    // 96 kHz decode 1.7 s; round 15)
+    const alacRate = cfg.rate >= 4000 ? cfg.rate : rate;
+    return {
+      name: 'ALAC frames hold (walked)',
+      reads: true,
+      held: (src, at, size) => {
+        const { buf, p, end: stop } = packetBytes(src, at, size);
+        return (stop - p < size ? cfg.frameLength : alacPacketSamples(buf, p, stop, cfg)) / alacRate;
+      },
+      most: () => cfg.frameLength / alacRate,
+    };
   }
   // IMA4 (QuickTime's IMA ADPCM): 34 bytes a channel hold 64 samples; a sample of QuickTime's own
   // files (a size of 1, the samples being frames) holds at least a frame
@@ -626,10 +631,18 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
       out.sampleRate = moov.readUInt32BE(e + 32) >>> 16 || scale;
       const types = out.fourcc === 'mp4a' ? esdsTypes(moov, e + 36, stsd.end) : {};
       if (out.fourcc === 'mp4a') out.aacType = types.aot;
+      // ALAC's magic cookie: an 'alac' box in the entry, whole (a decoder takes its 36 bytes or refuses it)
+      if (out.fourcc === 'alac') {
+        const cookie = moov.indexOf('alac', e + 36, 'latin1');
+        const box = cookie > e + 36 && cookie < stsd.end ? moov.readUInt32BE(cookie - 4) : 0;
+        out.alac =
+          box >= 36
+            ? alacConfig(moov, cookie + 8, Math.min(stsd.end, cookie - 4 + box), out.channels)
+            : alacConfig(moov, -1, 0);
+        if (typeof out.alac === 'object') out.alacFrame = out.alac.frameLength;
+        else out.refused = out.alac;
+      }
       read = reader(moov, e, stsd.end, out, types.oti, types.asc);
-      // ALAC's magic cookie (an 'alac' box in the entry): the samples a packet holds at most
-      const cookie = out.fourcc === 'alac' ? moov.indexOf('alac', e + 36, 'latin1') : -1;
-      if (cookie > 0 && cookie + 12 <= stsd.end) out.alacFrame = moov.readUInt32BE(cookie + 8);
     }
     const stts = fullBox(moov, child(moov, stbl, 'stts'));
     const stsc = fullBox(moov, child(moov, stbl, 'stsc'));
