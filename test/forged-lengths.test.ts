@@ -1150,6 +1150,26 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
         expect(decoded(broken), name).toBe(0);
         const pb = await probe(broken);
         expect(pb.seconds ?? 0, name).toBe(0);
+        // a rate a decoder does not take (code 15, or over 192 kHz), the CRC made again: ffmpeg decodes none (round 15)
+        const crc16 = (x: Buffer): number => {
+          let c = 0;
+          for (const v of x) {
+            c ^= v << 8;
+            for (let k = 0; k < 8; k++) c = c & 0x8000 ? ((c << 1) ^ 0x2d) & 0xffff : (c << 1) & 0xffff;
+          }
+          return c;
+        };
+        for (const code of [0xf, 0x3]) {
+          const r = Buffer.from(readFileSync(real));
+          for (let at = r.indexOf(sync); at >= 0; at = r.indexOf(sync, at + 4)) {
+            const rateAt = at + (name === 'mlp' ? 5 : 4);
+            r[rateAt] = (code << 4) | (r[rateAt]! & 0x0f);
+            r.writeUInt16BE(crc16(r.subarray(at, at + 24)) ^ r.readUInt16BE(at + 24), at + 26);
+          }
+          const forged = put(dir, `mlp-${name}-rate${code}.mka`, r);
+          expect(decoded(forged), name).toBe(0);
+          expect((await probe(forged)).seconds ?? 0, `${name} ${code}`).toBe(0);
+        }
         // the bare stream's first 16 units (a major sync's and 15 more) appended as 100 blocks, 2 s apart:
         // counted as ffmpeg decodes them; with the check nibble off in the second unit of each, ffmpeg
         // decodes the first alone (a failed check drops the parameters until the next major sync)

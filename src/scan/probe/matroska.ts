@@ -383,12 +383,9 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
     return (Math.min(frame, bits / (track.channels || 1)) / track.rate) * 1e9;
   }
   // TrueHD and MLP: access units of 1/1,200 s each (40 samples at 48 kHz, 1/1,102.5 s at 44.1 kHz's
-  // family), each its 12-bit length in 16-bit words walked and checked as a decoder checks it (mlp.ts):
-  // none counts before a major sync whose CRC holds
-  if (track.mlp) {
-    const unit = (track.rate ?? 48000) % 11025 === 0 ? 1 / 1102.5 : 1 / 1200;
-    return track.mlp.count(b, data, Math.min(end, b.length)) * unit * 1e9;
-  }
+  // family, as the major sync says), each its 12-bit length in 16-bit words walked and checked as a
+  // decoder checks it (mlp.ts): none counts before a major sync whose CRC and fields hold
+  if (track.mlp) return track.mlp.seconds(b, data, Math.min(end, b.length)) * 1e9;
   // FLAC: a frame a block, its header's block size (its CRC-8 checked: a decoder drops a bad one)
   if (track.codec === 'A_FLAC') {
     const h = frameHead(b, data, 0);

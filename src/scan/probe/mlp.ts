@@ -31,8 +31,18 @@ function crc16(b: Buffer, from: number, to: number): number {
   return c;
 }
 
-/** The major sync at p (its 4-byte sync word there) in a unit ending at `end`: its size and substreams, if its CRC holds. */
-function majorSync(b: Buffer, p: number, end: number, mlp: boolean): { size: number; substreams: number } | undefined {
+/**
+ * The major sync at p (its 4-byte sync word there) in a unit ending at `end`: its size, substreams
+ * and a unit's length (s), when its CRC holds and a decoder takes its fields (round 15: a rate code
+ * of 15 or over 192 kHz, CRC recomputed, counted 10 s ffmpeg refuses): MLP's sample sizes (16, 20,
+ * 24 bits), a rate of 44.1 or 48 kHz times 1, 2 or 4, at most 4 substreams (MLP 2).
+ */
+function majorSync(
+  b: Buffer,
+  p: number,
+  end: number,
+  mlp: boolean,
+): { size: number; substreams: number; unit: number } | undefined {
   if (p + 28 > end) return undefined;
   let size = 28;
   // TrueHD's extension (Atmos' extra channel meaning): a flag in byte 25, the count of its words in byte 26
@@ -41,8 +51,19 @@ function majorSync(b: Buffer, p: number, end: number, mlp: boolean): { size: num
   const check = crc16(b, p, p + size - 4) ^ b.readUInt16BE(p + size - 4);
   if (check !== b.readUInt16BE(p + size - 2)) return undefined;
   const substreams = b[p + 16]! >> 4;
-  if (!substreams) return undefined;
-  return { size, substreams };
+  if (!substreams || substreams > (mlp ? 2 : 4)) return undefined;
+  // MLP: the two groups' sample sizes, then their rates; TrueHD: its rate
+  let rate = b[p + 4]! >> 4;
+  if (mlp) {
+    const bits1 = b[p + 4]! >> 4;
+    const bits2 = b[p + 4]! & 15;
+    const rate2 = b[p + 5]! & 15;
+    rate = b[p + 5]! >> 4;
+    if (bits1 > 2 || (bits2 <= 2 && bits2 > bits1) || (rate2 !== 15 && rate2 !== rate)) return undefined;
+  }
+  if (rate === 15 || (rate & 7) > 2) return undefined;
+  // 40 samples a unit at 48 or 44.1 kHz, times 1, 2 or 4 at the higher rates: a unit is the same time
+  return { size, substreams, unit: rate & 8 ? 40 / 44100 : 40 / 48000 };
 }
 
 /**
@@ -52,6 +73,8 @@ function majorSync(b: Buffer, p: number, end: number, mlp: boolean): { size: num
 export class MlpUnits {
   /** substreams of the last good major sync; 0 when none holds (nothing is decoded) */
   private substreams = 0;
+  /** a unit's length (s), by that major sync's rate */
+  private unitSeconds = 0;
   constructor(private readonly mlp: boolean) {}
 
   /** Back to the stream's start: no parameters seen. */
@@ -59,16 +82,16 @@ export class MlpUnits {
     this.substreams = 0;
   }
 
-  /** The units in [p, stop) a decoder decodes: walked by their lengths, each checked. */
-  count(b: Buffer, p: number, stop: number): number {
-    let n = 0;
+  /** The seconds of the units in [p, stop) a decoder decodes: walked by their lengths, each checked. */
+  seconds(b: Buffer, p: number, stop: number): number {
+    let s = 0;
     while (p + 4 <= stop) {
       const len = (((b[p]! & 0x0f) << 8) | b[p + 1]!) * 2;
       if (len < 4 || p + len > stop) break;
-      if (this.unit(b, p, p + len)) n++;
+      if (this.unit(b, p, p + len)) s += this.unitSeconds;
       p += len;
     }
-    return n;
+    return s;
   }
 
   private unit(b: Buffer, p: number, end: number): boolean {
@@ -80,6 +103,7 @@ export class MlpUnits {
         const m = (sync === SYNC_MLP) === this.mlp ? majorSync(b, h, end, this.mlp) : undefined;
         if (!m) return this.fail();
         this.substreams = m.substreams;
+        this.unitSeconds = m.unit;
         h += m.size;
         major = true;
       }
