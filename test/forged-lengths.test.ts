@@ -1024,6 +1024,17 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
         expect(p.seconds!, what).toBeGreaterThanOrEqual(decoded(path) - 0.05);
         expect(p.seconds!, what).toBeLessThan(decoded(path) + 1);
       }
+      // a config a decoder refuses (sampling frequency index 13): nothing decoded, nothing counted (round 15)
+      const cfg13 = Buffer.from(readFileSync(real));
+      const asc = cfg13.indexOf(Buffer.from([0x63, 0xa2])) + 3;
+      cfg13[asc] = (cfg13[asc]! & 0xf8) | (13 >> 1);
+      cfg13[asc + 1] = (cfg13[asc + 1]! & 0x7f) | ((13 & 1) << 7);
+      const refused = put(dir, 'aac-index13.mka', cfg13);
+      expect(decoded(refused)).toBe(0);
+      expect(await probe(refused)).toMatchObject({
+        kind: 'unreadable',
+        error: 'AAC sampling frequency index 13: a decoder refuses it',
+      });
       // M4A: the audio data after its first 200 bytes replaced by junk, or zeroed: 20 s counted before
       const m4a = made('aac-frames.m4a', '-c:a', 'aac', '-b:a', '24k');
       // (the edit list's length: ffmpeg also outputs the last frame's padding)

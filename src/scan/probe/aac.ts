@@ -19,18 +19,24 @@ export interface AacConfig {
   /** the core's rate (Hz) and samples a frame (1,024, or 960): a frame's length, with or without SBR */
   rate: number;
   frame: number;
+  /** AAC Main (object type 1): prediction is allowed */
+  main: boolean;
 }
 
 /** Scalefactor bands of a long and of a short window, by sampling frequency index. */
 const SWB_LONG = [41, 41, 47, 49, 49, 51, 47, 47, 43, 43, 43, 40, 40];
 const SWB_SHORT = [12, 12, 12, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15];
-const RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+export const AAC_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+/** Scalefactor bands a Main profile predictor may cover, by sampling frequency index. */
+const PRED_SFB_MAX = [33, 33, 38, 40, 40, 40, 41, 41, 37, 37, 37, 34, 34];
 
 /**
- * The AudioSpecificConfig at p (its first byte): a config when the core is AAC-LC (object type 2,
- * or 5/29, SBR and PS over an LC core), else undefined (Main, LTP, ER and USAC frames are not checked).
+ * The AudioSpecificConfig at p (its first byte): a config when the core is AAC-LC or Main (object
+ * type 2 or 1, or 5/29, SBR and PS, over one); a reason when a decoder refuses it, as ffmpeg refuses
+ * a sampling frequency index of 13, 14 or 15 (an explicit rate: round 15 counted 20 s of it);
+ * undefined for the others (LTP, SSR, ER, USAC: their frames are not checked).
  */
-export function aacConfig(b: Buffer, p: number, end: number): AacConfig | undefined {
+export function aacConfig(b: Buffer, p: number, end: number): AacConfig | string | undefined {
   const stop = Math.min(end, b.length);
   if (p < 0 || p + 2 > stop) return undefined;
   let pos = p * 8;
@@ -43,20 +49,13 @@ export function aacConfig(b: Buffer, p: number, end: number): AacConfig | undefi
     const t = read(5);
     return t === 31 ? 32 + read(6) : t;
   };
-  let rate = 0;
   const frequency = (): number => {
     const i = read(4);
-    if (i !== 15) {
-      rate = RATES[i] ?? 0;
-      return i;
-    }
-    rate = read(24);
-    const near = RATES.findIndex((r) => r <= rate * 1.05);
-    return near < 0 ? 12 : near;
+    if (i === 15) read(24);
+    return i;
   };
   let aot = objectType();
   const sfIndex = frequency();
-  const coreRate = rate;
   const channels = read(4);
   if (aot === 5 || aot === 29) {
     frequency(); // the extension's (output) rate
@@ -64,8 +63,9 @@ export function aacConfig(b: Buffer, p: number, end: number): AacConfig | undefi
   }
   // GASpecificConfig: frameLengthFlag (960-sample frames)
   const frame = read(1) ? 960 : 1024;
-  if (!(coreRate > 0)) return undefined;
-  return aot === 2 && sfIndex <= 12 ? { sfIndex, channels, rate: coreRate, frame } : undefined;
+  if (aot !== 1 && aot !== 2) return undefined;
+  if (sfIndex > 12) return `AAC sampling frequency index ${sfIndex}: a decoder refuses it`;
+  return { sfIndex, channels, rate: AAC_RATES[sfIndex]!, frame, main: aot === 1 };
 }
 
 /**
@@ -95,7 +95,16 @@ export function aacFrameHolds(b: Buffer, p: number, end: number, cfg: AacConfig)
       for (let i = 0; i < 7; i++) if (!read(1)) groups++;
     } else {
       maxSfb = read(6);
-      if (read(1)) return false; // prediction: not in AAC-LC
+      if (read(1)) {
+        // prediction: AAC Main's alone (in LC a decoder refuses it); a reset group from 1 to 30, then a
+        // bit for each band it may cover
+        if (!cfg.main) return false;
+        if (read(1)) {
+          const group = read(5);
+          if (!group || group > 30) return false;
+        }
+        pos += Math.min(maxSfb, PRED_SFB_MAX[cfg.sfIndex]!);
+      }
     }
     return maxSfb <= (short ? SWB_SHORT : SWB_LONG)[cfg.sfIndex]!;
   };
@@ -145,7 +154,7 @@ export function aacFrameHolds(b: Buffer, p: number, end: number, cfg: AacConfig)
         for (let f = 0; f < filters; f++) {
           pos += short ? 4 : 6; // length
           const order = read(short ? 3 : 5);
-          if (order > (short ? 7 : 12)) return 'refused';
+          if (order > (short ? 7 : cfg.main ? 20 : 12)) return 'refused';
           if (order) {
             read(1); // direction
             // (the compression bit read first: `pos +=` would take pos before read() moved it)

@@ -13,7 +13,7 @@ import { frameHead } from './flac.js';
 import { checkedFrameAt as ac3Frame } from './ac3.js';
 import { MlpUnits } from './mlp.js';
 import { alacConfig, alacPacketSamples, type AlacConfig } from './alac.js';
-import { aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
+import { AAC_RATES, aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
 
 const ID = {
   Segment: 0x18538067,
@@ -123,8 +123,8 @@ interface Track {
   alacFrame?: number;
   /** ALAC: its whole ALACSpecificConfig, to walk each packet (alac.ts), or why a decoder refuses it */
   alac?: AlacConfig | string;
-  /** AAC-LC: its AudioSpecificConfig, to check each frame (aac.ts) */
-  aac?: AacConfig;
+  /** AAC-LC or Main: its AudioSpecificConfig, to check each frame (aac.ts), or why a decoder refuses it */
+  aac?: AacConfig | string;
   /** TrueHD and MLP: the units checked in stream order (mlp.ts) */
   mlp?: MlpUnits;
   /** A_MS/ACM: its WAVEFORMATEX's bytes a second when the format fixes it (PCM, float, G.711, ADPCM, GSM, G.726, G.722, WMA 1/2 without the bit reservoir) */
@@ -151,6 +151,7 @@ function readTracks(b: Buffer, t: El): Track[] {
     if (te.id !== ID.TrackEntry) continue;
     const tr: Track = { number: 0, type: 0, codec: '' };
     let alacAt: El | undefined;
+    let aacAt: El | undefined;
     for (const c of children(b, te.data, Math.min(te.end, b.length))) {
       if (c.end > b.length) break;
       if (c.id === ID.TrackNumber) tr.number = uint(b, c);
@@ -164,7 +165,7 @@ function readTracks(b: Buffer, t: El): Track[] {
         // ALAC's ALACSpecificConfig, bare (a decoder puts its own atom header before it: an 'alac'
         // atom here is read 12 bytes early, and refused); read once the track's channels are known
         if (tr.codec === 'A_ALAC') alacAt = c;
-        if (tr.codec.startsWith('A_AAC')) tr.aac = aacConfig(b, c.data, c.end);
+        if (tr.codec.startsWith('A_AAC')) aacAt = c;
         // ACM's WAVEFORMATEX: tag, channels, rate, byte rate, block align, bits a sample (as ffmpeg reads it)
         if (c.data + 16 <= Math.min(c.end, b.length)) {
           const tag = b.readUInt16LE(c.data);
@@ -211,6 +212,7 @@ function readTracks(b: Buffer, t: El): Track[] {
       }
     }
     if (tr.codec === 'A_TRUEHD' || tr.codec === 'A_MLP') tr.mlp = new MlpUnits(tr.codec === 'A_MLP');
+    if (tr.codec.startsWith('A_AAC')) tr.aac = aacAt ? aacConfig(b, aacAt.data, aacAt.end) : aacByCodecId(tr);
     if (tr.codec === 'A_ALAC') {
       tr.alac = alacAt ? alacConfig(b, alacAt.data, alacAt.end, tr.channels) : alacConfig(b, -1, 0);
       if (typeof tr.alac !== 'string') tr.alacFrame = tr.alac.frameLength;
@@ -218,6 +220,20 @@ function readTracks(b: Buffer, t: El): Track[] {
     out.push(tr);
   }
   return out;
+}
+
+/**
+ * The AudioSpecificConfig a decoder makes for an AAC track with no CodecPrivate, from its codec ID
+ * (A_AAC/MPEG4/LC, …/MAIN, …/LC/SBR: the profile), its rate and channels, as ffmpeg's demuxer makes
+ * it: such tracks' frames were counted unchecked (round 15: 56 KB of junk counted 512 s).
+ */
+function aacByCodecId(tr: Track): AacConfig | string | undefined {
+  const profile = tr.codec.includes('MAIN') ? 1 : tr.codec.includes('LC') ? 2 : tr.codec.includes('SSR') ? 3 : 4;
+  const sri = AAC_RATES.indexOf(tr.rate ?? 0);
+  // (a rate not in the table: a decoder is given an index it refuses)
+  if (sri < 0) return `AAC at ${tr.rate ?? 'no'} Hz with no AudioSpecificConfig: a decoder refuses it`;
+  const asc = Buffer.from([(profile << 3) | (sri >> 1), ((sri & 1) << 7) | ((tr.channels ?? 0) << 3)]);
+  return aacConfig(asc, 0, 2);
 }
 
 const HEAD = 256 * 1024;
@@ -395,7 +411,7 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
   // output rate, so 2,048 (the most a frame can be at the rate given): a forged timeline is then counted at most 2x
   // AAC-LC with its AudioSpecificConfig: a frame is 1,024 (or 960) samples at the core's rate, with
   // SBR or without, and one a decoder refuses holds nothing (aac.ts)
-  if (track.aac && track.codec.startsWith('A_AAC')) {
+  if (typeof track.aac === 'object' && track.codec.startsWith('A_AAC')) {
     if (end <= b.length && !aacFrameHolds(b, data, end, track.aac)) return 0;
     return (track.aac.frame / track.aac.rate) * 1e9;
   }
@@ -884,6 +900,7 @@ function probeTimeline(src: FileSource): (ProbeResult & { timeline?: number; hel
   };
   // a config a decoder refuses: it decodes nothing of the track (round 15: junk counted by the frame length)
   if (typeof audio.alac === 'string') return { kind: 'unreadable', ...base, error: audio.alac };
+  if (typeof audio.aac === 'string') return { kind: 'unreadable', ...base, error: audio.aac };
   const segEnd = seg.end;
   const whole = segEnd !== UNKNOWN && segEnd <= src.size;
   const delaySec = (audio.delayNs ?? 0) / 1e9;

@@ -520,7 +520,9 @@ function reader(
   // file is read no further than its first frames (every frame read would cost a read of the file)
   const cfg =
     fourcc === 'mp4a' && (oti === 0x40 || oti === 0x67) && asc !== undefined ? aacConfig(moov, asc, end) : undefined;
-  if (cfg) {
+  // (a config a decoder refuses: it decodes nothing of the track)
+  if (typeof cfg === 'string') out.refused = cfg;
+  else if (cfg) {
     let checked = 0;
     let failed = false;
     const frame = cfg.frame / cfg.rate;
