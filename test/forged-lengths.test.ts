@@ -1056,6 +1056,25 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
 
   itWith(
     ['ffmpeg'],
+    'MP4: an edit presents no more of the media than is left after its media time (attack round 15)',
+    async () => {
+      const m4a = readFileSync(made('elst-late.m4a', '-c:a', 'aac', '-b:a', '24k'));
+      // ffmpeg's one edit (the segment, from media time 1,024: the priming) moved to 4.5 s of the 5 s
+      // of media (8 kHz): the segment's 5 s counted before, ffmpeg decoding 0.6 s from there
+      const b = Buffer.from(m4a);
+      const elst = b.indexOf('elst', 0, 'latin1');
+      expect(b.readUInt32BE(elst + 8)).toBe(1);
+      expect(b.readInt32BE(elst + 16)).toBe(1024);
+      b.writeInt32BE(4.5 * 8000, elst + 16);
+      const late = put(dir, 'elst-late-forged.m4a', b);
+      const p = await probe(late);
+      expect(p.seconds!).toBeLessThanOrEqual(decoded(late) + 0.03);
+      expect(p.seconds!).toBeGreaterThanOrEqual(0.45);
+    },
+  );
+
+  itWith(
+    ['ffmpeg'],
     'MKA with µ-law, ADPCM, GSM, G.726 or G.722 in A_MS/ACM: blocks 2 s apart count their bytes at the WAVEFORMATEX rate (attack rounds 8, 9)',
     async () => {
       // µ-law: 2,000 blocks of 80 bytes (10 ms each); MS ADPCM: 300 blocks of its 1,024 bytes (256 ms):

@@ -222,9 +222,16 @@ export function mp4EditListSeconds(t: Mp4Audio | undefined): number | undefined 
     for (let i = 0, e = elst.body + 8; i < count; i++, e += entry) {
       const dur = v1 ? Number(moov.readBigUInt64BE(e)) : moov.readUInt32BE(e);
       const mediaTime = v1 ? Number(moov.readBigInt64BE(e + 8)) : moov.readInt32BE(e + 4);
-      if (mediaTime !== -1) total += dur; // -1 is an empty edit (a delay), not audio
+      if (mediaTime === -1) continue; // an empty edit (a delay), not audio
+      // an edit presents the media from its media time on: no more of it than is left there (one
+      // edit from 19.5 s of 20 s of media, 20 s long, counted 20 s; ffmpeg decodes 0.5 s; round 15)
+      const left =
+        t.mediaScale && t.tableSeconds !== undefined
+          ? Math.max(0, t.tableSeconds - mediaTime / t.mediaScale)
+          : Infinity;
+      total += Math.min(dur / movieScale, left);
     }
-    return total > 0 ? total / movieScale : undefined;
+    return total > 0 ? total : undefined;
   }
   return undefined;
 }
@@ -286,6 +293,8 @@ export interface Mp4Audio {
   refused?: string;
   /** the sample durations were longer than the codec's frames can be, and were capped (said so) */
   overlong?: string;
+  /** the sound track's media timescale (mdhd): an edit's media time is in it */
+  mediaScale?: number;
 }
 
 /**
@@ -625,6 +634,7 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
     const stbl = minf && child(moov, minf, 'stbl');
     if (!mdhd || !stbl) return out;
     const scale = moov.readUInt32BE(mdhd.body + (moov[mdhd.body] === 1 ? 20 : 12));
+    out.mediaScale = scale;
     const stsd = child(moov, stbl, 'stsd');
     if (stsd && stsd.body + 8 + 36 <= stsd.end) {
       const e = stsd.body + 8; // first sample entry
