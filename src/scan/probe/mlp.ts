@@ -80,14 +80,36 @@ export class MlpUnits {
   /** Back to the stream's start: no parameters seen. */
   reset(): void {
     this.substreams = 0;
+    this.carry = undefined;
   }
 
-  /** The seconds of the units in [p, stop) a decoder decodes: walked by their lengths, each checked. */
+  /** the start of a unit the last packet ended in, which the next one goes on with */
+  private carry: Buffer | undefined;
+
+  /**
+   * The seconds of the units in [p, stop) a decoder decodes: walked by their lengths, each checked.
+   * A unit may run on into the next packet (a muxer that cuts the stream at other points: a decoder's
+   * parser joins them; counted 0.5 s of 10 before, round 15): its start is kept for the next call.
+   */
   seconds(b: Buffer, p: number, stop: number): number {
+    if (this.carry) {
+      b = Buffer.concat([this.carry, b.subarray(p, stop)]);
+      p = 0;
+      stop = b.length;
+      this.carry = undefined;
+    }
     let s = 0;
-    while (p + 4 <= stop) {
+    while (p < stop) {
+      if (p + 4 > stop) {
+        this.carry = Buffer.from(b.subarray(p, stop));
+        break;
+      }
       const len = (((b[p]! & 0x0f) << 8) | b[p + 1]!) * 2;
-      if (len < 4 || p + len > stop) break;
+      if (len < 4) break;
+      if (p + len > stop) {
+        this.carry = Buffer.from(b.subarray(p, stop));
+        break;
+      }
       if (this.unit(b, p, p + len)) s += this.unitSeconds;
       p += len;
     }
