@@ -1074,6 +1074,33 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
   );
 
   itWith(
+    ['ffmpeg', ffmpegEncoder('libopus')],
+    'Ogg: a stream that ends before the tail (multiplexed with a longer one) is counted from the walk (attack round 15)',
+    async () => {
+      const path = join(dir, 'mux2.ogg');
+      ffmpeg(
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=f=440:r=8000:d=20',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=f=300:r=8000:d=60',
+        '-map',
+        '0',
+        '-map',
+        '1',
+        '-c:a',
+        'libopus',
+        path,
+      );
+      // unreadable before ("no complete Ogg page with a granule position"): ffmpeg decodes its 20 s
+      expectNear(await probe(path), decoded(path), 0.05);
+    },
+  );
+
+  itWith(
     ['ffmpeg'],
     'MKA with µ-law, ADPCM, GSM, G.726 or G.722 in A_MS/ACM: blocks 2 s apart count their bytes at the WAVEFORMATEX rate (attack rounds 8, 9)',
     async () => {

@@ -122,15 +122,29 @@ function streamAt(head: Buffer, at: number): Stream | string {
 }
 
 export function probeOgg(src: FileSource): ProbeResult {
-  const r = probeLastPage(src);
-  if (r.kind !== 'audio' || r.seconds === undefined || src.size > WHOLE_MAX) return r;
+  let r = probeLastPage(src);
   const s = firstStream(src.head);
-  if (typeof s === 'string') return r;
-  const held = (heldGranules(src, s) - s.preSkip) / s.granuleRate;
+  if (typeof s === 'string' || src.size > WHOLE_MAX) return r;
+  // the stream ended before the tail (multiplexed with a longer one: 20 s of Opus beside 60 s was
+  // unreadable; round 15): its last page with a granule, found by the walk
+  const walk = r.error === NO_PAGE ? heldGranules(src, s, true) : undefined;
+  if (walk?.last !== undefined && walk.last > s.preSkip)
+    r = {
+      kind: 'audio',
+      seconds: (walk.last - s.preSkip) / s.granuleRate,
+      codec: s.codec,
+      sampleRate: s.sampleRate,
+      channels: s.channels,
+      error: walk.complete ? undefined : 'cut off: no end-of-stream page; counted up to the last complete page',
+    };
+  if (r.kind !== 'audio' || r.seconds === undefined) return r;
+  const held = ((walk ?? heldGranules(src, s)).held - s.preSkip) / s.granuleRate;
   if (r.seconds <= SLACK * held + 1) return r;
   const note = `the last page's granule says ${r.seconds.toFixed(1)} s, more than twice what the stream's packets hold (forged granules?): counted what they hold`;
   return { ...r, seconds: Math.max(0, held), error: r.error ? `${note}; ${r.error}` : note };
 }
+
+const NO_PAGE = 'no complete Ogg page with a granule position';
 
 /** Read whole, a window at a time, up to this size (as Matroska's blocks are). */
 const WHOLE_MAX = 64 * 1024 * 1024;
@@ -146,7 +160,14 @@ const SLACK = 2;
  * round 7c). A header packet counts too (a few packets over: the bound errs long). Linear: each step
  * moves past a page, or to the next capture pattern after junk.
  */
-function heldGranules(src: FileSource, s: Stream): number {
+function heldGranules(
+  src: FileSource,
+  s: Stream,
+  /** also find the stream's last page with a granule (its CRC checked): a read of every page's bytes */
+  findLast = false,
+): { held: number; last?: number; complete: boolean } {
+  let last: number | undefined;
+  let complete = false;
   let base = 0;
   let buf = src.read(0, Math.min(WINDOW, src.size));
   let p = 0;
@@ -180,6 +201,12 @@ function heldGranules(src: FileSource, s: Stream): number {
       continue;
     }
     if (buf.readUInt32LE(p + 14) === s.serial) {
+      // the stream's last page with a granule whose checksum holds (as the tail's is read)
+      const g = buf.readBigInt64LE(p + 6);
+      if (findLast && g >= 0n && crcOk(buf, p, 27 + nsegs + body)) {
+        last = Number(g);
+        complete = (buf[p + 5]! & 4) !== 0;
+      }
       let at = p + 27 + nsegs;
       let starts = !(buf[p + 5]! & 1); // a packet begins at the page's first lace unless continued
       for (let k = 0; k < nsegs; k++) {
@@ -191,7 +218,7 @@ function heldGranules(src: FileSource, s: Stream): number {
     }
     p += 27 + nsegs + body;
   }
-  return held;
+  return { held, last, complete };
 }
 
 /**
@@ -304,7 +331,7 @@ function probeLastPage(src: FileSource): ProbeResult {
     };
   // the only page with a granule in the tail (a short file, or pages larger than the tail): as it is
   if (last) return length(last.granule, last.complete);
-  return { kind: 'unreadable', ...base, error: 'no complete Ogg page with a granule position' };
+  return { kind: 'unreadable', ...base, error: NO_PAGE };
 }
 
 /** The granules (48 kHz) an Opus packet of `size` bytes at p holds, by its TOC byte; 120 ms when not all there. */
