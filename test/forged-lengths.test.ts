@@ -1100,6 +1100,158 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
     },
   );
 
+  /** An MP4 of one sound track from hand-made tables: its sample entry, stts runs, one sample a chunk, the chunks' offsets in mdat. */
+  function mp4File(
+    entry: Buffer,
+    stts: [number, number][],
+    sizes: number[],
+    offsets: number[],
+    mdat: Buffer,
+    rate: number,
+  ): Buffer {
+    const u32 = (...v: number[]): Buffer =>
+      Buffer.concat(
+        v.map((x) => {
+          const b = Buffer.alloc(4);
+          b.writeUInt32BE(x >>> 0);
+          return b;
+        }),
+      );
+    const box = (t: string, ...body: Buffer[]): Buffer =>
+      Buffer.concat([u32(8 + body.reduce((n, x) => n + x.length, 0)), Buffer.from(t, 'latin1'), ...body]);
+    const full = (t: string, ...body: Buffer[]): Buffer => box(t, u32(0), ...body);
+    const ftyp = box('ftyp', Buffer.from('M4A ', 'latin1'), u32(0), Buffer.from('M4A isommp42', 'latin1'));
+    const at = ftyp.length + 8;
+    const stbl = box(
+      'stbl',
+      full('stsd', u32(1), entry),
+      full('stts', u32(stts.length), ...stts.map(([n, d]) => u32(n, d))),
+      full('stsc', u32(1), u32(1, 1, 1)),
+      full('stsz', u32(0, sizes.length), ...sizes.map((x) => u32(x))),
+      full('stco', u32(offsets.length), ...offsets.map((o) => u32(at + o))),
+    );
+    const duration = stts.reduce((n, [k, d]) => n + k * d, 0);
+    const mdia = box(
+      'mdia',
+      full('mdhd', u32(0, 0, rate, duration), Buffer.from([0x55, 0xc4, 0, 0])),
+      full('hdlr', u32(0), Buffer.from('soun', 'latin1'), Buffer.alloc(12), Buffer.from('snd\0', 'latin1')),
+      box('minf', full('smhd', u32(0)), box('dinf', full('dref', u32(1), box('url ', u32(1)))), stbl),
+    );
+    const matrix = u32(0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000);
+    const tkhd = full(
+      'tkhd',
+      u32(0, 0, 1, 0, 0),
+      Buffer.alloc(8),
+      Buffer.from([0, 0, 0, 0, 1, 0, 0, 0]),
+      matrix,
+      u32(0, 0),
+    );
+    const mvhd = full(
+      'mvhd',
+      u32(0, 0, 1000, 0, 0x10000),
+      Buffer.from([1, 0]),
+      Buffer.alloc(10),
+      matrix,
+      Buffer.alloc(24),
+      u32(2),
+    );
+    return Buffer.concat([ftyp, box('mdat', mdat), box('moov', mvhd, box('trak', tkhd, mdia))]);
+  }
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('alac'), ffmpegEncoder('truehd')],
+    'MP4: samples past the read budget, codecs read by no reader, TrueHD, edits of 0 s (attack round 16)',
+    async () => {
+      const u32 = (x: number): Buffer => {
+        const b = Buffer.alloc(4);
+        b.writeUInt32BE(x);
+        return b;
+      };
+      // ALAC: 600 samples of 100 KB, every one at the same 100 KB of zeros; past the 16 MB read budget each
+      // counted its cookie's 65,536 samples at 4 kHz: 7,094 s from 105 KB, ffmpeg decoding none
+      const cookie = Buffer.concat([
+        u32(65536),
+        Buffer.from([0, 16, 40, 10, 14, 1, 0, 255]),
+        u32(0),
+        u32(0),
+        u32(4000),
+      ]);
+      const entry = Buffer.concat([
+        u32(36 + 36),
+        Buffer.from('alac', 'latin1'),
+        Buffer.alloc(6),
+        Buffer.from([0, 1]),
+        Buffer.alloc(8),
+        Buffer.from([0, 1, 0, 16, 0, 0, 0, 0]),
+        u32(4000 << 16),
+        u32(36),
+        Buffer.from('alac', 'latin1'),
+        u32(0),
+        cookie,
+      ]);
+      const budget = put(
+        dir,
+        'alac-budget.m4a',
+        mp4File(
+          entry,
+          [[600, 65536]],
+          Array.from({ length: 600 }, () => 100_000),
+          Array.from({ length: 600 }, () => 0),
+          Buffer.alloc(100_000),
+          4000,
+        ),
+      );
+      expect(decoded(budget)).toBe(0);
+      expect((await probe(budget)).seconds ?? 0).toBe(0);
+      // an entry of a codec no reader here reads (QDM2), 2,000 samples of junk "of 12 s": 7,200 s counted from
+      // 108 KB before; now at most 1.1 s a packet and 2 kbit/s of the file
+      const qdm2 = Buffer.concat([
+        u32(36),
+        Buffer.from('QDM2', 'latin1'),
+        Buffer.alloc(6),
+        Buffer.from([0, 1]),
+        Buffer.alloc(8),
+        Buffer.from([0, 1, 0, 16, 0, 0, 0, 0]),
+        u32(8000 << 16),
+      ]);
+      const junk = Buffer.alloc(100_000, 0x5a);
+      const untold = put(
+        dir,
+        'qdm2-junk.m4a',
+        mp4File(
+          qdm2,
+          [[2000, 96000]],
+          Array.from({ length: 2000 }, () => 50),
+          Array.from({ length: 2000 }, (_, i) => i * 50),
+          junk,
+          8000,
+        ),
+      );
+      const pu = await probe(untold);
+      expect(pu.seconds!).toBeLessThanOrEqual((statSync(untold).size * 8) / 2000 + 0.01);
+      // TrueHD ('mlpa', its rate a whole 32-bit number): unreadable at "4.8 Hz" before; its units checked
+      const thd = join(dir, 'thd.mp4');
+      ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=48000:d=5', '-ac', '2', '-c:a', 'truehd', '-strict', '-2', thd);
+      expect(await probe(thd)).toMatchObject({ kind: 'audio', codec: 'M4A/TRUEHD', sampleRate: 48000 });
+      expectNear(await probe(thd), decoded(thd), 0.01);
+      const t = Buffer.from(readFileSync(thd));
+      const mdat = t.indexOf('mdat', 0, 'latin1');
+      t.fill(0, mdat + 4, mdat + 4 + 60_000);
+      const zeroed = put(dir, 'thd-zeroed.mp4', t);
+      expect((await probe(zeroed)).seconds ?? 0).toBeLessThanOrEqual(decoded(zeroed) + 0.05);
+      // one edit of 0 s (ffmpeg's edit with its duration zeroed): the header's 5 s counted, ffmpeg decoding none
+      const m = Buffer.from(readFileSync(made('elst-zero.m4a', '-c:a', 'aac', '-b:a', '24k')));
+      const elst = m.indexOf('elst', 0, 'latin1');
+      m.writeUInt32BE(0, elst + 12);
+      const zero = put(dir, 'elst-zero-forged.m4a', m);
+      expect(decoded(zero)).toBe(0);
+      expect(await probe(zero)).toMatchObject({
+        kind: 'unreadable',
+        error: 'its edit list presents none of its audio (edits of 0 s)',
+      });
+    },
+  );
+
   itWith(
     ['ffmpeg'],
     'MKA with µ-law, ADPCM, GSM, G.726 or G.722 in A_MS/ACM: blocks 2 s apart count their bytes at the WAVEFORMATEX rate (attack rounds 8, 9)',

@@ -199,6 +199,8 @@ type Base = Pick<ProbeResult, 'codec' | 'sampleRate' | 'channels' | 'embeddedDat
  * when the headers give no length (3GP from phones: music-metadata's "Missing sampleDuration").
  */
 function mp4Length(t: Mp4Audio | undefined, mmSeconds: number | undefined, base: Base): ProbeResult {
+  // TrueHD, which music-metadata does not name (and whose rate it reads as 16.16: 4.8 Hz)
+  if (t?.fourcc === 'mlpa') base = { ...base, codec: 'M4A/TRUEHD', sampleRate: t.sampleRate };
   if (t && !t.sound) {
     // only a file shown to be video is `other`; one with no track we know is unreadable
     return t.video
@@ -224,8 +226,10 @@ function mp4Length(t: Mp4Audio | undefined, mmSeconds: number | undefined, base:
       ...base,
       error: t.overlong ? `no audio: ${t.overlong}` : `its ${t.samples} audio samples last 0 s (stts)`,
     };
-  const seconds =
-    mp4EditListSeconds(t) ?? (mmSeconds && Number.isFinite(mmSeconds) && mmSeconds > 0 ? mmSeconds : t?.tableSeconds);
+  const edited = mp4EditListSeconds(t);
+  if (edited === 0)
+    return { kind: 'unreadable', ...base, error: 'its edit list presents none of its audio (edits of 0 s)' };
+  const seconds = edited ?? (mmSeconds && Number.isFinite(mmSeconds) && mmSeconds > 0 ? mmSeconds : t?.tableSeconds);
   if (!seconds) return { kind: 'unreadable', ...base, error: 'MP4 without a determinable duration' };
   // the edit list (or the header) presents the samples, never more than they last: a forged edit of
   // 430 s over 4.3 s of AAC was counted (the plausibility check alone allows 200 bit/s)

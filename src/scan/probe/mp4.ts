@@ -5,6 +5,7 @@
  */
 import { aacConfig, aacFrameHolds } from './aac.js';
 import { alacConfig, alacPacketSamples, type AlacConfig } from './alac.js';
+import { MlpUnits } from './mlp.js';
 import { checkedFrameAt as ac3Frame } from './ac3.js';
 import { amrCounter } from './amr.js';
 import { frameHead } from './flac.js';
@@ -219,10 +220,12 @@ export function mp4EditListSeconds(t: Mp4Audio | undefined): number | undefined 
     const entry = v1 ? 20 : 12;
     if (elst.body + 8 + count * entry > elst.end) return undefined;
     let total = 0;
+    let edits = 0;
     for (let i = 0, e = elst.body + 8; i < count; i++, e += entry) {
       const dur = v1 ? Number(moov.readBigUInt64BE(e)) : moov.readUInt32BE(e);
       const mediaTime = v1 ? Number(moov.readBigInt64BE(e + 8)) : moov.readInt32BE(e + 4);
       if (mediaTime === -1) continue; // an empty edit (a delay), not audio
+      edits++;
       // an edit presents the media from its media time on: no more of it than is left there (one
       // edit from 19.5 s of 20 s of media, 20 s long, counted 20 s; ffmpeg decodes 0.5 s; round 15)
       const left =
@@ -231,7 +234,9 @@ export function mp4EditListSeconds(t: Mp4Audio | undefined): number | undefined 
           : Infinity;
       total += Math.min(dur / movieScale, left);
     }
-    return total > 0 ? total : undefined;
+    // edits that present nothing (each of 0 s) are a length of 0, not none: a decoder plays nothing of
+    // the media (a real 20 s file with one edit of 0 s counted its header's 20 s; round 16)
+    return total > 0 || edits ? total : undefined;
   }
   return undefined;
 }
@@ -303,6 +308,10 @@ export interface Mp4Audio {
  * for every AAC let stts deltas of 4,096 and an edit list to match count 20 s of AAC-LC as 80 s.
  */
 const AAC_MAX_FRAME = 2048;
+/** The longest packet (s) of a codec whose samples are not read: about a second (QDM2, Vorbis at 8 kHz). */
+const UNTOLD_SAMPLE_MAX = 1.1;
+/** The fewest bits a second such a codec writes (Speex's lowest mode: 2.15 kbit/s). */
+const UNTOLD_MIN_BPS = 2000;
 /** AAC samples of an MP4 checked before the rest are taken as frames (until one fails: then every one) */
 const AAC_CHECKED = 32;
 const USAC_MAX_FRAME = 4096;
@@ -562,9 +571,26 @@ function reader(
       reads: true,
       held: (src, at, size) => {
         const { buf, p, end: stop } = packetBytes(src, at, size);
-        return (stop - p < size ? cfg.frameLength : alacPacketSamples(buf, p, stop, cfg)) / alacRate;
+        // a sample not read whole (past the read budget: chunks pointed at the same 100 KB again and
+        // again) is not walked, and holds nothing: counted by its frame length, 105 KB of zeros
+        // counted 7,094 s (round 16); real ALAC packets are well under a page (4,096 stereo samples)
+        return (stop - p < size ? 0 : alacPacketSamples(buf, p, stop, cfg)) / alacRate;
       },
       most: () => cfg.frameLength / alacRate,
+    };
+  }
+  // TrueHD ('mlpa'): its access units, each checked as a decoder checks it (mlp.ts), in sample order;
+  // counted from stts alone, junk samples made 108 KB count 7,200 s (round 16)
+  if (fourcc === 'mlpa') {
+    const units = new MlpUnits(false);
+    return {
+      name: 'TrueHD access units hold (checked)',
+      reads: true,
+      held: (src, at, size) => {
+        const { buf, p, end: stop } = packetBytes(src, at, size);
+        return stop - p < size ? 0 : units.seconds(buf, p, stop);
+      },
+      most: () => 0.1,
     };
   }
   // IMA4 (QuickTime's IMA ADPCM): 34 bytes a channel hold 64 samples; a sample of QuickTime's own
@@ -640,7 +666,8 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
       const e = stsd.body + 8; // first sample entry
       out.fourcc = moov.toString('latin1', e + 4, e + 8);
       out.channels = moov.readUInt16BE(e + 24);
-      out.sampleRate = moov.readUInt32BE(e + 32) >>> 16 || scale;
+      // (TrueHD's entry gives its rate as a whole 32-bit number, not 16.16: 48 kHz read as 0)
+      out.sampleRate = (out.fourcc === 'mlpa' ? moov.readUInt32BE(e + 32) : moov.readUInt32BE(e + 32) >>> 16) || scale;
       const types = out.fourcc === 'mp4a' ? esdsTypes(moov, e + 36, stsd.end) : {};
       if (out.fourcc === 'mp4a') out.aacType = types.aot;
       // ALAC's magic cookie: an 'alac' box in the entry, whole (a decoder takes its 36 bytes or refuses it)
@@ -778,6 +805,22 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
         out.tableSeconds = Math.min(out.tableSeconds, s * most);
         out.presentSeconds = Math.min(out.presentSeconds, present * most);
         out.overlong = `sample durations claim more than ${frame} samples an ALAC packet (its frame length): counted at most that`;
+      }
+    }
+    // a codec whose samples no reader here reads (QDM2, Speex, QCELP, EVRC, iLBC, GSM, an unknown
+    // fourcc): a sample is one packet, and no audio codec's packet lasts more than about a second
+    // (QDM2's and Vorbis's longest frames at 8 kHz): 600 samples of junk "of 12 s" each counted
+    // 7,200 s from 108 KB (round 16). Junk packets of such a codec still count up to that.
+    // Nor does any such codec write under 2 kbit/s (Speex's lowest mode is 2.15; none of these has
+    // silence frames in MP4): the file's bytes at that rate bound them too (2,200 s → 434 s there).
+    if (!read && out.fourcc !== 'mp4a' && out.fourcc !== 'alac') {
+      const bytes = (src.size * 8) / UNTOLD_MIN_BPS;
+      const table = Math.min(s * UNTOLD_SAMPLE_MAX, bytes);
+      const held = Math.min(present * UNTOLD_SAMPLE_MAX, bytes);
+      if (out.tableSeconds > table || out.presentSeconds > held) {
+        out.tableSeconds = Math.min(out.tableSeconds, table);
+        out.presentSeconds = Math.min(out.presentSeconds, held);
+        out.overlong = `sample durations claim more than a codec whose packets are not read can hold (${UNTOLD_SAMPLE_MAX} s a packet, ${UNTOLD_MIN_BPS / 1000} kbit/s): counted at most that`;
       }
     }
     // a sample holds what its codec's frames say (an Opus packet's TOC byte, a FLAC, MPEG or AMR
