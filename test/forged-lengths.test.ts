@@ -1254,6 +1254,37 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
 
   itWith(
     ['ffmpeg'],
+    'Wave64 (.w64) from ffmpeg is read as WAV is (attack round 16: `other`, not counted)',
+    async () => {
+      for (const name of ['pcm', 'ulaw'] as const) {
+        const path = join(dir, `w64-${name}.w64`);
+        ffmpeg(
+          '-f',
+          'lavfi',
+          '-i',
+          'sine=f=440:r=8000:d=10',
+          '-c:a',
+          name === 'ulaw' ? 'pcm_mulaw' : 'pcm_s16le',
+          path,
+        );
+        const p = await probe(path);
+        expect(p.codec, name).toMatch(/^W64\//);
+        expectNear(p, decoded(path), 0.001);
+        // its data chunk's size 2^40 (cut off), or its data chunk's GUID broken: what is there, or nothing
+        const b = Buffer.from(readFileSync(path));
+        const data = b.indexOf(Buffer.from('64617461f3acd3118cd100c04f8edb8a', 'hex'));
+        b.writeBigUInt64LE(2n ** 40n, data + 16);
+        const cut = await probe(put(dir, `w64-${name}-cut.w64`, b));
+        expect(cut.error, name).toMatch(/^cut off/);
+        expect(cut.seconds!, name).toBeLessThanOrEqual(p.seconds! + 0.001);
+        b[data + 5] ^= 0xff;
+        expect((await probe(put(dir, `w64-${name}-noguid.w64`, b))).kind, name).toBe('unreadable');
+      }
+    },
+  );
+
+  itWith(
+    ['ffmpeg'],
     'MKA with µ-law, ADPCM, GSM, G.726 or G.722 in A_MS/ACM: blocks 2 s apart count their bytes at the WAVEFORMATEX rate (attack rounds 8, 9)',
     async () => {
       // µ-law: 2,000 blocks of 80 bytes (10 ms each); MS ADPCM: 300 blocks of its 1,024 bytes (256 ms):

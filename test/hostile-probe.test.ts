@@ -411,7 +411,7 @@ describe('MP4: the edit list presents the samples, never more (attack round 3)',
     const r = await probeFile(forged, 'elst-forged.m4a');
     expect(r.probe.kind).toBe('audio');
     expect(r.probe.seconds).toBeCloseTo(before.probe.seconds!, 3);
-    expect(r.probe.error).toMatch(/the header says 3\d\d\.\d+ s; the samples last 3\.\d+ s/);
+    // (an edit counts at most the media left after its media time since round 15: no longer a claim to refuse)
     expect(Math.abs(r.probe.seconds! - decodedSeconds(forged, 8000))).toBeLessThanOrEqual(0.13);
   });
 });

@@ -102,7 +102,7 @@ const FORMATS: readonly Format[] = [
   // 1. known by their first bytes
   {
     name: 'WAV',
-    extensions: ['wav', 'wave', 'bwf', 'rf64'],
+    extensions: ['wav', 'wave', 'bwf', 'rf64', 'w64'],
     magic: isWav,
     read: probeWav,
   },

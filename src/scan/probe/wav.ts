@@ -54,28 +54,54 @@ const DS64 = 0x64733634;
 const LIST = 0x4c495354;
 const BEXT = 0x62657874;
 
+/**
+ * Sony Wave64 (.w64, ffmpeg and sox write it): RIFF's chunks with 16-byte GUIDs for ids (the
+ * four-character code, then a fixed suffix), 64-bit sizes that count their 24-byte header, and
+ * chunks aligned to 8 bytes. Not read, a .w64 file was `other` and not counted (round 16).
+ */
+const W64_RIFF = Buffer.from('726966662e91cf11a5d628db04c10000', 'hex');
+const W64_WAVE = Buffer.from('77617665f3acd3118cd100c04f8edb8a', 'hex');
+/** the suffix of every chunk GUID but riff's: its first 4 bytes are the chunk's code ('fmt ', 'data' …) */
+const W64_SUFFIX = W64_WAVE.subarray(4);
+
+function isW64(head: Buffer): boolean {
+  return head.length >= 40 && head.subarray(0, 16).equals(W64_RIFF) && head.subarray(24, 40).equals(W64_WAVE);
+}
+
 export function isWav(head: Buffer): boolean {
+  if (isW64(head)) return true;
   if (head.length < 12) return false;
   const id = head.readUInt32BE(0);
   return (id === RIFF || id === RF64 || id === BW64) && head.readUInt32BE(8) === WAVE;
 }
 
 export function probeWav(src: FileSource): Claim {
-  const rf64 = src.head.readUInt32BE(0) !== RIFF;
+  const w64 = isW64(src.head);
+  const rf64 = !w64 && src.head.readUInt32BE(0) !== RIFF;
   let fmt: Buffer | undefined;
   let factSamples: number | undefined;
   let ds64Data: number | undefined;
   let dataOffset = -1;
   let declared = 0;
   let embeddedDate: EmbeddedDate | undefined;
-  let pos = 12;
-  for (let n = 0; n < MAX_CHUNKS && pos + 8 <= src.size; n++) {
+  let pos = w64 ? 40 : 12;
+  const headLen = w64 ? 24 : 8;
+  for (let n = 0; n < MAX_CHUNKS && pos + headLen <= src.size; n++) {
     src.work.tick();
-    const hdr = bytesAt(src, pos, 8);
-    if (hdr.length < 8) break;
-    const id = hdr.readUInt32BE(0);
-    const size = hdr.readUInt32LE(4);
-    const body = pos + 8;
+    const hdr = bytesAt(src, pos, headLen);
+    if (hdr.length < headLen) break;
+    let id = hdr.readUInt32BE(0);
+    let size = hdr.readUInt32LE(4);
+    if (w64) {
+      // a GUID of another kind is no chunk of these (its code ignored); a size under its header's is none
+      if (!hdr.subarray(4, 16).equals(W64_SUFFIX)) id = 0;
+      const whole = Number(hdr.readBigUInt64LE(16));
+      if (whole < 24) break;
+      size = Math.min(whole - 24, Number.MAX_SAFE_INTEGER);
+      // a fmt of 17 bytes: a decoder reads 16 of it and loses its place (ffmpeg 5.1 decodes nothing)
+      if (id === FMT && size === 17) id = 0;
+    }
+    const body = pos + headLen;
     if (id === DATA) {
       dataOffset = body;
       declared = rf64 && size === 0xffffffff && ds64Data !== undefined ? ds64Data : size;
@@ -96,7 +122,8 @@ export function probeWav(src: FileSource): Claim {
       const time = b.toString('latin1', 330, 338).replace(/\0/g, '');
       embeddedDate = parseHeaderDate(`${date} ${time}`, 'bwf-origination') ?? embeddedDate;
     }
-    pos = body + (id === DATA ? declared : size) + ((id === DATA ? declared : size) & 1);
+    const len = id === DATA ? declared : size;
+    pos = w64 ? body + len + ((8 - ((headLen + len) % 8)) % 8) : body + len + (len & 1);
   }
   if (!fmt || fmt.length < 16) return { kind: 'unreadable', codec: 'WAV', error: 'WAV without a readable fmt chunk' };
   let tag = fmt.readUInt16LE(0);
@@ -107,7 +134,7 @@ export function probeWav(src: FileSource): Claim {
   const bits = fmt.readUInt16LE(14);
   if (tag === 0xfffe && fmt.length >= 26) tag = fmt.readUInt16LE(24);
   const name = CODECS[tag] ?? `0x${tag.toString(16).padStart(4, '0')}`;
-  const codec = `WAV/${name}`;
+  const codec = `${w64 ? 'W64' : 'WAV'}/${name}`;
   const base = { codec, sampleRate, channels };
   if (!sampleRate || !channels)
     return { kind: 'unreadable', ...base, error: 'WAV fmt chunk has no sample rate or channels' };
