@@ -166,6 +166,8 @@ function rice(b: Buffer, stop: number, pos: number, n: number, c: AlacConfig, m:
     if (x > 0xffff) history = 0xffff;
     else history = (history + x * m - (Math.imul(history, m) >>> 9)) >>> 0;
     if (history < 128 && i + 1 < n) {
+      // a run of zeros, Rice-coded as the residual above (16 bits plain after 9 ones): the same steps
+      // written again, not a function, as a call over the window's variables halved the walk's speed
       while (have <= 24) {
         w = (w | ((at < stop ? b[at]! : 0) << (24 - have))) >>> 0;
         at++;
