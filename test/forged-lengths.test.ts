@@ -12,6 +12,7 @@ import { probeFile } from '../src/scan/probe/index.js';
 import type { ProbeResult } from '../src/scan/probe/types.js';
 import { floorFor, guard } from '../src/scan/probe/guard.js';
 import { oggCrc } from '../src/scan/probe/ogg.js';
+import { MlpUnits } from '../src/scan/probe/mlp.js';
 import { put, tempDir } from './helpers.js';
 import { ffmpegEncoder, itWith } from './needs.js';
 
@@ -1247,7 +1248,7 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
       expect(decoded(zero)).toBe(0);
       expect(await probe(zero)).toMatchObject({
         kind: 'unreadable',
-        error: 'its edit list presents none of its audio (edits of 0 s)',
+        error: 'its edit list presents none of its audio',
       });
     },
   );
@@ -1277,9 +1278,53 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
         const cut = await probe(put(dir, `w64-${name}-cut.w64`, b));
         expect(cut.error, name).toMatch(/^cut off/);
         expect(cut.seconds!, name).toBeLessThanOrEqual(p.seconds! + 0.001);
-        b[data + 5] ^= 0xff;
+        b[data + 5]! ^= 0xff;
         expect((await probe(put(dir, `w64-${name}-noguid.w64`, b))).kind, name).toBe('unreadable');
       }
+    },
+  );
+
+  itWith(
+    ['ffmpeg'],
+    'WAV, RF64, Wave64 and MP4 edits that ffmpeg refuses whole decode nothing and count nothing (attack round 17)',
+    async () => {
+      const refused = async (name: string, b: Buffer): Promise<void> => {
+        const path = put(dir, name, b);
+        expect(decoded(path), name).toBe(0);
+        expect((await probe(path)).kind, name).toBe('unreadable');
+      };
+      const chunk = (id: string, size: number, body: Buffer): Buffer => {
+        const h = Buffer.alloc(8);
+        h.write(id, 0, 'latin1');
+        h.writeUInt32LE(size, 4);
+        return Buffer.concat([h, body]);
+      };
+      const wav = readFileSync(made('refused.wav', '-c:a', 'pcm_s16le'));
+      expectNear(await probe(put(dir, 'refused-ok.wav', wav)), 5, 0.001);
+      // a LIST of 0 bytes after the data ("too short LIST tag"); a bext whose history runs past the end
+      await refused('list0.wav', Buffer.concat([wav, chunk('LIST', 0, Buffer.alloc(0))]));
+      await refused('bext-eof.wav', Buffer.concat([wav, chunk('bext', 1000, Buffer.alloc(10))]));
+      // RF64 whose ds64 gives a data size of 0
+      const rf = join(dir, 'refused-rf64.wav');
+      ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=5', '-c:a', 'pcm_s16le', '-rf64', 'always', rf);
+      const r = Buffer.from(readFileSync(rf));
+      expect(r.toString('latin1', 12, 16)).toBe('ds64');
+      r.writeBigUInt64LE(0n, 20 + 8);
+      await refused('rf64-ds64-0.wav', r);
+      // Wave64: a trailing chunk of size 0, a riff size under 64
+      const w64 = join(dir, 'refused.w64');
+      ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=5', '-c:a', 'pcm_s16le', w64);
+      const w = readFileSync(w64);
+      const trail = Buffer.concat([Buffer.from('6a756e6bf3acd3118cd100c04f8edb8a', 'hex'), Buffer.alloc(8)]);
+      await refused('trail0.w64', Buffer.concat([w, trail]));
+      const small = Buffer.from(w);
+      small.writeBigUInt64LE(63n, 16);
+      await refused('riff63.w64', small);
+      // an MP4 edit whose media time is 20 s before the media (-160,000 at 8 kHz): 20 s counted before
+      const m = Buffer.from(readFileSync(made('elst-negative.m4a', '-c:a', 'aac', '-b:a', '24k')));
+      const elst = m.indexOf('elst', 0, 'latin1');
+      m.writeInt32BE(-160_000, elst + 16);
+      await refused('elst-negative.m4a', m);
     },
   );
 
@@ -1446,6 +1491,11 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
             raw.subarray(i * 333, (i + 1) * 333),
           ]),
         );
+        // and a byte at a time (a unit's first byte alone at a block's end lost the stream; round 17)
+        const bytewise = new MlpUnits(name === 'mlp');
+        let seconds = 0;
+        for (let i = 0; i < raw.length; i++) seconds += bytewise.seconds(raw, i, i + 1);
+        expect(seconds, name).toBeCloseTo(new MlpUnits(name === 'mlp').seconds(raw, 0, raw.length), 6);
         const pc = await probe(cut);
         expect(pc.seconds!, name).toBeGreaterThanOrEqual(decoded(cut) - 0.05);
         expect(pc.seconds!, name).toBeLessThanOrEqual(decoded(cut) + 0.05);

@@ -227,8 +227,7 @@ function mp4Length(t: Mp4Audio | undefined, mmSeconds: number | undefined, base:
       error: t.overlong ? `no audio: ${t.overlong}` : `its ${t.samples} audio samples last 0 s (stts)`,
     };
   const edited = mp4EditListSeconds(t);
-  if (edited === 0)
-    return { kind: 'unreadable', ...base, error: 'its edit list presents none of its audio (edits of 0 s)' };
+  if (edited === 0) return { kind: 'unreadable', ...base, error: 'its edit list presents none of its audio' };
   const seconds = edited ?? (mmSeconds && Number.isFinite(mmSeconds) && mmSeconds > 0 ? mmSeconds : t?.tableSeconds);
   if (!seconds) return { kind: 'unreadable', ...base, error: 'MP4 without a determinable duration' };
   // the edit list (or the header) presents the samples, never more than they last: a forged edit of

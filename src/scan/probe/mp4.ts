@@ -228,11 +228,12 @@ export function mp4EditListSeconds(t: Mp4Audio | undefined): number | undefined 
       edits++;
       // an edit presents the media from its media time on: no more of it than is left there (one
       // edit from 19.5 s of 20 s of media, 20 s long, counted 20 s; ffmpeg decodes 0.5 s; round 15)
+      // A negative media time other than -1 starts before the media: a decoder presents the segment
+      // less that lead (its negative start grew "left": 20 s counted, 0 decoded; round 17)
+      const start = t.mediaScale ? mediaTime / t.mediaScale : 0;
       const left =
-        t.mediaScale && t.tableSeconds !== undefined
-          ? Math.max(0, t.tableSeconds - mediaTime / t.mediaScale)
-          : Infinity;
-      total += Math.min(dur / movieScale, left);
+        t.mediaScale && t.tableSeconds !== undefined ? Math.max(0, t.tableSeconds - Math.max(0, start)) : Infinity;
+      total += Math.max(0, Math.min(dur / movieScale, left) + Math.min(0, start));
     }
     // edits that present nothing (each of 0 s) are a length of 0, not none: a decoder plays nothing of
     // the media (a real 20 s file with one edit of 0 s counted its header's 20 s; round 16)
@@ -582,7 +583,8 @@ function reader(
   // TrueHD ('mlpa'): its access units, each checked as a decoder checks it (mlp.ts), in sample order;
   // counted from stts alone, junk samples made 108 KB count 7,200 s (round 16)
   if (fourcc === 'mlpa') {
-    const units = new MlpUnits(false);
+    // (not joined across samples: ffmpeg's demuxer gives a decoder each sample alone; round 17)
+    const units = new MlpUnits(false, false);
     return {
       name: 'TrueHD access units hold (checked)',
       reads: true,

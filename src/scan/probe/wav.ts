@@ -52,6 +52,7 @@ const FMT = 0x666d7420;
 const FACT = 0x66616374;
 const DS64 = 0x64733634;
 const LIST = 0x4c495354;
+const LIST_LOWER = 0x6c697374;
 const BEXT = 0x62657874;
 
 /**
@@ -86,6 +87,16 @@ export function probeWav(src: FileSource): Claim {
   let embeddedDate: EmbeddedDate | undefined;
   let pos = w64 ? 40 : 12;
   const headLen = w64 ? 24 : 8;
+  // Files ffmpeg refuses whole, for a chunk a player would step over (round 17: each counted 10 s,
+  // ffmpeg decoding none): a Wave64 riff size under 64, or a chunk size of 24 or less or past 2^63;
+  // a LIST under 4 bytes; a bext running past the end; an RF64/BW64 whose first chunk is not ds64
+  const refused = (why: string): Claim => ({
+    kind: 'unreadable',
+    codec: w64 ? 'W64' : 'WAV',
+    error: `${why}: a decoder refuses the file`,
+  });
+  if (w64 && src.head.readBigUInt64LE(16) < 64n) return refused('Wave64 riff size under 64');
+  const body0 = (at: number): number => at + headLen;
   for (let n = 0; n < MAX_CHUNKS && pos + headLen <= src.size; n++) {
     src.work.tick();
     const hdr = bytesAt(src, pos, headLen);
@@ -95,25 +106,34 @@ export function probeWav(src: FileSource): Claim {
     if (w64) {
       // a GUID of another kind is no chunk of these (its code ignored); a size under its header's is none
       if (!hdr.subarray(4, 16).equals(W64_SUFFIX)) id = 0;
-      const whole = Number(hdr.readBigUInt64LE(16));
-      if (whole < 24) break;
-      size = Math.min(whole - 24, Number.MAX_SAFE_INTEGER);
+      const whole = hdr.readBigUInt64LE(16);
+      // (a size that with its position passes 2^63 - 1 overflows a decoder's offsets: refused)
+      if (whole <= 24n || whole > 2n ** 63n - 1n - BigInt(body0(pos))) return refused(`Wave64 chunk of size ${whole}`);
+      size = Math.min(Number(whole) - 24, Number.MAX_SAFE_INTEGER);
       // a fmt of 17 bytes: a decoder reads 16 of it and loses its place (ffmpeg 5.1 decodes nothing)
       if (id === FMT && size === 17) id = 0;
     }
     const body = pos + headLen;
-    if (id === DATA) {
+    if (rf64 && n === 0 && id !== DS64) return refused('RF64 whose first chunk is not ds64');
+    if ((id === LIST || id === LIST_LOWER) && size < 4) return refused(`LIST chunk of ${size} bytes`);
+    if (id === BEXT && body + size > src.size) return refused('bext chunk past the end of the file');
+    if (id === DATA && dataOffset < 0) {
       dataOffset = body;
-      declared = rf64 && size === 0xffffffff && ds64Data !== undefined ? ds64Data : size;
+      // (RF64: ds64's size, whatever the data chunk's own 32 bits say, as a decoder takes it)
+      declared = rf64 && ds64Data !== undefined ? ds64Data : size;
       // Chunks after the data (LIST/INFO, bext) are read only when the data size is believable.
       if (declared === 0 || declared === 0xffffffff || body + declared > src.size) break;
-    } else if (id === FMT) {
+    } else if (id === FMT && !fmt) {
+      // (the first: a decoder takes it, and a second after it is not read)
       fmt = bytesAt(src, body, Math.min(size, 64));
     } else if (id === FACT && size >= 4) {
       factSamples = bytesAt(src, body, 4).readUInt32LE(0);
     } else if (id === DS64 && size >= 16) {
       const b = bytesAt(src, body, 16);
-      ds64Data = Number(b.readBigUInt64LE(8));
+      // a data size of 0 or past 2^63 in ds64: a decoder plays nothing (round 17)
+      const d = b.readBigUInt64LE(8);
+      if (d === 0n || d >= 2n ** 63n) return refused(`RF64 ds64 data size ${d}`);
+      ds64Data = Number(d);
     } else if (!embeddedDate && id === LIST && size >= 4 && size <= MAX_SMALL_CHUNK) {
       embeddedDate = readInfoDate(bytesAt(src, body, size));
     } else if (id === BEXT && size >= 338) {
@@ -122,8 +142,9 @@ export function probeWav(src: FileSource): Claim {
       const time = b.toString('latin1', 330, 338).replace(/\0/g, '');
       embeddedDate = parseHeaderDate(`${date} ${time}`, 'bwf-origination') ?? embeddedDate;
     }
-    const len = id === DATA ? declared : size;
-    pos = w64 ? body + len + ((8 - ((headLen + len) % 8)) % 8) : body + len + (len & 1);
+    const len = id === DATA && body === dataOffset ? declared : size;
+    // (Wave64: a decoder pads every chunk to 8 bytes but the data, which it steps over by its size)
+    pos = w64 ? body + len + (id === DATA ? 0 : (8 - ((headLen + len) % 8)) % 8) : body + len + (len & 1);
   }
   if (!fmt || fmt.length < 16) return { kind: 'unreadable', codec: 'WAV', error: 'WAV without a readable fmt chunk' };
   let tag = fmt.readUInt16LE(0);
