@@ -58,7 +58,8 @@ const BEXT = 0x62657874;
 /**
  * Sony Wave64 (.w64, ffmpeg and sox write it): RIFF's chunks with 16-byte GUIDs for ids (the
  * four-character code, then a fixed suffix), 64-bit sizes that count their 24-byte header, and
- * chunks aligned to 8 bytes. Not read, a .w64 file was `other` and not counted (round 16).
+ * chunks aligned to 8 bytes (the data chunk excepted, as ffmpeg steps over it). Not read, a .w64
+ * file was `other` and not counted (round 16).
  */
 const W64_RIFF = Buffer.from('726966662e91cf11a5d628db04c10000', 'hex');
 const W64_WAVE = Buffer.from('77617665f3acd3118cd100c04f8edb8a', 'hex');
@@ -96,24 +97,23 @@ export function probeWav(src: FileSource): Claim {
     error: `${why}: a decoder refuses the file`,
   });
   if (w64 && src.head.readBigUInt64LE(16) < 64n) return refused('Wave64 riff size under 64');
-  const body0 = (at: number): number => at + headLen;
   for (let n = 0; n < MAX_CHUNKS && pos + headLen <= src.size; n++) {
     src.work.tick();
     const hdr = bytesAt(src, pos, headLen);
     if (hdr.length < headLen) break;
     let id = hdr.readUInt32BE(0);
     let size = hdr.readUInt32LE(4);
+    const body = pos + headLen;
     if (w64) {
-      // a GUID of another kind is no chunk of these (its code ignored); a size under its header's is none
+      // a GUID of another kind is no chunk of these (its code ignored); a size of its header or less,
+      // or one that with its position passes 2^63 - 1 (a decoder's offsets overflow), is refused
       if (!hdr.subarray(4, 16).equals(W64_SUFFIX)) id = 0;
       const whole = hdr.readBigUInt64LE(16);
-      // (a size that with its position passes 2^63 - 1 overflows a decoder's offsets: refused)
-      if (whole <= 24n || whole > 2n ** 63n - 1n - BigInt(body0(pos))) return refused(`Wave64 chunk of size ${whole}`);
+      if (whole <= 24n || whole > 2n ** 63n - 1n - BigInt(body)) return refused(`Wave64 chunk of size ${whole}`);
       size = Math.min(Number(whole) - 24, Number.MAX_SAFE_INTEGER);
       // a fmt of 17 bytes: a decoder reads 16 of it and loses its place (ffmpeg 5.1 decodes nothing)
       if (id === FMT && size === 17) id = 0;
     }
-    const body = pos + headLen;
     if (rf64 && n === 0 && id !== DS64) return refused('RF64 whose first chunk is not ds64');
     if ((id === LIST || id === LIST_LOWER) && size < 4) return refused(`LIST chunk of ${size} bytes`);
     if (id === BEXT && body + size > src.size) return refused('bext chunk past the end of the file');
