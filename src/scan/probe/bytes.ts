@@ -1,7 +1,7 @@
 /*
  * What several readers share and no one format owns: reading bytes from the head or the file, the
- * tags a file may end with, the size up to which a frame-by-frame reader walks a whole file, and how
- * a length is written in a note. One place, so that a reader file holds its own format only.
+ * tags a file may end with, the size up to which a frame-by-frame reader walks a whole file, a
+ * CRC-16 two formats check their headers with, and how a length is written in a note. One place, so that a reader file holds its own format only.
  */
 import type { FileSource } from './types.js';
 
@@ -11,6 +11,24 @@ import type { FileSource } from './types.js';
  * an hour of telephone speech in any of them.
  */
 export const WALK_MAX = 8 * 1024 * 1024;
+
+/**
+ * A CRC-16 by table, most significant bit first, from 0, over a polynomial: FLAC's frames (0x8005)
+ * and MLP/TrueHD's major syncs (0x002D) are checked with it.
+ */
+export function crc16Msb(poly: number): (b: Buffer, from: number, to: number) => number {
+  const t = new Uint16Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i << 8;
+    for (let k = 0; k < 8; k++) c = c & 0x8000 ? ((c << 1) ^ poly) & 0xffff : (c << 1) & 0xffff;
+    t[i] = c;
+  }
+  return (b, from, to) => {
+    let c = 0;
+    for (let i = from; i < to; i++) c = ((c << 8) & 0xffff) ^ t[(c >> 8) ^ b[i]!]!;
+    return c;
+  };
+}
 
 /** len bytes at pos: from the head when they are in it, else a positioned read (short at the end of the file). */
 export function bytesAt(src: FileSource, pos: number, len: number): Buffer {

@@ -4,18 +4,14 @@
  * carries its first sample's number, so one read of the tail gives the audio present: the last frame
  * whose CRC-16 checks (a complete file) ends the count; a frame cut off by the end of the file does not.
  */
-import { tailTagBytes } from './bytes.js';
+import { crc16Msb, tailTagBytes } from './bytes.js';
 import type { FileSource, ProbeResult } from './types.js';
 
 const CRC8 = new Uint8Array(256);
-const CRC16 = new Uint16Array(256);
 for (let i = 0; i < 256; i++) {
   let c = i;
   for (let k = 0; k < 8; k++) c = c & 0x80 ? ((c << 1) ^ 0x07) & 0xff : (c << 1) & 0xff;
   CRC8[i] = c;
-  let d = i << 8;
-  for (let k = 0; k < 8; k++) d = d & 0x8000 ? ((d << 1) ^ 0x8005) & 0xffff : (d << 1) & 0xffff;
-  CRC16[i] = d;
 }
 
 function crc8(b: Buffer, from: number, to: number): number {
@@ -24,11 +20,7 @@ function crc8(b: Buffer, from: number, to: number): number {
   return c;
 }
 
-function crc16(b: Buffer, from: number, to: number): number {
-  let c = 0;
-  for (let i = from; i < to; i++) c = ((c << 8) & 0xffff) ^ CRC16[(c >> 8) ^ b[i]!]!;
-  return c;
-}
+const crc16 = crc16Msb(0x8005);
 
 interface FrameHead {
   /** first sample of the frame (for a fixed-block stream: frame number × block size) */

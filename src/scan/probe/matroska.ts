@@ -119,8 +119,6 @@ interface Track {
   bitDepth?: number;
   /** Vorbis: the long block's samples (its identification header), the most a packet yields twice over */
   vorbisLong?: number;
-  /** ALAC: the samples of a frame (its ALACSpecificConfig), the most a packet holds */
-  alacFrame?: number;
   /** ALAC: its whole ALACSpecificConfig, to walk each packet (alac.ts), or why a decoder refuses it */
   alac?: AlacConfig | string;
   /** AAC-LC or Main: its AudioSpecificConfig, to check each frame (aac.ts), or why a decoder refuses it */
@@ -213,10 +211,8 @@ function readTracks(b: Buffer, t: El): Track[] {
     }
     if (tr.codec === 'A_TRUEHD' || tr.codec === 'A_MLP') tr.mlp = new MlpUnits(tr.codec === 'A_MLP');
     if (tr.codec.startsWith('A_AAC')) tr.aac = aacAt ? aacConfig(b, aacAt.data, aacAt.end) : aacByCodecId(tr);
-    if (tr.codec === 'A_ALAC') {
+    if (tr.codec === 'A_ALAC')
       tr.alac = alacAt ? alacConfig(b, alacAt.data, alacAt.end, tr.channels) : alacConfig(b, -1, 0);
-      if (typeof tr.alac !== 'string') tr.alacFrame = tr.alac.frameLength;
-    }
     out.push(tr);
   }
   return out;
@@ -332,12 +328,11 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
   // decoder refuses it (junk packets of a 65,536-sample frame length counted 6.8 h from 356 KB;
   // attack round 14a). A packet read only in part (a block past packetAudio's budget) is counted as
   // before: its config's frame length, or a partial frame's count, none under 8 + 8 bytes a channel
-  if (track.codec === 'A_ALAC' && track.alacFrame && track.alacFrame <= 65536) {
+  if (track.codec === 'A_ALAC' && typeof track.alac === 'object' && track.alac.frameLength <= 65536) {
     const rate = Math.max(track.rate ?? 0, 4000);
-    if (typeof track.alac === 'object' && end <= b.length)
-      return (alacPacketSamples(b, data, end, track.alac) / rate) * 1e9;
+    if (end <= b.length) return (alacPacketSamples(b, data, end, track.alac) / rate) * 1e9;
     if (end - data < 8 + 8 * (track.channels || 1)) return 0;
-    let n = track.alacFrame;
+    let n = track.alac.frameLength;
     const bit = (i: number): number => (b[data + (i >> 3)]! >> (7 - (i & 7))) & 1;
     if (data + 7 <= Math.min(end, b.length) && bit(19)) {
       let count = 0;

@@ -11,25 +11,13 @@
  * library reads these headers (music-metadata does not know TrueHD).
  */
 
+import { crc16Msb } from './bytes.js';
+
 const SYNC_TRUEHD = 0xf8726fba;
 const SYNC_MLP = 0xf8726fbb;
 
 /** CRC-16 of the major sync: polynomial 0x002D, MSB first, from 0 (as a decoder computes it). */
-const CRC16 = (() => {
-  const t = new Uint16Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i << 8;
-    for (let j = 0; j < 8; j++) c = c & 0x8000 ? ((c << 1) ^ 0x2d) & 0xffff : (c << 1) & 0xffff;
-    t[i] = c;
-  }
-  return t;
-})();
-
-function crc16(b: Buffer, from: number, to: number): number {
-  let c = 0;
-  for (let i = from; i < to; i++) c = ((c << 8) & 0xffff) ^ CRC16[(c >> 8) ^ b[i]!]!;
-  return c;
-}
+const crc16 = crc16Msb(0x2d);
 
 /**
  * The major sync at p (its 4-byte sync word there) in a unit ending at `end`: its size, substreams

@@ -291,8 +291,6 @@ export interface Mp4Audio {
   sampleRate?: number;
   /** an mp4a entry's audio object type (its esds AudioSpecificConfig: 2 AAC-LC, 5 SBR, 42 USAC) */
   aacType?: number;
-  /** an ALAC entry's frame length (its magic cookie): the samples one packet holds at most */
-  alacFrame?: number;
   /** an ALAC entry's magic cookie, or why a decoder refuses it */
   alac?: AlacConfig | string;
   /** why a decoder refuses the track: it decodes nothing of it */
@@ -680,8 +678,7 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
           box >= 36
             ? alacConfig(moov, cookie + 8, Math.min(stsd.end, cookie - 4 + box), out.channels)
             : alacConfig(moov, -1, 0);
-        if (typeof out.alac === 'object') out.alacFrame = out.alac.frameLength;
-        else out.refused = out.alac;
+        if (typeof out.alac === 'string') out.refused = out.alac;
       }
       read = reader(moov, e, stsd.end, out, types.oti, types.asc);
     }
@@ -801,7 +798,7 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
     // an ALAC packet holds at most its cookie's frame length (4,096 from every encoder): stts deltas
     // of 20,000 at 8 kHz with an edit list to match counted 20 s of ALAC in 126 KB as 100 s
     if (out.fourcc === 'alac' && out.sampleRate && out.sampleRate >= 1000) {
-      const frame = out.alacFrame && out.alacFrame <= 65536 ? out.alacFrame : 4096;
+      const frame = typeof out.alac === 'object' && out.alac.frameLength <= 65536 ? out.alac.frameLength : 4096;
       const most = frame / out.sampleRate;
       if (out.tableSeconds > s * most || out.presentSeconds > present * most) {
         out.tableSeconds = Math.min(out.tableSeconds, s * most);
