@@ -1,14 +1,18 @@
 /*
- * AAC-LC frames (raw_data_block, ISO/IEC 14496-3 4.4.2), checked as far as a decoder checks them
- * before its Huffman tables: the elements up to the first channel element, that element's
- * ics_info and section data. AAC has no checksum outside ADTS, so a packet was counted as a frame
- * whatever its bits: 13 KB of junk AAC counted 384 s, ffmpeg decoding none (attack round 14a). A
- * decoder refuses most junk here (prediction in AAC-LC, more bands than the rate has, band type 12,
- * sections past the last band, MS mask 3, an element that overruns the packet); a frame that passes
- * is counted, though a decoder may still refuse its scalefactors or spectral data (not read: that
- * needs the standard's Huffman tables). Written by hand: no library reads AAC's syntax without
- * decoding it, and decoding every frame would cost what a decoder costs.
+ * AAC-LC frames (raw_data_block, ISO/IEC 14496-3 4.4.2), checked as a decoder checks them without
+ * making a sample: the elements up to END, each channel element's ics_info, section data,
+ * scalefactors (Huffman-coded, each within the range a decoder takes), pulse, TNS and gain-control
+ * data, and every spectral codeword with its sign bits and escapes. AAC has no checksum outside ADTS,
+ * so a packet was counted as a frame whatever its bits: 13 KB of junk AAC counted 384 s, ffmpeg
+ * decoding none (attack round 14a); checked only up to the scalefactors, ~1.5 % of random junk still
+ * passed. A decoder refuses what is refused here (prediction in AAC-LC, more bands than the rate has,
+ * band type 12, sections past the last band, a scalefactor outside 0-255, a pulse past the window, an
+ * escape of more than 8 ones, MS mask 3, an element that overruns the packet, no END). Frames of 960
+ * samples (their band tables are not here) are checked up to their scalefactors. Written by hand: no
+ * library reads AAC's syntax without decoding it, and decoding every frame would cost the inverse
+ * transform a decoder spends most of its time in.
  */
+import { SCALEFACTORS, SPECTRAL, SWB_OFFSET_LONG, SWB_OFFSET_SHORT, type Codebook } from './aac-tables.js';
 
 /** What a frame's syntax depends on: from the AudioSpecificConfig (or an ADTS header). */
 export interface AacConfig {
@@ -27,6 +31,13 @@ export interface AacConfig {
 const SWB_LONG = [41, 41, 47, 49, 49, 51, 47, 47, 43, 43, 43, 40, 40];
 const SWB_SHORT = [12, 12, 12, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15];
 export const AAC_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+/** Gain control by window sequence: windows, whether the first window's locations take 4 bits, location bits. */
+const GAIN_MODE = [
+  [1, 0, 5],
+  [2, 1, 2],
+  [8, 0, 2],
+  [2, 1, 5],
+] as const;
 /** Scalefactor bands a Main profile predictor may cover, by sampling frequency index. */
 const PRED_SFB_MAX = [33, 33, 38, 40, 40, 40, 41, 41, 37, 37, 37, 34, 34];
 
@@ -69,6 +80,138 @@ export function aacConfig(b: Buffer, p: number, end: number): AacConfig | string
 }
 
 /**
+ * A codebook for decoding: `tree`, a binary tree (node n's children at 2n for bit 0 and 2n + 1; a
+ * child < 0 is the leaf of index ~child); `tail`, by index, what follows a spectral codeword (its
+ * sign bits, 0-4, and 8 and 16 for an escape of its first and second value); `first`, its first PEEK
+ * bits looked up at once: an entry >= 0 is a codeword of that many bits or fewer (tail << 14 |
+ * index << 5 | length), < 0 the tree's node ~entry after PEEK bits. Every codebook of the standard is
+ * a complete prefix code, so any bits lead to a leaf. Built on first use.
+ */
+interface Decoder {
+  tree: Int32Array;
+  tail: Uint8Array;
+  first: Int32Array;
+}
+const PEEK = 10;
+/** Spectral codebooks' value range: [dimension, values an index holds, whether signs follow]. */
+const SHAPE: readonly (readonly [number, number, boolean])[] = [
+  [4, 3, false],
+  [4, 3, false],
+  [4, 3, true],
+  [4, 3, true],
+  [2, 9, false],
+  [2, 9, false],
+  [2, 8, true],
+  [2, 8, true],
+  [2, 13, true],
+  [2, 13, true],
+  [2, 17, true],
+];
+function decoderOf(cb: Codebook, shape?: readonly [number, number, boolean]): Decoder {
+  const [lens, codes] = cb;
+  const tree = new Int32Array(lens.length * 2);
+  const tail = new Uint8Array(lens.length);
+  let nodes = 1;
+  for (let i = 0; i < lens.length; i++) {
+    let n = 0;
+    for (let k = lens[i]! - 1; k >= 0; k--) {
+      const slot = n * 2 + ((codes[i]! >> k) & 1);
+      if (k === 0) tree[slot] = ~i;
+      else n = tree[slot] || (tree[slot] = nodes++);
+    }
+    if (shape?.[2]) {
+      // values from the last: the second of a pair is i % mod; 16 is codebook 11's escape
+      for (let v = i, d = shape[0]; d > 0; d--, v = Math.floor(v / shape[1])) {
+        const x = v % shape[1];
+        if (x) tail[i]! += 1;
+        if (x === 16) tail[i]! |= d === 2 ? 8 : 16;
+      }
+    }
+  }
+  const first = new Int32Array(1 << PEEK);
+  for (let v = 0; v < 1 << PEEK; v++) {
+    let n = 0;
+    let entry = 0;
+    for (let k = 1; k <= PEEK; k++) {
+      const c = tree[n * 2 + ((v >> (PEEK - k)) & 1)]!;
+      if (c < 0) {
+        entry = (tail[~c]! << 14) | (~c << 5) | k;
+        break;
+      }
+      n = c;
+      entry = ~n;
+    }
+    first[v] = entry;
+  }
+  return { tree, tail, first };
+}
+let scalefactorDecoder: Decoder | undefined;
+const spectralDecoders: (Decoder | undefined)[] = [];
+
+/**
+ * The spectral data of one channel (ISO/IEC 14496-3 4.6.3.2), as a decoder reads it: every codeword
+ * of every coded band, its sign bits and escapes (codebook 11: N ones, a decoder refusing more than 8,
+ * a zero, then N + 4 bits). The bit position after it, or -1 where a decoder refuses it or it passes
+ * `last`. A function of its own, its position a local: this loop is most of a frame's cost.
+ */
+function spectralEnd(
+  b: Buffer,
+  pos: number,
+  last: number,
+  bandTypes: Uint8Array,
+  groups: number,
+  groupLen: readonly number[],
+  maxSfb: number,
+  offsets: readonly number[],
+  short: boolean,
+): number {
+  const mask = (1 << PEEK) - 1;
+  let idx = 0;
+  for (let g = 0; g < groups; g++) {
+    for (let i = 0; i < maxSfb; i++) {
+      const type = bandTypes[idx++]!;
+      if (type === 0 || type > 11) continue;
+      const { first, tree, tail } = (spectralDecoders[type] ??= decoderOf(SPECTRAL[type - 1]!, SHAPE[type - 1]));
+      const words = ((offsets[i + 1]! - offsets[i]!) / (type < 5 ? 4 : 2)) * (short ? groupLen[g]! : 1);
+      for (let w = 0; w < words; w++) {
+        const j = pos >> 3;
+        const e = first[(((b[j]! << 16) | (b[j + 1]! << 8) | b[j + 2]!) >> (24 - PEEK - (pos & 7))) & mask]!;
+        let v: number;
+        if (e >= 0) {
+          pos += e & 31;
+          v = e >> 14;
+        } else {
+          // a codeword longer than PEEK bits: the rest walked in the tree
+          pos += PEEK;
+          let n = ~e;
+          for (;;) {
+            const c = tree[n * 2 + (pos < last ? (b[pos >> 3]! >> (7 - (pos & 7))) & 1 : 0)]!;
+            pos++;
+            if (c < 0) {
+              v = tail[~c]!;
+              break;
+            }
+            n = c;
+          }
+        }
+        pos += v & 7;
+        for (let esc = v >> 3; esc; esc >>= 1) {
+          if (!(esc & 1)) continue;
+          let ones = 0;
+          while (pos < last && (b[pos >> 3]! >> (7 - (pos & 7))) & 1) {
+            pos++;
+            if (++ones > 8) return -1;
+          }
+          pos += 1 + ones + 4;
+        }
+        if (pos > last) return -1;
+      }
+    }
+  }
+  return pos;
+}
+
+/**
  * Whether a decoder can take the frame [p, end) of `b` as far as its syntax is read here (false:
  * it refuses it, and the frame holds nothing).
  */
@@ -81,18 +224,50 @@ export function aacFrameHolds(b: Buffer, p: number, end: number, cfg: AacConfig)
     for (let k = 0; k < n; k++, pos++) v = v * 2 + (pos < last ? (b[pos >> 3]! >> (7 - (pos & 7))) & 1 : 0);
     return v;
   };
+  /**
+   * A codeword of d: its index, and its tail above (tail << 9 | index). Its first PEEK bits are
+   * looked up (bytes past the frame read as they come: a codeword that reaches past it makes pos pass
+   * `last`, and the frame is refused as a decoder refuses it), longer ones walked in the tree.
+   */
+  const decode = (d: Decoder): number => {
+    const i = pos >> 3;
+    const e = d.first[(((b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!) >> (24 - PEEK - (pos & 7))) & ((1 << PEEK) - 1)]!;
+    if (e >= 0) {
+      pos += e & 31;
+      return e >> 5;
+    }
+    pos += PEEK;
+    let n = ~e;
+    for (;;) {
+      const bit = pos < last ? (b[pos >> 3]! >> (7 - (pos & 7))) & 1 : 0;
+      pos++;
+      const c = d.tree[n * 2 + bit]!;
+      if (c < 0) return (d.tail[~c]! << 9) | ~c;
+      n = c;
+    }
+  };
+  // the band tables of 1,024-sample frames (960-sample frames are checked up to their scalefactors)
+  const full = cfg.frame === 1024;
   let short = false;
+  /** window sequence: 0 only long, 1 long start, 2 eight short, 3 long stop */
+  let sequence = 0;
   let maxSfb = 0;
   let groups = 1;
+  const groupLen = [1, 0, 0, 0, 0, 0, 0, 0];
   /** ics_info: false where a decoder refuses it */
   const icsInfo = (): boolean => {
     read(1); // reserved: a decoder only warns
-    short = read(2) === 2;
+    sequence = read(2);
+    short = sequence === 2;
     read(1); // window shape
     groups = 1;
+    groupLen[0] = 1;
     if (short) {
       maxSfb = read(4);
-      for (let i = 0; i < 7; i++) if (!read(1)) groups++;
+      for (let i = 0; i < 7; i++) {
+        if (read(1)) groupLen[groups - 1]!++;
+        else groupLen[groups++] = 1;
+      }
     } else {
       maxSfb = read(6);
       if (read(1)) {
@@ -108,18 +283,19 @@ export function aacFrameHolds(b: Buffer, p: number, end: number, cfg: AacConfig)
     }
     return maxSfb <= (short ? SWB_SHORT : SWB_LONG)[cfg.sfIndex]!;
   };
+  const bandTypes = new Uint8Array(8 * 64);
   /**
-   * An individual channel stream: its global gain, ics_info and section data; when every band is
-   * of the zero codebook (digital silence, zeroed bytes) nothing Huffman-coded follows, and its
-   * pulse, TNS and gain-control data are read too. 'refused', 'read' (all of it, up to the next
-   * element), or 'partly' (its scalefactors follow: not read here).
+   * An individual channel stream, as a decoder reads it: 'refused', 'read' (all of it, up to the
+   * next element), or 'partly' (a 960-sample frame whose bands are coded: its scalefactors and
+   * spectral data are not read here).
    */
   const ics = (common: boolean): 'refused' | 'read' | 'partly' => {
-    read(8); // global gain
+    const gain = read(8);
     if (!common && !icsInfo()) return 'refused';
     const bits = short ? 3 : 5;
     const escape = (1 << bits) - 1;
     let coded = false;
+    let idx = 0;
     for (let g = 0; g < groups; g++) {
       let k = 0;
       while (k < maxSfb) {
@@ -133,18 +309,45 @@ export function aacFrameHolds(b: Buffer, p: number, end: number, cfg: AacConfig)
           if (pos > last || sectEnd > maxSfb) return 'refused';
         } while (incr === escape);
         if (type && sectEnd > k) coded = true;
-        k = sectEnd;
+        for (; k < sectEnd; k++) bandTypes[idx++] = type;
       }
     }
     if (pos > last) return 'refused';
-    if (coded) return 'partly';
-    // pulse data (long windows only), TNS, gain control (SSR's: not in AAC-LC)
+    if (coded && !full) return 'partly';
+    // scalefactors: differences from the global gain, a decoder refusing one outside 0-255; noise
+    // energies (the first in 9 bits) and intensity positions it clips
+    if (coded) {
+      const sf = (scalefactorDecoder ??= decoderOf(SCALEFACTORS));
+      let offset = gain;
+      let noise = true;
+      for (let i = 0; i < idx; i++) {
+        const type = bandTypes[i]!;
+        if (type === 0) continue;
+        if (type === 13 && noise) {
+          pos += 9;
+          noise = false;
+        } else if (type < 13) {
+          offset += (decode(sf) & 511) - 60;
+          if (offset < 0 || offset > 255) return 'refused';
+        } else decode(sf);
+        if (pos > last) return 'refused';
+      }
+    }
+    const offsets = full ? (short ? SWB_OFFSET_SHORT : SWB_OFFSET_LONG)[cfg.sfIndex]! : undefined;
+    // pulse data (long windows only): each pulse within the window
     if (read(1)) {
       if (short) return 'refused';
       const pulses = read(2) + 1;
-      if (read(6) >= SWB_LONG[cfg.sfIndex]!) return 'refused';
-      pos += pulses * 9;
+      const band = read(6);
+      if (band >= SWB_LONG[cfg.sfIndex]!) return 'refused';
+      let at = offsets ? offsets[band]! : 0;
+      for (let i = 0; i < pulses; i++) {
+        at += read(5);
+        if (offsets && at >= cfg.frame) return 'refused';
+        read(4); // amplitude
+      }
     }
+    // TNS
     if (read(1)) {
       const windows = short ? 8 : 1;
       for (let w = 0; w < windows; w++) {
@@ -164,7 +367,20 @@ export function aacFrameHolds(b: Buffer, p: number, end: number, cfg: AacConfig)
         }
       }
     }
-    if (read(1)) return 'refused';
+    // gain control (SSR's): a decoder reads it past, as here (windows, whether the first has an
+    // extra field, each adjustment's location bits, by window sequence)
+    if (read(1)) {
+      const bands = read(2);
+      const [windows, first, loc] = GAIN_MODE[sequence]!;
+      for (let bd = 0; bd < bands; bd++)
+        for (let wd = 0; wd < windows; wd++)
+          for (let ad = read(3); ad > 0; ad--) pos += 4 + (wd === 0 && first ? 4 : loc);
+    }
+    if (pos > last) return 'refused';
+    if (!coded) return 'read';
+    // spectral data
+    pos = spectralEnd(b, pos, last, bandTypes, groups, groupLen, maxSfb, offsets!, short);
+    if (pos < 0) return 'refused';
     return pos <= last ? 'read' : 'refused';
   };
   /** channel elements read in full so far, and each one's type and tag */
@@ -181,10 +397,10 @@ export function aacFrameHolds(b: Buffer, p: number, end: number, cfg: AacConfig)
       if (seen.has(type * 16 + tag)) return false;
       seen.add(type * 16 + tag);
       // mono and stereo (a decoder maps any tag of the first SCE or CPE to them, as encoders vary):
-      // an LFE or CCE first is a channel element it has not allocated, and in mono a second one is
-      // one too many
+      // an LFE or CCE first is a channel element it has not allocated, and a second one of any type
+      // is one too many
       if ((type === 2 || type === 3) && (cfg.channels === 1 || cfg.channels === 2)) return false;
-      if (channels && cfg.channels === 1) return false;
+      if (channels && (cfg.channels === 1 || cfg.channels === 2)) return false;
       if (channels) return true; // more channels: not followed here
     }
     switch (type) {

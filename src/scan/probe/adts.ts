@@ -9,8 +9,10 @@
  * 4 bytes (element id, tag, global gain, ics_info, the tool flags and END: 32 bits, ISO/IEC 14496-3
  * 4.4.2; ffmpeg's encoder writes exactly that for silence). A frame of headers alone (7 bytes
  * claiming 1,024 samples, 437 bit/s at 8 kHz: over the AAC floor) decodes to nothing: a file of them
- * counted 256 s for 14 KB, ffmpeg decodes 0.
+ * counted 256 s for 14 KB, ffmpeg decodes 0. A frame of AAC-LC or Main (one raw data block) counts
+ * only when a decoder takes its syntax (aac.ts): junk behind valid headers counted before.
  */
+import { aacFrameHolds, type AacConfig } from './aac.js';
 import { WALK_MAX, tailTagBytes } from './bytes.js';
 import type { FileSource, ProbeResult } from './types.js';
 
@@ -43,6 +45,31 @@ interface Walk {
   bytes: number;
   /** frames too small to hold a channel's raw data block: no audio in them */
   empty: number;
+  /** frames whose raw data block a decoder refuses (junk behind a valid header) */
+  refused: number;
+}
+
+const emptyWalk = (): Walk => ({ frames: 0, blocks: 0, bytes: 0, empty: 0, refused: 0 });
+
+/**
+ * What a frame's syntax depends on, from the fixed header: AAC-LC and Main (profile 1 and 0) only; the
+ * others' frames (SSR, LTP) are not checked.
+ */
+function configOf(fixed: number): AacConfig | undefined {
+  const profile = (fixed >> 14) & 3;
+  const sfIndex = (fixed >> 10) & 15;
+  if (profile > 1 || sfIndex > 12) return undefined;
+  const channels = (fixed >> 6) & 7;
+  return { sfIndex, channels, rate: RATES[sfIndex]!, frame: 1024, main: profile === 0 };
+}
+
+/** The first frame's note: frames not counted, and why. */
+function note(w: Walk): string | undefined {
+  const parts = [
+    w.empty ? `${w.empty} frames of headers alone (no audio in them)` : '',
+    w.refused ? `${w.refused} frames a decoder refuses` : '',
+  ].filter(Boolean);
+  return parts.length ? `${parts.join(', ')}: not counted` : undefined;
 }
 
 /**
@@ -50,7 +77,8 @@ interface Walk {
  * by the buffer's end is not counted. `at`: where the walk stopped (the next frame, or past the last).
  */
 function walk(b: Buffer, p: number, fixed: number, limit = b.length, into?: Walk): Walk & { at: number } {
-  const w: Walk = into ?? { frames: 0, blocks: 0, bytes: 0, empty: 0 };
+  const w: Walk = into ?? emptyWalk();
+  const cfg = configOf(fixed);
   while (p + 7 <= b.length && p < limit) {
     const len = frameLen(b, p, fixed);
     if (!len) {
@@ -68,8 +96,9 @@ function walk(b: Buffer, p: number, fixed: number, limit = b.length, into?: Walk
     const blocks = (b[p + 6]! & 3) + 1;
     // the header (7 bytes), its CRC when protection is on, and one CRC per further block
     const overhead = 7 + (b[p + 1]! & 1 ? 0 : 2 * blocks);
-    if (len - overhead >= MIN_BLOCK * blocks) w.blocks += blocks;
-    else w.empty++;
+    if (len - overhead < MIN_BLOCK * blocks) w.empty++;
+    else if (blocks === 1 && cfg && !aacFrameHolds(b, p + overhead, p + len, cfg)) w.refused++;
+    else w.blocks += blocks;
     p += len;
   }
   return Object.assign(w, { at: p });
@@ -88,7 +117,7 @@ function sync(b: Buffer, from: number, fixed: number): number {
 
 /** Frames walked from p to end, CHUNK bytes at a time (a chunk read with room for a frame that starts in it). */
 function walkChunks(src: FileSource, p: number, end: number, fixed: number): Walk {
-  const w: Walk = { frames: 0, blocks: 0, bytes: 0, empty: 0 };
+  const w = emptyWalk();
   while (p + 7 <= end) {
     src.work.tick(1 + (CHUNK >> 12));
     const b = src.read(p, Math.min(CHUNK + MAX_FRAME, end - p));
@@ -119,24 +148,22 @@ export function probeAdts(src: FileSource, start: number): ProbeResult | undefin
       return {
         kind: 'unreadable',
         ...base,
-        error: w.empty ? `no AAC frame with audio: ${w.empty} frames of headers alone` : 'no complete AAC frame',
+        error: w.empty || w.refused ? `no AAC frame with audio: ${note(w)}` : 'no complete AAC frame',
       };
-    const note = w.empty ? `${w.empty} frames of headers alone (no audio in them): not counted` : undefined;
-    return { kind: 'audio', seconds: (w.blocks * 1024) / sampleRate, ...base, error: note };
+    return { kind: 'audio', seconds: (w.blocks * 1024) / sampleRate, ...base, error: note(w) };
   }
   if (walked) {
     const last = src.read(src.size - WINDOW, WINDOW);
     const w = walkChunks(src, start + p0, src.size - tailTagBytes(last), fixed);
     if (!w.blocks) return { kind: 'unreadable', ...base, error: 'no complete AAC frame with audio' };
-    const note = w.empty ? `${w.empty} frames of headers alone (no audio in them): not counted` : undefined;
-    return { kind: 'audio', seconds: (w.blocks * 1024) / sampleRate, ...base, error: note };
+    return { kind: 'audio', seconds: (w.blocks * 1024) / sampleRate, ...base, error: note(w) };
   }
   const tailPos = src.size - WINDOW;
   const rawTail = src.read(tailPos, WINDOW);
   const tail = rawTail.subarray(0, rawTail.length - tailTagBytes(rawTail));
   const a = walk(head, p0, fixed);
   const t0 = sync(tail, 0, fixed);
-  const b = t0 >= 0 ? walk(tail, t0, fixed) : { frames: 0, blocks: 0, bytes: 0, empty: 0 };
+  const b = t0 >= 0 ? walk(tail, t0, fixed) : emptyWalk();
   const frames = a.frames + b.frames;
   if (!frames) return { kind: 'unreadable', ...base, error: 'no complete AAC frame' };
   if (!a.blocks && !b.blocks)

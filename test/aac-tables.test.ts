@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import {
+  SCALEFACTORS,
+  SPECTRAL,
+  SWB_OFFSET_LONG,
+  SWB_OFFSET_SHORT,
+  type Codebook,
+} from '../src/scan/probe/aac-tables.js';
+
+/** Whether the codebook is a complete prefix code: no codeword starts another, and the lengths fill the tree. */
+function complete([lens, codes]: Codebook): { prefixFree: boolean; kraft: number } {
+  const words = lens.map((l, i) => codes[i]!.toString(2).padStart(l, '0'));
+  const set = new Set(words);
+  const prefixFree =
+    set.size === words.length &&
+    words.every((w) => [...Array(w.length).keys()].every((k) => k === 0 || !set.has(w.slice(0, k))));
+  return { prefixFree, kraft: lens.reduce((s, l) => s + 2 ** -l, 0) };
+}
+
+describe("AAC's tables", () => {
+  it('every Huffman codebook is a complete prefix code of the standard’s size', () => {
+    // ISO/IEC 14496-3 Tables 4.A.1-4.A.12: 121 scalefactor differences; codebooks 1-4 quads of 3
+    // values, 5-6 pairs of 9, 7-8 of 8, 9-10 of 13, 11 of 17
+    expect(SCALEFACTORS[0]).toHaveLength(121);
+    expect(SPECTRAL.map((c) => c[0].length)).toEqual([81, 81, 81, 81, 81, 81, 64, 64, 169, 169, 289]);
+    for (const cb of [SCALEFACTORS, ...SPECTRAL]) {
+      expect(cb[1]).toHaveLength(cb[0].length);
+      expect(complete(cb)).toEqual({ prefixFree: true, kraft: 1 });
+    }
+    // the shortest codewords: no scalefactor change is '0', codebook 1's all-zero quad (index 40) '0'
+    expect([SCALEFACTORS[0][60], SCALEFACTORS[1][60]]).toEqual([1, 0]);
+    expect([SPECTRAL[0]![0][40], SPECTRAL[0]![1][40]]).toEqual([1, 0]);
+  });
+
+  it('the scalefactor bands of each rate cover a window', () => {
+    const long = [41, 41, 47, 49, 49, 51, 47, 47, 43, 43, 43, 40, 40];
+    const short = [12, 12, 12, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15];
+    for (let i = 0; i < 13; i++) {
+      for (const [t, bands, end] of [
+        [SWB_OFFSET_LONG[i]!, long[i]!, 1024],
+        [SWB_OFFSET_SHORT[i]!, short[i]!, 128],
+      ] as const) {
+        expect(t).toHaveLength(bands + 1);
+        expect([t[0], t[bands]]).toEqual([0, end]);
+        // each band's width is a multiple of 4 (a quad codebook's step)
+        for (let b = 0; b < bands; b++) expect((t[b + 1]! - t[b]!) % 4).toBe(0);
+      }
+    }
+  });
+});
