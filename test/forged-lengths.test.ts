@@ -1063,6 +1063,21 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
         const p = await probe(put(dir, `aac-frames-${fill}.m4a`, b));
         expect(p.seconds ?? 0, fill).toBeLessThan(1);
       }
+      // junk after a real file's first half (~78 frames: the first 32 checked pass): its spread and
+      // last frames are checked too, and then every one; only the first 32 were, and 20 s counted
+      const long = join(dir, 'aac-half-junk.m4a');
+      ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=20,volume=0.5', '-c:a', 'aac', '-b:a', '24k', long);
+      const h = Buffer.from(readFileSync(long));
+      const mdat = h.indexOf('mdat', 0, 'latin1') + 4;
+      const mdatEnd = mdat - 8 + h.readUInt32BE(mdat - 8);
+      let seed = 9;
+      for (let k = Math.floor((mdat + mdatEnd) / 2); k < mdatEnd; k++) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        h[k] = seed >>> 24;
+      }
+      const halfJunk = put(dir, 'aac-half-junk-done.m4a', h);
+      expect(decoded(halfJunk)).toBeLessThan(11);
+      expectNear(await probe(halfJunk), decoded(halfJunk), 0.3);
     },
   );
 

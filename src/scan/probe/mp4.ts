@@ -313,6 +313,21 @@ const UNTOLD_SAMPLE_MAX = 1.1;
 const UNTOLD_MIN_BPS = 2000;
 /** AAC samples of an MP4 checked before the rest are taken as frames (until one fails: then every one) */
 const AAC_CHECKED = 32;
+/**
+ * AAC samples checked spread over a track (each may cost a read of a page): samples added as junk
+ * between two of them are at most about 1/AAC_SPREAD of the track.
+ */
+const AAC_SPREAD = 16;
+/** A track's AAC samples checked before the rest are taken: its first AAC_CHECKED and last, and AAC_SPREAD spread over it. */
+function aacVetted(count: number): number[] {
+  const at = new Set<number>();
+  for (let i = 0; i < AAC_CHECKED && i < count; i++) {
+    at.add(i);
+    at.add(count - 1 - i);
+  }
+  for (let i = 0; i < AAC_SPREAD; i++) at.add(Math.floor(((i + 0.5) * count) / AAC_SPREAD));
+  return [...at].filter((i) => i >= 0 && i < count).sort((a, b) => a - b);
+}
 const USAC_MAX_FRAME = 4096;
 
 /** Length of an MPEG-4 descriptor (1-4 bytes, 7 bits each) at p: [length, where its body starts]. */
@@ -401,6 +416,12 @@ interface Reader {
   reads: boolean;
   held(src: FileSource, at: number, size: number): number;
   most(size: number): number;
+  /**
+   * Before the table's samples are walked: the sample indexes (ascending, under `count`) to check
+   * first, and, given their places (undefined: not in the file), whether every later sample must be
+   * checked too. Without it, or for fragments, `held` decides as it goes.
+   */
+  vet?: { indexes(count: number): number[]; check(src: FileSource, places: ([number, number] | undefined)[]): void };
 }
 
 /** AMR-NB and AMR-WB frame sizes by frame type (the byte of its header included; RFC 4867, 5.3): 20 ms each */
@@ -531,10 +552,12 @@ function reader(
       most: () => 1536 / 32000,
     };
   // AAC-LC (MPEG-4 audio, or MPEG-2 AAC LC): a sample is a frame of 1,024 (or 960) samples at the core's
-  // rate, SBR or not. Its syntax is checked as a decoder checks it before its Huffman tables (aac.ts)
-  // in the first CHECKED samples and, once one fails, in every later one: a file of junk frames
-  // (13 KB counted 384 s, ffmpeg decoding none; attack round 14a) counts what passes, while an honest
-  // file is read no further than its first frames (every frame read would cost a read of the file)
+  // rate, SBR or not. Its syntax is read as a decoder reads it (aac.ts) in the first AAC_CHECKED
+  // samples, its last as many and AAC_SPREAD spread over it; when one fails, in every sample: a file
+  // of junk frames (13 KB counted 384 s, ffmpeg decoding none; attack round 14a), or junk added after
+  // a real file's first frames, counts what passes, while an honest file is read no further than those
+  // 80 frames (every frame read would cost a read of the file). Fragments: the first AAC_CHECKED, then
+  // every one once one fails
   const cfg =
     fourcc === 'mp4a' && (oti === 0x40 || oti === 0x67) && asc !== undefined ? aacConfig(moov, asc, end) : undefined;
   // (a config a decoder refuses: it decodes nothing of the track)
@@ -543,19 +566,38 @@ function reader(
     let checked = 0;
     let failed = false;
     const frame = cfg.frame / cfg.rate;
+    const holds = (src: FileSource, at: number, size: number): boolean => {
+      const { buf, p, end: stop } = packetBytes(src, at, size);
+      return stop - p < size || aacFrameHolds(buf, p, stop, cfg);
+    };
+    /** a sample far from the next one checked: its own bytes read, not a page */
+    const holdsAlone = (src: FileSource, at: number, size: number): boolean => {
+      if (size > PAGE) return holds(src, at, size);
+      const buf = src.read(at, size);
+      return buf.length < size || aacFrameHolds(buf, 0, size, cfg);
+    };
     return {
       name: 'AAC frames hold (their syntax)',
       reads: true,
       held: (src, at, size) => {
         if (!failed && checked >= AAC_CHECKED) return frame;
         checked++;
-        const { buf, p, end: stop } = packetBytes(src, at, size);
-        if (stop - p < size) return frame;
-        if (aacFrameHolds(buf, p, stop, cfg)) return frame;
+        if (holds(src, at, size)) return frame;
         failed = true;
         return 0;
       },
       most: () => frame,
+      vet: {
+        indexes: aacVetted,
+        check: (src, places) => {
+          failed = places.some((w, i) => {
+            if (!w) return false;
+            const next = places[i + 1];
+            return next && next[0] >= w[0] && next[0] - w[0] < PAGE ? !holds(src, ...w) : !holdsAlone(src, ...w);
+          });
+          checked = AAC_CHECKED;
+        },
+      },
     };
   }
   // ALAC: a sample is a frame, walked as a decoder walks it with its magic cookie's config (alac.ts):
@@ -704,21 +746,54 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
       return out;
     // a sample count no recording has (a fixed-size stsz may claim 2^32): not walked
     if (sampleN > MAX_SAMPLES) return out;
+    /** Chunk n's (from 1, in order) file offset and its samples by stsc, each call past the last. */
+    const chunkCursor = (): ((chunk: number) => [number, number]) => {
+      let ci = 0;
+      return (chunk) => {
+        while (ci + 1 < stscN && moov.readUInt32BE(stsc + 4 + (ci + 1) * 12) <= chunk) ci++;
+        const perChunk = stscN ? moov.readUInt32BE(stsc + 4 + ci * 12 + 4) : 0;
+        const off = co64
+          ? Number(moov.readBigUInt64BE(stco + 4 + (chunk - 1) * 8))
+          : moov.readUInt32BE(stco + 4 + (chunk - 1) * 4);
+        return [off, perChunk];
+      };
+    };
+    if (read?.vet) {
+      // the samples to check first, found by a walk of the tables that reads nothing
+      const want = read.vet.indexes(sampleN);
+      const places: ([number, number] | undefined)[] = [];
+      const at = chunkCursor();
+      for (let chunk = 1, s = 0; chunk <= chunkN && s < sampleN && places.length < want.length; chunk++) {
+        src.work.tick();
+        const [off, perChunk] = at(chunk);
+        const n = Math.min(perChunk, sampleN - s);
+        for (let k = 0, o = off; k < n && places.length < want.length; k++, s++) {
+          const size = fixedSize || moov.readUInt32BE(stsz + 8 + s * 4);
+          if (want[places.length] === s) places.push(o + size <= src.size ? [o, size] : undefined);
+          else if (fixedSize) {
+            // (fixed sizes: straight to the next wanted sample, or the chunk's end)
+            const next = Math.min(want[places.length]!, s - k + n) - 1;
+            o += (next - s) * size;
+            k += next - s;
+            s = next;
+          }
+          o += size;
+        }
+      }
+      read.vet.check(src, places);
+    }
     const times = sttsCursor(moov, stts, sttsN);
     let total = 0;
     let present = 0;
     let presentDur = 0;
     let s = 0;
-    let ci = 0; // stsc entry
+    const chunkAt = chunkCursor();
     // what the present samples hold, by the codec's reader (seconds)
     let held = 0;
     for (let chunk = 1; chunk <= chunkN && s < sampleN; chunk++) {
       src.work.tick();
-      while (ci + 1 < stscN && moov.readUInt32BE(stsc + 4 + (ci + 1) * 12) <= chunk) ci++;
-      const perChunk = stscN ? moov.readUInt32BE(stsc + 4 + ci * 12 + 4) : 0;
-      let off = co64
-        ? Number(moov.readBigUInt64BE(stco + 4 + (chunk - 1) * 8))
-        : moov.readUInt32BE(stco + 4 + (chunk - 1) * 4);
+      const [first, perChunk] = chunkAt(chunk);
+      let off = first;
       const n = Math.min(perChunk, sampleN - s);
       if (fixedSize) {
         // every sample the same size: how many of the chunk's lie inside the file is arithmetic, not
