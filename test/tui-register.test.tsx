@@ -206,4 +206,24 @@ describe('controller rows between snapshots', () => {
     expect(two[0]).not.toBe(one[0]); // a2 joined A
     expect(two[2]).toBe(one[2]); // x did not change
   });
+
+  it('while the scan runs, a snapshot remakes groups for a time, the rest in turn at the next ones; a finished scan all', () => {
+    const register = parseRegister('key,controller\na1,A\nb1,B\nc1,C\n', 'r.csv');
+    // no time at all: one group an update
+    const view = new ControllerRows({ register }, false, 0);
+    const rows = [cust('a1', 1), cust('b1', 2), cust('c1', 3), cust('x', 4)];
+    const names = (rs: readonly { customer: string; files: number }[]): string[] =>
+      rs.map((r) => `${r.customer}=${r.files}`);
+    expect(names(view.update(rows))).toEqual(['A=1']);
+    // the next snapshot (nothing changed): the groups left over, in turn
+    expect(names(view.update([...rows]))).toEqual(['A=1', 'B=2']);
+    // a1 changed: A waits its turn behind C and x
+    const changed = [cust('a1', 10), ...rows.slice(1)];
+    expect(names(view.update(changed))).toEqual(['A=1', 'B=2', 'C=3']);
+    expect(names(view.update([...changed]))).toEqual(['A=1', 'B=2', 'C=3', 'x=4']);
+    expect(names(view.update([...changed]))).toEqual(['A=10', 'B=2', 'C=3', 'x=4']);
+    // a finished scan's rows: every group remade at once, whatever the time
+    const done = [cust('a1', 11), cust('b1', 12), cust('c1', 13), cust('x', 14)];
+    expect(names(view.update(done, { finished: true }))).toEqual(['A=11', 'B=12', 'C=13', 'x=14']);
+  });
 });
