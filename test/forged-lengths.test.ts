@@ -1711,6 +1711,140 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
     expect(p).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/no AMR speech frame/) });
   });
 
+  itWith(
+    ['ffmpeg'],
+    'AAC frames a decoder refuses whatever their header or config says: several raw blocks, more channels, LTP and SSR, DRC, PCEs (attack round 18)',
+    async () => {
+      // an ADTS frame (no CRC) of `blocks` raw blocks at 8 kHz (index 11), the given profile and channel configuration
+      const adts = (payload: Buffer, { profile = 1, channels = 1, blocks = 1 } = {}): Buffer => {
+        const len = 7 + payload.length;
+        return Buffer.concat([
+          Buffer.from([
+            0xff,
+            0xf1,
+            (profile << 6) | (11 << 2) | (channels >> 2),
+            ((channels & 3) << 6) | ((len >> 11) & 3),
+            (len >> 3) & 0xff,
+            ((len & 7) << 5) | 0x1f,
+            0xfc | (blocks - 1),
+          ]),
+          payload,
+        ]);
+      };
+      const bits = (fields: [number, number][]): Buffer => {
+        let t = fields.map(([n, v]) => v.toString(2).padStart(n, '0')).join('');
+        t += '0'.repeat(-t.length & 7);
+        return Buffer.from(t.match(/.{8}/g)!.map((x) => parseInt(x, 2)));
+      };
+      // a channel element of no bands (digital silence): SCE or CPE, tag, global gain, long window,
+      // no prediction, pulse, TNS or gain control
+      const ics: [number, number][] = [
+        [8, 100],
+        [1, 0],
+        [2, 0],
+        [1, 0],
+        [6, 0],
+        [1, 0],
+        [1, 0],
+        [1, 0],
+        [1, 0],
+      ];
+      const sce = (tag = 0): [number, number][] => [[3, 0], [4, tag], ...ics];
+      let seed = 18;
+      const junk = (n: number): Buffer => {
+        const j = Buffer.alloc(n);
+        for (let k = 0; k < n; k++) j[k] = (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
+        return j;
+      };
+      const real = readFileSync(made('r18-real.aac', '-ar', '8000', '-ac', '1', '-c:a', 'aac'));
+      const realFrames: Buffer[] = [];
+      for (let p = 0; p + 7 <= real.length; p += ((real[p + 3]! & 3) << 11) | (real[p + 4]! << 3) | (real[p + 5]! >> 5))
+        realFrames.push(
+          real.subarray(p + 7, p + (((real[p + 3]! & 3) << 11) | (real[p + 4]! << 3) | (real[p + 5]! >> 5))),
+        );
+      const files: [string, Buffer][] = [
+        // headers claiming 4 raw blocks over 16 bytes of junk (counted 4 frames each), and real
+        // frames 4 to an ADTS frame (ffmpeg decodes every block)
+        ['multiblock-junk', Buffer.concat(Array.from({ length: 400 }, () => adts(junk(16), { blocks: 4 })))],
+        [
+          'multiblock-real',
+          Buffer.concat(
+            Array.from({ length: Math.floor(realFrames.length / 4) }, (_, i) =>
+              adts(Buffer.concat(realFrames.slice(i * 4, i * 4 + 4)), { blocks: 4 }),
+            ),
+          ),
+        ],
+        // channel configuration 3 (SCE + CPE): a silent SCE, then junk where the CPE should be
+        [
+          'second-element-junk',
+          Buffer.concat(
+            Array.from({ length: 400 }, () =>
+              adts(Buffer.concat([bits(sce()).subarray(0, 4), junk(12)]), { channels: 3 }),
+            ),
+          ),
+        ],
+        // LTP and SSR (profiles 3 and 2): 6-byte junk frames
+        ['ltp-junk', Buffer.concat(Array.from({ length: 400 }, () => adts(junk(6), { profile: 3 })))],
+        ['ssr-junk', Buffer.concat(Array.from({ length: 400 }, () => adts(junk(6), { profile: 2 })))],
+        // a fill element of 1 byte whose dynamic range fields claim 16 bands (a decoder reads past the packet)
+        [
+          'drc',
+          Buffer.concat(
+            Array.from({ length: 400 }, () =>
+              adts(bits([...sce(), [3, 6], [4, 1], [4, 11], [1, 0], [1, 0], [1, 1], [4, 15], [4, 0], [3, 7]])),
+            ),
+          ),
+        ],
+        // an empty PCE before a mono SCE (a decoder maps no channel), and configuration 0 with no PCE at all
+        [
+          'empty-pce',
+          Buffer.concat(
+            Array.from({ length: 400 }, () =>
+              adts(
+                bits([
+                  [3, 5],
+                  [4, 0],
+                  [2, 1],
+                  [4, 11],
+                  [4, 0],
+                  [4, 0],
+                  [4, 0],
+                  [2, 0],
+                  [3, 0],
+                  [4, 0],
+                  [3, 0],
+                  [5, 0],
+                  [8, 0],
+                  ...sce(),
+                  [3, 7],
+                ]),
+              ),
+            ),
+          ),
+        ],
+        ['config-0', Buffer.concat(Array.from({ length: 400 }, () => adts(bits([...sce(), [3, 7]]), { channels: 0 })))],
+        // the silent SCE alone, in mono and in configuration 3: ffmpeg decodes both
+        ['silent-mono', Buffer.concat(Array.from({ length: 200 }, () => adts(bits([...sce(), [3, 7]]))))],
+        [
+          'silent-config-3',
+          Buffer.concat(Array.from({ length: 200 }, () => adts(bits([...sce(), [3, 7]]), { channels: 3 }))),
+        ],
+      ];
+      for (const [name, body] of files) {
+        const path = put(dir, `r18-${name}.aac`, body);
+        const p = await probe(path);
+        // what ffmpeg decodes, each way: the junk ones ~nothing (400 frames: 51 s counted before). (In
+        // more channels which tags a decoder maps is not followed: 1 of the 400 passes here.)
+        const counted = p.kind === 'audio' ? p.seconds! : 0;
+        if (name === 'second-element-junk') expect(counted, name).toBeLessThan(decoded(path) + 0.3);
+        else expect(counted, name).toBeCloseTo(decoded(path), 1);
+        if (name.endsWith('junk') || ['drc', 'empty-pce', 'config-0'].includes(name))
+          expect(decoded(path), name).toBeLessThan(1.5);
+        else expect(decoded(path), name).toBeGreaterThan(5);
+      }
+    },
+  );
+
   itWith(['ffmpeg'], 'ADTS: frames of headers alone are no audio; a silent frame of 4 bytes is', async () => {
     const frame = (payload: Buffer): Buffer => {
       const len = 7 + payload.length;

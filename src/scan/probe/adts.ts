@@ -12,7 +12,7 @@
  * counted 256 s for 14 KB, ffmpeg decodes 0. A frame of AAC-LC or Main (one raw data block) counts
  * only when a decoder takes its syntax (aac.ts): junk behind valid headers counted before.
  */
-import { aacFrameHolds, type AacConfig } from './aac.js';
+import { aacFrameEnd, type AacConfig } from './aac.js';
 import { WALK_MAX, tailTagBytes } from './bytes.js';
 import type { FileSource, ProbeResult } from './types.js';
 
@@ -52,15 +52,35 @@ interface Walk {
 const emptyWalk = (): Walk => ({ frames: 0, blocks: 0, bytes: 0, empty: 0, refused: 0 });
 
 /**
- * What a frame's syntax depends on, from the fixed header: AAC-LC and Main (profile 1 and 0) only; the
- * others' frames (SSR, LTP) are not checked.
+ * What a frame's syntax depends on, from the fixed header: AAC Main, LC, SSR or LTP (profile 0 to 3;
+ * SSR and LTP unchecked counted 6-byte junk frames, round 18).
  */
 function configOf(fixed: number): AacConfig | undefined {
   const profile = (fixed >> 14) & 3;
   const sfIndex = (fixed >> 10) & 15;
-  if (profile > 1 || sfIndex > 12) return undefined;
+  if (sfIndex > 12) return undefined;
   const channels = (fixed >> 6) & 7;
-  return { sfIndex, channels, rate: RATES[sfIndex]!, frame: 1024, main: profile === 0 };
+  return { sfIndex, channels, rate: RATES[sfIndex]!, frame: 1024, main: profile === 0, ltp: profile > 1 };
+}
+
+/**
+ * The raw data blocks a decoder takes from an ADTS frame's payload [p, end): one, and as long as bytes
+ * other than zeros are left after its END, the next from there (ffmpeg decodes what a frame's first block leaves
+ * as further blocks, whatever the header's count: a header claiming 4 blocks over 16 bytes of junk
+ * counted 4 frames, round 18), up to the first it refuses.
+ */
+function rawBlocks(b: Buffer, p: number, end: number, cfg: AacConfig): number {
+  let n = 0;
+  for (let q = p; q < end && n < 64; n++) {
+    const e = aacFrameEnd(b, q, end, cfg);
+    if (e < 0) break;
+    // (zeros alone left: the decoder takes them as the frame's; else the next block starts at e,
+    // a zero byte and all: an SCE of tag 0 begins with one)
+    let z = e;
+    while (z < end && b[z] === 0) z++;
+    q = z < end ? e : end;
+  }
+  return n;
 }
 
 /** The first frame's note: frames not counted, and why. */
@@ -97,8 +117,12 @@ function walk(b: Buffer, p: number, fixed: number, limit = b.length, into?: Walk
     // the header (7 bytes), its CRC when protection is on, and one CRC per further block
     const overhead = 7 + (b[p + 1]! & 1 ? 0 : 2 * blocks);
     if (len - overhead < MIN_BLOCK * blocks) w.empty++;
-    else if (blocks === 1 && cfg && !aacFrameHolds(b, p + overhead, p + len, cfg)) w.refused++;
-    else w.blocks += blocks;
+    else if (cfg) {
+      // (a decoder skips 16 bits of CRC, not a multi-block frame's positions: it reads the rest as raw blocks)
+      const n = rawBlocks(b, p + (b[p + 1]! & 1 ? 7 : 9), p + len, cfg);
+      if (n) w.blocks += n;
+      else w.refused++;
+    } else w.blocks += blocks;
     p += len;
   }
   return Object.assign(w, { at: p });
