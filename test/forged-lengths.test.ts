@@ -1078,6 +1078,34 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
       const halfJunk = put(dir, 'aac-half-junk-done.m4a', h);
       expect(decoded(halfJunk)).toBeLessThan(11);
       expectNear(await probe(halfJunk), decoded(halfJunk), 0.3);
+      // a fragmented M4A (its table holds no sample) with every media byte junk: its fragments' first
+      // samples are checked (none were: 600 s counted of 0.5 decoded, round 18)
+      const frag = join(dir, 'aac-frag.m4a');
+      ffmpeg(
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=f=440:r=8000:d=60,volume=0.5',
+        '-c:a',
+        'aac',
+        '-b:a',
+        '8k',
+        '-movflags',
+        'frag_keyframe+empty_moov',
+        '-frag_duration',
+        '2000000',
+        frag,
+      );
+      expectNear(await probe(frag), decoded(frag), 0.15);
+      const f = Buffer.from(readFileSync(frag));
+      for (let p = 0; p + 8 <= f.length; p += f.readUInt32BE(p)) {
+        if (f.toString('latin1', p + 4, p + 8) !== 'mdat') continue;
+        for (let k = p + 8; k < p + f.readUInt32BE(p); k++)
+          f[k] = (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
+      }
+      const fragJunk = put(dir, 'aac-frag-junk.m4a', f);
+      expect(decoded(fragJunk)).toBeLessThan(1);
+      expect((await probe(fragJunk)).seconds ?? 0).toBeLessThan(decoded(fragJunk) + 0.3);
     },
   );
 
