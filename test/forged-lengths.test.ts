@@ -35,6 +35,27 @@ function decoded(path: string): number {
   return r.stdout.length / 2 / 8000;
 }
 
+/** Fields of n bits each, written as bytes (the last padded with zeros). */
+function bits(fields: [number, number][]): Buffer {
+  let t = fields.map(([n, v]) => v.toString(2).padStart(n, '0')).join('');
+  t += '0'.repeat(-t.length & 7);
+  return Buffer.from(t.match(/.{8}/g)!.map((x) => parseInt(x, 2)));
+}
+
+/** An AAC SCE of tag 0 and no bands (digital silence): gain 100, a long window, no prediction; its tools' bits follow. */
+function aacSce(): [number, number][] {
+  return [
+    [3, 0],
+    [4, 0],
+    [8, 100],
+    [1, 0],
+    [2, 0],
+    [1, 0],
+    [6, 0],
+    [1, 0],
+  ];
+}
+
 /** 5 s of a tone with a pause (not silence: a real encoder's bit rate), made by ffmpeg into name. */
 function made(name: string, ...codec: string[]): string {
   const path = join(dir, name);
@@ -967,22 +988,8 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
       // frames whose bands are all zero, read to their END: a PCE before the SCE, or TNS filters (Apple's
       // encoder writes such frames): every one decoded by ffmpeg; a bit lost after each (round 15)
       // refused them, and 17 real M4A files counted 0.07 s short
-      const bits = (fields: [number, number][]): Buffer => {
-        let t = fields.map(([n, v]) => v.toString(2).padStart(n, '0')).join('');
-        t += '0'.repeat(-t.length & 7);
-        return Buffer.from(t.match(/.{8}/g)!.map((x) => parseInt(x, 2)));
-      };
       // SCE, tag 0, gain 100, a long window of no bands, no prediction
-      const sce: [number, number][] = [
-        [3, 0],
-        [4, 0],
-        [8, 100],
-        [1, 0],
-        [2, 0],
-        [1, 0],
-        [6, 0],
-        [1, 0],
-      ];
+      const sce = aacSce();
       const pce = bits([
         [3, 5],
         [4, 0],
@@ -1759,25 +1766,8 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
           payload,
         ]);
       };
-      const bits = (fields: [number, number][]): Buffer => {
-        let t = fields.map(([n, v]) => v.toString(2).padStart(n, '0')).join('');
-        t += '0'.repeat(-t.length & 7);
-        return Buffer.from(t.match(/.{8}/g)!.map((x) => parseInt(x, 2)));
-      };
-      // a channel element of no bands (digital silence): SCE or CPE, tag, global gain, long window,
-      // no prediction, pulse, TNS or gain control
-      const ics: [number, number][] = [
-        [8, 100],
-        [1, 0],
-        [2, 0],
-        [1, 0],
-        [6, 0],
-        [1, 0],
-        [1, 0],
-        [1, 0],
-        [1, 0],
-      ];
-      const sce = (tag = 0): [number, number][] => [[3, 0], [4, tag], ...ics];
+      // a channel element of no bands (digital silence), then no pulse, TNS or gain control
+      const sce = (): [number, number][] => [...aacSce(), [1, 0], [1, 0], [1, 0]];
       let seed = 18;
       const junk = (n: number): Buffer => {
         const j = Buffer.alloc(n);
