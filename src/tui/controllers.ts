@@ -8,8 +8,8 @@
  * keeps its row object, so that the table's order is merged, not sorted again (view.ts). While a
  * scan runs, a snapshot remakes groups for at most UPDATE_BUDGET_MS, the rest at the next one (in
  * turn, from where it stopped): with 5,000 controllers and 50,000 keys nearly every group changes
- * between snapshots, and remaking them all (~300 ms) held a key's frame back (p90 177 ms). A
- * finished scan's rows are all remade.
+ * between snapshots, and remaking them all (33-300 ms a snapshot, more as the scan went on) held a
+ * key's frame back (up to 1.5 s). A finished scan's rows are all remade.
  */
 import { firstUnmatched, firstUnreadable, rowKey, type CustomerTotals, type RowKind } from '../scan/tally/aggregate.js';
 import { availabilityOf, type Availability } from '../report/notify/model.js';

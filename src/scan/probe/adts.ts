@@ -9,8 +9,9 @@
  * 4 bytes (element id, tag, global gain, ics_info, the tool flags and END: 32 bits, ISO/IEC 14496-3
  * 4.4.2; ffmpeg's encoder writes exactly that for silence). A frame of headers alone (7 bytes
  * claiming 1,024 samples, 437 bit/s at 8 kHz: over the AAC floor) decodes to nothing: a file of them
- * counted 256 s for 14 KB, ffmpeg decodes 0. A frame of AAC-LC or Main (one raw data block) counts
- * only when a decoder takes its syntax (aac.ts): junk behind valid headers counted before.
+ * counted 256 s for 14 KB, ffmpeg decodes 0. A frame of AAC Main, LC, SSR or LTP counts the raw
+ * blocks a decoder takes from it, each read as a decoder reads it (aac.ts): junk behind valid
+ * headers counted before.
  */
 import { aacFrameEnd, type AacConfig } from './aac.js';
 import { WALK_MAX, tailTagBytes } from './bytes.js';
@@ -64,10 +65,10 @@ function configOf(fixed: number): AacConfig | undefined {
 }
 
 /**
- * The raw data blocks a decoder takes from an ADTS frame's payload [p, end): one, and as long as bytes
- * other than zeros are left after its END, the next from there (ffmpeg decodes what a frame's first block leaves
- * as further blocks, whatever the header's count: a header claiming 4 blocks over 16 bytes of junk
- * counted 4 frames, round 18), up to the first it refuses.
+ * The raw data blocks a decoder takes from an ADTS frame's payload [p, end): one, and as long as
+ * bytes other than zeros are left after its END, the next from there (ffmpeg decodes what a frame's
+ * first block leaves as further blocks, whatever the header's count: a header claiming 4 blocks over
+ * 16 bytes of junk counted 4 frames, round 18), up to the first it refuses.
  */
 function rawBlocks(b: Buffer, p: number, end: number, cfg: AacConfig): number {
   let n = 0;

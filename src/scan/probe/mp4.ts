@@ -314,8 +314,9 @@ const UNTOLD_MIN_BPS = 2000;
 /** AAC samples of an MP4 checked before the rest are taken as frames (until one fails: then every one) */
 const AAC_CHECKED = 32;
 /**
- * AAC samples checked spread over a track (each may cost a read of a page): samples added as junk
- * between two of them are at most about 1/AAC_SPREAD of the track.
+ * AAC samples checked spread over a track (each a read of its own bytes): junk added after a real
+ * file's first frames, or in its middle, is met. Samples between the checked ones are not read: a
+ * forger who puts real frames where these look and junk elsewhere is counted up to the floor (round 18).
  */
 const AAC_SPREAD = 16;
 /** A track's AAC samples checked before the rest are taken: its first AAC_CHECKED and last, and AAC_SPREAD spread over it. */
