@@ -155,6 +155,34 @@ function decoderOf(cb: Codebook, shape?: readonly [number, number, boolean]): De
 let scalefactorDecoder: Decoder | undefined;
 const spectralDecoders: (Decoder | undefined)[] = [];
 
+/** Where the last codeword() ended (the bit after it). */
+let codewordEnd = 0;
+/**
+ * The codeword of d at bit `pos`: its index and its tail above (tail << 9 | index), and where it ends
+ * in codewordEnd. Its first PEEK bits are looked up (bytes past the frame read as they come: a
+ * codeword that reaches past it ends past `last`, and the frame is refused as a decoder refuses it),
+ * longer ones walked in the tree. (One reader for scalefactors and spectra: the spectral loop inlining
+ * its own was ~8 % faster, 0.92 s against 0.99 s for an hour of 128 kbit/s stereo.)
+ */
+function codeword(b: Buffer, pos: number, last: number, d: Decoder): number {
+  const j = pos >> 3;
+  const e = d.first[(((b[j]! << 16) | (b[j + 1]! << 8) | b[j + 2]!) >> (24 - PEEK - (pos & 7))) & ((1 << PEEK) - 1)]!;
+  if (e >= 0) {
+    codewordEnd = pos + (e & 31);
+    return e >> 5;
+  }
+  let n = ~e;
+  for (let at = pos + PEEK; ;) {
+    const c = d.tree[n * 2 + (at < last ? (b[at >> 3]! >> (7 - (at & 7))) & 1 : 0)]!;
+    at++;
+    if (c < 0) {
+      codewordEnd = at;
+      return (d.tail[~c]! << 9) | ~c;
+    }
+    n = c;
+  }
+}
+
 /**
  * The spectral data of one channel (ISO/IEC 14496-3 4.6.3.2), as a decoder reads it: every codeword
  * of every coded band, its sign bits and escapes (codebook 11: N ones, a decoder refusing more than 8,
@@ -172,36 +200,16 @@ function spectralEnd(
   offsets: readonly number[],
   short: boolean,
 ): number {
-  const mask = (1 << PEEK) - 1;
   let idx = 0;
   for (let g = 0; g < groups; g++) {
     for (let i = 0; i < maxSfb; i++) {
       const type = bandTypes[idx++]!;
       if (type === 0 || type > 11) continue;
-      const { first, tree, tail } = (spectralDecoders[type] ??= decoderOf(SPECTRAL[type - 1]!, SHAPE[type - 1]));
+      const d = (spectralDecoders[type] ??= decoderOf(SPECTRAL[type - 1]!, SHAPE[type - 1]));
       const words = ((offsets[i + 1]! - offsets[i]!) / (type < 5 ? 4 : 2)) * (short ? groupLen[g]! : 1);
       for (let w = 0; w < words; w++) {
-        const j = pos >> 3;
-        const e = first[(((b[j]! << 16) | (b[j + 1]! << 8) | b[j + 2]!) >> (24 - PEEK - (pos & 7))) & mask]!;
-        let v: number;
-        if (e >= 0) {
-          pos += e & 31;
-          v = e >> 14;
-        } else {
-          // a codeword longer than PEEK bits: the rest walked in the tree
-          pos += PEEK;
-          let n = ~e;
-          for (;;) {
-            const c = tree[n * 2 + (pos < last ? (b[pos >> 3]! >> (7 - (pos & 7))) & 1 : 0)]!;
-            pos++;
-            if (c < 0) {
-              v = tail[~c]!;
-              break;
-            }
-            n = c;
-          }
-        }
-        pos += v & 7;
+        const v = codeword(b, pos, last, d) >> 9;
+        pos = codewordEnd + (v & 7);
         for (let esc = v >> 3; esc; esc >>= 1) {
           if (!(esc & 1)) continue;
           let ones = 0;
@@ -248,27 +256,11 @@ export function aacFrameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): 
     for (let k = 0; k < n; k++, pos++) v = v * 2 + (pos < last ? (b[pos >> 3]! >> (7 - (pos & 7))) & 1 : 0);
     return v;
   };
-  /**
-   * A codeword of d: its index, and its tail above (tail << 9 | index). Its first PEEK bits are
-   * looked up (bytes past the frame read as they come: a codeword that reaches past it makes pos pass
-   * `last`, and the frame is refused as a decoder refuses it), longer ones walked in the tree.
-   */
+  /** a codeword of d (codeword()), pos moved past it */
   const decode = (d: Decoder): number => {
-    const i = pos >> 3;
-    const e = d.first[(((b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!) >> (24 - PEEK - (pos & 7))) & ((1 << PEEK) - 1)]!;
-    if (e >= 0) {
-      pos += e & 31;
-      return e >> 5;
-    }
-    pos += PEEK;
-    let n = ~e;
-    for (;;) {
-      const bit = pos < last ? (b[pos >> 3]! >> (7 - (pos & 7))) & 1 : 0;
-      pos++;
-      const c = d.tree[n * 2 + bit]!;
-      if (c < 0) return (d.tail[~c]! << 9) | ~c;
-      n = c;
-    }
+    const v = codeword(b, pos, last, d);
+    pos = codewordEnd;
+    return v;
   };
   // the band tables of 1,024-sample frames (960-sample frames are checked up to their scalefactors)
   const full = cfg.frame === 1024;
@@ -445,9 +437,9 @@ export function aacFrameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): 
     if (pos > last) return 'refused';
     if (!coded) return 'read';
     // spectral data
+    // (spectralEnd: -1 where a decoder refuses it or it runs past the frame)
     pos = spectralEnd(b, pos, last, bandTypes, groups, groupLen, maxSfb, offsets!, short);
-    if (pos < 0) return 'refused';
-    return pos <= last ? 'read' : 'refused';
+    return pos < 0 ? 'refused' : 'read';
   };
   /** channel elements read in full so far, and each one's type and tag */
   let channels = 0;
@@ -474,12 +466,12 @@ export function aacFrameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): 
       // the same element (type and tag) twice in a frame is a duplicate a decoder refuses
       if (SEEN[type * 16 + tag] === call) return -1;
       SEEN[type * 16 + tag] = call;
-      // mono and stereo (a decoder maps any tag of the first SCE or CPE to them, as encoders vary):
-      // an LFE or CCE first is a channel element it has not allocated, and a second one of any type
-      // is one too many. More channels (or a PCE's): every element is read (which tags a decoder
-      // maps is not followed here; junk in a second element was counted, round 18)
-      // After a PCE (this frame's, the config's or an earlier frame's) a decoder maps by its elements
-      // alone; with channel configuration 0 and none, it maps nothing (ADTS: 2.2 KB counted 25.6 s)
+      // Which elements a decoder maps: after a PCE in this frame, its elements alone; with channel
+      // configuration 0, none until a PCE has (the config's or an earlier frame's; ADTS with none:
+      // 2.2 KB counted 25.6 s); in mono and stereo, any tag of the first SCE or CPE (encoders vary),
+      // an LFE or CCE first being one it has not allocated and a second element one too many. With
+      // more channels every element is read, but which tags a decoder maps is not followed (junk in
+      // a second element was counted, round 18).
       if (pce) {
         if (PCE_MAP[type * 16 + tag] !== call) return -1;
       } else if (!cfg.channels) {
@@ -595,7 +587,7 @@ export function aacFrameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): 
         for (let c = 1; c < gains; c++) {
           const common = point === 3 ? 1 : read(1);
           if (common) decode(sf);
-          else if (point !== 3) for (let i = 0; i < groups * maxSfb; i++) if (BAND_TYPES[i]) decode(sf);
+          else if (point !== 3) for (let i = 0; i < groups * maxSfb; i++) if (bandTypes[i]) decode(sf);
         }
         if (pos > last) return -1;
         channels++;
