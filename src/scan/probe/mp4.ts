@@ -780,16 +780,18 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
         src.work.tick();
         const [off, perChunk] = at(chunk);
         const n = Math.min(perChunk, sampleN - s);
-        for (let k = 0, o = off; k < n && places.length < want.length; k++, s++) {
-          const size = fixedSize || moov.readUInt32BE(stsz + 8 + s * 4);
-          if (want[places.length] === s) places.push(o + size <= src.size ? [o, size] : undefined);
-          else if (fixedSize) {
-            // (fixed sizes: straight to the next wanted sample, or the chunk's end)
-            const next = Math.min(want[places.length]!, s - k + n) - 1;
-            o += (next - s) * size;
-            k += next - s;
-            s = next;
+        if (fixedSize) {
+          // every sample the same size: a wanted one's place is arithmetic
+          for (let i = want[places.length]; i !== undefined && i < s + n; i = want[places.length]) {
+            const o = off + (i - s) * fixedSize;
+            places.push(o + fixedSize <= src.size ? [o, fixedSize] : undefined);
           }
+          s += n;
+          continue;
+        }
+        for (let k = 0, o = off; k < n && places.length < want.length; k++, s++) {
+          const size = moov.readUInt32BE(stsz + 8 + s * 4);
+          if (want[places.length] === s) places.push(o + size <= src.size ? [o, size] : undefined);
           o += size;
         }
       }
