@@ -1113,6 +1113,17 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
       const fragJunk = put(dir, 'aac-frag-junk.m4a', f);
       expect(decoded(fragJunk)).toBeLessThan(1);
       expect((await probe(fragJunk)).seconds ?? 0).toBeLessThan(decoded(fragJunk) + 0.3);
+      // its first three fragments real, the rest junk: the first 32 samples pass, and only they were
+      // checked (60 s counted of ~6 decoded); now samples drawn from the rest are checked too
+      const g = Buffer.from(readFileSync(frag));
+      for (let p = 0, k = 0; p + 8 <= g.length; p += g.readUInt32BE(p)) {
+        if (g.toString('latin1', p + 4, p + 8) !== 'mdat' || k++ < 3) continue;
+        for (let q = p + 8; q < p + g.readUInt32BE(p); q++)
+          g[q] = (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
+      }
+      const fragLate = put(dir, 'aac-frag-late-junk.m4a', g);
+      expect(decoded(fragLate)).toBeLessThan(10);
+      expectNear(await probe(fragLate), decoded(fragLate), 0.5);
     },
   );
 
@@ -1314,6 +1325,63 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
     },
   );
 
+  itWith(
+    ['ffmpeg'],
+    'M4A AAC: junk around real frames put where a fixed check looks, chunks that jump to and fro (attack round 18)',
+    async () => {
+      // 20,000 samples: real frames at the first 32, the last 32 and 16 evenly spread (where the check
+      // looked before its spread samples were drawn), 4-byte junk at every other; counted 2,560 s of
+      // the ~10 s ffmpeg decodes. Odd samples lie in the second half of mdat, even ones in the first, so
+      // once the check fails every sample is read by offset, not by a read of its own each
+      const src = join(dir, 'vet-src.aac');
+      ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=20,volume=0.5', '-c:a', 'aac', '-b:a', '24k', '-f', 'adts', src);
+      const adts = readFileSync(src);
+      const frames: Buffer[] = [];
+      for (let p = 0; p + 7 <= adts.length;) {
+        const len = ((adts[p + 3]! & 3) << 11) | (adts[p + 4]! << 3) | (adts[p + 5]! >> 5);
+        frames.push(adts.subarray(p + 7, p + len));
+        p += len;
+      }
+      const m4a = readFileSync(made('vet-entry.m4a', '-c:a', 'aac', '-b:a', '24k'));
+      const e = m4a.indexOf('mp4a', 0, 'latin1') - 4;
+      const entry = m4a.subarray(e, e + m4a.readUInt32BE(e));
+      const n = 20_000;
+      const fixed = new Set<number>();
+      for (let i = 0; i < 32; i++) fixed.add(i).add(n - 1 - i);
+      for (let i = 0; i < 16; i++) fixed.add(Math.floor(((i + 0.5) * n) / 16));
+      let seed = 5;
+      const samples = Array.from({ length: n }, (_, i) =>
+        fixed.has(i)
+          ? frames[(i % (frames.length - 2)) + 1]!
+          : Buffer.from(Array.from({ length: 4 }, () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24)),
+      );
+      const even = samples.filter((_, i) => i % 2 === 0);
+      const half = even.reduce((k, b) => k + b.length, 0);
+      const offsets: number[] = [];
+      for (let i = 0, a = 0, b = half; i < n; i++) {
+        offsets.push(i % 2 === 0 ? a : b);
+        if (i % 2 === 0) a += samples[i]!.length;
+        else b += samples[i]!.length;
+      }
+      const mdat = Buffer.concat([...even, ...samples.filter((_, i) => i % 2 === 1)]);
+      const path = put(
+        dir,
+        'vet-gaps.m4a',
+        mp4File(
+          entry,
+          [[n, 1024]],
+          samples.map((b) => b.length),
+          offsets,
+          mdat,
+          8000,
+        ),
+      );
+      const judge = decoded(path);
+      expect(judge).toBeLessThan(12);
+      // the spread samples are drawn afresh every run: the junk is met every time
+      for (let run = 0; run < 5; run++) expectNear(await probe(path), judge, 1);
+    },
+  );
   itWith(
     ['ffmpeg'],
     'Wave64 (.w64) from ffmpeg is read as WAV is (attack round 16: `other`, not counted)',
