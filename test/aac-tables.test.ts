@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   SCALEFACTORS,
   SPECTRAL,
+  SWB_OFFSET_480,
+  SWB_OFFSET_512,
   SWB_OFFSET_LONG,
   SWB_OFFSET_SHORT,
   type Codebook,
@@ -44,6 +46,27 @@ describe("AAC's tables", () => {
         expect([t[0], t[bands]]).toEqual([0, end]);
         // each band's width is a multiple of 4 (a quad codebook's step)
         for (let b = 0; b < bands; b++) expect((t[b + 1]! - t[b]!) % 4).toBe(0);
+      }
+    }
+  });
+
+  it('the low-delay scalefactor bands cover a 512- or 480-sample window at the rates a decoder takes for them', () => {
+    // bands by sampling frequency index 3-7 (48, 44.1, 32, 24, 22.05 kHz)
+    const bands = { 512: [36, 36, 37, 31, 31], 480: [35, 35, 37, 30, 30] };
+    for (const [t, end] of [
+      [SWB_OFFSET_512, 512],
+      [SWB_OFFSET_480, 480],
+    ] as const) {
+      expect(t.slice(0, 3)).toEqual([undefined, undefined, undefined]);
+      for (let i = 3; i <= 7; i++) {
+        const o = t[i]!;
+        const n = bands[end][i - 3]!;
+        expect(o).toHaveLength(n + 1);
+        expect([o[0], o[n]]).toEqual([0, end]);
+        for (let b = 0; b < n; b++) {
+          expect(o[b + 1]!).toBeGreaterThan(o[b]!);
+          expect((o[b + 1]! - o[b]!) % 4).toBe(0);
+        }
       }
     }
   });

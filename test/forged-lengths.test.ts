@@ -1327,6 +1327,131 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
 
   itWith(
     ['ffmpeg'],
+    'ER AAC (LC, LD, ELD): frames read in the error-resilient syntax, configs a decoder refuses (attack round 18)',
+    async () => {
+      // no ER encoder is packaged: real AAC-LC frames (no TNS, mono) become ER AAC-LC frames without
+      // their element ID (what follows the channel element is trailing bits to an ER decoder)
+      const src = join(dir, 'er-src.aac');
+      ffmpeg(
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=f=440:r=16000:d=10',
+        '-c:a',
+        'aac',
+        '-aac_tns',
+        '0',
+        '-b:a',
+        '32k',
+        '-f',
+        'adts',
+        src,
+      );
+      const adts = readFileSync(src);
+      const er: Buffer[] = [];
+      for (let p = 0; p + 7 <= adts.length;) {
+        const len = ((adts[p + 3]! & 3) << 11) | (adts[p + 4]! << 3) | (adts[p + 5]! >> 5);
+        const f = adts.subarray(p + 7, p + len);
+        const o = Buffer.alloc(f.length);
+        for (let k = 0; k < f.length; k++) o[k] = ((f[k]! << 3) | ((f[k + 1] ?? 0) >> 5)) & 255;
+        er.push(o);
+        p += len;
+      }
+      const entry = (asc: Buffer, rate: number): Buffer => {
+        const dsi = Buffer.concat([Buffer.from([5, asc.length]), asc]);
+        const dcd = Buffer.concat([Buffer.from([4, 13 + dsi.length, 0x40, 0x15]), Buffer.alloc(11), dsi]);
+        const esd = Buffer.concat([Buffer.from([3, 3 + dcd.length + 3, 0, 1, 0]), dcd, Buffer.from([6, 1, 2])]);
+        const esds = Buffer.concat([
+          Buffer.from([0, 0, 0, 12 + esd.length]),
+          Buffer.from('esds\0\0\0\0', 'latin1'),
+          esd,
+        ]);
+        const body = Buffer.concat([
+          Buffer.alloc(6),
+          Buffer.from([0, 1]),
+          Buffer.alloc(8),
+          Buffer.from([0, 1, 0, 16, 0, 0, 0, 0]),
+        ]);
+        const r = Buffer.alloc(4);
+        r.writeUInt32BE(rate * 65536);
+        const size = Buffer.alloc(4);
+        size.writeUInt32BE(8 + body.length + 4 + esds.length);
+        return Buffer.concat([size, Buffer.from('mp4a', 'latin1'), body, r, esds]);
+      };
+      /** an AudioSpecificConfig: object type, sampling frequency index, channels, then its other bits */
+      const asc = (aot: number, sf: number, rest: string): Buffer => {
+        const type = aot < 31 ? aot.toString(2).padStart(5, '0') : '11111' + (aot - 32).toString(2).padStart(6, '0');
+        const bits = type + sf.toString(2).padStart(4, '0') + '0001' + rest;
+        const padded = bits.padEnd(Math.ceil(bits.length / 8) * 8, '0');
+        return Buffer.from(padded.match(/.{8}/g)!.map((x) => parseInt(x, 2)));
+      };
+      let seed = 17;
+      const junk = (): Buffer =>
+        Buffer.from(
+          Array.from({ length: 20 + (seed % 180) }, () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24),
+        );
+      const file = (name: string, cfg: Buffer, rate: number, frame: number, samples: Buffer[]): string => {
+        const offsets: number[] = [];
+        let at = 0;
+        for (const b of samples) offsets.push((at += b.length) - b.length);
+        return put(
+          dir,
+          name,
+          mp4File(
+            entry(cfg, rate),
+            [[samples.length, frame]],
+            samples.map((b) => b.length),
+            offsets,
+            Buffer.concat(samples),
+            rate,
+          ),
+        );
+      };
+      // ER AAC-LC (16 kHz): its real frames, each followed by junk; counted as frames whatever their bits
+      // before (1,920 s of junk counted, 42.6 decoded, round 18)
+      const lc = file(
+        'er-lc.m4a',
+        asc(17, 8, '0000'),
+        16000,
+        1024,
+        er.flatMap((f) => [f, junk()]),
+      );
+      const judge = decoded(lc);
+      expect(judge).toBeGreaterThan(9.5);
+      expect(judge).toBeLessThan(12);
+      expectNear(await probe(lc), judge, 0.3);
+      // ER AAC-LD (24 kHz, 512 samples a frame): frames of zeros (silence) a decoder takes, and junk
+      const zeros = Array.from({ length: 200 }, () => Buffer.alloc(12));
+      const ld = file(
+        'er-ld.m4a',
+        asc(23, 6, '0000'),
+        24000,
+        512,
+        zeros.flatMap((z) => [z, junk(), junk()]),
+      );
+      expectNear(await probe(ld), decoded(ld), 0.1);
+      expect(decoded(ld)).toBeLessThan(5.5);
+      // ELD (no window fields, no element tags), the same
+      const eld = file(
+        'er-eld.m4a',
+        asc(39, 6, '0' + '000' + '0' + '0000'),
+        24000,
+        512,
+        zeros.flatMap((z) => [z, junk()]),
+      );
+      expectNear(await probe(eld), decoded(eld), 0.1);
+      // LD at 8 kHz: no low-delay band table, a decoder decodes none of it
+      const ld8 = file('er-ld8.m4a', asc(23, 11, '0000'), 8000, 512, zeros);
+      expect(decoded(ld8)).toBe(0);
+      expect(await probe(ld8)).toMatchObject({
+        kind: 'unreadable',
+        error: 'AAC-LD sampling frequency index 11: a decoder refuses it',
+      });
+    },
+  );
+
+  itWith(
+    ['ffmpeg'],
     'M4A AAC: junk around real frames put where a fixed check looks, chunks that jump to and fro (attack round 18)',
     async () => {
       // 20,000 samples: real frames at the first 32, the last 32 and 16 evenly spread (where the check

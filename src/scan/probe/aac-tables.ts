@@ -287,3 +287,52 @@ export const SWB_OFFSET_SHORT: readonly (readonly number[])[] = [
   SHORT_8,
   SHORT_8,
 ];
+
+// Low-delay windows (ER AAC LD and ELD: 512 or 480 samples a frame), at 48/44.1, 32 and 24/22.05 kHz
+// (ISO/IEC 14496-3, the LD scalefactor band tables; a decoder takes no other rate for them)
+const LD512_48 = [
+  0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60, 68, 76, 84, 92, 100, 112, 124, 136, 148, 164, 184, 208,
+  236, 268, 300, 332, 364, 396, 428, 460, 512,
+];
+const LD512_32 = [
+  0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 64, 72, 80, 88, 96, 108, 120, 132, 144, 160, 176, 192, 212,
+  236, 260, 288, 320, 352, 384, 416, 448, 480, 512,
+];
+const LD512_24 = [
+  0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 52, 60, 68, 80, 92, 104, 120, 140, 164, 192, 224, 256, 288, 320, 352,
+  384, 416, 448, 480, 512,
+];
+const LD480_48 = [
+  0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 64, 72, 80, 88, 96, 108, 120, 132, 144, 156, 172, 188, 212,
+  240, 272, 304, 336, 368, 400, 432, 480,
+];
+const LD480_32 = [
+  0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60, 64, 72, 80, 88, 96, 104, 112, 124, 136, 148, 164, 180,
+  200, 224, 256, 288, 320, 352, 384, 416, 448, 480,
+];
+const LD480_24 = [
+  0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 52, 60, 68, 80, 92, 104, 120, 140, 164, 192, 224, 256, 288, 320, 352,
+  384, 416, 448, 480,
+];
+/** Scalefactor band offsets of a 512-sample low-delay window, by sampling frequency index (3-7; none for the others). */
+export const SWB_OFFSET_512: readonly (readonly number[] | undefined)[] = [
+  undefined,
+  undefined,
+  undefined,
+  LD512_48,
+  LD512_48,
+  LD512_32,
+  LD512_24,
+  LD512_24,
+];
+/** The same for a 480-sample window. */
+export const SWB_OFFSET_480: readonly (readonly number[] | undefined)[] = [
+  undefined,
+  undefined,
+  undefined,
+  LD480_48,
+  LD480_48,
+  LD480_32,
+  LD480_24,
+  LD480_24,
+];

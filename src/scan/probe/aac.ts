@@ -8,11 +8,21 @@
  * passed. A decoder refuses what is refused here (prediction in AAC-LC, more bands than the rate has,
  * band type 12, sections past the last band, a scalefactor outside 0-255, a pulse past the window, an
  * escape of more than 8 ones, MS mask 3, an element that overruns the packet, no END). Frames of 960
- * samples (their band tables are not here) are checked up to their scalefactors. Written by hand: no
+ * samples (their band tables are not here) are checked up to their scalefactors. Error-resilient
+ * frames (ER AAC-LC, LD, ELD) are read in their own syntax, as ffmpeg reads it: the configuration's
+ * elements in order, no END, and reading on past the packet's end (but in section data). Written by hand: no
  * library reads AAC's syntax without decoding it, and decoding every frame would cost the inverse
  * transform a decoder spends most of its time in.
  */
-import { SCALEFACTORS, SPECTRAL, SWB_OFFSET_LONG, SWB_OFFSET_SHORT, type Codebook } from './aac-tables.js';
+import {
+  SCALEFACTORS,
+  SPECTRAL,
+  SWB_OFFSET_480,
+  SWB_OFFSET_512,
+  SWB_OFFSET_LONG,
+  SWB_OFFSET_SHORT,
+  type Codebook,
+} from './aac-tables.js';
 
 /** What a frame's syntax depends on: from the AudioSpecificConfig (or an ADTS header). */
 export interface AacConfig {
@@ -32,7 +42,29 @@ export interface AacConfig {
    * or one in an earlier frame; set when a frame with one passes). Without one a decoder maps none.
    */
   pce?: boolean;
+  /**
+   * Error-resilient syntax (object type 17 ER AAC-LC, 23 ER AAC-LD, 39 ER AAC-ELD): the channel
+   * elements of the channel configuration in its order, with no element IDs and no END; LD and ELD
+   * frames of 512 or 480 samples.
+   */
+  er?: number;
 }
+
+/**
+ * The channel elements of an error-resilient frame by channel configuration (0 SCE, 1 CPE, 3 LFE),
+ * as a decoder lays them out; the configurations it has none for (0, 8-10, 13 and up) are not here.
+ */
+const ER_LAYOUT: Record<number, readonly number[]> = {
+  1: [0],
+  2: [1],
+  3: [0, 1],
+  4: [0, 1, 0],
+  5: [0, 1, 1],
+  6: [0, 1, 1, 3],
+  7: [0, 1, 1, 1, 3],
+  11: [0, 1, 1, 0, 3],
+  12: [0, 1, 1, 1, 3],
+};
 
 /** Scalefactor bands of a long and of a short window, by sampling frequency index. */
 const SWB_LONG = [41, 41, 47, 49, 49, 51, 47, 47, 43, 43, 43, 40, 40];
@@ -50,9 +82,10 @@ const PRED_SFB_MAX = [33, 33, 38, 40, 40, 40, 41, 41, 37, 37, 37, 34, 34];
 
 /**
  * The AudioSpecificConfig at p (its first byte): a config when the core is AAC-LC or Main (object
- * type 2 or 1, or 5/29, SBR and PS, over one); a reason when a decoder refuses it, as ffmpeg refuses
- * a sampling frequency index of 13, 14 or 15 (an explicit rate: round 15 counted 20 s of it);
- * undefined for the others (LTP, SSR, ER, USAC: their frames are not checked).
+ * type 2 or 1, or 5/29, SBR and PS, over one), SSR or LTP (3, 4), or error-resilient LC, LD or ELD
+ * (17, 23, 39); a reason when a decoder refuses it, as ffmpeg refuses a sampling frequency index of
+ * 13, 14 or 15 (an explicit rate: round 15 counted 20 s of it); undefined for the others (ER LTP,
+ * scalable, BSAC, USAC…: their frames are not checked).
  */
 export function aacConfig(b: Buffer, p: number, end: number): AacConfig | string | undefined {
   const stop = Math.min(end, b.length);
@@ -79,11 +112,63 @@ export function aacConfig(b: Buffer, p: number, end: number): AacConfig | string
     frequency(); // the extension's (output) rate
     aot = objectType();
   }
-  // GASpecificConfig: frameLengthFlag (960-sample frames)
+  // GASpecificConfig (ELDSpecificConfig for ELD): frameLengthFlag (960-sample frames, 480 for LD)
   const frame = read(1) ? 960 : 1024;
+  if (aot === 17 || aot === 23 || aot === 39)
+    return erConfig(aot, sfIndex, channels, frame, read, () => stop * 8 - pos);
   if (aot < 1 || aot > 4) return undefined;
   if (sfIndex > 12) return `AAC sampling frequency index ${sfIndex}: a decoder refuses it`;
   return { sfIndex, channels, rate: AAC_RATES[sfIndex]!, frame, main: aot === 1, ltp: aot > 2, pce: channels === 0 };
+}
+
+/**
+ * The rest of an error-resilient config (ER AAC-LC, LD, ELD), read as ffmpeg reads it, its
+ * frameLengthFlag read: what a decoder refuses (data resilience tools, an epConfig, Low Delay SBR,
+ * LD and ELD at a rate with no low-delay band table, a channel configuration with no ER layout) is
+ * a reason; channel configuration 0 (a PCE in the config) is not followed here (undefined). Such
+ * frames were counted whatever their bits: 1,920 s of junk ER AAC, 42.6 s decoded (round 18).
+ */
+function erConfig(
+  aot: number,
+  sfIndex: number,
+  channels: number,
+  frame: number,
+  read: (n: number) => number,
+  left: () => number,
+): AacConfig | string | undefined {
+  const refused = (what: string): string => `${what}: a decoder refuses it`;
+  if (sfIndex > 12) return refused(`AAC sampling frequency index ${sfIndex}`);
+  if (aot === 39) {
+    if (read(3)) return refused('AAC data resilience');
+    if (read(1)) return refused('AAC-ELD with low-delay SBR');
+    // extensions: a type, a length in bytes (4 bits, 8 more at 15, 16 more at 15 + 255)
+    for (let n = 0; n < 16 && read(4) !== 0; n++) {
+      let len = read(4);
+      if (len === 15) len += read(8);
+      if (len === 15 + 255) len += read(16);
+      if (left() < len * 8 + 4) return refused('AAC-ELD extension past its config');
+      for (let k = 0; k < len; k++) read(8);
+    }
+  } else {
+    if (read(1)) read(14); // dependsOnCoreCoder: its delay
+    if (read(1)) {
+      if (read(3)) return refused('AAC data resilience');
+      read(1);
+    }
+  }
+  if (read(2)) return refused('AAC epConfig');
+  if (!channels) return undefined;
+  if (!ER_LAYOUT[channels]) return refused(`ER AAC channel configuration ${channels}`);
+  const low = aot !== 17;
+  if (low && !SWB_OFFSET_512[sfIndex]) return refused(`AAC-LD sampling frequency index ${sfIndex}`);
+  return {
+    sfIndex,
+    channels,
+    rate: AAC_RATES[sfIndex]!,
+    frame: low ? frame / 2 : frame,
+    main: false,
+    er: aot,
+  };
 }
 
 /**
@@ -187,7 +272,7 @@ function codeword(b: Buffer, pos: number, last: number, d: Decoder): number {
  * The spectral data of one channel (ISO/IEC 14496-3 4.6.3.2), as a decoder reads it: every codeword
  * of every coded band, its sign bits and escapes (codebook 11: N ones, a decoder refusing more than 8,
  * a zero, then N + 4 bits). The bit position after it, or -1 where a decoder refuses it or it passes
- * `last`. A function of its own, its position a local: this loop is most of a frame's cost.
+ * `last` (unless `overread`: an error-resilient frame's decoder reads on past its end). A function of its own, its position a local: this loop is most of a frame's cost.
  */
 function spectralEnd(
   b: Buffer,
@@ -199,6 +284,7 @@ function spectralEnd(
   maxSfb: number,
   offsets: readonly number[],
   short: boolean,
+  overread: boolean,
 ): number {
   let idx = 0;
   for (let g = 0; g < groups; g++) {
@@ -219,7 +305,7 @@ function spectralEnd(
           }
           pos += 1 + ones + 4;
         }
-        if (pos > last) return -1;
+        if (pos > last && !overread) return -1;
       }
     }
   }
@@ -262,8 +348,19 @@ export function aacFrameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): 
     pos = codewordEnd;
     return v;
   };
-  // the band tables of 1,024-sample frames (960-sample frames are checked up to their scalefactors)
-  const full = cfg.frame === 1024;
+  /** error-resilient syntax (ER AAC-LC, LD, ELD); ELD has no window fields, pulse or gain control */
+  const er = cfg.er ?? 0;
+  const eld = er === 39;
+  // a long window's band table: 1,024-sample frames', or LD's and ELD's 512 and 480 (960-sample
+  // frames are checked up to their scalefactors)
+  const longOffsets =
+    er === 23 || eld
+      ? (cfg.frame === 512 ? SWB_OFFSET_512 : SWB_OFFSET_480)[cfg.sfIndex]
+      : cfg.frame === 1024
+        ? SWB_OFFSET_LONG[cfg.sfIndex]
+        : undefined;
+  const longBands = longOffsets ? longOffsets.length - 1 : SWB_LONG[cfg.sfIndex]!;
+  const full = longOffsets !== undefined;
   let short = false;
   /** window sequence: 0 only long, 1 long start, 2 eight short, 3 long stop */
   let sequence = 0;
@@ -310,10 +407,14 @@ export function aacFrameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): 
   /** ics_info: false where a decoder refuses it */
   const icsInfo = (): boolean => {
     info.predicted = false;
-    read(1); // reserved: a decoder only warns
-    sequence = read(2);
-    short = sequence === 2;
-    read(1); // window shape
+    if (!eld) {
+      read(1); // reserved: a decoder only warns
+      sequence = read(2);
+      // (LD: long windows only)
+      if (er === 23 && sequence) return false;
+      short = sequence === 2;
+      read(1); // window shape
+    }
     groups = 1;
     groupLen[0] = 1;
     if (short) {
@@ -324,7 +425,7 @@ export function aacFrameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): 
       }
     } else {
       maxSfb = read(6);
-      if (read(1)) {
+      if (!eld && read(1)) {
         // prediction: AAC Main's (a reset group from 1 to 30, then a bit for each band it may
         // cover), or SSR's and LTP's long-term prediction; in LC a decoder refuses it
         info.predicted = true;
@@ -339,7 +440,7 @@ export function aacFrameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): 
         }
       }
     }
-    return maxSfb <= (short ? SWB_SHORT : SWB_LONG)[cfg.sfIndex]!;
+    return maxSfb <= (short ? SWB_SHORT[cfg.sfIndex]! : longBands);
   };
   const bandTypes = BAND_TYPES;
   /**
@@ -370,7 +471,8 @@ export function aacFrameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): 
         for (; k < sectEnd; k++) bandTypes[idx++] = type;
       }
     }
-    if (pos > last) return 'refused';
+    // (an error-resilient frame's decoder reads on past its end but in section data)
+    if (pos > last && !er) return 'refused';
     if (coded && !full) return 'partly';
     // scalefactors: differences from the global gain, a decoder refusing one outside 0-255; noise
     // energies (the first in 9 bits) and intensity positions it clips
@@ -388,16 +490,17 @@ export function aacFrameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): 
           offset += (decode(sf) & 511) - 60;
           if (offset < 0 || offset > 255) return 'refused';
         } else decode(sf);
-        if (pos > last) return 'refused';
+        // (an error-resilient frame's decoder reads on past its end)
+        if (pos > last && !er) return 'refused';
       }
     }
-    const offsets = full ? (short ? SWB_OFFSET_SHORT : SWB_OFFSET_LONG)[cfg.sfIndex]! : undefined;
-    // pulse data (long windows only): each pulse within the window
-    if (read(1)) {
+    const offsets = full ? (short ? SWB_OFFSET_SHORT[cfg.sfIndex]! : longOffsets) : undefined;
+    // pulse data (long windows only; not in ELD): each pulse within the window
+    if (!eld && read(1)) {
       if (short) return 'refused';
       const pulses = read(2) + 1;
       const band = read(6);
-      if (band >= SWB_LONG[cfg.sfIndex]!) return 'refused';
+      if (band >= longBands) return 'refused';
       let at = offsets ? offsets[band]! : 0;
       for (let i = 0; i < pulses; i++) {
         at += read(5);
@@ -405,42 +508,71 @@ export function aacFrameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): 
         read(4); // amplitude
       }
     }
-    // TNS
-    if (read(1)) {
-      const windows = short ? 8 : 1;
-      for (let w = 0; w < windows; w++) {
-        const filters = read(short ? 1 : 2);
-        if (!filters) continue;
-        const res = read(1);
-        for (let f = 0; f < filters; f++) {
-          pos += short ? 4 : 6; // length
-          const order = read(short ? 3 : 5);
-          if (order > (short ? 7 : cfg.main ? 20 : 12)) return 'refused';
-          if (order) {
-            read(1); // direction
-            // (the compression bit read first: `pos +=` would take pos before read() moved it)
-            const bits = res + 3 - read(1);
-            pos += order * bits;
-          }
-        }
-      }
-    }
+    // TNS, then gain control; error-resilient syntax has the TNS data after the gain control bit
+    const tns = read(1) === 1;
+    if (tns && !er && !tnsData()) return 'refused';
     // gain control (SSR's): a decoder reads it past, as here (windows, whether the first has an
     // extra field, each adjustment's location bits, by window sequence)
-    if (read(1)) {
+    if (!eld && read(1)) {
       const bands = read(2);
       const [windows, first, loc] = GAIN_MODE[sequence]!;
       for (let bd = 0; bd < bands; bd++)
         for (let wd = 0; wd < windows; wd++)
           for (let ad = read(3); ad > 0; ad--) pos += 4 + (wd === 0 && first ? 4 : loc);
     }
-    if (pos > last) return 'refused';
+    if (tns && er && !tnsData()) return 'refused';
+    if (pos > last && !er) return 'refused';
     if (!coded) return 'read';
     // spectral data
     // (spectralEnd: -1 where a decoder refuses it or it runs past the frame)
-    pos = spectralEnd(b, pos, last, bandTypes, groups, groupLen, maxSfb, offsets!, short);
+    pos = spectralEnd(b, pos, last, bandTypes, groups, groupLen, maxSfb, offsets!, short, er > 0);
     return pos < 0 ? 'refused' : 'read';
   };
+  /** TNS data: false where a decoder refuses it */
+  const tnsData = (): boolean => {
+    const windows = short ? 8 : 1;
+    for (let w = 0; w < windows; w++) {
+      const filters = read(short ? 1 : 2);
+      if (!filters) continue;
+      const res = read(1);
+      for (let f = 0; f < filters; f++) {
+        pos += short ? 4 : 6; // length
+        const order = read(short ? 3 : 5);
+        if (order > (short ? 7 : cfg.main ? 20 : 12)) return false;
+        if (order) {
+          read(1); // direction
+          // (the compression bit read first: `pos +=` would take pos before read() moved it)
+          const bits = res + 3 - read(1);
+          pos += order * bits;
+        }
+      }
+    }
+    return true;
+  };
+  /** a channel pair element after its tag (ELD: a common window always) */
+  const cpe = (): 'refused' | 'read' | 'partly' => {
+    const common = eld || read(1) === 1;
+    if (common) {
+      if (!icsInfo()) return 'refused';
+      // (SSR and LTP: the second channel's long-term prediction)
+      if (info.predicted && cfg.ltp) ltpData();
+      const ms = read(2);
+      if (ms === 3) return 'refused'; // reserved
+      if (ms === 1) pos += groups * maxSfb;
+    }
+    const first = ics(common);
+    return first !== 'read' ? first : ics(common);
+  };
+  // error-resilient: the configuration's elements in order, each after 4 bits a decoder skips (none
+  // in ELD); no END, and the rest of the packet is the frame's
+  if (er) {
+    for (const type of ER_LAYOUT[cfg.channels] ?? []) {
+      if (!eld) pos += 4;
+      const r = type === 1 ? cpe() : ics(false);
+      if (r !== 'read') return r === 'partly' ? stop : -1;
+    }
+    return stop;
+  }
   /** channel elements read in full so far, and each one's type and tag */
   let channels = 0;
   // the elements seen in this frame: SEEN[type * 16 + tag] holds the call's number
@@ -491,20 +623,8 @@ export function aacFrameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): 
         break;
       }
       case 1: {
-        // CPE
-        const common = read(1) === 1;
-        if (common) {
-          if (!icsInfo()) return -1;
-          // (SSR and LTP: the second channel's long-term prediction)
-          if (info.predicted && cfg.ltp) ltpData();
-          const ms = read(2);
-          if (ms === 3) return -1; // reserved
-          if (ms === 1) pos += groups * maxSfb;
-        }
-        const first = ics(common);
-        if (first !== 'read') return first === 'partly' ? stop : -1;
-        const second = ics(common);
-        if (second !== 'read') return second === 'partly' ? stop : -1;
+        const r = cpe();
+        if (r !== 'read') return r === 'partly' ? stop : -1;
         channels++;
         break;
       }
