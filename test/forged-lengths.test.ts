@@ -1447,6 +1447,22 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
         kind: 'unreadable',
         error: 'AAC-LD sampling frequency index 11: a decoder refuses it',
       });
+      // object types ffmpeg's AAC decoder refuses whole (ER LTP, BSAC, USAC): junk frames of them counted
+      // up to 2,048 (USAC 4,096) samples each before
+      for (const aot of [19, 22, 42]) {
+        const other = file(
+          `aot${aot}.m4a`,
+          asc(aot, 8, '0000'),
+          16000,
+          1024,
+          er.flatMap((f) => [f, junk()]),
+        );
+        expect(decoded(other)).toBe(0);
+        expect(await probe(other)).toMatchObject({
+          kind: 'unreadable',
+          error: `AAC object type ${aot}: a decoder refuses it`,
+        });
+      }
     },
   );
 

@@ -84,8 +84,9 @@ const PRED_SFB_MAX = [33, 33, 38, 40, 40, 40, 41, 41, 37, 37, 37, 34, 34];
  * The AudioSpecificConfig at p (its first byte): a config when the core is AAC-LC or Main (object
  * type 2 or 1, or 5/29, SBR and PS, over one), SSR or LTP (3, 4), or error-resilient LC, LD or ELD
  * (17, 23, 39); a reason when a decoder refuses it, as ffmpeg refuses a sampling frequency index of
- * 13, 14 or 15 (an explicit rate: round 15 counted 20 s of it); undefined for the others (ER LTP,
- * scalable, BSAC, USAC…: their frames are not checked).
+ * 13, 14 or 15 (an explicit rate: round 15 counted 20 s of it), or an object type it does not
+ * decode (ER LTP, scalable, BSAC, USAC…); undefined for those other decoders take (MPEG layers 1-3,
+ * ALS).
  */
 export function aacConfig(b: Buffer, p: number, end: number): AacConfig | string | undefined {
   const stop = Math.min(end, b.length);
@@ -116,7 +117,12 @@ export function aacConfig(b: Buffer, p: number, end: number): AacConfig | string
   const frame = read(1) ? 960 : 1024;
   if (aot === 17 || aot === 23 || aot === 39)
     return erConfig(aot, sfIndex, channels, frame, read, () => stop * 8 - pos);
-  if (aot < 1 || aot > 4) return undefined;
+  // object types ffmpeg's demuxer hands to other decoders (MPEG-1/2 layers 1-3 as 32-34, ALS as 36):
+  // not AAC frames, not read here
+  if ((aot >= 32 && aot <= 34) || aot === 36) return undefined;
+  // the other object types ffmpeg's AAC decoder refuses whole (ER LTP, scalable, BSAC, TwinVQ,
+  // USAC…): it decodes none of them, and junk frames of them counted up to 2,048 samples each (round 18)
+  if (aot < 1 || aot > 4) return `AAC object type ${aot}: a decoder refuses it`;
   if (sfIndex > 12) return `AAC sampling frequency index ${sfIndex}: a decoder refuses it`;
   return { sfIndex, channels, rate: AAC_RATES[sfIndex]!, frame, main: aot === 1, ltp: aot > 2, pce: channels === 0 };
 }
