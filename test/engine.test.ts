@@ -308,6 +308,38 @@ describe('snapshots', () => {
   });
 });
 
+describe('snapshots held back', () => {
+  it('are not built while the subscriber holds them (keys being pressed); the final one still comes', async () => {
+    const root = generatedLeak(2000);
+    const scan = async (hold?: () => boolean): Promise<{ seen: ScanSnapshot[]; last: ScanSnapshot }> => {
+      const s = new Scanner(cfg(root));
+      const seen: ScanSnapshot[] = [];
+      const finished = new Promise<ScanSnapshot>((resolve) => {
+        s.subscribe(
+          (snap) => {
+            seen.push(snap);
+            if (snap.finished) resolve(snap);
+          },
+          1,
+          hold,
+        );
+      });
+      await s.run();
+      return { seen, last: await finished };
+    };
+    // held throughout: none built before the end, the final one whole; not held (the control, the
+    // same scan after it): snapshots while the scan runs
+    const held = await scan(() => true);
+    const free = await scan();
+    expect(free.seen.filter((x) => !x.finished).length).toBeGreaterThan(0);
+    expect(held.seen).toHaveLength(1);
+    expect(held.last.finished).toBe(true);
+    expect(held.last.progress.done).toBe(2000);
+    expect(held.last.seq).toBeLessThanOrEqual(2);
+    expect(held.last.customers.reduce((n, c) => n + c.files, 0)).toBe(2000);
+  });
+});
+
 describe('the bench floor', () => {
   it('runs on the scan pool and visits every file the scan counts', async () => {
     const { floor } = await import('../dist/bench/floor.js');
