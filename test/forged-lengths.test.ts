@@ -1327,6 +1327,26 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
 
   itWith(
     ['ffmpeg'],
+    'AAC of 960-sample frames: a 960-sample window has its own band count, as ffmpeg takes it',
+    async () => {
+      // 1,024-sample frames of 16 kHz under a config that says 960: their 43 bands are one more than a
+      // 960-sample window has, and ffmpeg refuses nearly every frame; the 1,024-sample count passed them
+      const path = join(dir, 'flf.m4a');
+      ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=16000:d=5', '-c:a', 'aac', '-b:a', '32k', path);
+      const b = Buffer.from(readFileSync(path));
+      const e = b.indexOf('esds', 0, 'latin1');
+      let p = b.indexOf(5, e + 20); // DecoderSpecificInfo's tag, then its length (1-4 bytes)
+      while (b[++p]! & 0x80);
+      expect(b.readUInt16BE(p + 1) & 0x0004).toBe(0);
+      b[p + 2] = b[p + 2]! | 0x04; // frameLengthFlag, after object type, rate index and channels
+      const flagged = put(dir, 'flf-960.m4a', b);
+      expect(decoded(flagged)).toBeLessThan(0.2);
+      expect((await probe(flagged)).seconds ?? 0).toBeLessThan(0.2);
+    },
+  );
+
+  itWith(
+    ['ffmpeg'],
     'ER AAC (LC, LD, ELD): frames read in the error-resilient syntax, configs a decoder refuses (attack round 18)',
     async () => {
       // no ER encoder is packaged: real AAC-LC frames (no TNS, mono) become ER AAC-LC frames without

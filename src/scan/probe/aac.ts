@@ -69,6 +69,12 @@ const ER_LAYOUT: Record<number, readonly number[]> = {
 /** Scalefactor bands of a long and of a short window, by sampling frequency index. */
 const SWB_LONG = [41, 41, 47, 49, 49, 51, 47, 47, 43, 43, 43, 40, 40];
 const SWB_SHORT = [12, 12, 12, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15];
+/**
+ * Scalefactor bands of a long window of a 960-sample frame (its short windows have SWB_SHORT's): the
+ * most ffmpeg 5.1 takes, found by giving it frames of each count at each rate. With the 1,024-sample
+ * frame's counts a frame one band over was passed (AAC-LC frames of 16 kHz under a 960 config: 4.7 s counted of the 0.06 s decoded).
+ */
+const SWB_LONG_960 = [40, 40, 46, 49, 49, 49, 46, 46, 42, 42, 42, 40, 40];
 export const AAC_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 /** Gain control by window sequence: windows, whether the first window's locations take 4 bits, location bits. */
 const GAIN_MODE = [
@@ -365,7 +371,7 @@ export function aacFrameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): 
       : cfg.frame === 1024
         ? SWB_OFFSET_LONG[cfg.sfIndex]
         : undefined;
-  const longBands = longOffsets ? longOffsets.length - 1 : SWB_LONG[cfg.sfIndex]!;
+  const longBands = longOffsets ? longOffsets.length - 1 : (cfg.frame === 960 ? SWB_LONG_960 : SWB_LONG)[cfg.sfIndex]!;
   const full = longOffsets !== undefined;
   let short = false;
   /** window sequence: 0 only long, 1 long start, 2 eight short, 3 long stop */
