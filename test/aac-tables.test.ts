@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   SCALEFACTORS,
   SPECTRAL,
+  SWB_OFFSET_120,
   SWB_OFFSET_480,
   SWB_OFFSET_512,
+  SWB_OFFSET_960,
   SWB_OFFSET_LONG,
   SWB_OFFSET_SHORT,
   type Codebook,
@@ -46,6 +48,24 @@ describe("AAC's tables", () => {
         expect([t[0], t[bands]]).toEqual([0, end]);
         // each band's width is a multiple of 4 (a quad codebook's step)
         for (let b = 0; b < bands; b++) expect((t[b + 1]! - t[b]!) % 4).toBe(0);
+      }
+    }
+  });
+
+  it("the 960-sample frame's bands cover its 960- and 120-sample windows", () => {
+    const long = [40, 40, 46, 49, 49, 49, 46, 46, 42, 42, 42, 40, 40];
+    const short = [12, 12, 12, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15];
+    for (let i = 0; i < 13; i++) {
+      for (const [t, bands, end] of [
+        [SWB_OFFSET_960[i]!, long[i]!, 960],
+        [SWB_OFFSET_120[i]!, short[i]!, 120],
+      ] as const) {
+        expect(t).toHaveLength(bands + 1);
+        expect([t[0], t[bands]]).toEqual([0, end]);
+        for (let b = 0; b < bands; b++) {
+          expect(t[b + 1]!).toBeGreaterThan(t[b]!);
+          expect((t[b + 1]! - t[b]!) % 4).toBe(0);
+        }
       }
     }
   });

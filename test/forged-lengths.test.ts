@@ -1342,6 +1342,34 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
       const flagged = put(dir, 'flf-960.m4a', b);
       expect(decoded(flagged)).toBeLessThan(0.2);
       expect((await probe(flagged)).seconds ?? 0).toBeLessThan(0.2);
+      // frames of fewer bands (a 4 kHz cutoff) a 960-sample window holds, their spectral data spoilt
+      // from the middle on: every band's is read with the 960-sample window's table, as ffmpeg reads it
+      const low = join(dir, 'flf-low.m4a');
+      ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=16000:d=20', '-c:a', 'aac', '-b:a', '32k', '-cutoff', '4000', low);
+      const c = Buffer.from(readFileSync(low));
+      const ce = c.indexOf('esds', 0, 'latin1');
+      let q = c.indexOf(5, ce + 20);
+      while (c[++q]! & 0x80);
+      expect(c.readUInt16BE(q + 1)).toBe(b.readUInt16BE(p + 1) & ~0x0004);
+      c[q + 2] = c[q + 2]! | 0x04;
+      // (the second half's frames keep their first two thirds, section data and scalefactors with them;
+      // their last third is junk: checked only up to the scalefactors, each one passed)
+      const stsz = c.indexOf('stsz', 0, 'latin1') + 4;
+      const count = c.readUInt32BE(stsz + 8);
+      let at = c.indexOf('mdat', 0, 'latin1') + 4;
+      let seed = 21;
+      for (let k = 0; k < count; k++) {
+        const size = c.readUInt32BE(stsz + 12 + 4 * k);
+        if (k >= count / 2)
+          for (let j = at + Math.ceil((size * 2) / 3); j < at + size; j++)
+            c[j] = (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
+        at += size;
+      }
+      const half = put(dir, 'flf-half-junk.m4a', c);
+      const judge = decoded(half);
+      expect(judge).toBeGreaterThan(8);
+      expect(judge).toBeLessThan(12);
+      expectNear(await probe(half), judge, 0.3);
     },
   );
 

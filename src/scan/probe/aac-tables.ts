@@ -336,3 +336,20 @@ export const SWB_OFFSET_480: readonly (readonly number[] | undefined)[] = [
   LD480_24,
   LD480_24,
 ];
+
+/**
+ * Scalefactor bands of a 960-sample frame's long window by sampling frequency index: the 1,024-sample
+ * window's bands up to these counts, the last ending at 960 (and a 120-sample short window's: the
+ * 128-sample window's, the last ending at 120). These are ffmpeg 5.1's: given frames of every band
+ * count at each rate, and for each count spectral data of every length around the band's end, it took
+ * exactly these counts and ends, long and short.
+ */
+const BANDS_960 = [40, 40, 46, 49, 49, 49, 46, 46, 42, 42, 42, 40, 40];
+export const SWB_OFFSET_960: readonly (readonly number[])[] = SWB_OFFSET_LONG.map((t, i) => [
+  ...t.slice(0, BANDS_960[i]),
+  960,
+]);
+export const SWB_OFFSET_120: readonly (readonly number[])[] = SWB_OFFSET_SHORT.map((t) => [
+  ...t.slice(0, t.length - 1),
+  120,
+]);

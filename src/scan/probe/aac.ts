@@ -8,7 +8,7 @@
  * passed. A decoder refuses what is refused here (prediction in AAC-LC, more bands than the rate has,
  * band type 12, sections past the last band, a scalefactor outside 0-255, a pulse past the window, an
  * escape of more than 8 ones, MS mask 3, an element that overruns the packet, no END). Frames of 960
- * samples (their band tables are not here) are checked up to their scalefactors. Error-resilient
+ * samples are read with their own band tables (aac-tables.ts). Error-resilient
  * frames (ER AAC-LC, LD, ELD) are read in their own syntax, as ffmpeg reads it: the configuration's
  * elements in order, no END, and reading on past the packet's end (but in section data). Written by hand: no
  * library reads AAC's syntax without decoding it, and decoding every frame would cost the inverse
@@ -17,8 +17,10 @@
 import {
   SCALEFACTORS,
   SPECTRAL,
+  SWB_OFFSET_120,
   SWB_OFFSET_480,
   SWB_OFFSET_512,
+  SWB_OFFSET_960,
   SWB_OFFSET_LONG,
   SWB_OFFSET_SHORT,
   type Codebook,
@@ -69,12 +71,6 @@ const ER_LAYOUT: Record<number, readonly number[]> = {
 /** Scalefactor bands of a long and of a short window, by sampling frequency index. */
 const SWB_LONG = [41, 41, 47, 49, 49, 51, 47, 47, 43, 43, 43, 40, 40];
 const SWB_SHORT = [12, 12, 12, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15];
-/**
- * Scalefactor bands of a long window of a 960-sample frame (its short windows have SWB_SHORT's): the
- * most ffmpeg 5.1 takes, found by giving it frames of each count at each rate. With the 1,024-sample
- * frame's counts a frame one band over was passed (AAC-LC frames of 16 kHz under a 960 config: 4.7 s counted of the 0.06 s decoded).
- */
-const SWB_LONG_960 = [40, 40, 46, 49, 49, 49, 46, 46, 42, 42, 42, 40, 40];
 export const AAC_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 /** Gain control by window sequence: windows, whether the first window's locations take 4 bits, location bits. */
 const GAIN_MODE = [
@@ -363,15 +359,15 @@ export function aacFrameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): 
   /** error-resilient syntax (ER AAC-LC, LD, ELD); ELD has no window fields, pulse or gain control */
   const er = cfg.er ?? 0;
   const eld = er === 39;
-  // a long window's band table: 1,024-sample frames', or LD's and ELD's 512 and 480 (960-sample
-  // frames are checked up to their scalefactors)
+  // a long window's band table: 1,024- or 960-sample frames', or LD's and ELD's 512 and 480 (a
+  // 960-sample frame's bands stopped at its scalefactors before: a frame one band over the window
+  // passed, AAC-LC frames of 16 kHz under a config flagged 960 counting 4.7 s of the 0.06 s decoded)
   const longOffsets =
     er === 23 || eld
       ? (cfg.frame === 512 ? SWB_OFFSET_512 : SWB_OFFSET_480)[cfg.sfIndex]
-      : cfg.frame === 1024
-        ? SWB_OFFSET_LONG[cfg.sfIndex]
-        : undefined;
-  const longBands = longOffsets ? longOffsets.length - 1 : (cfg.frame === 960 ? SWB_LONG_960 : SWB_LONG)[cfg.sfIndex]!;
+      : (cfg.frame === 960 ? SWB_OFFSET_960 : SWB_OFFSET_LONG)[cfg.sfIndex];
+  const shortOffsets = (cfg.frame === 960 ? SWB_OFFSET_120 : SWB_OFFSET_SHORT)[cfg.sfIndex]!;
+  const longBands = longOffsets ? longOffsets.length - 1 : SWB_LONG[cfg.sfIndex]!;
   const full = longOffsets !== undefined;
   let short = false;
   /** window sequence: 0 only long, 1 long start, 2 eight short, 3 long stop */
@@ -457,8 +453,8 @@ export function aacFrameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): 
   const bandTypes = BAND_TYPES;
   /**
    * An individual channel stream, as a decoder reads it: 'refused', 'read' (all of it, up to the
-   * next element), or 'partly' (a 960-sample frame whose bands are coded: its scalefactors and
-   * spectral data are not read here).
+   * next element), or 'partly' (a frame length with no band table here, whose bands are coded: its
+   * scalefactors and spectral data are not read; every config aacConfig makes has one).
    */
   const ics = (common: boolean): 'refused' | 'read' | 'partly' => {
     const gain = read(8);
@@ -506,7 +502,7 @@ export function aacFrameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): 
         if (pos > last && !er) return 'refused';
       }
     }
-    const offsets = full ? (short ? SWB_OFFSET_SHORT[cfg.sfIndex]! : longOffsets) : undefined;
+    const offsets = full ? (short ? shortOffsets : longOffsets) : undefined;
     // pulse data (long windows only; not in ELD): each pulse within the window
     if (!eld && read(1)) {
       if (short) return 'refused';
