@@ -50,6 +50,8 @@ export interface AacConfig {
    * frames of 512 or 480 samples.
    */
   er?: number;
+  /** ER with SBR signalled: the output rate, at which an MP4's frames are played (see aacConfig) */
+  outRate?: number;
 }
 
 /**
@@ -57,6 +59,9 @@ export interface AacConfig {
  * as a decoder lays them out; the configurations it has none for (0, 8-10, 13 and up) are not here.
  */
 const ER_LAYOUT: Record<number, readonly number[]> = {
+  // (configuration 0: a decoder's ER path reads no element and outputs a frame of silence whatever
+  // the packet holds; counted at 2,048 samples a frame before, twice what it decodes, round 19)
+  0: [],
   1: [0],
   2: [1],
   3: [0, 1],
@@ -103,22 +108,30 @@ export function aacConfig(b: Buffer, p: number, end: number): AacConfig | string
     const t = read(5);
     return t === 31 ? 32 + read(6) : t;
   };
-  const frequency = (): number => {
+  /** a sampling frequency index, and the rate it gives (an explicit one at 15; 0 for 13 and 14) */
+  const frequency = (): [number, number] => {
     const i = read(4);
-    if (i === 15) read(24);
-    return i;
+    return [i, i === 15 ? read(24) : (AAC_RATES[i] ?? 0)];
   };
   let aot = objectType();
-  const sfIndex = frequency();
+  const [sfIndex] = frequency();
   const channels = read(4);
+  /** SBR's (the output's) rate, when the config signals it */
+  let extRate: number | undefined;
   if (aot === 5 || aot === 29) {
-    frequency(); // the extension's (output) rate
+    extRate = frequency()[1];
     aot = objectType();
   }
   // GASpecificConfig (ELDSpecificConfig for ELD): frameLengthFlag (960-sample frames, 480 for LD)
   const frame = read(1) ? 960 : 1024;
-  if (aot === 17 || aot === 23 || aot === 39)
-    return erConfig(aot, sfIndex, channels, frame, read, () => stop * 8 - pos);
+  if (aot === 17 || aot === 23 || aot === 39) {
+    const cfg = erConfig(aot, sfIndex, channels, frame, read, () => stop * 8 - pos);
+    // SBR signalled over an ER core: ffmpeg's ER path makes a frame's samples (no more) at the rate
+    // its demuxer gives the stream, in an MP4 the signalled output rate (counted at the core's, real
+    // ER AAC-LC under 96 kHz counted 19.7 s of 1.6 decoded, round 19), in Matroska the track's
+    if (typeof cfg !== 'object' || extRate === undefined) return cfg;
+    return extRate > 0 ? { ...cfg, outRate: extRate } : `AAC SBR rate index: a decoder refuses it`;
+  }
   // object types ffmpeg's demuxer hands to other decoders (MPEG-1/2 layers 1-3 as 32-34, ALS as 36):
   // not AAC frames, not read here
   if ((aot >= 32 && aot <= 34) || aot === 36) return undefined;
@@ -133,7 +146,7 @@ export function aacConfig(b: Buffer, p: number, end: number): AacConfig | string
  * The rest of an error-resilient config (ER AAC-LC, LD, ELD), read as ffmpeg reads it, its
  * frameLengthFlag read: what a decoder refuses (data resilience tools, an epConfig, Low Delay SBR,
  * LD and ELD at a rate with no low-delay band table, a channel configuration with no ER layout) is
- * a reason; channel configuration 0 (a PCE in the config) is not followed here (undefined). Such
+ * a reason; with channel configuration 0 every frame holds (ffmpeg outputs silence for it). Such
  * frames were counted whatever their bits: 1,920 s of junk ER AAC, 42.6 s decoded (round 18).
  */
 function erConfig(
@@ -150,7 +163,9 @@ function erConfig(
     if (read(3)) return refused('AAC data resilience');
     if (read(1)) return refused('AAC-ELD with low-delay SBR');
     // extensions: a type, a length in bytes (4 bits, 8 more at 15, 16 more at 15 + 255)
-    for (let n = 0; n < 16 && read(4) !== 0; n++) {
+    // (as many as there are: a decoder reads on to the terminator, or refuses an extension that runs
+    // past the config; stopping at 16 took the 17th's bits for the epConfig, round 19)
+    while (read(4) !== 0) {
       let len = read(4);
       if (len === 15) len += read(8);
       if (len === 15 + 255) len += read(16);
@@ -165,7 +180,6 @@ function erConfig(
     }
   }
   if (read(2)) return refused('AAC epConfig');
-  if (!channels) return undefined;
   if (!ER_LAYOUT[channels]) return refused(`ER AAC channel configuration ${channels}`);
   const low = aot !== 17;
   if (low && !SWB_OFFSET_512[sfIndex]) return refused(`AAC-LD sampling frequency index ${sfIndex}`);
@@ -313,7 +327,10 @@ function spectralEnd(
           }
           pos += 1 + ones + 4;
         }
-        if (pos > last && !overread) return -1;
+        // (past the end an error-resilient frame's decoder reads zeros: every codebook's all-zero
+        // codeword, so the rest holds; read no further: a 12-byte frame decoded 512 codewords past its
+        // end, 5.3 s for a 9.5 MB file, round 19)
+        if (pos > last) return overread ? pos : -1;
       }
     }
   }
@@ -336,12 +353,28 @@ export function aacFrameHolds(b: Buffer, p: number, end: number, cfg: AacConfig)
   return aacFrameEnd(b, p, end, cfg) >= 0;
 }
 
+/** An error-resilient frame's bytes followed by zeros: what its decoder reads past the packet's end. */
+let erCopy = Buffer.alloc(4096);
+
 /**
  * Where a decoder stops reading the frame at p (the byte after its END element; `end` where the
  * frame is not read to its END here), or -1 where it refuses it. A decoder given more bytes than
  * that takes the rest as the next frame (an ADTS frame of several raw data blocks).
  */
 export function aacFrameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): number {
+  if (cfg.er) {
+    // (from a copy followed by zeros, as ffmpeg's padded packet, not the container's next bytes)
+    const n = Math.max(0, Math.min(end, b.length) - p);
+    if (erCopy.length < n + 8) erCopy = Buffer.alloc(2 * n + 8);
+    b.copy(erCopy, 0, p, p + n);
+    erCopy.fill(0, n, n + 8);
+    const e = frameEnd(erCopy, 0, n, cfg);
+    return e < 0 ? e : p + e;
+  }
+  return frameEnd(b, p, end, cfg);
+}
+
+function frameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): number {
   const stop = Math.min(end, b.length);
   const last = stop * 8;
   let pos = p * 8;

@@ -254,7 +254,9 @@ function sourceOf(fd: number, size: number, head: Buffer, allocated: number | un
     allocated,
     work,
     read(position, length) {
-      const len = Math.max(0, Math.min(length, size - position));
+      // (a position before the file reads nothing, as a read of the file would fail: a file held whole
+      // took a negative one as counting from its end, round 19)
+      const len = position < 0 ? 0 : Math.max(0, Math.min(length, size - position));
       work.tick(1 + (len >> 10)); // a read is work too: a reader that reads in a loop is bounded by it
       if (fd < 0) return Buffer.from(head.subarray(position, position + len));
       const b = Buffer.allocUnsafe(len);

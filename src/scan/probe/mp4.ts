@@ -157,13 +157,18 @@ function fragmentWalk(
   for (const { p, moof } of moofs(src)) {
     out ??= { samples: 0, present: 0, ticks: 0, presentTicks: 0, held: 0 };
     const root: Box = { type: 'moof', start: 0, body: 8, end: moof.length };
+    // where the last trun's data ended (from the moof's start): a traf with no base of its own
+    // starts there, as ffmpeg reads it (ISO/IEC 14496-12 8.8.7); taken as the moof's start, a later
+    // traf pointed at real frames while ffmpeg read junk (13,932 s of 0 decoded, round 19)
+    let implicit = p;
     for (const traf of boxes(moof, root.body, root.end)) {
       if (traf.type !== 'traf') continue;
       const tfhd = child(moof, traf, 'tfhd');
       if (!tfhd || tfhd.body + 8 > tfhd.end || moof.readUInt32BE(tfhd.body + 4) !== trackId) continue;
       const tf = moof.readUInt32BE(tfhd.body) & 0xffffff;
       let q = tfhd.body + 8;
-      let base = p; // default-base-is-moof, and what readers assume without a base offset
+      // an explicit base, the moof's start (default-base-is-moof), or where the last trun's data ended
+      let base = tf & 0x020000 ? p : implicit;
       if (tf & 0x01) {
         base = Number(moof.readBigUInt64BE(q));
         q += 8;
@@ -192,7 +197,8 @@ function fragmentWalk(
           off += sz;
           out.samples++;
           out.ticks += dur;
-          if (off <= src.size) {
+          // (a negative data offset points before the file: not in it, round 19)
+          if (off <= src.size && off - sz >= 0) {
             out.present++;
             out.presentTicks += dur;
             // (once a sample fails, the rest are read by offset)
@@ -202,6 +208,7 @@ function fragmentWalk(
             draw?.offer(off - sz, sz);
           }
         }
+        implicit = off;
       }
     }
   }
@@ -382,13 +389,16 @@ function descLen(b: Buffer, p: number, end: number): [number, number] {
 }
 
 /**
- * An mp4a entry's esds (from..end): its object type indication (0x40 MPEG-4 audio, 0x66-0x68 MPEG-2
+ * The esds of the mp4a entry at e: its object type indication (0x40 MPEG-4 audio, 0x66-0x68 MPEG-2
  * AAC, 0x69 and 0x6B MPEG audio), its AudioSpecificConfig's audio object type and offset; each undefined
  * where the esds does not say.
  */
-function esdsTypes(b: Buffer, from: number, end: number): { oti?: number; aot?: number; asc?: number } {
-  const esds = b.indexOf('esds', from, 'latin1');
-  if (esds < 0 || esds + 9 > end) return {};
+function esdsTypes(b: Buffer, e: number, end: number): { oti?: number; aot?: number; asc?: number } {
+  const box = esdsOf(b, e, end);
+  if (!box) return {};
+  const esds = box.start + 4;
+  end = box.end;
+  if (esds + 9 > end) return {};
   let p = esds + 8; // past the type and the full box's version and flags
   if (b[p] !== 0x03) return {};
   let [, q] = descLen(b, p + 1, end);
@@ -406,6 +416,27 @@ function esdsTypes(b: Buffer, from: number, end: number): { oti?: number; aot?: 
   if (p + 2 > end) return { oti };
   const t = b[p]! >> 3;
   return { oti, aot: t === 31 ? 32 + (((b[p]! & 7) << 3) | (b[p + 1]! >> 5)) : t, asc: p };
+}
+
+/**
+ * The esds box of the sound sample entry at e (its size at e), as ffmpeg finds it: a child box after
+ * the entry's fields (28 bytes, 16 more in version 1, 36 more in version 2), or one inside a 'wave'
+ * child (QuickTime). The first 'esds' bytes anywhere in the entry were taken before: a decoy in a
+ * 'free' box ahead of the real one skipped every AAC frame check (39,010 s of junk, round 19).
+ */
+function esdsOf(b: Buffer, e: number, end: number): Box | undefined {
+  const entryEnd = Math.min(end, e + b.readUInt32BE(e));
+  const version = e + 18 <= entryEnd ? b.readUInt16BE(e + 16) : 0;
+  const children = e + 36 + (version === 1 ? 16 : version === 2 ? 36 : 0);
+  const entry: Box = { type: 'mp4a', start: e, body: children, end: entryEnd };
+  for (const c of boxes(b, entry.body, entry.end)) {
+    if (c.type === 'esds') return c;
+    if (c.type === 'wave') {
+      const inner = child(b, c, 'esds');
+      if (inner) return inner;
+    }
+  }
+  return undefined;
 }
 
 /** the page of the file last read for a packet's head, per file (packets follow each other) */
@@ -478,7 +509,7 @@ interface Reader {
    * and gives them to `heldAll` in batches, which reads them in the file's order.
    */
   gathers?(): boolean;
-  heldAll?(src: FileSource, at: Float64Array, size: Float64Array, n: number): number;
+  heldAll?(src: FileSource, at: Float64Array, size: Float64Array, count: Float64Array, n: number): number;
 }
 
 /** Samples gathered for a reader's `heldAll`, at most GATHER_MAX at a time (16 bytes each). */
@@ -513,10 +544,15 @@ function byOffset(at: Float64Array, n: number): Uint32Array {
   return order.sort((a, b) => (at[a] ?? 0) - (at[b] ?? 0));
 }
 
-/** Samples gathered for a reader's `heldAll`, given to it in batches of up to GATHER_MAX: what they hold. */
+/**
+ * Samples gathered for a reader's `heldAll`, given to it in batches of up to GATHER_MAX runs: what
+ * they hold. A run is `count` samples of `size` bytes one after the other from `at` (a chunk of
+ * fixed-size samples is one run).
+ */
 class Gathered {
   private at: Float64Array;
   private size: Float64Array;
+  private count: Float64Array;
   private n = 0;
   private sum = 0;
   constructor(
@@ -526,30 +562,32 @@ class Gathered {
   ) {
     this.at = new Float64Array(Math.max(1, room));
     this.size = new Float64Array(Math.max(1, room));
+    this.count = new Float64Array(Math.max(1, room));
   }
-  take(at: number, size: number): void {
+  take(at: number, size: number, count = 1): void {
+    if (count <= 0) return;
     if (this.n === this.at.length) this.flush();
     if (this.n === this.at.length) {
       // (a batch at most GATHER_MAX; a smaller first guess grows)
       const grown = Math.min(GATHER_MAX, this.at.length * 2);
-      const a = new Float64Array(grown);
-      const z = new Float64Array(grown);
+      const [a, z, c] = [new Float64Array(grown), new Float64Array(grown), new Float64Array(grown)];
       a.set(this.at);
       z.set(this.size);
-      this.at = a;
-      this.size = z;
+      c.set(this.count);
+      [this.at, this.size, this.count] = [a, z, c];
     }
     this.at[this.n] = at;
-    this.size[this.n++] = size;
+    this.size[this.n] = size;
+    this.count[this.n++] = count;
   }
   private flush(): void {
     if (this.at.length < GATHER_MAX || !this.n) return;
-    this.sum += this.read.heldAll?.(this.src, this.at, this.size, this.n) ?? 0;
+    this.sum += this.read.heldAll?.(this.src, this.at, this.size, this.count, this.n) ?? 0;
     this.n = 0;
   }
   /** what every sample taken holds (s) */
   held(): number {
-    if (this.n) this.sum += this.read.heldAll?.(this.src, this.at, this.size, this.n) ?? 0;
+    if (this.n) this.sum += this.read.heldAll?.(this.src, this.at, this.size, this.count, this.n) ?? 0;
     this.n = 0;
     return this.sum;
   }
@@ -708,27 +746,36 @@ function reader(
   // 80 frames (every frame read would cost a read of the file). Fragments: the first AAC_CHECKED, then
   // every one once one fails
   const cfg =
-    fourcc === 'mp4a' && (oti === 0x40 || oti === 0x67) && asc !== undefined ? aacConfig(moov, asc, end) : undefined;
+    fourcc === 'mp4a' && (oti === 0x40 || (oti !== undefined && oti >= 0x66 && oti <= 0x68)) && asc !== undefined
+      ? aacConfig(moov, asc, end)
+      : undefined;
   // (a config a decoder refuses: it decodes nothing of the track)
   if (typeof cfg === 'string') out.refused = cfg;
   else if (cfg) {
     let checked = 0;
     let failed = false;
-    const frame = cfg.frame / cfg.rate;
+    const frame = cfg.frame / (cfg.outRate ?? cfg.rate);
+    // A sample not read whole holds nothing: no AAC frame is near a page (6,144 bits a channel), and
+    // 65,537-byte samples of junk past the read budget each counted a frame (19.3 h from 2 MB, round
+    // 19); nor does an empty one, which ffmpeg's demuxer never gives the decoder (0-byte ER samples,
+    // silence to the ER syntax, counted 34,830 s of nothing, round 19)
     const holds = (src: FileSource, at: number, size: number): boolean => {
+      if (size <= 0) return false;
       const { buf, p, end: stop } = packetBytes(src, at, size);
-      return stop - p < size || aacFrameHolds(buf, p, stop, cfg);
+      return stop - p >= size && aacFrameHolds(buf, p, stop, cfg);
     };
     /** a sample far from the next one checked: its own bytes read, not a page */
     const holdsAlone = (src: FileSource, at: number, size: number): boolean => {
-      if (size > PAGE) return holds(src, at, size);
+      if (size > PAGE || size <= 0) return holds(src, at, size);
       const buf = src.read(at, size);
-      return buf.length < size || aacFrameHolds(buf, 0, size, cfg);
+      return buf.length >= size && aacFrameHolds(buf, 0, size, cfg);
     };
     return {
       name: 'AAC frames hold (their syntax)',
       reads: true,
       held: (src, at, size) => {
+        // (an empty sample, or one larger than any AAC frame, holds nothing, checked or not)
+        if (size <= 0 || size > PAGE) return 0;
         if (!failed && checked >= AAC_CHECKED) return frame;
         checked++;
         if (holds(src, at, size)) return frame;
@@ -737,9 +784,27 @@ function reader(
       },
       most: () => frame,
       gathers: () => failed,
-      heldAll: (src, at, size, n) => {
+      heldAll: (src, at, size, count, n) => {
         let held = 0;
-        for (const i of byOffset(at, n)) if (holds(src, at[i] ?? 0, size[i] ?? 0)) held += frame;
+        // runs in the file's order; a run the same as the one before (chunks pointed at the same bytes
+        // again and again) holds what it held, not read again
+        let last = -1;
+        let lastHeld = 0;
+        for (const i of byOffset(at, n)) {
+          const a = at[i] ?? 0;
+          const z = size[i] ?? 0;
+          const c = count[i] ?? 0;
+          if (last >= 0 && a === at[last] && z === size[last] && c === count[last]) {
+            held += lastHeld;
+            continue;
+          }
+          let h = 0;
+          // (a step per 8 bytes checked: a frame's check costs ~15-20 ns a byte)
+          src.work.tick(c * (1 + (z >> 3)));
+          for (let k = 0; k < c; k++) if (holds(src, a + k * z, z)) h += frame;
+          held += h;
+          [last, lastHeld] = [i, h];
+        }
         return held;
       },
       vet: {
@@ -865,7 +930,7 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
       out.channels = moov.readUInt16BE(e + 24);
       // (TrueHD's entry gives its rate as a whole 32-bit number, not 16.16: 48 kHz read as 0)
       out.sampleRate = (out.fourcc === 'mlpa' ? moov.readUInt32BE(e + 32) : moov.readUInt32BE(e + 32) >>> 16) || scale;
-      const types = out.fourcc === 'mp4a' ? esdsTypes(moov, e + 36, stsd.end) : {};
+      const types = out.fourcc === 'mp4a' ? esdsTypes(moov, e, stsd.end) : {};
       if (out.fourcc === 'mp4a') out.aacType = types.aot;
       // ALAC's magic cookie: an 'alac' box in the entry, whole (a decoder takes its 36 bytes or refuses it)
       if (out.fourcc === 'alac') {
@@ -961,8 +1026,10 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
         const fit = off >= src.size ? 0 : Math.min(n, Math.floor((src.size - off) / fixedSize));
         const inFile = times.take(fit);
         if (read && !read.reads) held += fit * read.held(src, off, fixedSize);
-        else if (gather) for (let k = 0; k < fit; k++, off += fixedSize) gather.take(off, fixedSize);
-        else if (read) {
+        else if (gather) {
+          src.work.tick(fit);
+          gather.take(off, fixedSize, fit);
+        } else if (read) {
           src.work.tick(fit);
           for (let k = 0; k < fit; k++, off += fixedSize) held += read.held(src, off, fixedSize);
         }
