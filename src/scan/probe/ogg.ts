@@ -124,7 +124,11 @@ function streamAt(head: Buffer, at: number): Stream | string {
 export function probeOgg(src: FileSource): ProbeResult {
   let r = probeLastPage(src);
   const s = firstStream(src.head);
-  if (typeof s === 'string' || src.size > WHOLE_MAX) return r;
+  if (typeof s === 'string') return r;
+  if (src.size > WHOLE_MAX)
+    return r.kind === 'audio'
+      ? { ...r, error: r.error ?? "its last page's granule, the file too large to walk (estimate)" }
+      : r;
   // the stream ended before the tail (multiplexed with a longer one: 20 s of Opus beside 60 s was
   // unreadable; round 15): its last page with a granule, found by the walk
   const walk = r.error === NO_PAGE ? heldGranules(src, s, true) : undefined;
@@ -147,7 +151,8 @@ export function probeOgg(src: FileSource): ProbeResult {
 const NO_PAGE = 'no complete Ogg page with a granule position';
 
 /** Read whole, a window at a time, up to this size (as Matroska's blocks are). */
-const WHOLE_MAX = 64 * 1024 * 1024;
+// (1 GiB: a file over 64 MiB, its tail's granule believed, counted 800,020 s for 9 s decoded, round 19)
+const WHOLE_MAX = 1024 * 1024 * 1024;
 const WINDOW = 1024 * 1024;
 /** How far a length may run past what the packets hold before it is doubted. */
 const SLACK = 2;
