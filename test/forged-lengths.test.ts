@@ -1427,9 +1427,9 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
         return Buffer.concat([size, Buffer.from('mp4a', 'latin1'), body, r, esds]);
       };
       /** an AudioSpecificConfig: object type, sampling frequency index, channels, then its other bits */
-      const asc = (aot: number, sf: number, rest: string): Buffer => {
+      const asc = (aot: number, sf: number, rest: string, channels = 1): Buffer => {
         const type = aot < 31 ? aot.toString(2).padStart(5, '0') : '11111' + (aot - 32).toString(2).padStart(6, '0');
-        const bits = type + sf.toString(2).padStart(4, '0') + '0001' + rest;
+        const bits = type + sf.toString(2).padStart(4, '0') + channels.toString(2).padStart(4, '0') + rest;
         const padded = bits.padEnd(Math.ceil(bits.length / 8) * 8, '0');
         return Buffer.from(padded.match(/.{8}/g)!.map((x) => parseInt(x, 2)));
       };
@@ -1510,6 +1510,120 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
           kind: 'unreadable',
           error: `AAC object type ${aot}: a decoder refuses it`,
         });
+      }
+      // round 19: SBR signalled over the ER core (object type 5, then 17): an MP4's frames at the output
+      // rate, as ffmpeg plays them (they counted at the core's: 19.7 s of 1.6 decoded at 96 kHz)
+      for (const ext of [0, 3, 8]) {
+        const rest = ext.toString(2).padStart(4, '0') + '10001' + '0000';
+        const sbr = file(`er-sbr${ext}.m4a`, asc(5, 8, rest), 16000, 1024, er);
+        expectNear(await probe(sbr), decoded(sbr), 0.3);
+      }
+      // 0-byte samples: silence to the ER syntax, but no demuxer hands an empty packet to a decoder
+      // (34,830 s counted of nothing)
+      const empty = file(
+        'er-empty.m4a',
+        asc(17, 8, '0000'),
+        16000,
+        1024,
+        [...Array(2000)].map(() => Buffer.alloc(0)),
+      );
+      expect(decoded(empty)).toBe(0);
+      expect((await probe(empty)).seconds ?? 0).toBe(0);
+      // channel configuration 0: the config's PCE. One of a single channel: ffmpeg's ER path reads no
+      // element and outputs a frame of silence for every packet (counted twice that, 2,048 samples);
+      // an empty one: nothing decoded
+      // (flags, tag; object type, rate index, front/side/back/LFE/data/coupling counts, no mixdowns, the
+      // front SCE; then, at the byte, no comment and the epConfig: zeros)
+      const pce = (front: string): string =>
+        ['000', '0000', '01', '1000', front, '0000', '0000', '00', '000', '0000', '000'].join('') +
+        (front === '0001' ? '00000' : '') +
+        '0'.repeat(16);
+      const one = file(
+        'er-ch0.m4a',
+        asc(17, 8, pce('0001'), 0),
+        16000,
+        1024,
+        er.flatMap((f) => [f, junk()]),
+      );
+      expect(decoded(one)).toBeGreaterThan(19);
+      expectNear(await probe(one), decoded(one), 0.1);
+      const none = file('er-ch0-empty.m4a', asc(17, 8, pce('0000'), 0), 16000, 1024, er);
+      expect(decoded(none)).toBe(0);
+      expect(await probe(none)).toMatchObject({
+        kind: 'unreadable',
+        error: 'ER AAC with no channel in its PCE: a decoder refuses it',
+      });
+      // ELD with 17 empty extensions, then one longer than the config: a decoder reads every extension
+      // and refuses it (the 17th's bits were taken for the epConfig: 464 s counted of 0)
+      const exts = '0001' + '0000';
+      const eld18 = file(
+        'eld-18ext.m4a',
+        asc(39, 6, '0' + '000' + '0' + exts.repeat(17) + '0001' + '1110' + '0000'),
+        24000,
+        512,
+        zeros,
+      );
+      expect(decoded(eld18)).toBe(0);
+      expect(await probe(eld18)).toMatchObject({
+        kind: 'unreadable',
+        error: 'AAC-ELD extension past its config: a decoder refuses it',
+      });
+    },
+  );
+
+  itWith(
+    ['ffmpeg'],
+    'M4A AAC: samples larger than a page, MPEG-2 AAC type indications, a decoy esds (attack round 19)',
+    async () => {
+      const m4a = readFileSync(made('r19-entry.m4a', '-c:a', 'aac', '-b:a', '24k'));
+      const e = m4a.indexOf('mp4a', 0, 'latin1') - 4;
+      const entry = Buffer.from(m4a.subarray(e, e + m4a.readUInt32BE(e)));
+      let seed = 19;
+      const junk = (n: number): Buffer =>
+        Buffer.from(Array.from({ length: n }, () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24));
+      // 400 samples of 65,537 bytes, every one at the same junk: past the 16 MiB read budget each was
+      // read a page only and counted a frame (20,000 such: 2,751 s of 0 decoded)
+      const big = put(
+        dir,
+        'r19-big.m4a',
+        mp4File(entry, [[400, 1024]], Array(400).fill(65537), Array(400).fill(0), junk(65537), 8000),
+      );
+      expect(decoded(big)).toBeLessThan(0.2);
+      expect((await probe(big)).seconds ?? 0).toBeLessThan(0.2);
+      // 7-byte junk samples, with an MPEG-2 AAC object type indication (0x66, 0x68: ffmpeg decodes them
+      // as AAC) or a decoy esds in a 'free' box ahead of the real one: no frame was checked (39,010 s)
+      const samples = Array.from({ length: 3000 }, () => junk(7));
+      const offsets = samples.map((_, i) => i * 7);
+      const dcd = entry.indexOf(Buffer.from([0x04]), entry.indexOf('esds', 0, 'latin1') + 12);
+      let oti = dcd + 1;
+      while (entry[oti]! & 0x80) oti++;
+      expect(entry[++oti]).toBe(0x40);
+      const esds = entry.indexOf('esds', 0, 'latin1') - 4;
+      const free = Buffer.from(entry.subarray(esds, esds + entry.readUInt32BE(esds)));
+      free[free.indexOf(0x40, 8)] = 0xfe; // (an object type no reader here knows)
+      free.write('free', 4, 'latin1');
+      const decoy = Buffer.concat([entry.subarray(0, esds), free, entry.subarray(esds)]);
+      decoy.writeUInt32BE(decoy.length, 0);
+      for (const [name, ent] of [
+        ['r19-oti66.m4a', Buffer.from(entry).fill(0x66, oti, oti + 1)],
+        ['r19-oti68.m4a', Buffer.from(entry).fill(0x68, oti, oti + 1)],
+        ['r19-decoy.m4a', decoy],
+      ] as const) {
+        const path = put(
+          dir,
+          name,
+          mp4File(
+            ent,
+            [[3000, 1024]],
+            samples.map((b) => b.length),
+            offsets,
+            Buffer.concat(samples),
+            8000,
+          ),
+        );
+        const judge = decoded(path);
+        expect(judge, name).toBeLessThan(30);
+        expect((await probe(path)).seconds ?? 0, name).toBeLessThanOrEqual(judge + 0.03);
       }
     },
   );

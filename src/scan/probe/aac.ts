@@ -125,7 +125,15 @@ export function aacConfig(b: Buffer, p: number, end: number): AacConfig | string
   // GASpecificConfig (ELDSpecificConfig for ELD): frameLengthFlag (960-sample frames, 480 for LD)
   const frame = read(1) ? 960 : 1024;
   if (aot === 17 || aot === 23 || aot === 39) {
-    const cfg = erConfig(aot, sfIndex, channels, frame, read, () => stop * 8 - pos);
+    const cfg = erConfig(
+      aot,
+      sfIndex,
+      channels,
+      frame,
+      read,
+      () => stop * 8 - pos,
+      () => (pos = (pos + 7) & ~7),
+    );
     // SBR signalled over an ER core: ffmpeg's ER path makes a frame's samples (no more) at the rate
     // its demuxer gives the stream, in an MP4 the signalled output rate (counted at the core's, real
     // ER AAC-LC under 96 kHz counted 19.7 s of 1.6 decoded, round 19), in Matroska the track's
@@ -156,6 +164,7 @@ function erConfig(
   frame: number,
   read: (n: number) => number,
   left: () => number,
+  align: () => void,
 ): AacConfig | string | undefined {
   const refused = (what: string): string => `${what}: a decoder refuses it`;
   if (sfIndex > 12) return refused(`AAC sampling frequency index ${sfIndex}`);
@@ -174,13 +183,22 @@ function erConfig(
     }
   } else {
     if (read(1)) read(14); // dependsOnCoreCoder: its delay
-    if (read(1)) {
+    const extension = read(1);
+    // channel configuration 0: a PCE follows (after a tag); one that maps no channel leaves a decoder
+    // nothing to decode (the ER path itself reads no element with it and outputs silence)
+    if (!channels) {
+      read(4);
+      const mapped = pceChannels(read, align, left);
+      if (mapped < 0) return refused('ER AAC config whose PCE runs past it');
+      if (!mapped) return refused('ER AAC with no channel in its PCE');
+    }
+    if (extension) {
       if (read(3)) return refused('AAC data resilience');
       read(1);
     }
   }
   if (read(2)) return refused('AAC epConfig');
-  if (!ER_LAYOUT[channels]) return refused(`ER AAC channel configuration ${channels}`);
+  if (!ER_LAYOUT[channels] || (aot === 39 && !channels)) return refused(`ER AAC channel configuration ${channels}`);
   const low = aot !== 17;
   if (low && !SWB_OFFSET_512[sfIndex]) return refused(`AAC-LD sampling frequency index ${sfIndex}`);
   return {
@@ -191,6 +209,34 @@ function erConfig(
     main: false,
     er: aot,
   };
+}
+
+/**
+ * The channels a program_config_element maps (read past it: its elements, comment and all), or -1
+ * where it runs past the config (a decoder refuses it).
+ */
+function pceChannels(read: (n: number) => number, align: () => void, left: () => number): number {
+  read(2 + 4); // object type, sampling frequency index
+  const front = read(4);
+  const side = read(4);
+  const back = read(4);
+  const lfe = read(2);
+  const assoc = read(3);
+  const cc = read(4);
+  for (const width of [4, 4, 3]) if (read(1)) read(width); // mono, stereo and matrix mixdowns
+  if (left() < 5 * (front + side + back + cc) + 4 * (lfe + assoc + cc)) return -1;
+  let channels = lfe;
+  for (let i = front + side + back; i > 0; i--) {
+    channels += 1 + read(1); // a CPE is two
+    read(4); // its tag
+  }
+  for (let i = lfe + assoc; i > 0; i--) read(4);
+  for (let i = cc; i > 0; i--) read(5);
+  align();
+  const comment = read(8);
+  if (left() < comment * 8) return -1;
+  for (let n = comment; n > 0; n--) read(8);
+  return channels;
 }
 
 /**
