@@ -1586,7 +1586,7 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
       const big = put(
         dir,
         'r19-big.m4a',
-        mp4File(entry, [[400, 1024]], Array(400).fill(65537), Array(400).fill(0), junk(65537), 8000),
+        mp4File(entry, [[400, 1024]], Array<number>(400).fill(65537), Array<number>(400).fill(0), junk(65537), 8000),
       );
       expect(decoded(big)).toBeLessThan(0.2);
       expect((await probe(big)).seconds ?? 0).toBeLessThan(0.2);
