@@ -1630,6 +1630,67 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
 
   itWith(
     ['ffmpeg'],
+    "fragmented M4A: a second traf with no base of its own starts where the first one's data ended (attack round 19)",
+    async () => {
+      // real AAC-LC frames after a 1-byte sample of the first traf; the second traf's data offset is
+      // such that from the moof's start it lands on them, but a decoder takes its base where the first
+      // traf's data ended (ISO/IEC 14496-12, ffmpeg's implicit offset) and reads them shifted: junk
+      const src = join(dir, 'traf-src.aac');
+      ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=20,volume=0.5', '-c:a', 'aac', '-b:a', '24k', '-f', 'adts', src);
+      const adts = readFileSync(src);
+      const frames: Buffer[] = [];
+      for (let p = 0; p + 7 <= adts.length;) {
+        const len = ((adts[p + 3]! & 3) << 11) | (adts[p + 4]! << 3) | (adts[p + 5]! >> 5);
+        frames.push(adts.subarray(p + 7, p + len));
+        p += len;
+      }
+      const real = frames.slice(1, 151);
+      const m4a = readFileSync(made('traf-entry.m4a', '-c:a', 'aac', '-b:a', '24k'));
+      const e = m4a.indexOf('mp4a', 0, 'latin1') - 4;
+      const entry = m4a.subarray(e, e + m4a.readUInt32BE(e));
+      const u32 = (...v: number[]): Buffer =>
+        Buffer.concat(v.map((x) => Buffer.from([x >>> 24, (x >>> 16) & 255, (x >>> 8) & 255, x & 255])));
+      const box = (t: string, ...body: Buffer[]): Buffer =>
+        Buffer.concat([u32(8 + body.reduce((n, x) => n + x.length, 0)), Buffer.from(t, 'latin1'), ...body]);
+      // the movie: empty tables, and a trex of 1,024-sample durations for track 1
+      const head = mp4File(entry, [], [], [], Buffer.alloc(0), 8000);
+      const moov = head.indexOf('moov', 0, 'latin1') - 4;
+      const mvex = box('mvex', box('trex', u32(0, 1, 1, 1024, 0, 0)));
+      const movie = Buffer.concat([
+        head.subarray(0, moov),
+        u32(head.length - moov + mvex.length),
+        head.subarray(moov + 4),
+        mvex,
+      ]);
+      const moofOf = (d2: number): Buffer =>
+        box(
+          'moof',
+          box('mfhd', u32(0, 1)),
+          box('traf', box('tfhd', u32(0, 1)), box('trun', u32(0x201, 1, 0), u32(1))),
+          box(
+            'traf',
+            box('tfhd', u32(0, 1)),
+            box('trun', u32(0x201, real.length, d2), ...real.map((f) => u32(f.length))),
+          ),
+        );
+      const size = moofOf(0).length;
+      const moof = moofOf(size + 8 + 1);
+      // (the first traf's data offset: from the moof's start to the mdat's body)
+      moof.writeUInt32BE(size + 8, moof.indexOf('trun', 0, 'latin1') + 12);
+      let seed = 4;
+      const pad = Buffer.from(
+        Array.from({ length: size + 64 }, () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24),
+      );
+      const body = Buffer.concat([Buffer.from([0x5a]), ...real, pad]);
+      const path = put(dir, 'traf-implicit.m4a', Buffer.concat([movie, moof, box('mdat', body)]));
+      const judge = decoded(path);
+      expect(judge).toBeLessThan(8);
+      expect((await probe(path)).seconds ?? 0).toBeLessThanOrEqual(judge + 0.3);
+    },
+  );
+
+  itWith(
+    ['ffmpeg'],
     'M4A AAC: junk around real frames put where a fixed check looks, chunks that jump to and fro (attack round 18)',
     async () => {
       // 20,000 samples: real frames at the first 32, the last 32 and 16 evenly spread (where the check
