@@ -35,6 +35,18 @@ function decoded(path: string): number {
   return r.stdout.length / 2 / 8000;
 }
 
+/** The raw AAC frames of an ADTS file (headers of 7 bytes: no CRC, as ffmpeg writes them). */
+function adtsFrames(path: string): Buffer[] {
+  const adts = readFileSync(path);
+  const frames: Buffer[] = [];
+  for (let p = 0; p + 7 <= adts.length;) {
+    const len = ((adts[p + 3]! & 3) << 11) | (adts[p + 4]! << 3) | (adts[p + 5]! >> 5);
+    frames.push(adts.subarray(p + 7, p + len));
+    p += len;
+  }
+  return frames;
+}
+
 /** Fields of n bits each, written as bytes (the last padded with zeros). */
 function bits(fields: [number, number][]): Buffer {
   let t = fields.map(([n, v]) => v.toString(2).padStart(n, '0')).join('');
@@ -1395,16 +1407,11 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
         'adts',
         src,
       );
-      const adts = readFileSync(src);
-      const er: Buffer[] = [];
-      for (let p = 0; p + 7 <= adts.length;) {
-        const len = ((adts[p + 3]! & 3) << 11) | (adts[p + 4]! << 3) | (adts[p + 5]! >> 5);
-        const f = adts.subarray(p + 7, p + len);
+      const er = adtsFrames(src).map((f) => {
         const o = Buffer.alloc(f.length);
         for (let k = 0; k < f.length; k++) o[k] = ((f[k]! << 3) | ((f[k + 1] ?? 0) >> 5)) & 255;
-        er.push(o);
-        p += len;
-      }
+        return o;
+      });
       const entry = (asc: Buffer, rate: number): Buffer => {
         const dsi = Buffer.concat([Buffer.from([5, asc.length]), asc]);
         const dcd = Buffer.concat([Buffer.from([4, 13 + dsi.length, 0x40, 0x15]), Buffer.alloc(11), dsi]);
@@ -1637,13 +1644,7 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
       // traf's data ended (ISO/IEC 14496-12, ffmpeg's implicit offset) and reads them shifted: junk
       const src = join(dir, 'traf-src.aac');
       ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=20,volume=0.5', '-c:a', 'aac', '-b:a', '24k', '-f', 'adts', src);
-      const adts = readFileSync(src);
-      const frames: Buffer[] = [];
-      for (let p = 0; p + 7 <= adts.length;) {
-        const len = ((adts[p + 3]! & 3) << 11) | (adts[p + 4]! << 3) | (adts[p + 5]! >> 5);
-        frames.push(adts.subarray(p + 7, p + len));
-        p += len;
-      }
+      const frames = adtsFrames(src);
       const real = frames.slice(1, 151);
       const m4a = readFileSync(made('traf-entry.m4a', '-c:a', 'aac', '-b:a', '24k'));
       const e = m4a.indexOf('mp4a', 0, 'latin1') - 4;
@@ -1699,13 +1700,7 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
       // once the check fails every sample is read by offset, not by a read of its own each
       const src = join(dir, 'vet-src.aac');
       ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=20,volume=0.5', '-c:a', 'aac', '-b:a', '24k', '-f', 'adts', src);
-      const adts = readFileSync(src);
-      const frames: Buffer[] = [];
-      for (let p = 0; p + 7 <= adts.length;) {
-        const len = ((adts[p + 3]! & 3) << 11) | (adts[p + 4]! << 3) | (adts[p + 5]! >> 5);
-        frames.push(adts.subarray(p + 7, p + len));
-        p += len;
-      }
+      const frames = adtsFrames(src);
       const m4a = readFileSync(made('vet-entry.m4a', '-c:a', 'aac', '-b:a', '24k'));
       const e = m4a.indexOf('mp4a', 0, 'latin1') - 4;
       const entry = m4a.subarray(e, e + m4a.readUInt32BE(e));

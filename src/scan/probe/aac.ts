@@ -211,20 +211,31 @@ function erConfig(
   };
 }
 
+/** A program_config_element's counts of elements, read past them and its mixdowns (ISO/IEC 14496-3, 4.4.1.1). */
+function pceHead(read: (n: number) => number): {
+  front: number;
+  side: number;
+  back: number;
+  lfe: number;
+  assoc: number;
+  cc: number;
+} {
+  read(2 + 4); // object type, sampling frequency index
+  const [front, side, back, lfe, assoc, cc] = [read(4), read(4), read(4), read(2), read(3), read(4)];
+  for (const width of [4, 4, 3]) if (read(1)) read(width); // mono, stereo and matrix mixdowns
+  return { front, side, back, lfe, assoc, cc };
+}
+/** The bits a PCE's elements take, which a decoder wants left before it reads them. */
+const pceBits = (channel: number, lfe: number, assoc: number, cc: number): number =>
+  5 * (channel + cc) + 4 * (lfe + assoc + cc);
+
 /**
  * The channels a program_config_element maps (read past it: its elements, comment and all), or -1
  * where it runs past the config (a decoder refuses it).
  */
 function pceChannels(read: (n: number) => number, align: () => void, left: () => number): number {
-  read(2 + 4); // object type, sampling frequency index
-  const front = read(4);
-  const side = read(4);
-  const back = read(4);
-  const lfe = read(2);
-  const assoc = read(3);
-  const cc = read(4);
-  for (const width of [4, 4, 3]) if (read(1)) read(width); // mono, stereo and matrix mixdowns
-  if (left() < 5 * (front + side + back + cc) + 4 * (lfe + assoc + cc)) return -1;
+  const { front, side, back, lfe, assoc, cc } = pceHead(read);
+  if (left() < pceBits(front + side + back, lfe, assoc, cc)) return -1;
   let channels = lfe;
   for (let i = front + side + back; i > 0; i--) {
     channels += 1 + read(1); // a CPE is two
@@ -748,15 +759,8 @@ function frameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): number {
         // PCE: its counts (their bits within the packet, as a decoder counts them), then its
         // elements, which become the channel elements a decoder maps (by type and tag: an empty PCE
         // before a mono element counted what a decoder refuses, round 18), and a comment
-        read(2 + 4); // object type, sampling frequency index
-        const front = read(4);
-        const side = read(4);
-        const back = read(4);
-        const lfe = read(2);
-        const assoc = read(3);
-        const cc = read(4);
-        for (const width of [4, 4, 3]) if (read(1)) read(width); // mono, stereo and matrix mixdowns
-        if (last - pos < 5 * (front + side + back + cc) + 4 * (lfe + assoc + cc)) return -1;
+        const { front, side, back, lfe, assoc, cc } = pceHead(read);
+        if (last - pos < pceBits(front + side + back, lfe, assoc, cc)) return -1;
         pce = call;
         for (let i = front + side + back; i > 0; i--) {
           const cpe = read(1);
