@@ -73,9 +73,6 @@ const ER_LAYOUT: Record<number, readonly number[]> = {
   12: [0, 1, 1, 1, 3],
 };
 
-/** Scalefactor bands of a long and of a short window, by sampling frequency index. */
-const SWB_LONG = [41, 41, 47, 49, 49, 51, 47, 47, 43, 43, 43, 40, 40];
-const SWB_SHORT = [12, 12, 12, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15];
 export const AAC_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 /** Gain control by window sequence: windows, whether the first window's locations take 4 bits, location bits. */
 const GAIN_MODE = [
@@ -414,8 +411,8 @@ export function aacFrameHolds(b: Buffer, p: number, end: number, cfg: AacConfig)
 let erCopy = Buffer.alloc(4096);
 
 /**
- * Where a decoder stops reading the frame at p (the byte after its END element; `end` where the
- * frame is not read to its END here), or -1 where it refuses it. A decoder given more bytes than
+ * Where a decoder stops reading the frame at p (the byte after its END element; `end` for an
+ * error-resilient frame, which has none), or -1 where it refuses it. A decoder given more bytes than
  * that takes the rest as the next frame (an ADTS frame of several raw data blocks).
  */
 export function aacFrameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): number {
@@ -456,9 +453,11 @@ function frameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): number {
     er === 23 || eld
       ? (cfg.frame === 512 ? SWB_OFFSET_512 : SWB_OFFSET_480)[cfg.sfIndex]
       : (cfg.frame === 960 ? SWB_OFFSET_960 : SWB_OFFSET_LONG)[cfg.sfIndex];
-  const shortOffsets = (cfg.frame === 960 ? SWB_OFFSET_120 : SWB_OFFSET_SHORT)[cfg.sfIndex]!;
-  const longBands = longOffsets ? longOffsets.length - 1 : SWB_LONG[cfg.sfIndex]!;
-  const full = longOffsets !== undefined;
+  const shortOffsets = (cfg.frame === 960 ? SWB_OFFSET_120 : SWB_OFFSET_SHORT)[cfg.sfIndex];
+  // (every config aacConfig or an ADTS header makes has both: rates and lengths without are refused there)
+  if (!longOffsets || !shortOffsets) return -1;
+  const longBands = longOffsets.length - 1;
+  const shortBands = shortOffsets.length - 1;
   let short = false;
   /** window sequence: 0 only long, 1 long start, 2 eight short, 3 long stop */
   let sequence = 0;
@@ -538,17 +537,13 @@ function frameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): number {
         }
       }
     }
-    return maxSfb <= (short ? SWB_SHORT[cfg.sfIndex]! : longBands);
+    return maxSfb <= (short ? shortBands : longBands);
   };
   const bandTypes = BAND_TYPES;
-  /**
-   * An individual channel stream, as a decoder reads it: 'refused', 'read' (all of it, up to the
-   * next element), or 'partly' (a frame length with no band table here, whose bands are coded: its
-   * scalefactors and spectral data are not read; every config aacConfig makes has one).
-   */
-  const ics = (common: boolean): 'refused' | 'read' | 'partly' => {
+  /** An individual channel stream, read as a decoder reads it up to the next element: false where it refuses it. */
+  const ics = (common: boolean): boolean => {
     const gain = read(8);
-    if (!common && !icsInfo()) return 'refused';
+    if (!common && !icsInfo()) return false;
     const bits = short ? 3 : 5;
     const escape = (1 << bits) - 1;
     let coded = false;
@@ -557,21 +552,20 @@ function frameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): number {
       let k = 0;
       while (k < maxSfb) {
         const type = read(4);
-        if (type === 12) return 'refused'; // reserved band type
+        if (type === 12) return false; // reserved band type
         let sectEnd = k;
         let incr: number;
         do {
           incr = read(bits);
           sectEnd += incr;
-          if (pos > last || sectEnd > maxSfb) return 'refused';
+          if (pos > last || sectEnd > maxSfb) return false;
         } while (incr === escape);
         if (type && sectEnd > k) coded = true;
         for (; k < sectEnd; k++) bandTypes[idx++] = type;
       }
     }
     // (an error-resilient frame's decoder reads on past its end but in section data)
-    if (pos > last && !er) return 'refused';
-    if (coded && !full) return 'partly';
+    if (pos > last && !er) return false;
     // scalefactors: differences from the global gain, a decoder refusing one outside 0-255; noise
     // energies (the first in 9 bits) and intensity positions it clips
     if (coded) {
@@ -586,29 +580,29 @@ function frameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): number {
           noise = false;
         } else if (type < 13) {
           offset += (decode(sf) & 511) - 60;
-          if (offset < 0 || offset > 255) return 'refused';
+          if (offset < 0 || offset > 255) return false;
         } else decode(sf);
         // (an error-resilient frame's decoder reads on past its end)
-        if (pos > last && !er) return 'refused';
+        if (pos > last && !er) return false;
       }
     }
-    const offsets = full ? (short ? shortOffsets : longOffsets) : undefined;
+    const offsets = short ? shortOffsets : longOffsets;
     // pulse data (long windows only; not in ELD): each pulse within the window
     if (!eld && read(1)) {
-      if (short) return 'refused';
+      if (short) return false;
       const pulses = read(2) + 1;
       const band = read(6);
-      if (band >= longBands) return 'refused';
-      let at = offsets ? offsets[band]! : 0;
+      if (band >= longBands) return false;
+      let at = offsets[band]!;
       for (let i = 0; i < pulses; i++) {
         at += read(5);
-        if (offsets && at >= cfg.frame) return 'refused';
+        if (at >= cfg.frame) return false;
         read(4); // amplitude
       }
     }
     // TNS, then gain control; error-resilient syntax has the TNS data after the gain control bit
     const tns = read(1) === 1;
-    if (tns && !er && !tnsData()) return 'refused';
+    if (tns && !er && !tnsData()) return false;
     // gain control (SSR's): a decoder reads it past, as here (windows, whether the first has an
     // extra field, each adjustment's location bits, by window sequence)
     if (!eld && read(1)) {
@@ -618,13 +612,13 @@ function frameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): number {
         for (let wd = 0; wd < windows; wd++)
           for (let ad = read(3); ad > 0; ad--) pos += 4 + (wd === 0 && first ? 4 : loc);
     }
-    if (tns && er && !tnsData()) return 'refused';
-    if (pos > last && !er) return 'refused';
-    if (!coded) return 'read';
+    if (tns && er && !tnsData()) return false;
+    if (pos > last && !er) return false;
+    if (!coded) return true;
     // spectral data
     // (spectralEnd: -1 where a decoder refuses it or it runs past the frame)
-    pos = spectralEnd(b, pos, last, bandTypes, groups, groupLen, maxSfb, offsets!, short, er > 0);
-    return pos < 0 ? 'refused' : 'read';
+    pos = spectralEnd(b, pos, last, bandTypes, groups, groupLen, maxSfb, offsets, short, er > 0);
+    return pos >= 0;
   };
   /** TNS data: false where a decoder refuses it */
   const tnsData = (): boolean => {
@@ -648,26 +642,24 @@ function frameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): number {
     return true;
   };
   /** a channel pair element after its tag (ELD: a common window always) */
-  const cpe = (): 'refused' | 'read' | 'partly' => {
+  const cpe = (): boolean => {
     const common = eld || read(1) === 1;
     if (common) {
-      if (!icsInfo()) return 'refused';
+      if (!icsInfo()) return false;
       // (SSR and LTP: the second channel's long-term prediction)
       if (info.predicted && cfg.ltp) ltpData();
       const ms = read(2);
-      if (ms === 3) return 'refused'; // reserved
+      if (ms === 3) return false; // reserved
       if (ms === 1) pos += groups * maxSfb;
     }
-    const first = ics(common);
-    return first !== 'read' ? first : ics(common);
+    return ics(common) && ics(common);
   };
   // error-resilient: the configuration's elements in order, each after 4 bits a decoder skips (none
   // in ELD); no END, and the rest of the packet is the frame's
   if (er) {
     for (const type of ER_LAYOUT[cfg.channels] ?? []) {
       if (!eld) pos += 4;
-      const r = type === 1 ? cpe() : ics(false);
-      if (r !== 'read') return r === 'partly' ? stop : -1;
+      if (!(type === 1 ? cpe() : ics(false))) return -1;
     }
     return stop;
   }
@@ -715,14 +707,12 @@ function frameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): number {
       case 0: // SCE
       case 3: {
         // LFE
-        const r = ics(false);
-        if (r !== 'read') return r === 'partly' ? stop : -1;
+        if (!ics(false)) return -1;
         channels++;
         break;
       }
       case 1: {
-        const r = cpe();
-        if (r !== 'read') return r === 'partly' ? stop : -1;
+        if (!cpe()) return -1;
         channels++;
         break;
       }
@@ -792,8 +782,7 @@ function frameEnd(b: Buffer, p: number, end: number, cfg: AacConfig): number {
         }
         point += read(1) || point >> 1;
         pos += 3; // sign, scale
-        const r = ics(false);
-        if (r !== 'read') return r === 'partly' ? stop : -1;
+        if (!ics(false)) return -1;
         const sf = (scalefactorDecoder ??= decoderOf(SCALEFACTORS));
         for (let c = 1; c < gains; c++) {
           const common = point === 3 ? 1 : read(1);
