@@ -13,11 +13,10 @@
  * blocks a decoder takes from it, each read as a decoder reads it (aac.ts): junk behind valid
  * headers counted before.
  */
-import { aacFrameEnd, type AacConfig } from './aac.js';
+import { AAC_RATES, aacFrameEnd, type AacConfig } from './aac.js';
 import { WALK_MAX, tailTagBytes } from './bytes.js';
 import type { FileSource, ProbeResult } from './types.js';
 
-const RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 const WINDOW = 64 * 1024;
 /**
  * A file up to this size is walked whole, CHUNK bytes at a time: sized from a head and a tail of
@@ -62,7 +61,7 @@ function configOf(fixed: number): AacConfig | undefined {
   const sfIndex = (fixed >> 10) & 15;
   if (sfIndex > 12) return undefined;
   const channels = (fixed >> 6) & 7;
-  return { sfIndex, channels, rate: RATES[sfIndex]!, frame: 1024, main: profile === 0, ltp: profile > 1 };
+  return { sfIndex, channels, rate: AAC_RATES[sfIndex]!, frame: 1024, main: profile === 0, ltp: profile > 1 };
 }
 
 /**
@@ -163,7 +162,7 @@ export function probeAdts(src: FileSource, start: number): ProbeResult | undefin
   if (p0 < 0 || p0 > 4096) return undefined;
   const fixed = fixedOf(head, p0);
   const si = (head[p0 + 2]! >> 2) & 15;
-  const sampleRate = RATES[si];
+  const sampleRate = AAC_RATES[si];
   if (!sampleRate) return undefined;
   const cc = ((head[p0 + 2]! & 1) << 2) | (head[p0 + 3]! >> 6);
   const base = { codec: 'AAC', sampleRate, channels: cc === 7 ? 8 : cc || undefined };
@@ -213,7 +212,7 @@ export function probeAdts(src: FileSource, start: number): ProbeResult | undefin
 export function adtsPayloadSeconds(b: Buffer): { seconds: number; sampleRate: number; channels?: number } | undefined {
   const p0 = sync(b, 0, -1);
   if (p0 < 0) return undefined;
-  const sampleRate = RATES[(b[p0 + 2]! >> 2) & 15];
+  const sampleRate = AAC_RATES[(b[p0 + 2]! >> 2) & 15];
   if (!sampleRate) return undefined;
   const cc = ((b[p0 + 2]! & 1) << 2) | (b[p0 + 3]! >> 6);
   const w = walk(b, p0, fixedOf(b, p0));

@@ -580,15 +580,17 @@ class Gathered {
     this.size[this.n] = size;
     this.count[this.n++] = count;
   }
-  private flush(): void {
-    if (this.at.length < GATHER_MAX || !this.n) return;
-    this.sum += this.read.heldAll?.(this.src, this.at, this.size, this.count, this.n) ?? 0;
+  /** the runs taken so far given to the reader (a full batch, or the last) */
+  private give(): void {
+    if (this.n) this.sum += this.read.heldAll?.(this.src, this.at, this.size, this.count, this.n) ?? 0;
     this.n = 0;
+  }
+  private flush(): void {
+    if (this.at.length === GATHER_MAX) this.give();
   }
   /** what every sample taken holds (s) */
   held(): number {
-    if (this.n) this.sum += this.read.heldAll?.(this.src, this.at, this.size, this.count, this.n) ?? 0;
-    this.n = 0;
+    this.give();
     return this.sum;
   }
 }
