@@ -125,10 +125,11 @@ export function probeOgg(src: FileSource): ProbeResult {
   let r = probeLastPage(src);
   const s = firstStream(src.head);
   if (typeof s === 'string') return r;
-  if (src.size > WHOLE_MAX)
-    return r.kind === 'audio'
-      ? { ...r, error: r.error ?? "its last page's granule, the file too large to walk (estimate)" }
-      : r;
+  if (src.size > WHOLE_MAX) {
+    if (r.kind !== 'audio') return r;
+    const estimate = "its last page's granule, the file too large to walk (estimate)";
+    return { ...r, error: r.error ? `${r.error}; ${estimate}` : estimate };
+  }
   // the stream ended before the tail (multiplexed with a longer one: 20 s of Opus beside 60 s was
   // unreadable; round 15): its last page with a granule, found by the walk
   const walk = r.error === NO_PAGE ? heldGranules(src, s, true) : undefined;
