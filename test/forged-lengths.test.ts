@@ -369,6 +369,81 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
     },
   );
 
+  /** An Ogg page of the stream's whole packets (each under 255 × 255 bytes), its checksum right. */
+  function oggPageOf(serial: number, seq: number, granule: bigint, packets: Buffer[], flags = 0): Buffer {
+    const laces = packets.flatMap((p) => [...Array<number>(Math.floor(p.length / 255)).fill(255), p.length % 255]);
+    const page = Buffer.concat([Buffer.alloc(27), Buffer.from(laces), ...packets]);
+    page.write('OggS', 0, 'latin1');
+    page[5] = flags;
+    page.writeBigInt64LE(granule, 6);
+    page.writeUInt32LE(serial, 14);
+    page.writeUInt32LE(seq, 18);
+    page[26] = laces.length;
+    page.writeUInt32LE(oggCrc(page, 0, page.length), 22);
+    return page;
+  }
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libspeex')],
+    'Ogg Speex: junk packets behind pages whose granules step in time count what a decoder makes of them',
+    async () => {
+      let seed = 19;
+      const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+      const junk = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => Math.floor(rnd() * 256)));
+      // one frame a packet: ffmpeg takes about a third of the junk; eight: a packet of 300 bytes runs over
+      // pages (the real part of the file), and junk ones almost never decode whole
+      for (const [fpp, size, pages] of [
+        [1, 20, 40],
+        [8, 300, 8],
+      ] as const) {
+        const real = made(`junk-${fpp}.spx`, '-c:a', 'libspeex', '-frames_per_packet', String(fpp));
+        const b = readFileSync(real);
+        const last = b.lastIndexOf('OggS');
+        const serial = b.readUInt32LE(last + 14);
+        let seq = b.readUInt32LE(last + 18);
+        let granule = b.readBigInt64LE(last + 6);
+        const open = Buffer.from(b);
+        open[last + 5] = open[last + 5]! & ~4; // the real pages are no longer the end of the stream
+        open.writeUInt32LE(oggCrc(open, last, open.length - last), last + 22);
+        const added: Buffer[] = [open];
+        const n = Math.floor(255 / Math.ceil((size + 1) / 255));
+        for (let k = 0; k < pages; k++) {
+          granule += BigInt(n * 160 * fpp); // as far as the page's packets could hold
+          added.push(
+            oggPageOf(
+              serial,
+              ++seq,
+              granule,
+              Array.from({ length: n }, () => junk(size)),
+              k === pages - 1 ? 4 : 0,
+            ),
+          );
+        }
+        const forged = put(dir, `junk-${fpp}-forged.spx`, Buffer.concat(added));
+        // (libspeex ends the stream with a packet of fewer frames, which ffmpeg refuses: counted so)
+        expect(Math.abs((await probe(real)).seconds! - decoded(real))).toBeLessThan(0.006);
+        const claim = Number(granule) / 8000;
+        const p = await probe(forged);
+        // counted the granule before: 5 s + 255 s (one frame a packet) or + 25 s (eight)
+        expect(p.error).toMatch(/more than a decoder makes of the stream's packets/);
+        expect(Math.abs(p.seconds! - decoded(forged))).toBeLessThan(0.05);
+        expect(p.seconds!).toBeLessThan(claim - 10);
+      }
+      // a header a decoder refuses (bit-stream version 3): nothing of the stream decodes
+      const real = made('v3.spx', '-c:a', 'libspeex');
+      const b = Buffer.from(readFileSync(real));
+      const head = 27 + b[26]!;
+      b.writeInt32LE(3, head + 44);
+      b.writeUInt32LE(oggCrc(b, 0, head + b.subarray(27, head).reduce((a, x) => a + x, 0)), 22);
+      const v3 = put(dir, 'v3-forged.spx', b);
+      expect(decoded(v3)).toBe(0);
+      expect(await probe(v3)).toMatchObject({
+        kind: 'unreadable',
+        error: expect.stringMatching(/bit-stream version 3/),
+      });
+    },
+  );
+
   itWith(
     ['ffmpeg', ffmpegEncoder('libopus')],
     'Ogg Opus: pages of empty packets whose granules step as far as the packets could hold add nothing',

@@ -5,6 +5,7 @@
  */
 import type { FileSource, ProbeResult } from './types.js';
 import { frameHead } from './flac.js';
+import { speexHead, speexPacketMost, speexPacketSamples, type SpeexHead } from './speex.js';
 
 const MAX_PAGE = 27 + 255 + 255 * 255;
 
@@ -41,6 +42,8 @@ interface Stream {
   preSkip: number;
   /** the most granules one packet can hold (Opus 120 ms, Vorbis half its long block, Speex its frames, FLAC its largest block) */
   perPacket: number;
+  /** Speex: what a decoder takes from the header, or why it refuses it (its packets are walked: speex.ts) */
+  speex?: SpeexHead | string;
 }
 
 /** The first audio stream among the streams that begin the file (a video's Theora stream may come first). */
@@ -92,17 +95,28 @@ function streamAt(head: Buffer, at: number): Stream | string {
   }
   if (pkt.toString('latin1', 0, 8) === 'Speex   ' && pkt.length >= 52) {
     const rate = pkt.readUInt32LE(36);
+    // the header packet's own length, from the page's lacing
+    let len = 0;
+    for (let k = 0; k < nsegs; k++) {
+      len += head[at + 27 + k]!;
+      if (head[at + 27 + k]! < 255) break;
+    }
+    const speex = speexHead(pkt.subarray(0, len));
     return {
+      speex,
       codec: 'OGG/SPEEX',
       serial,
       granuleRate: rate,
       sampleRate: rate,
       channels: pkt.readUInt32LE(48),
       preSkip: 0,
-      // frame size × frames per packet (at most 10 frames of 640 samples in practice; the header's own figures, capped)
+      // what a decoder makes of a packet (speex.ts); a header it refuses, frame size × frames per packet
+      // (at most 10 frames of 640 samples in practice; the header's own figures, capped)
       perPacket:
-        Math.min(640, pkt.length >= 60 ? pkt.readUInt32LE(56) || 640 : 640) *
-        Math.min(10, pkt.length >= 68 ? pkt.readUInt32LE(64) || 1 : 10),
+        typeof speex === 'object'
+          ? speexPacketMost(speex)
+          : Math.min(640, pkt.length >= 60 ? pkt.readUInt32LE(56) || 640 : 640) *
+            Math.min(10, pkt.length >= 68 ? pkt.readUInt32LE(64) || 1 : 10),
     };
   }
   if (pkt[0] === 0x7f && pkt.toString('latin1', 1, 5) === 'FLAC' && pkt.length >= 9 + 4 + 4 + 18) {
@@ -143,9 +157,18 @@ export function probeOgg(src: FileSource): ProbeResult {
       error: walk.complete ? undefined : 'cut off: no end-of-stream page; counted up to the last complete page',
     };
   if (r.kind !== 'audio' || r.seconds === undefined) return r;
+  // a Speex header a decoder refuses: none of the stream decodes
+  if (typeof s.speex === 'string')
+    return { kind: 'unreadable', codec: s.codec, error: `${s.speex}: a decoder refuses it` };
   const held = ((walk ?? heldGranules(src, s)).held - s.preSkip) / s.granuleRate;
-  if (r.seconds <= SLACK * held + 1) return r;
-  const note = `the last page's granule says ${r.seconds.toFixed(1)} s, more than twice what the stream's packets hold (forged granules?): counted what they hold`;
+  // Speex's packets are walked as a decoder walks them: what they hold is what it makes, no bound to
+  // allow for (a last packet of fewer frames than the header's, as libspeex ends a stream, is refused by
+  // ffmpeg: 40 ms less)
+  if (s.speex && r.seconds <= held + 1) return { ...r, seconds: Math.min(r.seconds, Math.max(0, held)) };
+  if (!s.speex && r.seconds <= SLACK * held + 1) return r;
+  const note = s.speex
+    ? `the last page's granule says ${r.seconds.toFixed(1)} s, more than a decoder makes of the stream's packets: counted what it makes`
+    : `the last page's granule says ${r.seconds.toFixed(1)} s, more than twice what the stream's packets hold (forged granules?): counted what they hold`;
   return { ...r, seconds: Math.max(0, held), error: r.error ? `${note}; ${r.error}` : note };
 }
 
@@ -178,6 +201,7 @@ function heldGranules(
   let buf = src.read(0, Math.min(WINDOW, src.size));
   let p = 0;
   let held = 0;
+  const packets = typeof s.speex === 'object' ? new Packets(s.speex) : undefined;
   for (;;) {
     if (p + 27 + 255 > buf.length && base + buf.length < src.size) {
       base += p;
@@ -213,6 +237,11 @@ function heldGranules(
         last = Number(g);
         complete = (buf[p + 5]! & 4) !== 0;
       }
+      if (packets) {
+        held += packets.page(buf, p);
+        p += 27 + nsegs + body;
+        continue;
+      }
       let at = p + 27 + nsegs;
       let starts = !(buf[p + 5]! & 1); // a packet begins at the page's first lace unless continued
       for (let k = 0; k < nsegs; k++) {
@@ -226,6 +255,57 @@ function heldGranules(
   }
   return { held, last, complete };
 }
+
+/**
+ * A stream's whole packets, laces gathered over pages, for a codec walked packet by packet (Speex:
+ * what a decoder makes of each, its two header packets passed over). A packet whose start was not
+ * seen, or left open by a page that does not continue it, gives nothing, as a demuxer drops it.
+ */
+class Packets {
+  /** the packet begun on an earlier page */
+  private open: Buffer[] | undefined;
+  private openBytes = 0;
+  /** the stream's packets so far, its headers included */
+  private count = 0;
+  constructor(private readonly speex: SpeexHead) {}
+  /** What the packets ending on the page at p give. */
+  page(b: Buffer, p: number): number {
+    const nsegs = b[p + 26]!;
+    const continued = (b[p + 5]! & 1) !== 0;
+    if (!continued) {
+      this.open = undefined;
+      this.openBytes = 0;
+    }
+    // the tail of a packet begun where the walk did not see it
+    let lost = continued && !this.open;
+    let from = p + 27 + nsegs;
+    let at = from;
+    let held = 0;
+    for (let k = 0; k < nsegs; k++) {
+      const lace = b[p + 27 + k]!;
+      at += lace;
+      if (lace === 255) continue;
+      if (!lost) {
+        const part = b.subarray(from, at);
+        const whole = this.open ? Buffer.concat([...this.open, part]) : part;
+        if (this.count++ >= 2) held += speexPacketSamples(whole, this.speex);
+      }
+      this.open = undefined;
+      this.openBytes = 0;
+      lost = false;
+      from = at;
+    }
+    if (from < at && !lost) {
+      // a packet running on: its bytes kept (a copy: the window moves), up to PACKET_MAX
+      this.openBytes += at - from;
+      if (this.openBytes > PACKET_MAX) this.open = undefined;
+      else (this.open ??= []).push(Buffer.from(b.subarray(from, at)));
+    }
+    return held;
+  }
+}
+/** Bytes of one packet gathered over pages: 64 frames of the largest Speex frame take 7 KB. */
+const PACKET_MAX = 1024 * 1024;
 
 /**
  * The most granules one packet at p holds: Opus by its TOC byte; FLAC by its frame header (CRC-8
