@@ -82,19 +82,56 @@ const MAX_MOOF = 100_000;
  * the track's samples in the fragments, their durations (per sample, the fragment's default, or the
  * movie's trex default), and those whose bytes lie inside the file. Undefined without a moof.
  */
-/** The top-level moof boxes (read whole), with where each starts; at most MAX_MOOF boxes are looked at. */
+/**
+ * The top-level moof boxes (read whole), with where each starts; at most MAX_MOOF boxes are looked at.
+ * The top level is read through a window, and where the moofs are is kept for the file's later walks
+ * (a fragmented file is walked two or three times): two reads a fragment on each walk made 100,000
+ * small fragments take 1.8 s (attack round 19).
+ */
 function* moofs(src: FileSource): Generator<{ p: number; moof: Buffer }> {
+  const win = new Window(src);
+  const known = moofPlaces.get(src);
+  if (known) {
+    for (let i = 0; i < known.length; i += 2) yield { p: known[i]!, moof: win.get(known[i]!, known[i + 1]!) };
+    return;
+  }
+  const found: number[] = [];
   let p = 0;
   for (let n = 0; n < MAX_MOOF && p + 8 <= src.size; n++) {
-    const h = src.read(p, 16);
-    if (h.length < 8) return;
+    src.work.tick();
+    const h = win.get(p, 16);
+    if (h.length < 8) break;
     let size = h.readUInt32BE(0);
     if (size === 1 && h.length >= 16) size = Number(h.readBigUInt64BE(8));
     else if (size === 0) size = src.size - p;
-    if (size < 8) return;
-    if (h.toString('latin1', 4, 8) === 'moof' && size <= MAX_MOOV) yield { p, moof: src.read(p, size) };
+    if (size < 8) break;
+    if (h.toString('latin1', 4, 8) === 'moof' && size <= MAX_MOOV) {
+      found.push(p, size);
+      yield { p, moof: win.get(p, size) };
+    }
     p += size;
   }
+  // kept only once the top level was walked to its end (a walk left early finds them again)
+  moofPlaces.set(src, found);
+}
+/** Where each file's moof boxes are (start, size, …), once found. */
+const moofPlaces = new WeakMap<FileSource, number[]>();
+
+/** Reads a file through a window of WINDOW bytes: a fragmented file's top level is many small boxes. */
+class Window {
+  private pos = 0;
+  private buf: Buffer = Buffer.alloc(0);
+  constructor(private readonly src: FileSource) {}
+  /** len bytes at p (fewer at the end of the file) */
+  get(p: number, len: number): Buffer {
+    if (len > Window.SIZE) return this.src.read(p, len);
+    if (p < this.pos || p + len > this.pos + this.buf.length) {
+      this.pos = p;
+      this.buf = this.src.read(p, Math.min(Window.SIZE, Math.max(0, this.src.size - p)));
+    }
+    return this.buf.subarray(p - this.pos, p - this.pos + len);
+  }
+  static readonly SIZE = 16 * 1024;
 }
 
 /** samples a fragment may claim beyond the bytes present (the one a cut split) */
