@@ -619,7 +619,7 @@ interface Held {
  */
 // (1 GiB: a file over 64 MiB, judged by its first and last clusters, counted 750 h for 64 s, round 19)
 const WHOLE_MAX = 1024 * 1024 * 1024;
-/** How far a timeline may run past the audio that holds it before it is doubted. */
+/** How far a large file's timeline may run past what its bytes hold at its blocks' rate before it is doubted. */
 const SLACK = 2;
 /** A file too large to read whole is counted at most this many times what its bytes hold at that rate. */
 const SLACK_LARGE = 8;
@@ -630,9 +630,10 @@ const SLACK_LARGE = 8;
  * (48 KB) count 600 s with every block step in step (attack round 5); the first and last clusters are
  * the forger's to fill, so their byte rate is no measure of the file (a second of 1-byte packets at
  * each end made 45 KB seem to hold 129 s, and 25.7 s counted 252 s; attack round 6). So a file up to
- * WHOLE_MAX is walked block by block, as a decoder would, and a timeline more than SLACK times the
- * audio its packets hold is counted by those packets (a real file's gaps, DTX, are a few packets: far
- * under; a block of a codec not read counts its step, capped: packetAudio). The cost is one read of
+ * WHOLE_MAX is walked block by block, as a decoder would, and a timeline more than a second past the
+ * audio its packets hold is counted by those packets, as a decoder makes no more (a block of a codec
+ * not read counts its step, capped: packetAudio). Twice that was allowed until round 19 put a junk
+ * block between real ones: 16,718 s counted, 8,359 decoded. The cost is one read of
  * the file (an honest 14 MiB live WebM: ~15 ms more; docs/durations.md). A larger one is judged by the bytes a second of audio takes
  * in the blocks seen: more than SLACK times what the file's bytes hold at that rate, it is counted at
  * most SLACK_LARGE times that.
@@ -640,10 +641,10 @@ const SLACK_LARGE = 8;
 function heldByBytes(src: FileSource, h: Held, seconds: number): { seconds: number; note: string } | undefined {
   if (src.size <= WHOLE_MAX) {
     const whole = packetAudio(src, h);
-    if (seconds <= SLACK * whole + 1) return undefined;
+    if (seconds <= whole + 1) return undefined;
     return {
       seconds: whole,
-      note: `the block times say ${seconds.toFixed(1)} s, more than twice the audio its packets hold (forged timecodes?): counted the audio its packets hold`,
+      note: `the block times say ${seconds.toFixed(1)} s, more than the audio its packets hold (gaps, junk blocks or forged timecodes?): counted the audio its packets hold`,
     };
   }
   // too little seen to judge
