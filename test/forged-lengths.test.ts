@@ -270,7 +270,10 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
         // 20 s counted 80 s before: the last page is in step with the one before it (FLAC: its frame headers read)
         const forged = put(dir, `shifted-${name}`, b);
         const p = await probe(forged);
-        expect(p.error).toMatch(/more than twice what the stream's packets hold/);
+        // (Vorbis's packets are walked as a decoder walks them, the others bounded)
+        expect(p.error).toMatch(
+          /more than (twice what the stream's packets hold|a decoder makes of the stream's packets)/,
+        );
         expect(p.seconds!).toBeLessThan(decoded(forged) + 0.3); // its header packets counted too
         expect(p.seconds!).toBeGreaterThan(decoded(forged) - 0.05);
       }
@@ -440,6 +443,69 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
       expect(await probe(v3)).toMatchObject({
         kind: 'unreadable',
         error: expect.stringMatching(/bit-stream version 3/),
+      });
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libvorbis')],
+    'Ogg Vorbis: junk packets behind pages whose granules step in time count what a decoder makes of them',
+    async () => {
+      let seed = 23;
+      const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+      // type bit 0 (an audio packet), then anything: ffmpeg takes what its mode and floors let through
+      const junk = (n: number): Buffer =>
+        Buffer.from(Array.from({ length: n }, (_, i) => Math.floor(rnd() * 256) & (i ? 0xff : 0xfe)));
+      const real = made('junk.ogg', '-c:a', 'libvorbis', '-q:a', '0');
+      const b = readFileSync(real);
+      // the long block made 8,192 samples (its identification header, the first page's checksum
+      // made again), as round 19's file: the bound is then 4,096 a packet, where a decoder makes of a
+      // junk packet a quarter of its block and the one before, most of them short
+      const open = Buffer.from(b);
+      const idp = open.indexOf('\x01vorbis', 0, 'latin1');
+      open[idp + 28] = (13 << 4) | (open[idp + 28]! & 15);
+      const second = open.indexOf('OggS', 4, 'latin1');
+      open.writeUInt32LE(oggCrc(open, 0, second), 22);
+      const last = open.lastIndexOf('OggS');
+      const serial = open.readUInt32LE(last + 14);
+      let seq = open.readUInt32LE(last + 18);
+      let granule = open.readBigInt64LE(last + 6);
+      open[last + 5] = open[last + 5]! & ~4;
+      open.writeUInt32LE(oggCrc(open, last, open.length - last), last + 22);
+      const added: Buffer[] = [open];
+      for (let k = 0; k < 30; k++) {
+        granule += BigInt(255 * 4096);
+        added.push(
+          oggPageOf(
+            serial,
+            ++seq,
+            granule,
+            Array.from({ length: 255 }, () => junk(18)),
+            k === 29 ? 4 : 0,
+          ),
+        );
+      }
+      const forged = put(dir, 'junk-forged.ogg', Buffer.concat(added));
+      expect(Math.abs((await probe(real)).seconds! - decoded(real))).toBeLessThan(0.006);
+      const p = await probe(forged);
+      // counted the granule before: 5 s + 3,916 s
+      expect(p.error).toMatch(/more than a decoder makes of the stream's packets/);
+      expect(Math.abs(p.seconds! - decoded(forged))).toBeLessThan(0.05);
+      expect(p.seconds!).toBeLessThan((Number(granule) / 8000) * 0.5);
+      // a setup header a decoder refuses (its first codebook's sync broken): nothing of the stream decodes
+      const c = Buffer.from(b);
+      const sync = c.indexOf('BCV', 0, 'latin1');
+      c[sync] = 0x41;
+      let page = 0;
+      while (c.indexOf('OggS', page + 1, 'latin1') >= 0 && c.indexOf('OggS', page + 1, 'latin1') < sync)
+        page = c.indexOf('OggS', page + 1, 'latin1');
+      const end = c.indexOf('OggS', page + 1, 'latin1');
+      c.writeUInt32LE(oggCrc(c, page, end - page), page + 22);
+      const refused = put(dir, 'setup-forged.ogg', c);
+      expect(decoded(refused)).toBe(0);
+      expect(await probe(refused)).toMatchObject({
+        kind: 'unreadable',
+        error: expect.stringMatching(/codebook 0: no sync/),
       });
     },
   );

@@ -6,6 +6,7 @@
 import type { FileSource, ProbeResult } from './types.js';
 import { frameHead } from './flac.js';
 import { speexHead, speexPacketMost, speexPacketSamples, type SpeexHead } from './speex.js';
+import { VorbisPackets, vorbisSetup } from './vorbis.js';
 
 const MAX_PAGE = 27 + 255 + 255 * 255;
 
@@ -160,15 +161,21 @@ export function probeOgg(src: FileSource): ProbeResult {
   // a Speex header a decoder refuses: none of the stream decodes
   if (typeof s.speex === 'string')
     return { kind: 'unreadable', codec: s.codec, error: `${s.speex}: a decoder refuses it` };
-  const held = ((walk ?? heldGranules(src, s)).held - s.preSkip) / s.granuleRate;
-  // Speex's packets are walked as a decoder walks them: what they hold is what it makes, no bound to
-  // allow for (a last packet of fewer frames than the header's, as libspeex ends a stream, is refused by
-  // ffmpeg: 40 ms less)
-  if (s.speex && r.seconds <= held + 1) return { ...r, seconds: Math.min(r.seconds, Math.max(0, held)) };
-  if (!s.speex && r.seconds <= SLACK * held + 1) return r;
-  const note = s.speex
-    ? `the last page's granule says ${r.seconds.toFixed(1)} s, more than a decoder makes of the stream's packets: counted what it makes`
-    : `the last page's granule says ${r.seconds.toFixed(1)} s, more than twice what the stream's packets hold (forged granules?): counted what they hold`;
+  const h = walk ?? heldGranules(src, s);
+  if (h.walker?.refused)
+    return { kind: 'unreadable', codec: s.codec, error: `${h.walker.refused}: a decoder refuses it` };
+  const held = (h.held - s.preSkip) / s.granuleRate;
+  if (h.walker?.exact()) {
+    // Speex's and Vorbis's packets walked as a decoder walks them: what they hold is what it makes,
+    // no bound to allow for (a last packet ffmpeg refuses, as libspeex ends a stream of 8 frames a
+    // packet, or trims, 40 ms less)
+    if (held <= 0) return { kind: 'unreadable', codec: s.codec, error: 'no packet of the stream decodes' };
+    if (r.seconds <= held + 1) return { ...r, seconds: Math.min(r.seconds, held) };
+    const note = `the last page's granule says ${r.seconds.toFixed(1)} s, more than a decoder makes of the stream's packets: counted what it makes`;
+    return { ...r, seconds: held, error: r.error ? `${note}; ${r.error}` : note };
+  }
+  if (r.seconds <= SLACK * held + 1) return r;
+  const note = `the last page's granule says ${r.seconds.toFixed(1)} s, more than twice what the stream's packets hold (forged granules?): counted what they hold`;
   return { ...r, seconds: Math.max(0, held), error: r.error ? `${note}; ${r.error}` : note };
 }
 
@@ -194,14 +201,20 @@ function heldGranules(
   s: Stream,
   /** also find the stream's last page with a granule (its CRC checked): a read of every page's bytes */
   findLast = false,
-): { held: number; last?: number; complete: boolean } {
+): { held: number; last?: number; complete: boolean; walker?: Walker } {
   let last: number | undefined;
   let complete = false;
   let base = 0;
   let buf = src.read(0, Math.min(WINDOW, src.size));
   let p = 0;
   let held = 0;
-  const packets = typeof s.speex === 'object' ? new Packets(s.speex) : undefined;
+  const walker =
+    typeof s.speex === 'object'
+      ? speexWalker(s.speex)
+      : s.codec === 'OGG/VORBIS'
+        ? new VorbisWalker(s.perPacket, () => src.work.tick())
+        : undefined;
+  const packets = walker && new Packets(walker);
   for (;;) {
     if (p + 27 + 255 > buf.length && base + buf.length < src.size) {
       base += p;
@@ -238,7 +251,7 @@ function heldGranules(
         complete = (buf[p + 5]! & 4) !== 0;
       }
       if (packets) {
-        held += packets.page(buf, p);
+        packets.page(buf, p);
         p += 27 + nsegs + body;
         continue;
       }
@@ -253,13 +266,68 @@ function heldGranules(
     }
     p += 27 + nsegs + body;
   }
+  if (walker) return { held: walker.held(), last, complete, walker };
   return { held, last, complete };
 }
 
 /**
- * A stream's whole packets, laces gathered over pages, for a codec walked packet by packet (Speex:
- * what a decoder makes of each, its two header packets passed over). A packet whose start was not
- * seen, or left open by a page that does not continue it, gives nothing, as a demuxer drops it.
+ * A codec read packet by packet, as a decoder reads it: each of the stream's packets in order, its
+ * headers included; what they hold is what a decoder makes of them (exact), or, where the headers
+ * leave it unable to (Vorbis with floor 0), the bound.
+ */
+interface Walker {
+  take(p: Buffer, index: number): void;
+  held(): number;
+  exact(): boolean;
+  /** why a decoder refuses the stream's headers: none of it decodes */
+  refused?: string;
+}
+
+/** Speex: every packet after the two headers (speex.ts). */
+function speexWalker(h: SpeexHead): Walker {
+  let held = 0;
+  return {
+    take: (p, i) => {
+      if (i >= 2) held += speexPacketSamples(p, h);
+    },
+    held: () => held,
+    exact: () => true,
+  };
+}
+
+/** Vorbis: the setup header is the third packet; the packets after it are read against it (vorbis.ts). */
+class VorbisWalker implements Walker {
+  private id: Buffer | undefined;
+  private packets: VorbisPackets | undefined;
+  private walked = 0;
+  /** each packet at its bound, headers too, for a stream that cannot be walked */
+  private bound = 0;
+  refused?: string;
+  constructor(
+    private readonly most: number,
+    private readonly tick: () => void,
+  ) {}
+  take(p: Buffer, i: number): void {
+    this.bound += this.most;
+    if (i === 0) this.id = Buffer.from(p);
+    else if (i === 2) {
+      const s = this.id ? vorbisSetup(this.id, p) : 'no Vorbis identification header';
+      if (typeof s === 'string') this.refused = s;
+      else if (s.walkable) this.packets = new VorbisPackets(s, this.tick);
+    } else if (i > 2 && this.packets) this.walked += this.packets.samples(p);
+  }
+  held(): number {
+    return this.packets ? this.walked : this.bound;
+  }
+  exact(): boolean {
+    return this.packets !== undefined;
+  }
+}
+
+/**
+ * A stream's whole packets, laces gathered over pages, for a codec walked packet by packet. A packet
+ * whose start was not seen, or left open by a page that does not continue it, is not taken, as a
+ * demuxer drops it.
  */
 class Packets {
   /** the packet begun on an earlier page */
@@ -267,9 +335,9 @@ class Packets {
   private openBytes = 0;
   /** the stream's packets so far, its headers included */
   private count = 0;
-  constructor(private readonly speex: SpeexHead) {}
-  /** What the packets ending on the page at p give. */
-  page(b: Buffer, p: number): number {
+  constructor(readonly walker: Walker) {}
+  /** Takes the packets ending on the page at p. */
+  page(b: Buffer, p: number): void {
     const nsegs = b[p + 26]!;
     const continued = (b[p + 5]! & 1) !== 0;
     if (!continued) {
@@ -280,15 +348,13 @@ class Packets {
     let lost = continued && !this.open;
     let from = p + 27 + nsegs;
     let at = from;
-    let held = 0;
     for (let k = 0; k < nsegs; k++) {
       const lace = b[p + 27 + k]!;
       at += lace;
       if (lace === 255) continue;
       if (!lost) {
         const part = b.subarray(from, at);
-        const whole = this.open ? Buffer.concat([...this.open, part]) : part;
-        if (this.count++ >= 2) held += speexPacketSamples(whole, this.speex);
+        this.walker.take(this.open ? Buffer.concat([...this.open, part]) : part, this.count++);
       }
       this.open = undefined;
       this.openBytes = 0;
@@ -301,10 +367,9 @@ class Packets {
       if (this.openBytes > PACKET_MAX) this.open = undefined;
       else (this.open ??= []).push(Buffer.from(b.subarray(from, at)));
     }
-    return held;
   }
 }
-/** Bytes of one packet gathered over pages: 64 frames of the largest Speex frame take 7 KB. */
+/** Bytes of one packet gathered over pages: 64 frames of the largest Speex frame take 7 KB, a Vorbis setup header a few KB. */
 const PACKET_MAX = 1024 * 1024;
 
 /**
