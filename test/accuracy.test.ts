@@ -78,7 +78,8 @@ describe('absurd and sentinel headers in real files', () => {
     h.writeUInt32LE(1000, 28);
     const p = await probe('longloop.ape', h);
     expect(p.kind).toBe('unreadable');
-    expect(p.error).toMatch(/header claims .* in 184 bytes/);
+    // (its seek table, 2^28 entries, is not in the file: the guard said "58 years" before)
+    expect(p.error).toMatch(/Monkey's Audio seek table too large/);
   });
   itWith(['ffmpeg'], 'a WavPack whose header says "length unknown" is counted from its blocks', async () => {
     const wv = join(dir, 'unknown.wv');

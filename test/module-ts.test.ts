@@ -181,9 +181,35 @@ function tak(samples: number, rate: number, channels: number, body: number, last
     blocks.push(Buffer.from([7, 11, 0, 0]), lf);
   }
   blocks.push(Buffer.from([0, 0, 0, 0]));
-  const b = Buffer.concat([Buffer.from('tBaK'), ...blocks, Buffer.alloc(body, 0x55)]);
+  // the frames: a header each (sync, flags, number; the last its sample count; CRC-24), spread over
+  // the body; a frame is an eighth of a second (STREAMINFO's frame size type 1)
+  const frames = Buffer.alloc(body, 0x55);
+  const each = rate >> 3;
+  const n = Math.ceil(samples / each);
+  for (let k = 0; k < n && samples < 2 ** 35 - 1; k++) {
+    const last = k === n - 1;
+    const h = takFrameHeader(k, last ? samples - k * each : undefined);
+    h.copy(frames, Math.floor((k * body) / n));
+  }
+  const b = Buffer.concat([Buffer.from('tBaK'), ...blocks, frames]);
   expect(b.length).toBe(headLen + body);
   return b;
+}
+
+/** A TAK frame header (bits least significant first) and its CRC-24 (OpenPGP's, stored low byte first). */
+function takFrameHeader(num: number, lastSamples?: number): Buffer {
+  let v = 0xa0ffn | (BigInt(lastSamples ? 1 : 0) << 16n) | (BigInt(num) << 19n);
+  if (lastSamples) v |= BigInt(lastSamples - 1) << 40n;
+  const len = lastSamples ? 7 : 5;
+  const h = Buffer.alloc(len + 3);
+  for (let i = 0; i < len; i++, v >>= 8n) h[i] = Number(v & 0xffn);
+  let crc = 0xb704ce;
+  for (let i = 0; i < len; i++) {
+    crc ^= h[i]! << 16;
+    for (let k = 0; k < 8; k++) crc = crc & 0x800000 ? ((crc << 1) ^ 0x864cfb) & 0xffffff : (crc << 1) & 0xffffff;
+  }
+  h.writeUIntLE(crc, len, 3);
+  return h;
 }
 
 describe('TAK: the STREAMINFO sample count', () => {

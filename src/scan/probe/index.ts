@@ -348,8 +348,11 @@ async function byName(src: FileSource, file: FileName, name: string, sync: boole
 /** music-metadata's answer as a claim: its constant bit rate (where it reports one) lets the check size a rejected length from the bytes. */
 function mmClaim(r: ProbeResult & { bitrate?: number; cbr?: boolean }, useCbr = true): Claim {
   const { bitrate, cbr, ...rest } = r;
+  // uncompressed DSD is a bit a sample a channel: a rejected length is what the bytes hold at that rate
+  if (DSD.test(r.codec ?? '') && r.sampleRate && r.channels) return { ...rest, cbrBitrate: r.sampleRate * r.channels };
   return useCbr && cbr && bitrate ? { ...rest, cbrBitrate: bitrate } : rest;
 }
+const DSD = /^(DSF|DSDIFF\/DSD \(NOT COMPRESSED)/;
 
 function fsError(e: unknown): string {
   const err = e as NodeJS.ErrnoException;

@@ -5,6 +5,7 @@
  * present: CAF's packet size or packet table, WavPack's last block in the tail (block index + block
  * samples), TTA's and Monkey's seek tables (frames whose bytes are all in the file).
  */
+import { aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
 import { alacConfig, alacPacketSamples, type AlacConfig } from './alac.js';
 import { bytesAt } from './bytes.js';
 import type { FileSource, ProbeResult } from './types.js';
@@ -94,6 +95,10 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
     channels: desc.channels,
   };
   if (!(desc.rate > 0)) return { kind: 'unreadable', ...base, error: 'CAF without a sample rate' };
+  // a format ffmpeg's caf demuxer does not map decodes to nothing: constant packets of 'zzzz' counted
+  // at a bit a frame, 2,000 s a MB (attack round 20)
+  if (!CAF_FORMATS.has(desc.format))
+    return { kind: 'unreadable', ...base, error: `CAF format '${desc.format}': ffmpeg has no decoder for it` };
   const { start, declared } = data;
   const present = Math.max(0, Math.min(declared, src.size - start));
   if (desc.bytesPerPacket && desc.framesPerPacket) {
@@ -123,6 +128,8 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
   let end = 0;
   let count = 0;
   let lastSize = 0;
+  /** packets of no bytes: a demuxer hands a decoder nothing for them */
+  let empty = 0;
   for (; count < packets && q < pakt.length; count++) {
     let v = 0;
     while (q < pakt.length) {
@@ -132,10 +139,20 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
       if (!(b & 0x80)) break;
     }
     if (end + v > present) break;
+    if (!v) empty++;
     end += v;
     lastSize = v;
   }
   let frames = count >= packets ? valid : Math.max(0, count * desc.framesPerPacket - priming);
+  // (999,800 packets of 0 bytes counted 1,024 frames each: 38,792 s of 1 MB, 0 decoded; round 20)
+  frames = Math.min(frames, (count - empty) * desc.framesPerPacket);
+  // AAC: each packet read as a decoder reads it (aac.ts), with the cookie's AudioSpecificConfig
+  if (desc.format === 'aac ') {
+    const cfg = kuki && cafAacConfig(kuki);
+    if (typeof cfg !== 'object')
+      return { kind: 'unreadable', ...base, error: cfg ?? 'CAF AAC without a config (kuki)' };
+    frames = Math.min(frames, aacWalk(src, pakt, start, count, cfg) * desc.framesPerPacket);
+  }
   // ALAC: each packet walked as a decoder walks it (alac.ts): junk packets hold nothing (no checksum)
   if (desc.format === 'alac') {
     const cfg = alacConfig(kuki ?? Buffer.alloc(0), kuki ? alacCookieAt(kuki) : -1, kuki?.length ?? 0, desc.channels);
@@ -149,6 +166,88 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
     if (last !== undefined) frames = Math.min(frames, (count - 1) * desc.framesPerPacket + last - Math.max(0, priming));
   }
   return done(frames, count >= packets ? undefined : valid, desc.rate, base, 'packet');
+}
+
+/** The formats ffmpeg's caf demuxer maps to a decoder (libavformat/caf.c). */
+const CAF_FORMATS = new Set([
+  'aac ',
+  'aacl',
+  'ac-3',
+  'ima4',
+  'ms\x00\x11',
+  'ms\x00\x02',
+  'alac',
+  'samr',
+  'agsm',
+  'ms\x001',
+  'ilbc',
+  'flac',
+  'MAC3',
+  'MAC6',
+  '.mp1',
+  '.mp2',
+  '.mp3',
+  'ms\x00U',
+  'opus',
+  'alaw',
+  'ulaw',
+  'Qclp',
+  'QDM2',
+  'QDMC',
+  'lpcm',
+]);
+
+/**
+ * The AudioSpecificConfig in a CAF AAC cookie (an esds box's body: an ES descriptor, tag 3, its DecoderConfig,
+ * tag 4, and in that the DecoderSpecificInfo, tag 5), or why a decoder has none.
+ */
+function cafAacConfig(k: Buffer): AacConfig | string | undefined {
+  const len = (p: number): [number, number] => {
+    let n = 0;
+    for (let i = 0; i < 4 && p < k.length; i++) {
+      const b = k[p++]!;
+      n = n * 128 + (b & 0x7f);
+      if (!(b & 0x80)) break;
+    }
+    return [n, p];
+  };
+  // (after the esds box's version and flags, as ffmpeg's ff_mov_read_esds reads it)
+  let p = 4;
+  if (k[p] !== 3) return undefined;
+  [, p] = len(p + 1);
+  const flags = k[p + 2] ?? 0;
+  p += 3 + (flags & 0x80 ? 2 : 0) + (flags & 0x40 ? 1 + (k[p + 3] ?? 0) : 0) + (flags & 0x20 ? 2 : 0);
+  if (k[p] !== 4) return undefined;
+  [, p] = len(p + 1);
+  p += 13;
+  if (k[p] !== 5) return undefined;
+  const [n, at] = len(p + 1);
+  return aacConfig(k, at, at + n);
+}
+
+/** How many of a CAF's AAC packets a decoder takes (aac.ts), read in windows as alacWalk reads ALAC's. */
+function aacWalk(src: FileSource, pakt: Buffer, start: number, count: number, cfg: AacConfig): number {
+  const WINDOW = 1024 * 1024;
+  let win: Buffer = Buffer.alloc(0);
+  let winAt = start;
+  let off = start;
+  let taken = 0;
+  for (let i = 0, q = 24; i < count && q < pakt.length; i++) {
+    let v = 0;
+    while (q < pakt.length) {
+      const b = pakt[q++]!;
+      v = v * 128 + (b & 0x7f);
+      if (!(b & 0x80)) break;
+    }
+    if (off + v > winAt + win.length) {
+      winAt = off;
+      win = src.read(off, Math.max(v, WINDOW));
+    }
+    src.work.tick(1 + (v >> 6));
+    if (v > 0 && aacFrameHolds(win, off - winAt, off - winAt + v, cfg)) taken++;
+    off += v;
+  }
+  return taken;
 }
 
 /**
@@ -333,11 +432,27 @@ function dsdPower(sub: Buffer): number {
 export function probeTta(src: FileSource, start: number): ProbeResult | undefined {
   const h = bytesAt(src, start, 22);
   if (h.length < 22 || h.toString('latin1', 0, 4) !== 'TTA1') return undefined;
+  const format = h.readUInt16LE(4);
   const channels = h.readUInt16LE(6);
+  const bits = h.readUInt16LE(8);
   const rate = h.readUInt32LE(10);
   const total = h.readUInt32LE(14);
   const base: Base = { codec: 'TTA', sampleRate: rate, channels };
   if (!rate) return { kind: 'unreadable', ...base, error: 'TTA without a sample rate' };
+  // what ffmpeg's decoder refuses (tta.c): 0 bits a sample counted 990 s of 1 MB, none decoded (round 20)
+  const refused =
+    format > 2
+      ? `TTA format ${format}`
+      : format === 2
+        ? 'an encrypted TTA (a decoder wants its password)'
+        : !channels || channels > 16
+          ? `TTA with ${channels} channels`
+          : bits < 1 || bits > 24
+            ? `TTA samples of ${bits} bits`
+            : rate > 0x7fffff
+              ? `TTA at ${rate} Hz`
+              : undefined;
+  if (refused) return { kind: 'unreadable', ...base, error: `${refused}: a decoder refuses it` };
   const frameLen = Math.floor((256 * rate) / 245);
   const frames = Math.ceil(total / frameLen);
   if (frames * 4 > MAX_TABLE) return { kind: 'unreadable', ...base, error: 'TTA seek table too large' };
@@ -421,17 +536,28 @@ export function probeApe(src: FileSource, start: number): ProbeResult | undefine
   if (!rate || !totalFrames) return { kind: 'unreadable', ...base, error: "Monkey's Audio without a length" };
   const total = (totalFrames - 1) * blocksPerFrame + finalBlocks;
   const entries = Math.min(totalFrames, Math.floor(seekBytes / 4));
-  // a seek table past the end of the file: the header's claim goes to the guard as it is
-  if (seekAt + entries * 4 > src.size) return done(total, undefined, rate, base, 'frame');
+  // ffmpeg's demuxer (ape.c) refuses a seek table shorter than the frames; one past the end of the
+  // file it reads as nothing. The header's count went to the guard as it was: 1 MB counted 78,410 s,
+  // none decoded (attack round 20)
+  if (entries < totalFrames)
+    return {
+      kind: 'unreadable',
+      ...base,
+      error: `Monkey's Audio seek table of ${entries} entries for ${totalFrames} frames: a decoder refuses it`,
+    };
   if (entries * 4 > MAX_TABLE) return { kind: 'unreadable', ...base, error: "Monkey's Audio seek table too large" };
   const table = bytesAt(src, seekAt, entries * 4);
-  if (table.length < entries * 4 || entries < totalFrames) return done(total, undefined, rate, base, 'frame');
-  // frame i is complete when frame i+1 starts inside the file (the last one: the file reaches its end)
+  if (table.length < entries * 4)
+    return { kind: 'unreadable', ...base, error: "Monkey's Audio seek table past the end of the file" };
+  // frame i is complete when frame i+1 starts inside the file (the last one: the file reaches its end);
+  // a frame of no bytes (the next one at or before it) ends a decoder's reading ("invalid packet
+  // size"): every entry at one offset counted 78,410 s, none decoded (round 20)
   let complete = 0;
-  for (let i = 0; i < totalFrames; i++) {
-    const next = i + 1 < totalFrames ? table.readUInt32LE((i + 1) * 4) + start : undefined;
-    if (next === undefined ? false : next > src.size) break;
-    if (next === undefined) break;
+  for (let i = 0; i + 1 < totalFrames; i++) {
+    src.work.tick();
+    const at = table.readUInt32LE(i * 4);
+    const next = table.readUInt32LE((i + 1) * 4);
+    if (next + start > src.size || next <= at) break;
     complete++;
   }
   // the last frame: whole when the file reaches the end the descriptor gives (old headers give none)
@@ -469,7 +595,7 @@ export function probeAiff(src: FileSource): ProbeResult | undefined {
       comm = {
         channels: c.readInt16BE(0),
         frames: c.readUInt32BE(2),
-        bits: c.readInt16BE(6),
+        bits: c.readUInt16BE(6),
         rate: extended(c, 8),
         compression: aifc && c.length >= 22 ? c.toString('latin1', 18, 22) : 'NONE',
       };
@@ -487,17 +613,35 @@ export function probeAiff(src: FileSource): ProbeResult | undefined {
       const offset = bytesAt(src, body, 4);
       const dataStart = body + 8 + (offset.length === 4 ? offset.readUInt32BE(0) : 0);
       const present = Math.max(0, Math.min(size - 8, src.size - dataStart));
-      const pcm = ['NONE', 'TWOS', 'SOWT', 'RAW', 'IN24', '42NI', 'IN32', '23NI'].includes(codec);
+      // what ffmpeg's demuxer makes of COMM (aiffdec.c): plain AIFF, 'NONE' and 'twos' by the sample
+      // size (up to 8 bits a byte, 16 two, 24 three, 32 four, more none); the other compressions by
+      // their tag. A size of 0 made a division by 0, and COMM's count was taken: 1 MB counted 9,800 s,
+      // ffmpeg decoding 250 (attack round 20)
+      const bytes = c.bits <= 8 ? 1 : c.bits <= 16 ? 2 : c.bits <= 24 ? 3 : c.bits <= 32 ? 4 : 0;
+      const BYTES: Record<string, number> = {
+        NONE: bytes,
+        TWOS: bytes,
+        SOWT: 2,
+        RAW: 1,
+        IN24: 3,
+        IN32: 4,
+        FL32: 4,
+        FL64: 8,
+      };
       let frames: number | undefined;
-      if (pcm) frames = Math.floor(present / (c.channels * Math.ceil(c.bits / 8)));
-      else if (codec === 'FL32') frames = Math.floor(present / (4 * c.channels));
-      else if (codec === 'FL64') frames = Math.floor(present / (8 * c.channels));
+      if (BYTES[codec] === 0)
+        return { kind: 'unreadable', ...base, error: `AIFF samples of ${c.bits} bits: a decoder takes at most 32` };
+      if (BYTES[codec]) frames = Math.floor(present / (c.channels * BYTES[codec]));
       else if (codec === 'ULAW' || codec === 'ALAW') frames = Math.floor(present / c.channels);
       else if (codec === 'GSM') frames = Math.floor(present / (33 * c.channels)) * 160;
       // MACE 3:1 and 6:1: a byte a channel holds 3 or 6 samples, as ffmpeg's decoder counts them; from
       // COMM, a count 6x the bytes' counted 100 KB of MAC6 (75 s decoded) as 450 s (attack round 14a)
       else if (codec === 'MAC3' || codec === 'MAC6')
         frames = Math.floor((present * (codec === 'MAC3' ? 3 : 6)) / c.channels);
+      // G.722, IMA WS ADPCM: 2 samples a byte; G.726 (ffmpeg: 5 bits a sample); SDX2: a byte a sample
+      else if (codec === 'G722' || codec === 'ADP4') frames = Math.floor((present * 2) / c.channels);
+      else if (codec === 'G726') frames = Math.floor((present * 8) / 5 / c.channels);
+      else if (codec === 'SDX2') frames = Math.floor(present / c.channels);
       else if (codec === 'IMA4') {
         // COMM counts packets of 64 frames, 34 bytes a channel
         return done(
@@ -508,12 +652,23 @@ export function probeAiff(src: FileSource): ProbeResult | undefined {
           'packet',
         );
       }
-      if (frames === undefined)
+      // DWVW (libsndfile's variable-width words; ffmpeg has no decoder): COMM's count, to the guard
+      if (frames === undefined && codec === 'DWVW')
         return {
           kind: 'audio',
           seconds: c.frames / c.rate,
           ...base,
-          error: `AIFF-C compression '${c.compression}': length from COMM`,
+          error: `AIFF-C compression 'DWVW': length from COMM`,
+        };
+      // QDesign and QCELP packets are not read here, and COMM's count is a claim (1 MB counted 9,800 s,
+      // ffmpeg decoding 0 of QDM2 and 1,143 of QCELP; round 20); a tag no decoder knows decodes to nothing
+      if (frames === undefined)
+        return {
+          kind: 'unreadable',
+          ...base,
+          error: ['QDMC', 'QDM2', 'QCLP'].includes(codec)
+            ? `AIFF-C compression '${c.compression}': its packets are not read here, and COMM's count of ${c.frames} frames is a claim`
+            : `AIFF-C compression '${c.compression}': no decoder knows it, and COMM's count is a claim`,
         };
       return done(Math.min(c.frames, frames), c.frames, c.rate, base, 'frame');
     }
@@ -568,6 +723,19 @@ export function probeTak(src: FileSource): ProbeResult | undefined {
   const base: Base = { codec: 'TAK', sampleRate: rate, channels };
   if (!total || total === 2 ** 35 - 1)
     return { kind: 'unreadable', ...base, error: 'TAK header gives no sample count' };
+  // the frames a demuxer finds (a header whose CRC holds) hold what is counted: STREAMINFO's count
+  // alone, over 1 MB of zeros, counted 78,400 s that ffmpeg decodes none of (attack round 20)
+  const frameSamples = takFrameSamples(rate, bits(10, 4));
+  if (!frameSamples) return { kind: 'unreadable', ...base, error: 'TAK frame size type a decoder refuses' };
+  const found = takFrames(src, p, frameSamples);
+  if (!found) return { kind: 'unreadable', ...base, error: 'no TAK frame header whose CRC holds' };
+  if (found < total && !(lastEnd > p && src.size < lastEnd))
+    return {
+      kind: 'audio',
+      seconds: found / rate,
+      ...base,
+      error: `its frames hold ${found} samples, the header says ${total}: counted the frames`,
+    };
   if (lastEnd > p && src.size < lastEnd) {
     const samples = Math.floor((total * Math.max(0, src.size - p)) / (lastEnd - p));
     if (!(samples > 0)) return { kind: 'unreadable', ...base, error: 'cut off: no TAK frame present' };
@@ -579,6 +747,89 @@ export function probeTak(src: FileSource): ProbeResult | undefined {
     };
   }
   return { kind: 'audio', seconds: total / rate, ...base };
+}
+
+/** Samples a TAK frame holds by STREAMINFO's frame size type (ffmpeg's tak_get_nb_samples), 0 for one it refuses. */
+function takFrameSamples(rate: number, type: number): number {
+  const QUANTS = [3, 4, 6, 8, 4096, 8192, 16384, 512, 1024, 2048];
+  if (type >= QUANTS.length) return 0;
+  const n = type <= 3 ? (rate * QUANTS[type]!) >> 5 : QUANTS[type]!;
+  const most = type <= 3 ? 16384 : (rate * 8) >> 5;
+  return n > 0 && n <= most ? n : 0;
+}
+
+/** CRC-24 (OpenPGP's: polynomial 0x864CFB, initial 0xB704CE), as TAK stores it: least significant byte first. */
+const CRC24 = new Int32Array(256);
+for (let i = 0; i < 256; i++) {
+  let c = i << 16;
+  for (let k = 0; k < 8; k++) c = c & 0x800000 ? ((c << 1) ^ 0x864cfb) & 0xffffff : (c << 1) & 0xffffff;
+  CRC24[i] = c;
+}
+
+/**
+ * The samples in a TAK's frames as ffmpeg's parser finds them: each header (sync 0xFF 0xA0, flags,
+ * frame number, the last frame's sample count, a STREAMINFO when flagged, no metadata) whose CRC-24
+ * holds starts a frame of `each` samples (the last its own count). Every byte is looked at once
+ * (a window at a time); TAK frames carry no length, so a frame counts when the next one's header is
+ * found, and the last when it says it is the last.
+ */
+function takFrames(src: FileSource, from: number, each: number): number {
+  const WINDOW = 1024 * 1024;
+  let samples = 0;
+  let pending = 0;
+  for (let base = from; base < src.size; base += WINDOW) {
+    const win = src.read(base, Math.min(WINDOW + 64, src.size - base));
+    for (let i = win.indexOf(0xff); i >= 0 && i < Math.min(WINDOW, win.length); i = win.indexOf(0xff, i + 1)) {
+      src.work.tick();
+      if (win[i + 1] !== 0xa0) continue;
+      const h = takHeader(win, i);
+      if (h === undefined) continue;
+      samples += pending;
+      pending = h > 0 ? h : each;
+      if (h > 0) {
+        samples += pending;
+        pending = 0;
+      }
+    }
+  }
+  return samples;
+}
+
+/** The TAK frame header at p: -1 a frame of the stream's size, n > 0 the last frame's count, undefined none (or its CRC fails). */
+function takHeader(b: Buffer, p: number): number | undefined {
+  let pos = 0;
+  const read = (n: number): number => {
+    let v = 0;
+    for (let k = 0; k < n; k++, pos++) {
+      const at = p + (pos >> 3);
+      if (at < b.length && (b[at]! >> (pos & 7)) & 1) v += 2 ** k;
+    }
+    return v;
+  };
+  read(16);
+  const flags = read(3);
+  read(21);
+  let last = -1;
+  if (flags & 1) {
+    last = read(14) + 1;
+    read(2);
+  }
+  if (flags & 2) {
+    read(6 + 4 + 4 + 35 + 3 + 18 + 5);
+    const channels = read(4) + 1;
+    if (read(1)) {
+      read(5);
+      if (read(1)) read(6 * channels);
+    }
+    if (read(6)) read(25);
+    pos = (pos + 7) & ~7;
+  }
+  if (flags & 4) return undefined;
+  const size = (pos >> 3) + 3;
+  if (p + size > b.length) return undefined;
+  let crc = 0xb704ce;
+  for (let i = p; i < p + size - 3; i++) crc = ((crc << 8) & 0xffffff) ^ CRC24[((crc >> 16) ^ b[i]!) & 0xff]!;
+  return crc === b.readUIntLE(p + size - 3, 3) ? last : undefined;
 }
 
 const MPC_RATES = [44100, 48000, 37800, 32000];
