@@ -242,6 +242,34 @@ describe('an output that is a hard link (the third attack round)', () => {
   });
 });
 
+describe('a statements folder whose index lists a hard link (attack round 20, M2)', () => {
+  it('is refused (exit 2) before the scan: the linked file is neither replaced nor removed', () => {
+    const t = tree(['kund']);
+    const evidence = join(t, 'kund', 'a.ul');
+    const st = tempDir();
+    linkSync(evidence, join(st, 'old.html'));
+    writeFileSync(
+      join(st, 'leaktally-index.json'),
+      JSON.stringify({
+        format: 'leaktally statements index',
+        version: 1,
+        state: 'complete',
+        leaktally: 'x',
+        written_at: '2024-01-01T00:00:00Z',
+        files: ['old.html'],
+      }),
+    );
+    const before = statSync(evidence);
+    // (the run took old.html for its own stale page and unlinked it: the evidence's links 2 -> 1)
+    const r = runCli([t, '--statements', st, '--csv', join(tempDir(), 'o.csv')]);
+    expect(r.status).toBe(2);
+    oneLine(r.stderr);
+    expect(r.stderr).toMatch(/old\.html has 2 links/);
+    const after = statSync(evidence);
+    expect([after.nlink, after.ctimeMs, after.size]).toEqual([before.nlink, before.ctimeMs, before.size]);
+  });
+});
+
 describe('an output that is the register (attack round 7b)', () => {
   it('is refused (exit 2) before the scan, by any spelling or link: the register is left as it was', () => {
     const t = tree(['kund']);

@@ -225,6 +225,11 @@ export class StatementsFolder {
         continue; // listed but gone: nothing to replace
       }
       if (!st.isFile()) return `${dir}/${name} is no longer a file leaktally wrote; remove it or write elsewhere`;
+      // leaktally writes each page afresh (one link): a page with another name elsewhere (a hard link,
+      // to evidence perhaps) is not its own to replace or remove. A forged index listing such a link
+      // had it unlinked as a stale page: the evidence's link count and ctime changed (attack round 20)
+      if (st.nlink > 1)
+        return `${dir}/${name} has ${st.nlink} links (another name elsewhere): not a page leaktally wrote; remove it or write elsewhere`;
       if ((st.mode & 0o222) === 0)
         return `${dir}/${name} is read-only; leaktally does not replace a read-only file: make it writable or write the statements elsewhere`;
     }
