@@ -274,14 +274,14 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
 }
 
 /** A codec whose frames are counted: the frame at p (inside stop) as its size and seconds, or undefined. */
-interface Framer {
+export interface Framer {
   name: string;
   /** the byte every frame starts with (the sync searched for) */
   sync: number;
   frame: (b: Buffer, p: number, stop: number) => { size: number; seconds: number } | undefined;
 }
 
-const MPEG: Framer = {
+export const MPEG_FRAMER: Framer = {
   name: 'MPEG audio',
   sync: 0xff,
   frame(b, p, stop) {
@@ -291,8 +291,8 @@ const MPEG: Framer = {
 };
 
 const FRAMERS: Record<number, Framer> = {
-  0x0050: MPEG,
-  0x0055: MPEG,
+  0x0050: MPEG_FRAMER,
+  0x0055: MPEG_FRAMER,
   0x2000: {
     name: 'AC-3',
     sync: 0x0b,
@@ -308,14 +308,14 @@ const FRAMERS: Record<number, Framer> = {
 const CARRY = 64 * 1024;
 
 /** Bytes of audio chunks whose frames are counted; a stream beyond is sized in proportion (over an hour of 128 kbit/s MP3). */
-const FRAMED_MAX = 64 * 1024 * 1024;
+export const FRAMED_MAX = 64 * 1024 * 1024;
 
 /**
  * The seconds the frames in the chunks at spans hold, read end to end, a MiB at a time. A frame
  * counts when its header is valid, it fits the bytes read, and (after junk) the next frame's header
  * follows it or the bytes end: a lone sync in junk is not a frame.
  */
-function framedSeconds(src: FileSource, spans: readonly [number, number][], framer: Framer): number {
+export function framedSeconds(src: FileSource, spans: readonly [number, number][], framer: Framer): number {
   let seconds = 0;
   let carry = Buffer.alloc(0);
   let synced = true;
