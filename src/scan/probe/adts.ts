@@ -219,3 +219,20 @@ export function adtsPayloadSeconds(b: Buffer): { seconds: number; sampleRate: nu
   if (!w.blocks) return undefined;
   return { seconds: (w.blocks * 1024) / sampleRate, sampleRate, channels: cc === 7 ? 8 : cc || undefined };
 }
+
+/**
+ * The ADTS frame at p (all of it before stop) as a parser splits it off, with the seconds of the raw
+ * data blocks a decoder takes from it (none for a frame of headers alone or one it refuses), or
+ * undefined where no frame starts: for AAC chunks in AVI, which ffmpeg's ADTS parser splits when the
+ * stream has no AudioSpecificConfig, and its decoder reads by their header when they carry one.
+ */
+export function adtsFrame(b: Buffer, p: number, stop: number): { size: number; seconds: number } | undefined {
+  const len = frameLen(b, p, -1);
+  const cfg = len ? configOf(fixedOf(b, p)) : undefined;
+  if (!len || !cfg || p + len > stop) return undefined;
+  const blocks = (b[p + 6]! & 3) + 1;
+  const overhead = 7 + (b[p + 1]! & 1 ? 0 : 2 * blocks);
+  if (len - overhead < MIN_BLOCK * blocks) return { size: len, seconds: 0 };
+  const n = rawBlocks(b, p + (b[p + 1]! & 1 ? 7 : 9), p + len, cfg);
+  return { size: len, seconds: (n * cfg.frame) / cfg.rate };
+}

@@ -27,6 +27,7 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   let preroll = 0;
   let packets = 0;
   let packetSize = 0;
+  let packetSizes: [number, number] | undefined;
   let audio: { tag: number; channels: number; rate: number; avgBytes: number; stream: number; wma?: Wma } | undefined;
   let video = false;
   for (let p = 30; p + 24 <= Math.min(h.length, headerSize);) {
@@ -40,6 +41,7 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
       preroll = Number(h.readBigUInt64LE(body + 56)) / 1000;
       const minP = h.readUInt32LE(body + 68);
       const maxP = h.readUInt32LE(body + 72);
+      packetSizes = [minP, maxP];
       // a packet larger than the whole scan window (real files use a few KB) is a forged field: taken
       // as unknown, or reading "one packet" would read as much as the file holds
       packetSize = minP === maxP && minP <= SCAN_BYTES ? minP : 0;
@@ -92,21 +94,49 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   if (d.length < 50 || !d.subarray(0, 16).equals(DATA)) {
     return { kind: 'unreadable', ...base, error: 'cut off: no ASF data object' };
   }
+  // Packets of no one size (the spec has min = max, ffmpeg steps by the max and searches for the next
+  // packet's start when that misses) or larger than any real file's are not walked here, and nothing
+  // else shows the audio: min != max, the packets unread, counted the play duration, 1 MB 3,995 s where
+  // ffmpeg decodes 10.4 or 0 (attack round 20, critical)
+  if (!packetSize)
+    return {
+      kind: 'unreadable',
+      ...base,
+      error:
+        packetSizes && packetSizes[0] !== packetSizes[1]
+          ? `ASF data packets of varying size (${packetSizes[0]} to ${packetSizes[1]} bytes), which leaktally does not walk: the header's ${total.toFixed(1)} s not counted`
+          : `ASF data packet size of ${packetSizes?.[0] ?? 0} bytes, which leaktally does not walk: the header's ${total.toFixed(1)} s not counted`,
+    };
   const dataPackets = Number(d.readBigUInt64LE(40)) || packets;
   const dataStart = headerSize + 50;
   const dataBytes = src.size - dataStart;
   const cut = packetSize > 0 && dataPackets > 0 && dataBytes < dataPackets * packetSize;
   const frame = audio.rate ? 2048 / audio.rate : 0.128;
-  const whole = packetSize ? Math.min(dataPackets || Infinity, Math.floor(dataBytes / packetSize)) : 0;
-  const end = packetSize
-    ? audioEnd(src, dataStart, packetSize, whole, audio.stream, preroll, audio.avgBytes, cut ? frame : 0)
-    : undefined;
+  const whole = Math.min(dataPackets || Infinity, Math.floor(dataBytes / packetSize));
+  const end = audioEnd(src, dataStart, packetSize, whole, audio.stream, preroll, audio.avgBytes, cut ? frame : 0);
   // the objects' steps walked from the first packet: presentation times forged in the last packets
   // (the play duration to match) counted 20 s of WMA in 96 KB as 320 s (attack round 9); a second
   // over is let be (a cut file's last object, split, is counted whole by the steps)
-  const held =
-    packetSize && whole ? heldSeconds(src, dataStart, packetSize, whole, audio.stream, preroll, audio.wma) : undefined;
-  if (held !== undefined && end !== undefined && end > held.seconds + 1) {
+  const held = whole ? heldSeconds(src, dataStart, packetSize, whole, audio.stream, preroll, audio.wma) : undefined;
+  // no audio object in the packets, the play duration all there is: packets of zeros under a real
+  // header, the duration forged, counted 1 MB as 3,995 s, ffmpeg decoding none (attack round 20, critical)
+  if (end === undefined && held === undefined)
+    return {
+      kind: 'unreadable',
+      ...base,
+      error: `no audio object in the ${whole} data packets${cut ? ` present of ${dataPackets}` : ''}: the header's ${total.toFixed(1)} s not counted`,
+    };
+  // objects in the first packets, none in the last ones read back: what the objects hold, no more
+  if (end === undefined) {
+    const note = `no audio object in the last data packets; ${held!.note}`;
+    return {
+      kind: 'audio',
+      seconds: Math.min(total, held!.seconds),
+      ...base,
+      error: cut ? `cut off: ${whole} of ${dataPackets} data packets present; ${note}` : note,
+    };
+  }
+  if (held !== undefined && end > held.seconds + 1) {
     const note = `${held.note}; the last audio object says ${end.toFixed(1)} s`;
     if (!cut && !video && total <= held.seconds + 0.001) return { kind: 'audio', seconds: total, ...base };
     return {
@@ -119,7 +149,7 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   if (!cut && !video) {
     // audio alone: the play duration is a claim (a 20 s WMA of 96 KB said 380 s, under the guard's
     // floor), so it is counted up to where the audio's last object ends, when one is found
-    if (end !== undefined && end > 0 && end < total)
+    if (end > 0 && end < total)
       return {
         kind: 'audio',
         seconds: end,
@@ -130,24 +160,12 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   }
   if (!cut) {
     // video and audio: the audio stream's last object, not the file's duration (set by the video)
-    if (end !== undefined && end > 0) return { kind: 'audio', seconds: Math.min(end, total), ...base };
-    return {
-      kind: 'audio',
-      seconds: total,
-      ...base,
-      error: 'audio stream length not found in the data packets: the file duration counted',
-    };
+    if (end > 0) return { kind: 'audio', seconds: Math.min(end, total), ...base };
+    return { kind: 'unreadable', ...base, error: `no audio in the audio stream's objects` };
   }
   const note = `cut off: ${whole} of ${dataPackets} data packets present (header says ${total.toFixed(1)} s)`;
-  if (end !== undefined) {
-    if (!(end > 0)) return { kind: 'unreadable', ...base, error: `no complete audio (${note})` };
-    return { kind: 'audio', seconds: Math.min(end, total), ...base, error: note };
-  }
-  // no audio object readable in the packets present: the play duration in proportion to the packet
-  // bytes present, less one codec frame for the object the cut split (an estimate)
-  const seconds = (total * dataBytes) / (dataPackets * packetSize) - frame;
-  if (!(seconds > 0)) return { kind: 'unreadable', ...base, error: `no complete audio (${note})` };
-  return { kind: 'audio', seconds, ...base, error: `${note}; estimated from the bytes` };
+  if (!(end > 0)) return { kind: 'unreadable', ...base, error: `no complete audio (${note})` };
+  return { kind: 'audio', seconds: Math.min(end, total), ...base, error: note };
 }
 
 /**

@@ -9,6 +9,8 @@
 import { frameAt as mpegFrame, frameSeconds } from './mp3.js';
 import { checkedFrameAt as ac3Frame } from './ac3.js';
 import { dtsCoreFrame } from './matroska.js';
+import { aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
+import { adtsFrame } from './adts.js';
 import type { FileSource, ProbeResult } from './types.js';
 
 /** The lowest byte rate of a codec read by strh's claim: 2.4 kbit/s (as wav.ts's MIN_BYTE_RATE). */
@@ -31,6 +33,8 @@ interface Stream {
   bits?: number;
   /** WMA 1/2: its extradata's flags (bit 1: the bit reservoir) */
   wmaFlags?: number;
+  /** strf's bytes after cbSize (AAC: its AudioSpecificConfig) */
+  extra?: Buffer;
 }
 
 const CODECS: Record<number, string> = {
@@ -46,16 +50,13 @@ const CODECS: Record<number, string> = {
   0x00ff: 'AAC',
 };
 
-/** Variable-rate codecs stored a frame a chunk, sized by chunks (maxFrameSeconds): AAC and Vorbis (its ACM tags). */
-const VBR_CHUNKED = new Set([0x00ff, 0x674f, 0x6750, 0x6751, 0x676f, 0x6770, 0x6771]);
+/** Variable-rate codecs stored a frame a chunk, sized by chunks (maxFrameSeconds): Vorbis (its ACM tags); AAC's frames are read (aacChunks). */
+const VBR_CHUNKED = new Set([0x674f, 0x6750, 0x6751, 0x676f, 0x6770, 0x6771]);
 
-/** the most samples one frame holds, by format tag: AAC 2,048 (HE-AAC); others 8,192 (Vorbis). MPEG audio, AC-3 and DTS are counted by their frames (FRAMERS) */
-const FRAME_SAMPLES: Record<number, number> = { 0x00ff: 2048 };
-
-/** The longest one VBR chunk (one frame) is taken to play: its codec's largest frame at the stream's rate, else 2 s. */
+/** The longest one VBR chunk (one frame) is taken to play: Vorbis's largest, 8,192 samples, at the stream's rate, else 2 s. */
 function maxFrameSeconds(s: Stream): number {
   if (!s.sampleRate) return 2;
-  return Math.min(2, (FRAME_SAMPLES[s.tag ?? -1] ?? 8192) / s.sampleRate);
+  return Math.min(2, 8192 / s.sampleRate);
 }
 
 /**
@@ -75,8 +76,13 @@ function codedBytesPerSecond(s: Stream): number | undefined {
   }
   // G.726 (its bits a sample, ffmpeg's code size), G.722 and Yamaha ADPCM (4 bits a sample): not in the
   // table, strh was believed, and scale forged tenfold counted 20 s of each as 80-200 s (attack round 9)
-  if ((s.tag === 0x0045 || s.tag === 0x0064) && ch >= 1 && s.bits && s.bits >= 2 && s.bits <= 5)
-    return (rate * ch * s.bits) / 8;
+  // ffmpeg's riffdec takes G.726's code size as strf's bit rate / sample rate, not its bits a sample,
+  // and its decoder refuses codes outside 2-5 bits and more than one channel: strf's 2 bits where the
+  // byte rate gave 5 counted 1 MB as 1,000 s, ffmpeg decoding 400 (attack round 20, high)
+  if (s.tag === 0x0045 || s.tag === 0x0064) {
+    const bits = s.sampleRate ? Math.floor(((s.avgBytes ?? 0) * 8) / s.sampleRate) : 0;
+    return ch === 1 && bits >= 2 && bits <= 5 ? (rate * bits) / 8 : undefined;
+  }
   if ((s.tag === 0x028f || s.tag === 0x0020) && ch >= 1) return (rate * ch) / 2;
   // WMA 1 and 2 without the bit reservoir: a block of blockAlign bytes is one frame, 512 samples to
   // 16 kHz, 1,024 to 22.05 kHz (32 kHz for version 1), else 2,048 (ffmpeg's wma.c)
@@ -164,10 +170,11 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
   let walked = 0;
   // the audio chunks' places, for a codec whose frames are counted (up to FRAMED_MAX bytes of them)
   const framer = FRAMERS[audio.tag ?? -1];
+  const aac = audio.tag === 0x00ff;
   const spans: [number, number][] = [];
   let spanBytes = 0;
   const keep = (p: number, size: number): void => {
-    if (!framer || spanBytes >= FRAMED_MAX) return;
+    if ((!framer && !aac) || spanBytes >= FRAMED_MAX) return;
     spans.push([p + 8, size]);
     spanBytes += size;
   };
@@ -238,6 +245,21 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
       error: `estimated: the frames of the first ${spanBytes} bytes of audio counted, the rest in proportion`,
     };
   }
+  if (aac) {
+    // AAC: the frames a decoder takes from the chunks (aac.ts, as Matroska reads an A_AAC block), at
+    // the config's frame length, not a chunk a frame unread: 1 MB of junk chunks counted 1,580-3,159 s,
+    // ffmpeg decoding 0-0.26 (attack round 20, high)
+    const r = aacChunks(src, spans, audio);
+    if (typeof r === 'string') return { kind: 'unreadable', ...base, error: `${r}${said}` };
+    if (!(r > 0)) return { kind: 'unreadable', ...base, error: `no AAC frame a decoder takes in its chunks${said}` };
+    if (spanBytes >= bytes) return { kind: 'audio', seconds: r, ...base };
+    return {
+      kind: 'audio',
+      seconds: (r * bytes) / spanBytes,
+      ...base,
+      error: `estimated: the frames of the first ${spanBytes} bytes of audio counted, the rest in proportion`,
+    };
+  }
   let seconds: number | undefined;
   const pcm = audio.tag === 1 || audio.tag === 3 || audio.tag === 6 || audio.tag === 7;
   const coded = codedBytesPerSecond(audio);
@@ -262,9 +284,6 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
     // are a claim (20 s of AAC in 50 KB counted 158 s at scale 1, rate 1, under AAC's floor)
     seconds = chunks * Math.min(audio.scale / audio.rate, maxFrameSeconds(audio));
   else if (audio.avgBytes) seconds = bytes / audio.avgBytes;
-  // raw AAC frames are not self-delimiting: a chunk holds one, whatever the stream says of its
-  // sample size (scale 1, rate 25, sample size 1 counted 20 s of AAC in 50 KB as 1,615 s)
-  if (seconds && audio.tag === 0x00ff) seconds = Math.min(seconds, chunks * maxFrameSeconds(audio));
   // the rest (AAC, Vorbis, a codec outside the table): no codec stored in AVI or WAV is under 2.4
   // kbit/s (LPC-10; wav.ts's lowest byte rate), so strh's rate forged to 13 bytes a second counted
   // 329 KB of an unknown codec, which ffmpeg decodes none of, as 24,615 s (attack round 12a)
@@ -274,14 +293,14 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
 }
 
 /** A codec whose frames are counted: the frame at p (inside stop) as its size and seconds, or undefined. */
-interface Framer {
+export interface Framer {
   name: string;
   /** the byte every frame starts with (the sync searched for) */
   sync: number;
   frame: (b: Buffer, p: number, stop: number) => { size: number; seconds: number } | undefined;
 }
 
-const MPEG: Framer = {
+export const MPEG_FRAMER: Framer = {
   name: 'MPEG audio',
   sync: 0xff,
   frame(b, p, stop) {
@@ -291,8 +310,8 @@ const MPEG: Framer = {
 };
 
 const FRAMERS: Record<number, Framer> = {
-  0x0050: MPEG,
-  0x0055: MPEG,
+  0x0050: MPEG_FRAMER,
+  0x0055: MPEG_FRAMER,
   0x2000: {
     name: 'AC-3',
     sync: 0x0b,
@@ -308,14 +327,14 @@ const FRAMERS: Record<number, Framer> = {
 const CARRY = 64 * 1024;
 
 /** Bytes of audio chunks whose frames are counted; a stream beyond is sized in proportion (over an hour of 128 kbit/s MP3). */
-const FRAMED_MAX = 64 * 1024 * 1024;
+export const FRAMED_MAX = 64 * 1024 * 1024;
 
 /**
  * The seconds the frames in the chunks at spans hold, read end to end, a MiB at a time. A frame
  * counts when its header is valid, it fits the bytes read, and (after junk) the next frame's header
  * follows it or the bytes end: a lone sync in junk is not a frame.
  */
-function framedSeconds(src: FileSource, spans: readonly [number, number][], framer: Framer): number {
+export function framedSeconds(src: FileSource, spans: readonly [number, number][], framer: Framer): number {
   let seconds = 0;
   let carry = Buffer.alloc(0);
   let synced = true;
@@ -353,6 +372,50 @@ function framedSeconds(src: FileSource, spans: readonly [number, number][], fram
   return seconds;
 }
 
+/** An AVI stream's AAC chunks to ffmpeg's decoder: the stream's config, split as ffmpeg's parser splits them when there is none. */
+const ADTS_FRAMER: Framer = { name: 'AAC (ADTS)', sync: 0xff, frame: adtsFrame };
+
+/**
+ * The seconds of AAC the chunks at spans hold, as ffmpeg reads them, or why it decodes none. With an
+ * AudioSpecificConfig in strf, a chunk goes to the decoder as it is (in packets of the stream's sample
+ * size, when it has one): a packet is a frame checked against the config (aac.ts), or ADTS frames read
+ * by their headers, which the decoder takes over the config. Without one, ffmpeg's ADTS parser splits
+ * the chunks end to end, and a stream that carries no ADTS decodes nothing.
+ */
+function aacChunks(src: FileSource, spans: readonly [number, number][], s: Stream): number | string {
+  if (!s.extra?.length) return framedSeconds(src, spans, ADTS_FRAMER);
+  const cfg: AacConfig | string | undefined = aacConfig(s.extra, 0, s.extra.length);
+  if (typeof cfg === 'string') return cfg;
+  if (!cfg) return 'AAC whose AudioSpecificConfig leaktally cannot read';
+  // ffmpeg's avidec: strf's block align replaces a different sample size; 1,024 and 4,096 of both are
+  // taken as none; under 2 a chunk is one packet, under 32 packets of 1,024 samples
+  let size = s.sampleSize && s.blockAlign && s.sampleSize !== s.blockAlign ? s.blockAlign : s.sampleSize;
+  if ((size === 1024 || size === 4096) && s.blockAlign === size) size = 0;
+  const packet = size <= 1 ? Infinity : size < 32 ? 1024 * size : size;
+  let seconds = 0;
+  let win: Buffer = Buffer.alloc(0);
+  let winAt = 0;
+  for (const [at, len] of spans) {
+    if (at < winAt || at + len > winAt + win.length) {
+      winAt = at;
+      win = src.read(at, Math.max(len, 1024 * 1024));
+    }
+    src.work.tick();
+    const chunk = win.subarray(at - winAt, at - winAt + len);
+    for (let q = 0; q < chunk.length; q += packet) {
+      const pk = chunk.subarray(q, Math.min(chunk.length, q + packet));
+      if (pk.length >= 2 && pk[0] === 0xff && (pk[1]! & 0xf0) === 0xf0) {
+        // ADTS in the packet: its frames one after another, each by its own header
+        for (let p = 0, f = adtsFrame(pk, 0, pk.length); f; f = adtsFrame(pk, p, pk.length)) {
+          seconds += f.seconds;
+          p += f.size;
+        }
+      } else if (aacFrameHolds(pk, 0, pk.length, cfg)) seconds += cfg.frame / cfg.rate;
+    }
+  }
+  return seconds;
+}
+
 /** Whether a chunk of this id and size starts at p, all its bytes in the file. */
 function isChunk(src: FileSource, p: number, id: string, size: number): boolean {
   if (p + 8 + size > src.size) return false;
@@ -385,6 +448,11 @@ function readHdrl(src: FileSource, from: number, to: number, streams: Stream[]):
           s.avgBytes = body.readUInt32LE(b + 8);
           s.blockAlign = body.readUInt16LE(b + 12);
           if (b + 16 <= body.length) s.bits = body.readUInt16LE(b + 14);
+          // (ffmpeg takes cbSize bytes at most, and no more than strf holds)
+          if (len >= 18 && b + 18 <= body.length) {
+            const cb = Math.min(body.readUInt16LE(b + 16), len - 18);
+            if (cb > 0) s.extra = Buffer.from(body.subarray(b + 18, Math.min(body.length, b + 18 + cb)));
+          }
           // WMA 1 and 2: flags after cbSize and 2 (version 1) or 4 bytes of extradata
           const flagsAt = b + 18 + (s.tag === 0x160 ? 2 : 4);
           if ((s.tag === 0x160 || s.tag === 0x161) && flagsAt + 2 <= Math.min(body.length, b + len))

@@ -4,6 +4,7 @@
  * data size of 0 or 0xFFFFFFFF, or cut off by a copy). It also costs about five times the CPU of this
  * chunk walk, which reads only chunk headers and the few small chunks it needs.
  */
+import { FRAMED_MAX, MPEG_FRAMER, framedSeconds } from './avi.js';
 import { bytesAt } from './bytes.js';
 import { parseHeaderDate } from './datestr.js';
 import type { Claim, EmbeddedDate, FileSource } from './types.js';
@@ -22,9 +23,11 @@ const CODECS: Record<number, string> = {
   0x0050: 'MPEG',
   0x0055: 'MP3',
   0x0064: 'G726',
-  0x0065: 'G722',
+  // (ffmpeg matches a tag not in its table upper-cased as four characters: 0x65, 'e', is 0x45's G.726)
+  0x0065: 'G726',
   0x0083: 'G729A',
-  0x0133: 'G729',
+  // (0x0133, "G.729", is in no ffmpeg table: "Unsupported codec", nothing decoded, where it counted
+  // 2,500 s a MB with a fact chunk; attack round 20, high: a tag no decoder knows, below)
   0x028f: 'G722', // ffmpeg's tag for G.722
 };
 /** codecs whose every frame has the same size: duration follows from the bytes present */
@@ -36,6 +39,8 @@ const FIXED_FRAME = new Set(['PCM', 'FLOAT', 'ALAW', 'ULAW']);
  * decodes none of either (attack round 11a, high).
  */
 const SAMPLE_BYTES = { PCM: [1, 2, 3, 4, 8], FLOAT: [4, 8] };
+/** G.726 (0x40 is "G.721", ffmpeg's G.726 too): a decoder takes its code size from the byte rate */
+const G726_TAGS = new Set(['G721', 'G726']);
 /** codecs coded in blocks of a known number of samples */
 const BLOCK_CODED = new Set(['GSM610', 'IMA-ADPCM', 'MS-ADPCM']);
 
@@ -216,6 +221,11 @@ export function probeWav(src: FileSource): Claim {
       if (factSamples <= held) samples = factSamples;
       else if (!truncated) note = joinNote(note, `fact chunk claims ${factSamples} samples, the data holds ${held}`);
     }
+  } else if (name === 'MPEG' || name === 'MP3') {
+    // MPEG audio: the frames in the data chunk, as ffmpeg's parser splits them (avi.ts's walk), not
+    // the byte rate: 1 MB of zeros at 300 B/s with a fact chunk counted 6,666 s (tag 0x50) or 1,143 s
+    // (0x55), ffmpeg decoding none (attack round 20, critical)
+    return mpegInWav(src, dataOffset, present, { ...base, embeddedDate }, note);
   } else {
     // a codec read by its byte rate: a header figure, so the length stays a claim the check judges
     fromBytes = false;
@@ -231,20 +241,37 @@ export function probeWav(src: FileSource): Claim {
     const rate = lowest !== undefined && byteRate < lowest ? lowest : byteRate;
     if (rate !== byteRate)
       note = joinNote(note, `byte rate ${byteRate} B/s is under ${name}'s ${Math.round(lowest!)}: sized at that`);
-    const held = rate > 0 ? Math.floor((present / rate) * sampleRate) : undefined;
-    if (
-      factSamples !== undefined &&
-      factSamples > 0 &&
-      !truncated &&
-      (held === undefined || factSamples <= held * FACT_SLACK)
-    ) {
-      samples = factSamples;
-    } else if (held !== undefined) {
-      samples = held;
-      if (factSamples !== undefined && factSamples > 0 && !truncated)
+    let held = rate > 0 ? Math.floor((present / rate) * sampleRate) : undefined;
+    if (G726_TAGS.has(name)) {
+      // ffmpeg's G.726 decoder: mono only, codes of byte rate × 8 / sample rate bits (riffdec.c), 2 to
+      // 5, whatever the fmt's bits say; others refused. A byte rate under 2 bits a sample was sized at
+      // G.726's lowest and one of 6 bits or more at its own, where ffmpeg decodes none (round 20)
+      const codeBits = Math.floor((byteRate * 8) / sampleRate);
+      if (channels !== 1 || codeBits < 2 || codeBits > 5)
+        return {
+          kind: 'unreadable',
+          ...base,
+          embeddedDate,
+          error:
+            channels !== 1
+              ? `G.726 WAV of ${channels} channels, which ffmpeg does not decode`
+              : `G.726 WAV whose byte rate gives ${codeBits}-bit codes, which ffmpeg does not decode (2 to 5)`,
+        };
+      held = Math.floor((present * 8) / codeBits);
+    } else if (name === 'G722' && held !== undefined) {
+      // ffmpeg's G.722 decoder makes two samples a byte at the fmt's rate, whatever its byte rate:
+      // sized by the byte rate, a 48 kHz header counted 3× what it decodes (round 20)
+      held = Math.min(held, 2 * present);
+    }
+    if (held === undefined) return { kind: 'unreadable', ...base, error: `${name} WAV without a byte rate` };
+    // the codec's bytes fix its length (ffmpeg decodes them all, whatever fact says): a fact chunk can
+    // only shorten it. Believed up to 2× the bytes' length, a fact chunk counted 1 MB of G.726 as 1,000 s
+    // and of G.729A as 2,500 s, twice what ffmpeg decodes (attack round 20, medium)
+    samples = held;
+    if (factSamples !== undefined && factSamples > 0 && !truncated) {
+      if (factSamples < held) samples = factSamples;
+      else if (factSamples > held)
         note = joinNote(note, `fact chunk claims ${factSamples} samples, the data holds about ${held}`);
-    } else {
-      return { kind: 'unreadable', ...base, error: `${name} WAV without a byte rate` };
     }
   }
   if (samples <= 0) {
@@ -256,11 +283,6 @@ export function probeWav(src: FileSource): Claim {
 /** GSM 6.10 in WAV ("GSM MS"): two 32.5-byte frames in 65 bytes, 320 samples; decoders take no other block size. */
 const GSM_BLOCK = 65;
 /**
- * How far a fact count may exceed the byte rate's estimate for a codec read by its byte rate (the
- * rate is nominal for a variable-rate codec such as MP3 in WAV); beyond it the fact is not believed.
- */
-const FACT_SLACK = 2;
-/**
  * The lowest byte rate a codec stored in WAV has: 2.4 kbit/s (LPC-10, Voxware's lowest); G.723.1 is
  * 5.3, G.729 8. A lower one is forged: the plausibility check alone (100 bit/s) let a G.729 WAV with
  * a byte rate of 13 count 615 s for 8,000 bytes (10 s of G.729; ffmpeg decodes none of it).
@@ -269,17 +291,14 @@ const MIN_BYTE_RATE = 300;
 /**
  * The lowest byte rate of each fixed-rate speech codec read by its byte rate: G.729 at 6.4 kbit/s
  * (Annex D, 8-byte frames of 10 ms), TrueSpeech's 32-byte frames of 30 ms, G.722 (a byte for every
- * two samples at 16 kHz, at 48-64 kbit/s alike), G.721 at 32 kbit/s and G.726 at 16. A byte rate
- * forged to MIN_BYTE_RATE counted 10 KB of G.729 as 33 s (ffmpeg: 12.5) and 9.6 KB of TrueSpeech as
- * 32 s (ffmpeg: 9), under the guard's generic floor (attack round 9b, high).
+ * two samples at 16 kHz, at 48-64 kbit/s alike). A byte rate forged to MIN_BYTE_RATE counted 10 KB
+ * of G.729 as 33 s (ffmpeg: 12.5) and 9.6 KB of TrueSpeech as 32 s (ffmpeg: 9), under the guard's
+ * generic floor (attack round 9b, high). G.726 (and G.721) take their code size from the byte rate.
  */
 const CODEC_BYTE_RATE: Record<string, number> = {
-  G729: 800,
   G729A: 800,
   TRUESPEECH: 32 / 0.03,
   G722: 8000,
-  G721: 4000,
-  G726: 2000,
 };
 /** IMA ADPCM in WAV at 2 to 5 bits: bytes and samples of one group per channel (as decoders read it) */
 const IMA_GROUP: Record<number, [bytes: number, samples: number]> = { 2: [4, 16], 3: [12, 32], 4: [4, 8], 5: [20, 32] };
@@ -303,6 +322,43 @@ function samplesPerBlock(name: string, blockAlign: number, channels: number, bit
     }
   }
   return 0;
+}
+
+/** Bytes of an MPEG audio data chunk read at a time (avi.ts's walk reads spans whole). */
+const MPEG_SPAN = 1024 * 1024;
+
+/**
+ * MPEG audio in WAV (tags 0x50, 0x55): ffmpeg's WAV demuxer runs its parser over the data chunk, so
+ * what decodes is the frames in it, walked as in AVI (its first 64 MiB, the rest in proportion).
+ */
+function mpegInWav(
+  src: FileSource,
+  at: number,
+  present: number,
+  base: Omit<Claim, 'kind'>,
+  note: string | undefined,
+): Claim {
+  const spans: [number, number][] = [];
+  const walked = Math.min(present, FRAMED_MAX);
+  for (let p = 0; p < walked; p += MPEG_SPAN) spans.push([at + p, Math.min(MPEG_SPAN, walked - p)]);
+  const held = framedSeconds(src, spans, MPEG_FRAMER);
+  if (!(held > 0))
+    return {
+      ...base,
+      kind: 'unreadable',
+      error: joinNote(note, `no MPEG audio frame in the data chunk's ${present} bytes`),
+    };
+  if (walked >= present) return { ...base, kind: 'audio', seconds: held, error: note, fromBytes: true };
+  return {
+    ...base,
+    kind: 'audio',
+    seconds: (held * present) / walked,
+    error: joinNote(
+      note,
+      `estimated: the frames of the first ${walked} bytes of audio counted, the rest in proportion`,
+    ),
+    fromBytes: true,
+  };
 }
 
 function joinNote(a: string | undefined, b: string): string {
