@@ -2513,7 +2513,11 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
     const p = await probe(
       put(dir, 'forged.aifc', Buffer.concat([Buffer.from('FORM', 'latin1'), u32be(body.length), body])),
     );
-    expect(p).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/header claims/) });
+    // (since round 20 QDesign's packets, not read here, make COMM's count no length at all)
+    expect(p).toMatchObject({
+      kind: 'unreadable',
+      error: expect.stringMatching(/COMM's count of \d+ frames is a claim/),
+    });
   });
 
   itWith(['ffmpeg'], 'AIFF-C: MACE 3:1 and 6:1 are the samples their bytes hold, whatever COMM claims', async () => {
