@@ -6,7 +6,7 @@
  * samples), TTA's and Monkey's seek tables (frames whose bytes are all in the file).
  */
 import { aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
-import { alacConfig, alacPacketSamples, type AlacConfig } from './alac.js';
+import { alacConfig, alacPacketSamples } from './alac.js';
 import { bytesAt } from './bytes.js';
 import type { FileSource, ProbeResult } from './types.js';
 
@@ -151,13 +151,18 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
     const cfg = kuki && cafAacConfig(kuki);
     if (typeof cfg !== 'object')
       return { kind: 'unreadable', ...base, error: cfg ?? 'CAF AAC without a config (kuki)' };
-    frames = Math.min(frames, aacWalk(src, pakt, start, count, cfg) * desc.framesPerPacket);
+    const taken = cafPackets(src, pakt, start, count, 64, (b, p, e) => (e > p && aacFrameHolds(b, p, e, cfg) ? 1 : 0));
+    frames = Math.min(frames, taken * desc.framesPerPacket);
   }
   // ALAC: each packet walked as a decoder walks it (alac.ts): junk packets hold nothing (no checksum)
   if (desc.format === 'alac') {
     const cfg = alacConfig(kuki ?? Buffer.alloc(0), kuki ? alacCookieAt(kuki) : -1, kuki?.length ?? 0, desc.channels);
     if (typeof cfg === 'string') return { kind: 'unreadable', ...base, error: cfg };
-    frames = Math.min(frames, alacWalk(src, pakt, start, count, cfg));
+    // each packet walked (alac.ts)
+    frames = Math.min(
+      frames,
+      cafPackets(src, pakt, start, count, 4096, (b, p, e) => alacPacketSamples(b, p, e, cfg)),
+    );
   }
   // ffmpeg's writer gives every ALAC packet the full frame count; a short last packet says its own
   // count in its header (the "partial frame" bit and 32 bits after it): 5.12 s were 4.98
@@ -225,31 +230,6 @@ function cafAacConfig(k: Buffer): AacConfig | string | undefined {
   return aacConfig(k, at, at + n);
 }
 
-/** How many of a CAF's AAC packets a decoder takes (aac.ts), read in windows as alacWalk reads ALAC's. */
-function aacWalk(src: FileSource, pakt: Buffer, start: number, count: number, cfg: AacConfig): number {
-  const WINDOW = 1024 * 1024;
-  let win: Buffer = Buffer.alloc(0);
-  let winAt = start;
-  let off = start;
-  let taken = 0;
-  for (let i = 0, q = 24; i < count && q < pakt.length; i++) {
-    let v = 0;
-    while (q < pakt.length) {
-      const b = pakt[q++]!;
-      v = v * 128 + (b & 0x7f);
-      if (!(b & 0x80)) break;
-    }
-    if (off + v > winAt + win.length) {
-      winAt = off;
-      win = src.read(off, Math.max(v, WINDOW));
-    }
-    src.work.tick(1 + (v >> 6));
-    if (v > 0 && aacFrameHolds(win, off - winAt, off - winAt + v, cfg)) taken++;
-    off += v;
-  }
-  return taken;
-}
-
 /**
  * Where a CAF's ALAC cookie holds its ALACSpecificConfig, as a decoder reads it: after 'frma' and
  * 'alac' atoms (older writers; then at least 48 bytes), else at its start (-1: too short for either).
@@ -259,13 +239,23 @@ function alacCookieAt(k: Buffer): number {
   return 0;
 }
 
-/** The samples the first `count` packets of the table decode to, each walked (alac.ts), read a window at a time. */
-function alacWalk(src: FileSource, pakt: Buffer, start: number, count: number, cfg: AlacConfig): number {
+/**
+ * The first `count` packets of a CAF's table, each handed to `take` where it lies in the data (read a
+ * window at a time), and the sum of what it gives; `cost`: bytes of a packet a step of work.
+ */
+function cafPackets(
+  src: FileSource,
+  pakt: Buffer,
+  start: number,
+  count: number,
+  cost: number,
+  take: (b: Buffer, p: number, end: number) => number,
+): number {
   const WINDOW = 1024 * 1024;
   let win: Buffer = Buffer.alloc(0);
   let winAt = start;
   let off = start;
-  let samples = 0;
+  let sum = 0;
   for (let i = 0, q = 24; i < count && q < pakt.length; i++) {
     let v = 0;
     while (q < pakt.length) {
@@ -277,11 +267,11 @@ function alacWalk(src: FileSource, pakt: Buffer, start: number, count: number, c
       winAt = off;
       win = src.read(off, Math.max(v, WINDOW));
     }
-    src.work.tick(1 + (v >> 12));
-    samples += alacPacketSamples(win, off - winAt, off - winAt + v, cfg);
+    src.work.tick(1 + Math.floor(v / cost));
+    sum += take(win, off - winAt, off - winAt + v);
     off += v;
   }
-  return samples;
+  return sum;
 }
 
 /** An ALAC frame's own sample count, when its header carries one (a partial frame); 3 + 4 + 12 bits, then the flag. */
