@@ -531,7 +531,9 @@ export class VorbisPackets {
     if (p[0] === 3 && p.length > 7) return 0;
     if (p[0] === 5 && p.length > 7 && this.id && !this.setup) {
       const s = setupHeader(p.subarray(1), this.id);
+      // one the decoder refuses frees its identification too: no later setup is taken
       if (typeof s !== 'string') this.setup = s;
+      else this.id = undefined;
       return 0;
     }
     const s = this.setup;
