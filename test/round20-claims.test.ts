@@ -232,6 +232,51 @@ describe('header claims reach the guard checked (attack round 20)', () => {
     },
   );
 
+  itWith(
+    ['ffmpeg'],
+    'WavPack (round 21): a block of too many samples, DSD too, and PCM blocks without the data a decoder needs count nothing',
+    async () => {
+      const real = join(dir, 'tone.wv');
+      spawnSync('ffmpeg', [
+        '-v',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=f=440:r=8000:d=5,volume=0.5',
+        '-c:a',
+        'wavpack',
+        real,
+      ]);
+      const b = readFileSync(real);
+      const first = b.subarray(0, 32);
+      // blocks of the real header, each a bare bitstream sub-block of 0 words: 150,000 samples "each"
+      const bare = Array.from({ length: 200 }, (_, i) => {
+        const h = Buffer.concat([Buffer.from(first), Buffer.from([0x0a, 0])]);
+        h.writeUInt32LE(26, 4);
+        h.writeUInt32LE(i * 150_000, 16);
+        h.writeUInt32LE(150_000, 20);
+        return h;
+      });
+      // (zeros after them: 1 MB, so the guard's floor lets the 3,750 s claimed through, as round 21 did)
+    const forged = put(dir, 'bare-stream.wv', Buffer.concat([...bare, Buffer.alloc(N - 200 * 34)]));
+      expect(decoded(forged)).toBe(0);
+      expect((await probe(forged)).kind).toBe('unreadable');
+      // a DSD block (flag bit 31) claiming 640,000,000 samples, its DSD sub-block present
+      const dsd = Buffer.concat([Buffer.from(first), Buffer.from([0x0e, 1, 2, 0])]);
+      dsd.writeUInt32LE(28, 4);
+      dsd.writeUInt32LE(0, 16);
+      dsd.writeUInt32LE(640_000_000, 20);
+      dsd.writeUInt32LE((dsd.readUInt32LE(24) | 0x80000000) >>> 0, 24);
+      const big = put(dir, 'dsd-huge.wv', Buffer.concat([dsd, Buffer.alloc(N - 36)]));
+      expect(decoded(big)).toBe(0);
+      expect((await probe(big)).kind).toBe('unreadable');
+      // the real file still counts what ffmpeg decodes
+      expect(Math.abs((await probe(real)).seconds! - decoded(real))).toBeLessThan(0.01);
+    },
+  );
+
   itWith(['ffmpeg'], 'DSF: a forged sample count is sized from the bytes at a bit a sample a channel', async () => {
     const n = 8192 * 120;
     const rate = 2_822_400;

@@ -295,7 +295,7 @@ const WV_RATES = [
  * no samples (60 bare 32-byte headers of 150,000 samples each counted 1,125 s, ffmpeg decoding none:
  * attack round 9b).
  */
-/** The most samples a PCM WavPack block holds that a decoder reads (ffmpeg's WV_MAX_SAMPLES; wvunpack refuses more); DSD blocks are counted in bytes and left to the floor. */
+/** The most samples a WavPack block holds that a decoder reads (ffmpeg's WV_MAX_SAMPLES; wvunpack refuses more). */
 const WV_MAX_BLOCK_SAMPLES = 150_000;
 
 export function probeWavPack(src: FileSource, start: number): ProbeResult | undefined {
@@ -327,10 +327,18 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
   const header = (pos: number): Buffer => at(pos, 32);
   /**
    * The metadata sub-blocks from `from` fill the block to `to` exactly and one of them is a bitstream
-   * (ID_WV_BITSTREAM 0x0a) or DSD audio (0x0e), as a decoder needs: the rule Matroska's packet walk applies.
+   * (ID_WV_BITSTREAM 0x0a) or DSD audio (0x0e), as a decoder needs: the rule Matroska's packet walk
+   * applies. A PCM bitstream also needs what ffmpeg's decoder asks for before it reads one (wavpack.c):
+   * decorrelation terms (0x02), then weights (0x03) and samples (0x04), entropy variables (0x05) of 6
+   * bytes a channel, hybrid settings (0x06) in hybrid mode, float information (0x08) for floats.
+   * 34-byte blocks of a bare bitstream counted 150,000 samples each: 1 MB 78,750 s, none decoded
+   * (attack round 21).
    */
-  const holdsStream = (from: number, to: number): boolean => {
-    let stream = false;
+  const holdsStream = (from: number, to: number, flags: number): boolean => {
+    let dsdData = false;
+    let pcm = false;
+    const got = new Set<number>();
+    const stereoIn = flags & 0x40000000 ? 0 : flags & 4 ? 0 : 1;
     let p = from;
     for (let k = 0; p < to && k < 256; k++) {
       src.work.tick();
@@ -340,10 +348,24 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
       const large = (id & 0x80) !== 0;
       if (large && s.length < 4) return false;
       const words = large ? s.readUIntLE(1, 3) : s[1]!;
-      if ((id & 0x3f) === 0x0a || (id & 0x3f) === 0x0e) stream = true;
+      const kind = id & 0x3f;
+      const size = words * 2 - (id & 0x40 ? 1 : 0);
+      if (kind === 0x0a) pcm = true;
+      if (kind === 0x0e) dsdData = true;
+      // weights and samples count only after the terms; entropy variables only of their size
+      if (kind === 0x02 || ((kind === 0x03 || kind === 0x04) && got.has(0x02))) got.add(kind);
+      if (kind === 0x05 && size === 6 * (stereoIn + 1)) got.add(kind);
+      if (kind === 0x06 || kind === 0x08) got.add(kind);
       p += (large ? 4 : 2) + words * 2;
     }
-    return stream && p === to;
+    if (p !== to) return false;
+    if (pcm) {
+      for (const need of [0x02, 0x03, 0x04, 0x05]) if (!got.has(need)) return false;
+      if (flags & 8 && !got.has(0x06)) return false;
+      if (flags & 0x80 && !got.has(0x08)) return false;
+      return true;
+    }
+    return dsdData;
   };
   for (let pos = start; pos + 32 <= src.size;) {
     src.work.tick();
@@ -354,11 +376,12 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
     if (version < 0x402 || version > 0x410 || ck < 24) break;
     if (pos + 8 + ck > src.size) break; // cut off: this block is not all in the file
     let n = b.readUInt32LE(20);
-    // no decoder reads a block of more samples (ffmpeg's WV_MAX_SAMPLES; wvunpack refuses it too): a claim
-    if (!dsd && n > WV_MAX_BLOCK_SAMPLES) {
+    // no decoder reads a block of more samples (ffmpeg's WV_MAX_SAMPLES, DSD blocks too: one of 640 M
+    // counted 80,000 s, round 21; wvunpack refuses it too): a claim
+    if (n > WV_MAX_BLOCK_SAMPLES) {
       oversized++;
       n = 0;
-    } else if (n && !holdsStream(pos + 32, pos + 8 + ck)) {
+    } else if (n && !holdsStream(pos + 32, pos + 8 + ck, b.readUInt32LE(24))) {
       // a block whose sub-blocks do not fill it, or hold no bitstream, decodes to nothing (ffmpeg: "Packed samples not found")
       hollow++;
       n = 0;
@@ -377,7 +400,7 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
     ? `${oversized} block${oversized > 1 ? 's' : ''} claiming more than ${WV_MAX_BLOCK_SAMPLES} samples (no decoder reads one): not counted`
     : undefined;
   const empty = hollow
-    ? `${hollow} block${hollow > 1 ? 's' : ''} without a bitstream (no decoder plays one): not counted`
+    ? `${hollow} block${hollow > 1 ? 's' : ''} a decoder refuses (no bitstream, or without the decorrelation and entropy data it needs): not counted`
     : undefined;
   if (!samples && (big || empty))
     return { kind: 'unreadable', ...base, error: [big, empty].filter(Boolean).join('; ') };
