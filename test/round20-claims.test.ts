@@ -260,7 +260,7 @@ describe('header claims reach the guard checked (attack round 20)', () => {
         return h;
       });
       // (zeros after them: 1 MB, so the guard's floor lets the 3,750 s claimed through, as round 21 did)
-    const forged = put(dir, 'bare-stream.wv', Buffer.concat([...bare, Buffer.alloc(N - 200 * 34)]));
+      const forged = put(dir, 'bare-stream.wv', Buffer.concat([...bare, Buffer.alloc(N - 200 * 34)]));
       expect(decoded(forged)).toBe(0);
       expect((await probe(forged)).kind).toBe('unreadable');
       // a DSD block (flag bit 31) claiming 640,000,000 samples, its DSD sub-block present
@@ -276,6 +276,28 @@ describe('header claims reach the guard checked (attack round 20)', () => {
       expect(Math.abs((await probe(real)).seconds! - decoded(real))).toBeLessThan(0.01);
     },
   );
+
+  itWith(['ffmpeg'], 'CAF (round 21): variable packets of FLAC or MP3, all zeros, count nothing', async () => {
+    // (AMR's zero bytes are frames ffmpeg decodes: packets of 'samr' are now unreadable, an undercount)
+    for (const [format, fpp] of [
+      ['flac', 4608],
+      ['.mp3', 576],
+    ] as const) {
+      // 4,000 packets of 200 zero bytes; the table's valid frames all of them
+      const f = put(
+        dir,
+        `zeros-${format.replace('.', '')}.caf`,
+        Buffer.concat([
+          Buffer.from('caff\x00\x01\x00\x00', 'latin1'),
+          cafDesc(format, 8000, 0, fpp),
+          pakt(new Array<number>(4000).fill(200), 4000 * fpp),
+          cafChunk('data', Buffer.alloc(4 + 4000 * 200)),
+        ]),
+      );
+      expect(decoded(f)).toBe(0);
+      expect((await probe(f)).kind).toBe('unreadable');
+    }
+  });
 
   itWith(['ffmpeg'], 'DSF: a forged sample count is sized from the bytes at a bit a sample a channel', async () => {
     const n = 8192 * 120;
