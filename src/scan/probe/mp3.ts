@@ -6,9 +6,10 @@
  *  - with a Xing/VBRI frame count and the file whole (bytes present ≥ the byte count it states): that
  *    count, less the encoder delay and padding of a LAME tag, which decoders drop (gapless);
  *  - the file shorter than the byte count it states (cut off): the complete frames present, walked
- *    when they are few, else mapped through the Xing TOC (or the byte count, for CBR);
- *  - no Xing/VBRI: every frame walked when the file is small, else frames sampled at the head, middle
- *    and tail: CBR (one bit rate everywhere) is sized from the bytes, VBR from the mean frame length.
+ *    (over 256 MiB mapped through the Xing TOC, or the byte count, for CBR);
+ *  - no Xing/VBRI: every frame walked (up to 256 MiB, a chunk at a time), else frames sampled at the
+ *    head, middle and tail: CBR (one bit rate everywhere) is sized from the bytes, VBR from the mean
+ *    frame length.
  */
 import { WALK_MAX, fmtS, tailTagBytes } from './bytes.js';
 import type { FileSource, ProbeResult } from './types.js';
@@ -211,6 +212,18 @@ function walkFile(src: FileSource, from: number, to: number, ref: number): Walk 
   return all;
 }
 
+/**
+ * The frames from the first frame f at audioStart (less `skip` bytes: the length frame) to the end of
+ * the file: the head when it is the whole file, one read up to WALK_MAX, else a chunk at a time.
+ */
+function walkAfter(src: FileSource, audioStart: number, f: Frame, skip = f.size): Walk {
+  const present = src.size - audioStart;
+  src.work.tick(1 + (present >> 12));
+  if (src.head.length === src.size) return walk(src.head, audioStart + skip, f.header);
+  if (present > WALK_MAX) return walkFile(src, audioStart + skip, src.size, f.header);
+  return walk(src.read(audioStart, present), skip, f.header);
+}
+
 interface LengthHeader {
   kind: 'Xing' | 'Info' | 'VBRI';
   frames?: number;
@@ -268,8 +281,6 @@ const WALK_CHUNK = 1024 * 1024;
 const WINDOW = 32 * 1024;
 /** The tail read of a file without a length header: tags (ID3v1, APE, Lyrics3) and frames for the CBR check. */
 const TAIL = 16 * 1024;
-/** A cut-off file whose audio is at most this long is walked frame by frame (exact). */
-const WALK_CUT_MAX = 1024 * 1024;
 /** How far past the tags junk before the first frame is searched. */
 const SEARCH = 64 * 1024;
 
@@ -310,6 +321,12 @@ export function probeMpeg(src: FileSource, start: number): ProbeResult | undefin
       off = syncFrom(first, 0);
     }
   }
+  // a frame with a Xing/VBRI count right where the audio starts is the length frame, as ffmpeg's
+  // demuxer reads it there, even when no frame after it confirms it: alone, it had been handed to
+  // music-metadata, which took the count (one frame and 1 MB of zeros counted 1,138 s, ffmpeg
+  // decoding 0; attack round 21 H2); before frames that follow only after junk, its LAME delay had
+  // been missed (mutagen's apev2-lyricsv2.mp3: a frame over, 1.959 s, ffmpeg decoding 1.934 s)
+  if (off !== 0 && frameHasCount(first, 0)) off = 0;
   if (off < 0) return undefined;
   const f = frameAt(first, off)!;
   const audioStart = start + off;
@@ -321,7 +338,6 @@ export function probeMpeg(src: FileSource, start: number): ProbeResult | undefin
     const gapless = lh.delay !== undefined ? lh.delay + (lh.padding ?? 0) : 0;
     const totalSamples = Math.max(0, lh.frames * f.samples - gapless);
     const present = src.size - audioStart;
-    const after = audioStart + f.size;
     if (!lh.bytes || present >= lh.bytes) {
       const seconds = totalSamples / perSec;
       // the frame count is a claim: a whole file up to WALK_MAX is walked, and a count more than twice
@@ -332,12 +348,7 @@ export function probeMpeg(src: FileSource, start: number): ProbeResult | undefin
       // count alone, 10,000 s from 9 MB of zeros behind a Xing frame, ffmpeg decoding 0.08 s, round 19)
       if (present > MP3_WALK_MAX)
         return { kind: 'audio', seconds, ...base, error: `${lh.kind} header's count: the file is too large to walk` };
-      src.work.tick(1 + (present >> 12));
-      const w = whole
-        ? walk(src.head, after, f.header)
-        : present > WALK_MAX
-          ? walkFile(src, after, src.size, f.header)
-          : walk(src.read(audioStart, present), f.size, f.header);
+      const w = walkAfter(src, audioStart, f);
       const walked = (w.frames * f.samples) / perSec;
       if (seconds <= 2 * walked + 1) return { kind: 'audio', seconds, ...base };
       if (!w.frames)
@@ -353,13 +364,13 @@ export function probeMpeg(src: FileSource, start: number): ProbeResult | undefin
         error: `${lh.kind} header says ${fmtS(seconds)}, more than twice the ${w.frames} frames present hold (a forged count?): counted those frames`,
       };
     }
-    // cut off: the frames present, after the length frame itself
+    // cut off: the frames present, after the length frame itself, walked as a whole file's are (over
+    // 1 MiB the count had been scaled by the bytes, no frame seen: a Xing byte count one past 1.1 MB
+    // of zeros behind three frames counted 1,152 s, ffmpeg decoding 0.2 s; attack round 21 H3)
     let frames: number;
     let how: string;
-    if (whole || present <= WALK_CUT_MAX) {
-      frames = whole
-        ? walk(src.head, after, f.header).frames
-        : walk(src.read(audioStart, present), f.size, f.header).frames;
+    if (present <= MP3_WALK_MAX) {
+      frames = walkAfter(src, audioStart, f).frames;
       how = 'counted the complete frames present';
     } else if (lh.toc && lh.kind === 'Xing') {
       // one table step (1/256 of the bytes) back: the table's byte positions are rounded down, so
@@ -384,19 +395,18 @@ export function probeMpeg(src: FileSource, start: number): ProbeResult | undefin
     if (!w.frames) return { kind: 'unreadable', ...base, error: 'no complete audio frame' };
     return { kind: 'audio', seconds: (w.frames * f.samples) / perSec, ...base };
   }
+  if (src.size - audioStart <= MP3_WALK_MAX) {
+    // every frame walked (exact), CBR too: a file whose head and tail were one bit rate had been sized
+    // from its bytes, so CBR frames at the head and tail of 1 MB of zeros counted 1,000 s (8 MB:
+    // 8,000 s), ffmpeg decoding 61 s (attack round 21 H1)
+    const w = walkAfter(src, audioStart, f, skipFirst);
+    if (!w.frames) return { kind: 'unreadable', ...base, error: 'no complete audio frame' };
+    const seconds = (w.frames * f.samples) / perSec;
+    if (w.cbr) return { kind: 'audio', seconds, ...base };
+    return { kind: 'audio', seconds, ...base, error: 'VBR without a length header: every frame counted' };
+  }
   const tailPos = Math.max(audioStart, src.size - TAIL);
   const tail = window(src, tailPos, src.size - tailPos);
-  if (src.size - audioStart <= WALK_MAX && !sampledCbr(first, off + skipFirst, f, tail)) {
-    // VBR without a length header, up to a few MiB: every frame walked (exact)
-    const w = walk(src.read(audioStart, src.size - audioStart), skipFirst, f.header);
-    if (!w.frames) return { kind: 'unreadable', ...base, error: 'no complete audio frame' };
-    return {
-      kind: 'audio',
-      seconds: (w.frames * f.samples) / perSec,
-      ...base,
-      error: 'VBR without a length header: every frame counted',
-    };
-  }
   const audioEnd = src.size - tailTagBytes(tail);
   const midPos = audioStart + Math.floor((audioEnd - audioStart) / 2) - WINDOW / 2;
   const samples: Walk[] = [walk(first, off + skipFirst, f.header)];
@@ -435,16 +445,6 @@ export function probeMpeg(src: FileSource, start: number): ProbeResult | undefin
     ...base,
     error: 'VBR without a length header: estimated from the frames at the head, middle and tail',
   };
-}
-
-/** Whether the head window and a window at the tail all hold frames of one bit rate. */
-function sampledCbr(first: Buffer, from: number, f: Frame, tail: Buffer): boolean {
-  const a = walk(first, from, f.header);
-  if (!a.cbr || !a.frames) return false;
-  const t = syncFrom(tail, 0, f.header);
-  if (t < 0) return true;
-  const b = walk(tail, t, f.header);
-  return b.cbr && (b.frames === 0 || b.bitrate === a.bitrate);
 }
 
 /** The time fraction at byte fraction x (0..1) through a Xing table of contents (byte position per 1% of time, in 1/256). */
