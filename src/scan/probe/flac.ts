@@ -217,62 +217,67 @@ export function probeFlac(src: FileSource, start: number): ProbeResult {
   if (src.size - audioStart <= WHOLE_MAX) return walk(src, audioStart, info, total, base);
 
   // a larger file: its tail, an estimate (marked)
-  let len = Math.min(src.size - audioStart, Math.max(64 * 1024, 3 * (maxFrame || 0)));
-  for (;;) {
-    const tailPos = src.size - len;
-    const raw =
-      tailPos + len <= src.head.length && src.head.length === src.size
-        ? src.head.subarray(tailPos)
-        : src.read(tailPos, len);
-    const tail = raw.subarray(0, raw.length - tailTagBytes(raw));
-    // Frame headers from the end back: the last one counts whole if its CRC-16 checks (the file ends
-    // with it) and the header before it leads to it (its sample number follows that frame's), or it
-    // is the first frame; otherwise the first header whose sample number leads to a later one proves
-    // that later one real, and the complete frames end where it starts. A last frame with checksums
-    // right costs a forger nothing; one that follows no frame is not a length (it counted up to
-    // 0.08 s per byte of the file).
-    // a decoder plays a frame at its own header's rate; STREAMINFO's is a claim (forged from 44,100
-    // to 4,000 Hz it made 4 s count 44 s), and so is the last frame's (a forger rewrites two frames):
-    // the higher of the two, never a longer length than either gives
-    const rateOf = (f: FrameHead): number => Math.max(sampleRate, f.rate ?? 0);
-    const cands: FrameHead[] = [];
-    let crcChecks = 0; // the CRC-16 of the last few headers only: a forged tail must not cost O(n²)
-    let last: FrameHead | undefined;
-    for (let i = tail.length - 6; i >= 0; i--) {
-      if (tail[i] !== 0xff) continue;
-      const f = frameHead(tail, i, maxBlock, tail.length, info);
-      if (!f) continue;
-      if (last) {
-        if (f.sample + f.blockSize === last.sample)
-          return result(last.sample + last.blockSize, total, rateOf(last), base, false);
-      } else if (
-        crcChecks++ < 8 &&
-        tail.length - i <= 2 * (maxFrame || 65536) &&
-        crc16(tail, i, tail.length - 2) === tail.readUInt16BE(tail.length - 2)
-      ) {
-        if (f.sample === 0) return result(f.blockSize, total, rateOf(f), base, false);
-        last = f;
-        cands.length = 0; // headers found after it were inside its data
-        continue;
-      }
-      for (const c of cands)
-        if (f.sample + f.blockSize === c.sample) {
-          if (!last) return result(c.sample, total, rateOf(c), base, true);
-          // c proven; when it is the frame the unproven last one follows, it is whole (a header follows it)
-          return forged(last, c === cands[0] ? c.sample + c.blockSize : c.sample, rateOf(c), base);
+  const r = ((): ProbeResult => {
+    let len = Math.min(src.size - audioStart, Math.max(64 * 1024, 3 * (maxFrame || 0)));
+    for (;;) {
+      const tailPos = src.size - len;
+      const raw =
+        tailPos + len <= src.head.length && src.head.length === src.size
+          ? src.head.subarray(tailPos)
+          : src.read(tailPos, len);
+      const tail = raw.subarray(0, raw.length - tailTagBytes(raw));
+      // Frame headers from the end back: the last one counts whole if its CRC-16 checks (the file ends
+      // with it) and the header before it leads to it (its sample number follows that frame's), or it
+      // is the first frame; otherwise the first header whose sample number leads to a later one proves
+      // that later one real, and the complete frames end where it starts. A last frame with checksums
+      // right costs a forger nothing; one that follows no frame is not a length (it counted up to
+      // 0.08 s per byte of the file).
+      // a decoder plays a frame at its own header's rate; STREAMINFO's is a claim (forged from 44,100
+      // to 4,000 Hz it made 4 s count 44 s), and so is the last frame's (a forger rewrites two frames):
+      // the higher of the two, never a longer length than either gives
+      const rateOf = (f: FrameHead): number => Math.max(sampleRate, f.rate ?? 0);
+      const cands: FrameHead[] = [];
+      let crcChecks = 0; // the CRC-16 of the last few headers only: a forged tail must not cost O(n²)
+      let last: FrameHead | undefined;
+      for (let i = tail.length - 6; i >= 0; i--) {
+        if (tail[i] !== 0xff) continue;
+        const f = frameHead(tail, i, maxBlock, tail.length, info);
+        if (!f) continue;
+        if (last) {
+          if (f.sample + f.blockSize === last.sample)
+            return result(last.sample + last.blockSize, total, rateOf(last), base, false);
+        } else if (
+          crcChecks++ < 8 &&
+          tail.length - i <= 2 * (maxFrame || 65536) &&
+          crc16(tail, i, tail.length - 2) === tail.readUInt16BE(tail.length - 2)
+        ) {
+          if (f.sample === 0) return result(f.blockSize, total, rateOf(f), base, false);
+          last = f;
+          cands.length = 0; // headers found after it were inside its data
+          continue;
         }
-      if (cands.length < 64) cands.push(f);
+        for (const c of cands)
+          if (f.sample + f.blockSize === c.sample) {
+            if (!last) return result(c.sample, total, rateOf(c), base, true);
+            // c proven; when it is the frame the unproven last one follows, it is whole (a header follows it)
+            return forged(last, c === cands[0] ? c.sample + c.blockSize : c.sample, rateOf(c), base);
+          }
+        if (cands.length < 64) cands.push(f);
+      }
+      const lastCand = cands.length ? cands[cands.length - 1] : undefined;
+      if (lastCand && tailPos === audioStart && !last)
+        return result(lastCand.sample, total, rateOf(lastCand), base, true);
+      if (tailPos === audioStart || len >= TAIL_MAX) {
+        if (last) return forged(last, 0, rateOf(last), base);
+        break;
+      }
+      len = Math.min(src.size - audioStart, len * 4);
     }
-    const lastCand = cands.length ? cands[cands.length - 1] : undefined;
-    if (lastCand && tailPos === audioStart && !last)
-      return result(lastCand.sample, total, rateOf(lastCand), base, true);
-    if (tailPos === audioStart || len >= TAIL_MAX) {
-      if (last) return forged(last, 0, rateOf(last), base);
-      break;
-    }
-    len = Math.min(src.size - audioStart, len * 4);
-  }
-  return { kind: 'unreadable', ...base, error: 'no complete FLAC frame found' };
+    return { kind: 'unreadable', ...base, error: 'no complete FLAC frame found' };
+  })();
+  if (r.kind === 'audio')
+    r.error = `${r.error ?? 'counted from the last frame'}; over 1 GiB, judged by its tail: an estimate`;
+  return r;
 }
 
 /**
