@@ -345,6 +345,8 @@ function walk(
   let rate = base.sampleRate;
   let skipped = 0; // bytes of junk, or of frames whose end was not found
   let cut = false;
+  let prev: FrameHead | undefined;
+  let jump: number | undefined; // the first counted frame whose number follows no frame before it
   const first = at(audioStart);
   let cur = first ? { at: audioStart, f: first } : next(audioStart + 1);
   if (!first) skipped += (cur?.at ?? dataEnd) - audioStart;
@@ -362,6 +364,9 @@ function walk(
       whole = crc16(w, cur.at - wPos, end - wPos) === 0;
     }
     if (whole) {
+      if (prev && (prev.variable !== f.variable || f.num !== prev.num + (f.variable ? prev.blockSize : 1)))
+        jump ??= f.sample;
+      prev = f;
       samples += f.blockSize;
       rate = Math.max(rate, f.rate ?? 0);
     } else if (after) skipped += end - cur.at;
@@ -370,6 +375,8 @@ function walk(
   }
   if (total && samples > total) samples = total;
   const r = result(samples, total, rate, base, cut);
+  if (r.kind === 'audio' && jump !== undefined)
+    r.error = `${r.error ?? `counted the ${samples} samples in the frames`}; a frame's sample number (${jump}) follows no frame before it (a forged frame?): its own block counted`;
   if (r.kind === 'audio' && skipped)
     r.error = `${r.error ?? `counted the ${samples} samples in the frames`}; ${skipped} bytes held no frame a decoder takes`;
   return r;
