@@ -189,8 +189,9 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
     const honest = await probe(real);
     expectNear(honest, decoded(real), 0);
     const p = await probe(forged);
-    expect(p.error).toMatch(/follows no frame before it/);
-    // the forged frame decodes to 4096 samples of its own (ffmpeg plays it): never more than that
+    // (since round 21 the frames are walked and their subframe headers read as ffmpeg reads them:
+    // this one's junk subframe is refused, the honest length counted without a note)
+    // the forged frame decodes to 4096 samples of its own at most: never more than that
     expectNear(p, decoded(forged), 4096 / 8000 + 0.4);
     expect(p.seconds).toBeCloseTo(honest.seconds!, 3);
   });

@@ -28,13 +28,95 @@ interface FrameHead {
   blockSize: number;
   /** the sample rate the frame states (undefined: "as in STREAMINFO"): what a decoder plays it at */
   rate?: number;
+  /** the coded frame or sample number, and whether it is a sample number (variable block size) */
+  num: number;
+  variable: boolean;
+}
+
+/** What STREAMINFO tells a decoder about the frames (ffmpeg 5.1 refuses a frame at odds with it). */
+export interface FlacInfo {
+  /** bits a sample (1-32); a frame header of another depth is refused ("switching bps mid-stream") */
+  bps: number;
+  /** the largest block; a larger frame is refused */
+  maxBlock: number;
+}
+
+/** Frame header sample-size codes (ffmpeg 5.1's sample_size_table: 3 and 7 refused). */
+const BPS_CODES = [0, 8, 12, -1, 16, 20, 24, -1];
+
+/**
+ * Whether ffmpeg 5.1's decode_subframe would take every channel's subframe header of a frame whose
+ * header ends at q (flacdec.c): the padding bit, the type (constant, verbatim, fixed order 0-4, LPC;
+ * 2-7 and 13-31 reserved: "invalid coding type"), wasted bits (the next bps bits all zero refused),
+ * an LPC's precision (16 refused) and shift (negative refused), and the residual's method (0 or 1),
+ * partition order (the block must divide) and predictor order (within the first partition). A
+ * fixed or LPC subframe's residual is not walked, so the channels after it are not read; nor is a
+ * subframe that runs past the bytes in hand (false only for what a decoder refuses).
+ */
+function subframesHold(b: Buffer, q: number, end: number, blockSize: number, chCode: number, bps: number): boolean {
+  // the frame's bytes known to end at end (a packet in hand), or only the bytes in hand (take what runs past them)
+  const known = end <= b.length;
+  const limit = Math.min(end, b.length) * 8;
+  let pos = q * 8;
+  const bits = (n: number): number => {
+    let v = 0;
+    for (let k = 0; k < n; k++, pos++) v = v * 2 + (pos < limit ? (b[pos >> 3]! >> (7 - (pos & 7))) & 1 : 0);
+    return v;
+  };
+  const channels = chCode < 8 ? chCode + 1 : 2;
+  for (let ch = 0; ch < channels; ch++) {
+    // side channels carry a bit more (ch 0 of right/side, ch 1 of left/side and mid/side)
+    let sbps = bps + ((ch === 0 ? chCode === 9 : chCode === 8 || chCode === 10) ? 1 : 0);
+    if (pos + 8 > limit) return !known;
+    if (bits(1)) return false; // padding
+    const type = bits(6);
+    if (type !== 0 && type !== 1 && (type < 8 || type > 12) && type < 32) return false; // "invalid coding type"
+    if (!bps) return true; // no depth known: the rest cannot be placed
+    if (bits(1)) {
+      // wasted bits, a unary count: ffmpeg refuses when the next bps bits are all zero
+      let zeros = 0;
+      while (zeros < sbps && !bits(1)) zeros++;
+      if (pos > limit) return !known;
+      if (zeros >= sbps) return false;
+      sbps -= zeros + 1;
+    }
+    if (sbps > 32) return false;
+    if (type === 0 || type === 1) {
+      pos += type === 0 ? sbps : sbps * blockSize;
+      continue;
+    }
+    const order = type >= 32 ? (type & 31) + 1 : type - 8;
+    pos += order * sbps; // warm-up samples
+    if (type >= 32) {
+      const prec = bits(4) + 1;
+      if (bits(5) & 0x10 || prec === 16) return pos > limit && !known; // negative shift, precision 16
+      pos += order * prec;
+    }
+    const method = bits(2);
+    const ro = bits(4);
+    if (pos > limit) return !known;
+    const samples = blockSize >> ro;
+    // the residual is not walked: the channels after it are not read
+    return method <= 1 && samples << ro === blockSize && order <= samples;
+  }
+  return pos <= limit || !known;
 }
 
 /** Frame header sample-rate codes 1-11 (FLAC format, FRAME_HEADER). */
 const RATE_CODES = [0, 88200, 176400, 192000, 8000, 16000, 22050, 24000, 32000, 44100, 48000, 96000];
 
-/** A FLAC frame header at p whose CRC-8 checks, or undefined. */
-export function frameHead(b: Buffer, p: number, fixedBlock: number): FrameHead | undefined {
+/**
+ * A FLAC frame at p that a decoder takes, or undefined: its header's CRC-8 checks, and its subframe
+ * headers are ones ffmpeg decodes (subframesHold; end: where the frame's bytes end, when known).
+ * A header alone over a reserved subframe type counted 72,908 s of 1 MB of Ogg FLAC, 0 decoded (round 21).
+ */
+export function frameHead(
+  b: Buffer,
+  p: number,
+  fixedBlock: number,
+  end = b.length,
+  info?: FlacInfo,
+): FrameHead | undefined {
   if (p + 6 > b.length || b[p] !== 0xff || (b[p + 1]! & 0xfe) !== 0xf8) return undefined;
   const variable = b[p + 1]! & 1;
   const bsCode = b[p + 2]! >> 4;
@@ -89,7 +171,15 @@ export function frameHead(b: Buffer, p: number, fixedBlock: number): FrameHead |
     q += 2;
   }
   if (q >= b.length || crc8(b, p, q) !== b[q]) return undefined;
-  return { sample: variable ? n : n * fixedBlock, blockSize, rate: rate || undefined };
+  const bpsCode = (b[p + 3]! >> 1) & 7;
+  const frameBps = BPS_CODES[bpsCode]!;
+  if (frameBps < 0) return undefined;
+  if (info && ((frameBps && info.bps && frameBps !== info.bps) || blockSize > Math.max(16, info.maxBlock || 65535)))
+    return undefined;
+  const bps = frameBps || info?.bps || 0;
+  // without a depth (header and STREAMINFO silent) the first subframe's type is still read
+  if (!subframesHold(b, q + 1, end, blockSize, ch, bps)) return undefined;
+  return { sample: variable ? n : n * fixedBlock, blockSize, rate: rate || undefined, num: n, variable: !!variable };
 }
 
 /** Largest tail read: two of the largest frames a FLAC stream may have are far smaller. */
@@ -122,62 +212,174 @@ export function probeFlac(src: FileSource, start: number): ProbeResult {
   if (audioStart >= src.size)
     return { kind: 'unreadable', ...base, error: 'no audio frames (cut off after the metadata)' };
 
-  let len = Math.min(src.size - audioStart, Math.max(64 * 1024, 3 * (maxFrame || 0)));
-  for (;;) {
-    const tailPos = src.size - len;
-    const raw =
-      tailPos + len <= src.head.length && src.head.length === src.size
-        ? src.head.subarray(tailPos)
-        : src.read(tailPos, len);
-    const tail = raw.subarray(0, raw.length - tailTagBytes(raw));
-    // Frame headers from the end back: the last one counts whole if its CRC-16 checks (the file ends
-    // with it) and the header before it leads to it (its sample number follows that frame's), or it
-    // is the first frame; otherwise the first header whose sample number leads to a later one proves
-    // that later one real, and the complete frames end where it starts. A last frame with checksums
-    // right costs a forger nothing; one that follows no frame is not a length (it counted up to
-    // 0.08 s per byte of the file).
-    // a decoder plays a frame at its own header's rate; STREAMINFO's is a claim (forged from 44,100
-    // to 4,000 Hz it made 4 s count 44 s), and so is the last frame's (a forger rewrites two frames):
-    // the higher of the two, never a longer length than either gives
-    const rateOf = (f: FrameHead): number => Math.max(sampleRate, f.rate ?? 0);
-    const cands: FrameHead[] = [];
-    let crcChecks = 0; // the CRC-16 of the last few headers only: a forged tail must not cost O(n²)
-    let last: FrameHead | undefined;
-    for (let i = tail.length - 6; i >= 0; i--) {
-      if (tail[i] !== 0xff) continue;
-      const f = frameHead(tail, i, maxBlock);
-      if (!f) continue;
-      if (last) {
-        if (f.sample + f.blockSize === last.sample)
-          return result(last.sample + last.blockSize, total, rateOf(last), base, false);
-      } else if (
-        crcChecks++ < 8 &&
-        tail.length - i <= 2 * (maxFrame || 65536) &&
-        crc16(tail, i, tail.length - 2) === tail.readUInt16BE(tail.length - 2)
-      ) {
-        if (f.sample === 0) return result(f.blockSize, total, rateOf(f), base, false);
-        last = f;
-        cands.length = 0; // headers found after it were inside its data
+  const bps = (((si[12]! & 1) << 4) | (si[13]! >> 4)) + 1;
+  const info: FlacInfo = { bps, maxBlock };
+  if (src.size - audioStart <= WHOLE_MAX) return walk(src, audioStart, info, total, base);
+
+  // a larger file: its tail, an estimate (marked)
+  const r = ((): ProbeResult => {
+    let len = Math.min(src.size - audioStart, Math.max(64 * 1024, 3 * (maxFrame || 0)));
+    for (;;) {
+      const tailPos = src.size - len;
+      const raw =
+        tailPos + len <= src.head.length && src.head.length === src.size
+          ? src.head.subarray(tailPos)
+          : src.read(tailPos, len);
+      const tail = raw.subarray(0, raw.length - tailTagBytes(raw));
+      // Frame headers from the end back: the last one counts whole if its CRC-16 checks (the file ends
+      // with it) and the header before it leads to it (its sample number follows that frame's), or it
+      // is the first frame; otherwise the first header whose sample number leads to a later one proves
+      // that later one real, and the complete frames end where it starts. A last frame with checksums
+      // right costs a forger nothing; one that follows no frame is not a length (it counted up to
+      // 0.08 s per byte of the file).
+      // a decoder plays a frame at its own header's rate; STREAMINFO's is a claim (forged from 44,100
+      // to 4,000 Hz it made 4 s count 44 s), and so is the last frame's (a forger rewrites two frames):
+      // the higher of the two, never a longer length than either gives
+      const rateOf = (f: FrameHead): number => Math.max(sampleRate, f.rate ?? 0);
+      const cands: FrameHead[] = [];
+      let crcChecks = 0; // the CRC-16 of the last few headers only: a forged tail must not cost O(n²)
+      let last: FrameHead | undefined;
+      for (let i = tail.length - 6; i >= 0; i--) {
+        if (tail[i] !== 0xff) continue;
+        const f = frameHead(tail, i, maxBlock, tail.length, info);
+        if (!f) continue;
+        if (last) {
+          if (f.sample + f.blockSize === last.sample)
+            return result(last.sample + last.blockSize, total, rateOf(last), base, false);
+        } else if (
+          crcChecks++ < 8 &&
+          tail.length - i <= 2 * (maxFrame || 65536) &&
+          crc16(tail, i, tail.length - 2) === tail.readUInt16BE(tail.length - 2)
+        ) {
+          if (f.sample === 0) return result(f.blockSize, total, rateOf(f), base, false);
+          last = f;
+          cands.length = 0; // headers found after it were inside its data
+          continue;
+        }
+        for (const c of cands)
+          if (f.sample + f.blockSize === c.sample) {
+            if (!last) return result(c.sample, total, rateOf(c), base, true);
+            // c proven; when it is the frame the unproven last one follows, it is whole (a header follows it)
+            return forged(last, c === cands[0] ? c.sample + c.blockSize : c.sample, rateOf(c), base);
+          }
+        if (cands.length < 64) cands.push(f);
+      }
+      const lastCand = cands.length ? cands[cands.length - 1] : undefined;
+      if (lastCand && tailPos === audioStart && !last)
+        return result(lastCand.sample, total, rateOf(lastCand), base, true);
+      if (tailPos === audioStart || len >= TAIL_MAX) {
+        if (last) return forged(last, 0, rateOf(last), base);
+        break;
+      }
+      len = Math.min(src.size - audioStart, len * 4);
+    }
+    return { kind: 'unreadable', ...base, error: 'no complete FLAC frame found' };
+  })();
+  if (r.kind === 'audio')
+    r.error = `${r.error ?? 'counted from the last frame'}; over 1 GiB, judged by its tail: an estimate`;
+  return r;
+}
+
+/**
+ * Files up to this size are walked frame by frame (the tail alone let two forged frames at the end,
+ * numbered far out, count 79,873 s of 1 MB: round 21); a larger one is judged by its tail (marked).
+ */
+const WHOLE_MAX = 1024 * 1024 * 1024;
+/** Bytes read at a time by the walk. */
+const WINDOW = 4 * 1024 * 1024;
+/** The largest frame a FLAC stream may have (65,535 samples, 8 channels of 32 bits, verbatim) and its header. */
+const FRAME_MAX = Math.ceil((65535 * 8 * 33) / 8) + 32;
+
+/**
+ * The frames a decoder takes, walked from the first: a frame counts its block size when ffmpeg 5.1
+ * takes its header and subframes (frameHead) and its end is found: the next such header follows it
+ * (its frame or sample number the next), or its CRC-16 holds up to the next header or the end of the
+ * audio (what ffmpeg's parser checks where the numbers do not follow). Junk between frames is skipped
+ * to the next header, as the parser resyncs. STREAMINFO's total is a cap. The frames' sample numbers
+ * are not a length: a forger writes them (two frames numbered 156,000 on counted 79,873 s, round 21).
+ */
+function walk(
+  src: FileSource,
+  audioStart: number,
+  info: FlacInfo,
+  total: number,
+  base: { codec: string; sampleRate: number; channels: number },
+): ProbeResult {
+  // the audio ends before the tags a tagger appends
+  const tailLen = Math.min(src.size - audioStart, 64 * 1024);
+  const dataEnd = src.size - tailTagBytes(src.read(src.size - tailLen, tailLen));
+  let w: Buffer = Buffer.alloc(0);
+  let wPos = audioStart;
+  /** the window holds [p, p + n) (or up to the end of the audio) */
+  const load = (p: number, n: number): void => {
+    if (p >= wPos && Math.min(p + n, dataEnd) <= wPos + w.length) return;
+    wPos = p;
+    const len = Math.min(Math.max(n, WINDOW), dataEnd - p);
+    w = p + len <= src.head.length ? src.head.subarray(p, p + len) : src.read(p, len);
+    src.work.tick();
+  };
+  const at = (p: number): FrameHead | undefined => {
+    load(p, 64 * 1024);
+    return frameHead(w, p - wPos, info.maxBlock, dataEnd - wPos, info);
+  };
+  /** the next frame header a decoder takes at or after p, or undefined */
+  const next = (p: number): { at: number; f: FrameHead } | undefined => {
+    while (p < dataEnd) {
+      load(p, 64 * 1024);
+      const i = w.indexOf(0xff, p - wPos);
+      if (i < 0) {
+        p = wPos + w.length;
         continue;
       }
-      for (const c of cands)
-        if (f.sample + f.blockSize === c.sample) {
-          if (!last) return result(c.sample, total, rateOf(c), base, true);
-          // c proven; when it is the frame the unproven last one follows, it is whole (a header follows it)
-          return forged(last, c === cands[0] ? c.sample + c.blockSize : c.sample, rateOf(c), base);
-        }
-      if (cands.length < 64) cands.push(f);
+      p = wPos + i;
+      src.work.tick();
+      if ((w[i + 1]! & 0xfe) === 0xf8 || i + 1 >= w.length) {
+        const f = at(p);
+        if (f) return { at: p, f };
+      }
+      p++;
     }
-    const lastCand = cands.length ? cands[cands.length - 1] : undefined;
-    if (lastCand && tailPos === audioStart && !last)
-      return result(lastCand.sample, total, rateOf(lastCand), base, true);
-    if (tailPos === audioStart || len >= TAIL_MAX) {
-      if (last) return forged(last, 0, rateOf(last), base);
-      break;
+    return undefined;
+  };
+  let samples = 0;
+  let rate = base.sampleRate;
+  let skipped = 0; // bytes of junk, or of frames whose end was not found
+  let cut = false;
+  let prev: FrameHead | undefined;
+  let jump: number | undefined; // the first counted frame whose number follows no frame before it
+  const first = at(audioStart);
+  let cur = first ? { at: audioStart, f: first } : next(audioStart + 1);
+  if (!first) skipped += (cur?.at ?? dataEnd) - audioStart;
+  while (cur) {
+    const { f } = cur;
+    const after = next(cur.at + 2);
+    const end = after?.at ?? dataEnd;
+    let whole =
+      !!after &&
+      after.f.variable === f.variable &&
+      (f.variable ? after.f.num === f.num + f.blockSize : after.f.num === f.num + 1);
+    if (!whole && end - cur.at <= FRAME_MAX) {
+      load(cur.at, end - cur.at);
+      src.work.tick((end - cur.at) >> 16);
+      whole = crc16(w, cur.at - wPos, end - wPos) === 0;
     }
-    len = Math.min(src.size - audioStart, len * 4);
+    if (whole) {
+      if (prev && (prev.variable !== f.variable || f.num !== prev.num + (f.variable ? prev.blockSize : 1)))
+        jump ??= f.sample;
+      prev = f;
+      samples += f.blockSize;
+      rate = Math.max(rate, f.rate ?? 0);
+    } else if (after) skipped += end - cur.at;
+    else cut = true;
+    cur = after;
   }
-  return { kind: 'unreadable', ...base, error: 'no complete FLAC frame found' };
+  if (total && samples > total) samples = total;
+  const r = result(samples, total, rate, base, cut);
+  if (r.kind === 'audio' && jump !== undefined)
+    r.error = `${r.error ?? `counted the ${samples} samples in the frames`}; a frame's sample number (${jump}) follows no frame before it (a forged frame?): its own block counted`;
+  if (r.kind === 'audio' && skipped)
+    r.error = `${r.error ?? `counted the ${samples} samples in the frames`}; ${skipped} bytes held no frame a decoder takes`;
+  return r;
 }
 
 /** The last frame's sample number follows no frame before it: not a length; the frames up to it count (upTo samples, 0: none proven). */
