@@ -8,32 +8,15 @@ import { describe, expect, it } from 'vitest';
 import { closeSync, openSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { probeFile } from '../src/scan/probe/index.js';
 import type { ProbeResult } from '../src/scan/probe/types.js';
 import { floorFor, guard } from '../src/scan/probe/guard.js';
 import { oggCrc } from '../src/scan/probe/ogg.js';
 import { MlpUnits } from '../src/scan/probe/mlp.js';
 import { put, tempDir } from './helpers.js';
 import { ffmpegEncoder, itWith } from './needs.js';
+import { ffmpeg, decoded, probe } from './decoded.js';
 
 const dir = tempDir('leaktally-forged-');
-
-function ffmpeg(...args: string[]): void {
-  const r = spawnSync('ffmpeg', ['-v', 'error', '-y', ...args]);
-  if (r.status !== 0) throw new Error(`ffmpeg ${args.join(' ')}: ${String(r.stderr)}`);
-}
-
-/** ffmpeg's decoded length (the judge): samples of its first audio stream at 8 kHz mono. */
-function decoded(path: string): number {
-  const r = spawnSync(
-    'ffmpeg',
-    ['-v', 'quiet', '-i', path, '-map', '0:a:0', '-f', 's16le', '-ac', '1', '-ar', '8000', '-'],
-    {
-      maxBuffer: 1 << 28,
-    },
-  );
-  return r.stdout.length / 2 / 8000;
-}
 
 /** The raw AAC frames of an ADTS file (headers of 7 bytes: no CRC, as ffmpeg writes them). */
 function adtsFrames(path: string): Buffer[] {
@@ -73,10 +56,6 @@ function made(name: string, ...codec: string[]): string {
   const path = join(dir, name);
   ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=5,volume=0.5', ...codec, path);
   return path;
-}
-
-async function probe(path: string): Promise<ProbeResult> {
-  return (await probeFile(path, path.slice(path.lastIndexOf('/') + 1))).probe;
 }
 
 /**

@@ -7,28 +7,11 @@ import { describe, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { probeFile } from '../src/scan/probe/index.js';
-import type { ProbeResult } from '../src/scan/probe/types.js';
 import { put, tempDir } from './helpers.js';
 import { itWith } from './needs.js';
+import { decoded, probe } from './decoded.js';
 
 const dir = tempDir('leaktally-round20-');
-
-/** ffmpeg's decoded length: samples of its first audio stream at 8 kHz mono. */
-function decoded(path: string): number {
-  const r = spawnSync(
-    'ffmpeg',
-    ['-v', 'quiet', '-i', path, '-map', '0:a:0', '-f', 's16le', '-ac', '1', '-ar', '8000', '-'],
-    {
-      maxBuffer: 1 << 28,
-    },
-  );
-  return r.stdout.length / 2 / 8000;
-}
-
-async function probe(path: string): Promise<ProbeResult> {
-  return (await probeFile(path, path.slice(path.lastIndexOf('/') + 1))).probe;
-}
 
 const N = 1_000_000;
 const u32le = (...v: number[]): Buffer => Buffer.concat(v.map((x) => Buffer.from(Uint32Array.of(x).buffer)));

@@ -9,39 +9,18 @@
 import { describe, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { probeFile } from '../src/scan/probe/index.js';
-import type { ProbeResult } from '../src/scan/probe/types.js';
 import { put, tempDir } from './helpers.js';
 import { itWith } from './needs.js';
+import { ffmpeg, decoded, probe } from './decoded.js';
 
 const dir = tempDir('leaktally-r20-');
-
-function ffmpeg(...args: string[]): void {
-  const r = spawnSync('ffmpeg', ['-v', 'error', '-y', ...args]);
-  if (r.status !== 0) throw new Error(`ffmpeg ${args.join(' ')}: ${String(r.stderr)}`);
-}
-
-/** ffmpeg's decoded length (the judge): samples of its first audio stream at 8 kHz mono. */
-function decoded(path: string): number {
-  const r = spawnSync(
-    'ffmpeg',
-    ['-v', 'quiet', '-i', path, '-map', '0:a:0', '-f', 's16le', '-ac', '1', '-ar', '8000', '-'],
-    { maxBuffer: 1 << 28 },
-  );
-  return r.stdout.length / 2 / 8000;
-}
 
 /** 20 s of a tone, made by ffmpeg into name with the codec arguments given. */
 function made(name: string, rate: number, ...codec: string[]): string {
   const path = join(dir, name);
   ffmpeg('-f', 'lavfi', '-i', `sine=f=440:r=${rate}:d=20`, ...codec, path);
   return path;
-}
-
-async function probe(path: string): Promise<ProbeResult> {
-  return (await probeFile(path, path.slice(path.lastIndexOf('/') + 1))).probe;
 }
 
 /** What leaktally counts (0 when the file is not audio). */

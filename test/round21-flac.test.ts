@@ -8,35 +8,13 @@
 import { describe, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { probeFile } from '../src/scan/probe/index.js';
 import type { ProbeResult } from '../src/scan/probe/types.js';
 import { oggCrc } from '../src/scan/probe/ogg.js';
 import { put, tempDir } from './helpers.js';
 import { ffmpegEncoder, itWith } from './needs.js';
+import { ffmpeg, decoded, probe } from './decoded.js';
 
 const dir = tempDir('leaktally-r21flac-');
-
-function ffmpeg(...args: string[]): void {
-  const r = spawnSync('ffmpeg', ['-v', 'error', '-y', ...args]);
-  if (r.status !== 0) throw new Error(`ffmpeg ${args.join(' ')}: ${String(r.stderr)}`);
-}
-
-/** ffmpeg's decoded length (the judge): samples of its first audio stream at 8 kHz mono. */
-function decoded(path: string): number {
-  const r = spawnSync(
-    'ffmpeg',
-    ['-v', 'quiet', '-i', path, '-map', '0:a:0', '-f', 's16le', '-ac', '1', '-ar', '8000', '-'],
-    {
-      maxBuffer: 1 << 28,
-    },
-  );
-  return r.stdout.length / 2 / 8000;
-}
-
-async function probe(path: string): Promise<ProbeResult> {
-  return (await probeFile(path, path)).probe;
-}
 
 /** 20 s of a tone, mono 8 kHz, 4,096-sample frames, in the container ext says */
 function real(name: string, ...extra: string[]): string {

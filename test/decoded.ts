@@ -1,0 +1,28 @@
+/**
+ * The judge the probe tests share: ffmpeg to make files, ffmpeg's decoded length of a file, and
+ * what leaktally's probe makes of it.
+ */
+import { spawnSync } from 'node:child_process';
+import { probeFile } from '../src/scan/probe/index.js';
+import type { ProbeResult } from '../src/scan/probe/types.js';
+
+/** Run ffmpeg quietly, overwriting; throws with its message when it fails. */
+export function ffmpeg(...args: string[]): void {
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-y', ...args]);
+  if (r.status !== 0) throw new Error(`ffmpeg ${args.join(' ')}: ${String(r.stderr)}`);
+}
+
+/** ffmpeg's decoded length (the judge): samples of its first audio stream at 8 kHz mono. */
+export function decoded(path: string): number {
+  const r = spawnSync(
+    'ffmpeg',
+    ['-v', 'quiet', '-i', path, '-map', '0:a:0', '-f', 's16le', '-ac', '1', '-ar', '8000', '-'],
+    { maxBuffer: 1 << 28 },
+  );
+  return r.stdout.length / 2 / 8000;
+}
+
+/** What the probe makes of a file, named by its base name. */
+export async function probe(path: string): Promise<ProbeResult> {
+  return (await probeFile(path, path.slice(path.lastIndexOf('/') + 1))).probe;
+}
