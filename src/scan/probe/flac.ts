@@ -1,8 +1,11 @@
 /*
  * FLAC by hand: STREAMINFO's total sample count is what the encoder meant to write (0 when it did not
- * know: a stream, a recorder killed mid-call), not what the file holds. Every FLAC frame header
- * carries its first sample's number, so one read of the tail gives the audio present: the last frame
- * whose CRC-16 checks (a complete file) ends the count; a frame cut off by the end of the file does not.
+ * know: a stream, a recorder killed mid-call), not what the file holds. Every frame is walked, at any
+ * size (walk below). A frame header's sample number is no length: a file over 1 GiB was once judged by
+ * its tail's last frames, and two forged frames numbered far out after 1 MB of junk and a hole counted
+ * 77,825 s of a sparse 1.1 GB file, ffmpeg decoding nothing (round 22 H4, as round 21's C3 under 1 GiB).
+ * The walk is a read of the file, linear, and bounded as every reader is (work.ts): a real FLAC of
+ * 1 GiB is ~6 hours of CD audio, a few seconds of reading.
  */
 import { crc16Msb, tailTagBytes } from './bytes.js';
 import type { FileSource, ProbeResult } from './types.js';
@@ -182,9 +185,6 @@ export function frameHead(
   return { sample: variable ? n : n * fixedBlock, blockSize, rate: rate || undefined, num: n, variable: !!variable };
 }
 
-/** Largest tail read: two of the largest frames a FLAC stream may have are far smaller. */
-const TAIL_MAX = 1024 * 1024;
-
 export function probeFlac(src: FileSource, start: number): ProbeResult {
   const hdr = start + 42 <= src.head.length ? src.head.subarray(start, start + 42) : src.read(start, 42);
   if (hdr.length < 42 || hdr.toString('latin1', 0, 4) !== 'fLaC' || (hdr[4]! & 0x7f) !== 0) {
@@ -192,7 +192,6 @@ export function probeFlac(src: FileSource, start: number): ProbeResult {
   }
   const si = hdr.subarray(8, 42);
   const maxBlock = si.readUInt16BE(2);
-  const maxFrame = si.readUIntBE(7, 3);
   const sampleRate = (si[10]! << 12) | (si[11]! << 4) | (si[12]! >> 4);
   const channels = ((si[12]! >> 1) & 7) + 1;
   const total = (si[13]! & 0x0f) * 2 ** 32 + si.readUInt32BE(14);
@@ -214,77 +213,9 @@ export function probeFlac(src: FileSource, start: number): ProbeResult {
 
   const bps = (((si[12]! & 1) << 4) | (si[13]! >> 4)) + 1;
   const info: FlacInfo = { bps, maxBlock };
-  if (src.size - audioStart <= WHOLE_MAX) return walk(src, audioStart, info, total, base);
-
-  // a larger file: its tail, an estimate (marked)
-  const r = ((): ProbeResult => {
-    let len = Math.min(src.size - audioStart, Math.max(64 * 1024, 3 * (maxFrame || 0)));
-    for (;;) {
-      const tailPos = src.size - len;
-      const raw =
-        tailPos + len <= src.head.length && src.head.length === src.size
-          ? src.head.subarray(tailPos)
-          : src.read(tailPos, len);
-      const tail = raw.subarray(0, raw.length - tailTagBytes(raw));
-      // Frame headers from the end back: the last one counts whole if its CRC-16 checks (the file ends
-      // with it) and the header before it leads to it (its sample number follows that frame's), or it
-      // is the first frame; otherwise the first header whose sample number leads to a later one proves
-      // that later one real, and the complete frames end where it starts. A last frame with checksums
-      // right costs a forger nothing; one that follows no frame is not a length (it counted up to
-      // 0.08 s per byte of the file).
-      // a decoder plays a frame at its own header's rate; STREAMINFO's is a claim (forged from 44,100
-      // to 4,000 Hz it made 4 s count 44 s), and so is the last frame's (a forger rewrites two frames):
-      // the higher of the two, never a longer length than either gives
-      const rateOf = (f: FrameHead): number => Math.max(sampleRate, f.rate ?? 0);
-      const cands: FrameHead[] = [];
-      let crcChecks = 0; // the CRC-16 of the last few headers only: a forged tail must not cost O(n²)
-      let last: FrameHead | undefined;
-      for (let i = tail.length - 6; i >= 0; i--) {
-        if (tail[i] !== 0xff) continue;
-        const f = frameHead(tail, i, maxBlock, tail.length, info);
-        if (!f) continue;
-        if (last) {
-          if (f.sample + f.blockSize === last.sample)
-            return result(last.sample + last.blockSize, total, rateOf(last), base, false);
-        } else if (
-          crcChecks++ < 8 &&
-          tail.length - i <= 2 * (maxFrame || 65536) &&
-          crc16(tail, i, tail.length - 2) === tail.readUInt16BE(tail.length - 2)
-        ) {
-          if (f.sample === 0) return result(f.blockSize, total, rateOf(f), base, false);
-          last = f;
-          cands.length = 0; // headers found after it were inside its data
-          continue;
-        }
-        for (const c of cands)
-          if (f.sample + f.blockSize === c.sample) {
-            if (!last) return result(c.sample, total, rateOf(c), base, true);
-            // c proven; when it is the frame the unproven last one follows, it is whole (a header follows it)
-            return forged(last, c === cands[0] ? c.sample + c.blockSize : c.sample, rateOf(c), base);
-          }
-        if (cands.length < 64) cands.push(f);
-      }
-      const lastCand = cands.length ? cands[cands.length - 1] : undefined;
-      if (lastCand && tailPos === audioStart && !last)
-        return result(lastCand.sample, total, rateOf(lastCand), base, true);
-      if (tailPos === audioStart || len >= TAIL_MAX) {
-        if (last) return forged(last, 0, rateOf(last), base);
-        break;
-      }
-      len = Math.min(src.size - audioStart, len * 4);
-    }
-    return { kind: 'unreadable', ...base, error: 'no complete FLAC frame found' };
-  })();
-  if (r.kind === 'audio')
-    r.error = `${r.error ?? 'counted from the last frame'}; over 1 GiB, judged by its tail: an estimate`;
-  return r;
+  return walk(src, audioStart, info, total, base);
 }
 
-/**
- * Files up to this size are walked frame by frame (the tail alone let two forged frames at the end,
- * numbered far out, count 79,873 s of 1 MB: round 21); a larger one is judged by its tail (marked).
- */
-const WHOLE_MAX = 1024 * 1024 * 1024;
 /** Bytes read at a time by the walk. */
 const WINDOW = 4 * 1024 * 1024;
 /** The largest frame a FLAC stream may have (65,535 samples, 8 channels of 32 bits, verbatim) and its header. */
@@ -380,19 +311,6 @@ function walk(
   if (r.kind === 'audio' && skipped)
     r.error = `${r.error ?? `counted the ${samples} samples in the frames`}; ${skipped} bytes held no frame a decoder takes`;
   return r;
-}
-
-/** The last frame's sample number follows no frame before it: not a length; the frames up to it count (upTo samples, 0: none proven). */
-function forged(
-  last: FrameHead,
-  upTo: number,
-  rate: number,
-  base: { codec: string; sampleRate: number; channels: number },
-): ProbeResult {
-  const why = `the last frame's sample number (${last.sample}) follows no frame before it (a forged frame?)`;
-  if (upTo <= 0) return { kind: 'unreadable', ...base, error: `${why}: no length` };
-  const error = `${why}; counted the ${upTo} samples up to it${rateNote(rate, base.sampleRate)}`;
-  return { kind: 'audio', seconds: upTo / rate, ...base, sampleRate: rate, error };
 }
 
 function rateNote(frames: number, streaminfo: number): string {
