@@ -12,6 +12,7 @@ import { probeFile } from '../src/scan/probe/index.js';
 import type { ProbeResult } from '../src/scan/probe/types.js';
 import { put, tempDir } from './helpers.js';
 import { ffmpegEncoder, itWith } from './needs.js';
+import { shiftPts } from './mpegts.js';
 
 const dir = tempDir('leaktally-native-');
 
@@ -322,25 +323,6 @@ describe("WAV: a fixed-rate codec's bytes are sized at no lower a rate than its 
 
 // ---------------------------------------------------------------- MPEG-TS
 
-/** The packet with its PES timestamp moved on by `seconds` (a PES start with a PTS), else as it is. */
-function shiftPts(k: Buffer, seconds: number): Buffer {
-  const out = Buffer.from(k);
-  if (!(out[1]! & 0x40)) return out;
-  const o = 4 + ((out[3]! >> 4) & 2 ? 1 + out[4]! : 0);
-  if (out[o] !== 0 || out[o + 1] !== 0 || out[o + 2] !== 1 || !(out[o + 7]! & 0x80)) return out;
-  const q = o + 9;
-  let pts = ((out[q]! >> 1) & 7) * 2 ** 30 + ((out[q + 1]! << 7) | (out[q + 2]! >> 1)) * 2 ** 15;
-  pts += (out[q + 3]! << 7) | (out[q + 4]! >> 1);
-  pts = (pts + seconds * 90000) % 2 ** 33;
-  out[q] = (out[q]! & 0xf1) | ((Math.floor(pts / 2 ** 30) & 7) << 1);
-  const mid = Math.floor(pts / 2 ** 15) & 0x7fff;
-  out[q + 1] = mid >> 7;
-  out[q + 2] = ((mid & 0x7f) << 1) | 1;
-  out[q + 3] = (pts & 0x7fff) >> 7;
-  out[q + 4] = ((pts & 0x7f) << 1) | 1;
-  return out;
-}
-
 describe('MPEG-TS over 64 MiB: a tail timestamp is a claim the frames read judge (attack round 9b)', () => {
   itWith(['ffmpeg'], '10 s of MP2, null packets, a hole to 70 MiB and a tail 2,000 s on is about 10 s', async () => {
     const small = join(dir, 'ten.ts');
@@ -372,7 +354,7 @@ describe('MPEG-TS over 64 MiB: a tail timestamp is a claim the frames read judge
     expect(p.kind).toBe('audio');
     expect(p.seconds!).toBeGreaterThan(9);
     expect(p.seconds!).toBeLessThan(13);
-    expect(p.error).toMatch(/timestamps span 2010 s, more than twice what the frames read hold/);
+    expect(p.error).toMatch(/timestamps span 2010 s, more than the frames read hold/);
   });
 });
 

@@ -1,10 +1,14 @@
 /*
  * AMR and AMR-WB storage files (.amr, .awb: what phones and call recorders write), by hand:
  * music-metadata does not read them. The file is a magic line and then frames of 20 ms, each sized
- * by the frame type in its first byte. A file up to AMR_WALK_MAX is walked, 1 MiB at a time (exact);
- * a larger one sized from the mean frame of those first bytes (estimate, marked). The walk was 8 MiB
- * and the estimate from the first 256 KiB: 256 KiB of speech frames and 9 MB of 1-byte NO_DATA
- * frames after them counted 14,400 s where ffmpeg decodes 400 (attack round 9b, high).
+ * by the frame type in its first byte. Every frame is walked, 1 MiB at a time: the count is exact at
+ * any size. A larger file was once sized from the mean frame of its first bytes (an estimate), and
+ * whatever frames came after them were believed to be like them: 256 KiB of speech and 9 MB of 1-byte
+ * NO_DATA frames counted 14,400 s where ffmpeg decodes 400 (round 9b); with the walk at 16 MiB, 16 MiB
+ * of speech then NO_DATA to 40 MB counted 25,000 s (ffmpeg 10,486), and 16 MiB of comfort noise
+ * 492,307 s (round 22 H2). The walk is linear, 1 MiB a read and a work tick a 4 KiB: 16 MiB of
+ * 1-byte frames take ~0.4 s, real speech (13-61 bytes a frame) far less; a file that costs more than
+ * a file's share stops being read and is counted unreadable (work.ts), never estimated.
  *
  * Silence (discontinuous transmission, DTX): the encoder sends a SID frame (comfort-noise
  * parameters, 6 bytes) and then NO_DATA frames (1 byte, nothing in them), a SID again every 8th frame
@@ -18,8 +22,6 @@
  */
 import type { FileSource, ProbeResult } from './types.js';
 
-/** walked whole up to this size: 16 MiB is 3 hours of 12.2 kbit/s speech, and ~0.4 s of walking at worst (16 MiB of 1-byte frames; 64 MiB took 1.2-2 s) */
-const AMR_WALK_MAX = 16 * 1024 * 1024;
 const CHUNK = 1024 * 1024;
 
 /** bytes of a frame, its type byte included, by frame type (3GPP TS 26.101 / 26.201; ffmpeg's amr demuxer) */
@@ -64,8 +66,7 @@ export function probeAmr(src: FileSource): ProbeResult | undefined {
   const start = wb ? 9 : 6;
   const sizes = wb ? WB : NB;
   const base = { codec: wb ? 'AMR-WB' : 'AMR', sampleRate: wb ? 16000 : 8000, channels: 1 };
-  const small = src.size <= AMR_WALK_MAX;
-  const end = small ? src.size : AMR_WALK_MAX;
+  const end = src.size;
   const counts = amrCounter(wb);
   /** the file offset the next frame starts at */
   let p = start;
@@ -108,8 +109,5 @@ export function probeAmr(src: FileSource): ProbeResult | undefined {
       error: `no AMR speech frame: ${frames} comfort-noise (SID) and NO_DATA frames alone are not counted`,
     };
   const note = empty ? `${empty} NO_DATA frames outside comfort noise carry nothing: not counted` : undefined;
-  if (small) return { kind: 'audio', seconds: counted * 0.02, ...base, error: note };
-  const n = Math.floor(((src.size - start) / (p - start)) * counted);
-  const est = `estimated from the mean of the first ${frames} frames`;
-  return { kind: 'audio', seconds: n * 0.02, ...base, error: note ? `${est}; ${note}` : est };
+  return { kind: 'audio', seconds: counted * 0.02, ...base, error: note };
 }
