@@ -347,7 +347,8 @@ export const en = {
     dates: 'Dates',
     guessed: "Dates guessed from the files' modification times",
     folders: 'Folders that could not be read',
-    foldersValue: (n: string, examples: string) => `${n} (their files are not counted), e.g. ${examples}`,
+    foldersValue: (n: string, reasons: string) =>
+      `${n} (their files are not counted; listed in the manifest, --files): ${reasons}`,
     links: 'Symbolic links not followed',
     special: 'Special files skipped (devices, pipes, sockets)',
     unmatched: 'Files the pattern did not match',

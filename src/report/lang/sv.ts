@@ -341,7 +341,7 @@ export const sv: Strings = {
     dates: 'Datum',
     guessed: 'Datum gissade från filernas ändringstider',
     folders: 'Mappar som inte kunde läsas',
-    foldersValue: (n, examples) => `${n} (deras filer räknas inte), t.ex. ${examples}`,
+    foldersValue: (n, reasons) => `${n} (deras filer räknas inte; de står i manifestet, --files): ${reasons}`,
     links: 'Symboliska länkar som inte följdes',
     special: 'Specialfiler som hoppades över (enheter, rör, socklar)',
     unmatched: 'Filer som mönstret inte matchade',

@@ -68,7 +68,13 @@ export interface Method {
   callers: string;
   date_rules: DateRule[];
   unreadable_folders: number;
-  unreadable_folder_examples: { path: string; error: string }[];
+  /**
+   * Why they could not be read: the error of each (EACCES, ENOENT, HTTP 404 …) and how many, for the
+   * first 100 met. No path: a folder's name may be a caller's number or a personal identity number,
+   * and this summary is not a file of paths (those are in the manifest, --files, made 0600); the
+   * paths it held reached a 0644 JSON and workbook (attack round 22b C3).
+   */
+  unreadable_folder_reasons: Record<string, number>;
   symbolic_links_skipped: number;
   special_files_skipped: number;
   unmatched_files: number;
@@ -164,7 +170,7 @@ export function method(result: ScanResult, report: NotifyReport, ctx: MethodCont
       .sort((x, y) => y[1] - x[1])
       .map(([rule, n]) => ({ rule, recordings: n, note: strings('en').dateRule[rule] ?? rule })),
     unreadable_folders: result.unreadableFolders,
-    unreadable_folder_examples: result.folderErrors.slice(0, 20),
+    unreadable_folder_reasons: reasonsOf(result.folderErrors),
     symbolic_links_skipped: result.linksSkipped,
     special_files_skipped: result.specialSkipped,
     unmatched_files: result.unmatched,
@@ -256,7 +262,7 @@ export function methodLines(
       L.completeness,
       m.completeness === 'complete'
         ? L.complete
-        : L.incomplete(m.completeness === 'partial', gapPhrases(run, true, lang).join('; ')),
+        : L.incomplete(m.completeness === 'partial', gapPhrases(run, false, lang).join('; ')),
     ],
     ...(m.scope
       ? ([[L.scope, L.scopeValue(n(m.scope.rows), n(m.scope.of), m.scope.chosen)]] as [string, string][])
@@ -289,9 +295,8 @@ export function methodLines(
       m.unreadable_folders
         ? L.foldersValue(
             n(m.unreadable_folders),
-            m.unreadable_folder_examples
-              .slice(0, 3)
-              .map((e) => `${e.path} (${e.error})`)
+            Object.entries(m.unreadable_folder_reasons)
+              .map(([why, k]) => `${why} ${n(k)}`)
               .join(', '),
           )
         : '0',
@@ -307,4 +312,11 @@ export function methodLines(
     lines.push([L.notCounted, L.gap[code] ? `${code}: ${L.gap[code]}` : g]);
   }
   return lines;
+}
+
+/** How many folders could not be read for each reason, most first (no path: see Method). */
+function reasonsOf(errors: readonly { error: string }[]): Record<string, number> {
+  const by = new Map<string, number>();
+  for (const e of errors) by.set(e.error, (by.get(e.error) ?? 0) + 1);
+  return Object.fromEntries([...by].sort((a, b) => b[1] - a[1]));
 }

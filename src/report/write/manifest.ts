@@ -119,6 +119,25 @@ export class ManifestWriter {
     ]);
   }
 
+  /**
+   * The folders that could not be read, a row each after the files (kind `folder`, the reason in
+   * error): the summaries give their number and reasons only, as a folder's name may be a caller's
+   * number (attack round 22b C3), so this file, made 0600, is where their paths are. listed: the
+   * folders the scan kept by path (the first 100); total: all of them.
+   */
+  folders(listed: readonly { path: string; error: string }[], total: number): void {
+    if (this.error) return;
+    const row = (path: string, error: string): void => {
+      this.csv.write([this.text(path), '', 'folder', '', '', '', '', '', '', '', this.text(error)]);
+    };
+    for (const f of listed) row(f.path, `could not be read (${f.error}): its files are not counted`);
+    if (total > listed.length)
+      row(
+        '',
+        `${total - listed.length} more folders could not be read (the scan keeps the first 100 by name; a case file, --case, keeps every one)`,
+      );
+  }
+
   /** End the CSV; resolves when it has all been handed to the output (or the output failed). */
   end(): Promise<void> {
     return new Promise((resolve) => {
