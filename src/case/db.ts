@@ -17,7 +17,7 @@
  *   so both are made 0600 here before SQLite opens them (the journal is kept, truncated, between
  *   transactions: journal_mode=TRUNCATE, so it is never made again with another mode).
  */
-import { closeSync, constants, fstatSync, openSync, readlinkSync, rmdirSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, openSync, readSync, readlinkSync, rmdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
@@ -67,6 +67,58 @@ function ensureOwnerOnly(path: string): boolean {
   }
   closeSync(fd);
   return true;
+}
+
+/** The first 16 bytes of every SQLite database file. */
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** The first 16 bytes of an open file (fewer when it is shorter). */
+function readHead(fd: number): Buffer {
+  const b = Buffer.alloc(16);
+  return b.subarray(0, readSync(fd, b, 0, 16, 0));
+}
+
+/**
+ * Why an existing file cannot be a case file (it is not empty and not an SQLite database), before
+ * anything is made beside it: a lock, a journal (attack round 22b C4: a recording of the tree given to
+ * --diff got a lock made and removed in its folder). undefined: not there, empty, or an SQLite file.
+ */
+export function notSqlite(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return undefined; // the later steps say why it cannot be opened
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return undefined;
+    const head = readHead(fd);
+    return head.length && !head.equals(SQLITE_MAGIC)
+      ? `${path} is not a case file (not an SQLite database)`
+      : undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** An existing file about to be written as a case file: an SQLite database or empty, and made 0600. */
+function ownerOnlyDatabase(path: string, shown: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  } catch {
+    return; // SQLite's open says why (a folder, a link, no permission)
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return;
+    const head = readHead(fd);
+    if (head.length && !head.equals(SQLITE_MAGIC))
+      throw new CaseError(`${shown} is not a case file (not an SQLite database); give a new file name`);
+    if (st.mode & 0o077) fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Remove the library's lock folder a dead run left (call only while holding leaktally's own lock). */
@@ -123,14 +175,28 @@ export function openCase(path: string, opts: { create: boolean; shown?: string }
   let created = false;
   if (opts.create) {
     created = ensureOwnerOnly(path);
+    // an existing file: an SQLite database (or empty), else nothing is made beside it (a summary
+    // given as --case by mistake kept a -journal file: attack round 22b L5); and made 0600, as a new
+    // one is, before paths are written into it (one made 0644 by `touch` stayed so: round 22b M1)
+    if (!created) ownerOnlyDatabase(path, shown);
     ensureOwnerOnly(`${path}-journal`);
   } else {
     try {
       // non-blocking: opening a FIFO to read waits for a writer, on the main thread, deaf to signals
       const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-      const st = fstatSync(fd);
-      closeSync(fd);
+      let st;
+      let head;
+      try {
+        st = fstatSync(fd);
+        head = st.isFile() ? readHead(fd) : undefined;
+      } finally {
+        closeSync(fd);
+      }
       if (!st.isFile()) throw new CaseError(`${shown} is not a case file (not a regular file)`);
+      // an SQLite database by its first bytes before anything is made beside it: a recording of the
+      // tree given by a slip of tab completion got a -journal file in its folder, the folder's times
+      // changed, though the run was refused (attack round 22b C4)
+      if (!head?.equals(SQLITE_MAGIC)) throw new CaseError(`${shown} is not a case file (not an SQLite database)`);
     } catch (e) {
       if (e instanceof CaseError) throw e;
       const code = (e as NodeJS.ErrnoException).code;

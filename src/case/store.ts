@@ -7,6 +7,7 @@ import { KnownStore } from './known.js';
 import { STORED_COLUMNS, pathBytes, storedFacts, type Int, type StoredRow } from './rows.js';
 import type { HttpEvidence, KnownFiles, ShardsMissing, StoredScan } from '../scan/engine.js';
 import { isRemote } from '../scan/http/url.js';
+import { forbidTree } from '../report/output/folder.js';
 
 /** A run's row (runs table), the columns a report and a resume read. */
 export interface RunRow {
@@ -44,6 +45,10 @@ export function runs(db: Db): RunRow[] {
  */
 export function treeOf(run: RunRow): string {
   const root = Buffer.from(run.root.buffer, run.root.byteOffset, run.root.byteLength).toString();
+  // the tree as the run found it, by device and inode (kept since round 22): no output goes into it,
+  // wherever it is now (moved, renamed, mounted elsewhere)
+  const id = rootIdOf(run);
+  if (id) forbidTree(id);
   // a web server's tree is its URL: no output can be inside it
   if (!root.startsWith('/') && !isRemote(root))
     throw new CaseError(
@@ -209,3 +214,13 @@ export function knownFiles(
 }
 
 export { openCase };
+
+/** The device:inode of the run's tree's root folder, as the run kept it in its options (root_id), or undefined. */
+function rootIdOf(run: RunRow): string | undefined {
+  try {
+    const id = (JSON.parse(run.options) as { root_id?: unknown }).root_id;
+    return typeof id === 'string' && /^\d+:\d+$/.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}

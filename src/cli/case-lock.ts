@@ -10,7 +10,7 @@
  * meanwhile (or the folder renamed into the tree) would otherwise send them into the evidence tree.
  */
 import { lstatSync, statSync } from 'node:fs';
-import { removeStaleVfsLock } from '../case/db.js';
+import { notSqlite, removeStaleVfsLock } from '../case/db.js';
 import { takeLock } from '../report/output/lock.js';
 import { planOutput } from '../report/output/target.js';
 
@@ -30,6 +30,8 @@ export function lockCaseFile(
   // SQLite follows a link to a file not there yet and makes that file, wherever the link points (into
   // the tree, perhaps): the checks below can only judge the folder of a file that exists
   if (danglingLink(path)) return `${flag}: ${path} is a link to a file that does not exist; give the file itself`;
+  const notCase = notSqlite(path);
+  if (notCase) return `${flag}: ${notCase}`;
   const plan = planOutput(path, root);
   if (typeof plan === 'string') return `${flag}: ${plan}`;
   if (!plan.folder) return `${flag}: ${path} is not a regular file`;

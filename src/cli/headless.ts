@@ -359,7 +359,7 @@ class HeadlessRun {
           toolVersion: version(),
           root,
           rootShown: this.plan.shownRoot,
-          options: this.plan.recorded,
+          options: { ...this.plan.recorded, ...rootId(this.plan.scan.root) },
           argv: this.plan.method.argv ?? [],
           resumedFrom: known?.from,
         },
@@ -436,7 +436,10 @@ class HeadlessRun {
         process.stderr.write(`leaktally: interrupted (${signal}) while the case file was read; no output written\n`);
         return signalExitCode(signal);
       }
-      if (m && !this.manifestError) await Promise.race([m.end(), this.interrupted]);
+      if (m && !this.manifestError) {
+        m.folders(replayed.folderErrors, replayed.unreadableFolders);
+        await Promise.race([m.end(), this.interrupted]);
+      }
       if (m && o.files === '-' && !this.stopped()) this.written.push('--files -');
       return replayed;
     }
@@ -485,6 +488,7 @@ class HeadlessRun {
         `--case: ${count(result.takenOver, 'file', 'files')} taken over unchanged from ${known.since === known.from ? `run ${known.from}` : `runs ${known.since} to ${known.from}`} of the case file (not read again)`,
       );
     if (m && !this.signal && !this.manifestError) {
+      m.folders(result.folderErrors, result.unreadableFolders);
       await Promise.race([m.end(), this.interrupted]);
       if (o.files === '-' && !this.stopped()) this.written.push('--files -');
     }
@@ -729,4 +733,18 @@ export async function runHeadless(plan: RunPlan): Promise<number> {
     run.close();
   }
   return run.finish(result);
+}
+
+/**
+ * The tree's root folder by device and inode, kept in the run's options (`root_id`): a later --from,
+ * --diff or --merge keeps its outputs out of the tree wherever it has gone (case/store.ts treeOf).
+ * Nothing for a web server's tree, or a root that cannot be looked at.
+ */
+function rootId(root: string): { root_id?: string } {
+  try {
+    const st = statSync(root);
+    return { root_id: `${st.dev}:${st.ino}` };
+  } catch {
+    return {};
+  }
 }

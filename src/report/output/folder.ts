@@ -182,8 +182,25 @@ function fsLocation(real: string, table: Mount[]): { id: string; path: string } 
   };
 }
 
+/**
+ * Trees this process knows by identity (device:inode of their root folder) from a case file's runs:
+ * a tree moved or renamed since, or reached through another mount, is no longer at the path the case
+ * keeps, and outputs of --from, --diff and --merge went into it (attack round 22b C5). No output goes
+ * into a folder one of these is, or is above.
+ */
+const knownTrees = new Set<string>();
+
+/** Keep no output in the tree whose root folder was dev:ino (case/store.ts treeOf). */
+export function forbidTree(id: string): void {
+  knownTrees.add(id);
+}
+
 /** Is the open folder the evidence tree at root, or inside it (by any path, bind mounts included)? */
 export function insideEvidence(folder: OpenFolder, root: string): boolean {
+  if (knownTrees.size) {
+    const chain = folder.chain();
+    for (const id of knownTrees) if (chain.has(id)) return true;
+  }
   let rootId: string;
   let rootReal: string;
   try {

@@ -76,6 +76,30 @@ export function openOutputFolder(path: string, shown: string, root: string): Ope
   return folder;
 }
 
+/**
+ * Why a file that exists and is written in place (a FIFO or device met by its name, a descriptor that
+ * is a regular file) cannot be: its folder, physically resolved, in the evidence tree; or, for a
+ * regular file, another name it has (a hard link, perhaps inside the tree) or no name at all (a deleted
+ * file's descriptor: where it was cannot be told). realpath resolves /dev/stdout and /proc/self/fd/N to
+ * the file they are open on.
+ */
+function placeProblem(target: string, st: Stats, root: string): string | undefined {
+  let real: string;
+  try {
+    real = realpathSync.native(target);
+  } catch (e) {
+    return `cannot use ${target}: ${describeError(e)}`;
+  }
+  if (st.isFile() && st.nlink !== 1)
+    return st.nlink > 1
+      ? `${target} is a file with ${st.nlink - 1} other ${st.nlink === 2 ? 'name' : 'names'} (a hard link): writing it would change that file; give another file`
+      : `${target} is a deleted file: where it is cannot be told; give another file`;
+  const folder = openOutputFolder(dirname(real), dirname(target), root);
+  if (typeof folder === 'string') return folder;
+  folder.close();
+  return undefined;
+}
+
 /** How target is to be written for a scan of root, or why it cannot be (a one-line reason). */
 export function planOutput(target: string, root: string): OutputPlan | string {
   if (target === '') return 'an empty file name; give a file name or - for stdout';
@@ -101,16 +125,12 @@ export function planOutput(target: string, root: string): OutputPlan | string {
     // a FIFO or a device node met by its name: writing to it changes its times, so one inside the
     // evidence tree (a FIFO, or a copy of /dev/null, among the leaked files) is refused as any file
     // there is: its folder, physically resolved, checked by device and inode (attack round 12b)
-    if (!descriptor) {
-      let real: string;
-      try {
-        real = realpathSync.native(target);
-      } catch (e) {
-        return `cannot use ${target}: ${describeError(e)}`;
-      }
-      const folder = openOutputFolder(dirname(real), dirname(target), root);
-      if (typeof folder === 'string') return folder;
-      folder.close();
+    // A descriptor that is a regular file (`7<>file`, a shell's `>>file` behind /dev/stdout) is written
+    // in place: one opened on a file of the tree overwrote a recording's header (attack round 22b C1).
+    // It is checked as any file is, where the kernel says it is.
+    if (!descriptor || st.isFile()) {
+      const problem = placeProblem(target, st, root);
+      if (problem) return problem;
     }
     const rdev = nullDevice();
     return {
@@ -165,6 +185,18 @@ export function outputProblem(target: string, root: string): string | undefined 
   return undefined;
 }
 
+/** Why stdout, when it is a regular file, cannot be written (placeProblem), or undefined. */
+function stdoutProblem(root: string): string | undefined {
+  let st: Stats;
+  try {
+    st = fstatSync(1);
+  } catch {
+    return undefined; // no stdout: writing to it fails on its own
+  }
+  if (!st.isFile()) return undefined;
+  return placeProblem(process.platform === 'linux' ? '/proc/self/fd/1' : '/dev/stdout', st, root);
+}
+
 /** What stdout is, for "the same file" checks (undefined when it cannot be told). */
 function stdoutIdentity(): string | undefined {
   try {
@@ -196,6 +228,11 @@ export function planOutputs(
   const out = stdoutIdentity();
   if (stdoutFlags.length && out)
     seen.set(out, stdoutFlags[0]!.startsWith('--') ? `${stdoutFlags[0]} -` : stdoutFlags[0]!);
+  // stdout redirected to a file (`>>file`): that file is written, and may be one of the tree's
+  if (stdoutFlags.length) {
+    const problem = stdoutProblem(root);
+    if (problem) return `${stdoutFlags[0]} -: ${problem}`;
+  }
   for (const [flag, target] of outputs) {
     if (target === undefined || target === '-') continue;
     const plan = planOutput(target, root);

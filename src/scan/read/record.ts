@@ -234,8 +234,17 @@ async function readFacts(rel: Buffer, name: string, ctx: RecordContext): Promise
     const facts = await probeFile(reached.path, name, ctx.io);
     // the probe's words for an open refused with EACCES/EPERM (probe/index.ts fsError)
     if (facts.bytes === 0 && facts.probe.error === 'permission denied') {
-      const st = lstatSync(reached.path, { throwIfNoEntry: false });
-      return { ...facts, bytes: st?.size ?? 0, probe: { ...facts.probe, kind: 'unreadable' } };
+      // its size, where its folder lets it be looked up: a folder that can be listed but not searched
+      // (mode 644, a copy that dropped the x bit) refuses the lstat too (EACCES), and that threw out of
+      // the reader thread and ended the run with no output (attack round 22b C2); the file stays a gap
+      // of its row, its size unknown
+      let size = 0;
+      try {
+        size = lstatSync(reached.path, { throwIfNoEntry: false })?.size ?? 0;
+      } catch {
+        /* not searchable: its size is unknown */
+      }
+      return { ...facts, bytes: size, probe: { ...facts.probe, kind: 'unreadable', unopened: true } };
     }
     return facts;
   } finally {
