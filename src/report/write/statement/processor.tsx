@@ -35,11 +35,13 @@ export function MethodPage(p: { report: NotifyReport; result: ScanResult; m: Met
 export function IndexPage(p: { report: NotifyReport; result: ScanResult; slot: string }): ReactNode {
   const lang = p.report.options.lang ?? 'en';
   const L = strings(lang);
-  // the run's own verdict, as method.html words it (with example folders: this page is the processor's)
+  // the run's own verdict, as method.html words it: the folders not read by number, not by path (a
+  // folder's name may be a caller's number; this page is not made 0600: attack round 22b C3). The
+  // manifest (--files) names them.
   const run = runCompleteness(runGaps(p.result, p.report.options.register));
   const runVerdict =
     p.result.partial || !run.complete
-      ? visibleBidi(L.method.incomplete(p.result.partial, gapPhrases(run, true, lang).join('; ')))
+      ? visibleBidi(L.method.incomplete(p.result.partial, gapPhrases(run, false, lang).join('; ')))
       : undefined;
   const I = L.index;
   const F = format(lang, p.result.config.zone);
