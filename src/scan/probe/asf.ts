@@ -174,7 +174,7 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
  * 16 at 22.05, 22 at 32 and 32 at 44.1 kHz (mono; stereo asks more): 0.62 to 0.73 bits a sample.
  * ffmpeg's encoder asks 24 kbit/s whatever the rate. Taken with room to spare below all of them.
  */
-const WMA_MIN_BITS_PER_SAMPLE = 0.45;
+export const WMA_MIN_BITS_PER_SAMPLE = 0.45;
 
 /** Packets read back from the last whole one when looking for the audio stream's end (and at most 4 MiB of them). */
 const SCAN_PACKETS = 256;

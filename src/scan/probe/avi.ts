@@ -11,6 +11,7 @@ import { checkedFrameAt as ac3Frame } from './ac3.js';
 import { dtsCoreFrame } from './matroska.js';
 import { aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
 import { adtsFrame } from './adts.js';
+import { adpcmFormat, spanBlocks } from './adpcm.js';
 import type { FileSource, ProbeResult } from './types.js';
 
 /** The lowest byte rate of a codec read by strh's claim: 2.4 kbit/s (as wav.ts's MIN_BYTE_RATE). */
@@ -61,8 +62,8 @@ function maxFrameSeconds(s: Stream): number {
 
 /**
  * Bytes a second of a codec whose every block holds a fixed count of samples, from strf as ffmpeg's
- * decoders take it (GSM 6.10: 65 bytes for 320 samples; MS and IMA ADPCM: a block of blockAlign bytes,
- * a header then 4 bits a sample), or undefined: strh's scale, rate and sample size are then not
+ * decoders take it (GSM 6.10: 65 bytes for 320 samples; MS and IMA ADPCM's blocks are checked one by
+ * one, adpcmChunks), or undefined: strh's scale, rate and sample size are then not
  * believed (a GSM stream's rate forged counted 20 s in 50 KB as 200 s, attack round 8).
  */
 function codedBytesPerSecond(s: Stream): number | undefined {
@@ -70,10 +71,6 @@ function codedBytesPerSecond(s: Stream): number | undefined {
   const ch = s.channels ?? 0;
   const align = s.blockAlign ?? 0;
   if (s.tag === 0x0031 && ch === 1) return (65 * rate) / 320;
-  if ((s.tag === 0x0002 || s.tag === 0x0011) && ch >= 1 && ch <= 8 && align > 8 * ch) {
-    const perBlock = s.tag === 0x0002 ? ((align - 7 * ch) * 2) / ch + 2 : ((align - 4 * ch) * 2) / ch + 1;
-    return (align * rate) / perBlock;
-  }
   // G.726 (its bits a sample, ffmpeg's code size), G.722 and Yamaha ADPCM (4 bits a sample): not in the
   // table, strh was believed, and scale forged tenfold counted 20 s of each as 80-200 s (attack round 9)
   // ffmpeg's riffdec takes G.726's code size as strf's bit rate / sample rate, not its bits a sample,
@@ -171,10 +168,11 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
   // the audio chunks' places, for a codec whose frames are counted (up to FRAMED_MAX bytes of them)
   const framer = FRAMERS[audio.tag ?? -1];
   const aac = audio.tag === 0x00ff;
+  const adpcm = audio.tag === 0x0002 || audio.tag === 0x0011;
   const spans: [number, number][] = [];
   let spanBytes = 0;
   const keep = (p: number, size: number): void => {
-    if ((!framer && !aac) || spanBytes >= FRAMED_MAX) return;
+    if ((!framer && !aac && !adpcm) || spanBytes >= FRAMED_MAX) return;
     spans.push([p + 8, size]);
     spanBytes += size;
   };
@@ -260,6 +258,10 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
       error: `estimated: the frames of the first ${spanBytes} bytes of audio counted, the rest in proportion`,
     };
   }
+  if (adpcm) {
+    const r = adpcmChunks(src, spans, spanBytes, bytes, audio);
+    return typeof r === 'string' ? { kind: 'unreadable', ...base, error: `${r}${said}` } : { ...r, ...base };
+  }
   let seconds: number | undefined;
   const pcm = audio.tag === 1 || audio.tag === 3 || audio.tag === 6 || audio.tag === 7;
   const coded = codedBytesPerSecond(audio);
@@ -290,6 +292,32 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
   if (seconds && !pcm && !coded) seconds = Math.min(seconds, bytes / MIN_BYTE_RATE);
   if (!seconds || !(seconds > 0)) return { kind: 'unreadable', ...base, error: `audio format gives no length${said}` };
   return { kind: 'audio', seconds, ...base };
+}
+
+/**
+ * MS and IMA ADPCM: the blocks ffmpeg decodes in the chunks (each chunk a packet, its blocks up to the
+ * first a decoder refuses; adpcm.ts), at strf's rate; past FRAMED_MAX bytes of chunks, the rest in
+ * proportion. Sized by their bytes alone, blocks of junk counted as audio (attack round 22, H13).
+ */
+function adpcmChunks(
+  src: FileSource,
+  spans: readonly [number, number][],
+  spanBytes: number,
+  bytes: number,
+  s: Stream,
+): { kind: 'audio'; seconds: number; error?: string } | string {
+  const f = adpcmFormat(s.tag!, s.channels ?? 0, s.blockAlign ?? 0, s.bits ?? 0);
+  if (typeof f === 'string') return f;
+  const rate = Math.max(s.sampleRate ?? 0, 4000);
+  const blocks = spanBlocks(src, spans, f);
+  if (!blocks) return "no ADPCM block a decoder takes in its chunks (their headers are not ADPCM's)";
+  const seconds = (blocks * f.samples) / rate;
+  if (spanBytes >= bytes) return { kind: 'audio', seconds };
+  return {
+    kind: 'audio',
+    seconds: (seconds * bytes) / spanBytes,
+    error: `estimated: the blocks of the first ${spanBytes} bytes of audio checked, the rest in proportion`,
+  };
 }
 
 /** A codec whose frames are counted: the frame at p (inside stop) as its size and seconds, or undefined. */

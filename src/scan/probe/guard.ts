@@ -38,7 +38,8 @@ const FLOORS: readonly Floor[] = [
   // in any container (AVI/MP3, WAV/MP3, MPEG-TS/MPEG AUDIO: an AVI's strh scale and rate are a claim too)
   { match: /(^|\/)(MP[123]|MPEG AUDIO)$/, bps: 7000 },
   // WMA: the lowest WMA 9 bit rate is 5 kbit/s (WMA Voice 4 kbit/s); ASF packets only add bytes
-  { match: /^(WMA|ASF)/, bps: 2000 },
+  // (and Matroska's A_MS/ACM WMA, MKA/WMA, whose blocks forged the generic floor's 100; round 22, C1)
+  { match: /^(WMA|ASF)|\/WMA$/, bps: 2000 },
   // AMR: the cheapest stretch amr.ts counts is comfort noise, a 6-byte SID frame and 7 NO_DATA
   // frames of 1 byte per 160 ms (650 bit/s, 3GPP TS 26.101/26.093); NO_DATA alone counts nothing
   { match: /(^|\/)AMR/, bps: 500 },
@@ -63,7 +64,8 @@ const FLOORS: readonly Floor[] = [
   // WavPack (PCM; DSD has its own rates): a block of silence holds tens of thousands of samples in
   // ~40 bytes (ffmpeg's encoder: 0.007 bit a sample, 55 bit/s at 8 kHz, under the generic floor:
   // such a file of digital silence is refused, as before; wavpack's own: 0.016)
-  { match: /^WAVPACK$/, bps: 100, perSample: 0.003 },
+  // (in Matroska too, MKA/WAVPACK: round 22, C6)
+  { match: /(^|\/)WAVPACK$/, bps: 100, perSample: 0.003 },
   // AIFF-C and CAF codecs read from the header's counts: MAC6 (1.33 bit a sample) and QDesign's
   // lowest rates (~0.3) are the cheapest; PCM, G.711, IMA4 and GSM (and AIFF-C's MACE) are counted from their bytes
   { match: /^(AIFF|CAF)/, bps: 100, perSample: 0.2 },

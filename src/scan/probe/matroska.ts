@@ -14,6 +14,11 @@ import { checkedFrameAt as ac3Frame } from './ac3.js';
 import { MlpUnits } from './mlp.js';
 import { alacConfig, alacPacketSamples, type AlacConfig } from './alac.js';
 import { AAC_RATES, aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
+import { adpcmFormat, packetBlocks, type Adpcm } from './adpcm.js';
+import { WMA_MIN_BITS_PER_SAMPLE } from './asf.js';
+import { SAMPLE_BYTES } from './wav.js';
+import { holdsStream } from './lossless.js';
+import { TtaFrames } from './tta.js';
 
 const ID = {
   Segment: 0x18538067,
@@ -123,10 +128,18 @@ interface Track {
   alac?: AlacConfig | string;
   /** AAC-LC or Main: its AudioSpecificConfig, to check each frame (aac.ts), or why a decoder refuses it */
   aac?: AacConfig | string;
+  /** TTA: its frames walked in stream order as a decoder reads them (tta.ts), or why a decoder refuses the track */
+  tta?: TtaFrames | string;
   /** TrueHD and MLP: the units checked in stream order (mlp.ts) */
   mlp?: MlpUnits;
   /** A_MS/ACM: its WAVEFORMATEX's bytes a second when the format fixes it (PCM, float, G.711, ADPCM, GSM, G.726, G.722, WMA 1/2 without the bit reservoir) */
   acmPcmBytesPerSecond?: number;
+  /** A_MS/ACM: its format tag's name (the codec label: the guard's rows are found by it) */
+  acmName?: string;
+  /** A_MS/ACM: MS or IMA ADPCM, each block's header checked as ffmpeg's decoder checks it (adpcm.ts) */
+  adpcm?: Adpcm;
+  /** A_MS/ACM: why ffmpeg refuses the format (no length is counted) */
+  acmRefused?: string;
   defaultNs?: number;
   delayNs?: number;
 }
@@ -164,41 +177,8 @@ function readTracks(b: Buffer, t: El): Track[] {
         // atom here is read 12 bytes early, and refused); read once the track's channels are known
         if (tr.codec === 'A_ALAC') alacAt = c;
         if (tr.codec.startsWith('A_AAC')) aacAt = c;
-        // ACM's WAVEFORMATEX: tag, channels, rate, byte rate, block align, bits a sample (as ffmpeg reads it)
-        if (c.data + 16 <= Math.min(c.end, b.length)) {
-          const tag = b.readUInt16LE(c.data);
-          const ch = b.readUInt16LE(c.data + 2);
-          const bits = tag === 6 || tag === 7 ? 8 : b.readUInt16LE(c.data + 14);
-          const rate = Math.max(b.readUInt32LE(c.data + 4), 4000);
-          const align = b.readUInt16LE(c.data + 12);
-          if ([1, 3, 6, 7].includes(tag) && ch >= 1 && bits >= 8)
-            tr.acmPcmBytesPerSecond = rate * ch * Math.floor(bits / 8);
-          else if ((tag === 2 || tag === 0x11) && ch >= 1 && ch <= 8 && align > 8 * ch) {
-            // MS and IMA ADPCM: a block of `align` bytes holds a fixed count of samples a channel, as
-            // ffmpeg's decoders count them from the block size (a header, then 4 bits a sample)
-            const perBlock = tag === 2 ? ((align - 7 * ch) * 2) / ch + 2 : ((align - 4 * ch) * 2) / ch + 1;
-            tr.acmPcmBytesPerSecond = (align * rate) / perBlock;
-          } else if (tag === 0x31 && ch === 1) {
-            // GSM 6.10 (Microsoft's framing): 65 bytes hold 320 samples, whatever the block align says.
-            // Counted as an untold codec by its steps, 65-byte blocks 2 s apart made 20 s (36 KB) 1,000 s
-            tr.acmPcmBytesPerSecond = (65 * rate) / 320;
-          } else if ((tag === 0x45 || tag === 0x64) && ch >= 1 && bits >= 2 && bits <= 5) {
-            // G.726: bits a sample as ffmpeg's decoder takes its code size (80-byte blocks 2 s apart: 20 s as 2,000 s)
-            tr.acmPcmBytesPerSecond = (rate * ch * bits) / 8;
-          } else if ((tag === 0x28f || tag === 0x20) && ch >= 1) {
-            // G.722 and Yamaha ADPCM: a byte holds two samples (ffmpeg's decoders)
-            tr.acmPcmBytesPerSecond = (rate * ch) / 2;
-          } else if ((tag === 0x160 || tag === 0x161) && align > 0 && rate <= 50000) {
-            // WMA 1/2 without the bit reservoir (its extradata's flags): a block of align bytes is a frame,
-            // 512 samples to 16 kHz, 1,024 to 22.05 kHz (32 kHz for version 1), else 2,048 (ffmpeg's wma.c).
-            // Untold, 128-byte blocks 2 s apart counted 20 s (85 KB) as 1,250 s (attack round 9)
-            const flagsAt = c.data + 18 + (tag === 0x160 ? 2 : 4);
-            if (flagsAt + 2 <= Math.min(c.end, b.length) && !(b.readUInt16LE(flagsAt) & 2)) {
-              const frame = rate <= 16000 ? 512 : rate <= 22050 || (rate <= 32000 && tag === 0x160) ? 1024 : 2048;
-              tr.acmPcmBytesPerSecond = (align * rate) / frame;
-            }
-          }
-        }
+        // ACM's WAVEFORMATEX (acmFormat)
+        if (tr.codec === 'A_MS/ACM' && c.data + 16 <= Math.min(c.end, b.length)) Object.assign(tr, acmFormat(b, c));
       } else if (c.id === ID.DefaultDuration) tr.defaultNs = uint(b, c);
       else if (c.id === ID.CodecDelay) tr.delayNs = uint(b, c);
       else if (c.id === ID.Audio) {
@@ -219,6 +199,106 @@ function readTracks(b: Buffer, t: El): Track[] {
 }
 
 /**
+ * A_TTA1: ffmpeg's demuxer makes the decoder's header from the track's channels, BitDepth and rate,
+ * and its decoder refuses samples of no whole 1 to 3 bytes (no BitDepth: nothing decoded; round 22, H12).
+ */
+function ttaTrack(tr: Track, durationNs: number): TtaFrames | string {
+  const ch = tr.channels ?? 1;
+  const rate = tr.rate ?? 8000;
+  if (!tr.bitDepth || tr.bitDepth > 24) return `TTA of ${tr.bitDepth ?? 'no'} BitDepth: a decoder refuses it`;
+  if (ch < 1 || ch > 16) return `TTA of ${ch} channels: a decoder refuses it`;
+  if (rate < 4000 || rate > 0x7fffff) return `TTA at ${rate} Hz: a decoder refuses it`;
+  // the stream's last, shorter frame, from the length ffmpeg writes in that header: the Duration's samples
+  const frameLen = Math.floor((256 * rate) / 245);
+  const length = Math.round((durationNs * Math.floor(rate)) / 1e9) % 2 ** 32;
+  return new TtaFrames(ch, frameLen, length % frameLen);
+}
+
+/** A_MS/ACM format tags by name, as the label shows them (the guard's WMA row is found by it). */
+const ACM_NAMES: Record<number, string> = {
+  0x0001: 'PCM',
+  0x0002: 'MS-ADPCM',
+  0x0003: 'FLOAT',
+  0x0006: 'ALAW',
+  0x0007: 'ULAW',
+  0x0011: 'IMA-ADPCM',
+  0x0020: 'YAMAHA-ADPCM',
+  0x0031: 'GSM610',
+  0x0045: 'G726',
+  0x0050: 'MP2',
+  0x0055: 'MP3',
+  0x0064: 'G726',
+  0x0160: 'WMA',
+  0x0161: 'WMA',
+  0x028f: 'G722',
+};
+
+/**
+ * ACM's WAVEFORMATEX (tag, channels, rate, byte rate, block align, bits a sample, as ffmpeg's riffdec
+ * reads it): the bytes a second of a format whose bytes fix its length (PCM, float, G.711, GSM, G.726,
+ * G.722, WMA 1/2 without the bit reservoir), MS and IMA ADPCM's blocks, or why ffmpeg refuses it.
+ */
+function acmFormat(b: Buffer, c: El): Pick<Track, 'acmPcmBytesPerSecond' | 'acmName' | 'adpcm' | 'acmRefused'> {
+  const tag = b.readUInt16LE(c.data);
+  const ch = b.readUInt16LE(c.data + 2);
+  const bits = tag === 6 || tag === 7 ? 8 : b.readUInt16LE(c.data + 14);
+  const given = b.readUInt32LE(c.data + 4);
+  const rate = Math.max(given, 4000);
+  const byteRate = b.readUInt32LE(c.data + 8);
+  const align = b.readUInt16LE(c.data + 12);
+  const acmName = ACM_NAMES[tag] ?? `0x${tag.toString(16).padStart(4, '0')}`;
+  const refused = (why: string): ReturnType<typeof acmFormat> => ({
+    acmName,
+    acmRefused: `${why}: a decoder refuses it`,
+  });
+  if ([1, 3, 6, 7].includes(tag) && ch >= 1) {
+    // the sample sizes ffmpeg takes, the bits rounded up, as in WAV: float of 8 or 16 bits (no such
+    // decoder) counted, 9-bit PCM counted at a byte a sample, twice what ffmpeg decodes (round 22, H14, M1)
+    const size = Math.ceil(bits / 8);
+    if (!SAMPLE_BYTES[tag === 3 ? 'FLOAT' : 'PCM'].includes(size)) return refused(`${acmName} of ${bits}-bit samples`);
+    return { acmName, acmPcmBytesPerSecond: rate * ch * size };
+  }
+  if (tag === 2 || tag === 0x11) {
+    // MS and IMA ADPCM: the blocks ffmpeg decodes, each header checked (adpcm.ts): blocks of random bytes
+    // counted by their size, 484.7 s of 1 MB, ffmpeg decoding 1 (attack round 22, H13)
+    const f = adpcmFormat(tag, ch, align, bits);
+    return typeof f === 'string' ? { acmName, acmRefused: f } : { acmName, adpcm: f };
+  }
+  // GSM 6.10 (Microsoft's framing): 65 bytes hold 320 samples, whatever the block align says.
+  // Counted as an untold codec by its steps, 65-byte blocks 2 s apart made 20 s (36 KB) 1,000 s
+  if (tag === 0x31 && ch === 1) return { acmName, acmPcmBytesPerSecond: (65 * rate) / 320 };
+  if (tag === 0x45 || tag === 0x64) {
+    // G.726: ffmpeg's riffdec takes the code size from the byte rate, not the bits a sample, and its
+    // decoder is mono, 2 to 5 bits (wav.ts, avi.ts): the fmt's 2 bits where the byte rate gave 5 counted
+    // 2.5x what ffmpeg decodes (attack round 22, H9)
+    const code = given ? Math.floor((byteRate * 8) / given) : 0;
+    if (ch !== 1 || code < 2 || code > 5)
+      return refused(ch !== 1 ? `G.726 of ${ch} channels` : `G.726 whose byte rate gives ${code}-bit codes`);
+    return { acmName, acmPcmBytesPerSecond: (rate * code) / 8 };
+  }
+  // G.722 and Yamaha ADPCM: a byte holds two samples (ffmpeg's decoders)
+  if ((tag === 0x28f || tag === 0x20) && ch >= 1) return { acmName, acmPcmBytesPerSecond: (rate * ch) / 2 };
+  if ((tag === 0x160 || tag === 0x161) && align > 0 && rate <= 50000) {
+    // WMA 1/2 without the bit reservoir (its extradata's flags): a block of align bytes is a frame,
+    // 512 samples to 16 kHz, 1,024 to 22.05 kHz (32 kHz for version 1), else 2,048 (ffmpeg's wma.c).
+    // Untold, 128-byte blocks 2 s apart counted 20 s (85 KB) as 1,250 s (attack round 9)
+    const flagsAt = c.data + 18 + (tag === 0x160 ? 2 : 4);
+    if (flagsAt + 2 > Math.min(c.end, b.length) || b.readUInt16LE(flagsAt) & 2) return { acmName };
+    const frame = rate <= 16000 ? 512 : rate <= 22050 || (rate <= 32000 && tag === 0x160) ? 1024 : 2048;
+    const perSecond = (align * rate) / frame;
+    // a rate (the blocks', or the fmt's) under any WMA encoder's, as asf.ts judges it: 2-byte blocks at
+    // 4 kHz made 15.6 B/s, 1 MB of junk 62,400 s where ffmpeg decodes 611 (attack round 22, C1)
+    const least = WMA_MIN_BITS_PER_SAMPLE * rate;
+    if (perSecond * 8 < least || byteRate * 8 < least)
+      return refused(
+        `WMA of ${Math.round(Math.min(perSecond, byteRate) * 8)} bit/s at ${rate} Hz, under any WMA encoder's (${Math.ceil(least)} bit/s)`,
+      );
+    return { acmName, acmPcmBytesPerSecond: perSecond };
+  }
+  return { acmName };
+}
+
+/**
  * The AudioSpecificConfig a decoder makes for an AAC track with no CodecPrivate, from its codec ID
  * (A_AAC/MPEG4/LC, …/MAIN, …/LC/SBR: the profile), its rate and channels, as ffmpeg's demuxer makes
  * it: such tracks' frames were counted unchecked (round 15: 56 KB of junk counted 512 s).
@@ -235,7 +315,12 @@ function aacByCodecId(tr: Track): AacConfig | string | undefined {
 const HEAD = 256 * 1024;
 const TAIL_MAX = 4 * 1024 * 1024;
 
-function codecLabel(doc: string, codec: string): string {
+function codecLabel(doc: string, track: Track): string {
+  const codec = track.codec;
+  // ACM by its format tag, WavPack by its name: the guard's WMA and WavPack rows are found by them
+  // (MKA/MS and MKA/WAVPACK4 had the generic floor; attack round 22, C1 and C6)
+  if (codec === 'A_MS/ACM' && track.acmName) return `${doc}/${track.acmName}`;
+  if (codec === 'A_WAVPACK4') return `${doc}/WAVPACK`;
   // MPEG audio by its layer (A_MPEG/L3 is MP3): the guard's floor for MPEG audio is found by that name
   const layer = /^A_MPEG\/L([123])$/.exec(codec);
   if (layer) return `${doc}/MP${layer[1]}`;
@@ -372,27 +457,18 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
       p += 4;
     }
     if (to > end || samples > 150_000) return 0;
-    let stream = false;
-    while (p < Math.min(to, stop)) {
-      const id = b[p]!;
-      const large = id & 0x80;
-      if (p + (large ? 4 : 2) > stop) break;
-      const words = large ? b.readUIntLE(p + 1, 3) : b[p + 1]!;
-      if ((id & 0x3f) === 0x0a || (id & 0x3f) === 0x0e) stream = true;
-      p += (large ? 4 : 2) + words * 2;
-    }
-    // a block read only in part (a big block's head) is judged by what was read
-    const fits = to > stop ? p >= stop : p === to;
-    return fits && stream ? (samples / Math.max(track.rate ?? 0, 4000)) * 1e9 : 0;
+    // its sub-blocks as a decoder needs them (lossless.ts's rule for .wv files: a bitstream alone, with
+    // no decorrelation terms, weights, samples or entropy variables, counted 70,312 s of 950 KB where
+    // ffmpeg decodes none; attack round 22, C6)
+    const at = (q: number, len: number): Buffer => b.subarray(q, Math.min(q + len, stop));
+    return holdsStream(at, p, to, flags, undefined, Math.min(to, stop))
+      ? (samples / Math.max(track.rate ?? 0, 4000)) * 1e9
+      : 0;
   }
-  // TTA: a frame is 256/245 s of samples (the last shorter), and each sample costs at least a bit
-  // (its Rice code's stop bit; TTA has no run of zeros), past the frame's 4-byte CRC: 8 bytes of junk
-  // are no frame's 46,080 samples (ffmpeg decodes nothing of them)
-  if (track.codec === 'A_TTA1' && track.rate && track.rate >= 4000) {
-    const frame = Math.floor((256 * track.rate) / 245);
-    const bits = Math.max(0, end - data - 4) * 8;
-    return (Math.min(frame, bits / (track.channels || 1)) / track.rate) * 1e9;
-  }
+  // TTA: a frame is 256/245 s of samples (the last shorter), its codes walked as a decoder reads
+  // them (tta.ts): at a bit a sample, blocks of random bytes counted 940 s of 950 KB, none decoded (round 22, H12)
+  if (track.codec === 'A_TTA1' && typeof track.tta === 'object')
+    return (track.tta.samples(b, data, end) / Math.max(track.rate ?? 8000, 4000)) * 1e9;
   // TrueHD and MLP: access units of 1/1,200 s each (40 samples at 48 kHz, 1/1,102.5 s at 44.1 kHz's
   // family, as the major sync says), each its 12-bit length in 16-bit words walked and checked as a
   // decoder checks it (mlp.ts): none counts before a major sync whose CRC and fields hold
@@ -416,8 +492,9 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
   if (track.codec === 'A_VORBIS' && track.vorbisLong)
     return (track.vorbisLong / 2 / Math.max(track.rate ?? 0, 4000)) * 1e9;
   // PCM: every byte is a sample's; 4,000 Hz is the guard's lowest rate (a forged lower one is refused there)
-  if (track.codec.startsWith('A_PCM/') && track.bitDepth && track.bitDepth >= 8) {
-    const perSecond = Math.max(track.rate ?? 0, 4000) * (track.channels || 1) * Math.floor(track.bitDepth / 8);
+  const size = pcmSampleBytes(track);
+  if (size) {
+    const perSecond = Math.max(track.rate ?? 0, 4000) * (track.channels || 1) * size;
     return ((end - data) / perSecond) * 1e9;
   }
   // RealAudio 1.0 (14_4) and 2.0 (28_8): frames of 20 and 38 bytes, 160 samples at 8 kHz each (ffmpeg's
@@ -428,7 +505,24 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
   // by their steps, blocks of 80 bytes 2 s apart made 20 s of µ-law (174 KB) 4,000 s (attack round 8)
   if (track.codec === 'A_MS/ACM' && track.acmPcmBytesPerSecond)
     return ((end - data) / track.acmPcmBytesPerSecond) * 1e9;
+  // MS and IMA ADPCM in ACM: a block is a packet, its ADPCM blocks decoded up to the first a decoder refuses (adpcm.ts)
+  if (track.codec === 'A_MS/ACM' && track.adpcm) {
+    const blocks = packetBlocks(b, data, Math.min(end, b.length), track.adpcm);
+    // (at the track's SamplingFrequency, 8 kHz when none, as ffmpeg's demuxer sets the stream's rate)
+    return ((blocks * track.adpcm.samples) / Math.max(track.rate ?? 8000, 4000)) * 1e9;
+  }
   return undefined;
+}
+
+/**
+ * Bytes of an A_PCM sample as ffmpeg's demuxer takes it: float is 32-bit (64 at BitDepth 64)
+ * whatever BitDepth says; integers are 8, 24 or 32 bits by BitDepth, 16 for any other. BitDepth 8
+ * float counted 4x, and 12-bit integers (sized at a byte) 2x, what ffmpeg decodes (round 22, H14, M1).
+ */
+function pcmSampleBytes(track: Track): number | undefined {
+  if (!track.codec.startsWith('A_PCM/') || !track.bitDepth) return undefined;
+  if (track.codec === 'A_PCM/FLOAT/IEEE') return track.bitDepth === 64 ? 8 : 4;
+  return ({ 8: 1, 24: 3, 32: 4 } as Record<number, number>)[track.bitDepth] ?? 2;
 }
 
 /**
@@ -708,6 +802,7 @@ function packetAudio(src: FileSource, h: Held): number {
   const reads = readsPackets(h.track);
   // a stream's units are checked in order from its first (mlp.ts)
   h.track.mlp?.reset();
+  if (typeof h.track.tta === 'object') h.track.tta.reset();
   let bigRead = 0;
   const at = (q: number): void => {
     src.work.tick(steps);
@@ -885,6 +980,7 @@ function probeTimeline(src: FileSource): (ProbeResult & { timeline?: number; hel
   }
   if (!tracks) return undefined; // Tracks not near the head (after a big SeekHead target): music-metadata's job
   const audio = tracks.find((t) => t.type === 2);
+  if (audio?.codec === 'A_TTA1') audio.tta = ttaTrack(audio, Math.floor((durationUnits ?? 0) * scale) || 0);
   if (!audio) {
     const video = tracks.some((t) => t.type === 1);
     // only a file shown to be video is `other`; one with no track we know is unreadable
@@ -893,13 +989,15 @@ function probeTimeline(src: FileSource): (ProbeResult & { timeline?: number; hel
       : { kind: 'unreadable', codec: doc, error: 'no audio track' };
   }
   const base = {
-    codec: codecLabel(doc, audio.codec),
+    codec: codecLabel(doc, audio),
     sampleRate: audio.rate ? Math.round(audio.rate) : undefined,
     channels: audio.channels,
   };
   // a config a decoder refuses: it decodes nothing of the track (round 15: junk counted by the frame length)
   if (typeof audio.alac === 'string') return { kind: 'unreadable', ...base, error: audio.alac };
   if (typeof audio.aac === 'string') return { kind: 'unreadable', ...base, error: audio.aac };
+  if (audio.acmRefused) return { kind: 'unreadable', ...base, error: audio.acmRefused };
+  if (typeof audio.tta === 'string') return { kind: 'unreadable', ...base, error: audio.tta };
   const segEnd = seg.end;
   const whole = segEnd !== UNKNOWN && segEnd <= src.size;
   const delaySec = (audio.delayNs ?? 0) / 1e9;

@@ -5,6 +5,7 @@
  * chunk walk, which reads only chunk headers and the few small chunks it needs.
  */
 import { FRAMED_MAX, MPEG_FRAMER, framedSeconds } from './avi.js';
+import { adpcmFormat, spanBlocks } from './adpcm.js';
 import { bytesAt } from './bytes.js';
 import { parseHeaderDate } from './datestr.js';
 import type { Claim, EmbeddedDate, FileSource } from './types.js';
@@ -38,7 +39,7 @@ const FIXED_FRAME = new Set(['PCM', 'FLOAT', 'ALAW', 'ULAW']);
  * 0-bit samples counted its bytes as 8-bit, 30 s for 240 KB, and IMA ADPCM of 3 channels 14 s; ffmpeg
  * decodes none of either (attack round 11a, high).
  */
-const SAMPLE_BYTES = { PCM: [1, 2, 3, 4, 8], FLOAT: [4, 8] };
+export const SAMPLE_BYTES = { PCM: [1, 2, 3, 4, 8], FLOAT: [4, 8] };
 /** G.726 (0x40 is "G.721", ffmpeg's G.726 too): a decoder takes its code size from the byte rate */
 const G726_TAGS = new Set(['G721', 'G726']);
 /** codecs coded in blocks of a known number of samples */
@@ -209,8 +210,20 @@ export function probeWav(src: FileSource): Claim {
     // a block align of 1 on 16-bit stereo counted 4.7 s as 9.4 s (attack round 9b, high)
     blockAlign = Math.max(blockAlign, channels * Math.ceil(bits / 8), 1);
     samples = Math.floor(present / blockAlign);
+  } else if (name === 'MS-ADPCM' || name === 'IMA-ADPCM') {
+    // the blocks ffmpeg decodes, their headers checked (adpcm.ts; attack round 22, H13)
+    const r = adpcmInWav(src, dataOffset, present, tag, channels, blockAlign, bits);
+    if (typeof r === 'string') return { kind: 'unreadable', ...base, embeddedDate, error: joinNote(note, r) };
+    samples = r.samples;
+    if (r.note) note = joinNote(note, r.note);
+    // fact holds the exact count (the last block is padded): taken when the blocks present hold it
+    if (factSamples !== undefined && factSamples > 0) {
+      if (factSamples <= samples) samples = factSamples;
+      else if (!truncated && !r.note)
+        note = joinNote(note, `fact chunk claims ${factSamples} samples, the data holds ${samples}`);
+    }
   } else if (BLOCK_CODED.has(name)) {
-    const perBlock = samplesPerBlock(name, blockAlign, channels, bits);
+    const perBlock = samplesPerBlock(name);
     if (!perBlock)
       return { kind: 'unreadable', ...base, error: `${name} WAV with an impossible block size (${blockAlign})` };
     if (name === 'GSM610') blockAlign = GSM_BLOCK;
@@ -300,28 +313,47 @@ const CODEC_BYTE_RATE: Record<string, number> = {
   TRUESPEECH: 32 / 0.03,
   G722: 8000,
 };
-/** IMA ADPCM in WAV at 2 to 5 bits: bytes and samples of one group per channel (as decoders read it) */
-const IMA_GROUP: Record<number, [bytes: number, samples: number]> = { 2: [4, 16], 3: [12, 32], 4: [4, 8], 5: [20, 32] };
+/** Samples in one block of a GSM WAV (gsmdec.c): 320, whatever the block size says; MS and IMA ADPCM are adpcm.ts's. */
+function samplesPerBlock(name: string): number {
+  return name === 'GSM610' ? 320 : 0;
+}
+
+/** What ffmpeg's WAV demuxer reads at a time (its max_size): the packets a refused block drops the rest of. */
+const WAV_PACKET = 4096;
 
 /**
- * Samples in one block of an ADPCM or GSM WAV, from its block size as a decoder counts them (ffmpeg's
- * adpcm.c and gsmdec.c), not from the header's samples-per-block field, which a decoder ignores and a
- * forger sets to 65535. 0 when the block cannot hold a block header.
+ * MS or IMA ADPCM in WAV: the blocks ffmpeg decodes in the data chunk's packets (wavdec.c: 4,096
+ * bytes rounded down to whole blocks), their headers checked (adpcm.ts), its first FRAMED_MAX bytes
+ * read, the rest in proportion (as MPEG audio's frames are); or why a decoder refuses it.
  */
-function samplesPerBlock(name: string, blockAlign: number, channels: number, bits: number): number {
-  switch (name) {
-    case 'GSM610':
-      return 320;
-    case 'MS-ADPCM':
-      // a 7-byte header per channel (predictor, delta, two samples), then 4-bit samples
-      return blockAlign >= 7 * channels ? 2 + Math.floor(((blockAlign - 7 * channels) * 2) / channels) : 0;
-    case 'IMA-ADPCM': {
-      // a 4-byte header per channel (one sample), then groups of samples per channel
-      const [gb, gs] = IMA_GROUP[bits] ?? IMA_GROUP[4]!;
-      return blockAlign >= 4 * channels ? 1 + Math.floor((blockAlign - 4 * channels) / (gb * channels)) * gs : 0;
-    }
+function adpcmInWav(
+  src: FileSource,
+  at: number,
+  present: number,
+  tag: number,
+  channels: number,
+  blockAlign: number,
+  bits: number,
+): { samples: number; note?: string } | string {
+  const f = adpcmFormat(tag, channels, blockAlign, bits);
+  if (typeof f === 'string') return f;
+  const packet = Math.max(f.align, Math.floor(WAV_PACKET / f.align) * f.align);
+  const walked = Math.min(present, FRAMED_MAX);
+  const spans: [number, number][] = [];
+  for (let p = 0; p < walked; p += packet) spans.push([at + p, Math.min(packet, walked - p)]);
+  const blocks = spanBlocks(src, spans, f);
+  const whole = Math.floor(walked / f.align);
+  const refused = whole - blocks;
+  if (!blocks)
+    return `no ADPCM block a decoder takes in the data chunk (${whole} refused: their headers are not ADPCM's)`;
+  const notes: string[] = [];
+  if (refused) notes.push(`${refused} of ${whole} ADPCM blocks a decoder refuses (bad block headers): not counted`);
+  let samples = blocks * f.samples;
+  if (walked < present) {
+    samples = Math.floor((samples * present) / walked);
+    notes.push(`estimated: the blocks of the first ${walked} bytes of audio checked, the rest in proportion`);
   }
-  return 0;
+  return { samples, note: notes.length ? notes.join('; ') : undefined };
 }
 
 /** Bytes of an MPEG audio data chunk read at a time (avi.ts's walk reads spans whole). */
