@@ -31,6 +31,7 @@ import { modTag, moduleKind } from './module.js';
 import { probeTs, tsLayout } from './mpegts.js';
 import { probeShorten } from './shorten.js';
 import { probeAu } from './au.js';
+import { probeMpc8 } from './musepack.js';
 import { isRealMedia, probeRealMedia } from './realmedia.js';
 import type { Claim, FileSource, ProbeResult } from './types.js';
 
@@ -215,7 +216,14 @@ const FORMATS: readonly Format[] = [
     readAt: probeWavPack,
     otherwise: 'music-metadata',
   },
-  { name: 'Musepack', extensions: [], audio: true, magic: (h) => four(h) === 'MPCK', otherwise: 'music-metadata' }, // SV8
+  {
+    // SV8: read by hand, never by music-metadata, which believed the stream header's count (round 22, C2)
+    name: 'Musepack',
+    extensions: [],
+    audio: true,
+    magic: (h) => four(h) === 'MPCK',
+    read: probeMpc8,
+  },
   {
     name: 'TTA',
     extensions: ['tta'],
