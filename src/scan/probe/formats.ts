@@ -90,9 +90,6 @@ function isMp4(h: Buffer): boolean {
  */
 const notAudio = (h: Buffer): boolean => four(h) === 'FORM' || four(h) === 'MThd';
 
-/** Musepack SV7 (stream version 7, or 7.1): the one read by hand; 'MP+' of another version is left to music-metadata. */
-const isMpc7 = (h: Buffer): boolean => h.length >= 4 && (h[3] === 0x07 || h[3] === 0x17);
-
 /** MPEG audio or ADTS at `at` (after an ID3v2 tag, or a file named as such): ADTS by its sync, else MPEG frames searched, else ADTS behind the tag. */
 function mpegOrAdts(src: FileSource, at: number, h: Buffer): ProbeResult | undefined {
   if (h.length >= 2 && h[0] === 0xff && (h[1]! & 0xf6) === 0xf0) return probeAdts(src, at);
@@ -268,13 +265,13 @@ const FORMATS: readonly Format[] = [
   },
   // 3. audio by content: later and weaker tests
   {
-    name: 'Musepack', // SV7 and before
+    // SV7 read by hand; 'MP+' of another version is unreadable (probeMpc7), never music-metadata's (round 22, H7)
+    name: 'Musepack',
     extensions: ['mpc'],
     audio: true,
     magic: (h) => four(h).startsWith('MP+'),
-    read: (src) => (isMpc7(src.head) ? probeMpc7(src, 0) : undefined),
-    readAt: (src, at, h) => (isMpc7(h) ? probeMpc7(src, at) : undefined),
-    otherwise: 'music-metadata',
+    read: (src) => probeMpc7(src, 0),
+    readAt: probeMpc7,
   },
   {
     name: 'AMR',

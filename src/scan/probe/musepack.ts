@@ -82,16 +82,16 @@ interface Stream {
  * at most 31 bands, one or two channels); a string: why not.
  */
 function streamHeader(body: Buffer): Stream | string {
-  if (body.length < 5 || body[4] !== 8) return `Musepack stream version ${body[4] ?? '?'} (ffmpeg reads 8)`;
+  if (body.length < 5 || body[4] !== 8) return `stream version ${body[4] ?? '?'} (ffmpeg reads 8)`;
   const n = varint(body, 5);
   const silence = n && varint(body, n[1]);
-  if (!n || !silence || silence[1] + 2 > body.length) return 'Musepack SV8 stream header cut off';
+  if (!n || !silence || silence[1] + 2 > body.length) return 'SV8 stream header cut off';
   const [a, b] = [body[silence[1]]!, body[silence[1] + 1]!];
   const rate = RATES[a >> 5];
-  if (!rate) return `Musepack SV8 sample rate index ${a >> 5} (ffmpeg knows 0-3)`;
-  if ((a & 0x1f) + 1 >= 32) return 'Musepack SV8 with 32 bands (ffmpeg\'s decoder refuses it: "maxbands too high")';
+  if (!rate) return `SV8 sample rate index ${a >> 5} (ffmpeg knows 0-3)`;
+  if ((a & 0x1f) + 1 >= 32) return 'SV8 with 32 bands (ffmpeg\'s decoder refuses it: "maxbands too high")';
   const channels = (b >> 4) + 1;
-  if (channels > 2) return `Musepack SV8 with ${channels} channels (ffmpeg's decoder takes 1 or 2)`;
+  if (channels > 2) return `SV8 with ${channels} channels (ffmpeg's decoder takes 1 or 2)`;
   return { samples: n[0], rate, channels, frames: 1 << ((b & 7) * 2) };
 }
 
@@ -102,6 +102,11 @@ function streamHeader(body: Buffer): Stream | string {
  * bounds the total, as the end of the last packet is padding. No audio packet, no audio. The walk is
  * linear: every packet moves on by at least its header, and a size smaller than its header ends it
  * (ffmpeg would seek back and read the same packets again).
+ *
+ * A limit: the frames are not decoded, so a packet of junk counts up to a frame a bit where ffmpeg's
+ * decoder gives up sooner (on 0xFF bytes it decodes a frame per ~60 bits; on zeros, a packet's first
+ * frame only); the generic floor of the guard (100 bit/s) bounds what is left. Walking each frame's
+ * codes as the decoder does would close it.
  */
 export function probeMpc8(src: FileSource): Claim {
   const headers = new Headers(src);
@@ -126,9 +131,9 @@ export function probeMpc8(src: FileSource): Claim {
     } else if (p.tag === SE) break;
     pos += p.size;
   }
-  if (!stream) return { kind: 'unreadable', codec: 'MUSEPACK/SV8', error: 'Musepack SV8 without a stream header' };
+  if (!stream) return { kind: 'unreadable', codec: 'MUSEPACK/SV8', error: 'SV8 without a stream header' };
   const base = { codec: 'MUSEPACK/SV8', sampleRate: stream.rate, channels: stream.channels };
-  if (!packets || !frames) return { kind: 'unreadable', ...base, error: 'Musepack SV8 without an audio packet' };
+  if (!packets || !frames) return { kind: 'unreadable', ...base, error: 'SV8 without an audio packet' };
   const held = frames * FRAME;
   const samples = stream.samples > 0 ? Math.min(held, stream.samples) : held;
   return { kind: 'audio', seconds: samples / stream.rate, ...base };
