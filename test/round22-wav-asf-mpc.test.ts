@@ -9,7 +9,8 @@
  *  - H11: ASF holding PCM, every object's time stretched 15×;
  *  - H6: AIFF-C 'DWVW' (no ffmpeg decoder);
  *  - H7: 'MP+' of a version other than SV7;
- *  - H10: AU G.721/G.723 of two channels (ffmpeg's G.726 decoder is mono only).
+ *  - H10: AU G.721/G.723 of two channels (ffmpeg's G.726 decoder is mono only);
+ *  - M2: an ID3v2 tag in front of WAV, AIFF, AU, Ogg or Matroska (ffmpeg skips it).
  * A real file of each kind still counts what ffmpeg decodes.
  */
 import { describe, expect } from 'vitest';
@@ -402,6 +403,28 @@ describe('round 22: WAV, AU, raw telephony, AIFF-C, ASF and Musepack counted as 
         writeFileSync(f, Buffer.concat([h, data]));
         if (ch === 1) await asDecoded(f);
         else expect((await atMostDecoded(f)).r.kind).toBe('unreadable');
+      }
+    },
+    60_000,
+  );
+  itWith(
+    ['ffmpeg'],
+    'M2: an ID3v2 tag in front of WAV, AIFF, AU, Ogg or Matroska is skipped, as ffmpeg does',
+    async () => {
+      // an empty ID3v2.3 tag: 10 bytes, size 0
+      const tag = Buffer.from([0x49, 0x44, 0x33, 3, 0, 0, 0, 0, 0, 0]);
+      for (const [name, opts] of [
+        ['t.wav', ['-c:a', 'pcm_s16le']],
+        ['t.aiff', ['-c:a', 'pcm_s16be']],
+        ['t.au', ['-c:a', 'pcm_s16be']],
+        ['t.ogg', ['-c:a', 'flac']],
+        ['t.mka', ['-c:a', 'pcm_s16le']],
+      ] as const) {
+        const real = make(name, 20, 8000, ...opts);
+        await asDecoded(real);
+        const f = join(dir, `id3_${name}`);
+        writeFileSync(f, Buffer.concat([tag, readFileSync(real)]));
+        await asDecoded(f);
       }
     },
     60_000,

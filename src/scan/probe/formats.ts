@@ -378,7 +378,30 @@ export function afterTag(src: FileSource, at: number): ProbeResult | undefined {
     const r = f.readAt!(src, at, h);
     if (r) return r;
   }
-  return mpegOrAdts(src, at, h);
+  return (at > 0 ? retagged(src, at) : undefined) ?? mpegOrAdts(src, at, h);
+}
+
+/**
+ * Formats read by hand from their first byte that old taggers put an ID3v2 tag in front of: ffmpeg
+ * skips the tag and decodes them, where music-metadata (after the tag) did not (attack round 22, M2).
+ * Their readers are given the file as it starts at the tag's end; a format read by music-metadata
+ * is not among them, so no header music-metadata would believe is counted here.
+ */
+const RETAGGED: ReadonlySet<string> = new Set(['WAV', 'Ogg', 'Matroska', 'AIFF', 'AU']);
+
+function retagged(src: FileSource, at: number): ProbeResult | undefined {
+  if (at >= src.size) return undefined;
+  const head = at < src.head.length ? src.head.subarray(at) : src.read(at, 4096);
+  const f = formatOf(head, src.size - at);
+  if (!f?.read || !RETAGGED.has(f.name)) return undefined;
+  const view: FileSource = {
+    size: src.size - at,
+    allocated: src.allocated,
+    work: src.work,
+    head,
+    read: (position, length) => src.read(at + position, length),
+  };
+  return f.read(view, { ext: '', audioName: true });
 }
 
 /** Extensions that say "this is meant to be a recording", whatever the content turns out to be (with the raw codecs', raw.ts). */
