@@ -28,7 +28,9 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   let packets = 0;
   let packetSize = 0;
   let packetSizes: [number, number] | undefined;
-  let audio: { tag: number; channels: number; rate: number; avgBytes: number; stream: number; wma?: Wma } | undefined;
+  let audio:
+    | { tag: number; channels: number; rate: number; avgBytes: number; bits: number; stream: number; wma?: Wma }
+    | undefined;
   let video = false;
   for (let p = 30; p + 24 <= Math.min(h.length, headerSize);) {
     const size = Number(h.readBigUInt64LE(p + 16));
@@ -54,6 +56,7 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
           channels: h.readUInt16LE(body + 56),
           rate: h.readUInt32LE(body + 58),
           avgBytes: h.readUInt32LE(body + 62),
+          bits: h.readUInt16LE(body + 68),
           stream: h.readUInt16LE(body + 48) & 0x7f,
           wma: wmaLayout(h, body + 54, p + size),
         };
@@ -117,7 +120,9 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   // the objects' steps walked from the first packet: presentation times forged in the last packets
   // (the play duration to match) counted 20 s of WMA in 96 KB as 320 s (attack round 9); a second
   // over is let be (a cut file's last object, split, is counted whole by the steps)
-  const held = whole ? heldSeconds(src, dataStart, packetSize, whole, audio.stream, preroll, audio.wma) : undefined;
+  const held = whole
+    ? heldSeconds(src, dataStart, packetSize, whole, audio.stream, preroll, audio.wma ?? byteRate(audio))
+    : undefined;
   // no audio object in the packets, the play duration all there is: packets of zeros under a real
   // header, the duration forged, counted 1 MB as 3,995 s, ffmpeg decoding none (attack round 20, critical)
   if (end === undefined && held === undefined)
@@ -244,6 +249,26 @@ function audioEnd(
   return Math.max(0, (lastWhole.pres - preroll) / 1000 + dur - cutFrame);
 }
 
+/**
+ * A codec other than WMA 1/2: how many bytes it plays a second, at most (attack round 22, H11: PCM
+ * objects' times stretched 15× with the play duration counted 1,800 s of 120). PCM and G.711 (format
+ * tags 1, 6, 7) at the rate ffmpeg decodes them at, whatever the byte rate field says (`fixed`: their
+ * bytes are their length). Any other codec: an object lasts no longer than its bytes at the byte rate
+ * field, or at a bit a sample when that is lower (ffmpeg's muxer writes MS ADPCM's byte rate as 16-bit
+ * PCM's, four times its real one).
+ */
+interface ByteRate {
+  bytesPerSecond: number;
+  fixed: boolean;
+}
+
+function byteRate(a: { tag: number; channels: number; rate: number; avgBytes: number; bits: number }): ByteRate {
+  const fixed = a.tag === 1 ? Math.ceil(a.bits / 8) : a.tag === 6 || a.tag === 7 ? 1 : 0;
+  if (fixed > 0) return { bytesPerSecond: a.rate * a.channels * fixed, fixed: true };
+  const bitASample = (a.rate * Math.max(1, a.channels)) / 8;
+  return { bytesPerSecond: Math.min(a.avgBytes || Infinity, bitASample || Infinity), fixed: false };
+}
+
 /** WMA 1 and 2 (0x160, 0x161), as ffmpeg's decoder reads them: block align, bit reservoir, frame length */
 interface Wma {
   blockAlign: number;
@@ -286,14 +311,19 @@ function heldSeconds(
   whole: number,
   stream: number,
   prerollS: number,
-  wma?: Wma,
+  layout: Wma | ByteRate,
 ): { seconds: number; note: string } | undefined {
+  const wma = 'frameLen' in layout ? layout : undefined;
+  const bps = wma ? 0 : (layout as ByteRate).bytesPerSecond;
   // a larger file is walked for its first WALK_BYTES of packets, and what they hold taken in proportion
   // to the packets that can hold data, with a quarter more for a variable rate: unwalked, a sparse
   // 100 MiB of 104 KB allocated (20 s of WMA, a hole, two packets with times forged) counted 380 s
   // (attack round 13a)
   const walk = Math.min(whole, Math.max(1, Math.floor(WALK_BYTES / packetSize)));
   const times: number[] = [];
+  /** each object's size, and the bytes of the fragments walked (what a fixed-rate codec plays) */
+  const sizes: number[] = [];
+  let bytes = 0;
   let frames = 0;
   let superframes = 0;
   let live = 0;
@@ -306,7 +336,11 @@ function heldSeconds(
       // a packet opens with its flags (error correction, length types), never a zero byte in a real file
       if (pk[0] !== 0) live++;
       for (const o of payloads(pk, stream, packetSize)) {
-        if (times.length === 0 || o.pres !== times[times.length - 1]) times.push(o.pres);
+        if (times.length === 0 || o.pres !== times[times.length - 1]) {
+          times.push(o.pres);
+          sizes.push(o.size);
+        }
+        bytes += o.len ?? 0;
         if (!wma || o.at === undefined) continue;
         // the superframes starting in this fragment (a superframe is block align bytes of the object):
         // one frame each, or, with the bit reservoir, the count in its header's low nibble (ffmpeg decodes
@@ -334,15 +368,20 @@ function heldSeconds(
   const sorted = steps.filter((x) => x > 0).sort((a, b) => a - b);
   if (!sorted.length) return undefined;
   const cap = Math.min(MAX_OBJECT_S, 2 * sorted[sorted.length >> 1]!);
+  // a codec other than WMA: an object plays no longer than its bytes at the byte rate
+  const most = (i: number): number => Math.min(cap, bps > 0 && bps < Infinity ? sizes[i]! / bps : Infinity);
   // from the stream's start (the preroll), the first object's time a step like the others
-  let seconds = Math.min(cap, Math.max(0, times[0]! / 1000 - prerollS));
-  for (const x of steps) seconds += Math.min(cap, x);
-  seconds += Math.min(cap, steps[steps.length - 1]!);
+  let seconds = Math.min(most(0), Math.max(0, times[0]! / 1000 - prerollS));
+  steps.forEach((x, i) => (seconds += Math.min(most(i), x)));
+  seconds += Math.min(most(times.length - 1), steps[steps.length - 1]!);
   const note = `the objects' steps hold ${seconds.toFixed(1)} s (each at most ${cap.toFixed(3)} s)`;
   // WMA 1 and 2: a superframe's frames hold frame length samples each (times forged alike throughout
   // keep their steps in proportion, 20 s in 96 KB counted 320 s; attack round 9)
-  let framed = wma ? (frames * wma.frameLen) / wma.rate : Infinity;
-  let note2 = `its WMA superframes hold ${frames} frames, ${framed.toFixed(1)} s`;
+  const fixed = !wma && (layout as ByteRate).fixed && bps > 0;
+  let framed = wma ? (frames * wma.frameLen) / wma.rate : fixed ? bytes / bps : Infinity;
+  let note2 = wma
+    ? `its WMA superframes hold ${frames} frames, ${framed.toFixed(1)} s`
+    : `its objects hold ${bytes} bytes, ${framed.toFixed(1)} s`;
   // with the bit reservoir the frame counts are each superframe's low nibble, a claim like the times:
   // forged to 15 with the times (and the reservoir flag set on a stream encoded without it), 20 s of
   // WMA in 93 KB counted 300 s that ffmpeg decodes none of (attack round 13). WMA 1 and 2 are constant

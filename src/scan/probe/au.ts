@@ -23,6 +23,9 @@ const BITS: Record<number, [codec: string, bits: number]> = {
   27: ['ALAW', 8],
 };
 
+/** the encodings ffmpeg reads as G.726 (libavformat/au.c) */
+const G726 = new Set([23, 25, 26]);
+
 /** the data size that means "not known" (a recording written to a pipe or still being written) */
 const UNKNOWN_SIZE = 0xffffffff;
 
@@ -39,6 +42,14 @@ export function probeAu(src: FileSource): Claim | undefined {
   if (!known) return { kind: 'unreadable', ...base, error: `AU encoding ${encoding} is not measured` };
   if (!sampleRate || !channels || channels > 64)
     return { kind: 'unreadable', ...base, error: 'AU header without a sample rate or channels' };
+  // G.721 and G.723 (23, 25, 26) go to ffmpeg's G.726 decoder, which decodes one channel only ("Decoding
+  // more than one channel is not implemented"): a stereo file decodes nothing (attack round 22, H10)
+  if (G726.has(encoding) && channels !== 1)
+    return {
+      kind: 'unreadable',
+      ...base,
+      error: `${known[0]} of ${channels} channels: ffmpeg decodes it in mono only`,
+    };
   if (offset < 24 || offset > src.size)
     return { kind: 'unreadable', ...base, error: `AU data offset ${offset} outside the file` };
   const available = src.size - offset;

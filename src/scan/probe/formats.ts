@@ -31,6 +31,7 @@ import { modTag, moduleKind } from './module.js';
 import { probeTs, tsLayout } from './mpegts.js';
 import { probeShorten } from './shorten.js';
 import { probeAu } from './au.js';
+import { probeMpc8 } from './musepack.js';
 import { isRealMedia, probeRealMedia } from './realmedia.js';
 import type { Claim, FileSource, ProbeResult } from './types.js';
 
@@ -88,9 +89,6 @@ function isMp4(h: Buffer): boolean {
  * later bytes read as: the module signatures at 44 and 1080 are not looked for in it.
  */
 const notAudio = (h: Buffer): boolean => four(h) === 'FORM' || four(h) === 'MThd';
-
-/** Musepack SV7 (stream version 7, or 7.1): the one read by hand; 'MP+' of another version is left to music-metadata. */
-const isMpc7 = (h: Buffer): boolean => h.length >= 4 && (h[3] === 0x07 || h[3] === 0x17);
 
 /** MPEG audio or ADTS at `at` (after an ID3v2 tag, or a file named as such): ADTS by its sync, else MPEG frames searched, else ADTS behind the tag. */
 function mpegOrAdts(src: FileSource, at: number, h: Buffer): ProbeResult | undefined {
@@ -215,7 +213,14 @@ const FORMATS: readonly Format[] = [
     readAt: probeWavPack,
     otherwise: 'music-metadata',
   },
-  { name: 'Musepack', extensions: [], audio: true, magic: (h) => four(h) === 'MPCK', otherwise: 'music-metadata' }, // SV8
+  {
+    // SV8: read by hand, never by music-metadata, which believed the stream header's count (round 22, C2)
+    name: 'Musepack',
+    extensions: [],
+    audio: true,
+    magic: (h) => four(h) === 'MPCK',
+    read: probeMpc8,
+  },
   {
     name: 'TTA',
     extensions: ['tta'],
@@ -260,13 +265,13 @@ const FORMATS: readonly Format[] = [
   },
   // 3. audio by content: later and weaker tests
   {
-    name: 'Musepack', // SV7 and before
+    // SV7 read by hand; 'MP+' of another version is unreadable (probeMpc7), never music-metadata's (round 22, H7)
+    name: 'Musepack',
     extensions: ['mpc'],
     audio: true,
     magic: (h) => four(h).startsWith('MP+'),
-    read: (src) => (isMpc7(src.head) ? probeMpc7(src, 0) : undefined),
-    readAt: (src, at, h) => (isMpc7(h) ? probeMpc7(src, at) : undefined),
-    otherwise: 'music-metadata',
+    read: (src) => probeMpc7(src, 0),
+    readAt: probeMpc7,
   },
   {
     name: 'AMR',
@@ -373,7 +378,30 @@ export function afterTag(src: FileSource, at: number): ProbeResult | undefined {
     const r = f.readAt!(src, at, h);
     if (r) return r;
   }
-  return mpegOrAdts(src, at, h);
+  return (at > 0 ? retagged(src, at) : undefined) ?? mpegOrAdts(src, at, h);
+}
+
+/**
+ * Formats read by hand from their first byte that old taggers put an ID3v2 tag in front of: ffmpeg
+ * skips the tag and decodes them, where music-metadata (after the tag) did not (attack round 22, M2).
+ * Their readers are given the file as it starts at the tag's end; a format read by music-metadata
+ * is not among them, so no header music-metadata would believe is counted here.
+ */
+const RETAGGED: ReadonlySet<string> = new Set(['WAV', 'Ogg', 'Matroska', 'AIFF', 'AU']);
+
+function retagged(src: FileSource, at: number): ProbeResult | undefined {
+  if (at >= src.size) return undefined;
+  const head = at < src.head.length ? src.head.subarray(at) : src.read(at, 4096);
+  const f = formatOf(head, src.size - at);
+  if (!f?.read || !RETAGGED.has(f.name)) return undefined;
+  const view: FileSource = {
+    size: src.size - at,
+    allocated: src.allocated,
+    work: src.work,
+    head,
+    read: (position, length) => src.read(at + position, length),
+  };
+  return f.read(view, { ext: '', audioName: true });
 }
 
 /** Extensions that say "this is meant to be a recording", whatever the content turns out to be (with the raw codecs', raw.ts). */

@@ -330,7 +330,7 @@ async function probeSource(src: FileSource, file: FileName, name: string, format
  */
 async function byName(src: FileSource, file: FileName, name: string, sync: boolean): Promise<Claim> {
   const raw = rawCodec(file.ext);
-  if (raw) return probeRaw(raw, src.size);
+  if (raw) return probeRaw(raw, src);
   // MPEG or ADTS frames at the head, or (named so) after junk: a copy that started mid-stream
   if (sync || MPEG_EXT.has(file.ext)) {
     const r = afterTag(src, 0);

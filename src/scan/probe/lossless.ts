@@ -714,23 +714,17 @@ export function probeAiff(src: FileSource): ProbeResult | undefined {
           'packet',
         );
       }
-      // DWVW (libsndfile's variable-width words; ffmpeg has no decoder): COMM's count, to the guard
-      if (frames === undefined && codec === 'DWVW')
-        return {
-          kind: 'audio',
-          seconds: c.frames / c.rate,
-          ...base,
-          error: `AIFF-C compression 'DWVW': length from COMM`,
-        };
       // QDesign and QCELP packets are not read here, and COMM's count is a claim (1 MB counted 9,800 s,
-      // ffmpeg decoding 0 of QDM2 and 1,143 of QCELP; round 20); a tag no decoder knows decodes to nothing
+      // ffmpeg decoding 0 of QDM2 and 1,143 of QCELP; round 20); a tag no decoder knows decodes to nothing.
+      // DWVW too (libsndfile's variable-width words): ffmpeg has no decoder for it and does not open the
+      // file, and COMM's count counted 1 MB as 9,900 s (attack round 22, H6)
       if (frames === undefined)
         return {
           kind: 'unreadable',
           ...base,
           error: ['QDMC', 'QDM2', 'QCLP'].includes(codec)
             ? `AIFF-C compression '${c.compression}': its packets are not read here, and COMM's count of ${c.frames} frames is a claim`
-            : `AIFF-C compression '${c.compression}': no decoder knows it, and COMM's count is a claim`,
+            : `AIFF-C compression '${c.compression}': ffmpeg has no decoder for it, and COMM's count is a claim`,
         };
       return done(Math.min(c.frames, frames), c.frames, c.rate, base, 'frame');
     }
@@ -913,6 +907,13 @@ function takHeader(b: Buffer, p: number): number | undefined {
 }
 
 const MPC_RATES = [44100, 48000, 37800, 32000];
+
+/**
+ * 'MP+' of stream version 7 or 7.1 (0x07, 0x17): the only versions ffmpeg's mpc demuxer opens.
+ * Any other went to music-metadata's SV7 parser, which counted up to ~1,150 s of a file ffmpeg
+ * does not open (attack round 22, H7).
+ */
+export const isMpc7 = (h: Buffer): boolean => h.length >= 4 && (h[3] === 0x07 || h[3] === 0x17);
 /** Walked in memory up to this size; a larger SV7 file is sized from its header's frame count. */
 const MPC_WALK_MAX = 64 * 1024 * 1024;
 
@@ -924,7 +925,13 @@ const MPC_WALK_MAX = 64 * 1024 * 1024;
  */
 export function probeMpc7(src: FileSource, start: number): ProbeResult | undefined {
   const h = bytesAt(src, start, 24);
-  if (h.length < 24 || h.toString('latin1', 0, 3) !== 'MP+' || (h[3]! & 0x0f) !== 7) return undefined;
+  if (h.length < 24 || h.toString('latin1', 0, 3) !== 'MP+') return undefined;
+  if (!isMpc7(h))
+    return {
+      kind: 'unreadable',
+      codec: 'MUSEPACK',
+      error: `'MP+' of version byte 0x${h[3]!.toString(16)}: ffmpeg reads stream version 7 (0x07, 0x17) only`,
+    };
   const frames = h.readUInt32LE(4);
   const rate = MPC_RATES[h[10]! & 3]!;
   const base: Base = { codec: 'MUSEPACK/SV7', sampleRate: rate, channels: 2 };

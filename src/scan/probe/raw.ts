@@ -3,7 +3,7 @@
  * so the length follows from the file size and the codec's fixed rate. No library reads these, since
  * there is nothing to parse: this table is the whole job.
  */
-import type { Claim } from './types.js';
+import type { Claim, FileSource } from './types.js';
 
 interface RawCodec {
   codec: string;
@@ -43,10 +43,57 @@ export function rawCodec(ext: string): RawCodec | undefined {
   return { codec: khz === 8 ? 'SLN' : `SLN${khz}`, sampleRate: rate, frameBytes: 2, framesPerSecond: rate };
 }
 
-export function probeRaw(c: RawCodec, size: number): Claim {
-  const frames = Math.floor(size / c.frameBytes);
+/**
+ * Heads of files that are not audio, whatever they are named (attack round 22, H8): a zip, PDF,
+ * image or archive saved as .vox or .g726 counted as its bytes at the codec's rate. (JPEG needs its
+ * JFIF or Exif name too: µ-law bytes may start FF D8 FF.)
+ */
+const NOT_AUDIO: readonly [string, number][] = [
+  ['PK\x03\x04', 0],
+  ['%PDF-', 0],
+  ['\x89PNG\r\n\x1a\n', 0],
+  ['GIF8', 0],
+  ['JFIF\0', 6],
+  ['Exif\0', 6],
+  ['\x1f\x8b\x08', 0], // gzip
+  ['BZh', 0],
+  ['\xfd7zXZ\0', 0],
+  ["7z\xbc\xaf'\x1c", 0],
+  ['Rar!\x1a\x07', 0],
+  ['\x7fELF', 0],
+  ['OggS', 0],
+  ['RIFF', 0],
+  ['<?xml', 0],
+  ['{\\rtf', 0],
+  ['%!PS', 0],
+];
+
+/** The name of the non-audio format the head shows, if any. */
+function notAudio(head: Buffer): string | undefined {
+  for (const [magic, at] of NOT_AUDIO)
+    if (head.toString('latin1', at, at + magic.length) === magic) return magic.replace(/[^ -~]/g, '').trim();
+  return undefined;
+}
+
+/**
+ * A headerless file: its bytes at the codec's rate. Notes on what ffmpeg would do instead:
+ *  - .ul and .al are counted at 8 kHz, the telephony rate every recorder writes them at; ffmpeg's
+ *    demuxers for these names assume 44.1 kHz (5.5 times shorter). The rate is kept: it is the
+ *    recording's.
+ *  - ffmpeg has no demuxer for .g726, .vox, .ulaw, .alaw, .pcmu, .pcma, .mu or .sln16 and up: these
+ *    are Asterisk's and other recorders' names, read here by the table above.
+ *  - a sparse file counts only its allocated bytes (round 22, H8): ffmpeg would decode a hole as
+ *    zeros, but no recorder writes one, and 1 GB of nothing named .g726 counted 250,000 s.
+ */
+export function probeRaw(c: RawCodec, src: FileSource): Claim {
   const base = { codec: c.codec, sampleRate: c.sampleRate, channels: 1 };
-  if (frames <= 0) return { kind: 'unreadable', ...base, error: size === 0 ? 'empty file' : 'shorter than one frame' };
-  // every byte is part of a frame: the length is the bytes at the codec's rate, holes included (as silence)
-  return { kind: 'audio', seconds: frames / c.framesPerSecond, ...base, fromBytes: true };
+  const other = notAudio(src.head);
+  if (other) return { kind: 'other', error: `named as ${c.codec} audio, but a ${other} file` };
+  const bytes = Math.min(src.size, src.allocated ?? src.size);
+  const frames = Math.floor(bytes / c.frameBytes);
+  if (frames <= 0)
+    return { kind: 'unreadable', ...base, error: src.size === 0 ? 'empty file' : 'shorter than one frame' };
+  const note = bytes < src.size ? `sparse: counted its ${bytes} allocated bytes of ${src.size}` : undefined;
+  // every byte is part of a frame: the length is the bytes at the codec's rate
+  return { kind: 'audio', seconds: frames / c.framesPerSecond, ...base, error: note, fromBytes: true };
 }
