@@ -913,7 +913,7 @@ const MPC_RATES = [44100, 48000, 37800, 32000];
  * Any other went to music-metadata's SV7 parser, which counted up to ~1,150 s of a file ffmpeg
  * does not open (attack round 22, H7).
  */
-export const isMpc7 = (h: Buffer): boolean => h.length >= 4 && (h[3] === 0x07 || h[3] === 0x17);
+const isMpc7 = (h: Buffer): boolean => h.length >= 4 && (h[3] === 0x07 || h[3] === 0x17);
 /** Walked in memory up to this size; a larger SV7 file is sized from its header's frame count. */
 const MPC_WALK_MAX = 64 * 1024 * 1024;
 

@@ -23,7 +23,7 @@ function shift(k: number): number {
  * frame ends there with only its CRC left (any shorter length when lastLen is not known: a stream cut
  * into packets by a container); 0 when a decoder refuses it. Linear in the frame's bits.
  */
-export function ttaFrameSamples(
+function ttaFrameSamples(
   b: Buffer,
   from: number,
   to: number,
