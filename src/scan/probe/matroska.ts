@@ -227,7 +227,7 @@ function readTracks(b: Buffer, t: El): Track[] {
  * A Vorbis track's setup from its CodecPrivate (x; undefined: the one read before, its walk begun
  * anew), its packets walked against it from the first; `work` is charged for the bits read.
  */
-function vorbisTrack(tr: Track, x: Buffer | undefined, work?: () => void): void {
+function vorbisTrack(tr: Track, x: Buffer | undefined, work?: (n?: number) => void): void {
   if (tr.codec !== 'A_VORBIS') return;
   if (x) tr.vorbis = vorbisPrivate(x);
   else tr.vorbis ??= 'a Vorbis track without its headers (CodecPrivate)';
@@ -717,7 +717,7 @@ function packetAudio(src: FileSource, h: Held): number {
   const reads = readsPackets(h.track);
   // a stream's units are checked in order from its first (mlp.ts), as are Vorbis's packets
   h.track.mlp?.reset();
-  vorbisTrack(h.track, undefined, () => src.work.tick());
+  vorbisTrack(h.track, undefined, (n) => src.work.tick(n));
   let bigRead = 0;
   const at = (q: number): void => {
     src.work.tick(steps);

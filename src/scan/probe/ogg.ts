@@ -216,7 +216,7 @@ function heldGranules(
     typeof s.speex === 'object'
       ? speexWalker(s.speex)
       : s.codec === 'OGG/VORBIS'
-        ? new VorbisWalker(s.perPacket, () => src.work.tick())
+        ? new VorbisWalker(s.perPacket, (n) => src.work.tick(n))
         : s.codec === 'OGG/OPUS'
           ? opusWalker(s.opusStreams ?? 1)
           : undefined;
@@ -327,7 +327,7 @@ class VorbisWalker implements Walker {
   refused?: string;
   constructor(
     private readonly most: number,
-    private readonly tick: () => void,
+    private readonly tick: (n?: number) => void,
   ) {}
   take(p: Buffer, i: number): void {
     this.bound += this.most;

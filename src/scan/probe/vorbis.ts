@@ -563,7 +563,7 @@ function codevector(book: Book, e: number): Float32Array {
  * every packet of a floor-0 stream counted half a long block: 1 MB of packets ffmpeg refuses counted
  * 25,000 s (round 22 C3).
  */
-function floor0(r: Reader, f: Floor0, books: Book[], blockflag: number, work: () => void): number {
+function floor0(r: Reader, f: Floor0, books: Book[], blockflag: number, work: (n?: number) => void): number {
   if (!f.amplitudeBits) return 1;
   if (!r.read(f.amplitudeBits)) return 1;
   let index = r.read(ilog(f.books.length));
@@ -582,9 +582,9 @@ function floor0(r: Reader, f: Floor0, books: Book[], blockflag: number, work: ()
   const key = `${blockflag}:${lsp.join(',')}`;
   let refused = f.judged.get(key);
   if (refused === undefined) {
-    // its cost charged: a step for each 16 products (a forged curve of 4,096 points and order 255
-    // costs a million a packet)
-    for (let k = (f.curve[blockflag]!.length * f.order) >> 4; k >= 0; k--) work();
+    // its cost charged: a step for each 2 products (a forged curve of 4,096 points and order 255
+    // costs half a million a packet: 600 KB of such packets took 4 s, charged a step for 16)
+    work(1 + ((f.curve[blockflag]!.length * f.order) >> 2));
     refused = curveVanishes(
       f.curve[blockflag]!,
       lsp.map((v) => Math.fround(2 * Math.cos(v))),
@@ -594,26 +594,23 @@ function floor0(r: Reader, f: Floor0, books: Book[], blockflag: number, work: ()
   return refused ? -1 : 0;
 }
 
-/** Whether ffmpeg's floor 0 synthesis meets p + q == 0 at some point of the curve (32-bit floats, as it computes them). */
+/**
+ * Whether ffmpeg's floor 0 synthesis meets p + q == 0 at some point of the curve (32-bit floats, as it
+ * computes them). Both end up squares (or NaN), so only where q is 0 is p worked out.
+ */
 function curveVanishes(curve: Float32Array, lsp: number[]): boolean {
   const f = Math.fround;
   const order = lsp.length;
+  const even = (order & 1) === 0;
   for (const w of curve) {
-    let p = 0.5;
     let q = 0.5;
     let j = 0;
-    for (; j + 1 < order; j += 2) {
-      q = f(q * f(lsp[j]! - w));
-      p = f(p * f(lsp[j + 1]! - w));
-    }
-    if (j === order) {
-      p = f(p * f(p * f(2 - w)));
-      q = f(q * f(q * f(2 + w)));
-    } else {
-      q = f(q * f(w - lsp[j]!));
-      p = f(p * f(p * f(4 - f(w * w))));
-      q = f(q * q);
-    }
+    for (; j + 1 < order; j += 2) q = f(q * f(lsp[j]! - w));
+    q = even ? f(q * f(q * f(2 + w))) : f(f(q * f(w - lsp[j]!)) * f(q * f(w - lsp[j]!)));
+    if (q !== 0) continue;
+    let p = 0.5;
+    for (j = 0; j + 1 < order; j += 2) p = f(p * f(lsp[j + 1]! - w));
+    p = even ? f(p * f(p * f(2 - w))) : f(p * f(p * f(4 - f(w * w))));
     if (f(p + q) === 0) return true;
   }
   return false;
@@ -628,7 +625,7 @@ function residue(
   skip: boolean[],
   vlen: number,
   left: number,
-  work: () => void,
+  work: (n?: number) => void,
 ): boolean {
   if (res.type > 2) return false;
   const classbook = s.books[res.classbook]!;
@@ -706,7 +703,7 @@ export class VorbisPackets {
   private dead = false;
   constructor(
     setup: VorbisSetup,
-    private readonly work: () => void = () => {},
+    private readonly work: (n?: number) => void = () => {},
   ) {
     this.setup = setup;
   }
