@@ -9,8 +9,8 @@ import { aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
 import { alacConfig, alacPacketSamples } from './alac.js';
 import { bytesAt } from './bytes.js';
 import { frameHead } from './flac.js';
-import { opusGranules } from './ogg.js';
 import { TTA_WALK_MAX, TtaFrames } from './tta.js';
+import { opusHeadStreams, opusPacketSamples } from './opus.js';
 import type { FileSource, ProbeResult } from './types.js';
 import type { Work } from './work.js';
 
@@ -158,8 +158,10 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
     const taken = cafPackets(src, pakt, start, count, 64, (b, p, e) => (e > p && aacFrameHolds(b, p, e, cfg) ? 1 : 0));
     frames = Math.min(frames, taken * desc.framesPerPacket);
   } else if (desc.format === 'opus') {
-    // Opus: what each packet's TOC byte says (48 kHz), at the description's rate
-    const granules = cafPackets(src, pakt, start, count, 4096, (b, p, e) => (e > p ? opusGranules(b, p, e - p) : 0));
+    // Opus: what each packet holds (48 kHz), at the description's rate; one ffmpeg refuses holds none
+    // (opus.ts: 63 frames of 60 ms a packet counted 120 ms each, round 22 C5)
+    const streams = kuki ? opusHeadStreams(kuki) : 1;
+    const granules = cafPackets(src, pakt, start, count, 4096, (b, p, e) => opusPacketSamples(b, p, e - p, streams));
     frames = Math.min(frames, Math.floor((granules * desc.rate) / 48000));
   } else if (desc.format === 'flac') {
     // FLAC: a packet is a frame, its header's CRC-8 checked, its block size what it holds

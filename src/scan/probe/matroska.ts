@@ -19,6 +19,8 @@ import { WMA_MIN_BITS_PER_SAMPLE } from './asf.js';
 import { SAMPLE_BYTES } from './wav.js';
 import { holdsStream } from './lossless.js';
 import { TtaFrames } from './tta.js';
+import { opusHeadStreams, opusPacketSamples } from './opus.js';
+import { VorbisPackets, vorbisPrivate, type VorbisSetup } from './vorbis.js';
 
 const ID = {
   Segment: 0x18538067,
@@ -122,8 +124,11 @@ interface Track {
   rate?: number;
   channels?: number;
   bitDepth?: number;
-  /** Vorbis: the long block's samples (its identification header), the most a packet yields twice over */
-  vorbisLong?: number;
+  /** Vorbis: the setup its CodecPrivate gives, or why a decoder refuses it; its packets read in order against it */
+  vorbis?: VorbisSetup | string;
+  vorbisPackets?: VorbisPackets;
+  /** Opus: the streams a packet holds (its OpusHead's channel mapping) */
+  opusStreams?: number;
   /** ALAC: its whole ALACSpecificConfig, to walk each packet (alac.ts), or why a decoder refuses it */
   alac?: AlacConfig | string;
   /** AAC-LC or Main: its AudioSpecificConfig, to check each frame (aac.ts), or why a decoder refuses it */
@@ -163,16 +168,15 @@ function readTracks(b: Buffer, t: El): Track[] {
     const tr: Track = { number: 0, type: 0, codec: '' };
     let alacAt: El | undefined;
     let aacAt: El | undefined;
+    let vorbisAt: El | undefined;
     for (const c of children(b, te.data, Math.min(te.end, b.length))) {
       if (c.end > b.length) break;
       if (c.id === ID.TrackNumber) tr.number = uint(b, c);
       else if (c.id === ID.TrackType) tr.type = uint(b, c);
       else if (c.id === ID.CodecID) tr.codec = b.toString('latin1', c.data, c.end);
       else if (c.id === ID.CodecPrivate) {
-        // Vorbis's identification header: byte 28 holds the two block sizes' exponents, the long one high
-        const at = b.subarray(c.data, c.end).indexOf('\x01vorbis', 0, 'latin1');
-        const bs = at >= 0 && c.data + at + 28 < c.end ? b[c.data + at + 28]! >> 4 : 0;
-        if (bs >= 6 && bs <= 13) tr.vorbisLong = 2 ** bs;
+        if (tr.codec === 'A_VORBIS') vorbisAt = c;
+        if (tr.codec === 'A_OPUS') tr.opusStreams = opusHeadStreams(b.subarray(c.data, c.end));
         // ALAC's ALACSpecificConfig, bare (a decoder puts its own atom header before it: an 'alac'
         // atom here is read 12 bytes early, and refused); read once the track's channels are known
         if (tr.codec === 'A_ALAC') alacAt = c;
@@ -193,6 +197,7 @@ function readTracks(b: Buffer, t: El): Track[] {
     if (tr.codec.startsWith('A_AAC')) tr.aac = aacAt ? aacConfig(b, aacAt.data, aacAt.end) : aacByCodecId(tr);
     if (tr.codec === 'A_ALAC')
       tr.alac = alacAt ? alacConfig(b, alacAt.data, alacAt.end, tr.channels) : alacConfig(b, -1, 0);
+    if (tr.codec === 'A_VORBIS') vorbisTrack(tr, vorbisAt ? b.subarray(vorbisAt.data, vorbisAt.end) : undefined);
     out.push(tr);
   }
   return out;
@@ -299,6 +304,17 @@ function acmFormat(b: Buffer, c: El): Pick<Track, 'acmPcmBytesPerSecond' | 'acmN
 }
 
 /**
+ * A Vorbis track's setup from its CodecPrivate (x; undefined: the one read before, its walk begun
+ * anew), its packets walked against it from the first; `work` is charged for the bits read.
+ */
+function vorbisTrack(tr: Track, x: Buffer | undefined, work?: (n?: number) => void): void {
+  if (tr.codec !== 'A_VORBIS') return;
+  if (x) tr.vorbis = vorbisPrivate(x);
+  else tr.vorbis ??= 'a Vorbis track without its headers (CodecPrivate)';
+  tr.vorbisPackets = typeof tr.vorbis === 'object' ? new VorbisPackets(tr.vorbis, work) : undefined;
+}
+
+/**
  * The AudioSpecificConfig a decoder makes for an AAC track with no CodecPrivate, from its codec ID
  * (A_AAC/MPEG4/LC, …/MAIN, …/LC/SBR: the profile), its rate and channels, as ffmpeg's demuxer makes
  * it: such tracks' frames were counted unchecked (round 15: 56 KB of junk counted 512 s).
@@ -375,18 +391,9 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
     }
     return ns;
   }
-  if (track.codec === 'A_OPUS') {
-    const toc = b[data]!;
-    const config = toc >> 3;
-    const ms =
-      config < 12 ? [10, 20, 40, 60][config % 4]! : config < 16 ? [10, 20][config % 2]! : [2.5, 5, 10, 20][config % 4]!;
-    const c = toc & 3;
-    const n = c === 0 ? 1 : c < 3 ? 2 : data + 1 < b.length ? b[data + 1]! & 0x3f : 0;
-    // a packet of no frames, or of more than 120 ms, is invalid (RFC 6716, 3.2.5): a decoder drops
-    // it, so it holds nothing (63 frames of 60 ms in 2 bytes made a forged timeline seem held;
-    // a count of 0 made the walk give up; attack round 7)
-    return ms * n <= 120 ? ms * n * 1e6 : 0;
-  }
+  // Opus: what the packet holds as ffmpeg reads it (opus.ts), none where it refuses it: a packet of
+  // 63 frames of 60 ms (attack round 7) or a code-1 packet of an odd length (round 22 C5d)
+  if (track.codec === 'A_OPUS') return (opusPacketSamples(b, data, end - data, track.opusStreams) / 48000) * 1e9;
   // MPEG audio: its frames' samples, each header walked (a block holds one or a few frames); a block
   // read only in part counts the frames read (at the pace of that part, one frame and 600 KB of zeros
   // counted 75 s; attack round 11a)
@@ -487,10 +494,12 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
     return (track.aac.frame / track.aac.rate) * 1e9;
   }
   if (track.codec.startsWith('A_AAC') && track.rate && track.rate >= 4000) return (2048 / track.rate) * 1e9;
-  // Vorbis: a packet yields at most half the long block (the modes' block flags are not read here), so
-  // this is an upper bound, of the audio a file of long blocks holds; 4,000 Hz as for PCM below
-  if (track.codec === 'A_VORBIS' && track.vorbisLong)
-    return (track.vorbisLong / 2 / Math.max(track.rate ?? 0, 4000)) * 1e9;
+  // Vorbis: each packet read as the decoder reads it, in order (vorbis.ts): what it makes of it; a
+  // packet read only in part (past packetAudio's budget) holds nothing
+  if (track.vorbisPackets) {
+    if (end > b.length) return 0;
+    return (track.vorbisPackets.samples(b.subarray(data, end)) / Math.max(track.rate ?? 0, 4000)) * 1e9;
+  }
   // PCM: every byte is a sample's; 4,000 Hz is the guard's lowest rate (a forged lower one is refused there)
   const size = pcmSampleBytes(track);
   if (size) {
@@ -800,9 +809,10 @@ function packetAudio(src: FileSource, h: Held): number {
   const untold = new Steps();
   let prev: { t: number; untold: boolean } | undefined;
   const reads = readsPackets(h.track);
-  // a stream's units are checked in order from its first (mlp.ts)
+  // a stream's units are checked in order from its first (mlp.ts), as are Vorbis's packets
   h.track.mlp?.reset();
   if (typeof h.track.tta === 'object') h.track.tta.reset();
+  vorbisTrack(h.track, undefined, (n) => src.work.tick(n));
   let bigRead = 0;
   const at = (q: number): void => {
     src.work.tick(steps);
@@ -998,6 +1008,8 @@ function probeTimeline(src: FileSource): (ProbeResult & { timeline?: number; hel
   if (typeof audio.aac === 'string') return { kind: 'unreadable', ...base, error: audio.aac };
   if (audio.acmRefused) return { kind: 'unreadable', ...base, error: audio.acmRefused };
   if (typeof audio.tta === 'string') return { kind: 'unreadable', ...base, error: audio.tta };
+  if (typeof audio.vorbis === 'string')
+    return { kind: 'unreadable', ...base, error: `${audio.vorbis}: a decoder refuses it` };
   const segEnd = seg.end;
   const whole = segEnd !== UNKNOWN && segEnd <= src.size;
   const delaySec = (audio.delayNs ?? 0) / 1e9;

@@ -201,6 +201,9 @@ type Base = Pick<ProbeResult, 'codec' | 'sampleRate' | 'channels' | 'embeddedDat
 function mp4Length(t: Mp4Audio | undefined, mmSeconds: number | undefined, base: Base): ProbeResult {
   // TrueHD, which music-metadata does not name (and whose rate it reads as 16.16: 4.8 Hz)
   if (t?.fourcc === 'mlpa') base = { ...base, codec: 'M4A/TRUEHD', sampleRate: t.sampleRate };
+  // Opus, which music-metadata does not name either: as M4A/UNKNOWN the guard's generic floor let junk
+  // packets count 16 h where Opus's row allows a tenth of it (round 22 C5a)
+  if (t?.fourcc === 'Opus') base = { ...base, codec: 'M4A/OPUS' };
   if (t && !t.sound) {
     // only a file shown to be video is `other`; one with no track we know is unreadable
     return t.video

@@ -11,7 +11,7 @@ import { amrCounter } from './amr.js';
 import { frameHead } from './flac.js';
 import { dtsCoreFrame } from './matroska.js';
 import { frameAt, frameSeconds } from './mp3.js';
-import { opusGranules } from './ogg.js';
+import { opusPacketSamples } from './opus.js';
 import type { FileSource } from './types.js';
 
 const MAX_MOOV = 16 * 1024 * 1024;
@@ -669,6 +669,18 @@ const PCM_BYTES: Record<string, number> = {
   lpcm: 0,
 };
 
+/**
+ * The streams an Opus packet of the sample entry at e holds: its dOps box's stream count when the
+ * channel mapping family is not 0 (ISO/IEC 23003-5 layout: version, channels, pre-skip, rate, gain,
+ * family, then the count), else one.
+ */
+function dOpsStreams(moov: Buffer, e: number, end: number): number {
+  const at = moov.indexOf('dOps', e + 36, 'latin1');
+  if (at < 0 || at + 4 + 12 > end) return 1;
+  const family = moov[at + 4 + 10]!;
+  return family && at + 4 + 11 < end ? Math.max(1, moov[at + 4 + 11]!) : 1;
+}
+
 function reader(
   moov: Buffer,
   e: number,
@@ -679,17 +691,21 @@ function reader(
 ): Reader | undefined {
   const fourcc = out.fourcc ?? '';
   const rate = Math.max(out.sampleRate ?? 0, 4000);
-  if (fourcc === 'Opus')
+  if (fourcc === 'Opus') {
+    const streams = dOpsStreams(moov, e, end);
     return {
-      name: 'Opus packets hold (their TOC bytes)',
+      name: 'Opus packets hold (read as ffmpeg reads them)',
       reads: true,
+      // a packet ffmpeg refuses holds nothing (opus.ts): by their TOC bytes alone, 63 frames of 60 ms
+      // a packet counted 120 ms each, 1 MB 16 h where ffmpeg decodes none (round 22 C5a)
       held: (src, at, size) => {
         if (size < 1) return 0;
         const { buf, p } = packetBytes(src, at, size);
-        return (p < buf.length ? opusGranules(buf, p, size) : 5760) / 48000;
+        return opusPacketSamples(buf, p, size, streams) / 48000;
       },
       most: () => 0.12,
     };
+  }
   // FLAC: a sample is a frame, its header's block size (CRC-8 checked: a decoder drops a bad one)
   if (fourcc === 'fLaC')
     return {

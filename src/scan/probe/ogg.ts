@@ -7,6 +7,7 @@ import type { FileSource, ProbeResult } from './types.js';
 import { frameHead } from './flac.js';
 import { speexHead, speexPacketMost, speexPacketSamples, type SpeexHead } from './speex.js';
 import { VorbisPackets, vorbisSetup } from './vorbis.js';
+import { opusHeadStreams, opusPacketSamples } from './opus.js';
 
 const MAX_PAGE = 27 + 255 + 255 * 255;
 
@@ -45,6 +46,8 @@ interface Stream {
   perPacket: number;
   /** Speex: what a decoder takes from the header, or why it refuses it (its packets are walked: speex.ts) */
   speex?: SpeexHead | string;
+  /** Opus: the streams a packet holds (its OpusHead's channel mapping) */
+  opusStreams?: number;
 }
 
 /** The first audio stream among the streams that begin the file (a video's Theora stream may come first). */
@@ -78,6 +81,7 @@ function streamAt(head: Buffer, at: number): Stream | string {
       channels: pkt[9]!,
       preSkip: pkt.readUInt16LE(10),
       perPacket: 5760, // 120 ms at 48 kHz (RFC 6716, 3.2.5)
+      opusStreams: opusHeadStreams(pkt),
     };
   }
   if (pkt[0] === 1 && pkt.toString('latin1', 1, 7) === 'vorbis') {
@@ -189,7 +193,7 @@ const WINDOW = 1024 * 1024;
 const SLACK = 2;
 
 /**
- * The granules every packet of the stream holds, at most (Opus by its TOC byte, the others their
+ * The granules every packet of the stream holds, at most (Opus, Speex and Vorbis walked packet by packet, the others their
  * perPacket), every page of the file walked. The last page is judged against the one before it, but
  * granules forged from a page in the middle on (every later page shifted alike, each CRC right) left
  * the tail in step: 20 s of Opus or Vorbis (14-23 KB) counted 80 s, up to the guard's floor (attack
@@ -212,8 +216,10 @@ function heldGranules(
     typeof s.speex === 'object'
       ? speexWalker(s.speex)
       : s.codec === 'OGG/VORBIS'
-        ? new VorbisWalker(s.perPacket, () => src.work.tick())
-        : undefined;
+        ? new VorbisWalker(s.perPacket, (n) => src.work.tick(n))
+        : s.codec === 'OGG/OPUS'
+          ? opusWalker(s.opusStreams ?? 1)
+          : undefined;
   const packets = walker && new Packets(walker);
   for (;;) {
     if (p + 27 + 255 > buf.length && base + buf.length < src.size) {
@@ -272,8 +278,8 @@ function heldGranules(
 
 /**
  * A codec read packet by packet, as a decoder reads it: each of the stream's packets in order, its
- * headers included; what they hold is what a decoder makes of them (exact), or, where the headers
- * leave it unable to (Vorbis with floor 0), the bound.
+ * headers included; what they hold is what a decoder makes of them (exact), or, where no setup
+ * header was met (a Vorbis stream of fewer than three packets), the bound.
  */
 interface Walker {
   take(p: Buffer, index: number): void;
@@ -295,6 +301,22 @@ function speexWalker(h: SpeexHead): Walker {
   };
 }
 
+/**
+ * Opus: every packet after the two headers, read as ffmpeg reads it (opus.ts): a packet it refuses
+ * holds nothing. Read by its TOC byte alone, 63 frames of 60 ms a packet counted 120 ms each, and a
+ * code-1 packet of an odd length 40 ms: 1 MB of them 3.5 h where ffmpeg decodes none (round 22 C5).
+ */
+function opusWalker(streams: number): Walker {
+  let held = 0;
+  return {
+    take: (p, i) => {
+      if (i >= 2) held += opusPacketSamples(p, 0, p.length, streams);
+    },
+    held: () => held,
+    exact: () => true,
+  };
+}
+
 /** Vorbis: the setup header is the third packet; the packets after it are read against it (vorbis.ts). */
 class VorbisWalker implements Walker {
   private id: Buffer | undefined;
@@ -305,7 +327,7 @@ class VorbisWalker implements Walker {
   refused?: string;
   constructor(
     private readonly most: number,
-    private readonly tick: () => void,
+    private readonly tick: (n?: number) => void,
   ) {}
   take(p: Buffer, i: number): void {
     this.bound += this.most;
@@ -313,7 +335,7 @@ class VorbisWalker implements Walker {
     else if (i === 2) {
       const s = this.id ? vorbisSetup(this.id, p) : 'no Vorbis identification header';
       if (typeof s === 'string') this.refused = s;
-      else if (s.walkable) this.packets = new VorbisPackets(s, this.tick);
+      else this.packets = new VorbisPackets(s, this.tick);
     } else if (i > 2 && this.packets) this.walked += this.packets.samples(p);
   }
   held(): number {
@@ -373,12 +395,11 @@ class Packets {
 const PACKET_MAX = 1024 * 1024;
 
 /**
- * The most granules one packet at p holds: Opus by its TOC byte; FLAC by its frame header (CRC-8
+ * The most granules one packet at p holds: FLAC by its frame header (CRC-8
  * checked; a header packet or junk holds none: 20 s of Ogg FLAC, its pages shifted, counted 140 s);
  * the others their perPacket.
  */
 function packetGranules(b: Buffer, p: number, s: Stream): number {
-  if (s.codec === 'OGG/OPUS') return opusGranules(b, p, 2);
   if (s.codec === 'OGG/FLAC') {
     if (p + 16 > b.length) return s.perPacket; // its header not in the window
     return frameHead(b, p, 0)?.blockSize ?? 0;
@@ -440,7 +461,7 @@ function probeLastPage(src: FileSource): ProbeResult {
         if (size > 0) {
           packets++;
           const first = continued && packets === 1;
-          holds += s.codec === 'OGG/OPUS' && !first ? opusGranules(tail, begun, size) : s.perPacket;
+          holds += s.codec === 'OGG/OPUS' && !first ? opusPacketSamples(tail, begun, size, s.opusStreams) : s.perPacket;
         }
         size = 0;
         begun = i + 27 + nsegs + body;
@@ -483,16 +504,4 @@ function probeLastPage(src: FileSource): ProbeResult {
   // the only page with a granule in the tail (a short file, or pages larger than the tail): as it is
   if (last) return length(last.granule, last.complete);
   return { kind: 'unreadable', ...base, error: NO_PAGE };
-}
-
-/** The granules (48 kHz) an Opus packet of `size` bytes at p holds, by its TOC byte; 120 ms when not all there. */
-export function opusGranules(b: Buffer, p: number, size: number): number {
-  if (p >= b.length) return 5760;
-  const toc = b[p]!;
-  const config = toc >> 3;
-  const ms =
-    config < 12 ? [10, 20, 40, 60][config % 4]! : config < 16 ? [10, 20][config % 2]! : [2.5, 5, 10, 20][config % 4]!;
-  const c = toc & 3;
-  const n = c === 0 ? 1 : c < 3 ? 2 : size > 1 && p + 1 < b.length ? b[p + 1]! & 0x3f : 48;
-  return Math.min(ms * n, 120) * 48;
 }

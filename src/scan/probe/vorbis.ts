@@ -5,7 +5,8 @@
  * 5.1's decoder (libavcodec/vorbisdec.c, the judge of every length here): the identification and
  * setup headers with its checks (a codebook's code lengths must make a complete prefix code, but for
  * a book of one entry; indexes in range; floor 1's X list without repeats …), then each audio packet:
- * its type bit, its mode, the floors (a codeword that is no code of its book refuses the packet) and
+ * its type bit, its mode, the floors (a codeword that is no code of its book refuses the packet; floor
+ * 0's curve, made from its LSP vectors, must not vanish) and
  * the residues, partition by partition, as far as the decoder reads them (past the packet's end it
  * stops without refusing). A packet that decodes gives (this block + the last decoded block) / 4
  * samples, the first none; a packet whose first byte is 1 (and longer than 7 bytes) is taken by the
@@ -57,12 +58,30 @@ interface Book {
   table?: Int32Array;
   /** and the longer codes: key length × 2^32 + code */
   codes?: Map<number, number>;
+  /** lookup type 1: where its multiplicands are, to make a vector when floor 0 reads one */
+  vq?: Lookup;
+}
+
+/** A lookup-1 book's vectors, as ffmpeg makes them from the setup header (made on first use, by floor 0 only). */
+interface Lookup {
+  /** the setup header, and the bit its multiplicands start at */
+  setup: Buffer;
+  at: number;
+  bits: number;
+  min: number;
+  delta: number;
+  sequence: boolean;
+  values: number;
+  /** each used entry's index among all entries (its vector is made from that index) */
+  entries: Uint32Array;
+  made: Map<number, Float32Array>;
 }
 
 /** Bits looked up at once. */
 const PEEK = 12;
 
 interface Floor1 {
+  type: 1;
   partitions: number[];
   dims: number[];
   subclasses: number[];
@@ -92,18 +111,27 @@ interface Mapping {
   residues: number[];
 }
 
+/** Floor 0 (an LSP curve), as the decoder reads it from the setup. */
+interface Floor0 {
+  type: 0;
+  order: number;
+  amplitudeBits: number;
+  books: number[];
+  /** per block size (short, long): 2 cos w at each distinct value of the bark map, in order */
+  curve: [Float32Array, Float32Array];
+  /** curves already judged, by their LSP values: whether the decoder refuses them */
+  judged: Map<string, boolean>;
+}
+
 /** What the headers set up: all a packet is read against. */
 export interface VorbisSetup {
   channels: number;
   blocksize: [number, number];
   books: Book[];
-  /** undefined: a floor 0, whose reading depends on its curve (its packets are taken as they come) */
-  floors: (Floor1 | undefined)[];
+  floors: (Floor1 | Floor0)[];
   residues: Residue[];
   mappings: Mapping[];
   modes: { blockflag: number; mapping: number }[];
-  /** a floor 0 (read against its curve) is not walked: the stream's packets are not judged */
-  walkable: boolean;
   /** a residue book that some bits are no code of (one entry or none): only then are residues read bit by bit */
   residueCanFail: boolean;
 }
@@ -247,6 +275,7 @@ function setupHeader(p: Buffer, id: Id): VorbisSetup | string {
       used = entries;
     }
     const lookup = r.read(4);
+    let vq: Lookup | undefined;
     if (lookup === 1) {
       // the multiplicands are skipped; vectors exist for the used entries, and codes read to their index
       let values = 0;
@@ -259,16 +288,27 @@ function setupHeader(p: Buffer, id: Id): VorbisSetup | string {
       const delta = r.read(32);
       if (!finite(min) || !finite(delta)) return `Vorbis codebook ${cb}: values not finite`;
       const bits = r.read(4) + 1;
-      r.read(1);
+      const sequence = r.read(1) === 1;
+      vq = {
+        setup: p,
+        at: r.pos,
+        bits,
+        min: vorbisFloat(min),
+        delta: vorbisFloat(delta),
+        sequence,
+        values,
+        entries: usedEntries(lengths),
+        made: new Map(),
+      };
       for (let i = 0; i < values; i++) r.read(bits);
       lengths = lengths.filter((x) => x > 0);
     } else if (lookup >= 2) return `Vorbis codebook ${cb}: lookup type ${lookup}`;
     if (!complete(lengths)) return `Vorbis codebook ${cb}: code lengths that are no prefix code`;
-    books.push({ dimensions, vectors: lookup === 1 && used > 0, lengths, longest: Math.max(0, ...lengths) });
+    books.push({ dimensions, vectors: lookup === 1 && used > 0, lengths, longest: Math.max(0, ...lengths), vq });
   }
   const transforms = r.read(6) + 1;
   for (let i = 0; i < transforms; i++) if (r.read(16)) return 'Vorbis: time domain transform data';
-  const floors: (Floor1 | undefined)[] = [];
+  const floors: (Floor1 | Floor0)[] = [];
   const nfloors = r.read(6) + 1;
   for (let i = 0; i < nfloors; i++) {
     const type = r.read(16);
@@ -299,17 +339,32 @@ function setupHeader(p: Buffer, id: Id): VorbisSetup | string {
       const xs = [0, 1 << rangebits];
       for (const c of partitions) for (let k = 0; k < dims[c]!; k++) xs.push(r.read(rangebits));
       if (new Set(xs).size !== xs.length) return 'Vorbis floor: repeated X values';
-      floors.push({ partitions, dims, subclasses, masterbooks, subbooks, range: [256, 128, 86, 64][multiplier - 1]! });
+      floors.push({
+        type: 1,
+        partitions,
+        dims,
+        subclasses,
+        masterbooks,
+        subbooks,
+        range: [256, 128, 86, 64][multiplier - 1]!,
+      });
     } else if (type === 0) {
       const order = r.read(8);
       const rate = r.read(16);
       const bark = r.read(16);
       if (!order || !rate || !bark) return 'Vorbis floor 0: an order, rate or bark map size of 0';
-      r.read(6);
+      const amplitudeBits = r.read(6);
       r.read(8);
-      const n = r.read(4) + 1;
-      for (let k = 0; k < n; k++) if (r.read(8) >= nbooks) return 'Vorbis floor 0: a book out of range';
-      floors.push(undefined);
+      const fb: number[] = [];
+      for (let k = r.read(4) + 1; k > 0; k--) {
+        fb.push(r.read(8));
+        if (fb[fb.length - 1]! >= nbooks) return 'Vorbis floor 0: a book out of range';
+      }
+      const curve: [Float32Array, Float32Array] = [
+        floor0Curve(rate, bark, id.blocksize[0]),
+        floor0Curve(rate, bark, id.blocksize[1]),
+      ];
+      floors.push({ type: 0, order, amplitudeBits, books: fb, curve, judged: new Map() });
     } else return `Vorbis: floor type ${type}`;
   }
   const residues: Residue[] = [];
@@ -408,9 +463,22 @@ function setupHeader(p: Buffer, id: Id): VorbisSetup | string {
     residues,
     mappings,
     modes,
-    walkable: floors.every((f) => f),
     residueCanFail,
   };
+}
+
+/** A Vorbis float as ffmpeg makes it (vorbisfloat2float): a 21-bit mantissa, its sign, × 2^(exp − 788), as a 32-bit float. */
+function vorbisFloat(v: number): number {
+  const mant = v % 2 ** 21;
+  const exp = Math.floor(v / 2 ** 21) % 1024;
+  return Math.fround((v >= 2 ** 31 ? -mant : mant) * 2 ** (exp - 788));
+}
+
+/** The indexes of a book's used entries (a code length over 0). */
+function usedEntries(lengths: Uint8Array): Uint32Array {
+  const out: number[] = [];
+  for (let i = 0; i < lengths.length; i++) if (lengths[i]) out.push(i);
+  return Uint32Array.from(out);
 }
 
 /** Whether a Vorbis float, as ffmpeg makes it (a 32-bit float of 21-bit mantissa × 2^(exp − 788)), is finite. */
@@ -440,6 +508,114 @@ function floor1(r: Reader, f: Floor1, books: Book[]): number {
   return 0;
 }
 
+/** ffmpeg's BARK(x): its float constants, its atan in double. */
+function bark(x: number): number {
+  const f = Math.fround;
+  return 13.1 * Math.atan(f(f(0.00074) * x)) + f(2.24) * Math.atan(f(f(f(1.85e-8) * x) * x)) + f(f(1e-4) * x);
+}
+
+/**
+ * Floor 0's curve for a block of n × 2 samples, as ffmpeg's create_map makes its bark map (each of n
+ * lines mapped to a bark value under the map size) and its synthesis walks it: once for each run of
+ * equal values, at 2 cos(w) of that value (w = π / map size × value), in 32-bit floats.
+ */
+function floor0Curve(rate: number, barkSize: number, blocksize: number): Float32Array {
+  const f = Math.fround;
+  const n = blocksize / 2;
+  const top = bark(f(rate / f(2)));
+  const wstep = f(Math.PI / barkSize);
+  const out: number[] = [];
+  let last = -1;
+  for (let i = 0; i < n; i++) {
+    const v = Math.min(Math.floor(bark(f((rate * i) / f(2 * n))) * (barkSize / top)), barkSize - 1);
+    if (i > 0 && v === last) continue;
+    last = v;
+    out.push(f(2 * Math.cos(f(wstep * v))));
+  }
+  return Float32Array.from(out);
+}
+
+/** The vector of a lookup-1 book's used entry e, as ffmpeg makes it (32-bit floats; each value added to the last in a sequence book). */
+function codevector(book: Book, e: number): Float32Array {
+  const vq = book.vq!;
+  const made = vq.made.get(e);
+  if (made) return made;
+  const f = Math.fround;
+  const out = new Float32Array(book.dimensions);
+  const r = new Reader(vq.setup);
+  let offset = vq.entries[e]!;
+  let last = 0;
+  for (let k = 0; k < book.dimensions; k++) {
+    r.pos = vq.at + (offset % vq.values) * vq.bits;
+    out[k] = f(f(f(r.read(vq.bits) * vq.delta) + vq.min) + last);
+    if (vq.sequence) last = out[k]!;
+    offset = Math.floor(offset / vq.values);
+  }
+  if (vq.made.size < 65536) vq.made.set(e, out);
+  return out;
+}
+
+/**
+ * Floor 0 of one channel, as ffmpeg's vorbis_floor0_decode reads it: 1 unused (no amplitude bits, or
+ * an amplitude of 0), 0 used, -1 refused. A book number past the floor's books is taken as its first
+ * (ffmpeg logs "booknumber too high" and reads on); the book must have vectors, each codeword must be
+ * a code of it, and the curve its LSP values make must not be 0 at any point (p + q == 0). Not read,
+ * every packet of a floor-0 stream counted half a long block: 1 MB of packets ffmpeg refuses counted
+ * 25,000 s (round 22 C3).
+ */
+function floor0(r: Reader, f: Floor0, books: Book[], blockflag: number, work: (n?: number) => void): number {
+  if (!f.amplitudeBits) return 1;
+  if (!r.read(f.amplitudeBits)) return 1;
+  let index = r.read(ilog(f.books.length));
+  if (index >= f.books.length) index = 0;
+  const book = books[f.books[index]!]!;
+  if (!book.vq || !book.vectors) return -1;
+  const lsp: number[] = [];
+  let last = 0;
+  while (lsp.length < f.order) {
+    const e = codeword(r, book);
+    if (e < 0) return -1;
+    for (const v of codevector(book, e)) lsp.push(Math.fround(v + last));
+    last = lsp[lsp.length - 1]!;
+  }
+  lsp.length = f.order;
+  const key = `${blockflag}:${lsp.join(',')}`;
+  let refused = f.judged.get(key);
+  if (refused === undefined) {
+    // its cost charged: a step for each 2 products (a forged curve of 4,096 points and order 255
+    // costs half a million a packet: 600 KB of such packets took 4 s, charged a step for 16)
+    work(1 + ((f.curve[blockflag]!.length * f.order) >> 2));
+    refused = curveVanishes(
+      f.curve[blockflag]!,
+      lsp.map((v) => Math.fround(2 * Math.cos(v))),
+    );
+    if (f.judged.size < 4096) f.judged.set(key, refused);
+  }
+  return refused ? -1 : 0;
+}
+
+/**
+ * Whether ffmpeg's floor 0 synthesis meets p + q == 0 at some point of the curve (32-bit floats, as it
+ * computes them). Both end up squares (or NaN), so only where q is 0 is p worked out.
+ */
+function curveVanishes(curve: Float32Array, lsp: number[]): boolean {
+  const f = Math.fround;
+  const order = lsp.length;
+  const even = (order & 1) === 0;
+  for (const w of curve) {
+    let q = 0.5;
+    let j = 0;
+    for (; j + 1 < order; j += 2) q = f(q * f(lsp[j]! - w));
+    q = even ? f(q * f(q * f(2 + w))) : f(f(q * f(w - lsp[j]!)) * f(q * f(w - lsp[j]!)));
+    if (q !== 0) continue;
+    let p = 0.5;
+    for (j = 0; j + 1 < order; j += 2) p = f(p * f(lsp[j + 1]! - w));
+    p = even ? f(p * f(p * f(2 - w))) : f(p * f(p * f(4 - f(w * w))));
+    if (f(p + q) === 0) return true;
+  }
+  return false;
+}
+
 /** One residue of a submap's channels: false where the decoder refuses it. */
 function residue(
   r: Reader,
@@ -449,7 +625,7 @@ function residue(
   skip: boolean[],
   vlen: number,
   left: number,
-  work: () => void,
+  work: (n?: number) => void,
 ): boolean {
   if (res.type > 2) return false;
   const classbook = s.books[res.classbook]!;
@@ -527,7 +703,7 @@ export class VorbisPackets {
   private dead = false;
   constructor(
     setup: VorbisSetup,
-    private readonly work: () => void = () => {},
+    private readonly work: (n?: number) => void = () => {},
   ) {
     this.setup = setup;
   }
@@ -580,8 +756,7 @@ export class VorbisPackets {
     const none: boolean[] = [];
     for (let i = 0; i < s.channels; i++) {
       const f = s.floors[map.submaps > 1 ? map.floors[map.mux[i]!]! : map.floors[0]!];
-      // floor 0 is read against its curve: taken as used, its bits unread (no encoder in use writes it)
-      const got = f ? floor1(r, f, s.books) : 0;
+      const got = f!.type === 1 ? floor1(r, f!, s.books) : floor0(r, f!, s.books, blockflag, this.work);
       if (got < 0) return 0;
       none.push(got === 1);
     }
@@ -609,4 +784,54 @@ export function vorbisSetup(idPacket: Buffer, setupPacket: Buffer): VorbisSetup 
   if (typeof id === 'string') return id;
   if (setupPacket[0] !== 5) return 'the third Vorbis header is not the setup header';
   return setupHeader(setupPacket.subarray(1), id);
+}
+
+/**
+ * The three headers of a Vorbis CodecPrivate (Matroska), split as ffmpeg's decoder splits its
+ * extradata (avpriv_split_xiph_headers): three lengths of 16 bits each before its header, the first
+ * 30, or Xiph lacing (a 2, then the first two lengths in bytes of 255 and one under it, the third
+ * the rest). Undefined where it refuses them.
+ */
+function xiphHeaders(x: Buffer): [Buffer, Buffer, Buffer] | undefined {
+  if (x.length >= 6 && x.readUInt16BE(0) === 30) {
+    const out: Buffer[] = [];
+    for (let i = 0, p = 0; i < 3; i++) {
+      if (p + 2 > x.length) return undefined;
+      const len = x.readUInt16BE(p);
+      if (p + 2 + len > x.length) return undefined;
+      out.push(x.subarray(p + 2, p + 2 + len));
+      p += 2 + len;
+    }
+    return [out[0]!, out[1]!, out[2]!];
+  }
+  if (x.length < 3 || x[0] !== 2) return undefined;
+  const lens: number[] = [];
+  let p = 1;
+  let total = 3;
+  for (let i = 0; i < 2; i++, p++) {
+    let len = 0;
+    for (; total < x.length && x[p] === 0xff; p++) {
+      len += 255;
+      total += 256;
+    }
+    len += x[p] ?? 0;
+    total += x[p] ?? 0;
+    if (total > x.length) return undefined;
+    lens.push(len);
+  }
+  const a = x.subarray(p, p + lens[0]!);
+  const b = x.subarray(p + lens[0]!, p + lens[0]! + lens[1]!);
+  return [a, b, x.subarray(p + lens[0]! + lens[1]!)];
+}
+
+/**
+ * A Matroska Vorbis track's setup from its CodecPrivate, or why ffmpeg's decoder refuses it (none of
+ * the track decodes then): its blocks are then read as the Ogg reader reads its packets. Counted at
+ * half the long block each, unread, 1 MB of 16-byte blocks no decoder takes counted 6.4 h (round 22 C4).
+ */
+export function vorbisPrivate(x: Buffer): VorbisSetup | string {
+  const h = xiphHeaders(x);
+  if (!h) return 'a Vorbis CodecPrivate that is not three Xiph-laced headers';
+  if (h[0][0] !== 1) return 'the first Vorbis header is not the identification header';
+  return vorbisSetup(h[0], h[2]);
 }
