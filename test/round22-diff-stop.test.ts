@@ -11,10 +11,10 @@
  * - H3: a stop while statements are written leaves the set absent, and a second signal ends at once.
  */
 import { describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { csvObjects, htmlText, put, runCli, tempDir, unprivileged, wav } from './helpers.js';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { CLI, csvObjects, htmlText, put, runCli, tempDir, unprivileged, wav } from './helpers.js';
 import { itUnless, itWith } from './needs.js';
 import { keysOf } from '../src/cli/diff-run.js';
 import { exportPartsOf } from '../src/tui/controllers.js';
@@ -220,4 +220,87 @@ describe('H2: a row a run did not read', () => {
     },
     SLOW,
   );
+});
+
+describe('H3: signals while the statements are written', () => {
+  async function until(cond: () => boolean, what: string): Promise<void> {
+    for (let i = 0; i < 12_000; i++) {
+      if (cond()) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`waited 120 s for ${what}`);
+  }
+  const exitOf = (c: ChildProcess): Promise<number | null> =>
+    new Promise((r) => (c.exitCode !== null ? r(c.exitCode) : c.on('exit', (code) => r(code))));
+  const pages = (st: string): string[] => readdirSync(st).filter((n) => n.endsWith('.html'));
+  const staging = (st: string): string | undefined => readdirSync(st).find((n) => n.startsWith('.leaktally-staging-'));
+
+  it(
+    'pages are written aside, none in place before all are; two signals end the run at once, the earlier set whole, the pages written removed after',
+    async () => {
+      const t = tempDir();
+      for (let i = 0; i < 3000; i++) put(t, `k${String(i).padStart(4, '0')}/a.ul`, Buffer.alloc(8, 0xff));
+      const out = tempDir();
+      const st = join(out, 'st');
+      mkdirSync(st);
+      const args = [CLI, t, '--csv', join(out, 's.csv'), '--statements', st, '--threads', '1'];
+      const env = { ...process.env, CI: '1', TZ: 'UTC', NODE_ENV: 'production' };
+      // an earlier set, whole
+      const first = spawnSync(process.execPath, args, { env, encoding: 'utf8', timeout: 200_000 });
+      expect(first.status, first.stderr).toBe(0);
+      const earlier = new Map(pages(st).map((n) => [n, readFileSync(join(st, n), 'utf8')]));
+      expect(earlier.size).toBe(3002);
+      const index = readFileSync(join(st, 'leaktally-index.json'), 'utf8');
+
+      const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      // held still once some hundreds of pages are written
+      await until(() => {
+        const s = existsSync(st) ? staging(st) : undefined;
+        return (s !== undefined && readdirSync(join(st, s)).length > 300) || child.exitCode !== null;
+      }, 'pages to be written');
+      child.kill('SIGSTOP');
+      expect(child.exitCode).toBeNull();
+      // none of this run's pages is in place while it writes: the earlier set is there, whole
+      expect(readFileSync(join(st, 'leaktally-index.json'), 'utf8')).toBe(index);
+      for (const [n, text] of earlier) expect(readFileSync(join(st, n), 'utf8'), n).toBe(text);
+      // two signals: the second ends the run at once
+      child.kill('SIGTERM');
+      child.kill('SIGINT');
+      child.kill('SIGCONT');
+      // both pending at SIGCONT: the kernel hands over the lower-numbered first (SIGINT), the other is the second
+      const code = await exitOf(child);
+      expect([130, 143]).toContain(code);
+      expect(stderr).toMatch(code === 130 ? /SIGINT again/ : /SIGTERM again/);
+      expect(stderr).toMatch(
+        /(SIGINT|SIGTERM) again: stopped at once; .*--statements \S+st: stopped after \d+ of 3002 pages, none put in place: the folder holds the earlier run's set, whole, as it was; the pages written are removed by process \d+ as this run exits/,
+      );
+      expect(readFileSync(join(st, 'leaktally-index.json'), 'utf8')).toBe(index);
+      expect(pages(st)).toHaveLength(3002);
+      for (const [n, text] of earlier) expect(readFileSync(join(st, n), 'utf8'), n).toBe(text);
+      await until(() => staging(st) === undefined, 'the staging folder to be removed');
+      // a later run into the folder takes it as before
+      const again = spawnSync(process.execPath, args, { env, encoding: 'utf8', timeout: 200_000 });
+      expect(again.status, again.stderr).toBe(0);
+      expect(readdirSync(st).filter((n) => n.startsWith('.'))).toEqual([]);
+    },
+    SLOW,
+  );
+
+  it('a staging folder a killed run left is removed by the next run into the folder, and said', () => {
+    const t = tempDir();
+    put(t, 'acme/a.ul', Buffer.alloc(8, 0xff));
+    const out = tempDir();
+    const st = join(out, 'st');
+    expect(runCli([t, '--statements', st, '--csv', '/dev/null']).status).toBe(0);
+    // a run killed (-9) while writing aside: its pid is gone
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const left = join(st, `.leaktally-staging-${dead.stdout}`);
+    put(left, 'acme.html', '<p>half</p>');
+    const r = runCli([t, '--statements', st, '--csv', '/dev/null']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/removed the unfinished statements of an earlier run that was stopped/);
+    expect(existsSync(left)).toBe(false);
+  });
 });

@@ -24,7 +24,7 @@ import { closePlans, planOutputs, describeError } from '../report/output/target.
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { staleTemporaryFiles, takeLock } from '../report/output/lock.js';
-import { StatementsFolder, StatementsStopped } from '../report/output/statements-folder.js';
+import { StatementsFolder, StatementsStopped, stoppedLine } from '../report/output/statements-folder.js';
 import { summaryCsvChunks, summaryJsonChunks } from '../report/write/summary.js';
 import { notifyReport, registerCoverage, type NotifyReport } from '../report/notify/notify.js';
 import { gapPhrases, runCompleteness, runGaps } from '../report/notify/completeness.js';
@@ -617,11 +617,12 @@ class HeadlessRun {
         );
       return '';
     } catch (e) {
+      // the pages were written aside (statements-folder.ts): the folder is as it was, they go with a process of their own
       if (e instanceof StatementsStopped && e.bySignal)
-        return `; --statements ${sf.given}: stopped after ${num(e.writtenThenRemoved)} of ${count(e.total, 'page', 'pages')}, and the set was removed again (${e.earlier ? "this run's pages and the earlier run's" : "this run's pages"}): the folder holds no statements now`;
+        return `; --statements ${sf.given}: ${stoppedLine(e.writtenThenRemoved, e.total, e.earlier, sf.remover)}`;
       if (e instanceof StatementsStopped || e instanceof FolderMovedError)
         throw new OutputError(
-          `--statements: ${e.message}${e instanceof StatementsStopped ? `; the ${num(e.writtenThenRemoved)} pages written were removed again${e.earlier ? ", with the earlier run's" : ''}` : '; nothing was written to it'}${this.written.length ? `; ${this.writtenSoFar()}` : ''}`,
+          `--statements: ${e.message}${e instanceof StatementsStopped ? `; none of the ${num(e.writtenThenRemoved)} pages written was put in place: the folder holds ${e.earlier ? "the earlier run's set, as it was" : 'no statements'}` : '; nothing was written to it'}${this.written.length ? `; ${this.writtenSoFar()}` : ''}`,
           EXIT.output,
         );
       throw e;
