@@ -15,14 +15,23 @@
  * row; a file moving between two keys of one controller is the same file to that controller; callers
  * are distinct across a controller's keys), then the keys it does not name, as in the summary.
  */
-import type { Db } from './db.js';
+import { CaseError, type Db } from './db.js';
 import type { Register } from '../report/notify/register.js';
 import type { RunRow } from './store.js';
+import { compilePattern, couldHoldCustomer, type CompiledPattern } from '../scan/place/pattern.js';
+import { keyName, shownPath } from '../scan/place/names.js';
 
-/** One row's figures (seconds: audio present, as the summary counts it). */
+/**
+ * One row's figures (seconds: audio present, as the summary counts it). A run whose gaps could hold
+ * the row's files (notReadBefore / notReadAfter: why) did not read it: its side's figures and the
+ * changes they decide (after and removed, or before and added; changed either way) are not known and
+ * are written empty, "not read", never 0 (attack round 22 H2). The numbers are then only what was found.
+ */
 export interface DiffRow {
   kind: string;
   customer: string;
+  notReadBefore?: string;
+  notReadAfter?: string;
   filesBefore: number;
   filesAfter: number;
   added: number;
@@ -42,8 +51,103 @@ export interface DiffRow {
 
 export interface RunDiff {
   rows: DiffRow[];
-  /** the whole case: distinct callers across rows, not a sum of rows */
+  /**
+   * the whole case: distinct callers across rows, not a sum of rows; added and removed (and changed)
+   * summed over the rows read in both runs only, callers added (removed) unknown when a row was not
+   * read in the earlier (later) run
+   */
   total: DiffRow;
+  /** rows not read in the earlier and in the later run */
+  notRead: { before: number; after: number };
+}
+
+/** The rows a run's gaps could hold: undefined when it had none; else whether a row (its kind, its keys) is one, and why. */
+interface RunReach {
+  why: string;
+  holds: (kind: string, keys: readonly string[]) => boolean;
+}
+
+const BUILT_IN = new Set(['unmatched', 'top-level']);
+
+/** the first folders' paths a pattern's rows are judged by, as the summary keeps them (engine.ts); past them any row */
+const KEPT_PATHS = 100;
+
+/**
+ * Which rows a run did not read, by the rule the summary's completeness uses (report/notify/
+ * completeness.ts): a run that did not finish (stopped, killed, a merge missing shards) read no row to
+ * the end; a folder that could not be listed could hold the files of the customer whose folder it is
+ * or is in, of every customer when it lies above the customer level, or, with a {customer} pattern,
+ * of every customer the pattern could match below it; the built-in rows (unmatched, top level) may
+ * get files from any unread folder. Other gaps (files not attributed, links not followed) leave a
+ * row's files where they were found: its figures stand, and the completeness cell names the gap.
+ */
+function reachOf(db: Db, run: RunRow): RunReach | undefined {
+  if (run.outcome !== 'done') {
+    const why =
+      run.outcome === 'running'
+        ? `run ${run.id} never finished`
+        : run.outcome === 'incomplete'
+          ? `run ${run.id} lacks shards`
+          : `run ${run.id} was ${run.outcome}`;
+    return { why, holds: () => true };
+  }
+  const unread = (
+    db.all('SELECT path FROM folders WHERE run = ? AND error IS NOT NULL', [Number(run.id)]) as {
+      path: Uint8Array | string;
+    }[]
+  ).map((r) => Buffer.from(r.path));
+  if (!unread.length) return undefined;
+  const why = `${unread.length} ${unread.length === 1 ? 'folder' : 'folders'} of run ${run.id} could not be read`;
+  const all: RunReach = { why, holds: () => true };
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(run.options) as Record<string, unknown>;
+  } catch {
+    return all;
+  }
+  let pattern: CompiledPattern | undefined;
+  if (typeof o.pattern === 'string' && o.pattern) {
+    try {
+      pattern = compilePattern(o.pattern);
+    } catch {
+      return all;
+    }
+  }
+  if (pattern?.hasCustomer) {
+    if (unread.length > KEPT_PATHS) return all;
+    const p = pattern;
+    const paths = unread.map((rel) => shownPath(rel) || '.');
+    return {
+      why,
+      holds: (kind, keys) =>
+        BUILT_IN.has(kind) ||
+        keys.some((k) => paths.some((path) => couldHoldCustomer(p, path, k.startsWith('./') ? k.slice(2) : k))),
+    };
+  }
+  // customers are the folders at --depth (engine.ts unreadableFolder)
+  const depth = Number(o.depth ?? 1) || 1;
+  const own = new Set<string>();
+  for (const rel of unread) {
+    let start = 0;
+    let found: string | undefined;
+    if (rel.length)
+      for (let level = 1; level <= depth; level++) {
+        const slash = rel.indexOf(0x2f, start);
+        if (level === depth) {
+          found = keyName(rel.subarray(start, slash < 0 ? rel.length : slash));
+          break;
+        }
+        if (slash < 0) break;
+        start = slash + 1;
+      }
+    // above the customer level: any customer's files may be in it
+    if (found === undefined) return all;
+    own.add(found);
+  }
+  return {
+    why,
+    holds: (kind, keys) => BUILT_IN.has(kind) || keys.some((k) => own.has(k.startsWith('./') ? k.slice(2) : k)),
+  };
 }
 
 /** Why a run's files may not be all the files there were: stopped, never finished, or gaps (folders not read, …). */
@@ -69,8 +173,25 @@ export interface FollowUp {
   diff: RunDiff;
 }
 
-/** The follow-up of run `after` to run `before` (diffRuns with the same register). */
+const rootOf = (r: RunRow): string => Buffer.from(r.root.buffer, r.root.byteOffset, r.root.byteLength).toString();
+
+/**
+ * Two runs of one case file that scanned different folders (`tree --case c.case`, then `other --case
+ * c.case`) are no before and after of one tree: compared, every file of the first would be "removed"
+ * and every customer it holds alone told "nothing was found" (attack round 22 H1). Refused, as a
+ * comparison no lawyer could sign; `--merge` of shards of different trees says incomplete instead, as
+ * its rows are the union of the shards, not a difference of them.
+ */
+export function sameTree(before: RunRow, after: RunRow): void {
+  if (Buffer.compare(before.root, after.root) === 0) return;
+  throw new CaseError(
+    `run ${before.id} scanned ${rootOf(before)}, run ${after.id} scanned ${rootOf(after)}: not the same tree, and a comparison would count every file of the one as removed and of the other as added; compare runs of one tree (keep each tree in its own case file)`,
+  );
+}
+
+/** The follow-up of run `after` to run `before` (diffRuns with the same register); runs of two trees are refused (sameTree). */
 export function followUp(db: Db, before: RunRow, after: RunRow, register?: Register): FollowUp {
+  sameTree(before, after);
   return {
     since: {
       run: Number(before.id),
@@ -165,28 +286,82 @@ export function diffRuns(db: Db, before: RunRow, after: RunRow, register?: Regis
     each(count(`${callers('b')} EXCEPT ${callers('a')}`), (r, n) => void (r.callersAdded = n));
     each(count(`${callers('a')} EXCEPT ${callers('b')}`), (r, n) => void (r.callersRemoved = n));
 
+    // a register's controllers, each a row even with no file in either run
+    for (const c of register?.controllers ?? []) row('controller', c.controller);
+    // the rows each run's gaps could hold: their side's figures are not known
+    const reach = [reachOf(db, before), reachOf(db, after)] as const;
+    const keysByController = register && new Map(register.controllers.map((c) => [c.controller, c]));
+    const notRead = { before: 0, after: 0 };
+    for (const r of rows.values()) {
+      const keys = r.kind === 'controller' ? (keysByController?.get(r.customer)?.keys ?? []) : [r.customer];
+      if (reach[0]?.holds(r.kind, keys)) {
+        r.notReadBefore = reach[0].why;
+        notRead.before++;
+      }
+      if (reach[1]?.holds(r.kind, keys)) {
+        r.notReadAfter = reach[1].why;
+        notRead.after++;
+      }
+    }
     const total = emptyRow('total', '');
     for (const r of rows.values())
-      for (const k of Object.keys(r) as (keyof DiffRow)[])
-        if (typeof r[k] === 'number' && !k.startsWith('callers')) (total[k] as number) += r[k];
+      for (const k of Object.keys(r) as (keyof DiffRow)[]) {
+        if (typeof r[k] !== 'number' || k.startsWith('callers')) continue;
+        // what a run did not read in a row is no change: the sums of changes are over rows read in both
+        const side = SIDE[k];
+        if ((side === 'before' && r.notReadBefore) || (side === 'after' && r.notReadAfter)) continue;
+        if (side === 'both' && (r.notReadBefore || r.notReadAfter)) continue;
+        (total[k] as number) += r[k];
+      }
+    if (notRead.before) total.notReadBefore = reach[0]!.why;
+    if (notRead.after) total.notReadAfter = reach[1]!.why;
     const n = (sql: string): number => Number((db.get(sql) as { n: Num }).n ?? 0);
     const allCallers = (t: string): string => `SELECT DISTINCT caller FROM ${t} WHERE caller IS NOT NULL`;
     total.callersBefore = n(`SELECT count(*) AS n FROM (${allCallers('a')})`);
     total.callersAfter = n(`SELECT count(*) AS n FROM (${allCallers('b')})`);
     total.callersAdded = n(`SELECT count(*) AS n FROM (${allCallers('b')} EXCEPT ${allCallers('a')})`);
     total.callersRemoved = n(`SELECT count(*) AS n FROM (${allCallers('a')} EXCEPT ${allCallers('b')})`);
-    // a register's controllers, each a row even with no file in either run
-    for (const c of register?.controllers ?? []) row('controller', c.controller);
     const order = { controller: 0, customer: 1, unmatched: 2, 'top-level': 3 } as Record<string, number>;
     const sorted = [...rows.values()].sort(
       (x, y) =>
         (order[x.kind] ?? 4) - (order[y.kind] ?? 4) || (x.customer < y.customer ? -1 : x.customer > y.customer ? 1 : 0),
     );
-    return { rows: sorted, total };
+    return { rows: sorted, total, notRead };
   } finally {
     db.exec('DROP TABLE IF EXISTS temp.a; DROP TABLE IF EXISTS temp.b; DROP TABLE IF EXISTS temp.reg;');
   }
 }
+
+/**
+ * The comparison on stderr: its changes counted over the rows read in both runs, and how many rows a
+ * run did not read ("at least": such a row's changes are not known, never 0).
+ */
+export function diffLine(diff: RunDiff, before: RunRow, after: RunRow): string {
+  const t = diff.total;
+  const n = diff.notRead;
+  const unread = [
+    n.after && `${n.after} ${n.after === 1 ? 'row' : 'rows'} not read in run ${after.id}`,
+    n.before && `${n.before} ${n.before === 1 ? 'row' : 'rows'} not read in run ${before.id}`,
+  ].filter(Boolean);
+  const least = (k: 'before' | 'after' | 'both'): string =>
+    (k === 'both' ? n.before || n.after : n[k]) ? 'at least ' : '';
+  return `run ${after.id} against run ${before.id}: ${least('before')}${t.added} ${t.added === 1 ? 'file' : 'files'} added, ${least('after')}${t.removed} removed, ${least('both')}${t.changed} changed${unread.length ? ` (${unread.join(', ')}: their changes are not known)` : ''}`;
+}
+
+/**
+ * The run a change is not known without: added (a file of the later run not in the earlier) is not
+ * known where the earlier run did not read the row (a file not read then would be "added"), removed
+ * where the later did not, changed where either did not. The totals sum a change over the rows where
+ * it is known; a run's own count (before, after) is what it found, summed over every row.
+ */
+const SIDE: Partial<Record<keyof DiffRow, 'before' | 'after' | 'both'>> = {
+  added: 'before',
+  removed: 'after',
+  changed: 'both',
+  secondsAdded: 'before',
+  secondsRemoved: 'after',
+  secondsChanged: 'both',
+};
 
 function emptyRow(kind: string, customer: string): DiffRow {
   return {

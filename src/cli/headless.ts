@@ -8,8 +8,8 @@ import { Scanner, evidenceWarnings, replayScan, type ScanResult } from '../scan/
 import { CaseWriter } from '../case/writer.js';
 import { CaseError, removeStaleVfsLock, type Db } from '../case/db.js';
 import { lockCaseFile } from './case-lock.js';
-import { knownFiles, openCase, storedScan, type RunRow } from '../case/store.js';
-import { followUp, type FollowUp } from '../case/diff.js';
+import { knownFiles, openCase, runs, storedScan, type RunRow } from '../case/store.js';
+import { diffLine, followUp, type FollowUp } from '../case/diff.js';
 import { formatIso } from '../scan/place/date/zone.js';
 import { version } from '../report/notify/method.js';
 import {
@@ -24,7 +24,7 @@ import { closePlans, planOutputs, describeError } from '../report/output/target.
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { staleTemporaryFiles, takeLock } from '../report/output/lock.js';
-import { StatementsFolder, StatementsStopped } from '../report/output/statements-folder.js';
+import { StatementsFolder, StatementsStopped, stoppedLine } from '../report/output/statements-folder.js';
 import { summaryCsvChunks, summaryJsonChunks } from '../report/write/summary.js';
 import { notifyReport, registerCoverage, type NotifyReport } from '../report/notify/notify.js';
 import { gapPhrases, runCompleteness, runGaps } from '../report/notify/completeness.js';
@@ -328,10 +328,7 @@ class HeadlessRun {
         `--since: runs ${since.id} and ${run.id} placed files by different ${moved.map((k) => `--${k}`).join(', ')}: a file whose row changed is counted as removed from its old row and added to its new`,
       );
     const f = followUp(db, since, run, this.plan.notify.register);
-    const t = f.diff.total;
-    this.note(
-      `--since: run ${run.id} against run ${since.id}: ${count(t.added, 'file', 'files')} added, ${num(t.removed)} removed, ${num(t.changed)} changed; the statements are follow-ups`,
-    );
+    this.note(`--since: ${diffLine(f.diff, since, run)}; the statements are follow-ups`);
     return f;
   }
 
@@ -342,7 +339,9 @@ class HeadlessRun {
     const root = Buffer.from(isRemote(this.plan.scan.root) ? this.plan.scan.root : resolve(this.plan.scan.root));
     let known: ReturnType<typeof knownFiles>;
     try {
-      known = existsSync(path) && statSync(path).size > 0 ? knownFiles(path, root, version(), shown) : undefined;
+      const kept = existsSync(path) && statSync(path).size > 0;
+      if (kept) this.warnOtherTree(path, root, shown);
+      known = kept ? knownFiles(path, root, version(), shown) : undefined;
     } catch (e) {
       if (e instanceof CaseError) throw new OutputError(`--case: ${e.message}`);
       throw e;
@@ -372,6 +371,25 @@ class HeadlessRun {
     } catch (e) {
       throw new OutputError(`--case: cannot write ${shown}: ${(e as Error).message}`, EXIT.output);
     }
+  }
+
+  /**
+   * --case into a case file whose last run scanned another folder: said, as --diff and --from --since
+   * refuse to compare runs of two trees (case/diff.ts sameTree; attack round 22 H1).
+   */
+  private warnOtherTree(path: string, root: Buffer, shown: string): void {
+    const { db } = openCase(path, { create: false, shown });
+    let last: RunRow | undefined;
+    try {
+      last = runs(db).pop();
+    } finally {
+      db.close();
+    }
+    if (!last || Buffer.compare(last.root, root) === 0) return;
+    const was = Buffer.from(last.root.buffer, last.root.byteOffset, last.root.byteLength).toString();
+    process.stderr.write(
+      `leaktally: warning: --case: run ${last.id} of ${printable(shown)} scanned ${printable(was)}, this run scans ${printable(root.toString())}: another tree, which --diff and --from --since will not compare with it (keep each tree in its own case file)\n`,
+    );
   }
 
   /** The run's row closed: how it ended and what it could not read (the case file is then closed). */
@@ -603,11 +621,12 @@ class HeadlessRun {
         );
       return '';
     } catch (e) {
+      // the pages were written aside (statements-folder.ts): the folder is as it was, they go with a process of their own
       if (e instanceof StatementsStopped && e.bySignal)
-        return `; --statements ${sf.given}: stopped after ${num(e.writtenThenRemoved)} of ${count(e.total, 'page', 'pages')}, and the set was removed again (${e.earlier ? "this run's pages and the earlier run's" : "this run's pages"}): the folder holds no statements now`;
+        return `; --statements ${sf.given}: ${stoppedLine(e.writtenThenRemoved, e.total, e.earlier, sf.remover)}`;
       if (e instanceof StatementsStopped || e instanceof FolderMovedError)
         throw new OutputError(
-          `--statements: ${e.message}${e instanceof StatementsStopped ? `; the ${num(e.writtenThenRemoved)} pages written were removed again${e.earlier ? ", with the earlier run's" : ''}` : '; nothing was written to it'}${this.written.length ? `; ${this.writtenSoFar()}` : ''}`,
+          `--statements: ${e.message}${e instanceof StatementsStopped ? `; none of the ${num(e.writtenThenRemoved)} pages written was put in place: the folder holds ${e.earlier ? "the earlier run's set, as it was" : 'no statements'}` : '; nothing was written to it'}${this.written.length ? `; ${this.writtenSoFar()}` : ''}`,
           EXIT.output,
         );
       throw e;

@@ -207,6 +207,8 @@ export function exportPartsOf(
   const byKey = new Map(resultRows.map((r) => [rowKey(r.kind, r.customer), r]));
   const rows: CustomerTotals[] = [];
   const controllers: Controller[] = [];
+  // by name, made once: a find per shown controller was quadratic (attack round 22 H4)
+  const byName = new Map(register.controllers.map((c) => [c.controller, c]));
   for (const s of shown) {
     if (isGroupRow(s)) {
       for (const p of s.parts) {
@@ -214,7 +216,7 @@ export function exportPartsOf(
         if (r) rows.push(r);
       }
       if (s.notify.kind === 'controller') {
-        const c = register.controllers.find((x) => x.controller === s.notify.controller);
+        const c = byName.get(s.notify.controller);
         if (c) controllers.push(c);
       }
     } else rows.push(byKey.get(rowKey(s.kind, s.customer)) ?? s);

@@ -275,7 +275,7 @@ export const en = {
     noChange: (date: string) =>
       `No recordings added or removed since the initial notification of ${date}: the figures are those given then.`,
     incomplete: (why: string) =>
-      `This comparison is INCOMPLETE: ${why}. A file not read in one of the two examinations counts as removed or added, so the changes below may be too many or too few, and that nothing changed cannot be said.`,
+      `This comparison is INCOMPLETE: ${why}. A figure an examination did not read is shown as not read; a file one of them could not attribute may count as removed or added, so the changes below may be too many or too few, and that nothing changed cannot be said.`,
     gapEarlier: {
       stopped: 'the earlier examination was stopped before the end',
       unfinished: 'the earlier examination never finished',
@@ -287,6 +287,12 @@ export const en = {
       gaps: 'this examination could not read or attribute every file',
     },
     gapRow: 'not everything that could hold its files was read in this examination (see Completeness)',
+    notRead: 'not read',
+    rowNotRead: (which: string) =>
+      `What could hold its recordings was not read in ${which}: the figures that depend on it are shown as "not read", not as 0 or removed.`,
+    laterExamination: 'this examination',
+    earlierExamination: 'the earlier examination',
+    bothExaminations: 'either examination',
     figure: 'Figure',
     then: 'Then',
     now: 'Now',

@@ -269,7 +269,7 @@ export const sv: Strings = {
     noChange: (date) =>
       `Inga inspelningar har tillkommit eller tagits bort sedan den första anmälan den ${date}: siffrorna är desamma som då.`,
     incomplete: (why) =>
-      `Denna jämförelse är OFULLSTÄNDIG: ${why}. En fil som inte lästes i en av de två undersökningarna räknas som borttagen eller tillkommen, så ändringarna nedan kan vara för många eller för få, och att ingenting har ändrats kan inte sägas.`,
+      `Denna jämförelse är OFULLSTÄNDIG: ${why}. En uppgift som en undersökning inte läste visas som inte läst; en fil som en av dem inte kunde knyta till en kund kan räknas som borttagen eller tillkommen, så ändringarna nedan kan vara för många eller för få, och att ingenting har ändrats kan inte sägas.`,
     gapEarlier: {
       stopped: 'den tidigare undersökningen avbröts före slutet',
       unfinished: 'den tidigare undersökningen avslutades aldrig',
@@ -281,6 +281,12 @@ export const sv: Strings = {
       gaps: 'denna undersökning kunde inte läsa eller knyta varje fil till en kund',
     },
     gapRow: 'allt som kan innehålla dess filer lästes inte i denna undersökning (se Fullständighet)',
+    notRead: 'inte läst',
+    rowNotRead: (which) =>
+      `Det som kan innehålla dess inspelningar lästes inte i ${which}: de uppgifter som beror på det visas som ”inte läst”, inte som 0 eller borttagna.`,
+    laterExamination: 'denna undersökning',
+    earlierExamination: 'den tidigare undersökningen',
+    bothExaminations: 'någon av undersökningarna',
     figure: 'Uppgift',
     then: 'Då',
     now: 'Nu',

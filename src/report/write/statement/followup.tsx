@@ -9,6 +9,7 @@
  */
 import type { ReactNode } from 'react';
 import type { DiffRow, FollowUp } from '../../../case/diff.js';
+import { figure } from '../diff.js';
 import { format, type Format, type Lang, type Strings } from '../../lang/index.js';
 import type { NotifyRow } from '../../notify/notify.js';
 import { rowLabel } from '../../../scan/tally/aggregate.js';
@@ -80,14 +81,23 @@ export function FollowUpSection(p: {
   const date = sinceDate(f, p.lang, p.zone);
   const why = gaps(f, L, r);
   const unchanged = !d || (d.added === 0 && d.removed === 0 && d.changed === 0);
-  // no row in the comparison: no file of this row in either run
-  const n = (k: Exclude<keyof DiffRow, 'kind' | 'customer'>): number => d?.[k] ?? 0;
-  const line = (label: string, cells: (string | number)[]): ReactNode => (
+  // no row in the comparison: no file of this row in either run; null: a run did not read the row
+  const n = (k: Parameters<typeof figure>[1]): number | null => (d ? figure(d, k) : 0);
+  const cell = (v: number | null, show: (x: number) => string): string => (v === null ? S.notRead : show(v));
+  const notReadIn =
+    d?.notReadBefore && d.notReadAfter
+      ? S.bothExaminations
+      : d?.notReadAfter
+        ? S.laterExamination
+        : d?.notReadBefore
+          ? S.earlierExamination
+          : undefined;
+  const line = (label: string, cells: (string | number | null)[]): ReactNode => (
     <tr>
       <th>{label}</th>
       {cells.map((c, i) => (
         <td key={i} className="n">
-          {typeof c === 'number' ? F.int(c) : c}
+          {typeof c === 'number' ? F.int(c) : (c ?? S.notRead)}
         </td>
       ))}
     </tr>
@@ -97,6 +107,7 @@ export function FollowUpSection(p: {
       <h2>{S.title}</h2>
       <p>{(f.since.ended ? S.intro : S.introUnended)(date)}</p>
       {why && <p className="notice warn">{S.incomplete(why)}</p>}
+      {notReadIn && <p className="notice warn">{S.rowNotRead(notReadIn)}</p>}
       {!why && unchanged ? (
         <p className="notice">{S.noChange(date)}</p>
       ) : (
@@ -122,7 +133,7 @@ export function FollowUpSection(p: {
                   n('secondsAdded'),
                   n('secondsRemoved'),
                   n('secondsChanged'),
-                ].map((x) => hours(F, x)),
+                ].map((x) => cell(x, (v) => hours(F, v))),
               )}
               {r.distinctCallers !== undefined &&
                 line(S.callers, [n('callersBefore'), n('callersAfter'), n('callersAdded'), n('callersRemoved'), '–'])}
