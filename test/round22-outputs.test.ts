@@ -233,5 +233,11 @@ describe('attack round 22b: case files', () => {
     }
     expect(readdirSync(join(moved, 'acme')).join(',')).toBe(before);
     expect(readdirSync(moved).sort()).toEqual(['acme', 'beta', 'gamma']);
+    // a run of the tree where it is now compares with the run before the move: one tree by its root
+    // folder's device and inode, not two trees by their paths
+    expect(runCli([moved, '--case', c]).status).toBe(0);
+    const d = runCli(['--diff', c, '--csv', join(dir, 'd.csv')]);
+    expect(d.status, d.stderr).toBe(0);
+    expect(d.stderr).toMatch(/0 files added, 0 removed/);
   });
 });

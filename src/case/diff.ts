@@ -17,7 +17,7 @@
  */
 import { CaseError, type Db } from './db.js';
 import type { Register } from '../report/notify/register.js';
-import type { RunRow } from './store.js';
+import { rootIdOf, type RunRow } from './store.js';
 import { compilePattern, couldHoldCustomer, type CompiledPattern } from '../scan/place/pattern.js';
 import { keyName, shownPath } from '../scan/place/names.js';
 
@@ -184,6 +184,10 @@ const rootOf = (r: RunRow): string => Buffer.from(r.root.buffer, r.root.byteOffs
  */
 export function sameTree(before: RunRow, after: RunRow): void {
   if (Buffer.compare(before.root, after.root) === 0) return;
+  // one tree moved or mounted elsewhere between the runs: its root folder is the same by device and
+  // inode (kept since round 22), and its files' paths below it are what the runs compare
+  const [a, b] = [rootIdOf(before), rootIdOf(after)];
+  if (a !== undefined && a === b) return;
   throw new CaseError(
     `run ${before.id} scanned ${rootOf(before)}, run ${after.id} scanned ${rootOf(after)}: not the same tree, and a comparison would count every file of the one as removed and of the other as added; compare runs of one tree (keep each tree in its own case file)`,
   );

@@ -216,7 +216,7 @@ export function knownFiles(
 export { openCase };
 
 /** The device:inode of the run's tree's root folder, as the run kept it in its options (root_id), or undefined. */
-function rootIdOf(run: RunRow): string | undefined {
+export function rootIdOf(run: RunRow): string | undefined {
   try {
     const id = (JSON.parse(run.options) as { root_id?: unknown }).root_id;
     return typeof id === 'string' && /^\d+:\d+$/.test(id) ? id : undefined;

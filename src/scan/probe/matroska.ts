@@ -16,7 +16,7 @@ import { alacConfig, alacPacketSamples, type AlacConfig } from './alac.js';
 import { AAC_RATES, aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
 import { adpcmFormat, packetBlocks, type Adpcm } from './adpcm.js';
 import { WMA_MIN_BITS_PER_SAMPLE } from './asf.js';
-import { SAMPLE_BYTES } from './wav.js';
+import { SAMPLE_BYTES } from './pcm.js';
 import { holdsStream } from './lossless.js';
 import { TtaFrames } from './tta.js';
 import { opusHeadStreams, opusPacketSamples } from './opus.js';

@@ -7,6 +7,7 @@
 import { FRAMED_MAX, MPEG_FRAMER, framedSeconds } from './avi.js';
 import { adpcmFormat, spanBlocks } from './adpcm.js';
 import { bytesAt } from './bytes.js';
+import { SAMPLE_BYTES } from './pcm.js';
 import { parseHeaderDate } from './datestr.js';
 import type { Claim, EmbeddedDate, FileSource } from './types.js';
 
@@ -33,13 +34,6 @@ const CODECS: Record<number, string> = {
 };
 /** codecs whose every frame has the same size: duration follows from the bytes present */
 const FIXED_FRAME = new Set(['PCM', 'FLOAT', 'ALAW', 'ULAW']);
-/**
- * The sample sizes (bytes, the bits rounded up) ffmpeg takes for PCM and float in WAV; others it
- * refuses. IMA ADPCM in WAV is mono or stereo only (ffmpeg, and Windows' ACM codec). A PCM WAV of
- * 0-bit samples counted its bytes as 8-bit, 30 s for 240 KB, and IMA ADPCM of 3 channels 14 s; ffmpeg
- * decodes none of either (attack round 11a, high).
- */
-export const SAMPLE_BYTES = { PCM: [1, 2, 3, 4, 8], FLOAT: [4, 8] };
 /** G.726 (0x40 is "G.721", ffmpeg's G.726 too): a decoder takes its code size from the byte rate */
 const G726_TAGS = new Set(['G721', 'G726']);
 /** codecs coded in blocks of a known number of samples */
