@@ -3,6 +3,7 @@
  * what leaktally's probe makes of it.
  */
 import { spawnSync } from 'node:child_process';
+import { expect } from 'vitest';
 import { probeFile } from '../src/scan/probe/index.js';
 import type { ProbeResult } from '../src/scan/probe/types.js';
 
@@ -25,4 +26,14 @@ export function decoded(path: string): number {
 /** What the probe makes of a file, named by its base name. */
 export async function probe(path: string): Promise<ProbeResult> {
   return (await probeFile(path, path.slice(path.lastIndexOf('/') + 1))).probe;
+}
+
+/** A real file: the probe counts what ffmpeg decodes, within tolerance seconds. */
+export async function asDecoded(path: string, tolerance = 0.1): Promise<void> {
+  const r = await probe(path);
+  const dec = decoded(path);
+  expect(r.kind, `${path}: ${JSON.stringify(r)}`).toBe('audio');
+  expect(Math.abs(r.seconds! - dec), `${path}: ${JSON.stringify(r)}, ffmpeg decodes ${dec}`).toBeLessThanOrEqual(
+    tolerance,
+  );
 }

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import type { ProbeResult } from '../src/scan/probe/types.js';
 import { tempDir } from './helpers.js';
 import { ffmpegEncoder, itWith } from './needs.js';
-import { ffmpeg, decoded, probe } from './decoded.js';
+import { asDecoded, ffmpeg, decoded, probe } from './decoded.js';
 
 const dir = tempDir('leaktally-r22m-');
 
@@ -35,16 +35,6 @@ async function atMostDecoded(path: string): Promise<{ r: ProbeResult; dec: numbe
   const dec = decoded(path);
   expect(r.seconds ?? 0, `${path}: ${JSON.stringify(r)}, ffmpeg decodes ${dec}`).toBeLessThanOrEqual(dec + 1);
   return { r, dec };
-}
-
-/** A real file: what ffmpeg decodes, within rounding. */
-async function asDecoded(path: string, tolerance = 0.1): Promise<void> {
-  const r = await probe(path);
-  const dec = decoded(path);
-  expect(r.kind, `${path}: ${JSON.stringify(r)}`).toBe('audio');
-  expect(Math.abs(r.seconds! - dec), `${path}: ${JSON.stringify(r)}, ffmpeg decodes ${dec}`).toBeLessThanOrEqual(
-    tolerance,
-  );
 }
 
 /** A copy of the file at `from`, changed by `forge`, written as `name`. */

@@ -20,7 +20,7 @@ import { crc32 } from 'node:zlib';
 import type { ProbeResult } from '../src/scan/probe/types.js';
 import { tempDir } from './helpers.js';
 import { ffmpegEncoder, itWith } from './needs.js';
-import { ffmpeg, decoded, probe } from './decoded.js';
+import { asDecoded, ffmpeg, decoded, probe } from './decoded.js';
 
 const dir = tempDir('leaktally-r22w-');
 
@@ -30,15 +30,6 @@ async function atMostDecoded(path: string, slack = 0.5): Promise<{ r: ProbeResul
   const dec = decoded(path);
   expect(r.seconds ?? 0, `${path}: ${JSON.stringify(r)}, ffmpeg decodes ${dec}`).toBeLessThanOrEqual(dec + slack);
   return { r, dec };
-}
-
-async function asDecoded(path: string, tolerance = 0.1): Promise<void> {
-  const r = await probe(path);
-  const dec = decoded(path);
-  expect(r.kind, `${path}: ${JSON.stringify(r)}`).toBe('audio');
-  expect(Math.abs(r.seconds! - dec), `${path}: ${JSON.stringify(r)}, ffmpeg decodes ${dec}`).toBeLessThanOrEqual(
-    tolerance,
-  );
 }
 
 /** A sine made by ffmpeg, in the given codec and container. */
