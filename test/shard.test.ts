@@ -117,37 +117,43 @@ describe('--shard and --merge', () => {
     expect(want.totals.distinct_callers).toBeGreaterThan(0);
   });
 
-  itWith(['sqlite3'], 'a merge without every shard, or of shards of different scans, never passes for whole', () => {
-    const dir = tempDir();
-    const root = tree(dir);
-    shards(root, dir, []);
-    const part = runCli(['--merge', join(dir, 'part.case'), join(dir, 's1.case'), join(dir, 's3.case')]);
-    expect(part.status).toBe(3);
-    expect(part.stderr).toMatch(/incomplete: shards 2, 4 of 4 not given/);
-    const rep = runCli(['--from', join(dir, 'part.case'), '--csv', join(dir, 'p.csv')]);
-    expect(rep.status).toBe(3);
-    expect(readFileSync(join(dir, 'p.csv'), 'utf8')).toMatch(
-      /"\(total\)",,,"incomplete: shards 2, 4 of 4 were not merged: the customers of those slices were not read",/,
-    );
-    // a shard alone is no report; a shard is no place for a report's outputs
-    expect(runCli(['--from', join(dir, 's1.case'), '--csv', join(dir, 'x.csv')]).stderr).toMatch(/is shard 1\/4/);
-    expect(runCli([root, '--shard', '1/4', '--case', join(dir, 'y.case'), '--csv', '-']).status).toBe(2);
-    expect(runCli([root, '--shard', '1/4']).stderr).toMatch(/--shard needs --case/);
-    // another depth in one shard: not one scan
-    const other = runCli([root, '--tz', 'UTC', '--depth', '2', '--shard', '2/4', '--case', join(dir, 'd2.case')]);
-    expect(other.status).not.toBe(2);
-    const mixed = runCli(['--merge', join(dir, 'mixed.case'), join(dir, 's1.case'), join(dir, 'd2.case')]);
-    expect(mixed.status).toBe(2);
-    expect(mixed.stderr).toMatch(/different --depth/);
-    expect(runCli(['--merge', join(dir, 'x.case'), join(dir, 's1.case'), join(dir, 's1.case')]).stderr).toMatch(
-      /given twice/,
-    );
-    // a shard's run whose options were edited to "0/0" (no shard at all): a merge of it is no whole scan
-    spawnSync('sqlite3', [join(dir, 's2.case'), `UPDATE runs SET options = json_set(options, '$.shard', '0/0')`]);
-    const forged = runCli(['--merge', join(dir, 'f.case'), join(dir, 's2.case')]);
-    expect(forged.status).toBe(2);
-    expect(forged.stderr).toMatch(/names no shard leaktally makes/);
-  });
+  itWith(
+    ['sqlite3'],
+    'a merge without every shard, or of shards of different scans, never passes for whole',
+    () => {
+      const dir = tempDir();
+      const root = tree(dir);
+      shards(root, dir, []);
+      const part = runCli(['--merge', join(dir, 'part.case'), join(dir, 's1.case'), join(dir, 's3.case')]);
+      expect(part.status).toBe(3);
+      expect(part.stderr).toMatch(/incomplete: shards 2, 4 of 4 not given/);
+      const rep = runCli(['--from', join(dir, 'part.case'), '--csv', join(dir, 'p.csv')]);
+      expect(rep.status).toBe(3);
+      expect(readFileSync(join(dir, 'p.csv'), 'utf8')).toMatch(
+        /"\(total\)",,,"incomplete: shards 2, 4 of 4 were not merged: the customers of those slices were not read",/,
+      );
+      // a shard alone is no report; a shard is no place for a report's outputs
+      expect(runCli(['--from', join(dir, 's1.case'), '--csv', join(dir, 'x.csv')]).stderr).toMatch(/is shard 1\/4/);
+      expect(runCli([root, '--shard', '1/4', '--case', join(dir, 'y.case'), '--csv', '-']).status).toBe(2);
+      expect(runCli([root, '--shard', '1/4']).stderr).toMatch(/--shard needs --case/);
+      // another depth in one shard: not one scan
+      const other = runCli([root, '--tz', 'UTC', '--depth', '2', '--shard', '2/4', '--case', join(dir, 'd2.case')]);
+      expect(other.status).not.toBe(2);
+      const mixed = runCli(['--merge', join(dir, 'mixed.case'), join(dir, 's1.case'), join(dir, 'd2.case')]);
+      expect(mixed.status).toBe(2);
+      expect(mixed.stderr).toMatch(/different --depth/);
+      expect(runCli(['--merge', join(dir, 'x.case'), join(dir, 's1.case'), join(dir, 's1.case')]).stderr).toMatch(
+        /given twice/,
+      );
+      // a shard's run whose options were edited to "0/0" (no shard at all): a merge of it is no whole scan
+      spawnSync('sqlite3', [join(dir, 's2.case'), `UPDATE runs SET options = json_set(options, '$.shard', '0/0')`]);
+      const forged = runCli(['--merge', join(dir, 'f.case'), join(dir, 's2.case')]);
+      expect(forged.status).toBe(2);
+      expect(forged.stderr).toMatch(/names no shard leaktally makes/);
+      // a dozen scans and merges in fresh processes: 17 s idle, 80 s at load 16 (ci57); a guard against a hang
+    },
+    240_000,
+  );
   itWith(['sqlite3'], 'shards that scanned different folders merge whole but never complete', () => {
     const dir = tempDir();
     const a = tree(dir);
