@@ -6,10 +6,9 @@
 import { describe, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { put, tempDir } from './helpers.js';
 import { itWith } from './needs.js';
-import { decoded, probe } from './decoded.js';
+import { decoded, ffmpeg, probe } from './decoded.js';
 
 const dir = tempDir('leaktally-round20-');
 
@@ -50,20 +49,7 @@ function pakt(sizes: number[], valid: number): Buffer {
 /** The AAC frames of an ADTS file ffmpeg makes, and its AudioSpecificConfig. */
 function aacFrames(): { frames: Buffer[]; asc: Buffer } {
   const path = join(dir, 'tone.aac');
-  spawnSync('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=f=440:r=8000:d=5,volume=0.5',
-    '-c:a',
-    'aac',
-    '-b:a',
-    '16k',
-    path,
-  ]);
+  ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=5,volume=0.5', '-c:a', 'aac', '-b:a', '16k', path);
   const b = readFileSync(path);
   const frames: Buffer[] = [];
   for (let p = 0; p + 7 <= b.length;) {
@@ -220,18 +206,7 @@ describe('header claims reach the guard checked (attack round 20)', () => {
     'WavPack (round 21): a block of too many samples, DSD too, and PCM blocks without the data a decoder needs count nothing',
     async () => {
       const real = join(dir, 'tone.wv');
-      spawnSync('ffmpeg', [
-        '-v',
-        'error',
-        '-y',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=f=440:r=8000:d=5,volume=0.5',
-        '-c:a',
-        'wavpack',
-        real,
-      ]);
+      ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=5,volume=0.5', '-c:a', 'wavpack', real);
       const b = readFileSync(real);
       const first = b.subarray(0, 32);
       // blocks of the real header, each a bare bitstream sub-block of 0 words: 150,000 samples "each"
