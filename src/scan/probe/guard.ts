@@ -40,9 +40,12 @@ const FLOORS: readonly Floor[] = [
   // WMA: the lowest WMA 9 bit rate is 5 kbit/s (WMA Voice 4 kbit/s); ASF packets only add bytes
   // (and Matroska's A_MS/ACM WMA, MKA/WMA, whose blocks forged the generic floor's 100; round 22, C1)
   { match: /^(WMA|ASF)|\/WMA$/, bps: 2000 },
-  // AMR: the cheapest stretch amr.ts counts is comfort noise, a 6-byte SID frame and 7 NO_DATA
-  // frames of 1 byte per 160 ms (650 bit/s, 3GPP TS 26.101/26.093); NO_DATA alone counts nothing
-  { match: /(^|\/)AMR/, bps: 500 },
+  // AMR-WB: the cheapest stretch amr.ts counts is a SID's comfort noise, 6 bytes and 7 NO_DATA bytes
+  // for the 140 ms of NO_DATA ffmpeg decodes as silence (743 bit/s, 3GPP TS 26.201/26.193)
+  { match: /(^|\/)AMR-WB/, bps: 600 },
+  // AMR: only speech frames count (ffmpeg decodes no comfort noise), the cheapest a 13-byte 4.75 kbit/s
+  // frame per 20 ms (5,200 bit/s, 3GPP TS 26.101)
+  { match: /(^|\/)AMR/, bps: 5000 },
   // AAC: a silent AAC-LC frame holds 4 bytes per 1024 samples (ffmpeg's encoder; 250 bit/s at 8 kHz
   // in MP4, 690 in ADTS), the least a single-channel element takes (ISO/IEC 14496-3, raw_data_block)
   { match: /(^|\/)AAC/, bps: 200 },

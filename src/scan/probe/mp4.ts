@@ -7,7 +7,7 @@ import { aacConfig, aacFrameHolds } from './aac.js';
 import { alacConfig, alacPacketSamples, type AlacConfig } from './alac.js';
 import { MlpUnits } from './mlp.js';
 import { checkedFrameAt as ac3Frame } from './ac3.js';
-import { amrCounter } from './amr.js';
+import { AMR_NB_BYTES, AMR_WB_BYTES, amrCounts, amrFrames } from './amr.js';
 import { frameHead } from './flac.js';
 import { dtsCoreFrame } from './matroska.js';
 import { frameAt, frameSeconds } from './mp3.js';
@@ -650,10 +650,6 @@ class Draw {
   }
 }
 
-/** AMR-NB and AMR-WB frame sizes by frame type (the byte of its header included; RFC 4867, 5.3): 20 ms each */
-const AMR_NB_BYTES = [13, 14, 16, 18, 20, 21, 27, 32, 6, 1, 1, 1, 1, 1, 1, 1];
-const AMR_WB_BYTES = [18, 24, 33, 37, 41, 47, 51, 59, 61, 6, 1, 1, 1, 1, 1, 1];
-
 /** QuickTime PCM sample entries: bytes a channel's sample (0: the entry's sample size says) */
 const PCM_BYTES: Record<string, number> = {
   ulaw: 1,
@@ -737,10 +733,10 @@ function reader(
       most: () => 1152 / 8000,
     };
   // AMR: a sample holds frames of 20 ms, each its header's size (a sample of several frames is walked);
-  // NO_DATA frames count only under a SID's comfort noise, as in a .amr file (amr.ts)
+  // what ffmpeg decodes of them, as in a .amr file (amr.ts): speech, and AMR-WB's NO_DATA under a SID
   if (fourcc === 'samr' || fourcc === 'sawb') {
     const sizes = fourcc === 'samr' ? AMR_NB_BYTES : AMR_WB_BYTES;
-    const counts = amrCounter(fourcc === 'sawb');
+    const classify = amrFrames(fourcc === 'sawb');
     return {
       name: 'AMR frames hold (their headers)',
       reads: true,
@@ -751,7 +747,7 @@ function reader(
         while (p < stop) {
           const type = (buf[p]! >> 3) & 15;
           p += sizes[type]!;
-          if (p <= stop && counts(type)) n++;
+          if (p <= stop && amrCounts(classify(type))) n++;
         }
         return n * 0.02;
       },
