@@ -83,13 +83,16 @@ function notAudio(head: Buffer): string | undefined {
  *  - ffmpeg has no demuxer for .g726, .vox, .ulaw, .alaw, .pcmu, .pcma, .mu or .sln16 and up: these
  *    are Asterisk's and other recorders' names, read here by the table above.
  *  - a sparse file counts only its allocated bytes (round 22, H8): ffmpeg would decode a hole as
- *    zeros, but no recorder writes one, and 1 GB of nothing named .g726 counted 250,000 s.
+ *    zeros, but no recorder writes one, and 1 GB of nothing named .g726 counted 250,000 s; a file
+ *    with no block at all that reads as zeros is a hole too (index.ts allocatedOf), not counted.
  */
 export function probeRaw(c: RawCodec, src: FileSource): Claim {
   const base = { codec: c.codec, sampleRate: c.sampleRate, channels: 1 };
   const other = notAudio(src.head);
   if (other) return { kind: 'other', error: `named as ${c.codec} audio, but a ${other} file` };
   const bytes = Math.min(src.size, src.allocated ?? src.size);
+  if (bytes === 0 && src.size > 0)
+    return { kind: 'unreadable', ...base, error: `sparse: none of its ${src.size} bytes is allocated (a hole)` };
   const frames = Math.floor(bytes / c.frameBytes);
   if (frames <= 0)
     return { kind: 'unreadable', ...base, error: src.size === 0 ? 'empty file' : 'shorter than one frame' };

@@ -323,7 +323,8 @@ export function placeRecord(
   if (p.unopened) rec.unopened = true;
   if (flags?.sparse) {
     rec.sparse = true;
-    rec.error = rec.error ? `${rec.error}; ${SPARSE_NOTE}` : SPARSE_NOTE;
+    // a reader that judged the file on its allocated bytes said so already (raw names, a hole, a header's claim)
+    if (!rec.error?.includes('allocated')) rec.error = rec.error ? `${rec.error}; ${SPARSE_NOTE}` : SPARSE_NOTE;
   }
   if (p.kind !== 'other') {
     const start = resolveStart({
