@@ -18,11 +18,12 @@
  *   transactions: journal_mode=TRUNCATE, so it is never made again with another mode).
  */
 import { closeSync, constants, fchmodSync, fstatSync, openSync, readSync, readlinkSync, rmdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import type { Database as Db } from 'node-sqlite3-wasm';
 import { FORMAT, MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+import { folderChain, forbidTree } from '../report/output/folder.js';
 
 const require = createRequire(import.meta.url);
 
@@ -86,7 +87,7 @@ function readHead(fd: number): Buffer {
 export function notSqlite(path: string): string | undefined {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = openToRead(path);
   } catch {
     return undefined; // the later steps say why it cannot be opened
   }
@@ -119,6 +120,90 @@ function ownerOnlyDatabase(path: string, shown: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** bytes read a time when looking for the runs' root_id in a case file's bytes */
+const SCAN_CHUNK = 4 << 20;
+const ROOT_ID = Buffer.from('"root_id":"', 'latin1');
+/** O_NOATIME (Linux): reading a file does not move its access time (0 where there is none) */
+const O_NOATIME = (constants as { O_NOATIME?: number }).O_NOATIME ?? 0;
+
+/**
+ * Open an existing file to read it with O_NOATIME where the kernel allows it (the file's owner), so a
+ * case file that is evidence keeps its access time; non-blocking, as a FIFO would wait for a writer.
+ */
+function openToRead(path: string): number {
+  try {
+    return openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | O_NOATIME);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw e;
+    return openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  }
+}
+
+/**
+ * The trees (device:inode of their root folders) a case file's runs name, read from its bytes without
+ * SQLite: the library makes a lock folder beside a database at its first read, read-only too, and a
+ * case file copied into the evidence tree got one there, and its journal, before the tree was known
+ * (round 22b C4's residue). Read with O_NOATIME where the kernel allows (the file's owner), so that a
+ * case file that is evidence keeps its access time. A root_id SQLite split over two pages (a run's
+ * row larger than a page) is not found here; the check after opening (store.ts treeOf) still keeps
+ * every output out of that tree.
+ */
+/** the trees found in each case file read, by its device, inode, size and modification time */
+const scanned = new Map<string, Set<string>>();
+
+function rootIdsIn(path: string): Set<string> {
+  const ids = new Set<string>();
+  let fd: number;
+  try {
+    fd = openToRead(path);
+  } catch {
+    return ids;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return ids;
+    // one read of a file as it is, however many times a run opens it (--from reads, locks, opens)
+    const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+    const known = scanned.get(key);
+    if (known) return known;
+    scanned.set(key, ids);
+    const keep = ROOT_ID.length + 48; // a match cut at a chunk's end is read whole in the next
+    const b = Buffer.allocUnsafe(SCAN_CHUNK + keep);
+    let have = 0;
+    for (let pos = 0; ;) {
+      const n = readSync(fd, b, have, SCAN_CHUNK, pos);
+      pos += n;
+      have += n;
+      for (let at = b.indexOf(ROOT_ID, 0); at >= 0 && at < have; at = b.indexOf(ROOT_ID, at + 1)) {
+        const m = /^(\d{1,20}:\d{1,20})"/.exec(b.toString('latin1', at + ROOT_ID.length, Math.min(have, at + keep)));
+        if (m) ids.add(m[1]!);
+      }
+      if (n === 0) return ids;
+      const tail = Math.min(keep, have);
+      b.copy(b, 0, have - tail, have);
+      have = tail;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Why a case file may not be opened where it is: it lies inside a tree one of its runs scanned (by
+ * device and inode, whatever the path), so a lock, a journal or SQLite's lock folder made beside it
+ * would be written into the evidence. Every tree it names is also kept out of the run's outputs.
+ */
+export function insideItsTree(path: string, shown = path): string | undefined {
+  const ids = rootIdsIn(path);
+  if (!ids.size) return undefined;
+  for (const id of ids) forbidTree(id);
+  const chain = folderChain(dirname(resolve(path)));
+  for (const id of ids)
+    if (chain.has(id))
+      return `${shown} is inside the tree one of its runs scanned (the evidence): nothing is made beside it; copy it out of the tree and give the copy`;
+  return undefined;
 }
 
 /** Remove the library's lock folder a dead run left (call only while holding leaktally's own lock). */
@@ -172,6 +257,8 @@ export function openCase(path: string, opts: { create: boolean; shown?: string }
   // path may be the file through its open folder (/proc/self/fd/N/NAME, cli/case-lock.ts): messages
   // name the file as the user gave it
   const shown = opts.shown ?? path;
+  const inside = insideItsTree(path, shown);
+  if (inside) throw new CaseError(inside);
   let created = false;
   if (opts.create) {
     created = ensureOwnerOnly(path);
@@ -183,7 +270,7 @@ export function openCase(path: string, opts: { create: boolean; shown?: string }
   } else {
     try {
       // non-blocking: opening a FIFO to read waits for a writer, on the main thread, deaf to signals
-      const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+      const fd = openToRead(path);
       let st;
       let head;
       try {

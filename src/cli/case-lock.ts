@@ -10,7 +10,7 @@
  * meanwhile (or the folder renamed into the tree) would otherwise send them into the evidence tree.
  */
 import { lstatSync, statSync } from 'node:fs';
-import { notSqlite, removeStaleVfsLock } from '../case/db.js';
+import { insideItsTree, notSqlite, removeStaleVfsLock } from '../case/db.js';
 import { takeLock } from '../report/output/lock.js';
 import { planOutput } from '../report/output/target.js';
 
@@ -32,6 +32,9 @@ export function lockCaseFile(
   if (danglingLink(path)) return `${flag}: ${path} is a link to a file that does not exist; give the file itself`;
   const notCase = notSqlite(path);
   if (notCase) return `${flag}: ${notCase}`;
+  // before leaktally's own lock is made beside it (round 22b C4's residue)
+  const inside = insideItsTree(path);
+  if (inside) return `${flag}: ${inside}`;
   const plan = planOutput(path, root);
   if (typeof plan === 'string') return `${flag}: ${plan}`;
   if (!plan.folder) return `${flag}: ${path} is not a regular file`;

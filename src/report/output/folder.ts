@@ -90,25 +90,8 @@ export class OpenFolder {
 
   /** device:inode of this folder and of every folder above it, as the kernel walks `..` from it */
   chain(): Set<string> {
+    if (hasProcFd()) return folderChain(`/proc/self/fd/${this.fd}`);
     const ids = new Set<string>([this.id]);
-    if (hasProcFd()) {
-      let p = `/proc/self/fd/${this.fd}`;
-      let last = this.id;
-      // 4096 bytes of path: deeper than any folder a path can name
-      for (let i = 0; i < 2000; i++) {
-        p += '/..';
-        let id: string;
-        try {
-          id = idOf(statSync(p));
-        } catch {
-          break; // an ancestor that cannot be searched: its identity is unknown
-        }
-        if (id === last) break; // / is its own parent
-        ids.add(id);
-        last = id;
-      }
-      return ids;
-    }
     for (let p = this.physicalAtOpen; ; p = dirname(p)) {
       try {
         ids.add(idOf(statSync(p)));
@@ -193,6 +176,30 @@ const knownTrees = new Set<string>();
 /** Keep no output in the tree whose root folder was dev:ino (case/store.ts treeOf). */
 export function forbidTree(id: string): void {
   knownTrees.add(id);
+}
+
+/**
+ * device:inode of a folder and of every folder above it, as the kernel walks `..` from it (so a link
+ * or a bind mount on the way is where it leads, not where its name is); empty when the folder cannot
+ * be reached.
+ */
+export function folderChain(folder: string): Set<string> {
+  const ids = new Set<string>();
+  let p = folder;
+  let last = '';
+  // 4096 bytes of path: deeper than any folder a path can name
+  for (let i = 0; i < 2000; i++, p += '/..') {
+    let id: string;
+    try {
+      id = idOf(statSync(p));
+    } catch {
+      break; // an ancestor that cannot be searched: its identity is unknown
+    }
+    if (id === last) break; // / is its own parent
+    ids.add(id);
+    last = id;
+  }
+  return ids;
 }
 
 /** Is the open folder the evidence tree at root, or inside it (by any path, bind mounts included)? */
