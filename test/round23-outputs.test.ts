@@ -4,10 +4,13 @@
  * made its lock folder beside it (and a journal) before the tree was known, and the file's access
  * time moved. Now the trees its runs name are read from its bytes first (O_NOATIME), and a case file
  * inside one of them is refused before anything is made beside it.
+ *
+ * Round 23b M5: `--files - > m.csv` put the manifest, the tree's paths, in the 0644 file the shell
+ * made, where `--files m.csv` is made 0600: stdout that is a regular file is made owner-only.
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { closeSync, cpSync, openSync, readFileSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { LEAK, runCli, tempDir } from './helpers.js';
 
@@ -47,5 +50,24 @@ describe('a case file inside the tree its runs scanned', () => {
     cpSync(inTree, out);
     const ok = runCli(['--from', out, '--csv', join(dir, 'o4.csv')]);
     expect(ok.status, ok.stderr).toBe(0);
+  }, 120_000);
+});
+
+describe('--files - into a file the shell made', () => {
+  it('makes that file owner-only, as --files FILE is (round 23b M5)', () => {
+    const dir = tempDir('leaktally-r23m-');
+    const tree = join(dir, 'tree');
+    expect(spawnSync('cp', ['-a', LEAK, tree]).status).toBe(0);
+    const out = join(dir, 'm.csv');
+    const fd = openSync(out, 'w', 0o644);
+    try {
+      expect(statSync(out).mode & 0o777).toBe(0o644);
+      const r = runCli([tree, '--files', '-'], { stdio: ['ignore', fd, 'pipe'] });
+      expect(r.status, r.stderr).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    expect(readFileSync(out, 'utf8')).toMatch(/^\uFEFFpath,customer,/);
   }, 120_000);
 });

@@ -12,7 +12,7 @@
  * file beside the link's target, not in out/), never as text; "into the evidence" compares device and
  * inode numbers (folder.ts), never path strings.
  */
-import { fstatSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { fchmodSync, fstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { insideEvidence, OpenFolder } from './folder.js';
 
@@ -197,6 +197,30 @@ function stdoutProblem(root: string): string | undefined {
   return placeProblem(process.platform === 'linux' ? '/proc/self/fd/1' : '/dev/stdout', st, root);
 }
 
+/** outputs that hold the tree's paths (phone and identity numbers in folder names): owner-only files */
+const PATH_OUTPUTS = new Set(['--files']);
+
+/**
+ * stdout redirected into a file (`--files - > m.csv`) gets the manifest's paths: the shell made that
+ * file with the umask's mode, 0644 as a rule, where `--files m.csv` is made 0600 (attack round 23b,
+ * M5). Made owner-only here, as a file of ours would be; one the user cannot change is refused.
+ */
+function ownerOnlyStdout(): string | undefined {
+  let st: Stats;
+  try {
+    st = fstatSync(1);
+  } catch {
+    return undefined;
+  }
+  if (!st.isFile() || !(st.mode & 0o077)) return undefined;
+  try {
+    fchmodSync(1, 0o600);
+    return undefined;
+  } catch {
+    return `stdout is a file others can read (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}) that cannot be made owner-only, and the manifest holds the tree's paths: give --files a file name`;
+  }
+}
+
 /** What stdout is, for "the same file" checks (undefined when it cannot be told). */
 function stdoutIdentity(): string | undefined {
   try {
@@ -230,7 +254,7 @@ export function planOutputs(
     seen.set(out, stdoutFlags[0]!.startsWith('--') ? `${stdoutFlags[0]} -` : stdoutFlags[0]!);
   // stdout redirected to a file (`>>file`): that file is written, and may be one of the tree's
   if (stdoutFlags.length) {
-    const problem = stdoutProblem(root);
+    const problem = stdoutProblem(root) ?? (PATH_OUTPUTS.has(stdoutFlags[0]!) ? ownerOnlyStdout() : undefined);
     if (problem) return `${stdoutFlags[0]} -: ${problem}`;
   }
   for (const [flag, target] of outputs) {
