@@ -7,6 +7,9 @@
  *
  * Round 23b M5: `--files - > m.csv` put the manifest, the tree's paths, in the 0644 file the shell
  * made, where `--files m.csv` is made 0600: stdout that is a regular file is made owner-only.
+ *
+ * Round 23b M4: an output named as a case file's journal (`--merge s1.case-journal s1.case …`) was
+ * written, then emptied by SQLite when that case file was closed: refused.
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -69,5 +72,27 @@ describe('--files - into a file the shell made', () => {
     }
     expect(statSync(out).mode & 0o777).toBe(0o600);
     expect(readFileSync(out, 'utf8')).toMatch(/^\uFEFFpath,customer,/);
+  }, 120_000);
+});
+
+describe("an output named as a case file's journal", () => {
+  it('is refused, exit 2, the journal untouched (round 23b M4)', () => {
+    const dir = tempDir('leaktally-r23j-');
+    const tree = join(dir, 'tree');
+    expect(spawnSync('cp', ['-a', LEAK, tree]).status).toBe(0);
+    const c = join(dir, 's1.case');
+    expect(runCli([tree, '--case', c]).status).toBe(0);
+    for (const args of [
+      ['--merge', `${c}-journal`, c],
+      ['--from', c, '--csv', `${c}-journal`],
+    ]) {
+      const before = statSync(`${c}-journal`);
+      const r = runCli(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/is the journal of the case file/);
+      expect(statSync(`${c}-journal`).mtimeMs).toBe(before.mtimeMs);
+    }
+    // any other name ending in -journal is an output as any other
+    expect(runCli(['--from', c, '--csv', join(dir, 'x-journal')]).status).toBe(0);
   }, 120_000);
 });
