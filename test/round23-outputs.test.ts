@@ -10,12 +10,15 @@
  *
  * Round 23b M4: an output named as a case file's journal (`--merge s1.case-journal s1.case …`) was
  * written, then emptied by SQLite when that case file was closed: refused.
+ *
+ * Round 22 L4 (still so in 23b): statement pages named `--csv.html`, `-2+3.html`, options to `rm *`.
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { closeSync, cpSync, openSync, readFileSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { LEAK, runCli, tempDir } from './helpers.js';
+import { safeFileName } from '../src/report/write/statements.js';
 
 describe('a case file inside the tree its runs scanned', () => {
   it('is refused by --from, --diff, --merge and --case, with nothing made beside it and its access time kept', () => {
@@ -95,4 +98,14 @@ describe("an output named as a case file's journal", () => {
     // any other name ending in -journal is an output as any other
     expect(runCli(['--from', c, '--csv', join(dir, 'x-journal')]).status).toBe(0);
   }, 120_000);
+});
+
+describe('statement file names', () => {
+  it('never start with a dash (round 22 L4)', () => {
+    const used = new Set<string>();
+    expect(safeFileName('--csv', used)).toBe('_csv');
+    expect(safeFileName('-2+3', used)).toBe('_2+3');
+    expect(safeFileName('.hidden', used)).toBe('_hidden');
+    expect(safeFileName('a-b', used)).toBe('a-b');
+  });
 });

@@ -31,7 +31,8 @@ export function safeFileName(label: string, used: Set<string>): string {
     .replace(/[\u0000-\u001f\u007f-\u009f<>:"/\\|?*]/g, '_')
     .replace(/\s+/g, ' ')
     .trim()
-    .replace(/^\.+/, '_')
+    // a leading dot hides the file; a leading dash makes it an option to `rm *`, `cp *` (round 22 L4)
+    .replace(/^[.-]+/, '_')
     .replace(/[. ]+$/, '');
   if (!s) s = '_';
   // bytes, not UTF-16 units: cut on a code point boundary
