@@ -84,28 +84,34 @@ function varint(b: Buffer, i: number): [number, number] | undefined {
  * A VLC as ffmpeg builds it from code lengths (longest first, the codes given in order), looked up on
  * its longest code's bits: per value, the symbol (-1: no code) times 256 plus the bits taken.
  */
-interface Vlc {
+export interface Vlc {
   max: number;
   entry: Int32Array;
 }
 
-function vlc(counts: readonly number[], syms: readonly number[], at: number, offset = 0): Vlc {
-  const lens: number[] = [];
-  for (let l = 16; l > 0; l--) for (let i = 0; i < counts[l - 1]!; i++) lens.push(l);
-  const max = lens[0]!;
+/** A VLC from its codes' lengths and symbols, in the order ffmpeg's ff_init_vlc_from_lengths takes them (codes given in turn). */
+export function vlcFromLengths(lens: readonly number[], syms: readonly number[], offset = 0): Vlc {
+  const max = Math.max(...lens);
   const root = Math.min(max, 9);
   const entry = new Int32Array(1 << max);
   const sub = new Uint8Array(1 << root);
   let code = 0;
   lens.forEach((l, i) => {
     const span = 1 << (max - l);
-    entry.fill(((syms[at + i]! + offset) << 8) | l, code, code + span);
+    entry.fill(((syms[i]! + offset) << 8) | l, code, code + span);
     if (l > root) sub[code >> (max - root)] = 1;
     code += span;
   });
   // no code: get_vlc2 gives -1, having taken its first level's bits only where a second level was
   for (let c = code; c < 1 << max; c++) entry[c] = (-1 << 8) | (sub[c >> (max - root)] ? root : 0);
   return { max, entry };
+}
+
+/** An SV8 VLC: how many codes of each length, longest first (as mpc8.c's build_vlc), and its symbols from at. */
+function vlc(counts: readonly number[], syms: readonly number[], at: number, offset = 0): Vlc {
+  const lens: number[] = [];
+  for (let l = 16; l > 0; l--) for (let i = 0; i < counts[l - 1]!; i++) lens.push(l);
+  return vlcFromLengths(lens, syms.slice(at, at + lens.length), offset);
 }
 
 interface Tables {
