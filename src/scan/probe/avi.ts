@@ -4,7 +4,8 @@
  * or a stub keeps. The audio counted is the audio stream's chunks ('NNwb') whose bytes are all in
  * the file, walked chunk by chunk (or listed by an idx1 whose every audio entry is checked against
  * the chunk at its offset), sized by the stream's own format: MPEG audio, AC-3 and DTS by the frames
- * in them, PCM by its channels and bits, block codecs by strf, and strh only for the rest.
+ * in them, PCM by its channels and bits, block codecs by strf; strh's scale, rate and sample size
+ * never (a codec sized by nothing else is not counted: ffmpeg checks that claim for none of them).
  */
 import { frameAt as mpegFrame, frameSeconds } from './mp3.js';
 import { checkedFrameAt as ac3Frame } from './ac3.js';
@@ -12,10 +13,9 @@ import { dtsCoreFrame } from './matroska.js';
 import { aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
 import { adtsFrame } from './adts.js';
 import { adpcmFormat, spanBlocks } from './adpcm.js';
+import { wmaBlockBytesPerSecond } from './acm.js';
+import { SAMPLE_BYTES } from './pcm.js';
 import type { FileSource, ProbeResult } from './types.js';
-
-/** The lowest byte rate of a codec read by strh's claim: 2.4 kbit/s (as wav.ts's MIN_BYTE_RATE). */
-const MIN_BYTE_RATE = 300;
 
 /** Chunks walked at most (a 10 h film at 30 frames/s has ~2.2 M). */
 const MAX_CHUNKS = 4_000_000;
@@ -32,8 +32,6 @@ interface Stream {
   avgBytes?: number;
   blockAlign?: number;
   bits?: number;
-  /** WMA 1/2: its extradata's flags (bit 1: the bit reservoir) */
-  wmaFlags?: number;
   /** strf's bytes after cbSize (AAC: its AudioSpecificConfig) */
   extra?: Buffer;
 }
@@ -49,15 +47,72 @@ const CODECS: Record<number, string> = {
   0x0055: 'MP3',
   0x2000: 'AC3',
   0x00ff: 'AAC',
+  // the guard's WMA row is found by this name (AVI/0x0161 had the generic floor; attack round 23a, C1)
+  0x0160: 'WMA',
+  0x0161: 'WMA',
 };
 
-/** Variable-rate codecs stored a frame a chunk, sized by chunks (maxFrameSeconds): Vorbis (its ACM tags); AAC's frames are read (aacChunks). */
-const VBR_CHUNKED = new Set([0x674f, 0x6750, 0x6751, 0x676f, 0x6770, 0x6771]);
+/**
+ * Vorbis under the 'Og' ACM tags of the old Vorbis ACM codec: ffmpeg 5.1's riff.c maps none of them
+ * (its one Vorbis tag is 0x566f), so it decodes nothing of such a stream. Taken as a chunk a frame,
+ * 1 MB of junk chunks counted 3,241 s (attack round 23a, C2).
+ */
+const OG_VORBIS = new Set([0x674f, 0x6750, 0x6751, 0x676f, 0x6770, 0x6771]);
 
-/** The longest one VBR chunk (one frame) is taken to play: Vorbis's largest, 8,192 samples, at the stream's rate, else 2 s. */
-function maxFrameSeconds(s: Stream): number {
-  if (!s.sampleRate) return 2;
-  return Math.min(2, 8192 / s.sampleRate);
+/**
+ * How a stream's length follows from its chunks' bytes, as ffmpeg's decoder takes them: whole units
+ * of `unit` bytes in each packet (a PCM sample frame, a WMA block; a packet's remainder is dropped),
+ * each `seconds` long; or a byte rate; or why ffmpeg decodes none of it (or leaktally cannot tell).
+ */
+type Sizing = { unit: number; seconds: number } | { perSecond: number } | string;
+
+function sizing(s: Stream): Sizing {
+  const tag = s.tag ?? -1;
+  if (tag === 1 || tag === 3 || tag === 6 || tag === 7) return pcmSizing(s);
+  if (tag === 0x0160 || tag === 0x0161) return wmaSizing(s);
+  const perSecond = codedBytesPerSecond(s);
+  if (perSecond) return { perSecond };
+  if (OG_VORBIS.has(tag))
+    return `Vorbis under ACM tag 0x${tag.toString(16)}: ffmpeg maps that tag to no decoder and decodes none of it`;
+  // a codec outside what is sized here: its length could only be strh's claim, which ffmpeg checks
+  // for none of them; 329 KB of an unknown tag counted 24,615 s, then 1,067 s at the lowest speech
+  // byte rate, for nothing ffmpeg decodes (attack round 12a, high)
+  return 'audio of a codec leaktally cannot size from its bytes';
+}
+
+/**
+ * PCM, float and G.711: a sample frame of the channels' samples, at strf's rate, whatever its block
+ * align says (a block align of 1 on 16-bit stereo counted 20 s as 80 s, attack round 12). ffmpeg
+ * opens no decoder for a rate or channels of 0 (79,200 s and 247.5 s counted of 1 MB, none decoded;
+ * attack round 23a, C8 and H2), and maps PCM of no sample size it knows (0 bits: 61.9 s) to no codec.
+ * strh's scale, rate and sample size are never the length: ffmpeg does not read them for PCM.
+ */
+function pcmSizing(s: Stream): Sizing {
+  const name = CODECS[s.tag!]!;
+  if (!s.sampleRate || !s.channels)
+    return `${name} with ${s.sampleRate ? 'no channels' : 'a sample rate of 0'}: ffmpeg opens no decoder for it`;
+  // G.711 is a byte a sample whatever its bits; PCM and float as WAV takes them (pcm.ts), and float
+  // only of whole bytes (ffmpeg's ff_get_pcm_codec_id takes 32 or 64 bits, not rounded up)
+  const bits = s.bits ?? 0;
+  const size = s.tag === 6 || s.tag === 7 ? 1 : Math.ceil(bits / 8);
+  if (!SAMPLE_BYTES[s.tag === 3 ? 'FLOAT' : 'PCM'].includes(size) || (s.tag === 3 && bits % 8))
+    return `${name} of ${bits}-bit samples: ffmpeg maps it to no decoder`;
+  return { unit: s.channels * size, seconds: 1 / s.sampleRate };
+}
+
+/**
+ * WMA 1 and 2 without the bit reservoir (its extradata's flags, 0 when the extradata is too short, as
+ * ffmpeg's decoder reads them): a block of block-align bytes is one frame (acm.ts). With the
+ * reservoir a block holds no fixed count of frames, and is not sized here.
+ */
+function wmaSizing(s: Stream): Sizing {
+  const at = s.tag === 0x0160 ? 2 : 4;
+  const flags = s.extra && s.extra.length >= at + 2 ? s.extra.readUInt16LE(at) : 0;
+  if (flags & 2) return 'WMA with the bit reservoir: leaktally cannot size it from its bytes';
+  const r = s.sampleRate ?? 0;
+  const perSecond = wmaBlockBytesPerSecond(s.tag!, s.channels ?? 0, r, s.avgBytes ?? 0, s.blockAlign ?? 0);
+  if (typeof perSecond === 'string') return perSecond;
+  return { unit: s.blockAlign!, seconds: s.blockAlign! / perSecond };
 }
 
 /**
@@ -69,7 +124,6 @@ function maxFrameSeconds(s: Stream): number {
 function codedBytesPerSecond(s: Stream): number | undefined {
   const rate = Math.max(s.sampleRate ?? 0, 4000);
   const ch = s.channels ?? 0;
-  const align = s.blockAlign ?? 0;
   if (s.tag === 0x0031 && ch === 1) return (65 * rate) / 320;
   // G.726 (its bits a sample, ffmpeg's code size), G.722 and Yamaha ADPCM (4 bits a sample): not in the
   // table, strh was believed, and scale forged tenfold counted 20 s of each as 80-200 s (attack round 9)
@@ -81,15 +135,26 @@ function codedBytesPerSecond(s: Stream): number | undefined {
     return ch === 1 && bits >= 2 && bits <= 5 ? (rate * bits) / 8 : undefined;
   }
   if ((s.tag === 0x028f || s.tag === 0x0020) && ch >= 1) return (rate * ch) / 2;
-  // WMA 1 and 2 without the bit reservoir: a block of blockAlign bytes is one frame, 512 samples to
-  // 16 kHz, 1,024 to 22.05 kHz (32 kHz for version 1), else 2,048 (ffmpeg's wma.c)
-  if ((s.tag === 0x0160 || s.tag === 0x0161) && s.wmaFlags !== undefined && !(s.wmaFlags & 2) && align > 0) {
-    const r = s.sampleRate ?? 0;
-    if (!r || r > 50000) return undefined;
-    const frame = r <= 16000 ? 512 : r <= 22050 || (r <= 32000 && s.tag === 0x0160) ? 1024 : 2048;
-    return (align * r) / frame;
-  }
   return undefined;
+}
+
+/**
+ * The bytes of one packet ffmpeg's avidec cuts from a chunk (Infinity: the chunk whole): strh's
+ * sample size, or strf's block align when the two differ; under 2 none, under 32 1,024 of them (and
+ * AAC's 1,024 or 4,096 of both taken as none). A chunk's last packet is what is left of it.
+ */
+function packetBytes(s: Stream): number {
+  let size = s.sampleSize && s.blockAlign && s.sampleSize !== s.blockAlign ? s.blockAlign : s.sampleSize;
+  if (s.tag === 0x00ff && (size === 1024 || size === 4096) && s.blockAlign === size) size = 0;
+  // (read as a signed 32-bit number: a negative one is taken as none)
+  if (size >= 2 ** 31) size = 0;
+  return size <= 1 ? Infinity : size < 32 ? 1024 * size : size;
+}
+
+/** Whole units of `unit` bytes in a chunk of `size` bytes cut into packets of `packet` bytes. */
+function unitsIn(size: number, packet: number, unit: number): number {
+  if (packet >= size) return Math.floor(size / unit);
+  return Math.floor(size / packet) * Math.floor(packet / unit) + Math.floor((size % packet) / unit);
 }
 
 /** the page read around the last chunk header past the head, per file (chunks of a few bytes share it) */
@@ -165,6 +230,12 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
   let bytes = 0;
   let chunks = 0;
   let walked = 0;
+  // the stream's sizing, and the whole units its chunks hold (a PCM frame or WMA block cut by a
+  // packet's end is dropped by ffmpeg's decoder)
+  const z = sizing(audio);
+  const unit = typeof z === 'object' && 'unit' in z ? z.unit : 0;
+  const packet = packetBytes(audio);
+  let units = 0;
   // the audio chunks' places, for a codec whose frames are counted (up to FRAMED_MAX bytes of them)
   const framer = FRAMERS[audio.tag ?? -1];
   const aac = audio.tag === 0x00ff;
@@ -175,6 +246,12 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
     if ((!framer && !aac && !adpcm) || spanBytes >= FRAMED_MAX) return;
     spans.push([p + 8, size]);
     spanBytes += size;
+  };
+  const take = (p: number, size: number): void => {
+    bytes += size;
+    chunks++;
+    if (unit) units += unitsIn(size, packet, unit);
+    keep(p, size);
   };
   // a whole single-RIFF file: its idx1 index lists every chunk with its size, one read instead of a walk
   const idx1 = riffs.length === 1 && 8 + h.readUInt32LE(4) <= src.size ? index1 : undefined;
@@ -194,12 +271,11 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
       if (at === undefined) {
         bytes = 0;
         chunks = 0;
+        units = 0;
         break;
       }
       last = at;
-      bytes += size;
-      chunks++;
-      keep(at, size);
+      take(at, size);
     }
   }
   // an index that lists no audio chunk (a writer that left it out) is not believed: the chunks are walked
@@ -211,11 +287,7 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
       const id = c.toString('latin1', 0, 4);
       const size = c.readUInt32LE(4);
       if (id === 'LIST') walk(p + 12, Math.min(to, p + 8 + size));
-      else if (id === want && p + 8 + size <= src.size) {
-        bytes += size;
-        chunks++;
-        keep(p, size);
-      }
+      else if (id === want && p + 8 + size <= src.size) take(p, size);
       p += 8 + size + (size & 1);
     }
   };
@@ -262,35 +334,10 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
     const r = adpcmChunks(src, spans, spanBytes, bytes, audio);
     return typeof r === 'string' ? { kind: 'unreadable', ...base, error: `${r}${said}` } : { ...r, ...base };
   }
-  let seconds: number | undefined;
-  const pcm = audio.tag === 1 || audio.tag === 3 || audio.tag === 6 || audio.tag === 7;
-  const coded = codedBytesPerSecond(audio);
-  // PCM is decoded by its channels and bits, whatever strf's block align says (a block align of 1 on
-  // 16-bit stereo counted 20 s as 80 s, attack round 12); G.711 is 8 bits a sample
-  const frame =
-    audio.channels && (audio.tag === 6 || audio.tag === 7 || audio.bits)
-      ? audio.channels * (audio.tag === 6 || audio.tag === 7 ? 1 : Math.ceil(audio.bits! / 8))
-      : audio.blockAlign;
-  // a codec outside what is sized here (PCM, the block-coded ones, the framed ones above, AAC and
-  // Vorbis a chunk a frame): its length could only be strh's claim, which ffmpeg checks for none of
-  // them; 329 KB of an unknown tag counted 24,615 s, then 1,067 s at the lowest speech byte rate,
-  // for nothing ffmpeg decodes (attack round 12a, high)
-  if (!pcm && !coded && !VBR_CHUNKED.has(audio.tag ?? -1))
-    return { kind: 'unreadable', ...base, error: `audio of a codec leaktally cannot size from its bytes${said}` };
-  if (pcm && frame && audio.sampleRate) seconds = Math.floor(bytes / frame) / audio.sampleRate;
-  else if (coded) seconds = bytes / coded;
-  else if (audio.sampleSize > 0 && audio.rate > 0)
-    seconds = (Math.floor(bytes / audio.sampleSize) * audio.scale) / audio.rate;
-  else if (audio.rate > 0 && audio.scale > 0)
-    // one chunk a frame (VBR), and a frame holds at most its codec's samples: strh's scale and rate
-    // are a claim (20 s of AAC in 50 KB counted 158 s at scale 1, rate 1, under AAC's floor)
-    seconds = chunks * Math.min(audio.scale / audio.rate, maxFrameSeconds(audio));
-  else if (audio.avgBytes) seconds = bytes / audio.avgBytes;
-  // the rest (AAC, Vorbis, a codec outside the table): no codec stored in AVI or WAV is under 2.4
-  // kbit/s (LPC-10; wav.ts's lowest byte rate), so strh's rate forged to 13 bytes a second counted
-  // 329 KB of an unknown codec, which ffmpeg decodes none of, as 24,615 s (attack round 12a)
-  if (seconds && !pcm && !coded) seconds = Math.min(seconds, bytes / MIN_BYTE_RATE);
-  if (!seconds || !(seconds > 0)) return { kind: 'unreadable', ...base, error: `audio format gives no length${said}` };
+  // PCM, G.711, WMA and the block codecs by their bytes (sizing); strh's claim is never the length
+  if (typeof z === 'string') return { kind: 'unreadable', ...base, error: `${z}${said}` };
+  const seconds = 'unit' in z ? units * z.seconds : bytes / z.perSecond;
+  if (!(seconds > 0)) return { kind: 'unreadable', ...base, error: `no whole sample in its chunks${said}` };
   return { kind: 'audio', seconds, ...base };
 }
 
@@ -415,11 +462,8 @@ function aacChunks(src: FileSource, spans: readonly [number, number][], s: Strea
   const cfg: AacConfig | string | undefined = aacConfig(s.extra, 0, s.extra.length);
   if (typeof cfg === 'string') return cfg;
   if (!cfg) return 'AAC whose AudioSpecificConfig leaktally cannot read';
-  // ffmpeg's avidec: strf's block align replaces a different sample size; 1,024 and 4,096 of both are
-  // taken as none; under 2 a chunk is one packet, under 32 packets of 1,024 samples
-  let size = s.sampleSize && s.blockAlign && s.sampleSize !== s.blockAlign ? s.blockAlign : s.sampleSize;
-  if ((size === 1024 || size === 4096) && s.blockAlign === size) size = 0;
-  const packet = size <= 1 ? Infinity : size < 32 ? 1024 * size : size;
+  // a chunk goes to the decoder in ffmpeg avidec's packets
+  const packet = packetBytes(s);
   let seconds = 0;
   let win: Buffer = Buffer.alloc(0);
   let winAt = 0;
@@ -475,16 +519,14 @@ function readHdrl(src: FileSource, from: number, to: number, streams: Stream[]):
           s.sampleRate = body.readUInt32LE(b + 4);
           s.avgBytes = body.readUInt32LE(b + 8);
           s.blockAlign = body.readUInt16LE(b + 12);
-          if (b + 16 <= body.length) s.bits = body.readUInt16LE(b + 14);
+          // (a 14-byte WAVEFORMAT has no bits a sample: ffmpeg's riffdec takes 8)
+          if (len === 14) s.bits = 8;
+          else if (b + 16 <= body.length) s.bits = body.readUInt16LE(b + 14);
           // (ffmpeg takes cbSize bytes at most, and no more than strf holds)
           if (len >= 18 && b + 18 <= body.length) {
             const cb = Math.min(body.readUInt16LE(b + 16), len - 18);
             if (cb > 0) s.extra = Buffer.from(body.subarray(b + 18, Math.min(body.length, b + 18 + cb)));
           }
-          // WMA 1 and 2: flags after cbSize and 2 (version 1) or 4 bytes of extradata
-          const flagsAt = b + 18 + (s.tag === 0x160 ? 2 : 4);
-          if ((s.tag === 0x160 || s.tag === 0x161) && flagsAt + 2 <= Math.min(body.length, b + len))
-            s.wmaFlags = body.readUInt16LE(flagsAt);
         }
         q = b + len + (len & 1);
       }
