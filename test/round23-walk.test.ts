@@ -176,8 +176,8 @@ describe('round 23b C2: a bind mount inside the tree counts each file once', () 
       expect(Number(total.audio_seconds)).toBeCloseTo(60, 0);
       expect(total.hard_links).toBe('1');
       const manifest = spawnSync('cat', [files], { encoding: 'utf8' }).stdout;
-      expect(manifest).toMatch(/acme\/loop.*the same folder as another path/);
-      expect(manifest).toMatch(/beta\/archive.*the same folder as another path/);
+      // two of the three paths of acme/2024 are folders not walked again (which two: the walk's order)
+      expect(manifest.match(/the same folder as another path: a bind mount or a loop/g)).toHaveLength(2);
       // folders not walked: the rows are not said complete
       expect(r.status).toBe(3);
     } finally {
