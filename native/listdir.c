@@ -4,12 +4,16 @@
  * with O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_NOATIME (retrying without O_NOATIME on EPERM: the folder is
  * not the user's, unless strict: then the EPERM is thrown), then fdopendir + readdir. Plain Node-API (ABI-stable across Node versions).
  *
- * Returns one Buffer: byte 0 is 1 if O_NOATIME was used, 0 if it was refused; then per entry:
- * d_type (1 byte), name length (1 byte, a name is at most 255 bytes), the name's bytes; and for a
- * regular file (DT_REG) what the walk needs of its lstat, taken here with fstatat on the open folder
- * (no path lookup, and no Stats object per file in JavaScript): one byte of flags (1 stat taken,
- * 2 more than one link, 4 fewer blocks than its size, 8 not owned by the effective user), and with
- * flag 2 the device and inode numbers (8 bytes each, little-endian) that identify the file.
+ * listdir(path, strict, allIds). Returns one Buffer: byte 0 is 1 if O_NOATIME was used, 0 if it was
+ * refused; bytes 1-16 the device and inode of the folder opened (fstat: the walk checks that it is the
+ * folder its parent listed, round 23b C1); then per entry: its type (1 byte: the lstat's where taken,
+ * else d_type), name length (1 byte, a name is at most 255 bytes), the name's bytes; and for a
+ * regular file or a folder what the walk needs of its lstat, taken here with fstatat on the open
+ * folder (no path lookup, and no Stats object per file in JavaScript): one byte of flags (1 stat
+ * taken, 2 more than one link, 4 fewer blocks than its size, 8 not owned by the effective user, 16 an
+ * id follows), and with flag 16 the device and inode numbers (8 bytes each, little-endian) that
+ * identify it: for every folder, for a file with more than one link, and for every file when allIds
+ * (a mount point below the root: one file at two paths with one link, round 23b C2).
  * Throws an Error whose `code` is the errno name (EACCES, ENOENT, ...).
  */
 #define _GNU_SOURCE
@@ -79,9 +83,18 @@ static int64_t now_ns(void) {
   return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-/* stat the k-th entry if it is a regular file; true if that blocked */
+/*
+ * Entries whose lstat is taken: regular files, and (round 23b C1/C2) folders, for their device and
+ * inode (the walk checks that the folder it lists later is still this one, and walks each once), and
+ * entries whose d_type is unknown (their type is then the lstat's). One stat per folder: cheap.
+ */
+static bool wants_stat(unsigned char type) {
+  return type == DT_REG || type == DT_DIR || type == DT_UNKNOWN;
+}
+
+/* stat the k-th entry if wants_stat; true if that blocked */
 static bool stat_one(StatJob *j, size_t k) {
-  if (j->ents[k].type != DT_REG) return false;
+  if (!wants_stat(j->ents[k].type)) return false;
   int64_t t = now_ns();
   j->ok[k] = fstatat(j->fd, j->arena + j->ents[k].at, &j->sts[k], AT_SYMLINK_NOFOLLOW) == 0;
   return now_ns() - t > SLOW_NS;
@@ -104,7 +117,7 @@ static void *stat_helper(void *arg) {
 static void stat_all(StatJob *j) {
   size_t k, tried = 0, blocked = 0;
   while ((k = atomic_fetch_add(&j->next, 1)) < j->count) {
-    if (j->ents[k].type != DT_REG) continue;
+    if (!wants_stat(j->ents[k].type)) continue;
     tried++;
     if (stat_one(j, k)) blocked++;
     if (tried >= 4 && blocked * 2 > tried && k + 1 < j->count) {
@@ -120,9 +133,27 @@ static void stat_all(StatJob *j) {
   }
 }
 
+/* device and inode, 8 bytes each, little-endian */
+static void put_id(unsigned char *to, const struct stat *st) {
+  unsigned long long id[2] = {(unsigned long long)st->st_dev, (unsigned long long)st->st_ino};
+  for (int q = 0; q < 2; q++)
+    for (int b = 0; b < 8; b++) *to++ = (unsigned char)(id[q] >> (8 * b));
+}
+
+static unsigned char type_of(mode_t m) {
+  if (S_ISREG(m)) return DT_REG;
+  if (S_ISDIR(m)) return DT_DIR;
+  if (S_ISLNK(m)) return DT_LNK;
+  if (S_ISFIFO(m)) return DT_FIFO;
+  if (S_ISSOCK(m)) return DT_SOCK;
+  if (S_ISCHR(m)) return DT_CHR;
+  if (S_ISBLK(m)) return DT_BLK;
+  return DT_UNKNOWN;
+}
+
 static napi_value listdir(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return fail(env, EINVAL);
   void *data;
   size_t len;
@@ -133,6 +164,8 @@ static napi_value listdir(napi_env env, napi_callback_info info) {
 
   bool strict = false;
   if (argc > 1) napi_get_value_bool(env, argv[1], &strict);
+  bool allIds = false;
+  if (argc > 2) napi_get_value_bool(env, argv[2], &allIds);
 
   int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
   unsigned char noatime = 1;
@@ -142,6 +175,13 @@ static napi_value listdir(napi_env env, napi_callback_info info) {
     fd = open(path, flags);
   }
   if (fd < 0) return fail(env, errno);
+  /* the folder actually opened: the walk compares it with its parent's listing (round 23b C1) */
+  struct stat self;
+  if (fstat(fd, &self) != 0) {
+    int e = errno;
+    close(fd);
+    return fail(env, e);
+  }
   DIR *dir = fdopendir(fd);
   if (!dir) {
     int e = errno;
@@ -150,7 +190,7 @@ static napi_value listdir(napi_env env, napi_callback_info info) {
   }
   // the entries first, then their stats (in parallel when they block), then the answer in readdir's order
   int err = 0;
-  size_t ncap = 64, count = 0, acap = 4096, aused = 0, cap = 4096, used = 1;
+  size_t ncap = 64, count = 0, acap = 4096, aused = 0, cap = 4096, used = 17;
   Entry *ents = malloc(ncap * sizeof(Entry));
   char *arena = malloc(acap);
   struct stat *sts = NULL;
@@ -202,6 +242,7 @@ static napi_value listdir(napi_env env, napi_callback_info info) {
   stat_all(&job);
 
   out[0] = noatime;
+  put_id(out + 1, &self);
   uid_t euid = geteuid();
   for (size_t k = 0; k < count; k++) {
     const char *n = arena + ents[k].at;
@@ -209,13 +250,16 @@ static napi_value listdir(napi_env env, napi_callback_info info) {
     unsigned char type = ents[k].type;
     unsigned char flags = 0;
     const struct stat *st = &sts[k];
-    if (type == DT_REG && ok[k]) {
+    /* the lstat's type where taken: an entry replaced since readdir (a folder now a link) is what it is now */
+    if (wants_stat(type) && ok[k]) type = type_of(st->st_mode);
+    if ((type == DT_REG || type == DT_DIR) && ok[k]) {
       flags = 1;
-      if (st->st_nlink > 1) flags |= 2;
+      if (type == DT_REG && st->st_nlink > 1) flags |= 2;
       if ((long long)st->st_blocks * 512 < (long long)st->st_size) flags |= 4;
       if (st->st_uid != euid) flags |= 8;
+      if (type == DT_DIR || allIds || (flags & 2)) flags |= 16;
     }
-    size_t extra = type == DT_REG ? 1 + (flags & 2 ? 16 : 0) : 0;
+    size_t extra = type == DT_REG || type == DT_DIR ? 1 + (flags & 16 ? 16 : 0) : 0;
     if (used + 2 + nl + extra > cap) {
       while (used + 2 + nl + extra > cap) cap *= 2;
       unsigned char *grown = realloc(out, cap);
@@ -229,12 +273,11 @@ static napi_value listdir(napi_env env, napi_callback_info info) {
     out[used++] = (unsigned char)nl;
     memcpy(out + used, n, nl);
     used += nl;
-    if (type == DT_REG) {
+    if (type == DT_REG || type == DT_DIR) {
       out[used++] = flags;
-      if (flags & 2) {
-        unsigned long long id[2] = {(unsigned long long)st->st_dev, (unsigned long long)st->st_ino};
-        for (int q = 0; q < 2; q++)
-          for (int b = 0; b < 8; b++) out[used++] = (unsigned char)(id[q] >> (8 * b));
+      if (flags & 16) {
+        put_id(out + used, st);
+        used += 16;
       }
     }
   }

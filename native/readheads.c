@@ -18,8 +18,11 @@
  * the mean, a warm scan on 2 cores once took every batch for a cold one and started 7 threads per
  * batch of 128 files (a third of its speed lost).
  *
- * What it does per file is exactly what probe/index.ts does in JavaScript: open with
+ * What it does per file is what probe/index.ts does in JavaScript: open with
  * O_RDONLY|O_NONBLOCK|O_NOFOLLOW|O_CLOEXEC|O_NOATIME (again without O_NOATIME on EPERM, counted),
+ * below the root opened once per batch and with no link followed in any name of the path (round 23b
+ * C1, open_beneath; a link on the way is status 2, never left to the JavaScript path, which follows
+ * links in the middle of a path),
  * fstat, one pread at 0 of the whole file (16 KiB or less) or of 4 KiB. Anything else (an error at
  * any step, not a regular file, a path too long for one open) is left to the JavaScript path
  * (status 1), which then gives the same result and the same error text as without this addon.
@@ -28,7 +31,8 @@
  * heads, meta, ioThreads, parallelNow, dirfds) takes, per file, a folder descriptor its path is below
  * instead (openat; -1: below root as readheads): a reader holds descriptors on the folders of a deep
  * tree (src/scan/read/anchors.ts) so that opening a file at depth d looks up a few names, not d. heads: count slots
- * of HEAD_SLOT bytes. meta: a Float64Array of count * 10: status (0 read, 1 left to the caller), fd
+ * of HEAD_SLOT bytes. meta: a Float64Array of count * 10: status (0 read, 1 left to the caller, 2 a link on its
+ * path: not opened), fd
  * (-1 when the whole file was read and it is closed; else open, for the caller to read further and
  * close), size, mtime seconds, mtime nanoseconds, bytes read, O_NOATIME refused (0/1), bytes allocated
  * (st_blocks × 512: a sparse file's length is judged on these, probe/guard.ts), device and inode (a case
@@ -46,7 +50,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <linux/openat2.h>
 #include <unistd.h>
 
 #define HEAD_SLOT 16384
@@ -61,6 +67,8 @@
 typedef struct {
   const char *root;
   size_t rootLen;
+  /* the root opened (O_PATH): paths below it are resolved from it with no link followed; -1: not open */
+  int rootfd;
   /* per file: a folder descriptor its path is relative to (openat), or -1: below root; NULL: all below root */
   const int32_t *dirfds;
   const char *rels;
@@ -73,11 +81,70 @@ typedef struct {
   atomic_int blocked;
 } Job;
 
+/*
+ * Open path below the folder at (round 23b C1): no name of it followed if a link, not only the last
+ * (O_NOFOLLOW guards the last name alone: a folder swapped for a link during the scan led the readers
+ * out of the tree). openat2 RESOLVE_NO_SYMLINKS (Linux 5.6) fails with ELOOP on a link anywhere;
+ * before it, each folder of the path is opened in turn with O_NOFOLLOW. Below AT_FDCWD (the root
+ * could not be opened) a plain openat, as before.
+ */
+static int open_beneath(int at, const char *path, int flags) {
+  if (at == AT_FDCWD) return openat(at, path, flags);
+  struct open_how how = {.flags = (uint64_t)flags, .resolve = RESOLVE_NO_SYMLINKS};
+  int fd = (int)syscall(SYS_openat2, at, path, &how, sizeof how);
+  if (fd >= 0 || (errno != ENOSYS && errno != EPERM)) return fd;
+  if (errno == EPERM && (flags & O_NOATIME)) {
+    /* EPERM is also what a seccomp filter gives openat2: told apart by trying the open without O_NOATIME */
+    how.flags &= ~(uint64_t)O_NOATIME;
+    int probe = (int)syscall(SYS_openat2, at, path, &how, sizeof how);
+    if (probe >= 0) {
+      close(probe);
+      errno = EPERM;
+      return -1;
+    }
+    if (errno != ENOSYS && errno != EPERM) return -1;
+  }
+  /* no openat2: one folder at a time, each O_NOFOLLOW */
+  char buf[LONG_PATH + 1];
+  strncpy(buf, path, LONG_PATH);
+  buf[LONG_PATH] = 0;
+  int dir = at;
+  char *name = buf;
+  for (char *slash; (slash = strchr(name, '/')) != NULL; name = slash + 1) {
+    *slash = 0;
+    if (!*name) continue;
+    int next = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int e = errno;
+    if (dir != at) close(dir);
+    if (next < 0) {
+      errno = e == ENOTDIR ? ELOOP : e;
+      return -1;
+    }
+    dir = next;
+  }
+  fd = openat(dir, name, flags);
+  int e = errno;
+  if (dir != at) close(dir);
+  errno = e;
+  return fd;
+}
+
+/* whether the last name of path (below at) is itself a symbolic link: O_NOFOLLOW alone refuses it */
+static bool last_is_link(int at, const char *path) {
+  int fd = openat(at, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st;
+  bool link = fstat(fd, &st) == 0 && S_ISLNK(st.st_mode);
+  close(fd);
+  return link;
+}
+
 static void one(Job *j, int i) {
   double *m = j->meta + (size_t)i * META;
   m[0] = 1;
   m[1] = -1;
   int dirfd = j->dirfds ? j->dirfds[i] : -1;
+  if (dirfd < 0) dirfd = j->rootfd;
   size_t pre = dirfd >= 0 ? 0 : j->rootLen;
   size_t len = pre + j->lens[i];
   if (len >= LONG_PATH || j->lens[i] == 0) return;
@@ -89,12 +156,17 @@ static void one(Job *j, int i) {
   int at = dirfd >= 0 ? dirfd : AT_FDCWD;
   int flags = O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC;
   int refused = 0;
-  int fd = openat(at, path, flags | O_NOATIME);
+  int fd = open_beneath(at, path, flags | O_NOATIME);
   if (fd < 0 && errno == EPERM) {
-    fd = openat(at, path, flags);
+    fd = open_beneath(at, path, flags);
     refused = 1;
   }
-  if (fd < 0) return;
+  if (fd < 0) {
+    /* a link on the way (a folder replaced by one since the walk listed it): said, never read (status
+     * 2). The file itself a link (O_NOFOLLOW refuses it as well) is left to probeFile, which says so. */
+    if (errno == ELOOP && at != AT_FDCWD && !last_is_link(at, path)) m[0] = 2;
+    return;
+  }
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
@@ -196,7 +268,16 @@ static napi_value heads_of(napi_env env, napi_callback_info info, bool at) {
       s = k + 1;
     }
   }
-  Job job = {.root = root, .rootLen = rootLen, .dirfds = at ? fds : NULL, .rels = rels, .starts = starts, .lens = lens, .count = count, .heads = heads, .meta = meta};
+  /* the root itself as the user named it (a link there is theirs to give); what is below, never through a link */
+  int rootfd = AT_FDCWD;
+  if (rootLen > 0 && rootLen < LONG_PATH) {
+    char rp[LONG_PATH + 1];
+    memcpy(rp, root, rootLen);
+    rp[rootLen] = 0;
+    rootfd = open(rp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) rootfd = AT_FDCWD;
+  }
+  Job job = {.root = root, .rootLen = rootLen, .rootfd = rootfd < 0 ? -1 : rootfd, .dirfds = at ? fds : NULL, .rels = rels, .starts = starts, .lens = lens, .count = count, .heads = heads, .meta = meta};
   atomic_init(&job.next, 0);
   atomic_init(&job.blocked, 0);
 
@@ -227,6 +308,7 @@ static napi_value heads_of(napi_env env, napi_callback_info info, bool at) {
   }
   int64_t took = now_ns() - t0;
   free(starts);
+  if (rootfd >= 0) close(rootfd);
 
   napi_value out, a, b, c2;
   napi_create_array_with_length(env, 3, &out);

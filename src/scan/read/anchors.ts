@@ -21,8 +21,10 @@
  *
  * Evidence: anchors are opened O_PATH | O_DIRECTORY | O_NOFOLLOW (reach.ts openAnchor): nothing read,
  * no access time moved, never through a symbolic link in their last name; the file below is opened
- * exactly as before (O_NOFOLLOW, O_NOATIME where allowed). A symbolic link in the middle of a chunk is
- * followed as it was in a path from the root. A folder renamed while a reader holds it is read where it
+ * exactly as before (O_NOFOLLOW, O_NOATIME where allowed), and by the addon with no link followed in any
+ * name below its anchor (readheads.c open_beneath, round 23b C1). An anchor's own chunk is opened by
+ * path: a symbolic link in its middle is followed (a folder swapped for one during the scan, at depth
+ * ANCHOR_NAMES or more, is still a gap here). A folder renamed while a reader holds it is read where it
  * went: still the folder the walk listed.
  *
  * Descriptors: at most MAX_FILE_ANCHORS per reader thread (past it, the shallowest is closed: a file

@@ -23,7 +23,14 @@ const BLOCKED_SHARE = 0.25;
 export interface HeadRead extends OpenFile {
   /** opened without O_NOATIME (refused by the kernel: not the owner) */
   refused: boolean;
+  /**
+   * not opened: a name on its path is now a symbolic link (a folder swapped for one after the walk
+   * listed it, round 23b C1); not left to probeFile, whose open by path would follow it
+   */
+  linked?: true;
 }
+
+const LINKED: Omit<HeadRead, 'head'> = { fd: -1, size: 0, mtimeMs: 0, allocated: 0, refused: false, linked: true };
 
 /** Close a descriptor read() handed out (for probeOpen). */
 export const closeHead = (fd: number): void => addon!.closefd(fd);
@@ -94,6 +101,7 @@ export class BatchHeads {
     const m = this.meta;
     for (let i = 0; i < n; i++) {
       const k = i * META;
+      if (m[k] === 2) out[i] = { ...LINKED, head: this.heads.subarray(0, 0) };
       if (m[k] !== 0) continue;
       const r: HeadRead = {
         fd: m[k + 1]!,

@@ -8,32 +8,35 @@
  * folders' access times may move (ScanResult.noatime.folders = false).
  */
 import { createRequire } from 'node:module';
-import { readdirSync, type Dirent } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, type Dirent } from 'node:fs';
 
 /** d_type values (dirent.h) */
 export const EntryType = { Unknown: 0, Fifo: 1, Char: 2, Dir: 4, Block: 6, File: 8, Link: 10, Socket: 12 } as const;
 export type EntryType = (typeof EntryType)[keyof typeof EntryType];
 
 /** What the walk needs of a regular file's lstat (flags of Listing.stats). */
-export const StatFlag = { Taken: 1, Linked: 2, Sparse: 4, Foreign: 8 } as const;
+export const StatFlag = { Taken: 1, Linked: 2, Sparse: 4, Foreign: 8, Id: 16 } as const;
 
 export interface Listing {
   /** the names' bytes as latin1 strings (one char per byte: lossless, and cheaper than a Buffer each) */
   names: string[];
   types: EntryType[];
   /**
-   * With the addon, per entry: for a regular file, StatFlag bits of its lstat taken while listing
-   * (0: the lstat failed), else 0; and `ids` holds "dev:ino" of the files with more than one link.
-   * Without it, undefined: the walk lstats each file itself.
+   * With the addon, per entry: for a regular file or a folder, StatFlag bits of its lstat taken while
+   * listing (0: the lstat failed), else 0; and `ids` holds "dev:ino" of every folder, of the files with
+   * more than one link, and of every file when asked (allIds). Without it, undefined: the walk lstats
+   * each file and folder itself.
    */
   stats?: Uint8Array;
   ids?: Map<number, string>;
+  /** "dev:ino" of the folder listed (fstat of what was opened: round 23b C1); undefined: not known */
+  self?: string;
   /** the folder was opened with O_NOATIME (false: refused, or no addon) */
   noatime: boolean;
 }
 
 interface Native {
-  listdir(path: Buffer, strict: boolean): Buffer;
+  listdir(path: Buffer, strict: boolean, allIds: boolean): Buffer;
   /** native/readheads.c: a batch of files opened, stat'ed and their heads read (read/heads.ts) */
   readheads(
     root: Buffer,
@@ -105,14 +108,14 @@ function typeOf(d: Dirent): EntryType {
  * List a folder (path: short, see reach.ts). Throws the file system's error (with its code); strict:
  * throws EPERM rather than list a folder whose O_NOATIME open is refused.
  */
-export function listFolder(path: Buffer, strict = false): Listing {
+export function listFolder(path: Buffer, strict = false, allIds = false): Listing {
   if (native) {
-    const out = native.listdir(path, strict);
+    const out = native.listdir(path, strict, allIds);
     const names: string[] = [];
     const types: EntryType[] = [];
     const flags: number[] = [];
     let ids: Map<number, string> | undefined;
-    let i = 1;
+    let i = 17;
     while (i < out.length) {
       const type = out[i] as EntryType;
       types.push(type);
@@ -121,26 +124,44 @@ export function listFolder(path: Buffer, strict = false): Listing {
       // long as any one name is queued)
       names.push(out.toString('latin1', i + 2, i + 2 + n));
       i += 2 + n;
-      if (type !== EntryType.File) {
+      if (type !== EntryType.File && type !== EntryType.Dir) {
         flags.push(0);
         continue;
       }
       const f = out[i++]!;
       flags.push(f);
-      if (f & StatFlag.Linked) {
-        (ids ??= new Map()).set(names.length - 1, `${out.readBigUInt64LE(i)}:${out.readBigUInt64LE(i + 8)}`);
+      if (f & StatFlag.Id) {
+        (ids ??= new Map()).set(names.length - 1, idAt(out, i));
         i += 16;
       }
     }
-    return { names, types, stats: Uint8Array.from(flags), ids, noatime: out[0] === 1 };
+    return { names, types, stats: Uint8Array.from(flags), ids, noatime: out[0] === 1, self: idAt(out, 1) };
   }
-  const entries = readdirSync(path, {
-    withFileTypes: true,
-    encoding: 'buffer',
-  }) as unknown as Dirent<Buffer>[];
-  return {
-    names: entries.map((d) => d.name.toString('latin1')),
-    types: entries.map((d) => typeOf(d as unknown as Dirent)),
-    noatime: false,
-  };
+  // without the addon: the folder opened (never through a link in its last name) and fstat'ed, then
+  // listed through its descriptor, so that what is listed is what was identified (round 23b C1)
+  const fd =
+    process.platform === 'linux'
+      ? openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW)
+      : -1;
+  try {
+    const self = fd < 0 ? undefined : idOf(fstatSync(fd, { bigint: true }));
+    const entries = readdirSync(fd < 0 ? path : `/proc/self/fd/${fd}`, {
+      withFileTypes: true,
+      encoding: 'buffer',
+    }) as unknown as Dirent<Buffer>[];
+    return {
+      names: entries.map((d) => d.name.toString('latin1')),
+      types: entries.map((d) => typeOf(d as unknown as Dirent)),
+      noatime: false,
+      self,
+    };
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
 }
+
+/** the device and inode at byte i of a listing, as "dev:ino" */
+const idAt = (out: Buffer, i: number): string => `${out.readBigUInt64LE(i)}:${out.readBigUInt64LE(i + 8)}`;
+
+/** a file's or folder's identity, "dev:ino" (exact: bigint, a number can round a 64-bit inode) */
+export const idOf = (st: { dev: bigint; ino: bigint }): string => `${st.dev}:${st.ino}`;

@@ -18,9 +18,9 @@
  * (one inode) is read once, under the first name the walk meets, and its other names are reported as
  * hard links, so that every --threads gives the same figures; a sparse file is marked.
  */
-import { closeSync, lstatSync, type Stats } from 'node:fs';
+import { closeSync, lstatSync, readFileSync, realpathSync, type BigIntStats } from 'node:fs';
 import { ANCHOR_BYTES, ANCHOR_NAMES, ANCHORS, LONG_PATH, openAnchor, reach, release } from './reach.js';
-import { EntryType, listFolder, nativeListing, prefetchFolders, StatFlag } from './listdir.js';
+import { EntryType, idOf, listFolder, nativeListing, prefetchFolders, StatFlag } from './listdir.js';
 import { keyName } from '../place/names.js';
 import { inShard, shardKey, type Shard } from '../place/shard.js';
 
@@ -104,6 +104,8 @@ interface Pending {
   names: number;
   /** prefetch asked for */
   warm?: boolean;
+  /** "dev:ino" its parent's listing gave it: the folder listed must be this one (round 23b C1) */
+  id?: string;
 }
 
 /** descriptors the walk holds at most (the readers need theirs; the limit may be 1,024) */
@@ -153,6 +155,16 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
   const dirsAt = opts.dirsAt;
   /** device:inode of the files with more than one name, once counted */
   const linked = new Set<string>();
+  /**
+   * device:inode of every folder met (round 23b C2): a folder met again under another path (a bind
+   * mount, a loop) is not walked again, and said. One entry per folder.
+   */
+  const folders = new Set<string>();
+  /**
+   * a mount point below the root: a bind mount can show one file at two paths with one link, so every
+   * file is checked by its device and inode, as a hard link is (round 23b C2; one entry per file then)
+   */
+  const allIds = mountsBelow(root);
   let sinceYield = 0;
   /** wait until the consumer has room; false: the walk is to end */
   const waitForRoom = async (): Promise<boolean> => {
@@ -224,7 +236,7 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
         try {
           const t0 = performance.now();
           walkCost.pathBytes += at.path.length;
-          list = listFolder(at.path, opts.strict);
+          list = listFolder(at.path, opts.strict, allIds);
           // (the first listings are slow anyway: the code is not compiled yet)
           if (++listed > 8)
             perEntryUs = 0.8 * perEntryUs + (0.2 * (performance.now() - t0) * 1000) / (list.names.length + 1);
@@ -239,6 +251,13 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
           continue;
         }
         if (!list.noatime && nativeListing) keeping.folders = false;
+        // the folder listed is not the one its parent listed under that name: the name (or one above
+        // it) was swapped since, e.g. for a link out of the tree (round 23b C1). Not counted: a gap.
+        if (folder.id !== undefined && list.self !== undefined && list.self !== folder.id) {
+          sink.error(bytes(text), walkError('changed during the scan: now a link'));
+          continue;
+        }
+        if (depth === 0 && list.self !== undefined) folders.add(list.self);
         const base = at.path;
         for (let i = 0; i < list.names.length; i++) {
           const name = list.names[i]!;
@@ -247,7 +266,7 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
           if (type === EntryType.File && list.stats) {
             // the listing took the lstat (listdir.c): the same facts, without a path lookup per file
             const f = list.stats[i]!;
-            if (f & StatFlag.Linked) {
+            if (f & StatFlag.Linked || (allIds && f & StatFlag.Id)) {
               const key = list.ids!.get(i)!;
               if (linked.has(key)) {
                 sink.hardLink(child);
@@ -259,18 +278,19 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
             if (wait && !(await wait)) return keeping;
             continue;
           }
-          let st: Stats | undefined;
-          if (type === EntryType.File || type === EntryType.Unknown) {
-            // DT_UNKNOWN (some network and FUSE file systems) needs the lstat for the type too
+          let st: BigIntStats | undefined;
+          if (type === EntryType.File || type === EntryType.Unknown || (type === EntryType.Dir && !list.stats)) {
+            // DT_UNKNOWN (some network and FUSE file systems) needs the lstat for the type too; a folder
+            // without the addon, for its identity (exact: bigint, a number can round a 64-bit inode)
             try {
-              st = lstatSync(Buffer.concat([base, Buffer.from(name, 'latin1')]));
+              st = lstatSync(Buffer.concat([base, Buffer.from(name, 'latin1')]), { bigint: true });
             } catch (e) {
               if (type === EntryType.Unknown) {
                 sink.error(bytes(child), e as NodeJS.ErrnoException);
                 continue;
               }
             }
-            if (st && type === EntryType.Unknown) {
+            if (st) {
               type = st.isFile()
                 ? EntryType.File
                 : st.isDirectory()
@@ -285,27 +305,31 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
             if (opts.shard?.depth === depth + 1 && !inShard(opts.shard, shardKey('customer', keyName(bytes(name)))))
               continue;
             if (dirsAt === undefined || dirsAt === depth + 1) sink.dir(bytes(child), depth + 1);
+            const id = list.ids?.get(i) ?? (st ? idOf(st) : undefined);
+            if (id !== undefined) {
+              if (folders.has(id)) {
+                sink.error(bytes(child), walkError('the same folder as another path: a bind mount or a loop'));
+                continue;
+              }
+              folders.add(id);
+            }
             const nameBytes = Buffer.from(name, 'latin1');
             const next: Pending = own
-              ? { text: child, depth: depth + 1, anchor: own, below: nameBytes, names: 1 }
+              ? { text: child, depth: depth + 1, anchor: own, below: nameBytes, names: 1, id }
               : {
                   text: child,
                   depth: depth + 1,
                   anchor: folder.anchor,
                   below: folder.names ? Buffer.concat([folder.below, SLASH, nameBytes]) : nameBytes,
                   names: folder.names + 1,
+                  id,
                 };
             if (next.anchor) next.anchor.refs++;
             stack.push(next);
           } else if (type === EntryType.File) {
             // (a file that vanished between the listing and the lstat goes to the readers, who say so)
-            if (st && st.nlink > 1) {
-              // exact (bigint) identity: a number can round a 64-bit inode
-              const big = lstatSync(Buffer.concat([base, Buffer.from(name, 'latin1')]), {
-                bigint: true,
-                throwIfNoEntry: false,
-              });
-              const key = big ? `${big.dev}:${big.ino}` : `${st.dev}:${st.ino}`;
+            if (st && (st.nlink > 1n || allIds)) {
+              const key = idOf(st);
               if (linked.has(key)) {
                 sink.hardLink(child);
                 continue;
@@ -314,8 +338,8 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
             }
             const wait = found(
               child,
-              st !== undefined && st.blocks * 512 < st.size,
-              st !== undefined && st.uid !== euid,
+              st !== undefined && st.blocks * 512n < st.size,
+              st !== undefined && st.uid !== BigInt(euid),
             );
             if (wait && !(await wait)) return keeping;
           } else sink.special(bytes(child));
@@ -346,6 +370,33 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
     anchors.clear();
   }
   return keeping;
+}
+
+/** a folder not walked, and why: the code is what the manifest and the warnings say of it */
+function walkError(reason: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(reason), { code: reason });
+}
+
+/**
+ * Whether a file system is mounted below root (/proc/self/mountinfo, Linux): a bind mount there can
+ * show one file at two paths, each with one link (round 23b C2). Where it cannot be told, true.
+ */
+function mountsBelow(root: string): boolean {
+  if (process.platform !== 'linux') return false;
+  try {
+    const real = realpathSync(root).replace(/\/+$/, '') + '/';
+    // field 5 is the mount point, with space, tab, newline and backslash as octal escapes
+    return readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .some((line) => {
+        const at = line.split(' ')[4];
+        if (at === undefined) return false;
+        const point = at.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))) + '/';
+        return point.length > real.length && point.startsWith(real);
+      });
+  } catch {
+    return true;
+  }
 }
 
 /** a path for a one-line message: control characters shown as '?', long paths shortened */
