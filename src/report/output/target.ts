@@ -12,7 +12,17 @@
  * file beside the link's target, not in out/), never as text; "into the evidence" compares device and
  * inode numbers (folder.ts), never path strings.
  */
-import { fchmodSync, fstatSync, realpathSync, statSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  openSync,
+  readSync,
+  realpathSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { insideEvidence, OpenFolder } from './folder.js';
 
@@ -113,6 +123,9 @@ export function planOutput(target: string, root: string): OutputPlan | string {
     if (code !== 'ENOENT') return `cannot use ${target}: ${describeError(e)}`;
   }
   if (st?.isDirectory()) return `${target} is a folder; give a file name`;
+  const journalOf = caseJournal(target);
+  if (journalOf)
+    return `${target} is the journal of the case file ${journalOf}, which SQLite empties; give another name`;
   if (target.endsWith('/')) {
     return st
       ? `${target} is not a folder`
@@ -195,6 +208,28 @@ function stdoutProblem(root: string): string | undefined {
   }
   if (!st.isFile()) return undefined;
   return placeProblem(process.platform === 'linux' ? '/proc/self/fd/1' : '/dev/stdout', st, root);
+}
+
+/**
+ * The case file whose rollback journal `target` is (FILE-journal beside an SQLite FILE), if any: an
+ * output written there was emptied by SQLite when that case file was next closed (attack round 23b,
+ * M4: `--merge s1.case-journal s1.case s2.case` reported a merge into a file left 0 bytes).
+ */
+function caseJournal(target: string): string | undefined {
+  if (!target.endsWith('-journal')) return undefined;
+  const db = target.slice(0, -'-journal'.length);
+  try {
+    const fd = openSync(db, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const head = Buffer.alloc(16);
+      const n = fstatSync(fd).isFile() ? readSync(fd, head, 0, 16, 0) : 0;
+      return n === 16 && head.toString('latin1') === 'SQLite format 3\0' ? db : undefined;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
 }
 
 /** outputs that hold the tree's paths (phone and identity numbers in folder names): owner-only files */
