@@ -82,18 +82,29 @@ interface Lookalike {
 }
 
 /**
- * A name as a person would match it: \xHH escapes (bytes that are not UTF-8) read as Latin-1,
- * compatibility forms folded (NFKC), lower case, spaces trimmed and joined.
+ * A name as a person would match it: \xHH escapes (bytes that are not UTF-8) read as Latin-1, format
+ * characters a person cannot see dropped (\p{Cf}: zero-width spaces and joiners, word joiner, BOM, soft
+ * hyphen, the bidi marks and controls), compatibility forms folded (NFKC), lower case, spaces trimmed
+ * and joined, trailing dots dropped (Windows drops them from a folder's name), and a name of digits
+ * without its leading zeros (a register saved from Excel loses them). Attack round 23b C3/H1: a folder
+ * `k2\u200B`, `\u202Ek6`, `k4.` or `0812345007` left the key `k2`, `k6`, `k4` or `812345007` "not affected".
+ *
+ * Only the look-alike checks use it; customers are still matched to keys exactly: two folders that
+ * fold alike may be two customers (`007` and `7` in one tree), and which one a key means is for a
+ * person to decide, so the key's row is made incomplete and names the folder instead of taking it.
  */
 function looseName(name: string): string {
-  return name
+  const loose = name
     .replace(/\\\\|\\x([0-9a-f]{2})/g, (m: string, hex?: string) =>
       hex ? String.fromCharCode(parseInt(hex, 16)) : '\\',
     )
+    .replace(/\p{Cf}/gu, '')
     .normalize('NFKC')
     .toLowerCase()
     .replace(/\s+/g, ' ')
+    .replace(/[. ]+$/, '')
     .trim();
+  return /^\d+$/.test(loose) ? loose.replace(/^0+(?=\d)/, '') : loose;
 }
 
 /** f's value, made at the first call (a run's rows are walked once, and only when a key row asks). */
@@ -129,8 +140,11 @@ export function hasCustomer(rows: readonly CustomerTotals[], name: string): bool
   return false;
 }
 
-/** a name looseName leaves as it is: printable ASCII without capitals, spaces or backslashes */
-const ALREADY_LOOSE = /^[\x21-\x40\x5b\x5d-\x7e]*$/;
+/**
+ * a name looseName leaves as it is: printable ASCII without capitals, spaces or backslashes, not ending
+ * in a dot, and not digits with a leading zero
+ */
+const ALREADY_LOOSE = /^(?!0\d*$)[\x21-\x40\x5b\x5d-\x7e]*(?<!\.)$/;
 
 /**
  * The register's keys not found in the tree, each with the customers (with files, named by no key)
