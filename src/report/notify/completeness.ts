@@ -263,6 +263,18 @@ export interface RowCompleteness {
   /** the run: register keys not found but like a customer found (lookalikeExample: the first) */
   lookalikeKeys?: number;
   lookalikeExample?: Lookalike;
+  /** a row with no recordings counted: its other files (archives, encrypted, unknown), which may hold some */
+  otherNotOpened?: number;
+  /** a row with no recordings counted: its names of files counted under another name (hard links) */
+  linkedFiles?: number;
+}
+
+/** A row's own files, for the gaps of a row that has none counted as recordings (keysCompleteness). */
+export interface OwnFiles {
+  /** audio files and unreadable files */
+  recordings: number;
+  otherFiles: number;
+  hardLinks: number;
 }
 
 const EXAMPLES = 3;
@@ -279,7 +291,9 @@ function verdict(c: Omit<RowCompleteness, 'complete'>): RowCompleteness {
     !c.unopenedFiles &&
     !c.emptyTree &&
     !c.lookalikes?.length &&
-    !c.lookalikeKeys;
+    !c.lookalikeKeys &&
+    !c.otherNotOpened &&
+    !c.linkedFiles;
   return { complete, ...c };
 }
 
@@ -311,13 +325,22 @@ export function runCompleteness(g: RunGaps): RowCompleteness {
  * engine placed in these keys' own rows (folders inside a customer's folder); ownUnopenedFiles: the
  * rows' files that could not be opened (a file's customer is known from its path, so another's
  * unopened file is no gap of this row).
+ *
+ * own: the row's files. A row with no recording counted but other files (an archive of its calls, an
+ * encrypted copy) or names of files counted under another name (a hard link from another customer's
+ * folder, counted where the walk met it first) is not "not affected" and its zeros are not exact:
+ * those files may be its recordings (attack round 23b H3, H2). Only such rows: where recordings were
+ * counted the controller is told it is affected anyway, and a tree's logs and notes beside its calls
+ * would otherwise make every row incomplete.
  */
 export function keysCompleteness(
   g: RunGaps,
   keys: readonly string[],
   ownUnreadableFolders: number,
   ownUnopenedFiles: number,
+  own?: OwnFiles,
 ): RowCompleteness {
+  const bare = own?.recordings === 0 ? own : undefined;
   let shared = g.sharedUnreadableFolders;
   const p = g.pattern;
   const depth = g.depth;
@@ -353,6 +376,8 @@ export function keysCompleteness(
         if (!lookalikes?.some((o) => o.name === l.name)) (lookalikes ??= []).push(l);
   return verdict({
     lookalikes,
+    otherNotOpened: bare?.otherFiles,
+    linkedFiles: bare?.hardLinks,
     ...common(g),
     unreadFolders,
     unattributedFiles: g.unmatchedFiles + g.topLevelFiles,
@@ -404,6 +429,8 @@ export function gapPhrases(c: RowCompleteness, examples = false, lang: Lang = 'e
   if (c.unopenedFiles) out.push(L.unopened(n(c.unopenedFiles), c.unopenedFiles));
   if (c.linksSkipped) out.push(L.links(n(c.linksSkipped), c.linksSkipped));
   if (c.specialSkipped) out.push(L.special(n(c.specialSkipped), c.specialSkipped));
+  if (c.otherNotOpened) out.push(L.otherNotOpened(n(c.otherNotOpened), c.otherNotOpened));
+  if (c.linkedFiles) out.push(L.linked(n(c.linkedFiles), c.linkedFiles));
   // the first few, then how many more (a controller of many keys, many of them spelt otherwise)
   const like = c.lookalikes ?? [];
   for (const l of like.slice(0, EXAMPLES))
