@@ -61,11 +61,15 @@ export async function readNotifyOptions(o: Record<string, unknown>, dir: string,
       ? undefined
       : // eslint-disable-next-line @typescript-eslint/no-base-to-string -- commander's values: strings, or true for a bare flag
         String(o[k]);
+  // --strict-evidence: an input not the user's (maybe inside the tree) is refused, as the tree's files are
+  const strict = o.strictEvidence === true;
   const reg = str('register');
   if (reg !== undefined) {
     try {
-      out.register = await readRegister(reg, () =>
-        process.stderr.write(`leaktally: --register: waiting for a writer of the FIFO ${printable(reg)}\n`),
+      out.register = await readRegister(
+        reg,
+        () => process.stderr.write(`leaktally: --register: waiting for a writer of the FIFO ${printable(reg)}\n`),
+        strict,
       );
       out.registerPath = reg;
     } catch (e) {
@@ -97,7 +101,7 @@ export async function readNotifyOptions(o: Record<string, unknown>, dir: string,
   const f = str('facts');
   if (f !== undefined) {
     try {
-      out.facts = readFacts(f);
+      out.facts = readFacts(f, strict);
     } catch (e) {
       if (e instanceof FactsError) throw new Error(e.message, { cause: e });
       throw e;

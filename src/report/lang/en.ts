@@ -55,6 +55,10 @@ export const en = {
     unopened: (n: string, k: number) =>
       `${n} ${s(k, 'file', 'files')} could not be opened or read (permission denied or an I/O error): whether ${s(k, 'it is a recording', 'they are recordings')}, and how long, is not known`,
     links: (n: string, k: number) => `${n} ${s(k, 'symbolic link was', 'symbolic links were')} not followed`,
+    otherNotOpened: (n: string, k: number) =>
+      `${n} other ${s(k, 'file', 'files')} (archives, encrypted or unknown formats) ${s(k, 'was', 'were')} not opened as recordings; ${s(k, 'it', 'they')} may hold some`,
+    linked: (n: string, k: number) =>
+      `${n} ${s(k, 'file', 'files')} of its folder ${s(k, 'is the same file', 'are the same files')} (hard links) as ${s(k, 'a file', 'files')} counted under another name, maybe another customer's: ${s(k, 'it', 'they')} may be its recordings`,
     special: (n: string, k: number) =>
       `${n} ${s(k, 'special file was', 'special files were')} skipped (devices, pipes, sockets)`,
     /** a customer found only like a key not found (completeness.ts Lookalike): not merged */
@@ -92,6 +96,10 @@ export const en = {
       `Nothing was found for ${who} under its key as the register spells it, but ${gaps}. Its exposure CANNOT BE RULED OUT: recordings of ${who} may be there, under another spelling of its key.`,
     lowerBoundsLike: (who: string, gaps: string) =>
       `The figures below are LOWER BOUNDS: ${gaps}. More recordings of ${who} may be there, under another spelling of its key.`,
+    cannotRuleOutOwn: (who: string, gaps: string) =>
+      `Files were found for ${who} that were not counted as its recordings: ${gaps}. Its exposure CANNOT BE RULED OUT.`,
+    lowerBoundsOwn: (who: string, gaps: string) =>
+      `The figures below are LOWER BOUNDS: ${gaps}. More recordings of ${who} may be in those files.`,
     lowerBounds: (who: string, gaps: string) =>
       `The figures below are LOWER BOUNDS: the copy could not be read completely (${gaps}). More recordings of ${who} may be in what could not be read.`,
 
@@ -151,7 +159,8 @@ export const en = {
       unreadable: (n: string) =>
         `${n} more files look like recordings but could not be read: the number is between the count and the count plus these`,
       lower: 'part of the copy that could hold more recordings was not read',
-      notRead: 'nothing was found in what could be read, and what could not be read may hold recordings',
+      own: 'files that may hold recordings were not counted as recordings (see Completeness)',
+      notRead: 'nothing was counted in what could be read, and what was not read or not counted may hold recordings',
     },
     hours: 'Length of the recordings',
     hoursValue: (h: string, sec: string) => `${h} hours (${sec} seconds)`,
@@ -222,9 +231,11 @@ export const en = {
     noWithheld: ', no call had a withheld number',
     caveat:
       '; one number may be used by several people and one person may use several numbers, and the people answering are not counted',
-    lower: '; a LOWER BOUND: part of the tree that could hold more recordings was not read',
+    // not read, or (round 23b H2, H3) files of the row not counted as recordings: archives, hard links
+    lower:
+      '; a LOWER BOUND: part of the tree that could hold more recordings was not read or not counted as recordings',
     notRead:
-      'nothing was found in the parts of the tree that were read, and the parts that could not be read may hold recordings: the number of data subjects is not known',
+      'nothing was counted in the parts of the tree that were read, and what was not read or not counted as recordings may hold some: the number of data subjects is not known',
   },
 
   /** how each recording's start was found (method.ts's date rules), in plain words */

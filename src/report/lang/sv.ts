@@ -53,6 +53,10 @@ export const sv: Strings = {
     unopened: (n, k) =>
       `${n} ${s(k, 'fil', 'filer')} kunde inte öppnas eller läsas (åtkomst nekad eller läsfel): om ${s(k, 'den är en inspelning', 'de är inspelningar')}, och hur lång, är okänt`,
     links: (n, k) => `${n} ${s(k, 'symbolisk länk', 'symboliska länkar')} följdes inte`,
+    otherNotOpened: (n, k) =>
+      `${n} ${s(k, 'annan fil', 'andra filer')} (arkiv, krypterade eller okända format) öppnades inte som inspelningar; ${s(k, 'den', 'de')} kan innehålla några`,
+    linked: (n, k) =>
+      `${n} ${s(k, 'fil', 'filer')} i dess mapp är ${s(k, 'samma fil', 'samma filer')} (hårda länkar) som ${s(k, 'en fil', 'filer')} räknade under ett annat namn, kanske en annan kunds: ${s(k, 'den kan vara dess inspelning', 'de kan vara dess inspelningar')}`,
     special: (n, k) => `${n} ${s(k, 'specialfil', 'specialfiler')} hoppades över (enheter, rör, socklar)`,
     lookalike: (folder, name, key, n, k, recordings) =>
       `${folder ? 'en kundmapp' : 'en kund'} med namn som dess nyckel "${key}", "${name}", innehåller ${n} ${recordings ? s(k, 'inspelning', 'inspelningar') : s(k, 'fil', 'filer')} som kan vara dess (inte sammanslagna: om det är samma kund avgör en person)`,
@@ -89,6 +93,10 @@ export const sv: Strings = {
       `Ingenting hittades för ${who} under dess nyckel så som registret stavar den, men ${gaps}. Att ${who} berörs KAN INTE UTESLUTAS: inspelningar kan finnas där, under en annan stavning av nyckeln.`,
     lowerBoundsLike: (who, gaps) =>
       `Siffrorna nedan är NEDRE GRÄNSER: ${gaps}. Fler inspelningar för ${who} kan finnas där, under en annan stavning av nyckeln.`,
+    cannotRuleOutOwn: (who, gaps) =>
+      `Filer hittades för ${who} som inte räknades som dess inspelningar: ${gaps}. Att ${who} berörs KAN INTE UTESLUTAS.`,
+    lowerBoundsOwn: (who, gaps) =>
+      `Siffrorna nedan är NEDRE GRÄNSER: ${gaps}. Fler inspelningar för ${who} kan finnas i de filerna.`,
     lowerBounds: (who, gaps) =>
       `Siffrorna nedan är NEDRE GRÄNSER: kopian kunde inte läsas fullständigt (${gaps}). Fler inspelningar för ${who} kan finnas i det som inte kunde läsas.`,
 
@@ -148,7 +156,9 @@ export const sv: Strings = {
       unreadable: (n) =>
         `ytterligare ${n} filer ser ut som inspelningar men kunde inte läsas: antalet ligger mellan det räknade och det räknade plus dessa`,
       lower: 'en del av kopian som kan innehålla fler inspelningar lästes inte',
-      notRead: 'ingenting hittades i det som kunde läsas, och det som inte kunde läsas kan innehålla inspelningar',
+      own: 'filer som kan innehålla inspelningar räknades inte som inspelningar (se Fullständighet)',
+      notRead:
+        'ingenting räknades i det som kunde läsas, och det som inte lästes eller inte räknades kan innehålla inspelningar',
     },
     hours: 'Inspelningarnas längd',
     hoursValue: (h, sec) => `${h} timmar (${sec} sekunder)`,
@@ -218,9 +228,10 @@ export const sv: Strings = {
     noWithheld: ', inget samtal hade dolt nummer',
     caveat:
       '; ett nummer kan användas av flera personer och en person kan använda flera nummer, och de som svarade räknas inte',
-    lower: '; en NEDRE GRÄNS: en del av kopian som kan innehålla fler inspelningar lästes inte',
+    lower:
+      '; en NEDRE GRÄNS: en del av kopian som kan innehålla fler inspelningar lästes inte eller räknades inte som inspelningar',
     notRead:
-      'ingenting hittades i de delar av kopian som lästes, och de delar som inte kunde läsas kan innehålla inspelningar: antalet registrerade är okänt',
+      'ingenting räknades i de delar av kopian som lästes, och det som inte lästes eller inte räknades som inspelningar kan innehålla några: antalet registrerade är okänt',
   },
 
   dateRule: {

@@ -82,18 +82,29 @@ interface Lookalike {
 }
 
 /**
- * A name as a person would match it: \xHH escapes (bytes that are not UTF-8) read as Latin-1,
- * compatibility forms folded (NFKC), lower case, spaces trimmed and joined.
+ * A name as a person would match it: \xHH escapes (bytes that are not UTF-8) read as Latin-1, format
+ * characters a person cannot see dropped (\p{Cf}: zero-width spaces and joiners, word joiner, BOM, soft
+ * hyphen, the bidi marks and controls), compatibility forms folded (NFKC), lower case, spaces trimmed
+ * and joined, trailing dots dropped (Windows drops them from a folder's name), and a name of digits
+ * without its leading zeros (a register saved from Excel loses them). Attack round 23b C3/H1: a folder
+ * `k2\u200B`, `\u202Ek6`, `k4.` or `0812345007` left the key `k2`, `k6`, `k4` or `812345007` "not affected".
+ *
+ * Only the look-alike checks use it; customers are still matched to keys exactly: two folders that
+ * fold alike may be two customers (`007` and `7` in one tree), and which one a key means is for a
+ * person to decide, so the key's row is made incomplete and names the folder instead of taking it.
  */
 function looseName(name: string): string {
-  return name
+  const loose = name
     .replace(/\\\\|\\x([0-9a-f]{2})/g, (m: string, hex?: string) =>
       hex ? String.fromCharCode(parseInt(hex, 16)) : '\\',
     )
+    .replace(/\p{Cf}/gu, '')
     .normalize('NFKC')
     .toLowerCase()
     .replace(/\s+/g, ' ')
+    .replace(/[. ]+$/, '')
     .trim();
+  return /^\d+$/.test(loose) ? loose.replace(/^0+(?=\d)/, '') : loose;
 }
 
 /** f's value, made at the first call (a run's rows are walked once, and only when a key row asks). */
@@ -129,8 +140,11 @@ export function hasCustomer(rows: readonly CustomerTotals[], name: string): bool
   return false;
 }
 
-/** a name looseName leaves as it is: printable ASCII without capitals, spaces or backslashes */
-const ALREADY_LOOSE = /^[\x21-\x40\x5b\x5d-\x7e]*$/;
+/**
+ * a name looseName leaves as it is: printable ASCII without capitals, spaces or backslashes, not ending
+ * in a dot, and not digits with a leading zero
+ */
+const ALREADY_LOOSE = /^(?!0\d*$)[\x21-\x40\x5b\x5d-\x7e]*(?<!\.)$/;
 
 /**
  * The register's keys not found in the tree, each with the customers (with files, named by no key)
@@ -249,6 +263,18 @@ export interface RowCompleteness {
   /** the run: register keys not found but like a customer found (lookalikeExample: the first) */
   lookalikeKeys?: number;
   lookalikeExample?: Lookalike;
+  /** a row with no recordings counted: its other files (archives, encrypted, unknown), which may hold some */
+  otherNotOpened?: number;
+  /** a row with no recordings counted: its names of files counted under another name (hard links) */
+  linkedFiles?: number;
+}
+
+/** A row's own files, for the gaps of a row that has none counted as recordings (keysCompleteness). */
+export interface OwnFiles {
+  /** audio files and unreadable files */
+  recordings: number;
+  otherFiles: number;
+  hardLinks: number;
 }
 
 const EXAMPLES = 3;
@@ -265,7 +291,9 @@ function verdict(c: Omit<RowCompleteness, 'complete'>): RowCompleteness {
     !c.unopenedFiles &&
     !c.emptyTree &&
     !c.lookalikes?.length &&
-    !c.lookalikeKeys;
+    !c.lookalikeKeys &&
+    !c.otherNotOpened &&
+    !c.linkedFiles;
   return { complete, ...c };
 }
 
@@ -297,13 +325,22 @@ export function runCompleteness(g: RunGaps): RowCompleteness {
  * engine placed in these keys' own rows (folders inside a customer's folder); ownUnopenedFiles: the
  * rows' files that could not be opened (a file's customer is known from its path, so another's
  * unopened file is no gap of this row).
+ *
+ * own: the row's files. A row with no recording counted but other files (an archive of its calls, an
+ * encrypted copy) or names of files counted under another name (a hard link from another customer's
+ * folder, counted where the walk met it first) is not "not affected" and its zeros are not exact:
+ * those files may be its recordings (attack round 23b H3, H2). Only such rows: where recordings were
+ * counted the controller is told it is affected anyway, and a tree's logs and notes beside its calls
+ * would otherwise make every row incomplete.
  */
 export function keysCompleteness(
   g: RunGaps,
   keys: readonly string[],
   ownUnreadableFolders: number,
   ownUnopenedFiles: number,
+  own?: OwnFiles,
 ): RowCompleteness {
+  const bare = own?.recordings === 0 ? own : undefined;
   let shared = g.sharedUnreadableFolders;
   const p = g.pattern;
   const depth = g.depth;
@@ -339,6 +376,8 @@ export function keysCompleteness(
         if (!lookalikes?.some((o) => o.name === l.name)) (lookalikes ??= []).push(l);
   return verdict({
     lookalikes,
+    otherNotOpened: bare?.otherFiles,
+    linkedFiles: bare?.hardLinks,
     ...common(g),
     unreadFolders,
     unattributedFiles: g.unmatchedFiles + g.topLevelFiles,
@@ -390,6 +429,8 @@ export function gapPhrases(c: RowCompleteness, examples = false, lang: Lang = 'e
   if (c.unopenedFiles) out.push(L.unopened(n(c.unopenedFiles), c.unopenedFiles));
   if (c.linksSkipped) out.push(L.links(n(c.linksSkipped), c.linksSkipped));
   if (c.specialSkipped) out.push(L.special(n(c.specialSkipped), c.specialSkipped));
+  if (c.otherNotOpened) out.push(L.otherNotOpened(n(c.otherNotOpened), c.otherNotOpened));
+  if (c.linkedFiles) out.push(L.linked(n(c.linkedFiles), c.linkedFiles));
   // the first few, then how many more (a controller of many keys, many of them spelt otherwise)
   const like = c.lookalikes ?? [];
   for (const l of like.slice(0, EXAMPLES))

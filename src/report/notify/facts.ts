@@ -90,18 +90,20 @@ export const MAX_FACTS_BYTES = 1024 * 1024;
  * The facts file's text: a regular file of at most MAX_FACTS_BYTES (report/input-file.ts) of UTF-8.
  * Not other bytes than UTF-8: a Latin-1 "Vårdcentralen" would reach every statement as "V�rdcentralen".
  */
-function factsText(path: string): string {
+function factsText(path: string, strict: boolean): string {
   let bytes: Buffer;
   try {
-    bytes = readInputFile(path, MAX_FACTS_BYTES);
+    bytes = readInputFile(path, MAX_FACTS_BYTES, strict);
   } catch (e) {
     if (!(e instanceof InputFileError)) throw e;
     throw new FactsError(
       e.reason === 'cannot'
         ? `--facts: cannot read ${path}: ${e.code}`
-        : e.reason === 'special'
-          ? `--facts: ${path} is not a regular file (a FIFO, a device or a socket)`
-          : `--facts: ${path}: more than ${MAX_FACTS_BYTES / 1024 / 1024} MiB; a facts file is a few KiB (is this the facts file?)`,
+        : e.reason === 'atime'
+          ? `--facts: ${path} is not yours: reading it would move its access time (--strict-evidence); use a copy, or leave out --strict-evidence`
+          : e.reason === 'special'
+            ? `--facts: ${path} is not a regular file (a FIFO, a device or a socket)`
+            : `--facts: ${path}: more than ${MAX_FACTS_BYTES / 1024 / 1024} MiB; a facts file is a few KiB (is this the facts file?)`,
     );
   }
   try {
@@ -111,9 +113,12 @@ function factsText(path: string): string {
   }
 }
 
-/** Read and check a facts file; FactsError ("<file>: …", one line) on anything wrong or unknown. */
-export function readFacts(path: string): Facts {
-  const source = factsText(path);
+/**
+ * Read and check a facts file; FactsError ("<file>: …", one line) on anything wrong or unknown. strict:
+ * --strict-evidence (a file that is not the user's is refused: reading it would move its access time).
+ */
+export function readFacts(path: string, strict = false): Facts {
+  const source = factsText(path, strict);
   let doc: Table;
   try {
     doc = parse(source);

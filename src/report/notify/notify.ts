@@ -212,7 +212,11 @@ function judgeRow(r: NotifyRow, gaps: RunGaps): NotifyRow {
   const c =
     r.kind === 'unmatched' || r.kind === 'top-level'
       ? builtInCompleteness(gaps, r.unopenedFiles)
-      : keysCompleteness(gaps, r.keys, r.unreadableFolders, r.unopenedFiles);
+      : keysCompleteness(gaps, r.keys, r.unreadableFolders, r.unopenedFiles, {
+          recordings: r.audioFiles + r.unreadableFiles,
+          otherFiles: r.otherFiles,
+          hardLinks: r.hardLinks,
+        });
   r.completeness = c;
   r.subjects = judgedSubjects(r.subjects, r, c);
   return r;

@@ -4,13 +4,15 @@
  * from the header line), UTF-8 with or without a BOM; read with csv-parse, streamed (a record at a
  * time) and capped in size. Every value is kept as text (a line's leading zero is part of the key).
  */
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import { num } from '../human.js';
+import { InputFileError, openInput } from '../input-file.js';
 
 /** an older register's one column, read as personal_data_categories (it named the data, not the people) */
 const OLD_CATEGORIES = 'categories';
@@ -97,15 +99,21 @@ function csvError(name: string, e: unknown): RegisterError {
  * Read and check a register, streamed: one record at a time, never the whole file in memory, at most
  * MAX_REGISTER_BYTES (a FIFO or a device too: counted as read). Throws RegisterError ("<file> line N:
  * …") on anything wrong. onWait: called when the register is a named FIFO, whose opening waits for a
- * writer (said, so that a run waiting on it is not taken for a hung one).
+ * writer (said, so that a run waiting on it is not taken for a hung one). strict: --strict-evidence (a
+ * register that is not the user's is refused: reading it would move its access time).
  */
-export async function readRegister(path: string, onWait?: () => void): Promise<Register> {
+export async function readRegister(path: string, onWait?: () => void, strict = false): Promise<Register> {
   const name = basename(path);
   let fh: FileHandle;
   try {
     if ((await stat(path).catch(() => undefined))?.isFIFO()) onWait?.();
-    fh = await open(path, 'r');
+    // O_NOATIME: a register kept in the evidence tree keeps its access time (round 23b C4)
+    fh = await openInput(path, constants.O_RDONLY, strict);
   } catch (e) {
+    if (e instanceof InputFileError && e.reason === 'atime')
+      throw new RegisterError(
+        `${path} is not yours: reading it would move its access time (--strict-evidence); use a copy, or leave out --strict-evidence`,
+      );
     throw new RegisterError(`cannot read the register ${path}: ${readWhy(e)}`);
   }
   try {

@@ -57,7 +57,11 @@ function recordsPrecision(c: Ctx): { tag: Precision; how: string } {
   const S = c.L.statement.recordingsMethod;
   const comp = c.r.completeness;
   if (c.unread) return { tag: 'cannot be determined', how: S.notRead };
-  if (comp && !comp.complete) return { tag: 'lower bound', how: S.lower };
+  if (comp && !comp.complete)
+    return {
+      tag: 'lower bound',
+      how: comp.unreadFolders || !(comp.otherNotOpened || comp.linkedFiles) ? S.lower : S.own,
+    };
   if (c.r.unreadableFiles) return { tag: 'approximate', how: S.unreadable(c.F.int(c.r.unreadableFiles)) };
   return { tag: 'exact', how: S.exact };
 }
@@ -80,8 +84,15 @@ function Notice(c: Ctx): ReactNode {
   }
   // a customer only like a key not found (ACME for acme) is no part left unread: said as what it is
   const like = !!comp?.lookalikes?.length;
-  if (c.unread) return <p className="notice">{(like ? S.cannotRuleOutLike : S.cannotRuleOut)(who, gaps)}</p>;
-  if (comp && !comp.complete) return <p className="notice">{(like ? S.lowerBoundsLike : S.lowerBounds)(who, gaps)}</p>;
+  // files of its own not counted as recordings (round 23b H2, H3), and nothing left unread: said as that
+  const own = !!(comp?.otherNotOpened || comp?.linkedFiles) && !like && !comp.unreadFolders;
+  const [cannot, lower] = like
+    ? [S.cannotRuleOutLike, S.lowerBoundsLike]
+    : own
+      ? [S.cannotRuleOutOwn, S.lowerBoundsOwn]
+      : [S.cannotRuleOut, S.lowerBounds];
+  if (c.unread) return <p className="notice">{cannot(who, gaps)}</p>;
+  if (comp && !comp.complete) return <p className="notice">{lower(who, gaps)}</p>;
   return null;
 }
 
