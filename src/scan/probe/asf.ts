@@ -7,6 +7,7 @@
  * packets back; the play duration only for a whole audio-only file.
  */
 import type { FileSource, ProbeResult } from './types.js';
+import { SAMPLE_BYTES } from './pcm.js';
 
 const guid = (hex: string): Buffer => Buffer.from(hex, 'hex');
 const FILE_PROPERTIES = guid('a1dcab8c47a9cf118ee400c00c205365');
@@ -78,20 +79,9 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   const base = { codec, sampleRate: audio.rate || undefined, channels: audio.channels || undefined };
   const total = playDuration - preroll;
   if (!(total > 0)) return { kind: 'unreadable', ...base, error: 'ASF header gives no length' };
-  // WMA 1 and 2 play at their stream's byte rate, and it is what bounds their superframes' frame counts
-  // (heldSeconds): forged low with the counts and the times to match, 93 KB of 32 kbit/s WMA counted
-  // 300 s, of which ffmpeg (whose decoder takes its framing from that rate) decodes 1.7 s (attack round
-  // 13a). A rate under any encoder's is a forged or broken header, not a recording
-  if (
-    (audio.tag === 0x160 || audio.tag === 0x161) &&
-    audio.rate > 0 &&
-    audio.avgBytes * 8 < WMA_MIN_BITS_PER_SAMPLE * audio.rate
-  )
-    return {
-      kind: 'unreadable',
-      ...base,
-      error: `WMA byte rate of ${audio.avgBytes * 8} bit/s, under any WMA encoder's at ${audio.rate} Hz (${Math.ceil(WMA_MIN_BITS_PER_SAMPLE * audio.rate)} bit/s): a forged or broken header`,
-    };
+  const refused = asfRefused(audio);
+  if (refused)
+    return { kind: 'unreadable', ...base, error: `${refused}: the header's ${total.toFixed(1)} s not counted` };
   // the data object follows the header: 24-byte object header, file id, packet count, 2 reserved
   const d = headerSize + 50 <= h.length ? h.subarray(headerSize, headerSize + 50) : src.read(headerSize, 50);
   if (d.length < 50 || !d.subarray(0, 16).equals(DATA)) {
@@ -174,6 +164,76 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
 }
 
 /**
+ * The WAVEFORMATEX format tags ffmpeg 5.1 maps to a codec (libavformat/riff.c's table), each of which
+ * it has a decoder for; 0xFFFE (WAVE_FORMAT_EXTENSIBLE) names its codec by a GUID, not judged here.
+ * ffmpeg compares tags upper-cased as four characters (avpriv_toupper4): 0x65 ('e') is 0x45's G.726.
+ * A tag outside it is a codec no ffmpeg decodes: WAV and AVI refuse it (round 12a), ASF and Matroska's
+ * A_MS/ACM counted its objects' or blocks' steps, 1,800 s of 1 MB (round 23 C4) and 56,000 s of 900 KB
+ * (C6), ffmpeg decoding none.
+ */
+const FFMPEG_WAV_TAGS = new Set(
+  [
+    0x0001, 0x0002, 0x0003, 0x0006, 0x0007, 0x000a, 0x0010, 0x0011, 0x0014, 0x0017, 0x0020, 0x0022, 0x0031, 0x0032,
+    0x0038, 0x0040, 0x0042, 0x0045, 0x0050, 0x0055, 0x0057, 0x0058, 0x0061, 0x0062, 0x0064, 0x0069, 0x0075, 0x0083,
+    0x00ff, 0x0111, 0x0130, 0x0135, 0x0160, 0x0161, 0x0162, 0x0163, 0x0165, 0x0166, 0x0200, 0x0215, 0x0216, 0x0270,
+    0x028e, 0x028f, 0x0401, 0x0402, 0x0500, 0x0501, 0x1500, 0x1501, 0x1600, 0x1602, 0x2000, 0x2001, 0x2048, 0x4143,
+    0x594a, 0x6c75, 0x706d, 0x729a, 0xa100, 0xa106, 0xa109, 0xf1ac, 0xfffe,
+  ].map(upper4),
+);
+
+/** A format tag's bytes upper-cased as ffmpeg compares them (a-z to A-Z). */
+function upper4(tag: number): number {
+  let out = 0;
+  for (let i = 3; i >= 0; i--) {
+    const c = (tag >>> (8 * i)) & 0xff;
+    out = out * 256 + (c >= 0x61 && c <= 0x7a ? c - 0x20 : c);
+  }
+  return out;
+}
+
+/** Whether ffmpeg maps this WAVEFORMATEX format tag to a codec it decodes. */
+export function ffmpegWavTag(tag: number): boolean {
+  return FFMPEG_WAV_TAGS.has(upper4(tag));
+}
+
+/** WMA Voice's least bit rate: its encoders go no lower than 4 kbit/s; taken with room to spare. */
+const WMA_VOICE_MIN_BITS = 3600;
+
+/**
+ * Why ffmpeg decodes none of the ASF audio stream whatever its packets hold, or undefined. A format
+ * tag it has no decoder for (0x1234); PCM, float or G.711 of no channels or no rate, or of a sample
+ * size it has no decoder for (round 23 C4b: channels 0 made the byte rate 0, and the objects' steps,
+ * stretched 15x, counted 1,800 s of 120); a WMA stream of no channels or rate, or of a byte rate
+ * under any of its encoders'. WMA 1 and 2 take their framing from that rate, and it bounds their
+ * frame counts (heldSeconds): forged low with the counts and times to match, 93 KB of 32 kbit/s WMA
+ * counted 300 s, ffmpeg decoding 1.7 (attack round 13a). WMA Pro, Lossless and Voice (whose packets
+ * are not read here) are bounded by it, object by object: forged to 1 B/s, junk objects counted their
+ * forged steps, 1,800 s of 1 MB that ffmpeg decodes none of (round 23 C4).
+ */
+function asfRefused(a: {
+  tag: number;
+  channels: number;
+  rate: number;
+  avgBytes: number;
+  bits: number;
+}): string | undefined {
+  const hex = `0x${a.tag.toString(16).padStart(4, '0')}`;
+  if (!ffmpegWavTag(a.tag)) return `ASF audio of codec ${hex} (its format tag), which ffmpeg has no decoder for`;
+  const pcm = [1, 3, 6, 7].includes(a.tag);
+  const wma = [0x160, 0x161, 0x162, 0x163, 0x0a].includes(a.tag);
+  if ((pcm || wma) && (!a.channels || !a.rate))
+    return `ASF audio format ${hex} of ${a.channels} channels at ${a.rate} Hz: a decoder refuses it`;
+  if ((a.tag === 1 || a.tag === 3) && !SAMPLE_BYTES[a.tag === 3 ? 'FLOAT' : 'PCM'].includes(Math.ceil(a.bits / 8)))
+    return `ASF ${a.tag === 3 ? 'float' : 'PCM'} of ${a.bits}-bit samples, which ffmpeg has no decoder for`;
+  if (!wma) return undefined;
+  const least =
+    a.tag === 0x0a ? Math.min(WMA_VOICE_MIN_BITS, WMA_MIN_BITS_PER_SAMPLE * a.rate) : WMA_MIN_BITS_PER_SAMPLE * a.rate;
+  if (a.avgBytes * 8 < least)
+    return `WMA byte rate of ${a.avgBytes * 8} bit/s, under any WMA encoder's at ${a.rate} Hz (${Math.ceil(least)} bit/s): a forged or broken header`;
+  return undefined;
+}
+
+/**
  * The least a WMA 1/2 stream's bit rate can be, in bits a second per sample a second (mono). The
  * Windows Media Format SDK's encoder table goes no lower than 5 kbit/s at 8 kHz, 8 at 11.025, 10 at 16,
  * 16 at 22.05, 22 at 32 and 32 at 44.1 kHz (mono; stereo asks more): 0.62 to 0.73 bits a sample.
@@ -184,6 +244,9 @@ export const WMA_MIN_BITS_PER_SAMPLE = 0.45;
 /** Packets read back from the last whole one when looking for the audio stream's end (and at most 4 MiB of them). */
 const SCAN_PACKETS = 256;
 const SCAN_BYTES = 4 * 1024 * 1024;
+
+/** The least byte rate of a codec whose objects are not read: 2.4 kbit/s, LPC-10's (as wav.ts's and avi.ts's). */
+const MIN_BYTE_RATE = 300;
 
 /** The longest a media object is taken to play, whatever the stream's byte rate says. */
 const MAX_OBJECT_S = 2;
@@ -263,10 +326,15 @@ interface ByteRate {
 }
 
 function byteRate(a: { tag: number; channels: number; rate: number; avgBytes: number; bits: number }): ByteRate {
-  const fixed = a.tag === 1 ? Math.ceil(a.bits / 8) : a.tag === 6 || a.tag === 7 ? 1 : 0;
+  const fixed = a.tag === 1 || a.tag === 3 ? Math.ceil(a.bits / 8) : a.tag === 6 || a.tag === 7 ? 1 : 0;
   if (fixed > 0) return { bytesPerSecond: a.rate * a.channels * fixed, fixed: true };
   const bitASample = (a.rate * Math.max(1, a.channels)) / 8;
-  return { bytesPerSecond: Math.min(a.avgBytes || Infinity, bitASample || Infinity), fixed: false };
+  // no codec of these is under 2.4 kbit/s (wav.ts's and avi.ts's least): a byte rate forged lower
+  // (1 B/s) let each object last its whole step (round 23 C4)
+  return {
+    bytesPerSecond: Math.max(MIN_BYTE_RATE, Math.min(a.avgBytes || Infinity, bitASample || Infinity)),
+    fixed: false,
+  };
 }
 
 /** WMA 1 and 2 (0x160, 0x161), as ffmpeg's decoder reads them: block align, bit reservoir, frame length */

@@ -15,7 +15,7 @@ import { MlpUnits } from './mlp.js';
 import { alacConfig, alacPacketSamples, type AlacConfig } from './alac.js';
 import { AAC_RATES, aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
 import { adpcmFormat, packetBlocks, type Adpcm } from './adpcm.js';
-import { WMA_MIN_BITS_PER_SAMPLE } from './asf.js';
+import { WMA_MIN_BITS_PER_SAMPLE, ffmpegWavTag } from './asf.js';
 import { SAMPLE_BYTES } from './pcm.js';
 import { holdsStream } from './lossless.js';
 import { TtaFrames } from './tta.js';
@@ -55,22 +55,90 @@ const DTS_RATES = [0, 8000, 16000, 32000, 0, 0, 11025, 22050, 44100, 0, 0, 12000
 /** DTS core's lowest transmission rate (RATE code 0, ETSI TS 102 114 table 5-7): 32 kbit/s, in bytes a second. */
 const DTS_LEAST_BYTES_PER_SECOND = 32000 / 8;
 
+/** DTS core primary channels by audio mode (ffmpeg's ff_dca_channels): modes 10 and up it refuses. */
+const DTS_CHANNELS = [1, 2, 2, 2, 2, 3, 3, 4, 4, 5];
+
+/** Source PCM resolution codes ffmpeg takes (ff_dca_bits_per_sample: codes 4 and 7 are none). */
+const DTS_PCM_RES = [16, 16, 20, 20, 0, 24, 24, 0];
+
 /**
  * The DTS core frame at p (its sync word, 10 header bytes inside stop): its size and the seconds it
- * holds, or undefined. A frame must be one a decoder takes (at least 6 blocks of 32 samples, 96
- * bytes, a known rate) and hold the bytes its length needs at DTS's lowest rate: a frame's body has no
- * CRC, so headers of 127 blocks at 8 kHz (0.5 s) on 96 bytes of junk counted 204.8 s from 39 KB that
- * ffmpeg decodes to nothing (attack round 10a); now such bytes count at most their size at 32 kbit/s.
+ * holds, or undefined. A frame must be one ffmpeg's decoder takes: its frame header as
+ * ff_dca_parse_core_frame_header checks it (no deficit samples, PCM blocks a multiple of 8, 96 bytes
+ * or more, an audio mode, rate and PCM resolution it knows, the reserved bit clear, a valid LFE flag),
+ * and its primary audio coding header as dca_core.c reads it (coreCodingHeader). Only the sync, the
+ * size and the rate were checked: headers with 1 deficit sample, or 6 PCM blocks, or over random bodies
+ * counted 246 s a MB in Matroska, AVI and MP4 that ffmpeg decodes none of (round 23 H1). It must also
+ * hold the bytes its length needs at DTS's lowest rate: 127 blocks at 8 kHz (0.5 s) on 96 bytes of junk
+ * counted 204.8 s from 39 KB (attack round 10a).
  */
 export function dtsCoreFrame(b: Buffer, p: number, stop: number): { size: number; seconds: number } | undefined {
-  if (p + 10 > stop || b.readUInt32BE(p) !== 0x7ffe8001) return undefined;
-  const nblks = ((b[p + 4]! & 1) << 6) | (b[p + 5]! >> 2);
-  const size = (((b[p + 5]! & 3) << 12) | (b[p + 6]! << 4) | (b[p + 7]! >> 4)) + 1;
-  const rate = DTS_RATES[(b[p + 8]! >> 2) & 0xf]!;
-  if (nblks < 5 || size < 96 || !rate || p + size > stop) return undefined;
-  const seconds = ((nblks + 1) * 32) / rate;
+  if (p + 16 > stop || b.readUInt32BE(p) !== 0x7ffe8001) return undefined;
+  const bits = new BitsAt(b, p + 4, stop);
+  bits.read(1); // frame type
+  const deficit = bits.read(5) + 1;
+  const crc = bits.read(1);
+  const blocks = bits.read(7) + 1;
+  const size = bits.read(14) + 1;
+  const mode = bits.read(6);
+  const rate = DTS_RATES[bits.read(4)]!;
+  bits.read(5); // transmission bit rate
+  const reserved = bits.read(1);
+  bits.read(9); // dynamic range, time stamp, auxiliary, HDCD, extension type and flag, ASPF
+  const lfe = bits.read(2);
+  bits.read(1 + (crc ? 16 : 0) + 1 + 4 + 2); // predictor history, header CRC, filter, version, copy history
+  const pcmRes = DTS_PCM_RES[bits.read(3)]!;
+  bits.read(6); // front and surround sum/difference, dialog normalisation
+  if (deficit !== 32 || blocks % 8 || size < 96 || mode >= DTS_CHANNELS.length || !rate || reserved) return undefined;
+  if (lfe === 3 || !pcmRes || p + size > stop || !coreCodingHeader(bits, DTS_CHANNELS[mode]!)) return undefined;
+  const seconds = (blocks * 32) / rate;
   if (size < seconds * DTS_LEAST_BYTES_PER_SECOND) return undefined;
   return { size, seconds };
+}
+
+/**
+ * The DTS core's primary audio coding header (dca_core.c parse_coding_header) as ffmpeg checks it: as
+ * many primary channels as the audio mode has, and for each a subband count of at most 32, a joint
+ * intensity index of at most the channel count, and a scale factor and bit allocation code book other
+ * than 7. Random bodies pass about one in forty (mono), fewer the more channels.
+ */
+function coreCodingHeader(bits: BitsAt, channels: number): boolean {
+  bits.read(4); // subframes
+  if (bits.read(3) + 1 !== channels) return false;
+  const each = (n: number, ok: (v: number) => boolean): boolean => {
+    let all = true;
+    for (let ch = 0; ch < channels; ch++) all = ok(bits.read(n)) && all;
+    return all;
+  };
+  return (
+    each(5, (v) => v + 2 <= 32) &&
+    each(5, () => true) && // high frequency VQ start subband
+    each(3, (v) => v <= channels) &&
+    each(2, () => true) && // transient mode code book
+    each(3, (v) => v !== 7) &&
+    each(3, (v) => v !== 7) &&
+    !bits.past
+  );
+}
+
+/** Bits read most significant first from a buffer, up to stop (past it: zeros, and `past` set). */
+class BitsAt {
+  private bit = 0;
+  past = false;
+  constructor(
+    private readonly b: Buffer,
+    private readonly from: number,
+    private readonly stop: number,
+  ) {}
+  read(n: number): number {
+    let v = 0;
+    for (let i = 0; i < n; i++, this.bit++) {
+      const at = this.from + (this.bit >> 3);
+      if (at >= this.stop) this.past = true;
+      v = v * 2 + (at < this.stop ? (this.b[at]! >> (7 - (this.bit & 7))) & 1 : 0);
+    }
+    return v;
+  }
 }
 
 interface El {
@@ -145,6 +213,8 @@ interface Track {
   adpcm?: Adpcm;
   /** A_MS/ACM: why ffmpeg refuses the format (no length is counted) */
   acmRefused?: string;
+  /** A_QUICKTIME: its sample description's format, as ffmpeg's demuxer finds it (quickTimeFormat) */
+  qtFormat?: string;
   defaultNs?: number;
   delayNs?: number;
 }
@@ -173,7 +243,8 @@ function readTracks(b: Buffer, t: El): Track[] {
       if (c.end > b.length) break;
       if (c.id === ID.TrackNumber) tr.number = uint(b, c);
       else if (c.id === ID.TrackType) tr.type = uint(b, c);
-      else if (c.id === ID.CodecID) tr.codec = b.toString('latin1', c.data, c.end);
+      // (a C string to ffmpeg's demuxer: what follows a NUL is not part of it)
+      else if (c.id === ID.CodecID) tr.codec = b.toString('latin1', c.data, c.end).split('\0')[0]!;
       else if (c.id === ID.CodecPrivate) {
         if (tr.codec === 'A_VORBIS') vorbisAt = c;
         if (tr.codec === 'A_OPUS') tr.opusStreams = opusHeadStreams(b.subarray(c.data, c.end));
@@ -183,6 +254,7 @@ function readTracks(b: Buffer, t: El): Track[] {
         if (tr.codec.startsWith('A_AAC')) aacAt = c;
         // ACM's WAVEFORMATEX (acmFormat)
         if (tr.codec === 'A_MS/ACM' && c.data + 16 <= Math.min(c.end, b.length)) Object.assign(tr, acmFormat(b, c));
+        if (tr.codec === 'A_QUICKTIME') tr.qtFormat = quickTimeFormat(b.subarray(c.data, c.end));
       } else if (c.id === ID.DefaultDuration) tr.defaultNs = uint(b, c);
       else if (c.id === ID.CodecDelay) tr.delayNs = uint(b, c);
       else if (c.id === ID.Audio) {
@@ -201,6 +273,136 @@ function readTracks(b: Buffer, t: El): Track[] {
     out.push(tr);
   }
   return out;
+}
+
+/**
+ * The Matroska codec IDs ffmpeg 5.1 maps to a decoder (libavformat/matroska.c), matched as prefixes as
+ * its demuxer matches them (A_AAC/MPEG4/LC is A_AAC); A_MS/ACM and A_QUICKTIME name theirs in their
+ * CodecPrivate (acmFormat, quickTimeFormat).
+ */
+const MKV_DECODED = [
+  'A_AAC',
+  'A_AC3',
+  'A_ALAC',
+  'A_DTS',
+  'A_EAC3',
+  'A_FLAC',
+  'A_MLP',
+  'A_MPEG/L1',
+  'A_MPEG/L2',
+  'A_MPEG/L3',
+  'A_OPUS',
+  'A_PCM/FLOAT/IEEE',
+  'A_PCM/INT/BIG',
+  'A_PCM/INT/LIT',
+  'A_QUICKTIME/QDMC',
+  'A_QUICKTIME/QDM2',
+  'A_REAL/14_4',
+  'A_REAL/28_8',
+  'A_REAL/ATRC',
+  'A_REAL/COOK',
+  'A_REAL/SIPR',
+  'A_TRUEHD',
+  'A_TTA1',
+  'A_VORBIS',
+  'A_WAVPACK4',
+];
+
+/**
+ * The QuickTime sound formats ffmpeg 5.1 maps to a decoder (libavformat/isom_tags.c's audio table, less
+ * SMV and MPEG-H, which it has no decoder for), upper-cased: ffmpeg matches them so when no exact match.
+ */
+const QT_DECODED = new Set(
+  [
+    'mp4a',
+    'ac-3',
+    'sac3',
+    'ima4',
+    'alac',
+    'samr',
+    'sawb',
+    'dtsc',
+    'dtsh',
+    'dtsl',
+    'dtse',
+    'DTS ',
+    'ec-3',
+    'vdva',
+    'dvca',
+    'agsm',
+    'ilbc',
+    'MAC3',
+    'MAC6',
+    '.mp1',
+    '.mp2',
+    '.mp3',
+    'mp3 ',
+    'nmos',
+    'NELL',
+    'alaw',
+    'fl32',
+    'fl64',
+    'ulaw',
+    'twos',
+    'sowt',
+    'lpcm',
+    'ipcm',
+    'in24',
+    'in32',
+    'raw ',
+    'NONE',
+    'Qclp',
+    'Qclq',
+    'sqcp',
+    'QDM2',
+    'QDMC',
+    'spex',
+    'SPXN',
+    'sevc',
+    'fLaC',
+    'mlpa',
+    'Opus',
+  ].map((x) => x.toUpperCase()),
+);
+
+/**
+ * A_QUICKTIME's sound format as ffmpeg's demuxer finds it in the CodecPrivate (a sample description:
+ * its size, then its format; one that starts with a known format is taken without the size), or
+ * undefined when ffmpeg maps it to no decoder. Under 32 bytes: none. A format of zeros is raw or twos
+ * PCM by its sample size (8 or 16 bits).
+ */
+function quickTimeFormat(priv: Buffer): string | undefined {
+  if (priv.length < 32) return undefined;
+  const known = (x: string): boolean => QT_DECODED.has(x.toUpperCase());
+  const first = priv.toString('latin1', 0, 4);
+  const format = known(first) ? first : priv.toString('latin1', 4, 8);
+  if (known(format)) return format;
+  if (format !== '\0\0\0\0') return undefined;
+  const size = priv.readUInt16BE(known(first) ? 22 : 26);
+  return size === 8 ? 'raw ' : size === 16 ? 'twos' : undefined;
+}
+
+/**
+ * Why ffmpeg decodes nothing of the track whatever its blocks hold, or undefined: a codec it has no
+ * decoder for (an unknown codec ID, an ACM format tag or QuickTime format it maps to none, which
+ * acmFormat and quickTimeFormat find), or PCM of no rate or channels (a SamplingFrequency of 0: no
+ * decoder opens; 1 MB counted 247.5 s at 4 kHz, none decoded; round 23 H2). Every other container
+ * refuses a codec with no decoder; Matroska counted its blocks' steps, at most 2 s each: 25-byte blocks
+ * 2 s apart, 56,000 s of 900 KB (round 23 C6).
+ */
+function trackRefused(tr: Track): string | undefined {
+  if (tr.acmRefused) return tr.acmRefused;
+  const known =
+    tr.codec === 'A_MS/ACM'
+      ? tr.acmName !== undefined
+      : tr.codec === 'A_QUICKTIME'
+        ? tr.qtFormat !== undefined
+        : MKV_DECODED.some((x) => tr.codec.startsWith(x));
+  if (!known) return `no decoder for codec ${tr.codec || 'none'}${tr.codec === 'A_MS/ACM' ? ' (no WAVEFORMATEX)' : ''}`;
+  const pcm = tr.codec.startsWith('A_PCM/') || (tr.codec === 'A_MS/ACM' && bytesAreSamples(tr));
+  if (pcm && (tr.rate === 0 || tr.channels === 0))
+    return `PCM of ${tr.channels ?? 1} channels at ${tr.rate ?? 8000} Hz: a decoder refuses it`;
+  return undefined;
 }
 
 /**
@@ -256,6 +458,9 @@ function acmFormat(b: Buffer, c: El): Pick<Track, 'acmPcmBytesPerSecond' | 'acmN
     acmName,
     acmRefused: `${why}: a decoder refuses it`,
   });
+  // a tag ffmpeg maps to no decoder: its blocks were counted by their steps, 56,000 s of 900 KB that
+  // ffmpeg decodes none of (round 23 C6)
+  if (!ffmpegWavTag(tag)) return { acmName, acmRefused: `no decoder for codec ${acmName} (its ACM format tag)` };
   if ([1, 3, 6, 7].includes(tag) && ch >= 1) {
     // the sample sizes ffmpeg takes, the bits rounded up, as in WAV: float of 8 or 16 bits (no such
     // decoder) counted, 9-bit PCM counted at a byte a sample, twice what ffmpeg decodes (round 22, H14, M1)
@@ -1006,7 +1211,8 @@ function probeTimeline(src: FileSource): (ProbeResult & { timeline?: number; hel
   // a config a decoder refuses: it decodes nothing of the track (round 15: junk counted by the frame length)
   if (typeof audio.alac === 'string') return { kind: 'unreadable', ...base, error: audio.alac };
   if (typeof audio.aac === 'string') return { kind: 'unreadable', ...base, error: audio.aac };
-  if (audio.acmRefused) return { kind: 'unreadable', ...base, error: audio.acmRefused };
+  const refused = trackRefused(audio);
+  if (refused) return { kind: 'unreadable', ...base, error: refused };
   if (typeof audio.tta === 'string') return { kind: 'unreadable', ...base, error: audio.tta };
   if (typeof audio.vorbis === 'string')
     return { kind: 'unreadable', ...base, error: `${audio.vorbis}: a decoder refuses it` };
