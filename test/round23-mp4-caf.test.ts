@@ -4,15 +4,18 @@
  *  - C3: CAF constant-size packets ("1 byte for 8 frames") of a codec whose packets were not read
  *    (MP3, AMR, ADPCM, G.711 of 0 channels, 12-bit lpcm): counted from the description;
  *  - C5: MP4 'mp4a' with no AudioSpecificConfig (its samples then junk), or an esds object type ffmpeg
- *    maps to no audio decoder: counted by the sample table;
+ *    maps to no audio decoder: counted by the sample table (now refused);
  *  - M4: an MP4 sample entry of a fourcc ffmpeg maps to no codec: counted under the untold-codec bound;
- *  - H2: MP4 'lpcm' of 16-bit float, MP4 PCM of 0 channels, CAF 'lpcm' of 16-bit float: ffmpeg refuses them.
+ *  - H2: MP4 'lpcm' of 16-bit float, MP4 PCM of 0 channels, CAF 'lpcm' of 16-bit float: ffmpeg refuses them;
+ *  - M2: MOV 'lpcm' of 12-bit integers, which ffmpeg reads as 2 bytes a sample whatever stsz says.
  * Real files of each kind made by ffmpeg still count what ffmpeg decodes.
  */
 import { describe, expect } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProbeResult } from '../src/scan/probe/types.js';
+import { mp4Tracks } from '../src/scan/probe/mp4.js';
+import type { FileSource, ProbeResult } from '../src/scan/probe/types.js';
+import { Work } from '../src/scan/probe/work.js';
 import { tempDir } from './helpers.js';
 import { ffmpegEncoder, itWith } from './needs.js';
 import { asDecoded, decoded, ffmpeg, probe } from './decoded.js';
@@ -35,6 +38,16 @@ function junk(n: number, seed = 7): Buffer {
     b[i] = x >>> 24;
   }
   return b;
+}
+
+/** A source over a buffer, as probe/index.ts gives a reader. */
+function source(b: Buffer): FileSource {
+  return {
+    size: b.length,
+    head: b.subarray(0, Math.min(b.length, 4096)),
+    work: new Work(),
+    read: (p, n) => Buffer.from(b.subarray(p, Math.min(b.length, p + n))),
+  };
 }
 
 /** The judge's bound: at most what ffmpeg decodes, and a little. */
@@ -145,26 +158,22 @@ describe('round 23a: MP4 and CAF packets a decoder takes, not a header', () => {
     await asDecoded(int);
   });
 
-  itWith(
-    ['ffmpeg'],
-    'C5: an mp4a with no AudioSpecificConfig reads its samples as AAC frames: junk counts none',
-    async () => {
-      // (tag 5, the DecoderSpecificInfo, renamed: ffmpeg then has no config, as with none written)
-      const real = encode('aac.m4a', 20, 8000, '-c:a', 'aac');
-      const b = readFileSync(real);
-      const esds = b.indexOf('esds');
-      const dsi = b.indexOf(Buffer.from([0x05]), b.indexOf(Buffer.from([0x04]), esds + 8) + 2);
-      b[dsi] = 0x06;
-      const noAsc = join(dir, 'aac-noasc.m4a');
-      writeFileSync(noAsc, b);
-      // the real frames with no config still count what ffmpeg decodes of them
-      await asDecoded(noAsc, 0.2);
-      junkMdat(b);
-      const forged = join(dir, 'aac-noasc-junk.m4a');
-      writeFileSync(forged, b);
-      await atMostDecoded(forged);
-    },
-  );
+  itWith(['ffmpeg'], 'C5: an mp4a with no AudioSpecificConfig is refused, junk samples or real', async () => {
+    // (tag 5, the DecoderSpecificInfo, renamed: ffmpeg then has no config, as with none written; its
+    // samples are not read under a guessed config, so even real frames are refused: no encoder writes
+    // such a file)
+    const real = encode('aac.m4a', 20, 8000, '-c:a', 'aac');
+    const b = readFileSync(real);
+    const esds = b.indexOf('esds');
+    const dsi = b.indexOf(Buffer.from([0x05]), b.indexOf(Buffer.from([0x04]), esds + 8) + 2);
+    b[dsi] = 0x06;
+    junkMdat(b);
+    const forged = join(dir, 'aac-noasc-junk.m4a');
+    writeFileSync(forged, b);
+    const r = await atMostDecoded(forged);
+    expect(r.kind).toBe('unreadable');
+    expect(r.error).toMatch(/no AudioSpecificConfig/);
+  });
 
   itWith(
     ['ffmpeg'],
@@ -216,6 +225,31 @@ describe('round 23a: MP4 and CAF packets a decoder takes, not a header', () => {
       const f16 = join(dir, 'lpcm-f16.mov');
       writeFileSync(f16, l);
       expect((await atMostDecoded(f16)).kind).toBe('unreadable');
+    },
+  );
+
+  itWith(
+    ['ffmpeg'],
+    'M2: MOV lpcm of 12-bit integers in 1-byte samples: those present are 2 bytes each, as ffmpeg reads them',
+    () => {
+      // (the moov first, so that a copy cut inside the mdat keeps it)
+      const lpcm = encode('lpcm12.mov', 4, 96000, '-c:a', 'pcm_s16le', '-movflags', '+faststart');
+      const l = readFileSync(lpcm);
+      l.writeUInt32BE(12, entryAt(l) + 36 + 20); // constBitsPerChannel
+      // a sample size of 1 byte, as QuickTime writes PCM's (ffmpeg takes a frame's 2 bytes whatever it
+      // says): taken at 1 byte, the samples of a cut copy lay twice as far into the file as they do.
+      // (Read by the sample tables: music-metadata takes the version 2 entry's rate field, 1 Hz, and the
+      // whole probe refuses a cut copy by it)
+      l.writeUInt32BE(1, l.indexOf('stsz') + 8);
+      const path = join(dir, 'lpcm-s12-cut.mov');
+      const cut = l.subarray(0, l.indexOf('mdat') + 4 + Math.floor((l.length - l.indexOf('mdat')) * 0.4));
+      writeFileSync(path, cut);
+      const t = mp4Tracks(source(cut), true)!;
+      const dec = decoded(path);
+      expect(dec).toBeGreaterThan(1);
+      expect(Math.abs(t.presentSeconds! - dec), `${t.presentSeconds} s, ffmpeg decodes ${dec}`).toBeLessThanOrEqual(
+        0.1,
+      );
     },
   );
 

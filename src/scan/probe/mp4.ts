@@ -3,7 +3,7 @@
  * which for AAC includes the encoder's priming samples (1024 at 16 kHz = 64 ms, over the 50 ms we
  * allow); players and ffprobe honour the edit list (elst), and so does this.
  */
-import { AAC_RATES, aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
+import { aacConfig, aacFrameHolds } from './aac.js';
 import { alacConfig, alacPacketSamples, type AlacConfig } from './alac.js';
 import { MlpUnits } from './mlp.js';
 import { checkedFrameAt as ac3Frame } from './ac3.js';
@@ -548,6 +548,11 @@ interface Reader {
    */
   gathers?(): boolean;
   heldAll?(src: FileSource, at: Float64Array, size: Float64Array, count: Float64Array, n: number): number;
+  /**
+   * Bytes ffmpeg's demuxer takes for each sample when stsz gives fewer (PCM: a sample frame; its
+   * index builder ignores a fixed sample size "too small" for the codec).
+   */
+  sampleBytes?: number;
 }
 
 /** Samples gathered for a reader's `heldAll`, at most GATHER_MAX at a time (16 bytes each). */
@@ -684,19 +689,14 @@ function mp4aRefused(oti: number | undefined, asc: number | undefined): string |
 }
 
 /**
- * The AudioSpecificConfig ffmpeg's AAC decoder makes for an mp4a with none (no esds, or no
- * DecoderSpecificInfo in it): AAC-LC at the entry's rate and channels, whose frames are then read as
- * any. A rate not in AAC's table or a channel count with no channel configuration: refused (as
- * matroska.ts refuses such a track). Unread, such samples counted 2,048 samples each: 1 MB of junk
- * 20,480 s, ffmpeg decoding under 4 (attack round 23a, C5).
+ * Why an mp4a with no AudioSpecificConfig (no esds, or no DecoderSpecificInfo in it) is not counted:
+ * its samples were read by nothing, 2,048 samples each, 1 MB of junk 20,480 s where ffmpeg decodes
+ * under 4 (attack round 23a, C5). ffmpeg's decoder guesses a config from the entry's rate and channels
+ * and decodes what parses under it; no encoder writes such a file, so it is refused here rather than
+ * read under a guess (as a CAF's packets no reader reads are).
  */
-function aacWithoutConfig(rate: number, channels: number): AacConfig | string | undefined {
-  const sri = AAC_RATES.indexOf(rate);
-  const cc = channels >= 1 && channels <= 6 ? channels : channels === 8 ? 7 : 0;
-  if (sri < 0) return `AAC at ${rate} Hz with no AudioSpecificConfig: a decoder refuses it`;
-  if (!cc) return `AAC of ${channels} channels with no AudioSpecificConfig: a decoder refuses it`;
-  return aacConfig(Buffer.from([(2 << 3) | (sri >> 1), ((sri & 1) << 7) | (cc << 3)]), 0, 2);
-}
+const MP4A_NO_CONFIG =
+  "mp4a with no AudioSpecificConfig: its samples are not read here (ffmpeg's decoder guesses a config), and the sample table's count is a claim";
 
 /**
  * Bytes of a linear PCM sample as ffmpeg takes a QuickTime or CAF 'lpcm' description (its
@@ -881,12 +881,11 @@ function reader(
   // a real file's first frames, counts what passes, while an honest file is read no further than those
   // 80 frames (every frame read would cost a read of the file). Fragments: the first AAC_CHECKED, then
   // every one once one fails
-  // (no AudioSpecificConfig: the one ffmpeg's decoder makes from the entry's rate and channels)
   const cfg =
     fourcc === 'mp4a' && (oti === undefined || isAacOti(oti))
       ? asc !== undefined
         ? (aacConfig(moov, asc, end) ?? 'AAC AudioSpecificConfig too short: a decoder refuses it')
-        : aacWithoutConfig(out.sampleRate ?? 0, out.channels ?? 0)
+        : MP4A_NO_CONFIG
       : undefined;
   // (a config a decoder refuses: it decodes nothing of the track)
   if (typeof cfg === 'string') out.refused = cfg;
@@ -1038,6 +1037,7 @@ function reader(
     return {
       name: 'PCM bytes hold (its rate, channels and depth)',
       reads: false,
+      sampleBytes: frame,
       held: (_src, _at, size) => Math.max(size, frame) / perSecond,
       most: (size) => Math.max(size, frame) / perSecond,
     };
@@ -1176,7 +1176,10 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
       if (fixedSize) {
         // every sample the same size: how many of the chunk's lie inside the file is arithmetic, not
         // a walk (a 564-byte file claiming 50 M samples in one chunk took 440 ms walked)
-        const fit = off >= src.size ? 0 : Math.min(n, Math.floor((src.size - off) / fixedSize));
+        // (a PCM sample is a frame's bytes whatever stsz says, as ffmpeg reads it: 12-bit lpcm in
+        // 1-byte samples, 2 bytes a frame, counted 1 MB as 250 s where ffmpeg decodes 125; round 23a M2)
+        const step = Math.max(fixedSize, read?.sampleBytes ?? 0);
+        const fit = off >= src.size ? 0 : Math.min(n, Math.floor((src.size - off) / step));
         const inFile = times.take(fit);
         if (read && !read.reads) held += fit * read.held(src, off, fixedSize);
         else if (gather) {
