@@ -7,9 +7,11 @@
  */
 import { aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
 import { alacConfig, alacPacketSamples } from './alac.js';
+import { adpcmFormat, packetBlocks } from './adpcm.js';
 import { bytesAt } from './bytes.js';
 import { frameHead } from './flac.js';
 import { TTA_WALK_MAX, TtaFrames } from './tta.js';
+import { lpcmBytes } from './mp4.js';
 import { opusHeadStreams, opusPacketSamples } from './opus.js';
 import type { FileSource, ProbeResult } from './types.js';
 import type { Work } from './work.js';
@@ -33,14 +35,39 @@ const MAX_TABLE = 16 * 1024 * 1024;
 
 /**
  * The packet a CAF format fixes itself, [bytes, frames], for the formats whose every frame costs the
- * same (G.711: a byte a sample; integer PCM: its bits; IMA4: 34 bytes a channel for 64 frames; MACE), as
- * ffmpeg's caf demuxer and decoders take them whatever the description says; undefined for others.
+ * same (G.711: a byte a sample; integer PCM: its bits; IMA4: 34 bytes a channel for 64 frames; MACE;
+ * GSM), as ffmpeg's caf demuxer and decoders take them whatever the description says; a string: why
+ * ffmpeg decodes none of such a stream; undefined for other formats.
  */
-function fixedPacket(d: { format: string; channels: number; bits: number }): [number, number] | undefined {
+function fixedPacket(d: CafDesc): [number, number] | string | undefined {
+  // GSM: mono whatever the description says, 160 samples a 33-byte frame, as many as a packet holds;
+  // GSM 6.10 in Microsoft's framing ('ms' 0x31): 320 samples a block of 41 to 65 bytes (its decoder
+  // refuses another size). Taken from the description, "1 byte for 8 frames" counted 2,000 s a MB
+  // (attack round 23a, C3)
+  if (d.format === 'agsm')
+    return d.bytesPerPacket >= 33
+      ? [d.bytesPerPacket, Math.floor(d.bytesPerPacket / 33) * 160]
+      : 'GSM packets under a frame (33 bytes)';
+  if (d.format === 'ms\x001') {
+    const b = d.bytesPerPacket;
+    return b >= 41 && b <= 65 && (b - 41) % 3 === 0
+      ? [b, 320]
+      : `MS GSM blocks of ${b} bytes: its decoder refuses them`;
+  }
   const ch = d.channels;
-  if (!(ch >= 1 && ch <= 64)) return undefined;
-  if (d.format === 'ulaw' || d.format === 'alaw') return [ch, 1];
-  if (d.format === 'lpcm' && [8, 16, 24, 32, 64].includes(d.bits)) return [(d.bits / 8) * ch, 1];
+  const fixed = ['ulaw', 'alaw', 'lpcm', 'ima4', 'MAC3', 'MAC6'].includes(d.format);
+  // (G.711 of 0 or 65 channels, counted from the description: 2,000 s a MB, none decoded; round 23a C3)
+  if (fixed && !(ch >= 1 && ch <= 64)) return `CAF '${d.format}' of ${ch} channels: ffmpeg decodes none`;
+  if (d.format === 'ulaw' || d.format === 'alaw') return pcmPacket(d, ch);
+  if (d.format === 'lpcm') {
+    // (the float flag is bit 0; ffmpeg's sizes as in MP4: lpcm of 8- or 16-bit float decodes none;
+    // round 23a H2)
+    const float = (d.flags & 1) === 1;
+    const bytes = lpcmBytes(d.bits, float);
+    return bytes
+      ? pcmPacket(d, bytes * ch)
+      : `CAF lpcm of ${d.bits}-bit ${float ? 'float' : 'integer'} samples: ffmpeg maps it to no PCM codec`;
+  }
   if (d.format === 'ima4') return [34 * ch, 64];
   // MACE 3:1 and 6:1: 2 bytes a channel hold 6 samples, or a byte 6 (ffmpeg's decoder); "2 bytes for
   // 16 frames" of MAC3 counted 100 KB as 100 s, ffmpeg decoding 37.5 (attack round 14a)
@@ -50,14 +77,39 @@ function fixedPacket(d: { format: string; channels: number; bits: number }): [nu
 }
 
 /**
+ * PCM's packet of `frame` bytes a sample frame, as ffmpeg reads it: packets of one frame are joined
+ * (so the bytes count), others are handed to the decoder one by one, each its whole frames (12-bit
+ * lpcm, 2 bytes a sample, "1 byte for 8 frames": none decoded, 125 s counted; round 23a C3).
+ */
+function pcmPacket(d: CafDesc, frame: number): [number, number] | string {
+  if (d.framesPerPacket === 1) return [frame, 1];
+  const n = Math.floor(d.bytesPerPacket / frame);
+  return n ? [d.bytesPerPacket, n] : `CAF '${d.format}' packets of ${d.bytesPerPacket} bytes: under a sample frame`;
+}
+
+/**
+ * Formats whose constant packets are counted by their description: ffmpeg's decoders of them decode
+ * junk packets too (iLBC, QCELP), or have no checksum to refuse one by (QDesign: the docs' limit).
+ */
+const CAF_DESCRIBED = new Set(['ilbc', 'Qclp', 'QDM2', 'QDMC']);
+
+interface CafDesc {
+  rate: number;
+  format: string;
+  flags: number;
+  bytesPerPacket: number;
+  framesPerPacket: number;
+  channels: number;
+  bits: number;
+}
+
+/**
  * Core Audio Format (.caf, what iOS recorders write). Constant-size packets: the bytes present over
  * the packet size; variable ones (AAC, ALAC, Opus): the packet table, which ffmpeg writes after the
  * data chunk and Apple's writers before it.
  */
 export function probeCaf(src: FileSource): ProbeResult | undefined {
-  let desc:
-    | { rate: number; format: string; bytesPerPacket: number; framesPerPacket: number; channels: number; bits: number }
-    | undefined;
+  let desc: CafDesc | undefined;
   let pakt: Buffer | undefined;
   /** the magic cookie (ALAC's config) */
   let kuki: Buffer | undefined;
@@ -75,6 +127,7 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
       desc = {
         rate: d.readDoubleBE(0),
         format: d.toString('latin1', 8, 12),
+        flags: d.readUInt32BE(12),
         bytesPerPacket: d.readUInt32BE(16),
         framesPerPacket: d.readUInt32BE(20),
         channels: d.readUInt32BE(24),
@@ -116,10 +169,29 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
       };
     // a codec whose packet its format fixes is sized by the format, as ffmpeg decodes it: a packet
     // description of G.711 "1 byte for 8 frames" or IMA4 "34 bytes for 272" is not believed
-    const [bpp, fpp] = fixedPacket(desc) ?? [desc.bytesPerPacket, desc.framesPerPacket];
-    const frames = Math.floor(present / bpp) * fpp;
-    const total = Number.isFinite(declared) ? Math.floor(declared / bpp) * fpp : undefined;
-    return done(frames, total, desc.rate, base, 'packet');
+    const fixed = fixedPacket(desc);
+    if (typeof fixed === 'string') return { kind: 'unreadable', ...base, error: fixed };
+    const total = (bpp: number, fpp: number): number | undefined =>
+      Number.isFinite(declared) ? Math.floor(declared / bpp) * fpp : undefined;
+    if (fixed || CAF_DESCRIBED.has(desc.format)) {
+      const [bpp, fpp] = fixed ?? [desc.bytesPerPacket, desc.framesPerPacket];
+      return done(Math.floor(present / bpp) * fpp, total(bpp, fpp), desc.rate, base, 'packet');
+    }
+    // any other format: its packets read as the variable ones are, by its codec's reader; the
+    // description's frames a packet are a claim (1 MB of junk "1 byte for 8 frames" of MP3, AC-3, AAC,
+    // FLAC, ALAC, AMR or ADPCM counted 2,000 s, ffmpeg decoding none: attack round 23a, C3)
+    const bpp = desc.bytesPerPacket;
+    const count = Math.floor(present / bpp);
+    const read = readPackets(src, desc, kuki, start, count, () => bpp);
+    if (typeof read !== 'number')
+      return {
+        kind: 'unreadable',
+        ...base,
+        error:
+          read ??
+          `CAF packets of '${desc.format}' of constant size: not read here, and the frames a packet are a claim`,
+      };
+    return done(read, present < declared ? total(bpp, desc.framesPerPacket) : undefined, desc.rate, base, 'packet');
   }
   if (!pakt || pakt.length < 24 || !desc.framesPerPacket)
     return { kind: 'unreadable', ...base, error: 'variable-size CAF packets without a packet table' };
@@ -150,44 +222,18 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
   let frames = count >= packets ? valid : Math.max(0, count * desc.framesPerPacket - priming);
   // (999,800 packets of 0 bytes counted 1,024 frames each: 38,792 s of 1 MB, 0 decoded; round 20)
   frames = Math.min(frames, (count - empty) * desc.framesPerPacket);
-  // AAC: each packet read as a decoder reads it (aac.ts), with the cookie's AudioSpecificConfig
-  if (desc.format === 'aac ') {
-    const cfg = kuki && cafAacConfig(kuki);
-    if (typeof cfg !== 'object')
-      return { kind: 'unreadable', ...base, error: cfg ?? 'CAF AAC without a config (kuki)' };
-    const taken = cafPackets(src, pakt, start, count, 64, (b, p, e) => (e > p && aacFrameHolds(b, p, e, cfg) ? 1 : 0));
-    frames = Math.min(frames, taken * desc.framesPerPacket);
-  } else if (desc.format === 'opus') {
-    // Opus: what each packet holds (48 kHz), at the description's rate; one ffmpeg refuses holds none
-    // (opus.ts: 63 frames of 60 ms a packet counted 120 ms each, round 22 C5)
-    const streams = kuki ? opusHeadStreams(kuki) : 1;
-    const granules = cafPackets(src, pakt, start, count, 4096, (b, p, e) => opusPacketSamples(b, p, e - p, streams));
-    frames = Math.min(frames, Math.floor((granules * desc.rate) / 48000));
-  } else if (desc.format === 'flac') {
-    // FLAC: a packet is a frame, its header's CRC-8 checked, its block size what it holds
-    frames = Math.min(
-      frames,
-      cafPackets(src, pakt, start, count, 4096, (b, p, e) => (e > p ? (frameHead(b, p, 0)?.blockSize ?? 0) : 0)),
-    );
-  } else if (desc.format !== 'alac') {
-    // packets of another format are not read here, and the table's count is a claim: 1 MB of zeros
-    // counted 2,160 s of MP3 and 800 s of AMR, ffmpeg decoding none (attack round 21)
+  const read = readPackets(src, desc, kuki, start, count, tableSizes(pakt));
+  // packets of another format are not read here, and the table's count is a claim: 1 MB of zeros
+  // counted 2,160 s of MP3 and 800 s of AMR, ffmpeg decoding none (attack round 21)
+  if (typeof read !== 'number')
     return {
       kind: 'unreadable',
       ...base,
-      error: `CAF packets of '${desc.format}' of variable size: not read here, and the packet table's count is a claim`,
+      error:
+        read ??
+        `CAF packets of '${desc.format}' of variable size: not read here, and the packet table's count is a claim`,
     };
-  }
-  // ALAC: each packet walked as a decoder walks it (alac.ts): junk packets hold nothing (no checksum)
-  if (desc.format === 'alac') {
-    const cfg = alacConfig(kuki ?? Buffer.alloc(0), kuki ? alacCookieAt(kuki) : -1, kuki?.length ?? 0, desc.channels);
-    if (typeof cfg === 'string') return { kind: 'unreadable', ...base, error: cfg };
-    // each packet walked (alac.ts)
-    frames = Math.min(
-      frames,
-      cafPackets(src, pakt, start, count, 4096, (b, p, e) => alacPacketSamples(b, p, e, cfg)),
-    );
-  }
+  frames = Math.min(frames, read);
   // ffmpeg's writer gives every ALAC packet the full frame count; a short last packet says its own
   // count in its header (the "partial frame" bit and 32 bits after it): 5.12 s were 4.98
   if (count >= packets && count > 0 && desc.format === 'alac') {
@@ -195,6 +241,70 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
     if (last !== undefined) frames = Math.min(frames, (count - 1) * desc.framesPerPacket + last - Math.max(0, priming));
   }
   return done(frames, count >= packets ? undefined : valid, desc.rate, base, 'packet');
+}
+
+/**
+ * The frames a decoder makes of a CAF's first `count` packets (sized by `size`, in order from the data's
+ * start) for the formats whose packets are read here, or why it refuses them; undefined for a format
+ * not read here. One reader for constant and variable packets alike.
+ */
+function readPackets(
+  src: FileSource,
+  desc: CafDesc,
+  kuki: Buffer | undefined,
+  start: number,
+  count: number,
+  size: () => number,
+): number | string | undefined {
+  const walk = (cost: number, take: (b: Buffer, p: number, e: number) => number): number =>
+    cafPackets(src, start, count, size, cost, take);
+  switch (desc.format) {
+    case 'aac ': {
+      // AAC: each packet read as a decoder reads it (aac.ts), with the cookie's AudioSpecificConfig
+      const cfg = kuki && cafAacConfig(kuki);
+      if (typeof cfg !== 'object') return cfg ?? 'CAF AAC without a config (kuki)';
+      return walk(64, (b, p, e) => (e > p && aacFrameHolds(b, p, e, cfg) ? 1 : 0)) * desc.framesPerPacket;
+    }
+    case 'opus': {
+      // Opus: what each packet holds (48 kHz), at the description's rate; one ffmpeg refuses holds none
+      // (opus.ts: 63 frames of 60 ms a packet counted 120 ms each, round 22 C5)
+      const streams = kuki ? opusHeadStreams(kuki) : 1;
+      return Math.floor((walk(4096, (b, p, e) => opusPacketSamples(b, p, e - p, streams)) * desc.rate) / 48000);
+    }
+    case 'flac':
+      // FLAC: a packet is a frame, its header's CRC-8 checked, its block size what it holds
+      return walk(4096, (b, p, e) => (e > p ? (frameHead(b, p, 0)?.blockSize ?? 0) : 0));
+    case 'alac': {
+      // ALAC: each packet walked as a decoder walks it (alac.ts): junk packets hold nothing (no checksum)
+      const cfg = alacConfig(kuki ?? Buffer.alloc(0), kuki ? alacCookieAt(kuki) : -1, kuki?.length ?? 0, desc.channels);
+      if (typeof cfg === 'string') return cfg;
+      return walk(4096, (b, p, e) => alacPacketSamples(b, p, e, cfg));
+    }
+    case 'ms\x00\x02':
+    case 'ms\x00\x11': {
+      // MS and IMA ADPCM: blocks of the description's packet size, each header checked as ffmpeg's
+      // decoder checks it (adpcm.ts); its samples follow from the size, not the description
+      const f = adpcmFormat(desc.format.charCodeAt(3), desc.channels, desc.bytesPerPacket, desc.bits);
+      if (typeof f === 'string') return f;
+      return walk(4096, (b, p, e) => packetBlocks(b, p, e, f)) * f.samples;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The packet sizes of a CAF packet table, in order (variable-length integers after its 24-byte head). */
+function tableSizes(pakt: Buffer): () => number {
+  let q = 24;
+  return () => {
+    let v = 0;
+    while (q < pakt.length) {
+      const b = pakt[q++]!;
+      v = v * 128 + (b & 0x7f);
+      if (!(b & 0x80)) break;
+    }
+    return v;
+  };
 }
 
 /** The formats ffmpeg's caf demuxer maps to a decoder (libavformat/caf.c). */
@@ -264,14 +374,14 @@ function alacCookieAt(k: Buffer): number {
 }
 
 /**
- * The first `count` packets of a CAF's table, each handed to `take` where it lies in the data (read a
- * window at a time), and the sum of what it gives; `cost`: bytes of a packet a step of work.
+ * The first `count` packets of a CAF's data, each sized by `size` and handed to `take` where it lies
+ * (read a window at a time), and the sum of what it gives; `cost`: bytes of a packet a step of work.
  */
 function cafPackets(
   src: FileSource,
-  pakt: Buffer,
   start: number,
   count: number,
+  size: () => number,
   cost: number,
   take: (b: Buffer, p: number, end: number) => number,
 ): number {
@@ -280,13 +390,8 @@ function cafPackets(
   let winAt = start;
   let off = start;
   let sum = 0;
-  for (let i = 0, q = 24; i < count && q < pakt.length; i++) {
-    let v = 0;
-    while (q < pakt.length) {
-      const b = pakt[q++]!;
-      v = v * 128 + (b & 0x7f);
-      if (!(b & 0x80)) break;
-    }
+  for (let i = 0; i < count; i++) {
+    const v = size();
     if (off + v > winAt + win.length) {
       winAt = off;
       win = src.read(off, Math.max(v, WINDOW));

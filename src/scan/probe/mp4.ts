@@ -12,6 +12,7 @@ import { frameHead } from './flac.js';
 import { dtsCoreFrame } from './matroska.js';
 import { frameAt, frameSeconds } from './mp3.js';
 import { opusPacketSamples } from './opus.js';
+import { SAMPLE_BYTES } from './pcm.js';
 import type { FileSource } from './types.js';
 
 const MAX_MOOV = 16 * 1024 * 1024;
@@ -547,6 +548,11 @@ interface Reader {
    */
   gathers?(): boolean;
   heldAll?(src: FileSource, at: Float64Array, size: Float64Array, count: Float64Array, n: number): number;
+  /**
+   * Bytes ffmpeg's demuxer takes for each sample when stsz gives fewer (PCM: a sample frame; its
+   * index builder ignores a fixed sample size "too small" for the codec).
+   */
+  sampleBytes?: number;
 }
 
 /** Samples gathered for a reader's `heldAll`, at most GATHER_MAX at a time (16 bytes each). */
@@ -650,6 +656,61 @@ class Draw {
   }
 }
 
+/**
+ * The sound sample entries ffmpeg's mov demuxer maps to a codec it has a decoder for (libavformat/isom_tags.c's
+ * audio tags, less SMV's 'ssmv' and MPEG-H's 'mhm1', which no ffmpeg 5.1 decoder takes).
+ */
+const MOV_AUDIO = new Set(
+  (
+    'mp4a|ac-3|sac3|ima4|alac|samr|sawb|dtsc|dtsh|dtsl|dtse|DTS |ec-3|vdva|dvca|agsm|ilbc|MAC3|MAC6|.mp1|.mp2|' +
+    '.mp3|mp3 |nmos|NELL|alaw|fl32|fl64|ulaw|twos|sowt|lpcm|ipcm|in24|in32|raw |NONE|Qclp|Qclq|sqcp|QDM2|QDMC|' +
+    'spex|SPXN|sevc|fLaC|mlpa|Opus'
+  ).split('|'),
+);
+const QCELP = new Set(['Qclp', 'Qclq', 'sqcp']);
+
+/** MPEG-4 audio (0x40) and MPEG-2 AAC Main, LC and SSR (0x66-0x68): the esds object types ffmpeg decodes as AAC. */
+const isAacOti = (oti: number): boolean => oti === 0x40 || (oti >= 0x66 && oti <= 0x68);
+/** The other esds object types ffmpeg maps to an audio decoder (isom.c's ff_mp4_obj_type): MPEG audio, AC-3, E-AC-3, DTS, Opus, FLAC, EVRC, Vorbis, QCELP. */
+const MP4A_OTHER_AUDIO = new Set([0x69, 0x6b, 0xa5, 0xa6, 0xa9, 0xad, 0xc1, 0xd1, 0xdd, 0xe1]);
+
+/**
+ * Why ffmpeg decodes nothing of an mp4a entry by its esds, if it does not: an object type it maps to
+ * no audio decoder (0x6C is JPEG), or Vorbis with no DecoderSpecificInfo (its decoder needs the three
+ * headers there). Such tracks counted 2,048 samples a sample, 20,480 s a MB (attack round 23a, C5).
+ */
+function mp4aRefused(oti: number | undefined, asc: number | undefined): string | undefined {
+  if (oti === undefined || isAacOti(oti)) return undefined;
+  const hex = `0x${oti.toString(16)}`;
+  if (!MP4A_OTHER_AUDIO.has(oti)) return `mp4a of object type ${hex}: ffmpeg maps it to no audio decoder`;
+  if (oti === 0xdd && asc === undefined)
+    return 'mp4a Vorbis without its headers (no DecoderSpecificInfo): a decoder refuses it';
+  return undefined;
+}
+
+/**
+ * Why an mp4a with no AudioSpecificConfig (no esds, or no DecoderSpecificInfo in it) is not counted:
+ * its samples were read by nothing, 2,048 samples each, 1 MB of junk 20,480 s where ffmpeg decodes
+ * under 4 (attack round 23a, C5). ffmpeg's decoder guesses a config from the entry's rate and channels
+ * and decodes what parses under it; no encoder writes such a file, so it is refused here rather than
+ * read under a guess (as a CAF's packets no reader reads are).
+ */
+const MP4A_NO_CONFIG =
+  "mp4a with no AudioSpecificConfig: its samples are not read here (ffmpeg's decoder guesses a config), and the sample table's count is a claim";
+
+/**
+ * Bytes of a linear PCM sample as ffmpeg takes a QuickTime or CAF 'lpcm' description (its
+ * ff_get_pcm_codec_id): float of 32 or 64 bits; integer of 1 to 64 bits, rounded up to bytes, of
+ * pcm.ts's sizes. Others map to no codec: float of 8 or 16 bits counted 1 MB as 250 s and 125 s,
+ * ffmpeg decoding none (attack round 23a, H2); 12-bit integer, taken as 1 byte, counted twice what
+ * is decoded (M2).
+ */
+export function lpcmBytes(bits: number, float: boolean): number | undefined {
+  if (float) return bits === 32 || bits === 64 ? bits / 8 : undefined;
+  const bytes = Math.ceil(bits / 8);
+  return bits >= 1 && SAMPLE_BYTES.PCM.includes(bytes) ? bytes : undefined;
+}
+
 /** QuickTime PCM sample entries: bytes a channel's sample (0: the entry's sample size says) */
 const PCM_BYTES: Record<string, number> = {
   ulaw: 1,
@@ -687,6 +748,30 @@ function reader(
 ): Reader | undefined {
   const fourcc = out.fourcc ?? '';
   const rate = Math.max(out.sampleRate ?? 0, 4000);
+  // a sample entry ffmpeg's mov demuxer maps to no codec decodes to nothing: 1 MB of 'zzzz' samples
+  // counted 4,000 s under the untold-codec bound (attack round 23a, M4); 'enca' (encrypted) takes the
+  // codec its 'frma' box names
+  if (!MOV_AUDIO.has(fourcc) && !/^(ms|TS)/.test(fourcc) && fourcc !== 'enca' && fourcc !== '\0\0\0\0') {
+    out.refused = `MP4 sample entry '${fourcc}': ffmpeg has no decoder for it`;
+    return undefined;
+  }
+  if (fourcc === 'mp4a') {
+    const why = mp4aRefused(oti, asc);
+    if (why) {
+      out.refused = why;
+      return undefined;
+    }
+  }
+  // QCELP (Qclp, sqcp, or mp4a whose esds says 0xE1): ffmpeg's decoder gives 20 ms for every packet,
+  // junk or not (an erasure); counted by the untold-codec bound, 1 MB of 25-byte packets was 4,000 s
+  // where ffmpeg decodes 800 (attack round 23a, C5)
+  if (QCELP.has(fourcc) || (fourcc === 'mp4a' && oti === 0xe1))
+    return {
+      name: 'QCELP packets hold (20 ms each)',
+      reads: false,
+      held: (_src, _at, size) => (size > 0 ? 0.02 : 0),
+      most: () => 0.02,
+    };
   if (fourcc === 'Opus') {
     const streams = dOpsStreams(moov, e, end);
     return {
@@ -797,8 +882,10 @@ function reader(
   // 80 frames (every frame read would cost a read of the file). Fragments: the first AAC_CHECKED, then
   // every one once one fails
   const cfg =
-    fourcc === 'mp4a' && (oti === 0x40 || (oti !== undefined && oti >= 0x66 && oti <= 0x68)) && asc !== undefined
-      ? aacConfig(moov, asc, end)
+    fourcc === 'mp4a' && (oti === undefined || isAacOti(oti))
+      ? asc !== undefined
+        ? (aacConfig(moov, asc, end) ?? 'AAC AudioSpecificConfig too short: a decoder refuses it')
+        : MP4A_NO_CONFIG
       : undefined;
   // (a config a decoder refuses: it decodes nothing of the track)
   if (typeof cfg === 'string') out.refused = cfg;
@@ -921,13 +1008,27 @@ function reader(
   if (fourcc in PCM_BYTES) {
     const version = moov.readUInt16BE(e + 16);
     let depth = PCM_BYTES[fourcc]! || Math.floor(moov.readUInt16BE(e + 26) / 8);
-    let channels = out.channels || 1;
+    let channels = out.channels ?? 0;
     let pcmRate = rate;
     // a version 2 entry (lpcm) gives its rate as a double, its channels and bits past the version 0 fields
     if (version === 2 && e + 36 + 28 <= end) {
       pcmRate = Math.max(moov.readDoubleBE(e + 36 + 4), 4000);
-      channels = moov.readUInt32BE(e + 36 + 12) || 1;
-      if (fourcc === 'lpcm') depth = Math.floor(moov.readUInt32BE(e + 36 + 20) / 8);
+      channels = moov.readUInt32BE(e + 36 + 12);
+      if (fourcc === 'lpcm') {
+        const bits = moov.readUInt32BE(e + 36 + 20);
+        const float = (moov.readUInt32BE(e + 36 + 24) & 1) === 1;
+        const bytes = lpcmBytes(bits, float);
+        if (bytes === undefined) {
+          out.refused = `lpcm of ${bits}-bit ${float ? 'float' : 'integer'} samples: ffmpeg maps it to no PCM codec`;
+          return undefined;
+        }
+        depth = bytes;
+      }
+    }
+    // (no channels: ffmpeg's decoder refuses the track; taken as 1, 1 MB counted 125-250 s; round 23a, H2)
+    if (!channels) {
+      out.refused = 'PCM sample entry of 0 channels: a decoder refuses it';
+      return undefined;
     }
     // a sample is at least a frame (a sample of each channel): QuickTime's own files give PCM a
     // sample size of 1 whatever its depth, the samples being frames (ffmpeg reads them so)
@@ -936,6 +1037,7 @@ function reader(
     return {
       name: 'PCM bytes hold (its rate, channels and depth)',
       reads: false,
+      sampleBytes: frame,
       held: (_src, _at, size) => Math.max(size, frame) / perSecond,
       most: (size) => Math.max(size, frame) / perSecond,
     };
@@ -1074,7 +1176,10 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
       if (fixedSize) {
         // every sample the same size: how many of the chunk's lie inside the file is arithmetic, not
         // a walk (a 564-byte file claiming 50 M samples in one chunk took 440 ms walked)
-        const fit = off >= src.size ? 0 : Math.min(n, Math.floor((src.size - off) / fixedSize));
+        // (a PCM sample is a frame's bytes whatever stsz says, as ffmpeg reads it: 12-bit lpcm in
+        // 1-byte samples, 2 bytes a frame, counted 1 MB as 250 s where ffmpeg decodes 125; round 23a M2)
+        const step = Math.max(fixedSize, read?.sampleBytes ?? 0);
+        const fit = off >= src.size ? 0 : Math.min(n, Math.floor((src.size - off) / step));
         const inFile = times.take(fit);
         if (read && !read.reads) held += fit * read.held(src, off, fixedSize);
         else if (gather) {
@@ -1168,7 +1273,8 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
     // 7,200 s from 108 KB (round 16). Junk packets of such a codec still count up to that.
     // Nor does any such codec write under 2 kbit/s (Speex's lowest mode is 2.15; none of these has
     // silence frames in MP4): the file's bytes at that rate bound them too (2,200 s → 434 s there).
-    if (!read && out.fourcc !== 'mp4a' && out.fourcc !== 'alac') {
+    // (an mp4a read by no reader is now one of those: Opus, FLAC, EVRC or Vorbis by its esds; round 23a C5)
+    if (!read && out.fourcc !== 'alac') {
       const bytes = (src.size * 8) / UNTOLD_MIN_BPS;
       const table = Math.min(s * UNTOLD_SAMPLE_MAX, bytes);
       const held = Math.min(present * UNTOLD_SAMPLE_MAX, bytes);
