@@ -11,7 +11,7 @@ import { adpcmFormat, packetBlocks } from './adpcm.js';
 import { bytesAt } from './bytes.js';
 import { frameHead } from './flac.js';
 import { TTA_WALK_MAX, TtaFrames } from './tta.js';
-import { lpcmBytes } from './mp4.js';
+import { lpcmBytes } from './pcm.js';
 import { opusHeadStreams, opusPacketSamples } from './opus.js';
 import type { FileSource, ProbeResult } from './types.js';
 import type { Work } from './work.js';

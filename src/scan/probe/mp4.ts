@@ -12,7 +12,7 @@ import { frameHead } from './flac.js';
 import { dtsCoreFrame } from './matroska.js';
 import { frameAt, frameSeconds } from './mp3.js';
 import { opusPacketSamples } from './opus.js';
-import { SAMPLE_BYTES } from './pcm.js';
+import { lpcmBytes } from './pcm.js';
 import type { FileSource } from './types.js';
 
 const MAX_MOOV = 16 * 1024 * 1024;
@@ -697,19 +697,6 @@ function mp4aRefused(oti: number | undefined, asc: number | undefined): string |
  */
 const MP4A_NO_CONFIG =
   "mp4a with no AudioSpecificConfig: its samples are not read here (ffmpeg's decoder guesses a config), and the sample table's count is a claim";
-
-/**
- * Bytes of a linear PCM sample as ffmpeg takes a QuickTime or CAF 'lpcm' description (its
- * ff_get_pcm_codec_id): float of 32 or 64 bits; integer of 1 to 64 bits, rounded up to bytes, of
- * pcm.ts's sizes. Others map to no codec: float of 8 or 16 bits counted 1 MB as 250 s and 125 s,
- * ffmpeg decoding none (attack round 23a, H2); 12-bit integer, taken as 1 byte, counted twice what
- * is decoded (M2).
- */
-export function lpcmBytes(bits: number, float: boolean): number | undefined {
-  if (float) return bits === 32 || bits === 64 ? bits / 8 : undefined;
-  const bytes = Math.ceil(bits / 8);
-  return bits >= 1 && SAMPLE_BYTES.PCM.includes(bytes) ? bytes : undefined;
-}
 
 /** QuickTime PCM sample entries: bytes a channel's sample (0: the entry's sample size says) */
 const PCM_BYTES: Record<string, number> = {
