@@ -6,7 +6,8 @@
  *  - C5: MP4 'mp4a' with no AudioSpecificConfig (its samples then junk), or an esds object type ffmpeg
  *    maps to no audio decoder: counted by the sample table (now refused);
  *  - M4: an MP4 sample entry of a fourcc ffmpeg maps to no codec: counted under the untold-codec bound;
- *  - H2: MP4 'lpcm' of 16-bit float, MP4 PCM of 0 channels, CAF 'lpcm' of 16-bit float: ffmpeg refuses them;
+ *  - H2: MP4 'lpcm' of 16-bit float, MP4 PCM of 0 channels or a rate of 0, CAF 'lpcm' of 16-bit float: ffmpeg
+ *    refuses them;
  *  - M2: MOV 'lpcm' of 12-bit integers, which ffmpeg reads as 2 bytes a sample whatever stsz says.
  * Real files of each kind made by ffmpeg still count what ffmpeg decodes.
  */
@@ -206,7 +207,7 @@ describe('round 23a: MP4 and CAF packets a decoder takes, not a header', () => {
 
   itWith(
     ['ffmpeg'],
-    'H2: MOV PCM of 0 channels and lpcm of 16-bit float are refused; the real ones count',
+    'H2: MOV PCM of 0 channels or a rate of 0, and lpcm of 16-bit float, are refused; the real ones count',
     async () => {
       const twos = encode('twos.mov', 5, 8000, '-c:a', 'pcm_s16be');
       await asDecoded(twos);
@@ -215,6 +216,15 @@ describe('round 23a: MP4 and CAF packets a decoder takes, not a header', () => {
       const ch0 = join(dir, 'twos-ch0.mov');
       writeFileSync(ch0, b);
       expect((await atMostDecoded(ch0)).kind).toBe('unreadable');
+      // a sample rate of 0 in the entry (ffmpeg refuses the track): taken as the lowest rate before
+      const r0 = readFileSync(twos);
+      r0.writeUInt32BE(0, entryAt(r0) + 32);
+      const rate0 = join(dir, 'twos-rate0.mov');
+      writeFileSync(rate0, r0);
+      expect(await atMostDecoded(rate0)).toMatchObject({
+        kind: 'unreadable',
+        error: expect.stringMatching(/sample rate of 0/),
+      });
       // ffmpeg writes 'lpcm' (a version 2 entry) for a rate over 65,535
       const lpcm = encode('lpcm.mov', 2, 96000, '-c:a', 'pcm_s16le');
       await asDecoded(lpcm);

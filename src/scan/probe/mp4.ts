@@ -1012,6 +1012,14 @@ function reader(
         depth = bytes;
       }
     }
+    // a rate of 0 in the entry (16.16 fixed point, or version 2's double): ffmpeg refuses the track;
+    // taken as the lowest rate, 1 MB counted 125-250 s (round 23a's re-probe after its fixes)
+    const entryRate =
+      version === 2 && e + 36 + 28 <= end ? moov.readDoubleBE(e + 36 + 4) : moov.readUInt32BE(e + 32) / 65536;
+    if (!(entryRate > 0)) {
+      out.refused = 'PCM sample entry with a sample rate of 0: a decoder refuses it';
+      return undefined;
+    }
     // (no channels: ffmpeg's decoder refuses the track; taken as 1, 1 MB counted 125-250 s; round 23a, H2)
     if (!channels) {
       out.refused = 'PCM sample entry of 0 channels: a decoder refuses it';
