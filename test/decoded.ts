@@ -37,3 +37,11 @@ export async function asDecoded(path: string, tolerance = 0.1): Promise<void> {
     tolerance,
   );
 }
+
+/** The judge's bound on a forged file: the probe counts at most what ffmpeg decodes and `slack` seconds. */
+export async function atMostDecoded(path: string, slack = 0.5): Promise<{ r: ProbeResult; dec: number }> {
+  const r = await probe(path);
+  const dec = decoded(path);
+  expect(r.seconds ?? 0, `${path}: ${JSON.stringify(r)}, ffmpeg decodes ${dec}`).toBeLessThanOrEqual(dec + slack);
+  return { r, dec };
+}

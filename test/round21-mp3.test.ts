@@ -9,11 +9,10 @@
 import { describe, expect } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProbeResult } from '../src/scan/probe/types.js';
 import { frameAt } from '../src/scan/probe/mp3.js';
 import { tempDir } from './helpers.js';
 import { ffmpegEncoder, itWith } from './needs.js';
-import { ffmpeg, decoded, probe } from './decoded.js';
+import { ffmpeg, decoded, probe, atMostDecoded } from './decoded.js';
 
 const dir = tempDir('leaktally-r21mp3-');
 const needs = ['ffmpeg' as const, ffmpegEncoder('libmp3lame')];
@@ -55,14 +54,6 @@ function xingAt(frame: Buffer): number {
   const x = Math.max(frame.indexOf('Xing'), frame.indexOf('Info'));
   if (x < 0) throw new Error('no Xing/Info tag in the first frame');
   return x;
-}
-
-/** The judge's bound: at most what ffmpeg decodes, and a little. */
-async function atMostDecoded(path: string): Promise<{ r: ProbeResult; dec: number }> {
-  const r = await probe(path);
-  const dec = decoded(path);
-  expect(r.seconds ?? 0, `${path}: ${JSON.stringify(r)}, ffmpeg decodes ${dec}`).toBeLessThanOrEqual(dec + 0.5);
-  return { r, dec };
 }
 
 async function asDecoded(path: string, tolerance = 0.1): Promise<void> {

@@ -17,7 +17,7 @@ import type { ProbeResult } from '../src/scan/probe/types.js';
 import { oggCrc } from '../src/scan/probe/ogg.js';
 import { tempDir } from './helpers.js';
 import { ffmpegEncoder, itWith } from './needs.js';
-import { ffmpeg, decoded, probe } from './decoded.js';
+import { ffmpeg, decoded, probe, atMostDecoded } from './decoded.js';
 
 const dir = tempDir('leaktally-r22ov-');
 const opus = ['ffmpeg' as const, ffmpegEncoder('libopus')];
@@ -28,14 +28,6 @@ function encode(name: string, codec: string, rate: number, channels = 1): string
   const out = join(dir, name);
   ffmpeg('-f', 'lavfi', '-i', `anoisesrc=d=7:c=pink:r=${rate}:a=0.3`, '-ac', String(channels), '-c:a', codec, out);
   return out;
-}
-
-/** The judge's bound: at most what ffmpeg decodes, and a little. */
-async function atMostDecoded(path: string): Promise<{ r: ProbeResult; dec: number }> {
-  const r = await probe(path);
-  const dec = decoded(path);
-  expect(r.seconds ?? 0, `${path}: ${JSON.stringify(r)}, ffmpeg decodes ${dec}`).toBeLessThanOrEqual(dec + 0.5);
-  return { r, dec };
 }
 
 async function asDecoded(path: string, tolerance = 0.1): Promise<ProbeResult> {

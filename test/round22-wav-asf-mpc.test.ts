@@ -17,20 +17,11 @@ import { describe, expect } from 'vitest';
 import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { ProbeResult } from '../src/scan/probe/types.js';
 import { tempDir } from './helpers.js';
 import { ffmpegEncoder, itWith } from './needs.js';
-import { asDecoded, ffmpeg, decoded, probe } from './decoded.js';
+import { asDecoded, ffmpeg, probe, atMostDecoded } from './decoded.js';
 
 const dir = tempDir('leaktally-r22w-');
-
-/** The judge's bound: at most what ffmpeg decodes, and a little. */
-async function atMostDecoded(path: string, slack = 0.5): Promise<{ r: ProbeResult; dec: number }> {
-  const r = await probe(path);
-  const dec = decoded(path);
-  expect(r.seconds ?? 0, `${path}: ${JSON.stringify(r)}, ffmpeg decodes ${dec}`).toBeLessThanOrEqual(dec + slack);
-  return { r, dec };
-}
 
 /** A sine made by ffmpeg, in the given codec and container. */
 function make(name: string, seconds: number, rate: number, ...opts: string[]): string {

@@ -11,10 +11,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
-import type { ProbeResult } from '../src/scan/probe/types.js';
 import { tempDir } from './helpers.js';
 import { type Feature, itWith } from './needs.js';
-import { asDecoded, decoded, ffmpeg, probe } from './decoded.js';
+import { asDecoded, ffmpeg, atMostDecoded } from './decoded.js';
 
 const dir = tempDir('leaktally-r23mpc-');
 
@@ -26,14 +25,6 @@ const mpcenc: Feature = {
     return `${r.stdout}${r.stderr}`.includes('MPC Encoder');
   },
 };
-
-/** The judge's bound: at most what ffmpeg decodes, and a little. */
-async function atMostDecoded(path: string): Promise<{ r: ProbeResult; dec: number }> {
-  const r = await probe(path);
-  const dec = decoded(path);
-  expect(r.seconds ?? 0, `${path}: ${JSON.stringify(r)}, ffmpeg decodes ${dec}`).toBeLessThanOrEqual(dec + 0.5);
-  return { r, dec };
-}
 
 // ---- Musepack SV8, by hand: 'MPCK', then packets of a two-letter key and a size counting its header
 
