@@ -141,6 +141,9 @@ function openToRead(path: string): number {
   }
 }
 
+/** the trees found in each case file read, by its device, inode, size and modification time */
+const scanned = new Map<string, Set<string>>();
+
 /**
  * The trees (device:inode of their root folders) a case file's runs name, read from its bytes without
  * SQLite: the library makes a lock folder beside a database at its first read, read-only too, and a
@@ -150,9 +153,6 @@ function openToRead(path: string): number {
  * row larger than a page) is not found here; the check after opening (store.ts treeOf) still keeps
  * every output out of that tree.
  */
-/** the trees found in each case file read, by its device, inode, size and modification time */
-const scanned = new Map<string, Set<string>>();
-
 function rootIdsIn(path: string): Set<string> {
   const ids = new Set<string>();
   let fd: number;

@@ -219,7 +219,9 @@ function caseJournal(target: string): string | undefined {
   if (!target.endsWith('-journal')) return undefined;
   const db = target.slice(0, -'-journal'.length);
   try {
-    const fd = openSync(db, constants.O_RDONLY | constants.O_NONBLOCK);
+    // (O_NOATIME: the file may be one of the tree's, refused later, its access time kept; one that is
+    // not the user's cannot be opened so, and is not checked here)
+    const fd = openSync(db, constants.O_RDONLY | constants.O_NONBLOCK | O_NOATIME);
     try {
       const head = Buffer.alloc(16);
       const n = fstatSync(fd).isFile() ? readSync(fd, head, 0, 16, 0) : 0;
@@ -231,6 +233,9 @@ function caseJournal(target: string): string | undefined {
     return undefined;
   }
 }
+
+/** O_NOATIME (Linux), where the platform has it */
+const O_NOATIME = (constants as { O_NOATIME?: number }).O_NOATIME ?? 0;
 
 /** outputs that hold the tree's paths (phone and identity numbers in folder names): owner-only files */
 const PATH_OUTPUTS = new Set(['--files']);

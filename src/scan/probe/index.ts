@@ -83,10 +83,14 @@ function allocatedOf(size: number, blocks: number | undefined, fd: number, head:
   if (blocks !== 0 || size < HOLE_MIN || fd < 0 || !zeros(head)) return undefined;
   const w = Buffer.allocUnsafe(HOLE_WINDOW);
   const stretch = Math.floor(size / HOLE_WINDOWS);
-  for (let i = 0; i < HOLE_WINDOWS; i++) {
-    const at = i * stretch + Math.floor(Math.random() * Math.max(1, stretch - HOLE_WINDOW));
-    const n = readSync(fd, w, 0, HOLE_WINDOW, at);
-    if (!zeros(w.subarray(0, n))) return undefined;
+  try {
+    for (let i = 0; i < HOLE_WINDOWS; i++) {
+      const at = i * stretch + Math.floor(Math.random() * Math.max(1, stretch - HOLE_WINDOW));
+      const n = readSync(fd, w, 0, HOLE_WINDOW, at);
+      if (!zeros(w.subarray(0, n))) return undefined;
+    }
+  } catch {
+    return undefined; // a read error: the reader meets it again and says so
   }
   return 0;
 }
