@@ -13,8 +13,9 @@
  * A real file of each kind still counts what ffmpeg decodes.
  */
 import { describe, expect } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { forged, vint } from './forge.js';
 import { tempDir } from './helpers.js';
 import { ffmpegEncoder, itWith } from './needs.js';
 import { asDecoded, ffmpeg, decoded, probe, atMostDecoded } from './decoded.js';
@@ -29,24 +30,6 @@ function encode(name: string, codec: string, rate = 8000, ...opts: string[]): st
   const out = join(dir, name);
   ffmpeg('-f', 'lavfi', '-i', `sine=f=440:r=${rate}:d=20`, '-ac', '1', '-c:a', codec, ...opts, out);
   return out;
-}
-
-/** A copy of the file at `from`, changed by `forge`, written as `name`. */
-function forged(from: string, name: string, forge: (b: Buffer) => void): string {
-  const b = readFileSync(from);
-  forge(b);
-  const out = join(dir, name);
-  writeFileSync(out, b);
-  return out;
-}
-
-/** An EBML element's size at p: its value and length. */
-function vint(b: Buffer, p: number): { value: number; len: number } {
-  let len = 1;
-  while (!(b[p]! & (0x100 >> len))) len++;
-  let value = b[p]! & (0xff >> len);
-  for (let i = 1; i < len; i++) value = value * 256 + b[p + i]!;
-  return { value, len };
 }
 
 /** The payload ([start, end)) of every SimpleBlock of a file ffmpeg made (one track), past its 4-byte block header. */

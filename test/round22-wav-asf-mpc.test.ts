@@ -17,6 +17,7 @@ import { describe, expect } from 'vitest';
 import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { packet, varint } from './forge.js';
 import { tempDir } from './helpers.js';
 import { ffmpegEncoder, itWith } from './needs.js';
 import { asDecoded, ffmpeg, probe, atMostDecoded } from './decoded.js';
@@ -31,20 +32,6 @@ function make(name: string, seconds: number, rate: number, ...opts: string[]): s
 }
 
 // ---- Musepack SV8, by hand: 'MPCK', then packets of a two-letter key and a size counting its header
-
-/** A base-128 number, high bit set on every byte but the last. */
-function varint(x: number): Buffer {
-  const out = [x % 128];
-  for (x = Math.floor(x / 128); x > 0; x = Math.floor(x / 128)) out.unshift(0x80 | (x % 128));
-  return Buffer.from(out);
-}
-
-function packet(key: string, body: Buffer): Buffer {
-  for (let n = 1; ; n++) {
-    const size = varint(2 + n + body.length);
-    if (size.length === n) return Buffer.concat([Buffer.from(key, 'latin1'), size, body]);
-  }
-}
 
 interface Sv8 {
   samples: number;

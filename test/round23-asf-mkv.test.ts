@@ -11,8 +11,8 @@
  * A real file of each kind still counts what ffmpeg decodes.
  */
 import { describe, expect } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { forged, vint } from './forge.js';
 import { tempDir } from './helpers.js';
 import { ffmpegEncoder, itWith } from './needs.js';
 import { asDecoded, ffmpeg, decoded, probe, atMostDecoded } from './decoded.js';
@@ -27,24 +27,6 @@ function make(name: string, seconds: number, rate: number, ...opts: string[]): s
   const out = join(dir, name);
   ffmpeg('-f', 'lavfi', '-i', `anoisesrc=d=${seconds}:c=pink:r=${rate}:a=0.3`, '-ac', '1', ...opts, out);
   return out;
-}
-
-/** A copy of the file at `from`, changed by `forge`, written as `name`. */
-function forged(from: string, name: string, forge: (b: Buffer) => void): string {
-  const b = readFileSync(from);
-  forge(b);
-  const out = join(dir, name);
-  writeFileSync(out, b);
-  return out;
-}
-
-/** An EBML element's size at p: its value and length. */
-function vint(b: Buffer, p: number): { value: number; len: number } {
-  let len = 1;
-  while (!(b[p]! & (0x100 >> len))) len++;
-  let value = b[p]! & (0xff >> len);
-  for (let i = 1; i < len; i++) value = value * 256 + b[p + i]!;
-  return { value, len };
 }
 
 /** Where the bytes of the first element with this id (its bytes as written) start, and their size. */

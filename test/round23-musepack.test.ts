@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
+import { packet, varint } from './forge.js';
 import { tempDir } from './helpers.js';
 import { type Feature, itWith } from './needs.js';
 import { asDecoded, ffmpeg, atMostDecoded } from './decoded.js';
@@ -27,20 +28,6 @@ const mpcenc: Feature = {
 };
 
 // ---- Musepack SV8, by hand: 'MPCK', then packets of a two-letter key and a size counting its header
-
-/** A base-128 number, high bit set on every byte but the last. */
-function varint(x: number): Buffer {
-  const out = [x % 128];
-  for (x = Math.floor(x / 128); x > 0; x = Math.floor(x / 128)) out.unshift(0x80 | (x % 128));
-  return Buffer.from(out);
-}
-
-function packet(key: string, body: Buffer): Buffer {
-  for (let n = 1; ; n++) {
-    const size = varint(2 + n + body.length);
-    if (size.length === n) return Buffer.concat([Buffer.from(key, 'latin1'), size, body]);
-  }
-}
 
 /** A stream of audio packets under a stream header of 2e9 samples at 32 kHz (62,500 s): bands - 1, block power, mid/side. */
 function sv8(name: string, bands: number, blockPower: number, audio: Buffer[], ms = 0): string {
