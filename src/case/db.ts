@@ -24,6 +24,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { Database as Db } from 'node-sqlite3-wasm';
 import { FORMAT, MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import { folderChain, forbidTree } from '../report/output/folder.js';
+import { O_NOATIME } from '../report/input-file.js';
 
 const require = createRequire(import.meta.url);
 
@@ -125,8 +126,6 @@ function ownerOnlyDatabase(path: string, shown: string): void {
 /** bytes read a time when looking for the runs' root_id in a case file's bytes */
 const SCAN_CHUNK = 4 << 20;
 const ROOT_ID = Buffer.from('"root_id":"', 'latin1');
-/** O_NOATIME (Linux): reading a file does not move its access time (0 where there is none) */
-const O_NOATIME = (constants as { O_NOATIME?: number }).O_NOATIME ?? 0;
 
 /**
  * Open an existing file to read it with O_NOATIME where the kernel allows it (the file's owner), so a

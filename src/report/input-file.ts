@@ -22,7 +22,7 @@ export class InputFileError extends Error {
 }
 
 /** O_NOATIME (Linux): reading a file does not move its access time (0 where there is none) */
-const O_NOATIME = (constants as { O_NOATIME?: number }).O_NOATIME ?? 0;
+export const O_NOATIME = (constants as { O_NOATIME?: number }).O_NOATIME ?? 0;
 
 /** Whether an open with O_NOATIME that failed with e may be tried again without it (strict: never). */
 function retryWithoutNoatime(e: unknown, strict: boolean): boolean {

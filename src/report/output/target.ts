@@ -25,6 +25,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { insideEvidence, OpenFolder } from './folder.js';
+import { O_NOATIME } from '../input-file.js';
 
 type OutputKind = 'atomic' | 'direct';
 
@@ -233,9 +234,6 @@ function caseJournal(target: string): string | undefined {
     return undefined;
   }
 }
-
-/** O_NOATIME (Linux), where the platform has it */
-const O_NOATIME = (constants as { O_NOATIME?: number }).O_NOATIME ?? 0;
 
 /** outputs that hold the tree's paths (phone and identity numbers in folder names): owner-only files */
 const PATH_OUTPUTS = new Set(['--files']);
