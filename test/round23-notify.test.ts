@@ -13,26 +13,11 @@
 import { describe, expect, it } from 'vitest';
 import { chmodSync, linkSync, mkdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { csvObjects, htmlText, parseSummary, put, runCli, tempDir, unprivileged } from './helpers.js';
+import { csvObjects, htmlText, parseSummary, put, runCli, tempDir, unprivileged, wav } from './helpers.js';
 import { unavailable } from './needs.js';
 
-/** A WAV of 8-bit PCM at 8 kHz, mono, of n bytes of silence. */
-function wav(n: number): Buffer {
-  const b = Buffer.alloc(44 + n, 0x80);
-  b.write('RIFF', 0);
-  b.writeUInt32LE(36 + n, 4);
-  b.write('WAVEfmt ', 8);
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(8000, 24);
-  b.writeUInt32LE(8000, 28);
-  b.writeUInt16LE(1, 32);
-  b.writeUInt16LE(8, 34);
-  b.write('data', 36);
-  b.writeUInt32LE(n, 40);
-  return b;
-}
+/** A WAV of 8-bit PCM at 8 kHz, mono, of n bytes (n / 8,000 s). */
+const pcm8 = (n: number): Buffer => wav({ tag: 1, rate: 8000, channels: 1, bits: 8, dataBytes: n });
 
 /** A register of these keys, each its own controller ("<key> AB"). */
 function register(dir: string, keys: string[]): string {
@@ -68,8 +53,8 @@ describe('C3, H1: a folder named like a key but for an invisible character, a le
   /** H1: each folder read, holding a recording: the key's controller is not "not affected", and the run exits 3 */
   it('read and holding recordings: the key row is incomplete and names the folder; exit 3', () => {
     const root = join(tempDir(), 'tree');
-    put(root, 'k0/c.wav', wav(8000));
-    for (const [folder] of LIKE) put(root, `${folder}/c.wav`, wav(8000));
+    put(root, 'k0/c.wav', pcm8(8000));
+    for (const [folder] of LIKE) put(root, `${folder}/c.wav`, pcm8(8000));
     const keys = LIKE.map(([, k]) => k);
     const { r, row, statement } = run(root, register(tempDir(), ['k0', ...keys]));
     expect(r.status).toBe(3);
@@ -84,9 +69,9 @@ describe('C3, H1: a folder named like a key but for an invisible character, a le
   /** H1 with keys in file names (--pattern): the same */
   it('keys in file names (--pattern): the same', () => {
     const root = join(tempDir(), 'tree');
-    put(root, 'd/in-k0-x.wav', wav(8000));
-    put(root, 'd/in-k2\u200B-x.wav', wav(8000));
-    put(root, 'd/in-0812345007-x.wav', wav(8000));
+    put(root, 'd/in-k0-x.wav', pcm8(8000));
+    put(root, 'd/in-k2\u200B-x.wav', pcm8(8000));
+    put(root, 'd/in-0812345007-x.wav', pcm8(8000));
     const { r, row, statement } = run(root, register(tempDir(), ['k0', 'k2', '812345007']), [
       '--pattern',
       '*/in-{customer}-*',
@@ -102,8 +87,8 @@ describe('C3, H1: a folder named like a key but for an invisible character, a le
   it('an unreadable folder named like the key: the key row is incomplete, never "not affected"', (ctx) => {
     const base = tempDir();
     const root = join(base, 'tree');
-    put(root, 'k0/c.wav', wav(8000));
-    for (const [folder] of LIKE) put(root, `${folder}/c.wav`, wav(8000));
+    put(root, 'k0/c.wav', pcm8(8000));
+    for (const [folder] of LIKE) put(root, `${folder}/c.wav`, pcm8(8000));
     for (const [folder] of LIKE) chmodSync(join(root, folder), 0o000);
     const reg = register(base, ['k0', ...LIKE.map(([, k]) => k)]);
     // root reads a folder of mode 000 anyway: the run is an ordinary user's (uid 65534 under root)
@@ -125,7 +110,7 @@ describe('C4: the register and the facts file inside the evidence tree', () => {
   /** read as their owner (or root): O_NOATIME keeps their access times */
   it('keep their access times', () => {
     const root = join(tempDir(), 'tree');
-    put(root, 'acme/c.wav', wav(8000));
+    put(root, 'acme/c.wav', pcm8(8000));
     const reg = put(root, 'acme/reg.csv', 'key,controller\nacme,Acme AB\n');
     const facts = put(root, 'acme/facts.toml', '');
     const mtime = statSync(reg).mtime;
@@ -142,7 +127,7 @@ describe('C4: the register and the facts file inside the evidence tree', () => {
       return ctx.skip('needs root: to make a file that another user reads but does not own');
     const base = tempDir();
     const root = join(base, 'tree');
-    put(root, 'acme/c.wav', wav(8000));
+    put(root, 'acme/c.wav', pcm8(8000));
     const reg = put(base, 'reg.csv', 'key,controller\nacme,Acme AB\n');
     const facts = put(base, 'facts.toml', '');
     chmodSync(reg, 0o644);
@@ -166,7 +151,7 @@ describe('H2: a recording with names in two customers’ folders (a hard link)',
   it('neither controller is "not affected"', () => {
     const base = tempDir();
     const root = join(base, 'tree');
-    const first = put(root, 'acme/2024/call.wav', wav(8000));
+    const first = put(root, 'acme/2024/call.wav', pcm8(8000));
     mkdirSync(join(root, 'beta/2024'), { recursive: true });
     linkSync(first, join(root, 'beta/2024/call.wav'));
     const { row, statement } = run(root, register(base, ['acme', 'beta']));
@@ -186,7 +171,7 @@ describe('H3: a controller whose folder holds only files not opened as recording
   it('an archive or an encrypted file: incomplete, a lower bound, never "exact" or "every file … counted"', () => {
     const base = tempDir();
     const root = join(base, 'tree');
-    put(root, 'acme/2024/call.wav', wav(8000));
+    put(root, 'acme/2024/call.wav', pcm8(8000));
     put(root, 'beta/2024/calls.zip', Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(200, 7)]));
     put(root, 'gamma/2024/call1.wav.gpg', Buffer.alloc(5000, 0xa5));
     const reg = register(base, ['acme', 'beta', 'gamma']);
