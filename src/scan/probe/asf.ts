@@ -8,6 +8,7 @@
  */
 import type { FileSource, ProbeResult } from './types.js';
 import { SAMPLE_BYTES } from './pcm.js';
+import { wmaUnderEncoders } from './acm.js';
 
 const guid = (hex: string): Buffer => Buffer.from(hex, 'hex');
 const FILE_PROPERTIES = guid('a1dcab8c47a9cf118ee400c00c205365');
@@ -196,9 +197,6 @@ export function ffmpegWavTag(tag: number): boolean {
   return FFMPEG_WAV_TAGS.has(upper4(tag));
 }
 
-/** WMA Voice's least bit rate: its encoders go no lower than 4 kbit/s; taken with room to spare. */
-const WMA_VOICE_MIN_BITS = 3600;
-
 /**
  * Why ffmpeg decodes none of the ASF audio stream whatever its packets hold, or undefined. A format
  * tag it has no decoder for (0x1234); PCM, float or G.711 of no channels or no rate, or of a sample
@@ -226,20 +224,8 @@ function asfRefused(a: {
   if ((a.tag === 1 || a.tag === 3) && !SAMPLE_BYTES[a.tag === 3 ? 'FLOAT' : 'PCM'].includes(Math.ceil(a.bits / 8)))
     return `ASF ${a.tag === 3 ? 'float' : 'PCM'} of ${a.bits}-bit samples, which ffmpeg has no decoder for`;
   if (!wma) return undefined;
-  const least =
-    a.tag === 0x0a ? Math.min(WMA_VOICE_MIN_BITS, WMA_MIN_BITS_PER_SAMPLE * a.rate) : WMA_MIN_BITS_PER_SAMPLE * a.rate;
-  if (a.avgBytes * 8 < least)
-    return `WMA byte rate of ${a.avgBytes * 8} bit/s, under any WMA encoder's at ${a.rate} Hz (${Math.ceil(least)} bit/s): a forged or broken header`;
-  return undefined;
+  return wmaUnderEncoders(a.tag, a.rate, a.avgBytes * 8, 'WMA byte rate');
 }
-
-/**
- * The least a WMA 1/2 stream's bit rate can be, in bits a second per sample a second (mono). The
- * Windows Media Format SDK's encoder table goes no lower than 5 kbit/s at 8 kHz, 8 at 11.025, 10 at 16,
- * 16 at 22.05, 22 at 32 and 32 at 44.1 kHz (mono; stereo asks more): 0.62 to 0.73 bits a sample.
- * ffmpeg's encoder asks 24 kbit/s whatever the rate. Taken with room to spare below all of them.
- */
-export const WMA_MIN_BITS_PER_SAMPLE = 0.45;
 
 /** Packets read back from the last whole one when looking for the audio stream's end (and at most 4 MiB of them). */
 const SCAN_PACKETS = 256;
