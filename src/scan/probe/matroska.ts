@@ -16,7 +16,7 @@ import { alacConfig, alacPacketSamples, type AlacConfig } from './alac.js';
 import { AAC_RATES, aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
 import { adpcmFormat, packetBlocks, type Adpcm } from './adpcm.js';
 import { ffmpegWavTag } from './asf.js';
-import { wmaUnderEncoders } from './acm.js';
+import { wmaProFormat, wmaUnderEncoders, wmaVoiceRefused } from './acm.js';
 import { SAMPLE_BYTES } from './pcm.js';
 import { holdsStream } from './lossless.js';
 import { TtaFrames } from './tta.js';
@@ -502,6 +502,15 @@ function acmFormat(b: Buffer, c: El): Pick<Track, 'acmPcmBytesPerSecond' | 'acmN
     const under = wmaUnderEncoders(tag, rate, Math.min(perSecond, byteRate) * 8, 'WMA');
     if (under) return { acmName, acmRefused: under };
     return { acmName, acmPcmBytesPerSecond: perSecond };
+  }
+  if (tag === 0x162 || tag === 0x163 || tag === 0x0a) {
+    // WMA Pro, Lossless and Voice: what their decoders' init refuses (acm.ts), as in ASF; a stream that
+    // passes is counted by its blocks' steps (its packets are walked in ASF only)
+    const end = Math.min(c.end, b.length);
+    const cb = c.data + 18 <= end ? b.readUInt16LE(c.data + 16) : 0;
+    const extra = b.subarray(Math.min(c.data + 18, end), Math.min(c.data + 18 + cb, end));
+    const f = tag === 0x0a ? wmaVoiceRefused(given, align, extra) : wmaProFormat(tag, ch, given, align, extra);
+    if (typeof f === 'string') return { acmName, acmRefused: f };
   }
   return { acmName };
 }
