@@ -8,6 +8,7 @@
  */
 import type { FileSource, ProbeResult } from './types.js';
 import { SAMPLE_BYTES } from './pcm.js';
+import { WmaProPackets, wmaProFormat, wmaUnderEncoders, wmaVoiceRefused, type WmaProFormat } from './acm.js';
 
 const guid = (hex: string): Buffer => Buffer.from(hex, 'hex');
 const FILE_PROPERTIES = guid('a1dcab8c47a9cf118ee400c00c205365');
@@ -30,7 +31,16 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   let packetSize = 0;
   let packetSizes: [number, number] | undefined;
   let audio:
-    | { tag: number; channels: number; rate: number; avgBytes: number; bits: number; stream: number; wma?: Wma }
+    | {
+        tag: number;
+        channels: number;
+        rate: number;
+        avgBytes: number;
+        bits: number;
+        stream: number;
+        wma?: Wma;
+        pro?: WmaProFormat | string;
+      }
     | undefined;
   let video = false;
   for (let p = 30; p + 24 <= Math.min(h.length, headerSize);) {
@@ -60,6 +70,7 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
           bits: h.readUInt16LE(body + 68),
           stream: h.readUInt16LE(body + 48) & 0x7f,
           wma: wmaLayout(h, body + 54, p + size),
+          pro: proLayout(h, body + 54, p + size),
         };
       }
     }
@@ -79,7 +90,7 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   const base = { codec, sampleRate: audio.rate || undefined, channels: audio.channels || undefined };
   const total = playDuration - preroll;
   if (!(total > 0)) return { kind: 'unreadable', ...base, error: 'ASF header gives no length' };
-  const refused = asfRefused(audio);
+  const refused = asfRefused(audio) ?? (typeof audio.pro === 'string' ? audio.pro : undefined);
   if (refused)
     return { kind: 'unreadable', ...base, error: `${refused}: the header's ${total.toFixed(1)} s not counted` };
   // the data object follows the header: 24-byte object header, file id, packet count, 2 reserved
@@ -111,7 +122,16 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   // (the play duration to match) counted 20 s of WMA in 96 KB as 320 s (attack round 9); a second
   // over is let be (a cut file's last object, split, is counted whole by the steps)
   const held = whole
-    ? heldSeconds(src, dataStart, packetSize, whole, audio.stream, preroll, audio.wma ?? byteRate(audio))
+    ? heldSeconds(
+        src,
+        dataStart,
+        packetSize,
+        whole,
+        audio.stream,
+        preroll,
+        audio.wma ?? byteRate(audio),
+        typeof audio.pro === 'object' ? new WmaProPackets(audio.pro) : undefined,
+      )
     : undefined;
   // no audio object in the packets, the play duration all there is: packets of zeros under a real
   // header, the duration forged, counted 1 MB as 3,995 s, ffmpeg decoding none (attack round 20, critical)
@@ -196,9 +216,6 @@ export function ffmpegWavTag(tag: number): boolean {
   return FFMPEG_WAV_TAGS.has(upper4(tag));
 }
 
-/** WMA Voice's least bit rate: its encoders go no lower than 4 kbit/s; taken with room to spare. */
-const WMA_VOICE_MIN_BITS = 3600;
-
 /**
  * Why ffmpeg decodes none of the ASF audio stream whatever its packets hold, or undefined. A format
  * tag it has no decoder for (0x1234); PCM, float or G.711 of no channels or no rate, or of a sample
@@ -226,20 +243,8 @@ function asfRefused(a: {
   if ((a.tag === 1 || a.tag === 3) && !SAMPLE_BYTES[a.tag === 3 ? 'FLOAT' : 'PCM'].includes(Math.ceil(a.bits / 8)))
     return `ASF ${a.tag === 3 ? 'float' : 'PCM'} of ${a.bits}-bit samples, which ffmpeg has no decoder for`;
   if (!wma) return undefined;
-  const least =
-    a.tag === 0x0a ? Math.min(WMA_VOICE_MIN_BITS, WMA_MIN_BITS_PER_SAMPLE * a.rate) : WMA_MIN_BITS_PER_SAMPLE * a.rate;
-  if (a.avgBytes * 8 < least)
-    return `WMA byte rate of ${a.avgBytes * 8} bit/s, under any WMA encoder's at ${a.rate} Hz (${Math.ceil(least)} bit/s): a forged or broken header`;
-  return undefined;
+  return wmaUnderEncoders(a.tag, a.rate, a.avgBytes * 8, 'WMA byte rate');
 }
-
-/**
- * The least a WMA 1/2 stream's bit rate can be, in bits a second per sample a second (mono). The
- * Windows Media Format SDK's encoder table goes no lower than 5 kbit/s at 8 kHz, 8 at 11.025, 10 at 16,
- * 16 at 22.05, 22 at 32 and 32 at 44.1 kHz (mono; stereo asks more): 0.62 to 0.73 bits a sample.
- * ffmpeg's encoder asks 24 kbit/s whatever the rate. Taken with room to spare below all of them.
- */
-export const WMA_MIN_BITS_PER_SAMPLE = 0.45;
 
 /** Packets read back from the last whole one when looking for the audio stream's end (and at most 4 MiB of them). */
 const SCAN_PACKETS = 256;
@@ -363,6 +368,24 @@ function wmaLayout(h: Buffer, p: number, end: number): Wma | undefined {
   return { blockAlign, reservoir: (flags2 & 2) !== 0, frameLen, rate, avgBytes: h.readUInt32LE(p + 8) };
 }
 
+/**
+ * The WMA Pro or Lossless stream's framing from its WAVEFORMATEX (h at the tag; its extradata, as
+ * ffmpeg's riffdec takes it, cbSize bytes or what the object holds of them), why ffmpeg's decoder
+ * refuses it (wmaProFormat; WMA Voice: wmaVoiceRefused), or undefined for other codecs.
+ */
+function proLayout(h: Buffer, p: number, end: number): WmaProFormat | string | undefined {
+  const tag = h.readUInt16LE(p);
+  if (tag !== 0x162 && tag !== 0x163 && tag !== 0x0a) return undefined;
+  const cb = p + 18 <= end ? h.readUInt16LE(p + 16) : 0;
+  const extra = h.subarray(Math.min(p + 18, end), Math.min(p + 18 + cb, end));
+  const rate = h.readUInt32LE(p + 4);
+  if (tag === 0x0a) return wmaVoiceRefused(rate, h.readUInt16LE(p + 12), extra);
+  return wmaProFormat(tag, h.readUInt16LE(p + 2), rate, h.readUInt16LE(p + 12), extra);
+}
+
+/** A media object larger than this is not put together to walk WMA Pro's packets (real ones are a few KB). */
+const MAX_PRO_OBJECT = 1024 * 1024;
+
 /** Bytes of data packets walked from the first for the objects' steps: a larger file's are taken in proportion. */
 const WALK_BYTES = 64 * 1024 * 1024;
 
@@ -380,6 +403,7 @@ function heldSeconds(
   stream: number,
   prerollS: number,
   layout: Wma | ByteRate,
+  pro?: WmaProPackets,
 ): { seconds: number; note: string } | undefined {
   const wma = 'frameLen' in layout ? layout : undefined;
   const bps = wma ? 0 : (layout as ByteRate).bytesPerSecond;
@@ -395,6 +419,8 @@ function heldSeconds(
   let frames = 0;
   let superframes = 0;
   let live = 0;
+  /** the WMA Pro object being put together from its fragments, and how many of its bytes are in */
+  let obj: { pres: number; buf: Buffer; got: number } | undefined;
   const per = Math.max(1, Math.floor((1024 * 1024) / packetSize));
   for (let k0 = 0; k0 < walk; k0 += per) {
     const buf = src.read(dataStart + k0 * packetSize, Math.min(per, walk - k0) * packetSize);
@@ -409,6 +435,20 @@ function heldSeconds(
           sizes.push(o.size);
         }
         bytes += o.len ?? 0;
+        if (pro && o.at !== undefined) {
+          // WMA Pro / Lossless: each object put together whole, then its packets walked in order (a
+          // fragment out of place breaks the run: a decoder is given no whole object there)
+          if (o.offset === 0)
+            obj = o.size <= MAX_PRO_OBJECT ? { pres: o.pres, buf: Buffer.alloc(o.size), got: 0 } : undefined;
+          if (obj?.pres === o.pres && obj.got === o.offset && o.at + o.len! <= pk.length) {
+            obj.got += pk.copy(obj.buf, o.offset, o.at, o.at + o.len!);
+            if (obj.got >= obj.buf.length) {
+              pro.object(obj.buf);
+              obj = undefined;
+            }
+          } else obj = undefined;
+          continue;
+        }
         if (!wma || o.at === undefined) continue;
         // the superframes starting in this fragment (a superframe is block align bytes of the object):
         // one frame each, or, with the bit reservoir, the count in its header's low nibble (ffmpeg decodes
@@ -446,10 +486,12 @@ function heldSeconds(
   // WMA 1 and 2: a superframe's frames hold frame length samples each (times forged alike throughout
   // keep their steps in proportion, 20 s in 96 KB counted 320 s; attack round 9)
   const fixed = !wma && (layout as ByteRate).fixed && bps > 0;
-  let framed = wma ? (frames * wma.frameLen) / wma.rate : fixed ? bytes / bps : Infinity;
+  let framed = wma ? (frames * wma.frameLen) / wma.rate : fixed ? bytes / bps : pro ? pro.seconds() : Infinity;
   let note2 = wma
     ? `its WMA superframes hold ${frames} frames, ${framed.toFixed(1)} s`
-    : `its objects hold ${bytes} bytes, ${framed.toFixed(1)} s`;
+    : pro
+      ? `its WMA Pro packets hold ${pro.frames} frames in step, ${framed.toFixed(1)} s`
+      : `its objects hold ${bytes} bytes, ${framed.toFixed(1)} s`;
   // with the bit reservoir the frame counts are each superframe's low nibble, a claim like the times:
   // forged to 15 with the times (and the reservoir flag set on a stream encoded without it), 20 s of
   // WMA in 93 KB counted 300 s that ffmpeg decodes none of (attack round 13). WMA 1 and 2 are constant

@@ -15,7 +15,8 @@ import { MlpUnits } from './mlp.js';
 import { alacConfig, alacPacketSamples, type AlacConfig } from './alac.js';
 import { AAC_RATES, aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
 import { adpcmFormat, packetBlocks, type Adpcm } from './adpcm.js';
-import { WMA_MIN_BITS_PER_SAMPLE, ffmpegWavTag } from './asf.js';
+import { ffmpegWavTag } from './asf.js';
+import { wmaProFormat, wmaUnderEncoders, wmaVoiceRefused } from './acm.js';
 import { SAMPLE_BYTES } from './pcm.js';
 import { holdsStream } from './lossless.js';
 import { TtaFrames } from './tta.js';
@@ -496,14 +497,20 @@ function acmFormat(b: Buffer, c: El): Pick<Track, 'acmPcmBytesPerSecond' | 'acmN
     if (flagsAt + 2 > Math.min(c.end, b.length) || b.readUInt16LE(flagsAt) & 2) return { acmName };
     const frame = rate <= 16000 ? 512 : rate <= 22050 || (rate <= 32000 && tag === 0x160) ? 1024 : 2048;
     const perSecond = (align * rate) / frame;
-    // a rate (the blocks', or the fmt's) under any WMA encoder's, as asf.ts judges it: 2-byte blocks at
-    // 4 kHz made 15.6 B/s, 1 MB of junk 62,400 s where ffmpeg decodes 611 (attack round 22, C1)
-    const least = WMA_MIN_BITS_PER_SAMPLE * rate;
-    if (perSecond * 8 < least || byteRate * 8 < least)
-      return refused(
-        `WMA of ${Math.round(Math.min(perSecond, byteRate) * 8)} bit/s at ${rate} Hz, under any WMA encoder's (${Math.ceil(least)} bit/s)`,
-      );
+    // a rate (the blocks', or the fmt's) under any WMA encoder's (acm.ts): 2-byte blocks at 4 kHz made
+    // 15.6 B/s, 1 MB of junk 62,400 s where ffmpeg decodes 611 (attack round 22, C1)
+    const under = wmaUnderEncoders(tag, rate, Math.min(perSecond, byteRate) * 8, 'WMA');
+    if (under) return { acmName, acmRefused: under };
     return { acmName, acmPcmBytesPerSecond: perSecond };
+  }
+  if (tag === 0x162 || tag === 0x163 || tag === 0x0a) {
+    // WMA Pro, Lossless and Voice: what their decoders' init refuses (acm.ts), as in ASF; a stream that
+    // passes is counted by its blocks' steps (its packets are walked in ASF only)
+    const end = Math.min(c.end, b.length);
+    const cb = c.data + 18 <= end ? b.readUInt16LE(c.data + 16) : 0;
+    const extra = b.subarray(Math.min(c.data + 18, end), Math.min(c.data + 18 + cb, end));
+    const f = tag === 0x0a ? wmaVoiceRefused(given, align, extra) : wmaProFormat(tag, ch, given, align, extra);
+    if (typeof f === 'string') return { acmName, acmRefused: f };
   }
   return { acmName };
 }
