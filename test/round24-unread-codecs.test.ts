@@ -243,4 +243,41 @@ describe('round 24: codecs whose packets no reader here walks', () => {
     },
     60_000,
   );
+
+  itWith(
+    ['ffmpeg'],
+    'CAF QDM2 and QDMC of constant packets are unreadable: the description is a claim nothing checks',
+    async () => {
+      const next = junk(11);
+      for (const format of ['QDM2', 'QDMC']) {
+        // "512 bytes for 2,048 frames" at 22,050 Hz, 200 KB of random packets: counted 36 s before
+        const desc = Buffer.alloc(32);
+        desc.writeDoubleBE(22050, 0);
+        desc.write(format, 8, 'latin1');
+        desc.writeUInt32BE(512, 16);
+        desc.writeUInt32BE(2048, 20);
+        desc.writeUInt32BE(1, 24);
+        const data = Buffer.from(Array.from({ length: 200_000 }, next));
+        const chunk = (type: string, body: Buffer): Buffer => {
+          const h = Buffer.alloc(12);
+          h.write(type, 0, 'latin1');
+          h.writeBigInt64BE(BigInt(body.length), 4);
+          return Buffer.concat([h, body]);
+        };
+        const f = join(dir, `${format}.caf`);
+        writeFileSync(
+          f,
+          Buffer.concat([
+            Buffer.from('caff\0\x01\0\0', 'latin1'),
+            chunk('desc', desc),
+            chunk('data', Buffer.concat([Buffer.alloc(4), data])),
+          ]),
+        );
+        const { r, dec } = await atMostDecoded(f, 1);
+        expect(dec).toBe(0);
+        expect(r.kind, JSON.stringify(r)).toBe('unreadable');
+      }
+    },
+    60_000,
+  );
 });
