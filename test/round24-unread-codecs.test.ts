@@ -280,4 +280,154 @@ describe('round 24: codecs whose packets no reader here walks', () => {
     },
     60_000,
   );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('g723_1'), ffmpegEncoder('libspeex'), ffmpegEncoder('dfpwm')],
+    'real Matroska of the ACM formats ffmpeg writes counts what ffmpeg decodes; G.723.1 and Speex junk what it decodes of it',
+    async () => {
+      const make = (name: string, rate: number, ...opts: string[]): string => {
+        const out = join(dir, name);
+        ffmpeg('-f', 'lavfi', '-i', `anoisesrc=d=10:c=pink:r=${rate}:a=0.3`, '-ac', '1', ...opts, out);
+        return out;
+      };
+      const speex = make('speex.mka', 8000, '-c:a', 'libspeex');
+      for (const f of [
+        make('g723.mka', 8000, '-c:a', 'g723_1'),
+        speex,
+        make('speex16.mka', 16000, '-c:a', 'libspeex'),
+        make('speex32.mka', 32000, '-c:a', 'libspeex', '-frames_per_packet', '4'),
+        // WAVE_FORMAT_EXTENSIBLE: 64-bit PCM by the KSDATAFORMAT GUID, DFPWM by its own
+        make('s64.mka', 8000, '-c:a', 'pcm_s64le'),
+        make('dfpwm.mka', 48000, '-c:a', 'dfpwm'),
+      ])
+        await asDecoded(f, 0.05);
+      // 2,000 blocks of 25 random bytes 2 s apart: counted 4,000 s before; ffmpeg decodes 119 s of the
+      // G.723.1 frames their first bytes tell, and 14 s of the Speex packets it takes
+      const b = readFileSync(speex);
+      const at = b.indexOf(Buffer.from([0x63, 0xa2]));
+      const speexPriv = b.subarray(at + 3, at + 3 + (b[at + 2]! & 0x7f));
+      for (const [name, priv] of [
+        ['g723-junk.mka', wfx(0x42, 1, 8000, 800, 24, 0)],
+        ['speex-junk.mka', speexPriv],
+      ] as const) {
+        const f = mka(name, { codec: 'A_MS/ACM', priv, rate: 8000, blocks: junkBlocks(2000, 25, 9), stepMs: 2000 });
+        const { r, dec } = await atMostDecoded(f, 0.05);
+        expect(dec, name).toBeGreaterThan(5);
+        expect(r.seconds, JSON.stringify(r)).toBeGreaterThan(dec - 0.05);
+      }
+    },
+    120_000,
+  );
+
+  itWith(
+    ['ffmpeg'],
+    'MP4 QDM2 and QDMC are unreadable: 1-byte junk samples counted 4,002 s of 1 MB under the untold-codec bound',
+    async () => {
+      const mov = join(dir, 'u8.mov');
+      ffmpeg(
+        '-f',
+        'lavfi',
+        '-i',
+        'anoisesrc=d=125:c=pink:r=8000:a=0.3',
+        '-ac',
+        '1',
+        '-c:a',
+        'pcm_u8',
+        '-f',
+        'mov',
+        mov,
+      );
+      for (const format of ['QDM2', 'QDMC']) {
+        // a million 1-byte samples "of a second each": the movie's and the track's time scale 1, duration 1e6
+        const f = forged(mov, `${format}.mov`, (b) => {
+          const moov = b.lastIndexOf('moov');
+          for (const atom of ['mvhd', 'mdhd']) {
+            const a = b.indexOf(atom, moov);
+            b.writeUInt32BE(1, a + 16);
+            b.writeUInt32BE(1_000_000, a + 20);
+          }
+          b.write(format, b.indexOf('raw ', moov), 'latin1');
+        });
+        const { r, dec } = await atMostDecoded(f, 1);
+        expect(dec).toBe(0);
+        expect(r.kind, JSON.stringify(r)).toBe('unreadable');
+      }
+    },
+    60_000,
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('g723_1'), ffmpegEncoder('libspeex'), ffmpegEncoder('dfpwm')],
+    'real Matroska of the ACM formats ffmpeg writes counts what ffmpeg decodes; G.723.1 and Speex junk what it decodes of it',
+    async () => {
+      const make = (name: string, rate: number, ...opts: string[]): string => {
+        const out = join(dir, name);
+        ffmpeg('-f', 'lavfi', '-i', `anoisesrc=d=10:c=pink:r=${rate}:a=0.3`, '-ac', '1', ...opts, out);
+        return out;
+      };
+      const speex = make('speex.mka', 8000, '-c:a', 'libspeex');
+      for (const f of [
+        make('g723.mka', 8000, '-c:a', 'g723_1'),
+        speex,
+        make('speex16.mka', 16000, '-c:a', 'libspeex'),
+        make('speex32.mka', 32000, '-c:a', 'libspeex', '-frames_per_packet', '4'),
+        // WAVE_FORMAT_EXTENSIBLE: 64-bit PCM by the KSDATAFORMAT GUID, DFPWM by its own
+        make('s64.mka', 8000, '-c:a', 'pcm_s64le'),
+        make('dfpwm.mka', 48000, '-c:a', 'dfpwm'),
+      ])
+        await asDecoded(f, 0.05);
+      // 2,000 blocks of 25 random bytes 2 s apart: counted 4,000 s before; ffmpeg decodes 119 s of the
+      // G.723.1 frames their first bytes tell, and 14 s of the Speex packets it takes
+      const b = readFileSync(speex);
+      const at = b.indexOf(Buffer.from([0x63, 0xa2]));
+      const speexPriv = b.subarray(at + 3, at + 3 + (b[at + 2]! & 0x7f));
+      for (const [name, priv] of [
+        ['g723-junk.mka', wfx(0x42, 1, 8000, 800, 24, 0)],
+        ['speex-junk.mka', speexPriv],
+      ] as const) {
+        const f = mka(name, { codec: 'A_MS/ACM', priv, rate: 8000, blocks: junkBlocks(2000, 25, 9), stepMs: 2000 });
+        const { r, dec } = await atMostDecoded(f, 0.05);
+        expect(dec, name).toBeGreaterThan(5);
+        expect(r.seconds, JSON.stringify(r)).toBeGreaterThan(dec - 0.05);
+      }
+    },
+    120_000,
+  );
+
+  itWith(
+    ['ffmpeg'],
+    'MP4 QDM2 and QDMC are unreadable: 1-byte junk samples counted 4,002 s of 1 MB under the untold-codec bound',
+    async () => {
+      const mov = join(dir, 'u8.mov');
+      ffmpeg(
+        '-f',
+        'lavfi',
+        '-i',
+        'anoisesrc=d=125:c=pink:r=8000:a=0.3',
+        '-ac',
+        '1',
+        '-c:a',
+        'pcm_u8',
+        '-f',
+        'mov',
+        mov,
+      );
+      for (const format of ['QDM2', 'QDMC']) {
+        // a million 1-byte samples "of a second each": the movie's and the track's time scale 1, duration 1e6
+        const f = forged(mov, `${format}.mov`, (b) => {
+          const moov = b.lastIndexOf('moov');
+          for (const atom of ['mvhd', 'mdhd']) {
+            const a = b.indexOf(atom, moov);
+            b.writeUInt32BE(1, a + 16);
+            b.writeUInt32BE(1_000_000, a + 20);
+          }
+          b.write(format, b.indexOf('raw ', moov), 'latin1');
+        });
+        const { r, dec } = await atMostDecoded(f, 1);
+        expect(dec).toBe(0);
+        expect(r.kind, JSON.stringify(r)).toBe('unreadable');
+      }
+    },
+    60_000,
+  );
 });

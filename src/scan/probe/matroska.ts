@@ -21,6 +21,7 @@ import { holdsStream } from './lossless.js';
 import { TtaFrames } from './tta.js';
 import { opusHeadStreams, opusPacketSamples } from './opus.js';
 import { VorbisPackets, vorbisPrivate, type VorbisSetup } from './vorbis.js';
+import { speexHead, speexPacketSamples, type SpeexHead } from './speex.js';
 
 const ID = {
   Segment: 0x18538067,
@@ -219,6 +220,10 @@ interface Track {
    * at the track's rate (outRate); `whole` when a decoder takes only whole frames of a packet
    */
   acmBytes?: { bytes: number; samples: number; whole?: boolean };
+  /** A_MS/ACM G.723.1: its channels (a frame's size is told by its first byte, g723Samples) */
+  acmG723?: number;
+  /** A_MS/ACM Speex: the header packet after the WAVEFORMATEX, and its rate */
+  acmSpeex?: { head: SpeexHead; rate: number };
   /** A_MS/ACM: its format tag's name (the codec label: the guard's rows are found by it) */
   acmName?: string;
   /** A_MS/ACM: MS or IMA ADPCM, each block's header checked as ffmpeg's decoder checks it (adpcm.ts) */
@@ -471,6 +476,7 @@ const ACM_NAMES: Record<number, string> = {
   0x0020: 'YAMAHA-ADPCM',
   0x0022: 'TRUESPEECH',
   0x0031: 'GSM610',
+  0x0042: 'G723.1',
   0x0045: 'G726',
   0x0050: 'MP2',
   0x0055: 'MP3',
@@ -478,7 +484,26 @@ const ACM_NAMES: Record<number, string> = {
   0x0160: 'WMA',
   0x0161: 'WMA',
   0x028f: 'G722',
+  0xa109: 'SPEEX',
 };
+
+/**
+ * WAVE_FORMAT_EXTENSIBLE's (0xFFFE) sub-format tag, as ffmpeg's riffdec takes it (wav.ts reads it so
+ * too): with an extension of 22 bytes or more, from a sub-format GUID of the KSDATAFORMAT base (its
+ * first two bytes the tag). ffmpeg writes 64-bit PCM in Matroska so; its other GUIDs (DFPWM's …) are
+ * not read here. Undefined for any other format.
+ */
+function extensibleTag(b: Buffer, c: El): number | undefined {
+  if (!extensibleGuid(b, c)?.endsWith('00001000800000aa00389b71')) return undefined;
+  const tag = b.readUInt32LE(c.data + 24);
+  return tag <= 0xffff ? tag : undefined;
+}
+
+/** An extensible format's sub-format GUID (hex, as stored), when its extension holds one. */
+function extensibleGuid(b: Buffer, c: El): string | undefined {
+  if (b.readUInt16LE(c.data) !== 0xfffe || c.data + 40 > Math.min(c.end, b.length)) return undefined;
+  return b.readUInt16LE(c.data + 16) < 22 ? undefined : b.toString('hex', c.data + 24, c.data + 40);
+}
 
 /**
  * ACM's WAVEFORMATEX (tag, channels, rate, byte rate, block align, bits a sample, as ffmpeg's riffdec
@@ -491,8 +516,8 @@ function acmFormat(
   b: Buffer,
   c: El,
   trackRate: number | undefined,
-): Pick<Track, 'acmBytes' | 'acmName' | 'adpcm' | 'acmRefused'> {
-  const tag = b.readUInt16LE(c.data);
+): Pick<Track, 'acmBytes' | 'acmName' | 'adpcm' | 'acmRefused' | 'acmG723' | 'acmSpeex'> {
+  const tag = extensibleTag(b, c) ?? b.readUInt16LE(c.data);
   const ch = b.readUInt16LE(c.data + 2);
   const bits = tag === 6 || tag === 7 ? 8 : b.readUInt16LE(c.data + 14);
   const given = b.readUInt32LE(c.data + 4);
@@ -504,6 +529,10 @@ function acmFormat(
     acmName,
     acmRefused: `${why}: a decoder refuses it`,
   });
+  // DFPWM (ffmpeg writes it as an extensible format of its own GUID): every bit a sample of a channel,
+  // whatever it holds (dfpwmdec.c); counted in whole bytes a channel
+  if (b.readUInt16LE(c.data) === 0xfffe && ch >= 1 && extensibleGuid(b, c) === '3ac1fa38811d4361a40dce53ca607cd1')
+    return { acmName: 'DFPWM', acmBytes: { bytes: ch, samples: 8, whole: true } };
   // a tag ffmpeg maps to no decoder: its blocks were counted by their steps, 56,000 s of 900 KB that
   // ffmpeg decodes none of (round 23 C6)
   if (!ffmpegWavTag(tag)) return { acmName, acmRefused: `no decoder for codec ${acmName} (its ACM format tag)` };
@@ -531,6 +560,16 @@ function acmFormat(
   if (tag === 0x22) {
     if (ch !== 1) return refused(`TrueSpeech of ${ch} channels`);
     return { acmName, acmBytes: { bytes: 32, samples: 240, whole: true } };
+  }
+  // G.723.1 (ffmpeg's g723_1dec): mono or stereo; a frame's size by its first byte (below)
+  if (tag === 0x42) return ch === 1 || ch === 2 ? { acmName, acmG723: ch } : refused(`G.723.1 of ${ch} channels`);
+  if (tag === 0xa109) {
+    // Speex (ffmpeg's libspeex encoder writes it so): the header packet follows the WAVEFORMATEX, and
+    // each block is a packet, walked as in Ogg (speex.ts)
+    const extra = b.subarray(c.data + 18, Math.min(c.data + 18 + b.readUInt16LE(c.data + 16), c.end, b.length));
+    const head = speexHead(extra);
+    if (typeof head === 'string') return refused(head);
+    return { acmName, acmSpeex: { head, rate: extra.readInt32LE(36) } };
   }
   if (tag === 0x45 || tag === 0x64) {
     // G.726: ffmpeg's riffdec takes the code size from the byte rate, not the bits a sample, and its
@@ -786,6 +825,24 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
     const frames = whole ? Math.floor((end - data) / bytes) : (end - data) / bytes;
     return ((frames * samples) / Math.max(track.outRate ?? 8000, 4000)) * 1e9;
   }
+  // G.723.1 in ACM: a block's frames as ffmpeg's decoder takes them, 240 samples each, a frame's size
+  // (times the channels) told by its first byte's low bits (24, 20, 4 or 1 bytes; a SID or an
+  // untransmitted frame decodes too): a block's bytes past its last whole frame make nothing
+  if (track.codec === 'A_MS/ACM' && track.acmG723) {
+    const stop = Math.min(end, b.length);
+    let frames = 0;
+    for (let p = data, size; p < stop && p + (size = G723_FRAME[b[p]! & 3]! * track.acmG723) <= stop; p += size)
+      frames++;
+    return ((frames * 240) / Math.max(track.outRate ?? 8000, 4000)) * 1e9;
+  }
+  // Speex in ACM: what its decoder makes of the packet (every frame or none), at the header's rate or
+  // the track's, whichever is higher (never more than either says)
+  if (track.codec === 'A_MS/ACM' && track.acmSpeex) {
+    const { head, rate } = track.acmSpeex;
+    if (end > b.length) return 0;
+    const samples = speexPacketSamples(b.subarray(data, end), head);
+    return (samples / Math.max(rate, track.outRate ?? 8000, 4000)) * 1e9;
+  }
   // MS and IMA ADPCM in ACM: a block is a packet, its ADPCM blocks decoded up to the first a decoder refuses (adpcm.ts)
   if (track.codec === 'A_MS/ACM' && track.adpcm) {
     const blocks = packetBlocks(b, data, Math.min(end, b.length), track.adpcm);
@@ -794,6 +851,9 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
   }
   return undefined;
 }
+
+/** G.723.1's frame sizes by the low two bits of a frame's first byte (6.3 kbit/s, 5.3, SID, untransmitted). */
+const G723_FRAME = [24, 20, 4, 1];
 
 /**
  * Bytes of an A_PCM sample as ffmpeg's demuxer takes it: float is 32-bit (64 at BitDepth 64)
