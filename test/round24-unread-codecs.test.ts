@@ -1,14 +1,13 @@
 /**
- * Round 24's codecs whose packets no reader here walks, built here (Matroska written element by
- * element, CAF and DTS forged from real files) and judged by ffmpeg's decoded length:
+ * Round 24's codecs whose packets no reader here walked, built here (Matroska written element by
+ * element, CAF byte by byte, MP4 forged from a real file) and judged by ffmpeg's decoded length:
  *  - Matroska tracks of a codec ffmpeg decodes but leaktally does not read (RealAudio cook, ATRAC3,
  *    SIPR, QuickTime QDM2/QDMC, ACM WMA with the bit reservoir, ACM AAC): their blocks were counted
- *    by their steps (2 s each), junk blocks made hours; now unreadable. TrueSpeech in ACM is counted
- *    as its decoder counts it, 240 samples for every whole 32 bytes of a packet.
+ *    by their steps (2 s each), junk blocks made hours; now unreadable. TrueSpeech, G.723.1 and Speex
+ *    in ACM are counted as their decoders count them, as are 64-bit PCM and DFPWM (extensible).
  *  - Matroska PCM and ACM decoded at the track's OutputSamplingFrequency (or SamplingFrequency), not
- *    at the SamplingFrequency alone or the WAVEFORMATEX's rate.
- *  - CAF QDM2/QDMC of constant packets: counted by the description, ffmpeg decoding none.
- *  - DTS core frames with ffmpeg's headers over random bodies, in Matroska, AVI, MP4 and raw DTS.
+ *    at the SamplingFrequency alone or the WAVEFORMATEX's rate; A_PCM without a BitDepth.
+ *  - CAF and MP4 QDM2/QDMC: counted by the description or the untold-codec bound, ffmpeg decoding none.
  * A real file of each kind still counts what ffmpeg decodes.
  */
 import { describe, expect } from 'vitest';
@@ -17,7 +16,7 @@ import { join } from 'node:path';
 import { forged } from './forge.js';
 import { tempDir } from './helpers.js';
 import { ffmpegEncoder, itWith } from './needs.js';
-import { asDecoded, atMostDecoded, decoded, ffmpeg, probe } from './decoded.js';
+import { asDecoded, atMostDecoded, decoded, ffmpeg } from './decoded.js';
 
 const dir = tempDir('leaktally-r24u-');
 
