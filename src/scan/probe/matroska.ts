@@ -220,7 +220,7 @@ interface Track {
    * at the track's rate (outRate); `whole` when a decoder takes only whole frames of a packet
    */
   acmBytes?: { bytes: number; samples: number; whole?: boolean };
-  /** A_MS/ACM G.723.1: its channels (a frame's size is told by its first byte, g723Samples) */
+  /** A_MS/ACM G.723.1: its channels (a frame's size is told by its first byte: packetNs) */
   acmG723?: number;
   /** A_MS/ACM Speex: the header packet after the WAVEFORMATEX, and its rate */
   acmSpeex?: { head: SpeexHead; rate: number };
