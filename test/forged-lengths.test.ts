@@ -1436,11 +1436,12 @@ describe('forged lengths with valid checksums (issue 19, F2)', () => {
       );
       expect(decoded(budget)).toBe(0);
       expect((await probe(budget)).seconds ?? 0).toBe(0);
-      // an entry of a codec no reader here reads (QDM2), 2,000 samples of junk "of 12 s": 7,200 s counted from
-      // 108 KB before; now at most 1.1 s a packet and 2 kbit/s of the file
+      // an entry of a codec no reader here reads (QDM2 then; EVRC since round 24 made QDM2 unreadable),
+      // 2,000 samples of junk "of 12 s": 7,200 s counted from 108 KB before; now at most 1.1 s a packet
+      // and 2 kbit/s of the file
       const qdm2 = Buffer.concat([
         u32(36),
-        Buffer.from('QDM2', 'latin1'),
+        Buffer.from('sevc', 'latin1'),
         Buffer.alloc(6),
         Buffer.from([0, 1]),
         Buffer.alloc(8),

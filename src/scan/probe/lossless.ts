@@ -89,9 +89,12 @@ function pcmPacket(d: CafDesc, frame: number): [number, number] | string {
 
 /**
  * Formats whose constant packets are counted by their description: ffmpeg's decoders of them decode
- * junk packets too (iLBC, QCELP), or have no checksum to refuse one by (QDesign: the docs' limit).
+ * junk packets too (iLBC, QCELP). QDesign (QDM2, QDMC) is not among them: its packets are not read
+ * here and nothing checks the description's claim; counted by it, 200 KB of junk packets "512 bytes
+ * for 2,048 frames" at 22,050 Hz made 36 s (round 24's few MB, 2,000 s) that ffmpeg decodes none of.
+ * They are unreadable, as variable QDesign packets already were (no encoder of them is in use).
  */
-const CAF_DESCRIBED = new Set(['ilbc', 'Qclp', 'QDM2', 'QDMC']);
+const CAF_DESCRIBED = new Set(['ilbc', 'Qclp']);
 
 interface CafDesc {
   rate: number;

@@ -22,6 +22,7 @@ import { holdsStream } from './lossless.js';
 import { TtaFrames } from './tta.js';
 import { opusHeadStreams, opusPacketSamples } from './opus.js';
 import { VorbisPackets, vorbisPrivate, type VorbisSetup } from './vorbis.js';
+import { speexHead, speexPacketSamples, type SpeexHead } from './speex.js';
 
 const ID = {
   Segment: 0x18538067,
@@ -37,6 +38,7 @@ const ID = {
   CodecPrivate: 0x63a2,
   Audio: 0xe1,
   SamplingFrequency: 0xb5,
+  OutputSamplingFrequency: 0x78b5,
   BitDepth: 0x6264,
   Channels: 0x9f,
   DefaultDuration: 0x23e383,
@@ -191,6 +193,13 @@ interface Track {
   type: number;
   codec: string;
   rate?: number;
+  /**
+   * The rate ffmpeg's demuxer gives the decoder (its out_samplerate): the OutputSamplingFrequency when
+   * one is given, else the SamplingFrequency. PCM and ACM tracks are decoded at it: µ-law blocks counted
+   * at a SamplingFrequency of 8 kHz beside an OutputSamplingFrequency of 48 kHz made 20 s of what ffmpeg
+   * decodes as 3.3 s, and at an ACM header's 8 kHz beside a track's 16 kHz 20 s of 10
+   */
+  outRate?: number;
   channels?: number;
   bitDepth?: number;
   /** Vorbis: the setup its CodecPrivate gives, or why a decoder refuses it; its packets read in order against it */
@@ -206,8 +215,16 @@ interface Track {
   tta?: TtaFrames | string;
   /** TrueHD and MLP: the units checked in stream order (mlp.ts) */
   mlp?: MlpUnits;
-  /** A_MS/ACM: its WAVEFORMATEX's bytes a second when the format fixes it (PCM, float, G.711, ADPCM, GSM, G.726, G.722, WMA 1/2 without the bit reservoir) */
-  acmPcmBytesPerSecond?: number;
+  /**
+   * A_MS/ACM: the samples its bytes hold when the format fixes them (PCM, float, G.711, GSM, G.726,
+   * G.722, Yamaha ADPCM, TrueSpeech, WMA 1/2 without the bit reservoir): `samples` for every `bytes`,
+   * at the track's rate (outRate); `whole` when a decoder takes only whole frames of a packet
+   */
+  acmBytes?: { bytes: number; samples: number; whole?: boolean };
+  /** A_MS/ACM G.723.1: its channels (a frame's size is told by its first byte: packetNs) */
+  acmG723?: number;
+  /** A_MS/ACM Speex: the header packet after the WAVEFORMATEX, and its rate */
+  acmSpeex?: { head: SpeexHead; rate: number };
   /** A_MS/ACM: its format tag's name (the codec label: the guard's rows are found by it) */
   acmName?: string;
   /** A_MS/ACM: MS or IMA ADPCM, each block's header checked as ffmpeg's decoder checks it (adpcm.ts) */
@@ -240,6 +257,8 @@ function readTracks(b: Buffer, t: El): Track[] {
     let alacAt: El | undefined;
     let aacAt: El | undefined;
     let vorbisAt: El | undefined;
+    let acmAt: El | undefined;
+    let outRate: number | undefined;
     for (const c of children(b, te.data, Math.min(te.end, b.length))) {
       if (c.end > b.length) break;
       if (c.id === ID.TrackNumber) tr.number = uint(b, c);
@@ -248,24 +267,28 @@ function readTracks(b: Buffer, t: El): Track[] {
       else if (c.id === ID.CodecID) tr.codec = b.toString('latin1', c.data, c.end).split('\0')[0]!;
       else if (c.id === ID.CodecPrivate) {
         if (tr.codec === 'A_VORBIS') vorbisAt = c;
-        if (tr.codec === 'A_OPUS') tr.opusStreams = opusHeadStreams(b.subarray(c.data, c.end));
+        if (tr.codec.startsWith('A_OPUS')) tr.opusStreams = opusHeadStreams(b.subarray(c.data, c.end));
         // ALAC's ALACSpecificConfig, bare (a decoder puts its own atom header before it: an 'alac'
         // atom here is read 12 bytes early, and refused); read once the track's channels are known
         if (tr.codec === 'A_ALAC') alacAt = c;
         if (tr.codec.startsWith('A_AAC')) aacAt = c;
-        // ACM's WAVEFORMATEX (acmFormat)
-        if (tr.codec === 'A_MS/ACM' && c.data + 16 <= Math.min(c.end, b.length)) Object.assign(tr, acmFormat(b, c));
+        // ACM's WAVEFORMATEX (acmFormat), read once the track's rate is known
+        if (tr.codec === 'A_MS/ACM' && c.data + 16 <= Math.min(c.end, b.length)) acmAt = c;
         if (tr.codec === 'A_QUICKTIME') tr.qtFormat = quickTimeFormat(b.subarray(c.data, c.end));
       } else if (c.id === ID.DefaultDuration) tr.defaultNs = uint(b, c);
       else if (c.id === ID.CodecDelay) tr.delayNs = uint(b, c);
       else if (c.id === ID.Audio) {
         for (const a of children(b, c.data, c.end)) {
           if (a.id === ID.SamplingFrequency) tr.rate = float(b, a);
+          else if (a.id === ID.OutputSamplingFrequency) outRate = float(b, a);
           else if (a.id === ID.Channels) tr.channels = uint(b, a);
           else if (a.id === ID.BitDepth) tr.bitDepth = uint(b, a);
         }
       }
     }
+    // (ffmpeg's matroskadec: an OutputSamplingFrequency under 0.01 is none)
+    tr.outRate = outRate !== undefined && outRate >= 0.01 ? outRate : tr.rate;
+    if (acmAt) Object.assign(tr, acmFormat(b, acmAt, tr.outRate));
     if (tr.codec === 'A_TRUEHD' || tr.codec === 'A_MLP') tr.mlp = new MlpUnits(tr.codec === 'A_MLP');
     if (tr.codec.startsWith('A_AAC')) tr.aac = aacAt ? aacConfig(b, aacAt.data, aacAt.end) : aacByCodecId(tr);
     if (tr.codec === 'A_ALAC')
@@ -400,10 +423,31 @@ function trackRefused(tr: Track): string | undefined {
         ? tr.qtFormat !== undefined
         : MKV_DECODED.some((x) => tr.codec.startsWith(x));
   if (!known) return `no decoder for codec ${tr.codec || 'none'}${tr.codec === 'A_MS/ACM' ? ' (no WAVEFORMATEX)' : ''}`;
-  const pcm = tr.codec.startsWith('A_PCM/') || (tr.codec === 'A_MS/ACM' && bytesAreSamples(tr));
-  if (pcm && (tr.rate === 0 || tr.channels === 0))
-    return `PCM of ${tr.channels ?? 1} channels at ${tr.rate ?? 8000} Hz: a decoder refuses it`;
+  const pcm = tr.codec.startsWith('A_PCM/') || (tr.codec === 'A_MS/ACM' && !!tr.acmBytes);
+  if (pcm && (tr.outRate === 0 || tr.channels === 0))
+    return `PCM of ${tr.channels ?? 1} channels at ${tr.outRate ?? 8000} Hz: a decoder refuses it`;
   return undefined;
+}
+
+/**
+ * Why the track's blocks are not read here, or undefined when packetNs tells what each holds. Such a
+ * track (RealAudio cook, ATRAC3 and SIPR, QuickTime QDM2 and QDMC, an ACM format other than those
+ * acmFormat sizes: WMA with the bit reservoir, AAC, AC-3…) was counted by its blocks' steps, each at
+ * most twice the median and 2 s: 25-byte junk blocks 2 s apart made 56,000 s of 900 KB that ffmpeg
+ * decodes none of (attack round 23). A timeline is a claim no decoder checks; with no reader of the
+ * blocks there is no honest count, so the track is unreadable. Asked of a block of two zero bytes,
+ * before any walk: the readers that keep state across blocks (Vorbis, TTA, TrueHD) read every packet.
+ */
+function notRead(tr: Track): string | undefined {
+  if (tr.vorbisPackets || tr.mlp || typeof tr.tta === 'object') return undefined;
+  if (packetNs(Buffer.from([0, 0]), 0, 2, 0, tr) !== undefined) return undefined;
+  const name =
+    tr.codec === 'A_MS/ACM'
+      ? `ACM format ${tr.acmName ?? 'none'}`
+      : tr.codec === 'A_QUICKTIME'
+        ? `QuickTime '${tr.qtFormat ?? ''}'`
+        : tr.codec;
+  return `${name} in Matroska is not read by leaktally: its length cannot be told from the blocks`;
 }
 
 /**
@@ -431,7 +475,9 @@ const ACM_NAMES: Record<number, string> = {
   0x0007: 'ULAW',
   0x0011: 'IMA-ADPCM',
   0x0020: 'YAMAHA-ADPCM',
+  0x0022: 'TRUESPEECH',
   0x0031: 'GSM610',
+  0x0042: 'G723.1',
   0x0045: 'G726',
   0x0050: 'MP2',
   0x0055: 'MP3',
@@ -439,19 +485,44 @@ const ACM_NAMES: Record<number, string> = {
   0x0160: 'WMA',
   0x0161: 'WMA',
   0x028f: 'G722',
+  0xa109: 'SPEEX',
 };
 
 /**
- * ACM's WAVEFORMATEX (tag, channels, rate, byte rate, block align, bits a sample, as ffmpeg's riffdec
- * reads it): the bytes a second of a format whose bytes fix its length (PCM, float, G.711, GSM, G.726,
- * G.722, WMA 1/2 without the bit reservoir), MS and IMA ADPCM's blocks, or why ffmpeg refuses it.
+ * WAVE_FORMAT_EXTENSIBLE's (0xFFFE) sub-format tag, as ffmpeg's riffdec takes it (wav.ts reads it so
+ * too): with an extension of 22 bytes or more, from a sub-format GUID of the KSDATAFORMAT base (its
+ * first two bytes the tag). ffmpeg writes 64-bit PCM in Matroska so; its other GUIDs (DFPWM's …) are
+ * not read here. Undefined for any other format.
  */
-function acmFormat(b: Buffer, c: El): Pick<Track, 'acmPcmBytesPerSecond' | 'acmName' | 'adpcm' | 'acmRefused'> {
-  const tag = b.readUInt16LE(c.data);
+function extensibleTag(b: Buffer, c: El): number | undefined {
+  if (!extensibleGuid(b, c)?.endsWith('00001000800000aa00389b71')) return undefined;
+  const tag = b.readUInt32LE(c.data + 24);
+  return tag <= 0xffff ? tag : undefined;
+}
+
+/** An extensible format's sub-format GUID (hex, as stored), when its extension holds one. */
+function extensibleGuid(b: Buffer, c: El): string | undefined {
+  if (b.readUInt16LE(c.data) !== 0xfffe || c.data + 40 > Math.min(c.end, b.length)) return undefined;
+  return b.readUInt16LE(c.data + 16) < 22 ? undefined : b.toString('hex', c.data + 24, c.data + 40);
+}
+
+/**
+ * ACM's WAVEFORMATEX (tag, channels, rate, byte rate, block align, bits a sample, as ffmpeg's riffdec
+ * reads it): the samples the bytes of a format whose bytes fix its length hold (PCM, float, G.711,
+ * GSM, G.726, G.722, Yamaha ADPCM, TrueSpeech, WMA 1/2 without the bit reservoir), MS and IMA ADPCM's
+ * blocks, or why ffmpeg refuses it. `trackRate` is the track's (outRate): ffmpeg's demuxer sets the
+ * decoder's rate from it, not from the WAVEFORMATEX (whose rate only sizes G.726's codes).
+ */
+function acmFormat(
+  b: Buffer,
+  c: El,
+  trackRate: number | undefined,
+): Pick<Track, 'acmBytes' | 'acmName' | 'adpcm' | 'acmRefused' | 'acmG723' | 'acmSpeex'> {
+  const tag = extensibleTag(b, c) ?? b.readUInt16LE(c.data);
   const ch = b.readUInt16LE(c.data + 2);
   const bits = tag === 6 || tag === 7 ? 8 : b.readUInt16LE(c.data + 14);
   const given = b.readUInt32LE(c.data + 4);
-  const rate = Math.max(given, 4000);
+  const rate = Math.max(trackRate ?? 8000, 4000);
   const byteRate = b.readUInt32LE(c.data + 8);
   const align = b.readUInt16LE(c.data + 12);
   const acmName = ACM_NAMES[tag] ?? `0x${tag.toString(16).padStart(4, '0')}`;
@@ -459,6 +530,10 @@ function acmFormat(b: Buffer, c: El): Pick<Track, 'acmPcmBytesPerSecond' | 'acmN
     acmName,
     acmRefused: `${why}: a decoder refuses it`,
   });
+  // DFPWM (ffmpeg writes it as an extensible format of its own GUID): every bit a sample of a channel,
+  // whatever it holds (dfpwmdec.c); counted in whole bytes a channel
+  if (b.readUInt16LE(c.data) === 0xfffe && ch >= 1 && extensibleGuid(b, c) === '3ac1fa38811d4361a40dce53ca607cd1')
+    return { acmName: 'DFPWM', acmBytes: { bytes: ch, samples: 8, whole: true } };
   // a tag ffmpeg maps to no decoder: its blocks were counted by their steps, 56,000 s of 900 KB that
   // ffmpeg decodes none of (round 23 C6)
   if (!ffmpegWavTag(tag)) return { acmName, acmRefused: `no decoder for codec ${acmName} (its ACM format tag)` };
@@ -467,7 +542,7 @@ function acmFormat(b: Buffer, c: El): Pick<Track, 'acmPcmBytesPerSecond' | 'acmN
     // decoder) counted, 9-bit PCM counted at a byte a sample, twice what ffmpeg decodes (round 22, H14, M1)
     const size = Math.ceil(bits / 8);
     if (!SAMPLE_BYTES[tag === 3 ? 'FLOAT' : 'PCM'].includes(size)) return refused(`${acmName} of ${bits}-bit samples`);
-    return { acmName, acmPcmBytesPerSecond: rate * ch * size };
+    return { acmName, acmBytes: { bytes: ch * size, samples: 1 } };
   }
   if (tag === 2 || tag === 0x11) {
     // MS and IMA ADPCM: the blocks ffmpeg decodes, each header checked (adpcm.ts): blocks of random bytes
@@ -475,9 +550,28 @@ function acmFormat(b: Buffer, c: El): Pick<Track, 'acmPcmBytesPerSecond' | 'acmN
     const f = adpcmFormat(tag, ch, align, bits);
     return typeof f === 'string' ? { acmName, acmRefused: f } : { acmName, adpcm: f };
   }
-  // GSM 6.10 (Microsoft's framing): 65 bytes hold 320 samples, whatever the block align says.
-  // Counted as an untold codec by its steps, 65-byte blocks 2 s apart made 20 s (36 KB) 1,000 s
-  if (tag === 0x31 && ch === 1) return { acmName, acmPcmBytesPerSecond: (65 * rate) / 320 };
+  // GSM 6.10 (Microsoft's framing): 65 bytes hold 320 samples, whatever the block align says; a
+  // decoder takes a packet's whole frames only. Counted as an untold codec by its steps, 65-byte
+  // blocks 2 s apart made 20 s (36 KB) 1,000 s
+  if (tag === 0x31 && ch === 1) return { acmName, acmBytes: { bytes: 65, samples: 320, whole: true } };
+  // TrueSpeech (truespeech.c): every 32 bytes of a packet are a frame of 240 samples, whatever they
+  // hold (no checksum, no field refused), mono only; a packet's bytes past its last whole frame make
+  // nothing. Counted by its blocks' steps (2 s each), 25-byte blocks made 56,000 s of 900 KB that ffmpeg
+  // decodes none of (round 23); 1,024-byte blocks 0.128 s apart, 150 s decoded, counted 20
+  if (tag === 0x22) {
+    if (ch !== 1) return refused(`TrueSpeech of ${ch} channels`);
+    return { acmName, acmBytes: { bytes: 32, samples: 240, whole: true } };
+  }
+  // G.723.1 (ffmpeg's g723_1dec): mono or stereo; a frame's size by its first byte (below)
+  if (tag === 0x42) return ch === 1 || ch === 2 ? { acmName, acmG723: ch } : refused(`G.723.1 of ${ch} channels`);
+  if (tag === 0xa109) {
+    // Speex (ffmpeg's libspeex encoder writes it so): the header packet follows the WAVEFORMATEX, and
+    // each block is a packet, walked as in Ogg (speex.ts)
+    const extra = b.subarray(c.data + 18, Math.min(c.data + 18 + b.readUInt16LE(c.data + 16), c.end, b.length));
+    const head = speexHead(extra);
+    if (typeof head === 'string') return refused(head);
+    return { acmName, acmSpeex: { head, rate: extra.readInt32LE(36) } };
+  }
   if (tag === 0x45 || tag === 0x64) {
     // G.726: ffmpeg's riffdec takes the code size from the byte rate, not the bits a sample, and its
     // decoder is mono, 2 to 5 bits (wav.ts, avi.ts): the fmt's 2 bits where the byte rate gave 5 counted
@@ -485,14 +579,16 @@ function acmFormat(b: Buffer, c: El): Pick<Track, 'acmPcmBytesPerSecond' | 'acmN
     const code = given ? Math.floor((byteRate * 8) / given) : 0;
     if (ch !== 1 || code < 2 || code > 5)
       return refused(ch !== 1 ? `G.726 of ${ch} channels` : `G.726 whose byte rate gives ${code}-bit codes`);
-    return { acmName, acmPcmBytesPerSecond: (rate * code) / 8 };
+    return { acmName, acmBytes: { bytes: code, samples: 8 } };
   }
   // G.722 and Yamaha ADPCM: a byte holds two samples (ffmpeg's decoders)
-  if ((tag === 0x28f || tag === 0x20) && ch >= 1) return { acmName, acmPcmBytesPerSecond: (rate * ch) / 2 };
+  if ((tag === 0x28f || tag === 0x20) && ch >= 1) return { acmName, acmBytes: { bytes: ch, samples: 2 } };
   if ((tag === 0x160 || tag === 0x161) && align > 0 && rate <= 50000) {
     // WMA 1/2 without the bit reservoir (its extradata's flags): a block of align bytes is a frame,
-    // 512 samples to 16 kHz, 1,024 to 22.05 kHz (32 kHz for version 1), else 2,048 (ffmpeg's wma.c).
-    // Untold, 128-byte blocks 2 s apart counted 20 s (85 KB) as 1,250 s (attack round 9)
+    // 512 samples to 16 kHz, 1,024 to 22.05 kHz (32 kHz for version 1), else 2,048 (ffmpeg's wma.c, at
+    // the decoder's rate: the track's). Untold, 128-byte blocks 2 s apart counted 20 s (85 KB) as 1,250 s
+    // (attack round 9). With the reservoir a superframe's frames are a count in its header that no
+    // checksum backs: not read (below)
     const flagsAt = c.data + 18 + (tag === 0x160 ? 2 : 4);
     if (flagsAt + 2 > Math.min(c.end, b.length) || b.readUInt16LE(flagsAt) & 2) return { acmName };
     const frame = rate <= 16000 ? 512 : rate <= 22050 || (rate <= 32000 && tag === 0x160) ? 1024 : 2048;
@@ -501,17 +597,19 @@ function acmFormat(b: Buffer, c: El): Pick<Track, 'acmPcmBytesPerSecond' | 'acmN
     // 15.6 B/s, 1 MB of junk 62,400 s where ffmpeg decodes 611 (attack round 22, C1)
     const under = wmaUnderEncoders(tag, rate, Math.min(perSecond, byteRate) * 8, 'WMA');
     if (under) return { acmName, acmRefused: under };
-    return { acmName, acmPcmBytesPerSecond: perSecond };
+    return { acmName, acmBytes: { bytes: align, samples: frame, whole: true } };
   }
   if (tag === 0x162 || tag === 0x163 || tag === 0x0a) {
-    // WMA Pro, Lossless and Voice: what their decoders' init refuses (acm.ts), as in ASF; a stream that
-    // passes is counted by its blocks' steps (its packets are walked in ASF only)
+    // WMA Pro, Lossless and Voice: what their decoders' init refuses (acm.ts), said as in ASF; a stream
+    // that passes is not read here either (its packets are walked in ASF only): notRead below
     const end = Math.min(c.end, b.length);
     const cb = c.data + 18 <= end ? b.readUInt16LE(c.data + 16) : 0;
     const extra = b.subarray(Math.min(c.data + 18, end), Math.min(c.data + 18 + cb, end));
     const f = tag === 0x0a ? wmaVoiceRefused(given, align, extra) : wmaProFormat(tag, ch, given, align, extra);
     if (typeof f === 'string') return { acmName, acmRefused: f };
   }
+  // MPEG audio (MP2, MP3): its frames, read as A_MPEG's are (packetNs); any other format ffmpeg
+  // decodes is not read here (notRead)
   return { acmName };
 }
 
@@ -605,11 +703,13 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
   }
   // Opus: what the packet holds as ffmpeg reads it (opus.ts), none where it refuses it: a packet of
   // 63 frames of 60 ms (attack round 7) or a code-1 packet of an odd length (round 22 C5d)
-  if (track.codec === 'A_OPUS') return (opusPacketSamples(b, data, end - data, track.opusStreams) / 48000) * 1e9;
+  // (A_OPUS/EXPERIMENTAL too, early mkvmerge's: ffmpeg's demuxer matches codec IDs as prefixes)
+  if (track.codec.startsWith('A_OPUS'))
+    return (opusPacketSamples(b, data, end - data, track.opusStreams) / 48000) * 1e9;
   // MPEG audio: its frames' samples, each header walked (a block holds one or a few frames); a block
   // read only in part counts the frames read (at the pace of that part, one frame and 600 KB of zeros
-  // counted 75 s; attack round 11a)
-  if (/^A_MPEG\/L[123]$/.test(track.codec)) {
+  // counted 75 s; attack round 11a). MP2 and MP3 in ACM (tags 0x50, 0x55) are ffmpeg's same decoders
+  if (/^A_MPEG\/L[123]$/.test(track.codec) || (track.codec === 'A_MS/ACM' && /^MP[23]$/.test(track.acmName ?? ''))) {
     let p = data;
     let s = 0;
     for (let f = frameAt(b, p); f && p + f.size <= Math.min(end, b.length); f = frameAt(b, p)) {
@@ -619,7 +719,8 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
     return s * 1e9;
   }
   // AC-3 and E-AC-3: their frames' samples (independent frames), each header walked as MPEG's are and each frame's CRC checked
-  if (track.codec === 'A_AC3' || track.codec === 'A_EAC3') {
+  // (A_AC3/BSID9 and /BSID10, mkvmerge's half- and quarter-rate AC-3, too: ffmpeg matches the prefix)
+  if (track.codec.startsWith('A_AC3') || track.codec === 'A_EAC3') {
     let p = data;
     let s = 0;
     for (let f = ac3Frame(b, p, end); f; f = ac3Frame(b, p, end)) {
@@ -648,7 +749,8 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
   // DTS: its core frames' samples (blocks of 32 at the header's rate), each header walked; a frame
   // must fit its packet and be one a decoder takes (at least 6 blocks, 96 bytes). A DTS-HD packet's
   // extension substream follows its core and adds no samples; a packet of a substream alone (DTS
-  // Express) is not read here: untold (its steps capped in packetAudio). Anything else holds nothing
+  // Express) is not read here: untold, it holds nothing (a track of such packets alone is unreadable,
+  // probeTimeline). Anything else holds nothing
   if (track.codec.startsWith('A_DTS')) {
     const stop = Math.min(end, b.length);
     let p = data;
@@ -715,35 +817,62 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
   // PCM: every byte is a sample's; 4,000 Hz is the guard's lowest rate (a forged lower one is refused there)
   const size = pcmSampleBytes(track);
   if (size) {
-    const perSecond = Math.max(track.rate ?? 0, 4000) * (track.channels || 1) * size;
+    const perSecond = Math.max(track.outRate ?? 0, 4000) * (track.channels || 1) * size;
     return ((end - data) / perSecond) * 1e9;
   }
   // RealAudio 1.0 (14_4) and 2.0 (28_8): frames of 20 and 38 bytes, 160 samples at 8 kHz each (ffmpeg's
   // decoders): 1,001 blocks of 20 bytes 2 s apart counted 20 s (27 KB) as 2,002 s, an untold codec's steps
   if (track.codec === 'A_REAL/14_4' || track.codec === 'A_REAL/28_8')
     return ((end - data) / (track.codec === 'A_REAL/14_4' ? 20 : 38)) * 0.02 * 1e9;
-  // PCM, G.711 or ADPCM in ACM (ffmpeg writes µ-law, A-law, ADPCM so): its bytes at the WAVEFORMATEX's rate. Counted
-  // by their steps, blocks of 80 bytes 2 s apart made 20 s of µ-law (174 KB) 4,000 s (attack round 8)
-  if (track.codec === 'A_MS/ACM' && track.acmPcmBytesPerSecond)
-    return ((end - data) / track.acmPcmBytesPerSecond) * 1e9;
+  // PCM, G.711 or ADPCM in ACM (ffmpeg writes µ-law, A-law, ADPCM so): its bytes at the track's rate
+  // (whole frames of a packet for GSM, TrueSpeech and WMA). Counted by their steps, blocks of 80 bytes
+  // 2 s apart made 20 s of µ-law (174 KB) 4,000 s (attack round 8)
+  if (track.codec === 'A_MS/ACM' && track.acmBytes) {
+    const { bytes, samples, whole } = track.acmBytes;
+    const frames = whole ? Math.floor((end - data) / bytes) : (end - data) / bytes;
+    return ((frames * samples) / Math.max(track.outRate ?? 8000, 4000)) * 1e9;
+  }
+  // G.723.1 in ACM: a block's frames as ffmpeg's decoder takes them, 240 samples each, a frame's size
+  // (times the channels) told by its first byte's low bits (24, 20, 4 or 1 bytes; a SID or an
+  // untransmitted frame decodes too): a block's bytes past its last whole frame make nothing
+  if (track.codec === 'A_MS/ACM' && track.acmG723) {
+    const stop = Math.min(end, b.length);
+    let frames = 0;
+    for (let p = data, size; p < stop && p + (size = G723_FRAME[b[p]! & 3]! * track.acmG723) <= stop; p += size)
+      frames++;
+    return ((frames * 240) / Math.max(track.outRate ?? 8000, 4000)) * 1e9;
+  }
+  // Speex in ACM: what its decoder makes of the packet (every frame or none), at the header's rate or
+  // the track's, whichever is higher (never more than either says)
+  if (track.codec === 'A_MS/ACM' && track.acmSpeex) {
+    const { head, rate } = track.acmSpeex;
+    if (end > b.length) return 0;
+    const samples = speexPacketSamples(b.subarray(data, end), head);
+    return (samples / Math.max(rate, track.outRate ?? 8000, 4000)) * 1e9;
+  }
   // MS and IMA ADPCM in ACM: a block is a packet, its ADPCM blocks decoded up to the first a decoder refuses (adpcm.ts)
   if (track.codec === 'A_MS/ACM' && track.adpcm) {
     const blocks = packetBlocks(b, data, Math.min(end, b.length), track.adpcm);
     // (at the track's SamplingFrequency, 8 kHz when none, as ffmpeg's demuxer sets the stream's rate)
-    return ((blocks * track.adpcm.samples) / Math.max(track.rate ?? 8000, 4000)) * 1e9;
+    return ((blocks * track.adpcm.samples) / Math.max(track.outRate ?? 8000, 4000)) * 1e9;
   }
   return undefined;
 }
+
+/** G.723.1's frame sizes by the low two bits of a frame's first byte (6.3 kbit/s, 5.3, SID, untransmitted). */
+const G723_FRAME = [24, 20, 4, 1];
 
 /**
  * Bytes of an A_PCM sample as ffmpeg's demuxer takes it: float is 32-bit (64 at BitDepth 64)
  * whatever BitDepth says; integers are 8, 24 or 32 bits by BitDepth, 16 for any other. BitDepth 8
  * float counted 4x, and 12-bit integers (sized at a byte) 2x, what ffmpeg decodes (round 22, H14, M1).
+ * No BitDepth is any other (16 bits, float 32): such blocks were counted by their steps, 2x and 4x
+ * what ffmpeg decodes of 1,000-byte blocks 125 ms apart (round 24).
  */
 function pcmSampleBytes(track: Track): number | undefined {
-  if (!track.codec.startsWith('A_PCM/') || !track.bitDepth) return undefined;
+  if (!track.codec.startsWith('A_PCM/')) return undefined;
   if (track.codec === 'A_PCM/FLOAT/IEEE') return track.bitDepth === 64 ? 8 : 4;
-  return ({ 8: 1, 24: 3, 32: 4 } as Record<number, number>)[track.bitDepth] ?? 2;
+  return ({ 8: 1, 24: 3, 32: 4 } as Record<number, number>)[track.bitDepth ?? 16] ?? 2;
 }
 
 /**
@@ -1000,12 +1129,10 @@ const BLOCK_HEAD = 64 * 1024;
  * window at a time: clusters entered (sized or not), every other element stepped over by its size,
  * a block counted once its cluster's Timecode is seen and all of it is in the file (a cut block is
  * not counted). Linear: each step moves past an element's header. A block whose audio packetNs cannot
- * tell (a codec it does not read: RealAudio, ACM, QuickTime...; DTS Express) is counted by its step
- * to the next block, at most twice the file's median step and UNTOLD_MAX (its last block: that cap):
- * with nothing judging those steps, a forged last timecode counted 20 s of DTS in MKA as 3,620 s
- * (attack round 7). A forged TimecodeScale stretches every step alike, so it is judged only by the guard
- * for these codecs. Written by hand for the same reason as the rest of this file: no library walks
- * Matroska's blocks.
+ * tell (lacing that does not fit, a DTS Express packet) holds nothing: its step to the next block was
+ * counted, at most twice the median step and 2 s, until round 23's 25-byte junk blocks 2 s apart made
+ * 56,000 s of 900 KB (a track of a codec not read is now unreadable: notRead). Written by hand for the
+ * same reason as the rest of this file: no library walks Matroska's blocks.
  */
 function packetAudio(src: FileSource, h: Held): number {
   // the file offset of buf[0]; a file the head holds whole is not read again
@@ -1016,11 +1143,6 @@ function packetAudio(src: FileSource, h: Held): number {
   let tc: number | undefined;
   let ns = 0;
   let steps = 0;
-  // the steps between the track's blocks (all, and those after an untold block), binned
-  const all = new Steps();
-  const untold = new Steps();
-  let prev: { t: number; untold: boolean } | undefined;
-  const reads = readsPackets(h.track);
   // a stream's units are checked in order from its first (mlp.ts), as are Vorbis's packets
   h.track.mlp?.reset();
   if (typeof h.track.tta === 'object') h.track.tta.reset();
@@ -1061,19 +1183,9 @@ function packetAudio(src: FileSource, h: Held): number {
         at(e.start);
         continue;
       }
-      const one = groupAudio(b, el, h.track);
-      if (one) {
-        const t = (tc + one.rel) * h.scale;
-        if (prev && t > prev.t) {
-          all.add(t - prev.t);
-          if (prev.untold) untold.add(t - prev.t);
-        }
-        // a codec packetNs reads: a block whose audio it cannot tell (lacing that does not fit) is one
-        // a demuxer drops, and holds nothing; one such block made the whole walk give up (attack round 7)
-        const isUntold = one.ns === undefined && (!reads || h.track.codec.startsWith('A_DTS'));
-        prev = { t, untold: isUntold };
-        ns += one.ns ?? 0;
-      }
+      // a block whose audio packetNs cannot tell (lacing that does not fit) is one a demuxer drops,
+      // and holds nothing; one such block made the whole walk give up (attack round 7)
+      ns += groupAudio(b, el, h.track)?.ns ?? 0;
     }
     p = e.end;
     if (p >= buf.length) {
@@ -1082,56 +1194,12 @@ function packetAudio(src: FileSource, h: Held): number {
     }
   }
   src.work.tick(steps);
-  if (untold.count || prev?.untold) {
-    const median = all.median();
-    const cap = median === undefined ? UNTOLD_MAX : Math.min(UNTOLD_MAX, 2 * median);
-    ns += untold.capped(cap) + (prev?.untold ? cap : 0);
-  }
   return ns / 1e9;
 }
 
-/** The most a block whose audio is untold counts, in ns: over any codec's frame (TTA's, ~1.05 s). */
-const UNTOLD_MAX = 2e9;
-
-/**
- * Steps (ns) binned 1 % wide: their median and their sum each capped, in memory bounded whatever
- * the number of blocks (a bin's steps are taken at their mean: within 1 % of the exact sum).
- */
-class Steps {
-  private bins = new Map<number, { n: number; sum: number }>();
-  count = 0;
-  add(step: number): void {
-    const k = Math.min(4000, Math.floor(Math.log(Math.max(step, 1)) / Math.log(1.01)));
-    const bin = this.bins.get(k) ?? { n: 0, sum: 0 };
-    bin.n++;
-    bin.sum += step;
-    this.bins.set(k, bin);
-    this.count++;
-  }
-  median(): number | undefined {
-    let seen = 0;
-    for (const k of [...this.bins.keys()].sort((x, y) => x - y)) {
-      const bin = this.bins.get(k)!;
-      seen += bin.n;
-      if (seen * 2 >= this.count) return bin.sum / bin.n;
-    }
-    return undefined;
-  }
-  capped(cap: number): number {
-    let s = 0;
-    for (const bin of this.bins.values()) s += bin.sum / bin.n <= cap ? bin.sum : bin.n * cap;
-    return s;
-  }
-}
-
-/** Whether packetNs tells the audio of this track's packets (else their steps are capped, packetAudio). */
 /** PCM (A_PCM/..., or PCM and G.711 in ACM): a block's bytes are its samples, laced or not, read or not. */
 function bytesAreSamples(track: Track): boolean {
-  return track.codec.startsWith('A_PCM/') || (track.codec === 'A_MS/ACM' && !!track.acmPcmBytesPerSecond);
-}
-
-function readsPackets(track: Track): boolean {
-  return packetNs(Buffer.from([0, 0]), 0, 2, 0, track) !== undefined;
+  return track.codec.startsWith('A_PCM/') || (track.codec === 'A_MS/ACM' && !!track.acmBytes && !track.acmBytes.whole);
 }
 
 /**
@@ -1223,6 +1291,8 @@ function probeTimeline(src: FileSource): (ProbeResult & { timeline?: number; hel
   if (typeof audio.tta === 'string') return { kind: 'unreadable', ...base, error: audio.tta };
   if (typeof audio.vorbis === 'string')
     return { kind: 'unreadable', ...base, error: `${audio.vorbis}: a decoder refuses it` };
+  const unread = notRead(audio);
+  if (unread) return { kind: 'unreadable', ...base, error: unread };
   const segEnd = seg.end;
   const whole = segEnd !== UNKNOWN && segEnd <= src.size;
   const delaySec = (audio.delayNs ?? 0) / 1e9;
@@ -1234,6 +1304,14 @@ function probeTimeline(src: FileSource): (ProbeResult & { timeline?: number; hel
   if (firstCluster >= 0) {
     first = clusterBlocks(head, firstCluster, audio, scale);
     if (first?.firstStart !== undefined) start = first.firstStart;
+    // DTS of substream packets alone (DTS Express, no core): not read here, and they count nothing
+    // (packetAudio); its steps were counted, at most 2 s a block, as for codecs not read (notRead)
+    if (audio.codec.startsWith('A_DTS') && first?.untold && !first.audioNs)
+      return {
+        kind: 'unreadable',
+        ...base,
+        error: `DTS Express (an extension substream with no core) in Matroska is not read by leaktally: its length cannot be told from the blocks`,
+      };
   }
   const last = lastBlockEnd(src, head, audio, scale);
   const blocks = typeof last === 'object' ? last.lastEnd : last;
