@@ -127,6 +127,12 @@ export function planOutput(target: string, root: string): OutputPlan | string {
   const journalOf = caseJournal(target);
   if (journalOf)
     return `${target} is the journal of the case file ${journalOf}, which SQLite empties; give another name`;
+  // a lock's name: leaktally's beside an output or a case file (`.NAME.lock`, lock.ts) and SQLite's
+  // beside a case file (`CASE.lock`, db.ts). An output written there made every later run on that
+  // case file or output fail with a false reason ("database is locked", "is another run
+  // starting?") until someone guessed to delete it (attack round 24b, M3)
+  if (/\.lock$/.test(target))
+    return `${target} is named as a lock (leaktally and SQLite lock a file X with X.lock or .X.lock beside it); give another name`;
   if (target.endsWith('/')) {
     return st
       ? `${target} is not a folder`
