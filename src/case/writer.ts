@@ -11,15 +11,39 @@ import type { FromWriter, RunEnd, RunStart, ToWriter } from './messages.js';
 
 /** Rows per message to the writer thread. */
 const BATCH = 2000;
-/** Batches in flight before the walk is asked to wait. */
-const IN_FLIGHT = 8;
+/**
+ * What may be on its way to the writer thread before the walk is asked to wait, in bytes (a row of
+ * `files` is ~150-300 bytes as JSON: ~16,000-28,000 rows, a few seconds of the writer's work). It was
+ * 8 messages: 8 of a reader's batches are 1,024 rows, 16 ms of a warm scan, so every commit's fsync
+ * (50-400 ms on a busy disk) stopped the walk.
+ */
+const IN_FLIGHT_BYTES = 4 << 20;
+/** Rows gathered before they are sent are sent sooner than BATCH when they hold this many bytes. */
+const BATCH_BYTES = 1 << 20;
+
+/**
+ * The bytes (about) of values on their way to the writer: a string's length, 12 for anything else. By
+ * count alone, 2,000 rows of a tree nested 4,000 folders deep (paths of ~500 KB) were ~2 GB a message,
+ * and a scan with --case took 4.65 GB (attack round 24b, H2).
+ */
+function weight(values: readonly unknown[]): number {
+  let n = 0;
+  for (const v of values)
+    n += typeof v === 'string' ? v.length : typeof v === 'object' && v ? 12 + (v as { b: string }).b.length : 12;
+  return n;
+}
 
 export class CaseWriter {
   private files: unknown[] = [];
   private fileRows = 0;
+  /** the bytes of the paths in files and folders (BATCH_BYTES) */
+  private fileBytes = 0;
+  private folderBytes = 0;
   private folders: unknown[] = [];
   private requestRows: unknown[] = [];
-  private inFlight = 0;
+  /** the bytes (about) of the messages the writer thread has not answered, oldest first, and their sum */
+  private readonly inFlight: number[] = [];
+  private inFlightBytes = 0;
   private roomWaiters: (() => void)[] = [];
   private pending?: { resolve: (m: FromWriter) => void; reject: (e: Error) => void };
   /** the first error of the writer thread: the scan is to stop, and the run says the case file failed */
@@ -58,8 +82,9 @@ export class CaseWriter {
 
   private message(m: FromWriter): void {
     if (m.t === 'ack') {
-      this.inFlight--;
-      if (this.inFlight < IN_FLIGHT) for (const w of this.roomWaiters.splice(0)) w();
+      // the thread answers its messages in order
+      this.inFlightBytes -= this.inFlight.shift() ?? 0;
+      if (this.inFlightBytes < IN_FLIGHT_BYTES) for (const w of this.roomWaiters.splice(0)) w();
       return;
     }
     if (m.t === 'error') {
@@ -94,13 +119,17 @@ export class CaseWriter {
 
   private send(m: ToWriter): void {
     if (this.failure) return;
-    this.inFlight++;
+    const bytes = m.t === 'stored' ? m.json.length : 'values' in m ? weight(m.values) : 0;
+    this.inFlight.push(bytes);
+    this.inFlightBytes += bytes;
     this.worker.postMessage(m);
   }
 
   /** One file's record (its `read` facts), written in the next batch. */
   add(r: FileRecord): void {
-    if (fileRow(r, this.files) && ++this.fileRows >= BATCH) this.flushFiles();
+    if (!fileRow(r, this.files)) return;
+    this.fileBytes += r.read?.rel.byteLength ?? 0;
+    if (++this.fileRows >= BATCH || this.fileBytes >= BATCH_BYTES) this.flushFiles();
   }
 
   /** A reader's batch of rows, made there (scan/read/stored.ts): handed on as it is. */
@@ -111,7 +140,8 @@ export class CaseWriter {
   /** A folder below the root (error: why it could not be listed). */
   folder(rel: Buffer, depth: number, error?: string): void {
     this.folders.push(storedPath(rel), depth, error ?? null);
-    if (this.folders.length >= BATCH * 5) this.flushFolders();
+    this.folderBytes += rel.length;
+    if (this.folders.length >= BATCH * 5 || this.folderBytes >= BATCH_BYTES) this.flushFolders();
   }
 
   /** A web server's requests (http/common.ts RequestEntry), written in the next batch. */
@@ -131,17 +161,19 @@ export class CaseWriter {
     this.send({ t: 'files', values: this.files });
     this.files = [];
     this.fileRows = 0;
+    this.fileBytes = 0;
   }
 
   private flushFolders(): void {
     if (!this.folders.length) return;
     this.send({ t: 'folders', values: this.folders });
     this.folders = [];
+    this.folderBytes = 0;
   }
 
   /** A promise while too many batches are on their way to the disk (the scan's waitForOutput). */
   waitForRoom(): Promise<void> | undefined {
-    if (this.inFlight < IN_FLIGHT || this.failure) return undefined;
+    if (this.inFlightBytes < IN_FLIGHT_BYTES || this.failure) return undefined;
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
