@@ -11,7 +11,7 @@
  *
  * For files of version 3990 (Monkey's Audio 3.99 on) each value's range coding is followed here:
  * the symbol of the "overflow" model, its 32-bit escape, and the base coded against the pivot that
- * the adaptive sum `ksum` gives. Nothing else changes how many bytes are read (the predictor and the
+ * the adaptive sum `ksum` gives; for 3900-3989, the older coder's symbol and k - 1 bits, k adapting. Nothing else changes how many bytes are read (the predictor and the
  * filters only transform the values), so the blocks counted are the blocks ffmpeg outputs.
  */
 
@@ -19,7 +19,7 @@ import { bytesAt } from './bytes.js';
 import type { FileSource } from './types.js';
 
 /** Blocks ffmpeg's decoder outputs a call (its `max_samples` option, 4608 by default). */
-export const APE_PIECE = 4608;
+const APE_PIECE = 4608;
 
 /** The overflow model of version 3.98 on (apedec.c's counts_3980 and their differences). */
 const COUNTS = [
@@ -28,7 +28,7 @@ const COUNTS = [
 ];
 
 /** The frame's CRC word and flags as apedec.c's init_entropy_decoder reads them, or why it stops. */
-export interface ApeFrameHead {
+interface ApeFrameHead {
   /** the frame flags (0 when the CRC's top bit says there are none) */
   flags: number;
   /** where the range coder's bytes start (swapped index) */
@@ -55,7 +55,7 @@ function apeSilent(flags: number, stereo: boolean): boolean {
  * byte-swapped (byte j is b[j ^ 3]) up to the last whole word. undefined: the decoder refuses the
  * frame before its first sample ("Packet is too small", "Error reading frame header").
  */
-export function apeFrameHead(b: Buffer, skip: number, end = b.length & ~3): ApeFrameHead | undefined {
+function apeFrameHead(b: Buffer, skip: number, end = b.length & ~3): ApeFrameHead | undefined {
   if (end < skip) return undefined;
   let p = skip;
   if (end - p < 6) return undefined;
@@ -80,7 +80,7 @@ function word(b: Buffer, p: number): number {
  * for `b` and `skip`): all of them when the range coder stays within the frame's bytes, else the
  * whole pieces of APE_PIECE blocks decoded before it ran out. Linear in the frame's blocks.
  */
-export function apeFrameBlocks(b: Buffer, skip: number, nblocks: number, channels: number): number {
+function apeFrameBlocks(b: Buffer, skip: number, nblocks: number, channels: number): number {
   const end = b.length & ~3;
   const head = apeFrameHead(b, skip, end);
   if (!head || nblocks <= 0) return 0;
@@ -288,13 +288,7 @@ class Rice {
  * channels alternate, in pieces of APE_PIECE. Before 3.95 the decoder may read 2 bytes (zeros) past
  * the last whole word.
  */
-export function apeFrameBlocks3900(
-  b: Buffer,
-  skip: number,
-  nblocks: number,
-  channels: number,
-  version: number,
-): number {
+function apeFrameBlocks3900(b: Buffer, skip: number, nblocks: number, channels: number, version: number): number {
   const end = (b.length & ~3) + (version < 3950 ? 2 : 0);
   const head = apeFrameHead(b, skip, end);
   if (!head || nblocks <= 0) return 0;
@@ -340,8 +334,8 @@ export interface ApePacket {
  * on a loaded 2-core machine: an hour of 8 kHz mono speech is 28.8 M values, 1 s to walk whole),
  * and the most walked once one of them stops short (~0.6 s).
  */
-export const APE_WALK_VALUES = 4_000_000;
-export const APE_WALK_ALL_VALUES = 16_000_000;
+const APE_WALK_VALUES = 4_000_000;
+const APE_WALK_ALL_VALUES = 16_000_000;
 
 /**
  * A file's frames, each counted as ffmpeg's decoder outputs it.
@@ -374,14 +368,18 @@ export class ApeWalk {
     let values = 0;
     const walk = (i: number): void => {
       const f = frames[i]!;
-      src.work.tick(1 + ((f.nblocks * ch) >> 6));
+      // what walking it may cost: its values, and no more than its bytes hold at the cheapest code
+      // (1.74 bits: the likeliest symbol of 3.99's model over a pivot of 1); a frame flagged silent
+      // costs its few bytes, however many blocks it claims (counted at its blocks, a silent first
+      // frame of 4 M blocks spent the draw and left every other frame counted unwalked)
+      const cost = Math.min(f.nblocks * ch, f.size * 5);
+      src.work.tick(1 + Math.floor(cost / 64));
+      values += cost;
       const b = bytesAt(src, f.from, f.size);
       got[i] =
         this.version >= 3990
           ? apeFrameBlocks(b, f.skip, f.nblocks, this.channels)
           : apeFrameBlocks3900(b, f.skip, f.nblocks, this.channels, this.version);
-      // (a frame that stops costs what was decoded of it, to the piece it stopped in)
-      values += Math.min(f.nblocks, got[i] + APE_PIECE) * ch;
       if (got[i] < f.nblocks) this.stopped++;
     };
     // the first, the last, then the others in a random order (Fisher-Yates)
