@@ -165,6 +165,22 @@ describe("Monkey's Audio frames counted as ffmpeg decodes them (round 23)", () =
 
   itWith(
     ['ffmpeg'],
+    'one frame of zeros claiming 14 M blocks is walked to 12 M values, counted to there, and the frames after it are walked',
+    async () => {
+      // zeros decode at the cheapest code (4.6 blocks a byte): 3 MB hold 13.8 M, which ffmpeg outputs;
+      // walked whole, 10 MB of them took 1.6 s
+      const a: Ape = { version: 3990, channels: 1, blocksPerFrame: 14_000_000 };
+      const f = ape('zeros.ape', a, [Buffer.alloc(3_000_000), noise(40_000, 800), noise(40_000, 801)]);
+      const { r, dec } = await atMostDecoded(f, 0.001);
+      expect(r.error).toMatch(/frames? longer than the 12,000,000 values walked: counted to there/);
+      expect(r.seconds).toBeGreaterThan(1000);
+      expect(dec).toBeGreaterThan(r.seconds!);
+    },
+    60_000,
+  );
+
+  itWith(
+    ['ffmpeg'],
     'random frames of the older range coder (3.93-3.98: old and new headers) count the blocks ffmpeg outputs',
     async () => {
       const cases: [string, Ape, number, number][] = [

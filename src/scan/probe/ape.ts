@@ -80,12 +80,14 @@ function word(b: Buffer, p: number): number {
  * for `b` and `skip`): all of them when the range coder stays within the frame's bytes, else the
  * whole pieces of APE_PIECE blocks decoded before it ran out. Linear in the frame's blocks.
  */
-function apeFrameBlocks(b: Buffer, skip: number, nblocks: number, channels: number): number {
+function apeFrameBlocks(b: Buffer, skip: number, nblocks: number, channels: number, walkMax = Infinity): number {
   const end = b.length & ~3;
   const head = apeFrameHead(b, skip, end);
   if (!head || nblocks <= 0) return 0;
   const stereo = channels === 2 && !(head.flags & PSEUDO_STEREO);
   if (apeSilent(head.flags, stereo)) return nblocks;
+  // (a frame longer than the walk allows is walked to `walkMax` blocks)
+  const want = Math.min(nblocks, walkMax);
   const nch = stereo ? 2 : 1;
   // one loop, the state in locals (a closure per value ran at ~35 ns a value)
   let p = head.at;
@@ -95,7 +97,7 @@ function apeFrameBlocks(b: Buffer, skip: number, nblocks: number, channels: numb
   let range = 128;
   const ksum = [16384, 16384];
   let done = 0;
-  let left = Math.min(APE_PIECE, nblocks);
+  let left = Math.min(APE_PIECE, want);
   let c = 0;
   // the decoding steps of one value: 0 the overflow symbol, 1-2 its escape's two halves, 3 the base
   // (or 3-4 its two parts past 16 bits); each first normalises the range, which may want a byte
@@ -176,8 +178,8 @@ function apeFrameBlocks(b: Buffer, skip: number, nblocks: number, channels: numb
     c = 0;
     if (--left > 0) continue;
     done = Math.min(done + APE_PIECE, nblocks);
-    if (done === nblocks) return done;
-    left = Math.min(APE_PIECE, nblocks - done);
+    if (done === want) return done;
+    left = Math.min(APE_PIECE, want - done);
   }
 }
 
@@ -288,29 +290,38 @@ class Rice {
  * channels alternate, in pieces of APE_PIECE. Before 3.95 the decoder may read 2 bytes (zeros) past
  * the last whole word.
  */
-function apeFrameBlocks3900(b: Buffer, skip: number, nblocks: number, channels: number, version: number): number {
+function apeFrameBlocks3900(
+  b: Buffer,
+  skip: number,
+  nblocks: number,
+  channels: number,
+  version: number,
+  walkMax = Infinity,
+): number {
   const end = (b.length & ~3) + (version < 3950 ? 2 : 0);
   const head = apeFrameHead(b, skip, end);
   if (!head || nblocks <= 0) return 0;
   const stereo = channels === 2 && !(head.flags & PSEUDO_STEREO);
   if (apeSilent(head.flags, stereo)) return nblocks;
+  const want = Math.min(nblocks, walkMax);
   const rc = new RangeDecoder(b, head.at, end);
   const y = new Rice();
   const x = new Rice();
   if (version < 3930) {
-    for (let i = 0; i < nblocks && !rc.lost(); i++) y.value(rc, version);
+    for (let i = 0; i < want && !rc.lost(); i++) y.value(rc, version);
     if (stereo && !rc.lost()) {
       // "because of some implementation peculiarities we need to backpedal here"
       rc.normalize();
       rc.p -= 1;
       rc.start();
-      for (let i = 0; i < nblocks && !rc.lost(); i++) x.value(rc, version);
+      for (let i = 0; i < want && !rc.lost(); i++) x.value(rc, version);
     }
-    return rc.lost() ? 0 : nblocks;
+    // (decoded in one piece: a frame walked in part proves nothing, and counts none)
+    return rc.lost() || want < nblocks ? 0 : nblocks;
   }
   let done = 0;
-  while (done < nblocks) {
-    const n = Math.min(APE_PIECE, nblocks - done);
+  while (done < want) {
+    const n = Math.min(APE_PIECE, want - done);
     for (let i = 0; i < n; i++) {
       y.value(rc, version);
       if (stereo) x.value(rc, version);
@@ -332,10 +343,11 @@ export interface ApePacket {
 /**
  * Values (a block a channel) walked a file, drawn at random (~0.15 s at the ~35 ns a value measured
  * on a loaded 2-core machine: an hour of 8 kHz mono speech is 28.8 M values, 1 s to walk whole),
- * and the most walked once one of them stops short (~0.6 s).
+ * and the most walked once one of them stops short or is cut (~0.45 s: one frame of 10 MB of zeros
+ * claiming 46 M blocks, walked to 16 M, took 0.7 s).
  */
 const APE_WALK_VALUES = 4_000_000;
-const APE_WALK_ALL_VALUES = 16_000_000;
+const APE_WALK_ALL_VALUES = 12_000_000;
 
 /**
  * A file's frames, each counted as ffmpeg's decoder outputs it.
@@ -353,8 +365,10 @@ const APE_WALK_ALL_VALUES = 16_000_000;
 export class ApeWalk {
   /** frames the decoder stops inside (the range coder ran past their bytes) */
   stopped = 0;
-  /** frames left unwalked once one stopped, not counted */
+  /** frames left unwalked once one stopped or was cut, not counted */
   unwalked = 0;
+  /** frames longer than the walk allowed: their blocks past it not counted */
+  cut = 0;
 
   constructor(
     private readonly version: number,
@@ -368,19 +382,27 @@ export class ApeWalk {
     let values = 0;
     const walk = (i: number): void => {
       const f = frames[i]!;
-      // what walking it may cost: its values, and no more than its bytes hold at the cheapest code
-      // (1.74 bits: the likeliest symbol of 3.99's model over a pivot of 1); a frame flagged silent
-      // costs its few bytes, however many blocks it claims (counted at its blocks, a silent first
-      // frame of 4 M blocks spent the draw and left every other frame counted unwalked)
-      const cost = Math.min(f.nblocks * ch, f.size * 5);
-      src.work.tick(1 + Math.floor(cost / 64));
-      values += cost;
+      // a frame is walked to what is left of APE_WALK_ALL_VALUES (in whole pieces): one frame of 10 MB
+      // of zeros claiming 46 M blocks decodes them all, 1.6 s of walking; no encoder writes a frame of
+      // over 294,912 blocks
+      const walkMax = Math.max(APE_PIECE, Math.floor((APE_WALK_ALL_VALUES - values) / ch / APE_PIECE) * APE_PIECE);
       const b = bytesAt(src, f.from, f.size);
       got[i] =
         this.version >= 3990
-          ? apeFrameBlocks(b, f.skip, f.nblocks, this.channels)
-          : apeFrameBlocks3900(b, f.skip, f.nblocks, this.channels, this.version);
-      if (got[i] < f.nblocks) this.stopped++;
+          ? apeFrameBlocks(b, f.skip, f.nblocks, this.channels, walkMax)
+          : apeFrameBlocks3900(b, f.skip, f.nblocks, this.channels, this.version, walkMax);
+      // what it cost: a frame decoded whole its values, at most its walk and what its bytes hold at the
+      // cheapest code (1.74 bits: the likeliest symbol over a pivot of 1; a frame flagged silent costs
+      // its few bytes: counted at its blocks, a silent first frame of 4 M blocks spent the draw and
+      // left the random frames after it counted unwalked); one that stopped, the pieces it decoded
+      const cost =
+        got[i] >= Math.min(f.nblocks, walkMax)
+          ? Math.min(f.nblocks * ch, f.size * 5, walkMax * ch)
+          : Math.min(got[i] + APE_PIECE, walkMax) * ch;
+      src.work.tick(1 + Math.floor(cost / 64));
+      values += cost;
+      if (got[i] === walkMax && walkMax < f.nblocks) this.cut++;
+      else if (got[i] < f.nblocks) this.stopped++;
     };
     // the first, the last, then the others in a random order (Fisher-Yates)
     const order = frames.map((_, i) => i);
@@ -390,13 +412,13 @@ export class ApeWalk {
     }
     if (order.length > 1) order.splice(1, 0, order.pop()!);
     for (const i of order) {
-      if (values >= (this.stopped ? APE_WALK_ALL_VALUES : APE_WALK_VALUES)) break;
+      if (values >= (this.stopped || this.cut ? APE_WALK_ALL_VALUES : APE_WALK_VALUES)) break;
       walk(i);
     }
     let n = 0;
     for (let i = 0; i < frames.length; i++) {
       if (got[i]! >= 0) n += got[i]!;
-      else if (!this.stopped) n += frames[i]!.nblocks;
+      else if (!this.stopped && !this.cut) n += frames[i]!.nblocks;
       else this.unwalked++;
     }
     return n;
@@ -412,6 +434,9 @@ export class ApeWalk {
           : undefined,
         this.unwalked
           ? `${this.unwalked} frame${s(this.unwalked)} past the ${APE_WALK_ALL_VALUES.toLocaleString('en')} values walked: not counted`
+          : undefined,
+        this.cut
+          ? `${this.cut} frame${s(this.cut)} longer than the ${APE_WALK_ALL_VALUES.toLocaleString('en')} values walked: counted to there`
           : undefined,
       ]
         .filter(Boolean)
