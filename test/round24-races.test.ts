@@ -1,0 +1,212 @@
+/**
+ * Attack round 24 part B, the tree that changes during the scan and the case file's comparisons,
+ * each reproduced on a tree made here:
+ *  - C1: a recording moved from a folder not yet listed into one already listed was in no listing:
+ *    never counted, both rows "complete", the source's controller "not affected", exit 0.
+ *  - C2: a recording moved on from a folder listed into one not yet listed was in two listings:
+ *    counted twice, "complete".
+ * The walk's moves are made from its own sink (sink.file is called while a folder's listing is read,
+ * after that folder was listed, before the folders still waiting), so that nothing depends on timing;
+ * the CLI's, from an inotify watch on the walk's own close of a folder (python3, as the attack did).
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { walk, type WalkSink } from '../dist/scan/walk/walk.js';
+import { CLI, csvObjects, htmlText, put, tempDir, wav } from './helpers.js';
+import { itWith } from './needs.js';
+
+/** a WAV of n seconds, 8 kHz 16-bit mono PCM */
+const secs = (n: number): Buffer => wav({ tag: 1, rate: 8000, channels: 1, bits: 16, dataBytes: 16000 * n });
+
+const go = { pause: () => undefined, aborted: () => false };
+
+/**
+ * The walk's options as the engine gives them: the scan's start taken before its threads start (a
+ * few ms before the first listing; here 5 ms). A folder's ctime from the next millisecond on is a
+ * change during the scan.
+ */
+async function started(): Promise<typeof go & { since: number }> {
+  const since = Date.now();
+  await new Promise((r) => setTimeout(r, 5));
+  return { ...go, since };
+}
+
+/** What the walk found; `onFile` runs when a file is found (its folder listed, later folders not yet). */
+function recorder(onFile: (rel: string) => void = () => {}) {
+  const got = { files: [] as string[], errors: [] as [string, string | undefined][] };
+  const sink: WalkSink = {
+    file: (rel) => {
+      got.files.push(rel);
+      onFile(rel);
+    },
+    hardLink: () => {},
+    dir: () => {},
+    link: () => {},
+    special: () => {},
+    error: (rel, err) => got.errors.push([rel.toString(), err.code]),
+  };
+  return { got, sink };
+}
+
+const changed = (errors: [string, string | undefined][]): string[] =>
+  errors.filter(([, code]) => code?.startsWith('changed during the scan:')).map(([rel]) => rel);
+
+describe('round 24 C1/C2: a folder changed during the scan is a gap of its rows', () => {
+  it('a tree made just before the walk, unchanged during it: no folder is said changed', async () => {
+    const root = tempDir();
+    for (const c of ['acme', 'beta']) put(root, `${c}/2024/call.wav`, secs(1));
+    const { got, sink } = recorder();
+    await walk(root, sink, await started());
+    expect(got.files.sort()).toEqual(['acme/2024/call.wav', 'beta/2024/call.wav']);
+    expect(got.errors).toEqual([]);
+  });
+
+  /**
+   * C1: once the first customer folder is listed (its file found), the other's recording is moved
+   * into it. Before: 1 file found of the 2 the tree held throughout, no gap. Now both folders are
+   * gaps: the one listed first differs from its listing, the other changed before its own.
+   */
+  it('C1: a file moved into a folder already listed, from one not yet listed: both folders are gaps', async () => {
+    const root = tempDir();
+    put(root, 'acme/a.wav', secs(1));
+    put(root, 'beta/b.wav', secs(1));
+    let moved = '';
+    const { got, sink } = recorder((rel) => {
+      if (moved) return;
+      const [first, other] = rel.startsWith('acme/') ? ['acme', 'beta'] : ['beta', 'acme'];
+      const from = join(root, other, other === 'acme' ? 'a.wav' : 'b.wav');
+      renameSync(from, join(root, first, 'moved.wav'));
+      moved = first;
+    });
+    await walk(root, sink, await started());
+    expect(moved).not.toBe('');
+    // the moved file was in no listing: one found of two
+    expect(got.files).toHaveLength(1);
+    expect(changed(got.errors).sort()).toEqual(['acme', 'beta']);
+  });
+
+  /**
+   * C2: the first file found is moved on into the folder not yet listed, which then lists it again.
+   * Before: found twice, no gap. Now both folders are gaps ("counted twice" is what their reason says).
+   */
+  it('C2: a file moved on into a folder not yet listed: found twice, and both folders are gaps', async () => {
+    const root = tempDir();
+    put(root, 'acme/a.wav', secs(1));
+    put(root, 'beta/b.wav', secs(1));
+    let moved = false;
+    const { got, sink } = recorder((rel) => {
+      if (moved) return;
+      const other = rel.startsWith('acme/') ? 'beta' : 'acme';
+      renameSync(join(root, rel), join(root, other, 'moved.wav'));
+      moved = true;
+    });
+    await walk(root, sink, await started());
+    expect(got.files).toHaveLength(3);
+    expect(changed(got.errors).sort()).toEqual(['acme', 'beta']);
+    expect(got.errors[0]![1]).toContain('counted twice');
+  });
+
+  /**
+   * Deeper than the walk's anchors (32 names): the recheck reaches each folder from a folder held
+   * open, and still finds the one that changed, and only it. A file is created at level 40 once the
+   * walk has listed level 60 (its folder listed long before).
+   */
+  it('a folder 40 levels deep that changed after its listing is found, and no other', async () => {
+    const root = tempDir();
+    const levels = Array.from({ length: 70 }, (_, i) => `d${i}`);
+    const at = (n: number): string => levels.slice(0, n).join('/');
+    for (let n = 1; n <= 70; n++) put(root, `${at(n)}/x.wav`, secs(1));
+    let done = false;
+    const { got, sink } = recorder((rel) => {
+      if (!done && rel === `${at(60)}/x.wav`) {
+        writeFileSync(join(root, at(40), 'new.wav'), secs(1));
+        done = true;
+      }
+    });
+    await walk(root, sink, await started());
+    expect(done).toBe(true);
+    expect(got.files).toHaveLength(70);
+    expect(changed(got.errors)).toEqual([at(40)]);
+  });
+});
+
+/**
+ * The CLI, raced as the attack did: a python3 inotify watch on both customer folders moves the other
+ * customer's recording into the first folder the walk closes (after listing it). 2,000 empty
+ * subfolders in each keep the walk inside the first one's subtree while the move is made. Before:
+ * 1 file counted of 2, both rows "complete", beta's statement "Not affected", exit 0.
+ */
+const WATCH = `
+import ctypes, os, struct, sys
+libc = ctypes.CDLL("libc.so.6", use_errno=True)
+root = sys.argv[1]
+fd = libc.inotify_init()
+wds = {}
+for c in ("acme", "beta"):
+    wds[libc.inotify_add_watch(fd, os.path.join(root, c).encode(), 0x10)] = c  # IN_CLOSE_NOWRITE
+print("ready", flush=True)
+while True:
+    buf = os.read(fd, 4096)
+    wd, mask, cookie, n = struct.unpack_from("iIII", buf, 0)
+    if n == 0:  # the folder itself closed: listed
+        first = wds[wd]; other = "beta" if first == "acme" else "acme"
+        os.rename(os.path.join(root, other, other + ".wav"), os.path.join(root, first, "moved.wav"))
+        print("moved", other, "into", first, flush=True)
+        break
+`;
+
+describe('round 24 C1 through the CLI', () => {
+  itWith(
+    ['python3'],
+    'a recording moved between customer folders during the scan: both rows incomplete, exit 3, no "not affected"',
+    async () => {
+      const base = tempDir();
+      const root = join(base, 'tree');
+      for (const c of ['acme', 'beta']) {
+        put(root, `${c}/${c}.wav`, secs(3));
+        for (let k = 0; k < 2000; k++) mkdirSync(join(root, c, `s${k}`));
+      }
+      writeFileSync(join(base, 'reg.csv'), 'key,controller\nacme,Acme AB\nbeta,Beta AB\n');
+      writeFileSync(join(base, 'watch.py'), WATCH);
+      const watcher = spawn('python3', [join(base, 'watch.py'), root]);
+      let said = '';
+      await new Promise<void>((resolve, reject) => {
+        watcher.stdout.on('data', (d: Buffer) => {
+          said += d.toString();
+          if (said.includes('ready')) resolve();
+        });
+        watcher.on('error', reject);
+      });
+      const run = spawn(
+        process.execPath,
+        [
+          CLI,
+          root,
+          '--register',
+          join(base, 'reg.csv'),
+          '--csv',
+          join(base, 'out.csv'),
+          '--statements',
+          join(base, 'st'),
+        ],
+        { env: { ...process.env, CI: '1', TZ: 'UTC', NODE_ENV: 'production' } },
+      );
+      const status = await new Promise<number | null>((resolve) => run.on('close', resolve));
+      watcher.kill();
+      expect(said).toMatch(/moved (acme|beta) into (acme|beta)/);
+      const rows = csvObjects(readFileSync(join(base, 'out.csv'), 'utf8'));
+      const row = (c: string) => rows.find((r) => r.customer === c)!;
+      // the file the first folder's listing gave is counted; the moved one was in no listing
+      expect(Number(row('(total)').files)).toBe(1);
+      for (const c of ['acme', 'beta', '(total)']) expect(row(c).completeness).toMatch(/^incomplete/);
+      expect(status).toBe(3);
+      for (const who of ['Acme AB', 'Beta AB']) {
+        const page = htmlText(readFileSync(join(base, 'st', `${who}.html`), 'utf8'));
+        expect(page).not.toMatch(/not affected/i);
+      }
+    },
+    60_000,
+  );
+});
