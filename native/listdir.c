@@ -314,10 +314,11 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "listdir", NAPI_AUTO_LENGTH, listdir, NULL, &fn);
   napi_set_named_property(env, exports, "listdir", fn);
-  /* the listing's layout: 2 carries the folder's times (the loader refuses an addon built before) */
+  /* the layout of what listdir and readheads hand back: 3, a listing carries the folder's times and a
+   * file's meta its ctime (round 24); the loader refuses an addon built from older sources */
   napi_value layout;
-  napi_create_uint32(env, 2, &layout);
-  napi_set_named_property(env, exports, "listingLayout", layout);
+  napi_create_uint32(env, 3, &layout);
+  napi_set_named_property(env, exports, "layout", layout);
   return exports;
 }
 

@@ -10,15 +10,18 @@
  * the CLI's, from an inotify watch on the walk's own close of a folder (python3, as the attack did).
  */
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { walk, type WalkSink } from '../dist/scan/walk/walk.js';
-import { CLI, csvObjects, htmlText, put, tempDir, wav } from './helpers.js';
+import { CLI, csvObjects, htmlText, put, runCli, tempDir, wav } from './helpers.js';
 import { itWith } from './needs.js';
 
 /** a WAV of n seconds, 8 kHz 16-bit mono PCM */
 const secs = (n: number): Buffer => wav({ tag: 1, rate: 8000, channels: 1, bits: 16, dataBytes: 16000 * n });
+
+/** a CSV's row of customer c */
+const row = (csv: string, c: string): Record<string, string> => csvObjects(csv).find((r) => r.customer === c)!;
 
 const go = { pause: () => undefined, aborted: () => false };
 
@@ -208,5 +211,67 @@ describe('round 24 C1 through the CLI', () => {
       }
     },
     60_000,
+  );
+});
+
+/**
+ * H1: a resumed --case run took over a file overwritten in place (same device, inode and size) whose
+ * mtime was put back (touch -r; rsync --inplace -t does the same): 60 s counted where ffmpeg decodes
+ * nothing and a fresh scan finds an unreadable file. The ctime is kept and compared now; a case file's
+ * rows from before (no ctime) are compared as they were, and the run says so.
+ */
+describe('round 24 H1: a resumed run compares the ctime too', () => {
+  /** a tree with acme/call.wav (60 s), scanned once into x.case */
+  function scanned(): { base: string; file: string; caseFile: string } {
+    const base = tempDir();
+    const file = put(join(base, 'tree'), 'acme/call.wav', secs(60));
+    const caseFile = join(base, 'x.case');
+    const r = runCli([join(base, 'tree'), '--case', caseFile, '--csv', '-']);
+    expect(r.status).toBe(0);
+    expect(row(r.stdout, 'acme').audio_seconds).toBe('60');
+    return { base, file, caseFile };
+  }
+
+  /** the file's bytes all zeros (no RIFF header: ffmpeg finds no stream), its mtime as it was */
+  function zeroInPlace(base: string, file: string): void {
+    execFileSync('touch', ['-r', file, join(base, 'ref')]);
+    const n = statSync(file).size;
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.alloc(n), 0, n, 0);
+    closeSync(fd);
+    execFileSync('touch', ['-r', join(base, 'ref'), file]);
+  }
+
+  it('a file rewritten in place with its mtime put back is read again, not taken over', () => {
+    const { base, file, caseFile } = scanned();
+    const before = statSync(file);
+    zeroInPlace(base, file);
+    const after = statSync(file);
+    expect([after.ino, after.size, after.mtimeMs]).toEqual([before.ino, before.size, before.mtimeMs]);
+    const r = runCli([join(base, 'tree'), '--case', caseFile, '--csv', '-']);
+    expect(r.stderr).not.toMatch(/taken over/);
+    const acme = row(r.stdout, 'acme');
+    // what a fresh scan says: an unreadable file, 0 s (before: 60 s, "1 file taken over unchanged")
+    expect([acme.audio_seconds, acme.unreadable_files]).toEqual(['0', '1']);
+    const fresh = row(runCli([join(base, 'tree'), '--csv', '-']).stdout, 'acme');
+    expect(fresh.audio_seconds).toBe(acme.audio_seconds);
+  });
+
+  itWith(
+    ['sqlite3'],
+    'an unchanged file is still taken over; a case file of schema 2 is migrated, and its rows compared without ctime, said',
+    () => {
+      const { base, caseFile } = scanned();
+      const again = runCli([join(base, 'tree'), '--case', caseFile, '--csv', '-']);
+      expect(again.stderr).toMatch(/1 file taken over unchanged/);
+      expect(again.stderr).not.toMatch(/without a ctime/);
+      // the case file as schema 2 wrote it: no ctime_ms column
+      execFileSync('sqlite3', [caseFile, 'ALTER TABLE files DROP COLUMN ctime_ms; PRAGMA user_version = 2;']);
+      const old = runCli([join(base, 'tree'), '--case', caseFile, '--csv', '-']);
+      expect(old.status).toBe(0);
+      expect(old.stderr).toMatch(/1 file of the case file was stored without a ctime/);
+      expect(old.stderr).toMatch(/1 file taken over unchanged/);
+      expect(execFileSync('sqlite3', [caseFile, 'PRAGMA user_version;']).toString().trim()).toBe('3');
+    },
   );
 });

@@ -342,6 +342,10 @@ class HeadlessRun {
       const kept = existsSync(path) && statSync(path).size > 0;
       if (kept) this.warnOtherTree(path, root, shown);
       known = kept ? knownFiles(path, root, version(), shown) : undefined;
+      if (known?.withoutCtime)
+        this.note(
+          `--case: ${count(known.withoutCtime, 'file of the case file was', 'files of the case file were')} stored without a ctime (by a leaktally before case schema 3): compared by device, inode, size and mtime alone, so one rewritten in place with its mtime set back is taken over too; a new case file reads every file again`,
+        );
     } catch (e) {
       if (e instanceof CaseError) throw new OutputError(`--case: ${e.message}`);
       throw e;

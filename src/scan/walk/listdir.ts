@@ -43,8 +43,8 @@ export interface Listing {
 
 interface Native {
   listdir(path: Buffer, strict: boolean, allIds: boolean): Buffer;
-  /** 2: a listing carries the folder's mtime and ctime (bytes 17-32) */
-  listingLayout: number;
+  /** 3: a listing carries the folder's mtime and ctime (bytes 17-32), readheads' meta a file's ctime */
+  layout: number;
   /** native/readheads.c: a batch of files opened, stat'ed and their heads read (read/heads.ts) */
   readheads(
     root: Buffer,
@@ -73,8 +73,11 @@ interface Native {
   prefetch(paths: Buffer[]): number;
 }
 
-/** the listing's layout this code reads (native/listdir.c: the folder's times after its identity) */
-const LISTING_LAYOUT = 2;
+/**
+ * the layout this code reads: a listing with the folder's times after its identity (listdir.c), 12
+ * numbers a file in readheads' meta, its ctime last (readheads.c)
+ */
+const LAYOUT = 3;
 /** bytes before a listing's first entry: the O_NOATIME flag, the folder's device, inode, mtime, ctime */
 const HEADER = 33;
 
@@ -87,7 +90,7 @@ function load(): Native | undefined {
     const whole =
       (['listdir', 'readheads', 'readheadsat', 'closefd', 'prefetch'] as const).every(
         (k) => typeof m[k] === 'function',
-      ) && m.listingLayout === LISTING_LAYOUT;
+      ) && m.layout === LAYOUT;
     return whole ? (m as Native) : undefined;
   } catch {
     return undefined;
