@@ -10,12 +10,22 @@
  * the CLI's, from an inotify watch on the walk's own close of a folder (python3, as the attack did).
  */
 import { describe, expect, it } from 'vitest';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { walk, type WalkSink } from '../dist/scan/walk/walk.js';
-import { CLI, csvObjects, htmlText, put, runCli, tempDir, wav } from './helpers.js';
-import { itWith } from './needs.js';
+import { CLI, csvObjects, htmlText, put, runCli, tempDir, unprivileged, wav } from './helpers.js';
+import { itUnless, itWith } from './needs.js';
 
 /** a WAV of n seconds, 8 kHz 16-bit mono PCM */
 const secs = (n: number): Buffer => wav({ tag: 1, rate: 8000, channels: 1, bits: 16, dataBytes: 16000 * n });
@@ -274,4 +284,81 @@ describe('round 24 H1: a resumed run compares the ctime too', () => {
       expect(execFileSync('sqlite3', [caseFile, 'PRAGMA user_version;']).toString().trim()).toBe('3');
     },
   );
+});
+
+/**
+ * C3 and M1: `--diff --register` judged a key by its exact name only. The summary's rule (round 23
+ * looseName): a key not found beside a customer folder only like it (ACME/ for acme) is incomplete
+ * when that folder was read, and could hold the key's files when it was not.
+ */
+describe('round 24 C3/M1: --diff --register applies the look-alike key rule', () => {
+  const REG = 'key,controller\nacme,Acme AB\nbeta,Beta AB\n';
+
+  it('C3: a key whose look-alike folder gained a recording: incomplete, exit 3 (was "complete", exit 0)', () => {
+    const base = tempDir();
+    const tree = join(base, 'tree');
+    put(tree, 'ACME/call1.wav', secs(2));
+    put(tree, 'beta/call.wav', secs(2));
+    const reg = put(base, 'reg.csv', REG);
+    const caseFile = join(base, 'x.case');
+    expect(runCli([tree, '--case', caseFile, '--csv', '/dev/null']).status).toBe(0);
+    put(tree, 'ACME/call2.wav', secs(2));
+    expect(runCli([tree, '--case', caseFile, '--csv', '/dev/null']).status).toBe(0);
+    // the summary of the same run says the key's exposure cannot be ruled out
+    const summary = runCli(['--from', caseFile, '--register', reg, '--csv', '-']);
+    expect(summary.status).toBe(3);
+    expect(row(summary.stdout, 'acme').completeness).toMatch(/named like its key "acme", "ACME"/);
+    const d = runCli(['--diff', caseFile, '--register', reg, '--csv', '-']);
+    expect(d.status).toBe(3);
+    const acme = row(d.stdout, 'acme');
+    expect(acme.completeness).toMatch(/^incomplete: .*named like the key "acme", "ACME"/);
+    expect(row(d.stdout, '(total)').completeness).toMatch(/^incomplete/);
+    expect(d.stderr).toMatch(/incomplete: .*"ACME"/);
+  });
+
+  it('a key found exactly, beside no look-alike: the comparison stays complete, exit 0', () => {
+    const base = tempDir();
+    const tree = join(base, 'tree');
+    put(tree, 'acme/call1.wav', secs(2));
+    put(tree, 'beta/call.wav', secs(2));
+    const reg = put(base, 'reg.csv', REG);
+    const caseFile = join(base, 'x.case');
+    expect(runCli([tree, '--case', caseFile, '--csv', '/dev/null']).status).toBe(0);
+    put(tree, 'acme/call2.wav', secs(2));
+    expect(runCli([tree, '--case', caseFile, '--csv', '/dev/null']).status).toBe(0);
+    const d = runCli(['--diff', caseFile, '--register', reg, '--csv', '-']);
+    expect(d.status).toBe(0);
+    expect(row(d.stdout, 'acme')).toMatchObject({ completeness: 'complete', files_added: '1' });
+  });
+
+  /** M1: ACME/ cannot be listed (mode 000, scanned as uid 65534) in either run */
+  const base = tempDir();
+  const tree = join(base, 'tree');
+  const out = join(base, 'out');
+  put(tree, 'ACME/call1.wav', secs(2));
+  put(tree, 'beta/call.wav', secs(2));
+  mkdirSync(out);
+  chmodSync(out, 0o777);
+  const reg = put(out, 'reg.csv', REG);
+  const user = unprivileged(tree, out);
+  itUnless(user.skip, 'M1: a key whose look-alike folder could not be listed is "not read", never 0', () => {
+    if (!('run' in user)) return;
+    const caseFile = join(out, 'x.case');
+    chmodSync(join(tree, 'ACME'), 0o000);
+    try {
+      for (let k = 0; k < 2; k++) expect(user.run([tree, '--case', caseFile, '--csv', '/dev/null']).status).toBe(3);
+    } finally {
+      chmodSync(join(tree, 'ACME'), 0o755);
+    }
+    const d = user.run(['--diff', caseFile, '--register', reg, '--csv', '-']);
+    expect(d.status).toBe(3);
+    const acme = row(d.stdout, 'acme');
+    // before: 0 before, 0 after, as if read
+    expect(acme.completeness).toMatch(/^incomplete: not read/);
+    expect(acme).toMatchObject({ files_before: '', files_after: '', files_added: '', files_removed: '' });
+    // the unread folder's own row, as the summary has it
+    expect(row(d.stdout, 'ACME').completeness).toMatch(/^incomplete: not read/);
+    // beta, read in both runs, keeps its figures
+    expect(row(d.stdout, 'beta')).toMatchObject({ files_before: '1', files_after: '1' });
+  });
 });
