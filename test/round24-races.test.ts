@@ -206,6 +206,8 @@ describe('round 24 C1 through the CLI', () => {
         ],
         { env: { ...process.env, CI: '1', TZ: 'UTC', NODE_ENV: 'production' } },
       );
+      let stderr = '';
+      run.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
       const status = await new Promise<number | null>((resolve) => run.on('close', resolve));
       watcher.kill();
       expect(said).toMatch(/moved (acme|beta) into (acme|beta)/);
@@ -215,6 +217,9 @@ describe('round 24 C1 through the CLI', () => {
       expect(Number(row('(total)').files)).toBe(1);
       for (const c of ['acme', 'beta', '(total)']) expect(row(c).completeness).toMatch(/^incomplete/);
       expect(status).toBe(3);
+      // the warning says the changed folders' listed files are counted, not "not counted" alone
+      expect(stderr).toMatch(/changed during the scan: its files as listed are counted/);
+      expect(stderr).toMatch(/a folder changed during the scan: those its listing gave are\)/);
       for (const who of ['Acme AB', 'Beta AB']) {
         const page = htmlText(readFileSync(join(base, 'st', `${who}.html`), 'utf8'));
         expect(page).not.toMatch(/not affected/i);

@@ -446,7 +446,10 @@ function shown(rel: Buffer): string {
   return (s.length > 200 ? '…' + s.slice(-200) : s) || '.';
 }
 
-/** what a folder changed during the scan is said to be (the manifest's and the outputs' reason) */
+/**
+ * what a folder changed during the scan is said to be (the manifest's and the outputs' reason): unlike
+ * every other folder error, its listing's files were counted (cli/headless.ts says so)
+ */
 export const CHANGED =
   'changed during the scan: its files as listed are counted; one moved in or out after its listing may be missed or counted twice';
 
