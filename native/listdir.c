@@ -6,7 +6,10 @@
  *
  * listdir(path, strict, allIds). Returns one Buffer: byte 0 is 1 if O_NOATIME was used, 0 if it was
  * refused; bytes 1-16 the device and inode of the folder opened (fstat: the walk checks that it is the
- * folder its parent listed, round 23b C1); then per entry: its type (1 byte: the lstat's where taken,
+ * folder its parent listed, round 23b C1); bytes 17-32 its mtime and ctime in nanoseconds (signed,
+ * little-endian), from the same fstat, taken before the first readdir: the walk stats the folder again
+ * once it has ended, and a change since means a file may have moved in or out unseen (round 24 C1/C2);
+ * then per entry: its type (1 byte: the lstat's where taken,
  * else d_type), name length (1 byte, a name is at most 255 bytes), the name's bytes; and for a
  * regular file or a folder what the walk needs of its lstat, taken here with fstatat on the open
  * folder (no path lookup, and no Stats object per file in JavaScript): one byte of flags (1 stat
@@ -140,6 +143,14 @@ static void put_id(unsigned char *to, const struct stat *st) {
     for (int b = 0; b < 8; b++) *to++ = (unsigned char)(id[q] >> (8 * b));
 }
 
+/* mtime and ctime in nanoseconds, 8 bytes each, little-endian (two's complement: a time before 1970) */
+static void put_times(unsigned char *to, const struct stat *st) {
+  long long t[2] = {(long long)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec,
+                    (long long)st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec};
+  for (int q = 0; q < 2; q++)
+    for (int b = 0; b < 8; b++) *to++ = (unsigned char)((unsigned long long)t[q] >> (8 * b));
+}
+
 static unsigned char type_of(mode_t m) {
   if (S_ISREG(m)) return DT_REG;
   if (S_ISDIR(m)) return DT_DIR;
@@ -190,7 +201,7 @@ static napi_value listdir(napi_env env, napi_callback_info info) {
   }
   // the entries first, then their stats (in parallel when they block), then the answer in readdir's order
   int err = 0;
-  size_t ncap = 64, count = 0, acap = 4096, aused = 0, cap = 4096, used = 17;
+  size_t ncap = 64, count = 0, acap = 4096, aused = 0, cap = 4096, used = 33;
   Entry *ents = malloc(ncap * sizeof(Entry));
   char *arena = malloc(acap);
   struct stat *sts = NULL;
@@ -243,6 +254,7 @@ static napi_value listdir(napi_env env, napi_callback_info info) {
 
   out[0] = noatime;
   put_id(out + 1, &self);
+  put_times(out + 17, &self);
   uid_t euid = geteuid();
   for (size_t k = 0; k < count; k++) {
     const char *n = arena + ents[k].at;
@@ -302,6 +314,11 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "listdir", NAPI_AUTO_LENGTH, listdir, NULL, &fn);
   napi_set_named_property(env, exports, "listdir", fn);
+  /* the layout of what listdir and readheads hand back: 3, a listing carries the folder's times and a
+   * file's meta its ctime (round 24); the loader refuses an addon built from older sources */
+  napi_value layout;
+  napi_create_uint32(env, 3, &layout);
+  napi_set_named_property(env, exports, "layout", layout);
   return exports;
 }
 

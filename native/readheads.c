@@ -31,12 +31,12 @@
  * heads, meta, ioThreads, parallelNow, dirfds) takes, per file, a folder descriptor its path is below
  * instead (openat; -1: below root as readheads): a reader holds descriptors on the folders of a deep
  * tree (src/scan/read/anchors.ts) so that opening a file at depth d looks up a few names, not d. heads: count slots
- * of HEAD_SLOT bytes. meta: a Float64Array of count * 10: status (0 read, 1 left to the caller, 2 a link on its
+ * of HEAD_SLOT bytes. meta: a Float64Array of count * 12: status (0 read, 1 left to the caller, 2 a link on its
  * path: not opened), fd
  * (-1 when the whole file was read and it is closed; else open, for the caller to read further and
  * close), size, mtime seconds, mtime nanoseconds, bytes read, O_NOATIME refused (0/1), bytes allocated
- * (st_blocks × 512: a sparse file's length is judged on these, probe/guard.ts), device and inode (a case
- * file keeps them, to know the file again when a scan resumes).
+ * (st_blocks × 512: a sparse file's length is judged on these, probe/guard.ts), device and inode, ctime
+ * seconds and nanoseconds (a case file keeps them, to know the file again when a scan resumes).
  * Returns [nanoseconds taken, whether helper threads were used, files whose reading took past SLOW_NS].
  */
 #define _GNU_SOURCE
@@ -57,7 +57,7 @@
 
 #define HEAD_SLOT 16384
 #define HEAD_SIZE 4096
-#define META 10
+#define META 12
 /* probe/../reach.ts LONG_PATH: longer paths are reached in steps, by the JavaScript path */
 #define LONG_PATH (4096 - 256 - 2)
 #define MAX_THREADS 64
@@ -193,6 +193,10 @@ static void one(Job *j, int i) {
   m[7] = (double)st.st_blocks * 512;
   m[8] = (double)st.st_dev;
   m[9] = (double)st.st_ino;
+  /* ctime: a resumed run takes a file over only if it is unchanged, and an mtime can be set back (touch
+   * -r, rsync --inplace -t) where the ctime cannot (round 24 H1) */
+  m[10] = (double)st.st_ctim.tv_sec;
+  m[11] = (double)st.st_ctim.tv_nsec;
 }
 
 static int64_t now_ns(void) {

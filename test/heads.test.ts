@@ -33,8 +33,8 @@ const ADDON: Feature = {
 };
 
 const SLOT = 16 * 1024;
-/** figures per file in readheads' meta (native/readheads.c: status, fd, size, mtime s and ns, bytes read, refused, allocated, dev, ino) */
-const META = 10;
+/** figures per file in readheads' meta (native/readheads.c: status, fd, size, mtime s and ns, bytes read, refused, allocated, dev, ino, ctime s and ns) */
+const META = 12;
 
 /** A tree with every kind of file the readers meet: small and large, sparse, empty, linked, special, missing. */
 function mixedTree(): { root: string; rels: string[] } {

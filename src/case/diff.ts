@@ -20,6 +20,7 @@ import type { Register } from '../report/notify/register.js';
 import { rootIdOf, type RunRow } from './store.js';
 import { compilePattern, couldHoldCustomer, type CompiledPattern } from '../scan/place/pattern.js';
 import { keyName, shownPath } from '../scan/place/names.js';
+import { looseName } from '../report/notify/completeness.js';
 
 /**
  * One row's figures (seconds: audio present, as the summary counts it). A run whose gaps could hold
@@ -65,6 +66,8 @@ export interface RunDiff {
 interface RunReach {
   why: string;
   holds: (kind: string, keys: readonly string[]) => boolean;
+  /** the customer folders that could not be listed (folder customers): each a row, as in the summary */
+  customers?: readonly string[];
 }
 
 const BUILT_IN = new Set(['unmatched', 'top-level']);
@@ -144,10 +147,71 @@ function reachOf(db: Db, run: RunRow): RunReach | undefined {
     if (found === undefined) return all;
     own.add(found);
   }
+  // a key whose customer folder is only like an unread one's (ACME/ for acme) could have its files in
+  // it, as the summary judges (completeness.ts unreadByLooseName): before, --diff --register gave the
+  // key 0 before and 0 after, read, where the summary said "could not be read" (attack round 24 M1)
+  const loose = new Set([...own].map(looseName));
   return {
     why,
-    holds: (kind, keys) => BUILT_IN.has(kind) || keys.some((k) => own.has(k.startsWith('./') ? k.slice(2) : k)),
+    holds: (kind, keys) =>
+      BUILT_IN.has(kind) ||
+      keys.some((k) => {
+        const key = k.startsWith('./') ? k.slice(2) : k;
+        return own.has(key) || loose.has(looseName(key));
+      }),
+    customers: [...own],
   };
+}
+
+/**
+ * The register's keys a run did not find whose loose name (completeness.ts looseName) is that of a
+ * customer it found with files that no key names (ACME/ beside the key acme): the summary's look-alike
+ * rule (lookalikesOf), which makes the key's row and the run incomplete. --diff judged a run by its
+ * stored completeness, made without a register, and said the key's row "complete", 0 added, exit 0,
+ * where the summary of the same run said its exposure cannot be ruled out (attack round 24 C3). One
+ * line per such key, for the comparison's completeness.
+ */
+export function lookalikesIn(db: Db, run: RunRow, register: Register): string[] {
+  const id = Number(run.id);
+  const withFiles = new Map<string, number>();
+  for (const r of db.all(
+    "SELECT customer, count(*) AS n FROM files WHERE run = ? AND row_kind = 'customer' AND hard_link IS NULL GROUP BY 1",
+    [id],
+  ) as { customer: string; n: Num }[])
+    withFiles.set(r.customer, Number(r.n ?? 0));
+  // customers are also the folders at --depth, with or without files (engine.ts ensureCustomer)
+  const found = new Set(withFiles.keys());
+  let o: Record<string, unknown> = {};
+  try {
+    o = JSON.parse(run.options) as Record<string, unknown>;
+  } catch {
+    /* no options: the customers with files only */
+  }
+  if (!(typeof o.pattern === 'string' && o.pattern)) {
+    const depth = Number(o.depth ?? 1) || 1;
+    for (const r of db.all('SELECT path FROM folders WHERE run = ? AND depth = ?', [id, depth]) as {
+      path: Uint8Array | string;
+    }[]) {
+      const rel = Buffer.from(r.path);
+      found.add(keyName(rel.subarray(rel.lastIndexOf(0x2f) + 1)));
+    }
+  }
+  const missing = new Map<string, string[]>();
+  for (const e of register.entries) {
+    if (found.has(e.key)) continue;
+    const k = looseName(e.key);
+    missing.set(k, [...(missing.get(k) ?? []), e.key]);
+  }
+  const out: string[] = [];
+  if (!missing.size) return out;
+  for (const [name, n] of withFiles) {
+    if (register.byKey.has(name)) continue;
+    for (const key of missing.get(looseName(name)) ?? [])
+      out.push(
+        `run ${id}: a customer named like the key "${key}", "${name}", holds ${n} ${n === 1 ? 'file' : 'files'} that may be its (not merged: whether it is the same customer is for a person to decide)`,
+      );
+  }
+  return out;
 }
 
 /** Why a run's files may not be all the files there were: stopped, never finished, or gaps (folders not read, …). */
@@ -294,6 +358,9 @@ export function diffRuns(db: Db, before: RunRow, after: RunRow, register?: Regis
     for (const c of register?.controllers ?? []) row('controller', c.controller);
     // the rows each run's gaps could hold: their side's figures are not known
     const reach = [reachOf(db, before), reachOf(db, after)] as const;
+    // a customer folder that could not be listed is a row of its own, as in the summary (before, a row
+    // only with files: ACME/ unreadable in both runs had none; attack round 24 M1)
+    for (const rr of reach) for (const c of rr?.customers ?? []) if (!register?.byKey.has(c)) row('customer', c);
     const keysByController = register && new Map(register.controllers.map((c) => [c.controller, c]));
     const notRead = { before: 0, after: 0 };
     for (const r of rows.values()) {

@@ -9,7 +9,7 @@
  * A path is not kept: a path added again (a later run's row of the file) replaces the earlier facts,
  * and so would another path with the same 53-bit hash (about one pair in 10^4 among a million paths).
  * That is safe: a file handed facts is read again unless it is the file those facts were read from
- * (same device, inode, size and mtime: read/job.ts), and two paths are two files; the other path is
+ * (same device, inode, size, mtime and ctime: read/job.ts), and two paths are two files; the other path is
  * then read again. Written by hand: no library keeps a million records in typed arrays keyed by a
  * string hash.
  */
@@ -42,6 +42,7 @@ export class KnownStore {
   private readonly allocated: Float64Array;
   private readonly dev: Float64Array;
   private readonly ino: Float64Array;
+  private readonly ctime: Float64Array;
   private readonly shapeOf: Uint32Array;
   private readonly shapes: Shape[] = [];
   private readonly shapeIds = new Map<string, number>();
@@ -62,6 +63,7 @@ export class KnownStore {
     this.allocated = col();
     this.dev = col();
     this.ino = col();
+    this.ctime = col();
     this.shapeOf = new Uint32Array(n);
     let size = 16;
     while (size < n * 2) size *= 2; // at most half full: short probes
@@ -97,6 +99,7 @@ export class KnownStore {
     this.allocated[i] = or(f.allocated);
     this.dev[i] = or(f.dev);
     this.ino[i] = or(f.ino);
+    this.ctime[i] = or(f.ctimeMs);
     const h = hash53(rel);
     for (let at = h & this.mask; ; at = (at + 1) & this.mask) {
       if (this.slots[at] === EMPTY) {
@@ -142,6 +145,7 @@ export class KnownStore {
     set(this.allocated[i]!, (x) => (facts.allocated = x));
     set(this.dev[i]!, (x) => (facts.dev = x));
     set(this.ino[i]!, (x) => (facts.ino = x));
+    set(this.ctime[i]!, (x) => (facts.ctimeMs = x));
     return facts;
   }
 }

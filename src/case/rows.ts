@@ -28,6 +28,7 @@ export interface StoredRow {
   dev: Int | null;
   ino: Int | null;
   mtime_ms: number | null;
+  ctime_ms: number | null;
 }
 
 /** The kinds leaktally writes (FileKind). */
@@ -35,7 +36,7 @@ const KINDS = new Set<string>(['audio', 'other', 'unreadable'] satisfies FileKin
 
 /** The columns of StoredRow, for a SELECT. */
 export const STORED_COLUMNS =
-  'path, kind, bytes, seconds, codec, sample_rate, channels, embedded_date, error, unopened, sparse, hard_link, allocated, dev, ino, mtime_ms';
+  'path, kind, bytes, seconds, codec, sample_rate, channels, embedded_date, error, unopened, sparse, hard_link, allocated, dev, ino, mtime_ms, ctime_ms';
 
 /** A stored path's bytes: a TEXT path is its UTF-8, a BLOB its bytes. */
 export function pathBytes(p: string | Uint8Array): Buffer {
@@ -83,6 +84,7 @@ export function storedFacts(
   if (row.allocated !== null) facts.allocated = Number(row.allocated);
   if (row.dev !== null) facts.dev = Number(row.dev);
   if (row.ino !== null) facts.ino = Number(row.ino);
+  if (row.ctime_ms !== null) facts.ctimeMs = row.ctime_ms;
   if (remote && facts.mtimeMs > 0) facts.lastModified = true;
   return row.sparse ? { rel, facts, sparse: true } : { rel, facts };
 }

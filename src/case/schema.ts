@@ -9,7 +9,7 @@ import { FILE_COLUMNS } from '../scan/read/stored.js';
 export { FILE_COLUMNS };
 
 /** The schema this build writes (PRAGMA user_version). */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** What `case_info.format` holds: a case file is told from another SQLite database by it. */
 export const FORMAT = 'leaktally case';
@@ -102,6 +102,13 @@ export const MIGRATIONS: readonly string[] = [
     error         TEXT
   );
   CREATE INDEX requests_by_run ON requests (run);
+  `,
+  `
+  -- a file's ctime where it was read: a resumed run takes a file over only with the same device,
+  -- inode, size, mtime and ctime, as an mtime can be set back (touch -r, rsync --inplace -t) and a
+  -- ctime cannot (attack round 24 H1). NULL in the rows of a case file written before: those are
+  -- compared as they were (device, inode, size, mtime), and the resume says so.
+  ALTER TABLE files ADD COLUMN ctime_ms REAL;
   `,
 ];
 

@@ -174,7 +174,7 @@ export function storedScan(db: Db, run: RunRow): StoredScan {
  * The files of the last finished run over the same folder by the same version of leaktally (another
  * version may read a file differently) and of every run after it (killed ones), each file as the latest
  * of them read it, handed to the readers, who take a file over when it is still the file that was read
- * — same device, inode, size and mtime (lstat; a link, or a file that cannot be stat'ed, is read again:
+ * — same device, inode, size, mtime and ctime (lstat; a link, or a file that cannot be stat'ed, is read again:
  * read/job.ts). undefined when the case holds no such run. Before, the last run alone: a run killed
  * before its first commit (no rows) made the next one read every file again, the killed runs' work
  * before it lost (attack round 14b: five kills, the third run took over 0 of 2,304 stored files).
@@ -184,7 +184,7 @@ export function knownFiles(
   root: Buffer,
   version: string,
   shown = path,
-): { known: KnownFiles; from: number; since: number } | undefined {
+): { known: KnownFiles; from: number; since: number; withoutCtime: number } | undefined {
   const { db } = openCase(path, { create: false, shown });
   try {
     const all = runs(db).filter((r) => sameBytes(r.root, root) && r.tool_version === version);
@@ -201,13 +201,17 @@ export function knownFiles(
       for (const row of rowsOf(db, `SELECT count(*) AS n ${where}`, Number(run.id)))
         n += Number((row as { n: number | bigint }).n);
     const known = new KnownStore(n);
+    /** rows written before the case file kept a ctime (schema 3): compared without it (read/job.ts) */
+    let withoutCtime = 0;
     // oldest first: a later run's row of a file replaces an earlier one's
     for (const run of taken)
       for (const row of rowsOf(db, `SELECT ${STORED_COLUMNS} ${where}`, Number(run.id))) {
         const stored = storedFacts(row as StoredRow);
-        if (stored.facts) known.add(stored.rel.toString('latin1'), stored.facts);
+        if (!stored.facts) continue;
+        if (stored.facts.ctimeMs === undefined) withoutCtime++;
+        known.add(stored.rel.toString('latin1'), stored.facts);
       }
-    return { known, from: Number(from.id), since: Number(all[first]!.id) };
+    return { known, from: Number(from.id), since: Number(all[first]!.id), withoutCtime };
   } finally {
     db.close();
   }

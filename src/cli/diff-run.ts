@@ -3,7 +3,7 @@
  * and written (report/write/diff.ts) whole or not at all, the case file locked against a run writing it.
  */
 import { CaseError } from '../case/db.js';
-import { diffLine, diffRuns, sameTree } from '../case/diff.js';
+import { diffLine, diffRuns, lookalikesIn, sameTree } from '../case/diff.js';
 import { openCase, runs, treeOf, type RunRow } from '../case/store.js';
 import { EXIT, signalExitCode, stopSignals, type StopSignal } from '../report/exit.js';
 import {
@@ -160,6 +160,9 @@ export async function runDiff(plan: DiffPlan): Promise<number> {
           (r) =>
             `run ${r.id}: ${r.outcome !== 'done' ? `its scan ${r.outcome === 'running' ? 'never finished' : `was ${r.outcome}`}` : (r.completeness ?? 'incomplete').replace(/^incomplete: /, '')}`,
         );
+      // a run's stored completeness was judged without this register: its look-alike keys (the
+      // summary's rule) make the comparison incomplete too (attack round 24 C3)
+      if (register) for (const r of [before, after]) incomplete.push(...lookalikesIn(opened.db, r, register));
       const ctx: DiffContext = {
         completeness: incomplete.length
           ? `incomplete: ${incomplete.join('; ')} (a row a run did not read has that run's figures empty; another gap may count a file as removed or added)`

@@ -9,6 +9,7 @@ import { CaseWriter } from '../case/writer.js';
 import { CaseError, removeStaleVfsLock, type Db } from '../case/db.js';
 import { lockCaseFile } from './case-lock.js';
 import { knownFiles, openCase, runs, storedScan, type RunRow } from '../case/store.js';
+import { CHANGED } from '../scan/walk/walk.js';
 import { diffLine, followUp, type FollowUp } from '../case/diff.js';
 import { formatIso } from '../scan/place/date/zone.js';
 import { version } from '../report/notify/method.js';
@@ -98,7 +99,7 @@ function warnings(r: ScanResult, shownRoot = r.config.root): string[] {
   if (r.unreadableFolders) {
     // the engine keeps the first 100 folder errors, so there is a first one
     w.push(
-      `${count(r.unreadableFolders, 'folder', 'folders')} could not be read, e.g. ${printable(r.folderErrors[0]!.path)} (${r.folderErrors[0]!.error}); their files are not counted`,
+      `${count(r.unreadableFolders, 'folder', 'folders')} could not be read, e.g. ${printable(r.folderErrors[0]!.path)} (${r.folderErrors[0]!.error}); their files are not counted${r.folderErrors.some((e) => e.error === CHANGED) ? ` (a folder changed during the scan: those its listing gave are)` : ''}`,
     );
   }
   if (r.linksSkipped) w.push(`${count(r.linksSkipped, 'symbolic link was', 'symbolic links were')} not followed`);
@@ -342,6 +343,10 @@ class HeadlessRun {
       const kept = existsSync(path) && statSync(path).size > 0;
       if (kept) this.warnOtherTree(path, root, shown);
       known = kept ? knownFiles(path, root, version(), shown) : undefined;
+      if (known?.withoutCtime)
+        this.note(
+          `--case: ${count(known.withoutCtime, 'file of the case file was', 'files of the case file were')} stored without a ctime (by a leaktally before case schema 3): compared by device, inode, size and mtime alone, so one rewritten in place with its mtime set back is taken over too; a new case file reads every file again`,
+        );
     } catch (e) {
       if (e instanceof CaseError) throw new OutputError(`--case: ${e.message}`);
       throw e;

@@ -378,6 +378,9 @@ export class Scanner {
   }
 
   async run(): Promise<ScanResult> {
+    // a folder changed from here on changed during the scan (walk.ts changedSince): taken before the
+    // reader and walk threads start, so that a change during their start is one too
+    const since = Date.now();
     const http = this.http;
     const shares = http ? connectionShares(http.connections, this.config.threads) : undefined;
     // the connections, shared by the walk (client 0) and the reader threads (1…), each using what the
@@ -434,6 +437,7 @@ export class Scanner {
         pause: this.paced(() => reader.pause()),
         aborted: () => this.stopped,
         strict: this.config.strictEvidence,
+        since,
         // only the customer folders matter here (each folder's path costs its depth to send), unless a
         // case file keeps every folder
         dirsAt: this.options.onFolder ? undefined : this.customerFromFolders ? this.config.depth : 0,

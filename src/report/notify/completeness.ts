@@ -93,7 +93,7 @@ interface Lookalike {
  * fold alike may be two customers (`007` and `7` in one tree), and which one a key means is for a
  * person to decide, so the key's row is made incomplete and names the folder instead of taking it.
  */
-function looseName(name: string): string {
+export function looseName(name: string): string {
   const loose = name
     .replace(/\\\\|\\x([0-9a-f]{2})/g, (m: string, hex?: string) =>
       hex ? String.fromCharCode(parseInt(hex, 16)) : '\\',

@@ -124,6 +124,11 @@ export interface FileFacts {
   /** device and inode, where the file was opened (a case file keeps them: resume.ts); over HTTP 0 and a hash of the URL path */
   dev?: number;
   ino?: number;
+  /**
+   * its ctime, where the file was opened: a resumed run compares it too, as an mtime can be set back
+   * (touch -r, rsync --inplace -t) and a ctime cannot (round 24 H1)
+   */
+  ctimeMs?: number;
   /** mtimeMs is a web server's Last-Modified (the date source `last-modified`) */
   lastModified?: true;
   probe: ProbeResult;
@@ -162,6 +167,7 @@ export async function probeFile(
       mtimeMs: st.mtimeMs,
       dev: st.dev,
       ino: st.ino,
+      ctimeMs: st.ctimeMs,
       probe: await probeContent(sourceOf(fd, size, io.head.subarray(0, n), allocated, work), file, name),
     };
   } catch (e) {
@@ -189,6 +195,7 @@ export interface OpenFile {
   /** device and inode (st_dev, st_ino): a case file keeps them to know the file again */
   dev?: number;
   ino?: number;
+  ctimeMs?: number;
   head: Buffer;
 }
 
@@ -214,6 +221,7 @@ export async function probeOpen(
       mtimeMs: f.mtimeMs,
       dev: f.dev,
       ino: f.ino,
+      ctimeMs: f.ctimeMs,
       probe: await probeContent(src, fileName(name), name),
     };
   } finally {

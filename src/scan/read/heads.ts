@@ -11,7 +11,7 @@ import { addon } from '../walk/listdir.js';
 import { FileAnchors, type FileAt } from './anchors.js';
 import { WHOLE_FILE_MAX, type OpenFile } from '../probe/index.js';
 
-const META = 10;
+const META = 12;
 const NUL = Buffer.from([0]);
 /**
  * Share of a batch's files whose reading blocked (the addon times each file) from which the next
@@ -111,6 +111,7 @@ export class BatchHeads {
         allocated: m[k + 7]!,
         dev: m[k + 8]!,
         ino: m[k + 9]!,
+        ctimeMs: m[k + 10]! * 1e3 + m[k + 11]! / 1e6,
         head: this.heads.subarray(i * WHOLE_FILE_MAX, i * WHOLE_FILE_MAX + m[k + 5]!),
         refused: m[k + 6] === 1,
       };

@@ -104,8 +104,12 @@ export type ScanJob = ((batch: Batch, pace?: Pace) => Promise<ScanReply>) & {
 };
 
 /**
- * Whether the file at rel is the one an earlier run read: the same device, inode, size and mtime
- * (lstat: not opened, not read). A path that cannot be stat'ed (gone, past PATH_MAX) is read instead.
+ * Whether the file at rel is the one an earlier run read: the same device, inode, size, mtime and
+ * ctime (lstat: not opened, not read). A path that cannot be stat'ed (gone, past PATH_MAX) is read
+ * instead. The ctime since round 24 H1: a file overwritten in place with its mtime put back (touch -r,
+ * rsync --inplace -t) kept its device, inode, size and mtime, and a resumed run counted the 3,600 s it
+ * held before where ffmpeg decoded nothing; a ctime cannot be set back. A case file's rows from before
+ * (no ctime) are compared without it, and the run says so (store.ts knownFiles).
  */
 function unchanged(root: Buffer, rel: Buffer, known: FileFacts): boolean {
   let st;
@@ -120,7 +124,8 @@ function unchanged(root: Buffer, rel: Buffer, known: FileFacts): boolean {
     st.dev === known.dev &&
     st.ino === known.ino &&
     st.size === known.bytes &&
-    st.mtimeMs === known.mtimeMs
+    st.mtimeMs === known.mtimeMs &&
+    (known.ctimeMs === undefined || st.ctimeMs === known.ctimeMs)
   );
 }
 

@@ -31,12 +31,20 @@ export interface Listing {
   ids?: Map<number, string>;
   /** "dev:ino" of the folder listed (fstat of what was opened: round 23b C1); undefined: not known */
   self?: string;
+  /**
+   * "dev:ino:mtime_ns:ctime_ns" of the folder listed, from the fstat taken before its entries were
+   * read (round 24 C1/C2): the walk stats each folder again once it has ended, and any difference
+   * means a file may have been moved in or out after the listing. Undefined: not known.
+   */
+  stamp?: string;
   /** the folder was opened with O_NOATIME (false: refused, or no addon) */
   noatime: boolean;
 }
 
 interface Native {
   listdir(path: Buffer, strict: boolean, allIds: boolean): Buffer;
+  /** 3: a listing carries the folder's mtime and ctime (bytes 17-32), readheads' meta a file's ctime */
+  layout: number;
   /** native/readheads.c: a batch of files opened, stat'ed and their heads read (read/heads.ts) */
   readheads(
     root: Buffer,
@@ -65,15 +73,24 @@ interface Native {
   prefetch(paths: Buffer[]): number;
 }
 
+/**
+ * the layout this code reads: a listing with the folder's times after its identity (listdir.c), 12
+ * numbers a file in readheads' meta, its ctime last (readheads.c)
+ */
+const LAYOUT = 3;
+/** bytes before a listing's first entry: the O_NOATIME flag, the folder's device, inode, mtime, ctime */
+const HEADER = 33;
+
 function load(): Native | undefined {
   if (process.env.LEAKTALLY_NO_ADDON) return undefined; // tests: the pure-Node path
   try {
     const m = createRequire(import.meta.url)('../../../build/Release/listdir.node') as Partial<Native>;
     // an addon built from older sources (a checkout updated without `npm rebuild`) lacks functions:
     // used as if it were not built (said once), rather than failing a reader thread mid-scan
-    const whole = (['listdir', 'readheads', 'readheadsat', 'closefd', 'prefetch'] as const).every(
-      (k) => typeof m[k] === 'function',
-    );
+    const whole =
+      (['listdir', 'readheads', 'readheadsat', 'closefd', 'prefetch'] as const).every(
+        (k) => typeof m[k] === 'function',
+      ) && m.layout === LAYOUT;
     return whole ? (m as Native) : undefined;
   } catch {
     return undefined;
@@ -115,7 +132,7 @@ export function listFolder(path: Buffer, strict = false, allIds = false): Listin
     const types: EntryType[] = [];
     const flags: number[] = [];
     let ids: Map<number, string> | undefined;
-    let i = 17;
+    let i = HEADER;
     while (i < out.length) {
       const type = out[i] as EntryType;
       types.push(type);
@@ -135,7 +152,9 @@ export function listFolder(path: Buffer, strict = false, allIds = false): Listin
         i += 16;
       }
     }
-    return { names, types, stats: Uint8Array.from(flags), ids, noatime: out[0] === 1, self: idAt(out, 1) };
+    const self = idAt(out, 1);
+    const stamp = `${self}:${out.readBigInt64LE(17)}:${out.readBigInt64LE(25)}`;
+    return { names, types, stats: Uint8Array.from(flags), ids, noatime: out[0] === 1, self, stamp };
   }
   // without the addon: the folder opened (never through a link in its last name) and fstat'ed, then
   // listed through its descriptor, so that what is listed is what was identified (round 23b C1)
@@ -144,7 +163,8 @@ export function listFolder(path: Buffer, strict = false, allIds = false): Listin
       ? openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW)
       : -1;
   try {
-    const self = fd < 0 ? undefined : idOf(fstatSync(fd, { bigint: true }));
+    const st = fd < 0 ? undefined : fstatSync(fd, { bigint: true });
+    const self = st && idOf(st);
     const entries = readdirSync(fd < 0 ? path : `/proc/self/fd/${fd}`, {
       withFileTypes: true,
       encoding: 'buffer',
@@ -154,6 +174,7 @@ export function listFolder(path: Buffer, strict = false, allIds = false): Listin
       types: entries.map((d) => typeOf(d as unknown as Dirent)),
       noatime: false,
       self,
+      stamp: st && stampOf(st),
     };
   } finally {
     if (fd >= 0) closeSync(fd);
@@ -165,3 +186,11 @@ const idAt = (out: Buffer, i: number): string => `${out.readBigUInt64LE(i)}:${ou
 
 /** a file's or folder's identity, "dev:ino" (exact: bigint, a number can round a 64-bit inode) */
 export const idOf = (st: { dev: bigint; ino: bigint }): string => `${st.dev}:${st.ino}`;
+
+/**
+ * a folder's identity and times, "dev:ino:mtime_ns:ctime_ns": a file moved in or out, created or
+ * removed changes the folder's mtime and ctime (a rename changes both folders'), and ctime cannot be
+ * set back from user space
+ */
+export const stampOf = (st: { dev: bigint; ino: bigint; mtimeNs: bigint; ctimeNs: bigint }): string =>
+  `${st.dev}:${st.ino}:${st.mtimeNs}:${st.ctimeNs}`;

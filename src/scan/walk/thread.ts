@@ -38,6 +38,7 @@ export interface WalkWorkerData {
   yieldEvery: number | undefined;
   dirsAt: number | undefined;
   shard: WalkOptions['shard'];
+  since: number;
   /** Int32Array over it: [0] = 1 once the walk is to stop */
   stop: SharedArrayBuffer;
 }
@@ -89,6 +90,8 @@ export async function walkOnThread(root: string, sink: WalkSink, opts: WalkOptio
       yieldEvery: opts.yieldEvery,
       dirsAt: opts.dirsAt,
       shard: opts.shard,
+      // (taken here: the thread starts later, and a change in between is one during the walk)
+      since: opts.since ?? Date.now(),
       stop,
     } satisfies WalkWorkerData,
   });

@@ -20,7 +20,7 @@
  */
 import { closeSync, lstatSync, readFileSync, realpathSync, type BigIntStats } from 'node:fs';
 import { ANCHOR_BYTES, ANCHOR_NAMES, ANCHORS, LONG_PATH, openAnchor, reach, release } from './reach.js';
-import { EntryType, idOf, listFolder, nativeListing, prefetchFolders, StatFlag } from './listdir.js';
+import { EntryType, idOf, listFolder, nativeListing, prefetchFolders, StatFlag, stampOf } from './listdir.js';
 import { keyName } from '../place/names.js';
 import { inShard, shardKey, type Shard } from '../place/shard.js';
 
@@ -83,6 +83,11 @@ export interface WalkOptions {
    * file: the engine sets them aside there.
    */
   shard?: Shard & { depth: number };
+  /**
+   * when the scan started (Date.now(); default: when walk() is called): a folder whose ctime is from
+   * the next millisecond on changed during the scan (see changedSince)
+   */
+  since?: number;
 }
 
 /** an open folder that paths of folders below it are resolved from */
@@ -106,6 +111,19 @@ interface Pending {
   warm?: boolean;
   /** "dev:ino" its parent's listing gave it: the folder listed must be this one (round 23b C1) */
   id?: string;
+  /** its own name, as its parent's listing gave it (latin1; '' for the root) */
+  name: string;
+}
+
+/**
+ * The folders listed, in the order listed (depth first: a folder's parent is the last one listed a
+ * level above it), each with its stamp at its listing (listdir.ts stamp): what the end of the walk
+ * stats again. Names rather than paths: a deep tree's paths would cost the square of its depth.
+ */
+interface Stamps {
+  depths: number[];
+  names: string[];
+  stamps: string[];
 }
 
 /** descriptors the walk holds at most (the readers need theirs; the limit may be 1,024) */
@@ -139,7 +157,14 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
     );
   }
   const rootBytes = Buffer.from(root.endsWith('/') ? root : root + '/');
-  const stack: Pending[] = [{ text: '', depth: 0, below: Buffer.alloc(0), names: 0 }];
+  const stack: Pending[] = [{ text: '', depth: 0, below: Buffer.alloc(0), names: 0, name: '' }];
+  const seen: Stamps = { depths: [], names: [], stamps: [] };
+  // a folder whose ctime is from here on changed during the scan, before its listing or after (see
+  // changedSince). From the next millisecond: a file time is never later than the change (the kernel's
+  // coarse clock lags, by one tick at most), so a tree made before the scan never counts as changed.
+  // A change within that first millisecond, or one tick after (a kernel before 6.13, without fine
+  // file times), can bear an earlier time: the engine gives its own start, before its threads start.
+  const since = (BigInt(Math.floor(opts.since ?? Date.now())) + 1n) * 1_000_000n;
   /** the anchors open now (closed at the end, whatever ends the walk) */
   const anchors = new Set<Anchor>();
   const unref = (a: Anchor | undefined): void => {
@@ -258,6 +283,11 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
           continue;
         }
         if (depth === 0 && list.self !== undefined) folders.add(list.self);
+        if (list.stamp !== undefined) {
+          seen.depths.push(depth);
+          seen.names.push(folder.name);
+          seen.stamps.push(list.stamp);
+        }
         const base = at.path;
         for (let i = 0; i < list.names.length; i++) {
           const name = list.names[i]!;
@@ -315,7 +345,7 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
             }
             const nameBytes = Buffer.from(name, 'latin1');
             const next: Pending = own
-              ? { text: child, depth: depth + 1, anchor: own, below: nameBytes, names: 1, id }
+              ? { text: child, depth: depth + 1, anchor: own, below: nameBytes, names: 1, id, name }
               : {
                   text: child,
                   depth: depth + 1,
@@ -323,6 +353,7 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
                   below: folder.names ? Buffer.concat([folder.below, SLASH, nameBytes]) : nameBytes,
                   names: folder.names + 1,
                   id,
+                  name,
                 };
             if (next.anchor) next.anchor.refs++;
             stack.push(next);
@@ -369,6 +400,16 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
     for (const a of anchors) closeSync(a.fd);
     anchors.clear();
   }
+  // Every folder listed is stat'ed again now that the walk has ended (round 24 C1/C2). A file moved
+  // from a folder not yet listed into one already listed was in no listing (before: never counted, its
+  // row "complete", its controller "not affected"); one moved on from a folder listed into one not yet
+  // listed was in two (counted twice, "complete"). A move sets the mtime and ctime of both folders: the
+  // folder listed before it differs from its listing's stamp, and the folder listed after it bears a
+  // ctime from after the walk started. So does a file created, removed or replaced under the same
+  // name. Such a folder is a gap of its row, "changed during the scan": the files its listing gave
+  // were read and are counted, but the folder held others during the scan. One lstat per folder,
+  // through a path of at most ANCHOR_NAMES names (access times do not move).
+  for (const rel of changedSince(rootBytes, seen, since)) sink.error(rel, walkError(CHANGED));
   return keeping;
 }
 
@@ -403,4 +444,78 @@ function mountsBelow(root: string): boolean {
 function shown(rel: Buffer): string {
   const s = rel.toString('utf8').replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g, '?');
   return (s.length > 200 ? '…' + s.slice(-200) : s) || '.';
+}
+
+/**
+ * what a folder changed during the scan is said to be (the manifest's and the outputs' reason): unlike
+ * every other folder error, its listing's files were counted (cli/headless.ts says so)
+ */
+export const CHANGED =
+  'changed during the scan: its files as listed are counted; one moved in or out after its listing may be missed or counted twice';
+
+/**
+ * The folders of `seen` whose stamp differs now (or that are gone, or no longer folders), or whose
+ * ctime is `since` or later (changed before their listing: a file may have left them for a folder
+ * already listed), as paths below the root. Paths are built from the names of the folders above, from the root or, past
+ * ANCHOR_NAMES names, from a folder held open (O_PATH, never through a link) at every ANCHOR_NAMES-th
+ * level: each stat resolves at most that many names, so the recheck is linear in the tree's depth.
+ */
+function* changedSince(rootBytes: Buffer, seen: Stamps, since: bigint): Generator<Buffer> {
+  /** the names from the root down to the folder being checked (chain[0]: the root, '') */
+  const chain: string[] = [];
+  /** descriptors held on the folders at depths ANCHOR_NAMES, 2 × ANCHOR_NAMES, … (-1: could not be opened) */
+  const held = new Map<number, number>();
+  const drop = (from: number): void => {
+    for (const [d, fd] of held)
+      if (d >= from) {
+        if (fd >= 0) closeSync(fd);
+        held.delete(d);
+      }
+  };
+  /** the folder at depth d of the chain, reached (throws when it cannot be) */
+  const path = (d: number): { r: ReturnType<typeof reach> } => {
+    if (d === 0) return { r: reach(rootBytes) };
+    const a = ANCHORS ? Math.floor((d - 1) / ANCHOR_NAMES) * ANCHOR_NAMES : 0;
+    const names = Buffer.from(chain.slice(a + 1, d + 1).join('/'), 'latin1');
+    if (a === 0) return { r: reach(Buffer.concat([rootBytes, names])) };
+    let fd = held.get(a);
+    if (fd === undefined) {
+      try {
+        const { r } = path(a);
+        try {
+          fd = openAnchor(r.path);
+        } finally {
+          release(r);
+        }
+      } catch {
+        fd = -1;
+      }
+      held.set(a, fd);
+    }
+    if (fd < 0) throw walkError('gone');
+    return { r: reach(names, fd) };
+  };
+  try {
+    for (let k = 0; k < seen.depths.length; k++) {
+      const d = seen.depths[k]!;
+      chain.length = d;
+      chain.push(seen.names[k]!);
+      drop(d);
+      let same = false;
+      try {
+        const { r } = path(d);
+        try {
+          const st = lstatSync(r.path, { bigint: true });
+          same = stampOf(st) === seen.stamps[k] && st.ctimeNs < since;
+        } finally {
+          release(r);
+        }
+      } catch {
+        same = false;
+      }
+      if (!same) yield Buffer.from(chain.slice(1).join('/'), 'latin1');
+    }
+  } finally {
+    drop(0);
+  }
 }

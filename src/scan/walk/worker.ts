@@ -90,6 +90,7 @@ try {
     aborted,
     ...(data.yieldEvery === undefined ? {} : { yieldEvery: data.yieldEvery }),
     strict: data.strict,
+    since: data.since,
     ...(data.dirsAt === undefined ? {} : { dirsAt: data.dirsAt }),
     ...(data.shard === undefined ? {} : { shard: data.shard }),
     pause() {
