@@ -18,6 +18,7 @@ import {
   builtInCompleteness,
   hasCustomer,
   keysCompleteness,
+  ownFilesOf,
   runCompleteness,
   runGaps,
   type ExportScopeInfo,
@@ -212,11 +213,7 @@ function judgeRow(r: NotifyRow, gaps: RunGaps): NotifyRow {
   const c =
     r.kind === 'unmatched' || r.kind === 'top-level'
       ? builtInCompleteness(gaps, r.unopenedFiles)
-      : keysCompleteness(gaps, r.keys, r.unreadableFolders, r.unopenedFiles, {
-          recordings: r.audioFiles + r.unreadableFiles,
-          otherFiles: r.otherFiles,
-          hardLinks: r.hardLinks,
-        });
+      : keysCompleteness(gaps, r.keys, r.unreadableFolders, r.unopenedFiles, ownFilesOf(r));
   r.completeness = c;
   r.subjects = judgedSubjects(r.subjects, r, c);
   return r;
