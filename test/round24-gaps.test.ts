@@ -4,11 +4,13 @@
  *  1. a run whose only gap was a row's own files (an archive, an encrypted copy, a hard link to a file
  *     counted in another customer's folder: round 23b H2, H3) exited 0 while that row said
  *     "incomplete"; every other incomplete run exits 3.
+ *  2. a row with recordings AND an archive or encrypted file (which may hold more of its calls) said
+ *     "complete" and precision "exact", its statement "every file of this controller … counted".
  */
 import { describe, expect, it } from 'vitest';
 import { linkSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { csvObjects, parseSummary, put, runCli, tempDir, wav } from './helpers.js';
+import { csvObjects, htmlText, parseSummary, put, runCli, tempDir, wav } from './helpers.js';
 
 /** a WAV of n seconds, 8 kHz 16-bit mono PCM */
 const secs = (n: number): Buffer => wav({ tag: 1, rate: 8000, channels: 1, bits: 16, dataBytes: 16000 * n });
@@ -83,5 +85,68 @@ describe('1: a row incomplete only for its own files makes the run incomplete (e
     const { r, row } = run(root);
     expect(r.status).toBe(0);
     expect(row('acme')!.completeness).toBe('complete');
+  });
+});
+
+describe('2: a row with recordings and an archive or encrypted file is a lower bound', () => {
+  /**
+   * acme: 2 s of calls and calls.zip; beta: 2 s of calls and call1.wav.gpg; gamma: 2 s of calls beside
+   * a note, a log, a picture and an empty file (no recording can be in them).
+   * Every output says the same of each: acme and beta incomplete and lower bounds, gamma exact.
+   */
+  it('the CSV, the JSON, the statements and the case file agree; notes and pictures are no gap', () => {
+    const base = tempDir();
+    const root = join(base, 'tree');
+    for (const c of ['acme', 'beta', 'gamma']) put(root, `${c}/2024/call.wav`, secs(2));
+    put(root, 'acme/2024/calls.zip', zip());
+    put(root, 'beta/2024/call1.wav.gpg', Buffer.alloc(5000, 0xa5));
+    put(root, 'gamma/2024/notes.txt', 'called back on Monday\n');
+    put(root, 'gamma/2024/pbx.log', 'line 1\n');
+    put(root, 'gamma/2024/scan.jpg', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46]));
+    put(root, 'gamma/2024/empty.bin', '');
+    const reg = register(base, ['acme', 'beta', 'gamma']);
+    const out = tempDir();
+    const db = join(out, 'x.case');
+    const r = runCli([
+      root,
+      '--register',
+      reg,
+      '--case',
+      db,
+      '--csv',
+      join(out, 's.csv'),
+      '--json',
+      join(out, 's.json'),
+      '--statements',
+      join(out, 'st'),
+    ]);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/leaktally: incomplete: 2 rows of the summary hold files not counted as recordings/);
+    const csv = csvObjects(readFileSync(join(out, 's.csv'), 'utf8'));
+    const json = parseSummary(readFileSync(join(out, 's.json'), 'utf8'));
+    // the stored case, reported again (--from): the same judgement (placeRecord is pure)
+    const again = runCli(['--from', db, '--register', reg, '--csv', join(out, 'from.csv')]);
+    expect(again.status).toBe(3);
+    const from = csvObjects(readFileSync(join(out, 'from.csv'), 'utf8'));
+    for (const k of ['acme', 'beta']) {
+      const want =
+        'incomplete: 1 other file (archives, encrypted or unknown formats) was not opened as recordings; it may hold some';
+      expect(csv.find((x) => x.customer === k)!.completeness).toBe(want);
+      expect(from.find((x) => x.customer === k)!.completeness).toBe(want);
+      const row = json.customers.find((c) => c.customer === k)!;
+      expect(row.completeness).toBe(want);
+      expect(row.audio_files).toBe(1);
+      const text = htmlText(readFileSync(join(out, 'st', `${k} AB.html`), 'utf8'));
+      // the form's tag beside the number of recordings (before: "exact", "every file … counted")
+      expect(text).toMatch(/Precision of the number of recordings lower bound files that may hold recordings/);
+      expect(text).not.toMatch(/every file of this controller in the copy was read and counted|Not affected/);
+      expect(text).toMatch(/LOWER BOUNDS: 1 other file \(archives, encrypted or unknown formats\)/);
+    }
+    const gamma = json.customers.find((c) => c.customer === 'gamma')!;
+    expect(gamma.completeness).toBe('complete');
+    expect(gamma.other_files).toBe(4);
+    expect(from.find((x) => x.customer === 'gamma')!.completeness).toBe('complete');
+    const text = htmlText(readFileSync(join(out, 'st', 'gamma AB.html'), 'utf8'));
+    expect(text).toMatch(/Precision of the number of recordings exact every file of this controller in the copy/);
   });
 });

@@ -78,6 +78,7 @@ function groupRow(n: NotifyRow, parts: readonly CustomerTotals[]): GroupRow {
     files: n.files,
     audioFiles: n.audioFiles,
     otherFiles: n.otherFiles,
+    opaqueFiles: n.opaqueFiles,
     unreadableFiles: n.unreadableFiles,
     unreadableFolders: n.unreadableFolders,
     hardLinks: n.hardLinks,

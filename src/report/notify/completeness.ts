@@ -283,6 +283,8 @@ export interface OwnFiles {
   /** audio files and unreadable files */
   recordings: number;
   otherFiles: number;
+  /** of otherFiles, those that may hold recordings (archives, encrypted, unknown formats: Figures.opaqueFiles) */
+  opaqueFiles: number;
   hardLinks: number;
 }
 
@@ -293,17 +295,25 @@ export interface OwnFiles {
  * counted where the walk met it first) is not "not affected" and its zeros are not exact: those files
  * may be its recordings (attack round 23b H3, H2). Only such rows: where recordings were counted the
  * controller is told it is affected anyway, and a tree's logs and notes beside its calls would
- * otherwise make every row incomplete.
+ * otherwise make every row incomplete: a row with recordings is made incomplete (its figures lower
+ * bounds) only by the other files that may hold recordings, not by a text or image file (opaqueFiles;
+ * round 24: a row of 2 s of calls and calls.zip beside them said "exact").
  */
 export function ownFileGaps(own: OwnFiles | undefined): { otherNotOpened?: number; linkedFiles?: number } {
-  if (!own || own.recordings) return {};
+  if (!own) return {};
+  if (own.recordings) return { otherNotOpened: own.opaqueFiles || undefined };
   return { otherNotOpened: own.otherFiles || undefined, linkedFiles: own.hardLinks || undefined };
 }
 
 /** A row's own files, from its figures (an engine's row, a controller's sum, the UI's row). */
 export const ownFilesOf = (
-  f: Pick<CustomerTotals, 'audioFiles' | 'unreadableFiles' | 'otherFiles' | 'hardLinks'>,
-): OwnFiles => ({ recordings: f.audioFiles + f.unreadableFiles, otherFiles: f.otherFiles, hardLinks: f.hardLinks });
+  f: Pick<CustomerTotals, 'audioFiles' | 'unreadableFiles' | 'otherFiles' | 'opaqueFiles' | 'hardLinks'>,
+): OwnFiles => ({
+  recordings: f.audioFiles + f.unreadableFiles,
+  otherFiles: f.otherFiles,
+  opaqueFiles: f.opaqueFiles,
+  hardLinks: f.hardLinks,
+});
 
 const gapOfOwn = (o: OwnFiles): boolean => {
   const g = ownFileGaps(o);
@@ -337,7 +347,8 @@ function ownGapsOf(
   const controllers = new Map<string, OwnFiles>();
   if (register)
     for (const e of register.entries)
-      if (!controllers.has(e.controller)) controllers.set(e.controller, { recordings: 0, otherFiles: 0, hardLinks: 0 });
+      if (!controllers.has(e.controller))
+        controllers.set(e.controller, { recordings: 0, otherFiles: 0, opaqueFiles: 0, hardLinks: 0 });
   for (const c of customers) {
     if (c.kind !== 'customer') continue;
     const e = register?.byKey.get(c.customer);
@@ -349,6 +360,7 @@ function ownGapsOf(
     const sum = controllers.get(e.controller)!;
     sum.recordings += own.recordings;
     sum.otherFiles += own.otherFiles;
+    sum.opaqueFiles += own.opaqueFiles;
     sum.hardLinks += own.hardLinks;
   }
   for (const [name, own] of controllers) if (gapOfOwn(own)) flag(name);

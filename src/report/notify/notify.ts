@@ -166,6 +166,7 @@ function combine(
     files: f.files,
     audioFiles: f.audioFiles,
     otherFiles: f.otherFiles,
+    opaqueFiles: f.opaqueFiles,
     unreadableFiles: f.unreadableFiles,
     unreadableFolders: f.unreadableFolders,
     hardLinks: f.hardLinks,

@@ -290,6 +290,27 @@ export async function processFile(
 }
 
 /**
+ * Names of files that hold no recording: text (notes, logs, lists, checksums, web pages), images, and
+ * what an operating system leaves in folders. By name only, so that a case file's stored facts give the
+ * same answer (placeRecord is pure): a ZIP renamed notes.txt passes for text; its row's recordings are
+ * still counted and its controller told it is affected.
+ */
+const NO_RECORDING_NAME =
+  /(\.(txt|text|log|csv|tsv|json|xml|ini|cfg|conf|md|nfo|md5|sha1|sha256|sha512|sfv|htm|html|url|jpg|jpeg|png|gif|bmp|tif|tiff|webp|heic)|^thumbs\.db|^desktop\.ini|^\.ds_store|^\._.*)$/i;
+
+/**
+ * Whether an other file (not opened as a recording) may hold recordings: an archive of a customer's
+ * calls (ZIP, 7z, tar), an encrypted copy (.gpg), a disk image, any format the probe could not name.
+ * Not: an empty file, a format the probe named (a video without an audio track, a tracker module),
+ * or a name of NO_RECORDING_NAME. Round 24: a row with recordings and calls.zip beside them said
+ * "exact" and "every file … counted"; round 23b's rule (other files make a row incomplete) applied only
+ * to rows with no recording, since logs and notes beside calls would make every row incomplete.
+ */
+export function mayHoldRecordings(name: string, bytes: number, codec: string | undefined): boolean {
+  return bytes > 0 && codec === undefined && !NO_RECORDING_NAME.test(name);
+}
+
+/**
  * What a file read (facts; none for another name of a file read once) comes to in this run: its row,
  * caller, start and retention, from its path and the run's pattern, depth, zone and cutoffs. Pure: a
  * case file's stored facts placed again with other options give what a scan with them would
@@ -329,6 +350,7 @@ export function placeRecord(
   setCaller(rec, at, ctx);
   if (p.error !== undefined) rec.error = p.error;
   if (p.unopened) rec.unopened = true;
+  else if (p.kind === 'other' && mayHoldRecordings(at.name, facts.bytes, p.codec)) rec.opaque = true;
   if (flags?.sparse) {
     rec.sparse = true;
     // a reader that judged the file on its allocated bytes said so already (raw names, a hole, a header's claim)
