@@ -6,11 +6,18 @@
  *     "incomplete"; every other incomplete run exits 3.
  *  2. a row with recordings AND an archive or encrypted file (which may hold more of its calls) said
  *     "complete" and precision "exact", its statement "every file of this controller … counted".
+ *  3. the UI's rows did not pass that judgement of a row's own files: a row holding only calls.zip
+ *     was complete on screen while its statement said CANNOT BE RULED OUT.
  */
 import { describe, expect, it } from 'vitest';
 import { linkSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { csvObjects, htmlText, parseSummary, put, runCli, tempDir, wav } from './helpers.js';
+import { Scanner } from '../dist/scan/engine.js';
+import { runGaps, gapPhrases } from '../dist/report/notify/completeness.js';
+import { notifyReport } from '../dist/report/notify/notify.js';
+import { parseRegister } from '../dist/report/notify/register.js';
+import { ControllerRows, judgeRow } from '../dist/tui/controllers.js';
 
 /** a WAV of n seconds, 8 kHz 16-bit mono PCM */
 const secs = (n: number): Buffer => wav({ tag: 1, rate: 8000, channels: 1, bits: 16, dataBytes: 16000 * n });
@@ -148,5 +155,49 @@ describe('2: a row with recordings and an archive or encrypted file is a lower b
     expect(from.find((x) => x.customer === 'gamma')!.completeness).toBe('complete');
     const text = htmlText(readFileSync(join(out, 'st', 'gamma AB.html'), 'utf8'));
     expect(text).toMatch(/Precision of the number of recordings exact every file of this controller in the copy/);
+  });
+});
+
+describe('3: the UI judges its rows as the exports do', () => {
+  /** acme: calls; beta: calls.zip alone; gamma: calls and calls.zip; delta: calls and a note */
+  async function scanned() {
+    const root = join(tempDir(), 'tree');
+    for (const c of ['acme', 'gamma', 'delta']) put(root, `${c}/2024/call.wav`, secs(2));
+    put(root, 'beta/2024/calls.zip', zip());
+    put(root, 'gamma/2024/calls.zip', zip());
+    put(root, 'delta/2024/notes.txt', 'called back\n');
+    return new Scanner({ root, depth: 1, zone: 'UTC', threads: 0 }).run();
+  }
+  const WANT: Record<string, boolean> = { acme: true, beta: false, gamma: false, delta: true };
+
+  it('without a register: each table row is the export’s row, complete or not, for the same reasons', async () => {
+    const result = await scanned();
+    const gaps = runGaps(result);
+    const exported = notifyReport(result).rows;
+    for (const [name, complete] of Object.entries(WANT)) {
+      const row = result.customers.find((c) => c.customer === name)!;
+      const shown = judgeRow(gaps, row);
+      expect(shown.complete, name).toBe(complete);
+      const ex = exported.find((r) => r.label === name)!.completeness!;
+      expect(gapPhrases(shown)).toEqual(gapPhrases(ex));
+    }
+  });
+
+  it('with a register: each controller’s row on screen is the export’s', async () => {
+    const result = await scanned();
+    const register = parseRegister(
+      `key,controller\n${Object.keys(WANT)
+        .map((k) => `${k},${k} AB`)
+        .join('\n')}\n`,
+    );
+    const gaps = runGaps(result, register);
+    const exported = notifyReport(result, { register }).rows;
+    const rows = new ControllerRows({ register }, false).update(result.customers, result);
+    for (const [name, complete] of Object.entries(WANT)) {
+      const row = rows.find((r) => r.customer === `${name} AB`)!;
+      const shown = judgeRow(gaps, row);
+      expect(shown.complete, name).toBe(complete);
+      expect(gapPhrases(shown)).toEqual(gapPhrases(exported.find((r) => r.label === `${name} AB`)!.completeness!));
+    }
   });
 });

@@ -279,7 +279,7 @@ export interface RowCompleteness {
 }
 
 /** A row's own files, for the gaps of a row that has none counted as recordings (keysCompleteness). */
-export interface OwnFiles {
+interface OwnFiles {
   /** audio files and unreadable files */
   recordings: number;
   otherFiles: number;
@@ -299,14 +299,14 @@ export interface OwnFiles {
  * bounds) only by the other files that may hold recordings, not by a text or image file (opaqueFiles;
  * round 24: a row of 2 s of calls and calls.zip beside them said "exact").
  */
-export function ownFileGaps(own: OwnFiles | undefined): { otherNotOpened?: number; linkedFiles?: number } {
+function ownFileGaps(own: OwnFiles | undefined): { otherNotOpened?: number; linkedFiles?: number } {
   if (!own) return {};
   if (own.recordings) return { otherNotOpened: own.opaqueFiles || undefined };
   return { otherNotOpened: own.otherFiles || undefined, linkedFiles: own.hardLinks || undefined };
 }
 
 /** A row's own files, from its figures (an engine's row, a controller's sum, the UI's row). */
-export const ownFilesOf = (
+const ownFilesOf = (
   f: Pick<CustomerTotals, 'audioFiles' | 'unreadableFiles' | 'otherFiles' | 'opaqueFiles' | 'hardLinks'>,
 ): OwnFiles => ({
   recordings: f.audioFiles + f.unreadableFiles,
@@ -423,7 +423,7 @@ export function runCompleteness(g: RunGaps): RowCompleteness {
  *
  * own: the row's files, judged by ownFileGaps (the one judgement of them).
  */
-export function keysCompleteness(
+function keysCompleteness(
   g: RunGaps,
   keys: readonly string[],
   ownUnreadableFolders: number,
@@ -479,8 +479,35 @@ export function keysCompleteness(
   });
 }
 
+/**
+ * The one judgement of a row of the summary, made for the exports' rows (notify.ts) and for the UI's
+ * rows (tui/controllers.ts): a built-in row by builtInCompleteness, any other by its keys and its own
+ * files (keysCompleteness, ownFileGaps). Round 24: the UI judged its rows with keysCompleteness
+ * without their own files, so that a row holding only calls.zip said complete on screen while its
+ * statement said CANNOT BE RULED OUT.
+ */
+export function rowCompleteness(
+  g: RunGaps,
+  r: Pick<
+    CustomerTotals,
+    | 'unreadableFolders'
+    | 'unopenedFiles'
+    | 'audioFiles'
+    | 'unreadableFiles'
+    | 'otherFiles'
+    | 'opaqueFiles'
+    | 'hardLinks'
+  >,
+  kind: string,
+  keys: readonly string[],
+): RowCompleteness {
+  return kind === 'unmatched' || kind === 'top-level'
+    ? builtInCompleteness(g, r.unopenedFiles)
+    : keysCompleteness(g, keys, r.unreadableFolders, r.unopenedFiles, ownFilesOf(r));
+}
+
 /** A built-in row ("(unmatched)", "(top level)"): its own files are known; any unread folder may hold more. */
-export function builtInCompleteness(g: RunGaps, ownUnopenedFiles: number): RowCompleteness {
+function builtInCompleteness(g: RunGaps, ownUnopenedFiles: number): RowCompleteness {
   return verdict({
     ...common(g),
     unreadFolders: g.unreadableFolders,

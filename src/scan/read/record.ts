@@ -306,7 +306,7 @@ const NO_RECORDING_NAME =
  * "exact" and "every file … counted"; round 23b's rule (other files make a row incomplete) applied only
  * to rows with no recording, since logs and notes beside calls would make every row incomplete.
  */
-export function mayHoldRecordings(name: string, bytes: number, codec: string | undefined): boolean {
+function mayHoldRecordings(name: string, bytes: number, codec: string | undefined): boolean {
   return bytes > 0 && codec === undefined && !NO_RECORDING_NAME.test(name);
 }
 
