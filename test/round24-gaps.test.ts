@@ -8,9 +8,15 @@
  *     "complete" and precision "exact", its statement "every file of this controller … counted".
  *  3. the UI's rows did not pass that judgement of a row's own files: a row holding only calls.zip
  *     was complete on screen while its statement said CANNOT BE RULED OUT.
+ *  4. a folder met again through a bind mount (one device and inode at two paths) was a "folder not
+ *     read", its row incomplete, though its files were counted under the first path. Needs root
+ *     (mount --bind); skipped otherwise.
  */
 import { describe, expect, it } from 'vitest';
 import { linkSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import type { TestContext } from 'vitest';
+import { needsRoot } from './needs.js';
 import { join } from 'node:path';
 import { csvObjects, htmlText, parseSummary, put, runCli, tempDir, wav } from './helpers.js';
 import { Scanner } from '../dist/scan/engine.js';
@@ -199,5 +205,89 @@ describe('3: the UI judges its rows as the exports do', () => {
       expect(shown.complete, name).toBe(complete);
       expect(gapPhrases(shown)).toEqual(gapPhrases(exported.find((r) => r.label === `${name} AB`)!.completeness!));
     }
+  });
+});
+
+/** Run a command; false when it fails (no permission to mount: a container without CAP_SYS_ADMIN). */
+const sh = (...args: string[]): boolean => spawnSync(args[0]!, args.slice(1), { stdio: 'ignore' }).status === 0;
+
+/** Bind each [from, to] (paths below root), run f, unmount; skipped where mounting is not permitted. */
+function withBinds(ctx: TestContext, root: string, binds: [string, string][], f: () => void): void {
+  const made: string[] = [];
+  try {
+    for (const [from, to] of binds) {
+      mkdirSync(join(root, to), { recursive: true });
+      if (!sh('mount', '--bind', join(root, from), join(root, to)))
+        return needsRoot(ctx, 'mount --bind is not permitted here');
+      made.unshift(join(root, to));
+    }
+    f();
+  } finally {
+    for (const to of made) sh('umount', to);
+  }
+}
+
+describe('4: a folder met again through a bind mount is a repeat of the first path, not a folder not read', () => {
+  /**
+   * acme's folder bound into itself (acme/loop) and acme/2024 bound at acme/old: one customer's
+   * folders met twice. Its 60 s are counted once and the row is complete (exit 0); the manifest says
+   * which path each repeat is; a case file reported again (--from) says the same. Before: two folders
+   * "not read", acme incomplete, exit 3.
+   */
+  it('within one customer: counted once, the row complete, the repeat said in the manifest', (ctx) => {
+    const base = tempDir();
+    const root = join(base, 'tree');
+    put(root, 'acme/2024/long.wav', secs(60));
+    put(root, 'beta/2024/b.wav', secs(2));
+    withBinds(
+      ctx,
+      root,
+      [
+        ['acme', 'acme/loop'],
+        ['acme/2024', 'acme/old'],
+      ],
+      () => {
+        const db = join(base, 'x.case');
+        const files = join(base, 'f.csv');
+        const { r, row } = run(root, ['--files', files, '--case', db]);
+        expect(r.stderr).not.toMatch(/incomplete/);
+        expect(r.status).toBe(0);
+        expect(Number(row('acme')!.audio_seconds)).toBeCloseTo(60, 0);
+        expect(row('acme')!.completeness).toBe('complete');
+        const manifest = readFileSync(files, 'utf8');
+        const said = manifest.match(
+          /the same folder as [^,"]* \(a bind mount or a loop\): its files are counted there, once/g,
+        );
+        expect(said).toHaveLength(2);
+        expect(manifest).not.toMatch(/could not be read/);
+        const from = runCli(['--from', db, '--csv', join(base, 'from.csv')]);
+        expect(from.status).toBe(0);
+        const again = csvObjects(readFileSync(join(base, 'from.csv'), 'utf8'));
+        expect(again.find((x) => x.customer === 'acme')!.completeness).toBe('complete');
+      },
+    );
+  });
+
+  /**
+   * acme/2024 bound at beta/archive: the files are counted under whichever path the walk met first;
+   * the other customer's row does not hold them and stays incomplete (exit 3), and what its folder
+   * is, is said: the same folder as the first path, counted there.
+   */
+  it('across two customers: the second row incomplete, its folder said to be the first’s', (ctx) => {
+    const base = tempDir();
+    const root = join(base, 'tree');
+    put(root, 'acme/2024/long.wav', secs(60));
+    put(root, 'beta/2024/b.wav', secs(2));
+    withBinds(ctx, root, [['acme/2024', 'beta/archive']], () => {
+      const files = join(base, 'f.csv');
+      const { r, row } = run(root, ['--files', files]);
+      expect(r.status).toBe(3);
+      expect(Number(row('(total)')!.audio_seconds)).toBeCloseTo(62, 0);
+      const incomplete = ['acme', 'beta'].filter((k) => row(k)!.completeness !== 'complete');
+      expect(incomplete).toHaveLength(1);
+      expect(readFileSync(files, 'utf8')).toMatch(
+        /could not be read \(the same folder as (acme\/2024|beta\/archive), counted there \(a bind mount or a loop\)\)/,
+      );
+    });
   });
 });
