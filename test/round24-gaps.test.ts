@@ -11,9 +11,12 @@
  *  4. a folder met again through a bind mount (one device and inode at two paths) was a "folder not
  *     read", its row incomplete, though its files were counted under the first path. Needs root
  *     (mount --bind); skipped otherwise.
+ *  5. the readers without the addon (and for what it leaves), and the addon's readers in a tree deeper
+ *     than 32 folders, opened a path whole: a folder swapped for a link in its middle during the scan
+ *     was followed out of the tree. The swaps are made before the read, as round 23b's are.
  */
 import { describe, expect, it } from 'vitest';
-import { linkSync, mkdirSync, readFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, symlinkSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import type { TestContext } from 'vitest';
 import { needsRoot } from './needs.js';
@@ -24,6 +27,10 @@ import { runGaps, gapPhrases } from '../dist/report/notify/completeness.js';
 import { notifyReport } from '../dist/report/notify/notify.js';
 import { parseRegister } from '../dist/report/notify/register.js';
 import { ControllerRows, judgeRow } from '../dist/tui/controllers.js';
+import { BatchHeads } from '../dist/scan/read/heads.js';
+import { addon } from '../dist/scan/walk/listdir.js';
+import { makeContext, processFile } from '../dist/scan/read/record.js';
+import { itWith, type Feature } from './needs.js';
 
 /** a WAV of n seconds, 8 kHz 16-bit mono PCM */
 const secs = (n: number): Buffer => wav({ tag: 1, rate: 8000, channels: 1, bits: 16, dataBytes: 16000 * n });
@@ -289,5 +296,102 @@ describe('4: a folder met again through a bind mount is a repeat of the first pa
         /could not be read \(the same folder as (acme\/2024|beta\/archive), counted there \(a bind mount or a loop\)\)/,
       );
     });
+  });
+});
+
+const ADDON: Feature = {
+  what: 'the native addon (build/Release/listdir.node)',
+  ok: () => !!addon,
+  apt: 'g++ make python3',
+};
+
+/** swap the folder at path for a symbolic link to target (the folder itself kept beside it) */
+function swap(path: string, target: string): void {
+  renameSync(path, path + '.moved');
+  symlinkSync(target, path);
+}
+
+/** what reading the file at rel (below root) without the addon comes to: the JavaScript route */
+async function readByJs(root: string, rel: string) {
+  const ctx = makeContext({ root, depth: 1, zone: 'UTC', threads: 1 });
+  try {
+    return await processFile(ctx, Buffer.from(rel));
+  } finally {
+    ctx.anchors.close();
+  }
+}
+
+const CHANGED = { kind: 'unreadable', bytes: 0, unopened: true, error: 'changed during the scan: now a link' };
+
+describe('5: a folder swapped for a link is not followed by any reader', () => {
+  /**
+   * Without the addon: cust/2024 (the file's folder) or cust (a name in the middle) swapped for a link
+   * to a folder outside holding 100 s at the same names. Before: the outside file was read (100 s).
+   */
+  for (const which of ['cust/2024', 'cust'])
+    it(`no addon: ${which} swapped for a link: unreadable, none of the outside seconds`, async () => {
+      const base = tempDir();
+      const root = join(base, 'tree');
+      put(root, 'cust/2024/a.wav', secs(1));
+      put(base, 'out/2024/a.wav', secs(100));
+      swap(join(root, which), which === 'cust' ? join(base, 'out') : join(base, 'out/2024'));
+      const rec = await readByJs(root, 'cust/2024/a.wav');
+      expect(rec).toMatchObject(CHANGED);
+      expect(rec.seconds).toBeUndefined();
+    });
+
+  it('no addon: an unswapped file is read as before', async () => {
+    const root = join(tempDir(), 'tree');
+    put(root, 'cust/2024/a.wav', secs(3));
+    put(root, 'top.wav', secs(2));
+    expect((await readByJs(root, 'cust/2024/a.wav')).seconds).toBeCloseTo(3, 3);
+    expect((await readByJs(root, 'top.wav')).seconds).toBeCloseTo(2, 3);
+  });
+
+  /**
+   * 40 folders deep: the readers open an anchor 32 names below the root, then the file below it. A
+   * folder 5 names down (inside the anchor's chunk) swapped for a link to an outside copy of the rest
+   * of the path holding 100 s. Before: the anchor was opened through the link, and the addon read the
+   * outside file below it (size of 100 s, status read); the JavaScript route did the same.
+   */
+  const deep = () => {
+    const base = tempDir();
+    const root = join(base, 'tree');
+    const names = Array.from({ length: 40 }, (_, i) => `n${i + 1}`);
+    const rel = ['cust', ...names, 'a.wav'].join('/');
+    put(root, rel, secs(1));
+    put(join(base, 'out'), [...names.slice(5), 'a.wav'].join('/'), secs(100));
+    swap(join(root, 'cust', ...names.slice(0, 5)), join(base, 'out'));
+    return { root, rel };
+  };
+
+  itWith([ADDON], 'deeper than 32 folders, the addon: a link in the anchor’s chunk is not followed', () => {
+    const { root, rel } = deep();
+    const heads = new BatchHeads(Buffer.from(root + '/'), 1);
+    const got = heads.read([Buffer.from(rel)]);
+    heads.release();
+    expect(got.map((r) => r?.linked)).toEqual([true]);
+    expect(got.map((r) => r?.size)).toEqual([0]);
+  });
+
+  it('deeper than 32 folders, without the addon: the same', async () => {
+    const { root, rel } = deep();
+    const rec = await readByJs(root, rel);
+    expect(rec).toMatchObject(CHANGED);
+    expect(rec.seconds).toBeUndefined();
+  });
+
+  it('deeper than 32 folders, unswapped: read as before, by both routes', async () => {
+    const base = tempDir();
+    const root = join(base, 'tree');
+    const rel = ['cust', ...Array.from({ length: 40 }, (_, i) => `n${i + 1}`), 'a.wav'].join('/');
+    put(root, rel, secs(3));
+    expect((await readByJs(root, rel)).seconds).toBeCloseTo(3, 3);
+    if (!addon) return;
+    const heads = new BatchHeads(Buffer.from(root + '/'), 1);
+    const got = heads.read([Buffer.from(rel)]);
+    heads.release();
+    expect(got[0]?.linked).toBeFalsy();
+    expect(got[0]?.size).toBe(secs(3).length);
   });
 });
