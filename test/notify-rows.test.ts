@@ -31,6 +31,7 @@ function row(
     files: 0,
     audioFiles: 0,
     otherFiles: 0,
+    opaqueFiles: 0,
     unreadableFiles: 0,
     unreadableFolders: 0,
     hardLinks: 0,

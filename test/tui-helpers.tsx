@@ -45,6 +45,7 @@ export const cust = (customer: string, files: number, extra: Partial<CustomerTot
   files,
   audioFiles: files,
   otherFiles: 0,
+  opaqueFiles: 0,
   unreadableFiles: 0,
   bytes: 0,
   audioMicros: files * 3600 * 1e6,

@@ -460,7 +460,7 @@ class HeadlessRun {
         return signalExitCode(signal);
       }
       if (m && !this.manifestError) {
-        m.folders(replayed.folderErrors, replayed.unreadableFolders);
+        m.folders(replayed.folderErrors, replayed.unreadableFolders, replayed.repeatedFolders);
         await Promise.race([m.end(), this.interrupted]);
       }
       if (m && o.files === '-' && !this.stopped()) this.written.push('--files -');
@@ -511,7 +511,7 @@ class HeadlessRun {
         `--case: ${count(result.takenOver, 'file', 'files')} taken over unchanged from ${known.since === known.from ? `run ${known.from}` : `runs ${known.since} to ${known.from}`} of the case file (not read again)`,
       );
     if (m && !this.signal && !this.manifestError) {
-      m.folders(result.folderErrors, result.unreadableFolders);
+      m.folders(result.folderErrors, result.unreadableFolders, result.repeatedFolders);
       await Promise.race([m.end(), this.interrupted]);
       if (o.files === '-' && !this.stopped()) this.written.push('--files -');
     }

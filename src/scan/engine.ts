@@ -7,7 +7,7 @@ import { Aggregator, totalsOf, type CustomerTotals, type RowCounts, type Totals 
 import { type FileRecord, type ScanConfig } from './model.js';
 import { createReader, DEFAULT_THREADS, type Reader } from './read/reader.js';
 import { Batcher, HTTP_BATCH_SIZE } from './read/batcher.js';
-import { walk, EvidenceError, type AtimeKeeping, type WalkSink } from './walk/walk.js';
+import { walk, EvidenceError, REPEAT_FOLDER, type AtimeKeeping, type WalkSink } from './walk/walk.js';
 import { walkOnThread } from './walk/thread.js';
 import { TOP_LEVEL } from './model.js';
 import { keyName, shownPath } from './place/names.js';
@@ -65,6 +65,11 @@ export interface ScanResult {
   unreadableFolders: number;
   /** the first 100 of them, with the reason */
   folderErrors: { path: string; error: string }[];
+  /**
+   * the first 100 folders met again under another path of the same customer (a bind mount, a loop),
+   * with the path they were counted at (repeatNote): not walked again, and no gap (round 24)
+   */
+  repeatedFolders?: { path: string; first: string }[];
   /** files the pattern did not match */
   unmatched: number;
   /**
@@ -163,6 +168,8 @@ export class Scanner {
   private links = 0;
   private special = 0;
   private readonly folderErrors: { path: string; error: string }[] = [];
+  /** ScanResult.repeatedFolders */
+  private readonly repeated: { path: string; first: string }[] = [];
   private folderErrorCount = 0;
   private stopped = false;
   private finished = false;
@@ -355,6 +362,18 @@ export class Scanner {
         this.dirty = true;
       },
       error: (rel, err) => {
+        if (err.code === REPEAT_FOLDER) {
+          // a folder met again (a bind mount, a loop): its files were counted at the first path
+          const path = shownPath(rel) || '.';
+          const first = shownPath(Buffer.from(err.message, 'latin1')) || '.';
+          const note = repeatNote(first);
+          if (sameCustomer(this.config, path, first)) {
+            this.options.onFolder?.(rel, depthOf(rel), note);
+            if (this.repeated.length < 100) this.repeated.push({ path, first });
+            return;
+          }
+          err = Object.assign(new Error(note), { code: note });
+        }
         this.folderErrorCount++;
         this.dirty = true;
         this.options.onFolder?.(rel, depthOf(rel), err.code ?? err.message);
@@ -484,6 +503,7 @@ export class Scanner {
       specialSkipped: this.special,
       unreadableFolders: this.folderErrorCount,
       folderErrors: [...this.folderErrors],
+      repeatedFolders: [...this.repeated],
       unmatched: this.agg.filesOf('unmatched'),
       // files: what the readers met (the probe's ProbeIo count). The walk's own prediction (a file not
       // the user's, euid not root) is what --strict-evidence refuses on, before the file is read.
@@ -530,6 +550,34 @@ function unreadableFolder(agg: Aggregator, config: ScanConfig, rel: Buffer): voi
   agg.unreadableFolder('top-level', TOP_LEVEL);
 }
 
+/**
+ * What the outputs (the manifest, a case file's folders) say of a folder met again under another
+ * path: the path whose files were counted. A case file keeps it as the folder's error, and a replay
+ * reads the path back from it (repeatOf).
+ */
+const REPEAT_PREFIX = 'the same folder as ';
+const REPEAT_SUFFIX = ', counted there (a bind mount or a loop)';
+const repeatNote = (first: string): string => REPEAT_PREFIX + first + REPEAT_SUFFIX;
+const repeatOf = (error: string): string | undefined =>
+  error.startsWith(REPEAT_PREFIX) && error.endsWith(REPEAT_SUFFIX)
+    ? error.slice(REPEAT_PREFIX.length, error.length - REPEAT_SUFFIX.length)
+    : undefined;
+
+/**
+ * Whether two folders (shown paths below the root) are in one customer's folder: then a folder met
+ * again at the second is no gap of any row, its files being counted at the first, in the same row
+ * (round 24: it was a folder not read, the row "incomplete"). Folders above the customer level, or
+ * customers named by a {customer} pattern (a file's customer is in its path, which differs), are not:
+ * the second path's row does not hold the files counted under the first, and stays incomplete.
+ */
+function sameCustomer(config: ScanConfig, path: string, first: string): boolean {
+  if (config.pattern?.hasCustomer) return false;
+  const a = path.split('/');
+  const b = first.split('/');
+  const d = config.depth;
+  return a.length >= d && b.length >= d && first !== '.' && a[d - 1] === b[d - 1];
+}
+
 /** Files a replay places between two turns of the event loop (~50 ms): a signal is heard between them. */
 const REPLAY_TURN = 5000;
 
@@ -568,10 +616,18 @@ export async function replayScan(
   const ctx = makeContext(config, onRecord !== undefined);
   const fromFolders = !config.pattern?.hasCustomer;
   const folderErrors: { path: string; error: string }[] = [];
+  const repeatedFolders: { path: string; first: string }[] = [];
   let unreadable = 0;
   for (const f of stored.folders) {
     if (f.error === undefined) {
       if (fromFolders && f.depth === config.depth) ensureCustomer(agg, f.rel);
+      continue;
+    }
+    // a folder met again: judged again with this config's depth and pattern, as the scan does
+    const first = repeatOf(f.error);
+    const path = shownPath(f.rel) || '.';
+    if (first !== undefined && sameCustomer(config, path, first)) {
+      if (repeatedFolders.length < 100) repeatedFolders.push({ path, first });
       continue;
     }
     unreadable++;
@@ -605,6 +661,7 @@ export async function replayScan(
     specialSkipped: stored.specialSkipped,
     unreadableFolders: unreadable,
     folderErrors,
+    repeatedFolders,
     unmatched: agg.filesOf('unmatched'),
     noatime: stored.noatime,
     ...(stored.http ? { http: stored.http } : {}),

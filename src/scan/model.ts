@@ -126,6 +126,11 @@ export interface FileRecord {
   sparse?: boolean;
   /** could not be opened or read (probe/types.ts): its content is unknown */
   unopened?: boolean;
+  /**
+   * an other file that may hold recordings: an archive, an encrypted copy, an unknown format (read/
+   * record.ts mayHoldRecordings); a row with recordings and such a file is a lower bound (round 24)
+   */
+  opaque?: boolean;
   error?: string;
   /**
    * What reading the file found, apart from where this run placed it: kept when a case file is written

@@ -15,24 +15,15 @@ import { firstUnmatched, firstUnreadable, rowKey, type CustomerTotals, type RowK
 import { availabilityOf, type Availability } from '../report/notify/model.js';
 import { notifyRows, type NotifyOptions, type NotifyRow } from '../report/notify/notify.js';
 import type { Controller, Register } from '../report/notify/register.js';
-import {
-  builtInCompleteness,
-  keysCompleteness,
-  type RowCompleteness,
-  type RunGaps,
-} from '../report/notify/completeness.js';
+import { rowCompleteness, type RowCompleteness, type RunGaps } from '../report/notify/completeness.js';
 
-/** A table row's completeness (the report's rule, completeness.ts), from the run's gaps. */
+/**
+ * A table row's completeness, from the run's gaps: the reports' own judgement of a row
+ * (rowCompleteness), of the notification row it shows, or of the engine's row (no register).
+ */
 export function judgeRow(gaps: RunGaps, c: CustomerTotals): RowCompleteness {
-  if (isGroupRow(c)) {
-    const n = c.notify;
-    return n.kind === 'unmatched' || n.kind === 'top-level'
-      ? builtInCompleteness(gaps, n.unopenedFiles)
-      : keysCompleteness(gaps, n.keys, n.unreadableFolders, n.unopenedFiles);
-  }
-  return c.kind === 'customer'
-    ? keysCompleteness(gaps, [c.customer], c.unreadableFolders, c.unopenedFiles)
-    : builtInCompleteness(gaps, c.unopenedFiles);
+  if (isGroupRow(c)) return rowCompleteness(gaps, c.notify, c.notify.kind, c.notify.keys);
+  return rowCompleteness(gaps, c, c.kind, [c.customer]);
 }
 
 /** A table row standing for a notification row: the figures the table and the customer view read. */
@@ -78,6 +69,7 @@ function groupRow(n: NotifyRow, parts: readonly CustomerTotals[]): GroupRow {
     files: n.files,
     audioFiles: n.audioFiles,
     otherFiles: n.otherFiles,
+    opaqueFiles: n.opaqueFiles,
     unreadableFiles: n.unreadableFiles,
     unreadableFolders: n.unreadableFolders,
     hardLinks: n.hardLinks,

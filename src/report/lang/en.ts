@@ -59,6 +59,9 @@ export const en = {
       `${n} other ${s(k, 'file', 'files')} (archives, encrypted or unknown formats) ${s(k, 'was', 'were')} not opened as recordings; ${s(k, 'it', 'they')} may hold some`,
     linked: (n: string, k: number) =>
       `${n} ${s(k, 'file', 'files')} of its folder ${s(k, 'is the same file', 'are the same files')} (hard links) as ${s(k, 'a file', 'files')} counted under another name, maybe another customer's: ${s(k, 'it', 'they')} may be its recordings`,
+    /** the run: rows incomplete for their own files alone (completeness.ts ownFileGaps); example: the first's name */
+    ownGapRows: (n: string, k: number, example?: string) =>
+      `${n} ${s(k, 'row', 'rows')} of the summary${example === undefined ? '' : ` (e.g. "${example}")`} ${s(k, 'holds', 'hold')} files not counted as recordings that may hold some (archives, encrypted or unknown formats, or hard links to files counted under another name)`,
     special: (n: string, k: number) =>
       `${n} ${s(k, 'special file was', 'special files were')} skipped (devices, pipes, sockets)`,
     /** a customer found only like a key not found (completeness.ts Lookalike): not merged */

@@ -57,6 +57,8 @@ export const sv: Strings = {
       `${n} ${s(k, 'annan fil', 'andra filer')} (arkiv, krypterade eller okända format) öppnades inte som inspelningar; ${s(k, 'den', 'de')} kan innehålla några`,
     linked: (n, k) =>
       `${n} ${s(k, 'fil', 'filer')} i dess mapp är ${s(k, 'samma fil', 'samma filer')} (hårda länkar) som ${s(k, 'en fil', 'filer')} räknade under ett annat namn, kanske en annan kunds: ${s(k, 'den kan vara dess inspelning', 'de kan vara dess inspelningar')}`,
+    ownGapRows: (n, k, example) =>
+      `${n} ${s(k, 'rad', 'rader')} i sammanställningen${example === undefined ? '' : ` (t.ex. "${example}")`} har filer som inte räknades som inspelningar men kan innehålla några (arkiv, krypterade eller okända format, eller hårda länkar till filer räknade under ett annat namn)`,
     special: (n, k) => `${n} ${s(k, 'specialfil', 'specialfiler')} hoppades över (enheter, rör, socklar)`,
     lookalike: (folder, name, key, n, k, recordings) =>
       `${folder ? 'en kundmapp' : 'en kund'} med namn som dess nyckel "${key}", "${name}", innehåller ${n} ${recordings ? s(k, 'inspelning', 'inspelningar') : s(k, 'fil', 'filer')} som kan vara dess (inte sammanslagna: om det är samma kund avgör en person)`,

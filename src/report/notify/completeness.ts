@@ -25,7 +25,7 @@
  * the register's key stays exact. Found once per run (lookalikesOf), only when a key is not found.
  */
 import type { ScanResult } from '../../scan/engine.js';
-import type { CustomerTotals } from '../../scan/tally/aggregate.js';
+import { rowLabel, type CustomerTotals } from '../../scan/tally/aggregate.js';
 import type { Register } from './register.js';
 import { couldHoldCustomer, type CompiledPattern } from '../../scan/place/pattern.js';
 import { format, strings, type Lang } from '../lang/index.js';
@@ -66,6 +66,11 @@ export interface RunGaps {
    * absent without a register, empty when every key was found or none is like a customer
    */
   lookalikes?: ReadonlyMap<string, readonly Lookalike[]>;
+  /**
+   * the summary's rows (a register's controllers, their keys together; else each customer) that are
+   * incomplete for their own files alone (ownFileGaps): how many, and the first one's name
+   */
+  ownGaps?: { rows: number; first: string };
 }
 
 /** A customer found in the tree, with files, whose name is only like a register key that was not found. */
@@ -233,6 +238,7 @@ export function runGaps(result: ReportedResult, register?: Pick<Register, 'entri
     depth: result.config.depth,
     unreadByLooseName: pattern ? undefined : lazy(() => unreadByLoose(result.customers)),
     lookalikes: register ? lookalikesOf(result, register) : undefined,
+    ownGaps: ownGapsOf(result.customers, register),
   };
 }
 
@@ -267,14 +273,100 @@ export interface RowCompleteness {
   otherNotOpened?: number;
   /** a row with no recordings counted: its names of files counted under another name (hard links) */
   linkedFiles?: number;
+  /** the run: rows incomplete for their own files alone (otherNotOpened, linkedFiles), and the first's name */
+  ownGapRows?: number;
+  ownGapExample?: string;
 }
 
 /** A row's own files, for the gaps of a row that has none counted as recordings (keysCompleteness). */
-export interface OwnFiles {
+interface OwnFiles {
   /** audio files and unreadable files */
   recordings: number;
   otherFiles: number;
+  /** of otherFiles, those that may hold recordings (archives, encrypted, unknown formats: Figures.opaqueFiles) */
+  opaqueFiles: number;
   hardLinks: number;
+}
+
+/**
+ * The one judgement of a row's own files, made for the exports' rows, the UI's rows and the run (the
+ * exit code): a row with no recording counted but other files (an archive of its calls, an encrypted
+ * copy) or names of files counted under another name (a hard link from another customer's folder,
+ * counted where the walk met it first) is not "not affected" and its zeros are not exact: those files
+ * may be its recordings (attack round 23b H3, H2). Only such rows: where recordings were counted the
+ * controller is told it is affected anyway, and a tree's logs and notes beside its calls would
+ * otherwise make every row incomplete: a row with recordings is made incomplete (its figures lower
+ * bounds) only by the other files that may hold recordings, not by a text or image file (opaqueFiles;
+ * round 24: a row of 2 s of calls and calls.zip beside them said "exact").
+ */
+function ownFileGaps(own: OwnFiles | undefined): { otherNotOpened?: number; linkedFiles?: number } {
+  if (!own) return {};
+  if (own.recordings) return { otherNotOpened: own.opaqueFiles || undefined };
+  return { otherNotOpened: own.otherFiles || undefined, linkedFiles: own.hardLinks || undefined };
+}
+
+/** A row's own files, from its figures (an engine's row, a controller's sum, the UI's row). */
+const ownFilesOf = (
+  f: Pick<CustomerTotals, 'audioFiles' | 'unreadableFiles' | 'otherFiles' | 'opaqueFiles' | 'hardLinks'>,
+): OwnFiles => ({
+  recordings: f.audioFiles + f.unreadableFiles,
+  otherFiles: f.otherFiles,
+  opaqueFiles: f.opaqueFiles,
+  hardLinks: f.hardLinks,
+});
+
+const gapOfOwn = (o: OwnFiles): boolean => {
+  const g = ownFileGaps(o);
+  return !!(g.otherNotOpened || g.linkedFiles);
+};
+
+/**
+ * RunGaps.ownGaps: the rows the summary judges (a register's controllers with their keys' files
+ * summed, each customer no key names; without a register each customer) whose own files leave them
+ * incomplete. Round 24: such a run exited 0 while the rows said "incomplete" (every other gap exits 3),
+ * so that a script took a run whose statements say "CANNOT BE RULED OUT" for a complete one. Walked once
+ * per result and register (the outputs each ask).
+ */
+const ownGapsMemo = new WeakMap<object, WeakMap<object, RunGaps['ownGaps'] | null>>();
+const NO_REGISTER = {};
+function ownGapsOf(
+  customers: readonly CustomerTotals[],
+  register: Pick<Register, 'entries' | 'byKey'> | undefined,
+): RunGaps['ownGaps'] {
+  let byRegister = ownGapsMemo.get(customers);
+  if (!byRegister) ownGapsMemo.set(customers, (byRegister = new WeakMap()));
+  const known = byRegister.get(register ?? NO_REGISTER);
+  if (known !== undefined) return known ?? undefined;
+  let rows = 0;
+  let first: string | undefined;
+  const flag = (name: string): void => {
+    rows++;
+    first ??= name;
+  };
+  // a register's controllers: their keys' rows summed, in register order
+  const controllers = new Map<string, OwnFiles>();
+  if (register)
+    for (const e of register.entries)
+      if (!controllers.has(e.controller))
+        controllers.set(e.controller, { recordings: 0, otherFiles: 0, opaqueFiles: 0, hardLinks: 0 });
+  for (const c of customers) {
+    if (c.kind !== 'customer') continue;
+    const e = register?.byKey.get(c.customer);
+    const own = ownFilesOf(c);
+    if (!e) {
+      if (gapOfOwn(own)) flag(rowLabel(c));
+      continue;
+    }
+    const sum = controllers.get(e.controller)!;
+    sum.recordings += own.recordings;
+    sum.otherFiles += own.otherFiles;
+    sum.opaqueFiles += own.opaqueFiles;
+    sum.hardLinks += own.hardLinks;
+  }
+  for (const [name, own] of controllers) if (gapOfOwn(own)) flag(name);
+  const found = first === undefined ? undefined : { rows, first };
+  byRegister.set(register ?? NO_REGISTER, found ?? null);
+  return found;
 }
 
 const EXAMPLES = 3;
@@ -293,7 +385,8 @@ function verdict(c: Omit<RowCompleteness, 'complete'>): RowCompleteness {
     !c.lookalikes?.length &&
     !c.lookalikeKeys &&
     !c.otherNotOpened &&
-    !c.linkedFiles;
+    !c.linkedFiles &&
+    !c.ownGapRows;
   return { complete, ...c };
 }
 
@@ -317,6 +410,8 @@ export function runCompleteness(g: RunGaps): RowCompleteness {
     whole: true,
     lookalikeKeys: g.lookalikes?.size ?? 0,
     lookalikeExample: g.lookalikes?.values().next().value?.[0],
+    ownGapRows: g.ownGaps?.rows,
+    ownGapExample: g.ownGaps?.first,
   });
 }
 
@@ -326,21 +421,15 @@ export function runCompleteness(g: RunGaps): RowCompleteness {
  * rows' files that could not be opened (a file's customer is known from its path, so another's
  * unopened file is no gap of this row).
  *
- * own: the row's files. A row with no recording counted but other files (an archive of its calls, an
- * encrypted copy) or names of files counted under another name (a hard link from another customer's
- * folder, counted where the walk met it first) is not "not affected" and its zeros are not exact:
- * those files may be its recordings (attack round 23b H3, H2). Only such rows: where recordings were
- * counted the controller is told it is affected anyway, and a tree's logs and notes beside its calls
- * would otherwise make every row incomplete.
+ * own: the row's files, judged by ownFileGaps (the one judgement of them).
  */
-export function keysCompleteness(
+function keysCompleteness(
   g: RunGaps,
   keys: readonly string[],
   ownUnreadableFolders: number,
   ownUnopenedFiles: number,
   own?: OwnFiles,
 ): RowCompleteness {
-  const bare = own?.recordings === 0 ? own : undefined;
   let shared = g.sharedUnreadableFolders;
   const p = g.pattern;
   const depth = g.depth;
@@ -376,8 +465,7 @@ export function keysCompleteness(
         if (!lookalikes?.some((o) => o.name === l.name)) (lookalikes ??= []).push(l);
   return verdict({
     lookalikes,
-    otherNotOpened: bare?.otherFiles,
-    linkedFiles: bare?.hardLinks,
+    ...ownFileGaps(own),
     ...common(g),
     unreadFolders,
     unattributedFiles: g.unmatchedFiles + g.topLevelFiles,
@@ -391,8 +479,35 @@ export function keysCompleteness(
   });
 }
 
+/**
+ * The one judgement of a row of the summary, made for the exports' rows (notify.ts) and for the UI's
+ * rows (tui/controllers.ts): a built-in row by builtInCompleteness, any other by its keys and its own
+ * files (keysCompleteness, ownFileGaps). Round 24: the UI judged its rows with keysCompleteness
+ * without their own files, so that a row holding only calls.zip said complete on screen while its
+ * statement said CANNOT BE RULED OUT.
+ */
+export function rowCompleteness(
+  g: RunGaps,
+  r: Pick<
+    CustomerTotals,
+    | 'unreadableFolders'
+    | 'unopenedFiles'
+    | 'audioFiles'
+    | 'unreadableFiles'
+    | 'otherFiles'
+    | 'opaqueFiles'
+    | 'hardLinks'
+  >,
+  kind: string,
+  keys: readonly string[],
+): RowCompleteness {
+  return kind === 'unmatched' || kind === 'top-level'
+    ? builtInCompleteness(g, r.unopenedFiles)
+    : keysCompleteness(g, keys, r.unreadableFolders, r.unopenedFiles, ownFilesOf(r));
+}
+
 /** A built-in row ("(unmatched)", "(top level)"): its own files are known; any unread folder may hold more. */
-export function builtInCompleteness(g: RunGaps, ownUnopenedFiles: number): RowCompleteness {
+function builtInCompleteness(g: RunGaps, ownUnopenedFiles: number): RowCompleteness {
   return verdict({
     ...common(g),
     unreadFolders: g.unreadableFolders,
@@ -431,6 +546,7 @@ export function gapPhrases(c: RowCompleteness, examples = false, lang: Lang = 'e
   if (c.specialSkipped) out.push(L.special(n(c.specialSkipped), c.specialSkipped));
   if (c.otherNotOpened) out.push(L.otherNotOpened(n(c.otherNotOpened), c.otherNotOpened));
   if (c.linkedFiles) out.push(L.linked(n(c.linkedFiles), c.linkedFiles));
+  if (c.ownGapRows) out.push(L.ownGapRows(n(c.ownGapRows), c.ownGapRows, examples ? c.ownGapExample : undefined));
   // the first few, then how many more (a controller of many keys, many of them spelt otherwise)
   const like = c.lookalikes ?? [];
   for (const l of like.slice(0, EXAMPLES))

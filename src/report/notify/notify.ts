@@ -15,9 +15,8 @@ import type { FollowUp } from '../../case/diff.js';
 import { daysFor, type RetentionPlan } from './retention.js';
 import { byCountry, normalisedSet, subjects, subjectsMethod, type SubjectInputs, type Subjects } from './subjects.js';
 import {
-  builtInCompleteness,
   hasCustomer,
-  keysCompleteness,
+  rowCompleteness,
   runCompleteness,
   runGaps,
   type ExportScopeInfo,
@@ -165,6 +164,7 @@ function combine(
     files: f.files,
     audioFiles: f.audioFiles,
     otherFiles: f.otherFiles,
+    opaqueFiles: f.opaqueFiles,
     unreadableFiles: f.unreadableFiles,
     unreadableFolders: f.unreadableFolders,
     hardLinks: f.hardLinks,
@@ -209,14 +209,7 @@ export function notifyReport(result: ScanResult, o: NotifyOptions = {}): NotifyR
 
 /** A row's completeness from the run's gaps (set on the row: rows are built fresh for each report). */
 function judgeRow(r: NotifyRow, gaps: RunGaps): NotifyRow {
-  const c =
-    r.kind === 'unmatched' || r.kind === 'top-level'
-      ? builtInCompleteness(gaps, r.unopenedFiles)
-      : keysCompleteness(gaps, r.keys, r.unreadableFolders, r.unopenedFiles, {
-          recordings: r.audioFiles + r.unreadableFiles,
-          otherFiles: r.otherFiles,
-          hardLinks: r.hardLinks,
-        });
+  const c = rowCompleteness(gaps, r, r.kind, r.keys);
   r.completeness = c;
   r.subjects = judgedSubjects(r.subjects, r, c);
   return r;

@@ -125,12 +125,19 @@ export class ManifestWriter {
    * number (attack round 22b C3), so this file, made 0600, is where their paths are. listed: the
    * folders the scan kept by path (the first 100); total: all of them.
    */
-  folders(listed: readonly { path: string; error: string }[], total: number): void {
+  folders(
+    listed: readonly { path: string; error: string }[],
+    total: number,
+    repeated: readonly { path: string; first: string }[] = [],
+  ): void {
     if (this.error) return;
     const row = (path: string, error: string): void => {
       this.csv.write([this.text(path), '', 'folder', '', '', '', '', '', '', '', this.text(error)]);
     };
     for (const f of listed) row(f.path, `could not be read (${f.error}): its files are not counted`);
+    // a folder met again under another path of its customer: no gap, its files counted once, there
+    for (const f of repeated)
+      row(f.path, `the same folder as ${f.first} (a bind mount or a loop): its files are counted there, once`);
     if (total > listed.length)
       row(
         '',

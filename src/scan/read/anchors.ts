@@ -22,9 +22,8 @@
  * Evidence: anchors are opened O_PATH | O_DIRECTORY | O_NOFOLLOW (reach.ts openAnchor): nothing read,
  * no access time moved, never through a symbolic link in their last name; the file below is opened
  * exactly as before (O_NOFOLLOW, O_NOATIME where allowed), and by the addon with no link followed in any
- * name below its anchor (readheads.c open_beneath, round 23b C1). An anchor's own chunk is opened by
- * path: a symbolic link in its middle is followed (a folder swapped for one during the scan, at depth
- * ANCHOR_NAMES or more, is still a gap here). A folder renamed while a reader holds it is read where it
+ * name below its anchor (readheads.c open_beneath, round 23b C1). An anchor's own chunk is opened a name
+ * at a time, none through a link (reach.ts openFolderNoLinks, round 24). A folder renamed while a reader holds it is read where it
  * went: still the folder the walk listed.
  *
  * Descriptors: at most MAX_FILE_ANCHORS per reader thread (past it, the shallowest is closed: a file
@@ -33,7 +32,7 @@
  * when it ends). Linux only (ANCHORS): elsewhere every file is opened by its path from the root.
  */
 import { closeSync } from 'node:fs';
-import { ANCHOR_BYTES, ANCHOR_NAMES, ANCHORS, openAnchor, reach, release } from '../walk/reach.js';
+import { ANCHOR_BYTES, ANCHOR_NAMES, ANCHORS, openFolderNoLinks } from '../walk/reach.js';
 
 /** descriptors one reader thread holds at most (besides the ones a batch being read still uses) */
 export const MAX_FILE_ANCHORS = 32;
@@ -161,16 +160,15 @@ export class FileAnchors {
     return -1;
   }
 
-  /** open the folder `chunk` below `base` (or the root) as an anchor */
+  /**
+   * open the folder `chunk` below `base` (or the root) as an anchor, a name at a time with no link
+   * followed (reach.ts openFolderNoLinks; round 24: the chunk was opened as one path, so that a folder
+   * swapped for a link in its middle took every file below it out of the tree)
+   */
   private openBelow(base: Anchor | undefined, chunk: Buffer): number {
-    const r = base ? reach(chunk, base.fd) : reach(Buffer.concat([this.root, chunk]));
-    readCost.pathBytes += r.path.length;
+    readCost.pathBytes += chunk.length;
     readCost.anchorsOpened++;
-    try {
-      return openAnchor(r.path);
-    } finally {
-      release(r);
-    }
+    return openFolderNoLinks(chunk, base?.fd, this.root);
   }
 
   private retire(a: Anchor): void {

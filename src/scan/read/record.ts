@@ -10,9 +10,9 @@ import type { CompiledPattern } from '../place/pattern.js';
 import { STALL_MS, TOP_LEVEL, UNMATCHED, type FileRecord, type RowKind, type ScanConfig } from '../model.js';
 import { keyName, shownName } from '../place/names.js';
 import { shardKey } from '../place/shard.js';
-import { reach, release } from '../walk/reach.js';
+import { ANCHORS, openFolderNoLinks, reach, release } from '../walk/reach.js';
 import { FileAnchors } from './anchors.js';
-import { lstatSync } from 'node:fs';
+import { closeSync, lstatSync } from 'node:fs';
 import type { RemoteFiles } from '../http/remote.js';
 
 /**
@@ -215,9 +215,30 @@ function setCaller(rec: FileRecord, at: Located, ctx: RecordContext): void {
 async function readFacts(rel: Buffer, name: string, ctx: RecordContext): Promise<FileFacts> {
   if (ctx.remote) return ctx.remote.facts(rel, name, ctx.io.fileMs);
   const at = ctx.anchors.at(rel);
+  // the file's folder opened a name at a time with no link followed (round 24: this path, the readers'
+  // without the addon and for what the addon leaves, opened the path whole, so that a folder swapped
+  // for a link in its middle during the scan was followed out of the tree); the file's own name is
+  // opened O_NOFOLLOW by the probe. A folder that cannot be opened otherwise is left to the ordinary
+  // route, whose open then fails with the file system's own words.
+  const slash = ANCHORS ? at.rest.lastIndexOf(0x2f) : -1;
+  let dir: number | undefined;
+  if (slash >= 0)
+    try {
+      dir = openFolderNoLinks(at.rest.subarray(0, slash), at.fd < 0 ? undefined : at.fd, ctx.rootBytes);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ELOOP') {
+        ctx.anchors.done(at);
+        return CHANGED_TO_LINK;
+      }
+    }
   let reached;
   try {
-    reached = at.fd < 0 ? reach(Buffer.concat([ctx.rootBytes, rel])) : reach(at.rest, at.fd);
+    reached =
+      dir !== undefined
+        ? { path: Buffer.concat([Buffer.from(`/proc/self/fd/${dir}/`), at.rest.subarray(slash + 1)]) }
+        : at.fd < 0
+          ? reach(Buffer.concat([ctx.rootBytes, rel]))
+          : reach(at.rest, at.fd);
   } catch (e) {
     ctx.anchors.done(at);
     return {
@@ -249,6 +270,7 @@ async function readFacts(rel: Buffer, name: string, ctx: RecordContext): Promise
     return facts;
   } finally {
     release(reached);
+    if (dir !== undefined) closeSync(dir);
     ctx.anchors.done(at);
   }
 }
@@ -287,6 +309,27 @@ export async function processFile(
     facts = await probeOpen(opened, at.name, closeHead, ctx.io.fileMs);
   } else facts = await readFacts(rel, at.name, ctx);
   return placeRecord(ctx, rel, facts, flags, at);
+}
+
+/**
+ * Names of files that hold no recording: text (notes, logs, lists, checksums, web pages), images, and
+ * what an operating system leaves in folders. By name only, so that a case file's stored facts give the
+ * same answer (placeRecord is pure): a ZIP renamed notes.txt passes for text; its row's recordings are
+ * still counted and its controller told it is affected.
+ */
+const NO_RECORDING_NAME =
+  /(\.(txt|text|log|csv|tsv|json|xml|ini|cfg|conf|md|nfo|md5|sha1|sha256|sha512|sfv|htm|html|url|jpg|jpeg|png|gif|bmp|tif|tiff|webp|heic)|^thumbs\.db|^desktop\.ini|^\.ds_store|^\._.*)$/i;
+
+/**
+ * Whether an other file (not opened as a recording) may hold recordings: an archive of a customer's
+ * calls (ZIP, 7z, tar), an encrypted copy (.gpg), a disk image, any format the probe could not name.
+ * Not: an empty file, a format the probe named (a video without an audio track, a tracker module),
+ * or a name of NO_RECORDING_NAME. Round 24: a row with recordings and calls.zip beside them said
+ * "exact" and "every file … counted"; round 23b's rule (other files make a row incomplete) applied only
+ * to rows with no recording, since logs and notes beside calls would make every row incomplete.
+ */
+function mayHoldRecordings(name: string, bytes: number, codec: string | undefined): boolean {
+  return bytes > 0 && codec === undefined && !NO_RECORDING_NAME.test(name);
 }
 
 /**
@@ -329,6 +372,7 @@ export function placeRecord(
   setCaller(rec, at, ctx);
   if (p.error !== undefined) rec.error = p.error;
   if (p.unopened) rec.unopened = true;
+  else if (p.kind === 'other' && mayHoldRecordings(at.name, facts.bytes, p.codec)) rec.opaque = true;
   if (flags?.sparse) {
     rec.sparse = true;
     // a reader that judged the file on its allocated bytes said so already (raw names, a hole, a header's claim)

@@ -143,6 +143,7 @@ function rowTotals(
     files: c.files,
     audioFiles: c.audioFiles,
     otherFiles: c.otherFiles,
+    opaqueFiles: c.opaqueFiles,
     unreadableFiles: c.unreadableFiles,
     unreadableFolders: c.unreadableFolders,
     hardLinks: c.hardLinks,

@@ -82,6 +82,7 @@ const NO_EXAMPLES: never[] = [];
  */
 interface Rare {
   unreadableFolders: number;
+  opaqueFiles: number;
   hardLinks: number;
   sparseFiles: number;
   unopenedFiles: number;
@@ -95,6 +96,7 @@ interface Rare {
 
 const newRare = (): Rare => ({
   unreadableFolders: 0,
+  opaqueFiles: 0,
   hardLinks: 0,
   sparseFiles: 0,
   unopenedFiles: 0,
@@ -164,6 +166,13 @@ export class Counts {
   set unreadableFolders(n: number) {
     this.more().unreadableFolders = n;
   }
+  /** other files that may hold recordings (FileRecord.opaque): archives, encrypted, unknown formats */
+  get opaqueFiles(): number {
+    return this.rare?.opaqueFiles ?? 0;
+  }
+  set opaqueFiles(n: number) {
+    this.more().opaqueFiles = n;
+  }
   /** extra names of files already counted under another name (same device and inode): not in `files` */
   get hardLinks(): number {
     return this.rare?.hardLinks ?? 0;
@@ -225,6 +234,7 @@ export class Counts {
     else if (r.withheldCaller) this.more().withheldCallerCalls++;
     if (r.kind === 'other') {
       this.otherFiles++;
+      if (r.opaque) this.more().opaqueFiles++;
       return;
     }
     if (r.kind === 'unreadable') {
@@ -275,6 +285,7 @@ export class Counts {
     if (!r) return;
     const m = this.more();
     m.unreadableFolders += r.unreadableFolders;
+    m.opaqueFiles += r.opaqueFiles;
     m.hardLinks += r.hardLinks;
     m.sparseFiles += r.sparseFiles;
     m.unopenedFiles += r.unopenedFiles;

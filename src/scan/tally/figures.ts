@@ -20,6 +20,11 @@ export interface Figures {
   files: number;
   audioFiles: number;
   otherFiles: number;
+  /**
+   * of otherFiles, those that may hold recordings: archives, encrypted or unknown formats (not a text
+   * or image file by its name, not a format the probe named, not empty: model.ts FileRecord.opaque)
+   */
+  opaqueFiles: number;
   unreadableFiles: number;
   /** folders that could not be listed (their files are not counted), in this row's part of the tree */
   unreadableFolders: number;
@@ -73,6 +78,7 @@ export function sumFigures(
   let files = 0,
     audioFiles = 0,
     otherFiles = 0,
+    opaqueFiles = 0,
     unreadableFiles = 0,
     unreadableFolders = 0,
     hardLinks = 0,
@@ -96,6 +102,7 @@ export function sumFigures(
     files += f.files;
     audioFiles += f.audioFiles;
     otherFiles += f.otherFiles;
+    opaqueFiles += f.opaqueFiles;
     unreadableFiles += f.unreadableFiles;
     unreadableFolders += f.unreadableFolders;
     hardLinks += f.hardLinks;
@@ -126,6 +133,7 @@ export function sumFigures(
     files,
     audioFiles,
     otherFiles,
+    opaqueFiles,
     unreadableFiles,
     unreadableFolders,
     hardLinks,

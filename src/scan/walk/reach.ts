@@ -98,6 +98,48 @@ export function openAnchor(path: Buffer): number {
   return openDir(path, constants.O_NOFOLLOW);
 }
 
+/**
+ * Open the folder `rel` ('/'-separated names) below the open folder `from`, or below the folder at the
+ * path `root`, one name at a time, each O_PATH | O_DIRECTORY | O_NOFOLLOW through /proc/self/fd (Node
+ * has no openat): a symbolic link in any of its names is never followed. A name that is a link (or no
+ * longer a folder) throws ELOOP. Round 24: the readers' anchors (a deep tree's chunks of 32 names) and
+ * the readers without the addon opened a path whole, so that a folder swapped for a link in its
+ * middle during the scan was followed out of the tree; only the last name was O_NOFOLLOW. Linux only
+ * (ANCHORS). The caller closes the descriptor.
+ */
+export function openFolderNoLinks(rel: Buffer, from: number | undefined, root: Buffer): number {
+  let fd = from ?? openDir(root);
+  let own = from === undefined;
+  try {
+    for (let i = 0; i < rel.length;) {
+      let j = rel.indexOf(SLASH, i);
+      if (j < 0) j = rel.length;
+      if (j > i) {
+        let next: number;
+        try {
+          next = openDir(viaFd(fd, rel.subarray(i, j)), constants.O_NOFOLLOW);
+        } catch (e) {
+          // O_PATH | O_NOFOLLOW on a link opens the link itself, and O_DIRECTORY then refuses it: ENOTDIR
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'ENOTDIR' || code === 'ELOOP')
+            throw Object.assign(new Error('a symbolic link on the path'), { code: 'ELOOP' });
+          throw e;
+        }
+        if (own) closeSync(fd);
+        fd = next;
+        own = true;
+      }
+      i = j + 1;
+    }
+  } catch (e) {
+    if (own) closeSync(fd);
+    throw e;
+  }
+  // (rel empty, from given: the caller's own descriptor, which it keeps; a copy to close instead)
+  if (own) return fd;
+  return openDir(viaFd(fd, Buffer.from('.')));
+}
+
 export function release(r: Reached): void {
   if (r.fd !== undefined) closeSync(r.fd);
 }

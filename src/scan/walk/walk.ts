@@ -181,10 +181,12 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
   /** device:inode of the files with more than one name, once counted */
   const linked = new Set<string>();
   /**
-   * device:inode of every folder met (round 23b C2): a folder met again under another path (a bind
-   * mount, a loop) is not walked again, and said. One entry per folder.
+   * device:inode of every folder met (round 23b C2), with the path it was first met at: a folder met
+   * again under another path (a bind mount, a loop) is not walked again, and said as a repeat of that
+   * path (REPEAT_FOLDER), so that its files, counted there, are not called unread (round 24). One
+   * entry per folder.
    */
-  const folders = new Set<string>();
+  const folders = new Map<string, string>();
   /**
    * a mount point below the root: a bind mount can show one file at two paths with one link, so every
    * file is checked by its device and inode, as a hard link is (round 23b C2; one entry per file then)
@@ -282,7 +284,7 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
           sink.error(bytes(text), walkError('changed during the scan: now a link'));
           continue;
         }
-        if (depth === 0 && list.self !== undefined) folders.add(list.self);
+        if (depth === 0 && list.self !== undefined) folders.set(list.self, '');
         if (list.stamp !== undefined) {
           seen.depths.push(depth);
           seen.names.push(folder.name);
@@ -337,11 +339,12 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
             if (dirsAt === undefined || dirsAt === depth + 1) sink.dir(bytes(child), depth + 1);
             const id = list.ids?.get(i) ?? (st ? idOf(st) : undefined);
             if (id !== undefined) {
-              if (folders.has(id)) {
-                sink.error(bytes(child), walkError('the same folder as another path: a bind mount or a loop'));
+              const first = folders.get(id);
+              if (first !== undefined) {
+                sink.error(bytes(child), Object.assign(new Error(first), { code: REPEAT_FOLDER }));
                 continue;
               }
-              folders.add(id);
+              folders.set(id, child);
             }
             const nameBytes = Buffer.from(name, 'latin1');
             const next: Pending = own
@@ -414,6 +417,12 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
 }
 
 /** a folder not walked, and why: the code is what the manifest and the warnings say of it */
+/**
+ * The code of sink.error for a folder met again under another path (a bind mount, a loop): its
+ * message is the path it was first met at (below the root, bytes as latin1; '' the root itself).
+ */
+export const REPEAT_FOLDER = 'the same folder as another path: a bind mount or a loop';
+
 function walkError(reason: string): NodeJS.ErrnoException {
   return Object.assign(new Error(reason), { code: reason });
 }
