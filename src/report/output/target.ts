@@ -131,7 +131,7 @@ export function planOutput(target: string, root: string): OutputPlan | string {
   // beside a case file (`CASE.lock`, db.ts). An output written there made every later run on that
   // case file or output fail with a false reason ("database is locked", "is another run
   // starting?") until someone guessed to delete it (attack round 24b, M3)
-  if (/\.lock$/.test(target))
+  if (target.endsWith('.lock'))
     return `${target} is named as a lock (leaktally and SQLite lock a file X with X.lock or .X.lock beside it); give another name`;
   if (target.endsWith('/')) {
     return st
