@@ -37,6 +37,7 @@ import { probeSphere } from './sphere.js';
 import { probeVoc } from './voc.js';
 import { probeSvx } from './svx.js';
 import { probeDts } from './dts.js';
+import { isFlv, probeFlv } from './flv.js';
 import type { Claim, FileSource, ProbeResult } from './types.js';
 
 /** What the dispatcher knows of a file beyond its bytes. */
@@ -158,6 +159,13 @@ const FORMATS: readonly Format[] = [
     extensions: [],
     magic: isRealMedia,
     read: probeRealMedia,
+  },
+  {
+    // audio tags counted, a video's frames not: an FLV without audio is `other`
+    name: 'FLV',
+    extensions: [],
+    magic: isFlv,
+    read: probeFlv,
   },
   {
     name: 'MP4',
