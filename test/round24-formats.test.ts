@@ -271,7 +271,7 @@ describe("FLV (round 24a H5: ffmpeg's files were `other`)", () => {
 
   itWith(
     ['ffmpeg', ffmpegEncoder('libmp3lame')],
-    'junk payloads, a second codec, a tag whose size does not chain: at most what is decoded',
+    'junk payloads, a second codec, a tag whose size does not chain: at most what is decoded; script data changes nothing',
     async () => {
       const mp3 = tone('m.flv', 44100, 1, '-c:a', 'libmp3lame');
       const b = readFileSync(mp3);
@@ -293,22 +293,17 @@ describe("FLV (round 24a H5: ffmpeg's files were `other`)", () => {
       broken.writeUInt32BE(7, t.at + 11 + t.size);
       const { r } = await atMostDecoded(write('broken.flv', broken));
       expect(r.error).toMatch(/not followed by its size/);
-      // script data after the audio that may change its rate: not measured
-      const meta = flvTag(
-        18,
-        Buffer.from(
-          '\x02\x00\x0aonMetaData\x08\x00\x00\x00\x01\x00\x0faudiosamplerate\x00\x40\xe5\x88\x80\x00\x00\x00\x00',
-          'latin1',
-        ),
-      );
-      const first = tags(b).find((x) => b[x.at] === 8)!;
-      const retuned = write(
-        'retuned.flv',
-        b.subarray(0, first.at + 15 + first.size),
-        meta,
-        b.subarray(first.at + 15 + first.size),
-      );
-      expect((await probe(retuned)).kind).toBe('unreadable');
+      // script data saying 44.1 kHz before and after the first audio tag: ffmpeg decodes the
+      // 22,050 Hz PCM as before (its rate, channels and codec change nothing decoded)
+      const pcm = readFileSync(tone('p.flv', 22050, 1, '-c:a', 'pcm_s16le'));
+      const at = tags(pcm).find((x) => pcm[x.at] === 8)!;
+      const rate = Buffer.alloc(8);
+      rate.writeDoubleBE(44100);
+      const amf = '\x02\x00\x0aonMetaData\x08\x00\x00\x00\x01\x00\x0faudiosamplerate\x00';
+      const meta = flvTag(18, Buffer.concat([Buffer.from(amf, 'latin1'), rate, Buffer.from([0, 0, 9])]));
+      const after = at.at + 15 + at.size;
+      const parts = [pcm.subarray(0, at.at), meta, pcm.subarray(at.at, after), meta, pcm.subarray(after)];
+      await asDecoded(write('meta.flv', ...parts));
     },
   );
 });
