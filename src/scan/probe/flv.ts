@@ -12,7 +12,8 @@
  *  - the first audio tag's codec and sample size make the stream; a tag of another codec or size
  *    makes a second stream, which a decode of the first never sees, so only the first is counted;
  *  - a tag whose PreviousTagSize does not match its size is dropped by ffmpeg, which then searches
- *    for two tags that chain: here the walk stops there (what follows is not counted, and said so);
+ *    on from its second byte for the first place two tags end that each are followed by their size
+ *    (resync): so here, and where none follows, the walk ends there (said so);
  *  - MP3: the payloads end to end through ffmpeg's MPEG audio parser: the frames in them (avi.ts's
  *    framedSeconds, mp3.ts's frame check); AAC: the first "sequence header" tag's
  *    AudioSpecificConfig (a later one replaces it), then each raw frame checked against it (aac.ts)
@@ -50,6 +51,8 @@ const CODECS: Record<number, string> = {
 const FLV_SPEEX: SpeexHead = { mode: 1, frameSize: 320, framesPerPacket: 1 };
 
 const WINDOW = 1024 * 1024;
+/** how far back ffmpeg's resync looks for two tags (its RESYNC_BUFFER_SIZE) */
+const RESYNC_SPAN = 1 << 20;
 
 /** The FLV header as ffmpeg's probe knows it: "FLV", a version under 5, and a header of more than 8 bytes. */
 export function isFlv(h: Buffer): boolean {
@@ -83,6 +86,33 @@ function swfSamples(first: number, bytes: number, channels: number): number {
   return blocks * 4096 + (left >= header ? 1 + Math.floor((left - header) / (nbits * channels)) : 0);
 }
 
+/**
+ * ffmpeg's resync (flvdec.c) from `from` on: the first end of two tags one after the other, each
+ * followed by its size + 11, within a MiB and after `from`; the first one's start, or -1.
+ */
+function resync(src: FileSource, from: number): number {
+  // a MiB of ends at a time, read with the MiB before them that a pair of tags may reach back over
+  for (let e0 = from + 23; e0 <= src.size; e0 += RESYNC_SPAN) {
+    const e1 = Math.min(src.size, e0 + RESYNC_SPAN - 1);
+    const base = Math.max(from, e0 - RESYNC_SPAN - 16);
+    const b = src.read(base, e1 - base);
+    src.work.tick(RESYNC_SPAN >> 6);
+    for (let e = e0; e <= e1 && e - base <= b.length; e++) {
+      const i = e - from;
+      const most = Math.min(i, RESYNC_SPAN);
+      const k = e - base; // where the second tag's PreviousTagSize ends, in b
+      const lsize2 = b.readUInt32BE(k - 4);
+      if (lsize2 < 11 || lsize2 + 8 >= most) continue;
+      const lsize1 = b.readUInt32BE(k - lsize2 - 8);
+      if (lsize1 < 11 || lsize1 + 8 + lsize2 >= most) continue;
+      const size2 = b.readUIntBE(k - lsize2 - 3, 3);
+      const size1 = b.readUIntBE(k - lsize2 - lsize1 - 7, 3);
+      if (size1 === lsize1 - 11 && size2 === lsize2 - 11) return e - lsize1 - lsize2 - 8;
+    }
+  }
+  return -1;
+}
+
 export function probeFlv(src: FileSource): ProbeResult | undefined {
   if (!isFlv(src.head)) return undefined;
   const w = new Window(src);
@@ -93,6 +123,7 @@ export function probeFlv(src: FileSource): ProbeResult | undefined {
   let seconds = 0;
   const mp3: [number, number][] = [];
   let stopped: string | undefined;
+  let dropped = 0;
   let cut = false;
   while (p + 11 <= src.size) {
     src.work.tick();
@@ -105,8 +136,15 @@ export function probeFlv(src: FileSource): ProbeResult | undefined {
     if (next + 4 <= src.size) {
       const last = w.get(next, 4).readUInt32BE(0);
       if (last !== size + 11 && last !== size + 10 && (last !== size || !last) && last !== sum) {
-        stopped = `the tag at byte ${p} is not followed by its size: ffmpeg drops it and searches on; not counted from there`;
-        break;
+        // ffmpeg drops the tag and goes on where two tags chain
+        const q = resync(src, p + 1);
+        if (q < 0) {
+          stopped = `the tag at byte ${p} is not followed by its size, nor any two tags after it: not counted from there`;
+          break;
+        }
+        dropped++;
+        p = q;
+        continue;
       }
     }
     const present = Math.min(next, src.size) - (p + 11);
@@ -129,7 +167,13 @@ export function probeFlv(src: FileSource): ProbeResult | undefined {
   if (typeof cfg === 'string') return { kind: 'unreadable', ...base, error: cfg };
   if (id === 2) seconds = framedSeconds(src, mp3, MPEG_FRAMER);
   const notes =
-    [stopped, cut ? 'cut off: the last tag is not whole' : undefined].filter(Boolean).join('; ') || undefined;
+    [
+      dropped ? `${dropped} tags not followed by their size dropped, as ffmpeg drops them` : undefined,
+      stopped,
+      cut ? 'cut off: the last tag is not whole' : undefined,
+    ]
+      .filter(Boolean)
+      .join('; ') || undefined;
   if (!(seconds > 0)) return { kind: 'unreadable', ...base, error: notes ?? `no ${CODECS[id]} packet a decoder takes` };
   return { kind: 'audio', seconds, ...base, error: notes };
 }
