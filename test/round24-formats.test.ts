@@ -78,6 +78,14 @@ describe("NIST SPHERE (round 24a H5: sox's files were `other`)", () => {
       data,
     );
     await asDecoded(mu);
+    // a header of 8 KiB, past the 4 KiB head: read to its stated size
+    const long = Buffer.alloc(8192, 0x20);
+    const comments = Array.from({ length: 100 }, (_, i) => `comment_${i} -s40 ${'x'.repeat(40)}`);
+    long.write(
+      ['NIST_1A', '   8192', ...comments, 'sample_count -i 8000', ...fields, 'end_head', ''].join('\n'),
+      'latin1',
+    );
+    await asDecoded(write('long.sph', long, data));
   });
 
   itWith(['ffmpeg'], 'a coding it does not measure, or no sample size, is unreadable', async () => {

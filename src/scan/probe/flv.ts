@@ -31,6 +31,7 @@ import { aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
 import { MPEG_FRAMER, framedSeconds } from './avi.js';
 import { speexPacketSamples, type SpeexHead } from './speex.js';
 import type { FileSource, ProbeResult } from './types.js';
+import { Window } from './window.js';
 
 /** ffmpeg's FLV codec ids (the top four bits of an audio tag's first byte) and their labels */
 const CODECS: Record<number, string> = {
@@ -50,29 +51,12 @@ const CODECS: Record<number, string> = {
 /** Speex in FLV as ffmpeg's decoder sets itself up without a header: wideband, one 320-sample frame a packet */
 const FLV_SPEEX: SpeexHead = { mode: 1, frameSize: 320, framesPerPacket: 1 };
 
-const WINDOW = 1024 * 1024;
 /** how far back ffmpeg's resync looks for two tags (its RESYNC_BUFFER_SIZE) */
 const RESYNC_SPAN = 1 << 20;
 
 /** The FLV header as ffmpeg's probe knows it: "FLV", a version under 5, and a header of more than 8 bytes. */
 export function isFlv(h: Buffer): boolean {
   return h.length >= 9 && h.toString('latin1', 0, 3) === 'FLV' && h[3]! < 5 && h[5] === 0 && h.readUInt32BE(5) > 8;
-}
-
-/** Reads of the file through a window of a MiB: the tags are small and one after another. */
-class Window {
-  private b: Buffer = Buffer.alloc(0);
-  private at = 0;
-  constructor(private readonly src: FileSource) {}
-  /** len bytes at pos (fewer at the end of the file) */
-  get(pos: number, len: number): Buffer {
-    if (pos < this.at || pos + len > this.at + this.b.length) {
-      if (pos + len <= this.src.head.length) return this.src.head.subarray(pos, pos + len);
-      this.at = pos;
-      this.b = this.src.read(pos, Math.max(len, WINDOW));
-    }
-    return this.b.subarray(pos - this.at, pos - this.at + len);
-  }
 }
 
 /** SWF ADPCM samples in one packet (adpcm.c get_nb_samples): its blocks of 4,096, and what a last short block holds. */

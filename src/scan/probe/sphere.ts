@@ -24,8 +24,11 @@ const RAW_SAMPLES = 1024 * 4;
 
 export function probeSphere(src: FileSource): Claim | undefined {
   if (src.head.toString('latin1', 0, 8) !== 'NIST_1A\n') return undefined;
-  const text = src.head.length >= Math.min(src.size, HEADER_MAX) ? src.head : src.read(0, HEADER_MAX);
-  const lines = linesOf(text);
+  // the head holds the header as a rule (1,024 bytes); a larger one is read to its stated size
+  let lines = linesOf(src.head);
+  const stated = lines.length > 1 ? parseInt(lines[1]!.text, 10) : NaN;
+  if (stated > src.head.length && src.head.length < src.size)
+    lines = linesOf(src.read(0, Math.min(stated, HEADER_MAX)));
   const base = { codec: 'SPHERE' } as const;
   // line 1 the magic, line 2 the header's size (sscanf %d: leading blanks skipped)
   const headerSize = lines.length > 1 ? parseInt(lines[1]!.text, 10) : NaN;

@@ -15,6 +15,7 @@
  * header (a pad byte and the first value) and then two samples a byte: 2 × (bytes / channels − 2).
  */
 import type { Claim, FileSource } from './types.js';
+import { Window } from './window.js';
 
 const COMPRESSION = ['PCM_S8', '8SVX_FIB', '8SVX_EXP'];
 
@@ -28,9 +29,10 @@ export function probeSvx(src: FileSource): Claim | undefined {
   let channels = 1;
   let body: { at: number; size: number } | undefined;
   let p = 12;
+  const w = new Window(src);
   while (p + 8 <= src.size) {
     src.work.tick();
-    const b = src.read(p, 24);
+    const b = w.get(p, 24);
     if (b.length < 8) break;
     const id = b.toString('latin1', 0, 4);
     const size = b.readUInt32BE(4);

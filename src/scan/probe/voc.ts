@@ -18,6 +18,7 @@
  * most 2,048 bytes, each decoded on its own: a packet's odd bytes give no sample.
  */
 import type { Claim, FileSource } from './types.js';
+import { Window } from './window.js';
 
 interface VocCodec {
   name: string;
@@ -82,9 +83,10 @@ export function probeVoc(src: FileSource): Claim | undefined {
   let extRate = 0;
   let extChannels = 1;
   let p = HEADER;
+  const w = new Window(src);
   while (p < src.size) {
     src.work.tick();
-    const b = src.read(p, 16);
+    const b = w.get(p, 16);
     const type = b[0]!;
     if (type === 0 || b.length < 4) break;
     let size = b.readUIntLE(1, 3);
