@@ -10,7 +10,9 @@
  * is one packet for the decoder. The timestamps are never the length (a claim like any header's):
  * the packets are, read as ffmpeg 5.1's demuxer (libavformat/flvdec.c) hands them to its decoders:
  *  - the first audio tag's codec and sample size make the stream; a tag of another codec or size
- *    makes a second stream, which a decode of the first never sees, so only the first is counted;
+ *    makes a second stream, and ffmpeg decodes the audio stream of the most channels (a tie: the
+ *    first): one stereo tag of a codec it lacks after 30 s of mono Nellymoser left it decoding
+ *    nothing, so a file of two audio streams (no encoder writes one) is not measured;
  *  - a tag whose PreviousTagSize does not match its size is dropped by ffmpeg, which then searches
  *    on from its second byte for the first place two tags end that each are followed by their size
  *    (resync): so here, and where none follows, the walk ends there (said so);
@@ -108,6 +110,7 @@ export function probeFlv(src: FileSource): ProbeResult | undefined {
   const mp3: [number, number][] = [];
   let stopped: string | undefined;
   let dropped = 0;
+  let other: number | undefined;
   let cut = false;
   while (p + 11 <= src.size) {
     src.work.tick();
@@ -138,6 +141,7 @@ export function probeFlv(src: FileSource): ProbeResult | undefined {
       flags ??= f;
       // another codec or sample size: another stream
       if ((f & 0xf2) === (flags & 0xf2)) seconds += packet(w, p + 12, present - 1, flags, mp3, (c) => (cfg = c), cfg);
+      else other ??= f;
     }
     p = next + 4;
   }
@@ -149,6 +153,12 @@ export function probeFlv(src: FileSource): ProbeResult | undefined {
   const base = { codec, sampleRate: rate, channels: id === 2 || id === 10 ? undefined : channels };
   if (!CODECS[id]) return { kind: 'unreadable', ...base, error: `FLV audio codec ${id}: ffmpeg has no decoder for it` };
   if (typeof cfg === 'string') return { kind: 'unreadable', ...base, error: cfg };
+  if (other !== undefined)
+    return {
+      kind: 'unreadable',
+      ...base,
+      error: `FLV of two audio streams (${CODECS[id]} and ${CODECS[other >> 4] ?? other >> 4}): which one ffmpeg decodes is not measured`,
+    };
   if (id === 2) seconds = framedSeconds(src, mp3, MPEG_FRAMER);
   const notes =
     [
