@@ -21,6 +21,7 @@ const PROGRAMS = {
   ffprobe: { check: ['-version'], apt: 'ffmpeg' },
   'espeak-ng': { check: ['--version'], apt: 'espeak-ng' },
   lame: { check: ['--version'], apt: 'lame' },
+  sox: { check: ['--version'], apt: 'sox' },
   flac: { check: ['--version'], apt: 'flac' },
   wavpack: { check: ['--version'], apt: 'wavpack' },
   tmux: { check: ['-V'], apt: 'tmux' },

@@ -33,6 +33,11 @@ import { probeShorten } from './shorten.js';
 import { probeAu } from './au.js';
 import { probeMpc8 } from './musepack.js';
 import { isRealMedia, probeRealMedia } from './realmedia.js';
+import { probeSphere } from './sphere.js';
+import { probeVoc } from './voc.js';
+import { probeSvx } from './svx.js';
+import { probeDts } from './dts.js';
+import { isFlv, probeFlv } from './flv.js';
 import type { Claim, FileSource, ProbeResult } from './types.js';
 
 /** What the dispatcher knows of a file beyond its bytes. */
@@ -156,6 +161,13 @@ const FORMATS: readonly Format[] = [
     read: probeRealMedia,
   },
   {
+    // audio tags counted, a video's frames not: an FLV without audio is `other`
+    name: 'FLV',
+    extensions: [],
+    magic: isFlv,
+    read: probeFlv,
+  },
+  {
     name: 'MP4',
     extensions: ['m4a', 'mp4', 'm4b', '3gp', '3g2'],
     magic: isMp4,
@@ -171,11 +183,12 @@ const FORMATS: readonly Format[] = [
     otherwise: 'music-metadata',
   },
   {
+    // (and 16SV, its 16-bit sibling: svx.ts)
     name: '8SVX',
-    extensions: [],
+    extensions: ['8svx', '16sv'],
     audio: true,
-    magic: (h) => four(h) === 'FORM' && four(h, 8) === '8SVX',
-    otherwise: 'music-metadata',
+    magic: (h) => four(h) === 'FORM' && (four(h, 8) === '8SVX' || four(h, 8) === '16SV'),
+    read: probeSvx,
   },
   { name: 'DSDIFF', extensions: ['dff'], audio: true, magic: (h) => four(h) === 'FRM8', otherwise: 'music-metadata' },
   { name: 'DSF', extensions: ['dsf'], audio: true, magic: (h) => four(h) === 'DSD ', otherwise: 'music-metadata' },
@@ -246,6 +259,14 @@ const FORMATS: readonly Format[] = [
     read: probeShorten,
     otherwise: 'music-metadata',
   },
+  {
+    // the telephone speech corpora's format (LDC, NIST): the header is text
+    name: 'NIST SPHERE',
+    extensions: ['sph', 'nist'],
+    audio: true,
+    magic: (h) => h.toString('latin1', 0, 8) === 'NIST_1A\n',
+    read: probeSphere,
+  },
   // (a tracker module: audio by its content, then set apart as `other` by the module check in index.ts)
   { name: 'Impulse Tracker module', extensions: [], audio: true, magic: (h) => moduleKind(h) === 'IT' },
   {
@@ -295,7 +316,7 @@ const FORMATS: readonly Format[] = [
     extensions: ['voc'],
     audio: true,
     magic: (h) => h.toString('latin1', 0, 19) === 'Creative Voice File',
-    otherwise: 'music-metadata',
+    read: probeVoc,
   },
   { name: 'S3M module', extensions: [], audio: true, magic: (h) => !notAudio(h) && moduleKind(h) === 'S3M' },
   { name: 'MOD module', extensions: [], audio: true, magic: (h) => !notAudio(h) && modTag(h) === 'common' },
@@ -313,7 +334,7 @@ const FORMATS: readonly Format[] = [
     extensions: ['dts'],
     audio: true,
     magic: (h) => h.length >= 4 && h.readUInt32BE(0) === 0x7ffe8001,
-    otherwise: 'music-metadata',
+    read: probeDts,
   },
   // 4. the rest
   {
