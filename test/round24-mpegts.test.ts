@@ -7,13 +7,14 @@
  *  - H6: every audio packet that is not a PES start sent twice (same continuity counter): ffmpeg keeps
  *    the duplicates, and its parser and decoder make little of the bytes; the frame walk found frames
  *    after every junk run;
+ *  - H5 (its MPEG-TS row): AC-3 and E-AC-3 in a TS as ffmpeg writes them were unreadable.
  */
 import { describe, expect } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './helpers.js';
 import { itWith } from './needs.js';
-import { ffmpeg, asDecoded, atMostDecoded } from './decoded.js';
+import { ffmpeg, decoded, probe, asDecoded, atMostDecoded } from './decoded.js';
 
 const dir = tempDir('leaktally-r24ts-');
 
@@ -110,5 +111,52 @@ describe('attack round 24 H6: audio packets sent twice', () => {
     // before: 525 s counted, ffmpeg 75
     expect(dec).toBeLessThan(100);
     expect(r.seconds!).toBeGreaterThan(dec - 0.1);
+  });
+
+  itWith(['ffmpeg'], 'AC-3: counted what ffmpeg decodes of the doubled bytes', async () => {
+    const real = ts('ac3-dup-src.ts', 120, 48000, '-c:a', 'ac3', '-b:a', '64k');
+    const path = duplicated(real, 'ac3-dup.ts');
+    const { r, dec } = await atMostDecoded(path, 0.1);
+    expect(dec).toBeLessThan(30);
+    expect(r.seconds!).toBeGreaterThan(dec - 0.1);
+  });
+});
+
+describe('attack round 24 H5: AC-3 and E-AC-3 in MPEG-TS', () => {
+  for (const [codec, rate, flags] of [
+    ['ac3', 48000, []],
+    ['ac3', 44100, []],
+    ['eac3', 48000, []],
+    ['eac3', 32000, []],
+    ['ac3', 48000, ['-mpegts_flags', 'system_b']],
+    ['eac3', 48000, ['-mpegts_flags', 'system_b']],
+    // Blu-ray's stream type 0x84 in an HDMV program (192-byte packets)
+    ['eac3', 48000, ['-mpegts_m2ts_mode', '1']],
+  ] as const) {
+    itWith(
+      ['ffmpeg'],
+      `${codec} at ${rate} Hz ${flags.join(' ')}: counted as decoded (before: unreadable)`,
+      async () => {
+        const path = ts(`${codec}-${rate}-${flags.join('')}.ts`, 30, rate, '-c:a', codec, ...flags);
+        await asDecoded(path, 0.01 * decoded(path));
+        expect((await probe(path)).codec).toBe(`MPEG-TS/${codec === 'ac3' ? 'AC-3' : 'E-AC-3'}`);
+      },
+    );
+  }
+
+  itWith(['ffmpeg'], 'AC-3 frames whose bodies are junk count nothing', async () => {
+    const real = ts('ac3-junk-src.ts', 30, 48000, '-c:a', 'ac3');
+    const b = readFileSync(real);
+    // every audio payload byte past the PES header and the frames' 7-byte headers turned over
+    for (let p = 0; p + TS <= b.length; p += TS) {
+      if (pid(b, p) !== AUDIO_PID) continue;
+      let o = payloadAt(b, p);
+      if (b[p + 1]! & 0x40) o += 9 + b[o + 8]!;
+      for (let i = o; i < p + TS; i++) if (b[i] !== 0x0b && b[i - 1]! !== 0x0b) b[i] = b[i]! ^ 0x5a;
+    }
+    const path = join(dir, 'ac3-junk.ts');
+    writeFileSync(path, b);
+    const { r } = await atMostDecoded(path);
+    expect(r.seconds ?? 0).toBeLessThan(1);
   });
 });

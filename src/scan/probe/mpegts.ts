@@ -10,6 +10,7 @@
  * of MP3, 2 MiB of null packets, a hole to 70 MiB and a tail whose timestamps were 2,000 s on counted
  * 2,010 s (attack round 9b, high).
  */
+import { frameAt as ac3FrameAt, checkedFrameAt } from './ac3.js';
 import { AAC_RATES } from './aac.js';
 import { adtsFrame } from './adts.js';
 import { frameAt, frameSeconds, type Frame } from './mp3.js';
@@ -52,14 +53,15 @@ export function tsLayout(h: Buffer): { size: 188 | 192; first: number } | undefi
   return undefined;
 }
 
-type AudioType = 'AAC' | 'MPEG' | 'other';
+type AudioType = 'AAC' | 'MPEG' | 'AC3' | 'other';
 const AUDIO_TYPES: Record<number, AudioType> = {
   0x03: 'MPEG',
   0x04: 'MPEG',
   0x0f: 'AAC',
   0x11: 'other',
-  0x81: 'other',
-  0x87: 'other',
+  // ATSC AC-3 and E-AC-3 (ffmpeg's MISC_types, in any TS): ffmpeg's muxer writes them so
+  0x81: 'AC3',
+  0x87: 'AC3',
   0x82: 'other',
   0x86: 'other',
 };
@@ -69,18 +71,63 @@ const VIDEO_TYPES = new Set([0x01, 0x02, 0x10, 0x1b, 0x24, 0x42, 0xea]);
  * DTS-HD and the secondary streams. A camera's M2TS with LPCM was "video, no audio track".
  */
 const BD_AUDIO_TYPES = new Set([0x80, 0x83, 0x84, 0x85, 0xa1, 0xa2]);
-/** descriptors that make a private-data stream (0x06) audio: DVB's AC-3, E-AC-3, DTS and AAC */
-const AUDIO_DESCRIPTORS = new Set([0x6a, 0x7a, 0x7b, 0x7c]);
-/** registration descriptor (0x05) formats of audio carried as private data */
-const AUDIO_FORMATS = new Set(['AC-3', 'EAC3', 'Opus', 'DTS1', 'DTS2', 'DTS3', 'BSSD', 'mlpa']);
+/**
+ * Blu-ray E-AC-3 (primary, secondary), read when the program is registered as HDMV or HDPR as ffmpeg
+ * then maps them (its HDMV_types; `-mpegts_m2ts_mode 1` writes E-AC-3 so), else not read.
+ */
+const BD_EAC3_TYPES = new Set([0x84, 0xa1]);
+/**
+ * What ffmpeg makes of a private-data stream (0x06) from its ES descriptors: the first descriptor
+ * whose tag is in its DESC_types (AC-3 0x6a, E-AC-3 0x7a, DTS 0x7b, teletext 0x56, DVB subtitles 0x59),
+ * or registration descriptor (0x05) whose format is in its REGD_types, names the codec and later ones
+ * change nothing. 'AC3': AC-3 or E-AC-3 (DVB's, and `-mpegts_flags system_b`), read; 'other': audio not
+ * read (DTS, Opus, AC-4, SMPTE 302M; AAC's 0x7c, which ffmpeg probes); 'none': not audio (subtitles,
+ * video, data), as ffmpeg does not probe it; undefined: no codec named, ffmpeg probes the first PES.
+ */
+type Named = AudioType | 'none';
+const DESCRIPTOR_CODECS: Record<number, Named> = {
+  0x6a: 'AC3',
+  0x7a: 'AC3',
+  0x7b: 'other',
+  0x7c: 'other',
+  0x56: 'none',
+  0x59: 'none',
+};
+const REGISTERED: Record<string, Named> = {
+  'AC-3': 'AC3',
+  EAC3: 'AC3',
+  'AC-4': 'other',
+  BSSD: 'other',
+  DTS1: 'other',
+  DTS2: 'other',
+  DTS3: 'other',
+  Opus: 'other',
+  mlpa: 'other',
+  drac: 'none',
+  HEVC: 'none',
+  'VVC ': 'none',
+  KLVA: 'none',
+  VANC: 'none',
+  'ID3 ': 'none',
+  'VC-1': 'none',
+};
 
-/** A private-data stream's ES descriptors name an audio codec. */
-function privateAudio(d: Buffer): boolean {
+/** The program's descriptors hold a registration descriptor (0x05) of HDMV or HDPR (Blu-ray). */
+function hdmvProgram(d: Buffer): boolean {
   for (let i = 0; i + 2 <= d.length; i += 2 + d[i + 1]!) {
-    if (AUDIO_DESCRIPTORS.has(d[i]!)) return true;
-    if (d[i] === 0x05 && d[i + 1]! >= 4 && AUDIO_FORMATS.has(d.toString('latin1', i + 2, i + 6))) return true;
+    if (d[i] === 0x05 && d[i + 1]! >= 4 && ['HDMV', 'HDPR'].includes(d.toString('latin1', i + 2, i + 6))) return true;
   }
   return false;
+}
+
+function privateCodec(d: Buffer): Named | undefined {
+  for (let i = 0; i + 2 <= d.length; i += 2 + d[i + 1]!) {
+    const named =
+      DESCRIPTOR_CODECS[d[i]!] ??
+      (d[i] === 0x05 && d[i + 1]! >= 4 ? REGISTERED[d.toString('latin1', i + 2, i + 6)] : undefined);
+    if (named) return named;
+  }
+  return undefined;
 }
 
 interface Packet {
@@ -241,7 +288,10 @@ function pesHead(pl: Buffer): Buffer | undefined {
 interface Counted {
   seconds: number;
   sampleRate: number;
+  /** not read from an AC-3 header */
   channels?: number;
+  /** AC-3's or E-AC-3's, by the first frame counted (ffmpeg's parser names the codec so too) */
+  codec?: string;
 }
 
 /** a header of the same stream: sync, version, layer and sample rate */
@@ -347,6 +397,32 @@ function adtsParsedSeconds(b: Buffer): Counted | undefined {
   return { seconds: Math.round(seconds * rate) / rate, sampleRate: rate, channels: cc === 7 ? 8 : cc || undefined };
 }
 
+/**
+ * Seconds of the AC-3 and E-AC-3 frames in a PID's payload that ffmpeg decodes. Its parser
+ * (libavcodec/aac_ac3_parser.c) takes the first header at or after where the last frame ended, the
+ * frame whole, and does not look inside it; a frame counts here when its CRC holds too (ac3.ts), and
+ * only an independent frame of the first program adds time. Until round 24 a stream of these in a TS
+ * (as ffmpeg's muxer writes them, stream type 0x81 or 0x87) was unreadable (attack round 24 H5).
+ */
+function ac3PayloadSeconds(b: Buffer): Counted | undefined {
+  const samples = new Map<number, number>();
+  let first: { rate: number; eac3: boolean } | undefined;
+  for (let p = 0; p + 6 <= b.length;) {
+    let k = b.indexOf(0x0b, p);
+    while (k >= 0 && k + 6 <= b.length && !ac3FrameAt(b, k)) k = b.indexOf(0x0b, k + 1);
+    const f = k >= 0 ? ac3FrameAt(b, k) : undefined;
+    if (!f || k + f.size > b.length) break;
+    if (f.independent && checkedFrameAt(b, k, b.length)) {
+      samples.set(f.rate, (samples.get(f.rate) ?? 0) + f.samples);
+      first ??= f;
+    }
+    p = k + f.size;
+  }
+  let seconds = 0;
+  for (const [r, n] of samples) seconds += n / r;
+  return first ? { seconds, sampleRate: first.rate, codec: first.eac3 ? 'E-AC-3' : 'AC-3' } : undefined;
+}
+
 export function probeTs(src: FileSource, layout: { size: 188 | 192; first: number }): ProbeResult | undefined {
   const { size, first } = layout;
   const whole = src.size <= WHOLE_MAX;
@@ -382,18 +458,23 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
           if (s?.[0] === 0x02 && s.length >= 12) {
             sawPmt = true;
             let i = 12 + (s.readUInt16BE(10) & 0x0fff);
+            const hdmv = hdmvProgram(s.subarray(12, Math.min(i, s.length - 4)));
             while (i + 5 <= s.length - 4) {
               const st = s[i]!;
               const pid = s.readUInt16BE(i + 1) & 0x1fff;
               const info = s.readUInt16BE(i + 3) & 0x0fff;
-              const type =
+              const named =
                 AUDIO_TYPES[st] ??
-                ((size === 192 && BD_AUDIO_TYPES.has(st)) ||
-                (st === 0x06 && privateAudio(s.subarray(i + 5, Math.min(s.length - 4, i + 5 + info))))
-                  ? 'other'
-                  : undefined);
+                (size === 192 && BD_AUDIO_TYPES.has(st)
+                  ? hdmv && BD_EAC3_TYPES.has(st)
+                    ? 'AC3'
+                    : 'other'
+                  : st === 0x06
+                    ? privateCodec(s.subarray(i + 5, Math.min(s.length - 4, i + 5 + info)))
+                    : undefined);
+              const type = named === 'none' ? undefined : named;
               if (type && !audio) audio = { pid, type, streamType: st };
-              else if (st === 0x06 && !type) privates.add(pid);
+              else if (st === 0x06 && !named) privates.add(pid);
               if (VIDEO_TYPES.has(st)) sawVideo = true;
               i += 5 + info;
             }
@@ -412,7 +493,7 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
       codec: 'MPEG-TS',
       error: sawVideo ? 'video, no audio track' : 'MPEG-TS without an audio track',
     };
-  const codec = `MPEG-TS/${audio.type === 'AAC' ? 'AAC' : audio.type === 'MPEG' ? 'MPEG AUDIO' : `0x${audio.streamType.toString(16)}`}`;
+  const codec = `MPEG-TS/${audio.type === 'AAC' ? 'AAC' : audio.type === 'MPEG' ? 'MPEG AUDIO' : audio.type === 'AC3' ? 'AC-3' : `0x${audio.streamType.toString(16)}`}`;
   if (audio.type === 'other')
     return {
       kind: 'unreadable',
@@ -421,11 +502,17 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
     };
   const type = audio.type;
   const count = (b: Buffer, mid = false): Counted | undefined =>
-    type === 'AAC' ? adtsParsedSeconds(b) : mpegPayloadSeconds(b, mid);
+    type === 'AAC' ? adtsParsedSeconds(b) : type === 'AC3' ? ac3PayloadSeconds(b) : mpegPayloadSeconds(b, mid);
   if (whole) {
     const r = count(head.bytes());
     if (!r) return { kind: 'unreadable', codec, error: 'MPEG-TS: no complete audio frame' };
-    return { kind: 'audio', codec, seconds: r.seconds, sampleRate: r.sampleRate, channels: r.channels };
+    return {
+      kind: 'audio',
+      codec: r.codec ? `MPEG-TS/${r.codec}` : codec,
+      seconds: r.seconds,
+      sampleRate: r.sampleRate,
+      channels: r.channels,
+    };
   }
   // large: the PTS span from the first audio PES to the last one in the tail, plus that last PES's frames
   const tailPos = Math.max(0, Math.floor((src.size - WINDOW - first) / size) * size);
@@ -465,7 +552,7 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
   const stamps = 'MPEG-TS: sized from the audio timestamps at the head and tail';
   return {
     kind: 'audio',
-    codec,
+    codec: last.codec ? `MPEG-TS/${last.codec}` : codec,
     seconds: byStamps > STAMPS_SLACK * byFrames ? byFrames : byStamps,
     sampleRate: last.sampleRate,
     channels: last.channels,
