@@ -485,7 +485,7 @@ describe('ADTS over 8 MiB: walked to its end, not sized from 64 KiB at each end 
 describe('MPEG-TS audio a player finds is not "no audio track" (attack round 9b)', () => {
   itWith(
     ['ffmpeg', ffmpegEncoder('pcm_bluray'), ffmpegEncoder('ac3')],
-    'M2TS with Blu-ray LPCM (0x80), and AC-3 as DVB private data (0x06 with its descriptor), are audio not read',
+    'M2TS with Blu-ray LPCM (0x80) is audio not read, and AC-3 as DVB private data (0x06 with its descriptor) audio',
     async () => {
       const tone = ['-f', 'lavfi', '-i', 'sine=f=440:r=48000:d=2'];
       for (const [name, args] of [
@@ -494,9 +494,15 @@ describe('MPEG-TS audio a player finds is not "no audio track" (attack round 9b)
       ] as const) {
         const path = join(dir, name);
         spawnSync('ffmpeg', ['-v', 'error', '-y', ...tone, ...args, path]);
-        // before: 'other' ("video, no audio track", "MPEG-TS without an audio track"), not counted as a gap
+        // before: 'other' ("video, no audio track", "MPEG-TS without an audio track"), not counted as a gap;
+        // AC-3 was unreadable until round 24, which reads its frames
         const p = await probe(path);
-        expect(p, name).toMatchObject({ kind: 'unreadable', error: expect.stringMatching(/its frames are not read/) });
+        if (name === 'ac3.ts') expect(Math.abs(p.seconds! - decoded(path)), name).toBeLessThan(0.02);
+        else
+          expect(p, name).toMatchObject({
+            kind: 'unreadable',
+            error: expect.stringMatching(/its frames are not read/),
+          });
         expect(decoded(path)).toBeGreaterThan(1.9);
       }
     },

@@ -31,7 +31,8 @@ interface Frame {
   eac3: boolean;
 }
 
-function frameAt(b: Buffer, p: number): Frame | undefined {
+/** The frame whose header is at p (unchecked: MPEG-TS's walk takes it whole as ffmpeg's parser does), or undefined. */
+export function frameAt(b: Buffer, p: number): Frame | undefined {
   if (p + 6 > b.length || b[p] !== 0x0b || b[p + 1] !== 0x77) return undefined;
   const bsid = b[p + 5]! >> 3;
   const fscod = b[p + 4]! >> 6;

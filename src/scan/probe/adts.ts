@@ -208,18 +208,6 @@ export function probeAdts(src: FileSource, start: number): ProbeResult | undefin
   };
 }
 
-/** The complete ADTS frames in a buffer of bare frames (an audio track demuxed from a container): seconds, or undefined when none. */
-export function adtsPayloadSeconds(b: Buffer): { seconds: number; sampleRate: number; channels?: number } | undefined {
-  const p0 = sync(b, 0, -1);
-  if (p0 < 0) return undefined;
-  const sampleRate = AAC_RATES[(b[p0 + 2]! >> 2) & 15];
-  if (!sampleRate) return undefined;
-  const cc = ((b[p0 + 2]! & 1) << 2) | (b[p0 + 3]! >> 6);
-  const w = walk(b, p0, fixedOf(b, p0));
-  if (!w.blocks) return undefined;
-  return { seconds: (w.blocks * 1024) / sampleRate, sampleRate, channels: cc === 7 ? 8 : cc || undefined };
-}
-
 /**
  * The ADTS frame at p (all of it before stop) as a parser splits it off, with the seconds of the raw
  * data blocks a decoder takes from it (none for a frame of headers alone or one it refuses), or
