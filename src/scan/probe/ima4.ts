@@ -17,7 +17,8 @@ export const IMA4_SAMPLES = 64;
 /**
  * Channels ffmpeg's adpcm_ima_qt opens (adpcm_decode_init: 1 to 2 for all but a few other ADPCM
  * codecs; "Invalid number of channels" above). 200 KB of 3-channel ima4 counted 15.7 s, 0 decoded
- * (attack round 24, H1).
+ * (attack round 24, H1). (Exported for the AIFF-C and CAF readers.)
+ * @public
  */
 export const IMA4_MAX_CHANNELS = 2;
 /** Channels ffmpeg's MACE 3:1 and 6:1 decoder opens (mace.c's init refuses more than 2). */
