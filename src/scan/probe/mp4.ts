@@ -1544,6 +1544,7 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
     // Nor does any such codec write under 2 kbit/s (Speex's lowest mode is 2.15; none of these has
     // silence frames in MP4): the file's bytes at that rate bound them too (2,200 s → 434 s there).
     // (an mp4a read by no reader is now one of those: Opus, FLAC, EVRC or Vorbis by its esds; round 23a C5)
+    // (since round 24 every sample entry is read or refused: only a track without one comes here)
     if (!read && out.fourcc !== 'alac') {
       const bytes = (src.size * 8) / UNTOLD_MIN_BPS;
       const table = Math.min(s * UNTOLD_SAMPLE_MAX, bytes);
