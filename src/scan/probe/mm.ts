@@ -204,6 +204,8 @@ function mp4Length(t: Mp4Audio | undefined, mmSeconds: number | undefined, base:
   // Opus, which music-metadata does not name either: as M4A/UNKNOWN the guard's generic floor let junk
   // packets count 16 h where Opus's row allows a tenth of it (round 22 C5a)
   if (t?.fourcc === 'Opus') base = { ...base, codec: 'M4A/OPUS' };
+  // Vorbis in mp4a, which music-metadata names AAC (round 24 L4)
+  if (t?.codec) base = { ...base, codec: t.codec };
   if (t && !t.sound) {
     // only a file shown to be video is `other`; one with no track we know is unreadable
     return t.video
