@@ -4,7 +4,7 @@
  * data size of 0 or 0xFFFFFFFF, or cut off by a copy). It also costs about five times the CPU of this
  * chunk walk, which reads only chunk headers and the few small chunks it needs.
  */
-import { FRAMED_MAX, MPEG_FRAMER, framedSeconds } from './avi.js';
+import { FRAMED_MAX, MPEG_FRAMER, framedSeconds } from './framed.js';
 import { adpcmFormat, spanBlocks } from './adpcm.js';
 import { bytesAt } from './bytes.js';
 import { SAMPLE_BYTES } from './pcm.js';
