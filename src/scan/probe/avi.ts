@@ -70,6 +70,8 @@ function sizing(s: Stream): Sizing {
   const tag = s.tag ?? -1;
   if (tag === 1 || tag === 3 || tag === 6 || tag === 7) return pcmSizing(s);
   if (tag === 0x0160 || tag === 0x0161) return wmaSizing(s);
+  if (tag === 0x0020 && (s.channels ?? 0) > 2)
+    return `Yamaha ADPCM of ${s.channels} channels: ffmpeg's decoder opens 1 or 2 (adpcm.c)`;
   const perSecond = codedBytesPerSecond(s);
   if (perSecond) return { perSecond };
   if (OG_VORBIS.has(tag))

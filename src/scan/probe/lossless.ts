@@ -789,16 +789,26 @@ function ima4Blocks(src: FileSource, at: number, count: number, channels: number
   if (rest > 0) {
     const stretch = rest / IMA4_SPREAD;
     const size = Math.min(IMA4_WINDOW_BLOCKS, Math.max(1, Math.floor(stretch)));
+    /** each stretch's window: the share of its blocks the decoder takes */
+    const shares: number[] = [];
     let seen = 0;
-    let good = 0;
     for (let i = 0; i < IMA4_SPREAD && seen < rest; i++) {
       const first = walked + Math.floor(i * stretch + Math.random() * Math.max(0, stretch - size));
       const b = src.read(at + first * block, size * block);
       src.work.tick(1 + ((size * block) >> 12));
-      for (let k = 0; (k + 1) * block <= b.length; k++, seen++)
-        good += ima4PacketSamples(b, k * block, (k + 1) * block, channels) ? 1 : 0;
+      let good = 0;
+      let n = 0;
+      for (; (n + 1) * block <= b.length; n++)
+        good += ima4PacketSamples(b, n * block, (n + 1) * block, channels) ? 1 : 0;
+      seen += n;
+      shares.push(n ? good / n : 0);
     }
-    samples += Math.floor((rest * good) / Math.max(1, seen)) * IMA4_SAMPLES;
+    // a stretch counts at the least share of its window and its neighbours': where refused blocks begin
+    // or end inside a stretch its window may have fallen on either side, and counted at its own share a
+    // file good to 17 MiB and refused after counted 4,212.5 s where ffmpeg decodes 4,194.3
+    let share = 0;
+    for (let i = 0; i < shares.length; i++) share += Math.min(shares[i]!, shares[i - 1] ?? 1, shares[i + 1] ?? 1);
+    samples += Math.floor((rest * share) / Math.max(1, shares.length)) * IMA4_SAMPLES;
     notes.push(
       `estimated: the IMA4 blocks of the first ${walked * block} bytes checked, ${seen} drawn at random from the other ${rest}, those in proportion`,
     );
