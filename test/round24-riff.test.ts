@@ -155,7 +155,8 @@ describe('round 24 C3: QuickTime IMA4 blocks checked as ffmpeg decodes them', ()
       expect(r.seconds!, JSON.stringify(r)).toBeLessThanOrEqual(dec + 0.01);
       expect(r.seconds!, JSON.stringify(r)).toBeGreaterThan(dec - 2 * stretch - 0.1);
       expect(r.error).toMatch(/drawn at random/);
-    } 300_000)
+    },
+    300_000,
   );
 });
 
