@@ -319,10 +319,11 @@ export function probeWav(src: FileSource): Claim {
       held = 2 * present;
     } else if (name === 'G729A') {
       // ffmpeg's G.729 parser cuts frames of 10 bytes a channel (8 under 8 kbit/s by the byte rate,
-      // Annex D), and its decoder makes 80 samples a channel of each: taken from the byte rate alone a
-      // stereo file counted twice what it decodes (attack round 24, M3)
+      // Annex D), and its decoder makes 80 samples a channel of each, and of a last 8 bytes a channel
+      // (an Annex D frame; another tail it refuses): taken from the byte rate alone a stereo file
+      // counted twice what it decodes (attack round 24, M3)
       const frame = (byteRate * 8 < 8000 ? 8 : 10) * channels;
-      held = Math.floor(present / frame) * 80;
+      held = (Math.floor(present / frame) + (present % frame === 8 * channels ? 1 : 0)) * 80;
     }
     if (held === undefined) return { kind: 'unreadable', ...base, error: `${name} WAV without a byte rate` };
     // the codec's bytes fix its length (ffmpeg decodes them all, whatever fact says): a fact chunk can
