@@ -10,7 +10,14 @@ import { alacConfig, alacPacketSamples } from './alac.js';
 import { adpcmFormat, packetBlocks } from './adpcm.js';
 import { bytesAt } from './bytes.js';
 import { frameHead } from './flac.js';
-import { IMA4_BLOCK, IMA4_SAMPLES, MACE_MAX_CHANNELS, ima4Channels, ima4PacketSamples } from './ima4.js';
+import {
+  IMA4_BLOCK,
+  IMA4_MAX_CHANNELS,
+  IMA4_SAMPLES,
+  MACE_MAX_CHANNELS,
+  ima4Channels,
+  ima4PacketSamples,
+} from './ima4.js';
 import { TTA_WALK_MAX, TtaFrames } from './tta.js';
 import { lpcmBytes } from './pcm.js';
 import { opusHeadStreams, opusPacketSamples } from './opus.js';
@@ -884,7 +891,10 @@ export function probeAiff(src: FileSource): ProbeResult | undefined {
       };
       // channels the decoder refuses when it opens (attack round 24, H1: 200 KB counted 4-50 s each, none
       // decoded): G.726 of more than one (g726.c), IMA WS, SDX2, MACE and IMA4 of more than two
-      const most = codec === 'G726' ? 1 : ['ADP4', 'SDX2', 'MAC3', 'MAC6', 'IMA4'].includes(codec) ? 2 : Infinity;
+      const most: number =
+        { G726: 1, ADP4: 2, SDX2: 2, MAC3: MACE_MAX_CHANNELS, MAC6: MACE_MAX_CHANNELS, IMA4: IMA4_MAX_CHANNELS }[
+          codec
+        ] ?? Infinity;
       if (c.channels > most)
         return {
           kind: 'unreadable',
