@@ -9,6 +9,8 @@
 import type { FileSource, ProbeResult } from './types.js';
 import { SAMPLE_BYTES } from './pcm.js';
 import { WmaProPackets, wmaProFormat, wmaUnderEncoders, wmaVoiceRefused, type WmaProFormat } from './acm.js';
+import { adpcmFormat, packetBlocks } from './adpcm.js';
+import { FRAMED_MAX, MPEG_FRAMER, framedSeconds } from './framed.js';
 
 const guid = (hex: string): Buffer => Buffer.from(hex, 'hex');
 const FILE_PROPERTIES = guid('a1dcab8c47a9cf118ee400c00c205365');
@@ -36,6 +38,7 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
         channels: number;
         rate: number;
         avgBytes: number;
+        blockAlign: number;
         bits: number;
         stream: number;
         wma?: Wma;
@@ -67,6 +70,7 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
           channels: h.readUInt16LE(body + 56),
           rate: h.readUInt32LE(body + 58),
           avgBytes: h.readUInt32LE(body + 62),
+          blockAlign: h.readUInt16LE(body + 66),
           bits: h.readUInt16LE(body + 68),
           stream: h.readUInt16LE(body + 48) & 0x7f,
           wma: wmaLayout(h, body + 54, p + size),
@@ -90,7 +94,11 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   const base = { codec, sampleRate: audio.rate || undefined, channels: audio.channels || undefined };
   const total = playDuration - preroll;
   if (!(total > 0)) return { kind: 'unreadable', ...base, error: 'ASF header gives no length' };
-  const refused = asfRefused(audio) ?? (typeof audio.pro === 'string' ? audio.pro : undefined);
+  const reader = objectReader(src, audio);
+  const refused =
+    asfRefused(audio) ??
+    (typeof audio.pro === 'string' ? audio.pro : undefined) ??
+    (typeof reader === 'string' ? reader : undefined);
   if (refused)
     return { kind: 'unreadable', ...base, error: `${refused}: the header's ${total.toFixed(1)} s not counted` };
   // the data object follows the header: 24-byte object header, file id, packet count, 2 reserved
@@ -131,8 +139,17 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
         preroll,
         audio.wma ?? byteRate(audio),
         typeof audio.pro === 'object' ? new WmaProPackets(audio.pro) : undefined,
+        typeof reader === 'object' ? reader : undefined,
       )
     : undefined;
+  // MPEG audio or ADPCM whose objects hold no frame or block a decoder takes: nothing, whatever the
+  // objects' times say
+  if (typeof reader === 'object' && held?.seconds === 0)
+    return {
+      kind: 'unreadable',
+      ...base,
+      error: `no ${reader.name} a decoder takes in the audio objects: the header's ${total.toFixed(1)} s not counted`,
+    };
   // no audio object in the packets, the play duration all there is: packets of zeros under a real
   // header, the duration forged, counted 1 MB as 3,995 s, ffmpeg decoding none (attack round 20, critical)
   if (end === undefined && held === undefined)
@@ -383,6 +400,61 @@ function proLayout(h: Buffer, p: number, end: number): WmaProFormat | string | u
   return wmaProFormat(tag, h.readUInt16LE(p + 2), rate, h.readUInt16LE(p + 12), extra);
 }
 
+/**
+ * A codec whose frames or blocks are read in the objects (attack round 24, C4): its objects' times and
+ * byte rate alone counted ffmpeg's own MP3 ASF with every frame's sync zeroed as 300 s (384 KB; an hour
+ * from ~4.6 MB) and IMA / MS ADPCM blocks ffmpeg refuses, remuxed by ffmpeg, as 120 s, none decoded.
+ * MPEG audio: the fragments' bytes end to end, walked as ffmpeg's parser splits them (avi.ts's walk,
+ * as WAV, AVI and Matroska read it). MS and IMA ADPCM: each object is a packet to the decoder, its blocks
+ * up to the first it refuses (adpcm.ts, as WAV, AVI and CAF read them).
+ */
+interface ObjectReader {
+  /** what it counts, for the notes */
+  name: string;
+  /** a fragment of an audio object in the file, in order */
+  fragment?: (at: number, len: number) => void;
+  /** an audio object put together whole */
+  object?: (b: Buffer) => void;
+  /** the seconds what was given holds */
+  seconds: () => number;
+}
+
+/** The reader of the stream's codec, why a decoder refuses the stream, or undefined for a codec not read so. */
+function objectReader(
+  src: FileSource,
+  a: { tag: number; channels: number; rate: number; blockAlign: number; bits: number },
+): ObjectReader | string | undefined {
+  if (a.tag === 0x50 || a.tag === 0x55) {
+    const spans: [number, number][] = [];
+    let bytes = 0;
+    return {
+      name: 'MPEG audio frame',
+      fragment(at, len) {
+        if (bytes >= FRAMED_MAX) return;
+        const last = spans[spans.length - 1];
+        // (fragments that follow each other in the file are one span: fewer reads)
+        if (last && last[0] + last[1] === at) last[1] += len;
+        else spans.push([at, len]);
+        bytes += len;
+      },
+      seconds: () => framedSeconds(src, spans, MPEG_FRAMER),
+    };
+  }
+  if (a.tag !== 0x02 && a.tag !== 0x11) return undefined;
+  const f = adpcmFormat(a.tag, a.channels, a.blockAlign, a.bits);
+  if (typeof f === 'string') return `ASF ${f}`;
+  if (!a.rate) return `ASF ${a.tag === 2 ? 'MS' : 'IMA'} ADPCM at 0 Hz: a decoder refuses it`;
+  let blocks = 0;
+  return {
+    name: 'ADPCM block',
+    object(b) {
+      src.work.tick(1 + (b.length >> 12));
+      blocks += packetBlocks(b, 0, b.length, f);
+    },
+    seconds: () => (blocks * f.samples) / a.rate,
+  };
+}
+
 /** A media object larger than this is not put together to walk WMA Pro's packets (real ones are a few KB). */
 const MAX_PRO_OBJECT = 1024 * 1024;
 
@@ -404,6 +476,7 @@ function heldSeconds(
   prerollS: number,
   layout: Wma | ByteRate,
   pro?: WmaProPackets,
+  reader?: ObjectReader,
 ): { seconds: number; note: string } | undefined {
   const wma = 'frameLen' in layout ? layout : undefined;
   const bps = wma ? 0 : (layout as ByteRate).bytesPerSecond;
@@ -435,7 +508,10 @@ function heldSeconds(
           sizes.push(o.size);
         }
         bytes += o.len ?? 0;
-        if (pro && o.at !== undefined) {
+        if (reader?.fragment && o.at !== undefined && o.at + o.len! <= pk.length)
+          reader.fragment(dataStart + (k0 + k) * packetSize + o.at, o.len!);
+        const whole = pro ? (b: Buffer): void => pro.object(b) : reader?.object;
+        if (whole && o.at !== undefined) {
           // WMA Pro / Lossless: each object put together whole, then its packets walked in order (a
           // fragment out of place breaks the run: a decoder is given no whole object there)
           if (o.offset === 0)
@@ -443,7 +519,7 @@ function heldSeconds(
           if (obj?.pres === o.pres && obj.got === o.offset && o.at + o.len! <= pk.length) {
             obj.got += pk.copy(obj.buf, o.offset, o.at, o.at + o.len!);
             if (obj.got >= obj.buf.length) {
-              pro.object(obj.buf);
+              whole(obj.buf);
               obj = undefined;
             }
           } else obj = undefined;
@@ -486,12 +562,22 @@ function heldSeconds(
   // WMA 1 and 2: a superframe's frames hold frame length samples each (times forged alike throughout
   // keep their steps in proportion, 20 s in 96 KB counted 320 s; attack round 9)
   const fixed = !wma && (layout as ByteRate).fixed && bps > 0;
-  let framed = wma ? (frames * wma.frameLen) / wma.rate : fixed ? bytes / bps : pro ? pro.seconds() : Infinity;
+  let framed = wma
+    ? (frames * wma.frameLen) / wma.rate
+    : fixed
+      ? bytes / bps
+      : pro
+        ? pro.seconds()
+        : reader
+          ? reader.seconds()
+          : Infinity;
   let note2 = wma
     ? `its WMA superframes hold ${frames} frames, ${framed.toFixed(1)} s`
     : pro
       ? `its WMA Pro packets hold ${pro.frames} frames in step, ${framed.toFixed(1)} s`
-      : `its objects hold ${bytes} bytes, ${framed.toFixed(1)} s`;
+      : reader
+        ? `its ${reader.name}s hold ${framed.toFixed(1)} s`
+        : `its objects hold ${bytes} bytes, ${framed.toFixed(1)} s`;
   // with the bit reservoir the frame counts are each superframe's low nibble, a claim like the times:
   // forged to 15 with the times (and the reservoir flag set on a stream encoded without it), 20 s of
   // WMA in 93 KB counted 300 s that ffmpeg decodes none of (attack round 13). WMA 1 and 2 are constant

@@ -7,7 +7,7 @@
  * in them, PCM by its channels and bits, block codecs by strf; strh's scale, rate and sample size
  * never (a codec sized by nothing else is not counted: ffmpeg checks that claim for none of them).
  */
-import { frameAt as mpegFrame, frameSeconds } from './mp3.js';
+import { FRAMED_MAX, MPEG_FRAMER, framedSeconds, type Framer } from './framed.js';
 import { checkedFrameAt as ac3Frame } from './ac3.js';
 import { dtsCoreFrame } from './matroska.js';
 import { aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
@@ -70,6 +70,8 @@ function sizing(s: Stream): Sizing {
   const tag = s.tag ?? -1;
   if (tag === 1 || tag === 3 || tag === 6 || tag === 7) return pcmSizing(s);
   if (tag === 0x0160 || tag === 0x0161) return wmaSizing(s);
+  if (tag === 0x0020 && (s.channels ?? 0) > 2)
+    return `Yamaha ADPCM of ${s.channels} channels: ffmpeg's decoder opens 1 or 2 (adpcm.c)`;
   const perSecond = codedBytesPerSecond(s);
   if (perSecond) return { perSecond };
   if (OG_VORBIS.has(tag))
@@ -134,7 +136,10 @@ function codedBytesPerSecond(s: Stream): number | undefined {
     const bits = s.sampleRate ? Math.floor(((s.avgBytes ?? 0) * 8) / s.sampleRate) : 0;
     return ch === 1 && bits >= 2 && bits <= 5 ? (rate * bits) / 8 : undefined;
   }
-  if ((s.tag === 0x028f || s.tag === 0x0020) && ch >= 1) return (rate * ch) / 2;
+  // ffmpeg's Yamaha decoder opens for 1 or 2 channels only (3 counted 40 s of 497 KB, none decoded:
+  // attack round 24, H1); its G.722 decoder is mono whatever strf says, two samples a byte
+  if (s.tag === 0x0020 && ch >= 1 && ch <= 2) return (rate * ch) / 2;
+  if (s.tag === 0x028f && ch >= 1) return rate / 2;
   return undefined;
 }
 
@@ -367,23 +372,6 @@ function adpcmChunks(
   };
 }
 
-/** A codec whose frames are counted: the frame at p (inside stop) as its size and seconds, or undefined. */
-export interface Framer {
-  name: string;
-  /** the byte every frame starts with (the sync searched for) */
-  sync: number;
-  frame: (b: Buffer, p: number, stop: number) => { size: number; seconds: number } | undefined;
-}
-
-export const MPEG_FRAMER: Framer = {
-  name: 'MPEG audio',
-  sync: 0xff,
-  frame(b, p, stop) {
-    const f = mpegFrame(b, p);
-    return f && p + f.size <= stop ? { size: f.size, seconds: frameSeconds(b, p, f) } : undefined;
-  },
-};
-
 const FRAMERS: Record<number, Framer> = {
   0x0050: MPEG_FRAMER,
   0x0055: MPEG_FRAMER,
@@ -397,55 +385,6 @@ const FRAMERS: Record<number, Framer> = {
   },
   0x2001: { name: 'DTS', sync: 0x7f, frame: dtsCoreFrame },
 };
-
-/** Bytes kept from one read for the next: more than any frame (DTS's largest is 16 KiB). */
-const CARRY = 64 * 1024;
-
-/** Bytes of audio chunks whose frames are counted; a stream beyond is sized in proportion (over an hour of 128 kbit/s MP3). */
-export const FRAMED_MAX = 64 * 1024 * 1024;
-
-/**
- * The seconds the frames in the chunks at spans hold, read end to end, a MiB at a time. A frame
- * counts when its header is valid, it fits the bytes read, and (after junk) the next frame's header
- * follows it or the bytes end: a lone sync in junk is not a frame.
- */
-export function framedSeconds(src: FileSource, spans: readonly [number, number][], framer: Framer): number {
-  let seconds = 0;
-  let carry = Buffer.alloc(0);
-  let synced = true;
-  let i = 0;
-  while (i < spans.length || carry.length) {
-    const parts: Buffer[] = [carry];
-    let n = carry.length;
-    for (; i < spans.length && n < 1024 * 1024; i++) {
-      const [at, size] = spans[i]!;
-      const b = src.read(at, size);
-      parts.push(b);
-      n += b.length;
-    }
-    const b = Buffer.concat(parts, n);
-    const last = i >= spans.length;
-    let p = 0;
-    while (p < b.length) {
-      // the last bytes of a read wait for the next one (a frame may go on there)
-      if (!last && b.length - p < CARRY) break;
-      src.work.tick();
-      const f = framer.frame(b, p, b.length);
-      if (f && (synced || p + f.size === b.length || framer.frame(b, p + f.size, b.length))) {
-        seconds += f.seconds;
-        p += f.size;
-        synced = true;
-        continue;
-      }
-      synced = false;
-      const q = b.indexOf(framer.sync, p + 1);
-      p = q < 0 ? b.length : q;
-    }
-    carry = last ? Buffer.alloc(0) : Buffer.from(b.subarray(p));
-    if (last) break;
-  }
-  return seconds;
-}
 
 /** An AVI stream's AAC chunks to ffmpeg's decoder: the stream's config, split as ffmpeg's parser splits them when there is none. */
 const ADTS_FRAMER: Framer = { name: 'AAC (ADTS)', sync: 0xff, frame: adtsFrame };

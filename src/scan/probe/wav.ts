@@ -4,7 +4,7 @@
  * data size of 0 or 0xFFFFFFFF, or cut off by a copy). It also costs about five times the CPU of this
  * chunk walk, which reads only chunk headers and the few small chunks it needs.
  */
-import { FRAMED_MAX, MPEG_FRAMER, framedSeconds } from './avi.js';
+import { FRAMED_MAX, MPEG_FRAMER, framedSeconds } from './framed.js';
 import { adpcmFormat, spanBlocks } from './adpcm.js';
 import { bytesAt } from './bytes.js';
 import { SAMPLE_BYTES } from './pcm.js';
@@ -18,6 +18,7 @@ const CODECS: Record<number, string> = {
   0x0006: 'ALAW',
   0x0007: 'ULAW',
   0x0011: 'IMA-ADPCM',
+  0x0020: 'YAMAHA',
   0x0022: 'TRUESPEECH',
   0x0031: 'GSM610',
   0x0040: 'G721',
@@ -66,6 +67,19 @@ const W64_WAVE = Buffer.from('77617665f3acd3118cd100c04f8edb8a', 'hex');
 /** the suffix of every chunk GUID but riff's: its first 4 bytes are the chunk's code ('fmt ', 'data' …) */
 const W64_SUFFIX = W64_WAVE.subarray(4);
 
+/**
+ * The largest offset a seek reaches on ext4 (the usual Linux file system): 2^32 - 1 blocks of 4 KiB.
+ * ffmpeg's w64 demuxer steps over a chunk by seeking past it; past this offset the seek fails
+ * (EINVAL), its position stays just after the chunk's header, and it reads on from there: the chunk's
+ * body as the next chunk headers. ffmpeg's own 600 s W64 with a chunk of 10^15 bytes appended and
+ * 40,000 zero bytes after it was refused whole ("Invalid data"; the zeros read as a chunk of size 0)
+ * where leaktally counted 600 s, and a W64 whose data size fell 100,000 bytes short read its last
+ * audio as a chunk of 7·10^17 bytes: 593.75 s counted, none decoded (attack round 24, H7). Walked as
+ * ffmpeg walks it on ext4: on a file system of larger files (XFS, btrfs) ffmpeg would decode such a
+ * file, and leaktally refuses it (a writer never makes a chunk of 16 TiB: a forged file's, unreadable).
+ */
+const W64_SEEK_MAX = 2 ** 44 - 4096;
+
 function isW64(head: Buffer): boolean {
   return head.length >= 40 && head.subarray(0, 16).equals(W64_RIFF) && head.subarray(24, 40).equals(W64_WAVE);
 }
@@ -111,6 +125,16 @@ export function probeWav(src: FileSource): Claim {
       const whole = hdr.readBigUInt64LE(16);
       if (whole <= 24n || whole > 2n ** 63n - 1n - BigInt(body)) return refused(`Wave64 chunk of size ${whole}`);
       size = Math.min(Number(whole) - 24, Number.MAX_SAFE_INTEGER);
+      // a step past the largest offset a seek reaches (the data's by its size, another chunk's padded to
+      // 8 bytes, as ffmpeg skips them): a decoder reads on at the chunk's body, the data's bytes included
+      if (body + size + (id === DATA ? 0 : (8 - (size % 8)) % 8) > W64_SEEK_MAX) {
+        if (id === DATA && dataOffset < 0) {
+          dataOffset = body;
+          declared = size;
+        }
+        pos = body;
+        continue;
+      }
       // a fmt of 17 bytes: a decoder reads 16 of it and loses its place (ffmpeg 5.1 decodes nothing)
       if (id === FMT && size === 17) id = 0;
     }
@@ -204,6 +228,17 @@ export function probeWav(src: FileSource): Claim {
       embeddedDate,
       error: `IMA-ADPCM WAV of ${channels} channels, which ffmpeg does not decode`,
     };
+  // channels a decoder refuses when it opens (attack round 24, H1: 192-200 KB counted 180-200 s each,
+  // none decoded): TrueSpeech's of more than one ("Channel count", not implemented), G.729's of more
+  // than two, Yamaha ADPCM's of more than two (adpcm.c's init)
+  const most = name === 'TRUESPEECH' ? 1 : name === 'G729A' || name === 'YAMAHA' ? 2 : Infinity;
+  if (channels > most)
+    return {
+      kind: 'unreadable',
+      ...base,
+      embeddedDate,
+      error: `${name} WAV of ${channels} channels, which ffmpeg does not decode`,
+    };
   if (FIXED_FRAME.has(name)) {
     // a sample frame is at least a whole byte a sample for every channel (ffmpeg decodes by those):
     // a block align of 1 on 16-bit stereo counted 4.7 s as 9.4 s (attack round 9b, high)
@@ -233,6 +268,13 @@ export function probeWav(src: FileSource): Claim {
       if (factSamples <= held) samples = factSamples;
       else if (!truncated) note = joinNote(note, `fact chunk claims ${factSamples} samples, the data holds ${held}`);
     }
+  } else if (name === 'YAMAHA') {
+    // Yamaha ADPCM: ffmpeg's decoder makes 2 samples a byte a channel of every packet (4,096 bytes, or
+    // whole blocks of the fmt's block align), whatever the byte rate; it was unreadable here while
+    // avi.ts sized it, and ffmpeg's own 30 s WAV counted 0 (attack round 24, H5)
+    const packet = blockAlign > 1 ? Math.max(blockAlign, Math.floor(WAV_PACKET / blockAlign) * blockAlign) : WAV_PACKET;
+    const perPacket = Math.floor((packet * 2) / channels);
+    samples = Math.floor(present / packet) * perPacket + Math.floor(((present % packet) * 2) / channels);
   } else if (name === 'MPEG' || name === 'MP3') {
     // MPEG audio: the frames in the data chunk, as ffmpeg's parser splits them (avi.ts's walk), not
     // the byte rate: 1 MB of zeros at 300 B/s with a fact chunk counted 6,666 s (tag 0x50) or 1,143 s
@@ -270,10 +312,18 @@ export function probeWav(src: FileSource): Claim {
               : `G.726 WAV whose byte rate gives ${codeBits}-bit codes, which ffmpeg does not decode (2 to 5)`,
         };
       held = Math.floor((present * 8) / codeBits);
-    } else if (name === 'G722' && held !== undefined) {
-      // ffmpeg's G.722 decoder makes two samples a byte at the fmt's rate, whatever its byte rate:
-      // sized by the byte rate, a 48 kHz header counted 3× what it decodes (round 20)
-      held = Math.min(held, 2 * present);
+    } else if (name === 'G722') {
+      // ffmpeg's G.722 decoder makes two samples a byte, mono whatever the channels, at the fmt's rate,
+      // whatever its byte rate: sized by the byte rate, a 48 kHz header counted 3× what it decodes
+      // (round 20), and ffmpeg's own WAV (16 kHz, 16,000 B/s) half of it (attack round 24, H4)
+      held = 2 * present;
+    } else if (name === 'G729A') {
+      // ffmpeg's G.729 parser cuts frames of 10 bytes a channel (8 under 8 kbit/s by the byte rate,
+      // Annex D), and its decoder makes 80 samples a channel of each, and of a last 8 bytes a channel
+      // (an Annex D frame; another tail it refuses): taken from the byte rate alone a stereo file
+      // counted twice what it decodes (attack round 24, M3)
+      const frame = (byteRate * 8 < 8000 ? 8 : 10) * channels;
+      held = (Math.floor(present / frame) + (present % frame === 8 * channels ? 1 : 0)) * 80;
     }
     if (held === undefined) return { kind: 'unreadable', ...base, error: `${name} WAV without a byte rate` };
     // the codec's bytes fix its length (ffmpeg decodes them all, whatever fact says): a fact chunk can
