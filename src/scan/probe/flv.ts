@@ -30,7 +30,7 @@
  *    with each set otherwise), so it is not read.
  */
 import { aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
-import { MPEG_FRAMER, framedSeconds } from './avi.js';
+import { MPEG_FRAMER, framedSeconds } from './framed.js';
 import { speexPacketSamples, type SpeexHead } from './speex.js';
 import type { FileSource, ProbeResult } from './types.js';
 import { Window } from './window.js';
