@@ -30,6 +30,7 @@ import type { Register } from './register.js';
 import { couldHoldCustomer, type CompiledPattern } from '../../scan/place/pattern.js';
 import { format, strings, type Lang } from '../lang/index.js';
 import { EXIT } from '../exit.js';
+import { foldName, skeletonsOf } from './skeletons.js';
 import type { ShardsMissing } from '../../scan/engine.js';
 
 /** The gaps of one run, taken from the whole result (a filtered export keeps the whole run's). */
@@ -66,6 +67,8 @@ export interface RunGaps {
    * absent without a register, empty when every key was found or none is like a customer
    */
   lookalikes?: ReadonlyMap<string, readonly Lookalike[]>;
+  /** --country: a name that writes a phone number nationally is read under it (looseNames) */
+  country?: string;
 }
 
 /** A customer found in the tree, with files, whose name is only like a register key that was not found. */
@@ -82,29 +85,25 @@ interface Lookalike {
 }
 
 /**
- * A name as a person would match it: \xHH escapes (bytes that are not UTF-8) read as Latin-1, format
- * characters a person cannot see dropped (\p{Cf}: zero-width spaces and joiners, word joiner, BOM, soft
- * hyphen, the bidi marks and controls), compatibility forms folded (NFKC), lower case, spaces trimmed
- * and joined, trailing dots dropped (Windows drops them from a folder's name), and a name of digits
- * without its leading zeros (a register saved from Excel loses them). Attack round 23b C3/H1: a folder
- * `k2\u200B`, `\u202Ek6`, `k4.` or `0812345007` left the key `k2`, `k6`, `k4` or `812345007` "not affected".
+ * A name as a person would match it (skeletons.ts foldName: case folded, accents and invisible
+ * characters dropped, `_`, `-`, `.` and spaces alike, leading zeros of digits dropped). One form; the
+ * look-alike rule compares every form of a name (looseNames).
  *
  * Only the look-alike checks use it; customers are still matched to keys exactly: two folders that
  * fold alike may be two customers (`007` and `7` in one tree), and which one a key means is for a
  * person to decide, so the key's row is made incomplete and names the folder instead of taking it.
  */
-function looseName(name: string): string {
-  const loose = name
-    .replace(/\\\\|\\x([0-9a-f]{2})/g, (m: string, hex?: string) =>
-      hex ? String.fromCharCode(parseInt(hex, 16)) : '\\',
-    )
-    .replace(/\p{Cf}/gu, '')
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .replace(/[. ]+$/, '')
-    .trim();
-  return /^\d+$/.test(loose) ? loose.replace(/^0+(?=\d)/, '') : loose;
+export function looseName(name: string): string {
+  return foldName(name);
+}
+
+/**
+ * Every loose form of a name (skeletons.ts skeletonsOf): its fold, the fold of each form a copy could
+ * have mangled it from (CP1252 or CP437 mojibake, percent escapes), and the phone number it writes in
+ * E.164 under `country` (--country). Two names are alike when their sets meet.
+ */
+export function looseNames(name: string, country?: string): readonly string[] {
+  return skeletonsOf(name, country);
 }
 
 /** f's value, made at the first call (a run's rows are walked once, and only when a key row asks). */
@@ -113,15 +112,19 @@ function lazy<T>(f: () => T): () => T {
   return () => (v ??= { value: f() }).value;
 }
 
-/** The customer rows with unreadable folders, by the loose form of their name. */
-function unreadByLoose(customers: ScanResult['customers']): Map<string, { name: string; folders: number }[]> {
+/** The customer rows with unreadable folders, by each loose form of their name (looseNames). */
+function unreadByLoose(
+  customers: ScanResult['customers'],
+  country: string | undefined,
+): Map<string, { name: string; folders: number }[]> {
   const by = new Map<string, { name: string; folders: number }[]>();
   for (const c of customers) {
     if (c.kind !== 'customer' || !c.unreadableFolders) continue;
-    const k = looseName(c.customer);
-    const list = by.get(k);
-    if (list) list.push({ name: c.customer, folders: c.unreadableFolders });
-    else by.set(k, [{ name: c.customer, folders: c.unreadableFolders }]);
+    for (const k of looseNames(c.customer, country)) {
+      const list = by.get(k);
+      if (list) list.push({ name: c.customer, folders: c.unreadableFolders });
+      else by.set(k, [{ name: c.customer, folders: c.unreadableFolders }]);
+    }
   }
   return by;
 }
@@ -141,10 +144,10 @@ export function hasCustomer(rows: readonly CustomerTotals[], name: string): bool
 }
 
 /**
- * a name looseName leaves as it is: printable ASCII without capitals, spaces or backslashes, not ending
- * in a dot, and not digits with a leading zero
+ * a name whose only loose form is itself: a lower-case ASCII letter, then lower-case letters and digits
+ * (no separator the fold reads as a space, no escape, not a phone number)
  */
-const ALREADY_LOOSE = /^(?!0\d*$)[\x21-\x40\x5b\x5d-\x7e]*(?<!\.)$/;
+const ALREADY_LOOSE = /^[a-z][a-z0-9]*$/;
 
 /**
  * The register's keys not found in the tree, each with the customers (with files, named by no key)
@@ -155,21 +158,26 @@ function findLookalikes(
   customers: readonly CustomerTotals[],
   register: Pick<Register, 'entries' | 'byKey'>,
   folder: boolean,
+  country: string | undefined,
 ): Map<string, Lookalike[]> {
+  // each missing key under every loose form of it (a form two keys share lists both)
   const missing = new Map<string, string[]>();
   for (const e of register.entries) {
     if (hasCustomer(customers, e.key)) continue;
-    const k = looseName(e.key);
-    const list = missing.get(k);
-    if (list) list.push(e.key);
-    else missing.set(k, [e.key]);
+    for (const k of looseNames(e.key, country)) {
+      const list = missing.get(k);
+      if (list) {
+        if (!list.includes(e.key)) list.push(e.key);
+      } else missing.set(k, [e.key]);
+    }
   }
   const out = new Map<string, Lookalike[]>();
   if (!missing.size) return out;
   for (const c of customers) {
     if (c.kind !== 'customer' || !c.files || register.byKey.has(c.customer)) continue;
-    const keys = missing.get(ALREADY_LOOSE.test(c.customer) ? c.customer : looseName(c.customer));
-    for (const key of keys ?? []) {
+    const forms = ALREADY_LOOSE.test(c.customer) ? [c.customer] : looseNames(c.customer, country);
+    const keys = new Set(forms.flatMap((f) => missing.get(f) ?? []));
+    for (const key of keys) {
       const like = {
         key,
         name: c.customer,
@@ -192,7 +200,10 @@ function lookalikesOf(result: ScanResult, register: Pick<Register, 'entries' | '
   if (!byRegister) lookalikeMemo.set(result.customers, (byRegister = new WeakMap()));
   let found = byRegister.get(register);
   if (!found)
-    byRegister.set(register, (found = findLookalikes(result.customers, register, !result.config.pattern?.hasCustomer)));
+    byRegister.set(
+      register,
+      (found = findLookalikes(result.customers, register, !result.config.pattern?.hasCustomer, result.config.country)),
+    );
   return found;
 }
 
@@ -231,7 +242,8 @@ export function runGaps(result: ReportedResult, register?: Pick<Register, 'entri
     unopenedFiles: result.totals.unopenedFiles,
     pattern,
     depth: result.config.depth,
-    unreadByLooseName: pattern ? undefined : lazy(() => unreadByLoose(result.customers)),
+    unreadByLooseName: pattern ? undefined : lazy(() => unreadByLoose(result.customers, result.config.country)),
+    country: result.config.country,
     lookalikes: register ? lookalikesOf(result, register) : undefined,
   };
 }
@@ -358,13 +370,20 @@ export function keysCompleteness(
     // or one of a key only like its name (looseName)
     // (a run with no unreadable folder, the most common, folds no name)
     const unread = g.unreadableFolders ? g.unreadByLooseName?.() : undefined;
-    const loose = unread?.size ? new Set(names.map(looseName)) : undefined;
-    for (const k of loose ?? []) for (const o of unread!.get(k) ?? []) if (!names.includes(o.name)) shared += o.folders;
+    const loose = unread?.size ? new Set(names.flatMap((k) => looseNames(k, g.country))) : undefined;
+    // a customer like the keys in more than one form: its folders once
+    const like = new Set<string>();
+    for (const k of loose ?? [])
+      for (const o of unread!.get(k) ?? [])
+        if (!names.includes(o.name) && !like.has(o.name)) {
+          like.add(o.name);
+          shared += o.folders;
+        }
     holds = (path) => {
       const parts = path === '.' ? [] : path.split('/');
       if (parts.length < depth) return true;
       const name = parts[depth - 1]!;
-      return names.includes(name) || (loose?.has(looseName(name)) ?? false);
+      return names.includes(name) || (loose !== undefined && looseNames(name, g.country).some((f) => loose.has(f)));
     };
   }
   const unreadFolders = ownUnreadableFolders + shared;

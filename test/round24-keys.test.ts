@@ -1,0 +1,117 @@
+/**
+ * Attack round 24b's findings on register keys the tree spells otherwise, each reproduced on a tree
+ * made here and the built CLI:
+ *  - C4: a key's folder in another phone form (+46…, 0046…, 46…, 08-123 450 04), mangled by a copy
+ *    (CP1252 or CP437 mojibake, raw CP437 bytes, percent escapes), without its accents, upper-cased
+ *    with ß as SS, or with _ for spaces, left the key's controller "not affected", exit 0.
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { csvObjects, htmlText, put, runCli, tempDir, wav } from './helpers.js';
+import { looseName, looseNames } from '../src/report/notify/completeness.js';
+
+/** A WAV of 8-bit PCM at 8 kHz, mono, of n bytes (n / 8,000 s). */
+const pcm8 = (n: number): Buffer => wav({ tag: 1, rate: 8000, channels: 1, bits: 8, dataBytes: n });
+
+/** A register of these keys, each its own controller ("C<i> AB": keys may hold any character). */
+function register(dir: string, keys: string[]): string {
+  return put(dir, 'reg.csv', `key,controller\n${keys.map((k, i) => `${k},C${i} AB`).join('\n')}\n`);
+}
+
+/** A customer folder of these name bytes (any bytes), holding one 1 s recording. */
+function folder(root: string, name: Buffer | string): void {
+  const d = Buffer.concat([Buffer.from(root + '/'), Buffer.from(name)]);
+  mkdirSync(d, { recursive: true });
+  writeFileSync(Buffer.concat([d, Buffer.from('/c.wav')]), pcm8(8000));
+}
+
+/** The CSV's row of a key, the key's controller's statement, and the exit code. */
+function run(root: string, keys: string[], extra: string[] = []) {
+  const out = tempDir();
+  const reg = register(out, keys);
+  const r = runCli([root, '--register', reg, '--csv', join(out, 's.csv'), '--statements', join(out, 'st'), ...extra]);
+  const rows = r.status === 0 || r.status === 3 ? csvObjects(readFileSync(join(out, 's.csv'), 'utf8')) : [];
+  return {
+    r,
+    row: (key: string) => rows.find((x) => x.customer === key),
+    statement: (key: string) => htmlText(readFileSync(join(out, 'st', `C${keys.indexOf(key)} AB.html`), 'utf8')),
+  };
+}
+
+/** Each key's row names its look-alike and its controller is never told "not affected"; the run exits 3. */
+function expectLookalikes(res: ReturnType<typeof run>, pairs: [string, string][], found: string): void {
+  expect(res.r.status).toBe(3);
+  expect(res.row(found)!.completeness).toBe('complete');
+  for (const [like, key] of pairs) {
+    expect(res.row(key)!.completeness, key).toMatch(/^incomplete: a customer folder named like its key/);
+    expect(res.row(key)!.completeness, key).toContain(like.replace(/"/g, '""'));
+    expect(res.statement(key), key).toMatch(/CANNOT BE RULED OUT/);
+    expect(res.statement(key), key).not.toMatch(/Not affected/);
+  }
+}
+
+describe('C4: the forms a copy gives a key', () => {
+  /** before: every one "complete", 0 files, "Not affected"; only 812345008 (round 23's rule) was caught */
+  it('phone forms of the customer line (--country SE): E.164, 00, the calling code, grouped', () => {
+    const root = join(tempDir(), 'tree');
+    const forms = ['+46812345001', '0046812345002', '46812345003', '08-123 450 04', '(08) 12345007'];
+    const keys = ['0812345001', '0812345002', '0812345003', '0812345004', '0812345007'];
+    for (const f of forms) folder(root, f);
+    folder(root, '0812345009');
+    const res = run(root, [...keys, '0812345009'], ['--country', 'SE']);
+    expectLookalikes(
+      res,
+      forms.map((f, i) => [f, keys[i]!]),
+      '0812345009',
+    );
+  });
+
+  /** the same numbers are other customers' when they are other numbers: no look-alike */
+  it('other numbers are not alike', () => {
+    expect(looseNames('0812345001', 'SE')).not.toEqual(expect.arrayContaining(looseNames('+46812345002', 'SE')));
+    const a = new Set(looseNames('0812345001', 'SE'));
+    expect(looseNames('+46812345002', 'SE').some((f) => a.has(f))).toBe(false);
+    expect(looseNames('0046812345001', 'SE').some((f) => a.has(f))).toBe(true);
+  });
+
+  /** before: all "complete", "Not affected", exit 0 (the Latin-1 control alone was caught) */
+  it('names mangled by a copy: mojibake, CP437 (unpacked and raw bytes), percent escapes', () => {
+    const root = join(tempDir(), 'tree');
+    const mojibake = Buffer.from('FÃ¶rsÃ¤kring VÃ¤st'); // UTF-8 read as CP1252, written as UTF-8
+    const cp437 = Buffer.from('Tandl├ñkarna Syd'); // a zip's UTF-8 names read as CP437
+    const raw437 = Buffer.from([...Buffer.from('Sj'), 0x94, ...Buffer.from('bo Tr'), 0x84]); // DOS bytes: Sjöbo Trä
+    const percent = Buffer.from('%C3%85keri%20%C3%96st');
+    for (const n of [mojibake, cp437, raw437, percent]) folder(root, n);
+    folder(root, 'found');
+    const res = run(root, ['Försäkring Väst', 'Tandläkarna Syd', 'Sjöbo Trä', 'Åkeri Öst', 'found']);
+    expectLookalikes(
+      res,
+      [
+        ['FÃ¶rsÃ¤kring VÃ¤st', 'Försäkring Väst'],
+        ['Tandl├ñkarna Syd', 'Tandläkarna Syd'],
+        ['Sj\\x94bo Tr\\x84', 'Sjöbo Trä'],
+        ['%C3%85keri%20%C3%96st', 'Åkeri Öst'],
+      ],
+      'found',
+    );
+  });
+
+  /** before: "complete", exit 0 */
+  it('accents stripped, capitals with ß as SS, _ for spaces', () => {
+    const root = join(tempDir(), 'tree');
+    for (const n of ['Forsakring Vast', 'STRASSE', 'Acme_Forsakring_AB', 'found']) folder(root, n);
+    const res = run(root, ['Försäkring Väst', 'Straße', 'Acme Forsakring AB', 'found']);
+    expectLookalikes(
+      res,
+      [
+        ['Forsakring Vast', 'Försäkring Väst'],
+        ['STRASSE', 'Straße'],
+        ['Acme_Forsakring_AB', 'Acme Forsakring AB'],
+      ],
+      'found',
+    );
+    expect(looseName('STRASSE')).toBe(looseName('Straße'));
+    expect(looseName('acme')).not.toBe(looseName('acne'));
+  });
+});
