@@ -3,12 +3,15 @@
  * made here and the built CLI:
  *  - C4: a key's folder in another phone form (+46…, 0046…, 46…, 08-123 450 04), mangled by a copy
  *    (CP1252 or CP437 mojibake, raw CP437 bytes, percent escapes), without its accents, upper-cased
- *    with ß as SS, or with _ for spaces, left the key's controller "not affected", exit 0.
+ *    with ß as SS, or with _ for spaces, left the key's controller "not affected", exit 0;
+ *  - C6: with a {customer} pattern, an unreadable folder whose capture is only like a key (2018/ACME for
+ *    acme) was no gap of the key's row: "complete", "not affected" (--depth caught it).
  */
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { csvObjects, htmlText, put, runCli, tempDir, wav } from './helpers.js';
+import { csvObjects, htmlText, put, runCli, tempDir, unprivileged, wav } from './helpers.js';
+import { unavailable } from './needs.js';
 import { looseName, looseNames } from '../src/report/notify/completeness.js';
 
 /** A WAV of 8-bit PCM at 8 kHz, mono, of n bytes (n / 8,000 s). */
@@ -113,5 +116,41 @@ describe('C4: the forms a copy gives a key', () => {
     );
     expect(looseName('STRASSE')).toBe(looseName('Straße'));
     expect(looseName('acme')).not.toBe(looseName('acne'));
+  });
+});
+
+describe('C6: an unreadable folder whose {customer} capture is only like a key', () => {
+  /** before: acme "complete", its statement "Not affected", the gap charged to (top level) alone */
+  it('counts against the key, as with --depth, and in a replay of the case file', (ctx) => {
+    const base = tempDir();
+    const root = join(base, 'tree');
+    put(root, '2018/ACME/c.wav', pcm8(8000));
+    put(root, '2019/beta/c.wav', pcm8(8000));
+    chmodSync(join(root, '2018/ACME'), 0o000);
+    const out = join(base, 'out');
+    mkdirSync(out, { mode: 0o777 });
+    chmodSync(out, 0o777);
+    const reg = put(base, 'reg.csv', 'key,controller\nacme,A AB\nbeta,B AB\n');
+    const u = unprivileged(root, base);
+    if (u.skip !== undefined) return unavailable(ctx, u.skip);
+    const pattern = ['--pattern', '*/{customer}/*', '--register', reg];
+    const scan = u.run([root, ...pattern, '--csv', join(out, 'p.csv'), '--statements', join(out, 'st')]);
+    expect(scan.status, scan.stderr).toBe(3);
+    const rows = csvObjects(readFileSync(join(out, 'p.csv'), 'utf8'));
+    expect(rows.find((x) => x.customer === 'acme')!.completeness).toMatch(
+      /^incomplete: 1 folder that could hold its files could not be read/,
+    );
+    // the folder's capture is ACME: no gap of beta's
+    expect(rows.find((x) => x.customer === 'beta')!.completeness).toBe('complete');
+    const st = htmlText(readFileSync(join(out, 'st', 'A AB.html'), 'utf8'));
+    expect(st).toMatch(/CANNOT BE RULED OUT/);
+    expect(st).not.toMatch(/Not affected/);
+    // the same from a case file
+    const kase = u.run([root, ...pattern, '--case', join(out, 'x.case'), '--csv', join(out, 'c.csv')]);
+    expect(kase.status, kase.stderr).toBe(3);
+    const from = u.run(['--from', join(out, 'x.case'), ...pattern, '--csv', join(out, 'f.csv')]);
+    expect(from.status, from.stderr).toBe(3);
+    const replayed = csvObjects(readFileSync(join(out, 'f.csv'), 'utf8'));
+    expect(replayed.find((x) => x.customer === 'acme')!.completeness).toMatch(/^incomplete: 1 folder/);
   });
 });

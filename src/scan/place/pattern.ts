@@ -464,20 +464,31 @@ function dateOf(p: CompiledPattern, text: string, dirs: string[], zone: string):
 }
 
 /**
- * Whether a file somewhere below the folder relFolder ('/'-separated below the root; '' or '.' is the
- * root) could match the pattern with {customer} = customer. Used to say which customers an unreadable
- * folder may hide (report/completeness.ts): "could" errs towards yes. A folder whose names already fix
- * the capture holds only that customer; a folder above the {customer} segment could hold any customer
- * whose folders match its names; a folder the pattern's folders cannot match holds none (its files
- * would have been unmatched). With '**' the folders cannot be aligned cheaply: yes.
+ * The {customer} a file somewhere below the folder relFolder ('/'-separated below the root; '' or '.'
+ * is the root) would have: the capture the folder's names fix, undefined when they fix none (a folder
+ * above the {customer} segment, a pattern with '**' whose folders cannot be aligned cheaply, or no
+ * {customer}), null when no file below it could match the pattern (its files would be unmatched).
  */
-export function couldHoldCustomer(p: CompiledPattern, relFolder: string, customer: string): boolean {
-  if (!p.hasCustomer || p.globstar) return true;
+export function folderCustomer(p: CompiledPattern, relFolder: string): string | undefined | null {
+  if (!p.hasCustomer || p.globstar) return undefined;
   const names = relFolder === '' || relFolder === '.' ? [] : relFolder.split('/');
   // a file below the folder has at least one more name
-  if (names.length >= p.segments.length) return false;
+  if (names.length >= p.segments.length) return null;
   const caps: Captures = {};
   for (let q = 0; q < names.length; q++)
-    if (!matchName((p.segments[q] as { tokens: Token[] }).tokens, names[q]!, p, caps)) return false;
-  return caps.customer === undefined || caps.customer === customer;
+    if (!matchName((p.segments[q] as { tokens: Token[] }).tokens, names[q]!, p, caps)) return null;
+  return caps.customer;
+}
+
+/**
+ * Whether a file somewhere below the folder relFolder could match the pattern with {customer} =
+ * customer. Used to say which customers an unreadable folder may hide (report/completeness.ts): "could"
+ * errs towards yes. A folder whose names already fix the capture holds only that customer; a folder
+ * above the {customer} segment could hold any customer whose folders match its names; a folder the
+ * pattern's folders cannot match holds none (its files would have been unmatched). With '**' the
+ * folders cannot be aligned cheaply: yes.
+ */
+export function couldHoldCustomer(p: CompiledPattern, relFolder: string, customer: string): boolean {
+  const c = folderCustomer(p, relFolder);
+  return c !== null && (c === undefined || c === customer);
 }
