@@ -16,13 +16,16 @@
  *    (wget --restrict-file-names, zip tools, scripts): folded away in every skeleton.
  * Matching stays exact: a look-alike only makes a key's row incomplete and names the look-alike.
  */
+import { isUtf8 } from 'node:buffer';
 import { normaliseCaller } from '../../scan/place/phone.js';
+
+const ASCII = /^[\u0000-\u007f]*$/;
 
 /** CP437's characters for the bytes 0x80–0xFF (the DOS code page zip tools write names in) */
 const CP437_HIGH =
   'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8');
 const cp1252 = new TextDecoder('windows-1252');
 
 /** a character → its byte in a single-byte code page (ASCII as itself) */
@@ -52,13 +55,8 @@ function encodeSingle(name: string, table: Map<string, number>): Uint8Array | un
   return Uint8Array.from(out);
 }
 
-function decodeUtf8(bytes: Uint8Array): string | undefined {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
+/** bytes as UTF-8, or undefined when they are not (checked natively: a fatal decoder's throw cost ~40 µs a name) */
+const decodeUtf8 = (bytes: Uint8Array): string | undefined => (isUtf8(bytes) ? utf8.decode(bytes) : undefined);
 
 /** The name's bytes: leaktally shows bytes that are not UTF-8 as \xHH (and then a backslash as \\). */
 function escapedBytes(name: string): Uint8Array | undefined {
@@ -93,7 +91,7 @@ function unmangled(name: string): string[] {
     // bytes that are not UTF-8: a DOS name (CP437) or a Windows one (CP1252; Latin-1 is the fold's)
     out.push(CP437(raw), cp1252.decode(raw));
   }
-  if (/[^\u0000-\u007f]/.test(name)) {
+  if (!ASCII.test(name)) {
     // UTF-8 bytes read as CP1252 (or Latin-1) or as CP437 and written again as UTF-8 (mojibake)
     for (const table of [FROM_1252, FROM_437]) {
       const bytes = encodeSingle(name, table);
@@ -132,18 +130,20 @@ function unmangled(name: string): string[] {
  * `812345007` "not affected"; round 24b C4: `STRASSE`, `Forsakring Vast`, `Acme_Forsakring_AB`.
  */
 export function foldName(name: string): string {
-  const loose = name
+  let loose = name
     .replace(/\\\\|\\x([0-9a-f]{2})/g, (m: string, hex?: string) =>
       hex ? String.fromCharCode(parseInt(hex, 16)) : '\\',
     )
-    .replace(/\p{Cf}/gu, '')
     .toUpperCase()
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .normalize('NFC')
-    .replace(/[\s_.\p{Pd}]+/gu, ' ')
-    .trim();
+    .toLowerCase();
+  // (an ASCII name has no format character, compatibility form or mark: most names, ~4x faster)
+  if (!ASCII.test(loose))
+    loose = loose
+      .replace(/\p{Cf}/gu, '')
+      .normalize('NFKD')
+      .replace(/\p{M}/gu, '')
+      .normalize('NFC');
+  loose = loose.replace(/[\s_.\p{Pd}]+/gu, ' ').trim();
   return /^\d+$/.test(loose) ? loose.replace(/^0+(?=\d)/, '') : loose;
 }
 
