@@ -4,6 +4,8 @@
  *  - C4: a key's folder in another phone form (+46…, 0046…, 46…, 08-123 450 04), mangled by a copy
  *    (CP1252 or CP437 mojibake, raw CP437 bytes, percent escapes), without its accents, upper-cased
  *    with ß as SS, or with _ for spaces, left the key's controller "not affected", exit 0;
+ *  - C5: a name a {customer} pattern reads two ways (customer 08 or 08-1234) went to the shortest value
+ *    silently: the key 08-1234 "not affected", exit 0;
  *  - C6: with a {customer} pattern, an unreadable folder whose capture is only like a key (2018/ACME for
  *    acme) was no gap of the key's row: "complete", "not affected" (--depth caught it).
  */
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { csvObjects, htmlText, put, runCli, tempDir, unprivileged, wav } from './helpers.js';
 import { unavailable } from './needs.js';
 import { looseName, looseNames } from '../src/report/notify/completeness.js';
+import { compilePattern, matchPattern } from '../src/scan/place/pattern.js';
 
 /** A WAV of 8-bit PCM at 8 kHz, mono, of n bytes (n / 8,000 s). */
 const pcm8 = (n: number): Buffer => wav({ tag: 1, rate: 8000, channels: 1, bits: 8, dataBytes: n });
@@ -152,5 +155,50 @@ describe('C6: an unreadable folder whose {customer} capture is only like a key',
     expect(from.status, from.stderr).toBe(3);
     const replayed = csvObjects(readFileSync(join(out, 'f.csv'), 'utf8'));
     expect(replayed.find((x) => x.customer === 'acme')!.completeness).toMatch(/^incomplete: 1 folder/);
+  });
+});
+
+describe('C5: a name the {customer} pattern reads two ways', () => {
+  const ITELL = '*/*/*-{customer}-{caller}-{date:yyyyMMdd-HHmmss}-*';
+
+  /** before: 08-1234 "complete", 0 files, "Not affected", exit 0 (its file in the row 08) */
+  it('a register key among the other values is incomplete, also replayed from a case file', () => {
+    const base = tempDir();
+    const root = join(base, 'tree');
+    put(root, '2019/01/in-08-1234-0701740699-20190101-101010-x.wav', pcm8(8000));
+    put(root, '2019/01/in-0812345002-0701740698-20190101-101010-x.wav', pcm8(8000));
+    const keys = ['08-1234', '0812345002'];
+    const res = run(root, keys, ['--pattern', ITELL]);
+    expect(res.r.status, res.r.stderr).toBe(3);
+    // placed as before: the shortest value
+    expect(res.row('08')!.files).toBe('1');
+    expect(res.row('08-1234')!.completeness).toBe(
+      'incomplete: 1 file whose name the pattern reads two ways could be its (placed under another {customer} value)',
+    );
+    expect(res.row('0812345002')!.completeness).toBe('complete');
+    expect(res.statement('08-1234')).toMatch(/CANNOT BE RULED OUT/);
+    expect(res.statement('08-1234')).not.toMatch(/Not affected/);
+    // the case file keeps the paths: --from places them again, and reads them two ways again
+    const out = tempDir();
+    const reg = register(out, keys);
+    const kase = join(out, 'x.case');
+    expect(runCli([root, '--pattern', ITELL, '--case', kase, '--csv', join(out, 'a.csv')]).status).toBe(0);
+    const from = runCli(['--from', kase, '--pattern', ITELL, '--register', reg, '--csv', join(out, 'f.csv')]);
+    expect(from.status, from.stderr).toBe(3);
+    const rows = csvObjects(readFileSync(join(out, 'f.csv'), 'utf8'));
+    expect(rows.find((x) => x.customer === '08-1234')!.completeness).toMatch(/reads two ways/);
+  });
+
+  it('the other values: every split the name matches, a few at most, the placement unchanged', () => {
+    const m = matchPattern(compilePattern(ITELL), '2019/01/in-08-1234-0701740699-20190101-101010-x.wav', 'UTC')!;
+    expect(m.customer).toBe('08');
+    expect(m.otherCustomers).toEqual(['08-1234', '1234']);
+    expect(
+      matchPattern(compilePattern(ITELL), '2019/01/in-0812345002-0701740698-20190101-101010-x.wav', 'UTC'),
+    ).not.toHaveProperty('otherCustomers');
+    // a hostile name of 241 characters: 8 other values kept, not the ~14,000 splits
+    const long = matchPattern(compilePattern('*-{customer}-*'), 'x-'.repeat(120) + 'y', 'UTC')!;
+    expect(long.customer).toBe('x');
+    expect(long.otherCustomers).toHaveLength(8);
   });
 });

@@ -69,6 +69,59 @@ export interface RunGaps {
   lookalikes?: ReadonlyMap<string, readonly Lookalike[]>;
   /** --country: a name that writes a phone number nationally is read under it (looseNames) */
   country?: string;
+  /**
+   * with a {customer} pattern: the other values the pattern reads files' names with (a name read two
+   * ways), by each loose form of the value, with the row the files were placed in (absent: none)
+   */
+  otherReadings?: () => ReadonlyMap<string, readonly Reading[]>;
+  /** register keys among those other values (twoWayExample: the first) */
+  twoWayKeys?: number;
+  twoWayExample?: string;
+}
+
+/** Files placed in one row whose names the pattern also reads with another {customer} value. */
+interface Reading {
+  value: string;
+  /** the row they were placed in */
+  customer: string;
+  files: number;
+}
+
+/** The rows' other readings (CustomerTotals.otherReadings), by each loose form of the value. */
+function readingsByLoose(customers: readonly CustomerTotals[], country: string | undefined): Map<string, Reading[]> {
+  const by = new Map<string, Reading[]>();
+  for (const c of customers) {
+    if (c.kind !== 'customer' || !c.otherReadings) continue;
+    for (const [value, files] of c.otherReadings)
+      for (const f of looseNames(value, country)) {
+        const r = { value, customer: c.customer, files };
+        const list = by.get(f);
+        if (list) list.push(r);
+        else by.set(f, [r]);
+      }
+  }
+  return by;
+}
+
+/**
+ * Files of other rows whose names the pattern also reads with one of these keys (or a form of one):
+ * one count per row and value. Attack round 24b C5: `in-08-1234-0701740699-…` under
+ * `*-{customer}-{caller}-…` went to customer `08` (the shortest capture) and the key `08-1234` was
+ * "not affected", exit 0.
+ */
+function twoWayFiles(g: Pick<RunGaps, 'otherReadings' | 'country'>, names: readonly string[]): number {
+  const readings = g.otherReadings?.();
+  if (!readings?.size) return 0;
+  const seen = new Set<string>();
+  let files = 0;
+  for (const f of new Set(names.flatMap((k) => looseNames(k, g.country))))
+    for (const r of readings.get(f) ?? []) {
+      const id = `${r.customer}\0${r.value}`;
+      if (names.includes(r.customer) || seen.has(id)) continue;
+      seen.add(id);
+      files += r.files;
+    }
+  return files;
 }
 
 /** A customer found in the tree, with files, whose name is only like a register key that was not found. */
@@ -226,6 +279,16 @@ export function runGaps(result: ReportedResult, register?: Pick<Register, 'entri
   if (result.scope) return result.scope.gaps;
   const top = result.customers.find((c) => c.kind === 'top-level');
   const pattern = result.config.pattern?.hasCustomer ? result.config.pattern : undefined;
+  const country = result.config.country;
+  const otherReadings =
+    pattern && result.customers.some((c) => c.otherReadings)
+      ? lazy(() => readingsByLoose(result.customers, country))
+      : undefined;
+  // the register's keys other readings could be: the run is incomplete for them, as for look-alikes
+  const twoWay =
+    register && otherReadings
+      ? register.entries.filter((e) => twoWayFiles({ otherReadings, country }, [e.key]) > 0).map((e) => e.key)
+      : [];
   return {
     stopped: result.partial,
     files: result.totals.files,
@@ -245,6 +308,8 @@ export function runGaps(result: ReportedResult, register?: Pick<Register, 'entri
     unreadByLooseName: pattern ? undefined : lazy(() => unreadByLoose(result.customers, result.config.country)),
     country: result.config.country,
     lookalikes: register ? lookalikesOf(result, register) : undefined,
+    otherReadings,
+    ...(twoWay.length ? { twoWayKeys: twoWay.length, twoWayExample: twoWay[0] } : {}),
   };
 }
 
@@ -275,6 +340,11 @@ export interface RowCompleteness {
   /** the run: register keys not found but like a customer found (lookalikeExample: the first) */
   lookalikeKeys?: number;
   lookalikeExample?: Lookalike;
+  /** files placed elsewhere whose names the pattern also reads with this row's keys */
+  twoWays?: number;
+  /** the run: register keys such files could be (twoWayExample: the first) */
+  twoWayKeys?: number;
+  twoWayExample?: string;
   /** a row with no recordings counted: its other files (archives, encrypted, unknown), which may hold some */
   otherNotOpened?: number;
   /** a row with no recordings counted: its names of files counted under another name (hard links) */
@@ -304,6 +374,8 @@ function verdict(c: Omit<RowCompleteness, 'complete'>): RowCompleteness {
     !c.emptyTree &&
     !c.lookalikes?.length &&
     !c.lookalikeKeys &&
+    !c.twoWays &&
+    !c.twoWayKeys &&
     !c.otherNotOpened &&
     !c.linkedFiles;
   return { complete, ...c };
@@ -329,6 +401,8 @@ export function runCompleteness(g: RunGaps): RowCompleteness {
     whole: true,
     lookalikeKeys: g.lookalikes?.size ?? 0,
     lookalikeExample: g.lookalikes?.values().next().value?.[0],
+    twoWayKeys: g.twoWayKeys,
+    twoWayExample: g.twoWayExample,
   });
 }
 
@@ -403,8 +477,10 @@ export function keysCompleteness(
     for (const k of keys)
       for (const l of g.lookalikes.get(k) ?? [])
         if (!lookalikes?.some((o) => o.name === l.name)) (lookalikes ??= []).push(l);
+  const twoWays = twoWayFiles(g, names);
   return verdict({
     lookalikes,
+    ...(twoWays ? { twoWays } : {}),
     otherNotOpened: bare?.otherFiles,
     linkedFiles: bare?.hardLinks,
     ...common(g),
@@ -471,6 +547,9 @@ export function gapPhrases(c: RowCompleteness, examples = false, lang: Lang = 'e
   if (like.length > EXAMPLES) out.push(L.lookalikeMore(n(like.length - EXAMPLES), like.length - EXAMPLES));
   const e = c.lookalikeExample;
   if (c.lookalikeKeys && e) out.push(L.lookalikeKeys(n(c.lookalikeKeys), c.lookalikeKeys, e.key, e.name));
+  if (c.twoWays) out.push(L.twoWays(n(c.twoWays), c.twoWays));
+  if (c.twoWayKeys && c.twoWayExample !== undefined)
+    out.push(L.twoWayKeys(n(c.twoWayKeys), c.twoWayKeys, c.twoWayExample));
   return out;
 }
 
