@@ -20,7 +20,7 @@ import type { Register } from '../report/notify/register.js';
 import { rootIdOf, type RunRow } from './store.js';
 import { compilePattern, couldHoldCustomer, type CompiledPattern } from '../scan/place/pattern.js';
 import { keyName, shownPath } from '../scan/place/names.js';
-import { looseName } from '../report/notify/completeness.js';
+import { looseNames } from '../report/notify/completeness.js';
 
 /**
  * One row's figures (seconds: audio present, as the summary counts it). A run whose gaps could hold
@@ -150,21 +150,21 @@ function reachOf(db: Db, run: RunRow): RunReach | undefined {
   // a key whose customer folder is only like an unread one's (ACME/ for acme) could have its files in
   // it, as the summary judges (completeness.ts unreadByLooseName): before, --diff --register gave the
   // key 0 before and 0 after, read, where the summary said "could not be read" (attack round 24 M1)
-  const loose = new Set([...own].map(looseName));
+  const loose = new Set([...own].flatMap((n) => looseNames(n)));
   return {
     why,
     holds: (kind, keys) =>
       BUILT_IN.has(kind) ||
       keys.some((k) => {
         const key = k.startsWith('./') ? k.slice(2) : k;
-        return own.has(key) || loose.has(looseName(key));
+        return own.has(key) || looseNames(key).some((f) => loose.has(f));
       }),
     customers: [...own],
   };
 }
 
 /**
- * The register's keys a run did not find whose loose name (completeness.ts looseName) is that of a
+ * The register's keys a run did not find one of whose loose forms (completeness.ts looseNames) is that of a
  * customer it found with files that no key names (ACME/ beside the key acme): the summary's look-alike
  * rule (lookalikesOf), which makes the key's row and the run incomplete. --diff judged a run by its
  * stored completeness, made without a register, and said the key's row "complete", 0 added, exit 0,
@@ -187,6 +187,8 @@ export function lookalikesIn(db: Db, run: RunRow, register: Register): string[] 
   } catch {
     /* no options: the customers with files only */
   }
+  // (the run's --country: a key or folder that writes a phone number nationally is read under it)
+  const country = typeof o.country === 'string' ? o.country : undefined;
   if (!(typeof o.pattern === 'string' && o.pattern)) {
     const depth = Number(o.depth ?? 1) || 1;
     for (const r of db.all('SELECT path FROM folders WHERE run = ? AND depth = ?', [id, depth]) as {
@@ -199,14 +201,13 @@ export function lookalikesIn(db: Db, run: RunRow, register: Register): string[] 
   const missing = new Map<string, string[]>();
   for (const e of register.entries) {
     if (found.has(e.key)) continue;
-    const k = looseName(e.key);
-    missing.set(k, [...(missing.get(k) ?? []), e.key]);
+    for (const k of looseNames(e.key, country)) missing.set(k, [...(missing.get(k) ?? []), e.key]);
   }
   const out: string[] = [];
   if (!missing.size) return out;
   for (const [name, n] of withFiles) {
     if (register.byKey.has(name)) continue;
-    for (const key of missing.get(looseName(name)) ?? [])
+    for (const key of new Set(looseNames(name, country).flatMap((f) => missing.get(f) ?? [])))
       out.push(
         `run ${id}: a customer named like the key "${key}", "${name}", holds ${n} ${n === 1 ? 'file' : 'files'} that may be its (not merged: whether it is the same customer is for a person to decide)`,
       );

@@ -118,6 +118,11 @@ export interface FileRecord {
   /** an audio file started before its row's retention cutoff */
   pastRetention?: boolean;
   /**
+   * the other values the pattern's {customer} can take on this file's name (it reads two ways): placed
+   * by the shortest, as ever, but a register key among these is not "not affected" (round 24b C5)
+   */
+  otherCustomers?: string[];
+  /**
    * another name of a file the walk already gave under its first name (same device and inode): not
    * read, not a file of its own; counted only as a hard link of its row
    */

@@ -70,6 +70,11 @@ export const en = {
     lookalikeMore: (n: string, k: number) => `${n} more ${s(k, 'customer', 'customers')} named like its keys`,
     lookalikeKeys: (n: string, k: number, key: string, name: string) =>
       `${n} of the register's keys ${s(k, 'was', 'were')} not found but ${s(k, 'is', 'are')} named like a customer found (e.g. key "${key}", customer "${name}"): ${s(k, 'its controller', 'their controllers')} cannot be ruled out`,
+    /** files placed under another {customer} value whose names the pattern also reads with a key (round 24b C5) */
+    twoWays: (n: string, k: number) =>
+      `${n} ${s(k, 'file', 'files')} whose ${s(k, 'name', 'names')} the pattern reads two ways could be its (placed under another {customer} value)`,
+    twoWayKeys: (n: string, k: number, key: string) =>
+      `${n} of the register's keys could be the {customer} of files whose names the pattern reads two ways (e.g. key "${key}"): ${s(k, 'its controller', 'their controllers')} cannot be ruled out`,
     complete: 'complete',
     incomplete: (why: string) => `incomplete: ${why}`,
   },

@@ -65,6 +65,10 @@ export const sv: Strings = {
     lookalikeMore: (n, k) => `${n} ${s(k, 'kund', 'kunder')} till med namn som dess nycklar`,
     lookalikeKeys: (n, k, key, name) =>
       `${n} av registrets nycklar hittades inte men har namn som en kund som hittades (t.ex. nyckeln "${key}", kunden "${name}"): att ${s(k, 'dess personuppgiftsansvarige', 'deras personuppgiftsansvariga')} berörs kan inte uteslutas`,
+    twoWays: (n, k) =>
+      `${n} ${s(k, 'fil', 'filer')} vars namn mönstret kan läsa på två sätt kan vara dess (placerade under ett annat {customer}-värde)`,
+    twoWayKeys: (n, k, key) =>
+      `${n} av registrets nycklar kan vara {customer} för filer vars namn mönstret kan läsa på två sätt (t.ex. nyckeln "${key}"): att ${s(k, 'dess personuppgiftsansvarige', 'deras personuppgiftsansvariga')} berörs kan inte uteslutas`,
     complete: 'fullständig',
     incomplete: (why) => `ofullständig: ${why}`,
   },

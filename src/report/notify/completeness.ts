@@ -27,9 +27,10 @@
 import type { ScanResult } from '../../scan/engine.js';
 import { rowLabel, type CustomerTotals } from '../../scan/tally/aggregate.js';
 import type { Register } from './register.js';
-import { couldHoldCustomer, type CompiledPattern } from '../../scan/place/pattern.js';
+import { folderCustomer, type CompiledPattern } from '../../scan/place/pattern.js';
 import { format, strings, type Lang } from '../lang/index.js';
 import { EXIT } from '../exit.js';
+import { foldName, skeletonsOf } from './skeletons.js';
 import type { ShardsMissing } from '../../scan/engine.js';
 
 /** The gaps of one run, taken from the whole result (a filtered export keeps the whole run's). */
@@ -71,6 +72,61 @@ export interface RunGaps {
    * incomplete for their own files alone (ownFileGaps): how many, and the first one's name
    */
   ownGaps?: { rows: number; first: string };
+  /** --country: a name that writes a phone number nationally is read under it (looseNames) */
+  country?: string;
+  /**
+   * with a {customer} pattern: the other values the pattern reads files' names with (a name read two
+   * ways), by each loose form of the value, with the row the files were placed in (absent: none)
+   */
+  otherReadings?: () => ReadonlyMap<string, readonly Reading[]>;
+  /** register keys among those other values (twoWayExample: the first) */
+  twoWayKeys?: number;
+  twoWayExample?: string;
+}
+
+/** Files placed in one row whose names the pattern also reads with another {customer} value. */
+interface Reading {
+  value: string;
+  /** the row they were placed in */
+  customer: string;
+  files: number;
+}
+
+/** The rows' other readings (CustomerTotals.otherReadings), by each loose form of the value. */
+function readingsByLoose(customers: readonly CustomerTotals[], country: string | undefined): Map<string, Reading[]> {
+  const by = new Map<string, Reading[]>();
+  for (const c of customers) {
+    if (c.kind !== 'customer' || !c.otherReadings) continue;
+    for (const [value, files] of c.otherReadings)
+      for (const f of looseNames(value, country)) {
+        const r = { value, customer: c.customer, files };
+        const list = by.get(f);
+        if (list) list.push(r);
+        else by.set(f, [r]);
+      }
+  }
+  return by;
+}
+
+/**
+ * Files of other rows whose names the pattern also reads with one of these keys (or a form of one):
+ * one count per row and value. Attack round 24b C5: `in-08-1234-0701740699-…` under
+ * `*-{customer}-{caller}-…` went to customer `08` (the shortest capture) and the key `08-1234` was
+ * "not affected", exit 0.
+ */
+function twoWayFiles(g: Pick<RunGaps, 'otherReadings' | 'country'>, names: readonly string[]): number {
+  const readings = g.otherReadings?.();
+  if (!readings?.size) return 0;
+  const seen = new Set<string>();
+  let files = 0;
+  for (const f of new Set(names.flatMap((k) => looseNames(k, g.country))))
+    for (const r of readings.get(f) ?? []) {
+      const id = `${r.customer}\0${r.value}`;
+      if (names.includes(r.customer) || seen.has(id)) continue;
+      seen.add(id);
+      files += r.files;
+    }
+  return files;
 }
 
 /** A customer found in the tree, with files, whose name is only like a register key that was not found. */
@@ -87,29 +143,25 @@ interface Lookalike {
 }
 
 /**
- * A name as a person would match it: \xHH escapes (bytes that are not UTF-8) read as Latin-1, format
- * characters a person cannot see dropped (\p{Cf}: zero-width spaces and joiners, word joiner, BOM, soft
- * hyphen, the bidi marks and controls), compatibility forms folded (NFKC), lower case, spaces trimmed
- * and joined, trailing dots dropped (Windows drops them from a folder's name), and a name of digits
- * without its leading zeros (a register saved from Excel loses them). Attack round 23b C3/H1: a folder
- * `k2\u200B`, `\u202Ek6`, `k4.` or `0812345007` left the key `k2`, `k6`, `k4` or `812345007` "not affected".
+ * A name as a person would match it (skeletons.ts foldName: case folded, accents and invisible
+ * characters dropped, `_`, `-`, `.` and spaces alike, leading zeros of digits dropped). One form; the
+ * look-alike rule compares every form of a name (looseNames).
  *
  * Only the look-alike checks use it; customers are still matched to keys exactly: two folders that
  * fold alike may be two customers (`007` and `7` in one tree), and which one a key means is for a
  * person to decide, so the key's row is made incomplete and names the folder instead of taking it.
  */
 export function looseName(name: string): string {
-  const loose = name
-    .replace(/\\\\|\\x([0-9a-f]{2})/g, (m: string, hex?: string) =>
-      hex ? String.fromCharCode(parseInt(hex, 16)) : '\\',
-    )
-    .replace(/\p{Cf}/gu, '')
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .replace(/[. ]+$/, '')
-    .trim();
-  return /^\d+$/.test(loose) ? loose.replace(/^0+(?=\d)/, '') : loose;
+  return foldName(name);
+}
+
+/**
+ * Every loose form of a name (skeletons.ts skeletonsOf): its fold, the fold of each form a copy could
+ * have mangled it from (CP1252 or CP437 mojibake, percent escapes), and the phone number it writes in
+ * E.164 under `country` (--country). Two names are alike when their sets meet.
+ */
+export function looseNames(name: string, country?: string): readonly string[] {
+  return skeletonsOf(name, country);
 }
 
 /** f's value, made at the first call (a run's rows are walked once, and only when a key row asks). */
@@ -118,15 +170,19 @@ function lazy<T>(f: () => T): () => T {
   return () => (v ??= { value: f() }).value;
 }
 
-/** The customer rows with unreadable folders, by the loose form of their name. */
-function unreadByLoose(customers: ScanResult['customers']): Map<string, { name: string; folders: number }[]> {
+/** The customer rows with unreadable folders, by each loose form of their name (looseNames). */
+function unreadByLoose(
+  customers: ScanResult['customers'],
+  country: string | undefined,
+): Map<string, { name: string; folders: number }[]> {
   const by = new Map<string, { name: string; folders: number }[]>();
   for (const c of customers) {
     if (c.kind !== 'customer' || !c.unreadableFolders) continue;
-    const k = looseName(c.customer);
-    const list = by.get(k);
-    if (list) list.push({ name: c.customer, folders: c.unreadableFolders });
-    else by.set(k, [{ name: c.customer, folders: c.unreadableFolders }]);
+    for (const k of looseNames(c.customer, country)) {
+      const list = by.get(k);
+      if (list) list.push({ name: c.customer, folders: c.unreadableFolders });
+      else by.set(k, [{ name: c.customer, folders: c.unreadableFolders }]);
+    }
   }
   return by;
 }
@@ -146,10 +202,10 @@ export function hasCustomer(rows: readonly CustomerTotals[], name: string): bool
 }
 
 /**
- * a name looseName leaves as it is: printable ASCII without capitals, spaces or backslashes, not ending
- * in a dot, and not digits with a leading zero
+ * a name whose only loose form is itself: a lower-case ASCII letter, then lower-case letters and digits
+ * (no separator the fold reads as a space, no escape, not a phone number)
  */
-const ALREADY_LOOSE = /^(?!0\d*$)[\x21-\x40\x5b\x5d-\x7e]*(?<!\.)$/;
+const ALREADY_LOOSE = /^[a-z][a-z0-9]*$/;
 
 /**
  * The register's keys not found in the tree, each with the customers (with files, named by no key)
@@ -160,21 +216,26 @@ function findLookalikes(
   customers: readonly CustomerTotals[],
   register: Pick<Register, 'entries' | 'byKey'>,
   folder: boolean,
+  country: string | undefined,
 ): Map<string, Lookalike[]> {
+  // each missing key under every loose form of it (a form two keys share lists both)
   const missing = new Map<string, string[]>();
   for (const e of register.entries) {
     if (hasCustomer(customers, e.key)) continue;
-    const k = looseName(e.key);
-    const list = missing.get(k);
-    if (list) list.push(e.key);
-    else missing.set(k, [e.key]);
+    for (const k of looseNames(e.key, country)) {
+      const list = missing.get(k);
+      if (list) {
+        if (!list.includes(e.key)) list.push(e.key);
+      } else missing.set(k, [e.key]);
+    }
   }
   const out = new Map<string, Lookalike[]>();
   if (!missing.size) return out;
   for (const c of customers) {
     if (c.kind !== 'customer' || !c.files || register.byKey.has(c.customer)) continue;
-    const keys = missing.get(ALREADY_LOOSE.test(c.customer) ? c.customer : looseName(c.customer));
-    for (const key of keys ?? []) {
+    const forms = ALREADY_LOOSE.test(c.customer) ? [c.customer] : looseNames(c.customer, country);
+    const keys = new Set(forms.flatMap((f) => missing.get(f) ?? []));
+    for (const key of keys) {
       const like = {
         key,
         name: c.customer,
@@ -197,7 +258,10 @@ function lookalikesOf(result: ScanResult, register: Pick<Register, 'entries' | '
   if (!byRegister) lookalikeMemo.set(result.customers, (byRegister = new WeakMap()));
   let found = byRegister.get(register);
   if (!found)
-    byRegister.set(register, (found = findLookalikes(result.customers, register, !result.config.pattern?.hasCustomer)));
+    byRegister.set(
+      register,
+      (found = findLookalikes(result.customers, register, !result.config.pattern?.hasCustomer, result.config.country)),
+    );
   return found;
 }
 
@@ -220,6 +284,16 @@ export function runGaps(result: ReportedResult, register?: Pick<Register, 'entri
   if (result.scope) return result.scope.gaps;
   const top = result.customers.find((c) => c.kind === 'top-level');
   const pattern = result.config.pattern?.hasCustomer ? result.config.pattern : undefined;
+  const country = result.config.country;
+  const otherReadings =
+    pattern && result.customers.some((c) => c.otherReadings)
+      ? lazy(() => readingsByLoose(result.customers, country))
+      : undefined;
+  // the register's keys other readings could be: the run is incomplete for them, as for look-alikes
+  const twoWay =
+    register && otherReadings
+      ? register.entries.filter((e) => twoWayFiles({ otherReadings, country }, [e.key]) > 0).map((e) => e.key)
+      : [];
   return {
     stopped: result.partial,
     files: result.totals.files,
@@ -236,9 +310,12 @@ export function runGaps(result: ReportedResult, register?: Pick<Register, 'entri
     unopenedFiles: result.totals.unopenedFiles,
     pattern,
     depth: result.config.depth,
-    unreadByLooseName: pattern ? undefined : lazy(() => unreadByLoose(result.customers)),
+    unreadByLooseName: pattern ? undefined : lazy(() => unreadByLoose(result.customers, result.config.country)),
+    country: result.config.country,
     lookalikes: register ? lookalikesOf(result, register) : undefined,
     ownGaps: ownGapsOf(result.customers, register),
+    otherReadings,
+    ...(twoWay.length ? { twoWayKeys: twoWay.length, twoWayExample: twoWay[0] } : {}),
   };
 }
 
@@ -269,6 +346,11 @@ export interface RowCompleteness {
   /** the run: register keys not found but like a customer found (lookalikeExample: the first) */
   lookalikeKeys?: number;
   lookalikeExample?: Lookalike;
+  /** files placed elsewhere whose names the pattern also reads with this row's keys */
+  twoWays?: number;
+  /** the run: register keys such files could be (twoWayExample: the first) */
+  twoWayKeys?: number;
+  twoWayExample?: string;
   /** a row with no recordings counted: its other files (archives, encrypted, unknown), which may hold some */
   otherNotOpened?: number;
   /** a row with no recordings counted: its names of files counted under another name (hard links) */
@@ -384,6 +466,8 @@ function verdict(c: Omit<RowCompleteness, 'complete'>): RowCompleteness {
     !c.emptyTree &&
     !c.lookalikes?.length &&
     !c.lookalikeKeys &&
+    !c.twoWays &&
+    !c.twoWayKeys &&
     !c.otherNotOpened &&
     !c.linkedFiles &&
     !c.ownGapRows;
@@ -412,6 +496,8 @@ export function runCompleteness(g: RunGaps): RowCompleteness {
     lookalikeExample: g.lookalikes?.values().next().value?.[0],
     ownGapRows: g.ownGaps?.rows,
     ownGapExample: g.ownGaps?.first,
+    twoWayKeys: g.twoWayKeys,
+    twoWayExample: g.twoWayExample,
   });
 }
 
@@ -437,7 +523,17 @@ function keysCompleteness(
   const names = keys.map((k) => (k.startsWith('./') ? k.slice(2) : k));
   let holds: (path: string) => boolean;
   if (p) {
-    holds = (path) => names.some((k) => couldHoldCustomer(p, path, k));
+    // the capture the folder's names fix: one of the keys, or only like one (looseNames), as a customer
+    // folder is with --depth. Attack round 24b C6: `2018/ACME/` unreadable under '*/{customer}/*' was no
+    // gap of the key acme (its controller "not affected"), where --depth 2 made acme's row incomplete.
+    let loose: Set<string> | undefined;
+    holds = (path) => {
+      const c = folderCustomer(p, path);
+      if (c === null) return false;
+      if (c === undefined || names.includes(c)) return true;
+      loose ??= new Set(names.flatMap((k) => looseNames(k, g.country)));
+      return looseNames(c, g.country).some((f) => loose!.has(f));
+    };
     // the paths kept say which keys each folder could hold; the folders past them could hold any
     if (shared)
       shared =
@@ -447,13 +543,20 @@ function keysCompleteness(
     // or one of a key only like its name (looseName)
     // (a run with no unreadable folder, the most common, folds no name)
     const unread = g.unreadableFolders ? g.unreadByLooseName?.() : undefined;
-    const loose = unread?.size ? new Set(names.map(looseName)) : undefined;
-    for (const k of loose ?? []) for (const o of unread!.get(k) ?? []) if (!names.includes(o.name)) shared += o.folders;
+    const loose = unread?.size ? new Set(names.flatMap((k) => looseNames(k, g.country))) : undefined;
+    // a customer like the keys in more than one form: its folders once
+    const like = new Set<string>();
+    for (const k of loose ?? [])
+      for (const o of unread!.get(k) ?? [])
+        if (!names.includes(o.name) && !like.has(o.name)) {
+          like.add(o.name);
+          shared += o.folders;
+        }
     holds = (path) => {
       const parts = path === '.' ? [] : path.split('/');
       if (parts.length < depth) return true;
       const name = parts[depth - 1]!;
-      return names.includes(name) || (loose?.has(looseName(name)) ?? false);
+      return names.includes(name) || (loose !== undefined && looseNames(name, g.country).some((f) => loose.has(f)));
     };
   }
   const unreadFolders = ownUnreadableFolders + shared;
@@ -463,8 +566,10 @@ function keysCompleteness(
     for (const k of keys)
       for (const l of g.lookalikes.get(k) ?? [])
         if (!lookalikes?.some((o) => o.name === l.name)) (lookalikes ??= []).push(l);
+  const twoWays = twoWayFiles(g, names);
   return verdict({
     lookalikes,
+    ...(twoWays ? { twoWays } : {}),
     ...ownFileGaps(own),
     ...common(g),
     unreadFolders,
@@ -558,6 +663,9 @@ export function gapPhrases(c: RowCompleteness, examples = false, lang: Lang = 'e
   if (like.length > EXAMPLES) out.push(L.lookalikeMore(n(like.length - EXAMPLES), like.length - EXAMPLES));
   const e = c.lookalikeExample;
   if (c.lookalikeKeys && e) out.push(L.lookalikeKeys(n(c.lookalikeKeys), c.lookalikeKeys, e.key, e.name));
+  if (c.twoWays) out.push(L.twoWays(n(c.twoWays), c.twoWays));
+  if (c.twoWayKeys && c.twoWayExample !== undefined)
+    out.push(L.twoWayKeys(n(c.twoWayKeys), c.twoWayKeys, c.twoWayExample));
   return out;
 }
 

@@ -76,12 +76,17 @@ describe('--pattern templates', () => {
     expect(matchPattern(compilePattern('{customer}/x****y'), 'k/x/y', 'UTC')).toBeUndefined();
   });
   it('captures are as short as they can be, ** takes as many folders as it can (as the regular expression did)', () => {
+    // the other values the name can be read with are kept beside (round 24b C5), the placement is the shortest
     expect(matchPattern(compilePattern('{customer}-{caller}.wav'), 'a-b-c.wav', 'UTC')).toEqual({
       customer: 'a',
+      otherCustomers: ['a-b'],
       caller: 'b-c',
     });
     expect(matchPattern(compilePattern('**/{customer}/*'), 'x/y/z/f', 'UTC')).toEqual({ customer: 'z' });
-    expect(matchPattern(compilePattern('*-{customer}'), 'a-b-c', 'UTC')).toEqual({ customer: 'b-c' });
+    expect(matchPattern(compilePattern('*-{customer}'), 'a-b-c', 'UTC')).toEqual({
+      customer: 'b-c',
+      otherCustomers: ['c'],
+    });
     expect(matchPattern(compilePattern('{customer}/**'), 'acme', 'UTC')).toBeUndefined();
     expect(matchPattern(compilePattern('**'), 'acme/x', 'UTC')).toEqual({});
     // names are code points: a capture never splits a character outside the BMP

@@ -52,7 +52,15 @@ export interface PatternMatch {
   caller?: string;
   /** the {date:…} capture as an instant, undefined when there is none or it does not parse */
   dateMs?: number;
+  /**
+   * the other values {customer} can take on the same name (the name reads two ways), at most
+   * OTHER_READINGS of them; absent when the capture has one value
+   */
+  otherCustomers?: string[];
 }
+
+/** how many other values of {customer} a name's match keeps (they only make rows incomplete) */
+const OTHER_READINGS = 8;
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -267,6 +275,8 @@ interface Captures {
   customer?: string;
   caller?: string;
   date?: string;
+  /** asked for: the other values {customer} can take (matchName fills it when it has any) */
+  others?: string[];
 }
 
 /** Work space for matchName, grown as needed (names are short; one table per call, no garbage). */
@@ -344,6 +354,10 @@ function matchName(tokens: Token[], s: string, p: CompiledPattern, caps?: Captur
   }
   if (!ok[0]) return false;
   if (!caps) return true;
+  if (caps.others) {
+    const c = tokens.findIndex((tok) => tok.t === 'cap' && tok.name === 'customer');
+    if (c >= 0) otherValues(tokens, s, p, ok, c, caps.others, inside, dateAt);
+  }
   // take the captures: lazy stars and captures (shortest that lets the rest match), greedy date
   let i = 0;
   for (let t = 0; t < T; t++) {
@@ -367,13 +381,78 @@ function matchName(tokens: Token[], s: string, p: CompiledPattern, caps?: Captur
   return true;
 }
 
+/**
+ * Every value the {customer} token (index c) can take on s, into out (at most OTHER_READINGS + 1):
+ * from where the tokens before it can reach (forward, as ok is backward) to where the rest can match.
+ * Attack round 24b C5: `in-08-1234-0701740699-…` under `*-{customer}-{caller}-…` is customer `08` (the
+ * shortest, which placement keeps) and also `08-1234` (and `1234`); a register key among the other values
+ * was "not affected" beside its file.
+ */
+function otherValues(
+  tokens: Token[],
+  s: string,
+  p: CompiledPattern,
+  ok: Uint8Array,
+  c: number,
+  out: string[],
+  inside: (i: number) => boolean,
+  dateAt: (i: number, j: number) => boolean,
+): void {
+  const n = s.length;
+  const W = n + 1;
+  // reach: the tokens before c can match s[0..i)
+  let reach = new Uint8Array(W);
+  reach[0] = 1;
+  for (let t = 0; t < c; t++) {
+    const tok = tokens[t]!;
+    const next = new Uint8Array(W);
+    if (tok.t === 'lit') {
+      const L = tok.text.length;
+      for (let i = 0; i + L <= n; i++) if (reach[i] && s.startsWith(tok.text, i)) next[i + L] = 1;
+    } else if (tok.t === 'star' || tok.t === 'cap') {
+      let any = 0;
+      for (let i = 0; i <= n; i++) {
+        if (tok.t === 'star' && reach[i]) any = 1;
+        next[i] = any;
+        if (tok.t === 'cap' && reach[i]) any = 1;
+      }
+    } else {
+      for (let i = 0; i + p.dateMin <= n; i++) {
+        if (!reach[i]) continue;
+        const last = Math.min(n, i + p.dateMax);
+        for (let j = i + Math.max(1, p.dateMin); j <= last; j++) if (dateAt(i, j)) next[j] = 1;
+      }
+    }
+    for (let i = 1; i < n; i++) if (inside(i)) next[i] = 0;
+    reach = next;
+  }
+  // the ends: where the tokens after c match the rest (ok's row c + 1), in order
+  const row = (c + 1) * W;
+  const ends: number[] = [];
+  for (let j = 1; j <= n; j++) if (ok[row + j]) ends.push(j);
+  const seen = new Set<string>();
+  for (let i = 0; i < n && seen.size <= OTHER_READINGS; i++) {
+    if (!reach[i]) continue;
+    // the first end past i (binary search: a long name's work stays n log n)
+    let lo = 0,
+      hi = ends.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ends[mid]! <= i) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = lo; k < ends.length && seen.size <= OTHER_READINGS; k++) seen.add(s.slice(i, ends[k]));
+  }
+  if (seen.size > 1) out.push(...seen);
+}
+
 /** Match a path relative to the root ('/'-separated). undefined when the pattern does not match. */
 export function matchPattern(p: CompiledPattern, relPath: string, zone: string): PatternMatch | undefined {
   const names = relPath.split('/');
   const S = p.segments;
   const P = S.length;
   const N = names.length;
-  const caps: Captures = {};
+  const caps: Captures = p.hasCustomer ? { others: [] } : {};
   if (!p.globstar) {
     // one name per segment: match and capture in one pass
     if (N !== P) return undefined;
@@ -382,6 +461,10 @@ export function matchPattern(p: CompiledPattern, relPath: string, zone: string):
   } else if (!alignGlobstars(p, names, caps)) return undefined;
   const out: PatternMatch = {};
   if (caps.customer !== undefined) out.customer = caps.customer;
+  if (caps.others?.length) {
+    const others = caps.others.filter((v) => v !== caps.customer);
+    if (others.length) out.otherCustomers = others.slice(0, OTHER_READINGS);
+  }
   if (caps.caller !== undefined) out.caller = caps.caller;
   if (caps.date !== undefined && p.dateFormat) {
     const ms = dateOf(p, caps.date, names.slice(0, -1), zone);
@@ -464,20 +547,31 @@ function dateOf(p: CompiledPattern, text: string, dirs: string[], zone: string):
 }
 
 /**
- * Whether a file somewhere below the folder relFolder ('/'-separated below the root; '' or '.' is the
- * root) could match the pattern with {customer} = customer. Used to say which customers an unreadable
- * folder may hide (report/completeness.ts): "could" errs towards yes. A folder whose names already fix
- * the capture holds only that customer; a folder above the {customer} segment could hold any customer
- * whose folders match its names; a folder the pattern's folders cannot match holds none (its files
- * would have been unmatched). With '**' the folders cannot be aligned cheaply: yes.
+ * The {customer} a file somewhere below the folder relFolder ('/'-separated below the root; '' or '.'
+ * is the root) would have: the capture the folder's names fix, undefined when they fix none (a folder
+ * above the {customer} segment, a pattern with '**' whose folders cannot be aligned cheaply, or no
+ * {customer}), null when no file below it could match the pattern (its files would be unmatched).
  */
-export function couldHoldCustomer(p: CompiledPattern, relFolder: string, customer: string): boolean {
-  if (!p.hasCustomer || p.globstar) return true;
+export function folderCustomer(p: CompiledPattern, relFolder: string): string | undefined | null {
+  if (!p.hasCustomer || p.globstar) return undefined;
   const names = relFolder === '' || relFolder === '.' ? [] : relFolder.split('/');
   // a file below the folder has at least one more name
-  if (names.length >= p.segments.length) return false;
+  if (names.length >= p.segments.length) return null;
   const caps: Captures = {};
   for (let q = 0; q < names.length; q++)
-    if (!matchName((p.segments[q] as { tokens: Token[] }).tokens, names[q]!, p, caps)) return false;
-  return caps.customer === undefined || caps.customer === customer;
+    if (!matchName((p.segments[q] as { tokens: Token[] }).tokens, names[q]!, p, caps)) return null;
+  return caps.customer;
+}
+
+/**
+ * Whether a file somewhere below the folder relFolder could match the pattern with {customer} =
+ * customer. Used to say which customers an unreadable folder may hide (report/completeness.ts): "could"
+ * errs towards yes. A folder whose names already fix the capture holds only that customer; a folder
+ * above the {customer} segment could hold any customer whose folders match its names; a folder the
+ * pattern's folders cannot match holds none (its files would have been unmatched). With '**' the
+ * folders cannot be aligned cheaply: yes.
+ */
+export function couldHoldCustomer(p: CompiledPattern, relFolder: string, customer: string): boolean {
+  const c = folderCustomer(p, relFolder);
+  return c !== null && (c === undefined || c === customer);
 }

@@ -94,6 +94,8 @@ interface Located {
   /** the captured caller text, if the pattern captures one */
   caller?: string;
   patternMs?: number;
+  /** the other values the pattern's {customer} can take on this path (PatternMatch.otherCustomers) */
+  otherCustomers?: string[];
   /** the path, when the pattern needed it */
   path?: string;
 }
@@ -169,6 +171,7 @@ function locate(rel: Buffer, ctx: RecordContext): Located {
       }
       at.caller = m.caller;
       at.patternMs = m.dateMs;
+      if (m.otherCustomers) at.otherCustomers = m.otherCustomers;
     }
   }
   return at;
@@ -365,6 +368,7 @@ export function placeRecord(
     ctx.keepPaths || p.kind === 'unreadable' || at.row === 'unmatched' ? (at.path ?? at.fullPath()) : undefined;
   const rec: FileRecord = { customer: at.customer, row: at.row, kind: p.kind, bytes: facts.bytes };
   if (path !== undefined) rec.path = path;
+  if (at.otherCustomers) rec.otherCustomers = at.otherCustomers;
   if (p.seconds !== undefined) rec.seconds = p.seconds;
   if (p.codec !== undefined) rec.codec = p.codec;
   if (p.sampleRate) rec.sampleRate = p.sampleRate;

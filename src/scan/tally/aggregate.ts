@@ -44,6 +44,11 @@ export interface CustomerTotals extends Figures {
    * "(unmatched)" row, for the UI's view of it; never written to an output (a path may hold a number)
    */
   unmatchedExamples?: readonly string[];
+  /**
+   * the other values a {customer} pattern can read its files' names with → files (the names read two
+   * ways); never written to an output: report/notify/completeness.ts makes keys among them incomplete
+   */
+  otherReadings?: ReadonlyMap<string, number>;
 }
 
 /** Totals over many rows: a row's figures without its name and kind. */
@@ -170,6 +175,7 @@ function rowTotals(
     delete (t as Partial<CustomerTotals>).kind;
   }
   if (c.unmatchedExamples.length) t.unmatchedExamples = Object.freeze([...c.unmatchedExamples]);
+  if (c.otherReadings?.size) t.otherReadings = new Map(c.otherReadings);
   if (withCallerSet && withCallers) t.callers = c.callers ?? new Set();
   return t;
 }

@@ -92,6 +92,8 @@ interface Rare {
   oldestPastRetentionMs: number | undefined;
   unreadableExamples: UnreadableExample[];
   unmatchedExamples: string[];
+  /** the other values of {customer} its files' names can be read with → files (FileRecord.otherCustomers) */
+  otherReadings: Map<string, number> | undefined;
 }
 
 const newRare = (): Rare => ({
@@ -106,7 +108,18 @@ const newRare = (): Rare => ({
   oldestPastRetentionMs: undefined,
   unreadableExamples: NO_EXAMPLES,
   unmatchedExamples: NO_EXAMPLES,
+  otherReadings: undefined,
 });
+
+/** the distinct other readings a row keeps (past them, files add only to the ones kept) */
+const OTHER_READINGS_MAX = 1000;
+
+function addReading(m: Rare, value: string, files: number): void {
+  const map = (m.otherReadings ??= new Map<string, number>());
+  const n = map.get(value);
+  if (n !== undefined) map.set(value, n + files);
+  else if (map.size < OTHER_READINGS_MAX) map.set(value, files);
+}
 
 export class Counts {
   files = 0;
@@ -226,6 +239,7 @@ export class Counts {
       return;
     }
     this.files++;
+    if (r.otherCustomers) for (const v of r.otherCustomers) addReading(this.more(), v, 1);
     if (r.row === 'unmatched' && r.path !== undefined) this.unmatchedExample(r.path);
     if (r.sparse) this.more().sparseFiles++;
     if (r.unopened) this.more().unopenedFiles++;
@@ -295,6 +309,12 @@ export class Counts {
     m.oldestPastRetentionMs = min(m.oldestPastRetentionMs, r.oldestPastRetentionMs);
     for (const e of r.unreadableExamples) this.example(e.path, e.error);
     for (const p of r.unmatchedExamples) this.unmatchedExample(p);
+    if (r.otherReadings) for (const [v, n] of r.otherReadings) addReading(m, v, n);
+  }
+
+  /** the other values of {customer} this row's files' names can be read with → files */
+  get otherReadings(): ReadonlyMap<string, number> | undefined {
+    return this.rare?.otherReadings;
   }
 
   /** As example(): the first paths in path order, whatever order the files arrive in. */
