@@ -36,13 +36,15 @@ const row = (csv: string, c: string): Record<string, string> => csvObjects(csv).
 const go = { pause: () => undefined, aborted: () => false };
 
 /**
- * The walk's options as the engine gives them: the scan's start taken before its threads start (a
- * few ms before the first listing; here 5 ms). A folder's ctime from the next millisecond on is a
- * change during the scan.
+ * The walk's options as the engine gives them: the scan's start taken before its threads start. A
+ * folder's ctime from the next millisecond on is a change during the scan. The kernel dates a change
+ * by its coarse clock, up to one tick (4-10 ms) before the moment it happened, so the walk here starts
+ * 40 ms after `since` (it was 5: a move made in the first tick was dated before the start, and C2 failed
+ * on a busy machine in CI); a real scan's first move comes long after its start.
  */
 async function started(): Promise<typeof go & { since: number }> {
   const since = Date.now();
-  await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 40));
   return { ...go, since };
 }
 
