@@ -170,6 +170,35 @@ describe("VOC (round 24a H5: ffmpeg's and sox's files were unreadable)", () => {
       await asDecoded(write('ct.voc', VOC_HEADER, block(9, Buffer.concat([ct, noise(8000)]))), 0.01);
     },
   );
+
+  itWith(
+    ['ffmpeg'],
+    'an empty first voice block names no codec: the codec is that of the block whose data is read (round 24c N6)',
+    async () => {
+      // an empty type 9 block of SB Pro 2-bit ADPCM (4 samples a byte) at 4 kHz, then the data in a type
+      // 1 block naming codec 5 (no ffmpeg decoder), or 16-bit PCM: counted 1,048.6 s of 1 MB at the empty
+      // block's 4 samples a byte, where ffmpeg decodes nothing, or 131.1 s
+      const sbpro2 = Buffer.alloc(12);
+      sbpro2.writeUInt32LE(4000, 0);
+      sbpro2[4] = 2;
+      sbpro2[5] = 1;
+      sbpro2.writeUInt16LE(3, 6);
+      for (const [name, tag] of [
+        ['empty-then-unknown.voc', 5],
+        ['empty-then-s16.voc', 4],
+      ] as const) {
+        const f = write(
+          name,
+          VOC_HEADER,
+          block(9, sbpro2),
+          block(1, Buffer.concat([Buffer.from([6, tag]), noise(1 << 20)])),
+        );
+        const { r, dec } = await atMostDecoded(f, 0.01);
+        if (tag === 5) expect(r.kind, JSON.stringify(r)).toBe('unreadable');
+        else expect(r.seconds, JSON.stringify(r)).toBeCloseTo(dec, 1);
+      }
+    },
+  );
 });
 
 // ---------------------------------------------------------------- 8SVX

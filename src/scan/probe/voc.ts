@@ -74,6 +74,8 @@ export function probeVoc(src: FileSource): Claim | undefined {
   if (h.readUInt16LE(20) !== HEADER)
     return { kind: 'unreadable', ...base, error: `VOC header size ${h.readUInt16LE(20)} (ffmpeg reads 26)` };
   let codec: VocCodec | undefined;
+  /** the codec byte of the last voice block read before the codec was set (ffmpeg's tmp_codec) */
+  let tag: number | undefined;
   let rate = 0;
   let channels = 0;
   let samples = 0;
@@ -97,34 +99,29 @@ export function probeVoc(src: FileSource): Claim | undefined {
       const head = type === 1 ? 2 : 12;
       // a voice block smaller than its own header: ffmpeg's packet read fails there, and the stream ends
       if (size < head || b.length < 4 + head) break;
+      // the first voice block sets the rate and channels (ffmpeg: `if (!par->sample_rate)`); the codec
+      // is the codec byte of the last voice block read when a block with data is met (tmp_codec): an
+      // empty block of 4-samples-a-byte ADPCM before PCM or an unknown codec counted 9,961 s of 9.96 MB
+      // that ffmpeg decodes none of (attack round 24c, N6)
       if (!codec) {
-        const tag = type === 1 ? b[5]! : b.readUInt16LE(10);
-        if (type === 1) {
-          rate = extRate || Math.floor(1_000_000 / (256 - b[4]!));
-          channels = extChannels;
-        } else {
-          rate = b.readUInt32LE(4);
-          channels = b[9]!;
+        tag = type === 1 ? b[5]! : b.readUInt16LE(10);
+        if (!rate) {
+          if (type === 1) {
+            rate = extRate || Math.floor(1_000_000 / (256 - b[4]!));
+            channels = extChannels;
+          } else {
+            rate = b.readUInt32LE(4);
+            channels = b[9]!;
+          }
         }
-        codec = CODECS[tag];
-        if (!codec)
-          return { kind: 'unreadable', ...base, sampleRate: rate, error: `VOC codec ${tag} (ffmpeg knows none)` };
-        if (!rate || rate > 0x7fffffff || channels < 1 || (codec.adpcm && channels > 2))
-          return {
-            kind: 'unreadable',
-            codec: `VOC/${codec.name}`,
-            sampleRate: rate,
-            channels,
-            error: `VOC ${codec.name} at ${rate} Hz in ${channels} channels: ffmpeg decodes none`,
-          };
       }
       p += head;
       data = size - head;
       extRate = 0;
       extChannels = 1;
     } else if (type === 2) {
-      // more data: decoded only once a voice block has set the stream's rate and codec
-      if (!codec) break;
+      // more data: decoded only after a voice block (its codec byte is the stream's, if none is yet)
+      if (tag === undefined) break;
       data = size;
     } else if (type === 8) {
       // ffmpeg reads its four bytes whatever the block's size says, and goes on right after them
@@ -136,6 +133,20 @@ export function probeVoc(src: FileSource): Claim | undefined {
     } else {
       p += size; // silence, marker, text, repeat: nothing decoded
       continue;
+    }
+    if (!codec) {
+      if (data <= 0) continue;
+      codec = CODECS[tag!];
+      if (!codec)
+        return { kind: 'unreadable', ...base, sampleRate: rate, error: `VOC codec ${tag} (ffmpeg knows none)` };
+      if (!rate || rate > 0x7fffffff || channels < 1 || (codec.adpcm && channels > 2))
+        return {
+          kind: 'unreadable',
+          codec: `VOC/${codec.name}`,
+          sampleRate: rate,
+          channels,
+          error: `VOC ${codec.name} at ${rate} Hz in ${channels} channels: ffmpeg decodes none`,
+        };
     }
     const present = Math.max(0, Math.min(data, src.size - p));
     if (present < data) error = `cut off: a block of ${data} bytes has ${present}`;
@@ -149,7 +160,7 @@ export function probeVoc(src: FileSource): Claim | undefined {
     samples += full * codec.samples(PACKET, channels, false) + codec.samples(left - full * PACKET, channels, false);
     p += data;
   }
-  if (!codec) return { kind: 'unreadable', ...base, error: 'VOC file without a voice block' };
+  if (!codec) return { kind: 'unreadable', ...base, error: 'VOC file without a voice block that holds data' };
   const named = { codec: `VOC/${codec.name}`, sampleRate: rate, channels };
   if (samples <= 0) return { kind: 'unreadable', ...named, error: 'VOC file without samples' };
   return { kind: 'audio', seconds: samples / rate, ...named, error, fromBytes: true };
