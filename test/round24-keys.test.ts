@@ -120,6 +120,25 @@ describe('C4: the forms a copy gives a key', () => {
     expect(looseName('STRASSE')).toBe(looseName('Straße'));
     expect(looseName('acme')).not.toBe(looseName('acne'));
   });
+
+  /** round 24c N2, before: "complete", "Not affected", exit 0 */
+  it('a slash or colon a folder cannot hold (A:S, A_S, Samba private-use), curly apostrophes', () => {
+    const root = join(tempDir(), 'tree');
+    for (const n of ['Nordic A:S', 'Acme\uF03A Sales', 'O’Brien Taxi', 'found']) folder(root, n);
+    const res = run(root, ['Nordic A/S', 'Acme: Sales', "O'Brien Taxi", 'found']);
+    expectLookalikes(
+      res,
+      [
+        ['Nordic A:S', 'Nordic A/S'],
+        ['Acme\uF03A Sales', 'Acme: Sales'],
+        ['O’Brien Taxi', "O'Brien Taxi"],
+      ],
+      'found',
+    );
+    for (const n of ['Nordic A_S', 'Nordic A\uF02FS', 'nordic a s']) expect(looseName(n)).toBe(looseName('Nordic A/S'));
+    expect(looseName('O´Brien')).toBe(looseName("O'Brien"));
+    expect(looseName('Nordic AS')).not.toBe(looseName('Nordic A/S'));
+  });
 });
 
 describe('C6: an unreadable folder whose {customer} capture is only like a key', () => {

@@ -134,6 +134,10 @@ export function foldName(name: string): string {
     .replace(/\\\\|\\x([0-9a-f]{2})/g, (m: string, hex?: string) =>
       hex ? String.fromCharCode(parseInt(hex, 16)) : '\\',
     )
+    // Samba's private-use stand-ins for the characters Windows refuses (U+F001-U+F07F for 0x01-0x7F),
+    // and apostrophes of every kind dropped (`O’Brien`, `O´Brien` and `O'Brien` alike; round 24c N2)
+    .replace(/[\uF001-\uF07F]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xf000))
+    .replace(/['`\u2018\u2019\u02BC\u00B4]/g, '')
     .toUpperCase()
     .toLowerCase();
   // (an ASCII name has no format character, compatibility form or mark: most names, ~4x faster)
@@ -143,7 +147,9 @@ export function foldName(name: string): string {
       .normalize('NFKD')
       .replace(/\p{M}/gu, '')
       .normalize('NFC');
-  loose = loose.replace(/[\s_.\p{Pd}]+/gu, ' ').trim();
+  // (`/`, `:` and `\` cannot stand in a folder's name: a copy writes `A/S` as `A:S`, `A_S` or Samba's
+  // private-use U+F02F, `Acme: Sales` as U+F03A: all read as a space; round 24c N2)
+  loose = loose.replace(/[\s_./:\\\p{Pd}]+/gu, ' ').trim();
   return /^\d+$/.test(loose) ? loose.replace(/^0+(?=\d)/, '') : loose;
 }
 
