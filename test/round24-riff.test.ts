@@ -40,7 +40,15 @@ function ext80(x: number): Buffer {
 }
 
 /** An AIFF-C of one compression over `body`, COMM's frame count `frames`. */
-function aifc(name: string, comp: string, channels: number, frames: number, body: Buffer, rate = 8000): string {
+function aifc(
+  name: string,
+  comp: string,
+  channels: number,
+  frames: number,
+  body: Buffer,
+  rate = 8000,
+  { form: kind = 'AIFC', version = 0xa2805140 } = {},
+): string {
   const comm = Buffer.alloc(24);
   comm.writeInt16BE(channels, 0);
   comm.writeUInt32BE(frames, 2);
@@ -54,9 +62,9 @@ function aifc(name: string, comp: string, channels: number, frames: number, body
     return Buffer.concat([h, b, Buffer.alloc(b.length & 1)]);
   };
   const fver = Buffer.alloc(4);
-  fver.writeUInt32BE(0xa2805140);
+  fver.writeUInt32BE(version);
   const data = Buffer.concat([
-    Buffer.from('AIFC'),
+    Buffer.from(kind),
     chunk('FVER', fver),
     chunk('COMM', comm),
     chunk('SSND', Buffer.concat([Buffer.alloc(8), body])),
@@ -158,6 +166,20 @@ describe('round 24 C3: QuickTime IMA4 blocks checked as ffmpeg decodes them', ()
     },
     300_000,
   );
+});
+
+describe("round 24c N1: AIFF's FVER decides whether COMM's compression is read, as ffmpeg's aiffdec", () => {
+  itWith(['ffmpeg'], "an AIFC of another version is PCM of its sample size; an AIFF of AIFF-C's reads it", async () => {
+    // before: the IMA4 bytes counted (246.7 s of 1 MB at 8 kHz) where ffmpeg decodes 16-bit PCM (65.5)
+    const body = Buffer.concat(Array.from({ length: 30000 }, () => Buffer.from([0, 0, ...randomBytes(32)])));
+    for (const version of [0, 0x12345678])
+      await atMostDecoded(aifc(`ima4-v${version}.aifc`, 'ima4', 1, 30000 * 64, body, 8000, { version }), 0.01);
+    // before: 8-bit PCM counted where ffmpeg knows no 'ZZZZ' and decodes nothing
+    const f = aifc('zzzz.aiff', 'ZZZZ', 1, body.length, body, 8000, { form: 'AIFF' });
+    const { r, dec } = await atMostDecoded(f, 0.01);
+    expect(dec).toBe(0);
+    expect(r.kind, JSON.stringify(r)).toBe('unreadable');
+  });
 });
 
 describe('round 24 C4: MPEG audio and ADPCM in ASF read, not counted by the objects', () => {

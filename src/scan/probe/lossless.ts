@@ -899,10 +899,20 @@ function extended(b: Buffer, p: number): number {
  * AIFF and AIFF-C: the sample frames in the SSND bytes present (music-metadata takes COMM's frame
  * count, which a cut-off copy keeps, and reads IMA4's packet count as frames: 64× short).
  */
+/** AIFF-C's version (FVER), the only one whose COMM holds a compression type for ffmpeg */
+const AIFC_VERSION1 = 0xa2805140;
+
 export function probeAiff(src: FileSource): ProbeResult | undefined {
   const form = bytesAt(src, 0, 12);
   const aifc = form.toString('latin1', 8, 12) === 'AIFC';
   let comm: { channels: number; frames: number; bits: number; rate: number; compression: string } | undefined;
+  // ffmpeg's aiffdec.c reads COMM's compression type only when the version is AIFF-C's first
+  // (0xA2805140): an AIFC form starts at it, an AIFF form not, and an FVER chunk before COMM sets it to
+  // whatever it holds. Decided by the form alone, an AIFC with another FVER counted its IMA4 bytes
+  // (4,687.7 s of 9.96 MB) where ffmpeg decodes PCM of the sample size (622.6), and an AIFF with the
+  // AIFF-C version and an unknown compression counted PCM (2,490.4 s) where ffmpeg decodes nothing
+  // (attack round 24c, N1)
+  let version = aifc ? AIFC_VERSION1 : 0;
   for (let p = 12, n = 0; n < 256 && p + 8 <= src.size; n++) {
     const h = bytesAt(src, p, 8);
     if (h.length < 8) break;
@@ -917,8 +927,11 @@ export function probeAiff(src: FileSource): ProbeResult | undefined {
         frames: c.readUInt32BE(2),
         bits: c.readUInt16BE(6),
         rate: extended(c, 8),
-        compression: aifc && c.length >= 22 ? c.toString('latin1', 18, 22) : 'NONE',
+        compression: version === AIFC_VERSION1 && c.length >= 22 ? c.toString('latin1', 18, 22) : 'NONE',
       };
+    } else if (id === 'FVER' && size >= 4) {
+      const v = bytesAt(src, body, 4);
+      if (v.length === 4) version = v.readUInt32BE(0);
     } else if (id === 'SSND' && size >= 8) {
       if (!comm) return undefined; // COMM after the sound data: music-metadata reads those
       const c = comm;
