@@ -37,3 +37,16 @@ export function packet(key: string, body: Buffer): Buffer {
     if (size.length === n) return Buffer.concat([Buffer.from(key, 'latin1'), size, body]);
   }
 }
+
+/** A seeded stream of bytes (xorshift), for junk that is the same on every run. */
+export function junk(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x & 0xff;
+  };
+}

@@ -12,7 +12,7 @@
  */
 import { describe, expect } from 'vitest';
 import { join } from 'node:path';
-import { forged, vint } from './forge.js';
+import { forged, junk, vint } from './forge.js';
 import { tempDir } from './helpers.js';
 import { ffmpegEncoder, itWith } from './needs.js';
 import { asDecoded, ffmpeg, decoded, probe, atMostDecoded } from './decoded.js';
@@ -66,19 +66,6 @@ function dtsFrames(b: Buffer): number[] {
   for (let p = b.indexOf(Buffer.from('7ffe8001', 'hex')); p >= 0; p = b.indexOf(Buffer.from('7ffe8001', 'hex'), p + 4))
     out.push(p);
   return out;
-}
-
-/** A seeded stream of bytes (xorshift), for junk that is the same on every run. */
-function junk(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x & 0xff;
-  };
 }
 
 describe('round 23: ASF and Matroska codecs ffmpeg cannot decode, and DTS frames it refuses', () => {

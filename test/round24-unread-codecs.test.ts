@@ -13,7 +13,7 @@
 import { describe, expect } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { forged } from './forge.js';
+import { forged, junk } from './forge.js';
 import { tempDir } from './helpers.js';
 import { ffmpegEncoder, itWith } from './needs.js';
 import { asDecoded, atMostDecoded, decoded, ffmpeg } from './decoded.js';
@@ -112,19 +112,6 @@ function wfx(
   b.writeUInt16LE(bits, 14);
   b.writeUInt16LE(extra.length, 16);
   return Buffer.concat([b, extra]);
-}
-
-/** A seeded stream of bytes (xorshift), for junk that is the same on every run. */
-function junk(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x & 0xff;
-  };
 }
 
 /** `n` blocks of `size` random bytes. */
