@@ -17,7 +17,23 @@
  *   so both are made 0600 here before SQLite opens them (the journal is kept, truncated, between
  *   transactions: journal_mode=TRUNCATE, so it is never made again with another mode).
  */
-import { closeSync, constants, fchmodSync, fstatSync, openSync, readSync, readlinkSync, rmdirSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  closeSync,
+  constants,
+  copyFileSync,
+  fchmodSync,
+  fstatSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  readlinkSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
@@ -25,6 +41,7 @@ import type { Database as Db } from 'node-sqlite3-wasm';
 import { FORMAT, MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import { folderChain, forbidTree } from '../report/output/folder.js';
 import { O_NOATIME } from '../report/input-file.js';
+import { printable } from '../scan/place/names.js';
 
 const require = createRequire(import.meta.url);
 
@@ -296,15 +313,30 @@ export function openCase(path: string, opts: { create: boolean; shown?: string }
       /* a folder we may not write: SQLite says so if it must write */
     }
   }
-  if (heldByLiveRun(path))
-    throw new CaseError(`${shown} is being written by another leaktally run; wait for it to end`);
-  removeStaleVfsLock(path);
+  const copy = opts.create ? undefined : privateCopy(path, shown);
+  if (copy) path = copy.path;
+  else {
+    if (heldByLiveRun(path))
+      throw new CaseError(`${shown} is being written by another leaktally run; wait for it to end`);
+    removeStaleVfsLock(path);
+  }
   const Database = library();
   let db: Db;
   try {
     db = new Database(path, { fileMustExist: !opts.create });
   } catch (e) {
+    copy?.remove();
     throw new CaseError(`cannot open the case file ${shown}: ${(e as Error).message}`);
+  }
+  if (copy) {
+    const close = db.close.bind(db);
+    db.close = () => {
+      try {
+        close();
+      } finally {
+        copy.remove();
+      }
+    };
   }
   try {
     db.exec('PRAGMA journal_mode=TRUNCATE; PRAGMA synchronous=NORMAL;');
@@ -315,6 +347,66 @@ export function openCase(path: string, opts: { create: boolean; shown?: string }
     throw new CaseError(`${shown} is not a case file: ${(e as Error).message}`);
   }
   return { db, created };
+}
+
+/**
+ * A case file this process may not write (chmod 400, a lawyer's copy, write-blocked or read-only media,
+ * or a folder it may not write in) read from a private copy. SQLite cannot read it in place: the
+ * library's locking makes a folder beside the file at every read (`NAME.lock`, even read-only), and a
+ * hot journal a killed run left is rolled back only by a connection that may write (attack round 24b
+ * M2: --from and --diff refused such a file: "Could not open the database"). The copy (and a journal
+ * that is not empty, so that the copy is rolled back as the original would be) goes to a folder of the
+ * system's temporary folder made 0700, the copy 0600 (it holds evidence paths); it is removed when the
+ * database is closed and when the process exits. The original is only read. undefined: the file may be
+ * written where it is (or it is not there: the open says why).
+ */
+const toldCopy = new Set<string>();
+function privateCopy(path: string, shown: string): { path: string; remove(): void } | undefined {
+  if (writable(path)) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'leaktally-case-'));
+  const remove = (): void => {
+    process.off('exit', remove);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('exit', remove);
+  const at = join(dir, 'case');
+  try {
+    copyFileSync(path, at);
+    chmodSync(at, 0o600);
+    let journal = 0;
+    try {
+      journal = statSync(`${path}-journal`).size;
+    } catch {
+      /* none: nothing to roll back */
+    }
+    if (journal > 0) {
+      copyFileSync(`${path}-journal`, `${at}-journal`);
+      chmodSync(`${at}-journal`, 0o600);
+    }
+  } catch (e) {
+    remove();
+    throw new CaseError(`cannot read ${shown}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  // once a process: --from opens the case twice (its options, then its rows)
+  if (!toldCopy.has(shown)) {
+    toldCopy.add(shown);
+    process.stderr.write(
+      `leaktally: ${printable(shown)} may not be written where it is (read-only): read from a private copy, removed when done\n`,
+    );
+  }
+  return { path: at, remove };
+}
+
+/** The case file and its folder may be written by this process (its journal and lock are made there). */
+export function writable(path: string): boolean {
+  for (const p of [path, dirname(path)])
+    try {
+      accessSync(p, constants.W_OK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return false;
+    }
+  return true;
 }
 
 /** Each table of a case file of this schema and its columns, from the migrations run in memory (once). */

@@ -9,8 +9,8 @@
  * beside the file, at every transaction of a scan that may last hours, so a link in the path swapped
  * meanwhile (or the folder renamed into the tree) would otherwise send them into the evidence tree.
  */
-import { lstatSync, statSync } from 'node:fs';
-import { insideItsTree, notSqlite, removeStaleVfsLock } from '../case/db.js';
+import { existsSync, lstatSync, statSync } from 'node:fs';
+import { insideItsTree, notSqlite, removeStaleVfsLock, writable } from '../case/db.js';
 import { takeLock } from '../report/output/lock.js';
 import { planOutput } from '../report/output/target.js';
 
@@ -21,11 +21,14 @@ export interface CaseLock {
 }
 
 /** The lock, or a one-line reason it cannot be had. root: the tree the case file may not be in (none: a path no tree has). */
+const NO_TREE = '/nonexistent-tree';
+
 export function lockCaseFile(
   path: string,
   flag: string,
   note: (line: string) => void,
-  root = '/nonexistent-tree',
+  use: 'read' | 'write',
+  root = NO_TREE,
 ): CaseLock | string {
   // SQLite follows a link to a file not there yet and makes that file, wherever the link points (into
   // the tree, perhaps): the checks below can only judge the folder of a file that exists
@@ -38,6 +41,15 @@ export function lockCaseFile(
   const plan = planOutput(path, root);
   if (typeof plan === 'string') return `${flag}: ${plan}`;
   if (!plan.folder) return `${flag}: ${path} is not a regular file`;
+  // a case file this process may not write is read from a private copy (case/db.ts openCase): no run
+  // of this user can write it either, and no lock can be made in a folder it may not write; to be
+  // written, it is refused here, before a scan of hours that could not store a row
+  if (!writable(path)) {
+    plan.folder.close();
+    if (use === 'write' && existsSync(path))
+      return `${flag}: ${path} may not be written (read-only): give a new case file, or report from this one with --from`;
+    if (use === 'read') return { path, release: () => undefined };
+  }
   try {
     const locked = takeLock(plan.folder, `.${plan.name}.lock`, path);
     if (typeof locked === 'string') return `${flag}: ${locked}`;

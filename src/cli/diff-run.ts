@@ -86,7 +86,7 @@ const described = (r: RunRow): Record<string, unknown> => ({
 /** Returns the exit code: 0; 3 when either run was incomplete (unless --allow-incomplete); 2, 1 as for a scan. */
 export async function runDiff(plan: DiffPlan): Promise<number> {
   const d = plan.diff;
-  const lock = lockCaseFile(d.path, '--diff', say);
+  const lock = lockCaseFile(d.path, '--diff', say, 'read');
   if (typeof lock === 'string') {
     say(lock);
     return EXIT.usage;

@@ -274,7 +274,13 @@ class HeadlessRun {
     const c = this.plan.case;
     if (!c) return;
     const flag = c.mode === 'write' ? '--case' : '--from';
-    const lock = lockCaseFile(c.path, flag, (l) => this.note(l), c.mode === 'write' ? this.plan.scan.root : undefined);
+    const lock = lockCaseFile(
+      c.path,
+      flag,
+      (l) => this.note(l),
+      c.mode === 'write' ? 'write' : 'read',
+      c.mode === 'write' ? this.plan.scan.root : undefined,
+    );
     if (typeof lock === 'string') throw new OutputError(lock);
     this.locks.push(lock);
     this.casePath = lock.path;

@@ -49,7 +49,7 @@ export async function runMerge(plan: MergePlan): Promise<number> {
       }
       throw e;
     }
-    const lock = lockCaseFile(out, '--merge', say);
+    const lock = lockCaseFile(out, '--merge', say, 'write');
     if (typeof lock === 'string') {
       say(lock);
       return EXIT.usage;

@@ -26,7 +26,7 @@ export async function openStored(plan: RunPlan): Promise<number> {
     return [s, h] as const;
   });
   let result: ScanResult;
-  const lock = lockCaseFile(c.path, '--from', say);
+  const lock = lockCaseFile(c.path, '--from', say, 'read');
   try {
     if (typeof lock === 'string') {
       say(lock);
