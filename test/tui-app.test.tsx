@@ -509,6 +509,9 @@ describe('journeys', () => {
     expect(r.partial).toBe(true);
     expect(r.totals.files).toBeLessThan(9000);
     expect(f).not.toMatch(/done 100%|ETA/);
+    // never "every folder read" under a stop (attack round 24b L1); the line says what is missing
+    const stoppedFrame = await until(lastFrame, (fr) => fr.includes('not reached NOT COUNTED'), 'the stop line');
+    expect(stoppedFrame).not.toMatch(/every folder read/);
     stdin.write('e');
     await until(lastFrame, (fr) => fr.includes('marked PARTIAL'), 'the prompt');
     stdin.write(KEY.enter);

@@ -174,6 +174,9 @@ describeWith(['tmux'], 'the UI in a real terminal', () => {
       t.keys('C-c');
       await waitFor(() => t.screen().includes('stopped (partial)'), 'the stop', t.screen);
       expect(t.screen()).not.toMatch(/ETA|done 100%/);
+      // under a stop, never "every folder read" (attack round 24b L1)
+      await waitFor(() => t.screen().includes('not reached NOT COUNTED'), 'the stop line', t.screen);
+      expect(t.screen()).not.toMatch(/every folder read/);
       expect(t.exitCode()).toBeUndefined();
       t.keys('C-c');
       await waitFor(() => t.exitCode() !== undefined, 'the exit', t.screen);

@@ -443,6 +443,17 @@ describe('text', () => {
     ).toMatchObject({ warn: false });
     expect(completenessLine({ unmatched: 0, mtimeDated: 0 }).text).toMatch(/known when the scan ends/);
   });
+  it('a stopped scan never says every folder was read: what was not reached is named (attack round 24b L1)', () => {
+    const read = { unreadableFolders: 0, linksSkipped: 0, specialSkipped: 0, unmatched: 0, mtimeDated: 0, final: true };
+    expect(completenessLine(read)).toEqual({ text: 'every folder read; no link or special file skipped', warn: false });
+    expect(completenessLine({ ...read, partial: true })).toEqual({
+      text: '! stopped: files and folders not reached NOT COUNTED',
+      warn: true,
+    });
+    expect(completenessLine({ ...read, final: false, partial: true, linksSkipped: 2 }).text).toBe(
+      '! stopped: files and folders not reached NOT COUNTED · 2 links skipped',
+    );
+  });
   it('folder errors are attributed to the customer whose folder holds them', () => {
     const errors = [
       { path: 'acme/2019', error: 'EACCES' },

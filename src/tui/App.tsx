@@ -134,8 +134,8 @@ export function App(props: AppProps) {
   const names = useMemo(() => rows.map((r) => r.customer), [rows]);
   // the whole table's total is the engine's (callers de-duplicated); a filtered one is summed here
   const totals = useMemo(() => (filter ? tableTotals(rows) : snap.totals), [filter, rows, snap.totals]);
-  const complete = useMemo(() => completeness(snap.totals, snap.result, snap.progress), [snap]);
   const stopped = state.stopRequested || snap.progress.phase === 'stopped';
+  const complete = useMemo(() => completeness(snap.totals, snap.result, snap.progress, stopped), [snap, stopped]);
   // once the scan has ended: each row judged as the reports judge it (completeness.ts), rows on screen only
   const gaps = useMemo(() => (snap.result ? runGaps(snap.result, register) : undefined), [snap.result, register]);
   const judge = useMemo(() => {

@@ -137,6 +137,8 @@ export interface Completeness {
   lastModifiedDated?: number;
   /** the scan has ended: the figures are final */
   final?: boolean;
+  /** stopped before the end (Ctrl-C): folders not reached are not read, every figure a lower bound */
+  partial?: boolean;
 }
 
 /**
@@ -147,6 +149,7 @@ export function completeness(
   totals: Pick<Totals, 'dateSources'> | undefined,
   result: ScanResult | undefined,
   progress: Progress,
+  stopped = false,
 ): Completeness {
   let mtimeDated = 0;
   let lastModifiedDated = 0;
@@ -164,6 +167,7 @@ export function completeness(
     mtimeDated,
     ...(lastModifiedDated ? { lastModifiedDated } : {}),
     final: result !== undefined,
+    ...(stopped || result?.partial ? { partial: true } : {}),
   };
 }
 
@@ -178,6 +182,13 @@ export function completenessLine(c: Completeness): { text: string; warn: boolean
     parts.push(
       `${plural(c.mtimeDated, 'recording')} dated by ${c.lastModifiedDated === c.mtimeDated ? "the server's Last-Modified" : 'mtime'}`,
     );
+  // a stopped scan read some folders and never reached others: no line may say every folder was read
+  // (attack round 24b L1: it did, under "stopped (partial)", after a Ctrl-C during the walk)
+  if (c.partial)
+    return {
+      text: `! stopped: files and folders not reached NOT COUNTED${parts.length ? ` · ${parts.join(' · ')}` : ''}`,
+      warn: true,
+    };
   if (parts.length) return { text: `! ${parts.join(' · ')}${c.final === false ? ' (so far)' : ''}`, warn: true };
   if (c.unreadableFolders === undefined)
     return { text: 'folders not read, links skipped: known when the scan ends', warn: false };
