@@ -17,7 +17,8 @@
  * Matching stays exact: a look-alike only makes a key's row incomplete and names the look-alike.
  */
 import { isUtf8 } from 'node:buffer';
-import { normaliseCaller } from '../../scan/place/phone.js';
+import { nationalNumber, normaliseCaller } from '../../scan/place/phone.js';
+import { decodeCp1252 } from '../../scan/place/names.js';
 
 const ASCII = /^[\u0000-\u007f]*$/;
 
@@ -26,7 +27,6 @@ const CP437_HIGH =
   'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
 
 const utf8 = new TextDecoder('utf-8');
-const cp1252 = new TextDecoder('windows-1252');
 
 /** a character → its byte in a single-byte code page (ASCII as itself) */
 function byteTable(high: string[]): Map<string, number> {
@@ -35,7 +35,11 @@ function byteTable(high: string[]): Map<string, number> {
   return t;
 }
 const FROM_437 = byteTable(Array.from(CP437_HIGH));
-const CP1252_HIGH = Array.from({ length: 128 }, (_, i) => cp1252.decode(Uint8Array.of(0x80 + i)));
+/** CP850's (the West-European DOS page: `é` `ø` `Ø` where CP437 has `₧` `¢` `¥`): a zip unpacked as CP850 (round 24c N2) */
+const CP850_HIGH =
+  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜø£Ø×ƒáíóúñÑªº¿®¬½¼¡«»░▒▓│┤ÁÂÀ©╣║╗╝¢¥┐└┴┬├─┼ãÃ╚╔╩╦╠═╬¤ðÐÊËÈıÍÎÏ┘┌█▄¦Ì▀ÓßÔÒõÕµþÞÚÛÙýÝ¯´\u00ad±‗¾¶§÷¸°¨·¹³²■\u00a0';
+const FROM_850 = byteTable(Array.from(CP850_HIGH));
+const CP1252_HIGH = Array.from({ length: 128 }, (_, i) => decodeCp1252(Uint8Array.of(0x80 + i)));
 const FROM_1252 = byteTable(CP1252_HIGH);
 // Latin-1's C1 controls: Windows writes CP1252's five unassigned bytes as them
 for (let b = 0x80; b < 0xa0; b++) FROM_1252.set(String.fromCharCode(b), b);
@@ -89,14 +93,26 @@ function unmangled(name: string): string[] {
   const raw = escapedBytes(name);
   if (raw) {
     // bytes that are not UTF-8: a DOS name (CP437) or a Windows one (CP1252; Latin-1 is the fold's)
-    out.push(CP437(raw), cp1252.decode(raw));
+    out.push(CP437(raw), decodeCp1252(raw));
   }
   if (!ASCII.test(name)) {
-    // UTF-8 bytes read as CP1252 (or Latin-1) or as CP437 and written again as UTF-8 (mojibake)
-    for (const table of [FROM_1252, FROM_437]) {
-      const bytes = encodeSingle(name, table);
-      const back = bytes && decodeUtf8(bytes);
-      if (back !== undefined && back !== name) out.push(back);
+    // UTF-8 bytes read as CP1252 (or Latin-1), CP437 or CP850 and written again as UTF-8 (mojibake),
+    // up to three times over (`FÃƒÂ¶rsÃƒÂ¤kring`: two round trips through a Windows tool; round 24c N2).
+    // Each inverse applies only where the name is that page's characters and gives UTF-8 back, so the
+    // forms are few (a name has at most a handful)
+    let frontier = [name];
+    for (let depth = 0; depth < 3 && frontier.length; depth++) {
+      const next: string[] = [];
+      for (const f of frontier)
+        for (const table of [FROM_1252, FROM_437, FROM_850]) {
+          const bytes = encodeSingle(f, table);
+          const back = bytes && decodeUtf8(bytes);
+          if (back !== undefined && back !== f && back !== name && !out.includes(back)) {
+            out.push(back);
+            if (!ASCII.test(back)) next.push(back);
+          }
+        }
+      frontier = next;
     }
   }
   if (/%[0-9a-f]{2}/i.test(name)) {
@@ -114,7 +130,7 @@ function unmangled(name: string): string[] {
       }
     }
     const back = decodeUtf8(Uint8Array.from(bytes));
-    out.push(back ?? cp1252.decode(Uint8Array.from(bytes)));
+    out.push(back ?? decodeCp1252(Uint8Array.from(bytes)));
   }
   return out;
 }
@@ -150,6 +166,9 @@ export function foldName(name: string): string {
   // (`/`, `:` and `\` cannot stand in a folder's name: a copy writes `A/S` as `A:S`, `A_S` or Samba's
   // private-use U+F02F, `Acme: Sales` as U+F03A: all read as a space; round 24c N2)
   loose = loose.replace(/[\s_./:\\\p{Pd}]+/gu, ' ').trim();
+  // `&` written out, in the languages of the register's controllers (`Smith and Son`, `Bröderna och
+  // Söner`; round 24c N2): one word between two others
+  loose = loose.replace(/ (?:&|\+|and|och|und|og|et) (?=\S)/g, ' & ').replace(/(\S)&(?=\S)/g, '$1 & ');
   return /^\d+$/.test(loose) ? loose.replace(/^0+(?=\d)/, '') : loose;
 }
 
@@ -163,18 +182,30 @@ const PHONE_LIKE = /^\+?[\d\s().\-/_]+$/;
  */
 function phoneOf(name: string, country: string | undefined): string[] {
   if (!PHONE_LIKE.test(name)) return [];
-  const digits = name.replace(/\D/g, '');
+  // `+46 (0)8 …`: the trunk prefix written beside the calling code, which a number dialled from abroad
+  // leaves out
+  const written = name.trim().startsWith('+') ? name.replace(/\(\s*0\s*\)/, '') : name;
+  const digits = written.replace(/\D/g, '');
   if (digits.length < 6) return [];
   const out = new Set<string>();
   const add = (raw: string, region?: string): void => {
     const k = normaliseCaller(raw, region);
-    if (k?.startsWith('+')) out.add(k);
+    if (!k?.startsWith('+')) return;
+    out.add(k);
+    // and its national significant number, which is what a number written nationally with its trunk
+    // prefix (`08-123 450 01`, `(08) 12345001`) is without the zeros: so `+46812345001` and
+    // `0812345001` meet without --country (attack round 24c N3: they were "not affected" beside each
+    // other unless --country was given, and nothing said so)
+    const nsn = nationalNumber(k);
+    if (nsn) out.add(nsn);
   };
-  if (name.trim().startsWith('+')) add(`+${digits}`);
+  if (written.trim().startsWith('+')) add(`+${digits}`);
   else {
     if (country) add(name, country);
     if (digits.startsWith('00')) add(`+${digits.slice(2)}`);
     else if (!digits.startsWith('0')) add(`+${digits}`);
+    // written nationally: its digits without the trunk prefix's zeros (the same form as above)
+    else out.add(digits.replace(/^0+/, ''));
   }
   return [...out];
 }

@@ -13,7 +13,23 @@
  */
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const utf8Loose = new TextDecoder('utf-8');
-const cp1252 = new TextDecoder('windows-1252');
+/**
+ * Windows-1252's characters for the bytes 0x80–0x9F (the five it leaves unassigned stay Latin-1's C1
+ * controls, as the WHATWG decoder has them); 0xA0–0xFF are Latin-1's. Written out by hand: Node 20's
+ * TextDecoder('windows-1252') decodes these 32 bytes as Latin-1 and Node 24's as Windows-1252, so a
+ * folder named with a byte 0x96 was customer `\u0096…` on one and `–…` on the other, and the skeletons'
+ * CP1252 inverse missed `Ã–`, `Ã…`, `Ã„` (Ö, Å, Ä read as CP1252) on Node 20.
+ */
+const CP1252_80 =
+  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f' +
+  '\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+
+/** Bytes as Windows-1252 text, the same on every Node version. */
+export function decodeCp1252(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b >= 0x80 && b < 0xa0 ? CP1252_80[b - 0x80]! : String.fromCharCode(b);
+  return s;
+}
 
 /** the length of the valid UTF-8 sequence at b[i] (RFC 3629: no overlong form, no surrogate), or 0 */
 function utf8Length(b: Uint8Array, i: number): number {
@@ -116,7 +132,7 @@ export function decodeName(bytes: Uint8Array): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    return cp1252.decode(bytes);
+    return decodeCp1252(bytes);
   }
 }
 

@@ -98,6 +98,12 @@ function compute(raw: string, region?: string): string | undefined {
   return `?${compact}`;
 }
 
+/** The national significant number of an E.164 key from normaliseCaller (`+46812345001` → `812345001`), or undefined. */
+export function nationalNumber(key: string): string | undefined {
+  if (!key.startsWith('+')) return undefined;
+  return parsePhoneNumberFromString(key)?.nationalNumber;
+}
+
 /** calling code → the countries that share it (from libphonenumber's metadata) */
 const BY_CALLING_CODE = new Map<string, string[]>();
 for (const c of getCountries()) {

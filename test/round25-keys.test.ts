@@ -1,0 +1,88 @@
+/**
+ * Attack round 24c's look-alike forms that round 24 left, each on a tree made here and the built CLI:
+ *  - N3: a key and its folder in national and international phone forms (`0812345001` beside
+ *    `+46812345001`, `+46 (0)8 123 450 04` beside `0812345004`) met only under --country, and nothing
+ *    said so: the controllers "not affected", exit 0, without it;
+ *  - N2: names garbled twice (UTF-8 read as CP1252 twice), a zip unpacked as CP850, `&` written out;
+ *  - and what N2 showed on Node 20: its TextDecoder('windows-1252') decodes 0x80–0x9F as Latin-1, so the
+ *    CP1252 inverse missed `Ã–`, `Ã…`, `Ã„` (Ö, Å, Ä) there, and a folder named with such a byte was
+ *    another customer on Node 20 than on Node 24.
+ * Matching stays exact: each pair makes the key's row incomplete and names the look-alike.
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { csvObjects, htmlText, put, runCli, tempDir, wav } from './helpers.js';
+import { looseNames } from '../src/report/notify/completeness.js';
+import { decodeName } from '../src/scan/place/names.js';
+
+/** UTF-8 text read as `page` and written again as UTF-8, `times` over (what a copy through a tool does) */
+function garbled(text: string, page: 'cp1252' | 'cp850', times = 1): string {
+  const table =
+    page === 'cp850'
+      ? 'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜø£Ø×ƒáíóúñÑªº¿®¬½¼¡«»░▒▓│┤ÁÂÀ©╣║╗╝¢¥┐└┴┬├─┼ãÃ╚╔╩╦╠═╬¤ðÐÊËÈıÍÎÏ┘┌█▄¦Ì▀ÓßÔÒõÕµþÞÚÛÙýÝ¯´\u00ad±‗¾¶§÷¸°¨·¹³²■\u00a0'
+      : // Windows-1252 as its code chart gives it (not a TextDecoder: Node 20's is Latin-1 at 0x80–0x9F)
+        '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ' +
+        Array.from({ length: 96 }, (_, i) => String.fromCharCode(0xa0 + i)).join('');
+  let s = text;
+  for (let t = 0; t < times; t++)
+    s = Array.from(Buffer.from(s, 'utf8'), (b) => (b < 0x80 ? String.fromCharCode(b) : table[b - 0x80]!)).join('');
+  return s;
+}
+
+const meet = (a: string, b: string, country?: string): boolean =>
+  looseNames(a, country).some((f) => looseNames(b, country).includes(f));
+
+const PAIRS: [string, string][] = [
+  // [folder in the tree, register key]
+  ['+46812345001', '0812345001'],
+  ['46812345002', '0812345002'],
+  ['0812345003', '+46812345003'],
+  ['+46 (0)8 123 450 04', '0812345004'],
+  ['08-123 450 05', '+46812345005'],
+  [garbled('Försäkring Nord', 'cp1252', 2), 'Försäkring Nord'],
+  [garbled('Östra Åkeri Älvsjö', 'cp1252'), 'Östra Åkeri Älvsjö'],
+  [garbled('Café Ørsted', 'cp850'), 'Café Ørsted'],
+  [garbled('Tandläkare Öst', 'cp850'), 'Tandläkare Öst'],
+  ['Smith and Son', 'Smith & Son'],
+  ['Bröderna och Söner', 'Bröderna & Söner'],
+];
+
+describe('look-alike forms round 24 left (attack round 24c N2, N3)', () => {
+  it('each pair meets, without --country; unrelated names and numbers do not', () => {
+    for (const [like, key] of PAIRS) expect(meet(like, key), `${like} ~ ${key}`).toBe(true);
+    expect(meet('+46812345001', '0812345002')).toBe(false);
+    expect(meet('+4512345678', '0812345678')).toBe(false);
+    expect(meet('Smith and Son', 'Smith & Sons')).toBe(false);
+    expect(meet(garbled('Försäkring Nord', 'cp1252', 2), 'Försäkring Syd')).toBe(false);
+  });
+
+  it('a folder named in Windows-1252 bytes 0x80–0x9F is the same customer on every Node version', () => {
+    // Node 20's TextDecoder gave U+0096 and U+0080 here; Windows-1252 (and Node 24) say – and €
+    expect(decodeName(Uint8Array.of(0x96, 0x41, 0x80, 0xe9))).toBe('–A€é');
+  });
+
+  it('the CLI: every key beside its look-alike folder is "cannot be ruled out", exit 3, without --country', () => {
+    const root = tempDir();
+    for (const [like] of PAIRS) {
+      mkdirSync(join(root, like), { recursive: true });
+      writeFileSync(join(root, like, 'c.wav'), wav({ tag: 1, bits: 8, dataBytes: 8000 }));
+    }
+    put(root, 'found/c.wav', wav({ tag: 1, bits: 8, dataBytes: 8000 }));
+    const out = tempDir();
+    const keys = [...PAIRS.map(([, key]) => key), 'found'];
+    const reg = put(out, 'reg.csv', `key,controller\n${keys.map((k, i) => `"${k}",C${i} AB`).join('\n')}\n`);
+    const r = runCli([root, '--register', reg, '--csv', join(out, 's.csv'), '--statements', join(out, 'st')]);
+    expect(r.status, r.stderr).toBe(3);
+    const rows = csvObjects(readFileSync(join(out, 's.csv'), 'utf8'));
+    const row = (k: string) => rows.find((x) => x.customer === k || x.customer === `'${k}`);
+    expect(row('found')!.completeness).toBe('complete');
+    PAIRS.forEach(([like, key]) => {
+      expect(row(key)!.completeness, key).toMatch(/^incomplete: a customer folder named like its key/);
+      expect(row(key)!.completeness, key).toContain(like);
+      const st = htmlText(readFileSync(join(out, 'st', `C${keys.indexOf(key)} AB.html`), 'utf8'));
+      expect(st, key).toMatch(/CANNOT BE RULED OUT/);
+      expect(st, key).not.toMatch(/Not affected/);
+    });
+  });
+});
