@@ -4,6 +4,9 @@
  *    `+46812345001`, `+46 (0)8 123 450 04` beside `0812345004`) met only under --country, and nothing
  *    said so: the controllers "not affected", exit 0, without it;
  *  - N2: names garbled twice (UTF-8 read as CP1252 twice), a zip unpacked as CP850, `&` written out;
+ *  - round 25a C1: letters NFKD leaves whole as an ASCII-only copy writes them (ø æ ł đ þ), German and
+ *    Nordic spellings (ü as ue), `? " * < > |` written `_`, a copy's renames (`- Copy`, `(1)`, `copy`)
+ *    and 8.3 short names (`ACMEFO~1`);
  *  - and what N2 showed on Node 20: its TextDecoder('windows-1252') decodes 0x80–0x9F as Latin-1, so the
  *    CP1252 inverse missed `Ã–`, `Ã…`, `Ã„` (Ö, Å, Ä) there, and a folder named with such a byte was
  *    another customer on Node 20 than on Node 24.
@@ -14,6 +17,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { csvObjects, htmlText, put, runCli, tempDir, wav } from './helpers.js';
 import { looseNames } from '../src/report/notify/completeness.js';
+import { keyForms } from '../src/report/notify/skeletons.js';
 import { decodeName } from '../src/scan/place/names.js';
 
 /** UTF-8 text read as `page` and written again as UTF-8, `times` over (what a copy through a tool does) */
@@ -46,7 +50,21 @@ const PAIRS: [string, string][] = [
   [garbled('Tandläkare Öst', 'cp850'), 'Tandläkare Öst'],
   ['Smith and Son', 'Smith & Son'],
   ['Bröderna och Söner', 'Bröderna & Söner'],
+  // round 25a C1: an ASCII-only copy's letters, Windows' refused characters as `_`, a copy's renames
+  ['Ostergaard Tandlaeger', 'Østergaard Tandlæger'],
+  ['Lodz Serwis', 'Łódź Serwis'],
+  ['THorsson', 'Þorsson'],
+  ['Duro Bau', 'Đuro Bau'],
+  ['Mueller Zahnarzt', 'Müller Zahnarzt'],
+  ['Who_ AB', 'Who? AB'],
+  ['Firma _Nord_', 'Firma "Nord"'],
+  ['Beta Vård - Copy', 'Beta Vård'],
+  ['Gamma Tandvård (1)', 'Gamma Tandvård'],
+  ['Delta Bygg copy', 'Delta Bygg'],
+  ['Epsilon - Kopia (2)', 'Epsilon'],
 ];
+/** an 8.3 short name meets a key by the stem of the key's fold (keyForms), never a whole name */
+const SHORT: [string, string] = ['ACMEFO~1', 'Acme Försäkring AB'];
 
 describe('look-alike forms round 24 left (attack round 24c N2, N3)', () => {
   it('each pair meets, without --country; unrelated names and numbers do not', () => {
@@ -55,6 +73,10 @@ describe('look-alike forms round 24 left (attack round 24c N2, N3)', () => {
     expect(meet('+4512345678', '0812345678')).toBe(false);
     expect(meet('Smith and Son', 'Smith & Sons')).toBe(false);
     expect(meet(garbled('Försäkring Nord', 'cp1252', 2), 'Försäkring Syd')).toBe(false);
+    // short names: a stem meets a key's stems only; two long names with the same first letters never
+    expect(keyForms(SHORT[1]).some((f) => looseNames(SHORT[0]).includes(f))).toBe(true);
+    expect(keyForms('Acme Bygg').some((f) => looseNames(SHORT[0]).includes(f))).toBe(false);
+    expect(keyForms('customer-00001').some((f) => looseNames('customer-00002').includes(f))).toBe(false);
   });
 
   it('a folder named in Windows-1252 bytes 0x80–0x9F is the same customer on every Node version', () => {
@@ -64,20 +86,24 @@ describe('look-alike forms round 24 left (attack round 24c N2, N3)', () => {
 
   it('the CLI: every key beside its look-alike folder is "cannot be ruled out", exit 3, without --country', () => {
     const root = tempDir();
-    for (const [like] of PAIRS) {
+    for (const [like] of [...PAIRS, SHORT]) {
       mkdirSync(join(root, like), { recursive: true });
       writeFileSync(join(root, like, 'c.wav'), wav({ tag: 1, bits: 8, dataBytes: 8000 }));
     }
     put(root, 'found/c.wav', wav({ tag: 1, bits: 8, dataBytes: 8000 }));
     const out = tempDir();
-    const keys = [...PAIRS.map(([, key]) => key), 'found'];
-    const reg = put(out, 'reg.csv', `key,controller\n${keys.map((k, i) => `"${k}",C${i} AB`).join('\n')}\n`);
+    const keys = [...[...PAIRS, SHORT].map(([, key]) => key), 'found'];
+    const reg = put(
+      out,
+      'reg.csv',
+      `key,controller\n${keys.map((k, i) => `"${k.replace(/"/g, '""')}",C${i} AB`).join('\n')}\n`,
+    );
     const r = runCli([root, '--register', reg, '--csv', join(out, 's.csv'), '--statements', join(out, 'st')]);
     expect(r.status, r.stderr).toBe(3);
     const rows = csvObjects(readFileSync(join(out, 's.csv'), 'utf8'));
     const row = (k: string) => rows.find((x) => x.customer === k || x.customer === `'${k}`);
     expect(row('found')!.completeness).toBe('complete');
-    PAIRS.forEach(([like, key]) => {
+    [...PAIRS, SHORT].forEach(([like, key]) => {
       expect(row(key)!.completeness, key).toMatch(/^incomplete: a customer folder named like its key/);
       expect(row(key)!.completeness, key).toContain(like);
       const st = htmlText(readFileSync(join(out, 'st', `C${keys.indexOf(key)} AB.html`), 'utf8'));

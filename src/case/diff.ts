@@ -21,6 +21,7 @@ import { rootIdOf, type RunRow } from './store.js';
 import { compilePattern, couldHoldCustomer, type CompiledPattern } from '../scan/place/pattern.js';
 import { keyName, shownPath } from '../scan/place/names.js';
 import { looseNames } from '../report/notify/completeness.js';
+import { keyForms } from '../report/notify/skeletons.js';
 
 /**
  * One row's figures (seconds: audio present, as the summary counts it). A run whose gaps could hold
@@ -201,7 +202,7 @@ export function lookalikesIn(db: Db, run: RunRow, register: Register): string[] 
   const missing = new Map<string, string[]>();
   for (const e of register.entries) {
     if (found.has(e.key)) continue;
-    for (const k of looseNames(e.key, country)) missing.set(k, [...(missing.get(k) ?? []), e.key]);
+    for (const k of keyForms(e.key, country)) missing.set(k, [...(missing.get(k) ?? []), e.key]);
   }
   const out: string[] = [];
   if (!missing.size) return out;

@@ -30,7 +30,7 @@ import type { Register } from './register.js';
 import { folderCustomer, type CompiledPattern } from '../../scan/place/pattern.js';
 import { format, strings, type Lang } from '../lang/index.js';
 import { EXIT } from '../exit.js';
-import { foldName, skeletonsOf } from './skeletons.js';
+import { foldName, keyForms, skeletonsOf } from './skeletons.js';
 import type { ShardsMissing } from '../../scan/engine.js';
 
 /** The gaps of one run, taken from the whole result (a filtered export keeps the whole run's). */
@@ -222,7 +222,7 @@ function findLookalikes(
   const missing = new Map<string, string[]>();
   for (const e of register.entries) {
     if (hasCustomer(customers, e.key)) continue;
-    for (const k of looseNames(e.key, country)) {
+    for (const k of keyForms(e.key, country)) {
       const list = missing.get(k);
       if (list) {
         if (!list.includes(e.key)) list.push(e.key);
@@ -531,7 +531,7 @@ function keysCompleteness(
       const c = folderCustomer(p, path);
       if (c === null) return false;
       if (c === undefined || names.includes(c)) return true;
-      loose ??= new Set(names.flatMap((k) => looseNames(k, g.country)));
+      loose ??= new Set(names.flatMap((k) => keyForms(k, g.country)));
       return looseNames(c, g.country).some((f) => loose!.has(f));
     };
     // the paths kept say which keys each folder could hold; the folders past them could hold any
@@ -543,7 +543,7 @@ function keysCompleteness(
     // or one of a key only like its name (looseName)
     // (a run with no unreadable folder, the most common, folds no name)
     const unread = g.unreadableFolders ? g.unreadByLooseName?.() : undefined;
-    const loose = unread?.size ? new Set(names.flatMap((k) => looseNames(k, g.country))) : undefined;
+    const loose = unread?.size ? new Set(names.flatMap((k) => keyForms(k, g.country))) : undefined;
     // a customer like the keys in more than one form: its folders once
     const like = new Set<string>();
     for (const k of loose ?? [])
