@@ -4,6 +4,7 @@
  * allow); players and ffprobe honour the edit list (elst), and so does this.
  */
 import { aacConfig, aacFrameHolds } from './aac.js';
+import { speexHead, speexPacketMost, speexPacketSamples } from './speex.js';
 import { alacConfig, alacPacketSamples, type AlacConfig } from './alac.js';
 import { MlpUnits } from './mlp.js';
 import { checkedFrameAt as ac3Frame } from './ac3.js';
@@ -897,12 +898,41 @@ function reader(
     out.refused = 'encrypted MP4 audio (enca): its samples cannot be read';
     return undefined;
   }
-  // Speex in MP4 (Flash Media Server's 'spex', 'SPXN'): no header in the entry tells the decoder its
-  // mode and frames a packet, and no encoder in use writes it; 1-byte junk samples counted 4,002 s a
-  // MB under the untold-codec bound, ffmpeg decoding 0.08 s (round 24)
+  // Speex in MOV ('spex', 'SPXN'): ffmpeg's muxer writes the encoder's Speex header in a 'glbl' box of
+  // the entry, which its demuxer hands the decoder as extradata (mode, frame size, frames a packet):
+  // each packet is then read as its decoder reads it (speex.ts, every frame or none), at the higher of
+  // the header's and the entry's rates. ffmpeg's own libspeex .mov was unreadable (0 of 10 s). Without
+  // that header (a remux of FLV's Speex) its decoder takes one frame a packet, narrowband at 8 kHz,
+  // wideband at 16, ultra-wideband at 32 (the same file without its glbl: 9.99 s decoded, and 2.49 s
+  // of 4 frames a packet); other rates and QuickTime's chunk tables are refused (1-byte junk samples
+  // counted 4,002 s a MB under the untold-codec bound, ffmpeg decoding 0.08 s; round 24).
   if (fourcc === 'spex' || fourcc === 'SPXN') {
-    out.refused = `Speex in MP4 ('${fourcc}') is not read by leaktally: its packets' length cannot be told`;
-    return undefined;
+    const box = entryChild(moov, e, end, 'glbl');
+    const glbl = box && moov.toString('latin1', box.body, box.body + 8) === 'Speex   ' ? box : undefined;
+    const entryRate = out.sampleRate ?? 0;
+    const bare = [8000, 16000, 32000].indexOf(entryRate);
+    const head = chunked
+      ? "QuickTime's chunk tables"
+      : glbl
+        ? speexHead(moov.subarray(glbl.body, glbl.end))
+        : bare >= 0
+          ? { mode: bare, frameSize: 160 << bare, framesPerPacket: 1 }
+          : `no Speex header (glbl) and a rate of ${entryRate} Hz`;
+    if (typeof head === 'string') {
+      out.refused = `Speex in MP4 ('${fourcc}'): ${head}: its packets' length cannot be told`;
+      return undefined;
+    }
+    const speexRate = Math.max(glbl ? moov.readInt32LE(glbl.body + 36) : entryRate, rate);
+    out.codec = 'M4A/SPEEX';
+    return {
+      name: 'Speex packets hold (decoded as its decoder does)',
+      reads: true,
+      held: (src, at, size) => {
+        const { buf, p, end: stop } = packetBytes(src, at, size);
+        return stop - p < size ? 0 : speexPacketSamples(buf.subarray(p, stop), head) / speexRate;
+      },
+      most: () => speexPacketMost(head) / speexRate,
+    };
   }
   const packetCodec = /^(Qclp|Qclq|sqcp|sevc|ilbc|nmos|NELL)$/.test(fourcc) || (fourcc === 'mp4a' && oti === 0xd1);
   // QuickTime's uncompressed-audio tables (one stts run of 1 tick a sample): ffmpeg's demuxer then
