@@ -10,12 +10,15 @@
  *    30 ms ones 2/3, and with mdhd's duration 0 (no bit rate: the decoder does not open) 60 s of none;
  *  - Musepack SV7 over zeros: every frame counted, where ffmpeg's decoder refuses those whose codes do
  *    not end in their last word (1,044.6 s counted, 783.4 decoded);
- *  - Speex in MOV (ffmpeg's libspeex .mov, its header in a glbl box) was unreadable (0 of 10 s).
+ *  - Speex in MOV (ffmpeg's libspeex .mov, its header in a glbl box) was unreadable (0 of 10 s);
+ *  - AAC in MP4: a junk frame passing the syntax check with a PCE of 30 or 43 channels, which ffmpeg
+ *    takes as the stream's layout and the judge's decode stops at (part of round 24's 13.95 s counted
+ *    of 0.90 decoded; 6.40 now).
  * The forged files are written by the demuxers' rules (aiffdec.c, mov.c, mpc.c), since no encoder at
  * hand writes MACE, GSM/G.722 of 2 channels, iLBC or SV7.
  */
 import { describe, expect } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './helpers.js';
 import { junk } from './forge.js';
@@ -166,7 +169,68 @@ function sv7Frames(name: string, frames: number, bits: number): string {
   return sv7(name, frames, b);
 }
 
+/** An ADTS stream's raw frames (their headers dropped) */
+function adtsFrames(b: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i + 7 <= b.length;) {
+    const len = ((b[i + 3]! & 3) << 11) | (b[i + 4]! << 3) | (b[i + 5]! >> 5);
+    out.push(b.subarray(i + (b[i + 1]! & 1 ? 7 : 9), i + len));
+    i += len;
+  }
+  return out;
+}
+
+/** An 'mp4a' entry whose esds holds this AudioSpecificConfig */
+function mp4a(asc: Buffer): Buffer {
+  const dsi = Buffer.concat([Buffer.from([5, asc.length]), asc]);
+  const dcd = Buffer.concat([Buffer.from([4, 13 + dsi.length, 0x40, 0x15]), Buffer.alloc(11), dsi]);
+  const es = Buffer.concat([Buffer.from([3, 3 + dcd.length + 3, 0, 1, 0]), dcd, Buffer.from([6, 1, 2])]);
+  const b = Buffer.alloc(28);
+  b.writeUInt16BE(1, 6);
+  b.writeUInt16BE(1, 16);
+  b.writeUInt16BE(16, 18);
+  b.writeUInt32BE(8000 * 65536, 24);
+  return box('mp4a', b, full('esds', es));
+}
+
+/**
+ * Two 64-byte junk AAC-LC frames (from a seeded random stream, round 24's 19.9 MB file) that pass the
+ * syntax check and carry a PCE: ffmpeg's decoder takes each as a new layout of 30 and 43 channels.
+ */
+const PCE_FRAMES = [
+  '1c7780606c54dd647bab32b4f4a98c3882ab0a6a9bebda4cee60e8d9daee85cc4dfa165711f400b47d24f56b5c0cb2f286c4068e934382696bf08be8bebd01fc',
+  '0877a1bde4682e3c1844139748c3c306bf090076daca89391debc2a3fd78ecc83cee8fd6c05d099ac76aac9015cae62ceab82acd613a2a9451a7d2b442030631',
+];
+
 describe('round 25: rare readers count what ffmpeg decodes', () => {
+  itWith(
+    ['ffmpeg', ffmpegEncoder('aac')],
+    "AAC in MP4: a frame whose PCE lays out other channels than the config's ends what ffmpeg decodes",
+    async () => {
+      const adts = join(dir, 'mono.aac');
+      ffmpeg('-f', 'lavfi', '-i', 'sine=f=300:d=5:r=8000', '-c:a', 'aac', '-b:a', '24k', '-f', 'adts', adts);
+      const real = adtsFrames(readFileSync(adts));
+      const asc = Buffer.from([0x15, 0x88]); // AAC-LC, 8 kHz, mono
+      for (const [k, hex] of PCE_FRAMES.entries()) {
+        // 10 real frames, the junk one, the rest: ffmpeg decodes the 10 (1.28 s); 5.38 s counted before
+        const frames = [...real.slice(0, 10), Buffer.from(hex, 'hex'), ...real.slice(10)];
+        const f = mov(
+          `aac-pce${k}.mov`,
+          { entry: mp4a(asc), sizes: frames.map((x) => x.length), delta: 1024 },
+          Buffer.concat(frames),
+        );
+        const { r, dec } = await atMostDecoded(f, 0.05);
+        expect(dec).toBeCloseTo(1.28, 2);
+        expect(r.seconds!).toBeCloseTo(dec, 2);
+      }
+      // the real frames alone count what ffmpeg decodes
+      await asDecoded(
+        mov('aac-real.mov', { entry: mp4a(asc), sizes: real.map((x) => x.length), delta: 1024 }, Buffer.concat(real)),
+        0.01,
+      );
+    },
+  );
+
   itWith(['ffmpeg'], 'AIFF-C G.722 and GSM of 2 and 3 channels count what their mono decoders decode', async () => {
     for (const ch of [1, 2, 3]) {
       // 100 KB of G.722: 200,000 samples at 16 kHz (12.5 s) whatever COMM's channels (2 ch: 6.25 counted)

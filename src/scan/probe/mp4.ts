@@ -1231,6 +1231,8 @@ function reader(
             return next && next[0] >= w[0] && next[0] - w[0] < PAGE ? !holds(src, ...w) : !holdsAlone(src, ...w);
           });
           checked = AAC_CHECKED;
+          // (a frame laying out other channels, met among these, is met again in the file's order)
+          cfg.relaid = undefined;
         },
       },
     };
