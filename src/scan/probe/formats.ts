@@ -26,7 +26,8 @@ import { probeAsf } from './asf.js';
 import { probeAvi } from './avi.js';
 import { isAc3, probeAc3 } from './ac3.js';
 import { probeAmr } from './amr.js';
-import { probeAiff, probeApe, probeCaf, probeMpc7, probeTak, probeTta, probeWavPack } from './lossless.js';
+import { probeAiff, probeApe, probeCaf, probeTak, probeTta, probeWavPack } from './lossless.js';
+import { probeMpc7Frames } from './musepack7.js';
 import { modTag, moduleKind } from './module.js';
 import { probeTs, tsLayout } from './mpegts.js';
 import { probeShorten } from './shorten.js';
@@ -291,8 +292,8 @@ const FORMATS: readonly Format[] = [
     extensions: ['mpc'],
     audio: true,
     magic: (h) => four(h).startsWith('MP+'),
-    read: (src) => probeMpc7(src, 0),
-    readAt: probeMpc7,
+    read: (src) => probeMpc7Frames(src, 0), // the frames ffmpeg's decoder takes (round 23 L1, again in 24)
+    readAt: probeMpc7Frames,
   },
   {
     name: 'AMR',

@@ -978,13 +978,18 @@ export function probeAiff(src: FileSource): ProbeResult | undefined {
         return { kind: 'unreadable', ...base, error: `AIFF samples of ${c.bits} bits: a decoder takes at most 32` };
       if (BYTES[codec]) frames = Math.floor(present / (c.channels * BYTES[codec]));
       else if (codec === 'ULAW' || codec === 'ALAW') frames = Math.floor(present / c.channels);
-      else if (codec === 'GSM') frames = Math.floor(present / (33 * c.channels)) * 160;
+      // GSM and G.722: ffmpeg's decoders are mono whatever COMM says (gsmdec.c and g722dec.c set their
+      // channel layout to mono): 160 samples a 33-byte frame, 2 samples a byte, all at COMM's rate.
+      // Divided by COMM's channels, a 2-channel file counted half what ffmpeg decodes (G.722, 200 KB:
+      // 6.25 s vs 12.5; round 24)
+      else if (codec === 'GSM') frames = Math.floor(present / 33) * 160;
+      else if (codec === 'G722') frames = present * 2;
       // MACE 3:1 and 6:1: a byte a channel holds 3 or 6 samples, as ffmpeg's decoder counts them; from
       // COMM, a count 6x the bytes' counted 100 KB of MAC6 (75 s decoded) as 450 s (attack round 14a)
       else if (codec === 'MAC3' || codec === 'MAC6')
         frames = Math.floor((present * (codec === 'MAC3' ? 3 : 6)) / c.channels);
-      // G.722, IMA WS ADPCM: 2 samples a byte; G.726 (ffmpeg: 5 bits a sample); SDX2: a byte a sample
-      else if (codec === 'G722' || codec === 'ADP4') frames = Math.floor((present * 2) / c.channels);
+      // IMA WS ADPCM: 2 samples a byte; G.726 (ffmpeg: 5 bits a sample); SDX2: a byte a sample
+      else if (codec === 'ADP4') frames = Math.floor((present * 2) / c.channels);
       else if (codec === 'G726') frames = Math.floor((present * 8) / 5 / c.channels);
       else if (codec === 'SDX2') frames = Math.floor(present / c.channels);
       else if (codec === 'IMA4') {
@@ -1009,7 +1014,13 @@ export function probeAiff(src: FileSource): ProbeResult | undefined {
             ? `AIFF-C compression '${c.compression}': its packets are not read here, and COMM's count of ${c.frames} frames is a claim`
             : `AIFF-C compression '${c.compression}': ffmpeg has no decoder for it, and COMM's count is a claim`,
         };
-      return done(Math.min(c.frames, frames), c.frames, c.rate, base, 'frame');
+      // COMM's count bounds the frames as ffmpeg's demuxer reads it: the packets of a codec it gives a
+      // packet's duration (aiffdec.c: MACE 6 samples a packet, GSM 160), the frames of the others.
+      // Taken as frames, a mono MAC6 file whose COMM counts 1,000,000 was cut to 125 s where ffmpeg,
+      // reading to the end of SSND, decodes its 200 KB's 150 s (round 24). Other writers count frames
+      // there, so a file is said to be cut off only when it holds fewer than COMM's count as frames.
+      const claim = c.frames * (codec === 'MAC3' || codec === 'MAC6' ? 6 : codec === 'GSM' ? 160 : 1);
+      return done(Math.min(claim, frames), c.frames, c.rate, base, 'frame');
     }
     p = body + size + (size & 1);
   }

@@ -4,6 +4,7 @@
  * allow); players and ffprobe honour the edit list (elst), and so does this.
  */
 import { aacConfig, aacFrameHolds } from './aac.js';
+import { speexHead, speexPacketMost, speexPacketSamples } from './speex.js';
 import { alacConfig, alacPacketSamples, type AlacConfig } from './alac.js';
 import { MlpUnits } from './mlp.js';
 import { checkedFrameAt as ac3Frame } from './ac3.js';
@@ -815,6 +816,7 @@ function reader(
   asc?: number,
   ascLen = 0,
   chunked = false,
+  ilbcRate?: number,
 ): Reader | undefined {
   let fourcc = out.fourcc ?? '';
   const rate = Math.max(out.sampleRate ?? 0, 4000);
@@ -896,12 +898,41 @@ function reader(
     out.refused = 'encrypted MP4 audio (enca): its samples cannot be read';
     return undefined;
   }
-  // Speex in MP4 (Flash Media Server's 'spex', 'SPXN'): no header in the entry tells the decoder its
-  // mode and frames a packet, and no encoder in use writes it; 1-byte junk samples counted 4,002 s a
-  // MB under the untold-codec bound, ffmpeg decoding 0.08 s (round 24)
+  // Speex in MOV ('spex', 'SPXN'): ffmpeg's muxer writes the encoder's Speex header in a 'glbl' box of
+  // the entry, which its demuxer hands the decoder as extradata (mode, frame size, frames a packet):
+  // each packet is then read as its decoder reads it (speex.ts, every frame or none), at the higher of
+  // the header's and the entry's rates. ffmpeg's own libspeex .mov was unreadable (0 of 10 s). Without
+  // that header (a remux of FLV's Speex) its decoder takes one frame a packet, narrowband at 8 kHz,
+  // wideband at 16, ultra-wideband at 32 (the same file without its glbl: 9.99 s decoded, and 2.49 s
+  // of 4 frames a packet); other rates and QuickTime's chunk tables are refused (1-byte junk samples
+  // counted 4,002 s a MB under the untold-codec bound, ffmpeg decoding 0.08 s; round 24).
   if (fourcc === 'spex' || fourcc === 'SPXN') {
-    out.refused = `Speex in MP4 ('${fourcc}') is not read by leaktally: its packets' length cannot be told`;
-    return undefined;
+    const box = entryChild(moov, e, end, 'glbl');
+    const glbl = box && moov.toString('latin1', box.body, box.body + 8) === 'Speex   ' ? box : undefined;
+    const entryRate = out.sampleRate ?? 0;
+    const bare = [8000, 16000, 32000].indexOf(entryRate);
+    const head = chunked
+      ? "QuickTime's chunk tables"
+      : glbl
+        ? speexHead(moov.subarray(glbl.body, glbl.end))
+        : bare >= 0
+          ? { mode: bare, frameSize: 160 << bare, framesPerPacket: 1 }
+          : `no Speex header (glbl) and a rate of ${entryRate} Hz`;
+    if (typeof head === 'string') {
+      out.refused = `Speex in MP4 ('${fourcc}'): ${head}: its packets' length cannot be told`;
+      return undefined;
+    }
+    const speexRate = Math.max(glbl ? moov.readInt32LE(glbl.body + 36) : entryRate, rate);
+    out.codec = 'M4A/SPEEX';
+    return {
+      name: 'Speex packets hold (decoded as its decoder does)',
+      reads: true,
+      held: (src, at, size) => {
+        const { buf, p, end: stop } = packetBytes(src, at, size);
+        return stop - p < size ? 0 : speexPacketSamples(buf.subarray(p, stop), head) / speexRate;
+      },
+      most: () => speexPacketMost(head) / speexRate,
+    };
   }
   const packetCodec = /^(Qclp|Qclq|sqcp|sevc|ilbc|nmos|NELL)$/.test(fourcc) || (fourcc === 'mp4a' && oti === 0xd1);
   // QuickTime's uncompressed-audio tables (one stts run of 1 tick a sample): ffmpeg's demuxer then
@@ -925,12 +956,29 @@ function reader(
       most: () => 0.02,
     };
   // iLBC: ffmpeg's decoder takes its mode from the block size (the version 1 entry's bytes a frame:
-  // 38 for 20 ms, 50 for 30 ms; else the bit rate) and decodes one frame of a packet at least that
-  // long, refusing a shorter one (1-byte samples: 0 decoded). Without the block size the mode is
-  // not known: a packet of 50 bytes or more is taken as 20 ms, the least either mode gives it.
+  // 38 for 20 ms, 50 for 30 ms), else from the stream's bit rate (30 ms up to 14,000 bit/s, 20 ms
+  // over: ilbcdec.c), which the mov demuxer makes of the sample table (ilbcBitRate). It decodes one
+  // frame a packet; a packet shorter than the mode's frame is not counted here (ffmpeg 5.1 decodes
+  // even a 1-byte one to a frame: 90 s of 3 KB). Without either it does not open (0 decoded). When
+  // the bit rate cannot be told, a packet of 50 bytes or more is taken as 20 ms, the least either
+  // mode gives it. ffmpeg's mov muxer writes a version 0 entry (no block size): a 30 ms stream was
+  // counted 76.3 s of 1 MB where ffmpeg decodes 114.4, a 20 ms one of 38-byte frames nothing (round 24)
   if (fourcc === 'ilbc') {
     const perFrame = moov.readUInt16BE(e + 16) === 1 && e + 52 <= end ? moov.readUInt32BE(e + 44) : 0;
-    const [least, seconds] = perFrame === 38 ? [38, 0.02] : perFrame === 50 ? [50, 0.03] : [50, 0.02];
+    if (perFrame !== 38 && perFrame !== 50 && ilbcRate === 0) {
+      out.refused = 'iLBC without a block size or a bit rate (mdhd duration 0): its decoder does not open';
+      return undefined;
+    }
+    const [least, seconds] =
+      perFrame === 38
+        ? [38, 0.02]
+        : perFrame === 50
+          ? [50, 0.03]
+          : ilbcRate === undefined
+            ? [50, 0.02]
+            : ilbcRate <= ILBC_30MS_MOST
+              ? [50, 0.03]
+              : [38, 0.02];
     return {
       name: 'iLBC packets hold (a frame of 20 or 30 ms)',
       reads: false,
@@ -1183,6 +1231,8 @@ function reader(
             return next && next[0] >= w[0] && next[0] - w[0] < PAGE ? !holds(src, ...w) : !holdsAlone(src, ...w);
           });
           checked = AAC_CHECKED;
+          // (a frame laying out other channels, met among these, is met again in the file's order)
+          cfg.relaid = undefined;
         },
       },
     };
@@ -1309,6 +1359,37 @@ function fullBox(moov: Buffer, b: Box | undefined): number {
   return b ? b.body + 4 : -1;
 }
 
+/** ilbcdec.c: 30 ms frames up to this bit rate, 20 ms over it */
+const ILBC_30MS_MOST = 14_000;
+/** the band around it where the rate (av_rescale's rounding, an edit list) decides nothing here */
+const ILBC_RATE_BAND = 0.02;
+
+/**
+ * The bit rate ffmpeg's mov demuxer gives a track without one in its entry, as iLBC's decoder reads
+ * it for its mode: the sample sizes' sum in bits over mdhd's duration (0 when that is 0: the decoder
+ * then does not open); undefined where it is not told here (an edit list, tables past moov, a rate
+ * within 2 % of 14,000 bit/s).
+ */
+function ilbcBitRate(moov: Buffer, mdia: Box, stbl: Box, mdhd: Box, scale: number): number | undefined {
+  if (child(moov, mdia, 'edts') || !scale) return undefined;
+  const v1 = moov[mdhd.body] === 1;
+  const at = mdhd.body + (v1 ? 24 : 16);
+  if (at + (v1 ? 8 : 4) > mdhd.end) return undefined;
+  const duration = v1 ? Number(moov.readBigUInt64BE(at)) : moov.readUInt32BE(at);
+  if (duration === 0) return 0;
+  const stsz = fullBox(moov, child(moov, stbl, 'stsz'));
+  if (stsz < 0 || stsz + 8 > moov.length) return undefined;
+  const fixed = moov.readUInt32BE(stsz);
+  const n = moov.readUInt32BE(stsz + 4);
+  let bytes = fixed * n;
+  if (!fixed) {
+    if (n > MAX_SAMPLES || stsz + 8 + n * 4 > moov.length) return undefined;
+    for (let i = 0; i < n; i++) bytes += moov.readUInt32BE(stsz + 8 + i * 4);
+  }
+  const rate = (bytes * 8 * scale) / duration;
+  return Math.abs(rate - ILBC_30MS_MOST) <= ILBC_30MS_MOST * ILBC_RATE_BAND ? undefined : rate;
+}
+
 /**
  * The sound track's sample tables (stts, stsc, stsz, stco/co64): the samples whose bytes lie inside
  * the file and how long they last. A copy cut inside mdat keeps its moov (at the front) but loses
@@ -1359,7 +1440,8 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
         sttsAt + 12 <= moov.length &&
         moov.readUInt32BE(sttsAt) === 1 &&
         moov.readUInt32BE(sttsAt + 8) === 1;
-      read = reader(moov, e, stsd.end, out, types.oti, types.asc, types.ascLen, chunked);
+      const ilbcRate = out.fourcc === 'ilbc' ? ilbcBitRate(moov, mdia, stbl, mdhd, scale) : undefined;
+      read = reader(moov, e, stsd.end, out, types.oti, types.asc, types.ascLen, chunked, ilbcRate);
       if (!chunked && read) read.chunk = undefined;
       // an entry no reader reads (none is left: each is read or refused above) is not counted
       if (!read && !out.refused) out.refused = `MP4 sample entry '${out.fourcc}': its samples are not read here`;

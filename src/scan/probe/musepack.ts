@@ -84,13 +84,13 @@ function varint(b: Buffer, i: number): [number, number] | undefined {
  * A VLC as ffmpeg builds it from code lengths (longest first, the codes given in order), looked up on
  * its longest code's bits: per value, the symbol (-1: no code) times 256 plus the bits taken.
  */
-interface Vlc {
+export interface Vlc {
   max: number;
   entry: Int32Array;
 }
 
 /** A VLC from its codes' lengths and symbols, in the order ffmpeg's ff_init_vlc_from_lengths takes them (codes given in turn). */
-function vlcFromLengths(lens: readonly number[], syms: readonly number[], offset = 0): Vlc {
+export function vlcFromLengths(lens: readonly number[], syms: readonly number[], offset = 0): Vlc {
   const max = Math.max(...lens);
   const root = Math.min(max, 9);
   const entry = new Int32Array(1 << max);
