@@ -158,6 +158,8 @@ export class WmaVoicePackets {
   failed = 0;
   /** packet headers read */
   packets = 0;
+  /** bits of the packets and superframes left uncounted after a resync (the first packet, the second's spill-over) */
+  skippedBits = 0;
   /** packet headers still to come before superframes are counted again (after a resync) */
   private unsure = 0;
   /** the packet header's values: superframes left to start (signed, as the decoder's), residual LSPs, spill-over */
@@ -179,7 +181,17 @@ export class WmaVoicePackets {
   private readonly cacheRead = new Bits();
   private readonly copyRead = new Bits();
 
-  constructor(private readonly f: WmaVoiceFormat) {}
+  /** each frame type's bits after its VLC (frameBits) */
+  private readonly frameBits: Int16Array;
+
+  constructor(private readonly f: WmaVoiceFormat) {
+    this.frameBits = frameBits(f);
+  }
+
+  /** Bits of the superframe kept for the next packet (begun in the last one given). */
+  get keptBits(): number {
+    return this.cacheBits;
+  }
 
   /** The next object does not follow the last one given: the decoder's state is not known. */
   resync(): void {
@@ -237,8 +249,20 @@ export class WmaVoicePackets {
 
   /** Bits [from, from + n) of b written to the cache at the put position, as the decoder's put_bits writes them. */
   private keep(b: Uint8Array, from: number, n: number): void {
-    const r = this.copyRead.at(b, from, from + n);
-    for (let k = 0; k < n;) {
+    let k = 0;
+    if ((this.cachePut & 7) === 0) {
+      // whole bytes to a byte boundary (the kept superframe: a byte from two, not 8 reads of a bit
+      // reader; 5 MB of 200-byte packets spent 55 ms here so)
+      const s = from & 7;
+      const q0 = from >> 3;
+      const d0 = this.cachePut >> 3;
+      const whole = Math.min(n >> 3, this.cache.length - d0 - 1);
+      for (let j = 0; j < whole; j++)
+        this.cache[d0 + j] = ((b[q0 + j]! << s) | ((b[q0 + j + 1] ?? 0) >> (8 - s))) & 0xff;
+      k = whole * 8;
+    }
+    const r = this.copyRead.at(b, from + k, from + n);
+    for (; k < n;) {
       const m = Math.min(8, n - k);
       const at = this.cachePut + k;
       // m bits at bit `at`: two bytes at most, their other bits kept
@@ -273,6 +297,7 @@ export class WmaVoicePackets {
     if (size % B === 0) {
       // a new packet: its header
       this.packets++;
+      if (this.unsure === 2) this.skippedBits += B * 8;
       r.read(4);
       this.residual = r.read(1) === 1;
       let n = 0;
@@ -296,6 +321,7 @@ export class WmaVoicePackets {
         }
         this.flush();
         this.cacheBits += spill;
+        if (this.unsure === 1) this.skippedBits += spill;
         const ok = this.cached();
         if (this.unsure > 0) this.unsure--;
         if (ok === undefined) {
@@ -366,7 +392,6 @@ export class WmaVoicePackets {
 
   /** One frame (synth_frame's reads): false when the decoder fails it (a frame type the tree has not). */
   private frame(r: Bits): boolean {
-    const f = this.f;
     // the frame type's VLC: 00, 01, 10, or 11 and again, six times at most, then any two bits
     let code = -1;
     for (let k = 0; k < 6 && code < 0; k++) {
@@ -374,32 +399,33 @@ export class WmaVoicePackets {
       if (v < 3) code = 3 * k + v;
     }
     if (code < 0) code = 18 + r.read(2);
-    const type = f.tree[code]!;
+    const type = this.f.tree[code]!;
     if (type < 0) return false;
-    const [logBlocks, acb, fcb, dbl] = FRAME_TYPES[type]!;
-    const blocks = 1 << logBlocks;
-    if (acb === 1) r.pos += f.pitchBits;
-    // silence: a gain; pitch-adaptive pulses: where the first sits, 6 bits or 8 from 54 on
-    let ext = false;
-    if (fcb === 0) r.pos += 8;
-    else if (fcb === 2 && r.read(6) >= 54) {
-      ext = true;
-      r.pos += 2;
-    }
-    for (let n = 0; n < blocks; n++) {
-      // pitch per block: the first's whole, the others' a delta
-      if (acb === 2) r.pos += n === 0 ? f.blockPitchBits : f.deltaBits;
-      if (fcb === 1) r.pos += 14;
-      else if (fcb === 2) {
-        // the first set of pulses (10 bits in the first block after an extended index, else 12),
-        // the second set's index (5 then 3 bits, or 4 and 4: 8 a frame whatever the pitch) and its
-        // sign, and the gain (7); a second set with no room left is skipped as 8 bits, the same
-        r.pos += (ext && n === 0 ? 10 : 12) + 4 + 8;
-      } else if (fcb === 3) {
-        const offBits = 5 - logBlocks;
-        r.pos += 5 * (1 + offBits) + dbl * offBits + 7;
-      }
-    }
+    r.pos += this.frameBits[type]!;
     return true;
   }
+}
+
+/**
+ * The bits each frame type takes after its VLC, as synth_frame and its blocks read them: a frame's
+ * pitch (pitch per frame), a silence gain, or the pitch-adaptive pulses' 6-bit position; then per
+ * block a pitch (the first's whole, the others' a delta: pitch per block), and the fixed codebook:
+ * a hardcoded one's 8-bit index and 6-bit gain; pitch-adaptive pulses' first set (12 bits), the
+ * second set's index (5 then 3 bits in the two blocks, or 4 and 4, as the pitch of the frame before
+ * puts pulses in the first block or not: 8 either way) and its sign, and a 7-bit gain (a second set
+ * with no room left is skipped as 8 bits, the same); or 5 pulses of a sign and 5 - log2(blocks)
+ * position bits, a second position for the double ones, and a 7-bit gain. A position over 53 takes 2
+ * bits more, and the first block's first set 2 less: the same. So a frame's size is its type's,
+ * whatever came before.
+ */
+function frameBits(f: WmaVoiceFormat): Int16Array {
+  return Int16Array.from(FRAME_TYPES, ([logBlocks, acb, fcb, dbl]) => {
+    const blocks = 1 << logBlocks;
+    let n = acb === 1 ? f.pitchBits : acb === 2 ? f.blockPitchBits + (blocks - 1) * f.deltaBits : 0;
+    if (fcb === 0) n += 8;
+    else if (fcb === 1) n += 14 * blocks;
+    else if (fcb === 2) n += 6 + blocks * (12 + 4 + 8);
+    else n += blocks * (5 * (6 - logBlocks) + dbl * (5 - logBlocks) + 7);
+    return n;
+  });
 }
