@@ -3,6 +3,7 @@
  * A_MS/ACM (acmFormat) and ASF's stream properties (asfRefused) judge a WMA stream's rate by one rule
  * (wmaUnderEncoders), which was written three times (rounds 13a, 22 C1, 23a C1).
  */
+import { wmaVoiceFormat } from './wmavoice.js';
 
 /**
  * The least a WMA 1/2 stream's bit rate can be, in bits a second per sample a second (mono). The
@@ -108,26 +109,12 @@ export function wmaProFormat(
 }
 
 /**
- * Why ffmpeg's WMA Voice decoder (0x0A, wmavoice.c) refuses the stream at init, or undefined: its
- * extradata is 46 bytes exactly, the block align set, the denoise strength (flags bits 2-5) under 12,
- * the variable bit mode tree (17 3-bit codes from byte 22) at most 4 of each code, and the rate one
- * whose pitch range (rate × 0.016) is 128 or more and whose history fits 416 samples: 8 to about
- * 22 kHz. Its superframes are not walked here (their sizes follow from tables of 17 frame types and
- * the LSP modes): a stream that passes is bounded by its byte rate (wmaUnderEncoders).
+ * Why ffmpeg's WMA Voice decoder (0x0A, wmavoice.c) refuses the stream at init, or undefined
+ * (wmavoice.ts reads its extradata as the decoder does, and walks its superframes in ASF).
  */
 export function wmaVoiceRefused(rate: number, blockAlign: number, extra: Buffer): string | undefined {
-  const refused = (why: string): string => `WMA Voice ${why}: ffmpeg's decoder refuses it`;
-  if (extra.length !== 46) return refused(`with ${extra.length} bytes of extradata (not 46)`);
-  if (!blockAlign) return refused('of no block align');
-  const flags = extra.readUInt32LE(18);
-  if (((flags >> 2) & 15) >= 12) return refused(`of denoise strength ${(flags >> 2) & 15}`);
-  const counts = new Array<number>(8).fill(0);
-  for (let n = 0; n < 17; n++)
-    if (++counts[bitsAt(extra.subarray(22), n * 3, 3)]! > 4) return refused('of a broken VBM tree');
-  const min = Math.floor((Math.floor((rate * 256) / 400) + 50) / 256);
-  const max = Math.floor((Math.floor((rate * 256 * 37) / 2000) + 50) / 256);
-  if (!(rate > 0) || min < 1 || max + 8 > 416 || (((max - min) >> 3) & ~15) <= 0) return refused(`at ${rate} Hz`);
-  return undefined;
+  const f = wmaVoiceFormat(rate, blockAlign, extra);
+  return typeof f === 'string' ? f : undefined;
 }
 
 /** `n` bits (0 to 25) of b from bit p, most significant first; bytes past the end read as 0. */
