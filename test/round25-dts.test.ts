@@ -401,6 +401,25 @@ describe('DTS core frames: counted only when a decoder takes their bodies (round
 
   itWith(
     [...DCA],
+    'raw DTS whose frames turn to junk after the first 2,100 (past those walked whole): at most what ffmpeg decodes',
+    async () => {
+      // past its first 2,048 frames a stream's frames are walked one in 32 at random; the ones counted
+      // unwalked before a walked one is refused are taken back (they counted 22.43-22.46 s of 22.40)
+      const b = readFileSync(encoded('late.dts', 48000, 2, 40));
+      frames(b).forEach(({ p, size }, i) => {
+        if (i >= 2100) b.fill(0, p + 24, p + size);
+      });
+      const f = at('late-junk.dts');
+      writeFileSync(f, b);
+      const { r, dec } = await atMostDecoded(f, 0);
+      expect(dec).toBeCloseTo((2100 * 512) / 48000, 1);
+      expect(r.seconds!).toBeGreaterThan(dec - 5);
+    },
+    60_000,
+  );
+
+  itWith(
+    [...DCA],
     'a file past the 64 MiB walked: good frames first and junk bodies after count what ffmpeg decodes (estimated from windows)',
     async () => {
       const unit = readFileSync(encoded('unit.dts', 48000, 6, 20));

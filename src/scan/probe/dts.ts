@@ -210,15 +210,24 @@ const DTS_SPOT = 32;
  * it. Walking a frame whole costs ~25 µs for 5.1 at 1,411 kbit/s (an hour: 8.5 s; its headers alone
  * 1 µs), so the first DTS_WHOLE_FRAMES are walked whole (20 s at 48 kHz, 4.4 min of 128-block 8 kHz
  * frames), then one drawn at random in DTS_SPOT, the others checked to their coding header; once a
- * walked frame is refused (a damaged or forged stream) every frame after is walked whole. What this
- * leaves: frames of junk after the first DTS_WHOLE_FRAMES and before the first walked one is refused
- * (on average DTS_SPOT of them: ~0.34 s of 512-sample 48 kHz frames, ~16 s of 128-block 8 kHz ones), counted.
+ * walked frame is refused (a damaged or forged stream) every frame after is walked whole. The frames
+ * not walked since the last one taken are then in doubt: their seconds are `retracted`, for a caller
+ * that sums a stream's frames itself (raw DTS, AVI) to take back. What this leaves: in Matroska and
+ * MP4, which sum each packet's on their own, frames of junk after the first DTS_WHOLE_FRAMES and
+ * before the first walked one is refused (on average DTS_SPOT of them: ~0.34 s of 512-sample 48 kHz
+ * frames, ~16 s of 128-block 8 kHz ones); everywhere, junk in a stream's last frames that no walk
+ * drew (on average under DTS_SPOT frames). A 60 s file junk after its 2,100th frame (22.4 s decoded)
+ * counted 22.43-22.46 s raw, 22.51-22.77 s in MP4, before the retraction.
  */
 export class DtsFrames {
   private seen = 0;
   /** frames walked whole, and those a decoder refuses */
   walked = 0;
   refused = 0;
+  /** seconds of the frames counted since the last one walked whole and taken */
+  private unvouched = 0;
+  /** seconds counted of frames in doubt (not walked, before a walked one refused): to take back */
+  retracted = 0;
   frame(b: Buffer, p: number, stop: number): { size: number; seconds: number } | undefined {
     const f = coreFrame(b, p, stop);
     if (!f) return undefined;
@@ -226,9 +235,12 @@ export class DtsFrames {
       this.walked++;
       if (!subframes(f.bits, f.h, f.coding)) {
         this.refused++;
+        this.retracted += this.unvouched;
+        this.unvouched = 0;
         return undefined;
       }
-    }
+      this.unvouched = 0;
+    } else this.unvouched += f.seconds;
     return { size: f.size, seconds: f.seconds };
   }
 }
@@ -496,10 +508,11 @@ export function probeDts(src: FileSource): ProbeResult | undefined {
     ? `${w.skipped} bytes hold no DTS core frame a decoder takes${refused ? ` (${refused})` : ''}: not counted`
     : undefined;
   if (walked === src.size) {
-    if (!w.seconds) return { kind: 'unreadable', ...base, error: 'no DTS core frame a decoder takes' };
-    return { kind: 'audio', seconds: w.seconds, ...base, error: junk };
+    const seconds = Math.max(0, w.seconds - w.dts.retracted);
+    if (!seconds) return { kind: 'unreadable', ...base, error: 'no DTS core frame a decoder takes' };
+    return { kind: 'audio', seconds, ...base, error: junk };
   }
-  const seconds = w.seconds + (src.size - walked) * restShare(src, walked);
+  const seconds = Math.max(0, w.seconds - w.dts.retracted) + (src.size - walked) * restShare(src, walked);
   if (!seconds) return { kind: 'unreadable', ...base, error: 'no DTS core frame a decoder takes' };
   return {
     kind: 'audio',
