@@ -9,7 +9,7 @@
  */
 import { FRAMED_MAX, MPEG_FRAMER, framedSeconds, type Framer } from './framed.js';
 import { checkedFrameAt as ac3Frame } from './ac3.js';
-import { dtsCoreFrame } from './matroska.js';
+import { DtsFrames } from './dts.js';
 import { aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
 import { adtsFrame } from './adts.js';
 import { adpcmFormat, spanBlocks } from './adpcm.js';
@@ -242,7 +242,8 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
   const packet = packetBytes(audio);
   let units = 0;
   // the audio chunks' places, for a codec whose frames are counted (up to FRAMED_MAX bytes of them)
-  const framer = FRAMERS[audio.tag ?? -1];
+  const dts = audio.tag === 0x2001 ? new DtsFrames() : undefined;
+  const framer = dts ? dtsFramer(dts) : FRAMERS[audio.tag ?? -1];
   const aac = audio.tag === 0x00ff;
   const adpcm = audio.tag === 0x0002 || audio.tag === 0x0011;
   const spans: [number, number][] = [];
@@ -310,7 +311,8 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
     // and sample size and strf's sample rate are claims: AC-3 at a sample size of 1 and a rate of 13
     // counted 20 s as 36,923 s, MP3 at a rate of 900 bytes a second or strf's rate forged to 4 kHz
     // 20 s as 80-90 s (attack round 12a)
-    const held = framedSeconds(src, spans, framer);
+    // (less DTS frames in doubt: those not walked whole before one that was and was refused; dts.ts)
+    const held = framedSeconds(src, spans, framer) - (dts?.retracted ?? 0);
     if (!(held > 0)) return { kind: 'unreadable', ...base, error: `no ${framer.name} frame in its chunks${said}` };
     if (spanBytes >= bytes) return { kind: 'audio', seconds: held, ...base };
     return {
@@ -383,8 +385,12 @@ const FRAMERS: Record<number, Framer> = {
       return f && { size: f.size, seconds: f.independent ? f.samples / f.rate : 0 };
     },
   },
-  0x2001: { name: 'DTS', sync: 0x7f, frame: dtsCoreFrame },
 };
+
+/** DTS (0x2001): a framer of its own for each stream, its frames checked in order (walked whole at first, then spot-checked: dts.ts). */
+function dtsFramer(dts: DtsFrames): Framer {
+  return { name: 'DTS', sync: 0x7f, frame: (b, p, stop) => dts.frame(b, p, stop) };
+}
 
 /** An AVI stream's AAC chunks to ffmpeg's decoder: the stream's config, split as ffmpeg's parser splits them when there is none. */
 const ADTS_FRAMER: Framer = { name: 'AAC (ADTS)', sync: 0xff, frame: adtsFrame };

@@ -23,6 +23,7 @@ import { TtaFrames } from './tta.js';
 import { opusHeadStreams, opusPacketSamples } from './opus.js';
 import { VorbisPackets, vorbisPrivate, type VorbisSetup } from './vorbis.js';
 import { speexHead, speexPacketSamples, type SpeexHead } from './speex.js';
+import { DtsFrames } from './dts.js';
 
 const ID = {
   Segment: 0x18538067,
@@ -51,98 +52,6 @@ const ID = {
 } as const;
 
 const UNKNOWN = -1;
-
-/** DTS core's SFREQ codes (ETSI TS 102 114, 5.3.1); 0 is none */
-const DTS_RATES = [0, 8000, 16000, 32000, 0, 0, 11025, 22050, 44100, 0, 0, 12000, 24000, 48000, 0, 0];
-
-/** DTS core's lowest transmission rate (RATE code 0, ETSI TS 102 114 table 5-7): 32 kbit/s, in bytes a second. */
-const DTS_LEAST_BYTES_PER_SECOND = 32000 / 8;
-
-/** DTS core primary channels by audio mode (ffmpeg's ff_dca_channels): modes 10 and up it refuses. */
-const DTS_CHANNELS = [1, 2, 2, 2, 2, 3, 3, 4, 4, 5];
-
-/** Source PCM resolution codes ffmpeg takes (ff_dca_bits_per_sample: codes 4 and 7 are none). */
-const DTS_PCM_RES = [16, 16, 20, 20, 0, 24, 24, 0];
-
-/**
- * The DTS core frame at p (its sync word, 10 header bytes inside stop): its size and the seconds it
- * holds, or undefined. A frame must be one ffmpeg's decoder takes: its frame header as
- * ff_dca_parse_core_frame_header checks it (no deficit samples, PCM blocks a multiple of 8, 96 bytes
- * or more, an audio mode, rate and PCM resolution it knows, the reserved bit clear, a valid LFE flag),
- * and its primary audio coding header as dca_core.c reads it (coreCodingHeader). Only the sync, the
- * size and the rate were checked: headers with 1 deficit sample, or 6 PCM blocks, or over random bodies
- * counted 246 s a MB in Matroska, AVI and MP4 that ffmpeg decodes none of (round 23 H1). It must also
- * hold the bytes its length needs at DTS's lowest rate: 127 blocks at 8 kHz (0.5 s) on 96 bytes of junk
- * counted 204.8 s from 39 KB (attack round 10a).
- */
-export function dtsCoreFrame(b: Buffer, p: number, stop: number): { size: number; seconds: number } | undefined {
-  if (p + 16 > stop || b.readUInt32BE(p) !== 0x7ffe8001) return undefined;
-  const bits = new BitsAt(b, p + 4, stop);
-  bits.read(1); // frame type
-  const deficit = bits.read(5) + 1;
-  const crc = bits.read(1);
-  const blocks = bits.read(7) + 1;
-  const size = bits.read(14) + 1;
-  const mode = bits.read(6);
-  const rate = DTS_RATES[bits.read(4)]!;
-  bits.read(5); // transmission bit rate
-  const reserved = bits.read(1);
-  bits.read(9); // dynamic range, time stamp, auxiliary, HDCD, extension type and flag, ASPF
-  const lfe = bits.read(2);
-  bits.read(1 + (crc ? 16 : 0) + 1 + 4 + 2); // predictor history, header CRC, filter, version, copy history
-  const pcmRes = DTS_PCM_RES[bits.read(3)]!;
-  bits.read(6); // front and surround sum/difference, dialog normalisation
-  if (deficit !== 32 || blocks % 8 || size < 96 || mode >= DTS_CHANNELS.length || !rate || reserved) return undefined;
-  if (lfe === 3 || !pcmRes || p + size > stop || !coreCodingHeader(bits, DTS_CHANNELS[mode]!)) return undefined;
-  const seconds = (blocks * 32) / rate;
-  if (size < seconds * DTS_LEAST_BYTES_PER_SECOND) return undefined;
-  return { size, seconds };
-}
-
-/**
- * The DTS core's primary audio coding header (dca_core.c parse_coding_header) as ffmpeg checks it: as
- * many primary channels as the audio mode has, and for each a subband count of at most 32, a joint
- * intensity index of at most the channel count, and a scale factor and bit allocation code book other
- * than 7. Random bodies pass about one in forty (mono), fewer the more channels.
- */
-function coreCodingHeader(bits: BitsAt, channels: number): boolean {
-  bits.read(4); // subframes
-  if (bits.read(3) + 1 !== channels) return false;
-  const each = (n: number, ok: (v: number) => boolean): boolean => {
-    let all = true;
-    for (let ch = 0; ch < channels; ch++) all = ok(bits.read(n)) && all;
-    return all;
-  };
-  return (
-    each(5, (v) => v + 2 <= 32) &&
-    each(5, () => true) && // high frequency VQ start subband
-    each(3, (v) => v <= channels) &&
-    each(2, () => true) && // transient mode code book
-    each(3, (v) => v !== 7) &&
-    each(3, (v) => v !== 7) &&
-    !bits.past
-  );
-}
-
-/** Bits read most significant first from a buffer, up to stop (past it: zeros, and `past` set). */
-class BitsAt {
-  private bit = 0;
-  past = false;
-  constructor(
-    private readonly b: Buffer,
-    private readonly from: number,
-    private readonly stop: number,
-  ) {}
-  read(n: number): number {
-    let v = 0;
-    for (let i = 0; i < n; i++, this.bit++) {
-      const at = this.from + (this.bit >> 3);
-      if (at >= this.stop) this.past = true;
-      v = v * 2 + (at < this.stop ? (this.b[at]! >> (7 - (this.bit & 7))) & 1 : 0);
-    }
-    return v;
-  }
-}
 
 interface El {
   start: number;
@@ -209,6 +118,8 @@ interface Track {
   opusStreams?: number;
   /** ALAC: its whole ALACSpecificConfig, to walk each packet (alac.ts), or why a decoder refuses it */
   alac?: AlacConfig | string;
+  /** DTS: its core frames checked in stream order (dts.ts) */
+  dts?: DtsFrames;
   /** AAC-LC or Main: its AudioSpecificConfig, to check each frame (aac.ts), or why a decoder refuses it */
   aac?: AacConfig | string;
   /** TTA: its frames walked in stream order as a decoder reads them (tta.ts), or why a decoder refuses the track */
@@ -755,7 +666,9 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
     const stop = Math.min(end, b.length);
     let p = data;
     let s = 0;
-    for (let f = dtsCoreFrame(b, p, stop); f; f = dtsCoreFrame(b, p, stop)) {
+    // (each frame checked as a decoder takes it, walked whole at first and then spot-checked: dts.ts)
+    const dts = (track.dts ??= new DtsFrames());
+    for (let f = dts.frame(b, p, stop); f; f = dts.frame(b, p, stop)) {
       s += f.seconds;
       p += f.size;
     }

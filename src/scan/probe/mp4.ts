@@ -10,7 +10,7 @@ import { MlpUnits } from './mlp.js';
 import { checkedFrameAt as ac3Frame } from './ac3.js';
 import { AMR_NB_BYTES, AMR_WB_BYTES, amrCounts, amrFrames } from './amr.js';
 import { frameHead } from './flac.js';
-import { dtsCoreFrame } from './matroska.js';
+import { DtsFrames } from './dts.js';
 import { frameAt, frameSeconds } from './mp3.js';
 import { opusPacketSamples } from './opus.js';
 import { lpcmBytes } from './pcm.js';
@@ -1116,7 +1116,9 @@ function reader(
   }
   // DTS (dtsc, or mp4a whose esds says 0xA9): its core frames' samples (blocks of 32 at the header's
   // rate), each header walked; counted as AAC's 2,048 before, 20 s of DTS as 80 s (attack round 9)
-  if (fourcc === 'dtsc' || (fourcc === 'mp4a' && oti === 0xa9))
+  if (fourcc === 'dtsc' || (fourcc === 'mp4a' && oti === 0xa9)) {
+    // each frame checked as a decoder takes it, walked whole at first and then spot-checked (dts.ts)
+    const dts = new DtsFrames();
     return {
       name: 'DTS frames hold (their headers)',
       reads: true,
@@ -1124,7 +1126,7 @@ function reader(
         const { buf, p: from, end: stop } = packetBytes(src, at, size);
         let p = from;
         let s = 0;
-        for (let f = dtsCoreFrame(buf, p, stop); f; f = dtsCoreFrame(buf, p, stop)) {
+        for (let f = dts.frame(buf, p, stop); f; f = dts.frame(buf, p, stop)) {
           s += f.seconds;
           p += f.size;
         }
@@ -1132,6 +1134,7 @@ function reader(
       },
       most: () => 4096 / 8000,
     };
+  }
   // AC-3 and E-AC-3 (ac-3, ec-3, or mp4a whose esds says 0xA5/0xA6): their independent frames' samples (1,536 a frame at most), each header walked and each frame's CRC checked
   if (fourcc === 'ac-3' || fourcc === 'ec-3' || (fourcc === 'mp4a' && (oti === 0xa5 || oti === 0xa6)))
     return {
