@@ -41,6 +41,8 @@ export class CaseWriter {
   private fileBytes = 0;
   private folderBytes = 0;
   private folders: unknown[] = [];
+  private stamps: unknown[] = [];
+  private stampBytes = 0;
   private requestRows: unknown[] = [];
   /** the bytes (about) of the messages the writer thread has not answered, oldest first, and their sum */
   private readonly inFlight: number[] = [];
@@ -145,6 +147,21 @@ export class CaseWriter {
     if (this.folders.length >= BATCH * 5 || this.folderBytes >= BATCH_BYTES) this.flushFolders();
   }
 
+  /** A folder a shard listed ('' the root) and its stamp as listed: "dev:ino:mtime_ns:ctime_ns". */
+  stamp(rel: Buffer, depth: number, stamp: string): void {
+    const ctimeNs = BigInt(stamp.slice(stamp.lastIndexOf(':') + 1));
+    this.stamps.push(storedPath(rel), depth, stamp, Number(ctimeNs) / 1e6);
+    this.stampBytes += rel.length;
+    if (this.stamps.length >= BATCH * 5 || this.stampBytes >= BATCH_BYTES) this.flushStamps();
+  }
+
+  private flushStamps(): void {
+    if (!this.stamps.length) return;
+    this.send({ t: 'stamps', values: this.stamps });
+    this.stamps = [];
+    this.stampBytes = 0;
+  }
+
   /** A web server's requests (http/common.ts RequestEntry), written in the next batch. */
   requests(entries: readonly RequestEntry[]): void {
     for (const e of entries) this.requestRows.push(...e);
@@ -182,6 +199,7 @@ export class CaseWriter {
   async finish(end: RunEnd): Promise<void> {
     this.flushFiles();
     this.flushFolders();
+    this.flushStamps();
     this.flushRequests();
     try {
       await this.started;

@@ -10,7 +10,8 @@ import type { MergePlan } from './plan.js';
 const say = (line: string): void => void process.stderr.write(`leaktally: ${printable(line)}\n`);
 
 /**
- * Returns the exit code: 0, 3 when shards are missing or were stopped (unless --allow-incomplete), 2 for
+ * Returns the exit code: 0, 3 when shards are missing or were stopped, or the tree changed between their
+ * runs (case/between.ts), unless --allow-incomplete; 2 for
  * inputs that are no shards of one scan, 128 + n for a signal. A signal stops the merge between two
  * shards (each shard is copied in one transaction): the merged run is left unfinished, which no report
  * takes; a second signal ends it at once, the library's lock beside OUT removed (SQLite rolls back the
@@ -64,13 +65,23 @@ export async function runMerge(plan: MergePlan): Promise<number> {
         say(
           `the shards scanned ${m.roots.length} different folders (${m.roots.join(', ')}): one tree mounted at other paths, or two trees, cannot be told from their case files; the run names the first`,
         );
-      if (m.whole && m.roots.length === 1) return EXIT.ok;
+      if (m.whole && m.roots.length === 1 && !m.changed) return EXIT.ok;
       const why = [
         ...(m.missing.length
           ? [`shard${m.missing.length === 1 ? '' : 's'} ${m.missing.join(', ')} of ${m.count} not given`]
           : []),
         ...m.notWhole.map((p) => `the scan of ${p} was stopped`),
         ...(m.roots.length > 1 ? ['the shards scanned different folders'] : []),
+        ...(m.unstamped.length
+          ? [
+              `shard${m.unstamped.length === 1 ? '' : 's'} ${m.unstamped.join(', ')} kept no folder stamps (a leaktally before case schema 4, or a web server's tree): whether the tree changed between shard runs cannot be told, and no row is vouched for`,
+            ]
+          : []),
+        ...(m.changed > (m.unstamped.length ? 1 : 0)
+          ? [
+              `the tree changed between shard runs: ${num(m.changed)} folder${m.changed === 1 ? '' : 's'} changed after the first shard started${m.swept.length ? `, every customer folder of shard${m.swept.length === 1 ? '' : 's'} ${m.swept.join(', ')} among them (a file moved out of a changed folder after those shards ran may be in any of them, not counted)` : ''}; their rows say incomplete (a file moved then may be missing or counted twice): scan every shard again while the tree stands still`,
+            ]
+          : []),
       ].join('; ');
       if (allowIncomplete) {
         say(`incomplete (${why}); exit 0 (--allow-incomplete)`);
