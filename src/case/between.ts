@@ -38,14 +38,14 @@ export const CHANGED_BETWEEN =
   'changed between shard runs: its files as its shard listed them are counted; one moved in or out while another shard ran may be missed or counted twice';
 
 /** what the root is said to be when a shard kept no folder stamps: no row can be vouched for */
-export const UNSTAMPED =
+const UNSTAMPED =
   'changed between shard runs cannot be told: a shard kept no folder stamps (a leaktally before case schema 4, or a web server tree)';
 
 /**
  * A kernel tick at HZ=100, twice: a file time is the kernel's coarse clock, which can date a change up
  * to a tick before it happened (round 24's races test met 4-10 ms).
  */
-export const TICK_MS = 20;
+const TICK_MS = 20;
 
 /** One shard's run as the merge sees it: its times in ms since 1970. */
 export interface ShardTimes {
