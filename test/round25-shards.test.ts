@@ -149,7 +149,7 @@ describe('shards of a tree that changed between their runs (attack round 24b C1b
       shard(root, dir, 2);
       const m = merge(dir);
       expect(m.status, m.stderr).toBe(3);
-      expect(m.stderr).toMatch(/every customer folder of shard 1 among them/);
+      expect(m.stderr).toMatch(/every customer folder of shard 1 of 2 among them/);
       const { rows, status } = report(dir);
       expect(status).toBe(3);
       expect(rows.get(a!)!.completeness).toMatch(/^incomplete/);
@@ -177,6 +177,42 @@ describe('shards of a tree that changed between their runs (attack round 24b C1b
       expect(Number(rows.get('(total)')!.files)).toBe(17);
       expect(rows.get(to!)!.completeness).toMatch(/^incomplete/);
       expect(rows.get('(total)')!.completeness).toMatch(/^incomplete/);
+    },
+  );
+
+  itWith(
+    ['sqlite3'],
+    'customers by a {customer} pattern: every shard lists every folder, and every row says incomplete',
+    async () => {
+      const dir = tempDir();
+      const root = await tree(dir);
+      const [dst] = inShard(1);
+      const [src] = inShard(2);
+      const scan = (i: number): void => {
+        const r = runCli([
+          root,
+          '--allow-incomplete',
+          '--tz',
+          'UTC',
+          '--pattern',
+          '{customer}/*.wav',
+          '--shard',
+          `${i}/2`,
+          '--case',
+          join(dir, `s${i}.case`),
+        ]);
+        expect(r.status, r.stderr).toBe(0);
+      };
+      scan(1);
+      renameSync(join(root, src!, 'a.wav'), join(root, dst!, 'moved.wav'));
+      scan(2);
+      const m = merge(dir);
+      expect(m.status, m.stderr).toBe(3);
+      // the customers are no folders: the root is the gap, and it holds every row (the year folders'
+      // recordings the pattern does not match are "(unmatched)", hence --allow-incomplete above)
+      expect(m.stderr).toMatch(/the root among them/);
+      const { rows } = report(dir);
+      for (const n of NAMES) expect(rows.get(n)!.completeness).toMatch(/^incomplete/);
     },
   );
 

@@ -17,6 +17,7 @@ import { FILE_COLUMNS, REQUEST_COLUMNS } from './schema.js';
 import { parseShard } from '../scan/place/shard.js';
 import { Between, type ShardTimes } from './between.js';
 import { REPEAT_PREFIX } from '../scan/engine.js';
+import { num } from '../report/human.js';
 import { fileIdOf, outputProblem } from '../report/output/target.js';
 
 /** A merge that cannot be made: one line for the user. */
@@ -133,6 +134,8 @@ export interface Merged {
   swept: number[];
   /** shards (1-based) whose case file kept no folder stamp: no change between the runs can be told */
   unstamped: number[];
+  /** what the merged run says of those (its completeness's words), for the merge's line on stderr */
+  betweenWhy: string[];
   complete: boolean;
 }
 
@@ -307,15 +310,17 @@ export async function mergeCases(
     const swept = between.finish();
     const changed = between.changed.size;
     const complete = shardsComplete && changed === 0;
-    const gaps = [
-      ...gapsBefore,
+    const betweenWhy = [
       ...(between.unstamped.length
         ? [
-            `shard${between.unstamped.length === 1 ? '' : 's'} ${between.unstamped.join(', ')} kept no folder stamps (a leaktally before case schema 4, or a web server's tree): whether the tree changed between the shard runs cannot be told`,
+            `shard${between.unstamped.length === 1 ? '' : 's'} ${between.unstamped.join(', ')} kept no folder stamps (a leaktally before case schema 4, or a web server's tree): whether the tree changed between shard runs cannot be told, and no row is vouched for`,
           ]
         : []),
-      ...(changed && !(between.unstamped.length && changed === 1) ? [changedWords(changed, swept, count)] : []),
+      ...(changed && !(between.unstamped.length && changed === 1)
+        ? [changedWords(changed, swept, count, customerDepthOf(first.options) !== undefined)]
+        : []),
     ];
+    const gaps = [...gapsBefore, ...betweenWhy];
     inTransaction(db, () => {
       // a folder listed by one shard and not by another (it changed between them) counts as not listed
       db.run(
@@ -353,6 +358,7 @@ export async function mergeCases(
       changed,
       swept,
       unstamped: between.unstamped,
+      betweenWhy,
       complete,
     };
   } finally {
@@ -365,12 +371,15 @@ export async function mergeCases(
 }
 
 /** The merged run's words for the folders taken as changed between the shard runs (between.ts). */
-function changedWords(changed: number, swept: readonly number[], count: number): string {
-  const n = `${changed} folder${changed === 1 ? '' : 's'}`;
-  const of = swept.length
-    ? `, the customer folders of shard${swept.length === 1 ? '' : 's'} ${swept.join(', ')} of ${count} among them (they ran before a change: a file moved out of a changed folder may be in any of them)`
-    : '';
-  return `the tree changed between shard runs: ${n} changed after the first shard started${of}; a file moved then may be missing or counted twice, and their rows say incomplete`;
+function changedWords(changed: number, swept: readonly number[], count: number, byFolders: boolean): string {
+  const n = `${num(changed)} folder${changed === 1 ? '' : 's'}`;
+  const shards = `shard${swept.length === 1 ? '' : 's'} ${swept.join(', ')} of ${count}`;
+  const of = !swept.length
+    ? ''
+    : byFolders
+      ? `, every customer folder of ${shards} among them (a file moved out of a changed folder after those shards ran may be in any of them, not counted)`
+      : `, the root among them (${shards} ran before a change, and a {customer} pattern's customers are no folders: every row)`;
+  return `the tree changed between shard runs: ${n} changed after the first shard started${of}; their rows say incomplete (a file moved then may be missing or counted twice): scan every shard again while the tree stands still`;
 }
 
 /**

@@ -72,16 +72,7 @@ export async function runMerge(plan: MergePlan): Promise<number> {
           : []),
         ...m.notWhole.map((p) => `the scan of ${p} was stopped`),
         ...(m.roots.length > 1 ? ['the shards scanned different folders'] : []),
-        ...(m.unstamped.length
-          ? [
-              `shard${m.unstamped.length === 1 ? '' : 's'} ${m.unstamped.join(', ')} kept no folder stamps (a leaktally before case schema 4, or a web server's tree): whether the tree changed between shard runs cannot be told, and no row is vouched for`,
-            ]
-          : []),
-        ...(m.changed > (m.unstamped.length ? 1 : 0)
-          ? [
-              `the tree changed between shard runs: ${num(m.changed)} folder${m.changed === 1 ? '' : 's'} changed after the first shard started${m.swept.length ? `, every customer folder of shard${m.swept.length === 1 ? '' : 's'} ${m.swept.join(', ')} among them (a file moved out of a changed folder after those shards ran may be in any of them, not counted)` : ''}; their rows say incomplete (a file moved then may be missing or counted twice): scan every shard again while the tree stands still`,
-            ]
-          : []),
+        ...m.betweenWhy,
       ].join('; ');
       if (allowIncomplete) {
         say(`incomplete (${why}); exit 0 (--allow-incomplete)`);
