@@ -110,8 +110,13 @@ describe('shards of a tree that changed between their runs (attack round 24b C1b
       const still = inShard(2).find((n) => n !== src)!;
       expect(rows.get(still)!.completeness).toBe('complete');
       expect(rows.get(still)!.files).toBe('2');
-      // every shard kept the folders it listed, the root too
-      expect(sqlite(join(dir, 's1.case'), "SELECT count(*) FROM folder_stamps WHERE path = ''")).toBe('1');
+      // every shard kept the folders it listed, the root too, and its own customers' folders only
+      expect(sqlite(join(dir, 's1.case'), "SELECT count(*) FROM folder_stamps WHERE depth = 0 AND name = ''")).toBe(
+        '1',
+      );
+      expect(sqlite(join(dir, 's1.case'), 'SELECT name FROM folder_stamps WHERE depth = 1 ORDER BY name')).toBe(
+        inShard(1).sort().join('\n'),
+      );
     },
   );
 

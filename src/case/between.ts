@@ -26,8 +26,10 @@
  * A shard that started after the change listed every folder of its own after it: nothing of its own
  * can be missed.
  */
+import { Buffer, isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import type { Db } from './db.js';
+import { CaseError, type Db } from './db.js';
+import { pathBytes } from './rows.js';
 import { rowsOf } from './store.js';
 
 /**
@@ -62,20 +64,25 @@ export interface StoredFolder {
   depth: number;
 }
 
-const keyOf = (p: string | Uint8Array): string =>
-  createHash('sha1')
-    .update(typeof p === 'string' ? Buffer.from(p, 'utf8') : p)
-    .digest('base64');
+/** A name or path as folders.path keeps it: its text when its bytes are UTF-8, else a BLOB of them. */
+const stored = (b: Buffer): string | Uint8Array => (isUtf8(b) ? b.toString('utf8') : new Uint8Array(b));
+
+const SLASH = Buffer.from('/');
+/** the root's key: the hash of no name */
+const ROOT = createHash('sha1').digest();
 
 export class Between {
-  /** a folder listed by more than one shard: the first listing's ino:mtime:ctime and that shard's end */
+  /**
+   * a folder listed by more than one shard, by its path's hash: the first listing's ino:mtime:ctime and
+   * that shard's end
+   */
   private readonly first = new Map<string, { id: string; end: number }>();
-  /** the folders taken as changed, by their path's hash */
+  /** the folders taken as changed, by their path's hash (base64) */
   readonly changed = new Map<string, StoredFolder & { why: string }>();
   /** the latest (ms) a change found may have been made at: -Infinity when none was found */
   latest = -Infinity;
   /** each shard's customer folders (depth mode), which a change after the shard's start may have reached */
-  private readonly customers = new Map<number, StoredFolder[]>();
+  private readonly customers = new Map<number, (StoredFolder & { key: Buffer })[]>();
   private readonly shards: ShardTimes[] = [];
   /** shards whose case file holds no folder stamp */
   readonly unstamped: number[] = [];
@@ -90,26 +97,44 @@ export class Between {
   /** A shard's folder stamps, from its case file attached as `shard`. */
   add(db: Db, run: number, shard: ShardTimes): void {
     this.shards.push(shard);
-    const mine: StoredFolder[] = [];
+    const mine: (StoredFolder & { key: Buffer })[] = [];
+    // the names from the root down to the folder of the row (depth first: the last row a level above
+    // is its parent), and a hash of each one's path (the root's: of nothing)
+    const names: Buffer[] = [];
+    const keys: Buffer[] = [];
+    const path = (depth: number): string | Uint8Array =>
+      stored(Buffer.concat(names.slice(1, depth + 1).flatMap((n, i) => (i ? [SLASH, n] : [n]))));
     let n = 0;
-    for (const row of rowsOf(db, 'SELECT path, depth, stamp, ctime_ms FROM shard.folder_stamps WHERE run = ?', run)) {
+    const sql = 'SELECT name, depth, stamp, ctime_ms FROM shard.folder_stamps WHERE run = ? ORDER BY rowid';
+    for (const row of rowsOf(db, sql, run)) {
       n++;
-      const r = row as { path: string | Uint8Array; depth: number | bigint; stamp: string; ctime_ms: number };
+      const r = row as { name: string | Uint8Array; depth: number | bigint; stamp: string; ctime_ms: number };
       const depth = Number(r.depth);
-      if (this.customerDepth !== undefined && depth === this.customerDepth) mine.push({ path: r.path, depth });
+      if (!(depth >= 0 && depth <= names.length && (depth > 0 || n === 1)))
+        throw new CaseError(`its folder_stamps of run ${run} are not in the order leaktally wrote them`);
+      const name = pathBytes(r.name);
+      names.length = depth;
+      names.push(name);
+      keys.length = depth;
+      const hash = createHash('sha1');
+      if (depth) hash.update(keys[depth - 1]!).update(name);
+      const key = hash.digest();
+      keys.push(key);
+      if (this.customerDepth !== undefined && depth === this.customerDepth)
+        mine.push({ key, path: path(depth), depth });
       if (r.ctime_ms >= this.since - TICK_MS) {
-        this.flag(r.path, depth);
+        this.flag(key, path(depth), depth);
         // the change came before the folder's listing: its ctime is the last one, a tick early at most
         this.latest = Math.max(this.latest, r.ctime_ms + TICK_MS);
       }
       // folders every shard lists (above the customer level; all of them under a pattern)
       if (this.customerDepth !== undefined && depth >= this.customerDepth) continue;
-      const key = keyOf(r.path);
+      const k = key.toString('base64');
       const id = r.stamp.slice(r.stamp.indexOf(':') + 1);
-      const before = this.first.get(key);
-      if (!before) this.first.set(key, { id, end: shard.endMs });
+      const before = this.first.get(k);
+      if (!before) this.first.set(k, { id, end: shard.endMs });
       else if (before.id !== id) {
-        this.flag(r.path, depth);
+        this.flag(key, path(depth), depth);
         // between the two listings, whatever the clocks: before the later shard's end
         this.latest = Math.max(this.latest, before.end, shard.endMs);
       }
@@ -118,10 +143,10 @@ export class Between {
     this.customers.set(shard.index, mine);
   }
 
-  private flag(path: string | Uint8Array, depth: number, why = CHANGED_BETWEEN): void {
-    const key = keyOf(path);
+  private flag(key: Buffer, path: string | Uint8Array, depth: number, why = CHANGED_BETWEEN): void {
+    const k = key.toString('base64');
     // (the root without stamps to compare says so, whatever else changed)
-    if (!this.changed.has(key) || why !== CHANGED_BETWEEN) this.changed.set(key, { path, depth, why });
+    if (!this.changed.has(k) || why !== CHANGED_BETWEEN) this.changed.set(k, { path, depth, why });
   }
 
   /**
@@ -130,14 +155,14 @@ export class Between {
    * in any of them, uncounted); the shards so taken, in order. A shard without stamps: the root.
    */
   finish(): number[] {
-    if (this.unstamped.length) this.flag('', 0, UNSTAMPED);
+    if (this.unstamped.length) this.flag(ROOT, '', 0, UNSTAMPED);
     if (this.latest === -Infinity) return [];
     const swept: number[] = [];
     for (const s of this.shards) {
       if (s.startMs > this.latest) continue;
       swept.push(s.index);
-      if (this.customerDepth === undefined) this.flag('', 0);
-      else for (const f of this.customers.get(s.index) ?? []) this.flag(f.path, f.depth);
+      if (this.customerDepth === undefined) this.flag(ROOT, '', 0);
+      else for (const f of this.customers.get(s.index) ?? []) this.flag(f.key, f.path, f.depth);
     }
     return swept.sort((a, b) => a - b);
   }

@@ -115,9 +115,11 @@ export const MIGRATIONS: readonly string[] = [
   -- folders above the customer level that every shard lists. --merge compares them across the shards
   -- and with the shards' start (case/merge.ts): a file moved between two shard runs, from a customer
   -- of a slice not yet scanned into one already scanned, was in no shard (attack round 24b C1b).
+  -- In the order listed (rowid), depth first: a folder's path is the names of the last rows above it,
+  -- one a level (names, not paths: a deep tree's paths cost the square of its depth).
   CREATE TABLE folder_stamps (
     run           INTEGER NOT NULL REFERENCES runs(id),
-    path          NOT NULL,         -- as folders.path; '' the root
+    name          NOT NULL,         -- its name, as folders.path holds a path ('' the root)
     depth         INTEGER NOT NULL, -- 0: the root
     stamp         TEXT NOT NULL,    -- device:inode:mtime_ns:ctime_ns when listed
     ctime_ms      REAL NOT NULL     -- its ctime (ms since 1970, UTC), as the stamp's
@@ -130,4 +132,4 @@ export const REQUEST_COLUMNS = ['run', 'at_ms', 'path', 'range', 'status', 'byte
 
 export const FOLDER_COLUMNS = ['run', 'path', 'depth', 'error'] as const;
 
-export const FOLDER_STAMP_COLUMNS = ['run', 'path', 'depth', 'stamp', 'ctime_ms'] as const;
+export const FOLDER_STAMP_COLUMNS = ['run', 'name', 'depth', 'stamp', 'ctime_ms'] as const;

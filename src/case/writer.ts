@@ -147,11 +147,14 @@ export class CaseWriter {
     if (this.folders.length >= BATCH * 5 || this.folderBytes >= BATCH_BYTES) this.flushFolders();
   }
 
-  /** A folder a shard listed ('' the root) and its stamp as listed: "dev:ino:mtime_ns:ctime_ns". */
-  stamp(rel: Buffer, depth: number, stamp: string): void {
+  /**
+   * A folder a shard listed, by its name ('' the root) and depth, in the order listed, and its stamp as
+   * listed: "dev:ino:mtime_ns:ctime_ns".
+   */
+  stamp(name: Buffer, depth: number, stamp: string): void {
     const ctimeNs = BigInt(stamp.slice(stamp.lastIndexOf(':') + 1));
-    this.stamps.push(storedPath(rel), depth, stamp, Number(ctimeNs) / 1e6);
-    this.stampBytes += rel.length;
+    this.stamps.push(storedPath(name), depth, stamp, Number(ctimeNs) / 1e6);
+    this.stampBytes += name.length;
     if (this.stamps.length >= BATCH * 5 || this.stampBytes >= BATCH_BYTES) this.flushStamps();
   }
 

@@ -495,7 +495,7 @@ class HeadlessRun {
             onFolder: (rel, depth, error) => cw.folder(rel, depth, error),
             // a shard's folders as listed: --merge compares them across the shards (case/merge.ts)
             ...(this.plan.scan.shard
-              ? { onStamp: (rel: Buffer, depth: number, stamp: string) => cw.stamp(rel, depth, stamp) }
+              ? { onStamp: (name: Buffer, depth: number, stamp: string) => cw.stamp(name, depth, stamp) }
               : {}),
             onRequests: (entries) => cw.requests(entries),
           }

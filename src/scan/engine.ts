@@ -149,10 +149,11 @@ export interface ScannerOptions {
    */
   onFolder?: (rel: Buffer, depth: number, error?: string) => void;
   /**
-   * every folder the walk listed ('' the root), with its stamp as listed (listdir.ts stampOf), once the
-   * walk has ended: a shard's case file keeps them for --merge (case/merge.ts)
+   * every folder the walk listed, by its name ('' the root) and depth in the order listed, with its
+   * stamp as listed (walk.ts WalkSink.stamp), once the walk has ended: a shard's case file keeps them
+   * for --merge (case/between.ts)
    */
-  onStamp?: (rel: Buffer, depth: number, stamp: string) => void;
+  onStamp?: (name: Buffer, depth: number, stamp: string) => void;
   /**
    * the case file's rows: a batch read by a reader, as one JSON string (read/stored.ts); and a file
    * placed here (taken over unchanged, or whose reading never finished), as its record
@@ -356,7 +357,7 @@ export class Scanner {
         this.options.onFolder?.(rel, depth);
         if (this.customerFromFolders && depth === this.config.depth) ensureCustomer(this.agg, rel);
       },
-      stamp: (rel, depth, stamp) => this.options.onStamp?.(rel, depth, stamp),
+      stamp: (name, depth, stamp) => this.options.onStamp?.(name, depth, stamp),
       link: (rel) => {
         if (!mine(rel)) return;
         this.links++;
