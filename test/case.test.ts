@@ -49,11 +49,12 @@ describe('the case file', () => {
     expect(statSync(db).mode & 0o777).toBe(0o600);
     expect(statSync(`${db}-journal`).mode & 0o777).toBe(0o600);
     // the schema is SQLite's own: tables, version, format
-    expect(sqlite(db, 'PRAGMA user_version')).toBe('3');
+    expect(sqlite(db, 'PRAGMA user_version')).toBe('4');
     expect(sqlite(db, "SELECT value FROM case_info WHERE key = 'format'")).toBe('leaktally case');
     expect(sqlite(db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").split('\n')).toEqual([
       'case_info',
       'files',
+      'folder_stamps',
       'folders',
       'requests',
       'runs',
@@ -119,11 +120,14 @@ describe('the case file', () => {
       const scan = runCli([tree, '--case', db, '--csv', join(dir, '1.csv')]);
       expect(scan.status, scan.stderr).toBe(0);
       // what schema 1 was: no requests table (and, as schema 2, no files.ctime_ms)
-      sqlite(db, 'ALTER TABLE files DROP COLUMN ctime_ms; DROP TABLE requests; PRAGMA user_version = 1;');
+      sqlite(
+        db,
+        'ALTER TABLE files DROP COLUMN ctime_ms; DROP TABLE requests; DROP TABLE folder_stamps; PRAGMA user_version = 1;',
+      );
       const from = runCli(['--from', db, '--csv', join(dir, '2.csv')]);
       expect(from.status, from.stderr).toBe(0);
       expect(readFileSync(join(dir, '2.csv'), 'utf8')).toBe(readFileSync(join(dir, '1.csv'), 'utf8'));
-      expect(sqlite(db, 'PRAGMA user_version')).toBe('3');
+      expect(sqlite(db, 'PRAGMA user_version')).toBe('4');
       expect(sqlite(db, 'SELECT count(*) FROM requests')).toBe('0');
     },
   );

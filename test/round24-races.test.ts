@@ -283,12 +283,15 @@ describe('round 24 H1: a resumed run compares the ctime too', () => {
       expect(again.stderr).toMatch(/1 file taken over unchanged/);
       expect(again.stderr).not.toMatch(/without a ctime/);
       // the case file as schema 2 wrote it: no ctime_ms column
-      execFileSync('sqlite3', [caseFile, 'ALTER TABLE files DROP COLUMN ctime_ms; PRAGMA user_version = 2;']);
+      execFileSync('sqlite3', [
+        caseFile,
+        'ALTER TABLE files DROP COLUMN ctime_ms; DROP TABLE folder_stamps; PRAGMA user_version = 2;',
+      ]);
       const old = runCli([join(base, 'tree'), '--case', caseFile, '--csv', '-']);
       expect(old.status).toBe(0);
       expect(old.stderr).toMatch(/1 file of the case file was stored without a ctime/);
       expect(old.stderr).toMatch(/1 file taken over unchanged/);
-      expect(execFileSync('sqlite3', [caseFile, 'PRAGMA user_version;']).toString().trim()).toBe('3');
+      expect(execFileSync('sqlite3', [caseFile, 'PRAGMA user_version;']).toString().trim()).toBe('4');
     },
   );
 });

@@ -15,6 +15,9 @@ import { CaseError, damaged, openCase, type Db } from './db.js';
 import { runs, treeOf, type RunRow } from './store.js';
 import { FILE_COLUMNS, REQUEST_COLUMNS } from './schema.js';
 import { parseShard } from '../scan/place/shard.js';
+import { Between, type ShardTimes } from './between.js';
+import { REPEAT_PREFIX } from '../scan/engine.js';
+import { num } from '../report/human.js';
 import { fileIdOf, outputProblem } from '../report/output/target.js';
 
 /** A merge that cannot be made: one line for the user. */
@@ -122,10 +125,37 @@ export interface Merged {
   files: number;
   /** the shards' roots differ (scanned where the tree was mounted on each machine): the first is kept */
   roots: string[];
+  /**
+   * folders taken as changed between (or during) the shard runs (between.ts), those of `swept` included:
+   * their rows are incomplete
+   */
+  changed: number;
+  /** the shards (1-based) whose every customer folder is taken as changed: they ran before a change */
+  swept: number[];
+  /** shards (1-based) whose case file kept no folder stamp: no change between the runs can be told */
+  unstamped: number[];
+  /** what the merged run says of those (its completeness's words), for the merge's line on stderr */
+  betweenWhy: string[];
   complete: boolean;
 }
 
 const whenOf = (iso: string): number => Date.parse(iso);
+
+/** A shard's start and end in ms: started_at and finished_at are to the second (its start in options is not). */
+function timesOf(s: ShardRun): ShardTimes {
+  const ms = s.options.started_ms;
+  return {
+    index: s.index,
+    startMs: typeof ms === 'number' && Number.isFinite(ms) ? ms : whenOf(s.run.started_at),
+    endMs: whenOf(s.run.finished_at!) + 1000,
+  };
+}
+
+/** the customers are folders (no {customer} pattern): their depth */
+function customerDepthOf(options: Record<string, unknown>): number | undefined {
+  if (typeof options.pattern === 'string' && options.pattern.includes('{customer}')) return undefined;
+  return typeof options.depth === 'number' ? options.depth : 1;
+}
 
 /**
  * Merge the shards' case files into `out` (made 0600 when missing; an existing case file gets one run
@@ -183,7 +213,7 @@ export async function mergeCases(
   // shards that scanned different folders may be one tree mounted at another path on each machine, or
   // two trees (round 14b: shard 1 of one tree and 2 of another merged as 'complete'): no report of the
   // merge says complete
-  const complete = whole && roots.length === 1 && shards.every((s) => Number(s.run.complete) === 1);
+  const shardsComplete = whole && roots.length === 1 && shards.every((s) => Number(s.run.complete) === 1);
 
   const sorted = [...shards].sort((a, b) => a.index - b.index);
   const started = sorted.reduce((a, s) => (whenOf(s.run.started_at) < whenOf(a.run.started_at) ? s : a));
@@ -205,16 +235,18 @@ export async function mergeCases(
     started_at: s.run.started_at,
     finished_at: s.run.finished_at,
   }));
-  const gaps = [
+  const gapsBefore = [
     ...(missing.length ? [`shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${count} not merged`] : []),
     ...notWhole.map((p) => `${p}: its scan was stopped`),
     ...(roots.length > 1
       ? [`the shards scanned different folders (${roots.join(', ')}): that they are one tree cannot be told`]
       : []),
-    ...(whole && !complete && shards.some((s) => Number(s.run.complete) !== 1)
+    ...(whole && !shardsComplete && shards.some((s) => Number(s.run.complete) !== 1)
       ? ['the shards could not read or attribute every file (their reports say what)']
       : []),
   ];
+  const times = sorted.map(timesOf);
+  const between = new Between(Math.min(...times.map((t) => t.startMs)), customerDepthOf(first.options));
 
   // The run's row first, unfinished (a report takes no unfinished run unless asked for it by number),
   // then each shard in a transaction of its own (SQLite detaches a database only outside one, and
@@ -239,7 +271,7 @@ export async function mergeCases(
     const cols = FILE_COLUMNS.filter((c) => c !== 'run').join(', ');
     const sums = { files: 0, takenOver: 0, links: 0, special: 0, refused: 0, noatime: true };
     db.exec('CREATE TEMP TABLE merged_folders (path NOT NULL, depth INTEGER NOT NULL, error TEXT)');
-    for (const s of sorted) {
+    for (const [k, s] of sorted.entries()) {
       await new Promise((resolve) => setImmediate(resolve));
       if (stopped()) throw new MergeStopped();
       db.run('ATTACH DATABASE ? AS shard', [s.path]);
@@ -260,6 +292,7 @@ export async function mergeCases(
             );
           }),
         );
+        readingShard(s.path, () => between.add(db, Number(s.run.id), times[k]!));
         const r = db.get(
           'SELECT files, taken_over, links_skipped, special_skipped, noatime_folders, noatime_files_refused FROM shard.runs WHERE id = ?',
           [Number(s.run.id)],
@@ -274,12 +307,27 @@ export async function mergeCases(
         db.run('DETACH DATABASE shard');
       }
     }
+    const swept = between.finish();
+    const changed = between.changed.size;
+    const complete = shardsComplete && changed === 0;
+    const betweenWhy = [
+      ...(between.unstamped.length
+        ? [
+            `shard${between.unstamped.length === 1 ? '' : 's'} ${between.unstamped.join(', ')} kept no folder stamps (a leaktally before case schema 4, or a web server's tree): whether the tree changed between shard runs cannot be told, and no row is vouched for`,
+          ]
+        : []),
+      ...(changed && !(between.unstamped.length && changed === 1)
+        ? [changedWords(changed, swept, count, customerDepthOf(first.options) !== undefined)]
+        : []),
+    ];
+    const gaps = [...gapsBefore, ...betweenWhy];
     inTransaction(db, () => {
       // a folder listed by one shard and not by another (it changed between them) counts as not listed
       db.run(
         'INSERT INTO main.folders (run, path, depth, error) SELECT ?, path, min(depth), max(error) FROM merged_folders GROUP BY path',
         [run],
       );
+      markChanged(db, run, between);
       db.run(
         `UPDATE runs SET finished_at = ?, outcome = ?, complete = ?, completeness = ?, files = ?, taken_over = ?,
            links_skipped = ?, special_skipped = ?, noatime_folders = ?, noatime_files_refused = ? WHERE id = ?`,
@@ -299,13 +347,64 @@ export async function mergeCases(
       );
     });
     done = true;
-    return { run, count, missing, notWhole, whole, files: sums.files, roots, complete };
+    return {
+      run,
+      count,
+      missing,
+      notWhole,
+      whole,
+      files: sums.files,
+      roots,
+      changed,
+      swept,
+      unstamped: between.unstamped,
+      betweenWhy,
+      complete,
+    };
   } finally {
     // a merge that did not finish (a damaged shard, a signal): its rows taken out again, so that no
     // run is left 'merging' (a killed merge still leaves one: no report takes it)
     if (!done && written !== undefined && !made) undoRun(db, written);
     db.close();
     if (!done && made) for (const f of [at, `${at}-journal`]) rmSync(f, { force: true });
+  }
+}
+
+/** The merged run's words for the folders taken as changed between the shard runs (between.ts). */
+function changedWords(changed: number, swept: readonly number[], count: number, byFolders: boolean): string {
+  const n = `${num(changed)} folder${changed === 1 ? '' : 's'}`;
+  const shards = `shard${swept.length === 1 ? '' : 's'} ${swept.join(', ')} of ${count}`;
+  const of = !swept.length
+    ? ''
+    : byFolders
+      ? `, every customer folder of ${shards} among them (a file moved out of a changed folder after those shards ran may be in any of them, not counted)`
+      : `, the root among them (${shards} ran before a change, and a {customer} pattern's customers are no folders: every row)`;
+  return `the tree changed between shard runs: ${n} changed after the first shard started${of}; their rows say incomplete (a file moved then may be missing or counted twice): scan every shard again while the tree stands still`;
+}
+
+/**
+ * The folders taken as changed between the shard runs, as the merged run's folder gaps: a folder with
+ * no error (or only a repeat's note, which is no gap) gets its reason; one not there (the root) is added.
+ */
+function markChanged(db: Db, run: number, between: Between): void {
+  if (!between.changed.size) return;
+  db.exec('CREATE TEMP TABLE changed_folders (path NOT NULL, depth INTEGER NOT NULL, why TEXT NOT NULL)');
+  try {
+    for (const f of between.changed.values())
+      db.run('INSERT INTO changed_folders VALUES (?, ?, ?)', [f.path, f.depth, f.why]);
+    db.exec('CREATE INDEX temp.changed_by_path ON changed_folders (path)');
+    db.run(
+      `UPDATE main.folders SET error = (SELECT why FROM changed_folders c WHERE c.path = folders.path)
+       WHERE run = ? AND (error IS NULL OR error LIKE ?) AND path IN (SELECT path FROM changed_folders)`,
+      [run, `${REPEAT_PREFIX}%`],
+    );
+    db.run(
+      `INSERT INTO main.folders (run, path, depth, error) SELECT ?, path, depth, why FROM changed_folders
+       WHERE path NOT IN (SELECT path FROM main.folders WHERE run = ?)`,
+      [run, run],
+    );
+  } finally {
+    db.exec('DROP TABLE temp.changed_folders');
   }
 }
 

@@ -37,6 +37,8 @@ export type ToWriter =
   /** rows of `files` (or `folders`) without their run column, one after another */
   | { t: 'files'; values: unknown[] }
   | { t: 'folders'; values: unknown[] }
+  /** rows of `folder_stamps` (a shard's folders as listed), as the folders' */
+  | { t: 'stamps'; values: unknown[] }
   /** rows of `requests` (a web server's tree), as the folders' */
   | { t: 'requests'; values: unknown[] }
   /** rows of `files` as a reader thread made them: a JSON array, paths as latin1 strings */

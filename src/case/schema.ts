@@ -9,7 +9,7 @@ import { FILE_COLUMNS } from '../scan/read/stored.js';
 export { FILE_COLUMNS };
 
 /** The schema this build writes (PRAGMA user_version). */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** What `case_info.format` holds: a case file is told from another SQLite database by it. */
 export const FORMAT = 'leaktally case';
@@ -110,8 +110,26 @@ export const MIGRATIONS: readonly string[] = [
   -- compared as they were (device, inode, size, mtime), and the resume says so.
   ALTER TABLE files ADD COLUMN ctime_ms REAL;
   `,
+  `
+  -- a shard's run (--shard): every folder it listed, as it listed it, including the root and the
+  -- folders above the customer level that every shard lists. --merge compares them across the shards
+  -- and with the shards' start (case/merge.ts): a file moved between two shard runs, from a customer
+  -- of a slice not yet scanned into one already scanned, was in no shard (attack round 24b C1b).
+  -- In the order listed (rowid), depth first: a folder's path is the names of the last rows above it,
+  -- one a level (names, not paths: a deep tree's paths cost the square of its depth).
+  CREATE TABLE folder_stamps (
+    run           INTEGER NOT NULL REFERENCES runs(id),
+    name          NOT NULL,         -- its name, as folders.path holds a path ('' the root)
+    depth         INTEGER NOT NULL, -- 0: the root
+    stamp         TEXT NOT NULL,    -- device:inode:mtime_ns:ctime_ns when listed
+    ctime_ms      REAL NOT NULL     -- its ctime (ms since 1970, UTC), as the stamp's
+  );
+  CREATE INDEX folder_stamps_by_run ON folder_stamps (run);
+  `,
 ];
 
 export const REQUEST_COLUMNS = ['run', 'at_ms', 'path', 'range', 'status', 'bytes', 'ms', 'error'] as const;
 
 export const FOLDER_COLUMNS = ['run', 'path', 'depth', 'error'] as const;
+
+export const FOLDER_STAMP_COLUMNS = ['run', 'name', 'depth', 'stamp', 'ctime_ms'] as const;

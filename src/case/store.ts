@@ -73,7 +73,7 @@ export function pickRun(all: RunRow[], id?: number): RunRow | undefined {
  * A statement's rows for one run, read as they are needed; an SQLite error on the way (a damaged page)
  * is a CaseError (db.ts), and the statement is finalized however the reading ends.
  */
-function* rowsOf(db: Db, sql: string, run: number): Generator {
+export function* rowsOf(db: Db, sql: string, run: number): Generator {
   let st: ReturnType<Db['prepare']>;
   try {
     st = db.prepare(sql);

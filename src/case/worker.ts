@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { hostname } from 'node:os';
 import { openCase, type Db } from './db.js';
-import { FILE_COLUMNS, FOLDER_COLUMNS, REQUEST_COLUMNS } from './schema.js';
+import { FILE_COLUMNS, FOLDER_COLUMNS, FOLDER_STAMP_COLUMNS, REQUEST_COLUMNS } from './schema.js';
 import type { ToWriter, FromWriter, RunStart, RunEnd } from './messages.js';
 
 const port = parentPort!;
@@ -74,6 +74,7 @@ function inserter(table: string, columns: readonly string[]): (values: unknown[]
 let insertFiles: ReturnType<typeof inserter> | undefined;
 let insertFolders: ReturnType<typeof inserter> | undefined;
 let insertRequests: ReturnType<typeof inserter> | undefined;
+let insertStamps: ReturnType<typeof inserter> | undefined;
 
 function maybeCommit(force = false): void {
   uncommitted = true;
@@ -109,6 +110,7 @@ function start(s: RunStart): void {
   insertFiles = inserter('files', FILE_COLUMNS);
   insertFolders = inserter('folders', FOLDER_COLUMNS);
   insertRequests = inserter('requests', REQUEST_COLUMNS);
+  insertStamps = inserter('folder_stamps', FOLDER_STAMP_COLUMNS);
   db.exec('BEGIN');
   lastCommit = performance.now();
 }
@@ -159,6 +161,11 @@ port.on('message', (m: ToWriter) => {
       }
       case 'requests':
         insertRequests!(m.values);
+        maybeCommit();
+        post({ t: 'ack' });
+        break;
+      case 'stamps':
+        insertStamps!(m.values);
         maybeCommit();
         post({ t: 'ack' });
         break;

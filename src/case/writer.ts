@@ -41,6 +41,8 @@ export class CaseWriter {
   private fileBytes = 0;
   private folderBytes = 0;
   private folders: unknown[] = [];
+  private stamps: unknown[] = [];
+  private stampBytes = 0;
   private requestRows: unknown[] = [];
   /** the bytes (about) of the messages the writer thread has not answered, oldest first, and their sum */
   private readonly inFlight: number[] = [];
@@ -145,6 +147,24 @@ export class CaseWriter {
     if (this.folders.length >= BATCH * 5 || this.folderBytes >= BATCH_BYTES) this.flushFolders();
   }
 
+  /**
+   * A folder a shard listed, by its name ('' the root) and depth, in the order listed, and its stamp as
+   * listed: "dev:ino:mtime_ns:ctime_ns".
+   */
+  stamp(name: Buffer, depth: number, stamp: string): void {
+    const ctimeNs = BigInt(stamp.slice(stamp.lastIndexOf(':') + 1));
+    this.stamps.push(storedPath(name), depth, stamp, Number(ctimeNs) / 1e6);
+    this.stampBytes += name.length;
+    if (this.stamps.length >= BATCH * 5 || this.stampBytes >= BATCH_BYTES) this.flushStamps();
+  }
+
+  private flushStamps(): void {
+    if (!this.stamps.length) return;
+    this.send({ t: 'stamps', values: this.stamps });
+    this.stamps = [];
+    this.stampBytes = 0;
+  }
+
   /** A web server's requests (http/common.ts RequestEntry), written in the next batch. */
   requests(entries: readonly RequestEntry[]): void {
     for (const e of entries) this.requestRows.push(...e);
@@ -182,6 +202,7 @@ export class CaseWriter {
   async finish(end: RunEnd): Promise<void> {
     this.flushFiles();
     this.flushFolders();
+    this.flushStamps();
     this.flushRequests();
     try {
       await this.started;

@@ -10,6 +10,7 @@ import { CaseError, removeStaleVfsLock, type Db } from '../case/db.js';
 import { lockCaseFile } from './case-lock.js';
 import { knownFiles, openCase, runs, storedScan, type RunRow } from '../case/store.js';
 import { CHANGED } from '../scan/walk/walk.js';
+import { CHANGED_BETWEEN } from '../case/between.js';
 import { diffLine, followUp, type FollowUp } from '../case/diff.js';
 import { formatIso } from '../scan/place/date/zone.js';
 import { version } from '../report/notify/method.js';
@@ -99,7 +100,7 @@ function warnings(r: ScanResult, shownRoot = r.config.root): string[] {
   if (r.unreadableFolders) {
     // the engine keeps the first 100 folder errors, so there is a first one
     w.push(
-      `${count(r.unreadableFolders, 'folder', 'folders')} could not be read, e.g. ${printable(r.folderErrors[0]!.path)} (${r.folderErrors[0]!.error}); their files are not counted${r.folderErrors.some((e) => e.error === CHANGED) ? ` (a folder changed during the scan: those its listing gave are)` : ''}`,
+      `${count(r.unreadableFolders, 'folder', 'folders')} could not be read, e.g. ${printable(r.folderErrors[0]!.path)} (${r.folderErrors[0]!.error}); their files are not counted${r.folderErrors.some((e) => e.error === CHANGED) ? ` (a folder changed during the scan: those its listing gave are)` : r.folderErrors.some((e) => e.error === CHANGED_BETWEEN) ? ` (a folder changed between shard runs: those its shard's listing gave are)` : ''}`,
     );
   }
   if (r.linksSkipped) w.push(`${count(r.linksSkipped, 'symbolic link was', 'symbolic links were')} not followed`);
@@ -369,7 +370,13 @@ class HeadlessRun {
           toolVersion: version(),
           root,
           rootShown: this.plan.shownRoot,
-          options: { ...this.plan.recorded, ...rootId(this.plan.scan.root) },
+          options: {
+            ...this.plan.recorded,
+            ...rootId(this.plan.scan.root),
+            // a shard's start to the millisecond (started_at is to the second): --merge takes a folder
+            // whose ctime is from the first shard's start on as changed between the shard runs
+            ...(this.plan.scan.shard ? { started_ms: start } : {}),
+          },
           argv: this.plan.method.argv ?? [],
           resumedFrom: known?.from,
         },
@@ -492,6 +499,10 @@ class HeadlessRun {
             onFile: (r) => cw.add(r),
             onStored: (json) => cw.addStored(json),
             onFolder: (rel, depth, error) => cw.folder(rel, depth, error),
+            // a shard's folders as listed: --merge compares them across the shards (case/merge.ts)
+            ...(this.plan.scan.shard
+              ? { onStamp: (name: Buffer, depth: number, stamp: string) => cw.stamp(name, depth, stamp) }
+              : {}),
             onRequests: (entries) => cw.requests(entries),
           }
         : {},

@@ -10,7 +10,8 @@ import type { MergePlan } from './plan.js';
 const say = (line: string): void => void process.stderr.write(`leaktally: ${printable(line)}\n`);
 
 /**
- * Returns the exit code: 0, 3 when shards are missing or were stopped (unless --allow-incomplete), 2 for
+ * Returns the exit code: 0, 3 when shards are missing or were stopped, or the tree changed between their
+ * runs (case/between.ts), unless --allow-incomplete; 2 for
  * inputs that are no shards of one scan, 128 + n for a signal. A signal stops the merge between two
  * shards (each shard is copied in one transaction): the merged run is left unfinished, which no report
  * takes; a second signal ends it at once, the library's lock beside OUT removed (SQLite rolls back the
@@ -64,13 +65,14 @@ export async function runMerge(plan: MergePlan): Promise<number> {
         say(
           `the shards scanned ${m.roots.length} different folders (${m.roots.join(', ')}): one tree mounted at other paths, or two trees, cannot be told from their case files; the run names the first`,
         );
-      if (m.whole && m.roots.length === 1) return EXIT.ok;
+      if (m.whole && m.roots.length === 1 && !m.changed) return EXIT.ok;
       const why = [
         ...(m.missing.length
           ? [`shard${m.missing.length === 1 ? '' : 's'} ${m.missing.join(', ')} of ${m.count} not given`]
           : []),
         ...m.notWhole.map((p) => `the scan of ${p} was stopped`),
         ...(m.roots.length > 1 ? ['the shards scanned different folders'] : []),
+        ...m.betweenWhy,
       ].join('; ');
       if (allowIncomplete) {
         say(`incomplete (${why}); exit 0 (--allow-incomplete)`);

@@ -149,6 +149,12 @@ export interface ScannerOptions {
    */
   onFolder?: (rel: Buffer, depth: number, error?: string) => void;
   /**
+   * every folder the walk listed, by its name ('' the root) and depth in the order listed, with its
+   * stamp as listed (walk.ts WalkSink.stamp), once the walk has ended: a shard's case file keeps them
+   * for --merge (case/between.ts)
+   */
+  onStamp?: (name: Buffer, depth: number, stamp: string) => void;
+  /**
    * the case file's rows: a batch read by a reader, as one JSON string (read/stored.ts); and a file
    * placed here (taken over unchanged, or whose reading never finished), as its record
    */
@@ -351,6 +357,7 @@ export class Scanner {
         this.options.onFolder?.(rel, depth);
         if (this.customerFromFolders && depth === this.config.depth) ensureCustomer(this.agg, rel);
       },
+      stamp: (name, depth, stamp) => this.options.onStamp?.(name, depth, stamp),
       link: (rel) => {
         if (!mine(rel)) return;
         this.links++;
@@ -462,6 +469,7 @@ export class Scanner {
         dirsAt: this.options.onFolder ? undefined : this.customerFromFolders ? this.config.depth : 0,
         shard:
           this.config.shard && !this.config.pattern ? { ...this.config.shard, depth: this.config.depth } : undefined,
+        stamps: this.options.onStamp !== undefined,
       });
       // a walk cut short by stop() found only part of the files: `found` is then no total, and no
       // percentage may be made of it
@@ -555,7 +563,7 @@ function unreadableFolder(agg: Aggregator, config: ScanConfig, rel: Buffer): voi
  * path: the path whose files were counted. A case file keeps it as the folder's error, and a replay
  * reads the path back from it (repeatOf).
  */
-const REPEAT_PREFIX = 'the same folder as ';
+export const REPEAT_PREFIX = 'the same folder as ';
 const REPEAT_SUFFIX = ', counted there (a bind mount or a loop)';
 const repeatNote = (first: string): string => REPEAT_PREFIX + first + REPEAT_SUFFIX;
 const repeatOf = (error: string): string | undefined =>

@@ -21,13 +21,18 @@ export const MAX_AHEAD = 2;
 export type WalkMessage =
   | {
       t: 'chunk';
-      /** one letter per finding, in order: f file, s sparse file, h hard link, d folder, l link, x special, e error */
+      /**
+       * one letter per finding, in order: f file, s sparse file, h hard link, d folder, l link, x
+       * special, e error, p a folder's stamp
+       */
       kinds: string;
       paths: string[];
-      /** the depth of each 'd' */
+      /** the depth of each 'd' and 'p' */
       depths: number[];
       /** code and message of each 'e' */
       errors: [code: string | undefined, message: string][];
+      /** the stamp of each 'p' */
+      stamps: string[];
     }
   | { t: 'end'; keeping: AtimeKeeping }
   | { t: 'fail'; evidence: boolean; message: string };
@@ -39,6 +44,7 @@ export interface WalkWorkerData {
   dirsAt: number | undefined;
   shard: WalkOptions['shard'];
   since: number;
+  stamps: boolean;
   /** Int32Array over it: [0] = 1 once the walk is to stop */
   stop: SharedArrayBuffer;
 }
@@ -48,6 +54,7 @@ const latin1 = (s: string): Buffer => Buffer.from(s, 'latin1');
 function replay(m: Extract<WalkMessage, { t: 'chunk' }>, sink: WalkSink): void {
   let d = 0;
   let e = 0;
+  let p = 0;
   for (let i = 0; i < m.kinds.length; i++) {
     const path = m.paths[i]!;
     switch (m.kinds[i]) {
@@ -68,6 +75,9 @@ function replay(m: Extract<WalkMessage, { t: 'chunk' }>, sink: WalkSink): void {
         break;
       case 'x':
         sink.special(latin1(path));
+        break;
+      case 'p':
+        sink.stamp?.(latin1(path), m.depths[d++]!, m.stamps[p++]!);
         break;
       default: {
         const [code, message] = m.errors[e++]!;
@@ -92,6 +102,7 @@ export async function walkOnThread(root: string, sink: WalkSink, opts: WalkOptio
       shard: opts.shard,
       // (taken here: the thread starts later, and a change in between is one during the walk)
       since: opts.since ?? Date.now(),
+      stamps: opts.stamps ?? false,
       stop,
     } satisfies WalkWorkerData,
   });

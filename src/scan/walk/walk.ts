@@ -48,6 +48,13 @@ export interface WalkSink {
   /** a folder that could not be read */
   error(rel: Buffer, err: NodeJS.ErrnoException): void;
   /**
+   * a folder listed, by its name (the root: '') and depth, with its stamp when listed (listdir.ts
+   * stampOf), in the order listed (depth first: its parent is the last folder given a level above),
+   * once the walk has ended, with WalkOptions.stamps only. Names, not paths: a deep tree's paths would
+   * cost the square of its depth (a 1,500-deep tree of 255-byte names: 290 MB more in the case file)
+   */
+  stamp?(name: Buffer, depth: number, stamp: string): void;
+  /**
    * a folder's files all given (a web server's walk, after each listing): what was found may go to
    * the readers now, not once a batch is full; another listing may take long (a server that drips)
    */
@@ -88,6 +95,11 @@ export interface WalkOptions {
    * the next millisecond on changed during the scan (see changedSince)
    */
   since?: number;
+  /**
+   * give every folder listed, with its stamp as listed, to sink.stamp at the end (a shard's case file
+   * keeps them: --merge tells from them a tree that changed between two shard runs, case/merge.ts)
+   */
+  stamps?: boolean;
 }
 
 /** an open folder that paths of folders below it are resolved from */
@@ -412,7 +424,17 @@ export async function walk(root: string, sink: WalkSink, opts: WalkOptions): Pro
   // name. Such a folder is a gap of its row, "changed during the scan": the files its listing gave
   // were read and are counted, but the folder held others during the scan. One lstat per folder,
   // through a path of at most ANCHOR_NAMES names (access times do not move).
-  for (const rel of changedSince(rootBytes, seen, since)) sink.error(rel, walkError(CHANGED));
+  // (a shard's stamps: one a folder, paced as the files are)
+  const stamps = opts.stamps === true && sink.stamp !== undefined;
+  for (const f of changedSince(rootBytes, seen, since, stamps)) {
+    if (f.rel) sink.error(f.rel, walkError(CHANGED));
+    if (!stamps) continue;
+    sink.stamp!(bytes(f.name), f.depth, f.stamp);
+    if (++sinceYield >= every) {
+      sinceYield = 0;
+      if (!(await waitForRoom())) return keeping;
+    }
+  }
   return keeping;
 }
 
@@ -469,7 +491,13 @@ export const CHANGED =
  * ANCHOR_NAMES names, from a folder held open (O_PATH, never through a link) at every ANCHOR_NAMES-th
  * level: each stat resolves at most that many names, so the recheck is linear in the tree's depth.
  */
-function* changedSince(rootBytes: Buffer, seen: Stamps, since: bigint): Generator<Buffer> {
+function* changedSince(
+  rootBytes: Buffer,
+  seen: Stamps,
+  since: bigint,
+  /** every folder, changed or not, with its stamp as listed (WalkOptions.stamps); else the changed ones */
+  all = false,
+): Generator<{ rel?: Buffer; name: string; depth: number; stamp: string }> {
   /** the names from the root down to the folder being checked (chain[0]: the root, '') */
   const chain: string[] = [];
   /** descriptors held on the folders at depths ANCHOR_NAMES, 2 × ANCHOR_NAMES, … (-1: could not be opened) */
@@ -522,7 +550,14 @@ function* changedSince(rootBytes: Buffer, seen: Stamps, since: bigint): Generato
       } catch {
         same = false;
       }
-      if (!same) yield Buffer.from(chain.slice(1).join('/'), 'latin1');
+      // rel: the path below the root of a folder that changed (undefined: it did not)
+      if (!same || all)
+        yield {
+          ...(same ? {} : { rel: Buffer.from(chain.slice(1).join('/'), 'latin1') }),
+          name: seen.names[k]!,
+          depth: d,
+          stamp: seen.stamps[k]!,
+        };
     }
   } finally {
     drop(0);

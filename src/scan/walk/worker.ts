@@ -16,6 +16,7 @@ let kinds = '';
 let paths: string[] = [];
 let depths: number[] = [];
 let errors: [string | undefined, string][] = [];
+let stamps: string[] = [];
 /** the paths' length in the chunk so far (latin1: one char per byte) */
 let chars = 0;
 let unanswered = 0;
@@ -30,11 +31,12 @@ const send = (m: WalkMessage): void => port.postMessage(m);
 
 function flush(): void {
   if (!kinds.length) return;
-  send({ t: 'chunk', kinds, paths, depths, errors });
+  send({ t: 'chunk', kinds, paths, depths, errors, stamps });
   kinds = '';
   paths = [];
   depths = [];
   errors = [];
+  stamps = [];
   chars = 0;
   unanswered++;
 }
@@ -75,6 +77,13 @@ const sink: WalkSink = {
     paths.push(text(rel));
     full();
   },
+  stamp(rel, depth, stamp) {
+    kinds += 'p';
+    paths.push(text(rel));
+    depths.push(depth);
+    stamps.push(stamp);
+    full();
+  },
   error(rel, err) {
     kinds += 'e';
     paths.push(text(rel));
@@ -91,6 +100,7 @@ try {
     ...(data.yieldEvery === undefined ? {} : { yieldEvery: data.yieldEvery }),
     strict: data.strict,
     since: data.since,
+    stamps: data.stamps,
     ...(data.dirsAt === undefined ? {} : { dirsAt: data.dirsAt }),
     ...(data.shard === undefined ? {} : { shard: data.shard }),
     pause() {
