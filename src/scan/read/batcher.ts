@@ -2,12 +2,15 @@
  * Groups the walk's files into batches: one message to a reader thread carries a batch, not a file.
  * Paths are carried as latin1 strings of their raw bytes (lossless, and cheap to send); what the walk
  * learnt of a file rides after a NUL (a path holds none): 's' sparse, 'h' another name of a file
- * already counted (a hard link: not read again, only counted as one), 'u' a web server's file whose
- * listing gave the size and time an earlier run read it at (taken over unread); and after a second NUL, what an
- * earlier run of the case file found in it (JSON of its FileFacts), for the reader to take over when
- * the file is unchanged (resume).
+ * already counted (a hard link: not read again, only counted as one), 'm' a file already counted met
+ * again under this name (moved here during the scan: not read, a gap), 'u' a web server's file whose
+ * listing gave the size and time an earlier run read it at (taken over unread); after a second NUL,
+ * the file its listing gave ("dev:ino" or "dev:ino:size:mtimeMs", ListedId; empty: not known); and
+ * after a third, what an earlier run of the case file found in it (JSON of its FileFacts), for the
+ * reader to take over when the file is unchanged (resume).
  */
 import type { FileFacts } from '../probe/index.js';
+import type { ListedId } from '../model.js';
 
 /** entries: paths below the root, each a latin1 string of the path's bytes, maybe with "\0flags" */
 export type Batch = string[];
@@ -26,12 +29,16 @@ export const HTTP_BATCH_SIZE = 16;
  */
 const BATCH_BYTES = 256 << 10;
 
-export type EntryFlag = '' | 's' | 'h' | 'u';
+export type EntryFlag = '' | 's' | 'h' | 'm' | 'u';
 
 export interface Entry {
   rel: Buffer;
   sparse: boolean;
   hardLink: boolean;
+  /** a file counted under another name, met again here with one link: moved during the scan ('m') */
+  moved?: boolean;
+  /** the file the walk's listing gave (device, inode; size and mtime where the walk stat'ed it) */
+  listed?: ListedId;
   /** what an earlier run found in it (resume): taken over when the file is unchanged (job.ts) */
   known?: FileFacts;
   /** a web server's file whose listing says it is unchanged since `known` was read ('u') */
@@ -46,10 +53,26 @@ export function parseEntry(item: string): Entry {
   const nul2 = item.indexOf('\0', nul + 1);
   const flags = nul2 < 0 ? item.slice(nul + 1) : item.slice(nul + 1, nul2);
   const e: Entry = { rel, sparse: flags.includes('s'), hardLink: flags.includes('h') };
+  if (flags.includes('m')) e.moved = true;
   if (flags.includes('u')) e.listedUnchanged = true;
-  if (nul2 >= 0) e.known = JSON.parse(item.slice(nul2 + 1)) as FileFacts;
+  if (nul2 < 0) return e;
+  const nul3 = item.indexOf('\0', nul2 + 1);
+  const id = nul3 < 0 ? item.slice(nul2 + 1) : item.slice(nul2 + 1, nul3);
+  if (id) {
+    const [dev, ino, size, mtimeMs] = id.split(':').map(Number) as [number, number, number?, number?];
+    e.listed = size === undefined ? { dev, ino } : { dev, ino, size, mtimeMs: mtimeMs! };
+  }
+  if (nul3 >= 0) e.known = JSON.parse(item.slice(nul3 + 1)) as FileFacts;
   return e;
 }
+
+/** a ListedId as an entry carries it (parseEntry reads it back); numbers print exactly */
+const idText = (id: ListedId | undefined): string =>
+  id === undefined
+    ? ''
+    : id.size === undefined
+      ? `${id.dev}:${id.ino}`
+      : `${id.dev}:${id.ino}:${id.size}:${id.mtimeMs ?? NaN}`;
 
 export class Batcher {
   private current: Batch = [];
@@ -60,9 +83,20 @@ export class Batcher {
     private readonly size = BATCH_SIZE,
   ) {}
 
-  /** rel: the path's bytes as a latin1 string (walk.ts); known: JSON of what an earlier run found in it */
-  add(rel: string, flag: EntryFlag = '', known?: string): void {
-    this.current.push(known !== undefined ? `${rel}\0${flag}\0${known}` : flag ? `${rel}\0${flag}` : rel);
+  /**
+   * rel: the path's bytes as a latin1 string (walk.ts); known: JSON of what an earlier run found in it;
+   * id: the file its listing gave
+   */
+  add(rel: string, flag: EntryFlag = '', known?: string, id?: ListedId): void {
+    this.current.push(
+      known !== undefined
+        ? `${rel}\0${flag}\0${idText(id)}\0${known}`
+        : id !== undefined
+          ? `${rel}\0${flag}\0${idText(id)}`
+          : flag
+            ? `${rel}\0${flag}`
+            : rel,
+    );
     this.chars += rel.length;
     if (this.current.length >= this.size || this.chars >= BATCH_BYTES) this.flush();
   }

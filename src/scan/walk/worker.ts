@@ -14,6 +14,7 @@ const stop = new Int32Array(data.stop);
 
 let kinds = '';
 let paths: string[] = [];
+let ids: number[] = [];
 let depths: number[] = [];
 let errors: [string | undefined, string][] = [];
 /** the paths' length in the chunk so far (latin1: one char per byte) */
@@ -30,9 +31,10 @@ const send = (m: WalkMessage): void => port.postMessage(m);
 
 function flush(): void {
   if (!kinds.length) return;
-  send({ t: 'chunk', kinds, paths, depths, errors });
+  send({ t: 'chunk', kinds, paths, ids, depths, errors });
   kinds = '';
   paths = [];
+  ids = [];
   depths = [];
   errors = [];
   chars = 0;
@@ -49,13 +51,14 @@ const full = (): void => {
 };
 
 const sink: WalkSink = {
-  file(rel, sparse) {
+  file(rel, sparse, _listed, id) {
     kinds += sparse ? 's' : 'f';
     paths.push(rel);
+    ids.push(id?.dev ?? NaN, id?.ino ?? NaN, id?.size ?? NaN, id?.mtimeMs ?? NaN);
     full();
   },
-  hardLink(rel) {
-    kinds += 'h';
+  hardLink(rel, moved) {
+    kinds += moved ? 'm' : 'h';
     paths.push(rel);
     full();
   },
