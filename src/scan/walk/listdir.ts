@@ -136,15 +136,15 @@ export function listFolder(path: Buffer, strict = false): Listing {
     const names: string[] = [];
     const types: EntryType[] = [];
     const flags: number[] = [];
-    const devs: number[] = [];
-    const inos: number[] = [];
+    // (an entry is 3 bytes at least: as many numbers as there can be entries, no array grown per file)
+    const most = Math.max(0, Math.floor((out.length - HEADER) / 3));
+    const devs = new Float64Array(most).fill(NaN);
+    const inos = new Float64Array(most);
     let ids: Map<number, string> | undefined;
     let i = HEADER;
     while (i < out.length) {
       const type = out[i] as EntryType;
       types.push(type);
-      devs.push(NaN);
-      inos.push(NaN);
       const n = out[i + 1]!;
       // a string of its own (a slice of one string of the whole listing would keep that alive for as
       // long as any one name is queued)
@@ -174,8 +174,8 @@ export function listFolder(path: Buffer, strict = false): Listing {
       types,
       stats: Uint8Array.from(flags),
       ids,
-      devs: Float64Array.from(devs),
-      inos: Float64Array.from(inos),
+      devs,
+      inos,
       noatime: out[0] === 1,
       self,
       stamp,
