@@ -56,7 +56,9 @@ function recorder(onFile: (rel: string) => void = () => {}) {
       got.files.push(rel);
       onFile(rel);
     },
-    hardLink: (rel, moved) => void (moved && got.movedAgain.push(rel)),
+    hardLink: (rel, moved) => {
+      if (moved) got.movedAgain.push(rel);
+    },
     dir: () => {},
     link: () => {},
     special: () => {},

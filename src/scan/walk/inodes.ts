@@ -32,7 +32,7 @@ const lo = (x: number): number => (x % EXACT_INO) >>> 0;
 const hi = (x: number): number => Math.floor(x / EXACT_INO) >>> 0;
 
 /** the table's key of a device and inode, in [0, 2^53) */
-export function inodeKey(dev: number, ino: number): number {
+function inodeKey(dev: number, ino: number): number {
   if (dev >= 0 && ino >= 0 && dev < EXACT_DEV && ino < EXACT_INO && Number.isInteger(dev) && Number.isInteger(ino))
     return dev * EXACT_INO + ino;
   const a = mix(lo(ino) ^ Math.imul(hi(ino), 0x9e3779b1) ^ mix(lo(dev)));
