@@ -50,13 +50,15 @@ async function started(): Promise<typeof go & { since: number }> {
 
 /** What the walk found; `onFile` runs when a file is found (its folder listed, later folders not yet). */
 function recorder(onFile: (rel: string) => void = () => {}) {
-  const got = { files: [] as string[], errors: [] as [string, string | undefined][] };
+  const got = { files: [] as string[], errors: [] as [string, string | undefined][], movedAgain: [] as string[] };
   const sink: WalkSink = {
     file: (rel) => {
       got.files.push(rel);
       onFile(rel);
     },
-    hardLink: () => {},
+    hardLink: (rel, moved) => {
+      if (moved) got.movedAgain.push(rel);
+    },
     dir: () => {},
     link: () => {},
     special: () => {},
@@ -64,6 +66,9 @@ function recorder(onFile: (rel: string) => void = () => {}) {
   };
   return { got, sink };
 }
+
+/** where the first file found (the one moved) was met again: the other folder's moved.wav */
+const rel0 = (files: string[]): string => (files[0]!.startsWith('acme/') ? 'beta' : 'acme') + '/moved.wav';
 
 const changed = (errors: [string, string | undefined][]): string[] =>
   errors.filter(([, code]) => code?.startsWith('changed during the scan:')).map(([rel]) => rel);
@@ -104,7 +109,9 @@ describe('round 24 C1/C2: a folder changed during the scan is a gap of its rows'
 
   /**
    * C2: the first file found is moved on into the folder not yet listed, which then lists it again.
-   * Before: found twice, no gap. Now both folders are gaps ("counted twice" is what their reason says).
+   * Before: found twice, no gap. Now both folders are gaps ("counted twice" is what their reason says),
+   * and since round 25 the second meeting of the file (one link) is not handed on as a file again but
+   * as the same file moved (sink.hardLink(rel, true)): the readers count it once.
    */
   it('C2: a file moved on into a folder not yet listed: found twice, and both folders are gaps', async () => {
     const root = tempDir();
@@ -118,7 +125,8 @@ describe('round 24 C1/C2: a folder changed during the scan is a gap of its rows'
       moved = true;
     });
     await walk(root, sink, await started());
-    expect(got.files).toHaveLength(3);
+    expect(got.files).toHaveLength(2);
+    expect(got.movedAgain).toEqual([rel0(got.files)]);
     expect(changed(got.errors).sort()).toEqual(['acme', 'beta']);
     expect(got.errors[0]![1]).toContain('counted twice');
   });

@@ -334,7 +334,7 @@ export class Scanner {
     const mine = this.mine();
     return {
       listed: () => batcher.flush(),
-      file: (rel, sparse, listed) => {
+      file: (rel, sparse, listed, id) => {
         if (!mine(rel)) return;
         this.found++;
         const known = this.options.known?.take(rel);
@@ -347,11 +347,14 @@ export class Scanner {
             return;
           }
         }
-        batcher.add(rel, sparse ? 's' : '', known);
+        batcher.add(rel, sparse ? 's' : '', known, id);
       },
-      // sent to the readers, who place it in its row (by folder or by pattern) like any file
-      hardLink: (rel) => {
-        if (mine(rel)) batcher.add(rel, 'h');
+      // sent to the readers, who place it in its row (by folder or by pattern) like any file; a file
+      // met again after a move is a file of its row there, not counted: a gap (read/record.ts)
+      hardLink: (rel, moved) => {
+        if (!mine(rel)) return;
+        if (moved) this.found++;
+        batcher.add(rel, moved ? 'm' : 'h');
       },
       dir: (rel, depth) => {
         this.options.onFolder?.(rel, depth);

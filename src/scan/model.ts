@@ -87,6 +87,20 @@ export interface ScanConfig {
 export const STALL_MS = 60_000;
 
 /**
+ * A regular file as its folder's listing gave it (walk.ts): its device and inode, and its size and
+ * mtime where the walk stat'ed it itself (without the addon; the addon's listing gives only the
+ * identity). A reader counts a file only when the one it opens is this file (read/record.ts): a name
+ * replaced after the listing (link + rename) was read as the listing's file, and an hour already
+ * counted under its other name counted again in another customer's row (attack round 24c N0).
+ */
+export interface ListedId {
+  dev: number;
+  ino: number;
+  size?: number;
+  mtimeMs?: number;
+}
+
+/**
  * Reads in flight on slow storage (cold disk, network mount). Measured on a cold virtual disk here
  * (docs/performance.md, "Cold disks and network mounts"): the I/O floor gains up to 8 and levels off beyond 16.
  */

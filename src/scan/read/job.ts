@@ -63,8 +63,9 @@ async function readBatch(
   const rels: Buffer[] = [];
   const at: number[] = [];
   for (let i = 0; i < batch.length; i++) {
-    // another name of a file read once, and a file an earlier run read (checked by lstat first), are not read here
-    if (entries[i]!.hardLink || entries[i]!.known) continue;
+    // another name of a file read once (or the file met again after a move), and a file an earlier run
+    // read (checked by lstat first), are not read here
+    if (entries[i]!.hardLink || entries[i]!.moved || entries[i]!.known) continue;
     rels.push(entries[i]!.rel);
     at.push(i);
   }
@@ -129,6 +130,15 @@ function unchanged(root: Buffer, rel: Buffer, known: FileFacts): boolean {
   );
 }
 
+/**
+ * Whether the file an earlier run read is the one the walk listed here (a case file's facts carry the
+ * device and inode): otherwise it is read, and the reader's own check finds it changed (record.ts).
+ */
+const sameAsListed = (e: Entry): boolean =>
+  e.listed === undefined ||
+  e.known?.dev === undefined ||
+  (e.known.dev === e.listed.dev && e.known.ino === e.listed.ino);
+
 /** The job for a thread: at once where the pattern modules are loaded (or not needed), else once they are. */
 export function createJob(data: unknown, index = 0): ScanJob | Promise<ScanJob> {
   const { config } = data as ScanJobData;
@@ -184,7 +194,11 @@ function jobFor(
   /** one file: taken over from an earlier run when it is the file that run read, else read */
   const one = (e: Entry, opened: HeadRead | undefined): Promise<FileRecord> | FileRecord => {
     // (a file on a web server: unchanged only where its listing gave the size and time it was read at)
-    if (e.known && (remote ? e.listedUnchanged : unchanged(ctx.rootBytes, e.rel, e.known))) {
+    if (
+      e.known &&
+      (remote ? e.listedUnchanged : sameAsListed(e) && unchanged(ctx.rootBytes, e.rel, e.known)) &&
+      !e.moved
+    ) {
       takenOver++;
       // (its mtime is the server's Last-Modified, and dates it as such, as when it was read)
       if (remote && e.known.mtimeMs > 0) e.known.lastModified = true;

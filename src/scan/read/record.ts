@@ -7,7 +7,15 @@ import { closeHead, type HeadRead } from './heads.js';
 import { resolveStart } from '../place/date/resolve.js';
 import { monthKey } from '../place/date/zone.js';
 import type { CompiledPattern } from '../place/pattern.js';
-import { STALL_MS, TOP_LEVEL, UNMATCHED, type FileRecord, type RowKind, type ScanConfig } from '../model.js';
+import {
+  STALL_MS,
+  TOP_LEVEL,
+  UNMATCHED,
+  type FileRecord,
+  type ListedId,
+  type RowKind,
+  type ScanConfig,
+} from '../model.js';
 import { keyName, shownName } from '../place/names.js';
 import { shardKey } from '../place/shard.js';
 import { ANCHORS, openFolderNoLinks, reach, release } from '../walk/reach.js';
@@ -282,6 +290,10 @@ async function readFacts(rel: Buffer, name: string, ctx: RecordContext): Promise
 export interface WalkFlags {
   sparse?: boolean;
   hardLink?: boolean;
+  /** the file, counted under another name, met again here after a move during the scan */
+  moved?: boolean;
+  /** the file its folder's listing gave: only that file is counted under this name */
+  listed?: ListedId;
 }
 
 /** a file whose path now goes through a symbolic link (read/heads.ts): not read, a gap of its row (round 23b C1) */
@@ -290,6 +302,46 @@ const CHANGED_TO_LINK: FileFacts = {
   mtimeMs: 0,
   probe: { kind: 'unreadable', error: 'changed during the scan: now a link', unopened: true },
 };
+
+/**
+ * A name whose file is not the one its folder's listing gave (another device or inode, or, where the
+ * walk stat'ed it, another size or mtime): replaced after the listing, e.g. by another name (link +
+ * rename) of a recording in another customer's folder. Not counted, a gap of its row. Before (attack
+ * round 24c N0): the file opened was read as the listing's, and a 1 h recording listed in beta/ was
+ * counted again under acme/'s replaced name: 7,260 s where a fresh scan finds 3,660, every row
+ * "complete", exit 0.
+ */
+const REPLACED: FileFacts = {
+  bytes: 0,
+  mtimeMs: 0,
+  probe: {
+    kind: 'unreadable',
+    error: 'changed during the scan: not the file its folder listed (replaced since); not counted',
+    unopened: true,
+  },
+};
+
+/**
+ * A file counted under another name, met again here with one link: moved here during the scan after
+ * its first folder was listed (walk.ts). Not counted again, a gap of this row. Before (attack round 24b
+ * C2): counted once in each folder it passed, 1 h counted 4x.
+ */
+const MET_AGAIN: FileFacts = {
+  bytes: 0,
+  mtimeMs: 0,
+  probe: {
+    kind: 'unreadable',
+    error: 'changed during the scan: moved here after it was counted under another name; not counted again',
+    unopened: true,
+  },
+};
+
+/** whether a file opened (its fstat) is the one the listing gave */
+const isListed = (l: ListedId, dev: number | undefined, ino: number | undefined, size: number, mtimeMs: number) =>
+  l.dev === dev &&
+  l.ino === ino &&
+  (l.size === undefined || l.size === size) &&
+  (l.mtimeMs === undefined || l.mtimeMs === mtimeMs);
 
 const SPARSE_NOTE = 'sparse: fewer bytes allocated than its size (counted at its size)';
 
@@ -305,12 +357,25 @@ export async function processFile(
 ): Promise<FileRecord> {
   const at = locate(rel, ctx);
   if (flags?.hardLink) return placeRecord(ctx, rel, undefined, flags, at);
+  if (flags?.moved) return placeRecord(ctx, rel, MET_AGAIN, undefined, at);
+  const listed = flags?.listed;
   let facts: FileFacts;
   if (opened?.linked) facts = CHANGED_TO_LINK;
   else if (opened) {
     if (opened.refused) ctx.io.noatimeRefused++;
+    // compared before anything is parsed: the addon's fstat of the descriptor it opened
+    if (listed && !isListed(listed, opened.dev, opened.ino, opened.size, opened.mtimeMs)) {
+      if (opened.fd >= 0) closeHead(opened.fd);
+      opened.fd = -1;
+      return placeRecord(ctx, rel, REPLACED, undefined, at);
+    }
     facts = await probeOpen(opened, at.name, closeHead, ctx.io.fileMs);
-  } else facts = await readFacts(rel, at.name, ctx);
+  } else {
+    facts = await readFacts(rel, at.name, ctx);
+    // the probe's fstat of the descriptor it read (none when it could not open it: unreadable anyway)
+    if (listed && facts.dev !== undefined && !isListed(listed, facts.dev, facts.ino, facts.bytes, facts.mtimeMs))
+      return placeRecord(ctx, rel, REPLACED, undefined, at);
+  }
   return placeRecord(ctx, rel, facts, flags, at);
 }
 

@@ -23,12 +23,15 @@ export interface Listing {
   types: EntryType[];
   /**
    * With the addon, per entry: for a regular file or a folder, StatFlag bits of its lstat taken while
-   * listing (0: the lstat failed), else 0; and `ids` holds "dev:ino" of every folder, of the files with
-   * more than one link, and of every file when asked (allIds). Without it, undefined: the walk lstats
-   * each file and folder itself.
+   * listing (0: the lstat failed), else 0; `ids` holds "dev:ino" of every folder; `devs` and `inos`
+   * the device and inode of every regular file whose lstat was taken (NaN elsewhere), as numbers as
+   * fstat gives them (a reader compares them with the file it opens: read/record.ts). Without it,
+   * undefined: the walk lstats each file and folder itself.
    */
   stats?: Uint8Array;
   ids?: Map<number, string>;
+  devs?: Float64Array;
+  inos?: Float64Array;
   /** "dev:ino" of the folder listed (fstat of what was opened: round 23b C1); undefined: not known */
   self?: string;
   /**
@@ -125,12 +128,18 @@ function typeOf(d: Dirent): EntryType {
  * List a folder (path: short, see reach.ts). Throws the file system's error (with its code); strict:
  * throws EPERM rather than list a folder whose O_NOATIME open is refused.
  */
-export function listFolder(path: Buffer, strict = false, allIds = false): Listing {
+export function listFolder(path: Buffer, strict = false): Listing {
   if (native) {
-    const out = native.listdir(path, strict, allIds);
+    // every file's identity (allIds): the walk keeps every file it hands on (inodes.ts), and a reader
+    // checks that the file it opens is the one listed; 16 bytes a file more from the addon
+    const out = native.listdir(path, strict, true);
     const names: string[] = [];
     const types: EntryType[] = [];
     const flags: number[] = [];
+    // (an entry is 3 bytes at least: as many numbers as there can be entries, no array grown per file)
+    const most = Math.max(0, Math.floor((out.length - HEADER) / 3));
+    const devs = new Float64Array(most).fill(NaN);
+    const inos = new Float64Array(most);
     let ids: Map<number, string> | undefined;
     let i = HEADER;
     while (i < out.length) {
@@ -147,14 +156,30 @@ export function listFolder(path: Buffer, strict = false, allIds = false): Listin
       }
       const f = out[i++]!;
       flags.push(f);
+      const k = names.length - 1;
       if (f & StatFlag.Id) {
-        (ids ??= new Map()).set(names.length - 1, idAt(out, i));
+        if (type === EntryType.Dir) (ids ??= new Map()).set(k, idAt(out, i));
+        else {
+          // (as C converts st_dev and st_ino to a double: one rounding of the whole 64-bit value)
+          devs[k] = out.readUInt32LE(i) + out.readUInt32LE(i + 4) * 2 ** 32;
+          inos[k] = out.readUInt32LE(i + 8) + out.readUInt32LE(i + 12) * 2 ** 32;
+        }
         i += 16;
       }
     }
     const self = idAt(out, 1);
     const stamp = `${self}:${out.readBigInt64LE(17)}:${out.readBigInt64LE(25)}`;
-    return { names, types, stats: Uint8Array.from(flags), ids, noatime: out[0] === 1, self, stamp };
+    return {
+      names,
+      types,
+      stats: Uint8Array.from(flags),
+      ids,
+      devs,
+      inos,
+      noatime: out[0] === 1,
+      self,
+      stamp,
+    };
   }
   // without the addon: the folder opened (never through a link in its last name) and fstat'ed, then
   // listed through its descriptor, so that what is listed is what was identified (round 23b C1)

@@ -13,6 +13,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { EvidenceError, type AtimeKeeping, type WalkOptions, type WalkSink } from './walk.js';
+import type { ListedId } from '../model.js';
 
 /** chunks the worker may send before an acknowledgement */
 export const MAX_AHEAD = 2;
@@ -22,11 +23,13 @@ export type WalkMessage =
   | {
       t: 'chunk';
       /**
-       * one letter per finding, in order: f file, s sparse file, h hard link, d folder, l link, x
-       * special, e error, p a folder's stamp
+       * one letter per finding, in order: f file, s sparse file, h hard link, m a file met again (moved
+       * during the scan), d folder, l link, x special, e error, p a folder's stamp
        */
       kinds: string;
       paths: string[];
+      /** per f and s: the listing's device, inode, size, mtime (ListedId; NaN where it has none) */
+      ids: number[];
       /** the depth of each 'd' and 'p' */
       depths: number[];
       /** code and message of each 'e' */
@@ -51,21 +54,35 @@ export interface WalkWorkerData {
 
 const latin1 = (s: string): Buffer => Buffer.from(s, 'latin1');
 
+/** the ListedId of the k-th file of a chunk: ids[4k…4k+3] (worker.ts sink.file) */
+function idAt(ids: number[], k: number): ListedId | undefined {
+  const dev = ids[4 * k]!;
+  if (Number.isNaN(dev)) return undefined;
+  const id: ListedId = { dev, ino: ids[4 * k + 1]! };
+  if (!Number.isNaN(ids[4 * k + 2]!)) id.size = ids[4 * k + 2]!;
+  if (!Number.isNaN(ids[4 * k + 3]!)) id.mtimeMs = ids[4 * k + 3]!;
+  return id;
+}
+
 function replay(m: Extract<WalkMessage, { t: 'chunk' }>, sink: WalkSink): void {
   let d = 0;
   let e = 0;
   let p = 0;
+  let f = 0;
   for (let i = 0; i < m.kinds.length; i++) {
     const path = m.paths[i]!;
     switch (m.kinds[i]) {
       case 'f':
-        sink.file(path, false);
+        sink.file(path, false, undefined, idAt(m.ids, f++));
         break;
       case 's':
-        sink.file(path, true);
+        sink.file(path, true, undefined, idAt(m.ids, f++));
         break;
       case 'h':
         sink.hardLink(path);
+        break;
+      case 'm':
+        sink.hardLink(path, true);
         break;
       case 'd':
         sink.dir(latin1(path), m.depths[d++]!);

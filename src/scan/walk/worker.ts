@@ -14,6 +14,7 @@ const stop = new Int32Array(data.stop);
 
 let kinds = '';
 let paths: string[] = [];
+let ids: number[] = [];
 let depths: number[] = [];
 let errors: [string | undefined, string][] = [];
 let stamps: string[] = [];
@@ -31,9 +32,10 @@ const send = (m: WalkMessage): void => port.postMessage(m);
 
 function flush(): void {
   if (!kinds.length) return;
-  send({ t: 'chunk', kinds, paths, depths, errors, stamps });
+  send({ t: 'chunk', kinds, paths, ids, depths, errors, stamps });
   kinds = '';
   paths = [];
+  ids = [];
   depths = [];
   errors = [];
   stamps = [];
@@ -51,13 +53,14 @@ const full = (): void => {
 };
 
 const sink: WalkSink = {
-  file(rel, sparse) {
+  file(rel, sparse, _listed, id) {
     kinds += sparse ? 's' : 'f';
     paths.push(rel);
+    ids.push(id?.dev ?? NaN, id?.ino ?? NaN, id?.size ?? NaN, id?.mtimeMs ?? NaN);
     full();
   },
-  hardLink(rel) {
-    kinds += 'h';
+  hardLink(rel, moved) {
+    kinds += moved ? 'm' : 'h';
     paths.push(rel);
     full();
   },
