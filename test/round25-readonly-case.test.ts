@@ -104,7 +104,7 @@ describe('a read-only case file is reported from, and left as it was', () => {
     'the private copy is never made in the tree (TMPDIR inside it), and a TMPDIR that cannot be written is one line, exit 2',
     (ctx) => {
       if (!isRoot) return ctx.skip('a read-only bind mount needs root');
-      const { dir, tree, out, cse } = caseOfTwoRuns();
+      const { dir, tree, out } = caseOfTwoRuns();
       const ro = join(dir, 'ro');
       mkdirSync(ro);
       if (spawnSync('mount', ['--bind', out, ro]).status !== 0) return ctx.skip('cannot bind-mount here');
