@@ -426,6 +426,12 @@ describe('signals and broken pipes', () => {
     [['SIGTERM', 'SIGTERM'], 143],
     [['SIGHUP'], 129],
     [['SIGQUIT'], 131],
+    // sent by timers, CPU-time limits and schedulers: each ended the run by its default action and left
+    // every temporary file and lock (attack round 25b H2)
+    [['SIGALRM'], 142],
+    [['SIGXCPU'], 152],
+    [['SIGUSR2'], 140],
+    [['SIGVTALRM'], 154],
   ] as [NodeJS.Signals[], number][]) {
     it(
       `${signals.join(' then ')}: exit ${code}, no temporary file`,

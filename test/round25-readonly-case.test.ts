@@ -101,6 +101,44 @@ describe('a read-only case file is reported from, and left as it was', () => {
   );
 
   it(
+    'the private copy is never made in the tree (TMPDIR inside it), and a TMPDIR that cannot be written is one line, exit 2',
+    (ctx) => {
+      if (!isRoot) return ctx.skip('a read-only bind mount needs root');
+      const { dir, tree, out } = caseOfTwoRuns();
+      const ro = join(dir, 'ro');
+      mkdirSync(ro);
+      if (spawnSync('mount', ['--bind', out, ro]).status !== 0) return ctx.skip('cannot bind-mount here');
+      try {
+        if (spawnSync('mount', ['-o', 'remount,ro,bind', ro]).status !== 0)
+          return ctx.skip('cannot make a bind mount read-only here');
+        const at = join(ro, 'x.case');
+        // TMPDIR a folder of the scanned tree (as /var/tmp is of a tree /var): refused, the tree untouched
+        const inTree = join(tree, 'acme');
+        const before = state(inTree);
+        const r = runCli(['--from', at, '--csv', '-'], {
+          env: { ...process.env, CI: '1', TZ: 'UTC', TMPDIR: inTree },
+        });
+        expect(r.status).toBe(2);
+        expect(r.stderr).toMatch(
+          /^leaktally: --from: .*temporary folder .* is inside the tree one of its runs scanned/,
+        );
+        expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+        expect(state(inTree)).toBe(before);
+        // TMPDIR missing: one line, not an internal error with a stack
+        const gone = runCli(['--diff', at, '--csv', '-'], {
+          env: { ...process.env, CI: '1', TZ: 'UTC', TMPDIR: join(dir, 'no-such-folder') },
+        });
+        expect(gone.status).toBe(2);
+        expect(gone.stderr).toMatch(/no private copy can be made in the temporary folder .*ENOENT/);
+        expect(gone.stderr).not.toMatch(/internal error|\n\s+at /);
+      } finally {
+        spawnSync('umount', [ro]);
+      }
+    },
+    SLOW,
+  );
+
+  it(
     'on a read-only mount, with the hot journal of a run killed in a transaction: rolled back in the copy, as SQLite would in place',
     (ctx) => {
       if (!isRoot) return ctx.skip('a read-only bind mount needs root');

@@ -363,7 +363,26 @@ export function openCase(path: string, opts: { create: boolean; shown?: string }
 const toldCopy = new Set<string>();
 function privateCopy(path: string, shown: string): { path: string; remove(): void } | undefined {
   if (writable(path)) return undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'leaktally-case-'));
+  // the copy holds every evidence path and SQLite makes its lock folder beside it: never in a tree one
+  // of the case's runs scanned, by device and inode (a TMPDIR of /var/tmp with the tree /var, or a whole
+  // disk's tree: the tree was written; attack round 25b C1)
+  const temp = resolve(tmpdir());
+  const ids = rootIdsIn(path);
+  const chain = ids.size ? folderChain(temp) : undefined;
+  for (const id of ids)
+    if (chain?.has(id))
+      throw new CaseError(
+        `${shown} may not be written where it is (read-only), and the temporary folder where it would be copied (${temp}) is inside the tree one of its runs scanned: set TMPDIR to a folder outside the evidence`,
+      );
+  let dir: string;
+  try {
+    dir = mkdtempSync(join(temp, 'leaktally-case-'));
+  } catch (e) {
+    // one line, not an internal error (attack round 25b H1: TMPDIR missing or not writable)
+    throw new CaseError(
+      `${shown} may not be written where it is (read-only), and no private copy can be made in the temporary folder ${temp}: ${(e as NodeJS.ErrnoException).code ?? String(e)} (set TMPDIR to a folder you may write)`,
+    );
+  }
   const remove = (): void => {
     process.off('exit', remove);
     rmSync(dir, { recursive: true, force: true });

@@ -23,10 +23,25 @@ export const EXIT = {
 
 /**
  * The signals a run stops on, with their numbers: the exit code is 128 + the number, as a shell reports a
- * process the signal ended. The headless run and the UI install handlers for the same four; none is left
- * to its default (which would end the process without removing temporary files or giving the terminal back).
+ * process the signal ended. The headless run and the UI install handlers for the same ones; none is left
+ * to its default (which would end the process without removing temporary files or giving the terminal
+ * back). Besides the four a person sends, those whose default is to end the process and that a machine
+ * sends: a timer (SIGALRM, SIGVTALRM), a soft CPU-time limit (SIGXCPU: `ulimit -S -t`, a batch
+ * scheduler; SIGKILL follows at the hard limit) and SIGUSR2: each ended a run by its default action and
+ * left every output's temporary file (the manifest's evidence paths), the locks and a read-only case
+ * file's private copy (attack round 25b H2, M1). Not SIGUSR1 (Node's: it starts the inspector) nor
+ * SIGPROF (V8's CPU profiler samples by it).
  */
-const STOP_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 } as const;
+const STOP_SIGNALS = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGUSR2: 12,
+  SIGALRM: 14,
+  SIGTERM: 15,
+  SIGXCPU: 24,
+  SIGVTALRM: 26,
+} as const;
 export type StopSignal = keyof typeof STOP_SIGNALS;
 export const signalExitCode = (s: StopSignal): number => 128 + STOP_SIGNALS[s];
 export const stopSignals = Object.keys(STOP_SIGNALS) as StopSignal[];

@@ -210,40 +210,53 @@ export function foldName(name: string): string {
   return /^\d+$/.test(loose) ? loose.replace(/^0+(?=\d)/, '') : loose;
 }
 
-/** a name that could be a phone number: digits (at least six), with the separators numbers are written with */
-const PHONE_LIKE = /^\+?[\d\s().\-/_]+$/;
+/**
+ * a name that could be a phone number: digits (at least six), with the separators numbers are written
+ * with (every dash: Word turns `-` into an en dash, and U+2011 is a non-breaking one; a no-break space),
+ * a `+` first or in brackets (`(+46) 8 …`), and a `.0` a spreadsheet's float column added
+ */
+const PHONE_LIKE = /^[+\d\s().\-/_\p{Pd}\u00a0]+$/u;
 
 /**
- * The phone number a name writes, in E.164 (`+46812345001`), or undefined. Written nationally it is read
- * under `country` (`08-123 450 04` under SE); `00…` is the international prefix of most of the world,
- * and digits that begin with a calling code are read as international too (`46812345003`).
+ * The phone number a name writes, as every form another way of writing it can meet: its E.164
+ * (`+46812345001`) and its national significant number, for an international one; for one written
+ * nationally, its digits as they are and without what a trunk prefix may be (`0…`, Hungary's `06`,
+ * Russia's `8`, NANP's `1`), since the national form of a country with no trunk prefix is the NSN
+ * itself (Norway's `22 12 34 56` for `+4722123456`) and Italy's NSN keeps its `0` (`06 1234 5678`
+ * for `+390612345678`). Under `country` a national number is read as that country's E.164 too;
+ * `00…` is the international prefix of most of the world, and digits that begin with a calling code
+ * are read as international too (`46812345003`). The forms are loose (two lines of different countries
+ * can meet): a meeting only makes a key's row incomplete. Attack rounds 24c N3 and 25b C2: 16 of 19
+ * controllers were "not affected" beside their own numbers written in another country's way.
  */
 function phoneOf(name: string, country: string | undefined): string[] {
-  if (!PHONE_LIKE.test(name)) return [];
-  // `+46 (0)8 …`: the trunk prefix written beside the calling code, which a number dialled from abroad
-  // leaves out
-  const written = name.trim().startsWith('+') ? name.replace(/\(\s*0\s*\)/, '') : name;
-  const digits = written.replace(/\D/g, '');
+  const text = name.trim().replace(/\.0+$/, '');
+  if (!PHONE_LIKE.test(text)) return [];
+  // `(+46) 8 …`: the calling code in brackets; `+46 (0)8 …`: the trunk prefix written beside the
+  // calling code, which a number dialled from abroad leaves out
+  const written = text.replace(/^\(\s*(\+\d{1,3})\s*\)/, '$1');
+  const international = written.startsWith('+');
+  const digits = (international ? written.replace(/\(\s*0\s*\)/, '') : written).replace(/\D/g, '');
   if (digits.length < 6) return [];
   const out = new Set<string>();
+  const bare = (d: string): void => {
+    if (d.length >= 6) out.add(d.replace(/^0+/, ''));
+  };
   const add = (raw: string, region?: string): void => {
     const k = normaliseCaller(raw, region);
     if (!k?.startsWith('+')) return;
     out.add(k);
-    // and its national significant number, which is what a number written nationally with its trunk
-    // prefix (`08-123 450 01`, `(08) 12345001`) is without the zeros: so `+46812345001` and
-    // `0812345001` meet without --country (attack round 24c N3: they were "not affected" beside each
-    // other unless --country was given, and nothing said so)
     const nsn = nationalNumber(k);
-    if (nsn) out.add(nsn);
+    if (nsn) bare(nsn);
   };
-  if (written.trim().startsWith('+')) add(`+${digits}`);
+  if (international) add(`+${digits}`);
   else {
     if (country) add(name, country);
     if (digits.startsWith('00')) add(`+${digits.slice(2)}`);
     else if (!digits.startsWith('0')) add(`+${digits}`);
-    // written nationally: its digits without the trunk prefix's zeros (the same form as above)
-    else out.add(digits.replace(/^0+/, ''));
+    bare(digits);
+    if (digits.startsWith('06')) bare(digits.slice(2));
+    if (digits.length === 11 && (digits.startsWith('8') || digits.startsWith('1'))) bare(digits.slice(1));
   }
   return [...out];
 }
