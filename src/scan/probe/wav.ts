@@ -123,8 +123,7 @@ export function probeWav(src: FileSource): Claim {
   // chunk appended to ffmpeg's own 20-minute IMA ADPCM WAV counted 1,200 s where ffmpeg decodes 0.51 s
   // (attack round 25a, C4; RF64 and Wave64 alike). RIFF takes its first fmt, Wave64 every one (the last
   // stands: a fmt after the data replaced the format, 250 s counted, 0.65 decoded).
-  let n = 0;
-  for (; pos + headLen <= src.size; n++) {
+  for (let n = 0; pos + headLen <= src.size; n++) {
     if (n >= MAX_CHUNKS) return refused(`more than ${MAX_CHUNKS} chunks (a later data chunk is the one decoded)`);
     src.work.tick();
     const hdr = bytesAt(src, pos, headLen);
@@ -167,9 +166,10 @@ export function probeWav(src: FileSource): Claim {
       fmt = bytesAt(src, body, Math.min(size, 64));
     } else if (id === FACT && size >= 4) {
       factSamples = bytesAt(src, body, 4).readUInt32LE(0);
-    } else if (id === DS64) {
-      // a ds64 under 24 bytes (its three sizes): refused by a decoder (wavdec.c)
-      if (size < 24) return refused(`RF64 ds64 chunk of ${size} bytes`);
+    } else if (id === DS64 && rf64 && size < 24) {
+      // an RF64's ds64 under 24 bytes (its three sizes): refused by a decoder (wavdec.c)
+      return refused(`RF64 ds64 chunk of ${size} bytes`);
+    } else if (id === DS64 && size >= 16) {
       const b = bytesAt(src, body, 16);
       // a data size of 0 or past 2^63 in ds64: a decoder plays nothing (round 17)
       const d = b.readBigUInt64LE(8);
