@@ -140,7 +140,8 @@ export function probeFlv(src: FileSource): ProbeResult | undefined {
       const f = t[11]!;
       flags ??= f;
       // another codec or sample size: another stream
-      if ((f & 0xf2) === (flags & 0xf2)) seconds += packet(w, p + 12, present - 1, flags, mp3, (c) => (cfg = c), cfg);
+      if ((f & 0xf2) === (flags & 0xf2))
+        seconds += packet(w, p + 12, present - 1, flags, tagRate(flags, f), mp3, (c) => (cfg = c), cfg);
       else other ??= f;
     }
     p = next + 4;
@@ -181,6 +182,21 @@ function rateOf(flags: number): number {
 }
 
 /**
+ * The rate one tag of the stream is decoded at. ffmpeg's flvdec takes each audio tag's rate (after
+ * flv_set_audio_codec, which fixes Nellymoser 8/16 kHz, Speex, A-law and µ-law) and, where it differs
+ * from the last tag's, sends the decoder a parameter change; the decoders that take one (the PCM
+ * decoders of codecs 0 and 3, Nellymoser's of codec 6: AV_CODEC_CAP_PARAM_CHANGE) decode the tag at
+ * its own rate, the others (SWF ADPCM) stay at the first tag's. Counted at the first tag's rate, a
+ * first tag at 5.5 kHz and 5 MB of Nellymoser at 44 kHz after it made 3,716 s where ffmpeg decodes
+ * 465 (attack round 25a, C5). (A channel change it sends too is not followed by ffmpeg 5.1's decoders:
+ * a stereo tag after mono ones decodes as mono, so channels stay the first tag's.)
+ */
+function tagRate(flags: number, f: number): number {
+  const id = flags >> 4;
+  return id === 0 || id === 3 || id === 6 ? rateOf(f) : rateOf(flags);
+}
+
+/**
  * The seconds of one audio packet (bytes at `at`) of the stream whose first tag's flags are `flags`
  * (MP3: its span noted for the frame walk; AAC: a sequence header sets the config).
  */
@@ -189,13 +205,13 @@ function packet(
   at: number,
   bytes: number,
   flags: number,
+  rate: number,
   mp3: [number, number][],
   setCfg: (c: AacConfig | string) => void,
   cfg: AacConfig | string | undefined,
 ): number {
   const id = flags >> 4;
   const channels = flags & 1 ? 2 : 1;
-  const rate = rateOf(flags);
   switch (id) {
     case 0:
     case 3:

@@ -40,7 +40,12 @@ const G726_TAGS = new Set(['G721', 'G726']);
 /** codecs coded in blocks of a known number of samples */
 const BLOCK_CODED = new Set(['GSM610', 'IMA-ADPCM', 'MS-ADPCM']);
 
-const MAX_CHUNKS = 256;
+/**
+ * The chunks walked: ffmpeg walks them all (the last data chunk is the one it decodes), so a file of
+ * more is refused rather than sized by a data chunk a later one would replace. No writer makes more
+ * than a handful; a forged file's walk of this many reads 4,096 headers (a few ms).
+ */
+const MAX_CHUNKS = 4096;
 const MAX_SMALL_CHUNK = 64 * 1024;
 
 // four-character codes as big-endian numbers: compared without making a string per chunk
@@ -102,6 +107,8 @@ export function probeWav(src: FileSource): Claim {
   let embeddedDate: EmbeddedDate | undefined;
   let pos = w64 ? 40 : 12;
   const headLen = w64 ? 24 : 8;
+  /** plain RIFF, where a data size of 0 or 0xFFFFFFFF means "to the end of the file" and ends the walk */
+  const riff = !w64 && !rf64;
   // Files ffmpeg refuses whole, for a chunk a player would step over (round 17: each counted 10 s,
   // ffmpeg decoding none): a Wave64 riff size under 64, or a chunk size of 24 or less or past 2^63;
   // a LIST under 4 bytes; a bext running past the end; an RF64/BW64 whose first chunk is not ds64
@@ -111,7 +118,13 @@ export function probeWav(src: FileSource): Claim {
     error: `${why}: a decoder refuses the file`,
   });
   if (w64 && src.head.readBigUInt64LE(16) < 64n) return refused('Wave64 riff size under 64');
-  for (let n = 0; n < MAX_CHUNKS && pos + headLen <= src.size; n++) {
+  // ffmpeg (wavdec.c, seekable input) reads on after a data chunk and decodes the LAST data chunk it
+  // meets (its offset and size replace the ones before); the first was taken here, and one 2 KB data
+  // chunk appended to ffmpeg's own 20-minute IMA ADPCM WAV counted 1,200 s where ffmpeg decodes 0.51 s
+  // (attack round 25a, C4; RF64 and Wave64 alike). RIFF takes its first fmt, Wave64 every one (the last
+  // stands: a fmt after the data replaced the format, 250 s counted, 0.65 decoded).
+  for (let n = 0; pos + headLen <= src.size; n++) {
+    if (n >= MAX_CHUNKS) return refused(`more than ${MAX_CHUNKS} chunks (a later data chunk is the one decoded)`);
     src.work.tick();
     const hdr = bytesAt(src, pos, headLen);
     if (hdr.length < headLen) break;
@@ -128,7 +141,7 @@ export function probeWav(src: FileSource): Claim {
       // a step past the largest offset a seek reaches (the data's by its size, another chunk's padded to
       // 8 bytes, as ffmpeg skips them): a decoder reads on at the chunk's body, the data's bytes included
       if (body + size + (id === DATA ? 0 : (8 - (size % 8)) % 8) > W64_SEEK_MAX) {
-        if (id === DATA && dataOffset < 0) {
+        if (id === DATA) {
           dataOffset = body;
           declared = size;
         }
@@ -141,17 +154,21 @@ export function probeWav(src: FileSource): Claim {
     if (rf64 && n === 0 && id !== DS64) return refused('RF64 whose first chunk is not ds64');
     if ((id === LIST || id === LIST_LOWER) && size < 4) return refused(`LIST chunk of ${size} bytes`);
     if (id === BEXT && body + size > src.size) return refused('bext chunk past the end of the file');
-    if (id === DATA && dataOffset < 0) {
+    if (id === DATA) {
       dataOffset = body;
       // (RF64: ds64's size, whatever the data chunk's own 32 bits say, as a decoder takes it)
       declared = rf64 && ds64Data !== undefined ? ds64Data : size;
-      // Chunks after the data (LIST/INFO, bext) are read only when the data size is believable.
-      if (declared === 0 || declared === 0xffffffff || body + declared > src.size) break;
-    } else if (id === FMT && !fmt) {
-      // (the first: a decoder takes it, and a second after it is not read)
+      // the walk ends where a decoder's does: a RIFF data size of 0 or 0xFFFFFFFF (read to the end),
+      // a data chunk reaching the end (W64: the step past it finds no chunk there)
+      if ((riff && (declared === 0 || declared === 0xffffffff)) || body + declared >= src.size) break;
+    } else if (id === FMT && (!fmt || w64)) {
+      // (RIFF: the first, a decoder takes it and a second is not read; Wave64: each, the last stands)
       fmt = bytesAt(src, body, Math.min(size, 64));
     } else if (id === FACT && size >= 4) {
       factSamples = bytesAt(src, body, 4).readUInt32LE(0);
+    } else if (id === DS64 && rf64 && size < 24) {
+      // an RF64's ds64 under 24 bytes (its three sizes): refused by a decoder (wavdec.c)
+      return refused(`RF64 ds64 chunk of ${size} bytes`);
     } else if (id === DS64 && size >= 16) {
       const b = bytesAt(src, body, 16);
       // a data size of 0 or past 2^63 in ds64: a decoder plays nothing (round 17)
@@ -166,9 +183,21 @@ export function probeWav(src: FileSource): Claim {
       const time = b.toString('latin1', 330, 338).replace(/\0/g, '');
       embeddedDate = parseHeaderDate(`${date} ${time}`, 'bwf-origination') ?? embeddedDate;
     }
-    const len = id === DATA && body === dataOffset ? declared : size;
+    const len = id === DATA ? declared : size;
     // (Wave64: a decoder pads every chunk to 8 bytes but the data, which it steps over by its size)
     pos = w64 ? body + len + (id === DATA ? 0 : (8 - ((headLen + len) % 8)) % 8) : body + len + (len & 1);
+  }
+  // Wave64: 16 to 23 bytes after the last chunk are read by a decoder as a GUID and a size cut short
+  // (the missing bytes as zeros): a size of 24 or less refuses the file (ffmpeg's own 10 s W64 with 16
+  // bytes appended was counted 10 s, ffmpeg opening nothing: attack round 25a, H2); a cut fmt or data
+  // chunk header is refused here too (a decoder reads a format of zeros or a data chunk at the end)
+  if (w64 && pos + headLen > src.size && pos + 16 <= src.size) {
+    const tail = Buffer.alloc(24);
+    bytesAt(src, pos, src.size - pos).copy(tail);
+    const whole = tail.readBigUInt64LE(16);
+    if (whole <= 24n) return refused(`Wave64 chunk of size ${whole} in the last ${src.size - pos} bytes`);
+    const code = tail.subarray(4, 16).equals(W64_SUFFIX) ? tail.readUInt32BE(0) : 0;
+    if (code === DATA || code === FMT) return refused(`Wave64 chunk header cut off at the end of the file`);
   }
   if (!fmt || fmt.length < 16) return { kind: 'unreadable', codec: 'WAV', error: 'WAV without a readable fmt chunk' };
   let tag = fmt.readUInt16LE(0);
@@ -202,13 +231,15 @@ export function probeWav(src: FileSource): Claim {
   const available = Math.max(0, src.size - dataOffset);
   let present = declared;
   let note: string | undefined;
-  if (declared === 0 || declared === 0xffffffff || declared > available) {
+  // (a size of 0 or 0xFFFFFFFF is "to the end" in RIFF only: RF64's is ds64's, Wave64's its own)
+  const toEnd = riff && (declared === 0 || declared === 0xffffffff);
+  if (toEnd || declared > available) {
     present = available;
     if (declared === 0) note = `data size 0 in header; counted the ${available} bytes present`;
     else if (declared === 0xffffffff) note = `data size 0xFFFFFFFF in header; counted the ${available} bytes present`;
     else note = `cut off: header says ${declared} data bytes, ${available} present`;
   }
-  const truncated = present < declared || declared === 0 || declared === 0xffffffff;
+  const truncated = present < declared || toEnd;
 
   // Every count below is capped by what the data bytes present can hold: a fact chunk or a
   // samples-per-block field is a claim (0xFFFFFFFF is "unknown", and a forged one is anything).
