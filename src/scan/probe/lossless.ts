@@ -961,6 +961,9 @@ function aiffComm(
   const frames = c.readUInt32BE(2);
   if (frames >= 2 ** 31) return `a COMM chunk counting ${frames} frames (ffmpeg takes it as negative)`;
   const channels = c.readUInt16BE(0);
+  // a COMM of other channels than an earlier one's: ffmpeg 5.1 opens nothing ("Invalid data"; COMM of
+  // 1 then 2 channels before 80,000 bytes of SSND: 5 s counted, 0 decoded)
+  if (before && channels !== before.channels) return `COMM chunks of ${before.channels} and ${channels} channels`;
   const bits = c.readUInt16BE(6);
   // the compression is read only when 4 bytes of it are there (the chunk's size rounded up to even)
   // and the version is AIFF-C's first; NONE and 'twos' are then PCM by the sample size as plain AIFF is
@@ -1108,16 +1111,16 @@ export function probeAiff(src: FileSource): ProbeResult | undefined {
   // counted 10 s of a FORM of size 0 (ffmpeg's own piped AIFF has one) whose COMM ffmpeg never reads
   if (!comm) return { kind: 'unreadable', codec: label, error: 'no COMM chunk within the FORM: ffmpeg opens nothing' };
   // COMM's frame count is a claim; without the sound data chunk no frame is in the file (sox: "Missing SSND")
-  if (!dataStart || !comm.blockAlign)
+  if (!dataStart)
     return {
       kind: 'unreadable',
       codec: label,
       sampleRate: comm.rate || undefined,
       channels: comm.channels || undefined,
-      error: !dataStart
-        ? `no sound data (SSND) chunk: COMM claims ${comm.frames} frames`
-        : `COMM of compression '${comm.compression}' gives no block alignment: ffmpeg opens nothing`,
+      error: `no sound data (SSND) chunk: COMM claims ${comm.frames} frames`,
     };
+  // (a COMM of no block alignment, which ffmpeg opens nothing of, is one of no channels, of PCM over
+  // 32 bits or of a compression not read here: each is unreadable below)
   const c = comm;
   const codec = c.compression.trim().toUpperCase();
   const base: Base = {
