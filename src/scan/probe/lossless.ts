@@ -888,13 +888,6 @@ function withNote(r: ProbeResult, note: string | undefined): ProbeResult {
   return { ...r, error: r.error ? `${r.error}; ${note}` : note };
 }
 
-/** 80-bit IEEE extended (AIFF's sample rate). */
-function extended(b: Buffer, p: number): number {
-  const exp = b.readUInt16BE(p) & 0x7fff;
-  const mant = b.readUInt32BE(p + 2) * 2 ** 32 + b.readUInt32BE(p + 6);
-  return exp === 0 && mant === 0 ? 0 : mant * 2 ** (exp - 16383 - 63);
-}
-
 /** AIFF-C's version (FVER), the only one whose COMM holds a compression type for ffmpeg */
 const AIFC_VERSION1 = 0xa2805140;
 /** Chunks walked before a file is left unsized (real writers put fewer than 20 in a file). */
