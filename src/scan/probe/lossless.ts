@@ -906,153 +906,327 @@ function withNote(r: ProbeResult, note: string | undefined): ProbeResult {
   return { ...r, error: r.error ? `${r.error}; ${note}` : note };
 }
 
-/** 80-bit IEEE extended (AIFF's sample rate). */
-function extended(b: Buffer, p: number): number {
-  const exp = b.readUInt16BE(p) & 0x7fff;
-  const mant = b.readUInt32BE(p + 2) * 2 ** 32 + b.readUInt32BE(p + 6);
-  return exp === 0 && mant === 0 ? 0 : mant * 2 ** (exp - 16383 - 63);
+/** AIFF-C's version (FVER), the only one whose COMM holds a compression type for ffmpeg */
+const AIFC_VERSION1 = 0xa2805140;
+/** Chunks walked before a file is left unsized (real writers put fewer than 20 in a file). */
+const AIFF_MAX_CHUNKS = 1024;
+/** Channels past which ffmpeg's filter graph takes no PCM (sphere.ts and au.ts hold the same bound). */
+const AIFF_MAX_PCM_CHANNELS = 64;
+/** The compressions ffmpeg decodes as PCM (their tags trimmed), which COMM gives no block alignment of its own. */
+const AIFF_PCM_TAGS = ['NONE', 'TWOS', 'SOWT', 'RAW', 'IN24', 'IN32', 'FL32', 'FL64', 'ULAW', 'ALAW'];
+
+/**
+ * The sample frames ffmpeg's PCM decoders make of `present` bytes as its aiff demuxer hands them over:
+ * packets of as many blocks (`blockAlign`) as fit in 4,096 bytes, the last one what is left, and of
+ * each only whole frames of `frame` bytes (pcm.c drops the rest of a packet, and refuses one shorter
+ * than a frame). A COMM's block alignment is its frame unless an earlier COMM's is kept; then a packet
+ * may end inside a frame (a block of 3 bytes for 16-bit mono: 2,047 samples a 4,095-byte packet).
+ */
+function aiffPcmFrames(present: number, blockAlign: number, frame: number): number {
+  const packet = Math.floor(4096 / blockAlign) * blockAlign;
+  if (!packet || !frame) return 0; // a block over 4,096 bytes: the demuxer gives no packet
+  const full = Math.floor(present / packet);
+  return full * Math.floor(packet / frame) + Math.floor((present - full * packet) / frame);
+}
+
+/** What ffmpeg's aiff demuxer holds of the last COMM chunk it read (aiffdec.c get_aiff_header). */
+interface AiffComm {
+  channels: number;
+  frames: number;
+  bits: number;
+  rate: number;
+  compression: string;
+  /** its block alignment: set by the compressions of fixed blocks, and otherwise kept from an earlier COMM */
+  blockAlign: number;
+}
+
+/** `n` bytes from `at`, zeros past the end of the file (ffmpeg's avio reads give 0 there). */
+function padded(src: FileSource, at: number, n: number): Buffer {
+  const b = Buffer.alloc(n);
+  bytesAt(src, at, n).copy(b);
+  return b;
 }
 
 /**
- * AIFF and AIFF-C: the sample frames in the SSND bytes present (music-metadata takes COMM's frame
- * count, which a cut-off copy keeps, and reads IMA4's packet count as frames: 64× short).
+ * COMM as ffmpeg's get_aiff_header reads it over what an earlier COMM left (`before`), or why it
+ * refuses the file: a size of 2^31 - 1 or more, a rate exponent outside ±63 of the mantissa's, a rate
+ * not over 0 as the 32-bit integer it makes of it, a chunk under 18 bytes, a frame count of 2^31 or
+ * more (returned as an int, negative). Its rate is that integer (mantissa shifted, rounded).
  */
-/** AIFF-C's version (FVER), the only one whose COMM holds a compression type for ffmpeg */
-const AIFC_VERSION1 = 0xa2805140;
+function aiffComm(
+  src: FileSource,
+  body: number,
+  size: number,
+  version: number,
+  before: AiffComm | undefined,
+): AiffComm | string {
+  if (size >= 0x7fffffff) return `a COMM chunk of ${size} bytes`;
+  const c = padded(src, body, 22);
+  const exp = c.readUInt16BE(8) - 16383 - 63;
+  if (exp < -63 || exp > 63) return 'a COMM chunk whose sample rate is out of range';
+  const mant = c.readBigUInt64BE(10);
+  const wide = exp >= 0 ? mant << BigInt(exp) : (mant + (1n << BigInt(-exp - 1))) >> BigInt(-exp);
+  const rate = Number(BigInt.asIntN(32, wide));
+  if (rate <= 0) return 'a COMM chunk whose sample rate is not over 0';
+  if (size < 18) return `a COMM chunk of ${size} bytes, under 18`;
+  const frames = c.readUInt32BE(2);
+  if (frames >= 2 ** 31) return `a COMM chunk counting ${frames} frames (ffmpeg takes it as negative)`;
+  const channels = c.readUInt16BE(0);
+  // a COMM of other channels than an earlier one's: ffmpeg 5.1 opens nothing ("Invalid data"; COMM of
+  // 1 then 2 channels before 80,000 bytes of SSND: 5 s counted, 0 decoded)
+  if (before && channels !== before.channels) return `COMM chunks of ${before.channels} and ${channels} channels`;
+  const bits = c.readUInt16BE(6);
+  // the compression is read only when 4 bytes of it are there (the chunk's size rounded up to even)
+  // and the version is AIFF-C's first; NONE and 'twos' are then PCM by the sample size as plain AIFF is
+  const tag = size + (size & 1) - 18 >= 4 && version === AIFC_VERSION1 ? c.toString('latin1', 18, 22) : 'NONE';
+  const upper = tag.toUpperCase();
+  const fixed: Record<string, number> = {
+    IMA4: 34 * channels,
+    MAC3: 2 * channels,
+    G726: channels,
+    ADP4: channels,
+    G722: channels,
+    MAC6: channels,
+    SDX2: channels,
+    GSM: 33,
+  };
+  let blockAlign = fixed[upper.trim()] ?? before?.blockAlign ?? 0;
+  if (!blockAlign) {
+    const pcmBits: Record<string, number> = {
+      SOWT: 16,
+      'RAW ': 8,
+      IN24: 24,
+      IN32: 32,
+      FL32: 32,
+      FL64: 64,
+      ULAW: 8,
+      ALAW: 8,
+    };
+    const sampleBits =
+      upper === 'NONE' || upper === 'TWOS'
+        ? bits <= 8
+          ? 8
+          : bits <= 16
+            ? 16
+            : bits <= 24
+              ? 24
+              : bits <= 32
+                ? 32
+                : 0
+        : (pcmBits[upper] ?? 0);
+    blockAlign = (sampleBits * channels) >> 3;
+  }
+  return { channels, frames, bits, rate, compression: tag, blockAlign };
+}
 
+/**
+ * The chunks of an AIFF or AIFF-C as ffmpeg's aiffdec.c (aiff_read_header) reads them on a file it
+ * can seek in: every chunk within the FORM's size, up to the end of the file, a chunk of tag 0 once
+ * COMM and SSND are read, or the first COMM after an SSND. The last COMM read is the codec, the last
+ * SSND the sound data; the refusals are its own. Read up to the first SSND and by the first COMM, a
+ * 2.4 MB MAC6 file with a 'fl64' COMM after its SSND counted 3,600 s where ffmpeg decodes 1.56, an
+ * SSND of 1,000 bytes after one of 2.4 MB counted 600 s where it decodes 0.25 (attack round 25a, C3),
+ * and a COMM of 10 bytes or an SSND of 4, which ffmpeg refuses the file for, were stepped over
+ * (1 MB: 125 s, 0 decoded; H4).
+ */
+function aiffChunks(
+  src: FileSource,
+  aifc: boolean,
+  formSize: number,
+): { comm?: AiffComm; dataStart: number; dataEnd: number } | string {
+  const refuse = (why: string): string => `ffmpeg refuses the file: ${why}`;
+  let version = aifc ? AIFC_VERSION1 : 0;
+  let comm: AiffComm | undefined;
+  let dataStart = 0;
+  let dataEnd = 0;
+  let left = (formSize >= 2 ** 31 ? 0x7fffffff : formSize) - 4;
+  for (let p = 12, n = 0; left > 0; n++) {
+    if (n >= AIFF_MAX_CHUNKS) return `more than ${AIFF_MAX_CHUNKS} chunks: not walked`;
+    // at the end of the file ffmpeg reads a chunk of tag 0 (and goes on to the sound with COMM and
+    // SSND read) or fails the next read: either way it is the last chunk
+    if (p >= src.size) break;
+    const h = padded(src, p, 8);
+    const id = h.toString('latin1', 0, 4);
+    const raw = h.readUInt32BE(4);
+    const size = raw >= 2 ** 31 ? 0x7fffffff : raw;
+    left = size >= 0x7fffffff - 8 ? 0 : left - size - 8;
+    const body = p + 8;
+    let next = body + size;
+    if (id === 'COMM') {
+      const c = aiffComm(src, body, size, version, comm);
+      if (typeof c === 'string') return refuse(c);
+      comm = c;
+      if (dataStart > 0) break; // a COMM after the sound data ends the header
+      // get_aiff_header skips to the chunk's end rounded up to even, and the loop then skips an odd
+      // size's pad byte again: an odd COMM is followed two bytes past its end
+      next = body + size + (size & 1);
+    } else if (id === 'FVER') {
+      // its version is read whatever the chunk's size, and the next chunk 4 bytes on
+      version = padded(src, body, 4).readUInt32BE(0);
+      next = body + 4;
+    } else if (id === 'SSND') {
+      if (size < 8) return refuse(`an SSND chunk of ${size} bytes, under 8`);
+      dataEnd = body + size;
+      dataStart = body + 8 + padded(src, body, 4).readUInt32BE(0);
+    } else if (id === 'APCM') {
+      // XA ADPCM, whose sound follows this chunk's 8 bytes; not read here
+      return 'an APCM chunk (XA ADPCM): not read here';
+    } else if (id === 'wave') {
+      if (size > 2 ** 30) return refuse(`a 'wave' chunk of ${size} bytes`);
+      if (body + size > src.size) return refuse("a 'wave' chunk cut off by the end of the file");
+    } else if (id === 'CHAN') {
+      // mov_chan.c: under 12 bytes refused; its channel descriptions (20 bytes each) are read only when
+      // the chunk holds them all, refused when the file ends before one, and the next chunk then read
+      // after them (after the first 12 bytes when the chunk is too small for them)
+      if (size < 12) return refuse(`a CHAN chunk of ${size} bytes, under 12`);
+      const count = padded(src, body + 8, 4).readUInt32BE(0);
+      if (size < 12 + count * 20) next = body + 12;
+      else if (count > 0 && body + 12 + (count - 1) * 20 > src.size)
+        return refuse('a CHAN chunk cut off by the end of the file');
+    } else if (id === 'ID3 ') {
+      // ffmpeg reads the ID3 tag by its own length and goes on from its end when that is past the chunk's
+      const t = padded(src, body, 10);
+      if (t.toString('latin1', 0, 3) === 'ID3') {
+        const len = ((t[6]! & 0x7f) << 21) | ((t[7]! & 0x7f) << 14) | ((t[8]! & 0x7f) << 7) | (t[9]! & 0x7f);
+        if (10 + len + (t[5]! & 0x10 ? 10 : 0) > size) return 'an ID3 chunk whose tag runs past its end: not walked';
+      }
+    } else if (id === '\0\0\0\0' && dataStart > 0 && comm?.blockAlign) break;
+    p = next + (size & 1);
+    left -= size & 1;
+  }
+  return { comm, dataStart, dataEnd };
+}
+
+/**
+ * AIFF and AIFF-C: the sample frames ffmpeg decodes of the sound data, by the COMM and SSND its
+ * demuxer ends with (aiffChunks). (music-metadata takes COMM's frame count, which a cut-off copy
+ * keeps, and reads IMA4's packet count as frames: 64× short.)
+ */
 export function probeAiff(src: FileSource): ProbeResult | undefined {
   const form = bytesAt(src, 0, 12);
-  const aifc = form.toString('latin1', 8, 12) === 'AIFC';
-  let comm: { channels: number; frames: number; bits: number; rate: number; compression: string } | undefined;
+  if (form.length < 12) return undefined;
+  const kind = form.toString('latin1', 8, 12);
+  if (form.toString('latin1', 0, 4) !== 'FORM' || (kind !== 'AIFF' && kind !== 'AIFC')) return undefined;
+  const aifc = kind === 'AIFC';
   // ffmpeg's aiffdec.c reads COMM's compression type only when the version is AIFF-C's first
   // (0xA2805140): an AIFC form starts at it, an AIFF form not, and an FVER chunk before COMM sets it to
   // whatever it holds. Decided by the form alone, an AIFC with another FVER counted its IMA4 bytes
   // (4,687.7 s of 9.96 MB) where ffmpeg decodes PCM of the sample size (622.6), and an AIFF with the
   // AIFF-C version and an unknown compression counted PCM (2,490.4 s) where ffmpeg decodes nothing
   // (attack round 24c, N1)
-  let version = aifc ? AIFC_VERSION1 : 0;
-  for (let p = 12, n = 0; n < 256 && p + 8 <= src.size; n++) {
-    const h = bytesAt(src, p, 8);
-    if (h.length < 8) break;
-    const id = h.toString('latin1', 0, 4);
-    const size = h.readUInt32BE(4);
-    const body = p + 8;
-    if (id === 'COMM' && size >= 18) {
-      const c = bytesAt(src, body, Math.min(size, 64));
-      if (c.length < 18) break;
-      comm = {
-        channels: c.readInt16BE(0),
-        frames: c.readUInt32BE(2),
-        bits: c.readUInt16BE(6),
-        rate: extended(c, 8),
-        compression: version === AIFC_VERSION1 && c.length >= 22 ? c.toString('latin1', 18, 22) : 'NONE',
-      };
-    } else if (id === 'FVER' && size >= 4) {
-      const v = bytesAt(src, body, 4);
-      if (v.length === 4) version = v.readUInt32BE(0);
-    } else if (id === 'SSND' && size >= 8) {
-      if (!comm) return undefined; // COMM after the sound data: music-metadata reads those
-      const c = comm;
-      const codec = c.compression.trim().toUpperCase();
-      const base: Base = {
-        codec: aifc ? `AIFF-C/${codec === 'NONE' || codec === 'SOWT' || codec === 'TWOS' ? 'PCM' : codec}` : 'AIFF/PCM',
-        sampleRate: Math.round(c.rate),
-        channels: c.channels,
-      };
-      if (!(c.rate > 0) || c.channels <= 0)
-        return { kind: 'unreadable', ...base, error: 'AIFF without a sample rate or channels' };
-      const offset = bytesAt(src, body, 4);
-      const dataStart = body + 8 + (offset.length === 4 ? offset.readUInt32BE(0) : 0);
-      const present = Math.max(0, Math.min(size - 8, src.size - dataStart));
-      // what ffmpeg's demuxer makes of COMM (aiffdec.c): plain AIFF, 'NONE' and 'twos' by the sample
-      // size (up to 8 bits a byte, 16 two, 24 three, 32 four, more none); the other compressions by
-      // their tag. A size of 0 made a division by 0, and COMM's count was taken: 1 MB counted 9,800 s,
-      // ffmpeg decoding 250 (attack round 20)
-      const bytes = c.bits <= 8 ? 1 : c.bits <= 16 ? 2 : c.bits <= 24 ? 3 : c.bits <= 32 ? 4 : 0;
-      const BYTES: Record<string, number> = {
-        NONE: bytes,
-        TWOS: bytes,
-        SOWT: 2,
-        RAW: 1,
-        IN24: 3,
-        IN32: 4,
-        FL32: 4,
-        FL64: 8,
-      };
-      // channels the decoder refuses when it opens (attack round 24, H1: 200 KB counted 4-50 s each, none
-      // decoded): G.726 of more than one (g726.c), IMA WS, SDX2, MACE and IMA4 of more than two
-      const most: number =
-        { G726: 1, ADP4: 2, SDX2: 2, MAC3: MACE_MAX_CHANNELS, MAC6: MACE_MAX_CHANNELS, IMA4: IMA4_MAX_CHANNELS }[
-          codec
-        ] ?? Infinity;
-      if (c.channels > most)
-        return {
-          kind: 'unreadable',
-          ...base,
-          error: `AIFF-C '${c.compression}' of ${c.channels} channels: ffmpeg's decoder takes at most ${most}`,
-        };
-      let frames: number | undefined;
-      if (BYTES[codec] === 0)
-        return { kind: 'unreadable', ...base, error: `AIFF samples of ${c.bits} bits: a decoder takes at most 32` };
-      if (BYTES[codec]) frames = Math.floor(present / (c.channels * BYTES[codec]));
-      else if (codec === 'ULAW' || codec === 'ALAW') frames = Math.floor(present / c.channels);
-      // GSM and G.722: ffmpeg's decoders are mono whatever COMM says (gsmdec.c and g722dec.c set their
-      // channel layout to mono): 160 samples a 33-byte frame, 2 samples a byte, all at COMM's rate.
-      // Divided by COMM's channels, a 2-channel file counted half what ffmpeg decodes (G.722, 200 KB:
-      // 6.25 s vs 12.5; round 24)
-      else if (codec === 'GSM') frames = Math.floor(present / 33) * 160;
-      else if (codec === 'G722') frames = present * 2;
-      // MACE 3:1 and 6:1: a byte a channel holds 3 or 6 samples, as ffmpeg's decoder counts them; from
-      // COMM, a count 6x the bytes' counted 100 KB of MAC6 (75 s decoded) as 450 s (attack round 14a)
-      else if (codec === 'MAC3' || codec === 'MAC6')
-        frames = Math.floor((present * (codec === 'MAC3' ? 3 : 6)) / c.channels);
-      // IMA WS ADPCM: 2 samples a byte; G.726 (ffmpeg: 5 bits a sample); SDX2: a byte a sample
-      else if (codec === 'ADP4') frames = Math.floor((present * 2) / c.channels);
-      else if (codec === 'G726') frames = Math.floor((present * 8) / 5 / c.channels);
-      else if (codec === 'SDX2') frames = Math.floor(present / c.channels);
-      else if (codec === 'IMA4') {
-        // COMM counts packets of 64 frames, 34 bytes a channel; ffmpeg's aiff demuxer hands the decoder
-        // one block a packet, and each block's header is checked as it checks it (ima4.ts)
-        const blocks = Math.min(c.frames, Math.floor(present / (IMA4_BLOCK * c.channels)));
-        const r = ima4Blocks(src, dataStart, blocks, c.channels);
-        return withNote(
-          done(r.samples, blocks < c.frames ? c.frames * IMA4_SAMPLES : undefined, c.rate, base, 'packet'),
-          r.note,
-        );
-      }
-      // QDesign and QCELP packets are not read here, and COMM's count is a claim (1 MB counted 9,800 s,
-      // ffmpeg decoding 0 of QDM2 and 1,143 of QCELP; round 20); a tag no decoder knows decodes to nothing.
-      // DWVW too (libsndfile's variable-width words): ffmpeg has no decoder for it and does not open the
-      // file, and COMM's count counted 1 MB as 9,900 s (attack round 22, H6)
-      if (frames === undefined)
-        return {
-          kind: 'unreadable',
-          ...base,
-          error: ['QDMC', 'QDM2', 'QCLP'].includes(codec)
-            ? `AIFF-C compression '${c.compression}': its packets are not read here, and COMM's count of ${c.frames} frames is a claim`
-            : `AIFF-C compression '${c.compression}': ffmpeg has no decoder for it, and COMM's count is a claim`,
-        };
-      // COMM's count bounds the frames as ffmpeg's demuxer reads it: the packets of a codec it gives a
-      // packet's duration (aiffdec.c: MACE 6 samples a packet, GSM 160), the frames of the others.
-      // Taken as frames, a mono MAC6 file whose COMM counts 1,000,000 was cut to 125 s where ffmpeg,
-      // reading to the end of SSND, decodes its 200 KB's 150 s (round 24). Other writers count frames
-      // there, so a file is said to be cut off only when it holds fewer than COMM's count as frames.
-      const claim = c.frames * (codec === 'MAC3' || codec === 'MAC6' ? 6 : codec === 'GSM' ? 160 : 1);
-      return done(Math.min(claim, frames), c.frames, c.rate, base, 'frame');
-    }
-    p = body + size + (size & 1);
-  }
+  const walk = aiffChunks(src, aifc, form.readUInt32BE(4));
+  const label = aifc ? 'AIFF-C' : 'AIFF/PCM';
+  if (typeof walk === 'string') return { kind: 'unreadable', codec: label, error: walk };
+  const { comm, dataStart, dataEnd } = walk;
+  // without COMM ffmpeg opens nothing ("could not find COMM tag"); music-metadata, asked instead,
+  // counted 10 s of a FORM of size 0 (ffmpeg's own piped AIFF has one) whose COMM ffmpeg never reads
+  if (!comm) return { kind: 'unreadable', codec: label, error: 'no COMM chunk within the FORM: ffmpeg opens nothing' };
   // COMM's frame count is a claim; without the sound data chunk no frame is in the file (sox: "Missing SSND")
-  if (comm) {
+  if (!dataStart)
     return {
       kind: 'unreadable',
-      codec: aifc ? 'AIFF-C' : 'AIFF/PCM',
-      sampleRate: Math.round(comm.rate) || undefined,
+      codec: label,
+      sampleRate: comm.rate || undefined,
       channels: comm.channels || undefined,
       error: `no sound data (SSND) chunk: COMM claims ${comm.frames} frames`,
     };
+  // (a COMM of no block alignment, which ffmpeg opens nothing of, is one of no channels, of PCM over
+  // 32 bits or of a compression not read here: each is unreadable below)
+  const c = comm;
+  const codec = c.compression.trim().toUpperCase();
+  const base: Base = {
+    codec: aifc ? `AIFF-C/${codec === 'NONE' || codec === 'SOWT' || codec === 'TWOS' ? 'PCM' : codec}` : 'AIFF/PCM',
+    sampleRate: Math.round(c.rate),
+    channels: c.channels,
+  };
+  if (!(c.rate > 0) || c.channels <= 0)
+    return { kind: 'unreadable', ...base, error: 'AIFF without a sample rate or channels' };
+  // the bytes from the sound's start (after SSND's offset field's count of bytes) to the chunk's end
+  // that are in the file: taken to the end of the chunk from its 8th byte, an offset of 70,000 over
+  // 80,000 bytes counted 10 s where ffmpeg decodes 1.25
+  const present = Math.max(0, Math.min(dataEnd, src.size) - dataStart);
+  // what ffmpeg's demuxer makes of COMM (aiffdec.c): plain AIFF, 'NONE' and 'twos' by the sample
+  // size (up to 8 bits a byte, 16 two, 24 three, 32 four, more none); the other compressions by
+  // their tag. A size of 0 made a division by 0, and COMM's count was taken: 1 MB counted 9,800 s,
+  // ffmpeg decoding 250 (attack round 20)
+  const bytes = c.bits <= 8 ? 1 : c.bits <= 16 ? 2 : c.bits <= 24 ? 3 : c.bits <= 32 ? 4 : 0;
+  const BYTES: Record<string, number> = {
+    NONE: bytes,
+    TWOS: bytes,
+    SOWT: 2,
+    RAW: 1,
+    IN24: 3,
+    IN32: 4,
+    FL32: 4,
+    FL64: 8,
+  };
+  // channels the decoder refuses when it opens (attack round 24, H1: 200 KB counted 4-50 s each, none
+  // decoded): G.726 of more than one (g726.c), IMA WS, SDX2, MACE and IMA4 of more than two
+  const most: number =
+    { G726: 1, ADP4: 2, SDX2: 2, MAC3: MACE_MAX_CHANNELS, MAC6: MACE_MAX_CHANNELS, IMA4: IMA4_MAX_CHANNELS }[codec] ??
+    Infinity;
+  if (c.channels > most)
+    return {
+      kind: 'unreadable',
+      ...base,
+      error: `AIFF-C '${c.compression}' of ${c.channels} channels: ffmpeg's decoder takes at most ${most}`,
+    };
+  // over 64 channels ffmpeg opens the file and its filter graph takes none of the samples (65 channels
+  // of 8-bit PCM, 512 KB: 0.98 s counted, 0 decoded; 10 MB at 4 kHz would count 38 s)
+  if (AIFF_PCM_TAGS.includes(codec) && c.channels > AIFF_MAX_PCM_CHANNELS)
+    return {
+      kind: 'unreadable',
+      ...base,
+      error: `AIFF PCM of ${c.channels} channels: ffmpeg decodes at most ${AIFF_MAX_PCM_CHANNELS}`,
+    };
+  let frames: number | undefined;
+  if (BYTES[codec] === 0)
+    return { kind: 'unreadable', ...base, error: `AIFF samples of ${c.bits} bits: a decoder takes at most 32` };
+  if (BYTES[codec]) frames = aiffPcmFrames(present, c.blockAlign, c.channels * BYTES[codec]);
+  else if (codec === 'ULAW' || codec === 'ALAW') frames = aiffPcmFrames(present, c.blockAlign, c.channels);
+  // GSM and G.722: ffmpeg's decoders are mono whatever COMM says (gsmdec.c and g722dec.c set their
+  // channel layout to mono): 160 samples a 33-byte frame, 2 samples a byte, all at COMM's rate.
+  // Divided by COMM's channels, a 2-channel file counted half what ffmpeg decodes (G.722, 200 KB:
+  // 6.25 s vs 12.5; round 24)
+  else if (codec === 'GSM') frames = Math.floor(present / 33) * 160;
+  else if (codec === 'G722') frames = present * 2;
+  // MACE 3:1 and 6:1: a byte a channel holds 3 or 6 samples, as ffmpeg's decoder counts them; from
+  // COMM, a count 6x the bytes' counted 100 KB of MAC6 (75 s decoded) as 450 s (attack round 14a)
+  else if (codec === 'MAC3' || codec === 'MAC6')
+    frames = Math.floor((present * (codec === 'MAC3' ? 3 : 6)) / c.channels);
+  // IMA WS ADPCM: 2 samples a byte; G.726 (ffmpeg: 5 bits a sample); SDX2: a byte a sample
+  else if (codec === 'ADP4') frames = Math.floor((present * 2) / c.channels);
+  else if (codec === 'G726') frames = Math.floor((present * 8) / 5 / c.channels);
+  else if (codec === 'SDX2') frames = Math.floor(present / c.channels);
+  else if (codec === 'IMA4') {
+    // COMM counts packets of 64 frames, 34 bytes a channel; ffmpeg's aiff demuxer hands the decoder
+    // one block a packet, and each block's header is checked as it checks it (ima4.ts)
+    const blocks = Math.min(c.frames, Math.floor(present / (IMA4_BLOCK * c.channels)));
+    const r = ima4Blocks(src, dataStart, blocks, c.channels);
+    return withNote(
+      done(r.samples, blocks < c.frames ? c.frames * IMA4_SAMPLES : undefined, c.rate, base, 'packet'),
+      r.note,
+    );
   }
-  return undefined;
+  // QDesign and QCELP packets are not read here, and COMM's count is a claim (1 MB counted 9,800 s,
+  // ffmpeg decoding 0 of QDM2 and 1,143 of QCELP; round 20); a tag no decoder knows decodes to nothing.
+  // DWVW too (libsndfile's variable-width words): ffmpeg has no decoder for it and does not open the
+  // file, and COMM's count counted 1 MB as 9,900 s (attack round 22, H6)
+  if (frames === undefined)
+    return {
+      kind: 'unreadable',
+      ...base,
+      error: ['QDMC', 'QDM2', 'QCLP'].includes(codec)
+        ? `AIFF-C compression '${c.compression}': its packets are not read here, and COMM's count of ${c.frames} frames is a claim`
+        : `AIFF-C compression '${c.compression}': ffmpeg has no decoder for it, and COMM's count is a claim`,
+    };
+  // COMM's count bounds the frames as ffmpeg's demuxer reads it: the packets of a codec it gives a
+  // packet's duration (aiffdec.c: MACE 6 samples a packet, GSM 160), the frames of the others.
+  // Taken as frames, a mono MAC6 file whose COMM counts 1,000,000 was cut to 125 s where ffmpeg,
+  // reading to the end of SSND, decodes its 200 KB's 150 s (round 24). Other writers count frames
+  // there, so a file is said to be cut off only when it holds fewer than COMM's count as frames.
+  const claim = c.frames * (codec === 'MAC3' || codec === 'MAC6' ? 6 : codec === 'GSM' ? 160 : 1);
+  return done(Math.min(claim, frames), c.frames, c.rate, base, 'frame');
 }
 
 /**
