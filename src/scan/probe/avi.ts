@@ -214,7 +214,13 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
       p += 8 + size + (size & 1);
     }
   }
-  const index = streams.findIndex((s) => s.type === 'auds');
+  // the audio stream ffmpeg decodes when told nothing (fftools' choice: the most channels, the first of
+  // those; AVI has no default flag): a 600 s mono stream before a 1 s stereo one counted 600 s, ffmpeg
+  // decoding 1 s (attack round 25a, M1)
+  let index = -1;
+  streams.forEach((s, i) => {
+    if (s.type === 'auds' && (index < 0 || (s.channels ?? 0) > (streams[index]!.channels ?? 0))) index = i;
+  });
   const audio = streams[index];
   if (!audio) {
     if (!headerWhole)
