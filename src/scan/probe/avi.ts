@@ -351,9 +351,20 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
   /** the audio as ffmpeg reads it by the index: the entries in order, up to one it cannot read whole */
   const byIndex = (): ProbeResult => {
     reset();
-    for (const [pos, len] of ix.entries[index] ?? []) {
+    // ffmpeg's ni_prepare_read: the stream whose next entry is earliest (the first of those) is read
+    // next, and an entry it cannot read whole ends every stream (a video entry past the end of the
+    // file left 7.2 s of 20 decoded)
+    const next = ix.entries.map(() => 0);
+    for (;;) {
+      let best = -1;
+      ix.entries.forEach((e, i) => {
+        if (next[i]! < e.length && (best < 0 || e[next[i]!]![2] < ix.entries[best]![next[best]!]![2])) best = i;
+      });
+      if (best < 0) break;
+      const [pos, len] = ix.entries[best]![next[best]!]!;
+      next[best]!++;
       if (pos < 0 || pos + 8 + len > src.size) break;
-      take(pos, len);
+      if (best === index) take(pos, len);
     }
     const r = measure();
     const why = 'read by its idx1 index, as ffmpeg reads a file it takes as non-interleaved';
@@ -493,8 +504,11 @@ function readIdx1(
   moviStart: number,
   streams: readonly Stream[],
   mustUseIndex: boolean,
-): { entries: [number, number][][]; streams: number; nonInterleaved: boolean } {
-  const entries: [number, number][][] = streams.map(() => []);
+): { entries: [number, number, number][][]; streams: number; nonInterleaved: boolean } {
+  // each entry's offset, size and time (its stream's units before it, as get_duration counts them:
+  // bytes for a stream of a sample size, else one an entry; at strh's scale and rate)
+  const entries: [number, number, number][][] = streams.map(() => []);
+  const cum = streams.map(() => 0);
   const first = firstPacket(src, moviStart, src.size, streams.length);
   let nonInterleaved = mustUseIndex;
   let dataOffset = 0;
@@ -514,10 +528,13 @@ function readIdx1(
     pos += dataOffset;
     if (lastPos === pos) nonInterleaved = true;
     // (av_add_index_entry refuses a size over 0x3FFFFFFF)
+    const st = streams[n]!;
+    const ts = (cum[n]! * (st.scale || 1)) / (st.rate || 1) / Math.max(1, st.sampleSize);
     if (lastKept !== pos && len && len <= 0x3fffffff) {
-      entries[n]!.push([pos, len]);
+      entries[n]!.push([pos, len, ts]);
       lastKept = pos;
     }
+    cum[n]! += st.sampleSize ? len : 1;
     lastPos = pos;
   }
   let lastStart = 0;
