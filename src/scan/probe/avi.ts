@@ -555,13 +555,6 @@ function readIdx1(
   return { entries, streams: indexed, nonInterleaved };
 }
 
-/** Whether a chunk of this id and size starts at p, all its bytes in the file. */
-function isChunk(src: FileSource, p: number, id: string, size: number): boolean {
-  if (p + 8 + size > src.size) return false;
-  const c = head8(src, p);
-  return c.length >= 8 && c.toString('latin1', 0, 4) === id && c.readUInt32LE(4) === size;
-}
-
 function readHdrl(
   src: FileSource,
   from: number,
