@@ -186,6 +186,7 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
   if (h.length < 12 || h.toString('latin1', 0, 4) !== 'RIFF' || h.toString('latin1', 8, 12) !== 'AVI ')
     return undefined;
   const streams: Stream[] = [];
+  const hdr = { mustUseIndex: false, odml: false };
   let headerWhole = false;
   let index1: [number, number] | undefined;
   const movi: [number, number][] = [];
@@ -205,7 +206,7 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
       const id = c.toString('latin1', 0, 4);
       const size = c.readUInt32LE(4);
       if (id === 'LIST' && c.length >= 12 && c.toString('latin1', 8, 12) === 'hdrl') {
-        readHdrl(src, p + 12, Math.min(to, p + 8 + size), streams);
+        readHdrl(src, p + 12, Math.min(to, p + 8 + size), streams, hdr);
         headerWhole = p + 8 + size <= src.size;
       } else if (id === 'LIST' && c.length >= 12 && c.toString('latin1', 8, 12) === 'movi')
         movi.push([p + 12, Math.min(to, p + 8 + size)]);
@@ -213,7 +214,13 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
       p += 8 + size + (size & 1);
     }
   }
-  const index = streams.findIndex((s) => s.type === 'auds');
+  // the audio stream ffmpeg decodes when told nothing (fftools' choice: the most channels, the first of
+  // those; AVI has no default flag): a 600 s mono stream before a 1 s stereo one counted 600 s, ffmpeg
+  // decoding 1 s (attack round 25a, M1)
+  let index = -1;
+  streams.forEach((s, i) => {
+    if (s.type === 'auds' && (index < 0 || (s.channels ?? 0) > (streams[index]!.channels ?? 0))) index = i;
+  });
   const audio = streams[index];
   if (!audio) {
     if (!headerWhole)
@@ -242,8 +249,8 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
   const packet = packetBytes(audio);
   let units = 0;
   // the audio chunks' places, for a codec whose frames are counted (up to FRAMED_MAX bytes of them)
-  const dts = audio.tag === 0x2001 ? new DtsFrames() : undefined;
-  const framer = dts ? dtsFramer(dts) : FRAMERS[audio.tag ?? -1];
+  const isDts = audio.tag === 0x2001;
+  const framer = isDts ? dtsFramer(new DtsFrames()) : FRAMERS[audio.tag ?? -1];
   const aac = audio.tag === 0x00ff;
   const adpcm = audio.tag === 0x0002 || audio.tag === 0x0011;
   const spans: [number, number][] = [];
@@ -259,33 +266,60 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
     if (unit) units += unitsIn(size, packet, unit);
     keep(p, size);
   };
-  // a whole single-RIFF file: its idx1 index lists every chunk with its size, one read instead of a walk
-  const idx1 = riffs.length === 1 && 8 + h.readUInt32LE(4) <= src.size ? index1 : undefined;
-  if (idx1 && idx1[1] <= 64 * 1024 * 1024 && movi.length) {
-    // An entry's size is a claim: idx1 sizes fifty times the chunks' counted 20 s of PCM as 1,000 s
-    // (attack round 12). Each audio entry is believed only when the chunk at its offset (from the
-    // 'movi' type, or from the file's start) has its id and size, past the entry before: else the
-    // index is not used and the chunks are walked.
-    const base = movi[0]![0] - 4;
-    const t = src.read(idx1[0], idx1[1]);
-    let last = -1;
-    for (let q = 0; q + 16 <= t.length; q += 16) {
-      if (t.toString('latin1', q, q + 4) !== want) continue;
-      const off = t.readUInt32LE(q + 8);
-      const size = t.readUInt32LE(q + 12);
-      const at = [base + off, off].find((x) => x > last && isChunk(src, x, want, size));
-      if (at === undefined) {
-        bytes = 0;
-        chunks = 0;
-        units = 0;
-        break;
-      }
-      last = at;
-      take(at, size);
+  /** the audio the chunks taken hold, sized by the stream's codec */
+  const measure = (): ProbeResult => {
+    if (!chunks || !bytes) return { kind: 'unreadable', ...base, error: `no audio chunk in the file${said}` };
+    if (framer) {
+      // MPEG audio, AC-3, DTS: the frames the chunks hold, their headers walked over the chunks' bytes
+      // end to end (a frame may straddle two chunks), as ffmpeg's parser reads them. strh's scale, rate
+      // and sample size and strf's sample rate are claims: AC-3 at a sample size of 1 and a rate of 13
+      // counted 20 s as 36,923 s, MP3 at a rate of 900 bytes a second or strf's rate forged to 4 kHz
+      // 20 s as 80-90 s (attack round 12a)
+      // (DTS: a frame checker afresh for each reading, by the walk and by the index, as it keeps state;
+      // less the frames in doubt: those not walked whole before one that was and was refused; dts.ts)
+      const dts = isDts ? new DtsFrames() : undefined;
+      const held = dts ? framedSeconds(src, spans, dtsFramer(dts)) - dts.retracted : framedSeconds(src, spans, framer);
+      if (!(held > 0)) return { kind: 'unreadable', ...base, error: `no ${framer.name} frame in its chunks${said}` };
+      if (spanBytes >= bytes) return { kind: 'audio', seconds: held, ...base };
+      return {
+        kind: 'audio',
+        seconds: (held * bytes) / spanBytes,
+        ...base,
+        error: `estimated: the frames of the first ${spanBytes} bytes of audio counted, the rest in proportion`,
+      };
     }
-  }
-  // an index that lists no audio chunk (a writer that left it out) is not believed: the chunks are walked
-  const fromIndex = chunks > 0;
+    if (aac) {
+      // AAC: the frames a decoder takes from the chunks (aac.ts, as Matroska reads an A_AAC block), at
+      // the config's frame length, not a chunk a frame unread: 1 MB of junk chunks counted 1,580-3,159 s,
+      // ffmpeg decoding 0-0.26 (attack round 20, high)
+      const r = aacChunks(src, spans, audio);
+      if (typeof r === 'string') return { kind: 'unreadable', ...base, error: `${r}${said}` };
+      if (!(r > 0)) return { kind: 'unreadable', ...base, error: `no AAC frame a decoder takes in its chunks${said}` };
+      if (spanBytes >= bytes) return { kind: 'audio', seconds: r, ...base };
+      return {
+        kind: 'audio',
+        seconds: (r * bytes) / spanBytes,
+        ...base,
+        error: `estimated: the frames of the first ${spanBytes} bytes of audio counted, the rest in proportion`,
+      };
+    }
+    if (adpcm) {
+      const r = adpcmChunks(src, spans, spanBytes, bytes, audio);
+      return typeof r === 'string' ? { kind: 'unreadable', ...base, error: `${r}${said}` } : { ...r, ...base };
+    }
+    // PCM, G.711, WMA and the block codecs by their bytes (sizing); strh's claim is never the length
+    if (typeof z === 'string') return { kind: 'unreadable', ...base, error: `${z}${said}` };
+    const seconds = 'unit' in z ? units * z.seconds : bytes / z.perSecond;
+    if (!(seconds > 0)) return { kind: 'unreadable', ...base, error: `no whole sample in its chunks${said}` };
+    return { kind: 'audio', seconds, ...base };
+  };
+  const reset = (): void => {
+    bytes = 0;
+    chunks = 0;
+    units = 0;
+    spans.length = 0;
+    spanBytes = 0;
+  };
   const walk = (from: number, to: number): void => {
     for (let p = from; p + 8 <= to && walked < MAX_CHUNKS; walked++) {
       const c = head8(src, p);
@@ -297,55 +331,57 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
       p += 8 + size + (size & 1);
     }
   };
-  if (!fromIndex) {
-    spans.length = 0;
-    spanBytes = 0;
+  /** the audio as ffmpeg reads it sequentially: the chunks of movi walked */
+  const byWalk = (): ProbeResult => {
+    reset();
     for (const [from, to] of movi) walk(from, to);
-  }
-  if (!fromIndex && walked >= MAX_CHUNKS)
-    return { kind: 'unreadable', ...base, error: `more than ${MAX_CHUNKS} chunks: audio not sized` };
-  if (!chunks || !bytes) return { kind: 'unreadable', ...base, error: `no audio chunk in the file${said}` };
-  if (framer) {
-    // MPEG audio, AC-3, DTS: the frames the chunks hold, their headers walked over the chunks' bytes
-    // end to end (a frame may straddle two chunks), as ffmpeg's parser reads them. strh's scale, rate
-    // and sample size and strf's sample rate are claims: AC-3 at a sample size of 1 and a rate of 13
-    // counted 20 s as 36,923 s, MP3 at a rate of 900 bytes a second or strf's rate forged to 4 kHz
-    // 20 s as 80-90 s (attack round 12a)
-    // (less DTS frames in doubt: those not walked whole before one that was and was refused; dts.ts)
-    const held = framedSeconds(src, spans, framer) - (dts?.retracted ?? 0);
-    if (!(held > 0)) return { kind: 'unreadable', ...base, error: `no ${framer.name} frame in its chunks${said}` };
-    if (spanBytes >= bytes) return { kind: 'audio', seconds: held, ...base };
-    return {
-      kind: 'audio',
-      seconds: (held * bytes) / spanBytes,
-      ...base,
-      error: `estimated: the frames of the first ${spanBytes} bytes of audio counted, the rest in proportion`,
-    };
-  }
-  if (aac) {
-    // AAC: the frames a decoder takes from the chunks (aac.ts, as Matroska reads an A_AAC block), at
-    // the config's frame length, not a chunk a frame unread: 1 MB of junk chunks counted 1,580-3,159 s,
-    // ffmpeg decoding 0-0.26 (attack round 20, high)
-    const r = aacChunks(src, spans, audio);
-    if (typeof r === 'string') return { kind: 'unreadable', ...base, error: `${r}${said}` };
-    if (!(r > 0)) return { kind: 'unreadable', ...base, error: `no AAC frame a decoder takes in its chunks${said}` };
-    if (spanBytes >= bytes) return { kind: 'audio', seconds: r, ...base };
-    return {
-      kind: 'audio',
-      seconds: (r * bytes) / spanBytes,
-      ...base,
-      error: `estimated: the frames of the first ${spanBytes} bytes of audio counted, the rest in proportion`,
-    };
-  }
-  if (adpcm) {
-    const r = adpcmChunks(src, spans, spanBytes, bytes, audio);
-    return typeof r === 'string' ? { kind: 'unreadable', ...base, error: `${r}${said}` } : { ...r, ...base };
-  }
-  // PCM, G.711, WMA and the block codecs by their bytes (sizing); strh's claim is never the length
-  if (typeof z === 'string') return { kind: 'unreadable', ...base, error: `${z}${said}` };
-  const seconds = 'unit' in z ? units * z.seconds : bytes / z.perSecond;
-  if (!(seconds > 0)) return { kind: 'unreadable', ...base, error: `no whole sample in its chunks${said}` };
-  return { kind: 'audio', seconds, ...base };
+    if (walked >= MAX_CHUNKS)
+      return { kind: 'unreadable', ...base, error: `more than ${MAX_CHUNKS} chunks: audio not sized` };
+    return measure();
+  };
+  // A whole single-RIFF file's idx1, read as ffmpeg's avi_read_idx1 reads it (an OpenDML file's indx
+  // is read instead, and not here). ffmpeg reads packets where it says (each entry's size from its
+  // offset + 8, whatever the chunk there) when it takes the file as non-interleaved; else it reads movi
+  // on. leaktally believed idx1 only when every audio entry matched its chunk, and walked movi
+  // otherwise: entries all at the first chunk, or the first one's offset past the end of the file
+  // (4 bytes of ffmpeg's own 600 s PCM AVI), counted 600 s where ffmpeg, reading by the index, decodes
+  // 0.128 (attack round 25a, H5).
+  const idx1 = riffs.length === 1 && 8 + h.readUInt32LE(4) <= src.size && !hdr.odml ? index1 : undefined;
+  const ix =
+    idx1 && idx1[1] <= 64 * 1024 * 1024 && movi.length
+      ? readIdx1(src, src.read(idx1[0], idx1[1]), movi[0]![0], streams, hdr.mustUseIndex)
+      : undefined;
+  if (!ix || ix.streams === 0) return byWalk();
+  /** the audio as ffmpeg reads it by the index: the entries in order, up to one it cannot read whole */
+  const byIndex = (): ProbeResult => {
+    reset();
+    // ffmpeg's ni_prepare_read: the stream whose next entry is earliest (the first of those) is read
+    // next, and an entry it cannot read whole ends every stream (a video entry past the end of the
+    // file left 7.2 s of 20 decoded)
+    const next = ix.entries.map(() => 0);
+    for (;;) {
+      let best = -1;
+      ix.entries.forEach((e, i) => {
+        if (next[i]! < e.length && (best < 0 || e[next[i]!]![2] < ix.entries[best]![next[best]!]![2])) best = i;
+      });
+      if (best < 0) break;
+      const [pos, len] = ix.entries[best]![next[best]!]!;
+      next[best]!++;
+      if (pos < 0 || pos + 8 + len > src.size) break;
+      if (best === index) take(pos, len);
+    }
+    const r = measure();
+    const why = 'read by its idx1 index, as ffmpeg reads a file it takes as non-interleaved';
+    return { ...r, error: r.error ? `${r.error}; ${why}` : why };
+  };
+  if (ix.nonInterleaved) return byIndex();
+  // one stream indexed: ffmpeg reads movi on (its drift test needs two)
+  if (ix.streams === 1) return byWalk();
+  // two or more: whether ffmpeg's drift test (check_stream_max_drift) takes the file as
+  // non-interleaved is not worked out here; the lesser of the two readings is counted
+  const w = byWalk();
+  const i = byIndex();
+  return (i.seconds ?? 0) < (w.seconds ?? 0) ? i : w;
 }
 
 /**
@@ -433,18 +469,116 @@ function aacChunks(src: FileSource, spans: readonly [number, number][], s: Strea
   return seconds;
 }
 
-/** Whether a chunk of this id and size starts at p, all its bytes in the file. */
-function isChunk(src: FileSource, p: number, id: string, size: number): boolean {
-  if (p + 8 + size > src.size) return false;
-  const c = head8(src, p);
-  return c.length >= 8 && c.toString('latin1', 0, 4) === id && c.readUInt32LE(4) === size;
+/** A chunk id's stream number (its first two characters as decimal digits), or 100 (ffmpeg's get_stream_idx). */
+function streamIdx(b: Buffer, p: number): number {
+  const d0 = b[p]! - 48;
+  const d1 = b[p + 1]! - 48;
+  return d0 >= 0 && d0 <= 9 && d1 >= 0 && d1 <= 9 ? d0 * 10 + d1 : 100;
 }
 
-function readHdrl(src: FileSource, from: number, to: number, streams: Stream[]): void {
+/**
+ * Where ffmpeg's avi_sync finds the first packet in movi (from its first chunk, LISTs entered, JUNK,
+ * idx1, indx and ix## stepped over): the first chunk of a stream's number; 0 for none.
+ */
+function firstPacket(src: FileSource, from: number, to: number, streams: number): number {
+  for (let p = from, n = 0; p + 8 <= to && n < 64; n++) {
+    const c = head8(src, p);
+    if (c.length < 8) return 0;
+    const id = c.toString('latin1', 0, 4);
+    const size = c.readUInt32LE(4);
+    if (id === 'LIST') {
+      p += 12;
+      continue;
+    }
+    const ix = id.startsWith('ix') || id.endsWith('ix');
+    if (!ix && id !== 'JUNK' && id !== 'idx1' && id !== 'indx' && streamIdx(c, 0) < streams) return p;
+    p += 8 + size + (size & 1);
+  }
+  return 0;
+}
+
+/**
+ * An idx1 as ffmpeg's avi_read_idx1 reads it: each entry of a stream's number (its first two
+ * characters; 'pc' palette entries left out) at its offset plus data_offset, which maps the first
+ * entry to the first packet in movi unless it already is there; an entry at the same offset as the
+ * last one kept is dropped, and makes ffmpeg take the file as non-interleaved, as AVIF_MUSTUSEINDEX
+ * does. Then guess_ni_flag: a stream whose first chunk runs past its second entry's offset, or whose
+ * first chunk is 8 bytes larger than its entry says, or streams whose indexed ranges do not overlap.
+ * (Its drift test across two streams or more is not worked out: the caller counts the lesser reading.)
+ */
+function readIdx1(
+  src: FileSource,
+  t: Buffer,
+  moviStart: number,
+  streams: readonly Stream[],
+  mustUseIndex: boolean,
+): { entries: [number, number, number][][]; streams: number; nonInterleaved: boolean } {
+  // each entry's offset, size and time (its stream's units before it, as get_duration counts them:
+  // bytes for a stream of a sample size, else one an entry; at strh's scale and rate)
+  const entries: [number, number, number][][] = streams.map(() => []);
+  const cum = streams.map(() => 0);
+  const first = firstPacket(src, moviStart, src.size, streams.length);
+  let nonInterleaved = mustUseIndex;
+  let dataOffset = 0;
+  let firstEntry = true;
+  let lastPos = -1;
+  let lastKept = -1;
+  for (let q = 0; q + 16 <= t.length; q += 16) {
+    src.work.tick();
+    const n = streamIdx(t, q);
+    if (n >= streams.length || (t[q + 2] === 0x70 && t[q + 3] === 0x63)) continue;
+    let pos = t.readUInt32LE(q + 8);
+    const len = t.readUInt32LE(q + 12);
+    if (firstEntry && first) {
+      if (moviStart !== pos || pos + 500 > first) dataOffset = first - pos;
+      firstEntry = false;
+    }
+    pos += dataOffset;
+    if (lastPos === pos) nonInterleaved = true;
+    // (av_add_index_entry refuses a size over 0x3FFFFFFF)
+    const st = streams[n]!;
+    const ts = (cum[n]! * (st.scale || 1)) / (st.rate || 1) / Math.max(1, st.sampleSize);
+    if (lastKept !== pos && len && len <= 0x3fffffff) {
+      entries[n]!.push([pos, len, ts]);
+      lastKept = pos;
+    }
+    cum[n]! += st.sampleSize ? len : 1;
+    lastPos = pos;
+  }
+  let lastStart = 0;
+  let firstEnd = Infinity;
+  let indexed = 0;
+  entries.forEach((e, i) => {
+    if (!e.length) return;
+    indexed++;
+    if (e.length >= 2 && e[0]![0] >= 0 && e[0]![0] + 8 <= src.size) {
+      const c = head8(src, e[0]![0]);
+      const size = c.readUInt32LE(4);
+      if (streamIdx(c, 0) === i && (e[0]![0] + size > e[1]![0] || size === e[0]![1] + 8)) lastStart = Infinity;
+    }
+    lastStart = Math.max(lastStart, e[0]![0]);
+    firstEnd = Math.min(firstEnd, e[e.length - 1]![0]);
+  });
+  if (lastStart > firstEnd) nonInterleaved = true;
+  return { entries, streams: indexed, nonInterleaved };
+}
+
+function readHdrl(
+  src: FileSource,
+  from: number,
+  to: number,
+  streams: Stream[],
+  hdr: { mustUseIndex: boolean; odml: boolean },
+): void {
   for (let p = from, n = 0; p + 8 <= to && n < 256; n++) {
     const c = head8(src, p);
     if (c.length < 8) return;
     const size = c.readUInt32LE(4);
+    // avih's flags (its fourth field): AVIF_MUSTUSEINDEX makes ffmpeg read by the index
+    if (c.toString('latin1', 0, 4) === 'avih' && size >= 16) {
+      const f = src.read(p + 20, 4);
+      hdr.mustUseIndex = f.length === 4 && !!(f.readUInt32LE(0) & 0x20);
+    }
     if (c.toString('latin1', 0, 4) === 'LIST' && c.length >= 12 && c.toString('latin1', 8, 12) === 'strl') {
       const body = src.read(p + 12, Math.min(size - 4, 4096));
       const s: Stream = { type: '', scale: 0, rate: 0, length: 0, sampleSize: 0 };
@@ -458,7 +592,8 @@ function readHdrl(src: FileSource, from: number, to: number, streams: Stream[]):
           s.rate = body.readUInt32LE(b + 24);
           s.length = body.readUInt32LE(b + 32);
           s.sampleSize = body.readUInt32LE(b + 44);
-        } else if (id === 'strf' && s.type === 'auds' && b + 14 <= body.length) {
+        } else if (id === 'indx') hdr.odml = true;
+        else if (id === 'strf' && s.type === 'auds' && b + 14 <= body.length) {
           s.tag = body.readUInt16LE(b);
           s.channels = body.readUInt16LE(b + 2);
           s.sampleRate = body.readUInt32LE(b + 4);

@@ -35,6 +35,7 @@ const ID = {
   TrackEntry: 0xae,
   TrackNumber: 0xd7,
   TrackType: 0x83,
+  FlagDefault: 0x88,
   CodecID: 0x86,
   CodecPrivate: 0x63a2,
   Audio: 0xe1,
@@ -146,6 +147,21 @@ interface Track {
   qtFormat?: string;
   defaultNs?: number;
   delayNs?: number;
+  /** FlagDefault 0 (its default is 1) */
+  notDefault?: boolean;
+}
+
+/**
+ * The audio track ffmpeg decodes when told nothing (fftools' choice: a track flagged default before
+ * one that is not, then the most channels, the first of those). The first audio track was counted: a
+ * 600 s mono track before a 1 s stereo one, neither flagged default, counted 600 s, ffmpeg decoding
+ * 0.99 s (attack round 25a, M1).
+ */
+function ffmpegsTrack(tracks: readonly Track[]): Track | undefined {
+  const score = (t: Track): number => (t.notDefault ? 0 : 5_000_000) + (t.channels ?? 1);
+  let best: Track | undefined;
+  for (const t of tracks) if (t.type === 2 && (!best || score(t) > score(best))) best = t;
+  return best;
 }
 
 /** Children of [from, to): each element once; stops at the end of the buffer. */
@@ -174,6 +190,7 @@ function readTracks(b: Buffer, t: El): Track[] {
       if (c.end > b.length) break;
       if (c.id === ID.TrackNumber) tr.number = uint(b, c);
       else if (c.id === ID.TrackType) tr.type = uint(b, c);
+      else if (c.id === ID.FlagDefault) tr.notDefault = uint(b, c) === 0;
       // (a C string to ffmpeg's demuxer: what follows a NUL is not part of it)
       else if (c.id === ID.CodecID) tr.codec = b.toString('latin1', c.data, c.end).split('\0')[0]!;
       else if (c.id === ID.CodecPrivate) {
@@ -950,6 +967,7 @@ export function probeMatroska(src: FileSource): ProbeResult | undefined {
     );
   }
   const bytes = held && heldByBytes(src, held, seconds);
+  if (bytes?.note === NO_CLUSTER) return { kind: 'unreadable', codec: out.codec, error: NO_CLUSTER };
   if (bytes) {
     seconds = bytes.seconds;
     notes.push(bytes.note);
@@ -958,6 +976,12 @@ export function probeMatroska(src: FileSource): ProbeResult | undefined {
   const note = notes.join('; ');
   return { ...out, seconds, error: out.error ? `${note}; ${out.error}` : note };
 }
+
+/**
+ * A file in which ffmpeg finds no Cluster opens nothing (matroska_read_header resyncs to the end of the
+ * file looking for one), whatever its Duration says.
+ */
+const NO_CLUSTER = 'no Cluster found in the file (ffmpeg finds none to decode): its Duration is a claim';
 
 /** What the blocks read hold, to judge the timeline by the bytes (heldByBytes). */
 interface Held {
@@ -997,7 +1021,8 @@ const SLACK_LARGE = 8;
  */
 function heldByBytes(src: FileSource, h: Held, seconds: number): { seconds: number; note: string } | undefined {
   if (src.size <= WHOLE_MAX) {
-    const whole = packetAudio(src, h);
+    const { seconds: whole, clusters } = packetAudio(src, h);
+    if (!clusters) return { seconds: 0, note: NO_CLUSTER };
     if (seconds <= whole + 1) return undefined;
     return {
       seconds: whole,
@@ -1038,16 +1063,55 @@ const BIG_BLOCKS_MAX = 16 * 1024 * 1024;
 const BLOCK_HEAD = 64 * 1024;
 
 /**
- * The audio every block of the track holds (packetNs), the file walked from its first cluster a
- * window at a time: clusters entered (sized or not), every other element stepped over by its size,
- * a block counted once its cluster's Timecode is seen and all of it is in the file (a cut block is
- * not counted). Linear: each step moves past an element's header. A block whose audio packetNs cannot
- * tell (lacing that does not fit, a DTS Express packet) holds nothing: its step to the next block was
- * counted, at most twice the median step and 2 s, until round 23's 25-byte junk blocks 2 s apart made
- * 56,000 s of 900 KB (a track of a codec not read is now unreadable: notRead). Written by hand for the
- * same reason as the rest of this file: no library walks Matroska's blocks.
+ * The Segment's top-level elements (4-byte IDs) ffmpeg's matroskadec looks for when it resyncs
+ * (matroska_resync): Info, Tracks, Cues, Tags, SeekHead, Attachments, Cluster, Chapters.
  */
-function packetAudio(src: FileSource, h: Held): number {
+const LEVEL1 = [ID.Info, ID.Tracks, 0x1c53bb6b, 0x1254c367, 0x114d9b74, 0x1941a469, ID.Cluster, 0x1043a770];
+const LEVEL1_IDS = LEVEL1.map((id) => Buffer.from([id >>> 24, (id >>> 16) & 0xff, (id >>> 8) & 0xff, id & 0xff]));
+/** The elements matroskadec knows inside a Cluster (Timecode, Position, PrevSize, blocks, Void, CRC-32): its last good place moves to them. */
+const CLUSTER_KNOWN = new Set([ID.Timecode, 0xa7, 0xab, ID.SimpleBlock, ID.BlockGroup, 0xec, 0xbf]);
+
+/**
+ * Where the next top-level ID starts at or after `from` (a file offset), or -1: ffmpeg's resync scans
+ * the bytes for one after an element it cannot read, wherever it is (in a block's data too), and reads
+ * on from there. Each window is searched once per ID; the scans of one walk do not overlap (each starts
+ * past the place the one before found), so the walk stays linear.
+ */
+function nextLevel1(src: FileSource, from: number): number {
+  for (let at = from; at + 4 <= src.size; at += WINDOW - 3) {
+    const buf = src.read(at, WINDOW);
+    src.work.tick(buf.length >> 12);
+    let found = -1;
+    for (const id of LEVEL1_IDS) {
+      const i = buf.indexOf(id);
+      if (i >= 0 && (found < 0 || i < found)) found = i;
+    }
+    if (found >= 0) return at + found;
+    if (buf.length < WINDOW) break;
+  }
+  return -1;
+}
+
+/**
+ * The audio every block of the track holds (packetNs), the file walked from its first cluster (or,
+ * when none is found in the head, from the Segment's first element) a window at a time, as ffmpeg's
+ * matroskadec reads it: top-level elements stepped over by their size, clusters entered, a child
+ * that runs past its cluster's size ends it in error, a known-size cluster ends at its size, an
+ * unknown-size one at the next top-level ID; a block counted once its cluster's Timecode is seen and
+ * all of it is in the file. Where an element cannot be read (an ID or a size that is not one, an
+ * element past the end of the file or of its cluster) ffmpeg scans on from just past the last element
+ * it read well for the next top-level ID (matroska_resync), skipping what lies between: so does this.
+ * It gave up at the first such element, and only when a first cluster was found in the head, so a
+ * file whose Cluster IDs were damaged had its Duration counted: ffmpeg's 10 s header before 1 MB of
+ * random bytes 72,037 s, none decoded; ffmpeg's own 600 s file with every Cluster ID but the last
+ * damaged 600 s, 0.96 s decoded (attack round 25a, C2). Linear: each step moves past an element's
+ * header, and the resync scans do not overlap. A block whose audio packetNs cannot tell (lacing that
+ * does not fit, a DTS Express packet) holds nothing: its step to the next block was counted, at most
+ * twice the median step and 2 s, until round 23's 25-byte junk blocks 2 s apart made 56,000 s of
+ * 900 KB (a track of a codec not read is now unreadable: notRead). Written by hand for the same reason
+ * as the rest of this file: no library walks Matroska's blocks.
+ */
+function packetAudio(src: FileSource, h: Held): { seconds: number; clusters: number } {
   // the file offset of buf[0]; a file the head holds whole is not read again
   const inHead = src.head.length === src.size;
   let base = inHead ? 0 : h.from;
@@ -1056,6 +1120,11 @@ function packetAudio(src: FileSource, h: Held): number {
   let tc: number | undefined;
   let ns = 0;
   let steps = 0;
+  let clusters = 0;
+  /** the cluster entered (its end: a file offset, Infinity for an unknown size), or undefined at the top level */
+  let clusterEnd: number | undefined;
+  /** where the last element read well starts (ffmpeg's resync_pos) */
+  let good = base + p;
   // a stream's units are checked in order from its first (mlp.ts), as are Vorbis's packets
   h.track.mlp?.reset();
   if (typeof h.track.tta === 'object') h.track.tta.reset();
@@ -1068,46 +1137,84 @@ function packetAudio(src: FileSource, h: Held): number {
     buf = src.read(base, WINDOW);
     p = 0;
   };
+  /** an element not read: on at the next top-level ID past the last good element, or the end */
+  const resync = (): boolean => {
+    const next = nextLevel1(src, good + 1);
+    if (next < 0) return false;
+    clusterEnd = undefined;
+    good = next;
+    at(next - base);
+    return true;
+  };
   for (;;) {
     // an element's header (at most 12 bytes) and a block's own header are always in the window
     if (p > 0 && buf.length - p < 64 && base + buf.length < src.size) at(p);
+    if (base + p >= src.size) break;
     const e = element(buf, p);
-    if (!e) break;
     steps++;
-    if (e.id === ID.Cluster) {
-      tc = undefined;
-      p = e.data; // its children, whatever its size says
-      continue;
+    if (!e) {
+      if (resync()) continue;
+      break;
     }
-    if (e.end === UNKNOWN || base + e.end > src.size) break; // cut off, or not an element we can step over
-    if (e.id === ID.Timecode) tc = uint(buf, e);
-    else if ((e.id === ID.SimpleBlock || e.id === ID.BlockGroup) && tc !== undefined) {
-      let b = buf;
-      let el = e;
-      if (e.size > BIG_BLOCK) {
-        // read whole up to the budget, then its first bytes (the element at 0, its end beyond them)
-        const whole = bigRead + e.end - e.start <= BIG_BLOCKS_MAX;
-        if (whole) bigRead += e.end - e.start;
-        src.work.tick(whole ? (e.end - e.start) >> 12 : 1);
-        b = src.read(base + e.start, whole ? e.end - e.start : BLOCK_HEAD);
-        el = { ...e, start: 0, data: e.data - e.start, end: e.end - e.start };
-      } else if (e.end > buf.length) {
-        if (e.start === 0) break; // the file is shorter than it was (a window starting here ends before the block)
-        at(e.start);
+    if (clusterEnd === undefined) {
+      if (e.id === ID.Cluster) {
+        // a cluster's size may be unknown (a live recording's): entered whatever its size says
+        clusters++;
+        good = base + e.start;
+        clusterEnd = e.end === UNKNOWN ? Infinity : base + e.end;
+        tc = undefined;
+        p = e.data;
         continue;
       }
-      // a block whose audio packetNs cannot tell (lacing that does not fit) is one a demuxer drops,
-      // and holds nothing; one such block made the whole walk give up (attack round 7)
-      ns += groupAudio(b, el, h.track)?.ns ?? 0;
+      if (LEVEL1.includes(e.id) || e.id === 0xec || e.id === 0xbf) good = base + e.start;
+      if (e.end === UNKNOWN || base + e.end > src.size) {
+        if (resync()) continue;
+        break;
+      }
+      p = e.end;
+    } else {
+      // an unknown-size cluster ends at the next top-level element (read again at the top level)
+      if (clusterEnd === Infinity && LEVEL1.includes(e.id)) {
+        clusterEnd = undefined;
+        continue;
+      }
+      if (CLUSTER_KNOWN.has(e.id)) good = base + e.start;
+      // a child of unknown size, past the file or past its cluster: matroskadec's error, and a resync
+      if (e.end === UNKNOWN || base + e.end > Math.min(src.size, clusterEnd)) {
+        if (resync()) continue;
+        break;
+      }
+      if (e.id === ID.Timecode) tc = uint(buf, e);
+      else if ((e.id === ID.SimpleBlock || e.id === ID.BlockGroup) && tc !== undefined) {
+        let b = buf;
+        let el = e;
+        if (e.size > BIG_BLOCK) {
+          // read whole up to the budget, then its first bytes (the element at 0, its end beyond them)
+          const whole = bigRead + e.end - e.start <= BIG_BLOCKS_MAX;
+          if (whole) bigRead += e.end - e.start;
+          src.work.tick(whole ? (e.end - e.start) >> 12 : 1);
+          b = src.read(base + e.start, whole ? e.end - e.start : BLOCK_HEAD);
+          el = { ...e, start: 0, data: e.data - e.start, end: e.end - e.start };
+        } else if (e.end > buf.length) {
+          if (e.start === 0) break; // the file is shorter than it was (a window starting here ends before the block)
+          at(e.start);
+          continue;
+        }
+        // a block whose audio packetNs cannot tell (lacing that does not fit) is one a demuxer drops,
+        // and holds nothing; one such block made the whole walk give up (attack round 7)
+        ns += groupAudio(b, el, h.track)?.ns ?? 0;
+      }
+      p = e.end;
+      // a known-size cluster's last child ends it
+      if (base + p === clusterEnd) clusterEnd = undefined;
     }
-    p = e.end;
     if (p >= buf.length) {
       if (base + p >= src.size) break;
       at(p);
     }
   }
   src.work.tick(steps);
-  return ns / 1e9;
+  return { seconds: ns / 1e9, clusters };
 }
 
 /** PCM (A_PCM/..., or PCM and G.711 in ACM): a block's bytes are its samples, laced or not, read or not. */
@@ -1182,7 +1289,7 @@ function probeTimeline(src: FileSource): (ProbeResult & { timeline?: number; hel
     }
   }
   if (!tracks) return undefined; // Tracks not near the head (after a big SeekHead target): music-metadata's job
-  const audio = tracks.find((t) => t.type === 2);
+  const audio = ffmpegsTrack(tracks);
   if (audio?.codec === 'A_TTA1') audio.tta = ttaTrack(audio, Math.floor((durationUnits ?? 0) * scale) || 0);
   if (!audio) {
     const video = tracks.some((t) => t.type === 1);
@@ -1237,16 +1344,15 @@ function probeTimeline(src: FileSource): (ProbeResult & { timeline?: number; hel
       : undefined;
   const r = byTimeline();
   if (r.kind !== 'audio') return r;
-  const held: Held | undefined =
-    firstCluster >= 0
-      ? {
-          from: firstCluster,
-          track: audio,
-          scale,
-          ns: judged.reduce((n, x) => n + x.audioNs, 0),
-          bytes: judged.reduce((n, x) => n + x.audioBytes, 0),
-        }
-      : undefined;
+  // walked from the first cluster, or from the Segment's first element when the head holds none (a
+  // file of damaged Cluster IDs, or of a big attachment before its clusters)
+  const held: Held = {
+    from: firstCluster >= 0 ? firstCluster : seg.data,
+    track: audio,
+    scale,
+    ns: judged.reduce((n, x) => n + x.audioNs, 0),
+    bytes: judged.reduce((n, x) => n + x.audioBytes, 0),
+  };
   return { ...r, timeline, held };
   function byTimeline(): ProbeResult {
     if (whole && claimed !== undefined) {
@@ -1254,6 +1360,11 @@ function probeTimeline(src: FileSource): (ProbeResult & { timeline?: number; hel
       // (a file of 5 s of clusters whose Duration said 1.2 h counted 1.2 h). When the tail holds no
       // cluster (clusters of video further apart than the tail), the Duration stands, judged by the guard.
       const duration = Math.max(0, claimed - delaySec);
+      // no cluster in the head or the tail of a file too large to walk (heldByBytes walks a smaller
+      // one): nothing shows that any is there, and the Duration alone was 72,037 s of 1 MB of junk
+      // (attack round 25a, C2)
+      if (typeof blocks !== 'number' && firstCluster < 0 && src.size > WHOLE_MAX)
+        return { kind: 'unreadable', ...base, error: `no Cluster found in its first and last MiB: ${NO_CLUSTER}` };
       if (typeof blocks !== 'number') return { kind: 'audio', seconds: duration, ...base };
       const seconds = ((blocks - start) * scale) / 1e9 - delaySec;
       if (seconds > 0 && seconds < duration - Math.max(1, duration * 0.01))

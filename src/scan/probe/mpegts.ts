@@ -430,6 +430,8 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
   let audio: { pid: number; type: AudioType; streamType: number } | undefined;
   let sawPmt = false;
   let sawVideo = false;
+  /** the stream type of a second audio stream in the PMT (attack round 25a, M1) */
+  let another: number | undefined;
   // private-data streams (0x06) with no descriptor naming a codec: ffmpeg's M2TS muxer writes AAC and
   // MP3 so, and players tell them by their first PES (sniffed below); else 5 s of AAC was "no audio track"
   const privates = new Set<number>();
@@ -473,6 +475,7 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
                     ? privateCodec(s.subarray(i + 5, Math.min(s.length - 4, i + 5 + info)))
                     : undefined);
               const type = named === 'none' ? undefined : named;
+              if (type && audio && pid !== audio.pid) another ??= st;
               if (type && !audio) audio = { pid, type, streamType: st };
               else if (st === 0x06 && !named) privates.add(pid);
               if (VIDEO_TYPES.has(st)) sawVideo = true;
@@ -494,6 +497,15 @@ export function probeTs(src: FileSource, layout: { size: 188 | 192; first: numbe
       error: sawVideo ? 'video, no audio track' : 'MPEG-TS without an audio track',
     };
   const codec = `MPEG-TS/${audio.type === 'AAC' ? 'AAC' : audio.type === 'MPEG' ? 'MPEG AUDIO' : audio.type === 'AC3' ? 'AC-3' : `0x${audio.streamType.toString(16)}`}`;
+  // ffmpeg decodes the audio stream with the most channels (the first of those): a 600 s mono MP3
+  // stream before a 1 s stereo MP2 one counted 600 s, ffmpeg -i F decoding 1 s (attack round 25a, M1);
+  // as in flv.ts, which one it takes is not measured here (channels are the frames' to tell)
+  if (another !== undefined)
+    return {
+      kind: 'unreadable',
+      codec,
+      error: `MPEG-TS of two audio streams (types 0x${audio.streamType.toString(16)} and 0x${another.toString(16)}): which one ffmpeg decodes is not measured`,
+    };
   if (audio.type === 'other')
     return {
       kind: 'unreadable',
