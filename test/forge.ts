@@ -50,3 +50,15 @@ export function junk(seed: number): () => number {
     return x & 0xff;
   };
 }
+
+/** n seeded junk bytes (junk()). */
+export function junkBytes(n: number, seed: number): Buffer {
+  const next = junk(seed);
+  return Buffer.from(Array.from({ length: n }, next));
+}
+
+/** Big-endian 32-bit words (IFF, MP4 boxes). */
+export const u32be = (...v: number[]): Buffer =>
+  Buffer.concat(v.map((x) => Buffer.from([x >>> 24, x >>> 16, x >>> 8, x])));
+/** A big-endian 16-bit word. */
+export const u16be = (x: number): Buffer => Buffer.from([x >> 8, x & 255]);

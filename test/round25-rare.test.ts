@@ -21,7 +21,7 @@ import { describe, expect } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './helpers.js';
-import { junk } from './forge.js';
+import { junkBytes, u16be, u32be } from './forge.js';
 import { ffmpegEncoder, itWith } from './needs.js';
 import { asDecoded, atMostDecoded, ffmpeg, probe } from './decoded.js';
 
@@ -33,14 +33,9 @@ function write(name: string, b: Buffer): string {
   return path;
 }
 
-/** n seeded junk bytes */
-function bytes(n: number, seed: number): Buffer {
-  const next = junk(seed);
-  return Buffer.from(Array.from({ length: n }, next));
-}
-
-const u32 = (...v: number[]): Buffer => Buffer.concat(v.map((x) => Buffer.from([x >>> 24, x >>> 16, x >>> 8, x])));
-const u16 = (x: number): Buffer => Buffer.from([x >> 8, x & 255]);
+const bytes = junkBytes;
+const u32 = u32be;
+const u16 = u16be;
 
 function box(type: string, ...parts: Buffer[]): Buffer {
   const body = Buffer.concat(parts);

@@ -46,6 +46,18 @@ function caseOfTwoRuns(): { dir: string; tree: string; out: string; cse: string 
   return { dir, tree, out, cse };
 }
 
+/** `folder` mounted read-only at dir/ro (write-blocked media), or why it cannot be here; umount it after */
+function readOnlyMount(dir: string, folder: string): string | { skip: string } {
+  const ro = join(dir, 'ro');
+  mkdirSync(ro);
+  if (spawnSync('mount', ['--bind', folder, ro]).status !== 0) return { skip: 'cannot bind-mount here' };
+  if (spawnSync('mount', ['-o', 'remount,ro,bind', ro]).status !== 0) {
+    spawnSync('umount', [ro]);
+    return { skip: 'cannot make a bind mount read-only here' };
+  }
+  return ro;
+}
+
 const rows = (csv: string): string[] =>
   csvObjects(csv).map((r) => `${r.customer} ${r.completeness} ${r.files} ${r.audio_seconds}`);
 
@@ -105,12 +117,9 @@ describe('a read-only case file is reported from, and left as it was', () => {
     (ctx) => {
       if (!isRoot) return ctx.skip('a read-only bind mount needs root');
       const { dir, tree, out } = caseOfTwoRuns();
-      const ro = join(dir, 'ro');
-      mkdirSync(ro);
-      if (spawnSync('mount', ['--bind', out, ro]).status !== 0) return ctx.skip('cannot bind-mount here');
+      const ro = readOnlyMount(dir, out);
+      if (typeof ro !== 'string') return ctx.skip(ro.skip);
       try {
-        if (spawnSync('mount', ['-o', 'remount,ro,bind', ro]).status !== 0)
-          return ctx.skip('cannot make a bind mount read-only here');
         const at = join(ro, 'x.case');
         // TMPDIR a folder of the scanned tree (as /var/tmp is of a tree /var): refused, the tree untouched
         const inTree = join(tree, 'acme');
@@ -162,12 +171,9 @@ process.kill(process.pid, 'SIGKILL');`,
       const hash = sha(cse);
       const journal = sha(`${cse}-journal`);
 
-      const ro = join(dir, 'ro');
-      mkdirSync(ro);
-      if (spawnSync('mount', ['--bind', out, ro]).status !== 0) return ctx.skip('cannot bind-mount here');
+      const ro = readOnlyMount(dir, out);
+      if (typeof ro !== 'string') return ctx.skip(ro.skip);
       try {
-        if (spawnSync('mount', ['-o', 'remount,ro,bind', ro]).status !== 0)
-          return ctx.skip('cannot make a bind mount read-only here');
         const at = join(ro, 'x.case');
         const copies = copiesLeft();
         const from = runCli(['--from', at, '--csv', '-']);
