@@ -232,4 +232,20 @@ describe('round 25a: two audio streams (M1)', () => {
     expect(r.kind, JSON.stringify(r)).toBe('unreadable');
     expect(r.error).toMatch(/two audio streams/);
   });
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('dca')],
+    "AVI's WAVE_FORMAT_EXTENSIBLE (ffmpeg writes it past two channels) is read by its sub-format: 4- and 6-channel PCM, 6-channel DTS",
+    async () => {
+      // they were unreadable ("a codec leaktally cannot size from its bytes"), 5 s decoded
+      const made = (name: string, ch: number, ...args: string[]): string => {
+        const out = join(dir, name);
+        ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=48000:d=5', '-ac', String(ch), ...args, out);
+        return out;
+      };
+      await asDecoded(made('ext4.avi', 4, '-c:a', 'pcm_s16le'), 0.01);
+      await asDecoded(made('ext6.avi', 6, '-c:a', 'pcm_s24le'), 0.01);
+      await asDecoded(made('ext6dts.avi', 6, '-c:a', 'dca', '-strict', '-2'), 0.02);
+    },
+  );
 });

@@ -10,6 +10,7 @@
 import { FRAMED_MAX, MPEG_FRAMER, framedSeconds, type Framer } from './framed.js';
 import { checkedFrameAt as ac3Frame } from './ac3.js';
 import { DtsFrames } from './dts.js';
+import { extensibleTag } from './wav.js';
 import { aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
 import { adtsFrame } from './adts.js';
 import { adpcmFormat, spanBlocks } from './adpcm.js';
@@ -606,6 +607,16 @@ function readHdrl(
           if (len >= 18 && b + 18 <= body.length) {
             const cb = Math.min(body.readUInt16LE(b + 16), len - 18);
             if (cb > 0) s.extra = Buffer.from(body.subarray(b + 18, Math.min(body.length, b + 18 + cb)));
+          }
+          // WAVE_FORMAT_EXTENSIBLE: the codec is its sub-format's, as riffdec takes it in AVI as in WAV.
+          // ffmpeg writes it for audio of more than two channels: its own 6-channel PCM and DTS AVIs
+          // were unreadable here ("a codec leaktally cannot size"), 5 s decoded
+          if (s.tag === 0xfffe) {
+            const sub = extensibleTag(body.subarray(b, Math.min(body.length, b + len)));
+            if (typeof sub === 'number') {
+              s.tag = sub;
+              s.extra = undefined;
+            }
           }
         }
         q = b + len + (len & 1);

@@ -448,7 +448,7 @@ const TAG_GUIDS = ['00001000800000aa00389b71', '2107d3118644c8c1ca000000', '0000
  * GUID whose last 12 bytes are one of TAG_GUIDS (the tag is then its first four bytes). Otherwise
  * ffmpeg has no codec and decodes nothing: the reason, as a string.
  */
-function extensibleTag(fmt: Buffer): number | string {
+export function extensibleTag(fmt: Buffer): number | string {
   const cbSize = fmt.length >= 18 ? Math.min(fmt.readUInt16LE(16), fmt.length - 18) : 0;
   if (cbSize < 22) return `WAV extensible format without its extension (${cbSize} bytes): no sub-format to decode`;
   const tail = fmt.toString('hex', 28, 40);
