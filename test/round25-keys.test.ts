@@ -57,6 +57,14 @@ const PAIRS: [string, string][] = [
   ['08\u2013123 450 12', '0812345012'],
   ['08\u2011123 450 13', '0812345013'],
   ['812345014.0', '0812345014'],
+  // round 25b M2: Excel's float, a dialled #, Mac Roman and Windows-1250 mojibake, ANSI names shown in
+  // a DOS page, four CP1252 round trips
+  ['4.6812345021E+10', '+46812345021'],
+  ['0046701234567#', '0701234567'],
+  ['F√∂rs√§kring Syd', 'Försäkring Syd'],
+  ['FĂ¶rsĂ¤kring Ost', 'Försäkring Ost'],
+  ['F÷rsΣkring Mitt', 'Försäkring Mitt'],
+  [garbled('Vårdcentral Norr', 'cp1252', 4), 'Vårdcentral Norr'],
   [garbled('Försäkring Nord', 'cp1252', 2), 'Försäkring Nord'],
   [garbled('Östra Åkeri Älvsjö', 'cp1252'), 'Östra Åkeri Älvsjö'],
   [garbled('Café Ørsted', 'cp850'), 'Café Ørsted'],

@@ -39,10 +39,27 @@ const FROM_437 = byteTable(Array.from(CP437_HIGH));
 const CP850_HIGH =
   'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜø£Ø×ƒáíóúñÑªº¿®¬½¼¡«»░▒▓│┤ÁÂÀ©╣║╗╝¢¥┐└┴┬├─┼ãÃ╚╔╩╦╠═╬¤ðÐÊËÈıÍÎÏ┘┌█▄¦Ì▀ÓßÔÒõÕµþÞÚÛÙýÝ¯´\u00ad±‗¾¶§÷¸°¨·¹³²■\u00a0';
 const FROM_850 = byteTable(Array.from(CP850_HIGH));
+/** Mac OS Roman's (`F√∂rs√§kring`: UTF-8 read by a Mac tool) and Windows-1250's (`FĂ¶rsĂ¤kring`: Central
+ * European Windows; its five unassigned bytes as Latin-1's C1 controls): round 25b M2 */
+const FROM_MAC = byteTable(
+  Array.from(
+    '\u00c4\u00c5\u00c7\u00c9\u00d1\u00d6\u00dc\u00e1\u00e0\u00e2\u00e4\u00e3\u00e5\u00e7\u00e9\u00e8\u00ea\u00eb\u00ed\u00ec\u00ee\u00ef\u00f1\u00f3\u00f2\u00f4\u00f6\u00f5\u00fa\u00f9\u00fb\u00fc\u2020\u00b0\u00a2\u00a3\u00a7\u2022\u00b6\u00df\u00ae\u00a9\u2122\u00b4\u00a8\u2260\u00c6\u00d8\u221e\u00b1\u2264\u2265\u00a5\u00b5\u2202\u2211\u220f\u03c0\u222b\u00aa\u00ba\u03a9\u00e6\u00f8' +
+      '\u00bf\u00a1\u00ac\u221a\u0192\u2248\u2206\u00ab\u00bb\u2026\u00a0\u00c0\u00c3\u00d5\u0152\u0153\u2013\u2014\u201c\u201d\u2018\u2019\u00f7\u25ca\u00ff\u0178\u2044\u20ac\u2039\u203a\ufb01\ufb02\u2021\u00b7\u201a\u201e\u2030\u00c2\u00ca\u00c1\u00cb\u00c8\u00cd\u00ce\u00cf\u00cc\u00d3\u00d4\uf8ff\u00d2\u00da\u00db\u00d9\u0131\u02c6\u02dc\u00af\u02d8\u02d9\u02da\u00b8\u02dd\u02db\u02c7',
+  ),
+);
+const FROM_1250 = byteTable(
+  Array.from(
+    '\u20ac\u0081\u201a\u0083\u201e\u2026\u2020\u2021\u0088\u2030\u0160\u2039\u015a\u0164\u017d\u0179\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u0098\u2122\u0161\u203a\u015b\u0165\u017e\u017a\u00a0\u02c7\u02d8\u0141\u00a4\u0104\u00a6\u00a7\u00a8\u00a9\u015e\u00ab\u00ac\u00ad\u00ae\u017b\u00b0\u00b1\u02db\u0142\u00b4\u00b5\u00b6\u00b7\u00b8\u0105\u015f\u00bb\u013d\u02dd\u013e\u017c' +
+      '\u0154\u00c1\u00c2\u0102\u00c4\u0139\u0106\u00c7\u010c\u00c9\u0118\u00cb\u011a\u00cd\u00ce\u010e\u0110\u0143\u0147\u00d3\u00d4\u0150\u00d6\u00d7\u0158\u016e\u00da\u0170\u00dc\u00dd\u0162\u00df\u0155\u00e1\u00e2\u0103\u00e4\u013a\u0107\u00e7\u010d\u00e9\u0119\u00eb\u011b\u00ed\u00ee\u010f\u0111\u0144\u0148\u00f3\u00f4\u0151\u00f6\u00f7\u0159\u016f\u00fa\u0171\u00fc\u00fd\u0163\u02d9',
+  ),
+);
 const CP1252_HIGH = Array.from({ length: 128 }, (_, i) => decodeCp1252(Uint8Array.of(0x80 + i)));
 const FROM_1252 = byteTable(CP1252_HIGH);
 // Latin-1's C1 controls: Windows writes CP1252's five unassigned bytes as them
 for (let b = 0x80; b < 0xa0; b++) FROM_1252.set(String.fromCharCode(b), b);
+
+/** the pages UTF-8 is read as by a copy that garbles names, tried in turn (unmangled) */
+const PAGES = [FROM_1252, FROM_437, FROM_850, FROM_MAC, FROM_1250];
 
 /** The name's characters as bytes of a single-byte code page, or undefined when one is not in it. */
 function encodeSingle(name: string, table: Map<string, number>): Uint8Array | undefined {
@@ -127,16 +144,22 @@ function unmangled(name: string): string[] {
   }
   if (!ASCII.test(name)) {
     // UTF-8 bytes read as CP1252 (or Latin-1), CP437 or CP850 and written again as UTF-8 (mojibake),
-    // up to three times over (`FÃƒÂ¶rsÃƒÂ¤kring`: two round trips through a Windows tool; round 24c N2).
+    // up to four times over (`FÃƒÂ¶rsÃƒÂ¤kring`: two round trips through a Windows tool; round 24c N2).
     // Each inverse applies only where the name is that page's characters and gives UTF-8 back, so the
     // forms are few (a name has at most a handful)
     let frontier = [name];
-    for (let depth = 0; depth < 3 && frontier.length; depth++) {
+    for (let depth = 0; depth < 4 && frontier.length; depth++) {
       const next: string[] = [];
       for (const f of frontier)
-        for (const table of [FROM_1252, FROM_437, FROM_850]) {
+        for (const table of PAGES) {
           const bytes = encodeSingle(f, table);
           const back = bytes && decodeUtf8(bytes);
+          // Windows-1252 bytes shown in a DOS page and written again (`F÷rsΣkring`: a zip whose tool
+          // wrote ANSI names, unpacked by Info-ZIP): the bytes are no UTF-8; read as CP1252 (round 25b M2)
+          if (bytes && back === undefined && depth === 0 && (table === FROM_437 || table === FROM_850)) {
+            const ansi = decodeCp1252(bytes);
+            if (ansi !== name && !out.includes(ansi)) out.push(ansi);
+          }
           if (back !== undefined && back !== f && back !== name && !out.includes(back)) {
             out.push(back);
             if (!ASCII.test(back)) next.push(back);
@@ -230,7 +253,10 @@ const PHONE_LIKE = /^[+\d\s().\-/_\p{Pd}\u00a0]+$/u;
  * controllers were "not affected" beside their own numbers written in another country's way.
  */
 function phoneOf(name: string, country: string | undefined): string[] {
-  const text = name.trim().replace(/\.0+$/, '');
+  // a spreadsheet's float (`812345014.0`, `4.6812345001E+10`: Excel) and a dialled `#` (round 25b M2)
+  let text = name.trim().replace(/#$/, '');
+  if (/^\d(?:\.\d+)?e\+\d{1,2}$/i.test(text) && Number(text) < 1e15) text = Number(text).toFixed(0);
+  text = text.replace(/\.0+$/, '');
   if (!PHONE_LIKE.test(text)) return [];
   // `(+46) 8 …`: the calling code in brackets; `+46 (0)8 …`: the trunk prefix written beside the
   // calling code, which a number dialled from abroad leaves out
