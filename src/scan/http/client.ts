@@ -85,8 +85,49 @@ export function retryAfterMs(value: string | string[] | undefined, now = Date.no
   const v = Array.isArray(value) ? value[0] : value;
   if (v === undefined) return undefined;
   if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
-  const at = Date.parse(v);
-  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
+  const at = httpDate(v);
+  return at !== undefined ? Math.max(0, at - now) : undefined;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const LONG_DAY = '(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)';
+const MON = `(${MONTHS.join('|')})`;
+const TIME = '(\\d\\d):(\\d\\d):(\\d\\d)';
+/** RFC 9110 §5.6.7's IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT` */
+const IMF_FIXDATE = new RegExp(`^${DAY}, (\\d\\d) ${MON} (\\d{4}) ${TIME} GMT$`);
+/** the obsolete RFC 850 form: `Sunday, 06-Nov-94 08:49:37 GMT` */
+const RFC850 = new RegExp(`^${LONG_DAY}, (\\d\\d)-${MON}-(\\d\\d) ${TIME} GMT$`);
+/** the obsolete asctime form: `Sun Nov  6 08:49:37 1994` */
+const ASCTIME = new RegExp(`^${DAY} ${MON} ([ \\d]\\d) ${TIME} (\\d{4})$`);
+
+/**
+ * An HTTP date (Last-Modified, Retry-After) in ms since 1970, or undefined when the value is none of
+ * the three forms RFC 9110 §5.6.7 has a recipient accept. Not Date.parse: V8's parser takes nearly
+ * anything and makes a date of it (attack round 25b L1: `Sat, 01 Jan 0000 00:00:00 GMT` gave
+ * 2000-01-01, `-1` 2001-01-01, an offset of `+2400` was applied), so a server's odd value dated its
+ * files, and past retention, instead of leaving them undated as a missing header does.
+ */
+export function httpDate(value: string, now = Date.now()): number | undefined {
+  const v = value.trim();
+  let f: { day: string; mon: string; year: number; h: string; mi: string; s: string };
+  let m: RegExpExecArray | null;
+  if ((m = IMF_FIXDATE.exec(v))) f = { day: m[1]!, mon: m[2]!, year: Number(m[3]), h: m[4]!, mi: m[5]!, s: m[6]! };
+  else if ((m = RFC850.exec(v))) {
+    // a two-digit year more than 50 years ahead is the most recent past year with those digits (§5.6.7)
+    const thisYear = new Date(now).getUTCFullYear();
+    let year = Math.floor(thisYear / 100) * 100 + Number(m[3]);
+    if (year > thisYear + 50) year -= 100;
+    f = { day: m[1]!, mon: m[2]!, year, h: m[4]!, mi: m[5]!, s: m[6]! };
+  } else if ((m = ASCTIME.exec(v))) f = { mon: m[1]!, day: m[2]!, h: m[3]!, mi: m[4]!, s: m[5]!, year: Number(m[6]) };
+  else return undefined;
+  const [day, month, h, mi, s] = [Number(f.day.trim()), MONTHS.indexOf(f.mon), Number(f.h), Number(f.mi), Number(f.s)];
+  // (a day, hour, minute or second out of range would roll over in Date: not a date, as 31 Feb is not)
+  if (h > 23 || mi > 59 || s > 59) return undefined;
+  const d = new Date(0);
+  d.setUTCFullYear(f.year, month, day); // (not Date.UTC, which takes years 0-99 for 1900-1999)
+  d.setUTCHours(h, mi, s, 0);
+  return d.getUTCDate() === day && d.getUTCMonth() === month ? d.getTime() : undefined;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -282,7 +323,7 @@ export class HttpClient {
   private async on(
     client: Client,
     path: string,
-    want: number,
+    wanted: number,
     range: string | undefined,
     meter: { status: number | null; bytes: number },
   ): Promise<Got> {
@@ -293,6 +334,11 @@ export class HttpClient {
       headers: range ? { ...this.headers, range } : this.headers,
     });
     meter.status = res.statusCode;
+    // A 206's body is the range alone: no more than its length is read. `want` counts from the file's
+    // first byte (what a 200 with the whole file needs), so a hostile 206 to a read near the end of a
+    // file claimed to be 100 GB could push 100 GB before it was cut off.
+    const asked = range === undefined ? null : /^bytes=(\d+)-(\d+)$/.exec(range);
+    const want = res.statusCode === 206 && asked ? Math.min(wanted, Number(asked[2]) - Number(asked[1]) + 1) : wanted;
     const parts: Buffer[] = [];
     let have = 0;
     let cut = false;
@@ -367,11 +413,15 @@ function describe(e: unknown): string {
 }
 
 /** The Content-Range of a 206 or 416 response: its first byte and the file's size (undefined: not given). */
-export function contentRange(h: Got['headers']): { start: number; size?: number } | undefined {
+export function contentRange(h: Got['headers']): { start: number; end?: number; size?: number } | undefined {
   const v = h['content-range'];
-  const m = /^bytes\s+(?:(\d+)-\d+|\*)\/(\d+|\*)$/i.exec(String(Array.isArray(v) ? v[0] : (v ?? '')).trim());
+  const m = /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/i.exec(String(Array.isArray(v) ? v[0] : (v ?? '')).trim());
   if (!m) return undefined;
-  return { start: m[1] === undefined ? 0 : Number(m[1]), size: m[2] === '*' ? undefined : Number(m[2]) };
+  return {
+    start: m[1] === undefined ? 0 : Number(m[1]),
+    ...(m[2] === undefined ? {} : { end: Number(m[2]) }),
+    size: m[3] === '*' ? undefined : Number(m[3]),
+  };
 }
 
 /**

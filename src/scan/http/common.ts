@@ -73,6 +73,11 @@ export interface RangeAsk {
   path: string;
   start: number;
   end: number;
+  /**
+   * the server answered this file's head with a 206: an answer with the whole file (200) is not read
+   * (a read near the end of a file claimed to be 100 GB would read the 100 GB from its start)
+   */
+  rangeOnly?: boolean;
 }
 
 /** What came back for a range. */

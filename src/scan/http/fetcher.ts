@@ -6,7 +6,7 @@
  * kept in a shared Float64Array the reader thread reads (remote.ts statsOf).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { contentRange, header, HttpClient, statusReason, type Got } from './client.js';
+import { contentRange, header, HttpClient, httpDate, statusReason, type Got } from './client.js';
 import {
   HttpError,
   META_MAX,
@@ -27,12 +27,13 @@ export async function fetchRange(
   let got: Got;
   try {
     // (urgent: a probe waits for it; it goes before the heads of batches asked for ahead)
-    got = await client.get(ask.path, ask.end + 1, `bytes=${ask.start}-${ask.end}`, urgent, log);
+    const want = ask.rangeOnly ? ask.end - ask.start + 1 : ask.end + 1;
+    got = await client.get(ask.path, want, `bytes=${ask.start}-${ask.end}`, urgent, log);
   } catch (e) {
     return { start: 0, mtimeMs: 0, body: new Uint8Array(0), error: e instanceof HttpError ? e.message : String(e) };
   }
-  const lm = Date.parse(header(got.headers, 'last-modified') ?? '');
-  const mtimeMs = Number.isFinite(lm) ? lm : 0;
+  // (only an HTTP date: a value of another form leaves the file undated, as a missing header does)
+  const mtimeMs = httpDate(header(got.headers, 'last-modified') ?? '') ?? 0;
   const failed = (error: string): Fetched => ({ start: 0, mtimeMs, body: new Uint8Array(0), error });
   // bytes of a compressed form are not the file's bytes, nor its Range the file's range: a server
   // that compresses though asked not to is not decoded (a gzip bomb costs nothing)
@@ -42,15 +43,31 @@ export async function fetchRange(
     const cr = contentRange(got.headers);
     if (cr?.size === undefined) return failed('HTTP 206 without the size in Content-Range');
     if (cr.start !== ask.start) return failed(`the server answered another range (from ${cr.start}, not ${ask.start})`);
+    // The range's bytes, all of them: what came must be the range asked for, clipped at the size the
+    // server claims, and its Content-Range must say at least that much (a server may send more: what
+    // was asked is read, the rest cut off). A head shorter than that (100 bytes under a Content-Range
+    // of 16 KiB) left the readers a size and a head that disagree, and a fixed-rate reader counts
+    // from the size.
+    const end = Math.min(ask.end, cr.size - 1);
+    const said = cr.end ?? -1;
+    if (said < end || said >= cr.size || (got.cut && said === end) || got.body.length !== end - ask.start + 1)
+      return failed(
+        `the server sent ${got.cut ? 'more than ' : ''}${got.body.length} bytes for bytes ${ask.start}-${end} of ${cr.size}` +
+          ` (its Content-Range: ${ask.start}-${cr.end ?? '?'})`,
+      );
     return { size: cr.size, start: cr.start, mtimeMs, body: got.body };
   }
   if (got.status === 416) {
     // a range past the end: an empty file (bytes */0), or a file shorter than the start asked
     const cr = contentRange(got.headers);
     if (cr?.size === undefined) return failed('HTTP 416');
+    // (a range that starts inside the size the server itself gives: the size is not the file's)
+    if (ask.start < cr.size) return failed(`HTTP 416 for a range inside the ${cr.size} bytes it says the file has`);
     return { size: cr.size, start: cr.size, mtimeMs, body: new Uint8Array(0) };
   }
   if (got.status === 200) {
+    if (ask.rangeOnly)
+      return failed('the server answered this range with the whole file, though it gave its head as a range');
     // the whole file, from its first byte: only as far as asked was read
     const length = Number(header(got.headers, 'content-length'));
     const size = Number.isFinite(length) && header(got.headers, 'content-length') !== undefined ? length : undefined;
