@@ -11,24 +11,26 @@
 #   --stats FILE    on unmount, the calls the file system saw, per operation (one JSON line)
 #   --fuse-threads  most requests served at once (default 64; libfuse's own default is 10, fewer
 #                   than a network client keeps in flight)
+#   --eio-after     every read reaching past this byte of a file fails with EIO (a disk going bad)
 #
 # Example: test/tools/slow-mount.sh --delay-us 1000 /data/leak /mnt/slow -- node dist/cli/main.js /mnt/slow --csv /tmp/s.csv
 # Needs libfuse3-dev, fuse3, pkg-config (Debian) and /dev/fuse. Builds the program once under the OS
 # temp folder, per user and per version of the source.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-delay=0 cache=0 stats='' threads=64
+delay=0 cache=0 stats='' threads=64 eio=-1
 while [[ $# -gt 0 && $1 == --* ]]; do
   case $1 in
     --delay-us) delay=$2; shift 2 ;;
     --cache-s) cache=$2; shift 2 ;;
     --stats) stats=$2; shift 2 ;;
     --fuse-threads) threads=$2; shift 2 ;;
+    --eio-after) eio=$2; shift 2 ;;
     *) echo "slow-mount.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
 if [[ $# -lt 2 ]]; then
-  sed -n '2,17p' "$0" >&2
+  sed -n '2,18p' "$0" >&2
   exit 2
 fi
 src=$(realpath "$1") mnt=$(realpath "$2")
@@ -53,7 +55,7 @@ if mounted; then
   exit 1
 fi
 
-opts="ro,fsname=slow-mount,subtype=slow-mount,delay_us=$delay,cache_s=$cache,max_threads=$threads,max_idle_threads=$threads"
+opts="ro,fsname=slow-mount,subtype=slow-mount,delay_us=$delay,cache_s=$cache,max_threads=$threads,max_idle_threads=$threads,eio_after=$eio"
 [[ -n $stats ]] && opts+=",stats=$(realpath -m "$stats")"
 "$bin" "$src" "$mnt" -f -o "$opts" &
 pid=$!

@@ -321,6 +321,15 @@ async function probeContent(src: FileSource, file: FileName, name: string): Prom
     format = src.size === 0 ? undefined : formatOf(src.head, src.size);
     c = await probeSource(src, file, name, format);
   } catch (e) {
+    // the file system failing a read past the head (EIO: a disk going bad, a share dropped; EACCES,
+    // ESTALE…): the file could not be read, a gap of its row as a file that cannot be opened is, not
+    // content a reader judged (it was "header not readable", its row complete at 0 h; the same class
+    // as attack round 25b C6's failed HTTP reads)
+    if (
+      typeof (e as NodeJS.ErrnoException).syscall === 'string' &&
+      typeof (e as NodeJS.ErrnoException).code === 'string'
+    )
+      return { kind: file.audioName || format ? 'unreadable' : 'other', error: fsError(e), unopened: true };
     // a header that breaks a reader (a field pointing past the end, a size that does not add up), or
     // a file that costs more work than any recording: it still counts, as unreadable, with the reason
     const msg = e instanceof Error ? e.message : String(e);

@@ -42,11 +42,13 @@ static struct options {
   unsigned delay_us;
   double cache_s;
   const char *stats;
-} opts = {0, 0, NULL};
+  long long eio_after;
+} opts = {0, 0, NULL, -1};
 
 #define OPT(t, p) {t, offsetof(struct options, p), 1}
 static const struct fuse_opt option_spec[] = {
-    OPT("delay_us=%u", delay_us), OPT("cache_s=%lf", cache_s), OPT("stats=%s", stats), FUSE_OPT_END};
+    OPT("delay_us=%u", delay_us), OPT("cache_s=%lf", cache_s), OPT("stats=%s", stats),
+    OPT("eio_after=%lld", eio_after), FUSE_OPT_END};
 
 static int src = -1;
 
@@ -124,6 +126,8 @@ static int sm_open(const char *path, struct fuse_file_info *fi) {
 static int sm_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi) {
   (void)path;
   pause_for(READ);
+  // a disk going bad (or a share dropping) past a file's head: every read that reaches past eio_after fails
+  if (opts.eio_after >= 0 && off + (off_t)size > opts.eio_after) return -EIO;
   ssize_t n = pread((int)fi->fh, buf, size, off);
   if (n == -1) return -errno;
   atomic_fetch_add(&read_bytes, (unsigned long)n);
