@@ -175,6 +175,8 @@ describe('a reader thread stuck on a file', () => {
     expect(r.totals.audioMicros / 1e6).toBeCloseTo(clean.totals.audioMicros / 1e6 - 1, 6);
     const k1 = r.customers.find((c) => c.customer === 'kund-1')!;
     expect(k1.unreadableExamples.map((e) => e.error)).toContain('reading did not finish within 1.5 s; skipped');
+    // what it holds is unknown: a gap of its row, as a file that cannot be read (it left the row complete)
+    expect(k1.unopenedFiles).toBe(1);
   });
 });
 

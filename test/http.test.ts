@@ -3,8 +3,8 @@
  * (autoindex as HTML, JSON and XML), Apache (fancy and plain listings), lighttpd and Python's
  * http.server serve a copy of the same tree (samples/leak and a generated Itell-like tree of long
  * recordings), and each must give the same summary CSV as the scan of the folder itself, having
- * received less than 2 % of the tree's bytes. Python's server ignores Range: its answers are cut off
- * once the head is read, and the run says so.
+ * received less than 2 % of the tree's bytes. Python's server ignores Range: its heads are cut off once
+ * read, each recording is then read to its end (its size is only claimed), and the run says so.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
@@ -123,7 +123,7 @@ afterAll(async () => {
 
 for (const kind of Object.keys(PROGRAM) as (keyof typeof PROGRAM)[]) {
   describeWith([PROGRAM[kind]], `sized in place on ${kind}`, () => {
-    it("gives the folder scan's summary from listings and Range reads, for under 2 % of the bytes", async () => {
+    it("gives the folder scan's summary from listings and Range reads, for under 2 % of the bytes where Range is honoured", async () => {
       const server = await serve(kind, tree);
       stops.push(() => server.stop());
       try {
@@ -136,15 +136,21 @@ for (const kind of Object.keys(PROGRAM) as (keyof typeof PROGRAM)[]) {
           .sized_in_place;
         expect(m.requests).toBeGreaterThan(0);
         expect(m.tree_bytes).toBeGreaterThan(100e6);
-        expect(m.share_of_tree).toBeLessThan(0.02);
         if (kind === 'python' || kind === 'python-iis') {
-          // http.server answers a Range with the whole file: every answer cut off as soon as enough was read
+          // http.server answers a Range with the whole file: the heads cut off as soon as enough was
+          // read, and each recording then read to its end, its bytes counted against the size its
+          // Content-Length claims (a claim alone counted 100 GB of hours: attack round 25b C3)
           expect(m.range_ignored).toBeGreaterThan(0);
           expect(m.range_ignored_cut_off).toBeGreaterThan(0);
-        } else expect(m.range_ignored).toBe(0);
-        // the reads past the head were made (and gave the folder scan's lengths, above)
-        if (past) expect(m.requests).toBeGreaterThan(listingsAndHeads);
-        else expect(m.requests).toBe(listingsAndHeads);
+          expect(m.share_of_tree).toBeGreaterThan(0.5);
+          expect(m.requests).toBeGreaterThan(listingsAndHeads);
+        } else {
+          expect(m.range_ignored).toBe(0);
+          expect(m.share_of_tree).toBeLessThan(0.02);
+          // the reads past the head were made (and gave the folder scan's lengths, above)
+          if (past) expect(m.requests).toBeGreaterThan(listingsAndHeads);
+          else expect(m.requests).toBe(listingsAndHeads);
+        }
       } finally {
         await server.stop();
       }

@@ -21,6 +21,9 @@ import { describeWith } from './needs.js';
  *   grow/     the file one byte longer at each answer (still being written)
  *   good/     every range as asked, with Last-Modified
  *   dates/    each file's Last-Modified is dates.json's value for its name
+ *   ignore/   Range ignored: a 200 claiming 100 GB, 272 KiB sent (the head, then µ-law silence), the
+ *             connection dropped
+ *   whole/    Range ignored: a 200 with the whole file, its true length
  * Every request is appended to log.txt: path and Range.
  */
 const SERVER = String.raw`
@@ -53,6 +56,16 @@ http.createServer((req, res) => {
   const lm = folder === 'dates' ? dates[path.basename(p)] : 'Mon, 07 Dec 2026 09:00:00 GMT';
   const headers = lm === undefined ? {} : { 'last-modified': lm };
   const refuse = (status) => { res.writeHead(status, { 'content-length': 0, ...(status === 416 ? { 'content-range': 'bytes */' + size } : {}) }); res.end(); };
+  // a server that ignores Range: the whole file (200), its Content-Length a lie (100 GB, the head
+  // sent, then the connection dropped) or the truth
+  if (folder === 'ignore') {
+    res.writeHead(200, { ...headers, 'content-length': HUGE });
+    return res.write(Buffer.concat([data, Buffer.alloc(256 * 1024, 0x55)]), () => res.destroy());
+  }
+  if (folder === 'whole') {
+    res.writeHead(200, { ...headers, 'content-length': data.length });
+    return res.end(data);
+  }
   if (folder === 'claim' && a >= data.length) return refuse(416);
   if (folder.startsWith('mid-') && a > 0 && b !== size - 1) return refuse(Number(folder.slice(4)));
   let chunk = data.subarray(a, b + 1);
@@ -157,6 +170,8 @@ describeWith(['sox', 'lame', 'ffmpeg'], 'a web server sized in place (attack rou
     head.writeUInt32LE(0xffffffff, 4);
     head.writeUInt32LE(0xffffffff, 40);
     put(root, 'claim/a.wav', head);
+    put(root, 'ignore/a.wav', head);
+    put(root, 'whole/call.wav', readFileSync(ulaw));
     put(root, 'short/a.wav', head);
     for (const code of [500, 503, 403, 416]) put(root, `mid-${code}/long.mp3`, mp3Bytes);
     put(root, 'grow/long.mp3', mp3Bytes);
@@ -189,6 +204,15 @@ describeWith(['sox', 'lame', 'ffmpeg'], 'a web server sized in place (attack rou
     expect(rows.get('claim')!.completeness).toMatch(/^incomplete: 1 file could not be opened or read/);
     // (ffmpeg, on the bytes the server gives, decodes 2.04 s; nothing of the 100 GB is counted)
     expect(Number(rows.get('claim')!.audio_seconds)).toBe(0);
+    // a server that ignores Range is read to the end of each audio file and held to its Content-Length:
+    // 100 GB claimed over a 16 KiB head counted 12,500,000 s; the honest one counts what ffmpeg decodes
+    const ignored = files.get('ignore/a.wav')!;
+    expect(ignored.kind).toBe('unreadable');
+    expect(ignored.seconds).toBe('');
+    expect(rows.get('ignore')!.completeness).toMatch(/^incomplete: 1 file could not be opened or read/);
+    expect(Number(rows.get('ignore')!.audio_seconds)).toBe(0);
+    expect(rows.get('whole')!.completeness).toBe('complete');
+    expect(Math.abs(Number(files.get('whole/call.wav')!.seconds) - wavSeconds)).toBeLessThan(0.01);
     // a 206 whose body is 100 bytes under a Content-Range of 16 KiB
     expect(files.get('short/a.wav')!.error).toMatch(/the server sent 100 bytes for bytes 0-16383 of 100000000000/);
     expect(rows.get('short')!.completeness).toMatch(/^incomplete/);

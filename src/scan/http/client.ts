@@ -19,6 +19,8 @@ export interface Got {
   body: Buffer;
   /** the body went on past what was wanted and was cut off */
   cut: boolean;
+  /** the body's bytes received in all (with drain: read to its end, only `want` of them kept) */
+  received: number;
   /**
    * the Content-Encoding the server used anyway (identity is asked for), lower case: `body` is as
    * sent, not decoded (undefined: none, or identity)
@@ -250,12 +252,14 @@ export class HttpClient {
     urgent = false,
     /** told of this request's tries (instead of the client's log) */
     log = this.log,
+    /** a 200's whole body read, only `want` bytes of it kept (Got.received: how many came) */
+    drain = false,
   ): Promise<Got> {
     for (let attempt = 1; ; attempt++) {
       let got: Got | undefined;
       let failure: unknown;
       try {
-        got = await this.once(path, want, range, urgent, log);
+        got = await this.once(path, want, range, urgent, log, drain);
       } catch (e) {
         failure = e;
       }
@@ -301,6 +305,7 @@ export class HttpClient {
     range: string | undefined,
     urgent: boolean,
     log: ((entry: RequestEntry) => void) | undefined,
+    drain: boolean,
   ): Promise<Got> {
     await this.turn();
     const lane = await this.lane(urgent);
@@ -309,7 +314,7 @@ export class HttpClient {
     /** this request's answer: its status once known, the body bytes received */
     const meter = { status: null as number | null, bytes: 0 };
     try {
-      const got = await this.on(lane.client, path, want, range, meter);
+      const got = await this.on(lane.client, path, want, range, meter, drain);
       log?.([at, path, range ?? null, got.status, meter.bytes, performance.now() - t0, null]);
       return got;
     } catch (e) {
@@ -326,6 +331,7 @@ export class HttpClient {
     wanted: number,
     range: string | undefined,
     meter: { status: number | null; bytes: number },
+    drain: boolean,
   ): Promise<Got> {
     this.stats.requests++;
     const res = await client.request({
@@ -343,6 +349,10 @@ export class HttpClient {
     let have = 0;
     let cut = false;
     let slow = false;
+    // a 200 to a Range asked to be drained: read to its end (the size it claims is checked by the
+    // bytes it sends), `want` of them kept
+    const draining = drain && res.statusCode === 200;
+    let kept = 0;
     // the current window of the low-speed check: since when, and the bytes had at its start
     let windowAt = performance.now();
     let windowHad = 0;
@@ -350,11 +360,19 @@ export class HttpClient {
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
         this.stats.bytes += chunk.length;
         meter.bytes += chunk.length;
-        parts.push(chunk);
         have += chunk.length;
-        if (have > want) {
-          cut = true;
-          break;
+        if (draining) {
+          if (kept < want) {
+            const part = chunk.subarray(0, want - kept);
+            parts.push(part);
+            kept += part.length;
+          }
+        } else {
+          parts.push(chunk);
+          if (have > want) {
+            cut = true;
+            break;
+          }
         }
         // (a chunk comes at least every timeoutMs, or the body times out: the check runs that often)
         const now = performance.now();
@@ -381,13 +399,14 @@ export class HttpClient {
       this.stats.rangeIgnored++;
       if (cut) this.stats.dropped++;
     }
-    const body = Buffer.concat(parts, have);
+    const body = Buffer.concat(parts, draining ? kept : have);
     const encoding = header(res.headers, 'content-encoding')?.trim().toLowerCase();
     return {
       status: res.statusCode,
       headers: res.headers,
       body: cut ? body.subarray(0, want) : body,
       cut,
+      received: have,
       ...(encoding && encoding !== 'identity' ? { encoding } : {}),
     };
   }

@@ -78,6 +78,11 @@ export interface RangeAsk {
    * (a read near the end of a file claimed to be 100 GB would read the 100 GB from its start)
    */
   rangeOnly?: boolean;
+  /**
+   * a server that ignores Range (its answer a 200 with the whole file): its body read to the end, the
+   * bytes past `end` counted and dropped, and their count held against its Content-Length
+   */
+  drain?: boolean;
 }
 
 /** What came back for a range. */

@@ -201,11 +201,17 @@ export function stalledRecord(rel: Buffer, ctx: RecordContext, seconds: number):
     kind: 'unreadable',
     bytes: 0,
     error: `reading did not finish within ${seconds} s; skipped`,
+    // a read that never came back (a dead mount, a web server that stalls mid-body): what the file
+    // holds is unknown, a gap of its row as a file that cannot be read is; it left the row "complete"
+    unopened: true,
   };
   setCaller(rec, at, ctx);
   // no device or inode: a resumed scan reads it again rather than taking this over
   if (ctx.keepFacts)
-    rec.read = { rel: own(rel), facts: { bytes: 0, mtimeMs: 0, probe: { kind: 'unreadable', error: rec.error! } } };
+    rec.read = {
+      rel: own(rel),
+      facts: { bytes: 0, mtimeMs: 0, probe: { kind: 'unreadable', error: rec.error!, unopened: true } },
+    };
   return rec;
 }
 
