@@ -45,8 +45,9 @@ async function exportToFifo(t: ReturnType<typeof ui>): Promise<void> {
   expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
   t.keys('e');
   await waitFor(() => t.screen().includes('Export the summary'), 'the export prompt', t.screen);
-  t.keys('C-u');
-  t.keys('-l', fifo);
+  // Ctrl-U and the path in one read, as two send-keys sometimes arrived on a busy machine: the erase
+  // must still be the erase (it was a raw \x15, and the path went after the default name)
+  t.keys('-l', `\x15${fifo}`);
   t.keys('Enter');
   await waitFor(() => t.screen().includes('y replaces it'), 'the question to replace', t.screen);
   t.keys('y');

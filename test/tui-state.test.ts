@@ -77,6 +77,14 @@ describe('keys that arrive in one read', () => {
       { input: '', backspace: true },
     ]);
     expect(splitChunk({ input: 'q' })).toEqual([{ input: 'q' }]);
+    // a control key in the chunk is that key, as Ink gives it alone (Ctrl-U then a path: tmux's two
+    // send-keys in one read on a busy machine typed the path after the default name)
+    expect(splitChunk({ input: '\x15/a\r' })).toEqual([
+      { input: 'u', ctrl: true },
+      { input: '/' },
+      { input: 'a' },
+      { input: '', enter: true },
+    ]);
     expect(splitChunk({ input: '', down: true })).toEqual([{ input: '', down: true }]);
     expect(splitChunk({ input: '\x1b[Z' })).toEqual([{ input: '\x1b[Z' }]);
     // a filter typed and kept in one chunk, through the reducer

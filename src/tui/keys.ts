@@ -37,7 +37,12 @@ export function splitChunk(k: KeyPress): KeyPress[] {
         ? { input: '', tab: true }
         : c === '\x7f' || c === '\b'
           ? { input: '', backspace: true }
-          : { input: c },
+          : c < '\x1b' && c > '\0'
+            ? // a control key in the chunk (Ctrl-U then a path, sent by tmux in one read on a busy
+              // machine): as Ink gives it alone, its letter with ctrl. It was a raw "\x15", not the
+              // prompt's erase, and the path was typed after the default name (a flaky journey test)
+              { input: String.fromCharCode(c.charCodeAt(0) + 96), ctrl: true }
+            : { input: c },
   );
 }
 
