@@ -432,6 +432,9 @@ describe('signals and broken pipes', () => {
     [['SIGXCPU'], 152],
     [['SIGUSR2'], 140],
     [['SIGVTALRM'], 154],
+    [['SIGPWR'], 158],
+    [['SIGIO'], 157],
+    [['SIGSTKFLT'], 144],
   ] as [NodeJS.Signals[], number][]) {
     it(
       `${signals.join(' then ')}: exit ${code}, no temporary file`,

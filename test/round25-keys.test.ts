@@ -65,6 +65,15 @@ const PAIRS: [string, string][] = [
   ['FĂ¶rsĂ¤kring Ost', 'Försäkring Ost'],
   ['F÷rsΣkring Mitt', 'Försäkring Mitt'],
   [garbled('Vårdcentral Norr', 'cp1252', 4), 'Vårdcentral Norr'],
+  // round 25b C5 and 25c C3: a character no folder holds dropped; a letter a copy could not write
+  // as _, ?, U+FFFD or nothing
+  ['Acme AS', 'Acme A/S'],
+  ['StarTel AB', 'Star*Tel AB'],
+  ['Delta F_rs_kring AB', 'Delta Försäkring AB'],
+  ['M?ller Tandvård', 'Müller Tandvård'],
+  ['Bjrn Tannlege AS', 'Bjørn Tannlege AS'],
+  ['Tandl\uFFFDkarna \uFFFDst', 'Tandläkarna Öst'],
+  ['GAMMA_V_RD', 'Gamma Vård'],
   [garbled('Försäkring Nord', 'cp1252', 2), 'Försäkring Nord'],
   [garbled('Östra Åkeri Älvsjö', 'cp1252'), 'Östra Åkeri Älvsjö'],
   [garbled('Café Ørsted', 'cp850'), 'Café Ørsted'],
@@ -91,6 +100,8 @@ describe('look-alike forms round 24 left (attack round 24c N2, N3)', () => {
   it('each pair meets, without --country; unrelated names and numbers do not', () => {
     for (const [like, key] of PAIRS) expect(meet(like, key), `${like} ~ ${key}`).toBe(true);
     expect(meet('+46812345001', '0812345002')).toBe(false);
+    // customer numbers are not phone numbers of two countries with one national number (round 25c M2)
+    expect(meet('82201846', '46201846')).toBe(false);
     expect(meet('+4512345678', '0812345678')).toBe(false);
     expect(meet('Smith and Son', 'Smith & Sons')).toBe(false);
     expect(meet(garbled('Försäkring Nord', 'cp1252', 2), 'Försäkring Syd')).toBe(false);

@@ -27,10 +27,11 @@ export const EXIT = {
  * to its default (which would end the process without removing temporary files or giving the terminal
  * back). Besides the four a person sends, those whose default is to end the process and that a machine
  * sends: a timer (SIGALRM, SIGVTALRM), a soft CPU-time limit (SIGXCPU: `ulimit -S -t`, a batch
- * scheduler; SIGKILL follows at the hard limit) and SIGUSR2: each ended a run by its default action and
- * left every output's temporary file (the manifest's evidence paths), the locks and a read-only case
- * file's private copy (attack round 25b H2, M1). Not SIGUSR1 (Node's: it starts the inspector) nor
- * SIGPROF (V8's CPU profiler samples by it).
+ * scheduler; SIGKILL follows at the hard limit), SIGUSR2, a power failure (SIGPWR, from a UPS
+ * daemon), SIGIO and SIGSTKFLT: each ended a run by its default action and left every output's
+ * temporary file (the manifest's evidence paths), the locks and a read-only case file's private copy
+ * (attack rounds 25b H2, M1 and 25c H2). Not SIGUSR1 (Node's: it starts the inspector), SIGPROF (V8's
+ * CPU profiler samples by it) nor the real-time signals (Node cannot name them).
  */
 const STOP_SIGNALS = {
   SIGHUP: 1,
@@ -39,8 +40,11 @@ const STOP_SIGNALS = {
   SIGUSR2: 12,
   SIGALRM: 14,
   SIGTERM: 15,
+  SIGSTKFLT: 16,
   SIGXCPU: 24,
   SIGVTALRM: 26,
+  SIGIO: 29,
+  SIGPWR: 30,
 } as const;
 export type StopSignal = keyof typeof STOP_SIGNALS;
 export const signalExitCode = (s: StopSignal): number => 128 + STOP_SIGNALS[s];
