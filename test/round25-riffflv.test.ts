@@ -292,4 +292,43 @@ describe('round 25 C5: FLV PCM and Nellymoser tags at each tag own rate', () => 
     await asDecoded(made('n8.flv', 6, 8000, '-c:a', 'nellymoser'));
     await asDecoded(made('a.flv', 6, 22050, '-c:a', 'adpcm_swf'));
   });
+
+  itWith(
+    ['ffmpeg'],
+    'CAF and Wave64 headers ffmpeg refuses are unreadable, not counted in full (round 25c C1)',
+    async () => {
+      const caf = readFileSync(made('c1.caf', 10, 8000, '-c:a', 'pcm_mulaw'));
+      const w64 = readFileSync(made('c1.w64', 10, 8000, '-c:a', 'pcm_s16le'));
+      const file = (name: string, b: Buffer): string => {
+        const p = join(dir, name);
+        writeFileSync(p, b);
+        return p;
+      };
+      // a 4-byte free chunk before desc ("desc chunk not present"); version 2 (not probed as CAF)
+      const free = Buffer.concat([
+        caf.subarray(0, 8),
+        Buffer.from('free'),
+        Buffer.alloc(7),
+        Buffer.from([4]),
+        Buffer.alloc(4),
+        caf.subarray(8),
+      ]);
+      const v2 = Buffer.from(caf);
+      v2.writeUInt16BE(2, 4);
+      // a riff size of 64-71 (w64_read_header wants 72)
+      const rs = Buffer.from(w64);
+      rs.writeBigUInt64LE(64n, 16);
+      for (const [name, b] of [
+        ['free.caf', free],
+        ['v2.caf', v2],
+        ['rs64.w64', rs],
+      ] as const) {
+        const { r, dec } = await atMostDecoded(file(name, b), 0);
+        expect(dec, name).toBe(0);
+        expect(r.kind, `${name}: ${JSON.stringify(r)}`).toBe('unreadable');
+      }
+      await asDecoded(join(dir, 'c1.caf'), 0.01);
+      await asDecoded(join(dir, 'c1.w64'), 0.01);
+    },
+  );
 });

@@ -117,7 +117,8 @@ export function probeWav(src: FileSource): Claim {
     codec: w64 ? 'W64' : 'WAV',
     error: `${why}: a decoder refuses the file`,
   });
-  if (w64 && src.head.readBigUInt64LE(16) < 64n) return refused('Wave64 riff size under 64');
+  // (w64_read_header refuses under 72: the riff, wave, fmt and data headers; 64-71 were counted: round 25c C1)
+  if (w64 && src.head.readBigUInt64LE(16) < 72n) return refused('Wave64 riff size under 72');
   // ffmpeg (wavdec.c, seekable input) reads on after a data chunk and decodes the LAST data chunk it
   // meets (its offset and size replace the ones before); the first was taken here, and one 2 KB data
   // chunk appended to ffmpeg's own 20-minute IMA ADPCM WAV counted 1,200 s where ffmpeg decodes 0.51 s
