@@ -344,4 +344,21 @@ describe("real writers' AIFF and AIFF-C still count what ffmpeg decodes", () => 
     );
     await atMostDecoded(path, 0.01);
   });
+
+  itWith(
+    ['ffmpeg'],
+    'an odd SSND ending the file while the FORM says more follows: ffmpeg fails the header (round 25c H1)',
+    async () => {
+      // a streaming writer's FORM of 0xFFFFFFFF: the missing pad byte is skipped past the end, the next
+      // tag read fails with EIO; exact, the same bytes decode
+      const sound = bytes(100_001, 251);
+      const chunks = [comm(1, 100_001, 8, 8000), chunk('SSND', Buffer.concat([u32(0, 0), sound]), false)];
+      const open = write('odd-open.aiff', form('AIFF', chunks, 0xffffffff));
+      const { r, dec } = await atMostDecoded(open, 0);
+      expect(dec).toBe(0);
+      expect(r.kind, JSON.stringify(r)).toBe('unreadable');
+      const exact = write('odd-exact.aiff', form('AIFF', chunks));
+      expect((await probe(exact)).seconds).toBeCloseTo(decodedAt(exact, 8000), 3);
+    },
+  );
 });

@@ -1105,6 +1105,10 @@ function aiffChunks(
     } else if (id === '\0\0\0\0' && dataStart > 0 && comm?.blockAlign) break;
     p = next + (size & 1);
     left -= size & 1;
+    // skipped past the end of the file (an odd last chunk whose pad byte is not there) while the FORM
+    // says more follows: ffmpeg's next get_tag finds end-of-file and fails with EIO, decoding nothing
+    // (a streaming writer's FORM of 0xFFFFFFFF over an odd SSND counted 125 s a MB: round 25c H1)
+    if (p > src.size && left > 0) return refuse('a chunk whose pad byte is past the end of the file (I/O error)');
   }
   return { comm, dataStart, dataEnd };
 }
