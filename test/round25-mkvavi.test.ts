@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tempDir } from './helpers.js';
 import { itWith, ffmpegEncoder } from './needs.js';
-import { ffmpeg, decoded, probe, asDecoded } from './decoded.js';
+import { ffmpeg, decoded, probe, asDecoded, atMostDecoded } from './decoded.js';
 import { junk } from './forge.js';
 
 const dir = tempDir('leaktally-r25mkvavi-');
@@ -246,6 +246,34 @@ describe('round 25a: two audio streams (M1)', () => {
       await asDecoded(made('ext4.avi', 4, '-c:a', 'pcm_s16le'), 0.01);
       await asDecoded(made('ext6.avi', 6, '-c:a', 'pcm_s24le'), 0.01);
       await asDecoded(made('ext6dts.avi', 6, '-c:a', 'dca', '-strict', '-2'), 0.02);
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libopus')],
+    "a block of no track's number loses ffmpeg the rest of its cluster (round 25c C2)",
+    async () => {
+      const own = tone('c2.webm', 120, 48000, '-c:a', 'libopus', '-b:a', '6k', '-cluster_time_limit', '5000');
+      const b = readFileSync(own);
+      let changed = 0;
+      for (const at of clusters(b)) {
+        // the cluster's first SimpleBlock (0xA3 and its size vint): its track number 0x81 → 0x90
+        const blk = b.indexOf(0xa3, at + 4);
+        if (blk < 0) continue;
+        let n = 1;
+        while (n <= 8 && !(b[blk + 1]! & (0x100 >> n))) n++;
+        if (b[blk + 1 + n] === 0x81) {
+          b[blk + 1 + n] = 0x90;
+          changed++;
+        }
+      }
+      expect(changed).toBeGreaterThan(5);
+      const bad = join(dir, 'c2-bad.webm');
+      writeFileSync(bad, b);
+      // was: 120 s counted, a few seconds decoded
+      const { dec } = await atMostDecoded(bad, 0.1);
+      expect(dec).toBeLessThan(60);
+      await asDecoded(own, 0.1);
     },
   );
 });
