@@ -1227,14 +1227,16 @@ function packetAudio(src: FileSource, h: Held): { seconds: number; clusters: num
   return { seconds: ns / 1e9, clusters };
 }
 
+/** A SimpleBlock itself, or a BlockGroup's Block (undefined: a group with none). */
+function blockOf(b: Buffer, e: El): El | undefined {
+  if (e.id !== ID.BlockGroup) return e;
+  return [...children(b, e.data, Math.min(e.end, b.length))].find((c) => c.id === ID.Block);
+}
+
 /** A block ffmpeg's matroska_parse_block refuses (its cluster then lost): of no TrackEntry's number, or of the track with lacing it cannot parse. */
 function blockRefused(b: Buffer, e: El, h: Held): boolean {
-  let blk = e;
-  if (e.id === ID.BlockGroup) {
-    const found = [...children(b, e.data, Math.min(e.end, b.length))].find((c) => c.id === ID.Block);
-    if (!found) return false;
-    blk = found;
-  }
+  const blk = blockOf(b, e);
+  if (!blk) return false;
   const num = trackNumber(b, blk.data);
   if (!num || num.next + 3 > b.length) return false;
   if (!h.numbers.has(num.value) || blk.end - num.next < 3) return true;
@@ -1255,12 +1257,8 @@ function bytesAreSamples(track: Track): boolean {
  * undefined for another track's, or a group with no block.
  */
 function groupAudio(b: Buffer, e: El, track: Track): { rel: number; ns: number | undefined } | undefined {
-  let blk = e;
-  if (e.id === ID.BlockGroup) {
-    const found = [...children(b, e.data, Math.min(e.end, b.length))].find((c) => c.id === ID.Block);
-    if (!found) return undefined;
-    blk = found;
-  }
+  const blk = blockOf(b, e);
+  if (!blk) return undefined;
   const num = trackNumber(b, blk.data);
   if (num?.value !== track.number || num.next + 3 > b.length) return undefined;
   const rel = b.readInt16BE(num.next);
