@@ -95,6 +95,10 @@ const PAIRS: [string, string][] = [
 ];
 /** an 8.3 short name meets a key by the stem of the key's fold (keyForms), never a whole name */
 const SHORT: [string, string] = ['ACMEFO~1', 'Acme Försäkring AB'];
+/** a name cut by the copy at 64 or 31 characters (Joliet, old Mac volumes) meets the key it was cut from (round 25d C3) */
+const LONG = 'Omega Tandvård Aktiebolag i Stockholms Län med Filialer i Uppsala och Västerås Norra';
+const CUT64: [string, string] = [Array.from(LONG).slice(0, 64).join(''), LONG];
+const CUT31: [string, string] = ['Nordiska Tandläkarkliniken Sund', 'Nordiska Tandläkarkliniken Sundbyberg AB'];
 
 describe('look-alike forms round 24 left (attack round 24c N2, N3)', () => {
   it('each pair meets, without --country; unrelated names and numbers do not', () => {
@@ -109,6 +113,9 @@ describe('look-alike forms round 24 left (attack round 24c N2, N3)', () => {
     expect(keyForms(SHORT[1]).some((f) => looseNames(SHORT[0]).includes(f))).toBe(true);
     expect(keyForms('Acme Bygg').some((f) => looseNames(SHORT[0]).includes(f))).toBe(false);
     expect(keyForms('customer-00001').some((f) => looseNames('customer-00002').includes(f))).toBe(false);
+    // cut names: a folder of exactly 31 or 64 characters meets the keys it is the start of, only
+    for (const [cut, key] of [CUT64, CUT31]) expect(keyForms(key).some((f) => looseNames(cut).includes(f))).toBe(true);
+    expect(keyForms(LONG).some((f) => looseNames(CUT31[0]).includes(f))).toBe(false);
   });
 
   it('a folder named in Windows-1252 bytes 0x80–0x9F is the same customer on every Node version', () => {
@@ -118,13 +125,13 @@ describe('look-alike forms round 24 left (attack round 24c N2, N3)', () => {
 
   it('the CLI: every key beside its look-alike folder is "cannot be ruled out", exit 3, without --country', () => {
     const root = tempDir();
-    for (const [like] of [...PAIRS, SHORT]) {
+    for (const [like] of [...PAIRS, SHORT, CUT64, CUT31]) {
       mkdirSync(join(root, like), { recursive: true });
       writeFileSync(join(root, like, 'c.wav'), wav({ tag: 1, bits: 8, dataBytes: 8000 }));
     }
     put(root, 'found/c.wav', wav({ tag: 1, bits: 8, dataBytes: 8000 }));
     const out = tempDir();
-    const keys = [...[...PAIRS, SHORT].map(([, key]) => key), 'found'];
+    const keys = [...[...PAIRS, SHORT, CUT64, CUT31].map(([, key]) => key), 'found'];
     const reg = put(
       out,
       'reg.csv',
@@ -135,7 +142,7 @@ describe('look-alike forms round 24 left (attack round 24c N2, N3)', () => {
     const rows = csvObjects(readFileSync(join(out, 's.csv'), 'utf8'));
     const row = (k: string) => rows.find((x) => x.customer === k || x.customer === `'${k}`);
     expect(row('found')!.completeness).toBe('complete');
-    [...PAIRS, SHORT].forEach(([like, key]) => {
+    [...PAIRS, SHORT, CUT64, CUT31].forEach(([like, key]) => {
       expect(row(key)!.completeness, key).toMatch(/^incomplete: a customer folder named like its key/);
       expect(row(key)!.completeness, key).toContain(like);
       const st = htmlText(readFileSync(join(out, 'st', `C${keys.indexOf(key)} AB.html`), 'utf8'));

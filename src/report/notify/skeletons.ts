@@ -322,6 +322,8 @@ function copyForms(name: string): string[] {
   if (copy) out.push(foldName(copy[1]!));
   const short = SHORT_NAME.exec(name.trim());
   if (short) out.push(`~${short[1]!.toLowerCase()}`);
+  // a name exactly as long as a copy cuts names: perhaps a cut one (cutForms)
+  if (CUTS.includes(Array.from(name).length)) out.push(`^${foldName(name)}`);
   // its ASCII letters and digits alone: what is left of it after a copy that could not write a letter
   // wrote `_`, `?` or U+FFFD, or nothing (`Acme F_rs_kring AB`, `M?ller`, `Bjrn`, `BETA_V_RD` for
   // `Beta Vård`), or dropped a character no folder name holds (`Acme AS` for `Acme A/S`, `StarTel`
@@ -346,9 +348,22 @@ function shortStems(name: string): string[] {
   return out;
 }
 
-/** A register key's forms, looked up among the customers' (skeletonsOf): its own, and the stems of its short names. */
+/**
+ * The lengths a copy cuts a name at: Joliet (ISO 9660 discs for Windows) keeps 64 UTF-16 units, classic
+ * Mac volumes and some FTP and zip tools 31. A key longer than one met no folder holding its cut (an
+ * 85-character key beside its 64-character folder: "not affected"; attack round 25d C3).
+ */
+const CUTS = [31, 64];
+
+/** A key's cuts (for each length it is longer than, the fold of its first characters): met by a folder of exactly that length (copyForms). */
+function cutForms(key: string): string[] {
+  const chars = Array.from(key);
+  return CUTS.filter((n) => chars.length > n).map((n) => `^${foldName(chars.slice(0, n).join(''))}`);
+}
+
+/** A register key's forms, looked up among the customers' (skeletonsOf): its own, the stems of its short names, and its cuts. */
 export function keyForms(key: string, country?: string): readonly string[] {
-  return [...skeletonsOf(key, country), ...shortStems(key)];
+  return [...skeletonsOf(key, country), ...shortStems(key), ...cutForms(key)];
 }
 
 /** skeletons by name and --country (a register's keys and a tree's folders repeat across the outputs) */

@@ -47,9 +47,26 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
       }
     | undefined;
   let video = false;
-  for (let p = 30; p + 24 <= Math.min(h.length, headerSize);) {
+  /**
+   * ffmpeg's asf_read_header walks object after object from byte 30 until it reads the Data Object's
+   * GUID, whatever the Header Object's size says: an object of under 24 bytes, or one running past the
+   * header into the packets (it then reads a GUID and a size out of the audio), fails the file. The
+   * walk stopped there and read the Data Object at the header's end: an object's size changed by 8
+   * bytes counted ffmpeg's own 1 h WMA in full, 0 decoded (attack round 25d H1)
+   */
+  let astray: string | undefined;
+  let p = 30;
+  for (; p + 24 <= Math.min(h.length, headerSize);) {
     const size = Number(h.readBigUInt64LE(p + 16));
-    if (size < 24 || p + size > h.length) break;
+    if (size < 24) {
+      astray = `an ASF header object of ${size} bytes`;
+      break;
+    }
+    if (p + size > headerSize) {
+      astray = 'an ASF header object running past the header into the data';
+      break;
+    }
+    if (p + size > h.length) break;
     const id = h.subarray(p, p + 16);
     const body = p + 24;
     if (id.equals(FILE_PROPERTIES) && size >= 24 + 80) {
@@ -81,7 +98,10 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
     }
     p += size;
   }
+  if (astray === undefined && p < headerSize && p + 24 > headerSize)
+    astray = 'an ASF header whose objects do not end where it does';
   if (playDuration === undefined) return undefined;
+  if (astray !== undefined) return { kind: 'unreadable', codec: 'ASF', error: `${astray}: a decoder refuses the file` };
   // only a file shown to be video is `other`; one with no stream we know is unreadable
   if (!audio && headerSize > src.size)
     return { kind: 'unreadable', codec: 'ASF', error: 'cut off inside the ASF header: its streams are not all there' };
