@@ -160,31 +160,28 @@ function vlcs(): Tables {
   return (tables = t);
 }
 
-/** zeros after a packet's bits, for the fast path of peek */
-const PAD = 4;
-let scratch = Buffer.alloc(0);
-
 /**
- * A packet's bits, and zeros after them: a frame that overruns its packet reads ffmpeg's zeroed
- * padding, and its reader stays there (it never moves past the end by more than 8 bits).
+ * A packet's or frame's bits, read from their high bit, and zeros after them: a frame that overruns
+ * its packet reads ffmpeg's zeroed padding, and its reader stays there (it never moves past the end
+ * by more than 8 bits). The SV7 frame reader (musepack7.ts) reads its frames' words with it too.
  */
-class Bits {
+export class Bits {
   pos = 0;
   readonly end: number;
-  private readonly b: Buffer;
-  constructor(body: Buffer) {
-    if (scratch.length < body.length + PAD) scratch = Buffer.alloc(2 * (body.length + PAD));
-    body.copy(scratch);
-    scratch.fill(0, body.length, body.length + PAD);
-    this.b = scratch;
-    this.end = body.length * 8;
+  constructor(private readonly b: Buffer) {
+    this.end = b.length * 8;
   }
   /** the next n <= 16 bits, not taken */
   private peek(n: number): number {
     const i = this.pos >> 3;
     const b = this.b;
-    const w = i + 2 < this.end / 8 + PAD ? (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]! : 0;
+    const w = i + 2 < b.length ? (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]! : this.slow(i);
     return (w >> (24 - (this.pos & 7) - n)) & ((1 << n) - 1);
+  }
+  /** the 24 bits from byte i where they run past the end (zeros there) */
+  private slow(i: number): number {
+    const at = (k: number): number => (k < this.b.length ? this.b[k]! : 0);
+    return (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
   }
   /** n <= 32 bits */
   read(n: number): number {

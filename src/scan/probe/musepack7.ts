@@ -17,7 +17,7 @@
  */
 import type { FileSource, ProbeResult } from './types.js';
 import { probeMpc7 } from './lossless.js';
-import { type Vlc, vlcFromLengths } from './musepack.js';
+import { Bits, type Vlc, vlcFromLengths } from './musepack.js';
 
 /** scale factor index VLC: (symbol, length) pairs (mpc7_scfi) */
 const SCFI = [3, 2, 0, 3, 2, 3, 1, 1];
@@ -88,34 +88,6 @@ function vlcs(): Tables {
   return (tables = { scfi: pairs(SCFI, 0), dscf: pairs(DSCF, -7), hdr: pairs(HDR, -5), quant });
 }
 
-/** A frame's bits, its words already swapped to big-endian (as the decoder's bswap_buf); zeros past its end. */
-class Words {
-  pos = 0;
-  constructor(private readonly b: Buffer) {}
-  private peek(n: number): number {
-    const i = this.pos >> 3;
-    const b = this.b;
-    const w = i + 2 < b.length ? (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]! : this.slow(i);
-    return (w >> (24 - (this.pos & 7) - n)) & ((1 << n) - 1);
-  }
-  private slow(i: number): number {
-    const at = (k: number): number => (k < this.b.length ? this.b[k]! : 0);
-    return (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
-  }
-  /** n <= 32 bits */
-  read(n: number): number {
-    if (n > 16) return this.read(n - 16) * 65536 + this.read(16);
-    const v = this.peek(n);
-    this.pos += n;
-    return v;
-  }
-  code(v: Vlc): number {
-    const e = v.entry[this.peek(v.max)]!;
-    this.pos += e & 255;
-    return e >> 8;
-  }
-}
-
 /** probeMpc7's MPC_WALK_MAX: past it, probeMpc7 sizes the file from its header and so is this left */
 const MPC_WALK_MAX = 64 * 1024 * 1024;
 const BANDS = 32;
@@ -126,7 +98,7 @@ const RES = [new Int8Array(BANDS), new Int8Array(BANDS)];
 const SCFI_IDX = [new Int8Array(BANDS), new Int8Array(BANDS)];
 
 /** One frame read from w.pos as mpc7_decode_frame reads it: the bits it used, or undefined where it refuses the frame. */
-function frameBits(w: Words, maxbands: number, mss: boolean, t: Tables): number | undefined {
+function frameBits(w: Bits, maxbands: number, mss: boolean, t: Tables): number | undefined {
   const start = w.pos;
   const res = RES;
   for (const r of res) r.fill(0);
@@ -179,7 +151,7 @@ export function probeMpc7Frames(src: FileSource, start: number): ProbeResult | u
   const b = Buffer.alloc((src.size - start + 3) & ~3);
   src.read(start, src.size - start).copy(b);
   b.swap32();
-  const w = new Words(b);
+  const w = new Bits(b);
   w.pos = 8 * 8;
   const head = w.read(32);
   const end = src.size - start;
@@ -199,7 +171,7 @@ export function probeMpc7Frames(src: FileSource, start: number): ProbeResult | u
     const skip = curbits + 20;
     const size = ((size2 + skip + 31) & ~31) >> 3;
     if (pos + size > end) break; // cut off: the demuxer's read fails
-    const words = new Words(b.subarray(pos, pos + size));
+    const words = new Bits(b.subarray(pos, pos + size));
     words.pos = skip;
     const used = frameBits(words, maxbands, Boolean(head & 0x40000000), t);
     if (used !== undefined && skip + used <= size * 8 && skip + used + 32 > size * 8) samples += 1152;
