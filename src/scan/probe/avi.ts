@@ -267,6 +267,16 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
     if (unit) units += unitsIn(size, packet, unit);
     keep(p, size);
   };
+  /** the seconds the frames of the chunks walked hold; where not every chunk was walked, the rest in proportion */
+  const inProportion = (seconds: number): ProbeResult =>
+    spanBytes >= bytes
+      ? { kind: 'audio', seconds, ...base }
+      : {
+          kind: 'audio',
+          seconds: (seconds * bytes) / spanBytes,
+          ...base,
+          error: `estimated: the frames of the first ${spanBytes} bytes of audio counted, the rest in proportion`,
+        };
   /** the audio the chunks taken hold, sized by the stream's codec */
   const measure = (): ProbeResult => {
     if (!chunks || !bytes) return { kind: 'unreadable', ...base, error: `no audio chunk in the file${said}` };
@@ -281,13 +291,7 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
       const dts = isDts ? new DtsFrames() : undefined;
       const held = dts ? framedSeconds(src, spans, dtsFramer(dts)) - dts.retracted : framedSeconds(src, spans, framer);
       if (!(held > 0)) return { kind: 'unreadable', ...base, error: `no ${framer.name} frame in its chunks${said}` };
-      if (spanBytes >= bytes) return { kind: 'audio', seconds: held, ...base };
-      return {
-        kind: 'audio',
-        seconds: (held * bytes) / spanBytes,
-        ...base,
-        error: `estimated: the frames of the first ${spanBytes} bytes of audio counted, the rest in proportion`,
-      };
+      return inProportion(held);
     }
     if (aac) {
       // AAC: the frames a decoder takes from the chunks (aac.ts, as Matroska reads an A_AAC block), at
@@ -296,13 +300,7 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
       const r = aacChunks(src, spans, audio);
       if (typeof r === 'string') return { kind: 'unreadable', ...base, error: `${r}${said}` };
       if (!(r > 0)) return { kind: 'unreadable', ...base, error: `no AAC frame a decoder takes in its chunks${said}` };
-      if (spanBytes >= bytes) return { kind: 'audio', seconds: r, ...base };
-      return {
-        kind: 'audio',
-        seconds: (r * bytes) / spanBytes,
-        ...base,
-        error: `estimated: the frames of the first ${spanBytes} bytes of audio counted, the rest in proportion`,
-      };
+      return inProportion(r);
     }
     if (adpcm) {
       const r = adpcmChunks(src, spans, spanBytes, bytes, audio);
