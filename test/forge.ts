@@ -62,3 +62,82 @@ export const u32be = (...v: number[]): Buffer =>
   Buffer.concat(v.map((x) => Buffer.from([x >>> 24, x >>> 16, x >>> 8, x])));
 /** A big-endian 16-bit word. */
 export const u16be = (x: number): Buffer => Buffer.from([x >> 8, x & 255]);
+
+/** An MP4/MOV box: its size, its type, its parts. */
+export function box(type: string, ...parts: Buffer[]): Buffer {
+  const body = Buffer.concat(parts);
+  return Buffer.concat([u32be(8 + body.length), Buffer.from(type, 'latin1'), body]);
+}
+/** A full box: version 0, no flags. */
+export const fullBox = (type: string, ...parts: Buffer[]): Buffer => box(type, u32be(0), ...parts);
+
+/** One sound track's sample table, for movie(). */
+export interface SoundTrack {
+  /** the stsd's sample entry */
+  entry: Buffer;
+  /** every sample's size (stsz's table), or one size for `count` samples */
+  sizes: number[] | { size: number; count: number };
+  /** each sample's ticks */
+  delta: number;
+  /** ticks a second (8000) */
+  scale?: number;
+  /** mdhd's duration (the samples', capped at 32 bits, by default) */
+  duration?: number;
+  /** ftyp's brand: an MP4's 'isom' (default) or QuickTime's 'qt  ' */
+  brand?: 'isom' | 'qt  ';
+}
+
+/** An MP4 (or MOV) of one sound track, its samples in one chunk: `payload`, in the mdat after the moov. */
+export function movie(t: SoundTrack, payload: Buffer): Buffer {
+  const scale = t.scale ?? 8000;
+  const n = Array.isArray(t.sizes) ? t.sizes.length : t.sizes.count;
+  const dur = t.duration ?? Math.min(n * t.delta, 0xffffffff);
+  const brand = t.brand ?? 'isom';
+  const u32 = u32be;
+  const full = fullBox;
+  const matrix = u32(0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000);
+  const ftyp = box(
+    'ftyp',
+    Buffer.from(brand, 'latin1'),
+    u32(512),
+    Buffer.from(brand === 'isom' ? 'isomiso2mp41' : 'qt  ', 'latin1'),
+  );
+  const stsz = Array.isArray(t.sizes) ? full('stsz', u32(0, n), u32(...t.sizes)) : full('stsz', u32(t.sizes.size, n));
+  const moov = (mdat: number): Buffer => {
+    const stbl = box(
+      'stbl',
+      full('stsd', u32(1), t.entry),
+      full('stts', u32(1, n, t.delta)),
+      full('stsc', u32(1, 1, n, 1)),
+      stsz,
+      full('stco', u32(1, mdat)),
+    );
+    const hdlr = full('hdlr', Buffer.alloc(4), Buffer.from('soun', 'latin1'), Buffer.alloc(12), Buffer.from('snd\0'));
+    const mdia = box(
+      'mdia',
+      full('mdhd', u32(0, 0, scale, dur), Buffer.from([0x55, 0xc4, 0, 0])),
+      hdlr,
+      box('minf', full('smhd', Buffer.alloc(4)), box('dinf', full('dref', u32(1), full('url '))), stbl),
+    );
+    const tkhd = full(
+      'tkhd',
+      u32(0, 0, 1, 0, dur),
+      Buffer.alloc(8),
+      Buffer.from([0, 0, 0, 0, 1, 0, 0, 0]),
+      matrix,
+      u32(0, 0),
+    );
+    const mvhd = full(
+      'mvhd',
+      u32(0, 0, scale, dur, 0x10000),
+      Buffer.from([1, 0]),
+      Buffer.alloc(10),
+      matrix,
+      Buffer.alloc(24),
+      u32(2),
+    );
+    return box('moov', mvhd, box('trak', tkhd, mdia));
+  };
+  const at = ftyp.length + moov(0).length + 8;
+  return Buffer.concat([ftyp, moov(at), u32(8 + payload.length), Buffer.from('mdat', 'latin1'), payload]);
+}

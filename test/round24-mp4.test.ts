@@ -18,6 +18,7 @@ import { mp4Tracks } from '../src/scan/probe/mp4.js';
 import type { FileSource } from '../src/scan/probe/types.js';
 import { Work } from '../src/scan/probe/work.js';
 import { tempDir } from './helpers.js';
+import { box, movie } from './forge.js';
 import { ffmpegEncoder, itWith } from './needs.js';
 import { asDecoded, atMostDecoded, ffmpeg, probe } from './decoded.js';
 
@@ -31,22 +32,6 @@ function junk(n: number, seed = 7): Buffer {
     x = (x * 1103515245 + 12345) >>> 0;
     b[i] = x >>> 24;
   }
-  return b;
-}
-
-function box(type: string, ...parts: Buffer[]): Buffer {
-  const body = Buffer.concat(parts);
-  const h = Buffer.alloc(8);
-  h.writeUInt32BE(8 + body.length, 0);
-  h.write(type, 4, 'latin1');
-  return Buffer.concat([h, body]);
-}
-function full(type: string, ...parts: Buffer[]): Buffer {
-  return box(type, Buffer.alloc(4), ...parts);
-}
-function u32(...xs: number[]): Buffer {
-  const b = Buffer.alloc(4 * xs.length);
-  xs.forEach((x, i) => b.writeUInt32BE(x >>> 0, 4 * i));
   return b;
 }
 
@@ -64,50 +49,8 @@ function entry(fourcc: string, channels = 1, bits = 16, rate = 8000): Buffer {
  * An MP4 of one sound track: `count` samples of `size` bytes each (one chunk), each lasting `delta`
  * ticks of 8 kHz, over `payload`.
  */
-function mp4(sampleEntry: Buffer, size: number, count: number, delta: number, payload: Buffer): Buffer {
-  const scale = 8000;
-  const dur = Math.min(count * delta, 0xffffffff);
-  const ftyp = box('ftyp', Buffer.from('isom', 'latin1'), u32(512), Buffer.from('isomiso2mp41', 'latin1'));
-  const matrix = u32(0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000);
-  const moov = (mdat: number): Buffer => {
-    const stbl = box(
-      'stbl',
-      full('stsd', u32(1), sampleEntry),
-      full('stts', u32(1, count, delta)),
-      full('stsc', u32(1, 1, count, 1)),
-      full('stsz', u32(size, count)),
-      full('stco', u32(1, mdat)),
-    );
-    const hdlr = full('hdlr', Buffer.alloc(4), Buffer.from('soun', 'latin1'), Buffer.alloc(12), Buffer.from('snd\0'));
-    const dinf = box('dinf', full('dref', u32(1), full('url ')));
-    const mdia = box(
-      'mdia',
-      full('mdhd', u32(0, 0, scale, dur), Buffer.from([0x55, 0xc4, 0, 0])),
-      hdlr,
-      box('minf', full('smhd', Buffer.alloc(4)), dinf, stbl),
-    );
-    const tkhd = full(
-      'tkhd',
-      u32(0, 0, 1, 0, dur),
-      Buffer.alloc(8),
-      Buffer.from([0, 0, 0, 0, 1, 0, 0, 0]),
-      matrix,
-      u32(0, 0),
-    );
-    const mvhd = full(
-      'mvhd',
-      u32(0, 0, scale, dur, 0x10000),
-      Buffer.from([1, 0]),
-      Buffer.alloc(10),
-      matrix,
-      Buffer.alloc(24),
-      u32(2),
-    );
-    return box('moov', mvhd, box('trak', tkhd, mdia));
-  };
-  const at = ftyp.length + moov(0).length + 8;
-  return Buffer.concat([ftyp, moov(at), u32(8 + payload.length), Buffer.from('mdat', 'latin1'), payload]);
-}
+const mp4 = (entry: Buffer, size: number, count: number, delta: number, payload: Buffer): Buffer =>
+  movie({ entry, sizes: { size, count }, delta }, payload);
 
 function write(name: string, b: Buffer): string {
   const path = join(dir, name);

@@ -21,7 +21,7 @@ import { describe, expect } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './helpers.js';
-import { junkBytes, u16be, u32be } from './forge.js';
+import { box, fullBox, junkBytes, movie, u16be, u32be, type SoundTrack } from './forge.js';
 import { ffmpegEncoder, itWith } from './needs.js';
 import { asDecoded, atMostDecoded, ffmpeg, probe } from './decoded.js';
 
@@ -37,11 +37,7 @@ const bytes = junkBytes;
 const u32 = u32be;
 const u16 = u16be;
 
-function box(type: string, ...parts: Buffer[]): Buffer {
-  const body = Buffer.concat(parts);
-  return Buffer.concat([u32(8 + body.length), Buffer.from(type, 'latin1'), body]);
-}
-const full = (type: string, ...parts: Buffer[]): Buffer => box(type, u32(0), ...parts);
+const full = fullBox;
 
 // ---- AIFF-C: FORM/AIFC, FVER of AIFF-C's version, COMM with a compression type, SSND
 
@@ -76,58 +72,8 @@ function aifc(name: string, compression: string, channels: number, rate: number,
 
 // ---- MOV: one sound track of `sizes` samples, each `delta` ticks of `scale`, in one chunk
 
-interface Track {
-  entry: Buffer;
-  sizes: number[];
-  delta: number;
-  scale?: number;
-  /** mdhd's duration (the samples' by default) */
-  duration?: number;
-}
-
-function mov(name: string, t: Track, payload: Buffer): string {
-  const scale = t.scale ?? 8000;
-  const n = t.sizes.length;
-  const dur = t.duration ?? n * t.delta;
-  const matrix = u32(0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000);
-  const ftyp = box('ftyp', Buffer.from('qt  ', 'latin1'), u32(512), Buffer.from('qt  ', 'latin1'));
-  const moov = (mdat: number): Buffer => {
-    const stbl = box(
-      'stbl',
-      full('stsd', u32(1), t.entry),
-      full('stts', u32(1, n, t.delta)),
-      full('stsc', u32(1, 1, n, 1)),
-      full('stsz', u32(0, n), u32(...t.sizes)),
-      full('stco', u32(1, mdat)),
-    );
-    const hdlr = full('hdlr', Buffer.alloc(4), Buffer.from('soun', 'latin1'), Buffer.alloc(12), Buffer.from('snd\0'));
-    const mdia = box(
-      'mdia',
-      full('mdhd', u32(0, 0, scale, dur), Buffer.from([0x55, 0xc4, 0, 0])),
-      hdlr,
-      box('minf', full('smhd', Buffer.alloc(4)), box('dinf', full('dref', u32(1), full('url '))), stbl),
-    );
-    const tkhd = full(
-      'tkhd',
-      u32(0, 0, 1, 0, dur),
-      Buffer.alloc(8),
-      Buffer.from([0, 0, 0, 0, 1, 0, 0, 0]),
-      matrix,
-      u32(0, 0),
-    );
-    const mvhd = full(
-      'mvhd',
-      u32(0, 0, scale, dur, 0x10000),
-      Buffer.from([1, 0]),
-      Buffer.alloc(10),
-      matrix,
-      Buffer.alloc(24),
-      u32(2),
-    );
-    return box('moov', mvhd, box('trak', tkhd, mdia));
-  };
-  const at = ftyp.length + moov(0).length + 8;
-  return write(name, Buffer.concat([ftyp, moov(at), u32(8 + payload.length), Buffer.from('mdat', 'latin1'), payload]));
+function mov(name: string, t: SoundTrack, payload: Buffer): string {
+  return write(name, movie({ brand: 'qt  ', ...t }, payload));
 }
 
 /** A version 0 sound sample entry (no block size), mono 16-bit at `rate` */
