@@ -141,3 +141,30 @@ export function movie(t: SoundTrack, payload: Buffer): Buffer {
   const at = ftyp.length + moov(0).length + 8;
   return Buffer.concat([ftyp, moov(at), u32(8 + payload.length), Buffer.from('mdat', 'latin1'), payload]);
 }
+
+/** A mono WAV of format `tag` with `extra` (the extradata after cbSize) and `data` as its data chunk. */
+export function extendedWav(
+  tag: number,
+  rate: number,
+  byteRate: number,
+  align: number,
+  extra: Buffer,
+  data: Buffer,
+): Buffer {
+  const fmt = Buffer.alloc(18);
+  fmt.writeUInt16LE(tag, 0);
+  fmt.writeUInt16LE(1, 2);
+  fmt.writeUInt32LE(rate, 4);
+  fmt.writeUInt32LE(byteRate, 8);
+  fmt.writeUInt16LE(align, 12);
+  fmt.writeUInt16LE(16, 14);
+  fmt.writeUInt16LE(extra.length, 16);
+  const chunk = (id: string, body: Buffer): Buffer => {
+    const h = Buffer.alloc(8);
+    h.write(id, 0, 'latin1');
+    h.writeUInt32LE(body.length, 4);
+    return Buffer.concat([h, body, Buffer.alloc(body.length & 1)]);
+  };
+  const body = Buffer.concat([Buffer.from('WAVE'), chunk('fmt ', Buffer.concat([fmt, extra])), chunk('data', data)]);
+  return Buffer.concat([Buffer.from('RIFF'), Buffer.from(Uint32Array.of(body.length).buffer), body]);
+}

@@ -16,6 +16,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'vitest';
 import { tempDir } from './helpers.js';
+import { extendedWav } from './forge.js';
 import { itWith } from './needs.js';
 import { ffmpeg, decoded, probe, atMostDecoded } from './decoded.js';
 import { wmaUnderEncoders } from '../src/scan/probe/acm.js';
@@ -24,23 +25,8 @@ const dir = tempDir('leaktally-r24wma-');
 
 /** A WAV of format `tag` (mono) with this extradata after cbSize and these bytes as its data. */
 function wmaWav(name: string, tag: number, rate: number, byteRate: number, align: number, extra: Buffer, data: Buffer) {
-  const fmt = Buffer.alloc(18);
-  fmt.writeUInt16LE(tag, 0);
-  fmt.writeUInt16LE(1, 2);
-  fmt.writeUInt32LE(rate, 4);
-  fmt.writeUInt32LE(byteRate, 8);
-  fmt.writeUInt16LE(align, 12);
-  fmt.writeUInt16LE(16, 14);
-  fmt.writeUInt16LE(extra.length, 16);
-  const chunk = (id: string, body: Buffer): Buffer => {
-    const h = Buffer.alloc(8);
-    h.write(id, 0, 'latin1');
-    h.writeUInt32LE(body.length, 4);
-    return Buffer.concat([h, body, Buffer.alloc(body.length & 1)]);
-  };
-  const body = Buffer.concat([Buffer.from('WAVE'), chunk('fmt ', Buffer.concat([fmt, extra])), chunk('data', data)]);
   const out = join(dir, name);
-  writeFileSync(out, Buffer.concat([Buffer.from('RIFF'), Buffer.from(Uint32Array.of(body.length).buffer), body]));
+  writeFileSync(out, extendedWav(tag, rate, byteRate, align, extra, data));
   return out;
 }
 

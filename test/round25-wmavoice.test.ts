@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { tempDir } from './helpers.js';
 import { itWith } from './needs.js';
 import { ffmpeg, decoded, probe, atMostDecoded } from './decoded.js';
-import { junk } from './forge.js';
+import { extendedWav, junk } from './forge.js';
 import { WmaVoicePackets, wmaVoiceFormat, type WmaVoiceFormat } from '../src/scan/probe/wmavoice.js';
 
 const dir = tempDir('leaktally-r25voice-');
@@ -190,23 +190,8 @@ function voiceStream(
 
 /** A WAV of WMA Voice (mono): format tag 0x0A, the extradata after cbSize, the packets as its data. */
 function voiceWav(name: string, rate: number, byteRate: number, align: number, extra: Buffer, data: Buffer): string {
-  const fmt = Buffer.alloc(18);
-  fmt.writeUInt16LE(0x0a, 0);
-  fmt.writeUInt16LE(1, 2);
-  fmt.writeUInt32LE(rate, 4);
-  fmt.writeUInt32LE(byteRate, 8);
-  fmt.writeUInt16LE(align, 12);
-  fmt.writeUInt16LE(16, 14);
-  fmt.writeUInt16LE(extra.length, 16);
-  const chunk = (id: string, body: Buffer): Buffer => {
-    const h = Buffer.alloc(8);
-    h.write(id, 0, 'latin1');
-    h.writeUInt32LE(body.length, 4);
-    return Buffer.concat([h, body, Buffer.alloc(body.length & 1)]);
-  };
-  const body = Buffer.concat([Buffer.from('WAVE'), chunk('fmt ', Buffer.concat([fmt, extra])), chunk('data', data)]);
   const out = join(dir, name);
-  writeFileSync(out, Buffer.concat([Buffer.from('RIFF'), Buffer.from(Uint32Array.of(body.length).buffer), body]));
+  writeFileSync(out, extendedWav(0x0a, rate, byteRate, align, extra, data));
   return out;
 }
 
