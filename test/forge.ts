@@ -168,3 +168,12 @@ export function extendedWav(
   const body = Buffer.concat([Buffer.from('WAVE'), chunk('fmt ', Buffer.concat([fmt, extra])), chunk('data', data)]);
   return Buffer.concat([Buffer.from('RIFF'), Buffer.from(Uint32Array.of(body.length).buffer), body]);
 }
+
+/** 80-bit IEEE extended, as AIFF's COMM stores its sample rate (any positive rate). */
+export function ieeeExtended(x: number): Buffer {
+  const b = Buffer.alloc(10);
+  const e = Math.floor(Math.log2(x));
+  b.writeUInt16BE(e + 16383, 0);
+  b.writeBigUInt64BE(BigInt(Math.round(x * 2 ** (63 - e))), 2);
+  return b;
+}

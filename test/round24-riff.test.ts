@@ -16,7 +16,7 @@ import { describe, expect } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { forged } from './forge.js';
+import { forged, ieeeExtended } from './forge.js';
 import { tempDir, wavHeader } from './helpers.js';
 import { itWith } from './needs.js';
 import { asDecoded, atMostDecoded, decoded, ffmpeg, probe } from './decoded.js';
@@ -28,15 +28,6 @@ function made(name: string, seconds: number, rate: number, channels: number, ...
   const out = join(dir, name);
   ffmpeg('-f', 'lavfi', '-i', `sine=f=440:r=${rate}:d=${seconds}`, '-ac', String(channels), ...args, out);
   return out;
-}
-
-/** 80-bit IEEE extended, as AIFF's COMM stores its sample rate. */
-function ext80(x: number): Buffer {
-  const b = Buffer.alloc(10);
-  const e = Math.floor(Math.log2(x));
-  b.writeUInt16BE(e + 16383, 0);
-  b.writeBigUInt64BE(BigInt(Math.round(x * 2 ** (63 - e))), 2);
-  return b;
 }
 
 /** An AIFF-C of one compression over `body`, COMM's frame count `frames`. */
@@ -53,7 +44,7 @@ function aifc(
   comm.writeInt16BE(channels, 0);
   comm.writeUInt32BE(frames, 2);
   comm.writeUInt16BE(16, 6);
-  ext80(rate).copy(comm, 8);
+  ieeeExtended(rate).copy(comm, 8);
   comm.write(comp, 18, 'latin1');
   const chunk = (id: string, b: Buffer): Buffer => {
     const h = Buffer.alloc(8);

@@ -15,7 +15,7 @@ import { describe, expect } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './helpers.js';
-import { junkBytes, u16be, u32be } from './forge.js';
+import { ieeeExtended, junkBytes, u16be, u32be } from './forge.js';
 import { itWith } from './needs.js';
 import { asDecoded, atMostDecoded, decoded, ffmpeg, probe } from './decoded.js';
 import { spawnSync } from 'node:child_process';
@@ -32,15 +32,6 @@ const bytes = junkBytes;
 const u32 = u32be;
 const u16 = u16be;
 
-/** 80-bit IEEE extended, for COMM's rate (a whole number of Hz) */
-function extended(rate: number): Buffer {
-  const e = Math.floor(Math.log2(rate));
-  const b = Buffer.alloc(10);
-  b.writeUInt16BE(16383 + e, 0);
-  b.writeBigUInt64BE(BigInt(rate) << BigInt(63 - e), 2);
-  return b;
-}
-
 /** a chunk, padded to even unless `pad` is false */
 function chunk(id: string, body: Buffer, pad = true): Buffer {
   const tail = pad && body.length & 1 ? Buffer.alloc(1) : Buffer.alloc(0);
@@ -49,7 +40,7 @@ function chunk(id: string, body: Buffer, pad = true): Buffer {
 
 /** COMM: channels, frames, bits, rate, and an AIFF-C compression when given */
 function comm(channels: number, frames: number, bits: number, rate: number, compression?: string): Buffer {
-  const c = [u16(channels), u32(frames), u16(bits), extended(rate)];
+  const c = [u16(channels), u32(frames), u16(bits), ieeeExtended(rate)];
   if (compression) c.push(Buffer.from(compression, 'latin1'), u16(0));
   return chunk('COMM', Buffer.concat(c));
 }
@@ -211,7 +202,7 @@ describe('AIFF chunks ffmpeg refuses the file for (round 25a, H4)', () => {
     [
       'odd-comm.aiff',
       form('AIFF', [
-        chunk('COMM', Buffer.concat([u16(1), u32(data.length), u16(8), extended(8000), Buffer.alloc(1)])),
+        chunk('COMM', Buffer.concat([u16(1), u32(data.length), u16(8), ieeeExtended(8000), Buffer.alloc(1)])),
         chunk('XXXX', Buffer.alloc(0)),
         ssnd(data),
       ]),

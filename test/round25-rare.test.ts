@@ -21,7 +21,7 @@ import { describe, expect } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './helpers.js';
-import { box, fullBox, junkBytes, movie, u16be, u32be, type SoundTrack } from './forge.js';
+import { box, fullBox, ieeeExtended, junkBytes, movie, type SoundTrack, u16be, u32be } from './forge.js';
 import { ffmpegEncoder, itWith } from './needs.js';
 import { asDecoded, atMostDecoded, ffmpeg, probe } from './decoded.js';
 
@@ -41,15 +41,6 @@ const full = fullBox;
 
 // ---- AIFF-C: FORM/AIFC, FVER of AIFF-C's version, COMM with a compression type, SSND
 
-/** 80-bit IEEE extended, for COMM's rate (a whole number of Hz) */
-function extended(rate: number): Buffer {
-  const e = Math.floor(Math.log2(rate));
-  const b = Buffer.alloc(10);
-  b.writeUInt16BE(16383 + e, 0);
-  b.writeBigUInt64BE(BigInt(rate) << BigInt(63 - e), 2);
-  return b;
-}
-
 function aifc(name: string, compression: string, channels: number, rate: number, frames: number, data: Buffer): string {
   const chunk = (id: string, body: Buffer): Buffer =>
     Buffer.concat([Buffer.from(id, 'latin1'), u32(body.length), body]);
@@ -57,7 +48,7 @@ function aifc(name: string, compression: string, channels: number, rate: number,
     u16(channels),
     u32(frames),
     u16(16),
-    extended(rate),
+    ieeeExtended(rate),
     Buffer.from(compression, 'latin1'),
     u16(0),
   ]);
