@@ -80,6 +80,11 @@ export interface ClientOptions {
   rate?: number;
   /** told of every request made, retries included (a case file keeps them) */
   log?: (entry: RequestEntry) => void;
+  /**
+   * told as each answer's head and each chunk of its body arrive: this client's reads are slow but
+   * moving (the reader thread's beat, read/pool.ts's watchdog)
+   */
+  progress?: () => void;
 }
 
 /** The wait a Retry-After asks for (seconds or an HTTP date), in ms; undefined when it says nothing usable. */
@@ -165,6 +170,7 @@ export class HttpClient {
   private watching = false;
   private closed = false;
   private readonly log?: (entry: RequestEntry) => void;
+  private readonly progress?: () => void;
 
   constructor(
     readonly origin: string,
@@ -172,6 +178,7 @@ export class HttpClient {
   ) {
     this.gapMs = opts.rate ? 1000 / opts.rate : 0;
     if (opts.log) this.log = opts.log;
+    if (opts.progress) this.progress = opts.progress;
     const auth = authorization();
     this.headers = { 'accept-encoding': 'identity', ...(typeof auth === 'string' ? { authorization: auth } : {}) };
     this.slots = opts.slots
@@ -340,6 +347,7 @@ export class HttpClient {
       headers: range ? { ...this.headers, range } : this.headers,
     });
     meter.status = res.statusCode;
+    this.progress?.();
     // A 206's body is the range alone: no more than its length is read. `want` counts from the file's
     // first byte (what a 200 with the whole file needs), so a hostile 206 to a read near the end of a
     // file claimed to be 100 GB could push 100 GB before it was cut off.
@@ -361,6 +369,7 @@ export class HttpClient {
         this.stats.bytes += chunk.length;
         meter.bytes += chunk.length;
         have += chunk.length;
+        this.progress?.();
         if (draining) {
           if (kept < want) {
             const part = chunk.subarray(0, want - kept);

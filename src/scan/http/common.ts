@@ -66,6 +66,11 @@ export interface FetcherData {
   data: SharedArrayBuffer;
   /** Float64Array: requests, bytes, rangeIgnored, dropped, retries */
   stats: SharedArrayBuffer;
+  /**
+   * Float64Array(1): the reader thread's progress beat (read/worker.ts), set as its requests' answers
+   * arrive: the pool's watchdog does not take a slow read for a stuck one
+   */
+  beat?: SharedArrayBuffer;
 }
 
 /** A range asked for: [start, end] inclusive, or the last `suffix` bytes. */

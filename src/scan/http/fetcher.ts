@@ -98,7 +98,16 @@ export async function fetchRange(
 if (parentPort && (workerData as { fetcher?: FetcherData } | undefined)?.fetcher) {
   const d = (workerData as { fetcher: FetcherData }).fetcher;
   const port = parentPort;
+  // an answer's bytes arriving: the reader thread, waiting on them, is slow, not stuck
+  const beat = d.beat ? new Float64Array(d.beat) : undefined;
   const client = new HttpClient(d.origin, {
+    ...(beat
+      ? {
+          progress: (): void => {
+            beat[0] = performance.timeOrigin + performance.now();
+          },
+        }
+      : {}),
     connections: d.connections,
     timeoutMs: d.timeoutMs,
     ...(d.ca ? { ca: d.ca } : {}),

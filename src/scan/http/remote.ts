@@ -56,7 +56,7 @@ export class RemoteFiles {
   /** the requests made since last handed on (when they are kept: a case file) */
   private requests: RequestEntry[] = [];
 
-  constructor(root: string, opts: Omit<ClientOptions, 'log'>, keepRequests = false) {
+  constructor(root: string, opts: Omit<ClientOptions, 'log'>, keepRequests = false, beat?: SharedArrayBuffer) {
     this.rootUrl = new URL(root);
     this.rootPath = decodePath(this.rootUrl.pathname);
     const data: FetcherData = {
@@ -66,6 +66,7 @@ export class RemoteFiles {
       ctl: new SharedArrayBuffer(12),
       data: new SharedArrayBuffer(META_MAX + SYNC_MAX),
       stats: new SharedArrayBuffer(8 * 5),
+      ...(beat ? { beat } : {}),
     };
     this.ctl = new Int32Array(data.ctl);
     this.data = new Uint8Array(data.data);

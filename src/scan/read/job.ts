@@ -140,16 +140,18 @@ const sameAsListed = (e: Entry): boolean =>
   (e.known.dev === e.listed.dev && e.known.ino === e.listed.ino);
 
 /** The job for a thread: at once where the pattern modules are loaded (or not needed), else once they are. */
-export function createJob(data: unknown, index = 0): ScanJob | Promise<ScanJob> {
+export function createJob(data: unknown, index = 0, beat?: SharedArrayBuffer): ScanJob | Promise<ScanJob> {
   const { config } = data as ScanJobData;
-  if (config.pattern) return loadFor(config).then(() => jobFor(data as ScanJobData, index));
-  return jobFor(data as ScanJobData, index);
+  if (config.pattern) return loadFor(config).then(() => jobFor(data as ScanJobData, index, beat));
+  return jobFor(data as ScanJobData, index, beat);
 }
 
 /** the job of reader thread `index` */
 function jobFor(
   { config, keepPaths, keepFacts = false, ioThreads, httpSlots, keepRequests = false }: ScanJobData,
   index: number,
+  /** the pool's progress beat of this thread (worker.ts): the fetch thread beats it as a read's bytes arrive */
+  beat?: SharedArrayBuffer,
 ): ScanJob {
   // one context per thread: its per-thread state is never shared
   const ctx = makeContext(config, keepPaths, keepFacts);
@@ -167,6 +169,7 @@ function jobFor(
         ...rateShare(config.http, perThread),
       },
       keepRequests,
+      beat,
     );
   }
   const remote = ctx.remote;

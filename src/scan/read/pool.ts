@@ -1,6 +1,7 @@
 /**
  * A pool of worker threads that run one job (a module loaded in each thread, worker.ts) over
- * batches, with a watchdog: a thread that has not answered a batch within stallMs is replaced, its
+ * batches, with a watchdog: a thread that has not answered a batch, nor shown progress on it (its
+ * beat, worker.ts: a web server's body arriving), within stallMs is replaced, its
  * other batches are sent again, and the stuck batch is split into one-item batches so that the item
  * that sticks again is found and reported (onStalled) instead of being read. Every item is then
  * either answered once or reported stalled once.
@@ -37,6 +38,8 @@ interface Slot {
   since: number;
   /** loaded: its start-up is not a stall */
   ready: boolean;
+  /** when the thread last showed progress (worker.ts WorkerData.beat), as performance.timeOrigin + now() */
+  beat: Float64Array;
 }
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -62,9 +65,10 @@ export class ThreadPool<R> {
 
   /** thread `index` (a replacement keeps the index of the thread it replaces) */
   private start(index: number): Slot {
-    const data: WorkerData = { job: String(this.opts.job), jobData: this.opts.jobData, index };
+    const beat = new SharedArrayBuffer(8);
+    const data: WorkerData = { job: String(this.opts.job), jobData: this.opts.jobData, index, beat };
     const worker = new Worker(WORKER_URL, { workerData: data, resourceLimits: this.opts.resourceLimits });
-    const slot: Slot = { worker, sent: [], since: performance.now(), ready: false };
+    const slot: Slot = { worker, sent: [], since: performance.now(), ready: false, beat: new Float64Array(beat) };
     worker.on('message', (reply: R | typeof READY) => {
       slot.since = performance.now();
       if (!slot.ready) {
@@ -120,7 +124,12 @@ export class ThreadPool<R> {
     const now = performance.now();
     for (let i = 0; i < this.slots.length; i++) {
       const s = this.slots[i]!;
-      if (!s.ready || !s.sent.length || now - s.since < stallMs) continue;
+      // (a thread that shows progress is slow, not stuck: a recording read whole from a server that
+      // ignores Range takes as long as the link needs, a 100 MB one at 1.5 MB/s 66 s, and was a gap
+      // of its row; a read whose bytes stop coming is still given up, and the fetch thread's own
+      // limits (30 s a request without a byte, 1 KiB/s over 30 s, 10 min a read) bound one that drips)
+      const moved = Math.max(s.since, s.beat[0]! - performance.timeOrigin);
+      if (!s.ready || !s.sent.length || now - moved < stallMs) continue;
       const [stuck, ...rest] = s.sent as [Batch, ...Batch[]];
       s.worker.removeAllListeners();
       void s.worker.terminate();

@@ -10,6 +10,12 @@ export interface WorkerData {
   jobData: unknown;
   /** which of the pool's threads this is (0…); a thread started in place of a stuck one has its index */
   index: number;
+  /**
+   * Float64Array(1): when this thread last showed progress on the batch it is reading (ms, as
+   * performance.timeOrigin + performance.now()): a job whose read is slow but moving (a web server's
+   * body arriving) beats it, and the pool's watchdog waits while it does (pool.ts)
+   */
+  beat: SharedArrayBuffer;
 }
 
 /**
@@ -18,14 +24,14 @@ export interface WorkerData {
  * done (a web server's reads: the batch's requests start while those ahead are probed).
  */
 export type JobFn<R> = ((batch: string[]) => R | Promise<R>) & { early?: (batch: string[]) => void };
-export type CreateJob<R> = (data: unknown, index: number) => JobFn<R> | Promise<JobFn<R>>;
+export type CreateJob<R> = (data: unknown, index: number, beat: SharedArrayBuffer) => JobFn<R> | Promise<JobFn<R>>;
 
 /** the first message of every thread: loaded, the watchdog may time it from now on */
 export const READY = 'ready';
 
-const { job, jobData, index } = workerData as WorkerData;
+const { job, jobData, index, beat } = workerData as WorkerData;
 const port = parentPort!;
-const handler = import(job).then((m: { createJob: CreateJob<unknown> }) => m.createJob(jobData, index));
+const handler = import(job).then((m: { createJob: CreateJob<unknown> }) => m.createJob(jobData, index, beat));
 // Serialised: a job may keep per-thread state (buffers) that two batches must not share at an await.
 let chain: Promise<unknown> = handler.then(() => port.postMessage(READY));
 port.on('message', (batch: string[]) => {
