@@ -58,7 +58,8 @@ describe('C3, H1: a folder named like a key but for an invisible character, a le
     const keys = LIKE.map(([, k]) => k);
     const { r, row, statement } = run(root, register(tempDir(), ['k0', ...keys]));
     expect(r.status).toBe(3);
-    expect(row('k0')!.completeness).toBe('complete');
+    // (the look-alike folders, which no key names, may be anyone's: the found key's figures are lower bounds)
+    expect(row('k0')!.completeness).toMatch(/^incomplete: \d+ customer (folders? )?that no key of the register names/);
     for (const k of keys) {
       expect(row(k)!.completeness).toMatch(new RegExp(`^incomplete: a customer folder named like its key "${k}"`));
       expect(statement(k)).not.toMatch(/Not affected/);

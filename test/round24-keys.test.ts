@@ -48,7 +48,10 @@ function run(root: string, keys: string[], extra: string[] = []) {
 /** Each key's row names its look-alike and its controller is never told "not affected"; the run exits 3. */
 function expectLookalikes(res: ReturnType<typeof run>, pairs: [string, string][], found: string): void {
   expect(res.r.status).toBe(3);
-  expect(res.row(found)!.completeness).toBe('complete');
+  // (the look-alike folders, which no key names, may be anyone's: the found key's figures are lower bounds)
+  expect(res.row(found)!.completeness).toMatch(
+    /^incomplete: \d+ customer (folders? )?that no key of the register names/,
+  );
   for (const [like, key] of pairs) {
     expect(res.row(key)!.completeness, key).toMatch(/^incomplete: a customer folder named like its key/);
     expect(res.row(key)!.completeness, key).toContain(like.replace(/"/g, '""'));
@@ -191,10 +194,13 @@ describe('C5: a name the {customer} pattern reads two ways', () => {
     expect(res.r.status, res.r.stderr).toBe(3);
     // placed as before: the shortest value
     expect(res.row('08')!.files).toBe('1');
-    expect(res.row('08-1234')!.completeness).toBe(
-      'incomplete: 1 file whose name the pattern reads two ways could be its (placed under another {customer} value)',
+    expect(res.row('08-1234')!.completeness).toMatch(
+      /^incomplete: 1 file whose name the pattern reads two ways could be its \(placed under another \{customer\} value\); 1 customer that no key/,
     );
-    expect(res.row('0812345002')!.completeness).toBe('complete');
+    // (08, which no key names, may be anyone's)
+    expect(res.row('0812345002')!.completeness).toMatch(
+      /^incomplete: \d+ customer (folders? )?that no key of the register names/,
+    );
     expect(res.statement('08-1234')).toMatch(/CANNOT BE RULED OUT/);
     expect(res.statement('08-1234')).not.toMatch(/Not affected/);
     // the case file keeps the paths: --from places them again, and reads them two ways again

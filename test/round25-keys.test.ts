@@ -141,7 +141,10 @@ describe('look-alike forms round 24 left (attack round 24c N2, N3)', () => {
     expect(r.status, r.stderr).toBe(3);
     const rows = csvObjects(readFileSync(join(out, 's.csv'), 'utf8'));
     const row = (k: string) => rows.find((x) => x.customer === k || x.customer === `'${k}`);
-    expect(row('found')!.completeness).toBe('complete');
+    // (the look-alike folders, which no key names, may be anyone's: the found key's figures are lower bounds)
+    expect(row('found')!.completeness).toMatch(
+      /^incomplete: \d+ customer (folders? )?that no key of the register names/,
+    );
     [...PAIRS, SHORT, CUT64, CUT31].forEach(([like, key]) => {
       expect(row(key)!.completeness, key).toMatch(/^incomplete: a customer folder named like its key/);
       expect(row(key)!.completeness, key).toContain(like);

@@ -271,7 +271,8 @@ describeWith(['tmux'], 'the UI in a real terminal', () => {
       await waitFor(() => t.screen().includes('done 100%'), 'the table', t.screen);
       expect(t.screen()).toMatch(/CONTROLLER \/ KEY\s+FILES▼/);
       expect(t.screen()).toMatch(new RegExp(`TOTAL \\(${CONTROLLERS.length + UNREGISTERED.length}\\)`));
-      expect(t.screen()).toMatch(/^ Ingen Fil AB\s+0\s/m);
+      // (nothing under its keys, but the fixture's unregistered keys may be its: dashes, never 0)
+      expect(t.screen()).toMatch(/^ Ingen Fil AB\s+–\s/m);
       t.keys('/', 'Bilverkstan', 'Enter');
       await waitFor(() => /^>Bilverkstan i Norr AB/m.test(t.screen()), 'the controller highlighted', t.screen);
       t.keys('Enter');
@@ -303,7 +304,8 @@ describeWith(['tmux'], 'the UI in a real terminal', () => {
       await waitFor(() => t.screen().includes('only part of the summary has been exported'), 'the question', t.screen);
       t.keys('y');
       await waitFor(() => t.exitCode() !== undefined, 'the exit', t.screen);
-      expect(t.exitCode()).toBe('0');
+      // (incomplete: the unregistered keys' recordings may be any controller's, as the headless run says)
+      expect(t.exitCode()).toBe('3');
     } finally {
       t.kill();
     }

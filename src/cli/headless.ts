@@ -30,6 +30,7 @@ import { StatementsFolder, StatementsStopped, stoppedLine } from '../report/outp
 import { summaryCsvChunks, summaryJsonChunks } from '../report/write/summary.js';
 import { notifyReport, registerCoverage, type NotifyReport } from '../report/notify/notify.js';
 import { gapPhrases, runCompleteness, runGaps } from '../report/notify/completeness.js';
+import { en } from '../report/lang/en.js';
 import type { Register } from '../report/notify/register.js';
 import { ManifestWriter } from '../report/write/manifest.js';
 import { escapeJson, printable, printableLines } from '../scan/place/names.js';
@@ -705,13 +706,20 @@ class HeadlessRun {
           `leaktally: warning: ${num(cov.found)} of the register's ${num(cov.keys)} keys ${cov.found === 1 ? 'names' : 'name'} a customer in the tree; ${count(cov.keys - cov.found, 'was', 'were')} not found (e.g. ${printable(cov.firstMissing!)})\n`,
         );
       // a key not found beside a customer spelt like it (ACME for acme): both spellings, not merged
-      const like = [...(runGaps(result, register).lookalikes?.values() ?? [])];
+      const gaps = runGaps(result, register);
+      const like = [...(gaps.lookalikes?.values() ?? [])];
       if (like.length) {
         const e = like[0]![0]!;
         process.stderr.write(
           `leaktally: warning: ${count(like.length, 'key', 'keys')} of the register not found ${like.length === 1 ? 'is' : 'are'} named like a customer found (e.g. key "${printable(e.key)}", customer "${printable(e.name)}", ${count(e.files, 'file', 'files')}); not merged: ${like.length === 1 ? 'its controller' : 'their controllers'} cannot be ruled out until a person decides\n`,
         );
       }
+      // customers no key names that may hold recordings: every controller is uncertain until they are assigned
+      const u = gaps.unassigned;
+      if (u)
+        process.stderr.write(
+          `leaktally: warning: ${count(u.rows, 'customer', 'customers')} that no key of the register names (e.g. "${printable(u.first)}") ${u.rows === 1 ? 'holds' : 'hold'} ${en.gap.unassignedHold(num(u.files), u.files, num(u.unreadFolders), u.unreadFolders)}: no controller is told "not affected" or given an exact count until each is assigned in the register (a row of its key and its controller)\n`,
+        );
     }
     if (this.stderrTty) {
       const t = result.totals;
@@ -734,13 +742,14 @@ class HeadlessRun {
     if (run.complete && !earlier) return EXIT.ok;
     const why = [...(run.complete ? [] : gapPhrases(run)), ...(earlier ? [earlier] : [])].join('; ');
     if (this.o.allowIncomplete) {
-      process.stderr.write(`leaktally: incomplete (${why}); exit 0 (--allow-incomplete)\n`);
+      process.stderr.write(`leaktally: incomplete (${printable(why)}); exit 0 (--allow-incomplete)\n`);
       return EXIT.ok;
     }
     // only the earlier run had gaps: this run's figures are whole, the comparison with it is not
     const bound = run.complete ? '' : ' and every figure is a lower bound';
     process.stderr.write(
-      `leaktally: incomplete: ${why}; the outputs say so${bound} (exit ${EXIT.incomplete}; --allow-incomplete exits 0)\n`,
+      // (printable: the phrases name customers, a folder's name its bytes, escapes included: attack round 26b H1)
+      `leaktally: incomplete: ${printable(why)}; the outputs say so${bound} (exit ${EXIT.incomplete}; --allow-incomplete exits 0)\n`,
     );
     return EXIT.incomplete;
   }

@@ -75,6 +75,19 @@ export const en = {
       `${n} ${s(k, 'file', 'files')} whose ${s(k, 'name', 'names')} the pattern reads two ways could be its (placed under another {customer} value)`,
     twoWayKeys: (n: string, k: number, key: string) =>
       `${n} of the register's keys could be the {customer} of files whose names the pattern reads two ways (e.g. key "${key}"): ${s(k, 'its controller', 'their controllers')} cannot be ruled out`,
+    /** with a register, customers no key names hold what may be recordings (completeness.ts Unassigned) */
+    unassignedRow: (folder: boolean, n: string, k: number, hold: string) =>
+      `${n} ${folder ? s(k, 'customer folder', 'customer folders') : s(k, 'customer', 'customers')} that no key of the register names ${s(k, 'holds', 'hold')} ${hold}: until each is assigned to its controller in the register, some may be this controller's`,
+    unassignedRun: (folder: boolean, n: string, k: number, hold: string, example?: string) =>
+      `${n} ${folder ? s(k, 'customer folder', 'customer folders') : s(k, 'customer', 'customers')}${example === undefined ? '' : ` (e.g. "${example}")`} that no key of the register names ${s(k, 'holds', 'hold')} ${hold}: no controller can be ruled out until each is assigned in the register (a row of its key and its controller)`,
+    /** what those customers hold: files that are or may be recordings, folders that could not be read */
+    unassignedHold: (f: string, files: number, d: string, folders: number) =>
+      [
+        ...(files
+          ? [`${f} ${s(files, 'file that is or may be a recording', 'files that are or may be recordings')}`]
+          : []),
+        ...(folders ? [`${d} ${s(folders, 'folder that could not be read', 'folders that could not be read')}`] : []),
+      ].join(' and '),
     complete: 'complete',
     incomplete: (why: string) => `incomplete: ${why}`,
   },
@@ -108,6 +121,10 @@ export const en = {
       `Files were found for ${who} that were not counted as its recordings: ${gaps}. Its exposure CANNOT BE RULED OUT.`,
     lowerBoundsOwn: (who: string, gaps: string) =>
       `The figures below are LOWER BOUNDS: ${gaps}. More recordings of ${who} may be in those files.`,
+    cannotRuleOutUnassigned: (who: string, gaps: string) =>
+      `Nothing was found for ${who} under the keys the register gives it, but ${gaps}. Its exposure CANNOT BE RULED OUT: recordings of ${who} may be among them.`,
+    lowerBoundsUnassigned: (who: string, gaps: string) =>
+      `The figures below are LOWER BOUNDS: ${gaps}. More recordings of ${who} may be among them.`,
     lowerBounds: (who: string, gaps: string) =>
       `The figures below are LOWER BOUNDS: the copy could not be read completely (${gaps}). More recordings of ${who} may be in what could not be read.`,
 

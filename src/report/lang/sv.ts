@@ -69,6 +69,17 @@ export const sv: Strings = {
       `${n} ${s(k, 'fil', 'filer')} vars namn mönstret kan läsa på två sätt kan vara dess (placerade under ett annat {customer}-värde)`,
     twoWayKeys: (n, k, key) =>
       `${n} av registrets nycklar kan vara {customer} för filer vars namn mönstret kan läsa på två sätt (t.ex. nyckeln "${key}"): att ${s(k, 'dess personuppgiftsansvarige', 'deras personuppgiftsansvariga')} berörs kan inte uteslutas`,
+    unassignedRow: (folder, n, k, hold) =>
+      `${n} ${folder ? s(k, 'kundmapp', 'kundmappar') : s(k, 'kund', 'kunder')} som ingen nyckel i registret anger innehåller ${hold}: tills var och en har knutits till sin personuppgiftsansvarige i registret kan några vara denna personuppgiftsansvariges`,
+    unassignedRun: (folder, n, k, hold, example) =>
+      `${n} ${folder ? s(k, 'kundmapp', 'kundmappar') : s(k, 'kund', 'kunder')}${example === undefined ? '' : ` (t.ex. "${example}")`} som ingen nyckel i registret anger innehåller ${hold}: att någon personuppgiftsansvarig berörs kan inte uteslutas förrän var och en har knutits till sin i registret (en rad med dess nyckel och dess personuppgiftsansvarige)`,
+    unassignedHold: (f, files, d, folders) =>
+      [
+        ...(files
+          ? [`${f} ${s(files, 'fil som är eller kan vara en inspelning', 'filer som är eller kan vara inspelningar')}`]
+          : []),
+        ...(folders ? [`${d} ${s(folders, 'mapp som inte kunde läsas', 'mappar som inte kunde läsas')}`] : []),
+      ].join(' och '),
     complete: 'fullständig',
     incomplete: (why) => `ofullständig: ${why}`,
   },
@@ -103,6 +114,10 @@ export const sv: Strings = {
       `Filer hittades för ${who} som inte räknades som dess inspelningar: ${gaps}. Att ${who} berörs KAN INTE UTESLUTAS.`,
     lowerBoundsOwn: (who, gaps) =>
       `Siffrorna nedan är NEDRE GRÄNSER: ${gaps}. Fler inspelningar för ${who} kan finnas i de filerna.`,
+    cannotRuleOutUnassigned: (who, gaps) =>
+      `Ingenting hittades för ${who} under de nycklar registret anger, men ${gaps}. Att ${who} berörs KAN INTE UTESLUTAS: inspelningar kan finnas bland dem.`,
+    lowerBoundsUnassigned: (who, gaps) =>
+      `Siffrorna nedan är NEDRE GRÄNSER: ${gaps}. Fler inspelningar för ${who} kan finnas bland dem.`,
     lowerBounds: (who, gaps) =>
       `Siffrorna nedan är NEDRE GRÄNSER: kopian kunde inte läsas fullständigt (${gaps}). Fler inspelningar för ${who} kan finnas i det som inte kunde läsas.`,
 

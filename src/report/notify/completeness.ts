@@ -82,6 +82,30 @@ export interface RunGaps {
   /** register keys among those other values (twoWayExample: the first) */
   twoWayKeys?: number;
   twoWayExample?: string;
+  /** with a register: the customers no key names that hold (or may hold) recordings (unassignedOf) */
+  unassigned?: Unassigned;
+}
+
+/**
+ * With a register, the customers found that no key names and that hold recordings, files that may be
+ * recordings (unreadable, unopened, archives), or folders that could not be read: whose they are is
+ * unknown until a person assigns them, so any controller's recordings may be among them. The look-alike
+ * rule (lookalikesOf) names the likeliest owner; this makes no guess. Before, a controller beside such
+ * a folder was told "not affected", or its count "exact", whenever the folder's name was written in a
+ * form the look-alike rule did not list (a Cyrillic code page, `Copy of X`, `X (copy)`, HTML entities,
+ * a second copy beside the key's own folder: attack round 26b C1-C4, 31 controllers).
+ */
+interface Unassigned {
+  /** customers no key names with such files */
+  rows: number;
+  /** their recordings and files that may be recordings */
+  files: number;
+  /** their folders that could not be read */
+  unreadFolders: number;
+  /** the first one's name (the run's phrase, with examples; never in a controller's statement) */
+  first: string;
+  /** customers are folders (no {customer} pattern) */
+  folder: boolean;
 }
 
 /** Files placed in one row whose names the pattern also reads with another {customer} value. */
@@ -251,6 +275,28 @@ function findLookalikes(
   return out;
 }
 
+/** Unassigned of a run's customers under a register (undefined: none). */
+function unassignedOf(
+  customers: readonly CustomerTotals[],
+  register: Pick<Register, 'byKey'>,
+  folder: boolean,
+): Unassigned | undefined {
+  let rows = 0;
+  let files = 0;
+  let unreadFolders = 0;
+  let first: string | undefined;
+  for (const c of customers) {
+    if (c.kind !== 'customer' || register.byKey.has(c.customer)) continue;
+    const may = c.audioFiles + c.unreadableFiles + c.opaqueFiles + c.unopenedFiles;
+    if (!may && !c.unreadableFolders) continue;
+    rows++;
+    files += may;
+    unreadFolders += c.unreadableFolders;
+    first ??= rowLabel(c);
+  }
+  return first === undefined ? undefined : { rows, files, unreadFolders, first, folder };
+}
+
 /** findLookalikes of a run and a register, found at the first call and kept (the outputs each ask). */
 const lookalikeMemo = new WeakMap<object, WeakMap<object, Map<string, Lookalike[]>>>();
 function lookalikesOf(result: ScanResult, register: Pick<Register, 'entries' | 'byKey'>): Map<string, Lookalike[]> {
@@ -316,6 +362,7 @@ export function runGaps(result: ReportedResult, register?: Pick<Register, 'entri
     ownGaps: ownGapsOf(result.customers, register),
     otherReadings,
     ...(twoWay.length ? { twoWayKeys: twoWay.length, twoWayExample: twoWay[0] } : {}),
+    ...(register ? { unassigned: unassignedOf(result.customers, register, !pattern) } : {}),
   };
 }
 
@@ -358,6 +405,8 @@ export interface RowCompleteness {
   /** the run: rows incomplete for their own files alone (otherNotOpened, linkedFiles), and the first's name */
   ownGapRows?: number;
   ownGapExample?: string;
+  /** a controller's row, or the run, with a register: customers no key names hold what may be recordings */
+  unassigned?: Unassigned;
 }
 
 /** A row's own files, for the gaps of a row that has none counted as recordings (keysCompleteness). */
@@ -470,7 +519,8 @@ function verdict(c: Omit<RowCompleteness, 'complete'>): RowCompleteness {
     !c.twoWayKeys &&
     !c.otherNotOpened &&
     !c.linkedFiles &&
-    !c.ownGapRows;
+    !c.ownGapRows &&
+    !c.unassigned;
   return { complete, ...c };
 }
 
@@ -498,6 +548,7 @@ export function runCompleteness(g: RunGaps): RowCompleteness {
     ownGapExample: g.ownGaps?.first,
     twoWayKeys: g.twoWayKeys,
     twoWayExample: g.twoWayExample,
+    unassigned: g.unassigned,
   });
 }
 
@@ -515,6 +566,8 @@ function keysCompleteness(
   ownUnreadableFolders: number,
   ownUnopenedFiles: number,
   own?: OwnFiles,
+  /** a register's controller: customers no key names are a gap of it (RunGaps.unassigned) */
+  controller = false,
 ): RowCompleteness {
   let shared = g.sharedUnreadableFolders;
   const p = g.pattern;
@@ -568,6 +621,7 @@ function keysCompleteness(
         if (!lookalikes?.some((o) => o.name === l.name)) (lookalikes ??= []).push(l);
   const twoWays = twoWayFiles(g, names);
   return verdict({
+    ...(controller && g.unassigned ? { unassigned: g.unassigned } : {}),
     lookalikes,
     ...(twoWays ? { twoWays } : {}),
     ...ownFileGaps(own),
@@ -608,7 +662,7 @@ export function rowCompleteness(
 ): RowCompleteness {
   return kind === 'unmatched' || kind === 'top-level'
     ? builtInCompleteness(g, r.unopenedFiles)
-    : keysCompleteness(g, keys, r.unreadableFolders, r.unopenedFiles, ownFilesOf(r));
+    : keysCompleteness(g, keys, r.unreadableFolders, r.unopenedFiles, ownFilesOf(r), kind === 'controller');
 }
 
 /** A built-in row ("(unmatched)", "(top level)"): its own files are known; any unread folder may hold more. */
@@ -666,6 +720,17 @@ export function gapPhrases(c: RowCompleteness, examples = false, lang: Lang = 'e
   if (c.twoWays) out.push(L.twoWays(n(c.twoWays), c.twoWays));
   if (c.twoWayKeys && c.twoWayExample !== undefined)
     out.push(L.twoWayKeys(n(c.twoWayKeys), c.twoWayKeys, c.twoWayExample));
+  const u = c.unassigned;
+  if (u)
+    out.push(
+      (forRun ? L.unassignedRun : L.unassignedRow)(
+        u.folder,
+        n(u.rows),
+        u.rows,
+        L.unassignedHold(n(u.files), u.files, n(u.unreadFolders), u.unreadFolders),
+        forRun && examples ? u.first : undefined,
+      ),
+    );
   return out;
 }
 

@@ -86,11 +86,15 @@ function Notice(c: Ctx): ReactNode {
   const like = !!comp?.lookalikes?.length;
   // files of its own not counted as recordings (round 23b H2, H3), and nothing left unread: said as that
   const own = !!(comp?.otherNotOpened || comp?.linkedFiles) && !like && !comp.unreadFolders;
+  // customers no key names, and nothing left unread: said as that (attack round 26b: "could not be read")
+  const unassigned = !!comp?.unassigned && gapPhrases(comp).length === 1;
   const [cannot, lower] = like
     ? [S.cannotRuleOutLike, S.lowerBoundsLike]
     : own
       ? [S.cannotRuleOutOwn, S.lowerBoundsOwn]
-      : [S.cannotRuleOut, S.lowerBounds];
+      : unassigned
+        ? [S.cannotRuleOutUnassigned, S.lowerBoundsUnassigned]
+        : [S.cannotRuleOut, S.lowerBounds];
   if (c.unread) return <p className="notice">{cannot(who, gaps)}</p>;
   if (comp && !comp.complete) return <p className="notice">{lower(who, gaps)}</p>;
   return null;
