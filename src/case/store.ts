@@ -184,12 +184,14 @@ export function knownFiles(
   root: Buffer,
   version: string,
   shown = path,
-): { known: KnownFiles; from: number; since: number; withoutCtime: number } | undefined {
+): { known: KnownFiles; from: number; since: number; withoutCtime: number } | { otherBuild: string } | undefined {
   const { db } = openCase(path, { create: false, shown });
   try {
-    const all = runs(db).filter((r) => sameBytes(r.root, root) && r.tool_version === version);
+    const ofRoot = runs(db).filter((r) => sameBytes(r.root, root));
+    const all = ofRoot.filter((r) => r.tool_version === version);
     const from = all[all.length - 1];
-    if (!from) return undefined;
+    // runs of this tree by other readers: nothing taken over, and the caller says why
+    if (!from) return ofRoot.length ? { otherBuild: ofRoot[ofRoot.length - 1]!.tool_version } : undefined;
     let first = all.length - 1;
     while (first > 0 && all[first]!.finished_at === null) first--;
     const taken = all.slice(first);

@@ -31,6 +31,7 @@ import { summaryCsvChunks, summaryJsonChunks } from '../report/write/summary.js'
 import { notifyReport, registerCoverage, type NotifyReport } from '../report/notify/notify.js';
 import { gapPhrases, runCompleteness, runGaps } from '../report/notify/completeness.js';
 import { en } from '../report/lang/en.js';
+import { readersBuild } from '../scan/probe/build.js';
 import type { Register } from '../report/notify/register.js';
 import { ManifestWriter } from '../report/write/manifest.js';
 import { escapeJson, printable, printableLines } from '../scan/place/names.js';
@@ -86,6 +87,11 @@ function writeStdout(text: string): Promise<void> {
   );
 }
 
+/** What resuming takes over from a case file (knownFiles, when its runs are of these readers). */
+type TakenOver = Exclude<ReturnType<typeof knownFiles>, { otherBuild: string } | undefined>;
+
+/** The version a case file's run keeps: the package's and its readers' (probe/build.ts), "0.1.0+readers.…". */
+const toolBuild = (): string => `${version()}+readers.${readersBuild()}`;
 const count = (n: number, one: string, many: string): string => `${num(n)} ${n === 1 ? one : many}`;
 
 /** Warnings worth a line on stderr after a scan (names and arguments sanitised for the terminal). */
@@ -342,15 +348,21 @@ class HeadlessRun {
   }
 
   /** --case: the writer thread started and the run's row opened; the files of the last run that are unchanged taken over. */
-  private openCase(path: string, shown: string): { writer: CaseWriter; known?: ReturnType<typeof knownFiles> } {
+  private openCase(path: string, shown: string): { writer: CaseWriter; known?: TakenOver } {
     // the folder's absolute path: a report made later from the case file (--from, --diff, --merge),
     // perhaps in another working folder, refuses its outputs inside this tree by it
     const root = Buffer.from(isRemote(this.plan.scan.root) ? this.plan.scan.root : resolve(this.plan.scan.root));
-    let known: ReturnType<typeof knownFiles>;
+    let known: TakenOver | undefined;
     try {
       const kept = existsSync(path) && statSync(path).size > 0;
       if (kept) this.warnOtherTree(path, root, shown);
-      known = kept ? knownFiles(path, root, version(), shown) : undefined;
+      const found = kept ? knownFiles(path, root, toolBuild(), shown) : undefined;
+      if (found && 'otherBuild' in found) {
+        this.note(
+          `--case: the case file's runs of this tree were made by other readers (${printable(found.otherBuild)}; this is ${toolBuild()}): every file is read again, as a figure a fixed reader changes must not be taken over`,
+        );
+        known = undefined;
+      } else known = found;
       if (known?.withoutCtime)
         this.note(
           `--case: ${count(known.withoutCtime, 'file of the case file was', 'files of the case file were')} stored without a ctime (by a leaktally before case schema 3): compared by device, inode, size and mtime alone, so one rewritten in place with its mtime set back is taken over too; a new case file reads every file again`,
@@ -368,7 +380,7 @@ class HeadlessRun {
         {
           startedAt: formatIso(zone, start),
           zone,
-          toolVersion: version(),
+          toolVersion: toolBuild(),
           root,
           rootShown: this.plan.shownRoot,
           options: {
