@@ -63,7 +63,7 @@ export interface ListingCheck {
  * 68 s of CPU in the outputs (statement file names, look-alike forms; attack round 26b H5). Such a
  * name is no file's, and is refused before any later step pays for its length.
  */
-export function nameTooLong(name: Buffer): boolean {
+function nameTooLong(name: Buffer): boolean {
   if (name.length <= 255) return false;
   if (name.length > 765) return true;
   const s = name.toString('utf8');
