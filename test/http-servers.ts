@@ -204,7 +204,7 @@ class Hostile(http.server.SimpleHTTPRequestHandler):
         p = self.path
         if p.startswith('/loop/'):
             if p.endswith('/'):
-                return self.answer(200, b'<a href="a/">a/</a> <a href="b/">b/</a> <a href="call.wav">call.wav</a>', [('Content-Type', 'text/html')])
+                return self.answer(200, b'<title>Index of ' + p.encode() + b'</title><a href="a/">a/</a> <a href="b/">b/</a> <a href="call.wav">call.wav</a>', [('Content-Type', 'text/html')])
             return self.answer(200, open(os.path.join(root, 'loop', 'call.wav'), 'rb').read())
         if p == '/redirect-away/':
             return self.answer(302, b'', [('Location', 'http://192.0.2.1/elsewhere/')])
@@ -213,7 +213,7 @@ class Hostile(http.server.SimpleHTTPRequestHandler):
         if p.endswith('/moved.wav'):
             return self.answer(302, b'', [('Location', '/moved.wav')])
         if p == '/gzip/':
-            html = b'<a href="call.wav">call.wav</a> <a href="packed.wav">packed.wav</a>'
+            html = b'<title>Index of /gzip/</title><a href="call.wav">call.wav</a> <a href="packed.wav">packed.wav</a>'
             return self.answer(200, gzip.compress(html), [('Content-Type', 'text/html'), ('Content-Encoding', 'gzip')])
         if p == '/gzip/packed.wav':
             return self.answer(200, gzip.compress(open(self.local(), 'rb').read()), [('Content-Encoding', 'gzip')])

@@ -42,7 +42,7 @@ http.createServer((req, res) => {
   const file = path.join(root, p);
   if (p.endsWith('/')) {
     const names = fs.readdirSync(file, { withFileTypes: true }).filter((d) => d.name !== 'log.txt' && d.name !== 'dates.json');
-    const body = names.map((d) => '<a href="' + encodeURIComponent(d.name) + (d.isDirectory() ? '/' : '') + '">x</a>').join('\n');
+    const body = '<title>Index of ' + p + '</title>\n' + names.map((d) => '<a href="' + encodeURIComponent(d.name) + (d.isDirectory() ? '/' : '') + '">x</a>').join('\n');
     res.writeHead(200, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(body) });
     return res.end(body);
   }

@@ -28,6 +28,23 @@ export interface Got {
   encoding?: string;
 }
 
+/**
+ * A response whose body is read as the caller asks for it (HttpClient.stream): one GET of a file from
+ * a server that ignores Range, read through once instead of from its first byte at every read.
+ */
+export interface Streamed {
+  status: number;
+  headers: Got['headers'];
+  /** as Got.encoding */
+  encoding?: string;
+  /** the body's next chunk; undefined at its end. Throws an HttpError (reset, timeout, too slow) */
+  next(): Promise<Buffer | undefined>;
+  /** the body's bytes received so far */
+  received: number;
+  /** done with it: the rest of the body is not read (the connection dropped), its connection given back */
+  close(): void;
+}
+
 /** The codes Node's TLS gives a certificate it does not trust. */
 const TLS_CODES = new Set([
   'CERT_HAS_EXPIRED',
@@ -418,6 +435,113 @@ export class HttpClient {
       received: have,
       ...(encoding && encoding !== 'identity' ? { encoding } : {}),
     };
+  }
+
+  /**
+   * GET path with `range` (a server known to ignore it answers 200 with the whole file), its body
+   * handed out a chunk at a time as the caller asks (Streamed.next), the connection held until
+   * close(). Failures before the body are tried again as get()'s are; a failure in the body is the
+   * caller's (an HttpError from next()). The low-speed check counts only the time spent waiting for
+   * a chunk: the caller may take its time between two.
+   */
+  async stream(path: string, range: string, urgent = false, log = this.log): Promise<Streamed> {
+    for (let attempt = 1; ; attempt++) {
+      const last = attempt >= ATTEMPTS;
+      await this.turn();
+      const lane = await this.lane(urgent);
+      const at = Date.now();
+      const t0 = performance.now();
+      this.stats.requests++;
+      let res;
+      try {
+        res = await lane.client.request({ path, method: 'GET', headers: { ...this.headers, range } });
+      } catch (e) {
+        this.done(lane);
+        log?.([at, path, range, null, 0, performance.now() - t0, describe(e)]);
+        const code = (e as NodeJS.ErrnoException).code ?? '';
+        if (TLS_CODES.has(code))
+          throw new HttpError(
+            `TLS: ${this.origin}'s certificate is not trusted (${code}); the check is never skipped`,
+            'TLS',
+          );
+        if (!TRANSIENT_CODES.has(code) || last) throw new HttpError(describe(e), code || 'error');
+        this.stats.retries++;
+        await sleep(BACKOFF_MS * 2 ** (attempt - 1));
+        continue;
+      }
+      this.progress?.();
+      if (TRANSIENT_STATUS.has(res.statusCode) && !last) {
+        res.body.destroy();
+        this.done(lane);
+        log?.([at, path, range, res.statusCode, 0, performance.now() - t0, null]);
+        const asked =
+          res.statusCode === 429 || res.statusCode === 503 ? retryAfterMs(res.headers['retry-after']) : undefined;
+        if (asked !== undefined && asked > MAX_RETRY_AFTER_MS) throw new HttpError(`HTTP ${res.statusCode}`, 'HTTP');
+        this.stats.retries++;
+        await sleep(Math.max(BACKOFF_MS * 2 ** (attempt - 1), asked ?? 0));
+        continue;
+      }
+      const body = (res.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+      const stats = this.stats;
+      const progress = this.progress;
+      let closed = false;
+      let ended = false;
+      let failed: string | undefined;
+      // the low-speed window: the time spent waiting for chunks in it, and the bytes they brought
+      let waited = 0;
+      let came = 0;
+      const encoding = header(res.headers, 'content-encoding')?.trim().toLowerCase();
+      const streamed: Streamed = {
+        status: res.statusCode,
+        headers: res.headers,
+        ...(encoding && encoding !== 'identity' ? { encoding } : {}),
+        received: 0,
+        next: async () => {
+          if (closed || ended) return undefined;
+          const w0 = performance.now();
+          let step;
+          try {
+            step = await body.next();
+          } catch (e) {
+            failed = describe(e);
+            streamed.close();
+            throw new HttpError(failed, (e as NodeJS.ErrnoException).code || 'error');
+          }
+          if (step.done) {
+            ended = true;
+            return undefined;
+          }
+          const chunk = step.value;
+          stats.bytes += chunk.length;
+          streamed.received += chunk.length;
+          progress?.();
+          waited += performance.now() - w0;
+          came += chunk.length;
+          if (waited >= LOW_SPEED_MS) {
+            if ((came * 1000) / waited < LOW_SPEED_BYTES) {
+              failed = `the server sent under ${LOW_SPEED_BYTES} bytes a second for ${LOW_SPEED_MS / 1000} s`;
+              streamed.close();
+              throw new HttpError(`${failed} (${streamed.received} bytes in all): given up`, 'slow');
+            }
+            [waited, came] = [0, 0];
+          }
+          return chunk;
+        },
+        close: () => {
+          if (closed) return;
+          closed = true;
+          // (a body left unread would hold its connection: dropped, as get() drops a cut-off one)
+          if (!ended) {
+            res.body.destroy();
+            if (res.statusCode === 200) stats.dropped++;
+          }
+          if (res.statusCode === 200) stats.rangeIgnored++;
+          this.done(lane);
+          log?.([at, path, range, res.statusCode, streamed.received, performance.now() - t0, failed ?? null]);
+        },
+      };
+      return streamed;
+    }
   }
 
   /** Close every connection and give back every slot (the home slot too: another client may use it now). */

@@ -88,6 +88,14 @@ export interface RangeAsk {
    * bytes past `end` counted and dropped, and their count held against its Content-Length
    */
   drain?: boolean;
+  /**
+   * a file of a server that ignores Range, read through one GET held open (fetcher.ts sequentially)
+   * while the reads move forward: each read from the file's first byte cost the square of its size
+   * (attack round 26b H3: a 57.6 MB MP3 without Xing, 1.67 GB received)
+   */
+  sequential?: boolean;
+  /** (with sequential) done with the file: its GET held open is closed */
+  close?: boolean;
 }
 
 /** What came back for a range. */

@@ -125,7 +125,8 @@ export class RemoteFiles {
     const meta = JSON.parse(Buffer.from(this.data.subarray(0, this.ctl[1])).toString()) as Fetched;
     meta.body = Buffer.from(this.data.slice(META_MAX, META_MAX + this.ctl[2]!));
     // (its tries come without their path: it is this ask's)
-    for (const e of meta.log ?? []) this.requests.push([e[0], ask.path, ...e.slice(2)] as RequestEntry);
+    // (a GET held open on a server that ignores Range comes with its own, made when it was closed)
+    for (const e of meta.log ?? []) this.requests.push([e[0], e[1] || ask.path, ...e.slice(2)] as RequestEntry);
     return meta;
   }
 
@@ -181,7 +182,14 @@ export class RemoteFiles {
       const last = Math.min(size, position + Math.max(length, READ_AHEAD)) - 1;
       const parts: Buffer[] = [];
       for (let at = position; at <= last; at += SYNC_MAX) {
-        const f = this.fetchSync({ path, start: at, end: Math.min(last, at + SYNC_MAX - 1), rangeOnly });
+        // (a server that ignores Range: read through one GET held open, not from byte 0 each time)
+        const f = this.fetchSync({
+          path,
+          start: at,
+          end: Math.min(last, at + SYNC_MAX - 1),
+          rangeOnly,
+          ...(head.ignored ? { sequential: true } : {}),
+        });
         const got = check(f, at);
         parts.push(got);
         if (got.byteLength < Math.min(last, at + SYNC_MAX - 1) - at + 1) break;
@@ -189,11 +197,18 @@ export class RemoteFiles {
       window = { at: position, buf: Buffer.concat(parts) };
       return Buffer.from(window.buf.subarray(0, end - position));
     };
-    const facts = await probeFetched(
-      { size, head: first, mtimeMs: head.mtimeMs, dev: 0, ino, lastModified: head.mtimeMs > 0, read },
-      name,
-      fileMs,
-    );
+    let facts: FileFacts;
+    try {
+      facts = await probeFetched(
+        { size, head: first, mtimeMs: head.mtimeMs, dev: 0, ino, lastModified: head.mtimeMs > 0, read },
+        name,
+        fileMs,
+      );
+    } catch (e) {
+      // (the GET held open for a server that ignores Range, if any, closed: it holds a connection)
+      if (head.ignored) this.fetchSync({ path, start: 0, end: -1, sequential: true, close: true });
+      throw e;
+    }
     // A read that failed (500 or 503 after the retries, 403, 416, a reset), or a file that changed
     // between reads, leaves its content unknown: the file is a gap of its row, as a local file that
     // cannot be opened or read is (unopened), not content that does not parse. Filed as `header not
@@ -206,11 +221,12 @@ export class RemoteFiles {
     // anyway when asked for a range; before, the claim was believed (100 GB claimed, 24 KiB sent:
     // 12,500,000 s counted, 3.06 s decoded).
     if (head.ignored && size > first.length && facts.probe.kind !== 'other' && failed === undefined) {
-      const whole = this.fetchSync({ path, start: 0, end: TAIL - 1, drain: true });
+      // (read on from where the reads left the GET held open, when they did: the file's bytes once)
+      const whole = this.fetchSync({ path, start: 0, end: TAIL - 1, drain: true, sequential: true });
       if (whole.error !== undefined) sizeUnchecked = `reading the whole file over HTTP: ${whole.error}`;
       else if (whole.size !== size || (whole.mtimeMs && head.mtimeMs && whole.mtimeMs !== head.mtimeMs))
         sizeUnchecked = 'the file changed on the server while it was read';
-    }
+    } else if (head.ignored) this.fetchSync({ path, start: 0, end: -1, sequential: true, close: true });
     const gap = failed ?? (facts.probe.kind === 'other' ? undefined : sizeUnchecked);
     if (gap === undefined) return facts;
     return {

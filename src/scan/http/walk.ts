@@ -9,10 +9,10 @@ import { createHash } from 'node:crypto';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { inShard, shardKey } from '../place/shard.js';
 import { keyName } from '../place/names.js';
-import type { AtimeKeeping, WalkOptions, WalkSink } from '../walk/walk.js';
-import { HttpClient, header, statusReason, type Got } from './client.js';
+import { CHANGED, type AtimeKeeping, type WalkOptions, type WalkSink } from '../walk/walk.js';
+import { HttpClient, header, httpDate, statusReason, type Got } from './client.js';
 import { addStats, HttpError, type HttpStats, type RequestEntry } from './common.js';
-import { parseListing, type ListedEntry } from './listing.js';
+import { parseListing, type ListedEntry, type ListingCheck } from './listing.js';
 import { pathOf } from './url.js';
 
 /** a listing longer than this is not read (a hostile or endless one): its folder is unreadable */
@@ -41,6 +41,8 @@ interface Pending {
   depth: number;
   /** the folders above it, nearest first, with what their listings held (a loop's evidence) */
   above?: Listed;
+  /** its modification time as its parent's listing gave it (nginx's JSON and XML only) */
+  folderMs?: number;
 }
 
 /** A folder listed: its path and its entries' fingerprint (names and kinds, in order of name). */
@@ -50,10 +52,18 @@ interface Listed {
   above?: Listed;
 }
 
-/** The fingerprint of a folder's entries: the same for the same names and kinds, in any order. */
-function fingerprint(entries: ListedEntry[]): string {
+/**
+ * The fingerprint of a folder's entries: the same for the same names and kinds, in any order; with
+ * `sizes`, the same sizes and times too where the listing gives them exactly (nginx's JSON and XML).
+ */
+function fingerprint(entries: ListedEntry[], sizes = false): string {
   const h = createHash('sha256');
-  const sorted = entries.map((e) => Buffer.concat([e.name, Buffer.from(e.dir ? '/\0' : '\0')]));
+  const sorted = entries.map((e) =>
+    Buffer.concat([
+      e.name,
+      Buffer.from(e.dir ? '/\0' : sizes && e.listed ? `\0${e.listed.size}:${e.listed.mtimeMs}\0` : '\0'),
+    ]),
+  );
   sorted.sort((a, b) => Buffer.compare(a, b));
   for (const b of sorted) h.update(b);
   return h.digest('base64');
@@ -81,6 +91,37 @@ function decoded(got: Got): Buffer {
 
 const folderError = (message: string, code: string): NodeJS.ErrnoException =>
   Object.assign(new Error(message), { code });
+
+/**
+ * The reason of a folder that could not be listed again at the end of the walk (relist): its files
+ * as first listed are counted, but a move in or out during the scan cannot be ruled out.
+ */
+export const NOT_RELISTED =
+  'not listed again at the end of the scan: its files as listed are counted; one moved in or out during the scan cannot be ruled out';
+
+/** what the server answered with a listing's status and form (C5) */
+export const NOT_A_LISTING =
+  'the server answered with a page that is not a listing of the folder (an index.html?): what it holds is not known';
+
+/**
+ * Why a folder's content is not known from its listing (check: what parseListing found), or undefined
+ * when it is: a page that is not a listing, links to another origin (a proxy's back end), or a name
+ * longer than any file system allows (listing.ts nameTooLong).
+ */
+function unknownContent(check: ListingCheck): NodeJS.ErrnoException | undefined {
+  if (!check.listing) return folderError(NOT_A_LISTING, NOT_A_LISTING);
+  if (check.offOrigin)
+    return folderError(
+      `its listing links ${check.offOrigin} entries at another host or scheme (a listing behind a proxy?), not read there: what it holds is not known`,
+      'listing links entries at another host',
+    );
+  if (check.tooLong !== undefined)
+    return folderError(
+      `its listing names an entry of ${check.tooLong} bytes, longer than any file system allows: not a file's name; the folder not read`,
+      'a name longer than any file system allows',
+    );
+  return undefined;
+}
 
 /**
  * Walk the tree at root (an http(s) URL ending in '/'). Access times are the server's business:
@@ -118,6 +159,13 @@ export async function httpWalk(
     }
   };
   const bytes = (s: string): Buffer => Buffer.from(s, 'latin1');
+  /** every folder listed, with its entries' fingerprint (sizes included): what the end listed again */
+  const listedFolders: { text: string; print: string; folderMs?: number }[] = [];
+  /**
+   * when the walk started, by the server's clock (its Date header on the first listing, whole
+   * seconds): a folder whose time a listing gives as later (a second on at least) changed during the scan
+   */
+  let startMs: number | undefined;
 
   const list = async (folder: Pending): Promise<void> => {
     const url = pathOf(rootUrl, folder.text.length ? folder.text + '/' : '');
@@ -129,6 +177,7 @@ export async function httpWalk(
       sink.error(bytes(folder.text), folderError((e as Error).message, (e as HttpError).code || 'error'));
       return;
     }
+    startMs ??= httpDate(header(got.headers, 'date') ?? '') ?? Math.floor(Date.now() / 1000) * 1000;
     if (got.status !== 200) {
       sink.error(bytes(folder.text), folderError(statusReason(got), `HTTP ${got.status}`));
       return;
@@ -138,11 +187,17 @@ export async function httpWalk(
       return;
     }
     let entries;
+    const check: ListingCheck = { listing: false, offOrigin: 0 };
     try {
-      entries = parseListing(decoded(got), header(got.headers, 'content-type'), new URL(url, rootUrl));
+      entries = parseListing(decoded(got), header(got.headers, 'content-type'), new URL(url, rootUrl), check);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       sink.error(bytes(folder.text), err.code ? err : folderError(`listing not readable: ${err.message}`, 'listing'));
+      return;
+    }
+    const unknown = unknownContent(check);
+    if (unknown) {
+      sink.error(bytes(folder.text), unknown);
       return;
     }
     // A folder listing the same entries as a folder above it is a server-side link back up (Apache
@@ -161,6 +216,11 @@ export async function httpWalk(
           return;
         }
     const here: Listed = { text: folder.text, print, ...(folder.above ? { above: folder.above } : {}) };
+    listedFolders.push({
+      text: folder.text,
+      print: fingerprint(entries, true),
+      ...(folder.folderMs === undefined ? {} : { folderMs: folder.folderMs }),
+    });
     for (const e of entries) {
       if (opts.aborted()) return;
       const name = e.name.toString('latin1');
@@ -175,7 +235,7 @@ export async function httpWalk(
           continue;
         }
         if (opts.dirsAt === undefined || opts.dirsAt === depth) sink.dir(bytes(child), depth);
-        stack.push({ text: child, depth, above: here });
+        stack.push({ text: child, depth, above: here, ...(e.folderMs === undefined ? {} : { folderMs: e.folderMs }) });
         continue;
       }
       sink.file(child, false, e.listed);
@@ -207,8 +267,66 @@ export async function httpWalk(
       }
     }
   };
+  /**
+   * Every folder listed is listed again once the walk has ended, and a folder whose listing differs
+   * (names, kinds, and sizes and times where the listing gives them) is a gap of its row, as the walk
+   * of a folder on this machine makes one whose stamp or ctime moved (walk/walk.ts changedSince, with
+   * the same reason, CHANGED): the files its first listing gave are counted, but it held others
+   * during the scan. A recorder filing a recording on a live server moved it from a folder not yet
+   * listed into one already listed, where no listing had it: 60 s in z/ moved to a/, z "complete",
+   * 0 files, "Not affected", exit 0 (attack round 26b C6). A folder that cannot be listed again is a
+   * gap too (a move cannot be ruled out). One request a folder, as many at once as the walk's.
+   */
+  const relist = async (): Promise<void> => {
+    const byText = new Map(listedFolders.map((f) => [f.text, f]));
+    /** the folders made gaps here (a folder is said once: by its own listing or by its parent's) */
+    const said = new Set<string>();
+    const gap = (text: string, why: NodeJS.ErrnoException): void => {
+      if (said.has(text)) return;
+      said.add(text);
+      sink.error(bytes(text), why);
+    };
+    let next = 0;
+    const again = async (): Promise<void> => {
+      while (next < listedFolders.length) {
+        if (opts.aborted()) return;
+        const f = listedFolders[next++]!;
+        const url = pathOf(rootUrl, f.text.length ? f.text + '/' : '');
+        let entries: ListedEntry[] | undefined;
+        try {
+          const got = await client.get(url, MAX_LISTING_BYTES);
+          if (got.status !== 200) gap(f.text, folderError(`listed again: ${statusReason(got)}`, NOT_RELISTED));
+          else if (got.cut) gap(f.text, folderError('listed again: longer than 64 MiB', NOT_RELISTED));
+          else {
+            const check: ListingCheck = { listing: false, offOrigin: 0 };
+            entries = parseListing(decoded(got), header(got.headers, 'content-type'), new URL(url, rootUrl), check);
+            if (unknownContent(check)) gap(f.text, folderError('listed again: not a listing now', CHANGED));
+            else if (fingerprint(entries, true) !== f.print)
+              gap(f.text, folderError('its listing at the end of the walk differs from its first', CHANGED));
+          }
+        } catch (e) {
+          if (e instanceof HttpError && e.code === 'TLS') throw e;
+          gap(f.text, folderError(`listed again: ${(e as Error).message}`, NOT_RELISTED));
+        }
+        // A folder's own time, where its parent's listing gives it (nginx's JSON and XML), tells what
+        // names alone cannot: a folder a file left before its first listing (C6's z/, listed empty
+        // twice) has a time from after the walk started, as the walk of a folder on this machine
+        // tells by its ctime. Compared with the first listing's too (a clock behind the server's).
+        for (const e of entries ?? []) {
+          if (!e.dir || e.folderMs === undefined) continue;
+          const child = f.text.length ? f.text + '/' + e.name.toString('latin1') : e.name.toString('latin1');
+          const first = byText.get(child);
+          if (!first) continue;
+          if (e.folderMs > (startMs ?? Infinity) || (first.folderMs !== undefined && first.folderMs !== e.folderMs))
+            gap(child, folderError('its time, as its parent lists it, is from after the scan started', CHANGED));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, http.connections) }, again));
+  };
   try {
     await Promise.all(Array.from({ length: Math.max(1, http.connections) }, worker));
+    if (fatal === undefined && !opts.aborted()) await relist();
   } finally {
     addStats(http.stats, client.stats);
     await client.close();
