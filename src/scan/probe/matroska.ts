@@ -1279,6 +1279,50 @@ function groupAudio(b: Buffer, e: El, track: Track): { rel: number; ns: number |
   return { rel, ns };
 }
 
+/** The EBML header's unsigned fields ffmpeg's matroska_read_header judges, and the most it takes of each. */
+const EBML_LIMITS: Record<number, { name: string; most: number; given: number }> = {
+  0x42f7: { name: 'EBMLReadVersion', most: 1, given: 1 },
+  0x42f3: { name: 'EBMLMaxSizeLength', most: 8, given: 8 },
+  0x42f2: { name: 'EBMLMaxIDLength', most: 4, given: 4 },
+  0x4285: { name: 'DocTypeReadVersion', most: 3, given: 1 },
+};
+
+/**
+ * Why ffmpeg 5.1 refuses the file by its EBML header, or undefined. matroska_read_header parses the
+ * header's children (ebml_parse) and opens nothing ("Not yet implemented in FFmpeg") when
+ * EBMLReadVersion > 1, EBMLMaxSizeLength > 8, EBMLMaxIDLength > 4 or DocTypeReadVersion > 3; nor when
+ * a child cannot be parsed: an ID whose first byte is 0x00 or that is longer than 4 bytes, a size
+ * whose first byte is 0x00 or that is unknown (all ones) inside the header's known size, a child
+ * running past the header's end, an unsigned field over 8 bytes or a string over 16 MiB. An empty
+ * field takes its default. The header was not read: one byte of ffmpeg's 1 h WebM (3.0 MB) or AAC
+ * MKA (3.8 MB) counted 3,600 s, none decoded (attack round 26a, C12). A DocType other than matroska
+ * or webm is only a warning to ffmpeg (it decodes the file), and so is none here.
+ */
+function ebmlHeaderRefused(b: Buffer, ebml: El): string | undefined {
+  const end = Math.min(ebml.end, b.length);
+  const refused = (why: string): string => `an EBML header ffmpeg refuses (${why})`;
+  const values = new Map<number, number>();
+  for (let p = ebml.data; p < end; ) {
+    const f = b[p]!;
+    if (f < 0x10) return refused(f ? `an element ID longer than 4 bytes at ${p}` : `a 0x00 ID byte at ${p}`);
+    const il = f >= 0x80 ? 1 : f >= 0x40 ? 2 : f >= 0x20 ? 3 : 4;
+    if (b[p + il] === 0) return refused(`a size longer than 8 bytes at ${p + il}`);
+    const e = element(b, p);
+    if (!e) return refused(`an element at ${p} that runs past the header`);
+    if (e.end === UNKNOWN) return refused(`an element of unknown size at ${p}`);
+    if (e.end > ebml.end) return refused(`an element at ${p} that runs past the header`);
+    const limit = EBML_LIMITS[e.id];
+    if (limit) {
+      if (e.size > 8) return refused(`${limit.name} of ${e.size} bytes`);
+      // (a field given twice: the last is ffmpeg's)
+      values.set(e.id, e.size ? uint(b, e) : limit.given);
+    } else if (e.id === 0x4282 && e.size > 0x1000000) return refused(`a DocType of ${e.size} bytes`);
+    p = e.end;
+  }
+  for (const [id, v] of values) if (v > EBML_LIMITS[id]!.most) return refused(`${EBML_LIMITS[id]!.name} ${v}`);
+  return undefined;
+}
+
 /**
  * The length by the file's timeline, and, when that timeline is shown not to be the audio's, by how
  * much it runs ahead: every step between consecutive blocks seen (first and last cluster) longer
@@ -1296,6 +1340,8 @@ function probeTimeline(src: FileSource): (ProbeResult & { timeline?: number; hel
     if (c.id === 0x4282)
       doc = head.toString('latin1', c.data, Math.min(c.end, head.length)) === 'webm' ? 'WEBM' : 'MKA';
   }
+  const header = ebmlHeaderRefused(head, ebml);
+  if (header) return { kind: 'unreadable', codec: doc, error: header };
   const seg = element(head, ebml.end);
   if (seg?.id !== ID.Segment) return undefined;
   let scale = 1_000_000;
