@@ -20,7 +20,7 @@ import { wmaProFormat, wmaUnderEncoders, wmaVoiceRefused } from './acm.js';
 import { SAMPLE_BYTES } from './pcm.js';
 import { holdsStream } from './lossless.js';
 import { TtaFrames } from './tta.js';
-import { opusHeadStreams, opusPacketSamples } from './opus.js';
+import { opusHeadRefused, opusPacketSamples } from './opus.js';
 import { VorbisPackets, vorbisPrivate, type VorbisSetup } from './vorbis.js';
 import { speexHead, speexPacketSamples, type SpeexHead } from './speex.js';
 import { DtsFrames } from './dts.js';
@@ -117,6 +117,8 @@ interface Track {
   vorbisPackets?: VorbisPackets;
   /** Opus: the streams a packet holds (its OpusHead's channel mapping) */
   opusStreams?: number;
+  /** Opus: why a decoder refuses its OpusHead (opusHeadRefused), or its channels with none */
+  opusRefused?: string;
   /** ALAC: its whole ALACSpecificConfig, to walk each packet (alac.ts), or why a decoder refuses it */
   alac?: AlacConfig | string;
   /** DTS: its core frames checked in stream order (dts.ts) */
@@ -185,6 +187,7 @@ function readTracks(b: Buffer, t: El): Track[] {
     let aacAt: El | undefined;
     let vorbisAt: El | undefined;
     let acmAt: El | undefined;
+    let opusAt: El | undefined;
     let outRate: number | undefined;
     for (const c of children(b, te.data, Math.min(te.end, b.length))) {
       if (c.end > b.length) break;
@@ -195,7 +198,7 @@ function readTracks(b: Buffer, t: El): Track[] {
       else if (c.id === ID.CodecID) tr.codec = b.toString('latin1', c.data, c.end).split('\0')[0]!;
       else if (c.id === ID.CodecPrivate) {
         if (tr.codec === 'A_VORBIS') vorbisAt = c;
-        if (tr.codec.startsWith('A_OPUS')) tr.opusStreams = opusHeadStreams(b.subarray(c.data, c.end));
+        if (tr.codec.startsWith('A_OPUS') && c.size > 0) opusAt = c;
         // ALAC's ALACSpecificConfig, bare (a decoder puts its own atom header before it: an 'alac'
         // atom here is read 12 bytes early, and refused); read once the track's channels are known
         if (tr.codec === 'A_ALAC') alacAt = c;
@@ -222,6 +225,18 @@ function readTracks(b: Buffer, t: El): Track[] {
     if (tr.codec === 'A_ALAC')
       tr.alac = alacAt ? alacConfig(b, alacAt.data, alacAt.end, tr.channels) : alacConfig(b, -1, 0);
     if (tr.codec === 'A_VORBIS') vorbisTrack(tr, vorbisAt ? b.subarray(vorbisAt.data, vorbisAt.end) : undefined);
+    if (tr.codec.startsWith('A_OPUS')) {
+      // the CodecPrivate is the decoder's extradata, judged as ffmpeg's decoder judges it; with none
+      // it makes one for 1 or 2 channels (the track's, 1 when not given) and refuses more
+      const head = opusAt && b.subarray(opusAt.data, opusAt.end);
+      // (its streams by the family and count, the magic unread, as the decoder reads them)
+      tr.opusStreams = head && head.length > 19 && head[18] ? Math.max(1, head[19]!) : 1;
+      tr.opusRefused = head
+        ? opusHeadRefused(head)
+        : (tr.channels ?? 1) > 2
+          ? `Opus of ${tr.channels} channels with no OpusHead (CodecPrivate): a decoder refuses it`
+          : undefined;
+    }
     out.push(tr);
   }
   return out;
@@ -344,6 +359,7 @@ function quickTimeFormat(priv: Buffer): string | undefined {
  */
 function trackRefused(tr: Track): string | undefined {
   if (tr.acmRefused) return tr.acmRefused;
+  if (tr.opusRefused) return tr.opusRefused;
   const known =
     tr.codec === 'A_MS/ACM'
       ? tr.acmName !== undefined
