@@ -578,7 +578,7 @@ function aacByCodecId(tr: Track): AacConfig | string | undefined {
   const sri = AAC_RATES.indexOf(tr.rate ?? 0);
   // (a rate not in the table: a decoder is given an index it refuses)
   if (sri < 0) return `AAC at ${tr.rate ?? 'no'} Hz with no AudioSpecificConfig: a decoder refuses it`;
-  const asc = Buffer.from([(profile << 3) | (sri >> 1), ((sri & 1) << 7) | ((tr.channels ?? 0) << 3)]);
+  const asc = Buffer.from([(profile << 3) | (sri >> 1), ((sri & 1) << 7) | ((tr.channels ?? 1) << 3)]);
   return aacConfig(asc, 0, 2);
 }
 

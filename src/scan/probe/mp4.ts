@@ -1181,7 +1181,9 @@ function reader(
   const cfg =
     fourcc === 'mp4a' && (oti === undefined || isAacOti(oti))
       ? asc !== undefined
-        ? (aacConfig(moov, asc, end) ?? 'AAC AudioSpecificConfig too short: a decoder refuses it')
+        ? // (the DecoderSpecificInfo is the decoder's extradata: a PCE running past it is refused)
+          (aacConfig(moov, asc, ascLen ? asc + ascLen : end) ??
+          'AAC AudioSpecificConfig too short: a decoder refuses it')
         : MP4A_NO_CONFIG
       : undefined;
   // (a config a decoder refuses: it decodes nothing of the track)
