@@ -1454,7 +1454,12 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
       if (out.fourcc === 'alac') {
         const box = entryChild(moov, e, stsd.end, 'alac');
         const cookie = box && box.end - box.body >= 28 ? box : undefined;
-        out.alac = cookie ? alacConfig(moov, cookie.body + 4, cookie.end, out.channels) : alacConfig(moov, -1, 0);
+        // A cookie box of 36 bytes (ffmpeg's extradata) gives the stream its channels (mov.c's
+        // mov_finalize_stsd_codec), so a decoder has no container count to fall back on: a cookie of 0
+        // channels opens none. Taken from the entry as CAF's are, one byte made 1 h of ALAC (162 KB)
+        // count 3,600 s, none decoded (attack round 26a, C6)
+        const channels = cookie && cookie.end - cookie.start === 36 ? moov[cookie.body + 4 + 9] : out.channels;
+        out.alac = cookie ? alacConfig(moov, cookie.body + 4, cookie.end, channels) : alacConfig(moov, -1, 0);
         if (typeof out.alac === 'string') out.refused = out.alac;
       }
       // QuickTime's uncompressed-audio tables: one stts run of 1 tick a sample (ffmpeg then reads chunks)
