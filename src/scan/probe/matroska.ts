@@ -9,7 +9,7 @@
 import type { FileSource, ProbeResult } from './types.js';
 import type { Work } from './work.js';
 import { frameAt, frameSeconds } from './mp3.js';
-import { frameHead } from './flac.js';
+import { frameHead, type FlacInfo } from './flac.js';
 import { checkedFrameAt as ac3Frame } from './ac3.js';
 import { MlpUnits } from './mlp.js';
 import { alacConfig, alacPacketSamples, type AlacConfig } from './alac.js';
@@ -119,6 +119,8 @@ interface Track {
   opusStreams?: number;
   /** Opus: why a decoder refuses its OpusHead (opusHeadRefused), or its channels with none */
   opusRefused?: string;
+  /** FLAC: what its CodecPrivate's STREAMINFO tells the decoder of the frames, or why it refuses it */
+  flac?: FlacInfo | string;
   /** ALAC: its whole ALACSpecificConfig, to walk each packet (alac.ts), or why a decoder refuses it */
   alac?: AlacConfig | string;
   /** DTS: its core frames checked in stream order (dts.ts) */
@@ -188,6 +190,7 @@ function readTracks(b: Buffer, t: El): Track[] {
     let vorbisAt: El | undefined;
     let acmAt: El | undefined;
     let opusAt: El | undefined;
+    let flacAt: El | undefined;
     let outRate: number | undefined;
     for (const c of children(b, te.data, Math.min(te.end, b.length))) {
       if (c.end > b.length) break;
@@ -199,6 +202,7 @@ function readTracks(b: Buffer, t: El): Track[] {
       else if (c.id === ID.CodecPrivate) {
         if (tr.codec === 'A_VORBIS') vorbisAt = c;
         if (tr.codec.startsWith('A_OPUS') && c.size > 0) opusAt = c;
+        if (tr.codec === 'A_FLAC') flacAt = c;
         // ALAC's ALACSpecificConfig, bare (a decoder puts its own atom header before it: an 'alac'
         // atom here is read 12 bytes early, and refused); read once the track's channels are known
         if (tr.codec === 'A_ALAC') alacAt = c;
@@ -225,6 +229,7 @@ function readTracks(b: Buffer, t: El): Track[] {
     if (tr.codec === 'A_ALAC')
       tr.alac = alacAt ? alacConfig(b, alacAt.data, alacAt.end, tr.channels) : alacConfig(b, -1, 0);
     if (tr.codec === 'A_VORBIS') vorbisTrack(tr, vorbisAt ? b.subarray(vorbisAt.data, vorbisAt.end) : undefined);
+    if (tr.codec === 'A_FLAC' && flacAt) tr.flac = flacStreamInfo(b.subarray(flacAt.data, flacAt.end));
     if (tr.codec.startsWith('A_OPUS')) {
       // the CodecPrivate is the decoder's extradata, judged as ffmpeg's decoder judges it; with none
       // it makes one for 1 or 2 channels (the track's, 1 when not given) and refuses more
@@ -360,6 +365,7 @@ function quickTimeFormat(priv: Buffer): string | undefined {
 function trackRefused(tr: Track): string | undefined {
   if (tr.acmRefused) return tr.acmRefused;
   if (tr.opusRefused) return tr.opusRefused;
+  if (typeof tr.flac === 'string') return tr.flac;
   const known =
     tr.codec === 'A_MS/ACM'
       ? tr.acmName !== undefined
@@ -569,6 +575,26 @@ function vorbisTrack(tr: Track, x: Buffer | undefined, work?: (n?: number) => vo
 }
 
 /**
+ * An A_FLAC CodecPrivate's STREAMINFO as ffmpeg 5.1 takes it: its demuxer (matroska_parse_flac) gives
+ * the decoder the 34 bytes after 'fLaC' and a block header when the private data holds 42 or more and
+ * its first block is STREAMINFO (the magic unread), and none otherwise (undefined: the frames alone).
+ * The decoder then refuses a max block size under 16 or a depth under 4 bits, a rate of 0 decodes
+ * nothing, and each frame is judged against it (a larger block or another depth: frameHead). Unread,
+ * one byte made 1 h of FLAC silence in MKA (975 KB) count 3,600 s, none decoded (attack round 26a, C4).
+ */
+function flacStreamInfo(priv: Buffer): FlacInfo | string | undefined {
+  if (priv.length < 42 || priv[4]! & 0x7f) return undefined;
+  const si = priv.subarray(8, 42);
+  const maxBlock = si.readUInt16BE(2);
+  const rate = (si[10]! << 12) | (si[11]! << 4) | (si[12]! >> 4);
+  const bps = (((si[12]! & 1) << 4) | (si[13]! >> 4)) + 1;
+  if (maxBlock < 16) return `FLAC STREAMINFO max block size ${maxBlock}: a decoder refuses it`;
+  if (bps < 4) return `FLAC STREAMINFO of ${bps}-bit samples: a decoder refuses it`;
+  if (!rate) return 'FLAC STREAMINFO of sample rate 0: ffmpeg decodes nothing of it';
+  return { bps, maxBlock };
+}
+
+/**
  * The AudioSpecificConfig a decoder makes for an AAC track with no CodecPrivate, from its codec ID
  * (A_AAC/MPEG4/LC, …/MAIN, …/LC/SBR: the profile), its rate and channels, as ffmpeg's demuxer makes
  * it: such tracks' frames were counted unchecked (round 15: 56 KB of junk counted 512 s).
@@ -742,7 +768,7 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
   if (track.mlp) return track.mlp.seconds(b, data, Math.min(end, b.length)) * 1e9;
   // FLAC: a frame a block, its header's block size (its CRC-8 checked: a decoder drops a bad one)
   if (track.codec === 'A_FLAC') {
-    const h = frameHead(b, data, 0);
+    const h = frameHead(b, data, 0, b.length, typeof track.flac === 'object' ? track.flac : undefined);
     return h ? (h.blockSize / Math.max(h.rate ?? track.rate ?? 0, 4000)) * 1e9 : 0;
   }
   // AAC without a config: 1,024 samples a frame at the core rate; a muxer may write HE-AAC's doubled
