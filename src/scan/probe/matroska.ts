@@ -500,10 +500,16 @@ function acmFormat(
     const f = adpcmFormat(tag, ch, align, bits);
     return typeof f === 'string' ? { acmName, acmRefused: f } : { acmName, adpcm: f };
   }
-  // GSM 6.10 (Microsoft's framing): 65 bytes hold 320 samples, whatever the block align says; a
+  // GSM 6.10 (Microsoft's framing): a frame of block align bytes (65 when 0) holds 320 samples; a
   // decoder takes a packet's whole frames only. Counted as an untold codec by its steps, 65-byte
-  // blocks 2 s apart made 20 s (36 KB) 1,000 s
-  if (tag === 0x31 && ch === 1) return { acmName, acmBytes: { bytes: 65, samples: 320, whole: true } };
+  // blocks 2 s apart made 20 s (36 KB) 1,000 s. ffmpeg's gsm_init refuses a block align outside 41-65
+  // in steps of 3 (MSN's sizes): 64 was counted as 65, 1 h of 6.4 MB counted 3,600 s, none decoded
+  // (attack round 26a, H1)
+  if (tag === 0x31 && ch === 1) {
+    if (align && (align < 41 || align > 65 || (align - 41) % 3))
+      return refused(`GSM 6.10 of block align ${align}`);
+    return { acmName, acmBytes: { bytes: align || 65, samples: 320, whole: true } };
+  }
   // TrueSpeech (truespeech.c): every 32 bytes of a packet are a frame of 240 samples, whatever they
   // hold (no checksum, no field refused), mono only; a packet's bytes past its last whole frame make
   // nothing. Counted by its blocks' steps (2 s each), 25-byte blocks made 56,000 s of 900 KB that ffmpeg
