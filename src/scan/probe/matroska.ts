@@ -506,8 +506,7 @@ function acmFormat(
   // in steps of 3 (MSN's sizes): 64 was counted as 65, 1 h of 6.4 MB counted 3,600 s, none decoded
   // (attack round 26a, H1)
   if (tag === 0x31 && ch === 1) {
-    if (align && (align < 41 || align > 65 || (align - 41) % 3))
-      return refused(`GSM 6.10 of block align ${align}`);
+    if (align && (align < 41 || align > 65 || (align - 41) % 3)) return refused(`GSM 6.10 of block align ${align}`);
     return { acmName, acmBytes: { bytes: align || 65, samples: 320, whole: true } };
   }
   // TrueSpeech (truespeech.c): every 32 bytes of a packet are a frame of 240 samples, whatever they
@@ -1350,7 +1349,7 @@ function ebmlHeaderRefused(b: Buffer, ebml: El): string | undefined {
   const end = Math.min(ebml.end, b.length);
   const refused = (why: string): string => `an EBML header ffmpeg refuses (${why})`;
   const values = new Map<number, number>();
-  for (let p = ebml.data; p < end; ) {
+  for (let p = ebml.data; p < end;) {
     const f = b[p]!;
     if (f < 0x10) return refused(f ? `an element ID longer than 4 bytes at ${p}` : `a 0x00 ID byte at ${p}`);
     const il = f >= 0x80 ? 1 : f >= 0x40 ? 2 : f >= 0x20 ? 3 : 4;
