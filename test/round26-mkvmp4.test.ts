@@ -73,6 +73,10 @@ describe('round 26a: the EBML header ffmpeg refuses (C12)', () => {
         await refused(withBytes(own, `id00.${ext}`, undefined, { 5: 0 }), /0x00 ID byte/);
         // an ID byte of 0x08 (a 5-byte ID: over the 4 ffmpeg reads)
         await refused(withBytes(own, `id5.${ext}`, undefined, { 5: 0x08 }), /ID longer than 4 bytes/);
+        // byte 7, the first child's size: 0x00 ("invalid as first byte"), and DocTypeReadVersion's size
+        // unknown (all ones) inside the header's known size
+        await refused(withBytes(own, `size00.${ext}`, undefined, { 7: 0 }), /size longer than 8 bytes/);
+        await refused(withBytes(own, `unknown.${ext}`, field('4285'), { 2: 0xff }), /unknown size/);
         // held: DocTypeReadVersion 3 (a warning), EBMLReadVersion 0, another DocType (a warning)
         await asDecoded(at('4285', 3, `docread3-${ext}`), 0.15);
         await asDecoded(at('42f7', 0, `readver0-${ext}`), 0.15);
