@@ -164,6 +164,24 @@ export function aacConfig(b: Buffer, p: number, end: number): AacConfig | string
   // USAC…): it decodes none of them, and junk frames of them counted up to 2,048 samples each (round 18)
   if (aot < 1 || aot > 4) return `AAC object type ${aot}: a decoder refuses it`;
   if (sfIndex > 12) return `AAC sampling frequency index ${sfIndex}: a decoder refuses it`;
+  // The channel configuration, as ffmpeg 5.1 takes it: 14 and 15 are past its table ("Invalid
+  // chan_config"), 8-10 have no layout ("invalid default channel configuration"), and 0 is a PCE
+  // read from the config after GASpecificConfig's flags, refused when it runs past the config (and
+  // mapping no channel, nothing is decoded). Unchecked, one byte of the config made 1 h of AAC in M4A
+  // (3.7 MB) or MKA (3.8 MB) count 3,600 s where ffmpeg decodes none (attack round 26a, C7)
+  if (channels > 13 || (channels >= 8 && channels <= 10))
+    return `AAC channel configuration ${channels}: a decoder refuses it`;
+  if (!channels) {
+    if (read(1)) read(14); // dependsOnCoreCoder: its delay
+    read(1 + 4); // extensionFlag, the PCE's element_instance_tag
+    const mapped = pceChannels(
+      read,
+      () => (pos = (pos + 7) & ~7),
+      () => stop * 8 - pos,
+    );
+    if (mapped < 0) return 'AAC config whose PCE runs past it: a decoder refuses it';
+    if (!mapped) return 'AAC with no channel in its PCE: a decoder refuses it';
+  }
   return { sfIndex, channels, rate: AAC_RATES[sfIndex]!, frame, main: aot === 1, ltp: aot > 2, pce: channels === 0 };
 }
 

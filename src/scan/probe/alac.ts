@@ -33,7 +33,7 @@ export interface AlacConfig {
  * numChannels, maxRun, maxFrameBytes, avgBitRate, sampleRate) as a decoder takes it (ffmpeg's
  * alac_set_info and init): the config, or why a decoder refuses it, when it decodes nothing of the
  * file (a bit depth of 8, 24 bytes missing; round 15: such cookies over valid frames counted 1,024 s).
- * Channels out of 1-8 are the container's, as a decoder takes them.
+ * Channels of 0 are the container's, as a decoder takes them.
  */
 export function alacConfig(b: Buffer, at: number, end: number, containerChannels?: number): AlacConfig | string {
   if (at < 0 || at + 24 > Math.min(end, b.length)) return 'ALAC without its 24-byte magic cookie: a decoder refuses it';
@@ -43,7 +43,9 @@ export function alacConfig(b: Buffer, at: number, end: number, containerChannels
   if (!frameLength || frameLength > 4096 * 4096)
     return `ALAC frame length of ${frameLength} samples: a decoder refuses it`;
   if (![16, 20, 24, 32].includes(bitDepth)) return `ALAC sample depth of ${bitDepth} bits: a decoder refuses it`;
-  if (channels < 1 || channels > 8) channels = containerChannels ?? 0;
+  // (over 8 is refused whatever the container says: ffmpeg's alac_decode_init falls back to the
+  // container's count for 0 only; 9 in the cookie counted its file in M4A, MKA and CAF, none decoded)
+  if (channels < 1) channels = containerChannels ?? 0;
   if (channels < 1 || channels > 8) return `ALAC of ${b[at + 9]} channels: a decoder refuses it`;
   return {
     frameLength,

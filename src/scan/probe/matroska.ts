@@ -9,7 +9,7 @@
 import type { FileSource, ProbeResult } from './types.js';
 import type { Work } from './work.js';
 import { frameAt, frameSeconds } from './mp3.js';
-import { frameHead } from './flac.js';
+import { frameHead, type FlacInfo } from './flac.js';
 import { checkedFrameAt as ac3Frame } from './ac3.js';
 import { MlpUnits } from './mlp.js';
 import { alacConfig, alacPacketSamples, type AlacConfig } from './alac.js';
@@ -20,7 +20,7 @@ import { wmaProFormat, wmaUnderEncoders, wmaVoiceRefused } from './acm.js';
 import { SAMPLE_BYTES } from './pcm.js';
 import { holdsStream } from './lossless.js';
 import { TtaFrames } from './tta.js';
-import { opusHeadStreams, opusPacketSamples } from './opus.js';
+import { opusHeadRefused, opusPacketSamples } from './opus.js';
 import { VorbisPackets, vorbisPrivate, type VorbisSetup } from './vorbis.js';
 import { speexHead, speexPacketSamples, type SpeexHead } from './speex.js';
 import { DtsFrames } from './dts.js';
@@ -117,6 +117,10 @@ interface Track {
   vorbisPackets?: VorbisPackets;
   /** Opus: the streams a packet holds (its OpusHead's channel mapping) */
   opusStreams?: number;
+  /** Opus: why a decoder refuses its OpusHead (opusHeadRefused), or its channels with none */
+  opusRefused?: string;
+  /** FLAC: what its CodecPrivate's STREAMINFO tells the decoder of the frames, or why it refuses it */
+  flac?: FlacInfo | string;
   /** ALAC: its whole ALACSpecificConfig, to walk each packet (alac.ts), or why a decoder refuses it */
   alac?: AlacConfig | string;
   /** DTS: its core frames checked in stream order (dts.ts) */
@@ -185,6 +189,8 @@ function readTracks(b: Buffer, t: El): Track[] {
     let aacAt: El | undefined;
     let vorbisAt: El | undefined;
     let acmAt: El | undefined;
+    let opusAt: El | undefined;
+    let flacAt: El | undefined;
     let outRate: number | undefined;
     for (const c of children(b, te.data, Math.min(te.end, b.length))) {
       if (c.end > b.length) break;
@@ -195,7 +201,8 @@ function readTracks(b: Buffer, t: El): Track[] {
       else if (c.id === ID.CodecID) tr.codec = b.toString('latin1', c.data, c.end).split('\0')[0]!;
       else if (c.id === ID.CodecPrivate) {
         if (tr.codec === 'A_VORBIS') vorbisAt = c;
-        if (tr.codec.startsWith('A_OPUS')) tr.opusStreams = opusHeadStreams(b.subarray(c.data, c.end));
+        if (tr.codec.startsWith('A_OPUS') && c.size > 0) opusAt = c;
+        if (tr.codec === 'A_FLAC') flacAt = c;
         // ALAC's ALACSpecificConfig, bare (a decoder puts its own atom header before it: an 'alac'
         // atom here is read 12 bytes early, and refused); read once the track's channels are known
         if (tr.codec === 'A_ALAC') alacAt = c;
@@ -222,6 +229,19 @@ function readTracks(b: Buffer, t: El): Track[] {
     if (tr.codec === 'A_ALAC')
       tr.alac = alacAt ? alacConfig(b, alacAt.data, alacAt.end, tr.channels) : alacConfig(b, -1, 0);
     if (tr.codec === 'A_VORBIS') vorbisTrack(tr, vorbisAt ? b.subarray(vorbisAt.data, vorbisAt.end) : undefined);
+    if (tr.codec === 'A_FLAC' && flacAt) tr.flac = flacStreamInfo(b.subarray(flacAt.data, flacAt.end));
+    if (tr.codec.startsWith('A_OPUS')) {
+      // the CodecPrivate is the decoder's extradata, judged as ffmpeg's decoder judges it; with none
+      // it makes one for 1 or 2 channels (the track's, 1 when not given) and refuses more
+      const head = opusAt && b.subarray(opusAt.data, opusAt.end);
+      // (its streams by the family and count, the magic unread, as the decoder reads them)
+      tr.opusStreams = head && head.length > 19 && head[18] ? Math.max(1, head[19]!) : 1;
+      tr.opusRefused = head
+        ? opusHeadRefused(head)
+        : (tr.channels ?? 1) > 2
+          ? `Opus of ${tr.channels} channels with no OpusHead (CodecPrivate): a decoder refuses it`
+          : undefined;
+    }
     out.push(tr);
   }
   return out;
@@ -344,6 +364,8 @@ function quickTimeFormat(priv: Buffer): string | undefined {
  */
 function trackRefused(tr: Track): string | undefined {
   if (tr.acmRefused) return tr.acmRefused;
+  if (tr.opusRefused) return tr.opusRefused;
+  if (typeof tr.flac === 'string') return tr.flac;
   const known =
     tr.codec === 'A_MS/ACM'
       ? tr.acmName !== undefined
@@ -478,10 +500,15 @@ function acmFormat(
     const f = adpcmFormat(tag, ch, align, bits);
     return typeof f === 'string' ? { acmName, acmRefused: f } : { acmName, adpcm: f };
   }
-  // GSM 6.10 (Microsoft's framing): 65 bytes hold 320 samples, whatever the block align says; a
+  // GSM 6.10 (Microsoft's framing): a frame of block align bytes (65 when 0) holds 320 samples; a
   // decoder takes a packet's whole frames only. Counted as an untold codec by its steps, 65-byte
-  // blocks 2 s apart made 20 s (36 KB) 1,000 s
-  if (tag === 0x31 && ch === 1) return { acmName, acmBytes: { bytes: 65, samples: 320, whole: true } };
+  // blocks 2 s apart made 20 s (36 KB) 1,000 s. ffmpeg's gsm_init refuses a block align outside 41-65
+  // in steps of 3 (MSN's sizes): 64 was counted as 65, 1 h of 6.4 MB counted 3,600 s, none decoded
+  // (attack round 26a, H1)
+  if (tag === 0x31 && ch === 1) {
+    if (align && (align < 41 || align > 65 || (align - 41) % 3)) return refused(`GSM 6.10 of block align ${align}`);
+    return { acmName, acmBytes: { bytes: align || 65, samples: 320, whole: true } };
+  }
   // TrueSpeech (truespeech.c): every 32 bytes of a packet are a frame of 240 samples, whatever they
   // hold (no checksum, no field refused), mono only; a packet's bytes past its last whole frame make
   // nothing. Counted by its blocks' steps (2 s each), 25-byte blocks made 56,000 s of 900 KB that ffmpeg
@@ -553,6 +580,26 @@ function vorbisTrack(tr: Track, x: Buffer | undefined, work?: (n?: number) => vo
 }
 
 /**
+ * An A_FLAC CodecPrivate's STREAMINFO as ffmpeg 5.1 takes it: its demuxer (matroska_parse_flac) gives
+ * the decoder the 34 bytes after 'fLaC' and a block header when the private data holds 42 or more and
+ * its first block is STREAMINFO (the magic unread), and none otherwise (undefined: the frames alone).
+ * The decoder then refuses a max block size under 16 or a depth under 4 bits, a rate of 0 decodes
+ * nothing, and each frame is judged against it (a larger block or another depth: frameHead). Unread,
+ * one byte made 1 h of FLAC silence in MKA (975 KB) count 3,600 s, none decoded (attack round 26a, C4).
+ */
+function flacStreamInfo(priv: Buffer): FlacInfo | string | undefined {
+  if (priv.length < 42 || priv[4]! & 0x7f) return undefined;
+  const si = priv.subarray(8, 42);
+  const maxBlock = si.readUInt16BE(2);
+  const rate = (si[10]! << 12) | (si[11]! << 4) | (si[12]! >> 4);
+  const bps = (((si[12]! & 1) << 4) | (si[13]! >> 4)) + 1;
+  if (maxBlock < 16) return `FLAC STREAMINFO max block size ${maxBlock}: a decoder refuses it`;
+  if (bps < 4) return `FLAC STREAMINFO of ${bps}-bit samples: a decoder refuses it`;
+  if (!rate) return 'FLAC STREAMINFO of sample rate 0: ffmpeg decodes nothing of it';
+  return { bps, maxBlock };
+}
+
+/**
  * The AudioSpecificConfig a decoder makes for an AAC track with no CodecPrivate, from its codec ID
  * (A_AAC/MPEG4/LC, …/MAIN, …/LC/SBR: the profile), its rate and channels, as ffmpeg's demuxer makes
  * it: such tracks' frames were counted unchecked (round 15: 56 KB of junk counted 512 s).
@@ -562,7 +609,7 @@ function aacByCodecId(tr: Track): AacConfig | string | undefined {
   const sri = AAC_RATES.indexOf(tr.rate ?? 0);
   // (a rate not in the table: a decoder is given an index it refuses)
   if (sri < 0) return `AAC at ${tr.rate ?? 'no'} Hz with no AudioSpecificConfig: a decoder refuses it`;
-  const asc = Buffer.from([(profile << 3) | (sri >> 1), ((sri & 1) << 7) | ((tr.channels ?? 0) << 3)]);
+  const asc = Buffer.from([(profile << 3) | (sri >> 1), ((sri & 1) << 7) | ((tr.channels ?? 1) << 3)]);
   return aacConfig(asc, 0, 2);
 }
 
@@ -726,7 +773,7 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
   if (track.mlp) return track.mlp.seconds(b, data, Math.min(end, b.length)) * 1e9;
   // FLAC: a frame a block, its header's block size (its CRC-8 checked: a decoder drops a bad one)
   if (track.codec === 'A_FLAC') {
-    const h = frameHead(b, data, 0);
+    const h = frameHead(b, data, 0, b.length, typeof track.flac === 'object' ? track.flac : undefined);
     return h ? (h.blockSize / Math.max(h.rate ?? track.rate ?? 0, 4000)) * 1e9 : 0;
   }
   // AAC without a config: 1,024 samples a frame at the core rate; a muxer may write HE-AAC's doubled
@@ -1279,6 +1326,50 @@ function groupAudio(b: Buffer, e: El, track: Track): { rel: number; ns: number |
   return { rel, ns };
 }
 
+/** The EBML header's unsigned fields ffmpeg's matroska_read_header judges, and the most it takes of each. */
+const EBML_LIMITS: Record<number, { name: string; most: number; given: number }> = {
+  0x42f7: { name: 'EBMLReadVersion', most: 1, given: 1 },
+  0x42f3: { name: 'EBMLMaxSizeLength', most: 8, given: 8 },
+  0x42f2: { name: 'EBMLMaxIDLength', most: 4, given: 4 },
+  0x4285: { name: 'DocTypeReadVersion', most: 3, given: 1 },
+};
+
+/**
+ * Why ffmpeg 5.1 refuses the file by its EBML header, or undefined. matroska_read_header parses the
+ * header's children (ebml_parse) and opens nothing ("Not yet implemented in FFmpeg") when
+ * EBMLReadVersion > 1, EBMLMaxSizeLength > 8, EBMLMaxIDLength > 4 or DocTypeReadVersion > 3; nor when
+ * a child cannot be parsed: an ID whose first byte is 0x00 or that is longer than 4 bytes, a size
+ * whose first byte is 0x00 or that is unknown (all ones) inside the header's known size, a child
+ * running past the header's end, an unsigned field over 8 bytes or a string over 16 MiB. An empty
+ * field takes its default. The header was not read: one byte of ffmpeg's 1 h WebM (3.0 MB) or AAC
+ * MKA (3.8 MB) counted 3,600 s, none decoded (attack round 26a, C12). A DocType other than matroska
+ * or webm is only a warning to ffmpeg (it decodes the file), and so is none here.
+ */
+function ebmlHeaderRefused(b: Buffer, ebml: El): string | undefined {
+  const end = Math.min(ebml.end, b.length);
+  const refused = (why: string): string => `an EBML header ffmpeg refuses (${why})`;
+  const values = new Map<number, number>();
+  for (let p = ebml.data; p < end;) {
+    const f = b[p]!;
+    if (f < 0x10) return refused(f ? `an element ID longer than 4 bytes at ${p}` : `a 0x00 ID byte at ${p}`);
+    const il = f >= 0x80 ? 1 : f >= 0x40 ? 2 : f >= 0x20 ? 3 : 4;
+    if (b[p + il] === 0) return refused(`a size longer than 8 bytes at ${p + il}`);
+    const e = element(b, p);
+    if (!e) return refused(`an element at ${p} that runs past the header`);
+    if (e.end === UNKNOWN) return refused(`an element of unknown size at ${p}`);
+    if (e.end > ebml.end) return refused(`an element at ${p} that runs past the header`);
+    const limit = EBML_LIMITS[e.id];
+    if (limit) {
+      if (e.size > 8) return refused(`${limit.name} of ${e.size} bytes`);
+      // (a field given twice: the last is ffmpeg's)
+      values.set(e.id, e.size ? uint(b, e) : limit.given);
+    } else if (e.id === 0x4282 && e.size > 0x1000000) return refused(`a DocType of ${e.size} bytes`);
+    p = e.end;
+  }
+  for (const [id, v] of values) if (v > EBML_LIMITS[id]!.most) return refused(`${EBML_LIMITS[id]!.name} ${v}`);
+  return undefined;
+}
+
 /**
  * The length by the file's timeline, and, when that timeline is shown not to be the audio's, by how
  * much it runs ahead: every step between consecutive blocks seen (first and last cluster) longer
@@ -1296,6 +1387,8 @@ function probeTimeline(src: FileSource): (ProbeResult & { timeline?: number; hel
     if (c.id === 0x4282)
       doc = head.toString('latin1', c.data, Math.min(c.end, head.length)) === 'webm' ? 'WEBM' : 'MKA';
   }
+  const header = ebmlHeaderRefused(head, ebml);
+  if (header) return { kind: 'unreadable', codec: doc, error: header };
   const seg = element(head, ebml.end);
   if (seg?.id !== ID.Segment) return undefined;
   let scale = 1_000_000;

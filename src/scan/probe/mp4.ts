@@ -12,7 +12,7 @@ import { AMR_NB_BYTES, AMR_WB_BYTES, amrCounts, amrFrames } from './amr.js';
 import { frameHead } from './flac.js';
 import { DtsFrames } from './dts.js';
 import { frameAt, frameSeconds } from './mp3.js';
-import { opusPacketSamples } from './opus.js';
+import { opusHeadRefused, opusPacketSamples } from './opus.js';
 import { lpcmBytes } from './pcm.js';
 import { adpcmFormat, packetBlocks, spanBlocks } from './adpcm.js';
 import { IMA4_BLOCK, IMA4_SAMPLES, MACE_MAX_CHANNELS, ima4Channels, ima4PacketSamples } from './ima4.js';
@@ -796,15 +796,27 @@ function pcmDepth(fourcc: string, bits: number, pcmC: number): number | undefine
 }
 
 /**
- * The streams an Opus packet of the sample entry at e holds: its dOps box's stream count when the
- * channel mapping family is not 0 (ISO/IEC 23003-5 layout: version, channels, pre-skip, rate, gain,
- * family, then the count), else one.
+ * The Opus head (OpusHead) a decoder is given for the sample entry at e, as ffmpeg's mov.c makes it
+ * from the entry's dOps box (ISO/IEC 23003-5: version, then the OpusHead's fields big-endian): the
+ * magic, version 1, the box's bytes after its version; undefined with no dOps. A box under 11 bytes
+ * or of a version other than 0 fails the file (mov_read_dops), and the head is judged as the
+ * decoder judges it (opusHeadRefused). Its streams: the count when the channel mapping family is not
+ * 0, else one. Unjudged, one byte of dOps made 1 h of Opus in MP4 (2.6 MB) count 3,600 s where ffmpeg
+ * decodes none (attack round 26a, C3).
  */
-function dOpsStreams(moov: Buffer, e: number, end: number): number {
-  const at = moov.indexOf('dOps', e + 36, 'latin1');
-  if (at < 0 || at + 4 + 12 > end) return 1;
-  const family = moov[at + 4 + 10]!;
-  return family && at + 4 + 11 < end ? Math.max(1, moov[at + 4 + 11]!) : 1;
+function opusHead(moov: Buffer, e: number, end: number, channels: number): { streams: number } | string {
+  const dops = entryChild(moov, e, end, 'dOps');
+  if (!dops) {
+    // (no extradata: the decoder makes a head for 1 or 2 channels, the entry's, and refuses more)
+    return channels > 2 ? `Opus of ${channels} channels with no dOps box: a decoder refuses it` : { streams: 1 };
+  }
+  const body = moov.subarray(dops.body, Math.min(dops.end, moov.length));
+  if (body.length < 11) return `an Opus dOps box of ${body.length} bytes: ffmpeg refuses the file`;
+  if (body[0] !== 0) return `an Opus dOps box of version ${body[0]}: ffmpeg refuses the file`;
+  const head = Buffer.concat([Buffer.from('OpusHead\x01', 'latin1'), body.subarray(1)]);
+  const refused = opusHeadRefused(head);
+  if (refused) return refused;
+  return { streams: head[18] ? Math.max(1, head[19]!) : 1 };
 }
 
 function reader(
@@ -1048,7 +1060,14 @@ function reader(
     };
   }
   if (fourcc === 'Opus') {
-    const streams = dOpsStreams(moov, e, end);
+    // (an mp4a named Opus by its esds, with no dOps, has its head in the esds: not read here)
+    const head =
+      out.fourcc === 'Opus' || entryChild(moov, e, end, 'dOps') ? opusHead(moov, e, end, chans) : { streams: 1 };
+    if (typeof head === 'string') {
+      out.refused = head;
+      return undefined;
+    }
+    const { streams } = head;
     return {
       name: 'Opus packets hold (read as ffmpeg reads them)',
       reads: true,
@@ -1162,7 +1181,9 @@ function reader(
   const cfg =
     fourcc === 'mp4a' && (oti === undefined || isAacOti(oti))
       ? asc !== undefined
-        ? (aacConfig(moov, asc, end) ?? 'AAC AudioSpecificConfig too short: a decoder refuses it')
+        ? // (the DecoderSpecificInfo is the decoder's extradata: a PCE running past it is refused)
+          (aacConfig(moov, asc, ascLen ? asc + ascLen : end) ??
+          'AAC AudioSpecificConfig too short: a decoder refuses it')
         : MP4A_NO_CONFIG
       : undefined;
   // (a config a decoder refuses: it decodes nothing of the track)
@@ -1433,7 +1454,12 @@ export function mp4Tracks(src: FileSource, fragmentsVetted = false): Mp4Audio | 
       if (out.fourcc === 'alac') {
         const box = entryChild(moov, e, stsd.end, 'alac');
         const cookie = box && box.end - box.body >= 28 ? box : undefined;
-        out.alac = cookie ? alacConfig(moov, cookie.body + 4, cookie.end, out.channels) : alacConfig(moov, -1, 0);
+        // A cookie box of 36 bytes (ffmpeg's extradata) gives the stream its channels (mov.c's
+        // mov_finalize_stsd_codec), so a decoder has no container count to fall back on: a cookie of 0
+        // channels opens none. Taken from the entry as CAF's are, one byte made 1 h of ALAC (162 KB)
+        // count 3,600 s, none decoded (attack round 26a, C6)
+        const channels = cookie && cookie.end - cookie.start === 36 ? moov[cookie.body + 4 + 9] : out.channels;
+        out.alac = cookie ? alacConfig(moov, cookie.body + 4, cookie.end, channels) : alacConfig(moov, -1, 0);
         if (typeof out.alac === 'string') out.refused = out.alac;
       }
       // QuickTime's uncompressed-audio tables: one stts run of 1 tick a sample (ffmpeg then reads chunks)
