@@ -323,6 +323,20 @@ export async function httpWalk(
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, http.connections) }, again));
+    // A folder that changed held files its first listing did not show, and they came from somewhere:
+    // where the listings give every folder's time (nginx's JSON and XML) the folder they left is a gap
+    // above; where they give names alone, any folder may have lost them, one listed empty twice (C6's
+    // z/) as well, and its controller was "not affected". The tree's root is then a gap, which every
+    // row is incomplete by, as a folder above the customers that could not be read.
+    const untimed = listedFolders.some((f) => f.text.length && f.folderMs === undefined);
+    if (untimed && [...said].some((t) => t.length) && !said.has(''))
+      sink.error(
+        bytes(''),
+        folderError(
+          "a folder's listing changed during the scan, and the server's listings give no folder times: the files it gained may have left any folder",
+          CHANGED,
+        ),
+      );
   };
   try {
     await Promise.all(Array.from({ length: Math.max(1, http.connections) }, worker));
