@@ -232,7 +232,7 @@ export const en = {
     methodCallers: 'Callers',
     methodInPlace: 'Sized in place',
     methodInPlaceValue: (requests: string, bytes: string, share: string) =>
-      `over HTTP, without copying: from the web server's folder listings and the first bytes of each file (${requests} requests, ${bytes} bytes received: ${share} of the files' bytes)`,
+      `over HTTP, without copying: from the web server's folder listings and the first bytes of each file (${requests} requests, ${bytes} bytes received: ${share} of the files' bytes). Names a listing leaves out are not seen (nginx and lighttpd leave out names starting with a dot; Apache what its IndexIgnore names): "complete" and "not affected" are as far as the server's listings show`,
 
     chart: 'Recordings per month',
     chartNone: 'No dated recordings.',

@@ -227,7 +227,7 @@ export const sv: Strings = {
     methodCallers: 'Uppringare',
     methodInPlace: 'Mätt på plats',
     methodInPlaceValue: (requests, bytes, share) =>
-      `över HTTP, utan att kopiera: ur webbserverns mapplistor och de första byten av varje fil (${requests} förfrågningar, ${bytes} byte mottagna: ${share} av filernas byte)`,
+      `över HTTP, utan att kopiera: ur webbserverns mapplistor och de första byten av varje fil (${requests} förfrågningar, ${bytes} byte mottagna: ${share} av filernas byte). Namn som en mapplista utelämnar syns inte (nginx och lighttpd utelämnar namn som börjar med punkt; Apache det dess IndexIgnore anger): "fullständig" och "inte berörd" gäller så långt serverns mapplistor visar`,
 
     chart: 'Inspelningar per månad',
     chartNone: 'Inga daterade inspelningar.',

@@ -189,7 +189,7 @@ function inPlace(result: ScanResult): InPlace | null {
   if (!h) return null;
   const tree = result.totals.bytes;
   return {
-    how: "sized in place, over HTTP, without copying: the server's folder listings and Range requests for the first (and where a format needs it, further) bytes of each file",
+    how: "sized in place, over HTTP, without copying: the server's folder listings and Range requests for the first (and where a format needs it, further) bytes of each file; names a listing leaves out are not seen (nginx and lighttpd leave out names starting with a dot, Apache what its IndexIgnore names): complete as far as the listings show",
     requests: h.requests,
     bytes_transferred: h.bytes,
     tree_bytes: tree,
