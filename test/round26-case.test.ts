@@ -51,3 +51,30 @@ itWith(
     expect(sqlite(db, 'SELECT taken_over FROM runs WHERE id = 3')).toBe('2');
   },
 );
+
+itWith(
+  ['sqlite3'],
+  'a run whose options are JSON null (attack round 26b M1): one line, never an internal error',
+  () => {
+    const dir = tempDir();
+    const tree = join(dir, 'tree');
+    put(tree, 'acme/a.wav', wav({ tag: 7, rate: 8000, bits: 8, dataBytes: 8000 }));
+    const db = join(dir, 'c.case');
+    expect(runCli([tree, '--case', db, '--csv', join(dir, '1.csv')]).status).toBe(0);
+    sqlite(db, "UPDATE runs SET options = 'null'");
+    // --from: the stored options unreadable, as text that is not JSON: the defaults, the same figures
+    const from = runCli(['--from', db, '--csv', join(dir, '2.csv')]);
+    expect(from.stderr).not.toMatch(/internal error|TypeError/);
+    expect(from.status, from.stderr).toBe(0);
+    expect(readFileSync(join(dir, '2.csv'), 'utf8')).toBe(readFileSync(join(dir, '1.csv'), 'utf8'));
+    // --merge of a shard whose options are null: a damaged shard, exit 2, one line
+    for (const i of [1, 2])
+      expect(runCli([tree, '--shard', `${i}/2`, '--case', join(dir, `s${i}.case`)]).status).not.toBe(1);
+    sqlite(join(dir, 's2.case'), "UPDATE runs SET options = 'null'");
+    const merge = runCli(['--merge', join(dir, 'all.case'), join(dir, 's1.case'), join(dir, 's2.case')]);
+    expect(merge.status).toBe(2);
+    expect(merge.stderr).toMatch(
+      /^leaktally: --merge: .*s2\.case is a damaged case file: the options of its run 1 are not JSON\n$/,
+    );
+  },
+);

@@ -112,3 +112,16 @@ describe('the closing line on stderr (attack round 26b H1)', () => {
     expect(r.stderr).not.toContain('\x1b');
   });
 });
+
+describe("statements' file names (attack round 26b M2: their cost was quadratic; the names must stay as they were)", () => {
+  it('a long name is cut on a code point within 120 bytes; names equal but for case are numbered in turn', async () => {
+    const { safeFileName } = await import('../src/report/write/statements.js');
+    const used = new Set(['index', 'method']);
+    const long = safeFileName('Å'.repeat(30_000), used);
+    expect(Buffer.byteLength(long)).toBe(120);
+    expect(long).toBe('Å'.repeat(60));
+    expect(safeFileName('a😀'.repeat(40), used)).toBe('a😀'.repeat(24)); // 5 bytes each: 120
+    const names = ['Acme', 'ACME', 'acme', 'Acme-2', 'aCme', 'Index'].map((n) => safeFileName(n, used));
+    expect(names).toEqual(['Acme', 'ACME-2', 'acme-3', 'Acme-2-2', 'aCme-4', 'Index-2']);
+  });
+});

@@ -17,7 +17,7 @@
  */
 import { CaseError, type Db } from './db.js';
 import type { Register } from '../report/notify/register.js';
-import { rootIdOf, type RunRow } from './store.js';
+import { rootIdOf, type RunRow, optionsOf } from './store.js';
 import { compilePattern, couldHoldCustomer, type CompiledPattern } from '../scan/place/pattern.js';
 import { keyName, shownPath } from '../scan/place/names.js';
 import { looseNames } from '../report/notify/completeness.js';
@@ -105,7 +105,7 @@ function reachOf(db: Db, run: RunRow): RunReach | undefined {
   const all: RunReach = { why, holds: () => true };
   let o: Record<string, unknown>;
   try {
-    o = JSON.parse(run.options) as Record<string, unknown>;
+    o = optionsOf(run.options);
   } catch {
     return all;
   }
@@ -184,7 +184,7 @@ export function lookalikesIn(db: Db, run: RunRow, register: Register): string[] 
   const found = new Set(withFiles.keys());
   let o: Record<string, unknown> = {};
   try {
-    o = JSON.parse(run.options) as Record<string, unknown>;
+    o = optionsOf(run.options);
   } catch {
     /* no options: the customers with files only */
   }

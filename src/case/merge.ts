@@ -12,7 +12,7 @@
 import { hostname } from 'node:os';
 import { rmSync, statSync } from 'node:fs';
 import { CaseError, damaged, openCase, type Db } from './db.js';
-import { runs, treeOf, type RunRow } from './store.js';
+import { runs, treeOf, type RunRow, optionsOf } from './store.js';
 import { FILE_COLUMNS, REQUEST_COLUMNS } from './schema.js';
 import { parseShard } from '../scan/place/shard.js';
 import { Between, type ShardTimes } from './between.js';
@@ -47,7 +47,7 @@ function readShard(path: string): ShardRun {
     if (!run) throw new MergeError(`${path} holds no finished run: run its shard again with the same --case`);
     let options: Record<string, unknown>;
     try {
-      options = JSON.parse(run.options) as Record<string, unknown>;
+      options = optionsOf(run.options);
     } catch {
       throw new MergeError(`${path} is a damaged case file: the options of its run ${run.id} are not JSON`);
     }

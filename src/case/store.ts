@@ -117,7 +117,7 @@ export function storedScan(db: Db, run: RunRow): StoredScan {
   let shardsMissing: ShardsMissing | undefined;
   let http: HttpEvidence | undefined;
   try {
-    const o = JSON.parse(run.options) as {
+    const o = optionsOf(run.options) as {
       missing_shards?: unknown;
       shards?: unknown;
       merged?: unknown;
@@ -221,10 +221,22 @@ export function knownFiles(
 
 export { openCase };
 
+/**
+ * A run's options (its JSON column) as an object: JSON that is not an object (`null`, a number, an
+ * array) is as damaged as text that is not JSON, and throws as JSON.parse does on that. `null` crashed
+ * --from and --merge with an internal error and a stack (attack round 26b M1).
+ */
+export function optionsOf(text: string): Record<string, unknown> {
+  const o: unknown = JSON.parse(text);
+  if (typeof o !== 'object' || o === null || Array.isArray(o))
+    throw new SyntaxError('the options are not a JSON object');
+  return o as Record<string, unknown>;
+}
+
 /** The device:inode of the run's tree's root folder, as the run kept it in its options (root_id), or undefined. */
 export function rootIdOf(run: RunRow): string | undefined {
   try {
-    const id = (JSON.parse(run.options) as { root_id?: unknown }).root_id;
+    const id = (optionsOf(run.options) as { root_id?: unknown }).root_id;
     return typeof id === 'string' && /^\d+:\d+$/.test(id) ? id : undefined;
   } catch {
     return undefined;

@@ -4,6 +4,7 @@
  * and commits at least every second, so that a run killed at any moment leaves every row up to its
  * last second in the case file, and nothing half-written (SQLite's rollback journal).
  */
+import { optionsOf } from './store.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { hostname } from 'node:os';
 import { openCase, type Db } from './db.js';
@@ -136,7 +137,7 @@ function finish(e: RunEnd): void {
   if (e.http) {
     // (no column of its own: the run's options JSON carries it, read back by store.ts storedScan)
     const row = db!.get('SELECT options FROM runs WHERE id = ?', [run]) as { options: string } | null;
-    const options = JSON.parse(row?.options ?? '{}') as Record<string, unknown>;
+    const options = optionsOf(row?.options ?? '{}');
     db!.run('UPDATE runs SET options = ? WHERE id = ?', [JSON.stringify({ ...options, http: e.http }), run]);
   }
   maybeCommit(true);

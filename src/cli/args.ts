@@ -15,7 +15,7 @@ import { addNotifyOptions, readNotifyOptions, type NotifyCli } from './notify-ar
 import { planRun, type CasePlan, type CheckedArgs, type DiffPlan, type MergePlan, type RunPlan } from './plan.js';
 import { parseShard, type Shard } from '../scan/place/shard.js';
 import { CaseError } from '../case/db.js';
-import { openCase, pickRun, runs, treeOf, type RunRow } from '../case/store.js';
+import { openCase, pickRun, runs, treeOf, type RunRow, optionsOf } from '../case/store.js';
 import { FACTS_TEMPLATE } from '../report/notify/facts.js';
 import { authorization, DEFAULT_CONNECTIONS, isRemote, remoteRoot, REQUEST_TIMEOUT_MS } from '../scan/http/url.js';
 
@@ -472,7 +472,7 @@ function readFrom(
 function takeStoredOptions(cmd: Command, o: Record<string, unknown>, run: RunRow): void {
   let stored: Record<string, unknown>;
   try {
-    stored = JSON.parse(run.options) as Record<string, unknown>;
+    stored = optionsOf(run.options);
   } catch {
     return;
   }
@@ -496,7 +496,7 @@ function takeStoredOptions(cmd: Command, o: Record<string, unknown>, run: RunRow
 /** The shard a stored run scanned ("2/4"), or undefined for a whole scan or a merge. */
 function shardOfRun(run: RunRow): string | undefined {
   try {
-    const shard = (JSON.parse(run.options) as { shard?: unknown }).shard;
+    const shard = (optionsOf(run.options) as { shard?: unknown }).shard;
     return typeof shard === 'string' ? shard : undefined;
   } catch {
     return undefined;

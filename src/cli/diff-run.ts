@@ -4,7 +4,7 @@
  */
 import { CaseError } from '../case/db.js';
 import { diffLine, diffRuns, lookalikesIn, sameTree } from '../case/diff.js';
-import { openCase, runs, treeOf, type RunRow } from '../case/store.js';
+import { openCase, runs, treeOf, type RunRow, optionsOf } from '../case/store.js';
 import { EXIT, signalExitCode, stopSignals, type StopSignal } from '../report/exit.js';
 import {
   OutputInterrupted,
@@ -29,7 +29,7 @@ const PLACEMENT = ['depth', 'pattern', 'tz', 'country'] as const;
 
 function options(r: RunRow): Record<string, unknown> {
   try {
-    return JSON.parse(r.options) as Record<string, unknown>;
+    return optionsOf(r.options);
   } catch {
     return {};
   }

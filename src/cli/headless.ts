@@ -8,7 +8,7 @@ import { Scanner, evidenceWarnings, replayScan, type ScanResult } from '../scan/
 import { CaseWriter } from '../case/writer.js';
 import { CaseError, removeStaleVfsLock, type Db } from '../case/db.js';
 import { lockCaseFile } from './case-lock.js';
-import { knownFiles, openCase, runs, storedScan, type RunRow } from '../case/store.js';
+import { knownFiles, openCase, runs, storedScan, type RunRow, optionsOf } from '../case/store.js';
 import { CHANGED } from '../scan/walk/walk.js';
 import { CHANGED_BETWEEN } from '../case/between.js';
 import { diffLine, followUp, type FollowUp } from '../case/diff.js';
@@ -329,7 +329,7 @@ class HeadlessRun {
   private compare(db: Db, since: RunRow, run: RunRow): FollowUp {
     const placed = (r: RunRow): Record<string, unknown> => {
       try {
-        return JSON.parse(r.options) as Record<string, unknown>;
+        return optionsOf(r.options);
       } catch {
         return {};
       }

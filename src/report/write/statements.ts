@@ -35,16 +35,39 @@ export function safeFileName(label: string, used: Set<string>): string {
     .replace(/^[.-]+/, '_')
     .replace(/[. ]+$/, '');
   if (!s) s = '_';
-  // bytes, not UTF-16 units: cut on a code point boundary
-  // eslint-disable-next-line @typescript-eslint/no-misused-spread -- shortened by code points (never half a UTF-16 pair); the names it gives stay the same
-  while (Buffer.byteLength(s) > MAX_BYTES) s = [...s].slice(0, -1).join('');
+  // bytes, not UTF-16 units: cut on a code point boundary, in one pass (a code point at a time off the
+  // end, copying the name each time, took 4.5 s for one 30,000-letter name: attack round 26b M2)
+  if (Buffer.byteLength(s) > MAX_BYTES) {
+    let bytes = 0;
+    let end = 0;
+    for (const ch of s) {
+      const b = Buffer.byteLength(ch);
+      if (bytes + b > MAX_BYTES) break;
+      bytes += b;
+      end += ch.length;
+    }
+    s = s.slice(0, end);
+  }
   s = s.replace(/[. ]+$/, '') || '_';
   if (RESERVED.test(s.split('.')[0]!)) s = `_${s}`;
+  // the next number to try for this name: from where the last one like it stopped, not from 2 each
+  // time (20,000 names equal but for case took 29.8 s)
+  let next = nextNumber.get(used);
+  if (!next) nextNumber.set(used, (next = new Map<string, number>()));
+  const base = s.toLowerCase();
   let name = s;
-  for (let i = 2; used.has(name.toLowerCase()); i++) name = `${s}-${i}`;
+  let i = next.get(base) ?? 2;
+  if (used.has(base)) {
+    while (used.has(`${base}-${i}`)) i++;
+    name = `${s}-${i}`;
+    next.set(base, i + 1);
+  }
   used.add(name.toLowerCase());
   return name;
 }
+
+/** per set of names used: the number each name's next copy tries first (safeFileName) */
+const nextNumber = new WeakMap<Set<string>, Map<string, number>>();
 
 /** The file name of each row's page, in row order (index.html and method.html are never one of them). */
 function statementFileNames(report: NotifyReport): string[] {
