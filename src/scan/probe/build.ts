@@ -22,8 +22,13 @@ export function readersBuild(): string {
   const h = createHash('sha256');
   const here = dirname(fileURLToPath(import.meta.url));
   // the modules of this folder as built (.js) or as run from source (.ts), in name order
-  for (const name of readdirSync(here).filter((n) => /\.(js|ts)$/.test(n) && !n.endsWith('.d.ts')).sort()) {
-    h.update(name).update('\0').update(readFileSync(join(here, name))).update('\0');
+  for (const name of readdirSync(here)
+    .filter((n) => /\.(js|ts)$/.test(n) && !n.endsWith('.d.ts'))
+    .sort()) {
+    h.update(name)
+      .update('\0')
+      .update(readFileSync(join(here, name)))
+      .update('\0');
   }
   try {
     const pkg = createRequire(import.meta.url).resolve('music-metadata');
