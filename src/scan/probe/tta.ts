@@ -9,6 +9,23 @@
  * frame's 32-bit CRC. Only the codes' lengths are followed here (the filters do not change them).
  */
 
+/** CRC-32 (IEEE, reflected: polynomial 0xEDB88320, start and final xor 0xFFFFFFFF), TTA's header and seek-table check. */
+const CRC_TABLE = ((): Uint32Array => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+export function ttaCrc(b: Buffer, from: number, to: number): number {
+  let c = 0xffffffff;
+  for (let i = from; i < to; i++) c = CRC_TABLE[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
 /** 2^(k+4), as ffmpeg's table of Rice thresholds gives it (2^31 from k = 27 on, 2^32 - 1 at k = 36). */
 function threshold(k: number): number {
   return k >= 36 ? 0xffffffff : k >= 27 ? 0x80000000 : 2 ** (k + 4);
