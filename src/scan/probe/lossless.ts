@@ -150,6 +150,8 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
       codec: 'CAF',
       error: 'CAF whose first chunk is not a 32-byte desc, which ffmpeg refuses',
     };
+  /** a `chan` chunk under the 12 bytes of its layout tag, bitmap and description count */
+  let shortChan: number | undefined;
   let p = 8;
   for (let n = 0; p + 12 <= src.size; n++) {
     if (n >= CAF_MAX_CHUNKS) {
@@ -178,6 +180,10 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
         channels: d.readUInt32BE(24),
         bits: d.readUInt32BE(28),
       };
+    } else if (type === 'chan' && size < 12) {
+      // ff_mov_read_chan fails such a chunk, and the demuxer the file ("Invalid data"): a chan of size 0
+      // in ffmpeg's own 1 h ALAC CAF of silence (141 KB) counted 3,600 s, none decoded (round 26a, C10)
+      shortChan ??= size;
     } else if (type === 'pakt' && size >= 24 && size <= MAX_TABLE) {
       pakt = bytesAt(src, body, size);
     } else if (type === 'kuki' && size >= 24 && size <= 4096) {
@@ -198,6 +204,23 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
     channels: desc.channels,
   };
   if (!(desc.rate > 0)) return { kind: 'unreadable', ...base, error: 'CAF without a sample rate' };
+  // What ffmpeg refuses of the description before a packet is read, each counted in full before (one
+  // byte of ffmpeg's own 1 h ALAC CAF of silence, 141 KB: 3,600 s, none decoded; attack round 26a, C10):
+  // the caf demuxer's read_desc takes bytes and frames a packet and the channels as signed 32-bit
+  // numbers and refuses a negative one; avcodec_open2 refuses any decoder more than 512 channels
+  // (FF_SANE_NB_CHANNELS, "Too many channels": the ALAC cookie's own count does not save it) or a
+  // negative bits_per_coded_sample (the desc's bits a channel).
+  const refused =
+    shortChan !== undefined
+      ? `a 'chan' chunk of ${shortChan} bytes (under 12)`
+      : Math.max(desc.bytesPerPacket, desc.framesPerPacket, desc.channels) >= 2 ** 31
+        ? 'a description of 2^31 bytes, frames or channels or more'
+        : desc.channels > 512
+          ? `${desc.channels} channels (a decoder opens at most 512)`
+          : desc.bits >= 2 ** 31
+            ? `${desc.bits} bits a channel (negative to a decoder)`
+            : undefined;
+  if (refused) return { kind: 'unreadable', ...base, error: `CAF with ${refused}: ffmpeg refuses it` };
   // a format ffmpeg's caf demuxer does not map decodes to nothing: constant packets of 'zzzz' counted
   // at a bit a frame, 2,000 s a MB (attack round 20)
   if (!CAF_FORMATS.has(desc.format))
@@ -219,6 +242,16 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
     if (typeof fixed === 'string') return { kind: 'unreadable', ...base, error: fixed };
     const total = (bpp: number, fpp: number): number | undefined =>
       Number.isFinite(declared) ? Math.floor(declared / bpp) * fpp : undefined;
+    // ffmpeg's caf demuxer hands the decoder packets of the description's size (only packets of one
+    // frame are joined), and IMA4's decoder wants them of 34 bytes a channel: a description of 290 or
+    // 16 M bytes a packet (one byte of ffmpeg's own 8 s IMA4 CAF) was counted 8 s, ffmpeg decoding 0
+    // to 7.7 s (attack round 26a, C10). No writer makes another size: such a file is not sized.
+    if (desc.format === 'ima4' && fixed && desc.bytesPerPacket !== fixed[0])
+      return {
+        kind: 'unreadable',
+        ...base,
+        error: `CAF IMA4 packets of ${desc.bytesPerPacket} bytes, not ${fixed[0]}: ffmpeg's decoder does not take them as blocks`,
+      };
     if (desc.format === 'ima4' && fixed) {
       // each packet is one block (ffmpeg's caf demuxer joins packets only of one frame), its header checked
       const r = ima4Blocks(src, start, Math.floor(present / fixed[0]), desc.channels);
