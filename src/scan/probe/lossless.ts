@@ -511,6 +511,41 @@ const WV_RATES = [
  * no samples (60 bare 32-byte headers of 150,000 samples each counted 1,125 s, ffmpeg decoding none:
  * attack round 9b).
  */
+/** A WavPack block's INITIAL_BLOCK and FINAL_BLOCK flags: the first and last block of a time slice. */
+const WV_FINAL = 0x1000;
+const WV_ALONE = 0x0800 | WV_FINAL;
+
+/**
+ * The channels of a WavPack packet's frame whose first block is not alone in it, as wavpack.c sets
+ * them: its ID_CHANNEL_INFO's mask (the count in it must agree), else the layout kept from before
+ * (`kept`); undefined when a decoder refuses it or has none.
+ */
+function blockLayout(sub: Buffer, kept: number | undefined): number | undefined {
+  for (let q = 0; q + 2 <= sub.length;) {
+    const id = sub[q]!;
+    const large = id & 0x80;
+    if (large && q + 4 > sub.length) break;
+    const words = large ? sub.readUIntLE(q + 1, 3) : sub[q + 1]!;
+    const p = q + (large ? 4 : 2);
+    q = p + words * 2;
+    if ((id & 0x3f) !== 0x0d) continue;
+    const size = words * 2 - (id & 0x40 ? 1 : 0);
+    if (size <= 1 || p + size > sub.length) return undefined; // ("Insufficient channel information")
+    let chan = sub[p]!;
+    let mask = 0;
+    if (size <= 5) mask = sub.readUIntLE(p + 1, size - 1);
+    else if (size <= 7) {
+      chan = (chan | ((sub[p + 2]! & 0xf) << 8)) + 1;
+      mask = sub.readUIntLE(p + 3, size - 3);
+    }
+    if (!mask) return kept;
+    let count = 0;
+    for (let m = mask >>> 0; m; m >>>= 1) count += m & 1;
+    return chan && count !== chan ? undefined : count; // ("Channel mask does not match the channel count")
+  }
+  return kept;
+}
+
 /** The most samples a WavPack block holds that a decoder reads (ffmpeg's WV_MAX_SAMPLES; wvunpack refuses more). */
 const WV_MAX_BLOCK_SAMPLES = 150_000;
 
@@ -529,10 +564,12 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
   if (!rate) return { kind: 'unreadable', ...base, error: 'WavPack without a sample rate' };
   let samples = 0;
   let next = 0; // the index the next time slice should start at
-  let slice = -1; // the index of the last slice counted (a multichannel file has a block per channel pair in it)
+  let counted = false;
   let jumps = 0;
   let oversized = 0;
   let hollow = 0;
+  /** packets a decoder refuses as a whole (blocks not of one time slice, channels that do not add up) */
+  let refused = 0;
   // block headers read a page at a time: 8 MiB of 32-byte blocks was 262,144 reads and 2 s
   let page: { at: number; buf: Buffer } = { at: 0, buf: Buffer.alloc(0) };
   const at = (pos: number, len: number): Buffer => {
@@ -541,34 +578,72 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
     return page.buf.subarray(pos - page.at, pos - page.at + len);
   };
   const header = (pos: number): Buffer => at(pos, 32);
+  // ffmpeg's wv demuxer makes a packet of the blocks from one to the next with FINAL_BLOCK set (a time
+  // slice: one block for mono or stereo, a block per channel pair, INITIAL_BLOCK on the first, for
+  // more), and its decoder decodes a packet or none of it. With the two flags cleared in every block
+  // the wavpack CLI's own 1 h of digital silence (55,858 B) was counted 3,600 s and ffmpeg found no
+  // packet at all (attack round 26a, C11). So blocks are counted a packet at a time, as wavpack.c
+  // takes one: the first block's samples are the frame's (1 to WV_MAX_SAMPLES), every block must hold
+  // as many and a bitstream, and its channels must fill the frame's layout: a block alone (both flags)
+  // is mono or stereo by its flags; a packet of several takes the first block's channel mask (its
+  // ID_CHANNEL_INFO) or else the layout of the packet before; a block past the layout is dropped,
+  // unless it is the first, and a packet whose blocks do not fill it is refused.
+  let pk: { n: number; index: number; channels: number; offset: number; ok: boolean } | undefined;
+  let layout: number | undefined;
+  let started = false;
   for (let pos = start; pos + 32 <= src.size;) {
     src.work.tick();
     const b = header(pos);
-    if (b.length < 32 || b.toString('latin1', 0, 4) !== 'wvpk') break; // a tag (APEv2, ID3v1) or junk ends the blocks
+    if (b.length < 32 || b.toString('latin1', 0, 4) !== 'wvpk') break; // a tag (APE, ID3v1) or junk ends the blocks
     const ck = b.readUInt32LE(4);
     const version = b.readUInt16LE(8);
     if (version < 0x402 || version > 0x410 || ck < 24) break;
-    if (pos + 8 + ck > src.size) break; // cut off: this block is not all in the file
-    let n = b.readUInt32LE(20);
+    if (pos + 8 + ck > src.size) break; // cut off: this block is not all in the file (nor its packet)
+    const n = b.readUInt32LE(20);
+    const blockFlags = b.readUInt32LE(24);
+    const stereo = blockFlags & 4 ? 0 : 1;
+    let holds = n > 0;
     // no decoder reads a block of more samples (ffmpeg's WV_MAX_SAMPLES, DSD blocks too: one of 640 M
     // counted 80,000 s, round 21; wvunpack refuses it too): a claim
     if (n > WV_MAX_BLOCK_SAMPLES) {
       oversized++;
-      n = 0;
-    } else if (n && !holdsStream(at, pos + 32, pos + 8 + ck, b.readUInt32LE(24), src.work)) {
+      holds = false;
+    } else if (n && !holdsStream(at, pos + 32, pos + 8 + ck, blockFlags, src.work)) {
       // a block whose sub-blocks do not fill it, or hold no bitstream, decodes to nothing (ffmpeg: "Packed samples not found")
       hollow++;
-      n = 0;
+      holds = false;
     }
-    const index = b[10]! * 2 ** 32 + b.readUInt32LE(16);
-    if (n && index !== slice) {
-      if (slice >= 0 && index !== next) jumps++; // (a file cut from a stream may start anywhere)
-      samples += n;
-      slice = index;
-      next = index + n;
+    // (the demuxer steps over the blocks of no samples before the first with some)
+    if (!pk && (started || n)) {
+      started = true;
+      const alone = (blockFlags & WV_ALONE) === WV_ALONE;
+      const channels = alone ? 1 + stereo : blockLayout(at(pos + 32, Math.min(ck - 24, 4096)), layout);
+      pk = {
+        n,
+        index: b[10]! * 2 ** 32 + b.readUInt32LE(16),
+        channels: channels ?? 0,
+        offset: 0,
+        ok: holds && channels !== undefined,
+      };
+    } else if (pk && (n !== pk.n || !holds)) pk.ok = false; // "Mismatching number of samples", or no bitstream
+    if (pk?.ok) {
+      if (pk.offset + stereo < pk.channels) pk.offset += 1 + stereo;
+      else if (!pk.offset) pk.ok = false; // ("Too many channels coded in a packet")
     }
     pos += 8 + ck;
+    if (pk && blockFlags & WV_FINAL) {
+      if (pk.ok && pk.offset === pk.channels) {
+        if (counted && pk.index !== next) jumps++; // (a file cut from a stream may start anywhere)
+        samples += pk.n;
+        next = pk.index + pk.n;
+        counted = true;
+        layout = pk.channels;
+      } else if (pk.n && pk.n <= WV_MAX_BLOCK_SAMPLES) refused++;
+      pk = undefined;
+    }
   }
+  // (a packet still open at the end: the demuxer reads to the end of the file for its last block and drops it)
+  if (pk?.n && pk.n <= WV_MAX_BLOCK_SAMPLES) refused++;
   const known = total === 0xffffffff ? undefined : total;
   const big = oversized
     ? `${oversized} block${oversized > 1 ? 's' : ''} claiming more than ${WV_MAX_BLOCK_SAMPLES} samples (no decoder reads one): not counted`
@@ -576,10 +651,13 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
   const empty = hollow
     ? `${hollow} block${hollow > 1 ? 's' : ''} a decoder refuses (no bitstream, or without the decorrelation and entropy data it needs): not counted`
     : undefined;
-  if (!samples && (big || empty))
-    return { kind: 'unreadable', ...base, error: [big, empty].filter(Boolean).join('; ') };
+  const whole = refused
+    ? `${refused} packet${refused > 1 ? 's' : ''} a decoder refuses (blocks not closed by a final block, not of one length, or channels that do not fill its layout): not counted`
+    : undefined;
+  if (!samples && (big || empty || whole))
+    return { kind: 'unreadable', ...base, error: [big, empty, whole].filter(Boolean).join('; ') };
   const r = done(samples, known, rate, base, 'block');
-  if (r.kind !== 'audio' || (!jumps && !big && !empty)) return r;
+  if (r.kind !== 'audio' || (!jumps && !big && !empty && !whole)) return r;
   const notes = [
     r.error,
     jumps
@@ -587,6 +665,7 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
       : undefined,
     big,
     empty,
+    whole,
   ].filter(Boolean);
   return { ...r, error: notes.join('; ') };
 }
@@ -631,10 +710,18 @@ export function holdsStream(
     // weights and samples count only after the terms; entropy variables only of their size
     if (kind === 0x02 || ((kind === 0x03 || kind === 0x04) && got.has(0x02))) got.add(kind);
     if (kind === 0x05 && size === 6 * (stereoIn + 1)) got.add(kind);
-    if (kind === 0x06 || kind === 0x08) got.add(kind);
+    if (kind === 0x06) got.add(kind);
+    // float information of 4 bytes whose shift is at most 31, or the decoder skips it and then refuses
+    // the float block ("Invalid FLOATINFO, shift = 128 (> 31)": one byte of ffmpeg's own float WavPack,
+    // 8 s counted, none decoded; attack round 26a)
+    if (kind === 0x08 && size === 4 && (at(p + (large ? 4 : 2) + 1, 1)[0] ?? 255) <= 31) got.add(kind);
     p += (large ? 4 : 2) + words * 2;
   }
   if (p !== to) return false;
+  // a bitstream of the other modulation than the block's DSD flag says: "Invalid PCM/DSD mix" (a DSD
+  // flag set on ffmpeg's own PCM WavPack: 2 s counted, none decoded; round 26a)
+  const dsd = (flags & 0x80000000) !== 0;
+  if ((pcm && dsd) || (dsdData && !dsd)) return false;
   if (pcm) {
     for (const need of [0x02, 0x03, 0x04, 0x05]) if (!got.has(need)) return false;
     if (flags & 8 && !got.has(0x06)) return false;
