@@ -48,14 +48,14 @@ describe('round 26a: TTA (C5, H4)', () => {
       expect(crc32(b.subarray(0, 18))).toBe(b.readUInt32LE(18));
       // before: each counted 600 s (one bit of the header's CRC, of the table's CRC, of an entry)
       await refused(
-        forged(real, 's-hdrcrc.tta', (c) => (c[18] ^= 1)),
+        forged(real, 's-hdrcrc.tta', (c) => (c[18]! ^= 1)),
         /header checksum fails/,
       );
       await refused(
-        forged(real, 's-stcrc.tta', (c) => (c[22 + frames * 4] ^= 1)),
+        forged(real, 's-stcrc.tta', (c) => (c[22 + frames * 4]! ^= 1)),
         /seek table checksum fails/,
       );
-      await refused(forged(real, 's-entry.tta', (c) => (c[22 + 4 * 3] ^= 0x10)));
+      await refused(forged(real, 's-entry.tta', (c) => (c[22 + 4 * 3]! ^= 0x10)));
       // the header's fields changed with its CRC made right again: still what ffmpeg decodes
       const rate = forged(real, 's-rate.tta', (c) => {
         c.writeUInt32LE(16000, 10);
