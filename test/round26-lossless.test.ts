@@ -117,6 +117,15 @@ describe('round 26a: CAF (C10)', () => {
       // what ffmpeg still decodes: 512 channels in the desc (the cookie's 1 is decoded), bits 2^31 - 1
       for (const f of [set('ch512.caf', d + 24, 512), set('bits-max.caf', d + 28, 0x7fffffff)])
         await asDecoded(f, 0.01);
+      // a packet table whose count runs past its chunk (ffmpeg reads that many sizes and refuses the
+      // file; at the file's end one size may be missing): before, 600 s counted of the +100 one
+      const pakt = b.indexOf('pakt') + 12;
+      const count = Number(b.readBigInt64BE(pakt));
+      const more = (name: string, n: number): string =>
+        forged(real, name, (c) => c.writeBigInt64BE(BigInt(count + n), pakt));
+      await refused(more('pakt100.caf', 100), /packet table/);
+      await refused(more('pakt2.caf', 2), /packet table/);
+      await asDecoded(more('pakt1.caf', 1), 0.01);
       // IMA4 whose description's packet is not the 34-byte block ffmpeg's decoder wants: none counted
       const ima = made('i.caf', 'anoisesrc=d=20:r=8000:a=0.2', '-c:a', 'adpcm_ima_qt');
       await asDecoded(ima, 0.01);

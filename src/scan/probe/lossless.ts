@@ -150,6 +150,8 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
       codec: 'CAF',
       error: 'CAF whose first chunk is not a 32-byte desc, which ffmpeg refuses',
     };
+  /** where the packet table's chunk ends */
+  let paktEnd = 0;
   /** a `chan` chunk under the 12 bytes of its layout tag, bitmap and description count */
   let shortChan: number | undefined;
   let p = 8;
@@ -186,6 +188,7 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
       shortChan ??= size;
     } else if (type === 'pakt' && size >= 24 && size <= MAX_TABLE) {
       pakt = bytesAt(src, body, size);
+      paktEnd = body + size;
     } else if (type === 'kuki' && size >= 24 && size <= 4096) {
       kuki = bytesAt(src, body, size);
     } else if (type === 'data') {
@@ -284,6 +287,18 @@ export function probeCaf(src: FileSource): ProbeResult | undefined {
     return { kind: 'unreadable', ...base, error: 'variable-size CAF packets without a packet table' };
   // packet table: sizes as variable-length integers; the packets whose bytes are all present count
   const packets = Number(pakt.readBigInt64BE(0));
+  // ffmpeg's read_pakt_chunk reads the table's count of sizes one after the other and refuses the file
+  // when they run past the chunk (into the next chunk's bytes; at the file's end, a read at the end
+  // sets EOF and the next one fails): ffmpeg's own 10 s ALAC CAF with its table's count raised by 100
+  // was counted 10 s, none decoded (attack round 26a's C10 family)
+  let sizes = 0;
+  for (let i = 24; i < pakt.length && sizes < packets; i++) if (!(pakt[i]! & 0x80)) sizes++;
+  if (packets < 0 || (sizes < packets && (paktEnd < src.size || packets - sizes > 1)))
+    return {
+      kind: 'unreadable',
+      ...base,
+      error: `CAF packet table of ${packets} packets holding ${sizes} sizes: ffmpeg refuses it`,
+    };
   // the valid frames are at most what the packets hold (the table's own count is a claim)
   const valid = Math.min(Number(pakt.readBigInt64BE(8)), packets * desc.framesPerPacket);
   const priming = pakt.readInt32BE(16);
