@@ -219,6 +219,21 @@ describe('round 26a: WavPack (C11)', () => {
         expect(dec).toBeGreaterThan(500);
         expect(r.seconds).toBeGreaterThan(dec - 10);
       }
+      // blocks whose rate, bits or channels differ from the first's: ffmpeg's demuxer stops at the first
+      // of them (before: 600 s counted of each, 4 decoded of the first one)
+      const flags = (name: string, which: number[], f: (x: number) => number): string =>
+        forged(real, name, (c) => {
+          for (const p of which) c.writeUInt32LE(f(c.readUInt32LE(p + 24)) >>> 0, p + 24);
+        });
+      for (const f of [
+        flags('rate16k.wv', at.slice(1), (x) => (x & ~(15 << 23)) | (5 << 23)),
+        flags('stereo.wv', at.slice(1), (x) => x & ~4),
+        flags('bits32.wv', at.slice(1), (x) => x | 3),
+      ]) {
+        const { r, dec } = await atMostDecoded(f, 0.001);
+        expect(dec, f).toBeLessThan(60);
+        expect(r.error ?? '').toMatch(/differ from the first's/);
+      }
       // real files of a block per channel pair (4 and 6 channels) still count what ffmpeg decodes
       const four = join(dir, 'four.wav');
       ffmpeg('-f', 'lavfi', '-i', 'anoisesrc=d=20:r=8000:a=0.2', '-ac', '4', '-c:a', 'pcm_s16le', four);

@@ -536,6 +536,16 @@ const WV_ALONE = 0x0800 | WV_FINAL;
  * (`kept`); undefined when a decoder refuses it or has none.
  */
 function blockLayout(sub: Buffer, kept: number | undefined): number | undefined {
+  const info = channelInfo(sub);
+  if (info === 'refused') return undefined; // ("Insufficient channel information")
+  if (!info?.mask) return kept;
+  let count = 0;
+  for (let m = info.mask >>> 0; m; m >>>= 1) count += m & 1;
+  return info.chan && count !== info.chan ? undefined : count; // ("Channel mask does not match the channel count")
+}
+
+/** A block's ID_CHANNEL_INFO (0x0d) as wavpack.c and the wv demuxer read it: its channel count and mask. */
+function channelInfo(sub: Buffer): { chan: number; mask: number } | 'refused' | undefined {
   for (let q = 0; q + 2 <= sub.length;) {
     const id = sub[q]!;
     const large = id & 0x80;
@@ -545,7 +555,7 @@ function blockLayout(sub: Buffer, kept: number | undefined): number | undefined 
     q = p + words * 2;
     if ((id & 0x3f) !== 0x0d) continue;
     const size = words * 2 - (id & 0x40 ? 1 : 0);
-    if (size <= 1 || p + size > sub.length) return undefined; // ("Insufficient channel information")
+    if (size <= 1 || p + size > sub.length) return 'refused';
     let chan = sub[p]!;
     let mask = 0;
     if (size <= 5) mask = sub.readUIntLE(p + 1, size - 1);
@@ -553,12 +563,9 @@ function blockLayout(sub: Buffer, kept: number | undefined): number | undefined 
       chan = (chan | ((sub[p + 2]! & 0xf) << 8)) + 1;
       mask = sub.readUIntLE(p + 3, size - 3);
     }
-    if (!mask) return kept;
-    let count = 0;
-    for (let m = mask >>> 0; m; m >>>= 1) count += m & 1;
-    return chan && count !== chan ? undefined : count; // ("Channel mask does not match the channel count")
+    return { chan, mask };
   }
-  return kept;
+  return undefined;
 }
 
 /** The most samples a WavPack block holds that a decoder reads (ffmpeg's WV_MAX_SAMPLES; wvunpack refuses more). */
@@ -604,6 +611,9 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
   // ID_CHANNEL_INFO) or else the layout of the packet before; a block past the layout is dropped,
   // unless it is the first, and a packet whose blocks do not fill it is refused.
   let pk: { n: number; index: number; channels: number; offset: number; ok: boolean } | undefined;
+  /** what the demuxer takes from the first block of samples (its rate: a standard one; a custom rate is not checked here) */
+  const stream = { seen: false, bpp: 0, chan: 0, rate: 0 };
+  let differs = false;
   let layout: number | undefined;
   let started = false;
   for (let pos = start; pos + 32 <= src.size;) {
@@ -617,6 +627,33 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
     const n = b.readUInt32LE(20);
     const blockFlags = b.readUInt32LE(24);
     const stereo = blockFlags & 4 ? 0 : 1;
+    // the demuxer's checks of a block of samples against the stream's first: bits a sample, the
+    // channels of a block alone, the rate of a PCM block. One that differs ends its reading (the packet
+    // being read too): ffmpeg's own 60 s WavPack with every block but the first at 16 kHz was counted
+    // 60 s, 4 decoded (attack round 26a)
+    if (n && blockFlags) {
+      const bpp = blockFlags & 0x80000000 ? 0 : ((blockFlags & 3) + 1) * 8;
+      const alone = (blockFlags & WV_ALONE) === WV_ALONE;
+      let chan = alone ? 1 + stereo : stream.chan;
+      if (!stream.seen) {
+        // (the first block of samples sets the stream: a block of several channels by its ID_CHANNEL_INFO)
+        const info = alone ? undefined : channelInfo(at(pos + 32, Math.min(ck - 24, 4096)));
+        if (!alone) chan = typeof info === 'object' ? info.chan : 0;
+        stream.rate = WV_RATES[(blockFlags >>> 23) & 15] ?? 0;
+        stream.seen = true;
+      }
+      stream.bpp ||= bpp;
+      stream.chan ||= chan;
+      const here = WV_RATES[(blockFlags >>> 23) & 15];
+      if (
+        bpp !== stream.bpp ||
+        (alone && chan !== stream.chan) ||
+        (here !== undefined && !(blockFlags & 0x80000000) && stream.rate && here !== stream.rate)
+      ) {
+        differs = true;
+        break;
+      }
+    }
     let holds = n > 0;
     // no decoder reads a block of more samples (ffmpeg's WV_MAX_SAMPLES, DSD blocks too: one of 640 M
     // counted 80,000 s, round 21; wvunpack refuses it too): a claim
@@ -666,13 +703,16 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
   const empty = hollow
     ? `${hollow} block${hollow > 1 ? 's' : ''} a decoder refuses (no bitstream, or without the decorrelation and entropy data it needs): not counted`
     : undefined;
+  const stop = differs
+    ? "a block whose bits, channels or rate differ from the first's, where ffmpeg's demuxer stops: the blocks from it on not counted"
+    : undefined;
   const whole = refused
     ? `${refused} packet${refused > 1 ? 's' : ''} a decoder refuses (blocks not closed by a final block, not of one length, or channels that do not fill its layout): not counted`
     : undefined;
-  if (!samples && (big || empty || whole))
-    return { kind: 'unreadable', ...base, error: [big, empty, whole].filter(Boolean).join('; ') };
+  if (!samples && (big || empty || whole || stop))
+    return { kind: 'unreadable', ...base, error: [big, empty, whole, stop].filter(Boolean).join('; ') };
   const r = done(samples, known, rate, base, 'block');
-  if (r.kind !== 'audio' || (!jumps && !big && !empty && !whole)) return r;
+  if (r.kind !== 'audio' || (!jumps && !big && !empty && !whole && !stop)) return r;
   const notes = [
     r.error,
     jumps
@@ -681,6 +721,7 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
     big,
     empty,
     whole,
+    stop,
   ].filter(Boolean);
   return { ...r, error: notes.join('; ') };
 }
