@@ -75,7 +75,12 @@ const FLOORS: readonly Floor[] = [
   // DSD uncompressed (DSF, DSDIFF's 'DSD '): a bit a sample a channel, always. Under the generic floor
   // a forged sample count counted 77,864 s of 1 MB, ffmpeg decoding 1.4 (attack round 20)
   { match: /^(DSF|DSDIFF\/DSD \(NOT COMPRESSED)/, bps: 100, perSample: 0.99, perChannel: true },
-  // anything else (Monkey's, TTA, TAK, DST, Musepack …): far under any encoder's silence
+  // Musepack SV8: every frame (1,152 samples) takes at least a bit, and musepack.ts counts only the
+  // frames ffmpeg's decoder gives, so that bit is the floor. mpcenc on digital silence writes 1.6 bits
+  // a frame (30 min at 44.1 kHz stereo in 13,852 bytes, 62 bit/s): under the generic floor it was
+  // refused, 0 s counted where ffmpeg decodes 30 min (attack round 26a, H5)
+  { match: /^MUSEPACK\/SV8$/, bps: 25, perSample: 1 / 1152 },
+  // anything else (Monkey's, TTA, TAK, DST, Musepack SV7 …): far under any encoder's silence
   { match: /./, bps: 100 },
 ];
 
