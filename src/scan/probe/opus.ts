@@ -145,3 +145,42 @@ export function opusHeadStreams(head: Buffer): number {
   if (head.length < 19 || head.toString('latin1', 0, 8) !== 'OpusHead') return 1;
   return head[18] && head.length > 19 ? Math.max(1, head[19]!) : 1;
 }
+
+/**
+ * Why ffmpeg 5.1's Opus decoder refuses an OpusHead (libavcodec/opus.c, ff_opus_parse_extradata, run
+ * when the decoder opens: nothing of the stream decodes), or undefined when it takes it. Shared by
+ * every container whose Opus carries an OpusHead (Ogg's first packet, Matroska's CodecPrivate, MP4's
+ * dOps turned into one). One byte of ffmpeg's own 1 h Ogg Opus (2.17 MB) with 0 channels, or 3
+ * channels under mapping family 0, counted 3,600 s where ffmpeg decodes nothing (attack round 26a C3).
+ */
+export function opusHeadRefused(head: Buffer): string | undefined {
+  if (head.length < 19) return `an OpusHead of ${head.length} bytes (19 at least)`;
+  if (head[8]! > 15) return `OpusHead version ${head[8]} (a decoder reads up to 15)`;
+  const channels = head[9]!;
+  if (!channels) return 'an OpusHead of 0 channels';
+  const family = head[18]!;
+  if (family === 0) {
+    if (channels > 2) return `an OpusHead of ${channels} channels under mapping family 0 (at most 2)`;
+    return undefined;
+  }
+  if (family !== 1 && family !== 2 && family !== 255)
+    return `OpusHead mapping family ${family} (a decoder knows 0, 1, 2, 255)`;
+  if (head.length < 21 + channels) return `an OpusHead of ${head.length} bytes, short of its channel map`;
+  const streams = head[19]!;
+  const coupled = head[20]!;
+  if (!streams || coupled > streams || streams + coupled > 255)
+    return `an OpusHead of ${streams} streams, ${coupled} coupled`;
+  if (family === 1 && channels > 8) return `an OpusHead of ${channels} channels under mapping family 1 (at most 8)`;
+  if (family === 2) {
+    const order = Math.floor(Math.sqrt(channels)) - 1;
+    const square = (order + 1) * (order + 1);
+    if ((channels !== square && channels !== square + 2) || channels > 227)
+      return `an OpusHead of ${channels} channels under mapping family 2 (ambisonics: (n + 1)² or (n + 1)² + 2)`;
+  }
+  // each output channel's index: a stream's channel, or 255 (silence)
+  for (let i = 0; i < channels; i++) {
+    const idx = head[21 + i]!;
+    if (idx !== 255 && idx >= streams + coupled) return `an OpusHead channel map naming stream channel ${idx}`;
+  }
+  return undefined;
+}
