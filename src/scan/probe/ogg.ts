@@ -83,6 +83,9 @@ function firstStream(src: FileSource): Stream | string {
       break;
     }
     if (p > 0 && !(top[5]! & 2)) break; // past the beginning-of-stream pages
+    // ffmpeg's ogg_probe takes a file as Ogg only when its first page's flags are at most 7 (a .ogg
+    // may still open by its name; .oga does not: 8 s counted, 0 decoded)
+    if (p === 0 && top[5]! > 7) return `a first Ogg page of flags ${top[5]} (ffmpeg does not take it as Ogg)`;
     const nsegs = top[26]!;
     if (top.length < 27 + nsegs) return 'first Ogg page cut off';
     let body = 0;
@@ -100,6 +103,13 @@ function firstStream(src: FileSource): Stream | string {
       continue;
     }
     const s = streamAt(page);
+    // a header page flagged "continued": ffmpeg drops its first packet as the tail of one it did not
+    // see, and takes the next for the header (Speex: "speex packet too small", 8 s counted, 0 decoded)
+    if (page[5]! & 1) return 'a beginning-of-stream Ogg page flagged continued (a decoder drops its header)';
+    // more channels than ffmpeg's resampler takes (SWR_CH_MAX, 64): it decodes and can output
+    // nothing (a Vorbis header's channel byte 65: 8 s counted, 0 decoded; 64 decodes)
+    if (typeof s !== 'string' && s.channels > 64)
+      return `${s.channels} channels, more than ffmpeg outputs (64): nothing of it is decoded`;
     if (typeof s === 'string') {
       if (s.startsWith(REFUSED)) return s.slice(REFUSED.length);
       if (!first) why = s;
@@ -133,6 +143,9 @@ function streamAt(page: Buffer): Stream | string {
     // file; the decoder's checks (opusHeadRefused) fail the stream
     if (pkt.length < 19 || pkt[8]! & 0xf0)
       return `${REFUSED}an OpusHead ffmpeg's Ogg demuxer refuses (version ${pkt[8] ?? '?'}, ${pkt.length} bytes)`;
+    // and it reads an OpusHead only from a page flagged beginning-of-stream: elsewhere it is no header,
+    // no stream is set up and nothing decodes (the first page's flags cleared: 8 s counted, 0 decoded)
+    if (!(page[5]! & 2)) return 'an OpusHead on a page not flagged beginning-of-stream (no stream is set up)';
     const refused = opusHeadRefused(pkt);
     if (refused) return `${REFUSED}${refused}: a decoder refuses it`;
     return {
@@ -201,7 +214,7 @@ function streamAt(page: Buffer): Stream | string {
       perPacket:
         typeof speex === 'object'
           ? speexPacketMost(speex)
-          : Math.min(640, frameSize || 640) * Math.min(10, pkt.length >= 68 ? frames || 1 : 10),
+          : Math.min(640, frameSize || 640) * Math.min(10, frames || 1),
     };
   }
   if (pkt[0] === 0x7f && pkt.toString('latin1', 1, 5) === 'FLAC') {
@@ -290,6 +303,10 @@ export function probeOgg(src: FileSource): ProbeResult {
     const note = `the last page's granule says ${r.seconds.toFixed(1)} s, more than a decoder makes of the stream's packets: counted what it makes`;
     return { ...r, seconds: held, error: r.error ? `${note}; ${r.error}` : note };
   }
+  if (h.otherRate && r.seconds > held) {
+    const note = `frames of a rate other than STREAMINFO's ${s.sampleRate} Hz: counted what they hold at their own`;
+    return { ...r, seconds: Math.max(0, held), error: r.error ? `${note}; ${r.error}` : note };
+  }
   if (r.seconds <= SLACK * held + 1) return r;
   const note = `the last page's granule says ${r.seconds.toFixed(1)} s, more than twice what the stream's packets hold (forged granules?): counted what they hold`;
   return { ...r, seconds: Math.max(0, held), error: r.error ? `${note}; ${r.error}` : note };
@@ -331,6 +348,7 @@ function heldGranules(
   let buf = src.read(0, Math.min(WINDOW, src.size));
   let p = 0;
   let held = 0;
+  let otherRate = false;
   const walker =
     typeof s.speex === 'object'
       ? speexWalker(s.speex)
@@ -423,7 +441,11 @@ function heldGranules(
       let starts = !(buf[p + 5]! & 1); // a packet begins at the page's first lace unless continued
       for (let k = 0; k < nsegs; k++) {
         const lace = buf[p + 27 + k]!;
-        if (starts && lace > 0) held += packetGranules(buf, at, s);
+        if (starts && lace > 0) {
+          const g = packetGranules(buf, at, s);
+          held += g.granules;
+          if (g.otherRate) otherRate = true;
+        }
         starts = lace < 255;
         at += lace;
       }
@@ -431,7 +453,7 @@ function heldGranules(
     p += 27 + nsegs + body;
   }
   if (walker) return { held: walker.held(), last, complete, walker, ended, reached };
-  return { held, last, complete, ended, reached };
+  return { held, last, complete, ended, reached, otherRate };
 }
 
 /** What the walk of every page found. */
@@ -446,6 +468,8 @@ interface Held {
   ended?: string;
   /** the stream's last granule before that */
   reached?: number;
+  /** FLAC: a frame states a rate other than STREAMINFO's (the granules are not its length) */
+  otherRate?: boolean;
 }
 
 /** Whether a page's body begins the header of the stream's codec (the next link of a chained file). */
@@ -518,7 +542,12 @@ class VorbisWalker implements Walker {
   take(p: Buffer, i: number): void {
     this.bound += this.most;
     if (i === 0) this.id = Buffer.from(p);
-    else if (i === 2) {
+    // oggparsevorbis.c takes the headers in the order 1, 3, 5 (identification, comments, setup), each
+    // once, then a packet of even type (audio); any other packet among them fails the file (the
+    // comment packet's type byte 0: 8 s counted, 0 decoded; attack round 26a's header-field fuzz)
+    else if (i === 1 && p[0] !== 3) this.refused = `a Vorbis packet of type ${p[0]} where the comment header goes`;
+    else if (i === 3 && (p[0]! & 1) === 1) this.refused = `a Vorbis packet of type ${p[0]} after the setup header`;
+    if (i === 2) {
       const s = this.id ? vorbisSetup(this.id, p) : 'no Vorbis identification header';
       if (typeof s === 'string') this.refused = s;
       else this.packets = new VorbisPackets(s, this.tick);
@@ -585,12 +614,17 @@ const PACKET_MAX = 1024 * 1024;
  * checked; a header packet or junk holds none: 20 s of Ogg FLAC, its pages shifted, counted 140 s);
  * the others their perPacket.
  */
-function packetGranules(b: Buffer, p: number, s: Stream): number {
+function packetGranules(b: Buffer, p: number, s: Stream): { granules: number; otherRate?: boolean } {
   if (s.codec === 'OGG/FLAC') {
-    if (p + 16 > b.length) return s.perPacket; // its header not in the window
-    return frameHead(b, p, 0, b.length, s.flac)?.blockSize ?? 0;
+    if (p + 16 > b.length) return { granules: s.perPacket }; // its header not in the window
+    const f = frameHead(b, p, 0, b.length, s.flac);
+    if (!f) return { granules: 0 };
+    // a frame that states its own rate is decoded at it, whatever STREAMINFO says: its samples in
+    // STREAMINFO's granules (STREAMINFO's rate byte changed: 15.6 s counted, 8 s decoded)
+    if (f.rate && f.rate !== s.sampleRate) return { granules: (f.blockSize * s.sampleRate) / f.rate, otherRate: true };
+    return { granules: f.blockSize };
   }
-  return s.perPacket;
+  return { granules: s.perPacket };
 }
 
 function probeLastPage(src: FileSource): ProbeResult {
