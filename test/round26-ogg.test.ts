@@ -338,66 +338,12 @@ describe('Ogg headers and pages ffmpeg refuses (round 26a C1, C3, C4, C8, C9, H2
         /largest block 8/,
       );
       const rate = await atMost(edited(oga, 'hf-rate.oga', (ps) => setHeaderByte(ps, 0, 17 + 11, 0)));
-      expect(rate.dec).toBeGreaterThan(7);
-      expect(rate.seconds).toBeGreaterThan(7);
-    },
-  );
-
-  itWith(
-    ['ffmpeg', ffmpegEncoder('libopus', 'libvorbis', 'libspeex')],
-    "the header-field fuzz's Ogg rows: page flags, header order, channels, STREAMINFO",
-    async () => {
-      const opus = join(dir, 'hf.opus');
-      ffmpeg(...noise(8), '-c:a', 'libopus', '-f', 'ogg', opus);
-      // the OpusHead page's flags cleared: ffmpeg reads an OpusHead only on a beginning-of-stream page
-      const noBos = edited(opus, 'hf-nobos.opus', (ps) => {
-        ps[0]![5] = 0;
-        fix(ps[0]!);
-      });
-      expect(decoded(noBos)).toBe(0);
-      expect((await probe(noBos)).kind).toBe('unreadable');
-      // a Speex header page flagged continued: ffmpeg drops the header ("speex packet too small")
-      const spx = join(dir, 'hf.spx');
-      ffmpeg(...noise(8), '-c:a', 'libspeex', '-f', 'ogg', spx);
-      await refused(
-        edited(spx, 'hf-cont.spx', (ps) => {
-          ps[0]![5]! |= 1;
-          fix(ps[0]!);
-        }),
-        /continued/,
+      // a byte of the first frame's header (its CRC-8 fails): ffmpeg drops the frame (counted 8 s by
+      // the granules, 7.93 decoded)
+      const frame = await atMost(
+        edited(oga, 'hf-frame.oga', (ps) => setHeaderByte(ps, 2, 2, ps[2]![27 + ps[2]![26]! + 2]! ^ 0x10)),
       );
-      // a first page of flags over 7 in an .oga: ffmpeg's probe does not take it as Ogg
-      const oga = join(dir, 'hf.oga');
-      ffmpeg(...noise(8), '-c:a', 'flac', '-f', 'ogg', oga);
-      await refused(
-        edited(oga, 'hf-flags.oga', (ps) => {
-          ps[0]![5]! |= 0x80;
-          fix(ps[0]!);
-        }),
-        /flags/,
-      );
-      // Vorbis: the comment packet's type byte 0 (headers must come 1, 3, 5), and 65 channels (ffmpeg
-      // outputs at most 64; 64 decodes with -f null, though not to the mono this judge asks for)
-      const vorbis = join(dir, 'hf.ogg');
-      ffmpeg(...noise(8), '-c:a', 'libvorbis', vorbis);
-      await refused(
-        edited(vorbis, 'hf-type.ogg', (ps) => setHeaderByte(ps, 1, 0, 0)),
-        /type 0/,
-      );
-      await refused(
-        edited(vorbis, 'hf-ch65.ogg', (ps) => setHeaderByte(ps, 0, 11, 65)),
-        /65 channels/,
-      );
-      // Ogg FLAC: STREAMINFO's largest block 8 (the decoder does not open), and its rate's low byte
-      // changed (the frames state 8 kHz: ffmpeg decodes at theirs; counted by the granules, 15.6 s of 8)
-      await refused(
-        edited(oga, 'hf-maxbs.oga', (ps) => {
-          setHeaderByte(ps, 0, 17 + 2, 0);
-          setHeaderByte(ps, 0, 17 + 3, 8);
-        }),
-        /largest block 8/,
-      );
-      const rate = await atMost(edited(oga, 'hf-rate.oga', (ps) => setHeaderByte(ps, 0, 17 + 11, 0)));
+      expect(frame.dec).toBeLessThan(7.99);
       expect(rate.dec).toBeGreaterThan(7);
       expect(rate.seconds).toBeGreaterThan(7);
     },
