@@ -310,7 +310,10 @@ export function probeOgg(src: FileSource): ProbeResult {
   // FLAC: each packet is one frame whose header (CRC-8 checked) gives its samples, so what the frames
   // hold is the length (an encoder's granules are their sum); frames ffmpeg refuses hold none (one
   // byte in a frame: 8 s counted by the granules, 6.9 decoded)
-  if (s.codec === 'OGG/FLAC' && r.seconds > held + 0.001 && held > 0) return { ...r, seconds: held };
+  if (s.codec === 'OGG/FLAC' && r.seconds > held + 0.001 && held > 0) {
+    const note = `the last page's granule says ${r.seconds.toFixed(1)} s, more than a decoder makes of the stream's packets (its frames): counted what they hold`;
+    return { ...r, seconds: held, error: r.error ? `${note}; ${r.error}` : note };
+  }
   if (r.seconds <= SLACK * held + 1) return r;
   const note = `the last page's granule says ${r.seconds.toFixed(1)} s, more than twice what the stream's packets hold (forged granules?): counted what they hold`;
   return { ...r, seconds: Math.max(0, held), error: r.error ? `${note}; ${r.error}` : note };
