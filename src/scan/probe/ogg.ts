@@ -4,10 +4,10 @@
  * (codec, rate, Opus pre-skip) and the last 64 KiB, which always hold the last complete page.
  */
 import type { FileSource, ProbeResult } from './types.js';
-import { frameHead } from './flac.js';
+import { frameHead, type FlacInfo } from './flac.js';
 import { speexHead, speexPacketMost, speexPacketSamples, type SpeexHead } from './speex.js';
 import { VorbisPackets, vorbisSetup } from './vorbis.js';
-import { opusHeadStreams, opusPacketSamples } from './opus.js';
+import { opusHeadRefused, opusHeadStreams, opusPacketSamples } from './opus.js';
 
 const MAX_PAGE = 27 + 255 + 255 * 255;
 
@@ -29,10 +29,6 @@ export function oggCrc(b: Buffer, p: number, len: number): number {
   return c >>> 0;
 }
 
-function crcOk(b: Buffer, p: number, len: number): boolean {
-  return oggCrc(b, p, len) === b.readUInt32LE(p + 22);
-}
-
 interface Stream {
   codec: string;
   serial: number;
@@ -48,38 +44,110 @@ interface Stream {
   speex?: SpeexHead | string;
   /** Opus: the streams a packet holds (its OpusHead's channel mapping) */
   opusStreams?: number;
+  /** FLAC: what STREAMINFO tells the decoder of the frames (a frame at odds with it is refused) */
+  flac?: FlacInfo;
 }
 
-/** The first audio stream among the streams that begin the file (a video's Theora stream may come first). */
-function firstStream(head: Buffer): Stream | string {
+function crcOk(b: Buffer, p: number, len: number): boolean {
+  return oggCrc(b, p, len) === b.readUInt32LE(p + 22);
+}
+
+/**
+ * A page ffmpeg's ogg_read_page takes: its checksum holds and its stream structure version (byte 4) is
+ * 0. It drops any other page ("CRC mismatch", "Invalid Ogg vers!") and looks for the next capture
+ * pattern. The version was never read: ffmpeg's 1 h Opus with version 1 on every page but the
+ * first two and the last (each checksum right) counted 3,600 s, 0.013 s decoded (attack round 26a C8).
+ */
+function pageOk(b: Buffer, p: number, len: number): boolean {
+  return b[p + 4] === 0 && crcOk(b, p, len);
+}
+
+/** The most beginning-of-stream pages read (a file of more streams than this is none a recorder makes). */
+const MAX_BOS = 64;
+
+/**
+ * The first audio stream among the streams that begin the file (a video's Theora stream may come
+ * first), or why there is none. Every beginning-of-stream page is read whole, wherever it ends: a
+ * header page past the 4 KiB head escaped the checksum test (one bit of the checksum of ffmpeg's
+ * 1 h Opus, its OpusHead padded to 5 KB: 3,600 s counted, 0 decoded; attack round 26a C1). A header
+ * ffmpeg's Ogg demuxer refuses fails the whole file, whichever stream it belongs to.
+ */
+function firstStream(src: FileSource): Stream | string {
+  const head = src.head;
   let why = 'not an Ogg page';
-  for (let p = 0; p + 27 <= head.length && head.toString('latin1', p, p + 4) === 'OggS';) {
-    if (p > 0 && !(head[p + 5]! & 2)) break; // past the beginning-of-stream pages
-    const nsegs = head[p + 26]!;
+  let first: Stream | undefined;
+  for (let p = 0, n = 0; n < MAX_BOS && p + 27 <= src.size; n++) {
+    const top = p + 282 <= head.length ? head.subarray(p, p + 282) : src.read(p, 282);
+    if (top.length < 27 || top.toString('latin1', 0, 4) !== 'OggS') {
+      if (p === 0) return why;
+      break;
+    }
+    if (p > 0 && !(top[5]! & 2)) break; // past the beginning-of-stream pages
+    // ffmpeg's ogg_probe takes a file as Ogg only when its first page's flags are at most 7 (a .ogg
+    // may still open by its name; .oga does not: 8 s counted, 0 decoded)
+    if (p === 0 && top[5]! > 7) return `a first Ogg page of flags ${top[5]} (ffmpeg does not take it as Ogg)`;
+    const nsegs = top[26]!;
+    if (top.length < 27 + nsegs) return 'first Ogg page cut off';
     let body = 0;
-    for (let k = 0; k < nsegs && p + 27 + k < head.length; k++) body += head[p + 27 + k]!;
-    // a header page whose checksum fails is dropped: ffmpeg sets no stream up from it and decodes
-    // nothing of the file (one bit of the first page's checksum: 3,600 s counted, 0 decoded; 25d C2)
-    if (p + 27 + nsegs + body <= head.length && !crcOk(head, p, 27 + nsegs + body)) {
-      why = 'an Ogg header page whose checksum fails (a decoder drops it)';
-      p += 27 + nsegs + body;
+    for (let k = 0; k < nsegs; k++) body += top[27 + k]!;
+    const len = 27 + nsegs + body;
+    const page = p + len <= head.length ? head.subarray(p, p + len) : src.read(p, len);
+    if (page.length < len) return first ?? 'first Ogg page cut off';
+    src.work.tick(len >> 12);
+    // a header page whose checksum fails, or of another version, is dropped: ffmpeg sets no stream up
+    // from it and decodes nothing of the file (one bit of the first page's checksum: 3,600 s counted,
+    // 0 decoded; 25d C2)
+    if (!pageOk(page, 0, len)) {
+      why = 'an Ogg header page whose checksum fails or of another version (a decoder drops it)';
+      p += len;
       continue;
     }
-    const s = streamAt(head, p);
-    if (typeof s !== 'string') return s;
-    why = s;
-    p += 27 + nsegs + body;
+    const s = streamAt(page);
+    // a header page flagged "continued": ffmpeg drops its first packet as the tail of one it did not
+    // see, and takes the next for the header (Speex: "speex packet too small", 8 s counted, 0 decoded)
+    if (page[5]! & 1) return 'a beginning-of-stream Ogg page flagged continued (a decoder drops its header)';
+    // more channels than ffmpeg's resampler takes (SWR_CH_MAX, 64): it decodes and can output
+    // nothing (a Vorbis header's channel byte 65: 8 s counted, 0 decoded; 64 decodes)
+    if (typeof s !== 'string' && s.channels > 64)
+      return `${s.channels} channels, more than ffmpeg outputs (64): nothing of it is decoded`;
+    if (typeof s === 'string') {
+      if (s.startsWith(REFUSED)) return s.slice(REFUSED.length);
+      if (!first) why = s;
+    } else first ??= s;
+    p += len;
   }
-  return why;
+  return first ?? why;
 }
 
-function streamAt(head: Buffer, at: number): Stream | string {
-  const serial = head.readUInt32LE(at + 14);
-  const nsegs = head[at + 26]!;
-  const p = at + 27 + nsegs;
-  if (head.length < p + 20) return 'first Ogg page cut off';
-  const pkt = head.subarray(p);
+/** Marks a header ffmpeg's Ogg demuxer refuses ("Header processing failed"): the file fails whole. */
+const REFUSED = 'refused:';
+
+/**
+ * The stream a beginning-of-stream page (at 0 of `page`, whole) sets up: its first packet, by the
+ * page's lacing, read as ffmpeg's Ogg demuxer reads it (oggparse*.c) and as its decoder takes it.
+ */
+function streamAt(page: Buffer): Stream | string {
+  const serial = page.readUInt32LE(14);
+  const nsegs = page[26]!;
+  const p = 27 + nsegs;
+  // the header packet's own length, from the page's lacing (read past it, an OpusHead of 18 bytes
+  // took the next packet's bytes for its mapping)
+  let len = 0;
+  for (let k = 0; k < nsegs; k++) {
+    len += page[27 + k]!;
+    if (page[27 + k]! < 255) break;
+  }
+  const pkt = page.subarray(p, p + len);
   if (pkt.toString('latin1', 0, 8) === 'OpusHead') {
+    // oggparseopus.c: an OpusHead under 19 bytes or of a version with its high nibble set fails the
+    // file; the decoder's checks (opusHeadRefused) fail the stream
+    if (pkt.length < 19 || pkt[8]! & 0xf0)
+      return `${REFUSED}an OpusHead ffmpeg's Ogg demuxer refuses (version ${pkt[8] ?? '?'}, ${pkt.length} bytes)`;
+    // and it reads an OpusHead only from a page flagged beginning-of-stream: elsewhere it is no header,
+    // no stream is set up and nothing decodes (the first page's flags cleared: 8 s counted, 0 decoded)
+    if (!(page[5]! & 2)) return 'an OpusHead on a page not flagged beginning-of-stream (no stream is set up)';
+    const refused = opusHeadRefused(pkt);
+    if (refused) return `${REFUSED}${refused}`;
     return {
       codec: 'OGG/OPUS',
       serial,
@@ -92,9 +160,23 @@ function streamAt(head: Buffer, at: number): Stream | string {
     };
   }
   if (pkt[0] === 1 && pkt.toString('latin1', 1, 7) === 'vorbis') {
+    // oggparsevorbis.c takes an identification header of 30 bytes, version 0, block sizes 2^6..2^13
+    // (short ≤ long) and a framing byte of exactly 1, and fails the file otherwise. Matroska's Vorbis
+    // is read by the decoder alone, which takes any version, so this is the Ogg demuxer's own: ffmpeg's
+    // 1 h Vorbis (10.8 MB) with version 1 counted 3,600 s, 0 decoded (attack round 26a H2)
+    const bs = pkt[28] ?? 0;
+    if (
+      pkt.length !== 30 ||
+      pkt.readUInt32LE(7) !== 0 ||
+      (bs & 15) > bs >> 4 ||
+      (bs & 15) < 6 ||
+      bs >> 4 > 13 ||
+      pkt[29] !== 1
+    )
+      return `${REFUSED}a Vorbis identification header ffmpeg's Ogg demuxer refuses (${pkt.length} bytes, version ${pkt.length >= 11 ? pkt.readUInt32LE(7) : '?'}, framing ${pkt[29] ?? '?'})`;
     const rate = pkt.readUInt32LE(12);
     // a packet yields a quarter of the previous block and a quarter of its own: at most half the long block (2^13 at most)
-    const long = pkt.length > 28 ? 2 ** (pkt[28]! >> 4) : 8192;
+    const long = 2 ** (bs >> 4);
     return {
       codec: 'OGG/VORBIS',
       serial,
@@ -105,38 +187,65 @@ function streamAt(head: Buffer, at: number): Stream | string {
       perPacket: Math.min(long, 8192) / 2,
     };
   }
-  if (pkt.toString('latin1', 0, 8) === 'Speex   ' && pkt.length >= 52) {
-    const rate = pkt.readUInt32LE(36);
-    // the header packet's own length, from the page's lacing
-    let len = 0;
-    for (let k = 0; k < nsegs; k++) {
-      len += head[at + 27 + k]!;
-      if (head[at + 27 + k]! < 255) break;
-    }
-    const speex = speexHead(pkt.subarray(0, len));
+  if (pkt.toString('latin1', 0, 8) === 'Speex   ') {
+    // oggparsespeex.c: a header under 68 bytes, a rate ≤ 0, other than 1 or 2 channels, or a frame
+    // size × frames a packet past INT32_MAX / 256 fail the file. The frame size's high byte set
+    // counted ffmpeg's 1 h Speex (7.1 MB) 3,600 s, 0 decoded (attack round 26a C8)
+    if (pkt.length < 68) return `${REFUSED}a Speex header of ${pkt.length} bytes (68 at least)`;
+    const rate = pkt.readInt32LE(36);
+    const channels = pkt.readInt32LE(48);
+    const frameSize = pkt.readInt32LE(56);
+    const frames = pkt.readInt32LE(64);
+    if (rate <= 0) return `${REFUSED}a Speex header of rate ${rate}`;
+    if (channels < 1 || channels > 2) return `${REFUSED}a Speex header of ${channels} channels`;
+    if (frameSize < 0 || frames < 0 || frameSize * frames > Math.floor(0x7fffffff / 256))
+      return `${REFUSED}a Speex header of frame size ${frameSize}, ${frames} frames a packet`;
+    const speex = speexHead(pkt);
     return {
       speex,
       codec: 'OGG/SPEEX',
       serial,
       granuleRate: rate,
       sampleRate: rate,
-      channels: pkt.readUInt32LE(48),
+      channels,
       preSkip: 0,
       // what a decoder makes of a packet (speex.ts); a header it refuses, frame size × frames per packet
       // (at most 10 frames of 640 samples in practice; the header's own figures, capped)
       perPacket:
         typeof speex === 'object'
           ? speexPacketMost(speex)
-          : Math.min(640, pkt.length >= 60 ? pkt.readUInt32LE(56) || 640 : 640) *
-            Math.min(10, pkt.length >= 68 ? pkt.readUInt32LE(64) || 1 : 10),
+          : Math.min(640, frameSize || 640) * Math.min(10, frames || 1),
     };
   }
-  if (pkt[0] === 0x7f && pkt.toString('latin1', 1, 5) === 'FLAC' && pkt.length >= 9 + 4 + 4 + 18) {
-    // 0x7F "FLAC" major minor nheaders(2) "fLaC" block-header(4) STREAMINFO: rate is 20 bits at byte 10
+  if (pkt[0] === 0x7f && pkt.toString('latin1', 1, 5) === 'FLAC') {
+    // 0x7F "FLAC" major minor nheaders(2) "fLaC" block-header(4) STREAMINFO(34). oggparseflac.c fails
+    // the file on a major version other than 1, a block header other than 00 00 00 22 (its "last"
+    // bit set too) or a rate of 0: one byte of ffmpeg's 1 h Ogg FLAC of silence (794 KB) counted
+    // 3,600 s, 0 decoded (attack round 26a C4)
     const si = 9 + 4 + 4;
+    if (pkt.length < si + 34) return `${REFUSED}an Ogg FLAC header of ${pkt.length} bytes`;
+    if (pkt[5] !== 1) return `${REFUSED}Ogg FLAC mapping version ${pkt[5]} (ffmpeg reads 1)`;
+    if (pkt.readUInt32BE(si - 4) !== 34)
+      return `${REFUSED}an Ogg FLAC STREAMINFO block header ${pkt.readUInt32BE(si - 4).toString(16)} (ffmpeg takes 22 alone)`;
     const rate = (pkt[si + 10]! << 12) | (pkt[si + 11]! << 4) | (pkt[si + 12]! >> 4);
+    if (!rate) return `${REFUSED}Ogg FLAC without a sample rate`;
     const channels = ((pkt[si + 12]! >> 1) & 7) + 1;
-    return { codec: 'OGG/FLAC', serial, granuleRate: rate, sampleRate: rate, channels, preSkip: 0, perPacket: 65535 };
+    // the decoder's STREAMINFO checks (ff_flac_parse_streaminfo): a largest block under 16 or under 4
+    // bits a sample and it does not open
+    const maxBlock = pkt.readUInt16BE(si + 2);
+    const bps = (((pkt[si + 12]! & 1) << 4) | (pkt[si + 13]! >> 4)) + 1;
+    if (maxBlock < 16) return `${REFUSED}Ogg FLAC STREAMINFO of largest block ${maxBlock}: a decoder refuses it`;
+    if (bps < 4) return `${REFUSED}Ogg FLAC STREAMINFO of ${bps} bits a sample: a decoder refuses it`;
+    return {
+      codec: 'OGG/FLAC',
+      serial,
+      granuleRate: rate,
+      sampleRate: rate,
+      channels,
+      preSkip: 0,
+      perPacket: 65535,
+      flac: { bps, maxBlock },
+    };
   }
   if (
     pkt.toString('latin1', 1, 7) === 'theora' ||
@@ -149,7 +258,7 @@ function streamAt(head: Buffer, at: number): Stream | string {
 
 export function probeOgg(src: FileSource): ProbeResult {
   let r = probeLastPage(src);
-  const s = firstStream(src.head);
+  const s = firstStream(src);
   if (typeof s === 'string') return r;
   if (src.size > WHOLE_MAX) {
     if (r.kind !== 'audio') return r;
@@ -176,6 +285,15 @@ export function probeOgg(src: FileSource): ProbeResult {
   if (h.walker?.refused)
     return { kind: 'unreadable', codec: s.codec, error: `${h.walker.refused}: a decoder refuses it` };
   const held = (h.held - s.preSkip) / s.granuleRate;
+  if (h.ended) {
+    // ffmpeg's read ends there: what the stream's packets before it hold, and no further than their
+    // last granule (FLAC's frames are a bound, not a decode)
+    let upTo = Math.min(r.seconds, held);
+    if (!h.walker?.exact()) upTo = Math.min(upTo, ((h.reached ?? 0) - s.preSkip) / s.granuleRate);
+    if (upTo <= 0) return { kind: 'unreadable', codec: s.codec, error: `${h.ended}, before any audio` };
+    const note = `${h.ended}: counted what comes before it`;
+    return { ...r, seconds: upTo, error: r.error ? `${note}; ${r.error}` : note };
+  }
   if (h.walker?.exact()) {
     // Speex's and Vorbis's packets walked as a decoder walks them: what they hold is what it makes,
     // no bound to allow for (a last packet ffmpeg refuses, as libspeex ends a stream of 8 frames a
@@ -183,6 +301,17 @@ export function probeOgg(src: FileSource): ProbeResult {
     if (held <= 0) return { kind: 'unreadable', codec: s.codec, error: 'no packet of the stream decodes' };
     if (r.seconds <= held + 1) return { ...r, seconds: Math.min(r.seconds, held) };
     const note = `the last page's granule says ${r.seconds.toFixed(1)} s, more than a decoder makes of the stream's packets: counted what it makes`;
+    return { ...r, seconds: held, error: r.error ? `${note}; ${r.error}` : note };
+  }
+  if (h.otherRate && r.seconds > held) {
+    const note = `frames of a rate other than STREAMINFO's ${s.sampleRate} Hz: counted what they hold at their own`;
+    return { ...r, seconds: Math.max(0, held), error: r.error ? `${note}; ${r.error}` : note };
+  }
+  // FLAC: each packet is one frame whose header (CRC-8 checked) gives its samples, so what the frames
+  // hold is the length (an encoder's granules are their sum); frames ffmpeg refuses hold none (one
+  // byte in a frame: 8 s counted by the granules, 6.9 decoded)
+  if (s.codec === 'OGG/FLAC' && r.seconds > held + 0.001 && held > 0) {
+    const note = `the last page's granule says ${r.seconds.toFixed(1)} s, more than a decoder makes of the stream's packets (its frames): counted what they hold`;
     return { ...r, seconds: held, error: r.error ? `${note}; ${r.error}` : note };
   }
   if (r.seconds <= SLACK * held + 1) return r;
@@ -212,14 +341,21 @@ function heldGranules(
   s: Stream,
   /** also find the stream's last page with a granule (its CRC checked): a read of every page's bytes */
   findLast = false,
-): { held: number; last?: number; complete: boolean; walker?: Walker } {
+): Held {
   let last: number | undefined;
   let complete = false;
+  /** the stream's last granule before where ffmpeg's read would end */
+  let reached: number | undefined;
+  let ended: string | undefined;
+  // the streams the file's first pages set up, and whether a page of data was met (ffmpeg's
+  // data_packets_seen: a new serial after it replaces the stream, or ends the read)
+  const serials = new Set<number>();
+  let dataSeen = false;
   let base = 0;
   let buf = src.read(0, Math.min(WINDOW, src.size));
   let p = 0;
   let held = 0;
-  let tagsSeen = false;
+  let otherRate = false;
   const walker =
     typeof s.speex === 'object'
       ? speexWalker(s.speex)
@@ -257,27 +393,51 @@ function heldGranules(
       p = 0;
       continue;
     }
-    // a page whose checksum fails is dropped by ffmpeg's ogg_read_page ("CRC mismatch"), which then
-    // looks for the next capture pattern from the page's body: its packets are none of the stream's.
-    // Every page was taken: a 1 h Opus file with one bit flipped in each page's checksum counted
-    // 3,600 s, 0.013 decoded (attack round 25d C1)
-    if (!crcOk(buf, p, 27 + nsegs + body)) {
+    // a page whose checksum fails (or of another version) is dropped by ffmpeg's ogg_read_page ("CRC
+    // mismatch"), which then looks for the next capture pattern from the page's body: its packets
+    // are none of the stream's. Every page was taken: a 1 h Opus file with one bit flipped in each
+    // page's checksum counted 3,600 s, 0.013 decoded (attack round 25d C1)
+    if (!pageOk(buf, p, 27 + nsegs + body)) {
       src.work.tick(body >> 12);
       p += 27 + nsegs;
       continue;
     }
-    if (buf.readUInt32LE(p + 14) === s.serial) {
-      // Opus: the packet after OpusHead must be OpusTags (oggparseopus.c), else the stream is refused
-      // and nothing decodes: its page dropped for a bad checksum counted 3,600 s of 0 (round 25d C2)
-      if (s.codec === 'OGG/OPUS' && !tagsSeen && !(buf[p + 5]! & 2)) {
-        if (buf.toString('latin1', p + 27 + nsegs, p + 35 + nsegs) !== 'OpusTags') return { held: 0, complete: false };
-        tagsSeen = true;
+    const serial = buf.readUInt32LE(p + 14);
+    if (!serials.has(serial)) {
+      if (dataSeen) {
+        // a stream no first page announced, after data: ffmpeg's ogg_replace_stream takes it as the
+        // next link of a chained file when the file has one stream and the page starts a packet of
+        // the same codec, and otherwise fails the read ("Cannot identify new stream"): nothing after
+        // it decodes. It was passed over: one byte (and the checksum) of page 2 of ffmpeg's 1 h Opus
+        // counted 3,599 s, 0 decoded (attack round 26a C9). The links of a chain are not counted.
+        if (serials.size !== 1 || !sameCodec(buf.subarray(p + 27 + nsegs, p + 27 + nsegs + body), s))
+          ended = `ffmpeg's read ends at byte ${base + p}: a page of a stream no header announced`;
+        break;
+      }
+      serials.add(serial);
+    }
+    if (!(buf[p + 5]! & 2)) dataSeen = true;
+    if (serial === s.serial) {
+      const g = buf.readBigInt64LE(p + 6);
+      // Opus: a page on which a data packet ends, of a granule past 2^62 (negative, or -1), fails
+      // ffmpeg's read ("Unsupported huge granule pos": oggparseopus.c): nothing from it on decodes.
+      // Other codecs' demuxers take it (checked: Vorbis, Speex, FLAC decode on). One byte of page 2
+      // of ffmpeg's 1 h Opus counted 3,600 s, 0 decoded (attack round 26a C9)
+      if (s.codec === 'OGG/OPUS' && (g < 0n || g > 1n << 62n) && packets) {
+        let ends = 0;
+        for (let k = 0; k < nsegs; k++) if (buf[p + 27 + k]! < 255) ends++;
+        if (packets.count + ends > 2) {
+          ended = `ffmpeg's read ends at byte ${base + p}: an Opus page of granule ${g}`;
+          break;
+        }
       }
       // the stream's last page with a granule whose checksum holds (as the tail's is read)
-      const g = buf.readBigInt64LE(p + 6);
-      if (findLast && g >= 0n && crcOk(buf, p, 27 + nsegs + body)) {
-        last = Number(g);
-        complete = (buf[p + 5]! & 4) !== 0;
+      if (g >= 0n) {
+        reached = Number(g);
+        if (findLast) {
+          last = Number(g);
+          complete = (buf[p + 5]! & 4) !== 0;
+        }
       }
       if (packets) {
         packets.page(buf, p);
@@ -288,15 +448,43 @@ function heldGranules(
       let starts = !(buf[p + 5]! & 1); // a packet begins at the page's first lace unless continued
       for (let k = 0; k < nsegs; k++) {
         const lace = buf[p + 27 + k]!;
-        if (starts && lace > 0) held += packetGranules(buf, at, s);
+        if (starts && lace > 0) {
+          const g = packetGranules(buf, at, s);
+          held += g.granules;
+          if (g.otherRate) otherRate = true;
+        }
         starts = lace < 255;
         at += lace;
       }
     }
     p += 27 + nsegs + body;
   }
-  if (walker) return { held: walker.held(), last, complete, walker };
-  return { held, last, complete };
+  if (walker) return { held: walker.held(), last, complete, walker, ended, reached };
+  return { held, last, complete, ended, reached, otherRate };
+}
+
+/** What the walk of every page found. */
+interface Held {
+  /** granules the stream's packets hold, at most (exact where the walker is) */
+  held: number;
+  /** the stream's last page with a granule, and whether it ends the stream (findLast) */
+  last?: number;
+  complete: boolean;
+  walker?: Walker;
+  /** where and why ffmpeg's read of the file would end before its end: nothing after decodes */
+  ended?: string;
+  /** the stream's last granule before that */
+  reached?: number;
+  /** FLAC: a frame states a rate other than STREAMINFO's (the granules are not its length) */
+  otherRate?: boolean;
+}
+
+/** Whether a page's body begins the header of the stream's codec (the next link of a chained file). */
+function sameCodec(body: Buffer, s: Stream): boolean {
+  if (s.codec === 'OGG/OPUS') return body.toString('latin1', 0, 8) === 'OpusHead';
+  if (s.codec === 'OGG/VORBIS') return body[0] === 1 && body.toString('latin1', 1, 7) === 'vorbis';
+  if (s.codec === 'OGG/SPEEX') return body.toString('latin1', 0, 8) === 'Speex   ';
+  return body[0] === 0x7f && body.toString('latin1', 1, 5) === 'FLAC';
 }
 
 /**
@@ -331,13 +519,19 @@ function speexWalker(h: SpeexHead): Walker {
  */
 function opusWalker(streams: number): Walker {
   let held = 0;
-  return {
+  const w: Walker = {
     take: (p, i) => {
+      // the packet after OpusHead must be OpusTags (oggparseopus.c), else the stream is refused and
+      // nothing decodes: its page dropped for a bad checksum counted 3,600 s of 0 (round 25d C2), and
+      // so did its page flagged "continued", whose first packet ffmpeg drops as the tail of one it
+      // did not see (the test read the page's bytes: attack round 26a C9)
+      if (i === 1 && p.toString('latin1', 0, 8) !== 'OpusTags') w.refused = 'no OpusTags packet after OpusHead';
       if (i >= 2) held += opusPacketSamples(p, 0, p.length, streams);
     },
     held: () => held,
     exact: () => true,
   };
+  return w;
 }
 
 /** Vorbis: the setup header is the third packet; the packets after it are read against it (vorbis.ts). */
@@ -355,7 +549,12 @@ class VorbisWalker implements Walker {
   take(p: Buffer, i: number): void {
     this.bound += this.most;
     if (i === 0) this.id = Buffer.from(p);
-    else if (i === 2) {
+    // oggparsevorbis.c takes the headers in the order 1, 3, 5 (identification, comments, setup), each
+    // once, then a packet of even type (audio); any other packet among them fails the file (the
+    // comment packet's type byte 0: 8 s counted, 0 decoded; attack round 26a's header-field fuzz)
+    else if (i === 1 && p[0] !== 3) this.refused = `a Vorbis packet of type ${p[0]} where the comment header goes`;
+    else if (i === 3 && (p[0]! & 1) === 1) this.refused = `a Vorbis packet of type ${p[0]} after the setup header`;
+    if (i === 2) {
       const s = this.id ? vorbisSetup(this.id, p) : 'no Vorbis identification header';
       if (typeof s === 'string') this.refused = s;
       else this.packets = new VorbisPackets(s, this.tick);
@@ -379,7 +578,7 @@ class Packets {
   private open: Buffer[] | undefined;
   private openBytes = 0;
   /** the stream's packets so far, its headers included */
-  private count = 0;
+  count = 0;
   constructor(readonly walker: Walker) {}
   /** Takes the packets ending on the page at p. */
   page(b: Buffer, p: number): void {
@@ -422,16 +621,21 @@ const PACKET_MAX = 1024 * 1024;
  * checked; a header packet or junk holds none: 20 s of Ogg FLAC, its pages shifted, counted 140 s);
  * the others their perPacket.
  */
-function packetGranules(b: Buffer, p: number, s: Stream): number {
+function packetGranules(b: Buffer, p: number, s: Stream): { granules: number; otherRate?: boolean } {
   if (s.codec === 'OGG/FLAC') {
-    if (p + 16 > b.length) return s.perPacket; // its header not in the window
-    return frameHead(b, p, 0)?.blockSize ?? 0;
+    if (p + 16 > b.length) return { granules: s.perPacket }; // its header not in the window
+    const f = frameHead(b, p, 0, b.length, s.flac);
+    if (!f) return { granules: 0 };
+    // a frame that states its own rate is decoded at it, whatever STREAMINFO says: its samples in
+    // STREAMINFO's granules (STREAMINFO's rate byte changed: 15.6 s counted, 8 s decoded)
+    if (f.rate && f.rate !== s.sampleRate) return { granules: (f.blockSize * s.sampleRate) / f.rate, otherRate: true };
+    return { granules: f.blockSize };
   }
-  return s.perPacket;
+  return { granules: s.perPacket };
 }
 
 function probeLastPage(src: FileSource): ProbeResult {
-  const s = firstStream(src.head);
+  const s = firstStream(src);
   if (typeof s === 'string')
     return s.startsWith('video')
       ? { kind: 'other', codec: 'OGG', error: s }
@@ -494,7 +698,7 @@ function probeLastPage(src: FileSource): ProbeResult {
     if (tail.readUInt32LE(i + 14) !== s.serial) continue;
     // a page whose checksum fails is not a page (decoders drop it): its granule is no length
     src.work.tick(body >> 6);
-    if (!crcOk(tail, i, 27 + nsegs + body)) continue;
+    if (!pageOk(tail, i, 27 + nsegs + body)) continue;
     const g = tail.readBigInt64LE(i + 6);
     if (g < 0n) continue;
     const granule = Number(g);
