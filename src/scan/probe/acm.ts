@@ -1,7 +1,8 @@
 /*
  * Checks of a WAVEFORMATEX's format that more than one container needs: AVI's strf, Matroska's
  * A_MS/ACM (acmFormat) and ASF's stream properties (asfRefused) judge a WMA stream's rate by one rule
- * (wmaUnderEncoders), which was written three times (rounds 13a, 22 C1, 23a C1).
+ * (wmaUnderEncoders), which was written three times (rounds 13a, 22 C1, 23a C1); WAV, AVI and ASF
+ * judge a GSM 6.10 block align by one (gsmMsBlock).
  */
 import { wmaVoiceFormat } from './wmavoice.js';
 
@@ -30,6 +31,36 @@ export function wmaUnderEncoders(tag: number, rate: number, bitsPerSecond: numbe
     tag === 0x0a ? Math.min(WMA_VOICE_MIN_BITS, WMA_MIN_BITS_PER_SAMPLE * rate) : WMA_MIN_BITS_PER_SAMPLE * rate;
   if (!(bitsPerSecond < least)) return undefined;
   return `${what} of ${Math.round(bitsPerSecond)} bit/s, under any WMA encoder's at ${rate} Hz (${Math.ceil(least)} bit/s): a forged or broken header`;
+}
+
+/**
+ * The most channels ffmpeg opens any decoder for: avcodec_open2 refuses more than FF_SANE_NB_CHANNELS
+ * (512) before the codec's own init ("Too many channels"), whatever the codec does with them. GSM 6.10,
+ * whose decoder is mono whatever the header says, counted ffmpeg's own 8 s WAV with the channel
+ * count's high byte set (32,769) in full, none decoded (attack round 26a, H1).
+ */
+export function tooManyChannels(channels: number): string | undefined {
+  return channels > 512 ? `audio of ${channels} channels: ffmpeg opens no decoder for more than 512` : undefined;
+}
+
+/** GSM 6.10 in Microsoft's framing (format tag 0x31): 320 samples a block, two frames in 65 bytes. */
+export const GSM_MS_BLOCK = 65;
+
+/**
+ * The bytes of one GSM 6.10 block in Microsoft's framing (0x31), as ffmpeg's decoder opens it
+ * (gsmdec.c gsm_init), or why it refuses it. A block align of 0 is taken as 65; otherwise 65, or one
+ * of the shorter MSN blocks of 41 to 62 bytes in steps of 3, each decoded to 320 samples as well. Any
+ * other fails the decoder's open ("Invalid block alignment"). WAV, AVI and Matroska read 65 whatever
+ * the field said: a block align of 64 counted ffmpeg's own 1 h GSM WAV (5.85 MB) in full, none
+ * decoded, and 44 counted 60 s where ffmpeg decodes 88.6 (attack round 26a, H1).
+ */
+export function gsmMsBlock(blockAlign: number, channels: number): number | string {
+  const many = tooManyChannels(channels);
+  if (many) return `GSM 6.10 ${many}`;
+  if (blockAlign === 0) return GSM_MS_BLOCK;
+  if (blockAlign < 41 || blockAlign > GSM_MS_BLOCK || (blockAlign - 41) % 3)
+    return `GSM 6.10 of block align ${blockAlign} (its decoder takes 41 to 65 in steps of 3): ffmpeg's decoder refuses it`;
+  return blockAlign;
 }
 
 /**

@@ -14,7 +14,7 @@ import { extensibleTag } from './wav.js';
 import { aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
 import { adtsFrame } from './adts.js';
 import { adpcmFormat, spanBlocks } from './adpcm.js';
-import { wmaBlockBytesPerSecond } from './acm.js';
+import { gsmMsBlock, tooManyChannels, wmaBlockBytesPerSecond } from './acm.js';
 import { SAMPLE_BYTES } from './pcm.js';
 import type { FileSource, ProbeResult } from './types.js';
 
@@ -63,9 +63,10 @@ const OG_VORBIS = new Set([0x674f, 0x6750, 0x6751, 0x676f, 0x6770, 0x6771]);
 /**
  * How a stream's length follows from its chunks' bytes, as ffmpeg's decoder takes them: whole units
  * of `unit` bytes in each packet (a PCM sample frame, a WMA block; a packet's remainder is dropped),
- * each `seconds` long; or a byte rate; or why ffmpeg decodes none of it (or leaktally cannot tell).
+ * each `seconds` long; or a byte rate (of whole blocks of `block` bytes over the chunks, when a parser
+ * joins them: GSM's); or why ffmpeg decodes none of it (or leaktally cannot tell).
  */
-type Sizing = { unit: number; seconds: number } | { perSecond: number } | string;
+type Sizing = { unit: number; seconds: number } | { perSecond: number; block?: number } | string;
 
 function sizing(s: Stream): Sizing {
   const tag = s.tag ?? -1;
@@ -73,6 +74,16 @@ function sizing(s: Stream): Sizing {
   if (tag === 0x0160 || tag === 0x0161) return wmaSizing(s);
   if (tag === 0x0020 && (s.channels ?? 0) > 2)
     return `Yamaha ADPCM of ${s.channels} channels: ffmpeg's decoder opens 1 or 2 (adpcm.c)`;
+  if (tag === 0x0031) {
+    // GSM 6.10: 320 samples a block of the block align ffmpeg's decoder takes (0 is 65; 41 to 62 the
+    // MSN blocks), mono whatever strf says; one it refuses, refused. Sized at 65 bytes whatever strf
+    // said, a block align of 64 counted ffmpeg's own 1 h AVI (8.1 MB) in full, none decoded, and 44
+    // counted 20 s of ffmpeg's 29.5 (attack round 26a, H1)
+    const block = gsmMsBlock(s.blockAlign ?? 0, s.channels ?? 0);
+    // (its parser cuts the chunks' bytes end to end into blocks: a last one cut short decodes nothing)
+    if (typeof block === 'string') return block;
+    return { perSecond: (block * Math.max(s.sampleRate ?? 0, 4000)) / 320, block };
+  }
   const perSecond = codedBytesPerSecond(s);
   if (perSecond) return { perSecond };
   if (OG_VORBIS.has(tag))
@@ -120,14 +131,13 @@ function wmaSizing(s: Stream): Sizing {
 
 /**
  * Bytes a second of a codec whose every block holds a fixed count of samples, from strf as ffmpeg's
- * decoders take it (GSM 6.10: 65 bytes for 320 samples; MS and IMA ADPCM's blocks are checked one by
+ * decoders take it (GSM 6.10 is sizing's; MS and IMA ADPCM's blocks are checked one by
  * one, adpcmChunks), or undefined: strh's scale, rate and sample size are then not
  * believed (a GSM stream's rate forged counted 20 s in 50 KB as 200 s, attack round 8).
  */
 function codedBytesPerSecond(s: Stream): number | undefined {
   const rate = Math.max(s.sampleRate ?? 0, 4000);
   const ch = s.channels ?? 0;
-  if (s.tag === 0x0031 && ch === 1) return (65 * rate) / 320;
   // G.726 (its bits a sample, ffmpeg's code size), G.722 and Yamaha ADPCM (4 bits a sample): not in the
   // table, strh was believed, and scale forged tenfold counted 20 s of each as 80-200 s (attack round 9)
   // ffmpeg's riffdec takes G.726's code size as strf's bit rate / sample rate, not its bits a sample,
@@ -280,6 +290,8 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
   /** the audio the chunks taken hold, sized by the stream's codec */
   const measure = (): ProbeResult => {
     if (!chunks || !bytes) return { kind: 'unreadable', ...base, error: `no audio chunk in the file${said}` };
+    const many = tooManyChannels(audio.channels ?? 0);
+    if (many) return { kind: 'unreadable', ...base, error: `${many}${said}` };
     if (framer) {
       // MPEG audio, AC-3, DTS: the frames the chunks hold, their headers walked over the chunks' bytes
       // end to end (a frame may straddle two chunks), as ffmpeg's parser reads them. strh's scale, rate
@@ -308,7 +320,8 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
     }
     // PCM, G.711, WMA and the block codecs by their bytes (sizing); strh's claim is never the length
     if (typeof z === 'string') return { kind: 'unreadable', ...base, error: `${z}${said}` };
-    const seconds = 'unit' in z ? units * z.seconds : bytes / z.perSecond;
+    const seconds =
+      'unit' in z ? units * z.seconds : (z.block ? Math.floor(bytes / z.block) * z.block : bytes) / z.perSecond;
     if (!(seconds > 0)) return { kind: 'unreadable', ...base, error: `no whole sample in its chunks${said}` };
     return { kind: 'audio', seconds, ...base };
   };
