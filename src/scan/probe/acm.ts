@@ -44,7 +44,7 @@ export function tooManyChannels(channels: number): string | undefined {
 }
 
 /** GSM 6.10 in Microsoft's framing (format tag 0x31): 320 samples a block, two frames in 65 bytes. */
-export const GSM_MS_BLOCK = 65;
+const GSM_MS_BLOCK = 65;
 
 /**
  * The bytes of one GSM 6.10 block in Microsoft's framing (0x31), as ffmpeg's decoder opens it
