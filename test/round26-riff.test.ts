@@ -275,6 +275,23 @@ describe('GSM 6.10 block align (round 26a H1)', () => {
   });
 });
 
+describe("AVI: an audio strf ffmpeg's ff_get_wav_header refuses", () => {
+  itWith(
+    ['ffmpeg', ffmpegEncoder('libmp3lame')],
+    "a rate of 0 or past 2^31 - 1, or a strf of 12 bytes, in ffmpeg's MP3 AVI: refused, as ffmpeg refuses the file",
+    async () => {
+      const own = join(dir, 'm.avi');
+      ffmpeg('-f', 'lavfi', '-i', 'anoisesrc=d=20:r=16000:a=0.2', '-c:a', 'libmp3lame', '-b:a', '32k', own);
+      await asDecoded(own, 0.1);
+      const strf = readFileSync(own).indexOf('strf');
+      expect(strf).toBeGreaterThan(0);
+      await refused(forged(own, 'm-rate0.avi', (b) => b.writeUInt32LE(0, strf + 12)));
+      await refused(forged(own, 'm-rate-neg.avi', (b) => b.writeUInt32LE(0x80003e80, strf + 12)));
+      await refused(forged(own, 'm-strf12.avi', (b) => b.writeUInt32LE(12, strf + 4)));
+    },
+  );
+});
+
 describe('AU data size with bit 31 set (round 26a H6)', () => {
   itWith(['ffmpeg', 'sox'], 'refused as ffmpeg refuses it; 0xFFFFFFFF (unknown) still counted', async () => {
     const own = join(dir, 'u.au');

@@ -35,6 +35,8 @@ interface Stream {
   bits?: number;
   /** strf's bytes after cbSize (AAC: its AudioSpecificConfig) */
   extra?: Buffer;
+  /** why ffmpeg's avi_read_header fails the file on this stream's strf (ff_get_wav_header refuses it) */
+  strfRefused?: string;
 }
 
 const CODECS: Record<number, string> = {
@@ -228,6 +230,11 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
   // the audio stream ffmpeg decodes when told nothing (fftools' choice: the most channels, the first of
   // those; AVI has no default flag): a 600 s mono stream before a 1 s stereo one counted 600 s, ffmpeg
   // decoding 1 s (attack round 25a, M1)
+  // an audio stream's strf ff_get_wav_header refuses (a rate of 0, or past 2^31 - 1 read signed; under
+  // 14 bytes) fails the whole file, whichever stream is decoded: ffmpeg's own 60 s MP3 AVI with strf's
+  // rate zeroed counted 60.08 s, none decoded
+  const strf = streams.find((s) => s.type === 'auds' && s.strfRefused)?.strfRefused;
+  if (strf) return { kind: 'unreadable', codec: 'AVI', error: `${strf}: ffmpeg's demuxer refuses the file` };
   let index = -1;
   streams.forEach((s, i) => {
     if (s.type === 'auds' && (index < 0 || (s.channels ?? 0) > (streams[index]!.channels ?? 0))) index = i;
@@ -605,10 +612,15 @@ function readHdrl(
           s.length = body.readUInt32LE(b + 32);
           s.sampleSize = body.readUInt32LE(b + 44);
         } else if (id === 'indx') hdr.odml = true;
+        else if (id === 'strf' && s.type === 'auds' && len > 0 && len < 14)
+          s.strfRefused = `an AVI audio format of ${len} bytes (under 14)`;
         else if (id === 'strf' && s.type === 'auds' && b + 14 <= body.length) {
           s.tag = body.readUInt16LE(b);
           s.channels = body.readUInt16LE(b + 2);
           s.sampleRate = body.readUInt32LE(b + 4);
+          // ff_get_wav_header reads the rate signed and refuses 0 or less (XMA's is in its extradata)
+          if (s.tag !== 0x165 && body.readInt32LE(b + 4) <= 0)
+            s.strfRefused = `an AVI audio stream with a sample rate of ${body.readInt32LE(b + 4)}`;
           s.avgBytes = body.readUInt32LE(b + 8);
           s.blockAlign = body.readUInt16LE(b + 12);
           // (a 14-byte WAVEFORMAT has no bits a sample: ffmpeg's riffdec takes 8)
