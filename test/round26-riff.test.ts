@@ -162,6 +162,10 @@ describe('ASF header objects as ffmpeg walks them (round 26a C2, H3)', () => {
         const wave = objs[sp]!.at + 24 + 54;
         rate.writeUInt32LE((rate.readUInt32LE(wave + 4) | 0x80000000) >>> 0, wave + 4);
         cases.push(['rate-negative', rate]);
+        // the Header Extension's size with its top bit set: negative, as ffmpeg reads it
+        const negative = Buffer.from(b);
+        negative[objs[he]!.at + 23]! |= 0x80;
+        cases.push(['ext-size-negative', negative]);
         for (const [what, c] of cases) await refused(put(`${what}-${name}`, c));
       }
     },
@@ -217,16 +221,20 @@ describe('ASF header objects as ffmpeg walks them (round 26a C2, H3)', () => {
 
   itWith(
     ['ffmpeg', ffmpegEncoder('wmav2')],
-    'WMA with block align 0, 3 channels or at 96 kHz: refused as its decoder refuses it',
+    'WMA with block align 0, 3 channels, at 96 kHz or at a byte rate past 2^31: refused as its decoder refuses it',
     async () => {
       const own = join(dir, 'b.wma');
       ffmpeg('-f', 'lavfi', '-i', 'anoisesrc=d=30:r=8000:a=0.2', '-c:a', 'wmav2', '-b:a', '32k', own);
       const wave = objects(readFileSync(own)).find((o) => o.id.equals(STREAM))!.at + 24 + 54;
       expect(readFileSync(own).readUInt16LE(wave)).toBe(0x161);
       const ba0 = forged(own, 'b-ba0.wma', (b) => b.writeUInt16LE(0, wave + 12));
-      expect(await refused(ba0)).toMatch(/block align 0/);
+      expect(await refused(ba0)).toMatch(/no block align/);
       await refused(forged(own, 'b-ch3.wma', (b) => b.writeUInt16LE(3, wave + 2)));
       await refused(forged(own, 'b-96k.wma', (b) => b.writeUInt32LE(96000, wave + 4)));
+      // the byte rate's top bit set: byte offsets of 29 bits ("byte_offset_bits 29 is too large")
+      await refused(
+        forged(own, 'b-rate-top.wma', (b) => b.writeUInt32LE((b.readUInt32LE(wave + 8) | 0x80000000) >>> 0, wave + 8)),
+      );
     },
   );
 });

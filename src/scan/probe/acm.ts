@@ -63,6 +63,34 @@ export function gsmMsBlock(blockAlign: number, channels: number): number | strin
   return blockAlign;
 }
 
+/** WMA 1 (0x160) or 2 (0x161): a frame's samples (wma_common.c), 512 to 16 kHz, 1,024 to 22.05 kHz (32 for version 1), else 2,048. */
+function wmaFrameLen(tag: number, rate: number): number {
+  return rate <= 16000 ? 512 : rate <= 22050 || (rate <= 32000 && tag === 0x160) ? 1024 : 2048;
+}
+
+/**
+ * Why ffmpeg's WMA 1 or 2 decoder refuses to open (wma.c ff_wma_init, wmadec.c), or undefined: a rate
+ * of 0 or over 50 kHz, no channels or more than 2, no bit rate or no block align; and a bit rate so high
+ * that a superframe's byte offsets would take over 22 bits ("byte_offset_bits is too large"; real
+ * streams take under 10). The byte rate's top byte set in ffmpeg's own 8 s WMA: counted 8 s in ASF,
+ * none decoded (found fuzzing its header in round 26a's fix).
+ */
+export function wmaOpenRefused(
+  tag: number,
+  channels: number,
+  rate: number,
+  byteRate: number,
+  align: number,
+): string | undefined {
+  if (!(rate > 0 && rate <= 50000)) return `WMA at ${rate} Hz: ffmpeg's decoder refuses it`;
+  if (channels < 1 || channels > 2) return `WMA of ${channels} channels: ffmpeg's decoder refuses it`;
+  if (!byteRate || !align) return `WMA with no ${byteRate ? 'block align' : 'bit rate'}: ffmpeg's decoder refuses it`;
+  // (byte_offset_bits = av_log2(bits a sample a channel × frame length / 8 + 0.5) + 2, at most 22)
+  if (((byteRate * 8) / (channels * rate)) * (wmaFrameLen(tag, rate) / 8) + 0.5 >= 2 ** 21)
+    return `WMA at a byte rate of ${byteRate} B/s (${rate} Hz, ${channels} channels): ffmpeg's decoder refuses it`;
+  return undefined;
+}
+
 /**
  * WMA 1 (0x160) or 2 (0x161) without the bit reservoir, as ffmpeg's decoder reads it: a block of
  * `align` bytes is one frame of 512 samples to 16 kHz, 1,024 to 22.05 kHz (32 kHz for version 1),
@@ -79,11 +107,9 @@ export function wmaBlockBytesPerSecond(
   byteRate: number,
   align: number,
 ): number | string {
-  if (!(rate > 0 && rate <= 50000)) return `WMA at ${rate} Hz: ffmpeg's decoder refuses it`;
-  if (channels < 1 || channels > 2) return `WMA of ${channels} channels: ffmpeg's decoder refuses it`;
-  if (!byteRate || !align) return `WMA with no ${byteRate ? 'block align' : 'bit rate'}: ffmpeg's decoder refuses it`;
-  const frame = rate <= 16000 ? 512 : rate <= 22050 || (rate <= 32000 && tag === 0x160) ? 1024 : 2048;
-  const perSecond = (align * rate) / frame;
+  const refused = wmaOpenRefused(tag, channels, rate, byteRate, align);
+  if (refused) return refused;
+  const perSecond = (align * rate) / wmaFrameLen(tag, rate);
   return wmaUnderEncoders(tag, rate, Math.min(perSecond, byteRate) * 8, 'WMA') ?? perSecond;
 }
 

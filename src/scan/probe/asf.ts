@@ -13,6 +13,7 @@ import {
   gsmMsBlock,
   tooManyChannels,
   wmaProFormat,
+  wmaOpenRefused,
   wmaUnderEncoders,
   type WmaProFormat,
 } from './acm.js';
@@ -93,7 +94,8 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
   let p = 30;
   for (; p + 24 <= Math.min(h.length, headerSize);) {
     const id = h.subarray(p, p + 16);
-    const size = Number(h.readBigUInt64LE(p + 16));
+    // (read signed, as ffmpeg reads it: a size with its top bit set is under 24, and refused)
+    const size = Number(h.readBigInt64LE(p + 16));
     if (id.equals(DATA)) {
       astray = 'an ASF Data Object GUID inside the header';
       break;
@@ -352,10 +354,13 @@ function asfRefused(a: {
     return `ASF ${a.tag === 3 ? 'float' : 'PCM'} of ${a.bits}-bit samples, which ffmpeg has no decoder for`;
   if (!wma) return undefined;
   // WMA 1 and 2: ffmpeg's decoder refuses no block align ("block_align is not set"), and (wma.c) a
-  // rate over 50 kHz or more than 2 channels. Block align 0 counted ffmpeg's own 60 s WMA (276 KB)
+  // rate over 50 kHz, more than 2 channels or a bit rate past its byte offsets' bits (acm.ts). Block align 0 counted ffmpeg's own 60 s WMA (276 KB)
   // 60 s and its 1 h (12 MB) 3,600, none decoded; AVI, WAV and Matroska refused it (attack round 26a, H3)
-  if ((a.tag === 0x160 || a.tag === 0x161) && (!a.blockAlign || a.rate > 50000 || a.channels > 2))
-    return `WMA of ${a.channels} channels at ${a.rate} Hz, block align ${a.blockAlign}: ffmpeg's decoder refuses it`;
+  const open =
+    a.tag === 0x160 || a.tag === 0x161
+      ? wmaOpenRefused(a.tag, a.channels, a.rate, a.avgBytes, a.blockAlign)
+      : undefined;
+  if (open) return `ASF ${open}`;
   return wmaUnderEncoders(a.tag, a.rate, a.avgBytes * 8, 'WMA byte rate');
 }
 
