@@ -354,8 +354,9 @@ function asfRefused(a: {
     return `ASF ${a.tag === 3 ? 'float' : 'PCM'} of ${a.bits}-bit samples, which ffmpeg has no decoder for`;
   if (!wma) return undefined;
   // WMA 1 and 2: ffmpeg's decoder refuses no block align ("block_align is not set"), and (wma.c) a
-  // rate over 50 kHz, more than 2 channels or a bit rate past its byte offsets' bits (acm.ts). Block align 0 counted ffmpeg's own 60 s WMA (276 KB)
-  // 60 s and its 1 h (12 MB) 3,600, none decoded; AVI, WAV and Matroska refused it (attack round 26a, H3)
+  // rate over 50 kHz, more than 2 channels or a bit rate past its byte offsets' bits (acm.ts). Block
+  // align 0 counted ffmpeg's own 60 s WMA (276 KB) 60 s and its 1 h (12 MB) 3,600, none decoded; AVI,
+  // WAV and Matroska refused it (attack round 26a, H3)
   const open =
     a.tag === 0x160 || a.tag === 0x161
       ? wmaOpenRefused(a.tag, a.channels, a.rate, a.avgBytes, a.blockAlign)

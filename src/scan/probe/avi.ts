@@ -82,8 +82,8 @@ function sizing(s: Stream): Sizing {
     // said, a block align of 64 counted ffmpeg's own 1 h AVI (8.1 MB) in full, none decoded, and 44
     // counted 20 s of ffmpeg's 29.5 (attack round 26a, H1)
     const block = gsmMsBlock(s.blockAlign ?? 0, s.channels ?? 0);
-    // (its parser cuts the chunks' bytes end to end into blocks: a last one cut short decodes nothing)
     if (typeof block === 'string') return block;
+    // (its parser cuts the chunks' bytes end to end into blocks: a last one cut short decodes nothing)
     return { perSecond: (block * Math.max(s.sampleRate ?? 0, 4000)) / 320, block };
   }
   const perSecond = codedBytesPerSecond(s);
@@ -133,9 +133,9 @@ function wmaSizing(s: Stream): Sizing {
 
 /**
  * Bytes a second of a codec whose every block holds a fixed count of samples, from strf as ffmpeg's
- * decoders take it (GSM 6.10 is sizing's; MS and IMA ADPCM's blocks are checked one by
- * one, adpcmChunks), or undefined: strh's scale, rate and sample size are then not
- * believed (a GSM stream's rate forged counted 20 s in 50 KB as 200 s, attack round 8).
+ * decoders take it (GSM 6.10 is sizing's; MS and IMA ADPCM's blocks are checked one by one,
+ * adpcmChunks), or undefined: strh's scale, rate and sample size are then not believed (a GSM
+ * stream's rate forged counted 20 s in 50 KB as 200 s, attack round 8).
  */
 function codedBytesPerSecond(s: Stream): number | undefined {
   const rate = Math.max(s.sampleRate ?? 0, 4000);
@@ -227,14 +227,14 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
       p += 8 + size + (size & 1);
     }
   }
-  // the audio stream ffmpeg decodes when told nothing (fftools' choice: the most channels, the first of
-  // those; AVI has no default flag): a 600 s mono stream before a 1 s stereo one counted 600 s, ffmpeg
-  // decoding 1 s (attack round 25a, M1)
   // an audio stream's strf ff_get_wav_header refuses (a rate of 0, or past 2^31 - 1 read signed; under
   // 14 bytes) fails the whole file, whichever stream is decoded: ffmpeg's own 60 s MP3 AVI with strf's
   // rate zeroed counted 60.08 s, none decoded
   const strf = streams.find((s) => s.type === 'auds' && s.strfRefused)?.strfRefused;
   if (strf) return { kind: 'unreadable', codec: 'AVI', error: `${strf}: ffmpeg's demuxer refuses the file` };
+  // the audio stream ffmpeg decodes when told nothing (fftools' choice: the most channels, the first of
+  // those; AVI has no default flag): a 600 s mono stream before a 1 s stereo one counted 600 s, ffmpeg
+  // decoding 1 s (attack round 25a, M1)
   let index = -1;
   streams.forEach((s, i) => {
     if (s.type === 'auds' && (index < 0 || (s.channels ?? 0) > (streams[index]!.channels ?? 0))) index = i;
