@@ -58,7 +58,7 @@ export function probeAu(src: FileSource): Claim | undefined {
     return {
       kind: 'unreadable',
       ...base,
-      error: `AU data size 0x${declared.toString(16)} is negative read as ffmpeg reads it: its demuxer refuses the file`,
+      error: `data size 0x${declared.toString(16)}, negative as ffmpeg reads it: its demuxer refuses the file`,
     };
   if (offset < 24 || offset > src.size)
     return { kind: 'unreadable', ...base, error: `AU data offset ${offset} outside the file` };
