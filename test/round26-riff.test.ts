@@ -286,7 +286,7 @@ describe('GSM 6.10 block align (round 26a H1)', () => {
 describe("AVI: an audio strf ffmpeg's ff_get_wav_header refuses", () => {
   itWith(
     ['ffmpeg', ffmpegEncoder('libmp3lame')],
-    "a rate of 0 or past 2^31 - 1, or a strf of 12 bytes, in ffmpeg's MP3 AVI: refused, as ffmpeg refuses the file",
+    "a rate of 0 or past 2^31 - 1, or a strf of 12, 0 or one more bytes, in ffmpeg's MP3 AVI: refused, as ffmpeg refuses the file",
     async () => {
       const own = join(dir, 'm.avi');
       ffmpeg('-f', 'lavfi', '-i', 'anoisesrc=d=20:r=16000:a=0.2', '-c:a', 'libmp3lame', '-b:a', '32k', own);
@@ -296,6 +296,11 @@ describe("AVI: an audio strf ffmpeg's ff_get_wav_header refuses", () => {
       await refused(forged(own, 'm-rate0.avi', (b) => b.writeUInt32LE(0, strf + 12)));
       await refused(forged(own, 'm-rate-neg.avi', (b) => b.writeUInt32LE(0x80003e80, strf + 12)));
       await refused(forged(own, 'm-strf12.avi', (b) => b.writeUInt32LE(12, strf + 4)));
+      // strf's size 0 (ffmpeg reads no format, and its body as chunks) or made odd (the chunks after
+      // it read 2 bytes off): ffmpeg finds no stream it can decode
+      const len = readFileSync(own).readUInt32LE(strf + 4);
+      await refused(forged(own, 'm-strf0.avi', (b) => b.writeUInt32LE(0, strf + 4)));
+      await refused(forged(own, 'm-strf-odd.avi', (b) => b.writeUInt32LE(len + 1, strf + 4)));
     },
   );
 });

@@ -601,7 +601,8 @@ function readHdrl(
     if (c.toString('latin1', 0, 4) === 'LIST' && c.length >= 12 && c.toString('latin1', 8, 12) === 'strl') {
       const body = src.read(p + 12, Math.min(size - 4, 4096));
       const s: Stream = { type: '', scale: 0, rate: 0, length: 0, sampleSize: 0 };
-      for (let q = 0; q + 8 <= body.length;) {
+      let q = 0;
+      for (; q + 8 <= body.length;) {
         const id = body.toString('latin1', q, q + 4);
         const len = body.readUInt32LE(q + 4);
         const b = q + 8;
@@ -614,7 +615,7 @@ function readHdrl(
         } else if (id === 'indx') hdr.odml = true;
         else if (id === 'strf' && s.type === 'auds' && len > 0 && len < 14)
           s.strfRefused = `an AVI audio format of ${len} bytes (under 14)`;
-        else if (id === 'strf' && s.type === 'auds' && b + 14 <= body.length) {
+        else if (id === 'strf' && s.type === 'auds' && len >= 14 && b + 14 <= body.length) {
           s.tag = body.readUInt16LE(b);
           s.channels = body.readUInt16LE(b + 2);
           s.sampleRate = body.readUInt32LE(b + 4);
@@ -644,6 +645,12 @@ function readHdrl(
         }
         q = b + len + (len & 1);
       }
+      // ffmpeg reads the header's chunks one after another, not by the LIST's size: a chunk running
+      // past its strl (strf's size made odd, 31 for 30) has it read the next chunk's bytes as chunk
+      // headers, and ffmpeg's own 8 s MP3 AVI was refused whole, 8.2 s counted (round 26a's header-field
+      // fuzzer on this branch). (A pad byte the LIST does not count is let be.)
+      if (q > size - 4 + 1 && s.type === 'auds')
+        s.strfRefused = `an AVI stream header chunk running past its list (${q} of ${size - 4} bytes)`;
       streams.push(s);
     }
     p += 8 + size + (size & 1);
