@@ -1,7 +1,8 @@
 /*
  * Checks of a WAVEFORMATEX's format that more than one container needs: AVI's strf, Matroska's
  * A_MS/ACM (acmFormat) and ASF's stream properties (asfRefused) judge a WMA stream's rate by one rule
- * (wmaUnderEncoders), which was written three times (rounds 13a, 22 C1, 23a C1).
+ * (wmaUnderEncoders), which was written three times (rounds 13a, 22 C1, 23a C1); WAV, AVI and ASF
+ * judge a GSM 6.10 block align by one (gsmMsBlock).
  */
 import { wmaVoiceFormat } from './wmavoice.js';
 
@@ -33,6 +34,64 @@ export function wmaUnderEncoders(tag: number, rate: number, bitsPerSecond: numbe
 }
 
 /**
+ * The most channels ffmpeg opens any decoder for: avcodec_open2 refuses more than FF_SANE_NB_CHANNELS
+ * (512) before the codec's own init ("Too many channels"), whatever the codec does with them. GSM 6.10,
+ * whose decoder is mono whatever the header says, counted ffmpeg's own 8 s WAV with the channel
+ * count's high byte set (32,769) in full, none decoded (attack round 26a, H1).
+ */
+export function tooManyChannels(channels: number): string | undefined {
+  return channels > 512 ? `audio of ${channels} channels: ffmpeg opens no decoder for more than 512` : undefined;
+}
+
+/** GSM 6.10 in Microsoft's framing (format tag 0x31): 320 samples a block, two frames in 65 bytes. */
+const GSM_MS_BLOCK = 65;
+
+/**
+ * The bytes of one GSM 6.10 block in Microsoft's framing (0x31), as ffmpeg's decoder opens it
+ * (gsmdec.c gsm_init), or why it refuses it. A block align of 0 is taken as 65; otherwise 65, or one
+ * of the shorter MSN blocks of 41 to 62 bytes in steps of 3, each decoded to 320 samples as well. Any
+ * other fails the decoder's open ("Invalid block alignment"). WAV, AVI and Matroska read 65 whatever
+ * the field said: a block align of 64 counted ffmpeg's own 1 h GSM WAV (5.85 MB) in full, none
+ * decoded, and 44 counted 60 s where ffmpeg decodes 88.6 (attack round 26a, H1).
+ */
+export function gsmMsBlock(blockAlign: number, channels: number): number | string {
+  const many = tooManyChannels(channels);
+  if (many) return `GSM 6.10 ${many}`;
+  if (blockAlign === 0) return GSM_MS_BLOCK;
+  if (blockAlign < 41 || blockAlign > GSM_MS_BLOCK || (blockAlign - 41) % 3)
+    return `GSM 6.10 of block align ${blockAlign} (its decoder takes 41 to 65 in steps of 3): ffmpeg's decoder refuses it`;
+  return blockAlign;
+}
+
+/** WMA 1 (0x160) or 2 (0x161): a frame's samples (wma_common.c), 512 to 16 kHz, 1,024 to 22.05 kHz (32 for version 1), else 2,048. */
+function wmaFrameLen(tag: number, rate: number): number {
+  return rate <= 16000 ? 512 : rate <= 22050 || (rate <= 32000 && tag === 0x160) ? 1024 : 2048;
+}
+
+/**
+ * Why ffmpeg's WMA 1 or 2 decoder refuses to open (wma.c ff_wma_init, wmadec.c), or undefined: a rate
+ * of 0 or over 50 kHz, no channels or more than 2, no bit rate or no block align; and a bit rate so high
+ * that a superframe's byte offsets would take over 22 bits ("byte_offset_bits is too large"; real
+ * streams take under 10). The byte rate's top byte set in ffmpeg's own 8 s WMA: counted 8 s in ASF,
+ * none decoded (found fuzzing its header in round 26a's fix).
+ */
+export function wmaOpenRefused(
+  tag: number,
+  channels: number,
+  rate: number,
+  byteRate: number,
+  align: number,
+): string | undefined {
+  if (!(rate > 0 && rate <= 50000)) return `WMA at ${rate} Hz: ffmpeg's decoder refuses it`;
+  if (channels < 1 || channels > 2) return `WMA of ${channels} channels: ffmpeg's decoder refuses it`;
+  if (!byteRate || !align) return `WMA with no ${byteRate ? 'block align' : 'bit rate'}: ffmpeg's decoder refuses it`;
+  // (byte_offset_bits = av_log2(bits a sample a channel × frame length / 8 + 0.5) + 2, at most 22)
+  if (((byteRate * 8) / (channels * rate)) * (wmaFrameLen(tag, rate) / 8) + 0.5 >= 2 ** 21)
+    return `WMA at a byte rate of ${byteRate} B/s (${rate} Hz, ${channels} channels): ffmpeg's decoder refuses it`;
+  return undefined;
+}
+
+/**
  * WMA 1 (0x160) or 2 (0x161) without the bit reservoir, as ffmpeg's decoder reads it: a block of
  * `align` bytes is one frame of 512 samples to 16 kHz, 1,024 to 22.05 kHz (32 kHz for version 1),
  * else 2,048 (wma_common.c). The bytes a second of that, or why the stream is not counted: ffmpeg's
@@ -48,11 +107,9 @@ export function wmaBlockBytesPerSecond(
   byteRate: number,
   align: number,
 ): number | string {
-  if (!(rate > 0 && rate <= 50000)) return `WMA at ${rate} Hz: ffmpeg's decoder refuses it`;
-  if (channels < 1 || channels > 2) return `WMA of ${channels} channels: ffmpeg's decoder refuses it`;
-  if (!byteRate || !align) return `WMA with no ${byteRate ? 'block align' : 'bit rate'}: ffmpeg's decoder refuses it`;
-  const frame = rate <= 16000 ? 512 : rate <= 22050 || (rate <= 32000 && tag === 0x160) ? 1024 : 2048;
-  const perSecond = (align * rate) / frame;
+  const refused = wmaOpenRefused(tag, channels, rate, byteRate, align);
+  if (refused) return refused;
+  const perSecond = (align * rate) / wmaFrameLen(tag, rate);
   return wmaUnderEncoders(tag, rate, Math.min(perSecond, byteRate) * 8, 'WMA') ?? perSecond;
 }
 

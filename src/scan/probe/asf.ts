@@ -8,16 +8,32 @@
  */
 import type { FileSource, ProbeResult } from './types.js';
 import { SAMPLE_BYTES } from './pcm.js';
-import { WmaProPackets, wmaProFormat, wmaUnderEncoders, type WmaProFormat } from './acm.js';
+import {
+  WmaProPackets,
+  gsmMsBlock,
+  tooManyChannels,
+  wmaProFormat,
+  wmaOpenRefused,
+  wmaUnderEncoders,
+  type WmaProFormat,
+} from './acm.js';
 import { WmaVoicePackets, wmaVoiceFormat, type WmaVoiceFormat } from './wmavoice.js';
 import { adpcmFormat, packetBlocks } from './adpcm.js';
 import { FRAMED_MAX, MPEG_FRAMER, framedSeconds } from './framed.js';
 
 const guid = (hex: string): Buffer => Buffer.from(hex, 'hex');
+const HEADER = guid('3026b2758e66cf11a6d900aa0062ce6c');
+const HEADER_EXTENSION = guid('b503bf5f2ea9cf118ee300c00c205365');
+const EXT_STREAM_PROPERTIES = guid('cba5e61472c632438399a96952065b5a');
 const FILE_PROPERTIES = guid('a1dcab8c47a9cf118ee400c00c205365');
 const STREAM_PROPERTIES = guid('9107dcb7b7a9cf118ee600c00c205365');
 const AUDIO_MEDIA = guid('409e69f84d5bcf11a8fd00805f5c442b');
 const VIDEO_MEDIA = guid('c0ef19bc4d5bcf11a8fd00805f5c442b');
+const JFIF_MEDIA = guid('00e11bb64e5bcf11a8fd00805f5c442b');
+const COMMAND_MEDIA = guid('c0cfda59e659d011a3ac00a0c90348f6');
+/** a stream whose type follows (dvr-ms): audio when that type is EXT_AUDIO_MEDIA */
+const EMBEDDED_MEDIA = guid('e265fb3aef47f240ac2c70a90d71d343');
+const EXT_AUDIO_MEDIA = guid('9d8c1731e1032845b5823df9db22f503');
 const DATA = guid('3626b2758e66cf11a6d900aa0062ce6c');
 
 const MAX_HEADER = 1024 * 1024;
@@ -25,6 +41,15 @@ const MAX_HEADER = 1024 * 1024;
 export function probeAsf(src: FileSource): ProbeResult | undefined {
   const h0 = src.head;
   if (h0.length < 30) return undefined;
+  // ffmpeg's asf demuxer takes a file whose first 16 bytes are the Header Object's GUID, all of them
+  // (asf_probe, asf_read_header); the format table names ASF by its first 4. One byte of the other 12
+  // changed, ffmpeg's own 1 h MP3-in-ASF (4.57 MB) was counted in full, none decoded (attack round 26a, C2)
+  if (!h0.subarray(0, 16).equals(HEADER))
+    return {
+      kind: 'unreadable',
+      codec: 'ASF',
+      error: 'an ASF Header Object GUID wrong past its first 4 bytes: ffmpeg takes no such file',
+    };
   const headerSize = Number(h0.readBigUInt64LE(16));
   if (headerSize < 30 || headerSize > MAX_HEADER) return undefined;
   const h = headerSize + 50 <= h0.length ? h0 : src.read(0, Math.min(src.size, headerSize + 50));
@@ -54,21 +79,62 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
    * walk stopped there and read the Data Object at the header's end: an object's size changed by 8
    * bytes counted ffmpeg's own 1 h WMA in full, 0 decoded (attack round 25d H1)
    */
+  /*
+   * It also stops at the first Data Object GUID it meets, wherever that is, and takes the data to
+   * start there; it steps into the Header Extension Object (22 bytes of its own, then its body read
+   * as objects of the header) and past an Extended Stream Properties Object's own fields only (a Stream
+   * Properties Object it holds is read next); and it fails the file on a Stream Properties Object of a
+   * type it does not know or whose WAVEFORMATEX it refuses (streamRefused). The walk stepped over every
+   * object by its size to the header's end: a Data GUID in the header, a stream of unknown type, a
+   * second audio stream's format of 10 bytes, 24 zero bytes in the Header Extension, each counted
+   * ffmpeg's own 1 h MP3-in-ASF (4.57 MB) in full, none decoded (attack round 26a, C2)
+   */
   let astray: string | undefined;
+  let streams = 0;
   let p = 30;
   for (; p + 24 <= Math.min(h.length, headerSize);) {
-    const size = Number(h.readBigUInt64LE(p + 16));
+    const id = h.subarray(p, p + 16);
+    // (read signed, as ffmpeg reads it: a size with its top bit set is under 24, and refused)
+    const size = Number(h.readBigInt64LE(p + 16));
+    if (id.equals(DATA)) {
+      astray = 'an ASF Data Object GUID inside the header';
+      break;
+    }
     if (size < 24) {
       astray = `an ASF header object of ${size} bytes`;
       break;
+    }
+    if (id.equals(HEADER_EXTENSION)) {
+      // (its reserved GUID, 2 bytes and its data size, which ffmpeg does not read)
+      p += 24 + 22;
+      continue;
     }
     if (p + size > headerSize) {
       astray = 'an ASF header object running past the header into the data';
       break;
     }
     if (p + size > h.length) break;
-    const id = h.subarray(p, p + 16);
     const body = p + 24;
+    if (id.equals(EXT_STREAM_PROPERTIES)) {
+      const next = extStreamFieldsEnd(h, body, p + size);
+      if (typeof next === 'string') {
+        astray = next;
+        break;
+      }
+      p = next;
+      continue;
+    }
+    if (id.equals(STREAM_PROPERTIES)) {
+      const why = ++streams > MAX_STREAMS ? `more than ${MAX_STREAMS} ASF streams` : streamRefused(h, body, p + size);
+      if (why) {
+        astray = why;
+        break;
+      }
+    }
+    if (id.equals(FILE_PROPERTIES) && size >= 24 + 80 && h.readUInt32LE(body + 68) >= 2 ** 29) {
+      astray = `an ASF least packet size of ${h.readUInt32LE(body + 68)} bytes`;
+      break;
+    }
     if (id.equals(FILE_PROPERTIES) && size >= 24 + 80) {
       packets = Number(h.readBigUInt64LE(body + 32));
       playDuration = Number(h.readBigUInt64LE(body + 40)) / 1e7;
@@ -98,10 +164,10 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
     }
     p += size;
   }
-  if (astray === undefined && p < headerSize && p + 24 > headerSize)
+  if (astray === undefined && p !== headerSize && p + 24 > headerSize)
     astray = 'an ASF header whose objects do not end where it does';
-  if (playDuration === undefined) return undefined;
   if (astray !== undefined) return { kind: 'unreadable', codec: 'ASF', error: `${astray}: a decoder refuses the file` };
+  if (playDuration === undefined) return undefined;
   // only a file shown to be video is `other`; one with no stream we know is unreadable
   if (!audio && headerSize > src.size)
     return { kind: 'unreadable', codec: 'ASF', error: 'cut off inside the ASF header: its streams are not all there' };
@@ -270,10 +336,16 @@ function asfRefused(a: {
   channels: number;
   rate: number;
   avgBytes: number;
+  blockAlign: number;
   bits: number;
 }): string | undefined {
   const hex = `0x${a.tag.toString(16).padStart(4, '0')}`;
   if (!ffmpegWavTag(a.tag)) return `ASF audio of codec ${hex} (its format tag), which ffmpeg has no decoder for`;
+  const many = tooManyChannels(a.channels);
+  if (many) return `ASF ${many}`;
+  // GSM 6.10: a block align its decoder refuses (as in WAV and AVI, attack round 26a H1)
+  const gsm = a.tag === 0x31 ? gsmMsBlock(a.blockAlign, a.channels) : undefined;
+  if (typeof gsm === 'string') return `ASF ${gsm}`;
   const pcm = [1, 3, 6, 7].includes(a.tag);
   const wma = [0x160, 0x161, 0x162, 0x163, 0x0a].includes(a.tag);
   if ((pcm || wma) && (!a.channels || !a.rate))
@@ -281,7 +353,85 @@ function asfRefused(a: {
   if ((a.tag === 1 || a.tag === 3) && !SAMPLE_BYTES[a.tag === 3 ? 'FLOAT' : 'PCM'].includes(Math.ceil(a.bits / 8)))
     return `ASF ${a.tag === 3 ? 'float' : 'PCM'} of ${a.bits}-bit samples, which ffmpeg has no decoder for`;
   if (!wma) return undefined;
+  // WMA 1 and 2: ffmpeg's decoder refuses no block align ("block_align is not set"), and (wma.c) a
+  // rate over 50 kHz, more than 2 channels or a bit rate past its byte offsets' bits (acm.ts). Block
+  // align 0 counted ffmpeg's own 60 s WMA (276 KB) 60 s and its 1 h (12 MB) 3,600, none decoded; AVI,
+  // WAV and Matroska refused it (attack round 26a, H3)
+  const open =
+    a.tag === 0x160 || a.tag === 0x161
+      ? wmaOpenRefused(a.tag, a.channels, a.rate, a.avgBytes, a.blockAlign)
+      : undefined;
+  if (open) return `ASF ${open}`;
   return wmaUnderEncoders(a.tag, a.rate, a.avgBytes * 8, 'WMA byte rate');
+}
+
+/** ffmpeg's asf demuxer takes at most this many streams (ASF_MAX_STREAMS) and fails the file past them. */
+const MAX_STREAMS = 127;
+
+/**
+ * Why ffmpeg's asf_read_stream_properties fails the file on this Stream Properties Object (its body
+ * from `body`, the object ending at `end`), or undefined: a stream type it does not know; an audio
+ * stream's WAVEFORMATEX that ff_get_wav_header refuses (a type-specific size under 14, a sample rate
+ * of 0 or over 2^31 - 1, XMA's under 32 bytes or its streams past them); a video stream's bitmap size
+ * past the object. The fields are read where ffmpeg reads them; an object too short to hold them is
+ * refused rather than read into the next one.
+ */
+function streamRefused(h: Buffer, body: number, end: number): string | undefined {
+  const short = (n: number): string | undefined =>
+    n > end ? `an ASF Stream Properties Object of ${end - body + 24} bytes, shorter than its fields` : undefined;
+  const fixed = short(body + 54);
+  if (fixed) return fixed;
+  const type = h.subarray(body, body + 16);
+  const size = h.readInt32LE(body + 40);
+  let wave = body + 54;
+  if (type.equals(EMBEDDED_MEDIA)) {
+    // dvr-ms: audio when the type that follows says so, its WAVEFORMATEX after 64 more bytes
+    if (body + 70 > end || !h.subarray(body + 54, body + 70).equals(EXT_AUDIO_MEDIA)) return undefined;
+    wave = body + 118;
+  } else if (type.equals(VIDEO_MEDIA) || type.equals(JFIF_MEDIA)) {
+    if (end - (body + 54) < 51) return undefined;
+    const sizeX = h.readInt32LE(body + 65);
+    if (sizeX > 40 && (end - body + 24 < sizeX - 40 || sizeX - 40 > 2 ** 31 - 1 - 64))
+      return `an ASF video stream's format of ${sizeX} bytes, past its object`;
+    return undefined;
+  } else if (type.equals(COMMAND_MEDIA)) return undefined;
+  else if (!type.equals(AUDIO_MEDIA)) return 'an ASF stream of a type ffmpeg does not know';
+  if (size < 14) return `an ASF audio stream's format of ${size} bytes (under 14)`;
+  const past = short(wave + size);
+  if (past) return past;
+  const tag = h.readUInt16LE(wave);
+  let rate = h.readInt32LE(wave + 4);
+  if (tag === 0x165 && size >= 32) {
+    // XMA: its rate and streams in the bytes that follow the tag and bits
+    const streams = h.readUInt16LE(wave + 8);
+    if (size - 4 < 8 + streams * 20) return `an ASF XMA stream's format of ${size} bytes, under its ${streams} streams`;
+    rate = h.readInt32LE(wave + 16);
+  } else if (tag === 0x165) rate = 0;
+  if (rate <= 0) return `an ASF audio stream at ${rate} Hz`;
+  return undefined;
+}
+
+/**
+ * Where ffmpeg's walk goes on after an Extended Stream Properties Object (its body from `body`, the
+ * object ending at `end`): past its fixed fields, its stream names and payload extension systems, to
+ * the Stream Properties Object it may hold, or its end; or why the file is refused (those fields
+ * running past the object, which ffmpeg would read the next objects' bytes as).
+ */
+function extStreamFieldsEnd(h: Buffer, body: number, end: number): number | string {
+  const past = 'an ASF Extended Stream Properties Object whose fields run past it';
+  if (body + 64 > end) return past;
+  const names = h.readUInt16LE(body + 60);
+  const systems = h.readUInt16LE(body + 62);
+  let q = body + 64;
+  for (let i = 0; i < names; i++) {
+    if (q + 4 > end) return past;
+    q += 4 + h.readUInt16LE(q + 2);
+  }
+  for (let i = 0; i < systems; i++) {
+    if (q + 22 > end) return past;
+    q += 22 + h.readUInt32LE(q + 18);
+  }
+  return q > end ? past : q;
 }
 
 /** Packets read back from the last whole one when looking for the audio stream's end (and at most 4 MiB of them). */

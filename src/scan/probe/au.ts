@@ -50,6 +50,16 @@ export function probeAu(src: FileSource): Claim | undefined {
       ...base,
       error: `${known[0]} of ${channels} channels: ffmpeg decodes it in mono only`,
     };
+  // ffmpeg's au demuxer reads the data size as a signed number and refuses a negative one that is not
+  // the "unknown" marker ("Invalid negative data size"): taken as unsigned, it read as more than the
+  // file holds and the bytes present were counted as a cut-off file, 600 s of a 4.8 MB µ-law file
+  // with one bit set, none decoded (attack round 26a, H6)
+  if (declared >= 0x80000000 && declared !== UNKNOWN_SIZE)
+    return {
+      kind: 'unreadable',
+      ...base,
+      error: `data size 0x${declared.toString(16)}, negative as ffmpeg reads it: its demuxer refuses the file`,
+    };
   if (offset < 24 || offset > src.size)
     return { kind: 'unreadable', ...base, error: `AU data offset ${offset} outside the file` };
   const available = src.size - offset;

@@ -14,7 +14,7 @@ import { extensibleTag } from './wav.js';
 import { aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
 import { adtsFrame } from './adts.js';
 import { adpcmFormat, spanBlocks } from './adpcm.js';
-import { wmaBlockBytesPerSecond } from './acm.js';
+import { gsmMsBlock, tooManyChannels, wmaBlockBytesPerSecond } from './acm.js';
 import { SAMPLE_BYTES } from './pcm.js';
 import type { FileSource, ProbeResult } from './types.js';
 
@@ -35,6 +35,8 @@ interface Stream {
   bits?: number;
   /** strf's bytes after cbSize (AAC: its AudioSpecificConfig) */
   extra?: Buffer;
+  /** why ffmpeg's avi_read_header fails the file on this stream's strf (ff_get_wav_header refuses it) */
+  strfRefused?: string;
 }
 
 const CODECS: Record<number, string> = {
@@ -63,9 +65,10 @@ const OG_VORBIS = new Set([0x674f, 0x6750, 0x6751, 0x676f, 0x6770, 0x6771]);
 /**
  * How a stream's length follows from its chunks' bytes, as ffmpeg's decoder takes them: whole units
  * of `unit` bytes in each packet (a PCM sample frame, a WMA block; a packet's remainder is dropped),
- * each `seconds` long; or a byte rate; or why ffmpeg decodes none of it (or leaktally cannot tell).
+ * each `seconds` long; or a byte rate (of whole blocks of `block` bytes over the chunks, when a parser
+ * joins them: GSM's); or why ffmpeg decodes none of it (or leaktally cannot tell).
  */
-type Sizing = { unit: number; seconds: number } | { perSecond: number } | string;
+type Sizing = { unit: number; seconds: number } | { perSecond: number; block?: number } | string;
 
 function sizing(s: Stream): Sizing {
   const tag = s.tag ?? -1;
@@ -73,6 +76,16 @@ function sizing(s: Stream): Sizing {
   if (tag === 0x0160 || tag === 0x0161) return wmaSizing(s);
   if (tag === 0x0020 && (s.channels ?? 0) > 2)
     return `Yamaha ADPCM of ${s.channels} channels: ffmpeg's decoder opens 1 or 2 (adpcm.c)`;
+  if (tag === 0x0031) {
+    // GSM 6.10: 320 samples a block of the block align ffmpeg's decoder takes (0 is 65; 41 to 62 the
+    // MSN blocks), mono whatever strf says; one it refuses, refused. Sized at 65 bytes whatever strf
+    // said, a block align of 64 counted ffmpeg's own 1 h AVI (8.1 MB) in full, none decoded, and 44
+    // counted 20 s of ffmpeg's 29.5 (attack round 26a, H1)
+    const block = gsmMsBlock(s.blockAlign ?? 0, s.channels ?? 0);
+    if (typeof block === 'string') return block;
+    // (its parser cuts the chunks' bytes end to end into blocks: a last one cut short decodes nothing)
+    return { perSecond: (block * Math.max(s.sampleRate ?? 0, 4000)) / 320, block };
+  }
   const perSecond = codedBytesPerSecond(s);
   if (perSecond) return { perSecond };
   if (OG_VORBIS.has(tag))
@@ -120,14 +133,13 @@ function wmaSizing(s: Stream): Sizing {
 
 /**
  * Bytes a second of a codec whose every block holds a fixed count of samples, from strf as ffmpeg's
- * decoders take it (GSM 6.10: 65 bytes for 320 samples; MS and IMA ADPCM's blocks are checked one by
- * one, adpcmChunks), or undefined: strh's scale, rate and sample size are then not
- * believed (a GSM stream's rate forged counted 20 s in 50 KB as 200 s, attack round 8).
+ * decoders take it (GSM 6.10 is sizing's; MS and IMA ADPCM's blocks are checked one by one,
+ * adpcmChunks), or undefined: strh's scale, rate and sample size are then not believed (a GSM
+ * stream's rate forged counted 20 s in 50 KB as 200 s, attack round 8).
  */
 function codedBytesPerSecond(s: Stream): number | undefined {
   const rate = Math.max(s.sampleRate ?? 0, 4000);
   const ch = s.channels ?? 0;
-  if (s.tag === 0x0031 && ch === 1) return (65 * rate) / 320;
   // G.726 (its bits a sample, ffmpeg's code size), G.722 and Yamaha ADPCM (4 bits a sample): not in the
   // table, strh was believed, and scale forged tenfold counted 20 s of each as 80-200 s (attack round 9)
   // ffmpeg's riffdec takes G.726's code size as strf's bit rate / sample rate, not its bits a sample,
@@ -215,6 +227,11 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
       p += 8 + size + (size & 1);
     }
   }
+  // an audio stream's strf ff_get_wav_header refuses (a rate of 0, or past 2^31 - 1 read signed; under
+  // 14 bytes) fails the whole file, whichever stream is decoded: ffmpeg's own 60 s MP3 AVI with strf's
+  // rate zeroed counted 60.08 s, none decoded
+  const strf = streams.find((s) => s.type === 'auds' && s.strfRefused)?.strfRefused;
+  if (strf) return { kind: 'unreadable', codec: 'AVI', error: `${strf}: ffmpeg's demuxer refuses the file` };
   // the audio stream ffmpeg decodes when told nothing (fftools' choice: the most channels, the first of
   // those; AVI has no default flag): a 600 s mono stream before a 1 s stereo one counted 600 s, ffmpeg
   // decoding 1 s (attack round 25a, M1)
@@ -280,6 +297,8 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
   /** the audio the chunks taken hold, sized by the stream's codec */
   const measure = (): ProbeResult => {
     if (!chunks || !bytes) return { kind: 'unreadable', ...base, error: `no audio chunk in the file${said}` };
+    const many = tooManyChannels(audio.channels ?? 0);
+    if (many) return { kind: 'unreadable', ...base, error: `${many}${said}` };
     if (framer) {
       // MPEG audio, AC-3, DTS: the frames the chunks hold, their headers walked over the chunks' bytes
       // end to end (a frame may straddle two chunks), as ffmpeg's parser reads them. strh's scale, rate
@@ -308,7 +327,8 @@ export function probeAvi(src: FileSource): ProbeResult | undefined {
     }
     // PCM, G.711, WMA and the block codecs by their bytes (sizing); strh's claim is never the length
     if (typeof z === 'string') return { kind: 'unreadable', ...base, error: `${z}${said}` };
-    const seconds = 'unit' in z ? units * z.seconds : bytes / z.perSecond;
+    const seconds =
+      'unit' in z ? units * z.seconds : (z.block ? Math.floor(bytes / z.block) * z.block : bytes) / z.perSecond;
     if (!(seconds > 0)) return { kind: 'unreadable', ...base, error: `no whole sample in its chunks${said}` };
     return { kind: 'audio', seconds, ...base };
   };
@@ -581,7 +601,8 @@ function readHdrl(
     if (c.toString('latin1', 0, 4) === 'LIST' && c.length >= 12 && c.toString('latin1', 8, 12) === 'strl') {
       const body = src.read(p + 12, Math.min(size - 4, 4096));
       const s: Stream = { type: '', scale: 0, rate: 0, length: 0, sampleSize: 0 };
-      for (let q = 0; q + 8 <= body.length;) {
+      let q = 0;
+      for (; q + 8 <= body.length;) {
         const id = body.toString('latin1', q, q + 4);
         const len = body.readUInt32LE(q + 4);
         const b = q + 8;
@@ -592,10 +613,15 @@ function readHdrl(
           s.length = body.readUInt32LE(b + 32);
           s.sampleSize = body.readUInt32LE(b + 44);
         } else if (id === 'indx') hdr.odml = true;
-        else if (id === 'strf' && s.type === 'auds' && b + 14 <= body.length) {
+        else if (id === 'strf' && s.type === 'auds' && len > 0 && len < 14)
+          s.strfRefused = `an AVI audio format of ${len} bytes (under 14)`;
+        else if (id === 'strf' && s.type === 'auds' && len >= 14 && b + 14 <= body.length) {
           s.tag = body.readUInt16LE(b);
           s.channels = body.readUInt16LE(b + 2);
           s.sampleRate = body.readUInt32LE(b + 4);
+          // ff_get_wav_header reads the rate signed and refuses 0 or less (XMA's is in its extradata)
+          if (s.tag !== 0x165 && body.readInt32LE(b + 4) <= 0)
+            s.strfRefused = `an AVI audio stream with a sample rate of ${body.readInt32LE(b + 4)}`;
           s.avgBytes = body.readUInt32LE(b + 8);
           s.blockAlign = body.readUInt16LE(b + 12);
           // (a 14-byte WAVEFORMAT has no bits a sample: ffmpeg's riffdec takes 8)
@@ -619,6 +645,12 @@ function readHdrl(
         }
         q = b + len + (len & 1);
       }
+      // ffmpeg reads the header's chunks one after another, not by the LIST's size: a chunk running
+      // past its strl (strf's size made odd, 31 for 30) has it read the next chunk's bytes as chunk
+      // headers, and ffmpeg's own 8 s MP3 AVI was refused whole, 8.2 s counted (round 26a's header-field
+      // fuzzer on this branch). (A pad byte the LIST does not count is let be.)
+      if (q > size - 4 + 1 && s.type === 'auds')
+        s.strfRefused = `an AVI stream header chunk running past its list (${q} of ${size - 4} bytes)`;
       streams.push(s);
     }
     p += 8 + size + (size & 1);

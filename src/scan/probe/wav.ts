@@ -6,6 +6,7 @@
  */
 import { FRAMED_MAX, MPEG_FRAMER, framedSeconds } from './framed.js';
 import { adpcmFormat, spanBlocks } from './adpcm.js';
+import { gsmMsBlock, tooManyChannels } from './acm.js';
 import { bytesAt } from './bytes.js';
 import { SAMPLE_BYTES } from './pcm.js';
 import { parseHeaderDate } from './datestr.js';
@@ -218,6 +219,8 @@ export function probeWav(src: FileSource): Claim {
   const base = { codec, sampleRate, channels };
   if (!sampleRate || !channels)
     return { kind: 'unreadable', ...base, error: 'WAV fmt chunk has no sample rate or channels' };
+  const many = tooManyChannels(channels);
+  if (many) return { kind: 'unreadable', ...base, error: `WAV ${many}` };
   if (dataOffset < 0) return { kind: 'unreadable', ...base, error: 'WAV without a data chunk' };
   // a codec outside the table: its length could only be its header's claim (a byte rate, a fact
   // count), and ffmpeg decodes none of most such tags, so nothing checks it; counted at the lowest
@@ -292,7 +295,13 @@ export function probeWav(src: FileSource): Claim {
     const perBlock = samplesPerBlock(name);
     if (!perBlock)
       return { kind: 'unreadable', ...base, error: `${name} WAV with an impossible block size (${blockAlign})` };
-    if (name === 'GSM610') blockAlign = GSM_BLOCK;
+    if (name === 'GSM610') {
+      // the block align as ffmpeg's decoder takes it (0 is 65), or refused as it refuses it: overridden
+      // with 65, a block align of 64 counted 1 h that ffmpeg decodes none of (attack round 26a, H1)
+      const gsm = gsmMsBlock(blockAlign, channels);
+      if (typeof gsm === 'string') return { kind: 'unreadable', ...base, embeddedDate, error: gsm };
+      blockAlign = gsm;
+    }
     const held = Math.floor(present / blockAlign) * perBlock;
     samples = held;
     // fact holds the exact count (the last block is padded): taken when the blocks present hold it
@@ -374,8 +383,6 @@ export function probeWav(src: FileSource): Claim {
   return { kind: 'audio', seconds: samples / sampleRate, ...base, embeddedDate, error: note, fromBytes };
 }
 
-/** GSM 6.10 in WAV ("GSM MS"): two 32.5-byte frames in 65 bytes, 320 samples; decoders take no other block size. */
-const GSM_BLOCK = 65;
 /**
  * The lowest byte rate a codec stored in WAV has: 2.4 kbit/s (LPC-10, Voxware's lowest); G.723.1 is
  * 5.3, G.729 8. A lower one is forged: the plausibility check alone (100 bit/s) let a G.729 WAV with
@@ -394,7 +401,7 @@ const CODEC_BYTE_RATE: Record<string, number> = {
   TRUESPEECH: 32 / 0.03,
   G722: 8000,
 };
-/** Samples in one block of a GSM WAV (gsmdec.c): 320, whatever the block size says; MS and IMA ADPCM are adpcm.ts's. */
+/** Samples in one block of a GSM WAV (gsmdec.c): 320, whatever the block size (41 to 65) is; MS and IMA ADPCM are adpcm.ts's. */
 function samplesPerBlock(name: string): number {
   return name === 'GSM610' ? 320 : 0;
 }
