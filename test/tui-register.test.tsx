@@ -60,7 +60,8 @@ function app(columns = 120, rows = 40) {
 
 /** the table's row for a label: its FILES figure */
 const filesOf = (frame: string, label: string): number | undefined => {
-  const re = new RegExp(`^.${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+([\\d,]+)\\s`);
+  // (≥: a lower bound, while the fixture's unregistered keys may hold any controller's recordings)
+  const re = new RegExp(`^.${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+≥?([\\d,]+)\\s`);
   const m = frame
     .split('\n')
     .map((l) => re.exec(l))
@@ -69,18 +70,19 @@ const filesOf = (frame: string, label: string): number | undefined => {
 };
 
 describe('the UI with --register', () => {
-  it('rows are controllers, unknown keys their own rows, controllers with no files rows of zeros', async () => {
+  it('rows are controllers, unknown keys their own rows; controllers with no files dashes while unknown keys hold recordings', async () => {
     const a = app();
     try {
       const f = await until(a.lastFrame, (x) => x.includes('done 100%'), 'the scan');
       expect(f).toMatch(/CONTROLLER \/ KEY\s+FILES▼/);
       const rows = CONTROLLERS.length + UNREGISTERED.length;
-      expect(f).toMatch(new RegExp(`TOTAL \\(${rows}\\)\\s+${g.files.toLocaleString('en-US')}\\b`));
+      expect(f).toMatch(new RegExp(`TOTAL \\(${rows}\\)\\s+≥?${g.files.toLocaleString('en-US')}\\b`));
       for (const [label, e] of g.expected) {
         if (label.startsWith('<')) continue; // shown cut at the column's width; checked in its view below
-        expect(filesOf(f, label), label).toBe(e.files);
+        // (nothing under its keys: "–", not 0, while the unregistered keys' recordings may be its)
+        expect(filesOf(f, label), label).toBe(e.files || undefined);
       }
-      expect(filesOf(f, 'Ingen Fil AB')).toBe(0);
+      expect(f).toMatch(/^.Ingen Fil AB\s+–\s/m);
     } finally {
       a.unmount();
     }
@@ -130,7 +132,7 @@ describe('the UI with --register', () => {
     }
   });
 
-  it('a key the register does not know: no controller; a controller with no files: not affected', async () => {
+  it('a key the register does not know: no controller; a controller with no files: not ruled out while it holds recordings', async () => {
     const a = app();
     try {
       await until(a.lastFrame, (x) => x.includes('done 100%'), 'the scan');
@@ -150,7 +152,8 @@ describe('the UI with --register', () => {
       await until(a.lastFrame, (x) => x.includes('>Ingen Fil AB'), 'Ingen Fil AB highlighted');
       a.stdin.write(KEY.enter);
       const view = await until(a.lastFrame, (x) => x.includes('Controller: Ingen'), 'its view');
-      expect(view).toMatch(/not affected/);
+      expect(view).not.toMatch(/not affected/);
+      expect(view).toMatch(/cannot be ruled out/i);
       expect(view).toMatch(/0812345090 {2}not in the tree\n {2}0812345091 {2}not in the tree/);
     } finally {
       a.unmount();
@@ -171,7 +174,7 @@ describe('the UI with --register', () => {
       const file = readdirSync(a.out).find((x) => x.endsWith('.csv'))!;
       const mine = readFileSync(join(a.out, file), 'utf8');
       const r = runCli([...itellArgs(g), '--threads', '0', '--csv', '-']);
-      expect(r.status).toBe(0);
+      expect(r.status).toBe(3); // (the unregistered keys: incomplete, as the UI's rows say)
       expect(csvObjects(mine)).toEqual(csvObjects(r.stdout));
       expect(
         csvObjects(mine)
