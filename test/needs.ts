@@ -123,6 +123,16 @@ export function ffmpegEncoder(...names: string[]): Feature {
   };
 }
 
+/** Musepack's encoder (mpcenc runs with no arguments only to print its banner, exit status 1) */
+export const MPCENC: Feature = {
+  what: 'mpcenc',
+  apt: 'musepack-tools',
+  ok: () => {
+    const r = spawnSync('mpcenc', [], { encoding: 'latin1' });
+    return `${r.stdout}${r.stderr}`.includes('MPC Encoder');
+  },
+};
+
 /**
  * A case that needs root (a mount, a device node): run as an ordinary user it is skipped with the
  * reason, in CI too; run as root, the reason is a facility the machine lacks, which CI does not accept.

@@ -13,19 +13,12 @@ import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { packet, varint } from './forge.js';
 import { tempDir } from './helpers.js';
-import { type Feature, itWith } from './needs.js';
+import { itWith, MPCENC } from './needs.js';
 import { asDecoded, ffmpeg, atMostDecoded } from './decoded.js';
 
 const dir = tempDir('leaktally-r23mpc-');
 
-const mpcenc: Feature = {
-  what: 'mpcenc',
-  apt: 'musepack-tools',
-  ok: () => {
-    const r = spawnSync('mpcenc', [], { encoding: 'latin1' });
-    return `${r.stdout}${r.stderr}`.includes('MPC Encoder');
-  },
-};
+const mpcenc = MPCENC;
 
 // ---- Musepack SV8, by hand: 'MPCK', then packets of a two-letter key and a size counting its header
 

@@ -16,7 +16,7 @@ import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { forged } from './forge.js';
 import { tempDir } from './helpers.js';
-import { type Feature, ffmpegEncoder, itWith } from './needs.js';
+import { ffmpegEncoder, itWith, MPCENC } from './needs.js';
 import { asDecoded, atMostDecoded, decoded, ffmpeg } from './decoded.js';
 
 const dir = tempDir('leaktally-r26lossless-');
@@ -268,14 +268,7 @@ describe('round 26a: WavPack (C11)', () => {
   );
 });
 
-const mpcenc: Feature = {
-  what: 'mpcenc',
-  apt: 'musepack-tools',
-  ok: () => {
-    const r = spawnSync('mpcenc', [], { encoding: 'latin1' });
-    return `${r.stdout}${r.stderr}`.includes('MPC Encoder');
-  },
-};
+const mpcenc = MPCENC;
 
 describe('round 26a: Musepack (H5)', () => {
   itWith(['ffmpeg', mpcenc], "H5: mpcenc's digital silence (about 60 bit/s) counts what ffmpeg decodes", async () => {
