@@ -125,3 +125,28 @@ describe("statements' file names (attack round 26b M2: their cost was quadratic;
     expect(names).toEqual(['Acme', 'ACME-2', 'acme-3', 'Acme-2-2', 'aCme-4', 'Index-2']);
   });
 });
+
+describe('a customer no key names whose files are no recordings by their look (attack round 27 C1)', () => {
+  it('a zip named calls.txt, or a hard link of a recording counted elsewhere, leaves every controller uncertain', async () => {
+    const { linkSync } = await import('node:fs');
+    const root = tree(['acme']);
+    // an archive's bytes under a text name, in a folder no key names
+    mkdirSync(join(root, 'Beta (copy)'));
+    writeFileSync(
+      join(root, 'Beta (copy)', 'calls.txt'),
+      Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(200)]),
+    );
+    // a hard link of acme's recording, in another folder no key names
+    mkdirSync(join(root, 'zzz'));
+    linkSync(join(root, 'acme', 'call.wav'), join(root, 'zzz', 'call.wav'));
+    const { r, row, statement } = run(root, ['acme', 'Beta AB']);
+    expect(r.status).toBe(3);
+    expect(row(1).completeness).toMatch(
+      /^incomplete: 2 customer folders that no key of the register names hold 2 files/,
+    );
+    expect(statement(1)).toMatch(/CANNOT BE RULED OUT/);
+    expect(statement(1)).not.toMatch(/Not affected/);
+    // (acme's own cell may name the hard link first: which name the walk met first is the file system's order)
+    expect(row(0).completeness).toMatch(/^incomplete: .*2 customer folders that no key/);
+  });
+});

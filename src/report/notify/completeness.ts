@@ -98,7 +98,7 @@ export interface RunGaps {
 interface Unassigned {
   /** customers no key names with such files */
   rows: number;
-  /** their recordings and files that may be recordings */
+  /** their recordings and files that may be recordings (the other files and hard links of those with none) */
   files: number;
   /** their folders that could not be read */
   unreadFolders: number;
@@ -287,7 +287,14 @@ function unassignedOf(
   let first: string | undefined;
   for (const c of customers) {
     if (c.kind !== 'customer' || register.byKey.has(c.customer)) continue;
-    const may = c.audioFiles + c.unreadableFiles + c.opaqueFiles + c.unopenedFiles;
+    // as its own row judges its files (ownFileGaps): with no recording counted, any other file (a zip
+    // named calls.txt) and any name of a file counted under another name (a hard link) may be
+    // recordings; only those were left out, and a controller beside them was "not affected" (round 27 C1)
+    const may =
+      c.audioFiles +
+      c.unreadableFiles +
+      c.unopenedFiles +
+      (c.audioFiles + c.unreadableFiles ? c.opaqueFiles : c.otherFiles + c.hardLinks);
     if (!may && !c.unreadableFolders) continue;
     rows++;
     files += may;
