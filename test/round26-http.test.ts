@@ -145,14 +145,22 @@ describe("a page that is not the folder's listing (round 26b C5)", () => {
         put(root, 'gamma/call.wav', call(5));
         put(root, 'gamma/index.html', '<html><body>Forbidden</body></html>\n');
         put(root, 'beta/call.wav', call(5));
+        // a listing saved by `wget -m` as the folder's index.html: a listing's form, of another time
+        // (attack round 27 C2: "complete", 0 files, "Not affected", exit 0)
+        put(root, 'delta/call.wav', call(5));
+        put(
+          root,
+          'delta/index.html',
+          '<html><head><title>Index of /delta/</title></head><body><h1>Index of /delta/</h1><hr><pre><a href="../">../</a>\n</pre><hr></body></html>\n',
+        );
         const server = await serve(kind, root);
         try {
           const s = scan(server.url);
           // before: acme and gamma "complete", 0 files, their controllers "Not affected", exit 0
           expect(s.status, s.stderr).toBe(3);
-          for (const name of ['acme', 'gamma']) {
-            expect(s.rows.get(name)?.completeness).toMatch(/^incomplete/);
-            expect(folderLine(s.manifest, name)).toContain('not a listing of the folder');
+          for (const name of ['acme', 'gamma', 'delta']) {
+            expect(s.rows.get(name)?.completeness, name).toMatch(/^incomplete/);
+            expect(folderLine(s.manifest, name), name).toContain('not a listing of the folder');
           }
           expect(s.rows.get('beta')).toMatchObject({ completeness: 'complete', files: '1', audio_seconds: '5' });
         } finally {

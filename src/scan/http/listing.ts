@@ -46,6 +46,8 @@ export interface ListingCheck {
    * listings by their form. Any other page (an index.html served in the listing's place) is not.
    */
   listing: boolean;
+  /** the answer carried a Last-Modified or an ETag: a file the server holds, not a listing it made (walk.ts) */
+  saved?: boolean;
   /**
    * links to another origin (host, port or scheme) that would be a child of the folder on this one: a
    * listing behind a proxy whose back end writes absolute links (`http://backend:8080/acme/c1.wav`).

@@ -108,7 +108,22 @@ export const NOT_A_LISTING =
  * when it is: a page that is not a listing, links to another origin (a proxy's back end), or a name
  * longer than any file system allows (listing.ts nameTooLong).
  */
+/**
+ * A listing answered with a Last-Modified or an ETag is a file the server holds, not a listing it made
+ * of the folder now: none of the supported servers' listings carries either (nginx, Apache, lighttpd,
+ * Caddy, Python, checked), every one of them sends both or one with a file. A listing saved by `wget
+ * -m` as the folder's index.html passed as the folder's listing, the files beside it never seen: a
+ * recording in beta/ "complete", 0 files, "Not affected", exit 0 (attack round 27 C2).
+ */
+const SAVED_PAGE =
+  "the server answered with a file of its own (a Last-Modified or ETag, which no server's listing of a folder carries: a saved listing, an index.html), not its listing of the folder now: what it holds is not known";
+
+/** Whether an answer to a folder's URL is a file the server holds (SAVED_PAGE). */
+const savedPage = (headers: Parameters<typeof header>[0]): boolean =>
+  header(headers, 'last-modified') !== undefined || header(headers, 'etag') !== undefined;
+
 function unknownContent(check: ListingCheck): NodeJS.ErrnoException | undefined {
+  if (check.saved) return folderError(SAVED_PAGE, NOT_A_LISTING);
   if (!check.listing) return folderError(NOT_A_LISTING, NOT_A_LISTING);
   if (check.offOrigin)
     return folderError(
@@ -187,7 +202,7 @@ export async function httpWalk(
       return;
     }
     let entries;
-    const check: ListingCheck = { listing: false, offOrigin: 0 };
+    const check: ListingCheck = { listing: false, offOrigin: 0, saved: savedPage(got.headers) };
     try {
       entries = parseListing(decoded(got), header(got.headers, 'content-type'), new URL(url, rootUrl), check);
     } catch (e) {
@@ -298,7 +313,7 @@ export async function httpWalk(
           if (got.status !== 200) gap(f.text, folderError(`listed again: ${statusReason(got)}`, NOT_RELISTED));
           else if (got.cut) gap(f.text, folderError('listed again: longer than 64 MiB', NOT_RELISTED));
           else {
-            const check: ListingCheck = { listing: false, offOrigin: 0 };
+            const check: ListingCheck = { listing: false, offOrigin: 0, saved: savedPage(got.headers) };
             entries = parseListing(decoded(got), header(got.headers, 'content-type'), new URL(url, rootUrl), check);
             if (unknownContent(check)) gap(f.text, folderError('listed again: not a listing now', CHANGED));
             else if (fingerprint(entries, true) !== f.print)
