@@ -287,31 +287,50 @@ export class HttpClient {
       } catch (e) {
         failure = e;
       }
-      const last = attempt >= ATTEMPTS;
       if (got) {
-        if (!TRANSIENT_STATUS.has(got.status) || last) return got;
-        let wait = BACKOFF_MS * 2 ** (attempt - 1);
-        if (got.status === 429 || got.status === 503) {
-          const asked = retryAfterMs(got.headers['retry-after']);
-          if (asked !== undefined) {
-            if (asked > MAX_RETRY_AFTER_MS) return got;
-            wait = Math.max(wait, asked);
-          }
-        }
-        this.stats.retries++;
+        const wait = this.retryAfterStatus(got.status, got.headers, attempt);
+        if (wait === undefined) return got;
         await sleep(wait);
         continue;
       }
-      const code = (failure as NodeJS.ErrnoException).code ?? '';
-      if (TLS_CODES.has(code))
-        throw new HttpError(
-          `TLS: ${this.origin}'s certificate is not trusted (${code}); the check is never skipped (a private CA: --ca FILE)`,
-          'TLS',
-        );
-      if (!TRANSIENT_CODES.has(code) || last) throw new HttpError(describe(failure), code || 'error');
-      this.stats.retries++;
-      await sleep(BACKOFF_MS * 2 ** (attempt - 1));
+      await sleep(this.retryAfterFailure(failure, attempt));
     }
+  }
+
+  /**
+   * An answer of `status` (get() and stream() alike): the retry counted and the wait before it, or
+   * undefined when it is not tried again (not a transient status, the last attempt, a Retry-After
+   * longer than MAX_RETRY_AFTER_MS).
+   */
+  private retryAfterStatus(status: number, headers: Got['headers'], attempt: number): number | undefined {
+    if (!TRANSIENT_STATUS.has(status) || attempt >= ATTEMPTS) return undefined;
+    let wait = BACKOFF_MS * 2 ** (attempt - 1);
+    if (status === 429 || status === 503) {
+      const asked = retryAfterMs(headers['retry-after']);
+      if (asked !== undefined) {
+        if (asked > MAX_RETRY_AFTER_MS) return undefined;
+        wait = Math.max(wait, asked);
+      }
+    }
+    this.stats.retries++;
+    return wait;
+  }
+
+  /**
+   * A request that failed before its answer (get() and stream() alike): an HttpError thrown when the
+   * failure is not worth another try (an untrusted certificate, a failure that is not transient, the
+   * last attempt), else the retry counted and the wait before it.
+   */
+  private retryAfterFailure(failure: unknown, attempt: number): number {
+    const code = (failure as NodeJS.ErrnoException).code ?? '';
+    if (TLS_CODES.has(code))
+      throw new HttpError(
+        `TLS: ${this.origin}'s certificate is not trusted (${code}); the check is never skipped (a private CA: --ca FILE)`,
+        'TLS',
+      );
+    if (!TRANSIENT_CODES.has(code) || attempt >= ATTEMPTS) throw new HttpError(describe(failure), code || 'error');
+    this.stats.retries++;
+    return BACKOFF_MS * 2 ** (attempt - 1);
   }
 
   /** Wait for this request's turn under --rate (turns handed out in the order asked: no burst). */
@@ -446,7 +465,6 @@ export class HttpClient {
    */
   async stream(path: string, range: string, urgent = false, log = this.log): Promise<Streamed> {
     for (let attempt = 1; ; attempt++) {
-      const last = attempt >= ATTEMPTS;
       await this.turn();
       const lane = await this.lane(urgent);
       const at = Date.now();
@@ -458,27 +476,17 @@ export class HttpClient {
       } catch (e) {
         this.done(lane);
         log?.([at, path, range, null, 0, performance.now() - t0, describe(e)]);
-        const code = (e as NodeJS.ErrnoException).code ?? '';
-        if (TLS_CODES.has(code))
-          throw new HttpError(
-            `TLS: ${this.origin}'s certificate is not trusted (${code}); the check is never skipped`,
-            'TLS',
-          );
-        if (!TRANSIENT_CODES.has(code) || last) throw new HttpError(describe(e), code || 'error');
-        this.stats.retries++;
-        await sleep(BACKOFF_MS * 2 ** (attempt - 1));
+        await sleep(this.retryAfterFailure(e, attempt));
         continue;
       }
       this.progress?.();
-      if (TRANSIENT_STATUS.has(res.statusCode) && !last) {
+      if (TRANSIENT_STATUS.has(res.statusCode) && attempt < ATTEMPTS) {
         res.body.destroy();
         this.done(lane);
         log?.([at, path, range, res.statusCode, 0, performance.now() - t0, null]);
-        const asked =
-          res.statusCode === 429 || res.statusCode === 503 ? retryAfterMs(res.headers['retry-after']) : undefined;
-        if (asked !== undefined && asked > MAX_RETRY_AFTER_MS) throw new HttpError(`HTTP ${res.statusCode}`, 'HTTP');
-        this.stats.retries++;
-        await sleep(Math.max(BACKOFF_MS * 2 ** (attempt - 1), asked ?? 0));
+        const wait = this.retryAfterStatus(res.statusCode, res.headers, attempt);
+        if (wait === undefined) throw new HttpError(`HTTP ${res.statusCode}`, 'HTTP');
+        await sleep(wait);
         continue;
       }
       const body = (res.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
