@@ -30,6 +30,13 @@ export interface ListedEntry {
    * JSON and XML): a folder a file left or entered has a new one (walk.ts, the end's second listing)
    */
   folderMs?: number;
+  /**
+   * neither a file nor a folder by the listing's word: nginx's JSON and XML say `other` of a FIFO, a
+   * socket, a device or a symbolic link whose target is gone. Not a file to read, but not nothing
+   * either: the walk gives it as a special file (a gap of its row), as a local walk does; dropped, a
+   * folder holding only such entries was "complete", 0 files, exit 0 (attack round 27 M1)
+   */
+  special?: boolean;
 }
 
 /**
@@ -111,7 +118,13 @@ export function parseListing(
   check.listing = format !== 'html';
   const text = body.toString('latin1');
   const byName = new Map<string, ListedEntry>();
-  const add = (name: Buffer, dir: boolean, listed?: ListedEntry['listed'], folderMs?: number): void => {
+  const add = (
+    name: Buffer,
+    dir: boolean,
+    listed?: ListedEntry['listed'],
+    folderMs?: number,
+    special = false,
+  ): void => {
     if (!name.length || name.includes(0x2f) || name.includes(0)) return;
     if (nameTooLong(name)) {
       check.tooLong ??= name.length;
@@ -126,11 +139,13 @@ export function parseListing(
         dir,
         ...(listed && !dir ? { listed } : {}),
         ...(dir && folderMs !== undefined ? { folderMs } : {}),
+        ...(special && !dir ? { special } : {}),
       });
     else if (dir) {
       had.dir = true;
       delete had.listed;
       delete had.folderMs;
+      delete had.special;
     }
   };
   if (format === 'json') {
@@ -141,26 +156,30 @@ export function parseListing(
       // (latin1 in, latin1 out: the name's bytes as the server wrote them)
       if (e.type === 'directory') add(Buffer.from(e.name, 'latin1'), true, undefined, exactTime(e.mtime));
       else if (e.type === 'file') add(Buffer.from(e.name, 'latin1'), false, exact(e.size, e.mtime));
+      // 'other', or a kind this parser does not know: an entry, and not a file it can read
+      else add(Buffer.from(e.name, 'latin1'), false, undefined, undefined, true);
     }
     return [...byName.values()];
   }
   if (format === 'xml') {
-    // nginx: <list><directory mtime="…">name</directory><file mtime="…" size="…">name</file></list>
-    let open: 'directory' | 'file' | undefined;
+    // nginx: <list><directory mtime="…">name</directory><file mtime="…" size="…">name</file>
+    // <other mtime="…">name</other></list>
+    let open: 'directory' | 'file' | 'other' | undefined;
     let name = '';
     let listed: ListedEntry['listed'];
     let folderMs: number | undefined;
     const parser = new Parser(
       {
         onopentag(tag, attrs) {
-          if (tag === 'directory' || tag === 'file')
+          if (tag === 'directory' || tag === 'file' || tag === 'other')
             [open, name, listed, folderMs] = [tag, '', exact(attrs.size, attrs.mtime), exactTime(attrs.mtime)];
         },
         ontext(t) {
           if (open) name += t;
         },
         onclosetag(tag) {
-          if (open && tag === open) add(Buffer.from(name, 'latin1'), open === 'directory', listed, folderMs);
+          if (open && tag === open)
+            add(Buffer.from(name, 'latin1'), open === 'directory', listed, folderMs, open === 'other');
           open = undefined;
         },
       },

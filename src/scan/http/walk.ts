@@ -61,7 +61,9 @@ function fingerprint(entries: ListedEntry[], sizes = false): string {
   const sorted = entries.map((e) =>
     Buffer.concat([
       e.name,
-      Buffer.from(e.dir ? '/\0' : sizes && e.listed ? `\0${e.listed.size}:${e.listed.mtimeMs}\0` : '\0'),
+      Buffer.from(
+        e.dir ? '/\0' : e.special ? '|\0' : sizes && e.listed ? `\0${e.listed.size}:${e.listed.mtimeMs}\0` : '\0',
+      ),
     ]),
   );
   sorted.sort((a, b) => Buffer.compare(a, b));
@@ -253,7 +255,8 @@ export async function httpWalk(
         stack.push({ text: child, depth, above: here, ...(e.folderMs === undefined ? {} : { folderMs: e.folderMs }) });
         continue;
       }
-      sink.file(child, false, e.listed);
+      if (e.special) sink.special(bytes(child));
+      else sink.file(child, false, e.listed);
       if (++sinceYield >= every) {
         sinceYield = 0;
         await waitForRoom();
