@@ -406,7 +406,10 @@ describe('a controller of many keys, each found only in a look-alike spelling', 
     });
     expect(done.ok).toBe(true);
     const rows = csvObjects(readFileSync(out, 'utf8'));
-    expect(rows.find((x) => x.customer === 'K1')?.completeness).toBe('complete');
+    // (K1 is no key's: its own files counted, its controller not known until it is assigned)
+    expect(rows.find((x) => x.customer === 'K1')?.completeness).toMatch(
+      /^incomplete: no key of the register names this customer folder, so its controller is not known/,
+    );
     expect(rows.find((x) => x.customer?.startsWith('(total of 1 of'))?.completeness).toContain(
       "5 of the register's keys were not found but are named like a customer found",
     );

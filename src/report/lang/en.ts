@@ -78,6 +78,9 @@ export const en = {
     /** with a register, customers no key names hold what may be recordings (completeness.ts Unassigned) */
     unassignedRow: (folder: boolean, n: string, k: number, hold: string) =>
       `${n} ${folder ? s(k, 'customer folder', 'customer folders') : s(k, 'customer', 'customers')} that no key of the register names ${s(k, 'holds', 'hold')} ${hold}: until each is assigned to its controller in the register, some may be this controller's`,
+    /** a customer no key names, its own row: who owns it is not known, and what else is theirs (round 27 L1) */
+    unassignedOwner: (folder: boolean, n: string, k: number, hold: string) =>
+      `no key of the register names this ${folder ? 'customer folder' : 'customer'}, so its controller is not known: until it is assigned in the register, that controller's recordings elsewhere are not in these figures (${n} ${folder ? s(k, 'customer folder', 'customer folders') : s(k, 'customer', 'customers')} that no key names, this one included, ${s(k, 'holds', 'hold')} ${hold})`,
     unassignedRun: (folder: boolean, n: string, k: number, hold: string, example?: string) =>
       `${n} ${folder ? s(k, 'customer folder', 'customer folders') : s(k, 'customer', 'customers')}${example === undefined ? '' : ` (e.g. "${example}")`} that no key of the register names ${s(k, 'holds', 'hold')} ${hold}: no controller can be ruled out until each is assigned in the register (a row of its key and its controller)`,
     /** what those customers hold: files that are or may be recordings, folders that could not be read */
@@ -185,6 +188,8 @@ export const en = {
         `${n} more files look like recordings but could not be read: the number is between the count and the count plus these`,
       lower: 'part of the copy that could hold more recordings was not read',
       own: 'files that may hold recordings were not counted as recordings (see Completeness)',
+      unassigned:
+        'customers that no key of the register names hold files that are or may be recordings, their controllers not yet known (see Completeness)',
       notRead: 'nothing was counted in what could be read, and what was not read or not counted may hold recordings',
     },
     hours: 'Length of the recordings',

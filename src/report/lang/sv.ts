@@ -71,6 +71,8 @@ export const sv: Strings = {
       `${n} av registrets nycklar kan vara {customer} för filer vars namn mönstret kan läsa på två sätt (t.ex. nyckeln "${key}"): att ${s(k, 'dess personuppgiftsansvarige', 'deras personuppgiftsansvariga')} berörs kan inte uteslutas`,
     unassignedRow: (folder, n, k, hold) =>
       `${n} ${folder ? s(k, 'kundmapp', 'kundmappar') : s(k, 'kund', 'kunder')} som ingen nyckel i registret anger innehåller ${hold}: tills var och en har knutits till sin personuppgiftsansvarige i registret kan några vara denna personuppgiftsansvariges`,
+    unassignedOwner: (folder, n, k, hold) =>
+      `ingen nyckel i registret anger denna ${folder ? 'kundmapp' : 'kund'}, så dess personuppgiftsansvarige är inte känd: tills den har knutits till sin i registret ingår inte den personuppgiftsansvariges inspelningar på andra ställen i dessa siffror (${n} ${folder ? s(k, 'kundmapp', 'kundmappar') : s(k, 'kund', 'kunder')} som ingen nyckel anger, denna medräknad, innehåller ${hold})`,
     unassignedRun: (folder, n, k, hold, example) =>
       `${n} ${folder ? s(k, 'kundmapp', 'kundmappar') : s(k, 'kund', 'kunder')}${example === undefined ? '' : ` (t.ex. "${example}")`} som ingen nyckel i registret anger innehåller ${hold}: att någon personuppgiftsansvarig berörs kan inte uteslutas förrän var och en har knutits till sin i registret (en rad med dess nyckel och dess personuppgiftsansvarige)`,
     unassignedHold: (f, files, d, folders) =>
@@ -178,6 +180,8 @@ export const sv: Strings = {
         `ytterligare ${n} filer ser ut som inspelningar men kunde inte läsas: antalet ligger mellan det räknade och det räknade plus dessa`,
       lower: 'en del av kopian som kan innehålla fler inspelningar lästes inte',
       own: 'filer som kan innehålla inspelningar räknades inte som inspelningar (se Fullständighet)',
+      unassigned:
+        'kunder som ingen nyckel i registret anger innehåller filer som är eller kan vara inspelningar, deras personuppgiftsansvariga ännu inte kända (se Fullständighet)',
       notRead:
         'ingenting räknades i det som kunde läsas, och det som inte lästes eller inte räknades kan innehålla inspelningar',
     },

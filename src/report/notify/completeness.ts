@@ -414,6 +414,12 @@ export interface RowCompleteness {
   ownGapExample?: string;
   /** a controller's row, or the run, with a register: customers no key names hold what may be recordings */
   unassigned?: Unassigned;
+  /**
+   * with unassigned: the row is one of those customers itself, its controller unknown. Its own files
+   * are counted, but its controller's other recordings (under a key, or in another such customer) are
+   * not: its statement said "exact" (attack round 27 L1)
+   */
+  ownerUnknown?: boolean;
 }
 
 /** A row's own files, for the gaps of a row that has none counted as recordings (keysCompleteness). */
@@ -573,8 +579,11 @@ function keysCompleteness(
   ownUnreadableFolders: number,
   ownUnopenedFiles: number,
   own?: OwnFiles,
-  /** a register's controller: customers no key names are a gap of it (RunGaps.unassigned) */
-  controller = false,
+  /**
+   * with a register: a controller's row, or a customer's no key names (its controller unknown): customers
+   * no key names are a gap of either (RunGaps.unassigned)
+   */
+  assign?: 'controller' | 'unregistered',
 ): RowCompleteness {
   let shared = g.sharedUnreadableFolders;
   const p = g.pattern;
@@ -628,7 +637,8 @@ function keysCompleteness(
         if (!lookalikes?.some((o) => o.name === l.name)) (lookalikes ??= []).push(l);
   const twoWays = twoWayFiles(g, names);
   return verdict({
-    ...(controller && g.unassigned ? { unassigned: g.unassigned } : {}),
+    ...(assign && g.unassigned ? { unassigned: g.unassigned } : {}),
+    ...(assign === 'unregistered' && g.unassigned ? { ownerUnknown: true } : {}),
     lookalikes,
     ...(twoWays ? { twoWays } : {}),
     ...ownFileGaps(own),
@@ -669,7 +679,14 @@ export function rowCompleteness(
 ): RowCompleteness {
   return kind === 'unmatched' || kind === 'top-level'
     ? builtInCompleteness(g, r.unopenedFiles)
-    : keysCompleteness(g, keys, r.unreadableFolders, r.unopenedFiles, ownFilesOf(r), kind === 'controller');
+    : keysCompleteness(
+        g,
+        keys,
+        r.unreadableFolders,
+        r.unopenedFiles,
+        ownFilesOf(r),
+        kind === 'controller' || kind === 'unregistered' ? kind : undefined,
+      );
 }
 
 /** A built-in row ("(unmatched)", "(top level)"): its own files are known; any unread folder may hold more. */
@@ -730,7 +747,7 @@ export function gapPhrases(c: RowCompleteness, examples = false, lang: Lang = 'e
   const u = c.unassigned;
   if (u)
     out.push(
-      (forRun ? L.unassignedRun : L.unassignedRow)(
+      (forRun ? L.unassignedRun : c.ownerUnknown ? L.unassignedOwner : L.unassignedRow)(
         u.folder,
         n(u.rows),
         u.rows,

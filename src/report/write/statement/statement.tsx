@@ -60,7 +60,12 @@ function recordsPrecision(c: Ctx): { tag: Precision; how: string } {
   if (comp && !comp.complete)
     return {
       tag: 'lower bound',
-      how: comp.unreadFolders || !(comp.otherNotOpened || comp.linkedFiles) ? S.lower : S.own,
+      how:
+        comp.unassigned && gapPhrases(comp).length === 1
+          ? S.unassigned
+          : comp.unreadFolders || !(comp.otherNotOpened || comp.linkedFiles)
+            ? S.lower
+            : S.own,
     };
   if (c.r.unreadableFiles) return { tag: 'approximate', how: S.unreadable(c.F.int(c.r.unreadableFiles)) };
   return { tag: 'exact', how: S.exact };
