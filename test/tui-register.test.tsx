@@ -83,6 +83,10 @@ describe('the UI with --register', () => {
         expect(filesOf(f, label), label).toBe(e.files || undefined);
       }
       expect(f).toMatch(/^.Ingen Fil AB\s+–\s/m);
+      // every folder was read: its dashes say why nothing is known, not "not read" (round 27)
+      const ingen = f.split('\n').find((l) => l.includes('Ingen Fil AB')) ?? '';
+      expect(ingen).toContain('not known');
+      expect(ingen).not.toContain('not read');
     } finally {
       a.unmount();
     }

@@ -43,6 +43,7 @@ import type { Method } from '../report/notify/method.js';
 import { EXIT, signalExitCode, stopSignals, type StopSignal } from '../report/exit.js';
 import type { RunPlan } from './plan.js';
 import { isRemote } from '../scan/http/url.js';
+import { NOT_RELISTED } from '../scan/http/walk.js';
 
 /** An output that cannot be used: found before the scan (exit 2) or while writing (exit 1). */
 export class OutputError extends Error {
@@ -107,7 +108,7 @@ function warnings(r: ScanResult, shownRoot = r.config.root): string[] {
   if (r.unreadableFolders) {
     // the engine keeps the first 100 folder errors, so there is a first one
     w.push(
-      `${count(r.unreadableFolders, 'folder', 'folders')} could not be read, e.g. ${printable(r.folderErrors[0]!.path)} (${r.folderErrors[0]!.error}); their files are not counted${r.folderErrors.some((e) => e.error === CHANGED) ? ` (a folder changed during the scan: those its listing gave are)` : r.folderErrors.some((e) => e.error === CHANGED_BETWEEN) ? ` (a folder changed between shard runs: those its shard's listing gave are)` : ''}`,
+      `${count(r.unreadableFolders, 'folder', 'folders')} could not be read, e.g. ${printable(r.folderErrors[0]!.path)} (${r.folderErrors[0]!.error}); their files are not counted${r.folderErrors.some((e) => e.error === CHANGED) ? ` (a folder changed during the scan: those its listing gave are)` : r.folderErrors.some((e) => e.error === CHANGED_BETWEEN) ? ` (a folder changed between shard runs: those its shard's listing gave are)` : r.folderErrors.some((e) => e.error === NOT_RELISTED) ? ` (a folder not listed again at the end of the scan: those its first listing gave are)` : ''}`,
     );
   }
   if (r.linksSkipped) w.push(`${count(r.linksSkipped, 'symbolic link was', 'symbolic links were')} not followed`);

@@ -268,16 +268,26 @@ export function columns(w: number, zone: string, callers = false, nameTitle = 'C
 
 /**
  * A row of the table. unreached: nothing found where part of the tree that could hold the row was not
- * read (a stopped scan, an unreadable folder): dashes and "not read", never zeros. lowerBound: figures
+ * read (a stopped scan, an unreadable folder): dashes and "not read", never zeros; or where all was
+ * read but files that may be the row's were not counted as its (customers no key names, a key's
+ * look-alike, its own archives): dashes and "not known". lowerBound: figures
  * found, but more may be in what was not read: FILES and DURATION shown with ≥.
  */
-export function rowText(cols: Column[], c: Row, unreached = false, lowerBound = false): string {
+export function rowText(
+  cols: Column[],
+  c: Row,
+  /** true, or what to say in place of the first date: 'not read' (true), or why nothing is known */
+  unreached: boolean | string = false,
+  lowerBound = false,
+): string {
   return cols
     .map((col) => {
       const v = cut(
         unreached && col.key !== 'customer'
           ? col.key === 'first'
-            ? 'not read'
+            ? unreached === true
+              ? 'not read'
+              : unreached
             : col.key === 'last'
               ? ''
               : '–'
@@ -511,7 +521,7 @@ export const COLUMN_HELP: readonly [string, string][] = [
   ['(unmatched)', 'files the --pattern did not match; open it for examples'],
   ['(top level)', 'files above the customer level, in no customer folder'],
   ['partial', 'the scan was stopped: lower bounds; – = not reached'],
-  ['≥ and –', '≥ a lower bound, – not read: what could hold the row was not all read'],
+  ['≥ and –', '≥ a lower bound; – none found, yet not all read ("not read") or not all counted ("not known")'],
   ['▼ ▲', 'the sorted column: ▼ largest, latest, Z first; ▲ A, smallest, earliest first'],
   ['! line', 'NOT COUNTED folders, unmatched, skipped, mtime-dated'],
 ];
