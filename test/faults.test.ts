@@ -223,6 +223,28 @@ describe('every output problem: exit 2 before the scan, or exit 1 with one line,
     SLOW,
   );
   it(
+    'a full disk: a new --case file is said to be uncreatable (the disk), not "not a case file", and is removed',
+    (ctx) => {
+      const fs = tmpfs('64k');
+      if (typeof fs === 'string') return needsRoot(ctx, fs);
+      try {
+        fill(fs.dir);
+        const r = runCli([LEAK, '--case', join(fs.dir, 'c.case'), '--csv', '/dev/null']);
+        expect(r.status).toBe(1);
+        oneLine(r.stderr);
+        // before: "c.case is not a case file: cannot rollback - no transaction is active" (round 26b L1)
+        expect(r.stderr).toMatch(
+          /--case: cannot write .*c\.case: cannot create the case file .*: .*bytes free: full\?\)/,
+        );
+        expect(r.stderr).not.toMatch(/not a case file|rollback/);
+        expect(readdirSync(fs.dir)).toEqual(['filler']);
+      } finally {
+        fs.done();
+      }
+    },
+    SLOW,
+  );
+  it(
     'the manifest and the temporary files are 0600; a summary keeps the usual mode',
     () => {
       const out = tempDir();

@@ -31,6 +31,7 @@ import {
   readlinkSync,
   rmdirSync,
   rmSync,
+  statfsSync,
   statSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -269,6 +270,30 @@ export interface Opened {
  * found the database "malformed" (a scan killed with SIGKILL, then resumed). The library's lock a
  * killed run left is removed first, unless a live run holds leaktally's own lock on the file.
  */
+/**
+ * Roll back the transaction a failed step began, keeping the step's own error: after SQLITE_FULL or an
+ * I/O error SQLite has rolled back already, and the ROLLBACK's "no transaction is active" took the
+ * place of "database or disk is full" (attack round 26b L1).
+ */
+/** " (its file system has only N bytes free: full?)" where the folder holding path has under 1 MiB free, else '' */
+function fullDisk(path: string): string {
+  try {
+    const fs = statfsSync(dirname(path));
+    const free = fs.bavail * fs.bsize;
+    return free < 1 << 20 ? ` (its file system has only ${free} bytes free: full?)` : '';
+  } catch {
+    return '';
+  }
+}
+
+export function rollback(db: Db): void {
+  try {
+    db.exec('ROLLBACK');
+  } catch {
+    /* rolled back by SQLite itself */
+  }
+}
+
 export function openCase(path: string, opts: { create: boolean; shown?: string }): Opened {
   // path may be the file through its open folder (/proc/self/fd/N/NAME, cli/case-lock.ts): messages
   // name the file as the user gave it
@@ -344,6 +369,14 @@ export function openCase(path: string, opts: { create: boolean; shown?: string }
   } catch (e) {
     db.close();
     if (e instanceof CaseError) throw e;
+    if (created) {
+      // a file made here and left unfinished (a full disk: SQLITE_FULL while its schema was written)
+      // is no case file of anyone's: removed, and the reason said as it is (attack round 26b L1: "is
+      // not a case file: cannot rollback - no transaction is active")
+      rmSync(path, { force: true });
+      rmSync(`${path}-journal`, { force: true });
+      throw new CaseError(`cannot create the case file ${shown}: ${(e as Error).message}${fullDisk(path)}`);
+    }
     throw new CaseError(`${shown} is not a case file: ${(e as Error).message}`);
   }
   return { db, created };
@@ -494,7 +527,7 @@ function migrate(db: Db, path: string, existing: boolean): void {
       db.exec(`PRAGMA user_version = ${v + 1}`);
       db.exec('COMMIT');
     } catch (e) {
-      db.exec('ROLLBACK');
+      rollback(db);
       throw e;
     }
   }

@@ -11,7 +11,7 @@
  */
 import { hostname } from 'node:os';
 import { rmSync, statSync } from 'node:fs';
-import { CaseError, damaged, openCase, type Db } from './db.js';
+import { CaseError, damaged, openCase, rollback, type Db } from './db.js';
 import { runs, treeOf, type RunRow, optionsOf } from './store.js';
 import { FILE_COLUMNS, REQUEST_COLUMNS } from './schema.js';
 import { parseShard } from '../scan/place/shard.js';
@@ -437,7 +437,7 @@ function inTransaction(db: Db, fn: () => void): void {
     fn();
     db.exec('COMMIT');
   } catch (e) {
-    db.exec('ROLLBACK');
+    rollback(db);
     throw e;
   }
 }
