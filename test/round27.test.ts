@@ -2,10 +2,11 @@
  * What attack round 27 left after its two critical findings were fixed: nginx's JSON and XML listings
  * say `other` of a FIFO or a dangling symbolic link, and that entry was dropped, its folder
  * "complete" (M1); the statement of a customer no key names ("Unknown owner of …") said its count was
- * "exact", though its controller's other recordings are not in it (L1).
+ * "exact", though its controller's other recordings are not in it (L1). And a folder a server does
+ * not list again at the end of the walk: its first listing's files counted, a gap, and said so.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseListing } from '../src/scan/http/listing.js';
@@ -81,5 +82,55 @@ describe('a customer no key names (attack round 27 L1)', () => {
     writeFileSync(reg, 'key,controller\nbeta,Beta AB\nBeta (copy),Beta AB\n');
     const again = runCli([root, '--register', reg, '--csv', join(out, 's2.csv')]);
     expect(again.status, again.stderr).toBe(0);
+  });
+});
+
+/** A server of one folder, acme/, whose listing is answered once, then 503: its port on stdout. */
+const ONCE = String.raw`
+const http = require('node:http');
+const wav = Buffer.from(process.argv[2], 'base64');
+let listed = 0;
+http.createServer((req, res) => {
+  if (req.url === '/') return res.end('<html><head><title>Index of /</title></head><body><a href="acme/">acme/</a></body></html>');
+  if (req.url === '/acme/') {
+    if (listed++) { res.writeHead(503, { 'content-length': 0 }); return res.end(); }
+    return res.end('<html><head><title>Index of /acme/</title></head><body><a href="c1.wav">c1.wav</a></body></html>');
+  }
+  if (req.url === '/acme/c1.wav') {
+    const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
+    if (!m) return res.end(wav);
+    const a = Number(m[1]), b = Math.min(Number(m[2]), wav.length - 1);
+    res.writeHead(206, { 'content-range': 'bytes ' + a + '-' + b + '/' + wav.length, 'content-length': b - a + 1 });
+    return res.end(wav.subarray(a, b + 1));
+  }
+  res.writeHead(404, { 'content-length': 0 });
+  res.end();
+}).listen(0, '127.0.0.1', function () { console.log(this.address().port); });
+`;
+
+describe('a folder the server does not list again at the end of the walk', () => {
+  it('has the files of its first listing counted, is a gap of its row, and the closing line says so', async () => {
+    const script = join(tempDir(), 'once.cjs');
+    writeFileSync(script, ONCE);
+    const server = spawn(process.execPath, [script, call().toString('base64')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const port = await new Promise<string>((resolve) =>
+        server.stdout.once('data', (d: Buffer) => resolve(String(d).trim())),
+      );
+      const out = tempDir();
+      const r = runCli([`http://127.0.0.1:${port}/`, '--csv', join(out, 's.csv'), '--tz', 'UTC']);
+      expect(r.status, r.stderr).toBe(3);
+      const acme = csvObjects(readFileSync(join(out, 's.csv'), 'utf8')).find((o) => o.customer === 'acme')!;
+      expect(acme.files).toBe('1');
+      expect(acme.completeness).toMatch(/^incomplete: /);
+      // before: "…could not be read …; their files are not counted", though they are
+      expect(r.stderr).toMatch(
+        /2 folders could not be read, e\.g\. acme \(not listed again at the end of the scan[^)]*\); their files are not counted \(a folder changed during the scan: those its listing gave are; a folder not listed again at the end of the scan: those its first listing gave are\)/,
+      );
+    } finally {
+      server.kill();
+    }
   });
 });

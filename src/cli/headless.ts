@@ -106,9 +106,17 @@ function warnings(r: ScanResult, shownRoot = r.config.root): string[] {
     w.push(`${count(r.unmatched, 'file', 'files')} did not match --pattern (counted under "(unmatched)")`);
   }
   if (r.unreadableFolders) {
+    // folders whose files as first listed are counted, though the folder is a gap (each said once)
+    const counted = [
+      [CHANGED, 'a folder changed during the scan: those its listing gave are'],
+      [CHANGED_BETWEEN, "a folder changed between shard runs: those its shard's listing gave are"],
+      [NOT_RELISTED, 'a folder not listed again at the end of the scan: those its first listing gave are'],
+    ]
+      .filter(([why]) => r.folderErrors.some((e) => e.error === why))
+      .map(([, note]) => note);
     // the engine keeps the first 100 folder errors, so there is a first one
     w.push(
-      `${count(r.unreadableFolders, 'folder', 'folders')} could not be read, e.g. ${printable(r.folderErrors[0]!.path)} (${r.folderErrors[0]!.error}); their files are not counted${r.folderErrors.some((e) => e.error === CHANGED) ? ` (a folder changed during the scan: those its listing gave are)` : r.folderErrors.some((e) => e.error === CHANGED_BETWEEN) ? ` (a folder changed between shard runs: those its shard's listing gave are)` : r.folderErrors.some((e) => e.error === NOT_RELISTED) ? ` (a folder not listed again at the end of the scan: those its first listing gave are)` : ''}`,
+      `${count(r.unreadableFolders, 'folder', 'folders')} could not be read, e.g. ${printable(r.folderErrors[0]!.path)} (${r.folderErrors[0]!.error}); their files are not counted${counted.length ? ` (${counted.join('; ')})` : ''}`,
     );
   }
   if (r.linksSkipped) w.push(`${count(r.linksSkipped, 'symbolic link was', 'symbolic links were')} not followed`);
