@@ -32,6 +32,8 @@ export interface ServeOptions {
   lighttpdDefaults?: boolean;
   /** nginx: every request must carry these credentials (HTTP Basic), else 401 */
   basicAuth?: { user: string; password: string };
+  /** nginx: `ssi on` (its filter drops Last-Modified and ETag from a folder's index.html) */
+  ssi?: boolean;
 }
 
 /** openssl with these arguments; its error output in the exception when it fails */
@@ -114,7 +116,9 @@ function command(kind: ServerKind, dir: string, port: number, conf: string, opts
       // a certificate for 127.0.0.1 signed by a CA of the test's own (conf/ca.pem)
       return { ...nginx(dir, port, conf, { tls: privateCaCertificate(conf) }), ca: join(conf, 'ca.pem') };
     case 'nginx':
-      return opts.basicAuth ? nginx(dir, port, conf, { basicAuth: opts.basicAuth }) : launchOf(kind, dir, port, conf);
+      return opts.basicAuth || opts.ssi
+        ? nginx(dir, port, conf, { ...(opts.basicAuth ? { basicAuth: opts.basicAuth } : {}), ssi: !!opts.ssi })
+        : launchOf(kind, dir, port, conf);
     case 'lighttpd':
       return lighttpd(dir, port, conf, opts.lighttpdDefaults ?? false);
     case 'python-busy': {
@@ -205,7 +209,12 @@ class Hostile(http.server.SimpleHTTPRequestHandler):
         if p.startswith('/loop/'):
             if p.endswith('/'):
                 return self.answer(200, b'<title>Index of ' + p.encode() + b'</title><a href="a/">a/</a> <a href="b/">b/</a> <a href="call.wav">call.wav</a>', [('Content-Type', 'text/html')])
+            if not p.endswith('/call.wav'):
+                return self.answer(404, b'')
             return self.answer(200, open(os.path.join(root, 'loop', 'call.wav'), 'rb').read())
+        # a file that is not there (an index.html asked for): 404, as http.server answers
+        if not p.endswith('/') and not p.endswith('/moved.wav') and not os.path.exists(self.local()):
+            return self.answer(404, b'')
         if p == '/redirect-away/':
             return self.answer(302, b'', [('Location', 'http://192.0.2.1/elsewhere/')])
         if p == '/redirect-loop/':

@@ -46,6 +46,10 @@ http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(body) });
     return res.end(body);
   }
+  if (!fs.existsSync(file)) {
+    res.writeHead(404, { 'content-length': 0 });
+    return res.end();
+  }
   let data = fs.readFileSync(file);
   const folder = p.split('/')[1];
   if (folder === 'grow') {

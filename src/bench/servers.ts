@@ -31,6 +31,8 @@ export interface NginxOptions {
   basicAuth?: { user: string; password: string };
   /** log each request's URI and Range header to conf/access.log (the bench replays them) */
   accessLog?: boolean;
+  /** `ssi on`: its filter drops Last-Modified and ETag from the HTML pages it serves (a folder's index.html) */
+  ssi?: boolean;
 }
 
 /** What starts a server: its command line, and how to tell it is up. */
@@ -79,7 +81,7 @@ events { worker_connections 1024; }
 http {
   ${log} ${t('client_body_temp_path')} ${t('proxy_temp_path')} ${t('fastcgi_temp_path')} ${t('uwsgi_temp_path')} ${t('scgi_temp_path')}
   default_type application/octet-stream;
-  server { ${listen} root ${dir}; ${auth} location / { autoindex on; autoindex_format ${o.format ?? 'html'}; } }
+  server { ${listen} root ${dir}; ${auth} location / { autoindex on; autoindex_format ${o.format ?? 'html'};${o.ssi ? ' ssi on;' : ''} } }
 }
 `,
   );

@@ -63,6 +63,8 @@ export interface ListingCheck {
   offOrigin: number;
   /** an entry's name longer than any file system allows (nameTooLong), the first such, in bytes */
   tooLong?: number;
+  /** the page is HTML (not nginx's JSON or XML): a file the server may serve in the listing's place */
+  html?: boolean;
 }
 
 /**
@@ -116,6 +118,7 @@ export function parseListing(
 ): ListedEntry[] {
   const format = formatOf(contentType);
   check.listing = format !== 'html';
+  check.html = format === 'html';
   const text = body.toString('latin1');
   const byName = new Map<string, ListedEntry>();
   const add = (

@@ -101,6 +101,14 @@ const folderError = (message: string, code: string): NodeJS.ErrnoException =>
 export const NOT_RELISTED =
   'not listed again at the end of the scan: its files as listed are counted; one moved in or out during the scan cannot be ruled out';
 
+/**
+ * The index pages the supported servers serve in place of a folder's listing by default (nginx's
+ * `index`, Apache's DirectoryIndex, lighttpd's index-file.names, Caddy's and Python's): the page
+ * answered for a folder that holds one is that file, whatever it looks like (walk.ts servedIndex).
+ * Other names a server is configured with are not asked for: the method says what listings show.
+ */
+const INDEX_NAMES = ['index.html', 'index.htm'];
+
 /** what the server answered with a listing's status and form (C5) */
 export const NOT_A_LISTING =
   'the server answered with a page that is not a listing of the folder (an index.html?): what it holds is not known';
@@ -184,6 +192,43 @@ export async function httpWalk(
    */
   let startMs: number | undefined;
 
+  /**
+   * Why an HTML page answered for a folder may be a file of the folder rather than the server's
+   * listing of it, or undefined: the folder holds an index page (INDEX_NAMES) its listing does not
+   * name. Every supported server serves a folder's index.html in place of its listing; the page is
+   * then that file — a listing saved by `wget -m` looks like the server's own. The Last-Modified and
+   * ETag that tell a file (SAVED_PAGE) are dropped by nginx's ssi and sub_filter (their defaults):
+   * beta's saved `Index of /beta/` passed as its listing, its recording never seen, Beta AB "not
+   * affected", exit 0 (attack round 28b C1). One small Range request a name not listed; a failed one
+   * is a gap too (whether the page is the folder's listing is then not known).
+   */
+  const servedIndex = async (url: string, entries: ListedEntry[]): Promise<NodeJS.ErrnoException | undefined> => {
+    const listed = new Set(entries.map((e) => e.name.toString('latin1')));
+    const names = INDEX_NAMES.filter((n) => !listed.has(n));
+    const answers = await Promise.all(
+      names.map(async (name) => {
+        try {
+          const got = await client.get(url + name, 1, 'bytes=0-0');
+          return got.status === 200 || got.status === 206 ? name : undefined;
+        } catch (e) {
+          if (e instanceof HttpError && e.code === 'TLS') throw e;
+          return `? ${(e as Error).message}`;
+        }
+      }),
+    );
+    const found = answers.find((a) => a !== undefined);
+    if (found === undefined) return undefined;
+    return found.startsWith('? ')
+      ? folderError(
+          `whether the folder holds an index page served in place of its listing could not be checked (${found.slice(2)}): what it holds is not known`,
+          NOT_A_LISTING,
+        )
+      : folderError(
+          `the server serves ${found} in this folder, which its listing does not name: the page answered for the folder may be that file (a saved listing), not the server's listing of it; what it holds is not known`,
+          NOT_A_LISTING,
+        );
+  };
+
   const list = async (folder: Pending): Promise<void> => {
     const url = pathOf(rootUrl, folder.text.length ? folder.text + '/' : '');
     let got;
@@ -212,7 +257,7 @@ export async function httpWalk(
       sink.error(bytes(folder.text), err.code ? err : folderError(`listing not readable: ${err.message}`, 'listing'));
       return;
     }
-    const unknown = unknownContent(check);
+    const unknown = unknownContent(check) ?? (check.html ? await servedIndex(url, entries) : undefined);
     if (unknown) {
       sink.error(bytes(folder.text), unknown);
       return;
