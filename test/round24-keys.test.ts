@@ -165,8 +165,11 @@ describe('C6: an unreadable folder whose {customer} capture is only like a key',
     expect(rows.find((x) => x.customer === 'acme')!.completeness).toMatch(
       /^incomplete: 1 folder that could hold its files could not be read/,
     );
-    // the folder's capture is ACME: no gap of beta's
-    expect(rows.find((x) => x.customer === 'beta')!.completeness).toBe('complete');
+    // the folder's capture is ACME, a customer no key names: whose it is is not known until it is
+    // assigned, a gap of beta's too (round 28b C2; before, "complete")
+    expect(rows.find((x) => x.customer === 'beta')!.completeness).toMatch(
+      /^incomplete: 1 customer that no key of the register names holds 1 folder that could not be read/,
+    );
     const st = htmlText(readFileSync(join(out, 'st', 'A AB.html'), 'utf8'));
     expect(st).toMatch(/CANNOT BE RULED OUT/);
     expect(st).not.toMatch(/Not affected/);

@@ -280,11 +280,29 @@ function unassignedOf(
   customers: readonly CustomerTotals[],
   register: Pick<Register, 'byKey'>,
   folder: boolean,
+  /** with a {customer} pattern: the run's unreadable folders kept (the engine puts them in the top-level row) */
+  unread?: { pattern: CompiledPattern; folderErrors: readonly { path: string }[] },
 ): Unassigned | undefined {
   let rows = 0;
   let files = 0;
   let unreadFolders = 0;
   let first: string | undefined;
+  if (unread) {
+    // a folder whose names fix a {customer} no key names is that customer's, unread: whose it is is
+    // as unknown as a customer row's no key names. Under '{customer}/*' an unreadable zzz/ was no
+    // controller's gap, Beta AB "not affected" beside it; with --depth 1 it was (attack round 28b C2)
+    const seen = new Set<string>();
+    for (const e of unread.folderErrors) {
+      const c = folderCustomer(unread.pattern, e.path);
+      if (typeof c !== 'string' || register.byKey.has(c) || register.byKey.has(c.normalize('NFC'))) continue;
+      unreadFolders++;
+      if (!seen.has(c)) {
+        seen.add(c);
+        rows++;
+        first ??= c;
+      }
+    }
+  }
   for (const c of customers) {
     if (c.kind !== 'customer' || register.byKey.has(c.customer)) continue;
     // as its own row judges its files (ownFileGaps): with no recording counted, any other file (a zip
@@ -369,7 +387,16 @@ export function runGaps(result: ReportedResult, register?: Pick<Register, 'entri
     ownGaps: ownGapsOf(result.customers, register),
     otherReadings,
     ...(twoWay.length ? { twoWayKeys: twoWay.length, twoWayExample: twoWay[0] } : {}),
-    ...(register ? { unassigned: unassignedOf(result.customers, register, !pattern) } : {}),
+    ...(register
+      ? {
+          unassigned: unassignedOf(
+            result.customers,
+            register,
+            !pattern,
+            pattern?.hasCustomer ? { pattern, folderErrors: result.folderErrors } : undefined,
+          ),
+        }
+      : {}),
   };
 }
 
@@ -598,7 +625,11 @@ function keysCompleteness(
     let loose: Set<string> | undefined;
     holds = (path) => {
       const c = folderCustomer(p, path);
-      if (c === null) return false;
+      // null: no file below it could match the pattern; read, its files would be unmatched, a gap of
+      // every row. Taken for "none of this row's", an unreadable 2019/02/01/old/ under the README's
+      // pattern was no row's gap: a controller "not affected" beside its own line's recording there,
+      // which read would have made every row incomplete (attack round 28b C3)
+      if (c === null) return true;
       if (c === undefined || names.includes(c)) return true;
       loose ??= new Set(names.flatMap((k) => keyForms(k, g.country)));
       return looseNames(c, g.country).some((f) => loose!.has(f));

@@ -568,10 +568,11 @@ export function folderCustomer(p: CompiledPattern, relFolder: string): string | 
  * customer. Used to say which customers an unreadable folder may hide (report/completeness.ts): "could"
  * errs towards yes. A folder whose names already fix the capture holds only that customer; a folder
  * above the {customer} segment could hold any customer whose folders match its names; a folder the
- * pattern's folders cannot match holds none (its files would have been unmatched). With '**' the
+ * pattern's folders cannot match could hold files that would be unmatched, which no customer can be
+ * ruled out of (unmatched files make every row incomplete): yes (attack round 28b C3). With '**' the
  * folders cannot be aligned cheaply: yes.
  */
 export function couldHoldCustomer(p: CompiledPattern, relFolder: string, customer: string): boolean {
   const c = folderCustomer(p, relFolder);
-  return c !== null && (c === undefined || c === customer);
+  return c === null || c === undefined || c === customer;
 }
