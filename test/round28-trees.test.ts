@@ -87,13 +87,13 @@ describe('an unreadable folder under a {customer} pattern (attack round 28b C2, 
     const u = unprivileged(root, out);
     if (!('run' in u)) return ctx.skip(u.skip);
     // read: acme/sub/c.wav is unmatched, and every row incomplete
-    const read = run(u.run, 'read.csv');
+    const read = run((a) => u.run(a), 'read.csv');
     expect(read.rows.find((o) => o.customer === 'beta')!.completeness).toMatch(
       /^incomplete: 1 file could not be attributed/,
     );
     chmodSync(join(root, 'acme/sub'), 0);
     try {
-      const unread = run(u.run, 'unread.csv');
+      const unread = run((a) => u.run(a), 'unread.csv');
       expect(unread.status).toBe(3);
       // before: acme and beta both "complete"
       for (const c of ['acme', 'beta'])
