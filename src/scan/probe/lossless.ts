@@ -611,9 +611,16 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
   // ID_CHANNEL_INFO) or else the layout of the packet before; a block past the layout is dropped,
   // unless it is the first, and a packet whose blocks do not fill it is refused.
   let pk: { n: number; index: number; channels: number; offset: number; ok: boolean } | undefined;
-  /** what the demuxer takes from the first block of samples (its rate: a standard one; a custom rate is not checked here) */
+  /**
+   * what the demuxer takes from the first block of samples: bits, channels and its rate times the DSD
+   * multiplier (wc->rate), the rate every later PCM block is checked against and the one counted at
+   */
   const stream = { seen: false, bpp: 0, chan: 0, rate: 0 };
   let differs = false;
+  /** why the demuxer or the decoder ends the count early where it is not a `differs` (a rate it cannot tell, another rate) */
+  let ended: string | undefined;
+  /** the demuxer's first packet is read (block_parsed): it parses sub-blocks of the blocks of that packet only */
+  let firstDone = false;
   let layout: number | undefined;
   let started = false;
   for (let pos = start; pos + 32 <= src.size;) {
@@ -627,28 +634,45 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
     const n = b.readUInt32LE(20);
     const blockFlags = b.readUInt32LE(24);
     const stereo = blockFlags & 4 ? 0 : 1;
+    const dsdBlock = (blockFlags & 0x80000000) !== 0;
+    const here = WV_RATES[(blockFlags >>> 23) & 15];
     // the demuxer's checks of a block of samples against the stream's first: bits a sample, the
     // channels of a block alone, the rate of a PCM block. One that differs ends its reading (the packet
     // being read too): ffmpeg's own 60 s WavPack with every block but the first at 16 kHz was counted
     // 60 s, 4 decoded (attack round 26a)
-    if (n && blockFlags) {
-      const bpp = blockFlags & 0x80000000 ? 0 : ((blockFlags & 3) + 1) * 8;
+    if (n) {
+      const bpp = dsdBlock ? 0 : ((blockFlags & 3) + 1) * 8;
       const alone = (blockFlags & WV_ALONE) === WV_ALONE;
       let chan = alone ? 1 + stereo : stream.chan;
       if (!stream.seen) {
         // (the first block of samples sets the stream: a block of several channels by its ID_CHANNEL_INFO)
         const info = alone ? undefined : channelInfo(at(pos + 32, Math.min(ck - 24, 4096)));
         if (!alone) chan = typeof info === 'object' ? info.chan : 0;
-        stream.rate = WV_RATES[(blockFlags >>> 23) & 15] ?? 0;
+      }
+      // the stream's rate is the first block's times its DSD multiplier: the DSD flag set on the
+      // first block alone of the wavpack CLI's 600 s file made it 32 kHz, where ffmpeg stops at
+      // block 2 ("Sampling rate differ: 8000 vs 32000") and decodes nothing; counted 149 s at the
+      // DSD rate (attack round 28a, H2). In its first packet the demuxer reads the rate a custom or
+      // DSD block gives in its sub-blocks, and ends the read where it cannot.
+      let demuxed: number | undefined = here ?? -1;
+      if (!firstDone && (here === undefined || dsdBlock || !chan))
+        demuxed = demuxRate(blockFlags, at(pos + 32, Math.min(ck - 24, 4096)));
+      if (demuxed === undefined) {
+        ended =
+          'a block whose rate the demuxer cannot tell (a custom rate missing, a DSD block too short or a rate over INT_MAX), where ffmpeg stops';
+        break;
+      }
+      if (!stream.seen) {
+        stream.rate = demuxed;
         stream.seen = true;
       }
       stream.bpp ||= bpp;
       stream.chan ||= chan;
-      const here = WV_RATES[(blockFlags >>> 23) & 15];
       if (
-        bpp !== stream.bpp ||
-        (alone && chan !== stream.chan) ||
-        (here !== undefined && !(blockFlags & 0x80000000) && stream.rate && here !== stream.rate)
+        blockFlags &&
+        (bpp !== stream.bpp ||
+          (alone && chan !== stream.chan) ||
+          (here !== undefined && !dsdBlock && here !== stream.rate))
       ) {
         differs = true;
         break;
@@ -670,6 +694,17 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
       started = true;
       const alone = (blockFlags & WV_ALONE) === WV_ALONE;
       const channels = alone ? 1 + stereo : blockLayout(at(pos + 32, Math.min(ck - 24, 4096)), layout);
+      // the decoder takes a frame's rate from its first block (the flags' rate or the custom one,
+      // times the DSD multiplier) and decodes a frame at another rate than the stream's as such: the
+      // demuxer checks only PCM blocks of a standard rate, so a custom or DSD block at another rate
+      // ends the count here (an undercount of a forged file, never an overcount at the first rate)
+      const own = n ? frameRate(blockFlags, at(pos + 32, Math.min(ck - 24, 4096))) : undefined;
+      if (own === undefined)
+        holds = false; // ("Custom sample rate missing", "Invalid custom sample rate")
+      else if (holds && own !== stream.rate) {
+        ended = `a packet at ${own} Hz, not the stream's ${stream.rate} Hz: the blocks from it on not counted`;
+        break;
+      }
       pk = {
         n,
         index: b[10]! * 2 ** 32 + b.readUInt32LE(16),
@@ -692,6 +727,7 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
         layout = pk.channels;
       } else if (pk.n && pk.n <= WV_MAX_BLOCK_SAMPLES) refused++;
       pk = undefined;
+      firstDone = true;
     }
   }
   // (a packet still open at the end: the demuxer reads to the end of the file for its last block and drops it)
@@ -705,13 +741,14 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
     : undefined;
   const stop = differs
     ? "a block whose bits, channels or rate differ from the first's, where ffmpeg's demuxer stops: the blocks from it on not counted"
-    : undefined;
+    : ended;
   const whole = refused
     ? `${refused} packet${refused > 1 ? 's' : ''} a decoder refuses (blocks not closed by a final block, not of one length, or channels that do not fill its layout): not counted`
     : undefined;
   if (!samples && (big || empty || whole || stop))
     return { kind: 'unreadable', ...base, error: [big, empty, whole, stop].filter(Boolean).join('; ') };
-  const r = done(samples, known, rate, base, 'block');
+  // counted at the stream's rate, the first block of samples' (the one at `start` may hold none)
+  const r = done(samples, known, stream.rate, { ...base, sampleRate: stream.rate }, 'block');
   if (r.kind !== 'audio' || (!jumps && !big && !empty && !whole && !stop)) return r;
   const notes = [
     r.error,
@@ -803,6 +840,69 @@ function subBlock(sub: Buffer, want: number): number {
 function customRate(sub: Buffer): number {
   const p = subBlock(sub, 0x27);
   return p >= 0 && p + 3 <= sub.length ? sub.readUIntLE(p, 3) : 0;
+}
+
+const INT_MAX = 2 ** 31 - 1;
+
+/**
+ * The rate the wv demuxer takes from a block of its first packet whose rate index is 15 (custom), whose
+ * DSD flag is set or whose channels it does not know yet (wv_read_block_header): it walks the sub-blocks
+ * for ID_CHANNEL_INFO (0x0d), the DSD block (0x0e: the rate times 1 << its first byte's low 5 bits; 4
+ * without one) and ID_SAMPLE_RATE (0x27: 24 bits); undefined where it fails the read ("Insufficient
+ * channel information", "Invalid channel info size", "Invalid DSD block", "Cannot determine custom
+ * sampling rate": none, or the rate times the multiplier at INT_MAX or over).
+ */
+function demuxRate(flags: number, sub: Buffer): number | undefined {
+  let rate = WV_RATES[(flags >>> 23) & 15] ?? -1;
+  let times = flags & 0x80000000 ? 4 : 1;
+  for (let q = 0; q + 2 <= sub.length;) {
+    const id = sub[q]!;
+    const large = id & 0x80;
+    if (large && q + 4 > sub.length) break;
+    const words = large ? sub.readUIntLE(q + 1, 3) : sub[q + 1]!;
+    const p = q + (large ? 4 : 2);
+    const size = words * 2 - (id & 0x40 ? 1 : 0);
+    q = p + words * 2;
+    const kind = id & 0x3f;
+    if (kind === 0x0d && (size <= 1 || size > 7)) return undefined;
+    if (kind === 0x0e) {
+      if (size <= 1) return undefined;
+      times = 2 ** ((sub[p] ?? 0) & 0x1f);
+    }
+    if (kind === 0x27 && p + 3 <= sub.length) rate = sub.readUIntLE(p, 3);
+  }
+  return rate === -1 || rate * times >= INT_MAX ? undefined : rate * times;
+}
+
+/**
+ * The rate ffmpeg's decoder gives a frame, from its first block (wavpack.c): the flags' rate, or for
+ * index 15 the ID_SAMPLE_RATE sub-block's (of 3 bytes, else refused), times 1 << the first byte of
+ * the DSD data (at most 30); undefined where it refuses the frame.
+ */
+function frameRate(flags: number, sub: Buffer): number | undefined {
+  let custom = 0;
+  let times = 1;
+  for (let q = 0; q + 2 <= sub.length;) {
+    const id = sub[q]!;
+    const large = id & 0x80;
+    if (large && q + 4 > sub.length) break;
+    const words = large ? sub.readUIntLE(q + 1, 3) : sub[q + 1]!;
+    const p = q + (large ? 4 : 2);
+    const size = words * 2 - (id & 0x40 ? 1 : 0);
+    q = p + words * 2;
+    const kind = id & 0x3f;
+    if (kind === 0x27) {
+      if (size !== 3 || p + 3 > sub.length) return undefined;
+      custom = sub.readUIntLE(p, 3);
+    }
+    if (kind === 0x0e && size >= 2) {
+      const power = sub[p] ?? 0;
+      if (power > 30) return undefined;
+      times = 2 ** power;
+    }
+  }
+  const rate = WV_RATES[(flags >>> 23) & 15] ?? custom;
+  return rate && rate * times <= INT_MAX ? rate * times : undefined;
 }
 
 /** ID_DSD_BLOCK (0x0e): its first byte is the power of two the rate is multiplied by; 2 (×4) is what encoders write. */

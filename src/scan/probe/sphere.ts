@@ -26,12 +26,12 @@ export function probeSphere(src: FileSource): Claim | undefined {
   if (src.head.toString('latin1', 0, 8) !== 'NIST_1A\n') return undefined;
   // the head holds the header as a rule (1,024 bytes); a larger one is read to its stated size
   let lines = linesOf(src.head);
-  const stated = lines.length > 1 ? parseInt(lines[1]!.text, 10) : NaN;
-  if (stated > src.head.length && src.head.length < src.size)
+  const stated = lines.length > 1 ? scanInt(lines[1]!.text) : undefined;
+  if (stated !== undefined && stated > src.head.length && src.head.length < src.size)
     lines = linesOf(src.read(0, Math.min(stated, HEADER_MAX)));
   const base = { codec: 'SPHERE' } as const;
   // line 1 the magic, line 2 the header's size (sscanf %d: leading blanks skipped)
-  const headerSize = lines.length > 1 ? parseInt(lines[1]!.text, 10) : NaN;
+  const headerSize = lines.length > 1 ? (scanInt(lines[1]!.text) ?? 0) : 0;
   if (!(headerSize > 0)) return { kind: 'unreadable', ...base, error: 'SPHERE header without its size' };
   let coding = 'pcm';
   let mulawByFormat = false;
@@ -45,31 +45,34 @@ export function probeSphere(src: FileSource): Claim | undefined {
   for (const { text: line, end } of lines.slice(2)) {
     // ffmpeg refuses a header whose lines reach its stated size (the samples would start inside it)
     if (end >= headerSize) break;
-    const value = line.trim().split(/\s+/)[2] ?? '';
-    const int = (): number => (/^[+-]?\d/.test(value) ? parseInt(value, 10) : 0);
+    // "%*s %*s %d" (or %31s): the third word, words parted by the C locale's white space only
+    const value = line.split(C_SPACE).filter(Boolean)[2] ?? '';
+    // (a value sscanf reads no number from leaves the field as it was)
+    const int = (was: number): number => scanInt(value) ?? was;
     if (line.startsWith('end_head')) {
       ended = true;
       break;
-    } else if (line.startsWith('channel_count')) channels = int();
+    } else if (line.startsWith('channel_count')) channels = int(channels);
     else if (line.startsWith('sample_byte_format')) {
-      const f = value.toLowerCase();
+      // (a line with no value leaves the format as it was, "01" at first: sscanf reads nothing)
+      const f = (value || '01').toLowerCase().slice(0, 31);
       // 01 or 10: the byte order, which changes no length; 1: a byte a sample
       if (f === 'mu-law') mulawByFormat = true;
       else if (f !== '01' && f !== '10' && f !== '1')
         return { kind: 'unreadable', ...base, error: `SPHERE sample_byte_format ${value}` };
-    } else if (line.startsWith('sample_coding')) coding = value.toLowerCase();
-    else if (line.startsWith('sample_count')) count = int();
+    } else if (line.startsWith('sample_coding')) coding = value ? value.toLowerCase().slice(0, 31) : coding;
+    else if (line.startsWith('sample_count')) count = int(count ?? 0);
     else if (line.startsWith('sample_n_bytes')) {
-      bytesPerSample = int();
+      bytesPerSample = int(bytesPerSample);
       // ffmpeg 5.1 refuses the file at a sample_n_bytes over 4,095 or under 0 (compared unsigned)
       if (bytesPerSample < 0 || bytesPerSample > 4095)
         return { kind: 'unreadable', ...base, error: `SPHERE sample_n_bytes ${value}: a decoder refuses the file` };
-    } else if (line.startsWith('sample_rate')) rate = int();
+    } else if (line.startsWith('sample_rate')) rate = int(rate);
     else if (line.startsWith('sample_sig_bits')) {
       // ffmpeg 5.1 refuses the file at a sample_sig_bits line that leaves the bits at 0 or under, or
       // over 32,767 (a value that is no number keeps the bits it had: 0 before any). Read 0 as "not
       // given" here, 9 MB of "-i 0" counted 2,250 s that ffmpeg opens none of (attack round 25a, H1)
-      if (/^[+-]?\d/.test(value)) sigBits = int();
+      sigBits = int(sigBits);
       if (sigBits <= 0 || sigBits > 32767)
         return { kind: 'unreadable', ...base, error: `SPHERE sample_sig_bits ${value}: a decoder refuses the file` };
     }
@@ -115,7 +118,28 @@ function pcmPackets(data: number, packet: number, frame: number): number {
   return full * Math.floor(packet / frame) + Math.floor((data - full * packet) / frame);
 }
 
-/** The header's lines as ffmpeg's ff_get_line splits them (LF, CR LF, CR or a NUL), with where each ends. */
+/**
+ * White space as sscanf takes it in the C locale ffmpeg runs in: space, tab, LF, VT, FF, CR. Not
+ * JavaScript's \s, trim() or parseInt, which also take U+00A0, the byte 0xA0 read as latin1: a header
+ * space made 0xA0 in sox's 14.3 s file counted 14.275 s where ffmpeg reads no header size, or no
+ * sample size, and decodes nothing (attack round 28a, H4)
+ */
+const C_SPACE = /[ \t\n\v\f\r]+/;
+
+/** sscanf's %d: C white space skipped, a sign, then at least one digit; undefined where it reads none (the field is kept). */
+function scanInt(s: string): number | undefined {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
+  return m ? parseInt(m[1]!, 10) : undefined;
+}
+
+/** ff_get_line's buffer in nistspheredec.c: 256 bytes, so a line's first 255 characters are all it reads of it */
+const LINE_MAX = 255;
+
+/**
+ * The header's lines as ffmpeg's ff_get_line splits them (LF, CR LF, CR or a NUL), with where each
+ * ends, each cut to the 255 characters ffmpeg keeps (a value past them is not read: "sample_n_bytes",
+ * 240 spaces and "2" counted sox's 14.275 s, ffmpeg finding no decoder).
+ */
 function linesOf(b: Buffer): { text: string; end: number }[] {
   const out: { text: string; end: number }[] = [];
   let start = 0;
@@ -124,7 +148,7 @@ function linesOf(b: Buffer): { text: string; end: number }[] {
     if (c !== 0x0a && c !== 0x0d && c !== 0) continue;
     let end = i + 1;
     if (c === 0x0d && b[end] === 0x0a) end++;
-    out.push({ text: b.toString('latin1', start, i), end });
+    out.push({ text: b.toString('latin1', start, Math.min(i, start + LINE_MAX)), end });
     start = end;
     i = end - 1;
   }
