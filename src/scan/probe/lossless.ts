@@ -463,7 +463,8 @@ function cafAacConfig(k: Buffer): AacConfig | string | undefined {
   p += 13;
   if (k[p] !== 5) return undefined;
   const [n, at] = len(p + 1);
-  return aacConfig(k, at, at + n);
+  // (ffmpeg's caf demuxer reads the cookie with MP4's esds reader, which gives the decoder its rate)
+  return aacConfig(k, at, at + n, true);
 }
 
 /**
