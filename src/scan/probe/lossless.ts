@@ -21,7 +21,7 @@ import {
 } from './ima4.js';
 import { TTA_WALK_MAX, TtaFrames, ttaCrc } from './tta.js';
 import { lpcmBytes } from './pcm.js';
-import { opusHeadStreams, opusPacketSamples } from './opus.js';
+import { opusPacketSamples } from './opus.js';
 import type { FileSource, ProbeResult } from './types.js';
 import type { Work } from './work.js';
 
@@ -368,10 +368,17 @@ function readPackets(
       return walk(64, (b, p, e) => (e > p && aacFrameHolds(b, p, e, cfg) ? 1 : 0)) * desc.framesPerPacket;
     }
     case 'opus': {
-      // Opus: what each packet holds (48 kHz), at the description's rate; one ffmpeg refuses holds none
+      // ffmpeg 5.1's caf demuxer gives an Opus decoder no extradata (its cookie's layout is unknown to
+      // it: a `kuki` is skipped, and fails the file over 2 channels), so the decoder makes a head of one
+      // stream from the description's channels, and refuses more than 2 ("Multichannel configuration
+      // without extradata"), as it does in Matroska and MP4 with no head. Unchecked, one byte of
+      // ffmpeg's own 1 h Opus CAF (2.9 MB) counted 3,597 s, none decoded (attack round 28a, C5); a cookie
+      // holding a head of family 1 (3 streams) was read as three streams a packet
+      if (desc.channels > 2)
+        return `Opus of ${desc.channels} channels in CAF (no OpusHead reaches a decoder): a decoder refuses it`;
+      // what each packet holds (48 kHz), at the description's rate; one ffmpeg refuses holds none
       // (opus.ts: 63 frames of 60 ms a packet counted 120 ms each, round 22 C5)
-      const streams = kuki ? opusHeadStreams(kuki) : 1;
-      return Math.floor((walk(4096, (b, p, e) => opusPacketSamples(b, p, e - p, streams)) * desc.rate) / 48000);
+      return Math.floor((walk(4096, (b, p, e) => opusPacketSamples(b, p, e - p, 1)) * desc.rate) / 48000);
     }
     case 'flac':
       // FLAC: a packet is a frame, its header's CRC-8 checked, its block size what it holds
