@@ -182,8 +182,11 @@ export function aacConfig(b: Buffer, p: number, end: number, configRate = false)
     );
     // SBR signalled over an ER core: ffmpeg's ER path makes a frame's samples (no more) at the rate
     // its demuxer gives the stream, in an MP4 the signalled output rate (counted at the core's, real
-    // ER AAC-LC under 96 kHz counted 19.7 s of 1.6 decoded, round 19), in Matroska the track's
-    if (typeof cfg !== 'object' || extRate === undefined) return cfg;
+    // ER AAC-LC under 96 kHz counted 19.7 s of 1.6 decoded, round 19), in Matroska the track's. A
+    // sync extension's rate is given the same way (0, at index 13 or 14: the core's): ER AAC-LD of
+    // 24 kHz with one of 96 kHz in CAF counted 42.7 s, 10.7 s decoded
+    if (typeof cfg !== 'object') return cfg;
+    if (extRate === undefined) return syncRate ? { ...cfg, outRate: syncRate } : cfg;
     return extRate > 0 ? { ...cfg, outRate: extRate } : `AAC SBR rate index: a decoder refuses it`;
   }
   // object types ffmpeg's demuxer hands to other decoders (MPEG-1/2 layers 1-3 as 32-34, ALS as 36):

@@ -365,7 +365,12 @@ function readPackets(
       // AAC: each packet read as a decoder reads it (aac.ts), with the cookie's AudioSpecificConfig
       const cfg = kuki && cafAacConfig(kuki);
       if (typeof cfg !== 'object') return cfg ?? 'CAF AAC without a config (kuki)';
-      return walk(64, (b, p, e) => (e > p && aacFrameHolds(b, p, e, cfg) ? 1 : 0)) * desc.framesPerPacket;
+      // A frame holds the config's samples (1,024, 960, 512 or 480) at the rate the esds reader gives
+      // the decoder (the config's core, or an ER frame's output rate), whatever the description says:
+      // counted at its frames a packet and rate before, 4,096 frames a packet of ER AAC-LD at 24 kHz
+      // counted 341 s, 42.7 s decoded, and a description of 8 kHz 128 s (here in the description's frames)
+      const held = walk(64, (b, p, e) => (e > p && aacFrameHolds(b, p, e, cfg) ? 1 : 0));
+      return Math.floor((held * cfg.frame * desc.rate) / (cfg.outRate ?? cfg.rate));
     }
     case 'opus': {
       // ffmpeg 5.1's caf demuxer gives an Opus decoder no extradata (its cookie's layout is unknown to
