@@ -168,6 +168,45 @@ describe('round 28a: the SBR rate an MP4 or CAF demuxer gives the AAC decoder (C
   );
 });
 
+describe('round 28a: an ER frame under a sync extension plays at its SBR rate in M4A', () => {
+  itWith(
+    ['ffmpeg', ffmpegEncoder('aac')],
+    "ER AAC-LC in M4A with a sync extension's SBR rate counts what ffmpeg decodes (6 times less)",
+    async () => {
+      // no ER encoder is packaged: ffmpeg's AAC-LC frames (no TNS, mono) lose their 3-bit element ID and
+      // become ER AAC-LC frames, in place (ffmpeg's M4A: the samples in order from the first chunk)
+      const own = join(dir, 'er.m4a');
+      ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=16000:d=10', '-c:a', 'aac', '-aac_tns', '0', '-b:a', '32k', own);
+      const er = (name: string, asc: Buffer): string =>
+        forged(own, name, (b) => {
+          const stsz = b.indexOf('stsz', 0, 'latin1');
+          const stco = b.indexOf('stco', 0, 'latin1');
+          let p = b.readUInt32BE(stco + 12);
+          for (let k = 0; k < b.readUInt32BE(stsz + 12); k++) {
+            const size = b.readUInt32BE(stsz + 16 + 4 * k);
+            const f = Buffer.from(b.subarray(p, p + size));
+            for (let i = 0; i < size; i++) b[p + i] = ((f[i]! << 3) | ((i + 1 < size ? f[i + 1]! : 0) >> 5)) & 255;
+            p += size;
+          }
+          const at = b.indexOf(ASC);
+          expect(at).toBeGreaterThan(0);
+          Buffer.concat([asc, Buffer.alloc(5)]).copy(b, at, 0, 5);
+        });
+      // ER AAC-LC, 16 kHz mono, epConfig 0; then the sync extension: SBR, sbrPresentFlag 1, index 0 (96 kHz)
+      const base = '10001' + '1000' + '0001' + '000' + '00';
+      const plain = er('er-lc.m4a', bits(base));
+      const judge = decoded(plain);
+      expect(judge).toBeGreaterThan(9.5);
+      await asDecoded(plain, 0.1);
+      // (9.98 s counted before, 1.66 decoded: the core's rate, not the 96 kHz ffmpeg plays it at)
+      const sync = er('er-sync96k.m4a', bits(base + '01010110111' + '00101' + '1' + '0000'));
+      expect(decoded(sync)).toBeLessThan(judge / 5);
+      await asDecoded(sync, 0.1);
+    },
+    60_000,
+  );
+});
+
 describe('round 28a: AAC in Matroska the AAC decoder refuses (C4)', () => {
   itWith(
     ['ffmpeg', ffmpegEncoder('aac')],
