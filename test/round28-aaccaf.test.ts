@@ -168,10 +168,10 @@ describe('round 28a: the SBR rate an MP4 or CAF demuxer gives the AAC decoder (C
   );
 });
 
-describe('round 28a: an ER frame under a sync extension plays at its SBR rate in M4A', () => {
+describe("round 28a: an ER frame plays at the rate the demuxer gives (M4A: a sync extension's; MKA: the track's)", () => {
   itWith(
     ['ffmpeg', ffmpegEncoder('aac')],
-    "ER AAC-LC in M4A with a sync extension's SBR rate counts what ffmpeg decodes (6 times less)",
+    'ER AAC-LC at the rate its demuxer gives (a sync extension in M4A, the track in MKA) counts what ffmpeg decodes',
     async () => {
       // no ER encoder is packaged: ffmpeg's AAC-LC frames (no TNS, mono) lose their 3-bit element ID and
       // become ER AAC-LC frames, in place (ffmpeg's M4A: the samples in order from the first chunk)
@@ -202,6 +202,17 @@ describe('round 28a: an ER frame under a sync extension plays at its SBR rate in
       const sync = er('er-sync96k.m4a', bits(base + '01010110111' + '00101' + '1' + '0000'));
       expect(decoded(sync)).toBeLessThan(judge / 5);
       await asDecoded(sync, 0.1);
+      // in Matroska, the track's rate is the one given (10.06 s counted before at the core's, 1.67 decoded)
+      const mka = join(dir, 'er.mka');
+      ffmpeg('-i', plain, '-c', 'copy', mka);
+      await asDecoded(mka, 0.15);
+      const fast = forged(mka, 'er-96k.mka', (b) => {
+        const at = b.indexOf(Buffer.from('b588', 'hex'));
+        expect(b.readDoubleBE(at + 2)).toBe(16000);
+        b.writeDoubleBE(96000, at + 2);
+      });
+      expect(decoded(fast)).toBeLessThan(judge / 5);
+      await asDecoded(fast, 0.1);
     },
     60_000,
   );

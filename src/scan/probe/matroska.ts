@@ -799,7 +799,10 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
   // SBR or without, and one a decoder refuses holds nothing (aac.ts)
   if (typeof track.aac === 'object' && track.codec.startsWith('A_AAC')) {
     if (end <= b.length && !aacFrameHolds(b, data, end, track.aac)) return 0;
-    return (track.aac.frame / track.aac.rate) * 1e9;
+    // (an error-resilient frame is played at the rate the demuxer gives the decoder, here the track's,
+    // not the core's: ER AAC-LC of 16 kHz in a track of 96 kHz counted 10.06 s, 1.67 s decoded)
+    const rate = track.aac.er ? Math.trunc(track.outRate ?? 8000) || track.aac.rate : track.aac.rate;
+    return (track.aac.frame / rate) * 1e9;
   }
   if (track.codec.startsWith('A_AAC') && track.rate && track.rate >= 4000) return (2048 / track.rate) * 1e9;
   // Vorbis: each packet read as the decoder reads it, in order (vorbis.ts): what it makes of it; a
