@@ -221,7 +221,7 @@ describe("round 28a: an ER frame plays at the rate the demuxer gives (M4A: a syn
 describe('round 28a: AAC in Matroska the AAC decoder refuses (C4)', () => {
   itWith(
     ['ffmpeg', ffmpegEncoder('aac')],
-    'an escaped object type (32-34, 36) and a track rate over 96 kHz are unreadable; index 15 counts',
+    'an escaped object type (32-34, 36) and a track rate over 96 kHz (MKA, AVI) are unreadable; index 15 counts',
     async () => {
       const own = noise('aac.mka', '-c:a', 'aac', '-b:a', '16k');
       // (AAC's priming frame: MKA counts a frame, 0.064 s, under ffmpeg's decode, as before)
@@ -241,6 +241,19 @@ describe('round 28a: AAC in Matroska the AAC decoder refuses (C4)', () => {
         });
       await refused(rated(192000), /AAC track at 192000 Hz/);
       await asDecoded(rated(96000), 0.15);
+      // the same in AVI, whose strf gives the rate (nSamplesPerSec, 4 bytes after the format tag 0xff)
+      const avi = join(dir, 'aac.avi');
+      ffmpeg('-i', own, '-c', 'copy', avi);
+      await asDecoded(avi, 0.15);
+      const aviRated = (rate: number): string =>
+        forged(avi, `rate${rate}.avi`, (b) => {
+          const at = b.indexOf('strf', 0, 'latin1') + 8;
+          expect(b.readUInt16LE(at)).toBe(0xff);
+          expect(b.readUInt32LE(at + 4)).toBe(16000);
+          b.writeUInt32LE(rate, at + 4);
+        });
+      await refused(aviRated(192000), /AAC at 192000 Hz/);
+      await asDecoded(aviRated(96000), 0.15);
       // held: the sync extension's index 15 (the rate is the track's, not the config's)
       await asDecoded(withAsc(own, 'sbr15.mka', Buffer.concat([ASC.subarray(0, 4), Buffer.from([0xff])])), 0.15);
       // an empty CodecPrivate: ffmpeg makes a config from the codec ID and the track (A_AAC: LTP), whose
