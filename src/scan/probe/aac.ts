@@ -110,9 +110,12 @@ const PRED_SFB_MAX = [33, 33, 38, 40, 40, 40, 41, 41, 37, 37, 37, 34, 34];
  * (17, 23, 39); a reason when a decoder refuses it, as ffmpeg refuses a sampling frequency index of
  * 13, 14 or 15 (an explicit rate: round 15 counted 20 s of it), or an object type it does not
  * decode (ER LTP, scalable, BSAC, USAC…); undefined for those other decoders take (MPEG layers 1-3,
- * ALS).
+ * ALS), in an MP4 or CAF (Matroska's demuxer gives them to the AAC decoder, which refuses them).
+ * `configRate`: the container's demuxer gives the decoder the config's own rate (MP4's and CAF's,
+ * ff_mp4_read_dec_config_descr: SBR's when one is signalled, explicitly or by a sync extension, else
+ * the core's), which the decoder refuses over 96 kHz.
  */
-export function aacConfig(b: Buffer, p: number, end: number): AacConfig | string | undefined {
+export function aacConfig(b: Buffer, p: number, end: number, configRate = false): AacConfig | string | undefined {
   const stop = Math.min(end, b.length);
   if (p < 0 || p + 2 > stop) return undefined;
   let pos = p * 8;
@@ -135,10 +138,36 @@ export function aacConfig(b: Buffer, p: number, end: number): AacConfig | string
   const channels = read(4);
   /** SBR's (the output's) rate, when the config signals it */
   let extRate: number | undefined;
+  /** SBR's rate by a sync extension after the config */
+  let syncRate: number | undefined;
   if (aot === 5 || aot === 29) {
     extRate = frequency()[1];
     aot = objectType();
+  } else {
+    // ffmpeg reads a config with no SBR on (ff_mpeg4audio_get_config_gb, sync_extension set by the AAC
+    // decoder and the MP4 demuxer): from the bit after the channel configuration, it looks bit by bit
+    // for the sync extension's 11-bit 0x2b7 while more than 15 bits are left; SBR's object type (5)
+    // there with sbrPresentFlag 1 gives an SBR rate (24 more bits at index 15, zeros past the config's
+    // end). ffmpeg's own encoder writes one (`14 08 56 e5 00`: sbrPresentFlag 0). Unread, its last byte
+    // made `ff` (index 15, a rate of 14,680,064 Hz past the config) left 1 h of AAC in M4A (6.2 MB)
+    // counted 3,597 s where ffmpeg opens no decoder (attack round 28a, C4)
+    const at = pos;
+    const bits = stop * 8;
+    for (; bits - pos > 15; pos++) {
+      const q = pos >> 3;
+      const word = (b[q]! << 16) | ((q + 1 < stop ? b[q + 1]! : 0) << 8) | (q + 2 < stop ? b[q + 2]! : 0);
+      if (((word >> (13 - (pos & 7))) & 0x7ff) !== 0x2b7) continue;
+      pos += 11;
+      if (objectType() === 5 && read(1)) syncRate = frequency()[1];
+      break;
+    }
+    pos = at;
   }
+  // an MP4's or CAF's demuxer gives the decoder the SBR rate when it is not 0 (index 13 or 14), else
+  // the core's, and aac_decode_init refuses a rate over 96 kHz
+  const sbrRate = extRate ?? syncRate;
+  if (configRate && sbrRate && sbrRate > 96000)
+    return `AAC config whose SBR rate is ${sbrRate} Hz (over 96 kHz): a decoder refuses it`;
   // GASpecificConfig (ELDSpecificConfig for ELD): frameLengthFlag (960-sample frames, 480 for LD)
   const frame = read(1) ? 960 : 1024;
   if (aot === 17 || aot === 23 || aot === 39) {
@@ -153,8 +182,11 @@ export function aacConfig(b: Buffer, p: number, end: number): AacConfig | string
     );
     // SBR signalled over an ER core: ffmpeg's ER path makes a frame's samples (no more) at the rate
     // its demuxer gives the stream, in an MP4 the signalled output rate (counted at the core's, real
-    // ER AAC-LC under 96 kHz counted 19.7 s of 1.6 decoded, round 19), in Matroska the track's
-    if (typeof cfg !== 'object' || extRate === undefined) return cfg;
+    // ER AAC-LC under 96 kHz counted 19.7 s of 1.6 decoded, round 19), in Matroska the track's. A
+    // sync extension's rate is given the same way (0, at index 13 or 14: the core's): ER AAC-LD of
+    // 24 kHz with one of 96 kHz in CAF counted 42.7 s, 10.7 s decoded
+    if (typeof cfg !== 'object') return cfg;
+    if (extRate === undefined) return syncRate ? { ...cfg, outRate: syncRate } : cfg;
     return extRate > 0 ? { ...cfg, outRate: extRate } : `AAC SBR rate index: a decoder refuses it`;
   }
   // object types ffmpeg's demuxer hands to other decoders (MPEG-1/2 layers 1-3 as 32-34, ALS as 36):

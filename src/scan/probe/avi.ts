@@ -458,6 +458,9 @@ const ADTS_FRAMER: Framer = { name: 'AAC (ADTS)', sync: 0xff, frame: adtsFrame }
  * the chunks end to end, and a stream that carries no ADTS decodes nothing.
  */
 function aacChunks(src: FileSource, spans: readonly [number, number][], s: Stream): number | string {
+  // the strf's rate is the decoder's, and aac_decode_init refuses one over 96 kHz (round 28a, as in
+  // Matroska: ffmpeg's 10 s AAC in AVI at 192,000 Hz counted 10.1 s, none decoded)
+  if ((s.sampleRate ?? 0) > 96000) return `AAC at ${s.sampleRate} Hz (over 96 kHz): a decoder refuses it`;
   if (!s.extra?.length) return framedSeconds(src, spans, ADTS_FRAMER);
   const cfg: AacConfig | string | undefined = aacConfig(s.extra, 0, s.extra.length);
   if (typeof cfg === 'string') return cfg;

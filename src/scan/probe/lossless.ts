@@ -21,7 +21,7 @@ import {
 } from './ima4.js';
 import { TTA_WALK_MAX, TtaFrames, ttaCrc } from './tta.js';
 import { lpcmBytes } from './pcm.js';
-import { opusHeadStreams, opusPacketSamples } from './opus.js';
+import { opusPacketSamples } from './opus.js';
 import type { FileSource, ProbeResult } from './types.js';
 import type { Work } from './work.js';
 
@@ -365,13 +365,25 @@ function readPackets(
       // AAC: each packet read as a decoder reads it (aac.ts), with the cookie's AudioSpecificConfig
       const cfg = kuki && cafAacConfig(kuki);
       if (typeof cfg !== 'object') return cfg ?? 'CAF AAC without a config (kuki)';
-      return walk(64, (b, p, e) => (e > p && aacFrameHolds(b, p, e, cfg) ? 1 : 0)) * desc.framesPerPacket;
+      // A frame holds the config's samples (1,024, 960, 512 or 480) at the rate the esds reader gives
+      // the decoder (the config's core, or an ER frame's output rate), whatever the description says:
+      // counted at its frames a packet and rate before, 4,096 frames a packet of ER AAC-LD at 24 kHz
+      // counted 341 s, 42.7 s decoded, and a description of 8 kHz 128 s (here in the description's frames)
+      const held = walk(64, (b, p, e) => (e > p && aacFrameHolds(b, p, e, cfg) ? 1 : 0));
+      return Math.floor((held * cfg.frame * desc.rate) / (cfg.outRate ?? cfg.rate));
     }
     case 'opus': {
-      // Opus: what each packet holds (48 kHz), at the description's rate; one ffmpeg refuses holds none
+      // ffmpeg 5.1's caf demuxer gives an Opus decoder no extradata (its cookie's layout is unknown to
+      // it: a `kuki` is skipped, and fails the file over 2 channels), so the decoder makes a head of one
+      // stream from the description's channels, and refuses more than 2 ("Multichannel configuration
+      // without extradata"), as it does in Matroska and MP4 with no head. Unchecked, one byte of
+      // ffmpeg's own 1 h Opus CAF (2.9 MB) counted 3,597 s, none decoded (attack round 28a, C5); a cookie
+      // holding a head of family 1 (3 streams) was read as three streams a packet
+      if (desc.channels > 2)
+        return `Opus of ${desc.channels} channels in CAF (no OpusHead reaches a decoder): a decoder refuses it`;
+      // what each packet holds (48 kHz), at the description's rate; one ffmpeg refuses holds none
       // (opus.ts: 63 frames of 60 ms a packet counted 120 ms each, round 22 C5)
-      const streams = kuki ? opusHeadStreams(kuki) : 1;
-      return Math.floor((walk(4096, (b, p, e) => opusPacketSamples(b, p, e - p, streams)) * desc.rate) / 48000);
+      return Math.floor((walk(4096, (b, p, e) => opusPacketSamples(b, p, e - p, 1)) * desc.rate) / 48000);
     }
     case 'flac':
       // FLAC: a packet is a frame, its header's CRC-8 checked, its block size what it holds
@@ -463,7 +475,8 @@ function cafAacConfig(k: Buffer): AacConfig | string | undefined {
   p += 13;
   if (k[p] !== 5) return undefined;
   const [n, at] = len(p + 1);
-  return aacConfig(k, at, at + n);
+  // (ffmpeg's caf demuxer reads the cookie with MP4's esds reader, which gives the decoder its rate)
+  return aacConfig(k, at, at + n, true);
 }
 
 /**

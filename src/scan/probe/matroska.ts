@@ -225,7 +225,7 @@ function readTracks(b: Buffer, t: El): Track[] {
     tr.outRate = outRate !== undefined && outRate >= 0.01 ? outRate : tr.rate;
     if (acmAt) Object.assign(tr, acmFormat(b, acmAt, tr.outRate));
     if (tr.codec === 'A_TRUEHD' || tr.codec === 'A_MLP') tr.mlp = new MlpUnits(tr.codec === 'A_MLP');
-    if (tr.codec.startsWith('A_AAC')) tr.aac = aacAt ? aacConfig(b, aacAt.data, aacAt.end) : aacByCodecId(tr);
+    if (tr.codec.startsWith('A_AAC')) tr.aac = aacTrack(tr, b, aacAt);
     if (tr.codec === 'A_ALAC')
       tr.alac = alacAt ? alacConfig(b, alacAt.data, alacAt.end, tr.channels) : alacConfig(b, -1, 0);
     if (tr.codec === 'A_VORBIS') vorbisTrack(tr, vorbisAt ? b.subarray(vorbisAt.data, vorbisAt.end) : undefined);
@@ -600,6 +600,23 @@ function flacStreamInfo(priv: Buffer): FlacInfo | string | undefined {
 }
 
 /**
+ * An AAC track's config as ffmpeg's Matroska demuxer hands it to the AAC decoder, whatever its object
+ * type, or why that decoder refuses it: the CodecPrivate, or one made from the codec ID when there is
+ * none or it is empty (matroskadec: `!track->codec_priv.size`), and the track's rate (its
+ * OutputSamplingFrequency, else SamplingFrequency), which aac_decode_init refuses over 96 kHz.
+ * MP4 maps the object types 32-34 and 36 (MPEG layers 1-3, ALS) to other decoders; Matroska does not,
+ * and the AAC decoder refuses them: such a config counted 1 h of AAC in MKA (6.3 MB) 3,597 s, none
+ * decoded (attack round 28a, C4), as did a track rate of 192 kHz (10 s of 10).
+ */
+function aacTrack(tr: Track, b: Buffer, at: El | undefined): AacConfig | string | undefined {
+  // (ffmpeg's codecpar sample_rate is an int: the double's whole part)
+  const rate = Math.trunc(tr.outRate ?? tr.rate ?? 8000);
+  if (rate > 96000) return `AAC track at ${rate} Hz (over 96 kHz): a decoder refuses it`;
+  if (!at || at.size <= 0) return aacByCodecId(tr);
+  return aacConfig(b, at.data, at.end) ?? 'AAC config of an object type the AAC decoder refuses (or too short)';
+}
+
+/**
  * The AudioSpecificConfig a decoder makes for an AAC track with no CodecPrivate, from its codec ID
  * (A_AAC/MPEG4/LC, …/MAIN, …/LC/SBR: the profile), its rate and channels, as ffmpeg's demuxer makes
  * it: such tracks' frames were counted unchecked (round 15: 56 KB of junk counted 512 s).
@@ -782,7 +799,10 @@ function packetNs(b: Buffer, data: number, end: number, flags: number, track: Tr
   // SBR or without, and one a decoder refuses holds nothing (aac.ts)
   if (typeof track.aac === 'object' && track.codec.startsWith('A_AAC')) {
     if (end <= b.length && !aacFrameHolds(b, data, end, track.aac)) return 0;
-    return (track.aac.frame / track.aac.rate) * 1e9;
+    // (an error-resilient frame is played at the rate the demuxer gives the decoder, here the track's,
+    // not the core's: ER AAC-LC of 16 kHz in a track of 96 kHz counted 10.06 s, 1.67 s decoded)
+    const rate = track.aac.er ? Math.trunc(track.outRate ?? 8000) || track.aac.rate : track.aac.rate;
+    return (track.aac.frame / rate) * 1e9;
   }
   if (track.codec.startsWith('A_AAC') && track.rate && track.rate >= 4000) return (2048 / track.rate) * 1e9;
   // Vorbis: each packet read as the decoder reads it, in order (vorbis.ts): what it makes of it; a

@@ -1182,7 +1182,7 @@ function reader(
     fourcc === 'mp4a' && (oti === undefined || isAacOti(oti))
       ? asc !== undefined
         ? // (the DecoderSpecificInfo is the decoder's extradata: a PCE running past it is refused)
-          (aacConfig(moov, asc, ascLen ? asc + ascLen : end) ??
+          (aacConfig(moov, asc, ascLen ? asc + ascLen : end, true) ??
           'AAC AudioSpecificConfig too short: a decoder refuses it')
         : MP4A_NO_CONFIG
       : undefined;
