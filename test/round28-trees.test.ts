@@ -3,13 +3,15 @@
  * Last-Modified and ETag that told a saved page from a listing) passed as the folder's listing (C1);
  * with a {customer} pattern, an unreadable folder of a customer no key names was no controller's gap
  * (C2), and an unreadable folder whose files the pattern could not match was no row's gap, though read
- * its files would be unmatched, a gap of every row (C3).
+ * its files would be unmatched, a gap of every row (C3); a register of 9.5 million short keys (under
+ * the byte bound) crashed the run after its scan, in the look-alike index (H1).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { csvObjects, htmlText, put, runCli, tempDir, unprivileged, wav } from './helpers.js';
 import { serve } from './http-servers.js';
+import { parseRegister } from '../src/report/notify/register.js';
 import { describeWith } from './needs.js';
 
 const call = (): Buffer => wav({ tag: 7, rate: 8000, bits: 8, dataBytes: 8000 });
@@ -103,5 +105,15 @@ describe('an unreadable folder under a {customer} pattern (attack round 28b C2, 
     } finally {
       chmodSync(join(root, 'acme/sub'), 0o755);
     }
+  });
+});
+
+describe('a register of more keys than any processor has (attack round 28b H1)', () => {
+  it('is refused before the scan with one line, not a crash after it', () => {
+    const lines = ['key,controller'];
+    for (let i = 0; i <= 1_000_000; i++) lines.push(`k${i.toString(36)},C`);
+    expect(() => parseRegister(lines.join('\n') + '\n')).toThrow(
+      /^register line 1000002: more than 1,000,000 keys; a register gives at most that many \(is this the register\?\)$/,
+    );
   });
 });
