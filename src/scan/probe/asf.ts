@@ -14,6 +14,7 @@ import {
   tooManyChannels,
   wmaProFormat,
   wmaOpenRefused,
+  wmaBlockBytesPerSecond,
   wmaUnderEncoders,
   type WmaProFormat,
 } from './acm.js';
@@ -338,6 +339,7 @@ function asfRefused(a: {
   avgBytes: number;
   blockAlign: number;
   bits: number;
+  wma?: Wma;
 }): string | undefined {
   const hex = `0x${a.tag.toString(16).padStart(4, '0')}`;
   if (!ffmpegWavTag(a.tag)) return `ASF audio of codec ${hex} (its format tag), which ffmpeg has no decoder for`;
@@ -362,6 +364,15 @@ function asfRefused(a: {
       ? wmaOpenRefused(a.tag, a.channels, a.rate, a.avgBytes, a.blockAlign)
       : undefined;
   if (open) return `ASF ${open}`;
+  // WMA 1 and 2 without the bit reservoir (ffmpeg's own encoder writes it so): a block of block-align
+  // bytes is one frame, so the blocks' rate is the stream's, held to the encoders' floor as AVI and
+  // Matroska hold it (acm.ts). Block align 1 made every byte a frame of 512 samples, bounded only by the
+  // objects' times: ffmpeg's own 10 min WMA (2.14 MB) counted 599.6 s and, its times x6, 3,597 s,
+  // ffmpeg failing every object and decoding none (attack round 28a, C1)
+  if ((a.tag === 0x160 || a.tag === 0x161) && !a.wma?.reservoir) {
+    const blocks = wmaBlockBytesPerSecond(a.tag, a.channels, a.rate, a.avgBytes, a.blockAlign);
+    if (typeof blocks === 'string') return `ASF ${blocks}`;
+  }
   return wmaUnderEncoders(a.tag, a.rate, a.avgBytes * 8, 'WMA byte rate');
 }
 
