@@ -60,6 +60,26 @@ describe('ASF WMA 1/2 without the bit reservoir: the encoders block-rate floor (
     expect(r.kind, JSON.stringify(r)).toBe('unreadable');
     expect(r.error).toMatch(/under any WMA encoder's/);
   });
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('wmav2')],
+    'the bit reservoir flag set and block align 1 or 2: every superframe fails its header, unreadable',
+    async () => {
+      const own = join(dir, 'w-res.wma');
+      ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:r=16000:d=30', '-c:a', 'wmav2', '-b:a', '24k', own);
+      const b = readFileSync(own);
+      const at = waveFormat(b, 0x161, 1, 16000);
+      b.writeUInt16LE(b.readUInt16LE(at + 22) | 2, at + 22);
+      for (const ba of [1, 2]) {
+        b.writeUInt16LE(ba, at + 12);
+        const path = join(dir, `w-res-ba${ba}.wma`);
+        writeFileSync(path, b);
+        const { r, dec } = await atMostDecoded(path, 0);
+        expect(dec).toBe(0);
+        expect(r.kind, JSON.stringify(r)).toBe('unreadable');
+      }
+    },
+  );
 });
 
 describe('ASF audio of a codec not read: unreadable; the codecs real encoders write, counted (round 28a C2)', () => {

@@ -237,13 +237,14 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
         typeof reader === 'object' ? reader : undefined,
       )
     : undefined;
-  // MPEG audio or ADPCM whose objects hold no frame or block a decoder takes: nothing, whatever the
-  // objects' times say
-  if (typeof reader === 'object' && held?.seconds === 0)
+  // MPEG audio, ADPCM, WMA with the bit reservoir … whose objects hold no frame or block a decoder
+  // takes: nothing, whatever the objects' times say
+  const none = typeof reader === 'object' ? reader.name : audio.wma ? 'WMA superframe' : undefined;
+  if (none && held?.seconds === 0)
     return {
       kind: 'unreadable',
       ...base,
-      error: `no ${reader.name} a decoder takes in the audio objects: the header's ${total.toFixed(1)} s not counted`,
+      error: `no ${none} a decoder takes in the audio objects: the header's ${total.toFixed(1)} s not counted`,
     };
   // no audio object in the packets, the play duration all there is: packets of zeros under a real
   // header, the duration forged, counted 1 MB as 3,995 s, ffmpeg decoding none (attack round 20, critical)
@@ -380,6 +381,10 @@ function asfRefused(a: {
     const blocks = wmaBlockBytesPerSecond(a.tag, a.channels, a.rate, a.avgBytes, a.blockAlign);
     if (typeof blocks === 'string') return `ASF ${blocks}`;
   }
+  // with the bit reservoir, a superframe shorter than its header (8 bits, then the last frame's bit
+  // offset) fails every time in ffmpeg's decoder (heldSeconds reads each one's header)
+  if (a.wma?.reservoir && a.blockAlign * 8 < 8 + a.wma.offsetBits + 3)
+    return `ASF WMA with the bit reservoir in superframes of ${a.blockAlign} bytes, under their header's ${8 + a.wma.offsetBits + 3} bits: ffmpeg's decoder fails every one`;
   return wmaUnderEncoders(a.tag, a.rate, a.avgBytes * 8, 'WMA byte rate');
 }
 
@@ -556,6 +561,8 @@ interface Wma {
   rate: number;
   /** the stream's byte rate (WAVEFORMATEX): WMA 1 and 2 are constant bit rate, a superframe plays blockAlign / avgBytes s */
   avgBytes: number;
+  /** ffmpeg's byte_offset_bits (wma.c): a superframe's last frame bit offset is 3 more bits */
+  offsetBits: number;
 }
 
 /** The WMA 1/2 stream's superframe layout from its WAVEFORMATEX (h at the tag), or undefined for other codecs. */
@@ -571,7 +578,11 @@ function wmaLayout(h: Buffer, p: number, end: number): Wma | undefined {
   const flags2 = h.readUInt16LE(flagsAt);
   // ffmpeg's wma.c: 512 samples to 16 kHz, 1,024 to 22.05 kHz (32 kHz for version 1), else 2,048
   const frameLen = rate <= 16000 ? 512 : rate <= 22050 || (rate <= 32000 && version === 1) ? 1024 : 2048;
-  return { blockAlign, reservoir: (flags2 & 2) !== 0, frameLen, rate, avgBytes: h.readUInt32LE(p + 8) };
+  const avgBytes = h.readUInt32LE(p + 8);
+  // (ffmpeg: av_log2((int)(bits a sample a channel × frame length / 8 + 0.5)) + 2; av_log2(0) is 0)
+  const perFrame = Math.trunc(((avgBytes * 8) / (Math.max(1, h.readUInt16LE(p + 2)) * rate)) * (frameLen / 8) + 0.5);
+  const offsetBits = (perFrame > 0 ? Math.floor(Math.log2(perFrame)) : 0) + 2;
+  return { blockAlign, reservoir: (flags2 & 2) !== 0, frameLen, rate, avgBytes, offsetBits };
 }
 
 /**
@@ -922,6 +933,8 @@ function heldSeconds(
   let bytes = 0;
   let frames = 0;
   let superframes = 0;
+  /** WMA with the bit reservoir: the superframe before left a frame begun in it */
+  let carry = false;
   let live = 0;
   /** the WMA Pro object being put together from its fragments, and how many of its bytes are in */
   let obj: { pres: number; buf: Buffer; got: number } | undefined;
@@ -969,7 +982,24 @@ function heldSeconds(
           const q = o.at + (x - o.offset!);
           superframes++;
           if (!wma.reservoir) frames++;
-          else if (q < pk.length) frames += pk[q]! & 0x0f;
+          else if (q + 4 < pk.length) {
+            // ffmpeg's wma_decode_superframe: 4 bits of index, 4 of frame count (less one with nothing
+            // left in the reservoir: 0 then fails, 1 only fills it), then the last frame's bit offset in
+            // byteOffsetBits + 3 bits, which must fit what is left of the superframe; a superframe that
+            // fails decodes nothing and empties the reservoir. Unread, a block align of 1 to 16 with the
+            // reservoir flag counted ffmpeg's own 10 min WMA at its byte rate, 599.6 s, 0 to 0.5 s
+            // decoded (the round 28a C1 block align with the flag set)
+            const count = (pk[q]! & 0x0f) - (carry ? 0 : 1);
+            const bits = wma.offsetBits + 3;
+            const left = wma.blockAlign * 8 - 8;
+            if (count < 0 || (count === 0 && left <= 8)) carry = false;
+            else if (count === 0) carry = true;
+            else if (pk.readUInt32BE(q + 1) >>> (32 - bits) > left - bits) carry = false;
+            else {
+              frames += count;
+              carry = true;
+            }
+          } else if (q < pk.length) frames += pk[q]! & 0x0f;
         }
       }
     }
