@@ -104,8 +104,8 @@ describe('ASF audio of a codec not read: unreadable; the codecs real encoders wr
   );
 
   itWith(
-    ['ffmpeg', ffmpegEncoder('aac', 'ac3', 'dca', 'g722', 'g726', 'g723_1', 'adpcm_yamaha')],
-    "ffmpeg's own AAC, AC-3, DTS, G.722, G.726, G.723.1 and Yamaha ADPCM in ASF: counted within 1 %",
+    ['ffmpeg', ffmpegEncoder('aac', 'ac3', 'eac3', 'dca', 'g722', 'g726', 'g723_1', 'adpcm_yamaha')],
+    "ffmpeg's own AAC, AC-3, E-AC-3, DTS, G.722, G.726, G.723.1, Yamaha ADPCM and extensible PCM in ASF: counted within 1 %",
     async () => {
       const at8 = ['-f', 'lavfi', '-i', 'sine=f=440:r=8000:d=20'];
       const cases: [string, string[]][] = [
@@ -117,6 +117,10 @@ describe('ASF audio of a codec not read: unreadable; the codecs real encoders wr
         ['g726-40k.asf', [...at8, '-c:a', 'g726', '-b:a', '40k']],
         ['g723.asf', [...at8, '-c:a', 'g723_1', '-b:a', '6300']],
         ['yamaha.asf', [...at8, '-c:a', 'adpcm_yamaha']],
+        // WAVE_FORMAT_EXTENSIBLE, as ffmpeg writes E-AC-3 and PCM of 24 bits or 96 kHz: by its sub-format
+        ['eac3.asf', ['-f', 'lavfi', '-i', 'sine=f=440:r=48000:d=20', '-c:a', 'eac3', '-b:a', '64k']],
+        ['s24.asf', [...at8, '-c:a', 'pcm_s24le']],
+        ['pcm96k.asf', ['-f', 'lavfi', '-i', 'sine=f=440:r=96000:d=10', '-c:a', 'pcm_s16le']],
       ];
       for (const [name, args] of cases) {
         const path = join(dir, name);

@@ -26,6 +26,7 @@ import { DtsFrames } from './dts.js';
 import { aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
 import { adtsFrame } from './adts.js';
 import { speexHead, speexPacketSamples } from './speex.js';
+import { extensibleTag } from './wav.js';
 
 const guid = (hex: string): Buffer => Buffer.from(hex, 'hex');
 const HEADER = guid('3026b2758e66cf11a6d900aa0062ce6c');
@@ -157,7 +158,7 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
       if (type.equals(VIDEO_MEDIA)) video = true;
       else if (type.equals(AUDIO_MEDIA) && !audio && size >= 24 + 54 + 8) {
         audio = {
-          tag: h.readUInt16LE(body + 54),
+          tag: formatTag(h.subarray(body + 54, p + size)),
           channels: h.readUInt16LE(body + 56),
           rate: h.readUInt32LE(body + 58),
           avgBytes: h.readUInt32LE(body + 62),
@@ -597,6 +598,27 @@ function proLayout(h: Buffer, p: number, end: number): WmaProFormat | WmaVoiceFo
   const rate = h.readUInt32LE(p + 4);
   if (tag === 0x0a) return wmaVoiceFormat(rate, h.readUInt16LE(p + 12), extra);
   return wmaProFormat(tag, h.readUInt16LE(p + 2), rate, h.readUInt16LE(p + 12), extra);
+}
+
+/**
+ * The WAVEFORMATEX's format tag as ffmpeg's riffdec takes it: WAVE_FORMAT_EXTENSIBLE (0xFFFE) by its
+ * sub-format (wav.ts), as ffmpeg writes PCM of more than 16 bits, 2 channels or 48 kHz in ASF; 0xFFFE
+ * itself when that is not one ffmpeg decodes (a codec not read here: unreadable).
+ */
+function formatTag(fmt: Buffer): number {
+  const tag = fmt.readUInt16LE(0);
+  if (tag !== 0xfffe) return tag;
+  const sub = extensibleTag(fmt);
+  if (typeof sub === 'number') return sub;
+  // ffmpeg's own sub-format GUIDs (riff.c ff_codec_wav_guids): AC-3 and E-AC-3 (ffmpeg writes E-AC-3
+  // so), both walked by the AC-3 framer, and MPEG audio
+  const guid = fmt.length >= 40 && fmt.readUInt16LE(16) >= 22 ? fmt.toString('hex', 24, 40) : '';
+  const known: Record<string, number> = {
+    '2c806de046dbcf11b4d100805f6cbbea': 0x2000,
+    af87fba7022dfb42a4d405cd93843bdd: 0x2000,
+    '2b806de046dbcf11b4d100805f6cbbea': 0x50,
+  };
+  return known[guid] ?? tag;
 }
 
 /** A WAVEFORMATEX's extradata (h at the tag), as ffmpeg's riffdec takes it: cbSize bytes, or what the object holds of them. */
