@@ -146,3 +146,15 @@ describe('ASF audio of a codec not read: unreadable; the codecs real encoders wr
     },
   );
 });
+
+describe('ASF of two objects or fewer: what their bytes hold, not the last one’s time (found fixing round 28a)', () => {
+  itWith(['ffmpeg'], "ffmpeg's own PCM in two 500,000-sample objects, its times x50: 125 s, not 3,127", async () => {
+    const own = join(dir, 'two.asf');
+    ffmpeg('-f', 'lavfi', '-i', 'sine=f=300:r=8000:d=125', '-af', 'asetnsamples=n=500000', '-c:a', 'pcm_u8', own);
+    const path = join(dir, 'two-x50.asf');
+    ffmpeg('-i', own, '-c', 'copy', '-bsf:a', 'setts=ts=TS*50', path);
+    const { r, dec } = await atMostDecoded(path, 0.5);
+    expect(dec).toBeGreaterThan(124);
+    expect(r.kind, JSON.stringify(r)).toBe('audio');
+  });
+});
