@@ -246,6 +246,14 @@ export function compilePattern(source: string): CompiledPattern {
     if (seg === '**') return { globstar: true };
     return { globstar: false, tokens: compileSegment(seg, state) };
   });
+  // '**' both before and after the {customer} folder: a path's folders can be aligned with it in more
+  // than one way (archive/beta/acme/x.wav under `**/{customer}/**` is acme, beta or archive), and one
+  // alignment was taken, the other customers' controllers "not affected" (attack round 29b C5)
+  const at = segments.findIndex((g) => !g.globstar && g.tokens.some((t) => t.t === 'cap' && t.name === 'customer'));
+  if (at >= 0 && segments.slice(0, at).some((g) => g.globstar) && segments.slice(at + 1).some((g) => g.globstar))
+    throw new PatternError(
+      '{customer} between two "**" can be more than one folder of a path; give the folders on one side (e.g. */{customer}/**)',
+    );
   const out: CompiledPattern = {
     source,
     segments,
@@ -382,7 +390,8 @@ function matchName(tokens: Token[], s: string, p: CompiledPattern, caps?: Captur
 }
 
 /**
- * Every value the {customer} token (index c) can take on s, into out (at most OTHER_READINGS + 1):
+ * Every value the {customer} token (index c) can take on s, into out (at most OTHER_READINGS + 2, the
+ * shortest among them: one more than are kept besides it says there are more, matchPattern):
  * from where the tokens before it can reach (forward, as ok is backward) to where the rest can match.
  * Attack round 24b C5: `in-08-1234-0701740699-…` under `*-{customer}-{caller}-…` is customer `08` (the
  * shortest, which placement keeps) and also `08-1234` (and `1234`); a register key among the other values
@@ -431,7 +440,7 @@ function otherValues(
   const ends: number[] = [];
   for (let j = 1; j <= n; j++) if (ok[row + j]) ends.push(j);
   const seen = new Set<string>();
-  for (let i = 0; i < n && seen.size <= OTHER_READINGS; i++) {
+  for (let i = 0; i < n && seen.size <= OTHER_READINGS + 1; i++) {
     if (!reach[i]) continue;
     // the first end past i (binary search: a long name's work stays n log n)
     let lo = 0,
@@ -441,7 +450,7 @@ function otherValues(
       if (ends[mid]! <= i) lo = mid + 1;
       else hi = mid;
     }
-    for (let k = lo; k < ends.length && seen.size <= OTHER_READINGS; k++) seen.add(s.slice(i, ends[k]));
+    for (let k = lo; k < ends.length && seen.size <= OTHER_READINGS + 1; k++) seen.add(s.slice(i, ends[k]));
   }
   if (seen.size > 1) out.push(...seen);
 }
@@ -463,7 +472,12 @@ export function matchPattern(p: CompiledPattern, relPath: string, zone: string):
   if (caps.customer !== undefined) out.customer = caps.customer;
   if (caps.others?.length) {
     const others = caps.others.filter((v) => v !== caps.customer);
-    if (others.length) out.otherCustomers = others.slice(0, OTHER_READINGS);
+    // more values than are kept (otherValues stops past OTHER_READINGS): which customer the name is
+    // cannot be told, nor whose readings were dropped; not placed, it is unmatched, a gap of every row.
+    // Kept at the shortest, a key among the dropped readings was "not affected", exit 0 (attack
+    // round 29b C4: the README's pattern and a name with two more dash fields before the line)
+    if (others.length > OTHER_READINGS) return undefined;
+    if (others.length) out.otherCustomers = others;
   }
   if (caps.caller !== undefined) out.caller = caps.caller;
   if (caps.date !== undefined && p.dateFormat) {
@@ -549,8 +563,9 @@ function dateOf(p: CompiledPattern, text: string, dirs: string[], zone: string):
 /**
  * The {customer} a file somewhere below the folder relFolder ('/'-separated below the root; '' or '.'
  * is the root) would have: the capture the folder's names fix, undefined when they fix none (a folder
- * above the {customer} segment, a pattern with '**' whose folders cannot be aligned cheaply, or no
- * {customer}), null when no file below it could match the pattern (its files would be unmatched).
+ * above the {customer} segment, a pattern with '**' whose folders cannot be aligned cheaply, a
+ * {customer} folder name that can be read more than one way, or no {customer}), null when no file below
+ * it could match the pattern (its files would be unmatched).
  */
 export function folderCustomer(p: CompiledPattern, relFolder: string): string | undefined | null {
   if (!p.hasCustomer || p.globstar) return undefined;
@@ -558,9 +573,20 @@ export function folderCustomer(p: CompiledPattern, relFolder: string): string | 
   // a file below the folder has at least one more name
   if (names.length >= p.segments.length) return null;
   const caps: Captures = {};
-  for (let q = 0; q < names.length; q++)
-    if (!matchName((p.segments[q] as { tokens: Token[] }).tokens, names[q]!, p, caps)) return null;
-  return caps.customer;
+  let ambiguous = false;
+  for (let q = 0; q < names.length; q++) {
+    const tokens = (p.segments[q] as { tokens: Token[] }).tokens;
+    if (!matchName(tokens, names[q]!, p, caps)) return null;
+    // {customer} beside a star, another capture or a date in one name may be read more than one way
+    // (`acme_x_2019` under `{customer}_*` is acme or acme_x): the shortest alone made an unreadable
+    // folder no gap of acme_x's controller, "not affected" (attack round 29b C3): any customer then
+    if (
+      tokens.some((t) => t.t === 'cap' && t.name === 'customer') &&
+      tokens.some((t) => t.t === 'star' || t.t === 'date' || (t.t === 'cap' && t.name !== 'customer'))
+    )
+      ambiguous = true;
+  }
+  return ambiguous ? undefined : caps.customer;
 }
 
 /**
