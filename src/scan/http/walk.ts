@@ -194,22 +194,24 @@ export async function httpWalk(
 
   /**
    * Why an HTML page answered for a folder may be a file of the folder rather than the server's
-   * listing of it, or undefined: the folder holds an index page (INDEX_NAMES) its listing does not
-   * name. Every supported server serves a folder's index.html in place of its listing; the page is
+   * listing of it, or undefined: the folder holds an index page (INDEX_NAMES), or whether it does
+   * cannot be told. Every supported server serves a folder's index.html in place of its listing; the page is
    * then that file — a listing saved by `wget -m` looks like the server's own. The Last-Modified and
    * ETag that tell a file (SAVED_PAGE) are dropped by nginx's ssi and sub_filter (their defaults):
    * beta's saved `Index of /beta/` passed as its listing, its recording never seen, Beta AB "not
    * affected", exit 0 (attack round 28b C1). One small Range request a name not listed; a failed one
    * is a gap too (whether the page is the folder's listing is then not known).
    */
-  const servedIndex = async (url: string, entries: ListedEntry[]): Promise<NodeJS.ErrnoException | undefined> => {
-    const listed = new Set(entries.map((e) => e.name.toString('latin1')));
-    const names = INDEX_NAMES.filter((n) => !listed.has(n));
+  const servedIndex = async (url: string): Promise<NodeJS.ErrnoException | undefined> => {
+    // asked whether or not the page lists them: a saved listing names what the folder held when it was
+    // saved, an index.html among it (attack round 29b C1). Only "not found" says there is none: a
+    // redirect, 401, 403 or 5xx for it says nothing of whether the folder's page is that file (29b C2)
     const answers = await Promise.all(
-      names.map(async (name) => {
+      INDEX_NAMES.map(async (name) => {
         try {
           const got = await client.get(url + name, 1, 'bytes=0-0');
-          return got.status === 200 || got.status === 206 ? name : undefined;
+          if (got.status === 404 || got.status === 410) return undefined;
+          return got.status === 200 || got.status === 206 ? name : `? HTTP ${got.status} for ${name}`;
         } catch (e) {
           if (e instanceof HttpError && e.code === 'TLS') throw e;
           return `? ${(e as Error).message}`;
@@ -224,7 +226,7 @@ export async function httpWalk(
           NOT_A_LISTING,
         )
       : folderError(
-          `the server serves ${found} in this folder, which its listing does not name: the page answered for the folder may be that file (a saved listing), not the server's listing of it; what it holds is not known`,
+          `the server serves ${found} in this folder: the page answered for the folder may be that file (a saved listing), not the server's listing of it; what it holds is not known`,
           NOT_A_LISTING,
         );
   };
@@ -257,7 +259,7 @@ export async function httpWalk(
       sink.error(bytes(folder.text), err.code ? err : folderError(`listing not readable: ${err.message}`, 'listing'));
       return;
     }
-    const unknown = unknownContent(check) ?? (check.html ? await servedIndex(url, entries) : undefined);
+    const unknown = unknownContent(check) ?? (check.html ? await servedIndex(url) : undefined);
     if (unknown) {
       sink.error(bytes(folder.text), unknown);
       return;
