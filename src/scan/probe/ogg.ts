@@ -398,12 +398,22 @@ function heldGranules(
           ? opusWalker(s.opusStreams ?? 1)
           : undefined;
   const packets = walker && new Packets(walker, (n) => src.work.tick(n));
-  // Where ffmpeg's next ogg_read_page starts (after a page it took, its end; after one it dropped,
-  // 4 bytes into it) and the start of the last page it took (ogg->page_pos), to mirror how far it
-  // looks for the next "OggS" (syncGap)
+  // ffmpeg's ogg_read_page, followed byte for byte (oggdec.c): where its next read starts (after a
+  // page it took, that page's end; after one it dropped, the dropped page's fifth byte), the start of
+  // the last page it took (ogg->page_pos, -1 once looked back from), and, while it looks for the next
+  // "OggS", the byte its look counts from. It looks over fewer than MAX_PAGE_SIZE (65,307) bytes and
+  // otherwise fails the read ("cannot find sync word"): nothing after decodes. A look starts where the
+  // read stands unless the last page it took began past byte 0: then it goes back to that page's
+  // fifth byte and counts from its start (so it may meet a page inside that page's body, or a dropped
+  // page again). The walk went over any junk to the next page: ffmpeg's 1 h Opus with 64 KB of zeros
+  // after its 4th page counted 3,597 s, 1.99 s decoded (attack round 28a C3). Measured on ffmpeg's
+  // Opus, Vorbis, FLAC and Speex: an "OggS" 65,306 bytes on reads on, 65,307 ends the read
+  // (test/round28-ogg.test.ts).
   let pos = 0;
   let pagePos = -1;
-  let dropped = false;
+  let look = -1;
+  /** the end of the furthest page checksummed: a page looked back to is checksummed again, a step each 32 bytes */
+  let frontier = 0;
   // the stream's headers: the page on which the packet after them ends is where ffmpeg's header read
   // stops, and its ogg_get_length's save and restore set page_pos to -1 (one stream alone is followed)
   const headers = s.codec === 'OGG/VORBIS' ? 3 : 2;
@@ -418,20 +428,32 @@ function heldGranules(
     if (p + 27 > buf.length) break;
     src.work.tick();
     if (buf.readUInt32BE(p) !== 0x4f676753) {
-      const next = buf.indexOf('OggS', p + 1, 'latin1');
+      let from = p + 1;
+      if (look < 0) {
+        look = pos; // (the walk stands at pos)
+        if (pagePos > 0) {
+          look = pagePos;
+          pagePos = -1;
+          if (look + 4 < base) {
+            base = look + 4;
+            buf = src.read(base, Math.min(WINDOW, src.size - base));
+          }
+          from = look + 4 - base;
+        }
+      }
+      const next = buf.indexOf('OggS', from, 'latin1');
       if (next < 0) {
         if (base + buf.length >= src.size) break;
-        p = Math.max(p + 1, buf.length - 3);
+        p = Math.max(from, buf.length - 3);
       } else p = next;
       continue;
     }
-    if (base + p !== pos) {
-      const gap = syncGap(base + p, pos, pagePos, dropped);
-      if (gap) {
-        ended = gap;
+    if (look >= 0) {
+      if (base + p - look >= MAX_PAGE) {
+        ended = `ffmpeg's read ends: no Ogg page within ${(MAX_PAGE - 1).toLocaleString('en')} bytes of byte ${look} (the next at byte ${base + p})`;
         break;
       }
-      pagePos = -1;
+      look = -1;
     }
     const nsegs = buf[p + 26]!;
     if (p + 27 + nsegs > buf.length) break;
@@ -458,12 +480,12 @@ function heldGranules(
       if (version0) src.work.tick((27 + nsegs + body) >> 5);
       p += 4;
       pos = base + p;
-      dropped = true;
       continue;
     }
     pagePos = base + p;
     pos = pagePos + 27 + nsegs + body;
-    dropped = false;
+    if (pagePos < frontier) src.work.tick((pos - pagePos) >> 5);
+    frontier = Math.max(frontier, pos);
     const serial = buf.readUInt32LE(p + 14);
     if (!serials.has(serial)) {
       if (dataSeen) {
@@ -532,27 +554,6 @@ function heldGranules(
   }
   if (walker) return { held: walker.held(), last, complete, walker, ended, reached };
   return { held, last, complete, ended, reached, otherRate };
-}
-
-/**
- * Why ffmpeg 5.1's read ends before the capture pattern at `at`, or undefined: its ogg_read_page looks
- * for "OggS" over fewer than MAX_PAGE_SIZE (65,307) bytes and otherwise fails the read ("cannot find
- * sync word"): nothing after decodes. It looks from where its read stands (`pos`), unless the last
- * page it took began past byte 0 (`pagePos`), when it looks again from that page's start (ogg->page_pos,
- * once). After a page it dropped (a checksum), that rescan meets the dropped page first, and the look
- * after it starts from its fifth byte. The walk went over any junk to the next page: ffmpeg's 1 h Opus
- * with 64 KB of zeros after its 4th page counted 3,597 s, 1.99 s decoded (attack round 28a C3).
- * Measured on ffmpeg's Opus, Vorbis, FLAC and Speex: an "OggS" 65,306 bytes on reads on, 65,307 ends
- * the read (test/round28-ogg.test.ts).
- * (The rescan may meet an "OggS" inside the last page's body first and look on from it: ffmpeg then
- * reaches further than this says; counted short, never long.)
- */
-function syncGap(at: number, pos: number, pagePos: number, dropped: boolean): string | undefined {
-  let from = pos;
-  if (pagePos > 0 && !dropped) from = pagePos;
-  else if (pagePos > 0 && pos - 4 - pagePos >= MAX_PAGE) from = pagePos;
-  if (at - from < MAX_PAGE) return undefined;
-  return `ffmpeg's read ends: no Ogg page within ${(MAX_PAGE - 1).toLocaleString('en')} bytes of byte ${from} (the next at byte ${at})`;
 }
 
 /** What the walk of every page found. */
