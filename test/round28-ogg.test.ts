@@ -151,6 +151,21 @@ function page(flags: number, granule: number, seq: number, packets: Buffer[]): B
   return b;
 }
 
+/** A page of the given lacing values over `body`, its checksum right. */
+function lacedPage(flags: number, granule: number, seq: number, laces: number[], body: Buffer): Buffer {
+  const h = Buffer.alloc(27 + laces.length);
+  h.write('OggS', 0, 'latin1');
+  h[5] = flags;
+  h.writeBigInt64LE(BigInt(granule), 6);
+  h.writeUInt32LE(28, 14);
+  h.writeUInt32LE(seq, 18);
+  h[26] = laces.length;
+  laces.forEach((l, k) => (h[27 + k] = l));
+  const b = Buffer.concat([h, body]);
+  b.writeUInt32LE(oggCrc(b, 0, b.length), 22);
+  return b;
+}
+
 /** OpusHead (mono, 48 kHz, pre-skip 0) and OpusTags pages. */
 function opusHeaders(): Buffer[] {
   const head = Buffer.concat([Buffer.from('OpusHead'), Buffer.from([1, 1, 0, 0, 0x80, 0xbb, 0, 0, 0, 0, 0])]);
@@ -215,5 +230,57 @@ describe('the Ogg walk ticks its work (round 28a H1)', () => {
     for (const len of [0, 1, 7, 21, 22, 23, 25, 26, 27, 33, 34, 281, 4096, 65307])
       for (const p of [0, 1, 3, 5]) expect(oggCrc(b, p, len), `${len} at ${p}`).toBe(byByte(b, p, len));
     // and a real page of ffmpeg's: the tiny file's pages are read as valid above
+  });
+});
+
+describe("Ogg packets gathered as ffmpeg's demuxer gathers them (found in round 28)", () => {
+  itWith(['ffmpeg'], 'a packet left open runs on into a page not flagged continued', async () => {
+    // each page: a 120 ms packet (code 3, two empty 60 ms SILK frames) and an open packet of 255
+    // bytes (a 2.5 ms CELT TOC). ffmpeg joins each open packet to the next page's first packet
+    // (os->incomplete) and decodes 2.5 ms of it; the walk dropped the open packet and took the 120 ms
+    // one alone: 240 s counted, 5.1 s decoded
+    const out = opusHeaders();
+    const n = 500;
+    for (let k = 0; k < n; k++) {
+      const body = Buffer.concat([Buffer.from([0x1b, 0x02, 0x80]), Buffer.alloc(254)]);
+      out.push(lacedPage(k === n - 1 ? 4 : 0, (k + 1) * 5760, k + 2, [2, 255], body));
+    }
+    const path = join(dir, 'open.opus');
+    writeFileSync(path, Buffer.concat(out));
+    const j = await judged(path);
+    expect(j.dec).toBeLessThan(5);
+    expect(j.seconds, JSON.stringify(j)).toBeLessThanOrEqual(j.dec + 0.02);
+    expect(j.seconds, JSON.stringify(j)).toBeGreaterThan(j.dec - 0.05);
+  });
+
+  itWith(['ffmpeg'], "the look back from the last page's start meets a page inside its body", async () => {
+    // page A holds, inside its second packet, the header of a valid page N whose body runs over A's
+    // end, 575 bytes of junk and 120 pages of 255 20-ms packets (612 s) to the last page. The junk
+    // makes ffmpeg look back from A's start: it meets N, reads it, and goes on from N's end: the 120
+    // pages are never read. The walk went on from A's end to them: 612 s counted, 0.24 s decoded
+    const silk = Buffer.from([0x18]);
+    const silk20 = Buffer.from([0x08]);
+    const out = opusHeaders();
+    out.push(lacedPage(0, 2 * 2880, 2, [1, 1], Buffer.from([0x18, 0x18])));
+    const g = 3 * 2880;
+    const pagesB: Buffer[] = [];
+    let gb = g;
+    for (let k = 0; k < 120; k++) {
+      gb += 255 * 960;
+      pagesB.push(lacedPage(0, gb, 4 + k, Array<number>(255).fill(1), Buffer.concat(Array<Buffer>(255).fill(silk20))));
+    }
+    const junk = Buffer.alloc(575);
+    const nBody = Buffer.concat([Buffer.alloc(10), junk, ...pagesB]);
+    expect(nBody.length).toBe(255 * 255);
+    const n = lacedPage(0, gb, 999, Array<number>(255).fill(255), nBody);
+    const nHead = n.subarray(0, 27 + 255);
+    out.push(lacedPage(0, g, 3, [1, 255, 27 + 255 + 10 - 255], Buffer.concat([silk, nHead, Buffer.alloc(10)])));
+    out.push(junk, ...pagesB, lacedPage(4, gb + 2 * 2880, 124, [1, 1], Buffer.from([0x18, 0x18])));
+    const path = join(dir, 'nested.opus');
+    writeFileSync(path, Buffer.concat(out));
+    const j = await judged(path);
+    expect(j.dec, 'ffmpeg').toBeLessThan(1);
+    expect(j.seconds, JSON.stringify(j)).toBeLessThanOrEqual(j.dec + 0.02);
+    expect(j.seconds, JSON.stringify(j)).toBeGreaterThan(j.dec - 0.05);
   });
 });
