@@ -419,6 +419,8 @@ function heldGranules(
   const headers = s.codec === 'OGG/VORBIS' ? 3 : 2;
   /** FLAC: 0 before its first frame, 1 in it, 2 past the page it ends on */
   let flacData = 0;
+  /** FLAC: a packet of the stream is left open by its last page (ffmpeg's psize over 0) */
+  let flacOpen = false;
   for (;;) {
     if (p + 27 + 255 > buf.length && base + buf.length < src.size) {
       base += p;
@@ -531,7 +533,12 @@ function heldGranules(
         continue;
       }
       let at = p + 27 + nsegs;
-      let starts = !(buf[p + 5]! & 1); // a packet begins at the page's first lace unless continued
+      // a packet begins at the page's first lace unless it is flagged continued or a packet is open
+      // (ffmpeg joins the open packet to it, flagged or not, as Packets does: FLAC pages each of a
+      // whole frame and the first 255 bytes of the next counted 60 s, 30 decoded, as each page's
+      // first frame went into the packet left open)
+      let starts = !(buf[p + 5]! & 1) && !flacOpen;
+      let inPacket: boolean = flacOpen;
       for (let k = 0; k < nsegs; k++) {
         const lace = buf[p + 27 + k]!;
         if (starts && lace > 0) {
@@ -542,13 +549,16 @@ function heldGranules(
           // oggparseflac.c: the first packet of byte 0xFF (a frame) ends the headers
           if (flacData === 0 && buf[at] === 0xff) flacData = 1;
         }
+        if (starts && lace > 0) inPacket = true;
         if (lace < 255 && flacData === 1) {
           flacData = 2;
           if (serials.size === 1) pagePos = -1;
         }
+        if (lace < 255) inPacket = false;
         starts = lace < 255;
         at += lace;
       }
+      flacOpen = inPacket;
     }
     p += 27 + nsegs + body;
   }
