@@ -11,21 +11,54 @@ import { opusHeadRefused, opusHeadStreams, opusPacketSamples } from './opus.js';
 
 const MAX_PAGE = 27 + 255 + 255 * 255;
 
-/** Ogg's CRC-32: polynomial 0x04C11DB7, not reflected, initial value 0 (RFC 3533). */
-const CRC = new Int32Array(256);
+/**
+ * Ogg's CRC-32: polynomial 0x04C11DB7, not reflected, initial value 0 (RFC 3533), by eight tables
+ * ("slicing by 8": table k is a byte followed by k zero bytes), eight bytes a step: 1,210 MB/s where
+ * byte by byte ran at 219 (64 MB of 64 KB pages on the loaded 2-core machine; attack round 28a H1).
+ */
+const CRC = Array.from({ length: 8 }, () => new Int32Array(256));
 for (let i = 0; i < 256; i++) {
   let c = i << 24;
   for (let k = 0; k < 8; k++) c = c & 0x80000000 ? (c << 1) ^ 0x04c11db7 : c << 1;
-  CRC[i] = c;
+  CRC[0]![i] = c;
+}
+for (let t = 1; t < 8; t++)
+  for (let i = 0; i < 256; i++) CRC[t]![i] = (CRC[t - 1]![i]! << 8) ^ CRC[0]![CRC[t - 1]![i]! >>> 24]!;
+const [T0, T1, T2, T3, T4, T5, T6, T7] = CRC as [
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+];
+
+/** The CRC `c` carried over the bytes [from, to) of b. */
+function crcRun(c: number, b: Buffer, from: number, to: number): number {
+  let i = from;
+  for (; i + 8 <= to; i += 8) {
+    c ^= (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
+    c =
+      T7[c >>> 24]! ^
+      T6[(c >>> 16) & 0xff]! ^
+      T5[(c >>> 8) & 0xff]! ^
+      T4[c & 0xff]! ^
+      T3[b[i + 4]!]! ^
+      T2[b[i + 5]!]! ^
+      T1[b[i + 6]!]! ^
+      T0[b[i + 7]!]!;
+  }
+  for (; i < to; i++) c = (c << 8) ^ T0[((c >>> 24) ^ b[i]!) & 0xff]!;
+  return c;
 }
 
 /** The CRC of a page (len bytes at p), its own checksum field counted as zeros. */
 export function oggCrc(b: Buffer, p: number, len: number): number {
-  let c = 0;
-  for (let i = 0; i < len; i++) {
-    const x = i >= 22 && i < 26 ? 0 : b[p + i]!;
-    c = (c << 8) ^ CRC[((c >>> 24) ^ x) & 0xff]!;
-  }
+  let c = crcRun(0, b, p, p + Math.min(len, 22));
+  for (let i = 22; i < Math.min(len, 26); i++) c = (c << 8) ^ T0[c >>> 24]!;
+  if (len > 26) c = crcRun(c, b, p + 26, p + len);
   return c >>> 0;
 }
 
@@ -364,7 +397,30 @@ function heldGranules(
         : s.codec === 'OGG/OPUS'
           ? opusWalker(s.opusStreams ?? 1)
           : undefined;
-  const packets = walker && new Packets(walker);
+  const packets = walker && new Packets(walker, (n) => src.work.tick(n));
+  // ffmpeg's ogg_read_page, followed byte for byte (oggdec.c): where its next read starts (after a
+  // page it took, that page's end; after one it dropped, the dropped page's fifth byte), the start of
+  // the last page it took (ogg->page_pos, -1 once looked back from), and, while it looks for the next
+  // "OggS", the byte its look counts from. It looks over fewer than MAX_PAGE_SIZE (65,307) bytes and
+  // otherwise fails the read ("cannot find sync word"): nothing after decodes. A look starts where the
+  // read stands unless the last page it took began past byte 0: then it goes back to that page's
+  // fifth byte and counts from its start (so it may meet a page inside that page's body, or a dropped
+  // page again). The walk went over any junk to the next page: ffmpeg's 1 h Opus with 64 KB of zeros
+  // after its 4th page counted 3,597 s, 1.99 s decoded (attack round 28a C3). Measured on ffmpeg's
+  // Opus, Vorbis, FLAC and Speex: an "OggS" 65,306 bytes on reads on, 65,307 ends the read
+  // (test/round28-ogg.test.ts).
+  let pos = 0;
+  let pagePos = -1;
+  let look = -1;
+  /** the end of the furthest page checksummed: a page looked back to is checksummed again, a step each 32 bytes */
+  let frontier = 0;
+  // the stream's headers: the page on which the packet after them ends is where ffmpeg's header read
+  // stops, and its ogg_get_length's save and restore set page_pos to -1 (one stream alone is followed)
+  const headers = s.codec === 'OGG/VORBIS' ? 3 : 2;
+  /** FLAC: 0 before its first frame, 1 in it, 2 past the page it ends on */
+  let flacData = 0;
+  /** FLAC: a packet of the stream is left open by its last page (ffmpeg's psize over 0) */
+  let flacOpen = false;
   for (;;) {
     if (p + 27 + 255 > buf.length && base + buf.length < src.size) {
       base += p;
@@ -374,12 +430,32 @@ function heldGranules(
     if (p + 27 > buf.length) break;
     src.work.tick();
     if (buf.readUInt32BE(p) !== 0x4f676753) {
-      const next = buf.indexOf('OggS', p + 1, 'latin1');
+      let from = p + 1;
+      if (look < 0) {
+        look = pos; // (the walk stands at pos)
+        if (pagePos > 0) {
+          look = pagePos;
+          pagePos = -1;
+          if (look + 4 < base) {
+            base = look + 4;
+            buf = src.read(base, Math.min(WINDOW, src.size - base));
+          }
+          from = look + 4 - base;
+        }
+      }
+      const next = buf.indexOf('OggS', from, 'latin1');
       if (next < 0) {
         if (base + buf.length >= src.size) break;
-        p = Math.max(p + 1, buf.length - 3);
+        p = Math.max(from, buf.length - 3);
       } else p = next;
       continue;
+    }
+    if (look >= 0) {
+      if (base + p - look >= MAX_PAGE) {
+        ended = `ffmpeg's read ends: no Ogg page within ${(MAX_PAGE - 1).toLocaleString('en')} bytes of byte ${look} (the next at byte ${base + p})`;
+        break;
+      }
+      look = -1;
     }
     const nsegs = buf[p + 26]!;
     if (p + 27 + nsegs > buf.length) break;
@@ -394,14 +470,24 @@ function heldGranules(
       continue;
     }
     // a page whose checksum fails (or of another version) is dropped by ffmpeg's ogg_read_page ("CRC
-    // mismatch"), which then looks for the next capture pattern from the page's body: its packets
-    // are none of the stream's. Every page was taken: a 1 h Opus file with one bit flipped in each
-    // page's checksum counted 3,600 s, 0.013 decoded (attack round 25d C1)
-    if (!pageOk(buf, p, 27 + nsegs + body)) {
-      src.work.tick(body >> 12);
-      p += 27 + nsegs;
+    // mismatch"), which then looks for the next capture pattern from the page's fifth byte: its
+    // packets are none of the stream's. Every page was taken: a 1 h Opus file with one bit flipped in
+    // each page's checksum counted 3,600 s, 0.013 decoded (attack round 25d C1)
+    const version0 = buf[p + 4] === 0;
+    if (!version0 || !crcOk(buf, p, 27 + nsegs + body)) {
+      // its checksum's work by the byte (a step each 32): dropped pages may overlap (the look goes on
+      // from their fifth byte), so what their checksums cost is not bounded by the file's size. At a
+      // step a page and one each 4 KB, 10 MB of "OggS\0" repeated (a 7 KB candidate page every 5 bytes)
+      // took 1.4 s of CPU, and the time grew with the file (attack round 28a H1's follow-up)
+      if (version0) src.work.tick((27 + nsegs + body) >> 5);
+      p += 4;
+      pos = base + p;
       continue;
     }
+    pagePos = base + p;
+    pos = pagePos + 27 + nsegs + body;
+    if (pagePos < frontier) src.work.tick((pos - pagePos) >> 5);
+    frontier = Math.max(frontier, pos);
     const serial = buf.readUInt32LE(p + 14);
     if (!serials.has(serial)) {
       if (dataSeen) {
@@ -440,22 +526,39 @@ function heldGranules(
         }
       }
       if (packets) {
+        const before = packets.count;
         packets.page(buf, p);
+        if (before <= headers && packets.count > headers && serials.size === 1) pagePos = -1;
         p += 27 + nsegs + body;
         continue;
       }
       let at = p + 27 + nsegs;
-      let starts = !(buf[p + 5]! & 1); // a packet begins at the page's first lace unless continued
+      // a packet begins at the page's first lace unless it is flagged continued or a packet is open
+      // (ffmpeg joins the open packet to it, flagged or not, as Packets does: FLAC pages each of a
+      // whole frame and the first 255 bytes of the next counted 60 s, 30 decoded, as each page's
+      // first frame went into the packet left open)
+      let starts = !(buf[p + 5]! & 1) && !flacOpen;
+      let inPacket: boolean = flacOpen;
       for (let k = 0; k < nsegs; k++) {
         const lace = buf[p + 27 + k]!;
         if (starts && lace > 0) {
+          src.work.tick();
           const g = packetGranules(buf, at, s);
           held += g.granules;
           if (g.otherRate) otherRate = true;
+          // oggparseflac.c: the first packet of byte 0xFF (a frame) ends the headers
+          if (flacData === 0 && buf[at] === 0xff) flacData = 1;
         }
+        if (starts && lace > 0) inPacket = true;
+        if (lace < 255 && flacData === 1) {
+          flacData = 2;
+          if (serials.size === 1) pagePos = -1;
+        }
+        if (lace < 255) inPacket = false;
         starts = lace < 255;
         at += lace;
       }
+      flacOpen = inPacket;
     }
     p += 27 + nsegs + body;
   }
@@ -493,7 +596,8 @@ function sameCodec(body: Buffer, s: Stream): boolean {
  * header was met (a Vorbis stream of fewer than three packets), the bound.
  */
 interface Walker {
-  take(p: Buffer, index: number): void;
+  /** the packet at [from, to) of b (no copy: a subarray a packet cost 0.33 s of 1.3 s for 20 MB of 1-byte packets) */
+  take(b: Buffer, from: number, to: number, index: number): void;
   held(): number;
   exact(): boolean;
   /** why a decoder refuses the stream's headers: none of it decodes */
@@ -504,8 +608,8 @@ interface Walker {
 function speexWalker(h: SpeexHead): Walker {
   let held = 0;
   return {
-    take: (p, i) => {
-      if (i >= 2) held += speexPacketSamples(p, h);
+    take: (b, from, to, i) => {
+      if (i >= 2) held += speexPacketSamples(b.subarray(from, to), h);
     },
     held: () => held,
     exact: () => true,
@@ -520,13 +624,14 @@ function speexWalker(h: SpeexHead): Walker {
 function opusWalker(streams: number): Walker {
   let held = 0;
   const w: Walker = {
-    take: (p, i) => {
+    take: (b, from, to, i) => {
       // the packet after OpusHead must be OpusTags (oggparseopus.c), else the stream is refused and
       // nothing decodes: its page dropped for a bad checksum counted 3,600 s of 0 (round 25d C2), and
       // so did its page flagged "continued", whose first packet ffmpeg drops as the tail of one it
       // did not see (the test read the page's bytes: attack round 26a C9)
-      if (i === 1 && p.toString('latin1', 0, 8) !== 'OpusTags') w.refused = 'no OpusTags packet after OpusHead';
-      if (i >= 2) held += opusPacketSamples(p, 0, p.length, streams);
+      if (i === 1 && b.toString('latin1', from, Math.min(to, from + 8)) !== 'OpusTags')
+        w.refused = 'no OpusTags packet after OpusHead';
+      if (i >= 2) held += opusPacketSamples(b, from, to - from, streams);
     },
     held: () => held,
     exact: () => true,
@@ -546,7 +651,8 @@ class VorbisWalker implements Walker {
     private readonly most: number,
     private readonly tick: (n?: number) => void,
   ) {}
-  take(p: Buffer, i: number): void {
+  take(b: Buffer, from: number, to: number, i: number): void {
+    const p = b.subarray(from, to);
     this.bound += this.most;
     if (i === 0) this.id = Buffer.from(p);
     // oggparsevorbis.c takes the headers in the order 1, 3, 5 (identification, comments, setup), each
@@ -569,27 +675,32 @@ class VorbisWalker implements Walker {
 }
 
 /**
- * A stream's whole packets, laces gathered over pages, for a codec walked packet by packet. A packet
- * whose start was not seen, or left open by a page that does not continue it, is not taken, as a
- * demuxer drops it.
+ * A stream's whole packets, laces gathered over pages, for a codec walked packet by packet, as ffmpeg
+ * 5.1's Ogg demuxer gathers them (oggdec.c): a packet left open by a page runs on into the stream's
+ * next page whether or not that page is flagged continued (os->incomplete), and only a page flagged
+ * continued with no packet open has its first packet dropped (its start was not seen). An open packet
+ * was dropped at a page not flagged continued, and that page's first packet taken alone: ffmpeg's
+ * 60 s Opus headers and 2,000 pages each of a 120 ms packet and an open one (572 KB) counted 240 s,
+ * 5.1 s decoded, as ffmpeg joins each open packet to the next 120 ms one (found in round 28).
  */
 class Packets {
-  /** the packet begun on an earlier page */
+  /** the packet begun on an earlier page (undefined past PACKET_MAX: it is not taken) */
   private open: Buffer[] | undefined;
+  /** its bytes so far: a packet is open while they are over 0 (ffmpeg's psize) */
   private openBytes = 0;
   /** the stream's packets so far, its headers included */
   count = 0;
-  constructor(readonly walker: Walker) {}
+  constructor(
+    readonly walker: Walker,
+    /** a step of work a packet: pages of 255 1-byte Opus packets ticked once a page, and 100 MB of them took 2.6 s (attack round 28a H1) */
+    private readonly tick: (n?: number) => void,
+  ) {}
   /** Takes the packets ending on the page at p. */
   page(b: Buffer, p: number): void {
     const nsegs = b[p + 26]!;
     const continued = (b[p + 5]! & 1) !== 0;
-    if (!continued) {
-      this.open = undefined;
-      this.openBytes = 0;
-    }
     // the tail of a packet begun where the walk did not see it
-    let lost = continued && !this.open;
+    let lost = continued && this.openBytes === 0;
     let from = p + 27 + nsegs;
     let at = from;
     for (let k = 0; k < nsegs; k++) {
@@ -597,8 +708,13 @@ class Packets {
       at += lace;
       if (lace === 255) continue;
       if (!lost) {
-        const part = b.subarray(from, at);
-        this.walker.take(this.open ? Buffer.concat([...this.open, part]) : part, this.count++);
+        this.tick();
+        const index = this.count++;
+        if (this.openBytes === 0) this.walker.take(b, from, at, index);
+        else if (this.open) {
+          const whole = Buffer.concat([...this.open, b.subarray(from, at)]);
+          this.walker.take(whole, 0, whole.length, index);
+        }
       }
       this.open = undefined;
       this.openBytes = 0;
@@ -607,9 +723,10 @@ class Packets {
     }
     if (from < at && !lost) {
       // a packet running on: its bytes kept (a copy: the window moves), up to PACKET_MAX
+      if (this.openBytes === 0) this.open = [];
       this.openBytes += at - from;
       if (this.openBytes > PACKET_MAX) this.open = undefined;
-      else (this.open ??= []).push(Buffer.from(b.subarray(from, at)));
+      else this.open?.push(Buffer.from(b.subarray(from, at)));
     }
   }
 }
