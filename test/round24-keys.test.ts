@@ -224,9 +224,13 @@ describe('C5: a name the {customer} pattern reads two ways', () => {
     expect(
       matchPattern(compilePattern(ITELL), '2019/01/in-0812345002-0701740698-20190101-101010-x.wav', 'UTC'),
     ).not.toHaveProperty('otherCustomers');
-    // a hostile name of 241 characters: 8 other values kept, not the ~14,000 splits
-    const long = matchPattern(compilePattern('*-{customer}-*'), 'x-'.repeat(120) + 'y', 'UTC')!;
-    expect(long.customer).toBe('x');
-    expect(long.otherCustomers).toHaveLength(8);
+    // a hostile name of 241 characters: read more ways than are kept (~14,000 splits), it is unmatched,
+    // a gap of every row, not placed at the shortest with its other readings dropped (round 29b C4)
+    expect(matchPattern(compilePattern('*-{customer}-*'), 'x-'.repeat(120) + 'y', 'UTC')).toBeUndefined();
+    // nine readings (x, x-x, … eight others): every one kept; ten: unmatched
+    const nine = matchPattern(compilePattern('*-{customer}-*'), 'x-'.repeat(10) + 'y', 'UTC')!;
+    expect(nine.customer).toBe('x');
+    expect(nine.otherCustomers).toHaveLength(8);
+    expect(matchPattern(compilePattern('*-{customer}-*'), 'x-'.repeat(11) + 'y', 'UTC')).toBeUndefined();
   });
 });
