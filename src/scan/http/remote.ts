@@ -39,6 +39,18 @@ function tailAsk(path: string, head: Fetched): RangeAsk | undefined {
   return { path, start: Math.max(have, head.size - TAIL), end: head.size - 1, rangeOnly: true };
 }
 
+/**
+ * The reason of a file whose size or Last-Modified differs between two answers, with both (a test on a
+ * loaded machine saw this once on a file nothing wrote: the figures say which differed, and how).
+ */
+function changed(head: Fetched, now: Fetched): string {
+  const what = [
+    ...(now.size !== head.size ? [`size ${head.size ?? '?'}, then ${now.size ?? '?'}`] : []),
+    ...(now.mtimeMs !== head.mtimeMs ? [`Last-Modified ${head.mtimeMs}, then ${now.mtimeMs} ms`] : []),
+  ];
+  return `the file changed on the server while it was read (${what.join('; ')})`;
+}
+
 export class RemoteFiles {
   private readonly worker: Worker;
   private readonly ctl: Int32Array;
@@ -150,8 +162,7 @@ export class RemoteFiles {
       let why: string | undefined;
       if (f.error !== undefined) why = `reading at ${at} over HTTP: ${f.error}`;
       // (its size or Last-Modified now other than the head's: the server is still writing it)
-      else if (f.size !== size || (f.mtimeMs && head.mtimeMs && f.mtimeMs !== head.mtimeMs))
-        why = 'the file changed on the server while it was read';
+      else if (f.size !== size || (f.mtimeMs && head.mtimeMs && f.mtimeMs !== head.mtimeMs)) why = changed(head, f);
       else if (f.start !== at) why = `the server answered another range (from ${f.start}, not ${at})`;
       if (why !== undefined) {
         failed ??= why;
@@ -225,7 +236,7 @@ export class RemoteFiles {
       const whole = this.fetchSync({ path, start: 0, end: TAIL - 1, drain: true, sequential: true });
       if (whole.error !== undefined) sizeUnchecked = `reading the whole file over HTTP: ${whole.error}`;
       else if (whole.size !== size || (whole.mtimeMs && head.mtimeMs && whole.mtimeMs !== head.mtimeMs))
-        sizeUnchecked = 'the file changed on the server while it was read';
+        sizeUnchecked = changed(head, whole);
     } else if (head.ignored) this.fetchSync({ path, start: 0, end: -1, sequential: true, close: true });
     const gap = failed ?? (facts.probe.kind === 'other' ? undefined : sizeUnchecked);
     if (gap === undefined) return facts;
