@@ -559,15 +559,8 @@ function blockLayout(sub: Buffer, kept: number | undefined): number | undefined 
 
 /** A block's ID_CHANNEL_INFO (0x0d) as wavpack.c and the wv demuxer read it: its channel count and mask. */
 function channelInfo(sub: Buffer): { chan: number; mask: number } | 'refused' | undefined {
-  for (let q = 0; q + 2 <= sub.length;) {
-    const id = sub[q]!;
-    const large = id & 0x80;
-    if (large && q + 4 > sub.length) break;
-    const words = large ? sub.readUIntLE(q + 1, 3) : sub[q + 1]!;
-    const p = q + (large ? 4 : 2);
-    q = p + words * 2;
-    if ((id & 0x3f) !== 0x0d) continue;
-    const size = words * 2 - (id & 0x40 ? 1 : 0);
+  for (const { kind, p, size } of metaBlocks(sub)) {
+    if (kind !== 0x0d) continue;
     if (size <= 1 || p + size > sub.length) return 'refused';
     let chan = sub[p]!;
     let mask = 0;
@@ -837,16 +830,26 @@ export function holdsStream(
   return dsdData;
 }
 
+/**
+ * A block's metadata sub-blocks in order, as wavpack.c walks them: each one's id (its low 6 bits), its
+ * body's offset, and its size in bytes (the odd-size flag 0x40 taking one off its words). A large
+ * sub-block's header cut off by the block's end ends the walk.
+ */
+function* metaBlocks(sub: Buffer): Generator<{ kind: number; p: number; size: number }> {
+  for (let q = 0; q + 2 <= sub.length;) {
+    const id = sub[q]!;
+    const large = id & 0x80;
+    if (large && q + 4 > sub.length) return;
+    const words = large ? sub.readUIntLE(q + 1, 3) : sub[q + 1]!;
+    const p = q + (large ? 4 : 2);
+    q = p + words * 2;
+    yield { kind: id & 0x3f, p, size: words * 2 - (id & 0x40 ? 1 : 0) };
+  }
+}
+
 /** The body offset of the first metadata sub-block with this id in a block's sub-blocks, or -1. */
 function subBlock(sub: Buffer, want: number): number {
-  for (let p = 0; p + 2 <= sub.length;) {
-    const id = sub[p]!;
-    const large = id & 0x80;
-    const words = large ? (p + 4 <= sub.length ? sub.readUIntLE(p + 1, 3) : 0) : sub[p + 1]!;
-    const body = p + (large ? 4 : 2);
-    if ((id & 0x3f) === want) return body;
-    p = body + words * 2;
-  }
+  for (const b of metaBlocks(sub)) if (b.kind === want) return b.p;
   return -1;
 }
 
@@ -868,15 +871,7 @@ const INT_MAX = 2 ** 31 - 1;
 function demuxRate(flags: number, sub: Buffer): number | undefined {
   let rate = WV_RATES[(flags >>> 23) & 15] ?? -1;
   let times = flags & 0x80000000 ? 4 : 1;
-  for (let q = 0; q + 2 <= sub.length;) {
-    const id = sub[q]!;
-    const large = id & 0x80;
-    if (large && q + 4 > sub.length) break;
-    const words = large ? sub.readUIntLE(q + 1, 3) : sub[q + 1]!;
-    const p = q + (large ? 4 : 2);
-    const size = words * 2 - (id & 0x40 ? 1 : 0);
-    q = p + words * 2;
-    const kind = id & 0x3f;
+  for (const { kind, p, size } of metaBlocks(sub)) {
     if (kind === 0x0d && (size <= 1 || size > 7)) return undefined;
     if (kind === 0x0e) {
       if (size <= 1) return undefined;
@@ -895,15 +890,7 @@ function demuxRate(flags: number, sub: Buffer): number | undefined {
 function frameRate(flags: number, sub: Buffer): number | undefined {
   let custom = 0;
   let times = 1;
-  for (let q = 0; q + 2 <= sub.length;) {
-    const id = sub[q]!;
-    const large = id & 0x80;
-    if (large && q + 4 > sub.length) break;
-    const words = large ? sub.readUIntLE(q + 1, 3) : sub[q + 1]!;
-    const p = q + (large ? 4 : 2);
-    const size = words * 2 - (id & 0x40 ? 1 : 0);
-    q = p + words * 2;
-    const kind = id & 0x3f;
+  for (const { kind, p, size } of metaBlocks(sub)) {
     if (kind === 0x27) {
       if (size !== 3 || p + 3 > sub.length) return undefined;
       custom = sub.readUIntLE(p, 3);
