@@ -646,19 +646,20 @@ interface ObjectReader {
   seconds: () => number;
 }
 
+/** The stream's WAVEFORMATEX as the object readers use it. */
+interface StreamFormat {
+  tag: number;
+  channels: number;
+  rate: number;
+  blockAlign: number;
+  avgBytes: number;
+  extra: Buffer;
+}
+
 /** The reader of the stream's codec, why a decoder refuses the stream, or undefined for a codec not read so. */
 function objectReader(
   src: FileSource,
-  a: {
-    tag: number;
-    channels: number;
-    rate: number;
-    blockAlign: number;
-    bits: number;
-    avgBytes: number;
-    pro?: WmaProFormat | WmaVoiceFormat | string;
-    extra: Buffer;
-  },
+  a: StreamFormat & { bits: number; pro?: WmaProFormat | WmaVoiceFormat | string },
 ): ObjectReader | string | undefined {
   if (a.tag === 0x0a) return typeof a.pro === 'object' && 'spillBits' in a.pro ? voiceReader(src, a.pro) : undefined;
   // MPEG audio, AC-3 and DTS: ffmpeg's demuxer hands them to its parser (need_parsing full), which
@@ -756,17 +757,7 @@ const G723_FRAME = [24, 20, 4, 1];
  * 485 s (6 MB) and, times x8, 3,792 s, ffmpeg decoding none (attack round 28a, C2), and so ATRAC3,
  * IMC, the DK ADPCMs and 8 more tags; G.726 of 8-bit codes, which ffmpeg refuses, counted too.
  */
-function packetReader(
-  src: FileSource,
-  a: {
-    tag: number;
-    channels: number;
-    rate: number;
-    blockAlign: number;
-    avgBytes: number;
-    extra: Buffer;
-  },
-): ObjectReader | string {
+function packetReader(src: FileSource, a: StreamFormat): ObjectReader | string {
   const hex = `0x${a.tag.toString(16).padStart(4, '0')}`;
   const per = (name: string, samples: (b: Buffer) => number, rate = a.rate): ObjectReader | string => {
     if (!(rate > 0)) return `ASF ${name} at 0 Hz: a decoder refuses it`;
