@@ -9,7 +9,7 @@ import { aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
 import { alacConfig, alacPacketSamples } from './alac.js';
 import { adpcmFormat, packetBlocks } from './adpcm.js';
 import { ApeWalk, type ApePacket } from './ape.js';
-import { bytesAt } from './bytes.js';
+import { apeTagStart, bytesAt } from './bytes.js';
 import { frameHead } from './flac.js';
 import {
   IMA4_BLOCK,
@@ -629,8 +629,12 @@ export function probeWavPack(src: FileSource, start: number): ProbeResult | unde
   let firstDone = false;
   let layout: number | undefined;
   let started = false;
+  // the demuxer's reads end at a block that starts where an APE tag does, past the first block of
+  // samples (read with the stream's header, before the tag is looked for): bytes.ts apeTagStart
+  const tagStart = apeTagStart(src);
   for (let pos = start; pos + 32 <= src.size;) {
     src.work.tick();
+    if (stream.seen && tagStart > 0 && pos >= tagStart) break;
     const b = header(pos);
     if (b.length < 32 || b.toString('latin1', 0, 4) !== 'wvpk') break; // a tag (APE, ID3v1) or junk ends the blocks
     const ck = b.readUInt32LE(4);

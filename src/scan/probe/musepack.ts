@@ -11,6 +11,7 @@
  * holds up to 4^blockPower frames of 1152 samples; 'SE' ends the stream.
  */
 import type { Claim, FileSource } from './types.js';
+import { apeTagStart } from './bytes.js';
 
 const RATES = [44100, 48000, 37800, 32000];
 const FRAME = 1152;
@@ -604,8 +605,11 @@ export function probeMpc8(src: FileSource): Claim {
   let frames = 0;
   let packets = 0;
   let huge = false;
+  // the demuxer's reads end at a packet that starts where an APE tag does (once its header is read)
+  const tagStart = apeTagStart(src);
   for (;;) {
     src.work.tick();
+    if (stream && tagStart > 0 && pos >= tagStart) break;
     const p = headers.packet(pos);
     if (!p || p.size < p.header) break;
     // ffmpeg's demuxer fails the read at a packet whose size (less its header) is over INT_MAX, and
