@@ -195,12 +195,13 @@ export async function httpWalk(
   /**
    * Why an HTML page answered for a folder may be a file of the folder rather than the server's
    * listing of it, or undefined: the folder holds an index page (INDEX_NAMES), or whether it does
-   * cannot be told. Every supported server serves a folder's index.html in place of its listing; the page is
-   * then that file — a listing saved by `wget -m` looks like the server's own. The Last-Modified and
+   * cannot be told. Every supported server serves a folder's index.html in place of its listing; the
+   * page is then that file — a listing saved by `wget -m` looks like the server's own. The Last-Modified and
    * ETag that tell a file (SAVED_PAGE) are dropped by nginx's ssi and sub_filter (their defaults):
    * beta's saved `Index of /beta/` passed as its listing, its recording never seen, Beta AB "not
-   * affected", exit 0 (attack round 28b C1). One small Range request a name not listed; a failed one
-   * is a gap too (whether the page is the folder's listing is then not known).
+   * affected", exit 0 (attack round 28b C1). One small Range request for each name, at once; an
+   * answer other than 404 or 410, or none, is a gap too (whether the page is the folder's listing is
+   * then not known).
    */
   const servedIndex = async (url: string): Promise<NodeJS.ErrnoException | undefined> => {
     // asked whether or not the page lists them: a saved listing names what the folder held when it was
