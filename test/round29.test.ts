@@ -3,7 +3,8 @@
  * index check (C1); an index check answered other than 200/206 (a redirect, 403, 5xx) was taken for
  * "no index" (C2); an unreadable folder whose name a {customer} pattern reads more than one way counted
  * for the shortest reading only (C3); a file name read more ways than kept lost the rest silently (C4);
- * `**` on both sides of {customer} aligned one way (C5).
+ * `**` on both sides of {customer} aligned one way (C5); a file name's reading no key names was no
+ * controller's gap (M1).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -124,6 +125,22 @@ describe('a {customer} pattern read more than one way (29b C3, C4, C5)', () => {
     } finally {
       chmodSync(join(root, 'acme_x_2019'), 0o755);
     }
+  });
+
+  it('a file whose name is also read as a customer no key names is every controller’s gap (M1)', () => {
+    const root = join(tempDir(), 'tree');
+    put(root, 'acme_zzz_2019/b.wav', call());
+    const out = tempDir();
+    const reg = join(out, 'r.csv');
+    writeFileSync(reg, 'key,controller\nacme,Acme AB\nbeta,Beta AB\n');
+    const r = runCli([root, '--register', reg, '--pattern', '{customer}_*/*', '--csv', join(out, 's.csv')]);
+    expect(r.status, r.stderr).toBe(3);
+    const rows = csvObjects(readFileSync(join(out, 's.csv'), 'utf8'));
+    // before: Beta AB "complete", "not affected": the file acme's, or acme_zzz's, which no key names
+    for (const c of ['Acme AB', 'Beta AB'])
+      expect(rows.find((o) => o.controller === c)!.completeness, c).toMatch(
+        /^incomplete: 1 customer that no key of the register names holds 1 file that is or may be a recording/,
+      );
   });
 
   it('a name read more ways than are kept is unmatched, not placed at the shortest (C4)', () => {

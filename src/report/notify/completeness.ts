@@ -303,6 +303,24 @@ function unassignedOf(
       }
     }
   }
+  // a file name a {customer} pattern reads another way, as a customer no key names: whose the file is
+  // is as unknown as a customer row's no key names (`acme_zzz_2019/b.wav` under `{customer}_*/*` is
+  // acme's or acme_zzz's; Beta AB was "not affected" beside it: attack round 29b M1)
+  const readings = new Set<string>();
+  for (const c of customers) {
+    if (c.kind !== 'customer' || !c.otherReadings) continue;
+    // (a row no key names counts its own files below: not twice)
+    const own = register.byKey.has(c.customer);
+    for (const [value, n] of c.otherReadings) {
+      if (register.byKey.has(value) || register.byKey.has(value.normalize('NFC'))) continue;
+      if (own) files += n;
+      if (!readings.has(value)) {
+        readings.add(value);
+        rows++;
+        first ??= value;
+      }
+    }
+  }
   for (const c of customers) {
     if (c.kind !== 'customer' || register.byKey.has(c.customer)) continue;
     // as its own row judges its files (ownFileGaps): with no recording counted, any other file (a zip
@@ -314,7 +332,7 @@ function unassignedOf(
       c.unopenedFiles +
       (c.audioFiles + c.unreadableFiles ? c.opaqueFiles : c.otherFiles + c.hardLinks);
     if (!may && !c.unreadableFolders) continue;
-    rows++;
+    if (!readings.has(c.customer)) rows++; // (a customer met as a reading above too: once)
     files += may;
     unreadFolders += c.unreadableFolders;
     first ??= rowLabel(c);
