@@ -386,6 +386,19 @@ function asfRefused(a: {
   // offset) fails every time in ffmpeg's decoder (heldSeconds reads each one's header)
   if (a.wma?.reservoir && a.blockAlign * 8 < 8 + a.wma.offsetBits + 3)
     return `ASF WMA with the bit reservoir in superframes of ${a.blockAlign} bytes, under their header's ${8 + a.wma.offsetBits + 3} bits: ffmpeg's decoder fails every one`;
+  // and one under a frame's bytes at the stream's byte rate: ffmpeg's decoder keeps in its reservoir
+  // only what the superframe before left (wma_decode_superframe copies that superframe's tail), so a
+  // frame spans at most two superframes, and the frames that fit such scraps are not the encoder's. No
+  // encoder writes a superframe under one frame (ffmpeg's holds one exactly, Windows' one to eight),
+  // and the frames' insides fail only a full decode: block align 4 to 16 with the flag set on ffmpeg's
+  // own 10 min WMA (24 kbit/s, 96 B a frame) counted 599.6 s at its byte rate, 0 to 0.54 decoded
+  // (round 28a's fix's note, asked in round 29). A byte rate forged lower to shrink the frame meets the
+  // encoders' floor below (at it a frame is 29 B at 16 kHz, 115 B at 44.1)
+  if (a.wma?.reservoir && a.rate > 0) {
+    const frameBytes = (a.avgBytes * a.wma.frameLen) / a.rate;
+    if (a.blockAlign < Math.floor(frameBytes))
+      return `ASF WMA with the bit reservoir in superframes of ${a.blockAlign} bytes, under one frame at its byte rate (${Math.floor(frameBytes)} bytes): no encoder writes them, and ffmpeg's decoder fails the frames they break`;
+  }
   return wmaUnderEncoders(a.tag, a.rate, a.avgBytes * 8, 'WMA byte rate');
 }
 
