@@ -52,6 +52,30 @@ describe('ASF WMA with the bit reservoir in superframes under one frame (round 2
 
   itWith(
     ['ffmpeg', ffmpegEncoder('wmav2')],
+    'the byte rate forged down to a frame of the block align (900 B/s, 29 or 48 B): frame counts past the bytes, unreadable',
+    async () => {
+      const own = join(dir, 'w2.wma');
+      ffmpeg('-f', 'lavfi', '-i', 'anoisesrc=r=16000:d=60:a=0.3', '-c:a', 'wmav2', '-b:a', '24k', own);
+      const b = readFileSync(own);
+      const at = waveFormat(b, 0x161, 1, 16000);
+      b.writeUInt16LE(b.readUInt16LE(at + 22) | 2, at + 22);
+      // at 900 B/s (the encoders' floor at 16 kHz) a frame is 28.8 bytes: block align 29 and 48 pass the
+      // superframe-under-a-frame check; each superframe's low nibble then claims frames its bytes lack
+      b.writeUInt32LE(900, at + 8);
+      for (const ba of [29, 48]) {
+        b.writeUInt16LE(ba, at + 12);
+        const path = join(dir, `w-res-a900-ba${ba}.wma`);
+        writeFileSync(path, b);
+        // (before: 60 s counted, ffmpeg decoding about 6; 1,812 to 2,000 s of the 10 min file, times x6)
+        const { r } = await atMostDecoded(path, 0.5);
+        expect(r.kind, JSON.stringify(r)).toBe('unreadable');
+        expect(r.error).toMatch(/not an encoder's frame counts/);
+      }
+    },
+  );
+
+  itWith(
+    ['ffmpeg', ffmpegEncoder('wmav2')],
     'ffmpeg own WMA 2 (no reservoir) at 6 rates, mono and stereo: still within 1 % of decoded',
     async () => {
       // (all 48 of 6 rates x 24/32/64/128 kbit/s x mono/stereo were checked by hand; these 12 stand for them)

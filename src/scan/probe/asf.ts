@@ -245,7 +245,9 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
     return {
       kind: 'unreadable',
       ...base,
-      error: `no ${none} a decoder takes in the audio objects: the header's ${total.toFixed(1)} s not counted`,
+      error: held.note.includes('not an encoder')
+        ? `ASF ${held.note}`
+        : `no ${none} a decoder takes in the audio objects: the header's ${total.toFixed(1)} s not counted`,
     };
   // no audio object in the packets, the play duration all there is: packets of zeros under a real
   // header, the duration forged, counted 1 MB as 3,995 s, ffmpeg decoding none (attack round 20, critical)
@@ -1053,12 +1055,16 @@ function heldSeconds(
   // forged to 15 with the times (and the reservoir flag set on a stream encoded without it), 20 s of
   // WMA in 93 KB counted 300 s that ffmpeg decodes none of (attack round 13). WMA 1 and 2 are constant
   // bit rate (a superframe plays block align / byte rate s, a Windows encoder's frame counts sum to
-  // that), so counts past half as much again as the byte rate gives are not believed: the byte rate's
+  // that), so counts past half as much again as the byte rate gives are not believed,
   if (wma?.reservoir && wma.avgBytes > 0) {
     const byRate = (superframes * wma.blockAlign) / wma.avgBytes;
     if (framed > 1.5 * byRate + (2 * wma.frameLen) / wma.rate) {
-      note2 = `its WMA superframes claim ${frames} frames (${framed.toFixed(1)} s), their bytes at the stream's byte rate ${byRate.toFixed(1)} s`;
-      framed = byRate;
+      // and such counts are none of an encoder's: capped at the byte rate, a byte rate forged down to a
+      // frame of the block align (900 B/s, block align 29 or 48, the flag set) counted ffmpeg's own 10
+      // min WMA 600 s and, its times x6, 1,812 to 2,000 s, ffmpeg decoding 61 to 73 (round 29); so
+      // nothing is counted of them
+      note2 = `its WMA superframes claim ${frames} frames (${framed.toFixed(1)} s), past their bytes at the stream's byte rate (${byRate.toFixed(1)} s): not an encoder's frame counts`;
+      framed = 0;
     }
   }
   // a file too large to walk holds its audio from its first packets: a hole there (a sparse file
