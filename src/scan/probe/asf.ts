@@ -245,7 +245,9 @@ export function probeAsf(src: FileSource): ProbeResult | undefined {
     return {
       kind: 'unreadable',
       ...base,
-      error: `no ${none} a decoder takes in the audio objects: the header's ${total.toFixed(1)} s not counted`,
+      error: held.note.includes('not an encoder')
+        ? `ASF ${held.note}`
+        : `no ${none} a decoder takes in the audio objects: the header's ${total.toFixed(1)} s not counted`,
     };
   // no audio object in the packets, the play duration all there is: packets of zeros under a real
   // header, the duration forged, counted 1 MB as 3,995 s, ffmpeg decoding none (attack round 20, critical)
@@ -386,6 +388,19 @@ function asfRefused(a: {
   // offset) fails every time in ffmpeg's decoder (heldSeconds reads each one's header)
   if (a.wma?.reservoir && a.blockAlign * 8 < 8 + a.wma.offsetBits + 3)
     return `ASF WMA with the bit reservoir in superframes of ${a.blockAlign} bytes, under their header's ${8 + a.wma.offsetBits + 3} bits: ffmpeg's decoder fails every one`;
+  // and one under a frame's bytes at the stream's byte rate: ffmpeg's decoder keeps in its reservoir
+  // only what the superframe before left (wma_decode_superframe copies that superframe's tail), so a
+  // frame spans at most two superframes, and the frames that fit such scraps are not the encoder's. No
+  // encoder writes a superframe under one frame (ffmpeg's holds one exactly, Windows' one to eight),
+  // and the frames' insides fail only a full decode: block align 4 to 16 with the flag set on ffmpeg's
+  // own 10 min WMA (24 kbit/s, 96 B a frame) counted 599.6 s at its byte rate, 0 to 0.54 decoded
+  // (round 28a's fix's note, asked in round 29). A byte rate forged lower to shrink the frame meets the
+  // encoders' floor below (at it a frame is 29 B at 16 kHz, 115 B at 44.1)
+  if (a.wma?.reservoir && a.rate > 0) {
+    const frameBytes = (a.avgBytes * a.wma.frameLen) / a.rate;
+    if (a.blockAlign < Math.floor(frameBytes))
+      return `ASF WMA with the bit reservoir in superframes of ${a.blockAlign} bytes, under one frame at its byte rate (${Math.floor(frameBytes)} bytes): no encoder writes them, and ffmpeg's decoder fails the frames they break`;
+  }
   return wmaUnderEncoders(a.tag, a.rate, a.avgBytes * 8, 'WMA byte rate');
 }
 
@@ -1040,12 +1055,16 @@ function heldSeconds(
   // forged to 15 with the times (and the reservoir flag set on a stream encoded without it), 20 s of
   // WMA in 93 KB counted 300 s that ffmpeg decodes none of (attack round 13). WMA 1 and 2 are constant
   // bit rate (a superframe plays block align / byte rate s, a Windows encoder's frame counts sum to
-  // that), so counts past half as much again as the byte rate gives are not believed: the byte rate's
+  // that), so counts past half as much again as the byte rate gives are not believed,
   if (wma?.reservoir && wma.avgBytes > 0) {
     const byRate = (superframes * wma.blockAlign) / wma.avgBytes;
     if (framed > 1.5 * byRate + (2 * wma.frameLen) / wma.rate) {
-      note2 = `its WMA superframes claim ${frames} frames (${framed.toFixed(1)} s), their bytes at the stream's byte rate ${byRate.toFixed(1)} s`;
-      framed = byRate;
+      // and such counts are none of an encoder's: capped at the byte rate, a byte rate forged down to a
+      // frame of the block align (900 B/s, block align 29 or 48, the flag set) counted ffmpeg's own 10
+      // min WMA 600 s and, its times x6, 1,812 to 2,000 s, ffmpeg decoding 61 to 73 (round 29); so
+      // nothing is counted of them
+      note2 = `its WMA superframes claim ${frames} frames (${framed.toFixed(1)} s), past their bytes at the stream's byte rate (${byRate.toFixed(1)} s): not an encoder's frame counts`;
+      framed = 0;
     }
   }
   // a file too large to walk holds its audio from its first packets: a hole there (a sparse file
