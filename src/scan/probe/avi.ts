@@ -8,9 +8,8 @@
  * never (a codec sized by nothing else is not counted: ffmpeg checks that claim for none of them).
  */
 import { FRAMED_MAX, MPEG_FRAMER, framedSeconds, type Framer } from './framed.js';
-import { checkedFrameAt as ac3Frame } from './ac3.js';
 import { DtsFrames } from './dts.js';
-import { extensibleTag } from './wav.js';
+import { AC3_FRAMER, extensibleTag } from './wav.js';
 import { aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
 import { adtsFrame } from './adts.js';
 import { adpcmFormat, spanBlocks } from './adpcm.js';
@@ -432,14 +431,7 @@ function adpcmChunks(
 const FRAMERS: Record<number, Framer> = {
   0x0050: MPEG_FRAMER,
   0x0055: MPEG_FRAMER,
-  0x2000: {
-    name: 'AC-3',
-    sync: 0x0b,
-    frame(b, p, stop) {
-      const f = ac3Frame(b, p, stop);
-      return f && { size: f.size, seconds: f.independent ? f.samples / f.rate : 0 };
-    },
-  },
+  0x2000: AC3_FRAMER,
 };
 
 /** DTS (0x2001): a framer of its own for each stream, its frames checked in order (walked whole at first, then spot-checked: dts.ts). */
@@ -640,9 +632,12 @@ function readHdrl(
           // were unreadable here ("a codec leaktally cannot size"), 5 s decoded
           if (s.tag === 0xfffe) {
             const sub = extensibleTag(body.subarray(b, Math.min(body.length, b + len)));
+            // riffdec reads the extension's 22 bytes and takes the cbSize - 22 after them as the codec's
+            // extradata: ffmpeg's own AAC AVI at 64-96 kHz or of more than 2 channels (written extensible)
+            // has its AudioSpecificConfig there, and was counted 0 s of 30.46 decoded without it (round 29a, H1)
             if (typeof sub === 'number') {
               s.tag = sub;
-              s.extra = undefined;
+              s.extra = s.extra && s.extra.length > 22 ? s.extra.subarray(22) : undefined;
             }
           }
         }
