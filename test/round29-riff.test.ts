@@ -5,7 +5,8 @@
  *   its AudioSpecificConfig follows the extension's 22 bytes, and was dropped (0 of 30.46 s).
  * - H2: E-AC-3 in WAV and AVI, written under ffmpeg's own sub-format GUID (riff.c's ff_codec_wav_guids),
  *   which extensibleTag did not know (0 of 40.6 s); AC-3's and MP2's GUIDs alike.
- * - H3 (part): AC-3 and DTS in WAV, which AVI counted and WAV did not (its data chunk's frames).
+ * - H3 (part): AC-3 and DTS in WAV, which AVI counted and WAV did not (its data chunk's frames); DFPWM
+ *   in WAV and AVI, under ffmpeg's own GUID (0 of 10 s).
  * ffmpeg's decoded length judges each; a forged data chunk of zeros under those tags counts nothing.
  */
 import { describe, expect } from 'vitest';
@@ -75,6 +76,12 @@ describe('round 29a: RIFF codecs ffmpeg writes', () => {
     await asDecoded(made('ac3.wav', 'ac3', 48000, 1), 0.06);
     await asDecoded(made('ac3-6ch.wav', 'ac3', 48000, 6), 0.06);
     await asDecoded(made('dts.wav', 'dca', 48000, 2), 0.06);
+  });
+
+  itWith(['ffmpeg', ffmpegEncoder('dfpwm')], 'H3: DFPWM in WAV and AVI (its own GUID) counts as decoded', async () => {
+    await asDecoded(made('dfpwm.wav', 'dfpwm', 16000, 1), 0.06);
+    await asDecoded(made('dfpwm-2ch.wav', 'dfpwm', 16000, 2), 0.06);
+    await asDecoded(made('dfpwm.avi', 'dfpwm', 8000, 1, 3), 0.06);
   });
 
   itWith(['ffmpeg', ffmpegEncoder('eac3', 'dca')], 'a forged E-AC-3 or DTS WAV of zeros counts nothing', async () => {

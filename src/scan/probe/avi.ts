@@ -9,7 +9,7 @@
  */
 import { FRAMED_MAX, MPEG_FRAMER, framedSeconds, type Framer } from './framed.js';
 import { DtsFrames } from './dts.js';
-import { AC3_FRAMER, extensibleTag } from './wav.js';
+import { AC3_FRAMER, DFPWM_TAG, extensibleTag } from './wav.js';
 import { aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
 import { adtsFrame } from './adts.js';
 import { adpcmFormat, spanBlocks } from './adpcm.js';
@@ -52,6 +52,7 @@ const CODECS: Record<number, string> = {
   // the guard's WMA row is found by this name (AVI/0x0161 had the generic floor; attack round 23a, C1)
   0x0160: 'WMA',
   0x0161: 'WMA',
+  [DFPWM_TAG]: 'DFPWM',
 };
 
 /**
@@ -73,6 +74,12 @@ function sizing(s: Stream): Sizing {
   const tag = s.tag ?? -1;
   if (tag === 1 || tag === 3 || tag === 6 || tag === 7) return pcmSizing(s);
   if (tag === 0x0160 || tag === 0x0161) return wmaSizing(s);
+  // DFPWM (wav.ts): 8 samples a channel a byte; units of a byte a channel (a packet's bits that do not
+  // divide among the channels make its decoder refuse it: their remainder dropped, never counted)
+  if (tag === DFPWM_TAG) {
+    if (!s.sampleRate || !s.channels) return 'DFPWM with no sample rate or channels: ffmpeg opens no decoder for it';
+    return { unit: s.channels, seconds: 8 / s.sampleRate };
+  }
   if (tag === 0x0020 && (s.channels ?? 0) > 2)
     return `Yamaha ADPCM of ${s.channels} channels: ffmpeg's decoder opens 1 or 2 (adpcm.c)`;
   if (tag === 0x0031) {

@@ -14,6 +14,13 @@ import { SAMPLE_BYTES } from './pcm.js';
 import { parseHeaderDate } from './datestr.js';
 import type { Claim, EmbeddedDate, FileSource } from './types.js';
 
+/**
+ * DFPWM, which has no format tag: ffmpeg writes it extensible under its own GUID (WHOLE_GUIDS), taken
+ * here as this tag (past 16 bits, so no real tag's). A bit a sample: its decoder makes 8 samples a
+ * channel of every byte. Unread, ffmpeg's own 10 s DFPWM WAV and AVI counted 0 (attack round 29a, H3).
+ */
+export const DFPWM_TAG = 0x1dfb0;
+
 const CODECS: Record<number, string> = {
   0x0001: 'PCM',
   0x0002: 'MS-ADPCM',
@@ -40,6 +47,7 @@ const CODECS: Record<number, string> = {
   // 10 s AC-3 and DTS WAVs and its 40.6 s E-AC-3 WAV counted 0 (attack round 29a, H2 and H3)
   0x2000: 'AC3',
   0x2001: 'DTS',
+  [DFPWM_TAG]: 'DFPWM',
 };
 /** codecs whose every frame has the same size: duration follows from the bytes present */
 const FIXED_FRAME = new Set(['PCM', 'FLOAT', 'ALAW', 'ULAW']);
@@ -323,6 +331,12 @@ export function probeWav(src: FileSource): Claim {
     const packet = blockAlign > 1 ? Math.max(blockAlign, Math.floor(WAV_PACKET / blockAlign) * blockAlign) : WAV_PACKET;
     const perPacket = Math.floor((packet * 2) / channels);
     samples = Math.floor(present / packet) * perPacket + Math.floor(((present % packet) * 2) / channels);
+  } else if (name === 'DFPWM') {
+    // dfpwmdec.c: a packet (4,096 bytes, or whole blocks of the block align, as Yamaha's) makes
+    // size × 8 / channels samples, and one whose bits do not divide among the channels none
+    const packet = blockAlign > 1 ? Math.max(blockAlign, Math.floor(WAV_PACKET / blockAlign) * blockAlign) : WAV_PACKET;
+    const per = (n: number): number => ((n * 8) % channels ? 0 : (n * 8) / channels);
+    samples = Math.floor(present / packet) * per(packet) + per(present % packet);
   } else if (name === 'MPEG' || name === 'MP3' || name === 'AC3' || name === 'DTS') {
     // MPEG audio: the frames in the data chunk, as ffmpeg's parser splits them (avi.ts's walk), not
     // the byte rate: 1 MB of zeros at 300 B/s with a fact chunk counted 6,666 s (tag 0x50) or 1,143 s
@@ -464,6 +478,7 @@ const WHOLE_GUIDS: Record<string, number> = {
   '2c806de046dbcf11b4d100805f6cbbea': 0x2000,
   af87fba7022dfb42a4d405cd93843bdd: 0x2000,
   '2b806de046dbcf11b4d100805f6cbbea': 0x0050,
+  '3ac1fa38811d4361a40dce53ca607cd1': DFPWM_TAG,
 };
 
 /** The last 12 bytes of the GUIDs whose first four are a format tag: the base (KSDATAFORMAT_SUBTYPE_…), the ambisonic one and the "broken" one ffmpeg also takes. */
