@@ -8,9 +8,8 @@
  * never (a codec sized by nothing else is not counted: ffmpeg checks that claim for none of them).
  */
 import { FRAMED_MAX, MPEG_FRAMER, framedSeconds, type Framer } from './framed.js';
-import { checkedFrameAt as ac3Frame } from './ac3.js';
 import { DtsFrames } from './dts.js';
-import { extensibleTag } from './wav.js';
+import { AC3_FRAMER, DFPWM_TAG, extensibleTag } from './wav.js';
 import { aacConfig, aacFrameHolds, type AacConfig } from './aac.js';
 import { adtsFrame } from './adts.js';
 import { adpcmFormat, spanBlocks } from './adpcm.js';
@@ -53,6 +52,7 @@ const CODECS: Record<number, string> = {
   // the guard's WMA row is found by this name (AVI/0x0161 had the generic floor; attack round 23a, C1)
   0x0160: 'WMA',
   0x0161: 'WMA',
+  [DFPWM_TAG]: 'DFPWM',
 };
 
 /**
@@ -74,6 +74,12 @@ function sizing(s: Stream): Sizing {
   const tag = s.tag ?? -1;
   if (tag === 1 || tag === 3 || tag === 6 || tag === 7) return pcmSizing(s);
   if (tag === 0x0160 || tag === 0x0161) return wmaSizing(s);
+  // DFPWM (wav.ts): 8 samples a channel a byte; units of a byte a channel (a packet's bits that do not
+  // divide among the channels make its decoder refuse it: their remainder dropped, never counted)
+  if (tag === DFPWM_TAG) {
+    if (!s.sampleRate || !s.channels) return 'DFPWM with no sample rate or channels: ffmpeg opens no decoder for it';
+    return { unit: s.channels, seconds: 8 / s.sampleRate };
+  }
   if (tag === 0x0020 && (s.channels ?? 0) > 2)
     return `Yamaha ADPCM of ${s.channels} channels: ffmpeg's decoder opens 1 or 2 (adpcm.c)`;
   if (tag === 0x0031) {
@@ -432,14 +438,7 @@ function adpcmChunks(
 const FRAMERS: Record<number, Framer> = {
   0x0050: MPEG_FRAMER,
   0x0055: MPEG_FRAMER,
-  0x2000: {
-    name: 'AC-3',
-    sync: 0x0b,
-    frame(b, p, stop) {
-      const f = ac3Frame(b, p, stop);
-      return f && { size: f.size, seconds: f.independent ? f.samples / f.rate : 0 };
-    },
-  },
+  0x2000: AC3_FRAMER,
 };
 
 /** DTS (0x2001): a framer of its own for each stream, its frames checked in order (walked whole at first, then spot-checked: dts.ts). */
@@ -640,9 +639,12 @@ function readHdrl(
           // were unreadable here ("a codec leaktally cannot size"), 5 s decoded
           if (s.tag === 0xfffe) {
             const sub = extensibleTag(body.subarray(b, Math.min(body.length, b + len)));
+            // riffdec reads the extension's 22 bytes and takes the cbSize - 22 after them as the codec's
+            // extradata: ffmpeg's own AAC AVI at 64-96 kHz or of more than 2 channels (written extensible)
+            // has its AudioSpecificConfig there, and was counted 0 s of 30.46 decoded without it (round 29a, H1)
             if (typeof sub === 'number') {
               s.tag = sub;
-              s.extra = undefined;
+              s.extra = s.extra && s.extra.length > 22 ? s.extra.subarray(22) : undefined;
             }
           }
         }
