@@ -177,3 +177,14 @@ export function ieeeExtended(x: number): Buffer {
   b.writeBigUInt64BE(BigInt(Math.round(x * 2 ** (63 - e))), 2);
   return b;
 }
+
+/** Where a WAVEFORMATEX of this tag, channels and rate starts in b (after the first byte); throws where none does. */
+export function waveFormat(b: Buffer, tag: number, channels: number, rate: number): number {
+  const key = Buffer.alloc(8);
+  key.writeUInt16LE(tag, 0);
+  key.writeUInt16LE(channels, 2);
+  key.writeUInt32LE(rate, 4);
+  const at = b.indexOf(key);
+  if (at <= 0) throw new Error(`no WAVEFORMATEX of tag 0x${tag.toString(16)}, ${channels} channels, ${rate} Hz`);
+  return at;
+}

@@ -16,6 +16,7 @@ import { describe, expect } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './helpers.js';
+import { waveFormat } from './forge.js';
 import { ffmpegEncoder, itWith } from './needs.js';
 import { atMostDecoded, decoded, ffmpeg, probe } from './decoded.js';
 
@@ -30,17 +31,6 @@ async function withinOnePercent(path: string): Promise<void> {
   expect(Math.abs(r.seconds! - dec), `${path}: ${JSON.stringify(r)}, ffmpeg decodes ${dec}`).toBeLessThanOrEqual(
     dec / 100,
   );
-}
-
-/** Where a WAVEFORMATEX of this tag, channels and rate starts in b. */
-function waveFormat(b: Buffer, tag: number, channels: number, rate: number): number {
-  const key = Buffer.alloc(8);
-  key.writeUInt16LE(tag, 0);
-  key.writeUInt16LE(channels, 2);
-  key.writeUInt32LE(rate, 4);
-  const at = b.indexOf(key);
-  expect(at).toBeGreaterThan(0);
-  return at;
 }
 
 describe('ASF WMA 1/2 without the bit reservoir: the encoders block-rate floor (round 28a C1)', () => {

@@ -9,20 +9,17 @@ import { describe, expect } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './helpers.js';
+import { waveFormat } from './forge.js';
 import { ffmpegEncoder, itWith } from './needs.js';
 import { atMostDecoded, decoded, ffmpeg, probe } from './decoded.js';
 
 const dir = tempDir('leaktally-r29-asf-');
 
-/** Where a WAVEFORMATEX of this tag, channels and rate starts in b. */
-function waveFormat(b: Buffer, tag: number, channels: number, rate: number): number {
-  const key = Buffer.alloc(8);
-  key.writeUInt16LE(tag, 0);
-  key.writeUInt16LE(channels, 2);
-  key.writeUInt32LE(rate, 4);
-  const at = b.indexOf(key);
-  expect(at).toBeGreaterThan(0);
-  return at;
+/** ffmpeg's own 60 s WMA 2 of noise at 16 kHz, 24 kbit/s (no bit reservoir), as name: its bytes. */
+function ownWma(name: string): Buffer {
+  const own = join(dir, name);
+  ffmpeg('-f', 'lavfi', '-i', 'anoisesrc=r=16000:d=60:a=0.3', '-c:a', 'wmav2', '-b:a', '24k', own);
+  return readFileSync(own);
 }
 
 describe('ASF WMA with the bit reservoir in superframes under one frame (round 28a note, round 29)', () => {
@@ -30,9 +27,7 @@ describe('ASF WMA with the bit reservoir in superframes under one frame (round 2
     ['ffmpeg', ffmpegEncoder('wmav2')],
     'the reservoir flag and block align 4 to 16 on ffmpeg own 24 kbit/s WMA: unreadable, at most decoded',
     async () => {
-      const own = join(dir, 'w.wma');
-      ffmpeg('-f', 'lavfi', '-i', 'anoisesrc=r=16000:d=60:a=0.3', '-c:a', 'wmav2', '-b:a', '24k', own);
-      const b = readFileSync(own);
+      const b = ownWma('w.wma');
       const at = waveFormat(b, 0x161, 1, 16000);
       // ffmpeg's encoder writes no reservoir; its frames are 96 bytes (3,000 B/s, 512 samples at 16 kHz)
       expect(b.readUInt16LE(at + 22) & 2).toBe(0);
@@ -54,9 +49,7 @@ describe('ASF WMA with the bit reservoir in superframes under one frame (round 2
     ['ffmpeg', ffmpegEncoder('wmav2')],
     'the byte rate forged down to a frame of the block align (900 B/s, 29 or 48 B): frame counts past the bytes, unreadable',
     async () => {
-      const own = join(dir, 'w2.wma');
-      ffmpeg('-f', 'lavfi', '-i', 'anoisesrc=r=16000:d=60:a=0.3', '-c:a', 'wmav2', '-b:a', '24k', own);
-      const b = readFileSync(own);
+      const b = ownWma('w2.wma');
       const at = waveFormat(b, 0x161, 1, 16000);
       b.writeUInt16LE(b.readUInt16LE(at + 22) | 2, at + 22);
       // at 900 B/s (the encoders' floor at 16 kHz) a frame is 28.8 bytes: block align 29 and 48 pass the
